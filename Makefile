@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# chipkey top-level build.
+#
+#   make                 module (kmod/*.ko) and all userspace (build/)
+#   make modules         only the kernel modules; KDIR=... picks the kernel
+#   make userspace       libchipkey, chipkey, chipkey-emu, chipkey-fuse
+#   make check           every test: native (ASan/UBSan), lint, VM; ends with
+#                        "N passed, N failed, N skipped"
+#   make vm-check        only the VM selftests (QEMU, TCG)
+#   make bench           benchmarks (not tests)
+#   make demo            the end-to-end demo (README: main job)
+
+# Kernel to build the module against.  Default: the running kernel's build
+# tree if it has one, otherwise the newest Debian amd64 headers installed.
+KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
+	$(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))))
+export KDIR
+
+.PHONY: all modules userspace selftests check vm-check native-check lint bench demo clean
+
+all: modules userspace
+
+modules:
+	@test -n "$(KDIR)" || { echo "no kernel build tree: install linux-headers-amd64 or pass KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+userspace:
+	$(MAKE) -C userspace
+
+selftests: userspace
+	$(MAKE) -C selftests
+
+check: all
+	./scripts/check.sh
+
+native-check: userspace
+	./scripts/check.sh native
+
+lint:
+	./scripts/check.sh lint
+
+vm-check: all selftests
+	./scripts/check.sh vm
+
+bench: all selftests
+	$(MAKE) -C bench
+
+demo: all
+	./scripts/demo.sh
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C userspace clean
+	$(MAKE) -C selftests clean
+	rm -rf build

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * chipkey: ioctl ABI of /dev/chipkey.
+ *
+ * The same structures and error codes are served by the userspace device
+ * emulator (chipkey-emu) over a Unix socket; see docs/emulator-protocol.md.
+ *
+ * Rules of this ABI:
+ *  - fixed-width types only, every pointer is a __u64, every structure is a
+ *    multiple of 8 bytes with naturally aligned members, so 32-bit userspace
+ *    on a 64-bit kernel sees the same layout (no compat translation needed);
+ *  - every "flags" and "reserved" field must be zero on input, or the call
+ *    fails with -EINVAL (so they can be given a meaning later);
+ *  - sizes are in/out: the caller says how large its buffer is, the driver
+ *    says how many bytes it wrote (or, on -ENOSPC, how many it needs).
+ *
+ * Errors (negative errno in the kernel, errno in userspace):
+ *   EPERM        wrap/unwrap without CAP_SYS_ADMIN
+ *   EINVAL       malformed request or package (bad magic, version, lengths,
+ *                non-zero reserved fields or flags)
+ *   EMSGSIZE     input larger than the limits reported by CHIPKEY_IOC_INFO
+ *   ENOSPC       output buffer too small (out_len is set to the needed size)
+ *   ENOKEY       the package was made by another chip ("not ours"); refused
+ *                before any decryption is attempted
+ *   EBADMSG      authentication failed: the package was tampered with
+ *   EFAULT       a user pointer is bad
+ *   ENODEV       the chip is gone (device unbound)
+ */
+#ifndef _UAPI_LINUX_CHIPKEY_H
+#define _UAPI_LINUX_CHIPKEY_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define CHIPKEY_ABI_VERSION		1
+
+#define CHIPKEY_CHIP_ID_LEN		16
+#define CHIPKEY_CHIP_KEY_LEN		32
+/* Largest data package that can be wrapped. */
+#define CHIPKEY_MAX_PAYLOAD		65536
+/* Backup package = 72-byte header + ciphertext + 16-byte tag. */
+#define CHIPKEY_PKG_HEADER_LEN		72
+#define CHIPKEY_PKG_TAG_LEN		16
+#define CHIPKEY_PKG_OVERHEAD		(CHIPKEY_PKG_HEADER_LEN + CHIPKEY_PKG_TAG_LEN)
+#define CHIPKEY_MAX_PACKAGE		(CHIPKEY_MAX_PAYLOAD + CHIPKEY_PKG_OVERHEAD)
+/* Manufacturer public key in ROM: DER SubjectPublicKeyInfo, at most this. */
+#define CHIPKEY_MAX_ROM_KEY		448
+
+/* Where the chip ID and chip key come from (chipkey_info.key_source). */
+#define CHIPKEY_SRC_OTP			1	/* nvmem cells of real fuses */
+#define CHIPKEY_SRC_VIRTUAL_FUSE	2	/* chipkey_vfuse.ko fuse image */
+#define CHIPKEY_SRC_EMULATOR		3	/* chipkey-emu userspace process */
+
+/**
+ * struct chipkey_info - what the chip is (CHIPKEY_IOC_INFO, open to all)
+ * @abi_version:  CHIPKEY_ABI_VERSION of the driver
+ * @key_source:   CHIPKEY_SRC_*
+ * @chip_id:      the unique chip ID (public)
+ * @max_payload:  largest data package accepted by wrap
+ * @max_package:  largest backup package accepted by unwrap
+ * @pkg_overhead: backup package size minus data package size
+ * @rom_key_len:  length of the manufacturer public key in ROM
+ * @flags:        0 for now
+ * @reserved:     zero
+ */
+struct chipkey_info {
+	__u32 abi_version;
+	__u32 key_source;
+	__u8  chip_id[CHIPKEY_CHIP_ID_LEN];
+	__u32 max_payload;
+	__u32 max_package;
+	__u32 pkg_overhead;
+	__u32 rom_key_len;
+	__u32 flags;
+	__u32 reserved[5];
+};
+
+/**
+ * struct chipkey_xfer - a wrap or unwrap request
+ * @in_ptr:     user pointer to the input (data package for wrap, backup
+ *              package for unwrap)
+ * @out_ptr:    user pointer to the output buffer
+ * @in_len:     bytes at @in_ptr
+ * @out_len:    in: size of the buffer at @out_ptr; out: bytes written, or
+ *              the size needed when the call fails with ENOSPC
+ * @generation: wrap: in, the generation counter to record in the package;
+ *              unwrap: out, the generation found in the package
+ * @flags:      must be 0
+ * @reserved:   must be 0
+ */
+struct chipkey_xfer {
+	__u64 in_ptr;
+	__u64 out_ptr;
+	__u32 in_len;
+	__u32 out_len;
+	__u64 generation;
+	__u32 flags;
+	__u32 reserved[5];
+};
+
+/**
+ * struct chipkey_rom_key - read the manufacturer public key (open to all)
+ * @buf_ptr:  user pointer to a buffer
+ * @buf_len:  in: size of the buffer; out: length of the key (also on ENOSPC)
+ * @flags:    must be 0
+ * @reserved: must be 0
+ */
+struct chipkey_rom_key {
+	__u64 buf_ptr;
+	__u32 buf_len;
+	__u32 flags;
+	__u32 reserved[4];
+};
+
+#define CHIPKEY_IOC_MAGIC	0xC7
+
+#define CHIPKEY_IOC_INFO	_IOR(CHIPKEY_IOC_MAGIC, 0x00, struct chipkey_info)
+#define CHIPKEY_IOC_WRAP	_IOWR(CHIPKEY_IOC_MAGIC, 0x01, struct chipkey_xfer)
+#define CHIPKEY_IOC_UNWRAP	_IOWR(CHIPKEY_IOC_MAGIC, 0x02, struct chipkey_xfer)
+#define CHIPKEY_IOC_ROM_KEY	_IOWR(CHIPKEY_IOC_MAGIC, 0x03, struct chipkey_rom_key)
+
+#endif /* _UAPI_LINUX_CHIPKEY_H */

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libchipkey: one interface to the chip, two backends.
+ *
+ *   kernel backend   ioctls on a character device (default /dev/chipkey)
+ *   emulator backend the same request structures over the Unix socket of a
+ *                    chipkey-emu process ("emu:/path/to/socket")
+ *
+ * The backend is chosen by the device string given to chipkey_open(); when it
+ * is NULL, $CHIPKEY_DEVICE is used, and when that is unset, /dev/chipkey.
+ * There is no silent fallback from one backend to the other: if the kernel
+ * device is missing, chipkey_open() fails with -ENOENT.
+ *
+ * Every function returns 0 or a negative errno with the meaning documented in
+ * include/uapi/linux/chipkey.h (EPERM, EINVAL, EMSGSIZE, ENOSPC, ENOKEY,
+ * EBADMSG, ...), identical for both backends.
+ */
+#ifndef LIBCHIPKEY_H
+#define LIBCHIPKEY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/chipkey.h>
+
+#define CHIPKEY_DEFAULT_DEVICE	"/dev/chipkey"
+#define CHIPKEY_DEVICE_ENV	"CHIPKEY_DEVICE"
+#define CHIPKEY_EMU_PREFIX	"emu:"
+
+struct chipkey;
+
+/* Open a backend; @device may be NULL (see above). */
+int chipkey_open(const char *device, struct chipkey **out);
+void chipkey_close(struct chipkey *ck);
+
+/* Which backend is in use: "kernel" or "emulator". */
+const char *chipkey_backend_name(const struct chipkey *ck);
+
+int chipkey_get_info(struct chipkey *ck, struct chipkey_info *info);
+
+/*
+ * Wrap a data package into a backup package.  *out_len is the size of @out on
+ * entry and the bytes written on return (or the size needed, with -ENOSPC).
+ */
+int chipkey_wrap(struct chipkey *ck, const void *in, size_t in_len,
+		 uint64_t generation, void *out, size_t *out_len);
+
+/* Unwrap a backup package; *generation (may be NULL) gets its generation. */
+int chipkey_unwrap(struct chipkey *ck, const void *in, size_t in_len,
+		   void *out, size_t *out_len, uint64_t *generation);
+
+/* Read the manufacturer public key (DER SubjectPublicKeyInfo). */
+int chipkey_get_rom_key(struct chipkey *ck, void *buf, size_t *len);
+
+/* Human-readable text for a negative errno returned by this library. */
+const char *chipkey_strerror(int err);
+
+#endif /* LIBCHIPKEY_H */
