@@ -54,3 +54,6 @@ clean:
 	$(MAKE) -C userspace clean
 	$(MAKE) -C selftests clean
 	rm -rf build
+
+print-kdir:
+	@echo $(KDIR)

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * chipkey: internal interfaces of chipkey.ko.
+ */
+#ifndef _CHIPKEY_INTERNAL_H
+#define _CHIPKEY_INTERNAL_H
+
+#include <linux/kref.h>
+#include <linux/miscdevice.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/types.h>
+#include <linux/chipkey.h>
+
+#include "chipkey/backup_package.h"
+
+/* At most this many crypto contexts are allocated at probe. */
+#define CK_POOL_MAX	8
+
+struct crypto_shash;
+struct crypto_aead;
+struct aead_request;
+struct ck_pkg_header;
+
+/**
+ * struct ck_fuses - what probe read from the chip's fuses and ROM
+ * @chip_id:     the public chip ID
+ * @chip_key:    the secret chip key (never leaves the kernel)
+ * @rom_key:     manufacturer public key, DER SubjectPublicKeyInfo
+ * @rom_key_len: length of the DER encoding in @rom_key
+ * @key_source:  CHIPKEY_SRC_OTP or CHIPKEY_SRC_VIRTUAL_FUSE
+ */
+struct ck_fuses {
+	u8 chip_id[CHIPKEY_CHIP_ID_LEN];
+	u8 chip_key[CHIPKEY_CHIP_KEY_LEN];
+	u8 rom_key[CHIPKEY_MAX_ROM_KEY];
+	u32 rom_key_len;
+	u32 key_source;
+};
+
+/**
+ * struct ck_crypto_ctx - one crypto context of the pool
+ * @lock: serialises users of this context (the tfm keys are per operation)
+ * @hmac: hmac(sha256), keyed per operation for HKDF
+ * @aead: gcm(aes), keyed per operation with the derived key
+ * @req:  the AEAD request, reused
+ * @iv:   kmalloc'd nonce buffer for @req
+ */
+struct ck_crypto_ctx {
+	struct mutex lock;	/* one user at a time: keys are per operation */
+	struct crypto_shash *hmac;
+	struct crypto_aead *aead;
+	struct aead_request *req;
+	u8 *iv;
+};
+
+/**
+ * struct chipkey - the chip
+ * @dev:   the platform device
+ * @misc:  /dev/chipkey
+ * @ref:   held by the binding and by every open file
+ * @lock:  ioctls hold it for reading, unbinding for writing
+ * @gone:  set (under @lock held for writing) when the device is unbound
+ * @fuses: the chip's fuse values
+ * @nctx:  number of entries in @ctx
+ * @ctx:   the crypto context pool
+ */
+struct chipkey {
+	struct device *dev;
+	struct miscdevice misc;
+	struct kref ref;
+	struct rw_semaphore lock;
+	bool gone;
+	struct ck_fuses fuses;
+	unsigned int nctx;
+	struct ck_crypto_ctx *ctx;
+};
+
+/* main.c */
+void ck_get(struct chipkey *ck);
+void ck_put(struct chipkey *ck);
+const char *ck_key_source_name(u32 key_source);
+
+/* fuses.c */
+int ck_fuses_read(struct device *dev, struct ck_fuses *fuses);
+
+/* wrap.c */
+int ck_crypto_init(struct chipkey *ck);
+void ck_crypto_exit(struct chipkey *ck);
+int ck_wrap(struct chipkey *ck, u8 *pkg, u32 payload_len, u64 generation);
+int ck_unwrap(struct chipkey *ck, u8 *pkg, const struct ck_pkg_header *h);
+
+/* device.c */
+int ck_device_register(struct chipkey *ck);
+void ck_device_unregister(struct chipkey *ck);
+
+#endif /* _CHIPKEY_INTERNAL_H */

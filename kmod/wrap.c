@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * chipkey: key derivation (HKDF-SHA256) and AES-256-GCM through the kernel
+ * crypto API.
+ *
+ *   PRK = HMAC-SHA256(key = salt, chip key)                  HKDF-Extract
+ *   OKM = HMAC-SHA256(key = PRK, label || chip ID || 0x01)   HKDF-Expand
+ *   package = header || AES-256-GCM(OKM, nonce, AAD = header, payload) || tag
+ *
+ * The tfms are allocated once at probe in a small pool of contexts; an
+ * operation keys them, runs, and overwrites the keys with zeros again.
+ */
+
+#include <crypto/aead.h>
+#include <crypto/hash.h>
+#include <crypto/sha2.h>
+#include <linux/cpumask.h>
+#include <linux/minmax.h>
+#include <linux/random.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/string.h>
+
+#include "chipkey.h"
+
+static_assert(SHA256_DIGEST_SIZE == CK_PKG_KEY_LEN);
+
+static const u8 ck_zero_key[CK_PKG_KEY_LEN];
+
+static void ck_ctx_free(struct ck_crypto_ctx *c)
+{
+	aead_request_free(c->req);
+	if (!IS_ERR_OR_NULL(c->aead))
+		crypto_free_aead(c->aead);
+	if (!IS_ERR_OR_NULL(c->hmac))
+		crypto_free_shash(c->hmac);
+	kfree(c->iv);
+	mutex_destroy(&c->lock);
+}
+
+static int ck_ctx_init(struct ck_crypto_ctx *c)
+{
+	int ret;
+
+	mutex_init(&c->lock);
+
+	c->hmac = crypto_alloc_shash("hmac(sha256)", 0, 0);
+	if (IS_ERR(c->hmac))
+		return PTR_ERR(c->hmac);
+
+	c->aead = crypto_alloc_aead("gcm(aes)", 0, 0);
+	if (IS_ERR(c->aead))
+		return PTR_ERR(c->aead);
+
+	ret = crypto_aead_setauthsize(c->aead, CHIPKEY_PKG_TAG_LEN);
+	if (ret)
+		return ret;
+	if (crypto_aead_ivsize(c->aead) != CK_PKG_NONCE_LEN)
+		return -EINVAL;
+
+	c->req = aead_request_alloc(c->aead, GFP_KERNEL);
+	if (!c->req)
+		return -ENOMEM;
+
+	c->iv = kzalloc(CK_PKG_NONCE_LEN, GFP_KERNEL);
+	if (!c->iv)
+		return -ENOMEM;
+	return 0;
+}
+
+/**
+ * ck_crypto_init() - allocate the crypto context pool
+ * @ck: the chip
+ *
+ * Return: 0 or a negative errno.
+ */
+int ck_crypto_init(struct chipkey *ck)
+{
+	unsigned int i, n = min_t(unsigned int, num_possible_cpus(), CK_POOL_MAX);
+	int ret;
+
+	ck->ctx = kcalloc(n, sizeof(*ck->ctx), GFP_KERNEL);
+	if (!ck->ctx)
+		return -ENOMEM;
+
+	for (i = 0; i < n; i++) {
+		ret = ck_ctx_init(&ck->ctx[i]);
+		if (ret) {
+			ck->nctx = i + 1;	/* free the partial one too */
+			ck_crypto_exit(ck);
+			return ret;
+		}
+	}
+	ck->nctx = n;
+	return 0;
+}
+
+/**
+ * ck_crypto_exit() - free the crypto context pool
+ * @ck: the chip; no operation may be running
+ */
+void ck_crypto_exit(struct chipkey *ck)
+{
+	unsigned int i;
+
+	for (i = 0; i < ck->nctx; i++)
+		ck_ctx_free(&ck->ctx[i]);
+	kfree(ck->ctx);
+	ck->ctx = NULL;
+	ck->nctx = 0;
+}
+
+/* Take a context: a free one if there is one, else wait for ours. */
+static struct ck_crypto_ctx *ck_ctx_get(struct chipkey *ck)
+{
+	unsigned int i, start = raw_smp_processor_id() % ck->nctx;
+	struct ck_crypto_ctx *c;
+
+	for (i = 0; i < ck->nctx; i++) {
+		c = &ck->ctx[(start + i) % ck->nctx];
+		if (mutex_trylock(&c->lock))
+			return c;
+	}
+	c = &ck->ctx[start];
+	if (mutex_lock_killable(&c->lock))
+		return NULL;
+	return c;
+}
+
+/* Forget the keys of the context's tfms and release it. */
+static void ck_ctx_put(struct ck_crypto_ctx *c)
+{
+	crypto_shash_setkey(c->hmac, ck_zero_key, sizeof(ck_zero_key));
+	crypto_aead_setkey(c->aead, ck_zero_key, sizeof(ck_zero_key));
+	memzero_explicit(c->iv, CK_PKG_NONCE_LEN);
+	mutex_unlock(&c->lock);
+}
+
+/* HKDF-SHA256 with a 32-byte output, keyed into the context's AEAD. */
+static int ck_ctx_setkey(struct ck_crypto_ctx *c, const struct ck_fuses *f,
+			 const u8 *salt)
+{
+	static const u8 counter = 0x01;
+	SHASH_DESC_ON_STACK(desc, c->hmac);
+	u8 info[CK_PKG_KDF_INFO_LEN];
+	u8 prk[SHA256_DIGEST_SIZE];
+	u8 okm[SHA256_DIGEST_SIZE];
+	int ret;
+
+	ck_pkg_kdf_info(f->chip_id, info);
+
+	desc->tfm = c->hmac;
+	ret = crypto_shash_setkey(c->hmac, salt, CK_PKG_SALT_LEN);
+	if (!ret)
+		ret = crypto_shash_digest(desc, f->chip_key, sizeof(f->chip_key),
+					  prk);
+	if (!ret)
+		ret = crypto_shash_setkey(c->hmac, prk, sizeof(prk));
+	if (!ret)
+		ret = crypto_shash_init(desc);
+	if (!ret)
+		ret = crypto_shash_update(desc, info, sizeof(info));
+	if (!ret)
+		ret = crypto_shash_update(desc, &counter, 1);
+	if (!ret)
+		ret = crypto_shash_final(desc, okm);
+	shash_desc_zero(desc);
+
+	if (!ret)
+		ret = crypto_aead_setkey(c->aead, okm, sizeof(okm));
+
+	memzero_explicit(prk, sizeof(prk));
+	memzero_explicit(okm, sizeof(okm));
+	return ret;
+}
+
+/*
+ * En- or decrypt @pkg (header || text || tag, @payload_len bytes of text) in
+ * place with the key derived from @h's salt.
+ */
+static int ck_crypt(struct chipkey *ck, u8 *pkg, const struct ck_pkg_header *h,
+		    bool encrypt)
+{
+	size_t total = ck_pkg_size(h->payload_len);
+	struct ck_crypto_ctx *c;
+	struct scatterlist sg;
+	DECLARE_CRYPTO_WAIT(wait);
+	int ret;
+
+	c = ck_ctx_get(ck);
+	if (!c)
+		return -EINTR;
+
+	ret = ck_ctx_setkey(c, &ck->fuses, h->salt);
+	if (ret)
+		goto out;
+
+	memcpy(c->iv, h->nonce, CK_PKG_NONCE_LEN);
+	sg_init_one(&sg, pkg, total);
+	aead_request_set_callback(c->req, CRYPTO_TFM_REQ_MAY_BACKLOG |
+				  CRYPTO_TFM_REQ_MAY_SLEEP,
+				  crypto_req_done, &wait);
+	aead_request_set_ad(c->req, CHIPKEY_PKG_HEADER_LEN);
+	if (encrypt) {
+		aead_request_set_crypt(c->req, &sg, &sg, h->payload_len, c->iv);
+		ret = crypto_wait_req(crypto_aead_encrypt(c->req), &wait);
+	} else {
+		aead_request_set_crypt(c->req, &sg, &sg,
+				       h->payload_len + CHIPKEY_PKG_TAG_LEN, c->iv);
+		ret = crypto_wait_req(crypto_aead_decrypt(c->req), &wait);
+	}
+out:
+	ck_ctx_put(c);
+	return ret;
+}
+
+/**
+ * ck_wrap() - make a backup package in place
+ * @ck:          the chip
+ * @pkg:         ck_pkg_size(@payload_len) bytes; the data package is at
+ *               offset CHIPKEY_PKG_HEADER_LEN, the rest is written
+ * @payload_len: data package length
+ * @generation:  generation counter to record
+ *
+ * Return: 0 or a negative errno.
+ */
+int ck_wrap(struct chipkey *ck, u8 *pkg, u32 payload_len, u64 generation)
+{
+	struct ck_pkg_header h = {
+		.version = CK_PKG_VERSION,
+		.alg = CK_PKG_ALG_HKDF_SHA256_AES256GCM,
+		.flags = 0,
+		.generation = generation,
+		.payload_len = payload_len,
+	};
+	int ret;
+
+	memcpy(h.chip_id, ck->fuses.chip_id, CHIPKEY_CHIP_ID_LEN);
+	get_random_bytes(h.salt, sizeof(h.salt));
+	get_random_bytes(h.nonce, sizeof(h.nonce));
+	ck_pkg_header_encode(&h, pkg);
+
+	ret = ck_crypt(ck, pkg, &h, true);
+	memzero_explicit(&h, sizeof(h));
+	return ret;
+}
+
+/**
+ * ck_unwrap() - open a backup package in place
+ * @ck:  the chip
+ * @pkg: the backup package, already checked by ck_pkg_header_parse() into
+ *       @h and made for this chip; on success the data package is at offset
+ *       CHIPKEY_PKG_HEADER_LEN
+ * @h:   the parsed header
+ *
+ * Return: 0, -EBADMSG if authentication failed, or another negative errno.
+ */
+int ck_unwrap(struct chipkey *ck, u8 *pkg, const struct ck_pkg_header *h)
+{
+	return ck_crypt(ck, pkg, h, false);
+}

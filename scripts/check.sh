@@ -1,0 +1,64 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs the test suites and prints one summary line "N passed, N failed,
+# N skipped" counted over every TAP result line of every suite.
+#
+#   scripts/check.sh            all suites: native, lint, vm
+#   scripts/check.sh SUITE...   only those suites
+#
+# Each suite prints TAP result lines at column 0 ("ok", "not ok",
+# "ok ... # SKIP why"); everything else it prints starts with '#'.
+# Full logs are kept in build/check/SUITE.log.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+logdir=build/check
+mkdir -p "$logdir"
+
+suites=("$@")
+[ ${#suites[@]} -gt 0 ] || suites=(native lint vm)
+
+run_native() {
+	make -s -C userspace check
+}
+
+run_lint() {
+	./scripts/lint-kernel.sh
+	./dts/check.sh
+}
+
+run_vm() {
+	./selftests/vm/run.sh
+}
+
+status=0
+for s in "${suites[@]}"; do
+	case "$s" in
+	native | lint | vm) ;;
+	*) echo "unknown suite: $s" >&2; exit 2 ;;
+	esac
+	echo "# ==== suite: $s"
+	# A suite that dies without printing a result still counts as a failure.
+	"run_$s" 2>&1 | tee "$logdir/$s.log"
+	rc=${PIPESTATUS[0]}
+	if [ $rc -ne 0 ]; then
+		status=1
+		if ! grep -q '^not ok' "$logdir/$s.log"; then
+			echo "not ok - suite $s exited with status $rc" | tee -a "$logdir/$s.log"
+		fi
+	fi
+done
+
+# Count over all suites' logs.
+passed=0 failed=0 skipped=0
+for s in "${suites[@]}"; do
+	log="$logdir/$s.log"
+	p=$(grep -E '^ok( |$)' "$log" | grep -vic '# *skip')
+	k=$(grep -E '^ok( |$)' "$log" | grep -ic '# *skip')
+	f=$(grep -cE '^not ok( |$)' "$log")
+	passed=$((passed + p)) skipped=$((skipped + k)) failed=$((failed + f))
+done
+[ "$failed" -eq 0 ] || status=1
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $status

@@ -1,0 +1,37 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Installs everything chipkey needs on a fresh Debian 12 (bookworm) machine,
+# from Debian's archive only, and unpacks the kernel source used for
+# checkpatch and the kselftest harness.  Run as root.  Idempotent.
+set -eu
+export DEBIAN_FRONTEND=noninteractive
+
+packages=(
+	# toolchain
+	build-essential pkg-config gcc-multilib
+	# kernel module build, lint and VM tests
+	linux-image-amd64 linux-headers-amd64 linux-source-6.1 sparse
+	qemu-system-x86 busybox-static cpio kmod xz-utils
+	# devicetree binding and examples
+	device-tree-compiler dt-schema
+	# userspace crypto (OpenSSL 3) and the kernel-crypto oracle (AF_ALG)
+	libssl-dev openssl libkcapi-dev kcapi-tools
+	# independent test-vector generator
+	python3 python3-cryptography
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "setup-debian.sh: run as root (apt-get install)" >&2
+	exit 1
+fi
+apt-get update
+apt-get install -y --no-install-recommends "${packages[@]}"
+
+# The kernel source of the target series: scripts/checkpatch.pl and
+# tools/testing/selftests/kselftest_harness.h.
+src=/usr/src/linux-source-6.1
+if [ ! -f "$src/scripts/checkpatch.pl" ]; then
+	tar -C /usr/src -xf /usr/src/linux-source-6.1.tar.xz
+fi
+echo "setup-debian.sh: done"
