@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * chipkey: command-line front end of libchipkey.
+ *
+ *   chipkey [--device PATH|emu:SOCKET] [-v] COMMAND [ARGS]
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(struct ck_cli *cli, int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{ "info", cmd_info, "info [--json]             show what the chip is" },
+	{ "wrap", cmd_wrap, "wrap [--generation N] IN OUT   data package -> backup package" },
+	{ "unwrap", cmd_unwrap, "unwrap IN OUT             backup package -> data package" },
+	{ "rom-key", cmd_rom_key, "rom-key [--pem] [OUT]     manufacturer public key (DER, or PEM)" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: chipkey [--device PATH|emu:SOCKET] [-v] COMMAND [ARGS]\n\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  chipkey %s\n", commands[i].help);
+	fprintf(f, "\nIN/OUT may be '-' for stdin/stdout.  The device defaults to\n"
+		   "$CHIPKEY_DEVICE, else /dev/chipkey.  Exit codes: 0 ok, 1 usage,\n"
+		   "2 device not available, 3 permission denied, 4 another chip's\n"
+		   "package, 5 tampered, 6 malformed, 7 too large, 8 I/O or other.\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ck_cli cli = { 0 };
+	size_t i;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+d:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			cli.device = optarg;
+			break;
+		case 'v':
+			cli.verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return CK_EXIT_OK;
+		default:
+			usage(stderr);
+			return CK_EXIT_USAGE;
+		}
+	}
+	if (!cli.device || !*cli.device) {
+		cli.device = getenv(CHIPKEY_DEVICE_ENV);
+		if (!cli.device || !*cli.device)
+			cli.device = CHIPKEY_DEFAULT_DEVICE;
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return CK_EXIT_USAGE;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (!strcmp(argv[optind], commands[i].name)) {
+			int sub_argc = argc - optind;
+			char **sub_argv = argv + optind;
+
+			optind = 1;	/* subcommands parse their own options */
+			return commands[i].fn(&cli, sub_argc, sub_argv);
+		}
+	}
+	fprintf(stderr, "chipkey: unknown command '%s'\n", argv[optind]);
+	usage(stderr);
+	return CK_EXIT_USAGE;
+}

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libchipkey: backend selection and the public API (see libchipkey.h).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipc.h"
+
+int chipkey_open(const char *device, struct chipkey **out)
+{
+	struct chipkey *ck;
+	int ret;
+
+	if (!out)
+		return -EINVAL;
+	*out = NULL;
+	if (!device) {
+		device = getenv(CHIPKEY_DEVICE_ENV);
+		if (!device || !*device)
+			device = CHIPKEY_DEFAULT_DEVICE;
+	}
+	ck = calloc(1, sizeof(*ck));
+	if (!ck)
+		return -ENOMEM;
+	ck->fd = -1;
+	if (pthread_mutex_init(&ck->lock, NULL)) {
+		free(ck);
+		return -ENOMEM;
+	}
+	/* No fallback: the string alone decides the backend. */
+	if (!strncmp(device, CHIPKEY_EMU_PREFIX, strlen(CHIPKEY_EMU_PREFIX)))
+		ret = ck_emu_open(device + strlen(CHIPKEY_EMU_PREFIX), ck);
+	else
+		ret = ck_kernel_open(device, ck);
+	if (ret) {
+		pthread_mutex_destroy(&ck->lock);
+		free(ck);
+		return ret;
+	}
+	*out = ck;
+	return 0;
+}
+
+void chipkey_close(struct chipkey *ck)
+{
+	if (!ck)
+		return;
+	ck->be->close(ck);
+	pthread_mutex_destroy(&ck->lock);
+	free(ck);
+}
+
+const char *chipkey_backend_name(const struct chipkey *ck)
+{
+	return ck ? ck->be->name : "none";
+}
+
+int chipkey_get_info(struct chipkey *ck, struct chipkey_info *info)
+{
+	struct chipkey_info tmp;
+	int ret;
+
+	if (!ck || !info)
+		return -EINVAL;
+	memset(&tmp, 0, sizeof(tmp));
+	ret = ck->be->ioctl(ck, CHIPKEY_IOC_INFO, &tmp);
+	if (!ret)
+		*info = tmp;
+	return ret;
+}
+
+static uint32_t clamp_u32(size_t v)
+{
+	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+static int do_xfer(struct chipkey *ck, unsigned int cmd, const void *in,
+		   size_t in_len, void *out, size_t *out_len,
+		   uint64_t *generation)
+{
+	struct chipkey_xfer x;
+	int ret;
+
+	if (!ck || !out_len || (!in && in_len) || (!out && *out_len))
+		return -EINVAL;
+	if (in_len > UINT32_MAX)
+		return -EMSGSIZE;
+	memset(&x, 0, sizeof(x));
+	x.in_ptr = (uintptr_t)in;
+	x.out_ptr = (uintptr_t)out;
+	x.in_len = (uint32_t)in_len;
+	x.out_len = clamp_u32(*out_len);
+	x.generation = *generation;
+	ret = ck->be->ioctl(ck, cmd, &x);
+	if (!ret || ret == -ENOSPC)
+		*out_len = x.out_len;
+	if (!ret)
+		*generation = x.generation;
+	return ret;
+}
+
+int chipkey_wrap(struct chipkey *ck, const void *in, size_t in_len,
+		 uint64_t generation, void *out, size_t *out_len)
+{
+	return do_xfer(ck, CHIPKEY_IOC_WRAP, in, in_len, out, out_len,
+		       &generation);
+}
+
+int chipkey_unwrap(struct chipkey *ck, const void *in, size_t in_len,
+		   void *out, size_t *out_len, uint64_t *generation)
+{
+	uint64_t gen = 0;
+	int ret;
+
+	ret = do_xfer(ck, CHIPKEY_IOC_UNWRAP, in, in_len, out, out_len, &gen);
+	if (!ret && generation)
+		*generation = gen;
+	return ret;
+}
+
+int chipkey_get_rom_key(struct chipkey *ck, void *buf, size_t *len)
+{
+	struct chipkey_rom_key k;
+	int ret;
+
+	if (!ck || !len || (!buf && *len))
+		return -EINVAL;
+	memset(&k, 0, sizeof(k));
+	k.buf_ptr = (uintptr_t)buf;
+	k.buf_len = clamp_u32(*len);
+	ret = ck->be->ioctl(ck, CHIPKEY_IOC_ROM_KEY, &k);
+	if (!ret || ret == -ENOSPC)
+		*len = k.buf_len;
+	return ret;
+}
+
+const char *chipkey_strerror(int err)
+{
+	switch (err < 0 ? -err : err) {
+	case 0:
+		return "success";
+	case EPERM:
+		return "operation not permitted (wrap/unwrap need privilege)";
+	case EACCES:
+		return "permission denied";
+	case EINVAL:
+		return "malformed request or package";
+	case EMSGSIZE:
+		return "input larger than the chip's limits";
+	case ENOSPC:
+		return "output buffer too small";
+	case ENOKEY:
+		return "package was made by another chip";
+	case EBADMSG:
+		return "package failed authentication (tampered or corrupted)";
+	case EFAULT:
+		return "bad buffer address";
+	case ENODEV:
+		return "the chip is gone (device unbound)";
+	case ENOENT:
+		return "no such device or socket";
+	case ENOTTY:
+		return "not a chipkey device";
+	case ECONNREFUSED:
+		return "connection refused (is chipkey-emu running?)";
+	case ECONNRESET:
+		return "emulator closed the connection";
+	case ENOTSOCK:
+		return "not a socket";
+	case ENAMETOOLONG:
+		return "socket path too long";
+	case EPROTO:
+		return "emulator protocol error";
+	case ENOMEM:
+		return "out of memory";
+	default: {
+		const char *s = strerrordesc_np(err < 0 ? -err : err);
+
+		return s ? s : "unknown error";
+	}
+	}
+}

@@ -1,0 +1,196 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The chipkey and chipkey-fuse command lines against a chipkey-emu:
+# exit codes and messages per error class (docs/cli.md), --json, atomic
+# output.  TAP on stdout.
+#
+#   test-cli.sh BINDIR
+set -u
+bin=${1:?usage: test-cli.sh BINDIR}
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+check() { # check DESCRIPTION COMMAND...
+	local d=$1; shift
+	if "$@"; then ok "$d"; else nok "$d"; fi
+}
+# expect_exit CODE DESCRIPTION -- COMMAND...   (stderr kept in $t/err)
+expect_exit() {
+	local want=$1 d=$2; shift 3
+	"$@" >"$t/out" 2>"$t/err"
+	local rc=$?
+	if [ "$rc" -eq "$want" ]; then
+		ok "$d (exit $rc)"
+	else
+		nok "$d (exit $rc, want $want)"
+		sed 's/^/# /' "$t/err"
+	fi
+}
+err_has() { grep -q -- "$1" "$t/err"; }
+
+t=$(mktemp -d /tmp/chipkey-test-cli-XXXXXX)
+chmod 755 "$t"
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	rm -rf "$t"
+}
+trap cleanup EXIT
+
+ck="$bin/chipkey"
+fuse="$bin/chipkey-fuse"
+emu="$bin/chipkey-emu"
+
+# ---- chipkey-fuse
+openssl ecparam -name prime256v1 -genkey -noout -out "$t/rom.pem" 2>/dev/null
+openssl pkey -in "$t/rom.pem" -pubout -out "$t/rom.pub.pem" 2>/dev/null
+openssl pkey -in "$t/rom.pem" -pubout -outform DER -out "$t/rom.pub.der" 2>/dev/null
+expect_exit 0 "fuse create from a private key (public half taken)" -- \
+	"$fuse" create "$t/chip1.bin" --rom-key "$t/rom.pem" --chip-id 00112233445566778899aabbccddeeff
+check "fuse image is 512 bytes, mode 0600" \
+	test "$(stat -c %s:%a "$t/chip1.bin")" = 512:600
+expect_exit 1 "fuse create refuses to overwrite without --force" -- \
+	"$fuse" create "$t/chip1.bin" --rom-key "$t/rom.pub.pem"
+check "... and says so" err_has "use --force"
+expect_exit 0 "fuse create --force with a PEM public key" -- \
+	"$fuse" create "$t/chip1.bin" --rom-key "$t/rom.pub.pem" --chip-id 00112233445566778899aabbccddeeff --force
+expect_exit 0 "fuse create with a DER public key, random chip ID" -- \
+	"$fuse" create "$t/chip2.bin" --rom-key "$t/rom.pub.der"
+expect_exit 1 "fuse create with a bad --chip-id" -- \
+	"$fuse" create "$t/x.bin" --rom-key "$t/rom.pem" --chip-id 1234
+expect_exit 1 "fuse create with a non-key --rom-key" -- \
+	"$fuse" create "$t/x.bin" --rom-key "$t/chip1.bin"
+check "no image left behind by failed creates" test ! -e "$t/x.bin"
+expect_exit 0 "fuse show" -- "$fuse" show "$t/chip1.bin"
+check "show prints the chip ID" grep -q "00112233445566778899aabbccddeeff" "$t/out"
+want_fp=$(sha256sum <"$t/rom.pub.der" | cut -d' ' -f1)
+check "show prints the ROM key SHA-256 fingerprint" grep -q "$want_fp" "$t/out"
+key_hex=$(od -An -tx1 -j24 -N32 "$t/chip1.bin" | tr -d ' \n')
+key_hex_half=${key_hex:0:16}
+check "show never prints the chip key" \
+	bash -c "! grep -qi '$key_hex_half' '$t/out' '$t/err'"
+"$fuse" create "$t/unprog.bin" --rom-key "$t/rom.pem" --unprogrammed ones 2>/dev/null
+expect_exit 0 "fuse show of an unprogrammed image" -- "$fuse" show "$t/unprog.bin"
+check "... says UNPROGRAMMED" grep -q UNPROGRAMMED "$t/out"
+
+# ---- emulators
+start_emu() { # start_emu STATE SOCK
+	"$emu" --state "$1" --socket "$2" --foreground 2>>"$t/emu.log" &
+	pids+=($!)
+	for _ in $(seq 500); do [ -S "$2" ] && return 0; sleep 0.02; done
+	return 1
+}
+check "start emulator 1" start_emu "$t/chip1.bin" "$t/s1"
+check "start emulator 2" start_emu "$t/chip2.bin" "$t/s2"
+d1="emu:$t/s1" d2="emu:$t/s2"
+
+expect_exit 0 "info" -- "$ck" --device "$d1" info
+check "info shows the chip ID" grep -q "00112233445566778899aabbccddeeff" "$t/out"
+expect_exit 0 "info --json" -- "$ck" --device "$d1" info --json
+check "info --json is valid JSON" python3 -m json.tool "$t/out" /dev/null
+check "info --json fields" python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["chip_id"] == "00112233445566778899aabbccddeeff", j
+assert j["abi_version"] == 1 and j["key_source"] == "emulator", j
+assert j["max_payload"] == 65536 and j["pkg_overhead"] == 88, j
+assert j["rom_key_len"] == int(sys.argv[2]), j
+' "$t/out" "$(stat -c %s "$t/rom.pub.der")"
+CHIPKEY_DEVICE="$d1" expect_exit 0 "\$CHIPKEY_DEVICE selects the device" -- "$ck" info
+
+# ---- round trips
+head -c 1000 /dev/urandom >"$t/data"
+expect_exit 0 "wrap file -> file" -- "$ck" -d "$d1" wrap --generation 42 "$t/data" "$t/pkg"
+check "package is input + 88 bytes and starts with CKBACKUP" \
+	test "$(stat -c %s "$t/pkg")" = 1088 -a "$(head -c 8 "$t/pkg")" = CKBACKUP
+expect_exit 0 "unwrap -v file -> file" -- "$ck" -d "$d1" -v unwrap "$t/pkg" "$t/back"
+check "unwrap gives the input back" cmp -s "$t/data" "$t/back"
+check "unwrap -v prints the generation" err_has "generation 42"
+"$ck" -d "$d1" wrap - - <"$t/data" | "$ck" -d "$d1" unwrap - - >"$t/back2"
+check "wrap/unwrap through stdin/stdout" cmp -s "$t/data" "$t/back2"
+: >"$t/empty"
+expect_exit 0 "wrap an empty file" -- "$ck" -d "$d1" wrap "$t/empty" "$t/pkg0"
+check "empty package is 88 bytes" test "$(stat -c %s "$t/pkg0")" = 88
+
+# ---- rom-key
+expect_exit 0 "rom-key (DER) to a file" -- "$ck" -d "$d1" rom-key "$t/rk.der"
+check "rom-key DER equals the manufacturer public key" cmp -s "$t/rk.der" "$t/rom.pub.der"
+expect_exit 0 "rom-key --pem" -- "$ck" -d "$d1" rom-key --pem
+check "rom-key --pem is a PEM public key OpenSSL reads" \
+	bash -c "openssl pkey -pubin -in '$t/out' -outform DER | cmp -s - '$t/rom.pub.der'"
+
+# ---- error classes
+expect_exit 1 "usage: unknown command" -- "$ck" -d "$d1" frobnicate
+expect_exit 1 "usage: wrap without OUT" -- "$ck" -d "$d1" wrap "$t/data"
+expect_exit 1 "usage: bad --generation" -- "$ck" -d "$d1" wrap --generation x "$t/data" "$t/o"
+expect_exit 2 "missing kernel device" -- "$ck" -d /nonexistent/chipkey info
+check "... message names the device" err_has "/nonexistent/chipkey"
+expect_exit 2 "missing emulator socket" -- "$ck" -d "emu:$t/nosuch" info
+check "... message names the socket and the cause" \
+	bash -c "grep -q 'emu:$t/nosuch' '$t/err' && grep -qi 'no such' '$t/err'"
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+	cp "$t/data" "$t/data.pub"; chmod 644 "$t/data.pub"
+	expect_exit 3 "unprivileged wrap -> permission denied" -- \
+		setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$ck" -d "$d1" wrap "$t/data.pub" -
+	check "... message says not permitted" err_has "not permitted"
+	expect_exit 0 "unprivileged info works" -- \
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$ck" -d "$d1" info
+else
+	n=$((n + 1)); echo "ok $n - unprivileged wrap -> 3 # SKIP needs root and setpriv"
+	n=$((n + 1)); echo "ok $n - ... message # SKIP needs root"
+	n=$((n + 1)); echo "ok $n - unprivileged info # SKIP needs root"
+fi
+expect_exit 4 "another chip's package -> not ours" -- "$ck" -d "$d2" unwrap "$t/pkg" "$t/o4"
+check "... message says another chip" err_has "another chip"
+cp "$t/pkg" "$t/tampered"
+printf '\x55' | dd of="$t/tampered" bs=1 seek=500 conv=notrunc 2>/dev/null
+cmp -s "$t/pkg" "$t/tampered" && printf '\xaa' | dd of="$t/tampered" bs=1 seek=500 conv=notrunc 2>/dev/null
+expect_exit 5 "tampered package" -- "$ck" -d "$d1" unwrap "$t/tampered" "$t/o5"
+check "... message says tampered" err_has "tampered"
+head -c 300 /dev/urandom >"$t/junk"
+expect_exit 6 "not a backup package -> malformed" -- "$ck" -d "$d1" unwrap "$t/junk" "$t/o6"
+head -c 65537 /dev/zero >"$t/big"
+expect_exit 7 "input over the chip's limit -> too large" -- "$ck" -d "$d1" wrap "$t/big" "$t/o7"
+check "... message gives the limit" err_has "65536"
+expect_exit 8 "unreadable input -> I/O" -- "$ck" -d "$d1" wrap "$t/nonexistent" "$t/o8"
+check "... message names the file" err_has "$t/nonexistent"
+expect_exit 8 "output into a missing directory -> I/O" -- "$ck" -d "$d1" wrap "$t/data" "$t/nodir/out"
+
+# ---- atomic output
+check "failed unwraps created no output files" \
+	bash -c "! ls '$t'/o4 '$t'/o5 '$t'/o6 '$t'/o7 '$t'/o8 2>/dev/null"
+echo "previous contents" >"$t/keep"
+cp "$t/keep" "$t/keep.orig"
+expect_exit 5 "tampered unwrap onto an existing file" -- "$ck" -d "$d1" unwrap "$t/tampered" "$t/keep"
+check "... existing file untouched" cmp -s "$t/keep" "$t/keep.orig"
+check "no temporary files left behind" bash -c "! ls -a '$t' | grep -q '^\\..*\\.[A-Za-z0-9]\\{6\\}\$'"
+expect_exit 0 "unwrap replaces an existing file" -- "$ck" -d "$d1" unwrap "$t/pkg" "$t/keep"
+check "... with the new contents, mode 0600" \
+	bash -c "cmp -s '$t/keep' '$t/data' && test \$(stat -c %a '$t/keep') = 600"
+
+# ---- emulator refuses bad state files
+"$fuse" create "$t/zero.bin" --rom-key "$t/rom.pem" --unprogrammed zero 2>/dev/null
+expect_exit 1 "emulator refuses an unprogrammed (all-zero) chip" -- \
+	"$emu" --state "$t/zero.bin" --socket "$t/s3" --foreground
+check "... message says unprogrammed" err_has "unprogrammed"
+chmod 644 "$t/chip2.bin"
+expect_exit 1 "emulator refuses a world-readable state file" -- \
+	"$emu" --state "$t/chip2.bin" --socket "$t/s3" --foreground
+check "... message asks for 0600" err_has "0600"
+chmod 600 "$t/chip2.bin"
+expect_exit 0 "emulator daemonises (no --foreground) once the socket is ready" -- \
+	"$emu" --state "$t/chip2.bin" --socket "$t/s4"
+dpid=$(sed -n 's/.*serving .* (pid \([0-9]*\)).*/\1/p' "$t/err" | head -1)
+expect_exit 0 "the daemon answers" -- "$ck" -d "emu:$t/s4" info
+if [ -n "$dpid" ]; then
+	kill "$dpid"
+	for _ in $(seq 200); do [ -S "$t/s4" ] || break; sleep 0.02; done
+	check "SIGTERM removes the daemon's socket" test ! -e "$t/s4"
+else
+	nok "daemon pid not found in its log"
+fi
+
+echo "# cli: $n tests, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libchipkey backend selection and errors (no emulator needed).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "libchipkey.h"
+#include "tap.h"
+
+int main(void)
+{
+	struct chipkey *ck = (struct chipkey *)0x1;
+	struct chipkey_info info;
+	char path[300], longp[200];
+	int ret;
+
+	unsetenv(CHIPKEY_DEVICE_ENV);
+	ret = chipkey_open("/nonexistent/chipkey", &ck);
+	tap_ok(ret == -ENOENT && ck == NULL,
+	       "missing kernel device -> -ENOENT, no handle");
+
+	if (access(CHIPKEY_DEFAULT_DEVICE, F_OK) == 0) {
+		tap_skip("/dev/chipkey exists here", "default device absent -> -ENOENT");
+	} else {
+		ret = chipkey_open(NULL, &ck);
+		tap_eq_int(ret, -ENOENT,
+			   "no device string, no $CHIPKEY_DEVICE, no /dev/chipkey -> -ENOENT (no fallback to an emulator)");
+	}
+
+	setenv(CHIPKEY_DEVICE_ENV, "emu:/nonexistent/chipkey.sock", 1);
+	tap_eq_int(chipkey_open(NULL, &ck), -ENOENT,
+		   "$CHIPKEY_DEVICE=emu:missing socket -> -ENOENT");
+	ret = chipkey_open("/dev/null", &ck);
+	tap_ok(ret == 0 && !strcmp(chipkey_backend_name(ck), "kernel"),
+	       "explicit device string beats $CHIPKEY_DEVICE (kernel backend)");
+	if (!ret) {
+		tap_eq_int(chipkey_get_info(ck, &info), -ENOTTY,
+			   "info on a non-chipkey node -> -ENOTTY");
+		chipkey_close(ck);
+	}
+	setenv(CHIPKEY_DEVICE_ENV, "/dev/null", 1);
+	ret = chipkey_open(NULL, &ck);
+	tap_ok(ret == 0 && !strcmp(chipkey_backend_name(ck), "kernel"),
+	       "$CHIPKEY_DEVICE picks the kernel device when no string is given");
+	if (!ret)
+		chipkey_close(ck);
+	unsetenv(CHIPKEY_DEVICE_ENV);
+
+	tap_eq_int(chipkey_open("emu:", &ck), -EINVAL, "emu: with empty path -> -EINVAL");
+	memset(longp, 'x', sizeof(longp) - 1);
+	longp[sizeof(longp) - 1] = '\0';
+	snprintf(path, sizeof(path), "emu:/tmp/%s", longp);
+	tap_eq_int(chipkey_open(path, &ck), -ENAMETOOLONG,
+		   "emu: path longer than sun_path -> -ENAMETOOLONG");
+	{
+		char tmpl[] = "/tmp/ck-notsock-XXXXXX";
+		int fd = mkstemp(tmpl);
+
+		close(fd);
+		snprintf(path, sizeof(path), "emu:%s", tmpl);
+		tap_eq_int(chipkey_open(path, &ck), -ECONNREFUSED,
+			   "emu: path to a regular file -> -ECONNREFUSED");
+		unlink(tmpl);
+	}
+	tap_eq_int(chipkey_open("", &ck), -EINVAL, "empty device string -> -EINVAL");
+	tap_eq_int(chipkey_open("/dev/null", NULL), -EINVAL, "NULL out -> -EINVAL");
+
+	{
+		static const int errs[] = { EPERM, EINVAL, EMSGSIZE, ENOSPC,
+					    ENOKEY, EBADMSG, ENOENT, ECONNREFUSED };
+		size_t i, j;
+		int distinct = 1;
+
+		for (i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
+			for (j = i + 1; j < sizeof(errs) / sizeof(errs[0]); j++)
+				if (!strcmp(chipkey_strerror(-errs[i]),
+					    chipkey_strerror(-errs[j])))
+					distinct = 0;
+		tap_ok(distinct, "chipkey_strerror: distinct text per error class");
+		tap_ok(strstr(chipkey_strerror(-ENOKEY), "another chip") &&
+		       strstr(chipkey_strerror(-EBADMSG), "tamper"),
+		       "chipkey_strerror: not-ours and tampered are explained");
+		tap_ok(chipkey_strerror(-EIO) && *chipkey_strerror(-EIO) &&
+		       strcmp(chipkey_strerror(-EIO), "unknown error"),
+		       "chipkey_strerror: other errno values get the libc text");
+	}
+	{
+		size_t len = 10;
+		uint8_t b[10];
+
+		tap_eq_int(chipkey_wrap(NULL, b, 1, 0, b, &len), -EINVAL,
+			   "NULL handle -> -EINVAL");
+	}
+	return tap_exit_status();
+}
