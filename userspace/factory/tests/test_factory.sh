@@ -1,0 +1,236 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# chipkey-factory command tests (TAP).  Checks are made with tools that do not
+# share code with the factory: the openssl command, awk (Luhn), and a Python
+# reader of the data package written from docs/data-package.md.
+set -u
+top=$(cd "$(dirname "$0")/../../.." && pwd)
+BUILD=${BUILD:-$top/build}
+CF=${CHIPKEY_FACTORY:-$BUILD/asan/bin/chipkey-factory}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+
+n=0 failed=0
+ok() { # ok COND-EXIT-STATUS NAME
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
+}
+check() { # check NAME CMD...: ok if CMD succeeds
+	local name=$1; shift
+	"$@" >/dev/null 2>&1
+	ok $? "$name"
+}
+mode() { stat -c %a "$1"; }
+
+if [ ! -x "$CF" ]; then
+	echo "not ok 1 - $CF not built"
+	exit 1
+fi
+T=$(mktemp -d /tmp/ck-factory-sh-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+F=$T/factory
+
+# ---- init
+out=$( (umask 000; "$CF" init "$F" --org "Test Maker" --spp-name spp.test) 2>&1)
+ok $? "init creates a factory (even with umask 000)"
+[ "$(mode "$F")" = 700 ]; ok $? "factory directory is 0700"
+bad=0
+for f in mfr-key.pem master.key spp-key.pem; do
+	[ "$(mode "$F/$f")" = 600 ] || { echo "# $f has mode $(mode "$F/$f")"; bad=1; }
+done
+ok $bad "secret files mfr-key.pem, master.key, spp-key.pem are 0600"
+bad=0
+for f in mfr-ca.pem mfr-ca.der mfr-pubkey.der spp-cert.pem; do
+	[ -s "$F/$f" ] && [ "$(mode "$F/$f")" = 644 ] || bad=1
+done
+ok $bad "public files exist and are 0644"
+[ "$(stat -c %s "$F/master.key")" = 32 ]; ok $? "master key is 32 bytes"
+master_hex=$(od -An -v -tx1 "$F/master.key" | tr -d ' \n')
+key_line=$(sed -n 2p "$F/mfr-key.pem")
+! printf '%s' "$out" | grep -qi -e "$master_hex" -e "$key_line" -e 'PRIVATE KEY'
+ok $? "init prints no secret"
+ls -d "$T"/factory.init-* >/dev/null 2>&1
+[ $? -ne 0 ]; ok $? "no temporary directory left behind"
+
+sum_before=$(cat "$F"/* | sha256sum)
+"$CF" init "$F" >/dev/null 2>&1
+rc=$?
+[ $rc -ne 0 ] && [ "$(cat "$F"/* | sha256sum)" = "$sum_before" ]
+ok $? "second init refused, factory unchanged"
+mkdir "$T/empty" "$T/nonempty" && touch "$T/nonempty/x"
+check "init into an existing empty directory works" "$CF" init "$T/empty"
+! "$CF" init "$T/nonempty" >/dev/null 2>&1 && [ -e "$T/nonempty/x" ] && [ ! -e "$T/nonempty/master.key" ]
+ok $? "init into a non-empty directory refused"
+
+# ---- manufacturer CA, ROM key, SPP credential (checked with openssl)
+openssl x509 -in "$F/mfr-ca.pem" -noout -text > "$T/ca.txt" 2>&1
+grep -q 'CA:TRUE' "$T/ca.txt" && grep -q 'O = Test Maker' "$T/ca.txt" && grep -q 'prime256v1' "$T/ca.txt"
+ok $? "manufacturer CA: P-256, CA:TRUE, O = Test Maker"
+openssl x509 -in "$F/mfr-ca.pem" -noout -pubkey | openssl pkey -pubin -outform DER > "$T/ca-pub.der" 2>/dev/null
+cmp -s "$T/ca-pub.der" "$F/mfr-pubkey.der"
+ok $? "mfr-pubkey.der is the CA certificate's public key (DER SPKI)"
+openssl pkey -in "$F/mfr-key.pem" -pubout -outform DER > "$T/key-pub.der" 2>/dev/null
+cmp -s "$T/key-pub.der" "$F/mfr-pubkey.der"
+ok $? "mfr-key.pem is the private key of mfr-pubkey.der"
+check "openssl verify accepts the SPP certificate" openssl verify -CAfile "$F/mfr-ca.pem" "$F/spp-cert.pem"
+openssl x509 -in "$F/spp-cert.pem" -noout -text > "$T/spp.txt" 2>&1
+grep -q 'OU = chipkey-spp' "$T/spp.txt" && grep -q 'TLS Web Server Authentication' "$T/spp.txt" &&
+	grep -q 'DNS:spp.test' "$T/spp.txt" && grep -q 'CA:FALSE' "$T/spp.txt"
+ok $? "SPP certificate: OU=chipkey-spp, serverAuth, DNS:spp.test, CA:FALSE"
+a=$(openssl pkey -in "$F/spp-key.pem" -pubout 2>/dev/null); b=$(openssl x509 -in "$F/spp-cert.pem" -noout -pubkey 2>/dev/null)
+[ -n "$a" ] && [ "$a" = "$b" ]; ok $? "spp-key.pem matches spp-cert.pem"
+
+# ---- identities, Luhn checked by awk
+luhn_awk='
+{ s = 0; n = length($0); ok = ($0 ~ /^[0-9]+$/)
+  for (i = n; i >= 1; i--) { d = substr($0, i, 1) + 0; if ((n - i) % 2 == 1) { d *= 2; if (d > 9) d -= 9 }; s += d }
+  if (!ok || n != 15 || s % 10 != 0) { if (bad++ < 5) print "# bad: " $0 } }
+END { exit bad ? 1 : 0 }'
+"$CF" identities --prefix 35209900 --count 1000 --start 176000 > "$T/ids" 2>/dev/null
+ok $? "identities --count 1000 runs"
+[ "$(wc -l < "$T/ids")" = 1000 ] && [ "$(sort -u "$T/ids" | wc -l)" = 1000 ] &&
+	[ "$(grep -c '^35209900[0-9]\{7\}$' "$T/ids")" = 1000 ]
+ok $? "1000 distinct 15-digit identities with the prefix"
+awk "$luhn_awk" "$T/ids"
+ok $? "every check digit valid (independent awk Luhn)"
+printf '352099001761482\n' | awk "$luhn_awk" >/dev/null
+[ $? -ne 0 ]; ok $? "the awk checker itself rejects a wrong check digit"
+grep -qx 352099001761481 "$T/ids"
+ok $? "serial 176148 gives the published example IMEI 352099001761481"
+"$CF" identities --prefix 35209900 --count 1000001 >/dev/null 2>&1
+[ $? -ne 0 ]; ok $? "more identities than the prefix has room for refused"
+"$CF" identities --prefix 35x09900 --count 1 >/dev/null 2>&1
+[ $? -ne 0 ]; ok $? "non-digit prefix refused"
+
+# ---- device certificates
+IMEI=352099001761481 CHIP=00112233445566778899aabbccddeeff
+( umask 000; "$CF" issue "$F" --identity $IMEI --chip-id $CHIP --key-out "$T/dev-key.pem" --out "$T/dev.pem" ) >/dev/null 2>&1
+ok $? "issue a device certificate with a fresh key"
+[ "$(mode "$T/dev-key.pem")" = 600 ]; ok $? "device key file is 0600"
+check "openssl verify -CAfile mfr-ca.pem accepts the device certificate" \
+	openssl verify -CAfile "$F/mfr-ca.pem" "$T/dev.pem"
+openssl x509 -in "$T/dev.pem" -noout -text > "$T/dev.txt" 2>&1
+grep -q "Subject: CN = $IMEI, serialNumber = $IMEI" "$T/dev.txt"
+ok $? "openssl x509 -text shows the identity in the subject"
+grep -q "URI:urn:chipkey:chip-id:$CHIP" "$T/dev.txt"
+ok $? "openssl x509 -text shows the chip ID (subjectAltName URI)"
+grep -q 'CA:FALSE' "$T/dev.txt" && grep -q 'Digital Signature, Key Agreement' "$T/dev.txt" &&
+	grep -q 'Subject Key Identifier' "$T/dev.txt" && grep -q 'Authority Key Identifier' "$T/dev.txt"
+ok $? "CA:FALSE, keyUsage digitalSignature+keyAgreement, key identifiers"
+a=$(openssl pkey -in "$T/dev-key.pem" -pubout 2>/dev/null); b=$(openssl x509 -in "$T/dev.pem" -noout -pubkey 2>/dev/null)
+[ -n "$a" ] && [ "$a" = "$b" ]; ok $? "certificate public key is the generated device key"
+
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/ext-key.pem" 2>/dev/null &&
+	openssl pkey -in "$T/ext-key.pem" -pubout -outform DER -out "$T/ext-pub.der" 2>/dev/null
+"$CF" issue "$F" --identity 490154203237518 --chip-id ffeeddccbbaa99887766554433221100 \
+	--pubkey "$T/ext-pub.der" --out "$T/ext.pem" >/dev/null 2>&1
+a=$(openssl pkey -in "$T/ext-key.pem" -pubout 2>/dev/null); b=$(openssl x509 -in "$T/ext.pem" -noout -pubkey 2>/dev/null)
+[ -n "$a" ] && [ "$a" = "$b" ] && openssl verify -CAfile "$F/mfr-ca.pem" "$T/ext.pem" >/dev/null 2>&1
+ok $? "certificate for a key made by openssl (--pubkey) verifies and carries that key"
+"$CF" issue "$F" --identity 352099001761482 --chip-id $CHIP --key-out "$T/x.pem" >/dev/null 2>&1
+[ $? -ne 0 ]; ok $? "issue refuses an identity with a wrong check digit"
+
+out=$("$CF" verify-device --rom "$F/mfr-pubkey.der" --identity $IMEI --chip-id $CHIP "$T/dev.pem" 2>&1)
+[ $? -eq 0 ] && [ "$out" = "ok: identity $IMEI chip-id $CHIP" ]
+ok $? "verify-device against the ROM key names identity and chip"
+"$CF" verify-device --rom "$F/mfr-pubkey.der" --chip-id ffeeddccbbaa99887766554433221100 "$T/dev.pem" >/dev/null 2>&1
+[ $? -ne 0 ]; ok $? "verify-device refuses a certificate for another chip"
+
+"$CF" init "$T/other" >/dev/null 2>&1
+"$CF" issue "$T/other" --identity $IMEI --chip-id $CHIP --key-out "$T/o-key.pem" --out "$T/o.pem" >/dev/null 2>&1
+"$CF" verify-device --rom "$F/mfr-pubkey.der" "$T/o.pem" >/dev/null 2>&1
+[ $? -ne 0 ]; ok $? "verify-device refuses a certificate from another manufacturer key"
+openssl verify -CAfile "$F/mfr-ca.pem" "$T/o.pem" >/dev/null 2>&1
+[ $? -ne 0 ]; ok $? "openssl verify also refuses it (negative control)"
+# Tamper: change one digit of the identity inside the DER.
+openssl x509 -in "$T/dev.pem" -outform DER -out "$T/dev.der" 2>/dev/null
+python3 - "$T/dev.der" "$T/tampered.der" <<'PY'
+import sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+i = d.index(b'352099001761481')
+d[i + 5] ^= 0x01
+open(sys.argv[2], 'wb').write(d)
+PY
+"$CF" verify-device --rom "$F/mfr-pubkey.der" "$T/tampered.der" >/dev/null 2>&1
+r1=$?
+openssl verify -CAfile "$F/mfr-ca.pem" "$T/tampered.der" >/dev/null 2>&1
+r2=$?
+[ $r1 -ne 0 ] && [ $r2 -ne 0 ]; ok $? "a tampered certificate is refused (verify-device and openssl)"
+"$CF" verify-device --rom "$F/mfr-pubkey.der" "$F/spp-cert.pem" >/dev/null 2>&1
+[ $? -ne 0 ]; ok $? "the SPP certificate is not accepted as a device certificate"
+
+# ---- data package, read by an independent Python parser
+( umask 000; "$CF" package "$F" --identity $IMEI --chip-id $CHIP --generation 3 --out "$T/pkg.bin" ) >/dev/null 2>&1
+ok $? "package builds a data package"
+[ "$(mode "$T/pkg.bin")" = 600 ]; ok $? "data package file is 0600"
+py_out=$(python3 - "$T/pkg.bin" "$IMEI" "$CHIP" "$T" <<'PY' 2>&1
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+imei, chip, tdir = sys.argv[2], bytes.fromhex(sys.argv[3]), sys.argv[4]
+assert d[:8] == b'CKDATA01', 'magic'
+ver, flags, total = struct.unpack('>HHI', d[8:16])
+assert (ver, flags, total) == (1, 0, len(d)), 'header'
+off, prev, e = 16, 0, {}
+while off < len(d):
+    t, f, n = struct.unpack('>HHI', d[off:off + 8])
+    assert t > prev, 'order'
+    prev = t
+    e[t] = (f, d[off + 8:off + 8 + n])
+    assert len(e[t][1]) == n, 'length'
+    off += 8 + n
+assert off == len(d)
+assert e[1] == (1, imei.encode()), 'identity'
+assert e[2] == (1, chip), 'chip'
+assert struct.unpack('>Q', e[3][1])[0] == 3, 'generation'
+assert len(e[0x10][1]) == 32 and e[0x10][0] == 1, 'channel key'
+open(tdir + '/p-cert.der', 'wb').write(e[0x12][1])
+open(tdir + '/p-ca.der', 'wb').write(e[0x13][1])
+open(tdir + '/p-key.der', 'wb').write(e[0x11][1])
+print(e[0x10][1].hex())
+PY
+)
+ok $? "Python reader: header, canonical order, identity, chip ID, generation"
+chan=$(printf '%s\n' "$py_out" | tail -1)
+info_hex=$(printf 'chipkey v1 channel key%s' $IMEI | od -An -v -tx1 | tr -d ' \n')
+want=$(openssl kdf -keylen 32 -kdfopt digest:SHA256 -kdfopt hexkey:"$master_hex" \
+	-kdfopt hexinfo:"$info_hex" HKDF 2>/dev/null | tr -d ':' | tr 'A-F' 'a-f')
+[ -n "$want" ] && [ "$chan" = "$want" ]
+ok $? "channel key in the package = openssl kdf HKDF(master.key, label || identity)"
+openssl verify -CAfile "$F/mfr-ca.pem" <(openssl x509 -inform DER -in "$T/p-cert.der" 2>/dev/null) >/dev/null 2>&1
+ok $? "certificate in the package verifies with openssl"
+cmp -s "$T/p-ca.der" "$F/mfr-ca.der"; ok $? "package carries the manufacturer CA certificate"
+a=$(openssl pkey -inform DER -in "$T/p-key.der" -pubout 2>/dev/null); b=$(openssl x509 -inform DER -in "$T/p-cert.der" -noout -pubkey 2>/dev/null)
+[ -n "$a" ] && [ "$a" = "$b" ]; ok $? "package device key (PKCS#8) matches its certificate"
+dump=$("$CF" dump "$T/pkg.bin" 2>&1)
+printf '%s' "$dump" | grep -q "device-id .*$IMEI" && printf '%s' "$dump" | grep -q 'channel-key .*(secret)' &&
+	! printf '%s' "$dump" | grep -qi "$chan"
+ok $? "dump lists the entries and redacts secrets"
+printf 'CKDATA01\0\1\0\0\0\0\0\20' > "$T/empty.bin"
+"$CF" dump "$T/empty.bin" >/dev/null 2>&1
+[ $? -ne 0 ]; ok $? "dump refuses a package without identity and chip ID"
+
+# ---- identity pool and pre-generated keys in database 140 (userspace/store)
+DB=sqlite:$T/tmp140.db
+"$CF" identities --prefix 35209900 --count 500 > "$T/pool" 2>/dev/null
+out=$("$CF" load-pool --db "$DB" "$T/pool" 2>&1)
+[ $? -eq 0 ] && printf '%s' "$out" | grep -q 'pool: 500 free'
+ok $? "load-pool loads 500 identities into SQLite"
+[ "$(mode "$T/tmp140.db")" = 600 ]; ok $? "the database file is 0600"
+out=$("$CF" load-pool --db "$DB" "$T/pool" 2>&1)
+[ $? -eq 0 ] && printf '%s' "$out" | grep -q '0 added, 500 already present; pool: 500 free'
+ok $? "loading the same pool again adds nothing"
+{ "$CF" identities --prefix 35209901 --count 3; echo 352099001761482; } > "$T/badpool" 2>/dev/null
+"$CF" load-pool --db "$DB" "$T/badpool" >/dev/null 2>&1
+r=$?
+out=$("$CF" load-pool --db "$DB" "$T/pool" 2>&1)
+[ $r -ne 0 ] && printf '%s' "$out" | grep -q 'pool: 500 free'
+ok $? "a pool file with one bad check digit is refused and loads nothing"
+out=$("$CF" pregen-keys --db "$DB" --count 3 2>&1)
+[ $? -eq 0 ] && printf '%s' "$out" | grep -q 'pool: 3 free'
+ok $? "pregen-keys stores 3 key pairs"
+out=$("$CF" init "$T/f2" --db "sqlite:$T/f2.db" --pool "$T/pool" --pregen 2 2>&1)
+[ $? -eq 0 ] && printf '%s' "$out" | grep -q 'pool: 500 free' && printf '%s' "$out" | grep -q 'pool: 2 free'
+ok $? "init --db --pool --pregen sets up PKI, pool and keys in one command"
+
+echo "# test_factory.sh: $n tests, $failed failed"
+[ $failed -eq 0 ]
