@@ -9,16 +9,24 @@ export DEBIAN_FRONTEND=noninteractive
 
 packages=(
 	# toolchain
-	build-essential pkg-config gcc-multilib
+	build-essential pkg-config
+	# 32-bit (-m32 -static) build of the ioctl selftest: the compat path.
+	# Not gcc-multilib: it conflicts with gcc-aarch64-linux-gnu.
+	gcc-12-multilib libc6-dev-i386 lib32gcc-12-dev
 	# kernel module build, lint and VM tests
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1 sparse
 	qemu-system-x86 busybox-static cpio kmod xz-utils
+	# devicetree path on arm64 (cross build + TCG guest)
+	gcc-aarch64-linux-gnu qemu-system-arm
 	# devicetree binding and examples
 	device-tree-compiler dt-schema
 	# userspace crypto (OpenSSL 3) and the kernel-crypto oracle (AF_ALG)
 	libssl-dev openssl libkcapi-dev kcapi-tools
 	# independent test-vector generator
 	python3 python3-cryptography
+	# factory databases and the public database service
+	libsqlite3-dev sqlite3 libpq-dev postgresql libmicrohttpd-dev
+	libcurl4-openssl-dev curl
 )
 
 if [ "$(id -u)" -ne 0 ]; then

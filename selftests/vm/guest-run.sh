@@ -1,0 +1,92 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs inside the chipkey test VM (started by /init).  Prints TAP result
+# lines ("ok - ..."/"not ok - ...", numbered by the host) and '#' comments;
+# each kselftest binary's own output is framed by "# BEGIN/END name".
+mode=${1:-test}
+FW=/lib/firmware/chipkey
+
+ok() { echo "ok - $*"; }
+nok() { echo "not ok - $*"; }
+check() { # check DESCRIPTION COMMAND...
+	d=$1; shift
+	if "$@"; then ok "$d"; else nok "$d"; fi
+}
+
+wait_dev() {
+	i=0
+	while [ ! -c /dev/chipkey ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	[ -c /dev/chipkey ]
+}
+
+load_a() {
+	modprobe chipkey_vfuse && modprobe chipkey && wait_dev
+}
+
+hex16() { # chip ID of a fuse image, lowercase hex
+	dd if="$1" bs=1 skip=8 count=16 2>/dev/null | od -An -tx1 | tr -d ' \n'
+}
+
+run_suite() { # run_suite NAME [ENV=VALUE...]
+	name=$1; shift
+	echo "# BEGIN $name"
+	if [ ! -x "/selftests/$name" ]; then
+		echo "# $name: not built"
+		echo "# END $name rc=missing"
+		return
+	fi
+	env "$@" "/selftests/$name" 2>&1
+	echo "# END $name rc=$?"
+}
+
+if [ "$mode" = bench ]; then
+	load_a || { nok "load chipkey_vfuse + chipkey"; exit 1; }
+	ok "load chipkey_vfuse + chipkey"
+	modprobe -a crypto_user af_alg algif_aead 2>/dev/null
+	/bench/ck_bench_dev 2>&1
+	echo "# bench rc=$?"
+	exit 0
+fi
+
+echo "# modules: $(ls /lib/modules/$(uname -r)/extra 2>/dev/null | tr '\n' ' ')"
+check "load chipkey_vfuse + chipkey with fuse image A" load_a
+check "/dev/chipkey exists and is a character device" test -c /dev/chipkey
+a_id=$(hex16 $FW/fuse.bin)
+s_id=$(tr -dc '0-9a-fA-F' < /sys/class/misc/chipkey/chip_id 2>/dev/null | tr 'A-F' 'a-f')
+check "sysfs chip_id matches fuse image A ($a_id)" test "$s_id" = "$a_id"
+echo "# sysfs: $(for f in chip_id key_source state abi_version; do
+	printf '%s=%s ' $f "$(cat /sys/class/misc/chipkey/$f 2>/dev/null)"; done)"
+
+if [ -x /usr/bin/chipkey ]; then
+	out=$(chipkey --device /dev/chipkey info 2>&1); rc=$?
+	echo "$out" | sed 's/^/# chipkey info: /'
+	check "chipkey CLI info through /dev/chipkey" test $rc -eq 0
+	# the CLI shows the chip ID (case/separators free)
+	norm=$(echo "$out" | tr -dc '0-9a-fA-F\n' | tr 'A-F' 'a-f')
+	check "chipkey CLI info shows chip ID of image A" sh -c "echo '$norm' | grep -q '$a_id'"
+	head -c 3000 /dev/urandom > /tmp/cli.in
+	chipkey --device /dev/chipkey wrap /tmp/cli.in /tmp/cli.pkg &&
+		chipkey --device /dev/chipkey unwrap /tmp/cli.pkg /tmp/cli.out
+	check "chipkey CLI wrap + unwrap through /dev/chipkey round-trips" cmp -s /tmp/cli.in /tmp/cli.out
+else
+	nok "chipkey CLI present in the VM"
+fi
+
+run_suite chipkey_ioctl_test
+run_suite chipkey_ioctl_test_32
+run_suite chipkey_tamper_test
+run_suite chipkey_perm_test
+run_suite chipkey_threads_test
+# libkcapi asks NETLINK_CRYPTO (crypto_user) about algorithms; load AF_ALG
+modprobe -a crypto_user af_alg algif_aead algif_hash || echo "# modprobe crypto_user/algif failed"
+run_suite chipkey_oracle_test
+run_suite chipkey_compat_test CK_EMU=/usr/bin/chipkey-emu
+run_suite chipkey_reload_test
+run_suite chipkey_vectors_test CK_VECTORS=/usr/share/chipkey/backup-v1.txt
+
+# whatever the suites did, image A must be loaded and working at the end
+check "chipkey bound to image A after the reload tests" sh -c \
+	"test -c /dev/chipkey && test \"\$(tr -dc 0-9a-f < /sys/class/misc/chipkey/chip_id)\" = '$a_id'"
+check "unload chipkey + chipkey_vfuse" sh -c \
+	"modprobe -r chipkey && modprobe -r chipkey_vfuse && ! test -e /dev/chipkey"
