@@ -1,0 +1,263 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# chipkey-pubdb HTTP tests with curl: on SQLite, then on a throw-away
+# PostgreSQL server.  TAP output.
+#   tests/run.sh BINDIR     (BINDIR holds chipkey-pubdb, chipkey-pubdb-put)
+set -u
+BIN=$(cd "${1:?bin dir}" && pwd)
+top=$(cd "$(dirname "$0")/../../.." && pwd)
+PGS=$top/scripts/pg-test-server.sh
+n=0
+fail=0
+tap() {	# tap RC NAME...
+	local rc=$1; shift
+	n=$((n + 1))
+	if [ "$rc" = 0 ]; then echo "ok $n - $*"; else echo "not ok $n - $*"; fail=1; fi
+}
+is() {	# is GOT WANT NAME...
+	local got=$1 want=$2; shift 2
+	[ "$got" = "$want" ]
+	local rc=$?
+	[ $rc = 0 ] || echo "# got '$got', want '$want'"
+	tap $rc "$*"
+}
+
+tmp=$(mktemp -d /tmp/chipkey-pubdb-test.XXXXXX)
+pgdir=
+srv=
+cleanup() {
+	[ -n "$srv" ] && kill "$srv" 2>/dev/null && wait "$srv" 2>/dev/null
+	[ -n "$pgdir" ] && "$PGS" stop "$pgdir" >/dev/null 2>&1
+	rm -rf "$tmp" ${pgdir:+"$pgdir"}
+}
+trap cleanup EXIT
+cd "$tmp" || exit 1
+
+# ---- credentials: manufacturer CA, SPP writer, a writer without the
+#      role, a rogue CA and its writer, a device certificate
+ossl() { openssl "$@" >>openssl.log 2>&1 || { echo "# openssl $*: failed"; cat openssl.log | sed 's/^/# /'; exit 1; }; }
+cat >ext.cnf <<'EOF'
+[req]
+distinguished_name = dn
+x509_extensions = ca
+[dn]
+[ca]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[leaf]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+authorityKeyIdentifier = keyid
+EOF
+mkca() {	# mkca NAME CN
+	ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1.key"
+	ossl req -config ext.cnf -new -x509 -key "$1.key" -subj "/O=chipkey test/CN=$2" -days 30 \
+		-out "$1.pem"
+}
+mkleaf() {	# mkleaf NAME SUBJECT CA
+	ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1.key"
+	ossl req -config ext.cnf -new -key "$1.key" -subj "$2" -out "$1.csr"
+	ossl x509 -req -in "$1.csr" -CA "$3.pem" -CAkey "$3.key" -CAcreateserial -days 30 \
+		-extfile ext.cnf -extensions leaf -out "$1.pem"
+}
+mkca ca "chipkey manufacturer CA"
+mkleaf spp "/O=chipkey test/OU=chipkey-spp/CN=station 1" ca
+mkleaf norole "/O=chipkey test/OU=marketing/CN=not a writer" ca
+mkca rogue "rogue CA"
+mkleaf roguespp "/O=chipkey test/OU=chipkey-spp/CN=rogue station" rogue
+mkleaf device "/O=chipkey test/CN=490154203237518" ca
+ossl x509 -in device.pem -outform DER -out device.der
+ossl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out rsa.key
+ossl req -config ext.cnf -new -key rsa.key -subj "/O=chipkey test/OU=chipkey-spp/CN=rsa writer" -out rsa.csr
+ossl x509 -req -in rsa.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
+	-extfile ext.cnf -extensions leaf -out rsa.pem
+head -c 3000 /dev/urandom >backup1
+head -c 5000 /dev/urandom >backup2
+head -c 100000 /dev/zero >big
+
+CHIP=00112233445566778899aabbccddeeff
+ID=490154203237518
+PUT=$BIN/chipkey-pubdb-put
+
+code() {	# code CURL-ARGS... -> HTTP status
+	curl -s -o body.out -w '%{http_code}' --max-time 20 "$@"
+}
+
+start_server() {	# start_server DB-URL
+	rm -f port
+	"$BIN/chipkey-pubdb" --db "$1" --listen 127.0.0.1:0 --writers ca.pem \
+		--max-body 65536 --threads 4 --timeout 5 --port-file port 2>>server.log &
+	srv=$!
+	for _ in $(seq 100); do [ -s port ] && break; sleep 0.05; done
+	[ -s port ] || return 1
+	U=http://127.0.0.1:$(cat port)
+	C=$U/v1/chips/$CHIP
+}
+
+stop_server() {
+	local rc
+	kill -TERM "$srv"
+	wait "$srv"
+	rc=$?
+	srv=
+	return $rc
+}
+
+suite() {	# suite NAME DB-URL
+	local tag=$1 rc
+	echo "# pubdb on $tag"
+	start_server "$2"
+	tap $? "$tag: server up"
+
+	# ---- reads of nothing and bad requests
+	is "$(code "$C")" 404 "$tag: unknown chip -> 404"
+	is "$(code "$C/backup")" 404 "$tag: unknown chip backup -> 404"
+	is "$(code "$C/generations")" 404 "$tag: unknown chip generations -> 404"
+	is "$(code "$U/v1/chips/00112233445566778899aabbccddeef")" 400 "$tag: 31 hex digits -> 400"
+	is "$(code "$U/v1/chips/00112233445566778899aabbccddeeff0")" 400 "$tag: 33 hex digits -> 400"
+	is "$(code "$U/v1/chips/00112233445566778899aabbccddeegg")" 400 "$tag: non-hex chip ID -> 400"
+	is "$(code "$C/generations/0")" 400 "$tag: generation 0 -> 400"
+	is "$(code "$C/generations/x1")" 400 "$tag: generation not a number -> 400"
+	is "$(code "$U/v1/nothing")" 404 "$tag: unknown path -> 404"
+	is "$(code -X DELETE "$C")" 405 "$tag: DELETE -> 405"
+	is "$(code -X PUT --data-binary @backup1 "$C/generations")" 405 "$tag: PUT -> 405"
+	is "$(code --data-binary @backup1 "$C")" 405 "$tag: POST to the chip resource -> 405"
+	curl -s -D hdr.out -o /dev/null -X DELETE "$C"
+	grep -qi '^Allow: GET, HEAD' hdr.out
+	tap $? "$tag: 405 carries an Allow header"
+
+	# ---- refused writes
+	is "$(code --data-binary @big "$C/generations")" 413 "$tag: body over --max-body (Content-Length) -> 413"
+	is "$(code -H 'Transfer-Encoding: chunked' --data-binary @big "$C/generations")" 413 \
+		"$tag: chunked body over --max-body -> 413"
+	is "$(code --data-binary @backup1 "$C/generations")" 400 "$tag: garbage body -> 400"
+	"$PUT" --unsigned --chip $CHIP --generation 1 --identity $ID --backup backup1 \
+		--device-cert device.der --out unsigned.rec --no-post
+	is "$(code --data-binary @unsigned.rec "$C/generations")" 401 "$tag: unsigned record -> 401"
+	grep -qi '^WWW-Authenticate' <(curl -s -D - -o /dev/null --data-binary @unsigned.rec "$C/generations")
+	tap $? "$tag: 401 carries WWW-Authenticate"
+	"$PUT" --key spp.key --cert spp.pem --chip $CHIP --generation 1 --identity $ID \
+		--backup backup1 --device-cert device.pem --out good1.rec --no-post
+	tap $? "$tag: chipkey-pubdb-put builds a signed record"
+	cp good1.rec tampered.rec
+	# flip one byte inside the backup (offset 60 > 32 + 1 + 15 + 4)
+	printf '\x5a' | dd of=tampered.rec bs=1 seek=60 conv=notrunc status=none
+	is "$(code --data-binary @tampered.rec "$C/generations")" 401 "$tag: tampered backup (bad signature) -> 401"
+	"$PUT" --key roguespp.key --cert roguespp.pem --chip $CHIP --generation 1 --identity $ID \
+		--backup backup1 --device-cert device.der --out rogue.rec --no-post
+	is "$(code --data-binary @rogue.rec "$C/generations")" 401 "$tag: writer from another CA -> 401"
+	"$PUT" --key norole.key --cert norole.pem --chip $CHIP --generation 1 --identity $ID \
+		--backup backup1 --device-cert device.der --out norole.rec --no-post
+	is "$(code --data-binary @norole.rec "$C/generations")" 403 "$tag: writer without OU=chipkey-spp -> 403"
+	"$PUT" --key rsa.key --cert rsa.pem --chip $CHIP --generation 1 --identity $ID \
+		--backup backup1 --device-cert device.der --out rsa.rec --no-post 2>/dev/null
+	rc=$?
+	if [ $rc = 0 ]; then
+		is "$(code --data-binary @rsa.rec "$C/generations")" 401 "$tag: RSA writer key -> 401"
+	else
+		tap 0 "$tag: RSA writer key refused by the signer"
+	fi
+	is "$(code --data-binary @good1.rec "$U/v1/chips/ffeeddccbbaa99887766554433221100/generations")" 400 \
+		"$tag: record for another chip than the URL -> 400"
+	"$PUT" --key spp.key --cert spp.pem --chip $CHIP --generation 1 --identity 490154203237519 \
+		--backup backup1 --device-cert device.der --no-post 2>/dev/null
+	tap $([ $? != 0 ]; echo $?) "$tag: signer refuses an identity with a bad check digit"
+	is "$(code "$C")" 404 "$tag: nothing was stored by refused writes"
+
+	# ---- accepted writes
+	is "$(code -H 'Content-Type: application/vnd.chipkey.record' --data-binary @good1.rec "$C/generations")" 201 \
+		"$tag: signed record (curl) -> 201"
+	grep -q '"generation": 1' body.out
+	tap $? "$tag: 201 body names generation 1"
+	is "$(code --data-binary @good1.rec "$C/generations")" 409 "$tag: same generation again -> 409"
+	"$PUT" --url "$U" --key spp.key --cert spp.pem --chip $CHIP --generation 3 --identity $ID \
+		--backup backup2 --device-cert device.der >put.out 2>&1
+	tap $? "$tag: chipkey-pubdb-put posts generation 3 (libcurl client)"
+	"$PUT" --url "$U" --key spp.key --cert spp.pem --chip $CHIP --generation 2 --identity $ID \
+		--backup backup1 --device-cert device.der >put.out 2>&1
+	is $? 4 "$tag: generation 2 after 3 -> 409 (client exit 4)"
+
+	# ---- reads
+	is "$(code "$C")" 200 "$tag: GET chip -> 200"
+	grep -q '"generation": 3,' body.out && grep -q "\"identity\": \"$ID\"" body.out &&
+		grep -q "\"chip_id\": \"$CHIP\"" body.out
+	tap $? "$tag: JSON has chip ID, latest generation 3, identity"
+	sed -n 's/^  "certificate": "\(.*\)",$/\1/p' body.out | sed 's/\\n/\n/g' >got.pem
+	cmp -s <(openssl x509 -in got.pem -outform DER 2>/dev/null) device.der
+	tap $? "$tag: JSON certificate (PEM) is the device certificate"
+	openssl verify -CAfile ca.pem got.pem >/dev/null 2>&1
+	tap $? "$tag: openssl verify accepts the served certificate"
+	sed -n 's/^  "backup": "\(.*\)",$/\1/p' body.out | base64 -d >got.b64 2>/dev/null
+	cmp -s got.b64 backup2
+	tap $? "$tag: JSON backup (base64) is generation 3's backup"
+	is "$(code "$C/backup")" 200 "$tag: GET backup -> 200"
+	cmp -s body.out backup2
+	tap $? "$tag: raw backup is the latest"
+	curl -s -D - -o /dev/null "$C/backup" | grep -qi '^Content-Type: application/octet-stream'
+	tap $? "$tag: backup served as application/octet-stream"
+	is "$(code "$C/generations/1/backup")" 200 "$tag: GET generation 1 backup -> 200"
+	cmp -s body.out backup1
+	tap $? "$tag: generation 1 backup unchanged"
+	is "$(code "$C/generations/1")" 200 "$tag: GET generation 1 -> 200"
+	grep -q '"generation": 1,' body.out
+	tap $? "$tag: generation 1 JSON"
+	is "$(code "$C/generations/2")" 404 "$tag: GET generation 2 (never stored) -> 404"
+	is "$(code "$C/generations")" 200 "$tag: GET generations -> 200"
+	gens=$(grep -o '"generation": [0-9]*' body.out | awk '{print $2}' | tr '\n' ' ')
+	is "$gens" "1 3 " "$tag: generations list is [1, 3]"
+	is "$(code -I "$C")" 200 "$tag: HEAD chip -> 200"
+	curl -s -v -o /dev/null -o /dev/null "$C" "$C/backup" 2>&1 | grep -qi 're-using existing connection'
+	tap $? "$tag: keep-alive: a second GET reuses the connection"
+	"$PUT" --url "$U" --get $CHIP --verify ca.pem --backup-out fetched >get.out 2>&1
+	rc=$?
+	grep -q '^verify valid' get.out && cmp -s fetched backup2
+	tap $(( rc | $? )) "$tag: client fetches the signed record and re-verifies it"
+	"$PUT" --url "$U" --get $CHIP --generation 1 --verify rogue.pem >get.out 2>&1
+	tap $([ $? != 0 ] && grep -q 'not trusted' get.out; echo $?) \
+		"$tag: re-verification against another CA fails"
+	"$PUT" --url "$U" --get ffeeddccbbaa99887766554433221100 >/dev/null 2>&1
+	is $? 5 "$tag: client: unknown chip -> exit 5"
+
+	# ---- many concurrent readers and one slow client do not block
+	( exec 3<>/dev/tcp/127.0.0.1/"$(cat port)"; printf 'GET /v1/chips/%s HTTP/1.1\r\n' $CHIP >&3; sleep 8 ) &
+	slow=$!
+	ok=0
+	for _ in $(seq 8); do
+		( for _ in $(seq 25); do curl -s -o /dev/null -w '%{http_code}\n' "$C"; done ) &
+	done >codes.out
+	wait $(jobs -p | grep -v "^$slow\$" | grep -v "^$srv\$") 2>/dev/null
+	ok=$(grep -c '^200$' codes.out)
+	is "$ok" 200 "$tag: 200 concurrent GETs (8 clients) while a client stalls mid-request"
+	kill $slow 2>/dev/null
+	wait $slow 2>/dev/null
+
+	stop_server
+	tap $? "$tag: server exits 0 on SIGTERM"
+}
+
+suite sqlite "sqlite:$tmp/pub.db"
+# restart on the same file: data persists
+start_server "sqlite:$tmp/pub.db"
+is "$(code "$C/generations/3/backup")" 200 "sqlite: data survives a restart"
+stop_server
+
+pgdir=$(mktemp -d /tmp/chipkey-pg.XXXXXX)
+out=$("$PGS" start "$pgdir" 2>&1)
+rc=$?
+if [ $rc = 77 ]; then
+	n=$((n + 1)); echo "ok $n - postgresql pubdb suite # SKIP PostgreSQL server binaries not installed"
+else
+	tap $rc "postgresql: throw-away server started"
+	if [ $rc = 0 ]; then
+		suite postgresql "$("$PGS" createdb "$pgdir" chipkey_pubdb_test)"
+	else
+		echo "$out" | sed 's/^/# /'
+	fi
+fi
+if [ $fail != 0 ]; then
+	echo "# server log:"
+	sed 's/^/# /' "$tmp/server.log"
+fi
+echo "1..$n"
+exit $fail

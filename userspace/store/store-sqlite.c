@@ -1,0 +1,810 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * chipkey store: SQLite backend (embedded default).
+ *
+ * One database file holds the tables of the three databases (140, 160,
+ * 170).  journal_mode=WAL, synchronous=FULL (every commit is durable before
+ * it returns), busy timeout.  Write transactions are BEGIN IMMEDIATE so
+ * writers are serialized by SQLite's write lock: a claim cannot race
+ * another claim, in this process or any other.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "store-int.h"
+
+#define BUSY_TIMEOUT_MS 15000
+#define NSTMT 32
+
+struct sq {
+	sqlite3 *db;
+	struct {
+		const char *sql;
+		sqlite3_stmt *stmt;
+	} cache[NSTMT];
+};
+
+static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS t140_identities ("
+	" identity TEXT PRIMARY KEY CHECK (length(identity) = 15),"
+	" state INTEGER NOT NULL DEFAULT 0 CHECK (state IN (0, 1, 2)),"
+	" chip_id BLOB UNIQUE CHECK (chip_id IS NULL OR length(chip_id) = 16),"
+	" reserved_at INTEGER, issued_at INTEGER,"
+	" CHECK ((state = 0) = (chip_id IS NULL)));"
+	"CREATE INDEX IF NOT EXISTS t140_identities_free"
+	" ON t140_identities (identity) WHERE state = 0;"
+	"CREATE TABLE IF NOT EXISTS t140_keypairs ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" pub BLOB NOT NULL, priv BLOB NOT NULL,"
+	" chip_id BLOB UNIQUE CHECK (chip_id IS NULL OR length(chip_id) = 16),"
+	" reserved_at INTEGER);"
+	"CREATE INDEX IF NOT EXISTS t140_keypairs_free"
+	" ON t140_keypairs (id) WHERE chip_id IS NULL;"
+	"CREATE TABLE IF NOT EXISTS s160_devices ("
+	" chip_id BLOB PRIMARY KEY CHECK (length(chip_id) = 16),"
+	" identity TEXT NOT NULL UNIQUE,"
+	" generation INTEGER NOT NULL,"
+	" created INTEGER NOT NULL,"
+	" data BLOB NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS p170_records ("
+	" chip_id BLOB NOT NULL CHECK (length(chip_id) = 16),"
+	" generation INTEGER NOT NULL CHECK (generation > 0),"
+	" identity TEXT NOT NULL,"
+	" backup BLOB NOT NULL, cert BLOB NOT NULL, signed_record BLOB,"
+	" created INTEGER NOT NULL,"
+	" PRIMARY KEY (chip_id, generation)) WITHOUT ROWID;"
+	"CREATE TRIGGER IF NOT EXISTS p170_records_no_update"
+	" BEFORE UPDATE ON p170_records"
+	" BEGIN SELECT RAISE(ABORT, 'p170_records is insert-only'); END;"
+	"CREATE TRIGGER IF NOT EXISTS p170_records_no_delete"
+	" BEFORE DELETE ON p170_records"
+	" BEGIN SELECT RAISE(ABORT, 'p170_records is insert-only'); END;";
+
+static struct sq *SQ(struct store *st)
+{
+	return st->impl;
+}
+
+static int db_fail(struct store *st, const char *what)
+{
+	int code = sqlite3_extended_errcode(SQ(st)->db);
+	int rc = (code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED ?
+		-EBUSY : (code & 0xff) == SQLITE_FULL ? -ENOSPC : -EIO;
+
+	return store_fail(st, rc, "sqlite: %s: %s", what, sqlite3_errmsg(SQ(st)->db));
+}
+
+/* Cached prepared statement for a string literal (keyed by pointer). */
+static sqlite3_stmt *stmt(struct store *st, const char *sql)
+{
+	struct sq *q = SQ(st);
+	int i;
+
+	for (i = 0; i < NSTMT && q->cache[i].sql; i++) {
+		if (q->cache[i].sql == sql) {
+			sqlite3_reset(q->cache[i].stmt);
+			sqlite3_clear_bindings(q->cache[i].stmt);
+			return q->cache[i].stmt;
+		}
+	}
+	if (i == NSTMT) {
+		store_fail(st, -EIO, "sqlite: statement cache full");
+		return NULL;
+	}
+	if (sqlite3_prepare_v3(q->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+			       &q->cache[i].stmt, NULL) != SQLITE_OK) {
+		db_fail(st, "prepare");
+		return NULL;
+	}
+	q->cache[i].sql = sql;
+	return q->cache[i].stmt;
+}
+
+static int exec(struct store *st, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(SQ(st)->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		int rc = db_fail(st, msg ? msg : sql);
+
+		sqlite3_free(msg);
+		return rc;
+	}
+	return 0;
+}
+
+static int begin(struct store *st)
+{
+	return exec(st, "BEGIN IMMEDIATE");
+}
+
+static int commit_tx(struct store *st)
+{
+	return exec(st, "COMMIT");
+}
+
+static void rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(SQ(st)->db))
+		sqlite3_exec(SQ(st)->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static void sq_close(struct store *st)
+{
+	struct sq *q = SQ(st);
+	int i;
+
+	if (!q)
+		return;
+	for (i = 0; i < NSTMT; i++)
+		if (q->cache[i].stmt)
+			sqlite3_finalize(q->cache[i].stmt);
+	sqlite3_close(q->db);
+	free(q);
+	st->impl = NULL;
+}
+
+static int col_blob(sqlite3_stmt *s, int col, uint8_t **out, size_t *len)
+{
+	const void *p = sqlite3_column_blob(s, col);
+	int n = sqlite3_column_bytes(s, col);
+
+	*out = NULL;
+	*len = 0;
+	if (!p || n <= 0)
+		return 0;
+	*out = store_memdup(p, (size_t)n);
+	if (!*out)
+		return -ENOMEM;
+	*len = (size_t)n;
+	return 0;
+}
+
+static void col_identity(sqlite3_stmt *s, int col, char *out)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	snprintf(out, STORE_IDENTITY_LEN + 1, "%s", t ? (const char *)t : "");
+}
+
+/* ---- 140 ---- */
+
+static const char sql_ins_identity[] =
+	"INSERT OR IGNORE INTO t140_identities (identity) VALUES (?1)";
+
+static int sq_load_identities(struct store *st, const char *const *ids, size_t n,
+			      size_t *added)
+{
+	sqlite3_stmt *s;
+	size_t i, cnt = 0;
+	int rc;
+
+	rc = begin(st);
+	if (rc)
+		return rc;
+	s = stmt(st, sql_ins_identity);
+	if (!s)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		sqlite3_reset(s);
+		sqlite3_bind_text(s, 1, ids[i], -1, SQLITE_STATIC);
+		if (sqlite3_step(s) != SQLITE_DONE) {
+			db_fail(st, "insert identity");
+			goto fail;
+		}
+		cnt += (size_t)sqlite3_changes(SQ(st)->db);
+	}
+	sqlite3_reset(s);
+	rc = commit_tx(st);
+	if (rc)
+		goto fail;
+	if (added)
+		*added = cnt;
+	return 0;
+fail:
+	rollback(st);
+	return -EIO;
+}
+
+static const char sql_id_by_chip[] =
+	"SELECT identity, state FROM t140_identities WHERE chip_id = ?1";
+static const char sql_id_take[] =
+	"UPDATE t140_identities SET state = 1, chip_id = ?1, reserved_at = ?2"
+	" WHERE identity = (SELECT identity FROM t140_identities"
+	"  WHERE state = 0 ORDER BY identity LIMIT 1)"
+	" RETURNING identity";
+
+static int sq_claim_identity(struct store *st, const uint8_t *chip, char *identity,
+			     int *state)
+{
+	sqlite3_stmt *s;
+	int rc, r;
+
+	rc = begin(st);
+	if (rc)
+		return rc;
+	s = stmt(st, sql_id_by_chip);
+	if (!s)
+		goto fail;
+	sqlite3_bind_blob(s, 1, chip, STORE_CHIP_ID_LEN, SQLITE_STATIC);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW) {
+		col_identity(s, 0, identity);
+		*state = sqlite3_column_int(s, 1);
+		sqlite3_reset(s);
+		rollback(st);	/* read only */
+		return 0;
+	}
+	sqlite3_reset(s);
+	if (r != SQLITE_DONE) {
+		db_fail(st, "look up chip");
+		goto fail;
+	}
+	s = stmt(st, sql_id_take);
+	if (!s)
+		goto fail;
+	sqlite3_bind_blob(s, 1, chip, STORE_CHIP_ID_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, store_now());
+	r = sqlite3_step(s);
+	if (r == SQLITE_DONE) {
+		sqlite3_reset(s);
+		rollback(st);
+		return store_fail(st, -ENOSPC, "identity pool exhausted");
+	}
+	if (r != SQLITE_ROW) {
+		db_fail(st, "reserve identity");
+		sqlite3_reset(s);
+		goto fail;
+	}
+	col_identity(s, 0, identity);
+	sqlite3_reset(s);
+	rc = commit_tx(st);
+	if (rc)
+		goto fail;
+	*state = STORE_ID_RESERVED;
+	return 0;
+fail:
+	rollback(st);
+	identity[0] = '\0';
+	return -EIO;
+}
+
+static int count_query(struct store *st, const char *sql, uint64_t *out, int nout)
+{
+	sqlite3_stmt *s = stmt(st, sql);
+	int i;
+
+	if (!s)
+		return -EIO;
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_reset(s);
+		return db_fail(st, "count");
+	}
+	for (i = 0; i < nout; i++)
+		out[i] = (uint64_t)sqlite3_column_int64(s, i);
+	sqlite3_reset(s);
+	return 0;
+}
+
+static const char sql_id_counts[] =
+	"SELECT coalesce(sum(state = 0), 0), coalesce(sum(state = 1), 0),"
+	" coalesce(sum(state = 2), 0) FROM t140_identities";
+
+static int sq_identity_counts(struct store *st, uint64_t *f, uint64_t *r, uint64_t *i)
+{
+	uint64_t v[3] = { 0 };
+	int rc = count_query(st, sql_id_counts, v, 3);
+
+	if (!rc) {
+		*f = v[0];
+		*r = v[1];
+		*i = v[2];
+	}
+	return rc;
+}
+
+static const char sql_kp_add[] =
+	"INSERT INTO t140_keypairs (pub, priv) VALUES (?1, ?2)";
+
+static int sq_add_keypair(struct store *st, const uint8_t *pub, size_t pub_len,
+			  const uint8_t *priv, size_t priv_len, int64_t *id)
+{
+	sqlite3_stmt *s = stmt(st, sql_kp_add);
+	int r;
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_blob(s, 1, pub, (int)pub_len, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, priv, (int)priv_len, SQLITE_STATIC);
+	r = sqlite3_step(s);
+	sqlite3_clear_bindings(s);
+	sqlite3_reset(s);
+	if (r != SQLITE_DONE)
+		return db_fail(st, "insert key pair");
+	*id = sqlite3_last_insert_rowid(SQ(st)->db);
+	return 0;
+}
+
+static const char sql_kp_by_chip[] =
+	"SELECT id, pub, priv FROM t140_keypairs WHERE chip_id = ?1";
+static const char sql_kp_take[] =
+	"UPDATE t140_keypairs SET chip_id = ?1, reserved_at = ?2"
+	" WHERE id = (SELECT id FROM t140_keypairs WHERE chip_id IS NULL"
+	"  ORDER BY id LIMIT 1)"
+	" RETURNING id, pub, priv";
+
+static int read_kp(sqlite3_stmt *s, struct store_keypair *kp)
+{
+	kp->id = sqlite3_column_int64(s, 0);
+	if (col_blob(s, 1, &kp->pub, &kp->pub_len) || col_blob(s, 2, &kp->priv, &kp->priv_len)) {
+		store_keypair_clear(kp);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int sq_claim_keypair(struct store *st, const uint8_t *chip, struct store_keypair *kp)
+{
+	sqlite3_stmt *s;
+	int rc, r;
+
+	rc = begin(st);
+	if (rc)
+		return rc;
+	s = stmt(st, sql_kp_by_chip);
+	if (!s)
+		goto fail;
+	sqlite3_bind_blob(s, 1, chip, STORE_CHIP_ID_LEN, SQLITE_STATIC);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW) {
+		rc = read_kp(s, kp);
+		sqlite3_reset(s);
+		rollback(st);
+		return rc ? store_fail(st, rc, "out of memory") : 0;
+	}
+	sqlite3_reset(s);
+	if (r != SQLITE_DONE) {
+		db_fail(st, "look up key pair");
+		goto fail;
+	}
+	s = stmt(st, sql_kp_take);
+	if (!s)
+		goto fail;
+	sqlite3_bind_blob(s, 1, chip, STORE_CHIP_ID_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, store_now());
+	r = sqlite3_step(s);
+	if (r == SQLITE_DONE) {
+		sqlite3_reset(s);
+		rollback(st);
+		return store_fail(st, -ENOENT, "no pre-generated key pair left");
+	}
+	if (r != SQLITE_ROW) {
+		db_fail(st, "reserve key pair");
+		sqlite3_reset(s);
+		goto fail;
+	}
+	rc = read_kp(s, kp);
+	sqlite3_reset(s);
+	if (rc) {
+		store_fail(st, rc, "out of memory");
+		goto fail;
+	}
+	rc = commit_tx(st);
+	if (rc) {
+		store_keypair_clear(kp);
+		goto fail;
+	}
+	return 0;
+fail:
+	rollback(st);
+	return -EIO;
+}
+
+static const char sql_kp_counts[] =
+	"SELECT coalesce(sum(chip_id IS NULL), 0), coalesce(sum(chip_id IS NOT NULL), 0)"
+	" FROM t140_keypairs";
+
+static int sq_keypair_counts(struct store *st, uint64_t *f, uint64_t *r)
+{
+	uint64_t v[2] = { 0 };
+	int rc = count_query(st, sql_kp_counts, v, 2);
+
+	if (!rc) {
+		*f = v[0];
+		*r = v[1];
+	}
+	return rc;
+}
+
+/* ---- 170 ---- */
+
+static const char sql_pub_latest_gen[] =
+	"SELECT generation FROM p170_records WHERE chip_id = ?1"
+	" ORDER BY generation DESC LIMIT 1";
+static const char sql_pub_ins[] =
+	"INSERT INTO p170_records (chip_id, generation, identity, backup, cert,"
+	" signed_record, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+/* latest generation of chip (0 if none) or negative error */
+static int64_t latest_gen(struct store *st, const uint8_t *chip)
+{
+	sqlite3_stmt *s = stmt(st, sql_pub_latest_gen);
+	int64_t g;
+	int r;
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_blob(s, 1, chip, STORE_CHIP_ID_LEN, SQLITE_STATIC);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW)
+		g = sqlite3_column_int64(s, 0);
+	else if (r == SQLITE_DONE)
+		g = 0;
+	else
+		g = db_fail(st, "latest generation");
+	sqlite3_reset(s);
+	return g;
+}
+
+static int insert_pub(struct store *st, const uint8_t *chip, uint64_t gen,
+		      const char *identity, const uint8_t *backup, size_t backup_len,
+		      const uint8_t *cert, size_t cert_len, const uint8_t *sr,
+		      size_t sr_len, int64_t now)
+{
+	sqlite3_stmt *s = stmt(st, sql_pub_ins);
+	int r;
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_blob(s, 1, chip, STORE_CHIP_ID_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (int64_t)gen);
+	sqlite3_bind_text(s, 3, identity, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 4, backup, (int)backup_len, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 5, cert, (int)cert_len, SQLITE_STATIC);
+	if (sr_len)
+		sqlite3_bind_blob(s, 6, sr, (int)sr_len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 6);
+	sqlite3_bind_int64(s, 7, now);
+	r = sqlite3_step(s);
+	sqlite3_clear_bindings(s);
+	sqlite3_reset(s);
+	if (r != SQLITE_DONE)
+		return db_fail(st, "insert public record");
+	return 0;
+}
+
+static int sq_pub_insert(struct store *st, struct store_pub_record *rec)
+{
+	int64_t latest;
+	int rc;
+
+	rc = begin(st);
+	if (rc)
+		return rc;
+	latest = latest_gen(st, rec->chip_id);
+	if (latest < 0) {
+		rollback(st);
+		return (int)latest;
+	}
+	if ((uint64_t)latest >= rec->generation) {
+		rollback(st);
+		return store_fail(st, -EEXIST,
+				  "conflict: generation %llu is not newer than the latest stored (%lld)",
+				  (unsigned long long)rec->generation, (long long)latest);
+	}
+	rec->created = store_now();
+	rc = insert_pub(st, rec->chip_id, rec->generation, rec->identity, rec->backup,
+			rec->backup_len, rec->cert, rec->cert_len, rec->signed_record,
+			rec->signed_record_len, rec->created);
+	if (!rc)
+		rc = commit_tx(st);
+	if (rc)
+		rollback(st);
+	return rc;
+}
+
+static const char sql_pub_get_latest[] =
+	"SELECT generation, identity, backup, cert, signed_record, created"
+	" FROM p170_records WHERE chip_id = ?1 ORDER BY generation DESC LIMIT 1";
+static const char sql_pub_get_gen[] =
+	"SELECT generation, identity, backup, cert, signed_record, created"
+	" FROM p170_records WHERE chip_id = ?1 AND generation = ?2";
+
+static int sq_pub_get(struct store *st, const uint8_t *chip, uint64_t gen,
+		      struct store_pub_record *rec)
+{
+	sqlite3_stmt *s = stmt(st, gen ? sql_pub_get_gen : sql_pub_get_latest);
+	int r, rc = 0;
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_blob(s, 1, chip, STORE_CHIP_ID_LEN, SQLITE_STATIC);
+	if (gen)
+		sqlite3_bind_int64(s, 2, (int64_t)gen);
+	r = sqlite3_step(s);
+	if (r == SQLITE_DONE) {
+		rc = store_fail(st, -ENOENT, "no such record");
+	} else if (r != SQLITE_ROW) {
+		rc = db_fail(st, "read public record");
+	} else {
+		memcpy(rec->chip_id, chip, STORE_CHIP_ID_LEN);
+		rec->generation = (uint64_t)sqlite3_column_int64(s, 0);
+		col_identity(s, 1, rec->identity);
+		rec->created = sqlite3_column_int64(s, 5);
+		if (col_blob(s, 2, &rec->backup, &rec->backup_len) ||
+		    col_blob(s, 3, &rec->cert, &rec->cert_len) ||
+		    col_blob(s, 4, &rec->signed_record, &rec->signed_record_len)) {
+			store_pub_record_clear(rec);
+			rc = store_fail(st, -ENOMEM, "out of memory");
+		}
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+static const char sql_pub_gens[] =
+	"SELECT generation, created FROM p170_records WHERE chip_id = ?1"
+	" ORDER BY generation";
+
+static int sq_pub_generations(struct store *st, const uint8_t *chip,
+			      struct store_generation **list, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, sql_pub_gens);
+	struct store_generation *v = NULL;
+	size_t cnt = 0, cap = 0;
+	int r;
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_blob(s, 1, chip, STORE_CHIP_ID_LEN, SQLITE_STATIC);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			struct store_generation *nv;
+
+			cap = cap ? 2 * cap : 8;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				free(v);
+				sqlite3_reset(s);
+				return store_fail(st, -ENOMEM, "out of memory");
+			}
+			v = nv;
+		}
+		v[cnt].generation = (uint64_t)sqlite3_column_int64(s, 0);
+		v[cnt].created = sqlite3_column_int64(s, 1);
+		cnt++;
+	}
+	sqlite3_reset(s);
+	if (r != SQLITE_DONE) {
+		free(v);
+		return db_fail(st, "list generations");
+	}
+	if (!cnt)
+		return store_fail(st, -ENOENT, "no such chip");
+	*list = v;
+	*n = cnt;
+	return 0;
+}
+
+static const char sql_pub_count[] =
+	"SELECT count(DISTINCT chip_id) FROM p170_records";
+
+static int sq_pub_count_chips(struct store *st, uint64_t *n)
+{
+	return count_query(st, sql_pub_count, n, 1);
+}
+
+/* ---- 160 ---- */
+
+static const char sql_secret_get[] =
+	"SELECT identity, generation, created, data FROM s160_devices WHERE chip_id = ?1";
+
+static int sq_secret_get(struct store *st, const uint8_t *chip,
+			 struct store_secret_record *rec)
+{
+	sqlite3_stmt *s = stmt(st, sql_secret_get);
+	int r, rc = 0;
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_blob(s, 1, chip, STORE_CHIP_ID_LEN, SQLITE_STATIC);
+	r = sqlite3_step(s);
+	if (r == SQLITE_DONE) {
+		rc = store_fail(st, -ENOENT, "no such device");
+	} else if (r != SQLITE_ROW) {
+		rc = db_fail(st, "read secret record");
+	} else {
+		memcpy(rec->chip_id, chip, STORE_CHIP_ID_LEN);
+		col_identity(s, 0, rec->identity);
+		rec->generation = (uint64_t)sqlite3_column_int64(s, 1);
+		rec->created = sqlite3_column_int64(s, 2);
+		if (col_blob(s, 3, &rec->data, &rec->data_len))
+			rc = store_fail(st, -ENOMEM, "out of memory");
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* ---- the provisioning commit ---- */
+
+static const char sql_pub_same[] =
+	"SELECT generation, backup FROM p170_records WHERE chip_id = ?1"
+	" ORDER BY generation DESC LIMIT 1";
+static const char sql_secret_ins[] =
+	"INSERT INTO s160_devices (chip_id, identity, generation, created, data)"
+	" VALUES (?1, ?2, ?3, ?4, ?5)";
+static const char sql_id_issue[] =
+	"UPDATE t140_identities SET state = 2, issued_at = ?3"
+	" WHERE identity = ?1 AND chip_id = ?2 AND state = 1";
+static const char sql_kp_delete[] =
+	"DELETE FROM t140_keypairs WHERE chip_id = ?1";
+
+static int sq_commit(struct store *st, const struct store_commit *c)
+{
+	sqlite3_stmt *s;
+	int64_t now = store_now();
+	int rc, r;
+
+	rc = begin(st);
+	if (rc)
+		return rc;
+
+	/* 1. already committed? */
+	s = stmt(st, sql_pub_same);
+	if (!s)
+		goto fail;
+	sqlite3_bind_blob(s, 1, c->chip_id, STORE_CHIP_ID_LEN, SQLITE_STATIC);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW) {
+		uint64_t g = (uint64_t)sqlite3_column_int64(s, 0);
+		const void *b = sqlite3_column_blob(s, 1);
+		size_t bl = (size_t)sqlite3_column_bytes(s, 1);
+		bool same = g == c->generation && bl == c->backup_len &&
+			    b && memcmp(b, c->backup, bl) == 0;
+
+		sqlite3_reset(s);
+		rollback(st);
+		if (same)
+			return STORE_ALREADY;
+		return store_fail(st, -EEXIST,
+				  "chip already provisioned with a different backup (generation %llu)",
+				  (unsigned long long)g);
+	}
+	sqlite3_reset(s);
+	if (r != SQLITE_DONE) {
+		db_fail(st, "look up public record");
+		goto fail;
+	}
+
+	/* 2. identity: reserved for this very chip -> issued */
+	s = stmt(st, sql_id_issue);
+	if (!s)
+		goto fail;
+	sqlite3_bind_text(s, 1, c->identity, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, c->chip_id, STORE_CHIP_ID_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, now);
+	r = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (r != SQLITE_DONE) {
+		db_fail(st, "issue identity");
+		goto fail;
+	}
+	if (sqlite3_changes(SQ(st)->db) != 1) {
+		rollback(st);
+		return store_fail(st, -EPERM, "identity is not reserved for this chip");
+	}
+
+	/* 3. public record (170) */
+	rc = insert_pub(st, c->chip_id, c->generation, c->identity, c->backup,
+			c->backup_len, c->cert, c->cert_len, c->signed_record,
+			c->signed_record_len, now);
+	if (rc)
+		goto fail;
+
+	/* 4. secret record (160) */
+	s = stmt(st, sql_secret_ins);
+	if (!s)
+		goto fail;
+	sqlite3_bind_blob(s, 1, c->chip_id, STORE_CHIP_ID_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, c->identity, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, (int64_t)c->generation);
+	sqlite3_bind_int64(s, 4, now);
+	sqlite3_bind_blob(s, 5, c->secret ? (const void *)c->secret : "", (int)c->secret_len,
+			  SQLITE_STATIC);
+	r = sqlite3_step(s);
+	sqlite3_clear_bindings(s);
+	sqlite3_reset(s);
+	if (r != SQLITE_DONE) {
+		db_fail(st, "insert secret record");
+		goto fail;
+	}
+
+	/* 5. the used pre-generated key pair (140) */
+	if (c->used_pregenerated_key) {
+		s = stmt(st, sql_kp_delete);
+		if (!s)
+			goto fail;
+		sqlite3_bind_blob(s, 1, c->chip_id, STORE_CHIP_ID_LEN, SQLITE_STATIC);
+		r = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (r != SQLITE_DONE) {
+			db_fail(st, "delete key pair");
+			goto fail;
+		}
+		if (sqlite3_changes(SQ(st)->db) != 1) {
+			rollback(st);
+			return store_fail(st, -ESTALE, "no pre-generated key pair reserved for this chip");
+		}
+	}
+	rc = commit_tx(st);
+	if (rc)
+		goto fail;
+	return 0;
+fail:
+	rollback(st);
+	return -EIO;
+}
+
+static const struct store_ops sq_ops = {
+	.name = "sqlite",
+	.close = sq_close,
+	.load_identities = sq_load_identities,
+	.claim_identity = sq_claim_identity,
+	.identity_counts = sq_identity_counts,
+	.add_keypair = sq_add_keypair,
+	.claim_keypair = sq_claim_keypair,
+	.keypair_counts = sq_keypair_counts,
+	.pub_insert = sq_pub_insert,
+	.pub_get = sq_pub_get,
+	.pub_generations = sq_pub_generations,
+	.pub_count_chips = sq_pub_count_chips,
+	.secret_get = sq_secret_get,
+	.commit = sq_commit,
+};
+
+int store_sqlite_open(struct store *st, const char *path)
+{
+	struct sq *q;
+	int rc, tries;
+
+	if (!path || !*path)
+		return store_fail(st, -EINVAL, "sqlite: empty path");
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return store_fail(st, -ENOMEM, "out of memory");
+	st->impl = q;
+	st->ops = &sq_ops;
+	if (sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		return store_fail(st, -EIO, "sqlite: cannot open %s: %s", path,
+				  q->db ? sqlite3_errmsg(q->db) : "out of memory");
+	sqlite3_busy_timeout(q->db, BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(q->db, 1);
+	/* Schema setup may meet another process doing the same: retry. */
+	for (tries = 0;; tries++) {
+		rc = exec(st, "PRAGMA journal_mode=WAL");
+		if (!rc)
+			rc = exec(st, "PRAGMA synchronous=FULL");
+		if (!rc)
+			rc = exec(st, "PRAGMA foreign_keys=ON");
+		if (!rc)
+			rc = begin(st);
+		if (!rc) {
+			rc = exec(st, schema_sql);
+			if (!rc)
+				rc = commit_tx(st);
+			if (rc)
+				rollback(st);
+		}
+		if (rc != -EBUSY || tries >= 20)
+			break;
+		usleep(50000);
+	}
+	return rc;
+}

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * chipkey factory and public database storage.
+ *
+ * One interface, two backends chosen by a URL-ish string:
+ *
+ *   sqlite:/path/to/file.db       embedded default (WAL, synchronous=FULL)
+ *   postgresql://...  postgres://...   libpq connection URI
+ *   "host=... dbname=..."          libpq key=value conninfo (contains '=')
+ *
+ * The store holds the three databases of the source documents (see
+ * docs/databases.md for the SQL schema):
+ *   140  temporary secure database: identity pool + pre-generated key pairs
+ *   160  manufacturer's secret database: per-device record
+ *   170  permanent public database: insert-only generations of backups
+ *
+ * Every function returns 0 (or a documented positive value) on success and
+ * a negative errno-style code on failure; store_error() then describes the
+ * failure.  Error strings never contain key material or blob contents.
+ *
+ * A struct store is a single connection: not thread-safe, use one per
+ * thread (or serialize).  Different handles, processes and machines (on
+ * PostgreSQL) may use the same database concurrently.
+ */
+#ifndef CHIPKEY_STORE_H
+#define CHIPKEY_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define STORE_CHIP_ID_LEN	16
+#define STORE_IDENTITY_LEN	15		/* IMEI-style digits */
+#define STORE_MAX_BLOB		(1u << 20)	/* any single blob */
+
+/* Positive success code: the same provisioning was already committed. */
+#define STORE_ALREADY		1
+
+/* ---- Luhn / IMEI helpers (no store needed) ---- */
+
+/* Check digit (0..9) that completes the n digits of @digits; -EINVAL if a
+ * character is not a digit or n == 0. */
+int luhn_check_digit(const char *digits, size_t n);
+/* true if @s (NUL-terminated, all digits, length >= 2) has a valid Luhn
+ * check digit as its last digit. */
+bool luhn_valid(const char *s);
+/* true if @s is exactly 15 digits with a valid Luhn check digit. */
+bool store_identity_valid(const char *s);
+/* Build a 15-digit identity from a 14-digit body: out = body + check digit.
+ * Returns 0 or -EINVAL. */
+int imei_complete(const char *body14, char out[STORE_IDENTITY_LEN + 1]);
+
+/* ---- open / close ---- */
+
+struct store;
+
+/* Opens (and creates the schema if missing: CREATE ... IF NOT EXISTS).
+ * On failure *out is NULL and, if err is non-NULL, a message is written
+ * to err[errlen]. */
+int store_open(const char *url, struct store **out, char *err, size_t errlen);
+void store_close(struct store *st);
+/* Last error message of this handle ("" if none). */
+const char *store_error(const struct store *st);
+/* "sqlite" or "postgresql" */
+const char *store_backend(const struct store *st);
+
+/* ---- 140: temporary secure database ---- */
+
+enum store_identity_state {
+	STORE_ID_FREE = 0,
+	STORE_ID_RESERVED = 1,	/* claimed by a chip, not yet committed */
+	STORE_ID_ISSUED = 2,	/* provisioning of that chip committed */
+};
+
+/* Adds identities to the pool (each must pass store_identity_valid()).
+ * Duplicates of identities already present are skipped, not errors.
+ * One transaction.  *added (may be NULL) receives the number inserted. */
+int store_load_identities(struct store *st, const char *const *ids, size_t n,
+			  size_t *added);
+
+/* Reserves an unused identity for @chip_id, atomically.  Idempotent per
+ * chip: a chip that already holds one (reserved or issued) gets that same
+ * identity back.  Two concurrent claimers never get the same identity.
+ * @state (may be NULL) receives STORE_ID_RESERVED or STORE_ID_ISSUED (the
+ * chip was already provisioned).  -ENOSPC: pool exhausted. */
+int store_claim_identity(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
+			 char identity[STORE_IDENTITY_LEN + 1], int *state);
+
+/* Pool counters (any pointer may be NULL). */
+int store_identity_counts(struct store *st, uint64_t *free_, uint64_t *reserved,
+			  uint64_t *issued);
+
+/* Adds one pre-generated key pair (opaque blobs).  *id may be NULL. */
+int store_add_keypair(struct store *st, const uint8_t *pub, size_t pub_len,
+		      const uint8_t *priv, size_t priv_len, int64_t *id);
+
+struct store_keypair {
+	int64_t id;
+	uint8_t *pub;
+	size_t pub_len;
+	uint8_t *priv;
+	size_t priv_len;
+};
+/* Reserves a pre-generated key pair for @chip_id (idempotent per chip: the
+ * same pair comes back until the commit deletes it).  -ENOENT: none left
+ * (the caller generates one).  Free the result with store_keypair_clear()
+ * (which wipes the private blob). */
+int store_claim_keypair(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
+			struct store_keypair *kp);
+void store_keypair_clear(struct store_keypair *kp);
+/* Number of unreserved / reserved pre-generated key pairs (NULL ok). */
+int store_keypair_counts(struct store *st, uint64_t *free_, uint64_t *reserved);
+
+/* ---- 170: permanent public database ---- */
+
+struct store_pub_record {
+	uint8_t chip_id[STORE_CHIP_ID_LEN];
+	uint64_t generation;		/* 1 .. INT64_MAX */
+	char identity[STORE_IDENTITY_LEN + 1];
+	uint8_t *backup;
+	size_t backup_len;
+	uint8_t *cert;			/* certificate, DER */
+	size_t cert_len;
+	uint8_t *signed_record;		/* optional: the writer-signed record */
+	size_t signed_record_len;	/* (docs/pubdb-api.md); 0 if none */
+	int64_t created;		/* unix seconds, set by the store */
+};
+
+/* Inserts a new generation.  -EEXIST ("conflict") if generation is not
+ * greater than the latest stored for that chip.  Sets rec->created. */
+int store_pub_insert(struct store *st, struct store_pub_record *rec);
+/* Reads.  -ENOENT if absent.  Free with store_pub_record_clear(). */
+int store_pub_latest(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
+		     struct store_pub_record *rec);
+int store_pub_get(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
+		  uint64_t generation, struct store_pub_record *rec);
+void store_pub_record_clear(struct store_pub_record *rec);
+
+struct store_generation {
+	uint64_t generation;
+	int64_t created;
+};
+/* All generations of a chip, ascending.  *list is malloc'd (free()).
+ * -ENOENT if the chip has none. */
+int store_pub_generations(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
+			  struct store_generation **list, size_t *n);
+/* Number of chips with at least one record. */
+int store_pub_count_chips(struct store *st, uint64_t *n);
+
+/* ---- 160: manufacturer secret database ---- */
+
+struct store_secret_record {
+	uint8_t chip_id[STORE_CHIP_ID_LEN];
+	char identity[STORE_IDENTITY_LEN + 1];
+	uint64_t generation;
+	int64_t created;
+	uint8_t *data;			/* opaque, from the SPP */
+	size_t data_len;
+};
+int store_secret_get(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
+		     struct store_secret_record *rec);
+void store_secret_record_clear(struct store_secret_record *rec);
+
+/* ---- the provisioning commit ---- */
+
+struct store_commit {
+	uint8_t chip_id[STORE_CHIP_ID_LEN];
+	const char *identity;		/* must be reserved for chip_id */
+	uint64_t generation;		/* usually 1 */
+	const uint8_t *backup;
+	size_t backup_len;
+	const uint8_t *cert;
+	size_t cert_len;
+	const uint8_t *signed_record;	/* optional (NULL, 0) */
+	size_t signed_record_len;
+	const uint8_t *secret;		/* opaque secret-database blob */
+	size_t secret_len;
+	bool used_pregenerated_key;	/* delete the pair reserved for chip_id */
+};
+
+/*
+ * In ONE transaction: insert the public record (170) and the secret record
+ * (160), mark the identity issued (140) and, if used_pregenerated_key,
+ * delete the key pair reserved for the chip (140).  All or nothing.
+ *
+ * Returns 0 when committed now, STORE_ALREADY (1) if exactly this chip +
+ * generation + backup was already committed (nothing changed), and:
+ *   -EEXIST  the chip already has a public record with another backup or
+ *            generation ("already provisioned with a different backup")
+ *   -EPERM   the identity is not reserved for this chip
+ *   -ESTALE  used_pregenerated_key but no key pair is reserved for the chip
+ *   -EINVAL  bad arguments
+ *   -EIO     database error
+ */
+int store_commit_provisioning(struct store *st, const struct store_commit *c);
+
+/* Hex helpers: 32 hex digits <-> 16 bytes.  Parse returns 0 / -EINVAL
+ * (exactly 32 hex digits, either case). */
+int store_chip_id_parse(const char *hex, uint8_t chip_id[STORE_CHIP_ID_LEN]);
+void store_chip_id_format(const uint8_t chip_id[STORE_CHIP_ID_LEN], char hex[33]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
