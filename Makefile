@@ -17,7 +17,12 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 	$(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))))
 export KDIR
 
-.PHONY: all modules userspace selftests check vm-check native-check lint bench demo clean
+# Userspace components, in build order (each has its own Makefile with a
+# "check" target printing TAP).
+USERSPACE_DIRS := userspace userspace/store userspace/pubdb userspace/factory
+export USERSPACE_DIRS
+
+.PHONY: all modules userspace selftests check vm-check native-check lint bench demo clean print-kdir
 
 all: modules userspace
 
@@ -26,7 +31,7 @@ modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 userspace:
-	$(MAKE) -C userspace
+	@for d in $(USERSPACE_DIRS); do $(MAKE) -C $$d || exit 1; done
 
 selftests: userspace
 	$(MAKE) -C selftests
@@ -51,7 +56,7 @@ demo: all
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	$(MAKE) -C userspace clean
+	@for d in $(USERSPACE_DIRS); do $(MAKE) -C $$d clean; done
 	$(MAKE) -C selftests clean
 	rm -rf build
 

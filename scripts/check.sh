@@ -20,7 +20,12 @@ suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=(native lint vm)
 
 run_native() {
-	make -s -C userspace check
+	local d rc=0
+	for d in ${USERSPACE_DIRS:-userspace userspace/store userspace/pubdb userspace/factory}; do
+		echo "# ---- $d"
+		make -s -C "$d" check || rc=1
+	done
+	return $rc
 }
 
 run_lint() {
