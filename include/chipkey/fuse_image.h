@@ -22,6 +22,13 @@
 #ifndef _CHIPKEY_FUSE_IMAGE_H
 #define _CHIPKEY_FUSE_IMAGE_H
 
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include <stddef.h>
+#endif
+#include <linux/chipkey.h>
+
 #define CK_FUSE_MAGIC		"CKFUSE01"
 #define CK_FUSE_MAGIC_LEN	8
 #define CK_FUSE_IMAGE_SIZE	512
@@ -37,5 +44,48 @@
 #define CK_CELL_ROM_KEY		"rom-key"
 
 #define CK_FUSE_DEFAULT_FIRMWARE	"chipkey/fuse.bin"
+
+/**
+ * ck_rom_key_der_len() - length of the DER key at the start of a ROM region
+ * @buf: the ROM region (a DER SEQUENCE followed by zero padding)
+ * @len: size of the region
+ *
+ * Shared by chipkey.ko and the emulator so both accept exactly the same ROM
+ * contents.  Only the outer SEQUENCE header is checked here (definite,
+ * minimal length encoding, one or two length bytes, non-empty body, fits the
+ * region and CHIPKEY_MAX_ROM_KEY, nothing but zero bytes after it); the key
+ * itself is parsed by whoever uses it (OpenSSL in userspace).
+ *
+ * Return: the DER length, or 0 if the region does not hold a well-formed key.
+ */
+static inline size_t ck_rom_key_der_len(const __u8 *buf, size_t len)
+{
+	size_t hdr, body, i;
+
+	if (len < 2 || buf[0] != 0x30)
+		return 0;
+	if (buf[1] < 0x80) {
+		hdr = 2;
+		body = buf[1];
+	} else if (buf[1] == 0x81) {
+		if (len < 3 || buf[2] < 0x80)	/* DER: minimal length */
+			return 0;
+		hdr = 3;
+		body = buf[2];
+	} else if (buf[1] == 0x82) {
+		if (len < 4 || buf[2] == 0)	/* DER: minimal length */
+			return 0;
+		hdr = 4;
+		body = ((size_t)buf[2] << 8) | buf[3];
+	} else {
+		return 0;
+	}
+	if (!body || hdr + body > len || hdr + body > CHIPKEY_MAX_ROM_KEY)
+		return 0;
+	for (i = hdr + body; i < len; i++)
+		if (buf[i])
+			return 0;
+	return hdr + body;
+}
 
 #endif /* _CHIPKEY_FUSE_IMAGE_H */
