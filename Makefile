@@ -46,7 +46,7 @@ lint:
 	./scripts/check.sh lint
 
 vm-check: all selftests
-	./scripts/check.sh vm
+	./scripts/check.sh vm arm64
 
 bench: all selftests
 	$(MAKE) -C bench

@@ -4,7 +4,7 @@
 # Runs the test suites and prints one summary line "N passed, N failed,
 # N skipped" counted over every TAP result line of every suite.
 #
-#   scripts/check.sh            all suites: native, lint, vm
+#   scripts/check.sh            all suites: native, lint, vm, arm64
 #   scripts/check.sh SUITE...   only those suites
 #
 # Each suite prints TAP result lines at column 0 ("ok", "not ok",
@@ -17,7 +17,7 @@ logdir=build/check
 mkdir -p "$logdir"
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(native lint vm)
+[ ${#suites[@]} -gt 0 ] || suites=(native lint vm arm64)
 
 run_native() {
 	local d rc=0
@@ -37,10 +37,14 @@ run_vm() {
 	./selftests/vm/run.sh
 }
 
+run_arm64() {
+	./selftests/arm64-dt/run.sh
+}
+
 status=0
 for s in "${suites[@]}"; do
 	case "$s" in
-	native | lint | vm) ;;
+	native | lint | vm | arm64) ;;
 	*) echo "unknown suite: $s" >&2; exit 2 ;;
 	esac
 	echo "# ==== suite: $s"

@@ -17,7 +17,7 @@ packages=(
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1 sparse
 	qemu-system-x86 busybox-static cpio kmod xz-utils
 	# devicetree path on arm64 (cross build + TCG guest)
-	gcc-aarch64-linux-gnu qemu-system-arm
+	gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm
 	# devicetree binding and examples
 	device-tree-compiler dt-schema
 	# userspace crypto (OpenSSL 3) and the kernel-crypto oracle (AF_ALG)
@@ -33,6 +33,9 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "setup-debian.sh: run as root (apt-get install)" >&2
 	exit 1
 fi
+# arm64 packages (kernel, headers, busybox) are downloaded, not installed,
+# by selftests/arm64-dt/run.sh: dpkg must know the architecture.
+dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
 apt-get update
 apt-get install -y --no-install-recommends "${packages[@]}"
 
