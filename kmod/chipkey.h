@@ -9,6 +9,7 @@
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
+#include <linux/scatterlist.h>
 #include <linux/types.h>
 #include <linux/chipkey.h>
 
@@ -16,6 +17,9 @@
 
 /* At most this many crypto contexts are allocated at probe. */
 #define CK_POOL_MAX	8
+
+/* Scatterlist entries for the largest package at any page offset. */
+#define CK_SG_MAX	(DIV_ROUND_UP(CHIPKEY_MAX_PACKAGE, PAGE_SIZE) + 1)
 
 struct crypto_shash;
 struct crypto_aead;
@@ -45,6 +49,7 @@ struct ck_fuses {
  * @aead: gcm(aes), keyed per operation with the derived key
  * @req:  the AEAD request, reused
  * @iv:   kmalloc'd nonce buffer for @req
+ * @sg:   the package, one entry per page (see ck_sg_map())
  */
 struct ck_crypto_ctx {
 	struct mutex lock;	/* one user at a time: keys are per operation */
@@ -52,6 +57,7 @@ struct ck_crypto_ctx {
 	struct crypto_aead *aead;
 	struct aead_request *req;
 	u8 *iv;
+	struct scatterlist sg[CK_SG_MAX];
 };
 
 /**
@@ -59,8 +65,10 @@ struct ck_crypto_ctx {
  * @dev:   the platform device
  * @misc:  /dev/chipkey
  * @ref:   held by the binding and by every open file
- * @lock:  ioctls hold it for reading, unbinding for writing
- * @gone:  set (under @lock held for writing) when the device is unbound
+ * @lock:  held for reading around each wrap/unwrap crypto operation (never
+ *         across a user copy), for writing by unbinding
+ * @gone:  set (under @lock held for writing) when the device is unbound;
+ *         read locklessly (READ_ONCE) for the early -ENODEV checks
  * @fuses: the chip's fuse values
  * @nctx:  number of entries in @ctx
  * @ctx:   the crypto context pool
@@ -89,6 +97,8 @@ int ck_crypto_init(struct chipkey *ck);
 void ck_crypto_exit(struct chipkey *ck);
 int ck_wrap(struct chipkey *ck, u8 *pkg, u32 payload_len, u64 generation);
 int ck_unwrap(struct chipkey *ck, u8 *pkg, const struct ck_pkg_header *h);
+void *ck_pkg_alloc(size_t size);
+void ck_pkg_free(void *pkg, size_t size);
 
 /* device.c */
 int ck_device_register(struct chipkey *ck);

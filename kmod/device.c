@@ -117,6 +117,22 @@ static long ck_xfer_nospc(struct chipkey_xfer *x, void __user *uarg, u32 need)
 	return -ENOSPC;
 }
 
+/*
+ * Take @ck->lock for one crypto operation: only the operation itself runs
+ * under it, never a user copy, so unbinding waits for crypto in flight but
+ * never for a user buffer that stalls (userfaultfd, FUSE-backed mmap).
+ */
+static int ck_crypto_lock(struct chipkey *ck)
+{
+	if (down_read_killable(&ck->lock))
+		return -EINTR;
+	if (ck->gone) {
+		up_read(&ck->lock);
+		return -ENODEV;
+	}
+	return 0;
+}
+
 static long ck_ioctl_wrap(struct chipkey *ck, void __user *uarg)
 {
 	struct chipkey_xfer x;
@@ -134,7 +150,7 @@ static long ck_ioctl_wrap(struct chipkey *ck, void __user *uarg)
 	if (x.out_len < need)
 		return ck_xfer_nospc(&x, uarg, need);
 
-	pkg = kmalloc(need, GFP_KERNEL);
+	pkg = ck_pkg_alloc(need);
 	if (!pkg)
 		return -ENOMEM;
 	if (copy_from_user(pkg + CHIPKEY_PKG_HEADER_LEN,
@@ -143,7 +159,11 @@ static long ck_ioctl_wrap(struct chipkey *ck, void __user *uarg)
 		goto out;
 	}
 
+	ret = ck_crypto_lock(ck);
+	if (ret)
+		goto out;
 	ret = ck_wrap(ck, pkg, x.in_len, x.generation);
+	up_read(&ck->lock);
 	if (ret)
 		goto out;
 
@@ -155,7 +175,7 @@ static long ck_ioctl_wrap(struct chipkey *ck, void __user *uarg)
 	if (copy_to_user(uarg, &x, sizeof(x)))
 		ret = -EFAULT;
 out:
-	kfree_sensitive(pkg);
+	ck_pkg_free(pkg, need);
 	return ret;
 }
 
@@ -176,7 +196,10 @@ static long ck_ioctl_unwrap(struct chipkey *ck, void __user *uarg)
 	if (x.in_len < CHIPKEY_PKG_OVERHEAD)
 		return -EINVAL;
 
-	/* Everything that can be refused without the key is refused here. */
+	/*
+	 * Everything that can be refused without the key is refused here.
+	 * The chip ID is immutable while the file's reference keeps @ck.
+	 */
 	if (copy_from_user(hdr, u64_to_user_ptr(x.in_ptr), sizeof(hdr)))
 		return -EFAULT;
 	ret = ck_pkg_header_parse(hdr, x.in_len, &h);
@@ -187,7 +210,7 @@ static long ck_ioctl_unwrap(struct chipkey *ck, void __user *uarg)
 	if (x.out_len < h.payload_len)
 		return ck_xfer_nospc(&x, uarg, h.payload_len);
 
-	pkg = kmalloc(x.in_len, GFP_KERNEL);
+	pkg = ck_pkg_alloc(x.in_len);
 	if (!pkg)
 		return -ENOMEM;
 	/* Keep the header that was checked: read only the rest again. */
@@ -199,7 +222,11 @@ static long ck_ioctl_unwrap(struct chipkey *ck, void __user *uarg)
 		goto out;
 	}
 
+	ret = ck_crypto_lock(ck);
+	if (ret)
+		goto out;
 	ret = ck_unwrap(ck, pkg, &h);
+	up_read(&ck->lock);
 	if (ret)
 		goto out;	/* -EBADMSG: nothing leaves the kernel */
 
@@ -213,16 +240,26 @@ static long ck_ioctl_unwrap(struct chipkey *ck, void __user *uarg)
 	if (copy_to_user(uarg, &x, sizeof(x)))
 		ret = -EFAULT;
 out:
-	kfree_sensitive(pkg);
+	ck_pkg_free(pkg, x.in_len);
 	memzero_explicit(&h, sizeof(h));
 	return ret;
 }
 
+/*
+ * Locking: no ioctl holds @ck->lock across a user copy (a user buffer can
+ * stall indefinitely).  INFO and ROM_KEY take no lock at all: chip_id,
+ * key_source and rom_key are written once at probe and never change, and
+ * the open file's reference keeps @ck allocated after unbinding.  WRAP and
+ * UNWRAP copy in and validate everything first, hold the lock for reading
+ * only around the crypto (which uses the chip key and the context pool that
+ * unbinding wipes and frees), then copy out.  The lockless @gone check keeps
+ * -ENODEV the first answer (after -EPERM) once the chip is unbound; the
+ * check under the lock is the one that makes the crypto safe.
+ */
 static long ck_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct chipkey *ck = file->private_data;
 	void __user *uarg = (void __user *)arg;
-	long ret;
 
 	switch (cmd) {
 	case CHIPKEY_IOC_WRAP:
@@ -237,29 +274,19 @@ static long ck_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return -ENOTTY;
 	}
 
-	down_read(&ck->lock);
-	if (ck->gone) {
-		ret = -ENODEV;
-		goto out;
-	}
+	if (READ_ONCE(ck->gone))
+		return -ENODEV;
 
 	switch (cmd) {
 	case CHIPKEY_IOC_INFO:
-		ret = ck_ioctl_info(ck, uarg);
-		break;
+		return ck_ioctl_info(ck, uarg);
 	case CHIPKEY_IOC_ROM_KEY:
-		ret = ck_ioctl_rom_key(ck, uarg);
-		break;
+		return ck_ioctl_rom_key(ck, uarg);
 	case CHIPKEY_IOC_WRAP:
-		ret = ck_ioctl_wrap(ck, uarg);
-		break;
+		return ck_ioctl_wrap(ck, uarg);
 	default:
-		ret = ck_ioctl_unwrap(ck, uarg);
-		break;
+		return ck_ioctl_unwrap(ck, uarg);
 	}
-out:
-	up_read(&ck->lock);
-	return ret;
 }
 
 static int ck_open(struct inode *inode, struct file *file)

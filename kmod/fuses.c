@@ -65,41 +65,6 @@ static int ck_cell_read_exact(struct device *dev, const char *name,
 	return ret;
 }
 
-/*
- * The ROM region holds a DER SubjectPublicKeyInfo padded with zero bytes.
- * Return the length of the DER SEQUENCE at the start of @buf, or 0 if it is
- * not a well-formed SEQUENCE header whose contents fit @len bytes and
- * CHIPKEY_MAX_ROM_KEY, followed by zero padding only.
- */
-static size_t ck_der_seq_len(const u8 *buf, size_t len)
-{
-	size_t hdr, body;
-
-	if (len < 2 || buf[0] != 0x30)
-		return 0;
-	if (buf[1] < 0x80) {
-		hdr = 2;
-		body = buf[1];
-	} else if (buf[1] == 0x81) {
-		if (len < 3 || buf[2] < 0x80)	/* DER: minimal length */
-			return 0;
-		hdr = 3;
-		body = buf[2];
-	} else if (buf[1] == 0x82) {
-		if (len < 4 || buf[2] == 0)	/* DER: minimal length */
-			return 0;
-		hdr = 4;
-		body = ((size_t)buf[2] << 8) | buf[3];
-	} else {
-		return 0;
-	}
-	if (!body || hdr + body > len || hdr + body > CHIPKEY_MAX_ROM_KEY)
-		return 0;
-	if (memchr_inv(buf + hdr + body, 0, len - hdr - body))
-		return 0;
-	return hdr + body;
-}
-
 static int ck_rom_key_from_property(struct device *dev, u8 **buf, size_t *len)
 {
 	int n;
@@ -142,7 +107,8 @@ static int ck_rom_key_read(struct device *dev, struct ck_fuses *fuses)
 			goto out;
 	}
 
-	der_len = len <= CK_ROM_REGION_MAX ? ck_der_seq_len(buf, len) : 0;
+	/* The same ROM check as the emulator's: include/chipkey/fuse_image.h */
+	der_len = len <= CK_ROM_REGION_MAX ? ck_rom_key_der_len(buf, len) : 0;
 	if (!der_len) {
 		dev_err(dev, "manufacturer public key is not a DER SEQUENCE of at most %d bytes\n",
 			CHIPKEY_MAX_ROM_KEY);

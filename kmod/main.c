@@ -131,9 +131,13 @@ static void ck_remove_chip(struct platform_device *pdev)
 	/* No new opens; files already open still hold a reference. */
 	ck_device_unregister(ck);
 
-	/* Wait for ioctls in flight, then make every later one fail. */
+	/*
+	 * Wait for wrap/unwrap crypto in flight (ioctls hold the lock only
+	 * around it, never across a user copy), then make every later ioctl
+	 * fail with -ENODEV.
+	 */
 	down_write(&ck->lock);
-	ck->gone = true;
+	WRITE_ONCE(ck->gone, true);
 	ck_crypto_exit(ck);
 	memzero_explicit(ck->fuses.chip_key, sizeof(ck->fuses.chip_key));
 	up_write(&ck->lock);

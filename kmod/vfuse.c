@@ -4,13 +4,15 @@
  *
  * Loads a 512-byte fuse image (include/chipkey/fuse_image.h) with the
  * firmware loader and serves it as a read-only OTP nvmem device with the
- * cells chip-id, chip-key and rom-key, plus nvmem cell lookups for the
- * consumer device "chipkey".  It then registers that platform device, so
+ * cells chip-id, chip-key-protected and rom-key, plus nvmem cell lookups
+ * (con_ids chip-id, chip-key and rom-key) for the consumer device
+ * "chipkey".  It then registers that platform device, so
  * chipkey.ko probes through the same nvmem consumer path as on hardware.
  *
  * Like a read-protected secure OTP region, the chip key reads back as zeros
- * through the raw nvmem interface (/sys/bus/nvmem/devices/.../nvmem); only
- * the chip-key cell, read by a kernel consumer, yields the key.
+ * through the raw nvmem interface (/sys/bus/nvmem/devices/.../nvmem) and the
+ * per-cell sysfs files of newer kernels; only the chip-key cell lookup, read
+ * by the kernel consumer, yields the key (see ck_vfuse_post_process()).
  */
 
 #include <linux/firmware.h>
@@ -69,7 +71,22 @@ static int ck_vfuse_reg_read(void *priv, unsigned int offset, void *val,
 	return 0;
 }
 
-/* The chip-key cell gets the real key, for kernel consumers only. */
+/*
+ * The chip key cell of the table is deliberately not called "chip-key".
+ *
+ * nvmem runs this hook for every read of a cell, and since 6.8 the nvmem
+ * core also creates a world-readable sysfs file per cell
+ * (/sys/bus/nvmem/devices/<dev>/cells/<name>@<off>,<bit>) whose read goes
+ * through nvmem_cell_read() and so through this hook.  The readers differ in
+ * @id: the cell sysfs file passes the table cell's own name
+ * (CK_VFUSE_CELL_CHIP_KEY), a consumer's nvmem_cell_get() through our lookup
+ * passes the lookup's con_id (CK_CELL_CHIP_KEY), nvmem_device_cell_read()
+ * passes NULL.  Only the consumer lookup gets the key; every other reader
+ * keeps the zeros of the read-protected region.
+ */
+#define CK_VFUSE_CELL_CHIP_KEY	"chip-key-protected"
+
+/* The chip key, for the kernel consumer's chip-key lookup only. */
 #if CK_NVMEM_CELL_POST_PROCESS
 static int ck_vfuse_post_process(void *priv, const char *id, int index,
 				 unsigned int offset, void *buf, size_t bytes)
@@ -78,7 +95,8 @@ static int ck_vfuse_post_process(void *priv, const char *id,
 				 unsigned int offset, void *buf, size_t bytes)
 #endif
 {
-	if (!ck_vfuse || !ck_vfuse_is_key(offset, bytes))
+	if (!ck_vfuse || !id || strcmp(id, CK_CELL_CHIP_KEY) ||
+	    !ck_vfuse_is_key(offset, bytes))
 		return 0;
 	memcpy(buf, ck_vfuse->image + offset, bytes);
 	return 0;
@@ -90,7 +108,7 @@ static const struct nvmem_cell_info ck_vfuse_cells[] = {
 		.offset = CK_FUSE_OFF_CHIP_ID,
 		.bytes = CHIPKEY_CHIP_ID_LEN,
 	}, {
-		.name = CK_CELL_CHIP_KEY,
+		.name = CK_VFUSE_CELL_CHIP_KEY,
 		.offset = CK_FUSE_OFF_CHIP_KEY,
 		.bytes = CHIPKEY_CHIP_KEY_LEN,
 #if CK_NVMEM_CELL_POST_PROCESS
@@ -117,7 +135,7 @@ static struct nvmem_cell_lookup ck_vfuse_lookups[] = {
 		.con_id = CK_CELL_CHIP_ID,
 	}, {
 		.nvmem_name = CK_VFUSE_NVMEM_NAME,
-		.cell_name = CK_CELL_CHIP_KEY,
+		.cell_name = CK_VFUSE_CELL_CHIP_KEY,
 		.dev_id = CK_VFUSE_CHIP_NAME,
 		.con_id = CK_CELL_CHIP_KEY,
 	}, {

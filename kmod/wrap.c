@@ -16,11 +16,13 @@
 #include <crypto/sha2.h>
 #include <linux/cpumask.h>
 #include <linux/minmax.h>
+#include <linux/mm.h>
 #include <linux/random.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/string.h>
+#include <linux/vmalloc.h>
 
 #include "chipkey.h"
 
@@ -176,6 +178,60 @@ static int ck_ctx_setkey(struct ck_crypto_ctx *c, const struct ck_fuses *f,
 }
 
 /*
+ * Package buffers hold up to CHIPKEY_MAX_PACKAGE (65624) bytes: as one
+ * kmalloc block that would be an order-5 allocation, which fails once memory
+ * is fragmented.  Small packages (order <= 2, which the page allocator tries
+ * hard to satisfy) come from kmalloc, larger ones from vmalloc; ck_sg_map()
+ * describes either page by page.
+ */
+#define CK_PKG_KMALLOC_MAX	(4 * PAGE_SIZE)
+
+/**
+ * ck_pkg_alloc() - allocate a package buffer
+ * @size: its size, at most CHIPKEY_MAX_PACKAGE
+ *
+ * Return: the buffer (free it with ck_pkg_free()), or NULL.
+ */
+void *ck_pkg_alloc(size_t size)
+{
+	if (size <= CK_PKG_KMALLOC_MAX)
+		return kmalloc(size, GFP_KERNEL);
+	return vmalloc(size);
+}
+
+/**
+ * ck_pkg_free() - wipe and free a package buffer
+ * @pkg:  from ck_pkg_alloc(), or NULL
+ * @size: the size it was allocated with
+ */
+void ck_pkg_free(void *pkg, size_t size)
+{
+	kvfree_sensitive(pkg, size);
+}
+
+/* Describe @len bytes at @buf (kmalloc or vmalloc memory) in @sgl. */
+static int ck_sg_map(struct scatterlist *sgl, u8 *buf, size_t len)
+{
+	unsigned int i, n = DIV_ROUND_UP(offset_in_page(buf) + len, PAGE_SIZE);
+	bool vmalloced = is_vmalloc_addr(buf);
+	struct page *page;
+	size_t off, chunk;
+
+	if (WARN_ON_ONCE(!len || n > CK_SG_MAX))
+		return -EINVAL;
+	sg_init_table(sgl, n);
+	for (i = 0; i < n; i++) {
+		off = offset_in_page(buf);
+		chunk = min_t(size_t, len, PAGE_SIZE - off);
+		page = vmalloced ? vmalloc_to_page(buf) : virt_to_page(buf);
+		sg_set_page(&sgl[i], page, chunk, off);
+		buf += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+/*
  * En- or decrypt @pkg (header || text || tag, @payload_len bytes of text) in
  * place with the key derived from @h's salt.
  */
@@ -184,7 +240,6 @@ static int ck_crypt(struct chipkey *ck, u8 *pkg, const struct ck_pkg_header *h,
 {
 	size_t total = ck_pkg_size(h->payload_len);
 	struct ck_crypto_ctx *c;
-	struct scatterlist sg;
 	DECLARE_CRYPTO_WAIT(wait);
 	int ret;
 
@@ -196,17 +251,20 @@ static int ck_crypt(struct chipkey *ck, u8 *pkg, const struct ck_pkg_header *h,
 	if (ret)
 		goto out;
 
+	ret = ck_sg_map(c->sg, pkg, total);
+	if (ret)
+		goto out;
+
 	memcpy(c->iv, h->nonce, CK_PKG_NONCE_LEN);
-	sg_init_one(&sg, pkg, total);
 	aead_request_set_callback(c->req, CRYPTO_TFM_REQ_MAY_BACKLOG |
 				  CRYPTO_TFM_REQ_MAY_SLEEP,
 				  crypto_req_done, &wait);
 	aead_request_set_ad(c->req, CHIPKEY_PKG_HEADER_LEN);
 	if (encrypt) {
-		aead_request_set_crypt(c->req, &sg, &sg, h->payload_len, c->iv);
+		aead_request_set_crypt(c->req, c->sg, c->sg, h->payload_len, c->iv);
 		ret = crypto_wait_req(crypto_aead_encrypt(c->req), &wait);
 	} else {
-		aead_request_set_crypt(c->req, &sg, &sg,
+		aead_request_set_crypt(c->req, c->sg, c->sg,
 				       h->payload_len + CHIPKEY_PKG_TAG_LEN, c->iv);
 		ret = crypto_wait_req(crypto_aead_decrypt(c->req), &wait);
 	}

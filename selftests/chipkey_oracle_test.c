@@ -255,4 +255,66 @@ TEST_F(oracle, oracle_packages_unwrap)
 	free(out);
 }
 
+/*
+ * Packages around the driver's kmalloc/vmalloc switch (a package of at most
+ * 4 pages is one kmalloc block, larger ones are vmalloc'd and described page
+ * by page), checked in both directions against the oracle: a scatterlist
+ * that missed a page would still round-trip through the kernel alone.
+ */
+TEST_F(oracle, large_packages_both_ways)
+{
+	size_t four = 4 * (size_t)sysconf(_SC_PAGESIZE);
+	size_t sizes[] = { four - CHIPKEY_PKG_OVERHEAD,
+			   four - CHIPKEY_PKG_OVERHEAD + 1, 20000,
+			   CHIPKEY_MAX_PAYLOAD - 1, CHIPKEY_MAX_PAYLOAD };
+	uint8_t *in = malloc(CHIPKEY_MAX_PACKAGE), *pkg = malloc(CHIPKEY_MAX_PACKAGE);
+	uint8_t *out = malloc(CHIPKEY_MAX_PACKAGE);
+	unsigned int k;
+
+	ASSERT_TRUE(in && pkg && out);
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		size_t len = sizes[k], plen = CHIPKEY_MAX_PACKAGE, pt = 0;
+		size_t olen = CHIPKEY_MAX_PACKAGE;
+		struct ck_pkg_header h;
+		uint8_t key[32];
+		uint64_t gen = 0;
+
+		if (len > CHIPKEY_MAX_PAYLOAD)
+			continue;	/* huge pages: no vmalloc'd package */
+		/* kernel wraps, oracle unwraps */
+		ck_fill(in, len, 700 + k);
+		ASSERT_EQ(0, ck_wrap(self->fd, in, len, k, pkg, &plen));
+		ASSERT_EQ(ck_pkg_size(len), plen);
+		ASSERT_EQ(0, oracle_unwrap(self->fuse, pkg, plen, out, &pt))
+			TH_LOG("size %zu", len);
+		EXPECT_EQ(len, pt);
+		EXPECT_EQ(0, memcmp(in, out, len));
+
+		/* oracle wraps, kernel unwraps */
+		memset(&h, 0, sizeof(h));
+		h.version = CK_PKG_VERSION;
+		h.alg = CK_PKG_ALG_HKDF_SHA256_AES256GCM;
+		memcpy(h.chip_id, self->fuse + CK_FUSE_OFF_CHIP_ID, CHIPKEY_CHIP_ID_LEN);
+		h.generation = 77 + k;
+		ck_fill(h.salt, sizeof(h.salt), 710 + k);
+		ck_fill(h.nonce, sizeof(h.nonce), 720 + k);
+		h.payload_len = (uint32_t)len;
+		ck_pkg_header_encode(&h, in);
+		ck_fill(in + CHIPKEY_PKG_HEADER_LEN, len, 730 + k);
+		ASSERT_EQ(0, package_key(self->fuse, h.salt, key));
+		ASSERT_EQ((ssize_t)ck_pkg_size(len),
+			  kcapi_gcm(1, key, h.nonce, in, CHIPKEY_PKG_HEADER_LEN + len,
+				    pkg, ck_pkg_size(len)));
+		memcpy(pkg, in, CHIPKEY_PKG_HEADER_LEN);
+		ASSERT_EQ(0, ck_unwrap(self->fd, pkg, ck_pkg_size(len), out, &olen, &gen))
+			TH_LOG("size %zu", len);
+		EXPECT_EQ(len, olen);
+		EXPECT_EQ(0, memcmp(out, in + CHIPKEY_PKG_HEADER_LEN, len));
+		EXPECT_EQ(h.generation, gen);
+	}
+	free(in);
+	free(pkg);
+	free(out);
+}
+
 TEST_HARNESS_MAIN

@@ -9,8 +9,13 @@
  * Tests run in order and depend on each other's module state.
  */
 #include "chipkey_common.h"
+#include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <sys/klog.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <linux/userfaultfd.h>
 
 #include "kselftest_harness.h"
 
@@ -220,6 +225,154 @@ TEST_F_TIMEOUT(life, back_to_image_a, 120)
 	ASSERT_EQ(0, ck_unwrap(fd, pkg, plen, out, &olen, NULL));
 	EXPECT_EQ(0, memcmp(in, out, sizeof(in)));
 	close(fd);
+}
+
+/*
+ * A user buffer that never arrives (userfaultfd: the page fault is only
+ * resolved when the test says so) must not hold the driver's lock: while an
+ * INFO ioctl stalls writing its result and a WRAP ioctl stalls reading its
+ * input, unbinding the driver completes.  Afterwards the stalled INFO
+ * finishes normally (it had passed the -ENODEV check and the open file keeps
+ * the chip's data), the stalled WRAP fails with -ENODEV (the chip key is
+ * gone), and rebinding brings image A back.
+ */
+#define CK_DRV	"/sys/bus/platform/drivers/chipkey"
+
+struct stalled {
+	int fd;
+	unsigned long cmd;
+	void *arg;
+	int ret;
+};
+
+static void *stalled_ioctl(void *p)
+{
+	struct stalled *s = p;
+
+	s->ret = ioctl(s->fd, s->cmd, s->arg) ? -errno : 0;
+	return NULL;
+}
+
+/* Write @val to @path in a child; 0 if it finished within @ms. */
+static int write_within(const char *path, const char *val, int ms, pid_t *pid)
+{
+	int status, i;
+
+	*pid = fork();
+	if (*pid < 0)
+		return -1;
+	if (*pid == 0) {
+		int fd = open(path, O_WRONLY);
+
+		_exit(fd >= 0 && write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : 1);
+	}
+	for (i = 0; i < ms / 10; i++) {
+		if (waitpid(*pid, &status, WNOHANG) == *pid) {
+			*pid = 0;
+			return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -2;
+		}
+		usleep(10000);
+	}
+	return -3;	/* still running: stuck */
+}
+
+static int uffd_wait_faults(int uffd, int n)
+{
+	struct uffd_msg msg;
+	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
+	int got = 0;
+
+	while (got < n) {
+		if (poll(&pfd, 1, 5000) != 1)
+			return got;
+		if (read(uffd, &msg, sizeof(msg)) != sizeof(msg))
+			continue;
+		if (msg.event == UFFD_EVENT_PAGEFAULT)
+			got++;
+	}
+	return got;
+}
+
+static int uffd_fill(int uffd, void *dst, const void *src, size_t len)
+{
+	struct uffdio_copy c = {
+		.dst = (uintptr_t)dst, .src = (uintptr_t)src, .len = len,
+	};
+
+	return ioctl(uffd, UFFDIO_COPY, &c) ? -errno : 0;
+}
+
+TEST_F_TIMEOUT(life, stalled_user_buffer_does_not_block_unbind, 120)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct stalled info_call, wrap_call;
+	pthread_t t_info, t_wrap;
+	struct chipkey_xfer x;
+	struct chipkey_info after;
+	uint8_t *area, *src, *pkg;
+	int fd, uffd, rc;
+	pid_t pid;
+
+	expect_chip(_metadata, ck_fuse_a());
+	uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0)
+		SKIP(return, "userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	area = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	reg.range.start = (uintptr_t)area;
+	reg.range.len = 2 * page;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+	src = calloc(1, page);
+	pkg = malloc(256 + CHIPKEY_PKG_OVERHEAD);
+	ASSERT_TRUE(src && pkg);
+	ck_fill(src, page, 42);
+
+	fd = ck_open();
+	ASSERT_LE(0, fd);
+	/* INFO writes its result into page 0; WRAP reads its input from page 1 */
+	info_call = (struct stalled){ .fd = fd, .cmd = CHIPKEY_IOC_INFO,
+				      .arg = area, .ret = 1 };
+	memset(&x, 0, sizeof(x));
+	x.in_ptr = (uintptr_t)(area + page);
+	x.in_len = 256;
+	x.out_ptr = (uintptr_t)pkg;
+	x.out_len = 256 + CHIPKEY_PKG_OVERHEAD;
+	wrap_call = (struct stalled){ .fd = fd, .cmd = CHIPKEY_IOC_WRAP,
+				      .arg = &x, .ret = 1 };
+	ASSERT_EQ(0, pthread_create(&t_info, NULL, stalled_ioctl, &info_call));
+	ASSERT_EQ(0, pthread_create(&t_wrap, NULL, stalled_ioctl, &wrap_call));
+	/* both ioctls are now inside the driver, waiting for their page */
+	EXPECT_EQ(2, uffd_wait_faults(uffd, 2));
+
+	rc = write_within(CK_DRV "/unbind", "chipkey", 10000, &pid);
+	EXPECT_EQ(0, rc) TH_LOG("unbind %s while user buffers stall",
+				rc == -3 ? "hangs" : "failed");
+
+	/* let the stalled calls go on (and a stuck unbind, if any, finish) */
+	EXPECT_EQ(0, uffd_fill(uffd, area, src, page));
+	EXPECT_EQ(0, uffd_fill(uffd, area + page, src, page));
+	pthread_join(t_info, NULL);
+	pthread_join(t_wrap, NULL);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	EXPECT_EQ(0, info_call.ret);
+	EXPECT_EQ(CHIPKEY_ABI_VERSION, ((struct chipkey_info *)area)->abi_version);
+	EXPECT_EQ(-ENODEV, wrap_call.ret);
+	/* and every later call on the old file */
+	EXPECT_EQ(-ENODEV, ck_info(fd, &after));
+	close(fd);
+	close(uffd);
+	munmap(area, 2 * page);
+	free(src);
+	free(pkg);
+
+	/* bring image A back for whatever runs next */
+	EXPECT_EQ(0, write_within(CK_DRV "/bind", "chipkey", 10000, &pid));
+	expect_chip(_metadata, ck_fuse_a());
 }
 
 TEST_HARNESS_MAIN

@@ -77,6 +77,7 @@ run_suite chipkey_ioctl_test
 run_suite chipkey_ioctl_test_32
 run_suite chipkey_tamper_test
 run_suite chipkey_perm_test
+run_suite chipkey_sysfs_test
 run_suite chipkey_threads_test
 # libkcapi asks NETLINK_CRYPTO (crypto_user) about algorithms; load AF_ALG
 modprobe -a crypto_user af_alg algif_aead algif_hash || echo "# modprobe crypto_user/algif failed"

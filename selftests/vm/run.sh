@@ -9,8 +9,15 @@
 #   selftests/vm/run.sh            run the selftests (default)
 #   selftests/vm/run.sh --bench    run bench/ck_bench_dev in the VM instead
 #   selftests/vm/run.sh --shell    interactive busybox shell on the console
+#   selftests/vm/run.sh --demo DIR the guest half of `make demo`: DIR holds
+#                                  fuse.bin, data.bin and emu.ckb; the
+#                                  kernel's package is written to
+#                                  DIR/kernel.ckb
 #
 # Environment: KVER (default: from the linux-image-amd64 package),
+# CK_VM_KIMG, CK_VM_KHDR, CK_VM_MODROOT (kernel image, build tree, and the
+# root holding lib/modules/$KVER; default Debian's /boot, /usr/src, /: a
+# debug kernel is run by pointing these at its build, see debug-kernel.sh),
 # CK_VM_TIMEOUT (seconds, default 900), CK_VM_SKIP_BUILD=1 (reuse builds).
 #
 # stdout carries only TAP lines ("ok N - ...", "not ok N - ...") and '#'
@@ -20,11 +27,13 @@ set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=$TOP/build/vm
 MODE=test
+DEMO_DIR=
 case ${1:-} in
 --bench) MODE=bench ;;
 --shell) MODE=shell ;;
+--demo) MODE=demo; DEMO_DIR=$(cd "${2:?--demo needs a directory}" && pwd) ;;
 "" | --test) ;;
-*) echo "usage: $0 [--test|--bench|--shell]" >&2; exit 2 ;;
+*) echo "usage: $0 [--test|--bench|--shell|--demo DIR]" >&2; exit 2 ;;
 esac
 TIMEOUT=${CK_VM_TIMEOUT:-900}
 END_MARKER=CHIPKEY-VM-RUN-COMPLETE-5b1e
@@ -59,12 +68,13 @@ die() { nok "$*"; finish; }
 KVER=${KVER:-$(dpkg -s linux-image-amd64 2>/dev/null |
 	sed -n 's/^Depends:.*linux-image-\([^ ,]*\).*/\1/p')}
 [ -n "$KVER" ] || die "find the kernel version (linux-image-amd64 installed?)"
-KIMG=/boot/vmlinuz-$KVER
-KHDR=/usr/src/linux-headers-$KVER
-note "kernel $KVER"
+KIMG=${CK_VM_KIMG:-/boot/vmlinuz-$KVER}
+KHDR=${CK_VM_KHDR:-/usr/src/linux-headers-$KVER}
+MODROOT=${CK_VM_MODROOT:-}
+note "kernel $KVER ($KIMG)"
 [ -r "$KIMG" ] || die "kernel image $KIMG readable"
 [ -d "$KHDR" ] || die "kernel headers $KHDR installed"
-[ -d "/lib/modules/$KVER/kernel" ] || die "Debian modules in /lib/modules/$KVER"
+[ -d "$MODROOT/lib/modules/$KVER" ] || die "kernel modules in $MODROOT/lib/modules/$KVER"
 
 # ----------------------------------------------------------------- build
 if [ -z "${CK_VM_SKIP_BUILD:-}" ]; then
@@ -126,6 +136,8 @@ done
 cmp -s -n 24 "$FUSE/fuse.bin" "$FUSE/fuse-b.bin" && die "fuse images A and B have different chip IDs"
 VEC=$TOP/docs/test-vectors
 [ -f "$VEC/fuse-vectors.bin" ] && cp "$VEC/fuse-vectors.bin" "$FUSE/"
+# The demo's chip: the same fuse image the host's emulator used.
+[ "$MODE" = demo ] && { cp "$DEMO_DIR/fuse.bin" "$FUSE/fuse.bin" || die "demo fuse image"; }
 
 # -------------------------------------------------------------- initramfs
 ROOT=$OUT/root
@@ -136,6 +148,11 @@ file -L "$ROOT/bin/busybox" 2>/dev/null | grep -q 'dynamically' &&
 	die "/bin/busybox is static (install busybox-static)"
 cp "$TOP/selftests/vm/init" "$ROOT/init"
 cp "$TOP/selftests/vm/guest-run.sh" "$ROOT/guest-run.sh"
+if [ "$MODE" = demo ]; then
+	cp "$TOP/selftests/vm/guest-demo.sh" "$ROOT/guest-demo.sh"
+	mkdir -p "$ROOT/demo"
+	cp "$DEMO_DIR/data.bin" "$DEMO_DIR/emu.ckb" "$ROOT/demo/" || die "demo files"
+fi
 echo 'root:x:0:0:root:/root:/bin/sh' > "$ROOT/etc/passwd"
 echo 'nobody:x:65534:65534:nobody:/nonexistent:/bin/false' >> "$ROOT/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$ROOT/etc/group"
@@ -148,10 +165,11 @@ BINS="$ROOT/sbin/kmod"
 for t in "$TOP"/build/selftests/*; do
 	[ -f "$t" ] && [ -x "$t" ] && cp "$t" "$ROOT/selftests/" && BINS="$BINS $ROOT/selftests/$(basename "$t")"
 done
-for b in chipkey chipkey-emu; do
-	if [ -x "$TOP/build/bin/$b" ]; then
-		cp "$TOP/build/bin/$b" "$ROOT/usr/bin/"
-		BINS="$BINS $ROOT/usr/bin/$b"
+# Every userspace program (CLI, emulator, factory, SPP, pubdb, agent).
+for b in "$TOP"/build/bin/*; do
+	if [ -f "$b" ] && [ -x "$b" ]; then
+		cp "$b" "$ROOT/usr/bin/"
+		BINS="$BINS $ROOT/usr/bin/$(basename "$b")"
 	fi
 done
 if [ -x "$TOP/build/bench/ck_bench_dev" ]; then
@@ -176,15 +194,17 @@ cp -L /lib64/ld-linux-x86-64.so.2 "$ROOT/lib64/"
 MODDIR=lib/modules/$KVER
 mkdir -p "$ROOT/$MODDIR/extra"
 cp "$TOP/kmod/chipkey.ko" "$TOP/kmod/chipkey_vfuse.ko" "$ROOT/$MODDIR/extra/"
-cp /$MODDIR/modules.order /$MODDIR/modules.builtin /$MODDIR/modules.builtin.modinfo \
-	"$ROOT/$MODDIR/" 2>/dev/null
+cp "$MODROOT/$MODDIR/modules.order" "$MODROOT/$MODDIR/modules.builtin" \
+	"$MODROOT/$MODDIR/modules.builtin.modinfo" "$ROOT/$MODDIR/" 2>/dev/null
 WANT="gcm ghash_generic ghash_clmulni_intel ctr aesni_intel aes_generic sha256_ssse3 \
 	cryptd crypto_simd algif_aead algif_hash algif_skcipher af_alg crypto_user"
 for m in $WANT; do
-	modprobe -S "$KVER" --show-depends "$m" 2>/dev/null | awk '$1=="insmod"{print $2}'
+	modprobe -d "${MODROOT:-/}" -S "$KVER" --show-depends "$m" 2>/dev/null |
+		awk '$1=="insmod"{print $2}'
 done | sort -u | while read -r ko; do
-	mkdir -p "$ROOT$(dirname "$ko")"
-	cp "$ko" "$ROOT$ko"
+	rel=${ko#"$MODROOT"}
+	mkdir -p "$ROOT$(dirname "$rel")"
+	cp "$ko" "$ROOT$rel"
 done
 depmod -b "$ROOT" "$KVER" >> "$BUILDLOG" 2>&1 || die "depmod for the initramfs"
 grep -q 'extra/chipkey.ko:' "$ROOT/$MODDIR/modules.dep" || die "chipkey.ko in modules.dep"
@@ -200,6 +220,16 @@ rm -f "$CONSOLE" "$TAP"
 QEMU_ARGS=(-cpu max -m 1G -smp 2 -nographic -no-reboot -nic none
 	-kernel "$KIMG" -initrd "$OUT/initramfs.cpio.gz"
 	-append "console=ttyS0 panic=-1 ck_mode=$MODE")
+if [ "$MODE" = demo ]; then
+	timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 "${QEMU_ARGS[@]}" \
+		-monitor none -serial file:"$CONSOLE" -serial file:"$TAP" \
+		< /dev/null >> "$OUT/qemu.log" 2>&1
+	tr -d '\r' < "$TAP" | sed -n '/^\[vm\]/p;/^$/p'
+	tr -d '\r' < "$TAP" | sed -n '/^BEGIN-KERNEL-PACKAGE$/,/^END-KERNEL-PACKAGE$/p' |
+		sed '1d;$d' | base64 -d > "$DEMO_DIR/kernel.ckb" 2>/dev/null
+	[ -s "$DEMO_DIR/kernel.ckb" ] && grep -q '^\[vm\] demo steps in the VM done' "$TAP"
+	exit $?
+fi
 if [ "$MODE" = shell ]; then
 	exec qemu-system-x86_64 "${QEMU_ARGS[@]}" -serial mon:stdio -serial file:"$TAP"
 fi
