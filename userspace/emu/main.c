@@ -49,17 +49,29 @@ static void logmsg(const char *fmt, ...)
 	va_end(ap);
 }
 
-static int read_full(int fd, uint8_t *p, size_t len)
+/*
+ * Per-connection receive buffer.  A read asks for as much as fits, so a
+ * request usually arrives with one system call; bytes beyond the current
+ * frame (a client that does not wait for the reply) stay for the next one.
+ */
+struct conn {
+	int fd;
+	size_t have;		/* bytes in rx */
+	uint8_t rx[CK_EMU_HDR_LEN + CK_EMU_MAX_PAYLOAD];
+	uint8_t tx[CK_EMU_REPLY_BUF];
+};
+
+/* Make sure the first @need bytes of the frame are in c->rx. */
+static int fill(struct conn *c, size_t need)
 {
-	while (len) {
-		ssize_t n = read(fd, p, len);
+	while (c->have < need) {
+		ssize_t n = read(c->fd, c->rx + c->have, sizeof(c->rx) - c->have);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return -1;
-		p += n;
-		len -= (size_t)n;
+		c->have += (size_t)n;
 	}
 	return 0;
 }
@@ -81,15 +93,9 @@ static int write_full(int fd, const uint8_t *p, size_t len)
 
 static int send_status(int fd, int status)
 {
-	size_t len;
-	uint8_t *f = ck_emu_status_frame(status, &len);
-	int ret;
+	uint8_t f[CK_EMU_HDR_LEN];
 
-	if (!f)
-		return -1;
-	ret = write_full(fd, f, len);
-	free(f);
-	return ret;
+	return write_full(fd, f, ck_emu_status_frame(status, f));
 }
 
 static int peer_privileged(int fd)
@@ -112,17 +118,24 @@ static void *client_thread(void *arg)
 {
 	int fd = (int)(intptr_t)arg;
 	int privileged = peer_privileged(fd);
-	uint8_t hb[CK_EMU_HDR_LEN];
 	struct ck_emu_req_hdr h;
+	struct conn *c;
 
-	for (;;) {
-		uint8_t *payload, *reply = NULL;
-		size_t reply_len = 0;
+	/* Buffers are kept for the connection: no allocation per request. */
+	c = malloc(sizeof(*c));
+	if (!c)
+		send_status(fd, -ENOMEM);
+	else {
+		c->fd = fd;
+		c->have = 0;
+	}
+	while (c) {
+		size_t frame, reply_len;
 		int ret;
 
-		if (read_full(fd, hb, sizeof(hb)))
+		if (fill(c, CK_EMU_HDR_LEN))
 			break;
-		ck_emu_req_hdr_decode(hb, &h);
+		ck_emu_req_hdr_decode(c->rx, &h);
 		if (h.magic != CK_EMU_REQ_MAGIC ||
 		    h.version != CK_EMU_PROTO_VERSION ||
 		    h.len > CK_EMU_MAX_PAYLOAD) {
@@ -130,30 +143,25 @@ static void *client_thread(void *arg)
 			send_status(fd, -EINVAL);
 			break;
 		}
-		payload = malloc(h.len ? h.len : 1);
-		if (!payload) {
-			send_status(fd, -ENOMEM);
+		frame = CK_EMU_HDR_LEN + h.len;
+		if (fill(c, frame))
 			break;
-		}
-		if (read_full(fd, payload, h.len)) {
-			free(payload);
-			break;
-		}
 		pthread_rwlock_rdlock(&chip_lock);
-		ck_emu_handle(&chip, privileged, h.cmd, payload, h.len,
-			      &reply, &reply_len);
+		reply_len = ck_emu_handle(&chip, privileged, h.cmd,
+					  c->rx + CK_EMU_HDR_LEN, h.len, c->tx);
 		pthread_rwlock_unlock(&chip_lock);
-		OPENSSL_cleanse(payload, h.len);
-		free(payload);
-		if (!reply) {
-			send_status(fd, -ENOMEM);
-			break;
-		}
-		ret = write_full(fd, reply, reply_len);
-		OPENSSL_cleanse(reply, reply_len);
-		free(reply);
+		OPENSSL_cleanse(c->rx + CK_EMU_HDR_LEN, h.len);
+		c->have -= frame;
+		if (c->have)
+			memmove(c->rx, c->rx + frame, c->have);
+		ret = write_full(fd, c->tx, reply_len);
+		OPENSSL_cleanse(c->tx, reply_len);
 		if (ret)
 			break;
+	}
+	if (c) {
+		OPENSSL_cleanse(c->rx, c->have);
+		free(c);
 	}
 	close(fd);
 	pthread_mutex_lock(&count_lock);

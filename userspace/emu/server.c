@@ -4,7 +4,6 @@
  * same errno codes as the ioctls of /dev/chipkey.
  */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -12,7 +11,8 @@
 #include <chipkey/emu_messages.h>
 #include "server.h"
 
-static uint8_t *frame_alloc(int status, size_t payload_len, size_t *total)
+/* Write a reply header for @payload_len bytes into @buf; returns the frame size. */
+static size_t frame_put(int status, size_t payload_len, uint8_t *buf)
 {
 	struct ck_emu_reply_hdr h = {
 		.magic = CK_EMU_REPLY_MAGIC,
@@ -20,18 +20,14 @@ static uint8_t *frame_alloc(int status, size_t payload_len, size_t *total)
 		.status = status,
 		.len = (uint32_t)payload_len,
 	};
-	uint8_t *f = calloc(1, CK_EMU_HDR_LEN + payload_len);
 
-	if (!f)
-		return NULL;
-	ck_emu_reply_hdr_encode(&h, f);
-	*total = CK_EMU_HDR_LEN + payload_len;
-	return f;
+	ck_emu_reply_hdr_encode(&h, buf);
+	return CK_EMU_HDR_LEN + payload_len;
 }
 
-uint8_t *ck_emu_status_frame(int status, size_t *reply_len)
+size_t ck_emu_status_frame(int status, uint8_t buf[CK_EMU_HDR_LEN])
 {
-	return frame_alloc(status, 0, reply_len);
+	return frame_put(status, 0, buf);
 }
 
 static int reserved_nonzero(const uint32_t *r, size_t n)
@@ -44,16 +40,13 @@ static int reserved_nonzero(const uint32_t *r, size_t n)
 	return 0;
 }
 
-static void do_info(const struct ck_chip *chip, size_t len, uint8_t **reply,
-		    size_t *reply_len)
+static size_t do_info(const struct ck_chip *chip, size_t len, uint8_t *buf)
 {
 	struct chipkey_info info;
 
 	/* _IOR: nothing is read from the caller; accept an empty or full struct */
-	if (len != 0 && len != CK_EMU_INFO_LEN) {
-		*reply = ck_emu_status_frame(-EINVAL, reply_len);
-		return;
-	}
+	if (len != 0 && len != CK_EMU_INFO_LEN)
+		return ck_emu_status_frame(-EINVAL, buf);
 	memset(&info, 0, sizeof(info));
 	info.abi_version = CHIPKEY_ABI_VERSION;
 	info.key_source = CHIPKEY_SRC_EMULATOR;
@@ -62,43 +55,35 @@ static void do_info(const struct ck_chip *chip, size_t len, uint8_t **reply,
 	info.max_package = CHIPKEY_MAX_PACKAGE;
 	info.pkg_overhead = CHIPKEY_PKG_OVERHEAD;
 	info.rom_key_len = (uint32_t)chip->rom_key_len;
-	*reply = frame_alloc(0, CK_EMU_INFO_LEN, reply_len);
-	if (*reply)
-		ck_emu_info_encode(&info, *reply + CK_EMU_HDR_LEN);
+	ck_emu_info_encode(&info, buf + CK_EMU_HDR_LEN);
+	return frame_put(0, CK_EMU_INFO_LEN, buf);
 }
 
-static void xfer_reply(int status, struct chipkey_xfer *x, const uint8_t *out,
-		       size_t out_n, uint8_t **reply, size_t *reply_len)
+/* The output bytes (if any) are already at buf + HDR + XFER_LEN. */
+static size_t xfer_reply(int status, struct chipkey_xfer *x, size_t out_n,
+			 uint8_t *buf)
 {
 	size_t n = status == 0 ? out_n : 0;
 
-	if (status != 0 && status != -ENOSPC) {
-		*reply = ck_emu_status_frame(status, reply_len);
-		return;
-	}
-	*reply = frame_alloc(status, CK_EMU_XFER_LEN + n, reply_len);
-	if (!*reply)
-		return;
-	ck_emu_xfer_encode(x, *reply + CK_EMU_HDR_LEN);
-	if (n)
-		memcpy(*reply + CK_EMU_HDR_LEN + CK_EMU_XFER_LEN, out, n);
+	if (status != 0 && status != -ENOSPC)
+		return ck_emu_status_frame(status, buf);
+	ck_emu_xfer_encode(x, buf + CK_EMU_HDR_LEN);
+	return frame_put(status, CK_EMU_XFER_LEN + n, buf);
 }
 
-static void do_xfer(const struct ck_chip *chip, int privileged, int wrap,
-		    const uint8_t *payload, size_t len, uint8_t **reply,
-		    size_t *reply_len)
+static size_t do_xfer(const struct ck_chip *chip, int privileged, int wrap,
+		      const uint8_t *payload, size_t len, uint8_t *buf)
 {
 	struct chipkey_xfer x;
 	const uint8_t *in = payload + CK_EMU_XFER_LEN;
-	uint8_t *out;
-	size_t out_n, cap, alloc;
+	/* The crypto writes straight into the reply frame: no copy. */
+	uint8_t *out = buf + CK_EMU_HDR_LEN + CK_EMU_XFER_LEN;
+	size_t out_n, cap;
 	uint64_t gen = 0;
 	int ret;
 
-	if (len < CK_EMU_XFER_LEN) {
-		*reply = ck_emu_status_frame(-EINVAL, reply_len);
-		return;
-	}
+	if (len < CK_EMU_XFER_LEN)
+		return ck_emu_status_frame(-EINVAL, buf);
 	ck_emu_xfer_decode(payload, &x);
 	if (!privileged) {
 		ret = -EPERM;
@@ -112,20 +97,15 @@ static void do_xfer(const struct ck_chip *chip, int privileged, int wrap,
 	} else {
 		ret = 1;
 	}
-	if (ret <= 0) {
-		xfer_reply(ret, &x, NULL, 0, reply, reply_len);
-		return;
-	}
+	if (ret <= 0)
+		return xfer_reply(ret, &x, 0, buf);
 
-	/* Never more than the caller's buffer, never more than can be needed. */
+	/*
+	 * Never more than the caller's buffer, never more than can be needed
+	 * (at most CHIPKEY_MAX_PACKAGE: always fits in the reply buffer).
+	 */
 	cap = wrap ? ck_pkg_size(x.in_len) : x.in_len;
 	out_n = x.out_len < cap ? x.out_len : cap;
-	alloc = out_n ? out_n : 1;
-	out = malloc(alloc);
-	if (!out) {
-		*reply = ck_emu_status_frame(-ENOMEM, reply_len);
-		return;
-	}
 	if (wrap) {
 		ret = ck_wrap(chip, x.generation, in, x.in_len, out, &out_n);
 	} else {
@@ -135,60 +115,46 @@ static void do_xfer(const struct ck_chip *chip, int privileged, int wrap,
 	}
 	if (!ret || ret == -ENOSPC)
 		x.out_len = (uint32_t)out_n;
-	xfer_reply(ret, &x, out, out_n, reply, reply_len);
-	OPENSSL_cleanse(out, alloc);
-	free(out);
+	return xfer_reply(ret, &x, out_n, buf);
 }
 
-static void do_rom_key(const struct ck_chip *chip, const uint8_t *payload,
-		       size_t len, uint8_t **reply, size_t *reply_len)
+static size_t do_rom_key(const struct ck_chip *chip, const uint8_t *payload,
+			 size_t len, uint8_t *buf)
 {
 	struct chipkey_rom_key k;
 	int status = 0;
 	size_t n;
 
-	if (len != CK_EMU_ROM_KEY_LEN) {
-		*reply = ck_emu_status_frame(-EINVAL, reply_len);
-		return;
-	}
+	if (len != CK_EMU_ROM_KEY_LEN)
+		return ck_emu_status_frame(-EINVAL, buf);
 	ck_emu_rom_key_decode(payload, &k);
-	if (k.flags || reserved_nonzero(k.reserved, 4) || k.buf_ptr) {
-		*reply = ck_emu_status_frame(-EINVAL, reply_len);
-		return;
-	}
+	if (k.flags || reserved_nonzero(k.reserved, 4) || k.buf_ptr)
+		return ck_emu_status_frame(-EINVAL, buf);
 	if (k.buf_len < chip->rom_key_len)
 		status = -ENOSPC;
 	k.buf_len = (uint32_t)chip->rom_key_len;
 	n = status ? 0 : chip->rom_key_len;
-	*reply = frame_alloc(status, CK_EMU_ROM_KEY_LEN + n, reply_len);
-	if (!*reply)
-		return;
-	ck_emu_rom_key_encode(&k, *reply + CK_EMU_HDR_LEN);
+	ck_emu_rom_key_encode(&k, buf + CK_EMU_HDR_LEN);
 	if (n)
-		memcpy(*reply + CK_EMU_HDR_LEN + CK_EMU_ROM_KEY_LEN,
+		memcpy(buf + CK_EMU_HDR_LEN + CK_EMU_ROM_KEY_LEN,
 		       chip->rom_key, n);
+	return frame_put(status, CK_EMU_ROM_KEY_LEN + n, buf);
 }
 
-void ck_emu_handle(const struct ck_chip *chip, int privileged, uint32_t cmd,
-		   const uint8_t *payload, size_t len, uint8_t **reply,
-		   size_t *reply_len)
+size_t ck_emu_handle(const struct ck_chip *chip, int privileged, uint32_t cmd,
+		     const uint8_t *payload, size_t len,
+		     uint8_t reply[CK_EMU_REPLY_BUF])
 {
-	*reply = NULL;
-	*reply_len = 0;
 	switch (cmd) {
 	case CHIPKEY_IOC_INFO:
-		do_info(chip, len, reply, reply_len);
-		break;
+		return do_info(chip, len, reply);
 	case CHIPKEY_IOC_WRAP:
-		do_xfer(chip, privileged, 1, payload, len, reply, reply_len);
-		break;
+		return do_xfer(chip, privileged, 1, payload, len, reply);
 	case CHIPKEY_IOC_UNWRAP:
-		do_xfer(chip, privileged, 0, payload, len, reply, reply_len);
-		break;
+		return do_xfer(chip, privileged, 0, payload, len, reply);
 	case CHIPKEY_IOC_ROM_KEY:
-		do_rom_key(chip, payload, len, reply, reply_len);
-		break;
+		return do_rom_key(chip, payload, len, reply);
 	default:
-		*reply = ck_emu_status_frame(-ENOTTY, reply_len);
+		return ck_emu_status_frame(-ENOTTY, reply);
 	}
 }

@@ -6,6 +6,8 @@
  * module uses, so the bytes are identical.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -17,39 +19,113 @@
 
 #include "chip.h"
 
+/*
+ * The algorithms are fetched once per process (a fetch per request costs more
+ * than the crypto for small payloads), and each thread keeps one HKDF context
+ * with the digest already set.  The chip key is handed to that context only
+ * for the length of a derivation: afterwards it is replaced by zeros (the
+ * provider clear-frees the copy it held).
+ */
+static pthread_once_t algs_once = PTHREAD_ONCE_INIT;
+static int algs_ok;
+static EVP_KDF *hkdf;
+static EVP_CIPHER *aes_gcm;
+static pthread_key_t kdf_tls;
+
+static void kdf_ctx_free(void *p)
+{
+	EVP_KDF_CTX_free(p);
+}
+
+static void algs_fini(void)
+{
+	kdf_ctx_free(pthread_getspecific(kdf_tls));
+	pthread_setspecific(kdf_tls, NULL);
+	EVP_KDF_free(hkdf);
+	EVP_CIPHER_free(aes_gcm);
+	hkdf = NULL;
+	aes_gcm = NULL;
+}
+
+static void algs_init(void)
+{
+	if (pthread_key_create(&kdf_tls, kdf_ctx_free))
+		return;
+	hkdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	aes_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+	algs_ok = 1;
+	atexit(algs_fini);
+}
+
+/* This thread's HKDF-SHA256 context (no key in it), or NULL. */
+static EVP_KDF_CTX *kdf_ctx(int *err)
+{
+	OSSL_PARAM params[2];
+	EVP_KDF_CTX *kctx;
+
+	*err = -ENOSYS;
+	if (pthread_once(&algs_once, algs_init) || !algs_ok || !hkdf)
+		return NULL;
+	kctx = pthread_getspecific(kdf_tls);
+	if (kctx)
+		return kctx;
+	*err = -ENOMEM;
+	kctx = EVP_KDF_CTX_new(hkdf);
+	if (!kctx)
+		return NULL;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
+						     (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (EVP_KDF_CTX_set_params(kctx, params) != 1 ||
+	    pthread_setspecific(kdf_tls, kctx)) {
+		EVP_KDF_CTX_free(kctx);
+		return NULL;
+	}
+	return kctx;
+}
+
 int ck_derive_key(const struct ck_chip *chip,
 		  const uint8_t salt[CK_PKG_SALT_LEN],
 		  uint8_t key[CK_PKG_KEY_LEN])
 {
+	static const uint8_t zero_key[CHIPKEY_CHIP_KEY_LEN];
 	uint8_t info[CK_PKG_KDF_INFO_LEN];
-	OSSL_PARAM params[5];
+	OSSL_PARAM params[4];
 	EVP_KDF_CTX *kctx;
-	EVP_KDF *kdf;
-	int ok;
+	int ok, err;
 
-	kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-	if (!kdf)
-		return -ENOSYS;
-	kctx = EVP_KDF_CTX_new(kdf);
-	EVP_KDF_free(kdf);
+	kctx = kdf_ctx(&err);
 	if (!kctx)
-		return -ENOMEM;
+		return err;
 	ck_pkg_kdf_info(chip->chip_id, info);
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
-						     (char *)"SHA256", 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+	params[0] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
 			(void *)chip->chip_key, CHIPKEY_CHIP_KEY_LEN);
-	params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
 			(void *)salt, CK_PKG_SALT_LEN);
-	params[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
+	params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
 			info, sizeof(info));
-	params[4] = OSSL_PARAM_construct_end();
+	params[3] = OSSL_PARAM_construct_end();
 	ok = EVP_KDF_derive(kctx, key, CK_PKG_KEY_LEN, params) == 1;
-	EVP_KDF_CTX_free(kctx);
+	/* Wipe the chip key copy; if that fails, drop the whole context. */
+	params[0] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+			(void *)zero_key, sizeof(zero_key));
+	params[1] = OSSL_PARAM_construct_end();
+	if (EVP_KDF_CTX_set_params(kctx, params) != 1) {
+		pthread_setspecific(kdf_tls, NULL);
+		EVP_KDF_CTX_free(kctx);
+	}
 	if (!ok) {
 		OPENSSL_cleanse(key, CK_PKG_KEY_LEN);
 		return -EIO;
 	}
+	return 0;
+}
+
+static int gcm_cipher(const EVP_CIPHER **c)
+{
+	if (pthread_once(&algs_once, algs_init) || !algs_ok || !aes_gcm)
+		return -ENOSYS;
+	*c = aes_gcm;
 	return 0;
 }
 
@@ -64,18 +140,15 @@ static int gcm(int enc, const uint8_t key[CK_PKG_KEY_LEN],
 {
 	OSSL_PARAM params[2];
 	size_t ivlen = CK_PKG_NONCE_LEN;
+	const EVP_CIPHER *cipher;
 	EVP_CIPHER_CTX *ctx;
-	EVP_CIPHER *cipher;
 	int ret = -EIO, n;
 
-	cipher = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
-	if (!cipher)
+	if (gcm_cipher(&cipher))
 		return -ENOSYS;
 	ctx = EVP_CIPHER_CTX_new();
-	if (!ctx) {
-		EVP_CIPHER_free(cipher);
+	if (!ctx)
 		return -ENOMEM;
-	}
 	params[0] = OSSL_PARAM_construct_size_t(OSSL_CIPHER_PARAM_AEAD_IVLEN,
 						&ivlen);
 	params[1] = OSSL_PARAM_construct_end();
@@ -111,7 +184,6 @@ static int gcm(int enc, const uint8_t key[CK_PKG_KEY_LEN],
 	ret = 0;
 out:
 	EVP_CIPHER_CTX_free(ctx);	/* cleanses the key schedule */
-	EVP_CIPHER_free(cipher);
 	return ret;
 }
 
@@ -152,7 +224,7 @@ int ck_wrap_with(const struct ck_chip *chip, uint64_t generation,
 int ck_wrap(const struct ck_chip *chip, uint64_t generation,
 	    const uint8_t *in, size_t in_len, uint8_t *out, size_t *out_len)
 {
-	uint8_t salt[CK_PKG_SALT_LEN], nonce[CK_PKG_NONCE_LEN];
+	uint8_t rnd[CK_PKG_SALT_LEN + CK_PKG_NONCE_LEN];
 	size_t need;
 	int ret;
 
@@ -163,10 +235,11 @@ int ck_wrap(const struct ck_chip *chip, uint64_t generation,
 		*out_len = need;
 		return -ENOSPC;
 	}
-	if (RAND_bytes(salt, sizeof(salt)) != 1 ||
-	    RAND_bytes(nonce, sizeof(nonce)) != 1)
+	/* One DRBG call for both: salt, then nonce. */
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 		return -EIO;
-	ret = ck_wrap_with(chip, generation, salt, nonce, in, in_len, out);
+	ret = ck_wrap_with(chip, generation, rnd, rnd + CK_PKG_SALT_LEN, in,
+			   in_len, out);
 	if (!ret)
 		*out_len = need;
 	return ret;

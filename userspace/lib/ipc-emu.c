@@ -8,36 +8,49 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <chipkey/emu_messages.h>
 #include "ipc.h"
 
-static int write_all(int fd, const void *buf, size_t len)
+/* Send all of @iov (modified), restarting after partial writes. */
+static int send_iov(int fd, struct iovec *iov, int iovcnt)
 {
-	const uint8_t *p = buf;
+	struct msghdr m = { .msg_iov = iov, .msg_iovlen = (size_t)iovcnt };
 
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+	while (m.msg_iovlen) {
+		ssize_t n = sendmsg(fd, &m, MSG_NOSIGNAL);
+		size_t left;
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
-		p += n;
-		len -= (size_t)n;
+		left = (size_t)n;
+		while (m.msg_iovlen && left >= m.msg_iov->iov_len) {
+			left -= m.msg_iov->iov_len;
+			m.msg_iov++;
+			m.msg_iovlen--;
+		}
+		if (m.msg_iovlen) {
+			m.msg_iov->iov_base = (uint8_t *)m.msg_iov->iov_base + left;
+			m.msg_iov->iov_len -= left;
+		}
 	}
 	return 0;
 }
 
-static int read_all(int fd, void *buf, size_t len)
+/* Read at least @min and at most @max bytes; returns the count or -errno. */
+static ssize_t read_some(int fd, void *buf, size_t min, size_t max)
 {
 	uint8_t *p = buf;
+	size_t got = 0;
 
-	while (len) {
-		ssize_t n = read(fd, p, len);
+	while (got < min) {
+		ssize_t n = read(fd, p + got, max - got);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -46,13 +59,22 @@ static int read_all(int fd, void *buf, size_t len)
 		}
 		if (n == 0)
 			return -ECONNRESET;	/* emulator went away */
-		p += n;
-		len -= (size_t)n;
+		got += (size_t)n;
 	}
-	return 0;
+	return (ssize_t)got;
 }
 
-/* Send header + struct + data in one buffer (one write for small frames). */
+static int read_all(int fd, void *buf, size_t len)
+{
+	ssize_t n = read_some(fd, buf, len, len);
+
+	return n < 0 ? (int)n : 0;
+}
+
+/*
+ * Send header + struct + data with one sendmsg: the input bytes go from the
+ * caller's buffer to the socket, never through a copy.
+ */
 static int send_request(int fd, unsigned int cmd, const uint8_t *st,
 			size_t st_len, const void *data, size_t data_len)
 {
@@ -62,84 +84,130 @@ static int send_request(int fd, unsigned int cmd, const uint8_t *st,
 		.cmd = cmd,
 		.len = (uint32_t)(st_len + data_len),
 	};
-	size_t total = CK_EMU_HDR_LEN + st_len + data_len;
-	uint8_t *frame = malloc(total);
-	int ret;
+	uint8_t hb[CK_EMU_HDR_LEN];
+	struct iovec iov[3];
+	int n = 0;
 
-	if (!frame)
-		return -ENOMEM;
-	ck_emu_req_hdr_encode(&h, frame);
-	if (st_len)
-		memcpy(frame + CK_EMU_HDR_LEN, st, st_len);
-	if (data_len)
-		memcpy(frame + CK_EMU_HDR_LEN + st_len, data, data_len);
-	ret = write_all(fd, frame, total);
-	free(frame);
-	return ret;
+	ck_emu_req_hdr_encode(&h, hb);
+	iov[n].iov_base = hb;
+	iov[n++].iov_len = sizeof(hb);
+	if (st_len) {
+		iov[n].iov_base = (void *)st;
+		iov[n++].iov_len = st_len;
+	}
+	if (data_len) {
+		iov[n].iov_base = (void *)data;
+		iov[n++].iov_len = data_len;
+	}
+	return send_iov(fd, iov, n);
 }
 
+#define ST_MAX	CK_EMU_INFO_LEN		/* the largest structure */
+
 /*
- * Receive a reply.  On return *status is the emulator's status and the
- * payload (if any) is in *payload (malloc'ed, *plen bytes).
+ * Receive a reply whose payload is a structure of @st_len bytes followed by
+ * output bytes.  On return *status is the emulator's status, *plen the
+ * payload length, the first min(*plen, @st_len) payload bytes are in @st;
+ * the output bytes (*plen - @st_len, if positive) are read straight into
+ * @dst when the status is 0 and they fit in @dst_cap, else into *spill
+ * (malloc'ed; the caller rejects such a reply).
+ *
+ * The header and the structure are asked for with one read: a reply is
+ * never shorter than its header, and the emulator sends nothing but the
+ * reply to a request, so this never consumes bytes of anything else.
  */
-static int recv_reply(int fd, int *status, uint8_t **payload, size_t *plen)
+static int recv_reply(int fd, uint8_t *st, size_t st_len, void *dst,
+		      size_t dst_cap, int *status, size_t *plen,
+		      uint8_t **spill)
 {
-	uint8_t hb[CK_EMU_HDR_LEN];
+	uint8_t buf[CK_EMU_HDR_LEN + ST_MAX];
 	struct ck_emu_reply_hdr h;
-	uint8_t *p = NULL;
+	size_t have, st_n, rest;
+	ssize_t got;
 	int ret;
 
-	ret = read_all(fd, hb, sizeof(hb));
-	if (ret)
-		return ret;
-	ck_emu_reply_hdr_decode(hb, &h);
+	*spill = NULL;
+	got = read_some(fd, buf, CK_EMU_HDR_LEN, CK_EMU_HDR_LEN + st_len);
+	if (got < 0)
+		return (int)got;
+	ck_emu_reply_hdr_decode(buf, &h);
 	if (h.magic != CK_EMU_REPLY_MAGIC || h.version != CK_EMU_PROTO_VERSION ||
 	    h.len > CK_EMU_MAX_PAYLOAD || h.status > 0)
 		return -EPROTO;
-	if (h.len) {
-		p = malloc(h.len);
-		if (!p)
-			return -ENOMEM;
-		ret = read_all(fd, p, h.len);
+	have = (size_t)got - CK_EMU_HDR_LEN;
+	if (have > h.len)
+		return -EPROTO;		/* more bytes than the frame holds */
+	st_n = h.len < st_len ? h.len : st_len;
+	memcpy(st, buf + CK_EMU_HDR_LEN, have);
+	if (have < st_n) {
+		ret = read_all(fd, st + have, st_n - have);
+		if (ret)
+			return ret;
+	}
+	rest = h.len - st_n;
+	if (rest) {
+		uint8_t *to = dst;
+
+		if (h.status != 0 || rest > dst_cap) {
+			to = malloc(rest);
+			if (!to)
+				return -ENOMEM;
+			*spill = to;
+		}
+		ret = read_all(fd, to, rest);
 		if (ret) {
-			free(p);
+			if (*spill) {
+				explicit_bzero(*spill, rest);
+				free(*spill);
+				*spill = NULL;
+			} else {
+				explicit_bzero(to, rest);
+			}
 			return ret;
 		}
 	}
 	*status = h.status;
-	*payload = p;
 	*plen = h.len;
 	return 0;
 }
 
+static void drop_spill(uint8_t *spill, size_t plen, size_t st_len)
+{
+	if (spill) {
+		explicit_bzero(spill, plen - st_len);	/* may hold plaintext */
+		free(spill);
+	}
+}
+
 static int emu_info(int fd, struct chipkey_info *info)
 {
-	uint8_t *pl = NULL;
+	uint8_t st[CK_EMU_INFO_LEN], *spill;
 	size_t plen = 0;
 	int status, ret;
 
 	ret = send_request(fd, CHIPKEY_IOC_INFO, NULL, 0, NULL, 0);
 	if (!ret)
-		ret = recv_reply(fd, &status, &pl, &plen);
+		ret = recv_reply(fd, st, sizeof(st), NULL, 0, &status, &plen,
+				 &spill);
 	if (ret)
 		return ret;
 	if (status == 0) {
 		if (plen != CK_EMU_INFO_LEN)
 			status = -EPROTO;
 		else
-			ck_emu_info_decode(pl, info);
+			ck_emu_info_decode(st, info);
 	}
-	free(pl);
+	drop_spill(spill, plen, sizeof(st));
 	return status;
 }
 
 static int emu_xfer(int fd, unsigned int cmd, struct chipkey_xfer *x)
 {
-	uint8_t st[CK_EMU_XFER_LEN];
+	uint8_t st[CK_EMU_XFER_LEN], *spill;
 	struct chipkey_xfer w = *x, r;
 	const void *in = (const void *)(uintptr_t)x->in_ptr;
+	void *out = (void *)(uintptr_t)x->out_ptr;
 	size_t in_sent = x->in_len;
-	uint8_t *pl = NULL;
 	size_t plen = 0;
 	int status, ret;
 
@@ -153,8 +221,10 @@ static int emu_xfer(int fd, unsigned int cmd, struct chipkey_xfer *x)
 	w.out_ptr = 0;
 	ck_emu_xfer_encode(&w, st);
 	ret = send_request(fd, cmd, st, sizeof(st), in, in_sent);
+	/* Output bytes land in the caller's buffer directly (if they fit). */
 	if (!ret)
-		ret = recv_reply(fd, &status, &pl, &plen);
+		ret = recv_reply(fd, st, sizeof(st), out, x->out_len, &status,
+				 &plen, &spill);
 	if (ret)
 		return ret;
 	if (status == 0 || status == -ENOSPC) {
@@ -162,35 +232,33 @@ static int emu_xfer(int fd, unsigned int cmd, struct chipkey_xfer *x)
 			status = -EPROTO;
 			goto out;
 		}
-		ck_emu_xfer_decode(pl, &r);
+		ck_emu_xfer_decode(st, &r);
 		if (status == 0) {
 			size_t n = plen - CK_EMU_XFER_LEN;
 
 			if (n != r.out_len || n > x->out_len) {
+				/* Release nothing of a reply that is wrong. */
+				if (!spill && n)
+					explicit_bzero(out, n);
 				status = -EPROTO;
 				goto out;
 			}
-			if (n)
-				memcpy((void *)(uintptr_t)x->out_ptr,
-				       pl + CK_EMU_XFER_LEN, n);
 			if (cmd == CHIPKEY_IOC_UNWRAP)
 				x->generation = r.generation;
 		}
 		x->out_len = r.out_len;
 	}
 out:
-	if (pl) {
-		memset(pl, 0, plen);	/* may hold plaintext */
-		free(pl);
-	}
+	if (plen > sizeof(st))
+		drop_spill(spill, plen, sizeof(st));
 	return status;
 }
 
 static int emu_rom_key(int fd, struct chipkey_rom_key *k)
 {
-	uint8_t st[CK_EMU_ROM_KEY_LEN];
+	uint8_t st[CK_EMU_ROM_KEY_LEN], *spill;
 	struct chipkey_rom_key w = *k, r;
-	uint8_t *pl = NULL;
+	void *buf = (void *)(uintptr_t)k->buf_ptr;
 	size_t plen = 0;
 	int status, ret;
 
@@ -198,7 +266,8 @@ static int emu_rom_key(int fd, struct chipkey_rom_key *k)
 	ck_emu_rom_key_encode(&w, st);
 	ret = send_request(fd, CHIPKEY_IOC_ROM_KEY, st, sizeof(st), NULL, 0);
 	if (!ret)
-		ret = recv_reply(fd, &status, &pl, &plen);
+		ret = recv_reply(fd, st, sizeof(st), buf, k->buf_len, &status,
+				 &plen, &spill);
 	if (ret)
 		return ret;
 	if (status == 0 || status == -ENOSPC) {
@@ -206,22 +275,22 @@ static int emu_rom_key(int fd, struct chipkey_rom_key *k)
 			status = -EPROTO;
 			goto out;
 		}
-		ck_emu_rom_key_decode(pl, &r);
+		ck_emu_rom_key_decode(st, &r);
 		if (status == 0) {
 			size_t n = plen - CK_EMU_ROM_KEY_LEN;
 
 			if (n != r.buf_len || n > k->buf_len) {
+				if (!spill && n)
+					explicit_bzero(buf, n);
 				status = -EPROTO;
 				goto out;
 			}
-			if (n)
-				memcpy((void *)(uintptr_t)k->buf_ptr,
-				       pl + CK_EMU_ROM_KEY_LEN, n);
 		}
 		k->buf_len = r.buf_len;
 	}
 out:
-	free(pl);
+	if (plen > sizeof(st))
+		drop_spill(spill, plen, sizeof(st));
 	return status;
 }
 
