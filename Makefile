@@ -19,7 +19,7 @@ export KDIR
 
 # Userspace components, in build order (each has its own Makefile with a
 # "check" target printing TAP).
-USERSPACE_DIRS := userspace userspace/store userspace/pubdb userspace/factory userspace/spp
+USERSPACE_DIRS := userspace userspace/store userspace/pubdb userspace/factory userspace/spp userspace/recovery
 export USERSPACE_DIRS
 
 .PHONY: all modules userspace selftests check vm-check native-check lint bench demo clean print-kdir

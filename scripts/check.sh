@@ -21,7 +21,7 @@ suites=("$@")
 
 run_native() {
 	local d rc=0
-	for d in ${USERSPACE_DIRS:-userspace userspace/store userspace/pubdb userspace/factory userspace/spp}; do
+	for d in ${USERSPACE_DIRS:-userspace userspace/store userspace/pubdb userspace/factory userspace/spp userspace/recovery}; do
 		echo "# ---- $d"
 		make -s -C "$d" check || rc=1
 	done

@@ -27,6 +27,8 @@ packages=(
 	# factory databases and the public database service
 	libsqlite3-dev sqlite3 libpq-dev postgresql libmicrohttpd-dev
 	libcurl4-openssl-dev curl
+	# benchmarks only: the static-file baseline for pubdb and its load client
+	nginx-light wrk
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -1,41 +1,77 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The device flash store, written atomically (docs/flash-store.md). */
+/*
+ * The device flash store: the whole store is switched atomically through one
+ * symlink rename (docs/flash-store.md).
+ */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
 
+#include <chipkey/backup_package.h>
 #include "flash.h"
 
-int flash_write_file(int dirfd, const char *name, const void *buf, size_t len,
-		     unsigned int mode)
-{
-	char tmp[256];
-	const uint8_t *p = buf;
-	int fd, err = 0;
+static unsigned int fault_steps;
 
-	snprintf(tmp, sizeof(tmp), ".%s.tmp.%ld", name, (long)getpid());
-	unlinkat(dirfd, tmp, 0);
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	if (fd < 0)
-		return -errno;
+unsigned int flash_fault_steps(void)
+{
+	return fault_steps;
+}
+
+/* A step boundary: with -DCK_FLASH_FAULTS, the place a power cut may hit. */
+static void step(void)
+{
+	fault_steps++;
+#ifdef CK_FLASH_FAULTS
+	{
+		const char *s = getenv("CHIPKEY_FLASH_KILL_AT");
+
+		if (s && strtoul(s, NULL, 10) == fault_steps)
+			raise(SIGKILL);
+	}
+#endif
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
 	while (len) {
 		ssize_t w = write(fd, p, len);
 
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			err = -errno;
-			break;
+			return -errno;
 		}
 		p += w;
 		len -= (size_t)w;
 	}
+	return 0;
+}
+
+int flash_write_file(int dirfd, const char *name, const void *buf, size_t len,
+		     unsigned int mode)
+{
+	char tmp[256];
+	int fd, err;
+
+	snprintf(tmp, sizeof(tmp), ".%s.tmp.%ld", name, (long)getpid());
+	unlinkat(dirfd, tmp, 0);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -errno;
+	err = write_all(fd, buf, len);
 	if (!err && fsync(fd))
 		err = -errno;
 	if (close(fd) && !err)
@@ -47,11 +83,47 @@ int flash_write_file(int dirfd, const char *name, const void *buf, size_t len,
 	return err;
 }
 
+/* Create @name in @dirfd (must not exist), write, fsync. */
+static int create_file(int dirfd, const char *name, const void *buf,
+		       size_t len, unsigned int mode)
+{
+	int fd, err;
+
+	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -errno;
+	step();
+	err = write_all(fd, buf, len);
+	step();
+	if (!err && fsync(fd))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	step();
+	return err;
+}
+
 static void hex(const uint8_t *b, size_t n, char *out)
 {
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", b[i]);
+	static const char d[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = d[b[i] >> 4];
+		out[2 * i + 1] = d[b[i] & 15];
+	}
 	out[2 * n] = 0;
+}
+
+static int unhex(const char *s, uint8_t *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned int v;
+
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			return -EINVAL;
+		out[i] = (uint8_t)v;
+	}
+	return 0;
 }
 
 static void sha_hex(const void *buf, size_t len, char out[65])
@@ -63,41 +135,436 @@ static void sha_hex(const void *buf, size_t len, char out[65])
 	hex(d, 32, out);
 }
 
+struct manifest {
+	char chip[33];
+	char identity[16];
+	unsigned long long generation;
+	size_t size[3];
+	char sha[3][65];
+};
+
+static const char *const mf_files[3] = { FLASH_BACKUP, FLASH_CERT, FLASH_IDENTITY };
+
+/* The canonical text of a manifest: the writer's output, the reader's check. */
+static int manifest_text(const struct manifest *m, char *out, size_t cap)
+{
+	int n = snprintf(out, cap,
+		"{\n"
+		"  \"format\": %d,\n"
+		"  \"chip_id\": \"%s\",\n"
+		"  \"identity\": \"%s\",\n"
+		"  \"generation\": %llu,\n"
+		"  \"files\": [\n"
+		"    { \"name\": \"%s\", \"size\": %zu, \"sha256\": \"%s\" },\n"
+		"    { \"name\": \"%s\", \"size\": %zu, \"sha256\": \"%s\" },\n"
+		"    { \"name\": \"%s\", \"size\": %zu, \"sha256\": \"%s\" }\n"
+		"  ]\n"
+		"}\n", FLASH_FORMAT, m->chip, m->identity, m->generation,
+		mf_files[0], m->size[0], m->sha[0], mf_files[1], m->size[1], m->sha[1],
+		mf_files[2], m->size[2], m->sha[2]);
+
+	return n < 0 || (size_t)n >= cap ? -EOVERFLOW : n;
+}
+
+static int manifest_parse(const char *txt, size_t len, struct manifest *m)
+{
+	char canon[FLASH_MAX_MANIFEST];
+	int format = 0, n;
+
+	memset(m, 0, sizeof(*m));
+	if (memchr(txt, 0, len))
+		return -EINVAL;
+	if (sscanf(txt,
+		   "{ \"format\": %d , \"chip_id\": \"%32[0-9a-f]\" , "
+		   "\"identity\": \"%15[0-9]\" , \"generation\": %llu , "
+		   "\"files\": [ { \"name\": \"backup.pkg\" , \"size\": %zu , \"sha256\": \"%64[0-9a-f]\" } , "
+		   "{ \"name\": \"device-cert.der\" , \"size\": %zu , \"sha256\": \"%64[0-9a-f]\" } , "
+		   "{ \"name\": \"identity\" , \"size\": %zu , \"sha256\": \"%64[0-9a-f]\" }",
+		   &format, m->chip, m->identity, &m->generation,
+		   &m->size[0], m->sha[0], &m->size[1], m->sha[1],
+		   &m->size[2], m->sha[2]) != 10)
+		return -EINVAL;
+	if (format != FLASH_FORMAT)
+		return -EPROTO;
+	/* Strict: the bytes must be exactly what the writer produces. */
+	n = manifest_text(m, canon, sizeof(canon));
+	if (n < 0 || (size_t)n != len || memcmp(canon, txt, len))
+		return -EINVAL;
+	return 0;
+}
+
+static int rand_id(char out[17])
+{
+	uint8_t r[8];
+
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		return -EIO;
+	hex(r, sizeof(r), out);
+	return 0;
+}
+
+static int rm_tree_at(int dfd, const char *name)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d;
+	struct dirent *e;
+
+	if (fd < 0)
+		return unlinkat(dfd, name, 0) ? -errno : 0;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (unlinkat(fd, e->d_name, 0) && errno == EISDIR)
+			rm_tree_at(fd, e->d_name);
+	}
+	closedir(d);
+	return unlinkat(dfd, name, AT_REMOVEDIR) ? -errno : 0;
+}
+
+/* Point DIR/@name at @target via a temporary symlink and rename. */
+static int symlink_replace(int dfd, const char *target, const char *name,
+			   const char *id)
+{
+	char tmp[96], cur[128];
+	ssize_t n;
+
+	n = readlinkat(dfd, name, cur, sizeof(cur) - 1);
+	if (n >= 0) {
+		cur[n] = 0;
+		if (!strcmp(cur, target))
+			return 0;
+	}
+	snprintf(tmp, sizeof(tmp), ".%s.tmp-%s", name, id);
+	unlinkat(dfd, tmp, 0);
+	if (symlinkat(target, dfd, tmp))
+		return -errno;
+	step();
+	if (renameat(dfd, tmp, dfd, name)) {
+		int err = -errno;
+
+		unlinkat(dfd, tmp, 0);
+		return err;
+	}
+	step();
+	return 0;
+}
+
+/* Remove leftovers: unfinished .new-* and temporary links, old stores. */
+static void remove_stale(int dfd, const char *keep)
+{
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		const char *n = e->d_name;
+
+		if (!strncmp(n, ".new-", 5) ||
+		    (!strncmp(n, "store-", 6) && strcmp(n, keep)) ||
+		    (n[0] == '.' && strstr(n, ".tmp")))
+			rm_tree_at(dfd, n);
+	}
+	closedir(d);
+}
+
 int flash_write_store(const char *dir, const struct flash_contents *c)
 {
-	char chip[33], hb[65], hc[65], man[1024], idl[32];
-	int dfd, err, n;
+	static const char *const links[] = { FLASH_BACKUP, FLASH_CERT,
+					     FLASH_IDENTITY, FLASH_MANIFEST };
+	char id[17], newdir[32], final[64], man[FLASH_MAX_MANIFEST], idl[32];
+	char link[64];
+	struct manifest m;
+	int dfd, lfd = -1, nfd = -1, err, n;
+	size_t i;
 
+	if (!c->identity || strlen(c->identity) != 15 || !c->backup || !c->cert)
+		return -EINVAL;
 	if (mkdir(dir, 0755) && errno != EEXIST)
 		return -errno;
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return -errno;
-	hex(c->chip_id, 16, chip);
-	sha_hex(c->backup, c->backup_len, hb);
-	sha_hex(c->cert, c->cert_len, hc);
-	snprintf(idl, sizeof(idl), "%s\n", c->identity);
-	err = flash_write_file(dfd, FLASH_BACKUP, c->backup, c->backup_len, 0644);
-	if (!err)
-		err = flash_write_file(dfd, FLASH_CERT, c->cert, c->cert_len, 0644);
-	if (!err)
-		err = flash_write_file(dfd, FLASH_IDENTITY, idl, strlen(idl), 0644);
-	if (!err) {
-		n = snprintf(man, sizeof(man),
-			"{\n"
-			"  \"format\": %d,\n"
-			"  \"chip_id\": \"%s\",\n"
-			"  \"identity\": \"%s\",\n"
-			"  \"generation\": %llu,\n"
-			"  \"backup\": { \"file\": \"%s\", \"size\": %zu, \"sha256\": \"%s\" },\n"
-			"  \"device_cert\": { \"file\": \"%s\", \"size\": %zu, \"sha256\": \"%s\" }\n"
-			"}\n", FLASH_FORMAT, chip, c->identity,
-			(unsigned long long)c->generation, FLASH_BACKUP,
-			c->backup_len, hb, FLASH_CERT, c->cert_len, hc);
-		err = flash_write_file(dfd, FLASH_MANIFEST, man, (size_t)n, 0644);
-	}
-	if (!err && fsync(dfd))
+	lfd = openat(dfd, FLASH_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lfd < 0 || flock(lfd, LOCK_EX)) {
 		err = -errno;
+		goto out;
+	}
+	err = rand_id(id);
+	if (err)
+		goto out;
+
+	memset(&m, 0, sizeof(m));
+	hex(c->chip_id, 16, m.chip);
+	snprintf(m.identity, sizeof(m.identity), "%s", c->identity);
+	m.generation = c->generation;
+	snprintf(idl, sizeof(idl), "%s\n", c->identity);
+	m.size[0] = c->backup_len;
+	sha_hex(c->backup, c->backup_len, m.sha[0]);
+	m.size[1] = c->cert_len;
+	sha_hex(c->cert, c->cert_len, m.sha[1]);
+	m.size[2] = strlen(idl);
+	sha_hex(idl, m.size[2], m.sha[2]);
+	n = manifest_text(&m, man, sizeof(man));
+	if (n < 0) {
+		err = n;
+		goto out;
+	}
+
+	/* 1. the new store, complete, in a directory nobody reads */
+	snprintf(newdir, sizeof(newdir), ".new-%s", id);
+	snprintf(final, sizeof(final), "store-%llu-%s", m.generation, id);
+	if (mkdirat(dfd, newdir, 0755)) {
+		err = -errno;
+		goto out;
+	}
+	step();
+	nfd = openat(dfd, newdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (nfd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	err = create_file(nfd, FLASH_BACKUP, c->backup, c->backup_len, 0644);
+	if (!err)
+		err = create_file(nfd, FLASH_CERT, c->cert, c->cert_len, 0644);
+	if (!err)
+		err = create_file(nfd, FLASH_IDENTITY, idl, strlen(idl), 0644);
+	if (!err)
+		err = create_file(nfd, FLASH_MANIFEST, man, (size_t)n, 0644);
+	if (!err && fsync(nfd))
+		err = -errno;
+	if (err)
+		goto fail;
+	step();
+	/* 2. give it its final name (still not current) */
+	if (renameat(dfd, newdir, dfd, final)) {
+		err = -errno;
+		goto fail;
+	}
+	step();
+	if (fsync(dfd)) {
+		err = -errno;
+		goto fail_final;
+	}
+	step();
+	/* 3. the commit point: one rename of a symlink */
+	err = symlink_replace(dfd, final, FLASH_CURRENT, id);
+	if (err)
+		goto fail_final;
+	if (fsync(dfd)) {
+		/* current may or may not point at the new store: keep both */
+		err = -errno;
+		goto out;
+	}
+	step();
+	/* 4. convenience links (stable: they go through current) */
+	for (i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		snprintf(link, sizeof(link), FLASH_CURRENT "/%s", links[i]);
+		symlink_replace(dfd, link, links[i], id);
+	}
+	/* 5. the old store and any leftovers of interrupted writes */
+	remove_stale(dfd, final);
+	step();
+	fsync(dfd);
+	step();
+	err = 0;
+	goto out;
+
+fail_final:
+	rm_tree_at(dfd, final);
+	goto out;
+fail:
+	rm_tree_at(dfd, newdir);
+out:
+	if (nfd >= 0)
+		close(nfd);
+	if (lfd >= 0)
+		close(lfd);
 	close(dfd);
 	return err;
+}
+
+static int read_at(int dfd, const char *name, size_t max, uint8_t **out,
+		   size_t *len)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	uint8_t *buf;
+	size_t got = 0;
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	if ((uint64_t)st.st_size > max) {
+		close(fd);
+		return -EFBIG;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			err = r < 0 ? -errno : -EIO;
+			break;
+		}
+		got += (size_t)r;
+	}
+	close(fd);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	buf[got] = 0;
+	*out = buf;
+	*len = got;
+	return 0;
+}
+
+static int corrupt(struct flash_store *s, const char *fmt, const char *arg)
+{
+	snprintf(s->why, sizeof(s->why), fmt, arg);
+	return -EUCLEAN;
+}
+
+static int valid_target(const char *t, unsigned long long *gen)
+{
+	char idpart[32];
+	int n = 0;
+
+	if (strchr(t, '/') || sscanf(t, "store-%llu-%16[0-9a-f]%n", gen, idpart, &n) != 2 ||
+	    (size_t)n != strlen(t) || strlen(idpart) != 16)
+		return 0;
+	return 1;
+}
+
+int flash_read_store(const char *dir, struct flash_store *s)
+{
+	struct manifest m;
+	struct ck_pkg_header h;
+	unsigned long long lgen = 0;
+	uint8_t *man = NULL, *buf[3] = { NULL, NULL, NULL };
+	size_t manlen = 0, len[3] = { 0, 0, 0 };
+	static const size_t max[3] = { FLASH_MAX_BACKUP, FLASH_MAX_CERT, 64 };
+	char sha[65], idl[32];
+	struct stat st;
+	int dfd, sfd = -1, err, i;
+	ssize_t n;
+
+	memset(s, 0, sizeof(*s));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		err = -errno;
+		if (err == -ENOENT)
+			snprintf(s->why, sizeof(s->why), "%s does not exist", dir);
+		return err;
+	}
+	n = readlinkat(dfd, FLASH_CURRENT, s->target, sizeof(s->target) - 1);
+	if (n < 0) {
+		err = -errno;
+		if (err == -ENOENT) {
+			if (!fstatat(dfd, FLASH_MANIFEST, &st, AT_SYMLINK_NOFOLLOW) &&
+			    S_ISREG(st.st_mode))
+				err = corrupt(s, "%s: old flat layout (format 1), not trusted", dir);
+			else
+				snprintf(s->why, sizeof(s->why), "no store in %s", dir);
+		} else if (err == -EINVAL) {
+			err = corrupt(s, "%s/current is not a symlink", dir);
+		}
+		goto out;
+	}
+	s->target[n] = 0;
+	if (!valid_target(s->target, &lgen)) {
+		err = corrupt(s, "current points at an unexpected name '%s'", s->target);
+		goto out;
+	}
+	sfd = openat(dfd, s->target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sfd < 0) {
+		err = corrupt(s, "current points at a missing store '%s'", s->target);
+		goto out;
+	}
+	err = read_at(sfd, FLASH_MANIFEST, FLASH_MAX_MANIFEST, &man, &manlen);
+	if (err) {
+		err = corrupt(s, "manifest: %s", strerror(-err));
+		goto out;
+	}
+	err = manifest_parse((const char *)man, manlen, &m);
+	if (err) {
+		err = corrupt(s, "manifest is %s", err == -EPROTO ?
+			      "of an unknown format" : "malformed");
+		goto out;
+	}
+	if (m.generation != lgen) {
+		err = corrupt(s, "manifest generation differs from the store name%s", "");
+		goto out;
+	}
+	s->manifest_ok = 1;
+	unhex(m.chip, s->chip_id, 16);
+	snprintf(s->identity, sizeof(s->identity), "%s", m.identity);
+	s->generation = m.generation;
+	for (i = 0; i < 3; i++) {
+		err = read_at(sfd, mf_files[i], max[i], &buf[i], &len[i]);
+		if (err) {
+			err = corrupt(s, "%s: missing or unreadable", mf_files[i]);
+			goto out;
+		}
+		sha_hex(buf[i], len[i], sha);
+		if (len[i] != m.size[i] || strcmp(sha, m.sha[i])) {
+			err = corrupt(s, "%s: size or SHA-256 differs from the manifest",
+				      mf_files[i]);
+			goto out;
+		}
+	}
+	snprintf(idl, sizeof(idl), "%s\n", m.identity);
+	if (len[2] != strlen(idl) || memcmp(buf[2], idl, len[2])) {
+		err = corrupt(s, "identity file differs from the manifest%s", "");
+		goto out;
+	}
+	if (ck_pkg_header_parse(buf[0], len[0], &h)) {
+		err = corrupt(s, "backup.pkg is not a backup package%s", "");
+		goto out;
+	}
+	if (memcmp(h.chip_id, s->chip_id, 16) || h.generation != s->generation) {
+		err = corrupt(s, "backup.pkg header (chip ID, generation) differs from the manifest%s", "");
+		goto out;
+	}
+	s->backup = buf[0];
+	s->backup_len = len[0];
+	s->cert = buf[1];
+	s->cert_len = len[1];
+	buf[0] = buf[1] = NULL;
+	err = 0;
+out:
+	for (i = 0; i < 3; i++)
+		free(buf[i]);
+	free(man);
+	if (sfd >= 0)
+		close(sfd);
+	close(dfd);
+	return err;
+}
+
+void flash_store_release(struct flash_store *s)
+{
+	free(s->backup);
+	free(s->cert);
+	s->backup = s->cert = NULL;
 }

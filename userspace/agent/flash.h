@@ -1,5 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The device flash store (docs/flash-store.md). */
+/*
+ * The device flash store (docs/flash-store.md).
+ *
+ *   DIR/current -> store-<generation>-<16 hex>   the one trusted store
+ *   DIR/store-<generation>-<16 hex>/             backup.pkg, device-cert.der,
+ *                                                identity, store.json
+ *   DIR/backup.pkg, DIR/device-cert.der,         convenience symlinks
+ *   DIR/identity, DIR/store.json                 (-> current/NAME)
+ *   DIR/.lock                                    flock(2) of writers
+ *
+ * A new store is built complete in DIR/.new-<id>/ (every file and the
+ * directory fsync'd), renamed to store-<gen>-<id>, and then switched in by
+ * renaming a temporary symlink over DIR/current: one rename is the commit
+ * point, so after a power cut DIR/current names either the complete old
+ * store or the complete new one.
+ *
+ * Nothing in the store is secret: the keys exist only inside backup.pkg.
+ */
 #ifndef CHIPKEY_AGENT_FLASH_H
 #define CHIPKEY_AGENT_FLASH_H
 #include <stddef.h>
@@ -9,7 +26,14 @@
 #define FLASH_CERT	"device-cert.der"
 #define FLASH_IDENTITY	"identity"
 #define FLASH_MANIFEST	"store.json"
-#define FLASH_FORMAT	1
+#define FLASH_CURRENT	"current"
+#define FLASH_LOCK	".lock"
+#define FLASH_FORMAT	2
+
+/* Upper bounds of what the reader accepts. */
+#define FLASH_MAX_BACKUP	(1u << 20)
+#define FLASH_MAX_CERT		16384
+#define FLASH_MAX_MANIFEST	4096
 
 struct flash_contents {
 	uint8_t chip_id[16];
@@ -21,9 +45,48 @@ struct flash_contents {
 	size_t cert_len;
 };
 
-/* Write one file atomically into @dir (temp + fsync + rename). */
+/* Write one file atomically into @dirfd (temp + fsync + rename). */
 int flash_write_file(int dirfd, const char *name, const void *buf, size_t len,
 		     unsigned int mode);
-/* Write the whole store: data files first, the manifest last, fsync dir. */
+
+/*
+ * Replace the whole store in @dir atomically (creates @dir if needed).
+ * 0 or -errno.  On failure the previous store (if any) is still current.
+ */
 int flash_write_store(const char *dir, const struct flash_contents *c);
+
+/* What flash_read_store found. */
+struct flash_store {
+	char target[64];		/* where DIR/current points */
+	int manifest_ok;		/* the manifest parsed (fields below) */
+	uint8_t chip_id[16];
+	char identity[16];
+	uint64_t generation;
+	uint8_t *backup;		/* malloc'd, on success only */
+	size_t backup_len;
+	uint8_t *cert;
+	size_t cert_len;
+	char why[256];			/* reason, on -ENOENT / -EUCLEAN */
+};
+
+/*
+ * Read and check the current store of @dir.
+ *   0          intact: the manifest parses, every file it names exists with
+ *              its size and SHA-256, identity and backup header agree with it
+ *   -ENOENT    no store at all (nothing provisioned, or flash wiped)
+ *   -EUCLEAN   a store exists but is corrupt: not to be trusted (s->why;
+ *              s->manifest_ok says whether s->generation is still known)
+ *   other      -errno of an I/O error (also: do not trust)
+ */
+int flash_read_store(const char *dir, struct flash_store *s);
+void flash_store_release(struct flash_store *s);
+
+/*
+ * Fault injection for the power-loss tests (built with -DCK_FLASH_FAULTS):
+ * $CHIPKEY_FLASH_KILL_AT=N makes the N-th step boundary of
+ * flash_write_store (counted from 1) raise SIGKILL.  Returns the number of
+ * boundaries passed so far in this process.
+ */
+unsigned int flash_fault_steps(void);
+
 #endif

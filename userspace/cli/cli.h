@@ -57,5 +57,10 @@ int cmd_info(struct ck_cli *cli, int argc, char **argv);
 int cmd_wrap(struct ck_cli *cli, int argc, char **argv);
 int cmd_unwrap(struct ck_cli *cli, int argc, char **argv);
 int cmd_rom_key(struct ck_cli *cli, int argc, char **argv);
+/* Recovery (docs/recovery.md; exit codes 9-17 there). */
+int cmd_status(struct ck_cli *cli, int argc, char **argv);
+int cmd_recover(struct ck_cli *cli, int argc, char **argv);
+int cmd_load(struct ck_cli *cli, int argc, char **argv);
+int cmd_backup(struct ck_cli *cli, int argc, char **argv);
 
 #endif /* CHIPKEY_CLI_H */

@@ -20,6 +20,11 @@ static const struct {
 	{ "wrap", cmd_wrap, "wrap [--generation N] IN OUT   data package -> backup package" },
 	{ "unwrap", cmd_unwrap, "unwrap IN OUT             backup package -> data package" },
 	{ "rom-key", cmd_rom_key, "rom-key [--pem] [OUT]     manufacturer public key (DER, or PEM)" },
+	{ "status", cmd_status, "status [--store DIR] [--keys DIR] [--json]   flash store health" },
+	{ "recover", cmd_recover, "recover [--store DIR] [--keys DIR|--no-keys] [--from FILE | --db URL]\n"
+	  "                  [--force] [--timeout S]   restore the store (docs/recovery.md)" },
+	{ "load", cmd_load, "load [--store DIR] [--keys DIR]   verify the store, make its keys available" },
+	{ "backup", cmd_backup, "backup export FILE [--store DIR]   archive for offline recovery" },
 };
 
 static void usage(FILE *f)
@@ -32,7 +37,8 @@ static void usage(FILE *f)
 	fprintf(f, "\nIN/OUT may be '-' for stdin/stdout.  The device defaults to\n"
 		   "$CHIPKEY_DEVICE, else /dev/chipkey.  Exit codes: 0 ok, 1 usage,\n"
 		   "2 device not available, 3 permission denied, 4 another chip's\n"
-		   "package, 5 tampered, 6 malformed, 7 too large, 8 I/O or other.\n");
+		   "package, 5 tampered, 6 malformed, 7 too large, 8 I/O or other;\n"
+		   "status/recover/load/backup add 9-17 (docs/recovery.md).\n");
 }
 
 int main(int argc, char **argv)

@@ -1,0 +1,46 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Recovery benchmark: factory + SPP + pubdb (SQLite) on 127.0.0.1, one
+# emulated chip provisioned by chipkey-agent; then RUNS times: wipe the store
+# and time `chipkey recover --db URL` until the store is restored and the
+# keys are in place (median, p99, peak RSS).  Targets (issue 4): median
+# < 50 ms, peak RSS < 8 MiB.
+#
+#   make -C bench/recovery && bench/recovery/run.sh [RUNS]
+#   BENCH_DIR=DIR puts the store there (default: a temporary
+#   directory under /tmp; pass a tmpfs or a real flash partition to compare).
+set -eu
+RUNS=${1:-200}
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+bin=$TOP/build/bin
+t=$(mktemp -d /tmp/chipkey-bench-recovery-XXXXXX)
+d=${BENCH_DIR:-$t}
+# The keys directory is /run/chipkey on a device: tmpfs.
+k=$(mktemp -d /dev/shm/chipkey-bench-keys-XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || :; done; wait 2>/dev/null || :; rm -rf "$t" "$k"; }
+trap cleanup EXIT
+wait_file() { for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
+
+db="sqlite:$t/factory.db"
+"$bin/chipkey-factory" identities --prefix 35123400 --count 2 >"$t/ids.txt" 2>/dev/null
+"$bin/chipkey-factory" init "$t/fac" --db "$db" --pool "$t/ids.txt" >/dev/null 2>&1
+"$bin/chipkey-spp" --factory "$t/fac" --db "$db" --listen 127.0.0.1:0 --port-file "$t/spp.port" 2>/dev/null &
+pids+=($!)
+"$bin/chipkey-pubdb" --db "$db" --listen 127.0.0.1:0 --writers "$t/fac/mfr-ca.pem" \
+	--port-file "$t/pubdb.port" 2>/dev/null &
+pids+=($!)
+"$bin/chipkey-fuse" create "$t/chip.bin" --rom-key "$t/fac/mfr-pubkey.der" >/dev/null 2>&1
+"$bin/chipkey-emu" --state "$t/chip.bin" --socket "$t/chip.sock" --foreground 2>/dev/null &
+pids+=($!)
+wait_file "$t/spp.port"; wait_file "$t/pubdb.port"
+for _ in $(seq 100); do [ -S "$t/chip.sock" ] && break; sleep 0.05; done
+"$bin/chipkey-agent" provision --spp "127.0.0.1:$(cat "$t/spp.port")" --device "emu:$t/chip.sock" \
+	--store "$t/provisioned" >/dev/null
+URL=http://127.0.0.1:$(cat "$t/pubdb.port")
+mkdir -p "$d"
+echo "# chipkey recover --db $URL, store in $d ($(df -T "$d" | awk 'NR==2 {print $2}')), $RUNS runs"
+"$TOP/build/bench/bench-recover" "$RUNS" "$d/store" -- "$bin/chipkey" --device "emu:$t/chip.sock" \
+	recover --store "$d/store" --keys "$k/keys" --db "$URL"
+cmp -s "$d/store/backup.pkg" "$t/provisioned/backup.pkg" && echo "# restored store is byte-identical to the provisioned one"

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * chipkey recover [--store DIR] [--keys DIR | --no-keys]
+ *                 [--from FILE | --db URL] [--force] [--timeout S]
+ *
+ * Exit codes: docs/recovery.md.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "recovery.h"
+
+static const char usage_text[] =
+	"usage: chipkey recover [--store DIR] [--keys DIR | --no-keys]\n"
+	"                       [--from FILE | --db URL] [--force] [--timeout S]\n";
+
+int cmd_recover(struct ck_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "store", required_argument, NULL, 's' },
+		{ "keys", required_argument, NULL, 'k' },
+		{ "no-keys", no_argument, NULL, 'K' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "db", required_argument, NULL, 'D' },
+		{ "force", no_argument, NULL, 'F' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct rec_opts o = { .store_dir = REC_DEFAULT_STORE, .keys_dir = REC_DEFAULT_KEYS,
+			      .timeout = REC_DEFAULT_TIMEOUT };
+	struct rec_ctx ctx = { .verbose = cli->verbose, .prog = "chipkey recover" };
+	struct rec_result res;
+	const char *db = NULL;
+	char *end;
+	int c, code;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': o.store_dir = optarg; break;
+		case 'k': o.keys_dir = optarg; break;
+		case 'K': o.keys_dir = NULL; break;
+		case 'f': o.from_file = optarg; break;
+		case 'D': db = optarg; break;
+		case 'F': o.force = 1; break;
+		case 't':
+			o.timeout = strtod(optarg, &end);
+			if (*end || !(o.timeout > 0) || o.timeout > 86400) {
+				fprintf(stderr, "chipkey recover: bad --timeout '%s'\n", optarg);
+				return CK_EXIT_USAGE;
+			}
+			break;
+		default:
+			fputs(usage_text, stderr);
+			return CK_EXIT_USAGE;
+		}
+	}
+	if (optind != argc || (o.from_file && db)) {
+		fputs(usage_text, stderr);
+		return CK_EXIT_USAGE;
+	}
+	if (!o.from_file)
+		o.db_url = rec_db_url(db);
+	code = rec_open(&ctx, cli->device);
+	if (!code)
+		code = rec_recover(&ctx, &o, &res);
+	if (code) {
+		fprintf(stderr, "chipkey recover: %s\n", ctx.msg);
+		fprintf(stderr, "chipkey recover: failed (exit %d: %s)%s\n", code,
+			rec_exit_name(code),
+			code == REC_KEYS ? "; the store was restored" : "; the existing store is untouched");
+	} else {
+		printf("recovered chip %s: identity %s, generation %llu, from %s, into %s\n",
+		       ctx.chip_hex, res.identity, (unsigned long long)res.generation,
+		       o.from_file ? o.from_file : o.db_url, o.store_dir);
+		if (o.keys_dir)
+			printf("keys available in %s\n", o.keys_dir);
+	}
+	rec_close(&ctx);
+	return code;
+}

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The one HTTP request recovery makes: GET of a public-database record.
+ *
+ * http:// is served by a small built-in HTTP/1.0 client (no libcurl in the
+ * process: libcurl and its dependencies alone would cost more memory than
+ * the whole recovery; docs/recovery.md).  https:// loads libcurl at run time
+ * (dlopen) only when such a URL is used.  Transport security is not what
+ * recovery relies on: the backup is authenticated by the chip and the
+ * certificate by the manufacturer key in ROM.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>	/* types only: libcurl is loaded with dlopen */
+
+#include "rec_http.h"
+
+static long ms_left(const struct timespec *deadline)
+{
+	struct timespec n;
+
+	clock_gettime(CLOCK_MONOTONIC, &n);
+	return (deadline->tv_sec - n.tv_sec) * 1000 + (deadline->tv_nsec - n.tv_nsec) / 1000000;
+}
+
+static int wait_fd(int fd, short ev, const struct timespec *deadline)
+{
+	struct pollfd p = { .fd = fd, .events = ev };
+	long left = ms_left(deadline);
+	int r;
+
+	if (left <= 0)
+		return -ETIMEDOUT;
+	r = poll(&p, 1, (int)left);
+	if (r < 0)
+		return errno == EINTR ? 0 : -errno;
+	return r == 0 ? -ETIMEDOUT : 0;
+}
+
+static int plain_get(const char *url, long timeout_ms, struct rec_buf *b, long *status,
+		     char *err, size_t errlen)
+{
+	char host[256], port[8] = "80", req[1400];
+	const char *h = url + 7, *path = strchr(h, '/'), *colon;
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL, *a;
+	struct timespec dl;
+	size_t hl, cap = b->cap, len = 0;
+	int fd = -1, e = -ECONNREFUSED, n;
+	char *body;
+
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	dl.tv_sec += timeout_ms / 1000;
+	dl.tv_nsec += (timeout_ms % 1000) * 1000000;
+	if (dl.tv_nsec >= 1000000000) {
+		dl.tv_sec++;
+		dl.tv_nsec -= 1000000000;
+	}
+	if (!path)
+		path = h + strlen(h);
+	hl = (size_t)(path - h);
+	colon = memchr(h, ':', hl);
+	if (colon) {
+		if ((size_t)(h + hl - colon - 1) >= sizeof(port))
+			goto bad;
+		memcpy(port, colon + 1, (size_t)(h + hl - colon - 1));
+		port[h + hl - colon - 1] = 0;
+		hl = (size_t)(colon - h);
+	}
+	if (!hl || hl >= sizeof(host))
+		goto bad;
+	memcpy(host, h, hl);
+	host[hl] = 0;
+	if (getaddrinfo(host, port, &hints, &ai)) {
+		snprintf(err, errlen, "cannot resolve %s", host);
+		return -EHOSTUNREACH;
+	}
+	for (a = ai; a; a = a->ai_next) {
+		socklen_t sl = sizeof(e);
+
+		fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			continue;
+		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0)
+			break;
+		if (errno == EINPROGRESS && !(e = wait_fd(fd, POLLOUT, &dl)) &&
+		    !getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &sl) && e == 0)
+			break;
+		e = e > 0 ? -e : e ? e : -errno;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	if (fd < 0) {
+		snprintf(err, errlen, "connect to %s:%s: %s", host, port, strerror(-e));
+		return e;
+	}
+	n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: %s:%s\r\nUser-Agent: chipkey-recover\r\n"
+		     "Accept: application/vnd.chipkey.record\r\nConnection: close\r\n\r\n",
+		     *path ? path : "/", host, port);
+	if (n < 0 || (size_t)n >= sizeof(req)) {
+		close(fd);
+		goto bad;
+	}
+	for (int off = 0; off < n;) {
+		ssize_t w = send(fd, req + off, (size_t)(n - off), MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EAGAIN && !(e = wait_fd(fd, POLLOUT, &dl)))
+			continue;
+		if (w <= 0) {
+			e = w < 0 && errno != EAGAIN ? -errno : e ? e : -EIO;
+			goto io;
+		}
+		off += (int)w;
+	}
+	for (;;) {
+		ssize_t r = recv(fd, b->p + len, cap - len, 0);
+
+		if (r < 0 && errno == EAGAIN) {
+			e = wait_fd(fd, POLLIN, &dl);
+			if (e)
+				goto io;
+			continue;
+		}
+		if (r < 0) {
+			e = -errno;
+			goto io;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+		if (len == cap) {
+			close(fd);
+			snprintf(err, errlen, "response too large");
+			return -EFBIG;
+		}
+	}
+	close(fd);
+	b->p[len] = 0;
+	if (sscanf((char *)b->p, "HTTP/1.%*d %ld", status) != 1 ||
+	    !(body = strstr((char *)b->p, "\r\n\r\n"))) {
+		snprintf(err, errlen, "malformed HTTP response");
+		return -EPROTO;
+	}
+	body += 4;
+	b->len = len - (size_t)(body - (char *)b->p);
+	memmove(b->p, body, b->len);
+	return 0;
+io:
+	close(fd);
+	snprintf(err, errlen, "%s:%s: %s", host, port, strerror(-e));
+	return e;
+bad:
+	snprintf(err, errlen, "bad URL %s", url);
+	return -EINVAL;
+}
+
+/* ---- https: libcurl, loaded on first use ---- */
+
+struct curl_api {
+	CURLcode (*global_init)(long);
+	CURL *(*init)(void);
+	CURLcode (*setopt)(CURL *, CURLoption, ...);
+	CURLcode (*perform)(CURL *);
+	CURLcode (*getinfo)(CURL *, CURLINFO, ...);
+	void (*cleanup)(CURL *);
+	const char *(*strerror)(CURLcode);
+};
+
+static size_t on_data(char *ptr, size_t sz, size_t nm, void *u)
+{
+	struct rec_buf *b = u;
+	size_t n = sz * nm;
+
+	if (b->len + n >= b->cap)
+		return 0;
+	memcpy(b->p + b->len, ptr, n);
+	b->len += n;
+	return n;
+}
+
+static int tls_get(const char *url, long timeout_ms, struct rec_buf *b, long *status,
+		   char *err, size_t errlen)
+{
+	static struct curl_api c;
+	static void *lib;
+	CURL *h;
+	CURLcode cc;
+
+	if (!lib) {
+		lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+		if (!lib) {
+			snprintf(err, errlen, "https needs libcurl (libcurl.so.4): %s", dlerror());
+			return -ENOPROTOOPT;
+		}
+		*(void **)&c.global_init = dlsym(lib, "curl_global_init");
+		*(void **)&c.init = dlsym(lib, "curl_easy_init");
+		*(void **)&c.setopt = dlsym(lib, "curl_easy_setopt");
+		*(void **)&c.perform = dlsym(lib, "curl_easy_perform");
+		*(void **)&c.getinfo = dlsym(lib, "curl_easy_getinfo");
+		*(void **)&c.cleanup = dlsym(lib, "curl_easy_cleanup");
+		*(void **)&c.strerror = dlsym(lib, "curl_easy_strerror");
+		if (!c.global_init || !c.init || !c.setopt || !c.perform || !c.getinfo ||
+		    !c.cleanup || !c.strerror) {
+			snprintf(err, errlen, "libcurl.so.4 lacks a symbol");
+			return -ENOPROTOOPT;
+		}
+		c.global_init(CURL_GLOBAL_DEFAULT);
+	}
+	h = c.init();
+	if (!h) {
+		snprintf(err, errlen, "curl_easy_init failed");
+		return -ENOMEM;
+	}
+	c.setopt(h, CURLOPT_URL, url);
+	c.setopt(h, CURLOPT_NOSIGNAL, 1L);
+	c.setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+	c.setopt(h, CURLOPT_PROTOCOLS_STR, "https");
+	c.setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	c.setopt(h, CURLOPT_WRITEDATA, b);
+	cc = c.perform(h);
+	c.getinfo(h, CURLINFO_RESPONSE_CODE, status);
+	c.cleanup(h);
+	if (cc != CURLE_OK) {
+		snprintf(err, errlen, "%s", c.strerror(cc));
+		return cc == CURLE_WRITE_ERROR ? -EFBIG : -EIO;
+	}
+	return 0;
+}
+
+int rec_http_get(const char *url, long timeout_ms, struct rec_buf *b, long *status,
+		 char *err, size_t errlen)
+{
+	*status = 0;
+	b->len = 0;
+	if (timeout_ms < 1)
+		timeout_ms = 1;
+	if (!strncmp(url, "http://", 7))
+		return plain_get(url, timeout_ms, b, status, err, errlen);
+	if (!strncmp(url, "https://", 8))
+		return tls_get(url, timeout_ms, b, status, err, errlen);
+	snprintf(err, errlen, "unsupported URL %s", url);
+	return -EINVAL;
+}

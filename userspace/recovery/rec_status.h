@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* chipkey status (userspace/recovery/status.c). */
+#ifndef CHIPKEY_REC_STATUS_H
+#define CHIPKEY_REC_STATUS_H
+
+#include "recovery.h"
+
+struct rec_status {
+	int device_ok;			/* the chip answered */
+	char chip_hex[33];		/* this chip (if device_ok) */
+	int store_err;			/* flash_read_store: 0, -ENOENT, -EUCLEAN.. */
+	char why[256];			/* why the store is not trusted */
+	int manifest_ok;		/* identity/generation/store chip known */
+	char identity[CK_DP_DEVICE_ID_LEN + 1];
+	uint64_t generation;
+	char store_chip_hex[33];
+	int chip_match;			/* 1, 0, -1 unknown */
+	int cert_valid;			/* 1, 0, -1 not checked */
+	char cert_msg[160];
+	char not_before[32], not_after[32];
+	int keys_loaded;		/* keys dir holds this identity */
+	int healthy;
+};
+
+/*
+ * Fill @st.  ctx->ck may be NULL (device unavailable): the store is still
+ * checked, but not against the chip.  Returns REC_OK (healthy),
+ * REC_NO_STORE, REC_STORE_CORRUPT (including: another chip's store, a
+ * certificate the ROM key does not verify) or REC_NODEV.
+ */
+int rec_status(struct rec_ctx *ctx, const char *store_dir, const char *keys_dir,
+	       struct rec_status *st);
+
+#endif

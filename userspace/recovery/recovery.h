@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * chipkey recovery: restore a device's flash store (and make its keys
+ * available) from the public database or from an archive file.
+ * See docs/recovery.md (procedure, exit codes) and docs/flash-store.md.
+ *
+ * Every function returning int returns one of the REC_* exit codes below and
+ * leaves a one-line message in ctx->msg on failure.
+ */
+#ifndef CHIPKEY_RECOVERY_H
+#define CHIPKEY_RECOVERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <chipkey/data_package.h>
+#include "libchipkey.h"
+
+#define REC_DEFAULT_STORE	"/var/lib/chipkey"
+#define REC_DEFAULT_KEYS	"/run/chipkey"
+#define REC_DEFAULT_CONF	"/etc/chipkey/recovery.conf"
+#define REC_CONF_ENV		"CHIPKEY_RECOVERY_CONF"
+#define REC_DB_ENV		"CHIPKEY_PUBDB"
+#define REC_DEFAULT_TIMEOUT	60.0
+
+/* Exit codes (docs/recovery.md); 0-8 mean what they mean for every chipkey
+ * command (docs/cli.md). */
+enum {
+	REC_OK = 0,
+	REC_USAGE = 1,
+	REC_NODEV = 2,		/* device / emulator not available */
+	REC_PERM = 3,		/* not allowed to unwrap / write */
+	REC_NOT_OURS = 4,	/* the backup (or record) is another chip's */
+	REC_TAMPERED = 5,	/* the backup fails authentication */
+	REC_MALFORMED = 6,	/* not a backup / record / data package */
+	REC_TOO_LARGE = 7,
+	REC_OTHER = 8,		/* I/O and everything else */
+	REC_NOT_FOUND = 9,	/* no backup for this chip (404, no file) */
+	REC_NETWORK = 10,	/* database unreachable within the time limit */
+	REC_BAD_CERT = 11,	/* certificate not from the manufacturer key in
+				 * ROM, expired, or names another chip */
+	REC_IDENTITY = 12,	/* identity differs: certificate vs package,
+				 * record vs package, or vs the current store */
+	REC_ROLLBACK = 13,	/* older generation than the store holds */
+	REC_STORE_WRITE = 14,	/* the new store could not be written */
+	REC_STORE_CORRUPT = 15,	/* status/load: the store is not trusted */
+	REC_NO_STORE = 16,	/* status/load: nothing provisioned */
+	REC_KEYS = 17,		/* the keys directory could not be written */
+};
+
+struct rec_ctx {
+	struct chipkey *ck;
+	uint8_t chip_id[CHIPKEY_CHIP_ID_LEN];
+	char chip_hex[2 * CHIPKEY_CHIP_ID_LEN + 1];
+	uint8_t rom[CHIPKEY_MAX_ROM_KEY];
+	size_t rom_len;
+	int verbose;		/* progress lines on stderr */
+	const char *prog;	/* prefix of progress lines */
+	char msg[512];
+};
+
+struct rec_opts {
+	const char *store_dir;	/* default REC_DEFAULT_STORE */
+	const char *keys_dir;	/* NULL: do not make keys available */
+	const char *from_file;	/* archive or raw backup; else db_url */
+	const char *db_url;
+	int force;		/* allow an older generation */
+	double timeout;		/* overall limit of the network fetch, s */
+};
+
+struct rec_result {
+	char identity[CK_DP_DEVICE_ID_LEN + 1];
+	uint64_t generation;
+	uint64_t old_generation;	/* 0: none known */
+	int attempts;			/* HTTP attempts made */
+};
+
+/* Open the chip, read chip ID and ROM key. */
+int rec_open(struct rec_ctx *ctx, const char *device);
+void rec_close(struct rec_ctx *ctx);
+
+/* The whole recovery procedure (docs/recovery.md). */
+int rec_recover(struct rec_ctx *ctx, const struct rec_opts *o,
+		struct rec_result *res);
+
+/*
+ * Verify a backup package and certificate for this chip: backup code,
+ * chip ID, unwrap, data package, certificate against the ROM key, chip ID
+ * and identity.  @cert may be NULL: the certificate inside the package is
+ * used.  @want_identity (may be NULL): identity the record claims.  On
+ * success *dp is the decoded package (ck_dp_free it).
+ */
+int rec_verify(struct rec_ctx *ctx, const uint8_t *backup, size_t backup_len,
+	       const uint8_t *cert, size_t cert_len, const char *want_identity,
+	       struct ck_dp **dp, char identity[CK_DP_DEVICE_ID_LEN + 1],
+	       uint64_t *generation);
+
+/* Load an intact store: verify it, unwrap, write the keys directory. */
+int rec_load(struct rec_ctx *ctx, const char *store_dir, const char *keys_dir,
+	     struct rec_result *res);
+
+/* Write the store's backup + certificate as an archive (unsigned record). */
+int rec_export(struct rec_ctx *ctx, const char *store_dir, const char *file);
+
+/* Make the keys of @dp available in @keys_dir (docs/flash-store.md). */
+int rec_write_keys(struct rec_ctx *ctx, const char *keys_dir,
+		   const struct ck_dp *dp, uint64_t generation);
+
+/* The database URL: @arg, else $CHIPKEY_PUBDB, else the config file
+ * ($CHIPKEY_RECOVERY_CONF or /etc/chipkey/recovery.conf, line
+ * CHIPKEY_PUBDB=URL).  NULL if none; the result is static storage. */
+const char *rec_db_url(const char *arg);
+
+/* Exit code of a negative errno from libchipkey. */
+int rec_exit_for_chip_err(int err);
+const char *rec_exit_name(int code);
+
+#endif

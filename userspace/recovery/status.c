@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* chipkey status: what the device holds, and whether to trust it. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/x509.h>
+
+#include "flash.h"
+#include "pki.h"
+#include "rec_status.h"
+
+static void to_hex(const uint8_t *b, size_t n, char *out)
+{
+	static const char d[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = d[b[i] >> 4];
+		out[2 * i + 1] = d[b[i] & 15];
+	}
+	out[2 * n] = 0;
+}
+
+static void asn1_time_str(const ASN1_TIME *t, char *out, size_t cap)
+{
+	struct tm tm;
+
+	out[0] = 0;
+	if (t && ASN1_TIME_to_tm(t, &tm))
+		strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int rec_status(struct rec_ctx *ctx, const char *store_dir, const char *keys_dir,
+	       struct rec_status *st)
+{
+	const char *store = store_dir ? store_dir : REC_DEFAULT_STORE;
+	struct flash_store s;
+	X509 *cert;
+	int err, code;
+
+	memset(st, 0, sizeof(*st));
+	st->chip_match = -1;
+	st->cert_valid = -1;
+	st->device_ok = ctx->ck != NULL;
+	if (ctx->ck)
+		memcpy(st->chip_hex, ctx->chip_hex, sizeof(st->chip_hex));
+	err = flash_read_store(store, &s);
+	st->store_err = err;
+	snprintf(st->why, sizeof(st->why), "%s", s.why);
+	if (s.manifest_ok || !err) {
+		st->manifest_ok = 1;
+		snprintf(st->identity, sizeof(st->identity), "%s", s.identity);
+		st->generation = s.generation;
+		to_hex(s.chip_id, 16, st->store_chip_hex);
+		if (ctx->ck)
+			st->chip_match = !memcmp(s.chip_id, ctx->chip_id, 16);
+	}
+	if (!err && st->chip_match == 0) {
+		snprintf(st->why, sizeof(st->why), "the store belongs to chip %s, this chip is %s",
+			 st->store_chip_hex, ctx->chip_hex);
+	}
+	if (!err) {
+		cert = pki_cert_from_der(s.cert, s.cert_len);
+		if (!cert) {
+			st->cert_valid = 0;
+			snprintf(st->cert_msg, sizeof(st->cert_msg), "not a DER certificate");
+		} else {
+			asn1_time_str(X509_get0_notBefore(cert), st->not_before, sizeof(st->not_before));
+			asn1_time_str(X509_get0_notAfter(cert), st->not_after, sizeof(st->not_after));
+			if (ctx->ck) {
+				int e = pki_verify_device_cert(cert, ctx->rom, ctx->rom_len,
+							       s.identity, ctx->chip_id, 0);
+
+				st->cert_valid = !e;
+				if (e == -EKEYEXPIRED)
+					snprintf(st->cert_msg, sizeof(st->cert_msg), "outside its validity period");
+				else if (e)
+					snprintf(st->cert_msg, sizeof(st->cert_msg),
+						 "not signed by the manufacturer key in ROM, or names another identity/chip");
+			}
+			X509_free(cert);
+		}
+	}
+	if (keys_dir) {
+		char path[4096], line[32] = "";
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/identity", keys_dir);
+		f = fopen(path, "re");
+		if (f) {
+			if (fgets(line, sizeof(line), f))
+				line[strcspn(line, "\n")] = 0;
+			fclose(f);
+		}
+		st->keys_loaded = st->manifest_ok && !strcmp(line, st->identity);
+	}
+	flash_store_release(&s);
+
+	if (err == -ENOENT)
+		code = REC_NO_STORE;
+	else if (err)
+		code = REC_STORE_CORRUPT;
+	else if (st->chip_match == 0 || st->cert_valid == 0)
+		code = REC_STORE_CORRUPT;
+	else if (!ctx->ck)
+		code = REC_NODEV;
+	else
+		code = REC_OK;
+	st->healthy = code == REC_OK;
+	return code;
+}

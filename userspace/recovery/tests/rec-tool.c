@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Test helper: forge certificates and archives for the recovery tests.
+ *
+ *   rec-tool cert FACTORY IDENTITY CHIPHEX OUT.der   signed by the factory's
+ *                                                   manufacturer key
+ *   rec-tool rogue-cert IDENTITY CHIPHEX OUT.der     signed by a fresh key
+ *                                                   (not the manufacturer's)
+ *   rec-tool archive CHIPHEX GEN IDENTITY BACKUP CERT OUT
+ *                                                   unsigned CKPR record
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "pki.h"
+#include "pubdb_client.h"
+
+static int unhex(const char *s, uint8_t out[16])
+{
+	if (strlen(s) != 32)
+		return -1;
+	for (int i = 0; i < 16; i++) {
+		unsigned int v;
+
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *b = malloc(1 << 21);
+
+	*len = f && b ? fread(b, 1, 1 << 21, f) : 0;
+	if (f)
+		fclose(f);
+	return b;
+}
+
+static int spit(const char *path, const void *b, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	int ok = f && fwrite(b, 1, n, f) == n;
+
+	if (f && fclose(f))
+		ok = 0;
+	return ok ? 0 : 1;
+}
+
+static int write_cert(X509 *c, const char *out)
+{
+	uint8_t *der = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (!c || pki_cert_to_der(c, &der, &len))
+		return 1;
+	rc = spit(out, der, len);
+	OPENSSL_free(der);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	uint8_t chip[16];
+	int rc = 1;
+
+	if (argc == 6 && !strcmp(argv[1], "cert")) {
+		struct ck_factory *f = NULL;
+		EVP_PKEY *k = pki_ec_keygen();
+		X509 *c;
+
+		if (ck_factory_open(argv[2], &f) || unhex(argv[4], chip) || !k)
+			return 1;
+		c = pki_issue_device_cert(f->mfr_key, f->mfr_cert, argv[3], chip, k, 0);
+		rc = write_cert(c, argv[5]);
+		X509_free(c);
+		EVP_PKEY_free(k);
+		ck_factory_close(f);
+		return rc;
+	}
+	if (argc == 5 && !strcmp(argv[1], "rogue-cert")) {
+		EVP_PKEY *ca = pki_ec_keygen(), *k = pki_ec_keygen();
+		X509 *cac, *c;
+
+		if (!ca || !k || unhex(argv[3], chip))
+			return 1;
+		cac = pki_make_mfr_ca(ca, "chipkey", "rogue CA", 365);
+		c = cac ? pki_issue_device_cert(ca, cac, argv[2], chip, k, 0) : NULL;
+		rc = write_cert(c, argv[4]);
+		X509_free(c);
+		X509_free(cac);
+		EVP_PKEY_free(ca);
+		EVP_PKEY_free(k);
+		return rc;
+	}
+	if (argc == 8 && !strcmp(argv[1], "archive")) {
+		struct pubdb_fields fl;
+		uint8_t *bk, *cert, *out = NULL;
+		size_t bl, cl, ol;
+		char err[256];
+
+		memset(&fl, 0, sizeof(fl));
+		if (unhex(argv[2], fl.chip_id))
+			return 1;
+		fl.generation = strtoull(argv[3], NULL, 10);
+		fl.identity = argv[4];
+		bk = slurp(argv[5], &bl);
+		cert = slurp(argv[6], &cl);
+		fl.backup = bk;
+		fl.backup_len = bl;
+		fl.cert = cert;
+		fl.cert_len = cl;
+		if (pubdb_record_build(&fl, NULL, NULL, &out, &ol, err, sizeof(err)))
+			fprintf(stderr, "rec-tool: %s\n", err);
+		else
+			rc = spit(argv[7], out, ol);
+		free(out);
+		free(bk);
+		free(cert);
+		return rc;
+	}
+	fprintf(stderr, "usage: see the comment at the top of rec-tool.c\n");
+	return 2;
+}

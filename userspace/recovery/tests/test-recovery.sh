@@ -1,0 +1,239 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Recovery end to end, natively: a factory (SQLite), chipkey-spp,
+# chipkey-pubdb on 127.0.0.1, emulated chips provisioned by chipkey-agent;
+# then wipe / restore / refuse / corrupt / power-loss.  The chipkey CLI
+# under test is the ASan/UBSan build.  TAP on stdout.
+#
+#   BUILD=.../build tests/test-recovery.sh
+#   PL_RUNS=N   random power-loss runs (default 1000)
+set -u
+BUILD=${BUILD:-$(cd "$(dirname "$0")/../../.." && pwd)/build}
+TOP=$(cd "$(dirname "$0")/../../.." && pwd)
+bin=$BUILD/bin
+ck=$BUILD/asan/bin/chipkey
+tools=$BUILD/asan/tests/recovery
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+PL_RUNS=${PL_RUNS:-1000}
+unset CHIPKEY_PUBDB CHIPKEY_DEVICE
+export CHIPKEY_RECOVERY_CONF=/nonexistent
+
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
+# expect CODE DESC CMD...: the command exits with CODE
+expect() { local want=$1 d=$2; shift 2; "$@" >"$t/last.out" 2>"$t/last.err"; local rc=$?
+	if [ $rc -eq "$want" ]; then ok "$d (exit $rc)"; else nok "$d (exit $rc, want $want)"; sed 's/^/# /' "$t/last.err" | tail -5; fi; }
+
+t=$(mktemp -d /tmp/chipkey-test-recovery-XXXXXX)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	if [ "$failed" -gt 0 ]; then
+		for f in "$t"/*.log; do [ -f "$f" ] && sed "s|^|# $(basename "$f"): |" "$f" | tail -20; done
+	fi
+	if [ -n "${KEEP:-}" ]; then echo "# kept $t"; else rm -rf "$t"; fi
+}
+trap cleanup EXIT
+wait_file() { for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
+mkchip() {
+	"$bin/chipkey-fuse" create "$t/$1.bin" --rom-key "$t/fac/mfr-pubkey.der" >/dev/null 2>>"$t/fuse.log" || return 1
+	"$bin/chipkey-emu" --state "$t/$1.bin" --socket "$t/$1.sock" --foreground 2>>"$t/emu.log" &
+	pids+=($!)
+	for _ in $(seq 100); do [ -S "$t/$1.sock" ] && return 0; sleep 0.05; done
+	return 1
+}
+chip_hex() { "$bin/chipkey" --device "emu:$t/$1.sock" info --json 2>/dev/null |
+	sed -n 's/.*"chip_id": *"\([0-9a-f]*\)".*/\1/p'; }
+# snapshot of a store: where current points + hashes of what it holds
+snap() { { readlink "$1/current"; cd "$1" 2>/dev/null && sha256sum current/* 2>/dev/null; } | sha256sum; }
+same_store() { cmp -s "$1/backup.pkg" "$2/backup.pkg" && cmp -s "$1/device-cert.der" "$2/device-cert.der" &&
+	cmp -s "$1/identity" "$2/identity"; }
+same_keys() { for f in device-key.pem channel.key identity device-cert.der device-cert.pem mfr-ca.pem; do
+	cmp -s "$1/$f" "$2/$f" || return 1; done; }
+
+# ---- factory, SPP, public database, three chips
+db="sqlite:$t/factory.db"
+"$bin/chipkey-factory" identities --prefix 35123400 --count 10 >"$t/ids.txt" 2>>"$t/factory.log"
+"$bin/chipkey-factory" init "$t/fac" --db "$db" --pool "$t/ids.txt" >>"$t/factory.log" 2>&1
+check "factory init" test $? -eq 0
+"$bin/chipkey-spp" --factory "$t/fac" --db "$db" --listen 127.0.0.1:0 --port-file "$t/spp.port" 2>>"$t/spp.log" &
+pids+=($!)
+"$bin/chipkey-pubdb" --db "$db" --listen 127.0.0.1:0 --writers "$t/fac/mfr-ca.pem" \
+	--port-file "$t/pubdb.port" 2>>"$t/pubdb.log" &
+pids+=($!)
+check "spp and pubdb listen on 127.0.0.1" bash -c "$(declare -f wait_file); wait_file '$t/spp.port' && wait_file '$t/pubdb.port'"
+SPP=127.0.0.1:$(cat "$t/spp.port")
+URL=http://127.0.0.1:$(cat "$t/pubdb.port")
+for d in d1 d2 d3; do mkchip $d || nok "emulator $d starts"; done
+D1=emu:$t/d1.sock D2=emu:$t/d2.sock D3=emu:$t/d3.sock
+hex1=$(chip_hex d1) hex2=$(chip_hex d2)
+for i in 1 2; do
+	"$bin/chipkey-agent" provision --spp "$SPP" --device "emu:$t/d$i.sock" --store "$t/s$i" \
+		>/dev/null 2>>"$t/agent.log"
+	check "device $i provisioned by chipkey-agent (exit $?)" test -L "$t/s$i/current"
+done
+S1=$t/s1
+id1=$(tr -d '\n' <"$S1/identity")
+id2=$(tr -d '\n' <"$t/s2/identity")
+unused=$(tail -1 "$t/ids.txt")
+check "agent wrote the switched layout: current -> store-1-<id>, manifest format 2" \
+	bash -c "readlink '$S1/current' | grep -qE '^store-1-[0-9a-f]{16}$' && grep -q '\"format\": 2' '$S1/store.json'"
+
+# ---- status and load on a fresh store
+expect 0 "status: healthy store" "$ck" --device "$D1" status --store "$S1" --keys "$t/k1" --json
+check "status --json: provisioned, identity, generation 1, certificate valid" \
+	bash -c "grep -q '\"healthy\": true' '$t/last.out' && grep -q '\"identity\": \"$id1\"' '$t/last.out' &&
+		 grep -q '\"generation\": 1' '$t/last.out' && grep -q '\"valid\": true' '$t/last.out' &&
+		 grep -q '\"chip_id\": \"$hex1\"' '$t/last.out'"
+expect 0 "load: keys of the intact store made available" "$ck" --device "$D1" load --store "$S1" --keys "$t/k1"
+check "keys dir 0700, device-key.pem and channel.key 0600" \
+	test "$(stat -c %a "$t/k1") $(stat -c %a "$t/k1/device-key.pem") $(stat -c %a "$t/k1/channel.key")" = "700 600 600"
+check "device-key.pem is the private key of the certificate" \
+	bash -c "cmp -s <(openssl pkey -in '$t/k1/device-key.pem' -pubout 2>/dev/null) <(openssl x509 -in '$t/k1/device-cert.pem' -noout -pubkey 2>/dev/null)"
+check "channel.key is 32 bytes, identity file matches the store" \
+	bash -c "test \$(stat -c %s '$t/k1/channel.key') -eq 32 && cmp -s '$t/k1/identity' '$S1/identity'"
+check "nothing secret in the flash store (no PEM key, no channel key bytes)" \
+	bash -c "! grep -rq 'PRIVATE KEY' '$S1/' && ! grep -rqF -f <(xxd -p '$t/k1/channel.key') <(cat '$S1/backup.pkg' '$S1/device-cert.der' | xxd -p -c 1000000)"
+mkdir -p "$t/orig1" && cp "$S1/backup.pkg" "$S1/device-cert.der" "$S1/identity" "$t/orig1/"
+expect 0 "backup export to an archive file" "$ck" --device "$D1" backup export "$t/d1.ckpr" --store "$S1"
+"$ck" --device "$D2" backup export "$t/d2.ckpr" --store "$t/s2" 2>/dev/null
+
+# ---- wipe, restore from the public database
+rm -rf "$S1"
+expect 16 "status after the flash is wiped: no store" "$ck" --device "$D1" status --store "$S1"
+expect 16 "load after the wipe: no store" "$ck" --device "$D1" load --store "$S1" --keys "$t/kx"
+expect 0 "recover --db restores the wiped store" "$ck" --device "$D1" recover --store "$S1" --keys "$t/k2" --db "$URL"
+check "restored backup, certificate and identity are byte-identical" same_store "$t/orig1" "$S1"
+check "restored keys (private key, channel key, certs, identity) are byte-identical" same_keys "$t/k1" "$t/k2"
+expect 0 "status after recovery: healthy" "$ck" --device "$D1" status --store "$S1"
+
+# ---- offline recovery
+rm -rf "$S1"
+expect 0 "recover --from an exported archive (offline)" "$ck" --device "$D1" recover --store "$S1" --keys "$t/k3" --from "$t/d1.ckpr"
+check "... byte-identical store and keys" bash -c "$(declare -f same_store same_keys); same_store '$t/orig1' '$S1' && same_keys '$t/k1' '$t/k3'"
+rm -rf "$S1"
+expect 0 "recover --from a raw backup package (certificate from inside the package)" \
+	"$ck" --device "$D1" recover --store "$S1" --no-keys --from "$t/orig1/backup.pkg"
+check "... byte-identical store" same_store "$t/orig1" "$S1"
+CHIPKEY_PUBDB=$URL expect 0 "recover without --db uses \$CHIPKEY_PUBDB" "$ck" --device "$D1" recover --store "$S1" --no-keys
+printf 'CHIPKEY_PUBDB="%s"\n' "$URL" >"$t/recovery.conf"
+CHIPKEY_RECOVERY_CONF=$t/recovery.conf expect 0 "recover without --db reads the config file" \
+	"$ck" --device "$D1" recover --store "$S1" --no-keys
+
+# ---- refusals: each leaves the store untouched
+before=$(snap "$S1")
+untouched() { test "$(snap "$S1")" = "$before"; }
+expect 4 "a backup of another chip is refused" "$ck" --device "$D1" recover --store "$S1" --no-keys --from "$t/d2.ckpr"
+check "... with a clear message" grep -q "is for chip $hex2, this chip is $hex1" "$t/last.err"
+expect 4 "another chip's raw backup package is refused before unwrapping" \
+	"$ck" --device "$D1" recover --store "$S1" --no-keys --from "$t/s2/backup.pkg"
+"$tools/rec-tool" cert "$t/fac" "$unused" "$hex1" "$t/other-id.der"
+"$tools/rec-tool" archive "$hex1" 1 "$id1" "$t/orig1/backup.pkg" "$t/other-id.der" "$t/other-id.ckpr"
+expect 12 "identity mismatch: manufacturer-signed certificate for another identity" \
+	"$ck" --device "$D1" recover --store "$S1" --no-keys --from "$t/other-id.ckpr"
+check "... says it refuses to change the identity" grep -q "refusing to change the device identity" "$t/last.err"
+"$tools/rec-tool" archive "$hex1" 1 "$unused" "$t/orig1/backup.pkg" "$t/orig1/device-cert.der" "$t/claim.ckpr"
+expect 12 "identity mismatch: record claims another identity than the package" \
+	"$ck" --device "$D1" recover --store "$S1" --no-keys --from "$t/claim.ckpr"
+"$tools/rec-tool" rogue-cert "$id1" "$hex1" "$t/rogue.der"
+"$tools/rec-tool" archive "$hex1" 1 "$id1" "$t/orig1/backup.pkg" "$t/rogue.der" "$t/rogue.ckpr"
+expect 11 "certificate signed by a non-manufacturer key is refused" \
+	"$ck" --device "$D1" recover --store "$S1" --no-keys --from "$t/rogue.ckpr"
+"$tools/rec-tool" archive "$hex1" 1 "$id1" "$t/orig1/backup.pkg" "$t/s2/device-cert.der" "$t/cert2.ckpr"
+expect 11 "certificate of another device is refused" \
+	"$ck" --device "$D1" recover --store "$S1" --no-keys --from "$t/cert2.ckpr"
+cp "$t/orig1/backup.pkg" "$t/tampered.pkg"
+printf '\x55' | dd of="$t/tampered.pkg" bs=1 seek=200 conv=notrunc status=none
+"$tools/rec-tool" archive "$hex1" 1 "$id1" "$t/tampered.pkg" "$t/orig1/device-cert.der" "$t/tampered.ckpr"
+expect 5 "a tampered package byte is refused" "$ck" --device "$D1" recover --store "$S1" --no-keys --from "$t/tampered.ckpr"
+echo garbage >"$t/garbage"
+expect 6 "a file that is neither archive nor backup is refused" "$ck" --device "$D1" recover --store "$S1" --no-keys --from "$t/garbage"
+expect 9 "a chip with no backup in the database: not found" "$ck" --device "$D3" recover --store "$t/s3" --no-keys --db "$URL"
+check "all refusals left the existing store untouched" untouched
+
+# ---- generations: newest wins, rollback refused unless --force
+"$bin/chipkey" --device "$D1" unwrap "$S1/backup.pkg" "$t/dp1" 2>>"$t/cli.log"
+"$bin/chipkey" --device "$D1" wrap --generation 2 "$t/dp1" "$t/gen2.pkg" 2>>"$t/cli.log"
+rm -f "$t/dp1"
+"$bin/chipkey-pubdb-put" --url "$URL" --key "$t/fac/spp-key.pem" --cert "$t/fac/spp-cert.pem" \
+	--chip "$hex1" --generation 2 --identity "$id1" --backup "$t/gen2.pkg" \
+	--device-cert "$t/orig1/device-cert.der" >>"$t/put.log" 2>&1
+check "generation 2 re-wrapped and posted as a signed record" test $? -eq 0
+expect 0 "recover --db takes the newest generation" "$ck" --device "$D1" recover --store "$S1" --no-keys --db "$URL"
+check "... the store holds generation 2" bash -c "grep -q '\"generation\": 2' '$S1/store.json' && cmp -s '$S1/backup.pkg' '$t/gen2.pkg'"
+before=$(snap "$S1")
+expect 13 "an older generation (1) is refused" "$ck" --device "$D1" recover --store "$S1" --no-keys --from "$t/d1.ckpr"
+check "... with a message naming both generations, store untouched" \
+	bash -c "grep -q 'generation 1 but the device last held generation 2' '$t/last.err' && test '$(snap "$S1")' = '$before'"
+expect 0 "--force allows the older generation" "$ck" --device "$D1" recover --store "$S1" --no-keys --from "$t/d1.ckpr" --force
+check "... store back at generation 1" same_store "$t/orig1" "$S1"
+
+# ---- database down
+before=$(snap "$S1")
+start=$(date +%s%N)
+expect 10 "database down: retries, then a network error" \
+	"$ck" -v --device "$D1" recover --store "$S1" --no-keys --db http://127.0.0.1:1 --timeout 1.5
+el=$((($(date +%s%N) - start) / 1000000))
+check "... retried with backoff ($(grep -c retrying "$t/last.err") retries) within the time limit (${el} ms)" \
+	bash -c "test \$(grep -c retrying '$t/last.err') -ge 3 && test $el -ge 1400 && test $el -lt 6000"
+check "... clear message, store untouched" \
+	bash -c "grep -q 'is unreachable' '$t/last.err' && test '$(snap "$S1")' = '$before'"
+expect 1 "a bad --timeout is a usage error" "$ck" --device "$D1" recover --store "$S1" --db "$URL" --timeout x
+expect 2 "no device: exit 2" "$ck" --device "emu:$t/none.sock" recover --store "$S1" --db "$URL"
+
+# ---- corrupted stores are detected
+mkstore() { rm -rf "$1"; cp -a "$S1" "$1"; }
+C=$t/corrupt
+mkstore "$C"; printf '\x01' | dd of="$C/current/backup.pkg" bs=1 seek=100 conv=notrunc status=none
+expect 15 "status: a flipped backup byte is detected" "$ck" --device "$D1" status --store "$C" --json
+check "... state corrupt, reason names the file" grep -q '"state": "corrupt", "reason": "backup.pkg: size or SHA-256' "$t/last.out"
+expect 15 "load refuses it too" "$ck" --device "$D1" load --store "$C" --keys "$t/kx"
+mkstore "$C"; sed -i 's/"generation": 1/"generation": 3/' "$C/current/store.json"
+expect 15 "status: an edited manifest is detected" "$ck" --device "$D1" status --store "$C"
+mkstore "$C"; rm "$C/current/device-cert.der"
+expect 15 "status: a missing file is detected" "$ck" --device "$D1" status --store "$C"
+mkstore "$C"; rm -rf "$C/$(readlink "$C/current")"
+expect 15 "status: current pointing at nothing is detected" "$ck" --device "$D1" status --store "$C"
+mkstore "$C"; truncate -s 10 "$C/current/store.json"
+expect 15 "status: a truncated manifest is detected" "$ck" --device "$D1" status --store "$C"
+expect 15 "status: the store of another chip is not trusted" "$ck" --device "$D1" status --store "$t/s2"
+check "... and says whose it is" grep -q "belongs to chip $hex2" "$t/last.out"
+
+# ---- boot script
+boot() { CHIPKEY_BIN=$ck CHIPKEY_DEVICE=$D1 CHIPKEY_STORE=$1 CHIPKEY_KEYS=$t/kb CHIPKEY_PUBDB=$2 \
+	CHIPKEY_TIMEOUT=1 CHIPKEY_RECOVERY_CONF=/nonexistent sh "$TOP/userspace/boot/chipkey-boot" start; }
+mkstore "$t/b1"
+expect 0 "boot script: intact store is loaded" boot "$t/b1" "$URL"
+check "... logged 'store intact', keys there" bash -c "grep -q 'store intact' '$t/last.err' && cmp -s '$t/kb/identity' '$S1/identity'"
+printf '\x01' | dd of="$t/b1/current/identity" bs=1 seek=0 conv=notrunc status=none
+expect 0 "boot script: corrupt store is detected and recovered" boot "$t/b1" "$URL"
+check "... logged why, store healthy again" bash -c "grep -q 'store needs recovery (exit 15)' '$t/last.err' && '$ck' --device '$D1' status --store '$t/b1' >/dev/null"
+rm -rf "$t/b2"
+expect 0 "boot script: missing store is recovered" boot "$t/b2" "$URL"
+check "... byte-identical to the original (the db's latest is generation 2)" \
+	bash -c "cmp -s '$t/b2/backup.pkg' '$t/gen2.pkg' && cmp -s '$t/b2/identity' '$t/orig1/identity'"
+rm -rf "$t/b3"
+expect 10 "boot script: missing store, database down: fails with the recovery's exit code" boot "$t/b3" http://127.0.0.1:1
+check "... logged the reason, wrote no store" bash -c "grep -q 'recovery failed (exit 10)' '$t/last.err' && test ! -e '$t/b3/current'"
+
+# ---- power loss
+if [ "$PL_RUNS" -gt 0 ]; then
+	"$bin/chipkey" --device "$D1" backup export "$t/gen2.ckpr" --store "$t/b2" 2>/dev/null
+	ASAN_OPTIONS=detect_leaks=0 "$tools/power-loss" "$D1" "$t/pl" "$t/d1.ckpr" "$t/gen2.ckpr" "$PL_RUNS" >"$t/pl.out" 2>"$t/pl.log"
+	rc=$?
+	grep '^#' "$t/pl.out"
+	while read -r line; do
+		case $line in
+		"ok "*) ok "${line#ok * - }" ;;
+		"not ok "*) nok "${line#not ok * - }" ;;
+		esac
+	done <"$t/pl.out"
+	check "power-loss driver exit status (exit $rc)" test $rc -eq 0
+fi
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
