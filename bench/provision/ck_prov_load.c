@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ck_prov_load: provisioning load generator (a benchmark, not a test).
+ *
+ *   ck_prov_load --spp HOST:PORT --emu CHIPKEY-EMU --chips DIR --count N
+ *                [--concurrency C] [--spp-pid PID]
+ *
+ * DIR holds N fuse images 0.bin .. N-1.bin (chipkey-fuse create, the
+ * factory's ROM key).  Before the clock starts, one chipkey-emu process is
+ * spawned per image (each its own chip, as in a factory where every device
+ * is already powered up); then C threads each take the next chip and run
+ * the device side of the provisioning protocol against the SPP, with the
+ * same library calls as chipkey-agent (userspace/agent/agent.c): read the
+ * chip, TLS 1.3, SPP credential checked with the ROM key, HELLO, OFFER
+ * (data package and its device certificate checked with the ROM key), wrap
+ * + unwrap on the chip, proof, BACKUP, DONE.  Only the flash-store write of
+ * the agent is left out (device-local).  DONE comes after the SPP's
+ * durable commit, so a device counted here has its backup committed.
+ *
+ * Prints key=value lines (read by run.sh): devices/s, per-phase latency as
+ * seen from the device, CPU seconds used by the SPP, the emulators and
+ * this process during the timed window.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <chipkey/backup_package.h>
+#include <chipkey/data_package.h>
+#include "libchipkey.h"
+#include "pki.h"
+#include "wire.h"
+
+enum { PH_CHIP, PH_TLS, PH_OFFER, PH_WRAP, PH_DONE, PH_TOTAL, NPH };
+static const char *ph_name[NPH] = {
+	"chip_read", "tls_connect", "hello_to_offer", "device_wrap",
+	"backup_to_done", "total",
+};
+
+struct dev {
+	pid_t pid;
+	char sock[512];
+	double t[NPH];		/* seconds spent in each phase */
+	int ok;
+	char why[96];
+};
+
+static struct dev *devs;
+static int ndev;
+static atomic_int next_dev;
+static const char *spp_addr;
+static SSL_CTX *cctx;
+
+static void spawn_emulators(const char *emu, const char *dir);
+static void stop_emulators(void);
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int connect_tcp(const char *spec)
+{
+	char host[256], port[16];
+	const char *c = strrchr(spec, ':');
+	struct addrinfo hints, *ai = NULL;
+	int fd;
+
+	if (!c || (size_t)(c - spec) >= sizeof(host) || strlen(c + 1) >= sizeof(port))
+		return -1;
+	memcpy(host, spec, (size_t)(c - spec));
+	host[c - spec] = 0;
+	strcpy(port, c + 1);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	if (getaddrinfo(host, port, &hints, &ai))
+		return -1;
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0) {
+		spp_set_timeouts(fd, 30);
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen)) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	freeaddrinfo(ai);
+	return fd;
+}
+
+#define FAIL(...) do { snprintf(d->why, sizeof(d->why), __VA_ARGS__); goto out; } while (0)
+
+/* The device side of one provisioning session (as chipkey-agent does it). */
+static void provision_one(struct dev *d)
+{
+	char spec[600], identity[CK_DP_DEVICE_ID_LEN + 1];
+	struct chipkey *ck = NULL;
+	struct chipkey_info info;
+	uint8_t rom[CHIPKEY_MAX_ROM_KEY], fp[32], hello[CK_SPP_HELLO_LEN];
+	uint8_t nonce[CK_SPP_NONCE_LEN], proof[CK_SPP_PROOF_LEN], chip[16];
+	size_t rom_len = sizeof(rom), der_len = 0, dp_len, bk_len, ul, clen, chan_len, blen;
+	uint8_t *der = NULL, *bk = NULL, *ub = NULL, *body = NULL;
+	const uint8_t *dp_sent, *cder, *chan;
+	struct ck_dp *dp = NULL, *dp2 = NULL;
+	struct spp_conn c = { .ssl = NULL, .fd = -1 };
+	struct spp_frame f = { 0 };
+	EVP_PKEY *pk;
+	X509 *peer = NULL, *cert = NULL;
+	double t0 = now(), t;
+
+	/* chip: ID, ROM key, canonical fingerprint */
+	snprintf(spec, sizeof(spec), "emu:%s", d->sock);
+	if (chipkey_open(spec, &ck) || chipkey_get_info(ck, &info) ||
+	    chipkey_get_rom_key(ck, rom, &rom_len))
+		FAIL("cannot read the chip");
+	pk = pki_public_from_der(rom, rom_len);
+	if (!pk || pki_public_to_der(pk, &der, &der_len) || spp_sha256(der, der_len, fp)) {
+		EVP_PKEY_free(pk);
+		FAIL("ROM key");
+	}
+	EVP_PKEY_free(pk);
+	t = now(); d->t[PH_CHIP] = t - t0; t0 = t;
+
+	/* TLS 1.3 + SPP credential checked with the ROM key */
+	c.fd = connect_tcp(spp_addr);
+	if (c.fd < 0)
+		FAIL("connect: %s", strerror(errno));
+	c.deadline = spp_now() + 60;
+	c.ssl = SSL_new(cctx);
+	if (!c.ssl || SSL_set_fd(c.ssl, c.fd) != 1 || SSL_connect(c.ssl) != 1)
+		FAIL("TLS handshake");
+	peer = SSL_get1_peer_certificate(c.ssl);
+	if (!peer || SSL_version(c.ssl) != TLS1_3_VERSION ||
+	    pki_verify_spp_cert(peer, rom, rom_len, 0))
+		FAIL("SPP credential refused");
+	t = now(); d->t[PH_TLS] = t - t0; t0 = t;
+
+	/* HELLO -> OFFER */
+	memcpy(hello, info.chip_id, CHIPKEY_CHIP_ID_LEN);
+	memcpy(hello + 16, fp, 32);
+	spp_put32(hello + 48, 0);
+	if (spp_send(&c, CK_SPP_HELLO, hello, sizeof(hello)) ||
+	    spp_recv(&c, &f, CK_SPP_MAX_BODY))
+		FAIL("no OFFER");
+	if (f.type == CK_SPP_ERROR) {
+		uint16_t code = 0;
+		char text[CK_SPP_MAX_ERROR_TEXT + 1] = "";
+
+		spp_parse_error(&f, &code, text);
+		FAIL("SPP refused: %s", spp_err_name(code));
+	}
+	if (f.type != CK_SPP_OFFER || f.len < CK_SPP_OFFER_FIXED ||
+	    spp_get32(f.body + CK_SPP_NONCE_LEN) != f.len - CK_SPP_OFFER_FIXED)
+		FAIL("bad OFFER (type %u)", f.type);
+	t = now(); d->t[PH_OFFER] = t - t0; t0 = t;
+
+	/* device: check the package, wrap, unwrap, proof */
+	memcpy(nonce, f.body, CK_SPP_NONCE_LEN);
+	dp_sent = f.body + CK_SPP_OFFER_FIXED;
+	dp_len = f.len - CK_SPP_OFFER_FIXED;
+	if (ck_dp_decode(dp_sent, dp_len, &dp) || ck_dp_chip_id(dp, chip) ||
+	    memcmp(chip, info.chip_id, 16) || ck_dp_device_id(dp, identity) ||
+	    ck_dp_get(dp, CK_DP_DEVICE_CERT, &cder, &clen) ||
+	    !(cert = pki_cert_from_der(cder, clen)) ||
+	    pki_verify_device_cert(cert, rom, rom_len, identity, info.chip_id, 0))
+		FAIL("data package refused");
+	bk_len = ck_pkg_size(dp_len);
+	ul = CHIPKEY_MAX_PAYLOAD;
+	bk = malloc(bk_len);
+	ub = malloc(ul);
+	if (!bk || !ub || chipkey_wrap(ck, dp_sent, dp_len, 1, bk, &bk_len) ||
+	    chipkey_unwrap(ck, bk, bk_len, ub, &ul, NULL))
+		FAIL("wrap/unwrap");
+	if (ul != dp_len || memcmp(ub, dp_sent, dp_len) || ck_dp_decode(ub, ul, &dp2) ||
+	    ck_dp_get(dp2, CK_DP_CHANNEL_KEY, &chan, &chan_len) ||
+	    spp_proof(chan, chan_len, nonce, info.chip_id, ub, ul, bk, bk_len, proof))
+		FAIL("unwrap mismatch");
+	blen = CK_SPP_BACKUP_FIXED + bk_len;
+	body = malloc(blen);
+	if (!body)
+		FAIL("oom");
+	spp_put32(body, (uint32_t)bk_len);
+	memcpy(body + 4, bk, bk_len);
+	memcpy(body + 4 + bk_len, proof, CK_SPP_PROOF_LEN);
+	spp_frame_clear(&f);
+	t = now(); d->t[PH_WRAP] = t - t0; t0 = t;
+
+	/* BACKUP -> DONE (after the SPP's commit) */
+	if (spp_send(&c, CK_SPP_BACKUP, body, blen) || spp_recv(&c, &f, CK_SPP_MAX_BODY))
+		FAIL("no DONE");
+	if (f.type == CK_SPP_ERROR) {
+		uint16_t code = 0;
+		char text[CK_SPP_MAX_ERROR_TEXT + 1] = "";
+
+		spp_parse_error(&f, &code, text);
+		FAIL("SPP refused: %s", spp_err_name(code));
+	}
+	if (f.type != CK_SPP_DONE || f.len != CK_SPP_DONE_LEN ||
+	    memcmp(f.body, identity, CK_SPP_IDENTITY_LEN))
+		FAIL("bad DONE");
+	t = now(); d->t[PH_DONE] = t - t0;
+	d->ok = 1;
+out:
+	for (int i = 0; i < PH_TOTAL; i++)
+		d->t[PH_TOTAL] += d->t[i];
+	spp_frame_clear(&f);
+	if (c.ssl) {
+		SSL_shutdown(c.ssl);
+		SSL_free(c.ssl);
+	}
+	if (c.fd >= 0)
+		close(c.fd);
+	ERR_clear_error();
+	X509_free(peer);
+	X509_free(cert);
+	ck_dp_free(dp);
+	ck_dp_free(dp2);
+	OPENSSL_free(der);
+	free(bk);
+	if (ub) {
+		OPENSSL_cleanse(ub, CHIPKEY_MAX_PAYLOAD);
+		free(ub);
+	}
+	free(body);
+	chipkey_close(ck);
+}
+
+static void *worker(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		int i = atomic_fetch_add(&next_dev, 1);
+
+		if (i >= ndev)
+			return NULL;
+		provision_one(&devs[i]);
+	}
+}
+
+/* utime + stime of a process, seconds (-1 if gone). */
+static double proc_cpu(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut, st;
+	FILE *fp;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fp = fopen(path, "r");
+	if (!fp)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+			 &ut, &st) != 2)
+		return -1;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static double self_cpu(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+/* CPU of all waited-for children (the emulators), seconds. */
+static double children_cpu(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_CHILDREN, &ru);
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+/* CPU an emulator spends starting and stopping with no work (baseline). */
+static double idle_emu_cpu(const char *emu, const char *dir)
+{
+	int n = ndev < 8 ? ndev : 8;
+	struct dev *saved = devs;
+	int saved_n = ndev;
+	double c0 = children_cpu(), c1;
+	char tmp[512];
+
+	devs = calloc((size_t)n, sizeof(*devs));
+	if (!devs) {
+		devs = saved;
+		return 0;
+	}
+	ndev = n;
+	spawn_emulators(emu, dir);
+	stop_emulators();
+	c1 = children_cpu();
+	for (int i = 0; i < n; i++) {
+		snprintf(tmp, sizeof(tmp), "%s/%d.sock", dir, i);
+		unlink(tmp);
+	}
+	free(devs);
+	devs = saved;
+	ndev = saved_n;
+	return (c1 - c0) / n;
+}
+
+static int cmpd(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void spawn_emulators(const char *emu, const char *dir)
+{
+	for (int i = 0; i < ndev; i++) {
+		char state[512];
+		pid_t p;
+
+		snprintf(state, sizeof(state), "%s/%d.bin", dir, i);
+		snprintf(devs[i].sock, sizeof(devs[i].sock), "%s/%d.sock", dir, i);
+		unlink(devs[i].sock);
+		p = fork();
+		if (p == 0) {
+			int nul = open("/dev/null", O_WRONLY);
+
+			if (nul >= 0)
+				dup2(nul, 2);
+			execl(emu, emu, "--foreground", "--state", state, "--socket",
+			      devs[i].sock, (char *)NULL);
+			_exit(127);
+		}
+		devs[i].pid = p;
+	}
+	for (int i = 0; i < ndev; i++) {
+		struct stat sb;
+		int tries = 0;
+
+		while (stat(devs[i].sock, &sb) && tries++ < 2000)
+			usleep(5000);
+	}
+}
+
+static void stop_emulators(void)
+{
+	for (int i = 0; i < ndev; i++)
+		if (devs[i].pid > 0)
+			kill(devs[i].pid, SIGTERM);
+	for (int i = 0; i < ndev; i++)
+		if (devs[i].pid > 0)
+			waitpid(devs[i].pid, NULL, 0);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "spp", required_argument, NULL, 's' },
+		{ "emu", required_argument, NULL, 'e' },
+		{ "chips", required_argument, NULL, 'c' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "concurrency", required_argument, NULL, 'j' },
+		{ "spp-pid", required_argument, NULL, 'p' },
+		{ 0 }
+	};
+	const char *emu = NULL, *dir = NULL;
+	int conc = 32, opt, nok = 0;
+	pid_t spp_pid = 0;
+	pthread_t *th;
+	double t0, t1, spp0 = 0, spp1 = 0, self0, self1, emu0, emu1, idle, *v;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's': spp_addr = optarg; break;
+		case 'e': emu = optarg; break;
+		case 'c': dir = optarg; break;
+		case 'n': ndev = atoi(optarg); break;
+		case 'j': conc = atoi(optarg); break;
+		case 'p': spp_pid = (pid_t)atoi(optarg); break;
+		default: return 2;
+		}
+	}
+	if (!spp_addr || !emu || !dir || ndev < 1 || conc < 1) {
+		fprintf(stderr, "usage: ck_prov_load --spp HOST:PORT --emu BIN --chips DIR --count N [--concurrency C] [--spp-pid PID]\n");
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	devs = calloc((size_t)ndev, sizeof(*devs));
+	th = calloc((size_t)conc, sizeof(*th));
+	v = calloc((size_t)ndev, sizeof(*v));
+	if (!devs || !th || !v)
+		return 1;
+	idle = idle_emu_cpu(emu, dir);
+	emu0 = children_cpu();
+	spawn_emulators(emu, dir);
+
+	/* One TLS client context shared by the emulated devices (as each
+	 * agent process has its own; the per-connection work is the same). */
+	cctx = SSL_CTX_new(TLS_client_method());
+	if (!cctx || SSL_CTX_set_min_proto_version(cctx, TLS1_3_VERSION) != 1)
+		return 1;
+	SSL_CTX_set_verify(cctx, SSL_VERIFY_NONE, NULL);
+	SSL_CTX_set_session_cache_mode(cctx, SSL_SESS_CACHE_OFF);
+
+	if (spp_pid)
+		spp0 = proc_cpu(spp_pid);
+	self0 = self_cpu();
+	t0 = now();
+	for (int i = 0; i < conc; i++)
+		pthread_create(&th[i], NULL, worker, NULL);
+	for (int i = 0; i < conc; i++)
+		pthread_join(th[i], NULL);
+	t1 = now();
+	self1 = self_cpu();
+	if (spp_pid)
+		spp1 = proc_cpu(spp_pid);
+	stop_emulators();
+	emu1 = children_cpu() - idle * ndev;
+
+	for (int i = 0; i < ndev; i++) {
+		nok += devs[i].ok;
+		if (!devs[i].ok)
+			fprintf(stderr, "# device %d failed: %s\n", i, devs[i].why);
+	}
+	printf("devices=%d\nok=%d\nconcurrency=%d\nwall_s=%.3f\ndevices_per_s=%.1f\n",
+	       ndev, nok, conc, t1 - t0, nok / (t1 - t0));
+	printf("cpu_spp_s=%.2f\ncpu_emu_s=%.2f\ncpu_load_s=%.2f\n",
+	       spp_pid ? spp1 - spp0 : -1, emu1 - emu0, self1 - self0);
+	for (int p = 0; p < NPH; p++) {
+		int n = 0;
+		double sum = 0;
+
+		for (int i = 0; i < ndev; i++)
+			if (devs[i].ok) {
+				v[n++] = devs[i].t[p];
+				sum += devs[i].t[p];
+			}
+		if (!n)
+			continue;
+		qsort(v, (size_t)n, sizeof(*v), cmpd);
+		printf("phase_%s_ms=%.2f %.2f %.2f\n", ph_name[p], 1e3 * sum / n,
+		       1e3 * v[n / 2], 1e3 * v[(size_t)((n - 1) * 0.99)]);
+	}
+	SSL_CTX_free(cctx);
+	free(devs);
+	free(th);
+	free(v);
+	return nok == ndev ? 0 : 1;
+}
