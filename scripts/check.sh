@@ -25,6 +25,10 @@ run_native() {
 		echo "# ---- $d"
 		make -s -C "$d" check || rc=1
 	done
+	# End to end over loopback with the normal (non-ASan) build: factory,
+	# SPP, pubdb and 100 emulated devices, each its own process and chip.
+	echo "# ---- end to end: 100 devices"
+	BUILD="$top/build" ./userspace/spp/tests/test-e2e.sh || rc=1
 	return $rc
 }
 

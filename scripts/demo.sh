@@ -1,74 +1,325 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The main job: an end-to-end demo on the embedded defaults.
+# The main job (`make demo`): the whole story on the embedded defaults.
 #
-#  1. a manufacturer key is made; its public half goes into a chip's fuses;
-#  2. chipkey-emu plays that chip on the host: a data package is wrapped into
-#     a backup package and unwrapped again, a tampered copy is refused, and a
-#     second chip refuses the first chip's package;
-#  3. Debian's kernel boots in QEMU (TCG) with chipkey.ko reading the SAME
-#     fuses through chipkey_vfuse.ko: the kernel opens the emulator's backup
-#     package and makes one of its own;
-#  4. back on the host, the emulator opens the kernel's package.
+#  1. a factory is set up: manufacturer key + CA (its public key goes into
+#     every chip's ROM), master key, SPP credential, a pool of identities in
+#     SQLite, some pre-generated device key pairs;
+#  2. the public database (chipkey-pubdb) and the secure processing point
+#     (chipkey-spp) start on 127.0.0.1;
+#  3. a batch of emulated devices (each its own chip: own fuse image, own
+#     chipkey-emu process) is provisioned by chipkey-agent, several at once;
+#  4. where the backups are: the pubdb URL, a record fetched with curl, the
+#     SQLite file, a device's flash store;
+#  5. one device loses its flash; `chipkey recover --db URL` brings back the
+#     same identity, certificate and keys (sha256 before = after);
+#  6. a tampered backup and another chip's backup are refused, and the
+#     device's store is left untouched;
+#  7. Debian's kernel boots in QEMU (TCG) with chipkey.ko reading the SAME
+#     fuses as device 1: the real module opens the backup the factory stored
+#     for that device, and makes one of its own;
+#  8. back on the host, the emulator opens the kernel's package.
 #
-# Files are left in build/demo/.
+# Everything is left in build/demo/; every server is stopped at the end.
+# Exit status 0 only if every step succeeded.
+#   DEMO_DEVICES=N (default 20), DEMO_PARALLEL=N (default 4)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 bin=$top/build/bin
 d=$top/build/demo
+NDEV=${DEMO_DEVICES:-20}
+PAR=${DEMO_PARALLEL:-4}
+[ "$PAR" -le "$NDEV" ] || PAR=$NDEV
+LOST=$(( NDEV >= 7 ? 7 : NDEV ))       # the device that loses its flash
+OTHER=$(( LOST % NDEV + 1 ))           # another device
+
+umask 077
+for b in chipkey chipkey-emu chipkey-fuse chipkey-factory chipkey-spp chipkey-pubdb chipkey-agent; do
+	[ -x "$bin/$b" ] || { echo "demo: $bin/$b is not built (run make)" >&2; exit 1; }
+done
+for tool in openssl curl sqlite3 sha256sum; do
+	command -v "$tool" >/dev/null || { echo "demo: $tool is not installed (scripts/setup-debian.sh)" >&2; exit 1; }
+done
+
+# Servers and emulators: started in the foreground of a background job, so
+# that their pids are ours to stop.
+pids=()
+current="start"
+cleanup() {
+	rc=$?
+	set +e
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	if [ "$rc" -ne 0 ]; then
+		printf '\nDEMO FAILED in step "%s" (exit %s). Logs: %s/logs/\n' "$current" "$rc" "$d" >&2
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+T0=$(date +%s.%N)
+elapsed() { awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f s", b - a }'; }
+NSTEPS=8
+step() {
+	current="$2"
+	printf '\n\033[1m=== [%s/%s] %s\033[0m   (t+%s)\n' "$1" "$NSTEPS" "$2" "$(elapsed)"
+}
+[ -t 1 ] || step() {
+	current="$2"
+	printf '\n=== [%s/%s] %s   (t+%s)\n' "$1" "$NSTEPS" "$2" "$(elapsed)"
+}
+say() { printf '    %s\n' "$*"; }
+# show CMD...: print a command line as it can be typed in the top directory
+show() {
+	local a out='$'
+	for a in "$@"; do
+		a=${a//"$top/"/}
+		case $a in *' '*) a="\"$a\"" ;; esac
+		out="$out $a"
+	done
+	printf '%s%s\n' "$out" "${SHOW_SUFFIX:-}"
+}
+run() { show "$@"; "$@"; }
+die() { echo "DEMO FAILED: $*" >&2; exit 1; }
+# expect_exit WANT CMD...: run a command that must fail with exit status WANT
+expect_exit() {
+	local want=$1 rc=0
+	shift
+	show "$@"
+	"$@" || rc=$?
+	[ "$rc" -eq "$want" ] || die "'$*' exited $rc, expected $want"
+	say "-> exit $rc, as expected"
+}
+wait_file() { for _ in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
+chip_hex() { "$bin/chipkey" --device "$1" info --json | sed -n 's/.*"chip_id": *"\([0-9a-f]*\)".*/\1/p'; }
+# short (shortened) display of long lines: JSON strings, base64
+short() { sed -E 's/("(certificate|backup)": ")([^"]{40})[^"]*"/\1\3..."/'; }
+dev() { printf 'dev%02d' "$1"; }
+sock() { echo "emu:$d/devices/$(dev "$1")/chip.sock"; }
+
 rm -rf "$d"
-mkdir -p "$d"
+mkdir -p "$d/logs" "$d/devices"
 chmod 700 "$d"
+printf 'chipkey demo: a factory, %s devices, a lost flash and its recovery, the real module in a VM.\n' "$NDEV"
+printf 'Everything goes to %s (logs in logs/).\n' "$d"
 
-step() { printf '\n=== %s\n' "$*"; }
-run() { printf '$ %s\n' "$*"; "$@"; }
+# ---------------------------------------------------------------------------
+step 1 "Set up a factory"
+db=$d/factory.db
+SHOW_SUFFIX=" > ${d#"$top/"}/identity-pool.txt" show "$bin/chipkey-factory" identities --prefix 35840000 --count $((NDEV + 20))
+"$bin/chipkey-factory" identities --prefix 35840000 --count $((NDEV + 20)) >"$d/identity-pool.txt"
+say "identity pool: $(wc -l <"$d/identity-pool.txt") IMEI-style identities, e.g. $(head -1 "$d/identity-pool.txt") (Luhn check digit last)"
+run "$bin/chipkey-factory" init "$d/factory" --org "Demo Devices Ltd" --db "sqlite:$db" \
+	--pool "$d/identity-pool.txt" --pregen $((NDEV / 2))
+ls -l "$d/factory" | sed 's/^/    /'
+say "manufacturer CA: $(openssl x509 -in "$d/factory/mfr-ca.pem" -noout -subject)"
+say "ROM key (goes into every chip's fuses): $d/factory/mfr-pubkey.der, sha256 $(sha256sum <"$d/factory/mfr-pubkey.der" | cut -c1-16)..."
 
-step "1. manufacturer key and a chip's fuse image"
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$d/maker.key" 2>/dev/null
-openssl pkey -in "$d/maker.key" -pubout -outform DER -out "$d/maker-pub.der"
-run "$bin/chipkey-fuse" create "$d/fuse.bin" --rom-key "$d/maker-pub.der"
-run "$bin/chipkey-fuse" show "$d/fuse.bin"
-"$bin/chipkey-fuse" create "$d/other.bin" --rom-key "$d/maker-pub.der" >/dev/null
+# ---------------------------------------------------------------------------
+step 2 "Start the public database (chipkey-pubdb) and the SPP (chipkey-spp) on 127.0.0.1"
+"$bin/chipkey-pubdb" --db "sqlite:$db" --listen 127.0.0.1:0 --writers "$d/factory/mfr-ca.pem" \
+	--port-file "$d/pubdb.port" 2>"$d/logs/pubdb.log" &
+pids+=($!)
+wait_file "$d/pubdb.port" || die "chipkey-pubdb did not start (logs/pubdb.log)"
+URL=http://127.0.0.1:$(cat "$d/pubdb.port")
+"$bin/chipkey-spp" --factory "$d/factory" --db "sqlite:$db" --listen 127.0.0.1:0 \
+	--port-file "$d/spp.port" --workers 16 2>"$d/logs/spp.log" &
+pids+=($!)
+wait_file "$d/spp.port" || die "chipkey-spp did not start (logs/spp.log)"
+SPP=127.0.0.1:$(cat "$d/spp.port")
+say "chipkey-pubdb  $URL   (anyone may read; only the factory's SPP may write)"
+say "chipkey-spp    $SPP   (TLS 1.3; devices check its credential against their ROM key)"
+say "both on one SQLite file: $db"
 
-step "2. the emulator plays the chip (state file = a 0600 copy of the fuses)"
-cp "$d/fuse.bin" "$d/emu.state"
-cp "$d/other.bin" "$d/other.state"
-chmod 600 "$d/emu.state" "$d/other.state"
-"$bin/chipkey-emu" --state "$d/emu.state" --socket "$d/emu.sock" &
-emu=$!
-"$bin/chipkey-emu" --state "$d/other.state" --socket "$d/other.sock" &
-other=$!
-trap 'kill $emu $other 2>/dev/null || true' EXIT
-for _ in $(seq 50); do [ -S "$d/emu.sock" ] && [ -S "$d/other.sock" ] && break; sleep 0.1; done
-export CHIPKEY_DEVICE=emu:$d/emu.sock
-run "$bin/chipkey" info
+# ---------------------------------------------------------------------------
+step 3 "Provision $NDEV emulated devices ($PAR at a time)"
+say "each device: its own fuse image (random chip key + the factory's ROM key) and its own chipkey-emu process"
+for i in $(seq "$NDEV"); do
+	dd_=$d/devices/$(dev "$i")
+	mkdir -p "$dd_"
+	"$bin/chipkey-fuse" create "$dd_/fuse.bin" --rom-key "$d/factory/mfr-pubkey.der" >/dev/null
+	cp "$dd_/fuse.bin" "$dd_/chip.state"
+	"$bin/chipkey-emu" --state "$dd_/chip.state" --socket "$dd_/chip.sock" --foreground \
+		2>>"$d/logs/emulators.log" &
+	pids+=($!)
+done
+for i in $(seq "$NDEV"); do
+	for _ in $(seq 200); do [ -S "$d/devices/$(dev "$i")/chip.sock" ] && break; sleep 0.02; done
+	[ -S "$d/devices/$(dev "$i")/chip.sock" ] || die "emulator of $(dev "$i") did not start"
+done
+run "$bin/chipkey-fuse" show "$d/devices/dev01/fuse.bin"
+printf '$ build/bin/chipkey-agent provision --spp %s --device emu:build/demo/devices/devNN/chip.sock --store build/demo/devices/devNN/flash   (x%s)\n' "$SPP" "$NDEV"
 
-printf 'device identity 356938035643809; channel key and device key would be here\n' > "$d/data.bin"
-run "$bin/chipkey" wrap --generation 1 "$d/data.bin" "$d/emu.ckb"
-echo "backup package: $(wc -c < "$d/emu.ckb") bytes; first 72 bytes (the authenticated header):"
-od -An -tx1 -N72 "$d/emu.ckb" | sed 's/^/   /'
-run "$bin/chipkey" -v unwrap "$d/emu.ckb" "$d/emu.out"
-cmp "$d/data.bin" "$d/emu.out" && echo "unwrapped: identical to the data package"
+: >"$d/provisioned.list"
+provision_one() {
+	local i=$1 dd_ rc=0
+	dd_=$d/devices/$(dev "$1")
+	timeout 60 "$bin/chipkey-agent" provision --spp "$SPP" --device "$(sock "$i")" \
+		--store "$dd_/flash" >"$dd_/agent.out" 2>"$dd_/agent.log" || rc=$?
+	echo "$rc" >"$dd_/agent.rc"
+	echo "$i" >>"$d/provisioned.list"
+}
+tp0=$(date +%s.%N)
+(
+	running=0
+	for i in $(seq "$NDEV"); do
+		provision_one "$i" &
+		running=$((running + 1))
+		if [ "$running" -ge "$PAR" ]; then wait -n || true; running=$((running - 1)); fi
+	done
+	wait
+) &
+pool=$!
+shown=-1
+while :; do
+	alive=1
+	kill -0 "$pool" 2>/dev/null || alive=0
+	k=$(grep -c . "$d/provisioned.list" || true)
+	if [ "$k" -ne "$shown" ] && [ "$k" -gt 0 ]; then
+		last=$(tail -1 "$d/provisioned.list")
+		ldir=$d/devices/$(dev "$last")
+		if [ "$(cat "$ldir/agent.rc" 2>/dev/null)" = 0 ]; then
+			what="$(dev "$last"): $(sed -n 's/^provisioned: //p' "$ldir/agent.out" | head -1)"
+		else
+			what="$(dev "$last"): FAILED (exit $(cat "$ldir/agent.rc" 2>/dev/null))"
+		fi
+		bar=$(awk -v k="$k" -v n="$NDEV" 'BEGIN { w = 20; f = int(k * w / n); s = "";
+			for (j = 0; j < w; j++) s = s (j < f ? "#" : "."); print s }')
+		if [ -t 1 ]; then
+			printf '\r\033[K    provisioned %d/%d [%s]  %s' "$k" "$NDEV" "$bar" "$what"
+		else
+			printf '    provisioned %d/%d [%s]  %s\n' "$k" "$NDEV" "$bar" "$what"
+		fi
+		shown=$k
+	fi
+	if [ "$k" -ge "$NDEV" ] || [ "$alive" -eq 0 ]; then break; fi
+	sleep 0.05
+done
+wait "$pool" || true
+[ -t 1 ] && echo
+tp1=$(date +%s.%N)
+bad=0
+for i in $(seq "$NDEV"); do
+	rc=$(cat "$d/devices/$(dev "$i")/agent.rc" 2>/dev/null || echo none)
+	if [ "$rc" != 0 ]; then
+		bad=$((bad + 1))
+		say "$(dev "$i"): chipkey-agent exit $rc: $(tail -1 "$d/devices/$(dev "$i")/agent.log" 2>/dev/null)"
+	fi
+done
+[ "$bad" -eq 0 ] || die "$bad of $NDEV devices were not provisioned"
+say "$NDEV/$NDEV provisioned in $(awk -v a="$tp0" -v b="$tp1" 'BEGIN { printf "%.1f s", b - a }')"
+nid=$(cat "$d"/devices/dev*/flash/identity | sort -u | wc -l)
+[ "$nid" -eq "$NDEV" ] || die "only $nid distinct identities for $NDEV devices"
+say "$nid distinct identities; the SPP's log:"
+tail -3 "$d/logs/spp.log" | sed 's/^/      /'
+ncert=0
+for i in $(seq "$NDEV"); do
+	f=$d/devices/$(dev "$i")/flash
+	openssl x509 -inform DER -in "$f/device-cert.der" -out "$d/devices/$(dev "$i")/device-cert.pem"
+	openssl verify -CAfile "$d/factory/mfr-ca.pem" "$d/devices/$(dev "$i")/device-cert.pem" >/dev/null ||
+		die "$(dev "$i"): certificate not accepted by openssl verify"
+	ncert=$((ncert + 1))
+done
+say "openssl verify -CAfile factory/mfr-ca.pem: $ncert/$NDEV device certificates OK; dev01's:"
+openssl x509 -in "$d/devices/dev01/device-cert.pem" -noout -text |
+	grep -E 'Issuer:|Not After|Subject:|chip-id' | sed 's/^ */      /' || true
 
-cp "$d/emu.ckb" "$d/tampered.ckb"
-printf '\377' | dd of="$d/tampered.ckb" bs=1 seek=90 conv=notrunc 2>/dev/null
-if run "$bin/chipkey" unwrap "$d/tampered.ckb" "$d/tampered.out"; then
-	echo "DEMO FAILED: a tampered package was accepted" >&2; exit 1
-else
-	echo "(exit status $?: refused)"
-fi
-if run "$bin/chipkey" --device "emu:$d/other.sock" unwrap "$d/emu.ckb" "$d/other.out"; then
-	echo "DEMO FAILED: another chip opened the package" >&2; exit 1
-else
-	echo "(exit status $?: another chip refuses it)"
-fi
+# ---------------------------------------------------------------------------
+step 4 "Where the backups are"
+L=$(sock "$LOST")
+Ldir=$d/devices/$(dev "$LOST")
+hex=$(chip_hex "$L")
+[ ${#hex} -eq 32 ] || die "cannot read $(dev "$LOST")'s chip ID"
+say "a. in the public database, by chip ID, for anyone: $URL/v1/chips/<chip ID>"
+run curl -s "$URL/v1/chips/$hex" | short
+run curl -s "$URL/v1/chips/$hex/generations"
+run curl -s -o "$d/$(dev "$LOST")-backup.pkg" -w '    HTTP %{http_code}, %{size_download} bytes\n' "$URL/v1/chips/$hex/backup"
+cmp -s "$d/$(dev "$LOST")-backup.pkg" "$Ldir/flash/backup.pkg" ||
+	die "the public database's backup differs from the device's"
+say "-> byte-identical to $(dev "$LOST")'s flash store; first bytes (backup code CKBACKUP, format, chip ID):"
+od -An -tx1 -N40 "$d/$(dev "$LOST")-backup.pkg" | sed 's/^/      /'
+say "b. in the factory's SQLite file $db (public records 170, secret records 160, pool 140):"
+sqlite3 -header -column "$db" "SELECT (SELECT count(*) FROM p170_records) AS public_records,
+	(SELECT count(*) FROM s160_devices) AS secret_records,
+	(SELECT count(*) FROM t140_identities WHERE state = 2) AS issued,
+	(SELECT count(*) FROM t140_identities WHERE state = 0) AS free_identities,
+	(SELECT count(*) FROM t140_keypairs) AS pregen_keys_left;" | sed 's/^/      /'
+sqlite3 -header -column "$db" "SELECT lower(hex(chip_id)) AS chip_id, generation, identity,
+	length(backup) AS backup_bytes, length(cert) AS cert_bytes FROM p170_records ORDER BY created, identity LIMIT 3;" |
+	sed 's/^/      /'
+say "c. on the device itself, its flash store ($(dev "$LOST")/flash; docs/flash-store.md):"
+ls -l "$Ldir/flash/current/" | sed 's/^/      /'
 
-step "3. the real module in a VM, on the same fuses (QEMU TCG, Debian's kernel)"
+# ---------------------------------------------------------------------------
+step 5 "$(dev "$LOST") loses its flash; recovery from the public database"
+run "$bin/chipkey" --device "$L" load --store "$Ldir/flash" --keys "$Ldir/keys-before"
+fingerprint() { # fingerprint STORE KEYS
+	printf '%-16s %s\n' "identity" "$(cat "$1/identity")"
+	for f in "$1/device-cert.der" "$1/backup.pkg" "$2/device-key.pem" "$2/channel.key"; do
+		printf '%-16s sha256 %s\n' "$(basename "$f")" "$(sha256sum <"$f" | cut -d' ' -f1)"
+	done
+}
+fingerprint "$Ldir/flash" "$Ldir/keys-before" >"$d/$(dev "$LOST")-before.txt"
+say "before (identity; sha256 of the certificate, the backup and the two secret keys):"
+sed 's/^/      /' "$d/$(dev "$LOST")-before.txt"
+say "the flash is wiped, and the keys (in RAM, /run/chipkey on a device) are gone after a reboot:"
+run rm -rf "$Ldir/flash" "$Ldir/keys-before"
+expect_exit 16 "$bin/chipkey" --device "$L" status --store "$Ldir/flash" --keys "$Ldir/keys"
+say "recovery: read the chip ID, fetch the backup by chip ID, unwrap it with the chip, check the"
+say "certificate against the ROM key, write the store atomically, make the keys available:"
+run "$bin/chipkey" --device "$L" -v recover --db "$URL" --store "$Ldir/flash" --keys "$Ldir/keys"
+run "$bin/chipkey" --device "$L" status --store "$Ldir/flash" --keys "$Ldir/keys"
+fingerprint "$Ldir/flash" "$Ldir/keys" >"$d/$(dev "$LOST")-after.txt"
+say "after:"
+sed 's/^/      /' "$d/$(dev "$LOST")-after.txt"
+cmp -s "$d/$(dev "$LOST")-before.txt" "$d/$(dev "$LOST")-after.txt" ||
+	die "the recovered identity or keys differ from the originals"
+say "-> same identity, same certificate, same keys (before = after)"
+
+# ---------------------------------------------------------------------------
+step 6 "A tampered backup, and another device's backup, are refused"
+cp "$d/$(dev "$LOST")-backup.pkg" "$d/tampered-backup.pkg"
+size=$(wc -c <"$d/tampered-backup.pkg")
+printf '\001' | dd of="$d/tampered-backup.pkg" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+say "one byte of $(dev "$LOST")'s backup changed (offset $((size / 2)) of $size):"
+cmp -l "$d/$(dev "$LOST")-backup.pkg" "$d/tampered-backup.pkg" | sed 's/^/      /' || true
+manifest=$(sha256sum <"$Ldir/flash/store.json")
+expect_exit 5 "$bin/chipkey" --device "$L" recover --from "$d/tampered-backup.pkg" \
+	--store "$Ldir/flash" --keys "$Ldir/keys"
+[ "$(sha256sum <"$Ldir/flash/store.json")" = "$manifest" ] || die "the refused recovery changed the store"
+say "-> the device's store is untouched"
+O=$(sock "$OTHER")
+say "$(dev "$OTHER") is handed $(dev "$LOST")'s backup:"
+expect_exit 4 "$bin/chipkey" --device "$O" recover --from "$d/$(dev "$LOST")-backup.pkg" \
+	--store "$d/devices/$(dev "$OTHER")/flash" --keys "$d/devices/$(dev "$OTHER")/keys"
+"$bin/chipkey" --device "$O" status --store "$d/devices/$(dev "$OTHER")/flash" >/dev/null ||
+	die "$(dev "$OTHER")'s store was damaged by a refused recovery"
+say "-> $(dev "$OTHER")'s own store is untouched and healthy"
+
+# ---------------------------------------------------------------------------
+step 7 "The real module in a VM, on dev01's fuses (QEMU TCG, Debian's kernel)"
+# The guest half reads DIR/fuse.bin (the chip), DIR/emu.ckb (a backup package
+# made by the emulator) and DIR/data.bin (what it holds), and writes
+# DIR/kernel.ckb.  Here: dev01's fuse image, its backup as the public
+# database serves it, and the data package the factory gave it (demo only:
+# that file holds dev01's private key in clear, mode 0600).
+h1=$(chip_hex "$(sock 1)")
+cp "$d/devices/dev01/fuse.bin" "$d/fuse.bin"
+curl -sf -o "$d/emu.ckb" "$URL/v1/chips/$h1/backup" || die "fetch dev01's backup"
+run "$bin/chipkey" --device "$(sock 1)" -v unwrap "$d/emu.ckb" "$d/data.bin"
 "$top/selftests/vm/run.sh" --demo "$d"
 
-step "4. back on the host: the emulator opens the kernel's package"
-run "$bin/chipkey" -v unwrap "$d/kernel.ckb" "$d/kernel.out"
-cmp "$d/data.bin" "$d/kernel.out" && echo "identical to the data package: kernel and emulator are byte-compatible"
-printf '\nDemo done. Files: %s\n' "$d"
+# ---------------------------------------------------------------------------
+step 8 "Back on the host: the emulator opens the kernel's package"
+run "$bin/chipkey" --device "$(sock 1)" -v unwrap "$d/kernel.ckb" "$d/kernel.out"
+cmp -s "$d/data.bin" "$d/kernel.out" || die "the kernel's package does not give back dev01's data package"
+say "-> identical to dev01's data package: kernel and emulator are byte-compatible"
+
+current="done"
+printf '\nDemo done in %s: %s devices provisioned, %s recovered with the same identity and keys,\n' \
+	"$(elapsed)" "$NDEV" "$(dev "$LOST")"
+printf 'a tampered and a foreign backup refused, the real module compatible. Files: %s\n' "$d"
+printf 'Stopping chipkey-spp, chipkey-pubdb and %s emulators.\n' "$NDEV"
