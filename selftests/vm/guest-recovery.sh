@@ -1,0 +1,129 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boots 2 and 3 of the recovery story (docs/recovery.md), same fuse image as
+# boot 1 (guest-provision.sh); the host wiped the flash disk before each.
+#
+#   guest-recovery.sh restore   boot 2: the busybox init script chipkey-boot
+#                               (installed as /etc/init.d/S45chipkey) finds
+#                               no store and restores it from chipkey-pubdb
+#                               (127.0.0.1, database from boot 1)
+#   guest-recovery.sh tamper    boot 3: tampered archives crafted on the host
+#                               (ckmedia disk) are each refused with the
+#                               documented exit code and no store written;
+#                               then offline recovery from the honest archive
+#
+# Hashes of what was restored go to the host ("# ckhash ..."), which
+# compares them with boot 1's.
+mode=${1:-restore}
+# shellcheck disable=SC2034 # used by guest-lib.sh
+PREFIX=$mode
+# shellcheck source=selftests/vm/guest-lib.sh
+. /guest-lib.sh
+
+check "loopback up (127.0.0.1 on lo)" lo_up
+check "virtio_pci + virtio_blk + ext4 loaded" load_virtio
+check "flash disk (virtio, ext4) mounted on /flash" mount_disk ckflash /flash
+check "factory disk (virtio, ext4) mounted on /factory" mount_disk ckfactory /factory
+check "load chipkey_vfuse firmware=chipkey/$FW_IMAGE + chipkey" load_chip
+hex=$(chip_hex)
+info chip "$hex"
+check "the wiped flash holds no store" test ! -e "$STORE"
+expect 16 "chipkey status on the wiped flash: no store" chipkey status --store "$STORE"
+
+boot_script() { # the init script, as busybox rcS would run it
+	env CHIPKEY_RECOVERY_CONF=/etc/chipkey/recovery.conf /etc/init.d/S45chipkey start
+}
+
+if [ "$mode" = restore ]; then
+	check "chipkey-pubdb (database of boot 1) listens on 127.0.0.1" start_pubdb
+	mkdir -p /etc/chipkey
+	{
+		echo "CHIPKEY_PUBDB=$URL"
+		echo "CHIPKEY_STORE=$STORE"
+		echo "CHIPKEY_KEYS=$KEYS"
+		echo "CHIPKEY_TIMEOUT=60"
+	} > /etc/chipkey/recovery.conf
+	sed 's/^/#   recovery.conf: /' /etc/chipkey/recovery.conf
+	expect 0 "boot: /etc/init.d/S45chipkey restores the store from the public database" boot_script
+	check "... its log says the store was missing and where it recovered from" sh -c "
+		grep -q 'store needs recovery (exit 16)' /tmp/last.err &&
+		grep -q 'recovering from $URL' /tmp/last.err"
+	expect 0 "chipkey status after the restore: healthy" chipkey status --store "$STORE" --json
+	check "status --json: healthy, keys loaded, certificate valid" sh -c "
+		grep -q '\"healthy\": true' /tmp/last.out && grep -q '\"valid\": true' /tmp/last.out"
+	info identity "$(cat "$STORE/identity" 2> /dev/null)"
+	hash_restored restore
+	before=$(sha "$KEYS/device-key.pem")$(snap)
+	expect 0 "next boot: S45chipkey finds the store intact and just loads it" boot_script
+	check "... its log says 'store intact'; store and keys unchanged" sh -c "
+		grep -q 'store intact' /tmp/last.err && test '$before' = '$(sha "$KEYS/device-key.pem")$(snap)'"
+	finish_disks
+	ok "restore boot done"
+	exit 0
+fi
+
+# ---- tamper: crafted records on the "USB stick"
+M=/media
+check "media disk (offline archives) mounted on /media" mount_disk ckmedia $M
+ls -l $M | sed 's/^/#   media: /'
+
+# keys_snap: names and contents of the keys directory ("absent" if none)
+keys_snap() {
+	if [ -d "$KEYS" ]; then
+		{ ls -A "$KEYS"; cat "$KEYS"/* 2> /dev/null; } | sha256sum | cut -d' ' -f1
+	else
+		echo absent
+	fi
+}
+# refuse FILE CODE NAME MESSAGE-REGEX: refused with CODE, clear message,
+# the store and the keys directory unchanged (absent on the wiped flash)
+refuse() {
+	b=$(snap) k=$(keys_snap)
+	expect "$2" "$3 is refused" chipkey recover --store "$STORE" --keys "$KEYS" --from "$M/$1"
+	check "... with a clear message and 'failed (exit $2: ...); the existing store is untouched'" sh -c "
+		grep -Eq '$4' /tmp/last.err && grep -q 'failed (exit $2: .*the existing store is untouched' /tmp/last.err"
+	check "... store (${b%"${b#????????????}"}) and keys directory (${k%"${k#????????????}"}) unchanged" \
+		test "$b|$k" = "$(snap)|$(keys_snap)"
+}
+tamper_cases() { # tamper_cases WHEN
+	refuse tampered.ckpr 5 "$1: archive with a package byte flipped" 'failed authentication'
+	refuse tampered.pkg 5 "$1: raw backup package with a byte flipped" 'failed authentication'
+	refuse other-device.ckpr 11 "$1: certificate of another device" \
+		'certificate names chip [0-9a-f]{32}, this chip is'
+	refuse rogue.ckpr 11 "$1: certificate signed by a non-manufacturer key" \
+		'not .*signed by the manufacturer key'
+	refuse other-id.ckpr 12 "$1: manufacturer certificate for another identity" \
+		'refusing to change the device identity'
+	refuse other-chip.ckpr 4 "$1: archive of another chip" 'record is for chip [0-9a-f]{32}, this chip is'
+}
+tamper_cases "no store"
+check "no store was written on the flash" test ! -e "$STORE"
+check "no keys were written" sh -c "test ! -e '$KEYS/device-key.pem' && test ! -e '$KEYS/channel.key'"
+
+# the boot script meeting a tampered archive (no database configured)
+mkdir -p /etc/chipkey
+{
+	echo "CHIPKEY_STORE=$STORE"
+	echo "CHIPKEY_KEYS=$KEYS"
+	echo "CHIPKEY_ARCHIVE=$M/tampered.ckpr"
+} > /etc/chipkey/recovery.conf
+expect 1 "boot: S45chipkey with a tampered offline archive and no database fails" boot_script
+check "... logging the offline refusal (exit 5), no store written" sh -c "
+	grep -q 'offline recovery failed (exit 5)' /tmp/last.err && test ! -e '$STORE'"
+
+# offline recovery from the honest archive that boot 1 exported
+expect 0 "offline: chipkey recover --from the exported archive" \
+	chipkey recover --store "$STORE" --keys "$KEYS" --from $M/export.ckpr
+expect 0 "... chipkey status: healthy" chipkey status --store "$STORE"
+info identity "$(cat "$STORE/identity" 2> /dev/null)"
+hash_restored offline
+tamper_cases "intact store"
+rm -rf /tmp/raw
+expect 0 "offline: chipkey recover --from a raw backup package (certificate from inside)" \
+	chipkey recover --store /tmp/raw --no-keys --from $M/backup.pkg
+check "... same store as the archive's" sh -c "
+	cmp -s /tmp/raw/backup.pkg '$STORE/backup.pkg' && cmp -s /tmp/raw/device-cert.der '$STORE/device-cert.der' &&
+	cmp -s /tmp/raw/identity '$STORE/identity'"
+finish_disks
+ok "tamper boot done"
