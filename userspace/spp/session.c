@@ -42,6 +42,7 @@
 
 #include <chipkey/backup_package.h>
 #include <chipkey/data_package.h>
+#include "crashpoint.h"
 #include "pubdb_client.h"
 #include "session.h"
 #include "wire.h"
@@ -341,9 +342,11 @@ static enum spp_outcome run(struct sess *s)
 	}
 	if (state == STORE_ID_ISSUED)
 		return send_already(s);
+	CK_CRASH_POINT("spp:claimed");
 	/* BUILD + OFFER */
 	if (build(s))
 		return refuse(s, CK_SPP_E_INTERNAL, "cannot build the data package");
+	CK_CRASH_POINT("spp:built");
 	if (RAND_bytes(s->nonce, sizeof(s->nonce)) != 1)
 		return refuse(s, CK_SPP_E_INTERNAL, "no randomness");
 	{

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Provisioning protocol framing (see wire.h). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -13,6 +14,20 @@
 #include <openssl/params.h>
 
 #include "wire.h"
+#include "crashpoint.h"
+
+#ifdef CK_CRASH_HOOKS
+/* Test builds: crash points "send:TYPE", "sent:TYPE", "recv:TYPE". */
+static void frame_crash_point(const char *what, uint16_t type)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "%s:%s", what, spp_type_name(type));
+	CK_CRASH_POINT(name);
+}
+#else
+#define frame_crash_point(what, type) do { } while (0)
+#endif
 
 time_t spp_now(void)
 {
@@ -91,6 +106,7 @@ int spp_recv(struct spp_conn *c, struct spp_frame *f, size_t max)
 	}
 	if (f->version != CK_SPP_VERSION)
 		return -EPROTO;
+	frame_crash_point("recv", f->type);
 	return 0;
 }
 
@@ -119,10 +135,13 @@ int spp_send(struct spp_conn *c, uint16_t type, const void *body, size_t len)
 	spp_put16(buf + 6, CK_SPP_VERSION);
 	if (len)
 		memcpy(buf + CK_SPP_FRAME_HDR_LEN, body, len);
+	frame_crash_point("send", type);
 	errno = 0;
 	r = SSL_write_ex(c->ssl, buf, CK_SPP_FRAME_HDR_LEN + len, &written);
 	if (r <= 0)
 		err = io_error(c, r, errno);
+	else
+		frame_crash_point("sent", type);
 	OPENSSL_cleanse(buf, CK_SPP_FRAME_HDR_LEN + len);
 	free(buf);
 	return err;

@@ -22,6 +22,7 @@
 #include <libpq-fe.h>
 
 #include "store-int.h"
+#include "crashpoint.h"
 
 struct pg {
 	PGconn *conn;
@@ -703,7 +704,10 @@ static int pg_commit(struct store *st, const struct store_commit *c)
 		}
 		PQclear(r);
 	}
+	CK_CRASH_POINT("store:commit-mid");
 	rc = cmd(st, "COMMIT", NULL, "commit");
+	if (!rc)
+		CK_CRASH_POINT("store:committed");
 out:
 	rollback(st);
 	return rc;

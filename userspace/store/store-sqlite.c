@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "store-int.h"
+#include "crashpoint.h"
 
 #define BUSY_TIMEOUT_MS 15000
 #define NSTMT 32
@@ -263,6 +264,7 @@ static int sq_claim_identity(struct store *st, const uint8_t *chip, char *identi
 	}
 	col_identity(s, 0, identity);
 	sqlite3_reset(s);
+	CK_CRASH_POINT("store:claim-mid");
 	rc = commit_tx(st);
 	if (rc)
 		goto fail;
@@ -742,9 +744,11 @@ static int sq_commit(struct store *st, const struct store_commit *c)
 			return store_fail(st, -ESTALE, "no pre-generated key pair reserved for this chip");
 		}
 	}
+	CK_CRASH_POINT("store:commit-mid");
 	rc = commit_tx(st);
 	if (rc)
 		goto fail;
+	CK_CRASH_POINT("store:committed");
 	return 0;
 fail:
 	rollback(st);

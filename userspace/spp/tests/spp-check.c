@@ -11,6 +11,7 @@
  *       the master key; OTHER_DEVICE cannot unwrap the backup (-ENOKEY)
  *   spp-check nothing DB CHIP_HEX     no public and no secret record
  *   spp-check counts DB               "free reserved issued kfree kreserved"
+ *   spp-check invariants DUMP ...     crash-safety invariants (invariants.c)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -162,11 +163,15 @@ out:
 	return rc;
 }
 
+int spp_check_invariants(int argc, char **argv);
+
 int main(int argc, char **argv)
 {
 	struct store *st = NULL;
 	int rc = 1;
 
+	if (argc >= 5 && !strcmp(argv[1], "invariants"))
+		return spp_check_invariants(argc, argv);
 	if (argc >= 6 && !strcmp(argv[1], "device"))
 		return check_device(argv, argc);
 	if (argc == 4 && !strcmp(argv[1], "nothing")) {

@@ -8,6 +8,8 @@
 #
 #   BUILD=.../build tests/test-spp.sh
 #   CHIPKEY_EMU=/path/to/chipkey-emu overrides the emulator binary.
+#   SPP_TEST_DB=URL runs the factory on that (empty) database instead of a
+#   SQLite file (test-pg.sh: PostgreSQL).
 set -u
 BUILD=${BUILD:-$(cd "$(dirname "$0")/../../.." && pwd)/build}
 bin=$BUILD/bin
@@ -42,7 +44,11 @@ mkchip() {
 	"$bin/chipkey-fuse" create "$t/$1.bin" --rom-key "$2/mfr-pubkey.der" >/dev/null 2>>"$t/fuse.log" || return 1
 	"$emu" --state "$t/$1.bin" --socket "$t/$1.sock" --foreground 2>>"$t/emu.log" &
 	pids+=($!)
-	for _ in $(seq 100); do [ -S "$t/$1.sock" ] && return 0; sleep 0.05; done
+	# the socket appears at bind(), before listen(): wait until it answers
+	for _ in $(seq 100); do
+		[ -S "$t/$1.sock" ] && [ -n "$(chip_hex "$1")" ] && return 0
+		sleep 0.05
+	done
 	return 1
 }
 chip_hex() { "$bin/chipkey" --device "emu:$t/$1.sock" info --json 2>/dev/null |
@@ -58,7 +64,7 @@ start_spp() { # start_spp NAME FACTORY DB [extra args]
 }
 
 # ---- factory
-db="sqlite:$t/factory.db"
+db=${SPP_TEST_DB:-sqlite:$t/factory.db}	# test-pg.sh: an empty PostgreSQL database
 "$bin/chipkey-factory" identities --prefix 35123400 --count 40 >"$t/ids.txt" 2>>"$t/factory.log"
 "$bin/chipkey-factory" init "$t/fac" --db "$db" --pool "$t/ids.txt" --pregen 5 >>"$t/factory.log" 2>&1
 check "factory init with identity pool and 5 pre-generated key pairs" test $? -eq 0

@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for test-crash.sh and test-pg.sh (sourced, bash).
+# Needs: BUILD, t (scratch dir), DBURL, FAC (factory dir).
+bin=$BUILD/bin
+tbin=$BUILD/tests/spp
+emu=${CHIPKEY_EMU:-$bin/chipkey-emu}
+
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; lap; }
+# lap: "# N.NN s" since the previous result (where the time goes)
+t_lap=$EPOCHREALTIME
+lap() { local now=$EPOCHREALTIME; echo "# $(awk -v a="$t_lap" -v b="$now" 'BEGIN { printf "%.2f", b - a }') s"; t_lap=$now; }
+
+# pids of long-lived helpers (emulators, servers), killed at exit
+declare -A bg=()
+wait_file() { for ((w = 0; w < 300; w++)); do [ -s "$1" ] && return 0; sleep 0.01; done; return 1; }
+
+# mkchip NAME: fuse image with the factory's ROM key + an emulator on it.
+# Sets chip_hex[NAME].
+declare -A chip_hex=() emu_pid=()
+mkchip() {
+	local name=$1 hex=
+	mkdir -p "$t/chips"
+	if [ ! -e "$t/chips/$name.bin" ]; then
+		"$bin/chipkey-fuse" create "$t/chips/$name.bin" --rom-key "$FAC/mfr-pubkey.der" \
+			>/dev/null 2>>"$t/fuse.log" || return 1
+	fi
+	rm -f "$t/chips/$name.sock"
+	"$emu" --state "$t/chips/$name.bin" --socket "$t/chips/$name.sock" --foreground \
+		2>>"$t/emu.log" &
+	emu_pid[$name]=$!
+	bg[emu-$name]=$!
+	# the socket file appears at bind(), before listen(): retry the first
+	# connection until the emulator answers
+	for ((w = 0; w < 300; w++)); do
+		if [ -S "$t/chips/$name.sock" ]; then
+			hex=$("$bin/chipkey" --device "emu:$t/chips/$name.sock" info --json 2>/dev/null |
+				sed -n 's/.*"chip_id": *"\([0-9a-f]*\)".*/\1/p')
+			[ ${#hex} -eq 32 ] && break
+		fi
+		sleep 0.01
+	done
+	[ ${#hex} -eq 32 ] || return 1
+	chip_hex[$name]=$hex
+}
+rmchip() {
+	local p=${emu_pid[$1]:-}
+	[ -n "$p" ] && { kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; }
+	unset "bg[emu-$1]" "emu_pid[$1]"
+}
+
+# dump_db OUT: the four tables, one read transaction, straight from the
+# database (the format is in invariants.c).
+dump_db() {
+	local out=$1
+	case "$DBURL" in
+	sqlite:*)
+		sqlite3 -batch -noheader -separator ' ' "${DBURL#sqlite:}" >"$out" 2>>"$t/dump.log" <<-'SQL'
+		.timeout 15000
+		BEGIN;
+		SELECT 'P', lower(hex(chip_id)), generation, identity, lower(hex(backup)), lower(hex(cert)) FROM p170_records;
+		SELECT 'S', lower(hex(chip_id)), identity, generation, lower(hex(data)) FROM s160_devices;
+		SELECT 'I', identity, state, CASE WHEN chip_id IS NULL THEN '-' ELSE lower(hex(chip_id)) END FROM t140_identities;
+		SELECT 'K', id, lower(hex(pub)), CASE WHEN chip_id IS NULL THEN '-' ELSE lower(hex(chip_id)) END FROM t140_keypairs;
+		COMMIT;
+		SQL
+		;;
+	*)
+		psql -X -q -At -F ' ' -v ON_ERROR_STOP=1 "$DBURL" >"$out" 2>>"$t/dump.log" <<-'SQL'
+		BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
+		SELECT 'P', encode(chip_id, 'hex'), generation, identity, encode(backup, 'hex'), encode(cert, 'hex') FROM p170_records;
+		SELECT 'S', encode(chip_id, 'hex'), identity, generation, encode(data, 'hex') FROM s160_devices;
+		SELECT 'I', identity, state, coalesce(encode(chip_id, 'hex'), '-') FROM t140_identities;
+		SELECT 'K', id, encode(pub, 'hex'), coalesce(encode(chip_id, 'hex'), '-') FROM t140_keypairs;
+		COMMIT;
+		SQL
+		;;
+	esac
+}
+
+# The public keys of all pre-generated key pairs, right after loading them.
+save_pregen() {
+	dump_db "$t/dump0.txt" && awk '$1 == "K" { print $3 }' "$t/dump0.txt" >"$t/pregen.txt"
+}
+
+# invariants [spp-check args...]: dump + check; keeps the chip -> identity
+# map of the previous call (--prev).  Output (all "# ...") is appended to
+# $t/inv.log; returns 1 on any violation.
+invariants() {
+	local rc
+	dump_db "$t/dump.txt" || { echo "# cannot dump the database" >>"$t/inv.log"; return 1; }
+	"$tbin/spp-check" invariants "$t/dump.txt" "$FAC" "$t/pregen.txt" \
+		--prev "$t/map.txt" --save "$t/map.new" "$@" >>"$t/inv.log" 2>&1
+	rc=$?
+	[ -s "$t/map.new" ] && mv "$t/map.new" "$t/map.txt"
+	return $rc
+}
+
+# agent_id FILE: the identity an agent printed on success
+agent_id() { sed -n 's/^\(already \)\{0,1\}provisioned: identity \([0-9]\{15\}\).*/\2/p' "$1" | head -1; }
+
+kill_bg() {
+	local p
+	for p in "${bg[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${bg[@]}"; do wait "$p" 2>/dev/null; done
+}

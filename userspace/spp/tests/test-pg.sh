@@ -1,0 +1,201 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Provisioning on PostgreSQL, and several SPPs sharing one identity pool.
+#   1. a throw-away PostgreSQL server (scripts/pg-test-server.sh);
+#   2. test-spp.sh against it (10 devices at once, bad actors, bad input);
+#   3. two SPP daemons on one database, 2 x 20 devices, each device going to
+#      one of them at random and some chips to both at once: all provisioned,
+#      each chip exactly one identity, no identity handed out twice (the
+#      database invariants of test-crash.sh checked directly in the database);
+#      the same on SQLite (two processes sharing one file);
+#   4. test-crash.sh with a few rounds per kill point on PostgreSQL.
+# Without the PostgreSQL server binaries the PostgreSQL parts are SKIPped.
+# TAP on stdout (the sub-suites' results renumbered into this stream).
+#
+#   BUILD=.../build tests/test-pg.sh
+#   PG_CRASH_ROUNDS=3 (rounds per kill point in step 4; 0 skips step 4)
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../../.." && pwd)
+BUILD=${BUILD:-$top/build}
+t=$(mktemp -d /tmp/chipkey-test-pg-XXXXXX)
+FAC=$t/fac
+DBURL=
+. "$here/lib-provision.sh"
+abin=$BUILD/asan/bin
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+
+# the server runs as "postgres" when we are root: its directory must be
+# reachable by that user, so not inside $t (0700)
+pg=$(mktemp -d /tmp/chipkey-pg-XXXXXX)
+pg_up=0
+cleanup() {
+	kill_bg
+	[ $pg_up -eq 1 ] && "$top/scripts/pg-test-server.sh" stop "$pg" >/dev/null 2>&1
+	[ "$failed" -gt 0 ] && [ -f "$pg/server.log" ] && tail -20 "$pg/server.log" | sed 's/^/# pg: /'
+	rm -rf "$pg"
+	if [ "$failed" -gt 0 ]; then
+		for f in "$t"/script.log "$t"/inv.log "$t"/multi-*.log "$t"/pg-start.log; do
+			[ -f "$f" ] && grep -v '^# invariants:' "$f" | tail -30 | sed "s|^|# $(basename "$f"): |"
+		done
+	fi
+	rm -rf "$t"
+}
+trap cleanup EXIT
+exec 2>>"$t/script.log"
+
+# sub SCRIPT...: run a TAP script, renumber its results into this stream
+sub() {
+	local prefix=$1 line rest; shift
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "* | "not ok "*)
+			rest=${line#*ok }
+			rest=${rest#* }		# drop its number
+			rest=${rest#- }
+			if [ "${line#not }" != "$line" ]; then nok "$prefix $rest"; else ok "$prefix $rest"; fi
+			;;
+		1..*) ;;
+		*) echo "$line" ;;
+		esac
+	done < <("$@")
+}
+
+pgurl=$("$top/scripts/pg-test-server.sh" start "$pg" 2>>"$t/pg-start.log")
+rc=$?
+if [ $rc -eq 0 ]; then
+	pg_up=1
+	ok "a PostgreSQL server on loopback ($(psql -X -At "$pgurl" -c 'SHOW server_version' 2>/dev/null))"
+elif [ $rc -eq 77 ]; then
+	skip "PostgreSQL server" "postgresql server binaries not installed"
+else
+	nok "a PostgreSQL server starts"
+fi
+
+# ---- 2. the provisioning suite on PostgreSQL
+if [ $pg_up -eq 1 ]; then
+	url=$("$top/scripts/pg-test-server.sh" createdb "$pg" spp)
+	sub "[pg]" env SPP_TEST_DB="$url" BUILD="$BUILD" "$here/test-spp.sh"
+else
+	skip "[pg] test-spp.sh on PostgreSQL" "no PostgreSQL server"
+fi
+
+# ---- 3. two SPPs, one pool
+# multi DBURL LABEL
+multi() {
+	local label=$2 i s name port rc h id
+	local -a mpid=() spid=() mchip=() which=()
+	DBURL=$1
+	FAC=$t/fac-$label
+	rm -f "$t/map.txt"
+	"$bin/chipkey-factory" identities --prefix 35888800 --count 60 >"$t/ids-$label.txt" 2>>"$t/factory.log"
+	"$bin/chipkey-factory" init "$FAC" --db "$DBURL" --pool "$t/ids-$label.txt" --pregen 12 \
+		>>"$t/factory.log" 2>&1 && save_pregen
+	check "$label: factory with 60 identities and 12 pre-generated key pairs" \
+		test "$(wc -l <"$t/pregen.txt")" -eq 12
+	for s in 1 2; do
+		rm -f "$t/multi-$label-$s.port"
+		"$abin/chipkey-spp" --factory "$FAC" --db "$DBURL" --listen 127.0.0.1:0 --workers 6 \
+			--port-file "$t/multi-$label-$s.port" --timeout 10 2>>"$t/multi-$label-spp$s.log" &
+		spid[$s]=$!
+		bg[spp-$label-$s]=$!
+	done
+	wait_file "$t/multi-$label-1.port" && wait_file "$t/multi-$label-2.port"
+	check "$label: two SPP daemons on one database" test $? -eq 0
+	port[1]=$(cat "$t/multi-$label-1.port") port[2]=$(cat "$t/multi-$label-2.port")
+	for i in $(seq 40); do mkchip "$label$i" || nok "$label: emulator $i starts"; done
+	# 20 devices per SPP; chips 1..8 connect to both SPPs at once
+	for i in $(seq 40); do
+		s=$(( i <= 20 ? 1 : 2 ))
+		[ $((RANDOM % 2)) -eq 0 ] && s=$((3 - s))
+		which[$i]=$s
+		"$bin/chipkey-agent" provision --spp "127.0.0.1:${port[$s]}" \
+			--device "emu:$t/chips/$label$i.sock" --store "$t/st-$label-$i-a" --timeout 20 \
+			>"$t/m-$label-$i-a.out" 2>"$t/m-$label-$i-a.log" &
+		mpid[$i]=$!
+		if [ "$i" -le 8 ]; then
+			"$bin/chipkey-agent" provision --spp "127.0.0.1:${port[$((3 - s))]}" \
+				--device "emu:$t/chips/$label$i.sock" --store "$t/st-$label-$i-b" --timeout 20 \
+				>"$t/m-$label-$i-b.out" 2>"$t/m-$label-$i-b.log" &
+			mpid[$((100 + i))]=$!
+		fi
+	done
+	local fails=0 conflicts=0 others=0 retried=0 args=() clash=0
+	for i in $(seq 40); do
+		wait "${mpid[$i]}"; rc=$?
+		[ $rc -eq 0 ] || fails=$((fails + 1))
+		if [ "$i" -le 8 ]; then
+			wait "${mpid[$((100 + i))]}"; local rc2=$?
+			# both at once: one wins; the other is told ALREADY (exit 0)
+			# or CONFLICT (exit 4), never anything else
+			if [ $rc -ne 0 ] || [ $rc2 -ne 0 ]; then
+				if [ $rc -eq 4 ] || [ $rc2 -eq 4 ]; then conflicts=$((conflicts + 1)); fi
+				[ $rc -eq 0 ] || [ $rc2 -eq 0 ] || others=$((others + 1))
+				{ [ $rc -eq 0 ] || [ $rc -eq 4 ]; } && { [ $rc2 -eq 0 ] || [ $rc2 -eq 4 ]; } ||
+					others=$((others + 1))
+			fi
+			[ $rc -eq 0 ] && fails=$((fails - 0))
+		elif [ $rc -ne 0 ]; then
+			others=$((others + 1))
+		fi
+	done
+	check "$label: 40 devices, 20 per SPP at random, chips 1-8 on both SPPs at once: every single-connection device exit 0; each double pair had a winner and the loser got ALREADY or CONFLICT ($conflicts CONFLICT)" \
+		test $others -eq 0
+	# re-run every device that did not finish: ALREADY, same identity
+	for i in $(seq 40); do
+		for x in a b; do
+			[ -f "$t/m-$label-$i-$x.out" ] || continue
+			if [ -z "$(agent_id "$t/m-$label-$i-$x.out")" ]; then
+				"$bin/chipkey-agent" provision --spp "127.0.0.1:${port[$((RANDOM % 2 + 1))]}" \
+					--device "emu:$t/chips/$label$i.sock" --store "$t/st-$label-$i-$x" \
+					--timeout 20 >"$t/m-$label-$i-$x.out" 2>>"$t/m-$label-$i-$x.log"
+				retried=$((retried + 1))
+			fi
+		done
+	done
+	# every agent of a chip reports the same identity; 40 distinct ones
+	: >"$t/ids-$label.got"
+	for i in $(seq 40); do
+		h=${chip_hex[$label$i]}
+		id=$(agent_id "$t/m-$label-$i-a.out")
+		args+=(--agent "$h=$id" --unwrap "$h=emu:$t/chips/$label$i.sock")
+		if [ -f "$t/m-$label-$i-b.out" ] && [ "$(agent_id "$t/m-$label-$i-b.out")" != "$id" ]; then
+			clash=$((clash + 1))
+		fi
+		echo "$id" >>"$t/ids-$label.got"
+	done
+	check "$label: after re-running the $retried that did not finish, all 40 chips hold an identity, both connections of a chip the same one" \
+		test "$(grep -c '^[0-9]\{15\}$' "$t/ids-$label.got")" -eq 40 -a $clash -eq 0
+	check "$label: 40 distinct identities, none handed out twice" \
+		test "$(sort -u "$t/ids-$label.got" | grep -c .)" -eq 40
+	check "$label: database invariants (each chip one identity, all backups restorable on their own device, pre-generated keys accounted for)" \
+		invariants "${args[@]}"
+	check "$label: pool counts: 20 free, 0 reserved, 40 issued" \
+		test "$("$tbin/spp-check" counts "$DBURL" | cut -d' ' -f1-3)" = "20 0 40"
+	for s in 1 2; do
+		kill "${spid[$s]}"; wait "${spid[$s]}"; rc=$?
+		unset "bg[spp-$label-$s]"
+		check "$label: SPP $s exits cleanly (ASan/UBSan found nothing; exit $rc)" test $rc -eq 0
+	done
+	for i in $(seq 40); do rmchip "$label$i"; done
+}
+
+multi "sqlite:$t/multi.db" sqlite
+if [ $pg_up -eq 1 ]; then
+	multi "$("$top/scripts/pg-test-server.sh" createdb "$pg" multi)" pg
+else
+	skip "pg: two SPPs sharing one PostgreSQL identity pool" "no PostgreSQL server"
+fi
+
+# ---- 4. crash safety on PostgreSQL (a few rounds; SQLite has the full run)
+rounds=${PG_CRASH_ROUNDS:-3}
+if [ $pg_up -eq 1 ] && [ "$rounds" -gt 0 ]; then
+	url=$("$top/scripts/pg-test-server.sh" createdb "$pg" crash)
+	sub "[pg]" env CRASH_DB="$url" CRASH_ROUNDS="$rounds" BUILD="$BUILD" "$here/test-crash.sh"
+else
+	skip "[pg] test-crash.sh on PostgreSQL" "no PostgreSQL server or PG_CRASH_ROUNDS=0"
+fi
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
