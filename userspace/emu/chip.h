@@ -31,9 +31,6 @@ int ck_chip_load(const char *path, struct ck_chip *chip, char *err,
 int ck_chip_parse(const uint8_t img[CK_FUSE_IMAGE_SIZE], struct ck_chip *chip,
 		  char *err, size_t errlen);
 
-/* Length of the DER element at @p (SEQUENCE), or 0 if malformed/too long. */
-size_t ck_der_len(const uint8_t *p, size_t max);
-
 /* Wipe the chip's secret. */
 void ck_chip_wipe(struct ck_chip *chip);
 

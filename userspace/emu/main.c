@@ -4,6 +4,7 @@
  * /dev/chipkey requests over a Unix socket.
  *
  *   chipkey-emu --state FILE --socket PATH [--foreground] [--allow-uid UID]
+ *               [--idle-timeout S] [--max-per-uid N]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,8 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -25,7 +29,9 @@
 #include <openssl/crypto.h>
 #include "server.h"
 
-#define MAX_CLIENTS	256
+#define MAX_CLIENTS	256	/* connections in all */
+#define DEF_PER_UID	32	/* connections of one uid (--max-per-uid) */
+#define DEF_IDLE_S	30	/* drop a connection silent this long */
 #define MAX_ALLOW_UIDS	16
 
 static struct ck_chip chip;
@@ -34,8 +40,16 @@ static pthread_rwlock_t chip_lock = PTHREAD_RWLOCK_INITIALIZER;
 static uid_t allow_uids[MAX_ALLOW_UIDS];
 static int n_allow_uids;
 static int sig_pipe[2] = { -1, -1 };
+static int idle_timeout_s = DEF_IDLE_S;
+static int max_per_uid = DEF_PER_UID;
+
+/* Connection accounting, under count_lock: in all and per peer uid. */
 static pthread_mutex_t count_lock = PTHREAD_MUTEX_INITIALIZER;
 static int n_clients;
+static struct {
+	uid_t uid;
+	int n;		/* 0: free slot */
+} uid_slots[MAX_CLIENTS];
 
 static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void logmsg(const char *fmt, ...)
@@ -56,6 +70,8 @@ static void logmsg(const char *fmt, ...)
  */
 struct conn {
 	int fd;
+	uid_t uid;		/* peer, from SO_PEERCRED at connect time */
+	int privileged;
 	size_t have;		/* bytes in rx */
 	uint8_t rx[CK_EMU_HDR_LEN + CK_EMU_MAX_PAYLOAD];
 	uint8_t tx[CK_EMU_REPLY_BUF];
@@ -69,6 +85,7 @@ static int fill(struct conn *c, size_t need)
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		/* EAGAIN: nothing for idle_timeout_s (SO_RCVTIMEO); hang up */
 		if (n <= 0)
 			return -1;
 		c->have += (size_t)n;
@@ -98,38 +115,92 @@ static int send_status(int fd, int status)
 	return write_full(fd, f, ck_emu_status_frame(status, f));
 }
 
-static int peer_privileged(int fd)
+/*
+ * The peer's credentials as the kernel recorded them at connect() time.
+ * Privilege is decided once, here, for the life of the connection (see
+ * docs/emulator-protocol.md, "Privilege").
+ */
+static int peer_uid(int fd, uid_t *uid)
 {
 	struct ucred cr;
 	socklen_t len = sizeof(cr);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 ||
+	    len != sizeof(cr))
+		return -1;
+	*uid = cr.uid;
+	return 0;
+}
+
+static int uid_privileged(uid_t uid)
+{
 	int i;
 
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
-		return 0;
-	if (cr.uid == 0 || cr.uid == geteuid())
+	if (uid == 0 || uid == geteuid())
 		return 1;
 	for (i = 0; i < n_allow_uids; i++)
-		if (cr.uid == allow_uids[i])
+		if (uid == allow_uids[i])
 			return 1;
 	return 0;
 }
 
+/*
+ * Count a new connection of @uid.  0, or -EBUSY when the emulator already
+ * serves MAX_CLIENTS connections or @uid already has max_per_uid of them.
+ * The per-uid limit keeps one local user from taking every slot; root and
+ * the emulator's own user (who can stop the emulator anyway) are held only
+ * to the overall limit.
+ */
+static int conn_get(uid_t uid)
+{
+	int i, slot = -1, ret = 0;
+	int limit = uid == 0 || uid == geteuid() ? MAX_CLIENTS : max_per_uid;
+
+	pthread_mutex_lock(&count_lock);
+	for (i = 0; i < MAX_CLIENTS; i++) {
+		if (uid_slots[i].n && uid_slots[i].uid == uid) {
+			slot = i;
+			break;
+		}
+		if (!uid_slots[i].n && slot < 0)
+			slot = i;
+	}
+	/* n_clients < MAX_CLIENTS guarantees a free slot for a new uid. */
+	if (n_clients >= MAX_CLIENTS || slot < 0 ||
+	    uid_slots[slot].n >= limit) {
+		ret = -EBUSY;
+	} else {
+		uid_slots[slot].uid = uid;
+		uid_slots[slot].n++;
+		n_clients++;
+	}
+	pthread_mutex_unlock(&count_lock);
+	return ret;
+}
+
+static void conn_put(uid_t uid)
+{
+	int i;
+
+	pthread_mutex_lock(&count_lock);
+	for (i = 0; i < MAX_CLIENTS; i++) {
+		if (uid_slots[i].n && uid_slots[i].uid == uid) {
+			uid_slots[i].n--;
+			break;
+		}
+	}
+	n_clients--;
+	pthread_mutex_unlock(&count_lock);
+}
+
 static void *client_thread(void *arg)
 {
-	int fd = (int)(intptr_t)arg;
-	int privileged = peer_privileged(fd);
+	struct conn *c = arg;
+	int fd = c->fd;
 	struct ck_emu_req_hdr h;
-	struct conn *c;
 
 	/* Buffers are kept for the connection: no allocation per request. */
-	c = malloc(sizeof(*c));
-	if (!c)
-		send_status(fd, -ENOMEM);
-	else {
-		c->fd = fd;
-		c->have = 0;
-	}
-	while (c) {
+	for (;;) {
 		size_t frame, reply_len;
 		int ret;
 
@@ -147,7 +218,7 @@ static void *client_thread(void *arg)
 		if (fill(c, frame))
 			break;
 		pthread_rwlock_rdlock(&chip_lock);
-		reply_len = ck_emu_handle(&chip, privileged, h.cmd,
+		reply_len = ck_emu_handle(&chip, c->privileged, h.cmd,
 					  c->rx + CK_EMU_HDR_LEN, h.len, c->tx);
 		pthread_rwlock_unlock(&chip_lock);
 		OPENSSL_cleanse(c->rx + CK_EMU_HDR_LEN, h.len);
@@ -159,15 +230,87 @@ static void *client_thread(void *arg)
 		if (ret)
 			break;
 	}
-	if (c) {
-		OPENSSL_cleanse(c->rx, c->have);
-		free(c);
+	conn_put(c->uid);
+	OPENSSL_cleanse(c->rx, c->have);
+	free(c);
+	close(fd);
+	return NULL;
+}
+
+/*
+ * Refuse a connection: one status frame (the answer the client reads for
+ * its first request), then hang up.  Never blocks the accept loop.
+ */
+static void refuse(int fd, int status, uid_t uid)
+{
+	static time_t last_log;
+	uint8_t f[CK_EMU_HDR_LEN];
+	time_t now = time(NULL);
+
+	if (send(fd, f, ck_emu_status_frame(status, f),
+		 MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+		/* the client is gone already */
 	}
 	close(fd);
-	pthread_mutex_lock(&count_lock);
-	n_clients--;
-	pthread_mutex_unlock(&count_lock);
-	return NULL;
+	if (now != last_log) {	/* at most one line a second */
+		last_log = now;
+		logmsg("refusing a connection of uid %u: %s (limits: %d per uid, %d in all)",
+		       (unsigned int)uid, strerror(-status), max_per_uid,
+		       MAX_CLIENTS);
+	}
+}
+
+/* Take one accepted connection: account, set timeouts, start its thread. */
+static void serve(int cfd, const pthread_attr_t *attr)
+{
+	struct timeval tv = { .tv_sec = idle_timeout_s };
+	struct conn *c;
+	pthread_t t;
+	uid_t uid;
+
+	if (peer_uid(cfd, &uid)) {
+		close(cfd);
+		return;
+	}
+	if (conn_get(uid)) {
+		refuse(cfd, -EBUSY, uid);
+		return;
+	}
+	/*
+	 * A client that sends nothing (between requests or in the middle of a
+	 * frame) or reads no reply for idle_timeout_s is dropped, so idle
+	 * connections do not hold the slots forever.
+	 */
+	if (idle_timeout_s > 0 &&
+	    (setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	     setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv))))
+		logmsg("cannot set socket timeouts: %s", strerror(errno));
+	c = malloc(sizeof(*c));
+	if (!c) {
+		conn_put(uid);
+		refuse(cfd, -ENOMEM, uid);
+		return;
+	}
+	c->fd = cfd;
+	c->uid = uid;
+	c->privileged = uid_privileged(uid);
+	c->have = 0;
+	if (pthread_create(&t, attr, client_thread, c)) {
+		free(c);
+		conn_put(uid);
+		refuse(cfd, -EAGAIN, uid);
+	}
+}
+
+/*
+ * Keep the chip key out of swap.  Memory locks are not inherited across
+ * fork(), so the daemon child calls this again.
+ */
+static void lock_chip(void)
+{
+	if (mlock(&chip, sizeof(chip)) < 0)
+		logmsg("warning: cannot mlock the chip key (%s); it may be swapped out",
+		       strerror(errno));
 }
 
 static void on_signal(int sig)
@@ -240,7 +383,13 @@ static void usage(FILE *f)
 		"and serves the /dev/chipkey requests on the Unix socket PATH.\n"
 		"  --foreground     do not detach\n"
 		"  --allow-uid UID  also let UID wrap/unwrap (besides root and the\n"
-		"                   emulator's own user); may be repeated\n");
+		"                   emulator's own user); may be repeated\n"
+		"  --idle-timeout S drop a connection that sends nothing (or reads no\n"
+		"                   reply) for S seconds (default %d; 0: never)\n"
+		"  --max-per-uid N  at most N connections of one user at a time\n"
+		"                   (default %d; %d in all; root and the emulator's\n"
+		"                   own user only count towards the overall limit)\n",
+		DEF_IDLE_S, DEF_PER_UID, MAX_CLIENTS);
 }
 
 int main(int argc, char **argv)
@@ -250,6 +399,8 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 'S' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "allow-uid", required_argument, NULL, 'u' },
+		{ "idle-timeout", required_argument, NULL, 'i' },
+		{ "max-per-uid", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -259,7 +410,7 @@ int main(int argc, char **argv)
 	char err[512];
 	pthread_attr_t attr;
 
-	while ((c = getopt_long(argc, argv, "s:S:fu:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:S:fu:i:m:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			state = optarg;
@@ -284,6 +435,27 @@ int main(int argc, char **argv)
 			allow_uids[n_allow_uids++] = (uid_t)v;
 			break;
 		}
+		case 'i':
+		case 'm': {
+			char *end;
+			long v;
+
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || !*optarg ||
+			    (c == 'i' && (v < 0 || v > 86400)) ||
+			    (c == 'm' && (v < 1 || v > MAX_CLIENTS))) {
+				logmsg(c == 'i' ?
+				       "bad --idle-timeout %s (seconds, 0..86400)" :
+				       "bad --max-per-uid %s (1..256)", optarg);
+				return 1;
+			}
+			if (c == 'i')
+				idle_timeout_s = (int)v;
+			else
+				max_per_uid = (int)v;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -296,6 +468,13 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
+	/*
+	 * Before the key is in memory: no core dumps, no ptrace by other
+	 * processes of the same user, no swapping of the key.
+	 */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		logmsg("warning: PR_SET_DUMPABLE: %s", strerror(errno));
+	lock_chip();
 	if (ck_chip_load(state, &chip, err, sizeof(err))) {
 		logmsg("%s", err);
 		return 1;
@@ -335,6 +514,7 @@ int main(int argc, char **argv)
 			return 0;
 		}
 		close(ready_pipe[0]);
+		lock_chip();
 		setsid();
 		if (!freopen("/dev/null", "r", stdin))
 			logmsg("cannot reopen stdin");
@@ -361,7 +541,6 @@ int main(int argc, char **argv)
 			{ .fd = lfd, .events = POLLIN },
 			{ .fd = sig_pipe[0], .events = POLLIN },
 		};
-		pthread_t t;
 		int cfd;
 
 		if (poll(pfd, 2, -1) < 0) {
@@ -377,21 +556,7 @@ int main(int argc, char **argv)
 		cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (cfd < 0)
 			continue;
-		pthread_mutex_lock(&count_lock);
-		if (n_clients >= MAX_CLIENTS) {
-			pthread_mutex_unlock(&count_lock);
-			close(cfd);
-			continue;
-		}
-		n_clients++;
-		pthread_mutex_unlock(&count_lock);
-		if (pthread_create(&t, &attr, client_thread,
-				   (void *)(intptr_t)cfd)) {
-			close(cfd);
-			pthread_mutex_lock(&count_lock);
-			n_clients--;
-			pthread_mutex_unlock(&count_lock);
-		}
+		serve(cfd, &attr);
 	}
 	close(lfd);
 	unlink(sock_path);

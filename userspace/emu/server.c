@@ -82,13 +82,18 @@ static size_t do_xfer(const struct ck_chip *chip, int privileged, int wrap,
 	uint64_t gen = 0;
 	int ret;
 
+	/*
+	 * Privilege first, before the frame is even looked at: the kernel
+	 * checks CAP_SYS_ADMIN before copy_from_user(), so an unprivileged
+	 * caller learns nothing about its request (EPERM whatever it sent).
+	 */
+	if (!privileged)
+		return ck_emu_status_frame(-EPERM, buf);
 	if (len < CK_EMU_XFER_LEN)
 		return ck_emu_status_frame(-EINVAL, buf);
 	ck_emu_xfer_decode(payload, &x);
-	if (!privileged) {
-		ret = -EPERM;
-	} else if (x.flags || reserved_nonzero(x.reserved, 5) ||
-		   x.in_ptr || x.out_ptr) {
+	if (x.flags || reserved_nonzero(x.reserved, 5) ||
+	    x.in_ptr || x.out_ptr) {
 		ret = -EINVAL;
 	} else if (x.in_len > (wrap ? CHIPKEY_MAX_PAYLOAD : CHIPKEY_MAX_PACKAGE)) {
 		ret = -EMSGSIZE;

@@ -15,29 +15,6 @@
 
 #include "chip.h"
 
-size_t ck_der_len(const uint8_t *p, size_t max)
-{
-	size_t len, hdr, i, nbytes;
-
-	if (max < 2 || p[0] != 0x30)
-		return 0;
-	if (p[1] < 0x80) {
-		len = p[1];
-		hdr = 2;
-	} else {
-		nbytes = p[1] & 0x7f;
-		if (nbytes == 0 || nbytes > 2 || max < 2 + nbytes)
-			return 0;
-		len = 0;
-		for (i = 0; i < nbytes; i++)
-			len = (len << 8) | p[2 + i];
-		hdr = 2 + nbytes;
-	}
-	if (len > max - hdr)
-		return 0;
-	return hdr + len;
-}
-
 void ck_chip_wipe(struct ck_chip *chip)
 {
 	OPENSSL_cleanse(chip, sizeof(*chip));
@@ -70,12 +47,15 @@ int ck_chip_parse(const uint8_t img[CK_FUSE_IMAGE_SIZE], struct ck_chip *chip,
 			 key[0]);
 		return -ENOKEY;
 	}
-	chip->rom_key_len = ck_der_len(img + CK_FUSE_OFF_ROM_KEY,
-				       CK_FUSE_ROM_KEY_SIZE);
+	/* The kernel's own check (kmod/fuses.c): both accept the same ROMs. */
+	chip->rom_key_len = ck_rom_key_der_len(img + CK_FUSE_OFF_ROM_KEY,
+					       CK_FUSE_ROM_KEY_SIZE);
 	if (!chip->rom_key_len) {
 		snprintf(err, errlen,
-			 "malformed ROM key (not a DER SEQUENCE of at most %d bytes)",
-			 CK_FUSE_ROM_KEY_SIZE);
+			 "malformed ROM key: the %d-byte ROM region must hold one DER SEQUENCE "
+			 "(minimal length encoding, non-empty, at most %d bytes) followed only "
+			 "by zero bytes; refusing it, as chipkey.ko does",
+			 CK_FUSE_ROM_KEY_SIZE, CHIPKEY_MAX_ROM_KEY);
 		return -EINVAL;
 	}
 	memcpy(chip->chip_id, img + CK_FUSE_OFF_CHIP_ID, CHIPKEY_CHIP_ID_LEN);

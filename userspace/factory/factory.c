@@ -453,15 +453,21 @@ int ck_factory_build_package(struct ck_factory *f, const char *identity,
 			return -EIO;
 	}
 	err = -EIO;
-	cert = pki_issue_device_cert(f->mfr_key, f->mfr_cert, identity, chip_id,
-				     key, PKI_DEFAULT_DEVICE_DAYS);
-	if (!cert)
+	err = pki_issue_device_cert_der(f->mfr_key, f->mfr_cert, identity,
+					chip_id, key, PKI_DEFAULT_DEVICE_DAYS,
+					&cder, &cder_len);
+	if (err) {
+		err = -EIO;
 		goto out;
+	}
 	err = pki_channel_key(f->master, identity, chan);
 	if (!err)
 		err = pki_private_to_pkcs8_der(key, &p8, &p8_len);
-	if (!err)
-		err = pki_cert_to_der(cert, &cder, &cder_len);
+	if (!err && cert_out) {
+		cert = pki_cert_from_der(cder, cder_len);
+		if (!cert)
+			err = -EIO;
+	}
 	if (err)
 		goto out;
 	err = -ENOMEM;

@@ -81,6 +81,17 @@ X509 *pki_issue_device_cert(EVP_PKEY *mfr_key, X509 *mfr_cert,
 			    const char *identity,
 			    const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN],
 			    EVP_PKEY *dev_pub, int days);
+/*
+ * The same certificate as DER (OPENSSL_free), for callers that only store
+ * or send it: about 3x faster, because the X509 returned above is re-read
+ * from its DER so that its public key is decoded, and decoding a key costs
+ * an OSSL_DECODER round trip in OpenSSL 3.0.  0 or -EINVAL / -EIO.
+ */
+int pki_issue_device_cert_der(EVP_PKEY *mfr_key, X509 *mfr_cert,
+			      const char *identity,
+			      const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN],
+			      EVP_PKEY *dev_pub, int days, uint8_t **der,
+			      size_t *len);
 
 /* The identity in CN and serialNumber (both present, equal, Luhn-valid). */
 int pki_cert_device_identity(X509 *cert, char out[CK_DP_DEVICE_ID_LEN + 1]);
@@ -155,7 +166,9 @@ void ck_factory_close(struct ck_factory *f);
  * Build the data package of one device (claims 1-7): identity, chip ID,
  * generation, creation time, channel key, device key pair (@dev_key, or a
  * fresh one when NULL), device certificate, manufacturer CA certificate.
- * @cert_out (may be NULL) gets a reference to the device certificate.
+ * @cert_out (may be NULL) gets the device certificate, parsed from the DER
+ * in the package (~120 us more; callers that only need the DER can take it
+ * from the package, CK_DP_DEVICE_CERT, and pass NULL).
  */
 int ck_factory_build_package(struct ck_factory *f, const char *identity,
 			     const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN],

@@ -251,7 +251,7 @@ static int cmd_show(int argc, char **argv)
 			"programmed (secret, not shown)");
 	OPENSSL_cleanse(img + CK_FUSE_OFF_CHIP_KEY, CHIPKEY_CHIP_KEY_LEN);
 
-	der_len = ck_der_len(rom, CK_FUSE_ROM_KEY_SIZE);
+	der_len = ck_rom_key_der_len(rom, CK_FUSE_ROM_KEY_SIZE);
 	p = rom;
 	pk = der_len ? d2i_PUBKEY(NULL, &p, (long)der_len) : NULL;
 	if (!pk) {

@@ -171,6 +171,36 @@ static int recv_reply(int fd, uint8_t *st, size_t st_len, void *dst,
 	return 0;
 }
 
+/*
+ * One request and its reply.  Returns 0 with *status set, or a transport
+ * error; *broken is set whenever the connection cannot be used again.
+ *
+ * A failed send is not the end: an emulator that refuses a connection
+ * (-EBUSY: too many connections) answers with one status frame before it
+ * hangs up, and that frame is still there to be read.
+ */
+static int transact(int fd, unsigned int cmd, const uint8_t *st_out,
+		    size_t st_out_len, const void *data, size_t data_len,
+		    uint8_t *st_in, size_t st_in_len, void *dst, size_t dst_cap,
+		    int *status, size_t *plen, uint8_t **spill, int *broken)
+{
+	int sret, ret;
+
+	*spill = NULL;
+	sret = send_request(fd, cmd, st_out, st_out_len, data, data_len);
+	if (sret && sret != -EPIPE && sret != -ECONNRESET) {
+		*broken = 1;
+		return sret;
+	}
+	ret = recv_reply(fd, st_in, st_in_len, dst, dst_cap, status, plen,
+			 spill);
+	if (ret || sret)
+		*broken = 1;
+	if (ret)
+		return sret ? sret : ret;
+	return 0;
+}
+
 static void drop_spill(uint8_t *spill, size_t plen, size_t st_len)
 {
 	if (spill) {
@@ -179,16 +209,14 @@ static void drop_spill(uint8_t *spill, size_t plen, size_t st_len)
 	}
 }
 
-static int emu_info(int fd, struct chipkey_info *info)
+static int emu_info(int fd, struct chipkey_info *info, int *broken)
 {
 	uint8_t st[CK_EMU_INFO_LEN], *spill;
 	size_t plen = 0;
 	int status, ret;
 
-	ret = send_request(fd, CHIPKEY_IOC_INFO, NULL, 0, NULL, 0);
-	if (!ret)
-		ret = recv_reply(fd, st, sizeof(st), NULL, 0, &status, &plen,
-				 &spill);
+	ret = transact(fd, CHIPKEY_IOC_INFO, NULL, 0, NULL, 0, st, sizeof(st),
+		       NULL, 0, &status, &plen, &spill, broken);
 	if (ret)
 		return ret;
 	if (status == 0) {
@@ -201,7 +229,8 @@ static int emu_info(int fd, struct chipkey_info *info)
 	return status;
 }
 
-static int emu_xfer(int fd, unsigned int cmd, struct chipkey_xfer *x)
+static int emu_xfer(int fd, unsigned int cmd, struct chipkey_xfer *x,
+		    int *broken)
 {
 	uint8_t st[CK_EMU_XFER_LEN], *spill;
 	struct chipkey_xfer w = *x, r;
@@ -220,11 +249,9 @@ static int emu_xfer(int fd, unsigned int cmd, struct chipkey_xfer *x)
 	w.in_ptr = 0;
 	w.out_ptr = 0;
 	ck_emu_xfer_encode(&w, st);
-	ret = send_request(fd, cmd, st, sizeof(st), in, in_sent);
 	/* Output bytes land in the caller's buffer directly (if they fit). */
-	if (!ret)
-		ret = recv_reply(fd, st, sizeof(st), out, x->out_len, &status,
-				 &plen, &spill);
+	ret = transact(fd, cmd, st, sizeof(st), in, in_sent, st, sizeof(st),
+		       out, x->out_len, &status, &plen, &spill, broken);
 	if (ret)
 		return ret;
 	if (status == 0 || status == -ENOSPC) {
@@ -254,7 +281,7 @@ out:
 	return status;
 }
 
-static int emu_rom_key(int fd, struct chipkey_rom_key *k)
+static int emu_rom_key(int fd, struct chipkey_rom_key *k, int *broken)
 {
 	uint8_t st[CK_EMU_ROM_KEY_LEN], *spill;
 	struct chipkey_rom_key w = *k, r;
@@ -264,10 +291,9 @@ static int emu_rom_key(int fd, struct chipkey_rom_key *k)
 
 	w.buf_ptr = 0;
 	ck_emu_rom_key_encode(&w, st);
-	ret = send_request(fd, CHIPKEY_IOC_ROM_KEY, st, sizeof(st), NULL, 0);
-	if (!ret)
-		ret = recv_reply(fd, st, sizeof(st), buf, k->buf_len, &status,
-				 &plen, &spill);
+	ret = transact(fd, CHIPKEY_IOC_ROM_KEY, st, sizeof(st), NULL, 0, st,
+		       sizeof(st), buf, k->buf_len, &status, &plen, &spill,
+		       broken);
 	if (ret)
 		return ret;
 	if (status == 0 || status == -ENOSPC) {
@@ -294,24 +320,110 @@ out:
 	return status;
 }
 
-static int emu_ioctl(struct chipkey *ck, unsigned int cmd, void *arg)
+/* The connection failed: the emulator closed it, crashed or exited. */
+static int conn_error(int err)
 {
-	int ret;
+	return err == -ECONNRESET || err == -EPIPE || err == -ENOTCONN ||
+	       err == -ECONNABORTED || err == -ESHUTDOWN;
+}
 
-	pthread_mutex_lock(&ck->lock);
+static int emu_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static void emu_drop(struct chipkey *ck)
+{
+	if (ck->fd >= 0)
+		close(ck->fd);
+	ck->fd = -1;
+}
+
+/*
+ * Connect to ck->emu_path and ask for the chip's identity.  @first: remember
+ * the chip ID; otherwise the chip answering must be the one the handle was
+ * opened on (an emulator restarted with another fuse image is another chip:
+ * the old handle gets -ENODEV, as a kernel handle does once its chip is
+ * unbound).  0 or -errno; -ENODEV when the emulator hung up on us.
+ */
+static int emu_attach(struct chipkey *ck, int first)
+{
+	struct chipkey_info info;
+	int fd, ret, broken = 0;
+
+	fd = emu_connect(ck->emu_path);
+	if (fd < 0)
+		return fd;
+	ret = emu_info(fd, &info, &broken);
+	if (!ret && !first &&
+	    memcmp(info.chip_id, ck->emu_chip_id, CHIPKEY_CHIP_ID_LEN))
+		ret = -ENODEV;
+	if (ret) {
+		close(fd);
+		return conn_error(ret) ? -ENODEV : ret;
+	}
+	if (first)
+		memcpy(ck->emu_chip_id, info.chip_id, CHIPKEY_CHIP_ID_LEN);
+	ck->fd = fd;
+	return 0;
+}
+
+static int emu_op(int fd, unsigned int cmd, void *arg, int *broken)
+{
 	switch (cmd) {
 	case CHIPKEY_IOC_INFO:
-		ret = emu_info(ck->fd, arg);
-		break;
+		return emu_info(fd, arg, broken);
 	case CHIPKEY_IOC_WRAP:
 	case CHIPKEY_IOC_UNWRAP:
-		ret = emu_xfer(ck->fd, cmd, arg);
-		break;
+		return emu_xfer(fd, cmd, arg, broken);
 	case CHIPKEY_IOC_ROM_KEY:
-		ret = emu_rom_key(ck->fd, arg);
-		break;
+		return emu_rom_key(fd, arg, broken);
 	default:
-		ret = -ENOTTY;
+		return -ENOTTY;
+	}
+}
+
+/*
+ * When the connection fails (the emulator dropped an idle connection,
+ * restarted, or is gone), reconnect once to the same socket and the same
+ * chip and repeat the request (every request is safe to repeat: the chip
+ * keeps no state).  If no emulator for that chip answers: -ENODEV, like
+ * the kernel for an unbound chip, on this call and the next ones.
+ */
+static int emu_ioctl(struct chipkey *ck, unsigned int cmd, void *arg)
+{
+	int ret = -ENODEV, attempt;
+
+	pthread_mutex_lock(&ck->lock);
+	for (attempt = 0; attempt < 2; attempt++) {
+		int broken = 0;
+
+		if (ck->fd < 0 && emu_attach(ck, 0)) {
+			ret = -ENODEV;
+			break;
+		}
+		ret = emu_op(ck->fd, cmd, arg, &broken);
+		if (!broken)
+			break;
+		emu_drop(ck);
+		if (!conn_error(ret))
+			break;	/* e.g. -EPROTO, or the emulator's -EBUSY */
+		ret = -ENODEV;
 	}
 	pthread_mutex_unlock(&ck->lock);
 	return ret;
@@ -319,9 +431,7 @@ static int emu_ioctl(struct chipkey *ck, unsigned int cmd, void *arg)
 
 static void emu_close(struct chipkey *ck)
 {
-	if (ck->fd >= 0)
-		close(ck->fd);
-	ck->fd = -1;
+	emu_drop(ck);
 }
 
 static const struct chipkey_backend emu_backend = {
@@ -332,24 +442,12 @@ static const struct chipkey_backend emu_backend = {
 
 int ck_emu_open(const char *socket_path, struct chipkey *ck)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
 	if (!socket_path || !*socket_path)
 		return -EINVAL;
-	if (strlen(socket_path) >= sizeof(sa.sun_path))
+	if (strlen(socket_path) >= sizeof(ck->emu_path))
 		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, socket_path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	ck->fd = fd;
+	strcpy(ck->emu_path, socket_path);
 	ck->be = &emu_backend;
-	return 0;
+	/* One INFO round trip: learn the chip ID, fail now if nobody answers. */
+	return emu_attach(ck, 1);
 }

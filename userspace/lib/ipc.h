@@ -19,8 +19,11 @@ struct chipkey_backend {
 
 struct chipkey {
 	const struct chipkey_backend *be;
-	int fd;
+	int fd;			/* emulator: -1 once the emulator is gone */
 	pthread_mutex_t lock;	/* emulator: one request at a time per handle */
+	/* emulator: where to reconnect, and the chip that must answer there */
+	char emu_path[108];
+	uint8_t emu_chip_id[CHIPKEY_CHIP_ID_LEN];
 };
 
 int ck_kernel_open(const char *path, struct chipkey *ck);

@@ -159,7 +159,9 @@ const char *chipkey_strerror(int err)
 	case EFAULT:
 		return "bad buffer address";
 	case ENODEV:
-		return "the chip is gone (device unbound)";
+		return "the chip is gone (device unbound, or its emulator exited)";
+	case EBUSY:
+		return "too many connections to the emulator; try again later";
 	case ENOENT:
 		return "no such device or socket";
 	case ENOTTY:

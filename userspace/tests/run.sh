@@ -28,5 +28,8 @@ suite codec "$build/tests/test-codec"
 suite vectors "$build/tests/test-vectors" "$top/docs/test-vectors"
 suite lib "$build/tests/test-lib"
 suite emu "$build/tests/test-emu" "$build/bin/chipkey-emu"
+suite emu-hardening "$build/tests/test-emu-hardening" "$build/bin/chipkey-emu" \
+	"$top/build/bin/chipkey-emu"
+suite lib-emu-gone "$build/tests/test-emu-gone" "$build/bin/chipkey-emu"
 suite cli "$here/test-cli.sh" "$build/bin"
 exit $status

@@ -238,6 +238,67 @@ out:
 	free_ca(&other);
 }
 
+/*
+ * The subject public key is written from the encoded point, not through
+ * X509_set_pubkey(): the result must be the same SubjectPublicKeyInfo, with
+ * the key identifier over it, and the X509 returned must have the key
+ * decoded; the DER variant must give a certificate just as valid.
+ */
+static void test_cert_pubkey(void)
+{
+	struct ca ca = { 0 };
+	EVP_PKEY *dev = pki_ec_keygen();
+	X509 *cert = NULL, *fromder = NULL;
+	unsigned char *spki = NULL, *cert_spki = NULL, md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	const ASN1_OCTET_STRING *skid;
+	uint8_t *der = NULL;
+	size_t der_len = 0;
+	int spki_len, cert_spki_len;
+
+	if (!tap_ok(dev && make_ca(&ca, "Key Maker"), "CA and device key for the SPKI tests"))
+		goto out;
+	cert = pki_issue_device_cert(ca.key, ca.cert, IMEI, chip, dev, 0);
+	tap_ok(cert && X509_get0_pubkey(cert) != NULL,
+	       "issued X509 has its public key decoded (X509_get0_pubkey)");
+	if (!cert)
+		goto out;
+	spki_len = i2d_PUBKEY(dev, &spki);
+	cert_spki_len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &cert_spki);
+	tap_ok(spki_len > 0 && spki_len == cert_spki_len &&
+	       !memcmp(spki, cert_spki, (size_t)spki_len),
+	       "certificate SPKI is byte-identical to i2d_PUBKEY of the device key (%d bytes)",
+	       spki_len);
+	skid = X509_get0_subject_key_id(cert);
+	tap_ok(skid && X509_pubkey_digest(cert, EVP_sha1(), md, &mdlen) == 1 &&
+	       (unsigned int)ASN1_STRING_length(skid) == mdlen &&
+	       !memcmp(ASN1_STRING_get0_data(skid), md, mdlen),
+	       "subjectKeyIdentifier is the SHA-1 of the subject public key");
+	tap_ok(pki_issue_device_cert_der(ca.key, ca.cert, IMEI, chip, dev, 0,
+					 &der, &der_len) == 0 &&
+	       (fromder = pki_cert_from_der(der, der_len)) != NULL &&
+	       pki_verify_device_cert(fromder, ca.rom, ca.rom_len, IMEI, chip, 0) == 0 &&
+	       EVP_PKEY_eq(X509_get0_pubkey(fromder), dev) == 1,
+	       "pki_issue_device_cert_der: DER verifies and carries the device key");
+	{
+		uint8_t *bad = (uint8_t *)"x";
+		size_t bad_len = 1;
+
+		tap_ok(pki_issue_device_cert_der(ca.key, ca.cert, "35209900176148", chip,
+						 dev, 0, &bad, &bad_len) == -EINVAL &&
+		       !bad && !bad_len,
+		       "pki_issue_device_cert_der: bad identity -> -EINVAL, no output");
+	}
+out:
+	OPENSSL_free(cert_spki);
+	OPENSSL_free(spki);
+	OPENSSL_free(der);
+	X509_free(cert);
+	X509_free(fromder);
+	EVP_PKEY_free(dev);
+	free_ca(&ca);
+}
+
 static void test_channel_key(void)
 {
 	uint8_t master[32], master2[32], k1[32], k2[32], k3[32];
@@ -389,6 +450,7 @@ int main(void)
 {
 	test_keys();
 	test_certs();
+	test_cert_pubkey();
 	test_channel_key();
 	test_factory_dir();
 	return tap_done();
