@@ -35,6 +35,9 @@ int ck_chip_parse(const uint8_t img[CK_FUSE_IMAGE_SIZE], struct ck_chip *chip,
 void ck_chip_wipe(struct ck_chip *chip);
 
 /* AEAD key = HKDF-SHA256(chip key, salt, label || chip ID). 0 or -errno. */
+/* Fetch the algorithms (also done on first use); 0 or -ENOSYS. */
+int ck_crypto_init(void);
+
 int ck_derive_key(const struct ck_chip *chip,
 		  const uint8_t salt[CK_PKG_SALT_LEN],
 		  uint8_t key[CK_PKG_KEY_LEN]);

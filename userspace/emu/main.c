@@ -327,6 +327,7 @@ static void on_signal(int sig)
 static int make_socket(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un tmp = { .sun_family = AF_UNIX };
 	struct stat st;
 	int fd;
 
@@ -354,21 +355,33 @@ static int make_socket(const char *path)
 			close(probe);
 		unlink(path);	/* stale socket of a dead emulator */
 	}
+	/*
+	 * Bind and listen on a temporary name, then rename it into place, so
+	 * the socket path appears only once it accepts connections (a client
+	 * that sees the path never gets ECONNREFUSED).  A path too long for the
+	 * suffix is bound directly.
+	 */
+	snprintf(tmp.sun_path, sizeof(tmp.sun_path), "%s.%ld.tmp", path,
+		 (long)getpid());
+	if (strlen(path) + 24 >= sizeof(tmp.sun_path))
+		tmp = sa;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		logmsg("socket: %s", strerror(errno));
 		return -1;
 	}
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		logmsg("cannot bind %s: %s", path, strerror(errno));
+	unlink(tmp.sun_path);
+	if (bind(fd, (struct sockaddr *)&tmp, sizeof(tmp)) < 0) {
+		logmsg("cannot bind %s: %s", tmp.sun_path, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	/* Anyone may connect and ask for info; wrap/unwrap check SO_PEERCRED. */
-	if (chmod(path, 0666) < 0 || listen(fd, 64) < 0) {
+	if (chmod(tmp.sun_path, 0666) < 0 || listen(fd, 64) < 0 ||
+	    (strcmp(tmp.sun_path, path) && rename(tmp.sun_path, path) < 0)) {
 		logmsg("cannot set up %s: %s", path, strerror(errno));
 		close(fd);
-		unlink(path);
+		unlink(tmp.sun_path);
 		return -1;
 	}
 	return fd;
@@ -477,6 +490,11 @@ int main(int argc, char **argv)
 	lock_chip();
 	if (ck_chip_load(state, &chip, err, sizeof(err))) {
 		logmsg("%s", err);
+		return 1;
+	}
+	/* Load the crypto now, not in the first client's request. */
+	if (ck_crypto_init()) {
+		logmsg("cannot load HKDF / AES-256-GCM from OpenSSL");
 		return 1;
 	}
 	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {

@@ -57,6 +57,19 @@ static void algs_init(void)
 	atexit(algs_fini);
 }
 
+/**
+ * ck_crypto_init() - fetch the algorithms now rather than at first use
+ *
+ * Return: 0, or -ENOSYS if OpenSSL does not provide HKDF or AES-256-GCM.
+ */
+int ck_crypto_init(void)
+{
+	if (pthread_once(&algs_once, algs_init) || !algs_ok || !hkdf ||
+	    !aes_gcm)
+		return -ENOSYS;
+	return 0;
+}
+
 /* This thread's HKDF-SHA256 context (no key in it), or NULL. */
 static EVP_KDF_CTX *kdf_ctx(int *err)
 {
