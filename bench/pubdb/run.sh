@@ -9,7 +9,7 @@
 #   OUT=build/bench/pubdb ./run.sh         (make -C bench/pubdb does this)
 #
 # Environment: NCHIPS (1000000), CONNS (32), DURATION seconds per server
-#              (10), PUBDB_THREADS (4, the service default), NGINX_WORKERS
+#              (10), PUBDB_THREADS (nproc, the service default), NGINX_WORKERS
 #              (auto), WRK_THREADS (1), DBDIR (/var/tmp).
 # The database is generated once with SQL in bulk (gen.sql) and cached as
 # $DBDIR/ck-bench-pubdb-$NCHIPS.db; delete it to regenerate.
@@ -17,7 +17,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 OUT=${OUT:-$here/../../build/bench/pubdb}
 NCHIPS=${NCHIPS:-1000000} CONNS=${CONNS:-32} DURATION=${DURATION:-10}
-PUBDB_THREADS=${PUBDB_THREADS:-4} NGINX_WORKERS=${NGINX_WORKERS:-auto} WRK_THREADS=${WRK_THREADS:-1}
+PUBDB_THREADS=${PUBDB_THREADS:-$(nproc)} NGINX_WORKERS=${NGINX_WORKERS:-auto} WRK_THREADS=${WRK_THREADS:-1}
 DBDIR=${DBDIR:-/var/tmp}
 export NCHIPS
 for tool in nginx wrk sqlite3 curl; do
@@ -44,8 +44,9 @@ start_pubdb() {
 	wait_file "$t/pubdb.port"
 }
 
-have=$(sqlite3 "$db" "SELECT count(*) FROM p170_records" 2>/dev/null || echo 0)
-if [ "$have" != "$NCHIPS" ]; then
+# regenerate when the count or the store's schema version (2) differs
+have=$(sqlite3 "$db" "SELECT count(*) || '/' || (SELECT user_version FROM pragma_user_version) FROM p170_records" 2>/dev/null || echo 0)
+if [ "$have" != "$NCHIPS/2" ]; then
 	echo "# generating $db: $NCHIPS chips (once; cached)"
 	rm -f "$db" "$db-wal" "$db-shm"
 	start_pubdb	# the store creates the schema
@@ -101,13 +102,28 @@ ngx_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$nport/v1/chips/$chip1" -o "$t/ngx.json" && break; sleep 0.05; done
 cmp -s "$t/ngx.json" "$t/record.json" || echo "# WARNING: nginx does not serve the same bytes"
 
-bench() { # bench NAME PORT
+# CPU time (user + system, clock ticks) of a server: the process and its
+# children (nginx's workers).  Per request it is a measure of the server's
+# own cost that other load on the machine disturbs less than requests/s.
+cpu_ticks() {
+	local sum=0 p
+	for p in $1 $(cat /proc/$1/task/*/children 2>/dev/null); do
+		# fields after the ") " that ends the command name: utime is the 12th, stime the 13th
+		set -- $(sed 's/^.*) //' /proc/$p/stat 2>/dev/null)
+		[ $# -ge 13 ] && sum=$((sum + ${12} + ${13}))
+	done
+	echo $sum
+}
+bench() { # bench NAME PORT PID
+	local c0
 	wrk -t"$WRK_THREADS" -c"$CONNS" -d2s -s "$here/rand.lua" "http://127.0.0.1:$2" >/dev/null 2>&1 || true
+	c0=$(cpu_ticks "$3")
 	wrk -t"$WRK_THREADS" -c"$CONNS" -d"${DURATION}s" -s "$here/rand.lua" "http://127.0.0.1:$2" \
 		>"$t/wrk-$1.txt" 2>&1
+	echo "cpu_s=$(( $(cpu_ticks "$3") - c0 ))e-2" >>"$t/wrk-$1.txt"
 }
-bench nginx "$nport"
-bench pubdb "$pport"
+bench nginx "$nport" "$ngx_pid"
+bench pubdb "$pport" "$pub_pid"
 
 echo "# pubdb read benchmark: $NCHIPS chips in SQLite ($dbsize MB, page cache warm), record $(stat -c %s "$t/record.json") B JSON,"
 echo "# wrk -t$WRK_THREADS -c$CONNS keep-alive, ${DURATION}s per server after a 2s warm-up, random chips; chipkey-pubdb --threads $PUBDB_THREADS, nginx worker_processes $NGINX_WORKERS; $(nproc) CPUs shared by client and server"
@@ -124,11 +140,17 @@ def kv(p):
                 pass
     return d
 p, n = kv(sys.argv[1]), kv(sys.argv[2])
-print("%-22s %12s %12s %10s %10s %10s %8s" % ("server", "requests/s", "vs nginx", "p50 ms", "p99 ms", "max ms", "errors"))
+def cpu_us(d):
+    return 1e6 * d.get("cpu_s", 0) / max(d.get("requests", 1), 1)
+print("%-22s %12s %12s %10s %10s %10s %8s %12s" % ("server", "requests/s", "vs nginx", "p50 ms",
+      "p99 ms", "max ms", "errors", "CPU us/req"))
 for name, d in (("nginx (static file)", n), ("chipkey-pubdb", p)):
-    print("%-22s %12.0f %11.2fx %10.3f %10.3f %10.2f %8d" % (
+    print("%-22s %12.0f %11.2fx %10.3f %10.3f %10.2f %8d %12.1f" % (
         name, d.get("rps", 0), d.get("rps", 0) / max(n.get("rps", 1), 1), d.get("p50_ms", 0),
-        d.get("p99_ms", 0), d.get("max_ms", 0), d.get("errors", 0) + d.get("non2xx", 0)))
+        d.get("p99_ms", 0), d.get("max_ms", 0), d.get("errors", 0) + d.get("non2xx", 0),
+        cpu_us(d)))
 print("# targets: chipkey-pubdb >= 0.5x nginx (%.2fx), p99 < 10 ms (%.3f ms)" % (
     p.get("rps", 0) / max(n.get("rps", 1), 1), p.get("p99_ms", 0)))
+print("# server CPU per request (user + system, server processes only): nginx / chipkey-pubdb = %.2fx" % (
+    cpu_us(n) / max(cpu_us(p), 1e-9)))
 EOF

@@ -5,10 +5,13 @@
  *   chipkey-pubdb --db URL --listen 127.0.0.1:PORT --writers CA.pem
  *                 [--max-body BYTES] [--threads N] [--timeout SECONDS]
  *                 [--max-connections N] [--port-file FILE]
+ *                 [--mmap-mib N] [--cache-mib N]
  *
  * Public reads for anyone; writes are signed records (docs/pubdb-api.md).
- * HTTP is libmicrohttpd's (internal thread pool); each pool thread owns
- * one store connection.
+ * HTTP is libmicrohttpd's (internal thread pool with epoll, one thread per
+ * CPU by default); each pool thread owns one store connection, with its
+ * prepared statements, for its lifetime.  On SQLite those connections
+ * memory-map the file, so a read copies no database pages.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -43,6 +46,7 @@ typedef enum MHD_Result MHD_RESULT;
 static struct {
 	const char *db_url;
 	size_t max_body;
+	uint64_t mmap_mib, cache_mib;	/* per SQLite connection (store_tune_reads) */
 	X509_STORE *cas;
 	pthread_key_t store_key;
 } cfg;
@@ -76,11 +80,6 @@ static void sb_add(struct sb *b, const char *s, size_t n)
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = '\0';
-}
-
-static void sb_puts(struct sb *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
 }
 
 static void sb_printf(struct sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -119,28 +118,52 @@ static void sb_json_str(struct sb *b, const char *s)
 	sb_add(b, "\"", 1);
 }
 
-static void sb_base64(struct sb *b, const uint8_t *d, size_t n, int line)
+static char *put_digits(char *o, unsigned int v, int n)
 {
-	unsigned char out[4 * 48 / 3 + 1];
-	size_t chunk = line ? (size_t)line * 3 / 4 : 48, i;
+	int i;
 
-	for (i = 0; i < n; i += chunk) {
-		size_t k = n - i < chunk ? n - i : chunk;
-		int m = EVP_EncodeBlock(out, d + i, (int)k);
-
-		sb_add(b, (const char *)out, (size_t)m);
-		if (line)
-			sb_add(b, "\n", 1);
-	}
+	for (i = n - 1; i >= 0; i--, v /= 10)
+		o[i] = (char)('0' + v % 10);
+	return o + n;
 }
 
+/* "YYYY-MM-DDTHH:MM:SSZ" (UTC).  Years 1970..9999 are converted here (the
+ * days-to-civil arithmetic of the proleptic Gregorian calendar): glibc's
+ * strftime() stat()s /etc/localtime on every call and gmtime_r() takes
+ * the time zone lock, both on the path of every GET. */
 static void iso_time(int64_t t, char *buf, size_t n)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
+	if (t >= 0 && t < INT64_C(253402300800) && n >= 21) {
+		int64_t days = t / 86400, sod = t % 86400;
+		int64_t z = days + 719468, era = z / 146097, doe = z - era * 146097;
+		int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+		int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+		int64_t mp = (5 * doy + 2) / 153;
+		unsigned int d = (unsigned int)(doy - (153 * mp + 2) / 5 + 1);
+		unsigned int m = (unsigned int)(mp < 10 ? mp + 3 : mp - 9);
+		unsigned int y = (unsigned int)(yoe + era * 400 + (m <= 2));
+		char *o = buf;
 
-	gmtime_r(&tt, &tm);
-	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		o = put_digits(o, y, 4);
+		*o++ = '-';
+		o = put_digits(o, m, 2);
+		*o++ = '-';
+		o = put_digits(o, d, 2);
+		*o++ = 'T';
+		o = put_digits(o, (unsigned int)(sod / 3600), 2);
+		*o++ = ':';
+		o = put_digits(o, (unsigned int)(sod / 60 % 60), 2);
+		*o++ = ':';
+		o = put_digits(o, (unsigned int)(sod % 60), 2);
+		*o++ = 'Z';
+		*o = '\0';
+	} else {
+		time_t tt = (time_t)t;
+		struct tm tm;
+
+		gmtime_r(&tt, &tm);
+		strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	}
 }
 
 /* ---- responses ---- */
@@ -217,6 +240,19 @@ static MHD_RESULT send_bytes(struct MHD_Connection *c, const char *ctype,
 	return send_buf(c, 200, ctype, copy, n, NULL, NULL);
 }
 
+/* Sends *d (malloc()ed, as the store returns blobs) without copying it:
+ * MHD frees it.  *d is NULL afterwards. */
+static MHD_RESULT send_owned(struct MHD_Connection *c, const char *ctype, uint8_t **d,
+			     size_t n)
+{
+	void *p = *d;
+
+	if (!p || !n)
+		return send_bytes(c, ctype, NULL, 0);
+	*d = NULL;
+	return send_buf(c, 200, ctype, p, n, NULL, NULL);
+}
+
 /* ---- per-thread store ---- */
 
 static void store_destructor(void *p)
@@ -232,6 +268,8 @@ static struct store *thread_store(char *err, size_t errlen)
 		return st;
 	if (store_open(cfg.db_url, &st, err, errlen) < 0)
 		return NULL;
+	if (store_tune_reads(st, cfg.mmap_mib << 20, cfg.cache_mib << 10) < 0)
+		fprintf(stderr, "chipkey-pubdb: read tuning: %s\n", store_error(st));
 	pthread_setspecific(cfg.store_key, st);
 	return st;
 }
@@ -339,36 +377,69 @@ static void route(const char *url, struct route *r)
 
 /* ---- GET ---- */
 
+/* Appends raw bytes to a buffer sized in advance (json_record). */
+static char *put(char *o, const char *s, size_t n)
+{
+	memcpy(o, s, n);
+	return o + n;
+}
+
+#define PUT_LIT(o, lit) put(o, lit, sizeof(lit) - 1)
+#define B64_LEN(n) (((n) + 2) / 3 * 4)
+
+/*
+ * The JSON of one generation, built in one allocation: the size is known
+ * in advance, the base64 is encoded straight into place.  The PEM inside
+ * is lines of 64 characters (48 bytes), each followed by an escaped
+ * newline.
+ */
 static void json_record(struct sb *b, const struct store_pub_record *rec)
 {
-	char hex[33], when[40];
+	static const char pem_begin[] = "-----BEGIN CERTIFICATE-----\\n";
+	static const char pem_end[] = "-----END CERTIFICATE-----\\n\",\n  \"backup\": \"";
+	char hex[33], when[40], head[320], tail[96];
+	size_t lines = (rec->cert_len + 47) / 48, cap, i;
+	int hn, tn;
+	char *o;
 
 	store_chip_id_format(rec->chip_id, hex);
 	iso_time(rec->created, when, sizeof(when));
-	sb_printf(b, "{\n  \"chip_id\": \"%s\",\n  \"generation\": %" PRIu64 ",\n"
-		  "  \"identity\": \"%s\",\n  \"created\": \"%s\",\n  \"certificate\": \"",
-		  hex, rec->generation, rec->identity, when);
-	sb_puts(b, "-----BEGIN CERTIFICATE-----\\n");
-	{
-		/* PEM lines of 64, each followed by an escaped newline */
-		struct sb pem = { 0 };
-		size_t i;
-
-		sb_base64(&pem, rec->cert, rec->cert_len, 64);
-		for (i = 0; pem.p && i < pem.len; i++) {
-			if (pem.p[i] == '\n')
-				sb_add(b, "\\n", 2);
-			else
-				sb_add(b, pem.p + i, 1);
-		}
-		if (pem.oom)
-			b->oom = true;
-		free(pem.p);
+	hn = snprintf(head, sizeof(head), "{\n  \"chip_id\": \"%s\",\n  \"generation\": %" PRIu64
+		      ",\n  \"identity\": \"%s\",\n  \"created\": \"%s\",\n  \"certificate\": \"",
+		      hex, rec->generation, rec->identity, when);
+	tn = snprintf(tail, sizeof(tail), "\",\n  \"backup_size\": %zu,\n  \"signed\": %s\n}\n",
+		      rec->backup_len, rec->signed_record_len ? "true" : "false");
+	if (hn < 0 || (size_t)hn >= sizeof(head) || tn < 0 || (size_t)tn >= sizeof(tail) ||
+	    rec->cert_len > INT_MAX || rec->backup_len > INT_MAX) {
+		b->oom = true;
+		return;
 	}
-	sb_puts(b, "-----END CERTIFICATE-----\\n\",\n  \"backup\": \"");
-	sb_base64(b, rec->backup, rec->backup_len, 0);
-	sb_printf(b, "\",\n  \"backup_size\": %zu,\n  \"signed\": %s\n}\n", rec->backup_len,
-		  rec->signed_record_len ? "true" : "false");
+	cap = b->len + (size_t)hn + sizeof(pem_begin) + B64_LEN(rec->cert_len) + 2 * lines +
+	      sizeof(pem_end) + B64_LEN(rec->backup_len) + (size_t)tn + 1;
+	if (cap > b->cap) {
+		char *np = realloc(b->p, cap);
+
+		if (!np) {
+			b->oom = true;
+			return;
+		}
+		b->p = np;
+		b->cap = cap;
+	}
+	o = b->p + b->len;
+	o = put(o, head, (size_t)hn);
+	o = PUT_LIT(o, pem_begin);
+	for (i = 0; i < rec->cert_len; i += 48) {
+		size_t k = rec->cert_len - i < 48 ? rec->cert_len - i : 48;
+
+		o += EVP_EncodeBlock((unsigned char *)o, rec->cert + i, (int)k);
+		o = PUT_LIT(o, "\\n");
+	}
+	o = PUT_LIT(o, pem_end);
+	o += EVP_EncodeBlock((unsigned char *)o, rec->backup, (int)rec->backup_len);
+	o = put(o, tail, (size_t)tn);
+	*o = '\0';
+	b->len = (size_t)(o - b->p);
 }
 
 static MHD_RESULT handle_get(struct MHD_Connection *c, const struct route *r)
@@ -425,11 +496,11 @@ static MHD_RESULT handle_get(struct MHD_Connection *c, const struct route *r)
 	}
 	switch (r->leaf) {
 	case LEAF_BACKUP:
-		ret = send_bytes(c, "application/octet-stream", rec.backup, rec.backup_len);
+		ret = send_owned(c, "application/octet-stream", &rec.backup, rec.backup_len);
 		break;
 	case LEAF_RECORD:
 		if (rec.signed_record_len) {
-			ret = send_bytes(c, "application/vnd.chipkey.record", rec.signed_record,
+			ret = send_owned(c, "application/vnd.chipkey.record", &rec.signed_record,
 					 rec.signed_record_len);
 		} else {
 			struct pubdb_fields f = { .generation = rec.generation,
@@ -617,10 +688,17 @@ static void usage(FILE *f)
 		"usage: chipkey-pubdb --db URL --listen ADDR:PORT --writers CA.pem\n"
 		"                     [--max-body BYTES] [--threads N] [--timeout SECONDS]\n"
 		"                     [--max-connections N] [--port-file FILE]\n"
+		"                     [--mmap-mib N] [--cache-mib N]\n"
 		"  --db        sqlite:/path/file.db or postgresql://... (libpq URI)\n"
 		"  --listen    IPv4 address and port (port 0: any free port)\n"
 		"  --writers   PEM file of the CA certificate(s) writers must chain to\n"
-		"  --max-body  largest accepted POST body (default 262144)\n");
+		"  --max-body  largest accepted POST body (default 262144)\n"
+		"  --threads   HTTP worker threads, each with its own database connection\n"
+		"              (default: the number of online CPUs)\n"
+		"  --mmap-mib  SQLite: memory-map up to N MiB of the database file per\n"
+		"              connection (default 1048576; SQLite caps it at its build's\n"
+		"              limit, 2 GiB on Debian; 0: read with pread() only)\n"
+		"  --cache-mib SQLite: page cache per connection in MiB (default: SQLite's)\n");
 }
 
 int main(int argc, char **argv)
@@ -634,11 +712,15 @@ int main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "max-connections", required_argument, NULL, 'c' },
 		{ "port-file", required_argument, NULL, 'p' },
+		{ "mmap-mib", required_argument, NULL, 'm' },
+		{ "cache-mib", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *listen_s = NULL, *writers = NULL, *port_file = NULL;
-	unsigned int threads = 4, timeout = 10, max_conns = 512;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned int threads = ncpu > 0 && ncpu <= 256 ? (unsigned int)ncpu : 4;
+	unsigned int timeout = 10, max_conns = 512;
 	struct sockaddr_in sa = { 0 };
 	struct MHD_Daemon *d;
 	struct store *st;
@@ -649,6 +731,7 @@ int main(int argc, char **argv)
 	long port;
 
 	cfg.max_body = 262144;
+	cfg.mmap_mib = 1048576;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'd': cfg.db_url = optarg; break;
@@ -659,12 +742,15 @@ int main(int argc, char **argv)
 		case 'T': timeout = (unsigned int)strtoul(optarg, NULL, 10); break;
 		case 'c': max_conns = (unsigned int)strtoul(optarg, NULL, 10); break;
 		case 'p': port_file = optarg; break;
+		case 'm': cfg.mmap_mib = strtoull(optarg, NULL, 10); break;
+		case 'C': cfg.cache_mib = strtoull(optarg, NULL, 10); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
 	if (!cfg.db_url || !listen_s || !writers || optind != argc || cfg.max_body < 64 ||
-	    cfg.max_body > 64u << 20 || threads < 1 || threads > 256 || timeout < 1) {
+	    cfg.max_body > 64u << 20 || threads < 1 || threads > 256 || timeout < 1 ||
+	    cfg.mmap_mib > (1ull << 30) || cfg.cache_mib > (1ull << 20)) {
 		usage(stderr);
 		return 2;
 	}
@@ -702,14 +788,19 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
+	/* TURBO: read, write and accept before asking epoll (fewer syscalls
+	 * and wake-ups per keep-alive request) */
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-			     MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, NULL,
+			     MHD_USE_TURBO | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, NULL,
 			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 			     MHD_OPTION_THREAD_POOL_SIZE, threads,
 			     MHD_OPTION_CONNECTION_TIMEOUT, timeout,
 			     MHD_OPTION_CONNECTION_LIMIT, max_conns,
 			     MHD_OPTION_PER_IP_CONNECTION_LIMIT, max_conns,
-			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+			     /* per connection; MHD zeroes it for every request, so
+			      * small: a GET is one line and a few headers, and
+			      * POST bodies stream through on_request */
+			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)8192,
 			     MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
 			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 			     MHD_OPTION_END);

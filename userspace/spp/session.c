@@ -4,10 +4,12 @@
  *
  *   HANDSHAKE   TLS 1.3 server handshake (step timeout)
  *   HELLO       read HELLO: exact size, version, ROM key fingerprint = ours
- *   CLAIM       store_claim_identity(chip ID):
+ *   CLAIM       store_claim_identity_keypair(chip ID):
  *                 issued already  -> send ALREADY(latest record), END
  *                 pool empty      -> ERROR EXHAUSTED, END
  *                 reserved        -> BUILD
+ *               (with the identity, in the same transaction: the
+ *               pre-generated key pair reserved for this chip, if any left)
  *   BUILD       key pair: the one reserved for this chip in the pre-generated
  *               pool, else a fresh one; data package (identity, chip ID,
  *               generation 1, channel key, device key, device certificate,
@@ -63,6 +65,7 @@ struct sess {
 	uint8_t *cert_der;
 	size_t cert_len;
 	int used_pregen;
+	struct store_keypair kp;	/* reserved with the identity, if any */
 };
 
 static void slog(struct sess *s, const char *fmt, ...)
@@ -164,25 +167,19 @@ static enum spp_outcome send_already(struct sess *s)
 /* BUILD: data package + secret-database copy + certificate DER. */
 static int build(struct sess *s)
 {
-	struct store_keypair kp;
 	EVP_PKEY *key = NULL;
 	struct ck_dp *dp = NULL;
 	X509 *cert = NULL;
 	int err;
 
-	memset(&kp, 0, sizeof(kp));
-	err = store_claim_keypair(s->st, s->chip_id, &kp);
-	if (!err) {
-		key = pki_private_from_pkcs8_der(kp.priv, kp.priv_len);
-		store_keypair_clear(&kp);
+	if (s->kp.priv) {
+		key = pki_private_from_pkcs8_der(s->kp.priv, s->kp.priv_len);
+		store_keypair_clear(&s->kp);
 		if (!key) {
 			slog(s, "pre-generated key pair is malformed");
 			return -EINVAL;
 		}
 		s->used_pregen = 1;
-	} else if (err != -ENOENT) {
-		slog(s, "claim key pair: %s", store_error(s->st));
-		return err;
 	}
 	err = ck_factory_build_package(s->srv->factory, s->identity, s->chip_id,
 				       key, 1, &dp, &cert);
@@ -333,7 +330,7 @@ static enum spp_outcome run(struct sess *s)
 		return refuse(s, CK_SPP_E_WRONG_MFR,
 			      "ROM key is not this manufacturer's");
 	/* CLAIM */
-	err = store_claim_identity(s->st, s->chip_id, s->identity, &state);
+	err = store_claim_identity_keypair(s->st, s->chip_id, s->identity, &state, &s->kp);
 	if (err == -ENOSPC)
 		return refuse(s, CK_SPP_E_EXHAUSTED, "identity pool exhausted");
 	if (err) {
@@ -412,6 +409,7 @@ enum spp_outcome spp_session_run(struct spp_server *srv, struct store *st,
 	SSL_free(s.c.ssl);
 	ERR_clear_error();
 	close(fd);
+	store_keypair_clear(&s.kp);
 	ck_dp_buf_free(s.dp_buf, s.dp_len);
 	ck_dp_buf_free(s.secret_buf, s.secret_len);
 	OPENSSL_free(s.cert_der);

@@ -19,6 +19,9 @@ struct store_ops {
 	int (*claim_keypair)(struct store *st, const uint8_t *chip,
 			     struct store_keypair *kp);
 	int (*keypair_counts)(struct store *st, uint64_t *f, uint64_t *r);
+	/* optional: identity + key pair in one transaction (else both in turn) */
+	int (*claim_both)(struct store *st, const uint8_t *chip, char *identity,
+			  int *state, struct store_keypair *kp);
 	int (*pub_insert)(struct store *st, struct store_pub_record *rec);
 	/* generation 0: latest */
 	int (*pub_get)(struct store *st, const uint8_t *chip, uint64_t generation,
@@ -45,6 +48,7 @@ void *store_memdup(const void *p, size_t n);
 
 int store_sqlite_open(struct store *st, const char *path);
 int store_pg_open(struct store *st, const char *conninfo);
+int store_sqlite_tune_reads(struct store *st, uint64_t mmap_bytes, uint64_t cache_kib);
 
 #define STORE_MAX_RETRIES 50
 

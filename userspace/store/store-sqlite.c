@@ -6,12 +6,16 @@
  * 170).  journal_mode=WAL, synchronous=FULL (every commit is durable before
  * it returns), busy timeout.  Write transactions are BEGIN IMMEDIATE so
  * writers are serialized by SQLite's write lock: a claim cannot race
- * another claim, in this process or any other.
+ * another claim, in this process or any other.  Within a process, claims
+ * and provisioning commits are group-committed (see group_write()).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -22,8 +26,12 @@
 #define BUSY_TIMEOUT_MS 15000
 #define NSTMT 32
 
+struct sq_group;
+
 struct sq {
 	sqlite3 *db;
+	struct sq_group *grp;	/* group commit, shared per file */
+	int wal_frames;		/* WAL size after this handle's last commit */
 	struct {
 		const char *sql;
 		sqlite3_stmt *stmt;
@@ -52,13 +60,16 @@ static const char schema_sql[] =
 	" generation INTEGER NOT NULL,"
 	" created INTEGER NOT NULL,"
 	" data BLOB NOT NULL) WITHOUT ROWID;"
+	/* A rowid table (schema 2): a ~2 KB record fits in its 4 KB leaf page,
+	 * and the (chip_id, generation) key lives in its own small index.  As
+	 * WITHOUT ROWID (schema 1) every record spilled into overflow pages. */
 	"CREATE TABLE IF NOT EXISTS p170_records ("
 	" chip_id BLOB NOT NULL CHECK (length(chip_id) = 16),"
 	" generation INTEGER NOT NULL CHECK (generation > 0),"
 	" identity TEXT NOT NULL,"
-	" backup BLOB NOT NULL, cert BLOB NOT NULL, signed_record BLOB,"
 	" created INTEGER NOT NULL,"
-	" PRIMARY KEY (chip_id, generation)) WITHOUT ROWID;"
+	" backup BLOB NOT NULL, cert BLOB NOT NULL, signed_record BLOB,"
+	" PRIMARY KEY (chip_id, generation));"
 	"CREATE TRIGGER IF NOT EXISTS p170_records_no_update"
 	" BEFORE UPDATE ON p170_records"
 	" BEGIN SELECT RAISE(ABORT, 'p170_records is insert-only'); END;"
@@ -135,6 +146,239 @@ static void rollback(struct store *st)
 		sqlite3_exec(SQ(st)->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* ---- group commit ----
+ *
+ * Claims and provisioning commits of all handles of one process on the
+ * same database file go through one queue.  The first writer that finds no
+ * transaction running becomes the leader: it takes every request queued so
+ * far, runs them in ONE write transaction (each in its own savepoint, so a
+ * refused request changes nothing) and commits once, i.e. one WAL append
+ * and one fsync (synchronous=FULL) for the whole batch.  Every request's
+ * caller returns only after that COMMIT has returned, so each of them is as
+ * durable as before; writers that arrive meanwhile form the next batch.
+ *
+ * The queue is also the in-process writer lock: threads of this process
+ * never wait in SQLite's busy handler (which sleeps 1..100 ms even when the
+ * lock has just been freed) for each other.  The busy timeout stays for
+ * other processes on the same file (two SPPs, chipkey-factory). */
+
+#define GROUP_MAX 64
+#define CKPT_FRAMES 1000	/* SQLite's default automatic checkpoint */
+
+struct sq_req {
+	int (*fn)(struct store *st, void *arg);	/* runs inside the transaction */
+	void *arg;
+	bool is_commit;
+	bool done;
+	int rc;
+	char err[sizeof(((struct store *)0)->err)];
+	struct sq_req *next;
+};
+
+struct sq_group {
+	dev_t dev;
+	ino_t ino;
+	int refs;
+	struct sq_group *next;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool busy;			/* a leader is running a batch */
+	bool ckpt;			/* a leader is checkpointing */
+	struct sq_req *head, **tail;
+};
+
+static pthread_mutex_t groups_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sq_group *groups;
+
+static struct sq_group *group_get(sqlite3 *db)
+{
+	const char *fn = sqlite3_db_filename(db, "main");
+	struct sq_group *g;
+	struct stat sb;
+
+	if (!fn || !*fn || stat(fn, &sb))
+		return NULL;	/* no file: every write is its own batch */
+	pthread_mutex_lock(&groups_lock);
+	for (g = groups; g; g = g->next)
+		if (g->dev == sb.st_dev && g->ino == sb.st_ino)
+			break;
+	if (!g && (g = calloc(1, sizeof(*g)))) {
+		g->dev = sb.st_dev;
+		g->ino = sb.st_ino;
+		pthread_mutex_init(&g->lock, NULL);
+		pthread_cond_init(&g->cond, NULL);
+		g->tail = &g->head;
+		g->next = groups;
+		groups = g;
+	}
+	if (g)
+		g->refs++;
+	pthread_mutex_unlock(&groups_lock);
+	return g;
+}
+
+static void group_put(struct sq_group *g)
+{
+	struct sq_group **pp;
+
+	if (!g)
+		return;
+	pthread_mutex_lock(&groups_lock);
+	if (--g->refs == 0) {
+		for (pp = &groups; *pp; pp = &(*pp)->next)
+			if (*pp == g) {
+				*pp = g->next;
+				break;
+			}
+		pthread_mutex_destroy(&g->lock);
+		pthread_cond_destroy(&g->cond);
+		free(g);
+	}
+	pthread_mutex_unlock(&groups_lock);
+}
+
+static void req_fail(struct store *st, struct sq_req *r, int rc)
+{
+	r->rc = rc;
+	snprintf(r->err, sizeof(r->err), "%s", st->err);
+}
+
+/* One write transaction for v[0..n-1] on the leader's handle @st. */
+static void run_batch(struct store *st, struct sq_req **v, size_t n)
+{
+	sqlite3 *db = SQ(st)->db;
+	bool sp = n > 1;
+	size_t i, j;
+	int rc;
+
+	st->err[0] = '\0';
+	rc = begin(st);
+	if (rc) {
+		for (i = 0; i < n; i++)
+			req_fail(st, v[i], rc);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		st->err[0] = '\0';
+		if (sp && exec(st, "SAVEPOINT w")) {
+			req_fail(st, v[i], -EIO);
+			continue;
+		}
+		rc = v[i]->fn(st, v[i]->arg);
+		if (rc < 0)
+			req_fail(st, v[i], rc);
+		else
+			v[i]->rc = rc;
+		if (sqlite3_get_autocommit(db)) {
+			/* SQLite rolled the whole transaction back (I/O error,
+			 * disk full): nothing of this batch is stored. */
+			if (!st->err[0])
+				store_fail(st, -EIO, "sqlite: transaction rolled back");
+			for (j = 0; j < n; j++)
+				if (j > i || v[j]->rc >= 0)
+					req_fail(st, v[j], -EIO);
+			return;
+		}
+		if (sp) {
+			if ((rc < 0 && exec(st, "ROLLBACK TO w")) || exec(st, "RELEASE w")) {
+				for (j = 0; j < n; j++)
+					if (j >= i || v[j]->rc >= 0)
+						req_fail(st, v[j], -EIO);
+				rollback(st);
+				return;
+			}
+		}
+	}
+	if (n == 1 && v[0]->rc < 0) {
+		rollback(st);
+		return;
+	}
+	st->err[0] = '\0';
+	rc = commit_tx(st);
+	if (rc) {
+		rollback(st);
+		for (i = 0; i < n; i++)
+			if (v[i]->rc >= 0)
+				req_fail(st, v[i], rc);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (v[i]->is_commit && v[i]->rc == 0)
+			CK_CRASH_POINT("store:committed");
+}
+
+/* Checkpoints (WAL -> database file) of grouped handles run here, after the
+ * batch was handed back and the next batch already runs, instead of inside
+ * a COMMIT (SQLite's automatic checkpoint), where every writer of the
+ * process would wait for them.  PASSIVE: never blocks writers or readers. */
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	(void)db;
+	(void)name;
+	((struct sq *)arg)->wal_frames = frames;
+	return SQLITE_OK;
+}
+
+static void checkpoint(struct store *st)
+{
+	sqlite3_wal_checkpoint_v2(SQ(st)->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	SQ(st)->wal_frames = 0;
+}
+
+/* Runs fn(st-or-leader, arg) in a group-committed write transaction;
+ * returns its result once the transaction is durable (or failed). */
+static int group_write(struct store *st, int (*fn)(struct store *, void *), void *arg,
+		       bool is_commit)
+{
+	struct sq_group *g = SQ(st)->grp;
+	struct sq_req r, *batch[GROUP_MAX], *self = &r;
+	size_t n;
+
+	memset(&r, 0, sizeof(r));
+	r.fn = fn;
+	r.arg = arg;
+	r.is_commit = is_commit;
+	if (!g) {
+		run_batch(st, &self, 1);
+		goto out;
+	}
+	pthread_mutex_lock(&g->lock);
+	*g->tail = &r;
+	g->tail = &r.next;
+	while (!r.done) {
+		if (g->busy) {
+			pthread_cond_wait(&g->cond, &g->lock);
+			continue;
+		}
+		g->busy = true;
+		for (n = 0; g->head && n < GROUP_MAX; n++) {
+			batch[n] = g->head;
+			g->head = g->head->next;
+		}
+		if (!g->head)
+			g->tail = &g->head;
+		pthread_mutex_unlock(&g->lock);
+		run_batch(st, batch, n);
+		pthread_mutex_lock(&g->lock);
+		for (size_t i = 0; i < n; i++)
+			batch[i]->done = true;
+		g->busy = false;
+		pthread_cond_broadcast(&g->cond);
+		if (SQ(st)->wal_frames >= CKPT_FRAMES && !g->ckpt) {
+			g->ckpt = true;
+			pthread_mutex_unlock(&g->lock);
+			checkpoint(st);
+			pthread_mutex_lock(&g->lock);
+			g->ckpt = false;
+		}
+	}
+	pthread_mutex_unlock(&g->lock);
+out:
+	if (r.rc < 0)
+		snprintf(st->err, sizeof(st->err), "%s", r.err);
+	return r.rc;
+}
+
 static void sq_close(struct store *st)
 {
 	struct sq *q = SQ(st);
@@ -146,6 +390,7 @@ static void sq_close(struct store *st)
 		if (q->cache[i].stmt)
 			sqlite3_finalize(q->cache[i].stmt);
 	sqlite3_close(q->db);
+	group_put(q->grp);
 	free(q);
 	st->impl = NULL;
 }
@@ -220,60 +465,66 @@ static const char sql_id_take[] =
 	"  WHERE state = 0 ORDER BY identity LIMIT 1)"
 	" RETURNING identity";
 
-static int sq_claim_identity(struct store *st, const uint8_t *chip, char *identity,
-			     int *state)
-{
-	sqlite3_stmt *s;
-	int rc, r;
+struct claim_arg {
+	const uint8_t *chip;
+	char *identity;
+	int *state;
+};
 
-	rc = begin(st);
-	if (rc)
-		return rc;
+/* Inside a group transaction (see group_write). */
+static int claim_body(struct store *st, void *p)
+{
+	struct claim_arg *a = p;
+	sqlite3_stmt *s;
+	int r;
+
 	s = stmt(st, sql_id_by_chip);
 	if (!s)
-		goto fail;
-	sqlite3_bind_blob(s, 1, chip, STORE_CHIP_ID_LEN, SQLITE_STATIC);
+		return -EIO;
+	sqlite3_bind_blob(s, 1, a->chip, STORE_CHIP_ID_LEN, SQLITE_STATIC);
 	r = sqlite3_step(s);
 	if (r == SQLITE_ROW) {
-		col_identity(s, 0, identity);
-		*state = sqlite3_column_int(s, 1);
+		col_identity(s, 0, a->identity);
+		*a->state = sqlite3_column_int(s, 1);
 		sqlite3_reset(s);
-		rollback(st);	/* read only */
-		return 0;
+		return 0;	/* read only */
 	}
 	sqlite3_reset(s);
-	if (r != SQLITE_DONE) {
-		db_fail(st, "look up chip");
-		goto fail;
-	}
+	if (r != SQLITE_DONE)
+		return db_fail(st, "look up chip");
 	s = stmt(st, sql_id_take);
 	if (!s)
-		goto fail;
-	sqlite3_bind_blob(s, 1, chip, STORE_CHIP_ID_LEN, SQLITE_STATIC);
+		return -EIO;
+	sqlite3_bind_blob(s, 1, a->chip, STORE_CHIP_ID_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, store_now());
 	r = sqlite3_step(s);
 	if (r == SQLITE_DONE) {
 		sqlite3_reset(s);
-		rollback(st);
 		return store_fail(st, -ENOSPC, "identity pool exhausted");
 	}
 	if (r != SQLITE_ROW) {
 		db_fail(st, "reserve identity");
 		sqlite3_reset(s);
-		goto fail;
+		return -EIO;
 	}
-	col_identity(s, 0, identity);
+	col_identity(s, 0, a->identity);
 	sqlite3_reset(s);
 	CK_CRASH_POINT("store:claim-mid");
-	rc = commit_tx(st);
-	if (rc)
-		goto fail;
-	*state = STORE_ID_RESERVED;
+	*a->state = STORE_ID_RESERVED;
 	return 0;
-fail:
-	rollback(st);
-	identity[0] = '\0';
-	return -EIO;
+}
+
+static int sq_claim_identity(struct store *st, const uint8_t *chip, char *identity,
+			     int *state)
+{
+	struct claim_arg a = { chip, identity, state };
+	int rc = group_write(st, claim_body, &a, false);
+
+	if (rc < 0) {
+		identity[0] = '\0';
+		return rc == -ENOSPC || rc == -EBUSY ? rc : -EIO;
+	}
+	return 0;
 }
 
 static int count_query(struct store *st, const char *sql, uint64_t *out, int nout)
@@ -350,61 +601,128 @@ static int read_kp(sqlite3_stmt *s, struct store_keypair *kp)
 	return 0;
 }
 
-static int sq_claim_keypair(struct store *st, const uint8_t *chip, struct store_keypair *kp)
+static const char sql_kp_any_free[] =
+	"SELECT EXISTS (SELECT 1 FROM t140_keypairs WHERE chip_id IS NULL)";
+
+struct kp_arg {
+	const uint8_t *chip;
+	struct store_keypair *kp;
+};
+
+/* Inside a group transaction (see group_write). */
+static int kp_claim_body(struct store *st, void *p)
 {
+	struct kp_arg *a = p;
 	sqlite3_stmt *s;
 	int rc, r;
 
-	rc = begin(st);
-	if (rc)
-		return rc;
 	s = stmt(st, sql_kp_by_chip);
 	if (!s)
-		goto fail;
-	sqlite3_bind_blob(s, 1, chip, STORE_CHIP_ID_LEN, SQLITE_STATIC);
+		return -EIO;
+	sqlite3_bind_blob(s, 1, a->chip, STORE_CHIP_ID_LEN, SQLITE_STATIC);
 	r = sqlite3_step(s);
 	if (r == SQLITE_ROW) {
-		rc = read_kp(s, kp);
+		rc = read_kp(s, a->kp);
 		sqlite3_reset(s);
-		rollback(st);
 		return rc ? store_fail(st, rc, "out of memory") : 0;
 	}
 	sqlite3_reset(s);
-	if (r != SQLITE_DONE) {
-		db_fail(st, "look up key pair");
-		goto fail;
-	}
+	if (r != SQLITE_DONE)
+		return db_fail(st, "look up key pair");
 	s = stmt(st, sql_kp_take);
 	if (!s)
-		goto fail;
-	sqlite3_bind_blob(s, 1, chip, STORE_CHIP_ID_LEN, SQLITE_STATIC);
+		return -EIO;
+	sqlite3_bind_blob(s, 1, a->chip, STORE_CHIP_ID_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, store_now());
 	r = sqlite3_step(s);
 	if (r == SQLITE_DONE) {
 		sqlite3_reset(s);
-		rollback(st);
 		return store_fail(st, -ENOENT, "no pre-generated key pair left");
 	}
 	if (r != SQLITE_ROW) {
 		db_fail(st, "reserve key pair");
 		sqlite3_reset(s);
-		goto fail;
+		return -EIO;
 	}
-	rc = read_kp(s, kp);
+	rc = read_kp(s, a->kp);
 	sqlite3_reset(s);
-	if (rc) {
-		store_fail(st, rc, "out of memory");
-		goto fail;
-	}
-	rc = commit_tx(st);
-	if (rc) {
+	return rc ? store_fail(st, rc, "out of memory") : 0;
+}
+
+struct claim2_arg {
+	struct claim_arg id;
+	struct kp_arg kp;
+};
+
+/* Identity, then (only if it is reserved, not issued) a key pair: one
+ * transaction, so a pair is never reserved for a chip whose provisioning
+ * another connection committed in between. */
+static int claim2_body(struct store *st, void *p)
+{
+	struct claim2_arg *a = p;
+	int rc = claim_body(st, &a->id);
+
+	if (rc || *a->id.state != STORE_ID_RESERVED)
+		return rc;
+	rc = kp_claim_body(st, &a->kp);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+static int sq_claim_both(struct store *st, const uint8_t *chip, char *identity,
+			 int *state, struct store_keypair *kp)
+{
+	struct claim2_arg a = { { chip, identity, state }, { chip, kp } };
+	int rc = group_write(st, claim2_body, &a, false);
+
+	if (rc < 0) {
 		store_keypair_clear(kp);
-		goto fail;
+		identity[0] = '\0';
+		return rc == -ENOSPC || rc == -EBUSY ? rc : -EIO;
 	}
 	return 0;
-fail:
-	rollback(st);
-	return -EIO;
+}
+
+static int sq_claim_keypair(struct store *st, const uint8_t *chip, struct store_keypair *kp)
+{
+	struct kp_arg a = { chip, kp };
+	sqlite3_stmt *s;
+	int r, rc, any;
+
+	/* Without the write lock first: the pair already reserved for this
+	 * chip (only this chip's own claim ever sets it), or none free at all
+	 * (then -ENOENT and the SPP generates a key; a pair added meanwhile
+	 * is simply used by a later chip). */
+	s = stmt(st, sql_kp_by_chip);
+	if (!s)
+		return -EIO;
+	sqlite3_bind_blob(s, 1, chip, STORE_CHIP_ID_LEN, SQLITE_STATIC);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW) {
+		rc = read_kp(s, kp);
+		sqlite3_reset(s);
+		return rc ? store_fail(st, rc, "out of memory") : 0;
+	}
+	sqlite3_reset(s);
+	if (r != SQLITE_DONE)
+		return db_fail(st, "look up key pair");
+	s = stmt(st, sql_kp_any_free);
+	if (!s)
+		return -EIO;
+	r = sqlite3_step(s);
+	any = r == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+	sqlite3_reset(s);
+	if (any < 0)
+		return db_fail(st, "count key pairs");
+	if (!any)
+		return store_fail(st, -ENOENT, "no pre-generated key pair left");
+
+	rc = group_write(st, kp_claim_body, &a, false);
+	if (rc < 0) {
+		/* a batch whose COMMIT failed after the body read the pair */
+		store_keypair_clear(kp);
+		return rc == -ENOENT || rc == -ENOMEM || rc == -EBUSY ? rc : -EIO;
+	}
+	return 0;
 }
 
 static const char sql_kp_counts[] =
@@ -647,15 +965,13 @@ static const char sql_id_issue[] =
 static const char sql_kp_delete[] =
 	"DELETE FROM t140_keypairs WHERE chip_id = ?1";
 
-static int sq_commit(struct store *st, const struct store_commit *c)
+/* Inside a group transaction (see group_write). */
+static int commit_body(struct store *st, void *p)
 {
+	const struct store_commit *c = p;
 	sqlite3_stmt *s;
 	int64_t now = store_now();
 	int rc, r;
-
-	rc = begin(st);
-	if (rc)
-		return rc;
 
 	/* 1. already committed? */
 	s = stmt(st, sql_pub_same);
@@ -671,7 +987,6 @@ static int sq_commit(struct store *st, const struct store_commit *c)
 			    b && memcmp(b, c->backup, bl) == 0;
 
 		sqlite3_reset(s);
-		rollback(st);
 		if (same)
 			return STORE_ALREADY;
 		return store_fail(st, -EEXIST,
@@ -698,7 +1013,6 @@ static int sq_commit(struct store *st, const struct store_commit *c)
 		goto fail;
 	}
 	if (sqlite3_changes(SQ(st)->db) != 1) {
-		rollback(st);
 		return store_fail(st, -EPERM, "identity is not reserved for this chip");
 	}
 
@@ -740,20 +1054,23 @@ static int sq_commit(struct store *st, const struct store_commit *c)
 			goto fail;
 		}
 		if (sqlite3_changes(SQ(st)->db) != 1) {
-			rollback(st);
 			return store_fail(st, -ESTALE, "no pre-generated key pair reserved for this chip");
 		}
 	}
 	CK_CRASH_POINT("store:commit-mid");
-	rc = commit_tx(st);
-	if (rc)
-		goto fail;
-	CK_CRASH_POINT("store:committed");
 	return 0;
 fail:
-	rollback(st);
 	return -EIO;
 }
+
+static int sq_commit(struct store *st, const struct store_commit *c)
+{
+	int rc = group_write(st, commit_body, (void *)c, true);
+
+	return rc < 0 && rc != -EEXIST && rc != -EPERM && rc != -ESTALE && rc != -EBUSY ?
+		-EIO : rc;
+}
+
 
 static const struct store_ops sq_ops = {
 	.name = "sqlite",
@@ -763,6 +1080,7 @@ static const struct store_ops sq_ops = {
 	.identity_counts = sq_identity_counts,
 	.add_keypair = sq_add_keypair,
 	.claim_keypair = sq_claim_keypair,
+	.claim_both = sq_claim_both,
 	.keypair_counts = sq_keypair_counts,
 	.pub_insert = sq_pub_insert,
 	.pub_get = sq_pub_get,
@@ -771,6 +1089,41 @@ static const struct store_ops sq_ops = {
 	.secret_get = sq_secret_get,
 	.commit = sq_commit,
 };
+
+/* PRAGMA user_version of the files this code creates and accepts.
+ * 1 (stamped 0): p170_records WITHOUT ROWID.  2: p170_records a rowid table. */
+#define SCHEMA_VERSION 2
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* Inside the schema transaction: refuses a file of another schema version,
+ * else creates what is missing and stamps the version. */
+static int schema_setup(struct store *st, const char *path)
+{
+	sqlite3_stmt *s;
+	int have, ver, r;
+
+	if (sqlite3_prepare_v2(SQ(st)->db,
+			       "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+			       " AND name = 'p170_records'), user_version FROM pragma_user_version",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_fail(st, "read schema version");
+	r = sqlite3_step(s);
+	have = sqlite3_column_int(s, 0);
+	ver = sqlite3_column_int(s, 1);
+	sqlite3_finalize(s);
+	if (r != SQLITE_ROW)
+		return db_fail(st, "read schema version");
+	if (ver > SCHEMA_VERSION || (have && ver < SCHEMA_VERSION))
+		return store_fail(st, -EPROTO,
+				  "sqlite: %s has database schema %d, this chipkey reads schema %d"
+				  " only: recreate the file (docs/databases.md, schema versions)",
+				  path, ver ? ver : 1, SCHEMA_VERSION);
+	r = exec(st, schema_sql);
+	if (!r && ver != SCHEMA_VERSION)
+		r = exec(st, "PRAGMA user_version = " STR(SCHEMA_VERSION));
+	return r;
+}
 
 int store_sqlite_open(struct store *st, const char *path)
 {
@@ -800,7 +1153,7 @@ int store_sqlite_open(struct store *st, const char *path)
 		if (!rc)
 			rc = begin(st);
 		if (!rc) {
-			rc = exec(st, schema_sql);
+			rc = schema_setup(st, path);
 			if (!rc)
 				rc = commit_tx(st);
 			if (rc)
@@ -809,6 +1162,27 @@ int store_sqlite_open(struct store *st, const char *path)
 		if (rc != -EBUSY || tries >= 20)
 			break;
 		usleep(50000);
+	}
+	if (!rc)
+		q->grp = group_get(q->db);
+	if (q->grp)
+		sqlite3_wal_hook(q->db, wal_hook, q);
+	return rc;
+}
+
+int store_sqlite_tune_reads(struct store *st, uint64_t mmap_bytes, uint64_t cache_kib)
+{
+	char sql[96];
+	int rc;
+
+	/* SQLite caps mmap_size at its compile-time SQLITE_MAX_MMAP_SIZE
+	 * (Debian: 2 GB); pages beyond the map are read with pread(). */
+	snprintf(sql, sizeof(sql), "PRAGMA mmap_size = %llu", (unsigned long long)mmap_bytes);
+	rc = exec(st, sql);
+	if (!rc && cache_kib) {
+		snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%llu",
+			 (unsigned long long)cache_kib);
+		rc = exec(st, sql);
 	}
 	return rc;
 }

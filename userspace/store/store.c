@@ -214,6 +214,16 @@ const char *store_backend(const struct store *st)
 	return st && st->ops ? st->ops->name : "none";
 }
 
+int store_tune_reads(struct store *st, uint64_t mmap_bytes, uint64_t cache_kib)
+{
+	if (!st || !st->ops)
+		return -EINVAL;
+	st->err[0] = '\0';
+	if (strcmp(st->ops->name, "sqlite"))
+		return 0;
+	return store_sqlite_tune_reads(st, mmap_bytes, cache_kib);
+}
+
 /* ---- argument checks + dispatch ---- */
 
 #define CHECK_ST(st) do { if (!(st)) return -EINVAL; (st)->err[0] = '\0'; } while (0)
@@ -287,6 +297,33 @@ int store_claim_keypair(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LE
 		return store_fail(st, -EINVAL, "bad arguments");
 	memset(kp, 0, sizeof(*kp));
 	return st->ops->claim_keypair(st, chip_id, kp);
+}
+
+int store_claim_identity_keypair(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
+				 char identity[STORE_IDENTITY_LEN + 1], int *state,
+				 struct store_keypair *kp)
+{
+	int dummy, rc;
+
+	CHECK_ST(st);
+	if (!chip_id || !identity || !kp)
+		return store_fail(st, -EINVAL, "bad arguments");
+	memset(kp, 0, sizeof(*kp));
+	if (!state)
+		state = &dummy;
+	if (st->ops->claim_both)
+		return st->ops->claim_both(st, chip_id, identity, state, kp);
+	rc = st->ops->claim_identity(st, chip_id, identity, state);
+	if (rc || *state != STORE_ID_RESERVED)
+		return rc;
+	rc = st->ops->claim_keypair(st, chip_id, kp);
+	if (rc == -ENOENT) {
+		st->err[0] = '\0';
+		return 0;
+	}
+	if (rc)
+		identity[0] = '\0';
+	return rc;
 }
 
 void store_keypair_clear(struct store_keypair *kp)

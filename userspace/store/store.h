@@ -67,6 +67,12 @@ void store_close(struct store *st);
 const char *store_error(const struct store *st);
 /* "sqlite" or "postgresql" */
 const char *store_backend(const struct store *st);
+/* Read-mostly tuning of one connection (chipkey-pubdb's per-thread ones):
+ * on SQLite, memory-map up to mmap_bytes of the file (reads then copy no
+ * pages; SQLite caps this at its compile-time limit, 2 GB on Debian) and
+ * keep up to cache_kib KiB of pages read otherwise (0: unchanged).  Does
+ * nothing on PostgreSQL.  0 or a negative errno. */
+int store_tune_reads(struct store *st, uint64_t mmap_bytes, uint64_t cache_kib);
 
 /* ---- 140: temporary secure database ---- */
 
@@ -112,6 +118,15 @@ struct store_keypair {
 int store_claim_keypair(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
 			struct store_keypair *kp);
 void store_keypair_clear(struct store_keypair *kp);
+/* store_claim_identity() and, only if the identity is reserved (not
+ * issued), store_claim_keypair(), as one operation: on SQLite one
+ * transaction (and one group-committed write), so a pair is never reserved
+ * for a chip whose provisioning another connection committed in between.
+ * Returns what store_claim_identity() returns; on 0, kp->priv is NULL if no
+ * pair was reserved (none left, or the chip is issued).  The SPP's claim. */
+int store_claim_identity_keypair(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
+				 char identity[STORE_IDENTITY_LEN + 1], int *state,
+				 struct store_keypair *kp);
 /* Number of unreserved / reserved pre-generated key pairs (NULL ok). */
 int store_keypair_counts(struct store *st, uint64_t *free_, uint64_t *reserved);
 

@@ -84,10 +84,12 @@ code() {	# code CURL-ARGS... -> HTTP status
 	curl -s -o body.out -w '%{http_code}' --max-time 20 "$@"
 }
 
-start_server() {	# start_server DB-URL
+start_server() {	# start_server DB-URL [MORE-OPTIONS...]
+	local db=$1
+	shift
 	rm -f port
-	"$BIN/chipkey-pubdb" --db "$1" --listen 127.0.0.1:0 --writers ca.pem \
-		--max-body 65536 --threads 4 --timeout 5 --port-file port 2>>server.log &
+	"$BIN/chipkey-pubdb" --db "$db" --listen 127.0.0.1:0 --writers ca.pem \
+		--max-body 65536 --threads 4 --timeout 5 --port-file port "$@" 2>>server.log &
 	srv=$!
 	for _ in $(seq 100); do [ -s port ] && break; sleep 0.05; done
 	[ -s port ] || return 1
@@ -183,6 +185,11 @@ suite() {	# suite NAME DB-URL
 	grep -q '"generation": 3,' body.out && grep -q "\"identity\": \"$ID\"" body.out &&
 		grep -q "\"chip_id\": \"$CHIP\"" body.out
 	tap $? "$tag: JSON has chip ID, latest generation 3, identity"
+	cp body.out "latest-$tag.json"
+	created=$(sed -n 's/^  "created": "\([0-9-]*T[0-9:]*Z\)",$/\1/p' body.out)
+	age=$(( $(date -u +%s) - $(date -u -d "$created" +%s 2>/dev/null || echo 0) ))
+	tap $([ -n "$created" ] && [ "$age" -ge 0 ] && [ "$age" -lt 600 ]; echo $?) \
+		"$tag: JSON created is an ISO 8601 UTC time of this run ($created, ${age}s ago)"
 	sed -n 's/^  "certificate": "\(.*\)",$/\1/p' body.out | sed 's/\\n/\n/g' >got.pem
 	cmp -s <(openssl x509 -in got.pem -outform DER 2>/dev/null) device.der
 	tap $? "$tag: JSON certificate (PEM) is the device certificate"
@@ -240,6 +247,12 @@ suite sqlite "sqlite:$tmp/pub.db"
 # restart on the same file: data persists
 start_server "sqlite:$tmp/pub.db"
 is "$(code "$C/generations/3/backup")" 200 "sqlite: data survives a restart"
+stop_server
+# without the memory map (pread() only): the same bytes
+start_server "sqlite:$tmp/pub.db" --mmap-mib 0 --cache-mib 1
+is "$(code "$C")" 200 "sqlite: GET chip with --mmap-mib 0 -> 200"
+cmp -s body.out latest-sqlite.json
+tap $? "sqlite: the same JSON without the memory map as with it"
 stop_server
 
 pgdir=$(mktemp -d /tmp/chipkey-pg.XXXXXX)

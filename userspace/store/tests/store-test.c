@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +19,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "store.h"
 
@@ -256,6 +259,8 @@ static void test_pub(void)
 	ok(store_pub_insert(st, &rec) == 0, "pub: insert generation 3");
 	rec.generation = 2;
 	ok(store_pub_insert(st, &rec) == -EEXIST, "pub: generation 2 after 3 -> conflict");
+	/* the reads below then go through the memory map on SQLite */
+	ok(store_tune_reads(st, 1ull << 30, 4096) == 0, "pub: read tuning (mmap, cache) accepted");
 	ok(store_pub_latest(st, a, &got) == 0 && got.generation == 3 &&
 	   got.backup_len == sizeof(backup_b) && !memcmp(got.backup, backup_b, sizeof(backup_b)) &&
 	   got.cert_len == sizeof(cert_x) - 1 && !strcmp(got.identity, ident) &&
@@ -275,6 +280,61 @@ static void test_pub(void)
 	ok(store_pub_generations(st, z, &gl, &n) == -ENOENT, "pub: generations of unknown chip");
 	ok(store_pub_count_chips(st, &nchips) == 0 && nchips == 1, "pub: 1 chip stored");
 	store_close(st);
+}
+
+/* SQLite only: files of another schema version are refused with a clear
+ * message; a new file is stamped with the current one (2). */
+static void test_schema_version(void)
+{
+	static const struct {
+		const char *sql, *want;
+	} old[] = {
+		{ "CREATE TABLE p170_records (chip_id BLOB NOT NULL, generation INTEGER NOT NULL,"
+		  " identity TEXT NOT NULL, backup BLOB NOT NULL, cert BLOB NOT NULL,"
+		  " signed_record BLOB, created INTEGER NOT NULL,"
+		  " PRIMARY KEY (chip_id, generation)) WITHOUT ROWID;", "has database schema 1," },
+		{ "PRAGMA user_version = 3;", "has database schema 3," },
+	};
+	struct store *st;
+	sqlite3 *db;
+	char path[600], err[256];
+	size_t i;
+	int ver = -1, rc;
+
+	if (strncmp(url, "sqlite:", 7))
+		return;
+	for (i = 0; i < sizeof(old) / sizeof(old[0]); i++) {
+		snprintf(path, sizeof(path), "%s.v%zu", url + 7, i);
+		unlink(path);
+		if (sqlite3_open(path, &db) != SQLITE_OK ||
+		    sqlite3_exec(db, old[i].sql, NULL, NULL, NULL) != SQLITE_OK) {
+			ok(0, "schema: cannot make an old file %s", path);
+			sqlite3_close(db);
+			continue;
+		}
+		sqlite3_close(db);
+		snprintf(path, sizeof(path), "sqlite:%s.v%zu", url + 7, i);
+		err[0] = '\0';
+		rc = store_open(path, &st, err, sizeof(err));
+		ok(rc == -EPROTO && !st && strstr(err, old[i].want) &&
+		   strstr(err, "recreate the file"), "schema: %s refused (%s)",
+		   i ? "a newer schema" : "schema 1 (WITHOUT ROWID)", err);
+		if (!rc)
+			store_close(st);
+		unlink(path + 7);
+	}
+	st = open_or_die();
+	store_close(st);
+	if (sqlite3_open(url + 7, &db) == SQLITE_OK) {
+		sqlite3_stmt *s;
+
+		if (sqlite3_prepare_v2(db, "SELECT user_version FROM pragma_user_version",
+				       -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+			ver = sqlite3_column_int(s, 0);
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(db);
+	ok(ver == 2, "schema: the store's file has user_version 2 (%d)", ver);
 }
 
 /* ---------------------------------------------------------- commit */
@@ -647,6 +707,130 @@ static void test_crash(int kills_wanted)
 	   CRASH_CHIPS, committed);
 }
 
+/* ------------------------------------------- threads: group commit */
+
+#define TH_N 8		/* threads, each with its own handle */
+#define TH_CHIPS 24	/* chips per thread; chip k is shared by threads t, t+1 */
+
+struct th_arg {
+	int t;
+	int errors, eperm_ok, committed;
+	char ids[TH_CHIPS][16];
+};
+
+/* chip of thread t's k-th step: chip (t, k) for even k, (t + 1, k - 1) for
+ * odd k, so every chip has two claimers (threads t and t - 1) */
+static uint32_t th_chip(int t, int k)
+{
+	return (uint32_t)(((t + (k & 1)) % TH_N) * TH_CHIPS + (k & ~1));
+}
+
+static void *th_run(void *p)
+{
+	struct th_arg *a = p;
+	struct store *st = open_or_die();
+	static const uint8_t secret[] = "secret";
+	int k;
+
+	for (k = 0; k < TH_CHIPS; k++) {
+		uint32_t idx = th_chip(a->t, k);
+		struct store_commit c;
+		uint8_t ch[16], bk[32];
+		int state = -1, rc;
+
+		chip(ch, 0x06, idx);
+		if (store_claim_identity(st, ch, a->ids[k], &state) != 0) {
+			diag("threads: claim: %s", store_error(st));
+			a->errors++;
+			continue;
+		}
+		/* a commit that must be refused: an identity not reserved for it */
+		memset(&c, 0, sizeof(c));
+		memcpy(c.chip_id, ch, 16);
+		c.identity = "490154203237518";
+		c.generation = 1;
+		c.backup = bk;
+		c.backup_len = sizeof(bk);
+		c.cert = cert_x;
+		c.cert_len = sizeof(cert_x);
+		c.secret = secret;
+		c.secret_len = sizeof(secret);
+		memset(bk, 0xee, sizeof(bk));
+		rc = store_commit_provisioning(st, &c);
+		/* -EEXIST once the other claimer has committed the chip */
+		if ((rc == -EPERM && strstr(store_error(st), "not reserved")) ||
+		    (rc == -EEXIST && strstr(store_error(st), "different backup")))
+			a->eperm_ok++;
+		else
+			diag("threads: wrong commit: %d %s", rc, store_error(st));
+		memset(bk, (int)(idx & 0xff), sizeof(bk));
+		c.identity = a->ids[k];
+		rc = store_commit_provisioning(st, &c);
+		if (rc == 0 || rc == STORE_ALREADY)
+			a->committed++;
+		else {
+			diag("threads: commit: %d %s", rc, store_error(st));
+			a->errors++;
+		}
+	}
+	store_close(st);
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	static struct th_arg a[TH_N];
+	struct store *st = open_or_die();
+	pthread_t th[TH_N];
+	int t, k, errors = 0, eperm = 0, committed = 0, agree = 1, issued = 0, distinct = 1;
+	char seen[TH_N * TH_CHIPS][16];
+	int nseen = 0;
+
+	ok(load_pool(st, 5, TH_N * TH_CHIPS) == TH_N * TH_CHIPS, "threads: pool loaded");
+	for (t = 0; t < TH_N; t++) {
+		a[t].t = t;
+		pthread_create(&th[t], NULL, th_run, &a[t]);
+	}
+	for (t = 0; t < TH_N; t++) {
+		pthread_join(th[t], NULL);
+		errors += a[t].errors;
+		eperm += a[t].eperm_ok;
+		committed += a[t].committed;
+	}
+	ok(errors == 0 && committed == TH_N * TH_CHIPS,
+	   "threads: %d threads x %d claims + commits, no errors (%d committed)",
+	   TH_N, TH_CHIPS, committed);
+	ok(eperm == TH_N * TH_CHIPS,
+	   "threads: every wrong commit refused (-EPERM/-EEXIST) among concurrent ones (%d)", eperm);
+	/* both claimers of a chip got the same identity, and it is issued */
+	for (t = 0; t < TH_N; t++)
+		for (k = 0; k < TH_CHIPS; k++) {
+			uint32_t idx = th_chip(t, k);
+			struct store_secret_record sec;
+			uint8_t ch[16];
+			char id[16];
+			int state = -1, j;
+
+			memset(&sec, 0, sizeof(sec));
+			chip(ch, 0x06, idx);
+			if (store_claim_identity(st, ch, id, &state) != 0 || strcmp(id, a[t].ids[k]))
+				agree = 0;
+			if (state == STORE_ID_ISSUED && store_secret_get(st, ch, &sec) == 0 &&
+			    !strcmp(sec.identity, id))
+				issued++;
+			store_secret_record_clear(&sec);
+			for (j = 0; j < nseen && strcmp(seen[j], id); j++)
+				;
+			if (j == nseen)
+				memcpy(seen[nseen++], id, 16);
+		}
+	/* each chip appears twice (two claimers), so TH_N*TH_CHIPS/2 identities */
+	distinct = nseen == TH_N * TH_CHIPS / 2;
+	ok(agree && issued == TH_N * TH_CHIPS && distinct,
+	   "threads: a chip's two claimers agree, every chip issued, %d distinct identities", nseen);
+	store_close(st);
+}
+
 int main(int argc, char **argv)
 {
 	int quick;
@@ -662,9 +846,11 @@ int main(int argc, char **argv)
 		quick = argc > 2 && !strcmp(argv[2], "quick");
 		test_pool();
 		test_pub();
+		test_schema_version();
 		test_commit();
 		test_race();
 		test_crash(quick ? 10 : 60);
+		test_threads();
 	}
 	printf("1..%d\n", ntest);
 	return nfail ? 1 : 0;
