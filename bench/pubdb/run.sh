@@ -39,7 +39,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=b
 start_pubdb() {
 	rm -f "$t/pubdb.port"
 	"$OUT/deps/bin/chipkey-pubdb" --db "sqlite:$db" --listen 127.0.0.1:0 --writers "$t/ca.pem" \
-		--threads "$PUBDB_THREADS" --max-connections 1024 --port-file "$t/pubdb.port" 2>"$t/pubdb.log" &
+		--threads "$PUBDB_THREADS" --max-connections 1024 --max-per-ip 1024 --port-file "$t/pubdb.port" 2>"$t/pubdb.log" &
 	pub_pid=$!
 	wait_file "$t/pubdb.port"
 }

@@ -4,7 +4,7 @@
  *
  *   chipkey-pubdb --db URL --listen 127.0.0.1:PORT --writers CA.pem
  *                 [--max-body BYTES] [--threads N] [--timeout SECONDS]
- *                 [--max-connections N] [--port-file FILE]
+ *                 [--max-connections N] [--max-per-ip N] [--port-file FILE]
  *                 [--mmap-mib N] [--cache-mib N]
  *
  * Public reads for anyone; writes are signed records (docs/pubdb-api.md).
@@ -687,12 +687,15 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: chipkey-pubdb --db URL --listen ADDR:PORT --writers CA.pem\n"
 		"                     [--max-body BYTES] [--threads N] [--timeout SECONDS]\n"
-		"                     [--max-connections N] [--port-file FILE]\n"
+		"                     [--max-connections N] [--max-per-ip N] [--port-file FILE]\n"
 		"                     [--mmap-mib N] [--cache-mib N]\n"
 		"  --db        sqlite:/path/file.db or postgresql://... (libpq URI)\n"
 		"  --listen    IPv4 address and port (port 0: any free port)\n"
 		"  --writers   PEM file of the CA certificate(s) writers must chain to\n"
 		"  --max-body  largest accepted POST body (default 262144)\n"
+		"  --max-connections  connections at once (default 512)\n"
+		"  --max-per-ip        connections at once from one address (default 64),\n"
+		"              so one host cannot take them all\n"
 		"  --threads   HTTP worker threads, each with its own database connection\n"
 		"              (default: the number of online CPUs)\n"
 		"  --mmap-mib  SQLite: memory-map up to N MiB of the database file per\n"
@@ -711,6 +714,7 @@ int main(int argc, char **argv)
 		{ "threads", required_argument, NULL, 't' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "max-connections", required_argument, NULL, 'c' },
+		{ "max-per-ip", required_argument, NULL, 'P' },
 		{ "port-file", required_argument, NULL, 'p' },
 		{ "mmap-mib", required_argument, NULL, 'm' },
 		{ "cache-mib", required_argument, NULL, 'C' },
@@ -720,7 +724,7 @@ int main(int argc, char **argv)
 	const char *listen_s = NULL, *writers = NULL, *port_file = NULL;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned int threads = ncpu > 0 && ncpu <= 256 ? (unsigned int)ncpu : 4;
-	unsigned int timeout = 10, max_conns = 512;
+	unsigned int timeout = 10, max_conns = 512, max_per_ip = 64;
 	struct sockaddr_in sa = { 0 };
 	struct MHD_Daemon *d;
 	struct store *st;
@@ -741,6 +745,7 @@ int main(int argc, char **argv)
 		case 't': threads = (unsigned int)strtoul(optarg, NULL, 10); break;
 		case 'T': timeout = (unsigned int)strtoul(optarg, NULL, 10); break;
 		case 'c': max_conns = (unsigned int)strtoul(optarg, NULL, 10); break;
+		case 'P': max_per_ip = (unsigned int)strtoul(optarg, NULL, 10); break;
 		case 'p': port_file = optarg; break;
 		case 'm': cfg.mmap_mib = strtoull(optarg, NULL, 10); break;
 		case 'C': cfg.cache_mib = strtoull(optarg, NULL, 10); break;
@@ -750,6 +755,7 @@ int main(int argc, char **argv)
 	}
 	if (!cfg.db_url || !listen_s || !writers || optind != argc || cfg.max_body < 64 ||
 	    cfg.max_body > 64u << 20 || threads < 1 || threads > 256 || timeout < 1 ||
+	    max_conns < 1 || max_per_ip < 1 ||
 	    cfg.mmap_mib > (1ull << 30) || cfg.cache_mib > (1ull << 20)) {
 		usage(stderr);
 		return 2;
@@ -796,7 +802,7 @@ int main(int argc, char **argv)
 			     MHD_OPTION_THREAD_POOL_SIZE, threads,
 			     MHD_OPTION_CONNECTION_TIMEOUT, timeout,
 			     MHD_OPTION_CONNECTION_LIMIT, max_conns,
-			     MHD_OPTION_PER_IP_CONNECTION_LIMIT, max_conns,
+			     MHD_OPTION_PER_IP_CONNECTION_LIMIT, max_per_ip,
 			     /* per connection; MHD zeroes it for every request, so
 			      * small: a GET is one line and a few headers, and
 			      * POST bodies stream through on_request */

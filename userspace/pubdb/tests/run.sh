@@ -255,6 +255,25 @@ cmp -s body.out latest-sqlite.json
 tap $? "sqlite: the same JSON without the memory map as with it"
 stop_server
 
+# one address cannot take every connection: with --max-per-ip 2, a third
+# connection from 127.0.0.1 is refused while two are held, and served again
+# once they are gone
+start_server "sqlite:$tmp/pub.db" --max-per-ip 2
+tap $? "sqlite: server starts with --max-per-ip 2"
+is "$(code "$C")" 200 "sqlite: --max-per-ip 2: one connection is served"
+( exec 3<>/dev/tcp/127.0.0.1/"$(cat port)"; sleep 6 ) &
+hold1=$!
+( exec 3<>/dev/tcp/127.0.0.1/"$(cat port)"; sleep 6 ) &
+hold2=$!
+sleep 0.5
+[ "$(curl -s -m 3 -o /dev/null -w '%{http_code}' "$C")" != 200 ]
+tap $? "sqlite: --max-per-ip 2: a third connection from one address is refused"
+kill $hold1 $hold2 2>/dev/null
+wait $hold1 $hold2 2>/dev/null
+sleep 0.3
+is "$(code "$C")" 200 "sqlite: --max-per-ip 2: served again once the others closed"
+stop_server
+
 pgdir=$(mktemp -d /tmp/chipkey-pg.XXXXXX)
 out=$("$PGS" start "$pgdir" 2>&1)
 rc=$?
