@@ -7,7 +7,8 @@
 #   make userspace       libchipkey, chipkey, chipkey-emu, chipkey-fuse
 #   make check           every test: native (ASan/UBSan), lint, VM; ends with
 #                        "N passed, N failed, N skipped"
-#   make vm-check        only the VM selftests (QEMU, TCG)
+#   make vm-check        only the VM selftests (QEMU, TCG), x86-64 and arm64
+#   make vm-check-debug  the VM selftests on a KASAN/lockdep/UBSAN/kmemleak kernel
 #   make bench           benchmarks (not tests)
 #   make demo            the end-to-end demo (README: main job)
 
@@ -22,7 +23,7 @@ export KDIR
 USERSPACE_DIRS := userspace userspace/store userspace/pubdb userspace/factory userspace/spp userspace/recovery
 export USERSPACE_DIRS
 
-.PHONY: all modules userspace selftests check vm-check native-check lint bench demo clean print-kdir
+.PHONY: all modules userspace selftests check vm-check vm-check-debug native-check lint bench demo clean print-kdir
 
 all: modules userspace
 
@@ -47,6 +48,11 @@ lint:
 
 vm-check: all selftests
 	./scripts/check.sh vm arm64
+
+# The VM suite on a debug kernel (KASAN, lockdep, UBSAN, kmemleak), built
+# from linux-source-6.1 on first use (about 6-9 minutes on 2 cores).
+vm-check-debug: all selftests
+	./scripts/check.sh vm-debug
 
 bench: all selftests
 	$(MAKE) -C bench

@@ -4,7 +4,7 @@
 # Runs the test suites and prints one summary line "N passed, N failed,
 # N skipped" counted over every TAP result line of every suite.
 #
-#   scripts/check.sh            all suites: native, lint, vm, arm64
+#   scripts/check.sh            all suites: native, lint, vm, arm64, vm-debug
 #   scripts/check.sh SUITE...   only those suites
 #
 # Each suite prints TAP result lines at column 0 ("ok", "not ok",
@@ -17,7 +17,7 @@ logdir=build/check
 mkdir -p "$logdir"
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(native lint vm arm64)
+[ ${#suites[@]} -gt 0 ] || suites=(native lint vm arm64 vm-debug)
 
 run_native() {
 	local d rc=0
@@ -45,10 +45,16 @@ run_arm64() {
 	./selftests/arm64-dt/run.sh
 }
 
+# The same VM suite on a debug kernel built from linux-source-6.1 (KASAN,
+# lockdep, UBSAN, kmemleak): selftests/vm/run-debug.sh.
+run_vm-debug() {
+	./selftests/vm/run-debug.sh
+}
+
 status=0
 for s in "${suites[@]}"; do
 	case "$s" in
-	native | lint | vm | arm64) ;;
+	native | lint | vm | arm64 | vm-debug) ;;
 	*) echo "unknown suite: $s" >&2; exit 2 ;;
 	esac
 	echo "# ==== suite: $s"

@@ -15,7 +15,10 @@ packages=(
 	gcc-12-multilib libc6-dev-i386 lib32gcc-12-dev
 	# kernel module build, lint and VM tests
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1 sparse
-	qemu-system-x86 busybox-static cpio kmod xz-utils
+	qemu-system-x86 busybox-static cpio kmod xz-utils e2fsprogs
+	# the debug kernel (KASAN, lockdep, UBSAN, kmemleak) built from
+	# linux-source-6.1 by selftests/vm/debug-kernel.sh
+	flex bison libelf-dev bc
 	# devicetree path on arm64 (cross build + TCG guest)
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm
 	# devicetree binding and examples

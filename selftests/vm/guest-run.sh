@@ -89,5 +89,24 @@ run_suite chipkey_vectors_test CK_VECTORS=/usr/share/chipkey/backup-v1.txt
 # whatever the suites did, image A must be loaded and working at the end
 check "chipkey bound to image A after the reload tests" sh -c \
 	"test -c /dev/chipkey && test \"\$(tr -dc 0-9a-f < /sys/class/misc/chipkey/chip_id)\" = '$a_id'"
+# Debug kernels (CONFIG_DEBUG_KMEMLEAK, selftests/vm/run-debug.sh): objects
+# leaked while the tests ran, then objects leaked by unloading.
+kml=/sys/kernel/debug/kmemleak
+[ -e $kml ] || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+kml_scan() { # objects younger than 5 s are never reported
+	sleep 6; echo scan > $kml; echo scan > $kml
+	sed 's/^/# kmemleak: /' $kml
+}
+if [ -w $kml ]; then
+	kml_scan
+	check "kmemleak: no leak suspected in chipkey code after the tests" \
+		sh -c "! grep -q chipkey $kml"
+	echo clear > $kml
+fi
 check "unload chipkey + chipkey_vfuse" sh -c \
 	"modprobe -r chipkey && modprobe -r chipkey_vfuse && ! test -e /dev/chipkey"
+if [ -w $kml ]; then
+	kml_scan
+	check "kmemleak: no new leak suspected after unloading chipkey" \
+		sh -c "! grep -q unreferenced $kml"
+fi
