@@ -55,7 +55,7 @@ vm-check-debug: all selftests
 	./scripts/check.sh vm-debug
 
 bench: all selftests
-	$(MAKE) -C bench
+	$(MAKE) -C bench all-benches
 
 demo: all
 	./scripts/demo.sh
