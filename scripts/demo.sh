@@ -131,7 +131,7 @@ pids+=($!)
 wait_file "$d/spp.port" || die "chipkey-spp did not start (logs/spp.log)"
 SPP=127.0.0.1:$(cat "$d/spp.port")
 say "chipkey-pubdb  $URL   (anyone may read; only the factory's SPP may write)"
-say "chipkey-spp    $SPP   (TLS 1.3; devices check its credential against their ROM key)"
+say "chipkey-spp    $SPP   (TLS 1.3; devices check its credential against their ROM key; only factory stations with the station certificate may connect)"
 say "both on one SQLite file: $db"
 
 # ---------------------------------------------------------------------------
@@ -151,13 +151,14 @@ for i in $(seq "$NDEV"); do
 	[ -S "$d/devices/$(dev "$i")/chip.sock" ] || die "emulator of $(dev "$i") did not start"
 done
 run "$bin/chipkey-fuse" show "$d/devices/dev01/fuse.bin"
-printf '$ build/bin/chipkey-agent provision --spp %s --device emu:build/demo/devices/devNN/chip.sock --store build/demo/devices/devNN/flash   (x%s)\n' "$SPP" "$NDEV"
+printf '$ build/bin/chipkey-agent provision --spp %s --station-cert build/demo/factory/station-cert.pem --station-key build/demo/factory/station-key.pem --device emu:build/demo/devices/devNN/chip.sock --store build/demo/devices/devNN/flash   (x%s)\n' "$SPP" "$NDEV"
 
 : >"$d/provisioned.list"
 provision_one() {
 	local i=$1 dd_ rc=0
 	dd_=$d/devices/$(dev "$1")
 	timeout 60 "$bin/chipkey-agent" provision --spp "$SPP" --device "$(sock "$i")" \
+		--station-cert "$d/factory/station-cert.pem" --station-key "$d/factory/station-key.pem" \
 		--store "$dd_/flash" >"$dd_/agent.out" 2>"$dd_/agent.log" || rc=$?
 	echo "$rc" >"$dd_/agent.rc"
 	echo "$i" >>"$d/provisioned.list"

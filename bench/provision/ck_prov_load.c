@@ -382,9 +382,11 @@ int main(int argc, char **argv)
 		{ "count", required_argument, NULL, 'n' },
 		{ "concurrency", required_argument, NULL, 'j' },
 		{ "spp-pid", required_argument, NULL, 'p' },
+		{ "station-cert", required_argument, NULL, 'C' },
+		{ "station-key", required_argument, NULL, 'K' },
 		{ 0 }
 	};
-	const char *emu = NULL, *dir = NULL;
+	const char *emu = NULL, *dir = NULL, *st_cert = NULL, *st_key = NULL;
 	int conc = 32, opt, nok = 0;
 	pid_t spp_pid = 0;
 	pthread_t *th;
@@ -398,11 +400,14 @@ int main(int argc, char **argv)
 		case 'n': ndev = atoi(optarg); break;
 		case 'j': conc = atoi(optarg); break;
 		case 'p': spp_pid = (pid_t)atoi(optarg); break;
+		case 'C': st_cert = optarg; break;
+		case 'K': st_key = optarg; break;
 		default: return 2;
 		}
 	}
-	if (!spp_addr || !emu || !dir || ndev < 1 || conc < 1) {
-		fprintf(stderr, "usage: ck_prov_load --spp HOST:PORT --emu BIN --chips DIR --count N [--concurrency C] [--spp-pid PID]\n");
+	if (!spp_addr || !emu || !dir || ndev < 1 || conc < 1 || !st_cert != !st_key) {
+		fprintf(stderr, "usage: ck_prov_load --spp HOST:PORT --emu BIN --chips DIR --count N [--concurrency C] [--spp-pid PID]\n"
+			"                    [--station-cert FILE --station-key FILE]\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -422,6 +427,13 @@ int main(int argc, char **argv)
 		return 1;
 	SSL_CTX_set_verify(cctx, SSL_VERIFY_NONE, NULL);
 	SSL_CTX_set_session_cache_mode(cctx, SSL_SESS_CACHE_OFF);
+	/* the factory station credential chipkey-spp requires (mutual TLS) */
+	if (st_cert && (SSL_CTX_use_certificate_chain_file(cctx, st_cert) != 1 ||
+			SSL_CTX_use_PrivateKey_file(cctx, st_key, SSL_FILETYPE_PEM) != 1 ||
+			SSL_CTX_check_private_key(cctx) != 1)) {
+		fprintf(stderr, "ck_prov_load: cannot load the station credential %s\n", st_cert);
+		return 1;
+	}
 
 	if (spp_pid)
 		spp0 = proc_cpu(spp_pid);

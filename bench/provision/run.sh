@@ -67,6 +67,7 @@ run_e2e() {
 	for _ in $(seq 100); do [ -s "$t/port" ] && break; sleep 0.05; done
 	"$OUT/ck_prov_load" --spp "127.0.0.1:$(cat "$t/port")" --emu "$bin/chipkey-emu" \
 		--chips "$t/chips" --count "$N" --concurrency "$CONC" --spp-pid "$spp_pid" \
+		--station-cert "$t/fac/station-cert.pem" --station-key "$t/fac/station-key.pem" \
 		>"$t/load-$name.txt" 2>"$t/load-$name.err" || rc=$?
 	[ $rc -eq 0 ] || { echo "# $name: some devices failed (ck_prov_load exit $rc):"
 			   sed 's/^/# /' "$t/load-$name.err" | sort | uniq -c | head; }

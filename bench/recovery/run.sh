@@ -37,6 +37,7 @@ pids+=($!)
 wait_file "$t/spp.port"; wait_file "$t/pubdb.port"
 for _ in $(seq 100); do [ -S "$t/chip.sock" ] && break; sleep 0.05; done
 "$bin/chipkey-agent" provision --spp "127.0.0.1:$(cat "$t/spp.port")" --device "emu:$t/chip.sock" \
+	--station-cert "$t/fac/station-cert.pem" --station-key "$t/fac/station-key.pem" \
 	--store "$t/provisioned" >/dev/null
 URL=http://127.0.0.1:$(cat "$t/pubdb.port")
 mkdir -p "$d"

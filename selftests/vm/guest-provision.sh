@@ -33,7 +33,8 @@ SPP=127.0.0.1:$(cat /tmp/spp.port 2> /dev/null)
 echo "# spp $SPP, pubdb $URL"
 
 expect 0 "chipkey-agent provision --device /dev/chipkey succeeds" \
-	chipkey-agent provision --spp "$SPP" --device /dev/chipkey --store "$STORE" --timeout 60
+	chipkey-agent provision --spp "$SPP" --station-cert "$FAC/station-cert.pem" \
+		--station-key "$FAC/station-key.pem" --device /dev/chipkey --store "$STORE" --timeout 60
 sed 's/^/#   /' /tmp/last.out
 id=$(cat "$STORE/identity" 2> /dev/null)
 info identity "$id"
@@ -49,7 +50,8 @@ check "status --json: healthy, this chip, this identity, certificate valid" sh -
 
 # the same chip again: the SPP answers with the same identity (no second one)
 expect 0 "a second provisioning of the same chip succeeds" \
-	chipkey-agent provision --spp "$SPP" --device /dev/chipkey --store /tmp/store2 --timeout 60
+	chipkey-agent provision --spp "$SPP" --station-cert "$FAC/station-cert.pem" \
+		--station-key "$FAC/station-key.pem" --device /dev/chipkey --store /tmp/store2 --timeout 60
 sed 's/^/#   /' /tmp/last.out
 check "... with the same identity and certificate (no second identity)" sh -c "
 	cmp -s /tmp/store2/identity '$STORE/identity' && cmp -s /tmp/store2/device-cert.der '$STORE/device-cert.der'"

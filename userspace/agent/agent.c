@@ -3,7 +3,11 @@
  * chipkey-agent: the device side of factory provisioning.
  *
  *   chipkey-agent provision --spp HOST:PORT [--device DEV|emu:SOCK] --store DIR
- *                 [--timeout S]
+ *                 [--timeout S] [--station-cert FILE --station-key FILE]
+ *
+ * --station-cert/--station-key: the factory line station's TLS client
+ * credential (chipkey-factory init: station-cert.pem, station-key.pem),
+ * which chipkey-spp requires unless it runs with --no-station-auth.
  *
  * Exit status: 0 provisioned (or already provisioned: store rewritten from
  * the SPP's record), 1 usage or local error, 2 chip error, 3 SPP not trusted
@@ -124,7 +128,7 @@ static int read_chip(struct agent *a, const char *dev)
 
 /* TLS 1.3 to the SPP; the server certificate must verify with the ROM key. */
 static int tls_connect(struct agent *a, SSL_CTX **ctxp, const char *spec,
-		       int timeout)
+		       int timeout, const char *st_cert, const char *st_key)
 {
 	SSL_CTX *ctx;
 	X509 *peer;
@@ -147,6 +151,15 @@ static int tls_connect(struct agent *a, SSL_CTX **ctxp, const char *spec,
 	 */
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 	*ctxp = ctx;
+	/* The factory station credential (mutual TLS): what lets the SPP
+	 * tell a station of this factory line from any other client. */
+	if (st_cert && (SSL_CTX_use_certificate_chain_file(ctx, st_cert) != 1 ||
+			SSL_CTX_use_PrivateKey_file(ctx, st_key, SSL_FILETYPE_PEM) != 1 ||
+			SSL_CTX_check_private_key(ctx) != 1)) {
+		ERR_print_errors_fp(stderr);
+		close(fd);
+		return die(EX_LOCAL, "cannot load the station credential %s", st_cert);
+	}
 	a->c.fd = fd;
 	a->c.ssl = SSL_new(ctx);
 	if (!a->c.ssl || SSL_set_fd(a->c.ssl, fd) != 1 ||
@@ -181,7 +194,7 @@ static int report_error(struct spp_frame *f)
 
 /* Unwrap @bk on this chip and decode it: the data package as the device sees it. */
 static int unwrap_dp(struct agent *a, const uint8_t *bk, size_t bk_len,
-		     uint8_t **dp_out, size_t *dp_len)
+		     uint8_t **dp_out, size_t *dp_len, uint64_t *gen)
 {
 	uint8_t *buf = malloc(CHIPKEY_MAX_PAYLOAD);
 	size_t len = CHIPKEY_MAX_PAYLOAD;
@@ -189,7 +202,7 @@ static int unwrap_dp(struct agent *a, const uint8_t *bk, size_t bk_len,
 
 	if (!buf)
 		return -ENOMEM;
-	err = chipkey_unwrap(a->ck, bk, bk_len, buf, &len, NULL);
+	err = chipkey_unwrap(a->ck, bk, bk_len, buf, &len, gen);
 	if (err) {
 		OPENSSL_cleanse(buf, CHIPKEY_MAX_PAYLOAD);
 		free(buf);
@@ -275,6 +288,7 @@ static int handle_already(struct agent *a, struct spp_frame *f)
 	uint8_t *dpb = NULL;
 	size_t dpl;
 	struct ck_dp *dp = NULL;
+	uint64_t gen = 0;
 	int err;
 
 	if (f->len < CK_SPP_ALREADY_FIXED)
@@ -288,17 +302,23 @@ static int handle_already(struct agent *a, struct spp_frame *f)
 	memcpy(want_id, f->body, CK_SPP_IDENTITY_LEN);
 	want_id[CK_SPP_IDENTITY_LEN] = 0;
 	bk = f->body + 27;
-	err = unwrap_dp(a, bk, bl, &dpb, &dpl);
+	err = unwrap_dp(a, bk, bl, &dpb, &dpl, &gen);
 	if (err)
 		return die(EX_CHIP, "the SPP's record does not unwrap on this chip: %s",
 			   chipkey_strerror(err));
+	/* The flash store records the generation of the backup itself (the
+	 * chip authenticated it in the unwrap), never the SPP's word for it. */
+	if (gen != spp_get64(f->body + 15)) {
+		free_dp(dpb);
+		return die(EX_PROTO, "the SPP's record is inconsistent: ALREADY names another generation than its backup%s", "");
+	}
 	err = check_dp(a, dpb, dpl, &dp, identity);
 	free_dp(dpb);
 	if (err || strcmp(identity, want_id)) {
 		ck_dp_free(dp);
 		return die(EX_PROTO, "the SPP's record is inconsistent%s", "");
 	}
-	err = finish_store(a, identity, spp_get64(f->body + 15), bk, bl, dp);
+	err = finish_store(a, identity, gen, bk, bl, dp);
 	ck_dp_free(dp);
 	if (!err)
 		printf("already provisioned: identity %s (store rewritten)\n", identity);
@@ -362,6 +382,7 @@ static int provision(struct agent *a)
 	const uint8_t *dp_sent, *chan;
 	size_t chan_len;
 	struct chipkey *wrapper = a->ck;
+	uint64_t gen = 0;
 	int err, ret = EX_PROTO;
 
 	memcpy(hello, a->chip_id, CHIPKEY_CHIP_ID_LEN);
@@ -419,7 +440,7 @@ static int provision(struct agent *a)
 		struct chipkey *saved = a->ck;
 
 		a->ck = wrapper;
-		err = unwrap_dp(a, bk, bk_len, &dpb, &dpl);
+		err = unwrap_dp(a, bk, bk_len, &dpb, &dpl, &gen);
 		a->ck = saved;
 	}
 	if (err) {
@@ -427,7 +448,7 @@ static int provision(struct agent *a)
 		ret = die(EX_CHIP, "wrap/unwrap failed: %s", chipkey_strerror(err));
 		goto out;
 	}
-	if (dpl != dp_len || memcmp(dpb, dp_sent, dp_len) ||
+	if (gen != 1 || dpl != dp_len || memcmp(dpb, dp_sent, dp_len) ||
 	    ck_dp_decode(dpb, dpl, &dp2) ||
 	    ck_dp_get(dp2, CK_DP_CHANNEL_KEY, &chan, &chan_len) ||
 	    spp_proof(chan, chan_len, nonce, a->chip_id, dpb, dpl, bk, bk_len,
@@ -472,8 +493,12 @@ static int provision(struct agent *a)
 		ret = die(EX_PROTO, "bad DONE%s", "");
 		goto out;
 	}
-	ret = finish_store(a, identity, spp_get64(f.body + CK_SPP_IDENTITY_LEN),
-			   bk, bk_len, dp);
+	/* The generation recorded is the one wrapped (1), not the SPP's word. */
+	if (spp_get64(f.body + CK_SPP_IDENTITY_LEN) != gen) {
+		ret = die(EX_PROTO, "bad DONE: the SPP names another generation than the backup it committed%s", "");
+		goto out;
+	}
+	ret = finish_store(a, identity, gen, bk, bk_len, dp);
 	if (!ret)
 		printf("provisioned: identity %s\n", identity);
 out:
@@ -492,7 +517,9 @@ static void usage(FILE *o)
 {
 	fprintf(o,
 "usage: %s provision --spp HOST:PORT [--device DEV|emu:SOCK] --store DIR\n"
-"                    [--timeout S]\n"
+"                    [--timeout S] [--station-cert FILE --station-key FILE]\n"
+"  --station-cert/--station-key  the factory station TLS client credential\n"
+"                    (chipkey-factory init: station-cert.pem, station-key.pem)\n"
 "exit: 0 provisioned, 1 local error, 2 chip error, 3 SPP not trusted,\n"
 "      4 SPP refused, 5 connection/protocol failure\n", prog);
 }
@@ -506,10 +533,12 @@ int main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "fault", required_argument, NULL, 'F' },
 		{ "other-device", required_argument, NULL, 'O' },
+		{ "station-cert", required_argument, NULL, 'c' },
+		{ "station-key", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	const char *spp = NULL, *dev = NULL;
+	const char *spp = NULL, *dev = NULL, *st_cert = NULL, *st_key = NULL;
 	struct agent a;
 	SSL_CTX *ctx = NULL;
 	int c, timeout = CK_SPP_TIMEOUT_STEP, ret, err;
@@ -526,6 +555,8 @@ int main(int argc, char **argv)
 		case 'd': dev = optarg; break;
 		case 'o': a.store_dir = optarg; break;
 		case 't': timeout = atoi(optarg); break;
+		case 'c': st_cert = optarg; break;
+		case 'k': st_key = optarg; break;
 #ifdef CK_AGENT_FAULTS
 		case 'F': fault = optarg; break;
 		case 'O': other_dev = optarg; break;
@@ -534,7 +565,8 @@ int main(int argc, char **argv)
 		default: usage(stderr); return EX_LOCAL;
 		}
 	}
-	if (!spp || !a.store_dir || optind != argc || timeout < 1) {
+	if (!spp || !a.store_dir || optind != argc || timeout < 1 ||
+	    !st_cert != !st_key) {
 		usage(stderr);
 		return EX_LOCAL;
 	}
@@ -544,7 +576,7 @@ int main(int argc, char **argv)
 		return die(EX_CHIP, "cannot read the chip: %s", chipkey_strerror(err));
 	}
 	a.c.deadline = spp_now() + CK_SPP_TIMEOUT_SESSION;
-	ret = tls_connect(&a, &ctx, spp, timeout);
+	ret = tls_connect(&a, &ctx, spp, timeout, st_cert, st_key);
 	if (!ret)
 		ret = provision(&a);
 	if (a.c.ssl) {

@@ -268,8 +268,11 @@ static int cmd_init(struct args *a)
 	printf("  manufacturer CA certificate: %s/%s\n", a->pos[0], CK_FACTORY_MFR_CA_PEM);
 	printf("  ROM public key (fuse image): %s/%s\n", a->pos[0], CK_FACTORY_MFR_PUBKEY);
 	printf("  SPP certificate:             %s/%s\n", a->pos[0], CK_FACTORY_SPP_CERT);
-	printf("  secret files (0600): %s, %s, %s\n", CK_FACTORY_MFR_KEY,
-	       CK_FACTORY_MASTER_KEY, CK_FACTORY_SPP_KEY);
+	printf("  factory station credential:  %s/%s, %s/%s\n", a->pos[0],
+	       CK_FACTORY_STATION_CERT, a->pos[0], CK_FACTORY_STATION_KEY);
+	printf("  secret files (0600): %s, %s, %s, %s, %s\n", CK_FACTORY_MFR_KEY,
+	       CK_FACTORY_MASTER_KEY, CK_FACTORY_SPP_KEY, CK_FACTORY_STATION_KEY,
+	       CK_FACTORY_STATION_CERT);
 	if (a->pool && pool_load(a->db, a->pool))
 		return 1;
 	if (a->pregen && pool_pregen_keys(a->db, a->pregen))

@@ -85,7 +85,8 @@ static int write_private_pem(const char *dir, const char *name, EVP_PKEY *key)
 	return err;
 }
 
-static int write_cert_pem(const char *dir, const char *name, X509 *cert)
+static int write_cert_pem(const char *dir, const char *name, X509 *cert,
+			  mode_t mode)
 {
 	BIO *bio = BIO_new(BIO_s_mem());
 	int err;
@@ -95,7 +96,7 @@ static int write_cert_pem(const char *dir, const char *name, X509 *cert)
 	if (!PEM_write_bio_X509(bio, cert))
 		err = -EIO;
 	else
-		err = write_bio_at(dir, name, bio, 0644);
+		err = write_bio_at(dir, name, bio, mode);
 	BIO_free(bio);
 	return err;
 }
@@ -103,7 +104,8 @@ static int write_cert_pem(const char *dir, const char *name, X509 *cert)
 static const char *const factory_files[] = {
 	CK_FACTORY_MFR_KEY, CK_FACTORY_MFR_CA_PEM, CK_FACTORY_MFR_CA_DER,
 	CK_FACTORY_MFR_PUBKEY, CK_FACTORY_MASTER_KEY, CK_FACTORY_SPP_KEY,
-	CK_FACTORY_SPP_CERT, CK_FACTORY_VERSION,
+	CK_FACTORY_SPP_CERT, CK_FACTORY_STATION_KEY, CK_FACTORY_STATION_CERT,
+	CK_FACTORY_VERSION,
 };
 
 static void remove_tmp(const char *tmp)
@@ -158,8 +160,8 @@ static int fsync_path(const char *path)
 
 static int populate(const char *tmp, const struct ck_factory_opts *o)
 {
-	EVP_PKEY *mfr = NULL, *spp = NULL;
-	X509 *ca = NULL, *sppc = NULL;
+	EVP_PKEY *mfr = NULL, *spp = NULL, *sta = NULL;
+	X509 *ca = NULL, *sppc = NULL, *stac = NULL;
 	uint8_t master[PKI_MASTER_KEY_LEN];
 	uint8_t *der = NULL;
 	size_t der_len = 0;
@@ -168,13 +170,17 @@ static int populate(const char *tmp, const struct ck_factory_opts *o)
 
 	mfr = pki_ec_keygen();
 	spp = pki_ec_keygen();
-	if (!mfr || !spp)
+	sta = pki_ec_keygen();
+	if (!mfr || !spp || !sta)
 		goto out;
 	ca = pki_make_mfr_ca(mfr, o->org, NULL, o->ca_days);
 	if (!ca)
 		goto out;
 	sppc = pki_issue_spp_cert(mfr, ca, spp, o->spp_name, o->spp_days);
 	if (!sppc)
+		goto out;
+	stac = pki_issue_station_cert(mfr, ca, sta, NULL, o->spp_days);
+	if (!stac)
 		goto out;
 	if (RAND_priv_bytes(master, sizeof(master)) != 1)
 		goto out;
@@ -186,9 +192,14 @@ static int populate(const char *tmp, const struct ck_factory_opts *o)
 	if (!err)
 		err = write_private_pem(tmp, CK_FACTORY_SPP_KEY, spp);
 	if (!err)
-		err = write_cert_pem(tmp, CK_FACTORY_MFR_CA_PEM, ca);
+		err = write_cert_pem(tmp, CK_FACTORY_MFR_CA_PEM, ca, 0644);
 	if (!err)
-		err = write_cert_pem(tmp, CK_FACTORY_SPP_CERT, sppc);
+		err = write_cert_pem(tmp, CK_FACTORY_SPP_CERT, sppc, 0644);
+	/* The station credential lets a client obtain device OFFERs: 0600. */
+	if (!err)
+		err = write_private_pem(tmp, CK_FACTORY_STATION_KEY, sta);
+	if (!err)
+		err = write_cert_pem(tmp, CK_FACTORY_STATION_CERT, stac, 0600);
 	if (!err && !(err = pki_cert_to_der(ca, &der, &der_len))) {
 		err = write_file_at(tmp, CK_FACTORY_MFR_CA_DER, der, der_len, 0644);
 		OPENSSL_free(der);
@@ -209,8 +220,10 @@ out:
 	OPENSSL_cleanse(master, sizeof(master));
 	EVP_PKEY_free(mfr);
 	EVP_PKEY_free(spp);
+	EVP_PKEY_free(sta);
 	X509_free(ca);
 	X509_free(sppc);
+	X509_free(stac);
 	return err;
 }
 

@@ -404,6 +404,39 @@ out:
 	return x;
 }
 
+X509 *pki_issue_station_cert(EVP_PKEY *mfr_key, X509 *mfr_cert,
+			     EVP_PKEY *station_pub, const char *name, int days)
+{
+	X509_NAME *n = X509_NAME_new();
+	X509 *x = NULL;
+	char org[256];
+	const char *o;
+
+	if (!n || !mfr_key || !mfr_cert || !station_pub || !pki_is_p256(station_pub))
+		goto out;
+	o = issuer_org(mfr_cert, org, sizeof(org));
+	if ((o && !name_add(n, NID_organizationName, o)) ||
+	    !name_add(n, NID_organizationalUnitName, PKI_STATION_OU) ||
+	    !name_add(n, NID_commonName, name ? name : "factory station"))
+		goto out;
+	x = cert_start(n, mfr_cert, station_pub, days);
+	if (!x)
+		goto out;
+	if (!add_ext(x, mfr_cert, NID_basic_constraints, "critical,CA:FALSE") ||
+	    !add_ext(x, mfr_cert, NID_key_usage, "critical,digitalSignature") ||
+	    !add_ext(x, mfr_cert, NID_ext_key_usage, "clientAuth") ||
+	    !add_ext(x, mfr_cert, NID_subject_key_identifier, "hash") ||
+	    !add_ext(x, mfr_cert, NID_authority_key_identifier, "keyid:always")) {
+		X509_free(x);
+		x = NULL;
+		goto out;
+	}
+	x = cert_finish(x, mfr_key);
+out:
+	X509_NAME_free(n);
+	return x;
+}
+
 static void hex_lower(const uint8_t *b, size_t n, char *out)
 {
 	static const char digits[] = "0123456789abcdef";
@@ -578,7 +611,14 @@ out:
 	return err;
 }
 
-/* Signature by the ROM key and validity at @now. */
+time_t pki_clock_now(void)
+{
+	time_t t = time(NULL);
+
+	return t < (time_t)PKI_CLOCK_FLOOR ? PKI_TIME_IGNORE : t;
+}
+
+/* Signature by the ROM key and validity at @now (not if PKI_TIME_IGNORE). */
 static int verify_common(X509 *cert, const uint8_t *rom_key, size_t rom_key_len,
 			 time_t now)
 {
@@ -596,23 +636,25 @@ static int verify_common(X509 *cert, const uint8_t *rom_key, size_t rom_key_len,
 		ERR_clear_error();
 		return -EKEYREJECTED;
 	}
-	if (!now)
-		now = time(NULL);
-	switch (X509_cmp_time(X509_get0_notBefore(cert), &now)) {
-	case -1:
-		break;
-	case 1:
-		return -EKEYEXPIRED;	/* not yet valid */
-	default:
-		return -EINVAL;
-	}
-	switch (X509_cmp_time(X509_get0_notAfter(cert), &now)) {
-	case 1:
-		break;
-	case -1:
-		return -EKEYEXPIRED;
-	default:
-		return -EINVAL;
+	if (now != PKI_TIME_IGNORE) {
+		if (!now)
+			now = time(NULL);
+		switch (X509_cmp_time(X509_get0_notBefore(cert), &now)) {
+		case -1:
+			break;
+		case 1:
+			return -EKEYEXPIRED;	/* not yet valid */
+		default:
+			return -EINVAL;
+		}
+		switch (X509_cmp_time(X509_get0_notAfter(cert), &now)) {
+		case 1:
+			break;
+		case -1:
+			return -EKEYEXPIRED;
+		default:
+			return -EINVAL;
+		}
 	}
 	/* An end-entity certificate with a usable P-256 key. */
 	if (X509_check_ca(cert) != 0)
@@ -634,6 +676,27 @@ static int has_spp_role(X509 *cert)
 	return string_is(ou, PKI_SPP_OU) &&
 	       (X509_get_extension_flags(cert) & EXFLAG_XKUSAGE) &&
 	       (X509_get_extended_key_usage(cert) & XKU_SSL_SERVER);
+}
+
+int pki_check_station_role(X509 *cert)
+{
+	X509_NAME *subj;
+	const ASN1_STRING *ou;
+	uint32_t flags;
+
+	if (!cert)
+		return -EINVAL;
+	subj = X509_get_subject_name(cert);
+	ou = unique_entry(subj, NID_organizationalUnitName);
+	flags = X509_get_extension_flags(cert);
+	if (X509_check_ca(cert) != 0 || !string_is(ou, PKI_STATION_OU) ||
+	    !(flags & EXFLAG_KUSAGE) ||
+	    !(X509_get_key_usage(cert) & KU_DIGITAL_SIGNATURE) ||
+	    (X509_get_key_usage(cert) & (KU_KEY_CERT_SIGN | KU_CRL_SIGN)) ||
+	    !(flags & EXFLAG_XKUSAGE) ||
+	    !(X509_get_extended_key_usage(cert) & XKU_SSL_CLIENT))
+		return -EKEYREJECTED;
+	return 0;
 }
 
 int pki_verify_device_cert(X509 *cert, const uint8_t *rom_key,

@@ -28,6 +28,8 @@
 #define PKI_CHIP_ID_URI_PREFIX	"urn:chipkey:chip-id:"
 /* Organizational unit marking the SPP role. */
 #define PKI_SPP_OU		"chipkey-spp"
+/* Organizational unit marking a factory line station (TLS client of the SPP). */
+#define PKI_STATION_OU		"chipkey-station"
 /* HKDF info label of the channel key (followed by the 15-digit identity). */
 #define PKI_CHANNEL_KEY_LABEL	"chipkey v1 channel key"
 #define PKI_MASTER_KEY_LEN	32
@@ -35,6 +37,7 @@
 /* Validity in days; 0 = no well-defined expiry (notAfter 99991231235959Z). */
 #define PKI_DEFAULT_CA_DAYS	10950
 #define PKI_DEFAULT_SPP_DAYS	3650
+#define PKI_DEFAULT_STATION_DAYS 3650
 #define PKI_DEFAULT_DEVICE_DAYS	0
 
 /* ---- keys ---- */
@@ -72,6 +75,22 @@ X509 *pki_make_mfr_ca(EVP_PKEY *mfr_key, const char *org, const char *cn,
 X509 *pki_issue_spp_cert(EVP_PKEY *mfr_key, X509 *mfr_cert, EVP_PKEY *spp_pub,
 			 const char *name, int days);
 /*
+ * Factory line station credential (the TLS client certificate chipkey-spp
+ * requires, docs/provisioning-protocol.md): CN=@name, OU=chipkey-station,
+ * O=<issuer O>, EKU clientAuth, keyUsage digitalSignature, CA:FALSE,
+ * signed by the manufacturer key.
+ */
+X509 *pki_issue_station_cert(EVP_PKEY *mfr_key, X509 *mfr_cert,
+			     EVP_PKEY *station_pub, const char *name, int days);
+/*
+ * The station role of a certificate whose chain the caller has verified
+ * (TLS): an end-entity certificate (not a CA, keyUsage digitalSignature)
+ * with exactly one OU, chipkey-station, and EKU clientAuth.  0 or
+ * -EKEYREJECTED.
+ */
+int pki_check_station_role(X509 *cert);
+
+/*
  * Device certificate: subject CN=<identity>, serialNumber=<identity>;
  * subjectAltName URI:urn:chipkey:chip-id:<hex> and the IMEI URN
  * (URI:urn:gsma:imei:TTTTTTTT-SSSSSS-C); keyUsage digitalSignature +
@@ -99,9 +118,28 @@ int pki_cert_device_identity(X509 *cert, char out[CK_DP_DEVICE_ID_LEN + 1]);
 int pki_cert_chip_id(X509 *cert, uint8_t out[CHIPKEY_CHIP_ID_LEN]);
 
 /*
+ * @now of the verify functions below: 0 is the current time (time(2));
+ * PKI_TIME_IGNORE skips the validity-period check (everything else is
+ * still checked).  Recovery and load use PKI_TIME_IGNORE: they restore what
+ * the manufacturer issued, and devices without a real-time clock boot at
+ * 1970 (docs/recovery.md).
+ */
+#define PKI_TIME_IGNORE		((time_t)-1)
+/*
+ * A wall clock earlier than this (2026-01-01T00:00:00Z, before this code
+ * was built) has not been set: no RTC, no NTP yet.  Override at build time
+ * with -DPKI_CLOCK_FLOOR=<unix seconds>.
+ */
+#ifndef PKI_CLOCK_FLOOR
+#define PKI_CLOCK_FLOOR		1767225600
+#endif
+/* time(NULL), or PKI_TIME_IGNORE if the clock reads before PKI_CLOCK_FLOOR. */
+time_t pki_clock_now(void);
+
+/*
  * What recovery uses.  @rom_key is the manufacturer public key from ROM
  * (DER SPKI).  Checks: signature by that key; validity at @now (0 = the
- * current time); device role (not a CA, keyUsage digitalSignature, not the
+ * current time, PKI_TIME_IGNORE = not checked); device role (not a CA, keyUsage digitalSignature, not the
  * SPP role); a P-256 public key; a valid identity and chip ID; and, when
  * @identity / @chip_id are not NULL, that the certificate names exactly them.
  */
@@ -130,6 +168,10 @@ int pki_channel_key(const uint8_t master[PKI_MASTER_KEY_LEN],
 #define CK_FACTORY_MASTER_KEY	"master.key"
 #define CK_FACTORY_SPP_KEY	"spp-key.pem"
 #define CK_FACTORY_SPP_CERT	"spp-cert.pem"
+/* The factory line station credential (both 0600; chipkey-agent provision
+ * --station-cert / --station-key).  Not read by ck_factory_open(). */
+#define CK_FACTORY_STATION_KEY	"station-key.pem"
+#define CK_FACTORY_STATION_CERT	"station-cert.pem"
 #define CK_FACTORY_VERSION	"factory-version"
 
 struct ck_factory_opts {

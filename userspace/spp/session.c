@@ -2,7 +2,12 @@
 /*
  * chipkey-spp: the per-connection state machine.
  *
- *   HANDSHAKE   TLS 1.3 server handshake (step timeout)
+ *   HANDSHAKE   TLS 1.3 server handshake; with station authentication
+ *               (the default) the client must present a certificate that
+ *               chains to the manufacturer CA (verified by OpenSSL in the
+ *               handshake) and has the factory station role
+ *               (pki_check_station_role, checked here): otherwise the
+ *               connection is closed before HELLO, nothing is claimed
  *   HELLO       read HELLO: exact size, version, ROM key fingerprint = ours
  *   CLAIM       store_claim_identity_keypair(chip ID):
  *                 issued already  -> send ALREADY(latest record), END
@@ -28,7 +33,9 @@
  *
  * Any unexpected frame type -> ERROR UNEXPECTED; body over the limit ->
  * ERROR TOO_LARGE; other protocol version -> ERROR VERSION; a malformed
- * body -> ERROR MALFORMED.  Timeouts and TLS errors just close.  Nothing
+ * body -> ERROR MALFORMED.  Timeouts and TLS errors just close.  The whole
+ * session, handshake included, is bounded by the session deadline: past it
+ * main.c's watchdog shuts the socket down, whatever the peer trickles.  Nothing
  * secret is ever logged (chip ID, identity and outcome only).
  */
 #include <errno.h>
@@ -127,6 +134,22 @@ static int expect(struct sess *s, uint16_t want, struct spp_frame *f,
 	return 0;
 }
 
+/*
+ * The generation this SPP names in ALREADY / DONE.  Crash-test builds
+ * (-DCK_CRASH_HOOKS) lie on purpose with CHIPKEY_SPP_FAULT=wrong-generation
+ * (test-spp.sh: the agent must record the generation of the backup itself).
+ */
+static uint64_t said_generation(uint64_t g)
+{
+#ifdef CK_CRASH_HOOKS
+	const char *f = getenv("CHIPKEY_SPP_FAULT");
+
+	if (f && !strcmp(f, "wrong-generation"))
+		return g + 1;
+#endif
+	return g;
+}
+
 static enum spp_outcome send_already(struct sess *s)
 {
 	struct store_pub_record rec;
@@ -148,7 +171,7 @@ static enum spp_outcome send_already(struct sess *s)
 		return refuse(s, CK_SPP_E_INTERNAL, "out of memory");
 	}
 	memcpy(body, rec.identity, CK_SPP_IDENTITY_LEN);
-	spp_put64(body + 15, rec.generation);
+	spp_put64(body + 15, said_generation(rec.generation));
 	spp_put32(body + 23, (uint32_t)rec.backup_len);
 	memcpy(body + 27, rec.backup, rec.backup_len);
 	spp_put32(body + 27 + rec.backup_len, (uint32_t)rec.cert_len);
@@ -293,7 +316,7 @@ static enum spp_outcome commit(struct sess *s, const uint8_t *bk, size_t bk_len)
 			      "the store refused the commit");
 	}
 	memcpy(done, s->identity, CK_SPP_IDENTITY_LEN);
-	spp_put64(done + CK_SPP_IDENTITY_LEN, 1);
+	spp_put64(done + CK_SPP_IDENTITY_LEN, said_generation(1));
 	err = spp_send(&s->c, CK_SPP_DONE, done, sizeof(done));
 	slog(s, "provisioned%s%s", committed == STORE_ALREADY ? " (re-commit)" : "",
 	     err ? " (DONE not delivered)" : "");
@@ -312,8 +335,24 @@ static enum spp_outcome run(struct sess *s)
 
 	/* HANDSHAKE */
 	if (SSL_accept(s->c.ssl) != 1) {
-		slog(s, "TLS handshake failed");
+		unsigned long e = ERR_peek_last_error();
+		const char *why = e ? ERR_reason_error_string(e) : NULL;
+
+		slog(s, "TLS handshake failed%s%s%s", why ? " (" : "",
+		     why ? why : "", why ? ")" : "");
 		return SPP_OUT_DROPPED;
+	}
+	if (s->srv->station_auth) {
+		X509 *peer = SSL_get0_peer_certificate(s->c.ssl);
+		long vr = SSL_get_verify_result(s->c.ssl);
+
+		if (!peer || vr != X509_V_OK || pki_check_station_role(peer)) {
+			slog(s, "refused: the TLS client is not a factory station (%s)",
+			     !peer ? "no certificate" : vr != X509_V_OK ?
+			     X509_verify_cert_error_string(vr) :
+			     "certificate without the station role");
+			return SPP_OUT_REFUSED;
+		}
 	}
 	/* HELLO */
 	if (expect(s, CK_SPP_HELLO, &f, &out))
@@ -408,7 +447,6 @@ enum spp_outcome spp_session_run(struct spp_server *srv, struct store *st,
 	}
 	SSL_free(s.c.ssl);
 	ERR_clear_error();
-	close(fd);
 	store_keypair_clear(&s.kp);
 	ck_dp_buf_free(s.dp_buf, s.dp_len);
 	ck_dp_buf_free(s.secret_buf, s.secret_len);

@@ -12,7 +12,11 @@ struct spp_server {
 	struct ck_factory *factory;
 	SSL_CTX *ctx;
 	int step_timeout;		/* seconds per frame / handshake */
-	int session_timeout;		/* seconds per connection */
+	int session_timeout;		/* seconds per connection (main.c's
+					 * watchdog cuts the socket then) */
+	int station_auth;		/* require a factory station client
+					 * certificate (ctx verifies the chain,
+					 * the session checks the role) */
 	uint8_t rom_fp[32];		/* SHA-256 of the manufacturer SPKI */
 };
 
@@ -24,7 +28,8 @@ enum spp_outcome {
 	SPP_OUT_DROPPED,	/* TLS failure, timeout, peer gone */
 };
 
-/* Runs one session on the accepted socket @fd (closes it). */
+/* Runs one session on the accepted socket @fd; the caller closes @fd
+ * (after making sure its watchdog no longer refers to it). */
 enum spp_outcome spp_session_run(struct spp_server *srv, struct store *st,
 				 int fd, const char *peer);
 

@@ -6,7 +6,9 @@
  *  - identity / key pair claims take a free row with
  *    "FOR UPDATE SKIP LOCKED" in a single UPDATE statement; the UNIQUE
  *    constraint on chip_id settles two claimers of the same chip (the
- *    loser retries and reads the winner's row);
+ *    loser retries and reads the winner's row); the SPP's claim (identity
+ *    + key pair, pg_claim_both) is one transaction under the chip's
+ *    advisory lock, so it never interleaves with a commit of that chip;
  *  - writes to the public database for one chip are serialized by a
  *    transaction-scoped advisory lock derived from the chip ID, so
  *    "generation must be newer than the latest" holds across stations.
@@ -278,59 +280,73 @@ static int pg_load_identities(struct store *st, const char *const *ids, size_t n
 	return 0;
 }
 
+/*
+ * One attempt at the identity claim: 0 (*state set), -EAGAIN (retry: all
+ * free rows locked by other claimers, or another connection claimed for
+ * the same chip first: then the statement failed, and inside a transaction
+ * the caller must roll back), -ENOSPC, or another error.
+ */
+static int claim_identity_once(struct store *st, const uint8_t *chip, char *identity,
+			       int *state)
+{
+	struct params p = { 0 };
+	PGresult *r;
+
+	p_bin(&p, chip, STORE_CHIP_ID_LEN);
+	r = run(st, "SELECT identity, state FROM t140_identities WHERE chip_id = $1", &p);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		return res_fail(st, r, "look up chip");
+	if (PQntuples(r) == 1) {
+		get_identity(r, 0, 0, identity);
+		*state = (int)get_i64(r, 0, 1);
+		PQclear(r);
+		return 0;
+	}
+	PQclear(r);
+
+	p_i64(&p, store_now());
+	r = run(st, "UPDATE t140_identities SET state = 1, chip_id = $1, reserved_at = $2"
+		" WHERE identity = (SELECT identity FROM t140_identities"
+		"  WHERE state = 0 ORDER BY identity LIMIT 1 FOR UPDATE SKIP LOCKED)"
+		" RETURNING identity", &p);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+		get_identity(r, 0, 0, identity);
+		*state = STORE_ID_RESERVED;
+		PQclear(r);
+		return 0;
+	}
+	if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+		/* nothing free and unlocked: exhausted, or all locked */
+		PQclear(r);
+		r = run(st, "SELECT EXISTS (SELECT 1 FROM t140_identities WHERE state = 0)",
+			NULL);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK)
+			return res_fail(st, r, "count free identities");
+		if (PQgetvalue(r, 0, 0)[0] == 0) {
+			PQclear(r);
+			return store_fail(st, -ENOSPC, "identity pool exhausted");
+		}
+		PQclear(r);
+		return -EAGAIN;
+	}
+	if (is_unique_violation(r)) {
+		/* the same chip claimed concurrently elsewhere: re-read */
+		PQclear(r);
+		return -EAGAIN;
+	}
+	return res_fail(st, r, "reserve identity");
+}
+
 static int pg_claim_identity(struct store *st, const uint8_t *chip, char *identity,
 			     int *state)
 {
-	int attempt;
+	int attempt, rc;
 
 	for (attempt = 0; attempt < STORE_MAX_RETRIES; attempt++) {
-		struct params p = { 0 };
-		PGresult *r;
-
-		p_bin(&p, chip, STORE_CHIP_ID_LEN);
-		r = run(st, "SELECT identity, state FROM t140_identities WHERE chip_id = $1", &p);
-		if (PQresultStatus(r) != PGRES_TUPLES_OK)
-			return res_fail(st, r, "look up chip");
-		if (PQntuples(r) == 1) {
-			get_identity(r, 0, 0, identity);
-			*state = (int)get_i64(r, 0, 1);
-			PQclear(r);
-			return 0;
-		}
-		PQclear(r);
-
-		p_i64(&p, store_now());
-		r = run(st, "UPDATE t140_identities SET state = 1, chip_id = $1, reserved_at = $2"
-			" WHERE identity = (SELECT identity FROM t140_identities"
-			"  WHERE state = 0 ORDER BY identity LIMIT 1 FOR UPDATE SKIP LOCKED)"
-			" RETURNING identity", &p);
-		if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
-			get_identity(r, 0, 0, identity);
-			*state = STORE_ID_RESERVED;
-			PQclear(r);
-			return 0;
-		}
-		if (PQresultStatus(r) == PGRES_TUPLES_OK) {
-			/* nothing free and unlocked: exhausted, or all locked */
-			PQclear(r);
-			r = run(st, "SELECT EXISTS (SELECT 1 FROM t140_identities WHERE state = 0)",
-				NULL);
-			if (PQresultStatus(r) != PGRES_TUPLES_OK)
-				return res_fail(st, r, "count free identities");
-			if (PQgetvalue(r, 0, 0)[0] == 0) {
-				PQclear(r);
-				return store_fail(st, -ENOSPC, "identity pool exhausted");
-			}
-			PQclear(r);
-			usleep(1000);
-			continue;
-		}
-		if (is_unique_violation(r)) {
-			/* the same chip claimed concurrently elsewhere: re-read */
-			PQclear(r);
-			continue;
-		}
-		return res_fail(st, r, "reserve identity");
+		rc = claim_identity_once(st, chip, identity, state);
+		if (rc != -EAGAIN)
+			return rc;
+		usleep(1000);
 	}
 	return store_fail(st, -EBUSY, "identity claim: too many retries");
 }
@@ -379,50 +395,105 @@ static int read_kp(struct store *st, PGresult *r, struct store_keypair *kp)
 	return 0;
 }
 
+/* One attempt at the key pair claim: 0, -EAGAIN (as above), -ENOENT (none
+ * left), or another error. */
+static int claim_keypair_once(struct store *st, const uint8_t *chip,
+			      struct store_keypair *kp)
+{
+	struct params p = { 0 };
+	PGresult *r;
+
+	p_bin(&p, chip, STORE_CHIP_ID_LEN);
+	r = run(st, "SELECT id, pub, priv FROM t140_keypairs WHERE chip_id = $1", &p);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		return res_fail(st, r, "look up key pair");
+	if (PQntuples(r) == 1)
+		return read_kp(st, r, kp);
+	PQclear(r);
+
+	p_i64(&p, store_now());
+	r = run(st, "UPDATE t140_keypairs SET chip_id = $1, reserved_at = $2"
+		" WHERE id = (SELECT id FROM t140_keypairs WHERE chip_id IS NULL"
+		"  ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+		" RETURNING id, pub, priv", &p);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+		return read_kp(st, r, kp);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+		PQclear(r);
+		r = run(st, "SELECT EXISTS (SELECT 1 FROM t140_keypairs WHERE chip_id IS NULL)",
+			NULL);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK)
+			return res_fail(st, r, "count key pairs");
+		if (PQgetvalue(r, 0, 0)[0] == 0) {
+			PQclear(r);
+			return store_fail(st, -ENOENT, "no pre-generated key pair left");
+		}
+		PQclear(r);
+		return -EAGAIN;
+	}
+	if (is_unique_violation(r)) {
+		PQclear(r);
+		return -EAGAIN;
+	}
+	return res_fail(st, r, "reserve key pair");
+}
+
 static int pg_claim_keypair(struct store *st, const uint8_t *chip, struct store_keypair *kp)
 {
-	int attempt;
+	int attempt, rc;
 
 	for (attempt = 0; attempt < STORE_MAX_RETRIES; attempt++) {
-		struct params p = { 0 };
-		PGresult *r;
-
-		p_bin(&p, chip, STORE_CHIP_ID_LEN);
-		r = run(st, "SELECT id, pub, priv FROM t140_keypairs WHERE chip_id = $1", &p);
-		if (PQresultStatus(r) != PGRES_TUPLES_OK)
-			return res_fail(st, r, "look up key pair");
-		if (PQntuples(r) == 1)
-			return read_kp(st, r, kp);
-		PQclear(r);
-
-		p_i64(&p, store_now());
-		r = run(st, "UPDATE t140_keypairs SET chip_id = $1, reserved_at = $2"
-			" WHERE id = (SELECT id FROM t140_keypairs WHERE chip_id IS NULL"
-			"  ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)"
-			" RETURNING id, pub, priv", &p);
-		if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
-			return read_kp(st, r, kp);
-		if (PQresultStatus(r) == PGRES_TUPLES_OK) {
-			PQclear(r);
-			r = run(st, "SELECT EXISTS (SELECT 1 FROM t140_keypairs WHERE chip_id IS NULL)",
-				NULL);
-			if (PQresultStatus(r) != PGRES_TUPLES_OK)
-				return res_fail(st, r, "count key pairs");
-			if (PQgetvalue(r, 0, 0)[0] == 0) {
-				PQclear(r);
-				return store_fail(st, -ENOENT, "no pre-generated key pair left");
-			}
-			PQclear(r);
-			usleep(1000);
-			continue;
-		}
-		if (is_unique_violation(r)) {
-			PQclear(r);
-			continue;
-		}
-		return res_fail(st, r, "reserve key pair");
+		rc = claim_keypair_once(st, chip, kp);
+		if (rc != -EAGAIN)
+			return rc;
+		usleep(1000);
 	}
 	return store_fail(st, -EBUSY, "key pair claim: too many retries");
+}
+
+/*
+ * The SPP's claim: identity and (if reserved, not issued) key pair in ONE
+ * transaction that holds the chip's advisory lock, the lock pg_commit takes
+ * too.  So a commit of the same chip by another connection is either
+ * entirely before this claim (which then sees the identity issued and
+ * reserves no pair) or entirely after it: a key pair is never reserved for
+ * a chip whose provisioning is already committed (the pair would be lost:
+ * nothing ever deletes or frees it).
+ */
+static int pg_claim_both(struct store *st, const uint8_t *chip, char *identity,
+			 int *state, struct store_keypair *kp)
+{
+	int attempt, rc = 0;
+
+	for (attempt = 0; attempt < STORE_MAX_RETRIES; attempt++) {
+		rc = cmd(st, "BEGIN", NULL, "begin");
+		if (!rc)
+			rc = lock_chip(st, chip);
+		if (!rc)
+			rc = claim_identity_once(st, chip, identity, state);
+		if (!rc && *state == STORE_ID_RESERVED) {
+			CK_CRASH_POINT("store:claim-mid");
+			rc = claim_keypair_once(st, chip, kp);
+			if (rc == -ENOENT) {
+				st->err[0] = '\0';
+				rc = 0;		/* none left: the SPP makes a key */
+			}
+		}
+		if (!rc)
+			rc = cmd(st, "COMMIT", NULL, "commit");
+		rollback(st);
+		if (rc != -EAGAIN)
+			break;
+		store_keypair_clear(kp);
+		usleep(1000);
+	}
+	if (rc == -EAGAIN)
+		rc = store_fail(st, -EBUSY, "identity claim: too many retries");
+	if (rc) {
+		store_keypair_clear(kp);
+		identity[0] = '\0';
+	}
+	return rc;
 }
 
 static int pg_keypair_counts(struct store *st, uint64_t *f, uint64_t *rs)
@@ -721,6 +792,7 @@ static const struct store_ops pg_ops = {
 	.identity_counts = pg_identity_counts,
 	.add_keypair = pg_add_keypair,
 	.claim_keypair = pg_claim_keypair,
+	.claim_both = pg_claim_both,
 	.keypair_counts = pg_keypair_counts,
 	.pub_insert = pg_pub_insert,
 	.pub_get = pg_pub_get,

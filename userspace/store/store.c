@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 
 #include "store-int.h"
+#include "crashpoint.h"
 
 /* ---- Luhn ---- */
 
@@ -316,6 +317,7 @@ int store_claim_identity_keypair(struct store *st, const uint8_t chip_id[STORE_C
 	rc = st->ops->claim_identity(st, chip_id, identity, state);
 	if (rc || *state != STORE_ID_RESERVED)
 		return rc;
+	CK_CRASH_POINT("store:claim-mid");
 	rc = st->ops->claim_keypair(st, chip_id, kp);
 	if (rc == -ENOENT) {
 		st->err[0] = '\0';

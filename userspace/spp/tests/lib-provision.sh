@@ -14,6 +14,10 @@ check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; lap; }
 t_lap=$EPOCHREALTIME
 lap() { local now=$EPOCHREALTIME; echo "# $(awk -v a="$t_lap" -v b="$now" 'BEGIN { printf "%.2f", b - a }') s"; t_lap=$now; }
 
+# station: the factory line station credential of $FAC (chipkey-spp
+# requires it: mutual TLS), as chipkey-agent arguments (unquoted: no spaces)
+station() { echo --station-cert "$FAC/station-cert.pem" --station-key "$FAC/station-key.pem"; }
+
 # pids of long-lived helpers (emulators, servers), killed at exit
 declare -A bg=()
 wait_file() { for ((w = 0; w < 300; w++)); do [ -s "$1" ] && return 0; sleep 0.01; done; return 1; }

@@ -77,7 +77,7 @@ start_agents() {
 	for ((i = 1; i <= SLOTS; i++)); do
 		s=
 		[ -n "$spec" ] && [ $((RANDOM % 4)) -lt "$prob" ] && s=$spec
-		CHIPKEY_CRASH_AT=$s "$agent" provision --spp "127.0.0.1:$port" \
+		CHIPKEY_CRASH_AT=$s "$agent" provision $(station) --spp "127.0.0.1:$port" \
 			--device "emu:$t/chips/${slot[$i]}.sock" --store "$t/store/${slot[$i]}" \
 			--timeout 5 >"$t/a$i.out" 2>"$t/a$i.log" &
 		apid[$i]=$!
@@ -129,7 +129,8 @@ stop_spp() { kill "$spp_pid" 2>/dev/null; wait "$spp_pid" 2>/dev/null; spp_pid=;
 
 # ---- kill -9 the SPP at each protocol step
 #   recv:HELLO       HELLO received
-#   store:claim-mid  inside the identity-claim transaction
+#   store:claim-mid  inside the claim transaction (identity reserved, key
+#                    pair not yet)
 #   spp:claimed      identity claimed (reserved)
 #   spp:built        key pair claimed, data package and certificate built
 #   sent:OFFER       OFFER sent
@@ -137,10 +138,7 @@ stop_spp() { kill "$spp_pid" 2>/dev/null; wait "$spp_pid" 2>/dev/null; spp_pid=;
 #   store:commit-mid the commit transaction written but not committed
 #   store:committed  right after the commit
 #   send:DONE        before DONE is sent
-# (store:claim-mid only on SQLite: the PostgreSQL claim is one statement)
-points="recv:HELLO store:claim-mid"
-[ "${DBURL#sqlite:}" != "$DBURL" ] || points=recv:HELLO
-for point in $points spp:claimed spp:built sent:OFFER recv:BACKUP \
+for point in recv:HELLO store:claim-mid spp:claimed spp:built sent:OFFER recv:BACKUP \
 	store:commit-mid store:committed send:DONE; do
 	hit=0 viol=0 done_=0
 	for ((r = 1; r <= ROUNDS; r++)); do
@@ -277,7 +275,7 @@ viol=0
 for name in $(ls "$t/chips" | sed -n 's/\.bin$//p' | shuf -n 4); do
 	[ -n "${emu_pid[$name]:-}" ] && continue
 	mkchip "$name" || { viol=$((viol + 1)); continue; }
-	"$bin/chipkey-agent" provision --spp "127.0.0.1:$port" --device "emu:$t/chips/$name.sock" \
+	"$bin/chipkey-agent" provision $(station) --spp "127.0.0.1:$port" --device "emu:$t/chips/$name.sock" \
 		--store "$t/store/again-$name" --timeout 5 >"$t/again.out" 2>>"$t/again.log"
 	rc=$?
 	h=${chip_hex[$name]}

@@ -133,6 +133,7 @@ t0=$(date +%s.%N)
 	for i in $(seq "$NDEV"); do
 		(
 			timeout 60 "$bin/chipkey-agent" provision --spp "$SPP" \
+				--station-cert "$t/fac/station-cert.pem" --station-key "$t/fac/station-key.pem" \
 				--device "emu:$t/chips/d$i.sock" --store "$t/stores/d$i" \
 				>"$t/out/agent$i.out" 2>"$t/out/agent$i.err"
 			echo $? >"$t/out/agent$i.rc"

@@ -36,7 +36,7 @@ cleanup() {
 	[ "$failed" -gt 0 ] && [ -f "$pg/server.log" ] && tail -20 "$pg/server.log" | sed 's/^/# pg: /'
 	rm -rf "$pg"
 	if [ "$failed" -gt 0 ]; then
-		for f in "$t"/script.log "$t"/inv.log "$t"/multi-*.log "$t"/pg-start.log; do
+		for f in "$t"/script.log "$t"/inv.log "$t"/multi-*.log "$t"/race-*.log "$t"/pg-start.log; do
 			[ -f "$f" ] && grep -v '^# invariants:' "$f" | tail -30 | sed "s|^|# $(basename "$f"): |"
 		done
 	fi
@@ -110,12 +110,12 @@ multi() {
 		s=$(( i <= 20 ? 1 : 2 ))
 		[ $((RANDOM % 2)) -eq 0 ] && s=$((3 - s))
 		which[$i]=$s
-		"$bin/chipkey-agent" provision --spp "127.0.0.1:${port[$s]}" \
+		"$bin/chipkey-agent" provision $(station) --spp "127.0.0.1:${port[$s]}" \
 			--device "emu:$t/chips/$label$i.sock" --store "$t/st-$label-$i-a" --timeout 20 \
 			>"$t/m-$label-$i-a.out" 2>"$t/m-$label-$i-a.log" &
 		mpid[$i]=$!
 		if [ "$i" -le 8 ]; then
-			"$bin/chipkey-agent" provision --spp "127.0.0.1:${port[$((3 - s))]}" \
+			"$bin/chipkey-agent" provision $(station) --spp "127.0.0.1:${port[$((3 - s))]}" \
 				--device "emu:$t/chips/$label$i.sock" --store "$t/st-$label-$i-b" --timeout 20 \
 				>"$t/m-$label-$i-b.out" 2>"$t/m-$label-$i-b.log" &
 			mpid[$((100 + i))]=$!
@@ -147,7 +147,7 @@ multi() {
 		for x in a b; do
 			[ -f "$t/m-$label-$i-$x.out" ] || continue
 			if [ -z "$(agent_id "$t/m-$label-$i-$x.out")" ]; then
-				"$bin/chipkey-agent" provision --spp "127.0.0.1:${port[$((RANDOM % 2 + 1))]}" \
+				"$bin/chipkey-agent" provision $(station) --spp "127.0.0.1:${port[$((RANDOM % 2 + 1))]}" \
 					--device "emu:$t/chips/$label$i.sock" --store "$t/st-$label-$i-$x" \
 					--timeout 20 >"$t/m-$label-$i-$x.out" 2>>"$t/m-$label-$i-$x.log"
 				retried=$((retried + 1))
@@ -180,6 +180,96 @@ multi() {
 	done
 	for i in $(seq 40); do rmchip "$label$i"; done
 }
+
+# ---- 3b. the claim race: one SPP paused between the identity claim and the
+# key pair claim (CHIPKEY_PAUSE_AT, crash-test build), the other SPP
+# provisions the same chip in that window.  The claim is one transaction
+# that holds the chip's lock, so the other SPP waits, and no key pair is
+# ever left reserved for a chip whose provisioning is already committed.
+# claim_race DBURL LABEL
+claim_race() {
+	local label=$2 i rc1 rc2 p1 p2 paused=0 bad=0 args=() h id1 id2
+	DBURL=$1
+	FAC=$t/fac-race-$label
+	rm -f "$t/map.txt"
+	"$bin/chipkey-factory" identities --prefix 35888900 --count 10 >"$t/ids-race-$label.txt" 2>>"$t/factory.log"
+	"$bin/chipkey-factory" init "$FAC" --db "$DBURL" --pool "$t/ids-race-$label.txt" --pregen 6 \
+		>>"$t/factory.log" 2>&1 && save_pregen
+	rm -f "$t/race-$label-1.port" "$t/race-$label-2.port"
+	CHIPKEY_PAUSE_AT=store:claim-mid:1500 "$tbin/chipkey-spp-crash" --factory "$FAC" \
+		--db "$DBURL" --listen 127.0.0.1:0 --port-file "$t/race-$label-1.port" --timeout 20 \
+		2>>"$t/race-$label-spp1.log" &
+	bg[race-$label-1]=$!
+	"$abin/chipkey-spp" --factory "$FAC" --db "$DBURL" --listen 127.0.0.1:0 \
+		--port-file "$t/race-$label-2.port" --timeout 20 2>>"$t/race-$label-spp2.log" &
+	bg[race-$label-2]=$!
+	wait_file "$t/race-$label-1.port" && wait_file "$t/race-$label-2.port" ||
+		nok "$label: claim race: two SPPs start"
+	p1=$(cat "$t/race-$label-1.port") p2=$(cat "$t/race-$label-2.port")
+	for i in 1 2 3; do
+		mkchip "race$label$i" || nok "$label: claim race: emulator $i starts"
+		h=${chip_hex[race$label$i]}
+		"$bin/chipkey-agent" provision $(station) --spp "127.0.0.1:$p1" \
+			--device "emu:$t/chips/race$label$i.sock" --store "$t/race-$label-$i-a" --timeout 20 \
+			>"$t/race-$label-$i-a.out" 2>"$t/race-$label-$i-a.log" &
+		local a=$!
+		sleep 0.3
+		"$bin/chipkey-agent" provision $(station) --spp "127.0.0.1:$p2" \
+			--device "emu:$t/chips/race$label$i.sock" --store "$t/race-$label-$i-b" --timeout 20 \
+			>"$t/race-$label-$i-b.out" 2>"$t/race-$label-$i-b.log"
+		rc2=$?
+		wait $a; rc1=$?
+		# one of the two provisions the chip; the other gets ALREADY or CONFLICT
+		{ [ $rc1 -eq 0 ] || [ $rc2 -eq 0 ]; } &&
+			{ [ $rc1 -eq 0 ] || [ $rc1 -eq 4 ]; } && { [ $rc2 -eq 0 ] || [ $rc2 -eq 4 ]; } ||
+			{ bad=$((bad + 1)); echo "# claim race $label chip $i: exits $rc1 $rc2" >>"$t/inv.log"; }
+		id1=$(agent_id "$t/race-$label-$i-a.out") id2=$(agent_id "$t/race-$label-$i-b.out")
+		[ -z "$id1" ] || [ -z "$id2" ] || [ "$id1" = "$id2" ] || bad=$((bad + 1))
+		args+=(--unwrap "$h=emu:$t/chips/race$label$i.sock")
+		[ -n "$id1" ] && args+=(--agent "$h=$id1")
+		[ -n "$id2" ] && args+=(--agent "$h=$id2")
+	done
+	paused=$(grep -c 'test pause at store:claim-mid' "$t/race-$label-spp1.log")
+	check "$label: claim race (3 chips, SPP 1 paused 1.5 s between its identity and key pair claims, SPP 2 provisioning the chip meanwhile; paused $paused times): one agent provisions, the other gets ALREADY or CONFLICT" \
+		test $bad -eq 0 -a "$paused" -ge 3
+	check "$label: claim race: database invariants (no key pair left reserved for a provisioned chip)" \
+		invariants "${args[@]}"
+	for i in 1 2; do
+		kill "${bg[race-$label-$i]}"; wait "${bg[race-$label-$i]}"
+		unset "bg[race-$label-$i]"
+	done
+	for i in 1 2 3; do rmchip "race$label$i"; done
+}
+
+claim_race "sqlite:$t/race.db" sqlite
+if [ $pg_up -eq 1 ]; then
+	claim_race "$("$top/scripts/pg-test-server.sh" createdb "$pg" race)" pg
+else
+	skip "pg: claim race" "no PostgreSQL server"
+fi
+
+# ---- 3c. a worker that cannot open the store fails the start (no silent
+# degradation to fewer workers): a role allowed 3 connections, 6 workers
+if [ $pg_up -eq 1 ]; then
+	psql -X -q -v ON_ERROR_STOP=1 "$("$top/scripts/pg-test-server.sh" url "$pg")" \
+		-c "CREATE ROLE limited LOGIN CONNECTION LIMIT 3" \
+		-c "CREATE DATABASE limited OWNER limited" >>"$t/script.log" 2>&1
+	lurl=$("$top/scripts/pg-test-server.sh" url "$pg" | sed 's|//postgres@\(.*\)/postgres?|//limited@\1/limited?|')
+	rm -f "$t/limited.port"
+	timeout 30 "$abin/chipkey-spp" --factory "$t/fac-race-pg" --db "$lurl" --listen 127.0.0.1:0 \
+		--workers 6 --port-file "$t/limited.port" 2>"$t/limited.log"
+	rc=$?
+	check "pg: 6 workers but only 3 connections allowed: chipkey-spp refuses to start (exit $rc, want 1), names the worker, never listens" \
+		bash -c "test $rc -eq 1 && grep -q 'store (worker [0-9] of 6)' '$t/limited.log' && test ! -e '$t/limited.port'"
+	"$abin/chipkey-spp" --factory "$t/fac-race-pg" --db "$lurl" --listen 127.0.0.1:0 \
+		--workers 2 --port-file "$t/limited.port" 2>>"$t/limited.log" &
+	lpid=$!
+	wait_file "$t/limited.port"
+	check "pg: ... and starts with 2 workers on the same role" test $? -eq 0
+	kill $lpid; wait $lpid
+else
+	skip "pg: a worker that cannot open the store fails the start" "no PostgreSQL server"
+fi
 
 multi "sqlite:$t/multi.db" sqlite
 if [ $pg_up -eq 1 ]; then

@@ -68,6 +68,15 @@ db=${SPP_TEST_DB:-sqlite:$t/factory.db}	# test-pg.sh: an empty PostgreSQL databa
 "$bin/chipkey-factory" identities --prefix 35123400 --count 40 >"$t/ids.txt" 2>>"$t/factory.log"
 "$bin/chipkey-factory" init "$t/fac" --db "$db" --pool "$t/ids.txt" --pregen 5 >>"$t/factory.log" 2>&1
 check "factory init with identity pool and 5 pre-generated key pairs" test $? -eq 0
+# the factory line station credential (mutual TLS to the SPP)
+ST="--station-cert $t/fac/station-cert.pem --station-key $t/fac/station-key.pem"
+openssl x509 -in "$t/fac/station-cert.pem" -noout -text >"$t/station.txt" 2>/dev/null
+check "factory init: station credential (key + certificate, both 0600; OU=chipkey-station, clientAuth only, CA:FALSE; chains to the manufacturer CA for TLS clients)" \
+	bash -c "test \$(stat -c %a '$t/fac/station-key.pem') = 600 && test \$(stat -c %a '$t/fac/station-cert.pem') = 600 &&
+		grep -q 'OU *= *chipkey-station' '$t/station.txt' && grep -q 'TLS Web Client Authentication' '$t/station.txt' &&
+		! grep -q 'TLS Web Server Authentication' '$t/station.txt' && grep -q 'CA:FALSE' '$t/station.txt' &&
+		openssl verify -purpose sslclient -CAfile '$t/fac/mfr-ca.pem' '$t/fac/station-cert.pem' >/dev/null 2>&1 &&
+		! openssl verify -purpose sslserver -CAfile '$t/fac/mfr-ca.pem' '$t/fac/station-cert.pem' >/dev/null 2>&1"
 check "spp starts on a random loopback port" start_spp spp "$t/fac" "$db" --workers 8 --timeout 3
 port=$(cat "$t/spp.port")
 SPP=127.0.0.1:$port
@@ -84,7 +93,7 @@ fi
 for i in $(seq $NDEV); do mkchip "d$i" "$t/fac" || nok "emulator d$i starts"; done
 apids=()
 for i in $(seq $NDEV); do
-	"$abin/chipkey-agent" provision --spp "$SPP" --device "emu:$t/d$i.sock" \
+	"$abin/chipkey-agent" provision $ST --spp "$SPP" --device "emu:$t/d$i.sock" \
 		--store "$t/store$i" >"$t/agent$i.out" 2>"$t/agent$i.log" &
 	apids+=($!)
 done
@@ -120,7 +129,7 @@ else
 fi
 
 # ---- re-provisioning an already provisioned chip
-"$abin/chipkey-agent" provision --spp "$SPP" --device "emu:$t/d1.sock" --store "$t/again1" \
+"$abin/chipkey-agent" provision $ST --spp "$SPP" --device "emu:$t/d1.sock" --store "$t/again1" \
 	>"$t/again.out" 2>"$t/again.log"
 check "re-provisioning device 1 succeeds (exit 0)" test $? -eq 0
 check "... answered ALREADY with the same identity" \
@@ -132,7 +141,7 @@ check "... and the same backup, no new identity issued" \
 "$bin/chipkey-factory" init "$t/rogue" --db "sqlite:$t/rogue.db" --pool "$t/ids.txt" >>"$t/factory.log" 2>&1
 start_spp rogue "$t/rogue" "sqlite:$t/rogue.db"
 mkchip victim "$t/fac"
-"$abin/chipkey-agent" provision --spp "127.0.0.1:$(cat "$t/rogue.port")" --device "emu:$t/victim.sock" \
+"$abin/chipkey-agent" provision $ST --spp "127.0.0.1:$(cat "$t/rogue.port")" --device "emu:$t/victim.sock" \
 	--store "$t/victim" >/dev/null 2>"$t/victim.log"
 rc=$?
 check "device refuses an SPP whose credential does not chain to its ROM key (exit $rc, want 3)" test $rc -eq 3
@@ -145,7 +154,7 @@ mkchip other "$t/fac"
 declare -A want=([other-chip]=WRONG_CHIP [truncate]=BAD_BACKUP [tamper]=BAD_PROOF [bad-proof]=BAD_PROOF)
 for f in other-chip truncate tamper bad-proof; do
 	mkchip "bad-$f" "$t/fac"
-	"$tbin/chipkey-agent-faulty" provision --spp "$SPP" --device "emu:$t/bad-$f.sock" \
+	"$tbin/chipkey-agent-faulty" provision $ST --spp "$SPP" --device "emu:$t/bad-$f.sock" \
 		--store "$t/bad-$f" --fault "$f" --other-device "emu:$t/other.sock" >/dev/null 2>"$t/bad-$f.log"
 	rc=$?
 	check "fault $f: SPP refuses with ${want[$f]} (exit $rc)" \
@@ -157,7 +166,7 @@ for f in other-chip truncate tamper bad-proof; do
 done
 c=$("$tbin/spp-check" counts "$db")
 check "after the faults: still 10 issued, 4 reserved (counts: $c)" test "$c" = "26 4 10 0 0"
-"$abin/chipkey-agent" provision --spp "$SPP" --device "emu:$t/bad-tamper.sock" --store "$t/retry" \
+"$abin/chipkey-agent" provision $ST --spp "$SPP" --device "emu:$t/bad-tamper.sock" --store "$t/retry" \
 	>/dev/null 2>"$t/retry.log"
 check "an honest retry of a refused chip completes" test $? -eq 0
 check "... and gets the identity reserved for it (no second identity)" \
@@ -166,7 +175,7 @@ check "... and gets the identity reserved for it (no second identity)" \
 # ---- malformed frames
 declare -A fwant=([oversize]=TOO_LARGE [short-hello]=MALFORMED [bad-version]=VERSION [wrong-type]=UNEXPECTED)
 for f in oversize short-hello bad-version wrong-type; do
-	"$tbin/chipkey-agent-faulty" provision --spp "$SPP" --device "emu:$t/other.sock" \
+	"$tbin/chipkey-agent-faulty" provision $ST --spp "$SPP" --device "emu:$t/other.sock" \
 		--store "$t/x" --fault "$f" >/dev/null 2>"$t/frame-$f.log"
 	rc=$?
 	check "frame $f: ERROR ${fwant[$f]} reply (exit $rc)" \
@@ -176,7 +185,7 @@ done
 # ---- dead devices do not block others
 exec 7<>"/dev/tcp/127.0.0.1/$port" 8<>"/dev/tcp/127.0.0.1/$port"
 start=$(date +%s)
-"$abin/chipkey-agent" provision --spp "$SPP" --device "emu:$t/other.sock" --store "$t/other" \
+"$abin/chipkey-agent" provision $ST --spp "$SPP" --device "emu:$t/other.sock" --store "$t/other" \
 	>/dev/null 2>"$t/other.log"
 rc=$?
 check "with two silent connections open, another device is provisioned (exit $rc)" test $rc -eq 0
@@ -185,6 +194,163 @@ exec 7>&- 8>&-
 check "the SPP daemon is still running" kill -0 "$spp_pid"
 check "nothing secret in the SPP log (no key or PEM material)" \
 	bash -c "! grep -qiE 'PRIVATE|BEGIN|channel key *[:=]' '$t/spp.log'"
+
+# ---- only factory stations may connect (mutual TLS): a client without a
+# station certificate, with one of another CA, or with a certificate of
+# another role gets no OFFER, and nothing is claimed for the chip it names
+# mkcert NAME SUBJECT EXTENSIONS: a P-256 certificate issued by the
+# manufacturer CA, made with the openssl tool
+mkcert() {
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$t/$1.key" 2>>"$t/openssl.log" &&
+	openssl req -new -key "$t/$1.key" -subj "$2" -out "$t/$1.csr" 2>>"$t/openssl.log" &&
+	printf '%b\n' "$3" >"$t/$1.ext" &&
+	openssl x509 -req -in "$t/$1.csr" -CA "$t/fac/mfr-ca.pem" -CAkey "$t/fac/mfr-key.pem" \
+		-set_serial "0x$(openssl rand -hex 8)" -days 30 -extfile "$t/$1.ext" -out "$t/$1.pem" 2>>"$t/openssl.log"
+}
+mkcert devlike "/CN=351234000000019/serialNumber=351234000000019" \
+	"basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyAgreement"
+mkcert sppou "/O=chipkey/OU=chipkey-spp/CN=not a station" \
+	"basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth"
+mkcert serverst "/O=chipkey/OU=chipkey-station/CN=server EKU" \
+	"basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth"
+check "test certificates of the wrong kinds issued by the manufacturer CA" \
+	test -s "$t/devlike.pem" -a -s "$t/sppou.pem" -a -s "$t/serverst.pem"
+mkchip intruder "$t/fac"
+ihex=$(chip_hex intruder)
+c0=$("$tbin/spp-check" counts "$db")
+declare -A cred=(
+	[none]=""
+	[other-ca]="--station-cert $t/rogue/station-cert.pem --station-key $t/rogue/station-key.pem"
+	[spp-credential]="--station-cert $t/fac/spp-cert.pem --station-key $t/fac/spp-key.pem"
+	[device-like]="--station-cert $t/devlike.pem --station-key $t/devlike.key"
+	[spp-ou-client]="--station-cert $t/sppou.pem --station-key $t/sppou.key"
+	[station-ou-server-eku]="--station-cert $t/serverst.pem --station-key $t/serverst.key")
+declare -A cwhy=([none]="TLS handshake failed" [other-ca]="TLS handshake failed"
+	[spp-credential]="TLS handshake failed" [station-ou-server-eku]="TLS handshake failed"
+	[device-like]="not a factory station" [spp-ou-client]="not a factory station")
+for k in none other-ca spp-credential device-like spp-ou-client station-ou-server-eku; do
+	l0=$(wc -l <"$t/spp.log")
+	"$abin/chipkey-agent" provision ${cred[$k]} --spp "$SPP" --device "emu:$t/intruder.sock" \
+		--store "$t/intruder-$k" >"$t/intruder-$k.out" 2>"$t/intruder-$k.log"
+	rc=$?
+	sleep 0.2
+	tail -n +$((l0 + 1)) "$t/spp.log" >"$t/spp-$k.log"
+	check "client with station credential '$k': refused before any OFFER (agent exit $rc, want 5; SPP: ${cwhy[$k]}; no HELLO processed, no store written)" \
+		bash -c "test $rc -eq 5 && grep -q '${cwhy[$k]}' '$t/spp-$k.log' && ! grep -q 'chip=$ihex' '$t/spp-$k.log' &&
+			test ! -e '$t/intruder-$k/store.json'"
+	check "client with station credential '$k': nothing claimed for the chip" \
+		"$tbin/spp-check" nothing "$db" "$ihex"
+done
+check "after the refused clients: pool counts unchanged ($c0)" \
+	test "$("$tbin/spp-check" counts "$db")" = "$c0"
+"$abin/chipkey-agent" provision $ST --spp "$SPP" --device "emu:$t/intruder.sock" \
+	--store "$t/intruder" >/dev/null 2>"$t/intruder.log"
+check "... and the chip they named is then provisioned by a real station (exit $?)" \
+	test -s "$t/intruder/store.json"
+start_spp badca "$t/fac" "$db" --station-ca "$t/nonexistent.pem"
+check "chipkey-spp refuses to start with a station CA file it cannot load" \
+	bash -c "! test -s '$t/badca.port' && grep -q 'cannot load the station CA' '$t/badca.log'"
+start_spp lab "$t/fac" "$db" --no-station-auth
+check "chipkey-spp --no-station-auth starts and warns in its log" \
+	bash -c "test -s '$t/lab.port' && grep -q 'WARNING: --no-station-auth' '$t/lab.log'"
+mkchip labchip "$t/fac"
+"$abin/chipkey-agent" provision --spp "127.0.0.1:$(cat "$t/lab.port")" --device "emu:$t/labchip.sock" \
+	--store "$t/labchip" >/dev/null 2>"$t/labchip.log"
+check "... and then serves a client without a station credential (lab setup; exit $?)" test -s "$t/labchip/store.json"
+kill "$lab_pid"; wait "$lab_pid"
+rc=$?
+check "... and exits cleanly (ASan/UBSan; exit $rc)" test $rc -eq 0
+
+# ---- a trickling client cannot hold a worker past the session deadline,
+# neither in the TLS handshake nor after it (SO_RCVTIMEO is reset by every
+# byte; the SPP's watchdog cuts the socket at the deadline)
+start_spp slow "$t/fac" "$db" --workers 1 --session-timeout 3 --timeout 10
+sport=$(cat "$t/slow.port")
+trickle() { # trickle MODE: seconds until the SPP cut the connection
+	/usr/bin/python3 - "$sport" "$1" "$t/fac" <<'PY'
+import socket, ssl, sys, time
+port, mode, fac = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+s = socket.create_connection(("127.0.0.1", port))
+t0 = time.monotonic()
+if mode == "handshake":
+    # a TLS handshake record header announcing 512 bytes, then 1 byte/s
+    s.sendall(bytes([0x16, 3, 1, 2, 0]))
+else:
+    # a real station: handshake, then a HELLO frame header, then 1 byte/s
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    ctx.load_cert_chain(fac + "/station-cert.pem", fac + "/station-key.pem")
+    s = ctx.wrap_socket(s)
+    s.sendall(bytes([0, 0, 0, 52, 0, 1, 0, 1]))
+s.settimeout(1.0)
+try:
+    for i in range(30):
+        try:
+            if s.recv(1) == b"":
+                break
+        except socket.timeout:
+            pass
+        s.send(b"\x01")
+except (OSError, ssl.SSLError):
+    pass
+print("%.1f" % (time.monotonic() - t0))
+PY
+}
+for mode in handshake frame; do
+	trickle "$mode" >"$t/trickle-$mode.out" 2>>"$t/trickle.log" &
+	tpid=$!
+	sleep 0.5
+	mkchip "slow-$mode" "$t/fac"
+	s0=$(date +%s.%N)
+	"$abin/chipkey-agent" provision $ST --spp "127.0.0.1:$sport" --device "emu:$t/slow-$mode.sock" \
+		--store "$t/slow-$mode" --timeout 15 >/dev/null 2>"$t/slow-$mode.log"
+	rc=$?
+	el=$(awk -v a="$s0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+	wait $tpid
+	cut=$(cat "$t/trickle-$mode.out")
+	check "trickling client ($mode, 1 byte/s) is cut at the 3 s session deadline (after ${cut:-?} s)" \
+		awk -v c="${cut:-99}" 'BEGIN { exit !(c >= 2.5 && c <= 5.5) }'
+	check "... and the one worker then serves a real device (exit $rc after $el s)" \
+		bash -c "test $rc -eq 0 && awk -v e=$el 'BEGIN { exit !(e < 8) }'"
+done
+check "the SPP logged the cuts" test "$(grep -c 'session deadline (3 s) passed' "$t/slow.log")" -ge 2
+kill "$slow_pid"; wait "$slow_pid"
+rc=$?
+check "... and exits cleanly (ASan/UBSan; exit $rc)" test $rc -eq 0
+
+# ---- the device records the generation of the backup it wrapped or
+# unwrapped, never the SPP's word for it (crash-test build of the SPP lying
+# about the generation: CHIPKEY_SPP_FAULT=wrong-generation)
+crashspp=$BUILD/tests/spp/chipkey-spp-crash
+if [ -x "$crashspp" ]; then
+	CHIPKEY_SPP_FAULT=wrong-generation "$crashspp" --factory "$t/fac" --db "$db" --listen 127.0.0.1:0 \
+		--port-file "$t/liar.port" 2>>"$t/liar.log" &
+	liar_pid=$!
+	pids+=($liar_pid)
+	wait_file "$t/liar.port"
+	LIAR=127.0.0.1:$(cat "$t/liar.port")
+	mkchip genchip "$t/fac"
+	"$abin/chipkey-agent" provision $ST --spp "$LIAR" --device "emu:$t/genchip.sock" \
+		--store "$t/gen1" >/dev/null 2>"$t/gen1.log"
+	rc=$?
+	check "DONE naming generation 2 for a generation-1 backup: the device refuses it (exit $rc, want 5), writes no store" \
+		bash -c "test $rc -eq 5 && grep -q 'another generation' '$t/gen1.log' && test ! -e '$t/gen1/store.json'"
+	"$abin/chipkey-agent" provision $ST --spp "$LIAR" --device "emu:$t/genchip.sock" \
+		--store "$t/gen2" >/dev/null 2>"$t/gen2.log"
+	rc=$?
+	check "ALREADY naming generation 2 for a generation-1 backup: refused too (exit $rc, want 5), no store" \
+		bash -c "test $rc -eq 5 && grep -q 'another generation' '$t/gen2.log' && test ! -e '$t/gen2/store.json'"
+	"$abin/chipkey-agent" provision $ST --spp "$SPP" --device "emu:$t/genchip.sock" \
+		--store "$t/gen3" >"$t/gen3.out" 2>"$t/gen3.log"
+	rc=$?
+	check "from an honest SPP: ALREADY, and the store records generation 1 (exit $rc)" \
+		bash -c "test $rc -eq 0 && grep -q 'already provisioned' '$t/gen3.out' && grep -q '\"generation\": *1\b' '$t/gen3/store.json'"
+	kill "$liar_pid"; wait "$liar_pid"
+else
+	skip "the device records the generation of the backup itself" "no $crashspp (make crash-tools)"
+fi
 
 kill "$spp_pid"
 wait "$spp_pid"
