@@ -456,6 +456,56 @@ static int valid_target(const char *t, unsigned long long *gen)
 	return 1;
 }
 
+/* Largest <gen> of the store-<gen>-<id> directories in @dfd (0: none). */
+static uint64_t max_store_dir(int dfd)
+{
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	unsigned long long g, max = 0;
+	struct dirent *e;
+	struct stat st;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	while ((e = readdir(d))) {
+		if (!valid_target(e->d_name, &g) || g <= max)
+			continue;
+		if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISDIR(st.st_mode))
+			continue;
+		max = g;
+	}
+	closedir(d);
+	return max;
+}
+
+uint64_t flash_store_name_floor(const struct flash_store *s)
+{
+	uint64_t f = s->target_ok ? s->target_generation : 0;
+
+	return s->max_dir_generation > f ? s->max_dir_generation : f;
+}
+
+/* Shared lock of DIR/.lock: wait for a writer to finish.  -1: unlocked. */
+static int lock_shared(int dfd)
+{
+	int fd = openat(dfd, FLASH_LOCK, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0 && errno == ENOENT)
+		fd = openat(dfd, FLASH_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_SH)) {
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
 int flash_read_store(const char *dir, struct flash_store *s)
 {
 	struct manifest m;
@@ -466,7 +516,7 @@ int flash_read_store(const char *dir, struct flash_store *s)
 	static const size_t max[3] = { FLASH_MAX_BACKUP, FLASH_MAX_CERT, 64 };
 	char sha[65], idl[32];
 	struct stat st;
-	int dfd, sfd = -1, err, i;
+	int dfd, sfd = -1, lfd, err, i;
 	ssize_t n;
 
 	memset(s, 0, sizeof(*s));
@@ -477,6 +527,8 @@ int flash_read_store(const char *dir, struct flash_store *s)
 			snprintf(s->why, sizeof(s->why), "%s does not exist", dir);
 		return err;
 	}
+	lfd = lock_shared(dfd);
+	s->max_dir_generation = max_store_dir(dfd);
 	n = readlinkat(dfd, FLASH_CURRENT, s->target, sizeof(s->target) - 1);
 	if (n < 0) {
 		err = -errno;
@@ -496,6 +548,8 @@ int flash_read_store(const char *dir, struct flash_store *s)
 		err = corrupt(s, "current points at an unexpected name '%s'", s->target);
 		goto out;
 	}
+	s->target_ok = 1;
+	s->target_generation = lgen;
 	sfd = openat(dfd, s->target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sfd < 0) {
 		err = corrupt(s, "current points at a missing store '%s'", s->target);
@@ -558,6 +612,8 @@ out:
 	free(man);
 	if (sfd >= 0)
 		close(sfd);
+	if (lfd >= 0)
+		close(lfd);
 	close(dfd);
 	return err;
 }

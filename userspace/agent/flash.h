@@ -7,7 +7,8 @@
  *                                                identity, store.json
  *   DIR/backup.pkg, DIR/device-cert.der,         convenience symlinks
  *   DIR/identity, DIR/store.json                 (-> current/NAME)
- *   DIR/.lock                                    flock(2) of writers
+ *   DIR/.lock                                    flock(2): writers LOCK_EX,
+ *                                                readers LOCK_SH
  *
  * A new store is built complete in DIR/.new-<id>/ (every file and the
  * directory fsync'd), renamed to store-<gen>-<id>, and then switched in by
@@ -58,6 +59,10 @@ int flash_write_store(const char *dir, const struct flash_contents *c);
 /* What flash_read_store found. */
 struct flash_store {
 	char target[64];		/* where DIR/current points */
+	int target_ok;			/* target is a well-formed store-<gen>-<id> */
+	uint64_t target_generation;	/* <gen> of that name (if target_ok) */
+	uint64_t max_dir_generation;	/* largest <gen> of any store-<gen>-<id>
+					 * directory in DIR (0: none) */
 	int manifest_ok;		/* the manifest parsed (fields below) */
 	uint8_t chip_id[16];
 	char identity[16];
@@ -70,7 +75,9 @@ struct flash_store {
 };
 
 /*
- * Read and check the current store of @dir.
+ * Read and check the current store of @dir, under a shared flock of
+ * DIR/.lock (a writer in progress is waited for; if the lock file cannot be
+ * opened, e.g. a read-only store of another user, it reads unlocked).
  *   0          intact: the manifest parses, every file it names exists with
  *              its size and SHA-256, identity and backup header agree with it
  *   -ENOENT    no store at all (nothing provisioned, or flash wiped)
@@ -80,6 +87,14 @@ struct flash_store {
  */
 int flash_read_store(const char *dir, struct flash_store *s);
 void flash_store_release(struct flash_store *s);
+
+/*
+ * The rollback floor a store still proves when it is not intact: the
+ * larger of target_generation and max_dir_generation (0 if neither is
+ * known, e.g. a wiped flash).  Names, not contents: it does not depend on
+ * the manifest.
+ */
+uint64_t flash_store_name_floor(const struct flash_store *s);
 
 /*
  * Fault injection for the power-loss tests (built with -DCK_FLASH_FAULTS):

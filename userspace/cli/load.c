@@ -4,7 +4,8 @@
  *
  * Verify the flash store and make its keys available (what the boot script
  * does when the store is intact).  Exit codes: docs/recovery.md (16: no
- * store, 15: store corrupt -> run chipkey recover).
+ * store, 15: store corrupt -> run chipkey recover, 18: the store is another
+ * chip's -> check --device, do not recover over it).
  */
 #include <getopt.h>
 #include <stdio.h>

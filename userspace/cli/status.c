@@ -3,12 +3,15 @@
  * chipkey status [--store DIR] [--keys DIR] [--json]
  *
  * Provisioned?  Identity, chip ID, certificate validity, store health,
- * generation.  Exit 0 healthy, 16 no store, 15 store corrupt / not this
- * chip's / certificate invalid, 2 chip unavailable (docs/recovery.md).
+ * generation.  Exit 0 healthy, 16 no store, 15 store corrupt / certificate
+ * invalid, 18 an intact store of another chip, 2 chip unavailable
+ * (docs/recovery.md).  The certificate's validity period is reported, not
+ * judged: a clock before PKI_CLOCK_FLOOR reports it as "unknown".
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "rec_status.h"
@@ -109,6 +112,8 @@ int cmd_status(struct ck_cli *cli, int argc, char **argv)
 		jopt(st.not_before);
 		printf(", \"not_after\": ");
 		jopt(st.not_after);
+		printf(", \"validity\": ");
+		jopt(st.validity);
 		printf(", \"error\": ");
 		jopt(st.cert_msg);
 		printf(" },\n  \"keys\": { \"path\": ");
@@ -130,15 +135,18 @@ int cmd_status(struct ck_cli *cli, int argc, char **argv)
 			printf("generation:   %llu\n", (unsigned long long)st.generation);
 		}
 		if (st.cert_valid >= 0 || st.not_after[0])
-			printf("certificate:  %s%s%s (not before %s, not after %s)\n",
+			printf("certificate:  %s%s%s (not before %s, not after %s; validity period %s%s)\n",
 			       st.cert_valid < 0 ? "not checked" :
 			       st.cert_valid ? "valid" : "INVALID",
 			       st.cert_msg[0] ? ": " : "", st.cert_msg,
-			       st.not_before, st.not_after);
+			       st.not_before, st.not_after, st.validity,
+			       !strcmp(st.validity, "unknown") ? ": the clock is not set" : "");
 		printf("keys:         %s in %s\n", st.keys_loaded ? "loaded" : "not loaded", keys);
 		printf("health:       %s\n", code == 0 ? "ok" :
 		       code == 16 ? "no store: run chipkey recover" :
-		       code == 15 ? "NOT TRUSTED: run chipkey recover" : "chip unavailable");
+		       code == 15 ? "NOT TRUSTED: run chipkey recover" :
+		       code == 18 ? "ANOTHER CHIP'S STORE: wrong device? (not recovered over)" :
+		       "chip unavailable");
 	}
 	rec_close(&ctx);
 	return code;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +25,9 @@
 #include <curl/curl.h>	/* types only: libcurl is loaded with dlopen */
 
 #include "rec_http.h"
+
+/* Largest response header block accepted. */
+#define REC_HTTP_MAX_HEADER	16384
 
 static long ms_left(const struct timespec *deadline)
 {
@@ -47,6 +51,98 @@ static int wait_fd(int fd, short ev, const struct timespec *deadline)
 	return r == 0 ? -ETIMEDOUT : 0;
 }
 
+/* recv up to @room bytes: > 0 bytes, 0 at EOF, or -errno (-ETIMEDOUT). */
+static ssize_t recv_some(int fd, uint8_t *p, size_t room, const struct timespec *dl)
+{
+	for (;;) {
+		ssize_t r = recv(fd, p, room, 0);
+		int e;
+
+		if (r >= 0)
+			return r;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return -errno;
+		e = wait_fd(fd, POLLIN, dl);
+		if (e)
+			return e;
+	}
+}
+
+/* Case-insensitive header-name match at the start of @line. */
+static const char *header_value(const char *line, size_t llen, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (llen <= n || strncasecmp(line, name, n) || line[n] != ':')
+		return NULL;
+	line += n + 1;
+	while (*line == ' ' || *line == '\t')
+		line++;
+	return line;
+}
+
+/*
+ * Status line and the headers that matter: Content-Length (*clen, -1 if
+ * absent; must be digits, and equal if repeated) and Transfer-Encoding
+ * (anything but identity is refused: the request is HTTP/1.0, and
+ * chipkey-pubdb always sends Content-Length).
+ */
+static int parse_head(char *h, size_t hlen, long *status, long long *clen,
+		      char *err, size_t errlen)
+{
+	char *line = h, *end = h + hlen - 2, *nl;
+	int first = 1;
+
+	*clen = -1;
+	while (line < end) {
+		size_t ll;
+		const char *v;
+
+		nl = memmem(line, (size_t)(end - line), "\r\n", 2);
+		ll = (size_t)((nl ? nl : end) - line);
+		if (first) {
+			if (ll < 12 || strncmp(line, "HTTP/1.", 7) || line[7] < '0' || line[7] > '9' ||
+			    line[8] != ' ' || line[9] < '1' || line[9] > '5' ||
+			    line[10] < '0' || line[10] > '9' || line[11] < '0' || line[11] > '9')
+				goto bad;
+			*status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
+			first = 0;
+		} else if ((v = header_value(line, ll, "Content-Length"))) {
+			long long x = 0;
+			const char *p = v;
+
+			if (p >= line + ll || *p < '0' || *p > '9')
+				goto bad;
+			for (; p < line + ll && *p >= '0' && *p <= '9'; p++) {
+				if (x > (1LL << 40))
+					goto bad;
+				x = x * 10 + (*p - '0');
+			}
+			while (p < line + ll && (*p == ' ' || *p == '\t'))
+				p++;
+			if (p != line + ll || (*clen >= 0 && *clen != x))
+				goto bad;
+			*clen = x;
+		} else if ((v = header_value(line, ll, "Transfer-Encoding"))) {
+			if ((size_t)(line + ll - v) < 8 || strncasecmp(v, "identity", 8)) {
+				snprintf(err, errlen, "transfer-coded (chunked) responses are not supported");
+				return -EPROTONOSUPPORT;
+			}
+		}
+		if (!nl)
+			break;
+		line = nl + 2;
+	}
+	if (first)
+		goto bad;
+	return 0;
+bad:
+	snprintf(err, errlen, "malformed HTTP response header");
+	return -EPROTO;
+}
+
 static int plain_get(const char *url, long timeout_ms, struct rec_buf *b, long *status,
 		     char *err, size_t errlen)
 {
@@ -54,9 +150,10 @@ static int plain_get(const char *url, long timeout_ms, struct rec_buf *b, long *
 	const char *h = url + 7, *path = strchr(h, '/'), *colon;
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL, *a;
 	struct timespec dl;
-	size_t hl, cap = b->cap, len = 0;
+	size_t hl, cap = b->cap, len = 0, hlen = 0;
 	int fd = -1, e = -ECONNREFUSED, n;
-	char *body;
+	long long clen = -1;
+	ssize_t r;
 
 	clock_gettime(CLOCK_MONOTONIC, &dl);
 	dl.tv_sec += timeout_ms / 1000;
@@ -122,38 +219,77 @@ static int plain_get(const char *url, long timeout_ms, struct rec_buf *b, long *
 		}
 		off += (int)w;
 	}
+	/* the header block, bounded */
 	for (;;) {
-		ssize_t r = recv(fd, b->p + len, cap - len, 0);
+		char *eoh;
 
-		if (r < 0 && errno == EAGAIN) {
-			e = wait_fd(fd, POLLIN, &dl);
-			if (e)
-				goto io;
-			continue;
-		}
+		r = recv_some(fd, b->p + len, (cap - 1) - len, &dl);
 		if (r < 0) {
-			e = -errno;
+			e = (int)r;
 			goto io;
 		}
-		if (r == 0)
-			break;
 		len += (size_t)r;
-		if (len == cap) {
+		b->p[len] = 0;
+		eoh = memmem(b->p, len, "\r\n\r\n", 4);
+		if (eoh) {
+			hlen = (size_t)(eoh - (char *)b->p) + 4;
+			break;
+		}
+		if (len > REC_HTTP_MAX_HEADER || len == cap - 1) {
 			close(fd);
-			snprintf(err, errlen, "response too large");
+			snprintf(err, errlen, "response header larger than %d bytes", REC_HTTP_MAX_HEADER);
 			return -EFBIG;
 		}
+		if (r == 0) {
+			close(fd);
+			snprintf(err, errlen, "connection closed in the response header (%zu bytes)", len);
+			return -EPROTO;
+		}
+	}
+	if (hlen > REC_HTTP_MAX_HEADER) {
+		close(fd);
+		snprintf(err, errlen, "response header larger than %d bytes", REC_HTTP_MAX_HEADER);
+		return -EFBIG;
+	}
+	e = parse_head((char *)b->p, hlen, status, &clen, err, errlen);
+	if (e) {
+		close(fd);
+		return e;
+	}
+	if (*status < 200 || *status >= 300) {
+		/* only the status is used: no need for the body */
+		close(fd);
+		b->len = 0;
+		return 0;
+	}
+	if (clen < 0) {
+		close(fd);
+		snprintf(err, errlen, "HTTP %ld response without Content-Length", *status);
+		return -EPROTONOSUPPORT;
+	}
+	if ((unsigned long long)clen > (unsigned long long)(cap - 1 - hlen)) {
+		close(fd);
+		snprintf(err, errlen, "response too large (Content-Length %lld)", clen);
+		return -EFBIG;
+	}
+	/* exactly Content-Length bytes of body; EOF before that: cut short */
+	while (len < hlen + (size_t)clen) {
+		r = recv_some(fd, b->p + len, hlen + (size_t)clen - len, &dl);
+		if (r < 0) {
+			e = (int)r;
+			goto io;
+		}
+		if (r == 0) {
+			close(fd);
+			snprintf(err, errlen, "body cut short: %zu of %lld bytes", len - hlen, clen);
+			return -EPROTO;
+		}
+		len += (size_t)r;
 	}
 	close(fd);
-	b->p[len] = 0;
-	if (sscanf((char *)b->p, "HTTP/1.%*d %ld", status) != 1 ||
-	    !(body = strstr((char *)b->p, "\r\n\r\n"))) {
-		snprintf(err, errlen, "malformed HTTP response");
-		return -EPROTO;
-	}
-	body += 4;
-	b->len = len - (size_t)(body - (char *)b->p);
-	memmove(b->p, body, b->len);
+	b->len = (size_t)clen;
+	memmove(b->p, b->p + hlen, b->len);
+	b->p[b->len] = 0;
 	return 0;
 io:
 	close(fd);

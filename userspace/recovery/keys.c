@@ -13,13 +13,17 @@
  *   channel.key       0600  32-byte channel key, raw (secret)
  *
  * The directory itself is 0700, so nothing in it is reachable by other
- * users whatever the file modes.
+ * users whatever the file modes.  It is replaced as a whole on every write
+ * (rec_write_keys): put nothing else in it.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -77,57 +81,229 @@ static int put_pem(int dfd, const char *name, const char *label,
 	return err;
 }
 
-int rec_write_keys(struct rec_ctx *ctx, const char *keys_dir,
-		   const struct ck_dp *dp, uint64_t generation)
+/* Fault injection (power-loss tests, -DCK_FLASH_FAULTS):
+ * $CHIPKEY_KEYS_KILL_AT=N raises SIGKILL at the N-th step boundary. */
+static unsigned int keys_steps;
+
+static void step(void)
+{
+	keys_steps++;
+#ifdef CK_FLASH_FAULTS
+	{
+		const char *s = getenv("CHIPKEY_KEYS_KILL_AT");
+
+		if (s && strtoul(s, NULL, 10) == keys_steps)
+			raise(SIGKILL);
+	}
+#endif
+}
+
+static void rm_tree_at(int dfd, const char *name)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct dirent *e;
+	DIR *d;
+
+	if (fd < 0) {
+		unlinkat(dfd, name, 0);
+		return;
+	}
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (unlinkat(fd, e->d_name, 0) && errno == EISDIR)
+			rm_tree_at(fd, e->d_name);
+	}
+	closedir(d);
+	unlinkat(dfd, name, AT_REMOVEDIR);
+}
+
+/* Remove .<base>.new-* / .<base>.old-* left by an interrupted switch. */
+static void remove_leftovers(int pfd, const char *base)
+{
+	int fd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	size_t bl = strlen(base);
+	struct dirent *e;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		const char *n = e->d_name;
+
+		if (n[0] == '.' && !strncmp(n + 1, base, bl) &&
+		    (!strncmp(n + 1 + bl, ".new-", 5) || !strncmp(n + 1 + bl, ".old-", 5)))
+			rm_tree_at(pfd, n);
+	}
+	closedir(d);
+}
+
+/* Write every file of @dp into the empty directory @dfd. */
+static int fill(int dfd, const struct ck_dp *dp, uint64_t generation)
 {
 	const uint8_t *v;
 	size_t len;
 	char id[CK_DP_DEVICE_ID_LEN + 1], line[32];
-	struct stat st;
-	int dfd, err = 0;
+	int err = 0;
 
-	if (mkdir(keys_dir, 0700) && errno != EEXIST)
-		goto sys;
-	dfd = open(keys_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd < 0)
-		goto sys;
-	if (fstat(dfd, &st) || st.st_uid != geteuid()) {
-		close(dfd);
-		snprintf(ctx->msg, sizeof(ctx->msg), "%s: not owned by this user, refusing to put keys there",
-			 keys_dir);
-		return REC_KEYS;
-	}
-	if ((st.st_mode & 07777) != 0700 && fchmod(dfd, 0700)) {
-		close(dfd);
-		goto sys;
-	}
 	/* secrets first, 0600 from creation */
 	if (!ck_dp_get(dp, CK_DP_DEVICE_KEY, &v, &len))
 		err = put_pem(dfd, "device-key.pem", "PRIVATE KEY", v, len, 0600);
-	else
-		unlinkat(dfd, "device-key.pem", 0);
+	step();
 	if (!err && !ck_dp_get(dp, CK_DP_CHANNEL_KEY, &v, &len))
 		err = flash_write_file(dfd, "channel.key", v, len, 0600);
-	else if (!err)
-		unlinkat(dfd, "channel.key", 0);
+	step();
 	if (!err && !ck_dp_get(dp, CK_DP_DEVICE_CERT, &v, &len)) {
 		err = flash_write_file(dfd, "device-cert.der", v, len, 0644);
+		step();
 		if (!err)
 			err = put_pem(dfd, "device-cert.pem", "CERTIFICATE", v, len, 0644);
 	}
+	step();
 	if (!err && !ck_dp_get(dp, CK_DP_MFR_CA_CERT, &v, &len))
 		err = put_pem(dfd, "mfr-ca.pem", "CERTIFICATE", v, len, 0644);
+	step();
 	if (!err && !ck_dp_device_id(dp, id)) {
 		snprintf(line, sizeof(line), "%s\n", id);
 		err = flash_write_file(dfd, "identity", line, strlen(line), 0644);
 	}
+	step();
 	if (!err) {
 		snprintf(line, sizeof(line), "%llu\n", (unsigned long long)generation);
 		err = flash_write_file(dfd, "generation", line, strlen(line), 0644);
 	}
+	step();
 	if (!err && fsync(dfd))
 		err = -errno;
-	close(dfd);
+	step();
+	return err;
+}
+
+/*
+ * The keys directory is switched as a whole: all files go into a fresh
+ * 0700 directory .<base>.new-<id> next to it, which is fsync'd and then
+ * exchanged with the current directory in one renameat2(RENAME_EXCHANGE)
+ * (or renamed into place when there is none).  A reader, or a crash at any
+ * point, sees the complete old directory or the complete new one; files of
+ * another generation never survive.  The path stays a real directory, so
+ * systemd's RuntimeDirectory= and applications' paths keep working.
+ */
+int rec_write_keys(struct rec_ctx *ctx, const char *keys_dir,
+		   const struct ck_dp *dp, uint64_t generation)
+{
+	char parent[4096], base[256], tmp[300], rnd[17];
+	const char *slash;
+	uint8_t r[8];
+	struct stat st;
+	size_t l = strlen(keys_dir);
+	int pfd = -1, tfd = -1, err = 0, have_old;
+
+	while (l > 1 && keys_dir[l - 1] == '/')
+		l--;
+	if (!l || l >= sizeof(parent)) {
+		snprintf(ctx->msg, sizeof(ctx->msg), "%s: bad keys directory", keys_dir);
+		return REC_KEYS;
+	}
+	memcpy(parent, keys_dir, l);
+	parent[l] = 0;
+	slash = strrchr(parent, '/');
+	{
+		const char *b = slash ? slash + 1 : parent;
+		size_t bl = strlen(b);
+
+		if (bl >= sizeof(base)) {
+			snprintf(ctx->msg, sizeof(ctx->msg), "%s: bad keys directory", keys_dir);
+			return REC_KEYS;
+		}
+		memcpy(base, b, bl + 1);
+	}
+	if (slash == parent)
+		parent[1] = 0;
+	else if (slash)
+		parent[slash - parent] = 0;
+	else
+		snprintf(parent, sizeof(parent), ".");
+	if (!base[0] || !strcmp(base, ".") || !strcmp(base, "..")) {
+		snprintf(ctx->msg, sizeof(ctx->msg), "%s: bad keys directory", keys_dir);
+		return REC_KEYS;
+	}
+	pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pfd < 0)
+		goto sys;
+	have_old = !fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW);
+	if (!have_old && errno != ENOENT)
+		goto sys;
+	if (have_old && (!S_ISDIR(st.st_mode) || st.st_uid != geteuid())) {
+		close(pfd);
+		snprintf(ctx->msg, sizeof(ctx->msg),
+			 "%s: not a directory owned by this user, refusing to put keys there", keys_dir);
+		return REC_KEYS;
+	}
+	remove_leftovers(pfd, base);
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+		err = -EIO;
+		goto out;
+	}
+	for (int i = 0; i < 8; i++)
+		snprintf(rnd + 2 * i, 3, "%02x", r[i]);
+	snprintf(tmp, sizeof(tmp), ".%s.new-%s", base, rnd);
+	if (mkdirat(pfd, tmp, 0700)) {
+		err = -errno;
+		goto out;
+	}
+	step();
+	tfd = openat(pfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (tfd < 0 || fchmod(tfd, 0700)) {
+		err = -errno;
+		goto fail;
+	}
+	err = fill(tfd, dp, generation);
+	if (err)
+		goto fail;
+	/* the switch */
+	if (!have_old) {
+		if (renameat2(pfd, tmp, pfd, base, RENAME_NOREPLACE)) {
+			err = -errno;
+			goto fail;
+		}
+	} else if (renameat2(pfd, tmp, pfd, base, RENAME_EXCHANGE)) {
+		char old[300];
+
+		if (errno != EINVAL && errno != ENOSYS) {
+			err = -errno;
+			goto fail;
+		}
+		/* no RENAME_EXCHANGE here: move the old one aside, then the
+		 * new one in (never mixed; briefly no directory) */
+		snprintf(old, sizeof(old), ".%s.old-%s", base, rnd);
+		if (renameat(pfd, base, pfd, old) || (step(), renameat(pfd, tmp, pfd, base))) {
+			err = -errno;
+			renameat(pfd, old, pfd, base);
+			goto fail;
+		}
+		snprintf(tmp, sizeof(tmp), "%s", old);
+	}
+	step();
+	if (fsync(pfd))
+		err = -errno;
+	/* tmp now names the old directory (if there was one) */
+	rm_tree_at(pfd, tmp);
+	step();
+	goto out;
+fail:
+	rm_tree_at(pfd, tmp);
+out:
+	if (tfd >= 0)
+		close(tfd);
+	close(pfd);
 	if (err) {
 		snprintf(ctx->msg, sizeof(ctx->msg), "%s: cannot write keys: %s", keys_dir,
 			 strerror(-err));
@@ -135,6 +311,9 @@ int rec_write_keys(struct rec_ctx *ctx, const char *keys_dir,
 	}
 	return REC_OK;
 sys:
-	snprintf(ctx->msg, sizeof(ctx->msg), "%s: %s", keys_dir, strerror(errno));
+	err = errno;
+	if (pfd >= 0)
+		close(pfd);
+	snprintf(ctx->msg, sizeof(ctx->msg), "%s: %s", keys_dir, strerror(err));
 	return REC_KEYS;
 }

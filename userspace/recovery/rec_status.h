@@ -18,6 +18,11 @@ struct rec_status {
 	int cert_valid;			/* 1, 0, -1 not checked */
 	char cert_msg[160];
 	char not_before[32], not_after[32];
+	/* the validity period at the current time, reported only (recovery
+	 * and load do not check it, docs/recovery.md): "current", "expired",
+	 * "not-yet-valid", or "unknown" (the clock is before PKI_CLOCK_FLOOR:
+	 * not set); "" if no certificate */
+	char validity[16];
 	int keys_loaded;		/* keys dir holds this identity */
 	int healthy;
 };
@@ -25,8 +30,9 @@ struct rec_status {
 /*
  * Fill @st.  ctx->ck may be NULL (device unavailable): the store is still
  * checked, but not against the chip.  Returns REC_OK (healthy),
- * REC_NO_STORE, REC_STORE_CORRUPT (including: another chip's store, a
- * certificate the ROM key does not verify) or REC_NODEV.
+ * REC_NO_STORE, REC_STORE_CORRUPT (including a certificate the ROM key does
+ * not verify), REC_OTHER_CHIP (an intact store of another chip) or
+ * REC_NODEV.  An expired certificate does not make a store unhealthy.
  */
 int rec_status(struct rec_ctx *ctx, const char *store_dir, const char *keys_dir,
 	       struct rec_status *st);

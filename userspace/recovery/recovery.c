@@ -90,7 +90,7 @@ const char *rec_exit_name(int code)
 		"ok", "usage", "no-device", "permission", "not-ours", "tampered",
 		"malformed", "too-large", "other", "not-found", "network",
 		"bad-certificate", "identity-mismatch", "rollback", "store-write",
-		"store-corrupt", "no-store", "keys",
+		"store-corrupt", "no-store", "keys", "other-chip-store",
 	};
 
 	return code >= 0 && (size_t)code < sizeof(n) / sizeof(n[0]) ? n[code] : "?";
@@ -176,10 +176,14 @@ static int check_cert(struct rec_ctx *ctx, const uint8_t *der, size_t len,
 
 	if (!cert)
 		return fail(ctx, REC_MALFORMED, "%s is not a DER X.509 certificate", what);
-	err = pki_verify_device_cert(cert, ctx->rom, ctx->rom_len, NULL, NULL, 0);
-	if (err == -EKEYEXPIRED)
-		code = fail(ctx, REC_BAD_CERT, "%s is outside its validity period", what);
-	else if (err)
+	/*
+	 * No validity-period check: a recovery restores what the manufacturer
+	 * issued to this chip, and a device certificate does not expire for
+	 * that purpose.  Devices without a real-time clock boot at 1970 and
+	 * could never load their keys otherwise (docs/recovery.md).
+	 */
+	err = pki_verify_device_cert(cert, ctx->rom, ctx->rom_len, NULL, NULL, PKI_TIME_IGNORE);
+	if (err)
 		code = fail(ctx, REC_BAD_CERT,
 			    "%s is not a device certificate signed by the manufacturer key in ROM (%s)",
 			    what, strerror(-err));
@@ -381,8 +385,10 @@ static void sleep_s(double s)
 		;
 }
 
-/* GET the latest record, retrying transport errors and 5xx with exponential
- * backoff until @timeout seconds have passed. */
+/* GET the latest record, retrying transport errors (including a body cut
+ * short of its Content-Length: -EPROTO) and 5xx with exponential backoff
+ * until @timeout seconds have passed.  404, other 4xx, 3xx and responses
+ * the client does not support (chunked) are final. */
 static int fetch(struct rec_ctx *ctx, const char *base, double timeout,
 		 struct candidate *c, int *attempts)
 {
@@ -430,6 +436,15 @@ static int fetch(struct rec_ctx *ctx, const char *base, double timeout,
 			free(m.p);
 			return fail(ctx, REC_OTHER, "%s: HTTP %ld", url, st);
 		}
+		if (!e && st >= 300 && st < 400) {
+			free(m.p);
+			return fail(ctx, REC_OTHER, "%s: HTTP %ld: redirects are not followed (configure the final URL)",
+				    url, st);
+		}
+		if (e == -EPROTONOSUPPORT) {
+			free(m.p);
+			return fail(ctx, REC_OTHER, "%s: %s", url, last);
+		}
 		if (!e)
 			snprintf(last, sizeof(last), "HTTP %ld", st);
 		left = deadline - now_s();
@@ -466,10 +481,40 @@ int rec_recover(struct rec_ctx *ctx, const struct rec_opts *o,
 	memset(res, 0, sizeof(*res));
 	/* what the device holds now (never modified unless we succeed) */
 	serr = flash_read_store(store, &old);
-	if ((!serr || old.manifest_ok) && !memcmp(old.chip_id, ctx->chip_id, 16))
+	if (!serr && memcmp(old.chip_id, ctx->chip_id, 16)) {
+		/* an intact store of another chip: most likely the wrong device */
+		char hx[33];
+
+		to_hex(old.chip_id, 16, hx);
+		if (!o->force) {
+			code = fail(ctx, REC_OTHER_CHIP,
+				    "the store in %s is intact and belongs to chip %s, this chip is %s: wrong device? refusing to replace another chip's store (use --force to replace it)",
+				    store, hx, ctx->chip_hex);
+			goto out;
+		}
+		note(ctx, "--force: replacing the store of chip %s", hx);
+	} else if (!serr) {
 		res->old_generation = old.generation;
-	if (serr == -EUCLEAN)
-		note(ctx, "current store is not trusted: %s", old.why);
+	} else {
+		/*
+		 * Not intact.  The floor is what the store still proves: the
+		 * manifest's generation if it parses, and in any case the
+		 * generation in the names (current -> store-<gen>-<id>, and
+		 * the largest store-<gen>-* directory), so that a damaged
+		 * manifest does not switch rollback protection off.  Only a
+		 * fully wiped flash has no floor.
+		 */
+		uint64_t nf = flash_store_name_floor(&old);
+
+		if (old.manifest_ok && !memcmp(old.chip_id, ctx->chip_id, 16))
+			res->old_generation = old.generation;
+		if (nf > res->old_generation)
+			res->old_generation = nf;
+		if (serr == -EUCLEAN)
+			note(ctx, "current store is not trusted: %s", old.why);
+		if (res->old_generation)
+			note(ctx, "rollback floor: generation %llu", (unsigned long long)res->old_generation);
+	}
 
 	/* fetch */
 	if (o->from_file) {
@@ -592,6 +637,16 @@ int rec_load(struct rec_ctx *ctx, const char *store_dir, const char *keys_dir,
 		flash_store_release(&s);
 		return code;
 	}
+	if (memcmp(s.chip_id, ctx->chip_id, 16)) {
+		char hx[33];
+
+		to_hex(s.chip_id, 16, hx);
+		code = fail(ctx, REC_OTHER_CHIP,
+			    "the store in %s belongs to chip %s, this chip is %s: wrong device (CHIPKEY_DEVICE, --device)? the store is left as it is",
+			    store, hx, ctx->chip_hex);
+		flash_store_release(&s);
+		return code;
+	}
 	code = rec_verify(ctx, s.backup, s.backup_len, s.cert, s.cert_len, s.identity,
 			  &dp, identity, &gen);
 	if (code == REC_OK && gen != s.generation)
@@ -602,7 +657,7 @@ int rec_load(struct rec_ctx *ctx, const char *store_dir, const char *keys_dir,
 		if (keys_dir)
 			code = rec_write_keys(ctx, keys_dir, dp, gen);
 	} else if (code == REC_NOT_OURS) {
-		/* a store of another chip is a store not to trust */
+		/* the store names this chip, but its data package does not */
 		code = REC_STORE_CORRUPT;
 	}
 	ck_dp_free(dp);
@@ -628,7 +683,7 @@ int rec_export(struct rec_ctx *ctx, const char *store_dir, const char *file)
 	}
 	if (ctx->ck && memcmp(s.chip_id, ctx->chip_id, 16)) {
 		flash_store_release(&s);
-		return fail(ctx, REC_STORE_CORRUPT, "the store in %s belongs to another chip", store);
+		return fail(ctx, REC_OTHER_CHIP, "the store in %s belongs to another chip", store);
 	}
 	memset(&f, 0, sizeof(f));
 	memcpy(f.chip_id, s.chip_id, 16);

@@ -46,6 +46,8 @@ enum {
 	REC_STORE_CORRUPT = 15,	/* status/load: the store is not trusted */
 	REC_NO_STORE = 16,	/* status/load: nothing provisioned */
 	REC_KEYS = 17,		/* the keys directory could not be written */
+	REC_OTHER_CHIP = 18,	/* the (intact) store belongs to another chip:
+				 * wrong device?  Never auto-recovered over */
 };
 
 struct rec_ctx {
@@ -64,14 +66,15 @@ struct rec_opts {
 	const char *keys_dir;	/* NULL: do not make keys available */
 	const char *from_file;	/* archive or raw backup; else db_url */
 	const char *db_url;
-	int force;		/* allow an older generation */
+	int force;		/* allow an older generation; replace an intact
+				 * store of another chip */
 	double timeout;		/* overall limit of the network fetch, s */
 };
 
 struct rec_result {
 	char identity[CK_DP_DEVICE_ID_LEN + 1];
 	uint64_t generation;
-	uint64_t old_generation;	/* 0: none known */
+	uint64_t old_generation;	/* rollback floor; 0: none known */
 	int attempts;			/* HTTP attempts made */
 };
 

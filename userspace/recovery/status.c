@@ -33,6 +33,20 @@ static void asn1_time_str(const ASN1_TIME *t, char *out, size_t cap)
 		strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+static void validity(X509 *cert, char *out, size_t cap)
+{
+	time_t now = pki_clock_now();
+
+	if (now == PKI_TIME_IGNORE)
+		snprintf(out, cap, "unknown");
+	else if (X509_cmp_time(X509_get0_notBefore(cert), &now) > 0)
+		snprintf(out, cap, "not-yet-valid");
+	else if (X509_cmp_time(X509_get0_notAfter(cert), &now) < 0)
+		snprintf(out, cap, "expired");
+	else
+		snprintf(out, cap, "current");
+}
+
 int rec_status(struct rec_ctx *ctx, const char *store_dir, const char *keys_dir,
 	       struct rec_status *st)
 {
@@ -70,14 +84,15 @@ int rec_status(struct rec_ctx *ctx, const char *store_dir, const char *keys_dir,
 		} else {
 			asn1_time_str(X509_get0_notBefore(cert), st->not_before, sizeof(st->not_before));
 			asn1_time_str(X509_get0_notAfter(cert), st->not_after, sizeof(st->not_after));
+			validity(cert, st->validity, sizeof(st->validity));
 			if (ctx->ck) {
+				/* what load and recover check: no validity period */
 				int e = pki_verify_device_cert(cert, ctx->rom, ctx->rom_len,
-							       s.identity, ctx->chip_id, 0);
+							       s.identity, ctx->chip_id,
+							       PKI_TIME_IGNORE);
 
 				st->cert_valid = !e;
-				if (e == -EKEYEXPIRED)
-					snprintf(st->cert_msg, sizeof(st->cert_msg), "outside its validity period");
-				else if (e)
+				if (e)
 					snprintf(st->cert_msg, sizeof(st->cert_msg),
 						 "not signed by the manufacturer key in ROM, or names another identity/chip");
 			}
@@ -103,7 +118,9 @@ int rec_status(struct rec_ctx *ctx, const char *store_dir, const char *keys_dir,
 		code = REC_NO_STORE;
 	else if (err)
 		code = REC_STORE_CORRUPT;
-	else if (st->chip_match == 0 || st->cert_valid == 0)
+	else if (st->chip_match == 0)
+		code = REC_OTHER_CHIP;
+	else if (st->cert_valid == 0)
 		code = REC_STORE_CORRUPT;
 	else if (!ctx->ck)
 		code = REC_NODEV;

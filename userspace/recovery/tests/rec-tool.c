@@ -8,6 +8,9 @@
  *                                                   (not the manufacturer's)
  *   rec-tool archive CHIPHEX GEN IDENTITY BACKUP CERT OUT
  *                                                   unsigned CKPR record
+ *   rec-tool dp-drop-ca IN OUT                       a data package without
+ *                                                   its manufacturer CA
+ *                                                   certificate entry
  */
 #include <errno.h>
 #include <stdio.h>
@@ -126,6 +129,21 @@ int main(int argc, char **argv)
 		free(out);
 		free(bk);
 		free(cert);
+		return rc;
+	}
+	if (argc == 4 && !strcmp(argv[1], "dp-drop-ca")) {
+		struct ck_dp *dp = NULL;
+		uint8_t *in, *out = NULL;
+		size_t il, ol = 0;
+
+		in = slurp(argv[2], &il);
+		if (in && !ck_dp_decode(in, il, &dp) && !ck_dp_remove(dp, CK_DP_MFR_CA_CERT) &&
+		    !ck_dp_encode(dp, &out, &ol))
+			rc = spit(argv[3], out, ol);
+		if (out)
+			ck_dp_buf_free(out, ol);
+		ck_dp_free(dp);
+		free(in);
 		return rc;
 	}
 	fprintf(stderr, "usage: see the comment at the top of rec-tool.c\n");

@@ -73,6 +73,7 @@ D1=emu:$t/d1.sock D2=emu:$t/d2.sock D3=emu:$t/d3.sock
 hex1=$(chip_hex d1) hex2=$(chip_hex d2)
 for i in 1 2; do
 	"$bin/chipkey-agent" provision --spp "$SPP" --device "emu:$t/d$i.sock" --store "$t/s$i" \
+		--station-cert "$t/fac/station-cert.pem" --station-key "$t/fac/station-key.pem" \
 		>/dev/null 2>>"$t/agent.log"
 	check "device $i provisioned by chipkey-agent (exit $?)" test -L "$t/s$i/current"
 done
@@ -200,7 +201,7 @@ mkstore "$C"; rm -rf "$C/$(readlink "$C/current")"
 expect 15 "status: current pointing at nothing is detected" "$ck" --device "$D1" status --store "$C"
 mkstore "$C"; truncate -s 10 "$C/current/store.json"
 expect 15 "status: a truncated manifest is detected" "$ck" --device "$D1" status --store "$C"
-expect 15 "status: the store of another chip is not trusted" "$ck" --device "$D1" status --store "$t/s2"
+expect 18 "status: the intact store of another chip is not trusted (exit 18, not corrupt)" "$ck" --device "$D1" status --store "$t/s2"
 check "... and says whose it is" grep -q "belongs to chip $hex2" "$t/last.out"
 
 # ---- boot script
@@ -219,6 +220,160 @@ check "... byte-identical to the original (the db's latest is generation 2)" \
 rm -rf "$t/b3"
 expect 10 "boot script: missing store, database down: fails with the recovery's exit code" boot "$t/b3" http://127.0.0.1:1
 check "... logged the reason, wrote no store" bash -c "grep -q 'recovery failed (exit 10)' '$t/last.err' && test ! -e '$t/b3/current'"
+
+# ---- the store of another chip (wrong CHIPKEY_DEVICE): never recovered over
+mkstore "$t/oc"
+before=$(snap "$t/oc")
+expect 18 "load: a store of another chip is reported as such (exit 18)" "$ck" --device "$D2" load --store "$t/oc" --keys "$t/kx"
+check "... the message names both chips" grep -q "belongs to chip $hex1, this chip is $hex2" "$t/last.err"
+expect 18 "recover over an intact store of another chip is refused" \
+	"$ck" --device "$D2" recover --store "$t/oc" --no-keys --db "$URL"
+check "... store untouched" test "$(snap "$t/oc")" = "$before"
+ocboot() { CHIPKEY_BIN=$ck CHIPKEY_DEVICE=$D2 CHIPKEY_STORE=$t/oc CHIPKEY_KEYS=$t/kb2 CHIPKEY_PUBDB=$URL \
+	CHIPKEY_TIMEOUT=1 CHIPKEY_RECOVERY_CONF=/nonexistent sh "$TOP/userspace/boot/chipkey-boot" start; }
+expect 18 "boot script with CHIPKEY_DEVICE naming another chip: exit 18, no recovery" ocboot
+check "... logs an error, does not recover, leaves the store and writes no keys" \
+	bash -c "grep -q 'belongs to another chip' '$t/last.err' && grep -q 'NOT recovering' '$t/last.err' &&
+		! grep -q 'recovering from' '$t/last.err' && test '$(snap "$t/oc")' = '$before' && test ! -e '$t/kb2'"
+expect 18 "backup export of another chip's store is refused" "$ck" --device "$D2" backup export "$t/oc.ckpr" --store "$t/oc"
+expect 0 "recover --force replaces another chip's store (explicit)" \
+	"$ck" --device "$D2" recover --store "$t/oc" --no-keys --db "$URL" --force
+check "... it now holds this chip's store" same_store "$t/s2" "$t/oc"
+
+# ---- rollback floor when the manifest is damaged
+R=$t/rb
+rm -rf "$R"
+"$ck" --device "$D1" recover --store "$R" --no-keys --from "$t/gen2.pkg" >/dev/null 2>&1
+check "a generation-2 store for the rollback tests" grep -q '"generation": 2' "$R/store.json"
+sed -i 's/"format": 2/"format": 3/' "$R/current/store.json"
+before=$(snap "$R")
+expect 13 "damaged manifest: an older generation is still refused (floor from current -> store-2-*)" \
+	"$ck" --device "$D1" recover --store "$R" --no-keys --from "$t/d1.ckpr"
+check "... says generation 2, store untouched" \
+	bash -c "grep -q 'generation 1 but the device last held generation 2' '$t/last.err' && test '$(snap "$R")' = '$before'"
+rm "$R/current"
+expect 13 "damaged manifest and no current link: floor from the largest store-<gen>-* directory" \
+	"$ck" --device "$D1" recover --store "$R" --no-keys --from "$t/d1.ckpr"
+expect 0 "... --force still allows it" "$ck" --device "$D1" recover --store "$R" --no-keys --from "$t/d1.ckpr" --force
+rm -rf "$R"
+expect 0 "a fully wiped flash has no floor (documented): generation 1 accepted" \
+	"$ck" --device "$D1" recover --store "$R" --no-keys --from "$t/d1.ckpr"
+
+# ---- HTTP client against a misbehaving server
+fakedb() { # fakedb NAME RECORD MODES: start it, set FURL
+	rm -f "$t/$1.port"
+	/usr/bin/python3 "$TOP/userspace/recovery/tests/fake-pubdb.py" "$t/$1.port" "$t/$1.log" "$2" "$3" 2>>"$t/fake.log" &
+	pids+=($!)
+	wait_file "$t/$1.port" && FURL=http://127.0.0.1:$(cat "$t/$1.port")
+}
+conns() { if [ -f "$t/$1.log" ]; then wc -l <"$t/$1.log"; else echo 0; fi; }
+fakedb f1 "$t/d1.ckpr" cut,full
+rm -rf "$t/h1"
+expect 0 "a body cut short of its Content-Length is retried, then the full record is accepted" \
+	"$ck" -v --device "$D1" recover --store "$t/h1" --no-keys --db "$FURL" --timeout 10
+check "... two connections ($(conns f1)), the first one reported as cut short, store byte-identical" \
+	bash -c "test $(conns f1) -eq 2 && grep -q 'body cut short' '$t/last.err' && $(declare -f same_store); same_store '$t/orig1' '$t/h1'"
+fakedb f2 "$t/d1.ckpr" hdrcut,e503,full
+rm -rf "$t/h2"
+expect 0 "a header cut short and a 503 are retried" "$ck" --device "$D1" recover --store "$t/h2" --no-keys --db "$FURL" --timeout 10
+check "... three connections ($(conns f2))" test "$(conns f2)" -eq 3
+fakedb f3 "$t/d1.ckpr" redirect,full
+expect 8 "a 3xx answer is final, not retried" "$ck" --device "$D1" recover --store "$t/h3" --no-keys --db "$FURL" --timeout 10
+check "... one connection ($(conns f3)), message says redirects are not followed" \
+	bash -c "test $(conns f3) -eq 1 && grep -q 'redirects are not followed' '$t/last.err'"
+fakedb f4 "$t/d1.ckpr" chunked,full
+expect 8 "a chunked answer is refused, not retried" "$ck" --device "$D1" recover --store "$t/h4" --no-keys --db "$FURL" --timeout 10
+check "... one connection ($(conns f4)), message says so" bash -c "test $(conns f4) -eq 1 && grep -q 'chunked' '$t/last.err'"
+fakedb f5 "$t/d1.ckpr" nolength,full
+expect 8 "a 200 without Content-Length is refused" "$ck" --device "$D1" recover --store "$t/h5" --no-keys --db "$FURL" --timeout 10
+fakedb f6 "$t/d1.ckpr" huge
+expect 7 "a Content-Length over the limit: too large, at once" "$ck" --device "$D1" recover --store "$t/h6" --no-keys --db "$FURL" --timeout 10
+fakedb f7 "$t/d1.ckpr" bigheader
+expect 7 "a response header over 16 KiB: too large" "$ck" --device "$D1" recover --store "$t/h7" --no-keys --db "$FURL" --timeout 10
+fakedb f8 "$t/d1.ckpr" cut
+expect 10 "a body always cut short: network error after the time limit" "$ck" --device "$D1" recover --store "$t/h8" --no-keys --db "$FURL" --timeout 1
+check "... retried ($(conns f8) connections), no store written" bash -c "test $(conns f8) -ge 3 && test ! -e '$t/h8/current'"
+check "chipkey-pubdb sends Content-Length (what the client requires)" \
+	bash -c "curl -s -0 -D - -o /dev/null '$URL/v1/chips/$hex1/record' | grep -qi '^Content-Length: [0-9]'"
+# a damaged manifest plus a man in the middle serving the old record
+rm -rf "$R"
+"$ck" --device "$D1" recover --store "$R" --no-keys --from "$t/gen2.pkg" >/dev/null 2>&1
+printf 'x' | dd of="$R/current/store.json" bs=1 seek=20 conv=notrunc status=none
+before=$(snap "$R")
+fakedb f9 "$t/d1.ckpr" full
+expect 13 "damaged manifest + man in the middle serving generation 1 over http: refused without --force" \
+	"$ck" --device "$D1" recover --store "$R" --no-keys --db "$FURL" --timeout 5
+check "... store untouched" test "$(snap "$R")" = "$before"
+
+# ---- readers wait for a writer (shared lock)
+mkstore "$t/lk"
+cur=$(readlink "$t/lk/current")
+rm -f "$t/lk.held"
+flock -x "$t/lk/.lock" sh -c "mv '$t/lk/$cur' '$t/lk/$cur.moving'; touch '$t/lk.held'; sleep 1; mv '$t/lk/$cur.moving' '$t/lk/$cur'" &
+lpid=$!
+for _ in $(seq 100); do [ -e "$t/lk.held" ] && break; sleep 0.02; done
+start=$(date +%s%N)
+expect 0 "status during a (simulated) store rewrite waits for the writer's lock and sees an intact store" \
+	"$ck" --device "$D1" status --store "$t/lk"
+el=$((($(date +%s%N) - start) / 1000000))
+wait $lpid
+check "... it waited for the lock (${el} ms)" test "$el" -ge 500
+
+# ---- no real-time clock: the wall clock at 1970 (non-ASan CLI: LD_PRELOAD)
+fc=$BUILD/tests/recovery/fake-clock.so
+nck=$bin/chipkey
+check "the fake-clock shim works (date says 1970)" bash -c "test \"\$(LD_PRELOAD='$fc' date -u +%Y)\" = 1970"
+at1970() { LD_PRELOAD=$fc "$@"; }
+mkstore "$t/rtc"
+rm -rf "$t/krtc"
+expect 0 "clock at 1970: chipkey load verifies and loads the keys (no validity-period check)" \
+	at1970 "$nck" --device "$D1" load --store "$t/rtc" --keys "$t/krtc"
+check "... keys written" cmp -s "$t/krtc/device-key.pem" "$t/k1/device-key.pem"
+expect 0 "clock at 1970: status is healthy, validity reported as unknown" \
+	at1970 "$nck" --device "$D1" status --store "$t/rtc" --json
+check "... \"validity\": \"unknown\", certificate valid" \
+	bash -c "grep -q '\"validity\": \"unknown\"' '$t/last.out' && grep -q '\"valid\": true' '$t/last.out'"
+expect 0 "status with a set clock reports the validity period as current" "$ck" --device "$D1" status --store "$t/rtc" --json
+check "... \"validity\": \"current\"" grep -q '"validity": "current"' "$t/last.out"
+rm -rf "$t/rtc" "$t/krtc"
+expect 0 "clock at 1970: recover --db works" at1970 "$nck" --device "$D1" recover --store "$t/rtc" --keys "$t/krtc" --db "$URL"
+rm -rf "$t/rtc"
+expect 11 "clock at 1970: a certificate signed by another key is still refused" \
+	at1970 "$nck" --device "$D1" recover --store "$t/rtc" --no-keys --from "$t/rogue.ckpr"
+expect 12 "clock at 1970: another identity is still refused" \
+	at1970 "$nck" --device "$D1" recover --store "$t/rtc" --no-keys --from "$t/other-id.ckpr"
+rm -rf "$t/rtc" "$t/krtc"
+rtcboot() { LD_PRELOAD=$fc CHIPKEY_BIN=$nck CHIPKEY_DEVICE=$D1 CHIPKEY_STORE=$t/rtc CHIPKEY_KEYS=$t/krtc \
+	CHIPKEY_PUBDB=$URL CHIPKEY_TIMEOUT=5 CHIPKEY_RECOVERY_CONF=/nonexistent sh "$TOP/userspace/boot/chipkey-boot" start; }
+expect 0 "clock at 1970: the boot script restores a wiped store and creates the keys directory" rtcboot
+check "... keys there" test -s "$t/krtc/device-key.pem"
+expect 0 "clock at 1970: next boot loads the intact store" rtcboot
+check "... logged 'store intact'" grep -q 'store intact' "$t/last.err"
+
+# ---- the keys directory is switched as a whole
+"$bin/chipkey" --device "$D1" unwrap "$S1/backup.pkg" "$t/dpk" 2>>"$t/cli.log"
+"$tools/rec-tool" dp-drop-ca "$t/dpk" "$t/dpk3"
+"$bin/chipkey" --device "$D1" wrap --generation 3 "$t/dpk3" "$t/gen3.pkg" 2>>"$t/cli.log"
+rm -f "$t/dpk" "$t/dpk3"
+rm -rf "$t/ksa" "$t/ksb" "$t/pk"
+"$ck" --device "$D1" recover --store "$t/ksa" --no-keys --from "$t/d1.ckpr" >/dev/null 2>>"$t/cli.log"
+"$ck" --device "$D1" recover --store "$t/ksb" --no-keys --from "$t/gen3.pkg" >/dev/null 2>>"$t/cli.log"
+check "stores A (generation 1) and B (generation 3, no mfr-ca.pem in the package)" \
+	bash -c "grep -q '\"generation\": 1' '$t/ksa/store.json' && grep -q '\"generation\": 3' '$t/ksb/store.json'"
+mkdir -p "$t/pk"
+ln -s /nonexistent "$t/pk/link"
+expect 17 "a keys path that is a symlink is refused" "$ck" --device "$D1" load --store "$t/ksa" --keys "$t/pk/link"
+rm "$t/pk/link"
+ASAN_OPTIONS=detect_leaks=0 "$tools/power-loss" keys "$D1" "$t/ksa" "$t/ksb" "$t/pk/keys" "${KEYS_RUNS:-300}" >"$t/plk.out" 2>"$t/plk.log"
+rc=$?
+grep '^#' "$t/plk.out"
+while read -r line; do
+	case $line in
+	"ok "*) ok "${line#ok * - }" ;;
+	"not ok "*) nok "${line#not ok * - }" ;;
+	esac
+done <"$t/plk.out"
+check "keys power-loss driver exit status (exit $rc)" test $rc -eq 0
 
 # ---- power loss
 if [ "$PL_RUNS" -gt 0 ]; then
