@@ -132,6 +132,7 @@ static int tls_connect(struct agent *a, SSL_CTX **ctxp, const char *spec,
 {
 	SSL_CTX *ctx;
 	X509 *peer;
+	time_t now;
 	int fd, err;
 
 	fd = connect_tcp(spec, timeout);
@@ -172,7 +173,16 @@ static int tls_connect(struct agent *a, SSL_CTX **ctxp, const char *spec,
 	peer = SSL_get1_peer_certificate(a->c.ssl);
 	if (!peer)
 		return die(EX_UNTRUSTED, "SPP presented no certificate%s", "");
-	err = pki_verify_spp_cert(peer, a->rom, a->rom_len, 0);
+	/*
+	 * A device fresh off the line may have no clock yet (1970): then the
+	 * SPP certificate's validity cannot be checked and only its signature
+	 * by the ROM key, its role and the handshake count (pki_clock_now()).
+	 */
+	now = pki_clock_now();
+	if (now == PKI_TIME_IGNORE)
+		fprintf(stderr, "chipkey-agent: warning: the clock is not set; "
+			"not checking the SPP certificate's validity period\n");
+	err = pki_verify_spp_cert(peer, a->rom, a->rom_len, now);
 	X509_free(peer);
 	if (err)
 		return die(EX_UNTRUSTED,
@@ -243,8 +253,10 @@ static int check_dp(struct agent *a, const uint8_t *buf, size_t len,
 		err = ck_dp_get(dp, CK_DP_DEVICE_CERT, &cder, &clen);
 	if (!err) {
 		cert = pki_cert_from_der(cder, clen);
+		/* As at recovery: the device's clock may be unset or behind. */
 		err = cert ? pki_verify_device_cert(cert, a->rom, a->rom_len,
-						    identity, a->chip_id, 0)
+						    identity, a->chip_id,
+						    PKI_TIME_IGNORE)
 			   : -EINVAL;
 		X509_free(cert);
 	}
