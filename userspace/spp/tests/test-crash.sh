@@ -169,6 +169,15 @@ port=$(cat "$t/spp.port")
 for point in sent:HELLO recv:OFFER send:BACKUP sent:BACKUP recv:DONE recv:ALREADY; do
 	hit=0 viol=0 done_=0
 	[ "$point" = recv:ALREADY ] && KEEP=1
+	# Fresh chips for each kill point (except ALREADY, which needs chips
+	# that are provisioned): a chip the previous point left committed would
+	# answer ALREADY and never reach this point.
+	if [ -z "$KEEP" ]; then
+		for ((i = 1; i <= SLOTS; i++)); do
+			rmchip "${slot[$i]}"
+			new_chip "$i" || viol=$((viol + 1))
+		done
+	fi
 	for ((r = 1; r <= ROUNDS; r++)); do
 		start_agents "$tbin/chipkey-agent-crash" "$port" "$point" 3
 		wait_agents
