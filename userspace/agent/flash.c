@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 
 #include <chipkey/backup_package.h>
 #include "flash.h"
+#include "fsutil.h"
 
 static unsigned int fault_steps;
 
@@ -31,15 +31,7 @@ unsigned int flash_fault_steps(void)
 /* A step boundary: with -DCK_FLASH_FAULTS, the place a power cut may hit. */
 static void step(void)
 {
-	fault_steps++;
-#ifdef CK_FLASH_FAULTS
-	{
-		const char *s = getenv("CHIPKEY_FLASH_KILL_AT");
-
-		if (s && strtoul(s, NULL, 10) == fault_steps)
-			raise(SIGKILL);
-	}
-#endif
+	fs_fault_step(&fault_steps, "CHIPKEY_FLASH_KILL_AT");
 }
 
 static int write_all(int fd, const void *buf, size_t len)
@@ -203,29 +195,6 @@ static int rand_id(char out[17])
 	return 0;
 }
 
-static int rm_tree_at(int dfd, const char *name)
-{
-	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *d;
-	struct dirent *e;
-
-	if (fd < 0)
-		return unlinkat(dfd, name, 0) ? -errno : 0;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -errno;
-	}
-	while ((e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		if (unlinkat(fd, e->d_name, 0) && errno == EISDIR)
-			rm_tree_at(fd, e->d_name);
-	}
-	closedir(d);
-	return unlinkat(dfd, name, AT_REMOVEDIR) ? -errno : 0;
-}
-
 /* Point DIR/@name at @target via a temporary symlink and rename. */
 static int symlink_replace(int dfd, const char *target, const char *name,
 			   const char *id)
@@ -257,22 +226,18 @@ static int symlink_replace(int dfd, const char *target, const char *name,
 /* Remove leftovers: unfinished .new-* and temporary links, old stores. */
 static void remove_stale(int dfd, const char *keep)
 {
-	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *d = fs_opendir_at(dfd);
 	struct dirent *e;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (!d)
 		return;
-	}
 	while ((e = readdir(d))) {
 		const char *n = e->d_name;
 
 		if (!strncmp(n, ".new-", 5) ||
 		    (!strncmp(n, "store-", 6) && strcmp(n, keep)) ||
 		    (n[0] == '.' && strstr(n, ".tmp")))
-			rm_tree_at(dfd, n);
+			fs_rm_tree_at(dfd, n);
 	}
 	closedir(d);
 }
@@ -380,10 +345,10 @@ int flash_write_store(const char *dir, const struct flash_contents *c)
 	goto out;
 
 fail_final:
-	rm_tree_at(dfd, final);
+	fs_rm_tree_at(dfd, final);
 	goto out;
 fail:
-	rm_tree_at(dfd, newdir);
+	fs_rm_tree_at(dfd, newdir);
 out:
 	if (nfd >= 0)
 		close(nfd);
@@ -459,17 +424,13 @@ static int valid_target(const char *t, unsigned long long *gen)
 /* Largest <gen> of the store-<gen>-<id> directories in @dfd (0: none). */
 static uint64_t max_store_dir(int dfd)
 {
-	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *d = fs_opendir_at(dfd);
 	unsigned long long g, max = 0;
 	struct dirent *e;
 	struct stat st;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (!d)
 		return 0;
-	}
 	while ((e = readdir(d))) {
 		if (!valid_target(e->d_name, &g) || g <= max)
 			continue;

@@ -38,6 +38,10 @@ int ck_exit_for_open(int err);
 int ck_cli_open(struct ck_cli *cli, struct chipkey **ck);
 /* Print "chipkey: DEVICE: WHAT: reason" and return the exit code. */
 int ck_cli_op_error(struct ck_cli *cli, const char *what, int err);
+/* ck_cli_open() then chipkey_get_info(); on failure @*ck is closed, a
+ * message printed and the exit code returned. */
+int ck_cli_open_info(struct ck_cli *cli, struct chipkey **ck,
+		     struct chipkey_info *info);
 
 /*
  * Read all of @path ("-" = stdin), at most @max bytes; if there is more,
@@ -52,6 +56,14 @@ int ck_read_input(const char *path, uint8_t **buf, size_t *len, size_t max);
  */
 int ck_write_output(const char *path, const void *buf, size_t len,
 		    mode_t mode, int overwrite);
+
+/* ck_read_input() / ck_write_output() (overwriting) for a command: on
+ * failure print "chipkey: cannot read/write PATH: reason", CK_EXIT_OTHER. */
+int ck_cli_read(const char *path, uint8_t **buf, size_t *len, size_t max);
+int ck_cli_write(const char *path, const void *buf, size_t len, mode_t mode);
+
+/* Print @s to stdout as a JSON string literal. */
+void ck_json_string(const char *s);
 
 int cmd_info(struct ck_cli *cli, int argc, char **argv);
 int cmd_wrap(struct ck_cli *cli, int argc, char **argv);

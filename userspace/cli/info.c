@@ -20,22 +20,6 @@ static const char *source_name(uint32_t s)
 	}
 }
 
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
-}
-
 int cmd_info(struct ck_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -58,20 +42,14 @@ int cmd_info(struct ck_cli *cli, int argc, char **argv)
 		fprintf(stderr, "usage: chipkey info [--json]\n");
 		return CK_EXIT_USAGE;
 	}
-	ret = ck_cli_open(cli, &ck);
+	ret = ck_cli_open_info(cli, &ck, &info);
 	if (ret)
 		return ret;
-	ret = chipkey_get_info(ck, &info);
-	if (ret) {
-		ret = ck_cli_op_error(cli, "info", ret);
-		chipkey_close(ck);
-		return ret;
-	}
 	for (i = 0; i < CHIPKEY_CHIP_ID_LEN; i++)
 		sprintf(id + 2 * i, "%02x", info.chip_id[i]);
 	if (json) {
 		printf("{\n  \"device\": ");
-		json_string(cli->device);
+		ck_json_string(cli->device);
 		printf(",\n  \"backend\": \"%s\",\n", chipkey_backend_name(ck));
 		printf("  \"abi_version\": %u,\n", info.abi_version);
 		printf("  \"chip_id\": \"%s\",\n", id);

@@ -71,15 +71,9 @@ int cmd_rom_key(struct ck_cli *cli, int argc, char **argv)
 		pem = to_pem(key, len, &pem_len);
 		if (!pem)
 			return CK_EXIT_OTHER;
-		ret = ck_write_output(outpath, pem, pem_len, 0644, 1);
+		ret = ck_cli_write(outpath, pem, pem_len, 0644);
 		free(pem);
-	} else {
-		ret = ck_write_output(outpath, key, len, 0644, 1);
+		return ret;
 	}
-	if (ret) {
-		fprintf(stderr, "chipkey: cannot write %s: %s\n", outpath,
-			strerror(-ret));
-		return CK_EXIT_OTHER;
-	}
-	return CK_EXIT_OK;
+	return ck_cli_write(outpath, key, len, 0644);
 }

@@ -16,26 +16,10 @@
 #include "cli.h"
 #include "rec_status.h"
 
-static void jstr(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
-}
-
 static void jopt(const char *s)
 {
 	if (s && *s)
-		jstr(s);
+		ck_json_string(s);
 	else
 		fputs("null", stdout);
 }
@@ -91,13 +75,13 @@ int cmd_status(struct ck_cli *cli, int argc, char **argv)
 		printf("{\n  \"provisioned\": %s,\n  \"healthy\": %s,\n",
 		       st.store_err == -ENOENT ? "false" : "true", st.healthy ? "true" : "false");
 		printf("  \"device\": ");
-		jstr(cli->device);
+		ck_json_string(cli->device);
 		printf(",\n  \"device_error\": ");
 		jopt(devmsg);
 		printf(",\n  \"chip_id\": ");
 		jopt(st.device_ok ? st.chip_hex : NULL);
 		printf(",\n  \"store\": { \"path\": ");
-		jstr(store);
+		ck_json_string(store);
 		printf(", \"state\": \"%s\", \"reason\": ", store_state(&st));
 		jopt(st.store_err || st.chip_match == 0 ? st.why : NULL);
 		printf(", \"chip_id\": ");
@@ -117,7 +101,7 @@ int cmd_status(struct ck_cli *cli, int argc, char **argv)
 		printf(", \"error\": ");
 		jopt(st.cert_msg);
 		printf(" },\n  \"keys\": { \"path\": ");
-		jstr(keys);
+		ck_json_string(keys);
 		printf(", \"loaded\": %s },\n", st.keys_loaded ? "true" : "false");
 		printf("  \"exit\": %d\n}\n", code);
 	} else {

@@ -23,21 +23,12 @@ int cmd_unwrap(struct ck_cli *cli, int argc, char **argv)
 		fprintf(stderr, "usage: chipkey unwrap IN OUT\n");
 		return CK_EXIT_USAGE;
 	}
-	ret = ck_cli_open(cli, &ck);
+	ret = ck_cli_open_info(cli, &ck, &info);
 	if (ret)
 		return ret;
-	ret = chipkey_get_info(ck, &info);
-	if (ret) {
-		ret = ck_cli_op_error(cli, "info", ret);
+	ret = ck_cli_read(argv[optind], &in, &in_len, info.max_package);
+	if (ret)
 		goto out;
-	}
-	ret = ck_read_input(argv[optind], &in, &in_len, info.max_package);
-	if (ret) {
-		fprintf(stderr, "chipkey: cannot read %s: %s\n", argv[optind],
-			strerror(-ret));
-		ret = CK_EXIT_OTHER;
-		goto out;
-	}
 	out_len = in_len;	/* the payload is never larger than the package */
 	out = malloc(out_len ? out_len : 1);
 	if (!out) {
@@ -58,13 +49,9 @@ int cmd_unwrap(struct ck_cli *cli, int argc, char **argv)
 		out_len = 0;
 		goto out;
 	}
-	ret = ck_write_output(argv[optind + 1], out, out_len, 0600, 1);
-	if (ret) {
-		fprintf(stderr, "chipkey: cannot write %s: %s\n",
-			argv[optind + 1], strerror(-ret));
-		ret = CK_EXIT_OTHER;
+	ret = ck_cli_write(argv[optind + 1], out, out_len, 0600);
+	if (ret)
 		goto out;
-	}
 	if (cli->verbose)
 		fprintf(stderr, "chipkey: generation %llu, %zu bytes\n",
 			(unsigned long long)gen, out_len);

@@ -195,3 +195,58 @@ int ck_write_output(const char *path, const void *buf, size_t len,
 	free(tmp);
 	return ret;
 }
+
+int ck_cli_open_info(struct ck_cli *cli, struct chipkey **ck,
+		     struct chipkey_info *info)
+{
+	int ret = ck_cli_open(cli, ck);
+
+	if (ret)
+		return ret;
+	ret = chipkey_get_info(*ck, info);
+	if (ret) {
+		ret = ck_cli_op_error(cli, "info", ret);
+		chipkey_close(*ck);
+		*ck = NULL;
+		return ret;
+	}
+	return CK_EXIT_OK;
+}
+
+int ck_cli_read(const char *path, uint8_t **buf, size_t *len, size_t max)
+{
+	int ret = ck_read_input(path, buf, len, max);
+
+	if (ret) {
+		fprintf(stderr, "chipkey: cannot read %s: %s\n", path, strerror(-ret));
+		return CK_EXIT_OTHER;
+	}
+	return CK_EXIT_OK;
+}
+
+int ck_cli_write(const char *path, const void *buf, size_t len, mode_t mode)
+{
+	int ret = ck_write_output(path, buf, len, mode, 1);
+
+	if (ret) {
+		fprintf(stderr, "chipkey: cannot write %s: %s\n", path, strerror(-ret));
+		return CK_EXIT_OTHER;
+	}
+	return CK_EXIT_OK;
+}
+
+void ck_json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch < 0x20)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
+	}
+	putchar('"');
+}

@@ -41,21 +41,12 @@ int cmd_wrap(struct ck_cli *cli, int argc, char **argv)
 	}
 	if (argc - optind != 2)
 		return usage();
-	ret = ck_cli_open(cli, &ck);
+	ret = ck_cli_open_info(cli, &ck, &info);
 	if (ret)
 		return ret;
-	ret = chipkey_get_info(ck, &info);
-	if (ret) {
-		ret = ck_cli_op_error(cli, "info", ret);
+	ret = ck_cli_read(argv[optind], &in, &in_len, info.max_payload);
+	if (ret)
 		goto out;
-	}
-	ret = ck_read_input(argv[optind], &in, &in_len, info.max_payload);
-	if (ret) {
-		fprintf(stderr, "chipkey: cannot read %s: %s\n", argv[optind],
-			strerror(-ret));
-		ret = CK_EXIT_OTHER;
-		goto out;
-	}
 	/* Over the limit: in_len is max + 1 and the device says EMSGSIZE. */
 	out_len = in_len + CHIPKEY_PKG_OVERHEAD;
 	out = malloc(out_len);
@@ -71,13 +62,9 @@ int cmd_wrap(struct ck_cli *cli, int argc, char **argv)
 		ret = ck_cli_op_error(cli, "wrap", ret);
 		goto out;
 	}
-	ret = ck_write_output(argv[optind + 1], out, out_len, 0600, 1);
-	if (ret) {
-		fprintf(stderr, "chipkey: cannot write %s: %s\n",
-			argv[optind + 1], strerror(-ret));
-		ret = CK_EXIT_OTHER;
+	ret = ck_cli_write(argv[optind + 1], out, out_len, 0600);
+	if (ret)
 		goto out;
-	}
 	if (cli->verbose)
 		fprintf(stderr, "chipkey: wrapped %zu bytes into %zu (generation %llu)\n",
 			in_len, out_len, (unsigned long long)gen);

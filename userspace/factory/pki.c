@@ -43,6 +43,16 @@ void pki_free_secret(void *buf, size_t len)
 		OPENSSL_clear_free(buf, len);
 }
 
+/* Hand an i2d_*() result (@n bytes at @buf) to the caller. */
+static int der_out(unsigned char *buf, int n, uint8_t **der, size_t *len)
+{
+	if (n <= 0)
+		return -EIO;
+	*der = buf;
+	*len = (size_t)n;
+	return 0;
+}
+
 int pki_private_to_pkcs8_der(const EVP_PKEY *pkey, uint8_t **der, size_t *len)
 {
 	PKCS8_PRIV_KEY_INFO *p8;
@@ -56,11 +66,7 @@ int pki_private_to_pkcs8_der(const EVP_PKEY *pkey, uint8_t **der, size_t *len)
 		return -EIO;
 	n = i2d_PKCS8_PRIV_KEY_INFO(p8, &buf);
 	PKCS8_PRIV_KEY_INFO_free(p8);
-	if (n <= 0)
-		return -EIO;
-	*der = buf;
-	*len = (size_t)n;
-	return 0;
+	return der_out(buf, n, der, len);
 }
 
 EVP_PKEY *pki_private_from_pkcs8_der(const uint8_t *der, size_t len)
@@ -95,11 +101,7 @@ int pki_public_to_der(const EVP_PKEY *pkey, uint8_t **der, size_t *len)
 	if (!pkey || !der || !len)
 		return -EINVAL;
 	n = i2d_PUBKEY(pkey, &buf);
-	if (n <= 0)
-		return -EIO;
-	*der = buf;
-	*len = (size_t)n;
-	return 0;
+	return der_out(buf, n, der, len);
 }
 
 EVP_PKEY *pki_public_from_der(const uint8_t *der, size_t len)
@@ -136,11 +138,7 @@ int pki_cert_to_der(X509 *cert, uint8_t **der, size_t *len)
 	if (!cert || !der || !len)
 		return -EINVAL;
 	n = i2d_X509(cert, &buf);
-	if (n <= 0)
-		return -EIO;
-	*der = buf;
-	*len = (size_t)n;
-	return 0;
+	return der_out(buf, n, der, len);
 }
 
 X509 *pki_cert_from_der(const uint8_t *der, size_t len)
@@ -220,7 +218,7 @@ static int name_add(X509_NAME *n, int nid, const char *value)
  * encoded point.  X509_set_pubkey() does the same job but, for a provider
  * key in OpenSSL 3, encodes the key with an OSSL_ENCODER and decodes it
  * back with an OSSL_DECODER: about 200 us, most of a certificate's cost.
- * The X509 then holds the encoding only, no decoded EVP_PKEY: cert_finish()
+ * The X509 then holds the encoding only, no decoded EVP_PKEY: cert_reparse()
  * re-reads the signed DER so X509_get0_pubkey() works for the callers.
  */
 static int set_p256_pubkey(X509 *x, EVP_PKEY *pub)
@@ -305,14 +303,44 @@ static X509 *cert_reparse(X509 *x)
 	return parsed;
 }
 
-static X509 *cert_finish(X509 *x, EVP_PKEY *signer)
+struct ext {
+	int nid;
+	const char *value;
+};
+
+/*
+ * The certificate of @pub named @subject, issued by @issuer (NULL: self-
+ * issued), with the extensions @ext[0..n-1] then the subject and authority
+ * key identifiers, signed by @signer; its public key may not be decoded.
+ */
+static X509 *cert_issue(X509_NAME *subject, X509 *issuer, EVP_PKEY *pub,
+			int days, const struct ext *ext, size_t n,
+			EVP_PKEY *signer)
 {
-	return cert_reparse(cert_sign(x, signer));
+	X509 *x = cert_start(subject, issuer, pub, days);
+	size_t i;
+
+	if (!x)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (!add_ext(x, issuer, ext[i].nid, ext[i].value))
+			goto fail;
+	if (!add_ext(x, issuer, NID_subject_key_identifier, "hash") ||
+	    !add_ext(x, issuer, NID_authority_key_identifier, "keyid:always"))
+		goto fail;
+	return cert_sign(x, signer);
+fail:
+	X509_free(x);
+	return NULL;
 }
 
 X509 *pki_make_mfr_ca(EVP_PKEY *mfr_key, const char *org, const char *cn,
 		      int days)
 {
+	static const struct ext ca_ext[] = {
+		{ NID_basic_constraints, "critical,CA:TRUE,pathlen:0" },
+		{ NID_key_usage, "critical,keyCertSign,cRLSign,digitalSignature" },
+	};
 	X509_NAME *n = X509_NAME_new();
 	X509 *x = NULL;
 
@@ -321,19 +349,8 @@ X509 *pki_make_mfr_ca(EVP_PKEY *mfr_key, const char *org, const char *cn,
 	if (!name_add(n, NID_organizationName, org ? org : "chipkey") ||
 	    !name_add(n, NID_commonName, cn ? cn : "chipkey manufacturer CA"))
 		goto out;
-	x = cert_start(n, NULL, mfr_key, days);
-	if (!x)
-		goto out;
-	if (!add_ext(x, NULL, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") ||
-	    !add_ext(x, NULL, NID_key_usage,
-		     "critical,keyCertSign,cRLSign,digitalSignature") ||
-	    !add_ext(x, NULL, NID_subject_key_identifier, "hash") ||
-	    !add_ext(x, NULL, NID_authority_key_identifier, "keyid:always")) {
-		X509_free(x);
-		x = NULL;
-		goto out;
-	}
-	x = cert_finish(x, mfr_key);
+	x = cert_reparse(cert_issue(n, NULL, mfr_key, days, ca_ext,
+				    sizeof(ca_ext) / sizeof(ca_ext[0]), mfr_key));
 out:
 	X509_NAME_free(n);
 	return x;
@@ -346,6 +363,18 @@ static const char *issuer_org(X509 *issuer, char *buf, size_t size)
 					  NID_organizationName, buf, (int)size);
 
 	return n > 0 ? buf : NULL;
+}
+
+/* O (the issuer's, if it has one), OU=@ou, CN=@cn. */
+static int role_subject(X509_NAME *n, X509 *issuer, const char *ou,
+			const char *cn)
+{
+	char org[256];
+	const char *o = issuer_org(issuer, org, sizeof(org));
+
+	return (!o || name_add(n, NID_organizationName, o)) &&
+	       name_add(n, NID_organizationalUnitName, ou) &&
+	       name_add(n, NID_commonName, cn);
 }
 
 static int is_hostname(const char *s)
@@ -369,36 +398,26 @@ X509 *pki_issue_spp_cert(EVP_PKEY *mfr_key, X509 *mfr_cert, EVP_PKEY *spp_pub,
 {
 	X509_NAME *n = X509_NAME_new();
 	X509 *x = NULL;
-	char org[256], san[300];
-	const char *o;
+	char san[300];
+	const struct ext ext[] = {
+		{ NID_basic_constraints, "critical,CA:FALSE" },
+		{ NID_key_usage, "critical,digitalSignature" },
+		{ NID_ext_key_usage, "serverAuth" },
+		{ NID_subject_alt_name, san },
+	};
 
 	if (!n || !mfr_key || !mfr_cert || !spp_pub || !pki_is_p256(spp_pub))
 		goto out;
 	if (!name)
 		name = "localhost";
-	o = issuer_org(mfr_cert, org, sizeof(org));
-	if ((o && !name_add(n, NID_organizationName, o)) ||
-	    !name_add(n, NID_organizationalUnitName, PKI_SPP_OU) ||
-	    !name_add(n, NID_commonName, name))
+	if (!role_subject(n, mfr_cert, PKI_SPP_OU, name))
 		goto out;
 	if (is_hostname(name))
 		snprintf(san, sizeof(san), "DNS:%s,IP:127.0.0.1", name);
 	else
 		snprintf(san, sizeof(san), "IP:127.0.0.1");
-	x = cert_start(n, mfr_cert, spp_pub, days);
-	if (!x)
-		goto out;
-	if (!add_ext(x, mfr_cert, NID_basic_constraints, "critical,CA:FALSE") ||
-	    !add_ext(x, mfr_cert, NID_key_usage, "critical,digitalSignature") ||
-	    !add_ext(x, mfr_cert, NID_ext_key_usage, "serverAuth") ||
-	    !add_ext(x, mfr_cert, NID_subject_alt_name, san) ||
-	    !add_ext(x, mfr_cert, NID_subject_key_identifier, "hash") ||
-	    !add_ext(x, mfr_cert, NID_authority_key_identifier, "keyid:always")) {
-		X509_free(x);
-		x = NULL;
-		goto out;
-	}
-	x = cert_finish(x, mfr_key);
+	x = cert_reparse(cert_issue(n, mfr_cert, spp_pub, days, ext,
+				    sizeof(ext) / sizeof(ext[0]), mfr_key));
 out:
 	X509_NAME_free(n);
 	return x;
@@ -407,31 +426,21 @@ out:
 X509 *pki_issue_station_cert(EVP_PKEY *mfr_key, X509 *mfr_cert,
 			     EVP_PKEY *station_pub, const char *name, int days)
 {
+	static const struct ext ext[] = {
+		{ NID_basic_constraints, "critical,CA:FALSE" },
+		{ NID_key_usage, "critical,digitalSignature" },
+		{ NID_ext_key_usage, "clientAuth" },
+	};
 	X509_NAME *n = X509_NAME_new();
 	X509 *x = NULL;
-	char org[256];
-	const char *o;
 
 	if (!n || !mfr_key || !mfr_cert || !station_pub || !pki_is_p256(station_pub))
 		goto out;
-	o = issuer_org(mfr_cert, org, sizeof(org));
-	if ((o && !name_add(n, NID_organizationName, o)) ||
-	    !name_add(n, NID_organizationalUnitName, PKI_STATION_OU) ||
-	    !name_add(n, NID_commonName, name ? name : "factory station"))
+	if (!role_subject(n, mfr_cert, PKI_STATION_OU,
+			  name ? name : "factory station"))
 		goto out;
-	x = cert_start(n, mfr_cert, station_pub, days);
-	if (!x)
-		goto out;
-	if (!add_ext(x, mfr_cert, NID_basic_constraints, "critical,CA:FALSE") ||
-	    !add_ext(x, mfr_cert, NID_key_usage, "critical,digitalSignature") ||
-	    !add_ext(x, mfr_cert, NID_ext_key_usage, "clientAuth") ||
-	    !add_ext(x, mfr_cert, NID_subject_key_identifier, "hash") ||
-	    !add_ext(x, mfr_cert, NID_authority_key_identifier, "keyid:always")) {
-		X509_free(x);
-		x = NULL;
-		goto out;
-	}
-	x = cert_finish(x, mfr_key);
+	x = cert_reparse(cert_issue(n, mfr_cert, station_pub, days, ext,
+				    sizeof(ext) / sizeof(ext[0]), mfr_key));
 out:
 	X509_NAME_free(n);
 	return x;
@@ -457,6 +466,11 @@ static X509 *device_cert(EVP_PKEY *mfr_key, X509 *mfr_cert,
 	X509_NAME *n = X509_NAME_new();
 	X509 *x = NULL;
 	char hex[2 * CHIPKEY_CHIP_ID_LEN + 1], san[160];
+	const struct ext ext[] = {
+		{ NID_basic_constraints, "critical,CA:FALSE" },
+		{ NID_key_usage, "critical,digitalSignature,keyAgreement" },
+		{ NID_subject_alt_name, san },
+	};
 
 	if (!n || !mfr_key || !mfr_cert || !dev_pub || !chip_id ||
 	    !ck_device_id_valid(identity) || !pki_is_p256(dev_pub))
@@ -471,20 +485,8 @@ static X509 *device_cert(EVP_PKEY *mfr_key, X509 *mfr_cert,
 		 "URI:%s%s,URI:urn:gsma:imei:%.8s-%.6s-%.1s",
 		 PKI_CHIP_ID_URI_PREFIX, hex, identity, identity + 8,
 		 identity + 14);
-	x = cert_start(n, mfr_cert, dev_pub, days);
-	if (!x)
-		goto out;
-	if (!add_ext(x, mfr_cert, NID_basic_constraints, "critical,CA:FALSE") ||
-	    !add_ext(x, mfr_cert, NID_key_usage,
-		     "critical,digitalSignature,keyAgreement") ||
-	    !add_ext(x, mfr_cert, NID_subject_alt_name, san) ||
-	    !add_ext(x, mfr_cert, NID_subject_key_identifier, "hash") ||
-	    !add_ext(x, mfr_cert, NID_authority_key_identifier, "keyid:always")) {
-		X509_free(x);
-		x = NULL;
-		goto out;
-	}
-	x = cert_sign(x, mfr_key);
+	x = cert_issue(n, mfr_cert, dev_pub, days, ext,
+		       sizeof(ext) / sizeof(ext[0]), mfr_key);
 out:
 	X509_NAME_free(n);
 	return x;

@@ -19,7 +19,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +30,7 @@
 #include <openssl/evp.h>
 
 #include "flash.h"
+#include "fsutil.h"
 #include "recovery.h"
 
 static int pem(const char *label, const uint8_t *der, size_t len, char **out,
@@ -87,61 +87,24 @@ static unsigned int keys_steps;
 
 static void step(void)
 {
-	keys_steps++;
-#ifdef CK_FLASH_FAULTS
-	{
-		const char *s = getenv("CHIPKEY_KEYS_KILL_AT");
-
-		if (s && strtoul(s, NULL, 10) == keys_steps)
-			raise(SIGKILL);
-	}
-#endif
-}
-
-static void rm_tree_at(int dfd, const char *name)
-{
-	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	struct dirent *e;
-	DIR *d;
-
-	if (fd < 0) {
-		unlinkat(dfd, name, 0);
-		return;
-	}
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
-	while ((e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		if (unlinkat(fd, e->d_name, 0) && errno == EISDIR)
-			rm_tree_at(fd, e->d_name);
-	}
-	closedir(d);
-	unlinkat(dfd, name, AT_REMOVEDIR);
+	fs_fault_step(&keys_steps, "CHIPKEY_KEYS_KILL_AT");
 }
 
 /* Remove .<base>.new-* / .<base>.old-* left by an interrupted switch. */
 static void remove_leftovers(int pfd, const char *base)
 {
-	int fd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *d = fs_opendir_at(pfd);
 	size_t bl = strlen(base);
 	struct dirent *e;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (!d)
 		return;
-	}
 	while ((e = readdir(d))) {
 		const char *n = e->d_name;
 
 		if (n[0] == '.' && !strncmp(n + 1, base, bl) &&
 		    (!strncmp(n + 1 + bl, ".new-", 5) || !strncmp(n + 1 + bl, ".old-", 5)))
-			rm_tree_at(pfd, n);
+			fs_rm_tree_at(pfd, n);
 	}
 	closedir(d);
 }
@@ -295,11 +258,11 @@ int rec_write_keys(struct rec_ctx *ctx, const char *keys_dir,
 	if (fsync(pfd))
 		err = -errno;
 	/* tmp now names the old directory (if there was one) */
-	rm_tree_at(pfd, tmp);
+	fs_rm_tree_at(pfd, tmp);
 	step();
 	goto out;
 fail:
-	rm_tree_at(pfd, tmp);
+	fs_rm_tree_at(pfd, tmp);
 out:
 	if (tfd >= 0)
 		close(tfd);

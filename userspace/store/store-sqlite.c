@@ -418,6 +418,72 @@ static void col_identity(sqlite3_stmt *s, int col, char *out)
 	snprintf(out, STORE_IDENTITY_LEN + 1, "%s", t ? (const char *)t : "");
 }
 
+/* The cached statement @sql with the chip ID bound to ?1. */
+static sqlite3_stmt *stmt_chip(struct store *st, const char *sql, const uint8_t *chip)
+{
+	sqlite3_stmt *s = stmt(st, sql);
+
+	if (s)
+		sqlite3_bind_blob(s, 1, chip, STORE_CHIP_ID_LEN, SQLITE_STATIC);
+	return s;
+}
+
+/* Steps @s, which must finish without a row, and resets it. */
+static int step_done(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	int r = sqlite3_step(s);
+
+	sqlite3_clear_bindings(s);
+	sqlite3_reset(s);
+	return r == SQLITE_DONE ? 0 : db_fail(st, what);
+}
+
+/* Runs the query @sql for @chip: 1 with @*out on its first row (the caller
+ * resets it), 0 if there is none, else a negative error. */
+static int chip_row(struct store *st, const char *sql, const uint8_t *chip,
+		    const char *what, sqlite3_stmt **out)
+{
+	sqlite3_stmt *s = stmt_chip(st, sql, chip);
+	int r;
+
+	if (!s)
+		return -EIO;
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW) {
+		*out = s;
+		return 1;
+	}
+	sqlite3_reset(s);
+	return r == SQLITE_DONE ? 0 : db_fail(st, what);
+}
+
+/* Reserves a free row for @chip with the UPDATE ... RETURNING @sql: 0 with
+ * @*out on the returned row (the caller resets it), @none_rc (message
+ * @none) if no row was free, else -EIO. */
+static int chip_take(struct store *st, const char *sql, const uint8_t *chip,
+		     int none_rc, const char *none, const char *what,
+		     sqlite3_stmt **out)
+{
+	sqlite3_stmt *s = stmt_chip(st, sql, chip);
+	int r;
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 2, store_now());
+	r = sqlite3_step(s);
+	if (r == SQLITE_DONE) {
+		sqlite3_reset(s);
+		return store_fail(st, none_rc, "%s", none);
+	}
+	if (r != SQLITE_ROW) {
+		db_fail(st, what);
+		sqlite3_reset(s);
+		return -EIO;
+	}
+	*out = s;
+	return 0;
+}
+
 /* ---- 140 ---- */
 
 static const char sql_ins_identity[] =
@@ -478,35 +544,19 @@ static int claim_body(struct store *st, void *p)
 	sqlite3_stmt *s;
 	int r;
 
-	s = stmt(st, sql_id_by_chip);
-	if (!s)
-		return -EIO;
-	sqlite3_bind_blob(s, 1, a->chip, STORE_CHIP_ID_LEN, SQLITE_STATIC);
-	r = sqlite3_step(s);
-	if (r == SQLITE_ROW) {
+	r = chip_row(st, sql_id_by_chip, a->chip, "look up chip", &s);
+	if (r > 0) {
 		col_identity(s, 0, a->identity);
 		*a->state = sqlite3_column_int(s, 1);
 		sqlite3_reset(s);
 		return 0;	/* read only */
 	}
-	sqlite3_reset(s);
-	if (r != SQLITE_DONE)
-		return db_fail(st, "look up chip");
-	s = stmt(st, sql_id_take);
-	if (!s)
-		return -EIO;
-	sqlite3_bind_blob(s, 1, a->chip, STORE_CHIP_ID_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, store_now());
-	r = sqlite3_step(s);
-	if (r == SQLITE_DONE) {
-		sqlite3_reset(s);
-		return store_fail(st, -ENOSPC, "identity pool exhausted");
-	}
-	if (r != SQLITE_ROW) {
-		db_fail(st, "reserve identity");
-		sqlite3_reset(s);
-		return -EIO;
-	}
+	if (r < 0)
+		return r;
+	r = chip_take(st, sql_id_take, a->chip, -ENOSPC, "identity pool exhausted",
+		      "reserve identity", &s);
+	if (r)
+		return r;
 	col_identity(s, 0, a->identity);
 	sqlite3_reset(s);
 	CK_CRASH_POINT("store:claim-mid");
@@ -568,17 +618,15 @@ static int sq_add_keypair(struct store *st, const uint8_t *pub, size_t pub_len,
 			  const uint8_t *priv, size_t priv_len, int64_t *id)
 {
 	sqlite3_stmt *s = stmt(st, sql_kp_add);
-	int r;
+	int rc;
 
 	if (!s)
 		return -EIO;
 	sqlite3_bind_blob(s, 1, pub, (int)pub_len, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 2, priv, (int)priv_len, SQLITE_STATIC);
-	r = sqlite3_step(s);
-	sqlite3_clear_bindings(s);
-	sqlite3_reset(s);
-	if (r != SQLITE_DONE)
-		return db_fail(st, "insert key pair");
+	rc = step_done(st, s, "insert key pair");
+	if (rc)
+		return rc;
 	*id = sqlite3_last_insert_rowid(SQ(st)->db);
 	return 0;
 }
@@ -616,34 +664,18 @@ static int kp_claim_body(struct store *st, void *p)
 	sqlite3_stmt *s;
 	int rc, r;
 
-	s = stmt(st, sql_kp_by_chip);
-	if (!s)
-		return -EIO;
-	sqlite3_bind_blob(s, 1, a->chip, STORE_CHIP_ID_LEN, SQLITE_STATIC);
-	r = sqlite3_step(s);
-	if (r == SQLITE_ROW) {
+	r = chip_row(st, sql_kp_by_chip, a->chip, "look up key pair", &s);
+	if (r > 0) {
 		rc = read_kp(s, a->kp);
 		sqlite3_reset(s);
 		return rc ? store_fail(st, rc, "out of memory") : 0;
 	}
-	sqlite3_reset(s);
-	if (r != SQLITE_DONE)
-		return db_fail(st, "look up key pair");
-	s = stmt(st, sql_kp_take);
-	if (!s)
-		return -EIO;
-	sqlite3_bind_blob(s, 1, a->chip, STORE_CHIP_ID_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, store_now());
-	r = sqlite3_step(s);
-	if (r == SQLITE_DONE) {
-		sqlite3_reset(s);
-		return store_fail(st, -ENOENT, "no pre-generated key pair left");
-	}
-	if (r != SQLITE_ROW) {
-		db_fail(st, "reserve key pair");
-		sqlite3_reset(s);
-		return -EIO;
-	}
+	if (r < 0)
+		return r;
+	r = chip_take(st, sql_kp_take, a->chip, -ENOENT,
+		      "no pre-generated key pair left", "reserve key pair", &s);
+	if (r)
+		return r;
 	rc = read_kp(s, a->kp);
 	sqlite3_reset(s);
 	return rc ? store_fail(st, rc, "out of memory") : 0;
@@ -692,19 +724,14 @@ static int sq_claim_keypair(struct store *st, const uint8_t *chip, struct store_
 	 * chip (only this chip's own claim ever sets it), or none free at all
 	 * (then -ENOENT and the SPP generates a key; a pair added meanwhile
 	 * is simply used by a later chip). */
-	s = stmt(st, sql_kp_by_chip);
-	if (!s)
-		return -EIO;
-	sqlite3_bind_blob(s, 1, chip, STORE_CHIP_ID_LEN, SQLITE_STATIC);
-	r = sqlite3_step(s);
-	if (r == SQLITE_ROW) {
+	r = chip_row(st, sql_kp_by_chip, chip, "look up key pair", &s);
+	if (r > 0) {
 		rc = read_kp(s, kp);
 		sqlite3_reset(s);
 		return rc ? store_fail(st, rc, "out of memory") : 0;
 	}
-	sqlite3_reset(s);
-	if (r != SQLITE_DONE)
-		return db_fail(st, "look up key pair");
+	if (r < 0)
+		return r;
 	s = stmt(st, sql_kp_any_free);
 	if (!s)
 		return -EIO;
@@ -753,13 +780,12 @@ static const char sql_pub_ins[] =
 /* latest generation of chip (0 if none) or negative error */
 static int64_t latest_gen(struct store *st, const uint8_t *chip)
 {
-	sqlite3_stmt *s = stmt(st, sql_pub_latest_gen);
+	sqlite3_stmt *s = stmt_chip(st, sql_pub_latest_gen, chip);
 	int64_t g;
 	int r;
 
 	if (!s)
 		return -EIO;
-	sqlite3_bind_blob(s, 1, chip, STORE_CHIP_ID_LEN, SQLITE_STATIC);
 	r = sqlite3_step(s);
 	if (r == SQLITE_ROW)
 		g = sqlite3_column_int64(s, 0);
@@ -776,12 +802,10 @@ static int insert_pub(struct store *st, const uint8_t *chip, uint64_t gen,
 		      const uint8_t *cert, size_t cert_len, const uint8_t *sr,
 		      size_t sr_len, int64_t now)
 {
-	sqlite3_stmt *s = stmt(st, sql_pub_ins);
-	int r;
+	sqlite3_stmt *s = stmt_chip(st, sql_pub_ins, chip);
 
 	if (!s)
 		return -EIO;
-	sqlite3_bind_blob(s, 1, chip, STORE_CHIP_ID_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, (int64_t)gen);
 	sqlite3_bind_text(s, 3, identity, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 4, backup, (int)backup_len, SQLITE_STATIC);
@@ -791,12 +815,7 @@ static int insert_pub(struct store *st, const uint8_t *chip, uint64_t gen,
 	else
 		sqlite3_bind_null(s, 6);
 	sqlite3_bind_int64(s, 7, now);
-	r = sqlite3_step(s);
-	sqlite3_clear_bindings(s);
-	sqlite3_reset(s);
-	if (r != SQLITE_DONE)
-		return db_fail(st, "insert public record");
-	return 0;
+	return step_done(st, s, "insert public record");
 }
 
 static int sq_pub_insert(struct store *st, struct store_pub_record *rec)
@@ -839,12 +858,11 @@ static const char sql_pub_get_gen[] =
 static int sq_pub_get(struct store *st, const uint8_t *chip, uint64_t gen,
 		      struct store_pub_record *rec)
 {
-	sqlite3_stmt *s = stmt(st, gen ? sql_pub_get_gen : sql_pub_get_latest);
+	sqlite3_stmt *s = stmt_chip(st, gen ? sql_pub_get_gen : sql_pub_get_latest, chip);
 	int r, rc = 0;
 
 	if (!s)
 		return -EIO;
-	sqlite3_bind_blob(s, 1, chip, STORE_CHIP_ID_LEN, SQLITE_STATIC);
 	if (gen)
 		sqlite3_bind_int64(s, 2, (int64_t)gen);
 	r = sqlite3_step(s);
@@ -875,14 +893,13 @@ static const char sql_pub_gens[] =
 static int sq_pub_generations(struct store *st, const uint8_t *chip,
 			      struct store_generation **list, size_t *n)
 {
-	sqlite3_stmt *s = stmt(st, sql_pub_gens);
+	sqlite3_stmt *s = stmt_chip(st, sql_pub_gens, chip);
 	struct store_generation *v = NULL;
 	size_t cnt = 0, cap = 0;
 	int r;
 
 	if (!s)
 		return -EIO;
-	sqlite3_bind_blob(s, 1, chip, STORE_CHIP_ID_LEN, SQLITE_STATIC);
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
 		if (cnt == cap) {
 			struct store_generation *nv;
@@ -928,12 +945,11 @@ static const char sql_secret_get[] =
 static int sq_secret_get(struct store *st, const uint8_t *chip,
 			 struct store_secret_record *rec)
 {
-	sqlite3_stmt *s = stmt(st, sql_secret_get);
+	sqlite3_stmt *s = stmt_chip(st, sql_secret_get, chip);
 	int r, rc = 0;
 
 	if (!s)
 		return -EIO;
-	sqlite3_bind_blob(s, 1, chip, STORE_CHIP_ID_LEN, SQLITE_STATIC);
 	r = sqlite3_step(s);
 	if (r == SQLITE_DONE) {
 		rc = store_fail(st, -ENOENT, "no such device");
@@ -974,12 +990,8 @@ static int commit_body(struct store *st, void *p)
 	int rc, r;
 
 	/* 1. already committed? */
-	s = stmt(st, sql_pub_same);
-	if (!s)
-		goto fail;
-	sqlite3_bind_blob(s, 1, c->chip_id, STORE_CHIP_ID_LEN, SQLITE_STATIC);
-	r = sqlite3_step(s);
-	if (r == SQLITE_ROW) {
+	r = chip_row(st, sql_pub_same, c->chip_id, "look up public record", &s);
+	if (r > 0) {
 		uint64_t g = (uint64_t)sqlite3_column_int64(s, 0);
 		const void *b = sqlite3_column_blob(s, 1);
 		size_t bl = (size_t)sqlite3_column_bytes(s, 1);
@@ -993,11 +1005,8 @@ static int commit_body(struct store *st, void *p)
 				  "chip already provisioned with a different backup (generation %llu)",
 				  (unsigned long long)g);
 	}
-	sqlite3_reset(s);
-	if (r != SQLITE_DONE) {
-		db_fail(st, "look up public record");
+	if (r < 0)
 		goto fail;
-	}
 
 	/* 2. identity: reserved for this very chip -> issued */
 	s = stmt(st, sql_id_issue);
@@ -1006,12 +1015,8 @@ static int commit_body(struct store *st, void *p)
 	sqlite3_bind_text(s, 1, c->identity, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 2, c->chip_id, STORE_CHIP_ID_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, now);
-	r = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (r != SQLITE_DONE) {
-		db_fail(st, "issue identity");
+	if (step_done(st, s, "issue identity"))
 		goto fail;
-	}
 	if (sqlite3_changes(SQ(st)->db) != 1) {
 		return store_fail(st, -EPERM, "identity is not reserved for this chip");
 	}
@@ -1024,35 +1029,22 @@ static int commit_body(struct store *st, void *p)
 		goto fail;
 
 	/* 4. secret record (160) */
-	s = stmt(st, sql_secret_ins);
+	s = stmt_chip(st, sql_secret_ins, c->chip_id);
 	if (!s)
 		goto fail;
-	sqlite3_bind_blob(s, 1, c->chip_id, STORE_CHIP_ID_LEN, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, c->identity, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, (int64_t)c->generation);
 	sqlite3_bind_int64(s, 4, now);
 	sqlite3_bind_blob(s, 5, c->secret ? (const void *)c->secret : "", (int)c->secret_len,
 			  SQLITE_STATIC);
-	r = sqlite3_step(s);
-	sqlite3_clear_bindings(s);
-	sqlite3_reset(s);
-	if (r != SQLITE_DONE) {
-		db_fail(st, "insert secret record");
+	if (step_done(st, s, "insert secret record"))
 		goto fail;
-	}
 
 	/* 5. the used pre-generated key pair (140) */
 	if (c->used_pregenerated_key) {
-		s = stmt(st, sql_kp_delete);
-		if (!s)
+		s = stmt_chip(st, sql_kp_delete, c->chip_id);
+		if (!s || step_done(st, s, "delete key pair"))
 			goto fail;
-		sqlite3_bind_blob(s, 1, c->chip_id, STORE_CHIP_ID_LEN, SQLITE_STATIC);
-		r = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (r != SQLITE_DONE) {
-			db_fail(st, "delete key pair");
-			goto fail;
-		}
 		if (sqlite3_changes(SQ(st)->db) != 1) {
 			return store_fail(st, -ESTALE, "no pre-generated key pair reserved for this chip");
 		}
