@@ -192,6 +192,25 @@ check "with two silent connections open, another device is provisioned (exit $rc
 check "... without waiting for their timeouts" test $(($(date +%s) - start)) -lt 3
 exec 7>&- 8>&-
 check "the SPP daemon is still running" kill -0 "$spp_pid"
+
+# ---- a device whose clock is not set (no RTC: 1970) is still provisioned:
+# the SPP certificate's validity is not checked then (with a warning), the
+# device certificate's never is; signature, role and handshake still are
+# (LD_PRELOAD shim, so the non-ASan agent)
+fc=$t/fake-clock.so
+if cc -shared -fPIC -O2 -o "$fc" "$(dirname "$0")/../../recovery/tests/fake-clock.c" 2>"$t/fc.log" &&
+   [ "$(LD_PRELOAD=$fc date -u +%Y)" = 1970 ]; then
+	mkchip noclock "$t/fac"
+	LD_PRELOAD=$fc "$bin/chipkey-agent" provision $ST --spp "$SPP" \
+		--device "emu:$t/noclock.sock" --store "$t/noclock" >/dev/null 2>"$t/noclock.log"
+	rc=$?
+	check "clock at 1970: the device is provisioned (exit $rc)" test $rc -eq 0
+	check "... and the agent warns that it could not check the SPP certificate's period" \
+		grep -q "clock is not set" "$t/noclock.log"
+else
+	sed 's/^/# /' "$t/fc.log"
+	nok "build the fake-clock shim (recovery/tests/fake-clock.c)"
+fi
 check "nothing secret in the SPP log (no key or PEM material)" \
 	bash -c "! grep -qiE 'PRIVATE|BEGIN|channel key *[:=]' '$t/spp.log'"
 
