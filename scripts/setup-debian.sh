@@ -17,7 +17,7 @@ packages=(
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1 sparse
 	qemu-system-x86 busybox-static cpio kmod xz-utils e2fsprogs
 	# the debug kernel (KASAN, lockdep, UBSAN, kmemleak) built from
-	# linux-source-6.1 by selftests/vm/debug-kernel.sh
+	# linux-source-6.1 by DEBUG_KERNEL=yes selftests/qemu/run.sh
 	flex bison libelf-dev bc
 	# devicetree path on arm64 (cross build + TCG guest)
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm
@@ -30,6 +30,8 @@ packages=(
 	# factory databases and the public database service
 	libsqlite3-dev sqlite3 libpq-dev postgresql libmicrohttpd-dev
 	libcurl4-openssl-dev curl
+	# JSON (flash manifest, public database answers)
+	libjansson-dev
 	# benchmarks only: the static-file baseline for pubdb and its load client
 	nginx-light wrk
 )
@@ -39,7 +41,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 # arm64 packages (kernel, headers, busybox) are downloaded, not installed,
-# by selftests/arm64-dt/run.sh: dpkg must know the architecture.
+# by ARCH=arm64 selftests/qemu/run.sh: dpkg must know the architecture.
 dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
 apt-get update
 apt-get install -y --no-install-recommends "${packages[@]}"

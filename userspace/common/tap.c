@@ -3,7 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "tap.h"
+#include "common/tap.h"
 
 static int n_tests, n_failed;
 static pthread_mutex_t tap_lock = PTHREAD_MUTEX_INITIALIZER;
