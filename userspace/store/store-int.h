@@ -1,14 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Internal: backend operations behind store.h.  Arguments are validated
- * by store.c before a backend is called. */
+/*
+ * Internal to userspace/store: the backend interface behind store.h.
+ *
+ * store.c validates every argument, then calls the backend through its
+ * struct store_ops; a backend is chosen in store_open() by the URL (the
+ * table of backends in store.c).  Each backend lives in
+ * store-<backend>[-<part>].c with its private header store-<backend>.h.
+ * What both backends decide alike (schema versions, the checks of a
+ * provisioning commit against a stored record) is here and in store.c.
+ */
 #ifndef CHIPKEY_STORE_INT_H
 #define CHIPKEY_STORE_INT_H
 
 #include "store.h"
 
 struct store_ops {
-	const char *name;
+	const char *name;		/* store_backend() */
+	/* @target: what follows "sqlite:", or the whole PostgreSQL URL */
+	int (*open)(struct store *st, const char *target);
 	void (*close)(struct store *st);
+	/* optional: read-mostly tuning (store_tune_reads) */
+	int (*tune_reads)(struct store *st, uint64_t mmap_bytes, uint64_t cache_kib);
 	int (*load_identities)(struct store *st, const char *const *ids, size_t n,
 			       size_t *added);
 	int (*claim_identity)(struct store *st, const uint8_t *chip,
@@ -19,7 +31,7 @@ struct store_ops {
 	int (*claim_keypair)(struct store *st, const uint8_t *chip,
 			     struct store_keypair *kp);
 	int (*keypair_counts)(struct store *st, uint64_t *f, uint64_t *r);
-	/* optional: identity + key pair in one transaction (else both in turn) */
+	/* identity + key pair in one transaction (store_claim_identity_keypair) */
 	int (*claim_both)(struct store *st, const uint8_t *chip, char *identity,
 			  int *state, struct store_keypair *kp);
 	int (*pub_insert)(struct store *st, struct store_pub_record *rec);
@@ -34,22 +46,82 @@ struct store_ops {
 	int (*commit)(struct store *st, const struct store_commit *c);
 };
 
+extern const struct store_ops store_sqlite_ops;
+extern const struct store_ops store_pg_ops;
+
 struct store {
 	const struct store_ops *ops;
 	void *impl;
 	char err[256];
 };
 
+/* ---- error helpers (store.c) ---- */
+
 /* Sets st->err (printf-style) and returns rc. */
 int store_fail(struct store *st, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+int store_oom(struct store *st);		/* -ENOMEM, "out of memory" */
 int64_t store_now(void);
 void *store_memdup(const void *p, size_t n);
 
-int store_sqlite_open(struct store *st, const char *path);
-int store_pg_open(struct store *st, const char *conninfo);
-int store_sqlite_tune_reads(struct store *st, uint64_t mmap_bytes, uint64_t cache_kib);
-
 #define STORE_MAX_RETRIES 50
+
+/* ---- schema versions (docs/databases.md, "Schema versions") ---- */
+
+/*
+ * 1  first release (SQLite only): p170_records WITHOUT ROWID
+ * 2  p170_records a rowid table; on PostgreSQL: the unversioned schema
+ * 3  tables named for what they hold (identity_pool, keypair_pool,
+ *    device_secrets, public_records); PostgreSQL records its version too
+ */
+#define STORE_SCHEMA_VERSION	3
+#define STORE_SCHEMA_MIGRATES	2	/* the oldest version opened (migrated) */
+
+enum store_schema_step {
+	STORE_SCHEMA_CURRENT,		/* nothing to do */
+	STORE_SCHEMA_CREATE,		/* empty database: create the schema */
+	STORE_SCHEMA_MIGRATE,		/* version 2: migrate, then create */
+};
+
+/*
+ * What to do with a database of schema @version (0: none of our tables).
+ * A step, or -EPROTO with a message naming @where and both versions.
+ */
+int store_schema_step(struct store *st, const char *where, int version);
+
+/* ---- shared by the backends' public-record and commit code ---- */
+
+/* The columns of one public_records row. */
+struct store_pub_row {
+	const uint8_t *chip_id;
+	uint64_t generation;
+	const char *identity;
+	const uint8_t *backup, *cert, *signed_record;
+	size_t backup_len, cert_len, signed_record_len;
+	int64_t created;
+};
+
+/* The row of a struct store_pub_record or struct store_commit (their
+ * fields have the same names), created at @when. */
+#define STORE_PUB_ROW(x, when) ((struct store_pub_row){				\
+	.chip_id = (x)->chip_id, .generation = (x)->generation,			\
+	.identity = (x)->identity,						\
+	.backup = (x)->backup, .backup_len = (x)->backup_len,			\
+	.cert = (x)->cert, .cert_len = (x)->cert_len,				\
+	.signed_record = (x)->signed_record,					\
+	.signed_record_len = (x)->signed_record_len,				\
+	.created = (when) })
+
+/* store_pub_insert: 0 if @generation is newer than @latest (0: none),
+ * else -EEXIST ("conflict"). */
+int store_check_newer(struct store *st, uint64_t generation, int64_t latest);
+
+/*
+ * Step 1 of the provisioning commit, when the chip already has a public
+ * record (latest generation @gen, backup @b, @len): STORE_ALREADY if it is
+ * exactly this commit, else -EEXIST ("... different backup").
+ */
+int store_check_recommit(struct store *st, const struct store_commit *c, uint64_t gen,
+			 const void *b, size_t len);
 
 #endif

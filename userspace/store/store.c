@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * chipkey store: common code (Luhn, hex, argument checks, dispatch).
+ * chipkey store, the core: store_open() picks the backend from the table
+ * of backends below, and every call goes through that backend's struct
+ * store_ops once its arguments are checked here.  Also the error helpers
+ * and what both backends decide alike: schema versions, the conflict and
+ * re-commit checks.  The backends: store-sqlite*.c and store-pg*.c.
  */
 #include <errno.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,114 +16,37 @@
 #include <openssl/crypto.h>
 
 #include "store-int.h"
-#include "crashpoint.h"
+#include "common/identity.h"
 
-/* ---- Luhn ---- */
+_Static_assert(STORE_IDENTITY_LEN == CK_IDENTITY_LEN, "identity length");
 
-int luhn_check_digit(const char *digits, size_t n)
-{
-	unsigned int sum = 0;
-	size_t i;
+/* ---- the backends ---- */
 
-	if (!digits || n == 0)
-		return -EINVAL;
-	/* Walk from the rightmost digit; it sits next to the check digit,
-	 * so it is doubled. */
-	for (i = 0; i < n; i++) {
-		char c = digits[n - 1 - i];
-		unsigned int d;
+static const struct store_backend {
+	const char *prefix;	/* URL prefix; NULL: a libpq "key=value" string */
+	bool strip;		/* the backend gets what follows the prefix */
+	const struct store_ops *ops;
+} backends[] = {
+	{ "sqlite:", true, &store_sqlite_ops },
+	{ "postgresql://", false, &store_pg_ops },
+	{ "postgres://", false, &store_pg_ops },
+	{ NULL, false, &store_pg_ops },
+};
 
-		if (c < '0' || c > '9')
-			return -EINVAL;
-		d = (unsigned int)(c - '0');
-		if (i % 2 == 0) {
-			d *= 2;
-			if (d > 9)
-				d -= 9;
-		}
-		sum += d;
-	}
-	return (int)((10 - sum % 10) % 10);
-}
-
-bool luhn_valid(const char *s)
-{
-	size_t n;
-	int cd;
-
-	if (!s)
-		return false;
-	n = strlen(s);
-	if (n < 2)
-		return false;
-	cd = luhn_check_digit(s, n - 1);
-	if (cd < 0 || s[n - 1] < '0' || s[n - 1] > '9')
-		return false;
-	return cd == s[n - 1] - '0';
-}
-
-bool store_identity_valid(const char *s)
-{
-	return s && strlen(s) == STORE_IDENTITY_LEN && luhn_valid(s);
-}
-
-int imei_complete(const char *body14, char out[STORE_IDENTITY_LEN + 1])
-{
-	int cd;
-
-	if (!body14 || strlen(body14) != STORE_IDENTITY_LEN - 1)
-		return -EINVAL;
-	cd = luhn_check_digit(body14, STORE_IDENTITY_LEN - 1);
-	if (cd < 0)
-		return cd;
-	memcpy(out, body14, STORE_IDENTITY_LEN - 1);
-	out[STORE_IDENTITY_LEN - 1] = (char)('0' + cd);
-	out[STORE_IDENTITY_LEN] = '\0';
-	return 0;
-}
-
-/* ---- hex ---- */
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-int store_chip_id_parse(const char *hex, uint8_t chip_id[STORE_CHIP_ID_LEN])
+static const struct store_backend *backend_of(const char *url)
 {
 	size_t i;
 
-	if (!hex || strlen(hex) != 2 * STORE_CHIP_ID_LEN)
-		return -EINVAL;
-	for (i = 0; i < STORE_CHIP_ID_LEN; i++) {
-		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
+		const struct store_backend *b = &backends[i];
 
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		chip_id[i] = (uint8_t)(hi << 4 | lo);
+		if (b->prefix ? !strncmp(url, b->prefix, strlen(b->prefix)) : !!strchr(url, '='))
+			return b;
 	}
-	return 0;
+	return NULL;
 }
 
-void store_chip_id_format(const uint8_t chip_id[STORE_CHIP_ID_LEN], char hex[33])
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < STORE_CHIP_ID_LEN; i++) {
-		hex[2 * i] = digits[chip_id[i] >> 4];
-		hex[2 * i + 1] = digits[chip_id[i] & 15];
-	}
-	hex[32] = '\0';
-}
-
-/* ---- internals ---- */
+/* ---- error helpers ---- */
 
 int store_fail(struct store *st, int rc, const char *fmt, ...)
 {
@@ -130,6 +56,11 @@ int store_fail(struct store *st, int rc, const char *fmt, ...)
 	vsnprintf(st->err, sizeof(st->err), fmt, ap);
 	va_end(ap);
 	return rc;
+}
+
+int store_oom(struct store *st)
+{
+	return store_fail(st, -ENOMEM, "out of memory");
 }
 
 int64_t store_now(void)
@@ -150,6 +81,7 @@ void *store_memdup(const void *p, size_t n)
 
 int store_open(const char *url, struct store **out, char *err, size_t errlen)
 {
+	const struct store_backend *b;
 	struct store *st;
 	int rc;
 
@@ -165,20 +97,10 @@ int store_open(const char *url, struct store **out, char *err, size_t errlen)
 			snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	if (strncmp(url, "sqlite:", 7) == 0) {
-		const char *path = url + 7;
-
-		/* accept sqlite:///abs/path and sqlite://localhost/abs too */
-		if (strncmp(path, "//", 2) == 0) {
-			path += 2;
-			path = strchr(path, '/');
-			if (!path)
-				path = "";
-		}
-		rc = store_sqlite_open(st, path);
-	} else if (strncmp(url, "postgresql://", 13) == 0 ||
-		   strncmp(url, "postgres://", 11) == 0 || strchr(url, '=')) {
-		rc = store_pg_open(st, url);
+	b = backend_of(url);
+	if (b) {
+		st->ops = b->ops;
+		rc = b->ops->open(st, b->strip ? url + strlen(b->prefix) : url);
 	} else {
 		rc = store_fail(st, -EINVAL,
 				"unknown database URL scheme (want sqlite:/path or postgresql://...)");
@@ -220,9 +142,50 @@ int store_tune_reads(struct store *st, uint64_t mmap_bytes, uint64_t cache_kib)
 	if (!st || !st->ops)
 		return -EINVAL;
 	st->err[0] = '\0';
-	if (strcmp(st->ops->name, "sqlite"))
+	if (!st->ops->tune_reads)
 		return 0;
-	return store_sqlite_tune_reads(st, mmap_bytes, cache_kib);
+	return st->ops->tune_reads(st, mmap_bytes, cache_kib);
+}
+
+/* ---- what both backends decide alike ---- */
+
+int store_schema_step(struct store *st, const char *where, int version)
+{
+	if (version == STORE_SCHEMA_VERSION)
+		return STORE_SCHEMA_CURRENT;
+	if (version == 0)
+		return STORE_SCHEMA_CREATE;
+	if (version > STORE_SCHEMA_VERSION)
+		return store_fail(st, -EPROTO,
+				  "%s: %s has database schema %d, newer than this chipkey's"
+				  " schema %d: open it with a newer chipkey",
+				  st->ops->name, where, version, STORE_SCHEMA_VERSION);
+	if (version < STORE_SCHEMA_MIGRATES)
+		return store_fail(st, -EPROTO,
+				  "%s: %s has database schema %d, this chipkey migrates schema %d"
+				  " and newer only: recreate the file (docs/databases.md, schema versions)",
+				  st->ops->name, where, version, STORE_SCHEMA_MIGRATES);
+	return STORE_SCHEMA_MIGRATE;
+}
+
+int store_check_newer(struct store *st, uint64_t generation, int64_t latest)
+{
+	if ((uint64_t)latest < generation)
+		return 0;
+	return store_fail(st, -EEXIST,
+			  "conflict: generation %llu is not newer than the latest stored (%lld)",
+			  (unsigned long long)generation, (long long)latest);
+}
+
+int store_check_recommit(struct store *st, const struct store_commit *c, uint64_t gen,
+			 const void *b, size_t len)
+{
+	if (gen == c->generation && len == c->backup_len && b &&
+	    memcmp(b, c->backup, len) == 0)
+		return STORE_ALREADY;
+	return store_fail(st, -EEXIST,
+			  "chip already provisioned with a different backup (generation %llu)",
+			  (unsigned long long)gen);
 }
 
 /* ---- argument checks + dispatch ---- */
@@ -240,7 +203,7 @@ int store_load_identities(struct store *st, const char *const *ids, size_t n,
 	if (n && !ids)
 		return store_fail(st, -EINVAL, "no identities");
 	for (i = 0; i < n; i++)
-		if (!store_identity_valid(ids[i]))
+		if (!ck_identity_valid(ids[i]))
 			return store_fail(st, -EINVAL,
 					  "identity #%zu is not 15 digits with a valid Luhn check digit",
 					  i);
@@ -260,6 +223,13 @@ int store_claim_identity(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_L
 	return st->ops->claim_identity(st, chip_id, identity, state ? state : &dummy);
 }
 
+/* Counters: the caller's pointers may be NULL. */
+static void put_count(uint64_t *dst, uint64_t v)
+{
+	if (dst)
+		*dst = v;
+}
+
 int store_identity_counts(struct store *st, uint64_t *f, uint64_t *r, uint64_t *i)
 {
 	uint64_t a, b, c;
@@ -268,12 +238,9 @@ int store_identity_counts(struct store *st, uint64_t *f, uint64_t *r, uint64_t *
 	CHECK_ST(st);
 	rc = st->ops->identity_counts(st, &a, &b, &c);
 	if (rc == 0) {
-		if (f)
-			*f = a;
-		if (r)
-			*r = b;
-		if (i)
-			*i = c;
+		put_count(f, a);
+		put_count(r, b);
+		put_count(i, c);
 	}
 	return rc;
 }
@@ -304,28 +271,13 @@ int store_claim_identity_keypair(struct store *st, const uint8_t chip_id[STORE_C
 				 char identity[STORE_IDENTITY_LEN + 1], int *state,
 				 struct store_keypair *kp)
 {
-	int dummy, rc;
+	int dummy;
 
 	CHECK_ST(st);
 	if (!chip_id || !identity || !kp)
 		return store_fail(st, -EINVAL, "bad arguments");
 	memset(kp, 0, sizeof(*kp));
-	if (!state)
-		state = &dummy;
-	if (st->ops->claim_both)
-		return st->ops->claim_both(st, chip_id, identity, state, kp);
-	rc = st->ops->claim_identity(st, chip_id, identity, state);
-	if (rc || *state != STORE_ID_RESERVED)
-		return rc;
-	CK_CRASH_POINT("store:claim-mid");
-	rc = st->ops->claim_keypair(st, chip_id, kp);
-	if (rc == -ENOENT) {
-		st->err[0] = '\0';
-		return 0;
-	}
-	if (rc)
-		identity[0] = '\0';
-	return rc;
+	return st->ops->claim_both(st, chip_id, identity, state ? state : &dummy, kp);
 }
 
 void store_keypair_clear(struct store_keypair *kp)
@@ -347,10 +299,8 @@ int store_keypair_counts(struct store *st, uint64_t *f, uint64_t *r)
 	CHECK_ST(st);
 	rc = st->ops->keypair_counts(st, &a, &b);
 	if (rc == 0) {
-		if (f)
-			*f = a;
-		if (r)
-			*r = b;
+		put_count(f, a);
+		put_count(r, b);
 	}
 	return rc;
 }
@@ -362,24 +312,34 @@ static int check_generation(struct store *st, uint64_t g)
 	return 0;
 }
 
+/* What store_pub_insert and store_commit_provisioning both check. */
+static int check_pub_row(struct store *st, const struct store_pub_row *r)
+{
+	int rc = check_generation(st, r->generation);
+
+	if (rc)
+		return rc;
+	if (!ck_identity_valid(r->identity))
+		return store_fail(st, -EINVAL, "invalid device identity");
+	if (!r->backup || !r->backup_len || r->backup_len > STORE_MAX_BLOB ||
+	    !r->cert || !r->cert_len || r->cert_len > STORE_MAX_BLOB ||
+	    r->signed_record_len > STORE_MAX_BLOB ||
+	    (r->signed_record_len && !r->signed_record))
+		return store_fail(st, -EINVAL, "missing or oversize blob");
+	return 0;
+}
+
 int store_pub_insert(struct store *st, struct store_pub_record *rec)
 {
+	struct store_pub_row row;
 	int rc;
 
 	CHECK_ST(st);
 	if (!rec)
 		return store_fail(st, -EINVAL, "bad arguments");
-	rc = check_generation(st, rec->generation);
-	if (rc)
-		return rc;
-	if (!store_identity_valid(rec->identity))
-		return store_fail(st, -EINVAL, "invalid device identity");
-	if (!rec->backup || !rec->backup_len || rec->backup_len > STORE_MAX_BLOB ||
-	    !rec->cert || !rec->cert_len || rec->cert_len > STORE_MAX_BLOB ||
-	    rec->signed_record_len > STORE_MAX_BLOB ||
-	    (rec->signed_record_len && !rec->signed_record))
-		return store_fail(st, -EINVAL, "missing or oversize blob");
-	return st->ops->pub_insert(st, rec);
+	row = STORE_PUB_ROW(rec, 0);
+	rc = check_pub_row(st, &row);
+	return rc ? rc : st->ops->pub_insert(st, rec);
 }
 
 int store_pub_latest(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
@@ -458,21 +418,17 @@ void store_secret_record_clear(struct store_secret_record *rec)
 
 int store_commit_provisioning(struct store *st, const struct store_commit *c)
 {
+	struct store_pub_row row;
 	int rc;
 
 	CHECK_ST(st);
 	if (!c)
 		return store_fail(st, -EINVAL, "bad arguments");
-	rc = check_generation(st, c->generation);
+	row = STORE_PUB_ROW(c, 0);
+	rc = check_pub_row(st, &row);
 	if (rc)
 		return rc;
-	if (!store_identity_valid(c->identity))
-		return store_fail(st, -EINVAL, "invalid device identity");
-	if (!c->backup || !c->backup_len || c->backup_len > STORE_MAX_BLOB ||
-	    !c->cert || !c->cert_len || c->cert_len > STORE_MAX_BLOB ||
-	    c->secret_len > STORE_MAX_BLOB || (c->secret_len && !c->secret) ||
-	    c->signed_record_len > STORE_MAX_BLOB ||
-	    (c->signed_record_len && !c->signed_record))
+	if (c->secret_len > STORE_MAX_BLOB || (c->secret_len && !c->secret))
 		return store_fail(st, -EINVAL, "missing or oversize blob");
 	return st->ops->commit(st, c);
 }

@@ -8,11 +8,11 @@
  *   postgresql://...  postgres://...   libpq connection URI
  *   "host=... dbname=..."          libpq key=value conninfo (contains '=')
  *
- * The store holds the three databases of the source documents (see
- * docs/databases.md for the SQL schema):
- *   140  temporary secure database: identity pool + pre-generated key pairs
- *   160  manufacturer's secret database: per-device record
- *   170  permanent public database: insert-only generations of backups
+ * The store holds the three databases of the source documents, each in
+ * tables named for what they hold (docs/databases.md has the SQL schema):
+ *   140  temporary secure database: identity_pool, keypair_pool
+ *   160  manufacturer's secret database: device_secrets
+ *   170  permanent public database: public_records (insert-only generations)
  *
  * Every function returns 0 (or a documented positive value) on success and
  * a negative errno-style code on failure; store_error() then describes the
@@ -34,33 +34,20 @@ extern "C" {
 #endif
 
 #define STORE_CHIP_ID_LEN	16
-#define STORE_IDENTITY_LEN	15		/* IMEI-style digits */
+#define STORE_IDENTITY_LEN	15		/* CK_IDENTITY_LEN, common/identity.h */
 #define STORE_MAX_BLOB		(1u << 20)	/* any single blob */
 
 /* Positive success code: the same provisioning was already committed. */
 #define STORE_ALREADY		1
 
-/* ---- Luhn / IMEI helpers (no store needed) ---- */
-
-/* Check digit (0..9) that completes the n digits of @digits; -EINVAL if a
- * character is not a digit or n == 0. */
-int luhn_check_digit(const char *digits, size_t n);
-/* true if @s (NUL-terminated, all digits, length >= 2) has a valid Luhn
- * check digit as its last digit. */
-bool luhn_valid(const char *s);
-/* true if @s is exactly 15 digits with a valid Luhn check digit. */
-bool store_identity_valid(const char *s);
-/* Build a 15-digit identity from a 14-digit body: out = body + check digit.
- * Returns 0 or -EINVAL. */
-int imei_complete(const char *body14, char out[STORE_IDENTITY_LEN + 1]);
-
 /* ---- open / close ---- */
 
 struct store;
 
-/* Opens (and creates the schema if missing: CREATE ... IF NOT EXISTS).
- * On failure *out is NULL and, if err is non-NULL, a message is written
- * to err[errlen]. */
+/* Opens; creates the schema if missing and migrates a database of an older
+ * schema version in one transaction (-EPROTO: a version this code cannot
+ * open, e.g. a newer one).  On failure *out is NULL and, if err is
+ * non-NULL, a message is written to err[errlen]. */
 int store_open(const char *url, struct store **out, char *err, size_t errlen);
 void store_close(struct store *st);
 /* Last error message of this handle ("" if none). */
@@ -82,7 +69,8 @@ enum store_identity_state {
 	STORE_ID_ISSUED = 2,	/* provisioning of that chip committed */
 };
 
-/* Adds identities to the pool (each must pass store_identity_valid()).
+/* Adds identities to the pool (each must pass ck_identity_valid(),
+ * common/identity.h: 15 digits, the last a Luhn check digit).
  * Duplicates of identities already present are skipped, not errors.
  * One transaction.  *added (may be NULL) receives the number inserted. */
 int store_load_identities(struct store *st, const char *const *ids, size_t n,
@@ -212,11 +200,6 @@ struct store_commit {
  *   -EIO     database error
  */
 int store_commit_provisioning(struct store *st, const struct store_commit *c);
-
-/* Hex helpers: 32 hex digits <-> 16 bytes.  Parse returns 0 / -EINVAL
- * (exactly 32 hex digits, either case). */
-int store_chip_id_parse(const char *hex, uint8_t chip_id[STORE_CHIP_ID_LEN]);
-void store_chip_id_format(const uint8_t chip_id[STORE_CHIP_ID_LEN], char hex[33]);
 
 #ifdef __cplusplus
 }

@@ -1,11 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# chipkey store tests: Luhn, the store suite on SQLite, then on a real,
-# throw-away PostgreSQL server (scripts/pg-test-server.sh).  TAP output.
+# chipkey store tests: the store suite on SQLite, then on a real, throw-away
+# PostgreSQL server (scripts/pg-test-server.sh); on each, the migration of
+# a database of schema 2 (tests/fixtures/v2-*.sql).  TAP output.
 #   tests/run.sh path/to/store-test
 set -u
 T=${1:?store-test binary}
-top=$(cd "$(dirname "$0")/../../.." && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../../.." && pwd)
 PGS=$top/scripts/pg-test-server.sh
 fail=0
 n=0
@@ -14,6 +16,8 @@ tap() {	# tap RC NAME...
 	n=$((n + 1))
 	if [ "$rc" = 0 ]; then echo "ok $n - $*"; else echo "not ok $n - $*"; fail=1; fi
 }
+# refused RC OUTPUT: the statement failed with the insert-only trigger's error
+refused() { [ "$1" -ne 0 ] && echo "$2" | grep -q 'public_records is insert-only'; echo $?; }
 
 tmp=$(mktemp -d /tmp/chipkey-store-test.XXXXXX)
 pgdir=
@@ -23,22 +27,21 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "# store: Luhn"
-"$T" luhn || fail=1
-
 echo "# store: SQLite"
 "$T" "sqlite:$tmp/store.db" || fail=1
 # insert-only, enforced by the database itself
 if command -v sqlite3 >/dev/null; then
-	out=$(sqlite3 "$tmp/store.db" "UPDATE p170_records SET generation = generation + 100;" 2>&1)
-	tap $([ $? -ne 0 ] && echo "$out" | grep -q insert-only; echo $?) "sqlite: UPDATE of p170_records refused by trigger"
-	out=$(sqlite3 "$tmp/store.db" "DELETE FROM p170_records;" 2>&1)
-	tap $([ $? -ne 0 ] && echo "$out" | grep -q insert-only; echo $?) "sqlite: DELETE of p170_records refused by trigger"
+	out=$(sqlite3 "$tmp/store.db" "UPDATE public_records SET generation = generation + 100;" 2>&1)
+	tap "$(refused $? "$out")" "sqlite: UPDATE of public_records refused by trigger"
+	out=$(sqlite3 "$tmp/store.db" "DELETE FROM public_records;" 2>&1)
+	tap "$(refused $? "$out")" "sqlite: DELETE of public_records refused by trigger"
 	mode=$(sqlite3 "$tmp/store.db" "PRAGMA journal_mode;")
 	tap $([ "$mode" = wal ]; echo $?) "sqlite: database is in WAL mode ($mode)"
 else
 	n=$((n + 1)); echo "ok $n - sqlite: triggers # SKIP sqlite3 command not installed"
 fi
+echo "# store: SQLite, migration from schema 2"
+"$T" migrate "sqlite:$tmp/v2.db" "$here/fixtures/v2-sqlite.sql" "sqlite:$tmp/store.db" || fail=1
 
 echo "# store: PostgreSQL"
 pgdir=$(mktemp -d /tmp/chipkey-pg.XXXXXX)
@@ -54,12 +57,15 @@ if [ $rc = 0 ]; then
 	echo "# $url"
 	"$T" "$url" || fail=1
 	psql=$(ls -d /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -1)
-	out=$("$psql" -X -q "$url" -c "UPDATE p170_records SET generation = generation + 100" 2>&1)
-	tap $([ $? -ne 0 ] && echo "$out" | grep -q insert-only; echo $?) "postgresql: UPDATE of p170_records refused by trigger"
-	out=$("$psql" -X -q "$url" -c "DELETE FROM p170_records" 2>&1)
-	tap $([ $? -ne 0 ] && echo "$out" | grep -q insert-only; echo $?) "postgresql: DELETE of p170_records refused by trigger"
-	out=$("$psql" -X -q "$url" -c "TRUNCATE p170_records" 2>&1)
-	tap $([ $? -ne 0 ] && echo "$out" | grep -q insert-only; echo $?) "postgresql: TRUNCATE of p170_records refused by trigger"
+	out=$("$psql" -X -q "$url" -c "UPDATE public_records SET generation = generation + 100" 2>&1)
+	tap "$(refused $? "$out")" "postgresql: UPDATE of public_records refused by trigger"
+	out=$("$psql" -X -q "$url" -c "DELETE FROM public_records" 2>&1)
+	tap "$(refused $? "$out")" "postgresql: DELETE of public_records refused by trigger"
+	out=$("$psql" -X -q "$url" -c "TRUNCATE public_records" 2>&1)
+	tap "$(refused $? "$out")" "postgresql: TRUNCATE of public_records refused by trigger"
+	echo "# store: PostgreSQL, migration from schema 2"
+	v2=$("$PGS" createdb "$pgdir" chipkey_store_v2)
+	"$T" migrate "$v2" "$here/fixtures/v2-pg.sql" "$url" || fail=1
 else
 	echo "$out" | sed 's/^/# /'
 fi

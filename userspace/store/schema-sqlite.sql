@@ -1,0 +1,54 @@
+-- SPDX-License-Identifier: GPL-2.0
+-- chipkey store, SQLite: the tables of schema version 3.  store-sqlite.c
+-- runs this whole file in the write transaction of every open (each
+-- statement is IF NOT EXISTS) and stamps PRAGMA user_version = 3.
+-- docs/databases.md maps the tables to the source documents' databases.
+
+-- Database 140, the identity pool.  state 0 free, 1 reserved for chip_id,
+-- 2 issued (the chip's provisioning is committed).  Unix seconds.
+CREATE TABLE IF NOT EXISTS identity_pool (
+ identity TEXT PRIMARY KEY CHECK (length(identity) = 15),
+ state INTEGER NOT NULL DEFAULT 0 CHECK (state IN (0, 1, 2)),
+ chip_id BLOB UNIQUE CHECK (chip_id IS NULL OR length(chip_id) = 16),
+ reserved_at INTEGER, issued_at INTEGER,
+ CHECK ((state = 0) = (chip_id IS NULL)));
+CREATE INDEX IF NOT EXISTS identity_pool_free
+ ON identity_pool (identity) WHERE state = 0;
+
+-- Database 140, pre-generated device key pairs (opaque blobs).  chip_id
+-- set: reserved for that chip; the provisioning commit deletes the row.
+-- AUTOINCREMENT: the id of a deleted pair is never handed out again.
+CREATE TABLE IF NOT EXISTS keypair_pool (
+ id INTEGER PRIMARY KEY AUTOINCREMENT,
+ pub BLOB NOT NULL, priv BLOB NOT NULL,
+ chip_id BLOB UNIQUE CHECK (chip_id IS NULL OR length(chip_id) = 16),
+ reserved_at INTEGER);
+CREATE INDEX IF NOT EXISTS keypair_pool_free
+ ON keypair_pool (id) WHERE chip_id IS NULL;
+
+-- Database 160, the manufacturer's secret record of each device (data is
+-- opaque, from the SPP).
+CREATE TABLE IF NOT EXISTS device_secrets (
+ chip_id BLOB PRIMARY KEY CHECK (length(chip_id) = 16),
+ identity TEXT NOT NULL UNIQUE,
+ generation INTEGER NOT NULL,
+ created INTEGER NOT NULL,
+ data BLOB NOT NULL) WITHOUT ROWID;
+
+-- Database 170, the public records: insert-only generations of backups.
+-- A rowid table: a ~2 KB record fits in its 4 KB leaf page and the
+-- (chip_id, generation) key lives in its own small index (as WITHOUT ROWID,
+-- schema 1, every record spilled into overflow pages).
+CREATE TABLE IF NOT EXISTS public_records (
+ chip_id BLOB NOT NULL CHECK (length(chip_id) = 16),
+ generation INTEGER NOT NULL CHECK (generation > 0),
+ identity TEXT NOT NULL,
+ created INTEGER NOT NULL,
+ backup BLOB NOT NULL, cert BLOB NOT NULL, signed_record BLOB,
+ PRIMARY KEY (chip_id, generation));
+CREATE TRIGGER IF NOT EXISTS public_records_no_update
+ BEFORE UPDATE ON public_records
+ BEGIN SELECT RAISE(ABORT, 'public_records is insert-only'); END;
+CREATE TRIGGER IF NOT EXISTS public_records_no_delete
+ BEFORE DELETE ON public_records
+ BEGIN SELECT RAISE(ABORT, 'public_records is insert-only'); END;
