@@ -44,9 +44,9 @@ start_pubdb() {
 	wait_file "$t/pubdb.port"
 }
 
-# regenerate when the count or the store's schema version (2) differs
-have=$(sqlite3 "$db" "SELECT count(*) || '/' || (SELECT user_version FROM pragma_user_version) FROM p170_records" 2>/dev/null || echo 0)
-if [ "$have" != "$NCHIPS/2" ]; then
+# regenerate when the count or the store's schema version (3) differs
+have=$(sqlite3 "$db" "SELECT count(*) || '/' || (SELECT user_version FROM pragma_user_version) FROM public_records" 2>/dev/null || echo 0)
+if [ "$have" != "$NCHIPS/3" ]; then
 	echo "# generating $db: $NCHIPS chips (once; cached)"
 	rm -f "$db" "$db-wal" "$db-shm"
 	start_pubdb	# the store creates the schema

@@ -134,6 +134,11 @@ suite() {	# suite NAME DB-URL
 	is "$(code -H 'Transfer-Encoding: chunked' --data-binary @big "$C/generations")" 413 \
 		"$tag: chunked body over --max-body -> 413"
 	is "$(code --data-binary @backup1 "$C/generations")" 400 "$tag: garbage body -> 400"
+	is "$(code --data-binary '' "$C/generations")" 400 "$tag: empty body -> 400"
+	grep -q 'empty record' body.out
+	tap $? "$tag: empty body: the error names the empty record"
+	is "$(code -H 'Transfer-Encoding: chunked' --data-binary '' "$C/generations")" 400 \
+		"$tag: empty chunked body -> 400"
 	"$PUT" --unsigned --chip $CHIP --generation 1 --identity $ID --backup backup1 \
 		--device-cert device.der --out unsigned.rec --no-post
 	is "$(code --data-binary @unsigned.rec "$C/generations")" 401 "$tag: unsigned record -> 401"
@@ -142,6 +147,18 @@ suite() {	# suite NAME DB-URL
 	"$PUT" --key spp.key --cert spp.pem --chip $CHIP --generation 1 --identity $ID \
 		--backup backup1 --device-cert device.pem --out good1.rec --no-post
 	tap $? "$tag: chipkey-pubdb-put builds a signed record"
+	head -c 47 good1.rec >short.rec
+	is "$(code --data-binary @short.rec "$C/generations")" 400 \
+		"$tag: record cut in its head -> 400"
+	head -c $(($(stat -c %s good1.rec) - 1)) good1.rec >short.rec
+	is "$(code --data-binary @short.rec "$C/generations")" 400 \
+		"$tag: record cut in its signature -> 400"
+	{ cat good1.rec; printf x; } >long.rec
+	is "$(code --data-binary @long.rec "$C/generations")" 400 \
+		"$tag: record with a trailing byte -> 400"
+	"$PUT" --url "$U" --unsigned --chip $CHIP --generation 1 --identity $ID --backup backup1 \
+		--device-cert device.der >/dev/null 2>&1
+	is $? 20 "$tag: client: unsigned record refused (401) -> exit 20 (refused)"
 	cp good1.rec tampered.rec
 	# flip one byte inside the backup (offset 60 > 32 + 1 + 15 + 4)
 	printf '\x5a' | dd of=tampered.rec bs=1 seek=60 conv=notrunc status=none
@@ -178,7 +195,7 @@ suite() {	# suite NAME DB-URL
 	tap $? "$tag: chipkey-pubdb-put posts generation 3 (libcurl client)"
 	"$PUT" --url "$U" --key spp.key --cert spp.pem --chip $CHIP --generation 2 --identity $ID \
 		--backup backup1 --device-cert device.der >put.out 2>&1
-	is $? 4 "$tag: generation 2 after 3 -> 409 (client exit 4)"
+	is $? 22 "$tag: generation 2 after 3 -> 409 (client exit 22, conflict)"
 
 	# ---- reads
 	is "$(code "$C")" 200 "$tag: GET chip -> 200"
@@ -224,7 +241,7 @@ suite() {	# suite NAME DB-URL
 	tap $([ $? != 0 ] && grep -q 'not trusted' get.out; echo $?) \
 		"$tag: re-verification against another CA fails"
 	"$PUT" --url "$U" --get ffeeddccbbaa99887766554433221100 >/dev/null 2>&1
-	is $? 5 "$tag: client: unknown chip -> exit 5"
+	is $? 9 "$tag: client: unknown chip -> exit 9 (not found)"
 
 	# ---- many concurrent readers and one slow client do not block
 	( exec 3<>/dev/tcp/127.0.0.1/"$(cat port)"; printf 'GET /v1/chips/%s HTTP/1.1\r\n' $CHIP >&3; sleep 8 ) &
@@ -273,6 +290,19 @@ wait $hold1 $hold2 2>/dev/null
 sleep 0.3
 is "$(code "$C")" 200 "sqlite: --max-per-ip 2: served again once the others closed"
 stop_server
+
+# exit codes (common/exit.h) without a server
+"$PUT" --url http://127.0.0.1:1 --get $CHIP >/dev/null 2>&1
+is $? 10 "client: no server -> exit 10 (network)"
+"$PUT" --no-such-option >/dev/null 2>&1
+is $? 1 "client: unknown option -> exit 1 (usage)"
+"$PUT" --url http://127.0.0.1:1 --get 0011 >/dev/null 2>&1
+is $? 1 "client: a chip ID that is not 32 hex digits -> exit 1 (usage)"
+"$BIN/chipkey-pubdb" --db "sqlite:$tmp/pub.db" --listen 127.0.0.1 --writers ca.pem 2>/dev/null
+is $? 1 "server: --listen without a port -> exit 1 (usage)"
+"$BIN/chipkey-pubdb" --db "sqlite:$tmp/pub.db" --listen 127.0.0.1:0 --writers nonexistent.pem \
+	2>/dev/null
+is $? 8 "server: unreadable --writers -> exit 8 (other)"
 
 pgdir=$(mktemp -d /tmp/chipkey-pg.XXXXXX)
 out=$("$PGS" start "$pgdir" 2>&1)

@@ -1,20 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * chipkey public database: the signed write record and an HTTP client.
+ * The public database write record: build, parse, verify.
  *
  * The record format, its signature and the HTTP API are specified in
- * docs/pubdb-api.md.  In short: a binary record (magic "CKPR", version 1)
- * carrying chip ID, generation, device identity, backup package, device
- * certificate (DER) and the writer's X.509 certificate (DER), followed by
- * an ECDSA P-256 / SHA-256 signature by the writer over every preceding
- * byte.  The writer certificate must chain to the manufacturer CA and
- * carry the "chipkey-spp" role (subject OU).
+ * docs/pubdb-api.md, the wire layout in include/chipkey/pubdb_record.h;
+ * this is its one encoder and decoder.  In short: a binary record (magic
+ * "CKPR", version 1) carrying chip ID, generation, device identity, backup
+ * package, device certificate (DER) and the writer's X.509 certificate
+ * (DER), followed by an ECDSA P-256 / SHA-256 signature by the writer over
+ * every preceding byte.  The writer certificate must chain to the
+ * manufacturer CA and carry the "chipkey-spp" role (subject OU).
  *
  * All functions return 0 or a negative errno-style code; where an err
  * buffer is given, a message is written to it on failure.
  */
-#ifndef CHIPKEY_PUBDB_CLIENT_H
-#define CHIPKEY_PUBDB_CLIENT_H
+#ifndef CHIPKEY_COMMON_PUBDB_RECORD_H
+#define CHIPKEY_COMMON_PUBDB_RECORD_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -22,19 +23,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
-
-#define PUBDB_MAGIC		"CKPR"
-#define PUBDB_VERSION		1
-#define PUBDB_CHIP_ID_LEN	16
-#define PUBDB_IDENTITY_LEN	15
-#define PUBDB_MAX_BACKUP	(1u << 20)
-#define PUBDB_MAX_CERT		16384
-#define PUBDB_MAX_SIG		128
-/* fixed part: magic 4, version 2, flags 2, chip 16, generation 8 */
-#define PUBDB_HDR_LEN		32
+#include "chipkey/pubdb_record.h"
 
 /* Subject organizationalUnitName a writer certificate must carry. */
 #define PUBDB_ROLE_SPP		"chipkey-spp"
@@ -102,23 +91,4 @@ enum pubdb_verdict pubdb_record_verify(const struct pubdb_record *r, X509_STORE 
 /* Loads every certificate of a PEM file into a new X509_STORE. */
 X509_STORE *pubdb_load_cas(const char *pem_path, char *err, size_t errlen);
 
-/* ---- HTTP client (libcurl) ----
- * base_url: "http://host:port" (no trailing path).  *http_status receives
- * the HTTP status (0 if no response).  Return: 0 if the status is 2xx,
- * -EEXIST on 409, -ENOENT on 404, -EACCES on 401/403, -EINVAL on 400/413,
- * -EIO otherwise (including transport errors). */
-int pubdb_post_record(const char *base_url, const uint8_t *rec, size_t len,
-		      long *http_status, char *err, size_t errlen);
-/* Fetches the binary record of a generation (0: latest); *out malloc'd. */
-int pubdb_get_record(const char *base_url, const uint8_t chip_id[PUBDB_CHIP_ID_LEN],
-		     uint64_t generation, uint8_t **out, size_t *out_len,
-		     long *http_status, char *err, size_t errlen);
-/* Fetches the raw backup package of a generation (0: latest). */
-int pubdb_get_backup(const char *base_url, const uint8_t chip_id[PUBDB_CHIP_ID_LEN],
-		     uint64_t generation, uint8_t **out, size_t *out_len,
-		     long *http_status, char *err, size_t errlen);
-
-#ifdef __cplusplus
-}
-#endif
-#endif
+#endif /* CHIPKEY_COMMON_PUBDB_RECORD_H */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * chipkey public database: HTTP client (libcurl).
+ * chipkey public database: the HTTP client (libcurl) of docs/pubdb-api.md,
+ * used by chipkey-pubdb-put.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -11,7 +12,8 @@
 
 #include <curl/curl.h>
 
-#include "pubdb_client.h"
+#include "common/hex.h"
+#include "client.h"
 
 #define MAX_RESPONSE (4u << 20)
 
@@ -137,14 +139,6 @@ static int request(const char *url, const uint8_t *body, size_t body_len,
 	return 0;
 }
 
-static void chip_hex(const uint8_t *c, char *hex)
-{
-	int i;
-
-	for (i = 0; i < PUBDB_CHIP_ID_LEN; i++)
-		sprintf(hex + 2 * i, "%02x", c[i]);
-}
-
 static int mkurl(char *url, size_t n, const char *base, const uint8_t *chip,
 		 uint64_t gen, const char *leaf, const char *ext)
 {
@@ -154,7 +148,7 @@ static int mkurl(char *url, size_t n, const char *base, const uint8_t *chip,
 
 	while (bl && base[bl - 1] == '/')
 		bl--;
-	chip_hex(chip, hex);
+	ck_hex_encode(chip, PUBDB_CHIP_ID_LEN, hex);
 	if (gen)
 		k = snprintf(url, n, "%.*s/v1/chips/%s/generations/%" PRIu64 "%s%s", (int)bl,
 			     base, hex, gen, leaf ? "/" : "", leaf ? leaf : "");

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * chipkey public database: signed write record (docs/pubdb-api.md).
+ * The public database write record (docs/pubdb-api.md): its one encoder
+ * (pubdb_record_build) and decoder (pubdb_record_parse) of the wire layout
+ * in include/chipkey/pubdb_record.h, and the writer checks
+ * (pubdb_record_verify, pubdb_load_cas).
  */
+#include <endian.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -9,12 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-#include "pubdb_client.h"
+#include "common/identity.h"
+#include "common/pki.h"
+#include "common/pubdb-record.h"
 
 static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -30,64 +35,44 @@ static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 	return rc;
 }
 
-static bool identity_ok(const char *s)
+/* ---- encoder: fields are appended at a cursor into a buffer sized in advance ---- */
+
+static void put_bytes(uint8_t **p, const void *d, size_t n)
 {
-	unsigned int sum = 0;
-	size_t i;
-
-	if (strlen(s) != PUBDB_IDENTITY_LEN)
-		return false;
-	for (i = 0; i < PUBDB_IDENTITY_LEN; i++) {
-		unsigned int d;
-
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		d = (unsigned int)(s[i] - '0');
-		/* from the right, every second digit (starting with the one
-		 * left of the check digit) is doubled */
-		if ((PUBDB_IDENTITY_LEN - 1 - i) % 2 == 1) {
-			d *= 2;
-			if (d > 9)
-				d -= 9;
-		}
-		sum += d;
-	}
-	return sum % 10 == 0;
+	if (n)
+		memcpy(*p, d, n);
+	*p += n;
 }
 
-static void put_be(uint8_t *p, uint64_t v, int n)
+/* a struct pubdb_wire_len32, then the @n bytes at @d */
+static void put_field32(uint8_t **p, const void *d, size_t n)
 {
-	int i;
+	struct pubdb_wire_len32 l = { .len = htobe32((uint32_t)n) };
 
-	for (i = n - 1; i >= 0; i--) {
-		p[i] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
-static uint64_t get_be(const uint8_t *p, int n)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < n; i++)
-		v = v << 8 | p[i];
-	return v;
+	put_bytes(p, &l, sizeof(l));
+	put_bytes(p, d, n);
 }
 
 int pubdb_record_build(const struct pubdb_fields *f, EVP_PKEY *key, X509 *writer,
 		       uint8_t **out, size_t *out_len, char *err, size_t errlen)
 {
+	struct pubdb_wire_head h = {
+		.version = htobe16(PUBDB_VERSION),
+		.flags = 0,
+		.identity_len = PUBDB_IDENTITY_LEN,
+	};
+	struct pubdb_wire_len16 sl;
 	unsigned char *wder = NULL;
-	uint8_t *buf = NULL, *p;
+	uint8_t *buf = NULL, *p, *sig_len_at;
 	size_t total, signed_len, sig_len = 0;
 	EVP_MD_CTX *md = NULL;
 	int wlen = 0, rc = -EINVAL;
 
 	*out = NULL;
 	*out_len = 0;
-	if (!f || !f->identity || !identity_ok(f->identity))
-		return fail(err, errlen, -EINVAL, "identity must be 15 digits with a Luhn check digit");
+	if (!f || !f->identity || !ck_identity_valid(f->identity))
+		return fail(err, errlen, -EINVAL,
+			    "identity must be 15 digits with a Luhn check digit");
 	if (f->generation == 0 || f->generation > (uint64_t)INT64_MAX)
 		return fail(err, errlen, -EINVAL, "generation must be 1..2^63-1");
 	if (!f->backup || !f->backup_len || f->backup_len > PUBDB_MAX_BACKUP ||
@@ -100,34 +85,25 @@ int pubdb_record_build(const struct pubdb_fields *f, EVP_PKEY *key, X509 *writer
 		if (wlen <= 0 || (size_t)wlen > PUBDB_MAX_CERT)
 			return fail(err, errlen, -EINVAL, "cannot encode writer certificate");
 	}
-	signed_len = PUBDB_HDR_LEN + 1 + PUBDB_IDENTITY_LEN + 4 + f->backup_len + 4 +
-		     f->cert_len + 4 + (size_t)wlen;
-	total = signed_len + 2 + PUBDB_MAX_SIG;
+	signed_len = sizeof(h) + 3 * sizeof(struct pubdb_wire_len32) + f->backup_len +
+		     f->cert_len + (size_t)wlen;
+	total = signed_len + sizeof(sl) + PUBDB_MAX_SIG;
 	buf = malloc(total);
 	if (!buf) {
 		rc = fail(err, errlen, -ENOMEM, "out of memory");
 		goto out;
 	}
+	memcpy(h.magic, PUBDB_MAGIC, PUBDB_MAGIC_LEN);
+	memcpy(h.chip_id, f->chip_id, PUBDB_CHIP_ID_LEN);
+	h.generation = htobe64(f->generation);
+	memcpy(h.identity, f->identity, PUBDB_IDENTITY_LEN);
 	p = buf;
-	memcpy(p, PUBDB_MAGIC, 4);
-	put_be(p + 4, PUBDB_VERSION, 2);
-	put_be(p + 6, 0, 2);
-	memcpy(p + 8, f->chip_id, PUBDB_CHIP_ID_LEN);
-	put_be(p + 24, f->generation, 8);
-	p += PUBDB_HDR_LEN;
-	*p++ = PUBDB_IDENTITY_LEN;
-	memcpy(p, f->identity, PUBDB_IDENTITY_LEN);
-	p += PUBDB_IDENTITY_LEN;
-	put_be(p, f->backup_len, 4);
-	memcpy(p + 4, f->backup, f->backup_len);
-	p += 4 + f->backup_len;
-	put_be(p, f->cert_len, 4);
-	memcpy(p + 4, f->cert, f->cert_len);
-	p += 4 + f->cert_len;
-	put_be(p, (uint64_t)wlen, 4);
-	if (wlen)
-		memcpy(p + 4, wder, (size_t)wlen);
-	p += 4 + wlen;
+	put_bytes(&p, &h, sizeof(h));
+	put_field32(&p, f->backup, f->backup_len);
+	put_field32(&p, f->cert, f->cert_len);
+	put_field32(&p, wder, (size_t)wlen);
+	sig_len_at = p;		/* the signature length follows the signature */
+	p += sizeof(sl);
 
 	if (key) {
 		if (!EVP_PKEY_is_a(key, "EC")) {
@@ -136,21 +112,23 @@ int pubdb_record_build(const struct pubdb_fields *f, EVP_PKEY *key, X509 *writer
 		}
 		if (X509_check_private_key(writer, key) != 1) {
 			ERR_clear_error();
-			rc = fail(err, errlen, -EINVAL, "writer key does not match its certificate");
+			rc = fail(err, errlen, -EINVAL,
+				  "writer key does not match its certificate");
 			goto out;
 		}
 		md = EVP_MD_CTX_new();
 		sig_len = PUBDB_MAX_SIG;
 		if (!md || EVP_DigestSignInit_ex(md, NULL, "SHA256", NULL, NULL, key, NULL) != 1 ||
-		    EVP_DigestSign(md, p + 2, &sig_len, buf, signed_len) != 1) {
+		    EVP_DigestSign(md, p, &sig_len, buf, signed_len) != 1) {
 			ERR_clear_error();
 			rc = fail(err, errlen, -EIO, "signing failed");
 			goto out;
 		}
 	}
-	put_be(p, sig_len, 2);
+	sl.len = htobe16((uint16_t)sig_len);
+	memcpy(sig_len_at, &sl, sizeof(sl));
 	*out = buf;
-	*out_len = signed_len + 2 + sig_len;
+	*out_len = signed_len + sizeof(sl) + sig_len;
 	buf = NULL;
 	rc = 0;
 out:
@@ -160,83 +138,106 @@ out:
 	return rc;
 }
 
+/* ---- decoder: every length is checked against what is left before it is used ---- */
+
+struct cursor {
+	const uint8_t *p;
+	size_t left;
+};
+
+/* The next @n bytes (NULL if fewer are left; no pointer arithmetic then). */
+static const uint8_t *take(struct cursor *c, size_t n)
+{
+	const uint8_t *q = c->p;
+
+	if (c->left < n)
+		return NULL;
+	if (n) {
+		c->p += n;
+		c->left -= n;
+	}
+	return q;
+}
+
+/* A length of @lsize bytes (a struct pubdb_wire_len32 or _len16), then a
+ * field of that length, min..max bytes; *d is NULL for an empty field. */
+static int take_field(struct cursor *c, size_t lsize, size_t min, size_t max, const char *what,
+		      const uint8_t **d, size_t *n, char *err, size_t errlen)
+{
+	const uint8_t *q = take(c, lsize);
+
+	if (!q)
+		return fail(err, errlen, -EBADMSG, "record truncated in %s length", what);
+	if (lsize == sizeof(struct pubdb_wire_len32)) {
+		struct pubdb_wire_len32 l;
+
+		memcpy(&l, q, sizeof(l));
+		*n = be32toh(l.len);
+	} else {
+		struct pubdb_wire_len16 l;
+
+		memcpy(&l, q, sizeof(l));
+		*n = be16toh(l.len);
+	}
+	if (*n < min || *n > max)
+		return fail(err, errlen, -EBADMSG, "%s length %zu out of range", what, *n);
+	q = take(c, *n);
+	if (!q)
+		return fail(err, errlen, -EBADMSG, "record truncated in %s", what);
+	*d = *n ? q : NULL;
+	return 0;
+}
+
 int pubdb_record_parse(const uint8_t *buf, size_t len, struct pubdb_record *r,
 		       char *err, size_t errlen)
 {
-	const uint8_t *p = buf, *end = buf + len;
-	size_t n;
+	struct cursor c = { .p = buf, .left = buf ? len : 0 };
+	struct pubdb_wire_head h;
+	const uint8_t *q;
+	int rc;
 
 	memset(r, 0, sizeof(*r));
-#define NEED(k, what) do { if ((size_t)(end - p) < (size_t)(k)) \
-	return fail(err, errlen, -EBADMSG, "record truncated in %s", what); } while (0)
-	if (!buf)
+	if (!c.left)
 		return fail(err, errlen, -EBADMSG, "empty record");
-	NEED(PUBDB_HDR_LEN, "header");
-	if (memcmp(p, PUBDB_MAGIC, 4))
-		return fail(err, errlen, -EBADMSG, "bad magic (want \"CKPR\")");
-	if (get_be(p + 4, 2) != PUBDB_VERSION)
+	q = take(&c, sizeof(h));
+	if (!q)
+		return fail(err, errlen, -EBADMSG, "record truncated in header");
+	memcpy(&h, q, sizeof(h));
+	if (memcmp(h.magic, PUBDB_MAGIC, PUBDB_MAGIC_LEN))
+		return fail(err, errlen, -EBADMSG, "bad magic (want \"" PUBDB_MAGIC "\")");
+	if (be16toh(h.version) != PUBDB_VERSION)
 		return fail(err, errlen, -EBADMSG, "unsupported record version %u",
-			    (unsigned int)get_be(p + 4, 2));
-	if (get_be(p + 6, 2) != 0)
+			    (unsigned int)be16toh(h.version));
+	if (h.flags)
 		return fail(err, errlen, -EBADMSG, "unknown flags");
-	memcpy(r->chip_id, p + 8, PUBDB_CHIP_ID_LEN);
-	r->generation = get_be(p + 24, 8);
+	memcpy(r->chip_id, h.chip_id, PUBDB_CHIP_ID_LEN);
+	r->generation = be64toh(h.generation);
 	if (r->generation == 0 || r->generation > (uint64_t)INT64_MAX)
 		return fail(err, errlen, -EBADMSG, "generation out of range");
-	p += PUBDB_HDR_LEN;
-	NEED(1, "identity length");
-	if (*p != PUBDB_IDENTITY_LEN)
+	if (h.identity_len != PUBDB_IDENTITY_LEN)
 		return fail(err, errlen, -EBADMSG, "identity length must be 15");
-	p++;
-	NEED(PUBDB_IDENTITY_LEN, "identity");
-	memcpy(r->identity, p, PUBDB_IDENTITY_LEN);
+	memcpy(r->identity, h.identity, PUBDB_IDENTITY_LEN);
 	r->identity[PUBDB_IDENTITY_LEN] = '\0';
-	p += PUBDB_IDENTITY_LEN;
 
-	NEED(4, "backup length");
-	n = get_be(p, 4);
-	p += 4;
-	if (n == 0 || n > PUBDB_MAX_BACKUP)
-		return fail(err, errlen, -EBADMSG, "backup length %zu out of range", n);
-	NEED(n, "backup");
-	r->backup = p;
-	r->backup_len = n;
-	p += n;
-
-	NEED(4, "certificate length");
-	n = get_be(p, 4);
-	p += 4;
-	if (n == 0 || n > PUBDB_MAX_CERT)
-		return fail(err, errlen, -EBADMSG, "certificate length %zu out of range", n);
-	NEED(n, "certificate");
-	r->cert = p;
-	r->cert_len = n;
-	p += n;
-
-	NEED(4, "writer certificate length");
-	n = get_be(p, 4);
-	p += 4;
-	if (n > PUBDB_MAX_CERT)
-		return fail(err, errlen, -EBADMSG, "writer certificate too long");
-	NEED(n, "writer certificate");
-	r->writer_cert = n ? p : NULL;
-	r->writer_cert_len = n;
-	p += n;
+	rc = take_field(&c, sizeof(struct pubdb_wire_len32), 1, PUBDB_MAX_BACKUP, "backup",
+			&r->backup, &r->backup_len, err, errlen);
+	if (!rc)
+		rc = take_field(&c, sizeof(struct pubdb_wire_len32), 1, PUBDB_MAX_CERT,
+				"certificate", &r->cert, &r->cert_len, err, errlen);
+	if (!rc)
+		rc = take_field(&c, sizeof(struct pubdb_wire_len32), 0, PUBDB_MAX_CERT,
+				"writer certificate", &r->writer_cert, &r->writer_cert_len,
+				err, errlen);
+	if (rc)
+		return rc;
 	r->raw = buf;
-	r->signed_len = (size_t)(p - buf);
-
-	NEED(2, "signature length");
-	n = get_be(p, 2);
-	p += 2;
-	if (n > PUBDB_MAX_SIG)
-		return fail(err, errlen, -EBADMSG, "signature too long");
-	NEED(n, "signature");
-	r->sig = n ? p : NULL;
-	r->sig_len = n;
-	p += n;
-	if (p != end)
-		return fail(err, errlen, -EBADMSG, "%zu trailing bytes", (size_t)(end - p));
-#undef NEED
+	r->signed_len = len - c.left;
+	rc = take_field(&c, sizeof(struct pubdb_wire_len16), 0, PUBDB_MAX_SIG, "signature",
+			&r->sig, &r->sig_len, err, errlen);
+	if (rc)
+		return rc;
+	if (c.left)
+		return fail(err, errlen, -EBADMSG, "%zu trailing bytes", c.left);
 	return 0;
 }
 
@@ -272,24 +273,10 @@ static bool has_role(X509 *x, const char *role)
 	return false;
 }
 
-static bool is_p256(EVP_PKEY *k)
-{
-	char group[64];
-	size_t glen = 0;
-
-	if (!EVP_PKEY_is_a(k, "EC"))
-		return false;
-	if (EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group,
-					   sizeof(group), &glen) != 1)
-		return false;
-	return !strcmp(group, "prime256v1") || !strcmp(group, "P-256");
-}
-
 enum pubdb_verdict pubdb_record_verify(const struct pubdb_record *r, X509_STORE *cas,
 				       char *err, size_t errlen)
 {
 	enum pubdb_verdict v = PUBDB_VALID;
-	const unsigned char *q;
 	X509 *w = NULL, *dev = NULL;
 	X509_STORE_CTX *ctx = NULL;
 	EVP_MD_CTX *md = NULL;
@@ -299,15 +286,14 @@ enum pubdb_verdict pubdb_record_verify(const struct pubdb_record *r, X509_STORE 
 		fail(err, errlen, 0, "record is not signed");
 		return PUBDB_UNSIGNED;
 	}
-	q = r->writer_cert;
-	w = d2i_X509(NULL, &q, (long)r->writer_cert_len);
-	if (!w || q != r->writer_cert + r->writer_cert_len) {
+	w = pki_cert_from_der(r->writer_cert, r->writer_cert_len);
+	if (!w) {
 		fail(err, errlen, 0, "writer certificate is not one DER X.509 certificate");
 		v = PUBDB_BAD_SIGNATURE;
 		goto out;
 	}
 	pk = X509_get0_pubkey(w);
-	if (!pk || !is_p256(pk)) {
+	if (!pki_is_p256(pk)) {
 		fail(err, errlen, 0, "writer key is not EC P-256");
 		v = PUBDB_BAD_SIGNATURE;
 		goto out;
@@ -336,14 +322,13 @@ enum pubdb_verdict pubdb_record_verify(const struct pubdb_record *r, X509_STORE 
 		v = PUBDB_NOT_WRITER;
 		goto out;
 	}
-	if (!identity_ok(r->identity)) {
+	if (!ck_identity_valid(r->identity)) {
 		fail(err, errlen, 0, "identity is not 15 digits with a Luhn check digit");
 		v = PUBDB_BAD_CONTENT;
 		goto out;
 	}
-	q = r->cert;
-	dev = d2i_X509(NULL, &q, (long)r->cert_len);
-	if (!dev || q != r->cert + r->cert_len) {
+	dev = pki_cert_from_der(r->cert, r->cert_len);
+	if (!dev) {
 		fail(err, errlen, 0, "device certificate is not one DER X.509 certificate");
 		v = PUBDB_BAD_CONTENT;
 		goto out;

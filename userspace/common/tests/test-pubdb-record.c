@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The public database write record (include/chipkey/pubdb_record.h,
+ * common/pubdb-record.c): the wire layout, round trips of unsigned and
+ * signed records, the writer checks, and the decoder against every
+ * truncation, a trailing byte, an empty buffer and each refused header
+ * value.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "common/pubdb-record.h"
+#include "common/tap.h"
+
+#define ID "490154203237518"
+
+static uint8_t backup[300], devcert[2];
+
+/* A self-signed EC P-256 certificate with subject OU=@ou. */
+static X509 *make_cert(EVP_PKEY *k, const char *ou)
+{
+	X509 *x = X509_new();
+	X509_NAME *n;
+
+	if (!x)
+		return NULL;
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), -60);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_set_pubkey(x, k);
+	n = X509_get_subject_name(x);
+	X509_NAME_add_entry_by_txt(n, "OU", MBSTRING_ASC, (const unsigned char *)ou, -1, -1, 0);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"test writer",
+				   -1, -1, 0);
+	X509_set_issuer_name(x, n);
+	if (!X509_sign(x, k, EVP_sha256())) {
+		X509_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+static void fill_fields(struct pubdb_fields *f, const uint8_t *cert, size_t cert_len)
+{
+	size_t i;
+
+	memset(f, 0, sizeof(*f));
+	for (i = 0; i < sizeof(f->chip_id); i++)
+		f->chip_id[i] = (uint8_t)(0x10 * i);
+	f->generation = 0x0102030405060708ull;
+	f->identity = ID;
+	for (i = 0; i < sizeof(backup); i++)
+		backup[i] = (uint8_t)i;
+	f->backup = backup;
+	f->backup_len = sizeof(backup);
+	f->cert = cert;
+	f->cert_len = cert_len;
+}
+
+static void test_unsigned(void)
+{
+	struct pubdb_wire_head h;
+	struct pubdb_fields f;
+	struct pubdb_record r;
+	uint8_t *rec, *bad;
+	size_t len, i, n_ok = 0;
+	char err[200];
+
+	devcert[0] = 0x30;
+	fill_fields(&f, devcert, sizeof(devcert));
+	tap_ok(pubdb_record_build(&f, NULL, NULL, &rec, &len, err, sizeof(err)) == 0,
+	       "an unsigned record is built");
+	tap_eq_int((long long)len, (long long)(sizeof(h) + 3 * 4 + sizeof(backup) +
+					       sizeof(devcert) + 2),
+		   "its length: head, three lengths, backup, certificate, signature length");
+	memcpy(&h, rec, sizeof(h));
+	tap_ok(!memcmp(h.magic, PUBDB_MAGIC, PUBDB_MAGIC_LEN) &&
+	       be16toh(h.version) == PUBDB_VERSION && h.flags == 0 &&
+	       be64toh(h.generation) == f.generation && h.identity_len == PUBDB_IDENTITY_LEN &&
+	       !memcmp(h.identity, ID, PUBDB_IDENTITY_LEN) &&
+	       !memcmp(h.chip_id, f.chip_id, sizeof(h.chip_id)),
+	       "the head is struct pubdb_wire_head, big endian");
+	tap_ok(pubdb_record_parse(rec, len, &r, err, sizeof(err)) == 0 &&
+	       r.generation == f.generation && !strcmp(r.identity, ID) &&
+	       !memcmp(r.chip_id, f.chip_id, sizeof(r.chip_id)) &&
+	       r.backup_len == sizeof(backup) && !memcmp(r.backup, backup, sizeof(backup)) &&
+	       r.cert_len == sizeof(devcert) && !r.writer_cert && !r.sig &&
+	       r.signed_len == len - 2,
+	       "it parses back to the same fields, unsigned");
+	tap_ok(pubdb_record_verify(&r, NULL, err, sizeof(err)) == PUBDB_UNSIGNED,
+	       "verify: unsigned");
+
+	for (i = 0; i < len; i++)
+		n_ok += pubdb_record_parse(rec, i, &r, err, sizeof(err)) == -EBADMSG;
+	tap_eq_int((long long)n_ok, (long long)len, "every truncation is refused");
+	bad = malloc(len + 1);
+	memcpy(bad, rec, len);
+	bad[len] = 0;
+	tap_ok(pubdb_record_parse(bad, len + 1, &r, err, sizeof(err)) == -EBADMSG,
+	       "a trailing byte is refused (%s)", err);
+	tap_ok(pubdb_record_parse(NULL, 0, &r, err, sizeof(err)) == -EBADMSG &&
+	       strstr(err, "empty"), "NULL, 0 is an empty record, refused");
+	tap_ok(pubdb_record_parse(bad, 0, &r, err, sizeof(err)) == -EBADMSG,
+	       "0 bytes are refused");
+
+#define MUTATE(field, value, what) do {						\
+		struct pubdb_wire_head m = h;					\
+		m.field = value;						\
+		memcpy(bad, &m, sizeof(m));					\
+		tap_ok(pubdb_record_parse(bad, len, &r, err, sizeof(err)) == -EBADMSG, \
+		       "%s is refused (%s)", what, err);			\
+	} while (0)
+	MUTATE(magic[0], 'X', "another magic");
+	MUTATE(version, htobe16(2), "version 2");
+	MUTATE(flags, htobe16(1), "a flag");
+	MUTATE(generation, 0, "generation 0");
+	MUTATE(generation, htobe64(1ull << 63), "generation 2^63");
+	MUTATE(identity_len, 14, "identity length 14");
+#undef MUTATE
+	{
+		struct pubdb_wire_len32 l = { .len = htobe32(0) };
+
+		memcpy(bad, rec, len);
+		memcpy(bad + sizeof(h), &l, sizeof(l));
+		tap_ok(pubdb_record_parse(bad, len, &r, err, sizeof(err)) == -EBADMSG,
+		       "an empty backup is refused");
+		l.len = htobe32(PUBDB_MAX_BACKUP + 1);
+		memcpy(bad + sizeof(h), &l, sizeof(l));
+		tap_ok(pubdb_record_parse(bad, len, &r, err, sizeof(err)) == -EBADMSG,
+		       "a backup over PUBDB_MAX_BACKUP is refused");
+	}
+	free(bad);
+	free(rec);
+
+	f.identity = "490154203237519";
+	tap_ok(pubdb_record_build(&f, NULL, NULL, &rec, &len, err, sizeof(err)) == -EINVAL,
+	       "build: a bad Luhn check digit is refused");
+	f.identity = ID;
+	f.generation = 0;
+	tap_ok(pubdb_record_build(&f, NULL, NULL, &rec, &len, err, sizeof(err)) == -EINVAL,
+	       "build: generation 0 is refused");
+	f.generation = 1;
+	f.backup_len = 0;
+	tap_ok(pubdb_record_build(&f, NULL, NULL, &rec, &len, err, sizeof(err)) == -EINVAL,
+	       "build: an empty backup is refused");
+}
+
+static X509_STORE *store_of(X509 *x)
+{
+	X509_STORE *s = X509_STORE_new();
+
+	if (s && X509_STORE_add_cert(s, x) != 1) {
+		X509_STORE_free(s);
+		s = NULL;
+	}
+	return s;
+}
+
+static void test_signed(void)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256"), *k2 = EVP_EC_gen("P-256");
+	X509 *w = k ? make_cert(k, PUBDB_ROLE_SPP) : NULL;
+	X509 *other = k2 ? make_cert(k2, PUBDB_ROLE_SPP) : NULL;
+	X509 *norole = k2 ? make_cert(k2, "marketing") : NULL;
+	X509_STORE *cas = w ? store_of(w) : NULL, *wrong = other ? store_of(other) : NULL;
+	X509_STORE *cas2 = norole ? store_of(norole) : NULL;
+	unsigned char *der = NULL;
+	struct pubdb_fields f;
+	struct pubdb_record r;
+	uint8_t *rec = NULL;
+	size_t len = 0;
+	char err[200];
+	int dlen;
+
+	if (!cas || !wrong || !cas2) {
+		tap_ok(0, "test credentials");
+		goto out;
+	}
+	dlen = i2d_X509(w, &der);
+	fill_fields(&f, der, (size_t)dlen);
+	tap_ok(pubdb_record_build(&f, k, NULL, &rec, &len, err, sizeof(err)) == -EINVAL,
+	       "build: a key without its certificate is refused");
+	tap_ok(pubdb_record_build(&f, k, other, &rec, &len, err, sizeof(err)) == -EINVAL,
+	       "build: a key that does not match the certificate is refused");
+	tap_ok(pubdb_record_build(&f, k, w, &rec, &len, err, sizeof(err)) == 0,
+	       "a signed record is built");
+	tap_ok(rec && pubdb_record_parse(rec, len, &r, err, sizeof(err)) == 0 &&
+	       r.writer_cert_len == (size_t)dlen && r.sig_len > 0 &&
+	       r.signed_len == len - 2 - r.sig_len, "it parses, with writer and signature");
+	tap_eq_int(pubdb_record_verify(&r, cas, err, sizeof(err)), PUBDB_VALID,
+		   "verify: valid against its CA");
+	tap_eq_int(pubdb_record_verify(&r, wrong, err, sizeof(err)), PUBDB_UNTRUSTED,
+		   "verify: untrusted against another CA");
+	rec[(size_t)(r.backup - rec) + 7] ^= 1;	/* a backup byte */
+	tap_eq_int(pubdb_record_verify(&r, cas, err, sizeof(err)), PUBDB_BAD_SIGNATURE,
+		   "verify: a changed backup byte breaks the signature");
+	free(rec);
+	rec = NULL;
+	OPENSSL_free(der);
+	der = NULL;
+
+	dlen = i2d_X509(norole, &der);
+	fill_fields(&f, der, (size_t)dlen);
+	tap_ok(pubdb_record_build(&f, k2, norole, &rec, &len, err, sizeof(err)) == 0 &&
+	       pubdb_record_parse(rec, len, &r, err, sizeof(err)) == 0 &&
+	       pubdb_record_verify(&r, cas2, err, sizeof(err)) == PUBDB_NOT_WRITER,
+	       "verify: a writer without OU=" PUBDB_ROLE_SPP " is not a writer");
+out:
+	free(rec);
+	OPENSSL_free(der);
+	X509_STORE_free(cas);
+	X509_STORE_free(cas2);
+	X509_STORE_free(wrong);
+	X509_free(w);
+	X509_free(other);
+	X509_free(norole);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(k2);
+}
+
+int main(void)
+{
+	test_unsigned();
+	test_signed();
+	return tap_exit_status();
+}

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * chipkey-pubdb: reads (GET and HEAD, anyone).  A chip's latest or a given
+ * generation as JSON, its raw backup, its binary record (the signed one
+ * byte for byte, else an unsigned one encoded here), or the list of its
+ * generations.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/pubdb-record.h"
+#include "pubdb.h"
+
+static MHD_RESULT db_error(struct MHD_Connection *c, struct store *st)
+{
+	fprintf(stderr, "chipkey-pubdb: %s\n", store_error(st));
+	return pubdb_send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "database error");
+}
+
+static MHD_RESULT get_generations(struct MHD_Connection *c, struct store *st,
+				  const struct pubdb_route *r)
+{
+	struct store_generation *g;
+	size_t n, len = 0;
+	char *json;
+	int rc;
+
+	rc = store_pub_generations(st, r->chip, &g, &n);
+	if (rc == -ENOENT)
+		return pubdb_send_error(c, MHD_HTTP_NOT_FOUND, NULL, "unknown chip %s", r->hex);
+	if (rc < 0)
+		return db_error(c, st);
+	json = pubdb_json_generations(r->hex, g, n, &len);
+	free(g);
+	return pubdb_send_json(c, MHD_HTTP_OK, json, len, NULL);
+}
+
+/* The binary record of a generation stored without a signed one. */
+static MHD_RESULT send_unsigned_record(struct MHD_Connection *c,
+				       const struct store_pub_record *rec)
+{
+	struct pubdb_fields f = {
+		.generation = rec->generation,
+		.identity = rec->identity,
+		.backup = rec->backup,
+		.backup_len = rec->backup_len,
+		.cert = rec->cert,
+		.cert_len = rec->cert_len,
+	};
+	uint8_t *enc;
+	size_t enc_len;
+	char err[256];
+
+	memcpy(f.chip_id, rec->chip_id, sizeof(f.chip_id));
+	if (pubdb_record_build(&f, NULL, NULL, &enc, &enc_len, err, sizeof(err)) < 0)
+		return pubdb_send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
+					"cannot encode record: %s", err);
+	return pubdb_send_buf(c, MHD_HTTP_OK, "application/vnd.chipkey.record", enc, enc_len,
+			      NULL, NULL);
+}
+
+MHD_RESULT pubdb_handle_get(struct MHD_Connection *c, const struct pubdb_route *r)
+{
+	struct store_pub_record rec;
+	struct store *st;
+	char err[256], *json;
+	MHD_RESULT ret;
+	size_t len = 0;
+	int rc;
+
+	st = pubdb_db(err, sizeof(err));
+	if (!st) {
+		fprintf(stderr, "chipkey-pubdb: database: %s\n", err);
+		return pubdb_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
+					"database unavailable");
+	}
+	if (r->leaf == LEAF_GENERATIONS)
+		return get_generations(c, st, r);
+	if (r->has_gen)
+		rc = store_pub_get(st, r->chip, r->gen, &rec);
+	else
+		rc = store_pub_latest(st, r->chip, &rec);
+	if (rc == -ENOENT && r->has_gen)
+		return pubdb_send_error(c, MHD_HTTP_NOT_FOUND, NULL,
+					"chip %s has no generation %" PRIu64, r->hex, r->gen);
+	if (rc == -ENOENT)
+		return pubdb_send_error(c, MHD_HTTP_NOT_FOUND, NULL, "unknown chip %s", r->hex);
+	if (rc < 0)
+		return db_error(c, st);
+	switch (r->leaf) {
+	case LEAF_BACKUP:
+		ret = pubdb_send_owned(c, "application/octet-stream", &rec.backup,
+				       rec.backup_len);
+		break;
+	case LEAF_RECORD:
+		if (rec.signed_record_len)
+			ret = pubdb_send_owned(c, "application/vnd.chipkey.record",
+					       &rec.signed_record, rec.signed_record_len);
+		else
+			ret = send_unsigned_record(c, &rec);
+		break;
+	default:
+		json = pubdb_json_record(&rec, &len);
+		ret = pubdb_send_json(c, MHD_HTTP_OK, json, len, NULL);
+		break;
+	}
+	store_pub_record_clear(&rec);
+	return ret;
+}

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * chipkey-pubdb: writes (POST /v1/chips/{chip}/generations).  The body is
+ * a signed record; the checks run in the order docs/pubdb-api.md ("Who may
+ * write") gives, and a record that passes is stored as a new generation
+ * together with its signed bytes.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/pubdb-record.h"
+#include "pubdb.h"
+
+/* The HTTP status for a verdict other than PUBDB_VALID (steps 3-7). */
+static unsigned int verdict_status(enum pubdb_verdict v)
+{
+	switch (v) {
+	case PUBDB_UNSIGNED:
+	case PUBDB_BAD_SIGNATURE:
+	case PUBDB_UNTRUSTED:
+		return MHD_HTTP_UNAUTHORIZED;
+	case PUBDB_NOT_WRITER:
+		return MHD_HTTP_FORBIDDEN;
+	default:
+		return MHD_HTTP_BAD_REQUEST;
+	}
+}
+
+MHD_RESULT pubdb_handle_post(struct MHD_Connection *c, const struct pubdb_route *r,
+			     const struct pubdb_upload *u)
+{
+	struct store_pub_record rec = { 0 };
+	struct pubdb_record pr;
+	enum pubdb_verdict v;
+	struct store *st;
+	char err[256], loc[128], *json;
+	size_t len = 0;
+	int rc;
+
+	/* 1. it parses; 2. it is for the chip of the URL */
+	if (pubdb_record_parse(u->buf, u->len, &pr, err, sizeof(err)) < 0)
+		return pubdb_send_error(c, MHD_HTTP_BAD_REQUEST, NULL, "malformed record: %s", err);
+	if (memcmp(pr.chip_id, r->chip, sizeof(pr.chip_id)))
+		return pubdb_send_error(c, MHD_HTTP_BAD_REQUEST, NULL,
+					"record is for another chip than the URL");
+	/* 3.-7. signed, by a trusted writer, with valid content */
+	v = pubdb_record_verify(&pr, pubdb_cfg.cas, err, sizeof(err));
+	if (v != PUBDB_VALID)
+		return pubdb_send_error(c, verdict_status(v), NULL, "%s: %s",
+					pubdb_verdict_str(v), err);
+	st = pubdb_db(err, sizeof(err));
+	if (!st) {
+		fprintf(stderr, "chipkey-pubdb: database: %s\n", err);
+		return pubdb_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
+					"database unavailable");
+	}
+	/* 8. newer than the latest stored (the store refuses otherwise) */
+	memcpy(rec.chip_id, pr.chip_id, sizeof(rec.chip_id));
+	rec.generation = pr.generation;
+	memcpy(rec.identity, pr.identity, sizeof(rec.identity));
+	rec.backup = (uint8_t *)pr.backup;
+	rec.backup_len = pr.backup_len;
+	rec.cert = (uint8_t *)pr.cert;
+	rec.cert_len = pr.cert_len;
+	rec.signed_record = u->buf;
+	rec.signed_record_len = u->len;
+	rc = store_pub_insert(st, &rec);
+	if (rc == -EEXIST)
+		return pubdb_send_error(c, MHD_HTTP_CONFLICT, NULL, "%s", store_error(st));
+	if (rc == -EINVAL)
+		return pubdb_send_error(c, MHD_HTTP_BAD_REQUEST, NULL, "%s", store_error(st));
+	if (rc < 0) {
+		fprintf(stderr, "chipkey-pubdb: %s\n", store_error(st));
+		return pubdb_send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "database error");
+	}
+	snprintf(loc, sizeof(loc), "/v1/chips/%s/generations/%" PRIu64, r->hex, pr.generation);
+	json = pubdb_json_stored(r->hex, pr.generation, loc, &len);
+	return pubdb_send_json(c, MHD_HTTP_CREATED, json, len, loc);
+}
