@@ -12,8 +12,12 @@
  *    16      entries, strictly increasing type (canonical order, no duplicates):
  *              u16 type, u16 flags (bit 0 = critical), u32 length, value
  *
- * Userspace only (links against libcrypto for OPENSSL_cleanse); the
- * implementation is userspace/factory/data_package.c.
+ * The two fixed-size parts, the header and an entry header, are read and
+ * written only through struct ck_dp_header / struct ck_dp_entry_header and
+ * their encode/decode pairs below.  Userspace only (links against libcrypto
+ * for OPENSSL_cleanse); the implementation is userspace/common/data-package.c
+ * (container and codec) with userspace/common/data-package-types.c (what
+ * each entry type may hold).
  *
  * Every function returning int returns 0 or a negative errno:
  *   -EINVAL   malformed input (decoder) or an invalid value (setters)
@@ -24,9 +28,12 @@
 #ifndef _CHIPKEY_DATA_PACKAGE_H
 #define _CHIPKEY_DATA_PACKAGE_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <linux/chipkey.h>
+#include <chipkey/byteorder.h>
 
 #define CK_DP_MAGIC		"CKDATA01"
 #define CK_DP_MAGIC_LEN		8
@@ -35,6 +42,69 @@
 #define CK_DP_ENTRY_HEADER_LEN	8
 /* A data package must fit into one wrap request. */
 #define CK_DP_MAX_LEN		CHIPKEY_MAX_PAYLOAD
+
+/* Byte offsets in the header and in an entry header. */
+enum ck_dp_offsets {
+	CK_DP_OFF_MAGIC		= 0,
+	CK_DP_OFF_VERSION	= 8,
+	CK_DP_OFF_FLAGS		= 10,
+	CK_DP_OFF_TOTAL_LEN	= 12,
+	CK_DP_ENTRY_OFF_TYPE	= 0,
+	CK_DP_ENTRY_OFF_FLAGS	= 2,
+	CK_DP_ENTRY_OFF_LEN	= 4,
+};
+
+/* The package header without its magic. */
+struct ck_dp_header {
+	uint16_t version;	/* CK_DP_VERSION */
+	uint16_t flags;		/* 0 */
+	uint32_t total_len;	/* the whole package, header included */
+};
+
+/* The header in front of every entry's value. */
+struct ck_dp_entry_header {
+	uint16_t type;		/* enum ck_dp_type */
+	uint16_t flags;		/* CK_DP_F_* */
+	uint32_t len;		/* length of the value that follows */
+};
+
+/* Write the magic and @h into @out. */
+static inline void ck_dp_header_encode(const struct ck_dp_header *h,
+				       uint8_t out[CK_DP_HEADER_LEN])
+{
+	memcpy(out + CK_DP_OFF_MAGIC, CK_DP_MAGIC, CK_DP_MAGIC_LEN);
+	ck_put_be16(out + CK_DP_OFF_VERSION, h->version);
+	ck_put_be16(out + CK_DP_OFF_FLAGS, h->flags);
+	ck_put_be32(out + CK_DP_OFF_TOTAL_LEN, h->total_len);
+}
+
+/* Read @in into @h: 0, or -EINVAL if the magic is wrong. */
+static inline int ck_dp_header_decode(const uint8_t in[CK_DP_HEADER_LEN],
+				      struct ck_dp_header *h)
+{
+	if (memcmp(in + CK_DP_OFF_MAGIC, CK_DP_MAGIC, CK_DP_MAGIC_LEN) != 0)
+		return -EINVAL;
+	h->version = ck_get_be16(in + CK_DP_OFF_VERSION);
+	h->flags = ck_get_be16(in + CK_DP_OFF_FLAGS);
+	h->total_len = ck_get_be32(in + CK_DP_OFF_TOTAL_LEN);
+	return 0;
+}
+
+static inline void ck_dp_entry_header_encode(const struct ck_dp_entry_header *e,
+					     uint8_t out[CK_DP_ENTRY_HEADER_LEN])
+{
+	ck_put_be16(out + CK_DP_ENTRY_OFF_TYPE, e->type);
+	ck_put_be16(out + CK_DP_ENTRY_OFF_FLAGS, e->flags);
+	ck_put_be32(out + CK_DP_ENTRY_OFF_LEN, e->len);
+}
+
+static inline void ck_dp_entry_header_decode(const uint8_t in[CK_DP_ENTRY_HEADER_LEN],
+					     struct ck_dp_entry_header *e)
+{
+	e->type = ck_get_be16(in + CK_DP_ENTRY_OFF_TYPE);
+	e->flags = ck_get_be16(in + CK_DP_ENTRY_OFF_FLAGS);
+	e->len = ck_get_be32(in + CK_DP_ENTRY_OFF_LEN);
+}
 
 /* Entry flags. */
 #define CK_DP_F_CRITICAL	0x0001u
@@ -119,14 +189,5 @@ int ck_dp_u64(const struct ck_dp *dp, uint16_t type, uint64_t *v);
 const char *ck_dp_type_name(uint16_t type);
 /* Whether the value of @type is secret (never print it). */
 int ck_dp_type_is_secret(uint16_t type);
-
-/*
- * IMEI-style identity helpers (15 ASCII digits, the last one the Luhn check
- * digit over the first 14).
- */
-/* Luhn check digit ('0'..'9') for @n digits, or -1 if one is not a digit. */
-int ck_luhn_digit(const char *digits, size_t n);
-/* 1 if @s is exactly 15 digits with a correct check digit, else 0. */
-int ck_device_id_valid(const char *s);
 
 #endif /* _CHIPKEY_DATA_PACKAGE_H */

@@ -10,9 +10,11 @@
 
 #include <openssl/crypto.h>
 
-#include "pki.h"
+#include "common/identity.h"
+#include "common/pki.h"
+#include "pki-issue.h"
 #include "pool.h"
-#include "store.h"
+#include "store/store.h"
 
 #define POOL_BATCH 10000
 
@@ -73,9 +75,9 @@ int pool_load(const char *url, const char *path)
 		line[strcspn(line, "\r\n")] = '\0';
 		if (!line[0])
 			continue;
-		if (!ck_device_id_valid(line)) {
-			fprintf(stderr, "chipkey-factory: line %zu: not a 15-digit identity with a valid check digit\n",
-				lineno);
+		if (!ck_identity_valid(line)) {
+			fprintf(stderr, "chipkey-factory: line %zu: not a 15-digit identity "
+				"with a valid check digit\n", lineno);
 			err = -EINVAL;
 			goto out;
 		}
@@ -102,10 +104,14 @@ int pool_load(const char *url, const char *path)
 			n = 0;
 		}
 	}
-	if (n && (err = flush(st, ids, n, &added)))
-		goto out;
+	if (n) {
+		err = flush(st, ids, n, &added);
+		if (err)
+			goto out;
+	}
 	store_identity_counts(st, &nfree, &nres, &niss);
-	printf("%zu identities read, %zu added, %zu already present; pool: %llu free, %llu reserved, %llu issued\n",
+	printf("%zu identities read, %zu added, %zu already present; "
+	       "pool: %llu free, %llu reserved, %llu issued\n",
 	       total, added, total - added, (unsigned long long)nfree,
 	       (unsigned long long)nres, (unsigned long long)niss);
 out:

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * chipkey data package codec (format: docs/data-package.md).
+ * chipkey data package: the container (entries kept in canonical order,
+ * values wiped when freed) and its one encoder/decoder pair (format:
+ * docs/data-package.md, include/chipkey/data_package.h).  What each entry
+ * type may hold is data-package-types.c.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -9,6 +12,8 @@
 #include <openssl/crypto.h>
 
 #include <chipkey/data_package.h>
+#include "common/identity.h"
+#include "data-package-types.h"
 
 struct ck_dp_entry {
 	uint16_t type;
@@ -21,142 +26,6 @@ struct ck_dp {
 	struct ck_dp_entry *e;
 	size_t n, cap;
 };
-
-/* What this version knows about each assigned type. */
-struct type_info {
-	uint16_t type;
-	const char *name;
-	uint16_t flags;		/* flags the encoder writes */
-	int secret;
-	int kind;		/* how the value is checked */
-	uint32_t len;		/* exact length for KIND_FIXED */
-};
-
-enum { KIND_FIXED, KIND_DEVICE_ID, KIND_DER };
-
-static const struct type_info types[] = {
-	{ CK_DP_DEVICE_ID, "device-id", CK_DP_F_CRITICAL, 0, KIND_DEVICE_ID, CK_DP_DEVICE_ID_LEN },
-	{ CK_DP_CHIP_ID, "chip-id", CK_DP_F_CRITICAL, 0, KIND_FIXED, CHIPKEY_CHIP_ID_LEN },
-	{ CK_DP_GENERATION, "generation", 0, 0, KIND_FIXED, 8 },
-	{ CK_DP_CREATED, "created", 0, 0, KIND_FIXED, 8 },
-	{ CK_DP_CHANNEL_KEY, "channel-key", CK_DP_F_CRITICAL, 1, KIND_FIXED, CK_DP_CHANNEL_KEY_LEN },
-	{ CK_DP_DEVICE_KEY, "device-key", CK_DP_F_CRITICAL, 1, KIND_DER, 0 },
-	{ CK_DP_DEVICE_CERT, "device-cert", CK_DP_F_CRITICAL, 0, KIND_DER, 0 },
-	{ CK_DP_MFR_CA_CERT, "mfr-ca-cert", 0, 0, KIND_DER, 0 },
-};
-
-static const struct type_info *type_lookup(uint16_t type)
-{
-	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		if (types[i].type == type)
-			return &types[i];
-	return NULL;
-}
-
-const char *ck_dp_type_name(uint16_t type)
-{
-	const struct type_info *t = type_lookup(type);
-
-	return t ? t->name : NULL;
-}
-
-int ck_dp_type_is_secret(uint16_t type)
-{
-	const struct type_info *t = type_lookup(type);
-
-	/* Unknown entries may be secrets of a newer version: treat as secret. */
-	if (!t)
-		return 1;
-	return t->secret;
-}
-
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-static void put16(uint8_t *p, uint16_t v) { p[0] = v >> 8; p[1] = v & 0xff; }
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24; p[1] = (v >> 16) & 0xff; p[2] = (v >> 8) & 0xff; p[3] = v & 0xff;
-}
-
-int ck_luhn_digit(const char *digits, size_t n)
-{
-	unsigned int sum = 0;
-
-	/* Double every second digit counting from the right of the payload. */
-	for (size_t i = 0; i < n; i++) {
-		char c = digits[n - 1 - i];
-		unsigned int d;
-
-		if (c < '0' || c > '9')
-			return -1;
-		d = (unsigned int)(c - '0');
-		if (i % 2 == 0) {
-			d *= 2;
-			if (d > 9)
-				d -= 9;
-		}
-		sum += d;
-	}
-	return '0' + (int)((10 - sum % 10) % 10);
-}
-
-static int device_id_valid_n(const uint8_t *s, size_t n)
-{
-	if (n != CK_DP_DEVICE_ID_LEN)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	return ck_luhn_digit((const char *)s, n - 1) == s[n - 1];
-}
-
-int ck_device_id_valid(const char *s)
-{
-	if (!s || strnlen(s, CK_DP_DEVICE_ID_LEN + 1) != CK_DP_DEVICE_ID_LEN)
-		return 0;
-	return device_id_valid_n((const uint8_t *)s, CK_DP_DEVICE_ID_LEN);
-}
-
-/* Exactly one DER SEQUENCE with a definite, minimally encoded length. */
-static int der_sequence_valid(const uint8_t *v, size_t len)
-{
-	size_t hdr, body;
-
-	if (len < 2 || v[0] != 0x30)
-		return 0;
-	if (v[1] < 0x80) {
-		hdr = 2;
-		body = v[1];
-	} else {
-		size_t nb = v[1] & 0x7f;
-
-		if (nb == 0 || nb > 3 || len < 2 + nb || v[2] == 0)
-			return 0;
-		body = 0;
-		for (size_t i = 0; i < nb; i++)
-			body = body << 8 | v[2 + i];
-		if (body < 0x80)
-			return 0;
-		hdr = 2 + nb;
-	}
-	return hdr + body == len;
-}
-
-static int value_valid(const struct type_info *t, const uint8_t *v, size_t len)
-{
-	switch (t->kind) {
-	case KIND_FIXED:
-		return len == t->len;
-	case KIND_DEVICE_ID:
-		return device_id_valid_n(v, len);
-	case KIND_DER:
-		return der_sequence_valid(v, len);
-	}
-	return 0;
-}
 
 struct ck_dp *ck_dp_new(void)
 {
@@ -253,15 +122,15 @@ static int put_entry(struct ck_dp *dp, uint16_t type, uint16_t flags,
 int ck_dp_set(struct ck_dp *dp, uint16_t type, uint16_t flags,
 	      const void *value, size_t len)
 {
-	const struct type_info *t;
+	const struct ck_dp_type_info *t;
 
 	if (!dp || (!value && len) || type == 0)
 		return -EINVAL;
 	if (len > CK_DP_MAX_LEN)
 		return -EMSGSIZE;
-	t = type_lookup(type);
+	t = ck_dp_type_lookup(type);
 	if (t) {
-		if (!value_valid(t, value, len))
+		if (!ck_dp_value_valid(t, value, len))
 			return -EINVAL;
 		flags = t->flags;
 	} else if (flags & ~CK_DP_F_KNOWN) {
@@ -270,17 +139,25 @@ int ck_dp_set(struct ck_dp *dp, uint16_t type, uint16_t flags,
 	return put_entry(dp, type, flags, value, len);
 }
 
-int ck_dp_get(const struct ck_dp *dp, uint16_t type,
-	      const uint8_t **value, size_t *len)
+/* The index of the entry @type of @dp: 0, -EINVAL (no @dp) or -ENOENT. */
+static int lookup(const struct ck_dp *dp, uint16_t type, size_t *i)
 {
 	int found;
-	size_t i;
 
 	if (!dp)
 		return -EINVAL;
-	i = find(dp, type, &found);
-	if (!found)
-		return -ENOENT;
+	*i = find(dp, type, &found);
+	return found ? 0 : -ENOENT;
+}
+
+int ck_dp_get(const struct ck_dp *dp, uint16_t type,
+	      const uint8_t **value, size_t *len)
+{
+	size_t i;
+	int err = lookup(dp, type, &i);
+
+	if (err)
+		return err;
 	if (value)
 		*value = dp->e[i].val;
 	if (len)
@@ -290,14 +167,11 @@ int ck_dp_get(const struct ck_dp *dp, uint16_t type,
 
 int ck_dp_remove(struct ck_dp *dp, uint16_t type)
 {
-	int found;
 	size_t i;
+	int err = lookup(dp, type, &i);
 
-	if (!dp)
-		return -EINVAL;
-	i = find(dp, type, &found);
-	if (!found)
-		return -ENOENT;
+	if (err)
+		return err;
 	entry_wipe(&dp->e[i]);
 	memmove(&dp->e[i], &dp->e[i + 1], (dp->n - i - 1) * sizeof(*dp->e));
 	dp->n--;
@@ -328,7 +202,7 @@ int ck_dp_entry(const struct ck_dp *dp, size_t i, uint16_t *type,
 
 int ck_dp_set_device_id(struct ck_dp *dp, const char *imei)
 {
-	if (!imei || !ck_device_id_valid(imei))
+	if (!imei || !ck_identity_valid(imei))
 		return -EINVAL;
 	return ck_dp_set(dp, CK_DP_DEVICE_ID, 0, imei, CK_DP_DEVICE_ID_LEN);
 }
@@ -366,12 +240,11 @@ int ck_dp_chip_id(const struct ck_dp *dp, uint8_t out[CHIPKEY_CHIP_ID_LEN])
 int ck_dp_set_u64(struct ck_dp *dp, uint16_t type, uint64_t v)
 {
 	uint8_t b[8];
-	const struct type_info *t = type_lookup(type);
+	const struct ck_dp_type_info *t = ck_dp_type_lookup(type);
 
-	if (!t || t->kind != KIND_FIXED || t->len != 8)
+	if (!t || t->kind != CK_DP_KIND_FIXED || t->len != 8)
 		return -EINVAL;
-	for (int i = 0; i < 8; i++)
-		b[i] = (uint8_t)(v >> (56 - 8 * i));
+	ck_put_be64(b, v);
 	return ck_dp_set(dp, type, 0, b, sizeof(b));
 }
 
@@ -385,9 +258,7 @@ int ck_dp_u64(const struct ck_dp *dp, uint16_t type, uint64_t *v)
 		return err;
 	if (len != 8)
 		return -EINVAL;
-	*v = 0;
-	for (int i = 0; i < 8; i++)
-		*v = *v << 8 | p[i];
+	*v = ck_get_be64(p);
 	return 0;
 }
 
@@ -400,6 +271,7 @@ static int has_required(const struct ck_dp *dp)
 int ck_dp_encode(const struct ck_dp *dp, uint8_t **out, size_t *out_len)
 {
 	size_t total = CK_DP_HEADER_LEN, off;
+	struct ck_dp_header h = { .version = CK_DP_VERSION, .flags = 0 };
 	uint8_t *buf;
 
 	if (!dp || !out || !out_len)
@@ -414,17 +286,16 @@ int ck_dp_encode(const struct ck_dp *dp, uint8_t **out, size_t *out_len)
 	buf = malloc(total);
 	if (!buf)
 		return -ENOMEM;
-	memcpy(buf, CK_DP_MAGIC, CK_DP_MAGIC_LEN);
-	put16(buf + 8, CK_DP_VERSION);
-	put16(buf + 10, 0);
-	put32(buf + 12, (uint32_t)total);
+	h.total_len = (uint32_t)total;
+	ck_dp_header_encode(&h, buf);
 	off = CK_DP_HEADER_LEN;
 	for (size_t i = 0; i < dp->n; i++) {
 		const struct ck_dp_entry *e = &dp->e[i];
+		const struct ck_dp_entry_header eh = {
+			.type = e->type, .flags = e->flags, .len = e->len,
+		};
 
-		put16(buf + off, e->type);
-		put16(buf + off + 2, e->flags);
-		put32(buf + off + 4, e->len);
+		ck_dp_entry_header_encode(&eh, buf + off);
 		off += CK_DP_ENTRY_HEADER_LEN;
 		if (e->len)
 			memcpy(buf + off, e->val, e->len);
@@ -438,6 +309,7 @@ int ck_dp_encode(const struct ck_dp *dp, uint8_t **out, size_t *out_len)
 int ck_dp_decode(const void *buf, size_t len, struct ck_dp **out)
 {
 	const uint8_t *p = buf;
+	struct ck_dp_header h;
 	struct ck_dp *dp;
 	size_t off;
 	uint32_t prev_type = 0;
@@ -447,9 +319,8 @@ int ck_dp_decode(const void *buf, size_t len, struct ck_dp **out)
 		return -EINVAL;
 	if (len < CK_DP_HEADER_LEN || len > CK_DP_MAX_LEN)
 		return -EINVAL;
-	if (memcmp(p, CK_DP_MAGIC, CK_DP_MAGIC_LEN) != 0 ||
-	    get16(p + 8) != CK_DP_VERSION || get16(p + 10) != 0 ||
-	    get32(p + 12) != len)
+	if (ck_dp_header_decode(p, &h) || h.version != CK_DP_VERSION ||
+	    h.flags != 0 || h.total_len != len)
 		return -EINVAL;
 
 	dp = ck_dp_new();
@@ -457,15 +328,17 @@ int ck_dp_decode(const void *buf, size_t len, struct ck_dp **out)
 		return -ENOMEM;
 	off = CK_DP_HEADER_LEN;
 	while (off < len) {
+		struct ck_dp_entry_header eh;
 		uint16_t type, flags;
 		uint32_t vlen;
-		const struct type_info *t;
+		const struct ck_dp_type_info *t;
 
 		if (len - off < CK_DP_ENTRY_HEADER_LEN)
 			goto bad;
-		type = get16(p + off);
-		flags = get16(p + off + 2);
-		vlen = get32(p + off + 4);
+		ck_dp_entry_header_decode(p + off, &eh);
+		type = eh.type;
+		flags = eh.flags;
+		vlen = eh.len;
 		off += CK_DP_ENTRY_HEADER_LEN;
 		if (vlen > len - off)
 			goto bad;
@@ -473,9 +346,9 @@ int ck_dp_decode(const void *buf, size_t len, struct ck_dp **out)
 		if (type == 0 || type <= prev_type || (flags & ~CK_DP_F_KNOWN))
 			goto bad;
 		prev_type = type;
-		t = type_lookup(type);
+		t = ck_dp_type_lookup(type);
 		if (t) {
-			if (!value_valid(t, p + off, vlen))
+			if (!ck_dp_value_valid(t, p + off, vlen))
 				goto bad;
 		} else if (flags & CK_DP_F_CRITICAL) {
 			goto bad;	/* cannot honour what we do not know */

@@ -55,8 +55,8 @@ ls -d "$T"/factory.init-* >/dev/null 2>&1
 sum_before=$(cat "$F"/* | sha256sum)
 "$CF" init "$F" >/dev/null 2>&1
 rc=$?
-[ $rc -ne 0 ] && [ "$(cat "$F"/* | sha256sum)" = "$sum_before" ]
-ok $? "second init refused, factory unchanged"
+[ $rc -eq 22 ] && [ "$(cat "$F"/* | sha256sum)" = "$sum_before" ]
+ok $? "second init refused (exit 22, conflict), factory unchanged"
 mkdir "$T/empty" "$T/nonempty" && touch "$T/nonempty/x"
 check "init into an existing empty directory works" "$CF" init "$T/empty"
 ! "$CF" init "$T/nonempty" >/dev/null 2>&1 && [ -e "$T/nonempty/x" ] && [ ! -e "$T/nonempty/master.key" ]
@@ -100,7 +100,17 @@ ok $? "serial 176148 gives the published example IMEI 352099001761481"
 "$CF" identities --prefix 35209900 --count 1000001 >/dev/null 2>&1
 [ $? -ne 0 ]; ok $? "more identities than the prefix has room for refused"
 "$CF" identities --prefix 35x09900 --count 1 >/dev/null 2>&1
-[ $? -ne 0 ]; ok $? "non-digit prefix refused"
+[ $? -eq 1 ]; ok $? "non-digit prefix refused (exit 1, usage)"
+"$CF" >/dev/null 2>&1
+r1=$?
+"$CF" no-such-command >/dev/null 2>&1
+r2=$?
+"$CF" identities --prefix 352 --count 1 --no-such-option >/dev/null 2>&1
+r3=$?
+[ $r1 -eq 1 ] && [ $r2 -eq 1 ] && [ $r3 -eq 1 ]
+ok $? "no command, an unknown command or an unknown option: exit 1 (usage)"
+"$CF" --help >/dev/null 2>&1
+ok $? "--help exits 0"
 
 # ---- device certificates
 IMEI=352099001761481 CHIP=00112233445566778899aabbccddeeff
@@ -139,7 +149,7 @@ ok $? "verify-device against the ROM key names identity and chip"
 "$CF" init "$T/other" >/dev/null 2>&1
 "$CF" issue "$T/other" --identity $IMEI --chip-id $CHIP --key-out "$T/o-key.pem" --out "$T/o.pem" >/dev/null 2>&1
 "$CF" verify-device --rom "$F/mfr-pubkey.der" "$T/o.pem" >/dev/null 2>&1
-[ $? -ne 0 ]; ok $? "verify-device refuses a certificate from another manufacturer key"
+[ $? -eq 11 ]; ok $? "verify-device refuses a certificate from another manufacturer key (exit 11)"
 openssl verify -CAfile "$F/mfr-ca.pem" "$T/o.pem" >/dev/null 2>&1
 [ $? -ne 0 ]; ok $? "openssl verify also refuses it (negative control)"
 # Tamper: change one digit of the identity inside the DER.
@@ -207,7 +217,11 @@ printf '%s' "$dump" | grep -q "device-id .*$IMEI" && printf '%s' "$dump" | grep 
 ok $? "dump lists the entries and redacts secrets"
 printf 'CKDATA01\0\1\0\0\0\0\0\20' > "$T/empty.bin"
 "$CF" dump "$T/empty.bin" >/dev/null 2>&1
-[ $? -ne 0 ]; ok $? "dump refuses a package without identity and chip ID"
+[ $? -eq 6 ]; ok $? "dump refuses a package without identity and chip ID (exit 6, malformed)"
+"$CF" dump "$T/no-such-file" >/dev/null 2>&1
+[ $? -eq 2 ]; ok $? "dump of a missing file: exit 2"
+"$CF" package "$F" --identity $IMEI --chip-id $CHIP --out "$T/pkg.bin" >/dev/null 2>&1
+[ $? -eq 22 ]; ok $? "package never replaces an existing file (exit 22, conflict)"
 
 # ---- identity pool and pre-generated keys in database 140 (userspace/store)
 DB=sqlite:$T/tmp140.db
@@ -232,5 +246,5 @@ out=$("$CF" init "$T/f2" --db "sqlite:$T/f2.db" --pool "$T/pool" --pregen 2 2>&1
 [ $? -eq 0 ] && printf '%s' "$out" | grep -q 'pool: 500 free' && printf '%s' "$out" | grep -q 'pool: 2 free'
 ok $? "init --db --pool --pregen sets up PKI, pool and keys in one command"
 
-echo "# test_factory.sh: $n tests, $failed failed"
+echo "# test-factory.sh: $n tests, $failed failed"
 [ $failed -eq 0 ]

@@ -3,9 +3,9 @@
  * Time pki_issue_device_cert() and pki_issue_device_cert_der(): N
  * issuances each (default 1000), each timed on its own; prints the median,
  * the 10th and 90th percentile in microseconds, and the same for one bare
- * ECDSA P-256 signature for comparison.  `make -C userspace/factory bench`
+ * ECDSA P-256 signature for comparison.  `make -C bench/factory run`
  *
- *   bench_issue [N]
+ *   build/bench/bench-issue [N]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +15,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "pki.h"
+#include "factory/pki-issue.h"
 
 static double now_us(void)
 {

@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Device-side PKI (docs/factory-pki.md): key and certificate encodings,
+ * the identity and chip ID a device certificate names, and the checks a
+ * device makes of certificates against the manufacturer key in its ROM.
+ * Issuing them is the factory's (factory/pki-issue.c).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#include "common/hex.h"
+#include "common/identity.h"
+#include "common/pki.h"
+
+/* ---------------------------------------------------------------- keys */
+
+int pki_is_p256(const EVP_PKEY *pkey)
+{
+	char group[64];
+	size_t len = 0;
+
+	if (!pkey || !EVP_PKEY_is_a(pkey, "EC"))
+		return 0;
+	if (!EVP_PKEY_get_group_name(pkey, group, sizeof(group), &len))
+		return 0;
+	return OBJ_txt2nid(group) == NID_X9_62_prime256v1;
+}
+
+void pki_free_secret(void *buf, size_t len)
+{
+	if (buf)
+		OPENSSL_clear_free(buf, len);
+}
+
+/* Hand an i2d_*() result (@n bytes at @buf) to the caller. */
+static int der_out(unsigned char *buf, int n, uint8_t **der, size_t *len)
+{
+	if (n <= 0)
+		return -EIO;
+	*der = buf;
+	*len = (size_t)n;
+	return 0;
+}
+
+int pki_private_to_pkcs8_der(const EVP_PKEY *pkey, uint8_t **der, size_t *len)
+{
+	PKCS8_PRIV_KEY_INFO *p8;
+	unsigned char *buf = NULL;
+	int n;
+
+	if (!pkey || !der || !len)
+		return -EINVAL;
+	p8 = EVP_PKEY2PKCS8(pkey);
+	if (!p8)
+		return -EIO;
+	n = i2d_PKCS8_PRIV_KEY_INFO(p8, &buf);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	return der_out(buf, n, der, len);
+}
+
+EVP_PKEY *pki_private_from_pkcs8_der(const uint8_t *der, size_t len)
+{
+	const unsigned char *p = der;
+	PKCS8_PRIV_KEY_INFO *p8;
+	EVP_PKEY *pkey;
+
+	if (!der || len == 0 || len > CK_DP_MAX_LEN)
+		return NULL;
+	p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)len);
+	if (!p8)
+		return NULL;
+	if ((size_t)(p - der) != len) {
+		PKCS8_PRIV_KEY_INFO_free(p8);
+		return NULL;
+	}
+	pkey = EVP_PKCS82PKEY(p8);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	if (pkey && !pki_is_p256(pkey)) {
+		EVP_PKEY_free(pkey);
+		pkey = NULL;
+	}
+	return pkey;
+}
+
+int pki_public_to_der(const EVP_PKEY *pkey, uint8_t **der, size_t *len)
+{
+	unsigned char *buf = NULL;
+	int n;
+
+	if (!pkey || !der || !len)
+		return -EINVAL;
+	n = i2d_PUBKEY(pkey, &buf);
+	return der_out(buf, n, der, len);
+}
+
+EVP_PKEY *pki_public_from_der(const uint8_t *der, size_t len)
+{
+	const unsigned char *p = der;
+	EVP_PKEY *pkey;
+
+	if (!der || len == 0 || len > 4096)
+		return NULL;
+	pkey = d2i_PUBKEY(NULL, &p, (long)len);
+	if (!pkey)
+		return NULL;
+	/* ROM cells are fixed-size: zero padding after the DER is allowed. */
+	for (size_t i = (size_t)(p - der); i < len; i++) {
+		if (der[i] != 0) {
+			EVP_PKEY_free(pkey);
+			return NULL;
+		}
+	}
+	if (!pki_is_p256(pkey)) {
+		EVP_PKEY_free(pkey);
+		return NULL;
+	}
+	return pkey;
+}
+
+/* -------------------------------------------------------- certificates */
+
+int pki_cert_to_der(X509 *cert, uint8_t **der, size_t *len)
+{
+	unsigned char *buf = NULL;
+	int n;
+
+	if (!cert || !der || !len)
+		return -EINVAL;
+	n = i2d_X509(cert, &buf);
+	return der_out(buf, n, der, len);
+}
+
+X509 *pki_cert_from_der(const uint8_t *der, size_t len)
+{
+	const unsigned char *p = der;
+	X509 *cert;
+
+	if (!der || len == 0 || len > CK_DP_MAX_LEN)
+		return NULL;
+	cert = d2i_X509(NULL, &p, (long)len);
+	if (cert && (size_t)(p - der) != len) {
+		X509_free(cert);
+		cert = NULL;
+	}
+	return cert;
+}
+
+/* The value of the only entry @nid of @name, or NULL (absent or repeated). */
+static const ASN1_STRING *unique_entry(const X509_NAME *name, int nid)
+{
+	int i = X509_NAME_get_index_by_NID(name, nid, -1);
+
+	if (i < 0 || X509_NAME_get_index_by_NID(name, nid, i) >= 0)
+		return NULL;
+	return X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i));
+}
+
+static int string_is(const ASN1_STRING *s, const char *want)
+{
+	size_t n = strlen(want);
+
+	return s && (size_t)ASN1_STRING_length(s) == n &&
+	       memcmp(ASN1_STRING_get0_data(s), want, n) == 0;
+}
+
+int pki_cert_device_identity(X509 *cert, char out[CK_DP_DEVICE_ID_LEN + 1])
+{
+	const X509_NAME *name;
+	const ASN1_STRING *cn, *sn;
+	char id[CK_DP_DEVICE_ID_LEN + 1];
+
+	if (!cert || !out)
+		return -EINVAL;
+	name = X509_get_subject_name(cert);
+	cn = unique_entry(name, NID_commonName);
+	sn = unique_entry(name, NID_serialNumber);
+	if (!cn || !sn || ASN1_STRING_length(cn) != CK_DP_DEVICE_ID_LEN)
+		return -EINVAL;
+	memcpy(id, ASN1_STRING_get0_data(cn), CK_DP_DEVICE_ID_LEN);
+	id[CK_DP_DEVICE_ID_LEN] = '\0';
+	if (!ck_identity_valid(id) || !string_is(sn, id))
+		return -EINVAL;
+	memcpy(out, id, sizeof(id));
+	return 0;
+}
+
+/*
+ * The chip ID in @hex (2 * CHIPKEY_CHIP_ID_LEN digits, not NUL-terminated),
+ * only in its canonical lowercase spelling.  0 or -EINVAL.
+ */
+static int chip_id_from_uri_hex(const unsigned char *hex,
+				uint8_t out[CHIPKEY_CHIP_ID_LEN])
+{
+	char canon[2 * CHIPKEY_CHIP_ID_LEN + 1];
+
+	if (ck_hex_decode_n((const char *)hex, out, CHIPKEY_CHIP_ID_LEN))
+		return -EINVAL;
+	ck_hex_encode(out, CHIPKEY_CHIP_ID_LEN, canon);
+	return memcmp(canon, hex, 2 * CHIPKEY_CHIP_ID_LEN) ? -EINVAL : 0;
+}
+
+int pki_cert_chip_id(X509 *cert, uint8_t out[CHIPKEY_CHIP_ID_LEN])
+{
+	GENERAL_NAMES *gens;
+	int crit = 0, found = 0, err = -EINVAL;
+	const size_t plen = strlen(PKI_CHIP_ID_URI_PREFIX);
+	uint8_t id[CHIPKEY_CHIP_ID_LEN];
+
+	if (!cert || !out)
+		return -EINVAL;
+	gens = X509_get_ext_d2i(cert, NID_subject_alt_name, &crit, NULL);
+	if (!gens)
+		return -EINVAL;	/* absent, repeated or malformed */
+	for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		const unsigned char *s;
+		int len;
+
+		if (g->type != GEN_URI)
+			continue;
+		s = ASN1_STRING_get0_data(g->d.uniformResourceIdentifier);
+		len = ASN1_STRING_length(g->d.uniformResourceIdentifier);
+		if ((size_t)len < plen || memcmp(s, PKI_CHIP_ID_URI_PREFIX, plen))
+			continue;
+		if (found++ || (size_t)len != plen + 2 * CHIPKEY_CHIP_ID_LEN)
+			goto out;
+		if (chip_id_from_uri_hex(s + plen, id))
+			goto out;
+	}
+	if (found == 1) {
+		memcpy(out, id, sizeof(id));
+		err = 0;
+	}
+out:
+	GENERAL_NAMES_free(gens);
+	return err;
+}
+
+time_t pki_clock_now(void)
+{
+	time_t t = time(NULL);
+
+	return t < (time_t)PKI_CLOCK_FLOOR ? PKI_TIME_IGNORE : t;
+}
+
+/* Signature by the ROM key and validity at @now (not if PKI_TIME_IGNORE). */
+static int verify_common(X509 *cert, const uint8_t *rom_key, size_t rom_key_len,
+			 time_t now)
+{
+	EVP_PKEY *rom;
+	int ok;
+
+	if (!cert || !rom_key)
+		return -EINVAL;
+	rom = pki_public_from_der(rom_key, rom_key_len);
+	if (!rom)
+		return -EINVAL;
+	ok = X509_verify(cert, rom);
+	EVP_PKEY_free(rom);
+	if (ok != 1) {
+		ERR_clear_error();
+		return -EKEYREJECTED;
+	}
+	if (now != PKI_TIME_IGNORE) {
+		if (!now)
+			now = time(NULL);
+		switch (X509_cmp_time(X509_get0_notBefore(cert), &now)) {
+		case -1:
+			break;
+		case 1:
+			return -EKEYEXPIRED;	/* not yet valid */
+		default:
+			return -EINVAL;
+		}
+		switch (X509_cmp_time(X509_get0_notAfter(cert), &now)) {
+		case 1:
+			break;
+		case -1:
+			return -EKEYEXPIRED;
+		default:
+			return -EINVAL;
+		}
+	}
+	/* An end-entity certificate with a usable P-256 key. */
+	if (X509_check_ca(cert) != 0)
+		return -EKEYREJECTED;
+	if (!(X509_get_extension_flags(cert) & EXFLAG_KUSAGE) ||
+	    !(X509_get_key_usage(cert) & KU_DIGITAL_SIGNATURE) ||
+	    (X509_get_key_usage(cert) & (KU_KEY_CERT_SIGN | KU_CRL_SIGN)))
+		return -EKEYREJECTED;
+	if (!pki_is_p256(X509_get0_pubkey(cert)))
+		return -EKEYREJECTED;
+	return 0;
+}
+
+static int has_spp_role(X509 *cert)
+{
+	const ASN1_STRING *ou = unique_entry(X509_get_subject_name(cert),
+					     NID_organizationalUnitName);
+
+	return string_is(ou, PKI_SPP_OU) &&
+	       (X509_get_extension_flags(cert) & EXFLAG_XKUSAGE) &&
+	       (X509_get_extended_key_usage(cert) & XKU_SSL_SERVER);
+}
+
+int pki_check_station_role(X509 *cert)
+{
+	X509_NAME *subj;
+	const ASN1_STRING *ou;
+	uint32_t flags;
+
+	if (!cert)
+		return -EINVAL;
+	subj = X509_get_subject_name(cert);
+	ou = unique_entry(subj, NID_organizationalUnitName);
+	flags = X509_get_extension_flags(cert);
+	if (X509_check_ca(cert) != 0 || !string_is(ou, PKI_STATION_OU) ||
+	    !(flags & EXFLAG_KUSAGE) ||
+	    !(X509_get_key_usage(cert) & KU_DIGITAL_SIGNATURE) ||
+	    (X509_get_key_usage(cert) & (KU_KEY_CERT_SIGN | KU_CRL_SIGN)) ||
+	    !(flags & EXFLAG_XKUSAGE) ||
+	    !(X509_get_extended_key_usage(cert) & XKU_SSL_CLIENT))
+		return -EKEYREJECTED;
+	return 0;
+}
+
+int pki_verify_device_cert(X509 *cert, const uint8_t *rom_key,
+			   size_t rom_key_len, const char *identity,
+			   const uint8_t *chip_id, time_t now)
+{
+	char id[CK_DP_DEVICE_ID_LEN + 1];
+	uint8_t chip[CHIPKEY_CHIP_ID_LEN];
+	int err = verify_common(cert, rom_key, rom_key_len, now);
+
+	if (err)
+		return err;
+	/* Neither the SPP role nor any OU=chipkey-spp. */
+	if (has_spp_role(cert) ||
+	    X509_NAME_get_index_by_NID(X509_get_subject_name(cert),
+				       NID_organizationalUnitName, -1) >= 0)
+		return -EKEYREJECTED;
+	if (pki_cert_device_identity(cert, id) || pki_cert_chip_id(cert, chip))
+		return -EINVAL;
+	if (identity && strcmp(identity, id) != 0)
+		return -EKEYREJECTED;
+	if (chip_id && CRYPTO_memcmp(chip_id, chip, sizeof(chip)) != 0)
+		return -EKEYREJECTED;
+	return 0;
+}
+
+int pki_verify_spp_cert(X509 *cert, const uint8_t *rom_key,
+			size_t rom_key_len, time_t now)
+{
+	int err = verify_common(cert, rom_key, rom_key_len, now);
+
+	if (err)
+		return err;
+	return has_spp_role(cert) ? 0 : -EKEYREJECTED;
+}

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Device-side PKI: key and certificate encodings, the names a device
+ * certificate carries, and the checks devices (and the SPP, of its line
+ * stations) make of certificates against the manufacturer key in ROM.
+ * Issuing certificates is the factory's: factory/pki-issue.h.  See
+ * docs/factory-pki.md.
+ *
+ * OpenSSL 3 EVP/X509 APIs only.  Functions returning int return 0 or a
+ * negative errno:
+ *   -EINVAL        malformed input (bad DER, identity, chip ID, key type)
+ *   -EKEYREJECTED  a certificate is not signed by the given key, or does not
+ *                  have the role asked for, or names another identity/chip
+ *   -EKEYEXPIRED   a certificate is outside its validity period
+ *   -ENOMEM        out of memory
+ *   -EIO           an OpenSSL operation failed (details on the ERR queue)
+ */
+#ifndef CHIPKEY_COMMON_PKI_H
+#define CHIPKEY_COMMON_PKI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <chipkey/data_package.h>
+
+/* subjectAltName URI naming the chip: prefix + 32 lowercase hex digits. */
+#define PKI_CHIP_ID_URI_PREFIX	"urn:chipkey:chip-id:"
+/* Organizational unit marking the SPP role. */
+#define PKI_SPP_OU		"chipkey-spp"
+/* Organizational unit marking a factory line station (TLS client of the SPP). */
+#define PKI_STATION_OU		"chipkey-station"
+
+/* ---- keys ---- */
+
+/* 1 if @pkey is an EC key on P-256. */
+int pki_is_p256(const EVP_PKEY *pkey);
+/* PKCS#8 PrivateKeyInfo DER; free with pki_free_secret(*der, *len). */
+int pki_private_to_pkcs8_der(const EVP_PKEY *pkey, uint8_t **der, size_t *len);
+/* Parse PKCS#8 DER (whole buffer, P-256 only); NULL if malformed. */
+EVP_PKEY *pki_private_from_pkcs8_der(const uint8_t *der, size_t len);
+/* DER SubjectPublicKeyInfo; free with OPENSSL_free. */
+int pki_public_to_der(const EVP_PKEY *pkey, uint8_t **der, size_t *len);
+/*
+ * Parse a DER SubjectPublicKeyInfo (as in ROM: trailing zero padding is
+ * allowed, anything else after the DER is not); P-256 only; NULL if bad.
+ */
+EVP_PKEY *pki_public_from_der(const uint8_t *der, size_t len);
+void pki_free_secret(void *buf, size_t len);
+
+/* ---- certificates ---- */
+
+int pki_cert_to_der(X509 *cert, uint8_t **der, size_t *len); /* OPENSSL_free */
+X509 *pki_cert_from_der(const uint8_t *der, size_t len);     /* whole buffer */
+
+/*
+ * The station role of a certificate whose chain the caller has verified
+ * (TLS): an end-entity certificate (not a CA, keyUsage digitalSignature)
+ * with exactly one OU, chipkey-station, and EKU clientAuth.  0 or
+ * -EKEYREJECTED.
+ */
+int pki_check_station_role(X509 *cert);
+
+/* The identity in CN and serialNumber (both present, equal, Luhn-valid). */
+int pki_cert_device_identity(X509 *cert, char out[CK_DP_DEVICE_ID_LEN + 1]);
+/* The chip ID in the single urn:chipkey:chip-id: subjectAltName URI. */
+int pki_cert_chip_id(X509 *cert, uint8_t out[CHIPKEY_CHIP_ID_LEN]);
+
+/*
+ * @now of the verify functions below: 0 is the current time (time(2));
+ * PKI_TIME_IGNORE skips the validity-period check (everything else is
+ * still checked).  Recovery and load use PKI_TIME_IGNORE: they restore what
+ * the manufacturer issued, and devices without a real-time clock boot at
+ * 1970 (docs/recovery.md).
+ */
+#define PKI_TIME_IGNORE		((time_t)-1)
+/*
+ * A wall clock earlier than this (2026-01-01T00:00:00Z, before this code
+ * was built) has not been set: no RTC, no NTP yet.  Override at build time
+ * with -DPKI_CLOCK_FLOOR=<unix seconds>.
+ */
+#ifndef PKI_CLOCK_FLOOR
+#define PKI_CLOCK_FLOOR		1767225600
+#endif
+/* time(NULL), or PKI_TIME_IGNORE if the clock reads before PKI_CLOCK_FLOOR. */
+time_t pki_clock_now(void);
+
+/*
+ * What recovery uses.  @rom_key is the manufacturer public key from ROM
+ * (DER SPKI).  Checks: signature by that key; validity at @now (0 = the
+ * current time, PKI_TIME_IGNORE = not checked); device role (not a CA,
+ * keyUsage digitalSignature, not the SPP role); a P-256 public key; a
+ * valid identity and chip ID; and, when
+ * @identity / @chip_id are not NULL, that the certificate names exactly them.
+ */
+int pki_verify_device_cert(X509 *cert, const uint8_t *rom_key,
+			   size_t rom_key_len, const char *identity,
+			   const uint8_t *chip_id, time_t now);
+/* What a device checks of the SPP's TLS certificate (same ROM key). */
+int pki_verify_spp_cert(X509 *cert, const uint8_t *rom_key,
+			size_t rom_key_len, time_t now);
+
+#endif /* CHIPKEY_COMMON_PKI_H */

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A factory directory (chipkey-factory init): the manufacturer key and CA,
+ * the channel-key master key, the SPP and line station credentials; and
+ * what a loaded factory issues per device, its data package.  Layout:
+ * docs/factory-pki.md.  Functions return 0 or a negative errno.
+ */
+#ifndef CHIPKEY_FACTORY_FACTORY_H
+#define CHIPKEY_FACTORY_FACTORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <chipkey/data_package.h>
+#include "channel-key.h"
+
+#define CK_FACTORY_MFR_KEY	"mfr-key.pem"
+#define CK_FACTORY_MFR_CA_PEM	"mfr-ca.pem"
+#define CK_FACTORY_MFR_CA_DER	"mfr-ca.der"
+#define CK_FACTORY_MFR_PUBKEY	"mfr-pubkey.der"
+#define CK_FACTORY_MASTER_KEY	"master.key"
+#define CK_FACTORY_SPP_KEY	"spp-key.pem"
+#define CK_FACTORY_SPP_CERT	"spp-cert.pem"
+/*
+ * The factory line station credential (both 0600; chipkey-agent provision
+ * --station-cert / --station-key).  Not read by ck_factory_open().
+ */
+#define CK_FACTORY_STATION_KEY	"station-key.pem"
+#define CK_FACTORY_STATION_CERT	"station-cert.pem"
+#define CK_FACTORY_VERSION	"factory-version"
+/* No file of a factory directory is larger. */
+#define CK_FACTORY_MAX_FILE	(64 * 1024)
+
+struct ck_factory_opts {
+	const char *org;	/* default "chipkey" */
+	const char *spp_name;	/* default "localhost" */
+	int ca_days;		/* default PKI_DEFAULT_CA_DAYS */
+	int spp_days;		/* default PKI_DEFAULT_SPP_DAYS */
+};
+
+/*
+ * Create a factory in @dir (must not exist, or be an empty directory):
+ * built in a sibling temporary directory and renamed into place, so a
+ * crash leaves no half-made factory.  -EEXIST if @dir is not empty.
+ */
+int ck_factory_init(const char *dir, const struct ck_factory_opts *opts);
+
+struct ck_factory {
+	EVP_PKEY *mfr_key;
+	X509 *mfr_cert;
+	uint8_t *mfr_cert_der;
+	size_t mfr_cert_der_len;
+	uint8_t *rom_key;		/* DER SPKI of mfr_key */
+	size_t rom_key_len;
+	uint8_t master[PKI_MASTER_KEY_LEN];
+	EVP_PKEY *spp_key;		/* NULL if the files are absent */
+	X509 *spp_cert;
+};
+
+/* Load a factory; -EPERM if a secret file is readable by group/others. */
+int ck_factory_open(const char *dir, struct ck_factory **out);
+void ck_factory_close(struct ck_factory *f);
+
+/*
+ * Build the data package of one device (claims 1-7): identity, chip ID,
+ * generation, creation time, channel key, device key pair (@dev_key, or a
+ * fresh one when NULL), device certificate, manufacturer CA certificate.
+ * @cert_out (may be NULL) gets the device certificate, parsed from the DER
+ * in the package (~120 us more; callers that only need the DER can take it
+ * from the package, CK_DP_DEVICE_CERT, and pass NULL).
+ */
+int ck_factory_build_package(struct ck_factory *f, const char *identity,
+			     const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN],
+			     EVP_PKEY *dev_key, uint64_t generation,
+			     struct ck_dp **out, X509 **cert_out);
+
+#endif /* CHIPKEY_FACTORY_FACTORY_H */

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * chipkey-factory: set up a factory and work with its PKI.  This file holds
+ * the subcommand table, the usage text, the option parser and the helpers
+ * the subcommands (cmd-*.c) share.  Never prints secret material.  See
+ * docs/factory-pki.md.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/err.h>
+
+#include <chipkey/data_package.h>
+#include "common/exit.h"
+#include "common/file.h"
+#include "common/hex.h"
+#include "subcommands.h"
+
+const char *const factory_prog = "chipkey-factory";
+
+static const struct {
+	const char *name;
+	int (*fn)(const struct factory_args *a);
+} subcommands[] = {
+	{ "init", cmd_init },
+	{ "load-pool", cmd_load_pool },
+	{ "pregen-keys", cmd_pregen_keys },
+	{ "identities", cmd_identities },
+	{ "issue", cmd_issue },
+	{ "verify-device", cmd_verify_device },
+	{ "package", cmd_package },
+	{ "dump", cmd_dump },
+};
+
+void factory_usage(FILE *f)
+{
+	fprintf(f,
+"usage: %s COMMAND [ARGS]\n"
+"  init DIR [--org NAME] [--spp-name HOST] [--ca-days N] [--spp-days N]\n"
+"        [--db URL [--pool FILE] [--pregen N]]\n"
+"        create a factory: manufacturer key + CA, master key, SPP credential;\n"
+"        with --db also load an identity pool / pre-generate key pairs\n"
+"  load-pool --db URL FILE   load identities (one per line) into database 140\n"
+"  pregen-keys --db URL --count N   pre-generate N device key pairs into 140\n"
+"        URL: sqlite:/path/file.db or postgresql://...\n"
+"  identities --prefix DIGITS --count N [--start S]\n"
+"        print N IMEI-style identities (prefix, serial from S, Luhn digit)\n"
+"  issue DIR --identity IMEI --chip-id HEX (--pubkey SPKI.der | --key-out KEY.pem)\n"
+"        [--out CERT.pem]   issue a device certificate (PEM to stdout or file)\n"
+"  verify-device --rom MFR-PUBKEY.der CERT.pem [--identity IMEI] [--chip-id HEX]\n"
+"        verify a device certificate against the ROM key, print what it names\n"
+"  package DIR --identity IMEI --chip-id HEX --out FILE [--generation N]\n"
+"        build a device's data package (secret: written 0600)\n"
+"  dump FILE   decode a data package and list its entries (secrets redacted)\n"
+"exit status: 0 ok, 1 usage, otherwise as in docs/cli.md \"Exit codes\"\n",
+		factory_prog);
+}
+
+int factory_usage_error(void)
+{
+	factory_usage(stderr);
+	return CK_EXIT_USAGE;
+}
+
+int factory_fail(const char *what, int err)
+{
+	fprintf(stderr, "%s: %s: %s\n", factory_prog, what, strerror(-err));
+	ERR_print_errors_fp(stderr);
+	/* An output file that exists already is never replaced. */
+	return err == -EEXIST ? CK_EXIT_CONFLICT : ck_exit_for_errno(err);
+}
+
+int factory_parse_chip_id(const char *s, uint8_t out[CHIPKEY_CHIP_ID_LEN])
+{
+	return s ? ck_hex_decode(s, out, CHIPKEY_CHIP_ID_LEN) : -EINVAL;
+}
+
+int factory_read_file(const char *path, uint8_t **buf, size_t *len)
+{
+	int err = ck_file_read(path, buf, len, CK_DP_MAX_LEN);
+
+	if (!err && *len > CK_DP_MAX_LEN) {
+		free(*buf);
+		*buf = NULL;
+		err = -EMSGSIZE;
+	}
+	return err;
+}
+
+static int parse_ulong(const char *s, unsigned long long max,
+		       unsigned long long *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+enum { O_ORG = 256, O_SPP_NAME, O_CA_DAYS, O_SPP_DAYS, O_PREFIX, O_COUNT,
+	O_START, O_IDENTITY, O_CHIP_ID, O_PUBKEY, O_KEY_OUT, O_OUT, O_ROM,
+	O_GENERATION, O_DB, O_POOL, O_PREGEN };
+
+static const struct option long_opts[] = {
+	{ "org", required_argument, NULL, O_ORG },
+	{ "spp-name", required_argument, NULL, O_SPP_NAME },
+	{ "ca-days", required_argument, NULL, O_CA_DAYS },
+	{ "spp-days", required_argument, NULL, O_SPP_DAYS },
+	{ "prefix", required_argument, NULL, O_PREFIX },
+	{ "count", required_argument, NULL, O_COUNT },
+	{ "start", required_argument, NULL, O_START },
+	{ "identity", required_argument, NULL, O_IDENTITY },
+	{ "chip-id", required_argument, NULL, O_CHIP_ID },
+	{ "pubkey", required_argument, NULL, O_PUBKEY },
+	{ "key-out", required_argument, NULL, O_KEY_OUT },
+	{ "out", required_argument, NULL, O_OUT },
+	{ "rom", required_argument, NULL, O_ROM },
+	{ "generation", required_argument, NULL, O_GENERATION },
+	{ "db", required_argument, NULL, O_DB },
+	{ "pool", required_argument, NULL, O_POOL },
+	{ "pregen", required_argument, NULL, O_PREGEN },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int parse_args(int argc, char **argv, struct factory_args *a)
+{
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->generation = 1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+		int err = 0;
+
+		switch (c) {
+		case O_ORG:
+			a->org = optarg;
+			break;
+		case O_SPP_NAME:
+			a->spp_name = optarg;
+			break;
+		case O_CA_DAYS:
+			err = parse_ulong(optarg, 36500, &a->ca_days);
+			break;
+		case O_SPP_DAYS:
+			err = parse_ulong(optarg, 36500, &a->spp_days);
+			break;
+		case O_PREFIX:
+			a->prefix = optarg;
+			break;
+		case O_COUNT:
+			err = parse_ulong(optarg, 100000000000000ULL, &a->count);
+			a->have_count = 1;
+			break;
+		case O_START:
+			err = parse_ulong(optarg, 99999999999999ULL, &a->start);
+			break;
+		case O_IDENTITY:
+			a->identity = optarg;
+			break;
+		case O_CHIP_ID:
+			a->chip_id = optarg;
+			break;
+		case O_PUBKEY:
+			a->pubkey = optarg;
+			break;
+		case O_KEY_OUT:
+			a->key_out = optarg;
+			break;
+		case O_OUT:
+			a->out = optarg;
+			break;
+		case O_ROM:
+			a->rom = optarg;
+			break;
+		case O_GENERATION:
+			err = parse_ulong(optarg, UINT64_MAX, &a->generation);
+			break;
+		case O_DB:
+			a->db = optarg;
+			break;
+		case O_POOL:
+			a->pool = optarg;
+			break;
+		case O_PREGEN:
+			err = parse_ulong(optarg, 100000000ULL, &a->pregen);
+			break;
+		case 'h':
+			factory_usage(stdout);
+			exit(CK_EXIT_OK);
+		default:
+			return -EINVAL;
+		}
+		if (err) {
+			fprintf(stderr, "%s: bad value for --%s: %s\n", factory_prog,
+				long_opts[c - O_ORG].name, optarg);
+			return -EINVAL;
+		}
+	}
+	for (; optind < argc; optind++) {
+		if (a->npos == 2)
+			return -EINVAL;
+		a->pos[a->npos++] = argv[optind];
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct factory_args a;
+	const char *cmd;
+
+	if (argc < 2)
+		return factory_usage_error();
+	cmd = argv[1];
+	/* Everything this tool creates (keys, databases, packages) is private. */
+	umask(077);
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+		factory_usage(stdout);
+		return CK_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
+		if (strcmp(cmd, subcommands[i].name))
+			continue;
+		if (parse_args(argc - 1, argv + 1, &a))
+			return factory_usage_error();
+		return subcommands[i].fn(&a);
+	}
+	fprintf(stderr, "%s: unknown command %s\n", factory_prog, cmd);
+	return factory_usage_error();
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Factory-side PKI: key pairs and the certificates the manufacturer key
+ * signs (manufacturer CA, SPP and line station credentials, device
+ * certificates).  What devices check of them is common/pki.h.  Profiles:
+ * docs/factory-pki.md.  Errors as in common/pki.h.
+ */
+#ifndef CHIPKEY_FACTORY_PKI_ISSUE_H
+#define CHIPKEY_FACTORY_PKI_ISSUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "common/pki.h"
+
+/* Validity in days; 0 = no well-defined expiry (notAfter 99991231235959Z). */
+#define PKI_DEFAULT_CA_DAYS	10950
+#define PKI_DEFAULT_SPP_DAYS	3650
+#define PKI_DEFAULT_STATION_DAYS 3650
+#define PKI_DEFAULT_DEVICE_DAYS	0
+
+/* A fresh EC P-256 key pair, or NULL. */
+EVP_PKEY *pki_ec_keygen(void);
+
+/* Self-signed manufacturer CA: CN=@cn, O=@org. */
+X509 *pki_make_mfr_ca(EVP_PKEY *mfr_key, const char *org, const char *cn,
+		      int days);
+/*
+ * SPP credential: CN=@name, OU=chipkey-spp, O=<issuer O>, EKU serverAuth,
+ * keyUsage digitalSignature, subjectAltName DNS:@name (if @name is a host
+ * name) and IP:127.0.0.1, signed by the manufacturer key.
+ */
+X509 *pki_issue_spp_cert(EVP_PKEY *mfr_key, X509 *mfr_cert, EVP_PKEY *spp_pub,
+			 const char *name, int days);
+/*
+ * Factory line station credential (the TLS client certificate chipkey-spp
+ * requires, docs/provisioning-protocol.md): CN=@name, OU=chipkey-station,
+ * O=<issuer O>, EKU clientAuth, keyUsage digitalSignature, CA:FALSE,
+ * signed by the manufacturer key.
+ */
+X509 *pki_issue_station_cert(EVP_PKEY *mfr_key, X509 *mfr_cert,
+			     EVP_PKEY *station_pub, const char *name, int days);
+
+/*
+ * Device certificate: subject CN=<identity>, serialNumber=<identity>;
+ * subjectAltName URI:urn:chipkey:chip-id:<hex> and the IMEI URN
+ * (URI:urn:gsma:imei:TTTTTTTT-SSSSSS-C); keyUsage digitalSignature +
+ * keyAgreement, basicConstraints CA:FALSE, key identifiers; random serial.
+ */
+X509 *pki_issue_device_cert(EVP_PKEY *mfr_key, X509 *mfr_cert,
+			    const char *identity,
+			    const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN],
+			    EVP_PKEY *dev_pub, int days);
+/*
+ * The same certificate as DER (OPENSSL_free), for callers that only store
+ * or send it: about 3x faster, because the X509 returned above is re-read
+ * from its DER so that its public key is decoded, and decoding a key costs
+ * an OSSL_DECODER round trip in OpenSSL 3.0.  0 or -EINVAL / -EIO.
+ */
+int pki_issue_device_cert_der(EVP_PKEY *mfr_key, X509 *mfr_cert,
+			      const char *identity,
+			      const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN],
+			      EVP_PKEY *dev_pub, int days, uint8_t **der,
+			      size_t *len);
+
+#endif /* CHIPKEY_FACTORY_PKI_ISSUE_H */

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * chipkey-factory subcommands: the parsed command line every subcommand
+ * gets, one entry point per subcommand (cmd-<name>.c), and the helpers of
+ * main.c they share.  Exit codes: common/exit.h.
+ */
+#ifndef CHIPKEY_FACTORY_SUBCOMMANDS_H
+#define CHIPKEY_FACTORY_SUBCOMMANDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <linux/chipkey.h>
+
+extern const char *const factory_prog;
+
+/* The options of every subcommand; each uses the ones it documents. */
+struct factory_args {
+	const char *org, *spp_name, *prefix, *identity, *chip_id, *pubkey;
+	const char *key_out, *out, *rom, *db, *pool;
+	unsigned long long ca_days, spp_days, count, start, generation, pregen;
+	int have_count;
+	const char *pos[2];
+	int npos;
+};
+
+int cmd_init(const struct factory_args *a);
+int cmd_load_pool(const struct factory_args *a);
+int cmd_pregen_keys(const struct factory_args *a);
+int cmd_identities(const struct factory_args *a);
+int cmd_issue(const struct factory_args *a);
+int cmd_verify_device(const struct factory_args *a);
+int cmd_package(const struct factory_args *a);
+int cmd_dump(const struct factory_args *a);
+
+/* The usage text, and CK_EXIT_USAGE after printing it to stderr. */
+void factory_usage(FILE *f);
+int factory_usage_error(void);
+/* Report "@what: <errno text>" and OpenSSL's errors; ck_exit_for_errno(). */
+int factory_fail(const char *what, int err);
+/* 32 hex digits (either case).  0 or -EINVAL. */
+int factory_parse_chip_id(const char *s, uint8_t out[CHIPKEY_CHIP_ID_LEN]);
+/* A whole input file of at most CK_DP_MAX_LEN bytes (free()).  0 or -errno. */
+int factory_read_file(const char *path, uint8_t **buf, size_t *len);
+
+#endif /* CHIPKEY_FACTORY_SUBCOMMANDS_H */
