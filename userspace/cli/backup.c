@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "recovery.h"
+#include "recovery/recovery.h"
 
 static const char usage_text[] = "usage: chipkey backup export FILE [--store DIR]\n";
 
@@ -50,7 +50,7 @@ int cmd_backup(struct ck_cli *cli, int argc, char **argv)
 	code = rec_export(&ctx, store, file);
 	if (code)
 		fprintf(stderr, "chipkey backup: %s (exit %d: %s)\n", ctx.msg, code,
-			rec_exit_name(code));
+			ck_exit_name(code));
 	else if (strcmp(file, "-"))
 		fprintf(stderr, "exported %s to %s\n", store, file);
 	rec_close(&ctx);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/hex.h"
 #include "cli.h"
 
 static const char *source_name(uint32_t s)
@@ -29,7 +30,7 @@ int cmd_info(struct ck_cli *cli, int argc, char **argv)
 	struct chipkey_info info;
 	struct chipkey *ck;
 	char id[2 * CHIPKEY_CHIP_ID_LEN + 1];
-	int json = 0, c, ret, i;
+	int json = 0, c, ret;
 
 	while ((c = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
 		if (c != 'j') {
@@ -45,20 +46,21 @@ int cmd_info(struct ck_cli *cli, int argc, char **argv)
 	ret = ck_cli_open_info(cli, &ck, &info);
 	if (ret)
 		return ret;
-	for (i = 0; i < CHIPKEY_CHIP_ID_LEN; i++)
-		sprintf(id + 2 * i, "%02x", info.chip_id[i]);
+	ck_hex_encode(info.chip_id, sizeof(info.chip_id), id);
 	if (json) {
-		printf("{\n  \"device\": ");
-		ck_json_string(cli->device);
-		printf(",\n  \"backend\": \"%s\",\n", chipkey_backend_name(ck));
-		printf("  \"abi_version\": %u,\n", info.abi_version);
-		printf("  \"chip_id\": \"%s\",\n", id);
-		printf("  \"key_source\": \"%s\",\n", source_name(info.key_source));
-		printf("  \"key_source_id\": %u,\n", info.key_source);
-		printf("  \"max_payload\": %u,\n", info.max_payload);
-		printf("  \"max_package\": %u,\n", info.max_package);
-		printf("  \"pkg_overhead\": %u,\n", info.pkg_overhead);
-		printf("  \"rom_key_len\": %u\n}\n", info.rom_key_len);
+		ret = ck_cli_print_json(json_pack("{s:s, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
+			"device", cli->device,
+			"backend", chipkey_backend_name(ck),
+			"abi_version", (json_int_t)info.abi_version,
+			"chip_id", id,
+			"key_source", source_name(info.key_source),
+			"key_source_id", (json_int_t)info.key_source,
+			"max_payload", (json_int_t)info.max_payload,
+			"max_package", (json_int_t)info.max_package,
+			"pkg_overhead", (json_int_t)info.pkg_overhead,
+			"rom_key_len", (json_int_t)info.rom_key_len));
+		chipkey_close(ck);
+		return ret;
 	} else {
 		printf("device:       %s (%s backend)\n", cli->device,
 		       chipkey_backend_name(ck));

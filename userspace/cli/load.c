@@ -11,7 +11,7 @@
 #include <stdio.h>
 
 #include "cli.h"
-#include "recovery.h"
+#include "recovery/recovery.h"
 
 int cmd_load(struct ck_cli *cli, int argc, char **argv)
 {
@@ -43,7 +43,7 @@ int cmd_load(struct ck_cli *cli, int argc, char **argv)
 		code = rec_load(&ctx, store, keys, &res);
 	if (code)
 		fprintf(stderr, "chipkey load: %s (exit %d: %s)\n", ctx.msg, code,
-			rec_exit_name(code));
+			ck_exit_name(code));
 	else
 		printf("loaded identity %s, generation %llu, keys in %s\n", res.identity,
 		       (unsigned long long)res.generation, keys);

@@ -38,7 +38,7 @@ static void usage(FILE *f)
 		   "$CHIPKEY_DEVICE, else /dev/chipkey.  Exit codes: 0 ok, 1 usage,\n"
 		   "2 device not available, 3 permission denied, 4 another chip's\n"
 		   "package, 5 tampered, 6 malformed, 7 too large, 8 I/O or other;\n"
-		   "status/recover/load/backup add 9-17 (docs/recovery.md).\n");
+		   "status/recover/load/backup add 9-18 (docs/cli.md).\n");
 }
 
 int main(int argc, char **argv)

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "recovery.h"
+#include "recovery/recovery.h"
 
 static const char usage_text[] =
 	"usage: chipkey recover [--store DIR] [--keys DIR | --no-keys]\n"
@@ -69,8 +69,9 @@ int cmd_recover(struct ck_cli *cli, int argc, char **argv)
 	if (code) {
 		fprintf(stderr, "chipkey recover: %s\n", ctx.msg);
 		fprintf(stderr, "chipkey recover: failed (exit %d: %s)%s\n", code,
-			rec_exit_name(code),
-			code == REC_KEYS ? "; the store was restored" : "; the existing store is untouched");
+			ck_exit_name(code),
+			code == CK_EXIT_KEYS ? "; the store was restored" :
+			"; the existing store is untouched");
 	} else {
 		printf("recovered chip %s: identity %s, generation %llu, from %s, into %s\n",
 		       ctx.chip_hex, res.identity, (unsigned long long)res.generation,

@@ -5,34 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
+#include "common/pem.h"
 #include "cli.h"
-
-/* DER SubjectPublicKeyInfo -> "PUBLIC KEY" PEM text (malloc'ed). */
-static char *to_pem(const uint8_t *der, size_t len, size_t *pem_len)
-{
-	static const char head[] = "-----BEGIN PUBLIC KEY-----\n";
-	static const char tail[] = "-----END PUBLIC KEY-----\n";
-	size_t lines = (len + 47) / 48, cap, off, i;
-	char *pem;
-
-	cap = sizeof(head) + sizeof(tail) + lines * 66;
-	pem = malloc(cap);
-	if (!pem)
-		return NULL;
-	off = (size_t)sprintf(pem, "%s", head);
-	for (i = 0; i < len; i += 48) {
-		size_t n = len - i < 48 ? len - i : 48;
-
-		off += (size_t)EVP_EncodeBlock((unsigned char *)pem + off,
-					       der + i, (int)n);
-		pem[off++] = '\n';
-	}
-	off += (size_t)sprintf(pem + off, "%s", tail);
-	*pem_len = off;
-	return pem;
-}
 
 int cmd_rom_key(struct ck_cli *cli, int argc, char **argv)
 {
@@ -68,8 +42,8 @@ int cmd_rom_key(struct ck_cli *cli, int argc, char **argv)
 	if (ret)
 		return ck_cli_op_error(cli, "rom-key", ret);
 	if (pem_out) {
-		pem = to_pem(key, len, &pem_len);
-		if (!pem)
+		/* DER SubjectPublicKeyInfo -> "PUBLIC KEY" PEM */
+		if (ck_pem_encode("PUBLIC KEY", key, len, &pem, &pem_len))
 			return CK_EXIT_OTHER;
 		ret = ck_cli_write(outpath, pem, pem_len, 0644);
 		free(pem);

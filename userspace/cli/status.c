@@ -14,19 +14,17 @@
 #include <string.h>
 
 #include "cli.h"
-#include "rec_status.h"
+#include "recovery/rec_status.h"
 
-static void jopt(const char *s)
+/* @s, or NULL (JSON null) when there is nothing to say. */
+static const char *opt(const char *s)
 {
-	if (s && *s)
-		ck_json_string(s);
-	else
-		fputs("null", stdout);
+	return s && *s ? s : NULL;
 }
 
-static const char *tri(int v)
+static json_t *tri(int v)
 {
-	return v < 0 ? "null" : v ? "true" : "false";
+	return v < 0 ? json_null() : json_boolean(v);
 }
 
 static const char *store_state(const struct rec_status *st)
@@ -38,6 +36,40 @@ static const char *store_state(const struct rec_status *st)
 	if (st->chip_match == 0)
 		return "other-chip";
 	return "ok";
+}
+
+/* The --json document (docs/recovery.md, "chipkey status"). */
+static json_t *status_json(const struct ck_cli *cli, const char *store, const char *keys,
+			   const char *devmsg, const struct rec_status *st, int code)
+{
+	int problem = st->store_err || st->chip_match == 0;
+
+	return json_pack("{s:b, s:b, s:s, s:s?, s:s?,"
+			 " s:{s:s, s:s, s:s?, s:s?}, s:s?, s:o,"
+			 " s:{s:o, s:s?, s:s?, s:s?, s:s?}, s:{s:s, s:b}, s:i}",
+		"provisioned", st->store_err != -ENOENT,
+		"healthy", st->healthy,
+		"device", cli->device,
+		"device_error", opt(devmsg),
+		"chip_id", st->device_ok ? opt(st->chip_hex) : NULL,
+		"store",
+			"path", store,
+			"state", store_state(st),
+			"reason", problem ? opt(st->why) : NULL,
+			"chip_id", st->manifest_ok ? opt(st->store_chip_hex) : NULL,
+		"identity", st->manifest_ok ? opt(st->identity) : NULL,
+		"generation", st->manifest_ok ? json_integer((json_int_t)st->generation) :
+			      json_null(),
+		"certificate",
+			"valid", tri(st->cert_valid),
+			"not_before", opt(st->not_before),
+			"not_after", opt(st->not_after),
+			"validity", opt(st->validity),
+			"error", opt(st->cert_msg),
+		"keys",
+			"path", keys,
+			"loaded", st->keys_loaded,
+		"exit", code);
 }
 
 int cmd_status(struct ck_cli *cli, int argc, char **argv)
@@ -72,38 +104,10 @@ int cmd_status(struct ck_cli *cli, int argc, char **argv)
 		snprintf(devmsg, sizeof(devmsg), "%s", ctx.msg);
 	code = rec_status(&ctx, store, keys, &st);
 	if (json) {
-		printf("{\n  \"provisioned\": %s,\n  \"healthy\": %s,\n",
-		       st.store_err == -ENOENT ? "false" : "true", st.healthy ? "true" : "false");
-		printf("  \"device\": ");
-		ck_json_string(cli->device);
-		printf(",\n  \"device_error\": ");
-		jopt(devmsg);
-		printf(",\n  \"chip_id\": ");
-		jopt(st.device_ok ? st.chip_hex : NULL);
-		printf(",\n  \"store\": { \"path\": ");
-		ck_json_string(store);
-		printf(", \"state\": \"%s\", \"reason\": ", store_state(&st));
-		jopt(st.store_err || st.chip_match == 0 ? st.why : NULL);
-		printf(", \"chip_id\": ");
-		jopt(st.manifest_ok ? st.store_chip_hex : NULL);
-		printf(" },\n  \"identity\": ");
-		jopt(st.manifest_ok ? st.identity : NULL);
-		if (st.manifest_ok)
-			printf(",\n  \"generation\": %llu", (unsigned long long)st.generation);
-		else
-			printf(",\n  \"generation\": null");
-		printf(",\n  \"certificate\": { \"valid\": %s, \"not_before\": ", tri(st.cert_valid));
-		jopt(st.not_before);
-		printf(", \"not_after\": ");
-		jopt(st.not_after);
-		printf(", \"validity\": ");
-		jopt(st.validity);
-		printf(", \"error\": ");
-		jopt(st.cert_msg);
-		printf(" },\n  \"keys\": { \"path\": ");
-		ck_json_string(keys);
-		printf(", \"loaded\": %s },\n", st.keys_loaded ? "true" : "false");
-		printf("  \"exit\": %d\n}\n", code);
+		int ret = ck_cli_print_json(status_json(cli, store, keys, devmsg, &st, code));
+
+		if (ret)
+			code = ret;
 	} else {
 		printf("device:       %s\n", cli->device);
 		if (st.device_ok)
@@ -126,10 +130,10 @@ int cmd_status(struct ck_cli *cli, int argc, char **argv)
 			       st.not_before, st.not_after, st.validity,
 			       !strcmp(st.validity, "unknown") ? ": the clock is not set" : "");
 		printf("keys:         %s in %s\n", st.keys_loaded ? "loaded" : "not loaded", keys);
-		printf("health:       %s\n", code == 0 ? "ok" :
-		       code == 16 ? "no store: run chipkey recover" :
-		       code == 15 ? "NOT TRUSTED: run chipkey recover" :
-		       code == 18 ? "ANOTHER CHIP'S STORE: wrong device? (not recovered over)" :
+		printf("health:       %s\n", code == CK_EXIT_OK ? "ok" :
+		       code == CK_EXIT_NO_STORE ? "no store: run chipkey recover" :
+		       code == CK_EXIT_STORE_CORRUPT ? "NOT TRUSTED: run chipkey recover" :
+		       code == CK_EXIT_OTHER_CHIP ? "ANOTHER CHIP'S STORE: wrong device? (not recovered over)" :
 		       "chip unavailable");
 	}
 	rec_close(&ctx);

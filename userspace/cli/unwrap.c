@@ -42,10 +42,10 @@ int cmd_unwrap(struct ck_cli *cli, int argc, char **argv)
 			[CK_EXIT_TAMPERED] = "unwrap: package refused",
 			[CK_EXIT_MALFORMED] = "unwrap: not a valid backup package",
 		};
-		int code = ck_exit_for_op(ret);
+		int code = ck_exit_for_errno(ret);
 
-		ret = ck_cli_op_error(cli, code < 8 && what[code] ? what[code] :
-				      "unwrap", ret);
+		ret = ck_cli_op_error(cli, (size_t)code < sizeof(what) / sizeof(what[0]) &&
+				      what[code] ? what[code] : "unwrap", ret);
 		out_len = 0;
 		goto out;
 	}

@@ -103,7 +103,8 @@ static int parse_head(char *h, size_t hlen, long *status, long long *clen,
 		nl = memmem(line, (size_t)(end - line), "\r\n", 2);
 		ll = (size_t)((nl ? nl : end) - line);
 		if (first) {
-			if (ll < 12 || strncmp(line, "HTTP/1.", 7) || line[7] < '0' || line[7] > '9' ||
+			if (ll < 12 || strncmp(line, "HTTP/1.", 7) ||
+			    line[7] < '0' || line[7] > '9' ||
 			    line[8] != ' ' || line[9] < '1' || line[9] > '5' ||
 			    line[10] < '0' || line[10] > '9' || line[11] < '0' || line[11] > '9')
 				goto bad;
@@ -237,7 +238,8 @@ static int plain_get(const char *url, long timeout_ms, struct rec_buf *b, long *
 		}
 		if (len > REC_HTTP_MAX_HEADER || len == cap - 1) {
 			close(fd);
-			snprintf(err, errlen, "response header larger than %d bytes", REC_HTTP_MAX_HEADER);
+			snprintf(err, errlen, "response header larger than %d bytes",
+				 REC_HTTP_MAX_HEADER);
 			return -EFBIG;
 		}
 		if (r == 0) {
@@ -281,7 +283,8 @@ static int plain_get(const char *url, long timeout_ms, struct rec_buf *b, long *
 		}
 		if (r == 0) {
 			close(fd);
-			snprintf(err, errlen, "body cut short: %zu of %lld bytes", len - hlen, clen);
+			snprintf(err, errlen, "body cut short: %zu of %lld bytes",
+				 len - hlen, clen);
 			return -EPROTO;
 		}
 		len += (size_t)r;

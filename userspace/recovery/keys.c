@@ -27,55 +27,22 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
-#include "flash.h"
-#include "fsutil.h"
+#include "common/file.h"
+#include "common/hex.h"
+#include "common/pem.h"
 #include "recovery.h"
-
-static int pem(const char *label, const uint8_t *der, size_t len, char **out,
-	       size_t *out_len)
-{
-	size_t b64len = 4 * ((len + 2) / 3), cap, n = 0, i;
-	unsigned char *b64 = malloc(b64len + 1);
-	char *p;
-
-	if (!b64)
-		return -ENOMEM;
-	EVP_EncodeBlock(b64, der, (int)len);
-	cap = b64len + b64len / 64 + 2 + 2 * (strlen(label) + 32);
-	p = malloc(cap);
-	if (!p) {
-		OPENSSL_cleanse(b64, b64len);
-		free(b64);
-		return -ENOMEM;
-	}
-	n += (size_t)snprintf(p + n, cap - n, "-----BEGIN %s-----\n", label);
-	for (i = 0; i < b64len; i += 64) {
-		size_t l = b64len - i < 64 ? b64len - i : 64;
-
-		memcpy(p + n, b64 + i, l);
-		n += l;
-		p[n++] = '\n';
-	}
-	n += (size_t)snprintf(p + n, cap - n, "-----END %s-----\n", label);
-	OPENSSL_cleanse(b64, b64len);
-	free(b64);
-	*out = p;
-	*out_len = n;
-	return 0;
-}
 
 static int put_pem(int dfd, const char *name, const char *label,
 		   const uint8_t *der, size_t len, unsigned int mode)
 {
 	char *p;
 	size_t n;
-	int err = pem(label, der, len, &p, &n);
+	int err = ck_pem_encode(label, der, len, &p, &n);
 
 	if (err)
 		return err;
-	err = flash_write_file(dfd, name, p, n, mode);
+	err = ck_file_write_at(dfd, name, p, n, mode);
 	OPENSSL_cleanse(p, n);
 	free(p);
 	return err;
@@ -122,10 +89,10 @@ static int fill(int dfd, const struct ck_dp *dp, uint64_t generation)
 		err = put_pem(dfd, "device-key.pem", "PRIVATE KEY", v, len, 0600);
 	step();
 	if (!err && !ck_dp_get(dp, CK_DP_CHANNEL_KEY, &v, &len))
-		err = flash_write_file(dfd, "channel.key", v, len, 0600);
+		err = ck_file_write_at(dfd, "channel.key", v, len, 0600);
 	step();
 	if (!err && !ck_dp_get(dp, CK_DP_DEVICE_CERT, &v, &len)) {
-		err = flash_write_file(dfd, "device-cert.der", v, len, 0644);
+		err = ck_file_write_at(dfd, "device-cert.der", v, len, 0644);
 		step();
 		if (!err)
 			err = put_pem(dfd, "device-cert.pem", "CERTIFICATE", v, len, 0644);
@@ -136,12 +103,12 @@ static int fill(int dfd, const struct ck_dp *dp, uint64_t generation)
 	step();
 	if (!err && !ck_dp_device_id(dp, id)) {
 		snprintf(line, sizeof(line), "%s\n", id);
-		err = flash_write_file(dfd, "identity", line, strlen(line), 0644);
+		err = ck_file_write_at(dfd, "identity", line, strlen(line), 0644);
 	}
 	step();
 	if (!err) {
 		snprintf(line, sizeof(line), "%llu\n", (unsigned long long)generation);
-		err = flash_write_file(dfd, "generation", line, strlen(line), 0644);
+		err = ck_file_write_at(dfd, "generation", line, strlen(line), 0644);
 	}
 	step();
 	if (!err && fsync(dfd))
@@ -173,7 +140,7 @@ int rec_write_keys(struct rec_ctx *ctx, const char *keys_dir,
 		l--;
 	if (!l || l >= sizeof(parent)) {
 		snprintf(ctx->msg, sizeof(ctx->msg), "%s: bad keys directory", keys_dir);
-		return REC_KEYS;
+		return CK_EXIT_KEYS;
 	}
 	memcpy(parent, keys_dir, l);
 	parent[l] = 0;
@@ -184,7 +151,7 @@ int rec_write_keys(struct rec_ctx *ctx, const char *keys_dir,
 
 		if (bl >= sizeof(base)) {
 			snprintf(ctx->msg, sizeof(ctx->msg), "%s: bad keys directory", keys_dir);
-			return REC_KEYS;
+			return CK_EXIT_KEYS;
 		}
 		memcpy(base, b, bl + 1);
 	}
@@ -196,7 +163,7 @@ int rec_write_keys(struct rec_ctx *ctx, const char *keys_dir,
 		snprintf(parent, sizeof(parent), ".");
 	if (!base[0] || !strcmp(base, ".") || !strcmp(base, "..")) {
 		snprintf(ctx->msg, sizeof(ctx->msg), "%s: bad keys directory", keys_dir);
-		return REC_KEYS;
+		return CK_EXIT_KEYS;
 	}
 	pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (pfd < 0)
@@ -208,15 +175,14 @@ int rec_write_keys(struct rec_ctx *ctx, const char *keys_dir,
 		close(pfd);
 		snprintf(ctx->msg, sizeof(ctx->msg),
 			 "%s: not a directory owned by this user, refusing to put keys there", keys_dir);
-		return REC_KEYS;
+		return CK_EXIT_KEYS;
 	}
 	remove_leftovers(pfd, base);
 	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
 		err = -EIO;
 		goto out;
 	}
-	for (int i = 0; i < 8; i++)
-		snprintf(rnd + 2 * i, 3, "%02x", r[i]);
+	ck_hex_encode(r, sizeof(r), rnd);
 	snprintf(tmp, sizeof(tmp), ".%s.new-%s", base, rnd);
 	if (mkdirat(pfd, tmp, 0700)) {
 		err = -errno;
@@ -270,13 +236,13 @@ out:
 	if (err) {
 		snprintf(ctx->msg, sizeof(ctx->msg), "%s: cannot write keys: %s", keys_dir,
 			 strerror(-err));
-		return REC_KEYS;
+		return CK_EXIT_KEYS;
 	}
-	return REC_OK;
+	return CK_EXIT_OK;
 sys:
 	err = errno;
 	if (pfd >= 0)
 		close(pfd);
 	snprintf(ctx->msg, sizeof(ctx->msg), "%s: %s", keys_dir, strerror(err));
-	return REC_KEYS;
+	return CK_EXIT_KEYS;
 }

@@ -29,10 +29,10 @@ struct rec_status {
 
 /*
  * Fill @st.  ctx->ck may be NULL (device unavailable): the store is still
- * checked, but not against the chip.  Returns REC_OK (healthy),
- * REC_NO_STORE, REC_STORE_CORRUPT (including a certificate the ROM key does
- * not verify), REC_OTHER_CHIP (an intact store of another chip) or
- * REC_NODEV.  An expired certificate does not make a store unhealthy.
+ * checked, but not against the chip.  Returns CK_EXIT_OK (healthy),
+ * CK_EXIT_NO_STORE, CK_EXIT_STORE_CORRUPT (including a certificate the ROM key does
+ * not verify), CK_EXIT_OTHER_CHIP (an intact store of another chip) or
+ * CK_EXIT_NODEV.  An expired certificate does not make a store unhealthy.
  */
 int rec_status(struct rec_ctx *ctx, const char *store_dir, const char *keys_dir,
 	       struct rec_status *st);

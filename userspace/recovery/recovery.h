@@ -4,8 +4,14 @@
  * available) from the public database or from an archive file.
  * See docs/recovery.md (procedure, exit codes) and docs/flash-store.md.
  *
- * Every function returning int returns one of the REC_* exit codes below and
+ * Every function returning int returns an exit code of common/exit.h
+ * (enum ck_exit: CK_EXIT_OK, or 9-18 for what only recovery can find) and
  * leaves a one-line message in ctx->msg on failure.
+ *
+ * The files: recover.c (the procedure), verify.c (backup package and
+ * certificate checks), source.c (archive file or public database, over
+ * http.c), load.c (an intact store: load, export), keys.c (the keys
+ * directory), status.c (chipkey status).
  */
 #ifndef CHIPKEY_RECOVERY_H
 #define CHIPKEY_RECOVERY_H
@@ -14,7 +20,8 @@
 #include <stdint.h>
 
 #include <chipkey/data_package.h>
-#include "libchipkey.h"
+#include "common/exit.h"
+#include "lib/libchipkey.h"
 
 #define REC_DEFAULT_STORE	"/var/lib/chipkey"
 #define REC_DEFAULT_KEYS	"/run/chipkey"
@@ -22,33 +29,6 @@
 #define REC_CONF_ENV		"CHIPKEY_RECOVERY_CONF"
 #define REC_DB_ENV		"CHIPKEY_PUBDB"
 #define REC_DEFAULT_TIMEOUT	60.0
-
-/* Exit codes (docs/recovery.md); 0-8 mean what they mean for every chipkey
- * command (docs/cli.md). */
-enum {
-	REC_OK = 0,
-	REC_USAGE = 1,
-	REC_NODEV = 2,		/* device / emulator not available */
-	REC_PERM = 3,		/* not allowed to unwrap / write */
-	REC_NOT_OURS = 4,	/* the backup (or record) is another chip's */
-	REC_TAMPERED = 5,	/* the backup fails authentication */
-	REC_MALFORMED = 6,	/* not a backup / record / data package */
-	REC_TOO_LARGE = 7,
-	REC_OTHER = 8,		/* I/O and everything else */
-	REC_NOT_FOUND = 9,	/* no backup for this chip (404, no file) */
-	REC_NETWORK = 10,	/* database unreachable within the time limit */
-	REC_BAD_CERT = 11,	/* certificate not from the manufacturer key in
-				 * ROM, expired, or names another chip */
-	REC_IDENTITY = 12,	/* identity differs: certificate vs package,
-				 * record vs package, or vs the current store */
-	REC_ROLLBACK = 13,	/* older generation than the store holds */
-	REC_STORE_WRITE = 14,	/* the new store could not be written */
-	REC_STORE_CORRUPT = 15,	/* status/load: the store is not trusted */
-	REC_NO_STORE = 16,	/* status/load: nothing provisioned */
-	REC_KEYS = 17,		/* the keys directory could not be written */
-	REC_OTHER_CHIP = 18,	/* the (intact) store belongs to another chip:
-				 * wrong device?  Never auto-recovered over */
-};
 
 struct rec_ctx {
 	struct chipkey *ck;
@@ -78,7 +58,7 @@ struct rec_result {
 	int attempts;			/* HTTP attempts made */
 };
 
-/* Open the chip, read chip ID and ROM key. */
+/* Open the chip, read chip ID and ROM key (recover.c). */
 int rec_open(struct rec_ctx *ctx, const char *device);
 void rec_close(struct rec_ctx *ctx);
 
@@ -113,9 +93,5 @@ int rec_write_keys(struct rec_ctx *ctx, const char *keys_dir,
  * ($CHIPKEY_RECOVERY_CONF or /etc/chipkey/recovery.conf, line
  * CHIPKEY_PUBDB=URL).  NULL if none; the result is static storage. */
 const char *rec_db_url(const char *arg);
-
-/* Exit code of a negative errno from libchipkey. */
-int rec_exit_for_chip_err(int err);
-const char *rec_exit_name(int code);
 
 #endif

@@ -9,20 +9,10 @@
 #include <openssl/bio.h>
 #include <openssl/x509.h>
 
-#include "flash.h"
-#include "pki.h"
+#include "flash/flash.h"
+#include "common/hex.h"
+#include "common/pki.h"
 #include "rec_status.h"
-
-static void to_hex(const uint8_t *b, size_t n, char *out)
-{
-	static const char d[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = d[b[i] >> 4];
-		out[2 * i + 1] = d[b[i] & 15];
-	}
-	out[2 * n] = 0;
-}
 
 static void asn1_time_str(const ASN1_TIME *t, char *out, size_t cap)
 {
@@ -68,9 +58,9 @@ int rec_status(struct rec_ctx *ctx, const char *store_dir, const char *keys_dir,
 		st->manifest_ok = 1;
 		snprintf(st->identity, sizeof(st->identity), "%s", s.identity);
 		st->generation = s.generation;
-		to_hex(s.chip_id, 16, st->store_chip_hex);
+		ck_hex_encode(s.chip_id, sizeof(s.chip_id), st->store_chip_hex);
 		if (ctx->ck)
-			st->chip_match = !memcmp(s.chip_id, ctx->chip_id, 16);
+			st->chip_match = !memcmp(s.chip_id, ctx->chip_id, sizeof(s.chip_id));
 	}
 	if (!err && st->chip_match == 0) {
 		snprintf(st->why, sizeof(st->why), "the store belongs to chip %s, this chip is %s",
@@ -82,8 +72,10 @@ int rec_status(struct rec_ctx *ctx, const char *store_dir, const char *keys_dir,
 			st->cert_valid = 0;
 			snprintf(st->cert_msg, sizeof(st->cert_msg), "not a DER certificate");
 		} else {
-			asn1_time_str(X509_get0_notBefore(cert), st->not_before, sizeof(st->not_before));
-			asn1_time_str(X509_get0_notAfter(cert), st->not_after, sizeof(st->not_after));
+			asn1_time_str(X509_get0_notBefore(cert), st->not_before,
+				      sizeof(st->not_before));
+			asn1_time_str(X509_get0_notAfter(cert), st->not_after,
+				      sizeof(st->not_after));
 			validity(cert, st->validity, sizeof(st->validity));
 			if (ctx->ck) {
 				/* what load and recover check: no validity period */
@@ -115,17 +107,17 @@ int rec_status(struct rec_ctx *ctx, const char *store_dir, const char *keys_dir,
 	flash_store_release(&s);
 
 	if (err == -ENOENT)
-		code = REC_NO_STORE;
+		code = CK_EXIT_NO_STORE;
 	else if (err)
-		code = REC_STORE_CORRUPT;
+		code = CK_EXIT_STORE_CORRUPT;
 	else if (st->chip_match == 0)
-		code = REC_OTHER_CHIP;
+		code = CK_EXIT_OTHER_CHIP;
 	else if (st->cert_valid == 0)
-		code = REC_STORE_CORRUPT;
+		code = CK_EXIT_STORE_CORRUPT;
 	else if (!ctx->ck)
-		code = REC_NODEV;
+		code = CK_EXIT_NODEV;
 	else
-		code = REC_OK;
-	st->healthy = code == REC_OK;
+		code = CK_EXIT_OK;
+	st->healthy = code == CK_EXIT_OK;
 	return code;
 }

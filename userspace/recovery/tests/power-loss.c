@@ -38,8 +38,8 @@
 
 #include <openssl/evp.h>
 
-#include "flash.h"
-#include "recovery.h"
+#include "flash/flash.h"
+#include "recovery/recovery.h"
 
 static const char *dev, *store;
 
@@ -73,15 +73,15 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Fork a recovery of @archive; kill it after @delay_us (< 0: never).
- * Returns the wait status. */
-static int one(const char *archive, long delay_us)
+/* Fork @child(@arg); kill it after @delay_us (< 0: never).  Returns the
+ * wait status. */
+static int run_killed(void (*child)(const char *), const char *arg, long delay_us)
 {
 	int st = 0;
 	pid_t p = fork();
 
 	if (p == 0)
-		run_child(archive);
+		child(arg);
 	if (p < 0)
 		return -1;
 	if (delay_us >= 0) {
@@ -92,6 +92,12 @@ static int one(const char *archive, long delay_us)
 	}
 	waitpid(p, &st, 0);
 	return st;
+}
+
+/* A recovery of @archive, killed after @delay_us (< 0: never). */
+static int one(const char *archive, long delay_us)
+{
+	return run_killed(run_child, archive, delay_us);
 }
 
 static int take(struct snap *s)
@@ -165,23 +171,10 @@ static void load_child(const char *st)
 	_exit(code);
 }
 
+/* A load of the store @st, killed after @delay_us (< 0: never). */
 static int load_one(const char *st, long delay_us)
 {
-	int status = 0;
-	pid_t p = fork();
-
-	if (p == 0)
-		load_child(st);
-	if (p < 0)
-		return -1;
-	if (delay_us >= 0) {
-		struct timespec ts = { delay_us / 1000000, (delay_us % 1000000) * 1000 };
-
-		nanosleep(&ts, NULL);
-		kill(p, SIGKILL);
-	}
-	waitpid(p, &status, 0);
-	return status;
+	return run_killed(load_child, st, delay_us);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -400,7 +393,8 @@ int main(int argc, char **argv)
 	runs = atoi(argv[5]);
 
 	unsetenv("CHIPKEY_FLASH_KILL_AT");
-	if (one(arch[0], -1) || take(&s[0]) || one(arch[1], -1) || take(&s[1]) || same(&s[0], &s[1])) {
+	if (one(arch[0], -1) || take(&s[0]) || one(arch[1], -1) || take(&s[1]) ||
+	    same(&s[0], &s[1])) {
 		printf("not ok 1 - power-loss: set-up (restore A, restore B, distinct)\n1..1\n");
 		return 1;
 	}
@@ -418,7 +412,8 @@ int main(int argc, char **argv)
 		w = which(&s[0], &s[1]);
 		if (w < 0 || (want_new && w == cur)) {
 			failed++;
-			printf("# kill at step %u: store %s\n", k, w < 0 ? "torn or unreadable" : "not switched");
+			printf("# kill at step %u: store %s\n", k,
+			       w < 0 ? "torn or unreadable" : "not switched");
 		}
 		if (w >= 0)
 			cur = w;

@@ -20,42 +20,28 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "pki.h"
-#include "pubdb_client.h"
+#include "common/file.h"
+#include "common/hex.h"
+#include "common/pki.h"
+#include "common/pubdb-record.h"
+#include "factory/factory.h"
+#include "factory/pki-issue.h"
 
-static int unhex(const char *s, uint8_t out[16])
-{
-	if (strlen(s) != 32)
-		return -1;
-	for (int i = 0; i < 16; i++) {
-		unsigned int v;
-
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
-			return -1;
-		out[i] = (uint8_t)v;
-	}
-	return 0;
-}
-
+/* The whole file @path (at most 2 MiB), or NULL. */
 static uint8_t *slurp(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	uint8_t *b = malloc(1 << 21);
+	uint8_t *b = NULL;
 
-	*len = f && b ? fread(b, 1, 1 << 21, f) : 0;
-	if (f)
-		fclose(f);
+	if (ck_file_read(path, &b, len, 1 << 21) || *len > 1 << 21) {
+		free(b);
+		return NULL;
+	}
 	return b;
 }
 
 static int spit(const char *path, const void *b, size_t n)
 {
-	FILE *f = fopen(path, "wb");
-	int ok = f && fwrite(b, 1, n, f) == n;
-
-	if (f && fclose(f))
-		ok = 0;
-	return ok ? 0 : 1;
+	return ck_file_write_atomic(path, b, n, 0644, 1) ? 1 : 0;
 }
 
 static int write_cert(X509 *c, const char *out)
@@ -81,7 +67,8 @@ int main(int argc, char **argv)
 		EVP_PKEY *k = pki_ec_keygen();
 		X509 *c;
 
-		if (ck_factory_open(argv[2], &f) || unhex(argv[4], chip) || !k)
+		if (ck_factory_open(argv[2], &f) || ck_hex_decode(argv[4], chip, sizeof(chip)) ||
+		    !k)
 			return 1;
 		c = pki_issue_device_cert(f->mfr_key, f->mfr_cert, argv[3], chip, k, 0);
 		rc = write_cert(c, argv[5]);
@@ -94,7 +81,7 @@ int main(int argc, char **argv)
 		EVP_PKEY *ca = pki_ec_keygen(), *k = pki_ec_keygen();
 		X509 *cac, *c;
 
-		if (!ca || !k || unhex(argv[3], chip))
+		if (!ca || !k || ck_hex_decode(argv[3], chip, sizeof(chip)))
 			return 1;
 		cac = pki_make_mfr_ca(ca, "chipkey", "rogue CA", 365);
 		c = cac ? pki_issue_device_cert(ca, cac, argv[2], chip, k, 0) : NULL;
@@ -112,12 +99,17 @@ int main(int argc, char **argv)
 		char err[256];
 
 		memset(&fl, 0, sizeof(fl));
-		if (unhex(argv[2], fl.chip_id))
+		if (ck_hex_decode(argv[2], fl.chip_id, sizeof(fl.chip_id)))
 			return 1;
 		fl.generation = strtoull(argv[3], NULL, 10);
 		fl.identity = argv[4];
 		bk = slurp(argv[5], &bl);
 		cert = slurp(argv[6], &cl);
+		if (!bk || !cert) {
+			free(bk);
+			free(cert);
+			return 1;
+		}
 		fl.backup = bk;
 		fl.backup_len = bl;
 		fl.cert = cert;

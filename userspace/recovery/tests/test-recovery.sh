@@ -191,7 +191,11 @@ mkstore() { rm -rf "$1"; cp -a "$S1" "$1"; }
 C=$t/corrupt
 mkstore "$C"; printf '\x01' | dd of="$C/current/backup.pkg" bs=1 seek=100 conv=notrunc status=none
 expect 15 "status: a flipped backup byte is detected" "$ck" --device "$D1" status --store "$C" --json
-check "... state corrupt, reason names the file" grep -q '"state": "corrupt", "reason": "backup.pkg: size or SHA-256' "$t/last.out"
+check "... state corrupt, reason names the file" python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))["store"]
+assert j["state"] == "corrupt" and j["reason"].startswith("backup.pkg: size or SHA-256"), j
+' "$t/last.out"
 expect 15 "load refuses it too" "$ck" --device "$D1" load --store "$C" --keys "$t/kx"
 mkstore "$C"; sed -i 's/"generation": 1/"generation": 3/' "$C/current/store.json"
 expect 15 "status: an edited manifest is detected" "$ck" --device "$D1" status --store "$C"
@@ -203,6 +207,45 @@ mkstore "$C"; truncate -s 10 "$C/current/store.json"
 expect 15 "status: a truncated manifest is detected" "$ck" --device "$D1" status --store "$C"
 expect 18 "status: the intact store of another chip is not trusted (exit 18, not corrupt)" "$ck" --device "$D1" status --store "$t/s2"
 check "... and says whose it is" grep -q "belongs to chip $hex2" "$t/last.out"
+
+# ---- a store written before the manifest went through jansson still loads
+# fixtures/store-format2: a chip (fuse image) and the store chipkey-agent
+# wrote for it, manifest in the compact layout of the hand-written encoder
+F=$TOP/userspace/recovery/tests/fixtures/store-format2
+cp "$F/chip.bin" "$t/fx.bin" && chmod 600 "$t/fx.bin"
+"$bin/chipkey-emu" --state "$t/fx.bin" --socket "$t/fx.sock" --foreground 2>>"$t/emu.log" &
+pids+=($!)
+check "fixture chip starts" bash -c "for _ in \$(seq 100); do [ -S '$t/fx.sock' ] && exit 0; sleep 0.05; done; exit 1"
+FX=emu:$t/fx.sock
+mkfx() { rm -rf "$1"; cp -a "$F/store" "$1"; }
+mkfx "$t/fx"
+check "fixture manifest has the old compact file entries" \
+	grep -q '^    { "name": "backup.pkg", "size": ' "$t/fx/store.json"
+expect 0 "old-layout store: load verifies it and writes the keys" "$ck" --device "$FX" load --store "$t/fx" --keys "$t/fxk"
+expect 0 "old-layout store: status is healthy" "$ck" --device "$FX" status --store "$t/fx" --json
+expect 0 "old-layout store: backup export" "$ck" --device "$FX" backup export "$t/fx.ckpr" --store "$t/fx"
+expect 0 "old-layout store: recover from its export into a new store" \
+	"$ck" --device "$FX" recover --store "$t/fxn" --no-keys --from "$t/fx.ckpr"
+check "new manifest: the same JSON object as the old one, one key per line" python3 -c '
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+assert a == b, (a, b)
+assert open(sys.argv[2]).read().splitlines()[1] == "  \"format\": 2,"
+' "$t/fx/store.json" "$t/fxn/store.json"
+expect 0 "... and loads" "$ck" --device "$FX" load --store "$t/fxn" --keys "$t/fxk"
+mkfx "$t/fx"; sed -i 's/"format": 2,/"format": 2, "extra": 1,/' "$t/fx/current/store.json"
+expect 15 "manifest with an unknown key: corrupt" "$ck" --device "$FX" status --store "$t/fx"
+mkfx "$t/fx"; sed -i 's/"generation": 1,/"generation": 1, "generation": 1,/' "$t/fx/current/store.json"
+expect 15 "manifest with a duplicate key: corrupt" "$ck" --device "$FX" status --store "$t/fx"
+mkfx "$t/fx"; sed -i 's/"chip_id": "\([0-9a-f]*\)"/"chip_id": "\U\1"/' "$t/fx/current/store.json"
+expect 15 "manifest with an upper-case chip ID: corrupt" "$ck" --device "$FX" status --store "$t/fx"
+mkfx "$t/fx"; sed -i 's/"generation": 1,/"generation": "1",/' "$t/fx/current/store.json"
+expect 15 "manifest with a string generation: corrupt" "$ck" --device "$FX" status --store "$t/fx"
+mkfx "$t/fx"; sed -i 's/"format": 2/"format": 3/' "$t/fx/current/store.json"
+expect 15 "manifest of another format: corrupt" "$ck" --device "$FX" status --store "$t/fx" --json
+check "... says the format is unknown" grep -q 'manifest is of an unknown format' "$t/last.out"
+mkfx "$t/fx"; sed -i 's/^  \(.*\)$/\1/' "$t/fx/current/store.json"
+expect 0 "manifest re-indented (the same JSON object): still intact" "$ck" --device "$FX" status --store "$t/fx"
 
 # ---- boot script
 boot() { CHIPKEY_BIN=$ck CHIPKEY_DEVICE=$D1 CHIPKEY_STORE=$1 CHIPKEY_KEYS=$t/kb CHIPKEY_PUBDB=$2 \
@@ -364,29 +407,27 @@ mkdir -p "$t/pk"
 ln -s /nonexistent "$t/pk/link"
 expect 17 "a keys path that is a symlink is refused" "$ck" --device "$D1" load --store "$t/ksa" --keys "$t/pk/link"
 rm "$t/pk/link"
-ASAN_OPTIONS=detect_leaks=0 "$tools/power-loss" keys "$D1" "$t/ksa" "$t/ksb" "$t/pk/keys" "${KEYS_RUNS:-300}" >"$t/plk.out" 2>"$t/plk.log"
-rc=$?
-grep '^#' "$t/plk.out"
-while read -r line; do
-	case $line in
-	"ok "*) ok "${line#ok * - }" ;;
-	"not ok "*) nok "${line#not ok * - }" ;;
-	esac
-done <"$t/plk.out"
-check "keys power-loss driver exit status (exit $rc)" test $rc -eq 0
-
-# ---- power loss
-if [ "$PL_RUNS" -gt 0 ]; then
-	"$bin/chipkey" --device "$D1" backup export "$t/gen2.ckpr" --store "$t/b2" 2>/dev/null
-	ASAN_OPTIONS=detect_leaks=0 "$tools/power-loss" "$D1" "$t/pl" "$t/d1.ckpr" "$t/gen2.ckpr" "$PL_RUNS" >"$t/pl.out" 2>"$t/pl.log"
+# tap_merge NAME CMD...: run a TAP-printing tool, count its results as ours
+tap_merge() { local name=$1 rc line; shift
+	ASAN_OPTIONS=detect_leaks=0 "$@" >"$t/$name.out" 2>"$t/$name.log"
 	rc=$?
-	grep '^#' "$t/pl.out"
+	grep '^#' "$t/$name.out"
 	while read -r line; do
 		case $line in
 		"ok "*) ok "${line#ok * - }" ;;
 		"not ok "*) nok "${line#not ok * - }" ;;
 		esac
-	done <"$t/pl.out"
+	done <"$t/$name.out"
+	return $rc; }
+tap_merge plk "$tools/power-loss" keys "$D1" "$t/ksa" "$t/ksb" "$t/pk/keys" "${KEYS_RUNS:-300}"
+rc=$?
+check "keys power-loss driver exit status (exit $rc)" test $rc -eq 0
+
+# ---- power loss
+if [ "$PL_RUNS" -gt 0 ]; then
+	"$bin/chipkey" --device "$D1" backup export "$t/gen2.ckpr" --store "$t/b2" 2>/dev/null
+	tap_merge pl "$tools/power-loss" "$D1" "$t/pl" "$t/d1.ckpr" "$t/gen2.ckpr" "$PL_RUNS"
+	rc=$?
 	check "power-loss driver exit status (exit $rc)" test $rc -eq 0
 fi
 

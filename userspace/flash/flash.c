@@ -18,8 +18,10 @@
 #include <openssl/evp.h>
 
 #include <chipkey/backup_package.h>
+#include "common/file.h"
+#include "common/hex.h"
 #include "flash.h"
-#include "fsutil.h"
+#include "manifest.h"
 
 static unsigned int fault_steps;
 
@@ -34,47 +36,6 @@ static void step(void)
 	fs_fault_step(&fault_steps, "CHIPKEY_FLASH_KILL_AT");
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-int flash_write_file(int dirfd, const char *name, const void *buf, size_t len,
-		     unsigned int mode)
-{
-	char tmp[256];
-	int fd, err;
-
-	snprintf(tmp, sizeof(tmp), ".%s.tmp.%ld", name, (long)getpid());
-	unlinkat(dirfd, tmp, 0);
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	if (fd < 0)
-		return -errno;
-	err = write_all(fd, buf, len);
-	if (!err && fsync(fd))
-		err = -errno;
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && renameat(dirfd, tmp, dirfd, name))
-		err = -errno;
-	if (err)
-		unlinkat(dirfd, tmp, 0);
-	return err;
-}
-
 /* Create @name in @dirfd (must not exist), write, fsync. */
 static int create_file(int dirfd, const char *name, const void *buf,
 		       size_t len, unsigned int mode)
@@ -85,7 +46,7 @@ static int create_file(int dirfd, const char *name, const void *buf,
 	if (fd < 0)
 		return -errno;
 	step();
-	err = write_all(fd, buf, len);
+	err = ck_file_write_all(fd, buf, len);
 	step();
 	if (!err && fsync(fd))
 		err = -errno;
@@ -95,94 +56,12 @@ static int create_file(int dirfd, const char *name, const void *buf,
 	return err;
 }
 
-static void hex(const uint8_t *b, size_t n, char *out)
+/* SHA-256 of @buf into @out. */
+static void sha256(const void *buf, size_t len, uint8_t out[FLASH_MANIFEST_SHA_LEN])
 {
-	static const char d[] = "0123456789abcdef";
+	unsigned int n = FLASH_MANIFEST_SHA_LEN;
 
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = d[b[i] >> 4];
-		out[2 * i + 1] = d[b[i] & 15];
-	}
-	out[2 * n] = 0;
-}
-
-static int unhex(const char *s, uint8_t *out, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned int v;
-
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
-			return -EINVAL;
-		out[i] = (uint8_t)v;
-	}
-	return 0;
-}
-
-static void sha_hex(const void *buf, size_t len, char out[65])
-{
-	uint8_t d[32];
-	unsigned int n = 32;
-
-	EVP_Digest(buf, len, d, &n, EVP_sha256(), NULL);
-	hex(d, 32, out);
-}
-
-struct manifest {
-	char chip[33];
-	char identity[16];
-	unsigned long long generation;
-	size_t size[3];
-	char sha[3][65];
-};
-
-static const char *const mf_files[3] = { FLASH_BACKUP, FLASH_CERT, FLASH_IDENTITY };
-
-/* The canonical text of a manifest: the writer's output, the reader's check. */
-static int manifest_text(const struct manifest *m, char *out, size_t cap)
-{
-	int n = snprintf(out, cap,
-		"{\n"
-		"  \"format\": %d,\n"
-		"  \"chip_id\": \"%s\",\n"
-		"  \"identity\": \"%s\",\n"
-		"  \"generation\": %llu,\n"
-		"  \"files\": [\n"
-		"    { \"name\": \"%s\", \"size\": %zu, \"sha256\": \"%s\" },\n"
-		"    { \"name\": \"%s\", \"size\": %zu, \"sha256\": \"%s\" },\n"
-		"    { \"name\": \"%s\", \"size\": %zu, \"sha256\": \"%s\" }\n"
-		"  ]\n"
-		"}\n", FLASH_FORMAT, m->chip, m->identity, m->generation,
-		mf_files[0], m->size[0], m->sha[0], mf_files[1], m->size[1], m->sha[1],
-		mf_files[2], m->size[2], m->sha[2]);
-
-	return n < 0 || (size_t)n >= cap ? -EOVERFLOW : n;
-}
-
-static int manifest_parse(const char *txt, size_t len, struct manifest *m)
-{
-	char canon[FLASH_MAX_MANIFEST];
-	int format = 0, n;
-
-	memset(m, 0, sizeof(*m));
-	if (memchr(txt, 0, len))
-		return -EINVAL;
-	if (sscanf(txt,
-		   "{ \"format\": %d , \"chip_id\": \"%32[0-9a-f]\" , "
-		   "\"identity\": \"%15[0-9]\" , \"generation\": %llu , "
-		   "\"files\": [ { \"name\": \"backup.pkg\" , \"size\": %zu , \"sha256\": \"%64[0-9a-f]\" } , "
-		   "{ \"name\": \"device-cert.der\" , \"size\": %zu , \"sha256\": \"%64[0-9a-f]\" } , "
-		   "{ \"name\": \"identity\" , \"size\": %zu , \"sha256\": \"%64[0-9a-f]\" }",
-		   &format, m->chip, m->identity, &m->generation,
-		   &m->size[0], m->sha[0], &m->size[1], m->sha[1],
-		   &m->size[2], m->sha[2]) != 10)
-		return -EINVAL;
-	if (format != FLASH_FORMAT)
-		return -EPROTO;
-	/* Strict: the bytes must be exactly what the writer produces. */
-	n = manifest_text(m, canon, sizeof(canon));
-	if (n < 0 || (size_t)n != len || memcmp(canon, txt, len))
-		return -EINVAL;
-	return 0;
+	EVP_Digest(buf, len, out, &n, EVP_sha256(), NULL);
 }
 
 static int rand_id(char out[17])
@@ -191,7 +70,7 @@ static int rand_id(char out[17])
 
 	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
 		return -EIO;
-	hex(r, sizeof(r), out);
+	ck_hex_encode(r, sizeof(r), out);
 	return 0;
 }
 
@@ -246,14 +125,30 @@ int flash_write_store(const char *dir, const struct flash_contents *c)
 {
 	static const char *const links[] = { FLASH_BACKUP, FLASH_CERT,
 					     FLASH_IDENTITY, FLASH_MANIFEST };
-	char id[17], newdir[32], final[64], man[FLASH_MAX_MANIFEST], idl[32];
+	char id[17], newdir[32], final[64], man[FLASH_MANIFEST_MAX], idl[32];
 	char link[64];
-	struct manifest m;
+	struct flash_manifest m;
 	int dfd, lfd = -1, nfd = -1, err, n;
 	size_t i;
 
-	if (!c->identity || strlen(c->identity) != 15 || !c->backup || !c->cert)
+	if (!c->identity || strlen(c->identity) != FLASH_MANIFEST_ID_LEN || !c->backup ||
+	    !c->cert)
 		return -EINVAL;
+	memset(&m, 0, sizeof(m));
+	memcpy(m.chip_id, c->chip_id, sizeof(m.chip_id));
+	memcpy(m.identity, c->identity, sizeof(m.identity));
+	m.generation = c->generation;
+	snprintf(idl, sizeof(idl), "%s\n", c->identity);
+	m.file[FLASH_MF_BACKUP].size = c->backup_len;
+	sha256(c->backup, c->backup_len, m.file[FLASH_MF_BACKUP].sha256);
+	m.file[FLASH_MF_CERT].size = c->cert_len;
+	sha256(c->cert, c->cert_len, m.file[FLASH_MF_CERT].sha256);
+	m.file[FLASH_MF_IDENTITY].size = strlen(idl);
+	sha256(idl, strlen(idl), m.file[FLASH_MF_IDENTITY].sha256);
+	n = flash_manifest_encode(&m, man, sizeof(man));
+	if (n < 0)
+		return n;
+
 	if (mkdir(dir, 0755) && errno != EEXIST)
 		return -errno;
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -268,26 +163,9 @@ int flash_write_store(const char *dir, const struct flash_contents *c)
 	if (err)
 		goto out;
 
-	memset(&m, 0, sizeof(m));
-	hex(c->chip_id, 16, m.chip);
-	snprintf(m.identity, sizeof(m.identity), "%s", c->identity);
-	m.generation = c->generation;
-	snprintf(idl, sizeof(idl), "%s\n", c->identity);
-	m.size[0] = c->backup_len;
-	sha_hex(c->backup, c->backup_len, m.sha[0]);
-	m.size[1] = c->cert_len;
-	sha_hex(c->cert, c->cert_len, m.sha[1]);
-	m.size[2] = strlen(idl);
-	sha_hex(idl, m.size[2], m.sha[2]);
-	n = manifest_text(&m, man, sizeof(man));
-	if (n < 0) {
-		err = n;
-		goto out;
-	}
-
 	/* 1. the new store, complete, in a directory nobody reads */
 	snprintf(newdir, sizeof(newdir), ".new-%s", id);
-	snprintf(final, sizeof(final), "store-%llu-%s", m.generation, id);
+	snprintf(final, sizeof(final), "store-%llu-%s", (unsigned long long)m.generation, id);
 	if (mkdirat(dfd, newdir, 0755)) {
 		err = -errno;
 		goto out;
@@ -358,52 +236,6 @@ out:
 	return err;
 }
 
-static int read_at(int dfd, const char *name, size_t max, uint8_t **out,
-		   size_t *len)
-{
-	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	struct stat st;
-	uint8_t *buf;
-	size_t got = 0;
-	int err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EINVAL;
-	}
-	if ((uint64_t)st.st_size > max) {
-		close(fd);
-		return -EFBIG;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			err = r < 0 ? -errno : -EIO;
-			break;
-		}
-		got += (size_t)r;
-	}
-	close(fd);
-	if (err) {
-		free(buf);
-		return err;
-	}
-	buf[got] = 0;
-	*out = buf;
-	*len = got;
-	return 0;
-}
-
 static int corrupt(struct flash_store *s, const char *fmt, const char *arg)
 {
 	snprintf(s->why, sizeof(s->why), fmt, arg);
@@ -469,13 +301,17 @@ static int lock_shared(int dfd)
 
 int flash_read_store(const char *dir, struct flash_store *s)
 {
-	struct manifest m;
+	static const size_t max[FLASH_MF_FILES] = {
+		[FLASH_MF_BACKUP] = FLASH_MAX_BACKUP,
+		[FLASH_MF_CERT] = FLASH_MAX_CERT,
+		[FLASH_MF_IDENTITY] = 64,
+	};
+	struct flash_manifest m;
 	struct ck_pkg_header h;
 	unsigned long long lgen = 0;
-	uint8_t *man = NULL, *buf[3] = { NULL, NULL, NULL };
-	size_t manlen = 0, len[3] = { 0, 0, 0 };
-	static const size_t max[3] = { FLASH_MAX_BACKUP, FLASH_MAX_CERT, 64 };
-	char sha[65], idl[32];
+	uint8_t *man = NULL, *buf[FLASH_MF_FILES] = { NULL }, sha[FLASH_MANIFEST_SHA_LEN];
+	size_t manlen = 0, len[FLASH_MF_FILES] = { 0 };
+	char idl[32];
 	struct stat st;
 	int dfd, sfd = -1, lfd, err, i;
 	ssize_t n;
@@ -516,12 +352,12 @@ int flash_read_store(const char *dir, struct flash_store *s)
 		err = corrupt(s, "current points at a missing store '%s'", s->target);
 		goto out;
 	}
-	err = read_at(sfd, FLASH_MANIFEST, FLASH_MAX_MANIFEST, &man, &manlen);
+	err = ck_file_read_at(sfd, FLASH_MANIFEST, FLASH_MANIFEST_MAX, &man, &manlen);
 	if (err) {
 		err = corrupt(s, "manifest: %s", strerror(-err));
 		goto out;
 	}
-	err = manifest_parse((const char *)man, manlen, &m);
+	err = flash_manifest_decode((const char *)man, manlen, &m);
 	if (err) {
 		err = corrupt(s, "manifest is %s", err == -EPROTO ?
 			      "of an unknown format" : "malformed");
@@ -532,43 +368,45 @@ int flash_read_store(const char *dir, struct flash_store *s)
 		goto out;
 	}
 	s->manifest_ok = 1;
-	unhex(m.chip, s->chip_id, 16);
-	snprintf(s->identity, sizeof(s->identity), "%s", m.identity);
+	memcpy(s->chip_id, m.chip_id, sizeof(s->chip_id));
+	memcpy(s->identity, m.identity, sizeof(s->identity));
 	s->generation = m.generation;
-	for (i = 0; i < 3; i++) {
-		err = read_at(sfd, mf_files[i], max[i], &buf[i], &len[i]);
+	for (i = 0; i < FLASH_MF_FILES; i++) {
+		const char *name = flash_manifest_names[i];
+
+		err = ck_file_read_at(sfd, name, max[i], &buf[i], &len[i]);
 		if (err) {
-			err = corrupt(s, "%s: missing or unreadable", mf_files[i]);
+			err = corrupt(s, "%s: missing or unreadable", name);
 			goto out;
 		}
-		sha_hex(buf[i], len[i], sha);
-		if (len[i] != m.size[i] || strcmp(sha, m.sha[i])) {
-			err = corrupt(s, "%s: size or SHA-256 differs from the manifest",
-				      mf_files[i]);
+		sha256(buf[i], len[i], sha);
+		if (len[i] != m.file[i].size || memcmp(sha, m.file[i].sha256, sizeof(sha))) {
+			err = corrupt(s, "%s: size or SHA-256 differs from the manifest", name);
 			goto out;
 		}
 	}
 	snprintf(idl, sizeof(idl), "%s\n", m.identity);
-	if (len[2] != strlen(idl) || memcmp(buf[2], idl, len[2])) {
+	if (len[FLASH_MF_IDENTITY] != strlen(idl) ||
+	    memcmp(buf[FLASH_MF_IDENTITY], idl, strlen(idl))) {
 		err = corrupt(s, "identity file differs from the manifest%s", "");
 		goto out;
 	}
-	if (ck_pkg_header_parse(buf[0], len[0], &h)) {
+	if (ck_pkg_header_parse(buf[FLASH_MF_BACKUP], len[FLASH_MF_BACKUP], &h)) {
 		err = corrupt(s, "backup.pkg is not a backup package%s", "");
 		goto out;
 	}
-	if (memcmp(h.chip_id, s->chip_id, 16) || h.generation != s->generation) {
+	if (memcmp(h.chip_id, s->chip_id, sizeof(s->chip_id)) || h.generation != s->generation) {
 		err = corrupt(s, "backup.pkg header (chip ID, generation) differs from the manifest%s", "");
 		goto out;
 	}
-	s->backup = buf[0];
-	s->backup_len = len[0];
-	s->cert = buf[1];
-	s->cert_len = len[1];
-	buf[0] = buf[1] = NULL;
+	s->backup = buf[FLASH_MF_BACKUP];
+	s->backup_len = len[FLASH_MF_BACKUP];
+	s->cert = buf[FLASH_MF_CERT];
+	s->cert_len = len[FLASH_MF_CERT];
+	buf[FLASH_MF_BACKUP] = buf[FLASH_MF_CERT] = NULL;
 	err = 0;
 out:
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < FLASH_MF_FILES; i++)
 		free(buf[i]);
 	free(man);
 	if (sfd >= 0)

@@ -17,9 +17,10 @@
  * store or the complete new one.
  *
  * Nothing in the store is secret: the keys exist only inside backup.pkg.
+ * flash.c holds the store, manifest.c the format of store.json.
  */
-#ifndef CHIPKEY_AGENT_FLASH_H
-#define CHIPKEY_AGENT_FLASH_H
+#ifndef CHIPKEY_FLASH_H
+#define CHIPKEY_FLASH_H
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,12 +30,10 @@
 #define FLASH_MANIFEST	"store.json"
 #define FLASH_CURRENT	"current"
 #define FLASH_LOCK	".lock"
-#define FLASH_FORMAT	2
 
 /* Upper bounds of what the reader accepts. */
 #define FLASH_MAX_BACKUP	(1u << 20)
 #define FLASH_MAX_CERT		16384
-#define FLASH_MAX_MANIFEST	4096
 
 struct flash_contents {
 	uint8_t chip_id[16];
@@ -46,13 +45,10 @@ struct flash_contents {
 	size_t cert_len;
 };
 
-/* Write one file atomically into @dirfd (temp + fsync + rename). */
-int flash_write_file(int dirfd, const char *name, const void *buf, size_t len,
-		     unsigned int mode);
-
 /*
  * Replace the whole store in @dir atomically (creates @dir if needed).
- * 0 or -errno.  On failure the previous store (if any) is still current.
+ * 0 or -errno (-EINVAL: identity not 15 digits, generation above
+ * INT64_MAX).  On failure the previous store (if any) is still current.
  */
 int flash_write_store(const char *dir, const struct flash_contents *c);
 
@@ -66,7 +62,7 @@ struct flash_store {
 	int manifest_ok;		/* the manifest parsed (fields below) */
 	uint8_t chip_id[16];
 	char identity[16];
-	uint64_t generation;
+	uint64_t generation;		/* at most INT64_MAX */
 	uint8_t *backup;		/* malloc'd, on success only */
 	size_t backup_len;
 	uint8_t *cert;
@@ -104,4 +100,4 @@ uint64_t flash_store_name_floor(const struct flash_store *s);
  */
 unsigned int flash_fault_steps(void);
 
-#endif
+#endif /* CHIPKEY_FLASH_H */

@@ -50,7 +50,7 @@ expect_exit 0 "fuse create from a private key (public half taken)" -- \
 	"$fuse" create "$t/chip1.bin" --rom-key "$t/rom.pem" --chip-id 00112233445566778899aabbccddeeff
 check "fuse image is 512 bytes, mode 0600" \
 	test "$(stat -c %s:%a "$t/chip1.bin")" = 512:600
-expect_exit 1 "fuse create refuses to overwrite without --force" -- \
+expect_exit 22 "fuse create refuses to overwrite without --force" -- \
 	"$fuse" create "$t/chip1.bin" --rom-key "$t/rom.pub.pem"
 check "... and says so" err_has "use --force"
 expect_exit 0 "fuse create --force with a PEM public key" -- \
@@ -59,7 +59,7 @@ expect_exit 0 "fuse create with a DER public key, random chip ID" -- \
 	"$fuse" create "$t/chip2.bin" --rom-key "$t/rom.pub.der"
 expect_exit 1 "fuse create with a bad --chip-id" -- \
 	"$fuse" create "$t/x.bin" --rom-key "$t/rom.pem" --chip-id 1234
-expect_exit 1 "fuse create with a non-key --rom-key" -- \
+expect_exit 6 "fuse create with a non-key --rom-key" -- \
 	"$fuse" create "$t/x.bin" --rom-key "$t/chip1.bin"
 check "no image left behind by failed creates" test ! -e "$t/x.bin"
 expect_exit 0 "fuse show" -- "$fuse" show "$t/chip1.bin"
@@ -97,6 +97,34 @@ assert j["abi_version"] == 1 and j["key_source"] == "emulator", j
 assert j["max_payload"] == 65536 and j["pkg_overhead"] == 88, j
 assert j["rom_key_len"] == int(sys.argv[2]), j
 ' "$t/out" "$(stat -c %s "$t/rom.pub.der")"
+check "info --json: the documented keys, in order, with their JSON types" python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+keys = ["device", "backend", "abi_version", "chip_id", "key_source", "key_source_id",
+        "max_payload", "max_package", "pkg_overhead", "rom_key_len"]
+assert list(j) == keys, list(j)
+for k in keys:
+    assert type(j[k]) is (str if k in ("device", "backend", "chip_id", "key_source") else int), k
+' "$t/out"
+expect_exit 16 "status --json with no store" -- "$ck" --device "$d1" status --store "$t/nostore" --keys "$t/nokeys" --json
+check "status --json: types, and null for what is not known" python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["provisioned"] is False and j["healthy"] is False and j["exit"] == 16, j
+assert j["chip_id"] == "00112233445566778899aabbccddeeff" and j["device_error"] is None, j
+assert j["store"]["state"] == "missing" and j["store"]["chip_id"] is None, j
+assert j["identity"] is None and j["generation"] is None, j
+assert j["certificate"] == {"valid": None, "not_before": None, "not_after": None,
+                            "validity": None, "error": None}, j
+assert j["keys"]["loaded"] is False and j["keys"]["path"].endswith("/nokeys"), j
+' "$t/out"
+expect_exit 16 "status --json with no device and no store" -- \
+	"$ck" --device "emu:$t/nosuch" status --store "$t/nostore" --keys "$t/nokeys" --json
+check "... device_error says why, chip_id is null" python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["device_error"] and j["chip_id"] is None, j
+' "$t/out"
 CHIPKEY_DEVICE="$d1" expect_exit 0 "\$CHIPKEY_DEVICE selects the device" -- "$ck" info
 
 # ---- round trips
@@ -119,6 +147,7 @@ check "rom-key DER equals the manufacturer public key" cmp -s "$t/rk.der" "$t/ro
 expect_exit 0 "rom-key --pem" -- "$ck" -d "$d1" rom-key --pem
 check "rom-key --pem is a PEM public key OpenSSL reads" \
 	bash -c "openssl pkey -pubin -in '$t/out' -outform DER | cmp -s - '$t/rom.pub.der'"
+check "rom-key --pem is byte-identical to OpenSSL's PEM of the key" cmp -s "$t/out" "$t/rom.pub.pem"
 
 # ---- error classes
 expect_exit 1 "usage: unknown command" -- "$ck" -d "$d1" frobnicate
@@ -172,11 +201,11 @@ check "... with the new contents, mode 0600" \
 
 # ---- emulator refuses bad state files
 "$fuse" create "$t/zero.bin" --rom-key "$t/rom.pem" --unprogrammed zero 2>/dev/null
-expect_exit 1 "emulator refuses an unprogrammed (all-zero) chip" -- \
+expect_exit 6 "emulator refuses an unprogrammed (all-zero) chip" -- \
 	"$emu" --state "$t/zero.bin" --socket "$t/s3" --foreground
 check "... message says unprogrammed" err_has "unprogrammed"
 chmod 644 "$t/chip2.bin"
-expect_exit 1 "emulator refuses a world-readable state file" -- \
+expect_exit 3 "emulator refuses a world-readable state file" -- \
 	"$emu" --state "$t/chip2.bin" --socket "$t/s3" --foreground
 check "... message asks for 0600" err_has "0600"
 chmod 600 "$t/chip2.bin"

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Verification of a backup for this chip (docs/recovery.md, "What is
+ * checked"): the backup code, whose it is, the unwrap through the chip, the
+ * data package, and every device certificate against the manufacturer key
+ * in ROM, the chip ID and the identity.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+
+#include <chipkey/backup_package.h>
+#include "common/hex.h"
+#include "common/pki.h"
+#include "rec_int.h"
+
+static int check_cert(struct rec_ctx *ctx, const uint8_t *der, size_t len,
+		      const char *identity, const char *what)
+{
+	char cid[CK_DP_DEVICE_ID_LEN + 1], chex[2 * CHIPKEY_CHIP_ID_LEN + 1];
+	uint8_t cchip[CHIPKEY_CHIP_ID_LEN];
+	X509 *cert = pki_cert_from_der(der, len);
+	int err, code = CK_EXIT_OK;
+
+	if (!cert)
+		return rec_fail(ctx, CK_EXIT_MALFORMED, "%s is not a DER X.509 certificate", what);
+	/*
+	 * No validity-period check: a recovery restores what the manufacturer
+	 * issued to this chip, and a device certificate does not expire for
+	 * that purpose.  Devices without a real-time clock boot at 1970 and
+	 * could never load their keys otherwise (docs/recovery.md).
+	 */
+	err = pki_verify_device_cert(cert, ctx->rom, ctx->rom_len, NULL, NULL, PKI_TIME_IGNORE);
+	if (err) {
+		code = rec_fail(ctx, CK_EXIT_BAD_CERT,
+				"%s is not a device certificate signed by the manufacturer key in ROM (%s)",
+				what, strerror(-err));
+	} else if (pki_cert_chip_id(cert, cchip)) {
+		code = rec_fail(ctx, CK_EXIT_BAD_CERT, "%s names no chip ID", what);
+	} else if (memcmp(cchip, ctx->chip_id, sizeof(cchip))) {
+		ck_hex_encode(cchip, sizeof(cchip), chex);
+		code = rec_fail(ctx, CK_EXIT_BAD_CERT, "%s names chip %s, this chip is %s",
+				what, chex, ctx->chip_hex);
+	} else if (pki_cert_device_identity(cert, cid)) {
+		code = rec_fail(ctx, CK_EXIT_BAD_CERT, "%s names no valid device identity", what);
+	} else if (strcmp(cid, identity)) {
+		code = rec_fail(ctx, CK_EXIT_IDENTITY,
+				"%s names identity %s but the backup package holds identity %s: refusing to change the device identity",
+				what, cid, identity);
+	}
+	X509_free(cert);
+	return code;
+}
+
+int rec_verify(struct rec_ctx *ctx, const uint8_t *backup, size_t backup_len,
+	       const uint8_t *cert, size_t cert_len, const char *want_identity,
+	       struct ck_dp **dpp, char identity[CK_DP_DEVICE_ID_LEN + 1],
+	       uint64_t *generation)
+{
+	struct ck_pkg_header h;
+	uint8_t *plain = NULL, dchip[CHIPKEY_CHIP_ID_LEN];
+	size_t plen = CHIPKEY_MAX_PAYLOAD;
+	struct ck_dp *dp = NULL;
+	const uint8_t *inner;
+	size_t inner_len;
+	char hx[2 * CHIPKEY_CHIP_ID_LEN + 1];
+	uint64_t gen = 0;
+	int err, code;
+
+	*dpp = NULL;
+	/* 1. the backup code */
+	if (!ck_pkg_has_magic(backup, backup_len))
+		return rec_fail(ctx, CK_EXIT_MALFORMED,
+				"not a backup package (no backup code " CK_PKG_MAGIC ")");
+	err = ck_pkg_header_parse(backup, backup_len, &h);
+	if (err)
+		return rec_fail(ctx, err == -EMSGSIZE ? CK_EXIT_TOO_LARGE : CK_EXIT_MALFORMED,
+				"malformed backup package header");
+	/* 2. whose it is, before any decryption */
+	if (memcmp(h.chip_id, ctx->chip_id, sizeof(h.chip_id))) {
+		ck_hex_encode(h.chip_id, sizeof(h.chip_id), hx);
+		return rec_fail(ctx, CK_EXIT_NOT_OURS,
+				"the backup belongs to chip %s, this chip is %s", hx, ctx->chip_hex);
+	}
+	/* 3. unwrap through the chip */
+	plain = malloc(plen);
+	if (!plain)
+		return rec_fail(ctx, CK_EXIT_OTHER, "out of memory");
+	err = chipkey_unwrap(ctx->ck, backup, backup_len, plain, &plen, &gen);
+	if (err) {
+		code = ck_exit_for_errno(err);
+		rec_fail(ctx, code, "unwrap: %s%s", chipkey_strerror(err),
+			 code == CK_EXIT_TAMPERED ? " (the backup package was modified)" : "");
+		goto out;
+	}
+	rec_note(ctx, "backup generation %llu unwrapped on chip %s", (unsigned long long)gen,
+		 ctx->chip_hex);
+	/* 4. the data package */
+	err = ck_dp_decode(plain, plen, &dp);
+	if (err) {
+		code = rec_fail(ctx, CK_EXIT_MALFORMED, "the unwrapped data package is malformed");
+		goto out;
+	}
+	if (ck_dp_chip_id(dp, dchip) || memcmp(dchip, ctx->chip_id, sizeof(dchip))) {
+		code = rec_fail(ctx, CK_EXIT_NOT_OURS, "the data package names another chip");
+		goto out;
+	}
+	ck_dp_device_id(dp, identity);
+	if (want_identity && strcmp(want_identity, identity)) {
+		code = rec_fail(ctx, CK_EXIT_IDENTITY,
+				"the record claims identity %s but the backup package holds identity %s",
+				want_identity, identity);
+		goto out;
+	}
+	/* 5. certificates: the one given and the one inside the package */
+	if (ck_dp_get(dp, CK_DP_DEVICE_CERT, &inner, &inner_len)) {
+		inner = NULL;
+		inner_len = 0;
+	}
+	if (!cert) {
+		if (!inner) {
+			code = rec_fail(ctx, CK_EXIT_BAD_CERT,
+					"no device certificate (none given, none in the package)");
+			goto out;
+		}
+		cert = inner;
+		cert_len = inner_len;
+	}
+	code = check_cert(ctx, cert, cert_len, identity, "the device certificate");
+	if (code)
+		goto out;
+	if (inner && (inner_len != cert_len || memcmp(inner, cert, cert_len))) {
+		code = check_cert(ctx, inner, inner_len, identity,
+				  "the certificate inside the package");
+		if (code)
+			goto out;
+	}
+	*dpp = dp;
+	dp = NULL;
+	*generation = gen;
+	code = CK_EXIT_OK;
+out:
+	ck_dp_free(dp);
+	OPENSSL_cleanse(plain, CHIPKEY_MAX_PAYLOAD);
+	free(plain);
+	return code;
+}
