@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ck_bench_dev: /dev/chipkey wrap+unwrap versus libkcapi AF_ALG gcm(aes),
- * run inside the test VM (selftests/vm/run.sh --bench).  Not a test: it
+ * run inside the test VM (selftests/qemu/run.sh --bench).  Not a test: it
  * prints a table of '#' lines.
  *
  * One "op" is one wrap plus one unwrap of a payload of the given size.

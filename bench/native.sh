@@ -15,9 +15,7 @@ dir=$(mktemp -d /tmp/ck-bench.XXXXXX)
 pid=
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/m.key" 2>/dev/null
-openssl pkey -in "$dir/m.key" -pubout -outform DER -out "$dir/m.der"
-"$TOP/selftests/vm/mkfuse.sh" "$dir/state" random "$dir/m.der"
-chmod 600 "$dir/state"
+"$TOP/build/bin/chipkey-fuse" create "$dir/state" --rom-key "$dir/m.key"
 
 run() { # run LABEL [taskset -c N]
 	label=$1

@@ -37,6 +37,7 @@
 #include <errno.h>
 #endif
 #include <linux/chipkey.h>
+#include "chipkey/byteorder.h"
 
 #define CK_PKG_MAGIC		"CKBACKUP"
 #define CK_PKG_MAGIC_LEN	8
@@ -75,42 +76,6 @@ struct ck_pkg_header {
 	__u8 nonce[CK_PKG_NONCE_LEN];
 	__u32 payload_len;
 };
-
-static inline void ck_put_be16(__u8 *p, __u16 v)
-{
-	p[0] = (__u8)(v >> 8);
-	p[1] = (__u8)v;
-}
-
-static inline void ck_put_be32(__u8 *p, __u32 v)
-{
-	p[0] = (__u8)(v >> 24);
-	p[1] = (__u8)(v >> 16);
-	p[2] = (__u8)(v >> 8);
-	p[3] = (__u8)v;
-}
-
-static inline void ck_put_be64(__u8 *p, __u64 v)
-{
-	ck_put_be32(p, (__u32)(v >> 32));
-	ck_put_be32(p + 4, (__u32)v);
-}
-
-static inline __u16 ck_get_be16(const __u8 *p)
-{
-	return (__u16)((p[0] << 8) | p[1]);
-}
-
-static inline __u32 ck_get_be32(const __u8 *p)
-{
-	return ((__u32)p[0] << 24) | ((__u32)p[1] << 16) |
-	       ((__u32)p[2] << 8) | (__u32)p[3];
-}
-
-static inline __u64 ck_get_be64(const __u8 *p)
-{
-	return ((__u64)ck_get_be32(p) << 32) | ck_get_be32(p + 4);
-}
 
 /* Size of the backup package for a data package of @payload_len bytes. */
 static inline size_t ck_pkg_size(size_t payload_len)

@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <linux/chipkey.h>
+#include "chipkey/byteorder.h"
 
 #define CK_EMU_REQ_MAGIC	0x51454b43u	/* "CKEQ" on the wire */
 #define CK_EMU_REPLY_MAGIC	0x52454b43u	/* "CKER" on the wire */
@@ -64,66 +65,40 @@ struct ck_emu_reply_hdr {
 	uint32_t len;		/* payload bytes that follow */
 };
 
-static inline void ck_emu_put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static inline void ck_emu_put_le64(uint8_t *p, uint64_t v)
-{
-	ck_emu_put_le32(p, (uint32_t)v);
-	ck_emu_put_le32(p + 4, (uint32_t)(v >> 32));
-}
-
-static inline uint32_t ck_emu_get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) |
-	       ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-
-static inline uint64_t ck_emu_get_le64(const uint8_t *p)
-{
-	return (uint64_t)ck_emu_get_le32(p) |
-	       ((uint64_t)ck_emu_get_le32(p + 4) << 32);
-}
-
 static inline void ck_emu_req_hdr_encode(const struct ck_emu_req_hdr *h,
 					 uint8_t out[CK_EMU_HDR_LEN])
 {
-	ck_emu_put_le32(out, h->magic);
-	ck_emu_put_le32(out + 4, h->version);
-	ck_emu_put_le32(out + 8, h->cmd);
-	ck_emu_put_le32(out + 12, h->len);
+	ck_put_le32(out, h->magic);
+	ck_put_le32(out + 4, h->version);
+	ck_put_le32(out + 8, h->cmd);
+	ck_put_le32(out + 12, h->len);
 }
 
 static inline void ck_emu_req_hdr_decode(const uint8_t in[CK_EMU_HDR_LEN],
 					 struct ck_emu_req_hdr *h)
 {
-	h->magic = ck_emu_get_le32(in);
-	h->version = ck_emu_get_le32(in + 4);
-	h->cmd = ck_emu_get_le32(in + 8);
-	h->len = ck_emu_get_le32(in + 12);
+	h->magic = ck_get_le32(in);
+	h->version = ck_get_le32(in + 4);
+	h->cmd = ck_get_le32(in + 8);
+	h->len = ck_get_le32(in + 12);
 }
 
 static inline void ck_emu_reply_hdr_encode(const struct ck_emu_reply_hdr *h,
 					   uint8_t out[CK_EMU_HDR_LEN])
 {
-	ck_emu_put_le32(out, h->magic);
-	ck_emu_put_le32(out + 4, h->version);
-	ck_emu_put_le32(out + 8, (uint32_t)h->status);
-	ck_emu_put_le32(out + 12, h->len);
+	ck_put_le32(out, h->magic);
+	ck_put_le32(out + 4, h->version);
+	ck_put_le32(out + 8, (uint32_t)h->status);
+	ck_put_le32(out + 12, h->len);
 }
 
 static inline void ck_emu_reply_hdr_decode(const uint8_t in[CK_EMU_HDR_LEN],
 					   struct ck_emu_reply_hdr *h)
 {
-	h->magic = ck_emu_get_le32(in);
-	h->version = ck_emu_get_le32(in + 4);
-	h->status = (int32_t)ck_emu_get_le32(in + 8);
-	h->len = ck_emu_get_le32(in + 12);
+	h->magic = ck_get_le32(in);
+	h->version = ck_get_le32(in + 4);
+	h->status = (int32_t)ck_get_le32(in + 8);
+	h->len = ck_get_le32(in + 12);
 }
 
 /* struct chipkey_info <-> 64 wire bytes */
@@ -132,16 +107,16 @@ static inline void ck_emu_info_encode(const struct chipkey_info *s,
 {
 	int i;
 
-	ck_emu_put_le32(out, s->abi_version);
-	ck_emu_put_le32(out + 4, s->key_source);
+	ck_put_le32(out, s->abi_version);
+	ck_put_le32(out + 4, s->key_source);
 	memcpy(out + 8, s->chip_id, CHIPKEY_CHIP_ID_LEN);
-	ck_emu_put_le32(out + 24, s->max_payload);
-	ck_emu_put_le32(out + 28, s->max_package);
-	ck_emu_put_le32(out + 32, s->pkg_overhead);
-	ck_emu_put_le32(out + 36, s->rom_key_len);
-	ck_emu_put_le32(out + 40, s->flags);
+	ck_put_le32(out + 24, s->max_payload);
+	ck_put_le32(out + 28, s->max_package);
+	ck_put_le32(out + 32, s->pkg_overhead);
+	ck_put_le32(out + 36, s->rom_key_len);
+	ck_put_le32(out + 40, s->flags);
 	for (i = 0; i < 5; i++)
-		ck_emu_put_le32(out + 44 + 4 * i, s->reserved[i]);
+		ck_put_le32(out + 44 + 4 * i, s->reserved[i]);
 }
 
 static inline void ck_emu_info_decode(const uint8_t in[CK_EMU_INFO_LEN],
@@ -149,16 +124,16 @@ static inline void ck_emu_info_decode(const uint8_t in[CK_EMU_INFO_LEN],
 {
 	int i;
 
-	s->abi_version = ck_emu_get_le32(in);
-	s->key_source = ck_emu_get_le32(in + 4);
+	s->abi_version = ck_get_le32(in);
+	s->key_source = ck_get_le32(in + 4);
 	memcpy(s->chip_id, in + 8, CHIPKEY_CHIP_ID_LEN);
-	s->max_payload = ck_emu_get_le32(in + 24);
-	s->max_package = ck_emu_get_le32(in + 28);
-	s->pkg_overhead = ck_emu_get_le32(in + 32);
-	s->rom_key_len = ck_emu_get_le32(in + 36);
-	s->flags = ck_emu_get_le32(in + 40);
+	s->max_payload = ck_get_le32(in + 24);
+	s->max_package = ck_get_le32(in + 28);
+	s->pkg_overhead = ck_get_le32(in + 32);
+	s->rom_key_len = ck_get_le32(in + 36);
+	s->flags = ck_get_le32(in + 40);
 	for (i = 0; i < 5; i++)
-		s->reserved[i] = ck_emu_get_le32(in + 44 + 4 * i);
+		s->reserved[i] = ck_get_le32(in + 44 + 4 * i);
 }
 
 /* struct chipkey_xfer <-> 56 wire bytes */
@@ -167,14 +142,14 @@ static inline void ck_emu_xfer_encode(const struct chipkey_xfer *s,
 {
 	int i;
 
-	ck_emu_put_le64(out, s->in_ptr);
-	ck_emu_put_le64(out + 8, s->out_ptr);
-	ck_emu_put_le32(out + 16, s->in_len);
-	ck_emu_put_le32(out + 20, s->out_len);
-	ck_emu_put_le64(out + 24, s->generation);
-	ck_emu_put_le32(out + 32, s->flags);
+	ck_put_le64(out, s->in_ptr);
+	ck_put_le64(out + 8, s->out_ptr);
+	ck_put_le32(out + 16, s->in_len);
+	ck_put_le32(out + 20, s->out_len);
+	ck_put_le64(out + 24, s->generation);
+	ck_put_le32(out + 32, s->flags);
 	for (i = 0; i < 5; i++)
-		ck_emu_put_le32(out + 36 + 4 * i, s->reserved[i]);
+		ck_put_le32(out + 36 + 4 * i, s->reserved[i]);
 }
 
 static inline void ck_emu_xfer_decode(const uint8_t in[CK_EMU_XFER_LEN],
@@ -182,14 +157,14 @@ static inline void ck_emu_xfer_decode(const uint8_t in[CK_EMU_XFER_LEN],
 {
 	int i;
 
-	s->in_ptr = ck_emu_get_le64(in);
-	s->out_ptr = ck_emu_get_le64(in + 8);
-	s->in_len = ck_emu_get_le32(in + 16);
-	s->out_len = ck_emu_get_le32(in + 20);
-	s->generation = ck_emu_get_le64(in + 24);
-	s->flags = ck_emu_get_le32(in + 32);
+	s->in_ptr = ck_get_le64(in);
+	s->out_ptr = ck_get_le64(in + 8);
+	s->in_len = ck_get_le32(in + 16);
+	s->out_len = ck_get_le32(in + 20);
+	s->generation = ck_get_le64(in + 24);
+	s->flags = ck_get_le32(in + 32);
 	for (i = 0; i < 5; i++)
-		s->reserved[i] = ck_emu_get_le32(in + 36 + 4 * i);
+		s->reserved[i] = ck_get_le32(in + 36 + 4 * i);
 }
 
 /* struct chipkey_rom_key <-> 32 wire bytes */
@@ -198,11 +173,11 @@ static inline void ck_emu_rom_key_encode(const struct chipkey_rom_key *s,
 {
 	int i;
 
-	ck_emu_put_le64(out, s->buf_ptr);
-	ck_emu_put_le32(out + 8, s->buf_len);
-	ck_emu_put_le32(out + 12, s->flags);
+	ck_put_le64(out, s->buf_ptr);
+	ck_put_le32(out + 8, s->buf_len);
+	ck_put_le32(out + 12, s->flags);
 	for (i = 0; i < 4; i++)
-		ck_emu_put_le32(out + 16 + 4 * i, s->reserved[i]);
+		ck_put_le32(out + 16 + 4 * i, s->reserved[i]);
 }
 
 static inline void ck_emu_rom_key_decode(const uint8_t in[CK_EMU_ROM_KEY_LEN],
@@ -210,11 +185,11 @@ static inline void ck_emu_rom_key_decode(const uint8_t in[CK_EMU_ROM_KEY_LEN],
 {
 	int i;
 
-	s->buf_ptr = ck_emu_get_le64(in);
-	s->buf_len = ck_emu_get_le32(in + 8);
-	s->flags = ck_emu_get_le32(in + 12);
+	s->buf_ptr = ck_get_le64(in);
+	s->buf_len = ck_get_le32(in + 8);
+	s->flags = ck_get_le32(in + 12);
 	for (i = 0; i < 4; i++)
-		s->reserved[i] = ck_emu_get_le32(in + 16 + 4 * i);
+		s->reserved[i] = ck_get_le32(in + 16 + 4 * i);
 }
 
 #endif /* _CHIPKEY_EMU_MESSAGES_H */

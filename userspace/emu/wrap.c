@@ -17,7 +17,7 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
-#include "chip.h"
+#include "emu.h"
 
 /*
  * The algorithms are fetched once per process (a fetch per request costs more
@@ -97,7 +97,7 @@ static EVP_KDF_CTX *kdf_ctx(int *err)
 	return kctx;
 }
 
-int ck_derive_key(const struct ck_chip *chip,
+int ck_derive_key(const struct ck_fuse_image *chip,
 		  const uint8_t salt[CK_PKG_SALT_LEN],
 		  uint8_t key[CK_PKG_KEY_LEN])
 {
@@ -200,7 +200,7 @@ out:
 	return ret;
 }
 
-int ck_wrap_with(const struct ck_chip *chip, uint64_t generation,
+int ck_wrap_with(const struct ck_fuse_image *chip, uint64_t generation,
 		 const uint8_t salt[CK_PKG_SALT_LEN],
 		 const uint8_t nonce[CK_PKG_NONCE_LEN],
 		 const uint8_t *in, size_t in_len, uint8_t *out)
@@ -234,7 +234,7 @@ int ck_wrap_with(const struct ck_chip *chip, uint64_t generation,
 	return ret;
 }
 
-int ck_wrap(const struct ck_chip *chip, uint64_t generation,
+int ck_wrap(const struct ck_fuse_image *chip, uint64_t generation,
 	    const uint8_t *in, size_t in_len, uint8_t *out, size_t *out_len)
 {
 	uint8_t rnd[CK_PKG_SALT_LEN + CK_PKG_NONCE_LEN];
@@ -258,7 +258,7 @@ int ck_wrap(const struct ck_chip *chip, uint64_t generation,
 	return ret;
 }
 
-int ck_unwrap(const struct ck_chip *chip, const uint8_t *pkg, size_t pkg_len,
+int ck_unwrap(const struct ck_fuse_image *chip, const uint8_t *pkg, size_t pkg_len,
 	      uint8_t *out, size_t *out_len, uint64_t *generation)
 {
 	struct ck_pkg_header h;

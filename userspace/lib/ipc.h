@@ -9,7 +9,7 @@
 #define CHIPKEY_IPC_H
 
 #include <pthread.h>
-#include "libchipkey.h"
+#include "lib/libchipkey.h"
 
 struct chipkey_backend {
 	const char *name;

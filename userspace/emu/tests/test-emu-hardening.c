@@ -25,13 +25,17 @@
 
 #include <chipkey/emu_messages.h>
 #include <chipkey/fuse_image.h>
-#include "libchipkey.h"
-#include "../server.h"
-#include "../../tests/emu-helpers.h"
-#include "../../tests/tap.h"
+#include "lib/libchipkey.h"
+#include "emu/emu.h"
+#include "emu/tests/emu-helpers.h"
+#include "common/file.h"
+#include "common/fuse-image.h"
+#include "common/tap.h"
 
 static char dir[] = "/tmp/chipkey-test-emuh-XXXXXX";
 static const char *emu_bin;
+
+enum { PATH_LEN = 300 };
 
 static double now_s(void)
 {
@@ -54,28 +58,20 @@ static void sleep_ms(long ms)
 static void make_image(uint8_t img[CK_FUSE_IMAGE_SIZE], const uint8_t *rom,
 		       size_t rom_len)
 {
-	memset(img, 0, CK_FUSE_IMAGE_SIZE);
-	memcpy(img, CK_FUSE_MAGIC, CK_FUSE_MAGIC_LEN);
-	RAND_bytes(img + CK_FUSE_OFF_CHIP_ID, CHIPKEY_CHIP_ID_LEN);
-	RAND_bytes(img + CK_FUSE_OFF_CHIP_KEY, CHIPKEY_CHIP_KEY_LEN);
-	img[CK_FUSE_OFF_CHIP_KEY] |= 1;	/* never all 0x00 / all 0xff */
-	img[CK_FUSE_OFF_CHIP_KEY + 1] &= 0xfe;
-	memcpy(img + CK_FUSE_OFF_ROM_KEY, rom, rom_len);
+	struct ck_fuse_image f = { .rom_key_len = rom_len };
+
+	RAND_bytes(f.chip_id, CHIPKEY_CHIP_ID_LEN);
+	RAND_bytes(f.chip_key, CHIPKEY_CHIP_KEY_LEN);
+	f.chip_key[0] |= 1;	/* never all 0x00 / all 0xff */
+	f.chip_key[1] &= 0xfe;
+	memcpy(f.rom_key, rom, rom_len);
+	ck_fuse_image_encode(&f, img);
+	ck_fuse_image_wipe(&f);
 }
 
 static int write_file(const char *path, const uint8_t *img)
 {
-	int fd;
-
-	unlink(path);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	if (fd < 0)
-		return -1;
-	if (write(fd, img, CK_FUSE_IMAGE_SIZE) != CK_FUSE_IMAGE_SIZE) {
-		close(fd);
-		return -1;
-	}
-	return close(fd);
+	return ck_file_write_atomic(path, img, CK_FUSE_IMAGE_SIZE, 0600, 1);
 }
 
 /* DER SubjectPublicKeyInfo of a fresh key; returns its length or 0. */
@@ -115,6 +111,26 @@ static pid_t start_on(const char *tag, const uint8_t *img, char *sock,
 	if (write_file(state, img))
 		return -1;
 	return th_start_emu(emu_bin, state, sock, log, NULL, NULL, status);
+}
+
+/*
+ * A state file DIR/TAG.bin with a fresh EC P-256 ROM key, and the paths of
+ * its socket, log and device ("emu:" + socket; @dev may be NULL).
+ */
+static void ec_state(const char *tag, char state[PATH_LEN], char sock[PATH_LEN],
+		     char log[PATH_LEN], char dev[PATH_LEN + 8])
+{
+	uint8_t img[CK_FUSE_IMAGE_SIZE], rom[CK_FUSE_ROM_KEY_SIZE];
+
+	make_image(img, rom, spki("EC", "P-256", rom, sizeof(rom)));
+	snprintf(state, PATH_LEN, "%s/%s.bin", dir, tag);
+	snprintf(sock, PATH_LEN, "%s/%s.sock", dir, tag);
+	snprintf(log, PATH_LEN, "%s/%s.log", dir, tag);
+	if (dev)
+		snprintf(dev, PATH_LEN + 8, "emu:%s", sock);
+	if (write_file(state, img))
+		tap_diag("cannot write %s", state);
+	OPENSSL_cleanse(img, sizeof(img));
 }
 
 static void test_rom_regions(void)
@@ -233,7 +249,7 @@ static void test_eperm_first(void)
 	uint8_t img[CK_FUSE_IMAGE_SIZE], rom[CK_FUSE_ROM_KEY_SIZE];
 	uint8_t payload[CK_EMU_XFER_LEN + 8];
 	struct chipkey_xfer x;
-	struct ck_chip chip;
+	struct ck_fuse_image chip;
 	char err[256];
 	size_t n = spki("EC", "P-256", rom, sizeof(rom));
 	unsigned int c;
@@ -269,54 +285,19 @@ static void test_eperm_first(void)
 		tap_eq_int(reply_status(reply), -EINVAL,
 			   "%s: privileged, bad flags -> EINVAL", name);
 	}
-	ck_chip_wipe(&chip);
+	ck_fuse_image_wipe(&chip);
 }
 
 /* ---------- raw connections ---------- */
 
-static int raw_connect(const char *sock)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct timeval tv = { 10, 0 };
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	return fd;
-}
-
 /* INFO over a raw connection: its status, or 1 if the connection failed. */
 static int raw_info(int fd)
 {
-	uint8_t buf[CK_EMU_HDR_LEN + CK_EMU_INFO_LEN];
-	struct ck_emu_req_hdr rh = { CK_EMU_REQ_MAGIC, CK_EMU_PROTO_VERSION,
-				     CHIPKEY_IOC_INFO, 0 };
-	struct ck_emu_reply_hdr h;
-	size_t got = 0, want = CK_EMU_HDR_LEN;
+	uint8_t reply[CK_EMU_INFO_LEN];
 
-	ck_emu_req_hdr_encode(&rh, buf);
-	if (send(fd, buf, CK_EMU_HDR_LEN, MSG_NOSIGNAL) != CK_EMU_HDR_LEN)
+	if (th_raw_send(fd, CK_EMU_REQ_MAGIC, CHIPKEY_IOC_INFO, NULL, 0))
 		return 1;
-	while (got < want) {
-		ssize_t n = read(fd, buf + got, want - got);
-
-		if (n <= 0)
-			return 1;
-		got += (size_t)n;
-		if (got == CK_EMU_HDR_LEN) {
-			ck_emu_reply_hdr_decode(buf, &h);
-			if (h.magic != CK_EMU_REPLY_MAGIC ||
-			    h.len > CK_EMU_INFO_LEN)
-				return 1;
-			want += h.len;
-		}
-	}
-	return h.status;
+	return th_raw_recv(fd, reply, sizeof(reply), NULL);
 }
 
 /* Seconds until the emulator closes @fd (read returns 0), or -1. */
@@ -336,34 +317,28 @@ static double time_to_close(int fd, double t0)
 
 static void test_idle_timeout(void)
 {
-	uint8_t img[CK_FUSE_IMAGE_SIZE], rom[CK_FUSE_ROM_KEY_SIZE];
-	char state[300], sock[300], log[300], dev[320];
+	char state[PATH_LEN], sock[PATH_LEN], log[PATH_LEN], dev[PATH_LEN + 8];
 	struct chipkey *ck = NULL;
 	struct chipkey_info info;
 	double t0, t;
 	int fd, status, i, ok;
 	pid_t pid;
 
-	make_image(img, rom, spki("EC", "P-256", rom, sizeof(rom)));
-	snprintf(state, sizeof(state), "%s/idle.bin", dir);
-	snprintf(sock, sizeof(sock), "%s/idle.sock", dir);
-	snprintf(log, sizeof(log), "%s/idle.log", dir);
-	snprintf(dev, sizeof(dev), "emu:%s", sock);
-	write_file(state, img);
+	ec_state("idle", state, sock, log, dev);
 	pid = th_start_emu(emu_bin, state, sock, log, "--idle-timeout", "1",
 			   &status);
 	if (!tap_ok(pid > 0, "start an emulator with --idle-timeout 1"))
 		return;
 
 	/* A client that connects and says nothing */
-	fd = raw_connect(sock);
+	fd = th_raw_connect(sock);
 	t0 = now_s();
 	t = time_to_close(fd, t0);
 	tap_ok(t >= 0.8 && t < 5, "silent connection dropped after the idle timeout (%.2f s)", t);
 	close(fd);
 
 	/* A client that stops in the middle of a frame */
-	fd = raw_connect(sock);
+	fd = th_raw_connect(sock);
 	t0 = now_s();
 	if (send(fd, "CKEQ\x01", 5, MSG_NOSIGNAL) != 5)
 		tap_diag("send failed");
@@ -372,7 +347,7 @@ static void test_idle_timeout(void)
 	close(fd);
 
 	/* Idle is idle: a client busy for 2.5 s (a request every 0.25 s) stays */
-	fd = raw_connect(sock);
+	fd = th_raw_connect(sock);
 	ok = fd >= 0;
 	for (i = 0; ok && i < 10; i++) {
 		ok = raw_info(fd) == 0;
@@ -446,8 +421,7 @@ static pid_t hold_as(uid_t uid, const char *dev, int hold, int res_fd,
 
 static void test_per_uid(void)
 {
-	uint8_t img[CK_FUSE_IMAGE_SIZE], rom[CK_FUSE_ROM_KEY_SIZE];
-	char state[300], sock[300], log[300], dev[320];
+	char state[PATH_LEN], sock[PATH_LEN], log[PATH_LEN], dev[PATH_LEN + 8];
 	struct chipkey *ck = NULL;
 	struct chipkey_info info;
 	int res[2], go[2], r[2] = { -1, -1 }, again = -1, status, other;
@@ -462,12 +436,7 @@ static void test_per_uid(void)
 		tap_skip("not root", "per-uid limit: a slot freed is taken again");
 		return;
 	}
-	make_image(img, rom, spki("EC", "P-256", rom, sizeof(rom)));
-	snprintf(state, sizeof(state), "%s/uid.bin", dir);
-	snprintf(sock, sizeof(sock), "%s/uid.sock", dir);
-	snprintf(log, sizeof(log), "%s/uid.log", dir);
-	snprintf(dev, sizeof(dev), "emu:%s", sock);
-	write_file(state, img);
+	ec_state("uid", state, sock, log, dev);
 	pid = th_start_emu(emu_bin, state, sock, log, "--max-per-uid", "3",
 			   &status);
 	if (!tap_ok(pid > 0, "start an emulator with --max-per-uid 3"))
@@ -528,18 +497,13 @@ static void test_per_uid(void)
  */
 static void test_mlock(const char *bin)
 {
-	uint8_t img[CK_FUSE_IMAGE_SIZE], rom[CK_FUSE_ROM_KEY_SIZE];
-	char state[300], sock[300], log[300], path[64], line[256];
+	char state[PATH_LEN], sock[PATH_LEN], log[PATH_LEN], path[64], line[256];
 	long lck = -1;
 	int status;
 	pid_t pid;
 	FILE *f;
 
-	make_image(img, rom, spki("EC", "P-256", rom, sizeof(rom)));
-	snprintf(state, sizeof(state), "%s/lck.bin", dir);
-	snprintf(sock, sizeof(sock), "%s/lck.sock", dir);
-	snprintf(log, sizeof(log), "%s/lck.log", dir);
-	write_file(state, img);
+	ec_state("lck", state, sock, log, NULL);
 	if (!bin) {
 		tap_skip("no emulator built without ASan given (ASan makes mlock a no-op)",
 			 "the chip key is locked in memory");

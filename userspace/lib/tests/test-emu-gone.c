@@ -20,9 +20,9 @@
 #include <openssl/rand.h>
 
 #include <chipkey/emu_messages.h>
-#include "libchipkey.h"
-#include "../../tests/emu-helpers.h"
-#include "../../tests/tap.h"
+#include "lib/libchipkey.h"
+#include "emu/tests/emu-helpers.h"
+#include "common/tap.h"
 
 static char dir[] = "/tmp/chipkey-test-gone-XXXXXX";
 static const char *emu_bin;
@@ -108,19 +108,6 @@ struct fake {
 	uint8_t sent[32];	/* the plaintext bytes it got out before hanging up */
 };
 
-static int read_n(int fd, uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t r = read(fd, p, n);
-
-		if (r <= 0)
-			return -1;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 static void *fake_thread(void *arg)
 {
 	struct fake *f = arg;
@@ -136,7 +123,7 @@ static void *fake_thread(void *arg)
 	if (fd < 0)
 		return NULL;
 	/* The library's INFO at open */
-	if (read_n(fd, buf, CK_EMU_HDR_LEN))
+	if (th_read_full(fd, buf, CK_EMU_HDR_LEN))
 		goto out;
 	memset(&info, 0, sizeof(info));
 	info.abi_version = CHIPKEY_ABI_VERSION;
@@ -146,10 +133,10 @@ static void *fake_thread(void *arg)
 	if (write(fd, buf, CK_EMU_HDR_LEN + CK_EMU_INFO_LEN) < 0)
 		goto out;
 	/* The next request */
-	if (read_n(fd, buf, CK_EMU_HDR_LEN))
+	if (th_read_full(fd, buf, CK_EMU_HDR_LEN))
 		goto out;
 	ck_emu_req_hdr_decode(buf, &rq);
-	if (read_n(fd, buf, rq.len))
+	if (th_read_full(fd, buf, rq.len))
 		goto out;
 	if (f->mode == HALF_REPLY) {
 		/* status 0 with 32 bytes of "plaintext", of which 16 arrive */

@@ -22,9 +22,10 @@
 
 #include <chipkey/backup_package.h>
 #include <chipkey/emu_messages.h>
-#include "libchipkey.h"
-#include "emu-helpers.h"
-#include "tap.h"
+#include "lib/libchipkey.h"
+#include "emu/tests/emu-helpers.h"
+#include "emu/tests/test-emu.h"
+#include "common/tap.h"
 
 static char dir[] = "/tmp/chipkey-test-emu-XXXXXX";
 static char sock1[256], sock2[256], state1[256], state2[256], log1[256];
@@ -34,88 +35,6 @@ static char dev1[300], dev2[300];
 static int ck_open1(struct chipkey **ck)
 {
 	return chipkey_open(dev1, ck);
-}
-
-/* ---------- raw frames ---------- */
-
-static int raw_connect(const char *sock)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	struct timeval tv = { 10, 0 };
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		close(fd);
-		return -1;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	return fd;
-}
-
-static int raw_send(int fd, uint32_t magic, uint32_t cmd, const void *payload,
-		    uint32_t len)
-{
-	uint8_t h[CK_EMU_HDR_LEN];
-	struct ck_emu_req_hdr rh = { magic, CK_EMU_PROTO_VERSION, cmd, len };
-
-	ck_emu_req_hdr_encode(&rh, h);
-	if (send(fd, h, sizeof(h), MSG_NOSIGNAL) != sizeof(h))
-		return -1;
-	if (len && send(fd, payload, len, MSG_NOSIGNAL) != (ssize_t)len)
-		return -1;
-	return 0;
-}
-
-/* Read a reply; returns its status, or 1 if the connection closed/failed. */
-static int raw_recv(int fd, uint8_t *payload, size_t cap, size_t *plen)
-{
-	uint8_t h[CK_EMU_HDR_LEN];
-	struct ck_emu_reply_hdr rh;
-	size_t got = 0;
-
-	while (got < sizeof(h)) {
-		ssize_t n = read(fd, h + got, sizeof(h) - got);
-
-		if (n <= 0)
-			return 1;
-		got += (size_t)n;
-	}
-	ck_emu_reply_hdr_decode(h, &rh);
-	if (rh.magic != CK_EMU_REPLY_MAGIC || rh.len > cap)
-		return 1;
-	got = 0;
-	while (got < rh.len) {
-		ssize_t n = read(fd, payload + got, rh.len - got);
-
-		if (n <= 0)
-			return 1;
-		got += (size_t)n;
-	}
-	if (plen)
-		*plen = rh.len;
-	return rh.status;
-}
-
-/* An xfer request via raw frames with given struct and data. */
-static int raw_xfer(const char *sock, uint32_t cmd, const struct chipkey_xfer *x,
-		    const uint8_t *data, size_t dlen)
-{
-	uint8_t *buf = malloc(CK_EMU_XFER_LEN + dlen + 1), *reply;
-	int fd = raw_connect(sock), st;
-
-	ck_emu_xfer_encode(x, buf);
-	if (dlen)
-		memcpy(buf + CK_EMU_XFER_LEN, data, dlen);
-	reply = malloc(CK_EMU_MAX_PAYLOAD);
-	st = raw_send(fd, CK_EMU_REQ_MAGIC, cmd, buf,
-		      (uint32_t)(CK_EMU_XFER_LEN + dlen));
-	if (!st)
-		st = raw_recv(fd, reply, CK_EMU_MAX_PAYLOAD, NULL);
-	close(fd);
-	free(buf);
-	free(reply);
-	return st;
 }
 
 /* ---------- tests ---------- */
@@ -320,58 +239,6 @@ static void test_enospc(void)
 	chipkey_close(ck);
 }
 
-static void test_reserved(void)
-{
-	struct chipkey_xfer x;
-	uint8_t data[4] = { 1, 2, 3, 4 };
-	int i, bad = 0, st;
-
-	memset(&x, 0, sizeof(x));
-	x.in_len = 4;
-	x.out_len = 200;
-	st = raw_xfer(sock1, CHIPKEY_IOC_WRAP, &x, data, 4);
-	tap_eq_int(st, 0, "raw: well-formed wrap frame accepted");
-	for (i = 0; i < 5; i++) {
-		x.reserved[i] = 1u << (i * 7);
-		st = raw_xfer(sock1, CHIPKEY_IOC_WRAP, &x, data, 4);
-		bad += st != -EINVAL;
-		st = raw_xfer(sock1, CHIPKEY_IOC_UNWRAP, &x, data, 4);
-		bad += st != -EINVAL;
-		x.reserved[i] = 0;
-	}
-	tap_eq_int(bad, 0, "raw: each non-zero reserved word -> EINVAL (wrap, unwrap)");
-	x.flags = 0x80000000u;
-	tap_eq_int(raw_xfer(sock1, CHIPKEY_IOC_WRAP, &x, data, 4), -EINVAL,
-		   "raw: non-zero flags -> EINVAL");
-	x.flags = 0;
-	x.in_ptr = 0x1000;
-	tap_eq_int(raw_xfer(sock1, CHIPKEY_IOC_WRAP, &x, data, 4), -EINVAL,
-		   "raw: non-zero pointer field -> EINVAL");
-	x.in_ptr = 0;
-	x.in_len = 5;
-	tap_eq_int(raw_xfer(sock1, CHIPKEY_IOC_WRAP, &x, data, 4), -EINVAL,
-		   "raw: in_len larger than the data carried -> EINVAL");
-	x.in_len = CHIPKEY_MAX_PAYLOAD + 1;
-	x.flags = 1;
-	tap_eq_int(raw_xfer(sock1, CHIPKEY_IOC_WRAP, &x, data, 4), -EINVAL,
-		   "raw: flags are checked before size (EINVAL before EMSGSIZE)");
-	x.flags = 0;
-	tap_eq_int(raw_xfer(sock1, CHIPKEY_IOC_WRAP, &x, data, 4), -EMSGSIZE,
-		   "raw: oversize in_len without data -> EMSGSIZE");
-	{
-		struct chipkey_rom_key k = { .buf_len = 448 };
-		uint8_t w[CK_EMU_ROM_KEY_LEN], reply[600];
-		int fd = raw_connect(sock1);
-
-		k.reserved[3] = 9;
-		ck_emu_rom_key_encode(&k, w);
-		raw_send(fd, CK_EMU_REQ_MAGIC, CHIPKEY_IOC_ROM_KEY, w, sizeof(w));
-		tap_eq_int(raw_recv(fd, reply, sizeof(reply), NULL), -EINVAL,
-			   "raw: rom-key with non-zero reserved -> EINVAL");
-		close(fd);
-	}
-}
-
 /* Run @fn as uid/gid 65534 in a child; returns its exit code bits. */
 static int as_nobody(const char *device, int *info_ret, int *wrap_ret,
 		     int *unwrap_ret, int *badflags_ret)
@@ -405,7 +272,7 @@ static int as_nobody(const char *device, int *info_ret, int *wrap_ret,
 		/* Privilege is checked before anything else. */
 		memset(&x, 0, sizeof(x));
 		x.flags = 1;
-		r[3] = raw_xfer(device + 4, CHIPKEY_IOC_WRAP, &x, NULL, 0);
+		r[3] = th_raw_xfer(device + 4, CHIPKEY_IOC_WRAP, &x, NULL, 0);
 		if (write(p[1], r, sizeof(r)) != sizeof(r))
 			_exit(4);
 		_exit(0);
@@ -494,7 +361,7 @@ static void test_threads(void)
 	struct chipkey_info info;
 
 	/* A slow client holding a half-sent frame must not block anyone. */
-	slow = raw_connect(sock1);
+	slow = th_raw_connect(sock1);
 	if (send(slow, "\x43\x4b\x45\x51\x01\x00", 6, MSG_NOSIGNAL) != 6)
 		tap_diag("slow client: send failed");
 	for (i = 0; i < 4; i++) {
@@ -513,71 +380,6 @@ static void test_threads(void)
 		   "info still answered while the slow client stalls");
 	chipkey_close(ck);
 	close(slow);
-}
-
-static void test_garbage(pid_t emu_pid)
-{
-	uint8_t reply[256], junk[512];
-	struct chipkey *ck;
-	struct chipkey_info info;
-	int fd, i, st, ok = 1;
-
-	fd = raw_connect(sock1);
-	raw_send(fd, 0xdeadbeef, CHIPKEY_IOC_INFO, NULL, 0);
-	st = raw_recv(fd, reply, sizeof(reply), NULL);
-	tap_eq_int(st, -EINVAL, "garbage: bad magic -> EINVAL reply");
-	tap_eq_int(read(fd, reply, 1), 0, "garbage: ... and connection closed");
-	close(fd);
-
-	fd = raw_connect(sock1);
-	raw_send(fd, CK_EMU_REQ_MAGIC, CHIPKEY_IOC_WRAP, NULL, 0xfffffff0u);
-	tap_eq_int(raw_recv(fd, reply, sizeof(reply), NULL), -EINVAL,
-		   "garbage: huge frame length -> EINVAL");
-	close(fd);
-
-	fd = raw_connect(sock1);
-	raw_send(fd, CK_EMU_REQ_MAGIC, 0x12345678, NULL, 0);
-	st = raw_recv(fd, reply, sizeof(reply), NULL);
-	raw_send(fd, CK_EMU_REQ_MAGIC, CHIPKEY_IOC_INFO, NULL, 0);
-	tap_ok(st == -ENOTTY && raw_recv(fd, reply, sizeof(reply), NULL) == 0,
-	       "garbage: unknown command -> ENOTTY, connection still usable");
-	raw_send(fd, CK_EMU_REQ_MAGIC, CHIPKEY_IOC_WRAP, "abc", 3);
-	tap_eq_int(raw_recv(fd, reply, sizeof(reply), NULL), -EINVAL,
-		   "garbage: wrap frame shorter than the structure -> EINVAL");
-	raw_send(fd, CK_EMU_REQ_MAGIC, CHIPKEY_IOC_INFO, "abc", 3);
-	tap_eq_int(raw_recv(fd, reply, sizeof(reply), NULL), -EINVAL,
-		   "garbage: info with a stray payload -> EINVAL");
-	close(fd);
-
-	/* Truncated frames and random bytes, then hang up. */
-	for (i = 0; i < 200; i++) {
-		size_t n;
-
-		fd = raw_connect(sock1);
-		if (fd < 0) {
-			ok = 0;
-			break;
-		}
-		RAND_bytes(junk, sizeof(junk));
-		if (i % 2) {	/* valid magic, random rest */
-			ck_emu_put_le32(junk, CK_EMU_REQ_MAGIC);
-			ck_emu_put_le32(junk + 4, CK_EMU_PROTO_VERSION);
-			ck_emu_put_le32(junk + 12, junk[12] % 120);
-			ck_emu_put_le32(junk + 8, (uint32_t[]){ CHIPKEY_IOC_INFO,
-				CHIPKEY_IOC_WRAP, CHIPKEY_IOC_UNWRAP,
-				CHIPKEY_IOC_ROM_KEY }[junk[8] % 4]);
-		}
-		n = 1 + junk[20] % sizeof(junk);
-		if (send(fd, junk, n, MSG_NOSIGNAL) < 0)
-			ok = 0;
-		close(fd);
-	}
-	tap_ok(ok, "garbage: 200 connections with random / truncated frames");
-	tap_ok(waitpid(emu_pid, &st, WNOHANG) == 0,
-	       "garbage: the emulator is still running");
-	tap_ok(ck_open1(&ck) == 0 && chipkey_get_info(ck, &info) == 0,
-	       "garbage: and still answers");
-	chipkey_close(ck);
 }
 
 static void test_state_refused(const char *bin)
@@ -682,10 +484,9 @@ int main(int argc, char **argv)
 	test_flips();
 	test_other_chip();
 	test_enospc();
-	test_reserved();
+	test_emu_wire(sock1, dev1, p1);
 	test_unprivileged(bin);
 	test_threads();
-	test_garbage(p1);
 	test_state_refused(bin);
 
 	{

@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The shared backup package header codec (include/chipkey/backup_package.h).
+ * The shared codecs of include/chipkey/: the byte order helpers
+ * (byteorder.h), the backup package header (backup_package.h), the emulator
+ * wire structures (emu_messages.h) and the fuse image (fuse_image.h, codec
+ * common/fuse-image.c).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <chipkey/backup_package.h>
+#include <chipkey/byteorder.h>
 #include <chipkey/emu_messages.h>
-#include "tap.h"
+#include "common/fuse-image.h"
+#include "common/tap.h"
 
 static void sample_header(struct ck_pkg_header *h, uint32_t payload_len)
 {
@@ -45,6 +50,80 @@ static int parse(const uint8_t *p, size_t len)
 	struct ck_pkg_header h;
 
 	return ck_pkg_header_parse(p, len, &h);
+}
+
+static void test_byteorder(void)
+{
+	uint8_t b[8];
+
+	ck_put_be16(b, 0x0102);
+	tap_ok(!memcmp(b, "\x01\x02", 2) && ck_get_be16(b) == 0x0102,
+	       "byteorder: be16 round-trips, most significant byte first");
+	ck_put_be32(b, 0xa1b2c3d4u);
+	tap_ok(!memcmp(b, "\xa1\xb2\xc3\xd4", 4) && ck_get_be32(b) == 0xa1b2c3d4u,
+	       "byteorder: be32 round-trips, most significant byte first");
+	ck_put_be64(b, 0x0102030405060708ULL);
+	tap_ok(!memcmp(b, "\x01\x02\x03\x04\x05\x06\x07\x08", 8) &&
+	       ck_get_be64(b) == 0x0102030405060708ULL,
+	       "byteorder: be64 round-trips, most significant byte first");
+	ck_put_le32(b, 0xa1b2c3d4u);
+	tap_ok(!memcmp(b, "\xd4\xc3\xb2\xa1", 4) && ck_get_le32(b) == 0xa1b2c3d4u,
+	       "byteorder: le32 round-trips, least significant byte first");
+	ck_put_le64(b, 0xf102030405060708ULL);
+	tap_ok(!memcmp(b, "\x08\x07\x06\x05\x04\x03\x02\xf1", 8) &&
+	       ck_get_le64(b) == 0xf102030405060708ULL,
+	       "byteorder: le64 round-trips, least significant byte first");
+}
+
+static void test_fuse_image(void)
+{
+	static const uint8_t der[] = { 0x30, 0x03, 0x02, 0x01, 0x07 };
+	struct ck_fuse_image f, d;
+	uint8_t img[CK_FUSE_IMAGE_SIZE];
+	size_t i;
+	int zero = 1;
+
+	memset(&f, 0, sizeof(f));
+	for (i = 0; i < CHIPKEY_CHIP_ID_LEN; i++)
+		f.chip_id[i] = (uint8_t)(0xa0 + i);
+	for (i = 0; i < CHIPKEY_CHIP_KEY_LEN; i++)
+		f.chip_key[i] = (uint8_t)(0x40 + i);
+	memcpy(f.rom_key, der, sizeof(der));
+	f.rom_key_len = sizeof(der);
+	memset(img, 0xee, sizeof(img));
+	tap_eq_int(ck_fuse_image_encode(&f, img), 0, "fuse image: encode");
+	for (i = CK_FUSE_OFF_CHIP_KEY + CHIPKEY_CHIP_KEY_LEN; i < CK_FUSE_OFF_ROM_KEY; i++)
+		zero &= !img[i];
+	for (i = CK_FUSE_OFF_ROM_KEY + sizeof(der); i < sizeof(img); i++)
+		zero &= !img[i];
+	tap_ok(!memcmp(img, "CKFUSE01", 8) && img[8] == 0xa0 && img[23] == 0xaf &&
+	       img[24] == 0x40 && img[55] == 0x5f &&
+	       !memcmp(img + 64, der, sizeof(der)) && zero,
+	       "fuse image: magic at 0, chip ID at 8, key at 24, ROM at 64, zeros elsewhere");
+	tap_eq_int(ck_fuse_image_decode(img, sizeof(img), &d), 0,
+		   "fuse image: decode");
+	tap_ok(!memcmp(&f, &d, sizeof(f)), "fuse image: every field round-trips");
+	tap_eq_int(ck_fuse_key_state(&d), CK_FUSE_KEY_PROGRAMMED,
+		   "fuse image: the key is programmed");
+	memset(d.chip_key, 0xff, sizeof(d.chip_key));
+	tap_eq_int(ck_fuse_key_state(&d), CK_FUSE_KEY_ONES,
+		   "fuse image: an all-0xff key is unprogrammed");
+	memset(d.chip_key, 0, sizeof(d.chip_key));
+	tap_eq_int(ck_fuse_key_state(&d), CK_FUSE_KEY_ZEROS,
+		   "fuse image: an all-0x00 key is unprogrammed");
+	tap_eq_int(ck_fuse_image_decode(img, sizeof(img) - 1, &d), -EINVAL,
+		   "fuse image: 511 bytes -> EINVAL");
+	img[7] = '2';
+	tap_eq_int(ck_fuse_image_decode(img, sizeof(img), &d), -EINVAL,
+		   "fuse image: bad magic -> EINVAL");
+	img[7] = '1';
+	img[sizeof(img) - 1] = 1;
+	tap_ok(ck_fuse_image_decode(img, sizeof(img), &d) == 0 && !d.rom_key_len,
+	       "fuse image: a byte after the ROM key's DER -> rom_key_len 0");
+	f.rom_key_len = CK_FUSE_ROM_KEY_SIZE + 1;
+	tap_eq_int(ck_fuse_image_encode(&f, img), -EINVAL,
+		   "fuse image: a ROM key over 448 bytes is not encoded");
+	ck_fuse_image_wipe(&d);
 }
 
 int main(void)
@@ -186,5 +265,7 @@ int main(void)
 		tap_ok(!memcmp(&k1, &k2, sizeof(k1)),
 		       "wire: chipkey_rom_key round-trips");
 	}
+	test_byteorder();
+	test_fuse_image();
 	return tap_exit_status();
 }

@@ -14,28 +14,18 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "../emu/chip.h"
-#include "tap.h"
+#include "emu/emu.h"
+#include "common/file.h"
+#include "common/tap.h"
 #include "vectors.h"
-
-static int read_file(const char *path, uint8_t *buf, size_t cap, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-
-	if (!f)
-		return -errno;
-	*len = fread(buf, 1, cap, f);
-	fclose(f);
-	return 0;
-}
 
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "../docs/test-vectors";
 	char path[4096];
 	struct ck_vector *vs;
-	uint8_t img[CK_FUSE_IMAGE_SIZE + 1];
-	struct ck_chip fchip;
+	uint8_t *img = NULL;
+	struct ck_fuse_image fchip;
 	char err[256];
 	size_t n = 0, i, len = 0;
 	int ret;
@@ -60,10 +50,12 @@ int main(int argc, char **argv)
 	}
 
 	snprintf(path, sizeof(path), "%s/fuse-vectors.bin", dir);
-	ret = read_file(path, img, sizeof(img), &len);
-	tap_ok(ret == 0 && len == CK_FUSE_IMAGE_SIZE,
-	       "fuse-vectors.bin is a %d-byte image", CK_FUSE_IMAGE_SIZE);
+	ret = ck_file_read(path, &img, &len, CK_FUSE_IMAGE_SIZE);
+	if (!tap_ok(ret == 0 && len == CK_FUSE_IMAGE_SIZE,
+		    "fuse-vectors.bin is a %d-byte image", CK_FUSE_IMAGE_SIZE))
+		return 1;
 	ret = ck_chip_parse(img, &fchip, err, sizeof(err));
+	free(img);
 	if (ret)
 		tap_diag("%s", err);
 	tap_ok(ret == 0, "fuse-vectors.bin parses as a programmed chip");
@@ -88,7 +80,7 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < n; i++) {
 		struct ck_vector *v = &vs[i];
-		struct ck_chip chip;
+		struct ck_fuse_image chip;
 		uint8_t key[32], *pkg, *pt;
 		size_t pt_len;
 		uint64_t gen = 0;
@@ -125,7 +117,7 @@ int main(int argc, char **argv)
 		       "%s: unwraps with the chip of fuse-vectors.bin", v->name);
 		free(pt);
 	}
-	ck_chip_wipe(&fchip);
+	ck_fuse_image_wipe(&fchip);
 	ck_vectors_free(vs, n);
 
 	/* The parser itself rejects broken files. */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hex.h"
 #include "vectors.h"
 
 enum {
@@ -19,53 +20,6 @@ enum {
 	F_DKEY = 1 << 6, F_PT = 1 << 7, F_PKG = 1 << 8,
 	F_ALL = (1 << 9) - 1,
 };
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-int ck_hex_decode(const char *hex, uint8_t *out, size_t n)
-{
-	size_t i;
-
-	if (strlen(hex) != 2 * n)
-		return -EINVAL;
-	for (i = 0; i < n; i++) {
-		int hi = hexval((unsigned char)hex[2 * i]);
-		int lo = hexval((unsigned char)hex[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-}
-
-/* Decode a variable-length hex value into a new buffer. */
-static int hex_alloc(const char *hex, uint8_t **out, size_t *len)
-{
-	size_t n = strlen(hex);
-
-	if (n % 2)
-		return -EINVAL;
-	*out = malloc(n / 2 ? n / 2 : 1);
-	if (!*out)
-		return -ENOMEM;
-	*len = n / 2;
-	if (ck_hex_decode(hex, *out, n / 2)) {
-		free(*out);
-		*out = NULL;
-		return -EINVAL;
-	}
-	return 0;
-}
 
 static char *trim(char *s)
 {
@@ -138,12 +92,12 @@ static int set_field(struct ck_vector *v, unsigned int *seen, const char *key,
 		bit = F_PT;
 		if (*seen & bit)
 			return -EINVAL;
-		ret = hex_alloc(val, &v->plaintext, &v->plaintext_len);
+		ret = ck_hex_decode_alloc(val, &v->plaintext, &v->plaintext_len);
 	} else if (!strcmp(key, "package")) {
 		bit = F_PKG;
 		if (*seen & bit)
 			return -EINVAL;
-		ret = hex_alloc(val, &v->package, &v->package_len);
+		ret = ck_hex_decode_alloc(val, &v->package, &v->package_len);
 	} else {
 		return -EINVAL;
 	}

@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "libchipkey.h"
-#include "tap.h"
+#include "lib/libchipkey.h"
+#include "common/tap.h"
 
 int main(void)
 {

@@ -2,7 +2,7 @@
 /*
  * Parser for docs/test-vectors/backup-v1.txt (made by
  * scripts/gen-test-vectors.py).  Plain C99 + libc, no OpenSSL, so the VM
- * selftests can reuse it.
+ * selftests can reuse it (with userspace/common/hex.c, its hex decoder).
  *
  * File format: blocks of "key = value" lines separated by blank lines;
  * '#' starts a comment line.  Values are hex, except "name" (text) and
@@ -36,8 +36,5 @@ struct ck_vector {
  */
 int ck_vectors_load(const char *path, struct ck_vector **out, size_t *count);
 void ck_vectors_free(struct ck_vector *v, size_t count);
-
-/* Decode @hex (exactly 2*n hex digits) into @out; 0 or -EINVAL. */
-int ck_hex_decode(const char *hex, uint8_t *out, size_t n);
 
 #endif /* CHIPKEY_VECTORS_H */

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * chipkey-emu request handling: the same checks, in the same order, with the
- * same errno codes as the ioctls of /dev/chipkey.
+ * chipkey-emu requests: the dispatch of INFO, WRAP, UNWRAP and ROM_KEY, with
+ * the same checks, in the same order, with the same errno codes as the
+ * ioctls of /dev/chipkey.
  */
 #include <errno.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 
-#include <chipkey/emu_messages.h>
-#include "server.h"
+#include "emu.h"
 
 /* Write a reply header for @payload_len bytes into @buf; returns the frame size. */
 static size_t frame_put(int status, size_t payload_len, uint8_t *buf)
@@ -40,7 +40,7 @@ static int reserved_nonzero(const uint32_t *r, size_t n)
 	return 0;
 }
 
-static size_t do_info(const struct ck_chip *chip, size_t len, uint8_t *buf)
+static size_t do_info(const struct ck_fuse_image *chip, size_t len, uint8_t *buf)
 {
 	struct chipkey_info info;
 
@@ -71,7 +71,7 @@ static size_t xfer_reply(int status, struct chipkey_xfer *x, size_t out_n,
 	return frame_put(status, CK_EMU_XFER_LEN + n, buf);
 }
 
-static size_t do_xfer(const struct ck_chip *chip, int privileged, int wrap,
+static size_t do_xfer(const struct ck_fuse_image *chip, int privileged, int wrap,
 		      const uint8_t *payload, size_t len, uint8_t *buf)
 {
 	struct chipkey_xfer x;
@@ -123,7 +123,7 @@ static size_t do_xfer(const struct ck_chip *chip, int privileged, int wrap,
 	return xfer_reply(ret, &x, out_n, buf);
 }
 
-static size_t do_rom_key(const struct ck_chip *chip, const uint8_t *payload,
+static size_t do_rom_key(const struct ck_fuse_image *chip, const uint8_t *payload,
 			 size_t len, uint8_t *buf)
 {
 	struct chipkey_rom_key k;
@@ -146,7 +146,7 @@ static size_t do_rom_key(const struct ck_chip *chip, const uint8_t *payload,
 	return frame_put(status, CK_EMU_ROM_KEY_LEN + n, buf);
 }
 
-size_t ck_emu_handle(const struct ck_chip *chip, int privileged, uint32_t cmd,
+size_t ck_emu_handle(const struct ck_fuse_image *chip, int privileged, uint32_t cmd,
 		     const uint8_t *payload, size_t len,
 		     uint8_t reply[CK_EMU_REPLY_BUF])
 {
