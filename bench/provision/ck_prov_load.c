@@ -10,7 +10,7 @@
  * spawned per image (each its own chip, as in a factory where every device
  * is already powered up); then C threads each take the next chip and run
  * the device side of the provisioning protocol against the SPP, with the
- * same library calls as chipkey-agent (userspace/agent/agent.c): read the
+ * same library calls as chipkey-agent (userspace/agent/provision.c): read the
  * chip, TLS 1.3, SPP credential checked with the ROM key, HELLO, OFFER
  * (data package and its device certificate checked with the ROM key), wrap
  * + unwrap on the chip, proof, BACKUP, DONE.  Only the flash-store write of
@@ -44,9 +44,10 @@
 
 #include <chipkey/backup_package.h>
 #include <chipkey/data_package.h>
-#include "libchipkey.h"
-#include "pki.h"
-#include "wire.h"
+#include "common/pki.h"
+#include "lib/libchipkey.h"
+#include "proto/messages.h"
+#include "proto/proof.h"
 
 enum { PH_CHIP, PH_TLS, PH_OFFER, PH_WRAP, PH_DONE, PH_TOTAL, NPH };
 static const char *ph_name[NPH] = {
@@ -110,18 +111,30 @@ static int connect_tcp(const char *spec)
 
 #define FAIL(...) do { snprintf(d->why, sizeof(d->why), __VA_ARGS__); goto out; } while (0)
 
+/* An ERROR frame's code name, for the failure reason. */
+static const char *refusal(const struct spp_frame *f)
+{
+	struct ck_spp_error e = { .code = 0 };
+
+	spp_error_decode(f, &e);
+	return spp_err_name(e.code);
+}
+
 /* The device side of one provisioning session (as chipkey-agent does it). */
 static void provision_one(struct dev *d)
 {
 	char spec[600], identity[CK_DP_DEVICE_ID_LEN + 1];
 	struct chipkey *ck = NULL;
 	struct chipkey_info info;
-	uint8_t rom[CHIPKEY_MAX_ROM_KEY], fp[32], hello[CK_SPP_HELLO_LEN];
-	uint8_t nonce[CK_SPP_NONCE_LEN], proof[CK_SPP_PROOF_LEN], chip[16];
-	size_t rom_len = sizeof(rom), der_len = 0, dp_len, bk_len, ul, clen, chan_len, blen;
-	uint8_t *der = NULL, *bk = NULL, *ub = NULL, *body = NULL;
-	const uint8_t *dp_sent, *cder, *chan;
-	struct ck_dp *dp = NULL, *dp2 = NULL;
+	struct ck_spp_hello hello = { .flags = 0 };
+	struct ck_spp_offer offer;
+	struct ck_spp_backup backup;
+	struct ck_spp_done done;
+	uint8_t rom[CHIPKEY_MAX_ROM_KEY], chip[16];
+	size_t rom_len = sizeof(rom), der_len = 0, bk_len, ul, clen;
+	uint8_t *der = NULL, *bk = NULL, *ub = NULL;
+	const uint8_t *cder;
+	struct ck_dp *dp = NULL;
 	struct spp_conn c = { .ssl = NULL, .fd = -1 };
 	struct spp_frame f = { 0 };
 	EVP_PKEY *pk;
@@ -134,7 +147,8 @@ static void provision_one(struct dev *d)
 	    chipkey_get_rom_key(ck, rom, &rom_len))
 		FAIL("cannot read the chip");
 	pk = pki_public_from_der(rom, rom_len);
-	if (!pk || pki_public_to_der(pk, &der, &der_len) || spp_sha256(der, der_len, fp)) {
+	if (!pk || pki_public_to_der(pk, &der, &der_len) ||
+	    spp_sha256(der, der_len, hello.rom_fp)) {
 		EVP_PKEY_free(pk);
 		FAIL("ROM key");
 	}
@@ -156,67 +170,45 @@ static void provision_one(struct dev *d)
 	t = now(); d->t[PH_TLS] = t - t0; t0 = t;
 
 	/* HELLO -> OFFER */
-	memcpy(hello, info.chip_id, CHIPKEY_CHIP_ID_LEN);
-	memcpy(hello + 16, fp, 32);
-	spp_put32(hello + 48, 0);
-	if (spp_send(&c, CK_SPP_HELLO, hello, sizeof(hello)) ||
-	    spp_recv(&c, &f, CK_SPP_MAX_BODY))
+	memcpy(hello.chip_id, info.chip_id, CHIPKEY_CHIP_ID_LEN);
+	if (spp_send_hello(&c, &hello) || spp_recv(&c, &f, CK_SPP_MAX_BODY))
 		FAIL("no OFFER");
-	if (f.type == CK_SPP_ERROR) {
-		uint16_t code = 0;
-		char text[CK_SPP_MAX_ERROR_TEXT + 1] = "";
-
-		spp_parse_error(&f, &code, text);
-		FAIL("SPP refused: %s", spp_err_name(code));
-	}
-	if (f.type != CK_SPP_OFFER || f.len < CK_SPP_OFFER_FIXED ||
-	    spp_get32(f.body + CK_SPP_NONCE_LEN) != f.len - CK_SPP_OFFER_FIXED)
+	if (f.type == CK_SPP_ERROR)
+		FAIL("SPP refused: %s", refusal(&f));
+	if (spp_offer_decode(&f, &offer))
 		FAIL("bad OFFER (type %u)", f.type);
 	t = now(); d->t[PH_OFFER] = t - t0; t0 = t;
 
 	/* device: check the package, wrap, unwrap, proof */
-	memcpy(nonce, f.body, CK_SPP_NONCE_LEN);
-	dp_sent = f.body + CK_SPP_OFFER_FIXED;
-	dp_len = f.len - CK_SPP_OFFER_FIXED;
-	if (ck_dp_decode(dp_sent, dp_len, &dp) || ck_dp_chip_id(dp, chip) ||
+	if (ck_dp_decode(offer.dp, offer.dp_len, &dp) || ck_dp_chip_id(dp, chip) ||
 	    memcmp(chip, info.chip_id, 16) || ck_dp_device_id(dp, identity) ||
 	    ck_dp_get(dp, CK_DP_DEVICE_CERT, &cder, &clen) ||
 	    !(cert = pki_cert_from_der(cder, clen)) ||
 	    pki_verify_device_cert(cert, rom, rom_len, identity, info.chip_id, 0))
 		FAIL("data package refused");
-	bk_len = ck_pkg_size(dp_len);
+	bk_len = ck_pkg_size(offer.dp_len);
 	ul = CHIPKEY_MAX_PAYLOAD;
 	bk = malloc(bk_len);
 	ub = malloc(ul);
-	if (!bk || !ub || chipkey_wrap(ck, dp_sent, dp_len, 1, bk, &bk_len) ||
+	if (!bk || !ub || chipkey_wrap(ck, offer.dp, offer.dp_len, 1, bk, &bk_len) ||
 	    chipkey_unwrap(ck, bk, bk_len, ub, &ul, NULL))
 		FAIL("wrap/unwrap");
-	if (ul != dp_len || memcmp(ub, dp_sent, dp_len) || ck_dp_decode(ub, ul, &dp2) ||
-	    ck_dp_get(dp2, CK_DP_CHANNEL_KEY, &chan, &chan_len) ||
-	    spp_proof(chan, chan_len, nonce, info.chip_id, ub, ul, bk, bk_len, proof))
+	if (ul != offer.dp_len || memcmp(ub, offer.dp, ul) ||
+	    spp_proof_compute(&(struct spp_proof_input) {
+			.nonce = offer.nonce, .chip_id = info.chip_id, .dp = ub, .dp_len = ul,
+			.backup = bk, .backup_len = bk_len }, backup.proof))
 		FAIL("unwrap mismatch");
-	blen = CK_SPP_BACKUP_FIXED + bk_len;
-	body = malloc(blen);
-	if (!body)
-		FAIL("oom");
-	spp_put32(body, (uint32_t)bk_len);
-	memcpy(body + 4, bk, bk_len);
-	memcpy(body + 4 + bk_len, proof, CK_SPP_PROOF_LEN);
+	backup.backup = bk;
+	backup.backup_len = bk_len;
 	spp_frame_clear(&f);
 	t = now(); d->t[PH_WRAP] = t - t0; t0 = t;
 
 	/* BACKUP -> DONE (after the SPP's commit) */
-	if (spp_send(&c, CK_SPP_BACKUP, body, blen) || spp_recv(&c, &f, CK_SPP_MAX_BODY))
+	if (spp_send_backup(&c, &backup) || spp_recv(&c, &f, CK_SPP_MAX_BODY))
 		FAIL("no DONE");
-	if (f.type == CK_SPP_ERROR) {
-		uint16_t code = 0;
-		char text[CK_SPP_MAX_ERROR_TEXT + 1] = "";
-
-		spp_parse_error(&f, &code, text);
-		FAIL("SPP refused: %s", spp_err_name(code));
-	}
-	if (f.type != CK_SPP_DONE || f.len != CK_SPP_DONE_LEN ||
-	    memcmp(f.body, identity, CK_SPP_IDENTITY_LEN))
+	if (f.type == CK_SPP_ERROR)
+		FAIL("SPP refused: %s", refusal(&f));
+	if (spp_done_decode(&f, &done) || strcmp(done.identity, identity))
 		FAIL("bad DONE");
 	t = now(); d->t[PH_DONE] = t - t0;
 	d->ok = 1;
@@ -234,14 +226,13 @@ out:
 	X509_free(peer);
 	X509_free(cert);
 	ck_dp_free(dp);
-	ck_dp_free(dp2);
 	OPENSSL_free(der);
 	free(bk);
 	if (ub) {
 		OPENSSL_cleanse(ub, CHIPKEY_MAX_PAYLOAD);
 		free(ub);
 	}
-	free(body);
+	OPENSSL_cleanse(&backup.proof, sizeof(backup.proof));
 	chipkey_close(ck);
 }
 

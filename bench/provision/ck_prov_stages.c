@@ -43,11 +43,12 @@
 
 #include <chipkey/backup_package.h>
 #include <chipkey/data_package.h>
-#include "libchipkey.h"
-#include "pki.h"
-#include "pubdb_client.h"
-#include "store.h"
-#include "wire.h"
+#include "common/pki.h"
+#include "common/pubdb-record.h"
+#include "factory/factory.h"
+#include "lib/libchipkey.h"
+#include "proto/proof.h"
+#include "store/store.h"
 
 enum {
 	S_TLS_SERVER, S_TLS_CLIENT, S_CLAIM_ID, S_CLAIM_KP, S_KEYGEN, S_BUILD,
@@ -227,20 +228,20 @@ static void stages(struct ck_factory *f, struct store *st, struct chipkey *ck, i
 	if (chipkey_get_info(ck, &info))
 		die("chip info");
 	for (int i = 0; i < iters; i++) {
-		uint8_t chip[16], nonce[32], proof[32], want[32];
+		uint8_t chip[16], nonce[32], proof[32];
 		char identity[STORE_IDENTITY_LEN + 1], id2[CK_DP_DEVICE_ID_LEN + 1];
 		struct store_keypair kp;
 		struct store_commit cm;
 		struct pubdb_fields pf;
 		struct ck_pkg_header h;
 		EVP_PKEY *key = NULL;
-		struct ck_dp *dp = NULL, *dp2 = NULL, *dp3 = NULL;
+		struct ck_dp *dp = NULL, *dp2 = NULL;
 		X509 *cert = NULL, *cert2 = NULL, *peer = NULL;
 		uint8_t *dp_buf = NULL, *secret = NULL, *cder = NULL, *rec = NULL;
 		uint8_t *bk, *ub;
 		size_t dp_len = 0, secret_len = 0, cder_len = 0, rec_len = 0, bk_len, ul;
-		const uint8_t *chan, *c2;
-		size_t chan_len, c2l;
+		const uint8_t *c2;
+		size_t c2l;
 		char err[256];
 		int state, r;
 
@@ -323,9 +324,9 @@ static void stages(struct ck_factory *f, struct store *st, struct chipkey *ck, i
 		TIME(S_DEV_WRAP,
 		     r = chipkey_wrap(ck, dp_buf, dp_len, 1, bk, &bk_len);
 		     if (!r) r = chipkey_unwrap(ck, bk, bk_len, ub, &ul, NULL);
-		     if (!r) r = ck_dp_get(dp2, CK_DP_CHANNEL_KEY, &chan, &chan_len);
-		     if (!r) r = spp_proof(chan, chan_len, nonce, info.chip_id, ub, ul, bk,
-					   bk_len, proof));
+		     if (!r) r = spp_proof_compute(&(struct spp_proof_input) {
+				.nonce = nonce, .chip_id = info.chip_id, .dp = ub, .dp_len = ul,
+				.backup = bk, .backup_len = bk_len }, proof));
 		if (r || ul != dp_len || memcmp(ub, dp_buf, dp_len))
 			die("wrap/unwrap");
 
@@ -334,11 +335,9 @@ static void stages(struct ck_factory *f, struct store *st, struct chipkey *ck, i
 		     r = ck_pkg_header_parse(bk, bk_len, &h);
 		     if (!r && (memcmp(h.chip_id, info.chip_id, 16) ||
 				bk_len != ck_pkg_size(dp_len) || h.generation != 1)) r = -EINVAL;
-		     if (!r) r = ck_dp_decode(dp_buf, dp_len, &dp3);
-		     if (!r) r = ck_dp_get(dp3, CK_DP_CHANNEL_KEY, &chan, &chan_len);
-		     if (!r) r = spp_proof(chan, chan_len, nonce, info.chip_id, dp_buf,
-					   dp_len, bk, bk_len, want);
-		     if (!r) r = CRYPTO_memcmp(want, proof, 32) ? -EBADMSG : 0);
+		     if (!r) r = spp_proof_check(&(struct spp_proof_input) {
+				.nonce = nonce, .chip_id = info.chip_id, .dp = dp_buf,
+				.dp_len = dp_len, .backup = bk, .backup_len = bk_len }, proof));
 		if (r)
 			die("verify");
 
@@ -381,7 +380,6 @@ static void stages(struct ck_factory *f, struct store *st, struct chipkey *ck, i
 		free(ub);
 		ck_dp_free(dp);
 		ck_dp_free(dp2);
-		ck_dp_free(dp3);
 		X509_free(cert);
 		ck_dp_buf_free(dp_buf, dp_len);
 		ck_dp_buf_free(secret, secret_len);

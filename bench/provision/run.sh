@@ -74,7 +74,7 @@ run_e2e() {
 	kill "$spp_pid"; wait "$spp_pid" 2>/dev/null || true; spp_pid=
 }
 run_e2e disk "$db"
-issued=$(sqlite3 "$dbd/factory.db" "SELECT count(*) FROM t140_identities WHERE state = 2" 2>/dev/null || echo "?")
+issued=$(sqlite3 "$dbd/factory.db" "SELECT count(*) FROM identity_pool WHERE state = 2" 2>/dev/null || echo "?")
 
 # the same chips again against a fresh pool on tmpfs: fsync is nearly free
 # there (a reference for what the disk costs; NOT durable against power loss)

@@ -1,16 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * chipkey provisioning protocol: the messages exchanged between a device
- * (chipkey-agent) and the secure processing point (chipkey-spp) over TLS 1.3.
- * Written down message by message in docs/provisioning-protocol.md.
+ * (chipkey-agent) and the secure processing point (chipkey-spp) over TLS 1.3,
+ * as typed structures.  The bytes of every message are tabled in
+ * docs/provisioning-protocol.md; the one encoder/decoder pair per message is
+ * userspace/proto/messages.c (framing: proto/frame.c, proof: proto/proof.c).
+ * Callers fill and read these structures, never byte offsets.
  *
- * Every message is one frame, all integers big endian:
- *
- *   off len  field
- *     0   4  body length (bytes after this 8-byte header), <= CK_SPP_MAX_BODY
- *     4   2  message type (enum ck_spp_type)
- *     6   2  protocol version (CK_SPP_VERSION)
- *     8   n  body
+ * Every message is one frame (struct ck_spp_header, then the body), all
+ * integers big endian.
  *
  * The exchange:
  *
@@ -31,13 +29,12 @@
 #ifndef _CHIPKEY_SPP_MESSAGES_H
 #define _CHIPKEY_SPP_MESSAGES_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <linux/chipkey.h>
 
 #define CK_SPP_VERSION		1
-#define CK_SPP_FRAME_HDR_LEN	8
-/* Largest body: a BACKUP carrying the largest backup package, with room. */
-#define CK_SPP_MAX_BODY		(CHIPKEY_MAX_PACKAGE + 1024)
+#define CK_SPP_PROOF_LABEL	"chipkey v1 provisioning proof"
 
 enum ck_spp_type {
 	CK_SPP_HELLO	= 0x0001,	/* device -> SPP */
@@ -48,62 +45,96 @@ enum ck_spp_type {
 	CK_SPP_ERROR	= 0x00ff,	/* either direction */
 };
 
-#define CK_SPP_NONCE_LEN	32
-#define CK_SPP_FP_LEN		32	/* SHA-256 */
-#define CK_SPP_PROOF_LEN	32	/* HMAC-SHA256 */
-#define CK_SPP_IDENTITY_LEN	15
-#define CK_SPP_PROOF_LABEL	"chipkey v1 provisioning proof"
-#define CK_SPP_PROOF_LABEL_LEN	(sizeof(CK_SPP_PROOF_LABEL) - 1)
+/* Field sizes on the wire. */
+enum ck_spp_field_lengths {
+	CK_SPP_LEN_U16		= 2,
+	CK_SPP_LEN_U32		= 4,	/* lengths and flags */
+	CK_SPP_LEN_U64		= 8,	/* generations */
+	CK_SPP_NONCE_LEN	= 32,
+	CK_SPP_FP_LEN		= 32,	/* SHA-256 */
+	CK_SPP_PROOF_LEN	= 32,	/* HMAC-SHA256 */
+	CK_SPP_IDENTITY_LEN	= 15,	/* ASCII digits */
+	CK_SPP_PROOF_LABEL_LEN	= sizeof(CK_SPP_PROOF_LABEL) - 1,
+};
+
+/* Message lengths and limits. */
+enum ck_spp_message_lengths {
+	/* length u32 + type u16 + version u16 */
+	CK_SPP_FRAME_HDR_LEN	= CK_SPP_LEN_U32 + 2 * CK_SPP_LEN_U16,
+	/* largest body: a BACKUP carrying the largest backup package, with room */
+	CK_SPP_MAX_BODY		= CHIPKEY_MAX_PACKAGE + 1024,
+	/* chip ID + ROM key fingerprint + flags: exact */
+	CK_SPP_HELLO_LEN	= CHIPKEY_CHIP_ID_LEN + CK_SPP_FP_LEN + CK_SPP_LEN_U32,
+	/* nonce + data package length, then the data package */
+	CK_SPP_OFFER_FIXED	= CK_SPP_NONCE_LEN + CK_SPP_LEN_U32,
+	/* backup length, the backup package, then the proof */
+	CK_SPP_BACKUP_FIXED	= CK_SPP_LEN_U32 + CK_SPP_PROOF_LEN,
+	/* identity + generation: exact */
+	CK_SPP_DONE_LEN		= CK_SPP_IDENTITY_LEN + CK_SPP_LEN_U64,
+	/* identity + generation + backup length + certificate length */
+	CK_SPP_ALREADY_FIXED	= CK_SPP_IDENTITY_LEN + CK_SPP_LEN_U64 + 2 * CK_SPP_LEN_U32,
+	CK_SPP_MAX_CERT		= 16384,
+	/* code u16 + text length u16, then the text */
+	CK_SPP_ERROR_FIXED	= 2 * CK_SPP_LEN_U16,
+	CK_SPP_MAX_ERROR_TEXT	= 256,
+};
+
+/* The frame header (8 bytes). */
+struct ck_spp_header {
+	uint32_t body_len;		/* <= CK_SPP_MAX_BODY */
+	uint16_t type;			/* enum ck_spp_type */
+	uint16_t version;		/* CK_SPP_VERSION */
+};
+
+/* HELLO (device -> SPP): which chip asks, for which manufacturer. */
+struct ck_spp_hello {
+	uint8_t chip_id[CHIPKEY_CHIP_ID_LEN];	/* as read from the chip */
+	uint8_t rom_fp[CK_SPP_FP_LEN];		/* SHA-256 of the ROM key (DER SPKI) */
+	uint32_t flags;				/* 0 */
+};
 
 /*
- * HELLO body (52 bytes, exact):
- *   0  16 chip ID (as read from the chip)
- *  16  32 SHA-256 of the ROM manufacturer public key (canonical DER SPKI)
- *  48   4 flags (0)
+ * The variable parts of the messages below are pointers into the frame body
+ * they were decoded from (valid until that frame is cleared), or into the
+ * caller's buffers when encoding.
  */
-#define CK_SPP_HELLO_LEN	(CHIPKEY_CHIP_ID_LEN + CK_SPP_FP_LEN + 4)
 
-/*
- * OFFER body (36 + n bytes):
- *   0  32 nonce (random per session)
- *  32   4 data package length n (1 .. CHIPKEY_MAX_PAYLOAD)
- *  36   n data package (include/chipkey/data_package.h)
- */
-#define CK_SPP_OFFER_FIXED	(CK_SPP_NONCE_LEN + 4)
+/* OFFER (SPP -> device): the data package to wrap, in this session. */
+struct ck_spp_offer {
+	uint8_t nonce[CK_SPP_NONCE_LEN];	/* random per session */
+	const uint8_t *dp;			/* include/chipkey/data_package.h */
+	size_t dp_len;				/* 1 .. CHIPKEY_MAX_PAYLOAD */
+};
 
-/*
- * BACKUP body (4 + m + 32 bytes, exact):
- *   0   4 backup package length m (CHIPKEY_PKG_OVERHEAD+1 .. CHIPKEY_MAX_PACKAGE)
- *   4   m backup package (include/chipkey/backup_package.h)
- * 4+m  32 proof
- */
-#define CK_SPP_BACKUP_FIXED	(4 + CK_SPP_PROOF_LEN)
+/* BACKUP (device -> SPP): the chip's backup of the offer, and the proof. */
+struct ck_spp_backup {
+	const uint8_t *backup;			/* include/chipkey/backup_package.h */
+	size_t backup_len;
+	uint8_t proof[CK_SPP_PROOF_LEN];
+};
 
-/*
- * DONE body (23 bytes, exact):
- *   0  15 device identity (ASCII digits)
- *  15   8 generation
- */
-#define CK_SPP_DONE_LEN		(CK_SPP_IDENTITY_LEN + 8)
+/* DONE (SPP -> device): committed. */
+struct ck_spp_done {
+	char identity[CK_SPP_IDENTITY_LEN + 1];	/* NUL-terminated */
+	uint64_t generation;
+};
 
-/*
- * ALREADY body (31 + m + c bytes, exact):
- *   0  15 device identity
- *  15   8 generation of the latest public record
- *  23   4 backup length m, then m bytes of backup package
- *  27+m 4 certificate length c, then c bytes of device certificate (DER)
- */
-#define CK_SPP_ALREADY_FIXED	(CK_SPP_IDENTITY_LEN + 8 + 4 + 4)
-#define CK_SPP_MAX_CERT		16384
+/* ALREADY (SPP -> device): provisioned before; the latest public record. */
+struct ck_spp_already {
+	char identity[CK_SPP_IDENTITY_LEN + 1];	/* NUL-terminated */
+	uint64_t generation;
+	const uint8_t *backup;
+	size_t backup_len;
+	const uint8_t *cert;			/* device certificate, DER */
+	size_t cert_len;
+};
 
-/*
- * ERROR body (4 + t bytes, exact):
- *   0   2 error code (enum ck_spp_err)
- *   2   2 text length t (0 .. CK_SPP_MAX_ERROR_TEXT), then t bytes of
- *         printable ASCII (never secret)
- */
-#define CK_SPP_ERROR_FIXED	4
-#define CK_SPP_MAX_ERROR_TEXT	256
+/* ERROR (either direction): why the sender gives up; then both close. */
+struct ck_spp_error {
+	uint16_t code;				/* enum ck_spp_err */
+	/* printable ASCII, never secret; decoded: NUL-terminated, sanitized */
+	char text[CK_SPP_MAX_ERROR_TEXT + 1];
+};
 
 enum ck_spp_err {
 	CK_SPP_E_MALFORMED	= 1,	/* a frame or body does not parse */
@@ -123,8 +154,10 @@ enum ck_spp_err {
 };
 
 /* Per-step timeouts (seconds); chipkey-spp --timeout overrides the step one. */
-#define CK_SPP_TIMEOUT_HANDSHAKE	10
-#define CK_SPP_TIMEOUT_STEP		10	/* each frame read / write */
-#define CK_SPP_TIMEOUT_SESSION		60	/* whole connection */
+enum ck_spp_timeouts {
+	CK_SPP_TIMEOUT_HANDSHAKE	= 10,
+	CK_SPP_TIMEOUT_STEP		= 10,	/* each frame read / write */
+	CK_SPP_TIMEOUT_SESSION		= 60,	/* whole connection */
+};
 
 #endif /* _CHIPKEY_SPP_MESSAGES_H */

@@ -15,162 +15,56 @@
  * holds one worker for at most the session timeout.  Clients must present
  * a factory station certificate (mutual TLS, chained to --station-ca, by
  * default the factory's manufacturer CA) unless --no-station-auth.
- * SIGTERM/SIGINT stop accepting and exit after the running sessions; if
- * every worker is gone, the daemon exits with status 1.
+ * SIGTERM/SIGINT stop accepting and exit after the running sessions.
+ *
+ * This file: options, startup (factory, TLS context, one store handle per
+ * worker, listening socket) and the accept loop; the worker pool and the
+ * watchdog are workers.c, one session is session.c.
+ *
+ * Exit status (common/exit.h): 0 stopped by a signal, 1 usage, 8 cannot
+ * start (factory, TLS, a store handle, listen) or every worker is gone.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "common/exit.h"
+#include "common/file.h"
+#include "proto/proof.h"
 #include "session.h"
-#include "wire.h"
-
-#define QUEUE_MAX 256
-
-struct job { int fd; char peer[64]; };
+#include "workers.h"
 
 static struct spp_server srv;
-static const char *db_url;
-static struct store **stores;	/* one per worker, opened by main() */
-static atomic_int live_workers;
 static volatile sig_atomic_t all_workers_gone;
-
-/* The watchdog's view of the running sessions: one slot per worker. */
-struct slot {
-	int fd;			/* -1: idle */
-	int64_t deadline_ms;	/* CLOCK_MONOTONIC */
-	int cut;
-	char peer[64];
-};
-static struct slot *slots;
-static int nslots;
-static pthread_mutex_t wd_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t wd_cond = PTHREAD_COND_INITIALIZER;
-static int wd_stop;
-static struct job queue[QUEUE_MAX];
-static size_t q_head, q_len;
-static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t q_nonempty = PTHREAD_COND_INITIALIZER;
-static pthread_cond_t q_nonfull = PTHREAD_COND_INITIALIZER;
-static volatile sig_atomic_t stopping;
 static int stop_pipe[2] = { -1, -1 };
 
 static void on_signal(int sig)
 {
 	(void)sig;
-	stopping = 1;
+	spp_workers_stopping();
 	if (stop_pipe[1] >= 0) {
 		ssize_t r = write(stop_pipe[1], "x", 1);
 		(void)r;
 	}
 }
 
-static int64_t now_ms(void)
+/* Every worker has exited while the daemon was not stopping. */
+static void on_all_workers_gone(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * Every 100 ms: shut down (SHUT_RDWR) the socket of every session past its
- * deadline.  The blocked SSL_accept / SSL_read / SSL_write in the worker
- * then fails at once, whatever the peer trickles (SO_RCVTIMEO alone is
- * reset by every byte received).  The fd stays open (the worker closes it
- * after clearing its slot under wd_lock), so it is never a reused fd.
- */
-static void *watchdog(void *arg)
-{
-	(void)arg;
-	pthread_mutex_lock(&wd_lock);
-	while (!wd_stop) {
-		struct timespec ts;
-		int64_t now = now_ms();
-
-		for (int i = 0; i < nslots; i++) {
-			struct slot *sl = &slots[i];
-
-			if (sl->fd < 0 || sl->cut || now < sl->deadline_ms)
-				continue;
-			shutdown(sl->fd, SHUT_RDWR);
-			sl->cut = 1;
-			fprintf(stderr, "chipkey-spp: %s: session deadline (%d s) passed: connection cut\n",
-				sl->peer, srv.session_timeout);
-		}
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 100 * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&wd_cond, &wd_lock, &ts);
-	}
-	pthread_mutex_unlock(&wd_lock);
-	return NULL;
-}
-
-static void worker_gone(void)
-{
-	if (atomic_fetch_sub(&live_workers, 1) == 1 && !stopping) {
-		/* nobody left to serve connections: stop the daemon */
-		all_workers_gone = 1;
-		on_signal(0);
-	}
-}
-
-static void *worker(void *arg)
-{
-	int idx = (int)(intptr_t)arg;
-	struct store *st = stores[idx];
-
-	for (;;) {
-		struct job j;
-
-		pthread_mutex_lock(&q_lock);
-		while (!q_len && !stopping)
-			pthread_cond_wait(&q_nonempty, &q_lock);
-		if (!q_len && stopping) {
-			pthread_mutex_unlock(&q_lock);
-			break;
-		}
-		j = queue[q_head];
-		q_head = (q_head + 1) % QUEUE_MAX;
-		q_len--;
-		pthread_cond_signal(&q_nonfull);
-		pthread_mutex_unlock(&q_lock);
-
-		pthread_mutex_lock(&wd_lock);
-		slots[idx].fd = j.fd;
-		slots[idx].cut = 0;
-		slots[idx].deadline_ms = now_ms() + (int64_t)srv.session_timeout * 1000;
-		snprintf(slots[idx].peer, sizeof(slots[idx].peer), "%s", j.peer);
-		pthread_mutex_unlock(&wd_lock);
-		spp_session_run(&srv, st, j.fd, j.peer);
-		pthread_mutex_lock(&wd_lock);
-		slots[idx].fd = -1;
-		pthread_mutex_unlock(&wd_lock);
-		close(j.fd);
-	}
-	store_close(st);
-	stores[idx] = NULL;
-	worker_gone();
-	return NULL;
+	all_workers_gone = 1;
+	on_signal(0);
 }
 
 static int parse_hostport(const char *s, char *host, size_t hl, char *port, size_t pl)
@@ -219,19 +113,13 @@ static int listen_on(const char *spec, int *port_out)
 	return fd;
 }
 
+/* The bound port, for scripts: written atomically (they wait for the file). */
 static int write_port_file(const char *path, int port)
 {
-	char tmp[4096];
-	FILE *f;
+	char buf[16];
+	int n = snprintf(buf, sizeof(buf), "%d\n", port);
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f)
-		return -errno;
-	fprintf(f, "%d\n", port);
-	if (fclose(f) || rename(tmp, path))
-		return -errno;
-	return 0;
+	return ck_file_write_atomic(path, buf, (size_t)n, 0644, 1);
 }
 
 /*
@@ -294,6 +182,59 @@ static void usage(FILE *o)
 		CK_SPP_TIMEOUT_STEP, CK_SPP_TIMEOUT_SESSION);
 }
 
+/* Accept connections until SIGTERM/SIGINT (or every worker is gone). */
+static void accept_loop(int lfd)
+{
+	while (!spp_workers_is_stopping()) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		fd_set rf;
+		int cfd, maxfd = lfd > stop_pipe[0] ? lfd : stop_pipe[0];
+		char host[48] = "?";
+
+		FD_ZERO(&rf);
+		FD_SET(lfd, &rf);
+		FD_SET(stop_pipe[0], &rf);
+		if (select(maxfd + 1, &rf, NULL, NULL, NULL) < 0)
+			continue;
+		if (!FD_ISSET(lfd, &rf))
+			continue;
+		cfd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
+		if (cfd < 0)
+			continue;
+		getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host),
+			    NULL, 0, NI_NUMERICHOST);
+		if (spp_workers_submit(cfd, host)) {
+			close(cfd);
+			break;
+		}
+	}
+}
+
+/*
+ * Every worker's store handle up front (the first creates the schema): a
+ * daemon that cannot serve does not start.
+ */
+static struct store **open_stores(const char *url, int n)
+{
+	struct store **st = calloc((size_t)n, sizeof(*st));
+	char errbuf[256];
+
+	if (!st)
+		return NULL;
+	for (int i = 0; i < n; i++) {
+		if (store_open(url, &st[i], errbuf, sizeof(errbuf))) {
+			fprintf(stderr, "chipkey-spp: store (worker %d of %d): %s\n",
+				i + 1, n, errbuf);
+			for (int k = 0; k < i; k++)
+				store_close(st[k]);
+			free(st);
+			return NULL;
+		}
+	}
+	return st;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -309,12 +250,12 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	const char *fdir = NULL, *listen_spec = "127.0.0.1:7465", *pfile = NULL;
-	const char *station_ca = NULL;
+	const char *fdir = NULL, *db_url = NULL, *listen_spec = "127.0.0.1:7465";
+	const char *pfile = NULL, *station_ca = NULL;
 	char ca_default[4096];
-	int workers = 16, lfd, port = 0, c, err, no_station = 0;
-	pthread_t *th, wd;
-	char errbuf[256];
+	int workers = 16, lfd = -1, port = 0, c, err, no_station = 0;
+	int ret = CK_EXIT_OTHER;
+	struct store **stores = NULL;
 	struct sigaction sa;
 
 	srv.step_timeout = CK_SPP_TIMEOUT_STEP;
@@ -330,15 +271,15 @@ int main(int argc, char **argv)
 		case 'T': srv.session_timeout = atoi(optarg); break;
 		case 'C': station_ca = optarg; break;
 		case 'N': no_station = 1; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'h': usage(stdout); return CK_EXIT_OK;
+		default: usage(stderr); return CK_EXIT_USAGE;
 		}
 	}
 	if (!fdir || !db_url || optind != argc || workers < 1 || workers > 1024 ||
 	    srv.step_timeout < 1 || srv.session_timeout < 1 ||
 	    (station_ca && no_station)) {
 		usage(stderr);
-		return 2;
+		return CK_EXIT_USAGE;
 	}
 	if (no_station) {
 		fprintf(stderr,
@@ -350,129 +291,70 @@ int main(int argc, char **argv)
 		station_ca = ca_default;
 	}
 	srv.station_auth = !no_station;
+
 	err = ck_factory_open(fdir, &srv.factory);
 	if (err) {
 		fprintf(stderr, "chipkey-spp: factory %s: %s\n", fdir, strerror(-err));
-		return 1;
+		return CK_EXIT_OTHER;
 	}
 	if (!srv.factory->spp_key || !srv.factory->spp_cert) {
 		fprintf(stderr, "chipkey-spp: factory %s has no SPP credential\n", fdir);
-		return 1;
+		goto err_factory;
 	}
 	if (spp_sha256(srv.factory->rom_key, srv.factory->rom_key_len, srv.rom_fp))
-		return 1;
+		goto err_factory;
 	srv.ctx = make_ctx(srv.factory, station_ca);
 	if (!srv.ctx) {
 		fprintf(stderr, "chipkey-spp: TLS setup failed\n");
 		ERR_print_errors_fp(stderr);
-		return 1;
+		goto err_factory;
 	}
-	/* Every worker's store handle up front (the first creates the
-	 * schema): a daemon that cannot serve does not start. */
-	stores = calloc((size_t)workers, sizeof(*stores));
-	slots = calloc((size_t)workers, sizeof(*slots));
-	if (!stores || !slots)
-		return 1;
-	for (int i = 0; i < workers; i++) {
-		slots[i].fd = -1;
-		if (store_open(db_url, &stores[i], errbuf, sizeof(errbuf))) {
-			fprintf(stderr, "chipkey-spp: store (worker %d of %d): %s\n",
-				i + 1, workers, errbuf);
-			for (int k = 0; k < i; k++)
-				store_close(stores[k]);
-			return 1;
-		}
-	}
-	nslots = workers;
-
+	stores = open_stores(db_url, workers);
+	if (!stores)
+		goto err_ctx;
 	lfd = listen_on(listen_spec, &port);
 	if (lfd < 0) {
 		fprintf(stderr, "chipkey-spp: listen %s: %s\n", listen_spec, strerror(-lfd));
-		return 1;
+		goto err_stores;
 	}
 	if (pipe(stop_pipe))
-		return 1;
+		goto err_listen;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	th = calloc((size_t)workers, sizeof(*th));
-	if (!th)
-		return 1;
-	if (pthread_create(&wd, NULL, watchdog, NULL)) {
-		fprintf(stderr, "chipkey-spp: cannot start the watchdog\n");
-		return 1;
-	}
-	atomic_store(&live_workers, workers);
-	for (int i = 0; i < workers; i++)
-		if (pthread_create(&th[i], NULL, worker, (void *)(intptr_t)i)) {
-			fprintf(stderr, "chipkey-spp: cannot start worker %d\n", i + 1);
-			return 1;
-		}
+	/* From here on the workers own (and close) the store handles. */
+	if (spp_workers_start(&srv, stores, workers, on_all_workers_gone))
+		return CK_EXIT_OTHER;
 	if (pfile && write_port_file(pfile, port)) {
 		fprintf(stderr, "chipkey-spp: cannot write %s\n", pfile);
-		return 1;
+		return CK_EXIT_OTHER;
 	}
 	fprintf(stderr, "chipkey-spp: listening on port %d, %d workers\n", port, workers);
 
-	while (!stopping) {
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss);
-		fd_set rf;
-		int cfd, maxfd = lfd > stop_pipe[0] ? lfd : stop_pipe[0];
-		char host[48] = "?";
-		struct job j;
-
-		FD_ZERO(&rf);
-		FD_SET(lfd, &rf);
-		FD_SET(stop_pipe[0], &rf);
-		if (select(maxfd + 1, &rf, NULL, NULL, NULL) < 0)
-			continue;
-		if (!FD_ISSET(lfd, &rf))
-			continue;
-		cfd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
-		if (cfd < 0)
-			continue;
-		getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host),
-			    NULL, 0, NI_NUMERICHOST);
-		j.fd = cfd;
-		snprintf(j.peer, sizeof(j.peer), "%s", host);
-		pthread_mutex_lock(&q_lock);
-		while (q_len == QUEUE_MAX && !stopping)
-			pthread_cond_wait(&q_nonfull, &q_lock);
-		if (stopping) {
-			pthread_mutex_unlock(&q_lock);
-			close(cfd);
-			break;
-		}
-		queue[(q_head + q_len) % QUEUE_MAX] = j;
-		q_len++;
-		pthread_cond_signal(&q_nonempty);
-		pthread_mutex_unlock(&q_lock);
-	}
-	pthread_mutex_lock(&q_lock);
-	stopping = 1;
-	pthread_cond_broadcast(&q_nonempty);
-	pthread_mutex_unlock(&q_lock);
-	for (int i = 0; i < workers; i++)
-		pthread_join(th[i], NULL);
-	pthread_mutex_lock(&wd_lock);
-	wd_stop = 1;
-	pthread_cond_signal(&wd_cond);
-	pthread_mutex_unlock(&wd_lock);
-	pthread_join(wd, NULL);
-	free(th);
-	free(stores);
-	free(slots);
-	close(lfd);
-	SSL_CTX_free(srv.ctx);
-	ck_factory_close(srv.factory);
+	accept_loop(lfd);
+	spp_workers_stop();
 	if (all_workers_gone) {
 		fprintf(stderr, "chipkey-spp: no worker left: exiting with an error\n");
-		return 1;
+	} else {
+		fprintf(stderr, "chipkey-spp: stopped\n");
+		ret = CK_EXIT_OK;
 	}
-	fprintf(stderr, "chipkey-spp: stopped\n");
-	return 0;
+	free(stores);
+	stores = NULL;
+err_listen:
+	close(lfd);
+err_stores:
+	if (stores) {
+		for (int i = 0; i < workers; i++)
+			store_close(stores[i]);
+		free(stores);
+	}
+err_ctx:
+	SSL_CTX_free(srv.ctx);
+err_factory:
+	ck_factory_close(srv.factory);
+	return ret;
 }

@@ -5,14 +5,15 @@
 
 #include <stdint.h>
 #include <openssl/ssl.h>
-#include "pki.h"
-#include "store.h"
+#include "common/pki.h"
+#include "factory/factory.h"	/* libck-factory: the factory directory, packages */
+#include "store/store.h"
 
 struct spp_server {
 	struct ck_factory *factory;
 	SSL_CTX *ctx;
 	int step_timeout;		/* seconds per frame / handshake */
-	int session_timeout;		/* seconds per connection (main.c's
+	int session_timeout;		/* seconds per connection (workers.c's
 					 * watchdog cuts the socket then) */
 	int station_auth;		/* require a factory station client
 					 * certificate (ctx verifies the chain,

@@ -5,10 +5,10 @@
  * the test script with sqlite3 or psql, one read transaction), not through
  * the store API.  Dump lines (hex lower case, one record a line):
  *
- *   P chip generation identity backup cert      p170_records
- *   S chip identity generation data             s160_devices
- *   I identity state chip|-                     t140_identities
- *   K id pub chip|-                             t140_keypairs
+ *   P chip generation identity backup cert      public_records
+ *   S chip identity generation data             device_secrets
+ *   I identity state chip|-                     identity_pool
+ *   K id pub chip|-                             keypair_pool
  *
  *   spp-check invariants DUMP FACTORY PREGEN [--prev F] [--save F]
  *             [--agent CHIP=IDENTITY]... [--unwrap CHIP=DEVICE]...
@@ -43,9 +43,12 @@
 
 #include <chipkey/backup_package.h>
 #include <chipkey/data_package.h>
-#include "libchipkey.h"
-#include "pki.h"
-#include "store.h"
+#include "common/identity.h"
+#include "common/hex.h"
+#include "lib/libchipkey.h"
+#include "common/pki.h"
+#include "factory/factory.h"
+#include "store/store.h"
 
 struct blob { uint8_t *p; size_t n; };
 struct prec { char chip[33]; unsigned long long gen; char id[16]; struct blob bk, cert, spki; };
@@ -61,35 +64,9 @@ static int bad;
 
 #define VIOL(...) do { printf("# VIOLATION: " __VA_ARGS__); printf("\n"); bad++; } while (0)
 
-static int hexdigit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int unhex(const char *h, struct blob *b)
 {
-	size_t n = strlen(h);
-
-	if (n % 2)
-		return -1;
-	b->n = n / 2;
-	b->p = malloc(b->n ? b->n : 1);
-	if (!b->p)
-		return -1;
-	for (size_t i = 0; i < b->n; i++) {
-		int hi = hexdigit(h[2 * i]), lo = hexdigit(h[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		b->p[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
+	return ck_hex_decode_alloc(h, &b->p, &b->n) ? -1 : 0;
 }
 
 #define GROW(arr, n) (arr = realloc(arr, (n + 1) * sizeof(*arr)), memset(&arr[n], 0, sizeof(*arr)), &arr[n++])
@@ -197,7 +174,7 @@ static void check_public(struct ck_factory *fac)
 		uint8_t chip[16];
 		X509 *x;
 
-		if (store_chip_id_parse(r->chip, chip)) {
+		if (ck_hex_decode(r->chip, chip, STORE_CHIP_ID_LEN)) {
 			VIOL("public record with a bad chip ID %s", r->chip);
 			continue;
 		}
@@ -243,7 +220,7 @@ static void check_secret(void)
 		if (!p_latest(r->chip))
 			VIOL("chip %s: secret record but no public record (no restorable backup)",
 			     r->chip);
-		if (store_chip_id_parse(r->chip, want) || ck_dp_decode(r->data.p, r->data.n, &dp) ||
+		if (ck_hex_decode(r->chip, want, STORE_CHIP_ID_LEN) || ck_dp_decode(r->data.p, r->data.n, &dp) ||
 		    ck_dp_device_id(dp, id) || ck_dp_chip_id(dp, chip) ||
 		    strcmp(id, r->id) || memcmp(chip, want, 16))
 			VIOL("chip %s: secret record does not decode to its identity and chip", r->chip);
@@ -260,7 +237,7 @@ static void check_pool(void)
 
 		if (r->state < 0 || r->state > 2 || (r->state == 0) != !strcmp(r->chip, "-"))
 			VIOL("identity %s: state %d with chip %s", r->id, r->state, r->chip);
-		if (!store_identity_valid(r->id))
+		if (!ck_identity_valid(r->id))
 			VIOL("identity %s is not a valid IMEI", r->id);
 		for (size_t j = i + 1; j < nI; j++) {
 			if (!strcmp(r->id, I[j].id))

@@ -65,20 +65,20 @@ dump_db() {
 		sqlite3 -batch -noheader -separator ' ' "${DBURL#sqlite:}" >"$out" 2>>"$t/dump.log" <<-'SQL'
 		.timeout 15000
 		BEGIN;
-		SELECT 'P', lower(hex(chip_id)), generation, identity, lower(hex(backup)), lower(hex(cert)) FROM p170_records;
-		SELECT 'S', lower(hex(chip_id)), identity, generation, lower(hex(data)) FROM s160_devices;
-		SELECT 'I', identity, state, CASE WHEN chip_id IS NULL THEN '-' ELSE lower(hex(chip_id)) END FROM t140_identities;
-		SELECT 'K', id, lower(hex(pub)), CASE WHEN chip_id IS NULL THEN '-' ELSE lower(hex(chip_id)) END FROM t140_keypairs;
+		SELECT 'P', lower(hex(chip_id)), generation, identity, lower(hex(backup)), lower(hex(cert)) FROM public_records;
+		SELECT 'S', lower(hex(chip_id)), identity, generation, lower(hex(data)) FROM device_secrets;
+		SELECT 'I', identity, state, CASE WHEN chip_id IS NULL THEN '-' ELSE lower(hex(chip_id)) END FROM identity_pool;
+		SELECT 'K', id, lower(hex(pub)), CASE WHEN chip_id IS NULL THEN '-' ELSE lower(hex(chip_id)) END FROM keypair_pool;
 		COMMIT;
 		SQL
 		;;
 	*)
 		psql -X -q -At -F ' ' -v ON_ERROR_STOP=1 "$DBURL" >"$out" 2>>"$t/dump.log" <<-'SQL'
 		BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
-		SELECT 'P', encode(chip_id, 'hex'), generation, identity, encode(backup, 'hex'), encode(cert, 'hex') FROM p170_records;
-		SELECT 'S', encode(chip_id, 'hex'), identity, generation, encode(data, 'hex') FROM s160_devices;
-		SELECT 'I', identity, state, coalesce(encode(chip_id, 'hex'), '-') FROM t140_identities;
-		SELECT 'K', id, encode(pub, 'hex'), coalesce(encode(chip_id, 'hex'), '-') FROM t140_keypairs;
+		SELECT 'P', encode(chip_id, 'hex'), generation, identity, encode(backup, 'hex'), encode(cert, 'hex') FROM public_records;
+		SELECT 'S', encode(chip_id, 'hex'), identity, generation, encode(data, 'hex') FROM device_secrets;
+		SELECT 'I', identity, state, coalesce(encode(chip_id, 'hex'), '-') FROM identity_pool;
+		SELECT 'K', id, encode(pub, 'hex'), coalesce(encode(chip_id, 'hex'), '-') FROM keypair_pool;
 		COMMIT;
 		SQL
 		;;

@@ -22,28 +22,27 @@
 #include <openssl/evp.h>
 
 #include <chipkey/data_package.h>
-#include "libchipkey.h"
-#include "pki.h"
-#include "store.h"
+#include "common/file.h"
+#include "common/hex.h"
+#include "lib/libchipkey.h"
+#include "common/pki.h"
+#include "factory/channel-key.h"
+#include "factory/factory.h"
+#include "store/store.h"
 
 #define FAIL(...) do { printf("# " __VA_ARGS__); printf("\n"); goto out; } while (0)
 
+/* DIR/NAME, whole (common/file.h); NULL if it cannot be read. */
 static uint8_t *slurp(const char *dir, const char *name, size_t *len)
 {
 	char path[4096];
-	FILE *f;
-	uint8_t *buf = malloc(1 << 20);
+	uint8_t *buf = NULL;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "rb");
-	if (!f || !buf) {
-		if (f)
-			fclose(f);
+	if (ck_file_read(path, &buf, len, 1 << 20)) {
 		free(buf);
 		return NULL;
 	}
-	*len = fread(buf, 1, 1 << 20, f);
-	fclose(f);
 	return buf;
 }
 
@@ -182,7 +181,7 @@ int main(int argc, char **argv)
 
 		memset(&pub, 0, sizeof(pub));
 		memset(&sec, 0, sizeof(sec));
-		if (open_store(argv[2], &st) || store_chip_id_parse(argv[3], chip))
+		if (open_store(argv[2], &st) || ck_hex_decode(argv[3], chip, STORE_CHIP_ID_LEN))
 			return 1;
 		a = store_pub_latest(st, chip, &pub);
 		b = store_secret_get(st, chip, &sec);

@@ -75,7 +75,7 @@ db=$t/factory.db
 	>>"$t/factory.log" 2>&1
 check "chipkey-factory init: pool of $NPOOL identities, $NPREGEN pre-generated key pairs" test $? -eq 0
 check "... the pool holds $NPOOL free identities and $NPREGEN key pairs" test \
-	"$(sqlite3 "$db" "SELECT count(*) FROM t140_identities WHERE state = 0; SELECT count(*) FROM t140_keypairs;" | tr '\n' ' ')" \
+	"$(sqlite3 "$db" "SELECT count(*) FROM identity_pool WHERE state = 0; SELECT count(*) FROM keypair_pool;" | tr '\n' ' ')" \
 	= "$NPOOL $NPREGEN "
 check "... its secret files (manufacturer key, master key, SPP key) are mode 0600" \
 	test "$(stat -c %a "$t/fac/mfr-key.pem" "$t/fac/master.key" "$t/fac/spp-key.pem" 2>/dev/null | tr '\n' ' ')" = "600 600 600 "
@@ -232,7 +232,7 @@ check "pubdb: malformed chip ID -> 400 (got $code)" test "$code" = 400
 # certificate's, device-cert = the flash store's, and the package without
 # its device-key entry = the secret record, byte for byte.
 sqlite3 -batch -noheader -separator ' ' "$db" \
-	"SELECT lower(hex(chip_id)), identity, lower(hex(data)) FROM s160_devices;" >"$t/secret.txt" 2>>"$t/sql.log"
+	"SELECT lower(hex(chip_id)), identity, lower(hex(data)) FROM device_secrets;" >"$t/secret.txt" 2>>"$t/sql.log"
 : >"$t/fail-dp"
 for i in $(seq "$NDEV"); do
 	hex=${hexof[$i]:-none}
@@ -336,18 +336,18 @@ check "every identity is 15 digits with a valid Luhn check digit (awk; $(grep -c
 check "... the awk check accepts 490154203237518 and refuses 490154203237519, 49015420323751" \
 	test "$(printf '490154203237518\n490154203237519\n49015420323751\n' | luhn_awk | tr '\n' ' ')" \
 	= "490154203237519 49015420323751 "
-sqlite3 "$db" "SELECT identity FROM p170_records;" 2>>"$t/sql.log" | sort >"$t/ids-pub.txt"
-sqlite3 "$db" "SELECT identity FROM t140_identities WHERE state = 2;" 2>>"$t/sql.log" | sort >"$t/ids-issued.txt"
+sqlite3 "$db" "SELECT identity FROM public_records;" 2>>"$t/sql.log" | sort >"$t/ids-pub.txt"
+sqlite3 "$db" "SELECT identity FROM identity_pool WHERE state = 2;" 2>>"$t/sql.log" | sort >"$t/ids-issued.txt"
 sort "$t/ids.txt" >"$t/ids-sorted.txt"
 check "the public database (170) holds one record per device, the same identities" \
 	cmp -s "$t/ids-sorted.txt" "$t/ids-pub.txt"
 check "the pool (140) marks exactly these identities issued; none left reserved" \
 	bash -c "cmp -s '$t/ids-sorted.txt' '$t/ids-issued.txt' &&
-		 test \"\$(sqlite3 '$db' 'SELECT count(*) FROM t140_identities WHERE state = 1;')\" = 0"
+		 test \"\$(sqlite3 '$db' 'SELECT count(*) FROM identity_pool WHERE state = 1;')\" = 0"
 check "every identity came from the pool file" \
 	test "$(sort "$t/pool.txt" | comm -23 "$t/ids-sorted.txt" - | wc -l)" -eq 0
 check "all $NPREGEN pre-generated key pairs were used and deleted" \
-	test "$(sqlite3 "$db" 'SELECT count(*) FROM t140_keypairs;' 2>/dev/null)" = 0
+	test "$(sqlite3 "$db" 'SELECT count(*) FROM keypair_pool;' 2>/dev/null)" = 0
 check "spp and pubdb are still running" bash -c "kill -0 ${pids[0]} && kill -0 ${pids[1]}"
 
 end=$(date +%s.%N)

@@ -128,11 +128,11 @@ multi() {
 		if [ "$i" -le 8 ]; then
 			wait "${mpid[$((100 + i))]}"; local rc2=$?
 			# both at once: one wins; the other is told ALREADY (exit 0)
-			# or CONFLICT (exit 4), never anything else
+			# or CONFLICT (exit 20), never anything else
 			if [ $rc -ne 0 ] || [ $rc2 -ne 0 ]; then
-				if [ $rc -eq 4 ] || [ $rc2 -eq 4 ]; then conflicts=$((conflicts + 1)); fi
+				if [ $rc -eq 20 ] || [ $rc2 -eq 20 ]; then conflicts=$((conflicts + 1)); fi
 				[ $rc -eq 0 ] || [ $rc2 -eq 0 ] || others=$((others + 1))
-				{ [ $rc -eq 0 ] || [ $rc -eq 4 ]; } && { [ $rc2 -eq 0 ] || [ $rc2 -eq 4 ]; } ||
+				{ [ $rc -eq 0 ] || [ $rc -eq 20 ]; } && { [ $rc2 -eq 0 ] || [ $rc2 -eq 20 ]; } ||
 					others=$((others + 1))
 			fi
 			[ $rc -eq 0 ] && fails=$((fails - 0))
@@ -221,7 +221,7 @@ claim_race() {
 		wait $a; rc1=$?
 		# one of the two provisions the chip; the other gets ALREADY or CONFLICT
 		{ [ $rc1 -eq 0 ] || [ $rc2 -eq 0 ]; } &&
-			{ [ $rc1 -eq 0 ] || [ $rc1 -eq 4 ]; } && { [ $rc2 -eq 0 ] || [ $rc2 -eq 4 ]; } ||
+			{ [ $rc1 -eq 0 ] || [ $rc1 -eq 20 ]; } && { [ $rc2 -eq 0 ] || [ $rc2 -eq 20 ]; } ||
 			{ bad=$((bad + 1)); echo "# claim race $label chip $i: exits $rc1 $rc2" >>"$t/inv.log"; }
 		id1=$(agent_id "$t/race-$label-$i-a.out") id2=$(agent_id "$t/race-$label-$i-b.out")
 		[ -z "$id1" ] || [ -z "$id2" ] || [ "$id1" = "$id2" ] || bad=$((bad + 1))
@@ -259,8 +259,8 @@ if [ $pg_up -eq 1 ]; then
 	timeout 30 "$abin/chipkey-spp" --factory "$t/fac-race-pg" --db "$lurl" --listen 127.0.0.1:0 \
 		--workers 6 --port-file "$t/limited.port" 2>"$t/limited.log"
 	rc=$?
-	check "pg: 6 workers but only 3 connections allowed: chipkey-spp refuses to start (exit $rc, want 1), names the worker, never listens" \
-		bash -c "test $rc -eq 1 && grep -q 'store (worker [0-9] of 6)' '$t/limited.log' && test ! -e '$t/limited.port'"
+	check "pg: 6 workers but only 3 connections allowed: chipkey-spp refuses to start (exit $rc, want 8), names the worker, never listens" \
+		bash -c "test $rc -eq 8 && grep -q 'store (worker [0-9] of 6)' '$t/limited.log' && test ! -e '$t/limited.port'"
 	"$abin/chipkey-spp" --factory "$t/fac-race-pg" --db "$lurl" --listen 127.0.0.1:0 \
 		--workers 2 --port-file "$t/limited.port" 2>>"$t/limited.log" &
 	lpid=$!

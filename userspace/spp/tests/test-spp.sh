@@ -137,6 +137,22 @@ check "... answered ALREADY with the same identity" \
 check "... and the same backup, no new identity issued" \
 	bash -c "cmp -s '$t/again1/backup.pkg' '$t/store1/backup.pkg' && test \"\$('$tbin/spp-check' counts '$db')\" = '30 0 10 0 0'"
 
+# ---- the agent's other exit codes (common/exit.h)
+: >"$t/not-a-dir"
+"$abin/chipkey-agent" provision $ST --spp "$SPP" --device "emu:$t/d1.sock" \
+	--store "$t/not-a-dir/store" >/dev/null 2>"$t/nodir.log"
+rc=$?
+check "a flash store that cannot be written: exit 14 (store-write), says why (exit $rc)" \
+	bash -c "test $rc -eq 14 && grep -q 'cannot write the flash store' '$t/nodir.log'"
+"$abin/chipkey-agent" provision $ST --spp "$SPP" --device "emu:$t/nochip.sock" \
+	--store "$t/nochip" >/dev/null 2>"$t/nochip.log"
+rc=$?
+check "no chip behind --device: exit 2 (no-device), no store (exit $rc)" \
+	bash -c "test $rc -eq 2 && grep -q 'cannot read the chip' '$t/nochip.log' && test ! -e '$t/nochip'"
+"$abin/chipkey-agent" provision --spp "$SPP" >/dev/null 2>&1
+rc=$?
+check "no --store: exit 1 (usage) (exit $rc)" test $rc -eq 1
+
 # ---- an SPP not chained to the ROM key
 "$bin/chipkey-factory" init "$t/rogue" --db "sqlite:$t/rogue.db" --pool "$t/ids.txt" >>"$t/factory.log" 2>&1
 start_spp rogue "$t/rogue" "sqlite:$t/rogue.db"
@@ -144,7 +160,7 @@ mkchip victim "$t/fac"
 "$abin/chipkey-agent" provision $ST --spp "127.0.0.1:$(cat "$t/rogue.port")" --device "emu:$t/victim.sock" \
 	--store "$t/victim" >/dev/null 2>"$t/victim.log"
 rc=$?
-check "device refuses an SPP whose credential does not chain to its ROM key (exit $rc, want 3)" test $rc -eq 3
+check "device refuses an SPP whose credential does not chain to its ROM key (exit $rc, want 19)" test $rc -eq 19
 check "... says why" grep -q "does not chain to the manufacturer key" "$t/victim.log"
 check "... and sent nothing: the rogue SPP saw no HELLO, wrote no store" \
 	bash -c "! grep -q 'chip=[0-9a-f]' '$t/rogue.log' && test ! -e '$t/victim/store.json' && test \"\$('$tbin/spp-check' counts 'sqlite:$t/rogue.db')\" = '40 0 0 0 0'"
@@ -158,7 +174,7 @@ for f in other-chip truncate tamper bad-proof; do
 		--store "$t/bad-$f" --fault "$f" --other-device "emu:$t/other.sock" >/dev/null 2>"$t/bad-$f.log"
 	rc=$?
 	check "fault $f: SPP refuses with ${want[$f]} (exit $rc)" \
-		bash -c "test $rc -eq 4 && grep -q 'SPP refused: ${want[$f]}' '$t/bad-$f.log'"
+		bash -c "test $rc -eq 20 && grep -q 'SPP refused: ${want[$f]}' '$t/bad-$f.log'"
 	check "fault $f: nothing committed for that chip" \
 		"$tbin/spp-check" nothing "$db" "$(chip_hex "bad-$f")"
 	check "fault $f: the other chip has nothing either" \
@@ -179,7 +195,7 @@ for f in oversize short-hello bad-version wrong-type; do
 		--store "$t/x" --fault "$f" >/dev/null 2>"$t/frame-$f.log"
 	rc=$?
 	check "frame $f: ERROR ${fwant[$f]} reply (exit $rc)" \
-		bash -c "test $rc -eq 4 && grep -q 'SPP refused: ${fwant[$f]}' '$t/frame-$f.log'"
+		bash -c "test $rc -eq 20 && grep -q 'SPP refused: ${fwant[$f]}' '$t/frame-$f.log'"
 done
 
 # ---- dead devices do not block others
@@ -254,8 +270,8 @@ for k in none other-ca spp-credential device-like spp-ou-client station-ou-serve
 	rc=$?
 	sleep 0.2
 	tail -n +$((l0 + 1)) "$t/spp.log" >"$t/spp-$k.log"
-	check "client with station credential '$k': refused before any OFFER (agent exit $rc, want 5; SPP: ${cwhy[$k]}; no HELLO processed, no store written)" \
-		bash -c "test $rc -eq 5 && grep -q '${cwhy[$k]}' '$t/spp-$k.log' && ! grep -q 'chip=$ihex' '$t/spp-$k.log' &&
+	check "client with station credential '$k': refused before any OFFER (agent exit $rc, want 21; SPP: ${cwhy[$k]}; no HELLO processed, no store written)" \
+		bash -c "test $rc -eq 21 && grep -q '${cwhy[$k]}' '$t/spp-$k.log' && ! grep -q 'chip=$ihex' '$t/spp-$k.log' &&
 			test ! -e '$t/intruder-$k/store.json'"
 	check "client with station credential '$k': nothing claimed for the chip" \
 		"$tbin/spp-check" nothing "$db" "$ihex"
@@ -354,13 +370,13 @@ if [ -x "$crashspp" ]; then
 	"$abin/chipkey-agent" provision $ST --spp "$LIAR" --device "emu:$t/genchip.sock" \
 		--store "$t/gen1" >/dev/null 2>"$t/gen1.log"
 	rc=$?
-	check "DONE naming generation 2 for a generation-1 backup: the device refuses it (exit $rc, want 5), writes no store" \
-		bash -c "test $rc -eq 5 && grep -q 'another generation' '$t/gen1.log' && test ! -e '$t/gen1/store.json'"
+	check "DONE naming generation 2 for a generation-1 backup: the device refuses it (exit $rc, want 21), writes no store" \
+		bash -c "test $rc -eq 21 && grep -q 'another generation' '$t/gen1.log' && test ! -e '$t/gen1/store.json'"
 	"$abin/chipkey-agent" provision $ST --spp "$LIAR" --device "emu:$t/genchip.sock" \
 		--store "$t/gen2" >/dev/null 2>"$t/gen2.log"
 	rc=$?
-	check "ALREADY naming generation 2 for a generation-1 backup: refused too (exit $rc, want 5), no store" \
-		bash -c "test $rc -eq 5 && grep -q 'another generation' '$t/gen2.log' && test ! -e '$t/gen2/store.json'"
+	check "ALREADY naming generation 2 for a generation-1 backup: refused too (exit $rc, want 21), no store" \
+		bash -c "test $rc -eq 21 && grep -q 'another generation' '$t/gen2.log' && test ! -e '$t/gen2/store.json'"
 	"$abin/chipkey-agent" provision $ST --spp "$SPP" --device "emu:$t/genchip.sock" \
 		--store "$t/gen3" >"$t/gen3.out" 2>"$t/gen3.log"
 	rc=$?

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * chipkey-agent: the device side of factory provisioning.  main.c parses
+ * the options, tls.c connects to the SPP and checks its credential against
+ * the ROM key, provision.c runs the protocol and writes the flash store.
+ * Functions returning an exit status use common/exit.h.
+ */
+#ifndef CHIPKEY_AGENT_H
+#define CHIPKEY_AGENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <openssl/ssl.h>
+#include <linux/chipkey.h>
+#include "proto/frame.h"
+
+struct agent {
+	struct chipkey *ck;
+	uint8_t chip_id[CHIPKEY_CHIP_ID_LEN];
+	uint8_t rom[CHIPKEY_MAX_ROM_KEY];	/* manufacturer public key (ROM) */
+	size_t rom_len;
+	uint8_t fp[CK_SPP_FP_LEN];		/* SHA-256 of its canonical DER */
+	SSL_CTX *ctx;
+	struct spp_conn c;
+	const char *store_dir;
+	/* test builds (-DCK_AGENT_FAULTS): --fault KIND, --other-device DEV */
+	const char *fault;
+	const char *other_dev;
+};
+
+/* Print "chipkey-agent: MESSAGE" and return @code. */
+int agent_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* tls.c: TCP + TLS 1.3 to @spec (HOST:PORT), the SPP credential checked
+ * with the ROM key; the station credential if @st_cert.  Exit status. */
+int agent_tls_connect(struct agent *a, const char *spec, int timeout,
+		      const char *st_cert, const char *st_key);
+/* Close the connection (TLS close_notify if @polite). */
+void agent_tls_close(struct agent *a, int polite);
+
+/* provision.c: open the chip (@dev: NULL for the default), read its ID,
+ * ROM key and fingerprint.  Exit status. */
+int agent_read_chip(struct agent *a, const char *dev);
+/* One provisioning session on the connected agent.  Exit status. */
+int agent_provision(struct agent *a);
+
+#endif /* CHIPKEY_AGENT_H */

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * chipkey-spp: what the SPP issues to one chip (see issue.h): key pair
+ * (the reserved pre-generated one, else fresh), data package (identity,
+ * chip ID, generation 1, channel key, device key, device certificate,
+ * manufacturer CA) through ck_factory_build_package, and its copies.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include <chipkey/data_package.h>
+#include "issue.h"
+
+int spp_issue(struct ck_factory *f, const char *identity,
+	      const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN], struct store_keypair *kp,
+	      struct spp_issued *out)
+{
+	EVP_PKEY *key = NULL;
+	struct ck_dp *dp = NULL;
+	X509 *cert = NULL;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (kp->priv) {
+		key = pki_private_from_pkcs8_der(kp->priv, kp->priv_len);
+		store_keypair_clear(kp);
+		if (!key)
+			return -EBADMSG;
+		out->used_pregen = 1;
+	}
+	err = ck_factory_build_package(f, identity, chip_id, key, 1, &dp, &cert);
+	EVP_PKEY_free(key);
+	if (err)
+		return err;
+	err = ck_dp_encode(dp, &out->dp, &out->dp_len);
+	if (!err)
+		err = pki_cert_to_der(cert, &out->cert_der, &out->cert_len);
+	/* The secret database keeps everything but the device private key. */
+	if (!err)
+		err = ck_dp_remove(dp, CK_DP_DEVICE_KEY);
+	if (!err)
+		err = ck_dp_encode(dp, &out->secret, &out->secret_len);
+	ck_dp_free(dp);
+	X509_free(cert);
+	return err;
+}
+
+void spp_issued_clear(struct spp_issued *is)
+{
+	ck_dp_buf_free(is->dp, is->dp_len);
+	ck_dp_buf_free(is->secret, is->secret_len);
+	OPENSSL_free(is->cert_der);
+	memset(is, 0, sizeof(*is));
+}
