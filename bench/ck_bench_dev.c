@@ -31,22 +31,16 @@
 #include <kcapi.h>
 #include <linux/chipkey.h>
 
-#define AAD 72
-#define TAG 16
-#define MIN_SECONDS 1.0
+#include "ck_bench.h"
 
-static double now(void)
-{
-	struct timespec ts;
+static int fd;
+static uint8_t *in, *pkg, *out;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int ck_op(int fd, uint8_t *in, size_t len, uint8_t *pkg, uint8_t *out)
+static int ck_op(uint64_t n, size_t len)
 {
 	struct chipkey_xfer x;
 
+	(void)n;
 	memset(&x, 0, sizeof(x));
 	x.in_ptr = (uintptr_t)in;
 	x.in_len = len;
@@ -64,9 +58,9 @@ static int ck_op(int fd, uint8_t *in, size_t len, uint8_t *pkg, uint8_t *out)
 	return x.out_len == len && !memcmp(in, out, len) ? 0 : -EIO;
 }
 
-static int kc_op(uint64_t n, uint8_t *buf, size_t len,
-		 uint8_t *ct, uint8_t *pt)
+static int kc_op(uint64_t n, size_t len)
 {
+	uint8_t *buf = in, *ct = pkg, *pt = out;
 	struct kcapi_handle *h;
 	uint8_t key[32], iv[12];
 	ssize_t r;
@@ -100,13 +94,12 @@ static int kc_op(uint64_t n, uint8_t *buf, size_t len,
 
 int main(void)
 {
-	static const size_t sizes[] = { 64, 1024, 4096, 65536 };
-	size_t max = 65536 + AAD + TAG;
-	uint8_t *in = malloc(max), *pkg = malloc(max), *out = malloc(max);
 	struct kcapi_handle *h;
-	unsigned int k;
-	int fd, bad = 0;
+	int bad;
 
+	in = malloc(CK_BENCH_MAX);
+	pkg = malloc(CK_BENCH_MAX);
+	out = malloc(CK_BENCH_MAX);
 	fd = open("/dev/chipkey", O_RDWR);
 	if (fd < 0 || !in || !pkg || !out) {
 		perror("# /dev/chipkey");
@@ -117,38 +110,14 @@ int main(void)
 		return 1;
 	}
 	kcapi_aead_destroy(h);
-	for (size_t i = 0; i < max; i++)
+	for (size_t i = 0; i < CK_BENCH_MAX; i++)
 		in[i] = (uint8_t)(i * 7 + 3);
 
 	printf("# chipkey VM benchmark: one op = wrap + unwrap (chipkey) or\n");
 	printf("# new handle+setkey+encrypt+decrypt (libkcapi AF_ALG gcm(aes)), %.1f s per cell, TCG\n",
 	       MIN_SECONDS);
-	printf("# %8s | %12s %10s | %12s %10s | %7s\n", "size", "chipkey op/s",
-	       "MB/s", "kcapi op/s", "MB/s", "ratio");
-	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
-		size_t len = sizes[k];
-		double t0, t, ck_rate, kc_rate;
-		uint64_t n;
-
-		for (n = 0, t0 = now(); (t = now() - t0) < MIN_SECONDS || n < 5; n++)
-			if (ck_op(fd, in, len, pkg, out) && !bad++)
-				printf("# chipkey op failed\n");
-		ck_rate = n / t;
-		for (n = 0, t0 = now(); (t = now() - t0) < MIN_SECONDS || n < 5; n++) {
-			int r = kc_op(n, in, len, pkg, out);
-
-			if (r && !bad++)
-				printf("# libkcapi op failed: %d\n", r);
-		}
-		kc_rate = n / t;
-		/* MB/s counts the payload twice: it is encrypted and decrypted */
-		printf("# %8zu | %12.0f %10.2f | %12.0f %10.2f | %6.2fx\n", len,
-		       ck_rate, ck_rate * 2 * len / 1e6, kc_rate,
-		       kc_rate * 2 * len / 1e6, ck_rate / kc_rate);
-	}
+	bad = ck_bench_table("chipkey", ck_op, "kcapi", kc_op);
 	printf("# target: chipkey >= 1.0x libkcapi for 64 B - 4 KiB\n");
-	if (bad)
-		printf("# ERROR: %d operations failed\n", bad);
 	close(fd);
 	return bad ? 1 : 0;
 }

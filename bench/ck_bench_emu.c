@@ -26,17 +26,7 @@
 #include <openssl/params.h>
 #include "libchipkey.h"
 
-#define AAD 72
-#define TAG 16
-#define MIN_SECONDS 1.0
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#include "ck_bench.h"
 
 static EVP_KDF *kdf;
 static EVP_CIPHER *gcm;
@@ -80,8 +70,21 @@ static int gcm_op(int enc, const uint8_t key[32], const uint8_t iv[12],
 	return ok ? 0 : -1;
 }
 
-static int ossl_op(uint64_t n, const uint8_t *in, size_t len, uint8_t *ct, uint8_t *pt)
+static struct chipkey *ck;
+static uint8_t *in, *pkg, *out;
+
+static int emu_op(uint64_t n, size_t len)
 {
+	size_t plen = CK_BENCH_MAX, olen = CK_BENCH_MAX;
+
+	return chipkey_wrap(ck, in, len, n, pkg, &plen) ||
+	       chipkey_unwrap(ck, pkg, plen, out, &olen, NULL) ||
+	       olen != len || memcmp(in, out, len);
+}
+
+static int ossl_op(uint64_t n, size_t len)
+{
+	uint8_t *ct = pkg, *pt = out;
 	uint8_t ikm[32], salt[16], iv[12], key[32], aad[AAD], tag[TAG];
 
 	memset(ikm, 0x11, sizeof(ikm));
@@ -99,18 +102,16 @@ static int ossl_op(uint64_t n, const uint8_t *in, size_t len, uint8_t *ct, uint8
 
 int main(int argc, char **argv)
 {
-	static const size_t sizes[] = { 64, 1024, 4096, 65536 };
-	size_t max = 65536 + AAD + TAG;
-	uint8_t *in = malloc(max), *pkg = malloc(max), *out = malloc(max);
 	char dev[256];
-	struct chipkey *ck;
-	unsigned int k;
-	int bad = 0, r;
+	int bad, r;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: %s SOCKET\n", argv[0]);
 		return 2;
 	}
+	in = malloc(CK_BENCH_MAX);
+	pkg = malloc(CK_BENCH_MAX);
+	out = malloc(CK_BENCH_MAX);
 	snprintf(dev, sizeof(dev), "%s%s", CHIPKEY_EMU_PREFIX, argv[1]);
 	r = chipkey_open(dev, &ck);
 	kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
@@ -119,39 +120,14 @@ int main(int argc, char **argv)
 		printf("# cannot open %s (%d) or OpenSSL HKDF/AES-256-GCM\n", dev, r);
 		return 1;
 	}
-	for (size_t i = 0; i < max; i++)
+	for (size_t i = 0; i < CK_BENCH_MAX; i++)
 		in[i] = (uint8_t)(i * 5 + 1);
 
 	printf("# chipkey native benchmark: one op = wrap + unwrap (chipkey-emu via libchipkey)\n");
 	printf("# or HKDF+encrypt+HKDF+decrypt (in-process OpenSSL EVP), %.1f s per cell\n",
 	       MIN_SECONDS);
-	printf("# %8s | %12s %10s | %12s %10s | %7s\n", "size", "emu op/s",
-	       "MB/s", "openssl op/s", "MB/s", "ratio");
-	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
-		size_t len = sizes[k];
-		double t0, t, e_rate, o_rate;
-		uint64_t n;
-
-		for (n = 0, t0 = now(); (t = now() - t0) < MIN_SECONDS || n < 5; n++) {
-			size_t plen = max, olen = max;
-
-			if (chipkey_wrap(ck, in, len, n, pkg, &plen) ||
-			    chipkey_unwrap(ck, pkg, plen, out, &olen, NULL) ||
-			    olen != len || memcmp(in, out, len))
-				bad++;
-		}
-		e_rate = n / t;
-		for (n = 0, t0 = now(); (t = now() - t0) < MIN_SECONDS || n < 5; n++)
-			if (ossl_op(n, in, len, pkg, out))
-				bad++;
-		o_rate = n / t;
-		printf("# %8zu | %12.0f %10.2f | %12.0f %10.2f | %6.2fx\n", len,
-		       e_rate, e_rate * 2 * len / 1e6, o_rate,
-		       o_rate * 2 * len / 1e6, e_rate / o_rate);
-	}
+	bad = ck_bench_table("emu", emu_op, "openssl", ossl_op);
 	printf("# target: emulator >= 0.3x OpenSSL at 4 KiB\n");
-	if (bad)
-		printf("# ERROR: %d operations failed\n", bad);
 	chipkey_close(ck);
 	EVP_KDF_free(kdf);
 	EVP_CIPHER_free(gcm);
