@@ -38,6 +38,8 @@ int ck_cli_write(const char *path, const void *buf, size_t len, mode_t mode);
 /* Print @root (NULL: out of memory) to stdout, indented, and drop it.
  * CK_EXIT_OK, or CK_EXIT_OTHER with a message. */
 int ck_cli_print_json(json_t *root);
+/* A JSON string of @s (null for NULL); bytes that are not UTF-8 become '?'. */
+json_t *ck_json_str(const char *s);
 
 int cmd_info(struct ck_cli *cli, int argc, char **argv);
 int cmd_wrap(struct ck_cli *cli, int argc, char **argv);

@@ -48,8 +48,8 @@ int cmd_info(struct ck_cli *cli, int argc, char **argv)
 		return ret;
 	ck_hex_encode(info.chip_id, sizeof(info.chip_id), id);
 	if (json) {
-		ret = ck_cli_print_json(json_pack("{s:s, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
-			"device", cli->device,
+		ret = ck_cli_print_json(json_pack("{s:o, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
+			"device", ck_json_str(cli->device),
 			"backend", chipkey_backend_name(ck),
 			"abi_version", (json_int_t)info.abi_version,
 			"chip_id", id,

@@ -44,30 +44,30 @@ static json_t *status_json(const struct ck_cli *cli, const char *store, const ch
 {
 	int problem = st->store_err || st->chip_match == 0;
 
-	return json_pack("{s:b, s:b, s:s, s:s?, s:s?,"
-			 " s:{s:s, s:s, s:s?, s:s?}, s:s?, s:o,"
-			 " s:{s:o, s:s?, s:s?, s:s?, s:s?}, s:{s:s, s:b}, s:i}",
+	return json_pack("{s:b, s:b, s:o, s:o, s:o,"
+			 " s:{s:o, s:s, s:o, s:o}, s:o, s:o,"
+			 " s:{s:o, s:o, s:o, s:o, s:o}, s:{s:o, s:b}, s:i}",
 		"provisioned", st->store_err != -ENOENT,
 		"healthy", st->healthy,
-		"device", cli->device,
-		"device_error", opt(devmsg),
-		"chip_id", st->device_ok ? opt(st->chip_hex) : NULL,
+		"device", ck_json_str(cli->device),
+		"device_error", ck_json_str(opt(devmsg)),
+		"chip_id", ck_json_str(st->device_ok ? opt(st->chip_hex) : NULL),
 		"store",
-			"path", store,
+			"path", ck_json_str(store),
 			"state", store_state(st),
-			"reason", problem ? opt(st->why) : NULL,
-			"chip_id", st->manifest_ok ? opt(st->store_chip_hex) : NULL,
-		"identity", st->manifest_ok ? opt(st->identity) : NULL,
+			"reason", ck_json_str(problem ? opt(st->why) : NULL),
+			"chip_id", ck_json_str(st->manifest_ok ? opt(st->store_chip_hex) : NULL),
+		"identity", ck_json_str(st->manifest_ok ? opt(st->identity) : NULL),
 		"generation", st->manifest_ok ? json_integer((json_int_t)st->generation) :
 			      json_null(),
 		"certificate",
 			"valid", tri(st->cert_valid),
-			"not_before", opt(st->not_before),
-			"not_after", opt(st->not_after),
-			"validity", opt(st->validity),
-			"error", opt(st->cert_msg),
+			"not_before", ck_json_str(opt(st->not_before)),
+			"not_after", ck_json_str(opt(st->not_after)),
+			"validity", ck_json_str(opt(st->validity)),
+			"error", ck_json_str(opt(st->cert_msg)),
 		"keys",
-			"path", keys,
+			"path", ck_json_str(keys),
 			"loaded", st->keys_loaded,
 		"exit", code);
 }

@@ -77,6 +77,31 @@ int ck_cli_write(const char *path, const void *buf, size_t len, mode_t mode)
 	return CK_EXIT_OK;
 }
 
+json_t *ck_json_str(const char *s)
+{
+	json_t *v;
+	char *safe;
+	size_t i, n;
+
+	if (!s)
+		return json_null();
+	v = json_string(s);
+	if (v)
+		return v;
+	/* Not UTF-8 (a path or a name quoted from a damaged store): the
+	 * document must still be printed, with such bytes as '?'. */
+	n = strlen(s);
+	safe = malloc(n + 1);
+	if (!safe)
+		return NULL;
+	for (i = 0; i < n; i++)
+		safe[i] = (unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f ? '?' : s[i];
+	safe[n] = '\0';
+	v = json_string(safe);
+	free(safe);
+	return v;
+}
+
 int ck_cli_print_json(json_t *root)
 {
 	int ret = root ? json_dumpf(root, stdout, JSON_INDENT(2)) : -1;

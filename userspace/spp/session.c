@@ -247,6 +247,9 @@ static enum sess_state step_already(struct sess *s)
 	m.cert_len = rec.cert_len;
 	err = spp_send_already(&s->c, &m);
 	store_pub_record_clear(&rec);
+	/* A stored record that does not fit the message is refused, not dropped. */
+	if (err == -EINVAL || err == -EMSGSIZE || err == -ENOMEM)
+		return refuse(s, CK_SPP_E_INTERNAL, "stored record does not fit ALREADY");
 	if (err)
 		return dropped(s, "sending ALREADY", err);
 	slog(s, "already provisioned: record resent");

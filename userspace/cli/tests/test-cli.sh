@@ -125,6 +125,13 @@ import json, sys
 j = json.load(open(sys.argv[1]))
 assert j["device_error"] and j["chip_id"] is None, j
 ' "$t/out"
+expect_exit 16 "status --json with a store path that is not UTF-8: still no-store" -- \
+	"$ck" --device "$d1" status --store "$t/no"$'\xff\xfe'"store" --keys "$t/nokeys" --json
+check "... and still a JSON document, the bad bytes as '?'" python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1], encoding="utf-8"))
+assert j["exit"] == 16 and j["store"]["path"].endswith("/no??store"), j
+' "$t/out"
 CHIPKEY_DEVICE="$d1" expect_exit 0 "\$CHIPKEY_DEVICE selects the device" -- "$ck" info
 
 # ---- round trips
