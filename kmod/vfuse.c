@@ -177,6 +177,12 @@ static int ck_vfuse_load(struct ck_vfuse *vf)
 		dev_err(dev, "fuse image %s: bad magic\n", firmware);
 		return -EINVAL;
 	}
+	if (!ck_fuse_reserved_clear(vf->image)) {
+		dev_err(dev, "fuse image %s: reserved bytes %d..%d are not zero\n",
+			firmware, CK_FUSE_OFF_RESERVED,
+			CK_FUSE_OFF_RESERVED + CK_FUSE_RESERVED_SIZE - 1);
+		return -EINVAL;
+	}
 	return 0;
 }
 

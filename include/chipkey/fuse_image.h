@@ -11,7 +11,8 @@
  *     0    8  magic "CKFUSE01"
  *     8   16  chip ID              -> nvmem cell "chip-id"
  *    24   32  chip key (secret)    -> nvmem cell "chip-key"
- *    56    8  zero
+ *    56    8  reserved, must be zero (an image with any of them set is
+ *             refused by chipkey_vfuse.ko and the emulator)
  *    64  448  manufacturer public key, DER SubjectPublicKeyInfo, padded
  *             with zero bytes      -> nvmem cell "rom-key"
  *
@@ -35,6 +36,8 @@
 
 #define CK_FUSE_OFF_CHIP_ID	8
 #define CK_FUSE_OFF_CHIP_KEY	24
+#define CK_FUSE_OFF_RESERVED	56
+#define CK_FUSE_RESERVED_SIZE	8
 #define CK_FUSE_OFF_ROM_KEY	64
 #define CK_FUSE_ROM_KEY_SIZE	448
 
@@ -86,6 +89,26 @@ static inline size_t ck_rom_key_der_len(const __u8 *buf, size_t len)
 		if (buf[i])
 			return 0;
 	return hdr + body;
+}
+
+/**
+ * ck_fuse_reserved_clear() - whether the reserved bytes of an image are zero
+ * @img: a whole fuse image (CK_FUSE_IMAGE_SIZE bytes)
+ *
+ * Shared by chipkey_vfuse.ko and the emulator: both refuse an image whose
+ * reserved bytes (CK_FUSE_OFF_RESERVED, CK_FUSE_RESERVED_SIZE) are not all
+ * zero, so that a later format can give them a meaning.
+ *
+ * Return: 1 if every reserved byte is zero, else 0.
+ */
+static inline int ck_fuse_reserved_clear(const __u8 *img)
+{
+	size_t i;
+
+	for (i = 0; i < CK_FUSE_RESERVED_SIZE; i++)
+		if (img[CK_FUSE_OFF_RESERVED + i])
+			return 0;
+	return 1;
 }
 
 #endif /* _CHIPKEY_FUSE_IMAGE_H */

@@ -30,7 +30,8 @@ int ck_fuse_image_decode(const uint8_t *img, size_t len,
 
 	memset(f, 0, sizeof(*f));
 	if (len != CK_FUSE_IMAGE_SIZE ||
-	    memcmp(img, CK_FUSE_MAGIC, CK_FUSE_MAGIC_LEN))
+	    memcmp(img, CK_FUSE_MAGIC, CK_FUSE_MAGIC_LEN) ||
+	    !ck_fuse_reserved_clear(img))
 		return -EINVAL;
 	memcpy(f->chip_id, img + CK_FUSE_OFF_CHIP_ID, CHIPKEY_CHIP_ID_LEN);
 	memcpy(f->chip_key, img + CK_FUSE_OFF_CHIP_KEY, CHIPKEY_CHIP_KEY_LEN);

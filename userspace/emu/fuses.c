@@ -25,7 +25,12 @@ int ck_chip_parse(const uint8_t img[CK_FUSE_IMAGE_SIZE],
 
 	ret = ck_fuse_image_decode(img, CK_FUSE_IMAGE_SIZE, chip);
 	if (ret) {
-		snprintf(err, errlen, "not a chipkey fuse image (bad magic)");
+		if (!memcmp(img, CK_FUSE_MAGIC, CK_FUSE_MAGIC_LEN) && !ck_fuse_reserved_clear(img))
+			snprintf(err, errlen, "reserved bytes %d..%d of the fuse image are not zero",
+				 CK_FUSE_OFF_RESERVED,
+				 CK_FUSE_OFF_RESERVED + CK_FUSE_RESERVED_SIZE - 1);
+		else
+			snprintf(err, errlen, "not a chipkey fuse image (bad magic)");
 		return ret;
 	}
 	ks = ck_fuse_key_state(chip);

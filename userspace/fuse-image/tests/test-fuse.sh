@@ -70,6 +70,16 @@ expect_exit 6 "emulator with an unprogrammed chip: malformed" -- \
 	"$emu" --state "$t/zero.bin" --socket "$t/s" --foreground
 expect_exit 6 "emulator with a malformed ROM region: malformed" -- \
 	"$emu" --state "$t/badrom.bin" --socket "$t/s" --foreground
+# bytes 56..63 are reserved: an image with any of them set is refused
+for off in 56 59 63; do
+	cp "$t/a.bin" "$t/rsv$off.bin"
+	printf '\001' | dd of="$t/rsv$off.bin" bs=1 seek=$off conv=notrunc 2>/dev/null
+	expect_exit 6 "show an image with reserved byte $off set: malformed" -- \
+		"$fuse" show "$t/rsv$off.bin"
+	expect_exit 6 "emulator with reserved byte $off set: malformed" -- \
+		timeout 10 "$emu" --state "$t/rsv$off.bin" --socket "$t/s" --foreground
+	check "... and it says which bytes" grep -q 'reserved bytes 56..63' "$t/err"
+done
 chmod 640 "$t/a.bin"
 expect_exit 3 "emulator with a group-readable state file: permission" -- \
 	"$emu" --state "$t/a.bin" --socket "$t/s" --foreground
