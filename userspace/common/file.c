@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "common/file.h"
 
 int fs_rm_tree_at(int dfd, const char *name)
@@ -70,13 +72,17 @@ int ck_file_read(const char *path, uint8_t **buf, size_t *len, size_t max)
 
 			if (cap > max) /* read max + 1 bytes at most */
 				break;
-			cap *= 2;
-			nb = realloc(b, cap);
+			/* Not realloc(): what was read may be secret, so the
+			 * old buffer is wiped before it is freed. */
+			nb = malloc(cap * 2);
 			if (!nb) {
 				ret = -ENOMEM;
 				break;
 			}
+			memcpy(nb, b, got);
+			OPENSSL_clear_free(b, cap);
 			b = nb;
+			cap *= 2;
 		}
 		n = read(fd, b + got, cap - got);
 		if (n < 0 && errno == EINTR)
@@ -93,7 +99,7 @@ out:
 	if (own)
 		close(fd);
 	if (ret) {
-		free(b);
+		OPENSSL_clear_free(b, b ? cap : 0);
 		return ret;
 	}
 	*buf = b;
@@ -167,31 +173,41 @@ int ck_file_write_atomic(const char *path, const void *buf, size_t len,
 	return ret;
 }
 
-int ck_file_read_at(int dfd, const char *name, size_t max, uint8_t **out, size_t *len)
+/* Read a regular, not symlinked file whose size fits @max in one buffer;
+ * with @secret, refuse one that group or others may read, and wipe what
+ * was read on every error path. */
+static int read_at(int dfd, const char *name, size_t max, int secret, uint8_t **out,
+		   size_t *len)
 {
 	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
 	uint8_t *buf = NULL;
-	size_t got = 0;
+	size_t got = 0, size = 0;
 	int err = 0;
 
 	if (fd < 0)
 		return -errno;
+	/* The checks apply to the very file that is read (fstat, not lstat). */
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		err = -EINVAL;
+		goto out;
+	}
+	if (secret && (st.st_mode & 077)) {
+		err = -EPERM;
 		goto out;
 	}
 	if ((uint64_t)st.st_size > max) {
 		err = -EFBIG;
 		goto out;
 	}
-	buf = malloc((size_t)st.st_size + 1);
+	size = (size_t)st.st_size;
+	buf = malloc(size + 1);
 	if (!buf) {
 		err = -ENOMEM;
 		goto out;
 	}
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+	while (got < size) {
+		ssize_t r = read(fd, buf + got, size - got);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -206,9 +222,21 @@ int ck_file_read_at(int dfd, const char *name, size_t max, uint8_t **out, size_t
 	*len = got;
 	buf = NULL;
 out:
+	if (buf)
+		OPENSSL_cleanse(buf, size + 1);
 	free(buf);
 	close(fd);
 	return err;
+}
+
+int ck_file_read_at(int dfd, const char *name, size_t max, uint8_t **out, size_t *len)
+{
+	return read_at(dfd, name, max, 0, out, len);
+}
+
+int ck_file_read_secret_at(int dfd, const char *name, size_t max, uint8_t **out, size_t *len)
+{
+	return read_at(dfd, name, max, 1, out, len);
 }
 
 int ck_file_write_at(int dfd, const char *name, const void *buf, size_t len,

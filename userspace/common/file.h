@@ -17,7 +17,9 @@
 /*
  * Read the whole file @path ("-": standard input) into a new buffer
  * (free() it), reading at most @max + 1 bytes: *len > @max means the
- * file is larger than @max.  0 or -errno.
+ * file is larger than @max.  Intermediate buffers are wiped before they
+ * are freed (the file may be secret); wipe the result too if it is.
+ * 0 or -errno.
  */
 int ck_file_read(const char *path, uint8_t **buf, size_t *len, size_t max);
 
@@ -39,6 +41,13 @@ int ck_file_write_atomic(const char *path, const void *buf, size_t len,
  * 0, -EFBIG (larger than @max), -EINVAL (not a regular file) or -errno.
  */
 int ck_file_read_at(int dfd, const char *name, size_t max, uint8_t **buf, size_t *len);
+
+/*
+ * ck_file_read_at() for a secret: also -EPERM if group or others may read
+ * the file (checked on the opened file), and nothing read is left in freed
+ * memory on an error.  The caller wipes the buffer (OPENSSL_clear_free).
+ */
+int ck_file_read_secret_at(int dfd, const char *name, size_t max, uint8_t **out, size_t *len);
 
 /*
  * Write @name in the directory @dfd atomically: a temporary file created

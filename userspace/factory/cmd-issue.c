@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <openssl/bio.h>
 #include <openssl/pem.h>
@@ -37,11 +38,14 @@ static int write_cert_out(X509 *cert, const char *path)
 /* @key as unencrypted PKCS#8 PEM in a new 0600 file @path. */
 static int write_key_pem(EVP_PKEY *key, const char *path)
 {
-	BIO *bio = BIO_new(BIO_s_secmem());
+	BIO *bio;
 	char *data;
 	long n;
 	int err;
 
+	if (!strcmp(path, "-"))	/* a private key is never printed */
+		return -EINVAL;
+	bio = BIO_new(BIO_s_secmem());
 	if (!bio)
 		return -ENOMEM;
 	if (!PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL)) {

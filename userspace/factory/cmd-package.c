@@ -4,6 +4,7 @@
  * [--generation N]: build one device's data package (a new 0600 file).
  */
 #include <stdio.h>
+#include <string.h>
 
 #include <chipkey/data_package.h>
 #include "common/exit.h"
@@ -22,6 +23,11 @@ int cmd_package(const struct factory_args *a)
 
 	if (a->npos != 1 || !a->identity || !a->chip_id || !a->out)
 		return factory_usage_error();
+	if (!strcmp(a->out, "-")) {	/* the package holds keys: never printed */
+		fprintf(stderr, "%s: package --out must be a file, not standard output\n",
+			factory_prog);
+		return CK_EXIT_USAGE;
+	}
 	if (!ck_identity_valid(a->identity) || factory_parse_chip_id(a->chip_id, chip)) {
 		fprintf(stderr, "%s: bad --identity or --chip-id\n", factory_prog);
 		return CK_EXIT_USAGE;

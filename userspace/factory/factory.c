@@ -5,6 +5,7 @@
  * secret files' modes checked.  Layout: docs/factory-pki.md.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,18 +36,17 @@ static int read_file_at(const char *dir, const char *name, int secret,
 			uint8_t **out, size_t *out_len)
 {
 	char path[PATH_MAX];
-	struct stat st;
 	int err;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
 		return -ENAMETOOLONG;
-	if (lstat(path, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	if (secret && (st.st_mode & 077))
-		return -EPERM;
-	err = ck_file_read(path, out, out_len, CK_FACTORY_MAX_FILE);
+	/* O_NOFOLLOW, then type, mode and size of the opened file itself. */
+	if (secret)
+		err = ck_file_read_secret_at(AT_FDCWD, path, CK_FACTORY_MAX_FILE, out, out_len);
+	else
+		err = ck_file_read_at(AT_FDCWD, path, CK_FACTORY_MAX_FILE, out, out_len);
+	if (err == -EFBIG || err == -ELOOP)
+		err = -EINVAL;
 	if (err)
 		return err;
 	if (*out_len == 0 || *out_len > CK_FACTORY_MAX_FILE) {

@@ -12,9 +12,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 
 #include <chipkey/data_package.h>
+
 #include "common/exit.h"
 #include "common/file.h"
 #include "common/hex.h"
@@ -84,7 +86,7 @@ int factory_read_file(const char *path, uint8_t **buf, size_t *len)
 	int err = ck_file_read(path, buf, len, CK_DP_MAX_LEN);
 
 	if (!err && *len > CK_DP_MAX_LEN) {
-		free(*buf);
+		OPENSSL_clear_free(*buf, *len);
 		*buf = NULL;
 		err = -EMSGSIZE;
 	}

@@ -223,6 +223,31 @@ printf 'CKDATA01\0\1\0\0\0\0\0\20' > "$T/empty.bin"
 "$CF" package "$F" --identity $IMEI --chip-id $CHIP --out "$T/pkg.bin" >/dev/null 2>&1
 [ $? -eq 22 ]; ok $? "package never replaces an existing file (exit 22, conflict)"
 
+# ---- secrets are never printed, and never read through a link or from a
+#      file others may read
+out=$("$CF" issue "$F" --identity $IMEI --chip-id $CHIP --key-out - --out "$T/k2.pem" 2>/dev/null)
+r=$?
+[ $r -ne 0 ] && ! printf '%s' "$out" | grep -q 'PRIVATE KEY' && [ ! -e "$T/k2.pem" ]
+ok $? "issue --key-out - is refused: a private key is never printed (exit $r)"
+out=$("$CF" package "$F" --identity $IMEI --chip-id $CHIP --out - 2>/dev/null | wc -c)
+[ "$out" -eq 0 ]; ok $? "package --out - is refused: a data package is never printed ($out bytes out)"
+cp -a "$F" "$T/flink"
+mv "$T/flink/mfr-key.pem" "$T/mfr-key-elsewhere.pem"
+ln -s "$T/mfr-key-elsewhere.pem" "$T/flink/mfr-key.pem"
+"$CF" issue "$T/flink" --identity $IMEI --chip-id $CHIP --key-out "$T/k3.pem" --out "$T/c3.pem" >/dev/null 2>&1
+r=$?
+[ $r -ne 0 ] && [ ! -e "$T/c3.pem" ]
+ok $? "a factory whose manufacturer key is a symlink (to a 0600 key) is refused (exit $r)"
+rm "$T/flink/mfr-key.pem"; mv "$T/mfr-key-elsewhere.pem" "$T/flink/mfr-key.pem"
+chmod 640 "$T/flink/master.key"
+"$CF" package "$T/flink" --identity $IMEI --chip-id $CHIP --out "$T/p3.bin" >/dev/null 2>&1
+r=$?
+[ $r -eq 3 ] && [ ! -e "$T/p3.bin" ]
+ok $? "a factory whose master key is group-readable is refused (exit $r, want 3: permission)"
+chmod 600 "$T/flink/master.key"
+"$CF" package "$T/flink" --identity $IMEI --chip-id $CHIP --out "$T/p4.bin" >/dev/null 2>&1
+ok $? "... and the same factory works again once the modes are right"
+
 # ---- identity pool and pre-generated keys in database 140 (userspace/store)
 DB=sqlite:$T/tmp140.db
 "$CF" identities --prefix 35209900 --count 500 > "$T/pool" 2>/dev/null
