@@ -25,6 +25,10 @@
  *   EBADMSG      authentication failed: the package was tampered with
  *   EFAULT       a user pointer is bad
  *   ENODEV       the chip is gone (device unbound)
+ *   ENOTTY       unknown command (not a chipkey ioctl)
+ *   ENOMEM       the kernel (or the emulator) is out of memory
+ *   EINTR        the caller was killed (fatal signal) while waiting for the
+ *                chip; nothing was done
  */
 #ifndef _UAPI_LINUX_CHIPKEY_H
 #define _UAPI_LINUX_CHIPKEY_H

@@ -25,7 +25,7 @@ static const struct {
 	{ "ENOTSOCK", ENOTSOCK }, { "ECONNRESET", ECONNRESET }, { "EPIPE", EPIPE },
 	{ "EPERM", EPERM }, { "EACCES", EACCES }, { "ENOKEY", ENOKEY },
 	{ "EBADMSG", EBADMSG }, { "EINVAL", EINVAL }, { "EMSGSIZE", EMSGSIZE },
-	{ "EFBIG", EFBIG },
+	{ "EFBIG", EFBIG }, { "ENOMEM", ENOMEM }, { "EINTR", EINTR },
 };
 
 /* Check the errno column of the row of @code: each listed errno maps to it. */
