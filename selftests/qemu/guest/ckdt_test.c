@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ckdt_test: the in-guest checks of the arm64 devicetree test
- * (selftests/arm64-dt/run.sh).  Built static for arm64 and run by the
- * guest's /init once chipkey.ko has bound to the devicetree node.
+ * (ARCH=arm64 selftests/qemu/run.sh).  Built static for arm64 and run by the
+ * guest's guest-dt.sh once chipkey.ko has bound to the devicetree node.
  *
  * Expected values come from the host, in files under DIR (argv[1]):
  *   chip_id.hex   chip ID of the fuse image, 32 hex digits
@@ -118,27 +118,13 @@ static unsigned long long get_be64(const unsigned char *p)
 	return v;
 }
 
-/* UNWRAP @pkg; returns 0 or errno, output in @out/@out_len/@gen. */
-static int unwrap(int fd, const unsigned char *pkg, size_t len,
-		  unsigned char *out, unsigned int *out_len,
-		  unsigned long long *gen)
-{
-	struct chipkey_xfer x;
-
-	memset(&x, 0, sizeof(x));
-	x.in_ptr = (unsigned long)pkg;
-	x.in_len = len;
-	x.out_ptr = (unsigned long)out;
-	x.out_len = *out_len;
-	if (ioctl(fd, CHIPKEY_IOC_UNWRAP, &x))
-		return errno;
-	*out_len = x.out_len;
-	*gen = x.generation;
-	return 0;
-}
-
-static int wrap(int fd, const unsigned char *in, size_t len,
-		unsigned long long gen, unsigned char *out,
+/*
+ * One WRAP or UNWRAP of @in into @out; returns 0 or errno.  @out_len: room
+ * in, length out; @gen: the generation to wrap with (WRAP), or the one the
+ * package held (UNWRAP).
+ */
+static int xfer(int fd, unsigned long cmd, const unsigned char *in,
+		size_t len, unsigned long long *gen, unsigned char *out,
 		unsigned int *out_len)
 {
 	struct chipkey_xfer x;
@@ -148,11 +134,27 @@ static int wrap(int fd, const unsigned char *in, size_t len,
 	x.in_len = len;
 	x.out_ptr = (unsigned long)out;
 	x.out_len = *out_len;
-	x.generation = gen;
-	if (ioctl(fd, CHIPKEY_IOC_WRAP, &x))
+	if (cmd == CHIPKEY_IOC_WRAP)
+		x.generation = *gen;
+	if (ioctl(fd, cmd, &x))
 		return errno;
 	*out_len = x.out_len;
+	*gen = x.generation;
 	return 0;
+}
+
+static int unwrap(int fd, const unsigned char *pkg, size_t len,
+		  unsigned char *out, unsigned int *out_len,
+		  unsigned long long *gen)
+{
+	return xfer(fd, CHIPKEY_IOC_UNWRAP, pkg, len, gen, out, out_len);
+}
+
+static int wrap(int fd, const unsigned char *in, size_t len,
+		unsigned long long gen, unsigned char *out,
+		unsigned int *out_len)
+{
+	return xfer(fd, CHIPKEY_IOC_WRAP, in, len, &gen, out, out_len);
 }
 
 static void test_info(int fd, size_t rom_len, const char *want_id)

@@ -1,10 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Shared helpers of the provisioning and recovery boots of the chipkey test
-# VM (sourced by guest-provision.sh and guest-recovery.sh).  Output is TAP
-# result lines ("ok - ..."/"not ok - ...", numbered by the host) and '#'
-# comments.  Besides results the host reads:
+# Shared helpers of the guest scripts of the chipkey test VM (sourced by
+# guest-run.sh, guest-provision.sh and guest-recovery.sh).  Output is TAP
+# result lines ("ok - ..."/"not ok - ...", numbered by the host; each
+# prefixed with "$PREFIX: " when the script sets PREFIX) and '#' comments.
+# Besides results the host reads (provisioning and recovery boots):
 #   "# ckinfo KEY VALUE"          facts (chip ID, identity, ...)
 #   "# ckhash TAG NAME SHA256"    hashes of restored items, compared across
 #                                 boots on the host
@@ -19,11 +20,11 @@ STORE=/flash/chipkey
 KEYS=/run/chipkey
 FAC=/factory/fac
 DB=sqlite:/factory/factory.db
-PREFIX=${PREFIX:-guest}
+PREFIX=${PREFIX:-}
 PIDS=
 
-ok() { echo "ok - $PREFIX: $*"; }
-nok() { echo "not ok - $PREFIX: $*"; }
+ok() { echo "ok - ${PREFIX:+$PREFIX: }$*"; }
+nok() { echo "not ok - ${PREFIX:+$PREFIX: }$*"; }
 check() { # check DESCRIPTION COMMAND...
 	d=$1; shift
 	if "$@"; then ok "$d"; else nok "$d"; fi

@@ -18,7 +18,7 @@
 mode=${1:-restore}
 # shellcheck disable=SC2034 # used by guest-lib.sh
 PREFIX=$mode
-# shellcheck source=selftests/vm/guest-lib.sh
+# shellcheck source=selftests/qemu/guest/guest-lib.sh
 . /guest-lib.sh
 
 check "loopback up (127.0.0.1 on lo)" lo_up
@@ -66,6 +66,7 @@ fi
 # ---- tamper: crafted records on the "USB stick"
 M=/media
 check "media disk (offline archives) mounted on /media" mount_disk ckmedia $M
+# shellcheck disable=SC2012 # a listing for the log
 ls -l $M | sed 's/^/#   media: /'
 
 # keys_snap: names and contents of the keys directory ("absent" if none)

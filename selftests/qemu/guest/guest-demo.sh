@@ -10,7 +10,7 @@ say() { echo "[vm] $*"; }
 step() { echo; echo "[vm] --- $*"; }
 
 step "load the virtual fuses and the driver (same fuse image as the emulator)"
-modprobe chipkey_vfuse && modprobe chipkey || { say "FAILED: modprobe"; exit 1; }
+{ modprobe chipkey_vfuse && modprobe chipkey; } || { say "FAILED: modprobe"; exit 1; }
 i=0
 while [ ! -c /dev/chipkey ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 dmesg | grep -i chipkey | sed 's/^/[vm] dmesg: /'

@@ -8,10 +8,10 @@
 # on 127.0.0.1.  The flash store goes on the ckflash disk; the factory and
 # public databases live on the ckfactory disk, which the next boots reuse.
 # The host verifies the certificate with openssl and compares the hashes
-# printed here with those of the restore boots (selftests/vm/run.sh).
+# printed here with those of the restore boots (selftests/qemu/recovery.sh).
 # shellcheck disable=SC2034 # used by guest-lib.sh
 PREFIX=provision
-# shellcheck source=selftests/vm/guest-lib.sh
+# shellcheck source=selftests/qemu/guest/guest-lib.sh
 . /guest-lib.sh
 
 check "loopback up (127.0.0.1 on lo)" lo_up

@@ -6,22 +6,11 @@
 # each kselftest binary's own output is framed by "# BEGIN/END name".
 mode=${1:-test}
 FW=/lib/firmware/chipkey
-
-ok() { echo "ok - $*"; }
-nok() { echo "not ok - $*"; }
-check() { # check DESCRIPTION COMMAND...
-	d=$1; shift
-	if "$@"; then ok "$d"; else nok "$d"; fi
-}
-
-wait_dev() {
-	i=0
-	while [ ! -c /dev/chipkey ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-	[ -c /dev/chipkey ]
-}
+# shellcheck source=selftests/qemu/guest/guest-lib.sh
+. /guest-lib.sh
 
 load_a() {
-	modprobe chipkey_vfuse && modprobe chipkey && wait_dev
+	modprobe chipkey_vfuse && modprobe chipkey && wait_for -c /dev/chipkey
 }
 
 hex16() { # chip ID of a fuse image, lowercase hex
@@ -49,7 +38,7 @@ if [ "$mode" = bench ]; then
 	exit 0
 fi
 
-echo "# modules: $(ls /lib/modules/$(uname -r)/extra 2>/dev/null | tr '\n' ' ')"
+echo "# modules: $(cd "/lib/modules/$(uname -r)/extra" 2>/dev/null && echo *)"
 check "load chipkey_vfuse + chipkey with fuse image A" load_a
 check "/dev/chipkey exists and is a character device" test -c /dev/chipkey
 a_id=$(hex16 $FW/fuse.bin)
@@ -89,7 +78,7 @@ run_suite chipkey_vectors_test CK_VECTORS=/usr/share/chipkey/backup-v1.txt
 # whatever the suites did, image A must be loaded and working at the end
 check "chipkey bound to image A after the reload tests" sh -c \
 	"test -c /dev/chipkey && test \"\$(tr -dc 0-9a-f < /sys/class/misc/chipkey/chip_id)\" = '$a_id'"
-# Debug kernels (CONFIG_DEBUG_KMEMLEAK, selftests/vm/run-debug.sh): objects
+# Debug kernels (CONFIG_DEBUG_KMEMLEAK, DEBUG_KERNEL=yes run.sh): objects
 # leaked while the tests ran, then objects leaked by unloading.
 kml=/sys/kernel/debug/kmemleak
 [ -e $kml ] || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null

@@ -1,0 +1,207 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host half of the provisioning and recovery boots of the chipkey QEMU
+# harness (selftests/qemu/run.sh, x86_64; sourced by run.sh, not run on its
+# own).  Three boots of the same initramfs, the guest halves in guest/:
+#   provision  boot 1: a factory's SPP + pubdb in the guest on 127.0.0.1
+#              provision the real /dev/chipkey; flash store on a virtio
+#              disk (guest-provision.sh)
+#   restore    boot 2, flash wiped here: the busybox init script
+#              userspace/boot/chipkey-boot restores from the pubdb
+#   tamper     boot 3, flash wiped again: tampered records crafted here are
+#              refused; offline recovery from a file (guest-recovery.sh)
+# Here: the factory (chipkey-factory init, SQLite pool) and the disks
+# before, the device certificate checked with openssl after boot 1, and
+# what boots 2 and 3 restored compared with boot 1, byte for byte.
+#
+# Disks (build/qemu/ARCH/recovery/, virtio, ext4, found in the guest by
+# their serial): flash.img (ckflash, the device's flash), factory.img
+# (ckfactory: factory dir + SQLite factory and public databases, kept
+# across the boots), media.img (ckmedia: archives for boot 3).  Host tools:
+# openssl, mkfs.ext4 (e2fsprogs), base64.
+# shellcheck shell=bash
+
+RECOVERY_BOOTS="provision restore tamper"
+
+# recovery_prepare: factory, its chip (fuse-fac.bin, whose ROM key is the
+# factory's manufacturer public key) and disks; without them the recovery
+# boots are skipped
+recovery_prepare() {
+	local fb=$TOP/build/bin fd
+	REC=$OUT/recovery
+	fd=$REC/factory-disk
+	rm -rf "$REC"
+	mkdir -p "$fd" "$REC/media"
+	chmod 700 "$REC"
+	if ! command -v mkfs.ext4 > /dev/null; then
+		recovery_skip "mkfs.ext4 (e2fsprogs) not installed on the host"
+		return
+	fi
+	if ! (for m in virtio_pci virtio_blk ext4; do
+		modprobe -d "${MODROOT:-/}" -S "$KVER" --show-depends "$m" > /dev/null 2>&1 || exit 1
+	done); then
+		recovery_skip "kernel $KVER has no virtio_pci/virtio_blk/ext4"
+		return
+	fi
+	REC_TOOL=$TOP/build/tests/recovery/rec-tool
+	check "programs of the recovery boots built: chipkey-factory, -spp, -agent, -pubdb, rec-tool" \
+		test -x "$fb/chipkey-factory" -a -x "$fb/chipkey-spp" -a -x "$fb/chipkey-agent" \
+		-a -x "$fb/chipkey-pubdb" -a -x "$REC_TOOL"
+	if "$fb/chipkey-factory" identities --prefix 35123400 --count 8 > "$REC/ids.txt" 2>> "$BUILDLOG" &&
+	   "$fb/chipkey-factory" init "$fd/fac" --db "sqlite:$fd/factory.db" \
+		--pool "$REC/ids.txt" >> "$BUILDLOG" 2>&1; then
+		ok "factory for the recovery boots: chipkey-factory init, 8 identities (SQLite)"
+	else
+		nok "factory for the recovery boots: chipkey-factory init, 8 identities (SQLite)"
+	fi
+	if "$fb/chipkey-fuse" create "$FUSE/fuse-fac.bin" --force \
+		--rom-key "$fd/fac/mfr-pubkey.der" >> "$BUILDLOG" 2>&1 &&
+	   mkdisk "$REC/flash.img" 16 && mkdisk "$REC/factory.img" 32 "$fd"; then
+		ok "fuse image with the factory's ROM key; flash and factory disks (ext4)"
+	else
+		nok "fuse image with the factory's ROM key; flash and factory disks (ext4)"
+		recovery_skip "no factory"
+	fi
+}
+
+# recovery_skip WHY: every recovery boot of this run, skipped
+recovery_skip() {
+	local b keep=
+	for b in $BOOTS; do
+		case " $RECOVERY_BOOTS " in
+		*" $b "*) ok "$b: boot # SKIP $*" ;;
+		*) keep="$keep $b" ;;
+		esac
+	done
+	BOOTS=$keep
+}
+
+# mkdisk IMG MiB [DIR]: a fresh ext4 image, filled from DIR if given
+mkdisk() {
+	rm -f "$1" && truncate -s "$2M" "$1" &&
+		mkfs.ext4 -q -F -E root_owner=0:0 ${3:+-d "$3"} "$1" >> "$BUILDLOG" 2>&1
+}
+
+# disks IMG:SERIAL...: BOOT_ARGS for virtio disks with those serials
+disks() {
+	local i=0 d
+	BOOT_ARGS=()
+	for d in "$@"; do
+		BOOT_ARGS+=(-drive "file=$REC/${d%%:*},if=none,id=ck$i,format=raw"
+			-device "virtio-blk-pci,drive=ck$i,serial=${d#*:}")
+		i=$((i + 1))
+	done
+}
+
+wipe_flash() { # wipe_flash BOOT: a new, empty filesystem on the flash disk
+	if mkdisk "$REC/flash.img" 16; then
+		ok "host: flash disk wiped (new ext4) before the $1 boot"
+	else
+		nok "host: flash disk wiped (new ext4) before the $1 boot"
+	fi
+}
+
+# compare_hashes MODE TAG: every item boot 1 hashed (store + keys) has the
+# same SHA-256 in the "# ckhash TAG ..." lines of boot MODE
+compare_hashes() {
+	local mode=$1 tag=$2 n=0 name h1 h2
+	while read -r _ _ _ name h1; do
+		n=$((n + 1))
+		h2=$(awk -v t="$tag" -v f="$name" \
+			'$1 == "#" && $2 == "ckhash" && $3 == t && $4 == f { print $5 }' "$(results_log "$mode")" | tail -1)
+		if [ "$h1" != missing ] && [ "$h1" = "$h2" ]; then
+			ok "$mode: $name byte-identical to boot 1's"
+		else
+			nok "$mode: $name byte-identical to boot 1's (boot 1 ${h1:0:16}, now ${h2:0:16})"
+		fi
+	done < <(grep '^# ckhash provision ' "$(results_log provision)" 2> /dev/null)
+	[ $n -eq 10 ] || nok "$mode: boot 1 hashed its 10 restored items (got $n)"
+}
+
+flip_byte() { # flip_byte FILE OFFSET: xor one byte with 0x01
+	local b
+	b=$(od -An -tu1 -j "$2" -N 1 "$1" | tr -d ' ')
+	[ -n "$b" ] && printf '%b' "\\0$(printf '%03o' $((b ^ 1)))" |
+		dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
+prepare_boot_provision() {
+	disks flash.img:ckflash factory.img:ckfactory
+}
+
+# check_boot_provision: boot 1's certificate, checked with openssl; then
+# the records for boot 3 (the "USB stick")
+check_boot_provision() {
+	local b1=$REC/boot1 fac=$REC/factory-disk/fac hex id
+	mkdir -p "$b1"
+	hex=$(ckinfo provision chip) id=$(ckinfo provision identity)
+	if ckblob provision DEVICE-CERT "$b1/device-cert.der" && ckblob provision BACKUP "$b1/backup.pkg" &&
+	   ckblob provision ARCHIVE "$b1/export.ckpr"; then
+		ok "provision: certificate, backup and archive handed to the host"
+	else
+		nok "provision: certificate, backup and archive handed to the host"
+	fi
+	openssl x509 -inform DER -in "$b1/device-cert.der" -out "$b1/device-cert.pem" 2>> "$BUILDLOG"
+	if openssl verify -CAfile "$fac/mfr-ca.pem" "$b1/device-cert.pem" > "$b1/verify.out" 2>&1; then
+		ok "provision: openssl verify -CAfile <manufacturer CA> accepts the device certificate"
+	else
+		sed 's/^/# /' "$b1/verify.out" >> "$RAW"
+		nok "provision: openssl verify -CAfile <manufacturer CA> accepts the device certificate"
+	fi
+	openssl x509 -in "$b1/device-cert.pem" -noout -text > "$b1/cert.txt" 2> /dev/null
+	grep -E 'Subject:|URI:' "$b1/cert.txt" | sed 's/^ */# cert: /' >> "$RAW"
+	if [ -n "$id" ] && [ -n "$hex" ] && grep -q "CN = $id" "$b1/cert.txt" &&
+	   grep -q "URI:urn:chipkey:chip-id:$hex" "$b1/cert.txt"; then
+		ok "provision: openssl x509 -text shows the identity ($id) and chip ID"
+	else
+		nok "provision: openssl x509 -text shows the identity (${id:-?}) and chip ID (${hex:-?})"
+	fi
+	case " $BOOTS " in *" tamper "*) make_media "$hex" "$id" ;; esac
+}
+
+# make_media HEX ID: boot 1's honest archive and backup, and forged
+# records (rec-tool, chipkey-factory), on the media disk
+make_media() {
+	local b1=$REC/boot1 m=$REC/media
+	rm -rf "$m" && mkdir -p "$m"
+	cp "$b1/export.ckpr" "$b1/backup.pkg" "$m/" 2> /dev/null
+	if forge_records "$1" "$2" >> "$BUILDLOG" 2>&1 && ! cmp -s "$b1/backup.pkg" "$m/tampered.pkg" &&
+	   mkdisk "$REC/media.img" 8 "$m"; then
+		ok "host: tampered records for boot 3 (flipped byte, another device's certificate, rogue CA, other identity, other chip) on the media disk"
+	else
+		nok "host: tampered records for boot 3 on the media disk"
+		mkdisk "$REC/media.img" 8 "$m"
+	fi
+}
+
+forge_records() { # forge_records HEX ID
+	local hex=$1 id=$2 b1=$REC/boot1 m=$REC/media fac=$REC/factory-disk/fac rt=$REC_TOOL
+	local unused other
+	unused=$(grep -vx "$id" "$REC/ids.txt" | tail -1)
+	other=$(openssl rand -hex 16)
+	cp "$b1/backup.pkg" "$m/tampered.pkg" && flip_byte "$m/tampered.pkg" 200 &&
+	"$rt" archive "$hex" 1 "$id" "$m/tampered.pkg" "$b1/device-cert.der" "$m/tampered.ckpr" &&
+	"$TOP/build/bin/chipkey-factory" issue "$fac" --identity "$unused" --chip-id "$other" \
+		--key-out "$REC/other-key.pem" --out "$REC/other-cert.pem" &&
+	openssl x509 -in "$REC/other-cert.pem" -outform DER -out "$REC/other-cert.der" &&
+	"$rt" archive "$hex" 1 "$id" "$b1/backup.pkg" "$REC/other-cert.der" "$m/other-device.ckpr" &&
+	"$rt" rogue-cert "$id" "$hex" "$REC/rogue.der" &&
+	"$rt" archive "$hex" 1 "$id" "$b1/backup.pkg" "$REC/rogue.der" "$m/rogue.ckpr" &&
+	"$rt" cert "$fac" "$unused" "$hex" "$REC/other-id.der" &&
+	"$rt" archive "$hex" 1 "$id" "$b1/backup.pkg" "$REC/other-id.der" "$m/other-id.ckpr" &&
+	"$rt" archive "$other" 1 "$id" "$b1/backup.pkg" "$b1/device-cert.der" "$m/other-chip.ckpr"
+}
+
+prepare_boot_restore() {
+	wipe_flash restore
+	disks flash.img:ckflash factory.img:ckfactory
+}
+
+check_boot_restore() { compare_hashes restore restore; }
+
+prepare_boot_tamper() {
+	wipe_flash tamper
+	disks flash.img:ckflash factory.img:ckfactory media.img:ckmedia
+}
+
+check_boot_tamper() { compare_hashes tamper offline; }
