@@ -4,7 +4,7 @@
 #
 #   make                 module (kmod/*.ko) and all userspace (build/)
 #   make modules         only the kernel modules; KDIR=... picks the kernel
-#   make userspace       libchipkey, chipkey, chipkey-emu, chipkey-fuse
+#   make userspace       libchipkey and every program (userspace/Makefile)
 #   make check           every test: native (ASan/UBSan), lint, VM; ends with
 #                        "N passed, N failed, N skipped"
 #   make vm-check        only the VM selftests (QEMU, TCG), x86-64 and arm64
@@ -18,11 +18,6 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 	$(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))))
 export KDIR
 
-# Userspace components, in build order (each has its own Makefile with a
-# "check" target printing TAP).
-USERSPACE_DIRS := userspace userspace/store userspace/pubdb userspace/factory userspace/spp userspace/recovery
-export USERSPACE_DIRS
-
 .PHONY: all modules userspace selftests check vm-check vm-check-debug native-check lint bench demo clean print-kdir
 
 all: modules userspace
@@ -32,7 +27,7 @@ modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 userspace:
-	@for d in $(USERSPACE_DIRS); do $(MAKE) -C $$d || exit 1; done
+	$(MAKE) -C userspace all
 
 selftests: userspace
 	$(MAKE) -C selftests
@@ -50,7 +45,8 @@ vm-check: all selftests
 	./scripts/check.sh vm arm64
 
 # The VM suite on a debug kernel (KASAN, lockdep, UBSAN, kmemleak), built
-# from linux-source-6.1 on first use (about 6-9 minutes on 2 cores).
+# from linux-source-6.1 on first use (about 6-9 minutes on 2 cores) and kept
+# in build/qemu/x86_64-debug/kernel (selftests/qemu/run.sh, DEBUG_KERNEL=yes).
 vm-check-debug: all selftests
 	./scripts/check.sh vm-debug
 
@@ -62,7 +58,7 @@ demo: all
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	@for d in $(USERSPACE_DIRS); do $(MAKE) -C $$d clean; done
+	$(MAKE) -C userspace clean
 	$(MAKE) -C selftests clean
 	rm -rf build
 

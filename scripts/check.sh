@@ -20,13 +20,12 @@ suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=(native lint vm arm64 vm-debug)
 
 run_native() {
-	local d rc=0
-	for d in ${USERSPACE_DIRS:-userspace userspace/store userspace/pubdb userspace/factory userspace/spp userspace/recovery}; do
-		echo "# ---- $d"
-		make -s -C "$d" check || rc=1
-	done
+	local rc=0
+	make -s -C userspace check || rc=1
 	# End to end over loopback with the normal (non-ASan) build: factory,
 	# SPP, pubdb and 100 emulated devices, each its own process and chip.
+	echo "# ---- a fresh clone: plain make builds every program, make demo runs"
+	./scripts/test-fresh-clone.sh || rc=1
 	echo "# ---- end to end: 100 devices"
 	BUILD="$top/build" ./userspace/spp/tests/test-e2e.sh || rc=1
 	return $rc
@@ -38,17 +37,17 @@ run_lint() {
 }
 
 run_vm() {
-	./selftests/vm/run.sh
+	./selftests/qemu/run.sh
 }
 
 run_arm64() {
-	./selftests/arm64-dt/run.sh
+	ARCH=arm64 ./selftests/qemu/run.sh
 }
 
 # The same VM suite on a debug kernel built from linux-source-6.1 (KASAN,
-# lockdep, UBSAN, kmemleak): selftests/vm/run-debug.sh.
+# lockdep, UBSAN, kmemleak), cached in build/qemu/x86_64-debug/kernel.
 run_vm-debug() {
-	./selftests/vm/run-debug.sh
+	DEBUG_KERNEL=yes ./selftests/qemu/run.sh
 }
 
 status=0
