@@ -8,6 +8,8 @@
  * consumer API, see fuses.c.
  */
 
+#include <crypto/aead.h>
+#include <crypto/hash.h>
 #include <linux/module.h>
 #include <linux/mod_devicetable.h>
 #include <linux/platform_device.h>
@@ -112,6 +114,10 @@ static int ck_probe(struct platform_device *pdev)
 	dev_info(dev, "chip %*phN ready, key source %s\n",
 		 CHIPKEY_CHIP_ID_LEN, ck->fuses.chip_id,
 		 ck_key_source_name(ck->fuses.key_source));
+	/* Which implementations the crypto API chose (the tests report it). */
+	dev_info(dev, "crypto: gcm(aes) by %s, hmac(sha256) by %s\n",
+		 crypto_aead_driver_name(ck->ctx[0].aead),
+		 crypto_shash_driver_name(ck->ctx[0].hmac));
 	return 0;
 
 err_crypto:
