@@ -138,6 +138,17 @@ if [ -n "$kml_on" ]; then
 fi
 check "unload chipkey + chipkey_vfuse" sh -c \
 	"modprobe -r chipkey && modprobe -r chipkey_vfuse && ! test -e /dev/chipkey"
+# Fuse image bytes 56..63 are reserved and must be zero (docs/fuse-image.md).
+cp $FW/fuse.bin $FW/reserved.bin
+printf '\001' | dd of=$FW/reserved.bin bs=1 seek=59 conv=notrunc 2>/dev/null
+check "the test image differs from image A only in reserved byte 59" sh -c \
+	"test \"\$(cmp -l $FW/fuse.bin $FW/reserved.bin | wc -l)\" -eq 1"
+check "chipkey_vfuse refuses a fuse image with a reserved byte set" sh -c \
+	"! modprobe chipkey_vfuse firmware=chipkey/reserved.bin && ! test -d /sys/module/chipkey_vfuse"
+check "... and says which bytes in dmesg" sh -c "dmesg | grep -q 'reserved bytes 56..63 are not zero'"
+check "... while image A still loads" sh -c \
+	"modprobe chipkey_vfuse && modprobe -r chipkey_vfuse"
+rm -f $FW/reserved.bin
 if [ -n "$kml_on" ]; then
 	kml_scan
 	check "kmemleak: no new leak suspected after unloading chipkey" \
