@@ -361,14 +361,6 @@ int spp_already_decode(const struct spp_frame *f, struct ck_spp_already *m)
 	return 0;
 }
 
-int spp_send_already(struct spp_conn *c, const struct ck_spp_already *m)
-{
-	uint8_t *body = NULL;
-	size_t len = 0;
-	int err = spp_already_encode(m, &body, &len);
-
-	return send_body(c, CK_SPP_ALREADY, err, body, len);
-}
 
 /* ---- ERROR: code u16 · text length u16 t · text (t, printable ASCII) */
 

@@ -36,7 +36,6 @@ int spp_send_done(struct spp_conn *c, const struct ck_spp_done *m);
 
 int spp_already_encode(const struct ck_spp_already *m, uint8_t **body, size_t *len);
 int spp_already_decode(const struct spp_frame *f, struct ck_spp_already *m);
-int spp_send_already(struct spp_conn *c, const struct ck_spp_already *m);
 
 /* The text is truncated to CK_SPP_MAX_ERROR_TEXT. */
 int spp_error_encode(const struct ck_spp_error *m, uint8_t **body, size_t *len);

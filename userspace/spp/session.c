@@ -229,6 +229,8 @@ static enum sess_state step_already(struct sess *s)
 {
 	struct store_pub_record rec;
 	struct ck_spp_already m;
+	uint8_t *body = NULL;
+	size_t len = 0;
 	int err;
 
 	memset(&rec, 0, sizeof(rec));
@@ -245,11 +247,14 @@ static enum sess_state step_already(struct sess *s)
 	m.backup_len = rec.backup_len;
 	m.cert = rec.cert;
 	m.cert_len = rec.cert_len;
-	err = spp_send_already(&s->c, &m);
+	/* Encode, then send: a stored record that does not fit the message
+	 * is refused with an ERROR; only a failed send drops the session. */
+	err = spp_already_encode(&m, &body, &len);
 	store_pub_record_clear(&rec);
-	/* A stored record that does not fit the message is refused, not dropped. */
-	if (err == -EINVAL || err == -EMSGSIZE || err == -ENOMEM)
+	if (err)
 		return refuse(s, CK_SPP_E_INTERNAL, "stored record does not fit ALREADY");
+	err = spp_send(&s->c, CK_SPP_ALREADY, body, len);
+	spp_body_free(body, len);
 	if (err)
 		return dropped(s, "sending ALREADY", err);
 	slog(s, "already provisioned: record resent");

@@ -8,28 +8,12 @@
 #   test-cli.sh BINDIR
 set -u
 bin=${1:?usage: test-cli.sh BINDIR}
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-check() { # check DESCRIPTION COMMAND...
-	local d=$1; shift
-	if "$@"; then ok "$d"; else nok "$d"; fi
-}
-# expect_exit CODE DESCRIPTION -- COMMAND...   (stderr kept in $t/err)
-expect_exit() {
-	local want=$1 d=$2; shift 3
-	"$@" >"$t/out" 2>"$t/err"
-	local rc=$?
-	if [ "$rc" -eq "$want" ]; then
-		ok "$d (exit $rc)"
-	else
-		nok "$d (exit $rc, want $want)"
-		sed 's/^/# /' "$t/err"
-	fi
-}
+# ok, nok, skip, check, expect_exit CODE DESC -- COMMAND..., tap_done
+. "$(dirname "$0")/../../common/tests/tap.sh"
 err_has() { grep -q -- "$1" "$t/err"; }
 
 t=$(mktemp -d /tmp/chipkey-test-cli-XXXXXX)
+tap_out=$t/out tap_err=$t/err	# expect_exit keeps the command's output here
 chmod 755 "$t"
 pids=()
 cleanup() {
@@ -174,9 +158,9 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	expect_exit 0 "unprivileged info works" -- \
 		setpriv --reuid=65534 --regid=65534 --clear-groups "$ck" -d "$d1" info
 else
-	n=$((n + 1)); echo "ok $n - unprivileged wrap -> 3 # SKIP needs root and setpriv"
-	n=$((n + 1)); echo "ok $n - ... message # SKIP needs root"
-	n=$((n + 1)); echo "ok $n - unprivileged info # SKIP needs root"
+	skip "unprivileged wrap -> 3" "needs root and setpriv"
+	skip "... message" "needs root"
+	skip "unprivileged info" "needs root"
 fi
 expect_exit 4 "another chip's package -> not ours" -- "$ck" -d "$d2" unwrap "$t/pkg" "$t/o4"
 check "... message says another chip" err_has "another chip"
@@ -228,5 +212,4 @@ else
 	nok "daemon pid not found in its log"
 fi
 
-echo "# cli: $n tests, $failed failed"
-[ "$failed" -eq 0 ]
+tap_done cli

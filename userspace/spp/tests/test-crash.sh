@@ -11,7 +11,7 @@
 # keeps the identity it was given; and the next round re-runs the chips that
 # did not finish, so re-running provisioning after a crash is tested too.
 # The kills at protocol steps use the crash-test builds (CHIPKEY_CRASH_AT,
-# userspace/store/crashpoint.h).  TAP on stdout.
+# userspace/common/crashpoint.h).  TAP on stdout.
 #
 #   BUILD=.../build tests/test-crash.sh
 #   CRASH_ROUNDS=20 (per kill point)  CRASH_SLOTS=3 (devices per round)
