@@ -10,6 +10,7 @@
 
 #include <crypto/aead.h>
 #include <crypto/hash.h>
+#include <crypto/kpp.h>
 #include <linux/module.h>
 #include <linux/mod_devicetable.h>
 #include <linux/platform_device.h>
@@ -99,8 +100,15 @@ static int ck_probe(struct platform_device *pdev)
 
 	ret = ck_crypto_init(ck);
 	if (ret) {
+		/* each context needs gcm(aes), hmac(sha256), ecdh-nist-p256 */
 		dev_err_probe(dev, ret, "cannot set up the crypto contexts\n");
 		goto err_free;
+	}
+
+	ret = ck_attest_init(ck);
+	if (ret) {
+		dev_err(dev, "cannot derive the attestation key: %d\n", ret);
+		goto err_crypto;
 	}
 
 	platform_set_drvdata(pdev, ck);
@@ -118,6 +126,8 @@ static int ck_probe(struct platform_device *pdev)
 	dev_info(dev, "crypto: gcm(aes) by %s, hmac(sha256) by %s\n",
 		 crypto_aead_driver_name(ck->ctx[0].aead),
 		 crypto_shash_driver_name(ck->ctx[0].hmac));
+	dev_info(dev, "crypto: ecdh-nist-p256 by %s\n",
+		 crypto_tfm_alg_driver_name(crypto_kpp_tfm(ck->ctx[0].kpp)));
 	return 0;
 
 err_crypto:

@@ -32,6 +32,7 @@ static const u8 ck_zero_key[CK_PKG_KEY_LEN];
 
 static void ck_ctx_free(struct ck_crypto_ctx *c)
 {
+	ck_attest_ctx_free(c);
 	aead_request_free(c->req);
 	if (!IS_ERR_OR_NULL(c->aead))
 		crypto_free_aead(c->aead);
@@ -68,7 +69,7 @@ static int ck_ctx_init(struct ck_crypto_ctx *c)
 	c->iv = kzalloc(CK_PKG_NONCE_LEN, GFP_KERNEL);
 	if (!c->iv)
 		return -ENOMEM;
-	return 0;
+	return ck_attest_ctx_init(c);
 }
 
 /**
@@ -113,8 +114,15 @@ void ck_crypto_exit(struct chipkey *ck)
 	ck->nctx = 0;
 }
 
-/* Take a context: a free one if there is one, else wait for ours. */
-static struct ck_crypto_ctx *ck_ctx_get(struct chipkey *ck)
+/**
+ * ck_ctx_get() - take a crypto context: a free one if there is one, else
+ *                wait for ours
+ * @ck: the chip
+ *
+ * Return: the context (give it back with ck_ctx_put()), or NULL if the
+ * caller was killed while waiting.
+ */
+struct ck_crypto_ctx *ck_ctx_get(struct chipkey *ck)
 {
 	unsigned int i, start = raw_smp_processor_id() % ck->nctx;
 	struct ck_crypto_ctx *c;
@@ -130,8 +138,12 @@ static struct ck_crypto_ctx *ck_ctx_get(struct chipkey *ck)
 	return c;
 }
 
-/* Forget the keys of the context's tfms and release it. */
-static void ck_ctx_put(struct ck_crypto_ctx *c)
+/**
+ * ck_ctx_put() - forget the per-operation keys of the context's tfms and
+ *                release it (the kpp tfm keeps the attestation key)
+ * @c: from ck_ctx_get()
+ */
+void ck_ctx_put(struct ck_crypto_ctx *c)
 {
 	crypto_shash_setkey(c->hmac, ck_zero_key, sizeof(ck_zero_key));
 	crypto_aead_setkey(c->aead, ck_zero_key, sizeof(ck_zero_key));
@@ -139,40 +151,19 @@ static void ck_ctx_put(struct ck_crypto_ctx *c)
 	mutex_unlock(&c->lock);
 }
 
-/* HKDF-SHA256 with a 32-byte output, keyed into the context's AEAD. */
+/* The package key (HKDF-SHA256 of the chip key), keyed into the AEAD. */
 static int ck_ctx_setkey(struct ck_crypto_ctx *c, const struct ck_fuses *f,
 			 const u8 *salt)
 {
-	static const u8 counter = 0x01;
-	SHASH_DESC_ON_STACK(desc, c->hmac);
 	u8 info[CK_PKG_KDF_INFO_LEN];
-	u8 prk[SHA256_DIGEST_SIZE];
 	u8 okm[SHA256_DIGEST_SIZE];
 	int ret;
 
 	ck_pkg_kdf_info(f->chip_id, info);
-
-	desc->tfm = c->hmac;
-	ret = crypto_shash_setkey(c->hmac, salt, CK_PKG_SALT_LEN);
-	if (!ret)
-		ret = crypto_shash_digest(desc, f->chip_key, sizeof(f->chip_key),
-					  prk);
-	if (!ret)
-		ret = crypto_shash_setkey(c->hmac, prk, sizeof(prk));
-	if (!ret)
-		ret = crypto_shash_init(desc);
-	if (!ret)
-		ret = crypto_shash_update(desc, info, sizeof(info));
-	if (!ret)
-		ret = crypto_shash_update(desc, &counter, 1);
-	if (!ret)
-		ret = crypto_shash_final(desc, okm);
-	shash_desc_zero(desc);
-
+	ret = ck_hkdf(c, salt, CK_PKG_SALT_LEN, f->chip_key,
+		      sizeof(f->chip_key), info, sizeof(info), okm);
 	if (!ret)
 		ret = crypto_aead_setkey(c->aead, okm, sizeof(okm));
-
-	memzero_explicit(prk, sizeof(prk));
 	memzero_explicit(okm, sizeof(okm));
 	return ret;
 }
@@ -231,51 +222,46 @@ static int ck_sg_map(struct scatterlist *sgl, u8 *buf, size_t len)
 	return 0;
 }
 
-/*
- * En- or decrypt @pkg (header || text || tag, @payload_len bytes of text) in
- * place with the key derived from @h's salt.
+/**
+ * ck_ctx_gcm() - AES-256-GCM in place with the key already set in @c
+ * @c:       a context held by the caller, its AEAD keyed
+ * @buf:     AAD || text (|| tag when decrypting); the tag is appended when
+ *           encrypting
+ * @ad_len:  AAD length
+ * @text_len: plaintext length
+ * @nonce:   the 12-byte nonce
+ * @encrypt: direction
+ *
+ * Return: 0, -EBADMSG if the tag does not verify, or another negative errno.
  */
-static int ck_crypt(struct chipkey *ck, u8 *pkg, const struct ck_pkg_header *h,
-		    bool encrypt)
+int ck_ctx_gcm(struct ck_crypto_ctx *c, u8 *buf, unsigned int ad_len,
+	       unsigned int text_len, const u8 *nonce, bool encrypt)
 {
-	size_t total = ck_pkg_size(h->payload_len);
-	struct ck_crypto_ctx *c;
 	DECLARE_CRYPTO_WAIT(wait);
 	int ret;
 
-	c = ck_ctx_get(ck);
-	if (!c)
-		return -EINTR;
-
-	ret = ck_ctx_setkey(c, &ck->fuses, h->salt);
+	ret = ck_sg_map(c->sg, buf, ad_len + text_len + CHIPKEY_PKG_TAG_LEN);
 	if (ret)
-		goto out;
+		return ret;
 
-	ret = ck_sg_map(c->sg, pkg, total);
-	if (ret)
-		goto out;
-
-	memcpy(c->iv, h->nonce, CK_PKG_NONCE_LEN);
+	memcpy(c->iv, nonce, CK_PKG_NONCE_LEN);
 	aead_request_set_callback(c->req, CRYPTO_TFM_REQ_MAY_BACKLOG |
 				  CRYPTO_TFM_REQ_MAY_SLEEP,
 				  crypto_req_done, &wait);
-	aead_request_set_ad(c->req, CHIPKEY_PKG_HEADER_LEN);
+	aead_request_set_ad(c->req, ad_len);
 	if (encrypt) {
-		aead_request_set_crypt(c->req, c->sg, c->sg, h->payload_len, c->iv);
-		ret = crypto_wait_req(crypto_aead_encrypt(c->req), &wait);
-	} else {
-		aead_request_set_crypt(c->req, c->sg, c->sg,
-				       h->payload_len + CHIPKEY_PKG_TAG_LEN, c->iv);
-		ret = crypto_wait_req(crypto_aead_decrypt(c->req), &wait);
+		aead_request_set_crypt(c->req, c->sg, c->sg, text_len, c->iv);
+		return crypto_wait_req(crypto_aead_encrypt(c->req), &wait);
 	}
-out:
-	ck_ctx_put(c);
-	return ret;
+	aead_request_set_crypt(c->req, c->sg, c->sg,
+			       text_len + CHIPKEY_PKG_TAG_LEN, c->iv);
+	return crypto_wait_req(crypto_aead_decrypt(c->req), &wait);
 }
 
 /**
- * ck_wrap() - make a backup package in place
- * @ck:          the chip
+ * ck_ctx_wrap() - make a backup package in place with a held context
+ * @c:           a context held by the caller
+ * @f:           the chip's fuses
  * @pkg:         ck_pkg_size(@payload_len) bytes; the data package is at
  *               offset CHIPKEY_PKG_HEADER_LEN, the rest is written
  * @payload_len: data package length
@@ -283,7 +269,8 @@ out:
  *
  * Return: 0 or a negative errno.
  */
-int ck_wrap(struct chipkey *ck, u8 *pkg, u32 payload_len, u64 generation)
+int ck_ctx_wrap(struct ck_crypto_ctx *c, const struct ck_fuses *f, u8 *pkg,
+		u32 payload_len, u64 generation)
 {
 	struct ck_pkg_header h = {
 		.version = CK_PKG_VERSION,
@@ -294,13 +281,37 @@ int ck_wrap(struct chipkey *ck, u8 *pkg, u32 payload_len, u64 generation)
 	};
 	int ret;
 
-	memcpy(h.chip_id, ck->fuses.chip_id, CHIPKEY_CHIP_ID_LEN);
+	memcpy(h.chip_id, f->chip_id, CHIPKEY_CHIP_ID_LEN);
 	get_random_bytes(h.salt, sizeof(h.salt));
 	get_random_bytes(h.nonce, sizeof(h.nonce));
 	ck_pkg_header_encode(&h, pkg);
 
-	ret = ck_crypt(ck, pkg, &h, true);
+	ret = ck_ctx_setkey(c, f, h.salt);
+	if (!ret)
+		ret = ck_ctx_gcm(c, pkg, CHIPKEY_PKG_HEADER_LEN, payload_len,
+				 h.nonce, true);
 	memzero_explicit(&h, sizeof(h));
+	return ret;
+}
+
+/**
+ * ck_wrap() - make a backup package in place
+ * @ck:          the chip
+ * @pkg:         as for ck_ctx_wrap()
+ * @payload_len: data package length
+ * @generation:  generation counter to record
+ *
+ * Return: 0 or a negative errno.
+ */
+int ck_wrap(struct chipkey *ck, u8 *pkg, u32 payload_len, u64 generation)
+{
+	struct ck_crypto_ctx *c = ck_ctx_get(ck);
+	int ret;
+
+	if (!c)
+		return -EINTR;
+	ret = ck_ctx_wrap(c, &ck->fuses, pkg, payload_len, generation);
+	ck_ctx_put(c);
 	return ret;
 }
 
@@ -316,5 +327,15 @@ int ck_wrap(struct chipkey *ck, u8 *pkg, u32 payload_len, u64 generation)
  */
 int ck_unwrap(struct chipkey *ck, u8 *pkg, const struct ck_pkg_header *h)
 {
-	return ck_crypt(ck, pkg, h, false);
+	struct ck_crypto_ctx *c = ck_ctx_get(ck);
+	int ret;
+
+	if (!c)
+		return -EINTR;
+	ret = ck_ctx_setkey(c, &ck->fuses, h->salt);
+	if (!ret)
+		ret = ck_ctx_gcm(c, pkg, CHIPKEY_PKG_HEADER_LEN, h->payload_len,
+				 h->nonce, false);
+	ck_ctx_put(c);
+	return ret;
 }

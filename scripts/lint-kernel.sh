@@ -30,7 +30,7 @@ result() { # result OK|FAIL name [detail-file]
 
 # Kernel sources and the headers the kernel includes (not kbuild's *.mod.c).
 files=(include/uapi/linux/chipkey.h include/chipkey/backup_package.h
-	include/chipkey/fuse_image.h include/chipkey/byteorder.h)
+	include/chipkey/fuse_image.h include/chipkey/byteorder.h include/chipkey/attest.h)
 for f in kmod/*.c kmod/*.h; do
 	case "$f" in *.mod.c) ;; *) files+=("$f") ;; esac
 done

@@ -15,13 +15,15 @@
  *    says how many bytes it wrote (or, on -ENOSPC, how many it needs).
  *
  * Errors (negative errno in the kernel, errno in userspace):
- *   EPERM        wrap/unwrap without CAP_SYS_ADMIN
+ *   EPERM        wrap/unwrap, ATTEST, SEALED_WRAP or CHIP_MAC without
+ *                CAP_SYS_ADMIN
  *   EINVAL       malformed request or package (bad magic, version, lengths,
- *                non-zero reserved fields or flags)
+ *                non-zero reserved fields or flags, unknown MAC purpose),
+ *                or an EC point that is not on P-256 (or is infinity)
  *   EMSGSIZE     input larger than the limits reported by CHIPKEY_IOC_INFO
  *   ENOSPC       output buffer too small (out_len is set to the needed size)
- *   ENOKEY       the package was made by another chip ("not ours"); refused
- *                before any decryption is attempted
+ *   ENOKEY       the package was made by (or sealed to) another chip ("not
+ *                ours"); refused before any decryption is attempted
  *   EBADMSG      authentication failed: the package was tampered with
  *   EFAULT       a user pointer is bad
  *   ENODEV       the chip is gone (device unbound)
@@ -36,7 +38,11 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define CHIPKEY_ABI_VERSION		1
+/*
+ * 1: INFO, WRAP, UNWRAP, ROM_KEY.
+ * 2: + ATTEST_KEY, ATTEST, SEALED_WRAP, CHIP_MAC (docs/attestation.md).
+ */
+#define CHIPKEY_ABI_VERSION		2
 
 #define CHIPKEY_CHIP_ID_LEN		16
 #define CHIPKEY_CHIP_KEY_LEN		32
@@ -49,6 +55,25 @@
 #define CHIPKEY_MAX_PACKAGE		(CHIPKEY_MAX_PAYLOAD + CHIPKEY_PKG_OVERHEAD)
 /* Manufacturer public key in ROM: DER SubjectPublicKeyInfo, at most this. */
 #define CHIPKEY_MAX_ROM_KEY		448
+
+/*
+ * The chip attestation key (docs/attestation.md): an EC P-256 key derived
+ * from the chip key.  Points travel as SEC1 uncompressed encodings,
+ * 0x04 || X || Y (65 bytes, big endian coordinates).
+ */
+#define CHIPKEY_EC_POINT_LEN		65
+#define CHIPKEY_MAC_LEN			32
+/* Largest context string of ATTEST and SEALED_WRAP. */
+#define CHIPKEY_MAX_CONTEXT		256
+/* Sealed package = 120-byte header + ciphertext + 16-byte tag. */
+#define CHIPKEY_SEAL_HEADER_LEN		120
+#define CHIPKEY_SEAL_OVERHEAD		(CHIPKEY_SEAL_HEADER_LEN + CHIPKEY_PKG_TAG_LEN)
+#define CHIPKEY_MAX_SEALED		(CHIPKEY_MAX_PAYLOAD + CHIPKEY_SEAL_OVERHEAD)
+/* Largest input of CHIP_MAC. */
+#define CHIPKEY_MAX_MAC_INPUT		65536
+
+/* Purposes of CHIP_MAC (chipkey_chip_mac.purpose): a closed set. */
+#define CHIPKEY_MAC_FLASH_MANIFEST	1
 
 /* Where the chip ID and chip key come from (chipkey_info.key_source). */
 #define CHIPKEY_SRC_OTP			1	/* nvmem cells of real fuses */
@@ -116,11 +141,96 @@ struct chipkey_rom_key {
 	__u32 reserved[4];
 };
 
+/**
+ * struct chipkey_attest_key - the chip's attestation public key
+ *                             (CHIPKEY_IOC_ATTEST_KEY, open to all)
+ * @pub:      SEC1 uncompressed point, 0x04 || X || Y
+ * @pad:      zero
+ * @flags:    0 for now
+ * @reserved: zero
+ */
+struct chipkey_attest_key {
+	__u8  pub[CHIPKEY_EC_POINT_LEN];
+	__u8  pad[7];
+	__u32 flags;
+	__u32 reserved[5];
+};
+
+/**
+ * struct chipkey_attest - prove the live chip (CHIPKEY_IOC_ATTEST)
+ * @context_ptr:  user pointer to the context string (may be 0 if empty)
+ * @context_len:  its length, at most CHIPKEY_MAX_CONTEXT
+ * @flags:        must be 0
+ * @verifier_pub: the verifier's ephemeral P-256 public key (SEC1 uncompressed)
+ * @pad:          must be 0
+ * @mac:          out: HMAC-SHA256 of the context under the ECDH-derived key
+ * @reserved:     must be 0
+ */
+struct chipkey_attest {
+	__u64 context_ptr;
+	__u32 context_len;
+	__u32 flags;
+	__u8  verifier_pub[CHIPKEY_EC_POINT_LEN];
+	__u8  pad[7];
+	__u8  mac[CHIPKEY_MAC_LEN];
+	__u32 reserved[4];
+};
+
+/**
+ * struct chipkey_sealed_wrap - open a package sealed to the chip and wrap
+ *                              its content (CHIPKEY_IOC_SEALED_WRAP)
+ * @in_ptr:      user pointer to the sealed package
+ * @out_ptr:     user pointer to the output buffer (the backup package)
+ * @context_ptr: user pointer to the context string (may be 0 if empty)
+ * @in_len:      bytes at @in_ptr
+ * @out_len:     in: size of the buffer at @out_ptr; out: bytes written, or
+ *               the size needed when the call fails with ENOSPC
+ * @generation:  the generation counter to record in the backup package
+ * @context_len: at most CHIPKEY_MAX_CONTEXT
+ * @flags:       must be 0
+ * @mac:         out: the sealed-wrap MAC (docs/attestation.md)
+ * @reserved:    must be 0
+ */
+struct chipkey_sealed_wrap {
+	__u64 in_ptr;
+	__u64 out_ptr;
+	__u64 context_ptr;
+	__u32 in_len;
+	__u32 out_len;
+	__u64 generation;
+	__u32 context_len;
+	__u32 flags;
+	__u8  mac[CHIPKEY_MAC_LEN];
+	__u32 reserved[4];
+};
+
+/**
+ * struct chipkey_chip_mac - HMAC under a chip-derived key (CHIPKEY_IOC_CHIP_MAC)
+ * @in_ptr:   user pointer to the input
+ * @in_len:   at most CHIPKEY_MAX_MAC_INPUT
+ * @purpose:  CHIPKEY_MAC_* (any other value: EINVAL)
+ * @flags:    must be 0
+ * @reserved: must be 0
+ * @mac:      out: HMAC-SHA256 of the input
+ */
+struct chipkey_chip_mac {
+	__u64 in_ptr;
+	__u32 in_len;
+	__u32 purpose;
+	__u32 flags;
+	__u32 reserved[5];
+	__u8  mac[CHIPKEY_MAC_LEN];
+};
+
 #define CHIPKEY_IOC_MAGIC	0xC7
 
 #define CHIPKEY_IOC_INFO	_IOR(CHIPKEY_IOC_MAGIC, 0x00, struct chipkey_info)
 #define CHIPKEY_IOC_WRAP	_IOWR(CHIPKEY_IOC_MAGIC, 0x01, struct chipkey_xfer)
 #define CHIPKEY_IOC_UNWRAP	_IOWR(CHIPKEY_IOC_MAGIC, 0x02, struct chipkey_xfer)
 #define CHIPKEY_IOC_ROM_KEY	_IOWR(CHIPKEY_IOC_MAGIC, 0x03, struct chipkey_rom_key)
+#define CHIPKEY_IOC_ATTEST_KEY	_IOR(CHIPKEY_IOC_MAGIC, 0x04, struct chipkey_attest_key)
+#define CHIPKEY_IOC_ATTEST	_IOWR(CHIPKEY_IOC_MAGIC, 0x05, struct chipkey_attest)
+#define CHIPKEY_IOC_SEALED_WRAP	_IOWR(CHIPKEY_IOC_MAGIC, 0x06, struct chipkey_sealed_wrap)
+#define CHIPKEY_IOC_CHIP_MAC	_IOWR(CHIPKEY_IOC_MAGIC, 0x07, struct chipkey_chip_mac)
 
 #endif /* _UAPI_LINUX_CHIPKEY_H */
