@@ -9,8 +9,9 @@
  * field by field, little endian, at the same offsets as the C structure on
  * x86-64) followed by the input bytes; the reply status is 0 or the same
  * negative errno the kernel returns.  Pointer fields (in_ptr, out_ptr,
- * buf_ptr) are meaningless across processes: they travel as 0 and the data
- * follows the structure instead.
+ * buf_ptr, context_ptr) are meaningless across processes: they travel as 0
+ * and the data follows the structure instead (SEALED_WRAP: the sealed
+ * package, then the context).
  *
  *   request  = ck_emu_req_hdr (16)  + struct (wire size) + input bytes
  *   reply    = ck_emu_reply_hdr (16) + struct (wire size) + output bytes
@@ -35,9 +36,18 @@
 #define CK_EMU_INFO_LEN		64
 #define CK_EMU_XFER_LEN		56
 #define CK_EMU_ROM_KEY_LEN	32
+#define CK_EMU_ATTEST_KEY_LEN	96
+#define CK_EMU_ATTEST_LEN	136
+#define CK_EMU_SEALED_WRAP_LEN	96
+#define CK_EMU_CHIP_MAC_LEN	72
 
-/* Largest payload (after the 16-byte header) of any request or reply. */
-#define CK_EMU_MAX_PAYLOAD	(CK_EMU_XFER_LEN + CHIPKEY_MAX_PACKAGE)
+/*
+ * Largest payload (after the 16-byte header) of any request or reply: a
+ * SEALED_WRAP request (structure + largest sealed package + largest
+ * context).  Every other frame is smaller.
+ */
+#define CK_EMU_MAX_PAYLOAD	(CK_EMU_SEALED_WRAP_LEN + CHIPKEY_MAX_SEALED + \
+				 CHIPKEY_MAX_CONTEXT)
 
 /*
  * Request header.  @len is the number of payload bytes after the header
@@ -190,6 +200,128 @@ static inline void ck_emu_rom_key_decode(const uint8_t in[CK_EMU_ROM_KEY_LEN],
 	s->flags = ck_get_le32(in + 12);
 	for (i = 0; i < 4; i++)
 		s->reserved[i] = ck_get_le32(in + 16 + 4 * i);
+}
+
+/* struct chipkey_attest_key <-> 96 wire bytes */
+static inline void ck_emu_attest_key_encode(const struct chipkey_attest_key *s,
+					    uint8_t out[CK_EMU_ATTEST_KEY_LEN])
+{
+	int i;
+
+	memcpy(out, s->pub, CHIPKEY_EC_POINT_LEN);
+	memcpy(out + 65, s->pad, 7);
+	ck_put_le32(out + 72, s->flags);
+	for (i = 0; i < 5; i++)
+		ck_put_le32(out + 76 + 4 * i, s->reserved[i]);
+}
+
+static inline void ck_emu_attest_key_decode(const uint8_t in[CK_EMU_ATTEST_KEY_LEN],
+					    struct chipkey_attest_key *s)
+{
+	int i;
+
+	memcpy(s->pub, in, CHIPKEY_EC_POINT_LEN);
+	memcpy(s->pad, in + 65, 7);
+	s->flags = ck_get_le32(in + 72);
+	for (i = 0; i < 5; i++)
+		s->reserved[i] = ck_get_le32(in + 76 + 4 * i);
+}
+
+/* struct chipkey_attest <-> 136 wire bytes */
+static inline void ck_emu_attest_encode(const struct chipkey_attest *s,
+					uint8_t out[CK_EMU_ATTEST_LEN])
+{
+	int i;
+
+	ck_put_le64(out, s->context_ptr);
+	ck_put_le32(out + 8, s->context_len);
+	ck_put_le32(out + 12, s->flags);
+	memcpy(out + 16, s->verifier_pub, CHIPKEY_EC_POINT_LEN);
+	memcpy(out + 81, s->pad, 7);
+	memcpy(out + 88, s->mac, CHIPKEY_MAC_LEN);
+	for (i = 0; i < 4; i++)
+		ck_put_le32(out + 120 + 4 * i, s->reserved[i]);
+}
+
+static inline void ck_emu_attest_decode(const uint8_t in[CK_EMU_ATTEST_LEN],
+					struct chipkey_attest *s)
+{
+	int i;
+
+	s->context_ptr = ck_get_le64(in);
+	s->context_len = ck_get_le32(in + 8);
+	s->flags = ck_get_le32(in + 12);
+	memcpy(s->verifier_pub, in + 16, CHIPKEY_EC_POINT_LEN);
+	memcpy(s->pad, in + 81, 7);
+	memcpy(s->mac, in + 88, CHIPKEY_MAC_LEN);
+	for (i = 0; i < 4; i++)
+		s->reserved[i] = ck_get_le32(in + 120 + 4 * i);
+}
+
+/* struct chipkey_sealed_wrap <-> 96 wire bytes */
+static inline void ck_emu_sealed_wrap_encode(const struct chipkey_sealed_wrap *s,
+					     uint8_t out[CK_EMU_SEALED_WRAP_LEN])
+{
+	int i;
+
+	ck_put_le64(out, s->in_ptr);
+	ck_put_le64(out + 8, s->out_ptr);
+	ck_put_le64(out + 16, s->context_ptr);
+	ck_put_le32(out + 24, s->in_len);
+	ck_put_le32(out + 28, s->out_len);
+	ck_put_le64(out + 32, s->generation);
+	ck_put_le32(out + 40, s->context_len);
+	ck_put_le32(out + 44, s->flags);
+	memcpy(out + 48, s->mac, CHIPKEY_MAC_LEN);
+	for (i = 0; i < 4; i++)
+		ck_put_le32(out + 80 + 4 * i, s->reserved[i]);
+}
+
+static inline void ck_emu_sealed_wrap_decode(const uint8_t in[CK_EMU_SEALED_WRAP_LEN],
+					     struct chipkey_sealed_wrap *s)
+{
+	int i;
+
+	s->in_ptr = ck_get_le64(in);
+	s->out_ptr = ck_get_le64(in + 8);
+	s->context_ptr = ck_get_le64(in + 16);
+	s->in_len = ck_get_le32(in + 24);
+	s->out_len = ck_get_le32(in + 28);
+	s->generation = ck_get_le64(in + 32);
+	s->context_len = ck_get_le32(in + 40);
+	s->flags = ck_get_le32(in + 44);
+	memcpy(s->mac, in + 48, CHIPKEY_MAC_LEN);
+	for (i = 0; i < 4; i++)
+		s->reserved[i] = ck_get_le32(in + 80 + 4 * i);
+}
+
+/* struct chipkey_chip_mac <-> 72 wire bytes */
+static inline void ck_emu_chip_mac_encode(const struct chipkey_chip_mac *s,
+					  uint8_t out[CK_EMU_CHIP_MAC_LEN])
+{
+	int i;
+
+	ck_put_le64(out, s->in_ptr);
+	ck_put_le32(out + 8, s->in_len);
+	ck_put_le32(out + 12, s->purpose);
+	ck_put_le32(out + 16, s->flags);
+	for (i = 0; i < 5; i++)
+		ck_put_le32(out + 20 + 4 * i, s->reserved[i]);
+	memcpy(out + 40, s->mac, CHIPKEY_MAC_LEN);
+}
+
+static inline void ck_emu_chip_mac_decode(const uint8_t in[CK_EMU_CHIP_MAC_LEN],
+					  struct chipkey_chip_mac *s)
+{
+	int i;
+
+	s->in_ptr = ck_get_le64(in);
+	s->in_len = ck_get_le32(in + 8);
+	s->purpose = ck_get_le32(in + 12);
+	s->flags = ck_get_le32(in + 16);
+	for (i = 0; i < 5; i++)
+		s->reserved[i] = ck_get_le32(in + 20 + 4 * i);
+	memcpy(s->mac, in + 40, CHIPKEY_MAC_LEN);
 }
 
 #endif /* _CHIPKEY_EMU_MESSAGES_H */

@@ -41,10 +41,23 @@ int ck_cli_print_json(json_t *root);
 /* A JSON string of @s (null for NULL); bytes that are not UTF-8 become '?'. */
 json_t *ck_json_str(const char *s);
 
+/*
+ * A P-256 public key given on the command line: the name of a file holding
+ * PEM or DER SubjectPublicKeyInfo, 65 raw bytes or 130 hex digits, or the
+ * 130 hex digits themselves.  CK_EXIT_OK, or a message and the exit code.
+ */
+int ck_cli_read_pub(const char *arg, uint8_t pub[CHIPKEY_EC_POINT_LEN]);
+
 int cmd_info(struct ck_cli *cli, int argc, char **argv);
 int cmd_wrap(struct ck_cli *cli, int argc, char **argv);
 int cmd_unwrap(struct ck_cli *cli, int argc, char **argv);
 int cmd_rom_key(struct ck_cli *cli, int argc, char **argv);
+/* Attestation (docs/attestation.md). */
+int cmd_attest_key(struct ck_cli *cli, int argc, char **argv);
+int cmd_attest(struct ck_cli *cli, int argc, char **argv);
+int cmd_seal(struct ck_cli *cli, int argc, char **argv);
+int cmd_sealed_wrap(struct ck_cli *cli, int argc, char **argv);
+int cmd_mac(struct ck_cli *cli, int argc, char **argv);
 /* Recovery (docs/recovery.md; exit codes 9-18). */
 int cmd_status(struct ck_cli *cli, int argc, char **argv);
 int cmd_recover(struct ck_cli *cli, int argc, char **argv);

@@ -20,6 +20,13 @@ static const struct {
 	{ "wrap", cmd_wrap, "wrap [--generation N] IN OUT   data package -> backup package" },
 	{ "unwrap", cmd_unwrap, "unwrap IN OUT             backup package -> data package" },
 	{ "rom-key", cmd_rom_key, "rom-key [--pem] [OUT]     manufacturer public key (DER, or PEM)" },
+	{ "attest-key", cmd_attest_key, "attest-key [--pem]        the chip's attestation public key (hex, or PEM)" },
+	{ "attest", cmd_attest, "attest --peer PUB [--context FILE]   prove the live chip: MAC (hex)" },
+	{ "seal", cmd_seal, "seal --chip-key PUB --chip-id HEX IN OUT [--eph-key-out FILE]\n"
+	  "                  seal a data package to a chip (no device needed)" },
+	{ "sealed-wrap", cmd_sealed_wrap, "sealed-wrap SEALED OUT --generation N [--context FILE]\n"
+	  "                  sealed package -> backup package in the chip; MAC (hex)" },
+	{ "mac", cmd_mac, "mac --purpose flash-manifest FILE   chip MAC of FILE (hex)" },
 	{ "status", cmd_status, "status [--store DIR] [--keys DIR] [--json]   flash store health" },
 	{ "recover", cmd_recover, "recover [--store DIR] [--keys DIR|--no-keys] [--from FILE | --db URL]\n"
 	  "                  [--force] [--timeout S]   restore the store (docs/recovery.md)" },

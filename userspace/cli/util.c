@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/attest.h"
+#include "common/hex.h"
 #include "cli.h"
 
 int ck_cli_open(struct ck_cli *cli, struct chipkey **ck)
@@ -62,6 +64,30 @@ int ck_cli_read(const char *path, uint8_t **buf, size_t *len, size_t max)
 	if (ret) {
 		fprintf(stderr, "chipkey: cannot read %s: %s\n", path, strerror(-ret));
 		return CK_EXIT_OTHER;
+	}
+	return CK_EXIT_OK;
+}
+
+int ck_cli_read_pub(const char *arg, uint8_t pub[CHIPKEY_EC_POINT_LEN])
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int ret;
+
+	if (strlen(arg) == 2 * CHIPKEY_EC_POINT_LEN &&
+	    ck_hex_decode(arg, pub, CHIPKEY_EC_POINT_LEN) == 0) {
+		ret = ck_att_parse_pub((const uint8_t *)arg, strlen(arg), pub);
+	} else {
+		ret = ck_cli_read(arg, &buf, &len, 8192);
+		if (ret)
+			return ret;
+		ret = ck_att_parse_pub(buf, len, pub);
+		free(buf);
+	}
+	if (ret) {
+		fprintf(stderr, "chipkey: %s: not a P-256 public key (PEM or DER SubjectPublicKeyInfo, "
+			"65 raw bytes or 130 hex digits of a point on the curve)\n", arg);
+		return CK_EXIT_MALFORMED;
 	}
 	return CK_EXIT_OK;
 }

@@ -20,7 +20,7 @@
 
 #include "emu.h"
 
-static const struct ck_fuse_image *chip;
+static const struct ck_emu_chip *chip;
 static const struct ck_emu_limits *limits;
 /* Readers: requests in flight.  Writer: ck_conn_stop(), before the wipe. */
 static pthread_rwlock_t chip_lock = PTHREAD_RWLOCK_INITIALIZER;
@@ -243,7 +243,7 @@ static void refuse(int fd, int status, uid_t uid)
 	}
 }
 
-int ck_conn_init(const struct ck_fuse_image *c, const struct ck_emu_limits *l)
+int ck_conn_init(const struct ck_emu_chip *c, const struct ck_emu_limits *l)
 {
 	int ret;
 

@@ -13,27 +13,37 @@
 #include <chipkey/backup_package.h>
 #include <chipkey/emu_messages.h>
 #include <chipkey/fuse_image.h>
+#include "common/attest.h"
 #include "common/fuse-image.h"
 
 /*
  * ---- the chip: fuses.c
  *
  * The emulated chip is its fuses: a struct ck_fuse_image (common/fuse-image.h,
- * chip ID, chip key, ROM key), wiped with ck_fuse_image_wipe().
+ * chip ID, chip key, ROM key), plus the attestation key derived from them
+ * once, when the chip is loaded (common/attest.h).  Wiped with ck_chip_wipe().
  */
+struct ck_emu_chip {
+	struct ck_fuse_image fuses;
+	struct ck_att_key att;
+};
 
 /*
  * Load a 512-byte fuse image (the state file).  Refuses a file that group or
  * others may read or write (-EACCES), a wrong size or magic (-EINVAL), an
- * unprogrammed chip key (-ENOKEY) and a malformed ROM key (-EINVAL).  On
- * error returns a negative errno and writes a human-readable reason into @err.
+ * unprogrammed chip key (-ENOKEY), a malformed ROM key (-EINVAL) and a chip
+ * key that yields no attestation scalar in 16 tries (-EDOM).  On error
+ * returns a negative errno and writes a human-readable reason into @err.
  */
-int ck_chip_load(const char *path, struct ck_fuse_image *chip, char *err,
+int ck_chip_load(const char *path, struct ck_emu_chip *chip, char *err,
 		 size_t errlen);
 
 /* Decode an in-memory fuse image with the same refusals (no file checks). */
 int ck_chip_parse(const uint8_t img[CK_FUSE_IMAGE_SIZE],
-		  struct ck_fuse_image *chip, char *err, size_t errlen);
+		  struct ck_emu_chip *chip, char *err, size_t errlen);
+
+/* Wipe the chip: fuses and attestation key (safe on a zeroed chip). */
+void ck_chip_wipe(struct ck_emu_chip *chip);
 
 /* ---- the crypto: wrap.c */
 
@@ -80,12 +90,34 @@ int ck_unwrap(const struct ck_fuse_image *chip, const uint8_t *pkg, size_t pkg_l
  * included) into @reply, which must hold CK_EMU_REPLY_BUF bytes, and returns
  * its length.  @payload and @reply must not overlap.
  */
-size_t ck_emu_handle(const struct ck_fuse_image *chip, int privileged, uint32_t cmd,
+size_t ck_emu_handle(const struct ck_emu_chip *chip, int privileged, uint32_t cmd,
 		     const uint8_t *payload, size_t len,
 		     uint8_t reply[CK_EMU_REPLY_BUF]);
 
 /* Write a reply frame with just a status (no payload); returns its length. */
 size_t ck_emu_status_frame(int status, uint8_t buf[CK_EMU_HDR_LEN]);
+
+/*
+ * Write a reply header for @payload_len bytes (already in place after the
+ * header) into @buf; returns the frame size.
+ */
+size_t ck_emu_frame_put(int status, size_t payload_len, uint8_t *buf);
+
+/* 1 if any of the @n words at @r is not zero. */
+int ck_emu_reserved_nonzero(const uint32_t *r, size_t n);
+
+/*
+ * ---- the attestation requests: attest.c
+ * ATTEST_KEY, ATTEST, SEALED_WRAP and CHIP_MAC, with ck_emu_handle()'s
+ * conventions (reply frame into @buf, its length returned).
+ */
+size_t ck_emu_attest_key(const struct ck_emu_chip *chip, size_t len, uint8_t *buf);
+size_t ck_emu_attest(const struct ck_emu_chip *chip, int privileged,
+		     const uint8_t *payload, size_t len, uint8_t *buf);
+size_t ck_emu_sealed_wrap(const struct ck_emu_chip *chip, int privileged,
+			  const uint8_t *payload, size_t len, uint8_t *buf);
+size_t ck_emu_chip_mac(const struct ck_emu_chip *chip, int privileged,
+		       const uint8_t *payload, size_t len, uint8_t *buf);
 
 /* ---- the connections: conn.c */
 
@@ -112,7 +144,7 @@ void ck_emu_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * Serve @chip under @limits (both must outlive every connection).
  * 0 or -errno.
  */
-int ck_conn_init(const struct ck_fuse_image *chip,
+int ck_conn_init(const struct ck_emu_chip *chip,
 		 const struct ck_emu_limits *limits);
 
 /*

@@ -17,12 +17,20 @@
 #include "common/fuse-image.h"
 #include "emu.h"
 
-int ck_chip_parse(const uint8_t img[CK_FUSE_IMAGE_SIZE],
-		  struct ck_fuse_image *chip, char *err, size_t errlen)
+void ck_chip_wipe(struct ck_emu_chip *chip)
 {
+	ck_att_key_free(&chip->att);
+	ck_fuse_image_wipe(&chip->fuses);
+}
+
+int ck_chip_parse(const uint8_t img[CK_FUSE_IMAGE_SIZE],
+		  struct ck_emu_chip *c, char *err, size_t errlen)
+{
+	struct ck_fuse_image *chip = &c->fuses;
 	enum ck_fuse_key_state ks;
 	int ret;
 
+	memset(&c->att, 0, sizeof(c->att));
 	ret = ck_fuse_image_decode(img, CK_FUSE_IMAGE_SIZE, chip);
 	if (ret) {
 		if (!memcmp(img, CK_FUSE_MAGIC, CK_FUSE_MAGIC_LEN) && !ck_fuse_reserved_clear(img))
@@ -46,9 +54,19 @@ int ck_chip_parse(const uint8_t img[CK_FUSE_IMAGE_SIZE],
 			 "by zero bytes; refusing it, as chipkey.ko does",
 			 CK_FUSE_ROM_KEY_SIZE, CHIPKEY_MAX_ROM_KEY);
 		ret = -EINVAL;
+	} else {
+		/* The attestation key: derived once, here (docs/attestation.md). */
+		ret = ck_att_key_init(&c->att, chip->chip_id, chip->chip_key);
+		if (ret == -EDOM)
+			snprintf(err, errlen,
+				 "unusable chip: the chip key yields no attestation scalar in %d tries",
+				 CK_ATT_SCALAR_TRIES);
+		else if (ret)
+			snprintf(err, errlen, "cannot derive the attestation key: %s",
+				 strerror(-ret));
 	}
 	if (ret)
-		ck_fuse_image_wipe(chip);
+		ck_chip_wipe(c);
 	return ret;
 }
 
@@ -91,7 +109,7 @@ err_close:
 	return ret;
 }
 
-int ck_chip_load(const char *path, struct ck_fuse_image *chip, char *err,
+int ck_chip_load(const char *path, struct ck_emu_chip *chip, char *err,
 		 size_t errlen)
 {
 	/* One byte more than an image: a longer file is refused. */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * chipkey-emu requests: the dispatch of INFO, WRAP, UNWRAP and ROM_KEY, with
- * the same checks, in the same order, with the same errno codes as the
- * ioctls of /dev/chipkey.
+ * chipkey-emu requests: the dispatch of every request, and INFO, WRAP,
+ * UNWRAP and ROM_KEY (the attestation requests: attest.c), with the same
+ * checks, in the same order, with the same errno codes as the ioctls of
+ * /dev/chipkey.
  */
 #include <errno.h>
 #include <string.h>
@@ -11,8 +12,7 @@
 
 #include "emu.h"
 
-/* Write a reply header for @payload_len bytes into @buf; returns the frame size. */
-static size_t frame_put(int status, size_t payload_len, uint8_t *buf)
+size_t ck_emu_frame_put(int status, size_t payload_len, uint8_t *buf)
 {
 	struct ck_emu_reply_hdr h = {
 		.magic = CK_EMU_REPLY_MAGIC,
@@ -27,10 +27,10 @@ static size_t frame_put(int status, size_t payload_len, uint8_t *buf)
 
 size_t ck_emu_status_frame(int status, uint8_t buf[CK_EMU_HDR_LEN])
 {
-	return frame_put(status, 0, buf);
+	return ck_emu_frame_put(status, 0, buf);
 }
 
-static int reserved_nonzero(const uint32_t *r, size_t n)
+int ck_emu_reserved_nonzero(const uint32_t *r, size_t n)
 {
 	size_t i;
 
@@ -40,7 +40,7 @@ static int reserved_nonzero(const uint32_t *r, size_t n)
 	return 0;
 }
 
-static size_t do_info(const struct ck_fuse_image *chip, size_t len, uint8_t *buf)
+static size_t do_info(const struct ck_emu_chip *chip, size_t len, uint8_t *buf)
 {
 	struct chipkey_info info;
 
@@ -50,13 +50,13 @@ static size_t do_info(const struct ck_fuse_image *chip, size_t len, uint8_t *buf
 	memset(&info, 0, sizeof(info));
 	info.abi_version = CHIPKEY_ABI_VERSION;
 	info.key_source = CHIPKEY_SRC_EMULATOR;
-	memcpy(info.chip_id, chip->chip_id, CHIPKEY_CHIP_ID_LEN);
+	memcpy(info.chip_id, chip->fuses.chip_id, CHIPKEY_CHIP_ID_LEN);
 	info.max_payload = CHIPKEY_MAX_PAYLOAD;
 	info.max_package = CHIPKEY_MAX_PACKAGE;
 	info.pkg_overhead = CHIPKEY_PKG_OVERHEAD;
-	info.rom_key_len = (uint32_t)chip->rom_key_len;
+	info.rom_key_len = (uint32_t)chip->fuses.rom_key_len;
 	ck_emu_info_encode(&info, buf + CK_EMU_HDR_LEN);
-	return frame_put(0, CK_EMU_INFO_LEN, buf);
+	return ck_emu_frame_put(0, CK_EMU_INFO_LEN, buf);
 }
 
 /* The output bytes (if any) are already at buf + HDR + XFER_LEN. */
@@ -68,10 +68,10 @@ static size_t xfer_reply(int status, struct chipkey_xfer *x, size_t out_n,
 	if (status != 0 && status != -ENOSPC)
 		return ck_emu_status_frame(status, buf);
 	ck_emu_xfer_encode(x, buf + CK_EMU_HDR_LEN);
-	return frame_put(status, CK_EMU_XFER_LEN + n, buf);
+	return ck_emu_frame_put(status, CK_EMU_XFER_LEN + n, buf);
 }
 
-static size_t do_xfer(const struct ck_fuse_image *chip, int privileged, int wrap,
+static size_t do_xfer(const struct ck_emu_chip *chip, int privileged, int wrap,
 		      const uint8_t *payload, size_t len, uint8_t *buf)
 {
 	struct chipkey_xfer x;
@@ -92,7 +92,7 @@ static size_t do_xfer(const struct ck_fuse_image *chip, int privileged, int wrap
 	if (len < CK_EMU_XFER_LEN)
 		return ck_emu_status_frame(-EINVAL, buf);
 	ck_emu_xfer_decode(payload, &x);
-	if (x.flags || reserved_nonzero(x.reserved, 5) ||
+	if (x.flags || ck_emu_reserved_nonzero(x.reserved, 5) ||
 	    x.in_ptr || x.out_ptr) {
 		ret = -EINVAL;
 	} else if (x.in_len > (wrap ? CHIPKEY_MAX_PAYLOAD : CHIPKEY_MAX_PACKAGE)) {
@@ -112,9 +112,9 @@ static size_t do_xfer(const struct ck_fuse_image *chip, int privileged, int wrap
 	cap = wrap ? ck_pkg_size(x.in_len) : x.in_len;
 	out_n = x.out_len < cap ? x.out_len : cap;
 	if (wrap) {
-		ret = ck_wrap(chip, x.generation, in, x.in_len, out, &out_n);
+		ret = ck_wrap(&chip->fuses, x.generation, in, x.in_len, out, &out_n);
 	} else {
-		ret = ck_unwrap(chip, in, x.in_len, out, &out_n, &gen);
+		ret = ck_unwrap(&chip->fuses, in, x.in_len, out, &out_n, &gen);
 		if (!ret)
 			x.generation = gen;
 	}
@@ -123,7 +123,7 @@ static size_t do_xfer(const struct ck_fuse_image *chip, int privileged, int wrap
 	return xfer_reply(ret, &x, out_n, buf);
 }
 
-static size_t do_rom_key(const struct ck_fuse_image *chip, const uint8_t *payload,
+static size_t do_rom_key(const struct ck_emu_chip *chip, const uint8_t *payload,
 			 size_t len, uint8_t *buf)
 {
 	struct chipkey_rom_key k;
@@ -133,20 +133,20 @@ static size_t do_rom_key(const struct ck_fuse_image *chip, const uint8_t *payloa
 	if (len != CK_EMU_ROM_KEY_LEN)
 		return ck_emu_status_frame(-EINVAL, buf);
 	ck_emu_rom_key_decode(payload, &k);
-	if (k.flags || reserved_nonzero(k.reserved, 4) || k.buf_ptr)
+	if (k.flags || ck_emu_reserved_nonzero(k.reserved, 4) || k.buf_ptr)
 		return ck_emu_status_frame(-EINVAL, buf);
-	if (k.buf_len < chip->rom_key_len)
+	if (k.buf_len < chip->fuses.rom_key_len)
 		status = -ENOSPC;
-	k.buf_len = (uint32_t)chip->rom_key_len;
-	n = status ? 0 : chip->rom_key_len;
+	k.buf_len = (uint32_t)chip->fuses.rom_key_len;
+	n = status ? 0 : chip->fuses.rom_key_len;
 	ck_emu_rom_key_encode(&k, buf + CK_EMU_HDR_LEN);
 	if (n)
 		memcpy(buf + CK_EMU_HDR_LEN + CK_EMU_ROM_KEY_LEN,
-		       chip->rom_key, n);
-	return frame_put(status, CK_EMU_ROM_KEY_LEN + n, buf);
+		       chip->fuses.rom_key, n);
+	return ck_emu_frame_put(status, CK_EMU_ROM_KEY_LEN + n, buf);
 }
 
-size_t ck_emu_handle(const struct ck_fuse_image *chip, int privileged, uint32_t cmd,
+size_t ck_emu_handle(const struct ck_emu_chip *chip, int privileged, uint32_t cmd,
 		     const uint8_t *payload, size_t len,
 		     uint8_t reply[CK_EMU_REPLY_BUF])
 {
@@ -159,6 +159,14 @@ size_t ck_emu_handle(const struct ck_fuse_image *chip, int privileged, uint32_t 
 		return do_xfer(chip, privileged, 0, payload, len, reply);
 	case CHIPKEY_IOC_ROM_KEY:
 		return do_rom_key(chip, payload, len, reply);
+	case CHIPKEY_IOC_ATTEST_KEY:
+		return ck_emu_attest_key(chip, len, reply);
+	case CHIPKEY_IOC_ATTEST:
+		return ck_emu_attest(chip, privileged, payload, len, reply);
+	case CHIPKEY_IOC_SEALED_WRAP:
+		return ck_emu_sealed_wrap(chip, privileged, payload, len, reply);
+	case CHIPKEY_IOC_CHIP_MAC:
+		return ck_emu_chip_mac(chip, privileged, payload, len, reply);
 	default:
 		return ck_emu_status_frame(-ENOTTY, reply);
 	}

@@ -25,7 +25,7 @@
 #include "common/exit.h"
 #include "emu.h"
 
-static struct ck_fuse_image chip;
+static struct ck_emu_chip chip;
 static struct ck_emu_limits limits = {
 	.idle_timeout_s = CK_EMU_DEF_IDLE_S,
 	.max_per_uid = CK_EMU_DEF_PER_UID,
@@ -205,7 +205,7 @@ static void daemonize(int *ready_fd)
 	}
 	if (pid > 0) {
 		close(ready_pipe[1]);
-		ck_fuse_image_wipe(&chip);
+		ck_chip_wipe(&chip);
 		if (read(ready_pipe[0], &code, 1) != 1)
 			code = CK_EXIT_OTHER;
 		exit(code);
@@ -303,12 +303,12 @@ int main(int argc, char **argv)
 	unlink(sock_path);
 	/* Wait for requests in flight, then wipe the key for good. */
 	ck_conn_stop();
-	ck_fuse_image_wipe(&chip);
+	ck_chip_wipe(&chip);
 	ck_emu_log("stopped");
 	fflush(stderr);
 	_exit(CK_EXIT_OK);
 
 err_wipe:
-	ck_fuse_image_wipe(&chip);
+	ck_chip_wipe(&chip);
 	return ret;
 }

@@ -71,21 +71,28 @@ static int read_all(int fd, void *buf, size_t len)
 	return n < 0 ? (int)n : 0;
 }
 
+/* Input bytes of a request: up to two buffers sent after the structure. */
+struct emu_data {
+	const void *p[2];
+	size_t len[2];
+};
+
 /*
  * Send header + struct + data with one sendmsg: the input bytes go from the
- * caller's buffer to the socket, never through a copy.
+ * caller's buffers to the socket, never through a copy.
  */
 static int send_request(int fd, unsigned int cmd, const uint8_t *st,
-			size_t st_len, const void *data, size_t data_len)
+			size_t st_len, const struct emu_data *d)
 {
 	struct ck_emu_req_hdr h = {
 		.magic = CK_EMU_REQ_MAGIC,
 		.version = CK_EMU_PROTO_VERSION,
 		.cmd = cmd,
-		.len = (uint32_t)(st_len + data_len),
+		.len = (uint32_t)(st_len + (d ? d->len[0] + d->len[1] : 0)),
 	};
 	uint8_t hb[CK_EMU_HDR_LEN];
-	struct iovec iov[3];
+	struct iovec iov[4];
+	int i;
 	int n = 0;
 
 	ck_emu_req_hdr_encode(&h, hb);
@@ -95,14 +102,16 @@ static int send_request(int fd, unsigned int cmd, const uint8_t *st,
 		iov[n].iov_base = (void *)st;
 		iov[n++].iov_len = st_len;
 	}
-	if (data_len) {
-		iov[n].iov_base = (void *)data;
-		iov[n++].iov_len = data_len;
+	for (i = 0; d && i < 2; i++) {
+		if (d->len[i]) {
+			iov[n].iov_base = (void *)d->p[i];
+			iov[n++].iov_len = d->len[i];
+		}
 	}
 	return send_iov(fd, iov, n);
 }
 
-#define ST_MAX	CK_EMU_INFO_LEN		/* the largest structure */
+#define ST_MAX	CK_EMU_ATTEST_LEN	/* the largest structure */
 
 /*
  * Receive a reply whose payload is a structure of @st_len bytes followed by
@@ -180,14 +189,14 @@ static int recv_reply(int fd, uint8_t *st, size_t st_len, void *dst,
  * hangs up, and that frame is still there to be read.
  */
 static int transact(int fd, unsigned int cmd, const uint8_t *st_out,
-		    size_t st_out_len, const void *data, size_t data_len,
+		    size_t st_out_len, const struct emu_data *data,
 		    uint8_t *st_in, size_t st_in_len, void *dst, size_t dst_cap,
 		    int *status, size_t *plen, uint8_t **spill, int *broken)
 {
 	int sret, ret;
 
 	*spill = NULL;
-	sret = send_request(fd, cmd, st_out, st_out_len, data, data_len);
+	sret = send_request(fd, cmd, st_out, st_out_len, data);
 	if (sret && sret != -EPIPE && sret != -ECONNRESET) {
 		*broken = 1;
 		return sret;
@@ -215,7 +224,7 @@ static int emu_info(int fd, struct chipkey_info *info, int *broken)
 	size_t plen = 0;
 	int status, ret;
 
-	ret = transact(fd, CHIPKEY_IOC_INFO, NULL, 0, NULL, 0, st, sizeof(st),
+	ret = transact(fd, CHIPKEY_IOC_INFO, NULL, 0, NULL, st, sizeof(st),
 		       NULL, 0, &status, &plen, &spill, broken);
 	if (ret)
 		return ret;
@@ -237,6 +246,7 @@ static int emu_xfer(int fd, unsigned int cmd, struct chipkey_xfer *x,
 	const void *in = (const void *)(uintptr_t)x->in_ptr;
 	void *out = (void *)(uintptr_t)x->out_ptr;
 	size_t in_sent = x->in_len;
+	struct emu_data d = { { in, NULL }, { 0, 0 } };
 	size_t plen = 0;
 	int status, ret;
 
@@ -249,8 +259,9 @@ static int emu_xfer(int fd, unsigned int cmd, struct chipkey_xfer *x,
 	w.in_ptr = 0;
 	w.out_ptr = 0;
 	ck_emu_xfer_encode(&w, st);
+	d.len[0] = in_sent;
 	/* Output bytes land in the caller's buffer directly (if they fit). */
-	ret = transact(fd, cmd, st, sizeof(st), in, in_sent, st, sizeof(st),
+	ret = transact(fd, cmd, st, sizeof(st), &d, st, sizeof(st),
 		       out, x->out_len, &status, &plen, &spill, broken);
 	if (ret)
 		return ret;
@@ -291,7 +302,7 @@ static int emu_rom_key(int fd, struct chipkey_rom_key *k, int *broken)
 
 	w.buf_ptr = 0;
 	ck_emu_rom_key_encode(&w, st);
-	ret = transact(fd, CHIPKEY_IOC_ROM_KEY, st, sizeof(st), NULL, 0, st,
+	ret = transact(fd, CHIPKEY_IOC_ROM_KEY, st, sizeof(st), NULL, st,
 		       sizeof(st), buf, k->buf_len, &status, &plen, &spill,
 		       broken);
 	if (ret)
@@ -317,6 +328,132 @@ static int emu_rom_key(int fd, struct chipkey_rom_key *k, int *broken)
 out:
 	if (plen > sizeof(st))
 		drop_spill(spill, plen, sizeof(st));
+	return status;
+}
+
+/*
+ * A reply that is just a structure of @st_len bytes (ATTEST_KEY, ATTEST,
+ * CHIP_MAC): the status, -EPROTO if a successful reply has another size.
+ */
+static int emu_fixed(int fd, unsigned int cmd, uint8_t *st, size_t st_len,
+		     size_t req_len, const struct emu_data *d, int *broken)
+{
+	uint8_t *spill;
+	size_t plen = 0;
+	int status, ret;
+
+	ret = transact(fd, cmd, st, req_len, d, st, st_len, NULL, 0, &status,
+		       &plen, &spill, broken);
+	if (ret)
+		return ret;
+	if (status == 0 && plen != st_len)
+		status = -EPROTO;
+	if (plen > st_len)
+		drop_spill(spill, plen, st_len);
+	return status;
+}
+
+static int emu_attest_key(int fd, struct chipkey_attest_key *k, int *broken)
+{
+	uint8_t st[CK_EMU_ATTEST_KEY_LEN];
+	int status;
+
+	/* _IOR: nothing of the caller's structure is sent */
+	status = emu_fixed(fd, CHIPKEY_IOC_ATTEST_KEY, st, sizeof(st), 0, NULL,
+			   broken);
+	if (!status)
+		ck_emu_attest_key_decode(st, k);
+	return status;
+}
+
+static int emu_attest(int fd, struct chipkey_attest *a, int *broken)
+{
+	uint8_t st[CK_EMU_ATTEST_LEN];
+	struct chipkey_attest w = *a, r;
+	struct emu_data d = { { (const void *)(uintptr_t)a->context_ptr, NULL },
+			      { a->context_len, 0 } };
+	int status;
+
+	/* refused from the structure alone (EMSGSIZE): do not ship the bytes */
+	if (a->context_len > CHIPKEY_MAX_CONTEXT)
+		d.len[0] = 0;
+	w.context_ptr = 0;
+	ck_emu_attest_encode(&w, st);
+	status = emu_fixed(fd, CHIPKEY_IOC_ATTEST, st, sizeof(st), sizeof(st), &d,
+			   broken);
+	if (!status) {
+		ck_emu_attest_decode(st, &r);
+		memcpy(a->mac, r.mac, CHIPKEY_MAC_LEN);
+	}
+	return status;
+}
+
+static int emu_sealed_wrap(int fd, struct chipkey_sealed_wrap *s, int *broken)
+{
+	uint8_t st[CK_EMU_SEALED_WRAP_LEN], *spill;
+	struct chipkey_sealed_wrap w = *s, r;
+	void *out = (void *)(uintptr_t)s->out_ptr;
+	struct emu_data d = {
+		{ (const void *)(uintptr_t)s->in_ptr,
+		  (const void *)(uintptr_t)s->context_ptr },
+		{ s->in_len, s->context_len },
+	};
+	size_t plen = 0;
+	int status, ret;
+
+	if (s->in_len > CHIPKEY_MAX_SEALED || s->context_len > CHIPKEY_MAX_CONTEXT)
+		d.len[0] = d.len[1] = 0;
+	w.in_ptr = 0;
+	w.out_ptr = 0;
+	w.context_ptr = 0;
+	ck_emu_sealed_wrap_encode(&w, st);
+	ret = transact(fd, CHIPKEY_IOC_SEALED_WRAP, st, sizeof(st), &d, st,
+		       sizeof(st), out, s->out_len, &status, &plen, &spill, broken);
+	if (ret)
+		return ret;
+	if (status == 0 || status == -ENOSPC) {
+		if (plen < CK_EMU_SEALED_WRAP_LEN) {
+			status = -EPROTO;
+			goto out;
+		}
+		ck_emu_sealed_wrap_decode(st, &r);
+		if (status == 0) {
+			size_t n = plen - CK_EMU_SEALED_WRAP_LEN;
+
+			if (n != r.out_len || n > s->out_len) {
+				if (!spill && n)
+					explicit_bzero(out, n);
+				status = -EPROTO;
+				goto out;
+			}
+			memcpy(s->mac, r.mac, CHIPKEY_MAC_LEN);
+		}
+		s->out_len = r.out_len;
+	}
+out:
+	if (plen > sizeof(st))
+		drop_spill(spill, plen, sizeof(st));
+	return status;
+}
+
+static int emu_chip_mac(int fd, struct chipkey_chip_mac *m, int *broken)
+{
+	uint8_t st[CK_EMU_CHIP_MAC_LEN];
+	struct chipkey_chip_mac w = *m, r;
+	struct emu_data d = { { (const void *)(uintptr_t)m->in_ptr, NULL },
+			      { m->in_len, 0 } };
+	int status;
+
+	if (m->in_len > CHIPKEY_MAX_MAC_INPUT)
+		d.len[0] = 0;
+	w.in_ptr = 0;
+	ck_emu_chip_mac_encode(&w, st);
+	status = emu_fixed(fd, CHIPKEY_IOC_CHIP_MAC, st, sizeof(st), sizeof(st), &d,
+			   broken);
+	if (!status) {
+		ck_emu_chip_mac_decode(st, &r);
+		memcpy(m->mac, r.mac, CHIPKEY_MAC_LEN);
+	}
 	return status;
 }
 
@@ -393,6 +530,14 @@ static int emu_op(int fd, unsigned int cmd, void *arg, int *broken)
 		return emu_xfer(fd, cmd, arg, broken);
 	case CHIPKEY_IOC_ROM_KEY:
 		return emu_rom_key(fd, arg, broken);
+	case CHIPKEY_IOC_ATTEST_KEY:
+		return emu_attest_key(fd, arg, broken);
+	case CHIPKEY_IOC_ATTEST:
+		return emu_attest(fd, arg, broken);
+	case CHIPKEY_IOC_SEALED_WRAP:
+		return emu_sealed_wrap(fd, arg, broken);
+	case CHIPKEY_IOC_CHIP_MAC:
+		return emu_chip_mac(fd, arg, broken);
 	default:
 		return -ENOTTY;
 	}

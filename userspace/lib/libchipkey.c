@@ -137,13 +137,95 @@ int chipkey_get_rom_key(struct chipkey *ck, void *buf, size_t *len)
 	return ret;
 }
 
+int chipkey_get_attest_key(struct chipkey *ck, uint8_t pub[CHIPKEY_EC_POINT_LEN])
+{
+	struct chipkey_attest_key k;
+	int ret;
+
+	if (!ck || !pub)
+		return -EINVAL;
+	memset(&k, 0, sizeof(k));
+	ret = ck->be->ioctl(ck, CHIPKEY_IOC_ATTEST_KEY, &k);
+	if (!ret)
+		memcpy(pub, k.pub, CHIPKEY_EC_POINT_LEN);
+	return ret;
+}
+
+int chipkey_attest(struct chipkey *ck, const uint8_t v[CHIPKEY_EC_POINT_LEN],
+		   const void *ctx, size_t ctx_len, uint8_t mac[CHIPKEY_MAC_LEN])
+{
+	struct chipkey_attest a;
+	int ret;
+
+	if (!ck || !v || !mac || (!ctx && ctx_len))
+		return -EINVAL;
+	if (ctx_len > UINT32_MAX)
+		return -EMSGSIZE;
+	memset(&a, 0, sizeof(a));
+	a.context_ptr = (uintptr_t)ctx;
+	a.context_len = (uint32_t)ctx_len;
+	memcpy(a.verifier_pub, v, CHIPKEY_EC_POINT_LEN);
+	ret = ck->be->ioctl(ck, CHIPKEY_IOC_ATTEST, &a);
+	if (!ret)
+		memcpy(mac, a.mac, CHIPKEY_MAC_LEN);
+	return ret;
+}
+
+int chipkey_sealed_wrap(struct chipkey *ck, const void *sealed, size_t len,
+			uint64_t generation, const void *ctx, size_t ctx_len,
+			void *out, size_t *out_len, uint8_t mac[CHIPKEY_MAC_LEN])
+{
+	struct chipkey_sealed_wrap s;
+	int ret;
+
+	if (!ck || !out_len || !mac || (!sealed && len) || (!ctx && ctx_len) ||
+	    (!out && *out_len))
+		return -EINVAL;
+	if (len > UINT32_MAX || ctx_len > UINT32_MAX)
+		return -EMSGSIZE;
+	memset(&s, 0, sizeof(s));
+	s.in_ptr = (uintptr_t)sealed;
+	s.out_ptr = (uintptr_t)out;
+	s.context_ptr = (uintptr_t)ctx;
+	s.in_len = (uint32_t)len;
+	s.out_len = clamp_u32(*out_len);
+	s.generation = generation;
+	s.context_len = (uint32_t)ctx_len;
+	ret = ck->be->ioctl(ck, CHIPKEY_IOC_SEALED_WRAP, &s);
+	if (!ret || ret == -ENOSPC)
+		*out_len = s.out_len;
+	if (!ret)
+		memcpy(mac, s.mac, CHIPKEY_MAC_LEN);
+	return ret;
+}
+
+int chipkey_chip_mac(struct chipkey *ck, uint32_t purpose, const void *in,
+		     size_t len, uint8_t mac[CHIPKEY_MAC_LEN])
+{
+	struct chipkey_chip_mac m;
+	int ret;
+
+	if (!ck || !mac || (!in && len))
+		return -EINVAL;
+	if (len > UINT32_MAX)
+		return -EMSGSIZE;
+	memset(&m, 0, sizeof(m));
+	m.in_ptr = (uintptr_t)in;
+	m.in_len = (uint32_t)len;
+	m.purpose = purpose;
+	ret = ck->be->ioctl(ck, CHIPKEY_IOC_CHIP_MAC, &m);
+	if (!ret)
+		memcpy(mac, m.mac, CHIPKEY_MAC_LEN);
+	return ret;
+}
+
 const char *chipkey_strerror(int err)
 {
 	switch (err < 0 ? -err : err) {
 	case 0:
 		return "success";
 	case EPERM:
-		return "operation not permitted (wrap/unwrap need privilege)";
+		return "operation not permitted (wrap/unwrap, attest, sealed-wrap and mac need privilege)";
 	case EACCES:
 		return "permission denied";
 	case EINVAL:
@@ -153,7 +235,7 @@ const char *chipkey_strerror(int err)
 	case ENOSPC:
 		return "output buffer too small";
 	case ENOKEY:
-		return "package was made by another chip";
+		return "package was made by (or sealed to) another chip";
 	case EBADMSG:
 		return "package failed authentication (tampered or corrupted)";
 	case EFAULT:

@@ -51,6 +51,35 @@ int chipkey_unwrap(struct chipkey *ck, const void *in, size_t in_len,
 /* Read the manufacturer public key (DER SubjectPublicKeyInfo). */
 int chipkey_get_rom_key(struct chipkey *ck, void *buf, size_t *len);
 
+/*
+ * ---- attestation (ABI 2, docs/attestation.md)
+ *
+ * The chip's attestation public key Q (SEC1 uncompressed, 65 bytes); open
+ * to all.
+ */
+int chipkey_get_attest_key(struct chipkey *ck, uint8_t pub[CHIPKEY_EC_POINT_LEN]);
+
+/*
+ * Prove the live chip to a verifier: @v is the verifier's ephemeral P-256
+ * public key, @ctx (at most CHIPKEY_MAX_CONTEXT bytes, may be NULL if
+ * empty) its challenge; @mac gets HMAC-SHA256 under the ECDH-derived key.
+ */
+int chipkey_attest(struct chipkey *ck, const uint8_t v[CHIPKEY_EC_POINT_LEN],
+		   const void *ctx, size_t ctx_len, uint8_t mac[CHIPKEY_MAC_LEN]);
+
+/*
+ * Open a package sealed to this chip and wrap its content into a backup
+ * package with @generation, in the chip: the data package never leaves it.
+ * *out_len as for chipkey_wrap(); @mac gets the sealed-wrap MAC.
+ */
+int chipkey_sealed_wrap(struct chipkey *ck, const void *sealed, size_t len,
+			uint64_t generation, const void *ctx, size_t ctx_len,
+			void *out, size_t *out_len, uint8_t mac[CHIPKEY_MAC_LEN]);
+
+/* HMAC-SHA256 of @in under the chip-derived key of @purpose (CHIPKEY_MAC_*). */
+int chipkey_chip_mac(struct chipkey *ck, uint32_t purpose, const void *in,
+		     size_t len, uint8_t mac[CHIPKEY_MAC_LEN]);
+
 /* Human-readable text for a negative errno returned by this library. */
 const char *chipkey_strerror(int err);
 

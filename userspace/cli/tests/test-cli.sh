@@ -77,7 +77,7 @@ check "info --json fields" python3 -c '
 import json, sys
 j = json.load(open(sys.argv[1]))
 assert j["chip_id"] == "00112233445566778899aabbccddeeff", j
-assert j["abi_version"] == 1 and j["key_source"] == "emulator", j
+assert j["abi_version"] == 2 and j["key_source"] == "emulator", j
 assert j["max_payload"] == 65536 and j["pkg_overhead"] == 88, j
 assert j["rom_key_len"] == int(sys.argv[2]), j
 ' "$t/out" "$(stat -c %s "$t/rom.pub.der")"
@@ -177,6 +177,61 @@ check "... message gives the limit" err_has "65536"
 expect_exit 8 "unreadable input -> I/O" -- "$ck" -d "$d1" wrap "$t/nonexistent" "$t/o8"
 check "... message names the file" err_has "$t/nonexistent"
 expect_exit 8 "output into a missing directory -> I/O" -- "$ck" -d "$d1" wrap "$t/data" "$t/nodir/out"
+
+# ---- attestation (round trips against the oracle: test-attest.sh)
+expect_exit 0 "--help lists the attestation commands" -- "$ck" --help
+check "... attest-key, attest, seal, sealed-wrap, mac" bash -c "
+	for c in attest-key attest seal sealed-wrap mac; do
+		grep -q \"chipkey \$c \" '$t/out' || exit 1; done"
+expect_exit 0 "attest-key" -- "$ck" -d "$d1" attest-key
+check "... 130 lowercase hex digits and a newline" \
+	bash -c "[ \"\$(wc -c <'$t/out')\" = 131 ] && grep -qx '04[0-9a-f]\{128\}' '$t/out'"
+cp "$t/out" "$t/q1"
+expect_exit 0 "attest-key --pem" -- "$ck" -d "$d1" attest-key --pem
+check "... openssl reads it, same point" bash -c "
+	openssl pkey -pubin -in '$t/out' -outform DER 2>/dev/null | tail -c 65 | od -An -tx1 |
+	tr -d ' \n' | grep -qx \"\$(cat '$t/q1')\""
+openssl ecparam -name prime256v1 -genkey -noout -out "$t/v.pem" 2>/dev/null
+openssl pkey -in "$t/v.pem" -pubout -out "$t/v.pub" 2>/dev/null
+printf 'challenge' >"$t/ctx"
+expect_exit 0 "attest --peer PEM --context" -- "$ck" -d "$d1" attest --peer "$t/v.pub" --context "$t/ctx"
+check "... 64 hex digits and a newline" grep -qx '[0-9a-f]\{64\}' "$t/out"
+cp "$t/out" "$t/m1"
+expect_exit 0 "attest again: same MAC" -- "$ck" -d "$d1" attest --context "$t/ctx" --peer "$t/v.pub"
+check "... deterministic" cmp -s "$t/out" "$t/m1"
+expect_exit 1 "usage: attest without --peer" -- "$ck" -d "$d1" attest
+expect_exit 1 "usage: attest-key with an operand" -- "$ck" -d "$d1" attest-key x
+expect_exit 6 "attest --peer with a file that is no key -> malformed" -- \
+	"$ck" -d "$d1" attest --peer "$t/ctx"
+head -c 257 /dev/zero >"$t/ctx257"
+expect_exit 7 "attest with a 257-byte context -> too large" -- \
+	"$ck" -d "$d1" attest --peer "$t/v.pub" --context "$t/ctx257"
+id1=00112233445566778899aabbccddeeff
+expect_exit 0 "seal (no device) with the hex key" -- \
+	"$ck" -d /nonexistent seal --chip-key "$(cat "$t/q1")" --chip-id $id1 "$t/data" "$t/sealed" --eph-key-out "$t/eph.pem"
+check "... sealed package is data + 136 bytes, key file 0600" bash -c "
+	[ \$(stat -c %s '$t/sealed') = \$(( \$(stat -c %s '$t/data') + 136 )) ] &&
+	[ \$(stat -c %a '$t/eph.pem') = 600 ] && openssl pkey -in '$t/eph.pem' -noout"
+expect_exit 1 "usage: seal with a short chip ID" -- \
+	"$ck" seal --chip-key "$t/v.pub" --chip-id 1234 "$t/data" "$t/x"
+expect_exit 1 "usage: sealed-wrap without --generation" -- "$ck" -d "$d1" sealed-wrap "$t/sealed" "$t/x"
+expect_exit 0 "sealed-wrap" -- "$ck" -d "$d1" sealed-wrap "$t/sealed" "$t/sw.pkg" --generation 3
+check "... MAC printed, backup unwraps to the data" bash -c "
+	grep -qx '[0-9a-f]\{64\}' '$t/out' && '$ck' -d '$d1' unwrap '$t/sw.pkg' - | cmp -s - '$t/data'"
+expect_exit 4 "sealed-wrap on another chip -> not ours" -- \
+	"$ck" -d "$d2" sealed-wrap "$t/sealed" "$t/x" --generation 3
+cp "$t/sealed" "$t/sealed.bad"
+printf '\x01' | dd of="$t/sealed.bad" bs=1 seek=130 conv=notrunc 2>/dev/null
+expect_exit 5 "sealed-wrap of a flipped package -> tampered" -- \
+	"$ck" -d "$d1" sealed-wrap "$t/sealed.bad" "$t/x" --generation 3
+expect_exit 6 "sealed-wrap of a backup package -> malformed" -- \
+	"$ck" -d "$d1" sealed-wrap "$t/pkg" "$t/x" --generation 3
+check "no output left by failed sealed-wraps" test ! -e "$t/x"
+expect_exit 0 "mac --purpose flash-manifest" -- "$ck" -d "$d1" mac --purpose flash-manifest "$t/data"
+check "... 64 hex digits" grep -qx '[0-9a-f]\{64\}' "$t/out"
+expect_exit 1 "usage: mac with an unknown purpose name" -- "$ck" -d "$d1" mac --purpose nope "$t/data"
+expect_exit 6 "mac with an unknown purpose number -> malformed" -- "$ck" -d "$d1" mac --purpose 2 "$t/data"
+expect_exit 7 "mac of 65537 bytes -> too large" -- "$ck" -d "$d1" mac --purpose flash-manifest "$t/big"
 
 # ---- atomic output
 check "failed unwraps created no output files" \

@@ -23,6 +23,7 @@
 #include <chipkey/emu_messages.h>
 #include "common/file.h"
 #include "common/fuse-image.h"
+#include "common/hex.h"
 #include "emu/tests/emu-helpers.h"
 
 int th_make_state(const char *path, const uint8_t chip_id[16], int unprogrammed,
@@ -214,4 +215,36 @@ int th_file_contains(const char *path, const char *needle)
 	fclose(f);
 	buf[n] = '\0';
 	return strstr(buf, needle) != NULL;
+}
+
+int th_vec_hex(const char *file, const char *name, const char *key,
+	       uint8_t **out, size_t *len)
+{
+	static char line[300000];
+	FILE *f = fopen(file, "r");
+	int in_block = 0, ret = -ENOENT;
+	size_t kl = strlen(key);
+
+	*out = NULL;
+	if (!f)
+		return -ENOENT;
+	while (fgets(line, sizeof(line), f)) {
+		char *v;
+
+		line[strcspn(line, "\r\n")] = 0;
+		if (!strncmp(line, "name = ", 7)) {
+			in_block = !strcmp(line + 7, name);
+			continue;
+		}
+		if (!in_block || strncmp(line, key, kl) || strncmp(line + kl, " =", 2))
+			continue;
+		for (v = line + kl + 2; *v == ' '; v++)
+			;
+		ret = ck_hex_decode_alloc(v, out, len);
+		if (!ret && !*out && !(*out = malloc(1)))
+			ret = -ENOMEM;
+		break;
+	}
+	fclose(f);
+	return ret;
 }

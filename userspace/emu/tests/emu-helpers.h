@@ -47,4 +47,12 @@ int th_raw_recv(int fd, uint8_t *payload, size_t cap, size_t *plen);
 int th_raw_xfer(const char *sock, uint32_t cmd, const struct chipkey_xfer *x,
 		const uint8_t *data, size_t dlen);
 
+/*
+ * The hex value of @key in the block "name = @name" of a test vector file
+ * (docs/test-vectors/attest-v1.txt) into a new buffer *@out (free() it,
+ * never NULL on success) of *@len bytes.  0, -ENOENT or -EINVAL.
+ */
+int th_vec_hex(const char *file, const char *name, const char *key,
+	       uint8_t **out, size_t *len);
+
 #endif

@@ -249,7 +249,7 @@ static void test_eperm_first(void)
 	uint8_t img[CK_FUSE_IMAGE_SIZE], rom[CK_FUSE_ROM_KEY_SIZE];
 	uint8_t payload[CK_EMU_XFER_LEN + 8];
 	struct chipkey_xfer x;
-	struct ck_fuse_image chip;
+	struct ck_emu_chip chip;
 	char err[256];
 	size_t n = spki("EC", "P-256", rom, sizeof(rom));
 	unsigned int c;
@@ -285,7 +285,7 @@ static void test_eperm_first(void)
 		tap_eq_int(reply_status(reply), -EINVAL,
 			   "%s: privileged, bad flags -> EINVAL", name);
 	}
-	ck_fuse_image_wipe(&chip);
+	ck_chip_wipe(&chip);
 }
 
 /* ---------- raw connections ---------- */

@@ -25,7 +25,8 @@ int main(int argc, char **argv)
 	char path[4096];
 	struct ck_vector *vs;
 	uint8_t *img = NULL;
-	struct ck_fuse_image fchip;
+	struct ck_emu_chip echip;
+	struct ck_fuse_image *fchip = &echip.fuses;
 	char err[256];
 	size_t n = 0, i, len = 0;
 	int ret;
@@ -54,17 +55,17 @@ int main(int argc, char **argv)
 	if (!tap_ok(ret == 0 && len == CK_FUSE_IMAGE_SIZE,
 		    "fuse-vectors.bin is a %d-byte image", CK_FUSE_IMAGE_SIZE))
 		return 1;
-	ret = ck_chip_parse(img, &fchip, err, sizeof(err));
+	ret = ck_chip_parse(img, &echip, err, sizeof(err));
 	free(img);
 	if (ret)
 		tap_diag("%s", err);
 	tap_ok(ret == 0, "fuse-vectors.bin parses as a programmed chip");
-	tap_ok(!memcmp(fchip.chip_id, vs[0].chip_id, 16) &&
-	       !memcmp(fchip.chip_key, vs[0].chip_key, 32),
+	tap_ok(!memcmp(fchip->chip_id, vs[0].chip_id, 16) &&
+	       !memcmp(fchip->chip_key, vs[0].chip_key, 32),
 	       "fuse-vectors.bin holds the vectors' chip ID and chip key");
 	{
-		const unsigned char *p = fchip.rom_key;
-		EVP_PKEY *pk = d2i_PUBKEY(NULL, &p, (long)fchip.rom_key_len);
+		const unsigned char *p = fchip->rom_key;
+		EVP_PKEY *pk = d2i_PUBKEY(NULL, &p, (long)fchip->rom_key_len);
 		char gname[64] = "";
 		size_t glen = 0;
 
@@ -72,9 +73,9 @@ int main(int argc, char **argv)
 			EVP_PKEY_get_group_name(pk, gname, sizeof(gname), &glen);
 		tap_ok(pk && EVP_PKEY_is_a(pk, "EC") &&
 		       !strcmp(gname, "prime256v1") &&
-		       p == fchip.rom_key + fchip.rom_key_len,
+		       p == fchip->rom_key + fchip->rom_key_len,
 		       "fuse-vectors.bin ROM key is a DER EC P-256 public key (%zu bytes, %s)",
-		       fchip.rom_key_len, gname);
+		       fchip->rom_key_len, gname);
 		EVP_PKEY_free(pk);
 	}
 
@@ -111,13 +112,13 @@ int main(int argc, char **argv)
 		       "%s: unwrap gives the plaintext and generation", v->name);
 		/* Same package against the image's chip, as the emulator has it. */
 		pt_len = v->package_len;
-		ret = ck_unwrap(&fchip, v->package, v->package_len, pt, &pt_len,
+		ret = ck_unwrap(fchip, v->package, v->package_len, pt, &pt_len,
 				NULL);
 		tap_ok(ret == 0 && pt_len == v->plaintext_len,
 		       "%s: unwraps with the chip of fuse-vectors.bin", v->name);
 		free(pt);
 	}
-	ck_fuse_image_wipe(&fchip);
+	ck_chip_wipe(&echip);
 	ck_vectors_free(vs, n);
 
 	/* The parser itself rejects broken files. */

@@ -97,5 +97,39 @@ int main(void)
 		tap_eq_int(chipkey_wrap(NULL, b, 1, 0, b, &len), -EINVAL,
 			   "NULL handle -> -EINVAL");
 	}
+	{
+		uint8_t pub[CHIPKEY_EC_POINT_LEN] = { 4 }, mac[CHIPKEY_MAC_LEN], b[10];
+		size_t len = sizeof(b);
+		int bad = 0;
+
+		bad += chipkey_get_attest_key(NULL, pub) != -EINVAL;
+		bad += chipkey_attest(NULL, pub, "x", 1, mac) != -EINVAL;
+		bad += chipkey_sealed_wrap(NULL, b, 1, 0, NULL, 0, b, &len, mac) != -EINVAL;
+		bad += chipkey_chip_mac(NULL, 1, b, 1, mac) != -EINVAL;
+		tap_eq_int(bad, 0, "attestation calls: NULL handle -> -EINVAL");
+		ret = chipkey_open("/dev/null", &ck);
+		if (ret == 0) {
+			tap_eq_int(chipkey_get_attest_key(ck, NULL), -EINVAL,
+				   "chipkey_get_attest_key: NULL buffer -> -EINVAL");
+			tap_eq_int(chipkey_attest(ck, pub, NULL, 1, mac), -EINVAL,
+				   "chipkey_attest: NULL context with a length -> -EINVAL");
+			tap_eq_int(chipkey_sealed_wrap(ck, NULL, 1, 0, NULL, 0, b, &len, mac),
+				   -EINVAL, "chipkey_sealed_wrap: NULL input with a length -> -EINVAL");
+			tap_eq_int(chipkey_sealed_wrap(ck, b, 1, 0, NULL, 2, b, &len, mac),
+				   -EINVAL, "chipkey_sealed_wrap: NULL context with a length -> -EINVAL");
+			tap_eq_int(chipkey_chip_mac(ck, 1, NULL, 3, mac), -EINVAL,
+				   "chipkey_chip_mac: NULL input with a length -> -EINVAL");
+			/* the kernel backend passes them to ioctl(2) */
+			tap_eq_int(chipkey_get_attest_key(ck, pub), -ENOTTY,
+				   "kernel backend: ATTEST_KEY on a non-chipkey node -> -ENOTTY");
+			tap_eq_int(chipkey_attest(ck, pub, "x", 1, mac), -ENOTTY,
+				   "kernel backend: ATTEST on a non-chipkey node -> -ENOTTY");
+			tap_eq_int(chipkey_sealed_wrap(ck, b, 1, 0, NULL, 0, b, &len, mac), -ENOTTY,
+				   "kernel backend: SEALED_WRAP on a non-chipkey node -> -ENOTTY");
+			tap_eq_int(chipkey_chip_mac(ck, 1, b, 1, mac), -ENOTTY,
+				   "kernel backend: CHIP_MAC on a non-chipkey node -> -ENOTTY");
+			chipkey_close(ck);
+		}
+	}
 	return tap_exit_status();
 }

@@ -1,0 +1,487 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The attestation derivations (common/attest.h): both sides agree, bad
+ * points are refused, and the published vectors of the independent Python
+ * oracle (docs/test-vectors/attest-v1.txt, scripts/ck_attest_oracle.py) are
+ * reproduced.  Usage: test-attest [VECTOR_FILE]
+ * (default ../docs/test-vectors/attest-v1.txt, run from userspace/).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "common/attest.h"
+#include "common/hex.h"
+#include "common/tap.h"
+
+static const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN] = {
+	0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
+	0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
+};
+static uint8_t chip_key[CHIPKEY_CHIP_KEY_LEN];
+
+/* P-256 field prime p and the base point G (SEC 2), big endian hex. */
+static const char P_HEX[] =
+	"ffffffff00000001000000000000000000000000ffffffffffffffffffffffff";
+static const char GX_HEX[] =
+	"6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296";
+static const char GY_HEX[] =
+	"4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5";
+
+static void mkpoint(uint8_t pt[65], uint8_t prefix, const char *x, const char *y)
+{
+	pt[0] = prefix;
+	ck_hex_decode(x, pt + 1, 32);
+	ck_hex_decode(y, pt + 33, 32);
+}
+
+/* RFC 5869 test case 3 (salt empty = HashLen zero bytes, info empty). */
+static void test_hkdf_rfc5869(void)
+{
+	uint8_t ikm[22], okm[32], want[32];
+
+	memset(ikm, 0x0b, sizeof(ikm));
+	ck_hex_decode("8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d",
+		      want, 32);
+	tap_ok(ck_att_hkdf(ikm, sizeof(ikm), (const uint8_t *)"", 0, okm) == 0 &&
+	       !memcmp(okm, want, 32), "HKDF-SHA256 with zero salt = RFC 5869 case 3");
+}
+
+static void test_bad_points(const struct ck_att_key *a)
+{
+	uint8_t pt[65], mac[32];
+	EVP_PKEY *pk;
+	int ret;
+
+	mkpoint(pt, 0x04, GX_HEX, GY_HEX);
+	ret = ck_att_pub_to_pkey(pt, &pk);
+	tap_ok(ret == 0 && pk, "G is accepted");
+	EVP_PKEY_free(pk);
+
+	mkpoint(pt, 0x00, GX_HEX, GY_HEX);
+	tap_eq_int(ck_att_pub_to_pkey(pt, &pk), -EINVAL, "0x00 prefix refused");
+	mkpoint(pt, 0x02, GX_HEX, GY_HEX);
+	tap_eq_int(ck_att_pub_to_pkey(pt, &pk), -EINVAL, "0x02 (compressed) prefix refused");
+	memset(pt, 0, sizeof(pt));
+	pt[0] = 0x04;
+	tap_eq_int(ck_att_pub_to_pkey(pt, &pk), -EINVAL, "(0,0) refused");
+	mkpoint(pt, 0x04, P_HEX, GY_HEX);
+	tap_eq_int(ck_att_pub_to_pkey(pt, &pk), -EINVAL, "x = p refused");
+	/* x = Gx + p does not fit 32 bytes; y = Gy + p would: check y >= p */
+	mkpoint(pt, 0x04, GX_HEX, P_HEX);
+	tap_eq_int(ck_att_pub_to_pkey(pt, &pk), -EINVAL, "y = p refused");
+	memset(pt + 1, 0xff, 64);
+	tap_eq_int(ck_att_pub_to_pkey(pt, &pk), -EINVAL, "x, y = 2^256-1 refused");
+	mkpoint(pt, 0x04, GX_HEX, GY_HEX);
+	pt[64] ^= 1;
+	tap_eq_int(ck_att_pub_to_pkey(pt, &pk), -EINVAL, "point off the curve refused");
+	tap_eq_int(ck_att_attest(a, pt, "x", 1, mac), -EINVAL, "ATTEST with off-curve V: EINVAL");
+	memset(pt, 0, sizeof(pt));
+	pt[0] = 0x04;
+	tap_eq_int(ck_att_attest(a, pt, "x", 1, mac), -EINVAL, "ATTEST with (0,0): EINVAL");
+}
+
+static void test_chip_key(struct ck_att_key *a)
+{
+	struct ck_att_key b;
+	uint8_t k[32], pub[65];
+	EVP_PKEY *pk;
+	int ret;
+
+	ret = ck_att_key_init(a, chip_id, chip_key);
+	tap_ok(ret == 0, "attestation key derived (%d)", ret);
+	tap_ok(ck_att_scalar(chip_id, chip_key, k) == 0 && ck_att_scalar_ok(k),
+	       "scalar in range both ways");
+	ret = ck_att_key_from_scalar(k, &pk, pub);
+	tap_ok(ret == 0 && !memcmp(pub, a->pub, 65), "Q of the scalar = Q of the key");
+	EVP_PKEY_free(pk);
+	OPENSSL_cleanse(k, sizeof(k));
+	tap_ok(ck_att_pkey_to_pub(a->priv, pub) == 0 && !memcmp(pub, a->pub, 65),
+	       "private key's public point is Q");
+	tap_ok(ck_att_key_init(&b, chip_id, chip_key) == 0 &&
+	       !memcmp(b.pub, a->pub, 65), "derivation is deterministic");
+	ck_att_key_free(&b);
+	chip_key[0] ^= 1;
+	tap_ok(ck_att_key_init(&b, chip_id, chip_key) == 0 &&
+	       memcmp(b.pub, a->pub, 65), "another chip key, another Q");
+	ck_att_key_free(&b);
+	chip_key[0] ^= 1;
+	memset(k, 0, sizeof(k));
+	tap_eq_int(ck_att_key_from_scalar(k, &pk, pub), -EINVAL, "scalar 0 refused");
+}
+
+static void test_parse_pub(const struct ck_att_key *a)
+{
+	uint8_t pub[65], raw[65];
+	char hex[131], *pem;
+	size_t len;
+	uint8_t *der = NULL;
+	int ret;
+
+	memcpy(raw, a->pub, 65);
+	tap_ok(ck_att_parse_pub(raw, 65, pub) == 0 && !memcmp(pub, a->pub, 65),
+	       "parse: 65 raw bytes");
+	ck_hex_encode(a->pub, 65, hex);
+	tap_ok(ck_att_parse_pub((uint8_t *)hex, 130, pub) == 0 &&
+	       !memcmp(pub, a->pub, 65), "parse: 130 hex digits");
+	ret = ck_att_pub_to_pem(a->pub, &pem, &len);
+	tap_ok(ret == 0 && ck_att_parse_pub((uint8_t *)pem, len, pub) == 0 &&
+	       !memcmp(pub, a->pub, 65), "parse: PEM SPKI");
+	if (!ret) {
+		EVP_PKEY *pk;
+
+		ck_att_pub_to_pkey(a->pub, &pk);
+		ret = i2d_PUBKEY(pk, &der);
+		tap_ok(ret > 0 && ck_att_parse_pub(der, (size_t)ret, pub) == 0 &&
+		       !memcmp(pub, a->pub, 65), "parse: DER SPKI");
+		OPENSSL_free(der);
+		EVP_PKEY_free(pk);
+		free(pem);
+	}
+	raw[64] ^= 1;
+	tap_eq_int(ck_att_parse_pub(raw, 65, pub), -EINVAL, "parse: off-curve raw point refused");
+	tap_eq_int(ck_att_parse_pub((const uint8_t *)"hello", 5, pub), -EINVAL,
+		   "parse: garbage refused");
+}
+
+static void test_attest(const struct ck_att_key *a)
+{
+	uint8_t v[65], chip_mac[32], want[32], ctx[CHIPKEY_MAX_CONTEXT + 1];
+	EVP_PKEY *eph;
+
+	memset(ctx, 'c', sizeof(ctx));
+	tap_ok(ck_att_ephemeral(&eph, v) == 0, "ephemeral key");
+	tap_ok(ck_att_attest(a, v, ctx, 256, chip_mac) == 0 &&
+	       ck_att_expected_attest(eph, a->pub, chip_id, ctx, 256, want) == 0 &&
+	       !memcmp(chip_mac, want, 32), "ATTEST: chip MAC = verifier's expected MAC");
+	tap_ok(ck_att_attest(a, v, NULL, 0, chip_mac) == 0 &&
+	       ck_att_expected_attest(eph, a->pub, chip_id, NULL, 0, want) == 0 &&
+	       !memcmp(chip_mac, want, 32), "ATTEST: empty context");
+	tap_ok(ck_att_expected_attest(eph, a->pub, chip_id, "x", 1, want) == 0 &&
+	       memcmp(chip_mac, want, 32), "ATTEST: another context, another MAC");
+	tap_eq_int(ck_att_attest(a, v, ctx, 257, chip_mac), -EMSGSIZE, "ATTEST: context 257 refused");
+	EVP_PKEY_free(eph);
+}
+
+static void test_seal(const struct ck_att_key *a)
+{
+	static uint8_t in[1000], sealed[1000 + CHIPKEY_SEAL_OVERHEAD], plain[1000];
+	uint8_t k2[32], mac[32], backup[64];
+	struct ck_seal_header h;
+	EVP_PKEY *eph;
+	size_t n = sizeof(in), i;
+	int ret, bad = 0;
+
+	for (i = 0; i < n; i++)
+		in[i] = (uint8_t)(i * 7);
+	memset(backup, 0xbb, sizeof(backup));
+	ret = ck_att_seal(a->pub, chip_id, in, n, sealed, &eph);
+	tap_ok(ret == 0 && eph, "seal");
+	tap_ok(ck_seal_header_parse(sealed, ck_seal_size(n), &h) == 0 &&
+	       h.payload_len == n && !memcmp(h.chip_id, chip_id, 16),
+	       "sealed header parses");
+	ret = ck_att_seal_open(a, sealed, &h, plain, k2);
+	tap_ok(ret == 0 && !memcmp(plain, in, n), "seal-open gives the plaintext back");
+	tap_ok(ck_att_sealed_wrap_mac(k2, backup, sizeof(backup), plain, n, "ctx", 3, mac) == 0 &&
+	       ck_att_sealed_wrap_verify(eph, a->pub, chip_id, backup, sizeof(backup),
+					 in, n, "ctx", 3, mac) == 0,
+	       "sealed-wrap MAC verifies on the sender's side");
+	tap_eq_int(ck_att_sealed_wrap_verify(eph, a->pub, chip_id, backup, sizeof(backup),
+					     in, n, "ctx", 2, mac), -EBADMSG,
+		   "sealed-wrap MAC: another context refused");
+	backup[3] ^= 1;
+	tap_eq_int(ck_att_sealed_wrap_verify(eph, a->pub, chip_id, backup, sizeof(backup),
+					     in, n, "ctx", 3, mac), -EBADMSG,
+		   "sealed-wrap MAC: another backup refused");
+	backup[3] ^= 1;
+	mac[31] ^= 0x80;
+	tap_eq_int(ck_att_sealed_wrap_verify(eph, a->pub, chip_id, backup, sizeof(backup),
+					     in, n, "ctx", 3, mac), -EBADMSG,
+		   "sealed-wrap MAC: flipped MAC refused");
+	OPENSSL_cleanse(k2, sizeof(k2));
+	/* a flipped ciphertext, tag or AAD byte: EBADMSG and nothing released */
+	for (i = 0; i < ck_seal_size(n); i += 37) {
+		if (i >= CK_SEAL_OFF_EPH && i < CK_SEAL_OFF_EPH + 65)
+			continue;	/* E: another ECDH, tested below */
+		sealed[i] ^= 0x01;
+		ret = ck_seal_header_parse(sealed, ck_seal_size(n), &h);
+		if (!ret)
+			ret = ck_att_seal_open(a, sealed, &h, plain, k2);
+		if (ret != -EBADMSG && ret != -EINVAL)
+			bad++;
+		if (ret == -EBADMSG && !ck_att_all_zero(plain, h.payload_len))
+			bad++;
+		sealed[i] ^= 0x01;
+	}
+	tap_ok(!bad, "flipped sealed packages refused, plaintext wiped");
+	ck_seal_header_parse(sealed, ck_seal_size(n), &h);
+	h.eph[64] ^= 1;
+	tap_eq_int(ck_att_seal_open(a, sealed, &h, plain, k2), -EINVAL, "off-curve E: EINVAL");
+	EVP_PKEY_free(eph);
+	tap_eq_int(ck_att_seal(a->pub, chip_id, in, CHIPKEY_MAX_PAYLOAD + 1, sealed, NULL),
+		   -EMSGSIZE, "seal: too large");
+}
+
+static void test_chip_mac(void)
+{
+	uint8_t m1[32], m2[32];
+
+	tap_ok(ck_att_chip_mac(chip_id, chip_key, CHIPKEY_MAC_FLASH_MANIFEST, "abc", 3, m1) == 0 &&
+	       ck_att_chip_mac(chip_id, chip_key, CHIPKEY_MAC_FLASH_MANIFEST, "abc", 3, m2) == 0 &&
+	       !memcmp(m1, m2, 32), "chip MAC deterministic");
+	tap_eq_int(ck_att_chip_mac(chip_id, chip_key, 0, "abc", 3, m1), -EINVAL, "purpose 0 refused");
+	tap_eq_int(ck_att_chip_mac(chip_id, chip_key, 2, "abc", 3, m1), -EINVAL, "purpose 2 refused");
+	tap_eq_int(ck_att_chip_mac(chip_id, chip_key, 1, NULL, CHIPKEY_MAX_MAC_INPUT + 1, m1),
+		   -EMSGSIZE, "input 65537 refused");
+}
+
+/* ---- the published vectors: a minimal "name = hex" block parser */
+
+#define MAXF 48
+struct block {
+	char key[MAXF][48];
+	char *val[MAXF];
+	int n;
+};
+
+static const char *bget(const struct block *b, const char *key)
+{
+	int i;
+
+	for (i = 0; i < b->n; i++)
+		if (!strcmp(b->key[i], key))
+			return b->val[i];
+	return NULL;
+}
+
+/* Decode the hex value of @key into a new buffer; NULL if absent or bad. */
+static uint8_t *bhex(const struct block *b, const char *key, size_t *len)
+{
+	const char *v = bget(b, key);
+	uint8_t *out;
+
+	if (!v || ck_hex_decode_alloc(v, &out, len))
+		return NULL;
+	if (!out)
+		out = malloc(1);
+	return out;
+}
+
+static int bhex_fixed(const struct block *b, const char *key, uint8_t *out, size_t n)
+{
+	const char *v = bget(b, key);
+
+	return v && strlen(v) == 2 * n && ck_hex_decode(v, out, n) == 0;
+}
+
+static void bfree(struct block *b)
+{
+	int i;
+
+	for (i = 0; i < b->n; i++)
+		free(b->val[i]);
+	b->n = 0;
+}
+
+/* The vector chip: the first block with chip_key and chip_id. */
+static uint8_t vchip_id[16], vchip_key[32];
+static int vchip_ok;
+
+static int vec_eph(const struct block *b, const char *priv_key, const char *pub_key,
+		   EVP_PKEY **eph)
+{
+	uint8_t k[32], pub[65], want[65];
+	int ok;
+
+	*eph = NULL;
+	ok = bhex_fixed(b, priv_key, k, 32) && bhex_fixed(b, pub_key, want, 65) &&
+	     ck_att_key_from_scalar(k, eph, pub) == 0 && !memcmp(pub, want, 65);
+	OPENSSL_cleanse(k, sizeof(k));
+	return ok;
+}
+
+static void check_block(const struct block *b, int *checked)
+{
+	uint8_t want[65], got[65], mac[32], k[32];
+	struct ck_att_key a;
+	const char *name = bget(b, "name");
+	char key[64];
+	int i;
+
+	if (!name)
+		name = "?";
+	if (!vchip_ok && bhex_fixed(b, "chip_id", vchip_id, 16) &&
+	    bhex_fixed(b, "chip_key", vchip_key, 32))
+		vchip_ok = 1;
+	for (i = 0; i < b->n; i++) {
+		int accept = !strncmp(b->key[i], "range_accept_", 13);
+
+		if (!accept && strncmp(b->key[i], "range_refuse_", 13))
+			continue;
+		tap_ok(bhex_fixed(b, b->key[i], k, 32) && ck_att_scalar_ok(k) == accept,
+		       "vector %s: %s", name, b->key[i]);
+		(*checked)++;
+	}
+	if (!vchip_ok)
+		return;
+	if (bhex_fixed(b, "scalar", want, 32)) {
+		tap_ok(ck_att_scalar(vchip_id, vchip_key, k) == 0 && !memcmp(k, want, 32),
+		       "vector %s: scalar k", name);
+		for (i = 1; i <= CK_ATT_SCALAR_TRIES; i++) {
+			uint8_t info[CK_ATT_INFO_MAX];
+			size_t n = ck_att_info_key(vchip_id, (uint8_t)i, info);
+
+			snprintf(key, sizeof(key), "scalar_try_%d", i);
+			if (!bhex_fixed(b, key, want, 32))
+				break;
+			tap_ok(ck_att_hkdf(vchip_key, 32, info, n, k) == 0 &&
+			       !memcmp(k, want, 32), "vector %s: %s", name, key);
+		}
+		OPENSSL_cleanse(k, sizeof(k));
+		(*checked)++;
+	}
+	if (ck_att_key_init(&a, vchip_id, vchip_key)) {
+		tap_ok(0, "vector %s: key derivation", name);
+		return;
+	}
+	if (bhex_fixed(b, "pub", want, 65)) {
+		tap_ok(!memcmp(a.pub, want, 65), "vector %s: Q", name);
+		(*checked)++;
+	}
+	if (bget(b, "verifier_priv")) {
+		size_t cl = 0;
+		uint8_t *ctx = bhex(b, "context", &cl);
+		EVP_PKEY *eph;
+		int ok = vec_eph(b, "verifier_priv", "verifier_pub", &eph);
+
+		tap_ok(ok && ctx && bhex_fixed(b, "mac", want, 32) &&
+		       bhex_fixed(b, "verifier_pub", got, 65) &&
+		       ck_att_attest(&a, got, ctx, cl, mac) == 0 &&
+		       !memcmp(mac, want, 32), "vector %s: ATTEST mac (chip side)", name);
+		tap_ok(ok && ctx && ck_att_expected_attest(eph, a.pub, vchip_id, ctx, cl, mac) == 0 &&
+		       !memcmp(mac, want, 32), "vector %s: ATTEST mac (verifier side)", name);
+		(*checked) += 2;
+		EVP_PKEY_free(eph);
+		free(ctx);
+	}
+	if (bget(b, "sealed")) {
+		size_t sl = 0, pl = 0;
+		uint8_t *s = bhex(b, "sealed", &sl), *p = bhex(b, "plaintext", &pl);
+		uint8_t *out = malloc(sl + 1), *re = malloc(sl + 1), k2[32], nonce[12];
+		struct ck_seal_header h;
+		EVP_PKEY *eph;
+		int ret = -EINVAL, ok = vec_eph(b, "eph_priv", "eph_pub", &eph);
+
+		if (s && p && out && ck_seal_header_parse(s, sl, &h) == 0)
+			ret = ck_att_seal_open(&a, s, &h, out, k2);
+		tap_ok(ret == 0 && p && h.payload_len == pl && !memcmp(out, p, pl),
+		       "vector %s: sealed package opens to the plaintext", name);
+		(*checked)++;
+		if (!bget(b, "backup")) {
+			tap_ok(ok && s && p && re && bhex_fixed(b, "nonce", nonce, 12) &&
+			       ck_att_seal_with(eph, nonce, a.pub, vchip_id, p, pl, re) == 0 &&
+			       ck_seal_size(pl) == sl && !memcmp(re, s, sl),
+			       "vector %s: seal reproduces the package", name);
+			(*checked)++;
+		}
+		if (!ret && bget(b, "backup")) {
+			size_t bl = 0, cl = 0;
+			uint8_t *bk = bhex(b, "backup", &bl), *ctx = bhex(b, "context", &cl);
+
+			tap_ok(bk && ctx && bhex_fixed(b, "mac", want, 32) &&
+			       ck_att_sealed_wrap_mac(k2, bk, bl, out, pl, ctx, cl, mac) == 0 &&
+			       !memcmp(mac, want, 32), "vector %s: sealed-wrap mac (chip side)", name);
+			tap_ok(ok && bk && ctx &&
+			       ck_att_sealed_wrap_verify(eph, a.pub, vchip_id, bk, bl, p, pl,
+							 ctx, cl, want) == 0,
+			       "vector %s: sealed-wrap mac (sender side)", name);
+			(*checked) += 2;
+			free(bk);
+			free(ctx);
+		}
+		OPENSSL_cleanse(k2, sizeof(k2));
+		EVP_PKEY_free(eph);
+		free(s);
+		free(p);
+		free(out);
+		free(re);
+	}
+	if (bget(b, "purpose") && bget(b, "input")) {
+		size_t il = 0;
+		uint8_t *in = bhex(b, "input", &il);
+		unsigned long purpose = strtoul(bget(b, "purpose"), NULL, 10);
+
+		tap_ok(in && bhex_fixed(b, "mac", want, 32) &&
+		       ck_att_chip_mac(vchip_id, vchip_key, (uint32_t)purpose, in, il, mac) == 0 &&
+		       !memcmp(mac, want, 32), "vector %s: chip MAC", name);
+		(*checked)++;
+		free(in);
+	}
+	ck_att_key_free(&a);
+}
+
+static void test_vectors(const char *path)
+{
+	struct block b = { .n = 0 };
+	static char line[300000];
+	int checked = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		tap_skip("no vector file", "published vectors %s", path);
+		return;
+	}
+	for (;;) {
+		char *l = fgets(line, sizeof(line), f), *eq, *e;
+
+		if (!l || line[0] == '\n' || line[0] == '\r') {
+			if (b.n)
+				check_block(&b, &checked);
+			bfree(&b);
+			if (!l)
+				break;
+			continue;
+		}
+		if (line[0] == '#' || b.n >= MAXF)
+			continue;
+		eq = strchr(line, '=');
+		if (!eq)
+			continue;
+		for (e = eq; e > line && (e[-1] == ' ' || e[-1] == '\t'); e--)
+			;
+		snprintf(b.key[b.n], sizeof(b.key[0]), "%.*s", (int)(e - line), line);
+		for (eq++; *eq == ' '; eq++)
+			;
+		for (e = eq + strlen(eq); e > eq && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' '); e--)
+			;
+		b.val[b.n] = strndup(eq, (size_t)(e - eq));
+		b.n++;
+	}
+	fclose(f);
+	OPENSSL_cleanse(vchip_key, sizeof(vchip_key));
+	tap_ok(checked >= 20, "published vectors: %d values checked", checked);
+}
+
+int main(int argc, char **argv)
+{
+	struct ck_att_key a;
+	size_t i;
+
+	for (i = 0; i < sizeof(chip_key); i++)
+		chip_key[i] = (uint8_t)(0x40 + i);
+	test_hkdf_rfc5869();
+	test_chip_key(&a);
+	test_bad_points(&a);
+	test_parse_pub(&a);
+	test_attest(&a);
+	test_seal(&a);
+	test_chip_mac();
+	ck_att_key_free(&a);
+	test_vectors(argc > 1 ? argv[1] : "../docs/test-vectors/attest-v1.txt");
+	return tap_exit_status();
+}
