@@ -31,7 +31,7 @@ result() { # result OK|FAIL name [detail-file]
 # Kernel sources and the headers the kernel includes (not kbuild's *.mod.c).
 files=(include/uapi/linux/chipkey.h include/chipkey/backup_package.h
 	include/chipkey/fuse_image.h include/chipkey/byteorder.h include/chipkey/attest.h)
-for f in kmod/*.c kmod/*.h; do
+for f in kmod/*.c kmod/*.h bench/kmod/*.c; do
 	case "$f" in *.mod.c) ;; *) files+=("$f") ;; esac
 done
 if [ ! -x "$KSRC/scripts/checkpatch.pl" ] && [ ! -f "$KSRC/scripts/checkpatch.pl" ]; then
@@ -59,6 +59,7 @@ src=$top/$out/src
 rm -rf "$src"
 mkdir -p "$src"
 cp -a Kbuild kmod include "$src/"
+mkdir -p "$src/bench" && cp -a bench/kmod "$src/bench/"
 find "$src" \( -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o -name '.*.cmd' \
 	-o -name modules.order -o -name Module.symvers \) -delete
 for kind in sparse w1; do
@@ -75,7 +76,9 @@ for kind in sparse w1; do
 		name="W=1 build without warnings"
 	fi
 	make -C "$KDIR" M="$src" clean >/dev/null 2>&1
+	make -C "$KDIR" M="$src/bench/kmod" clean >/dev/null 2>&1
 	if make -C "$KDIR" M="$src" "${args[@]}" modules >"$log" 2>&1 &&
+	   make -C "$KDIR" M="$src/bench/kmod" "${args[@]}" modules >>"$log" 2>&1 &&
 	   ! grep -E 'warning:|error:' "$log" >"$log.bad"; then
 		result OK "$name"
 	else

@@ -27,7 +27,8 @@
 # Per-arch facts are in arch/$ARCH.sh (variables, and the steps
 # arch_host_tools, arch_kernel, arch_guest_programs, arch_board and
 # arch_initramfs), the shared machinery in lib.sh, the host halves of the
-# boots that need one in recovery.sh and devicetree.sh, the guest side in
+# boots that need one in recovery.sh and devicetree.sh (and attest.sh for
+# the attestation checks of the test boot), the guest side in
 # init and guest/.  Environment: ARCH (x86_64 or arm64),
 # DEBUG_KERNEL (yes), CK_VM_BOOTS (boots of the default run; restore and
 # tamper need provision), CK_VM_TIMEOUT (seconds per boot; default 900 on
@@ -83,6 +84,8 @@ rm -f "$OUT"/console-*.log "$OUT"/tap-*.log "$OUT"/splats-*.txt
 . "$HERE/recovery.sh"
 # shellcheck source=devicetree.sh
 . "$HERE/devicetree.sh"
+# shellcheck source=attest.sh
+. "$HERE/attest.sh"
 
 BOOTS=${CK_VM_BOOTS:-$BOOTS_DEFAULT}
 [ "$MODE" = test ] || BOOTS=$MODE
@@ -106,10 +109,12 @@ make_fuse_images
 arch_board
 has_recovery_boot && recovery_prepare
 has_boot dt && dt_prepare
+has_boot test && attest_prepare
 
 initramfs_begin
 arch_initramfs
 has_boot dt && dt_initramfs
+has_boot test && attest_initramfs
 if [ "$MODE" = demo ]; then
 	mkdir -p "$ROOTFS/demo"
 	cp "$DEMO_DIR/data.bin" "$DEMO_DIR/emu.ckb" "$ROOTFS/demo/" || die "demo files"
