@@ -5,6 +5,8 @@
  * implementation against its baseline, measured in the same run, and their
  * ratio.  One op is one wrap plus one unwrap (or the baseline's
  * equivalent); MB/s counts the payload twice (encrypted and decrypted).
+ * And a second table of single operations (ATTEST, SEALED_WRAP) against
+ * the cost of one ECDH.
  */
 #ifndef CK_BENCH_H
 #define CK_BENCH_H
@@ -59,6 +61,46 @@ static int ck_bench_table(const char *a_name, ck_bench_op a, const char *b_name,
 
 		printf("# %8zu | %12.0f %10.2f | %12.0f %10.2f | %6.2fx\n", len,
 		       ra, ra * 2 * len / 1e6, rb, rb * 2 * len / 1e6, ra / rb);
+	}
+	if (bad)
+		printf("# ERROR: %d operations failed\n", bad);
+	return bad;
+}
+
+/* A row of the fixed-size table: @op on payloads of @len bytes. */
+struct ck_bench_row {
+	const char *name;
+	ck_bench_op op;
+	size_t len;
+};
+
+/*
+ * The table of single operations (attestation): ops/s and microseconds per
+ * op of each row, and its time per op divided by the baseline's @base_ns
+ * (nanoseconds per op of @base_name, measured in the same run; <= 0 when
+ * unknown: no ratio).  Returns the number of failed ops.
+ */
+static int ck_bench_ratio_table(const char *base_name, double base_ns,
+				const struct ck_bench_row *rows, size_t n)
+{
+	int bad = 0;
+	size_t k;
+
+	printf("# %-40s | %10s %10s | %12s\n", "operation", "op/s", "us/op", "time / base");
+	if (base_ns > 0)
+		printf("# %-40s | %10.0f %10.1f | %11.2fx\n", base_name, 1e9 / base_ns,
+		       base_ns / 1e3, 1.0);
+	else
+		printf("# %-40s | %10s %10s | %12s\n", base_name, "?", "?", "-");
+	for (k = 0; k < n; k++) {
+		double r = ck_bench_rate(rows[k].op, rows[k].len, &bad);
+
+		if (base_ns > 0)
+			printf("# %-40s | %10.0f %10.1f | %11.2fx\n", rows[k].name, r,
+			       1e6 / r, 1e9 / r / base_ns);
+		else
+			printf("# %-40s | %10.0f %10.1f | %12s\n", rows[k].name, r,
+			       1e6 / r, "-");
 	}
 	if (bad)
 		printf("# ERROR: %d operations failed\n", bad);
