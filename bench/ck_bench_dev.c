@@ -218,7 +218,7 @@ static int attest_setup(void)
 			r = sealed_wrap(7, seal_sizes[k], &w);
 		if (!r)
 			r = ck_att_sealed_wrap_verify(seal_eph[k], q.pub, info.chip_id,
-						      pkg, w.out_len, in, seal_sizes[k],
+						      pkg, w.out_len, 7, in, seal_sizes[k],
 						      context, CTX_LEN, w.mac);
 		if (r) {
 			printf("# SEALED_WRAP check failed (%zu B): %s\n", seal_sizes[k],

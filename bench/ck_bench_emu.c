@@ -272,7 +272,7 @@ static int attest_setup(void)
 			r = sealed_wrap(7, seal_sizes[i], &out_len, mac);
 		if (!r)
 			r = ck_att_sealed_wrap_verify(seal_eph[i], q, info.chip_id, pkg, out_len,
-						      in, seal_sizes[i], context, CTX_LEN, mac);
+						      7, in, seal_sizes[i], context, CTX_LEN, mac);
 		if (r) {
 			printf("# SEALED_WRAP check failed (%zu B): %s\n", seal_sizes[i],
 			       strerror(-r));

@@ -169,7 +169,7 @@ static int ck_ctx_setkey(struct ck_crypto_ctx *c, const struct ck_fuses *f,
 }
 
 /*
- * Package buffers hold up to CHIPKEY_MAX_PACKAGE (65624) bytes: as one
+ * Package buffers hold up to CHIPKEY_MAX_SEALED (65672) bytes: as one
  * kmalloc block that would be an order-5 allocation, which fails once memory
  * is fragmented.  Small packages (order <= 2, which the page allocator tries
  * hard to satisfy) come from kmalloc, larger ones from vmalloc; ck_sg_map()
@@ -179,7 +179,8 @@ static int ck_ctx_setkey(struct ck_crypto_ctx *c, const struct ck_fuses *f,
 
 /**
  * ck_pkg_alloc() - allocate a package buffer
- * @size: its size, at most CHIPKEY_MAX_PACKAGE
+ * @size: its size, at most CHIPKEY_MAX_SEALED (a backup package, a sealed
+ *        package or a chip MAC input)
  *
  * Return: the buffer (free it with ck_pkg_free()), or NULL.
  */

@@ -59,6 +59,12 @@ static const uint8_t P256_P[32] = {
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff,
 	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
 };
+/* y0: (0, y0) is on P-256, so (p, y0) is refused only by the range check */
+static const uint8_t P256_Y0[32] = {
+	0x66, 0x48, 0x5c, 0x78, 0x0e, 0x2f, 0x83, 0xd7, 0x24, 0x33, 0xbd, 0x5d,
+	0x84, 0xa0, 0x6b, 0xb6, 0x54, 0x1c, 0x2a, 0xf3, 0x1d, 0xae, 0x87, 0x17,
+	0x28, 0xbf, 0x85, 0x6a, 0x17, 0x4f, 0x93, 0xf4,
+};
 static uint8_t P256_G[CHIPKEY_EC_POINT_LEN];
 
 __attribute__((constructor)) static void p256_g_init(void)
@@ -68,10 +74,10 @@ __attribute__((constructor)) static void p256_g_init(void)
 
 /* the invalid points: each refused with EINVAL */
 enum { BAD_ZERO, BAD_X_IS_P, BAD_Y_IS_P, BAD_OFF_CURVE, BAD_PFX_00, BAD_PFX_02,
-       BAD_PFX_05, NBAD };
+       BAD_PFX_05, BAD_X_IS_P_Y0, NBAD };
 static const char *const bad_names[NBAD] = {
 	"(0,0)", "x = p", "y = p", "not on the curve", "prefix 0x00",
-	"prefix 0x02", "prefix 0x05",
+	"prefix 0x02", "prefix 0x05", "(p, y0), on the curve mod p",
 };
 
 static void bad_point(int which, uint8_t pt[65])
@@ -85,6 +91,10 @@ static void bad_point(int which, uint8_t pt[65])
 	case BAD_PFX_00: pt[0] = 0x00; break;
 	case BAD_PFX_02: pt[0] = 0x02; break;
 	case BAD_PFX_05: pt[0] = 0x05; break;
+	case BAD_X_IS_P_Y0:
+		memcpy(pt + 1, P256_P, 32);
+		memcpy(pt + 33, P256_Y0, 32);
+		break;
 	}
 }
 

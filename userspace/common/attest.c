@@ -20,6 +20,8 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
+#include <chipkey/backup_package.h>
+
 #include "common/attest.h"
 #include "common/kdf.h"
 #include "common/hex.h"
@@ -668,16 +670,24 @@ int ck_att_seal(const uint8_t q[CHIPKEY_EC_POINT_LEN],
 int ck_att_sealed_wrap_verify(EVP_PKEY *eph, const uint8_t q[CHIPKEY_EC_POINT_LEN],
 			      const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN],
 			      const uint8_t *backup, size_t backup_len,
+			      uint64_t generation,
 			      const uint8_t *plain, size_t plain_len,
 			      const void *ctx, size_t ctx_len,
 			      const uint8_t mac[CHIPKEY_MAC_LEN])
 {
 	uint8_t e[CHIPKEY_EC_POINT_LEN], z[CK_ATT_SECRET_LEN];
 	uint8_t k2[CK_ATT_KEY_LEN], want[CHIPKEY_MAC_LEN];
+	struct ck_pkg_header h;
 	int ret;
 
 	if (ctx_len > CHIPKEY_MAX_CONTEXT)
 		return -EMSGSIZE;
+	/* The MAC binds the backup's bytes; its header must also be the one asked for. */
+	if (ck_pkg_header_parse(backup, backup_len, &h))
+		return -EINVAL;
+	if (memcmp(h.chip_id, chip_id, CHIPKEY_CHIP_ID_LEN) ||
+	    h.generation != generation || h.payload_len != plain_len)
+		return -EBADMSG;
 	ret = ck_att_pkey_to_pub(eph, e);
 	if (ret)
 		return ret;

@@ -167,13 +167,17 @@ int ck_att_seal(const uint8_t q[CHIPKEY_EC_POINT_LEN],
 		const uint8_t *in, size_t len, uint8_t *out, EVP_PKEY **eph_out);
 
 /*
- * Check a sealed-wrap MAC with the sender's ephemeral key: 0 if @mac is
- * HMAC(K2, SHA-256(backup) || SHA-256(plain) || context) (compared in
- * constant time), -EBADMSG if not, -EINVAL if Q is not a valid point.
+ * Check what a chip answered to SEALED_WRAP, with the sender's ephemeral
+ * key: 0 if the backup's header is well formed and names @chip_id,
+ * @generation and @plain_len bytes, and @mac is HMAC(K2, SHA-256(backup) ||
+ * SHA-256(plain) || context) (compared in constant time).  -EINVAL if the
+ * backup header is malformed or Q is not a valid point, -EBADMSG if the
+ * header names another chip, generation or length, or the MAC differs.
  */
 int ck_att_sealed_wrap_verify(EVP_PKEY *eph, const uint8_t q[CHIPKEY_EC_POINT_LEN],
 			      const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN],
 			      const uint8_t *backup, size_t backup_len,
+			      uint64_t generation,
 			      const uint8_t *plain, size_t plain_len,
 			      const void *ctx, size_t ctx_len,
 			      const uint8_t mac[CHIPKEY_MAC_LEN]);

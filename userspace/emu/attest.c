@@ -9,7 +9,11 @@
  * The kernel's EFAULT steps (copy_from_user of the structure, of the
  * context, of the input) have no equivalent on the wire: a frame too short
  * for the structure, or whose length is not the structure plus the input
- * lengths it declares, is -EINVAL at the same place.
+ * lengths it declares, is -EINVAL.  For ATTEST and CHIP_MAC that answer
+ * comes where the kernel would copy; for SEALED_WRAP the frame length is
+ * checked before the header (the header is in the frame), so a hand-made
+ * frame with a wrong length gets -EINVAL where the kernel would answer
+ * ENOKEY or ENOSPC first.  libchipkey always sends the declared bytes.
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -15,6 +15,8 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include <chipkey/backup_package.h>
+
 #include "common/attest.h"
 #include "common/hex.h"
 #include "common/tap.h"
@@ -32,6 +34,12 @@ static const char GX_HEX[] =
 	"6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296";
 static const char GY_HEX[] =
 	"4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5";
+
+/* (0, Y0) is on P-256 */
+static const char ZERO_HEX[] =
+	"0000000000000000000000000000000000000000000000000000000000000000";
+static const char Y0_HEX[] =
+	"66485c780e2f83d72433bd5d84a06bb6541c2af31dae871728bf856a174f93f4";
 
 static void mkpoint(uint8_t pt[65], uint8_t prefix, const char *x, const char *y)
 {
@@ -72,6 +80,13 @@ static void test_bad_points(const struct ck_att_key *a)
 	tap_eq_int(ck_att_pub_to_pkey(pt, &pk), -EINVAL, "(0,0) refused");
 	mkpoint(pt, 0x04, P_HEX, GY_HEX);
 	tap_eq_int(ck_att_pub_to_pkey(pt, &pk), -EINVAL, "x = p refused");
+	/* (0, y0) is on the curve, so (p, y0) is refused only for x >= p */
+	mkpoint(pt, 0x04, ZERO_HEX, Y0_HEX);
+	ret = ck_att_pub_to_pkey(pt, &pk);
+	tap_ok(ret == 0 && pk, "(0, y0) is a point and is accepted");
+	EVP_PKEY_free(pk);
+	mkpoint(pt, 0x04, P_HEX, Y0_HEX);
+	tap_eq_int(ck_att_pub_to_pkey(pt, &pk), -EINVAL, "(p, y0) refused: x >= p");
 	/* x = Gx + p does not fit 32 bytes; y = Gy + p would: check y >= p */
 	mkpoint(pt, 0x04, GX_HEX, P_HEX);
 	tap_eq_int(ck_att_pub_to_pkey(pt, &pk), -EINVAL, "y = p refused");
@@ -171,7 +186,11 @@ static void test_attest(const struct ck_att_key *a)
 static void test_seal(const struct ck_att_key *a)
 {
 	static uint8_t in[1000], sealed[1000 + CHIPKEY_SEAL_OVERHEAD], plain[1000];
-	uint8_t k2[32], mac[32], backup[64];
+	static uint8_t backup[1000 + CHIPKEY_PKG_OVERHEAD];
+	uint8_t k2[32], mac[32];
+	struct ck_pkg_header bh = { .version = CK_PKG_VERSION,
+				    .alg = CK_PKG_ALG_HKDF_SHA256_AES256GCM,
+				    .generation = 5, .payload_len = 1000 };
 	struct ck_seal_header h;
 	EVP_PKEY *eph;
 	size_t n = sizeof(in), i;
@@ -179,7 +198,10 @@ static void test_seal(const struct ck_att_key *a)
 
 	for (i = 0; i < n; i++)
 		in[i] = (uint8_t)(i * 7);
+	/* a stand-in backup: a real header, any bytes after it */
 	memset(backup, 0xbb, sizeof(backup));
+	memcpy(bh.chip_id, chip_id, 16);
+	ck_pkg_header_encode(&bh, backup);
 	ret = ck_att_seal(a->pub, chip_id, in, n, sealed, &eph);
 	tap_ok(ret == 0 && eph, "seal");
 	tap_ok(ck_seal_header_parse(sealed, ck_seal_size(n), &h) == 0 &&
@@ -189,19 +211,30 @@ static void test_seal(const struct ck_att_key *a)
 	tap_ok(ret == 0 && !memcmp(plain, in, n), "seal-open gives the plaintext back");
 	tap_ok(ck_att_sealed_wrap_mac(k2, backup, sizeof(backup), plain, n, "ctx", 3, mac) == 0 &&
 	       ck_att_sealed_wrap_verify(eph, a->pub, chip_id, backup, sizeof(backup),
-					 in, n, "ctx", 3, mac) == 0,
+					 5, in, n, "ctx", 3, mac) == 0,
 	       "sealed-wrap MAC verifies on the sender's side");
 	tap_eq_int(ck_att_sealed_wrap_verify(eph, a->pub, chip_id, backup, sizeof(backup),
-					     in, n, "ctx", 2, mac), -EBADMSG,
+					     5, in, n, "ctx", 2, mac), -EBADMSG,
 		   "sealed-wrap MAC: another context refused");
-	backup[3] ^= 1;
 	tap_eq_int(ck_att_sealed_wrap_verify(eph, a->pub, chip_id, backup, sizeof(backup),
-					     in, n, "ctx", 3, mac), -EBADMSG,
+					     6, in, n, "ctx", 3, mac), -EBADMSG,
+		   "sealed-wrap: a backup of another generation refused");
+	tap_eq_int(ck_att_sealed_wrap_verify(eph, a->pub, chip_id, backup, sizeof(backup) - 1,
+					     5, in, n, "ctx", 3, mac), -EINVAL,
+		   "sealed-wrap: a malformed backup refused");
+	backup[CK_PKG_OFF_CHIP_ID] ^= 1;
+	tap_eq_int(ck_att_sealed_wrap_verify(eph, a->pub, chip_id, backup, sizeof(backup),
+					     5, in, n, "ctx", 3, mac), -EBADMSG,
+		   "sealed-wrap: a backup naming another chip refused");
+	backup[CK_PKG_OFF_CHIP_ID] ^= 1;
+	backup[CHIPKEY_PKG_HEADER_LEN + 3] ^= 1;
+	tap_eq_int(ck_att_sealed_wrap_verify(eph, a->pub, chip_id, backup, sizeof(backup),
+					     5, in, n, "ctx", 3, mac), -EBADMSG,
 		   "sealed-wrap MAC: another backup refused");
-	backup[3] ^= 1;
+	backup[CHIPKEY_PKG_HEADER_LEN + 3] ^= 1;
 	mac[31] ^= 0x80;
 	tap_eq_int(ck_att_sealed_wrap_verify(eph, a->pub, chip_id, backup, sizeof(backup),
-					     in, n, "ctx", 3, mac), -EBADMSG,
+					     5, in, n, "ctx", 3, mac), -EBADMSG,
 		   "sealed-wrap MAC: flipped MAC refused");
 	OPENSSL_cleanse(k2, sizeof(k2));
 	/* a flipped ciphertext, tag or AAD byte: EBADMSG and nothing released */
@@ -277,6 +310,19 @@ static int bhex_fixed(const struct block *b, const char *key, uint8_t *out, size
 	const char *v = bget(b, key);
 
 	return v && strlen(v) == 2 * n && ck_hex_decode(v, out, n) == 0;
+}
+
+/* The decimal value of @key. */
+static int bu64(const struct block *b, const char *key, uint64_t *out)
+{
+	const char *v = bget(b, key);
+	char *end;
+
+	if (!v || !*v)
+		return 0;
+	errno = 0;
+	*out = strtoull(v, &end, 10);
+	return !errno && !*end;
 }
 
 static void bfree(struct block *b)
@@ -392,12 +438,14 @@ static void check_block(const struct block *b, int *checked)
 		if (!ret && bget(b, "backup")) {
 			size_t bl = 0, cl = 0;
 			uint8_t *bk = bhex(b, "backup", &bl), *ctx = bhex(b, "context", &cl);
+			uint64_t gen = 0;
 
 			tap_ok(bk && ctx && bhex_fixed(b, "mac", want, 32) &&
 			       ck_att_sealed_wrap_mac(k2, bk, bl, out, pl, ctx, cl, mac) == 0 &&
 			       !memcmp(mac, want, 32), "vector %s: sealed-wrap mac (chip side)", name);
 			tap_ok(ok && bk && ctx &&
-			       ck_att_sealed_wrap_verify(eph, a.pub, vchip_id, bk, bl, p, pl,
+			       bu64(b, "generation", &gen) &&
+			       ck_att_sealed_wrap_verify(eph, a.pub, vchip_id, bk, bl, gen, p, pl,
 							 ctx, cl, want) == 0,
 			       "vector %s: sealed-wrap mac (sender side)", name);
 			(*checked) += 2;

@@ -264,7 +264,7 @@ static int sw_ok(const uint8_t *sealed, size_t sl, EVP_PKEY *eph, const uint8_t 
 		return 0;
 	memcpy(backup, rpay + CK_EMU_SEALED_WRAP_LEN, bl);
 	tap_ok(ck_att_sealed_wrap_verify(eph, chip.att.pub, chip.fuses.chip_id, backup, bl,
-					 plain, pl, ctx, cl, w.mac) == 0,
+					 42, plain, pl, ctx, cl, w.mac) == 0,
 	       "SEALED_WRAP %s: MAC verifies on the sender's side", what);
 	memset(&x, 0, sizeof(x));
 	x.in_len = (uint32_t)bl;
@@ -642,7 +642,7 @@ static void test_socket(const char *bin, const char *dir)
 			       n == CK_EMU_SEALED_WRAP_LEN + CHIPKEY_MAX_PACKAGE &&
 			       ck_att_sealed_wrap_verify(eph, chip.att.pub, chip.fuses.chip_id,
 							 rbuf + CK_EMU_SEALED_WRAP_LEN, w.out_len,
-							 plain, sizeof(plain), ctx, sizeof(ctx),
+							 42, plain, sizeof(plain), ctx, sizeof(ctx),
 							 w.mac) == 0,
 			       "socket: largest SEALED_WRAP frame (%d payload bytes) answered",
 			       CK_EMU_MAX_PAYLOAD);

@@ -107,8 +107,10 @@ static void test_sealed_wrap(struct chipkey *ck, const uint8_t q[65], const uint
 	len = sizeof(out);
 	ret = chipkey_sealed_wrap(ck, sealed, sl, 9, "ctx", 3, out, &len, mac);
 	tap_ok(ret == 0 && len == ck_pkg_size(pl), "chipkey_sealed_wrap: backup of %zu bytes", len);
-	tap_ok(ck_att_sealed_wrap_verify(eph, q, id, out, len, plain, pl, "ctx", 3, mac) == 0,
+	tap_ok(ck_att_sealed_wrap_verify(eph, q, id, out, len, 9, plain, pl, "ctx", 3, mac) == 0,
 	       "chipkey_sealed_wrap: MAC verifies with the sender's key");
+	tap_eq_int(ck_att_sealed_wrap_verify(eph, q, id, out, len, 8, plain, pl, "ctx", 3, mac),
+		   -EBADMSG, "chipkey_sealed_wrap: the sender refuses another generation");
 	blen = sizeof(back);
 	tap_ok(chipkey_unwrap(ck, out, len, back, &blen, &gen) == 0 && blen == pl &&
 	       gen == 9 && !memcmp(back, plain, pl),
@@ -140,7 +142,7 @@ static void test_sealed_wrap(struct chipkey *ck, const uint8_t q[65], const uint
 		ret = chipkey_sealed_wrap(ck, sealed, CHIPKEY_MAX_SEALED, 1, ctx, sizeof(ctx),
 					  out, &len, mac);
 		tap_ok(ret == 0 && len == CHIPKEY_MAX_PACKAGE &&
-		       ck_att_sealed_wrap_verify(eph, q, id, out, len, plain, CHIPKEY_MAX_PAYLOAD,
+		       ck_att_sealed_wrap_verify(eph, q, id, out, len, 1, plain, CHIPKEY_MAX_PAYLOAD,
 						 ctx, sizeof(ctx), mac) == 0,
 		       "chipkey_sealed_wrap: largest package and context");
 		EVP_PKEY_free(eph);
