@@ -44,6 +44,8 @@ recovery_prepare() {
 		return
 	fi
 	REC_TOOL=$TOP/build/tests/recovery/rec-tool
+	# a test helper, not a program: `make userspace` does not build it
+	[ -x "$REC_TOOL" ] || make -C "$TOP/userspace" "$REC_TOOL" >> "$BUILDLOG" 2>&1
 	check "programs of the recovery boots built: chipkey-factory, -spp, -agent, -pubdb, rec-tool" \
 		test -x "$fb/chipkey-factory" -a -x "$fb/chipkey-spp" -a -x "$fb/chipkey-agent" \
 		-a -x "$fb/chipkey-pubdb" -a -x "$REC_TOOL"
