@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Fuzz target: the device-side certificate checks (userspace/common/pki.c),
+ * what recovery, load and the agent apply to a device certificate or the
+ * SPP's TLS certificate against the manufacturer key in ROM.
+ *
+ * Input: u16 big-endian length L, L bytes of ROM key (DER
+ * SubjectPublicKeyInfo, zero padding allowed), then the certificate (DER).
+ * Seeds carry the manufacturer key and a certificate it signed, so the
+ * checks past the signature are reached.
+ */
+#include "common/pki.c"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char id[CK_DP_DEVICE_ID_LEN + 1];
+	uint8_t chip[CHIPKEY_CHIP_ID_LEN];
+	const uint8_t *rom, *der;
+	size_t rom_len, der_len;
+	EVP_PKEY *k;
+	X509 *cert;
+
+	if (size < 2)
+		return 0;
+	rom_len = (size_t)data[0] << 8 | data[1];
+	if (rom_len > size - 2)
+		return 0;
+	rom = data + 2;
+	der = rom + rom_len;
+	der_len = size - 2 - rom_len;
+
+	k = pki_public_from_der(rom, rom_len);
+	EVP_PKEY_free(k);
+	k = pki_private_from_pkcs8_der(der, der_len);
+	EVP_PKEY_free(k);
+	cert = pki_cert_from_der(der, der_len);
+	if (cert) {
+		int a = pki_verify_device_cert(cert, rom, rom_len, NULL, NULL,
+					       PKI_TIME_IGNORE);
+
+		if (a == 0 && (pki_cert_device_identity(cert, id) ||
+			       pki_cert_chip_id(cert, chip) ||
+			       pki_verify_device_cert(cert, rom, rom_len, id, chip,
+						      PKI_TIME_IGNORE)))
+			abort();	/* a valid certificate names itself */
+		pki_verify_device_cert(cert, rom, rom_len, NULL, NULL, 0);
+		pki_verify_spp_cert(cert, rom, rom_len, PKI_TIME_IGNORE);
+		pki_check_station_role(cert);
+		X509_free(cert);
+	}
+	ERR_clear_error();
+	return 0;
+}
