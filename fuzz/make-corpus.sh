@@ -1,0 +1,211 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Makes the seed corpus of every fuzz target, fuzz/corpus/TARGET/, from
+# what the project's own programs write: chipkey-fuse images, a factory
+# (chipkey-factory init/package/issue), a device provisioned by
+# chipkey-agent from chipkey-spp (its store: store.json, backup,
+# certificate), chipkey wrap/seal/sealed-wrap/attest-key, records of
+# chipkey-pubdb-put, and the emulator protocol as chipkey and chipkey-emu
+# speak it (recorded by a relay on the emulator socket).  The provisioning
+# frames are assembled from those outputs (the real ones travel in TLS).
+#
+#   fuzz/make-corpus.sh [BINDIR]     (default build/bin: make userspace)
+#
+# Run it when a format changes and commit the result; keep it small (the
+# fuzzer grows its own corpus in build/fuzz/corpus/).  Needs python3 and
+# openssl (both in scripts/setup-debian.sh).
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+bin=${1:-$top/build/bin}
+out=$here/corpus
+for p in chipkey chipkey-emu chipkey-fuse chipkey-factory chipkey-spp chipkey-agent chipkey-pubdb-put; do
+	[ -x "$bin/$p" ] || { echo "make-corpus.sh: no $bin/$p (make userspace)" >&2; exit 1; }
+done
+
+t=$(mktemp -d /tmp/chipkey-corpus-XXXXXX)
+chmod 755 "$t"
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	rm -rf "$t"
+}
+trap cleanup EXIT
+wait_for() { for _ in $(seq 200); do [ -e "$1" ] && [ -s "$1" -o -S "$1" ] && return 0; sleep 0.05; done
+	echo "make-corpus.sh: $1 did not appear" >&2; return 1; }
+seed() { # seed TARGET NAME < bytes
+	mkdir -p "$out/$1"; cat >"$out/$1/$2"; }
+
+rm -rf "$out"
+mkdir -p "$out"
+
+# ---- a factory, a chip of it, and a device provisioned onto a flash store
+db="sqlite:$t/factory.db"
+"$bin/chipkey-factory" identities --prefix 35123400 --count 4 >"$t/ids.txt"
+"$bin/chipkey-factory" init "$t/fac" --db "$db" --pool "$t/ids.txt" >/dev/null
+"$bin/chipkey-fuse" create "$t/dev.bin" --rom-key "$t/fac/mfr-pubkey.der" >/dev/null
+"$bin/chipkey-emu" --state "$t/dev.bin" --socket "$t/dev.sock" --foreground 2>>"$t/emu.log" &
+pids+=($!)
+"$bin/chipkey-spp" --factory "$t/fac" --db "$db" --listen 127.0.0.1:0 \
+	--port-file "$t/spp.port" 2>>"$t/spp.log" &
+pids+=($!)
+wait_for "$t/dev.sock"
+wait_for "$t/spp.port"
+"$bin/chipkey-agent" provision --spp "127.0.0.1:$(cat "$t/spp.port")" \
+	--device "emu:$t/dev.sock" --store "$t/store" \
+	--station-cert "$t/fac/station-cert.pem" --station-key "$t/fac/station-key.pem" \
+	>/dev/null 2>>"$t/agent.log"
+S=$t/store/current
+identity=$(tr -d '\n' <"$S/identity")
+chip=$(od -An -v -tx1 -j 8 -N 16 "$t/dev.bin" | tr -d ' \n')
+
+# ---- the vector chip (the one the emu-request target emulates)
+install -m 600 "$top/docs/test-vectors/fuse-vectors.bin" "$t/vec.bin"
+vchip=$(od -An -v -tx1 -j 8 -N 16 "$t/vec.bin" | tr -d ' \n')
+
+# ---- fuse-image: the vector chip, a fresh chip, an unprogrammed one
+"$bin/chipkey-fuse" create "$t/zero.bin" --rom-key "$t/fac/mfr-pubkey.der" \
+	--unprogrammed zero >/dev/null
+seed fuse-image vector <"$t/vec.bin"
+seed fuse-image fresh <"$t/dev.bin"
+seed fuse-image unprogrammed <"$t/zero.bin"
+
+# ---- manifest: the store the agent wrote
+seed manifest store.json <"$S/store.json"
+
+# ---- data-package: what the factory offers
+"$bin/chipkey-factory" package "$t/fac" --identity "$identity" --chip-id "$vchip" \
+	--out "$t/dp.bin" --generation 7 >/dev/null
+seed data-package factory <"$t/dp.bin"
+
+# ---- pki-cert: u16 length + manufacturer key (DER SPKI) + certificate
+pki() { # pki NAME CERT.der
+	{ python3 -c 'import sys; sys.stdout.buffer.write(int(sys.argv[1]).to_bytes(2, "big"))' \
+		"$(wc -c <"$t/fac/mfr-pubkey.der")"; cat "$t/fac/mfr-pubkey.der" "$2"; } | seed pki-cert "$1"; }
+pki device "$S/device-cert.der"
+for c in spp-cert station-cert; do
+	if [ -f "$t/fac/$c.pem" ]; then
+		openssl x509 -in "$t/fac/$c.pem" -outform DER -out "$t/$c.der"
+		pki "$c" "$t/$c.der"
+	fi
+done
+
+# ---- the emulator protocol, recorded between chipkey and chipkey-emu
+"$bin/chipkey-emu" --state "$t/vec.bin" --socket "$t/vec.sock" --foreground 2>>"$t/emu.log" &
+pids+=($!)
+wait_for "$t/vec.sock"
+mkdir -p "$t/rec"
+python3 - "$t/vec.sock" "$t/relay.sock" "$t/rec" <<'PY' &
+# Relay a Unix socket, saving each request (cmd number byte, payload) and
+# reply frame (header + payload) of the emulator protocol.
+import os, socket, struct, sys, threading
+up, path, rec = sys.argv[1:4]
+n = [0]
+def full(s, k):
+    b = b""
+    while len(b) < k:
+        c = s.recv(k - len(b))
+        if not c:
+            raise EOFError
+        b += c
+    return b
+def serve(c):
+    u = socket.socket(socket.AF_UNIX); u.connect(up)
+    try:
+        while True:
+            h = full(c, 16); _, _, cmd, ln = struct.unpack("<IIII", h)
+            req = full(c, ln); u.sendall(h + req)
+            rh = full(u, 16); rl = struct.unpack("<IIiI", rh)[3]
+            rep = rh + full(u, rl); c.sendall(rep)
+            n[0] += 1
+            with open("%s/%03d.%d.req" % (rec, n[0], cmd & 0xff), "wb") as f: f.write(req)
+            with open("%s/%03d.%d.rep" % (rec, n[0], cmd & 0xff), "wb") as f: f.write(rep)
+    except (EOFError, OSError):
+        pass
+    c.close(); u.close()
+s = socket.socket(socket.AF_UNIX); s.bind(path); os.chmod(path, 0o666); s.listen(8)
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+PY
+pids+=($!)
+wait_for "$t/relay.sock"
+ck() { "$bin/chipkey" --device "emu:$t/relay.sock" "$@"; }
+ck info >/dev/null
+ck rom-key "$t/rom.der"
+ck attest-key >"$t/q.hex"
+ck attest-key --pem >"$t/q.pem"
+ck wrap --generation 3 "$t/dp.bin" "$t/backup.pkg"
+ck unwrap "$t/backup.pkg" "$t/dp.out"
+head -c 200 "$t/backup.pkg" >"$t/short.pkg"
+ck unwrap "$t/short.pkg" "$t/dp.out2" 2>/dev/null || true
+python3 "$top/scripts/ck_attest_oracle.py" ephemeral "$t/verifier.pem" | xxd -r -p >"$t/verifier.raw"
+printf 'fuzz corpus context' >"$t/ctx"
+ck attest --peer "$t/verifier.raw" --context "$t/ctx" >/dev/null
+ck seal --chip-key "$t/q.pem" --chip-id "$vchip" "$t/dp.bin" "$t/sealed.bin"
+ck sealed-wrap "$t/sealed.bin" "$t/sw.pkg" --generation 4 --context "$t/ctx" >/dev/null
+ck mac --purpose flash-manifest "$S/store.json" >/dev/null
+sleep 0.5	# the relay saves a pair after it forwarded the reply
+# named by content, as libFuzzer names its inputs (each CLI call asks INFO)
+for f in "$t"/rec/*.req; do
+	b=$(basename "$f" .req); nr=${b#*.}
+	{ printf "\\x$(printf %02x $((0x80 | nr)))"; cat "$f"; } >"$t/one"
+	seed emu-request "$(sha1sum <"$t/one" | cut -c1-40)" <"$t/one"
+	{ printf "\\x$(printf %02x "$nr")"; cat "${f%.req}.rep"; } >"$t/one"
+	seed emu-reply "$(sha1sum <"$t/one" | cut -c1-40)" <"$t/one"
+done
+
+# ---- backup-header, seal-header
+seed backup-header wrap <"$t/backup.pkg"
+seed backup-header sealed-wrap <"$t/sw.pkg"
+seed backup-header store <"$S/backup.pkg"
+seed seal-header seal <"$t/sealed.bin"
+
+# ---- attest-pub: hex, PEM, DER and raw forms of attestation keys
+seed attest-pub q.hex <"$t/q.hex"
+seed attest-pub q.pem <"$t/q.pem"
+openssl pkey -pubin -in "$t/q.pem" -outform DER | seed attest-pub q.der
+seed attest-pub verifier.raw <"$t/verifier.raw"
+openssl pkey -in "$t/verifier.pem" -pubout | seed attest-pub verifier.pem
+
+# ---- pubdb-record: a signed and an unsigned record
+for how in signed unsigned; do
+	if [ $how = signed ]; then a=(--key "$t/fac/spp-key.pem" --cert "$t/fac/spp-cert.pem")
+	else a=(--unsigned); fi
+	"$bin/chipkey-pubdb-put" --url http://127.0.0.1:1 "${a[@]}" --chip "$chip" \
+		--generation 1 --identity "$identity" --backup "$S/backup.pkg" \
+		--device-cert "$S/device-cert.der" --out "$t/rec.$how" --no-post >/dev/null
+	seed pubdb-record "$how" <"$t/rec.$how"
+done
+
+# ---- pubdb-route: the paths of docs/pubdb-api.md
+for u in "/v1/chips/$chip" "/v1/chips/$chip/backup" "/v1/chips/$chip/record" \
+	"/v1/chips/$chip/generations" "/v1/chips/$chip/generations/2/backup"; do
+	printf '%s' "$u" | seed pubdb-route "$(printf '%s' "$u" | cksum | cut -d' ' -f1)"
+done
+
+# ---- spp-frame: each message, framed (u32 length, u16 type, u16 version 1)
+python3 - "$out/spp-frame" "$chip" "$t/fac/mfr-pubkey.der" "$t/dp.bin" "$S/backup.pkg" \
+	"$S/device-cert.der" "$identity" <<'PY'
+import hashlib, os, struct, sys
+d, chip, rom, dp, bk, cert, ident = sys.argv[1:8]
+rd = lambda p: open(p, "rb").read()
+chip = bytes.fromhex(chip); ident = ident.encode()
+def frame(t, body): return struct.pack(">IHH", len(body), t, 1) + body
+hello = frame(1, chip + hashlib.sha256(rd(rom)).digest() + b"\0" * 4)
+offer = frame(2, b"\x11" * 32 + struct.pack(">I", len(rd(dp))) + rd(dp))
+backup = frame(3, struct.pack(">I", len(rd(bk))) + rd(bk) + b"\x22" * 32)
+done = frame(4, ident + struct.pack(">Q", 1))
+already = frame(5, ident + struct.pack(">Q", 1) + struct.pack(">I", len(rd(bk))) + rd(bk)
+                + struct.pack(">I", len(rd(cert))) + rd(cert))
+error = frame(0xff, struct.pack(">HH", 1, 9) + b"malformed")
+os.makedirs(d, exist_ok=True)
+for name, b in [("hello", hello), ("offer", offer), ("backup", backup), ("done", done),
+                ("already", already), ("error", error), ("session", hello + offer + backup + done)]:
+    open(os.path.join(d, name), "wb").write(b)
+PY
+
+du -sb "$out" | awk '{ printf "make-corpus.sh: %d bytes in ", $1 }'
+find "$out" -type f | wc -l | awk '{ print $1 " files" }'
