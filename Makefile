@@ -9,6 +9,8 @@
 #                        "N passed, N failed, N skipped"
 #   make vm-check        only the VM selftests (QEMU, TCG), x86-64 and arm64
 #   make vm-check-debug  the VM selftests on a KASAN/lockdep/UBSAN/kmemleak kernel
+#   make fuzz            every fuzz target (fuzz/README.md) FUZZ_SECONDS each
+#                        (default 60); make check runs them a few seconds each
 #   make bench           benchmarks (not tests)
 #   make demo            the end-to-end demo (README: main job)
 
@@ -18,7 +20,7 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 	$(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))))
 export KDIR
 
-.PHONY: all modules userspace selftests check vm-check vm-check-debug native-check lint bench demo clean print-kdir
+.PHONY: all modules userspace selftests check vm-check vm-check-debug native-check lint fuzz bench demo clean print-kdir
 
 all: modules userspace
 
@@ -49,6 +51,11 @@ vm-check: all selftests
 # in build/qemu/x86_64-debug/kernel (selftests/qemu/run.sh, DEBUG_KERNEL=yes).
 vm-check-debug: all selftests
 	./scripts/check.sh vm-debug
+
+# clang + libFuzzer + ASan/UBSan, in build/fuzz/ (userspace/Makefile SAN=fuzz)
+FUZZ_SECONDS ?= 60
+fuzz:
+	$(MAKE) -C userspace fuzz-run FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 bench: all selftests
 	$(MAKE) -C bench all-benches

@@ -22,6 +22,10 @@ suites=("$@")
 run_native() {
 	local rc=0
 	make -s -C userspace check || rc=1
+	# Every fuzz target a few seconds on its seed corpus (clang, libFuzzer,
+	# ASan/UBSan): a parser regression fails here (fuzz/README.md).
+	echo "# ---- fuzz targets, ${FUZZ_CHECK_SECONDS:-4} s each"
+	make -s -C userspace fuzz-check FUZZ_CHECK_SECONDS="${FUZZ_CHECK_SECONDS:-4}" || rc=1
 	# End to end over loopback with the normal (non-ASan) build: factory,
 	# SPP, pubdb and 100 emulated devices, each its own process and chip.
 	echo "# ---- a fresh clone: plain make builds every program, make demo runs"

@@ -10,6 +10,9 @@ export DEBIAN_FRONTEND=noninteractive
 packages=(
 	# toolchain
 	build-essential pkg-config
+	# fuzz targets (fuzz/README.md): clang, and libclang_rt.fuzzer with
+	# the ASan/UBSan runtimes (libclang-rt-14-dev; clang only recommends it)
+	clang libclang-rt-14-dev
 	# 32-bit (-m32 -static) build of the ioctl selftest: the compat path.
 	# Not gcc-multilib: it conflicts with gcc-aarch64-linux-gnu.
 	gcc-12-multilib libc6-dev-i386 lib32gcc-12-dev
