@@ -3,24 +3,27 @@
 #
 # Makes the seed corpus of every fuzz target, fuzz/corpus/TARGET/, from
 # what the project's own programs write: chipkey-fuse images, a factory
-# (chipkey-factory init/package/issue), a device provisioned by
-# chipkey-agent from chipkey-spp (its store: store.json, backup,
-# certificate), chipkey wrap/seal/sealed-wrap/attest-key, records of
-# chipkey-pubdb-put, and the emulator protocol as chipkey and chipkey-emu
-# speak it (recorded by a relay on the emulator socket).  The provisioning
-# frames are assembled from those outputs (the real ones travel in TLS).
+# (chipkey-factory init/package), a device provisioned by chipkey-agent
+# from chipkey-spp (its store: store.json, backup, certificate), chipkey
+# wrap/seal/sealed-wrap/attest-key, records of chipkey-pubdb-put, the
+# answers of chipkey-pubdb (curl), and the emulator protocol as chipkey and
+# chipkey-emu speak it (recorded by a relay on the emulator socket).  The
+# provisioning frames are assembled from those outputs (the real ones
+# travel in TLS).
 #
 #   fuzz/make-corpus.sh [BINDIR]     (default build/bin: make userspace)
 #
 # Run it when a format changes and commit the result; keep it small (the
-# fuzzer grows its own corpus in build/fuzz/corpus/).  Needs python3 and
-# openssl (both in scripts/setup-debian.sh).
+# fuzzer grows its own corpus in build/fuzz/corpus/).  Needs python3
+# (python3-cryptography: the oracle), openssl and curl, all in
+# scripts/setup-debian.sh.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 bin=${1:-$top/build/bin}
 out=$here/corpus
-for p in chipkey chipkey-emu chipkey-fuse chipkey-factory chipkey-spp chipkey-agent chipkey-pubdb-put; do
+for p in chipkey chipkey-emu chipkey-fuse chipkey-factory chipkey-spp chipkey-agent chipkey-pubdb \
+	chipkey-pubdb-put; do
 	[ -x "$bin/$p" ] || { echo "make-corpus.sh: no $bin/$p (make userspace)" >&2; exit 1; }
 done
 
@@ -141,7 +144,9 @@ ck wrap --generation 3 "$t/dp.bin" "$t/backup.pkg"
 ck unwrap "$t/backup.pkg" "$t/dp.out"
 head -c 200 "$t/backup.pkg" >"$t/short.pkg"
 ck unwrap "$t/short.pkg" "$t/dp.out2" 2>/dev/null || true
-python3 "$top/scripts/ck_attest_oracle.py" ephemeral "$t/verifier.pem" | xxd -r -p >"$t/verifier.raw"
+python3 "$top/scripts/ck_attest_oracle.py" ephemeral "$t/verifier.pem" |
+	python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read().strip()))' \
+	>"$t/verifier.raw"
 printf 'fuzz corpus context' >"$t/ctx"
 ck attest --peer "$t/verifier.raw" --context "$t/ctx" >/dev/null
 ck seal --chip-key "$t/q.pem" --chip-id "$vchip" "$t/dp.bin" "$t/sealed.bin"
@@ -184,6 +189,17 @@ done
 for u in "/v1/chips/$chip" "/v1/chips/$chip/backup" "/v1/chips/$chip/record" \
 	"/v1/chips/$chip/generations" "/v1/chips/$chip/generations/2/backup"; do
 	printf '%s' "$u" | seed pubdb-route "$(printf '%s' "$u" | cksum | cut -d' ' -f1)"
+done
+
+# ---- recovery-http: the heads of chipkey-pubdb's answers (found, not found, bad)
+"$bin/chipkey-pubdb" --db "$db" --listen 127.0.0.1:0 --writers "$t/fac/mfr-ca.pem" \
+	--port-file "$t/pubdb.port" 2>>"$t/pubdb.log" &
+pids+=($!)
+wait_for "$t/pubdb.port"
+for u in "/v1/chips/$chip/backup" "/v1/chips/$chip/record" "/v1/chips/$chip" \
+	"/v1/chips/00000000000000000000000000000000/backup" "/v1/chips/zz/backup"; do
+	curl -s -i --http1.0 "http://127.0.0.1:$(cat "$t/pubdb.port")$u" | head -c 1024 >"$t/one" || true
+	seed recovery-http "$(sha1sum <"$t/one" | cut -c1-40)" <"$t/one"
 done
 
 # ---- spp-frame: each message, framed (u32 length, u16 type, u16 version 1)
