@@ -116,6 +116,19 @@ after_round() {
 	return $rc
 }
 
+# fresh_chips: a new chip in every slot.  Each kill point starts with them
+# (except ALREADY, which needs provisioned chips): a chip the previous point
+# left committed would answer ALREADY and never reach this point, and with
+# few rounds (CRASH_ROUNDS=3 on PostgreSQL) no round might reach it at all.
+fresh_chips() {
+	local i rc=0
+	for ((i = 1; i <= SLOTS; i++)); do
+		rmchip "${slot[$i]}"
+		new_chip "$i" || rc=1
+	done
+	return $rc
+}
+
 alive() { [ -e "/proc/$1/stat" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat")" != Z ]; }
 spp_pid=
 start_spp() { # start_spp BINARY [CRASH_SPEC]
@@ -141,6 +154,7 @@ stop_spp() { kill "$spp_pid" 2>/dev/null; wait "$spp_pid" 2>/dev/null; spp_pid=;
 for point in recv:HELLO store:claim-mid spp:claimed spp:built sent:OFFER recv:BACKUP \
 	store:commit-mid store:committed send:DONE; do
 	hit=0 viol=0 done_=0
+	fresh_chips || viol=$((viol + 1))
 	for ((r = 1; r <= ROUNDS; r++)); do
 		start_spp "$tbin/chipkey-spp-crash" "$point@$((RANDOM % 2 + 1))" || { viol=$((viol + 1)); continue; }
 		start_agents "$bin/chipkey-agent" "$(cat "$t/spp.port")"
@@ -169,15 +183,7 @@ port=$(cat "$t/spp.port")
 for point in sent:HELLO recv:OFFER send:BACKUP sent:BACKUP recv:DONE recv:ALREADY; do
 	hit=0 viol=0 done_=0
 	[ "$point" = recv:ALREADY ] && KEEP=1
-	# Fresh chips for each kill point (except ALREADY, which needs chips
-	# that are provisioned): a chip the previous point left committed would
-	# answer ALREADY and never reach this point.
-	if [ -z "$KEEP" ]; then
-		for ((i = 1; i <= SLOTS; i++)); do
-			rmchip "${slot[$i]}"
-			new_chip "$i" || viol=$((viol + 1))
-		done
-	fi
+	[ -z "$KEEP" ] && { fresh_chips || viol=$((viol + 1)); }
 	for ((r = 1; r <= ROUNDS; r++)); do
 		start_agents "$tbin/chipkey-agent-crash" "$port" "$point" 3
 		wait_agents
