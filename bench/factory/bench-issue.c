@@ -55,7 +55,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		double t0 = now_us();
 		X509 *c = pki_issue_device_cert(ca_key, ca, "352099001761481",
-						chip, dev, 0);
+						chip, dev, NULL, 0);
 
 		t[i] = now_us() - t0;
 		if (!c || !X509_get0_pubkey(c)) {
@@ -71,7 +71,7 @@ int main(int argc, char **argv)
 		double t0 = now_us();
 
 		if (pki_issue_device_cert_der(ca_key, ca, "352099001761481",
-					      chip, dev, 0, &der, &len)) {
+					      chip, dev, NULL, 0, &der, &len)) {
 			fprintf(stderr, "bench_issue: DER issuance %d failed\n", i);
 			return 1;
 		}

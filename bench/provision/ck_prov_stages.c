@@ -267,7 +267,7 @@ static void stages(struct ck_factory *f, struct store *st, struct chipkey *ck, i
 		if (!key)
 			die("keygen");
 		TIME(S_CERT_SIGN, cert2 = pki_issue_device_cert(f->mfr_key, f->mfr_cert, identity,
-								 chip, key, 0));
+								 chip, key, NULL, 0));
 		if (!cert2)
 			die("device certificate");
 		X509_free(cert2);
@@ -289,7 +289,7 @@ static void stages(struct ck_factory *f, struct store *st, struct chipkey *ck, i
 		/* the package as the SPP builds it (for the emulator's chip, so the
 		 * device side below accepts it) */
 		TIME(S_BUILD, r = ck_factory_build_package(f, identity, info.chip_id, key, 1,
-							    &dp, &cert));
+							    NULL, &dp, &cert));
 		EVP_PKEY_free(key);
 		if (r)
 			die("build package");

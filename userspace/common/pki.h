@@ -70,6 +70,22 @@ int pki_cert_device_identity(X509 *cert, char out[CK_DP_DEVICE_ID_LEN + 1]);
 int pki_cert_chip_id(X509 *cert, uint8_t out[CHIPKEY_CHIP_ID_LEN]);
 
 /*
+ * chipkeyChipAttestationKey (docs/factory-pki.md, "Device certificate"): a
+ * non-critical extension of the device certificate whose value is the DER
+ * SubjectPublicKeyInfo of the chip's attestation key Q (id-ecPublicKey,
+ * prime256v1).  OID under the UUID arc 2.25 (ITU-T X.667).
+ */
+#define PKI_ATTEST_KEY_OID	"2.25.150369157376766404936511867947329402419"
+#define PKI_ATTEST_KEY_SN	"chipkeyChipAttestationKey"
+#define PKI_ATTEST_PUB_LEN	65	/* uncompressed P-256 point */
+/*
+ * Q from the chipkeyChipAttestationKey extension of @cert: 0, -ENOENT if
+ * @cert has no such extension, -EINVAL if it is malformed (more than one,
+ * not a P-256 SPKI, not a valid point), -ENOMEM / -EIO.
+ */
+int pki_cert_attest_key(X509 *cert, uint8_t q[PKI_ATTEST_PUB_LEN]);
+
+/*
  * @now of the verify functions below: 0 is the current time (time(2));
  * PKI_TIME_IGNORE skips the validity-period check (everything else is
  * still checked).  Recovery and load use PKI_TIME_IGNORE: they restore what

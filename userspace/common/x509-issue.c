@@ -114,7 +114,7 @@ X509 *ck_x509_issue(const struct ck_x509_req *r)
 	size_t i;
 
 	if (!r || !r->subject || !r->pub || !r->signer ||
-	    (r->n_ext && !r->ext))
+	    (r->n_ext && !r->ext) || (r->n_raw && !r->raw))
 		return NULL;
 	issuer_name = r->issuer ? X509_get_subject_name(r->issuer) : r->subject;
 	x = X509_new();
@@ -126,6 +126,9 @@ X509 *ck_x509_issue(const struct ck_x509_req *r)
 		goto fail;
 	for (i = 0; i < r->n_ext; i++)
 		if (!add_ext(x, r->issuer, r->ext[i].nid, r->ext[i].value))
+			goto fail;
+	for (i = 0; i < r->n_raw; i++)
+		if (!r->raw[i] || !X509_add_ext(x, r->raw[i], -1))
 			goto fail;
 	if (!add_ext(x, r->issuer, NID_subject_key_identifier, "hash") ||
 	    !add_ext(x, r->issuer, NID_authority_key_identifier, "keyid:always") ||

@@ -37,13 +37,16 @@ struct ck_x509_req {
 				 * RFC 5280's "no well-defined expiration date" */
 	const struct ck_x509_ext *ext;	/* @n_ext extensions, in this order */
 	size_t n_ext;
+	/* then @n_raw ready-made extensions (any OID and value, copied) */
+	X509_EXTENSION *const *raw;
+	size_t n_raw;
 	EVP_PKEY *signer;	/* the issuer's private key */
 };
 
 /*
  * A new signed v3 certificate: random serial (CK_X509_SERIAL_LEN), the
  * validity, subject and issuer names and key of @r, the extensions of @r
- * then the subject key identifier ("hash") and the authority key
+ * (@ext, then @raw) then the subject key identifier ("hash") and the authority key
  * identifier ("keyid:always"), signed by @r->signer (SHA-256; no digest
  * for an EdDSA signer).  NULL on failure (OpenSSL error queue).
  *

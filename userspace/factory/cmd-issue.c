@@ -107,7 +107,7 @@ int cmd_issue(const struct factory_args *a)
 	if (rc)
 		goto out;
 	cert = pki_issue_device_cert(f->mfr_key, f->mfr_cert, a->identity, chip,
-				     key, PKI_DEFAULT_DEVICE_DAYS);
+				     key, NULL, PKI_DEFAULT_DEVICE_DAYS);
 	if (!cert) {
 		rc = factory_fail("issue", -EIO);
 		goto out;

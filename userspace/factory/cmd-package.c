@@ -36,7 +36,7 @@ int cmd_package(const struct factory_args *a)
 	if (err)
 		return factory_fail("open factory", err);
 	err = ck_factory_build_package(f, a->identity, chip, NULL, a->generation,
-				       &dp, NULL);
+				       NULL, &dp, NULL);
 	ck_factory_close(f);
 	if (!err)
 		err = ck_dp_encode(dp, &buf, &len);

@@ -67,7 +67,9 @@ void ck_factory_close(struct ck_factory *f);
 /*
  * Build the data package of one device (claims 1-7): identity, chip ID,
  * generation, creation time, channel key, device key pair (@dev_key, or a
- * fresh one when NULL), device certificate, manufacturer CA certificate.
+ * fresh one when NULL), device certificate (with the chip's attestation
+ * key @attest_pub, PKI_ATTEST_PUB_LEN bytes, or NULL: none;
+ * pki_issue_device_cert()), manufacturer CA certificate.
  * @cert_out (may be NULL) gets the device certificate, parsed from the DER
  * in the package (~120 us more; callers that only need the DER can take it
  * from the package, CK_DP_DEVICE_CERT, and pass NULL).
@@ -75,6 +77,7 @@ void ck_factory_close(struct ck_factory *f);
 int ck_factory_build_package(struct ck_factory *f, const char *identity,
 			     const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN],
 			     EVP_PKEY *dev_key, uint64_t generation,
+			     const uint8_t *attest_pub,
 			     struct ck_dp **out, X509 **cert_out);
 
 #endif /* CHIPKEY_FACTORY_FACTORY_H */

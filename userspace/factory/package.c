@@ -17,6 +17,7 @@
 int ck_factory_build_package(struct ck_factory *f, const char *identity,
 			     const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN],
 			     EVP_PKEY *dev_key, uint64_t generation,
+			     const uint8_t *attest_pub,
 			     struct ck_dp **out, X509 **cert_out)
 {
 	EVP_PKEY *key = dev_key;
@@ -40,7 +41,7 @@ int ck_factory_build_package(struct ck_factory *f, const char *identity,
 	}
 	err = -EIO;
 	err = pki_issue_device_cert_der(f->mfr_key, f->mfr_cert, identity,
-					chip_id, key, PKI_DEFAULT_DEVICE_DAYS,
+					chip_id, key, attest_pub, PKI_DEFAULT_DEVICE_DAYS,
 					&cder, &cder_len);
 	if (err) {
 		err = -EIO;

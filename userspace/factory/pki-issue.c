@@ -11,6 +11,7 @@
 
 #include <openssl/x509v3.h>
 
+#include "common/attest.h"
 #include "common/hex.h"
 #include "common/identity.h"
 #include "common/x509-issue.h"
@@ -32,8 +33,9 @@ EVP_PKEY *pki_ec_keygen(void)
  */
 static X509 *cert_issue(X509_NAME *subject, X509 *issuer, EVP_PKEY *pub,
 			int days, const struct ck_x509_ext *ext, size_t n,
-			EVP_PKEY *signer)
+			X509_EXTENSION *raw, EVP_PKEY *signer)
 {
+	X509_EXTENSION *const raws[1] = { raw };
 	const struct ck_x509_req r = {
 		.subject = subject,
 		.issuer = issuer,
@@ -42,6 +44,8 @@ static X509 *cert_issue(X509_NAME *subject, X509 *issuer, EVP_PKEY *pub,
 		.days = days,
 		.ext = ext,
 		.n_ext = n,
+		.raw = raws,
+		.n_raw = raw ? 1 : 0,
 		.signer = signer,
 	};
 
@@ -64,7 +68,7 @@ X509 *pki_make_mfr_ca(EVP_PKEY *mfr_key, const char *org, const char *cn,
 	    !ck_x509_name_add(n, NID_commonName, cn ? cn : "chipkey manufacturer CA"))
 		goto out;
 	x = ck_x509_reparse(cert_issue(n, NULL, mfr_key, days, ca_ext,
-				    sizeof(ca_ext) / sizeof(ca_ext[0]), mfr_key));
+				    sizeof(ca_ext) / sizeof(ca_ext[0]), NULL, mfr_key));
 out:
 	X509_NAME_free(n);
 	return x;
@@ -131,7 +135,7 @@ X509 *pki_issue_spp_cert(EVP_PKEY *mfr_key, X509 *mfr_cert, EVP_PKEY *spp_pub,
 	else
 		snprintf(san, sizeof(san), "IP:127.0.0.1");
 	x = ck_x509_reparse(cert_issue(n, mfr_cert, spp_pub, days, ext,
-				    sizeof(ext) / sizeof(ext[0]), mfr_key));
+				    sizeof(ext) / sizeof(ext[0]), NULL, mfr_key));
 out:
 	X509_NAME_free(n);
 	return x;
@@ -154,19 +158,48 @@ X509 *pki_issue_station_cert(EVP_PKEY *mfr_key, X509 *mfr_cert,
 			  name ? name : "factory station"))
 		goto out;
 	x = ck_x509_reparse(cert_issue(n, mfr_cert, station_pub, days, ext,
-				    sizeof(ext) / sizeof(ext[0]), mfr_key));
+				    sizeof(ext) / sizeof(ext[0]), NULL, mfr_key));
 out:
 	X509_NAME_free(n);
 	return x;
+}
+
+/*
+ * The chipkeyChipAttestationKey extension (non-critical) of the point @q:
+ * its value the DER SubjectPublicKeyInfo of Q.  NULL if @q is not a valid
+ * P-256 point (or on failure).
+ */
+static X509_EXTENSION *attest_key_ext(const uint8_t q[PKI_ATTEST_PUB_LEN])
+{
+	X509_EXTENSION *ext = NULL;
+	ASN1_OCTET_STRING *os = NULL;
+	ASN1_OBJECT *oid = NULL;
+	EVP_PKEY *pk = NULL;
+	uint8_t *spki = NULL;
+	size_t len = 0;
+
+	if (ck_att_pub_to_pkey(q, &pk) || pki_public_to_der(pk, &spki, &len))
+		goto out;
+	oid = OBJ_txt2obj(PKI_ATTEST_KEY_OID, 1);
+	os = ASN1_OCTET_STRING_new();
+	if (oid && os && ASN1_OCTET_STRING_set(os, spki, (int)len))
+		ext = X509_EXTENSION_create_by_OBJ(NULL, oid, 0, os);
+out:
+	ASN1_OCTET_STRING_free(os);
+	ASN1_OBJECT_free(oid);
+	OPENSSL_free(spki);
+	EVP_PKEY_free(pk);
+	return ext;
 }
 
 /* The signed device certificate; its public key is not decoded. */
 static X509 *device_cert(EVP_PKEY *mfr_key, X509 *mfr_cert,
 			 const char *identity,
 			 const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN],
-			 EVP_PKEY *dev_pub, int days)
+			 EVP_PKEY *dev_pub, const uint8_t *attest_pub, int days)
 {
 	X509_NAME *n = X509_NAME_new();
+	X509_EXTENSION *att = NULL;
 	X509 *x = NULL;
 	char hex[2 * CHIPKEY_CHIP_ID_LEN + 1], san[160];
 	const struct ck_x509_ext ext[] = {
@@ -177,6 +210,8 @@ static X509 *device_cert(EVP_PKEY *mfr_key, X509 *mfr_cert,
 
 	if (!n || !mfr_key || !mfr_cert || !dev_pub || !chip_id ||
 	    !ck_identity_valid(identity) || !pki_is_p256(dev_pub))
+		goto out;
+	if (attest_pub && !(att = attest_key_ext(attest_pub)))
 		goto out;
 	if (!ck_x509_name_add(n, NID_commonName, identity) ||
 	    !X509_NAME_add_entry_by_NID(n, NID_serialNumber, MBSTRING_ASC,
@@ -189,8 +224,9 @@ static X509 *device_cert(EVP_PKEY *mfr_key, X509 *mfr_cert,
 		 PKI_CHIP_ID_URI_PREFIX, hex, identity, identity + 8,
 		 identity + 14);
 	x = cert_issue(n, mfr_cert, dev_pub, days, ext,
-		       sizeof(ext) / sizeof(ext[0]), mfr_key);
+		       sizeof(ext) / sizeof(ext[0]), att, mfr_key);
 out:
+	X509_EXTENSION_free(att);
 	X509_NAME_free(n);
 	return x;
 }
@@ -198,17 +234,17 @@ out:
 X509 *pki_issue_device_cert(EVP_PKEY *mfr_key, X509 *mfr_cert,
 			    const char *identity,
 			    const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN],
-			    EVP_PKEY *dev_pub, int days)
+			    EVP_PKEY *dev_pub, const uint8_t *attest_pub, int days)
 {
 	return ck_x509_reparse(device_cert(mfr_key, mfr_cert, identity, chip_id,
-					dev_pub, days));
+					dev_pub, attest_pub, days));
 }
 
 int pki_issue_device_cert_der(EVP_PKEY *mfr_key, X509 *mfr_cert,
 			      const char *identity,
 			      const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN],
-			      EVP_PKEY *dev_pub, int days, uint8_t **der,
-			      size_t *len)
+			      EVP_PKEY *dev_pub, const uint8_t *attest_pub,
+			      int days, uint8_t **der, size_t *len)
 {
 	X509 *x;
 	int err;
@@ -217,7 +253,8 @@ int pki_issue_device_cert_der(EVP_PKEY *mfr_key, X509 *mfr_cert,
 		return -EINVAL;
 	*der = NULL;
 	*len = 0;
-	x = device_cert(mfr_key, mfr_cert, identity, chip_id, dev_pub, days);
+	x = device_cert(mfr_key, mfr_cert, identity, chip_id, dev_pub, attest_pub,
+			days);
 	if (!x)
 		return -EINVAL;
 	err = pki_cert_to_der(x, der, len);

@@ -49,11 +49,14 @@ X509 *pki_issue_station_cert(EVP_PKEY *mfr_key, X509 *mfr_cert,
  * subjectAltName URI:urn:chipkey:chip-id:<hex> and the IMEI URN
  * (URI:urn:gsma:imei:TTTTTTTT-SSSSSS-C); keyUsage digitalSignature +
  * keyAgreement, basicConstraints CA:FALSE, key identifiers; random serial.
+ * @attest_pub (PKI_ATTEST_PUB_LEN bytes, an uncompressed P-256 point, or
+ * NULL: no extension): the chip's attestation key Q, in the non-critical
+ * chipkeyChipAttestationKey extension (common/pki.h) as a DER SPKI.
  */
 X509 *pki_issue_device_cert(EVP_PKEY *mfr_key, X509 *mfr_cert,
 			    const char *identity,
 			    const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN],
-			    EVP_PKEY *dev_pub, int days);
+			    EVP_PKEY *dev_pub, const uint8_t *attest_pub, int days);
 /*
  * The same certificate as DER (OPENSSL_free), for callers that only store
  * or send it: about 3x faster, because the X509 returned above is re-read
@@ -63,7 +66,7 @@ X509 *pki_issue_device_cert(EVP_PKEY *mfr_key, X509 *mfr_cert,
 int pki_issue_device_cert_der(EVP_PKEY *mfr_key, X509 *mfr_cert,
 			      const char *identity,
 			      const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN],
-			      EVP_PKEY *dev_pub, int days, uint8_t **der,
-			      size_t *len);
+			      EVP_PKEY *dev_pub, const uint8_t *attest_pub,
+			      int days, uint8_t **der, size_t *len);
 
 #endif /* CHIPKEY_FACTORY_PKI_ISSUE_H */

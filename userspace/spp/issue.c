@@ -30,7 +30,7 @@ int spp_issue(struct ck_factory *f, const char *identity,
 			return -EBADMSG;
 		out->used_pregen = 1;
 	}
-	err = ck_factory_build_package(f, identity, chip_id, key, 1, &dp, &cert);
+	err = ck_factory_build_package(f, identity, chip_id, key, 1, NULL, &dp, &cert);
 	EVP_PKEY_free(key);
 	if (err)
 		return err;

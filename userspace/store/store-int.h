@@ -44,6 +44,11 @@ struct store_ops {
 	int (*secret_get)(struct store *st, const uint8_t *chip,
 			  struct store_secret_record *rec);
 	int (*commit)(struct store *st, const struct store_commit *c);
+	/* the chip batch (140) */
+	int (*load_chips)(struct store *st, const struct store_chip *chips, size_t n,
+			  size_t *added);
+	int (*chip_get)(struct store *st, const uint8_t *chip, uint8_t *attest_pub);
+	int (*chip_count)(struct store *st, uint64_t *n);
 };
 
 extern const struct store_ops store_sqlite_ops;
@@ -52,6 +57,7 @@ extern const struct store_ops store_pg_ops;
 struct store {
 	const struct store_ops *ops;
 	void *impl;
+	int64_t reservation_timeout;	/* seconds (store_set_reservation_timeout) */
 	char err[256];
 };
 

@@ -97,6 +97,7 @@ int store_open(const char *url, struct store **out, char *err, size_t errlen)
 			snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	st->reservation_timeout = STORE_RESERVATION_TIMEOUT;
 	b = backend_of(url);
 	if (b) {
 		st->ops = b->ops;
@@ -431,4 +432,57 @@ int store_commit_provisioning(struct store *st, const struct store_commit *c)
 	if (c->secret_len > STORE_MAX_BLOB || (c->secret_len && !c->secret))
 		return store_fail(st, -EINVAL, "missing or oversize blob");
 	return st->ops->commit(st, c);
+}
+
+int store_set_reservation_timeout(struct store *st, int64_t seconds)
+{
+	CHECK_ST(st);
+	if (seconds < 1)
+		return store_fail(st, -EINVAL, "reservation timeout must be >= 1 s");
+	st->reservation_timeout = seconds;
+	return 0;
+}
+
+/* ---- the chip batch ---- */
+
+int store_load_chips(struct store *st, const struct store_chip *chips, size_t n, size_t *added)
+{
+	size_t i;
+
+	CHECK_ST(st);
+	if (added)
+		*added = 0;
+	if (n && !chips)
+		return store_fail(st, -EINVAL, "no chips");
+	for (i = 0; i < n; i++)
+		if (!chips[i].cert || !chips[i].cert_len || chips[i].cert_len > STORE_MAX_BLOB ||
+		    chips[i].attest_pub[0] != 0x04)
+			return store_fail(st, -EINVAL,
+					  "chip #%zu: no certificate or not an uncompressed point", i);
+	if (n == 0)
+		return 0;
+	if (!st->ops->load_chips)
+		return store_fail(st, -ENOSYS, "chip batch not implemented");
+	return st->ops->load_chips(st, chips, n, added);
+}
+
+int store_chip_get(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
+		   uint8_t attest_pub[STORE_ATTEST_PUB_LEN])
+{
+	CHECK_ST(st);
+	if (!chip_id || !attest_pub)
+		return store_fail(st, -EINVAL, "bad arguments");
+	if (!st->ops->chip_get)
+		return store_fail(st, -ENOSYS, "chip batch not implemented");
+	return st->ops->chip_get(st, chip_id, attest_pub);
+}
+
+int store_chip_count(struct store *st, uint64_t *n)
+{
+	CHECK_ST(st);
+	if (!n)
+		return store_fail(st, -EINVAL, "bad arguments");
+	if (!st->ops->chip_count)
+		return store_fail(st, -ENOSYS, "chip batch not implemented");
+	return st->ops->chip_count(st, n);
 }

@@ -10,7 +10,7 @@
  *
  * The store holds the three databases of the source documents, each in
  * tables named for what they hold (docs/databases.md has the SQL schema):
- *   140  temporary secure database: identity_pool, keypair_pool
+ *   140  temporary secure database: identity_pool, keypair_pool, chip_batch
  *   160  manufacturer's secret database: device_secrets
  *   170  permanent public database: public_records (insert-only generations)
  *
@@ -78,7 +78,9 @@ int store_load_identities(struct store *st, const char *const *ids, size_t n,
 
 /* Reserves an unused identity for @chip_id, atomically.  Idempotent per
  * chip: a chip that already holds one (reserved or issued) gets that same
- * identity back.  Two concurrent claimers never get the same identity.
+ * identity back (a reservation's time is then refreshed).  Two concurrent
+ * claimers never get the same identity.  In the same transaction, first
+ * releases every expired reservation (store_set_reservation_timeout()).
  * @state (may be NULL) receives STORE_ID_RESERVED or STORE_ID_ISSUED (the
  * chip was already provisioned).  -ENOSPC: pool exhausted. */
 int store_claim_identity(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
@@ -117,6 +119,41 @@ int store_claim_identity_keypair(struct store *st, const uint8_t chip_id[STORE_C
 				 struct store_keypair *kp);
 /* Number of unreserved / reserved pre-generated key pairs (NULL ok). */
 int store_keypair_counts(struct store *st, uint64_t *free_, uint64_t *reserved);
+
+/* ---- 140: reservations expire (docs/databases.md, "Reservations") ---- */
+
+#define STORE_RESERVATION_TIMEOUT 900	/* seconds, default */
+/*
+ * Seconds after which a reservation (identity + reserved key pair) of a
+ * chip that never committed expires.  >= 1 (else -EINVAL).  Per handle.
+ * An expired reservation is released lazily, inside the claims
+ * (store_claim_identity, store_claim_identity_keypair), in their
+ * transaction: its identity goes back to the free pool and the key pair
+ * reserved for that chip is DELETED (it was sealed to that chip and is
+ * never handed to another).  A commit of a released chip then fails
+ * (-EPERM / -ESTALE); an expired reservation not yet released may still
+ * commit.
+ */
+int store_set_reservation_timeout(struct store *st, int64_t seconds);
+
+/* ---- 140: the chip batch: chips the SPP expects (docs/databases.md) ---- */
+
+#define STORE_ATTEST_PUB_LEN 65		/* uncompressed P-256 point, CHIPKEY_EC_POINT_LEN */
+struct store_chip {
+	uint8_t chip_id[STORE_CHIP_ID_LEN];
+	uint8_t attest_pub[STORE_ATTEST_PUB_LEN];
+	const uint8_t *cert;		/* the chip certificate, DER */
+	size_t cert_len;
+};
+/* Adds chips to the batch, one transaction, all or nothing.  A chip already
+ * present with the same Q is skipped; with another Q: -EEXIST and nothing
+ * is loaded.  *added (may be NULL) = number inserted. */
+int store_load_chips(struct store *st, const struct store_chip *chips, size_t n, size_t *added);
+/* 0 and Q of @chip_id if it is in the batch, -ENOENT if not. */
+int store_chip_get(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
+		   uint8_t attest_pub[STORE_ATTEST_PUB_LEN]);
+/* Number of chips in the batch. */
+int store_chip_count(struct store *st, uint64_t *n);
 
 /* ---- 170: permanent public database ---- */
 

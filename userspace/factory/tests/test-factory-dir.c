@@ -53,7 +53,7 @@ static void test_factory_dir(void)
 		goto out;
 	tap_ok(pki_verify_spp_cert(f->spp_cert, f->rom_key, f->rom_key_len, 0) == 0,
 	       "the SPP credential chains to the factory's ROM key");
-	tap_ok(ck_factory_build_package(f, IMEI, chip, NULL, 1, &dp, &cert) == 0,
+	tap_ok(ck_factory_build_package(f, IMEI, chip, NULL, 1, NULL, &dp, &cert) == 0,
 	       "data package built for one device");
 	if (!dp || !cert)
 		goto out;
@@ -90,7 +90,7 @@ static void test_factory_dir(void)
 		struct ck_dp *dp2 = NULL;
 		X509 *c3 = NULL;
 
-		tap_ok(ck_factory_build_package(f, IMEI, chip, pre, 1, &dp2, &c3) == 0 &&
+		tap_ok(ck_factory_build_package(f, IMEI, chip, pre, 1, NULL, &dp2, &c3) == 0 &&
 		       EVP_PKEY_eq(pre, X509_get0_pubkey(c3)) == 1,
 		       "package built with a pre-generated key pair uses that key");
 		ck_dp_free(dp2);

@@ -109,7 +109,7 @@ static void test_certs(void)
 	       "two manufacturer CAs created");
 	tap_ok(X509_check_ca(ca.cert) >= 1 && X509_verify(ca.cert, ca.key) == 1,
 	       "manufacturer CA is a self-signed CA");
-	cert = pki_issue_device_cert(ca.key, ca.cert, IMEI, chip, dev, 0);
+	cert = pki_issue_device_cert(ca.key, ca.cert, IMEI, chip, dev, NULL, 0);
 	tap_ok(cert != NULL, "device certificate issued");
 	if (!cert)
 		goto out;
@@ -126,7 +126,7 @@ static void test_certs(void)
 	tap_ok(pki_verify_device_cert(cert, other.rom, other.rom_len, NULL, NULL, 0) ==
 	       -EKEYREJECTED, "refused against another manufacturer's ROM key");
 	{
-		X509 *forged = pki_issue_device_cert(other.key, ca.cert, IMEI, chip, dev, 0);
+		X509 *forged = pki_issue_device_cert(other.key, ca.cert, IMEI, chip, dev, NULL, 0);
 
 		tap_ok(forged &&
 		       pki_verify_device_cert(forged, ca.rom, ca.rom_len, NULL, NULL, 0) ==
@@ -158,8 +158,8 @@ static void test_certs(void)
 	       "device certificate not valid before its notBefore");
 	tap_ok(pki_verify_device_cert(ca.cert, ca.rom, ca.rom_len, NULL, NULL, 0) == -EKEYREJECTED,
 	       "the CA certificate is not accepted as a device certificate");
-	tap_ok(!pki_issue_device_cert(ca.key, ca.cert, "352099001761482", chip, dev, 0) &&
-	       !pki_issue_device_cert(ca.key, ca.cert, "35209900176148", chip, dev, 0),
+	tap_ok(!pki_issue_device_cert(ca.key, ca.cert, "352099001761482", chip, dev, NULL, 0) &&
+	       !pki_issue_device_cert(ca.key, ca.cert, "35209900176148", chip, dev, NULL, 0),
 	       "no certificate for an identity with a wrong check digit");
 	ERR_clear_error();
 
@@ -204,7 +204,7 @@ static void test_cert_pubkey(void)
 
 	if (!tap_ok(dev && make_ca(&ca, "Key Maker"), "CA and device key for the SPKI tests"))
 		goto out;
-	cert = pki_issue_device_cert(ca.key, ca.cert, IMEI, chip, dev, 0);
+	cert = pki_issue_device_cert(ca.key, ca.cert, IMEI, chip, dev, NULL, 0);
 	tap_ok(cert && X509_get0_pubkey(cert) != NULL,
 	       "issued X509 has its public key decoded (X509_get0_pubkey)");
 	if (!cert)
@@ -220,7 +220,7 @@ static void test_cert_pubkey(void)
 	       (unsigned int)ASN1_STRING_length(skid) == mdlen &&
 	       !memcmp(ASN1_STRING_get0_data(skid), md, mdlen),
 	       "subjectKeyIdentifier is the SHA-1 of the subject public key");
-	tap_ok(pki_issue_device_cert_der(ca.key, ca.cert, IMEI, chip, dev, 0,
+	tap_ok(pki_issue_device_cert_der(ca.key, ca.cert, IMEI, chip, dev, NULL, 0,
 					 &der, &der_len) == 0 &&
 	       (fromder = pki_cert_from_der(der, der_len)) != NULL &&
 	       pki_verify_device_cert(fromder, ca.rom, ca.rom_len, IMEI, chip, 0) == 0 &&
@@ -231,7 +231,7 @@ static void test_cert_pubkey(void)
 		size_t bad_len = 1;
 
 		tap_ok(pki_issue_device_cert_der(ca.key, ca.cert, "35209900176148", chip,
-						 dev, 0, &bad, &bad_len) == -EINVAL &&
+						 dev, NULL, 0, &bad, &bad_len) == -EINVAL &&
 		       !bad && !bad_len,
 		       "pki_issue_device_cert_der: bad identity -> -EINVAL, no output");
 	}

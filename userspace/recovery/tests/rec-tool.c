@@ -70,7 +70,7 @@ int main(int argc, char **argv)
 		if (ck_factory_open(argv[2], &f) || ck_hex_decode(argv[4], chip, sizeof(chip)) ||
 		    !k)
 			return 1;
-		c = pki_issue_device_cert(f->mfr_key, f->mfr_cert, argv[3], chip, k, 0);
+		c = pki_issue_device_cert(f->mfr_key, f->mfr_cert, argv[3], chip, k, NULL, 0);
 		rc = write_cert(c, argv[5]);
 		X509_free(c);
 		EVP_PKEY_free(k);
@@ -84,7 +84,7 @@ int main(int argc, char **argv)
 		if (!ca || !k || ck_hex_decode(argv[3], chip, sizeof(chip)))
 			return 1;
 		cac = pki_make_mfr_ca(ca, "chipkey", "rogue CA", 365);
-		c = cac ? pki_issue_device_cert(ca, cac, argv[2], chip, k, 0) : NULL;
+		c = cac ? pki_issue_device_cert(ca, cac, argv[2], chip, k, NULL, 0) : NULL;
 		rc = write_cert(c, argv[4]);
 		X509_free(c);
 		X509_free(cac);
