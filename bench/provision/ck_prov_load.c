@@ -47,7 +47,7 @@
 #include "common/pki.h"
 #include "lib/libchipkey.h"
 #include "proto/messages.h"
-#include "proto/proof.h"
+#include "proto/context.h"
 
 enum { PH_CHIP, PH_TLS, PH_OFFER, PH_WRAP, PH_DONE, PH_TOTAL, NPH };
 static const char *ph_name[NPH] = {

@@ -47,7 +47,7 @@
 #include "common/pubdb-record.h"
 #include "factory/factory.h"
 #include "lib/libchipkey.h"
-#include "proto/proof.h"
+#include "proto/context.h"
 #include "store/store.h"
 
 enum {

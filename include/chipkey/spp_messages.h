@@ -4,27 +4,32 @@
  * (chipkey-agent) and the secure processing point (chipkey-spp) over TLS 1.3,
  * as typed structures.  The bytes of every message are tabled in
  * docs/provisioning-protocol.md; the one encoder/decoder pair per message is
- * userspace/proto/messages.c (framing: proto/frame.c, proof: proto/proof.c).
+ * userspace/proto/messages.c (framing: proto/frame.c, SEALED_WRAP context: proto/context.c).
  * Callers fill and read these structures, never byte offsets.
  *
  * Every message is one frame (struct ck_spp_header, then the body), all
  * integers big endian.
  *
- * The exchange:
+ * The exchange (version 2, attested provisioning):
  *
  *   device                                   SPP
- *   HELLO(chip ID, ROM key fingerprint) ->
- *                                        <- OFFER(nonce, data package)
+ *   HELLO(chip ID, ROM key fingerprint,
+ *         attestation key Q)            ->   chip must be in a loaded batch
+ *                                        <- OFFER(nonce, device certificate,
+ *                                                 data package sealed to Q)
  *                                           | ALREADY(identity, backup, cert)
  *                                           | ERROR(code, text)
- *   BACKUP(backup package, proof)       ->
+ *   BACKUP(backup package, chip MAC)    ->
  *                                        <- DONE(identity, generation)
  *                                           | ERROR(code, text)
  *
- * proof = HMAC-SHA256(key = the data package's channel key,
- *                     CK_SPP_PROOF_LABEL || nonce || chip ID ||
- *                     SHA-256(data package as unwrapped from the backup) ||
- *                     SHA-256(backup package as sent in BACKUP))
+ * The device opens nothing itself: SEALED_WRAP (include/uapi/linux/chipkey.h)
+ * has the chip open the sealed package, wrap it (generation 1) and answer
+ * the backup and
+ *   MAC = HMAC(K2, SHA-256(backup) || SHA-256(data package) || context),
+ *   context = CK_SPP_WRAP_LABEL || nonce
+ * where K2 comes from ECDH with the SPP's ephemeral sealing key
+ * (docs/attestation.md).  Only a chip holding Q's private key makes it.
  */
 #ifndef _CHIPKEY_SPP_MESSAGES_H
 #define _CHIPKEY_SPP_MESSAGES_H
@@ -33,8 +38,9 @@
 #include <stdint.h>
 #include <linux/chipkey.h>
 
-#define CK_SPP_VERSION		1
-#define CK_SPP_PROOF_LABEL	"chipkey v1 provisioning proof"
+#define CK_SPP_VERSION		2
+/* the label that starts the SEALED_WRAP context of a provisioning session */
+#define CK_SPP_WRAP_LABEL	"chipkey v2 provisioning"
 
 enum ck_spp_type {
 	CK_SPP_HELLO	= 0x0001,	/* device -> SPP */
@@ -52,28 +58,33 @@ enum ck_spp_field_lengths {
 	CK_SPP_LEN_U64		= 8,	/* generations */
 	CK_SPP_NONCE_LEN	= 32,
 	CK_SPP_FP_LEN		= 32,	/* SHA-256 */
-	CK_SPP_PROOF_LEN	= 32,	/* HMAC-SHA256 */
+	CK_SPP_MAC_LEN		= CHIPKEY_MAC_LEN,	/* the chip's MAC */
+	CK_SPP_ATTEST_PUB_LEN	= CHIPKEY_EC_POINT_LEN,	/* Q, uncompressed */
 	CK_SPP_IDENTITY_LEN	= 15,	/* ASCII digits */
-	CK_SPP_PROOF_LABEL_LEN	= sizeof(CK_SPP_PROOF_LABEL) - 1,
+	CK_SPP_WRAP_LABEL_LEN	= sizeof(CK_SPP_WRAP_LABEL) - 1,
+	/* the SEALED_WRAP context: label || nonce */
+	CK_SPP_WRAP_CTX_LEN	= CK_SPP_WRAP_LABEL_LEN + CK_SPP_NONCE_LEN,
 };
 
 /* Message lengths and limits. */
 enum ck_spp_message_lengths {
 	/* length u32 + type u16 + version u16 */
 	CK_SPP_FRAME_HDR_LEN	= CK_SPP_LEN_U32 + 2 * CK_SPP_LEN_U16,
-	/* largest body: a BACKUP carrying the largest backup package, with room */
-	CK_SPP_MAX_BODY		= CHIPKEY_MAX_PACKAGE + 1024,
-	/* chip ID + ROM key fingerprint + flags: exact */
-	CK_SPP_HELLO_LEN	= CHIPKEY_CHIP_ID_LEN + CK_SPP_FP_LEN + CK_SPP_LEN_U32,
-	/* nonce + data package length, then the data package */
-	CK_SPP_OFFER_FIXED	= CK_SPP_NONCE_LEN + CK_SPP_LEN_U32,
-	/* backup length, the backup package, then the proof */
-	CK_SPP_BACKUP_FIXED	= CK_SPP_LEN_U32 + CK_SPP_PROOF_LEN,
+	CK_SPP_MAX_CERT		= 16384,
+	/* largest body: an OFFER with the largest certificate and sealed
+	 * package (a BACKUP is smaller), with room */
+	CK_SPP_MAX_BODY		= CHIPKEY_MAX_SEALED + CK_SPP_MAX_CERT + 1024,
+	/* chip ID + ROM key fingerprint + Q + flags: exact */
+	CK_SPP_HELLO_LEN	= CHIPKEY_CHIP_ID_LEN + CK_SPP_FP_LEN +
+				  CK_SPP_ATTEST_PUB_LEN + CK_SPP_LEN_U32,
+	/* nonce + certificate length (+ certificate) + sealed length (+ sealed) */
+	CK_SPP_OFFER_FIXED	= CK_SPP_NONCE_LEN + 2 * CK_SPP_LEN_U32,
+	/* backup length, the backup package, then the chip's MAC */
+	CK_SPP_BACKUP_FIXED	= CK_SPP_LEN_U32 + CK_SPP_MAC_LEN,
 	/* identity + generation: exact */
 	CK_SPP_DONE_LEN		= CK_SPP_IDENTITY_LEN + CK_SPP_LEN_U64,
 	/* identity + generation + backup length + certificate length */
 	CK_SPP_ALREADY_FIXED	= CK_SPP_IDENTITY_LEN + CK_SPP_LEN_U64 + 2 * CK_SPP_LEN_U32,
-	CK_SPP_MAX_CERT		= 16384,
 	/* code u16 + text length u16, then the text */
 	CK_SPP_ERROR_FIXED	= 2 * CK_SPP_LEN_U16,
 	CK_SPP_MAX_ERROR_TEXT	= 256,
@@ -90,6 +101,7 @@ struct ck_spp_header {
 struct ck_spp_hello {
 	uint8_t chip_id[CHIPKEY_CHIP_ID_LEN];	/* as read from the chip */
 	uint8_t rom_fp[CK_SPP_FP_LEN];		/* SHA-256 of the ROM key (DER SPKI) */
+	uint8_t attest_pub[CK_SPP_ATTEST_PUB_LEN]; /* Q (CHIPKEY_IOC_ATTEST_KEY) */
 	uint32_t flags;				/* 0 */
 };
 
@@ -99,18 +111,24 @@ struct ck_spp_hello {
  * caller's buffers when encoding.
  */
 
-/* OFFER (SPP -> device): the data package to wrap, in this session. */
+/*
+ * OFFER (SPP -> device): the device certificate (public: the device checks
+ * it before anything is wrapped) and the data package sealed to the chip,
+ * in this session.
+ */
 struct ck_spp_offer {
 	uint8_t nonce[CK_SPP_NONCE_LEN];	/* random per session */
-	const uint8_t *dp;			/* include/chipkey/data_package.h */
-	size_t dp_len;				/* 1 .. CHIPKEY_MAX_PAYLOAD */
-};
+	const uint8_t *cert;			/* device certificate, DER */
+	size_t cert_len;			/* 1 .. CK_SPP_MAX_CERT */
+	const uint8_t *sealed;			/* CKSEALED package, chipkey/attest.h */
+	size_t sealed_len;			/* CHIPKEY_SEAL_OVERHEAD + 1 .. */
+};						/* ... CHIPKEY_MAX_SEALED */
 
-/* BACKUP (device -> SPP): the chip's backup of the offer, and the proof. */
+/* BACKUP (device -> SPP): what SEALED_WRAP answered: backup and MAC. */
 struct ck_spp_backup {
 	const uint8_t *backup;			/* include/chipkey/backup_package.h */
 	size_t backup_len;
-	uint8_t proof[CK_SPP_PROOF_LEN];
+	uint8_t mac[CK_SPP_MAC_LEN];
 };
 
 /* DONE (SPP -> device): committed. */
@@ -146,11 +164,12 @@ enum ck_spp_err {
 	CK_SPP_E_BAD_BACKUP	= 7,	/* not a backup package (code/version) */
 	CK_SPP_E_WRONG_CHIP	= 8,	/* backup made for another chip */
 	CK_SPP_E_BAD_LENGTH	= 9,	/* backup length != package + overhead */
-	CK_SPP_E_BAD_PROOF	= 10,	/* unwrap proof does not verify */
+	CK_SPP_E_BAD_PROOF	= 10,	/* the chip's MAC does not verify */
 	CK_SPP_E_CONFLICT	= 11,	/* store refused the commit */
 	CK_SPP_E_INTERNAL	= 12,	/* SPP-side failure, retry later */
 	CK_SPP_E_TIMEOUT	= 13,	/* a step took too long */
 	CK_SPP_E_DEVICE		= 14,	/* device-side failure (device -> SPP) */
+	CK_SPP_E_NOT_IN_BATCH	= 15,	/* chip not in a loaded batch, or another Q */
 };
 
 /* Per-step timeouts (seconds); chipkey-spp --timeout overrides the step one. */

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <openssl/ssl.h>
 #include <linux/chipkey.h>
-#include "proto/frame.h"
+#include "proto/messages.h"
 
 struct agent {
 	struct chipkey *ck;
@@ -20,12 +20,15 @@ struct agent {
 	uint8_t rom[CHIPKEY_MAX_ROM_KEY];	/* manufacturer public key (ROM) */
 	size_t rom_len;
 	uint8_t fp[CK_SPP_FP_LEN];		/* SHA-256 of its canonical DER */
+	uint8_t attest_pub[CHIPKEY_EC_POINT_LEN];	/* the chip's Q */
 	SSL_CTX *ctx;
 	struct spp_conn c;
 	const char *store_dir;
-	/* test builds (-DCK_AGENT_FAULTS): --fault KIND, --other-device DEV */
+	/* test builds (-DCK_AGENT_FAULTS, faults.c): --fault KIND,
+	 * --other-device DEV, --fault-out FILE */
 	const char *fault;
 	const char *other_dev;
+	const char *fault_out;
 };
 
 /* Print "chipkey-agent: MESSAGE" and return @code. */
@@ -43,5 +46,7 @@ void agent_tls_close(struct agent *a, int polite);
 int agent_read_chip(struct agent *a, const char *dev);
 /* One provisioning session on the connected agent.  Exit status. */
 int agent_provision(struct agent *a);
+/* Print the SPP's ERROR frame @f.  Exit status (CK_EXIT_REFUSED). */
+int agent_report_error(const struct spp_frame *f);
 
 #endif /* CHIPKEY_AGENT_H */

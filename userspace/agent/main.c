@@ -61,6 +61,7 @@ static int provision_cmd(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "fault", required_argument, NULL, 'F' },
 		{ "other-device", required_argument, NULL, 'O' },
+		{ "fault-out", required_argument, NULL, 'X' },
 		{ "station-cert", required_argument, NULL, 'c' },
 		{ "station-key", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
@@ -85,6 +86,7 @@ static int provision_cmd(int argc, char **argv)
 #ifdef CK_AGENT_FAULTS
 		case 'F': a.fault = optarg; break;
 		case 'O': a.other_dev = optarg; break;
+		case 'X': a.fault_out = optarg; break;
 #endif
 		case 'h': usage(stdout); return CK_EXIT_OK;
 		default: usage(stderr); return CK_EXIT_USAGE;

@@ -3,20 +3,20 @@
  * chipkey-agent: the device side of the provisioning protocol
  * (docs/provisioning-protocol.md), on a connection made by tls.c:
  *
- *   send HELLO(chip ID, ROM key fingerprint), then
- *   OFFER    check the data package (this chip, certificate from the ROM
- *            key), wrap it (generation 1), unwrap the own backup again, and
- *            only if that gives the very same bytes: proof over them, send
- *            BACKUP; then DONE (same identity, generation 1) -> flash store
- *   ALREADY  unwrap the record's backup on this chip, check it the same way
- *            -> flash store, with the generation the chip reported
+ *   send HELLO(chip ID, ROM key fingerprint, attestation key Q), then
+ *   OFFER    check the device certificate (ROM key, this chip, this Q),
+ *            have the chip open the sealed package and wrap it
+ *            (SEALED_WRAP, generation 1, context = label || nonce), send
+ *            BACKUP(backup, the chip's MAC); then DONE (the certificate's
+ *            identity, generation 1) -> flash store
+ *   ALREADY  unwrap the record's backup on this chip, check the package
+ *            (this chip, certificate) -> flash store, with the generation
+ *            the chip reported
  *   ERROR    the SPP refused: print its code
  *
- * The flash store records what the chip authenticated, never the SPP's word.
- *
- * Built with -DCK_AGENT_FAULTS (tests only), --fault KIND makes it misbehave
- * on purpose: other-chip (with --other-device), truncate, tamper, bad-proof,
- * oversize, short-hello, bad-version, wrong-type.
+ * This process never sees the offered package in clear: only the chip
+ * opens it.  The flash store records what the chip authenticated, never
+ * the SPP's word.  Test builds misbehave on purpose (faults.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,8 +32,9 @@
 #include "flash/flash.h"
 #include "lib/libchipkey.h"
 #include "proto/messages.h"
-#include "proto/proof.h"
+#include "proto/context.h"
 #include "agent.h"
+#include "faults.h"
 
 /* A data package as the device checked it. */
 struct checked_dp {
@@ -57,6 +58,8 @@ int agent_read_chip(struct agent *a, const char *dev)
 		a->rom_len = sizeof(a->rom);
 		err = chipkey_get_rom_key(a->ck, a->rom, &a->rom_len);
 	}
+	if (!err)
+		err = chipkey_get_attest_key(a->ck, a->attest_pub);
 	if (!err) {
 		pk = pki_public_from_der(a->rom, a->rom_len);
 		err = pk ? pki_public_to_der(pk, &der, &der_len) : -EINVAL;
@@ -72,7 +75,7 @@ int agent_read_chip(struct agent *a, const char *dev)
 	return CK_EXIT_OK;
 }
 
-static int report_error(const struct spp_frame *f)
+int agent_report_error(const struct spp_frame *f)
 {
 	struct ck_spp_error e;
 
@@ -144,19 +147,17 @@ static int check_dp(struct agent *a, const uint8_t *buf, size_t len, struct chec
 	return err;
 }
 
-static int finish_store(struct agent *a, const struct checked_dp *cd, uint64_t gen,
-			const uint8_t *bk, size_t bk_len)
+/* The flash store: this chip, @identity, the backup of generation @gen and
+ * the device certificate @cder (checked with the ROM key by the caller). */
+static int finish_store(struct agent *a, const char *identity, uint64_t gen,
+			const uint8_t *bk, size_t bk_len, const uint8_t *cder, size_t clen)
 {
 	struct flash_contents fc;
-	const uint8_t *cder;
-	size_t clen;
 	int err;
 
-	if (ck_dp_get(cd->dp, CK_DP_DEVICE_CERT, &cder, &clen))
-		return agent_die(CK_EXIT_OTHER, "data package has no certificate");
 	memset(&fc, 0, sizeof(fc));
 	memcpy(fc.chip_id, a->chip_id, sizeof(fc.chip_id));
-	fc.identity = cd->identity;
+	fc.identity = identity;
 	fc.generation = gen;
 	fc.backup = bk;
 	fc.backup_len = bk_len;
@@ -174,8 +175,9 @@ static int handle_already(struct agent *a, const struct spp_frame *f)
 {
 	struct checked_dp cd = { 0 };
 	struct ck_spp_already m;
+	const uint8_t *cder;
 	uint8_t *dpb = NULL;
-	size_t dpl;
+	size_t dpl, clen;
 	uint64_t gen = 0;
 	int err, ret;
 
@@ -199,126 +201,74 @@ static int handle_already(struct agent *a, const struct spp_frame *f)
 		ck_dp_free(cd.dp);
 		return agent_die(CK_EXIT_PROTOCOL, "the SPP's record is inconsistent");
 	}
-	ret = finish_store(a, &cd, gen, m.backup, m.backup_len);
+	if (ck_dp_get(cd.dp, CK_DP_DEVICE_CERT, &cder, &clen))
+		ret = agent_die(CK_EXIT_OTHER, "data package has no certificate");
+	else
+		ret = finish_store(a, cd.identity, gen, m.backup, m.backup_len, cder, clen);
 	ck_dp_free(cd.dp);
 	if (!ret)
 		printf("already provisioned: identity %s (store rewritten)\n", cd.identity);
 	return ret;
 }
 
-#ifdef CK_AGENT_FAULTS
-/* Frame-level faults: send a forged first frame, then read the reply. */
-static int frame_fault(struct agent *a, const struct ck_spp_hello *hello)
+/*
+ * The device certificate of the OFFER: signed by the ROM key, an end-entity
+ * device certificate of this chip, naming this chip's attestation key.
+ * @identity gets the identity it names.  0 or -errno.
+ */
+static int check_offer_cert(struct agent *a, const struct ck_spp_offer *offer,
+			    char identity[CK_DP_DEVICE_ID_LEN + 1])
 {
-	struct ck_spp_header h = {
-		.body_len = CK_SPP_HELLO_LEN, .type = CK_SPP_HELLO, .version = CK_SPP_VERSION,
-	};
-	uint8_t body[CK_SPP_HELLO_LEN];
-	size_t len = sizeof(body);
-	struct spp_frame f;
+	uint8_t q[CHIPKEY_EC_POINT_LEN];
+	X509 *cert = pki_cert_from_der(offer->cert, offer->cert_len);
 	int err;
 
-	spp_hello_encode(hello, body);
-	if (!strcmp(a->fault, "oversize"))
-		h.body_len = CK_SPP_MAX_BODY + 1, len = 0;
-	else if (!strcmp(a->fault, "short-hello"))
-		h.body_len = 10, len = 10;
-	else if (!strcmp(a->fault, "bad-version"))
-		h.version = 99;
-	else if (!strcmp(a->fault, "wrong-type"))
-		h.type = CK_SPP_BACKUP;
-	else
-		return -1;
-	if (spp_send_raw(&a->c, &h, body, len))
-		return agent_die(CK_EXIT_PROTOCOL, "send failed");
-	err = spp_recv(&a->c, &f, CK_SPP_MAX_BODY);
-	if (err)
-		return agent_die(CK_EXIT_PROTOCOL, "no reply: %s", strerror(-err));
-	err = f.type == CK_SPP_ERROR ? report_error(&f) :
-	      agent_die(CK_EXIT_PROTOCOL, "unexpected %s", spp_type_name(f.type));
-	spp_frame_clear(&f);
+	if (!cert)
+		return -EINVAL;
+	/* As at recovery: the device's clock may be unset or behind. */
+	err = pki_verify_device_cert(cert, a->rom, a->rom_len, NULL, a->chip_id,
+				     PKI_TIME_IGNORE);
+	if (!err)
+		err = pki_cert_device_identity(cert, identity);
+	if (!err)
+		err = pki_cert_attest_key(cert, q);
+	if (!err && CRYPTO_memcmp(q, a->attest_pub, sizeof(q)))
+		err = -EKEYREJECTED;
+	X509_free(cert);
 	return err;
 }
 
-/* Damage after the proof: the proof covers the backup as it was. */
-static void backup_fault(struct agent *a, struct ck_spp_backup *m, uint8_t *bk)
-{
-	if (!strcmp(a->fault, "truncate"))
-		m->backup_len--;
-	if (!strcmp(a->fault, "tamper"))
-		bk[CHIPKEY_PKG_HEADER_LEN + 3] ^= 0x40;
-	if (!strcmp(a->fault, "bad-proof"))
-		m->proof[0] ^= 1;
-}
-
-/* --fault other-chip: the backup is made by the --other-device chip. */
-static int wrapper_fault(struct agent *a, struct chipkey **wrapper)
-{
-	if (strcmp(a->fault, "other-chip"))
-		return 0;
-	if (!a->other_dev || chipkey_open(a->other_dev, wrapper))
-		return agent_die(CK_EXIT_USAGE,
-				 "--fault other-chip needs a working --other-device");
-	return 0;
-}
-#else
-static int frame_fault(struct agent *a, const struct ck_spp_hello *hello)
-{
-	(void)a;
-	(void)hello;
-	return -1;
-}
-#define backup_fault(a, m, bk) do { } while (0)
-#define wrapper_fault(a, wrapper) 0
-#endif
-
 /*
- * Wrap the offered package (generation 1) on @wrapper, unwrap the backup
- * again and check it is byte for byte the offer; then the proof over the
- * unwrapped bytes.  *@bk: the backup (free() it).  Exit status.
+ * SEALED_WRAP of the offered package on @wrapper: the backup (*@bk, free()
+ * it) and the chip's MAC in @m.  Exit status.
  */
-static int wrap_and_prove(struct agent *a, struct chipkey *wrapper,
-			  const struct ck_spp_offer *offer, uint8_t **bk,
-			  struct ck_spp_backup *m)
+static int sealed_wrap(struct agent *a, struct chipkey *wrapper,
+		       const struct ck_spp_offer *offer, uint8_t **bk,
+		       struct ck_spp_backup *m)
 {
-	struct spp_proof_input in;
-	size_t bk_len = ck_pkg_size(offer->dp_len), dpl = 0;
-	uint8_t *dpb = NULL;
-	uint64_t gen = 0;
+	uint8_t ctx[CK_SPP_WRAP_CTX_LEN];
+	size_t bk_len = CHIPKEY_MAX_PACKAGE;
 	int err;
 
 	*bk = malloc(bk_len);
 	if (!*bk)
 		return agent_die(CK_EXIT_OTHER, "out of memory");
-	err = chipkey_wrap(wrapper, offer->dp, offer->dp_len, 1, *bk, &bk_len);
-	if (!err)
-		err = unwrap_dp(wrapper, *bk, bk_len, &dpb, &dpl, &gen);
+	spp_wrap_context(offer->nonce, ctx);
+	err = chipkey_sealed_wrap(wrapper, offer->sealed, offer->sealed_len, 1,
+				  ctx, sizeof(ctx), *bk, &bk_len, m->mac);
 	if (err) {
-		spp_send_error(&a->c, CK_SPP_E_DEVICE, "wrap failed");
-		return agent_die(ck_exit_for_errno(err), "wrap/unwrap failed: %s",
-				 chipkey_strerror(err));
-	}
-	in = (struct spp_proof_input) {
-		.nonce = offer->nonce, .chip_id = a->chip_id, .dp = dpb, .dp_len = dpl,
-		.backup = *bk, .backup_len = bk_len,
-	};
-	if (gen != 1 || dpl != offer->dp_len || memcmp(dpb, offer->dp, dpl))
-		err = -EBADMSG;
-	if (!err)
-		err = spp_proof_compute(&in, m->proof);
-	free_dp(dpb);
-	if (err) {
-		spp_send_error(&a->c, CK_SPP_E_DEVICE, "unwrap mismatch");
+		spp_send_error(&a->c, CK_SPP_E_DEVICE, "sealed wrap failed");
 		return agent_die(ck_exit_for_errno(err),
-				 "own backup does not unwrap to the package");
+				 "the chip refused the sealed package: %s",
+				 chipkey_strerror(err));
 	}
 	m->backup = *bk;
 	m->backup_len = bk_len;
 	return CK_EXIT_OK;
 }
 
-/* DONE: the identity of the package, the generation wrapped (1). */
-static int expect_done(struct agent *a, const struct checked_dp *cd)
+/* DONE: the identity of the certificate, the generation wrapped (1). */
+static int expect_done(struct agent *a, const char *identity)
 {
 	struct ck_spp_done done;
 	struct spp_frame f;
@@ -330,9 +280,9 @@ static int expect_done(struct agent *a, const struct checked_dp *cd)
 		return agent_die(CK_EXIT_PROTOCOL, "no DONE: %s", strerror(-err));
 	}
 	if (f.type == CK_SPP_ERROR)
-		ret = report_error(&f);
+		ret = agent_report_error(&f);
 	else if (spp_done_decode(&f, &done) ||
-		 memcmp(done.identity, cd->identity, CK_SPP_IDENTITY_LEN))
+		 memcmp(done.identity, identity, CK_SPP_IDENTITY_LEN))
 		ret = agent_die(CK_EXIT_PROTOCOL, "bad DONE");
 	/* The generation recorded is the one wrapped (1), not the SPP's word. */
 	else if (done.generation != 1)
@@ -345,7 +295,7 @@ static int expect_done(struct agent *a, const struct checked_dp *cd)
 /* OFFER -> BACKUP -> DONE -> flash store. */
 static int handle_offer(struct agent *a, struct spp_frame *f)
 {
-	struct checked_dp cd = { 0 };
+	char identity[CK_DP_DEVICE_ID_LEN + 1];
 	struct ck_spp_offer offer;
 	struct ck_spp_backup m;
 	struct chipkey *wrapper = a->ck;
@@ -356,32 +306,32 @@ static int handle_offer(struct agent *a, struct spp_frame *f)
 		spp_send_error(&a->c, CK_SPP_E_MALFORMED, "bad OFFER");
 		return agent_die(CK_EXIT_PROTOCOL, "malformed OFFER");
 	}
-	err = check_dp(a, offer.dp, offer.dp_len, &cd);
+	err = check_offer_cert(a, &offer, identity);
 	if (err) {
-		spp_send_error(&a->c, CK_SPP_E_MALFORMED, "data package refused");
-		return agent_die(CK_EXIT_PROTOCOL, "data package refused: %s", strerror(-err));
+		spp_send_error(&a->c, CK_SPP_E_MALFORMED, "device certificate refused");
+		return agent_die(CK_EXIT_PROTOCOL, "device certificate refused: %s",
+				 strerror(-err));
 	}
-	ret = wrapper_fault(a, &wrapper);
+	ret = agent_fault_offer(a, f, &offer, &wrapper);
 	if (!ret)
-		ret = wrap_and_prove(a, wrapper, &offer, &bk, &m);
+		ret = sealed_wrap(a, wrapper, &offer, &bk, &m);
 	if (ret)
 		goto out;
-	backup_fault(a, &m, bk);
+	agent_fault_backup(a, &m, bk);
 	err = spp_send_backup(&a->c, &m);
-	OPENSSL_cleanse(m.proof, sizeof(m.proof));
-	spp_frame_clear(f);		/* the offer is not needed any more */
+	OPENSSL_cleanse(m.mac, sizeof(m.mac));
 	if (err) {
 		ret = agent_die(CK_EXIT_PROTOCOL, "cannot send BACKUP");
 		goto out;
 	}
-	ret = expect_done(a, &cd);
+	ret = expect_done(a, identity);
 	if (!ret)
-		ret = finish_store(a, &cd, 1, m.backup, m.backup_len);
+		ret = finish_store(a, identity, 1, m.backup, m.backup_len,
+				   offer.cert, offer.cert_len);
 	if (!ret)
-		printf("provisioned: identity %s\n", cd.identity);
+		printf("provisioned: identity %s\n", identity);
 out:
 	free(bk);
-	ck_dp_free(cd.dp);
 	if (wrapper != a->ck)
 		chipkey_close(wrapper);
 	return ret;
@@ -395,7 +345,8 @@ int agent_provision(struct agent *a)
 
 	memcpy(hello.chip_id, a->chip_id, sizeof(hello.chip_id));
 	memcpy(hello.rom_fp, a->fp, sizeof(hello.rom_fp));
-	ret = frame_fault(a, &hello);
+	memcpy(hello.attest_pub, a->attest_pub, sizeof(hello.attest_pub));
+	ret = agent_fault_hello(a, &hello);
 	if (ret >= 0)
 		return ret;
 	if (spp_send_hello(&a->c, &hello))
@@ -406,7 +357,7 @@ int agent_provision(struct agent *a)
 		return agent_die(CK_EXIT_PROTOCOL, "no OFFER: %s", strerror(-err));
 	}
 	if (f.type == CK_SPP_ERROR)
-		ret = report_error(&f);
+		ret = agent_report_error(&f);
 	else if (f.type == CK_SPP_ALREADY)
 		ret = handle_already(a, &f);
 	else

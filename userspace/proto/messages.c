@@ -171,7 +171,7 @@ static int send_body(struct spp_conn *c, uint16_t type, int err, uint8_t *body,
 	return err;
 }
 
-/* ---- HELLO: chip ID (16) · ROM key fingerprint (32) · flags u32 (0) */
+/* ---- HELLO: chip ID (16) · ROM key fingerprint (32) · Q (65) · flags u32 (0) */
 
 int spp_hello_encode(const struct ck_spp_hello *m, uint8_t out[CK_SPP_HELLO_LEN])
 {
@@ -179,6 +179,7 @@ int spp_hello_encode(const struct ck_spp_hello *m, uint8_t out[CK_SPP_HELLO_LEN]
 
 	put_bytes(&w, m->chip_id, sizeof(m->chip_id));
 	put_bytes(&w, m->rom_fp, sizeof(m->rom_fp));
+	put_bytes(&w, m->attest_pub, sizeof(m->attest_pub));
 	put_u32(&w, m->flags);
 	return 0;
 }
@@ -192,6 +193,7 @@ int spp_hello_decode(const struct spp_frame *f, struct ck_spp_hello *m)
 	reader_init(&r, f);
 	if (take_bytes(&r, m->chip_id, sizeof(m->chip_id)) ||
 	    take_bytes(&r, m->rom_fp, sizeof(m->rom_fp)) ||
+	    take_bytes(&r, m->attest_pub, sizeof(m->attest_pub)) ||
 	    take_u32(&r, &m->flags) || reader_end(&r) || m->flags != 0)
 		return -EINVAL;
 	return 0;
@@ -205,21 +207,33 @@ int spp_send_hello(struct spp_conn *c, const struct ck_spp_hello *m)
 	return spp_send(c, CK_SPP_HELLO, body, sizeof(body));
 }
 
-/* ---- OFFER: nonce (32) · data package length u32 n · data package (n) */
+/*
+ * ---- OFFER: nonce (32) · certificate length u32 c · device certificate (c)
+ *      · sealed package length u32 n · sealed package (n)
+ */
+
+static int offer_lengths_ok(const struct ck_spp_offer *m)
+{
+	return m->cert_len && m->cert_len <= CK_SPP_MAX_CERT &&
+	       m->sealed_len > CHIPKEY_SEAL_OVERHEAD &&
+	       m->sealed_len <= CHIPKEY_MAX_SEALED;
+}
 
 int spp_offer_encode(const struct ck_spp_offer *m, uint8_t **body, size_t *len)
 {
 	struct writer w;
 	int err;
 
-	if (!m->dp_len || m->dp_len > CHIPKEY_MAX_PAYLOAD)
+	if (!offer_lengths_ok(m))
 		return -EINVAL;
-	err = body_alloc(&w, CK_SPP_OFFER_FIXED + m->dp_len, body, len);
+	err = body_alloc(&w, CK_SPP_OFFER_FIXED + m->cert_len + m->sealed_len, body, len);
 	if (err)
 		return err;
 	put_bytes(&w, m->nonce, sizeof(m->nonce));
-	put_u32(&w, (uint32_t)m->dp_len);
-	put_bytes(&w, m->dp, m->dp_len);
+	put_u32(&w, (uint32_t)m->cert_len);
+	put_bytes(&w, m->cert, m->cert_len);
+	put_u32(&w, (uint32_t)m->sealed_len);
+	put_bytes(&w, m->sealed, m->sealed_len);
 	return 0;
 }
 
@@ -231,8 +245,9 @@ int spp_offer_decode(const struct spp_frame *f, struct ck_spp_offer *m)
 		return -EBADMSG;
 	reader_init(&r, f);
 	if (take_bytes(&r, m->nonce, sizeof(m->nonce)) ||
-	    take_blob(&r, &m->dp, &m->dp_len) || reader_end(&r) ||
-	    !m->dp_len || m->dp_len > CHIPKEY_MAX_PAYLOAD)
+	    take_blob(&r, &m->cert, &m->cert_len) ||
+	    take_blob(&r, &m->sealed, &m->sealed_len) || reader_end(&r) ||
+	    !offer_lengths_ok(m))
 		return -EINVAL;
 	return 0;
 }
@@ -246,7 +261,7 @@ int spp_send_offer(struct spp_conn *c, const struct ck_spp_offer *m)
 	return send_body(c, CK_SPP_OFFER, err, body, len);
 }
 
-/* ---- BACKUP: backup length u32 m · backup package (m) · proof (32) */
+/* ---- BACKUP: backup length u32 m · backup package (m) · chip MAC (32) */
 
 int spp_backup_encode(const struct ck_spp_backup *m, uint8_t **body, size_t *len)
 {
@@ -260,7 +275,7 @@ int spp_backup_encode(const struct ck_spp_backup *m, uint8_t **body, size_t *len
 		return err;
 	put_u32(&w, (uint32_t)m->backup_len);
 	put_bytes(&w, m->backup, m->backup_len);
-	put_bytes(&w, m->proof, sizeof(m->proof));
+	put_bytes(&w, m->mac, sizeof(m->mac));
 	return 0;
 }
 
@@ -272,7 +287,7 @@ int spp_backup_decode(const struct spp_frame *f, struct ck_spp_backup *m)
 		return -EBADMSG;
 	reader_init(&r, f);
 	if (take_blob(&r, &m->backup, &m->backup_len) ||
-	    take_bytes(&r, m->proof, sizeof(m->proof)) || reader_end(&r))
+	    take_bytes(&r, m->mac, sizeof(m->mac)) || reader_end(&r))
 		return -EINVAL;
 	return 0;
 }
@@ -428,6 +443,7 @@ const char *spp_err_name(uint16_t code)
 	case CK_SPP_E_INTERNAL: return "INTERNAL";
 	case CK_SPP_E_TIMEOUT: return "TIMEOUT";
 	case CK_SPP_E_DEVICE: return "DEVICE";
+	case CK_SPP_E_NOT_IN_BATCH: return "NOT_IN_BATCH";
 	}
 	return "UNKNOWN";
 }

@@ -2,8 +2,9 @@
 /*
  * chipkey-spp: what the SPP issues to one chip (see issue.h): key pair
  * (the reserved pre-generated one, else fresh), data package (identity,
- * chip ID, generation 1, channel key, device key, device certificate,
- * manufacturer CA) through ck_factory_build_package, and its copies.
+ * chip ID, generation 1, channel key, device key, device certificate naming
+ * the chip's attestation key, manufacturer CA) through
+ * ck_factory_build_package, and its copies.
  */
 #include <errno.h>
 #include <string.h>
@@ -14,7 +15,8 @@
 #include "issue.h"
 
 int spp_issue(struct ck_factory *f, const char *identity,
-	      const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN], struct store_keypair *kp,
+	      const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN],
+	      const uint8_t attest_pub[STORE_ATTEST_PUB_LEN], struct store_keypair *kp,
 	      struct spp_issued *out)
 {
 	EVP_PKEY *key = NULL;
@@ -30,7 +32,7 @@ int spp_issue(struct ck_factory *f, const char *identity,
 			return -EBADMSG;
 		out->used_pregen = 1;
 	}
-	err = ck_factory_build_package(f, identity, chip_id, key, 1, NULL, &dp, &cert);
+	err = ck_factory_build_package(f, identity, chip_id, key, 1, attest_pub, &dp, &cert);
 	EVP_PKEY_free(key);
 	if (err)
 		return err;

@@ -24,12 +24,14 @@ struct spp_issued {
 };
 
 /*
- * Build the package of generation 1 for @identity and @chip_id, with the
+ * Build the package of generation 1 for @identity and @chip_id, whose
+ * device certificate names the chip's attestation key @attest_pub, with the
  * pre-generated key pair @kp if it holds one (it is cleared), else a fresh
  * one.  0, -EBADMSG (@kp is malformed) or another -errno.
  */
 int spp_issue(struct ck_factory *f, const char *identity,
-	      const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN], struct store_keypair *kp,
+	      const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN],
+	      const uint8_t attest_pub[STORE_ATTEST_PUB_LEN], struct store_keypair *kp,
 	      struct spp_issued *out);
 void spp_issued_clear(struct spp_issued *is);
 

@@ -42,7 +42,7 @@
 
 #include "common/exit.h"
 #include "common/file.h"
-#include "proto/proof.h"
+#include "proto/context.h"
 #include "session.h"
 #include "workers.h"
 

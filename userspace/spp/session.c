@@ -8,6 +8,7 @@
  * spp_session_run():
  *
  *   HANDSHAKE -> HELLO -> CLAIM -> OFFER -> BACKUP -> COMMIT -> END
+ *                  \-> (chip not in a batch) ERROR NOT_IN_BATCH
  *                           \-> ALREADY -> END  (chip issued before)
  *
  * Any step may end the session: an unexpected frame type -> ERROR
@@ -30,13 +31,15 @@
 #include <openssl/err.h>
 #include <openssl/rand.h>
 
+#include <chipkey/attest.h>
 #include <chipkey/backup_package.h>
 #include <chipkey/data_package.h>
+#include "common/attest.h"
 #include "common/hex.h"
 #include "common/crashpoint.h"
 #include "common/pubdb-record.h"
 #include "proto/messages.h"
-#include "proto/proof.h"
+#include "proto/context.h"
 #include "issue.h"
 #include "session.h"
 
@@ -46,10 +49,10 @@
  */
 enum sess_state {
 	SESS_HANDSHAKE,		/* TLS 1.3 accept, station role */
-	SESS_HELLO,		/* read HELLO, check the manufacturer */
+	SESS_HELLO,		/* read HELLO: manufacturer, chip in the batch */
 	SESS_CLAIM,		/* reserve identity (+ pre-generated key pair) */
-	SESS_OFFER,		/* build the data package, send OFFER */
-	SESS_BACKUP,		/* read BACKUP, verify it and the proof */
+	SESS_OFFER,		/* build the data package, seal it, send OFFER */
+	SESS_BACKUP,		/* read BACKUP, verify it and the chip's MAC */
 	SESS_COMMIT,		/* one transaction, then DONE */
 	SESS_ALREADY,		/* issued before: resend the latest record */
 	SESS_END,
@@ -64,7 +67,9 @@ struct sess {
 	uint8_t chip_id[CHIPKEY_CHIP_ID_LEN];
 	char chip_hex[2 * CHIPKEY_CHIP_ID_LEN + 1];
 	char identity[STORE_IDENTITY_LEN + 1];
+	uint8_t attest_pub[CK_SPP_ATTEST_PUB_LEN];	/* Q, from the batch */
 	uint8_t nonce[CK_SPP_NONCE_LEN];
+	EVP_PKEY *eph;			/* the OFFER's ephemeral sealing key */
 	struct spp_issued is;		/* the data package and its copies */
 	struct store_keypair kp;	/* reserved with the identity, if any */
 	struct spp_frame bk_frame;	/* BACKUP as received */
@@ -182,7 +187,12 @@ static enum sess_state step_handshake(struct sess *s)
 	return SESS_HELLO;
 }
 
-/* HELLO: exact size, flags 0, ROM key fingerprint = this manufacturer's. */
+/*
+ * HELLO: exact size, flags 0, ROM key fingerprint = this manufacturer's;
+ * the chip is in a loaded batch (its chip certificate was verified against
+ * the chip-vendor CA when it was loaded) with the Q that HELLO names.
+ * Refused before anything is reserved.
+ */
 static enum sess_state step_hello(struct sess *s)
 {
 	struct ck_spp_hello hello;
@@ -200,6 +210,16 @@ static enum sess_state step_hello(struct sess *s)
 	ck_hex_encode(s->chip_id, sizeof(s->chip_id), s->chip_hex);
 	if (CRYPTO_memcmp(hello.rom_fp, s->srv->rom_fp, CK_SPP_FP_LEN))
 		return refuse(s, CK_SPP_E_WRONG_MFR, "ROM key is not this manufacturer's");
+	err = store_chip_get(s->st, s->chip_id, s->attest_pub);
+	if (err == -ENOENT)
+		return refuse(s, CK_SPP_E_NOT_IN_BATCH, "chip is not in a loaded batch");
+	if (err) {
+		slog(s, "batch lookup: %s", store_error(s->st));
+		return refuse(s, CK_SPP_E_INTERNAL, "cannot look the chip up");
+	}
+	if (CRYPTO_memcmp(hello.attest_pub, s->attest_pub, sizeof(s->attest_pub)))
+		return refuse(s, CK_SPP_E_NOT_IN_BATCH,
+			      "attestation key is not the one of the chip certificate");
 	return SESS_CLAIM;
 }
 
@@ -261,13 +281,20 @@ static enum sess_state step_already(struct sess *s)
 	return end(s, SPP_OUT_ALREADY);
 }
 
-/* OFFER: the data package issued to this chip (issue.c), a fresh nonce. */
+/*
+ * OFFER: the data package issued to this chip (issue.c; its certificate
+ * names Q), sealed to Q with a fresh ephemeral key, which is kept to check
+ * the chip's MAC; a fresh nonce.  The package leaves the SPP only sealed.
+ */
 static enum sess_state step_offer(struct sess *s)
 {
 	struct ck_spp_offer m;
+	uint8_t *sealed;
+	size_t sealed_len;
 	int err;
 
-	err = spp_issue(s->srv->factory, s->identity, s->chip_id, &s->kp, &s->is);
+	err = spp_issue(s->srv->factory, s->identity, s->chip_id, s->attest_pub,
+			&s->kp, &s->is);
 	if (err == -EBADMSG)
 		slog(s, "pre-generated key pair is malformed");
 	if (err)
@@ -275,11 +302,23 @@ static enum sess_state step_offer(struct sess *s)
 	CK_CRASH_POINT("spp:built");
 	if (RAND_bytes(s->nonce, sizeof(s->nonce)) != 1)
 		return refuse(s, CK_SPP_E_INTERNAL, "no randomness");
+	sealed_len = ck_seal_size(s->is.dp_len);
+	sealed = malloc(sealed_len);
+	if (!sealed)
+		return refuse(s, CK_SPP_E_INTERNAL, "out of memory");
+	err = ck_att_seal(s->attest_pub, s->chip_id, s->is.dp, s->is.dp_len, sealed,
+			  &s->eph);
+	if (err) {
+		free(sealed);
+		return refuse(s, CK_SPP_E_INTERNAL, "cannot seal the data package");
+	}
 	memcpy(m.nonce, s->nonce, sizeof(m.nonce));
-	m.dp = s->is.dp;
-	m.dp_len = s->is.dp_len;
+	m.cert = s->is.cert_der;
+	m.cert_len = s->is.cert_len;
+	m.sealed = sealed;
+	m.sealed_len = sealed_len;
 	err = spp_send_offer(&s->c, &m);
-	OPENSSL_cleanse(&m, sizeof(m));
+	free(sealed);
 	if (err == -ENOMEM || err == -EINVAL)
 		return refuse(s, CK_SPP_E_INTERNAL, "cannot encode the OFFER");
 	if (err)
@@ -290,16 +329,15 @@ static enum sess_state step_offer(struct sess *s)
 /*
  * VERIFY, in this order: the header parses (backup code, version,
  * algorithm); its chip ID is the HELLO's; length = data package length +
- * CHIPKEY_PKG_OVERHEAD; generation 1; the proof (constant-time compare).
+ * CHIPKEY_PKG_OVERHEAD; generation 1; the chip's MAC over the backup, the
+ * data package offered and this session's context, under the key only the
+ * chip holding Q's private key shares with the ephemeral key
+ * (ck_att_sealed_wrap_verify: constant-time compare).
  */
 static uint16_t verify_backup(struct sess *s, const char **why)
 {
 	const struct ck_spp_backup *bk = &s->bk;
-	struct spp_proof_input in = {
-		.nonce = s->nonce, .chip_id = s->chip_id,
-		.dp = s->is.dp, .dp_len = s->is.dp_len,
-		.backup = bk->backup, .backup_len = bk->backup_len,
-	};
+	uint8_t ctx[CK_SPP_WRAP_CTX_LEN];
 	struct ck_pkg_header h;
 	int err;
 
@@ -319,13 +357,17 @@ static uint16_t verify_backup(struct sess *s, const char **why)
 		*why = "backup generation is not 1";
 		return CK_SPP_E_BAD_BACKUP;
 	}
-	err = spp_proof_check(&in, bk->proof);
+	spp_wrap_context(s->nonce, ctx);
+	err = ck_att_sealed_wrap_verify(s->eph, s->attest_pub, s->chip_id,
+					bk->backup, bk->backup_len, 1,
+					s->is.dp, s->is.dp_len, ctx, sizeof(ctx),
+					bk->mac);
 	if (err == -EBADMSG) {
-		*why = "unwrap proof does not verify";
+		*why = "the chip's MAC does not verify";
 		return CK_SPP_E_BAD_PROOF;
 	}
 	if (err) {
-		*why = "cannot compute the expected proof";
+		*why = "cannot compute the expected MAC";
 		return CK_SPP_E_INTERNAL;
 	}
 	return 0;
@@ -445,6 +487,7 @@ enum spp_outcome spp_session_run(struct spp_server *srv, struct store *st,
 	spp_frame_clear(&s.bk_frame);
 	store_keypair_clear(&s.kp);
 	spp_issued_clear(&s.is);
+	EVP_PKEY_free(s.eph);
 	OPENSSL_cleanse(s.nonce, sizeof(s.nonce));
 	return s.out;
 }

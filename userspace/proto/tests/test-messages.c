@@ -3,17 +3,16 @@
  * Unit test of the provisioning protocol codec (proto/): every message
  * encodes to the bytes tabled in docs/provisioning-protocol.md and decodes
  * back; decoders refuse wrong types, sizes and lengths; the frame header
- * codec; the proof binds every input.  TAP on stdout.
+ * codec; the SEALED_WRAP context.  TAP on stdout.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <chipkey/data_package.h>
 #include "common/hex.h"
 #include "common/tap.h"
 #include "proto/messages.h"
-#include "proto/proof.h"
+#include "proto/context.h"
 
 static struct spp_frame frame(uint16_t type, uint8_t *body, size_t len)
 {
@@ -58,13 +57,22 @@ static void test_hello(void)
 
 	memset(m.chip_id, 0x11, sizeof(m.chip_id));
 	memset(m.rom_fp, 0x22, sizeof(m.rom_fp));
+	memset(m.attest_pub, 0x44, sizeof(m.attest_pub));
+	m.attest_pub[0] = 0x04;
 	spp_hello_encode(&m, body);
-	tap_ok(hex_is(body, CK_SPP_HELLO_LEN,
+	tap_ok(CK_SPP_HELLO_LEN == 117 &&
+	       hex_is(body, CK_SPP_HELLO_LEN,
 		      "11111111111111111111111111111111"
 		      "2222222222222222222222222222222222222222222222222222222222222222"
-		      "00000000"), "HELLO: chip ID, fingerprint, flags (52 bytes)");
+		      "044444444444444444444444444444444444444444444444444444444444444444"
+		      "4444444444444444444444444444444444444444444444444444444444444444"
+		      "00000000"), "HELLO: chip ID, fingerprint, Q, flags (117 bytes)");
 	f = frame(CK_SPP_HELLO, body, CK_SPP_HELLO_LEN);
-	tap_ok(!spp_hello_decode(&f, &d) && !memcmp(&d, &m, sizeof(m)), "HELLO decodes back");
+	memset(&d, 0, sizeof(d));
+	tap_ok(!spp_hello_decode(&f, &d) && !memcmp(d.chip_id, m.chip_id, sizeof(m.chip_id)) &&
+	       !memcmp(d.rom_fp, m.rom_fp, sizeof(m.rom_fp)) &&
+	       !memcmp(d.attest_pub, m.attest_pub, sizeof(m.attest_pub)) && !d.flags,
+	       "HELLO decodes back");
 	f.len = CK_SPP_HELLO_LEN - 1;
 	tap_eq_int(spp_hello_decode(&f, &d), -EINVAL, "HELLO one byte short: malformed");
 	f.len = CK_SPP_HELLO_LEN + 1;
@@ -78,24 +86,38 @@ static void test_hello(void)
 
 static void test_offer(void)
 {
-	uint8_t dp[3] = { 0xaa, 0xbb, 0xcc }, *body = NULL;
-	struct ck_spp_offer m = { .dp = dp, .dp_len = sizeof(dp) }, d;
+	uint8_t cert[2] = { 0x30, 0x00 }, sealed[CHIPKEY_SEAL_OVERHEAD + 1], *body = NULL;
+	struct ck_spp_offer m = {
+		.cert = cert, .cert_len = sizeof(cert),
+		.sealed = sealed, .sealed_len = sizeof(sealed),
+	}, d;
 	struct spp_frame f;
 	size_t len = 0;
 
 	memset(m.nonce, 0x5a, sizeof(m.nonce));
-	tap_ok(!spp_offer_encode(&m, &body, &len) && len == CK_SPP_OFFER_FIXED + 3 &&
-	       hex_is(body, len, "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
-		      "00000003aabbcc"), "OFFER: nonce, length, data package");
+	memset(sealed, 0xcc, sizeof(sealed));
+	tap_ok(!spp_offer_encode(&m, &body, &len) &&
+	       len == 32 + 4 + 2 + 4 + sizeof(sealed) &&
+	       hex_is(body, 42, "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
+		      "00000002" "3000" "00000089") && body[len - 1] == 0xcc,
+	       "OFFER: nonce, certificate length, certificate, sealed length, sealed");
 	f = frame(CK_SPP_OFFER, body, len);
-	tap_ok(!spp_offer_decode(&f, &d) && d.dp_len == 3 && !memcmp(d.dp, dp, 3) &&
+	tap_ok(!spp_offer_decode(&f, &d) && d.cert_len == 2 && !memcmp(d.cert, cert, 2) &&
+	       d.sealed_len == sizeof(sealed) && !memcmp(d.sealed, sealed, sizeof(sealed)) &&
 	       !memcmp(d.nonce, m.nonce, sizeof(d.nonce)), "OFFER decodes back");
 	f.len--;
 	tap_eq_int(spp_offer_decode(&f, &d), -EINVAL, "OFFER shorter than its length: malformed");
 	spp_body_free(body, len);
-	m.dp_len = 0;
+	m.sealed_len = CHIPKEY_SEAL_OVERHEAD;
 	tap_eq_int(spp_offer_encode(&m, &body, &len), -EINVAL,
-		   "OFFER with an empty package: refused");
+		   "OFFER with an empty sealed package: refused");
+	m.sealed_len = sizeof(sealed);
+	m.cert_len = 0;
+	tap_eq_int(spp_offer_encode(&m, &body, &len), -EINVAL,
+		   "OFFER without a certificate: refused");
+	m.cert_len = CK_SPP_MAX_CERT + 1;
+	tap_eq_int(spp_offer_encode(&m, &body, &len), -EINVAL,
+		   "OFFER with a certificate over the limit: refused");
 }
 
 static void test_backup(void)
@@ -105,17 +127,17 @@ static void test_backup(void)
 	struct spp_frame f;
 	size_t len = 0;
 
-	memset(m.proof, 0x33, sizeof(m.proof));
+	memset(m.mac, 0x33, sizeof(m.mac));
 	tap_ok(!spp_backup_encode(&m, &body, &len) && len == CK_SPP_BACKUP_FIXED + 2 &&
 	       hex_is(body, len, "000000020102"
 		      "3333333333333333333333333333333333333333333333333333333333333333"),
-	       "BACKUP: length, backup package, proof");
+	       "BACKUP: length, backup package, chip MAC");
 	f = frame(CK_SPP_BACKUP, body, len);
 	tap_ok(!spp_backup_decode(&f, &d) && d.backup_len == 2 && !memcmp(d.backup, bk, 2) &&
-	       !memcmp(d.proof, m.proof, sizeof(d.proof)), "BACKUP decodes back");
+	       !memcmp(d.mac, m.mac, sizeof(d.mac)), "BACKUP decodes back");
 	body[3] = 3;
 	tap_eq_int(spp_backup_decode(&f, &d), -EINVAL,
-		   "BACKUP whose length runs into the proof: malformed");
+		   "BACKUP whose length runs into the MAC: malformed");
 	spp_body_free(body, len);
 }
 
@@ -185,43 +207,19 @@ static void test_error(void)
 	       !strcmp(spp_type_name(CK_SPP_ALREADY), "ALREADY"), "error and type names");
 }
 
-static void test_proof(void)
+static void test_context(void)
 {
-	uint8_t key[32], nonce[CK_SPP_NONCE_LEN] = { 1 }, chip[CHIPKEY_CHIP_ID_LEN] = { 2 };
-	uint8_t bk[4] = { 9, 8, 7, 6 }, p1[CK_SPP_PROOF_LEN], p2[CK_SPP_PROOF_LEN];
-	uint8_t *dpb = NULL;
-	size_t dpl = 0;
-	struct ck_dp *dp = ck_dp_new();
-	struct spp_proof_input in;
+	uint8_t nonce[CK_SPP_NONCE_LEN], ctx[CK_SPP_WRAP_CTX_LEN];
 
-	memset(key, 0x42, sizeof(key));
-	if (!dp || ck_dp_set_device_id(dp, "357777000000010") ||
-	    ck_dp_set_chip_id(dp, chip) ||
-	    ck_dp_set(dp, CK_DP_CHANNEL_KEY, 0, key, sizeof(key)) ||
-	    ck_dp_encode(dp, &dpb, &dpl)) {
-		tap_ok(0, "a data package with a channel key for the proof");
-		ck_dp_free(dp);
-		return;
-	}
-	in = (struct spp_proof_input) {
-		.nonce = nonce, .chip_id = chip, .dp = dpb, .dp_len = dpl,
-		.backup = bk, .backup_len = sizeof(bk),
-	};
-	tap_ok(!spp_proof_compute(&in, p1) && !spp_proof_check(&in, p1),
-	       "proof: computed, and checks");
-	nonce[0] ^= 1;
-	tap_eq_int(spp_proof_check(&in, p1), -EBADMSG, "proof: another nonce fails");
-	nonce[0] ^= 1;
-	bk[0] ^= 1;
-	tap_eq_int(spp_proof_check(&in, p1), -EBADMSG, "proof: another backup fails");
-	bk[0] ^= 1;
-	chip[0] ^= 1;
-	tap_eq_int(spp_proof_check(&in, p1), -EBADMSG, "proof: another chip fails");
-	chip[0] ^= 1;
-	tap_ok(!spp_proof_compute(&in, p2) && !memcmp(p1, p2, sizeof(p1)),
-	       "proof: deterministic");
-	ck_dp_buf_free(dpb, dpl);
-	ck_dp_free(dp);
+	memset(nonce, 0xa5, sizeof(nonce));
+	spp_wrap_context(nonce, ctx);
+	/* "chipkey v2 provisioning" (printf | od), then the nonce */
+	tap_ok(sizeof(ctx) == 55 &&
+	       hex_is(ctx, sizeof(ctx), "636869706b65792076322070726f766973696f6e696e67"
+		      "a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5"),
+	       "SEALED_WRAP context: label, nonce (55 bytes)");
+	tap_ok(!strcmp(spp_err_name(CK_SPP_E_NOT_IN_BATCH), "NOT_IN_BATCH") &&
+	       CK_SPP_E_NOT_IN_BATCH == 15, "NOT_IN_BATCH is error 15");
 }
 
 int main(void)
@@ -233,6 +231,6 @@ int main(void)
 	test_done();
 	test_already();
 	test_error();
-	test_proof();
+	test_context();
 	return tap_exit_status();
 }
