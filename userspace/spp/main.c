@@ -4,6 +4,7 @@
  *
  *   chipkey-spp --factory DIR --db URL [--listen HOST:PORT] [--port-file F]
  *               [--workers N] [--timeout S] [--session-timeout S]
+ *               [--reservation-timeout S]
  *               [--station-ca FILE | --no-station-auth]
  *
  * A fixed pool of worker threads (each with its own store handle, all
@@ -166,7 +167,7 @@ static void usage(FILE *o)
 	fprintf(o,
 "usage: chipkey-spp --factory DIR --db URL [--listen HOST:PORT]\n"
 "                   [--port-file FILE] [--workers N] [--timeout S]\n"
-"                   [--session-timeout S]\n"
+"                   [--session-timeout S] [--reservation-timeout S]\n"
 "                   [--station-ca FILE | --no-station-auth]\n"
 "  --listen   address to listen on (default 127.0.0.1:7465; port 0 = any)\n"
 "  --port-file write the bound port there once listening\n"
@@ -174,12 +175,15 @@ static void usage(FILE *o)
 "  --timeout  per-step timeout in seconds (default %d)\n"
 "  --session-timeout whole-connection timeout, TLS handshake included\n"
 "             (default %d)\n"
+"  --reservation-timeout an identity and key pair reserved for a chip that\n"
+"             does not finish are released after S seconds (default %d;\n"
+"             must be longer than the session timeout)\n"
 "  --station-ca FILE  clients must present a factory station certificate\n"
 "             (OU=chipkey-station, EKU clientAuth) issued by this CA\n"
 "             (default: DIR/mfr-ca.pem, the manufacturer CA)\n"
 "  --no-station-auth  accept any TLS client (lab only: anyone who can\n"
-"             connect obtains device keys and can provision chips)\n",
-		CK_SPP_TIMEOUT_STEP, CK_SPP_TIMEOUT_SESSION);
+"             connect can hold the reservations of chips of the batch)\n",
+		CK_SPP_TIMEOUT_STEP, CK_SPP_TIMEOUT_SESSION, STORE_RESERVATION_TIMEOUT);
 }
 
 /* Accept connections until SIGTERM/SIGINT (or every worker is gone). */
@@ -215,7 +219,7 @@ static void accept_loop(int lfd)
  * Every worker's store handle up front (the first creates the schema): a
  * daemon that cannot serve does not start.
  */
-static struct store **open_stores(const char *url, int n)
+static struct store **open_stores(const char *url, int n, int64_t reservation)
 {
 	struct store **st = calloc((size_t)n, sizeof(*st));
 	char errbuf[256];
@@ -223,7 +227,12 @@ static struct store **open_stores(const char *url, int n)
 	if (!st)
 		return NULL;
 	for (int i = 0; i < n; i++) {
-		if (store_open(url, &st[i], errbuf, sizeof(errbuf))) {
+		if (store_open(url, &st[i], errbuf, sizeof(errbuf)) ||
+		    store_set_reservation_timeout(st[i], reservation)) {
+			if (st[i]) {
+				snprintf(errbuf, sizeof(errbuf), "%s", store_error(st[i]));
+				store_close(st[i]);
+			}
 			fprintf(stderr, "chipkey-spp: store (worker %d of %d): %s\n",
 				i + 1, n, errbuf);
 			for (int k = 0; k < i; k++)
@@ -245,6 +254,7 @@ int main(int argc, char **argv)
 		{ "workers", required_argument, NULL, 'w' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "session-timeout", required_argument, NULL, 'T' },
+		{ "reservation-timeout", required_argument, NULL, 'R' },
 		{ "station-ca", required_argument, NULL, 'C' },
 		{ "no-station-auth", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
@@ -254,6 +264,7 @@ int main(int argc, char **argv)
 	const char *pfile = NULL, *station_ca = NULL;
 	char ca_default[4096];
 	int workers = 16, lfd = -1, port = 0, c, err, no_station = 0;
+	long long reservation = STORE_RESERVATION_TIMEOUT;
 	int ret = CK_EXIT_OTHER;
 	struct store **stores = NULL;
 	struct sigaction sa;
@@ -269,6 +280,7 @@ int main(int argc, char **argv)
 		case 'w': workers = atoi(optarg); break;
 		case 't': srv.step_timeout = atoi(optarg); break;
 		case 'T': srv.session_timeout = atoi(optarg); break;
+		case 'R': reservation = atoll(optarg); break;
 		case 'C': station_ca = optarg; break;
 		case 'N': no_station = 1; break;
 		case 'h': usage(stdout); return CK_EXIT_OK;
@@ -277,6 +289,7 @@ int main(int argc, char **argv)
 	}
 	if (!fdir || !db_url || optind != argc || workers < 1 || workers > 1024 ||
 	    srv.step_timeout < 1 || srv.session_timeout < 1 ||
+	    reservation <= srv.session_timeout ||
 	    (station_ca && no_station)) {
 		usage(stderr);
 		return CK_EXIT_USAGE;
@@ -284,8 +297,7 @@ int main(int argc, char **argv)
 	if (no_station) {
 		fprintf(stderr,
 			"chipkey-spp: WARNING: --no-station-auth: any TLS client that can connect "
-			"gets device private keys and channel keys and can provision any chip ID "
-			"with garbage (blocking that chip for good); lab use only\n");
+			"can name chips of the batch and hold their reservations; lab use only\n");
 	} else if (!station_ca) {
 		snprintf(ca_default, sizeof(ca_default), "%s/%s", fdir, CK_FACTORY_MFR_CA_PEM);
 		station_ca = ca_default;
@@ -309,7 +321,7 @@ int main(int argc, char **argv)
 		ERR_print_errors_fp(stderr);
 		goto err_factory;
 	}
-	stores = open_stores(db_url, workers);
+	stores = open_stores(db_url, workers, reservation);
 	if (!stores)
 		goto err_ctx;
 	lfd = listen_on(listen_spec, &port);

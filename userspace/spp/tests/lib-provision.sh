@@ -22,15 +22,27 @@ station() { echo --station-cert "$FAC/station-cert.pem" --station-key "$FAC/stat
 declare -A bg=()
 wait_file() { for ((w = 0; w < 300; w++)); do [ -s "$1" ] && return 0; sleep 0.01; done; return 1; }
 
-# mkchip NAME: fuse image with the factory's ROM key + an emulator on it.
-# Sets chip_hex[NAME].
+# vendor_ca: the chip vendor's CA ($t/vendor-ca.{key,pem}), made once
+vendor_ca() {
+	[ -s "$t/vendor-ca.pem" ] ||
+		"$bin/chipkey-fuse" ca --out-key "$t/vendor-ca.key" --out-cert "$t/vendor-ca.pem" \
+			>/dev/null 2>>"$t/fuse.log"
+}
+
+# mkchip NAME: fuse image with the factory's ROM key and a chip certificate
+# from the vendor CA, loaded into the chip batch of $DBURL (the SPP serves
+# only chips of the batch) + an emulator on it.  Sets chip_hex[NAME].
 declare -A chip_hex=() emu_pid=()
 mkchip() {
 	local name=$1 hex=
 	mkdir -p "$t/chips"
 	if [ ! -e "$t/chips/$name.bin" ]; then
+		vendor_ca || return 1
 		"$bin/chipkey-fuse" create "$t/chips/$name.bin" --rom-key "$FAC/mfr-pubkey.der" \
-			>/dev/null 2>>"$t/fuse.log" || return 1
+			--cert "$t/chips/$name.pem" --ca-key "$t/vendor-ca.key" \
+			--ca-cert "$t/vendor-ca.pem" >/dev/null 2>>"$t/fuse.log" || return 1
+		"$bin/chipkey-factory" load-chips --db "$DBURL" --chip-ca "$t/vendor-ca.pem" \
+			"$t/chips/$name.pem" >/dev/null 2>>"$t/fuse.log" || return 1
 	fi
 	rm -f "$t/chips/$name.sock"
 	"$emu" --state "$t/chips/$name.bin" --socket "$t/chips/$name.sock" --foreground \

@@ -92,12 +92,16 @@ pids+=($!)
 check "chipkey-pubdb listens on loopback, same database" wait_file "$t/pubdb.port"
 URL=http://127.0.0.1:$(cat "$t/pubdb.port" 2>/dev/null)
 
-# ---- NDEV chips: own fuse image, own emulator process
+# ---- NDEV chips: own fuse image and chip certificate (from the chip
+# vendor's CA), own emulator process; the factory loads the batch of chip
+# certificates (the SPP serves only chips of a loaded batch)
 mkdir -p "$t/chips" "$t/stores" "$t/out"
 started=0
 : >"$t/fail-emu"
+"$bin/chipkey-fuse" ca --out-key "$t/vendor-ca.key" --out-cert "$t/vendor-ca.pem" >/dev/null 2>>"$t/fuse.log"
 for i in $(seq "$NDEV"); do
 	if "$bin/chipkey-fuse" create "$t/chips/d$i.bin" --rom-key "$t/fac/mfr-pubkey.der" \
+		--cert "$t/chips/d$i.pem" --ca-key "$t/vendor-ca.key" --ca-cert "$t/vendor-ca.pem" \
 		>/dev/null 2>>"$t/fuse.log"; then
 		"$bin/chipkey-emu" --state "$t/chips/d$i.bin" --socket "$t/chips/d$i.sock" \
 			--foreground 2>>"$t/emu.log" &
@@ -121,6 +125,10 @@ for i in $(seq "$NDEV"); do
 done
 count_check "$NDEV emulators, each its own process and fuse image with the manufacturer ROM key" \
 	"$started" "$NDEV" "$t/fail-emu"
+"$bin/chipkey-factory" load-chips --db "sqlite:$db" --chip-ca "$t/vendor-ca.pem" "$t"/chips/d*.pem \
+	>"$t/load-chips.out" 2>>"$t/factory.log"
+check "chipkey-factory load-chips: the $NDEV chip certificates verified against the vendor CA and loaded" \
+	test "$(sqlite3 "$db" "SELECT count(*) FROM chip_batch;")" = "$NDEV"
 check "$NDEV distinct chip IDs" test "$(awk '{print $2}' "$t/chips.txt" | sort -u | wc -l)" -eq "$NDEV"
 declare -A hexof=()
 while read -r i hex; do hexof[$i]=$hex; done <"$t/chips.txt"

@@ -39,9 +39,20 @@ trap cleanup EXIT
 
 wait_file() { for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
 
-# mkchip NAME FACTORY: fuse image with the factory's ROM key + emulator
+# The chip vendor: its CA certifies every chip's attestation key Q
+# (docs/chip-certificates.md); the factory loads the certificates of the
+# chips it expects into its batch (chipkey-factory load-chips).
+"$bin/chipkey-fuse" ca --out-key "$t/vendor-ca.key" --out-cert "$t/vendor-ca.pem" >/dev/null 2>>"$t/fuse.log"
+# mkchip NAME FACTORY [nobatch]: fuse image with the factory's ROM key and
+# its chip certificate ($t/NAME.pem), loaded into the batch of $db unless
+# "nobatch", + emulator
 mkchip() {
-	"$bin/chipkey-fuse" create "$t/$1.bin" --rom-key "$2/mfr-pubkey.der" >/dev/null 2>>"$t/fuse.log" || return 1
+	"$bin/chipkey-fuse" create "$t/$1.bin" --rom-key "$2/mfr-pubkey.der" --cert "$t/$1.pem" \
+		--ca-key "$t/vendor-ca.key" --ca-cert "$t/vendor-ca.pem" >/dev/null 2>>"$t/fuse.log" || return 1
+	if [ "${3:-}" != nobatch ]; then
+		"$bin/chipkey-factory" load-chips --db "$db" --chip-ca "$t/vendor-ca.pem" "$t/$1.pem" \
+			>/dev/null 2>>"$t/factory.log" || return 1
+	fi
 	"$emu" --state "$t/$1.bin" --socket "$t/$1.sock" --foreground 2>>"$t/emu.log" &
 	pids+=($!)
 	# the socket appears at bind(), before listen(): wait until it answers
@@ -110,6 +121,18 @@ for i in $(seq $NDEV); do
 	check "device $i: certificate text shows identity and chip ID" \
 		bash -c "openssl x509 -in '$t/cert$i.pem' -noout -text | grep -q 'CN *= *$id' &&
 			 openssl x509 -in '$t/cert$i.pem' -noout -text | grep -q 'chip-id:$hex'"
+	check "device $i: its certificate names the chip's attestation key (python3-cryptography: the chipkeyChipAttestationKey extension is the chip certificate's SPKI)" \
+		python3 - "$t/store$i/device-cert.der" "$t/d$i.pem" <<'PY'
+import sys
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization as s
+dev = x509.load_der_x509_certificate(open(sys.argv[1], "rb").read())
+chip = x509.load_pem_x509_certificate(open(sys.argv[2], "rb").read())
+ext = dev.extensions.get_extension_for_oid(
+    x509.ObjectIdentifier("2.25.150369157376766404936511867947329402419"))
+spki = chip.public_key().public_bytes(s.Encoding.DER, s.PublicFormat.SubjectPublicKeyInfo)
+sys.exit(0 if not ext.critical and ext.value.value == spki else 1)
+PY
 	other=$((i % NDEV + 1))
 	check "device $i: backup unwraps on its own device to the data package (store, public and secret records agree), not on d$other" \
 		"$tbin/spp-check" device "$db" "$t/fac" "$t/store$i" "emu:$t/d$i.sock" "emu:$t/d$other.sock"
@@ -165,30 +188,146 @@ check "... says why" grep -q "does not chain to the manufacturer key" "$t/victim
 check "... and sent nothing: the rogue SPP saw no HELLO, wrote no store" \
 	bash -c "! grep -q 'chip=[0-9a-f]' '$t/rogue.log' && test ! -e '$t/victim/store.json' && test \"\$('$tbin/spp-check' counts 'sqlite:$t/rogue.db')\" = '40 0 0 0 0'"
 
-# ---- devices misbehaving after the OFFER
+# ---- devices misbehaving after the OFFER, and a station without the chip
+# (a stolen station credential): it can name a chip of the batch, but it
+# cannot open the sealed OFFER nor make the chip's MAC, so nothing it sends
+# is committed
 mkchip other "$t/fac"
-declare -A want=([other-chip]=WRONG_CHIP [truncate]=BAD_BACKUP [tamper]=BAD_PROOF [bad-proof]=BAD_PROOF)
-for f in other-chip truncate tamper bad-proof; do
+declare -A want=([truncate]=BAD_BACKUP [tamper]=BAD_PROOF [bad-mac]=BAD_PROOF [garbage]=BAD_PROOF)
+for f in truncate tamper bad-mac garbage; do
 	mkchip "bad-$f" "$t/fac"
 	"$tbin/chipkey-agent-faulty" provision $ST --spp "$SPP" --device "emu:$t/bad-$f.sock" \
-		--store "$t/bad-$f" --fault "$f" --other-device "emu:$t/other.sock" >/dev/null 2>"$t/bad-$f.log"
+		--store "$t/bad-$f" --fault "$f" >/dev/null 2>"$t/bad-$f.log"
 	rc=$?
 	check "fault $f: SPP refuses with ${want[$f]} (exit $rc)" \
 		bash -c "test $rc -eq 20 && grep -q 'SPP refused: ${want[$f]}' '$t/bad-$f.log'"
 	check "fault $f: nothing committed for that chip" \
 		"$tbin/spp-check" nothing "$db" "$(chip_hex "bad-$f")"
-	check "fault $f: the other chip has nothing either" \
-		"$tbin/spp-check" nothing "$db" "$(chip_hex other)"
 done
+mkchip bad-other-chip "$t/fac"
+"$tbin/chipkey-agent-faulty" provision $ST --spp "$SPP" --device "emu:$t/bad-other-chip.sock" \
+	--store "$t/bad-other-chip" --fault other-chip --other-device "emu:$t/other.sock" \
+	>/dev/null 2>"$t/bad-other-chip.log"
+rc=$?
+check "fault other-chip: another chip cannot open the package sealed to this one (agent exit $rc, want 4: another chip's package)" \
+	bash -c "test $rc -eq 4 && grep -q 'the chip refused the sealed package' '$t/bad-other-chip.log'"
+check "fault other-chip: nothing committed for either chip" \
+	bash -c "'$tbin/spp-check' nothing '$db' '$(chip_hex bad-other-chip)' && '$tbin/spp-check' nothing '$db' '$(chip_hex other)'"
 c=$("$tbin/spp-check" counts "$db")
-check "after the faults: still 10 issued, 4 reserved (counts: $c)" test "$c" = "26 4 10 0 0"
+check "after the faults: still 10 issued, 5 reserved (counts: $c)" test "$c" = "25 5 10 0 0"
 "$abin/chipkey-agent" provision $ST --spp "$SPP" --device "emu:$t/bad-tamper.sock" --store "$t/retry" \
 	>/dev/null 2>"$t/retry.log"
 check "an honest retry of a refused chip completes" test $? -eq 0
 check "... and gets the identity reserved for it (no second identity)" \
-	test "$("$tbin/spp-check" counts "$db")" = "26 3 11 0 0"
+	test "$("$tbin/spp-check" counts "$db")" = "25 4 11 0 0"
+
+# ---- what a stolen station credential no longer gives
+c0=$("$tbin/spp-check" counts "$db")
+mkchip outsider "$t/fac" nobatch
+"$abin/chipkey-agent" provision $ST --spp "$SPP" --device "emu:$t/outsider.sock" \
+	--store "$t/outsider" >/dev/null 2>"$t/outsider.log"
+rc=$?
+check "a genuine chip outside the loaded batch: ERROR NOT_IN_BATCH (exit $rc, want 20), no store" \
+	bash -c "test $rc -eq 20 && grep -q 'SPP refused: NOT_IN_BATCH' '$t/outsider.log' && test ! -e '$t/outsider/store.json'"
+for k in $(seq 12); do
+	"$tbin/chipkey-agent-faulty" provision $ST --spp "$SPP" --device "emu:$t/other.sock" \
+		--store "$t/rnd" --fault random-chip >/dev/null 2>"$t/rnd-$k.log" || true
+done
+check "12 HELLOs with random chip IDs and keys: each refused NOT_IN_BATCH" \
+	test "$(grep -l 'SPP refused: NOT_IN_BATCH' "$t"/rnd-*.log | wc -l)" -eq 12
+"$tbin/chipkey-agent-faulty" provision $ST --spp "$SPP" --device "emu:$t/other.sock" \
+	--store "$t/wq" --fault wrong-q >/dev/null 2>"$t/wrong-q.log"
+rc=$?
+check "HELLO naming a chip of the batch with another attestation key: NOT_IN_BATCH (exit $rc)" \
+	bash -c "test $rc -eq 20 && grep -q 'SPP refused: NOT_IN_BATCH' '$t/wrong-q.log'"
+check "... and none of them reserved an identity or key pair (pool counts unchanged: $c0)" \
+	test "$("$tbin/spp-check" counts "$db")" = "$c0"
+mkchip stolen "$t/fac"
+"$tbin/chipkey-agent-faulty" provision $ST --spp "$SPP" --device "emu:$t/stolen.sock" \
+	--store "$t/stolen-x" --fault steal-offer --fault-out "$t/stolen.offer" >/dev/null 2>"$t/stolen-x.log"
+check "a station collects the OFFER for a chip of the batch" test -s "$t/stolen.offer"
+# the OFFER body: nonce (32), certificate length (4), certificate, sealed
+# length (4), sealed package
+python3 - "$t/stolen.offer" "$t/stolen.sealed" <<'PY'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+c = struct.unpack(">I", b[32:36])[0]
+n = struct.unpack(">I", b[36 + c:40 + c])[0]
+open(sys.argv[2], "wb").write(b[40 + c:40 + c + n])
+PY
+"$bin/chipkey" --device "emu:$t/other.sock" sealed-wrap "$t/stolen.sealed" "$t/stolen.bk" \
+	--generation 1 >/dev/null 2>"$t/stolen-open.log"
+rc=$?
+check "... another chip cannot open its sealed package (chipkey sealed-wrap exit $rc)" \
+	bash -c "test $rc -ne 0 && test ! -s '$t/stolen.bk'"
+"$abin/chipkey-agent" provision $ST --spp "$SPP" --device "emu:$t/stolen.sock" \
+	--store "$t/stolen" >/dev/null 2>"$t/stolen.log"
+check "... the real chip is then provisioned (exit $?)" test -s "$t/stolen/store.json"
+sid=$(tr -d '\n' <"$t/stolen/identity")
+chan=$(openssl kdf -keylen 32 -kdfopt digest:SHA256 \
+	-kdfopt hexkey:"$(od -An -v -tx1 "$t/fac/master.key" | tr -d ' \n')" \
+	-kdfopt hexinfo:"$(printf 'chipkey v1 channel key%s' "$sid" | od -An -v -tx1 | tr -d ' \n')" HKDF 2>/dev/null |
+	tr -d ':\n' | tr A-F a-f)
+check "... and the stolen OFFER (same identity) does not hold its channel key in clear (openssl kdf: ${chan:0:8}...)" \
+	bash -c "test ${#chan} -eq 64 && ! od -An -v -tx1 '$t/stolen.offer' | tr -d ' \n' | grep -q '$chan'"
 
 # ---- malformed frames
+# ---- reservations expire: a chip that never finishes does not hold its
+# identity for good, and the key pair sealed to it is retired, never handed
+# to another chip.  A factory with one identity and one pre-generated pair.
+"$bin/chipkey-factory" identities --prefix 35123499 --count 1 >"$t/ids1.txt" 2>>"$t/factory.log"
+"$bin/chipkey-factory" init "$t/fac1" --db "sqlite:$t/exp.db" --pool "$t/ids1.txt" --pregen 1 \
+	>>"$t/factory.log" 2>&1
+"$bin/chipkey-fuse" create "$t/expx.bin" --rom-key "$t/fac1/mfr-pubkey.der" --cert "$t/expx.pem" \
+	--ca-key "$t/vendor-ca.key" --ca-cert "$t/vendor-ca.pem" >/dev/null 2>>"$t/fuse.log"
+"$bin/chipkey-fuse" create "$t/expy.bin" --rom-key "$t/fac1/mfr-pubkey.der" --cert "$t/expy.pem" \
+	--ca-key "$t/vendor-ca.key" --ca-cert "$t/vendor-ca.pem" >/dev/null 2>>"$t/fuse.log"
+for c in expx expy; do
+	"$emu" --state "$t/$c.bin" --socket "$t/$c.sock" --foreground 2>>"$t/emu.log" &
+	pids+=($!)
+done
+"$bin/chipkey-factory" load-chips --db "sqlite:$t/exp.db" --chip-ca "$t/vendor-ca.pem" "$t/expx.pem" "$t/expy.pem" \
+	>/dev/null 2>>"$t/factory.log"
+check "reservation expiry: an SPP with a 2 s reservation timeout starts" \
+	start_spp exp "$t/fac1" "sqlite:$t/exp.db" --session-timeout 1 --reservation-timeout 2
+EXP=127.0.0.1:$(cat "$t/exp.port")
+EST="--station-cert $t/fac1/station-cert.pem --station-key $t/fac1/station-key.pem"
+for _ in $(seq 50); do [ -S "$t/expy.sock" ] && [ -n "$(chip_hex expy)" ] && break; sleep 0.1; done
+"$tbin/chipkey-agent-faulty" provision $EST --spp "$EXP" --device "emu:$t/expx.sock" \
+	--store "$t/expx" --fault steal-offer --fault-out "$t/expx.offer" >/dev/null 2>"$t/expx.log"
+python3 - "$t/expx.offer" "$t/expx-cert.der" <<'PY'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+c = struct.unpack(">I", b[32:36])[0]
+open(sys.argv[2], "wb").write(b[36:36 + c])
+PY
+kx=$(openssl x509 -inform DER -in "$t/expx-cert.der" -noout -pubkey 2>/dev/null | sha256sum)
+check "... chip X took the one identity and the one key pair and went away (counts: $("$tbin/spp-check" counts "sqlite:$t/exp.db"))" \
+	test "$("$tbin/spp-check" counts "sqlite:$t/exp.db")" = "0 1 0 0 1"
+"$abin/chipkey-agent" provision $EST --spp "$EXP" --device "emu:$t/expy.sock" --store "$t/expy0" \
+	>/dev/null 2>"$t/expy0.log"
+rc=$?
+check "... chip Y at once: EXHAUSTED, X's reservation still holds (exit $rc)" \
+	bash -c "test $rc -eq 20 && grep -q 'SPP refused: EXHAUSTED' '$t/expy0.log'"
+sleep 3
+"$abin/chipkey-agent" provision $EST --spp "$EXP" --device "emu:$t/expy.sock" --store "$t/expy" \
+	>/dev/null 2>"$t/expy.log"
+check "... after the timeout chip Y is provisioned with the released identity (exit $?)" \
+	test "$(tr -d '\n' <"$t/expy/identity" 2>/dev/null)" = "$(head -1 "$t/ids1.txt")"
+ky=$(openssl x509 -inform DER -in "$t/expy/device-cert.der" -noout -pubkey 2>/dev/null | sha256sum)
+check "... with a fresh key pair: the pair sealed to X was retired, not handed to Y" \
+	bash -c "test -s '$t/expx-cert.der' && test '$kx' != '$ky' && test \"\$('$tbin/spp-check' counts 'sqlite:$t/exp.db')\" = '0 0 1 0 0'"
+"$abin/chipkey-agent" provision $EST --spp "$EXP" --device "emu:$t/expx.sock" --store "$t/expx2" \
+	>/dev/null 2>"$t/expx2.log"
+rc=$?
+check "... and chip X, back later, gets no identity of another chip (EXHAUSTED, exit $rc)" \
+	bash -c "test $rc -eq 20 && grep -q 'SPP refused: EXHAUSTED' '$t/expx2.log'"
+kill "$exp_pid"; wait "$exp_pid" 2>/dev/null
+"$abin/chipkey-spp" --factory "$t/fac1" --db "sqlite:$t/exp.db" --listen 127.0.0.1:0 \
+	--session-timeout 60 --reservation-timeout 60 >/dev/null 2>"$t/exp-bad.log"
+check "chipkey-spp refuses a reservation timeout not longer than the session timeout (exit $?)" test $? -eq 1
+
+# (bad-version: a version 1 HELLO; there is no fallback to the old protocol)
 declare -A fwant=([oversize]=TOO_LARGE [short-hello]=MALFORMED [bad-version]=VERSION [wrong-type]=UNEXPECTED)
 for f in oversize short-hello bad-version wrong-type; do
 	"$tbin/chipkey-agent-faulty" provision $ST --spp "$SPP" --device "emu:$t/other.sock" \
@@ -318,7 +457,7 @@ else:
     ctx.minimum_version = ssl.TLSVersion.TLSv1_3
     ctx.load_cert_chain(fac + "/station-cert.pem", fac + "/station-key.pem")
     s = ctx.wrap_socket(s)
-    s.sendall(bytes([0, 0, 0, 52, 0, 1, 0, 1]))
+    s.sendall(bytes([0, 0, 0, 117, 0, 1, 0, 2]))
 s.settimeout(1.0)
 try:
     for i in range(30):
