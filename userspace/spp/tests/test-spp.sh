@@ -288,13 +288,14 @@ for c in expx expy; do
 done
 "$bin/chipkey-factory" load-chips --db "sqlite:$t/exp.db" --chip-ca "$t/vendor-ca.pem" "$t/expx.pem" "$t/expy.pem" \
 	>/dev/null 2>>"$t/factory.log"
-check "reservation expiry: an SPP with a 2 s reservation timeout starts" \
-	start_spp exp "$t/fac1" "sqlite:$t/exp.db" --session-timeout 1 --reservation-timeout 2
+check "reservation expiry: an SPP with a 6 s reservation timeout starts" \
+	start_spp exp "$t/fac1" "sqlite:$t/exp.db" --session-timeout 1 --reservation-timeout 6
 EXP=127.0.0.1:$(cat "$t/exp.port")
 EST="--station-cert $t/fac1/station-cert.pem --station-key $t/fac1/station-key.pem"
 for _ in $(seq 50); do [ -S "$t/expy.sock" ] && [ -n "$(chip_hex expy)" ] && break; sleep 0.1; done
 "$tbin/chipkey-agent-faulty" provision $EST --spp "$EXP" --device "emu:$t/expx.sock" \
 	--store "$t/expx" --fault steal-offer --fault-out "$t/expx.offer" >/dev/null 2>"$t/expx.log"
+tx=$EPOCHSECONDS
 python3 - "$t/expx.offer" "$t/expx-cert.der" <<'PY'
 import struct, sys
 b = open(sys.argv[1], "rb").read()
@@ -307,9 +308,13 @@ check "... chip X took the one identity and the one key pair and went away (coun
 "$abin/chipkey-agent" provision $EST --spp "$EXP" --device "emu:$t/expy.sock" --store "$t/expy0" \
 	>/dev/null 2>"$t/expy0.log"
 rc=$?
-check "... chip Y at once: EXHAUSTED, X's reservation still holds (exit $rc)" \
-	bash -c "test $rc -eq 20 && grep -q 'SPP refused: EXHAUSTED' '$t/expy0.log'"
-sleep 3
+if [ $((EPOCHSECONDS - tx)) -lt 5 ]; then
+	check "... chip Y at once: EXHAUSTED, X's reservation still holds (exit $rc)" \
+		bash -c "test $rc -eq 20 && grep -q 'SPP refused: EXHAUSTED' '$t/expy0.log'"
+else
+	skip "... chip Y at once: EXHAUSTED" "the machine took 5 s or more between the two claims"
+fi
+sleep 7
 "$abin/chipkey-agent" provision $EST --spp "$EXP" --device "emu:$t/expy.sock" --store "$t/expy" \
 	>/dev/null 2>"$t/expy.log"
 check "... after the timeout chip Y is provisioned with the released identity (exit $?)" \
