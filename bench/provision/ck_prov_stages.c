@@ -46,6 +46,7 @@
 #include "common/pki.h"
 #include "common/pubdb-record.h"
 #include "factory/factory.h"
+#include "factory/pki-issue.h"
 #include "lib/libchipkey.h"
 #include "proto/context.h"
 #include "store/store.h"

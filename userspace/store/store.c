@@ -13,12 +13,15 @@
 #include <string.h>
 #include <time.h>
 
+#include <linux/chipkey.h>
 #include <openssl/crypto.h>
 
 #include "store-int.h"
 #include "common/identity.h"
 
 _Static_assert(STORE_IDENTITY_LEN == CK_IDENTITY_LEN, "identity length");
+_Static_assert(STORE_CHIP_ID_LEN == CHIPKEY_CHIP_ID_LEN, "chip ID length");
+_Static_assert(STORE_ATTEST_PUB_LEN == CHIPKEY_EC_POINT_LEN, "attestation key length");
 
 /* ---- the backends ---- */
 

@@ -5,7 +5,9 @@
  * time; an "emptying the pool" attack (every free identity claimed by
  * made-up chips) is undone by expiry; the expired chip's key pair is
  * deleted, not handed to another chip, and its commit is refused; an
- * expired reservation that no claim has released yet still commits.
+ * expired reservation that no claim has released yet still commits; two
+ * processes claiming at once release the same expired reservations without
+ * failing or deadlocking.
  *
  * Runs last: with a timeout of 1 s it releases every reservation the
  * earlier suites left in the database.
@@ -13,6 +15,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -135,8 +138,10 @@ void test_expiry(void)
 	       (unsigned long long)kf1, (unsigned long long)kf2,
 	       (unsigned long long)kr1, (unsigned long long)kr2);
 	store_keypair_clear(&kx);
+	/* back to 900 s: with 1 s, a claim in the next second would release D */
 	chip(x, 0x0e, 4);
-	tap_ok(store_claim_identity(st, x, idx, NULL) == 0, "expiry: the pool is usable again");
+	tap_ok(store_set_reservation_timeout(st, 900) == 0 &&
+	       store_claim_identity(st, x, idx, NULL) == 0, "expiry: the pool is usable again");
 
 	make_commit(&c, a, ida, backup_a, sizeof(backup_a), (const uint8_t *)"s", 1);
 	c.used_pregenerated_key = true;
@@ -147,12 +152,79 @@ void test_expiry(void)
 	       "expiry: ... also without its key pair -> -EPERM");
 
 	/* expired, not released yet: still commits */
-	tap_ok(store_set_reservation_timeout(st, 900) == 0 && backdate(r, idd, 0, 2000) == 0,
+	tap_ok(backdate(r, idd, 0, 2000) == 0,
 	       "expiry: chip D's reservation made 2000 s ago, no claim since");
 	make_commit(&c, d, idd, backup_b, sizeof(backup_b), (const uint8_t *)"s", 1);
 	rc = store_commit_provisioning(st, &c);
 	tap_ok(rc == 0, "expiry: an expired reservation not yet released commits (%s)",
 	       store_error(st));
 	raw_close(r);
+	store_close(st);
+}
+
+#define RACE_OLD 40		/* expired reservations */
+#define RACE_NEW 20		/* claims per process */
+
+/* A child: RACE_NEW claims of new chips; exit 0 if all succeeded. */
+static void race_child(int who)
+{
+	struct store *st;
+	struct store_keypair kp;
+	uint8_t c[16];
+	char id[16], err[256];
+	int i, bad = 0;
+
+	if (store_open(url, &st, err, sizeof(err)))
+		_exit(2);
+	for (i = 0; i < RACE_NEW; i++) {
+		chip(c, (uint8_t)(0x20 + who), (uint32_t)i);
+		if (store_claim_identity_keypair(st, c, id, NULL, &kp)) {
+			tap_diag("process %d, claim %d: %s", who, i, store_error(st));
+			bad = 1;
+		}
+		store_keypair_clear(&kp);
+	}
+	store_close(st);
+	_exit(bad);
+}
+
+/* Both processes find the same RACE_OLD expired reservations: each claim
+ * releases what it can (PostgreSQL: SKIP LOCKED), none fails. */
+void test_expiry_race(void)
+{
+	struct store *st = open_or_die();
+	struct raw *r = raw_open(url);
+	struct store_keypair kp;
+	uint8_t c[16];
+	char id[16];
+	uint64_t rs = 0;
+	pid_t pid[2];
+	int i, ok = 1, good = 0, status;
+
+	ok = r && load_pool(st, 6, 2 * RACE_OLD) == 2 * RACE_OLD;
+	for (i = 0; ok && i < RACE_OLD; i++) {
+		chip(c, 0x1f, (uint32_t)i);
+		ok = store_claim_identity_keypair(st, c, id, NULL, &kp) == 0;
+		store_keypair_clear(&kp);
+	}
+	ok = ok && !raw_exec(r, "UPDATE identity_pool SET reserved_at = reserved_at - 5000"
+			     " WHERE state = 1", NULL, 0);
+	tap_ok(ok, "expiry race: %d reservations, all made 5000 s ago", RACE_OLD);
+	raw_close(r);
+	store_close(st);
+	for (i = 0; i < 2; i++) {
+		pid[i] = fork();
+		if (pid[i] == 0)
+			race_child(i);
+	}
+	for (i = 0; i < 2; i++)
+		if (pid[i] > 0 && waitpid(pid[i], &status, 0) == pid[i] && WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 0)
+			good++;
+	st = open_or_die();
+	ok = store_identity_counts(st, NULL, &rs, NULL) == 0;
+	tap_ok(good == 2 && ok && rs == 2 * RACE_NEW,
+	       "expiry race: 2 processes x %d claims at once, all succeed; reserved: %llu"
+	       " (the expired ones released)", RACE_NEW, (unsigned long long)rs);
 	store_close(st);
 }

@@ -114,6 +114,7 @@ int main(int argc, char **argv)
 		test_threads();
 		test_chips();
 		test_expiry();
+		test_expiry_race();
 	} else {
 		fprintf(stderr, "usage: %s URL [quick] | migrate URL FIXTURE [FRESH_URL]\n",
 			argv[0]);

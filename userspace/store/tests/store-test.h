@@ -44,6 +44,7 @@ void test_threads(void);
 void test_chips(void);
 /* store-test-expiry.c: last (releases every reservation of the others) */
 void test_expiry(void);
+void test_expiry_race(void);
 /* store-test-crash.c */
 void test_crash(int kills_wanted);
 /*
