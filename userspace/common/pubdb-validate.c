@@ -111,11 +111,11 @@ static int chain_to(X509 *x, X509_STORE *cas, X509 **issuer, char *err, size_t e
 		goto out;
 	}
 	chain = X509_STORE_CTX_get0_chain(ctx);
-	if (sk_X509_num(chain) < 2) {	/* the certificate itself is a trust anchor */
-		snprintf(err, errlen, "certificate is itself in the CA file");
-		goto out;
-	}
 	if (issuer) {
+		if (sk_X509_num(chain) < 2) {	/* itself a trust anchor: no issuer */
+			snprintf(err, errlen, "certificate is itself in the CA file");
+			goto out;
+		}
 		*issuer = sk_X509_value(chain, 1);
 		X509_up_ref(*issuer);
 	}
