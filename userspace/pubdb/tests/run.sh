@@ -110,7 +110,7 @@ stop_server() {
 	return $rc
 }
 
-suite() {	# suite NAME DB-URL WRITERS-DB-URL
+suite() {	# suite NAME DB-URL WRITERS-DB-URL [WRITERS-SQLITE-FILE]
 	local tag=$1 rc
 	echo "# pubdb on $tag"
 	start_server "$2"
@@ -273,11 +273,11 @@ suite() {	# suite NAME DB-URL WRITERS-DB-URL
 	# who may write which generation, on a database of its own
 	start_server "$3"
 	tap $? "$tag: server up on a fresh database"
-	writer_attacks "$tag"
+	writer_attacks "$tag" "${4:-}"
 	stop_server
 }
 
-suite sqlite "sqlite:$tmp/pub.db" "sqlite:$tmp/writers.db"
+suite sqlite "sqlite:$tmp/pub.db" "sqlite:$tmp/writers.db" "$tmp/writers.db"
 # restart on the same file: data persists
 start_server "sqlite:$tmp/pub.db"
 is "$(code "$C/generations/2/backup")" 200 "sqlite: data survives a restart"

@@ -8,8 +8,11 @@
 # that check is removed.
 #
 #   devices_setup            once, in the test directory (run.sh's $tmp)
-#   writer_attacks TAG       against the server run.sh started ($U), whose
-#                            database holds nothing for chips $A and $B yet
+#   writer_attacks TAG [SQLITE-FILE]
+#                            against the server run.sh started ($U), whose
+#                            database holds nothing for chips $A and $B yet;
+#                            with SQLITE-FILE (its database) also a record
+#                            poisoned before these checks existed
 
 CHIP_A=00112233445566778899aabbccddeeff
 CHIP_B=ffeeddccbbaa99887766554433221100
@@ -37,7 +40,7 @@ devices_setup() {
 	"$BIN/chipkey-factory" package fac --identity "$IB" --chip-id $CHIP_B --out dpb \
 		>>setup.log 2>&1 &&
 	wrap a 1 a1.pkg && wrap a 2 a2.pkg && wrap a 3 a3.pkg && wrap a $MAXGEN amax.pkg &&
-	wrap b 1 b1.pkg && wrap b 2 b2.pkg && wrap b 3 b3.pkg || return 1
+	wrap b 1 b1.pkg && wrap b 2 b2.pkg && wrap b 3 b3.pkg && wrap b 4 b4.pkg || return 1
 	for c in 1 2 3 4; do wrap b 2 "b2-$c.pkg" || return 1; done
 	# the device keys and certificates, as recovery restores them
 	"$BIN/chipkey" --device "emu:$tmp/a.sock" recover --store sa --keys ka --from a1.pkg \
@@ -47,7 +50,12 @@ devices_setup() {
 	# genuine: chip A under another identity; forged: chip A's names from a
 	# self-made CA with the manufacturer CA's names
 	"$BIN/chipkey-factory" issue fac --identity "$IC" --chip-id $CHIP_A --key-out kc.key \
-		--out otherid.pem >>setup.log 2>&1 || return 1
+		--out otherid.pem >>setup.log 2>&1 &&
+	"$BIN/chipkey-factory" issue fac --identity "$IA" --chip-id $CHIP_A --key-out ka2.key \
+		--out ka2.pem >>setup.log 2>&1 &&
+	"$BIN/chipkey-factory" issue fac --identity "$IA" --chip-id $CHIP_B --key-out kab.key \
+		--out otherchip.pem >>setup.log 2>&1 || return 1
+	head -c $(($(stat -c %s a2.pkg) - 1)) a2.pkg >a2-cut.pkg
 	cat >forge.cnf <<EOF
 [ca]
 basicConstraints = critical, CA:TRUE, pathlen:0
@@ -115,10 +123,14 @@ writer_attacks() {
 		$a $CHIP_A 2 "$IA" a1.pkg ka/device-cert.pem
 	post "$tag" 400 "device A: generation 2 carrying random bytes" \
 		$a $CHIP_A 2 "$IA" random.bin ka/device-cert.pem
+	post "$tag" 400 "device A: generation 2 carrying its genuine backup less one byte" \
+		$a $CHIP_A 2 "$IA" a2-cut.pkg ka/device-cert.pem
 	post "$tag" 400 "device A: a genuine certificate of chip A for another identity" \
 		$a $CHIP_A 2 "$IA" a2.pkg otherid.pem
 	post "$tag" 400 "device A: chip B's certificate" \
 		$a $CHIP_A 2 "$IA" a2.pkg kb/device-cert.pem
+	post "$tag" 400 "device A: a genuine certificate of chip B for A's identity" \
+		$a $CHIP_A 2 "$IA" a2.pkg otherchip.pem
 	post "$tag" 400 "device A: a certificate from a self-made CA with the same names" \
 		$a $CHIP_A 2 "$IA" a2.pkg forged.pem
 	post "$tag" 400 "device A: identity changed (with a genuine certificate naming it)" \
@@ -130,6 +142,8 @@ writer_attacks() {
 		$a $CHIP_B 2 "$IB" b2.pkg kb/device-cert.pem
 	post "$tag" 403 "chip A's other-identity certificate (genuine) as the writer" \
 		kc.key otherid.pem $CHIP_A 2 "$IA" a2.pkg ka/device-cert.pem
+	post "$tag" 403 "a second genuine certificate of chip A and its identity as the writer" \
+		ka2.key ka2.pem $CHIP_A 2 "$IA" a2.pkg ka/device-cert.pem
 	post "$tag" 401 "a self-made CA's certificate as the writer" \
 		ka/device-key.pem forged.pem $CHIP_A 2 "$IA" a2.pkg ka/device-cert.pem
 	}
@@ -168,4 +182,16 @@ writer_attacks() {
 	i=$(for i in 1 2 3 4; do cmp -s "race$i.rec" <(curl -s "$U/v1/chips/$CHIP_B/generations/2/record") &&
 		echo "$i"; done | wc -l)
 	is "$i" 1 "$tag: ... and the stored generation 2 is one of the four records"
+
+	[ -n "${2:-}" ] || return 0
+	# A record poisoned before these checks: chip B's generation 3 carrying
+	# chip A's certificate, put straight into the database.  Device A must
+	# not become chip B's writer through it (the writer is checked as a
+	# device certificate of this chip, not only compared with the record).
+	sqlite3 "$2" "INSERT INTO public_records (chip_id, generation, identity, created, backup,
+		cert) VALUES (X'$CHIP_B', 3, '$IB', 0, readfile('b3.pkg'),
+		readfile('ka/device-cert.der'))" 2>>put.log
+	tap $? "$tag: a poisoned generation 3 of chip B put into the database directly"
+	post "$tag" 403 "device A's key: chip B generation 4 after the poisoned record" \
+		ka/device-key.pem ka/device-cert.pem $CHIP_B 4 "$IB" b4.pkg kb/device-cert.pem
 }
