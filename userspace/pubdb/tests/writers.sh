@@ -194,4 +194,25 @@ writer_attacks() {
 	tap $? "$tag: a poisoned generation 3 of chip B put into the database directly"
 	post "$tag" 403 "device A's key: chip B generation 4 after the poisoned record" \
 		ka/device-key.pem ka/device-cert.pem $CHIP_B 4 "$IB" b4.pkg kb/device-cert.pem
+
+	# chipkey-pubdb-put --verify makes the server's checks of what it fetches:
+	# signed records stored before these rules, put into the database directly
+	"$PUT" --key fac/spp-key.pem --cert fac/spp-cert.pem --chip $CHIP_A --generation 4 \
+		--identity "$IA" --backup a3.pkg --device-cert ka/device-cert.pem --out spp4.rec \
+		--no-post 2>>put.log
+	"$PUT" --key fac/spp-key.pem --cert fac/spp-cert.pem --chip 0123456789abcdef0123456789abcdef \
+		--generation 1 --identity "$IA" --backup random.bin --device-cert ka/device-cert.pem \
+		--out junk1.rec --no-post 2>>put.log
+	sqlite3 "$2" "INSERT INTO public_records (chip_id, generation, identity, created, backup,
+		cert, signed_record) VALUES (X'$CHIP_A', 4, '$IA', 0, readfile('a3.pkg'),
+		readfile('ka/device-cert.der'), readfile('spp4.rec')), (X'0123456789abcdef0123456789abcdef',
+		1, '$IA', 0, readfile('random.bin'), readfile('ka/device-cert.der'),
+		readfile('junk1.rec'))" 2>>put.log
+	tap $? "$tag: two SPP-signed records put into the database directly"
+	"$PUT" --url "$U" --get $CHIP_A --verify fac/mfr-ca.pem >get.out 2>&1
+	is $? 19 "$tag: --verify: chip A's generation 4 by the SPP -> exit 19 (untrusted)"
+	grep -q "must be signed by the device certificate of generation 3" get.out
+	tap $? "$tag: ... because it is not the device's"
+	"$PUT" --url "$U" --get 0123456789abcdef0123456789abcdef --verify fac/mfr-ca.pem >get.out 2>&1
+	is $? 6 "$tag: --verify: a generation 1 whose backup is random bytes -> exit 6 (malformed)"
 }
