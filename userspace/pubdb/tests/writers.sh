@@ -184,6 +184,10 @@ writer_attacks() {
 	is "$i" 1 "$tag: ... and the stored generation 2 is one of the four records"
 
 	[ -n "${2:-}" ] || return 0
+	if ! command -v sqlite3 >/dev/null; then
+		skip "$tag: records stored before these rules" "no sqlite3 command"
+		return 0
+	fi
 	# A record poisoned before these checks: chip B's generation 3 carrying
 	# chip A's certificate, put straight into the database.  Device A must
 	# not become chip B's writer through it (the writer is checked as a
