@@ -2,11 +2,15 @@
 /*
  * Fuzz target: the public database record (userspace/common/pubdb-record.c),
  * the body of every POST to chipkey-pubdb and every record chipkey-pubdb-put
- * and recovery fetch: parse, then verify against a trust store holding one
- * fixed CA (signature, chain, role, identity, device certificate).  An empty
- * body is passed as (NULL, 0), as the daemon does.
+ * and recovery fetch: parse, then the write rules of common/pubdb-validate.c
+ * against a trust store holding one fixed CA: pubdb_record_validate (the
+ * signature fails first on almost every input), and its writer and content
+ * checks directly (backup header, device certificate), with the record's
+ * own fields as the previous generation.  An empty body is passed as
+ * (NULL, 0), as the daemon does.
  */
 #include "common/pubdb-record.c"
+#include "common/pubdb-validate.c"
 
 static X509_STORE *cas;
 
@@ -38,6 +42,7 @@ static X509_STORE *make_cas(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pubdb_record r;
+	struct pubdb_prev prev;
 	char err[256];
 
 	if (!cas)
@@ -46,7 +51,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (r.signed_len > size || r.backup_len > size || r.cert_len > size)
 		abort();
-	pubdb_verdict_str(pubdb_record_verify(&r, cas, err, sizeof(err)));
+	prev.generation = r.generation - 1;
+	prev.identity = r.identity;
+	prev.cert = r.writer_cert_len ? r.writer_cert : r.cert;
+	prev.cert_len = r.writer_cert_len ? r.writer_cert_len : r.cert_len;
+	pubdb_verdict_str(pubdb_record_validate(&r, r.generation > 1 ? &prev : NULL, cas, err,
+						sizeof(err)));
+	if (r.writer_cert_len)
+		check_writer(&r, r.generation > 1 ? &prev : NULL, cas, err, sizeof(err));
+	check_content(&r, &prev, cas, err, sizeof(err));
 	ERR_clear_error();
 	return 0;
 }

@@ -2,23 +2,19 @@
 /*
  * The public database write record (docs/pubdb-api.md): its one encoder
  * (pubdb_record_build) and decoder (pubdb_record_parse) of the wire layout
- * in include/chipkey/pubdb_record.h, and the writer checks
- * (pubdb_record_verify, pubdb_load_cas).
+ * in include/chipkey/pubdb_record.h.  Who may write what is
+ * pubdb-validate.c.
  */
 #include <endian.h>
 #include <errno.h>
 #include <stdarg.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/x509v3.h>
 
 #include "common/identity.h"
-#include "common/pki.h"
 #include "common/pubdb-record.h"
 
 static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
@@ -239,133 +235,4 @@ int pubdb_record_parse(const uint8_t *buf, size_t len, struct pubdb_record *r,
 	if (c.left)
 		return fail(err, errlen, -EBADMSG, "%zu trailing bytes", c.left);
 	return 0;
-}
-
-const char *pubdb_verdict_str(enum pubdb_verdict v)
-{
-	switch (v) {
-	case PUBDB_VALID: return "valid";
-	case PUBDB_UNSIGNED: return "unsigned";
-	case PUBDB_BAD_SIGNATURE: return "bad signature";
-	case PUBDB_UNTRUSTED: return "writer not trusted";
-	case PUBDB_NOT_WRITER: return "writer lacks the writer role";
-	case PUBDB_BAD_CONTENT: return "bad content";
-	}
-	return "?";
-}
-
-/* true if the subject has an OU equal to @role */
-static bool has_role(X509 *x, const char *role)
-{
-	X509_NAME *name = X509_get_subject_name(x);
-	int idx = -1;
-
-	while ((idx = X509_NAME_get_index_by_NID(name, NID_organizationalUnitName, idx)) >= 0) {
-		ASN1_STRING *s = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx));
-		unsigned char *u = NULL;
-		int n = ASN1_STRING_to_UTF8(&u, s);
-		bool match = n == (int)strlen(role) && !memcmp(u, role, (size_t)n);
-
-		OPENSSL_free(u);
-		if (match)
-			return true;
-	}
-	return false;
-}
-
-enum pubdb_verdict pubdb_record_verify(const struct pubdb_record *r, X509_STORE *cas,
-				       char *err, size_t errlen)
-{
-	enum pubdb_verdict v = PUBDB_VALID;
-	X509 *w = NULL, *dev = NULL;
-	X509_STORE_CTX *ctx = NULL;
-	EVP_MD_CTX *md = NULL;
-	EVP_PKEY *pk;
-
-	if (!r->writer_cert_len || !r->sig_len) {
-		fail(err, errlen, 0, "record is not signed");
-		return PUBDB_UNSIGNED;
-	}
-	w = pki_cert_from_der(r->writer_cert, r->writer_cert_len);
-	if (!w) {
-		fail(err, errlen, 0, "writer certificate is not one DER X.509 certificate");
-		v = PUBDB_BAD_SIGNATURE;
-		goto out;
-	}
-	pk = X509_get0_pubkey(w);
-	if (!pki_is_p256(pk)) {
-		fail(err, errlen, 0, "writer key is not EC P-256");
-		v = PUBDB_BAD_SIGNATURE;
-		goto out;
-	}
-	md = EVP_MD_CTX_new();
-	if (!md || EVP_DigestVerifyInit_ex(md, NULL, "SHA256", NULL, NULL, pk, NULL) != 1 ||
-	    EVP_DigestVerify(md, r->sig, r->sig_len, r->raw, r->signed_len) != 1) {
-		fail(err, errlen, 0, "signature does not verify");
-		v = PUBDB_BAD_SIGNATURE;
-		goto out;
-	}
-	ctx = X509_STORE_CTX_new();
-	if (!ctx || !cas || X509_STORE_CTX_init(ctx, cas, w, NULL) != 1) {
-		fail(err, errlen, 0, "cannot set up certificate verification");
-		v = PUBDB_UNTRUSTED;
-		goto out;
-	}
-	if (X509_verify_cert(ctx) != 1) {
-		fail(err, errlen, 0, "writer certificate: %s",
-		     X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
-		v = PUBDB_UNTRUSTED;
-		goto out;
-	}
-	if (!has_role(w, PUBDB_ROLE_SPP)) {
-		fail(err, errlen, 0, "writer certificate has no OU=" PUBDB_ROLE_SPP);
-		v = PUBDB_NOT_WRITER;
-		goto out;
-	}
-	if (!ck_identity_valid(r->identity)) {
-		fail(err, errlen, 0, "identity is not 15 digits with a Luhn check digit");
-		v = PUBDB_BAD_CONTENT;
-		goto out;
-	}
-	dev = pki_cert_from_der(r->cert, r->cert_len);
-	if (!dev) {
-		fail(err, errlen, 0, "device certificate is not one DER X.509 certificate");
-		v = PUBDB_BAD_CONTENT;
-		goto out;
-	}
-out:
-	ERR_clear_error();
-	X509_STORE_CTX_free(ctx);
-	EVP_MD_CTX_free(md);
-	X509_free(w);
-	X509_free(dev);
-	return v;
-}
-
-X509_STORE *pubdb_load_cas(const char *pem_path, char *err, size_t errlen)
-{
-	X509_STORE *st;
-	FILE *f;
-	X509 *x;
-	int n = 0;
-
-	f = fopen(pem_path, "r");
-	if (!f) {
-		fail(err, errlen, 0, "cannot open %s: %s", pem_path, strerror(errno));
-		return NULL;
-	}
-	st = X509_STORE_new();
-	while (st && (x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
-		if (X509_STORE_add_cert(st, x) == 1)
-			n++;
-		X509_free(x);
-	}
-	fclose(f);
-	ERR_clear_error();
-	if (!st || n == 0) {
-		X509_STORE_free(st);
-		fail(err, errlen, 0, "no certificate in %s", pem_path);
-		return NULL;
-	}
-	return st;
 }

@@ -8,8 +8,12 @@
  * "CKPR", version 1) carrying chip ID, generation, device identity, backup
  * package, device certificate (DER) and the writer's X.509 certificate
  * (DER), followed by an ECDSA P-256 / SHA-256 signature by the writer over
- * every preceding byte.  The writer certificate must chain to the
- * manufacturer CA and carry the "chipkey-spp" role (subject OU).
+ * every preceding byte.
+ *
+ * pubdb-record.c is the codec (build, parse); pubdb-validate.c decides
+ * whether a signed record may be stored as a chip's next generation
+ * (pubdb_record_verify, pubdb_record_validate): the checks and their order
+ * are docs/pubdb-api.md "Who may write".
  *
  * All functions return 0 or a negative errno-style code; where an err
  * buffer is given, a message is written to it on failure.
@@ -69,24 +73,58 @@ int pubdb_record_build(const struct pubdb_fields *f, EVP_PKEY *key, X509 *writer
 int pubdb_record_parse(const uint8_t *buf, size_t len, struct pubdb_record *r,
 		       char *err, size_t errlen);
 
-/* Result of pubdb_record_verify(). */
+/* Result of pubdb_record_verify() and pubdb_record_validate(), in the
+ * order they are checked. */
 enum pubdb_verdict {
 	PUBDB_VALID = 0,
 	PUBDB_UNSIGNED,		/* no writer certificate or signature */
 	PUBDB_BAD_SIGNATURE,	/* signature does not verify / bad key */
 	PUBDB_UNTRUSTED,	/* writer certificate does not chain to a CA */
-	PUBDB_NOT_WRITER,	/* chains, but lacks the writer role */
-	PUBDB_BAD_CONTENT,	/* identity or device certificate invalid */
+	PUBDB_WRONG_GENERATION,	/* not exactly the newest stored + 1 */
+	PUBDB_NOT_WRITER,	/* writer not allowed for this generation */
+	PUBDB_BAD_CONTENT,	/* identity, backup or device certificate */
 };
 const char *pubdb_verdict_str(enum pubdb_verdict v);
 
-/* Verifies a parsed record: signature by the writer certificate, the
- * writer certificate against @cas (trusted CAs), the role marker, the
- * device identity (15 digits, Luhn) and that the device certificate is
- * one well-formed DER X.509 certificate.  Returns the verdict (>= 0),
- * detail in err. */
+/* Who signed: the signature by the writer certificate (one DER
+ * certificate, EC P-256 key) and that certificate's chain to @cas (the
+ * manufacturer CA; no intermediates from the record).  Returns
+ * PUBDB_VALID, PUBDB_UNSIGNED, PUBDB_BAD_SIGNATURE or PUBDB_UNTRUSTED;
+ * detail in err.  Says nothing about the writer's role or the content:
+ * that is pubdb_record_validate(). */
 enum pubdb_verdict pubdb_record_verify(const struct pubdb_record *r, X509_STORE *cas,
 				       char *err, size_t errlen);
+
+/* The newest stored generation of a chip, which the next one must follow. */
+struct pubdb_prev {
+	uint64_t generation;
+	const char *identity;		/* 15 digits */
+	const uint8_t *cert;		/* its device certificate, DER */
+	size_t cert_len;
+};
+
+/*
+ * May @r be stored as its chip's next generation, after @prev (NULL: the
+ * chip has no record)?  In this order:
+ *   1. pubdb_record_verify(r, cas): signed by a writer chaining to @cas;
+ *   2. generation == prev->generation + 1 (1 without @prev):
+ *      PUBDB_WRONG_GENERATION;
+ *   3. the writer: generation 1 by an SPP credential (OU=chipkey-spp);
+ *      any later one by the device itself, that is a writer certificate
+ *      byte-identical to prev->cert which passes the device checks of 4c
+ *      for this chip and identity: PUBDB_NOT_WRITER;
+ *   4. the content: a. the identity is 15 digits with a Luhn check digit
+ *      and equals prev->identity; b. the backup's header parses
+ *      (ck_pkg_header_parse) and names this chip and this generation;
+ *      c. the device certificate is one DER certificate chaining to @cas,
+ *      and passes pki_verify_device_cert() against its issuer's key (what
+ *      devices check: end entity, device role, P-256) for this chip and
+ *      identity: PUBDB_BAD_CONTENT.
+ * Returns the first failing verdict (PUBDB_VALID if none); detail in err.
+ */
+enum pubdb_verdict pubdb_record_validate(const struct pubdb_record *r,
+					 const struct pubdb_prev *prev, X509_STORE *cas,
+					 char *err, size_t errlen);
 
 /* Loads every certificate of a PEM file into a new X509_STORE. */
 X509_STORE *pubdb_load_cas(const char *pem_path, char *err, size_t errlen);

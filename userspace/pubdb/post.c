@@ -13,7 +13,7 @@
 #include "common/pubdb-record.h"
 #include "pubdb.h"
 
-/* The HTTP status for a verdict other than PUBDB_VALID (steps 3-7). */
+/* The HTTP status of a refused record (docs/pubdb-api.md "Who may write"). */
 static unsigned int verdict_status(enum pubdb_verdict v)
 {
 	switch (v) {
@@ -21,6 +21,8 @@ static unsigned int verdict_status(enum pubdb_verdict v)
 	case PUBDB_BAD_SIGNATURE:
 	case PUBDB_UNTRUSTED:
 		return MHD_HTTP_UNAUTHORIZED;
+	case PUBDB_WRONG_GENERATION:
+		return MHD_HTTP_CONFLICT;
 	case PUBDB_NOT_WRITER:
 		return MHD_HTTP_FORBIDDEN;
 	default:
@@ -28,10 +30,20 @@ static unsigned int verdict_status(enum pubdb_verdict v)
 	}
 }
 
+/* The store's record as the one the next generation must follow. */
+static void prev_of(const struct store_pub_record *s, struct pubdb_prev *p)
+{
+	p->generation = s->generation;
+	p->identity = s->identity;
+	p->cert = s->cert;
+	p->cert_len = s->cert_len;
+}
+
 MHD_RESULT pubdb_handle_post(struct MHD_Connection *c, const struct pubdb_route *r,
 			     const struct pubdb_upload *u)
 {
-	struct store_pub_record rec = { 0 };
+	struct store_pub_record rec = { 0 }, newest = { 0 };
+	struct pubdb_prev prev;
 	struct pubdb_record pr;
 	enum pubdb_verdict v;
 	struct store *st;
@@ -45,18 +57,31 @@ MHD_RESULT pubdb_handle_post(struct MHD_Connection *c, const struct pubdb_route 
 	if (memcmp(pr.chip_id, r->chip, sizeof(pr.chip_id)))
 		return pubdb_send_error(c, MHD_HTTP_BAD_REQUEST, NULL,
 					"record is for another chip than the URL");
-	/* 3.-7. signed, by a trusted writer, with valid content */
-	v = pubdb_record_verify(&pr, pubdb_cfg.cas, err, sizeof(err));
-	if (v != PUBDB_VALID)
-		return pubdb_send_error(c, verdict_status(v), NULL, "%s: %s",
-					pubdb_verdict_str(v), err);
 	st = pubdb_db(err, sizeof(err));
 	if (!st) {
 		fprintf(stderr, "chipkey-pubdb: database: %s\n", err);
 		return pubdb_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
 					"database unavailable");
 	}
-	/* 8. newer than the latest stored (the store refuses otherwise) */
+	/* 3.-8. against the newest stored generation (common/pubdb-validate.c) */
+	rc = store_pub_latest(st, pr.chip_id, &newest);
+	if (rc < 0 && rc != -ENOENT) {
+		fprintf(stderr, "chipkey-pubdb: %s\n", store_error(st));
+		return pubdb_send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "database error");
+	}
+	if (!rc)
+		prev_of(&newest, &prev);
+	v = pubdb_record_validate(&pr, rc ? NULL : &prev, pubdb_cfg.cas, err, sizeof(err));
+	store_pub_record_clear(&newest);
+	if (v != PUBDB_VALID)
+		return pubdb_send_error(c, verdict_status(v), NULL, "%s: %s",
+					pubdb_verdict_str(v), err);
+	/*
+	 * 9. store it.  The store inserts only a generation greater than the
+	 * latest one, in one transaction; ours is the latest we read + 1, so it
+	 * is stored only if nothing was stored since: a writer that lost a race
+	 * for the same generation gets -EEXIST (409) here.
+	 */
 	memcpy(rec.chip_id, pr.chip_id, sizeof(rec.chip_id));
 	rec.generation = pr.generation;
 	memcpy(rec.identity, pr.identity, sizeof(rec.identity));

@@ -14,9 +14,10 @@
  * Exit status (common/exit.h, docs/pubdb-api.md): 0 ok, 1 usage,
  * 5 tampered (bad signature), 6 malformed (HTTP 400, bad record or
  * content), 7 too large (HTTP 413), 8 other (files, HTTP 5xx), 9 not found
- * (HTTP 404), 10 network (no answer from the server), 19 untrusted (unsigned, or the
- * writer does not chain to --verify or lacks its role), 20 refused (HTTP
- * 401/403), 22 conflict (HTTP 409).
+ * (HTTP 404), 10 network (no answer from the server), 19 untrusted (unsigned,
+ * the writer does not chain to --verify or is not the one allowed for the
+ * generation, or no predecessor), 20 refused (HTTP 401/403), 22 conflict
+ * (HTTP 409).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -133,9 +134,49 @@ static int exit_for_verdict(enum pubdb_verdict v)
 		return CK_EXIT_TAMPERED;
 	case PUBDB_BAD_CONTENT:
 		return CK_EXIT_MALFORMED;
-	default:
+	default:	/* unsigned, untrusted, no predecessor, writer not allowed */
 		return CK_EXIT_UNTRUSTED;
 	}
+}
+
+/*
+ * --verify: the checks the server made when it stored @r
+ * (pubdb_record_validate), against the generation before it as served now.
+ * *buf holds that record afterwards (free()).
+ */
+static enum pubdb_verdict verify_fetched(const struct options *o, const struct pubdb_record *r,
+					 uint8_t **buf, char *err, size_t errlen)
+{
+	X509_STORE *cas = pubdb_load_cas(o->verify, err, errlen);
+	struct pubdb_prev prev, *pp = NULL;
+	struct pubdb_record pr;
+	enum pubdb_verdict v;
+	long status = 0;
+	size_t len;
+
+	*buf = NULL;
+	if (!cas)
+		return PUBDB_UNTRUSTED;
+	if (r->generation > 1 &&
+	    !pubdb_get_record(o->url, r->chip_id, r->generation - 1, buf, &len, &status,
+			      err, errlen) &&
+	    !pubdb_record_parse(*buf, len, &pr, err, errlen) &&
+	    !memcmp(pr.chip_id, r->chip_id, sizeof(pr.chip_id))) {
+		prev.generation = pr.generation;
+		prev.identity = pr.identity;
+		prev.cert = pr.cert;
+		prev.cert_len = pr.cert_len;
+		pp = &prev;
+	}
+	if (r->generation > 1 && !pp) {
+		v = PUBDB_WRONG_GENERATION;
+		snprintf(err, errlen, "generation %llu has no readable predecessor",
+			 (unsigned long long)r->generation);
+	} else {
+		v = pubdb_record_validate(r, pp, cas, err, errlen);
+	}
+	X509_STORE_free(cas);
+	return v;
 }
 
 static void usage(FILE *f)
@@ -178,12 +219,11 @@ static int cmd_get(const struct options *o)
 	       r.backup_len, r.cert_len, r.sig_len ? "yes" : "no");
 	rc = CK_EXIT_OK;
 	if (o->verify) {
-		X509_STORE *cas = pubdb_load_cas(o->verify, err, sizeof(err));
-		enum pubdb_verdict v = cas ? pubdb_record_verify(&r, cas, err, sizeof(err))
-					   : PUBDB_UNTRUSTED;
+		uint8_t *pbuf;
+		enum pubdb_verdict v = verify_fetched(o, &r, &pbuf, err, sizeof(err));
 
 		printf("verify %s%s%s\n", pubdb_verdict_str(v), v ? ": " : "", v ? err : "");
-		X509_STORE_free(cas);
+		free(pbuf);
 		rc = exit_for_verdict(v);
 		if (!rc && memcmp(r.chip_id, chip, sizeof(chip)))
 			rc = CK_EXIT_MALFORMED;

@@ -2,7 +2,8 @@
 /*
  * The public database write record (include/chipkey/pubdb_record.h,
  * common/pubdb-record.c): the wire layout, round trips of unsigned and
- * signed records, the writer checks, and the decoder against every
+ * signed records, the order of the writer checks (common/pubdb-validate.c;
+ * with real certificates and backups: pubdb/tests/run.sh), and the decoder against every
  * truncation, a trailing byte, an empty buffer and each refused header
  * value.
  */
@@ -207,10 +208,50 @@ static void test_signed(void)
 
 	dlen = i2d_X509(norole, &der);
 	fill_fields(&f, der, (size_t)dlen);
+	f.generation = 1;
 	tap_ok(pubdb_record_build(&f, k2, norole, &rec, &len, err, sizeof(err)) == 0 &&
 	       pubdb_record_parse(rec, len, &r, err, sizeof(err)) == 0 &&
-	       pubdb_record_verify(&r, cas2, err, sizeof(err)) == PUBDB_NOT_WRITER,
-	       "verify: a writer without OU=" PUBDB_ROLE_SPP " is not a writer");
+	       pubdb_record_verify(&r, cas2, err, sizeof(err)) == PUBDB_VALID &&
+	       pubdb_record_validate(&r, NULL, cas2, err, sizeof(err)) == PUBDB_NOT_WRITER,
+	       "validate: generation 1 by a writer without OU=" PUBDB_ROLE_SPP
+	       " is refused (%s)", err);
+	{
+		struct pubdb_prev prev = { .generation = 1, .identity = ID,
+					   .cert = r.writer_cert, .cert_len = r.writer_cert_len };
+
+		tap_eq_int(pubdb_record_validate(&r, &prev, cas2, err, sizeof(err)),
+			   PUBDB_WRONG_GENERATION, "validate: generation 1 after 1 (%s)", err);
+		rec[(size_t)(r.backup - rec) + 1] ^= 1;
+		tap_eq_int(pubdb_record_validate(&r, NULL, cas2, err, sizeof(err)),
+			   PUBDB_BAD_SIGNATURE, "validate: the signature is checked first");
+		rec[(size_t)(r.backup - rec) + 1] ^= 1;
+		tap_eq_int(pubdb_record_validate(&r, NULL, NULL, err, sizeof(err)),
+			   PUBDB_UNTRUSTED, "validate: no CA, not trusted");
+	}
+	free(rec);
+	rec = NULL;
+	f.generation = 3;
+	tap_ok(pubdb_record_build(&f, k2, norole, &rec, &len, err, sizeof(err)) == 0 &&
+	       pubdb_record_parse(rec, len, &r, err, sizeof(err)) == 0 &&
+	       pubdb_record_validate(&r, NULL, cas2, err, sizeof(err)) == PUBDB_WRONG_GENERATION,
+	       "validate: a first record must be generation 1 (%s)", err);
+	{
+		struct pubdb_prev prev = { .generation = INT64_MAX, .identity = ID,
+					   .cert = r.writer_cert, .cert_len = r.writer_cert_len };
+
+		tap_eq_int(pubdb_record_validate(&r, &prev, cas2, err, sizeof(err)),
+			   PUBDB_WRONG_GENERATION, "validate: nothing follows 2^63-1");
+		prev.generation = 2;
+		tap_ok(pubdb_record_validate(&r, &prev, cas2, err, sizeof(err)) ==
+		       PUBDB_NOT_WRITER && strstr(err, "writer: not issued"),
+		       "validate: the certificate of generation 2 writes 3 only if it "
+		       "passes the device checks (%s)", err);
+		prev.cert_len--;
+		tap_ok(pubdb_record_validate(&r, &prev, cas2, err, sizeof(err)) ==
+		       PUBDB_NOT_WRITER && strstr(err, "must be signed by the device"),
+		       "validate: generation 3 by another certificate than generation 2's "
+		       "device certificate (%s)", err);
+	}
 out:
 	free(rec);
 	OPENSSL_free(der);

@@ -1,18 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # chipkey-pubdb HTTP tests with curl: on SQLite, then on a throw-away
-# PostgreSQL server.  TAP output.
-#   tests/run.sh BINDIR     (BINDIR holds chipkey-pubdb, chipkey-pubdb-put)
+# PostgreSQL server.  TAP output.  Who may write which generation:
+# writers.sh, sourced here.
+#   tests/run.sh BINDIR     (BINDIR holds chipkey-pubdb, chipkey-pubdb-put,
+#                           chipkey-factory, chipkey-fuse, chipkey-emu, chipkey)
 set -u
 BIN=$(cd "${1:?bin dir}" && pwd)
-top=$(cd "$(dirname "$0")/../../.." && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../../.." && pwd)
 PGS=$top/scripts/pg-test-server.sh
-n=0
-fail=0
+. "$top/userspace/common/tests/tap.sh"
+. "$here/writers.sh"
 tap() {	# tap RC NAME...
 	local rc=$1; shift
-	n=$((n + 1))
-	if [ "$rc" = 0 ]; then echo "ok $n - $*"; else echo "not ok $n - $*"; fail=1; fi
+	if [ "$rc" = 0 ]; then ok "$*"; else nok "$*"; fi
 }
 is() {	# is GOT WANT NAME...
 	local got=$1 want=$2; shift 2
@@ -25,16 +27,19 @@ is() {	# is GOT WANT NAME...
 tmp=$(mktemp -d /tmp/chipkey-pubdb-test.XXXXXX)
 pgdir=
 srv=
+emus=()
 cleanup() {
 	[ -n "$srv" ] && kill "$srv" 2>/dev/null && wait "$srv" 2>/dev/null
+	for p in "${emus[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	[ -n "$pgdir" ] && "$PGS" stop "$pgdir" >/dev/null 2>&1
 	rm -rf "$tmp" ${pgdir:+"$pgdir"}
 }
 trap cleanup EXIT
 cd "$tmp" || exit 1
 
-# ---- credentials: manufacturer CA, SPP writer, a writer without the
-#      role, a rogue CA and its writer, a device certificate
+# ---- credentials: a factory (manufacturer CA and key, SPP credential),
+#      chips, their backups and device keys (writers.sh); a writer without
+#      the role, a rogue CA and its writer, an RSA writer
 ossl() { openssl "$@" >>openssl.log 2>&1 || { echo "# openssl $*: failed"; cat openssl.log | sed 's/^/# /'; exit 1; }; }
 cat >ext.cnf <<'EOF'
 [req]
@@ -61,23 +66,22 @@ mkleaf() {	# mkleaf NAME SUBJECT CA
 	ossl x509 -req -in "$1.csr" -CA "$3.pem" -CAkey "$3.key" -CAcreateserial -days 30 \
 		-extfile ext.cnf -extensions leaf -out "$1.pem"
 }
-mkca ca "chipkey manufacturer CA"
-mkleaf spp "/O=chipkey test/OU=chipkey-spp/CN=station 1" ca
+devices_setup || { echo "# setup failed:"; sed 's/^/# /' setup.log; exit 1; }
+cp fac/mfr-ca.pem ca.pem && cp fac/mfr-key.pem ca.key
+cp fac/spp-key.pem spp.key && cp fac/spp-cert.pem spp.pem
 mkleaf norole "/O=chipkey test/OU=marketing/CN=not a writer" ca
 mkca rogue "rogue CA"
 mkleaf roguespp "/O=chipkey test/OU=chipkey-spp/CN=rogue station" rogue
-mkleaf device "/O=chipkey test/CN=490154203237518" ca
-ossl x509 -in device.pem -outform DER -out device.der
+cp ka/device-cert.der device.der && cp ka/device-cert.pem device.pem
 ossl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out rsa.key
 ossl req -config ext.cnf -new -key rsa.key -subj "/O=chipkey test/OU=chipkey-spp/CN=rsa writer" -out rsa.csr
 ossl x509 -req -in rsa.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
 	-extfile ext.cnf -extensions leaf -out rsa.pem
-head -c 3000 /dev/urandom >backup1
-head -c 5000 /dev/urandom >backup2
+cp a1.pkg backup1 && cp a2.pkg backup2
 head -c 100000 /dev/zero >big
 
-CHIP=00112233445566778899aabbccddeeff
-ID=490154203237518
+CHIP=$CHIP_A
+ID=$IA
 PUT=$BIN/chipkey-pubdb-put
 
 code() {	# code CURL-ARGS... -> HTTP status
@@ -106,7 +110,7 @@ stop_server() {
 	return $rc
 }
 
-suite() {	# suite NAME DB-URL
+suite() {	# suite NAME DB-URL WRITERS-DB-URL [WRITERS-SQLITE-FILE]
 	local tag=$1 rc
 	echo "# pubdb on $tag"
 	start_server "$2"
@@ -179,7 +183,7 @@ suite() {	# suite NAME DB-URL
 	fi
 	is "$(code --data-binary @good1.rec "$U/v1/chips/ffeeddccbbaa99887766554433221100/generations")" 400 \
 		"$tag: record for another chip than the URL -> 400"
-	"$PUT" --key spp.key --cert spp.pem --chip $CHIP --generation 1 --identity 490154203237519 \
+	"$PUT" --key spp.key --cert spp.pem --chip $CHIP --generation 1 --identity ${ID%?}$(( (${ID: -1} + 1) % 10 )) \
 		--backup backup1 --device-cert device.der --no-post 2>/dev/null
 	tap $([ $? != 0 ]; echo $?) "$tag: signer refuses an identity with a bad check digit"
 	is "$(code "$C")" 404 "$tag: nothing was stored by refused writes"
@@ -191,17 +195,23 @@ suite() {	# suite NAME DB-URL
 	tap $? "$tag: 201 body names generation 1"
 	is "$(code --data-binary @good1.rec "$C/generations")" 409 "$tag: same generation again -> 409"
 	"$PUT" --url "$U" --key spp.key --cert spp.pem --chip $CHIP --generation 3 --identity $ID \
-		--backup backup2 --device-cert device.der >put.out 2>&1
-	tap $? "$tag: chipkey-pubdb-put posts generation 3 (libcurl client)"
+		--backup a3.pkg --device-cert device.der >put.out 2>&1
+	is $? 22 "$tag: generation 3 after 1 -> 409 (client exit 22, conflict)"
 	"$PUT" --url "$U" --key spp.key --cert spp.pem --chip $CHIP --generation 2 --identity $ID \
-		--backup backup1 --device-cert device.der >put.out 2>&1
-	is $? 22 "$tag: generation 2 after 3 -> 409 (client exit 22, conflict)"
+		--backup backup2 --device-cert device.der >put.out 2>&1
+	is $? 20 "$tag: generation 2 by the SPP -> 403 (client exit 20, refused)"
+	"$PUT" --url "$U" --key ka/device-key.pem --cert device.pem --chip $CHIP --generation 2 \
+		--identity $ID --backup backup2 --device-cert device.der >put.out 2>&1
+	tap $? "$tag: chipkey-pubdb-put posts generation 2 as the device (libcurl client)"
+	"$PUT" --url "$U" --key ka/device-key.pem --cert device.pem --chip $CHIP --generation 1 \
+		--identity $ID --backup backup1 --device-cert device.der >put.out 2>&1
+	is $? 22 "$tag: generation 1 after 2 -> 409 (client exit 22, conflict)"
 
 	# ---- reads
 	is "$(code "$C")" 200 "$tag: GET chip -> 200"
-	grep -q '"generation": 3,' body.out && grep -q "\"identity\": \"$ID\"" body.out &&
+	grep -q '"generation": 2,' body.out && grep -q "\"identity\": \"$ID\"" body.out &&
 		grep -q "\"chip_id\": \"$CHIP\"" body.out
-	tap $? "$tag: JSON has chip ID, latest generation 3, identity"
+	tap $? "$tag: JSON has chip ID, latest generation 2, identity"
 	cp body.out "latest-$tag.json"
 	created=$(sed -n 's/^  "created": "\([0-9-]*T[0-9:]*Z\)",$/\1/p' body.out)
 	age=$(( $(date -u +%s) - $(date -u -d "$created" +%s 2>/dev/null || echo 0) ))
@@ -214,7 +224,7 @@ suite() {	# suite NAME DB-URL
 	tap $? "$tag: openssl verify accepts the served certificate"
 	sed -n 's/^  "backup": "\(.*\)",$/\1/p' body.out | base64 -d >got.b64 2>/dev/null
 	cmp -s got.b64 backup2
-	tap $? "$tag: JSON backup (base64) is generation 3's backup"
+	tap $? "$tag: JSON backup (base64) is generation 2's backup"
 	is "$(code "$C/backup")" 200 "$tag: GET backup -> 200"
 	cmp -s body.out backup2
 	tap $? "$tag: raw backup is the latest"
@@ -226,10 +236,10 @@ suite() {	# suite NAME DB-URL
 	is "$(code "$C/generations/1")" 200 "$tag: GET generation 1 -> 200"
 	grep -q '"generation": 1,' body.out
 	tap $? "$tag: generation 1 JSON"
-	is "$(code "$C/generations/2")" 404 "$tag: GET generation 2 (never stored) -> 404"
+	is "$(code "$C/generations/3")" 404 "$tag: GET generation 3 (never stored) -> 404"
 	is "$(code "$C/generations")" 200 "$tag: GET generations -> 200"
 	gens=$(grep -o '"generation": [0-9]*' body.out | awk '{print $2}' | tr '\n' ' ')
-	is "$gens" "1 3 " "$tag: generations list is [1, 3]"
+	is "$gens" "1 2 " "$tag: generations list is [1, 2]"
 	is "$(code -I "$C")" 200 "$tag: HEAD chip -> 200"
 	curl -s -v -o /dev/null -o /dev/null "$C" "$C/backup" 2>&1 | grep -qi 're-using existing connection'
 	tap $? "$tag: keep-alive: a second GET reuses the connection"
@@ -246,24 +256,31 @@ suite() {	# suite NAME DB-URL
 	# ---- many concurrent readers and one slow client do not block
 	( exec 3<>/dev/tcp/127.0.0.1/"$(cat port)"; printf 'GET /v1/chips/%s HTTP/1.1\r\n' $CHIP >&3; sleep 8 ) &
 	slow=$!
-	ok=0
+	local getters=() got
 	for _ in $(seq 8); do
 		( for _ in $(seq 25); do curl -s -o /dev/null -w '%{http_code}\n' "$C"; done ) &
+		getters+=($!)
 	done >codes.out
-	wait $(jobs -p | grep -v "^$slow\$" | grep -v "^$srv\$") 2>/dev/null
-	ok=$(grep -c '^200$' codes.out)
-	is "$ok" 200 "$tag: 200 concurrent GETs (8 clients) while a client stalls mid-request"
+	wait "${getters[@]}" 2>/dev/null
+	got=$(grep -c '^200$' codes.out)
+	is "$got" 200 "$tag: 200 concurrent GETs (8 clients) while a client stalls mid-request"
 	kill $slow 2>/dev/null
 	wait $slow 2>/dev/null
 
 	stop_server
 	tap $? "$tag: server exits 0 on SIGTERM"
+
+	# who may write which generation, on a database of its own
+	start_server "$3"
+	tap $? "$tag: server up on a fresh database"
+	writer_attacks "$tag" "${4:-}"
+	stop_server
 }
 
-suite sqlite "sqlite:$tmp/pub.db"
+suite sqlite "sqlite:$tmp/pub.db" "sqlite:$tmp/writers.db" "$tmp/writers.db"
 # restart on the same file: data persists
 start_server "sqlite:$tmp/pub.db"
-is "$(code "$C/generations/3/backup")" 200 "sqlite: data survives a restart"
+is "$(code "$C/generations/2/backup")" 200 "sqlite: data survives a restart"
 stop_server
 # without the memory map (pread() only): the same bytes
 start_server "sqlite:$tmp/pub.db" --mmap-mib 0 --cache-mib 1
@@ -308,18 +325,19 @@ pgdir=$(mktemp -d /tmp/chipkey-pg.XXXXXX)
 out=$("$PGS" start "$pgdir" 2>&1)
 rc=$?
 if [ $rc = 77 ]; then
-	n=$((n + 1)); echo "ok $n - postgresql pubdb suite # SKIP PostgreSQL server binaries not installed"
+	skip "postgresql pubdb suite" "PostgreSQL server binaries not installed"
 else
 	tap $rc "postgresql: throw-away server started"
 	if [ $rc = 0 ]; then
-		suite postgresql "$("$PGS" createdb "$pgdir" chipkey_pubdb_test)"
+		suite postgresql "$("$PGS" createdb "$pgdir" chipkey_pubdb_test)" \
+			"$("$PGS" createdb "$pgdir" chipkey_pubdb_writers)"
 	else
 		echo "$out" | sed 's/^/# /'
 	fi
 fi
-if [ $fail != 0 ]; then
+if [ $tap_failed != 0 ]; then
 	echo "# server log:"
 	sed 's/^/# /' "$tmp/server.log"
 fi
-echo "1..$n"
-exit $fail
+echo "1..$tap_n"
+[ $tap_failed = 0 ]

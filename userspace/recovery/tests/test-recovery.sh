@@ -160,7 +160,7 @@ check "all refusals left the existing store untouched" untouched
 "$bin/chipkey" --device "$D1" unwrap "$S1/backup.pkg" "$t/dp1" 2>>"$t/cli.log"
 "$bin/chipkey" --device "$D1" wrap --generation 2 "$t/dp1" "$t/gen2.pkg" 2>>"$t/cli.log"
 rm -f "$t/dp1"
-"$bin/chipkey-pubdb-put" --url "$URL" --key "$t/fac/spp-key.pem" --cert "$t/fac/spp-cert.pem" \
+"$bin/chipkey-pubdb-put" --url "$URL" --key "$t/k1/device-key.pem" --cert "$t/k1/device-cert.pem" \
 	--chip "$hex1" --generation 2 --identity "$id1" --backup "$t/gen2.pkg" \
 	--device-cert "$t/orig1/device-cert.der" >>"$t/put.log" 2>&1
 check "generation 2 re-wrapped and posted as a signed record" test $? -eq 0
