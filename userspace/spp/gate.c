@@ -354,7 +354,7 @@ static int wait_events(int lfd, int stop_fd, int64_t now)
 			continue;
 		}
 		pidx[n] = i;
-		pfd[n++] = (struct pollfd){ .fd = pend[i].fd, .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = pend[i].fd, .events = POLLIN | POLLRDHUP };
 		if (left < 0)
 			left = 0;
 		if (timeout < 0 || left < timeout)
@@ -386,8 +386,13 @@ void spp_gate_run(int lfd, int stop_fd)
 			struct pend *p = &pend[pidx[j]];
 			const char *why = NULL;
 			int peeked = 0;
+			enum hello h = pfd[j].revents ? client_hello(p->fd, &why, &peeked) : HELLO_WAIT;
 
-			switch (pfd[j].revents ? client_hello(p->fd, &why, &peeked) : HELLO_WAIT) {
+			/* closed (or half-closed) with the ClientHello incomplete:
+			 * it cannot complete (and poll() would report it forever) */
+			if (h == HELLO_WAIT && (pfd[j].revents & (POLLRDHUP | POLLHUP | POLLERR)))
+				h = HELLO_GONE;
+			switch (h) {
 			case HELLO_READY:
 				/* the worker's reads must not wait for more */
 				setsockopt(p->fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof(one));

@@ -1,0 +1,130 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# SPP availability against trickling clients ("slow loris"): 64 connections
+# from 64 loopback addresses (127.0.1.1-64, each bound before connect, so
+# the per-address limit does not hide them) each send a real TLS ClientHello
+# one byte per 0.25 s and never finish.  With 2 workers, real devices must
+# still be provisioned (agent exit 0, SPP "provisioned") while all 64 stay
+# connected; then every trickler is cut at the handshake deadline, not
+# before, and logged.  Then the per-address limit: 5 connections from one
+# address, the 5th closed at once, the other 4 left open.  TAP on stdout.
+#
+#   BUILD=.../build tests/test-slowloris.sh
+set -u
+BUILD=${BUILD:-$(cd "$(dirname "$0")/../../.." && pwd)/build}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+t=$(mktemp -d /tmp/chipkey-test-slowloris-XXXXXX)
+FAC=$t/fac
+DBURL=sqlite:$t/factory.db
+. "$here/lib-provision.sh"
+. "$here/../../common/tests/tap.sh"	# ok/nok/check of the one TAP library
+abin=$BUILD/asan/bin
+HS=15		# --handshake-timeout: the devices are done well before
+NTRICK=64
+
+cleanup() {
+	kill_bg
+	if [ "$tap_failed" -gt 0 ]; then
+		for f in "$t"/spp.log "$t"/dev*.log "$t"/trick*.err; do
+			[ -f "$f" ] && tail -25 "$f" | sed "s|^|# $(basename "$f"): |"
+		done
+	fi
+	rm -rf "$t" 2>/dev/null || { sleep 0.3; rm -rf "$t"; }
+}
+trap cleanup EXIT
+exec 2>>"$t/script.log"
+
+"$bin/chipkey-factory" identities --prefix 35666600 --count 20 >"$t/ids.txt" 2>>"$t/factory.log"
+"$bin/chipkey-factory" init "$FAC" --db "$DBURL" --pool "$t/ids.txt" >>"$t/factory.log" 2>&1
+check "factory" test $? -eq 0
+"$abin/chipkey-spp" --factory "$FAC" --db "$DBURL" --listen 127.0.0.1:0 --port-file "$t/spp.port" \
+	--workers 2 --handshake-timeout $HS 2>>"$t/spp.log" &
+spp_pid=$!
+bg[spp]=$spp_pid
+check "chipkey-spp starts with 2 workers, --handshake-timeout $HS" wait_file "$t/spp.port"
+port=$(cat "$t/spp.port")
+for i in 1 2 3 4 5 6 7 8; do mkchip "dev$i" || nok "emulator dev$i starts"; done
+
+# provision NAME...: one agent per chip, all at once; 0 if every one exits 0
+# and names its identity
+provision() {
+	local d p rc=0
+	declare -A ap=()
+	for d in "$@"; do
+		"$bin/chipkey-agent" provision $(station) --spp "127.0.0.1:$port" \
+			--device "emu:$t/chips/$d.sock" --store "$t/store-$d" --timeout 10 \
+			>"$t/$d.out" 2>"$t/$d.log" &
+		ap[$d]=$!
+	done
+	for d in "$@"; do
+		wait "${ap[$d]}" || { echo "# $d: agent exit $?"; rc=1; }
+		[ -n "$(agent_id "$t/$d.out")" ] || rc=1
+	done
+	return $rc
+}
+# CPU seconds (user + system) the SPP has used so far
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$spp_pid/stat"; }
+trick_state() { cat "$t/trick.status" 2>/dev/null; }
+wait_open() { # wait_open N: the trickler has N connections open
+	for ((w = 0; w < 500; w++)); do
+		[ "$(trick_state)" = "open=$1 cut=0" ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# ---- 64 tricklers from 64 addresses, then 2 x 4 devices (from 127.0.0.1,
+# 4 at a time: the per-address limit; the second round also shows that the
+# first round's connections were released)
+addrs=$(seq -s, -f "127.0.1.%g" 1 $NTRICK)
+/usr/bin/python3 "$here/trickler.py" "$port" --addrs "$addrs" --status "$t/trick.status" \
+	--duration $((HS + 20)) >"$t/trick.out" 2>"$t/trick.err" &
+tpid=$!
+bg[trick]=$tpid
+check "$NTRICK trickling connections from $NTRICK addresses are open" wait_open $NTRICK
+check "4 devices are provisioned while they trickle (agent exit 0)" provision dev1 dev2 dev3 dev4
+check "4 more devices are provisioned (exit 0)" provision dev5 dev6 dev7 dev8
+during=$(trick_state)
+check "... all before any trickler was cut ($during)" test "$during" = "open=$NTRICK cut=0"
+check "the SPP sent DONE to the 8 devices" test "$(grep -c ': provisioned$' "$t/spp.log")" -eq 8
+cpu0=$(cpu_s)
+wait "$tpid"
+unset "bg[trick]"
+# waiting connections are polled, not spun on (each has bytes unread)
+cpu=$(awk -v a="$cpu0" -v b="$(cpu_s)" 'BEGIN { printf "%.2f", b - a }')
+check "the SPP used $cpu s of CPU while only the tricklers were connected (< 3)" \
+	awk -v c="$cpu" 'BEGIN { exit !(c < 3) }'
+check "every trickler was cut" test "$(grep -c ' cut ' "$t/trick.out")" -eq $NTRICK
+early=$(awk -v hs=$HS '$2 == "cut" && $3 < hs - 0.05' "$t/trick.out" | wc -l)
+check "... none before the $HS s handshake deadline ($early early)" test "$early" -eq 0
+check "... each logged by the SPP" \
+	test "$(grep -c "127\.0\.1\.[0-9]*: TLS handshake deadline ($HS s) passed before the ClientHello: connection cut" \
+		"$t/spp.log")" -eq $NTRICK
+
+# ---- the per-address limit: 5 stalled connections from one address; the
+# 5th is closed at once (well before the handshake deadline), 4 stay open.
+# Twice: the first 4 were released when they closed.
+one=127.0.2.1
+for round in 1 2; do
+	/usr/bin/python3 "$here/trickler.py" "$port" --addrs "$one,$one,$one,$one,$one" --partial 3 \
+		--duration 3 >"$t/one$round.out" 2>"$t/one$round.err"
+	check "round $round: 4 connections from one address stay open, the 5th is closed at once" \
+		test "$(awk '{ printf "%s ", $2 }' "$t/one$round.out")" = "open open open open cut "
+	# the SPP sees the 4 close before the next round
+	for ((w = 0; w < 200; w++)); do
+		[ "$(grep -c "$one: connection closed before the ClientHello" "$t/spp.log")" -ge $((4 * round)) ] &&
+			break
+		sleep 0.02
+	done
+done
+check "the SPP logged the per-address limit" \
+	grep -q "$one: per-address limit (4 connections) reached: connection closed" "$t/spp.log"
+
+kill "$spp_pid"
+wait "$spp_pid"
+rc=$?
+unset "bg[spp]"
+check "chipkey-spp exits cleanly (ASan/UBSan; exit $rc)" test $rc -eq 0
+echo "1..$tap_n"
+tap_done test-slowloris.sh
