@@ -4,11 +4,13 @@
 # SPP availability against trickling clients ("slow loris"): 64 connections
 # from 64 loopback addresses (127.0.1.1-64, each bound before connect, so
 # the per-address limit does not hide them) each send a real TLS ClientHello
-# one byte per 0.25 s and never finish.  With 2 workers, real devices must
-# still be provisioned (agent exit 0, SPP "provisioned") while all 64 stay
-# connected; then every trickler is cut at the handshake deadline, not
-# before, and logged.  Then the per-address limit: 5 connections from one
-# address, the 5th closed at once, the other 4 left open.  TAP on stdout.
+# one byte per 0.25 s and never finish, and 2 "stallers" send a whole
+# ClientHello and then nothing (each holds a worker in SSL_accept).  With 4
+# workers, real devices must still be provisioned (agent exit 0, SPP
+# "provisioned") while all of them stay connected; then every trickler and
+# staller is cut at the handshake deadline, not before, and logged.  Then
+# the per-address limit: 5 connections from one address, the 5th closed at
+# once, the other 4 left open.  TAP on stdout.
 #
 #   BUILD=.../build tests/test-slowloris.sh
 set -u
@@ -21,6 +23,7 @@ DBURL=sqlite:$t/factory.db
 . "$here/../../common/tests/tap.sh"	# ok/nok/check of the one TAP library
 abin=$BUILD/asan/bin
 HS=15		# --handshake-timeout: the devices are done well before
+		# (--timeout 30: the step timeout must not cut the stallers first)
 NTRICK=64
 
 cleanup() {
@@ -30,7 +33,7 @@ cleanup() {
 			[ -f "$f" ] && tail -25 "$f" | sed "s|^|# $(basename "$f"): |"
 		done
 	fi
-	rm -rf "$t" 2>/dev/null || { sleep 0.3; rm -rf "$t"; }
+	[ -n "${KEEP:-}" ] || rm -rf "$t" 2>/dev/null || { sleep 0.3; rm -rf "$t"; }
 }
 trap cleanup EXIT
 exec 2>>"$t/script.log"
@@ -39,10 +42,10 @@ exec 2>>"$t/script.log"
 "$bin/chipkey-factory" init "$FAC" --db "$DBURL" --pool "$t/ids.txt" >>"$t/factory.log" 2>&1
 check "factory" test $? -eq 0
 "$abin/chipkey-spp" --factory "$FAC" --db "$DBURL" --listen 127.0.0.1:0 --port-file "$t/spp.port" \
-	--workers 2 --handshake-timeout $HS 2>>"$t/spp.log" &
+	--workers 4 --handshake-timeout $HS --timeout 30 2>>"$t/spp.log" &
 spp_pid=$!
 bg[spp]=$spp_pid
-check "chipkey-spp starts with 2 workers, --handshake-timeout $HS" wait_file "$t/spp.port"
+check "chipkey-spp starts with 4 workers, --handshake-timeout $HS" wait_file "$t/spp.port"
 port=$(cat "$t/spp.port")
 for i in 1 2 3 4 5 6 7 8; do mkchip "dev$i" || nok "emulator dev$i starts"; done
 
@@ -65,10 +68,10 @@ provision() {
 }
 # CPU seconds (user + system) the SPP has used so far
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$spp_pid/stat"; }
-trick_state() { cat "$t/trick.status" 2>/dev/null; }
-wait_open() { # wait_open N: the trickler has N connections open
+trick_state() { cat "$t/${2:-trick}.status" 2>/dev/null; }
+wait_open() { # wait_open N [NAME]: the trickler has N connections open
 	for ((w = 0; w < 500; w++)); do
-		[ "$(trick_state)" = "open=$1 cut=0" ] && return 0
+		[ "$(trick_state "$@")" = "open=$1 cut=0" ] && return 0
 		sleep 0.02
 	done
 	return 1
@@ -82,11 +85,18 @@ addrs=$(seq -s, -f "127.0.1.%g" 1 $NTRICK)
 	--duration $((HS + 20)) >"$t/trick.out" 2>"$t/trick.err" &
 tpid=$!
 bg[trick]=$tpid
+/usr/bin/python3 "$here/trickler.py" "$port" --addrs 127.0.3.1,127.0.3.2 --partial -1 \
+	--status "$t/stall.status" --duration $((HS + 20)) >"$t/stall.out" 2>"$t/stall.err" &
+spid=$!
+bg[stall]=$spid
 check "$NTRICK trickling connections from $NTRICK addresses are open" wait_open $NTRICK
+check "2 stalled handshakes are open" wait_open 2 stall
 check "4 devices are provisioned while they trickle (agent exit 0)" provision dev1 dev2 dev3 dev4
 check "4 more devices are provisioned (exit 0)" provision dev5 dev6 dev7 dev8
 during=$(trick_state)
 check "... all before any trickler was cut ($during)" test "$during" = "open=$NTRICK cut=0"
+during=$(trick_state 2 stall)
+check "... or any staller ($during)" test "$during" = "open=2 cut=0"
 check "the SPP sent DONE to the 8 devices" test "$(grep -c ': provisioned$' "$t/spp.log")" -eq 8
 cpu0=$(cpu_s)
 wait "$tpid"
@@ -101,6 +111,12 @@ check "... none before the $HS s handshake deadline ($early early)" test "$early
 check "... each logged by the SPP" \
 	test "$(grep -c "127\.0\.1\.[0-9]*: TLS handshake deadline ($HS s) passed before the ClientHello: connection cut" \
 		"$t/spp.log")" -eq $NTRICK
+wait "$spid"
+unset "bg[stall]"
+early=$(awk -v hs=$HS '$2 == "cut" && $3 >= hs - 0.05' "$t/stall.out" | wc -l)
+check "both stallers were cut in the worker, at the handshake deadline ($early of 2)" \
+	test "$early" -eq 2 -a "$(grep -c "127\.0\.3\.[12]: TLS handshake deadline ($HS s) passed: connection cut" \
+		"$t/spp.log")" -eq 2
 
 # ---- the per-address limit: 5 stalled connections from one address; the
 # 5th is closed at once (well before the handshake deadline), 4 stay open.

@@ -11,7 +11,8 @@ TLS 1.3 ClientHello one byte per INTERVAL and never its last byte.
 (every connection cut, or --duration passed, or SIGTERM) one line per
 connection is printed: "ADDR cut SECONDS" (seconds from connect to the
 SPP's close) or "ADDR open".  --partial N: send only the first N bytes of
-the ClientHello at once, then nothing (a stalled client).
+the ClientHello at once, then nothing (a stalled client); --partial -1: the
+whole ClientHello at once, then nothing (stalls the rest of the handshake).
 """
 import argparse
 import os
@@ -61,8 +62,9 @@ def main():
         s.setblocking(False)
         c = {"sock": s, "addr": addr, "t0": time.monotonic(), "sent": 0, "cut": None}
         if a.partial:
-            s.send(hello[:a.partial])
-            c["sent"] = a.partial
+            part = hello if a.partial < 0 else hello[:a.partial]
+            s.sendall(part)
+            c["sent"] = len(part)
         conns.append(c)
         sel.register(s, selectors.EVENT_READ, c)
 
