@@ -118,24 +118,53 @@ check "both stallers were cut in the worker, at the handshake deadline ($early o
 	test "$early" -eq 2 -a "$(grep -c "127\.0\.3\.[12]: TLS handshake deadline ($HS s) passed: connection cut" \
 		"$t/spp.log")" -eq 2
 
-# ---- the per-address limit: 5 stalled connections from one address; the
-# 5th is closed at once (well before the handshake deadline), 4 stay open.
-# Twice: the first 4 were released when they closed.
+# ---- the per-address limit: 7, then 5 stalled connections from one
+# address: the 5th and later are closed at once (well before the handshake
+# deadline), the first 4 stay open; the second round shows that the first
+# 4 were released when they closed.  The log lines are rate-limited.
 one=127.0.2.1
-for round in 1 2; do
-	/usr/bin/python3 "$here/trickler.py" "$port" --addrs "$one,$one,$one,$one,$one" --partial 3 \
-		--duration 3 >"$t/one$round.out" 2>"$t/one$round.err"
-	check "round $round: 4 connections from one address stay open, the 5th is closed at once" \
-		test "$(awk '{ printf "%s ", $2 }' "$t/one$round.out")" = "open open open open cut "
+limit_round() { # limit_round ROUND N
+	/usr/bin/python3 "$here/trickler.py" "$port" --addrs "$(printf "$one,%.0s" $(seq "$2") | sed "s/,$//")" --partial 3 \
+		--duration 3 >"$t/one$1.out" 2>"$t/one$1.err"
 	# the SPP sees the 4 close before the next round
 	for ((w = 0; w < 200; w++)); do
-		[ "$(grep -c "$one: connection closed before the ClientHello" "$t/spp.log")" -ge $((4 * round)) ] &&
+		[ "$(grep -c "$one: connection closed before the ClientHello" "$t/spp.log")" -ge $((4 * $1)) ] &&
 			break
 		sleep 0.02
 	done
-done
-check "the SPP logged the per-address limit" \
-	grep -q "$one: per-address limit (4 connections) reached: connection closed" "$t/spp.log"
+	test "$(awk '{ printf "%s ", $2 }' "$t/one$1.out")" = "$3"
+}
+check "7 connections from one address: the first 4 stay open, the others are closed at once" \
+	limit_round 1 7 "open open open open cut cut cut "
+check "5 more: again the first 4 stay open, the 5th is closed at once" \
+	limit_round 2 5 "open open open open cut "
+grep "$one: per-address limit (4 connections) reached: connection closed" "$t/spp.log" >"$t/limit.log"
+closed=$(sed -n 's/.*(\([0-9]*\) such closed since the last line)$/\1/p' "$t/limit.log" | paste -sd+ | bc)
+check "the SPP logged the 4 closed in fewer lines ($(wc -l <"$t/limit.log")), counting them all (${closed:-0})" \
+	test "$(wc -l <"$t/limit.log")" -lt 4 -a "${closed:-0}" -eq 4
+
+# ---- what is not a ClientHello is closed at once, logged
+probe() { # probe ADDR HEX: the SPP closed the connection at once
+	/usr/bin/python3 "$here/trickler.py" "$port" --addrs "$1" --raw "$2" --duration 3 >"$t/probe.out" &&
+		grep -q "^$1 cut" "$t/probe.out"
+}
+check "not TLS (an HTTP request): closed at once" probe 127.0.5.1 474554202f20485454502f312e300d0a0d0a
+check "... and logged" grep -q '127.0.5.1: not a TLS handshake: connection closed' "$t/spp.log"
+check "a ClientHello announcing 65536 bytes: closed at once" probe 127.0.5.2 16030100080101000000000000
+check "... and logged" grep -q '127.0.5.2: ClientHello too large: connection closed' "$t/spp.log"
+
+# ---- --max-pending 3: a 4th waiting connection cuts the oldest at once
+"$abin/chipkey-spp" --factory "$FAC" --db "$DBURL" --listen 127.0.0.1:0 --port-file "$t/small.port" \
+	--workers 1 --handshake-timeout $HS --max-pending 3 2>>"$t/small.log" &
+bg[small]=$!
+if wait_file "$t/small.port"; then
+	/usr/bin/python3 "$here/trickler.py" "$(cat "$t/small.port")" --partial 3 --duration 3 \
+		--addrs 127.0.6.1,127.0.6.2,127.0.6.3,127.0.6.4 >"$t/pending.out" 2>>"$t/pending.err"
+fi
+check "--max-pending 3: the 4th waiting connection cuts the oldest, the others stay open" \
+	test "$(awk '{ printf "%s:%s ", $1, $2 }' "$t/pending.out")" = \
+		"127.0.6.1:cut 127.0.6.2:open 127.0.6.3:open 127.0.6.4:open "
+check "... logged" grep -q '127.0.6.1: 3 connections wait for their ClientHello: the oldest cut' "$t/small.log"
 
 kill "$spp_pid"
 wait "$spp_pid"

@@ -13,6 +13,7 @@ connection is printed: "ADDR cut SECONDS" (seconds from connect to the
 SPP's close) or "ADDR open".  --partial N: send only the first N bytes of
 the ClientHello at once, then nothing (a stalled client); --partial -1: the
 whole ClientHello at once, then nothing (stalls the rest of the handshake).
+--raw HEX: send these bytes at once instead, then nothing.
 """
 import argparse
 import os
@@ -46,6 +47,7 @@ def main():
     ap.add_argument("--duration", type=float, default=40.0)
     ap.add_argument("--status")
     ap.add_argument("--partial", type=int, default=0)
+    ap.add_argument("--raw")
     a = ap.parse_args()
 
     hello = client_hello()
@@ -56,11 +58,15 @@ def main():
     conns = []      # dicts: sock, addr, t0, sent, cut (seconds or None)
     sel = selectors.DefaultSelector()
     for addr in a.addrs.split(","):
+        assert addr, "empty source address"
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.bind((addr, 0))
         s.connect(("127.0.0.1", a.port))
         s.setblocking(False)
         c = {"sock": s, "addr": addr, "t0": time.monotonic(), "sent": 0, "cut": None}
+        if a.raw:
+            a.partial = -1
+            hello = bytes.fromhex(a.raw)
         if a.partial:
             part = hello if a.partial < 0 else hello[:a.partial]
             s.sendall(part)
