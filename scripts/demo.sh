@@ -127,7 +127,7 @@ pids+=($!)
 wait_file "$d/pubdb.port" || die "chipkey-pubdb did not start (logs/pubdb.log)"
 URL=http://127.0.0.1:$(cat "$d/pubdb.port")
 "$bin/chipkey-spp" --factory "$d/factory" --db "sqlite:$db" --listen 127.0.0.1:0 \
-	--port-file "$d/spp.port" --workers 16 2>"$d/logs/spp.log" &
+	--port-file "$d/spp.port" --workers 16 --max-per-ip $((2 * PAR)) 2>"$d/logs/spp.log" &
 pids+=($!)
 wait_file "$d/spp.port" || die "chipkey-spp did not start (logs/spp.log)"
 SPP=127.0.0.1:$(cat "$d/spp.port")

@@ -62,7 +62,7 @@ run_e2e() {
 	local name=$1 url=$2 rc=0
 	rm -f "$t/port"
 	"$bin/chipkey-spp" --factory "$t/fac" --db "$url" --listen 127.0.0.1:0 --port-file "$t/port" \
-		--workers "$WORKERS" 2>"$t/spp-$name.log" &
+		--workers "$WORKERS" --max-per-ip $((2 * CONC)) 2>"$t/spp-$name.log" &
 	spp_pid=$!
 	for _ in $(seq 100); do [ -s "$t/port" ] && break; sleep 0.05; done
 	"$OUT/ck_prov_load" --spp "127.0.0.1:$(cat "$t/port")" --emu "$bin/chipkey-emu" \

@@ -5,22 +5,27 @@
  *   chipkey-spp --factory DIR --db URL [--listen HOST:PORT] [--port-file F]
  *               [--workers N] [--timeout S] [--session-timeout S]
  *               [--reservation-timeout S]
+ *               [--handshake-timeout S] [--max-per-ip N] [--max-pending N]
  *               [--station-ca FILE | --no-station-auth]
  *
- * A fixed pool of worker threads (each with its own store handle, all
- * opened before the daemon listens: a store that cannot be opened fails
- * the start) takes accepted connections from a bounded queue; each
- * connection runs the session state machine of session.c with socket
- * timeouts, and a watchdog thread shuts down the socket of any session past
- * its deadline (handshake included), so a slow, dead or trickling peer
- * holds one worker for at most the session timeout.  Clients must present
+ * The accepting thread (the gate, gate.c) closes connections over the
+ * per-address limit and holds the others, without a worker, until their
+ * TLS ClientHello has arrived (cut at the handshake deadline).  A fixed
+ * pool of worker threads (each with its own store handle, all opened
+ * before the daemon listens: a store that cannot be opened fails the
+ * start) takes them from a bounded queue; each connection runs the session
+ * state machine of session.c with socket timeouts, and a watchdog thread
+ * shuts down the socket of any session past its handshake or session
+ * deadline, so a slow, dead or trickling peer holds no worker before its
+ * ClientHello and one worker for at most the handshake timeout before its
+ * handshake is done, the session timeout in all.  Clients must present
  * a factory station certificate (mutual TLS, chained to --station-ca, by
  * default the factory's manufacturer CA) unless --no-station-auth.
  * SIGTERM/SIGINT stop accepting and exit after the running sessions.
  *
  * This file: options, startup (factory, TLS context, one store handle per
- * worker, listening socket) and the accept loop; the worker pool and the
- * watchdog are workers.c, one session is session.c.
+ * worker, listening socket); the accept loop is the gate (gate.c), the
+ * worker pool and the watchdog are workers.c, one session is session.c.
  *
  * Exit status (common/exit.h): 0 stopped by a signal, 1 usage, 8 cannot
  * start (factory, TLS, a store handle, listen) or every worker is gone.
@@ -44,6 +49,7 @@
 #include "common/exit.h"
 #include "common/file.h"
 #include "proto/context.h"
+#include "gate.h"
 #include "session.h"
 #include "workers.h"
 
@@ -158,6 +164,7 @@ static SSL_CTX *make_ctx(struct ck_factory *f, const char *station_ca)
 		return NULL;
 	}
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_info_callback(ctx, spp_workers_tls_info);
 	SSL_CTX_set_num_tickets(ctx, 0);
 	return ctx;
 }
@@ -168,13 +175,22 @@ static void usage(FILE *o)
 "usage: chipkey-spp --factory DIR --db URL [--listen HOST:PORT]\n"
 "                   [--port-file FILE] [--workers N] [--timeout S]\n"
 "                   [--session-timeout S] [--reservation-timeout S]\n"
+"                   [--handshake-timeout S] [--max-per-ip N] [--max-pending N]\n"
 "                   [--station-ca FILE | --no-station-auth]\n"
 "  --listen   address to listen on (default 127.0.0.1:7465; port 0 = any)\n"
 "  --port-file write the bound port there once listening\n"
 "  --workers  concurrent sessions (default 16)\n"
 "  --timeout  per-step timeout in seconds (default %d)\n"
-"  --session-timeout whole-connection timeout, TLS handshake included\n"
-"             (default %d)\n"
+"  --session-timeout whole-connection timeout, from the worker's take,\n"
+"             TLS handshake included (default %d)\n"
+"  --handshake-timeout the TLS ClientHello must arrive within S seconds\n"
+"             of accept (no worker waits for it), the rest of the\n"
+"             handshake within S seconds of the worker's take\n"
+"             (default %d; at most the session timeout)\n"
+"  --max-per-ip open connections per source address; more are closed\n"
+"             at accept (default %d)\n"
+"  --max-pending connections waiting for their ClientHello; a new one\n"
+"             then cuts the oldest (default %d)\n"
 "  --reservation-timeout an identity and key pair reserved for a chip that\n"
 "             does not finish are released after S seconds (default %d;\n"
 "             must be longer than the session timeout)\n"
@@ -183,36 +199,8 @@ static void usage(FILE *o)
 "             (default: DIR/mfr-ca.pem, the manufacturer CA)\n"
 "  --no-station-auth  accept any TLS client (lab only: anyone who can\n"
 "             connect can hold the reservations of chips of the batch)\n",
-		CK_SPP_TIMEOUT_STEP, CK_SPP_TIMEOUT_SESSION, STORE_RESERVATION_TIMEOUT);
-}
-
-/* Accept connections until SIGTERM/SIGINT (or every worker is gone). */
-static void accept_loop(int lfd)
-{
-	while (!spp_workers_is_stopping()) {
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss);
-		fd_set rf;
-		int cfd, maxfd = lfd > stop_pipe[0] ? lfd : stop_pipe[0];
-		char host[48] = "?";
-
-		FD_ZERO(&rf);
-		FD_SET(lfd, &rf);
-		FD_SET(stop_pipe[0], &rf);
-		if (select(maxfd + 1, &rf, NULL, NULL, NULL) < 0)
-			continue;
-		if (!FD_ISSET(lfd, &rf))
-			continue;
-		cfd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
-		if (cfd < 0)
-			continue;
-		getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host),
-			    NULL, 0, NI_NUMERICHOST);
-		if (spp_workers_submit(cfd, host)) {
-			close(cfd);
-			break;
-		}
-	}
+		CK_SPP_TIMEOUT_STEP, CK_SPP_TIMEOUT_SESSION, SPP_HANDSHAKE_TIMEOUT,
+		SPP_MAX_PER_ADDR, SPP_MAX_PENDING, STORE_RESERVATION_TIMEOUT);
 }
 
 /*
@@ -255,6 +243,9 @@ int main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "session-timeout", required_argument, NULL, 'T' },
 		{ "reservation-timeout", required_argument, NULL, 'R' },
+		{ "handshake-timeout", required_argument, NULL, 'H' },
+		{ "max-per-ip", required_argument, NULL, 'P' },
+		{ "max-pending", required_argument, NULL, 'Q' },
 		{ "station-ca", required_argument, NULL, 'C' },
 		{ "no-station-auth", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
@@ -268,6 +259,11 @@ int main(int argc, char **argv)
 	int ret = CK_EXIT_OTHER;
 	struct store **stores = NULL;
 	struct sigaction sa;
+	struct spp_gate_opts gate = {
+		.handshake_timeout = SPP_HANDSHAKE_TIMEOUT,
+		.max_per_addr = SPP_MAX_PER_ADDR,
+		.max_pending = SPP_MAX_PENDING,
+	};
 
 	srv.step_timeout = CK_SPP_TIMEOUT_STEP;
 	srv.session_timeout = CK_SPP_TIMEOUT_SESSION;
@@ -281,6 +277,9 @@ int main(int argc, char **argv)
 		case 't': srv.step_timeout = atoi(optarg); break;
 		case 'T': srv.session_timeout = atoi(optarg); break;
 		case 'R': reservation = atoll(optarg); break;
+		case 'H': gate.handshake_timeout = atoi(optarg); break;
+		case 'P': gate.max_per_addr = atoi(optarg); break;
+		case 'Q': gate.max_pending = atoi(optarg); break;
 		case 'C': station_ca = optarg; break;
 		case 'N': no_station = 1; break;
 		case 'h': usage(stdout); return CK_EXIT_OK;
@@ -290,6 +289,8 @@ int main(int argc, char **argv)
 	if (!fdir || !db_url || optind != argc || workers < 1 || workers > 1024 ||
 	    srv.step_timeout < 1 || srv.session_timeout < 1 ||
 	    reservation <= srv.session_timeout ||
+	    gate.handshake_timeout < 1 || gate.max_per_addr < 1 ||
+	    gate.max_pending < 1 || gate.max_pending > 65536 ||
 	    (station_ca && no_station)) {
 		usage(stderr);
 		return CK_EXIT_USAGE;
@@ -321,6 +322,10 @@ int main(int argc, char **argv)
 		ERR_print_errors_fp(stderr);
 		goto err_factory;
 	}
+	gate.session_timeout = srv.session_timeout;
+	gate.workers = workers;
+	if (spp_gate_init(&gate))
+		goto err_ctx;
 	stores = open_stores(db_url, workers, reservation);
 	if (!stores)
 		goto err_ctx;
@@ -338,15 +343,19 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	/* From here on the workers own (and close) the store handles. */
-	if (spp_workers_start(&srv, stores, workers, on_all_workers_gone))
+	if (spp_workers_start(&srv, stores, workers, gate.handshake_timeout,
+			      on_all_workers_gone))
 		return CK_EXIT_OTHER;
 	if (pfile && write_port_file(pfile, port)) {
 		fprintf(stderr, "chipkey-spp: cannot write %s\n", pfile);
 		return CK_EXIT_OTHER;
 	}
-	fprintf(stderr, "chipkey-spp: listening on port %d, %d workers\n", port, workers);
+	fprintf(stderr, "chipkey-spp: listening on port %d, %d workers, handshake timeout %d s, "
+		"%d connections per address\n", port, workers,
+		gate.handshake_timeout < srv.session_timeout ?
+		gate.handshake_timeout : srv.session_timeout, gate.max_per_addr);
 
-	accept_loop(lfd);
+	spp_gate_run(lfd, stop_pipe[0]);
 	spp_workers_stop();
 	if (all_workers_gone) {
 		fprintf(stderr, "chipkey-spp: no worker left: exiting with an error\n");
@@ -365,6 +374,7 @@ err_stores:
 		free(stores);
 	}
 err_ctx:
+	spp_gate_free();
 	SSL_CTX_free(srv.ctx);
 err_factory:
 	ck_factory_close(srv.factory);

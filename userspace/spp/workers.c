@@ -2,12 +2,17 @@
 /*
  * chipkey-spp: the worker pool (see workers.h).
  *
- * main() accepts connections and queues them (bounded: SPP_QUEUE_MAX); a
- * fixed pool of worker threads takes them one at a time and runs one
- * session each (session.c) on the worker's own store handle.  While a
- * session runs, its socket and deadline sit in the worker's watchdog slot;
- * the watchdog thread cuts every session past its deadline, so a slow, dead
- * or trickling peer holds one worker for at most the session timeout.
+ * The gate (gate.c) queues connections whose TLS ClientHello has arrived
+ * (bounded: SPP_QUEUE_MAX); a fixed pool of worker threads takes them one
+ * at a time and runs one session each (session.c) on the worker's own
+ * store handle.  While a session runs, its socket and deadlines sit in the
+ * worker's watchdog slot: the handshake deadline (--handshake-timeout
+ * after the worker took the connection) until the TLS handshake is done
+ * (spp_workers_tls_info(), the SSL_CTX info callback, clears it), then the
+ * session deadline (--session-timeout after the take).  The watchdog
+ * thread cuts every session past its deadline, so a slow, dead or
+ * trickling peer holds one worker for at most the handshake timeout before
+ * its handshake is done, the session timeout in all.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -21,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gate.h"
 #include "workers.h"
 
 struct job {
@@ -32,6 +38,8 @@ struct job {
 struct slot {
 	int fd;			/* -1: idle */
 	int64_t deadline_ms;	/* CLOCK_MONOTONIC */
+	int64_t hs_deadline_ms;	/* until the TLS handshake is done */
+	int in_handshake;
 	int cut;
 	char peer[64];
 };
@@ -39,6 +47,8 @@ struct slot {
 static struct spp_server *srv;
 static struct store **stores;	/* one per worker */
 static int nworkers;
+static int hs_timeout;		/* s, <= srv->session_timeout */
+static _Thread_local struct slot *my_slot;	/* the worker's own */
 static pthread_t *threads;
 static void (*on_all_gone)(void);
 static atomic_int live_workers;
@@ -54,9 +64,8 @@ static struct job queue[SPP_QUEUE_MAX];
 static size_t q_head, q_len;
 static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t q_nonempty = PTHREAD_COND_INITIALIZER;
-static pthread_cond_t q_nonfull = PTHREAD_COND_INITIALIZER;
 
-static int64_t now_ms(void)
+int64_t spp_now_ms(void)
 {
 	struct timespec ts;
 
@@ -87,17 +96,20 @@ static void *watchdog(void *arg)
 	pthread_mutex_lock(&wd_lock);
 	while (!wd_stop) {
 		struct timespec ts;
-		int64_t now = now_ms();
+		int64_t now = spp_now_ms();
 
 		for (int i = 0; i < nworkers; i++) {
 			struct slot *sl = &slots[i];
+			int hs = sl->in_handshake && hs_timeout < srv->session_timeout;
 
-			if (sl->fd < 0 || sl->cut || now < sl->deadline_ms)
+			if (sl->fd < 0 || sl->cut ||
+			    now < (hs ? sl->hs_deadline_ms : sl->deadline_ms))
 				continue;
 			shutdown(sl->fd, SHUT_RDWR);
 			sl->cut = 1;
-			fprintf(stderr, "chipkey-spp: %s: session deadline (%d s) passed: connection cut\n",
-				sl->peer, srv->session_timeout);
+			fprintf(stderr, "chipkey-spp: %s: %s deadline (%d s) passed: connection cut\n",
+				sl->peer, hs ? "TLS handshake" : "session",
+				hs ? hs_timeout : srv->session_timeout);
 		}
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += 100 * 1000000L;
@@ -109,6 +121,21 @@ static void *watchdog(void *arg)
 	}
 	pthread_mutex_unlock(&wd_lock);
 	return NULL;
+}
+
+/*
+ * SSL_CTX info callback (main.c sets it): runs in the worker thread inside
+ * SSL_accept; at "handshake done" the slot leaves the handshake deadline.
+ */
+void spp_workers_tls_info(const SSL *ssl, int where, int ret)
+{
+	(void)ssl;
+	(void)ret;
+	if (!(where & SSL_CB_HANDSHAKE_DONE) || !my_slot)
+		return;
+	pthread_mutex_lock(&wd_lock);
+	my_slot->in_handshake = 0;
+	pthread_mutex_unlock(&wd_lock);
 }
 
 static void worker_gone(void)
@@ -131,7 +158,6 @@ static int take_job(struct job *j)
 	*j = queue[q_head];
 	q_head = (q_head + 1) % SPP_QUEUE_MAX;
 	q_len--;
-	pthread_cond_signal(&q_nonfull);
 	pthread_mutex_unlock(&q_lock);
 	return 1;
 }
@@ -142,11 +168,16 @@ static void *worker(void *arg)
 	struct slot *sl = &slots[idx];
 	struct job j;
 
+	my_slot = sl;
 	while (take_job(&j)) {
+		int64_t now = spp_now_ms();
+
 		pthread_mutex_lock(&wd_lock);
 		sl->fd = j.fd;
 		sl->cut = 0;
-		sl->deadline_ms = now_ms() + (int64_t)srv->session_timeout * 1000;
+		sl->deadline_ms = now + (int64_t)srv->session_timeout * 1000;
+		sl->hs_deadline_ms = now + (int64_t)hs_timeout * 1000;
+		sl->in_handshake = 1;
 		snprintf(sl->peer, sizeof(sl->peer), "%s", j.peer);
 		pthread_mutex_unlock(&wd_lock);
 		spp_session_run(srv, stores[idx], j.fd, j.peer);
@@ -154,6 +185,7 @@ static void *worker(void *arg)
 		sl->fd = -1;
 		pthread_mutex_unlock(&wd_lock);
 		close(j.fd);
+		spp_gate_release(j.peer);
 	}
 	store_close(stores[idx]);
 	stores[idx] = NULL;
@@ -162,11 +194,13 @@ static void *worker(void *arg)
 }
 
 int spp_workers_start(struct spp_server *server, struct store **st, int n,
-		      void (*all_gone)(void))
+		      int handshake_timeout, void (*all_gone)(void))
 {
 	int err;
 
 	srv = server;
+	hs_timeout = handshake_timeout < server->session_timeout ?
+		     handshake_timeout : server->session_timeout;
 	stores = st;
 	on_all_gone = all_gone;
 	slots = calloc((size_t)n, sizeof(*slots));
@@ -192,17 +226,15 @@ int spp_workers_start(struct spp_server *server, struct store **st, int n,
 	return 0;
 }
 
-int spp_workers_submit(int fd, const char *peer)
+int spp_workers_try_submit(int fd, const char *peer)
 {
 	struct job j = { .fd = fd };
 
 	snprintf(j.peer, sizeof(j.peer), "%s", peer);
 	pthread_mutex_lock(&q_lock);
-	while (q_len == SPP_QUEUE_MAX && !stopping)
-		pthread_cond_wait(&q_nonfull, &q_lock);
-	if (stopping) {
+	if (stopping || q_len == SPP_QUEUE_MAX) {
 		pthread_mutex_unlock(&q_lock);
-		return -ECANCELED;
+		return stopping ? -ECANCELED : -EAGAIN;
 	}
 	queue[(q_head + q_len) % SPP_QUEUE_MAX] = j;
 	q_len++;
@@ -216,7 +248,6 @@ void spp_workers_stop(void)
 	pthread_mutex_lock(&q_lock);
 	stopping = 1;
 	pthread_cond_broadcast(&q_nonempty);
-	pthread_cond_broadcast(&q_nonfull);
 	pthread_mutex_unlock(&q_lock);
 	for (int i = 0; i < nworkers; i++)
 		pthread_join(threads[i], NULL);

@@ -134,7 +134,7 @@ spp_pid=
 start_spp() { # start_spp BINARY [CRASH_SPEC]
 	rm -f "$t/spp.port"
 	CHIPKEY_CRASH_AT=${2:-} "$1" --factory "$FAC" --db "$DBURL" --listen 127.0.0.1:0 \
-		--port-file "$t/spp.port" --workers 4 --timeout 5 2>>"$t/spp.log" &
+		--port-file "$t/spp.port" --workers 4 --timeout 5 --max-per-ip $((2 * SLOTS + 2)) 2>>"$t/spp.log" &
 	spp_pid=$!
 	wait_file "$t/spp.port"
 }

@@ -81,7 +81,7 @@ check "... its secret files (manufacturer key, master key, SPP key) are mode 060
 	test "$(stat -c %a "$t/fac/mfr-key.pem" "$t/fac/master.key" "$t/fac/spp-key.pem" 2>/dev/null | tr '\n' ' ')" = "600 600 600 "
 
 "$bin/chipkey-spp" --factory "$t/fac" --db "sqlite:$db" --listen 127.0.0.1:0 \
-	--port-file "$t/spp.port" --workers 16 --timeout 10 2>>"$t/spp.log" &
+	--port-file "$t/spp.port" --workers 16 --timeout 10 --max-per-ip $((2 * PAR)) 2>>"$t/spp.log" &
 pids+=($!)
 check "chipkey-spp listens on loopback" wait_file "$t/spp.port"
 SPP=127.0.0.1:$(cat "$t/spp.port" 2>/dev/null)

@@ -96,7 +96,7 @@ multi() {
 		test "$(wc -l <"$t/pregen.txt")" -eq 12
 	for s in 1 2; do
 		rm -f "$t/multi-$label-$s.port"
-		"$abin/chipkey-spp" --factory "$FAC" --db "$DBURL" --listen 127.0.0.1:0 --workers 6 \
+		"$abin/chipkey-spp" --factory "$FAC" --db "$DBURL" --listen 127.0.0.1:0 --workers 6 --max-per-ip 64 \
 			--port-file "$t/multi-$label-$s.port" --timeout 10 2>>"$t/multi-$label-spp$s.log" &
 		spid[$s]=$!
 		bg[spp-$label-$s]=$!

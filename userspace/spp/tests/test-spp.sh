@@ -88,7 +88,7 @@ check "factory init: station credential (key + certificate, both 0600; OU=chipke
 		! grep -q 'TLS Web Server Authentication' '$t/station.txt' && grep -q 'CA:FALSE' '$t/station.txt' &&
 		openssl verify -purpose sslclient -CAfile '$t/fac/mfr-ca.pem' '$t/fac/station-cert.pem' >/dev/null 2>&1 &&
 		! openssl verify -purpose sslserver -CAfile '$t/fac/mfr-ca.pem' '$t/fac/station-cert.pem' >/dev/null 2>&1"
-check "spp starts on a random loopback port" start_spp spp "$t/fac" "$db" --workers 8 --timeout 3
+check "spp starts on a random loopback port" start_spp spp "$t/fac" "$db" --workers 8 --timeout 3 --max-per-ip 20
 port=$(cat "$t/spp.port")
 SPP=127.0.0.1:$port
 

@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * chipkey-spp: the gate (see gate.h).
+ *
+ * A worker blocked in SSL_accept on a client that trickles its ClientHello
+ * one byte at a time is a worker lost; a few such clients stop the line.
+ * So no worker sees a connection before the client has sent its whole
+ * ClientHello: the accepting thread keeps new connections in a table and
+ * polls them, peeking (MSG_PEEK: nothing is consumed, OpenSSL reads the
+ * same bytes later) until the TLS records hold a complete ClientHello.
+ * Waiting costs a descriptor and a table entry, no thread.  A connection
+ * is cut (one log line) if its ClientHello is not complete by the
+ * handshake deadline, and closed at once if it is not a TLS handshake.
+ *
+ * At accept, a source address that already has --max-per-ip connections
+ * open (waiting here, queued, or in a worker) gets its new one closed at
+ * once (log rate-limited).  At most --max-pending connections wait for
+ * their ClientHello; a new one then pushes out the one that has waited
+ * longest (a real client's ClientHello arrives in one round trip).
+ * The rest of the handshake runs in the worker under the watchdog's
+ * handshake deadline (workers.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "gate.h"
+#include "workers.h"
+
+#define PEER_LEN	48
+#define PEEK_MAX	(2 * SPP_CLIENT_HELLO_MAX)	/* records, headers included */
+#define TLS_REC_MAX	(16384 + 256)
+#define ACCEPT_BURST	64
+
+/* One connection waiting for its ClientHello (or, ready, for queue room). */
+struct pend {
+	int fd;
+	int ready;
+	int64_t deadline_ms;
+	char peer[PEER_LEN];
+};
+
+/* Open connections of one source address. */
+struct addr_n {
+	char addr[PEER_LEN];
+	int n;
+};
+
+/* At most one line a second for events an attacker can repeat at will. */
+struct ratelog {
+	int64_t last_ms;
+	long n;
+};
+
+static struct spp_gate_opts opt;
+static int hs_ms;			/* effective handshake deadline */
+static struct pend *pend;
+static int npend;
+static struct pollfd *pfd;
+static int *pidx;
+static uint8_t peek[PEEK_MAX];
+
+static struct addr_n *addrs;
+static int naddrs, addrs_cap;
+static pthread_mutex_t addr_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct ratelog rl_limit, rl_evict;
+
+int spp_gate_init(const struct spp_gate_opts *o)
+{
+	opt = *o;
+	hs_ms = 1000 * (opt.handshake_timeout < opt.session_timeout ?
+			opt.handshake_timeout : opt.session_timeout);
+	/* every open connection is here, in the queue or in a worker */
+	addrs_cap = opt.max_pending + SPP_QUEUE_MAX + opt.workers;
+	pend = calloc((size_t)opt.max_pending, sizeof(*pend));
+	pfd = calloc((size_t)opt.max_pending + 2, sizeof(*pfd));
+	pidx = calloc((size_t)opt.max_pending + 2, sizeof(*pidx));
+	addrs = calloc((size_t)addrs_cap, sizeof(*addrs));
+	if (!pend || !pfd || !pidx || !addrs) {
+		spp_gate_free();
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void spp_gate_free(void)
+{
+	free(pend);
+	free(pfd);
+	free(pidx);
+	free(addrs);
+	pend = NULL;
+	pfd = NULL;
+	pidx = NULL;
+	addrs = NULL;
+}
+
+/* How many events to report now (0: stay quiet, counted for later). */
+static long ratelog_due(struct ratelog *r)
+{
+	int64_t now = spp_now_ms();
+	long k;
+
+	r->n++;
+	if (r->last_ms && now - r->last_ms < 1000)
+		return 0;
+	r->last_ms = now;
+	k = r->n;
+	r->n = 0;
+	return k;
+}
+
+static struct addr_n *addr_find(const char *peer)
+{
+	for (int i = 0; i < naddrs; i++)
+		if (!strcmp(addrs[i].addr, peer))
+			return &addrs[i];
+	return NULL;
+}
+
+/* Count a new connection of @peer: 0, or -EBUSY over the limit. */
+static int addr_take(const char *peer)
+{
+	struct addr_n *a;
+	int err = 0;
+
+	pthread_mutex_lock(&addr_lock);
+	a = addr_find(peer);
+	if (!a && naddrs < addrs_cap) {
+		a = &addrs[naddrs++];
+		snprintf(a->addr, sizeof(a->addr), "%s", peer);
+		a->n = 0;
+	}
+	if (!a || a->n >= opt.max_per_addr)
+		err = -EBUSY;
+	else
+		a->n++;
+	pthread_mutex_unlock(&addr_lock);
+	return err;
+}
+
+void spp_gate_release(const char *peer)
+{
+	struct addr_n *a;
+
+	pthread_mutex_lock(&addr_lock);
+	a = addr_find(peer);
+	if (a && --a->n <= 0)
+		*a = addrs[--naddrs];
+	pthread_mutex_unlock(&addr_lock);
+}
+
+enum hello { HELLO_WAIT, HELLO_READY, HELLO_GONE, HELLO_BAD };
+
+/*
+ * Peek at what the client sent: TLS handshake records (type 22) whose
+ * payloads, concatenated, start with a ClientHello (type 1, 24-bit
+ * length).  READY once the whole ClientHello is there.  @why: for BAD.
+ */
+static enum hello client_hello(int fd, const char **why, int *peeked)
+{
+	ssize_t n = recv(fd, peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT);
+	uint8_t hs[4];
+	size_t off = 0, got = 0, tot = 0, need;
+
+	if (n == 0)
+		return HELLO_GONE;
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ?
+		       HELLO_WAIT : HELLO_GONE;
+	*peeked = (int)n;
+	while (off + 5 <= (size_t)n) {
+		size_t rlen = (size_t)peek[off + 3] << 8 | peek[off + 4];
+
+		if (peek[off] != 22 || peek[off + 1] != 3) {
+			*why = "not a TLS handshake";
+			return HELLO_BAD;
+		}
+		if (!rlen || rlen > TLS_REC_MAX) {
+			*why = "bad TLS record length";
+			return HELLO_BAD;
+		}
+		if (off + 5 + rlen > (size_t)n)
+			break;			/* record still incomplete */
+		for (size_t i = 0; i < rlen && got < 4; i++)
+			hs[got++] = peek[off + 5 + i];
+		tot += rlen;
+		off += 5 + rlen;
+		if (got < 4)
+			continue;
+		if (hs[0] != 1) {
+			*why = "first handshake message is not a ClientHello";
+			return HELLO_BAD;
+		}
+		need = 4 + ((size_t)hs[1] << 16 | (size_t)hs[2] << 8 | hs[3]);
+		if (need > SPP_CLIENT_HELLO_MAX) {
+			*why = "ClientHello too large";
+			return HELLO_BAD;
+		}
+		if (tot >= need)
+			return HELLO_READY;
+	}
+	if ((size_t)n == sizeof(peek)) {
+		*why = "ClientHello in too many records";
+		return HELLO_BAD;
+	}
+	return HELLO_WAIT;
+}
+
+/*
+ * The bytes peeked stay in the socket, so a level-triggered poll() would
+ * report it readable at once, forever: raise its low-water mark to one
+ * byte more than it holds (poll() honours SO_RCVLOWAT; end of stream is
+ * still reported), and lower it again before a worker reads.
+ */
+static void want_more(int fd, int have)
+{
+	int lowat = have + 1;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof(lowat));
+}
+
+/* Close pending connection @i (its slot is reclaimed by compact()). */
+static void pend_close(int i)
+{
+	close(pend[i].fd);
+	spp_gate_release(pend[i].peer);
+	pend[i].fd = -1;
+}
+
+static void compact(void)
+{
+	int k = 0;
+
+	for (int i = 0; i < npend; i++)
+		if (pend[i].fd >= 0)
+			pend[k++] = pend[i];
+	npend = k;
+}
+
+static void log_deadline(const struct pend *p)
+{
+	int clamped = opt.session_timeout <= opt.handshake_timeout;
+
+	fprintf(stderr, "chipkey-spp: %s: %s deadline (%d s) passed before the ClientHello: connection cut\n",
+		p->peer, clamped ? "session" : "TLS handshake", hs_ms / 1000);
+}
+
+/* Queue the ready connections, oldest first, while the queue has room.
+ * -ECANCELED when the pool stops. */
+static int submit_ready(void)
+{
+	int err = 0;
+
+	for (int i = 0; i < npend; i++) {
+		if (!pend[i].ready)
+			continue;
+		err = spp_workers_try_submit(pend[i].fd, pend[i].peer);
+		if (err)
+			break;
+		pend[i].fd = -1;	/* the worker owns it now */
+	}
+	compact();
+	return err == -ECANCELED ? err : 0;
+}
+
+/* Make room for one more: cut the oldest connection still waiting for
+ * its ClientHello (there is one: accept_some() checked). */
+static void evict_oldest(void)
+{
+	long k;
+
+	for (int i = 0; i < npend; i++) {
+		if (pend[i].ready)
+			continue;
+		k = ratelog_due(&rl_evict);
+		if (k)
+			fprintf(stderr, "chipkey-spp: %s: %d connections wait for their ClientHello: "
+				"the oldest cut (%ld such cut since the last line)\n",
+				pend[i].peer, opt.max_pending, k);
+		pend_close(i);
+		compact();
+		return;
+	}
+}
+
+static int any_waiting(void)
+{
+	for (int i = 0; i < npend; i++)
+		if (!pend[i].ready)
+			return 1;
+	return 0;
+}
+
+static void accept_some(int lfd, int64_t now)
+{
+	for (int b = 0; b < ACCEPT_BURST; b++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		char host[PEER_LEN] = "?";
+		struct pend *p;
+		int cfd;
+		long k;
+
+		if (npend == opt.max_pending && !any_waiting())
+			return;
+		cfd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
+		if (cfd < 0)
+			return;
+		getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host),
+			    NULL, 0, NI_NUMERICHOST);
+		if (addr_take(host)) {
+			close(cfd);
+			k = ratelog_due(&rl_limit);
+			if (k)
+				fprintf(stderr, "chipkey-spp: %s: per-address limit (%d connections) reached: "
+					"connection closed (%ld such closed since the last line)\n",
+					host, opt.max_per_addr, k);
+			continue;
+		}
+		if (npend == opt.max_pending)
+			evict_oldest();
+		p = &pend[npend++];
+		p->fd = cfd;
+		p->ready = 0;
+		p->deadline_ms = now + hs_ms;
+		snprintf(p->peer, sizeof(p->peer), "%s", host);
+	}
+}
+
+/* Poll the listening socket, the stop pipe and every waiting connection. */
+static int wait_events(int lfd, int stop_fd, int64_t now)
+{
+	int n = 0, timeout = -1, queued_wait = 0;
+
+	pfd[n++] = (struct pollfd){ .fd = stop_fd, .events = POLLIN };
+	/* full of ready connections (the queue is full): accept nothing */
+	pfd[n++] = (struct pollfd){ .fd = lfd, .events =
+		npend < opt.max_pending || any_waiting() ? POLLIN : 0 };
+	for (int i = 0; i < npend; i++) {
+		int64_t left = pend[i].deadline_ms - now;
+
+		if (pend[i].ready) {
+			queued_wait = 1;
+			continue;
+		}
+		pidx[n] = i;
+		pfd[n++] = (struct pollfd){ .fd = pend[i].fd, .events = POLLIN | POLLRDHUP };
+		if (left < 0)
+			left = 0;
+		if (timeout < 0 || left < timeout)
+			timeout = (int)left;
+	}
+	/* the queue is full: look again soon (workers do not wake us) */
+	if (queued_wait && (timeout < 0 || timeout > 20))
+		timeout = 20;
+	if (poll(pfd, (nfds_t)n, timeout) < 0)
+		return 0;
+	return n;
+}
+
+void spp_gate_run(int lfd, int stop_fd)
+{
+	int fl = fcntl(lfd, F_GETFL), one = 1;
+
+	if (fl >= 0)
+		fcntl(lfd, F_SETFL, fl | O_NONBLOCK);
+	while (!spp_workers_is_stopping()) {
+		int64_t now;
+		int n;
+
+		if (submit_ready())
+			break;
+		n = wait_events(lfd, stop_fd, spp_now_ms());
+		now = spp_now_ms();
+		for (int j = 2; j < n; j++) {
+			struct pend *p = &pend[pidx[j]];
+			const char *why = NULL;
+			int peeked = 0;
+			enum hello h = pfd[j].revents ? client_hello(p->fd, &why, &peeked) : HELLO_WAIT;
+
+			/* closed (or half-closed) with the ClientHello incomplete:
+			 * it cannot complete (and poll() would report it forever) */
+			if (h == HELLO_WAIT && (pfd[j].revents & (POLLRDHUP | POLLHUP | POLLERR)))
+				h = HELLO_GONE;
+			switch (h) {
+			case HELLO_READY:
+				/* the worker's reads must not wait for more */
+				setsockopt(p->fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof(one));
+				p->ready = 1;
+				break;
+			case HELLO_GONE:
+				fprintf(stderr, "chipkey-spp: %s: connection closed before the ClientHello\n",
+					p->peer);
+				pend_close(pidx[j]);
+				break;
+			case HELLO_BAD:
+				fprintf(stderr, "chipkey-spp: %s: %s: connection closed\n", p->peer, why);
+				pend_close(pidx[j]);
+				break;
+			case HELLO_WAIT:
+				if (peeked > 0)
+					want_more(p->fd, peeked);
+				if (now >= p->deadline_ms) {
+					log_deadline(p);
+					pend_close(pidx[j]);
+				}
+				break;
+			}
+		}
+		compact();
+		if (n > 1 && (pfd[1].revents & POLLIN))
+			accept_some(lfd, now);
+	}
+	for (int i = 0; i < npend; i++)
+		pend_close(i);
+	npend = 0;
+}
