@@ -10,8 +10,11 @@
 #              userspace/boot/chipkey-boot restores from the pubdb
 #   tamper     boot 3, flash wiped again: tampered records crafted here are
 #              refused; offline recovery from a file (guest-recovery.sh)
-# Here: the factory (chipkey-factory init, SQLite pool) and the disks
-# before, the device certificate checked with openssl after boot 1, and
+# Here: the factory (chipkey-factory init, SQLite pool), the chip with its
+# chip-vendor certificate, loaded as the factory's chip batch
+# (chipkey-factory load-chips), and the disks before; the device
+# certificate checked with openssl (and its attestation key extension with
+# python3-cryptography: the chip's Q) after boot 1, and
 # what boots 2 and 3 restored compared with boot 1, byte for byte.
 #
 # Disks (build/qemu/ARCH/recovery/, virtio, ext4, found in the guest by
@@ -22,9 +25,13 @@
 # shellcheck shell=bash
 
 RECOVERY_BOOTS="provision restore tamper"
+# the device certificate's extension naming the chip's attestation key
+# (userspace/common/pki.h PKI_ATTEST_KEY_OID, docs/factory-pki.md)
+ATTEST_KEY_OID=2.25.150369157376766404936511867947329402419
 
 # recovery_prepare: factory, its chip (fuse-fac.bin, whose ROM key is the
-# factory's manufacturer public key) and disks; without them the recovery
+# factory's manufacturer public key; chip-fac.pem its chip certificate, of
+# a chip-vendor CA made here), the one-chip batch and disks; without them the recovery
 # boots are skipped
 recovery_prepare() {
 	local fb=$TOP/build/bin fd
@@ -56,12 +63,22 @@ recovery_prepare() {
 	else
 		nok "factory for the recovery boots: chipkey-factory init, 8 identities (SQLite)"
 	fi
-	if "$fb/chipkey-fuse" create "$FUSE/fuse-fac.bin" --force \
-		--rom-key "$fd/fac/mfr-pubkey.der" >> "$BUILDLOG" 2>&1 &&
+	# The chip vendor: a CA, the chip's fuse image and its chip certificate;
+	# the factory loads that one-chip batch (the SPP serves no other chip).
+	# chip-q.pem, the attestation key the certificate names, goes onto the
+	# factory disk for the guest to compare with what the real chip says.
+	if "$fb/chipkey-fuse" ca --out-key "$REC/vendor-ca.key" --out-cert "$REC/vendor-ca.pem" \
+		>> "$BUILDLOG" 2>&1 &&
+	   "$fb/chipkey-fuse" create "$FUSE/fuse-fac.bin" --force \
+		--rom-key "$fd/fac/mfr-pubkey.der" --cert "$REC/chip-fac.pem" \
+		--ca-key "$REC/vendor-ca.key" --ca-cert "$REC/vendor-ca.pem" >> "$BUILDLOG" 2>&1 &&
+	   "$fb/chipkey-factory" load-chips --db "sqlite:$fd/factory.db" \
+		--chip-ca "$REC/vendor-ca.pem" "$REC/chip-fac.pem" >> "$BUILDLOG" 2>&1 &&
+	   openssl x509 -in "$REC/chip-fac.pem" -noout -pubkey > "$fd/chip-q.pem" 2>> "$BUILDLOG" &&
 	   mkdisk "$REC/flash.img" 16 && mkdisk "$REC/factory.img" 32 "$fd"; then
-		ok "fuse image with the factory's ROM key; flash and factory disks (ext4)"
+		ok "fuse image with the factory's ROM key and its chip certificate, loaded as the factory's chip batch; flash and factory disks (ext4)"
 	else
-		nok "fuse image with the factory's ROM key; flash and factory disks (ext4)"
+		nok "fuse image with the factory's ROM key and its chip certificate, loaded as the factory's chip batch; flash and factory disks (ext4)"
 		recovery_skip "no factory"
 	fi
 }
@@ -157,6 +174,25 @@ check_boot_provision() {
 		ok "provision: openssl x509 -text shows the identity ($id) and chip ID"
 	else
 		nok "provision: openssl x509 -text shows the identity (${id:-?}) and chip ID (${hex:-?})"
+	fi
+	# protocol 2: the certificate names the chip's attestation key Q, as
+	# the oracle derives it from the fuse image (python3-cryptography)
+	local q_oracle q_cert
+	q_oracle=$(/usr/bin/python3 "$TOP/scripts/ck_attest_oracle.py" pub "$FUSE/fuse-fac.bin" 2>> "$BUILDLOG")
+	q_cert=$(/usr/bin/python3 - "$b1/device-cert.der" "$ATTEST_KEY_OID" 2>> "$BUILDLOG" <<'PY'
+import sys
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization as s
+c = x509.load_der_x509_certificate(open(sys.argv[1], "rb").read())
+e = c.extensions.get_extension_for_oid(x509.ObjectIdentifier(sys.argv[2]))
+k = s.load_der_public_key(e.value.value)
+print(k.public_bytes(s.Encoding.X962, s.PublicFormat.UncompressedPoint).hex())
+PY
+)
+	if [ ${#q_oracle} -eq 130 ] && [ "$q_cert" = "$q_oracle" ]; then
+		ok "provision: the device certificate names the chip's attestation key (oracle: scripts/ck_attest_oracle.py)"
+	else
+		nok "provision: the device certificate names the chip's attestation key (cert ${q_cert:0:16}, oracle ${q_oracle:0:16})"
 	fi
 	case " $BOOTS " in *" tamper "*) make_media "$hex" "$id" ;; esac
 }
