@@ -263,6 +263,17 @@ done
 say "openssl verify -CAfile factory/mfr-ca.pem: $ncert/$NDEV device certificates OK; dev01's:"
 openssl x509 -in "$d/devices/dev01/device-cert.pem" -noout -text |
 	grep -E 'Issuer:|Not After|Subject:|chip-id' | sed 's/^ */      /' || true
+# the chip's attestation key, as its chip certificate states it (DER SPKI),
+# is carried in the device certificate (extension 2.25.150369...)
+hexof() { od -An -v -tx1 | tr -d ' \n'; }
+nq=0
+for i in $(seq "$NDEV"); do
+	dd_=$d/devices/$(dev "$i")
+	q=$(openssl x509 -in "$dd_/chip-cert.pem" -noout -pubkey | openssl pkey -pubin -outform DER | hexof)
+	case $(hexof <"$dd_/flash/device-cert.der") in *"$q"*) nq=$((nq + 1)) ;; esac
+done
+[ "$nq" -eq "$NDEV" ] || die "only $nq of $NDEV device certificates carry their chip's attestation key"
+say "$nq/$NDEV device certificates carry the attestation key their chip's certificate names"
 
 # ---------------------------------------------------------------------------
 step 4 "Where the backups are"
