@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * chipkey-factory issue DIR --identity IMEI --chip-id HEX
- * (--pubkey SPKI.der | --key-out KEY.pem) [--out CERT.pem]: issue one device
- * certificate with the factory's manufacturer key.
+ * (--pubkey SPKI.der | --key-out KEY.pem) [--out CERT.pem] [--attest-key
+ * Q.pem]: issue one device certificate with the factory's manufacturer key
+ * (carrying the chip's attestation key Q if given).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -83,7 +84,7 @@ static int device_key(const struct factory_args *a, EVP_PKEY **key)
 int cmd_issue(const struct factory_args *a)
 {
 	struct ck_factory *f = NULL;
-	uint8_t chip[CHIPKEY_CHIP_ID_LEN];
+	uint8_t chip[CHIPKEY_CHIP_ID_LEN], q[CHIPKEY_EC_POINT_LEN];
 	EVP_PKEY *key = NULL;
 	X509 *cert = NULL;
 	int err, rc;
@@ -100,6 +101,8 @@ int cmd_issue(const struct factory_args *a)
 		fprintf(stderr, "%s: --chip-id must be 32 hex digits\n", factory_prog);
 		return CK_EXIT_USAGE;
 	}
+	if (a->attest_key && (rc = factory_read_attest_key(a->attest_key, q)))
+		return rc;
 	err = ck_factory_open(a->pos[0], &f);
 	if (err)
 		return factory_fail("open factory", err);
@@ -107,7 +110,8 @@ int cmd_issue(const struct factory_args *a)
 	if (rc)
 		goto out;
 	cert = pki_issue_device_cert(f->mfr_key, f->mfr_cert, a->identity, chip,
-				     key, NULL, PKI_DEFAULT_DEVICE_DAYS);
+				     key, a->attest_key ? q : NULL,
+				     PKI_DEFAULT_DEVICE_DAYS);
 	if (!cert) {
 		rc = factory_fail("issue", -EIO);
 		goto out;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * chipkey-factory package DIR --identity IMEI --chip-id HEX --out FILE
- * [--generation N]: build one device's data package (a new 0600 file).
+ * [--generation N] [--attest-key Q.pem]: build one device's data package
+ * (a new 0600 file); its device certificate carries Q if given.
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,7 +17,7 @@
 int cmd_package(const struct factory_args *a)
 {
 	struct ck_factory *f = NULL;
-	uint8_t chip[CHIPKEY_CHIP_ID_LEN], *buf = NULL;
+	uint8_t chip[CHIPKEY_CHIP_ID_LEN], q[CHIPKEY_EC_POINT_LEN], *buf = NULL;
 	size_t len = 0;
 	struct ck_dp *dp = NULL;
 	int err;
@@ -32,11 +33,13 @@ int cmd_package(const struct factory_args *a)
 		fprintf(stderr, "%s: bad --identity or --chip-id\n", factory_prog);
 		return CK_EXIT_USAGE;
 	}
+	if (a->attest_key && (err = factory_read_attest_key(a->attest_key, q)))
+		return err;
 	err = ck_factory_open(a->pos[0], &f);
 	if (err)
 		return factory_fail("open factory", err);
 	err = ck_factory_build_package(f, a->identity, chip, NULL, a->generation,
-				       NULL, &dp, NULL);
+				       a->attest_key ? q : NULL, &dp, NULL);
 	ck_factory_close(f);
 	if (!err)
 		err = ck_dp_encode(dp, &buf, &len);

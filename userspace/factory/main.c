@@ -17,6 +17,7 @@
 
 #include <chipkey/data_package.h>
 
+#include "common/attest.h"
 #include "common/exit.h"
 #include "common/file.h"
 #include "common/hex.h"
@@ -36,6 +37,7 @@ static const struct {
 	{ "verify-device", cmd_verify_device },
 	{ "package", cmd_package },
 	{ "dump", cmd_dump },
+	{ "load-chips", cmd_load_chips },
 };
 
 void factory_usage(FILE *f)
@@ -52,11 +54,15 @@ void factory_usage(FILE *f)
 "  identities --prefix DIGITS --count N [--start S]\n"
 "        print N IMEI-style identities (prefix, serial from S, Luhn digit)\n"
 "  issue DIR --identity IMEI --chip-id HEX (--pubkey SPKI.der | --key-out KEY.pem)\n"
-"        [--out CERT.pem]   issue a device certificate (PEM to stdout or file)\n"
+"        [--out CERT.pem] [--attest-key Q.pem]   issue a device certificate\n"
+"        (PEM to stdout or file)\n"
 "  verify-device --rom MFR-PUBKEY.der CERT.pem [--identity IMEI] [--chip-id HEX]\n"
 "        verify a device certificate against the ROM key, print what it names\n"
 "  package DIR --identity IMEI --chip-id HEX --out FILE [--generation N]\n"
-"        build a device's data package (secret: written 0600)\n"
+"        [--attest-key Q.pem]   build a device's data package (secret: written\n"
+"        0600); with the chip's attestation key Q in its certificate\n"
+"  load-chips --db URL --chip-ca CA.pem FILE...   check chip certificates\n"
+"        (PEM) against the chip-vendor CA and load the chips into the batch\n"
 "  dump FILE   decode a data package and list its entries (secrets redacted)\n"
 "exit status: 0 ok, 1 usage, otherwise as in docs/cli.md \"Exit codes\"\n",
 		factory_prog);
@@ -93,6 +99,24 @@ int factory_read_file(const char *path, uint8_t **buf, size_t *len)
 	return err;
 }
 
+int factory_read_attest_key(const char *path, uint8_t q[CHIPKEY_EC_POINT_LEN])
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int err = factory_read_file(path, &buf, &len);
+
+	if (err)
+		return factory_fail(path, err);
+	err = ck_att_parse_pub(buf, len, q);
+	free(buf);
+	if (err) {
+		fprintf(stderr, "%s: %s: not a P-256 public key (PEM or DER SPKI, 65 bytes or"
+			" 130 hex digits)\n", factory_prog, path);
+		return CK_EXIT_MALFORMED;
+	}
+	return CK_EXIT_OK;
+}
+
 static int parse_ulong(const char *s, unsigned long long max,
 		       unsigned long long *out)
 {
@@ -111,7 +135,7 @@ static int parse_ulong(const char *s, unsigned long long max,
 
 enum { O_ORG = 256, O_SPP_NAME, O_CA_DAYS, O_SPP_DAYS, O_PREFIX, O_COUNT,
 	O_START, O_IDENTITY, O_CHIP_ID, O_PUBKEY, O_KEY_OUT, O_OUT, O_ROM,
-	O_GENERATION, O_DB, O_POOL, O_PREGEN };
+	O_GENERATION, O_DB, O_POOL, O_PREGEN, O_ATTEST_KEY, O_CHIP_CA };
 
 static const struct option long_opts[] = {
 	{ "org", required_argument, NULL, O_ORG },
@@ -131,6 +155,8 @@ static const struct option long_opts[] = {
 	{ "db", required_argument, NULL, O_DB },
 	{ "pool", required_argument, NULL, O_POOL },
 	{ "pregen", required_argument, NULL, O_PREGEN },
+	{ "attest-key", required_argument, NULL, O_ATTEST_KEY },
+	{ "chip-ca", required_argument, NULL, O_CHIP_CA },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -198,6 +224,12 @@ static int parse_args(int argc, char **argv, struct factory_args *a)
 		case O_PREGEN:
 			err = parse_ulong(optarg, 100000000ULL, &a->pregen);
 			break;
+		case O_ATTEST_KEY:
+			a->attest_key = optarg;
+			break;
+		case O_CHIP_CA:
+			a->chip_ca = optarg;
+			break;
 		case 'h':
 			factory_usage(stdout);
 			exit(CK_EXIT_OK);
@@ -210,11 +242,8 @@ static int parse_args(int argc, char **argv, struct factory_args *a)
 			return -EINVAL;
 		}
 	}
-	for (; optind < argc; optind++) {
-		if (a->npos == 2)
-			return -EINVAL;
-		a->pos[a->npos++] = argv[optind];
-	}
+	a->pos = (const char *const *)argv + optind;
+	a->npos = argc - optind;
 	return 0;
 }
 

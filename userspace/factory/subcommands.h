@@ -18,10 +18,10 @@ extern const char *const factory_prog;
 /* The options of every subcommand; each uses the ones it documents. */
 struct factory_args {
 	const char *org, *spp_name, *prefix, *identity, *chip_id, *pubkey;
-	const char *key_out, *out, *rom, *db, *pool;
+	const char *key_out, *out, *rom, *db, *pool, *attest_key, *chip_ca;
 	unsigned long long ca_days, spp_days, count, start, generation, pregen;
 	int have_count;
-	const char *pos[2];
+	const char *const *pos;		/* the operands (argv) */
 	int npos;
 };
 
@@ -33,6 +33,7 @@ int cmd_issue(const struct factory_args *a);
 int cmd_verify_device(const struct factory_args *a);
 int cmd_package(const struct factory_args *a);
 int cmd_dump(const struct factory_args *a);
+int cmd_load_chips(const struct factory_args *a);
 
 /* The usage text, and CK_EXIT_USAGE after printing it to stderr. */
 void factory_usage(FILE *f);
@@ -43,5 +44,9 @@ int factory_fail(const char *what, int err);
 int factory_parse_chip_id(const char *s, uint8_t out[CHIPKEY_CHIP_ID_LEN]);
 /* A whole input file of at most CK_DP_MAX_LEN bytes (free()).  0 or -errno. */
 int factory_read_file(const char *path, uint8_t **buf, size_t *len);
+/* --attest-key FILE: the chip's attestation key Q (PEM or DER SPKI, as
+ * `chipkey attest-key --pem` prints it; also the 65 raw bytes or 130 hex
+ * digits), a valid P-256 point.  CK_EXIT_OK or an exit code (reported). */
+int factory_read_attest_key(const char *path, uint8_t q[CHIPKEY_EC_POINT_LEN]);
 
 #endif /* CHIPKEY_FACTORY_SUBCOMMANDS_H */

@@ -1,9 +1,10 @@
 -- SPDX-License-Identifier: GPL-2.0
--- chipkey store, PostgreSQL: the tables of schema version 3 (the SQLite
+-- chipkey store, PostgreSQL: the tables of schema version 4 (the SQLite
 -- schema in PostgreSQL types).  store-pg.c runs this whole file in one
 -- transaction, under an advisory lock, when the database has no schema yet
 -- (or after migrate-2-3-pg.sql), then stamps schema_version.  Each
--- statement is IF NOT EXISTS / OR REPLACE.  docs/databases.md maps the
+-- statement is IF NOT EXISTS / OR REPLACE: on a database of schema 3 this
+-- file is the whole migration to 4 (identity_pool_reserved, chip_batch).  docs/databases.md maps the
 -- tables to the source documents' databases.
 
 -- The version of this schema: one row, written by store-pg.c.  Readable by
@@ -23,6 +24,9 @@ CREATE TABLE IF NOT EXISTS identity_pool (
  CHECK ((state = 0) = (chip_id IS NULL)));
 CREATE INDEX IF NOT EXISTS identity_pool_free
  ON identity_pool (identity) WHERE state = 0;
+-- The reservations, oldest first: every claim releases the expired ones.
+CREATE INDEX IF NOT EXISTS identity_pool_reserved
+ ON identity_pool (reserved_at) WHERE state = 1;
 
 -- Database 140, pre-generated device key pairs (opaque blobs).  chip_id
 -- set: reserved for that chip; the provisioning commit deletes the row.
@@ -33,6 +37,15 @@ CREATE TABLE IF NOT EXISTS keypair_pool (
  reserved_at bigint);
 CREATE INDEX IF NOT EXISTS keypair_pool_free
  ON keypair_pool (id) WHERE chip_id IS NULL;
+
+-- Database 140, the chip batch: the chips the SPP expects, each with its
+-- attestation key Q (uncompressed P-256 point) and the chip certificate
+-- (DER) it came from (chipkey-factory load-chips).  Unix seconds.
+CREATE TABLE IF NOT EXISTS chip_batch (
+ chip_id bytea PRIMARY KEY CHECK (length(chip_id) = 16),
+ attest_pub bytea NOT NULL CHECK (length(attest_pub) = 65),
+ cert bytea NOT NULL,
+ loaded_at bigint NOT NULL);
 
 -- Database 160, the manufacturer's secret record of each device.
 CREATE TABLE IF NOT EXISTS device_secrets (

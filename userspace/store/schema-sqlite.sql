@@ -1,7 +1,9 @@
 -- SPDX-License-Identifier: GPL-2.0
--- chipkey store, SQLite: the tables of schema version 3.  store-sqlite.c
+-- chipkey store, SQLite: the tables of schema version 4.  store-sqlite.c
 -- runs this whole file in the write transaction of every open (each
--- statement is IF NOT EXISTS) and stamps PRAGMA user_version = 3.
+-- statement is IF NOT EXISTS) and stamps PRAGMA user_version = 4.  On a
+-- file of schema 3 that is the whole migration to 4: it creates
+-- identity_pool_reserved and chip_batch.
 -- docs/databases.md maps the tables to the source documents' databases.
 
 -- Database 140, the identity pool.  state 0 free, 1 reserved for chip_id,
@@ -14,6 +16,9 @@ CREATE TABLE IF NOT EXISTS identity_pool (
  CHECK ((state = 0) = (chip_id IS NULL)));
 CREATE INDEX IF NOT EXISTS identity_pool_free
  ON identity_pool (identity) WHERE state = 0;
+-- The reservations, oldest first: every claim releases the expired ones.
+CREATE INDEX IF NOT EXISTS identity_pool_reserved
+ ON identity_pool (reserved_at) WHERE state = 1;
 
 -- Database 140, pre-generated device key pairs (opaque blobs).  chip_id
 -- set: reserved for that chip; the provisioning commit deletes the row.
@@ -25,6 +30,15 @@ CREATE TABLE IF NOT EXISTS keypair_pool (
  reserved_at INTEGER);
 CREATE INDEX IF NOT EXISTS keypair_pool_free
  ON keypair_pool (id) WHERE chip_id IS NULL;
+
+-- Database 140, the chip batch: the chips the SPP expects, each with its
+-- attestation key Q (uncompressed P-256 point) and the chip certificate
+-- (DER) it came from (chipkey-factory load-chips).  Unix seconds.
+CREATE TABLE IF NOT EXISTS chip_batch (
+ chip_id BLOB PRIMARY KEY CHECK (length(chip_id) = 16),
+ attest_pub BLOB NOT NULL CHECK (length(attest_pub) = 65),
+ cert BLOB NOT NULL,
+ loaded_at INTEGER NOT NULL);
 
 -- Database 160, the manufacturer's secret record of each device (data is
 -- opaque, from the SPP).

@@ -79,14 +79,18 @@ void *store_memdup(const void *p, size_t n);
  * 2  p170_records a rowid table; on PostgreSQL: the unversioned schema
  * 3  tables named for what they hold (identity_pool, keypair_pool,
  *    device_secrets, public_records); PostgreSQL records its version too
+ * 4  chip_batch; identity_pool_reserved (reservations expire)
  */
-#define STORE_SCHEMA_VERSION	3
+#define STORE_SCHEMA_VERSION	4
 #define STORE_SCHEMA_MIGRATES	2	/* the oldest version opened (migrated) */
+#define STORE_SCHEMA_RENAMED	3	/* older: migrate-2-3-*.sql first */
 
 enum store_schema_step {
 	STORE_SCHEMA_CURRENT,		/* nothing to do */
 	STORE_SCHEMA_CREATE,		/* empty database: create the schema */
-	STORE_SCHEMA_MIGRATE,		/* version 2: migrate, then create */
+	STORE_SCHEMA_MIGRATE,		/* versions 2, 3: migrate (2: migrate-2-3-*.sql,
+					 * then like 3), then create: the schema
+					 * file makes what schema 4 added */
 };
 
 /*

@@ -10,7 +10,8 @@
  * claimers of the same chip (the loser retries and reads the winner's row).
  * The SPP's claim (identity + key pair, pg_claim_both) is one transaction
  * under the chip's advisory lock, so it never interleaves with a commit of
- * that chip.
+ * that chip.  Both identity claims first release the expired reservations
+ * in their transaction (expire()).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -133,29 +134,83 @@ struct claim_arg {
 	const uint8_t *chip;
 	char *identity;
 	int *state;
+	int64_t now, cutoff;	/* reservations made at or before @cutoff expired */
 };
 
-/* One attempt at the identity claim (take_row): *state is
- * STORE_ID_RESERVED or STORE_ID_ISSUED. */
+/*
+ * Releases every expired reservation, in one statement (so the pairs
+ * deleted are exactly those of the identities freed): identities freed,
+ * the key pairs reserved for their chips deleted.  SKIP LOCKED: a row a
+ * concurrent commit or claim holds is left to a later claim, and claims
+ * never wait for each other here.
+ */
+static int expire(struct store *st, int64_t cutoff)
+{
+	struct pg_params p = { 0 };
+
+	pg_p_i64(&p, cutoff);
+	return pg_cmd(st, "WITH gone AS (UPDATE identity_pool i"
+		      "  SET state = 0, chip_id = NULL, reserved_at = NULL"
+		      "  FROM (SELECT identity, chip_id FROM identity_pool"
+		      "   WHERE state = 1 AND reserved_at <= $1 FOR UPDATE SKIP LOCKED) e"
+		      "  WHERE i.identity = e.identity RETURNING e.chip_id)"
+		      " DELETE FROM keypair_pool WHERE chip_id IN (SELECT chip_id FROM gone)",
+		      &p, "expire reservations");
+}
+
+/* One attempt at the identity claim (take_row), inside the caller's
+ * transaction: *state is STORE_ID_RESERVED or STORE_ID_ISSUED; a
+ * reservation's time is refreshed. */
 static int claim_identity_once(struct store *st, void *arg)
 {
 	struct claim_arg *a = arg;
+	struct pg_params p = { 0 };
 	PGresult *r;
-	int rc = take_row(st, a->chip, &identity_sql, &r);
+	int rc = expire(st, a->cutoff);
 
+	if (!rc)
+		rc = take_row(st, a->chip, &identity_sql, &r);
 	if (rc)
 		return rc;
 	pg_get_identity(r, 0, 0, a->identity);
 	*a->state = (int)pg_get_i64(r, 0, 1);
 	PQclear(r);
-	return 0;
+	if (*a->state != STORE_ID_RESERVED)
+		return 0;
+	pg_p_bin(&p, a->chip, STORE_CHIP_ID_LEN);
+	pg_p_i64(&p, a->now);
+	rc = pg_cmd(st, "UPDATE identity_pool SET reserved_at = $2 WHERE chip_id = $1"
+		    " AND state = 1", &p, "refresh reservation");
+	return rc ? rc : pg_cmd(st, "UPDATE keypair_pool SET reserved_at = $2"
+				" WHERE chip_id = $1", &p, "refresh key pair");
+}
+
+/* The claim of @chip on the handle @st (its timeout). */
+static struct claim_arg claim_of(struct store *st, const uint8_t *chip, char *identity,
+				 int *state)
+{
+	int64_t now = store_now();
+
+	return (struct claim_arg){ chip, identity, state, now, now - st->reservation_timeout };
+}
+
+static int claim_identity_tx(struct store *st, void *arg)
+{
+	int rc = pg_begin(st);
+
+	if (!rc)
+		rc = claim_identity_once(st, arg);
+	if (!rc)
+		rc = pg_commit_tx(st);
+	pg_rollback(st);
+	return rc;
 }
 
 int pg_claim_identity(struct store *st, const uint8_t *chip, char *identity, int *state)
 {
-	struct claim_arg a = { chip, identity, state };
+	struct claim_arg a = claim_of(st, chip, identity, state);
 
-	return pg_retry(st, claim_identity_once, &a, "identity claim");
+	return pg_retry(st, claim_identity_tx, &a, "identity claim");
 }
 
 int pg_identity_counts(struct store *st, uint64_t *f, uint64_t *rs, uint64_t *i)
@@ -268,7 +323,7 @@ static int claim_both_once(struct store *st, void *arg)
 int pg_claim_both(struct store *st, const uint8_t *chip, char *identity, int *state,
 		  struct store_keypair *kp)
 {
-	struct claim2_arg a = { { chip, identity, state }, { chip, kp } };
+	struct claim2_arg a = { claim_of(st, chip, identity, state), { chip, kp } };
 	int rc = pg_retry(st, claim_both_once, &a, "identity claim");
 
 	if (rc) {

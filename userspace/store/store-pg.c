@@ -85,7 +85,7 @@ static int schema_setup(struct store *st)
 		step = store_schema_step(st, PQdb(pg_conn(st)), ver);
 		rc = step < 0 ? step : 0;
 	}
-	if (!rc && step == STORE_SCHEMA_MIGRATE)
+	if (!rc && step == STORE_SCHEMA_MIGRATE && ver < STORE_SCHEMA_RENAMED)
 		rc = exec_file(st, migrate_2_3_pg_sql, "migrate schema 2 to 3");
 	if (!rc && step != STORE_SCHEMA_CURRENT)
 		rc = exec_file(st, schema_pg_sql, "create schema");
@@ -157,4 +157,7 @@ const struct store_ops store_pg_ops = {
 	.pub_count_chips = pg_pub_count_chips,
 	.secret_get = pg_secret_get,
 	.commit = pg_commit,
+	.load_chips = pg_load_chips,
+	.chip_get = pg_chip_get,
+	.chip_count = pg_chip_count,
 };

@@ -6,6 +6,7 @@
  *   store-pg.c         connect, close, schema setup and migration, ops table
  *   store-pg-query.c   errors, parameters, running statements, reading results
  *   store-pg-pool.c    database 140: identity_pool, keypair_pool
+ *   store-pg-chips.c   database 140: chip_batch
  *   store-pg-pub.c     database 170: public_records
  *   store-pg-commit.c  the provisioning commit; database 160: device_secrets
  *
@@ -65,7 +66,7 @@ int64_t pg_get_i64(PGresult *r, int row, int col);
 int pg_get_blob(PGresult *r, int row, int col, uint8_t **out, size_t *len);
 void pg_get_identity(PGresult *r, int row, int col, char *out);
 
-/* ---- the operations (store-pg-pool.c, -pub.c, -commit.c) ---- */
+/* ---- the operations (store-pg-pool.c, -chips.c, -pub.c, -commit.c) ---- */
 
 int pg_load_identities(struct store *st, const char *const *ids, size_t n, size_t *added);
 int pg_claim_identity(struct store *st, const uint8_t *chip, char *identity, int *state);
@@ -85,6 +86,10 @@ int pg_pub_generations(struct store *st, const uint8_t *chip,
 int pg_pub_count_chips(struct store *st, uint64_t *n);
 /* Inserts one public_records row (inside the caller's transaction). */
 int pg_pub_row_insert(struct store *st, const struct store_pub_row *row);
+
+int pg_load_chips(struct store *st, const struct store_chip *chips, size_t n, size_t *added);
+int pg_chip_get(struct store *st, const uint8_t *chip, uint8_t *attest_pub);
+int pg_chip_count(struct store *st, uint64_t *n);
 
 int pg_secret_get(struct store *st, const uint8_t *chip, struct store_secret_record *rec);
 int pg_commit(struct store *st, const struct store_commit *c);

@@ -2,9 +2,9 @@
 /*
  * chipkey store, SQLite backend: database 140, the identity pool
  * (identity_pool) and the pre-generated key pairs (keypair_pool): loading,
- * claims and counts.  Claims are writes of the group commit
- * (store-sqlite-group.c); BEGIN IMMEDIATE serializes them with the writers
- * of other processes, so two claimers never get the same row.
+ * claims, the expiry of reservations, and counts.  Claims are writes of the
+ * group commit (store-sqlite-group.c); BEGIN IMMEDIATE serializes them with
+ * the writers of other processes, so two claimers never get the same row.
  */
 #include <errno.h>
 #include <string.h>
@@ -50,6 +50,19 @@ fail:
 
 static const char sql_id_by_chip[] =
 	"SELECT identity, state FROM identity_pool WHERE chip_id = ?1";
+/* the expiry (?1: the cutoff): the pairs of the expired reservations are
+ * deleted, then their identities freed */
+static const char sql_expire_pairs[] =
+	"DELETE FROM keypair_pool WHERE chip_id IN (SELECT chip_id FROM identity_pool"
+	" WHERE state = 1 AND reserved_at <= ?1)";
+static const char sql_expire_ids[] =
+	"UPDATE identity_pool SET state = 0, chip_id = NULL, reserved_at = NULL"
+	" WHERE state = 1 AND reserved_at <= ?1";
+/* a re-claim before expiry: the reservation's time refreshed */
+static const char sql_id_refresh[] =
+	"UPDATE identity_pool SET reserved_at = ?2 WHERE chip_id = ?1 AND state = 1";
+static const char sql_kp_refresh[] =
+	"UPDATE keypair_pool SET reserved_at = ?2 WHERE chip_id = ?1";
 static const char sql_id_take[] =
 	"UPDATE identity_pool SET state = 1, chip_id = ?1, reserved_at = ?2"
 	" WHERE identity = (SELECT identity FROM identity_pool"
@@ -60,7 +73,29 @@ struct claim_arg {
 	const uint8_t *chip;
 	char *identity;
 	int *state;
+	int64_t now, cutoff;	/* reservations made at or before @cutoff expired */
 };
+
+/* Runs @sql with ?1 = @a and, if @chip, ?1 = the chip and ?2 = @a. */
+static int exec_i64(struct store *st, const char *sql, const uint8_t *chip, int64_t a,
+		    const char *what)
+{
+	sqlite3_stmt *s = chip ? sq_stmt_chip(st, sql, chip) : sq_stmt(st, sql);
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, chip ? 2 : 1, a);
+	return sq_step_done(st, s, what);
+}
+
+/* Releases every expired reservation: identities freed, their pairs
+ * deleted (docs/databases.md, "Reservations"). */
+static int expire(struct store *st, int64_t cutoff)
+{
+	int rc = exec_i64(st, sql_expire_pairs, NULL, cutoff, "expire key pairs");
+
+	return rc ? rc : exec_i64(st, sql_expire_ids, NULL, cutoff, "expire reservations");
+}
 
 /* Inside a group transaction (sq_group_write). */
 static int claim_body(struct store *st, void *p)
@@ -69,12 +104,18 @@ static int claim_body(struct store *st, void *p)
 	sqlite3_stmt *s;
 	int r;
 
+	r = expire(st, a->cutoff);
+	if (r)
+		return r;
 	r = sq_chip_row(st, sql_id_by_chip, a->chip, "look up chip", &s);
 	if (r > 0) {
 		sq_col_identity(s, 0, a->identity);
 		*a->state = sqlite3_column_int(s, 1);
 		sqlite3_reset(s);
-		return 0;	/* read only */
+		if (*a->state != STORE_ID_RESERVED)
+			return 0;
+		r = exec_i64(st, sql_id_refresh, a->chip, a->now, "refresh reservation");
+		return r ? r : exec_i64(st, sql_kp_refresh, a->chip, a->now, "refresh key pair");
 	}
 	if (r < 0)
 		return r;
@@ -89,9 +130,19 @@ static int claim_body(struct store *st, void *p)
 	return 0;
 }
 
+/* The claim of @chip on the handle @st (whose timeout counts: the group's
+ * leader may run it on another handle). */
+static struct claim_arg claim_of(struct store *st, const uint8_t *chip, char *identity,
+				 int *state)
+{
+	int64_t now = store_now();
+
+	return (struct claim_arg){ chip, identity, state, now, now - st->reservation_timeout };
+}
+
 int sq_claim_identity(struct store *st, const uint8_t *chip, char *identity, int *state)
 {
-	struct claim_arg a = { chip, identity, state };
+	struct claim_arg a = claim_of(st, chip, identity, state);
 	int rc = sq_group_write(st, claim_body, &a, false);
 
 	if (rc < 0) {
@@ -208,7 +259,7 @@ static int claim2_body(struct store *st, void *p)
 int sq_claim_both(struct store *st, const uint8_t *chip, char *identity, int *state,
 		  struct store_keypair *kp)
 {
-	struct claim2_arg a = { { chip, identity, state }, { chip, kp } };
+	struct claim2_arg a = { claim_of(st, chip, identity, state), { chip, kp } };
 	int rc = sq_group_write(st, claim2_body, &a, false);
 
 	if (rc < 0) {

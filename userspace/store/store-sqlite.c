@@ -67,14 +67,14 @@ static int schema_setup(struct store *st, const char *path)
 	step = store_schema_step(st, path, ver);
 	if (step < 0)
 		return step;
-	if (step == STORE_SCHEMA_MIGRATE) {
+	if (step == STORE_SCHEMA_MIGRATE && ver < STORE_SCHEMA_RENAMED) {
 		rc = sq_exec(st, migrate_2_3_sqlite_sql);
 		if (rc) {
 			char why[sizeof(st->err)];
 
 			snprintf(why, sizeof(why), "%s", st->err);
 			return store_fail(st, rc, "%s: migrating schema %d to %d: %.160s",
-					  path, ver, STORE_SCHEMA_VERSION, why);
+					  path, ver, STORE_SCHEMA_RENAMED, why);
 		}
 	}
 	rc = sq_exec(st, schema_sqlite_sql);
@@ -180,4 +180,7 @@ const struct store_ops store_sqlite_ops = {
 	.pub_count_chips = sq_pub_count_chips,
 	.secret_get = sq_secret_get,
 	.commit = sq_commit,
+	.load_chips = sq_load_chips,
+	.chip_get = sq_chip_get,
+	.chip_count = sq_chip_count,
 };

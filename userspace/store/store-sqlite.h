@@ -7,6 +7,7 @@
  *   store-sqlite-stmt.c    errors, cached statements, transactions, columns
  *   store-sqlite-group.c   the group commit of one process's writers
  *   store-sqlite-pool.c    database 140: identity_pool, keypair_pool
+ *   store-sqlite-chips.c   database 140: chip_batch
  *   store-sqlite-pub.c     database 170: public_records
  *   store-sqlite-commit.c  the provisioning commit; database 160: device_secrets
  */
@@ -18,7 +19,7 @@
 
 #include "store-int.h"
 
-#define SQ_NSTMT 32
+#define SQ_NSTMT 40
 
 struct sq_group;
 
@@ -78,7 +79,7 @@ void sq_group_leave(struct store *st);
 int sq_group_write(struct store *st, int (*fn)(struct store *, void *), void *arg,
 		   bool is_commit);
 
-/* ---- the operations (store-sqlite-pool.c, -pub.c, -commit.c) ---- */
+/* ---- the operations (store-sqlite-pool.c, -chips.c, -pub.c, -commit.c) ---- */
 
 int sq_load_identities(struct store *st, const char *const *ids, size_t n, size_t *added);
 int sq_claim_identity(struct store *st, const uint8_t *chip, char *identity, int *state);
@@ -98,6 +99,10 @@ int sq_pub_generations(struct store *st, const uint8_t *chip,
 int sq_pub_count_chips(struct store *st, uint64_t *n);
 /* Inserts one public_records row (inside the caller's transaction). */
 int sq_pub_row_insert(struct store *st, const struct store_pub_row *row);
+
+int sq_load_chips(struct store *st, const struct store_chip *chips, size_t n, size_t *added);
+int sq_chip_get(struct store *st, const uint8_t *chip, uint8_t *attest_pub);
+int sq_chip_count(struct store *st, uint64_t *n);
 
 int sq_secret_get(struct store *st, const uint8_t *chip, struct store_secret_record *rec);
 int sq_commit(struct store *st, const struct store_commit *c);

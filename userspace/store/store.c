@@ -461,8 +461,6 @@ int store_load_chips(struct store *st, const struct store_chip *chips, size_t n,
 					  "chip #%zu: no certificate or not an uncompressed point", i);
 	if (n == 0)
 		return 0;
-	if (!st->ops->load_chips)
-		return store_fail(st, -ENOSYS, "chip batch not implemented");
 	return st->ops->load_chips(st, chips, n, added);
 }
 
@@ -472,8 +470,6 @@ int store_chip_get(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
 	CHECK_ST(st);
 	if (!chip_id || !attest_pub)
 		return store_fail(st, -EINVAL, "bad arguments");
-	if (!st->ops->chip_get)
-		return store_fail(st, -ENOSYS, "chip batch not implemented");
 	return st->ops->chip_get(st, chip_id, attest_pub);
 }
 
@@ -482,7 +478,5 @@ int store_chip_count(struct store *st, uint64_t *n)
 	CHECK_ST(st);
 	if (!n)
 		return store_fail(st, -EINVAL, "bad arguments");
-	if (!st->ops->chip_count)
-		return store_fail(st, -ENOSYS, "chip batch not implemented");
 	return st->ops->chip_count(st, n);
 }

@@ -1,17 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Device-side PKI tests (common/pki.c): key encodings, PKCS#8 and
- * SubjectPublicKeyInfo round trips, and the ROM key's padding rules.
+ * SubjectPublicKeyInfo round trips, the ROM key's padding rules, and
+ * pki_cert_attest_key() on certificates without, with one good, with two,
+ * and with malformed chipkeyChipAttestationKey extensions.
  * Certificates are issued and verified in factory/tests/test-pki-issue.c.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/x509v3.h>
 
 #include "common/pki.h"
 #include "common/tap.h"
+#include "common/x509-issue.h"
 
 static EVP_PKEY *p256_keygen(void)
 {
@@ -73,8 +79,94 @@ static void test_keys(void)
 	EVP_PKEY_free(p384);
 }
 
+/* An extension of OID @oid (NULL: chipkeyChipAttestationKey) and value @v. */
+static X509_EXTENSION *ext_of(const char *oid, const uint8_t *v, size_t len)
+{
+	ASN1_OBJECT *o = OBJ_txt2obj(oid ? oid : PKI_ATTEST_KEY_OID, 1);
+	ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
+	X509_EXTENSION *e = NULL;
+
+	if (o && os && ASN1_OCTET_STRING_set(os, v, (int)len))
+		e = X509_EXTENSION_create_by_OBJ(NULL, o, 0, os);
+	ASN1_OBJECT_free(o);
+	ASN1_OCTET_STRING_free(os);
+	return e;
+}
+
+/* A self-signed certificate with the extensions @raw[0..n-1], read back
+ * from its DER; then pki_cert_attest_key() of it. */
+static int attest_key_of(EVP_PKEY *k, X509_EXTENSION **raw, size_t n, uint8_t q[65])
+{
+	X509_NAME *name = X509_NAME_new();
+	struct ck_x509_req r = { .pub = k, .signer = k, .days = 1, .raw = raw, .n_raw = n };
+	X509 *x;
+	int rc = -999;
+
+	if (name && ck_x509_name_add(name, NID_commonName, "attest-key test")) {
+		r.subject = name;
+		x = ck_x509_reparse(ck_x509_issue(&r));
+		if (x)
+			rc = pki_cert_attest_key(x, q);
+		X509_free(x);
+	}
+	X509_NAME_free(name);
+	for (size_t i = 0; i < n; i++)
+		X509_EXTENSION_free(raw[i]);
+	return rc;
+}
+
+static void test_attest_key(void)
+{
+	EVP_PKEY *k = p256_keygen(), *qk = p256_keygen();
+	EVP_PKEY *p384 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+	uint8_t *spki = NULL, *s384 = NULL, bad[200], q[65];
+	size_t len = 0, len384 = 0;
+	X509_EXTENSION *e[2];
+
+	if (!k || !qk || !p384 || pki_public_to_der(qk, &spki, &len) || len != 91 ||
+	    pki_public_to_der(p384, &s384, &len384)) {
+		tap_ok(0, "attest key: test keys");
+		return;
+	}
+	tap_ok(attest_key_of(k, NULL, 0, q) == -ENOENT, "attest key: no extension -> -ENOENT");
+	e[0] = ext_of("1.2.3.4", spki, len);
+	tap_ok(attest_key_of(k, e, 1, q) == -ENOENT,
+	       "attest key: the same value under another OID -> -ENOENT");
+	memset(q, 0, sizeof(q));
+	e[0] = ext_of(NULL, spki, len);
+	tap_ok(attest_key_of(k, e, 1, q) == 0 && !memcmp(q, spki + len - 65, 65),
+	       "attest key: one extension with Q's SPKI -> Q (the SPKI's last 65 bytes)");
+	e[0] = ext_of(NULL, spki, len);
+	e[1] = ext_of(NULL, spki, len);
+	tap_ok(attest_key_of(k, e, 2, q) == -EINVAL, "attest key: two extensions -> -EINVAL");
+	e[0] = ext_of(NULL, (const uint8_t *)"", 3);
+	tap_ok(attest_key_of(k, e, 1, q) == -EINVAL, "attest key: a value that is not DER -> -EINVAL");
+	e[0] = ext_of(NULL, spki + len - 65, 65);
+	tap_ok(attest_key_of(k, e, 1, q) == -EINVAL, "attest key: the bare point, not an SPKI -> -EINVAL");
+	memcpy(bad, spki, len);
+	bad[len] = 0;
+	e[0] = ext_of(NULL, bad, len + 1);
+	tap_ok(attest_key_of(k, e, 1, q) == -EINVAL, "attest key: a byte after the SPKI -> -EINVAL");
+	e[0] = ext_of(NULL, s384, len384);
+	tap_ok(attest_key_of(k, e, 1, q) == -EINVAL, "attest key: a P-384 SPKI -> -EINVAL");
+	memcpy(bad, spki, len);
+	bad[len - 1] ^= 1;	/* y changed: no longer on the curve */
+	e[0] = ext_of(NULL, bad, len);
+	tap_ok(attest_key_of(k, e, 1, q) == -EINVAL, "attest key: a point off the curve -> -EINVAL");
+	memcpy(bad, spki, len);
+	bad[len - 65] = 0x02;	/* a compressed-point prefix on 65 bytes */
+	e[0] = ext_of(NULL, bad, len);
+	tap_ok(attest_key_of(k, e, 1, q) == -EINVAL, "attest key: not an uncompressed point -> -EINVAL");
+	OPENSSL_free(spki);
+	OPENSSL_free(s384);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(qk);
+	EVP_PKEY_free(p384);
+}
+
 int main(void)
 {
 	test_keys();
+	test_attest_key();
 	return tap_exit_status();
 }

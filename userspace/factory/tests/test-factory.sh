@@ -271,5 +271,8 @@ out=$("$CF" init "$T/f2" --db "sqlite:$T/f2.db" --pool "$T/pool" --pregen 2 2>&1
 [ $? -eq 0 ] && printf '%s' "$out" | grep -q 'pool: 500 free' && printf '%s' "$out" | grep -q 'pool: 2 free'
 ok $? "init --db --pool --pregen sets up PKI, pool and keys in one command"
 
+# ---- the chip's attestation key and the chip batch
+. "$(dirname "$0")/test-chip-batch.sh"
+
 echo "# test-factory.sh: $n tests, $failed failed"
 [ $failed -eq 0 ]

@@ -307,6 +307,60 @@ static void test_channel_key(void)
 	OPENSSL_cleanse(master, sizeof(master));
 }
 
+/* The attestation key Q in the device certificate: read back by
+ * pki_cert_attest_key(), not critical, the DER (the SPP's way) alike, and
+ * no certificate at all for a Q that is not a P-256 point.  The openssl
+ * command's view of it: test-chip-batch.sh. */
+static void test_attest_key(void)
+{
+	struct ca ca = { 0 };
+	EVP_PKEY *dev = pki_ec_keygen(), *qk = pki_ec_keygen();
+	uint8_t *spki = NULL, *der = NULL, q[PKI_ATTEST_PUB_LEN], bad[PKI_ATTEST_PUB_LEN];
+	size_t len = 0, der_len = 0;
+	ASN1_OBJECT *oid = OBJ_txt2obj(PKI_ATTEST_KEY_OID, 1);
+	X509 *cert = NULL, *c2 = NULL;
+	int loc;
+
+	if (!tap_ok(dev && qk && oid && make_ca(&ca, "Attest Maker") &&
+		    !pki_public_to_der(qk, &spki, &len) && len == 91,
+		    "keys for the attestation key tests"))
+		goto out;
+	cert = pki_issue_device_cert(ca.key, ca.cert, IMEI, chip, dev, spki + 26, 0);
+	memset(q, 0, sizeof(q));
+	tap_ok(cert && pki_cert_attest_key(cert, q) == 0 && !memcmp(q, spki + 26, sizeof(q)),
+	       "device certificate with Q: pki_cert_attest_key reads Q back");
+	loc = cert ? X509_get_ext_by_OBJ(cert, oid, -1) : -1;
+	tap_ok(loc >= 0 && !X509_EXTENSION_get_critical(X509_get_ext(cert, loc)) &&
+	       ASN1_STRING_length(X509_EXTENSION_get_data(X509_get_ext(cert, loc))) == 91 &&
+	       !memcmp(ASN1_STRING_get0_data(X509_EXTENSION_get_data(X509_get_ext(cert, loc))),
+		       spki, 91),
+	       "the extension is not critical and holds Q's DER SPKI, byte for byte");
+	tap_ok(pki_verify_device_cert(cert, ca.rom, ca.rom_len, IMEI, chip, 0) == 0,
+	       "the device certificate with Q still verifies against the ROM key");
+	tap_ok(pki_issue_device_cert_der(ca.key, ca.cert, IMEI, chip, dev, spki + 26, 0,
+					 &der, &der_len) == 0 &&
+	       (c2 = pki_cert_from_der(der, der_len)) && pki_cert_attest_key(c2, q) == 0 &&
+	       !memcmp(q, spki + 26, sizeof(q)), "pki_issue_device_cert_der carries Q too");
+	X509_free(c2);
+	c2 = pki_issue_device_cert(ca.key, ca.cert, IMEI, chip, dev, NULL, 0);
+	tap_ok(c2 && pki_cert_attest_key(c2, q) == -ENOENT, "NULL: no extension");
+	X509_free(c2);
+	memcpy(bad, spki + 26, sizeof(bad));
+	bad[64] ^= 1;
+	c2 = pki_issue_device_cert(ca.key, ca.cert, IMEI, chip, dev, bad, 0);
+	tap_ok(!c2, "a Q off the curve: no certificate");
+	X509_free(c2);
+	ERR_clear_error();
+out:
+	ASN1_OBJECT_free(oid);
+	OPENSSL_free(spki);
+	OPENSSL_free(der);
+	X509_free(cert);
+	free_ca(&ca);
+	EVP_PKEY_free(dev);
+	EVP_PKEY_free(qk);
+}
+
 int main(void)
 {
 	EVP_PKEY *k = pki_ec_keygen();
@@ -315,6 +369,7 @@ int main(void)
 	EVP_PKEY_free(k);
 	test_certs();
 	test_cert_pubkey();
+	test_attest_key();
 	test_channel_key();
 	return tap_exit_status();
 }

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # chipkey store tests: the store suite on SQLite, then on a real, throw-away
 # PostgreSQL server (scripts/pg-test-server.sh); on each, the migration of
-# a database of schema 2 (tests/fixtures/v2-*.sql).  TAP output.
+# databases of schema 2 and 3 (tests/fixtures/v[23]-*.sql).  TAP output.
 #   tests/run.sh path/to/store-test
 set -u
 T=${1:?store-test binary}
@@ -42,6 +42,8 @@ else
 fi
 echo "# store: SQLite, migration from schema 2"
 "$T" migrate "sqlite:$tmp/v2.db" "$here/fixtures/v2-sqlite.sql" "sqlite:$tmp/store.db" || fail=1
+echo "# store: SQLite, migration from schema 3"
+"$T" migrate "sqlite:$tmp/v3.db" "$here/fixtures/v3-sqlite.sql" "sqlite:$tmp/store.db" || fail=1
 
 echo "# store: PostgreSQL"
 pgdir=$(mktemp -d /tmp/chipkey-pg.XXXXXX)
@@ -66,6 +68,9 @@ if [ $rc = 0 ]; then
 	echo "# store: PostgreSQL, migration from schema 2"
 	v2=$("$PGS" createdb "$pgdir" chipkey_store_v2)
 	"$T" migrate "$v2" "$here/fixtures/v2-pg.sql" "$url" || fail=1
+	echo "# store: PostgreSQL, migration from schema 3"
+	v3=$("$PGS" createdb "$pgdir" chipkey_store_v3)
+	"$T" migrate "$v3" "$here/fixtures/v3-pg.sql" "$url" || fail=1
 else
 	echo "$out" | sed 's/^/# /'
 fi

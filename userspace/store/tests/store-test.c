@@ -112,6 +112,8 @@ int main(int argc, char **argv)
 		test_race();
 		test_crash(quick ? 10 : 60);
 		test_threads();
+		test_chips();
+		test_expiry();
 	} else {
 		fprintf(stderr, "usage: %s URL [quick] | migrate URL FIXTURE [FRESH_URL]\n",
 			argv[0]);

@@ -40,6 +40,10 @@ void test_pub(void);
 /* store-test-race.c */
 void test_race(void);
 void test_threads(void);
+/* store-test-chips.c */
+void test_chips(void);
+/* store-test-expiry.c: last (releases every reservation of the others) */
+void test_expiry(void);
 /* store-test-crash.c */
 void test_crash(int kills_wanted);
 /*
