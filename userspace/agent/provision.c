@@ -155,6 +155,7 @@ static int finish_store(struct agent *a, const struct checked_dp *cd, uint64_t g
 	if (ck_dp_get(cd->dp, CK_DP_DEVICE_CERT, &cder, &clen))
 		return agent_die(CK_EXIT_OTHER, "data package has no certificate");
 	memset(&fc, 0, sizeof(fc));
+	fc.chip = a->ck;	/* MACs the manifest (docs/flash-store.md) */
 	memcpy(fc.chip_id, a->chip_id, sizeof(fc.chip_id));
 	fc.identity = cd->identity;
 	fc.generation = gen;
