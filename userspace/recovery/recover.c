@@ -220,13 +220,17 @@ static int from_db(struct rec_ctx *ctx, const struct rec_opts *o, const struct f
 				  sizeof(gens) / sizeof(gens[0]), &n, &res->attempts);
 	if (code)
 		rec_note(ctx, "cannot list older generations: %s", ctx->msg);
-	for (i = 0; !code && i < n && tried < REC_MAX_OLDER; i++) {
-		if (gens[i] == latest || (i && gens[i] == gens[i - 1]))
-			continue;
-		if (res->old_generation && gens[i] < res->old_generation && !o->force) {
+	for (i = 0; !code && !o->force && i < n; i++)
+		if (gens[i] < res->old_generation && (!i || gens[i] != gens[i - 1]))
 			res->below_floor++;
+	if (res->below_floor)
+		fprintf(stderr, "%s: %d older generation(s) below the rollback floor %llu not tried\n",
+			ctx->prog ? ctx->prog : "chipkey", res->below_floor,
+			(unsigned long long)res->old_generation);
+	for (i = 0; !code && i < n && tried < REC_MAX_OLDER; i++) {
+		if (gens[i] == latest || (i && gens[i] == gens[i - 1]) ||
+		    (gens[i] < res->old_generation && !o->force))
 			continue;
-		}
 		tried++;
 		code = rec_source_db(ctx, o->db_url, gens[i], deadline - rec_now(), &p->c,
 				     &res->attempts, &fetched);
@@ -240,10 +244,6 @@ static int from_db(struct rec_ctx *ctx, const struct rec_opts *o, const struct f
 		pick_release(p);
 		code = 0;
 	}
-	if (res->below_floor)
-		fprintf(stderr, "%s: %d older generation(s) below the rollback floor %llu not tried\n",
-			ctx->prog ? ctx->prog : "chipkey", res->below_floor,
-			(unsigned long long)res->old_generation);
 	pick_release(p);
 	return rec_fail(ctx, first, "%s (no other generation in the database verifies on this chip)",
 			first_msg);
