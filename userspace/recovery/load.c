@@ -54,17 +54,17 @@ int rec_load(struct rec_ctx *ctx, const char *store_dir, const char *keys_dir,
 			  &dp, identity, &gen);
 	/*
 	 * The floor: the generation of the chip-authenticated manifest.  The
-	 * chip authenticated the backup's own generation in the unwrap; an
-	 * older one is a rollback.  (The manifest's hashes already pin the
-	 * backup's bytes; to go back deliberately, chipkey recover --force.)
+	 * chip authenticates the backup's own generation in the unwrap; any
+	 * other (an older backup swapped in fails the manifest's SHA-256 or
+	 * MAC before this) means the store does not hold what its manifest
+	 * says: 15, so that chipkey-boot recovers, and recovery enforces the
+	 * same floor.  The deliberate way back is chipkey recover --force.
 	 */
-	if (code == CK_EXIT_OK && gen < s.generation)
-		code = rec_fail(ctx, CK_EXIT_ROLLBACK,
-				"the backup is generation %llu but the store's authenticated manifest says %llu: refusing to roll back (chipkey recover --force --from an older archive does that deliberately)",
-				(unsigned long long)gen, (unsigned long long)s.generation);
-	else if (code == CK_EXIT_OK && gen != s.generation)
+	if (code == CK_EXIT_OK && gen != s.generation)
 		code = rec_fail(ctx, CK_EXIT_STORE_CORRUPT,
-				"store generation differs from the backup");
+				"the backup is generation %llu but the store's authenticated manifest says %llu%s",
+				(unsigned long long)gen, (unsigned long long)s.generation,
+				gen < s.generation ? ": refusing to roll back" : "");
 	if (code == CK_EXIT_OK) {
 		snprintf(res->identity, sizeof(res->identity), "%s", identity);
 		res->generation = gen;

@@ -93,6 +93,7 @@ check "store.json's mac = the oracle's CHIP_MAC (flash-manifest) over the docume
 
 # ---- status and load on a fresh store
 expect 0 "status: healthy store" "$ck" --device "$D1" status --store "$S1" --keys "$t/k1" --json
+check "... the chip authenticated its manifest (\"authenticated\": true)" grep -q '"authenticated": true' "$t/last.out"
 check "status --json: provisioned, identity, generation 1, certificate valid" \
 	bash -c "grep -q '\"healthy\": true' '$t/last.out' && grep -q '\"identity\": \"$id1\"' '$t/last.out' &&
 		 grep -q '\"generation\": 1' '$t/last.out' && grep -q '\"valid\": true' '$t/last.out' &&
