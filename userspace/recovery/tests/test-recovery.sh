@@ -106,7 +106,7 @@ check "device-key.pem is the private key of the certificate" \
 check "channel.key is 32 bytes, identity file matches the store" \
 	bash -c "test \$(stat -c %s '$t/k1/channel.key') -eq 32 && cmp -s '$t/k1/identity' '$S1/identity'"
 check "nothing secret in the flash store (no PEM key, no channel key bytes)" \
-	bash -c "! grep -rq 'PRIVATE KEY' '$S1/' && ! grep -rqF -f <(xxd -p '$t/k1/channel.key') <(cat '$S1/backup.pkg' '$S1/device-cert.der' | xxd -p -c 1000000)"
+	bash -c "! grep -rq 'PRIVATE KEY' '$S1/' && ! grep -rqF -f <(xxd -p -c 32 '$t/k1/channel.key') <(cat '$S1/backup.pkg' '$S1/device-cert.der' | xxd -p -c 1000000)"
 mkdir -p "$t/orig1" && cp "$S1/backup.pkg" "$S1/device-cert.der" "$S1/identity" "$t/orig1/"
 expect 0 "backup export to an archive file" "$ck" --device "$D1" backup export "$t/d1.ckpr" --store "$S1"
 "$ck" --device "$D2" backup export "$t/d2.ckpr" --store "$t/s2" 2>/dev/null
