@@ -83,3 +83,16 @@ check "... the stored device-cert.der is the package's (the agent's original), n
 	bash -c "cmp -s '$t/orig1/device-cert.der' '$A/device-cert.der' && ! cmp -s '$t/same-id.der' '$A/device-cert.der'"
 check "... it certifies the package's private key (openssl)" \
 	bash -c "cmp -s <(openssl pkey -in '$t/ksame/device-key.pem' -pubout) <(openssl x509 -inform der -in '$A/device-cert.der' -noout -pubkey)"
+
+# -- a caller the chip does not serve (no CAP_SYS_ADMIN): never healthy
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+	rm -rf "$t/pubst" && cp -a "$A" "$t/pubst" && chmod -R a+rX "$t/pubst" && chmod 711 "$t"
+	expect 3 "status by an unprivileged user: the chip refuses the MAC, the store is not healthy" \
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$ck" --device "$D1" status --store "$t/pubst" --keys "$t/pubst" --json
+	check "... state unverified, healthy false" \
+		bash -c "grep -q '\"state\": \"unverified\"' '$t/last.out' && grep -q '\"healthy\": false' '$t/last.out'"
+	chmod 700 "$t"
+else
+	ok "# SKIP status by an unprivileged user (needs root and setpriv)"
+	ok "# SKIP ... state unverified"
+fi
