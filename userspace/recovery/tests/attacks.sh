@@ -96,3 +96,9 @@ else
 	ok "# SKIP status by an unprivileged user (needs root and setpriv)"
 	ok "# SKIP ... state unverified"
 fi
+
+# -- backup export without a chip: the MAC is not checked, the archive is the same
+"$ck" --device "$D1" backup export "$t/exp-chip.ckpr" --store "$t/rb" 2>/dev/null
+expect 0 "backup export without a chip (the MAC cannot be checked): exports the store's public data" \
+	"$ck" --device "emu:$t/none.sock" backup export "$t/exp-nochip.ckpr" --store "$t/rb"
+check "... byte-identical to the export with the chip" cmp -s "$t/exp-chip.ckpr" "$t/exp-nochip.ckpr"
