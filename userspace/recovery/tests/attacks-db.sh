@@ -57,3 +57,20 @@ expect 12 "every generation at or above the floor poisoned: refused with the new
 	"$ck" --device "$D1" recover --store "$A" --no-keys --db "$FURL" --timeout 5
 check "... says no other generation verifies, store untouched" \
 	bash -c "grep -q 'no other generation in the database verifies' '$t/last.err' && test '$(snap "$A")' = '$before'"
+rm -rf "$t/pois4"
+gendb "$t/pois4" "$hex1" 1="$t/d1.ckpr" 2="$t/g2.ckpr" 3="$t/p3-random.ckpr"
+rm "$t/pois4/generations"
+fakedb p4 "$t/pois4" full
+before=$(snap "$A")
+expect 6 "poisoned newest generation and no list of generations (404): the search ends, refused" \
+	"$ck" --device "$D1" recover --store "$A" --no-keys --db "$FURL" --timeout 5
+check "... two requests, store untouched" bash -c "test $(conns p4) -eq 2 && test '$(snap "$A")' = '$before'"
+args=()
+for g in $(seq 3 22); do args+=("$g=$t/p3-random.ckpr"); done
+gendb "$t/pois5" "$hex1" "${args[@]}"
+fakedb p5 "$t/pois5" full
+rm -rf "$A"
+expect 6 "20 poisoned generations: refused after the latest and at most 16 older ones" \
+	"$ck" --device "$D1" recover --store "$A" --no-keys --db "$FURL" --timeout 10
+check "... 18 requests (latest, list, 16 older: $(conns p5)); a record under another number is skipped" \
+	bash -c "test $(conns p5) -eq 18 && grep -q 'skipped generation 21: .*it says generation 3' '$t/last.err'"

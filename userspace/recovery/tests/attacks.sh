@@ -96,3 +96,21 @@ else
 	ok "# SKIP status by an unprivileged user (needs root and setpriv)"
 	ok "# SKIP ... state unverified"
 fi
+
+# -- backup export without a chip: the MAC is not checked, the archive is the same
+"$ck" --device "$D1" backup export "$t/exp-chip.ckpr" --store "$t/rb" 2>/dev/null
+expect 0 "backup export without a chip (the MAC cannot be checked): exports the store's public data" \
+	"$ck" --device "emu:$t/none.sock" backup export "$t/exp-nochip.ckpr" --store "$t/rb"
+check "... byte-identical to the export with the chip" cmp -s "$t/exp-chip.ckpr" "$t/exp-nochip.ckpr"
+
+# -- a package without a device certificate: nothing to store, refused
+"$bin/chipkey" --device "$D1" unwrap "$t/orig1/backup.pkg" "$t/dpn" 2>>"$t/cli.log"
+"$tools/rec-tool" dp-drop-cert "$t/dpn" "$t/dpn2"
+"$bin/chipkey" --device "$D1" wrap --generation 2 "$t/dpn2" "$t/nocert.pkg" 2>>"$t/cli.log"
+rm -f "$t/dpn" "$t/dpn2"
+"$tools/rec-tool" archive "$hex1" 2 "$id1" "$t/nocert.pkg" "$t/orig1/device-cert.der" "$t/nocert.ckpr"
+rm -rf "$A"
+expect 11 "a package without a device certificate is refused, even with a valid certificate in the record" \
+	"$ck" --device "$D1" recover --store "$A" --no-keys --from "$t/nocert.ckpr"
+check "... says so, no store written" \
+	bash -c "grep -q 'holds no device certificate' '$t/last.err' && test ! -e '$A/current'"
