@@ -17,6 +17,7 @@
  * key), 20 the SPP refused (ERROR reply), 21 connection or protocol failure.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,9 @@ static int provision_cmd(int argc, char **argv)
 	struct agent a;
 	int c, timeout = CK_SPP_TIMEOUT_STEP, ret;
 
+	/* A peer that closes early (the SPP's per-address limit) must give an
+	 * error and exit status 21, not kill the agent with SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
 	memset(&a, 0, sizeof(a));
 	a.c.fd = -1;
 	a.fault = "";

@@ -179,7 +179,9 @@ int ck_file_write_atomic(const char *path, const void *buf, size_t len,
 static int read_at(int dfd, const char *name, size_t max, int secret, uint8_t **out,
 		   size_t *len)
 {
-	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO planted in place of the file must not block the
+	 * open (it is refused below; regular files ignore the flag) */
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
 	uint8_t *buf = NULL;
 	size_t got = 0, size = 0;

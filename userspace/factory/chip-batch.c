@@ -43,6 +43,42 @@ static void batch_free(struct batch *b)
 	free(b->v);
 }
 
+/*
+ * The next PEM block of @bio, which must be a CERTIFICATE whose DER is
+ * exactly one certificate.  *@x NULL at the end of the input; CK_EXIT_*
+ * (a block of another type, e.g. a TRUSTED CERTIFICATE or a key, is
+ * malformed input: refused, never skipped).
+ */
+static int next_cert(BIO *bio, const char *path, X509 **x)
+{
+	char *name = NULL, *header = NULL;
+	unsigned char *data = NULL;
+	const unsigned char *q;
+	long dlen = 0;
+	int rc = CK_EXIT_OK;
+
+	*x = NULL;
+	if (!PEM_read_bio(bio, &name, &header, &data, &dlen)) {
+		if (ERR_GET_REASON(ERR_peek_last_error()) == PEM_R_NO_START_LINE)
+			return CK_EXIT_OK;
+		fprintf(stderr, "%s: %s: malformed PEM\n", factory_prog, path);
+		return CK_EXIT_MALFORMED;
+	}
+	q = data;
+	if (strcmp(name, PEM_STRING_X509) || header[0] ||
+	    !(*x = d2i_X509(NULL, &q, dlen)) || q != data + dlen) {
+		fprintf(stderr, "%s: %s: a PEM block that is not exactly one CERTIFICATE (%s)\n",
+			factory_prog, path, name);
+		X509_free(*x);
+		*x = NULL;
+		rc = CK_EXIT_MALFORMED;
+	}
+	OPENSSL_free(name);
+	OPENSSL_free(header);
+	OPENSSL_free(data);
+	return rc;
+}
+
 /* The PEM certificates of @path, each passed to @fn; CK_EXIT_*. */
 static int read_certs(const char *path, int (*fn)(X509 *x, const char *where, void *arg),
 		      void *arg)
@@ -51,7 +87,7 @@ static int read_certs(const char *path, int (*fn)(X509 *x, const char *where, vo
 	size_t len = 0;
 	char where[600];
 	BIO *bio;
-	X509 *x;
+	X509 *x = NULL;
 	int err, count = 0, rc = CK_EXIT_OK;
 
 	err = ck_file_read(path, &buf, &len, CHIP_FILE_MAX);
@@ -63,15 +99,13 @@ static int read_certs(const char *path, int (*fn)(X509 *x, const char *where, vo
 	}
 	bio = BIO_new_mem_buf(buf, (int)len);
 	ERR_clear_error();
-	while (bio && rc == CK_EXIT_OK && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
+	while (bio && rc == CK_EXIT_OK && (rc = next_cert(bio, path, &x)) == CK_EXIT_OK && x) {
 		snprintf(where, sizeof(where), "%s, certificate %d", path, ++count);
 		rc = fn(x, where, arg);
 		X509_free(x);
 	}
-	if (rc == CK_EXIT_OK && (!bio || count == 0 ||
-				 ERR_GET_REASON(ERR_peek_last_error()) != PEM_R_NO_START_LINE)) {
-		fprintf(stderr, "%s: %s: %s\n", factory_prog, path,
-			count ? "malformed PEM after the certificates" : "no PEM certificate");
+	if (rc == CK_EXIT_OK && (!bio || count == 0)) {
+		fprintf(stderr, "%s: %s: no PEM certificate\n", factory_prog, path);
 		rc = bio ? CK_EXIT_MALFORMED : CK_EXIT_OTHER;
 	}
 	ERR_clear_error();
@@ -156,6 +190,12 @@ static int take_ca(X509 *x, const char *where, void *p)
 			where);
 		return CK_EXIT_USAGE;
 	}
+	/* a CA that may sign certificates, never a chip certificate as its
+	 * own anchor (X509_V_FLAG_PARTIAL_CHAIN would accept that) */
+	if (X509_check_ca(x) < 1 || ((X509_get_extension_flags(x) & EXFLAG_KUSAGE) &&
+				     !(X509_get_key_usage(x) & KU_KEY_CERT_SIGN)))
+		return refuse(where, "the chip-vendor CA is not a CA (basicConstraints "
+			      "CA:TRUE and keyCertSign wanted)");
 	X509_up_ref(x);
 	*ca = x;
 	return CK_EXIT_OK;

@@ -22,6 +22,7 @@
 #include "common/file.h"
 #include "common/hex.h"
 #include "flash.h"
+#include "lock.h"
 #include "manifest.h"
 
 static unsigned int fault_steps;
@@ -159,7 +160,7 @@ int flash_write_store(const char *dir, const struct flash_contents *c)
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return -errno;
-	lfd = openat(dfd, FLASH_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	lfd = flash_lock_open(dfd, 1);
 	if (lfd < 0 || flock(lfd, LOCK_EX)) {
 		err = -errno;
 		goto out;
@@ -265,24 +266,6 @@ uint64_t flash_store_floor(const struct flash_store *s)
 	return s->authenticated ? s->generation : 0;
 }
 
-/* Shared lock of DIR/.lock: wait for a writer to finish.  -1: unlocked. */
-static int lock_shared(int dfd)
-{
-	int fd = openat(dfd, FLASH_LOCK, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-
-	if (fd < 0 && errno == ENOENT)
-		fd = openat(dfd, FLASH_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -1;
-	while (flock(fd, LOCK_SH)) {
-		if (errno != EINTR) {
-			close(fd);
-			return -1;
-		}
-	}
-	return fd;
-}
-
 /* The manifest's MAC, checked by @chip: 0, -EXDEV (another chip's), -ENOKEY
  * (no chip), or a reason in s->why and -EUCLEAN or the chip's -errno. */
 static int check_mac(struct chipkey *chip, const struct flash_manifest *m,
@@ -330,7 +313,7 @@ int flash_read_store(const char *dir, struct chipkey *chip, struct flash_store *
 			snprintf(s->why, sizeof(s->why), "%s does not exist", dir);
 		return err;
 	}
-	lfd = lock_shared(dfd);
+	lfd = flash_lock_shared(dfd);
 	n = readlinkat(dfd, FLASH_CURRENT, s->target, sizeof(s->target) - 1);
 	if (n < 0) {
 		err = -errno;

@@ -159,12 +159,11 @@ static int expire(struct store *st, int64_t cutoff)
 }
 
 /* One attempt at the identity claim (take_row), inside the caller's
- * transaction: *state is STORE_ID_RESERVED or STORE_ID_ISSUED; a
- * reservation's time is refreshed. */
+ * transaction: *state is STORE_ID_RESERVED or STORE_ID_ISSUED; a re-claim
+ * never extends a reservation (docs/databases.md). */
 static int claim_identity_once(struct store *st, void *arg)
 {
 	struct claim_arg *a = arg;
-	struct pg_params p = { 0 };
 	PGresult *r;
 	int rc = expire(st, a->cutoff);
 
@@ -175,14 +174,7 @@ static int claim_identity_once(struct store *st, void *arg)
 	pg_get_identity(r, 0, 0, a->identity);
 	*a->state = (int)pg_get_i64(r, 0, 1);
 	PQclear(r);
-	if (*a->state != STORE_ID_RESERVED)
-		return 0;
-	pg_p_bin(&p, a->chip, STORE_CHIP_ID_LEN);
-	pg_p_i64(&p, a->now);
-	rc = pg_cmd(st, "UPDATE identity_pool SET reserved_at = $2 WHERE chip_id = $1"
-		    " AND state = 1", &p, "refresh reservation");
-	return rc ? rc : pg_cmd(st, "UPDATE keypair_pool SET reserved_at = $2"
-				" WHERE chip_id = $1", &p, "refresh key pair");
+	return 0;
 }
 
 /* The claim of @chip on the handle @st (its timeout). */

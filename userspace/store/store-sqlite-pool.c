@@ -58,11 +58,6 @@ static const char sql_expire_pairs[] =
 static const char sql_expire_ids[] =
 	"UPDATE identity_pool SET state = 0, chip_id = NULL, reserved_at = NULL"
 	" WHERE state = 1 AND reserved_at <= ?1";
-/* a re-claim before expiry: the reservation's time refreshed */
-static const char sql_id_refresh[] =
-	"UPDATE identity_pool SET reserved_at = ?2 WHERE chip_id = ?1 AND state = 1";
-static const char sql_kp_refresh[] =
-	"UPDATE keypair_pool SET reserved_at = ?2 WHERE chip_id = ?1";
 static const char sql_id_take[] =
 	"UPDATE identity_pool SET state = 1, chip_id = ?1, reserved_at = ?2"
 	" WHERE identity = (SELECT identity FROM identity_pool"
@@ -112,10 +107,8 @@ static int claim_body(struct store *st, void *p)
 		sq_col_identity(s, 0, a->identity);
 		*a->state = sqlite3_column_int(s, 1);
 		sqlite3_reset(s);
-		if (*a->state != STORE_ID_RESERVED)
-			return 0;
-		r = exec_i64(st, sql_id_refresh, a->chip, a->now, "refresh reservation");
-		return r ? r : exec_i64(st, sql_kp_refresh, a->chip, a->now, "refresh key pair");
+		/* a re-claim never extends a reservation (docs/databases.md) */
+		return 0;
 	}
 	if (r < 0)
 		return r;

@@ -78,7 +78,7 @@ int store_load_identities(struct store *st, const char *const *ids, size_t n,
 
 /* Reserves an unused identity for @chip_id, atomically.  Idempotent per
  * chip: a chip that already holds one (reserved or issued) gets that same
- * identity back (a reservation's time is then refreshed).  Two concurrent
+ * identity back (its reservation time is not extended).  Two concurrent
  * claimers never get the same identity.  In the same transaction, first
  * releases every expired reservation (store_set_reservation_timeout()).
  * @state (may be NULL) receives STORE_ID_RESERVED or STORE_ID_ISSUED (the

@@ -126,11 +126,16 @@ mkcert other-q "basicConstraints=critical,CA:FALSE
 keyUsage=critical,keyAgreement
 subjectAltName=URI:urn:chipkey:chip-id:$chip1"
 printf 'not a certificate\n' > "$C/junk.pem"
+# a file whose first block is chip 4 as a TRUSTED CERTIFICATE (openssl
+# -addtrust): it must be refused, not skipped while the rest loads
+openssl x509 -in "$C/chip-4.pem" -addtrust clientAuth -out "$C/trusted.pem" 2>/dev/null
+cat "$C/trusted.pem" "$C/chip-4.pem" > "$C/mixed.pem"
 for t in "other-ca-chip:11:a chip certificate of another CA" "tampered:11:a tampered chip certificate" \
 	 "ca:11:the CA certificate itself" "sub-ca:11:a CA certificate the CA issued" \
 	 "bad-uri:11:a certificate with a malformed chip ID URI" \
 	 "sign-only:11:a certificate without keyAgreement" "junk:6:a file without a certificate" \
-	 "other-q:22:chip 1 again with another Q"; do
+	 "other-q:22:chip 1 again with another Q" \
+	 "mixed:6:a PEM block other than CERTIFICATE before a good one"; do
 	name=${t%%:*} rest=${t#*:}; want=${rest%%:*} what=${rest#*:}
 	"$CF" load-chips --db "sqlite:$DBC" --chip-ca "$C/ca.pem" "$C/chip-4.pem" "$C/$name.pem" \
 		>/dev/null 2>&1
@@ -138,6 +143,10 @@ for t in "other-ca-chip:11:a chip certificate of another CA" "tampered:11:a tamp
 	[ $r -eq "$want" ] && [ "$(rows "$DBC")" = 3 ]
 	ok $? "load-chips refuses $what: exit $r (want $want), nothing loaded"
 done
+"$CF" load-chips --db "sqlite:$DBC" --chip-ca "$C/chip-4.pem" "$C/chip-4.pem" >/dev/null 2>&1
+r=$?
+[ $r -eq 11 ] && [ "$(rows "$DBC")" = 3 ]
+ok $? "load-chips refuses a chip certificate as its own chip-vendor CA: exit $r (want 11), nothing loaded"
 "$CF" load-chips --db "sqlite:$DBC" "$C/chip-4.pem" >/dev/null 2>&1
 [ $? -eq 1 ]; ok $? "load-chips without --chip-ca: exit 1 (usage)"
 out=$("$CF" load-chips --db "sqlite:$DBC" --chip-ca "$C/ca.pem" "$C/chip-4.pem" 2>&1)

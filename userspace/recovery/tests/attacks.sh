@@ -114,3 +114,30 @@ expect 11 "a package without a device certificate is refused, even with a valid 
 	"$ck" --device "$D1" recover --store "$A" --no-keys --from "$t/nocert.ckpr"
 check "... says so, no store written" \
 	bash -c "grep -q 'holds no device certificate' '$t/last.err' && test ! -e '$A/current'"
+
+# -- things planted in the store directory that are not regular files
+# .lock as a directory, or as a symlink (dangling, or to a path outside the
+# store): the writer replaces it, recovery works, and nothing is created
+# outside the store
+fresh2
+rm -f "$A/.lock" && mkdir -p "$A/.lock/sub"
+expect 0 "a directory planted as .lock: recover --from still writes the store" \
+	"$ck" --device "$D1" recover --store "$A" --no-keys --from "$t/g2.ckpr"
+check "... .lock is a regular file again" test -f "$A/.lock" -a ! -L "$A/.lock"
+rm -f "$t/outside-lock"
+rm -rf "$A/.lock" && ln -s "$t/outside-lock" "$A/.lock"
+expect 0 "a .lock symlink to a path outside the store: recover --db still writes the store" \
+	"$ck" --device "$D1" recover --store "$A" --no-keys --db "$URL"
+check "... and no file was created at the symlink's target" test ! -e "$t/outside-lock"
+# a FIFO in place of store.json and of .lock: nothing blocks (bounded by
+# timeout 20: a hang fails the check), the store is corrupt, recovery
+# replaces it
+fresh2
+rm -f "$A/current/store.json" && mkfifo "$A/current/store.json"
+rm -f "$A/.lock" && mkfifo "$A/.lock"
+timeout 20 "$ck" --device "$D1" status --store "$A" >/dev/null 2>&1
+rc=$?
+check "a FIFO as store.json and as .lock: status answers at once, store corrupt (exit $rc, want 15)" test $rc -eq 15
+expect 0 "... recover --from replaces the store" \
+	timeout 20 "$ck" --device "$D1" recover --store "$A" --no-keys --from "$t/g2.ckpr"
+expect 0 "... and it is healthy" "$ck" --device "$D1" status --store "$A"

@@ -312,10 +312,16 @@ if [ $((EPOCHSECONDS - tx)) -lt 5 ]; then
 else
 	skip "... chip Y at once: EXHAUSTED" "the machine took 5 s or more between the two claims"
 fi
-sleep 7
+# a station re-sending HELLO for X does not extend X's reservation
+sleep 3
+"$tbin/chipkey-agent-faulty" provision $EST --spp "$EXP" --device "emu:$t/expx.sock" \
+	--store "$t/expx" --fault steal-offer --fault-out "$t/expx2.offer" >/dev/null 2>"$t/expx-again.log"
+check "... X's HELLO again after 3 s gets the same reservation (an OFFER for the same identity)" \
+	bash -c "test -s '$t/expx2.offer' && test \"\$('$tbin/spp-check' counts 'sqlite:$t/exp.db')\" = '0 1 0 0 1'"
+sleep 4
 "$abin/chipkey-agent" provision $EST --spp "$EXP" --device "emu:$t/expy.sock" --store "$t/expy" \
 	>/dev/null 2>"$t/expy.log"
-check "... after the timeout chip Y is provisioned with the released identity (exit $?)" \
+check "... 6 s after X's first claim, its repeated HELLO notwithstanding, chip Y is provisioned with the released identity (exit $?)" \
 	test "$(tr -d '\n' <"$t/expy/identity" 2>/dev/null)" = "$(head -1 "$t/ids1.txt")"
 ky=$(openssl x509 -inform DER -in "$t/expy/device-cert.der" -noout -pubkey 2>/dev/null | sha256sum)
 check "... with a fresh key pair: the pair sealed to X was retired, not handed to Y" \
@@ -339,6 +345,19 @@ for f in oversize short-hello bad-version wrong-type; do
 	check "frame $f: ERROR ${fwant[$f]} reply (exit $rc)" \
 		bash -c "test $rc -eq 20 && grep -q 'SPP refused: ${fwant[$f]}' '$t/frame-$f.log'"
 done
+
+# ---- the SPP's per-address limit closes a station's surplus connection at
+# accept: the agent says so and exits 21 (not killed by SIGPIPE)
+start_spp pip "$t/fac" "$db" --max-per-ip 2 --handshake-timeout 20
+exec 5<>"/dev/tcp/127.0.0.1/$(cat "$t/pip.port")" 6<>"/dev/tcp/127.0.0.1/$(cat "$t/pip.port")"
+sleep 0.3
+"$abin/chipkey-agent" provision $ST --spp "127.0.0.1:$(cat "$t/pip.port")" --device "emu:$t/other.sock" \
+	--store "$t/pip" >/dev/null 2>"$t/pip-agent.log"
+rc=$?
+exec 5>&- 6>&-
+check "a third connection from one address with --max-per-ip 2: the agent exits 21 with a message (exit $rc)" \
+	bash -c "test $rc -eq 21 && test -s '$t/pip-agent.log' && test ! -e '$t/pip/store.json'"
+kill "$pip_pid"; wait "$pip_pid" 2>/dev/null
 
 # ---- dead devices do not block others
 exec 7<>"/dev/tcp/127.0.0.1/$port" 8<>"/dev/tcp/127.0.0.1/$port"
