@@ -52,6 +52,7 @@ check "init: an empty station CRL (v2, CRL number 1, nextUpdate), verified by op
 	bash -c "$(declare -f crl_ok crl_text); FAC='$FAC'; crl_ok && crl_text >'$t/crl0.txt' &&
 		grep -q 'Version 2' '$t/crl0.txt' && grep -q 'No Revoked Certificates' '$t/crl0.txt' &&
 		grep -A1 'CRL Number' '$t/crl0.txt' | grep -qx ' *1' && grep -q 'Next Update: [A-Z]' '$t/crl0.txt' &&
+		grep -q 'Authority Key Identifier' '$t/crl0.txt' &&
 		test \$(stat -c %a '$FAC/station-crl.pem') = 644"
 check "init: the station credential expires within 30 days (openssl x509 -checkend), not within 29" \
 	bash -c "! openssl x509 -in '$FAC/station-cert.pem' -noout -checkend $((30 * 86400 + 60)) >/dev/null &&
@@ -68,7 +69,7 @@ check "station: subject O=chipkey, OU=chipkey-station, CN=NAME; clientAuth only;
 	bash -c "$(declare -f subject); test \"\$(subject '$t/line-1.pem')\" = 'CN=line-1,OU=chipkey-station,O=chipkey' &&
 		openssl x509 -in '$t/line-1.pem' -noout -ext extendedKeyUsage | grep -qx ' *TLS Web Client Authentication' &&
 		openssl verify -purpose sslclient -CAfile '$FAC/mfr-ca.pem' '$t/line-1.pem' >/dev/null &&
-		test \$(stat -c %a '$t/line-1.key') = 600 &&
+		test \$(stat -c %a '$t/line-1.key') = 600 && test \$(stat -c %a '$t/line-1.pem') = 600 &&
 		openssl pkey -in '$t/line-1.key' -pubout | cmp -s - <(openssl x509 -in '$t/line-1.pem' -noout -pubkey)"
 check "station: each station its own key and serial" \
 	bash -c "$(declare -f serial); test \"\$(serial '$t/line-1.pem')\" != \"\$(serial '$t/line-2.pem')\" &&
@@ -86,6 +87,11 @@ fac station "$FAC" --name again --out-key "$t/line-1.key" --out-cert "$t/new.pem
 rc=$?
 check "station never overwrites a key (exit $rc, want 22; the key unchanged, no certificate)" \
 	bash -c "test $rc -eq 22 && cmp -s '$t/line-1.key' '$t/line-1.key.orig' && test ! -e '$t/new.pem'"
+cp "$t/line-1.pem" "$t/line-1.pem.orig"
+fac station "$FAC" --name again --out-key "$t/new.key" --out-cert "$t/line-1.pem" 2>/dev/null
+rc=$?
+check "station never overwrites a certificate (exit $rc, want 22; no key written)" \
+	bash -c "test $rc -eq 22 && cmp -s '$t/line-1.pem' '$t/line-1.pem.orig' && test ! -e '$t/new.key'"
 fac station "$FAC" --name 'bad
 name' --out-key "$t/bad.key" --out-cert "$t/bad.pem" 2>/dev/null
 check "station --name with a newline (a forged log line): refused (exit $?, want 1)" test $? -eq 1
@@ -113,6 +119,19 @@ fac revoke "$FAC" "$t/line-2.pem" >"$t/again.out" 2>&1
 check "revoking twice: exit $?, 'already revoked', the CRL unchanged" \
 	bash -c "test $? -eq 0 && grep -q 'already revoked' '$t/again.out' && cmp -s '$t/crl-mid.pem' '$FAC/station-crl.pem'"
 
+cp -a "$FAC" "$t/fac2"
+cp "$t/rogue/station-crl.pem" "$t/fac2/station-crl.pem"
+fac revoke "$t/fac2" "$t/line-1.pem" 2>/dev/null
+rc=$?
+check "revoke refuses to extend a CRL not signed by this factory's key (exit $rc, want 11; the file unchanged)" \
+	bash -c "test $rc -eq 11 && cmp -s '$t/rogue/station-crl.pem' '$t/fac2/station-crl.pem'"
+rm "$t/fac2/station-crl.pem"
+fac revoke "$t/fac2" "$t/line-1.pem" >/dev/null 2>&1
+check "revoke in a factory without a CRL (made before CRLs): a new one, CRL number 1, listing the serial, verifies" \
+	bash -c "$(declare -f crl_ok crl_text serial); FAC='$t/fac2'; crl_ok && crl_text >'$t/crl-new.txt' &&
+		grep -A1 'CRL Number' '$t/crl-new.txt' | grep -qx ' *1' &&
+		grep -q \"Serial Number: \$(serial '$t/line-1.pem')\" '$t/crl-new.txt'"
+
 # python3-cryptography, signed by the manufacturer key: an expired station
 # certificate, and a CRL whose nextUpdate has passed
 python3 - "$FAC" "$t" >>"$t/py.log" 2>&1 <<'PY'
@@ -126,25 +145,28 @@ mk = serialization.load_pem_private_key(open(fac + "/mfr-key.pem", "rb").read(),
 ca = x509.load_pem_x509_certificate(open(fac + "/mfr-ca.pem", "rb").read())
 key = ec.generate_private_key(ec.SECP256R1())
 now = dt.datetime.now(dt.timezone.utc)
-name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "chipkey"),
-                  x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "chipkey-station"),
-                  x509.NameAttribute(NameOID.COMMON_NAME, "expired")])
-cert = (x509.CertificateBuilder().subject_name(name).issuer_name(ca.subject)
+def station(cn, before, after):
+    return (x509.CertificateBuilder().subject_name(x509.Name([
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "chipkey"),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "chipkey-station"),
+            x509.NameAttribute(NameOID.COMMON_NAME, cn)])).issuer_name(ca.subject)
         .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=40)).not_valid_after(now - dt.timedelta(days=10))
+        .not_valid_before(now + dt.timedelta(days=before)).not_valid_after(now + dt.timedelta(days=after))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
         .sign(mk, hashes.SHA256()))
-open(t + "/expired.pem", "wb").write(cert.public_bytes(serialization.Encoding.PEM))
-open(t + "/expired.key", "wb").write(key.private_bytes(serialization.Encoding.PEM,
-    serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+for name, cert in (("expired", station("expired", -40, -10)),
+                   ("newline", station("evil\nchipkey-spp: forged", -1, 10))):
+    open(t + "/" + name + ".pem", "wb").write(cert.public_bytes(serialization.Encoding.PEM))
+    open(t + "/" + name + ".key", "wb").write(key.private_bytes(serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
 crl = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject)
        .last_update(now - dt.timedelta(days=40)).next_update(now - dt.timedelta(days=10))
        .add_extension(x509.CRLNumber(1), critical=False).sign(mk, hashes.SHA256()))
 open(t + "/stale-crl.pem", "wb").write(crl.public_bytes(serialization.Encoding.PEM))
 PY
-chmod 600 "$t/expired.key"
+chmod 600 "$t/expired.key" "$t/newline.key"
 check "python3-cryptography made an expired station certificate and a stale CRL (openssl: expired)" \
 	bash -c "! openssl verify -CAfile '$FAC/mfr-ca.pem' '$t/expired.pem' 2>&1 | grep -q OK &&
 		openssl verify -CAfile '$FAC/mfr-ca.pem' '$t/expired.pem' 2>&1 | grep -q 'certificate has expired' &&
@@ -256,6 +278,11 @@ provision c5 line-2
 check "... line-2 still refused after the re-signing" refused c5 line-2 'certificate revoked'
 provision c5 line-3
 check "... line-3 still refused after the re-signing" refused c5 line-3 'certificate revoked'
+
+provision c5 newline
+check "a station CN with a newline (an attempt to forge SPP log lines) is logged on one line, the newline as '?'" \
+	bash -c "test $rc -eq 0 && grep -q 'station CN=evil?chipkey-spp: forged serial=' '$t/spp-c5-newline.log' &&
+		! grep -q '^chipkey-spp: forged' '$t/spp.log'"
 
 kill "$spp_pid"; wait "$spp_pid"
 rc=$?
