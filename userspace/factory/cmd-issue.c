@@ -10,9 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/bio.h>
-#include <openssl/pem.h>
-
 #include "common/exit.h"
 #include "common/file.h"
 #include "common/identity.h"
@@ -20,44 +17,6 @@
 #include "factory.h"
 #include "pki-issue.h"
 #include "subcommands.h"
-
-static int write_cert_out(X509 *cert, const char *path)
-{
-	FILE *f = path ? fopen(path, "wx") : stdout;
-	int ok;
-
-	if (!f)
-		return -errno;
-	ok = PEM_write_X509(f, cert);
-	if (path)
-		ok = fclose(f) == 0 && ok;
-	else
-		ok = fflush(f) == 0 && ok;
-	return ok ? 0 : -EIO;
-}
-
-/* @key as unencrypted PKCS#8 PEM in a new 0600 file @path. */
-static int write_key_pem(EVP_PKEY *key, const char *path)
-{
-	BIO *bio;
-	char *data;
-	long n;
-	int err;
-
-	if (!strcmp(path, "-"))	/* a private key is never printed */
-		return -EINVAL;
-	bio = BIO_new(BIO_s_secmem());
-	if (!bio)
-		return -ENOMEM;
-	if (!PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL)) {
-		BIO_free(bio);
-		return -EIO;
-	}
-	n = BIO_get_mem_data(bio, &data);
-	err = n > 0 ? ck_file_write_atomic(path, data, (size_t)n, 0600, 0) : -EIO;
-	BIO_free(bio);
-	return err;
-}
 
 /* The device key: read from --pubkey, or made and saved to --key-out. */
 static int device_key(const struct factory_args *a, EVP_PKEY **key)
@@ -77,7 +36,7 @@ static int device_key(const struct factory_args *a, EVP_PKEY **key)
 	*key = pki_ec_keygen();
 	if (!*key)
 		return factory_fail("keygen", -EIO);
-	err = write_key_pem(*key, a->key_out);
+	err = factory_write_key_pem(*key, a->key_out);
 	return err ? factory_fail(a->key_out, err) : CK_EXIT_OK;
 }
 
@@ -116,7 +75,7 @@ int cmd_issue(const struct factory_args *a)
 		rc = factory_fail("issue", -EIO);
 		goto out;
 	}
-	err = write_cert_out(cert, a->out);
+	err = factory_write_cert_pem(cert, a->out);
 	if (err)
 		rc = factory_fail(a->out ? a->out : "stdout", err);
 out:

@@ -24,6 +24,7 @@
 #include "common/file.h"
 #include "factory.h"
 #include "pki-issue.h"
+#include "station-crl.h"
 
 /* Write @dir/@name, new, with @mode whatever the umask, synced. */
 static int write_file_at(const char *dir, const char *name, const void *data,
@@ -83,7 +84,7 @@ static const char *const factory_files[] = {
 	CK_FACTORY_MFR_KEY, CK_FACTORY_MFR_CA_PEM, CK_FACTORY_MFR_CA_DER,
 	CK_FACTORY_MFR_PUBKEY, CK_FACTORY_MASTER_KEY, CK_FACTORY_SPP_KEY,
 	CK_FACTORY_SPP_CERT, CK_FACTORY_STATION_KEY, CK_FACTORY_STATION_CERT,
-	CK_FACTORY_VERSION,
+	CK_FACTORY_STATION_CRL, CK_FACTORY_VERSION,
 };
 
 static void remove_tmp(const char *tmp)
@@ -140,6 +141,8 @@ static int populate(const char *tmp, const struct ck_factory_opts *o)
 {
 	EVP_PKEY *mfr = NULL, *spp = NULL, *sta = NULL;
 	X509 *ca = NULL, *sppc = NULL, *stac = NULL;
+	X509_CRL *crl = NULL;
+	char crl_path[PATH_MAX];
 	uint8_t master[PKI_MASTER_KEY_LEN];
 	uint8_t *der = NULL;
 	size_t der_len = 0;
@@ -157,8 +160,12 @@ static int populate(const char *tmp, const struct ck_factory_opts *o)
 	sppc = pki_issue_spp_cert(mfr, ca, spp, o->spp_name, o->spp_days);
 	if (!sppc)
 		goto out;
-	stac = pki_issue_station_cert(mfr, ca, sta, NULL, o->spp_days);
+	stac = pki_issue_station_cert(mfr, ca, sta, NULL, PKI_DEFAULT_STATION_DAYS);
 	if (!stac)
+		goto out;
+	/* the (empty) station CRL: revoke adds to it */
+	crl = station_crl_make(mfr, ca, NULL, NULL, CRL_REASON_NONE, PKI_DEFAULT_CRL_DAYS);
+	if (!crl)
 		goto out;
 	if (RAND_priv_bytes(master, sizeof(master)) != 1)
 		goto out;
@@ -178,6 +185,13 @@ static int populate(const char *tmp, const struct ck_factory_opts *o)
 		err = write_private_pem(tmp, CK_FACTORY_STATION_KEY, sta);
 	if (!err)
 		err = write_cert_pem(tmp, CK_FACTORY_STATION_CERT, stac, 0600);
+	if (!err) {
+		if ((size_t)snprintf(crl_path, sizeof(crl_path), "%s/%s", tmp,
+				     CK_FACTORY_STATION_CRL) >= sizeof(crl_path))
+			err = -ENAMETOOLONG;
+		else
+			err = station_crl_write(crl_path, crl);
+	}
 	if (!err)
 		err = pki_cert_to_der(ca, &der, &der_len);
 	if (!err) {
@@ -206,6 +220,7 @@ out:
 	X509_free(ca);
 	X509_free(sppc);
 	X509_free(stac);
+	X509_CRL_free(crl);
 	return err;
 }
 

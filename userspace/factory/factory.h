@@ -30,6 +30,8 @@
  */
 #define CK_FACTORY_STATION_KEY	"station-key.pem"
 #define CK_FACTORY_STATION_CERT	"station-cert.pem"
+/* The station CRL (0644; station-crl.h, chipkey-spp --station-crl). */
+#define CK_FACTORY_STATION_CRL	"station-crl.pem"
 #define CK_FACTORY_VERSION	"factory-version"
 /* No file of a factory directory is larger. */
 #define CK_FACTORY_MAX_FILE	(64 * 1024)

@@ -12,8 +12,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 
 #include <chipkey/data_package.h>
 
@@ -38,6 +40,8 @@ static const struct {
 	{ "package", cmd_package },
 	{ "dump", cmd_dump },
 	{ "load-chips", cmd_load_chips },
+	{ "station", cmd_station },
+	{ "revoke", cmd_revoke },
 };
 
 void factory_usage(FILE *f)
@@ -46,7 +50,8 @@ void factory_usage(FILE *f)
 "usage: %s COMMAND [ARGS]\n"
 "  init DIR [--org NAME] [--spp-name HOST] [--ca-days N] [--spp-days N]\n"
 "        [--db URL [--pool FILE] [--pregen N]]\n"
-"        create a factory: manufacturer key + CA, master key, SPP credential;\n"
+"        create a factory: manufacturer key + CA, master key, SPP credential,\n"
+"        a station credential (30 days) and an empty station CRL;\n"
 "        with --db also load an identity pool / pre-generate key pairs\n"
 "  load-pool --db URL FILE   load identities (one per line) into database 140\n"
 "  pregen-keys --db URL --count N   pre-generate N device key pairs into 140\n"
@@ -63,6 +68,13 @@ void factory_usage(FILE *f)
 "        0600); with the chip's attestation key Q in its certificate\n"
 "  load-chips --db URL --chip-ca CA.pem FILE...   check chip certificates\n"
 "        (PEM) against the chip-vendor CA and load the chips into the batch\n"
+"  station DIR --name NAME [--days N] --out-key KEY --out-cert CERT\n"
+"        issue a line station's TLS client credential (default 30 days,\n"
+"        at most 365; never overwrites: exit 22)\n"
+"  revoke DIR [CERT] [--reason R] [--days N]   add a station certificate of\n"
+"        this factory to DIR/station-crl.pem (without CERT: re-sign it);\n"
+"        nextUpdate in N days (default 30); R: keyCompromise, superseded,\n"
+"        cessationOfOperation, affiliationChanged, unspecified (default)\n"
 "  dump FILE   decode a data package and list its entries (secrets redacted)\n"
 "exit status: 0 ok, 1 usage, otherwise as in docs/cli.md \"Exit codes\"\n",
 		factory_prog);
@@ -117,6 +129,43 @@ int factory_read_attest_key(const char *path, uint8_t q[CHIPKEY_EC_POINT_LEN])
 	return CK_EXIT_OK;
 }
 
+int factory_write_cert_pem(X509 *cert, const char *path)
+{
+	FILE *f = path ? fopen(path, "wx") : stdout;
+	int ok;
+
+	if (!f)
+		return -errno;
+	ok = PEM_write_X509(f, cert);
+	if (path)
+		ok = fclose(f) == 0 && ok;
+	else
+		ok = fflush(f) == 0 && ok;
+	return ok ? 0 : -EIO;
+}
+
+int factory_write_key_pem(EVP_PKEY *key, const char *path)
+{
+	BIO *bio;
+	char *data;
+	long n;
+	int err;
+
+	if (!strcmp(path, "-"))	/* a private key is never printed */
+		return -EINVAL;
+	bio = BIO_new(BIO_s_secmem());
+	if (!bio)
+		return -ENOMEM;
+	if (!PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL)) {
+		BIO_free(bio);
+		return -EIO;
+	}
+	n = BIO_get_mem_data(bio, &data);
+	err = n > 0 ? ck_file_write_atomic(path, data, (size_t)n, 0600, 0) : -EIO;
+	BIO_free(bio);
+	return err;
+}
+
 static int parse_ulong(const char *s, unsigned long long max,
 		       unsigned long long *out)
 {
@@ -135,7 +184,8 @@ static int parse_ulong(const char *s, unsigned long long max,
 
 enum { O_ORG = 256, O_SPP_NAME, O_CA_DAYS, O_SPP_DAYS, O_PREFIX, O_COUNT,
 	O_START, O_IDENTITY, O_CHIP_ID, O_PUBKEY, O_KEY_OUT, O_OUT, O_ROM,
-	O_GENERATION, O_DB, O_POOL, O_PREGEN, O_ATTEST_KEY, O_CHIP_CA };
+	O_GENERATION, O_DB, O_POOL, O_PREGEN, O_ATTEST_KEY, O_CHIP_CA, O_NAME,
+	O_DAYS, O_OUT_KEY, O_OUT_CERT, O_REASON };
 
 static const struct option long_opts[] = {
 	{ "org", required_argument, NULL, O_ORG },
@@ -157,6 +207,11 @@ static const struct option long_opts[] = {
 	{ "pregen", required_argument, NULL, O_PREGEN },
 	{ "attest-key", required_argument, NULL, O_ATTEST_KEY },
 	{ "chip-ca", required_argument, NULL, O_CHIP_CA },
+	{ "name", required_argument, NULL, O_NAME },
+	{ "days", required_argument, NULL, O_DAYS },
+	{ "out-key", required_argument, NULL, O_OUT_KEY },
+	{ "out-cert", required_argument, NULL, O_OUT_CERT },
+	{ "reason", required_argument, NULL, O_REASON },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -229,6 +284,21 @@ static int parse_args(int argc, char **argv, struct factory_args *a)
 			break;
 		case O_CHIP_CA:
 			a->chip_ca = optarg;
+			break;
+		case O_NAME:
+			a->name = optarg;
+			break;
+		case O_DAYS:
+			err = parse_ulong(optarg, 36500, &a->days);
+			break;
+		case O_OUT_KEY:
+			a->out_key = optarg;
+			break;
+		case O_OUT_CERT:
+			a->out_cert = optarg;
+			break;
+		case O_REASON:
+			a->reason = optarg;
 			break;
 		case 'h':
 			factory_usage(stdout);

@@ -19,7 +19,9 @@
 /* Validity in days; 0 = no well-defined expiry (notAfter 99991231235959Z). */
 #define PKI_DEFAULT_CA_DAYS	10950
 #define PKI_DEFAULT_SPP_DAYS	3650
-#define PKI_DEFAULT_STATION_DAYS 3650
+/* station credentials are short-lived (docs/factory-pki.md) */
+#define PKI_DEFAULT_STATION_DAYS 30
+#define PKI_MAX_STATION_DAYS	365
 #define PKI_DEFAULT_DEVICE_DAYS	0
 
 /* A fresh EC P-256 key pair, or NULL. */

@@ -13,13 +13,18 @@
 
 #include <linux/chipkey.h>
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 extern const char *const factory_prog;
 
 /* The options of every subcommand; each uses the ones it documents. */
 struct factory_args {
 	const char *org, *spp_name, *prefix, *identity, *chip_id, *pubkey;
 	const char *key_out, *out, *rom, *db, *pool, *attest_key, *chip_ca;
+	const char *name, *out_key, *out_cert, *reason;
 	unsigned long long ca_days, spp_days, count, start, generation, pregen;
+	unsigned long long days;	/* 0: not given */
 	int have_count;
 	const char *const *pos;		/* the operands (argv) */
 	int npos;
@@ -34,6 +39,8 @@ int cmd_verify_device(const struct factory_args *a);
 int cmd_package(const struct factory_args *a);
 int cmd_dump(const struct factory_args *a);
 int cmd_load_chips(const struct factory_args *a);
+int cmd_station(const struct factory_args *a);
+int cmd_revoke(const struct factory_args *a);
 
 /* The usage text, and CK_EXIT_USAGE after printing it to stderr. */
 void factory_usage(FILE *f);
@@ -48,5 +55,12 @@ int factory_read_file(const char *path, uint8_t **buf, size_t *len);
  * `chipkey attest-key --pem` prints it; also the 65 raw bytes or 130 hex
  * digits), a valid P-256 point.  CK_EXIT_OK or an exit code (reported). */
 int factory_read_attest_key(const char *path, uint8_t q[CHIPKEY_EC_POINT_LEN]);
+
+/* Write @cert as PEM to the new file @path (NULL: standard output; the
+ * tool's umask 077 makes it 0600).  0, -EEXIST if @path exists, -errno. */
+int factory_write_cert_pem(X509 *cert, const char *path);
+/* @key as unencrypted PKCS#8 PEM in a new 0600 file @path ("-" refused:
+ * a private key is never printed).  0, -EEXIST, -EINVAL or -errno. */
+int factory_write_key_pem(EVP_PKEY *key, const char *path);
 
 #endif /* CHIPKEY_FACTORY_SUBCOMMANDS_H */

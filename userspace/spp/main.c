@@ -6,7 +6,7 @@
  *               [--workers N] [--timeout S] [--session-timeout S]
  *               [--reservation-timeout S]
  *               [--handshake-timeout S] [--max-per-ip N] [--max-pending N]
- *               [--station-ca FILE | --no-station-auth]
+ *               [[--station-ca FILE] [--station-crl FILE] | --no-station-auth]
  *
  * The accepting thread (the gate, gate.c) closes connections over the
  * per-address limit and holds the others, without a worker, until their
@@ -20,7 +20,9 @@
  * ClientHello and one worker for at most the handshake timeout before its
  * handshake is done, the session timeout in all.  Clients must present
  * a factory station certificate (mutual TLS, chained to --station-ca, by
- * default the factory's manufacturer CA) unless --no-station-auth.
+ * default the factory's manufacturer CA) and not revoked by --station-crl
+ * (by default the factory's station-crl.pem, re-read when it changes:
+ * station-auth.c) unless --no-station-auth.
  * SIGTERM/SIGINT stop accepting and exit after the running sessions.
  *
  * This file: options, startup (factory, TLS context, one store handle per
@@ -51,6 +53,7 @@
 #include "proto/context.h"
 #include "gate.h"
 #include "session.h"
+#include "station-auth.h"
 #include "workers.h"
 
 static struct spp_server srv;
@@ -131,29 +134,22 @@ static int write_port_file(const char *path, int port)
 
 /*
  * @station_ca (NULL: no client authentication): the CA file client
- * certificates must chain to; OpenSSL verifies the chain (purpose: TLS
- * client) in the handshake and fails it without a certificate; the
- * station role is checked by the session after the handshake.
+ * certificates must chain to, @station_crl the CRL they must not be on
+ * (station-auth.c); OpenSSL verifies both in the handshake and fails it
+ * without a certificate; the station role is checked by the session after
+ * the handshake.
  */
-static SSL_CTX *make_ctx(struct ck_factory *f, const char *station_ca)
+static SSL_CTX *make_ctx(struct ck_factory *f, const char *station_ca,
+			 const char *station_crl)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 
 	if (!ctx)
 		return NULL;
-	if (station_ca) {
-		STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(station_ca);
-
-		if (!names || SSL_CTX_load_verify_locations(ctx, station_ca, NULL) != 1) {
-			sk_X509_NAME_pop_free(names, X509_NAME_free);
-			fprintf(stderr, "chipkey-spp: cannot load the station CA %s\n",
-				station_ca);
-			SSL_CTX_free(ctx);
-			return NULL;
-		}
-		SSL_CTX_set_client_CA_list(ctx, names);
-		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER |
-				   SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	if (station_ca && spp_station_auth_setup(ctx, station_ca, station_crl)) {
+		spp_station_auth_free();
+		SSL_CTX_free(ctx);
+		return NULL;
 	}
 	if (SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1 ||
 	    SSL_CTX_use_certificate(ctx, f->spp_cert) != 1 ||
@@ -176,7 +172,7 @@ static void usage(FILE *o)
 "                   [--port-file FILE] [--workers N] [--timeout S]\n"
 "                   [--session-timeout S] [--reservation-timeout S]\n"
 "                   [--handshake-timeout S] [--max-per-ip N] [--max-pending N]\n"
-"                   [--station-ca FILE | --no-station-auth]\n"
+"                   [[--station-ca FILE] [--station-crl FILE] | --no-station-auth]\n"
 "  --listen   address to listen on (default 127.0.0.1:7465; port 0 = any)\n"
 "  --port-file write the bound port there once listening\n"
 "  --workers  concurrent sessions (default 16)\n"
@@ -197,6 +193,9 @@ static void usage(FILE *o)
 "  --station-ca FILE  clients must present a factory station certificate\n"
 "             (OU=chipkey-station, EKU clientAuth) issued by this CA\n"
 "             (default: DIR/mfr-ca.pem, the manufacturer CA)\n"
+"  --station-crl FILE  and not revoked by this CRL, signed by that CA\n"
+"             (default: DIR/station-crl.pem; re-read at the next handshake\n"
+"             after it changes; missing or invalid at start: exit 8)\n"
 "  --no-station-auth  accept any TLS client (lab only: anyone who can\n"
 "             connect can hold the reservations of chips of the batch)\n",
 		CK_SPP_TIMEOUT_STEP, CK_SPP_TIMEOUT_SESSION, SPP_HANDSHAKE_TIMEOUT,
@@ -248,12 +247,13 @@ int main(int argc, char **argv)
 		{ "max-pending", required_argument, NULL, 'Q' },
 		{ "station-ca", required_argument, NULL, 'C' },
 		{ "no-station-auth", no_argument, NULL, 'N' },
+		{ "station-crl", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	const char *fdir = NULL, *db_url = NULL, *listen_spec = "127.0.0.1:7465";
-	const char *pfile = NULL, *station_ca = NULL;
-	char ca_default[4096];
+	const char *pfile = NULL, *station_ca = NULL, *station_crl = NULL;
+	char ca_default[4096], crl_default[4096];
 	int workers = 16, lfd = -1, port = 0, c, err, no_station = 0;
 	long long reservation = STORE_RESERVATION_TIMEOUT;
 	int ret = CK_EXIT_OTHER;
@@ -282,6 +282,7 @@ int main(int argc, char **argv)
 		case 'Q': gate.max_pending = atoi(optarg); break;
 		case 'C': station_ca = optarg; break;
 		case 'N': no_station = 1; break;
+		case 'L': station_crl = optarg; break;
 		case 'h': usage(stdout); return CK_EXIT_OK;
 		default: usage(stderr); return CK_EXIT_USAGE;
 		}
@@ -291,7 +292,7 @@ int main(int argc, char **argv)
 	    reservation <= srv.session_timeout ||
 	    gate.handshake_timeout < 1 || gate.max_per_addr < 1 ||
 	    gate.max_pending < 1 || gate.max_pending > 65536 ||
-	    (station_ca && no_station)) {
+	    ((station_ca || station_crl) && no_station)) {
 		usage(stderr);
 		return CK_EXIT_USAGE;
 	}
@@ -299,9 +300,17 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 			"chipkey-spp: WARNING: --no-station-auth: any TLS client that can connect "
 			"can name chips of the batch and hold their reservations; lab use only\n");
-	} else if (!station_ca) {
-		snprintf(ca_default, sizeof(ca_default), "%s/%s", fdir, CK_FACTORY_MFR_CA_PEM);
-		station_ca = ca_default;
+	} else {
+		if (!station_ca) {
+			snprintf(ca_default, sizeof(ca_default), "%s/%s", fdir,
+				 CK_FACTORY_MFR_CA_PEM);
+			station_ca = ca_default;
+		}
+		if (!station_crl) {
+			snprintf(crl_default, sizeof(crl_default), "%s/%s", fdir,
+				 CK_FACTORY_STATION_CRL);
+			station_crl = crl_default;
+		}
 	}
 	srv.station_auth = !no_station;
 
@@ -316,7 +325,7 @@ int main(int argc, char **argv)
 	}
 	if (spp_sha256(srv.factory->rom_key, srv.factory->rom_key_len, srv.rom_fp))
 		goto err_factory;
-	srv.ctx = make_ctx(srv.factory, station_ca);
+	srv.ctx = make_ctx(srv.factory, station_ca, station_crl);
 	if (!srv.ctx) {
 		fprintf(stderr, "chipkey-spp: TLS setup failed\n");
 		ERR_print_errors_fp(stderr);
@@ -376,6 +385,7 @@ err_stores:
 err_ctx:
 	spp_gate_free();
 	SSL_CTX_free(srv.ctx);
+	spp_station_auth_free();
 err_factory:
 	ck_factory_close(srv.factory);
 	return ret;

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Station authentication (station-auth.h).  The CRL is not added to the
+ * SSL_CTX's X509_STORE (a CRL cannot be taken out of a store that
+ * handshakes are using); instead each verification gets the current CRL
+ * with X509_STORE_CTX_set0_crls() and X509_V_FLAG_CRL_CHECK, in the
+ * SSL_CTX's certificate verification callback.  That callback also checks
+ * the CRL file first (one stat(): device, inode, size, mtime) and re-reads
+ * it when it changed, so a `chipkey-factory revoke` (which replaces the
+ * file by rename) holds from the next handshake on.  A CRL file that is
+ * missing, unreadable, not signed by a station CA or outside its
+ * lastUpdate..nextUpdate fails closed: every station is refused
+ * ("unable to get certificate CRL") until a valid one is there.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#include "factory/station-crl.h"
+#include "station-auth.h"
+
+static struct {
+	pthread_mutex_t lock;
+	char path[PATH_MAX];
+	STACK_OF(X509) *cas;		/* the station CAs */
+	X509_CRL *crl;			/* in force when loaded; NULL: none */
+	struct stat st;			/* of the file last looked at */
+	int have_st;
+} sa = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* Read and check the CRL file: 0 and *@out, or -errno and @why set. */
+static int load_crl(X509_CRL **out, const char **why)
+{
+	X509_CRL *crl = NULL;
+	int err = station_crl_read(sa.path, &crl), best = -EKEYREJECTED;
+
+	*out = NULL;
+	if (err) {
+		*why = err == -EINVAL ? "not a PEM CRL" : strerror(-err);
+		return err;
+	}
+	for (int i = 0; i < sk_X509_num(sa.cas); i++) {
+		err = station_crl_check(crl, sk_X509_value(sa.cas, i), time(NULL));
+		if (!err) {
+			*out = crl;
+			return 0;
+		}
+		if (err != -EKEYREJECTED)
+			best = err;
+	}
+	*why = best == -EKEYEXPIRED ? "outside its lastUpdate..nextUpdate (re-sign it: "
+	       "chipkey-factory revoke DIR)" : best == -EINVAL ? "not a v2 CRL with a nextUpdate"
+	       : "not signed by the station CA";
+	X509_CRL_free(crl);
+	return best;
+}
+
+static int same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* Under sa.lock: re-read the CRL if its file changed. */
+static void refresh_crl(void)
+{
+	struct stat st;
+	X509_CRL *crl = NULL;
+	const char *why = NULL;
+
+	if (stat(sa.path, &st) < 0) {
+		if (sa.have_st || sa.crl)
+			fprintf(stderr, "chipkey-spp: station CRL %s: %s: refusing every station "
+				"until it is back\n", sa.path, strerror(errno));
+		sa.have_st = 0;
+		X509_CRL_free(sa.crl);
+		sa.crl = NULL;
+		return;
+	}
+	if (sa.have_st && same_file(&st, &sa.st))
+		return;
+	sa.st = st;
+	sa.have_st = 1;
+	X509_CRL_free(sa.crl);
+	sa.crl = NULL;
+	if (load_crl(&crl, &why)) {
+		fprintf(stderr, "chipkey-spp: station CRL %s: %s: refusing every station "
+			"until it is valid\n", sa.path, why);
+		return;
+	}
+	sa.crl = crl;
+	fprintf(stderr, "chipkey-spp: station CRL %s loaded: %d revoked\n", sa.path,
+		sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)));
+}
+
+/* "CN=<cn> serial=<hex>" of @x, the CN's unprintable bytes as '?'. */
+static void describe(X509 *x, char *buf, size_t size)
+{
+	char cn[65] = "?";
+	BIGNUM *bn = x ? ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL) : NULL;
+	char *hex = bn ? BN_bn2hex(bn) : NULL;
+
+	if (x && X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName,
+					   cn, sizeof(cn)) < 0)
+		snprintf(cn, sizeof(cn), "(none)");
+	for (char *p = cn; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			*p = '?';
+	snprintf(buf, size, "CN=%s serial=%s", cn, hex ? hex : "?");
+	OPENSSL_free(hex);
+	BN_free(bn);
+}
+
+/* The client's address, as the gate logs it. */
+static void peer_of(X509_STORE_CTX *xc, char *buf, size_t size)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(xc, SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	int fd = ssl ? SSL_get_fd(ssl) : -1;
+
+	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &sl) ||
+	    getnameinfo((struct sockaddr *)&ss, sl, buf, (socklen_t)size, NULL, 0,
+			NI_NUMERICHOST))
+		snprintf(buf, size, "?");
+}
+
+static X509_CRL *crl_ref(const X509_CRL *c)
+{
+	X509_CRL_up_ref((X509_CRL *)c);
+	return (X509_CRL *)c;
+}
+
+static int verify_station(X509_STORE_CTX *xc, void *arg)
+{
+	STACK_OF(X509_CRL) *crls = sk_X509_CRL_new_null();
+	char who[200], peer[NI_MAXHOST];
+	int ok;
+
+	(void)arg;
+	pthread_mutex_lock(&sa.lock);
+	refresh_crl();
+	if (crls && sa.crl && !sk_X509_CRL_push(crls, crl_ref(sa.crl)))
+		X509_CRL_free(sa.crl);
+	pthread_mutex_unlock(&sa.lock);
+	X509_STORE_CTX_set0_crls(xc, crls);
+	X509_STORE_CTX_set_flags(xc, X509_V_FLAG_CRL_CHECK);
+	ok = crls && X509_verify_cert(xc) > 0;
+	describe(X509_STORE_CTX_get0_cert(xc), who, sizeof(who));
+	peer_of(xc, peer, sizeof(peer));
+	if (ok)
+		fprintf(stderr, "chipkey-spp: %s station %s: certificate accepted\n", peer, who);
+	else
+		fprintf(stderr, "chipkey-spp: %s station %s: refused in the TLS handshake: %s\n",
+			peer, who, X509_verify_cert_error_string(X509_STORE_CTX_get_error(xc)));
+	X509_STORE_CTX_set0_crls(xc, NULL);
+	sk_X509_CRL_pop_free(crls, X509_CRL_free);
+	return ok;
+}
+
+int spp_station_auth_setup(SSL_CTX *ctx, const char *ca_file, const char *crl_file)
+{
+	STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(ca_file);
+	const char *why = NULL;
+
+	if (!names || SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1) {
+		sk_X509_NAME_pop_free(names, X509_NAME_free);
+		fprintf(stderr, "chipkey-spp: cannot load the station CA %s\n", ca_file);
+		return -1;
+	}
+	SSL_CTX_set_client_CA_list(ctx, names);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	if ((size_t)snprintf(sa.path, sizeof(sa.path), "%s", crl_file) >= sizeof(sa.path))
+		return -1;
+	sa.cas = X509_STORE_get1_all_certs(SSL_CTX_get_cert_store(ctx));
+	if (!sa.cas)
+		return -1;
+	if (stat(sa.path, &sa.st) < 0 || load_crl(&sa.crl, &why)) {
+		fprintf(stderr, "chipkey-spp: station CRL %s: %s (chipkey-factory init makes "
+			"one; --station-crl FILE)\n", sa.path, why ? why : strerror(errno));
+		return -1;
+	}
+	sa.have_st = 1;
+	X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx), X509_V_FLAG_CRL_CHECK);
+	SSL_CTX_set_cert_verify_callback(ctx, verify_station, NULL);
+	fprintf(stderr, "chipkey-spp: station CRL %s loaded: %d revoked\n", sa.path,
+		sk_X509_REVOKED_num(X509_CRL_get_REVOKED(sa.crl)));
+	return 0;
+}
+
+void spp_station_auth_free(void)
+{
+	X509_CRL_free(sa.crl);
+	sa.crl = NULL;
+	sk_X509_pop_free(sa.cas, X509_free);
+	sa.cas = NULL;
+}
