@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The public database write record (docs/pubdb-api.md): its one encoder
- * (pubdb_record_build) and decoder (pubdb_record_parse) of the wire layout
- * in include/chipkey/pubdb_record.h.  Who may write what is
- * pubdb-validate.c.
+ * (pubdb_record_build) and decoder (pubdb_record_parse).  Format 1, the
+ * wire layout in include/chipkey/pubdb_record.h, is coded here; format 2
+ * wraps an unsigned format-1 record in CMS SignedData (pubdb-cms.c).  Who
+ * may write what is pubdb-validate.c.
  */
 #include <endian.h>
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <openssl/err.h>
 
 #include "common/identity.h"
+#include "common/pubdb-cms.h"
 #include "common/pubdb-record.h"
 
 static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
@@ -49,8 +51,8 @@ static void put_field32(uint8_t **p, const void *d, size_t n)
 	put_bytes(p, d, n);
 }
 
-int pubdb_record_build(const struct pubdb_fields *f, EVP_PKEY *key, X509 *writer,
-		       uint8_t **out, size_t *out_len, char *err, size_t errlen)
+int pubdb_record_build_v1(const struct pubdb_fields *f, EVP_PKEY *key, X509 *writer,
+			  uint8_t **out, size_t *out_len, char *err, size_t errlen)
 {
 	struct pubdb_wire_head h = {
 		.version = htobe16(PUBDB_VERSION),
@@ -134,6 +136,27 @@ out:
 	return rc;
 }
 
+int pubdb_record_build(const struct pubdb_fields *f, EVP_PKEY *key, X509 *writer,
+		       uint8_t **out, size_t *out_len, char *err, size_t errlen)
+{
+	uint8_t *content;
+	size_t content_len;
+	int rc;
+
+	*out = NULL;
+	*out_len = 0;
+	if ((key == NULL) != (writer == NULL))
+		return fail(err, errlen, -EINVAL, "key and writer certificate go together");
+	if (!key)
+		return pubdb_record_build_v1(f, NULL, NULL, out, out_len, err, errlen);
+	rc = pubdb_record_build_v1(f, NULL, NULL, &content, &content_len, err, errlen);
+	if (rc)
+		return rc;
+	rc = pubdb_cms_sign(content, content_len, key, writer, out, out_len, err, errlen);
+	free(content);
+	return rc;
+}
+
 /* ---- decoder: every length is checked against what is left before it is used ---- */
 
 struct cursor {
@@ -184,8 +207,8 @@ static int take_field(struct cursor *c, size_t lsize, size_t min, size_t max, co
 	return 0;
 }
 
-int pubdb_record_parse(const uint8_t *buf, size_t len, struct pubdb_record *r,
-		       char *err, size_t errlen)
+int pubdb_record_parse_v1(const uint8_t *buf, size_t len, struct pubdb_record *r,
+			  char *err, size_t errlen)
 {
 	struct cursor c = { .p = buf, .left = buf ? len : 0 };
 	struct pubdb_wire_head h;
@@ -226,7 +249,9 @@ int pubdb_record_parse(const uint8_t *buf, size_t len, struct pubdb_record *r,
 				err, errlen);
 	if (rc)
 		return rc;
+	r->format = PUBDB_FORMAT_V1;
 	r->raw = buf;
+	r->raw_len = len;
 	r->signed_len = len - c.left;
 	rc = take_field(&c, sizeof(struct pubdb_wire_len16), 0, PUBDB_MAX_SIG, "signature",
 			&r->sig, &r->sig_len, err, errlen);
@@ -235,4 +260,12 @@ int pubdb_record_parse(const uint8_t *buf, size_t len, struct pubdb_record *r,
 	if (c.left)
 		return fail(err, errlen, -EBADMSG, "%zu trailing bytes", c.left);
 	return 0;
+}
+
+int pubdb_record_parse(const uint8_t *buf, size_t len, struct pubdb_record *r,
+		       char *err, size_t errlen)
+{
+	if (buf && len && buf[0] == 0x30)	/* a DER SEQUENCE: CMS */
+		return pubdb_cms_parse(buf, len, r, err, errlen);
+	return pubdb_record_parse_v1(buf, len, r, err, errlen);
 }
