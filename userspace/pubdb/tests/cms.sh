@@ -54,6 +54,9 @@ cms_attacks() {
 	ocms ossl-rogue.rec -nodetach -econtent_type $CMS_OID -signer roguespp.pem -inkey roguespp.key
 	is "$(code --data-binary @ossl-rogue.rec "$C/generations")" 401 \
 		"$tag: format 2: signed by an SPP of another CA -> 401"
+	ocms ossl-sha384.rec -nodetach -econtent_type $CMS_OID -signer spp.pem -inkey spp.key -md sha384
+	is "$(code --data-binary @ossl-sha384.rec "$C/generations")" 401 \
+		"$tag: format 2: digest SHA-384 instead of SHA-256 -> 401"
 	ocms ossl-noattr.rec -nodetach -econtent_type $CMS_OID -signer spp.pem -inkey spp.key -noattr
 	is "$(code --data-binary @ossl-noattr.rec "$C/generations")" 400 \
 		"$tag: format 2: no signed attributes (no contentType, signingTime) -> 400"
@@ -74,6 +77,8 @@ cms_check() {
 	grep -q "eContentType: .*$CMS_OID" print.out && grep -q 'signingTime' print.out &&
 		grep -q 'messageDigest' print.out
 	tap $? "$tag: ... openssl cms -cmsout -print shows the content type, signingTime, messageDigest"
+	openssl asn1parse -inform DER -in "rec$gen.p7" | grep -m1 ' INTEGER ' | grep -q ':03$'
+	tap $? "$tag: ... SignedData version 3 (openssl asn1parse)"
 }
 
 cms_reads() {
