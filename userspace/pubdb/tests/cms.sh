@@ -82,7 +82,14 @@ cms_check() {
 }
 
 cms_reads() {
-	local tag=$1
+	local tag=$1 when st
+	"$PUT" --url "$U" --get $CHIP --generation 1 >get.out 2>&1
+	openssl cms -cmsout -print -inform DER -in good1.rec 2>>openssl.log |
+		grep -A4 'object: signingTime' | sed -n 's/.*TIME:\(.*\)$/\1/p' | head -1 >when.out
+	when=$(date -u -d "$(cat when.out)" +%s 2>/dev/null)
+	st=$(sed -n 's/^signing_time //p' get.out)
+	grep -q '^format cms$' get.out && [ -n "$when" ] && [ "$st" = "$when" ]
+	tap $? "$tag: --get prints format cms and the signingTime openssl reads ($st = $when)"
 	cms_check "$tag" 1 backup1 "the SPP, by chipkey-pubdb-put"
 	cms_check "$tag" 2 backup2 "the device, by chipkey-pubdb-put"
 	openssl cms -verify -inform DER -binary -CAfile rogue.pem -purpose any -in rec1.p7 \

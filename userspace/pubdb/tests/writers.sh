@@ -238,8 +238,8 @@ writer_attacks() {
 	tap $? "$tag: a stored format-1 record is served byte for byte, as application/vnd.chipkey.record"
 	"$PUT" --url "$U" --get $CHIP_OLD --verify fac/mfr-ca.pem >get.out 2>&1
 	rc=$?
-	is "$rc/$(grep -c 'backup is not' get.out)" 6/1 \
-		"$tag: --verify of a format-1 record: signature and writer pass, the random backup does not (exit 6)"
+	is "$rc/$(grep -c 'backup is not' get.out)/$(grep -c '^format ckpr$' get.out)" 6/1/1 \
+		"$tag: --verify of a format-1 record (format ckpr): signature and writer pass, the random backup does not (exit 6)"
 	"$PUT" --url "$U" --get $CHIP_OLD2 --verify fac/mfr-ca.pem >get.out 2>&1
 	is $? 5 "$tag: --verify of a format-1 record with a changed backup byte -> exit 5 (tampered)"
 }
