@@ -13,7 +13,6 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,21 +27,6 @@
 
 #define SIGN_FLAGS	(CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP)
 
-static int cms_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int cms_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	ERR_clear_error();
-	return rc;
-}
-
 int pubdb_cms_sign(const uint8_t *content, size_t content_len, EVP_PKEY *key, X509 *writer,
 		   uint8_t **out, size_t *out_len, char *err, size_t errlen)
 {
@@ -56,15 +40,15 @@ int pubdb_cms_sign(const uint8_t *content, size_t content_len, EVP_PKEY *key, X5
 	*out = NULL;
 	*out_len = 0;
 	if (!pki_is_p256(key)) {
-		rc = cms_fail(err, errlen, -EINVAL, "writer key is not an EC P-256 key");
+		rc = pubdb_fail(err, errlen, -EINVAL, "writer key is not an EC P-256 key");
 		goto out;
 	}
 	if (X509_check_private_key(writer, key) != 1) {
-		rc = cms_fail(err, errlen, -EINVAL, "writer key does not match its certificate");
+		rc = pubdb_fail(err, errlen, -EINVAL, "writer key does not match its certificate");
 		goto out;
 	}
 	if (content_len > INT_MAX) {
-		rc = cms_fail(err, errlen, -EINVAL, "record too large");
+		rc = pubdb_fail(err, errlen, -EINVAL, "record too large");
 		goto out;
 	}
 	in = BIO_new_mem_buf(content, (int)content_len);
@@ -75,12 +59,12 @@ int pubdb_cms_sign(const uint8_t *content, size_t content_len, EVP_PKEY *key, X5
 	    CMS_set1_eContentType(cms, type) != 1 ||
 	    CMS_final(cms, in, NULL, CMS_BINARY) != 1 ||
 	    (n = i2d_CMS_ContentInfo(cms, &der)) <= 0) {
-		rc = cms_fail(err, errlen, -EIO, "CMS signing failed");
+		rc = pubdb_fail(err, errlen, -EIO, "CMS signing failed");
 		goto out;
 	}
 	*out = malloc((size_t)n);
 	if (!*out) {
-		rc = cms_fail(err, errlen, -ENOMEM, "out of memory");
+		rc = pubdb_fail(err, errlen, -ENOMEM, "out of memory");
 		goto out;
 	}
 	memcpy(*out, der, (size_t)n);
@@ -111,22 +95,22 @@ static CMS_ContentInfo *decode(const uint8_t *buf, size_t len, char *err, size_t
 	int n;
 
 	if (len > LONG_MAX) {
-		cms_fail(err, errlen, -EBADMSG, "record too large");
+		pubdb_fail(err, errlen, -EBADMSG, "record too large");
 		return NULL;
 	}
 	cms = d2i_CMS_ContentInfo(NULL, &p, (long)len);
 	if (!cms) {
-		cms_fail(err, errlen, -EBADMSG, "not a CMS structure");
+		pubdb_fail(err, errlen, -EBADMSG, "not a CMS structure");
 		return NULL;
 	}
 	if (p != buf + len) {
-		cms_fail(err, errlen, -EBADMSG, "%zu trailing bytes after the CMS structure",
+		pubdb_fail(err, errlen, -EBADMSG, "%zu trailing bytes after the CMS structure",
 		     (size_t)(buf + len - p));
 		goto bad;
 	}
 	n = i2d_CMS_ContentInfo(cms, &der);
 	if (n <= 0 || (size_t)n != len || memcmp(der, buf, len)) {
-		cms_fail(err, errlen, -EBADMSG, "the CMS structure is not DER");
+		pubdb_fail(err, errlen, -EBADMSG, "the CMS structure is not DER");
 		goto bad;
 	}
 	OPENSSL_free(der);
@@ -146,14 +130,14 @@ static int signing_time(CMS_SignerInfo *si, int64_t *t, char *err, size_t errlen
 	struct tm tm;
 
 	if (i < 0)
-		return cms_fail(err, errlen, -EBADMSG, "no signingTime signed attribute");
+		return pubdb_fail(err, errlen, -EBADMSG, "no signingTime signed attribute");
 	if (CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, i) >= 0)
-		return cms_fail(err, errlen, -EBADMSG, "two signingTime attributes");
+		return pubdb_fail(err, errlen, -EBADMSG, "two signingTime attributes");
 	a = CMS_signed_get_attr(si, i);
 	v = a && X509_ATTRIBUTE_count(a) == 1 ? X509_ATTRIBUTE_get0_type(a, 0) : NULL;
 	if (!v || (v->type != V_ASN1_UTCTIME && v->type != V_ASN1_GENERALIZEDTIME) ||
 	    ASN1_TIME_to_tm((const ASN1_TIME *)v->value.asn1_string, &tm) != 1)
-		return cms_fail(err, errlen, -EBADMSG, "signingTime is not one valid time");
+		return pubdb_fail(err, errlen, -EBADMSG, "signingTime is not one valid time");
 	*t = (int64_t)timegm(&tm);
 	return 0;
 }
@@ -172,19 +156,19 @@ static int parse_signer(CMS_ContentInfo *cms, const ASN1_OBJECT *type, const uin
 	int n, rc;
 
 	if (sk_CMS_SignerInfo_num(sis) != 1) {
-		rc = cms_fail(err, errlen, -EBADMSG, "%d signers (exactly one wanted)",
+		rc = pubdb_fail(err, errlen, -EBADMSG, "%d signers (exactly one wanted)",
 			  sk_CMS_SignerInfo_num(sis));
 		goto out;
 	}
 	if (sk_X509_num(certs) != 1 || sk_X509_CRL_num(crls) > 0) {
-		rc = cms_fail(err, errlen, -EBADMSG,
+		rc = pubdb_fail(err, errlen, -EBADMSG,
 			  "exactly one certificate (the writer's) and no CRL wanted");
 		goto out;
 	}
 	n = i2d_X509(sk_X509_value(certs, 0), &der);
 	r->writer_cert = n > 0 ? in_buf(buf, len, der, (size_t)n) : NULL;
 	if (!r->writer_cert || (size_t)n > PUBDB_MAX_CERT) {
-		rc = cms_fail(err, errlen, -EBADMSG, "writer certificate unreadable or too large");
+		rc = pubdb_fail(err, errlen, -EBADMSG, "writer certificate unreadable or too large");
 		goto out;
 	}
 	r->writer_cert_len = (size_t)n;
@@ -193,14 +177,14 @@ static int parse_signer(CMS_ContentInfo *cms, const ASN1_OBJECT *type, const uin
 	r->sig = sig ? in_buf(buf, len, ASN1_STRING_get0_data(sig),
 			      (size_t)ASN1_STRING_length(sig)) : NULL;
 	if (!r->sig || (size_t)ASN1_STRING_length(sig) > PUBDB_MAX_SIG) {
-		rc = cms_fail(err, errlen, -EBADMSG, "signature missing or too large");
+		rc = pubdb_fail(err, errlen, -EBADMSG, "signature missing or too large");
 		goto out;
 	}
 	r->sig_len = (size_t)ASN1_STRING_length(sig);
 	ct = CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_contentType), -3,
 					 V_ASN1_OBJECT);
 	if (!ct || OBJ_cmp(ct, type)) {
-		rc = cms_fail(err, errlen, -EBADMSG,
+		rc = pubdb_fail(err, errlen, -EBADMSG,
 			  "signed attribute contentType missing or not id-ct-chipkeyRecord");
 		goto out;
 	}
@@ -226,30 +210,30 @@ int pubdb_cms_parse(const uint8_t *buf, size_t len, struct pubdb_record *r,
 	if (!cms || !type)
 		goto out;
 	if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
-		cms_fail(err, errlen, rc, "CMS content is not SignedData");
+		pubdb_fail(err, errlen, rc, "CMS content is not SignedData");
 		goto out;
 	}
 	if (OBJ_cmp(CMS_get0_eContentType(cms), type)) {
-		cms_fail(err, errlen, rc, "content type is not id-ct-chipkeyRecord "
+		pubdb_fail(err, errlen, rc, "content type is not id-ct-chipkeyRecord "
 		     PUBDB_CMS_CONTENT_OID);
 		goto out;
 	}
 	pos = CMS_get0_content(cms);
 	if (CMS_is_detached(cms) || !pos || !*pos) {
-		cms_fail(err, errlen, rc, "detached content (the record must be attached)");
+		pubdb_fail(err, errlen, rc, "detached content (the record must be attached)");
 		goto out;
 	}
 	clen = (size_t)ASN1_STRING_length(*pos);
 	content = in_buf(buf, len, ASN1_STRING_get0_data(*pos), clen);
 	if (!content) {
-		cms_fail(err, errlen, rc, "content not found in the record");
+		pubdb_fail(err, errlen, rc, "content not found in the record");
 		goto out;
 	}
 	rc = pubdb_record_parse_v1(content, clen, r, err, errlen);
 	if (rc)
 		goto out;
 	if (r->writer_cert_len || r->sig_len) {
-		rc = cms_fail(err, errlen, -EBADMSG, "the content must be an unsigned record");
+		rc = pubdb_fail(err, errlen, -EBADMSG, "the content must be an unsigned record");
 		goto out;
 	}
 	rc = parse_signer(cms, type, buf, len, r, err, errlen);
@@ -280,22 +264,22 @@ enum pubdb_verdict pubdb_cms_check_signature(const struct pubdb_record *r, X509 
 		return v;
 	si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
 	if (!si || CMS_SignerInfo_cert_cmp(si, w)) {
-		cms_fail(err, errlen, 0, "the signer is not the record's certificate");
+		pubdb_fail(err, errlen, 0, "the signer is not the record's certificate");
 		goto out;
 	}
 	CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, NULL);
 	if (!dig || OBJ_obj2nid(dig->algorithm) != NID_sha256) {
-		cms_fail(err, errlen, 0, "the digest is not SHA-256");
+		pubdb_fail(err, errlen, 0, "the digest is not SHA-256");
 		goto out;
 	}
 	if (!pki_is_p256(X509_get0_pubkey(w))) {
-		cms_fail(err, errlen, 0, "writer key is not EC P-256");
+		pubdb_fail(err, errlen, 0, "writer key is not EC P-256");
 		goto out;
 	}
 	/* signature and messageDigest; the chain is the caller's (no
 	 * certificates from outside, no intermediates from the record) */
 	if (CMS_verify(cms, NULL, NULL, NULL, NULL, CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) != 1) {
-		cms_fail(err, errlen, 0, "signature does not verify");
+		pubdb_fail(err, errlen, 0, "signature does not verify");
 		goto out;
 	}
 	v = PUBDB_VALID;

@@ -22,6 +22,11 @@ int pubdb_cms_parse(const uint8_t *buf, size_t len, struct pubdb_record *r,
 enum pubdb_verdict pubdb_cms_check_signature(const struct pubdb_record *r, X509 *w,
 					     char *err, size_t errlen);
 
+/* Writes a message to @err (if given), clears OpenSSL's error queue,
+ * returns @rc (pubdb-record.c). */
+int pubdb_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* The format-1 decoder (pubdb-record.c). */
 int pubdb_record_parse_v1(const uint8_t *buf, size_t len, struct pubdb_record *r,
 			  char *err, size_t errlen);

@@ -2,8 +2,9 @@
 /*
  * chipkey-pubdb: writes (POST /v1/chips/{chip}/generations).  The body is
  * a signed record in format 2 (CMS SignedData; format 1 is refused); the
- * checks run in the order docs/pubdb-api.md ("Who may write") gives, and a record that passes is stored as a new generation
- * together with its signed bytes.
+ * checks run in the order docs/pubdb-api.md ("Who may write") gives, and
+ * a record that passes is stored as a new generation together with its
+ * signed bytes.
  */
 #include <errno.h>
 #include <inttypes.h>
