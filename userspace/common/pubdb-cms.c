@@ -105,7 +105,7 @@ static CMS_ContentInfo *decode(const uint8_t *buf, size_t len, char *err, size_t
 	}
 	if (p != buf + len) {
 		pubdb_fail(err, errlen, -EBADMSG, "%zu trailing bytes after the CMS structure",
-		     (size_t)(buf + len - p));
+			   (size_t)(buf + len - p));
 		goto bad;
 	}
 	n = i2d_CMS_ContentInfo(cms, &der);
@@ -157,12 +157,12 @@ static int parse_signer(CMS_ContentInfo *cms, const ASN1_OBJECT *type, const uin
 
 	if (sk_CMS_SignerInfo_num(sis) != 1) {
 		rc = pubdb_fail(err, errlen, -EBADMSG, "%d signers (exactly one wanted)",
-			  sk_CMS_SignerInfo_num(sis));
+				sk_CMS_SignerInfo_num(sis));
 		goto out;
 	}
 	if (sk_X509_num(certs) != 1 || sk_X509_CRL_num(crls) > 0) {
 		rc = pubdb_fail(err, errlen, -EBADMSG,
-			  "exactly one certificate (the writer's) and no CRL wanted");
+				"exactly one certificate (the writer's) and no CRL wanted");
 		goto out;
 	}
 	n = i2d_X509(sk_X509_value(certs, 0), &der);
@@ -185,7 +185,7 @@ static int parse_signer(CMS_ContentInfo *cms, const ASN1_OBJECT *type, const uin
 					 V_ASN1_OBJECT);
 	if (!ct || OBJ_cmp(ct, type)) {
 		rc = pubdb_fail(err, errlen, -EBADMSG,
-			  "signed attribute contentType missing or not id-ct-chipkeyRecord");
+				"signed attribute contentType missing or not id-ct-chipkeyRecord");
 		goto out;
 	}
 	rc = signing_time(si, &r->signing_time, err, errlen);
@@ -215,7 +215,7 @@ int pubdb_cms_parse(const uint8_t *buf, size_t len, struct pubdb_record *r,
 	}
 	if (OBJ_cmp(CMS_get0_eContentType(cms), type)) {
 		pubdb_fail(err, errlen, rc, "content type is not id-ct-chipkeyRecord "
-		     PUBDB_CMS_CONTENT_OID);
+			   PUBDB_CMS_CONTENT_OID);
 		goto out;
 	}
 	pos = CMS_get0_content(cms);

@@ -69,7 +69,7 @@ int pubdb_record_build_v1(const struct pubdb_fields *f, EVP_PKEY *key, X509 *wri
 	*out_len = 0;
 	if (!f || !f->identity || !ck_identity_valid(f->identity))
 		return pubdb_fail(err, errlen, -EINVAL,
-			    "identity must be 15 digits with a Luhn check digit");
+					  "identity must be 15 digits with a Luhn check digit");
 	if (f->generation == 0 || f->generation > (uint64_t)INT64_MAX)
 		return pubdb_fail(err, errlen, -EINVAL, "generation must be 1..2^63-1");
 	if (!f->backup || !f->backup_len || f->backup_len > PUBDB_MAX_BACKUP ||
@@ -110,7 +110,7 @@ int pubdb_record_build_v1(const struct pubdb_fields *f, EVP_PKEY *key, X509 *wri
 		if (X509_check_private_key(writer, key) != 1) {
 			ERR_clear_error();
 			rc = pubdb_fail(err, errlen, -EINVAL,
-				  "writer key does not match its certificate");
+					"writer key does not match its certificate");
 			goto out;
 		}
 		md = EVP_MD_CTX_new();
@@ -225,7 +225,7 @@ int pubdb_record_parse_v1(const uint8_t *buf, size_t len, struct pubdb_record *r
 		return pubdb_fail(err, errlen, -EBADMSG, "bad magic (want \"" PUBDB_MAGIC "\")");
 	if (be16toh(h.version) != PUBDB_VERSION)
 		return pubdb_fail(err, errlen, -EBADMSG, "unsupported record version %u",
-			    (unsigned int)be16toh(h.version));
+					  (unsigned int)be16toh(h.version));
 	if (h.flags)
 		return pubdb_fail(err, errlen, -EBADMSG, "unknown flags");
 	memcpy(r->chip_id, h.chip_id, PUBDB_CHIP_ID_LEN);
