@@ -48,7 +48,12 @@ mkdir -p "$out"
 db="sqlite:$t/factory.db"
 "$bin/chipkey-factory" identities --prefix 35123400 --count 4 >"$t/ids.txt"
 "$bin/chipkey-factory" init "$t/fac" --db "$db" --pool "$t/ids.txt" >/dev/null
-"$bin/chipkey-fuse" create "$t/dev.bin" --rom-key "$t/fac/mfr-pubkey.der" >/dev/null
+# the chip comes with a chip certificate (a chip-vendor CA) and is loaded
+# as the factory's chip batch: the SPP serves no other chip
+"$bin/chipkey-fuse" ca --out-key "$t/vendor-ca.key" --out-cert "$t/vendor-ca.pem" >/dev/null
+"$bin/chipkey-fuse" create "$t/dev.bin" --rom-key "$t/fac/mfr-pubkey.der" --cert "$t/dev.pem" \
+	--ca-key "$t/vendor-ca.key" --ca-cert "$t/vendor-ca.pem" >/dev/null
+"$bin/chipkey-factory" load-chips --db "$db" --chip-ca "$t/vendor-ca.pem" "$t/dev.pem" >/dev/null
 "$bin/chipkey-emu" --state "$t/dev.bin" --socket "$t/dev.sock" --foreground 2>>"$t/emu.log" &
 pids+=($!)
 "$bin/chipkey-spp" --factory "$t/fac" --db "$db" --listen 127.0.0.1:0 \
@@ -61,8 +66,10 @@ wait_for "$t/spp.port"
 	--station-cert "$t/fac/station-cert.pem" --station-key "$t/fac/station-key.pem" \
 	>/dev/null 2>>"$t/agent.log"
 S=$t/store/current
+[ -s "$S/backup.pkg" ] || { echo "make-corpus.sh: provisioning failed:" >&2; cat "$t/agent.log" >&2; exit 1; }
 identity=$(tr -d '\n' <"$S/identity")
 chip=$(od -An -v -tx1 -j 8 -N 16 "$t/dev.bin" | tr -d ' \n')
+"$bin/chipkey" --device "emu:$t/dev.sock" attest-key >"$t/dev-q.hex"
 
 # ---- the vector chip (the one the emu-request target emulates)
 install -m 600 "$top/docs/test-vectors/fuse-vectors.bin" "$t/vec.bin"
@@ -150,7 +157,7 @@ python3 "$top/scripts/ck_attest_oracle.py" ephemeral "$t/verifier.pem" |
 printf 'fuzz corpus context' >"$t/ctx"
 ck attest --peer "$t/verifier.raw" --context "$t/ctx" >/dev/null
 ck seal --chip-key "$t/q.pem" --chip-id "$vchip" "$t/dp.bin" "$t/sealed.bin"
-ck sealed-wrap "$t/sealed.bin" "$t/sw.pkg" --generation 4 --context "$t/ctx" >/dev/null
+ck sealed-wrap "$t/sealed.bin" "$t/sw.pkg" --generation 4 --context "$t/ctx" >"$t/sw.mac"
 ck mac --purpose flash-manifest "$S/store.json" >/dev/null
 sleep 0.5	# the relay saves a pair after it forwarded the reply
 # named by content, as libFuzzer names its inputs (each CLI call asks INFO)
@@ -203,17 +210,23 @@ for u in "/v1/chips/$chip/backup" "/v1/chips/$chip/record" "/v1/chips/$chip" \
 	seed recovery-http "$(sha1sum <"$t/one" | cut -c1-40)" <"$t/one"
 done
 
-# ---- spp-frame: each message, framed (u32 length, u16 type, u16 version 1)
-python3 - "$out/spp-frame" "$chip" "$t/fac/mfr-pubkey.der" "$t/dp.bin" "$S/backup.pkg" \
-	"$S/device-cert.der" "$identity" <<'PY'
+# ---- spp-frame: each message, framed (u32 length, u16 type, u16 version 2;
+# docs/provisioning-protocol.md): HELLO of the provisioned chip (its Q),
+# OFFER with its device certificate and the package sealed to the vector
+# chip above, BACKUP with what that chip's SEALED_WRAP answered (backup, MAC)
+python3 - "$out/spp-frame" "$chip" "$t/fac/mfr-pubkey.der" "$t/sealed.bin" "$S/backup.pkg" \
+	"$S/device-cert.der" "$identity" "$(cat "$t/dev-q.hex")" "$t/sw.pkg" "$(cat "$t/sw.mac")" <<'PY'
 import hashlib, os, struct, sys
-d, chip, rom, dp, bk, cert, ident = sys.argv[1:8]
+d, chip, rom, sealed, bk, cert, ident, q, swpkg, swmac = sys.argv[1:11]
 rd = lambda p: open(p, "rb").read()
 chip = bytes.fromhex(chip); ident = ident.encode()
-def frame(t, body): return struct.pack(">IHH", len(body), t, 1) + body
-hello = frame(1, chip + hashlib.sha256(rd(rom)).digest() + b"\0" * 4)
-offer = frame(2, b"\x11" * 32 + struct.pack(">I", len(rd(dp))) + rd(dp))
-backup = frame(3, struct.pack(">I", len(rd(bk))) + rd(bk) + b"\x22" * 32)
+q = bytes.fromhex(q.strip()); swmac = bytes.fromhex(swmac.strip())
+assert len(q) == 65 and len(swmac) == 32
+def frame(t, body): return struct.pack(">IHH", len(body), t, 2) + body
+hello = frame(1, chip + hashlib.sha256(rd(rom)).digest() + q + b"\0" * 4)
+offer = frame(2, b"\x11" * 32 + struct.pack(">I", len(rd(cert))) + rd(cert)
+              + struct.pack(">I", len(rd(sealed))) + rd(sealed))
+backup = frame(3, struct.pack(">I", len(rd(swpkg))) + rd(swpkg) + swmac)
 done = frame(4, ident + struct.pack(">Q", 1))
 already = frame(5, ident + struct.pack(">Q", 1) + struct.pack(">I", len(rd(bk))) + rd(bk)
                 + struct.pack(">I", len(rd(cert))) + rd(cert))

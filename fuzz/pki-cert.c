@@ -2,7 +2,9 @@
 /*
  * Fuzz target: the device-side certificate checks (userspace/common/pki.c),
  * what recovery, load and the agent apply to a device certificate or the
- * SPP's TLS certificate against the manufacturer key in ROM.
+ * SPP's TLS certificate against the manufacturer key in ROM, and the
+ * attestation key extension the agent reads from the OFFER's certificate
+ * (pki_cert_attest_key: what it returns as Q is a valid P-256 point).
  *
  * Input: u16 big-endian length L, L bytes of ROM key (DER
  * SubjectPublicKeyInfo, zero padding allowed), then the certificate (DER).
@@ -10,11 +12,12 @@
  * checks past the signature are reached.
  */
 #include "common/pki.c"
+#include "common/attest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char id[CK_DP_DEVICE_ID_LEN + 1];
-	uint8_t chip[CHIPKEY_CHIP_ID_LEN];
+	uint8_t chip[CHIPKEY_CHIP_ID_LEN], q[PKI_ATTEST_PUB_LEN];
 	const uint8_t *rom, *der;
 	size_t rom_len, der_len;
 	EVP_PKEY *k;
@@ -44,6 +47,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						      PKI_TIME_IGNORE)))
 			abort();	/* a valid certificate names itself */
 		pki_verify_device_cert(cert, rom, rom_len, NULL, NULL, 0);
+		a = pki_cert_attest_key(cert, q);
+		if (a == 0) {
+			k = NULL;
+			if (ck_att_pub_to_pkey(q, &k))
+				abort();	/* Q handed out is a point */
+			EVP_PKEY_free(k);
+		} else if (a != -ENOENT && a != -EINVAL && a != -ENOMEM) {
+			abort();
+		}
 		pki_verify_spp_cert(cert, rom, rom_len, PKI_TIME_IGNORE);
 		pki_check_station_role(cert);
 		X509_free(cert);

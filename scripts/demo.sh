@@ -8,8 +8,13 @@
 #     SQLite, some pre-generated device key pairs;
 #  2. the public database (chipkey-pubdb) and the secure processing point
 #     (chipkey-spp) start on 127.0.0.1;
-#  3. a batch of emulated devices (each its own chip: own fuse image, own
-#     chipkey-emu process) is provisioned by chipkey-agent, several at once;
+#  3. a chip vendor (chipkey-fuse ca) programs a batch of chips (each its
+#     own fuse image and chipkey-emu process) and issues each a chip
+#     certificate for its attestation key; the factory loads the batch into
+#     its database (chipkey-factory load-chips): the SPP serves only those
+#     chips, and a chip outside the batch is refused; the batch is
+#     provisioned by chipkey-agent, several at once (provisioning protocol
+#     2: the data package travels sealed to the chip's attestation key);
 #  4. where the backups are: the pubdb URL, a record fetched with curl, the
 #     SQLite file, a device's flash store;
 #  5. one device loses its flash; `chipkey recover --db URL` brings back the
@@ -136,21 +141,51 @@ say "chipkey-spp    $SPP   (TLS 1.3; devices check its credential against their 
 say "both on one SQLite file: $db"
 
 # ---------------------------------------------------------------------------
-step 3 "Provision $NDEV emulated devices ($PAR at a time)"
-say "each device: its own fuse image (random chip key + the factory's ROM key) and its own chipkey-emu process"
-for i in $(seq "$NDEV"); do
-	dd_=$d/devices/$(dev "$i")
-	mkdir -p "$dd_"
-	"$bin/chipkey-fuse" create "$dd_/fuse.bin" --rom-key "$d/factory/mfr-pubkey.der" >/dev/null
-	cp "$dd_/fuse.bin" "$dd_/chip.state"
-	"$bin/chipkey-emu" --state "$dd_/chip.state" --socket "$dd_/chip.sock" --foreground \
+step 3 "A chip vendor makes $NDEV chips; the factory loads the batch and provisions it ($PAR at a time)"
+v=$d/chip-vendor
+mkdir -p "$v"
+say "the chip vendor's CA (it vouches for each chip's attestation key; its key stays with the vendor):"
+run "$bin/chipkey-fuse" ca --out-key "$v/vendor-ca.key" --out-cert "$v/vendor-ca.pem" \
+	--subject "/O=Demo Chips Inc/CN=Demo Chips chip-vendor CA"
+say "each chip: its own fuse image (random chip key + the factory's ROM key), its chip certificate"
+say "(its attestation key Q, derived from the chip key, signed by the vendor CA), its own chipkey-emu process"
+show "$bin/chipkey-fuse" create "$d/devices/devNN/fuse.bin" --rom-key "$d/factory/mfr-pubkey.der" \
+	--cert "$d/devices/devNN/chip-cert.pem" --ca-key "$v/vendor-ca.key" --ca-cert "$v/vendor-ca.pem"
+make_chip() { # make_chip DIR: fuse image + chip certificate, then its emulator
+	"$bin/chipkey-fuse" create "$1/fuse.bin" --rom-key "$d/factory/mfr-pubkey.der" \
+		--cert "$1/chip-cert.pem" --ca-key "$v/vendor-ca.key" --ca-cert "$v/vendor-ca.pem" >/dev/null
+	cp "$1/fuse.bin" "$1/chip.state"
+	"$bin/chipkey-emu" --state "$1/chip.state" --socket "$1/chip.sock" --foreground \
 		2>>"$d/logs/emulators.log" &
 	pids+=($!)
-done
+}
 for i in $(seq "$NDEV"); do
-	for _ in $(seq 200); do [ -S "$d/devices/$(dev "$i")/chip.sock" ] && break; sleep 0.02; done
-	[ -S "$d/devices/$(dev "$i")/chip.sock" ] || die "emulator of $(dev "$i") did not start"
+	mkdir -p "$d/devices/$(dev "$i")"
+	make_chip "$d/devices/$(dev "$i")"
 done
+# one more chip of the same vendor, never shipped to this factory
+stray=$d/devices/stray
+mkdir -p "$stray"
+make_chip "$stray"
+for s_ in $(seq "$NDEV") stray; do
+	case $s_ in stray) sd_=$stray ;; *) sd_=$d/devices/$(dev "$s_") ;; esac
+	for _ in $(seq 200); do [ -S "$sd_/chip.sock" ] && break; sleep 0.02; done
+	[ -S "$sd_/chip.sock" ] || die "emulator of $sd_ did not start"
+done
+run openssl verify -CAfile "$v/vendor-ca.pem" "$d/devices/dev01/chip-cert.pem"
+openssl x509 -in "$d/devices/dev01/chip-cert.pem" -noout -subject -ext subjectAltName 2>/dev/null |
+	sed 's/^ */      /' || true
+say "the vendor ships the certificates with the chips; the factory loads the batch (all checked"
+say "against the vendor CA before anything is stored):"
+run "$bin/chipkey-factory" load-chips --db "sqlite:$db" --chip-ca "$v/vendor-ca.pem" \
+	"$d"/devices/dev*/chip-cert.pem
+say "a chip outside the batch (same vendor, not loaded) is refused before anything is reserved:"
+expect_exit 20 "$bin/chipkey-agent" provision --spp "$SPP" --device "emu:$stray/chip.sock" \
+	--station-cert "$d/factory/station-cert.pem" --station-key "$d/factory/station-key.pem" \
+	--store "$stray/flash" 2>"$stray/agent.log"
+sed 's/^/      /' "$stray/agent.log"
+grep -q NOT_IN_BATCH "$stray/agent.log" || die "the stray chip was not refused as NOT_IN_BATCH"
+[ ! -e "$stray/flash" ] || die "the refused chip got a flash store"
 run "$bin/chipkey-fuse" show "$d/devices/dev01/fuse.bin"
 printf '$ build/bin/chipkey-agent provision --spp %s --station-cert build/demo/factory/station-cert.pem --station-key build/demo/factory/station-key.pem --device emu:build/demo/devices/devNN/chip.sock --store build/demo/devices/devNN/flash   (x%s)\n' "$SPP" "$NDEV"
 
@@ -228,6 +263,17 @@ done
 say "openssl verify -CAfile factory/mfr-ca.pem: $ncert/$NDEV device certificates OK; dev01's:"
 openssl x509 -in "$d/devices/dev01/device-cert.pem" -noout -text |
 	grep -E 'Issuer:|Not After|Subject:|chip-id' | sed 's/^ */      /' || true
+# the chip's attestation key, as its chip certificate states it (DER SPKI),
+# is carried in the device certificate (extension 2.25.150369...)
+hexof() { od -An -v -tx1 | tr -d ' \n'; }
+nq=0
+for i in $(seq "$NDEV"); do
+	dd_=$d/devices/$(dev "$i")
+	q=$(openssl x509 -in "$dd_/chip-cert.pem" -noout -pubkey | openssl pkey -pubin -outform DER | hexof)
+	case $(hexof <"$dd_/flash/device-cert.der") in *"$q"*) nq=$((nq + 1)) ;; esac
+done
+[ "$nq" -eq "$NDEV" ] || die "only $nq of $NDEV device certificates carry their chip's attestation key"
+say "$nq/$NDEV device certificates carry the attestation key their chip's certificate names"
 
 # ---------------------------------------------------------------------------
 step 4 "Where the backups are"
@@ -243,8 +289,9 @@ cmp -s "$d/$(dev "$LOST")-backup.pkg" "$Ldir/flash/backup.pkg" ||
 	die "the public database's backup differs from the device's"
 say "-> byte-identical to $(dev "$LOST")'s flash store; first bytes (backup code CKBACKUP, format, chip ID):"
 od -An -tx1 -N40 "$d/$(dev "$LOST")-backup.pkg" | sed 's/^/      /'
-say "b. in the factory's SQLite file $db (public records 170, secret records 160, pool 140):"
+say "b. in the factory's SQLite file $db (public records 170, secret records 160, pool and chip batch 140):"
 sqlite3 -header -column "$db" "SELECT (SELECT count(*) FROM public_records) AS public_records,
+	(SELECT count(*) FROM chip_batch) AS chips_in_batch,
 	(SELECT count(*) FROM device_secrets) AS secret_records,
 	(SELECT count(*) FROM identity_pool WHERE state = 2) AS issued,
 	(SELECT count(*) FROM identity_pool WHERE state = 0) AS free_identities,
@@ -331,4 +378,4 @@ current="done"
 printf '\nDemo done in %s: %s devices provisioned, %s recovered with the same identity and keys,\n' \
 	"$(elapsed)" "$NDEV" "$(dev "$LOST")"
 printf 'a tampered and a foreign backup refused, the real module compatible. Files: %s\n' "$d"
-printf 'Stopping chipkey-spp, chipkey-pubdb and %s emulators.\n' "$NDEV"
+printf 'Stopping chipkey-spp, chipkey-pubdb and %s emulators.\n' "$((NDEV + 1))"

@@ -10,12 +10,16 @@
  * spawned per image (each its own chip, as in a factory where every device
  * is already powered up); then C threads each take the next chip and run
  * the device side of the provisioning protocol against the SPP, with the
- * same library calls as chipkey-agent (userspace/agent/provision.c): read the
- * chip, TLS 1.3, SPP credential checked with the ROM key, HELLO, OFFER
- * (data package and its device certificate checked with the ROM key), wrap
- * + unwrap on the chip, proof, BACKUP, DONE.  Only the flash-store write of
- * the agent is left out (device-local).  DONE comes after the SPP's
- * durable commit, so a device counted here has its backup committed.
+ * same library calls as chipkey-agent (userspace/agent/provision.c),
+ * provisioning protocol 2: read the chip (ID, ROM key, attestation key Q),
+ * TLS 1.3, SPP credential checked with the ROM key, HELLO, OFFER (its
+ * device certificate checked with the ROM key: this chip, this Q), the
+ * chip opens the sealed package and wraps it (SEALED_WRAP, context label ||
+ * nonce), BACKUP with the chip's MAC, DONE.  Only the flash-store write of
+ * the agent is left out (device-local).  The chips must be in the SPP's
+ * chip batch (run.sh loads them).  DONE comes after the SPP's durable
+ * commit and its check of the chip's MAC, so a device counted here has its
+ * backup committed.
  *
  * Prints key=value lines (read by run.sh): devices/s, per-phase latency as
  * seen from the device, CPU seconds used by the SPP, the emulators and
@@ -42,7 +46,6 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include <chipkey/backup_package.h>
 #include <chipkey/data_package.h>
 #include "common/pki.h"
 #include "lib/libchipkey.h"
@@ -51,7 +54,7 @@
 
 enum { PH_CHIP, PH_TLS, PH_OFFER, PH_WRAP, PH_DONE, PH_TOTAL, NPH };
 static const char *ph_name[NPH] = {
-	"chip_read", "tls_connect", "hello_to_offer", "device_wrap",
+	"chip_read", "tls_connect", "hello_to_offer", "device_sealed_wrap",
 	"backup_to_done", "total",
 };
 
@@ -128,23 +131,23 @@ static void provision_one(struct dev *d)
 	struct chipkey_info info;
 	struct ck_spp_hello hello = { .flags = 0 };
 	struct ck_spp_offer offer;
-	struct ck_spp_backup backup;
+	struct ck_spp_backup backup = { .backup = NULL };
 	struct ck_spp_done done;
-	uint8_t rom[CHIPKEY_MAX_ROM_KEY], chip[16];
-	size_t rom_len = sizeof(rom), der_len = 0, bk_len, ul, clen;
-	uint8_t *der = NULL, *bk = NULL, *ub = NULL;
-	const uint8_t *cder;
-	struct ck_dp *dp = NULL;
+	uint8_t rom[CHIPKEY_MAX_ROM_KEY], q[CHIPKEY_EC_POINT_LEN];
+	uint8_t ctx[CK_SPP_WRAP_CTX_LEN];
+	size_t rom_len = sizeof(rom), der_len = 0, bk_len;
+	uint8_t *der = NULL, *bk = NULL;
 	struct spp_conn c = { .ssl = NULL, .fd = -1 };
 	struct spp_frame f = { 0 };
 	EVP_PKEY *pk;
 	X509 *peer = NULL, *cert = NULL;
 	double t0 = now(), t;
 
-	/* chip: ID, ROM key, canonical fingerprint */
+	/* chip: ID, ROM key, canonical fingerprint, attestation key Q */
 	snprintf(spec, sizeof(spec), "emu:%s", d->sock);
 	if (chipkey_open(spec, &ck) || chipkey_get_info(ck, &info) ||
-	    chipkey_get_rom_key(ck, rom, &rom_len))
+	    chipkey_get_rom_key(ck, rom, &rom_len) ||
+	    chipkey_get_attest_key(ck, hello.attest_pub))
 		FAIL("cannot read the chip");
 	pk = pki_public_from_der(rom, rom_len);
 	if (!pk || pki_public_to_der(pk, &der, &der_len) ||
@@ -179,25 +182,19 @@ static void provision_one(struct dev *d)
 		FAIL("bad OFFER (type %u)", f.type);
 	t = now(); d->t[PH_OFFER] = t - t0; t0 = t;
 
-	/* device: check the package, wrap, unwrap, proof */
-	if (ck_dp_decode(offer.dp, offer.dp_len, &dp) || ck_dp_chip_id(dp, chip) ||
-	    memcmp(chip, info.chip_id, 16) || ck_dp_device_id(dp, identity) ||
-	    ck_dp_get(dp, CK_DP_DEVICE_CERT, &cder, &clen) ||
-	    !(cert = pki_cert_from_der(cder, clen)) ||
-	    pki_verify_device_cert(cert, rom, rom_len, identity, info.chip_id, 0))
-		FAIL("data package refused");
-	bk_len = ck_pkg_size(offer.dp_len);
-	ul = CHIPKEY_MAX_PAYLOAD;
+	/* device: the certificate (ROM key, this chip, this Q), then the chip
+	 * opens the sealed package and wraps it: SEALED_WRAP */
+	if (!(cert = pki_cert_from_der(offer.cert, offer.cert_len)) ||
+	    pki_verify_device_cert(cert, rom, rom_len, NULL, info.chip_id, 0) ||
+	    pki_cert_device_identity(cert, identity) || pki_cert_attest_key(cert, q) ||
+	    CRYPTO_memcmp(q, hello.attest_pub, sizeof(q)))
+		FAIL("device certificate refused");
+	bk_len = CHIPKEY_MAX_PACKAGE;
 	bk = malloc(bk_len);
-	ub = malloc(ul);
-	if (!bk || !ub || chipkey_wrap(ck, offer.dp, offer.dp_len, 1, bk, &bk_len) ||
-	    chipkey_unwrap(ck, bk, bk_len, ub, &ul, NULL))
-		FAIL("wrap/unwrap");
-	if (ul != offer.dp_len || memcmp(ub, offer.dp, ul) ||
-	    spp_proof_compute(&(struct spp_proof_input) {
-			.nonce = offer.nonce, .chip_id = info.chip_id, .dp = ub, .dp_len = ul,
-			.backup = bk, .backup_len = bk_len }, backup.proof))
-		FAIL("unwrap mismatch");
+	spp_wrap_context(offer.nonce, ctx);
+	if (!bk || chipkey_sealed_wrap(ck, offer.sealed, offer.sealed_len, 1, ctx, sizeof(ctx),
+				       bk, &bk_len, backup.mac))
+		FAIL("sealed wrap");
 	backup.backup = bk;
 	backup.backup_len = bk_len;
 	spp_frame_clear(&f);
@@ -225,14 +222,9 @@ out:
 	ERR_clear_error();
 	X509_free(peer);
 	X509_free(cert);
-	ck_dp_free(dp);
 	OPENSSL_free(der);
 	free(bk);
-	if (ub) {
-		OPENSSL_cleanse(ub, CHIPKEY_MAX_PAYLOAD);
-		free(ub);
-	}
-	OPENSSL_cleanse(&backup.proof, sizeof(backup.proof));
+	OPENSSL_cleanse(backup.mac, sizeof(backup.mac));
 	chipkey_close(ck);
 }
 

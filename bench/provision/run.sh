@@ -13,7 +13,9 @@
 #                        under /var/tmp, i.e. the real disk, so fsync costs)
 #
 # Method (see README.md): a fresh factory (chipkey-factory init, SQLite, an
-# identity pool of N), N fuse images (chipkey-fuse), one chipkey-spp.
+# identity pool of N), N fuse images with their chip certificates
+# (chipkey-fuse, a chip-vendor CA) loaded as the chip batch
+# (chipkey-factory load-chips), one chipkey-spp (provisioning protocol 2).
 # ck_prov_load spawns one chipkey-emu per image before the clock starts and
 # then drives CONC devices at a time through the whole protocol; a device
 # counts once DONE arrives, which the SPP sends only after its durable
@@ -41,9 +43,19 @@ echo "# provisioning benchmark: N=$N devices, $CONC concurrent, chipkey-spp --wo
 db="sqlite:$dbd/factory.db"
 "$bin/chipkey-factory" identities --prefix 35123400 --count "$N" >"$t/ids.txt"
 "$bin/chipkey-factory" init "$t/fac" --db "$db" --pool "$t/ids.txt" --pregen "$PREGEN" >"$t/factory.log" 2>&1
+# the chips: a chip-vendor CA, N fuse images, each with its chip certificate
+# (before the clock: chips arrive made); the batch is loaded into each
+# database before its run (chipkey-factory load-chips)
 mkdir "$t/chips"
+"$bin/chipkey-fuse" ca --out-key "$t/vendor-ca.key" --out-cert "$t/vendor-ca.pem" >/dev/null
 seq 0 $((N - 1)) | xargs -P "$(nproc)" -I{} "$bin/chipkey-fuse" create "$t/chips/{}.bin" \
-	--rom-key "$t/fac/mfr-pubkey.der" >/dev/null
+	--rom-key "$t/fac/mfr-pubkey.der" --cert "$t/chips/{}.pem" \
+	--ca-key "$t/vendor-ca.key" --ca-cert "$t/vendor-ca.pem" >/dev/null
+load_batch() { # load_batch DBURL
+	"$bin/chipkey-factory" load-chips --db "$1" --chip-ca "$t/vendor-ca.pem" "$t"/chips/*.pem \
+		>>"$t/load-chips.log" 2>&1 || { echo "# load-chips failed:"; sed 's/^/# /' "$t/load-chips.log"; exit 1; }
+}
+load_batch "$db"
 
 # ---- stages + crypto floor (in-process, one thread); its own database
 sdb="sqlite:$dbd/stages.db"
@@ -80,6 +92,7 @@ issued=$(sqlite3 "$dbd/factory.db" "SELECT count(*) FROM identity_pool WHERE sta
 # there (a reference for what the disk costs; NOT durable against power loss)
 shm=$(mktemp -d /dev/shm/ck-bench-prov.XXXXXX)
 "$bin/chipkey-factory" load-pool --db "sqlite:$shm/factory.db" "$t/ids.txt" >/dev/null 2>&1
+load_batch "sqlite:$shm/factory.db"
 run_e2e tmpfs "sqlite:$shm/factory.db"
 rm -rf "$shm"
 

@@ -31,7 +31,12 @@ pids+=($!)
 "$bin/chipkey-pubdb" --db "$db" --listen 127.0.0.1:0 --writers "$t/fac/mfr-ca.pem" \
 	--port-file "$t/pubdb.port" 2>/dev/null &
 pids+=($!)
-"$bin/chipkey-fuse" create "$t/chip.bin" --rom-key "$t/fac/mfr-pubkey.der" >/dev/null 2>&1
+# the chip, its chip certificate (a chip-vendor CA) and the one-chip batch
+# the SPP serves (provisioning protocol 2)
+"$bin/chipkey-fuse" ca --out-key "$t/vendor-ca.key" --out-cert "$t/vendor-ca.pem" >/dev/null 2>&1
+"$bin/chipkey-fuse" create "$t/chip.bin" --rom-key "$t/fac/mfr-pubkey.der" --cert "$t/chip.pem" \
+	--ca-key "$t/vendor-ca.key" --ca-cert "$t/vendor-ca.pem" >/dev/null 2>&1
+"$bin/chipkey-factory" load-chips --db "$db" --chip-ca "$t/vendor-ca.pem" "$t/chip.pem" >/dev/null
 "$bin/chipkey-emu" --state "$t/chip.bin" --socket "$t/chip.sock" --foreground 2>/dev/null &
 pids+=($!)
 wait_file "$t/spp.port"; wait_file "$t/pubdb.port"

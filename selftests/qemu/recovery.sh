@@ -10,8 +10,11 @@
 #              userspace/boot/chipkey-boot restores from the pubdb
 #   tamper     boot 3, flash wiped again: tampered records crafted here are
 #              refused; offline recovery from a file (guest-recovery.sh)
-# Here: the factory (chipkey-factory init, SQLite pool) and the disks
-# before, the device certificate checked with openssl after boot 1, and
+# Here: the factory (chipkey-factory init, SQLite pool), the chip with its
+# chip-vendor certificate, loaded as the factory's chip batch
+# (chipkey-factory load-chips), and the disks before; the device
+# certificate checked with openssl (and that it carries the chip's Q, as
+# the oracle derives it) after boot 1, and
 # what boots 2 and 3 restored compared with boot 1, byte for byte.
 #
 # Disks (build/qemu/ARCH/recovery/, virtio, ext4, found in the guest by
@@ -22,9 +25,13 @@
 # shellcheck shell=bash
 
 RECOVERY_BOOTS="provision restore tamper"
+# the device certificate's extension naming the chip's attestation key
+# (userspace/common/pki.h PKI_ATTEST_KEY_OID, docs/factory-pki.md)
+ATTEST_KEY_OID=2.25.150369157376766404936511867947329402419
 
 # recovery_prepare: factory, its chip (fuse-fac.bin, whose ROM key is the
-# factory's manufacturer public key) and disks; without them the recovery
+# factory's manufacturer public key; chip-fac.pem its chip certificate, of
+# a chip-vendor CA made here), the one-chip batch and disks; without them the recovery
 # boots are skipped
 recovery_prepare() {
 	local fb=$TOP/build/bin fd
@@ -56,12 +63,22 @@ recovery_prepare() {
 	else
 		nok "factory for the recovery boots: chipkey-factory init, 8 identities (SQLite)"
 	fi
-	if "$fb/chipkey-fuse" create "$FUSE/fuse-fac.bin" --force \
-		--rom-key "$fd/fac/mfr-pubkey.der" >> "$BUILDLOG" 2>&1 &&
+	# The chip vendor: a CA, the chip's fuse image and its chip certificate;
+	# the factory loads that one-chip batch (the SPP serves no other chip).
+	# chip-q.pem, the attestation key the certificate names, goes onto the
+	# factory disk for the guest to compare with what the real chip says.
+	if "$fb/chipkey-fuse" ca --out-key "$REC/vendor-ca.key" --out-cert "$REC/vendor-ca.pem" \
+		>> "$BUILDLOG" 2>&1 &&
+	   "$fb/chipkey-fuse" create "$FUSE/fuse-fac.bin" --force \
+		--rom-key "$fd/fac/mfr-pubkey.der" --cert "$REC/chip-fac.pem" \
+		--ca-key "$REC/vendor-ca.key" --ca-cert "$REC/vendor-ca.pem" >> "$BUILDLOG" 2>&1 &&
+	   "$fb/chipkey-factory" load-chips --db "sqlite:$fd/factory.db" \
+		--chip-ca "$REC/vendor-ca.pem" "$REC/chip-fac.pem" >> "$BUILDLOG" 2>&1 &&
+	   openssl x509 -in "$REC/chip-fac.pem" -noout -pubkey > "$fd/chip-q.pem" 2>> "$BUILDLOG" &&
 	   mkdisk "$REC/flash.img" 16 && mkdisk "$REC/factory.img" 32 "$fd"; then
-		ok "fuse image with the factory's ROM key; flash and factory disks (ext4)"
+		ok "fuse image with the factory's ROM key and its chip certificate, loaded as the factory's chip batch; flash and factory disks (ext4)"
 	else
-		nok "fuse image with the factory's ROM key; flash and factory disks (ext4)"
+		nok "fuse image with the factory's ROM key and its chip certificate, loaded as the factory's chip batch; flash and factory disks (ext4)"
 		recovery_skip "no factory"
 	fi
 }
@@ -157,6 +174,22 @@ check_boot_provision() {
 		ok "provision: openssl x509 -text shows the identity ($id) and chip ID"
 	else
 		nok "provision: openssl x509 -text shows the identity (${id:-?}) and chip ID (${hex:-?})"
+	fi
+	# protocol 2: the certificate carries, in its attestation key extension,
+	# the key the chip certificate names (DER SPKI, openssl), which is the
+	# chip's Q as the oracle derives it from the fuse image.  (Not parsed
+	# with python3-cryptography: Debian 12's 38.0.4 rejects the whole
+	# certificate, its OID arc under 2.25 being wider than 64 bits.)
+	local q_oracle spki
+	q_oracle=$(/usr/bin/python3 "$TOP/scripts/ck_attest_oracle.py" pub "$FUSE/fuse-fac.bin" 2>> "$BUILDLOG")
+	spki=$(openssl x509 -in "$REC/chip-fac.pem" -noout -pubkey 2>> "$BUILDLOG" |
+		openssl pkey -pubin -outform DER 2>> "$BUILDLOG" | od -An -v -tx1 | tr -d ' \n')
+	if [ ${#q_oracle} -eq 130 ] && [ "${spki: -130}" = "$q_oracle" ] &&
+	   grep -q "$ATTEST_KEY_OID" "$b1/cert.txt" &&
+	   case $(od -An -v -tx1 "$b1/device-cert.der" | tr -d ' \n') in *"$spki"*) true ;; *) false ;; esac; then
+		ok "provision: the device certificate carries the chip's certified attestation key (extension $ATTEST_KEY_OID; oracle: scripts/ck_attest_oracle.py)"
+	else
+		nok "provision: the device certificate carries the chip's certified attestation key (oracle ${q_oracle:0:16}, chip certificate ${spki: -130:16})"
 	fi
 	case " $BOOTS " in *" tamper "*) make_media "$hex" "$id" ;; esac
 }

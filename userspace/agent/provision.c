@@ -156,6 +156,7 @@ static int finish_store(struct agent *a, const char *identity, uint64_t gen,
 	int err;
 
 	memset(&fc, 0, sizeof(fc));
+	fc.chip = a->ck;	/* MACs the manifest (docs/flash-store.md) */
 	memcpy(fc.chip_id, a->chip_id, sizeof(fc.chip_id));
 	fc.identity = identity;
 	fc.generation = gen;

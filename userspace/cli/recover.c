@@ -35,7 +35,7 @@ int cmd_recover(struct ck_cli *cli, int argc, char **argv)
 	struct rec_result res;
 	const char *db = NULL;
 	char *end;
-	int c, code;
+	int c, code, i;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -76,6 +76,18 @@ int cmd_recover(struct ck_cli *cli, int argc, char **argv)
 		printf("recovered chip %s: identity %s, generation %llu, from %s, into %s\n",
 		       ctx.chip_hex, res.identity, (unsigned long long)res.generation,
 		       o.from_file ? o.from_file : o.db_url, o.store_dir);
+		for (i = 0; i < res.nskips; i++) {
+			char what[48] = "the latest record";
+
+			if (res.skips[i].generation)
+				snprintf(what, sizeof(what), "generation %llu",
+					 (unsigned long long)res.skips[i].generation);
+			printf("skipped %s: %s (exit %d: %s)\n", what, res.skips[i].why,
+			       res.skips[i].code, ck_exit_name(res.skips[i].code));
+		}
+		if (res.below_floor)
+			printf("not tried: %d generation(s) below the rollback floor %llu\n",
+			       res.below_floor, (unsigned long long)res.old_generation);
 		if (o.keys_dir)
 			printf("keys available in %s\n", o.keys_dir);
 	}

@@ -3,9 +3,10 @@
  * chipkey status [--store DIR] [--keys DIR] [--json]
  *
  * Provisioned?  Identity, chip ID, certificate validity, store health,
- * generation.  Exit 0 healthy, 16 no store, 15 store corrupt / certificate
- * invalid, 18 an intact store of another chip, 2 chip unavailable
- * (docs/recovery.md).  The certificate's validity period is reported, not
+ * generation.  Exit 0 healthy (the chip authenticated the manifest), 16 no
+ * store, 15 store corrupt or unauthenticated / certificate invalid, 18 an
+ * intact store of another chip, 3 not allowed to ask the chip for the MAC,
+ * 2 chip unavailable (docs/recovery.md).  The certificate's validity period is reported, not
  * judged: a clock before PKI_CLOCK_FLOOR reports it as "unknown".
  */
 #include <errno.h>
@@ -31,10 +32,12 @@ static const char *store_state(const struct rec_status *st)
 {
 	if (st->store_err == -ENOENT)
 		return "missing";
+	if (st->store_err == -EXDEV)
+		return "other-chip";
+	if (st->store_err == -ENOKEY || st->store_err == -EPERM || st->store_err == -EACCES)
+		return "unverified";	/* no chip, or not allowed to ask it */
 	if (st->store_err)
 		return "corrupt";
-	if (st->chip_match == 0)
-		return "other-chip";
 	return "ok";
 }
 
@@ -42,10 +45,10 @@ static const char *store_state(const struct rec_status *st)
 static json_t *status_json(const struct ck_cli *cli, const char *store, const char *keys,
 			   const char *devmsg, const struct rec_status *st, int code)
 {
-	int problem = st->store_err || st->chip_match == 0;
+	int problem = st->store_err != 0;
 
 	return json_pack("{s:b, s:b, s:o, s:o, s:o,"
-			 " s:{s:o, s:s, s:o, s:o}, s:o, s:o,"
+			 " s:{s:o, s:s, s:o, s:o, s:b}, s:o, s:o,"
 			 " s:{s:o, s:o, s:o, s:o, s:o}, s:{s:o, s:b}, s:i}",
 		"provisioned", st->store_err != -ENOENT,
 		"healthy", st->healthy,
@@ -57,6 +60,7 @@ static json_t *status_json(const struct ck_cli *cli, const char *store, const ch
 			"state", store_state(st),
 			"reason", ck_json_str(problem ? opt(st->why) : NULL),
 			"chip_id", ck_json_str(st->manifest_ok ? opt(st->store_chip_hex) : NULL),
+			"authenticated", st->authenticated,
 		"identity", ck_json_str(st->manifest_ok ? opt(st->identity) : NULL),
 		"generation", st->manifest_ok ? json_integer((json_int_t)st->generation) :
 			      json_null(),
@@ -116,8 +120,7 @@ int cmd_status(struct ck_cli *cli, int argc, char **argv)
 			printf("chip ID:      unavailable (%s)\n", devmsg);
 		printf("provisioned:  %s\n", st.store_err == -ENOENT ? "no" : "yes");
 		printf("store:        %s: %s%s%s\n", store, store_state(&st),
-		       st.store_err || st.chip_match == 0 ? ": " : "",
-		       st.store_err || st.chip_match == 0 ? st.why : "");
+		       st.store_err ? ": " : "", st.store_err ? st.why : "");
 		if (st.manifest_ok) {
 			printf("identity:     %s\n", st.identity);
 			printf("generation:   %llu\n", (unsigned long long)st.generation);
@@ -134,6 +137,7 @@ int cmd_status(struct ck_cli *cli, int argc, char **argv)
 		       code == CK_EXIT_NO_STORE ? "no store: run chipkey recover" :
 		       code == CK_EXIT_STORE_CORRUPT ? "NOT TRUSTED: run chipkey recover" :
 		       code == CK_EXIT_OTHER_CHIP ? "ANOTHER CHIP'S STORE: wrong device? (not recovered over)" :
+		       code == CK_EXIT_PERM ? "not verified: the chip's MAC needs CAP_SYS_ADMIN" :
 		       "chip unavailable");
 	}
 	rec_close(&ctx);

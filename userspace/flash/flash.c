@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The device flash store: the whole store is switched atomically through one
- * symlink rename (docs/flash-store.md).
+ * symlink rename, and trusted only if the chip recomputes its manifest's
+ * MAC (docs/flash-store.md).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -131,10 +132,11 @@ int flash_write_store(const char *dir, const struct flash_contents *c)
 	int dfd, lfd = -1, nfd = -1, err, n;
 	size_t i;
 
-	if (!c->identity || strlen(c->identity) != FLASH_MANIFEST_ID_LEN || !c->backup ||
-	    !c->cert)
+	if (!c->chip || !c->identity || strlen(c->identity) != FLASH_MANIFEST_ID_LEN ||
+	    !c->backup || !c->cert)
 		return -EINVAL;
 	memset(&m, 0, sizeof(m));
+	m.format = FLASH_MANIFEST_FORMAT;
 	memcpy(m.chip_id, c->chip_id, sizeof(m.chip_id));
 	memcpy(m.identity, c->identity, sizeof(m.identity));
 	m.generation = c->generation;
@@ -145,6 +147,9 @@ int flash_write_store(const char *dir, const struct flash_contents *c)
 	sha256(c->cert, c->cert_len, m.file[FLASH_MF_CERT].sha256);
 	m.file[FLASH_MF_IDENTITY].size = strlen(idl);
 	sha256(idl, strlen(idl), m.file[FLASH_MF_IDENTITY].sha256);
+	err = flash_manifest_sign(c->chip, &m);
+	if (err)
+		return err == -EXDEV ? -EINVAL : err;
 	n = flash_manifest_encode(&m, man, sizeof(man));
 	if (n < 0)
 		return n;
@@ -242,43 +247,22 @@ static int corrupt(struct flash_store *s, const char *fmt, const char *arg)
 	return -EUCLEAN;
 }
 
-static int valid_target(const char *t, unsigned long long *gen)
+/* @t is a well-formed store-<gen>-<16 hex> name (the <gen> is not trusted). */
+static int valid_target(const char *t)
 {
+	unsigned long long gen;
 	char idpart[32];
 	int n = 0;
 
-	if (strchr(t, '/') || sscanf(t, "store-%llu-%16[0-9a-f]%n", gen, idpart, &n) != 2 ||
+	if (strchr(t, '/') || sscanf(t, "store-%llu-%16[0-9a-f]%n", &gen, idpart, &n) != 2 ||
 	    (size_t)n != strlen(t) || strlen(idpart) != 16)
 		return 0;
 	return 1;
 }
 
-/* Largest <gen> of the store-<gen>-<id> directories in @dfd (0: none). */
-static uint64_t max_store_dir(int dfd)
+uint64_t flash_store_floor(const struct flash_store *s)
 {
-	DIR *d = fs_opendir_at(dfd);
-	unsigned long long g, max = 0;
-	struct dirent *e;
-	struct stat st;
-
-	if (!d)
-		return 0;
-	while ((e = readdir(d))) {
-		if (!valid_target(e->d_name, &g) || g <= max)
-			continue;
-		if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISDIR(st.st_mode))
-			continue;
-		max = g;
-	}
-	closedir(d);
-	return max;
-}
-
-uint64_t flash_store_name_floor(const struct flash_store *s)
-{
-	uint64_t f = s->target_ok ? s->target_generation : 0;
-
-	return s->max_dir_generation > f ? s->max_dir_generation : f;
+	return s->authenticated ? s->generation : 0;
 }
 
 /* Shared lock of DIR/.lock: wait for a writer to finish.  -1: unlocked. */
@@ -299,7 +283,28 @@ static int lock_shared(int dfd)
 	return fd;
 }
 
-int flash_read_store(const char *dir, struct flash_store *s)
+/* The manifest's MAC, checked by @chip: 0, -EXDEV (another chip's), -ENOKEY
+ * (no chip), or a reason in s->why and -EUCLEAN or the chip's -errno. */
+static int check_mac(struct chipkey *chip, const struct flash_manifest *m,
+		     struct flash_store *s)
+{
+	int err;
+
+	if (m->format != FLASH_MANIFEST_FORMAT)
+		return corrupt(s, "manifest has no chip MAC (format 2, written before the MAC): not trusted%s", "");
+	if (!chip)
+		return -ENOKEY;
+	err = flash_manifest_verify(chip, m);
+	if (err == -EBADMSG)
+		return corrupt(s, "manifest MAC does not verify on this chip (edited or forged)%s", "");
+	if (err && err != -EXDEV)
+		snprintf(s->why, sizeof(s->why), "cannot check the manifest MAC: %s",
+			 strerror(-err));
+	s->authenticated = !err;
+	return err;
+}
+
+int flash_read_store(const char *dir, struct chipkey *chip, struct flash_store *s)
 {
 	static const size_t max[FLASH_MF_FILES] = {
 		[FLASH_MF_BACKUP] = FLASH_MAX_BACKUP,
@@ -309,11 +314,12 @@ int flash_read_store(const char *dir, struct flash_store *s)
 	struct flash_manifest m;
 	struct ck_pkg_header h;
 	unsigned long long lgen = 0;
+	char idpart[32];
 	uint8_t *man = NULL, *buf[FLASH_MF_FILES] = { NULL }, sha[FLASH_MANIFEST_SHA_LEN];
 	size_t manlen = 0, len[FLASH_MF_FILES] = { 0 };
 	char idl[32];
 	struct stat st;
-	int dfd, sfd = -1, lfd, err, i;
+	int dfd, sfd = -1, lfd, err, i, macerr;
 	ssize_t n;
 
 	memset(s, 0, sizeof(*s));
@@ -325,7 +331,6 @@ int flash_read_store(const char *dir, struct flash_store *s)
 		return err;
 	}
 	lfd = lock_shared(dfd);
-	s->max_dir_generation = max_store_dir(dfd);
 	n = readlinkat(dfd, FLASH_CURRENT, s->target, sizeof(s->target) - 1);
 	if (n < 0) {
 		err = -errno;
@@ -341,12 +346,10 @@ int flash_read_store(const char *dir, struct flash_store *s)
 		goto out;
 	}
 	s->target[n] = 0;
-	if (!valid_target(s->target, &lgen)) {
+	if (!valid_target(s->target)) {
 		err = corrupt(s, "current points at an unexpected name '%s'", s->target);
 		goto out;
 	}
-	s->target_ok = 1;
-	s->target_generation = lgen;
 	sfd = openat(dfd, s->target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sfd < 0) {
 		err = corrupt(s, "current points at a missing store '%s'", s->target);
@@ -363,14 +366,21 @@ int flash_read_store(const char *dir, struct flash_store *s)
 			      "of an unknown format" : "malformed");
 		goto out;
 	}
-	if (m.generation != lgen) {
-		err = corrupt(s, "manifest generation differs from the store name%s", "");
-		goto out;
-	}
 	s->manifest_ok = 1;
 	memcpy(s->chip_id, m.chip_id, sizeof(s->chip_id));
 	memcpy(s->identity, m.identity, sizeof(s->identity));
 	s->generation = m.generation;
+	/* the MAC first: nothing else in the store is trusted without it */
+	macerr = check_mac(chip, &m, s);
+	if (macerr && macerr != -EXDEV && macerr != -ENOKEY) {
+		err = macerr;
+		goto out;
+	}
+	sscanf(s->target, "store-%llu-%16s", &lgen, idpart);
+	if (m.generation != lgen) {
+		err = corrupt(s, "manifest generation differs from the store name%s", "");
+		goto out;
+	}
 	for (i = 0; i < FLASH_MF_FILES; i++) {
 		const char *name = flash_manifest_names[i];
 
@@ -399,12 +409,17 @@ int flash_read_store(const char *dir, struct flash_store *s)
 		err = corrupt(s, "backup.pkg header (chip ID, generation) differs from the manifest%s", "");
 		goto out;
 	}
+	if (macerr == -EXDEV) {
+		err = -EXDEV;
+		snprintf(s->why, sizeof(s->why), "the store names another chip: its manifest MAC cannot be checked on this chip");
+		goto out;
+	}
 	s->backup = buf[FLASH_MF_BACKUP];
 	s->backup_len = len[FLASH_MF_BACKUP];
 	s->cert = buf[FLASH_MF_CERT];
 	s->cert_len = len[FLASH_MF_CERT];
 	buf[FLASH_MF_BACKUP] = buf[FLASH_MF_CERT] = NULL;
-	err = 0;
+	err = macerr;	/* 0, or -ENOKEY: consistent but not checked */
 out:
 	for (i = 0; i < FLASH_MF_FILES; i++)
 		free(buf[i]);

@@ -17,12 +17,18 @@
  * store or the complete new one.
  *
  * Nothing in the store is secret: the keys exist only inside backup.pkg.
+ * Nothing in it is trusted unless the chip vouches for it: store.json
+ * carries a MAC the chip made (CHIP_MAC, CHIPKEY_MAC_FLASH_MANIFEST) over
+ * the manifest's canonical encoding, and a reader asks the same chip to
+ * recompute it.  Directory and symlink names are never trusted.
  * flash.c holds the store, manifest.c the format of store.json.
  */
 #ifndef CHIPKEY_FLASH_H
 #define CHIPKEY_FLASH_H
 #include <stddef.h>
 #include <stdint.h>
+
+struct chipkey;
 
 #define FLASH_BACKUP	"backup.pkg"
 #define FLASH_CERT	"device-cert.der"
@@ -36,7 +42,8 @@
 #define FLASH_MAX_CERT		16384
 
 struct flash_contents {
-	uint8_t chip_id[16];
+	struct chipkey *chip;		/* this chip: MACs the manifest */
+	uint8_t chip_id[16];		/* must be @chip's */
 	const char *identity;
 	uint64_t generation;
 	const uint8_t *backup;
@@ -48,18 +55,17 @@ struct flash_contents {
 /*
  * Replace the whole store in @dir atomically (creates @dir if needed).
  * 0 or -errno (-EINVAL: identity not 15 digits, generation above
- * INT64_MAX).  On failure the previous store (if any) is still current.
+ * INT64_MAX, chip_id not @chip's; an error of the chip's MAC, e.g. -EPERM).
+ * On failure the previous store (if any) is still current.
  */
 int flash_write_store(const char *dir, const struct flash_contents *c);
 
 /* What flash_read_store found. */
 struct flash_store {
 	char target[64];		/* where DIR/current points */
-	int target_ok;			/* target is a well-formed store-<gen>-<id> */
-	uint64_t target_generation;	/* <gen> of that name (if target_ok) */
-	uint64_t max_dir_generation;	/* largest <gen> of any store-<gen>-<id>
-					 * directory in DIR (0: none) */
-	int manifest_ok;		/* the manifest parsed (fields below) */
+	int manifest_ok;		/* the manifest parsed (fields below; not
+					 * trusted unless authenticated) */
+	int authenticated;		/* this chip recomputed the manifest's MAC */
 	uint8_t chip_id[16];
 	char identity[16];
 	uint64_t generation;		/* at most INT64_MAX */
@@ -67,30 +73,38 @@ struct flash_store {
 	size_t backup_len;
 	uint8_t *cert;
 	size_t cert_len;
-	char why[256];			/* reason, on -ENOENT / -EUCLEAN */
+	char why[256];			/* reason, on -ENOENT / -EUCLEAN / ... */
 };
 
 /*
  * Read and check the current store of @dir, under a shared flock of
  * DIR/.lock (a writer in progress is waited for; if the lock file cannot be
  * opened, e.g. a read-only store of another user, it reads unlocked).
- *   0          intact: the manifest parses, every file it names exists with
- *              its size and SHA-256, identity and backup header agree with it
+ * @chip (may be NULL) is asked to recompute the manifest's MAC.
+ *   0          healthy: the manifest parses, names @chip, and @chip
+ *              recomputes its MAC (constant-time compare); every file it
+ *              names exists with its size and SHA-256; identity and backup
+ *              header agree with it
  *   -ENOENT    no store at all (nothing provisioned, or flash wiped)
- *   -EUCLEAN   a store exists but is corrupt: not to be trusted (s->why;
- *              s->manifest_ok says whether s->generation is still known)
- *   other      -errno of an I/O error (also: do not trust)
+ *   -EUCLEAN   a store exists but is corrupt or unauthenticated: not to be
+ *              trusted (s->why; s->authenticated says whether s->generation
+ *              is still proven, e.g. a damaged file under a genuine manifest)
+ *   -EXDEV     the files agree with a manifest that names another chip:
+ *              its MAC cannot be checked here (most likely the wrong device)
+ *   -ENOKEY    @chip is NULL: the files agree with the manifest, the MAC
+ *              was not checked
+ *   other      -errno of an I/O error or of the chip (e.g. -EPERM: not
+ *              allowed to ask for the MAC); do not trust
  */
-int flash_read_store(const char *dir, struct flash_store *s);
+int flash_read_store(const char *dir, struct chipkey *chip, struct flash_store *s);
 void flash_store_release(struct flash_store *s);
 
 /*
- * The rollback floor a store still proves when it is not intact: the
- * larger of target_generation and max_dir_generation (0 if neither is
- * known, e.g. a wiped flash).  Names, not contents: it does not depend on
- * the manifest.
+ * The rollback floor a store proves: the generation of its manifest if
+ * this chip authenticated it (even when a file is damaged), else 0.  Names
+ * of directories and symlinks never count.
  */
-uint64_t flash_store_name_floor(const struct flash_store *s);
+uint64_t flash_store_floor(const struct flash_store *s);
 
 /*
  * Fault injection for the power-loss tests (built with -DCK_FLASH_FAULTS):

@@ -37,12 +37,22 @@ struct rec_candidate {
 int rec_source_file(struct rec_ctx *ctx, const char *path, struct rec_candidate *c);
 
 /*
- * GET this chip's latest record from the public database at @base within
- * @timeout seconds (retrying what may pass) into @c and parse it; the HTTP
- * attempts made are added to *attempts.
+ * GET this chip's record of @generation (0: the latest) from the public
+ * database at @base within @timeout seconds (retrying what may pass) into
+ * @c and parse it; the HTTP attempts made are added to *attempts.
+ * *fetched is 1 if an answer arrived (a failure is then about its
+ * content: another generation may still do), 0 if the fetch itself failed.
  */
-int rec_source_db(struct rec_ctx *ctx, const char *base, double timeout,
-		  struct rec_candidate *c, int *attempts);
+int rec_source_db(struct rec_ctx *ctx, const char *base, uint64_t generation, double timeout,
+		  struct rec_candidate *c, int *attempts, int *fetched);
+
+/* GET the list of this chip's generations: at most @cap of them into
+ * @gens, newest first (*n). */
+int rec_source_db_list(struct rec_ctx *ctx, const char *base, double timeout,
+		       uint64_t *gens, size_t cap, size_t *n, int *attempts);
+
+/* Monotonic clock, seconds. */
+double rec_now(void);
 
 /* The exit code and message of flash_read_store()'s error @err. */
 int rec_store_error(struct rec_ctx *ctx, const char *store, int err,

@@ -11,6 +11,7 @@ struct rec_status {
 	int store_err;			/* flash_read_store: 0, -ENOENT, -EUCLEAN.. */
 	char why[256];			/* why the store is not trusted */
 	int manifest_ok;		/* identity/generation/store chip known */
+	int authenticated;		/* the chip recomputed the manifest MAC */
 	char identity[CK_DP_DEVICE_ID_LEN + 1];
 	uint64_t generation;
 	char store_chip_hex[33];
@@ -29,10 +30,12 @@ struct rec_status {
 
 /*
  * Fill @st.  ctx->ck may be NULL (device unavailable): the store is still
- * checked, but not against the chip.  Returns CK_EXIT_OK (healthy),
- * CK_EXIT_NO_STORE, CK_EXIT_STORE_CORRUPT (including a certificate the ROM key does
- * not verify), CK_EXIT_OTHER_CHIP (an intact store of another chip) or
- * CK_EXIT_NODEV.  An expired certificate does not make a store unhealthy.
+ * checked, but not against the chip (no MAC: never healthy).  Returns
+ * CK_EXIT_OK (healthy: the chip authenticated the manifest),
+ * CK_EXIT_NO_STORE, CK_EXIT_STORE_CORRUPT (including an unauthenticated
+ * manifest and a certificate the ROM key does not verify),
+ * CK_EXIT_OTHER_CHIP (an intact store of another chip), CK_EXIT_PERM (not
+ * allowed to ask the chip for the MAC) or CK_EXIT_NODEV.  An expired certificate does not make a store unhealthy.
  */
 int rec_status(struct rec_ctx *ctx, const char *store_dir, const char *keys_dir,
 	       struct rec_status *st);

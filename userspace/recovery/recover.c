@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The recovery procedure (docs/recovery.md, "The procedure"): what the
- * device holds now and its rollback floor, a backup from a source,
- * rollback protection, verification, the atomic store switch, then the
- * keys.  Also the context it runs in: the chip, failure messages and
- * progress lines.
+ * device holds now and its rollback floor (only from a manifest the chip
+ * authenticates), a backup from a source (from the database: the newest
+ * generation that verifies, falling back past those that do not), rollback
+ * protection, verification, the atomic store switch with the certificate
+ * from inside the package, then the keys.  Also the context it runs in:
+ * the chip, failure messages and progress lines.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -74,16 +76,16 @@ void rec_close(struct rec_ctx *ctx)
 
 /*
  * Step 1: what the device holds now (@old, flash_read_store()'s result
- * @serr) sets the rollback floor res->old_generation.  An intact store of
+ * @serr) sets the rollback floor res->old_generation: the generation of a
+ * manifest this chip authenticated, nothing else.  An intact store of
  * another chip is refused unless forced.
  */
 static int rollback_floor(struct rec_ctx *ctx, const struct rec_opts *o, const char *store,
 			  const struct flash_store *old, int serr, struct rec_result *res)
 {
 	char hx[2 * CHIPKEY_CHIP_ID_LEN + 1];
-	uint64_t nf;
 
-	if (!serr && memcmp(old->chip_id, ctx->chip_id, sizeof(old->chip_id))) {
+	if (serr == -EXDEV) {
 		/* an intact store of another chip: most likely the wrong device */
 		ck_hex_encode(old->chip_id, sizeof(old->chip_id), hx);
 		if (!o->force)
@@ -93,26 +95,18 @@ static int rollback_floor(struct rec_ctx *ctx, const struct rec_opts *o, const c
 		rec_note(ctx, "--force: replacing the store of chip %s", hx);
 		return CK_EXIT_OK;
 	}
-	if (!serr) {
-		res->old_generation = old->generation;
-		return CK_EXIT_OK;
-	}
+	if (serr && serr != -ENOENT && serr != -EUCLEAN)
+		return rec_store_error(ctx, store, serr, old);
 	/*
-	 * Not intact.  The floor is what the store still proves: the
-	 * manifest's generation if it parses, and in any case the generation
-	 * in the names (current -> store-<gen>-<id>, and the largest
-	 * store-<gen>-* directory), so that a damaged manifest does not switch
-	 * rollback protection off.  Only a fully wiped flash has no floor.
+	 * Names of directories and symlinks, and manifests the chip does not
+	 * authenticate, prove nothing: only a wiped or forged store has no
+	 * floor, and then the newest generation that verifies is taken.
 	 */
-	nf = flash_store_name_floor(old);
-	if (old->manifest_ok && !memcmp(old->chip_id, ctx->chip_id, sizeof(old->chip_id)))
-		res->old_generation = old->generation;
-	if (nf > res->old_generation)
-		res->old_generation = nf;
+	res->old_generation = flash_store_floor(old);
 	if (serr == -EUCLEAN)
 		rec_note(ctx, "current store is not trusted: %s", old->why);
 	if (res->old_generation)
-		rec_note(ctx, "rollback floor: generation %llu",
+		rec_note(ctx, "rollback floor: generation %llu (chip-authenticated manifest)",
 			 (unsigned long long)res->old_generation);
 	return CK_EXIT_OK;
 }
@@ -142,71 +136,166 @@ static int check_rollback(struct rec_ctx *ctx, const struct rec_opts *o,
 	return CK_EXIT_OK;
 }
 
+/* What a candidate must pass to be restored, and what it gives. */
+struct rec_pick {
+	struct rec_candidate c;
+	struct ck_dp *dp;
+	char identity[CK_DP_DEVICE_ID_LEN + 1];
+	uint64_t gen;
+};
+
+static void pick_release(struct rec_pick *p)
+{
+	ck_dp_free(p->dp);
+	free(p->c.buf);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Steps 3-4 for one candidate: rollback, verification end to end, identity. */
+static int try_candidate(struct rec_ctx *ctx, const struct rec_opts *o,
+			 const struct flash_store *old, const struct rec_result *res,
+			 struct rec_pick *p)
+{
+	int code = check_rollback(ctx, o, &p->c, res);
+
+	if (!code)
+		code = rec_verify(ctx, p->c.backup, p->c.backup_len, p->c.cert, p->c.cert_len,
+				  p->c.identity[0] ? p->c.identity : NULL, &p->dp, p->identity,
+				  &p->gen);
+	if (!code && old->authenticated && !memcmp(old->chip_id, ctx->chip_id, sizeof(old->chip_id)) &&
+	    strcmp(old->identity, p->identity))
+		code = rec_fail(ctx, CK_EXIT_IDENTITY,
+				"the store holds identity %s, the backup identity %s: a recovery never changes the device identity",
+				old->identity, p->identity);
+	return code;
+}
+
+/* A generation that was not restored: reported on stderr and in @res. */
+static void skip(struct rec_ctx *ctx, struct rec_result *res, uint64_t gen, int code)
+{
+	struct rec_skip *k;
+
+	if (gen)
+		fprintf(stderr, "%s: skipped generation %llu: %s (exit %d: %s)\n",
+			ctx->prog ? ctx->prog : "chipkey", (unsigned long long)gen, ctx->msg,
+			code, ck_exit_name(code));
+	else
+		fprintf(stderr, "%s: skipped the latest record: %s (exit %d: %s)\n",
+			ctx->prog ? ctx->prog : "chipkey", ctx->msg, code, ck_exit_name(code));
+	if (res->nskips >= REC_MAX_SKIPS)
+		return;
+	k = &res->skips[res->nskips++];
+	k->generation = gen;
+	k->code = code;
+	snprintf(k->why, sizeof(k->why), "%.230s", ctx->msg);
+}
+
+/*
+ * Step 2 from the database: the latest record; if it was fetched but does
+ * not verify on this chip, the older generations of the list, newest
+ * first, down to the floor (unless --force), until one verifies.  The
+ * failure of the latest is the result when none does.
+ */
+static int from_db(struct rec_ctx *ctx, const struct rec_opts *o, const struct flash_store *old,
+		   struct rec_result *res, struct rec_pick *p)
+{
+	double deadline = rec_now() + (o->timeout > 0 ? o->timeout : REC_DEFAULT_TIMEOUT);
+	uint64_t gens[256], latest;
+	char first_msg[sizeof(ctx->msg)];
+	size_t n = 0, i, tried = 0;
+	int first, code, fetched;
+
+	first = rec_source_db(ctx, o->db_url, 0, deadline - rec_now(), &p->c, &res->attempts,
+			      &fetched);
+	if (!first)
+		first = try_candidate(ctx, o, old, res, p);
+	if (!first || !fetched)
+		return first;
+	latest = p->c.identity[0] ? p->c.generation : 0;
+	skip(ctx, res, latest, first);
+	snprintf(first_msg, sizeof(first_msg), "%s", ctx->msg);
+	pick_release(p);
+
+	code = rec_source_db_list(ctx, o->db_url, deadline - rec_now(), gens,
+				  sizeof(gens) / sizeof(gens[0]), &n, &res->attempts);
+	if (code)
+		rec_note(ctx, "cannot list older generations: %s", ctx->msg);
+	for (i = 0; !code && !o->force && i < n; i++)
+		if (gens[i] < res->old_generation && (!i || gens[i] != gens[i - 1]))
+			res->below_floor++;
+	if (res->below_floor)
+		fprintf(stderr, "%s: %d older generation(s) below the rollback floor %llu not tried\n",
+			ctx->prog ? ctx->prog : "chipkey", res->below_floor,
+			(unsigned long long)res->old_generation);
+	for (i = 0; !code && i < n && tried < REC_MAX_OLDER; i++) {
+		if (gens[i] == latest || (i && gens[i] == gens[i - 1]) ||
+		    (gens[i] < res->old_generation && !o->force))
+			continue;
+		tried++;
+		code = rec_source_db(ctx, o->db_url, gens[i], deadline - rec_now(), &p->c,
+				     &res->attempts, &fetched);
+		if (!code)
+			code = try_candidate(ctx, o, old, res, p);
+		if (!code)
+			return CK_EXIT_OK;
+		if (!fetched)
+			break;	/* the database, not the record: stop here */
+		skip(ctx, res, gens[i], code);
+		pick_release(p);
+		code = 0;
+	}
+	pick_release(p);
+	return rec_fail(ctx, first, "%s (no other generation in the database verifies on this chip)",
+			first_msg);
+}
+
 int rec_recover(struct rec_ctx *ctx, const struct rec_opts *o,
 		struct rec_result *res)
 {
 	const char *store = o->store_dir ? o->store_dir : REC_DEFAULT_STORE;
-	struct rec_candidate c = { 0 };
+	struct rec_pick p = { 0 };
 	struct flash_store old;
 	struct flash_contents fc;
-	struct ck_dp *dp = NULL;
 	const uint8_t *cder;
 	size_t clen;
-	char identity[CK_DP_DEVICE_ID_LEN + 1];
-	uint64_t gen = 0;
 	int code, serr;
 
 	memset(res, 0, sizeof(*res));
 	/* 1. what the device holds now (never modified unless we succeed) */
-	serr = flash_read_store(store, &old);
+	serr = flash_read_store(store, ctx->ck, &old);
 	code = rollback_floor(ctx, o, store, &old, serr, res);
 	if (code)
 		goto out;
 
-	/* 2. the backup, from a file or the database */
-	if (o->from_file)
-		code = rec_source_file(ctx, o->from_file, &c);
-	else if (o->db_url)
-		code = rec_source_db(ctx, o->db_url,
-				     o->timeout > 0 ? o->timeout : REC_DEFAULT_TIMEOUT,
-				     &c, &res->attempts);
-	else
+	/* 2-4. a backup that verifies end to end on this chip */
+	if (o->from_file) {
+		code = rec_source_file(ctx, o->from_file, &p.c);
+		if (!code)
+			code = try_candidate(ctx, o, &old, res, &p);
+	} else if (o->db_url) {
+		code = from_db(ctx, o, &old, res, &p);
+	} else {
 		code = rec_fail(ctx, CK_EXIT_USAGE, "no source: give --from FILE or --db URL (or set "
 				REC_DB_ENV " or " REC_DEFAULT_CONF ")");
+	}
 	if (code)
 		goto out;
 
-	/* 3. rollback protection */
-	code = check_rollback(ctx, o, &c, res);
-	if (code)
-		goto out;
-
-	/* 4. verification */
-	code = rec_verify(ctx, c.backup, c.backup_len, c.cert, c.cert_len,
-			  c.identity[0] ? c.identity : NULL, &dp, identity, &gen);
-	if (code)
-		goto out;
-	if (!serr && !memcmp(old.chip_id, ctx->chip_id, sizeof(old.chip_id)) &&
-	    strcmp(old.identity, identity)) {
-		code = rec_fail(ctx, CK_EXIT_IDENTITY,
-				"the store holds identity %s, the backup identity %s: a recovery never changes the device identity",
-				old.identity, identity);
+	/* 5. write the store atomically, with the certificate from inside the
+	 * authenticated package (never the record's) */
+	if (ck_dp_get(p.dp, CK_DP_DEVICE_CERT, &cder, &clen)) {
+		code = rec_fail(ctx, CK_EXIT_BAD_CERT, "the backup package holds no device certificate");
 		goto out;
 	}
-
-	/* 5. write the store atomically */
-	if (!c.cert) {
-		ck_dp_get(dp, CK_DP_DEVICE_CERT, &cder, &clen);
-	} else {
-		cder = c.cert;
-		clen = c.cert_len;
-	}
+	if (p.c.cert && (p.c.cert_len != clen || memcmp(p.c.cert, cder, clen)))
+		rec_note(ctx, "the record's certificate differs from the package's: the package's is stored");
 	memset(&fc, 0, sizeof(fc));
+	fc.chip = ctx->ck;
 	memcpy(fc.chip_id, ctx->chip_id, sizeof(fc.chip_id));
-	fc.identity = identity;
-	fc.generation = gen;
-	fc.backup = c.backup;
-	fc.backup_len = c.backup_len;
+	fc.identity = p.identity;
+	fc.generation = p.gen;
+	fc.backup = p.c.backup;
+	fc.backup_len = p.c.backup_len;
 	fc.cert = cder;
 	fc.cert_len = clen;
 	serr = flash_write_store(store, &fc);
@@ -217,17 +306,16 @@ int rec_recover(struct rec_ctx *ctx, const struct rec_opts *o,
 				store, strerror(-serr));
 		goto out;
 	}
-	rec_note(ctx, "store %s restored: identity %s, generation %llu", store, identity,
-		 (unsigned long long)gen);
-	snprintf(res->identity, sizeof(res->identity), "%s", identity);
-	res->generation = gen;
+	rec_note(ctx, "store %s restored: identity %s, generation %llu", store, p.identity,
+		 (unsigned long long)p.gen);
+	snprintf(res->identity, sizeof(res->identity), "%s", p.identity);
+	res->generation = p.gen;
 
 	/* 6. then make the keys available */
 	if (o->keys_dir)
-		code = rec_write_keys(ctx, o->keys_dir, dp, gen);
+		code = rec_write_keys(ctx, o->keys_dir, p.dp, p.gen);
 out:
-	ck_dp_free(dp);
-	free(c.buf);
+	pick_release(&p);
 	flash_store_release(&old);
 	return code;
 }

@@ -51,11 +51,25 @@ struct rec_opts {
 	double timeout;		/* overall limit of the network fetch, s */
 };
 
+/* Generations a recovery tried and did not restore, newest first. */
+#define REC_MAX_SKIPS	8
+/* Older generations fetched from the database after the latest failed. */
+#define REC_MAX_OLDER	16
+
+struct rec_skip {
+	uint64_t generation;		/* 0: the latest (its number unknown) */
+	int code;			/* enum ck_exit: why */
+	char why[240];
+};
+
 struct rec_result {
 	char identity[CK_DP_DEVICE_ID_LEN + 1];
 	uint64_t generation;
 	uint64_t old_generation;	/* rollback floor; 0: none known */
 	int attempts;			/* HTTP attempts made */
+	int nskips;			/* entries of skips[] */
+	int below_floor;		/* generations not tried: below the floor */
+	struct rec_skip skips[REC_MAX_SKIPS];
 };
 
 /* Open the chip, read chip ID and ROM key (recover.c). */

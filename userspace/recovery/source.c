@@ -2,14 +2,17 @@
 /*
  * Where a backup comes from (docs/recovery.md, "Sources"): an archive file
  * (a public-database record, chipkey backup export) or a raw backup
- * package, or this chip's latest record in the public database, fetched
- * over http.c with retries.  Also where the database URL is configured.
+ * package, or this chip's records in the public database (the latest, a
+ * given generation, the list of generations), fetched over http.c with
+ * retries.  Also where the database URL is configured.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <jansson.h>
 
 #include <chipkey/backup_package.h>
 #include "common/file.h"
@@ -106,7 +109,7 @@ int rec_source_file(struct rec_ctx *ctx, const char *path, struct rec_candidate 
 	return parse_candidate(ctx, c, path);
 }
 
-static double now_s(void)
+double rec_now(void)
 {
 	struct timespec ts;
 
@@ -127,16 +130,16 @@ static void sleep_s(double s)
 }
 
 /*
- * GET the latest record, retrying transport errors (including a body cut
+ * GET URL/v1/chips/<chip>/@what, retrying transport errors (including a body cut
  * short of its Content-Length: -EPROTO) and 5xx with exponential backoff
  * until @timeout seconds have passed.  404, other 4xx, 3xx and responses
  * the client does not support (chunked) are final.
  */
-static int fetch(struct rec_ctx *ctx, const char *base, double timeout,
-		 struct rec_candidate *c, int *attempts)
+static int fetch(struct rec_ctx *ctx, const char *base, const char *what, double timeout,
+		 struct rec_buf *out, int *attempts)
 {
 	char url[1024], last[256] = "no attempt made";
-	double deadline = now_s() + timeout, delay = 0.1;
+	double deadline = rec_now() + timeout, delay = 0.1;
 	struct rec_buf m = { 0 };
 	size_t bl = strlen(base);
 	int code;
@@ -146,28 +149,29 @@ static int fetch(struct rec_ctx *ctx, const char *base, double timeout,
 	if (strncmp(base, "http://", 7) && strncmp(base, "https://", 8))
 		return rec_fail(ctx, CK_EXIT_USAGE,
 				"database URL must start with http:// or https://: %s", base);
-	snprintf(url, sizeof(url), "%.*s/v1/chips/%s/record", (int)bl, base, ctx->chip_hex);
+	if (timeout <= 0)
+		return rec_fail(ctx, CK_EXIT_NETWORK, "no time left (--timeout) to fetch %s", what);
+	snprintf(url, sizeof(url), "%.*s/v1/chips/%s/%s", (int)bl, base, ctx->chip_hex, what);
 	m.cap = REC_MAX_RESPONSE + 1;
 	m.p = malloc(m.cap);
 	if (!m.p)
 		return rec_fail(ctx, CK_EXIT_OTHER, "out of memory");
 	for (;;) {
-		double left = deadline - now_s();
+		double left = deadline - rec_now();
 		long st = 0;
 		int e;
 
 		(*attempts)++;
 		e = rec_http_get(url, (long)(left * 1000), &m, &st, last, sizeof(last));
 		if (!e && st == 200) {
-			c->buf = m.p;
-			c->len = m.len;
+			*out = m;
 			rec_note(ctx, "fetched %zu bytes from %s", m.len, url);
 			return CK_EXIT_OK;
 		}
 		if (!e && st == 404) {
 			code = rec_fail(ctx, CK_EXIT_NOT_FOUND,
-					"the public database has no backup for chip %s (%s: HTTP 404)",
-					ctx->chip_hex, url);
+					"the public database has no %s for chip %s (%s: HTTP 404)",
+					strcmp(what, "record") ? what : "backup", ctx->chip_hex, url);
 			goto out;
 		}
 		if (e == -EFBIG) {
@@ -194,13 +198,13 @@ static int fetch(struct rec_ctx *ctx, const char *base, double timeout,
 		}
 		if (!e)
 			snprintf(last, sizeof(last), "HTTP %ld", st);
-		left = deadline - now_s();
+		left = deadline - rec_now();
 		if (left <= 0.001)
 			break;
 		rec_note(ctx, "%s: %s; retrying in %.1f s", url, last, delay < left ? delay : left);
 		sleep_s(delay < left ? delay : left);
 		delay = delay * 2 > 5.0 ? 5.0 : delay * 2;
-		if (deadline - now_s() <= 0.001)
+		if (deadline - rec_now() <= 0.001)
 			break;
 	}
 	code = rec_fail(ctx, CK_EXIT_NETWORK,
@@ -211,10 +215,81 @@ out:
 	return code;
 }
 
-int rec_source_db(struct rec_ctx *ctx, const char *base, double timeout,
-		  struct rec_candidate *c, int *attempts)
+int rec_source_db(struct rec_ctx *ctx, const char *base, uint64_t generation, double timeout,
+		  struct rec_candidate *c, int *attempts, int *fetched)
 {
-	int code = fetch(ctx, base, timeout, c, attempts);
+	struct rec_buf m = { 0 };
+	char what[64], label[64];
+	int code;
 
-	return code ? code : parse_candidate(ctx, c, "database record");
+	*fetched = 0;
+	if (generation)
+		snprintf(what, sizeof(what), "generations/%llu/record", (unsigned long long)generation);
+	else
+		snprintf(what, sizeof(what), "record");
+	code = fetch(ctx, base, what, timeout, &m, attempts);
+	if (code)
+		return code;
+	*fetched = 1;
+	c->buf = m.p;
+	c->len = m.len;
+	if (generation)
+		snprintf(label, sizeof(label), "database record of generation %llu",
+			 (unsigned long long)generation);
+	else
+		snprintf(label, sizeof(label), "database record");
+	code = parse_candidate(ctx, c, label);
+	if (!code && generation && (!c->identity[0] || c->generation != generation))
+		code = rec_fail(ctx, CK_EXIT_MALFORMED, "%s: it says generation %llu", label,
+				(unsigned long long)c->generation);
+	return code;
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+int rec_source_db_list(struct rec_ctx *ctx, const char *base, double timeout,
+		       uint64_t *gens, size_t cap, size_t *n, int *attempts)
+{
+	struct rec_buf m = { 0 };
+	json_t *root = NULL, *list, *g;
+	const char *chip;
+	size_t i, k = 0;
+	int code;
+
+	*n = 0;
+	code = fetch(ctx, base, "generations", timeout, &m, attempts);
+	if (code)
+		return code;
+	root = json_loadb((const char *)m.p, m.len, JSON_REJECT_DUPLICATES, NULL);
+	list = json_object_get(root, "generations");
+	chip = json_string_value(json_object_get(root, "chip_id"));
+	if (!json_is_array(list) || !chip) {
+		code = rec_fail(ctx, CK_EXIT_MALFORMED, "the list of generations is not the JSON of docs/pubdb-api.md");
+		goto out;
+	}
+	if (strcasecmp(chip, ctx->chip_hex)) {
+		code = rec_fail(ctx, CK_EXIT_NOT_OURS, "the list of generations is for chip %.32s", chip);
+		goto out;
+	}
+	json_array_foreach(list, i, g) {
+		json_int_t v = json_integer_value(json_object_get(g, "generation"));
+
+		if (v < 1 || !json_is_integer(json_object_get(g, "generation"))) {
+			code = rec_fail(ctx, CK_EXIT_MALFORMED, "the list of generations holds a bad generation");
+			goto out;
+		}
+		if (k < cap)
+			gens[k++] = (uint64_t)v;
+	}
+	qsort(gens, k, sizeof(*gens), cmp_desc);
+	*n = k;
+out:
+	json_decref(root);
+	free(m.p);
+	return code;
 }

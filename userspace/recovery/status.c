@@ -51,10 +51,13 @@ int rec_status(struct rec_ctx *ctx, const char *store_dir, const char *keys_dir,
 	st->device_ok = ctx->ck != NULL;
 	if (ctx->ck)
 		memcpy(st->chip_hex, ctx->chip_hex, sizeof(st->chip_hex));
-	err = flash_read_store(store, &s);
+	err = flash_read_store(store, ctx->ck, &s);
 	st->store_err = err;
+	st->authenticated = s.authenticated;
 	snprintf(st->why, sizeof(st->why), "%s", s.why);
-	if (s.manifest_ok || !err) {
+	/* what the manifest says, if it is this chip's and authenticated, or
+	 * consistent with its files (another chip's; no chip to ask) */
+	if (s.authenticated || err == -EXDEV || err == -ENOKEY) {
 		st->manifest_ok = 1;
 		snprintf(st->identity, sizeof(st->identity), "%s", s.identity);
 		st->generation = s.generation;
@@ -62,11 +65,10 @@ int rec_status(struct rec_ctx *ctx, const char *store_dir, const char *keys_dir,
 		if (ctx->ck)
 			st->chip_match = !memcmp(s.chip_id, ctx->chip_id, sizeof(s.chip_id));
 	}
-	if (!err && st->chip_match == 0) {
+	if (err == -EXDEV)
 		snprintf(st->why, sizeof(st->why), "the store belongs to chip %s, this chip is %s",
 			 st->store_chip_hex, ctx->chip_hex);
-	}
-	if (!err) {
+	if (!err || err == -ENOKEY) {
 		cert = pki_cert_from_der(s.cert, s.cert_len);
 		if (!cert) {
 			st->cert_valid = 0;
@@ -108,10 +110,12 @@ int rec_status(struct rec_ctx *ctx, const char *store_dir, const char *keys_dir,
 
 	if (err == -ENOENT)
 		code = CK_EXIT_NO_STORE;
-	else if (err)
-		code = CK_EXIT_STORE_CORRUPT;
-	else if (st->chip_match == 0)
+	else if (err == -EXDEV)
 		code = CK_EXIT_OTHER_CHIP;
+	else if (err == -EPERM || err == -EACCES)
+		code = CK_EXIT_PERM;	/* the chip's MAC needs CAP_SYS_ADMIN */
+	else if (err && err != -ENOKEY)
+		code = CK_EXIT_STORE_CORRUPT;
 	else if (st->cert_valid == 0)
 		code = CK_EXIT_STORE_CORRUPT;
 	else if (!ctx->ck)

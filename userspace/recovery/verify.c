@@ -115,24 +115,24 @@ int rec_verify(struct rec_ctx *ctx, const uint8_t *backup, size_t backup_len,
 				want_identity, identity);
 		goto out;
 	}
-	/* 5. certificates: the one given and the one inside the package */
+	/*
+	 * 5. certificates: the one inside the package (the one a store
+	 * keeps) must be there; the one given (a record's, a store's) must
+	 * pass the same checks when it differs
+	 */
 	if (ck_dp_get(dp, CK_DP_DEVICE_CERT, &inner, &inner_len)) {
-		inner = NULL;
-		inner_len = 0;
+		code = rec_fail(ctx, CK_EXIT_BAD_CERT,
+				"the backup package holds no device certificate");
+		goto out;
 	}
 	if (!cert) {
-		if (!inner) {
-			code = rec_fail(ctx, CK_EXIT_BAD_CERT,
-					"no device certificate (none given, none in the package)");
-			goto out;
-		}
 		cert = inner;
 		cert_len = inner_len;
 	}
 	code = check_cert(ctx, cert, cert_len, identity, "the device certificate");
 	if (code)
 		goto out;
-	if (inner && (inner_len != cert_len || memcmp(inner, cert, cert_len))) {
+	if (inner_len != cert_len || memcmp(inner, cert, cert_len)) {
 		code = check_cert(ctx, inner, inner_len, identity,
 				  "the certificate inside the package");
 		if (code)

@@ -3,9 +3,11 @@
 #
 # Boot 1 of the recovery story, and the VM test of factory provisioning
 # (ck_mode=provision): the real /dev/chipkey, with the factory's fuse image
-# (its ROM key is the factory's manufacturer public key), is provisioned by
+# (its ROM key is the factory's manufacturer public key; the host loaded its
+# chip certificate into the factory's chip batch), is provisioned by
 # chipkey-agent against chipkey-spp and chipkey-pubdb running in this guest
-# on 127.0.0.1.  The flash store goes on the ckflash disk; the factory and
+# on 127.0.0.1 (protocol 2: the module opens the package sealed to its
+# attestation key and wraps it with SEALED_WRAP).  The flash store goes on the ckflash disk; the factory and
 # public databases live on the ckfactory disk, which the next boots reuse.
 # The host verifies the certificate with openssl and compares the hashes
 # printed here with those of the restore boots (selftests/qemu/recovery.sh).
@@ -25,6 +27,9 @@ info chip "$hex"
 chipkey rom-key /tmp/rom.der 2> /dev/null
 check "ROM key of the chip is the factory's manufacturer public key" \
 	cmp -s /tmp/rom.der "$FAC/mfr-pubkey.der"
+chipkey attest-key --pem > /tmp/q.pem 2> /dev/null
+check "attestation key of the chip is the one its chip certificate names (the factory's batch)" \
+	cmp -s /tmp/q.pem /factory/chip-q.pem
 
 check "chipkey-spp listens on 127.0.0.1" start_daemon /tmp/spp.port /tmp/spp.log \
 	chipkey-spp --factory "$FAC" --db "$DB" --listen 127.0.0.1:0 --port-file /tmp/spp.port

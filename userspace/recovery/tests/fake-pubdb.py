@@ -6,7 +6,10 @@
 
 Listens on 127.0.0.1 (port written to PORTFILE) and answers the n-th
 connection with the n-th MODE (the last one repeats), serving the bytes of
-RECORD.  One line per connection goes to LOGFILE.  Modes:
+RECORD.  If RECORD is a directory, "full" serves a database by path
+instead: GET /v1/chips/<chip>/REST answers the file DIR/REST with every
+"/" of REST replaced by "_" (record, generations, generations_2_record...),
+404 if there is none.  One line per connection goes to LOGFILE.  Modes:
   full      200, Content-Length, the whole record
   cut       200, Content-Length of the whole record, half of it, then FIN
   hdrcut    half of the status line, then FIN
@@ -17,21 +20,24 @@ RECORD.  One line per connection goes to LOGFILE.  Modes:
   bigheader 200 with 64 KiB of headers
   e503      503
 """
+import os
 import socket
 import sys
 
 
 def main():
     portfile, logfile, record, modes = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4].split(",")
-    with open(record, "rb") as f:
-        body = f.read()
+    bydir = os.path.isdir(record)
+    body = b""
+    if not bydir:
+        with open(record, "rb") as f:
+            body = f.read()
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind(("127.0.0.1", 0))
     srv.listen(8)
     with open(portfile + ".tmp", "w") as f:
         f.write("%d\n" % srv.getsockname()[1])
-    import os
     os.rename(portfile + ".tmp", portfile)
     n = 0
     while True:
@@ -50,6 +56,15 @@ def main():
             with open(logfile, "a") as f:
                 f.write("%d %s %s\n" % (n, mode, line))
             ok = b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.chipkey.record\r\n"
+            if bydir:
+                parts = line.split(" ")[1].split("/") if " " in line else []
+                path = os.path.join(record, "_".join(parts[4:])) if len(parts) > 4 else ""
+                if path and os.path.isfile(path):
+                    with open(path, "rb") as f:
+                        body = f.read()
+                else:
+                    c.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+                    mode = "done"
             if mode == "full":
                 c.sendall(ok + b"Content-Length: %d\r\n\r\n" % len(body) + body)
             elif mode == "cut":

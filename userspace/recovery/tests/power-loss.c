@@ -12,7 +12,8 @@
  *     (microseconds, uniform over 0 .. 1.5 x a measured full run).
  * Each run restores the archive that is *not* current (with --force, since
  * one of them is an older generation), so every run is a real switch.
- * After each run: flash_read_store must report an intact store whose files
+ * After each run: flash_read_store must report a healthy store (its manifest
+ * MAC recomputed by the chip) whose files
  * and manifest are byte-identical to the A or to the B store.
  *
  *   power-loss keys DEVICE STORE_A STORE_B KEYSDIR RUNS
@@ -103,8 +104,16 @@ static int one(const char *archive, long delay_us)
 static int take(struct snap *s)
 {
 	struct flash_store fs;
-	int err = flash_read_store(store, &fs);
+	struct chipkey *ck = NULL;
+	int err = chipkey_open(dev, &ck);
 
+	/* healthy means: this chip authenticates the manifest's MAC */
+	if (!err)
+		err = flash_read_store(store, ck, &fs);
+	else
+		memset(&fs, 0, sizeof(fs));
+	if (ck)
+		chipkey_close(ck);
 	if (err) {
 		printf("# store not intact: %s (%s)\n", strerror(-err), fs.why);
 		flash_store_release(&fs);

@@ -11,6 +11,8 @@
  *   rec-tool dp-drop-ca IN OUT                       a data package without
  *                                                   its manufacturer CA
  *                                                   certificate entry
+ *   rec-tool dp-drop-cert IN OUT                     ... without its device
+ *                                                   certificate entry
  */
 #include <errno.h>
 #include <stdio.h>
@@ -123,13 +125,14 @@ int main(int argc, char **argv)
 		free(cert);
 		return rc;
 	}
-	if (argc == 4 && !strcmp(argv[1], "dp-drop-ca")) {
+	if (argc == 4 && (!strcmp(argv[1], "dp-drop-ca") || !strcmp(argv[1], "dp-drop-cert"))) {
+		uint16_t type = strcmp(argv[1], "dp-drop-ca") ? CK_DP_DEVICE_CERT : CK_DP_MFR_CA_CERT;
 		struct ck_dp *dp = NULL;
 		uint8_t *in, *out = NULL;
 		size_t il, ol = 0;
 
 		in = slurp(argv[2], &il);
-		if (in && !ck_dp_decode(in, il, &dp) && !ck_dp_remove(dp, CK_DP_MFR_CA_CERT) &&
+		if (in && !ck_dp_decode(in, il, &dp) && !ck_dp_remove(dp, type) &&
 		    !ck_dp_encode(dp, &out, &ol))
 			rc = spit(argv[3], out, ol);
 		if (out)

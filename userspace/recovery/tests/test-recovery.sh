@@ -39,8 +39,15 @@ cleanup() {
 }
 trap cleanup EXIT
 wait_file() { for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
+# mkchip NAME: a fuse image with its chip certificate, loaded into the
+# factory's chip batch (the SPP serves only chips of the batch), + emulator
 mkchip() {
-	"$bin/chipkey-fuse" create "$t/$1.bin" --rom-key "$t/fac/mfr-pubkey.der" >/dev/null 2>>"$t/fuse.log" || return 1
+	[ -s "$t/vendor-ca.pem" ] || "$bin/chipkey-fuse" ca --out-key "$t/vendor-ca.key" \
+		--out-cert "$t/vendor-ca.pem" >/dev/null 2>>"$t/fuse.log" || return 1
+	"$bin/chipkey-fuse" create "$t/$1.bin" --rom-key "$t/fac/mfr-pubkey.der" --cert "$t/$1.pem" \
+		--ca-key "$t/vendor-ca.key" --ca-cert "$t/vendor-ca.pem" >/dev/null 2>>"$t/fuse.log" || return 1
+	"$bin/chipkey-factory" load-chips --db "$db" --chip-ca "$t/vendor-ca.pem" "$t/$1.pem" \
+		>/dev/null 2>>"$t/factory.log" || return 1
 	"$bin/chipkey-emu" --state "$t/$1.bin" --socket "$t/$1.sock" --foreground 2>>"$t/emu.log" &
 	pids+=($!)
 	for _ in $(seq 100); do [ -S "$t/$1.sock" ] && return 0; sleep 0.05; done
@@ -81,11 +88,19 @@ S1=$t/s1
 id1=$(tr -d '\n' <"$S1/identity")
 id2=$(tr -d '\n' <"$t/s2/identity")
 unused=$(tail -1 "$t/ids.txt")
-check "agent wrote the switched layout: current -> store-1-<id>, manifest format 2" \
-	bash -c "readlink '$S1/current' | grep -qE '^store-1-[0-9a-f]{16}$' && grep -q '\"format\": 2' '$S1/store.json'"
+check "agent wrote the switched layout: current -> store-1-<id>, manifest format 3 with a MAC" \
+	bash -c "readlink '$S1/current' | grep -qE '^store-1-[0-9a-f]{16}$' && grep -q '\"format\": 3' '$S1/store.json' &&
+		 grep -qE '^  \"mac\": \"[0-9a-f]{64}\"$' '$S1/store.json'"
+# the MAC is the chip's CHIP_MAC over the documented encoding: computed
+# here by the independent oracle from the fuse image (no chipkey code)
+python3 "$TOP/userspace/recovery/tests/forge-store.py" mac-input "$S1/store.json" "$t/mac-input"
+check "store.json's mac = the oracle's CHIP_MAC (flash-manifest) over the documented 179-byte encoding" \
+	test "$(python3 "$TOP/scripts/ck_attest_oracle.py" chip-mac "$t/d1.bin" flash-manifest "$t/mac-input" 2>&1)" = \
+	"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["mac"])' "$S1/store.json")"
 
 # ---- status and load on a fresh store
 expect 0 "status: healthy store" "$ck" --device "$D1" status --store "$S1" --keys "$t/k1" --json
+check "... the chip authenticated its manifest (\"authenticated\": true)" grep -q '"authenticated": true' "$t/last.out"
 check "status --json: provisioned, identity, generation 1, certificate valid" \
 	bash -c "grep -q '\"healthy\": true' '$t/last.out' && grep -q '\"identity\": \"$id1\"' '$t/last.out' &&
 		 grep -q '\"generation\": 1' '$t/last.out' && grep -q '\"valid\": true' '$t/last.out' &&
@@ -98,7 +113,7 @@ check "device-key.pem is the private key of the certificate" \
 check "channel.key is 32 bytes, identity file matches the store" \
 	bash -c "test \$(stat -c %s '$t/k1/channel.key') -eq 32 && cmp -s '$t/k1/identity' '$S1/identity'"
 check "nothing secret in the flash store (no PEM key, no channel key bytes)" \
-	bash -c "! grep -rq 'PRIVATE KEY' '$S1/' && ! grep -rqF -f <(xxd -p '$t/k1/channel.key') <(cat '$S1/backup.pkg' '$S1/device-cert.der' | xxd -p -c 1000000)"
+	bash -c "! grep -rq 'PRIVATE KEY' '$S1/' && ! grep -rqF -f <(xxd -p -c 32 '$t/k1/channel.key') <(cat '$S1/backup.pkg' '$S1/device-cert.der' | xxd -p -c 1000000)"
 mkdir -p "$t/orig1" && cp "$S1/backup.pkg" "$S1/device-cert.der" "$S1/identity" "$t/orig1/"
 expect 0 "backup export to an archive file" "$ck" --device "$D1" backup export "$t/d1.ckpr" --store "$S1"
 "$ck" --device "$D2" backup export "$t/d2.ckpr" --store "$t/s2" 2>/dev/null
@@ -134,6 +149,7 @@ expect 4 "another chip's raw backup package is refused before unwrapping" \
 	"$ck" --device "$D1" recover --store "$S1" --no-keys --from "$t/s2/backup.pkg"
 "$tools/rec-tool" cert "$t/fac" "$unused" "$hex1" "$t/other-id.der"
 "$tools/rec-tool" archive "$hex1" 1 "$id1" "$t/orig1/backup.pkg" "$t/other-id.der" "$t/other-id.ckpr"
+# (the floor: generation 1 from the restored store's authenticated manifest)
 expect 12 "identity mismatch: manufacturer-signed certificate for another identity" \
 	"$ck" --device "$D1" recover --store "$S1" --no-keys --from "$t/other-id.ckpr"
 check "... says it refuses to change the identity" grep -q "refusing to change the device identity" "$t/last.err"
@@ -160,6 +176,8 @@ check "all refusals left the existing store untouched" untouched
 "$bin/chipkey" --device "$D1" unwrap "$S1/backup.pkg" "$t/dp1" 2>>"$t/cli.log"
 "$bin/chipkey" --device "$D1" wrap --generation 2 "$t/dp1" "$t/gen2.pkg" 2>>"$t/cli.log"
 rm -f "$t/dp1"
+# a generation after the first is posted by the device itself, signed with
+# its device key (the database scopes its writers: docs/pubdb-api.md)
 "$bin/chipkey-pubdb-put" --url "$URL" --key "$t/k1/device-key.pem" --cert "$t/k1/device-cert.pem" \
 	--chip "$hex1" --generation 2 --identity "$id1" --backup "$t/gen2.pkg" \
 	--device-cert "$t/orig1/device-cert.der" >>"$t/put.log" 2>&1
@@ -221,19 +239,27 @@ mkfx() { rm -rf "$1"; cp -a "$F/store" "$1"; }
 mkfx "$t/fx"
 check "fixture manifest has the old compact file entries" \
 	grep -q '^    { "name": "backup.pkg", "size": ' "$t/fx/store.json"
-expect 0 "old-layout store: load verifies it and writes the keys" "$ck" --device "$FX" load --store "$t/fx" --keys "$t/fxk"
-expect 0 "old-layout store: status is healthy" "$ck" --device "$FX" status --store "$t/fx" --json
-expect 0 "old-layout store: backup export" "$ck" --device "$FX" backup export "$t/fx.ckpr" --store "$t/fx"
-expect 0 "old-layout store: recover from its export into a new store" \
-	"$ck" --device "$FX" recover --store "$t/fxn" --no-keys --from "$t/fx.ckpr"
-check "new manifest: the same JSON object as the old one, one key per line" python3 -c '
+# format 2 has no chip MAC: whoever can write the flash could have written
+# it, so it is never trusted (docs/flash-store.md); recovery replaces it
+expect 15 "format-2 store (no chip MAC): load refuses it" "$ck" --device "$FX" load --store "$t/fx" --keys "$t/fxk"
+check "... says the manifest has no chip MAC" grep -q 'manifest has no chip MAC' "$t/last.err"
+expect 15 "format-2 store: status is not healthy" "$ck" --device "$FX" status --store "$t/fx" --json
+check "... \"authenticated\": false, state corrupt" \
+	bash -c "grep -q '\"authenticated\": false' '$t/last.out' && grep -q '\"state\": \"corrupt\"' '$t/last.out'"
+expect 15 "format-2 store: backup export refuses it" "$ck" --device "$FX" backup export "$t/fx.ckpr" --store "$t/fx"
+expect 0 "format-2 store: recover from its raw backup package (no floor from it)" \
+	"$ck" --device "$FX" recover --store "$t/fx" --no-keys --from "$t/fx/backup.pkg"
+check "new manifest: the same object plus format 3 and a mac, one key per line" python3 -c '
 import json, sys
 a, b = (json.load(open(f)) for f in sys.argv[1:3])
-assert a == b, (a, b)
-assert open(sys.argv[2]).read().splitlines()[1] == "  \"format\": 2,"
-' "$t/fx/store.json" "$t/fxn/store.json"
-expect 0 "... and loads" "$ck" --device "$FX" load --store "$t/fxn" --keys "$t/fxk"
-mkfx "$t/fx"; sed -i 's/"format": 2,/"format": 2, "extra": 1,/' "$t/fx/current/store.json"
+mac = b.pop("mac"); b["format"] = 2
+assert a == b and len(mac) == 64, (a, b)
+assert open(sys.argv[2]).read().splitlines()[1] == "  \"format\": 3,"
+' "$F/store/store.json" "$t/fx/store.json"
+expect 0 "... and loads" "$ck" --device "$FX" load --store "$t/fx" --keys "$t/fxk"
+cp -a "$t/fx" "$t/fxm"
+mkfx() { rm -rf "$1"; cp -a "$t/fxm" "$1"; }
+mkfx "$t/fx"; sed -i 's/"format": 3,/"format": 3, "extra": 1,/' "$t/fx/current/store.json"
 expect 15 "manifest with an unknown key: corrupt" "$ck" --device "$FX" status --store "$t/fx"
 mkfx "$t/fx"; sed -i 's/"generation": 1,/"generation": 1, "generation": 1,/' "$t/fx/current/store.json"
 expect 15 "manifest with a duplicate key: corrupt" "$ck" --device "$FX" status --store "$t/fx"
@@ -241,9 +267,14 @@ mkfx "$t/fx"; sed -i 's/"chip_id": "\([0-9a-f]*\)"/"chip_id": "\U\1"/' "$t/fx/cu
 expect 15 "manifest with an upper-case chip ID: corrupt" "$ck" --device "$FX" status --store "$t/fx"
 mkfx "$t/fx"; sed -i 's/"generation": 1,/"generation": "1",/' "$t/fx/current/store.json"
 expect 15 "manifest with a string generation: corrupt" "$ck" --device "$FX" status --store "$t/fx"
-mkfx "$t/fx"; sed -i 's/"format": 2/"format": 3/' "$t/fx/current/store.json"
+mkfx "$t/fx"; sed -i 's/"format": 3/"format": 4/' "$t/fx/current/store.json"
 expect 15 "manifest of another format: corrupt" "$ck" --device "$FX" status --store "$t/fx" --json
 check "... says the format is unknown" grep -q 'manifest is of an unknown format' "$t/last.out"
+mkfx "$t/fx"; python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1])); del m["mac"]; m["format"] = 2
+open(sys.argv[1], "w").write(json.dumps(m, indent=2) + "\n")' "$t/fx/current/store.json"
+expect 15 "a genuine manifest downgraded to format 2 (its mac removed): not trusted" "$ck" --device "$FX" status --store "$t/fx"
 mkfx "$t/fx"; sed -i 's/^  \(.*\)$/\1/' "$t/fx/current/store.json"
 expect 0 "manifest re-indented (the same JSON object): still intact" "$ck" --device "$FX" status --store "$t/fx"
 
@@ -283,24 +314,22 @@ expect 0 "recover --force replaces another chip's store (explicit)" \
 	"$ck" --device "$D2" recover --store "$t/oc" --no-keys --db "$URL" --force
 check "... it now holds this chip's store" same_store "$t/s2" "$t/oc"
 
-# ---- rollback floor when the manifest is damaged
+# ---- the rollback floor: only a manifest the chip authenticates sets it
 R=$t/rb
 rm -rf "$R"
 "$ck" --device "$D1" recover --store "$R" --no-keys --from "$t/gen2.pkg" >/dev/null 2>&1
 check "a generation-2 store for the rollback tests" grep -q '"generation": 2' "$R/store.json"
-sed -i 's/"format": 2/"format": 3/' "$R/current/store.json"
+printf '\x01' | dd of="$R/current/backup.pkg" bs=1 seek=100 conv=notrunc status=none
 before=$(snap "$R")
-expect 13 "damaged manifest: an older generation is still refused (floor from current -> store-2-*)" \
+expect 13 "damaged backup.pkg under a genuine manifest: the floor (2) stands, generation 1 refused" \
 	"$ck" --device "$D1" recover --store "$R" --no-keys --from "$t/d1.ckpr"
 check "... says generation 2, store untouched" \
 	bash -c "grep -q 'generation 1 but the device last held generation 2' '$t/last.err' && test '$(snap "$R")' = '$before'"
-rm "$R/current"
-expect 13 "damaged manifest and no current link: floor from the largest store-<gen>-* directory" \
-	"$ck" --device "$D1" recover --store "$R" --no-keys --from "$t/d1.ckpr"
 expect 0 "... --force still allows it" "$ck" --device "$D1" recover --store "$R" --no-keys --from "$t/d1.ckpr" --force
 rm -rf "$R"
 expect 0 "a fully wiped flash has no floor (documented): generation 1 accepted" \
 	"$ck" --device "$D1" recover --store "$R" --no-keys --from "$t/d1.ckpr"
+. "$TOP/userspace/recovery/tests/attacks.sh"
 
 # ---- HTTP client against a misbehaving server
 fakedb() { # fakedb NAME RECORD MODES: start it, set FURL
@@ -338,15 +367,7 @@ expect 10 "a body always cut short: network error after the time limit" "$ck" --
 check "... retried ($(conns f8) connections), no store written" bash -c "test $(conns f8) -ge 3 && test ! -e '$t/h8/current'"
 check "chipkey-pubdb sends Content-Length (what the client requires)" \
 	bash -c "curl -s -0 -D - -o /dev/null '$URL/v1/chips/$hex1/record' | grep -qi '^Content-Length: [0-9]'"
-# a damaged manifest plus a man in the middle serving the old record
-rm -rf "$R"
-"$ck" --device "$D1" recover --store "$R" --no-keys --from "$t/gen2.pkg" >/dev/null 2>&1
-printf 'x' | dd of="$R/current/store.json" bs=1 seek=20 conv=notrunc status=none
-before=$(snap "$R")
-fakedb f9 "$t/d1.ckpr" full
-expect 13 "damaged manifest + man in the middle serving generation 1 over http: refused without --force" \
-	"$ck" --device "$D1" recover --store "$R" --no-keys --db "$FURL" --timeout 5
-check "... store untouched" test "$(snap "$R")" = "$before"
+. "$TOP/userspace/recovery/tests/attacks-db.sh"
 
 # ---- readers wait for a writer (shared lock)
 mkstore "$t/lk"
