@@ -182,9 +182,10 @@ openssl pkey -pubin -in "$t/q.pem" -outform DER | seed attest-pub q.der
 seed attest-pub verifier.raw <"$t/verifier.raw"
 openssl pkey -in "$t/verifier.pem" -pubout | seed attest-pub verifier.pem
 
-# ---- pubdb-record: a signed and an unsigned record
-for how in signed unsigned; do
+# ---- pubdb-record: a signed record (format 2, CMS), one in format 1, an unsigned one
+for how in signed v1 unsigned; do
 	if [ $how = signed ]; then a=(--key "$t/fac/spp-key.pem" --cert "$t/fac/spp-cert.pem")
+	elif [ $how = v1 ]; then a=(--format 1 --key "$t/fac/spp-key.pem" --cert "$t/fac/spp-cert.pem")
 	else a=(--unsigned); fi
 	"$bin/chipkey-pubdb-put" --url http://127.0.0.1:1 "${a[@]}" --chip "$chip" \
 		--generation 1 --identity "$identity" --backup "$S/backup.pkg" \

@@ -9,6 +9,7 @@
  * own fields as the previous generation.  An empty body is passed as
  * (NULL, 0), as the daemon does.
  */
+#include "common/pubdb-cms.c"
 #include "common/pubdb-record.c"
 #include "common/pubdb-validate.c"
 

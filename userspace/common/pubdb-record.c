@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The public database write record (docs/pubdb-api.md): its one encoder
- * (pubdb_record_build) and decoder (pubdb_record_parse) of the wire layout
- * in include/chipkey/pubdb_record.h.  Who may write what is
- * pubdb-validate.c.
+ * (pubdb_record_build) and decoder (pubdb_record_parse).  Format 1, the
+ * wire layout in include/chipkey/pubdb_record.h, is coded here; format 2
+ * wraps an unsigned format-1 record in CMS SignedData (pubdb-cms.c).  Who
+ * may write what is pubdb-validate.c.
  */
 #include <endian.h>
 #include <errno.h>
@@ -15,11 +16,10 @@
 #include <openssl/err.h>
 
 #include "common/identity.h"
+#include "common/pubdb-cms.h"
 #include "common/pubdb-record.h"
 
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+int pubdb_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -28,6 +28,7 @@ static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 		vsnprintf(err, errlen, fmt, ap);
 		va_end(ap);
 	}
+	ERR_clear_error();
 	return rc;
 }
 
@@ -49,8 +50,8 @@ static void put_field32(uint8_t **p, const void *d, size_t n)
 	put_bytes(p, d, n);
 }
 
-int pubdb_record_build(const struct pubdb_fields *f, EVP_PKEY *key, X509 *writer,
-		       uint8_t **out, size_t *out_len, char *err, size_t errlen)
+int pubdb_record_build_v1(const struct pubdb_fields *f, EVP_PKEY *key, X509 *writer,
+			  uint8_t **out, size_t *out_len, char *err, size_t errlen)
 {
 	struct pubdb_wire_head h = {
 		.version = htobe16(PUBDB_VERSION),
@@ -67,26 +68,26 @@ int pubdb_record_build(const struct pubdb_fields *f, EVP_PKEY *key, X509 *writer
 	*out = NULL;
 	*out_len = 0;
 	if (!f || !f->identity || !ck_identity_valid(f->identity))
-		return fail(err, errlen, -EINVAL,
-			    "identity must be 15 digits with a Luhn check digit");
+		return pubdb_fail(err, errlen, -EINVAL,
+					  "identity must be 15 digits with a Luhn check digit");
 	if (f->generation == 0 || f->generation > (uint64_t)INT64_MAX)
-		return fail(err, errlen, -EINVAL, "generation must be 1..2^63-1");
+		return pubdb_fail(err, errlen, -EINVAL, "generation must be 1..2^63-1");
 	if (!f->backup || !f->backup_len || f->backup_len > PUBDB_MAX_BACKUP ||
 	    !f->cert || !f->cert_len || f->cert_len > PUBDB_MAX_CERT)
-		return fail(err, errlen, -EINVAL, "missing or oversize backup or certificate");
+		return pubdb_fail(err, errlen, -EINVAL, "missing or oversize backup or certificate");
 	if ((key == NULL) != (writer == NULL))
-		return fail(err, errlen, -EINVAL, "key and writer certificate go together");
+		return pubdb_fail(err, errlen, -EINVAL, "key and writer certificate go together");
 	if (writer) {
 		wlen = i2d_X509(writer, &wder);
 		if (wlen <= 0 || (size_t)wlen > PUBDB_MAX_CERT)
-			return fail(err, errlen, -EINVAL, "cannot encode writer certificate");
+			return pubdb_fail(err, errlen, -EINVAL, "cannot encode writer certificate");
 	}
 	signed_len = sizeof(h) + 3 * sizeof(struct pubdb_wire_len32) + f->backup_len +
 		     f->cert_len + (size_t)wlen;
 	total = signed_len + sizeof(sl) + PUBDB_MAX_SIG;
 	buf = malloc(total);
 	if (!buf) {
-		rc = fail(err, errlen, -ENOMEM, "out of memory");
+		rc = pubdb_fail(err, errlen, -ENOMEM, "out of memory");
 		goto out;
 	}
 	memcpy(h.magic, PUBDB_MAGIC, PUBDB_MAGIC_LEN);
@@ -103,13 +104,13 @@ int pubdb_record_build(const struct pubdb_fields *f, EVP_PKEY *key, X509 *writer
 
 	if (key) {
 		if (!EVP_PKEY_is_a(key, "EC")) {
-			rc = fail(err, errlen, -EINVAL, "writer key is not an EC key");
+			rc = pubdb_fail(err, errlen, -EINVAL, "writer key is not an EC key");
 			goto out;
 		}
 		if (X509_check_private_key(writer, key) != 1) {
 			ERR_clear_error();
-			rc = fail(err, errlen, -EINVAL,
-				  "writer key does not match its certificate");
+			rc = pubdb_fail(err, errlen, -EINVAL,
+					"writer key does not match its certificate");
 			goto out;
 		}
 		md = EVP_MD_CTX_new();
@@ -117,7 +118,7 @@ int pubdb_record_build(const struct pubdb_fields *f, EVP_PKEY *key, X509 *writer
 		if (!md || EVP_DigestSignInit_ex(md, NULL, "SHA256", NULL, NULL, key, NULL) != 1 ||
 		    EVP_DigestSign(md, p, &sig_len, buf, signed_len) != 1) {
 			ERR_clear_error();
-			rc = fail(err, errlen, -EIO, "signing failed");
+			rc = pubdb_fail(err, errlen, -EIO, "signing failed");
 			goto out;
 		}
 	}
@@ -131,6 +132,27 @@ out:
 	EVP_MD_CTX_free(md);
 	OPENSSL_free(wder);
 	free(buf);
+	return rc;
+}
+
+int pubdb_record_build(const struct pubdb_fields *f, EVP_PKEY *key, X509 *writer,
+		       uint8_t **out, size_t *out_len, char *err, size_t errlen)
+{
+	uint8_t *content;
+	size_t content_len;
+	int rc;
+
+	*out = NULL;
+	*out_len = 0;
+	if ((key == NULL) != (writer == NULL))
+		return pubdb_fail(err, errlen, -EINVAL, "key and writer certificate go together");
+	if (!key)
+		return pubdb_record_build_v1(f, NULL, NULL, out, out_len, err, errlen);
+	rc = pubdb_record_build_v1(f, NULL, NULL, &content, &content_len, err, errlen);
+	if (rc)
+		return rc;
+	rc = pubdb_cms_sign(content, content_len, key, writer, out, out_len, err, errlen);
+	free(content);
 	return rc;
 }
 
@@ -163,7 +185,7 @@ static int take_field(struct cursor *c, size_t lsize, size_t min, size_t max, co
 	const uint8_t *q = take(c, lsize);
 
 	if (!q)
-		return fail(err, errlen, -EBADMSG, "record truncated in %s length", what);
+		return pubdb_fail(err, errlen, -EBADMSG, "record truncated in %s length", what);
 	if (lsize == sizeof(struct pubdb_wire_len32)) {
 		struct pubdb_wire_len32 l;
 
@@ -176,16 +198,16 @@ static int take_field(struct cursor *c, size_t lsize, size_t min, size_t max, co
 		*n = be16toh(l.len);
 	}
 	if (*n < min || *n > max)
-		return fail(err, errlen, -EBADMSG, "%s length %zu out of range", what, *n);
+		return pubdb_fail(err, errlen, -EBADMSG, "%s length %zu out of range", what, *n);
 	q = take(c, *n);
 	if (!q)
-		return fail(err, errlen, -EBADMSG, "record truncated in %s", what);
+		return pubdb_fail(err, errlen, -EBADMSG, "record truncated in %s", what);
 	*d = *n ? q : NULL;
 	return 0;
 }
 
-int pubdb_record_parse(const uint8_t *buf, size_t len, struct pubdb_record *r,
-		       char *err, size_t errlen)
+int pubdb_record_parse_v1(const uint8_t *buf, size_t len, struct pubdb_record *r,
+			  char *err, size_t errlen)
 {
 	struct cursor c = { .p = buf, .left = buf ? len : 0 };
 	struct pubdb_wire_head h;
@@ -194,24 +216,24 @@ int pubdb_record_parse(const uint8_t *buf, size_t len, struct pubdb_record *r,
 
 	memset(r, 0, sizeof(*r));
 	if (!c.left)
-		return fail(err, errlen, -EBADMSG, "empty record");
+		return pubdb_fail(err, errlen, -EBADMSG, "empty record");
 	q = take(&c, sizeof(h));
 	if (!q)
-		return fail(err, errlen, -EBADMSG, "record truncated in header");
+		return pubdb_fail(err, errlen, -EBADMSG, "record truncated in header");
 	memcpy(&h, q, sizeof(h));
 	if (memcmp(h.magic, PUBDB_MAGIC, PUBDB_MAGIC_LEN))
-		return fail(err, errlen, -EBADMSG, "bad magic (want \"" PUBDB_MAGIC "\")");
+		return pubdb_fail(err, errlen, -EBADMSG, "bad magic (want \"" PUBDB_MAGIC "\")");
 	if (be16toh(h.version) != PUBDB_VERSION)
-		return fail(err, errlen, -EBADMSG, "unsupported record version %u",
-			    (unsigned int)be16toh(h.version));
+		return pubdb_fail(err, errlen, -EBADMSG, "unsupported record version %u",
+					  (unsigned int)be16toh(h.version));
 	if (h.flags)
-		return fail(err, errlen, -EBADMSG, "unknown flags");
+		return pubdb_fail(err, errlen, -EBADMSG, "unknown flags");
 	memcpy(r->chip_id, h.chip_id, PUBDB_CHIP_ID_LEN);
 	r->generation = be64toh(h.generation);
 	if (r->generation == 0 || r->generation > (uint64_t)INT64_MAX)
-		return fail(err, errlen, -EBADMSG, "generation out of range");
+		return pubdb_fail(err, errlen, -EBADMSG, "generation out of range");
 	if (h.identity_len != PUBDB_IDENTITY_LEN)
-		return fail(err, errlen, -EBADMSG, "identity length must be 15");
+		return pubdb_fail(err, errlen, -EBADMSG, "identity length must be 15");
 	memcpy(r->identity, h.identity, PUBDB_IDENTITY_LEN);
 	r->identity[PUBDB_IDENTITY_LEN] = '\0';
 
@@ -226,13 +248,23 @@ int pubdb_record_parse(const uint8_t *buf, size_t len, struct pubdb_record *r,
 				err, errlen);
 	if (rc)
 		return rc;
+	r->format = PUBDB_FORMAT_V1;
 	r->raw = buf;
+	r->raw_len = len;
 	r->signed_len = len - c.left;
 	rc = take_field(&c, sizeof(struct pubdb_wire_len16), 0, PUBDB_MAX_SIG, "signature",
 			&r->sig, &r->sig_len, err, errlen);
 	if (rc)
 		return rc;
 	if (c.left)
-		return fail(err, errlen, -EBADMSG, "%zu trailing bytes", c.left);
+		return pubdb_fail(err, errlen, -EBADMSG, "%zu trailing bytes", c.left);
 	return 0;
+}
+
+int pubdb_record_parse(const uint8_t *buf, size_t len, struct pubdb_record *r,
+		       char *err, size_t errlen)
+{
+	if (buf && len && buf[0] == 0x30)	/* a DER SEQUENCE: CMS */
+		return pubdb_cms_parse(buf, len, r, err, errlen);
+	return pubdb_record_parse_v1(buf, len, r, err, errlen);
 }

@@ -19,6 +19,7 @@
 #include "chipkey/backup_package.h"
 #include "common/identity.h"
 #include "common/pki.h"
+#include "common/pubdb-cms.h"
 #include "common/pubdb-record.h"
 
 /* @v, with its detail in err */
@@ -71,7 +72,8 @@ static bool has_role(X509 *x, const char *role)
 	return false;
 }
 
-/* The signature over r->raw[0 .. signed_len) by @w's key (EC P-256). */
+/* Format 1: the signature over r->raw[0 .. signed_len) by @w's key
+ * (EC P-256).  Format 2: pubdb-cms.c. */
 static enum pubdb_verdict check_signature(const struct pubdb_record *r, X509 *w,
 					  char *err, size_t errlen)
 {
@@ -138,7 +140,10 @@ enum pubdb_verdict pubdb_record_verify(const struct pubdb_record *r, X509_STORE 
 	if (!w)
 		return verdict(PUBDB_BAD_SIGNATURE, err, errlen,
 			       "writer certificate is not one DER X.509 certificate");
-	v = check_signature(r, w, err, errlen);
+	if (r->format == PUBDB_FORMAT_CMS)
+		v = pubdb_cms_check_signature(r, w, err, errlen);
+	else
+		v = check_signature(r, w, err, errlen);
 	if (v == PUBDB_VALID && chain_to(w, cas, NULL, why, sizeof(why)))
 		v = verdict(PUBDB_UNTRUSTED, err, errlen, "writer certificate: %s", why);
 	X509_free(w);

@@ -3,7 +3,8 @@
  * chipkey-pubdb: reads (GET and HEAD, anyone).  A chip's latest or a given
  * generation as JSON, its raw backup, its binary record (the signed one
  * byte for byte, else an unsigned one encoded here), or the list of its
- * generations.
+ * generations.  A record's content type names its format:
+ * application/cms (format 2) or application/vnd.chipkey.record (format 1).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -13,6 +14,9 @@
 
 #include "common/pubdb-record.h"
 #include "pubdb.h"
+
+#define PUBDB_TYPE_CMS	"application/cms"
+#define PUBDB_TYPE_V1	"application/vnd.chipkey.record"
 
 static MHD_RESULT db_error(struct MHD_Connection *c, struct store *st)
 {
@@ -58,8 +62,7 @@ static MHD_RESULT send_unsigned_record(struct MHD_Connection *c,
 	if (pubdb_record_build(&f, NULL, NULL, &enc, &enc_len, err, sizeof(err)) < 0)
 		return pubdb_send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
 					"cannot encode record: %s", err);
-	return pubdb_send_buf(c, MHD_HTTP_OK, "application/vnd.chipkey.record", enc, enc_len,
-			      NULL, NULL);
+	return pubdb_send_buf(c, MHD_HTTP_OK, PUBDB_TYPE_V1, enc, enc_len, NULL, NULL);
 }
 
 MHD_RESULT pubdb_handle_get(struct MHD_Connection *c, const struct pubdb_route *r)
@@ -96,8 +99,9 @@ MHD_RESULT pubdb_handle_get(struct MHD_Connection *c, const struct pubdb_route *
 				       rec.backup_len);
 		break;
 	case LEAF_RECORD:
-		if (rec.signed_record_len)
-			ret = pubdb_send_owned(c, "application/vnd.chipkey.record",
+		if (rec.signed_record_len)	/* as stored: format 2, or 1 (older) */
+			ret = pubdb_send_owned(c, rec.signed_record[0] == 0x30 ? PUBDB_TYPE_CMS
+									       : PUBDB_TYPE_V1,
 					       &rec.signed_record, rec.signed_record_len);
 		else
 			ret = send_unsigned_record(c, &rec);

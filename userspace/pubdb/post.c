@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * chipkey-pubdb: writes (POST /v1/chips/{chip}/generations).  The body is
- * a signed record; the checks run in the order docs/pubdb-api.md ("Who may
- * write") gives, and a record that passes is stored as a new generation
- * together with its signed bytes.
+ * a signed record in format 2 (CMS SignedData; format 1 is refused); the
+ * checks run in the order docs/pubdb-api.md ("Who may write") gives, and
+ * a record that passes is stored as a new generation together with its
+ * signed bytes.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -51,9 +52,13 @@ MHD_RESULT pubdb_handle_post(struct MHD_Connection *c, const struct pubdb_route 
 	size_t len = 0;
 	int rc;
 
-	/* 1. it parses; 2. it is for the chip of the URL */
+	/* 1. it parses, in format 2; 2. it is for the chip of the URL */
 	if (pubdb_record_parse(u->buf, u->len, &pr, err, sizeof(err)) < 0)
 		return pubdb_send_error(c, MHD_HTTP_BAD_REQUEST, NULL, "malformed record: %s", err);
+	if (pr.format != PUBDB_FORMAT_CMS)
+		return pubdb_send_error(c, MHD_HTTP_BAD_REQUEST, NULL,
+					"record format 1 (\"CKPR\") is no longer accepted: "
+					"send a CMS SignedData record (docs/pubdb-api.md)");
 	if (memcmp(pr.chip_id, r->chip, sizeof(pr.chip_id)))
 		return pubdb_send_error(c, MHD_HTTP_BAD_REQUEST, NULL,
 					"record is for another chip than the URL");

@@ -4,9 +4,10 @@
  *
  *   chipkey-pubdb-put --url URL --key writer.key --cert writer.pem \
  *       --chip HEX --generation N --identity IMEI --backup FILE \
- *       --device-cert FILE [--out FILE] [--no-post]
- *       builds the signed record (docs/pubdb-api.md), writes it to --out
- *       if given, and POSTs it unless --no-post.
+ *       --device-cert FILE [--out FILE] [--no-post] [--format 1]
+ *       builds the signed record (docs/pubdb-api.md; a CMS SignedData, or
+ *       with --format 1 the old "CKPR" format the server refuses, for
+ *       tests), writes it to --out if given, and POSTs it unless --no-post.
  *   chipkey-pubdb-put --url URL --get HEX [--generation N] [--verify CA.pem]
  *       [--out FILE] [--backup-out FILE]
  *       fetches a record, prints its fields, optionally verifies it.
@@ -40,7 +41,7 @@ struct options {
 	const char *url, *keyf, *certf, *chip, *ident, *backupf, *devf, *outf;
 	const char *get, *verify, *backup_out;
 	uint64_t gen;
-	int no_post, unsig;
+	int no_post, unsig, v1;
 };
 
 /* A whole input file, at most MAX_FILE bytes. */
@@ -185,6 +186,7 @@ static void usage(FILE *f)
 		"usage: chipkey-pubdb-put --url URL --key KEY.pem --cert CERT.pem --chip HEX\n"
 		"           --generation N --identity IMEI --backup FILE --device-cert FILE\n"
 		"           [--out FILE] [--no-post] [--unsigned (tests: no key, no signature)]\n"
+		"           [--format 1 (tests: the old signed format)]\n"
 		"       chipkey-pubdb-put --url URL --get HEX [--generation N]\n"
 		"           [--verify CA.pem] [--out FILE] [--backup-out FILE]\n");
 }
@@ -215,8 +217,11 @@ static int cmd_get(const struct options *o)
 	}
 	ck_hex_encode(r.chip_id, sizeof(r.chip_id), hex);
 	printf("chip_id %s\ngeneration %" PRIu64 "\nidentity %s\nbackup_size %zu\n"
-	       "certificate_size %zu\nsigned %s\n", hex, r.generation, r.identity,
-	       r.backup_len, r.cert_len, r.sig_len ? "yes" : "no");
+	       "certificate_size %zu\nsigned %s\nformat %s\n", hex, r.generation, r.identity,
+	       r.backup_len, r.cert_len, r.sig_len ? "yes" : "no",
+	       r.format == PUBDB_FORMAT_CMS ? "cms" : "ckpr");
+	if (r.format == PUBDB_FORMAT_CMS)
+		printf("signing_time %lld\n", (long long)r.signing_time);
 	rc = CK_EXIT_OK;
 	if (o->verify) {
 		uint8_t *pbuf;
@@ -280,7 +285,8 @@ static int cmd_put(const struct options *o)
 		goto out;
 	f.backup = backup;
 	f.cert = dev;
-	if (pubdb_record_build(&f, key, wcert, &rec, &rec_len, err, sizeof(err))) {
+	if ((o->v1 ? pubdb_record_build_v1 : pubdb_record_build)(&f, key, wcert, &rec, &rec_len,
+								 err, sizeof(err))) {
 		fprintf(stderr, "chipkey-pubdb-put: %s\n", err);
 		rc = CK_EXIT_MALFORMED;
 		goto out;
@@ -322,6 +328,7 @@ int main(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "no-post", no_argument, NULL, 'n' },
 		{ "unsigned", no_argument, NULL, 'U' },
+		{ "format", required_argument, NULL, 'F' },
 		{ "get", required_argument, NULL, 'G' },
 		{ "verify", required_argument, NULL, 'v' },
 		{ "backup-out", required_argument, NULL, 'B' },
@@ -344,6 +351,13 @@ int main(int argc, char **argv)
 		case 'o': o.outf = optarg; break;
 		case 'n': o.no_post = 1; break;
 		case 'U': o.unsig = 1; break;
+		case 'F':
+			if (strcmp(optarg, "1") && strcmp(optarg, "2")) {
+				usage(stderr);
+				return CK_EXIT_USAGE;
+			}
+			o.v1 = !strcmp(optarg, "1");
+			break;
 		case 'G': o.get = optarg; break;
 		case 'v': o.verify = optarg; break;
 		case 'B': o.backup_out = optarg; break;

@@ -61,13 +61,14 @@ const char *rec_db_url(const char *arg)
 	return NULL;
 }
 
-/* c->buf holds a record (CKPR) or a raw backup package: find the backup. */
+/* c->buf holds a record (CKPR or CMS) or a raw backup package: find the backup. */
 static int parse_candidate(struct rec_ctx *ctx, struct rec_candidate *c, const char *what)
 {
 	struct pubdb_record r;
 	char err[256], hx[2 * CHIPKEY_CHIP_ID_LEN + 1];
 
-	if (c->len >= 4 && !memcmp(c->buf, PUBDB_MAGIC, 4)) {
+	/* a record: format 1 ("CKPR") or 2 (CMS, a DER SEQUENCE) */
+	if (c->len >= 4 && (!memcmp(c->buf, PUBDB_MAGIC, 4) || c->buf[0] == 0x30)) {
 		if (pubdb_record_parse(c->buf, c->len, &r, err, sizeof(err)))
 			return rec_fail(ctx, CK_EXIT_MALFORMED, "%s: malformed record: %s",
 					what, err);
@@ -91,7 +92,7 @@ static int parse_candidate(struct rec_ctx *ctx, struct rec_candidate *c, const c
 		return CK_EXIT_OK;
 	}
 	return rec_fail(ctx, CK_EXIT_MALFORMED,
-			"%s: neither a chipkey archive (CKPR record) nor a backup package", what);
+			"%s: neither a chipkey archive (CKPR or CMS record) nor a backup package", what);
 }
 
 int rec_source_file(struct rec_ctx *ctx, const char *path, struct rec_candidate *c)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/cms.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -163,7 +164,38 @@ static X509_STORE *store_of(X509 *x)
 	return s;
 }
 
-static void test_signed(void)
+/* A format-2 record: every truncation and a trailing byte are refused;
+ * a flipped signature byte is a bad signature. */
+static void test_cms_mutations(uint8_t *rec, size_t len, const struct pubdb_record *r,
+			       X509_STORE *cas)
+{
+	struct pubdb_record t;
+	size_t i, n_ok = 0;
+	uint8_t *bad;
+	char err[200];
+
+	for (i = 0; i < len; i++)
+		n_ok += pubdb_record_parse(rec, i, &t, err, sizeof(err)) == -EBADMSG;
+	tap_eq_int((long long)n_ok, (long long)len, "format 2: every truncation is refused");
+	bad = malloc(len + 1);
+	if (!bad)
+		return;
+	memcpy(bad, rec, len);
+	bad[len] = 0;
+	tap_ok(pubdb_record_parse(bad, len + 1, &t, err, sizeof(err)) == -EBADMSG,
+	       "format 2: a trailing byte is refused (%s)", err);
+	free(bad);
+	rec[(size_t)(r->sig - rec) + r->sig_len - 1] ^= 1;
+	tap_ok(pubdb_record_verify(r, cas, err, sizeof(err)) == PUBDB_BAD_SIGNATURE,
+	       "format 2: a flipped signature byte breaks the signature (%s)", err);
+	rec[(size_t)(r->sig - rec) + r->sig_len - 1] ^= 1;
+}
+
+typedef int (*build_fn)(const struct pubdb_fields *f, EVP_PKEY *key, X509 *writer,
+			uint8_t **out, size_t *out_len, char *err, size_t errlen);
+
+/* The signed checks, on records of format @fmt built by @build. */
+static void test_signed(build_fn build, enum pubdb_format fmt)
 {
 	EVP_PKEY *k = EVP_EC_gen("P-256"), *k2 = EVP_EC_gen("P-256");
 	X509 *w = k ? make_cert(k, PUBDB_ROLE_SPP) : NULL;
@@ -185,22 +217,29 @@ static void test_signed(void)
 	}
 	dlen = i2d_X509(w, &der);
 	fill_fields(&f, der, (size_t)dlen);
-	tap_ok(pubdb_record_build(&f, k, NULL, &rec, &len, err, sizeof(err)) == -EINVAL,
+	tap_ok(build(&f, k, NULL, &rec, &len, err, sizeof(err)) == -EINVAL,
 	       "build: a key without its certificate is refused");
-	tap_ok(pubdb_record_build(&f, k, other, &rec, &len, err, sizeof(err)) == -EINVAL,
+	tap_ok(build(&f, k, other, &rec, &len, err, sizeof(err)) == -EINVAL,
 	       "build: a key that does not match the certificate is refused");
-	tap_ok(pubdb_record_build(&f, k, w, &rec, &len, err, sizeof(err)) == 0,
+	tap_ok(build(&f, k, w, &rec, &len, err, sizeof(err)) == 0,
 	       "a signed record is built");
 	tap_ok(rec && pubdb_record_parse(rec, len, &r, err, sizeof(err)) == 0 &&
-	       r.writer_cert_len == (size_t)dlen && r.sig_len > 0 &&
-	       r.signed_len == len - 2 - r.sig_len, "it parses, with writer and signature");
+	       r.format == fmt && r.writer_cert_len == (size_t)dlen &&
+	       !memcmp(r.writer_cert, der, (size_t)dlen) && r.sig_len > 0 &&
+	       r.generation == f.generation && !strcmp(r.identity, ID) &&
+	       r.backup_len == sizeof(backup) && !memcmp(r.backup, backup, sizeof(backup)) &&
+	       (fmt == PUBDB_FORMAT_CMS ? r.signed_len == 0 && r.signing_time > 0
+					: r.signed_len == len - 2 - r.sig_len),
+	       "format %d: it parses, with its fields, writer and signature", fmt);
 	tap_eq_int(pubdb_record_verify(&r, cas, err, sizeof(err)), PUBDB_VALID,
-		   "verify: valid against its CA");
+		   "format %d: verify: valid against its CA", fmt);
 	tap_eq_int(pubdb_record_verify(&r, wrong, err, sizeof(err)), PUBDB_UNTRUSTED,
 		   "verify: untrusted against another CA");
+	if (fmt == PUBDB_FORMAT_CMS)
+		test_cms_mutations(rec, len, &r, cas);
 	rec[(size_t)(r.backup - rec) + 7] ^= 1;	/* a backup byte */
 	tap_eq_int(pubdb_record_verify(&r, cas, err, sizeof(err)), PUBDB_BAD_SIGNATURE,
-		   "verify: a changed backup byte breaks the signature");
+		   "format %d: verify: a changed backup byte breaks the signature", fmt);
 	free(rec);
 	rec = NULL;
 	OPENSSL_free(der);
@@ -209,7 +248,7 @@ static void test_signed(void)
 	dlen = i2d_X509(norole, &der);
 	fill_fields(&f, der, (size_t)dlen);
 	f.generation = 1;
-	tap_ok(pubdb_record_build(&f, k2, norole, &rec, &len, err, sizeof(err)) == 0 &&
+	tap_ok(build(&f, k2, norole, &rec, &len, err, sizeof(err)) == 0 &&
 	       pubdb_record_parse(rec, len, &r, err, sizeof(err)) == 0 &&
 	       pubdb_record_verify(&r, cas2, err, sizeof(err)) == PUBDB_VALID &&
 	       pubdb_record_validate(&r, NULL, cas2, err, sizeof(err)) == PUBDB_NOT_WRITER,
@@ -231,7 +270,7 @@ static void test_signed(void)
 	free(rec);
 	rec = NULL;
 	f.generation = 3;
-	tap_ok(pubdb_record_build(&f, k2, norole, &rec, &len, err, sizeof(err)) == 0 &&
+	tap_ok(build(&f, k2, norole, &rec, &len, err, sizeof(err)) == 0 &&
 	       pubdb_record_parse(rec, len, &r, err, sizeof(err)) == 0 &&
 	       pubdb_record_validate(&r, NULL, cas2, err, sizeof(err)) == PUBDB_WRONG_GENERATION,
 	       "validate: a first record must be generation 1 (%s)", err);
@@ -265,9 +304,105 @@ out:
 	EVP_PKEY_free(k2);
 }
 
+/*
+ * A SignedData made here with OpenSSL's CMS API, not pubdb_record_build:
+ * @content signed by @k/@w (and @k2/@w2 as a second signer if given),
+ * with our content type if @ours, @flags added to the signing flags.
+ */
+static uint8_t *make_cms(const uint8_t *content, size_t clen, EVP_PKEY *k, X509 *w,
+			 EVP_PKEY *k2, X509 *w2, int ours, unsigned int flags, size_t *len)
+{
+	unsigned int fl = CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP | flags;
+	ASN1_OBJECT *type = OBJ_txt2obj(PUBDB_CMS_CONTENT_OID, 1);
+	BIO *in = BIO_new_mem_buf(content, (int)clen);
+	CMS_ContentInfo *cms = CMS_sign(NULL, NULL, NULL, NULL, fl);
+	unsigned char *der = NULL;
+	uint8_t *out = NULL;
+	int n = 0;
+
+	if (cms && CMS_add1_signer(cms, w, k, EVP_sha256(), fl) &&
+	    (!k2 || CMS_add1_signer(cms, w2, k2, EVP_sha256(), fl)) &&
+	    (!ours || CMS_set1_eContentType(cms, type)) && CMS_final(cms, in, NULL, fl) == 1)
+		n = i2d_CMS_ContentInfo(cms, &der);
+	if (n > 0 && (out = malloc((size_t)n)) != NULL) {
+		memcpy(out, der, (size_t)n);
+		*len = (size_t)n;
+	}
+	OPENSSL_free(der);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	ASN1_OBJECT_free(type);
+	return out;
+}
+
+/* parse @rec (freed): -EBADMSG with @want in the message? */
+static int refused(uint8_t *rec, size_t len, const char *want, char *err, size_t errlen)
+{
+	struct pubdb_record r;
+	int ok;
+
+	snprintf(err, errlen, "not built");
+	ok = rec && pubdb_record_parse(rec, len, &r, err, errlen) == -EBADMSG &&
+	     strstr(err, want);
+	free(rec);
+	return ok;
+}
+
+/* Format-2 shapes the parser refuses, each made by OpenSSL directly. */
+static void test_cms_shapes(void)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256"), *k2 = EVP_EC_gen("P-256");
+	X509 *w = k ? make_cert(k, PUBDB_ROLE_SPP) : NULL;
+	X509 *w2 = k2 ? make_cert(k2, PUBDB_ROLE_SPP) : NULL;
+	uint8_t *content = NULL, *signed_v1 = NULL, *rec;
+	struct pubdb_fields f;
+	struct pubdb_record r;
+	size_t clen = 0, slen = 0, len = 0;
+	char err[200];
+
+	devcert[0] = 0x30;
+	fill_fields(&f, devcert, sizeof(devcert));
+	if (!w || !w2 || pubdb_record_build(&f, NULL, NULL, &content, &clen, err, sizeof(err)) ||
+	    pubdb_record_build_v1(&f, k, w, &signed_v1, &slen, err, sizeof(err))) {
+		tap_ok(0, "format 2 shapes: test credentials");
+		goto out;
+	}
+	rec = make_cms(content, clen, k, w, NULL, NULL, 1, 0, &len);
+	tap_ok(rec && pubdb_record_parse(rec, len, &r, err, sizeof(err)) == 0 &&
+	       r.format == PUBDB_FORMAT_CMS, "format 2: a record made by OpenSSL parses (%s)", err);
+	free(rec);
+	rec = make_cms(content, clen, k, w, NULL, NULL, 0, 0, &len);
+	tap_ok(refused(rec, len, "content type", err, sizeof(err)),
+	       "format 2: content type id-data is refused (%s)", err);
+	rec = make_cms(content, clen, k, w, NULL, NULL, 1, CMS_DETACHED, &len);
+	tap_ok(refused(rec, len, "detached", err, sizeof(err)),
+	       "format 2: detached content is refused (%s)", err);
+	rec = make_cms(content, clen, k, w, k2, w2, 1, 0, &len);
+	tap_ok(refused(rec, len, "2 signers", err, sizeof(err)),
+	       "format 2: a second signer is refused (%s)", err);
+	rec = make_cms(content, clen, k, w, NULL, NULL, 1, CMS_NOCERTS, &len);
+	tap_ok(refused(rec, len, "exactly one certificate", err, sizeof(err)),
+	       "format 2: no certificate is refused (%s)", err);
+	rec = make_cms(content, clen, k, w, NULL, NULL, 1, CMS_NOATTR, &len);
+	tap_ok(refused(rec, len, "contentType", err, sizeof(err)),
+	       "format 2: no signed attributes is refused (%s)", err);
+	rec = make_cms(signed_v1, slen, k, w, NULL, NULL, 1, 0, &len);
+	tap_ok(refused(rec, len, "unsigned", err, sizeof(err)),
+	       "format 2: a signed format-1 record as content is refused (%s)", err);
+out:
+	free(content);
+	free(signed_v1);
+	X509_free(w);
+	X509_free(w2);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(k2);
+}
+
 int main(void)
 {
 	test_unsigned();
-	test_signed();
+	test_signed(pubdb_record_build_v1, PUBDB_FORMAT_V1);
+	test_signed(pubdb_record_build, PUBDB_FORMAT_CMS);
+	test_cms_shapes();
 	return tap_exit_status();
 }

@@ -16,6 +16,8 @@
 
 CHIP_A=00112233445566778899aabbccddeeff
 CHIP_B=ffeeddccbbaa99887766554433221100
+CHIP_OLD=00000000000000000000000000000001
+CHIP_OLD2=00000000000000000000000000000002
 MAXGEN=9223372036854775807
 
 devices_setup() {
@@ -219,4 +221,25 @@ writer_attacks() {
 	tap $? "$tag: ... because it is not the device's"
 	"$PUT" --url "$U" --get 0123456789abcdef0123456789abcdef --verify fac/mfr-ca.pem >get.out 2>&1
 	is $? 6 "$tag: --verify: a generation 1 whose backup is random bytes -> exit 6 (malformed)"
+
+	# format-1 records of an old database: served byte for byte, still verified
+	"$PUT" --format 1 --key fac/spp-key.pem --cert fac/spp-cert.pem --chip $CHIP_OLD \
+		--generation 1 --identity "$IA" --backup random.bin --device-cert ka/device-cert.pem \
+		--out old1.rec --no-post 2>>put.log
+	cp old1.rec old2.rec	# one byte of the backup (after the 48-byte head and its length)
+	printf '\x5a' | dd of=old2.rec bs=1 seek=60 conv=notrunc status=none
+	sqlite3 "$2" "INSERT INTO public_records (chip_id, generation, identity, created, backup,
+		cert, signed_record) VALUES (X'$CHIP_OLD', 1, '$IA', 0, readfile('random.bin'),
+		readfile('ka/device-cert.der'), readfile('old1.rec')), (X'$CHIP_OLD2', 1, '$IA', 0,
+		readfile('random.bin'), readfile('ka/device-cert.der'), readfile('old2.rec'))" 2>>put.log
+	tap $? "$tag: two format-1 (CKPR) records put into the database directly"
+	curl -s -D hdr.out -o got-old.rec "$U/v1/chips/$CHIP_OLD/record"
+	cmp -s got-old.rec old1.rec && grep -qi '^Content-Type: application/vnd.chipkey.record' hdr.out
+	tap $? "$tag: a stored format-1 record is served byte for byte, as application/vnd.chipkey.record"
+	"$PUT" --url "$U" --get $CHIP_OLD --verify fac/mfr-ca.pem >get.out 2>&1
+	rc=$?
+	is "$rc/$(grep -c 'backup is not' get.out)/$(grep -c '^format ckpr$' get.out)" 6/1/1 \
+		"$tag: --verify of a format-1 record (format ckpr): signature and writer pass, the random backup does not (exit 6)"
+	"$PUT" --url "$U" --get $CHIP_OLD2 --verify fac/mfr-ca.pem >get.out 2>&1
+	is $? 5 "$tag: --verify of a format-1 record with a changed backup byte -> exit 5 (tampered)"
 }

@@ -184,6 +184,10 @@ rm -f "$t/dp1"
 check "generation 2 re-wrapped and posted as a signed record" test $? -eq 0
 expect 0 "recover --db takes the newest generation" "$ck" --device "$D1" recover --store "$S1" --no-keys --db "$URL"
 check "... the store holds generation 2" bash -c "grep -q '\"generation\": 2' '$S1/store.json' && cmp -s '$S1/backup.pkg' '$t/gen2.pkg'"
+curl -s -o "$t/gen2.p7" "$URL/v1/chips/$hex1/record"
+check "the served record is format 2 (openssl cms -verify reads it)" bash -c \
+	"openssl cms -verify -noverify -inform DER -binary -in '$t/gen2.p7' -out /dev/null 2>/dev/null"
+expect 0 "recover --from that record saved with curl" "$ck" --device "$D1" recover --store "$S1" --no-keys --from "$t/gen2.p7"
 before=$(snap "$S1")
 expect 13 "an older generation (1) is refused" "$ck" --device "$D1" recover --store "$S1" --no-keys --from "$t/d1.ckpr"
 check "... with a message naming both generations, store untouched" \

@@ -145,6 +145,10 @@ if [ -n "$pubdb_url" ]; then
 	curl -sf "$pubdb_url/v1/chips/$hex/backup" -o "$t/pub1.pkg"
 	check "pubdb serves device 1's backup by chip ID, byte-identical to the flash store" \
 		cmp -s "$t/pub1.pkg" "$t/store1/backup.pkg"
+	curl -sf "$pubdb_url/v1/chips/$hex/record" -o "$t/pub1.p7"
+	check "the SPP's record of device 1 (GET .../record) passes openssl cms -verify against the manufacturer CA; its body is a CKPR record" \
+		bash -c "openssl cms -verify -inform DER -binary -purpose any -CAfile '$t/fac/mfr-ca.pem' \
+			-in '$t/pub1.p7' -out '$t/pub1.body' 2>/dev/null && test \"\$(head -c 4 '$t/pub1.body')\" = CKPR"
 else
 	skip "pubdb serves device 1's backup" "chipkey-pubdb not built"
 fi

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Format 2 of the public database record (docs/pubdb-api.md "Format 2"):
+ * a DER CMS SignedData (RFC 5652) whose attached content, of type
+ * id-ct-chipkeyRecord (PUBDB_CMS_CONTENT_OID), is an unsigned format-1
+ * record.  Signing, parsing and the signature check, all through
+ * OpenSSL's CMS API; the writer's chain and role are pubdb-validate.c.
+ *
+ * The parsed record's pointers point into the caller's buffer: each part
+ * OpenSSL decoded (content, writer certificate, signature) is looked up
+ * there byte for byte.  The record must be DER (it re-encodes to the same
+ * bytes), so the content is one primitive OCTET STRING found in place.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
+
+#include "common/pki.h"
+#include "common/pubdb-cms.h"
+
+#define SIGN_FLAGS	(CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP)
+
+int pubdb_cms_sign(const uint8_t *content, size_t content_len, EVP_PKEY *key, X509 *writer,
+		   uint8_t **out, size_t *out_len, char *err, size_t errlen)
+{
+	ASN1_OBJECT *type = OBJ_txt2obj(PUBDB_CMS_CONTENT_OID, 1);
+	EVP_MD *sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	CMS_ContentInfo *cms = NULL;
+	unsigned char *der = NULL;
+	BIO *in = NULL;
+	int n, rc;
+
+	*out = NULL;
+	*out_len = 0;
+	if (!pki_is_p256(key)) {
+		rc = pubdb_fail(err, errlen, -EINVAL, "writer key is not an EC P-256 key");
+		goto out;
+	}
+	if (X509_check_private_key(writer, key) != 1) {
+		rc = pubdb_fail(err, errlen, -EINVAL, "writer key does not match its certificate");
+		goto out;
+	}
+	if (content_len > INT_MAX) {
+		rc = pubdb_fail(err, errlen, -EINVAL, "record too large");
+		goto out;
+	}
+	in = BIO_new_mem_buf(content, (int)content_len);
+	cms = CMS_sign(NULL, NULL, NULL, NULL, SIGN_FLAGS);
+	/* contentType, messageDigest and signingTime are added by CMS_final */
+	if (!type || !sha256 || !in || !cms ||
+	    !CMS_add1_signer(cms, writer, key, sha256, SIGN_FLAGS) ||
+	    CMS_set1_eContentType(cms, type) != 1 ||
+	    CMS_final(cms, in, NULL, CMS_BINARY) != 1 ||
+	    (n = i2d_CMS_ContentInfo(cms, &der)) <= 0) {
+		rc = pubdb_fail(err, errlen, -EIO, "CMS signing failed");
+		goto out;
+	}
+	*out = malloc((size_t)n);
+	if (!*out) {
+		rc = pubdb_fail(err, errlen, -ENOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(*out, der, (size_t)n);
+	*out_len = (size_t)n;
+	rc = 0;
+out:
+	OPENSSL_free(der);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	EVP_MD_free(sha256);
+	ASN1_OBJECT_free(type);
+	return rc;
+}
+
+/* Where the @n bytes at @d are in @buf (NULL: nowhere). */
+static const uint8_t *in_buf(const uint8_t *buf, size_t len, const void *d, size_t n)
+{
+	return n && d ? memmem(buf, len, d, n) : NULL;
+}
+
+/* DER decode of a whole buffer; NULL unless it is exactly one DER
+ * ContentInfo (re-encoding gives the same bytes). */
+static CMS_ContentInfo *decode(const uint8_t *buf, size_t len, char *err, size_t errlen)
+{
+	const unsigned char *p = buf;
+	unsigned char *der = NULL;
+	CMS_ContentInfo *cms;
+	int n;
+
+	if (len > LONG_MAX) {
+		pubdb_fail(err, errlen, -EBADMSG, "record too large");
+		return NULL;
+	}
+	cms = d2i_CMS_ContentInfo(NULL, &p, (long)len);
+	if (!cms) {
+		pubdb_fail(err, errlen, -EBADMSG, "not a CMS structure");
+		return NULL;
+	}
+	if (p != buf + len) {
+		pubdb_fail(err, errlen, -EBADMSG, "%zu trailing bytes after the CMS structure",
+			   (size_t)(buf + len - p));
+		goto bad;
+	}
+	n = i2d_CMS_ContentInfo(cms, &der);
+	if (n <= 0 || (size_t)n != len || memcmp(der, buf, len)) {
+		pubdb_fail(err, errlen, -EBADMSG, "the CMS structure is not DER");
+		goto bad;
+	}
+	OPENSSL_free(der);
+	return cms;
+bad:
+	OPENSSL_free(der);
+	CMS_ContentInfo_free(cms);
+	return NULL;
+}
+
+/* signingTime: exactly one attribute with one UTCTime or GeneralizedTime */
+static int signing_time(CMS_SignerInfo *si, int64_t *t, char *err, size_t errlen)
+{
+	int i = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1);
+	X509_ATTRIBUTE *a;
+	ASN1_TYPE *v;
+	struct tm tm;
+
+	if (i < 0)
+		return pubdb_fail(err, errlen, -EBADMSG, "no signingTime signed attribute");
+	if (CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, i) >= 0)
+		return pubdb_fail(err, errlen, -EBADMSG, "two signingTime attributes");
+	a = CMS_signed_get_attr(si, i);
+	v = a && X509_ATTRIBUTE_count(a) == 1 ? X509_ATTRIBUTE_get0_type(a, 0) : NULL;
+	if (!v || (v->type != V_ASN1_UTCTIME && v->type != V_ASN1_GENERALIZEDTIME) ||
+	    ASN1_TIME_to_tm((const ASN1_TIME *)v->value.asn1_string, &tm) != 1)
+		return pubdb_fail(err, errlen, -EBADMSG, "signingTime is not one valid time");
+	*t = (int64_t)timegm(&tm);
+	return 0;
+}
+
+/* The SignerInfo and certificate parts of pubdb_cms_parse(). */
+static int parse_signer(CMS_ContentInfo *cms, const ASN1_OBJECT *type, const uint8_t *buf,
+			size_t len, struct pubdb_record *r, char *err, size_t errlen)
+{
+	STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
+	STACK_OF(X509_CRL) *crls = CMS_get1_crls(cms);
+	STACK_OF(X509) *certs = CMS_get1_certs(cms);
+	const ASN1_OBJECT *ct;
+	ASN1_OCTET_STRING *sig;
+	unsigned char *der = NULL;
+	CMS_SignerInfo *si;
+	int n, rc;
+
+	if (sk_CMS_SignerInfo_num(sis) != 1) {
+		rc = pubdb_fail(err, errlen, -EBADMSG, "%d signers (exactly one wanted)",
+				sk_CMS_SignerInfo_num(sis));
+		goto out;
+	}
+	if (sk_X509_num(certs) != 1 || sk_X509_CRL_num(crls) > 0) {
+		rc = pubdb_fail(err, errlen, -EBADMSG,
+				"exactly one certificate (the writer's) and no CRL wanted");
+		goto out;
+	}
+	n = i2d_X509(sk_X509_value(certs, 0), &der);
+	r->writer_cert = n > 0 ? in_buf(buf, len, der, (size_t)n) : NULL;
+	if (!r->writer_cert || (size_t)n > PUBDB_MAX_CERT) {
+		rc = pubdb_fail(err, errlen, -EBADMSG, "writer certificate unreadable or too large");
+		goto out;
+	}
+	r->writer_cert_len = (size_t)n;
+	si = sk_CMS_SignerInfo_value(sis, 0);
+	sig = CMS_SignerInfo_get0_signature(si);
+	r->sig = sig ? in_buf(buf, len, ASN1_STRING_get0_data(sig),
+			      (size_t)ASN1_STRING_length(sig)) : NULL;
+	if (!r->sig || (size_t)ASN1_STRING_length(sig) > PUBDB_MAX_SIG) {
+		rc = pubdb_fail(err, errlen, -EBADMSG, "signature missing or too large");
+		goto out;
+	}
+	r->sig_len = (size_t)ASN1_STRING_length(sig);
+	ct = CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_contentType), -3,
+					 V_ASN1_OBJECT);
+	if (!ct || OBJ_cmp(ct, type)) {
+		rc = pubdb_fail(err, errlen, -EBADMSG,
+				"signed attribute contentType missing or not id-ct-chipkeyRecord");
+		goto out;
+	}
+	rc = signing_time(si, &r->signing_time, err, errlen);
+out:
+	OPENSSL_free(der);
+	sk_X509_pop_free(certs, X509_free);
+	sk_X509_CRL_pop_free(crls, X509_CRL_free);
+	return rc;
+}
+
+int pubdb_cms_parse(const uint8_t *buf, size_t len, struct pubdb_record *r,
+		    char *err, size_t errlen)
+{
+	ASN1_OBJECT *type = OBJ_txt2obj(PUBDB_CMS_CONTENT_OID, 1);
+	CMS_ContentInfo *cms = decode(buf, len, err, errlen);
+	const uint8_t *content = NULL;
+	ASN1_OCTET_STRING **pos;
+	size_t clen = 0;
+	int rc = -EBADMSG;
+
+	memset(r, 0, sizeof(*r));
+	if (!cms || !type)
+		goto out;
+	if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
+		pubdb_fail(err, errlen, rc, "CMS content is not SignedData");
+		goto out;
+	}
+	if (OBJ_cmp(CMS_get0_eContentType(cms), type)) {
+		pubdb_fail(err, errlen, rc, "content type is not id-ct-chipkeyRecord "
+			   PUBDB_CMS_CONTENT_OID);
+		goto out;
+	}
+	pos = CMS_get0_content(cms);
+	if (CMS_is_detached(cms) || !pos || !*pos) {
+		pubdb_fail(err, errlen, rc, "detached content (the record must be attached)");
+		goto out;
+	}
+	clen = (size_t)ASN1_STRING_length(*pos);
+	content = in_buf(buf, len, ASN1_STRING_get0_data(*pos), clen);
+	if (!content) {
+		pubdb_fail(err, errlen, rc, "content not found in the record");
+		goto out;
+	}
+	rc = pubdb_record_parse_v1(content, clen, r, err, errlen);
+	if (rc)
+		goto out;
+	if (r->writer_cert_len || r->sig_len) {
+		rc = pubdb_fail(err, errlen, -EBADMSG, "the content must be an unsigned record");
+		goto out;
+	}
+	rc = parse_signer(cms, type, buf, len, r, err, errlen);
+	if (rc)
+		goto out;
+	r->format = PUBDB_FORMAT_CMS;
+	r->raw = buf;
+	r->raw_len = len;
+	r->signed_len = 0;
+out:
+	if (rc)
+		memset(r, 0, sizeof(*r));
+	CMS_ContentInfo_free(cms);
+	ASN1_OBJECT_free(type);
+	ERR_clear_error();
+	return rc;
+}
+
+enum pubdb_verdict pubdb_cms_check_signature(const struct pubdb_record *r, X509 *w,
+					     char *err, size_t errlen)
+{
+	CMS_ContentInfo *cms = decode(r->raw, r->raw_len, err, errlen);
+	X509_ALGOR *dig = NULL;
+	CMS_SignerInfo *si;
+	enum pubdb_verdict v = PUBDB_BAD_SIGNATURE;
+
+	if (!cms)
+		return v;
+	si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+	if (!si || CMS_SignerInfo_cert_cmp(si, w)) {
+		pubdb_fail(err, errlen, 0, "the signer is not the record's certificate");
+		goto out;
+	}
+	CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, NULL);
+	if (!dig || OBJ_obj2nid(dig->algorithm) != NID_sha256) {
+		pubdb_fail(err, errlen, 0, "the digest is not SHA-256");
+		goto out;
+	}
+	if (!pki_is_p256(X509_get0_pubkey(w))) {
+		pubdb_fail(err, errlen, 0, "writer key is not EC P-256");
+		goto out;
+	}
+	/* signature and messageDigest; the chain is the caller's (no
+	 * certificates from outside, no intermediates from the record) */
+	if (CMS_verify(cms, NULL, NULL, NULL, NULL, CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) != 1) {
+		pubdb_fail(err, errlen, 0, "signature does not verify");
+		goto out;
+	}
+	v = PUBDB_VALID;
+out:
+	CMS_ContentInfo_free(cms);
+	ERR_clear_error();
+	return v;
+}

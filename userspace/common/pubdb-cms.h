@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Format 2 of the public database record (docs/pubdb-api.md "Format 2"):
+ * a CMS SignedData around an unsigned format-1 record.  Internal to
+ * pubdb-record.c and pubdb-validate.c; callers use common/pubdb-record.h.
+ */
+#ifndef CHIPKEY_COMMON_PUBDB_CMS_H
+#define CHIPKEY_COMMON_PUBDB_CMS_H
+
+#include "common/pubdb-record.h"
+
+/* Signs @content (an unsigned format-1 record) into a DER SignedData. */
+int pubdb_cms_sign(const uint8_t *content, size_t content_len, EVP_PKEY *key, X509 *writer,
+		   uint8_t **out, size_t *out_len, char *err, size_t errlen);
+
+/* Parses a format-2 record (structure, no signature check); -EBADMSG. */
+int pubdb_cms_parse(const uint8_t *buf, size_t len, struct pubdb_record *r,
+		    char *err, size_t errlen);
+
+/* The signature of a parsed format-2 record by @w, its writer
+ * certificate: PUBDB_VALID or PUBDB_BAD_SIGNATURE (no chain check). */
+enum pubdb_verdict pubdb_cms_check_signature(const struct pubdb_record *r, X509 *w,
+					     char *err, size_t errlen);
+
+/* Writes a message to @err (if given), clears OpenSSL's error queue,
+ * returns @rc (pubdb-record.c). */
+int pubdb_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* The format-1 decoder (pubdb-record.c). */
+int pubdb_record_parse_v1(const uint8_t *buf, size_t len, struct pubdb_record *r,
+			  char *err, size_t errlen);
+
+#endif /* CHIPKEY_COMMON_PUBDB_CMS_H */
