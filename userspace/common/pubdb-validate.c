@@ -7,7 +7,6 @@
  * on what it fetches.  The codec is pubdb-record.c.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,22 +21,9 @@
 #include "common/pubdb-cms.h"
 #include "common/pubdb-record.h"
 
-/* @v, with its detail in err */
-static enum pubdb_verdict verdict(enum pubdb_verdict v, char *err, size_t errlen,
-				  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static enum pubdb_verdict verdict(enum pubdb_verdict v, char *err, size_t errlen,
-				  const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	ERR_clear_error();
-	return v;
-}
+/* @v, with its detail in err (pubdb_fail, the one message helper) */
+#define verdict(v, err, errlen, ...) \
+	((enum pubdb_verdict)pubdb_fail(err, errlen, v, __VA_ARGS__))
 
 const char *pubdb_verdict_str(enum pubdb_verdict v)
 {
