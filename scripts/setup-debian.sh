@@ -28,8 +28,8 @@ packages=(
 	device-tree-compiler dt-schema
 	# userspace crypto (OpenSSL 3) and the kernel-crypto oracle (AF_ALG)
 	libssl-dev openssl libkcapi-dev kcapi-tools
-	# independent test-vector generator
-	python3 python3-cryptography
+	# independent test-vector generator; hex <-> binary in the shell tests
+	python3 python3-cryptography xxd
 	# factory databases and the public database service
 	libsqlite3-dev sqlite3 libpq-dev postgresql libmicrohttpd-dev
 	libcurl4-openssl-dev curl

@@ -41,6 +41,6 @@ int cmd_init(const struct factory_args *a)
 	       CK_FACTORY_STATION_CERT);
 	err = a->pool ? pool_load(a->db, a->pool) : 0;
 	if (!err && a->pregen)
-		err = pool_pregen_keys(a->db, a->pregen);
+		err = pool_pregen_keys_in(dir, a->db, a->pregen);
 	return ck_exit_for_errno(err);
 }

@@ -12,6 +12,8 @@
 
 #include "common/identity.h"
 #include "common/pki.h"
+#include "common/pregen-key.h"
+#include "factory.h"
 #include "pki-issue.h"
 #include "pool.h"
 #include "store/store.h"
@@ -124,7 +126,7 @@ out:
 	return err;
 }
 
-int pool_pregen_keys(const char *url, unsigned long long count)
+int pool_pregen_keys(const char *url, const uint8_t *master, unsigned long long count)
 {
 	struct store *st = NULL;
 	uint64_t nfree = 0, nres = 0;
@@ -134,8 +136,8 @@ int pool_pregen_keys(const char *url, unsigned long long count)
 		return err;
 	for (unsigned long long i = 0; i < count && !err; i++) {
 		EVP_PKEY *k = pki_ec_keygen();
-		uint8_t *pub = NULL, *priv = NULL;
-		size_t pub_len = 0, priv_len = 0;
+		uint8_t *pub = NULL, *priv = NULL, *sealed = NULL;
+		size_t pub_len = 0, priv_len = 0, sealed_len = 0;
 
 		if (!k) {
 			err = -EIO;
@@ -144,13 +146,18 @@ int pool_pregen_keys(const char *url, unsigned long long count)
 		err = pki_public_to_der(k, &pub, &pub_len);
 		if (!err)
 			err = pki_private_to_pkcs8_der(k, &priv, &priv_len);
+		/* at rest only sealed under the master key */
+		if (!err)
+			err = ck_pregen_seal(master, pub, pub_len, priv, priv_len, &sealed,
+					     &sealed_len);
 		if (!err) {
-			err = store_add_keypair(st, pub, pub_len, priv, priv_len, NULL);
+			err = store_add_keypair(st, pub, pub_len, sealed, sealed_len, NULL);
 			if (err)
 				fprintf(stderr, "chipkey-factory: storing key pair: %s\n",
 					store_error(st));
 		}
 		OPENSSL_free(pub);
+		free(sealed);
 		pki_free_secret(priv, priv_len);
 		EVP_PKEY_free(k);
 	}
@@ -160,5 +167,19 @@ int pool_pregen_keys(const char *url, unsigned long long count)
 		       count, (unsigned long long)nfree, (unsigned long long)nres);
 	}
 	store_close(st);
+	return err;
+}
+
+int pool_pregen_keys_in(const char *dir, const char *url, unsigned long long count)
+{
+	struct ck_factory *f = NULL;
+	int err = ck_factory_open(dir, &f);
+
+	if (err) {
+		fprintf(stderr, "chipkey-factory: factory %s: %s\n", dir, strerror(-err));
+		return err;
+	}
+	err = pool_pregen_keys(url, f->master, count);
+	ck_factory_close(f);
 	return err;
 }

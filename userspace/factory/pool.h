@@ -3,9 +3,14 @@
 #ifndef CHIPKEY_FACTORY_POOL_H
 #define CHIPKEY_FACTORY_POOL_H
 
+#include <stdint.h>
+
 /* Load identities (one per line; all validated before anything is loaded). */
 int pool_load(const char *url, const char *path);
-/* Generate @count P-256 key pairs: public DER SPKI + private PKCS#8 DER. */
-int pool_pregen_keys(const char *url, unsigned long long count);
+/* Generate @count P-256 key pairs: public DER SPKI + the private PKCS#8 DER
+ * sealed under the factory's @master key (common/pregen-key.h). */
+int pool_pregen_keys(const char *url, const uint8_t *master, unsigned long long count);
+/* The same with the master key of the factory directory @dir. */
+int pool_pregen_keys_in(const char *dir, const char *url, unsigned long long count);
 
 #endif

@@ -7,12 +7,46 @@
  * ck_factory_build_package, and its copies.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 
 #include <chipkey/data_package.h>
+#include "common/pregen-key.h"
 #include "issue.h"
+
+/*
+ * The private key of the reserved pre-generated pair @kp, opened with the
+ * master key (it is sealed at rest: common/pregen-key.h).  A pair stored in
+ * clear by a chipkey-factory older than the sealing is used too, with a
+ * warning (re-generate such pairs: docs/databases.md).  NULL if malformed
+ * or not authentic (another factory's, moved from another row).
+ */
+static EVP_PKEY *pregen_key(struct ck_factory *f, const struct store_keypair *kp)
+{
+	uint8_t *der = NULL;
+	size_t len = 0;
+	EVP_PKEY *key;
+	int err;
+
+	err = ck_pregen_open(f->master, kp->pub, kp->pub_len, kp->priv, kp->priv_len,
+			     &der, &len);
+	if (err == -EPROTO) {
+		fprintf(stderr, "chipkey-spp: WARNING: pre-generated key pair %lld is stored "
+			"in clear (made before keys were sealed at rest); re-generate the pool\n",
+			(long long)kp->id);
+		return pki_private_from_pkcs8_der(kp->priv, kp->priv_len);
+	}
+	if (err) {
+		fprintf(stderr, "chipkey-spp: pre-generated key pair %lld does not open "
+			"with this factory's master key\n", (long long)kp->id);
+		return NULL;
+	}
+	key = pki_private_from_pkcs8_der(der, len);
+	ck_pregen_free(der, len);
+	return key;
+}
 
 int spp_issue(struct ck_factory *f, const char *identity,
 	      const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN],
@@ -26,7 +60,7 @@ int spp_issue(struct ck_factory *f, const char *identity,
 
 	memset(out, 0, sizeof(*out));
 	if (kp->priv) {
-		key = pki_private_from_pkcs8_der(kp->priv, kp->priv_len);
+		key = pregen_key(f, kp);
 		store_keypair_clear(kp);
 		if (!key)
 			return -EBADMSG;

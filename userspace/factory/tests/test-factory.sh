@@ -264,9 +264,46 @@ r=$?
 out=$("$CF" load-pool --db "$DB" "$T/pool" 2>&1)
 [ $r -ne 0 ] && printf '%s' "$out" | grep -q 'pool: 500 free'
 ok $? "a pool file with one bad check digit is refused and loads nothing"
-out=$("$CF" pregen-keys --db "$DB" --count 3 2>&1)
+out=$("$CF" pregen-keys "$F" --db "$DB" --count 3 2>&1)
 [ $? -eq 0 ] && printf '%s' "$out" | grep -q 'pool: 3 free'
 ok $? "pregen-keys stores 3 key pairs"
+"$CF" pregen-keys --db "$DB" --count 1 >/dev/null 2>&1
+[ $? -eq 1 ]; ok $? "pregen-keys without the factory directory (whose master key seals them): exit 1 (usage)"
+# the private keys at rest: not PKCS#8 (openssl cannot read them), but
+# sealed: opened independently (python3-cryptography: HKDF + AES-256-GCM,
+# AAD = magic, version, public key) with the master key they give the
+# private key of the row's public key (openssl), and a blob moved to
+# another row does not open
+sqlite3 "$T/tmp140.db" "SELECT hex(pub) || ' ' || hex(priv) FROM keypair_pool ORDER BY id" >"$T/kp.txt" 2>/dev/null
+[ "$(wc -l <"$T/kp.txt")" -eq 3 ]; ok $? "three key pairs in keypair_pool"
+read -r pub1 priv1 < <(sed -n 1p "$T/kp.txt")
+printf '%s' "$priv1" | xxd -r -p >"$T/priv1.bin"
+! openssl pkey -inform DER -in "$T/priv1.bin" -noout 2>/dev/null
+ok $? "a stored private key is not readable as a key (openssl pkey refuses it)"
+/usr/bin/python3 - "$F/master.key" "$T/kp.txt" "$T/open1.der" <<'PY' 2>"$T/open.err"
+import sys
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives import hashes
+master = open(sys.argv[1], "rb").read()
+rows = [l.split() for l in open(sys.argv[2])]
+key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+           info=b"chipkey v1 pregen key at rest").derive(master)
+def opened(pub, blob):
+    assert blob[:5] == b"CKPK\x01"
+    return AESGCM(key).decrypt(blob[5:17], blob[17:], blob[:5] + pub)
+pub0, blob0 = bytes.fromhex(rows[0][0]), bytes.fromhex(rows[0][1])
+open(sys.argv[3], "wb").write(opened(pub0, blob0))
+try:
+    opened(bytes.fromhex(rows[1][0]), blob0)
+    sys.exit(2)
+except Exception:
+    pass
+PY
+r=$?
+[ $r -eq 0 ] && [ "$(openssl pkey -inform DER -in "$T/open1.der" -pubout -outform DER 2>/dev/null | od -An -v -tx1 | tr -d ' \n')" = \
+	"$(printf '%s' "$pub1" | tr A-F a-f)" ]
+ok $? "... opened with the master key (python3-cryptography), it is the private key of its row's public key; under another row's public key it does not open (python exit $r)"
 out=$("$CF" init "$T/f2" --db "sqlite:$T/f2.db" --pool "$T/pool" --pregen 2 2>&1)
 [ $? -eq 0 ] && printf '%s' "$out" | grep -q 'pool: 500 free' && printf '%s' "$out" | grep -q 'pool: 2 free'
 ok $? "init --db --pool --pregen sets up PKI, pool and keys in one command"
