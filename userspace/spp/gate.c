@@ -2,23 +2,25 @@
 /*
  * chipkey-spp: the gate (see gate.h).
  *
- * A worker blocked in SSL_accept on a client that trickles its ClientHello
- * one byte at a time is a worker lost; a few such clients stop the line.
- * So no worker sees a connection before the client has sent its whole
- * ClientHello: the accepting thread keeps new connections in a table and
- * polls them, peeking (MSG_PEEK: nothing is consumed, OpenSSL reads the
- * same bytes later) until the TLS records hold a complete ClientHello.
- * Waiting costs a descriptor and a table entry, no thread.  A connection
- * is cut (one log line) if its ClientHello is not complete by the
- * handshake deadline, and closed at once if it is not a TLS handshake.
+ * A worker blocked in SSL_accept on a client that trickles its handshake,
+ * or sends its ClientHello and then stalls, is a worker lost; a few such
+ * clients stop the line, and they need no credential.  So no worker sees
+ * a connection before its TLS handshake is done and its client passed the
+ * station checks (station-auth.c): the accepting thread keeps new
+ * connections in a table and polls them.  First it peeks (MSG_PEEK:
+ * nothing is consumed, OpenSSL reads the same bytes later) until the TLS
+ * records hold a complete ClientHello, closing at once what is not a TLS
+ * handshake; then it runs SSL_accept non-blocking, one step each time the
+ * socket is ready for it, and checks the station role.  Waiting costs a
+ * descriptor, a table entry and (after the ClientHello) an SSL object, no
+ * thread.  A connection is cut (one log line) if its handshake is not done
+ * by the handshake deadline (from accept).
  *
  * At accept, a source address that already has --max-per-ip connections
- * open (waiting here, queued, or in a worker) gets its new one closed at
- * once (log rate-limited).  At most --max-pending connections wait for
- * their ClientHello; a new one then pushes out the one that has waited
- * longest (a real client's ClientHello arrives in one round trip).
- * The rest of the handshake runs in the worker under the watchdog's
- * handshake deadline (workers.c).
+ * open (in the handshake here, queued, or in a worker) gets its new one
+ * closed at once (log rate-limited).  At most --max-pending connections
+ * are here; a new one then pushes out the one in its handshake that has
+ * waited longest (a real station's handshake takes two round trips).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,7 +34,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+
 #include "gate.h"
+#include "station-auth.h"
 #include "workers.h"
 
 #define PEER_LEN	48
@@ -40,9 +45,12 @@
 #define TLS_REC_MAX	(16384 + 256)
 #define ACCEPT_BURST	64
 
-/* One connection waiting for its ClientHello (or, ready, for queue room). */
+/* One connection waiting for its ClientHello (ssl NULL), in the rest of
+ * its handshake, or, ready (authenticated), for queue room. */
 struct pend {
 	int fd;
+	SSL *ssl;
+	int want_write;		/* SSL_accept waits to write, not to read */
 	int ready;
 	int64_t deadline_ms;
 	char peer[PEER_LEN];
@@ -232,6 +240,8 @@ static void want_more(int fd, int have)
 /* Close pending connection @i (its slot is reclaimed by compact()). */
 static void pend_close(int i)
 {
+	SSL_free(pend[i].ssl);
+	pend[i].ssl = NULL;
 	close(pend[i].fd);
 	spp_gate_release(pend[i].peer);
 	pend[i].fd = -1;
@@ -264,17 +274,18 @@ static int submit_ready(void)
 	for (int i = 0; i < npend; i++) {
 		if (!pend[i].ready)
 			continue;
-		err = spp_workers_try_submit(pend[i].fd, pend[i].peer);
+		err = spp_workers_try_submit(pend[i].fd, pend[i].ssl, pend[i].peer);
 		if (err)
 			break;
-		pend[i].fd = -1;	/* the worker owns it now */
+		pend[i].fd = -1;	/* the worker owns them now */
+		pend[i].ssl = NULL;
 	}
 	compact();
 	return err == -ECANCELED ? err : 0;
 }
 
-/* Make room for one more: cut the oldest connection still waiting for
- * its ClientHello (there is one: accept_some() checked). */
+/* Make room for one more: cut the oldest connection still in its
+ * handshake (there is one: accept_some() checked). */
 static void evict_oldest(void)
 {
 	long k;
@@ -284,9 +295,10 @@ static void evict_oldest(void)
 			continue;
 		k = ratelog_due(&rl_evict);
 		if (k)
-			fprintf(stderr, "chipkey-spp: %s: %d connections wait for their ClientHello: "
+			fprintf(stderr, "chipkey-spp: %s: %d connections wait for their %s: "
 				"the oldest cut (%ld such cut since the last line)\n",
-				pend[i].peer, opt.max_pending, k);
+				pend[i].peer, opt.max_pending,
+				pend[i].ssl ? "TLS handshake" : "ClientHello", k);
 		pend_close(i);
 		compact();
 		return;
@@ -331,6 +343,8 @@ static void accept_some(int lfd, int64_t now)
 			evict_oldest();
 		p = &pend[npend++];
 		p->fd = cfd;
+		p->ssl = NULL;
+		p->want_write = 0;
 		p->ready = 0;
 		p->deadline_ms = now + hs_ms;
 		snprintf(p->peer, sizeof(p->peer), "%s", host);
@@ -354,7 +368,8 @@ static int wait_events(int lfd, int stop_fd, int64_t now)
 			continue;
 		}
 		pidx[n] = i;
-		pfd[n++] = (struct pollfd){ .fd = pend[i].fd, .events = POLLIN | POLLRDHUP };
+		pfd[n++] = (struct pollfd){ .fd = pend[i].fd, .events =
+			!pend[i].ssl ? POLLIN | POLLRDHUP : pend[i].want_write ? POLLOUT : POLLIN };
 		if (left < 0)
 			left = 0;
 		if (timeout < 0 || left < timeout)
@@ -368,9 +383,83 @@ static int wait_events(int lfd, int stop_fd, int64_t now)
 	return n;
 }
 
+/*
+ * One step of pending connection @i's TLS handshake (SSL_accept,
+ * non-blocking; the station's chain and CRL are checked in it by
+ * station-auth.c); done: the station role, then ready for a worker, on a
+ * blocking socket again.  Refused or failed: closed, logged as the
+ * session would (chip=- id=-: no frame was read).
+ */
+static void handshake_step(int i)
+{
+	struct pend *p = &pend[i];
+	int r = SSL_accept(p->ssl), fl;
+	unsigned long e;
+	const char *why;
+
+	if (r == 1) {
+		why = spp_station_refusal(p->ssl, opt.station_auth);
+		fl = fcntl(p->fd, F_GETFL);
+		if (why) {
+			fprintf(stderr, "chipkey-spp: %s chip=- id=-: refused: the TLS client is "
+				"not a factory station (%s)\n", p->peer, why);
+			pend_close(i);
+		} else if (fl < 0 || fcntl(p->fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+			fprintf(stderr, "chipkey-spp: %s: fcntl: %s: connection closed\n",
+				p->peer, strerror(errno));
+			pend_close(i);
+		} else {
+			p->ready = 1;
+		}
+	} else {
+		switch (SSL_get_error(p->ssl, r)) {
+		case SSL_ERROR_WANT_READ:
+			p->want_write = 0;
+			break;
+		case SSL_ERROR_WANT_WRITE:
+			p->want_write = 1;
+			break;
+		default:
+			e = ERR_peek_last_error();
+			why = e ? ERR_reason_error_string(e) : NULL;
+			fprintf(stderr, "chipkey-spp: %s chip=- id=-: TLS handshake failed%s%s%s\n",
+				p->peer, why ? " (" : "", why ? why : "", why ? ")" : "");
+			pend_close(i);
+			break;
+		}
+	}
+	ERR_clear_error();
+}
+
+/* Pending connection @i's ClientHello is complete: start its handshake. */
+static void handshake_start(int i)
+{
+	struct pend *p = &pend[i];
+	int one = 1, fl = fcntl(p->fd, F_GETFL);
+
+	/* OpenSSL's reads must not wait for more than there is */
+	setsockopt(p->fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof(one));
+	p->ssl = fl < 0 || fcntl(p->fd, F_SETFL, fl | O_NONBLOCK) < 0 ? NULL : SSL_new(opt.ctx);
+	if (!p->ssl || SSL_set_fd(p->ssl, p->fd) != 1) {
+		fprintf(stderr, "chipkey-spp: %s: cannot start the TLS handshake: connection closed\n",
+			p->peer);
+		pend_close(i);
+		return;
+	}
+	handshake_step(i);
+}
+
+static void log_hs_deadline(const struct pend *p)
+{
+	int clamped = opt.session_timeout <= opt.handshake_timeout;
+
+	fprintf(stderr, "chipkey-spp: %s: %s deadline (%d s) passed: connection cut\n",
+		p->peer, clamped ? "session" : "TLS handshake", hs_ms / 1000);
+}
+
 void spp_gate_run(int lfd, int stop_fd)
 {
-	int fl = fcntl(lfd, F_GETFL), one = 1;
+	int fl = fcntl(lfd, F_GETFL);
 
 	if (fl >= 0)
 		fcntl(lfd, F_SETFL, fl | O_NONBLOCK);
@@ -386,7 +475,18 @@ void spp_gate_run(int lfd, int stop_fd)
 			struct pend *p = &pend[pidx[j]];
 			const char *why = NULL;
 			int peeked = 0;
-			enum hello h = pfd[j].revents ? client_hello(p->fd, &why, &peeked) : HELLO_WAIT;
+			enum hello h;
+
+			if (p->ssl) {
+				if (pfd[j].revents)
+					handshake_step(pidx[j]);
+				if (p->fd >= 0 && !p->ready && now >= p->deadline_ms) {
+					log_hs_deadline(p);
+					pend_close(pidx[j]);
+				}
+				continue;
+			}
+			h = pfd[j].revents ? client_hello(p->fd, &why, &peeked) : HELLO_WAIT;
 
 			/* closed (or half-closed) with the ClientHello incomplete:
 			 * it cannot complete (and poll() would report it forever) */
@@ -394,9 +494,7 @@ void spp_gate_run(int lfd, int stop_fd)
 				h = HELLO_GONE;
 			switch (h) {
 			case HELLO_READY:
-				/* the worker's reads must not wait for more */
-				setsockopt(p->fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof(one));
-				p->ready = 1;
+				handshake_start(pidx[j]);
 				break;
 			case HELLO_GONE:
 				fprintf(stderr, "chipkey-spp: %s: connection closed before the ClientHello\n",

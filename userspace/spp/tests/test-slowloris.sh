@@ -118,9 +118,39 @@ check "... each logged by the SPP" \
 wait "$spid"
 unset "bg[stall]"
 early=$(awk -v hs=$HS '$2 == "cut" && $3 >= hs - 0.05' "$t/stall.out" | wc -l)
-check "both stallers were cut in the worker, at the handshake deadline ($early of 2)" \
+check "both stallers were cut at the handshake deadline ($early of 2)" \
 	test "$early" -eq 2 -a "$(grep -c "127\.0\.3\.[12]: TLS handshake deadline ($HS s) passed: connection cut" \
 		"$t/spp.log")" -eq 2
+
+# ---- 64 stallers from 16 addresses (4 each: the per-address limit), each
+# sending a whole ClientHello, then nothing, and reconnecting at once when
+# cut: with 4 workers, real devices are still provisioned at once (exit 0),
+# before and after the stallers' first cut.  The TLS handshake runs in the
+# gate, so a staller never holds a worker; waiting costs no CPU.
+for i in 9 10 11 12 13 14; do mkchip "dev$i" || nok "emulator dev$i starts"; done
+saddrs=$(for i in $(seq 1 16); do printf "127.0.4.$i,%.0s" 1 2 3 4; done | sed "s/,$//")
+/usr/bin/python3 "$here/trickler.py" "$port" --addrs "$saddrs" --partial -1 --reconnect \
+	--status "$t/stall64.status" --duration $((3 * HS)) >"$t/stall64.out" 2>"$t/stall64.err" &
+bg[stall64]=$!
+check "64 stalled handshakes from 16 addresses are open" wait_open 64 stall64
+check "2 devices are provisioned while 64 stall (agent exit 0)" provision dev9 dev10
+check "2 more (exit 0)" provision dev11 dev12
+cpu0=$(cpu_s)
+sleep 2
+cpu=$(awk -v a="$cpu0" -v b="$(cpu_s)" 'BEGIN { printf "%.2f", b - a }')
+check "the SPP used $cpu s of CPU in 2 s with 64 stalled handshakes (< 0.5)" \
+	awk -v c="$cpu" 'BEGIN { exit !(c < 0.5) }'
+cuts() { sed -n 's/.* cut=\([0-9]*\)$/\1/p' "$t/stall64.status"; }
+for ((w = 0; w < 1500; w++)); do [ "$(cuts)" -ge 64 ] && break; sleep 0.02; done
+check "the 64 were cut at the handshake deadline ($(cuts) cuts) and reconnected" \
+	test "$(cuts)" -ge 64 -a "$(grep -c "127\.0\.4\.[0-9]*: TLS handshake deadline ($HS s) passed: connection cut" \
+		"$t/spp.log")" -ge 64
+check "... 2 more devices are provisioned while the reconnected ones stall (exit 0)" provision dev13 dev14
+kill -TERM "${bg[stall64]}"
+wait "${bg[stall64]}"
+unset "bg[stall64]"
+check "... which were still open" test "$(grep -c ' open$' "$t/stall64.out")" -eq 64
+check "the SPP sent DONE to the 14 devices" test "$(grep -c ': provisioned$' "$t/spp.log")" -eq 14
 
 # ---- the per-address limit: 7, then 5 stalled connections from one
 # address: the 5th and later are closed at once (well before the handshake
