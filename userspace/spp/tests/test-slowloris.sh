@@ -5,12 +5,14 @@
 # from 64 loopback addresses (127.0.1.1-64, each bound before connect, so
 # the per-address limit does not hide them) each send a real TLS ClientHello
 # one byte per 0.25 s and never finish, and 2 "stallers" send a whole
-# ClientHello and then nothing (each holds a worker in SSL_accept).  With 4
-# workers, real devices must still be provisioned (agent exit 0, SPP
-# "provisioned") while all of them stay connected; then every trickler and
-# staller is cut at the handshake deadline, not before, and logged.  Then
-# the per-address limit: 5 connections from one address, the 5th closed at
-# once, the other 4 left open.  TAP on stdout.
+# ClientHello and then nothing.  With 4 workers, real devices must still be
+# provisioned (agent exit 0, SPP "provisioned") while all of them stay
+# connected; then every trickler and staller is cut at the handshake
+# deadline, not before, and logged.  Then 64 stallers from 16 addresses
+# that reconnect when cut: devices are still provisioned at once (the TLS
+# handshake runs in the gate; no worker waits for an unauthenticated
+# client).  Then the per-address limit: 5 connections from one address, the
+# 5th closed at once, the other 4 left open; --max-pending.  TAP on stdout.
 #
 #   BUILD=.../build tests/test-slowloris.sh
 set -u
@@ -199,6 +201,14 @@ check "--max-pending 3: the 4th waiting connection cuts the oldest, the others s
 	test "$(awk '{ printf "%s:%s ", $1, $2 }' "$t/pending.out")" = \
 		"127.0.6.1:cut 127.0.6.2:open 127.0.6.3:open 127.0.6.4:open "
 check "... logged" grep -q '127.0.6.1: 3 connections wait for their ClientHello: the oldest cut' "$t/small.log"
+if wait_file "$t/small.port"; then
+	/usr/bin/python3 "$here/trickler.py" "$(cat "$t/small.port")" --partial -1 --duration 3 \
+		--addrs 127.0.6.5,127.0.6.6,127.0.6.7,127.0.6.8 >"$t/pending2.out" 2>>"$t/pending.err"
+fi
+check "--max-pending 3: a 4th connection cuts the oldest in its TLS handshake (after its ClientHello)" \
+	test "$(awk '{ printf "%s:%s ", $1, $2 }' "$t/pending2.out")" = \
+		"127.0.6.5:cut 127.0.6.6:open 127.0.6.7:open 127.0.6.8:open "
+check "... logged" grep -q '127.0.6.5: 3 connections wait for their TLS handshake: the oldest cut' "$t/small.log"
 
 kill "$spp_pid"
 wait "$spp_pid"
