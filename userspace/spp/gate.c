@@ -7,14 +7,15 @@
  * clients stop the line, and they need no credential.  So no worker sees
  * a connection before its TLS handshake is done and its client passed the
  * station checks (station-auth.c): the accepting thread keeps new
- * connections in a table and polls them.  First it peeks (MSG_PEEK:
- * nothing is consumed, OpenSSL reads the same bytes later) until the TLS
- * records hold a complete ClientHello, closing at once what is not a TLS
- * handshake; then it runs SSL_accept non-blocking, one step each time the
- * socket is ready for it, and checks the station role.  Waiting costs a
- * descriptor, a table entry and (after the ClientHello) an SSL object, no
- * thread.  A connection is cut (one log line) if its handshake is not done
- * by the handshake deadline (from accept).
+ * connections in a table and polls them.  First it peeks (client-hello.c;
+ * MSG_PEEK: nothing is consumed, OpenSSL reads the same bytes later) until
+ * the TLS records hold a complete ClientHello, closing at once what is not
+ * a TLS handshake; then it runs SSL_accept non-blocking, one step each
+ * time the socket is ready for it, and checks the station role
+ * (handshake.c).  Waiting costs a descriptor, a table entry and (after the
+ * ClientHello) an SSL object, no thread.  A connection is cut (one log
+ * line) if its handshake is not done by the handshake deadline (from
+ * accept).
  *
  * At accept, a source address that already has --max-per-ip connections
  * open (in the handshake here, queued, or in a worker) gets its new one
@@ -34,15 +35,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <openssl/err.h>
-
+#include "client-hello.h"
 #include "gate.h"
-#include "station-auth.h"
+#include "handshake.h"
 #include "workers.h"
 
 #define PEER_LEN	48
-#define PEEK_MAX	(2 * SPP_CLIENT_HELLO_MAX)	/* records, headers included */
-#define TLS_REC_MAX	(16384 + 256)
 #define ACCEPT_BURST	64
 
 /* One connection waiting for its ClientHello (ssl NULL), in the rest of
@@ -74,7 +72,6 @@ static struct pend *pend;
 static int npend;
 static struct pollfd *pfd;
 static int *pidx;
-static uint8_t peek[PEEK_MAX];
 
 static struct addr_n *addrs;
 static int naddrs, addrs_cap;
@@ -165,76 +162,6 @@ void spp_gate_release(const char *peer)
 	if (a && --a->n <= 0)
 		*a = addrs[--naddrs];
 	pthread_mutex_unlock(&addr_lock);
-}
-
-enum hello { HELLO_WAIT, HELLO_READY, HELLO_GONE, HELLO_BAD };
-
-/*
- * Peek at what the client sent: TLS handshake records (type 22) whose
- * payloads, concatenated, start with a ClientHello (type 1, 24-bit
- * length).  READY once the whole ClientHello is there.  @why: for BAD.
- */
-static enum hello client_hello(int fd, const char **why, int *peeked)
-{
-	ssize_t n = recv(fd, peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT);
-	uint8_t hs[4];
-	size_t off = 0, got = 0, tot = 0, need;
-
-	if (n == 0)
-		return HELLO_GONE;
-	if (n < 0)
-		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ?
-		       HELLO_WAIT : HELLO_GONE;
-	*peeked = (int)n;
-	while (off + 5 <= (size_t)n) {
-		size_t rlen = (size_t)peek[off + 3] << 8 | peek[off + 4];
-
-		if (peek[off] != 22 || peek[off + 1] != 3) {
-			*why = "not a TLS handshake";
-			return HELLO_BAD;
-		}
-		if (!rlen || rlen > TLS_REC_MAX) {
-			*why = "bad TLS record length";
-			return HELLO_BAD;
-		}
-		if (off + 5 + rlen > (size_t)n)
-			break;			/* record still incomplete */
-		for (size_t i = 0; i < rlen && got < 4; i++)
-			hs[got++] = peek[off + 5 + i];
-		tot += rlen;
-		off += 5 + rlen;
-		if (got < 4)
-			continue;
-		if (hs[0] != 1) {
-			*why = "first handshake message is not a ClientHello";
-			return HELLO_BAD;
-		}
-		need = 4 + ((size_t)hs[1] << 16 | (size_t)hs[2] << 8 | hs[3]);
-		if (need > SPP_CLIENT_HELLO_MAX) {
-			*why = "ClientHello too large";
-			return HELLO_BAD;
-		}
-		if (tot >= need)
-			return HELLO_READY;
-	}
-	if ((size_t)n == sizeof(peek)) {
-		*why = "ClientHello in too many records";
-		return HELLO_BAD;
-	}
-	return HELLO_WAIT;
-}
-
-/*
- * The bytes peeked stay in the socket, so a level-triggered poll() would
- * report it readable at once, forever: raise its low-water mark to one
- * byte more than it holds (poll() honours SO_RCVLOWAT; end of stream is
- * still reported), and lower it again before a worker reads.
- */
-static void want_more(int fd, int have)
-{
-	int lowat = have + 1;
-
-	setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof(lowat));
 }
 
 /* Close pending connection @i (its slot is reclaimed by compact()). */
@@ -383,70 +310,40 @@ static int wait_events(int lfd, int stop_fd, int64_t now)
 	return n;
 }
 
-/*
- * One step of pending connection @i's TLS handshake (SSL_accept,
- * non-blocking; the station's chain and CRL are checked in it by
- * station-auth.c); done: the station role, then ready for a worker, on a
- * blocking socket again.  Refused or failed: closed, logged as the
- * session would (chip=- id=-: no frame was read).
- */
+/* One step of pending connection @i's handshake (handshake.c). */
 static void handshake_step(int i)
 {
 	struct pend *p = &pend[i];
-	int r = SSL_accept(p->ssl), fl;
-	unsigned long e;
-	const char *why;
 
-	if (r == 1) {
-		why = spp_station_refusal(p->ssl, opt.station_auth);
-		fl = fcntl(p->fd, F_GETFL);
-		if (why) {
-			fprintf(stderr, "chipkey-spp: %s chip=- id=-: refused: the TLS client is "
-				"not a factory station (%s)\n", p->peer, why);
-			pend_close(i);
-		} else if (fl < 0 || fcntl(p->fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
-			fprintf(stderr, "chipkey-spp: %s: fcntl: %s: connection closed\n",
-				p->peer, strerror(errno));
-			pend_close(i);
-		} else {
-			p->ready = 1;
-		}
-	} else {
-		switch (SSL_get_error(p->ssl, r)) {
-		case SSL_ERROR_WANT_READ:
-			p->want_write = 0;
-			break;
-		case SSL_ERROR_WANT_WRITE:
-			p->want_write = 1;
-			break;
-		default:
-			e = ERR_peek_last_error();
-			why = e ? ERR_reason_error_string(e) : NULL;
-			fprintf(stderr, "chipkey-spp: %s chip=- id=-: TLS handshake failed%s%s%s\n",
-				p->peer, why ? " (" : "", why ? why : "", why ? ")" : "");
-			pend_close(i);
-			break;
-		}
+	switch (spp_handshake_step(p->ssl, p->fd, p->peer, opt.station_auth)) {
+	case SPP_HS_READ:
+		p->want_write = 0;
+		break;
+	case SPP_HS_WRITE:
+		p->want_write = 1;
+		break;
+	case SPP_HS_DONE:
+		p->ready = 1;
+		break;
+	case SPP_HS_FAILED:
+		pend_close(i);
+		break;
 	}
-	ERR_clear_error();
 }
 
 /* Pending connection @i's ClientHello is complete: start its handshake. */
 static void handshake_start(int i)
 {
 	struct pend *p = &pend[i];
-	int one = 1, fl = fcntl(p->fd, F_GETFL);
+	int one = 1;
 
 	/* OpenSSL's reads must not wait for more than there is */
 	setsockopt(p->fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof(one));
-	p->ssl = fl < 0 || fcntl(p->fd, F_SETFL, fl | O_NONBLOCK) < 0 ? NULL : SSL_new(opt.ctx);
-	if (!p->ssl || SSL_set_fd(p->ssl, p->fd) != 1) {
-		fprintf(stderr, "chipkey-spp: %s: cannot start the TLS handshake: connection closed\n",
-			p->peer);
+	p->ssl = spp_handshake_new(opt.ctx, p->fd, p->peer);
+	if (p->ssl)
+		handshake_step(i);
+	else
 		pend_close(i);
-		return;
-	}
-	handshake_step(i);
 }
 
 static void log_hs_deadline(const struct pend *p)
@@ -475,7 +372,7 @@ void spp_gate_run(int lfd, int stop_fd)
 			struct pend *p = &pend[pidx[j]];
 			const char *why = NULL;
 			int peeked = 0;
-			enum hello h;
+			enum spp_hello h;
 
 			if (p->ssl) {
 				if (pfd[j].revents)
@@ -486,7 +383,7 @@ void spp_gate_run(int lfd, int stop_fd)
 				}
 				continue;
 			}
-			h = pfd[j].revents ? client_hello(p->fd, &why, &peeked) : HELLO_WAIT;
+			h = pfd[j].revents ? spp_client_hello(p->fd, &why, &peeked) : HELLO_WAIT;
 
 			/* closed (or half-closed) with the ClientHello incomplete:
 			 * it cannot complete (and poll() would report it forever) */
@@ -507,7 +404,7 @@ void spp_gate_run(int lfd, int stop_fd)
 				break;
 			case HELLO_WAIT:
 				if (peeked > 0)
-					want_more(p->fd, peeked);
+					spp_client_hello_want_more(p->fd, peeked);
 				if (now >= p->deadline_ms) {
 					log_deadline(p);
 					pend_close(pidx[j]);
