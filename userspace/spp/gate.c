@@ -2,23 +2,26 @@
 /*
  * chipkey-spp: the gate (see gate.h).
  *
- * A worker blocked in SSL_accept on a client that trickles its ClientHello
- * one byte at a time is a worker lost; a few such clients stop the line.
- * So no worker sees a connection before the client has sent its whole
- * ClientHello: the accepting thread keeps new connections in a table and
- * polls them, peeking (MSG_PEEK: nothing is consumed, OpenSSL reads the
- * same bytes later) until the TLS records hold a complete ClientHello.
- * Waiting costs a descriptor and a table entry, no thread.  A connection
- * is cut (one log line) if its ClientHello is not complete by the
- * handshake deadline, and closed at once if it is not a TLS handshake.
+ * A worker blocked in SSL_accept on a client that trickles its handshake,
+ * or sends its ClientHello and then stalls, is a worker lost; a few such
+ * clients stop the line, and they need no credential.  So no worker sees
+ * a connection before its TLS handshake is done and its client passed the
+ * station checks (station-auth.c): the accepting thread keeps new
+ * connections in a table and polls them.  First it peeks (client-hello.c;
+ * MSG_PEEK: nothing is consumed, OpenSSL reads the same bytes later) until
+ * the TLS records hold a complete ClientHello, closing at once what is not
+ * a TLS handshake; then it runs SSL_accept non-blocking, one step each
+ * time the socket is ready for it, and checks the station role
+ * (handshake.c).  Waiting costs a descriptor, a table entry and (after the
+ * ClientHello) an SSL object, no thread.  A connection is cut (one log
+ * line) if its handshake is not done by the handshake deadline (from
+ * accept).
  *
  * At accept, a source address that already has --max-per-ip connections
- * open (waiting here, queued, or in a worker) gets its new one closed at
- * once (log rate-limited).  At most --max-pending connections wait for
- * their ClientHello; a new one then pushes out the one that has waited
- * longest (a real client's ClientHello arrives in one round trip).
- * The rest of the handshake runs in the worker under the watchdog's
- * handshake deadline (workers.c).
+ * open (in the handshake here, queued, or in a worker) gets its new one
+ * closed at once (log rate-limited).  At most --max-pending connections
+ * are here; a new one then pushes out the one in its handshake that has
+ * waited longest (a real station's handshake takes two round trips).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,17 +35,20 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "client-hello.h"
 #include "gate.h"
+#include "handshake.h"
 #include "workers.h"
 
 #define PEER_LEN	48
-#define PEEK_MAX	(2 * SPP_CLIENT_HELLO_MAX)	/* records, headers included */
-#define TLS_REC_MAX	(16384 + 256)
 #define ACCEPT_BURST	64
 
-/* One connection waiting for its ClientHello (or, ready, for queue room). */
+/* One connection waiting for its ClientHello (ssl NULL), in the rest of
+ * its handshake, or, ready (authenticated), for queue room. */
 struct pend {
 	int fd;
+	SSL *ssl;
+	int want_write;		/* SSL_accept waits to write, not to read */
 	int ready;
 	int64_t deadline_ms;
 	char peer[PEER_LEN];
@@ -66,7 +72,6 @@ static struct pend *pend;
 static int npend;
 static struct pollfd *pfd;
 static int *pidx;
-static uint8_t peek[PEEK_MAX];
 
 static struct addr_n *addrs;
 static int naddrs, addrs_cap;
@@ -159,79 +164,11 @@ void spp_gate_release(const char *peer)
 	pthread_mutex_unlock(&addr_lock);
 }
 
-enum hello { HELLO_WAIT, HELLO_READY, HELLO_GONE, HELLO_BAD };
-
-/*
- * Peek at what the client sent: TLS handshake records (type 22) whose
- * payloads, concatenated, start with a ClientHello (type 1, 24-bit
- * length).  READY once the whole ClientHello is there.  @why: for BAD.
- */
-static enum hello client_hello(int fd, const char **why, int *peeked)
-{
-	ssize_t n = recv(fd, peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT);
-	uint8_t hs[4];
-	size_t off = 0, got = 0, tot = 0, need;
-
-	if (n == 0)
-		return HELLO_GONE;
-	if (n < 0)
-		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ?
-		       HELLO_WAIT : HELLO_GONE;
-	*peeked = (int)n;
-	while (off + 5 <= (size_t)n) {
-		size_t rlen = (size_t)peek[off + 3] << 8 | peek[off + 4];
-
-		if (peek[off] != 22 || peek[off + 1] != 3) {
-			*why = "not a TLS handshake";
-			return HELLO_BAD;
-		}
-		if (!rlen || rlen > TLS_REC_MAX) {
-			*why = "bad TLS record length";
-			return HELLO_BAD;
-		}
-		if (off + 5 + rlen > (size_t)n)
-			break;			/* record still incomplete */
-		for (size_t i = 0; i < rlen && got < 4; i++)
-			hs[got++] = peek[off + 5 + i];
-		tot += rlen;
-		off += 5 + rlen;
-		if (got < 4)
-			continue;
-		if (hs[0] != 1) {
-			*why = "first handshake message is not a ClientHello";
-			return HELLO_BAD;
-		}
-		need = 4 + ((size_t)hs[1] << 16 | (size_t)hs[2] << 8 | hs[3]);
-		if (need > SPP_CLIENT_HELLO_MAX) {
-			*why = "ClientHello too large";
-			return HELLO_BAD;
-		}
-		if (tot >= need)
-			return HELLO_READY;
-	}
-	if ((size_t)n == sizeof(peek)) {
-		*why = "ClientHello in too many records";
-		return HELLO_BAD;
-	}
-	return HELLO_WAIT;
-}
-
-/*
- * The bytes peeked stay in the socket, so a level-triggered poll() would
- * report it readable at once, forever: raise its low-water mark to one
- * byte more than it holds (poll() honours SO_RCVLOWAT; end of stream is
- * still reported), and lower it again before a worker reads.
- */
-static void want_more(int fd, int have)
-{
-	int lowat = have + 1;
-
-	setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof(lowat));
-}
-
 /* Close pending connection @i (its slot is reclaimed by compact()). */
 static void pend_close(int i)
 {
+	SSL_free(pend[i].ssl);
+	pend[i].ssl = NULL;
 	close(pend[i].fd);
 	spp_gate_release(pend[i].peer);
 	pend[i].fd = -1;
@@ -264,17 +201,18 @@ static int submit_ready(void)
 	for (int i = 0; i < npend; i++) {
 		if (!pend[i].ready)
 			continue;
-		err = spp_workers_try_submit(pend[i].fd, pend[i].peer);
+		err = spp_workers_try_submit(pend[i].fd, pend[i].ssl, pend[i].peer);
 		if (err)
 			break;
-		pend[i].fd = -1;	/* the worker owns it now */
+		pend[i].fd = -1;	/* the worker owns them now */
+		pend[i].ssl = NULL;
 	}
 	compact();
 	return err == -ECANCELED ? err : 0;
 }
 
-/* Make room for one more: cut the oldest connection still waiting for
- * its ClientHello (there is one: accept_some() checked). */
+/* Make room for one more: cut the oldest connection still in its
+ * handshake (there is one: accept_some() checked). */
 static void evict_oldest(void)
 {
 	long k;
@@ -284,9 +222,10 @@ static void evict_oldest(void)
 			continue;
 		k = ratelog_due(&rl_evict);
 		if (k)
-			fprintf(stderr, "chipkey-spp: %s: %d connections wait for their ClientHello: "
+			fprintf(stderr, "chipkey-spp: %s: %d connections wait for their %s: "
 				"the oldest cut (%ld such cut since the last line)\n",
-				pend[i].peer, opt.max_pending, k);
+				pend[i].peer, opt.max_pending,
+				pend[i].ssl ? "TLS handshake" : "ClientHello", k);
 		pend_close(i);
 		compact();
 		return;
@@ -331,6 +270,8 @@ static void accept_some(int lfd, int64_t now)
 			evict_oldest();
 		p = &pend[npend++];
 		p->fd = cfd;
+		p->ssl = NULL;
+		p->want_write = 0;
 		p->ready = 0;
 		p->deadline_ms = now + hs_ms;
 		snprintf(p->peer, sizeof(p->peer), "%s", host);
@@ -354,7 +295,8 @@ static int wait_events(int lfd, int stop_fd, int64_t now)
 			continue;
 		}
 		pidx[n] = i;
-		pfd[n++] = (struct pollfd){ .fd = pend[i].fd, .events = POLLIN | POLLRDHUP };
+		pfd[n++] = (struct pollfd){ .fd = pend[i].fd, .events =
+			!pend[i].ssl ? POLLIN | POLLRDHUP : pend[i].want_write ? POLLOUT : POLLIN };
 		if (left < 0)
 			left = 0;
 		if (timeout < 0 || left < timeout)
@@ -368,9 +310,53 @@ static int wait_events(int lfd, int stop_fd, int64_t now)
 	return n;
 }
 
+/* One step of pending connection @i's handshake (handshake.c). */
+static void handshake_step(int i)
+{
+	struct pend *p = &pend[i];
+
+	switch (spp_handshake_step(p->ssl, p->fd, p->peer, opt.station_auth)) {
+	case SPP_HS_READ:
+		p->want_write = 0;
+		break;
+	case SPP_HS_WRITE:
+		p->want_write = 1;
+		break;
+	case SPP_HS_DONE:
+		p->ready = 1;
+		break;
+	case SPP_HS_FAILED:
+		pend_close(i);
+		break;
+	}
+}
+
+/* Pending connection @i's ClientHello is complete: start its handshake. */
+static void handshake_start(int i)
+{
+	struct pend *p = &pend[i];
+	int one = 1;
+
+	/* OpenSSL's reads must not wait for more than there is */
+	setsockopt(p->fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof(one));
+	p->ssl = spp_handshake_new(opt.ctx, p->fd, p->peer);
+	if (p->ssl)
+		handshake_step(i);
+	else
+		pend_close(i);
+}
+
+static void log_hs_deadline(const struct pend *p)
+{
+	int clamped = opt.session_timeout <= opt.handshake_timeout;
+
+	fprintf(stderr, "chipkey-spp: %s: %s deadline (%d s) passed: connection cut\n",
+		p->peer, clamped ? "session" : "TLS handshake", hs_ms / 1000);
+}
+
 void spp_gate_run(int lfd, int stop_fd)
 {
-	int fl = fcntl(lfd, F_GETFL), one = 1;
+	int fl = fcntl(lfd, F_GETFL);
 
 	if (fl >= 0)
 		fcntl(lfd, F_SETFL, fl | O_NONBLOCK);
@@ -386,7 +372,18 @@ void spp_gate_run(int lfd, int stop_fd)
 			struct pend *p = &pend[pidx[j]];
 			const char *why = NULL;
 			int peeked = 0;
-			enum hello h = pfd[j].revents ? client_hello(p->fd, &why, &peeked) : HELLO_WAIT;
+			enum spp_hello h;
+
+			if (p->ssl) {
+				if (pfd[j].revents)
+					handshake_step(pidx[j]);
+				if (p->fd >= 0 && !p->ready && now >= p->deadline_ms) {
+					log_hs_deadline(p);
+					pend_close(pidx[j]);
+				}
+				continue;
+			}
+			h = pfd[j].revents ? spp_client_hello(p->fd, &why, &peeked) : HELLO_WAIT;
 
 			/* closed (or half-closed) with the ClientHello incomplete:
 			 * it cannot complete (and poll() would report it forever) */
@@ -394,9 +391,7 @@ void spp_gate_run(int lfd, int stop_fd)
 				h = HELLO_GONE;
 			switch (h) {
 			case HELLO_READY:
-				/* the worker's reads must not wait for more */
-				setsockopt(p->fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof(one));
-				p->ready = 1;
+				handshake_start(pidx[j]);
 				break;
 			case HELLO_GONE:
 				fprintf(stderr, "chipkey-spp: %s: connection closed before the ClientHello\n",
@@ -409,7 +404,7 @@ void spp_gate_run(int lfd, int stop_fd)
 				break;
 			case HELLO_WAIT:
 				if (peeked > 0)
-					want_more(p->fd, peeked);
+					spp_client_hello_want_more(p->fd, peeked);
 				if (now >= p->deadline_ms) {
 					log_deadline(p);
 					pend_close(pidx[j]);

@@ -9,16 +9,16 @@
  *               [[--station-ca FILE] [--station-crl FILE] | --no-station-auth]
  *
  * The accepting thread (the gate, gate.c) closes connections over the
- * per-address limit and holds the others, without a worker, until their
- * TLS ClientHello has arrived (cut at the handshake deadline).  A fixed
- * pool of worker threads (each with its own store handle, all opened
- * before the daemon listens: a store that cannot be opened fails the
- * start) takes them from a bounded queue; each connection runs the session
- * state machine of session.c with socket timeouts, and a watchdog thread
- * shuts down the socket of any session past its handshake or session
- * deadline, so a slow, dead or trickling peer holds no worker before its
- * ClientHello and one worker for at most the handshake timeout before its
- * handshake is done, the session timeout in all.  Clients must present
+ * per-address limit and runs the whole TLS handshake of the others
+ * (non-blocking, without a worker; cut at the handshake deadline), with
+ * the station checks.  A fixed pool of worker threads (each with its own
+ * store handle, all opened before the daemon listens: a store that cannot
+ * be opened fails the start) takes the authenticated connections from a
+ * bounded queue; each runs the session state machine of session.c with
+ * socket timeouts, and a watchdog thread shuts down the socket of any
+ * session past its session deadline, so an unauthenticated peer never
+ * holds a worker, and a slow, dead or trickling station holds one for at
+ * most the session timeout.  Clients must present
  * a factory station certificate (mutual TLS, chained to --station-ca, by
  * default the factory's manufacturer CA) and not revoked by --station-crl
  * (by default the factory's station-crl.pem, re-read when it changes:
@@ -136,7 +136,7 @@ static int write_port_file(const char *path, int port)
  * @station_ca (NULL: no client authentication): the CA file client
  * certificates must chain to, @station_crl the CRL they must not be on
  * (station-auth.c); OpenSSL verifies both in the handshake and fails it
- * without a certificate; the station role is checked by the session after
+ * without a certificate; the station role is checked by the gate after
  * the handshake.
  */
 static SSL_CTX *make_ctx(struct ck_factory *f, const char *station_ca,
@@ -160,7 +160,6 @@ static SSL_CTX *make_ctx(struct ck_factory *f, const char *station_ca,
 		return NULL;
 	}
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-	SSL_CTX_set_info_callback(ctx, spp_workers_tls_info);
 	SSL_CTX_set_num_tickets(ctx, 0);
 	return ctx;
 }
@@ -177,15 +176,14 @@ static void usage(FILE *o)
 "  --port-file write the bound port there once listening\n"
 "  --workers  concurrent sessions (default 16)\n"
 "  --timeout  per-step timeout in seconds (default %d)\n"
-"  --session-timeout whole-connection timeout, from the worker's take,\n"
-"             TLS handshake included (default %d)\n"
-"  --handshake-timeout the TLS ClientHello must arrive within S seconds\n"
-"             of accept (no worker waits for it), the rest of the\n"
-"             handshake within S seconds of the worker's take\n"
-"             (default %d; at most the session timeout)\n"
+"  --session-timeout whole-session timeout, from the worker's take\n"
+"             (after the TLS handshake; default %d)\n"
+"  --handshake-timeout the whole TLS handshake, station checks included,\n"
+"             must be done within S seconds of accept (no worker waits\n"
+"             for it; default %d; at most the session timeout)\n"
 "  --max-per-ip open connections per source address; more are closed\n"
 "             at accept (default %d)\n"
-"  --max-pending connections waiting for their ClientHello; a new one\n"
+"  --max-pending connections in their TLS handshake; a new one\n"
 "             then cuts the oldest (default %d)\n"
 "  --reservation-timeout an identity and key pair reserved for a chip that\n"
 "             does not finish are released after S seconds (default %d;\n"
@@ -333,6 +331,8 @@ int main(int argc, char **argv)
 	}
 	gate.session_timeout = srv.session_timeout;
 	gate.workers = workers;
+	gate.ctx = srv.ctx;
+	gate.station_auth = srv.station_auth;
 	if (spp_gate_init(&gate))
 		goto err_ctx;
 	stores = open_stores(db_url, workers, reservation);
@@ -352,8 +352,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	/* From here on the workers own (and close) the store handles. */
-	if (spp_workers_start(&srv, stores, workers, gate.handshake_timeout,
-			      on_all_workers_gone))
+	if (spp_workers_start(&srv, stores, workers, on_all_workers_gone))
 		return CK_EXIT_OTHER;
 	if (pfile && write_port_file(pfile, port)) {
 		fprintf(stderr, "chipkey-spp: cannot write %s\n", pfile);

@@ -7,16 +7,19 @@
  * (step_*, each commented with what it checks), run in turn by
  * spp_session_run():
  *
- *   HANDSHAKE -> HELLO -> CLAIM -> OFFER -> BACKUP -> COMMIT -> END
- *                  \-> (chip not in a batch) ERROR NOT_IN_BATCH
- *                           \-> ALREADY -> END  (chip issued before)
+ *   HELLO -> CLAIM -> OFFER -> BACKUP -> COMMIT -> END
+ *     \-> (chip not in a batch) ERROR NOT_IN_BATCH
+ *              \-> ALREADY -> END  (chip issued before)
+ *
+ * The TLS handshake is done before (gate.c): a session only ever starts
+ * on a connection whose client passed the station checks.
  *
  * Any step may end the session: an unexpected frame type -> ERROR
  * UNEXPECTED; body over the limit -> ERROR TOO_LARGE; other protocol
  * version -> ERROR VERSION; a malformed body -> ERROR MALFORMED; a failed
  * check -> its ERROR; timeouts and TLS errors just close.  Nothing is
- * committed before COMMIT.  The whole session, handshake included, is
- * bounded by the session deadline: past it workers.c's watchdog shuts the
+ * committed before COMMIT.  The whole session is bounded by the session
+ * deadline: past it workers.c's watchdog shuts the
  * socket down, whatever the peer trickles.  Nothing secret is ever logged
  * (chip ID, identity and outcome only).
  */
@@ -48,7 +51,6 @@
  * the step and returns the next state; SESS_END carries the outcome.
  */
 enum sess_state {
-	SESS_HANDSHAKE,		/* TLS 1.3 accept, station role */
 	SESS_HELLO,		/* read HELLO: manufacturer, chip in the batch */
 	SESS_CLAIM,		/* reserve identity (+ pre-generated key pair) */
 	SESS_OFFER,		/* build the data package, seal it, send OFFER */
@@ -156,35 +158,6 @@ static uint64_t said_generation(uint64_t g)
 		return g + 1;
 #endif
 	return g;
-}
-
-/*
- * HANDSHAKE: TLS 1.3; with station authentication the chain was verified
- * by OpenSSL, the station role is checked here.  Nothing is read before.
- */
-static enum sess_state step_handshake(struct sess *s)
-{
-	if (SSL_accept(s->c.ssl) != 1) {
-		unsigned long e = ERR_peek_last_error();
-		const char *why = e ? ERR_reason_error_string(e) : NULL;
-
-		slog(s, "TLS handshake failed%s%s%s", why ? " (" : "",
-		     why ? why : "", why ? ")" : "");
-		return end(s, SPP_OUT_DROPPED);
-	}
-	if (s->srv->station_auth) {
-		X509 *peer = SSL_get0_peer_certificate(s->c.ssl);
-		long vr = SSL_get_verify_result(s->c.ssl);
-
-		if (!peer || vr != X509_V_OK || pki_check_station_role(peer)) {
-			slog(s, "refused: the TLS client is not a factory station (%s)",
-			     !peer ? "no certificate" : vr != X509_V_OK ?
-			     X509_verify_cert_error_string(vr) :
-			     "certificate without the station role");
-			return end(s, SPP_OUT_REFUSED);
-		}
-	}
-	return SESS_HELLO;
 }
 
 /*
@@ -451,7 +424,6 @@ static enum sess_state step_commit(struct sess *s)
 }
 
 static enum sess_state (*const steps[SESS_END])(struct sess *) = {
-	[SESS_HANDSHAKE] = step_handshake,
 	[SESS_HELLO] = step_hello,
 	[SESS_CLAIM] = step_claim,
 	[SESS_OFFER] = step_offer,
@@ -461,9 +433,9 @@ static enum sess_state (*const steps[SESS_END])(struct sess *) = {
 };
 
 enum spp_outcome spp_session_run(struct spp_server *srv, struct store *st,
-				 int fd, const char *peer)
+				 SSL *ssl, int fd, const char *peer)
 {
-	enum sess_state state = SESS_HANDSHAKE;
+	enum sess_state state = SESS_HELLO;
 	struct sess s;
 
 	memset(&s, 0, sizeof(s));
@@ -471,17 +443,13 @@ enum spp_outcome spp_session_run(struct spp_server *srv, struct store *st,
 	s.st = st;
 	s.peer = peer;
 	s.c.fd = fd;
+	s.c.ssl = ssl;
 	s.c.deadline = spp_now() + srv->session_timeout;
 	spp_set_timeouts(fd, srv->step_timeout);
-	s.c.ssl = SSL_new(srv->ctx);
-	if (!s.c.ssl || SSL_set_fd(s.c.ssl, fd) != 1) {
-		s.out = SPP_OUT_DROPPED;
-	} else {
-		while (state != SESS_END)
-			state = steps[state](&s);
-		if (s.out != SPP_OUT_DROPPED)
-			SSL_shutdown(s.c.ssl);
-	}
+	while (state != SESS_END)
+		state = steps[state](&s);
+	if (s.out != SPP_OUT_DROPPED)
+		SSL_shutdown(s.c.ssl);
 	SSL_free(s.c.ssl);
 	ERR_clear_error();
 	spp_frame_clear(&s.bk_frame);

@@ -12,12 +12,12 @@
 struct spp_server {
 	struct ck_factory *factory;
 	SSL_CTX *ctx;
-	int step_timeout;		/* seconds per frame / handshake */
+	int step_timeout;		/* seconds per frame */
 	int session_timeout;		/* seconds per connection (workers.c's
 					 * watchdog cuts the socket then) */
 	int station_auth;		/* require a factory station client
 					 * certificate (ctx verifies the chain,
-					 * the session checks the role) */
+					 * the gate checks the role) */
 	uint8_t rom_fp[32];		/* SHA-256 of the manufacturer SPKI */
 };
 
@@ -29,9 +29,11 @@ enum spp_outcome {
 	SPP_OUT_DROPPED,	/* TLS failure, timeout, peer gone */
 };
 
-/* Runs one session on the accepted socket @fd; the caller closes @fd
- * (after making sure its watchdog no longer refers to it). */
+/* Runs one session on @ssl, whose TLS handshake (on the blocking socket
+ * @fd) is done and whose client passed the station checks (gate.c); frees
+ * @ssl.  The caller closes @fd (after making sure its watchdog no longer
+ * refers to it). */
 enum spp_outcome spp_session_run(struct spp_server *srv, struct store *st,
-				 int fd, const char *peer);
+				 SSL *ssl, int fd, const char *peer);
 
 #endif

@@ -26,6 +26,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include "common/pki.h"
 #include "factory/station-crl.h"
 #include "station-auth.h"
 
@@ -197,6 +198,24 @@ int spp_station_auth_setup(SSL_CTX *ctx, const char *ca_file, const char *crl_fi
 	fprintf(stderr, "chipkey-spp: station CRL %s loaded: %d revoked\n", sa.path,
 		sk_X509_REVOKED_num(X509_CRL_get_REVOKED(sa.crl)));
 	return 0;
+}
+
+const char *spp_station_refusal(SSL *ssl, int required)
+{
+	X509 *peer;
+	long vr;
+
+	if (!required)
+		return NULL;
+	peer = SSL_get0_peer_certificate(ssl);
+	vr = SSL_get_verify_result(ssl);
+	if (!peer)
+		return "no certificate";
+	if (vr != X509_V_OK)
+		return X509_verify_cert_error_string(vr);
+	if (pki_check_station_role(peer))
+		return "certificate without the station role";
+	return NULL;
 }
 
 void spp_station_auth_free(void)

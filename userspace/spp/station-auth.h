@@ -4,7 +4,8 @@
  * a certificate chained to the station CA, not revoked by the station CRL
  * (re-read when the file changes: revocation needs no restart), and every
  * verification is logged with the station's CN and serial.  The station
- * role itself is checked by the session (session.c).  Documented in
+ * role is checked once the handshake is done (spp_station_refusal(), by
+ * the gate, gate.c, before any worker sees the connection).  Documented in
  * docs/provisioning-protocol.md "Transport".
  */
 #ifndef CHIPKEY_SPP_STATION_AUTH_H
@@ -19,6 +20,13 @@
  * printing why (then the SPP does not start).
  */
 int spp_station_auth_setup(SSL_CTX *ctx, const char *ca_file, const char *crl_file);
+
+/*
+ * After a completed handshake on @ssl: NULL if the client may open a
+ * session (@required 0: any TLS client, --no-station-auth), else why not
+ * (the certificate is missing, did not verify, or lacks the station role).
+ */
+const char *spp_station_refusal(SSL *ssl, int required);
 
 /* Free what spp_station_auth_setup() loaded (after the last handshake). */
 void spp_station_auth_free(void);

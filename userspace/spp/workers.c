@@ -2,17 +2,14 @@
 /*
  * chipkey-spp: the worker pool (see workers.h).
  *
- * The gate (gate.c) queues connections whose TLS ClientHello has arrived
- * (bounded: SPP_QUEUE_MAX); a fixed pool of worker threads takes them one
- * at a time and runs one session each (session.c) on the worker's own
- * store handle.  While a session runs, its socket and deadlines sit in the
- * worker's watchdog slot: the handshake deadline (--handshake-timeout
- * after the worker took the connection) until the TLS handshake is done
- * (spp_workers_tls_info(), the SSL_CTX info callback, clears it), then the
- * session deadline (--session-timeout after the take).  The watchdog
- * thread cuts every session past its deadline, so a slow, dead or
- * trickling peer holds one worker for at most the handshake timeout before
- * its handshake is done, the session timeout in all.
+ * The gate (gate.c) queues connections whose TLS handshake is done and
+ * whose client passed the station checks (bounded: SPP_QUEUE_MAX); a fixed
+ * pool of worker threads takes them one at a time and runs one session
+ * each (session.c) on the worker's own store handle.  While a session
+ * runs, its socket and deadline (--session-timeout after the worker took
+ * the connection) sit in the worker's watchdog slot.  The watchdog thread
+ * cuts every session past its deadline, so a slow, dead or trickling
+ * (authenticated) peer holds one worker for at most the session timeout.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -31,6 +28,7 @@
 
 struct job {
 	int fd;
+	SSL *ssl;
 	char peer[64];
 };
 
@@ -38,8 +36,6 @@ struct job {
 struct slot {
 	int fd;			/* -1: idle */
 	int64_t deadline_ms;	/* CLOCK_MONOTONIC */
-	int64_t hs_deadline_ms;	/* until the TLS handshake is done */
-	int in_handshake;
 	int cut;
 	char peer[64];
 };
@@ -47,8 +43,6 @@ struct slot {
 static struct spp_server *srv;
 static struct store **stores;	/* one per worker */
 static int nworkers;
-static int hs_timeout;		/* s, <= srv->session_timeout */
-static _Thread_local struct slot *my_slot;	/* the worker's own */
 static pthread_t *threads;
 static void (*on_all_gone)(void);
 static atomic_int live_workers;
@@ -85,7 +79,7 @@ int spp_workers_is_stopping(void)
 
 /*
  * Every 100 ms: shut down (SHUT_RDWR) the socket of every session past its
- * deadline.  The blocked SSL_accept / SSL_read / SSL_write in the worker
+ * deadline.  The blocked SSL_read / SSL_write in the worker
  * then fails at once, whatever the peer trickles (SO_RCVTIMEO alone is
  * reset by every byte received).  The fd stays open (the worker closes it
  * after clearing its slot under wd_lock), so it is never a reused fd.
@@ -100,16 +94,13 @@ static void *watchdog(void *arg)
 
 		for (int i = 0; i < nworkers; i++) {
 			struct slot *sl = &slots[i];
-			int hs = sl->in_handshake && hs_timeout < srv->session_timeout;
 
-			if (sl->fd < 0 || sl->cut ||
-			    now < (hs ? sl->hs_deadline_ms : sl->deadline_ms))
+			if (sl->fd < 0 || sl->cut || now < sl->deadline_ms)
 				continue;
 			shutdown(sl->fd, SHUT_RDWR);
 			sl->cut = 1;
-			fprintf(stderr, "chipkey-spp: %s: %s deadline (%d s) passed: connection cut\n",
-				sl->peer, hs ? "TLS handshake" : "session",
-				hs ? hs_timeout : srv->session_timeout);
+			fprintf(stderr, "chipkey-spp: %s: session deadline (%d s) passed: connection cut\n",
+				sl->peer, srv->session_timeout);
 		}
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += 100 * 1000000L;
@@ -121,21 +112,6 @@ static void *watchdog(void *arg)
 	}
 	pthread_mutex_unlock(&wd_lock);
 	return NULL;
-}
-
-/*
- * SSL_CTX info callback (main.c sets it): runs in the worker thread inside
- * SSL_accept; at "handshake done" the slot leaves the handshake deadline.
- */
-void spp_workers_tls_info(const SSL *ssl, int where, int ret)
-{
-	(void)ssl;
-	(void)ret;
-	if (!(where & SSL_CB_HANDSHAKE_DONE) || !my_slot)
-		return;
-	pthread_mutex_lock(&wd_lock);
-	my_slot->in_handshake = 0;
-	pthread_mutex_unlock(&wd_lock);
 }
 
 static void worker_gone(void)
@@ -168,7 +144,6 @@ static void *worker(void *arg)
 	struct slot *sl = &slots[idx];
 	struct job j;
 
-	my_slot = sl;
 	while (take_job(&j)) {
 		int64_t now = spp_now_ms();
 
@@ -176,11 +151,9 @@ static void *worker(void *arg)
 		sl->fd = j.fd;
 		sl->cut = 0;
 		sl->deadline_ms = now + (int64_t)srv->session_timeout * 1000;
-		sl->hs_deadline_ms = now + (int64_t)hs_timeout * 1000;
-		sl->in_handshake = 1;
 		snprintf(sl->peer, sizeof(sl->peer), "%s", j.peer);
 		pthread_mutex_unlock(&wd_lock);
-		spp_session_run(srv, stores[idx], j.fd, j.peer);
+		spp_session_run(srv, stores[idx], j.ssl, j.fd, j.peer);
 		pthread_mutex_lock(&wd_lock);
 		sl->fd = -1;
 		pthread_mutex_unlock(&wd_lock);
@@ -194,13 +167,11 @@ static void *worker(void *arg)
 }
 
 int spp_workers_start(struct spp_server *server, struct store **st, int n,
-		      int handshake_timeout, void (*all_gone)(void))
+		      void (*all_gone)(void))
 {
 	int err;
 
 	srv = server;
-	hs_timeout = handshake_timeout < server->session_timeout ?
-		     handshake_timeout : server->session_timeout;
 	stores = st;
 	on_all_gone = all_gone;
 	slots = calloc((size_t)n, sizeof(*slots));
@@ -226,9 +197,9 @@ int spp_workers_start(struct spp_server *server, struct store **st, int n,
 	return 0;
 }
 
-int spp_workers_try_submit(int fd, const char *peer)
+int spp_workers_try_submit(int fd, SSL *ssl, const char *peer)
 {
-	struct job j = { .fd = fd };
+	struct job j = { .fd = fd, .ssl = ssl };
 
 	snprintf(j.peer, sizeof(j.peer), "%s", peer);
 	pthread_mutex_lock(&q_lock);

@@ -2,8 +2,8 @@
 /*
  * chipkey-spp: the worker pool (workers.c): a fixed set of worker threads,
  * each with its own store handle, taking connections from a bounded queue
- * (filled by the gate, gate.c), and the watchdog that cuts sessions past
- * their handshake or session deadline.
+ * (filled by the gate, gate.c, with authenticated TLS connections), and
+ * the watchdog that cuts sessions past their session deadline.
  */
 #ifndef CHIPKEY_SPP_WORKERS_H
 #define CHIPKEY_SPP_WORKERS_H
@@ -16,25 +16,23 @@
 
 /*
  * Start the watchdog and one worker per store in @stores[0..@n) (opened by
- * the caller; each worker closes its own when it exits).  A worker's TLS
- * handshake must be done @handshake_timeout seconds (capped by the session
- * timeout) after it took the connection.  When the last worker exits while
+ * the caller; each worker closes its own when it exits).  A session is
+ * cut srv->session_timeout seconds after its worker took the connection.
+ * When the last worker exits while
  * the pool is not stopping, @all_gone is called (from that worker's
  * thread).  0 or -errno.
  */
 int spp_workers_start(struct spp_server *srv, struct store **stores, int n,
-		      int handshake_timeout, void (*all_gone)(void));
+		      void (*all_gone)(void));
 
 /*
- * Queue the socket @fd of @peer; the worker closes it, then calls
- * spp_gate_release(@peer).  0; -EAGAIN if the queue is full, -ECANCELED if
- * the pool is stopping (then @fd was not taken).  Never blocks.
+ * Queue the blocking socket @fd of @peer with its TLS connection @ssl
+ * (handshake done, client authenticated); the worker runs the session,
+ * frees @ssl, closes @fd, then calls spp_gate_release(@peer).  0; -EAGAIN
+ * if the queue is full, -ECANCELED if the pool is stopping (then neither
+ * was taken).  Never blocks.
  */
-int spp_workers_try_submit(int fd, const char *peer);
-
-/* The SSL_CTX info callback that ends a worker's handshake deadline
- * (SSL_CTX_set_info_callback on the server context). */
-void spp_workers_tls_info(const SSL *ssl, int where, int ret);
+int spp_workers_try_submit(int fd, SSL *ssl, const char *peer);
 
 /* CLOCK_MONOTONIC in milliseconds. */
 int64_t spp_now_ms(void);

@@ -5,12 +5,14 @@
 # from 64 loopback addresses (127.0.1.1-64, each bound before connect, so
 # the per-address limit does not hide them) each send a real TLS ClientHello
 # one byte per 0.25 s and never finish, and 2 "stallers" send a whole
-# ClientHello and then nothing (each holds a worker in SSL_accept).  With 4
-# workers, real devices must still be provisioned (agent exit 0, SPP
-# "provisioned") while all of them stay connected; then every trickler and
-# staller is cut at the handshake deadline, not before, and logged.  Then
-# the per-address limit: 5 connections from one address, the 5th closed at
-# once, the other 4 left open.  TAP on stdout.
+# ClientHello and then nothing.  With 4 workers, real devices must still be
+# provisioned (agent exit 0, SPP "provisioned") while all of them stay
+# connected; then every trickler and staller is cut at the handshake
+# deadline, not before, and logged.  Then 64 stallers from 16 addresses
+# that reconnect when cut: devices are still provisioned at once (the TLS
+# handshake runs in the gate; no worker waits for an unauthenticated
+# client).  Then the per-address limit: 5 connections from one address, the
+# 5th closed at once, the other 4 left open; --max-pending.  TAP on stdout.
 #
 #   BUILD=.../build tests/test-slowloris.sh
 set -u
@@ -118,9 +120,39 @@ check "... each logged by the SPP" \
 wait "$spid"
 unset "bg[stall]"
 early=$(awk -v hs=$HS '$2 == "cut" && $3 >= hs - 0.05' "$t/stall.out" | wc -l)
-check "both stallers were cut in the worker, at the handshake deadline ($early of 2)" \
+check "both stallers were cut at the handshake deadline ($early of 2)" \
 	test "$early" -eq 2 -a "$(grep -c "127\.0\.3\.[12]: TLS handshake deadline ($HS s) passed: connection cut" \
 		"$t/spp.log")" -eq 2
+
+# ---- 64 stallers from 16 addresses (4 each: the per-address limit), each
+# sending a whole ClientHello, then nothing, and reconnecting at once when
+# cut: with 4 workers, real devices are still provisioned at once (exit 0),
+# before and after the stallers' first cut.  The TLS handshake runs in the
+# gate, so a staller never holds a worker; waiting costs no CPU.
+for i in 9 10 11 12 13 14; do mkchip "dev$i" || nok "emulator dev$i starts"; done
+saddrs=$(for i in $(seq 1 16); do printf "127.0.4.$i,%.0s" 1 2 3 4; done | sed "s/,$//")
+/usr/bin/python3 "$here/trickler.py" "$port" --addrs "$saddrs" --partial -1 --reconnect \
+	--status "$t/stall64.status" --duration $((3 * HS)) >"$t/stall64.out" 2>"$t/stall64.err" &
+bg[stall64]=$!
+check "64 stalled handshakes from 16 addresses are open" wait_open 64 stall64
+check "2 devices are provisioned while 64 stall (agent exit 0)" provision dev9 dev10
+check "2 more (exit 0)" provision dev11 dev12
+cpu0=$(cpu_s)
+sleep 2
+cpu=$(awk -v a="$cpu0" -v b="$(cpu_s)" 'BEGIN { printf "%.2f", b - a }')
+check "the SPP used $cpu s of CPU in 2 s with 64 stalled handshakes (< 0.5)" \
+	awk -v c="$cpu" 'BEGIN { exit !(c < 0.5) }'
+cuts() { sed -n 's/.* cut=\([0-9]*\)$/\1/p' "$t/stall64.status"; }
+for ((w = 0; w < 1500; w++)); do [ "$(cuts)" -ge 64 ] && break; sleep 0.02; done
+check "the 64 were cut at the handshake deadline ($(cuts) cuts) and reconnected" \
+	test "$(cuts)" -ge 64 -a "$(grep -c "127\.0\.4\.[0-9]*: TLS handshake deadline ($HS s) passed: connection cut" \
+		"$t/spp.log")" -ge 64
+check "... 2 more devices are provisioned while the reconnected ones stall (exit 0)" provision dev13 dev14
+kill -TERM "${bg[stall64]}"
+wait "${bg[stall64]}"
+unset "bg[stall64]"
+check "... which were still open" test "$(grep -c ' open$' "$t/stall64.out")" -eq 64
+check "the SPP sent DONE to the 14 devices" test "$(grep -c ': provisioned$' "$t/spp.log")" -eq 14
 
 # ---- the per-address limit: 7, then 5 stalled connections from one
 # address: the 5th and later are closed at once (well before the handshake
@@ -169,6 +201,14 @@ check "--max-pending 3: the 4th waiting connection cuts the oldest, the others s
 	test "$(awk '{ printf "%s:%s ", $1, $2 }' "$t/pending.out")" = \
 		"127.0.6.1:cut 127.0.6.2:open 127.0.6.3:open 127.0.6.4:open "
 check "... logged" grep -q '127.0.6.1: 3 connections wait for their ClientHello: the oldest cut' "$t/small.log"
+if wait_file "$t/small.port"; then
+	/usr/bin/python3 "$here/trickler.py" "$(cat "$t/small.port")" --partial -1 --duration 3 \
+		--addrs 127.0.6.5,127.0.6.6,127.0.6.7,127.0.6.8 >"$t/pending2.out" 2>>"$t/pending.err"
+fi
+check "--max-pending 3: a 4th connection cuts the oldest in its TLS handshake (after its ClientHello)" \
+	test "$(awk '{ printf "%s:%s ", $1, $2 }' "$t/pending2.out")" = \
+		"127.0.6.5:cut 127.0.6.6:open 127.0.6.7:open 127.0.6.8:open "
+check "... logged" grep -q '127.0.6.5: 3 connections wait for their TLS handshake: the oldest cut' "$t/small.log"
 
 kill "$spp_pid"
 wait "$spp_pid"

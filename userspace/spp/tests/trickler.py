@@ -14,6 +14,10 @@ SPP's close) or "ADDR open".  --partial N: send only the first N bytes of
 the ClientHello at once, then nothing (a stalled client); --partial -1: the
 whole ClientHello at once, then nothing (stalls the rest of the handshake).
 --raw HEX: send these bytes at once instead, then nothing.
+--reconnect: a connection the SPP cuts is replaced at once by a new one from
+the same address, sending the same; the status then counts every cut, and
+the end lists the connections open at the end ("ADDR open"), then a line
+"cuts N".
 """
 import argparse
 import os
@@ -48,6 +52,7 @@ def main():
     ap.add_argument("--status")
     ap.add_argument("--partial", type=int, default=0)
     ap.add_argument("--raw")
+    ap.add_argument("--reconnect", action="store_true")
     a = ap.parse_args()
 
     hello = client_hello()
@@ -57,22 +62,29 @@ def main():
 
     conns = []      # dicts: sock, addr, t0, sent, cut (seconds or None)
     sel = selectors.DefaultSelector()
-    for addr in a.addrs.split(","):
-        assert addr, "empty source address"
+    if a.raw:
+        a.partial = -1
+        hello = bytes.fromhex(a.raw)
+
+    def connect(addr):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.bind((addr, 0))
         s.connect(("127.0.0.1", a.port))
         s.setblocking(False)
         c = {"sock": s, "addr": addr, "t0": time.monotonic(), "sent": 0, "cut": None}
-        if a.raw:
-            a.partial = -1
-            hello = bytes.fromhex(a.raw)
         if a.partial:
             part = hello if a.partial < 0 else hello[:a.partial]
-            s.sendall(part)
+            try:
+                s.sendall(part)
+            except BlockingIOError:
+                pass
             c["sent"] = len(part)
         conns.append(c)
         sel.register(s, selectors.EVENT_READ, c)
+
+    for addr in a.addrs.split(","):
+        assert addr, "empty source address"
+        connect(addr)
 
     def status():
         if not a.status:
@@ -88,6 +100,8 @@ def main():
             c["cut"] = time.monotonic() - c["t0"]
             sel.unregister(c["sock"])
             c["sock"].close()
+            if a.reconnect and not stop:
+                connect(c["addr"])
             status()
 
     status()
@@ -118,8 +132,10 @@ def main():
     for c in conns:
         if c["cut"] is None:
             print("%s open" % c["addr"])
-        else:
+        elif not a.reconnect:
             print("%s cut %.2f" % (c["addr"], c["cut"]))
+    if a.reconnect:
+        print("cuts %d" % sum(1 for c in conns if c["cut"] is not None))
     return 0
 
 
