@@ -8,6 +8,10 @@
  *       builds the signed record (docs/pubdb-api.md; a CMS SignedData, or
  *       with --format 1 the old "CKPR" format the server refuses, for
  *       tests), writes it to --out if given, and POSTs it unless --no-post.
+ *   chipkey-pubdb-put --void --chip HEX --generation N --reason TEXT \
+ *       --key mfr-key.pem --cert mfr-ca.pem --url URL [--out FILE] [--no-post]
+ *       builds the manufacturer's signed void entry of a generation
+ *       (common/pubdb-void.h), writes it to --out, POSTs it unless --no-post.
  *   chipkey-pubdb-put --url URL --get HEX [--generation N] [--verify CA.pem]
  *       [--out FILE] [--backup-out FILE]
  *       fetches a record, prints its fields, optionally verifies it.
@@ -33,15 +37,16 @@
 #include "common/exit.h"
 #include "common/file.h"
 #include "common/hex.h"
+#include "common/pubdb-void.h"
 #include "client.h"
 
 #define MAX_FILE (64u << 20)
 
 struct options {
 	const char *url, *keyf, *certf, *chip, *ident, *backupf, *devf, *outf;
-	const char *get, *verify, *backup_out;
+	const char *get, *verify, *backup_out, *reason;
 	uint64_t gen;
-	int no_post, unsig, v1;
+	int no_post, unsig, v1, is_void;
 };
 
 /* A whole input file, at most MAX_FILE bytes. */
@@ -164,6 +169,7 @@ static enum pubdb_verdict verify_fetched(const struct options *o, const struct p
 	    !pubdb_record_parse(*buf, len, &pr, err, errlen) &&
 	    !memcmp(pr.chip_id, r->chip_id, sizeof(pr.chip_id))) {
 		prev.generation = pr.generation;
+		prev.newest = pr.generation;
 		prev.identity = pr.identity;
 		prev.cert = pr.cert;
 		prev.cert_len = pr.cert_len;
@@ -187,6 +193,8 @@ static void usage(FILE *f)
 		"           --generation N --identity IMEI --backup FILE --device-cert FILE\n"
 		"           [--out FILE] [--no-post] [--unsigned (tests: no key, no signature)]\n"
 		"           [--format 1 (tests: the old signed format)]\n"
+		"       chipkey-pubdb-put --void --chip HEX --generation N --reason TEXT\n"
+		"           --key MFR-KEY.pem --cert MFR-CA.pem [--url URL] [--out FILE] [--no-post]\n"
 		"       chipkey-pubdb-put --url URL --get HEX [--generation N]\n"
 		"           [--verify CA.pem] [--out FILE] [--backup-out FILE]\n");
 }
@@ -314,6 +322,52 @@ out:
 	return rc;
 }
 
+/* --void: build (and post) the void entry of a generation */
+static int cmd_void(const struct options *o)
+{
+	uint8_t chip[PUBDB_CHIP_ID_LEN], *ent = NULL;
+	EVP_PKEY *key = NULL;
+	X509 *cert = NULL;
+	size_t len = 0;
+	char err[512];
+	long status = 0;
+	int rc;
+
+	if (!o->keyf || !o->certf || !o->chip || !o->gen || !o->reason ||
+	    (!o->url && !o->no_post) || ck_hex_decode(o->chip, chip, sizeof(chip))) {
+		usage(stderr);
+		return CK_EXIT_USAGE;
+	}
+	rc = CK_EXIT_OTHER;
+	if (load_writer(o, &key, &cert))
+		goto out;
+	if (pubdb_void_build(chip, o->gen, o->reason, key, cert, &ent, &len, err, sizeof(err))) {
+		fprintf(stderr, "chipkey-pubdb-put: %s\n", err);
+		rc = CK_EXIT_MALFORMED;
+		goto out;
+	}
+	if (o->outf && write_output(o->outf, ent, len))
+		goto out;
+	if (!o->no_post) {
+		int prc = pubdb_post_void(o->url, chip, o->gen, ent, len, &status, err,
+					  sizeof(err));
+
+		if (prc) {
+			fprintf(stderr, "chipkey-pubdb-put: %s\n", err);
+			rc = exit_for_http(prc, status);
+			goto out;
+		}
+		printf("HTTP %ld: generation %" PRIu64 " voided\n", status, o->gen);
+	}
+	rc = CK_EXIT_OK;
+out:
+	ERR_clear_error();
+	EVP_PKEY_free(key);
+	X509_free(cert);
+	free(ent);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -332,6 +386,8 @@ int main(int argc, char **argv)
 		{ "get", required_argument, NULL, 'G' },
 		{ "verify", required_argument, NULL, 'v' },
 		{ "backup-out", required_argument, NULL, 'B' },
+		{ "void", no_argument, NULL, 'V' },
+		{ "reason", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -361,6 +417,8 @@ int main(int argc, char **argv)
 		case 'G': o.get = optarg; break;
 		case 'v': o.verify = optarg; break;
 		case 'B': o.backup_out = optarg; break;
+		case 'V': o.is_void = 1; break;
+		case 'R': o.reason = optarg; break;
 		case 'h': usage(stdout); return CK_EXIT_OK;
 		default: usage(stderr); return CK_EXIT_USAGE;
 		}
@@ -369,5 +427,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return CK_EXIT_USAGE;
 	}
+	if (o.is_void)
+		return o.get ? (usage(stderr), CK_EXIT_USAGE) : cmd_void(&o);
 	return o.get ? cmd_get(&o) : cmd_put(&o);
 }

@@ -356,6 +356,54 @@ int store_pub_latest(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
 	return st->ops->pub_get(st, chip_id, 0, rec);
 }
 
+int store_pub_current(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
+		      struct store_pub_record *rec)
+{
+	CHECK_ST(st);
+	if (!chip_id || !rec)
+		return store_fail(st, -EINVAL, "bad arguments");
+	memset(rec, 0, sizeof(*rec));
+	return st->ops->pub_get(st, chip_id, STORE_GEN_CURRENT, rec);
+}
+
+int store_pub_void_insert(struct store *st, struct store_pub_void *v)
+{
+	size_t n;
+	int rc;
+
+	CHECK_ST(st);
+	if (!v || !v->entry || !v->entry_len || v->entry_len > STORE_MAX_BLOB)
+		return store_fail(st, -EINVAL, "bad arguments");
+	rc = check_generation(st, v->generation);
+	if (rc)
+		return rc;
+	n = strnlen(v->reason, sizeof(v->reason));
+	if (!n || n > STORE_VOID_REASON_MAX)
+		return store_fail(st, -EINVAL, "void reason empty or too long");
+	return st->ops->pub_void_insert(st, v);
+}
+
+int store_pub_void_get(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
+		       uint64_t generation, struct store_pub_void *v)
+{
+	int rc;
+
+	CHECK_ST(st);
+	if (!chip_id || !v)
+		return store_fail(st, -EINVAL, "bad arguments");
+	memset(v, 0, sizeof(*v));
+	rc = check_generation(st, generation);
+	return rc ? rc : st->ops->pub_void_get(st, chip_id, generation, v);
+}
+
+void store_pub_void_clear(struct store_pub_void *v)
+{
+	if (!v)
+		return;
+	free(v->entry);
+	memset(v, 0, sizeof(*v));
+}
+
 int store_pub_get(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
 		  uint64_t generation, struct store_pub_record *rec)
 {
