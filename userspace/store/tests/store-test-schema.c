@@ -17,7 +17,7 @@
 #include "common/file.h"
 #include "store-test.h"
 
-#define NEW_VERSION 4
+#define NEW_VERSION 5
 
 /* The schema version a database says it has (as the store reads it):
  * SQLite's user_version (0 with p170_records: 1); on PostgreSQL the row of
@@ -355,12 +355,12 @@ static void test_migrated_newer(void)
 	int pg = r && raw_is_pg(r), ok;
 	char err[256] = "";
 
-	ok = r && !raw_exec(r, pg ? "UPDATE schema_version SET version = 5" :
-			    "PRAGMA user_version = 5", NULL, 0);
-	ok = ok && open_fails(url, -EPROTO, "has database schema 5, newer", err, sizeof(err));
-	ok = ok && db_version(r) == 5 &&
-	     !raw_exec(r, pg ? "UPDATE schema_version SET version = 4" :
-		       "PRAGMA user_version = 4", NULL, 0);
+	ok = r && !raw_exec(r, pg ? "UPDATE schema_version SET version = 6" :
+			    "PRAGMA user_version = 6", NULL, 0);
+	ok = ok && open_fails(url, -EPROTO, "has database schema 6, newer", err, sizeof(err));
+	ok = ok && db_version(r) == 6 &&
+	     !raw_exec(r, pg ? "UPDATE schema_version SET version = 5" :
+		       "PRAGMA user_version = 5", NULL, 0);
 	tap_ok(ok, "migrate: a newer schema is refused (%s)", err);
 	raw_close(r);
 	store_close(open_or_die());
