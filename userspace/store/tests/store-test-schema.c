@@ -58,7 +58,7 @@ void test_schema_version(void)
 		  " signed_record BLOB, created INTEGER NOT NULL,"
 		  " PRIMARY KEY (chip_id, generation)) WITHOUT ROWID;",
 		  "schema 1 (WITHOUT ROWID)", "has database schema 1," },
-		{ "PRAGMA user_version = 5;", "a newer schema (5)", "has database schema 5, newer" },
+		{ "PRAGMA user_version = 6;", "a newer schema (6)", "has database schema 6, newer" },
 	};
 	struct store *st;
 	struct raw *r;
