@@ -126,9 +126,30 @@ sys.exit(0 if ok else 1)' $CHIP_A "$na"
 	is "$(code "$U/v1/chips/$CHIP_A")$(grep -o '"generation": [0-9]*' body.out)" \
 		"200\"generation\": $((na + 1))" "$tag: ... and it is chip A's latest"
 
-	[ -n "${2:-}" ] || return 0
-	command -v sqlite3 >/dev/null || return 0
-	# chip B's poisoned generation 3 (writer_attacks): it blocks device B
+	if [ -n "${2:-}" ] && command -v sqlite3 >/dev/null; then
+		poisoned_void "$tag" "$2"
+	fi
+
+	# --- every generation of chip B voided: no latest, no next generation
+	local g bs
+	bs=$(newest_of $CHIP_B)
+	for g in $(curl -s "$U/v1/chips/$CHIP_B/generations" | python3 -c '
+import json, sys
+print(" ".join(str(e["generation"]) for e in json.load(sys.stdin)["generations"] if "void" not in e))'); do
+		# shellcheck disable=SC2086
+		vpost "$tag" 201 "the manufacturer voids chip B's generation $g" $mfr $CHIP_B $g
+	done
+	is "$(code "$U/v1/chips/$CHIP_B")" 404 "$tag: every generation of chip B voided: GET chip -> 404"
+	is "$(code "$U/v1/chips/$CHIP_B/generations/$bs")" 200 "$tag: ... generation $bs is still served"
+	# shellcheck disable=SC2086
+	post "$tag" 409 "device B writes generation $((bs + 1)) when every generation is voided" \
+		kb/device-key.pem kb/device-cert.pem $CHIP_B $((bs + 1)) "$IB" b4.pkg kb/device-cert.pem
+}
+
+# chip B's poisoned generation 3 (writer_attacks, SQLite only): it blocks
+# device B until the manufacturer voids it
+poisoned_void() {
+	local tag=$1 mfr="fac/mfr-key.pem fac/mfr-ca.pem" rc
 	# shellcheck disable=SC2086
 	{
 	post "$tag" 403 "device B writes generation 4 after the poisoned generation 3" \
