@@ -129,6 +129,12 @@ struct store_pub_row {
 	.signed_record_len = (x)->signed_record_len,				\
 	.created = (when) })
 
+/* Every public entry point: a store is given; its last error is cleared. */
+#define CHECK_ST(st) do { if (!(st)) return -EINVAL; (st)->err[0] = '\0'; } while (0)
+
+/* 0 if @g is a generation (1..2^63-1), else -EINVAL with a message. */
+int store_check_generation(struct store *st, uint64_t g);
+
 /* store_pub_insert: 0 if @generation is newer than @latest (0: none),
  * else -EEXIST ("conflict"). */
 int store_check_newer(struct store *st, uint64_t generation, int64_t latest);

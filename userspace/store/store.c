@@ -194,7 +194,6 @@ int store_check_recommit(struct store *st, const struct store_commit *c, uint64_
 
 /* ---- argument checks + dispatch ---- */
 
-#define CHECK_ST(st) do { if (!(st)) return -EINVAL; (st)->err[0] = '\0'; } while (0)
 
 int store_load_identities(struct store *st, const char *const *ids, size_t n,
 			  size_t *added)
@@ -309,7 +308,7 @@ int store_keypair_counts(struct store *st, uint64_t *f, uint64_t *r)
 	return rc;
 }
 
-static int check_generation(struct store *st, uint64_t g)
+int store_check_generation(struct store *st, uint64_t g)
 {
 	if (g == 0 || g > (uint64_t)INT64_MAX)
 		return store_fail(st, -EINVAL, "generation must be 1..2^63-1");
@@ -319,7 +318,7 @@ static int check_generation(struct store *st, uint64_t g)
 /* What store_pub_insert and store_commit_provisioning both check. */
 static int check_pub_row(struct store *st, const struct store_pub_row *r)
 {
-	int rc = check_generation(st, r->generation);
+	int rc = store_check_generation(st, r->generation);
 
 	if (rc)
 		return rc;
@@ -366,44 +365,6 @@ int store_pub_current(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN]
 	return st->ops->pub_get(st, chip_id, STORE_GEN_CURRENT, rec);
 }
 
-int store_pub_void_insert(struct store *st, struct store_pub_void *v)
-{
-	size_t n;
-	int rc;
-
-	CHECK_ST(st);
-	if (!v || !v->entry || !v->entry_len || v->entry_len > STORE_MAX_BLOB)
-		return store_fail(st, -EINVAL, "bad arguments");
-	rc = check_generation(st, v->generation);
-	if (rc)
-		return rc;
-	n = strnlen(v->reason, sizeof(v->reason));
-	if (!n || n > STORE_VOID_REASON_MAX)
-		return store_fail(st, -EINVAL, "void reason empty or too long");
-	return st->ops->pub_void_insert(st, v);
-}
-
-int store_pub_void_get(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
-		       uint64_t generation, struct store_pub_void *v)
-{
-	int rc;
-
-	CHECK_ST(st);
-	if (!chip_id || !v)
-		return store_fail(st, -EINVAL, "bad arguments");
-	memset(v, 0, sizeof(*v));
-	rc = check_generation(st, generation);
-	return rc ? rc : st->ops->pub_void_get(st, chip_id, generation, v);
-}
-
-void store_pub_void_clear(struct store_pub_void *v)
-{
-	if (!v)
-		return;
-	free(v->entry);
-	memset(v, 0, sizeof(*v));
-}
-
 int store_pub_get(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
 		  uint64_t generation, struct store_pub_record *rec)
 {
@@ -413,7 +374,7 @@ int store_pub_get(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
 	if (!chip_id || !rec)
 		return store_fail(st, -EINVAL, "bad arguments");
 	memset(rec, 0, sizeof(*rec));
-	rc = check_generation(st, generation);
+	rc = store_check_generation(st, generation);
 	if (rc)
 		return rc;
 	return st->ops->pub_get(st, chip_id, generation, rec);
