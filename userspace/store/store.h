@@ -12,7 +12,8 @@
  * tables named for what they hold (docs/databases.md has the SQL schema):
  *   140  temporary secure database: identity_pool, keypair_pool, chip_batch
  *   160  manufacturer's secret database: device_secrets
- *   170  permanent public database: public_records (insert-only generations)
+ *   170  permanent public database: public_records (insert-only generations),
+ *        public_voids (the manufacturer's void entries, insert-only)
  *
  * Every function returns 0 (or a documented positive value) on success and
  * a negative errno-style code on failure; store_error() then describes the
