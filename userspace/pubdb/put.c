@@ -267,6 +267,31 @@ static int load_writer(const struct options *o, EVP_PKEY **key, X509 **cert)
 	return -EINVAL;
 }
 
+/* --out, then the POST (a record, or with --void a void entry) unless
+ * --no-post: an exit code */
+static int save_and_post(const struct options *o, const uint8_t *chip, const uint8_t *buf,
+			 size_t len)
+{
+	char err[512];
+	long status = 0;
+	int prc;
+
+	if (o->outf && write_output(o->outf, buf, len))
+		return CK_EXIT_OTHER;
+	if (o->no_post)
+		return CK_EXIT_OK;
+	prc = o->is_void ? pubdb_post_void(o->url, chip, o->gen, buf, len, &status, err,
+					   sizeof(err))
+			 : pubdb_post_record(o->url, buf, len, &status, err, sizeof(err));
+	if (prc) {
+		fprintf(stderr, "chipkey-pubdb-put: %s\n", err);
+		return exit_for_http(prc, status);
+	}
+	printf("HTTP %ld: generation %" PRIu64 " %s\n", status, o->gen,
+	       o->is_void ? "voided" : "stored");
+	return CK_EXIT_OK;
+}
+
 /* build (and post): a new generation */
 static int cmd_put(const struct options *o)
 {
@@ -276,7 +301,6 @@ static int cmd_put(const struct options *o)
 	X509 *wcert = NULL;
 	size_t rec_len = 0;
 	char err[512];
-	long status = 0;
 	int rc;
 
 	if ((!o->unsig && (!o->keyf || !o->certf)) || !o->chip || !o->gen || !o->ident ||
@@ -299,19 +323,7 @@ static int cmd_put(const struct options *o)
 		rc = CK_EXIT_MALFORMED;
 		goto out;
 	}
-	if (o->outf && write_output(o->outf, rec, rec_len))
-		goto out;
-	if (!o->no_post) {
-		int prc = pubdb_post_record(o->url, rec, rec_len, &status, err, sizeof(err));
-
-		if (prc) {
-			fprintf(stderr, "chipkey-pubdb-put: %s\n", err);
-			rc = exit_for_http(prc, status);
-			goto out;
-		}
-		printf("HTTP %ld: generation %" PRIu64 " stored\n", status, o->gen);
-	}
-	rc = CK_EXIT_OK;
+	rc = save_and_post(o, f.chip_id, rec, rec_len);
 out:
 	ERR_clear_error();
 	EVP_PKEY_free(key);
@@ -330,7 +342,6 @@ static int cmd_void(const struct options *o)
 	X509 *cert = NULL;
 	size_t len = 0;
 	char err[512];
-	long status = 0;
 	int rc;
 
 	if (!o->keyf || !o->certf || !o->chip || !o->gen || !o->reason ||
@@ -346,20 +357,7 @@ static int cmd_void(const struct options *o)
 		rc = CK_EXIT_MALFORMED;
 		goto out;
 	}
-	if (o->outf && write_output(o->outf, ent, len))
-		goto out;
-	if (!o->no_post) {
-		int prc = pubdb_post_void(o->url, chip, o->gen, ent, len, &status, err,
-					  sizeof(err));
-
-		if (prc) {
-			fprintf(stderr, "chipkey-pubdb-put: %s\n", err);
-			rc = exit_for_http(prc, status);
-			goto out;
-		}
-		printf("HTTP %ld: generation %" PRIu64 " voided\n", status, o->gen);
-	}
-	rc = CK_EXIT_OK;
+	rc = save_and_post(o, chip, ent, len);
 out:
 	ERR_clear_error();
 	EVP_PKEY_free(key);
