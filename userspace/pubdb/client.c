@@ -204,6 +204,20 @@ static int get_leaf(const char *base_url, const uint8_t *chip, uint64_t gen,
 	return request(url, NULL, 0, out, out_len, http_status, err, errlen);
 }
 
+int pubdb_get_void(const char *base_url, const uint8_t chip_id[PUBDB_CHIP_ID_LEN],
+		   uint64_t generation, uint8_t **out, size_t *out_len, long *http_status,
+		   char *err, size_t errlen)
+{
+	if (!generation) {
+		*out = NULL;
+		*out_len = 0;
+		seterr(err, errlen, "a void entry names a generation");
+		return -EINVAL;
+	}
+	return get_leaf(base_url, chip_id, generation, "void", out, out_len, http_status, err,
+			errlen);
+}
+
 int pubdb_get_record(const char *base_url, const uint8_t chip_id[PUBDB_CHIP_ID_LEN],
 		     uint64_t generation, uint8_t **out, size_t *out_len,
 		     long *http_status, char *err, size_t errlen)

@@ -147,9 +147,33 @@ static int exit_for_verdict(enum pubdb_verdict v)
 
 /*
  * --verify: the checks the server made when it stored @r
- * (pubdb_record_validate), against the generation before it as served now.
- * *buf holds that record afterwards (free()).
+ * (pubdb_record_validate), against the generation before it as served now,
+ * or the newest one below it without a void entry the manufacturer CA
+ * (@cas) signed.  *buf holds that record afterwards (free()).
  */
+static uint64_t unvoided_below(const struct options *o, const uint8_t *chip, uint64_t g,
+			       X509_STORE *cas)
+{
+	struct pubdb_void v;
+	uint8_t *b;
+	size_t n;
+	char e[256];
+	long st;
+	int ok;
+
+	for (; g > 0; g--) {
+		st = 0;
+		ok = !pubdb_get_void(o->url, chip, g, &b, &n, &st, e, sizeof(e)) &&
+		     !pubdb_void_parse(b, n, &v, e, sizeof(e)) && v.generation == g &&
+		     !memcmp(v.chip_id, chip, sizeof(v.chip_id)) &&
+		     pubdb_void_verify(&v, cas, e, sizeof(e)) == PUBDB_VALID;
+		free(b);
+		if (!ok)	/* not voided (404), or no valid void entry */
+			break;
+	}
+	return g;
+}
+
 static enum pubdb_verdict verify_fetched(const struct options *o, const struct pubdb_record *r,
 					 uint8_t **buf, char *err, size_t errlen)
 {
@@ -158,18 +182,18 @@ static enum pubdb_verdict verify_fetched(const struct options *o, const struct p
 	struct pubdb_record pr;
 	enum pubdb_verdict v;
 	long status = 0;
+	uint64_t g;
 	size_t len;
 
 	*buf = NULL;
 	if (!cas)
 		return PUBDB_UNTRUSTED;
-	if (r->generation > 1 &&
-	    !pubdb_get_record(o->url, r->chip_id, r->generation - 1, buf, &len, &status,
-			      err, errlen) &&
+	g = r->generation > 1 ? unvoided_below(o, r->chip_id, r->generation - 1, cas) : 0;
+	if (g && !pubdb_get_record(o->url, r->chip_id, g, buf, &len, &status, err, errlen) &&
 	    !pubdb_record_parse(*buf, len, &pr, err, errlen) &&
 	    !memcmp(pr.chip_id, r->chip_id, sizeof(pr.chip_id))) {
 		prev.generation = pr.generation;
-		prev.newest = pr.generation;
+		prev.newest = r->generation - 1;
 		prev.identity = pr.identity;
 		prev.cert = pr.cert;
 		prev.cert_len = pr.cert_len;

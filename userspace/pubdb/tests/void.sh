@@ -125,6 +125,8 @@ sys.exit(0 if ok else 1)' $CHIP_A "$na"
 	}
 	is "$(code "$U/v1/chips/$CHIP_A")$(grep -o '"generation": [0-9]*' body.out)" \
 		"200\"generation\": $((na + 1))" "$tag: ... and it is chip A's latest"
+	"$PUT" --url "$U" --get $CHIP_A --verify fac/mfr-ca.pem >get.out 2>&1
+	tap $? "$tag: chipkey-pubdb-put --verify accepts generation $((na + 1))"
 
 	if [ -n "${2:-}" ] && command -v sqlite3 >/dev/null; then
 		poisoned_void "$tag" "$2"
@@ -159,6 +161,8 @@ poisoned_void() {
 	post "$tag" 201 "device B writes generation 4 after the void" \
 		kb/device-key.pem kb/device-cert.pem $CHIP_B 4 "$IB" b4.pkg kb/device-cert.pem
 	}
+	"$PUT" --url "$U" --get $CHIP_B --generation 4 --verify fac/mfr-ca.pem >get.out 2>&1
+	tap $? "$tag: chipkey-pubdb-put --verify accepts it (checked against generation 2, past the void of 3)"
 	sqlite3 "$2" "DELETE FROM public_voids" >>put.log 2>&1
 	rc=$?
 	[ $rc != 0 ] && grep -q 'insert-only' put.log
