@@ -7,11 +7,13 @@
  * signature fails first on almost every input), and its writer and content
  * checks directly (backup header, device certificate), with the record's
  * own fields as the previous generation.  An empty body is passed as
- * (NULL, 0), as the daemon does.
+ * (NULL, 0), as the daemon does.  The same bytes as a void entry
+ * (common/pubdb-void.c): parse, then who signed it.
  */
 #include "common/pubdb-cms.c"
 #include "common/pubdb-record.c"
 #include "common/pubdb-validate.c"
+#include "common/pubdb-void.c"
 
 static X509_STORE *cas;
 
@@ -44,10 +46,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pubdb_record r;
 	struct pubdb_prev prev;
+	struct pubdb_void v;
 	char err[256];
 
 	if (!cas)
 		cas = make_cas();
+	if (size && !pubdb_void_parse(data, size, &v, err, sizeof(err))) {
+		if (v.sig.raw != data || v.sig.raw_len != size || !v.reason[0])
+			abort();
+		pubdb_verdict_str(pubdb_void_verify(&v, cas, err, sizeof(err)));
+	}
 	if (pubdb_record_parse(size ? data : NULL, size, &r, err, sizeof(err)))
 		return 0;
 	if (r.signed_len > size || r.backup_len > size || r.cert_len > size)

@@ -27,10 +27,10 @@
 
 #define SIGN_FLAGS	(CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP)
 
-int pubdb_cms_sign(const uint8_t *content, size_t content_len, EVP_PKEY *key, X509 *writer,
-		   uint8_t **out, size_t *out_len, char *err, size_t errlen)
+int pubdb_cms_sign(const char *oid, const uint8_t *content, size_t content_len, EVP_PKEY *key,
+		   X509 *writer, uint8_t **out, size_t *out_len, char *err, size_t errlen)
 {
-	ASN1_OBJECT *type = OBJ_txt2obj(PUBDB_CMS_CONTENT_OID, 1);
+	ASN1_OBJECT *type = OBJ_txt2obj(oid, 1);
 	EVP_MD *sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	CMS_ContentInfo *cms = NULL;
 	unsigned char *der = NULL;
@@ -142,7 +142,7 @@ static int signing_time(CMS_SignerInfo *si, int64_t *t, char *err, size_t errlen
 	return 0;
 }
 
-/* The SignerInfo and certificate parts of pubdb_cms_parse(). */
+/* The SignerInfo and certificate parts of pubdb_cms_unwrap(). */
 static int parse_signer(CMS_ContentInfo *cms, const ASN1_OBJECT *type, const uint8_t *buf,
 			size_t len, struct pubdb_record *r, char *err, size_t errlen)
 {
@@ -185,7 +185,7 @@ static int parse_signer(CMS_ContentInfo *cms, const ASN1_OBJECT *type, const uin
 					 V_ASN1_OBJECT);
 	if (!ct || OBJ_cmp(ct, type)) {
 		rc = pubdb_fail(err, errlen, -EBADMSG,
-				"signed attribute contentType missing or not id-ct-chipkeyRecord");
+				"signed attribute contentType missing or not the content type");
 		goto out;
 	}
 	rc = signing_time(si, &r->signing_time, err, errlen);
@@ -196,17 +196,18 @@ out:
 	return rc;
 }
 
-int pubdb_cms_parse(const uint8_t *buf, size_t len, struct pubdb_record *r,
-		    char *err, size_t errlen)
+int pubdb_cms_unwrap(const uint8_t *buf, size_t len, const char *oid, const char *name,
+		     struct pubdb_record *r, const uint8_t **content, size_t *content_len,
+		     char *err, size_t errlen)
 {
-	ASN1_OBJECT *type = OBJ_txt2obj(PUBDB_CMS_CONTENT_OID, 1);
+	ASN1_OBJECT *type = OBJ_txt2obj(oid, 1);
 	CMS_ContentInfo *cms = decode(buf, len, err, errlen);
-	const uint8_t *content = NULL;
 	ASN1_OCTET_STRING **pos;
-	size_t clen = 0;
 	int rc = -EBADMSG;
 
 	memset(r, 0, sizeof(*r));
+	*content = NULL;
+	*content_len = 0;
 	if (!cms || !type)
 		goto out;
 	if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
@@ -214,26 +215,18 @@ int pubdb_cms_parse(const uint8_t *buf, size_t len, struct pubdb_record *r,
 		goto out;
 	}
 	if (OBJ_cmp(CMS_get0_eContentType(cms), type)) {
-		pubdb_fail(err, errlen, rc, "content type is not id-ct-chipkeyRecord "
-			   PUBDB_CMS_CONTENT_OID);
+		pubdb_fail(err, errlen, rc, "content type is not %s %s", name, oid);
 		goto out;
 	}
 	pos = CMS_get0_content(cms);
 	if (CMS_is_detached(cms) || !pos || !*pos) {
-		pubdb_fail(err, errlen, rc, "detached content (the record must be attached)");
+		pubdb_fail(err, errlen, rc, "detached content (the content must be attached)");
 		goto out;
 	}
-	clen = (size_t)ASN1_STRING_length(*pos);
-	content = in_buf(buf, len, ASN1_STRING_get0_data(*pos), clen);
-	if (!content) {
-		pubdb_fail(err, errlen, rc, "content not found in the record");
-		goto out;
-	}
-	rc = pubdb_record_parse_v1(content, clen, r, err, errlen);
-	if (rc)
-		goto out;
-	if (r->writer_cert_len || r->sig_len) {
-		rc = pubdb_fail(err, errlen, -EBADMSG, "the content must be an unsigned record");
+	*content_len = (size_t)ASN1_STRING_length(*pos);
+	*content = in_buf(buf, len, ASN1_STRING_get0_data(*pos), *content_len);
+	if (!*content) {
+		pubdb_fail(err, errlen, rc, "content not found in the CMS structure");
 		goto out;
 	}
 	rc = parse_signer(cms, type, buf, len, r, err, errlen);
@@ -242,14 +235,48 @@ int pubdb_cms_parse(const uint8_t *buf, size_t len, struct pubdb_record *r,
 	r->format = PUBDB_FORMAT_CMS;
 	r->raw = buf;
 	r->raw_len = len;
-	r->signed_len = 0;
 out:
-	if (rc)
+	if (rc) {
 		memset(r, 0, sizeof(*r));
+		*content = NULL;
+		*content_len = 0;
+	}
 	CMS_ContentInfo_free(cms);
 	ASN1_OBJECT_free(type);
 	ERR_clear_error();
 	return rc;
+}
+
+int pubdb_cms_parse(const uint8_t *buf, size_t len, struct pubdb_record *r,
+		    char *err, size_t errlen)
+{
+	struct pubdb_record outer;
+	const uint8_t *content;
+	size_t clen;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	rc = pubdb_cms_unwrap(buf, len, PUBDB_CMS_CONTENT_OID, "id-ct-chipkeyRecord", &outer,
+			      &content, &clen, err, errlen);
+	if (rc)
+		return rc;
+	rc = pubdb_record_parse_v1(content, clen, r, err, errlen);
+	if (!rc && (r->writer_cert_len || r->sig_len))
+		rc = pubdb_fail(err, errlen, -EBADMSG, "the content must be an unsigned record");
+	if (rc) {
+		memset(r, 0, sizeof(*r));
+		return rc;
+	}
+	r->format = PUBDB_FORMAT_CMS;
+	r->writer_cert = outer.writer_cert;
+	r->writer_cert_len = outer.writer_cert_len;
+	r->sig = outer.sig;
+	r->sig_len = outer.sig_len;
+	r->signing_time = outer.signing_time;
+	r->raw = buf;
+	r->raw_len = len;
+	r->signed_len = 0;
+	return 0;
 }
 
 enum pubdb_verdict pubdb_cms_check_signature(const struct pubdb_record *r, X509 *w,

@@ -9,9 +9,20 @@
 
 #include "common/pubdb-record.h"
 
-/* Signs @content (an unsigned format-1 record) into a DER SignedData. */
-int pubdb_cms_sign(const uint8_t *content, size_t content_len, EVP_PKEY *key, X509 *writer,
-		   uint8_t **out, size_t *out_len, char *err, size_t errlen);
+/* Signs @content (of eContentType @oid: PUBDB_CMS_CONTENT_OID for an
+ * unsigned format-1 record, PUBDB_VOID_OID for a void body) into a DER
+ * SignedData. */
+int pubdb_cms_sign(const char *oid, const uint8_t *content, size_t content_len, EVP_PKEY *key,
+		   X509 *writer, uint8_t **out, size_t *out_len, char *err, size_t errlen);
+
+/* The structure of a DER SignedData of eContentType @oid (called @name in
+ * messages): attached content (*content, in @buf), one signer, one
+ * certificate, no CRL, signed contentType and signingTime.  Fills the
+ * writer certificate, signature, signing time, raw and format of @r (so
+ * pubdb_record_verify can check it), no signature check; -EBADMSG. */
+int pubdb_cms_unwrap(const uint8_t *buf, size_t len, const char *oid, const char *name,
+		     struct pubdb_record *r, const uint8_t **content, size_t *content_len,
+		     char *err, size_t errlen);
 
 /* Parses a format-2 record (structure, no signature check); -EBADMSG. */
 int pubdb_cms_parse(const uint8_t *buf, size_t len, struct pubdb_record *r,

@@ -151,7 +151,8 @@ int pubdb_record_build(const struct pubdb_fields *f, EVP_PKEY *key, X509 *writer
 	rc = pubdb_record_build_v1(f, NULL, NULL, &content, &content_len, err, errlen);
 	if (rc)
 		return rc;
-	rc = pubdb_cms_sign(content, content_len, key, writer, out, out_len, err, errlen);
+	rc = pubdb_cms_sign(PUBDB_CMS_CONTENT_OID, content, content_len, key, writer, out,
+			    out_len, err, errlen);
 	free(content);
 	return rc;
 }

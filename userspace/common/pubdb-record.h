@@ -129,9 +129,13 @@ const char *pubdb_verdict_str(enum pubdb_verdict v);
 enum pubdb_verdict pubdb_record_verify(const struct pubdb_record *r, X509_STORE *cas,
 				       char *err, size_t errlen);
 
-/* The newest stored generation of a chip, which the next one must follow. */
+/* The newest stored generation of a chip without a void entry, whose
+ * device writes the next generation, and the newest stored one, voided or
+ * not, which the next generation number follows. */
 struct pubdb_prev {
-	uint64_t generation;
+	uint64_t generation;		/* newest not voided */
+	uint64_t newest;		/* newest stored (>= generation; a
+					 * smaller value counts as generation) */
 	const char *identity;		/* 15 digits */
 	const uint8_t *cert;		/* its device certificate, DER */
 	size_t cert_len;
@@ -141,7 +145,8 @@ struct pubdb_prev {
  * May @r be stored as its chip's next generation, after @prev (NULL: the
  * chip has no record)?  In this order:
  *   1. pubdb_record_verify(r, cas): signed by a writer chaining to @cas;
- *   2. generation == prev->generation + 1 (1 without @prev):
+ *   2. generation == newest + 1 (1 without @prev), newest being the larger
+ *      of prev->newest and prev->generation:
  *      PUBDB_WRONG_GENERATION;
  *   3. the writer: generation 1 by an SPP credential (OU=chipkey-spp);
  *      any later one by the device itself, that is a writer certificate

@@ -20,6 +20,7 @@
 #include "common/pki.h"
 #include "common/pubdb-cms.h"
 #include "common/pubdb-record.h"
+#include "common/pubdb-void.h"
 
 /* @v, with its detail in err (pubdb_fail, the one message helper) */
 #define verdict(v, err, errlen, ...) \
@@ -250,18 +251,21 @@ enum pubdb_verdict pubdb_record_validate(const struct pubdb_record *r,
 					 char *err, size_t errlen)
 {
 	enum pubdb_verdict v = pubdb_record_verify(r, cas, err, errlen);
+	uint64_t newest = 0;
 
 	if (v != PUBDB_VALID)
 		return v;
-	/* 2. exactly the next generation: no jump, no rewrite */
-	if (prev ? prev->generation >= (uint64_t)INT64_MAX ||
-		   r->generation != prev->generation + 1
+	/* 2. exactly the next generation after the newest stored, voided ones
+	 * included: no jump, no rewrite */
+	if (prev)
+		newest = prev->newest > prev->generation ? prev->newest : prev->generation;
+	if (prev ? newest >= (uint64_t)INT64_MAX || r->generation != newest + 1
 		 : r->generation != 1) {
 		if (prev)
 			return verdict(PUBDB_WRONG_GENERATION, err, errlen,
 				       "generation %llu is not %llu + 1",
 				       (unsigned long long)r->generation,
-				       (unsigned long long)prev->generation);
+				       (unsigned long long)newest);
 		return verdict(PUBDB_WRONG_GENERATION, err, errlen,
 			       "the chip has no record: generation %llu is not 1",
 			       (unsigned long long)r->generation);
@@ -270,6 +274,27 @@ enum pubdb_verdict pubdb_record_validate(const struct pubdb_record *r,
 	if (v == PUBDB_VALID)
 		v = check_content(r, prev, cas, err, errlen);
 	return v;
+}
+
+enum pubdb_verdict pubdb_void_verify(const struct pubdb_void *v, X509_STORE *cas,
+				     char *err, size_t errlen)
+{
+	enum pubdb_verdict vd = pubdb_record_verify(&v->sig, cas, err, errlen);
+	X509 *w, *issuer = NULL;
+	char why[160];
+
+	if (vd != PUBDB_VALID)
+		return vd;
+	w = pki_cert_from_der(v->sig.writer_cert, v->sig.writer_cert_len);
+	if (w && !chain_to(w, cas, &issuer, why, sizeof(why))) {	/* it has an issuer */
+		vd = verdict(PUBDB_NOT_WRITER, err, errlen,
+			     "a void entry is signed by the manufacturer CA itself, not by a "
+			     "certificate it issued");
+	}
+	X509_free(issuer);
+	X509_free(w);
+	ERR_clear_error();
+	return vd;
 }
 
 X509_STORE *pubdb_load_cas(const char *pem_path, char *err, size_t errlen)

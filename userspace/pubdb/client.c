@@ -176,6 +176,19 @@ int pubdb_post_record(const char *base_url, const uint8_t *rec, size_t len,
 	return request(url, rec, len, NULL, NULL, http_status, err, errlen);
 }
 
+int pubdb_post_void(const char *base_url, const uint8_t chip_id[PUBDB_CHIP_ID_LEN],
+		    uint64_t generation, const uint8_t *entry, size_t len, long *http_status,
+		    char *err, size_t errlen)
+{
+	char url[1024];
+
+	if (!generation || mkurl(url, sizeof(url), base_url, chip_id, generation, "void", NULL)) {
+		seterr(err, errlen, "bad generation or URL too long");
+		return -EINVAL;
+	}
+	return request(url, entry, len, NULL, NULL, http_status, err, errlen);
+}
+
 static int get_leaf(const char *base_url, const uint8_t *chip, uint64_t gen,
 		    const char *leaf, uint8_t **out, size_t *out_len, long *http_status,
 		    char *err, size_t errlen)
@@ -189,6 +202,20 @@ static int get_leaf(const char *base_url, const uint8_t *chip, uint64_t gen,
 		return -ENAMETOOLONG;
 	}
 	return request(url, NULL, 0, out, out_len, http_status, err, errlen);
+}
+
+int pubdb_get_void(const char *base_url, const uint8_t chip_id[PUBDB_CHIP_ID_LEN],
+		   uint64_t generation, uint8_t **out, size_t *out_len, long *http_status,
+		   char *err, size_t errlen)
+{
+	if (!generation) {
+		*out = NULL;
+		*out_len = 0;
+		seterr(err, errlen, "a void entry names a generation");
+		return -EINVAL;
+	}
+	return get_leaf(base_url, chip_id, generation, "void", out, out_len, http_status, err,
+			errlen);
 }
 
 int pubdb_get_record(const char *base_url, const uint8_t chip_id[PUBDB_CHIP_ID_LEN],

@@ -20,6 +20,14 @@
  * -EIO otherwise (including transport errors). */
 int pubdb_post_record(const char *base_url, const uint8_t *rec, size_t len,
 		      long *http_status, char *err, size_t errlen);
+/* Posts a signed void entry of @generation (common/pubdb-void.h). */
+int pubdb_post_void(const char *base_url, const uint8_t chip_id[PUBDB_CHIP_ID_LEN],
+		    uint64_t generation, const uint8_t *entry, size_t len, long *http_status,
+		    char *err, size_t errlen);
+/* Fetches the void entry of @generation (-ENOENT: it has none). */
+int pubdb_get_void(const char *base_url, const uint8_t chip_id[PUBDB_CHIP_ID_LEN],
+		   uint64_t generation, uint8_t **out, size_t *out_len, long *http_status,
+		   char *err, size_t errlen);
 /* Fetches the binary record of a generation (0: latest); *out malloc'd. */
 int pubdb_get_record(const char *base_url, const uint8_t chip_id[PUBDB_CHIP_ID_LEN],
 		     uint64_t generation, uint8_t **out, size_t *out_len,

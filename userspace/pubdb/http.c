@@ -12,8 +12,10 @@
 
 #include "pubdb.h"
 
-MHD_RESULT pubdb_send_buf(struct MHD_Connection *c, unsigned int status, const char *ctype,
-			  void *buf, size_t len, const char *allow, const char *location)
+/* pubdb_send_buf, and a Chipkey-Void header if @void_reason is given */
+static MHD_RESULT send_buf(struct MHD_Connection *c, unsigned int status, const char *ctype,
+			   void *buf, size_t len, const char *allow, const char *location,
+			   const char *void_reason)
 {
 	struct MHD_Response *r;
 	MHD_RESULT ret;
@@ -30,12 +32,20 @@ MHD_RESULT pubdb_send_buf(struct MHD_Connection *c, unsigned int status, const c
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
 	if (location)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, location);
+	if (void_reason)	/* printable ASCII (common/pubdb-void.h) */
+		MHD_add_response_header(r, PUBDB_HEADER_VOID, void_reason);
 	if (status == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 					"ChipkeySignedRecord");
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+MHD_RESULT pubdb_send_buf(struct MHD_Connection *c, unsigned int status, const char *ctype,
+			  void *buf, size_t len, const char *allow, const char *location)
+{
+	return send_buf(c, status, ctype, buf, len, allow, location, NULL);
 }
 
 MHD_RESULT pubdb_send_error(struct MHD_Connection *c, unsigned int status, const char *allow,
@@ -63,7 +73,7 @@ MHD_RESULT pubdb_send_json(struct MHD_Connection *c, unsigned int status, char *
 }
 
 MHD_RESULT pubdb_send_owned(struct MHD_Connection *c, const char *ctype, uint8_t **d,
-			    size_t n)
+			    size_t n, const char *void_reason)
 {
 	void *p = *d;
 
@@ -76,7 +86,7 @@ MHD_RESULT pubdb_send_owned(struct MHD_Connection *c, const char *ctype, uint8_t
 						"out of memory");
 		n = 0;
 	}
-	return pubdb_send_buf(c, MHD_HTTP_OK, ctype, p, n, NULL, NULL);
+	return send_buf(c, MHD_HTTP_OK, ctype, p, n, NULL, NULL, void_reason);
 }
 
 /* A body chunk: kept if it fits, else remembered as too large and dropped. */

@@ -124,12 +124,14 @@ static json_t *base64(const uint8_t *d, size_t len)
 	return j;
 }
 
-char *pubdb_json_record(const struct store_pub_record *rec, size_t *len)
+char *pubdb_json_record(const struct store_pub_record *rec, const char *void_reason,
+			size_t *len)
 {
 	char hex[2 * STORE_CHIP_ID_LEN + 1];
+	json_t *o;
 
 	ck_hex_encode(rec->chip_id, STORE_CHIP_ID_LEN, hex);
-	return dump(json_pack("{s:s, s:I, s:s, s:o, s:o, s:o, s:I, s:b}",
+	o = json_pack("{s:s, s:I, s:s, s:o, s:o, s:o, s:I, s:b}",
 			      "chip_id", hex,
 			      "generation", (json_int_t)rec->generation,
 			      "identity", rec->identity,
@@ -137,7 +139,14 @@ char *pubdb_json_record(const struct store_pub_record *rec, size_t *len)
 			      "certificate", cert_pem(rec->cert, rec->cert_len),
 			      "backup", base64(rec->backup, rec->backup_len),
 			      "backup_size", (json_int_t)rec->backup_len,
-			      "signed", rec->signed_record_len != 0),
+			      "signed", rec->signed_record_len != 0);
+	if (o && void_reason &&
+	    (json_object_set_new(o, "void", json_true()) ||
+	     json_object_set_new(o, "void_reason", json_string(void_reason)))) {
+		json_decref(o);
+		o = NULL;
+	}
+	return dump(o,
 		    /* the PEM: a 2-character "\n" every 64 characters */
 		    JSON_INDENT(2), 512 + b64_len(rec->backup_len) + b64_len(rec->cert_len) * 66 / 64,
 		    len);
@@ -146,13 +155,22 @@ char *pubdb_json_record(const struct store_pub_record *rec, size_t *len)
 char *pubdb_json_generations(const char *hex, const struct store_generation *g, size_t n,
 			     size_t *len)
 {
-	json_t *list = json_array();
+	json_t *list = json_array(), *e, *o;
+	uint64_t current = 0;
 	size_t i;
 
 	for (i = 0; list && i < n; i++) {
-		if (json_array_append_new(list, json_pack("{s:I, s:o}", "generation",
-							  (json_int_t)g[i].generation,
-							  "created", iso_time(g[i].created)))) {
+		e = json_pack("{s:I, s:o}", "generation", (json_int_t)g[i].generation,
+			      "created", iso_time(g[i].created));
+		if (e && g[i].voided &&
+		    (json_object_set_new(e, "void", json_true()) ||
+		     json_object_set_new(e, "void_reason", json_string(g[i].reason)))) {
+			json_decref(e);
+			e = NULL;
+		}
+		if (!g[i].voided)
+			current = g[i].generation;
+		if (json_array_append_new(list, e)) {
 			json_decref(list);
 			list = NULL;
 		}
@@ -161,9 +179,14 @@ char *pubdb_json_generations(const char *hex, const struct store_generation *g, 
 		json_decref(list);
 		return NULL;
 	}
-	return dump(json_pack("{s:s, s:I, s:o}", "chip_id", hex,
-			      "latest", (json_int_t)g[n - 1].generation, "generations", list),
-		    JSON_INDENT(2), 128 + 80 * n, len);
+	o = json_pack("{s:s, s:I, s:o}", "chip_id", hex,
+		      "latest", (json_int_t)g[n - 1].generation, "generations", list);
+	/* the newest generation without a void entry, if there is one */
+	if (o && current && json_object_set_new(o, "current", json_integer((json_int_t)current))) {
+		json_decref(o);
+		o = NULL;
+	}
+	return dump(o, JSON_INDENT(2), 128 + 300 * n, len);
 }
 
 char *pubdb_json_stored(const char *hex, uint64_t generation, const char *location,

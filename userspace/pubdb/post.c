@@ -15,7 +15,7 @@
 #include "pubdb.h"
 
 /* The HTTP status of a refused record (docs/pubdb-api.md "Who may write"). */
-static unsigned int verdict_status(enum pubdb_verdict v)
+unsigned int pubdb_verdict_status(enum pubdb_verdict v)
 {
 	switch (v) {
 	case PUBDB_UNSIGNED:
@@ -35,6 +35,7 @@ static unsigned int verdict_status(enum pubdb_verdict v)
 static void prev_of(const struct store_pub_record *s, struct pubdb_prev *p)
 {
 	p->generation = s->generation;
+	p->newest = s->generation;
 	p->identity = s->identity;
 	p->cert = s->cert;
 	p->cert_len = s->cert_len;
@@ -43,7 +44,7 @@ static void prev_of(const struct store_pub_record *s, struct pubdb_prev *p)
 MHD_RESULT pubdb_handle_post(struct MHD_Connection *c, const struct pubdb_route *r,
 			     const struct pubdb_upload *u)
 {
-	struct store_pub_record rec = { 0 }, newest = { 0 };
+	struct store_pub_record rec = { 0 }, newest = { 0 }, cur = { 0 };
 	struct pubdb_prev prev;
 	struct pubdb_record pr;
 	enum pubdb_verdict v;
@@ -52,6 +53,8 @@ MHD_RESULT pubdb_handle_post(struct MHD_Connection *c, const struct pubdb_route 
 	size_t len = 0;
 	int rc;
 
+	if (r->leaf == LEAF_VOID)
+		return pubdb_void_post(c, r, u);
 	/* 1. it parses, in format 2; 2. it is for the chip of the URL */
 	if (pubdb_record_parse(u->buf, u->len, &pr, err, sizeof(err)) < 0)
 		return pubdb_send_error(c, MHD_HTTP_BAD_REQUEST, NULL, "malformed record: %s", err);
@@ -68,18 +71,33 @@ MHD_RESULT pubdb_handle_post(struct MHD_Connection *c, const struct pubdb_route 
 		return pubdb_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
 					"database unavailable");
 	}
-	/* 3.-8. against the newest stored generation (common/pubdb-validate.c) */
+	/*
+	 * 3.-8. against the newest stored generation and the newest one
+	 * without a void entry, whose device writes the next generation
+	 * (common/pubdb-validate.c)
+	 */
 	rc = store_pub_latest(st, pr.chip_id, &newest);
-	if (rc < 0 && rc != -ENOENT) {
-		fprintf(stderr, "chipkey-pubdb: %s\n", store_error(st));
-		return pubdb_send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "database error");
+	if (!rc) {
+		rc = store_pub_current(st, pr.chip_id, &cur);
+		if (rc == -ENOENT) {
+			store_pub_record_clear(&newest);
+			return pubdb_send_error(c, MHD_HTTP_CONFLICT, NULL,
+						"every generation of chip %s is voided", r->hex);
+		}
 	}
-	if (!rc)
-		prev_of(&newest, &prev);
+	if (rc < 0 && rc != -ENOENT) {
+		store_pub_record_clear(&newest);
+		return pubdb_db_error(c, st);
+	}
+	if (!rc) {
+		prev_of(&cur, &prev);
+		prev.newest = newest.generation;
+	}
 	v = pubdb_record_validate(&pr, rc ? NULL : &prev, pubdb_cfg.cas, err, sizeof(err));
 	store_pub_record_clear(&newest);
+	store_pub_record_clear(&cur);
 	if (v != PUBDB_VALID)
-		return pubdb_send_error(c, verdict_status(v), NULL, "%s: %s",
+		return pubdb_send_error(c, pubdb_verdict_status(v), NULL, "%s: %s",
 					pubdb_verdict_str(v), err);
 	/*
 	 * 9. store it.  The store inserts only a generation greater than the

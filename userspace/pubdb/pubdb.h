@@ -9,6 +9,7 @@
  *   db.c     one store connection per HTTP thread
  *   get.c    GET and HEAD
  *   post.c   POST: record checks and storing
+ *   void.c   void entries: POST and GET .../generations/{n}/void
  *   json.c   the JSON answers (jansson)
  */
 #ifndef CHIPKEY_PUBDB_PUBDB_H
@@ -22,6 +23,7 @@
 #include <netinet/in.h>
 #include <openssl/x509.h>
 
+#include "common/pubdb-record.h"
 #include "store/store.h"
 
 #if MHD_VERSION < 0x00097002
@@ -63,13 +65,15 @@ MHD_RESULT pubdb_send_error(struct MHD_Connection *c, unsigned int status, const
 MHD_RESULT pubdb_send_json(struct MHD_Connection *c, unsigned int status, char *json,
 			   size_t len, const char *location);
 /* Sends *d (malloc()ed, as the store returns blobs) without a copy, with
- * status 200; *d is NULL afterwards. */
+ * status 200; *d is NULL afterwards.  @void_reason (if not NULL): the
+ * generation is voided, sent as the header Chipkey-Void. */
+#define PUBDB_HEADER_VOID	"Chipkey-Void"
 MHD_RESULT pubdb_send_owned(struct MHD_Connection *c, const char *ctype, uint8_t **d,
-			    size_t n);
+			    size_t n, const char *void_reason);
 
 /* ---- route.c ---- */
 
-enum pubdb_leaf { LEAF_JSON, LEAF_BACKUP, LEAF_RECORD, LEAF_GENERATIONS };
+enum pubdb_leaf { LEAF_JSON, LEAF_BACKUP, LEAF_RECORD, LEAF_GENERATIONS, LEAF_VOID };
 
 struct pubdb_route {
 	bool found;
@@ -80,7 +84,7 @@ struct pubdb_route {
 	bool bad_gen;
 	uint64_t gen;
 	enum pubdb_leaf leaf;
-	bool postable;		/* /v1/chips/{id}/generations */
+	bool postable;		/* /v1/chips/{id}/generations, .../generations/{n}/void */
 };
 
 void pubdb_route(const char *url, struct pubdb_route *r);
@@ -104,11 +108,22 @@ struct pubdb_upload {
 MHD_RESULT pubdb_handle_get(struct MHD_Connection *c, const struct pubdb_route *r);
 MHD_RESULT pubdb_handle_post(struct MHD_Connection *c, const struct pubdb_route *r,
 			     const struct pubdb_upload *u);
+/* The HTTP status of a refused record or void entry (post.c). */
+unsigned int pubdb_verdict_status(enum pubdb_verdict v);
+/* ---- void.c ---- */
+MHD_RESULT pubdb_void_post(struct MHD_Connection *c, const struct pubdb_route *r,
+			   const struct pubdb_upload *u);
+MHD_RESULT pubdb_void_get(struct MHD_Connection *c, struct store *st,
+			  const struct pubdb_route *r);
+/* The answer to a database error (500, logged). */
+MHD_RESULT pubdb_db_error(struct MHD_Connection *c, struct store *st);
 
 /* ---- json.c: each returns malloc()ed text ending in a newline, or NULL ---- */
 
 char *pubdb_json_error(unsigned int status, const char *msg, size_t *len);
-char *pubdb_json_record(const struct store_pub_record *rec, size_t *len);
+/* @void_reason: NULL, or the generation's void reason ("void", "void_reason") */
+char *pubdb_json_record(const struct store_pub_record *rec, const char *void_reason,
+			size_t *len);
 char *pubdb_json_generations(const char *hex, const struct store_generation *g, size_t n,
 			     size_t *len);
 char *pubdb_json_stored(const char *hex, uint64_t generation, const char *location,

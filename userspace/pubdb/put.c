@@ -8,6 +8,10 @@
  *       builds the signed record (docs/pubdb-api.md; a CMS SignedData, or
  *       with --format 1 the old "CKPR" format the server refuses, for
  *       tests), writes it to --out if given, and POSTs it unless --no-post.
+ *   chipkey-pubdb-put --void --chip HEX --generation N --reason TEXT \
+ *       --key mfr-key.pem --cert mfr-ca.pem --url URL [--out FILE] [--no-post]
+ *       builds the manufacturer's signed void entry of a generation
+ *       (common/pubdb-void.h), writes it to --out, POSTs it unless --no-post.
  *   chipkey-pubdb-put --url URL --get HEX [--generation N] [--verify CA.pem]
  *       [--out FILE] [--backup-out FILE]
  *       fetches a record, prints its fields, optionally verifies it.
@@ -33,15 +37,16 @@
 #include "common/exit.h"
 #include "common/file.h"
 #include "common/hex.h"
+#include "common/pubdb-void.h"
 #include "client.h"
 
 #define MAX_FILE (64u << 20)
 
 struct options {
 	const char *url, *keyf, *certf, *chip, *ident, *backupf, *devf, *outf;
-	const char *get, *verify, *backup_out;
+	const char *get, *verify, *backup_out, *reason;
 	uint64_t gen;
-	int no_post, unsig, v1;
+	int no_post, unsig, v1, is_void;
 };
 
 /* A whole input file, at most MAX_FILE bytes. */
@@ -142,9 +147,33 @@ static int exit_for_verdict(enum pubdb_verdict v)
 
 /*
  * --verify: the checks the server made when it stored @r
- * (pubdb_record_validate), against the generation before it as served now.
- * *buf holds that record afterwards (free()).
+ * (pubdb_record_validate), against the generation before it as served now,
+ * or the newest one below it without a void entry the manufacturer CA
+ * (@cas) signed.  *buf holds that record afterwards (free()).
  */
+static uint64_t unvoided_below(const struct options *o, const uint8_t *chip, uint64_t g,
+			       X509_STORE *cas)
+{
+	struct pubdb_void v;
+	uint8_t *b;
+	size_t n;
+	char e[256];
+	long st;
+	int ok;
+
+	for (; g > 0; g--) {
+		st = 0;
+		ok = !pubdb_get_void(o->url, chip, g, &b, &n, &st, e, sizeof(e)) &&
+		     !pubdb_void_parse(b, n, &v, e, sizeof(e)) && v.generation == g &&
+		     !memcmp(v.chip_id, chip, sizeof(v.chip_id)) &&
+		     pubdb_void_verify(&v, cas, e, sizeof(e)) == PUBDB_VALID;
+		free(b);
+		if (!ok)	/* not voided (404), or no valid void entry */
+			break;
+	}
+	return g;
+}
+
 static enum pubdb_verdict verify_fetched(const struct options *o, const struct pubdb_record *r,
 					 uint8_t **buf, char *err, size_t errlen)
 {
@@ -153,17 +182,18 @@ static enum pubdb_verdict verify_fetched(const struct options *o, const struct p
 	struct pubdb_record pr;
 	enum pubdb_verdict v;
 	long status = 0;
+	uint64_t g;
 	size_t len;
 
 	*buf = NULL;
 	if (!cas)
 		return PUBDB_UNTRUSTED;
-	if (r->generation > 1 &&
-	    !pubdb_get_record(o->url, r->chip_id, r->generation - 1, buf, &len, &status,
-			      err, errlen) &&
+	g = r->generation > 1 ? unvoided_below(o, r->chip_id, r->generation - 1, cas) : 0;
+	if (g && !pubdb_get_record(o->url, r->chip_id, g, buf, &len, &status, err, errlen) &&
 	    !pubdb_record_parse(*buf, len, &pr, err, errlen) &&
 	    !memcmp(pr.chip_id, r->chip_id, sizeof(pr.chip_id))) {
 		prev.generation = pr.generation;
+		prev.newest = r->generation - 1;
 		prev.identity = pr.identity;
 		prev.cert = pr.cert;
 		prev.cert_len = pr.cert_len;
@@ -187,6 +217,8 @@ static void usage(FILE *f)
 		"           --generation N --identity IMEI --backup FILE --device-cert FILE\n"
 		"           [--out FILE] [--no-post] [--unsigned (tests: no key, no signature)]\n"
 		"           [--format 1 (tests: the old signed format)]\n"
+		"       chipkey-pubdb-put --void --chip HEX --generation N --reason TEXT\n"
+		"           --key MFR-KEY.pem --cert MFR-CA.pem [--url URL] [--out FILE] [--no-post]\n"
 		"       chipkey-pubdb-put --url URL --get HEX [--generation N]\n"
 		"           [--verify CA.pem] [--out FILE] [--backup-out FILE]\n");
 }
@@ -259,6 +291,31 @@ static int load_writer(const struct options *o, EVP_PKEY **key, X509 **cert)
 	return -EINVAL;
 }
 
+/* --out, then the POST (a record, or with --void a void entry) unless
+ * --no-post: an exit code */
+static int save_and_post(const struct options *o, const uint8_t *chip, const uint8_t *buf,
+			 size_t len)
+{
+	char err[512];
+	long status = 0;
+	int prc;
+
+	if (o->outf && write_output(o->outf, buf, len))
+		return CK_EXIT_OTHER;
+	if (o->no_post)
+		return CK_EXIT_OK;
+	prc = o->is_void ? pubdb_post_void(o->url, chip, o->gen, buf, len, &status, err,
+					   sizeof(err))
+			 : pubdb_post_record(o->url, buf, len, &status, err, sizeof(err));
+	if (prc) {
+		fprintf(stderr, "chipkey-pubdb-put: %s\n", err);
+		return exit_for_http(prc, status);
+	}
+	printf("HTTP %ld: generation %" PRIu64 " %s\n", status, o->gen,
+	       o->is_void ? "voided" : "stored");
+	return CK_EXIT_OK;
+}
+
 /* build (and post): a new generation */
 static int cmd_put(const struct options *o)
 {
@@ -268,7 +325,6 @@ static int cmd_put(const struct options *o)
 	X509 *wcert = NULL;
 	size_t rec_len = 0;
 	char err[512];
-	long status = 0;
 	int rc;
 
 	if ((!o->unsig && (!o->keyf || !o->certf)) || !o->chip || !o->gen || !o->ident ||
@@ -291,19 +347,7 @@ static int cmd_put(const struct options *o)
 		rc = CK_EXIT_MALFORMED;
 		goto out;
 	}
-	if (o->outf && write_output(o->outf, rec, rec_len))
-		goto out;
-	if (!o->no_post) {
-		int prc = pubdb_post_record(o->url, rec, rec_len, &status, err, sizeof(err));
-
-		if (prc) {
-			fprintf(stderr, "chipkey-pubdb-put: %s\n", err);
-			rc = exit_for_http(prc, status);
-			goto out;
-		}
-		printf("HTTP %ld: generation %" PRIu64 " stored\n", status, o->gen);
-	}
-	rc = CK_EXIT_OK;
+	rc = save_and_post(o, f.chip_id, rec, rec_len);
 out:
 	ERR_clear_error();
 	EVP_PKEY_free(key);
@@ -311,6 +355,38 @@ out:
 	free(backup);
 	free(dev);
 	free(rec);
+	return rc;
+}
+
+/* --void: build (and post) the void entry of a generation */
+static int cmd_void(const struct options *o)
+{
+	uint8_t chip[PUBDB_CHIP_ID_LEN], *ent = NULL;
+	EVP_PKEY *key = NULL;
+	X509 *cert = NULL;
+	size_t len = 0;
+	char err[512];
+	int rc;
+
+	if (!o->keyf || !o->certf || !o->chip || !o->gen || !o->reason ||
+	    (!o->url && !o->no_post) || ck_hex_decode(o->chip, chip, sizeof(chip))) {
+		usage(stderr);
+		return CK_EXIT_USAGE;
+	}
+	rc = CK_EXIT_OTHER;
+	if (load_writer(o, &key, &cert))
+		goto out;
+	if (pubdb_void_build(chip, o->gen, o->reason, key, cert, &ent, &len, err, sizeof(err))) {
+		fprintf(stderr, "chipkey-pubdb-put: %s\n", err);
+		rc = CK_EXIT_MALFORMED;
+		goto out;
+	}
+	rc = save_and_post(o, chip, ent, len);
+out:
+	ERR_clear_error();
+	EVP_PKEY_free(key);
+	X509_free(cert);
+	free(ent);
 	return rc;
 }
 
@@ -332,6 +408,8 @@ int main(int argc, char **argv)
 		{ "get", required_argument, NULL, 'G' },
 		{ "verify", required_argument, NULL, 'v' },
 		{ "backup-out", required_argument, NULL, 'B' },
+		{ "void", no_argument, NULL, 'V' },
+		{ "reason", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -361,6 +439,8 @@ int main(int argc, char **argv)
 		case 'G': o.get = optarg; break;
 		case 'v': o.verify = optarg; break;
 		case 'B': o.backup_out = optarg; break;
+		case 'V': o.is_void = 1; break;
+		case 'R': o.reason = optarg; break;
 		case 'h': usage(stdout); return CK_EXIT_OK;
 		default: usage(stderr); return CK_EXIT_USAGE;
 		}
@@ -369,5 +449,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return CK_EXIT_USAGE;
 	}
+	if (o.is_void)
+		return o.get ? (usage(stderr), CK_EXIT_USAGE) : cmd_void(&o);
 	return o.get ? cmd_get(&o) : cmd_put(&o);
 }

@@ -3,7 +3,7 @@
  * chipkey-pubdb: the URL space (docs/pubdb-api.md), a path to a resource.
  *
  *   /v1/chips/{chip}[/backup|/record|/generations]
- *   /v1/chips/{chip}/generations/{n}[/backup|/record]
+ *   /v1/chips/{chip}/generations/{n}[/backup|/record|/void]
  */
 #include <stdint.h>
 #include <string.h>
@@ -99,10 +99,14 @@ void pubdb_route(const char *url, struct pubdb_route *r)
 	} else if (seg_is(&seg[3], "generations")) {
 		r->has_gen = true;
 		r->bad_gen = !parse_gen(seg[4].s, seg[4].len, &r->gen);
-		if (n == 5)
+		if (n == 5) {
 			r->leaf = LEAF_JSON;
-		else if (!leaf_of(&seg[5], &r->leaf))
+		} else if (seg_is(&seg[5], "void")) {
+			r->leaf = LEAF_VOID;
+			r->postable = true;
+		} else if (!leaf_of(&seg[5], &r->leaf)) {
 			return;
+		}
 	} else {
 		return;
 	}

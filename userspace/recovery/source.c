@@ -283,6 +283,13 @@ int rec_source_db_list(struct rec_ctx *ctx, const char *base, double timeout,
 			code = rec_fail(ctx, CK_EXIT_MALFORMED, "the list of generations holds a bad generation");
 			goto out;
 		}
+		if (json_is_true(json_object_get(g, "void"))) {	/* the manufacturer voided it */
+			const char *why = json_string_value(json_object_get(g, "void_reason"));
+
+			rec_note(ctx, "generation %lld is voided by the manufacturer (%.200s): skipped",
+				 (long long)v, why ? why : "no reason given");
+			continue;
+		}
 		if (k < cap)
 			gens[k++] = (uint64_t)v;
 	}

@@ -1,10 +1,11 @@
 -- SPDX-License-Identifier: GPL-2.0
--- chipkey store, PostgreSQL: the tables of schema version 4 (the SQLite
+-- chipkey store, PostgreSQL: the tables of schema version 5 (the SQLite
 -- schema in PostgreSQL types).  store-pg.c runs this whole file in one
 -- transaction, under an advisory lock, when the database has no schema yet
 -- (or after migrate-2-3-pg.sql), then stamps schema_version.  Each
 -- statement is IF NOT EXISTS / OR REPLACE: on a database of schema 3 this
--- file is the whole migration to 4 (identity_pool_reserved, chip_batch).  docs/databases.md maps the
+-- file is the whole migration to 4 (identity_pool_reserved, chip_batch), on
+-- one of schema 4 the migration to 5 (public_voids).  docs/databases.md maps the
 -- tables to the source documents' databases.
 
 -- The version of this schema: one row, written by store-pg.c.  Readable by
@@ -71,4 +72,20 @@ CREATE OR REPLACE TRIGGER public_records_no_change
  FOR EACH ROW EXECUTE FUNCTION public_records_insert_only();
 CREATE OR REPLACE TRIGGER public_records_no_truncate
  BEFORE TRUNCATE ON public_records
+ FOR EACH STATEMENT EXECUTE FUNCTION public_records_insert_only();
+
+-- Database 170, schema 5: the manufacturer's void entries, at most one per
+-- generation (docs/pubdb-api.md "Voiding a generation").  Insert-only.
+CREATE TABLE IF NOT EXISTS public_voids (
+ chip_id bytea NOT NULL CHECK (length(chip_id) = 16),
+ generation bigint NOT NULL CHECK (generation > 0),
+ reason text NOT NULL,
+ entry bytea NOT NULL,
+ created bigint NOT NULL,
+ PRIMARY KEY (chip_id, generation));
+CREATE OR REPLACE TRIGGER public_voids_no_change
+ BEFORE UPDATE OR DELETE ON public_voids
+ FOR EACH ROW EXECUTE FUNCTION public_records_insert_only();
+CREATE OR REPLACE TRIGGER public_voids_no_truncate
+ BEFORE TRUNCATE ON public_voids
  FOR EACH STATEMENT EXECUTE FUNCTION public_records_insert_only();

@@ -1,9 +1,10 @@
 -- SPDX-License-Identifier: GPL-2.0
--- chipkey store, SQLite: the tables of schema version 4.  store-sqlite.c
+-- chipkey store, SQLite: the tables of schema version 5.  store-sqlite.c
 -- runs this whole file in the write transaction of every open (each
--- statement is IF NOT EXISTS) and stamps PRAGMA user_version = 4.  On a
+-- statement is IF NOT EXISTS) and stamps PRAGMA user_version = 5.  On a
 -- file of schema 3 that is the whole migration to 4: it creates
--- identity_pool_reserved and chip_batch.
+-- identity_pool_reserved and chip_batch; on one of schema 4, the migration to 5:
+-- it creates public_voids.
 -- docs/databases.md maps the tables to the source documents' databases.
 
 -- Database 140, the identity pool.  state 0 free, 1 reserved for chip_id,
@@ -66,3 +67,20 @@ CREATE TRIGGER IF NOT EXISTS public_records_no_update
 CREATE TRIGGER IF NOT EXISTS public_records_no_delete
  BEFORE DELETE ON public_records
  BEGIN SELECT RAISE(ABORT, 'public_records is insert-only'); END;
+
+-- Database 170, schema 5: the manufacturer's void entries, at most one per
+-- generation (docs/pubdb-api.md "Voiding a generation").  Insert-only too:
+-- a void is never withdrawn; the generation it names stays stored.
+CREATE TABLE IF NOT EXISTS public_voids (
+ chip_id BLOB NOT NULL CHECK (length(chip_id) = 16),
+ generation INTEGER NOT NULL CHECK (generation > 0),
+ reason TEXT NOT NULL,
+ entry BLOB NOT NULL,
+ created INTEGER NOT NULL,
+ PRIMARY KEY (chip_id, generation));
+CREATE TRIGGER IF NOT EXISTS public_voids_no_update
+ BEFORE UPDATE ON public_voids
+ BEGIN SELECT RAISE(ABORT, 'public_voids is insert-only'); END;
+CREATE TRIGGER IF NOT EXISTS public_voids_no_delete
+ BEFORE DELETE ON public_voids
+ BEGIN SELECT RAISE(ABORT, 'public_voids is insert-only'); END;

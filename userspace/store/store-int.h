@@ -35,9 +35,12 @@ struct store_ops {
 	int (*claim_both)(struct store *st, const uint8_t *chip, char *identity,
 			  int *state, struct store_keypair *kp);
 	int (*pub_insert)(struct store *st, struct store_pub_record *rec);
-	/* generation 0: latest */
+	/* generation 0: latest; STORE_GEN_CURRENT: latest not voided */
 	int (*pub_get)(struct store *st, const uint8_t *chip, uint64_t generation,
 		       struct store_pub_record *rec);
+	int (*pub_void_insert)(struct store *st, struct store_pub_void *v);
+	int (*pub_void_get)(struct store *st, const uint8_t *chip, uint64_t generation,
+			    struct store_pub_void *v);
 	int (*pub_generations)(struct store *st, const uint8_t *chip,
 			       struct store_generation **list, size_t *n);
 	int (*pub_count_chips)(struct store *st, uint64_t *n);
@@ -80,10 +83,14 @@ void *store_memdup(const void *p, size_t n);
  * 3  tables named for what they hold (identity_pool, keypair_pool,
  *    device_secrets, public_records); PostgreSQL records its version too
  * 4  chip_batch; identity_pool_reserved (reservations expire)
+ * 5  public_voids (the manufacturer's void entries of public generations)
  */
-#define STORE_SCHEMA_VERSION	4
+#define STORE_SCHEMA_VERSION	5
 #define STORE_SCHEMA_MIGRATES	2	/* the oldest version opened (migrated) */
 #define STORE_SCHEMA_RENAMED	3	/* older: migrate-2-3-*.sql first */
+
+/* pub_get: the newest generation without a void entry (internal) */
+#define STORE_GEN_CURRENT	UINT64_MAX
 
 enum store_schema_step {
 	STORE_SCHEMA_CURRENT,		/* nothing to do */
@@ -121,6 +128,12 @@ struct store_pub_row {
 	.signed_record = (x)->signed_record,					\
 	.signed_record_len = (x)->signed_record_len,				\
 	.created = (when) })
+
+/* Every public entry point: a store is given; its last error is cleared. */
+#define CHECK_ST(st) do { if (!(st)) return -EINVAL; (st)->err[0] = '\0'; } while (0)
+
+/* 0 if @g is a generation (1..2^63-1), else -EINVAL with a message. */
+int store_check_generation(struct store *st, uint64_t g);
 
 /* store_pub_insert: 0 if @generation is newer than @latest (0: none),
  * else -EEXIST ("conflict"). */

@@ -7,6 +7,7 @@
  * than the latest" holds across stations.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,7 +73,12 @@ int pg_pub_get(struct store *st, const uint8_t *chip, uint64_t gen,
 	PGresult *r;
 
 	pg_p_bin(&p, chip, STORE_CHIP_ID_LEN);
-	if (gen) {
+	if (gen == STORE_GEN_CURRENT) {
+		r = pg_run(st, "SELECT generation, identity, backup, cert, signed_record, created"
+			   " FROM public_records p WHERE chip_id = $1 AND NOT EXISTS (SELECT 1"
+			   " FROM public_voids v WHERE v.chip_id = p.chip_id"
+			   " AND v.generation = p.generation) ORDER BY generation DESC LIMIT 1", &p);
+	} else if (gen) {
 		pg_p_i64(&p, (int64_t)gen);
 		r = pg_run(st, "SELECT generation, identity, backup, cert, signed_record, created"
 			   " FROM public_records WHERE chip_id = $1 AND generation = $2", &p);
@@ -111,8 +117,10 @@ int pg_pub_generations(struct store *st, const uint8_t *chip,
 	int i, rows;
 
 	pg_p_bin(&p, chip, STORE_CHIP_ID_LEN);
-	r = pg_run(st, "SELECT generation, created FROM public_records WHERE chip_id = $1"
-		   " ORDER BY generation", &p);
+	r = pg_run(st, "SELECT p.generation, p.created, v.reason FROM public_records p"
+		   " LEFT JOIN public_voids v ON v.chip_id = p.chip_id"
+		   " AND v.generation = p.generation WHERE p.chip_id = $1"
+		   " ORDER BY p.generation", &p);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK)
 		return pg_res_fail(st, r, "list generations");
 	rows = PQntuples(r);
@@ -128,6 +136,9 @@ int pg_pub_generations(struct store *st, const uint8_t *chip,
 	for (i = 0; i < rows; i++) {
 		v[i].generation = (uint64_t)pg_get_i64(r, i, 0);
 		v[i].created = pg_get_i64(r, i, 1);
+		v[i].voided = !PQgetisnull(r, i, 2);
+		snprintf(v[i].reason, sizeof(v[i].reason), "%s",
+			 v[i].voided ? PQgetvalue(r, i, 2) : "");
 	}
 	PQclear(r);
 	*list = v;

@@ -84,6 +84,10 @@ int pg_pub_get(struct store *st, const uint8_t *chip, uint64_t gen,
 int pg_pub_generations(struct store *st, const uint8_t *chip,
 		       struct store_generation **list, size_t *n);
 int pg_pub_count_chips(struct store *st, uint64_t *n);
+/* store-pg-void.c */
+int pg_pub_void_insert(struct store *st, struct store_pub_void *v);
+int pg_pub_void_get(struct store *st, const uint8_t *chip, uint64_t gen,
+		   struct store_pub_void *v);
 /* Inserts one public_records row (inside the caller's transaction). */
 int pg_pub_row_insert(struct store *st, const struct store_pub_row *row);
 

@@ -6,6 +6,7 @@
  * serializes the writers, so the check and the insert are one step.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,9 +24,15 @@ static const char sql_pub_get_latest[] =
 static const char sql_pub_get_gen[] =
 	"SELECT generation, identity, backup, cert, signed_record, created"
 	" FROM public_records WHERE chip_id = ?1 AND generation = ?2";
+static const char sql_pub_get_current[] =
+	"SELECT generation, identity, backup, cert, signed_record, created"
+	" FROM public_records p WHERE chip_id = ?1 AND NOT EXISTS (SELECT 1 FROM"
+	" public_voids v WHERE v.chip_id = p.chip_id AND v.generation = p.generation)"
+	" ORDER BY generation DESC LIMIT 1";
 static const char sql_pub_gens[] =
-	"SELECT generation, created FROM public_records WHERE chip_id = ?1"
-	" ORDER BY generation";
+	"SELECT p.generation, p.created, v.reason FROM public_records p"
+	" LEFT JOIN public_voids v ON v.chip_id = p.chip_id AND v.generation = p.generation"
+	" WHERE p.chip_id = ?1 ORDER BY p.generation";
 static const char sql_pub_count[] =
 	"SELECT count(DISTINCT chip_id) FROM public_records";
 
@@ -88,12 +95,13 @@ int sq_pub_insert(struct store *st, struct store_pub_record *rec)
 int sq_pub_get(struct store *st, const uint8_t *chip, uint64_t gen,
 	       struct store_pub_record *rec)
 {
-	sqlite3_stmt *s = sq_stmt_chip(st, gen ? sql_pub_get_gen : sql_pub_get_latest, chip);
+	sqlite3_stmt *s = sq_stmt_chip(st, gen == STORE_GEN_CURRENT ? sql_pub_get_current :
+				       gen ? sql_pub_get_gen : sql_pub_get_latest, chip);
 	int r, rc = 0;
 
 	if (!s)
 		return -EIO;
-	if (gen)
+	if (gen && gen != STORE_GEN_CURRENT)
 		sqlite3_bind_int64(s, 2, (int64_t)gen);
 	r = sqlite3_step(s);
 	if (r == SQLITE_DONE) {
@@ -141,6 +149,9 @@ int sq_pub_generations(struct store *st, const uint8_t *chip,
 		}
 		v[cnt].generation = (uint64_t)sqlite3_column_int64(s, 0);
 		v[cnt].created = sqlite3_column_int64(s, 1);
+		v[cnt].voided = sqlite3_column_type(s, 2) != SQLITE_NULL;
+		snprintf(v[cnt].reason, sizeof(v[cnt].reason), "%s",
+			 v[cnt].voided ? (const char *)sqlite3_column_text(s, 2) : "");
 		cnt++;
 	}
 	sqlite3_reset(s);

@@ -97,6 +97,10 @@ int sq_pub_get(struct store *st, const uint8_t *chip, uint64_t gen,
 int sq_pub_generations(struct store *st, const uint8_t *chip,
 		       struct store_generation **list, size_t *n);
 int sq_pub_count_chips(struct store *st, uint64_t *n);
+/* store-sqlite-void.c */
+int sq_pub_void_insert(struct store *st, struct store_pub_void *v);
+int sq_pub_void_get(struct store *st, const uint8_t *chip, uint64_t gen,
+		   struct store_pub_void *v);
 /* Inserts one public_records row (inside the caller's transaction). */
 int sq_pub_row_insert(struct store *st, const struct store_pub_row *row);
 

@@ -194,7 +194,6 @@ int store_check_recommit(struct store *st, const struct store_commit *c, uint64_
 
 /* ---- argument checks + dispatch ---- */
 
-#define CHECK_ST(st) do { if (!(st)) return -EINVAL; (st)->err[0] = '\0'; } while (0)
 
 int store_load_identities(struct store *st, const char *const *ids, size_t n,
 			  size_t *added)
@@ -309,7 +308,7 @@ int store_keypair_counts(struct store *st, uint64_t *f, uint64_t *r)
 	return rc;
 }
 
-static int check_generation(struct store *st, uint64_t g)
+int store_check_generation(struct store *st, uint64_t g)
 {
 	if (g == 0 || g > (uint64_t)INT64_MAX)
 		return store_fail(st, -EINVAL, "generation must be 1..2^63-1");
@@ -319,7 +318,7 @@ static int check_generation(struct store *st, uint64_t g)
 /* What store_pub_insert and store_commit_provisioning both check. */
 static int check_pub_row(struct store *st, const struct store_pub_row *r)
 {
-	int rc = check_generation(st, r->generation);
+	int rc = store_check_generation(st, r->generation);
 
 	if (rc)
 		return rc;
@@ -356,6 +355,16 @@ int store_pub_latest(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
 	return st->ops->pub_get(st, chip_id, 0, rec);
 }
 
+int store_pub_current(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
+		      struct store_pub_record *rec)
+{
+	CHECK_ST(st);
+	if (!chip_id || !rec)
+		return store_fail(st, -EINVAL, "bad arguments");
+	memset(rec, 0, sizeof(*rec));
+	return st->ops->pub_get(st, chip_id, STORE_GEN_CURRENT, rec);
+}
+
 int store_pub_get(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
 		  uint64_t generation, struct store_pub_record *rec)
 {
@@ -365,7 +374,7 @@ int store_pub_get(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
 	if (!chip_id || !rec)
 		return store_fail(st, -EINVAL, "bad arguments");
 	memset(rec, 0, sizeof(*rec));
-	rc = check_generation(st, generation);
+	rc = store_check_generation(st, generation);
 	if (rc)
 		return rc;
 	return st->ops->pub_get(st, chip_id, generation, rec);

@@ -12,7 +12,8 @@
  * tables named for what they hold (docs/databases.md has the SQL schema):
  *   140  temporary secure database: identity_pool, keypair_pool, chip_batch
  *   160  manufacturer's secret database: device_secrets
- *   170  permanent public database: public_records (insert-only generations)
+ *   170  permanent public database: public_records (insert-only generations),
+ *        public_voids (the manufacturer's void entries, insert-only)
  *
  * Every function returns 0 (or a documented positive value) on success and
  * a negative errno-style code on failure; store_error() then describes the
@@ -173,17 +174,47 @@ struct store_pub_record {
 /* Inserts a new generation.  -EEXIST ("conflict") if generation is not
  * greater than the latest stored for that chip.  Sets rec->created. */
 int store_pub_insert(struct store *st, struct store_pub_record *rec);
-/* Reads.  -ENOENT if absent.  Free with store_pub_record_clear(). */
+/* Reads.  -ENOENT if absent.  Free with store_pub_record_clear().
+ * store_pub_latest: the newest generation, voided or not; store_pub_current:
+ * the newest one without a void entry (what readers are served). */
+int store_pub_current(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
+		      struct store_pub_record *rec);
 int store_pub_latest(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
 		     struct store_pub_record *rec);
 int store_pub_get(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
 		  uint64_t generation, struct store_pub_record *rec);
 void store_pub_record_clear(struct store_pub_record *rec);
 
+#define STORE_VOID_REASON_MAX	200
+
 struct store_generation {
 	uint64_t generation;
 	int64_t created;
+	bool voided;				/* it has a void entry */
+	char reason[STORE_VOID_REASON_MAX + 1];	/* its reason ("" if not) */
 };
+
+/*
+ * A void entry (docs/pubdb-api.md "Voiding a generation"): the
+ * manufacturer's signed statement that a generation must not be served as
+ * the chip's current one.  Insert-only, at most one per generation.
+ */
+struct store_pub_void {
+	uint8_t chip_id[STORE_CHIP_ID_LEN];
+	uint64_t generation;
+	char reason[STORE_VOID_REASON_MAX + 1];
+	uint8_t *entry;			/* the signed entry, as received */
+	size_t entry_len;
+	int64_t created;		/* unix seconds, set by the store */
+};
+/* -ENOENT: the chip has no such generation; -EEXIST: it is voided
+ * already.  Sets v->created. */
+int store_pub_void_insert(struct store *st, struct store_pub_void *v);
+/* -ENOENT if the generation has no void entry.  Free with
+ * store_pub_void_clear(). */
+int store_pub_void_get(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
+		       uint64_t generation, struct store_pub_void *v);
+void store_pub_void_clear(struct store_pub_void *v);
 /* All generations of a chip, ascending.  *list is malloc'd (free()).
  * -ENOENT if the chip has none. */
 int store_pub_generations(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],

@@ -13,6 +13,7 @@ PGS=$top/scripts/pg-test-server.sh
 . "$top/userspace/common/tests/tap.sh"
 . "$here/writers.sh"
 . "$here/cms.sh"
+. "$here/void.sh"
 tap() {	# tap RC NAME...
 	local rc=$1; shift
 	if [ "$rc" = 0 ]; then ok "$*"; else nok "$*"; fi
@@ -280,6 +281,7 @@ suite() {	# suite NAME DB-URL WRITERS-DB-URL [WRITERS-SQLITE-FILE]
 	start_server "$3"
 	tap $? "$tag: server up on a fresh database"
 	writer_attacks "$tag" "${4:-}"
+	void_tests "$tag" "${4:-}"
 	stop_server
 }
 

@@ -42,6 +42,7 @@ devices_setup() {
 	"$BIN/chipkey-factory" package fac --identity "$IB" --chip-id $CHIP_B --out dpb \
 		>>setup.log 2>&1 &&
 	wrap a 1 a1.pkg && wrap a 2 a2.pkg && wrap a 3 a3.pkg && wrap a $MAXGEN amax.pkg &&
+	wrap a 4 a4.pkg && wrap a 5 a5.pkg &&
 	wrap b 1 b1.pkg && wrap b 2 b2.pkg && wrap b 3 b3.pkg && wrap b 4 b4.pkg || return 1
 	for c in 1 2 3 4; do wrap b 2 "b2-$c.pkg" || return 1; done
 	# the device keys and certificates, as recovery restores them

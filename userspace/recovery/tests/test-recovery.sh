@@ -456,5 +456,31 @@ if [ "$PL_RUNS" -gt 0 ]; then
 	check "power-loss driver exit status (exit $rc)" test $rc -eq 0
 fi
 
+# ---- a generation voided by the manufacturer (docs/pubdb-api.md "Voiding a generation")
+# (last: it changes what the database serves as chip 1's latest)
+expect 0 "the manufacturer voids chip 1's generation 2 (chipkey-pubdb-put --void)" \
+	"$bin/chipkey-pubdb-put" --void --url "$URL" --key "$t/fac/mfr-key.pem" --cert "$t/fac/mfr-ca.pem" \
+	--chip "$hex1" --generation 2 --reason "test: recalled"
+rm -rf "$t/sv"
+expect 0 "recover --db then restores generation 1, the newest not voided" \
+	"$ck" -v --device "$D1" recover --store "$t/sv" --no-keys --db "$URL"
+check "... the store holds generation 1" grep -q '"generation": 1' "$t/sv/store.json"
+check "... byte for byte" cmp -s "$t/orig1/backup.pkg" "$t/sv/backup.pkg"
+# generation 3 (newest + 1, by the device of generation 1) whose last byte
+# is changed: the database takes it (it checks the header), the chip does
+# not, so recovery falls back through the list and skips the voided 2
+cp "$t/gen3.pkg" "$t/gen3-bad.pkg"
+printf '\x5a' | dd of="$t/gen3-bad.pkg" bs=1 seek=$(($(stat -c %s "$t/gen3.pkg") - 1)) conv=notrunc status=none
+expect 0 "the device posts a generation 3 the chip will not unwrap" \
+	"$bin/chipkey-pubdb-put" --url "$URL" --key "$t/k1/device-key.pem" --cert "$t/k1/device-cert.pem" \
+	--chip "$hex1" --generation 3 --identity "$id1" --backup "$t/gen3-bad.pkg" \
+	--device-cert "$t/orig1/device-cert.der"
+rm -rf "$t/sv"
+expect 0 "recover --db falls back past generation 3 and the voided 2 to generation 1" \
+	"$ck" -v --device "$D1" recover --store "$t/sv" --no-keys --db "$URL"
+check "... the store holds generation 1" grep -q '"generation": 1' "$t/sv/store.json"
+check "... and -v reports the voided generation 2 it skipped" \
+	grep -q "generation 2 is voided by the manufacturer (test: recalled): skipped" "$t/last.err"
+
 echo "1..$n"
 [ "$failed" -eq 0 ]

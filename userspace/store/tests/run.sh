@@ -17,7 +17,8 @@ tap() {	# tap RC NAME...
 	if [ "$rc" = 0 ]; then echo "ok $n - $*"; else echo "not ok $n - $*"; fail=1; fi
 }
 # refused RC OUTPUT: the statement failed with the insert-only trigger's error
-refused() { [ "$1" -ne 0 ] && echo "$2" | grep -q 'public_records is insert-only'; echo $?; }
+# (or with the error named by a third argument)
+refused() { [ "$1" -ne 0 ] && echo "$2" | grep -q "${3:-public_records is insert-only}"; echo $?; }
 
 tmp=$(mktemp -d /tmp/chipkey-store-test.XXXXXX)
 pgdir=
@@ -35,6 +36,10 @@ if command -v sqlite3 >/dev/null; then
 	tap "$(refused $? "$out")" "sqlite: UPDATE of public_records refused by trigger"
 	out=$(sqlite3 "$tmp/store.db" "DELETE FROM public_records;" 2>&1)
 	tap "$(refused $? "$out")" "sqlite: DELETE of public_records refused by trigger"
+	out=$(sqlite3 "$tmp/store.db" "UPDATE public_voids SET reason = 'x';" 2>&1)
+	tap "$(refused $? "$out" 'public_voids is insert-only')" "sqlite: UPDATE of public_voids refused by trigger"
+	out=$(sqlite3 "$tmp/store.db" "DELETE FROM public_voids;" 2>&1)
+	tap "$(refused $? "$out" 'public_voids is insert-only')" "sqlite: DELETE of public_voids refused by trigger"
 	mode=$(sqlite3 "$tmp/store.db" "PRAGMA journal_mode;")
 	tap $([ "$mode" = wal ]; echo $?) "sqlite: database is in WAL mode ($mode)"
 else
@@ -65,6 +70,12 @@ if [ $rc = 0 ]; then
 	tap "$(refused $? "$out")" "postgresql: DELETE of public_records refused by trigger"
 	out=$("$psql" -X -q "$url" -c "TRUNCATE public_records" 2>&1)
 	tap "$(refused $? "$out")" "postgresql: TRUNCATE of public_records refused by trigger"
+	out=$("$psql" -X -q "$url" -c "UPDATE public_voids SET reason = 'x'" 2>&1)
+	tap "$(refused $? "$out")" "postgresql: UPDATE of public_voids refused by trigger"
+	out=$("$psql" -X -q "$url" -c "DELETE FROM public_voids" 2>&1)
+	tap "$(refused $? "$out")" "postgresql: DELETE of public_voids refused by trigger"
+	out=$("$psql" -X -q "$url" -c "TRUNCATE public_voids" 2>&1)
+	tap "$(refused $? "$out")" "postgresql: TRUNCATE of public_voids refused by trigger"
 	echo "# store: PostgreSQL, migration from schema 2"
 	v2=$("$PGS" createdb "$pgdir" chipkey_store_v2)
 	"$T" migrate "$v2" "$here/fixtures/v2-pg.sql" "$url" || fail=1

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Store tests of database 170, the public records: insert-only
- * generations, conflicts, reads, read tuning.
+ * generations, conflicts, reads, read tuning; void entries (schema 5).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,6 +14,7 @@ void test_pub(void)
 	struct store *st = open_or_die();
 	struct store_pub_record rec = { 0 }, got;
 	struct store_generation *gl;
+	struct store_pub_void vd, vg;
 	char ident[16];
 	uint8_t a[16], z[16];
 	size_t n;
@@ -64,5 +65,41 @@ void test_pub(void)
 	free(gl);
 	tap_ok(store_pub_generations(st, z, &gl, &n) == -ENOENT, "pub: generations of unknown chip");
 	tap_ok(store_pub_count_chips(st, &nchips) == 0 && nchips == 1, "pub: 1 chip stored");
+
+	/* void entries: one per existing generation, insert-only */
+	memset(&vd, 0, sizeof(vd));
+	memcpy(vd.chip_id, a, 16);
+	strcpy(vd.reason, "test: bad");
+	vd.entry = backup_b;
+	vd.entry_len = sizeof(backup_b);
+	vd.generation = 2;
+	tap_ok(store_pub_void_insert(st, &vd) == -ENOENT, "void: a generation that does not exist -> -ENOENT");
+	tap_ok(store_pub_current(st, a, &got) == 0 && got.generation == 3,
+	       "void: before any void the current generation is the latest, 3");
+	store_pub_record_clear(&got);
+	vd.generation = 3;
+	tap_ok(store_pub_void_insert(st, &vd) == 0 && vd.created > 0, "void: generation 3 voided");
+	tap_ok(store_pub_void_insert(st, &vd) == -EEXIST, "void: a second void of it -> -EEXIST");
+	tap_ok(store_pub_current(st, a, &got) == 0 && got.generation == 1,
+	       "void: the current generation is now 1");
+	store_pub_record_clear(&got);
+	tap_ok(store_pub_latest(st, a, &got) == 0 && got.generation == 3,
+	       "void: the latest stored is still 3 (nothing deleted)");
+	store_pub_record_clear(&got);
+	tap_ok(store_pub_generations(st, a, &gl, &n) == 0 && n == 2 && !gl[0].voided &&
+	       !gl[0].reason[0] && gl[1].voided && !strcmp(gl[1].reason, "test: bad"),
+	       "void: generations mark 3 void with its reason");
+	free(gl);
+	tap_ok(store_pub_void_get(st, a, 3, &vg) == 0 && vg.entry_len == sizeof(backup_b) &&
+	       !memcmp(vg.entry, backup_b, sizeof(backup_b)) && !strcmp(vg.reason, "test: bad") &&
+	       vg.generation == 3, "void: the entry reads back byte for byte");
+	store_pub_void_clear(&vg);
+	tap_ok(store_pub_void_get(st, a, 1, &vg) == -ENOENT, "void: generation 1 has no void entry");
+	rec.generation = 3;
+	tap_ok(store_pub_insert(st, &rec) == -EEXIST,
+	       "void: the voided generation 3 cannot be stored again");
+	vd.generation = 1;
+	tap_ok(store_pub_void_insert(st, &vd) == 0 && store_pub_current(st, a, &got) == -ENOENT,
+	       "void: every generation voided -> no current one");
 	store_close(st);
 }

@@ -17,7 +17,7 @@
 #include "common/file.h"
 #include "store-test.h"
 
-#define NEW_VERSION 4
+#define NEW_VERSION 5
 
 /* The schema version a database says it has (as the store reads it):
  * SQLite's user_version (0 with p170_records: 1); on PostgreSQL the row of
@@ -58,7 +58,7 @@ void test_schema_version(void)
 		  " signed_record BLOB, created INTEGER NOT NULL,"
 		  " PRIMARY KEY (chip_id, generation)) WITHOUT ROWID;",
 		  "schema 1 (WITHOUT ROWID)", "has database schema 1," },
-		{ "PRAGMA user_version = 5;", "a newer schema (5)", "has database schema 5, newer" },
+		{ "PRAGMA user_version = 6;", "a newer schema (6)", "has database schema 6, newer" },
 	};
 	struct store *st;
 	struct raw *r;
@@ -355,12 +355,12 @@ static void test_migrated_newer(void)
 	int pg = r && raw_is_pg(r), ok;
 	char err[256] = "";
 
-	ok = r && !raw_exec(r, pg ? "UPDATE schema_version SET version = 5" :
-			    "PRAGMA user_version = 5", NULL, 0);
-	ok = ok && open_fails(url, -EPROTO, "has database schema 5, newer", err, sizeof(err));
-	ok = ok && db_version(r) == 5 &&
-	     !raw_exec(r, pg ? "UPDATE schema_version SET version = 4" :
-		       "PRAGMA user_version = 4", NULL, 0);
+	ok = r && !raw_exec(r, pg ? "UPDATE schema_version SET version = 6" :
+			    "PRAGMA user_version = 6", NULL, 0);
+	ok = ok && open_fails(url, -EPROTO, "has database schema 6, newer", err, sizeof(err));
+	ok = ok && db_version(r) == 6 &&
+	     !raw_exec(r, pg ? "UPDATE schema_version SET version = 5" :
+		       "PRAGMA user_version = 5", NULL, 0);
 	tap_ok(ok, "migrate: a newer schema is refused (%s)", err);
 	raw_close(r);
 	store_close(open_or_die());
