@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Fuzz target: decoding a P-256 public key, userspace/common/attest.c:
+ * Fuzz target: decoding a P-256 public key, userspace/common/attest-crypto.c:
  * ck_att_parse_pub (the public-key file of `chipkey attest --peer` and
  * `chipkey seal --chip-key`: PEM or DER SubjectPublicKeyInfo, 65 raw bytes,
  * 130 hex digits) and ck_att_pub_to_pkey (a SEC1 point, as in ATTEST's
  * verifier_pub and a sealed package's E).  A key that parses must convert
  * back to the same point; a point is accepted by both or by neither.
  */
-#include "common/attest.c"
+#include "common/attest-crypto.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -3,7 +3,7 @@
  * chipkey-emu attestation requests: ATTEST_KEY, ATTEST, SEALED_WRAP and
  * CHIP_MAC, with the checks of the kernel's ioctls in the same order and
  * with the same errno codes (docs/attestation.md, docs/emulator-protocol.md).
- * The crypto is common/attest.c; the attestation key was derived when the
+ * The crypto is common/attest-chip.c; the attestation key was derived when the
  * chip was loaded (fuses.c).
  *
  * The kernel's EFAULT steps (copy_from_user of the structure, of the

@@ -400,7 +400,7 @@ static void test_sealed_wrap(void)
 	free(vs);
 	free(vp);
 	free(vk);
-	/* empty and largest payloads, sealed by the sender side of common/attest.c */
+	/* empty and largest payloads, sealed by the sender side (common/attest-sender.c) */
 	if (ck_att_seal(chip.att.pub, chip.fuses.chip_id, plain, 0, sealed, &eph) == 0) {
 		sw_ok(sealed, ck_seal_size(0), eph, plain, 0, "", "empty data package");
 		EVP_PKEY_free(eph);
@@ -459,7 +459,7 @@ static void test_chip_mac(void)
 	tap_ok(!memcmp(first, m.mac, 32) &&
 	       ck_att_chip_mac(chip.fuses.chip_id, chip.fuses.chip_key, 1, big,
 			       CHIPKEY_MAX_MAC_INPUT, want) == 0 && !memcmp(want, first, 32),
-	       "CHIP_MAC: deterministic, = common/attest.c");
+	       "CHIP_MAC: deterministic, = common/attest-chip.c");
 	call(&other, 1, CHIPKEY_IOC_CHIP_MAC, put_mac(&base, big, CHIPKEY_MAX_MAC_INPUT));
 	ck_emu_chip_mac_decode(rpay, &m);
 	tap_ok(memcmp(first, m.mac, 32) != 0, "CHIP_MAC: another chip, another MAC");
