@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Fuzz target: the emulator's replies as libchipkey decodes them
- * (userspace/lib/ipc-emu.c): whatever a process listening on the emulator
- * socket answers to INFO, WRAP, UNWRAP, ROM_KEY, ATTEST_KEY, ATTEST,
+ * (userspace/lib/ipc-emu.c, ipc-emu-wire.c): whatever a process listening
+ * on the emulator socket answers to INFO, WRAP, UNWRAP, ROM_KEY, ATTEST_KEY, ATTEST,
  * SEALED_WRAP and CHIP_MAC.
  *
  * Input: one selector byte (the command: low 3 bits), then the bytes the
@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/ipc-emu-wire.c"
 #include "lib/ipc-emu.c"
 
 enum { IN_LEN = 64, OUT_CAP = 4096 };
