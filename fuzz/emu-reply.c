@@ -2,8 +2,8 @@
 /*
  * Fuzz target: the emulator's replies as libchipkey decodes them
  * (userspace/lib/ipc-emu.c, ipc-emu-wire.c): whatever a process listening
- * on the emulator socket answers to INFO, WRAP, UNWRAP, ROM_KEY, ATTEST_KEY, ATTEST,
- * SEALED_WRAP and CHIP_MAC.
+ * on the emulator socket answers to INFO, WRAP, UNWRAP, ROM_KEY,
+ * ATTEST_KEY, ATTEST, SEALED_WRAP and CHIP_MAC.
  *
  * Input: one selector byte (the command: low 3 bits), then the bytes the
  * "emulator" sends back, through a socketpair.  On success the library
