@@ -149,5 +149,12 @@ int ck_chip_mac(struct chipkey *ck, u32 purpose, const u8 *in, u32 in_len,
 /* device.c */
 int ck_device_register(struct chipkey *ck);
 void ck_device_unregister(struct chipkey *ck);
+int ck_crypto_lock(struct chipkey *ck);
+
+/* attest-ioctl.c: the attestation ioctls, dispatched by device.c */
+long ck_ioctl_attest_key(struct chipkey *ck, void __user *uarg);
+long ck_ioctl_attest(struct chipkey *ck, void __user *uarg);
+long ck_ioctl_sealed_wrap(struct chipkey *ck, void __user *uarg);
+long ck_ioctl_chip_mac(struct chipkey *ck, void __user *uarg);
 
 #endif /* _CHIPKEY_INTERNAL_H */
