@@ -301,44 +301,85 @@ time_t pki_clock_now(void)
 	return t < (time_t)PKI_CLOCK_FLOOR ? PKI_TIME_IGNORE : t;
 }
 
-/* Signature by the ROM key and validity at @now (not if PKI_TIME_IGNORE). */
-static int verify_common(X509 *cert, const uint8_t *rom_key, size_t rom_key_len,
-			 time_t now)
+/* The validity period of @cert contains @now (not checked if PKI_TIME_IGNORE). */
+static int check_validity(X509 *cert, time_t now)
+{
+	if (now == PKI_TIME_IGNORE)
+		return 0;
+	if (!now)
+		now = time(NULL);
+	switch (X509_cmp_time(X509_get0_notBefore(cert), &now)) {
+	case -1:
+		break;
+	case 1:
+		return -EKEYEXPIRED;	/* not yet valid */
+	default:
+		return -EINVAL;
+	}
+	switch (X509_cmp_time(X509_get0_notAfter(cert), &now)) {
+	case 1:
+		return 0;
+	case -1:
+		return -EKEYEXPIRED;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* 1 if @cert's signature verifies with @key. */
+static int signed_by(X509 *cert, EVP_PKEY *key)
+{
+	int ok = key && X509_verify(cert, key) == 1;
+
+	ERR_clear_error();
+	return ok;
+}
+
+int pki_verify_issuing_ca(X509 *ica, const uint8_t *rom_key, size_t rom_key_len,
+			  time_t now)
 {
 	EVP_PKEY *rom;
-	int ok;
+	int ok, err;
 
-	if (!cert || !rom_key)
+	if (!ica || !rom_key)
 		return -EINVAL;
 	rom = pki_public_from_der(rom_key, rom_key_len);
 	if (!rom)
 		return -EINVAL;
-	ok = X509_verify(cert, rom);
+	ok = signed_by(ica, rom);
 	EVP_PKEY_free(rom);
-	if (ok != 1) {
-		ERR_clear_error();
+	if (!ok)
 		return -EKEYREJECTED;
-	}
-	if (now != PKI_TIME_IGNORE) {
-		if (!now)
-			now = time(NULL);
-		switch (X509_cmp_time(X509_get0_notBefore(cert), &now)) {
-		case -1:
-			break;
-		case 1:
-			return -EKEYEXPIRED;	/* not yet valid */
-		default:
-			return -EINVAL;
-		}
-		switch (X509_cmp_time(X509_get0_notAfter(cert), &now)) {
-		case 1:
-			break;
-		case -1:
-			return -EKEYEXPIRED;
-		default:
-			return -EINVAL;
-		}
-	}
+	err = check_validity(ica, now);
+	if (err)
+		return err;
+	/* a CA that may issue end entities only */
+	if (X509_check_ca(ica) != 1 || X509_get_pathlen(ica) != 0 ||
+	    !(X509_get_extension_flags(ica) & EXFLAG_KUSAGE) ||
+	    !(X509_get_key_usage(ica) & KU_KEY_CERT_SIGN) ||
+	    !pki_is_p256(X509_get0_pubkey(ica)))
+		return -EKEYREJECTED;
+	return 0;
+}
+
+/* @ica is a valid issuing CA under the ROM key, @cert is issued and signed
+ * by it, valid at @now (not if PKI_TIME_IGNORE), an end entity. */
+static int verify_common(X509 *cert, X509 *ica, const uint8_t *rom_key,
+			 size_t rom_key_len, time_t now)
+{
+	int err;
+
+	if (!cert || !ica || !rom_key)
+		return -EINVAL;
+	err = pki_verify_issuing_ca(ica, rom_key, rom_key_len, now);
+	if (err)
+		return err;
+	if (X509_check_issued(ica, cert) != X509_V_OK ||
+	    !signed_by(cert, X509_get0_pubkey(ica)))
+		return -EKEYREJECTED;
+	err = check_validity(cert, now);
+	if (err)
+		return err;
 	/* An end-entity certificate with a usable P-256 key. */
 	if (X509_check_ca(cert) != 0)
 		return -EKEYREJECTED;
@@ -382,13 +423,13 @@ int pki_check_station_role(X509 *cert)
 	return 0;
 }
 
-int pki_verify_device_cert(X509 *cert, const uint8_t *rom_key,
+int pki_verify_device_cert(X509 *cert, X509 *ica, const uint8_t *rom_key,
 			   size_t rom_key_len, const char *identity,
 			   const uint8_t *chip_id, time_t now)
 {
 	char id[CK_DP_DEVICE_ID_LEN + 1];
 	uint8_t chip[CHIPKEY_CHIP_ID_LEN];
-	int err = verify_common(cert, rom_key, rom_key_len, now);
+	int err = verify_common(cert, ica, rom_key, rom_key_len, now);
 
 	if (err)
 		return err;
@@ -406,10 +447,10 @@ int pki_verify_device_cert(X509 *cert, const uint8_t *rom_key,
 	return 0;
 }
 
-int pki_verify_spp_cert(X509 *cert, const uint8_t *rom_key,
+int pki_verify_spp_cert(X509 *cert, X509 *ica, const uint8_t *rom_key,
 			size_t rom_key_len, time_t now)
 {
-	int err = verify_common(cert, rom_key, rom_key_len, now);
+	int err = verify_common(cert, ica, rom_key, rom_key_len, now);
 
 	if (err)
 		return err;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * chipkey-factory revoke DIR [CERT] [--reason R] [--days N]: add the
- * station certificate CERT (issued by this factory) to the factory's
- * station CRL, DIR/station-crl.pem, re-signed with crlNumber + 1 and
+ * certificate CERT (a station, SPP TLS or record-signing credential issued
+ * by this factory's issuing CA) to the issuing CA's CRL,
+ * DIR/station-crl.pem, re-signed with crlNumber + 1 and
  * nextUpdate in N days (default PKI_DEFAULT_CRL_DAYS) and replaced
  * atomically; without CERT only re-sign it (before its nextUpdate: an
  * expired CRL makes chipkey-spp refuse every station).
@@ -16,6 +17,7 @@
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include "common/exit.h"
 #include "common/pki.h"
@@ -23,7 +25,8 @@
 #include "station-crl.h"
 #include "subcommands.h"
 
-/* CERT: a PEM station certificate signed by @f's manufacturer key. */
+/* CERT: a PEM end-entity certificate (station, SPP TLS, record signer)
+ * signed by @f's issuing CA. */
 static int read_station_cert(const char *path, struct ck_factory *f, X509 **out)
 {
 	uint8_t *buf = NULL;
@@ -40,9 +43,10 @@ static int read_station_cert(const char *path, struct ck_factory *f, X509 **out)
 	free(buf);
 	if (!*out)
 		return factory_fail(path, -EINVAL);
-	if (X509_NAME_cmp(X509_get_issuer_name(*out), X509_get_subject_name(f->mfr_cert)) ||
-	    X509_verify(*out, f->mfr_key) != 1 || pki_check_station_role(*out)) {
-		fprintf(stderr, "%s: %s is not a station certificate of this factory\n",
+	if (X509_NAME_cmp(X509_get_issuer_name(*out), X509_get_subject_name(f->ca_cert)) ||
+	    X509_verify(*out, f->ca_key) != 1 || X509_check_ca(*out) != 0) {
+		fprintf(stderr, "%s: %s is not an end-entity certificate of this factory's "
+			"issuing CA\n",
 			factory_prog, path);
 		return CK_EXIT_BAD_CERT;
 	}
@@ -94,9 +98,9 @@ int cmd_revoke(const struct factory_args *a)
 	} else if (err) {
 		rc = factory_fail(path, err);
 		goto out;
-	} else if ((err = station_crl_check(old, f->mfr_cert, time(NULL))) &&
+	} else if ((err = station_crl_check(old, f->ca_cert, time(NULL))) &&
 		   err != -EKEYEXPIRED) {
-		fprintf(stderr, "%s: %s is not a CRL of this factory's manufacturer key\n",
+		fprintf(stderr, "%s: %s is not a CRL of this factory's issuing CA\n",
 			factory_prog, path);
 		rc = CK_EXIT_BAD_CERT;
 		goto out;
@@ -105,7 +109,7 @@ int cmd_revoke(const struct factory_args *a)
 		print_serial("already revoked: serial ", serial);
 		goto out;
 	}
-	crl = station_crl_make(f->mfr_key, f->mfr_cert, old, serial, reason, days);
+	crl = station_crl_make(f->ca_key, f->ca_cert, old, serial, reason, days);
 	if (!crl) {
 		rc = factory_fail("CRL", -EIO);
 		goto out;

@@ -43,8 +43,11 @@ static void run_cmd(const char *cmd, char *out, size_t size)
 	out[strcspn(out, "\r\n")] = '\0';
 }
 
+/* A manufacturer: root (ROM key) and the issuing CA it signed. */
 struct ca {
-	EVP_PKEY *key;
+	EVP_PKEY *root_key;
+	X509 *root;
+	EVP_PKEY *key;		/* the issuing CA */
 	X509 *cert;
 	uint8_t *rom;
 	size_t rom_len;
@@ -52,13 +55,18 @@ struct ca {
 
 static int make_ca(struct ca *c, const char *org)
 {
+	c->root_key = pki_ec_keygen();
+	c->root = c->root_key ? pki_make_mfr_ca(c->root_key, org, NULL, 365) : NULL;
 	c->key = pki_ec_keygen();
-	c->cert = c->key ? pki_make_mfr_ca(c->key, org, NULL, 365) : NULL;
-	return c->cert && pki_public_to_der(c->key, &c->rom, &c->rom_len) == 0;
+	c->cert = c->root && c->key ? pki_make_issuing_ca(c->root_key, c->root, c->key,
+							  NULL, 365) : NULL;
+	return c->cert && pki_public_to_der(c->root_key, &c->rom, &c->rom_len) == 0;
 }
 
 static void free_ca(struct ca *c)
 {
+	EVP_PKEY_free(c->root_key);
+	X509_free(c->root);
 	EVP_PKEY_free(c->key);
 	X509_free(c->cert);
 	OPENSSL_free(c->rom);
@@ -107,8 +115,14 @@ static void test_certs(void)
 
 	tap_ok(make_ca(&ca, "Test Maker") && make_ca(&other, "Other Maker"),
 	       "two manufacturer CAs created");
-	tap_ok(X509_check_ca(ca.cert) >= 1 && X509_verify(ca.cert, ca.key) == 1,
-	       "manufacturer CA is a self-signed CA");
+	tap_ok(X509_check_ca(ca.root) >= 1 && X509_verify(ca.root, ca.root_key) == 1,
+	       "manufacturer root CA is a self-signed CA");
+	tap_ok(pki_verify_issuing_ca(ca.cert, ca.rom, ca.rom_len, 0) == 0,
+	       "the issuing CA verifies against the ROM key");
+	tap_ok(pki_verify_issuing_ca(ca.cert, other.rom, other.rom_len, 0) == -EKEYREJECTED,
+	       "an issuing CA of another root is refused");
+	tap_ok(pki_verify_issuing_ca(ca.root, ca.rom, ca.rom_len, 0) == -EKEYREJECTED,
+	       "the root itself (pathlen 1) is not an issuing CA");
 	cert = pki_issue_device_cert(ca.key, ca.cert, IMEI, chip, dev, NULL, 0);
 	tap_ok(cert != NULL, "device certificate issued");
 	if (!cert)
@@ -119,44 +133,51 @@ static void test_certs(void)
 	       "chip ID parsed back from the certificate");
 	tap_ok(EVP_PKEY_eq(X509_get0_pubkey(cert), dev) == 1,
 	       "certificate carries the device public key");
-	tap_ok(pki_verify_device_cert(cert, ca.rom, ca.rom_len, IMEI, chip, 0) == 0,
+	tap_ok(pki_verify_device_cert(cert, ca.cert, ca.rom, ca.rom_len, IMEI, chip, 0) == 0,
 	       "verifies against the manufacturer ROM key, naming identity and chip");
-	tap_ok(pki_verify_device_cert(cert, ca.rom, ca.rom_len, NULL, NULL, 0) == 0,
+	tap_ok(pki_verify_device_cert(cert, ca.cert, ca.rom, ca.rom_len, NULL, NULL, 0) == 0,
 	       "verifies without expected identity/chip");
-	tap_ok(pki_verify_device_cert(cert, other.rom, other.rom_len, NULL, NULL, 0) ==
+	tap_ok(pki_verify_device_cert(cert, other.cert, other.rom, other.rom_len, NULL, NULL, 0) ==
 	       -EKEYREJECTED, "refused against another manufacturer's ROM key");
 	{
 		X509 *forged = pki_issue_device_cert(other.key, ca.cert, IMEI, chip, dev, NULL, 0);
 
 		tap_ok(forged &&
-		       pki_verify_device_cert(forged, ca.rom, ca.rom_len, NULL, NULL, 0) ==
+		       pki_verify_device_cert(forged, ca.cert, ca.rom, ca.rom_len, NULL, NULL, 0) ==
 		       -EKEYREJECTED,
 		       "certificate signed by another key (same issuer name) refused");
+		X509_free(forged);
+		/* a whole foreign chain: its own issuing CA, not signed by our root */
+		forged = pki_issue_device_cert(other.key, other.cert, IMEI, chip, dev, NULL, 0);
+		tap_ok(forged &&
+		       pki_verify_device_cert(forged, other.cert, ca.rom, ca.rom_len, NULL, NULL, 0) ==
+		       -EKEYREJECTED,
+		       "device certificate of a foreign issuing CA (not under the ROM key) refused");
 		X509_free(forged);
 	}
 	off = find_in_der(cert, IMEI);
 	t = off ? tamper(cert, off + 3) : NULL;
-	tap_ok(t && pki_verify_device_cert(t, ca.rom, ca.rom_len, NULL, NULL, 0) == -EKEYREJECTED,
+	tap_ok(t && pki_verify_device_cert(t, ca.cert, ca.rom, ca.rom_len, NULL, NULL, 0) == -EKEYREJECTED,
 	       "certificate with a changed identity digit refused");
 	X509_free(t);
 	off = find_in_der(cert, "urn:chipkey:chip-id:");
 	t = off ? tamper(cert, off + 22) : NULL;
-	tap_ok(t && pki_verify_device_cert(t, ca.rom, ca.rom_len, NULL, NULL, 0) == -EKEYREJECTED,
+	tap_ok(t && pki_verify_device_cert(t, ca.cert, ca.rom, ca.rom_len, NULL, NULL, 0) == -EKEYREJECTED,
 	       "certificate with a changed chip ID refused");
 	X509_free(t);
 	memcpy(other_chip, chip, 16);
 	other_chip[15] ^= 1;
-	tap_ok(pki_verify_device_cert(cert, ca.rom, ca.rom_len, "490154203237518", NULL, 0) ==
+	tap_ok(pki_verify_device_cert(cert, ca.cert, ca.rom, ca.rom_len, "490154203237518", NULL, 0) ==
 	       -EKEYREJECTED, "refused when it names another identity");
-	tap_ok(pki_verify_device_cert(cert, ca.rom, ca.rom_len, NULL, other_chip, 0) ==
+	tap_ok(pki_verify_device_cert(cert, ca.cert, ca.rom, ca.rom_len, NULL, other_chip, 0) ==
 	       -EKEYREJECTED, "refused when it names another chip");
-	tap_ok(pki_verify_device_cert(cert, ca.rom, ca.rom_len, NULL, NULL,
+	tap_ok(pki_verify_device_cert(cert, ca.cert, ca.rom, ca.rom_len, NULL, NULL,
 				      now + 3600L * 24 * 365 * 100) == 0,
 	       "device certificate (no expiry) still valid in 100 years");
-	tap_ok(pki_verify_device_cert(cert, ca.rom, ca.rom_len, NULL, NULL, now - 3600) ==
+	tap_ok(pki_verify_device_cert(cert, ca.cert, ca.rom, ca.rom_len, NULL, NULL, now - 3600) ==
 	       -EKEYEXPIRED,
 	       "device certificate not valid before its notBefore");
-	tap_ok(pki_verify_device_cert(ca.cert, ca.rom, ca.rom_len, NULL, NULL, 0) == -EKEYREJECTED,
+	tap_ok(pki_verify_device_cert(ca.cert, ca.cert, ca.rom, ca.rom_len, NULL, NULL, 0) == -EKEYREJECTED,
 	       "the CA certificate is not accepted as a device certificate");
 	tap_ok(!pki_issue_device_cert(ca.key, ca.cert, "352099001761482", chip, dev, NULL, 0) &&
 	       !pki_issue_device_cert(ca.key, ca.cert, "35209900176148", chip, dev, NULL, 0),
@@ -164,16 +185,16 @@ static void test_certs(void)
 	ERR_clear_error();
 
 	sppc = pki_issue_spp_cert(ca.key, ca.cert, spp, "spp.example", 30);
-	tap_ok(sppc && pki_verify_spp_cert(sppc, ca.rom, ca.rom_len, 0) == 0,
+	tap_ok(sppc && pki_verify_spp_cert(sppc, ca.cert, ca.rom, ca.rom_len, 0) == 0,
 	       "SPP credential verifies against the ROM key");
-	tap_ok(sppc && pki_verify_spp_cert(sppc, other.rom, other.rom_len, 0) == -EKEYREJECTED,
+	tap_ok(sppc && pki_verify_spp_cert(sppc, other.cert, other.rom, other.rom_len, 0) == -EKEYREJECTED,
 	       "SPP credential refused against another ROM key");
-	tap_ok(sppc && pki_verify_spp_cert(sppc, ca.rom, ca.rom_len, now + 3600L * 24 * 31) ==
+	tap_ok(sppc && pki_verify_spp_cert(sppc, ca.cert, ca.rom, ca.rom_len, now + 3600L * 24 * 31) ==
 	       -EKEYEXPIRED,
 	       "expired SPP credential refused");
-	tap_ok(pki_verify_spp_cert(cert, ca.rom, ca.rom_len, 0) == -EKEYREJECTED,
+	tap_ok(pki_verify_spp_cert(cert, ca.cert, ca.rom, ca.rom_len, 0) == -EKEYREJECTED,
 	       "a device certificate is not accepted as an SPP credential");
-	rc = sppc ? pki_verify_device_cert(sppc, ca.rom, ca.rom_len, NULL, NULL, 0) : 0;
+	rc = sppc ? pki_verify_device_cert(sppc, ca.cert, ca.rom, ca.rom_len, NULL, NULL, 0) : 0;
 	tap_ok(rc == -EKEYREJECTED, "an SPP credential is not accepted as a device certificate");
 out:
 	X509_free(cert);
@@ -223,7 +244,7 @@ static void test_cert_pubkey(void)
 	tap_ok(pki_issue_device_cert_der(ca.key, ca.cert, IMEI, chip, dev, NULL, 0,
 					 &der, &der_len) == 0 &&
 	       (fromder = pki_cert_from_der(der, der_len)) != NULL &&
-	       pki_verify_device_cert(fromder, ca.rom, ca.rom_len, IMEI, chip, 0) == 0 &&
+	       pki_verify_device_cert(fromder, ca.cert, ca.rom, ca.rom_len, IMEI, chip, 0) == 0 &&
 	       EVP_PKEY_eq(X509_get0_pubkey(fromder), dev) == 1,
 	       "pki_issue_device_cert_der: DER verifies and carries the device key");
 	{
@@ -335,7 +356,7 @@ static void test_attest_key(void)
 	       !memcmp(ASN1_STRING_get0_data(X509_EXTENSION_get_data(X509_get_ext(cert, loc))),
 		       spki, 91),
 	       "the extension is not critical and holds Q's DER SPKI, byte for byte");
-	tap_ok(pki_verify_device_cert(cert, ca.rom, ca.rom_len, IMEI, chip, 0) == 0,
+	tap_ok(pki_verify_device_cert(cert, ca.cert, ca.rom, ca.rom_len, IMEI, chip, 0) == 0,
 	       "the device certificate with Q still verifies against the ROM key");
 	tap_ok(pki_issue_device_cert_der(ca.key, ca.cert, IMEI, chip, dev, spki + 26, 0,
 					 &der, &der_len) == 0 &&
