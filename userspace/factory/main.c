@@ -42,6 +42,8 @@ static const struct {
 	{ "load-chips", cmd_load_chips },
 	{ "station", cmd_station },
 	{ "revoke", cmd_revoke },
+	{ "spp-cred", cmd_spp_cred },
+	{ "issuing-ca", cmd_issuing_ca },
 };
 
 void factory_usage(FILE *f)
@@ -79,6 +81,13 @@ void factory_usage(FILE *f)
 "        DIR/station-crl.pem (without CERT: re-sign it);\n"
 "        nextUpdate in N days (default 30); R: keyCompromise, superseded,\n"
 "        cessationOfOperation, affiliationChanged, unspecified (default)\n"
+"        --root-key KEY: CERT is an issuing CA, the CRL DIR/root-crl.pem,\n"
+"        signed with the offline root key KEY\n"
+"  spp-cred DIR --tls|--records [--spp-name HOST] [--spp-days N]\n"
+"        a new SPP TLS or record-signing credential from the issuing CA\n"
+"  issuing-ca DIR --root-key KEY [--ca-days N] [--spp-name HOST]\n"
+"        a new issuing CA signed by the offline root key, with new TLS and\n"
+"        record-signing credentials and an empty CRL\n"
 "  dump FILE   decode a data package and list its entries (secrets redacted)\n"
 "exit status: 0 ok, 1 usage, otherwise as in docs/cli.md \"Exit codes\"\n",
 		factory_prog);

@@ -64,4 +64,10 @@ int factory_write_cert_pem(X509 *cert, const char *path);
  * a private key is never printed).  0, -EEXIST, -EINVAL or -errno. */
 int factory_write_key_pem(EVP_PKEY *key, const char *path);
 
+int cmd_spp_cred(const struct factory_args *a);
+int cmd_issuing_ca(const struct factory_args *a);
+/* The offline root key at @path (PEM), checked against the root
+ * certificate @root: CK_EXIT_OK or CK_EXIT_BAD_CERT (reported). */
+int factory_load_root_key(const char *path, X509 *root, EVP_PKEY **key);
+
 #endif /* CHIPKEY_FACTORY_SUBCOMMANDS_H */
