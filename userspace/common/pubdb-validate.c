@@ -300,21 +300,20 @@ enum pubdb_verdict pubdb_record_validate(const struct pubdb_record *r,
 enum pubdb_verdict pubdb_void_verify(const struct pubdb_void *v, X509_STORE *cas,
 				     char *err, size_t errlen)
 {
-	enum pubdb_verdict vd = pubdb_record_verify(&v->sig, cas, err, errlen);
-	X509 *w, *issuer = NULL;
-	char why[160];
+	enum pubdb_verdict vd;
+	X509 *w = pki_cert_from_der(v->sig.writer_cert, v->sig.writer_cert_len);
+	int self = w && X509_check_issued(w, w) == X509_V_OK;
 
-	if (vd != PUBDB_VALID)
-		return vd;
-	w = pki_cert_from_der(v->sig.writer_cert, v->sig.writer_cert_len);
-	if (w && !chain_to(w, cas, NULL, &issuer, NULL, why, sizeof(why))) {	/* it has an issuer */
-		vd = verdict(PUBDB_NOT_WRITER, err, errlen,
-			     "a void entry is signed by the manufacturer CA itself, not by a "
-			     "certificate it issued");
-	}
-	X509_free(issuer);
 	X509_free(w);
 	ERR_clear_error();
+	vd = pubdb_record_verify(&v->sig, cas, err, errlen);
+	/* only the manufacturer root signs a void entry: anything issued
+	 * under it (SPP, record signer, device) is not a writer, whether its
+	 * chain is complete or not */
+	if ((vd == PUBDB_VALID || vd == PUBDB_UNTRUSTED) && w && !self)
+		return verdict(PUBDB_NOT_WRITER, err, errlen,
+			       "a void entry is signed by the manufacturer CA itself, not by a "
+			       "certificate it issued");
 	return vd;
 }
 
