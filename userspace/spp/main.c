@@ -146,7 +146,7 @@ static SSL_CTX *make_ctx(struct ck_factory *f, const char *station_ca,
 
 	if (!ctx)
 		return NULL;
-	if (station_ca && spp_station_auth_setup(ctx, station_ca, station_crl)) {
+	if (station_ca && spp_station_auth_setup(ctx, station_ca, f->ca_cert, station_crl)) {
 		spp_station_auth_free();
 		SSL_CTX_free(ctx);
 		return NULL;
