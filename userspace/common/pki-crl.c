@@ -70,6 +70,21 @@ struct pki_crls *pki_crls_load(const char *const *paths, size_t n, char *err,
 	return c;
 }
 
+int pki_crls_add(struct pki_crls **c, const char *path, char *err, size_t errlen)
+{
+	X509_CRL *crl;
+
+	if (!*c && !(*c = pki_crls_load(NULL, 0, err, errlen)))
+		return -ENOMEM;
+	crl = read_crl(path);
+	if (!crl || !sk_X509_CRL_push((*c)->crls, crl)) {
+		snprintf(err, errlen, "%s: not a readable CRL", path);
+		X509_CRL_free(crl);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /*
  * @cert against every CRL of @c that @issuer_key signed with @cert's issuer
  * name: -EKEYREVOKED if listed, -EKEYEXPIRED if such a CRL is stale.

@@ -144,6 +144,9 @@ struct pki_crls;
  * a message in @err if one cannot be read. */
 struct pki_crls *pki_crls_load(const char *const *paths, size_t n, char *err,
 			       size_t errlen);
+/* Adds the CRL file @path to *@c (a new set if *@c is NULL); 0, or -errno
+ * with a message in @err. */
+int pki_crls_add(struct pki_crls **c, const char *path, char *err, size_t errlen);
 void pki_crls_free(struct pki_crls *c);
 /*
  * 0 if neither @cert nor @ica is revoked by a CRL of @c that their issuer

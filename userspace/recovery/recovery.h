@@ -21,6 +21,7 @@
 
 #include <chipkey/data_package.h>
 #include "common/exit.h"
+#include "common/pki.h"
 #include "lib/libchipkey.h"
 
 #define REC_DEFAULT_STORE	"/var/lib/chipkey"

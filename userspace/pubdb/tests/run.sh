@@ -14,6 +14,7 @@ PGS=$top/scripts/pg-test-server.sh
 . "$here/writers.sh"
 . "$here/cms.sh"
 . "$here/void.sh"
+. "$here/crl.sh"
 tap() {	# tap RC NAME...
 	local rc=$1; shift
 	if [ "$rc" = 0 ]; then ok "$*"; else nok "$*"; fi
@@ -326,6 +327,8 @@ wait $hold1 $hold2 2>/dev/null
 sleep 0.3
 is "$(code "$C")" 200 "sqlite: --max-per-ip 2: served again once the others closed"
 stop_server
+
+crl_tests sqlite "sqlite:$tmp/crl.db"
 
 # exit codes (common/exit.h) without a server
 "$PUT" --url http://127.0.0.1:1 --get $CHIP >/dev/null 2>&1

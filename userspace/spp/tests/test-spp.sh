@@ -556,6 +556,23 @@ else
 	skip "the device records the generation of the backup itself" "no $crashspp (make crash-tools)"
 fi
 
+# ---- revocation checked by the device (--crl): the SPP's TLS certificate
+cp "$t/fac/station-crl.pem" "$t/crl-clean.pem"
+"$abin/chipkey-agent" provision $ST --spp "$SPP" --device "emu:$t/d1.sock" --store "$t/crl1" \
+	--crl "$t/crl-clean.pem" --crl "$t/fac/root-crl.pem" >/dev/null 2>"$t/crl1.log"
+check "agent --crl (the factory's CRLs, nothing revoked): provisioned device 1 gets ALREADY (exit $?)" \
+	test -s "$t/crl1/store.json"
+"$bin/chipkey-factory" revoke "$t/fac" "$t/fac/spp-cert.pem" >/dev/null 2>>"$t/factory.log"
+check "chipkey-factory revoke: the SPP's TLS certificate on the issuing CA's CRL" test $? -eq 0
+"$abin/chipkey-agent" provision $ST --spp "$SPP" --device "emu:$t/d1.sock" --store "$t/crl2" \
+	--crl "$t/fac/station-crl.pem" --crl "$t/fac/root-crl.pem" >/dev/null 2>"$t/crl2.log"
+rc=$?
+check "agent --crl refuses an SPP whose TLS certificate is revoked (exit $rc, want 19), writes no store" \
+	bash -c "test $rc -eq 19 && grep -q 'revoked' '$t/crl2.log' && test ! -e '$t/crl2/store.json'"
+"$abin/chipkey-agent" provision $ST --spp "$SPP" --device "emu:$t/d1.sock" --store "$t/crl3" \
+	--crl "$t/fac/mfr-ca.pem" >/dev/null 2>"$t/crl3.log"
+check "agent --crl with a file that is no CRL: exit $? (want 8)" test $? -eq 8
+
 kill "$spp_pid"
 wait "$spp_pid"
 rc=$?
