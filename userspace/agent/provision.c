@@ -134,10 +134,12 @@ static int check_dp(struct agent *a, const uint8_t *buf, size_t len, struct chec
 		err = ck_dp_get(out->dp, CK_DP_DEVICE_CERT, &cder, &clen);
 	if (!err) {
 		cert = pki_cert_from_der(cder, clen);
-		err = ck_dp_get(out->dp, CK_DP_ISSUING_CA_CERT, &cder, &clen);
-		ca = err ? NULL : pki_cert_from_der(cder, clen);
+		/* the package's issuing CA (none: a package of a factory made
+		 * before the key hierarchy, signed by the ROM key itself) */
+		ca = ck_dp_get(out->dp, CK_DP_ISSUING_CA_CERT, &cder, &clen) ? NULL
+			: pki_cert_from_der(cder, clen);
 		/* As at recovery: the device's clock may be unset or behind. */
-		err = cert && ca ? agent_check_chain(a, cert, ca, 1, PKI_TIME_IGNORE) : -EINVAL;
+		err = cert ? agent_check_chain(a, cert, ca, 1, PKI_TIME_IGNORE) : -EINVAL;
 		if (!err)
 			err = pki_cert_device_identity(cert, id);
 		if (!err && strcmp(id, out->identity))

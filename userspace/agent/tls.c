@@ -80,7 +80,7 @@ int agent_check_chain(struct agent *a, X509 *cert, X509 *ca, int device, time_t 
 {
 	int err;
 
-	if (!cert || !ca)
+	if (!cert)
 		return -EINVAL;
 	err = device ? pki_verify_device_cert(cert, ca, a->rom, a->rom_len, NULL, a->chip_id, now)
 		     : pki_verify_spp_cert(cert, ca, a->rom, a->rom_len, now);

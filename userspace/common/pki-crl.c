@@ -121,16 +121,16 @@ int pki_crls_check(const struct pki_crls *c, X509 *cert, X509 *ica,
 
 	if (!c || sk_X509_CRL_num(c->crls) == 0)
 		return 0;
-	if (!cert || !ica || !rom_key)
+	if (!cert || !rom_key)
 		return -EINVAL;
 	rom = pki_public_from_der(rom_key, rom_key_len);
 	if (!rom)
 		return -EINVAL;
 	if (!now)
 		now = time(NULL);
-	err = check_one(c, ica, rom, now);
+	err = ica ? check_one(c, ica, rom, now) : 0;
 	if (!err)
-		err = check_one(c, cert, X509_get0_pubkey(ica), now);
+		err = check_one(c, cert, ica ? X509_get0_pubkey(ica) : rom, now);
 	EVP_PKEY_free(rom);
 	return err;
 }

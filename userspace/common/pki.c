@@ -363,20 +363,33 @@ int pki_verify_issuing_ca(X509 *ica, const uint8_t *rom_key, size_t rom_key_len,
 }
 
 /* @ica is a valid issuing CA under the ROM key, @cert is issued and signed
- * by it, valid at @now (not if PKI_TIME_IGNORE), an end entity. */
+ * by it (@ica NULL: signed by the ROM key itself), valid at @now (not if
+ * PKI_TIME_IGNORE), an end entity. */
 static int verify_common(X509 *cert, X509 *ica, const uint8_t *rom_key,
 			 size_t rom_key_len, time_t now)
 {
-	int err;
+	EVP_PKEY *rom;
+	int err, ok;
 
-	if (!cert || !ica || !rom_key)
+	if (!cert || !rom_key)
 		return -EINVAL;
-	err = pki_verify_issuing_ca(ica, rom_key, rom_key_len, now);
-	if (err)
-		return err;
-	if (X509_check_issued(ica, cert) != X509_V_OK ||
-	    !signed_by(cert, X509_get0_pubkey(ica)))
-		return -EKEYREJECTED;
+	if (ica) {
+		err = pki_verify_issuing_ca(ica, rom_key, rom_key_len, now);
+		if (err)
+			return err;
+		if (X509_check_issued(ica, cert) != X509_V_OK ||
+		    !signed_by(cert, X509_get0_pubkey(ica)))
+			return -EKEYREJECTED;
+	} else {
+		/* issued by the root itself (before the key hierarchy) */
+		rom = pki_public_from_der(rom_key, rom_key_len);
+		if (!rom)
+			return -EINVAL;
+		ok = signed_by(cert, rom);
+		EVP_PKEY_free(rom);
+		if (!ok)
+			return -EKEYREJECTED;
+	}
 	err = check_validity(cert, now);
 	if (err)
 		return err;

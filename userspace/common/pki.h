@@ -118,7 +118,9 @@ int pki_verify_issuing_ca(X509 *ica, const uint8_t *rom_key, size_t rom_key_len,
 
 /*
  * What recovery uses.  @rom_key is the manufacturer root public key from
- * ROM (DER SPKI), @ica the issuing CA certificate that came with @cert.
+ * ROM (DER SPKI), @ica the issuing CA certificate that came with @cert
+ * (NULL: @cert must be signed by the ROM key itself, as by factories made
+ * before the key hierarchy; only the root key can make such a certificate).
  * Checks: @ica passes pki_verify_issuing_ca(); @cert is issued by @ica
  * (names, key identifiers) and signed by its key; validity at @now (0 =
  * the current time, PKI_TIME_IGNORE = not checked); device role (not a CA,
@@ -150,7 +152,8 @@ int pki_crls_add(struct pki_crls **c, const char *path, char *err, size_t errlen
 void pki_crls_free(struct pki_crls *c);
 /*
  * 0 if neither @cert nor @ica is revoked by a CRL of @c that their issuer
- * signed (@ica's issuer: the ROM key; @cert's: @ica).  Fails closed:
+ * signed (@ica's issuer: the ROM key; @cert's: @ica, or the ROM key if
+ * @ica is NULL).  Fails closed:
  * -EKEYREVOKED if one is listed; -EKEYEXPIRED if a CRL of one of those
  * issuers is past its nextUpdate at @now (PKI_TIME_IGNORE: not checked,
  * 0: the current time).  A CRL signed by neither key is ignored; @c NULL

@@ -59,7 +59,7 @@ static X509_STORE *build(char *err, size_t errlen)
 		}
 		X509_CRL_free(crl);
 	}
-	if (st)
+	if (st && trust.n)
 		X509_STORE_set_flags(st, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
 	ERR_clear_error();
 	return st;

@@ -34,8 +34,7 @@ static int check_cert(struct rec_ctx *ctx, const uint8_t *der, size_t len, X509 
 	 * that purpose.  Devices without a real-time clock boot at 1970 and
 	 * could never load their keys otherwise (docs/recovery.md).
 	 */
-	err = ca ? pki_verify_device_cert(cert, ca, ctx->rom, ctx->rom_len, NULL, NULL,
-					  PKI_TIME_IGNORE) : -EKEYREJECTED;
+	err = pki_verify_device_cert(cert, ca, ctx->rom, ctx->rom_len, NULL, NULL, PKI_TIME_IGNORE);
 	/* revocation, with the CRLs given (--crl): a stale CRL fails closed
 	 * when the clock is set */
 	if (!err)
@@ -140,12 +139,13 @@ int rec_verify(struct rec_ctx *ctx, const uint8_t *backup, size_t backup_len,
 		cert = inner;
 		cert_len = inner_len;
 	}
-	/* the issuing CA that signed it travels in the package */
-	ca = ck_dp_get(dp, CK_DP_ISSUING_CA_CERT, &ca_der, &ca_len) ? NULL
-		: pki_cert_from_der(ca_der, ca_len);
-	if (!ca) {
+	/* the issuing CA that signed it travels in the package (none in
+	 * packages of factories made before the key hierarchy: then the
+	 * certificate must be signed by the ROM key itself) */
+	if (!ck_dp_get(dp, CK_DP_ISSUING_CA_CERT, &ca_der, &ca_len) &&
+	    !(ca = pki_cert_from_der(ca_der, ca_len))) {
 		code = rec_fail(ctx, CK_EXIT_BAD_CERT,
-				"the backup package holds no issuing CA certificate");
+				"the package's issuing CA certificate is not one DER certificate");
 		goto out;
 	}
 	code = check_cert(ctx, cert, cert_len, ca, identity, "the device certificate");
