@@ -45,6 +45,7 @@
 #include "proto/messages.h"
 #include "proto/context.h"
 #include "issue.h"
+#include "offer-fault.h"
 #include "session.h"
 
 /*
@@ -263,7 +264,7 @@ static enum sess_state step_already(struct sess *s)
 static enum sess_state step_offer(struct sess *s)
 {
 	struct ck_spp_offer m;
-	uint8_t *sealed;
+	uint8_t *sealed, *fcert = NULL, *fca = NULL;
 	size_t sealed_len;
 	int err;
 
@@ -291,9 +292,16 @@ static enum sess_state step_offer(struct sess *s)
 	m.cert_len = s->is.cert_len;
 	m.ca_cert = s->srv->factory->ca_cert_der;
 	m.ca_cert_len = s->srv->factory->ca_cert_der_len;
+	if (spp_offer_fault(s->identity, s->chip_id, s->attest_pub, &fcert, &m.cert_len, &fca,
+			    &m.ca_cert_len)) {
+		m.cert = fcert;
+		m.ca_cert = fca;
+	}
 	m.sealed = sealed;
 	m.sealed_len = sealed_len;
 	err = spp_send_offer(&s->c, &m);
+	OPENSSL_free(fcert);
+	OPENSSL_free(fca);
 	free(sealed);
 	if (err == -ENOMEM || err == -EINVAL)
 		return refuse(s, CK_SPP_E_INTERNAL, "cannot encode the OFFER");

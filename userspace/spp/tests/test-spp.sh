@@ -552,6 +552,20 @@ if [ -x "$crashspp" ]; then
 	check "from an honest SPP: ALREADY, and the store records generation 1 (exit $rc)" \
 		bash -c "test $rc -eq 0 && grep -q 'already provisioned' '$t/gen3.out' && grep -q '\"generation\": *1\b' '$t/gen3/store.json'"
 	kill "$liar_pid"; wait "$liar_pid"
+	# an OFFER whose device certificate (right chip, identity and Q) is
+	# issued by a look-alike issuing CA the root never signed
+	CHIPKEY_SPP_FAULT=foreign-issuing-ca "$crashspp" --factory "$t/fac" --db "$db" \
+		--listen 127.0.0.1:0 --port-file "$t/foreign.port" 2>>"$t/foreign-spp.log" &
+	foreign_pid=$!
+	pids+=($foreign_pid)
+	wait_file "$t/foreign.port"
+	mkchip foreignchip "$t/fac"
+	"$abin/chipkey-agent" provision $ST --spp "127.0.0.1:$(cat "$t/foreign.port")" \
+		--device "emu:$t/foreignchip.sock" --store "$t/foreign" >/dev/null 2>"$t/foreign.log"
+	rc=$?
+	check "OFFER with a device certificate of a foreign issuing CA: the device refuses it (exit $rc, want 21), no store" \
+		bash -c "test $rc -eq 21 && grep -q 'device certificate refused' '$t/foreign.log' && test ! -e '$t/foreign/store.json'"
+	kill "$foreign_pid"; wait "$foreign_pid"
 else
 	skip "the device records the generation of the backup itself" "no $crashspp (make crash-tools)"
 fi
