@@ -14,7 +14,6 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
-#include "common/attest.h"
 #include "common/hex.h"
 #include "common/identity.h"
 #include "common/pki.h"
