@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -22,6 +23,7 @@
 #include "common/tap.h"
 #include "factory/channel-key.h"
 #include "factory/pki-issue.h"
+#include "factory/station-crl.h"
 
 #define IMEI "352099001761481"
 static const uint8_t chip[16] = {
@@ -382,6 +384,66 @@ out:
 	EVP_PKEY_free(qk);
 }
 
+/* pki_crls of one CRL made by station_crl_make(@key, @issuer) listing
+ * @serial (NULL: none), through a file as devices read it. */
+static struct pki_crls *one_crl(EVP_PKEY *key, X509 *issuer, const ASN1_INTEGER *serial)
+{
+	char path[] = "/tmp/ck-test-crl-XXXXXX", err[128];
+	struct pki_crls *c = NULL;
+	X509_CRL *crl = station_crl_make(key, issuer, NULL, serial, CRL_REASON_NONE, 30);
+	int fd = mkstemp(path);
+
+	if (fd >= 0)
+		close(fd);
+	if (crl && fd >= 0 && !station_crl_write(path, crl))
+		pki_crls_add(&c, path, err, sizeof(err));
+	unlink(path);
+	X509_CRL_free(crl);
+	return c;
+}
+
+/* Revocation as devices check it (common/pki-crl.c), against CRLs made by
+ * the factory's CRL code and the checks' verdicts. */
+static void test_crls(void)
+{
+	struct ca ca = { 0 }, other = { 0 };
+	EVP_PKEY *dev = pki_ec_keygen();
+	X509 *cert = NULL;
+	struct pki_crls *c;
+	time_t now = time(NULL);
+
+	if (!make_ca(&ca, "Test Maker") || !make_ca(&other, "Other Maker") || !dev ||
+	    !(cert = pki_issue_device_cert(ca.key, ca.cert, IMEI, chip, dev, NULL, 0))) {
+		tap_ok(0, "CRL test set-up");
+		goto out;
+	}
+	c = one_crl(ca.key, ca.cert, NULL);
+	tap_ok(c && pki_crls_check(c, cert, ca.cert, ca.rom, ca.rom_len, 0) == 0,
+	       "CRL: an empty CRL of the issuing CA revokes nothing");
+	tap_ok(c && pki_crls_check(c, cert, ca.cert, ca.rom, ca.rom_len, now + 31L * 86400) ==
+	       -EKEYEXPIRED, "CRL: past its nextUpdate: -EKEYEXPIRED (fail closed)");
+	pki_crls_free(c);
+	c = one_crl(ca.key, ca.cert, X509_get0_serialNumber(cert));
+	tap_ok(c && pki_crls_check(c, cert, ca.cert, ca.rom, ca.rom_len, 0) == -EKEYREVOKED,
+	       "CRL: the device certificate listed by its issuing CA: -EKEYREVOKED");
+	pki_crls_free(c);
+	c = one_crl(other.key, ca.cert, X509_get0_serialNumber(cert));
+	tap_ok(c && pki_crls_check(c, cert, ca.cert, ca.rom, ca.rom_len, 0) == 0,
+	       "CRL: a CRL with the issuing CA's name but signed by another key is ignored");
+	pki_crls_free(c);
+	c = one_crl(ca.root_key, ca.root, X509_get0_serialNumber(ca.cert));
+	tap_ok(c && pki_crls_check(c, cert, ca.cert, ca.rom, ca.rom_len, 0) == -EKEYREVOKED,
+	       "CRL: the issuing CA listed by the root: its device certificates -EKEYREVOKED");
+	pki_crls_free(c);
+	tap_ok(pki_crls_check(NULL, cert, ca.cert, ca.rom, ca.rom_len, 0) == 0,
+	       "CRL: no CRLs given: nothing checked");
+out:
+	X509_free(cert);
+	EVP_PKEY_free(dev);
+	free_ca(&ca);
+	free_ca(&other);
+}
+
 int main(void)
 {
 	EVP_PKEY *k = pki_ec_keygen();
@@ -392,5 +454,6 @@ int main(void)
 	test_cert_pubkey();
 	test_attest_key();
 	test_channel_key();
+	test_crls();
 	return tap_exit_status();
 }
