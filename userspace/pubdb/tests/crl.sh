@@ -59,5 +59,7 @@ PY
 	tap $? "$tag: server exits 0"
 	start_server "$db" --crl fac/mfr-ca.pem
 	is $? 1 "$tag: --crl of a file that is no CRL: the server does not start"
+	wait "$srv"
+	is $? 8 "$tag: ... exit 8"
 	CHIP=$saved
 }
