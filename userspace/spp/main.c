@@ -146,7 +146,7 @@ static SSL_CTX *make_ctx(struct ck_factory *f, const char *station_ca,
 
 	if (!ctx)
 		return NULL;
-	if (station_ca && spp_station_auth_setup(ctx, station_ca, station_crl)) {
+	if (station_ca && spp_station_auth_setup(ctx, station_ca, f->ca_cert, station_crl)) {
 		spp_station_auth_free();
 		SSL_CTX_free(ctx);
 		return NULL;
@@ -155,7 +155,7 @@ static SSL_CTX *make_ctx(struct ck_factory *f, const char *station_ca,
 	    SSL_CTX_use_certificate(ctx, f->spp_cert) != 1 ||
 	    SSL_CTX_use_PrivateKey(ctx, f->spp_key) != 1 ||
 	    SSL_CTX_check_private_key(ctx) != 1 ||
-	    SSL_CTX_add1_chain_cert(ctx, f->mfr_cert) != 1) {
+	    SSL_CTX_add1_chain_cert(ctx, f->ca_cert) != 1) {
 		SSL_CTX_free(ctx);
 		return NULL;
 	}

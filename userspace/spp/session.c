@@ -40,10 +40,12 @@
 #include "common/attest.h"
 #include "common/hex.h"
 #include "common/crashpoint.h"
+#include "common/pubdb-cms.h"
 #include "common/pubdb-record.h"
 #include "proto/messages.h"
 #include "proto/context.h"
 #include "issue.h"
+#include "offer-fault.h"
 #include "session.h"
 
 /*
@@ -262,7 +264,7 @@ static enum sess_state step_already(struct sess *s)
 static enum sess_state step_offer(struct sess *s)
 {
 	struct ck_spp_offer m;
-	uint8_t *sealed;
+	uint8_t *sealed, *fcert = NULL, *fca = NULL;
 	size_t sealed_len;
 	int err;
 
@@ -288,9 +290,18 @@ static enum sess_state step_offer(struct sess *s)
 	memcpy(m.nonce, s->nonce, sizeof(m.nonce));
 	m.cert = s->is.cert_der;
 	m.cert_len = s->is.cert_len;
+	m.ca_cert = s->srv->factory->ca_cert_der;
+	m.ca_cert_len = s->srv->factory->ca_cert_der_len;
+	if (spp_offer_fault(s->identity, s->chip_id, s->attest_pub, &fcert, &m.cert_len, &fca,
+			    &m.ca_cert_len)) {
+		m.cert = fcert;
+		m.ca_cert = fca;
+	}
 	m.sealed = sealed;
 	m.sealed_len = sealed_len;
 	err = spp_send_offer(&s->c, &m);
+	OPENSSL_free(fcert);
+	OPENSSL_free(fca);
 	free(sealed);
 	if (err == -ENOMEM || err == -EINVAL)
 		return refuse(s, CK_SPP_E_INTERNAL, "cannot encode the OFFER");
@@ -385,10 +396,10 @@ static enum sess_state step_commit(struct sess *s)
 	pf.backup_len = s->bk.backup_len;
 	pf.cert = s->is.cert_der;
 	pf.cert_len = s->is.cert_len;
-	if (s->srv->factory->spp_key &&
-	    pubdb_record_build(&pf, s->srv->factory->spp_key,
-			       s->srv->factory->spp_cert, &rec, &rec_len,
-			       err_txt, sizeof(err_txt))) {
+	if (s->srv->factory->record_key &&
+	    pubdb_record_build_chain(&pf, s->srv->factory->record_key,
+				     s->srv->factory->record_cert, s->srv->factory->ca_cert,
+				     &rec, &rec_len, err_txt, sizeof(err_txt))) {
 		slog(s, "signing the public record failed: %s", err_txt);
 		return refuse(s, CK_SPP_E_INTERNAL, "cannot sign the record");
 	}

@@ -170,7 +170,8 @@ static int verify_station(X509_STORE_CTX *xc, void *arg)
 	return ok;
 }
 
-int spp_station_auth_setup(SSL_CTX *ctx, const char *ca_file, const char *crl_file)
+int spp_station_auth_setup(SSL_CTX *ctx, const char *ca_file, X509 *issuing_ca,
+			   const char *crl_file)
 {
 	STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(ca_file);
 	const char *why = NULL;
@@ -181,6 +182,11 @@ int spp_station_auth_setup(SSL_CTX *ctx, const char *ca_file, const char *crl_fi
 		return -1;
 	}
 	SSL_CTX_set_client_CA_list(ctx, names);
+	/* station certificates are issued by the issuing CA, under the root */
+	if (issuing_ca && X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), issuing_ca) != 1) {
+		fprintf(stderr, "chipkey-spp: cannot add the issuing CA to the station CAs\n");
+		return -1;
+	}
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 	if ((size_t)snprintf(sa.path, sizeof(sa.path), "%s", crl_file) >= sizeof(sa.path))
 		return -1;

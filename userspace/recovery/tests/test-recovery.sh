@@ -482,5 +482,8 @@ check "... the store holds generation 1" grep -q '"generation": 1' "$t/sv/store.
 check "... and -v reports the voided generation 2 it skipped" \
 	grep -q "generation 2 is voided by the manufacturer (test: recalled): skipped" "$t/last.err"
 
+# ---- the key hierarchy: revocation and foreign issuing CAs
+. "$TOP/userspace/recovery/tests/hierarchy.sh"
+
 echo "1..$n"
 [ "$failed" -eq 0 ]

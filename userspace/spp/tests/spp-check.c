@@ -127,7 +127,7 @@ static int check_device(char **argv, int argc)
 	    !(x = pki_cert_from_der(cert, cert_len)) ||
 	    !(ck_pub = X509_get_pubkey(x)) || EVP_PKEY_eq(dk, ck_pub) != 1)
 		FAIL("device key does not match the certificate");
-	if (pki_verify_device_cert(x, fac->rom_key, fac->rom_key_len, id,
+	if (pki_verify_device_cert(x, fac->ca_cert, fac->rom_key, fac->rom_key_len, id,
 				   info.chip_id, 0))
 		FAIL("certificate does not verify for this identity and chip");
 	if (argc > 6) {

@@ -86,9 +86,13 @@ check "factory init: station credential (key + certificate, both 0600; OU=chipke
 	bash -c "test \$(stat -c %a '$t/fac/station-key.pem') = 600 && test \$(stat -c %a '$t/fac/station-cert.pem') = 600 &&
 		grep -q 'OU *= *chipkey-station' '$t/station.txt' && grep -q 'TLS Web Client Authentication' '$t/station.txt' &&
 		! grep -q 'TLS Web Server Authentication' '$t/station.txt' && grep -q 'CA:FALSE' '$t/station.txt' &&
-		openssl verify -purpose sslclient -CAfile '$t/fac/mfr-ca.pem' '$t/fac/station-cert.pem' >/dev/null 2>&1 &&
-		! openssl verify -purpose sslserver -CAfile '$t/fac/mfr-ca.pem' '$t/fac/station-cert.pem' >/dev/null 2>&1"
-check "spp starts on a random loopback port" start_spp spp "$t/fac" "$db" --workers 8 --timeout 3 --max-per-ip 20
+		openssl verify -purpose sslclient -CAfile '$t/fac/mfr-ca.pem' -untrusted '$t/fac/ica-cert.pem' '$t/fac/station-cert.pem' >/dev/null 2>&1 &&
+		! openssl verify -purpose sslserver -CAfile '$t/fac/mfr-ca.pem' -untrusted '$t/fac/ica-cert.pem' '$t/fac/station-cert.pem' >/dev/null 2>&1"
+# the root key goes offline (docs/factory-pki.md): the SPP never reads it
+mv "$t/fac/mfr-key.pem" "$t/root-key-offline.pem"
+check "the manufacturer root key is moved out of the factory directory" \
+	test ! -e "$t/fac/mfr-key.pem" -a -s "$t/root-key-offline.pem"
+check "spp starts on a random loopback port (root key absent)" start_spp spp "$t/fac" "$db" --workers 8 --timeout 3 --max-per-ip 20
 port=$(cat "$t/spp.port")
 SPP=127.0.0.1:$port
 
@@ -115,7 +119,7 @@ done
 for i in $(seq $NDEV); do
 	openssl x509 -inform DER -in "$t/store$i/device-cert.der" -out "$t/cert$i.pem" 2>/dev/null
 	check "device $i: openssl verify -CAfile <manufacturer CA> accepts its certificate" \
-		bash -c "openssl verify -CAfile '$t/fac/mfr-ca.pem' '$t/cert$i.pem' >/dev/null 2>&1"
+		bash -c "openssl verify -CAfile '$t/fac/mfr-ca.pem' -untrusted '$t/fac/ica-cert.pem' '$t/cert$i.pem' >/dev/null 2>&1"
 	hex=$(chip_hex "d$i")
 	id=$(tr -d '\n' <"$t/store$i/identity")
 	check "device $i: certificate text shows identity and chip ID" \
@@ -399,12 +403,12 @@ check "nothing secret in the SPP log (no key or PEM material)" \
 # station certificate, with one of another CA, or with a certificate of
 # another role gets no OFFER, and nothing is claimed for the chip it names
 # mkcert NAME SUBJECT EXTENSIONS: a P-256 certificate issued by the
-# manufacturer CA, made with the openssl tool
+# issuing CA, made with the openssl tool
 mkcert() {
 	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$t/$1.key" 2>>"$t/openssl.log" &&
 	openssl req -new -key "$t/$1.key" -subj "$2" -out "$t/$1.csr" 2>>"$t/openssl.log" &&
 	printf '%b\n' "$3" >"$t/$1.ext" &&
-	openssl x509 -req -in "$t/$1.csr" -CA "$t/fac/mfr-ca.pem" -CAkey "$t/fac/mfr-key.pem" \
+	openssl x509 -req -in "$t/$1.csr" -CA "$t/fac/ica-cert.pem" -CAkey "$t/fac/ica-key.pem" \
 		-set_serial "0x$(openssl rand -hex 8)" -days 30 -extfile "$t/$1.ext" -out "$t/$1.pem" 2>>"$t/openssl.log"
 }
 mkcert devlike "/CN=351234000000019/serialNumber=351234000000019" \
@@ -413,7 +417,7 @@ mkcert sppou "/O=chipkey/OU=chipkey-spp/CN=not a station" \
 	"basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth"
 mkcert serverst "/O=chipkey/OU=chipkey-station/CN=server EKU" \
 	"basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth"
-check "test certificates of the wrong kinds issued by the manufacturer CA" \
+check "test certificates of the wrong kinds issued by the issuing CA" \
 	test -s "$t/devlike.pem" -a -s "$t/sppou.pem" -a -s "$t/serverst.pem"
 mkchip intruder "$t/fac"
 ihex=$(chip_hex intruder)
@@ -548,9 +552,40 @@ if [ -x "$crashspp" ]; then
 	check "from an honest SPP: ALREADY, and the store records generation 1 (exit $rc)" \
 		bash -c "test $rc -eq 0 && grep -q 'already provisioned' '$t/gen3.out' && grep -q '\"generation\": *1\b' '$t/gen3/store.json'"
 	kill "$liar_pid"; wait "$liar_pid"
+	# an OFFER whose device certificate (right chip, identity and Q) is
+	# issued by a look-alike issuing CA the root never signed
+	CHIPKEY_SPP_FAULT=foreign-issuing-ca "$crashspp" --factory "$t/fac" --db "$db" \
+		--listen 127.0.0.1:0 --port-file "$t/foreign.port" 2>>"$t/foreign-spp.log" &
+	foreign_pid=$!
+	pids+=($foreign_pid)
+	wait_file "$t/foreign.port"
+	mkchip foreignchip "$t/fac"
+	"$abin/chipkey-agent" provision $ST --spp "127.0.0.1:$(cat "$t/foreign.port")" \
+		--device "emu:$t/foreignchip.sock" --store "$t/foreign" >/dev/null 2>"$t/foreign.log"
+	rc=$?
+	check "OFFER with a device certificate of a foreign issuing CA: the device refuses it (exit $rc, want 21), no store" \
+		bash -c "test $rc -eq 21 && grep -q 'device certificate refused' '$t/foreign.log' && test ! -e '$t/foreign/store.json'"
+	kill "$foreign_pid"; wait "$foreign_pid"
 else
 	skip "the device records the generation of the backup itself" "no $crashspp (make crash-tools)"
 fi
+
+# ---- revocation checked by the device (--crl): the SPP's TLS certificate
+cp "$t/fac/station-crl.pem" "$t/crl-clean.pem"
+"$abin/chipkey-agent" provision $ST --spp "$SPP" --device "emu:$t/d1.sock" --store "$t/crl1" \
+	--crl "$t/crl-clean.pem" --crl "$t/fac/root-crl.pem" >/dev/null 2>"$t/crl1.log"
+check "agent --crl (the factory's CRLs, nothing revoked): provisioned device 1 gets ALREADY (exit $?)" \
+	test -s "$t/crl1/store.json"
+"$bin/chipkey-factory" revoke "$t/fac" "$t/fac/spp-cert.pem" >/dev/null 2>>"$t/factory.log"
+check "chipkey-factory revoke: the SPP's TLS certificate on the issuing CA's CRL" test $? -eq 0
+"$abin/chipkey-agent" provision $ST --spp "$SPP" --device "emu:$t/d1.sock" --store "$t/crl2" \
+	--crl "$t/fac/station-crl.pem" --crl "$t/fac/root-crl.pem" >/dev/null 2>"$t/crl2.log"
+rc=$?
+check "agent --crl refuses an SPP whose TLS certificate is revoked (exit $rc, want 19), writes no store" \
+	bash -c "test $rc -eq 19 && grep -q 'revoked' '$t/crl2.log' && test ! -e '$t/crl2/store.json'"
+"$abin/chipkey-agent" provision $ST --spp "$SPP" --device "emu:$t/d1.sock" --store "$t/crl3" \
+	--crl "$t/fac/mfr-ca.pem" >/dev/null 2>"$t/crl3.log"
+check "agent --crl with a file that is no CRL: exit $? (want 8)" test $? -eq 8
 
 kill "$spp_pid"
 wait "$spp_pid"

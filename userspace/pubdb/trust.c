@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The trust store every write is checked against (docs/pubdb-api.md, "Who
+ * may write" and "Revocation"): the --writers certificates, and with
+ * --crl the CRLs of the manufacturer root and of the issuing CAs, checked
+ * for every certificate of a chain (X509_V_FLAG_CRL_CHECK_ALL).  A CRL
+ * file is read again when it changes (inode, size or mtime); a CRL that
+ * cannot be read, or one past its nextUpdate, refuses every write (fail
+ * closed).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509_vfy.h>
+
+#include "common/pubdb-record.h"
+#include "pubdb.h"
+
+static struct {
+	pthread_mutex_t lock;
+	const char *writers;
+	const char *paths[PUBDB_MAX_CRLS];
+	struct stat seen[PUBDB_MAX_CRLS];
+	size_t n;
+	X509_STORE *cur;	/* NULL: the CRLs could not be read */
+} trust = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static int same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* The --writers certificates and every CRL file, CRL checks on; NULL with
+ * the reason in @err. */
+static X509_STORE *build(char *err, size_t errlen)
+{
+	X509_STORE *st = pubdb_load_cas(trust.writers, err, errlen);
+
+	for (size_t i = 0; st && i < trust.n; i++) {
+		FILE *f = fopen(trust.paths[i], "r");
+		X509_CRL *crl = f ? PEM_read_X509_CRL(f, NULL, NULL, NULL) : NULL;
+
+		if (!crl && f) {
+			rewind(f);
+			crl = d2i_X509_CRL_fp(f, NULL);
+		}
+		if (f)
+			fclose(f);
+		if (!crl || X509_STORE_add_crl(st, crl) != 1) {
+			snprintf(err, errlen, "--crl %s: not a readable CRL", trust.paths[i]);
+			X509_STORE_free(st);
+			st = NULL;
+		}
+		X509_CRL_free(crl);
+	}
+	if (st && trust.n)
+		X509_STORE_set_flags(st, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+	ERR_clear_error();
+	return st;
+}
+
+int pubdb_trust_init(const char *writers, const char *const *crls, size_t n, char *err,
+		     size_t errlen)
+{
+	if (n > PUBDB_MAX_CRLS) {
+		snprintf(err, errlen, "at most %d --crl", PUBDB_MAX_CRLS);
+		return -EINVAL;
+	}
+	trust.writers = writers;
+	trust.n = n;
+	for (size_t i = 0; i < n; i++) {
+		trust.paths[i] = crls[i];
+		if (stat(crls[i], &trust.seen[i]) < 0) {
+			snprintf(err, errlen, "--crl %s: %s", crls[i], strerror(errno));
+			return -errno;
+		}
+	}
+	trust.cur = build(err, errlen);
+	return trust.cur ? 0 : -EINVAL;
+}
+
+X509_STORE *pubdb_trust_get(char *err, size_t errlen)
+{
+	X509_STORE *st;
+	int changed = 0;
+
+	pthread_mutex_lock(&trust.lock);
+	for (size_t i = 0; i < trust.n; i++) {
+		struct stat now;
+
+		if (stat(trust.paths[i], &now) < 0)
+			memset(&now, 0, sizeof(now));
+		if (!same_file(&now, &trust.seen[i])) {
+			trust.seen[i] = now;
+			changed = 1;
+		}
+	}
+	if (changed) {
+		X509_STORE_free(trust.cur);
+		trust.cur = build(err, errlen);
+		if (!trust.cur)
+			fprintf(stderr, "chipkey-pubdb: %s: refusing writes until it is fixed\n",
+				err);
+	}
+	st = trust.cur;
+	if (st)
+		X509_STORE_up_ref(st);
+	else
+		snprintf(err, errlen, "a CRL given with --crl cannot be read");
+	pthread_mutex_unlock(&trust.lock);
+	return st;
+}
+
+void pubdb_trust_free(void)
+{
+	X509_STORE_free(trust.cur);
+	trust.cur = NULL;
+}
