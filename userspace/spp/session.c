@@ -417,6 +417,7 @@ static enum sess_state step_commit(struct sess *s)
 	}
 	/* publication, then DONE (publish.h) */
 	published = spp_publish_wait();
+	CK_CRASH_POINT("spp:published");
 	/* DONE */
 	memcpy(done.identity, s->identity, sizeof(done.identity));
 	done.generation = said_generation(1);

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Shared helpers for test-crash.sh and test-pg.sh (sourced, bash).
-# Needs: BUILD, t (scratch dir), DBURL, FAC (factory dir).
+# Needs: BUILD, t (scratch dir), DBURL, FAC (factory dir); PUBURL (the
+# public database; on SQLite its own file, docs/databases.md "Databases apart").
 bin=$BUILD/bin
 tbin=$BUILD/tests/spp
 emu=${CHIPKEY_EMU:-$bin/chipkey-emu}
@@ -69,7 +70,9 @@ rmchip() {
 }
 
 # dump_db OUT: the four tables, one read transaction, straight from the
-# database (the format is in invariants.c).
+# database (the format is in invariants.c).  On SQLite the public records
+# ("P") are the factory store's issued records (written in the commit's
+# transaction); published_ok checks that they reach the public file.
 dump_db() {
 	local out=$1
 	case "$DBURL" in
@@ -77,7 +80,7 @@ dump_db() {
 		sqlite3 -batch -noheader -separator ' ' "${DBURL#sqlite:}" >"$out" 2>>"$t/dump.log" <<-'SQL'
 		.timeout 15000
 		BEGIN;
-		SELECT 'P', lower(hex(chip_id)), generation, identity, lower(hex(backup)), lower(hex(cert)) FROM public_records;
+		SELECT 'P', lower(hex(chip_id)), generation, identity, lower(hex(backup)), lower(hex(cert)) FROM issued_records;
 		SELECT 'S', lower(hex(chip_id)), identity, generation, lower(hex(data)) FROM device_secrets;
 		SELECT 'I', identity, state, CASE WHEN chip_id IS NULL THEN '-' ELSE lower(hex(chip_id)) END FROM identity_pool;
 		SELECT 'K', id, lower(hex(pub)), CASE WHEN chip_id IS NULL THEN '-' ELSE lower(hex(chip_id)) END FROM keypair_pool;
@@ -95,6 +98,29 @@ dump_db() {
 		SQL
 		;;
 	esac
+}
+
+# published_ok: (SQLite, sqlite3 CLI) the outbox is empty, every issued
+# record is in the public database byte for byte, and the public database
+# holds no record the factory did not issue: after a restart of the SPP,
+# which drains the outbox before it listens.  PostgreSQL: one database.
+published_ok() {
+	local got
+	case "$DBURL" in
+	sqlite:*)
+		got=$(sqlite3 -batch "${DBURL#sqlite:}" ".timeout 15000" "ATTACH '${PUBURL#sqlite:}' AS p;
+			SELECT (SELECT count(*) FROM issued_records WHERE published IS NULL),
+			(SELECT count(*) FROM issued_records i WHERE NOT EXISTS (SELECT 1 FROM p.public_records r
+			 WHERE r.chip_id = i.chip_id AND r.generation = i.generation AND r.identity = i.identity
+			 AND r.backup = i.backup AND r.cert = i.cert AND r.signed_record IS i.signed_record)),
+			(SELECT count(*) FROM p.public_records r WHERE NOT EXISTS (SELECT 1 FROM issued_records i
+			 WHERE r.chip_id = i.chip_id AND r.generation = i.generation))" 2>>"$t/dump.log")
+		[ "$got" = "0|0|0" ] && return 0
+		echo "# publication: outbox, issued but not public, public but not issued: $got" >>"$t/inv.log"
+		return 1
+		;;
+	esac
+	return 0
 }
 
 # The public keys of all pre-generated key pairs, right after loading them.
