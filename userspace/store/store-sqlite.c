@@ -98,8 +98,8 @@ static int kind_check(struct store *st, const char *path)
 	if (st->kind == STORE_FACTORY && npub && !app)
 		return store_fail(st, -EPROTO,
 				  "%s holds the public tables too: a single-file database of schema"
-				  " 5 or older; split it first: chipkey-factory split-db"
-				  " (docs/databases.md, \"Databases apart\")", path);
+				  " 5 or older; split it first (docs/databases.md,"
+				  " \"Migration from one file\")", path);
 	if ((nfac || npub) && app != kind_app_id[st->kind]) {
 		for (size_t k = 0; k < sizeof(kind_app_id) / sizeof(kind_app_id[0]); k++)
 			if (app == kind_app_id[k])

@@ -19,6 +19,10 @@ lap() { local now=$EPOCHREALTIME; echo "# $(awk -v a="$t_lap" -v b="$now" 'BEGIN
 # requires it: mutual TLS), as chipkey-agent arguments (unquoted: no spaces)
 station() { echo --station-cert "$FAC/station-cert.pem" --station-key "$FAC/station-key.pem"; }
 
+# public_of DBURL: the public database of a factory database, as the tests
+# name it (SQLite X.db -> X-public.db; PostgreSQL: the same database)
+public_of() { case "$1" in sqlite:*) echo "${1%.db}-public.db" ;; *) echo "$1" ;; esac; }
+
 # pids of long-lived helpers (emulators, servers), killed at exit
 declare -A bg=()
 wait_file() { for ((w = 0; w < 300; w++)); do [ -s "$1" ] && return 0; sleep 0.01; done; return 1; }

@@ -87,6 +87,7 @@ multi() {
 	local label=$2 i s name port rc h id
 	local -a mpid=() spid=() mchip=() which=()
 	DBURL=$1
+	PUBURL=$(public_of "$DBURL")
 	FAC=$t/fac-$label
 	rm -f "$t/map.txt"
 	"$bin/chipkey-factory" identities --prefix 35888800 --count 60 >"$t/ids-$label.txt" 2>>"$t/factory.log"
@@ -96,7 +97,7 @@ multi() {
 		test "$(wc -l <"$t/pregen.txt")" -eq 12
 	for s in 1 2; do
 		rm -f "$t/multi-$label-$s.port"
-		"$abin/chipkey-spp" --factory "$FAC" --db "$DBURL" --listen 127.0.0.1:0 --workers 6 --max-per-ip 64 \
+		"$abin/chipkey-spp" --factory "$FAC" --db "$DBURL" --public-db "$PUBURL" --listen 127.0.0.1:0 --workers 6 --max-per-ip 64 \
 			--port-file "$t/multi-$label-$s.port" --timeout 10 2>>"$t/multi-$label-spp$s.log" &
 		spid[$s]=$!
 		bg[spp-$label-$s]=$!
@@ -190,6 +191,7 @@ multi() {
 claim_race() {
 	local label=$2 i rc1 rc2 p1 p2 paused=0 bad=0 args=() h id1 id2
 	DBURL=$1
+	PUBURL=$(public_of "$DBURL")
 	FAC=$t/fac-race-$label
 	rm -f "$t/map.txt"
 	"$bin/chipkey-factory" identities --prefix 35888900 --count 10 >"$t/ids-race-$label.txt" 2>>"$t/factory.log"
@@ -197,10 +199,10 @@ claim_race() {
 		>>"$t/factory.log" 2>&1 && save_pregen
 	rm -f "$t/race-$label-1.port" "$t/race-$label-2.port"
 	CHIPKEY_PAUSE_AT=store:claim-mid:1500 "$tbin/chipkey-spp-crash" --factory "$FAC" \
-		--db "$DBURL" --listen 127.0.0.1:0 --port-file "$t/race-$label-1.port" --timeout 20 \
+		--db "$DBURL" --public-db "$PUBURL" --listen 127.0.0.1:0 --port-file "$t/race-$label-1.port" --timeout 20 \
 		2>>"$t/race-$label-spp1.log" &
 	bg[race-$label-1]=$!
-	"$abin/chipkey-spp" --factory "$FAC" --db "$DBURL" --listen 127.0.0.1:0 \
+	"$abin/chipkey-spp" --factory "$FAC" --db "$DBURL" --public-db "$PUBURL" --listen 127.0.0.1:0 \
 		--port-file "$t/race-$label-2.port" --timeout 20 2>>"$t/race-$label-spp2.log" &
 	bg[race-$label-2]=$!
 	wait_file "$t/race-$label-1.port" && wait_file "$t/race-$label-2.port" ||
@@ -256,16 +258,16 @@ if [ $pg_up -eq 1 ]; then
 		-c "CREATE DATABASE limited OWNER limited" >>"$t/script.log" 2>&1
 	lurl=$("$top/scripts/pg-test-server.sh" url "$pg" | sed 's|//postgres@\(.*\)/postgres?|//limited@\1/limited?|')
 	rm -f "$t/limited.port"
-	timeout 30 "$abin/chipkey-spp" --factory "$t/fac-race-pg" --db "$lurl" --listen 127.0.0.1:0 \
+	timeout 30 "$abin/chipkey-spp" --factory "$t/fac-race-pg" --db "$lurl" --public-db "$lurl" --listen 127.0.0.1:0 \
 		--workers 6 --port-file "$t/limited.port" 2>"$t/limited.log"
 	rc=$?
 	check "pg: 6 workers but only 3 connections allowed: chipkey-spp refuses to start (exit $rc, want 8), names the worker, never listens" \
 		bash -c "test $rc -eq 8 && grep -q 'store (worker [0-9] of 6)' '$t/limited.log' && test ! -e '$t/limited.port'"
-	"$abin/chipkey-spp" --factory "$t/fac-race-pg" --db "$lurl" --listen 127.0.0.1:0 \
-		--workers 2 --port-file "$t/limited.port" 2>>"$t/limited.log" &
+	"$abin/chipkey-spp" --factory "$t/fac-race-pg" --db "$lurl" --public-db "$lurl" --listen 127.0.0.1:0 \
+		--workers 1 --port-file "$t/limited.port" 2>>"$t/limited.log" &
 	lpid=$!
 	wait_file "$t/limited.port"
-	check "pg: ... and starts with 2 workers on the same role" test $? -eq 0
+	check "pg: ... and starts with 1 worker on the same role (3 connections: the worker's and the publisher's two)" test $? -eq 0
 	kill $lpid; wait $lpid
 else
 	skip "pg: a worker that cannot open the store fails the start" "no PostgreSQL server"

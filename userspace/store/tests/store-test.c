@@ -113,6 +113,7 @@ int main(int argc, char **argv)
 		test_crash(quick ? 10 : 60);
 		test_threads();
 		test_chips();
+		test_kinds();
 		test_expiry();
 		test_expiry_race();
 	} else {
