@@ -108,8 +108,6 @@ int store_publish(struct store *factory, struct store *pub, size_t max, size_t *
 		*published = 0;
 	CHECK_ST(factory);
 	CHECK_ST(pub);
-	if (factory->kind == STORE_SINGLE)
-		return 0;	/* the commit wrote the public record itself */
 	rc = need_outbox(factory);
 	if (rc)
 		return rc;

@@ -116,10 +116,6 @@ int store_open_kind(const char *url, enum store_kind kind, struct store **out,
 		rc = store_fail(st, -EINVAL,
 				"unknown database URL scheme (want sqlite:/path or postgresql://...)");
 	}
-	/* A backend without an outbox keeps every table in one database
-	 * (docs/databases.md, "Databases apart": PostgreSQL). */
-	if (rc >= 0 && kind != STORE_SINGLE && !st->ops->outbox_list)
-		st->kind = STORE_SINGLE;
 	if (rc < 0) {
 		if (err && errlen)
 			snprintf(err, errlen, "%s", st->err);

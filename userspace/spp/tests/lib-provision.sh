@@ -94,7 +94,7 @@ dump_db() {
 	*)
 		psql -X -q -At -F ' ' -v ON_ERROR_STOP=1 "$DBURL" >"$out" 2>>"$t/dump.log" <<-'SQL'
 		BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
-		SELECT 'P', encode(chip_id, 'hex'), generation, identity, encode(backup, 'hex'), encode(cert, 'hex') FROM public_records;
+		SELECT 'P', encode(chip_id, 'hex'), generation, identity, encode(backup, 'hex'), encode(cert, 'hex') FROM issued_records;
 		SELECT 'S', encode(chip_id, 'hex'), identity, generation, encode(data, 'hex') FROM device_secrets;
 		SELECT 'I', identity, state, coalesce(encode(chip_id, 'hex'), '-') FROM identity_pool;
 		SELECT 'K', id, encode(pub, 'hex'), coalesce(encode(chip_id, 'hex'), '-') FROM keypair_pool;
@@ -107,7 +107,8 @@ dump_db() {
 # published_ok: (SQLite, sqlite3 CLI) the outbox is empty, every issued
 # record is in the public database byte for byte, and the public database
 # holds no record the factory did not issue: after a restart of the SPP,
-# which drains the outbox before it listens.  PostgreSQL: one database.
+# which drains the outbox before it listens.  PostgreSQL (psql): the public
+# store is the schema chipkey_public of the same database.
 published_ok() {
 	local got
 	case "$DBURL" in
@@ -119,12 +120,21 @@ published_ok() {
 			 AND r.backup = i.backup AND r.cert = i.cert AND r.signed_record IS i.signed_record)),
 			(SELECT count(*) FROM p.public_records r WHERE NOT EXISTS (SELECT 1 FROM issued_records i
 			 WHERE r.chip_id = i.chip_id AND r.generation = i.generation))" 2>>"$t/dump.log")
-		[ "$got" = "0|0|0" ] && return 0
-		echo "# publication: outbox, issued but not public, public but not issued: $got" >>"$t/inv.log"
-		return 1
+		;;
+	*)	# the public store: schema chipkey_public of the same database
+		[ "$PUBURL" = "$DBURL" ] || return 0
+		got=$(psql -X -q -At -v ON_ERROR_STOP=1 "$DBURL" -c "
+			SELECT (SELECT count(*) FROM issued_records WHERE published IS NULL) || '|' ||
+			(SELECT count(*) FROM issued_records i WHERE NOT EXISTS (SELECT 1 FROM chipkey_public.public_records r
+			 WHERE r.chip_id = i.chip_id AND r.generation = i.generation AND r.identity = i.identity
+			 AND r.backup = i.backup AND r.cert = i.cert AND r.signed_record IS NOT DISTINCT FROM i.signed_record)) || '|' ||
+			(SELECT count(*) FROM chipkey_public.public_records r WHERE NOT EXISTS (SELECT 1 FROM issued_records i
+			 WHERE r.chip_id = i.chip_id AND r.generation = i.generation))" 2>>"$t/dump.log")
 		;;
 	esac
-	return 0
+	[ "$got" = "0|0|0" ] && return 0
+	echo "# publication: outbox, issued but not public, public but not issued: $got" >>"$t/inv.log"
+	return 1
 }
 
 # The public keys of all pre-generated key pairs, right after loading them.

@@ -81,6 +81,39 @@ else
 	skip "[pg] test-spp.sh on PostgreSQL" "no PostgreSQL server"
 fi
 
+# ---- 2b. databases apart on PostgreSQL (docs/databases.md): the public
+# tables are the schema chipkey_public, which chipkey-pubdb uses through a
+# role with no privilege on the factory's tables.  The database is the one
+# test-spp.sh provisioned.  The SQL an administrator runs:
+pubdb_role_sql="CREATE ROLE ckpubdb LOGIN;
+GRANT USAGE ON SCHEMA chipkey_public TO ckpubdb;
+GRANT SELECT, INSERT ON chipkey_public.public_records, chipkey_public.public_voids TO ckpubdb;"
+if [ $pg_up -eq 1 ]; then
+	psql -X -q -v ON_ERROR_STOP=1 "$url" -c "$pubdb_role_sql" >>"$t/script.log" 2>&1
+	check "pg: the administrator creates the public service's role (CREATE ROLE, GRANT USAGE and SELECT, INSERT on schema chipkey_public only)" test $? -eq 0
+	rurl=$(echo "$url" | sed 's|//postgres@|//ckpubdb@|')
+	chip1=$(psql -X -At "$url" -c "SELECT encode(chip_id, 'hex') FROM chipkey_public.public_records LIMIT 1" 2>>"$t/script.log")
+	check "pg: ... which reads the public records ($chip1)" \
+		test "$(psql -X -At "$rurl" -c "SELECT count(*) > 0 FROM chipkey_public.public_records" 2>>"$t/script.log")" = t
+	for tb in device_secrets keypair_pool identity_pool chip_batch issued_records; do
+		out=$(psql -X -At "$rurl" -c "SELECT count(*) FROM public.$tb" 2>&1)
+		check "pg: ... and gets 'permission denied' on $tb (psql: $out)" \
+			bash -c "[[ '$out' == *'permission denied for table $tb'* ]]"
+	done
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=writers" \
+		-keyout "$t/w.key" -out "$t/w.pem" >/dev/null 2>&1
+	rm -f "$t/rpub.port"
+	"$bin/chipkey-pubdb" --db "$rurl" --listen 127.0.0.1:0 --writers "$t/w.pem" \
+		--port-file "$t/rpub.port" 2>>"$t/rpub.log" &
+	bg[rpub]=$!
+	wait_file "$t/rpub.port"
+	code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$(cat "$t/rpub.port" 2>/dev/null)/v1/chips/$chip1/backup")
+	check "pg: chipkey-pubdb connected as that role serves the backups (GET -> $code)" test "$code" = 200
+	kill "${bg[rpub]}"; wait "${bg[rpub]}" 2>/dev/null; unset "bg[rpub]"
+else
+	skip "pg: the public service's role" "no PostgreSQL server"
+fi
+
 # ---- 3. two SPPs, one pool
 # multi DBURL LABEL
 multi() {
