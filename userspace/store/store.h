@@ -8,8 +8,9 @@
  *   postgresql://...  postgres://...   libpq connection URI
  *   "host=... dbname=..."          libpq key=value conninfo (contains '=')
  *
- * The store holds the three databases of the source documents, each in
- * tables named for what they hold (docs/databases.md has the SQL schema):
+ * The three databases of the source documents, each in tables named for
+ * what they hold (docs/databases.md has the SQL schema), live in two kinds
+ * of store, factory (140, 160) and public (170): enum store_kind.
  *   140  temporary secure database: identity_pool, keypair_pool, chip_batch
  *   160  manufacturer's secret database: device_secrets
  *   170  permanent public database: public_records (insert-only generations),
@@ -55,7 +56,10 @@ struct store;
  *                  (chipkey-factory split-db); no daemon opens one
  * On SQLite a new file is stamped with its kind (PRAGMA application_id)
  * and an open of another kind is refused (-EPROTO); a public open is
- * refused (-EPERM) by any file that holds a factory table.
+ * refused (-EPERM) by any file that holds a factory table.  On PostgreSQL
+ * a public store is the schema chipkey_public (search_path), a factory
+ * store the connection's own schema; a factory open refuses a schema with
+ * public tables (-EPROTO).
  */
 enum store_kind { STORE_SINGLE = 0, STORE_FACTORY, STORE_PUBLIC };
 
