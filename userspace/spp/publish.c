@@ -27,16 +27,21 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;	/* to the thread */
 static pthread_cond_t done = PTHREAD_COND_INITIALIZER;	/* to the waiters */
 
-/* Publishes until the outbox is empty or an error: 0 if empty now. */
+/* Publishes batch after batch while a batch publishes something (a record
+ * that cannot be published stays first in the outbox, the next batch
+ * takes the records after it): 0 if the outbox is empty now. */
 static int drain(void)
 {
 	size_t n, total = 0;
-	int rc;
+	int rc, first = 0;
 
 	do {
 		rc = store_publish(fac, pub, SPP_PUBLISH_BATCH, &n);
+		if (rc && !first)
+			first = rc;
 		total += n;
-	} while (!rc && n);
+	} while (n);
+	rc = first;
 	if (rc)
 		fprintf(stderr, "chipkey-spp: publish: %s (%zu published; the rest stays in the"
 			" outbox, retried in %d s)\n", store_error(fac), total, SPP_PUBLISH_RETRY);
