@@ -46,6 +46,7 @@ mkdir -p "$out"
 
 # ---- a factory, a chip of it, and a device provisioned onto a flash store
 db="sqlite:$t/factory.db"
+pdb="sqlite:$t/public.db"
 "$bin/chipkey-factory" identities --prefix 35123400 --count 4 >"$t/ids.txt"
 "$bin/chipkey-factory" init "$t/fac" --db "$db" --pool "$t/ids.txt" >/dev/null
 # the chip comes with a chip certificate (a chip-vendor CA) and is loaded
@@ -56,7 +57,7 @@ db="sqlite:$t/factory.db"
 "$bin/chipkey-factory" load-chips --db "$db" --chip-ca "$t/vendor-ca.pem" "$t/dev.pem" >/dev/null
 "$bin/chipkey-emu" --state "$t/dev.bin" --socket "$t/dev.sock" --foreground 2>>"$t/emu.log" &
 pids+=($!)
-"$bin/chipkey-spp" --factory "$t/fac" --db "$db" --listen 127.0.0.1:0 \
+"$bin/chipkey-spp" --factory "$t/fac" --db "$db" --public-db "$pdb" --listen 127.0.0.1:0 \
 	--port-file "$t/spp.port" 2>>"$t/spp.log" &
 pids+=($!)
 wait_for "$t/dev.sock"
@@ -202,7 +203,7 @@ for u in "/v1/chips/$chip" "/v1/chips/$chip/backup" "/v1/chips/$chip/record" \
 done
 
 # ---- recovery-http: the heads of chipkey-pubdb's answers (found, not found, bad)
-"$bin/chipkey-pubdb" --db "$db" --listen 127.0.0.1:0 --writers "$t/fac/mfr-ca.pem" \
+"$bin/chipkey-pubdb" --db "$pdb" --listen 127.0.0.1:0 --writers "$t/fac/mfr-ca.pem" \
 	--port-file "$t/pubdb.port" 2>>"$t/pubdb.log" &
 pids+=($!)
 wait_for "$t/pubdb.port"

@@ -46,6 +46,7 @@
 #include "proto/context.h"
 #include "issue.h"
 #include "offer-fault.h"
+#include "publish.h"
 #include "session.h"
 
 /*
@@ -229,9 +230,9 @@ static enum sess_state step_already(struct sess *s)
 	int err;
 
 	memset(&rec, 0, sizeof(rec));
-	err = store_pub_latest(s->st, s->chip_id, &rec);
+	err = store_issued_get(s->st, s->chip_id, &rec);
 	if (err) {
-		slog(s, "issued identity without public record: %s",
+		slog(s, "issued identity without issued record: %s",
 		     store_error(s->st));
 		return refuse(s, CK_SPP_E_INTERNAL, "no public record");
 	}
@@ -386,7 +387,7 @@ static enum sess_state step_commit(struct sess *s)
 	uint8_t *rec = NULL;
 	size_t rec_len = 0;
 	char err_txt[256];
-	int err, committed;
+	int err, committed, published;
 
 	memset(&pf, 0, sizeof(pf));
 	memcpy(pf.chip_id, s->chip_id, sizeof(pf.chip_id));
@@ -425,11 +426,15 @@ static enum sess_state step_commit(struct sess *s)
 			      CK_SPP_E_CONFLICT : CK_SPP_E_INTERNAL,
 			      "the store refused the commit");
 	}
+	/* publication, then DONE (publish.h) */
+	published = spp_publish_wait();
+	CK_CRASH_POINT("spp:published");
 	/* DONE */
 	memcpy(done.identity, s->identity, sizeof(done.identity));
 	done.generation = said_generation(1);
 	err = spp_send_done(&s->c, &done);
-	slog(s, "provisioned%s%s", committed == STORE_ALREADY ? " (re-commit)" : "",
+	slog(s, "provisioned%s%s%s", committed == STORE_ALREADY ? " (re-commit)" : "",
+	     published ? " (publication pending, see the publisher's log)" : "",
 	     err ? " (DONE not delivered)" : "");
 	return end(s, SPP_OUT_DONE);
 }

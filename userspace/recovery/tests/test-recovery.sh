@@ -64,12 +64,13 @@ same_keys() { for f in device-key.pem channel.key identity device-cert.der devic
 
 # ---- factory, SPP, public database, three chips
 db="sqlite:$t/factory.db"
+pdb="sqlite:$t/public.db"	# the public database, its own file
 "$bin/chipkey-factory" identities --prefix 35123400 --count 10 >"$t/ids.txt" 2>>"$t/factory.log"
 "$bin/chipkey-factory" init "$t/fac" --db "$db" --pool "$t/ids.txt" >>"$t/factory.log" 2>&1
 check "factory init" test $? -eq 0
-"$bin/chipkey-spp" --factory "$t/fac" --db "$db" --listen 127.0.0.1:0 --port-file "$t/spp.port" 2>>"$t/spp.log" &
+"$bin/chipkey-spp" --factory "$t/fac" --db "$db" --public-db "$pdb" --listen 127.0.0.1:0 --port-file "$t/spp.port" 2>>"$t/spp.log" &
 pids+=($!)
-"$bin/chipkey-pubdb" --db "$db" --listen 127.0.0.1:0 --writers "$t/fac/mfr-ca.pem" \
+"$bin/chipkey-pubdb" --db "$pdb" --listen 127.0.0.1:0 --writers "$t/fac/mfr-ca.pem" \
 	--port-file "$t/pubdb.port" 2>>"$t/pubdb.log" &
 pids+=($!)
 check "spp and pubdb listen on 127.0.0.1" bash -c "$(declare -f wait_file); wait_file '$t/spp.port' && wait_file '$t/pubdb.port'"

@@ -17,6 +17,7 @@ BUILD=${BUILD:-$(cd "$(dirname "$0")/../../.." && pwd)/build}
 t=$(mktemp -d /tmp/chipkey-test-stations-XXXXXX)
 FAC=$t/fac
 DBURL=sqlite:$t/factory.db
+PUBURL=sqlite:$t/public.db
 . "$(dirname "${BASH_SOURCE[0]}")/lib-provision.sh"
 spp=$BUILD/asan/bin/chipkey-spp
 [ -x "$spp" ] || spp=$bin/chipkey-spp
@@ -177,7 +178,7 @@ check "python3-cryptography made an expired station certificate and a stale CRL 
 start_fails() { # start_fails NAME WHY [args]: exit 8, no port file, the log says WHY
 	local name=$1 why=$2 rc
 	shift 2
-	"$spp" --factory "$FAC" --db "$DBURL" --listen 127.0.0.1:0 --port-file "$t/$name.port" \
+	"$spp" --factory "$FAC" --db "$DBURL" --public-db "$PUBURL" --listen 127.0.0.1:0 --port-file "$t/$name.port" \
 		"$@" 2>"$t/$name.log"
 	rc=$?
 	[ $rc -eq 8 ] && [ ! -e "$t/$name.port" ] && grep -q "$why" "$t/$name.log"
@@ -190,12 +191,12 @@ check "... with a stale CRL (nextUpdate passed; signed by the right key)" \
 	start_fails stalecrl 'outside its lastUpdate..nextUpdate' --station-crl "$t/stale-crl.pem"
 echo garbage >"$t/garbage.pem"
 check "... with a file that is not a CRL" start_fails garbagecrl 'not a PEM CRL' --station-crl "$t/garbage.pem"
-"$spp" --factory "$FAC" --db "$DBURL" --no-station-auth --station-crl "$FAC/station-crl.pem" \
+"$spp" --factory "$FAC" --db "$DBURL" --public-db "$PUBURL" --no-station-auth --station-crl "$FAC/station-crl.pem" \
 	>/dev/null 2>&1
 check "--station-crl with --no-station-auth: usage error (exit $?, want 1)" test $? -eq 1
 
 # ---- the SPP with the CRL: who gets in
-"$spp" --factory "$FAC" --db "$DBURL" --listen 127.0.0.1:0 --port-file "$t/spp.port" \
+"$spp" --factory "$FAC" --db "$DBURL" --public-db "$PUBURL" --listen 127.0.0.1:0 --port-file "$t/spp.port" \
 	--workers 2 --timeout 5 2>>"$t/spp.log" &
 spp_pid=$!
 bg[spp]=$spp_pid
@@ -228,7 +229,7 @@ refused() {
 	local chip=$1 st=$2 why=$3
 	test $rc -eq 21 && grep -q "station CN=$st serial=$(serial "$t/$st.pem"): refused in the TLS handshake: $why" \
 		"$t/spp-$chip-$st.log" && ! grep -q "chip=${chip_hex[$chip]}" "$t/spp-$chip-$st.log" &&
-		test ! -e "$t/store-$chip/store.json" && "$tbin/spp-check" nothing "$DBURL" "${chip_hex[$chip]}"
+		test ! -e "$t/store-$chip/store.json" && "$tbin/spp-check" nothing "$DBURL|$PUBURL" "${chip_hex[$chip]}"
 }
 accepted() { # accepted CHIP STATION [CN]
 	local chip=$1 st=$2 cn=${3:-$2}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * chipkey-spp: publication of the issued records (the factory store's
+ * outbox) into the public store (docs/databases.md, "Databases apart").
+ *
+ * The provisioning commit writes the record into the factory store's
+ * outbox, in the same transaction as the secret record; the publisher, one
+ * thread with its own two store handles, then inserts it into the public
+ * store and marks it published.  It drains the whole outbox at start, after
+ * each commit (spp_publish_wait), and retries every SPP_PUBLISH_RETRY
+ * seconds while records it could not publish remain.  The session sends
+ * DONE after spp_publish_wait() returned: its record is in the public
+ * store then, unless publication failed (logged; the record stays in the
+ * outbox and is retried).
+ */
+#ifndef CHIPKEY_SPP_PUBLISH_H
+#define CHIPKEY_SPP_PUBLISH_H
+
+#include <stddef.h>
+
+#define SPP_PUBLISH_RETRY 5	/* seconds */
+#define SPP_PUBLISH_BATCH 256	/* records per public/factory transaction pair */
+
+/* Opens both stores, drains the outbox (a record that cannot be published
+ * is logged and stays) and starts the thread.  Non-zero (message on
+ * stderr) if a store cannot be opened. */
+int spp_publish_start(const char *factory_url, const char *public_url);
+/* A record was committed: waits for the end of a publication pass that
+ * started after the call.  0 if that pass emptied the outbox, else its
+ * error (-ESHUTDOWN: the publisher stopped). */
+int spp_publish_wait(void);
+/* Stops the thread after a last drain; closes the stores. */
+void spp_publish_stop(void);
+
+#endif
