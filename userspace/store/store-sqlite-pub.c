@@ -88,29 +88,6 @@ int sq_col_pub_record(struct store *st, sqlite3_stmt *s, struct store_pub_record
 	return 0;
 }
 
-int sq_pub_insert(struct store *st, struct store_pub_record *rec)
-{
-	struct store_pub_row row;
-	int64_t latest;
-	int rc;
-
-	rc = sq_begin(st);
-	if (rc)
-		return rc;
-	latest = latest_gen(st, rec->chip_id);
-	rc = latest < 0 ? (int)latest : store_check_newer(st, rec->generation, latest);
-	if (!rc) {
-		rec->created = store_now();
-		row = STORE_PUB_ROW(rec, rec->created);
-		rc = sq_pub_row_insert(st, &row);
-	}
-	if (!rc)
-		rc = sq_commit_tx(st);
-	if (rc)
-		sq_rollback(st);
-	return rc;
-}
-
 int sq_pub_insert_batch(struct store *st, struct store_pub_record *recs, size_t n, int *rcv)
 {
 	struct store_pub_row row;
@@ -135,6 +112,15 @@ int sq_pub_insert_batch(struct store *st, struct store_pub_record *recs, size_t 
 	if (rc)
 		sq_rollback(st);
 	return rc;
+}
+
+/* One record: the batch of one (the check and the insert in one write
+ * transaction, BEGIN IMMEDIATE). */
+int sq_pub_insert(struct store *st, struct store_pub_record *rec)
+{
+	int one = 0, rc = sq_pub_insert_batch(st, rec, 1, &one);
+
+	return rc ? rc : one;
 }
 
 int sq_pub_get(struct store *st, const uint8_t *chip, uint64_t gen,

@@ -138,28 +138,6 @@ void store_close(struct store *st)
 	free(st);
 }
 
-enum store_kind store_get_kind(const struct store *st)
-{
-	return st ? st->kind : STORE_SINGLE;
-}
-
-static const char *const kind_names[] = {
-	[STORE_SINGLE] = "single-file", [STORE_FACTORY] = "factory", [STORE_PUBLIC] = "public",
-};
-
-const char *store_kind_name(enum store_kind k)
-{
-	return (unsigned)k < 3 ? kind_names[k] : "unknown";
-}
-
-int store_need(struct store *st, bool factory_tables)
-{
-	if (factory_tables ? st->kind == STORE_PUBLIC : st->kind == STORE_FACTORY)
-		return store_fail(st, -EPERM, "a %s store has no %s tables",
-				  store_kind_name(st->kind), factory_tables ? "factory" : "public");
-	return 0;
-}
-
 const char *store_error(const struct store *st)
 {
 	return st ? st->err : "no store";
