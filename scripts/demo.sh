@@ -257,11 +257,13 @@ ncert=0
 for i in $(seq "$NDEV"); do
 	f=$d/devices/$(dev "$i")/flash
 	openssl x509 -inform DER -in "$f/device-cert.der" -out "$d/devices/$(dev "$i")/device-cert.pem"
-	openssl verify -CAfile "$d/factory/mfr-ca.pem" "$d/devices/$(dev "$i")/device-cert.pem" >/dev/null ||
+	openssl verify -CAfile "$d/factory/mfr-ca.pem" -untrusted "$d/factory/ica-cert.pem" \
+		"$d/devices/$(dev "$i")/device-cert.pem" >/dev/null ||
 		die "$(dev "$i"): certificate not accepted by openssl verify"
 	ncert=$((ncert + 1))
 done
-say "openssl verify -CAfile factory/mfr-ca.pem: $ncert/$NDEV device certificates OK; dev01's:"
+say "openssl verify -CAfile factory/mfr-ca.pem -untrusted factory/ica-cert.pem (root + issuing CA):"
+say "$ncert/$NDEV device certificates OK; dev01's:"
 openssl x509 -in "$d/devices/dev01/device-cert.pem" -noout -text |
 	grep -E 'Issuer:|Not After|Subject:|chip-id' | sed 's/^ */      /' || true
 # the chip's attestation key, as its chip certificate states it (DER SPKI),
