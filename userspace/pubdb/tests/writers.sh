@@ -232,7 +232,9 @@ writer_attacks() {
 		--generation 1 --identity "$IA" --backup random.bin --device-cert ka/device-cert.pem \
 		--out old1.rec --no-post 2>>put.log
 	cp old1.rec old2.rec	# one byte of the backup (after the 48-byte head and its length)
-	printf '\x5a' | dd of=old2.rec bs=1 seek=60 conv=notrunc status=none
+	# (the backup is random: flip the byte, so it always changes)
+	b=$(od -An -tu1 -j60 -N1 old1.rec | tr -d ' ')
+	printf "\\$(printf '%03o' $((b ^ 0x5a)))" | dd of=old2.rec bs=1 seek=60 conv=notrunc status=none
 	sqlite3 "$2" "INSERT INTO public_records (chip_id, generation, identity, created, backup,
 		cert, signed_record) VALUES (X'$CHIP_OLD', 1, '$IA', 0, readfile('random.bin'),
 		readfile('ka/device-cert.der'), readfile('old1.rec')), (X'$CHIP_OLD2', 1, '$IA', 0,
