@@ -268,7 +268,7 @@ int main(int argc, char **argv)
 	}
 	if (ck_factory_open(fdir, &f) || !f->spp_key)
 		die("factory");
-	if (store_open(db, &st, err, sizeof(err)))
+	if (store_open_kind(db, STORE_FACTORY, &st, err, sizeof(err)))
 		die(err);
 	if (chipkey_open(dev, &ck))
 		die("device");
