@@ -42,8 +42,9 @@ static void print_serial(const char *what, X509 *x)
 	BN_free(bn);
 }
 
-/* DIR/@name.new, then renamed to DIR/@name. */
-static int replace_key(const char *dir, const char *name, EVP_PKEY *key)
+/* @key (0600) or else @cert (0644) into DIR/@name.new, then renamed to
+ * DIR/@name. */
+static int replace_file(const char *dir, const char *name, EVP_PKEY *key, X509 *cert)
 {
 	char tmp[PATH_MAX], path[PATH_MAX];
 	int err;
@@ -52,23 +53,8 @@ static int replace_key(const char *dir, const char *name, EVP_PKEY *key)
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", path) >= sizeof(tmp))
 		return -ENAMETOOLONG;
 	unlink(tmp);
-	err = factory_write_key_pem(key, tmp);
-	if (!err && rename(tmp, path) < 0)
-		err = -errno;
-	return err;
-}
-
-static int replace_cert(const char *dir, const char *name, X509 *cert)
-{
-	char tmp[PATH_MAX], path[PATH_MAX];
-	int err;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", path) >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	unlink(tmp);
-	err = factory_write_cert_pem(cert, tmp);
-	if (!err && chmod(tmp, 0644) < 0)
+	err = key ? factory_write_key_pem(key, tmp) : factory_write_cert_pem(cert, tmp);
+	if (!err && !key && chmod(tmp, 0644) < 0)
 		err = -errno;
 	if (!err && rename(tmp, path) < 0)
 		err = -errno;
@@ -87,10 +73,10 @@ static int new_cred(const char *dir, EVP_PKEY *ca_key, X509 *ca, int tls,
 		cert = tls ? pki_issue_spp_cert(ca_key, ca, key, name, days)
 			   : pki_issue_record_cert(ca_key, ca, key, name, days);
 	if (cert) {
-		err = replace_key(dir, tls ? CK_FACTORY_SPP_KEY : CK_FACTORY_RECORD_KEY, key);
+		err = replace_file(dir, tls ? CK_FACTORY_SPP_KEY : CK_FACTORY_RECORD_KEY, key, NULL);
 		if (!err)
-			err = replace_cert(dir, tls ? CK_FACTORY_SPP_CERT : CK_FACTORY_RECORD_CERT,
-					   cert);
+			err = replace_file(dir, tls ? CK_FACTORY_SPP_CERT : CK_FACTORY_RECORD_CERT,
+					   NULL, cert);
 		if (!err)
 			print_serial(tls ? "new TLS certificate" : "new record-signing certificate",
 				     cert);
@@ -147,9 +133,9 @@ int cmd_issuing_ca(const struct factory_args *a)
 	/* the CA first: a crash before the credentials leaves a factory that
 	 * ck_factory_open() refuses (credentials not issued by the CA) */
 	if (!err)
-		err = replace_key(a->pos[0], CK_FACTORY_CA_KEY, ica);
+		err = replace_file(a->pos[0], CK_FACTORY_CA_KEY, ica, NULL);
 	if (!err)
-		err = replace_cert(a->pos[0], CK_FACTORY_CA_CERT, icac);
+		err = replace_file(a->pos[0], CK_FACTORY_CA_CERT, NULL, icac);
 	if (!err) {
 		snprintf(path, sizeof(path), "%s/%s", a->pos[0], CK_FACTORY_STATION_CRL);
 		err = station_crl_write(path, crl);

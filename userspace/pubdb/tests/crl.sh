@@ -30,19 +30,8 @@ crl_tests() {
 	is "$(code "$U/v1/chips/$CHIP_B")" 404 "$tag: ... nothing stored for chip B"
 	# a CRL past its nextUpdate (Debian's python3-cryptography signs it
 	# with the issuing CA's key): every write refused
-	/usr/bin/python3 - fac ica-crl.pem.new 2>>put.log <<'PY'
-import sys, datetime as dt
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-fac, out = sys.argv[1], sys.argv[2]
-k = serialization.load_pem_private_key(open(fac + "/ica-key.pem", "rb").read(), None)
-ca = x509.load_pem_x509_certificate(open(fac + "/ica-cert.pem", "rb").read())
-now = dt.datetime.utcnow()
-crl = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject)
-       .last_update(now - dt.timedelta(days=40)).next_update(now - dt.timedelta(days=10))
-       .sign(k, hashes.SHA256()))
-open(out, "wb").write(crl.public_bytes(serialization.Encoding.PEM))
-PY
+	/usr/bin/python3 "$top/userspace/common/tests/stale-crl.py" fac/ica-key.pem fac/ica-cert.pem \
+		ica-crl.pem.new 2>>put.log
 	mv ica-crl.pem.new ica-crl.pem
 	is "$(code --data-binary @crl-b1.rec "$U/v1/chips/$CHIP_B/generations")" 401 \
 		"$tag: the issuing CA's CRL past its nextUpdate: a genuine record -> 401 (fail closed)"

@@ -26,19 +26,8 @@ check "... says it is revoked, and writes no store" \
 
 # a stale CRL of the issuing CA fails closed: python3-cryptography (Debian's)
 # signs one with nextUpdate in the past
-/usr/bin/python3 - "$t/fac" "$t/stale-ica-crl.pem" 2>>"$t/py.log" <<'PY'
-import sys, datetime as dt
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-fac, out = sys.argv[1], sys.argv[2]
-k = serialization.load_pem_private_key(open(fac + "/ica-key.pem", "rb").read(), None)
-ca = x509.load_pem_x509_certificate(open(fac + "/ica-cert.pem", "rb").read())
-now = dt.datetime.utcnow()
-crl = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject)
-       .last_update(now - dt.timedelta(days=40)).next_update(now - dt.timedelta(days=10))
-       .sign(k, hashes.SHA256()))
-open(out, "wb").write(crl.public_bytes(serialization.Encoding.PEM))
-PY
+/usr/bin/python3 "$TOP/userspace/common/tests/stale-crl.py" "$t/fac/ica-key.pem" \
+	"$t/fac/ica-cert.pem" "$t/stale-ica-crl.pem" 2>>"$t/py.log"
 rm -rf "$t/h3"
 expect 11 "hierarchy: recover refuses while the issuing CA's CRL is past its nextUpdate (fail closed)" \
 	"$ck" --device "$D1" recover --store "$t/h3" --no-keys --from "$t/orig1/backup.pkg" \
