@@ -18,6 +18,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509_vfy.h>
 
+#include "common/pki.h"
 #include "common/pubdb-record.h"
 #include "pubdb.h"
 
@@ -43,21 +44,18 @@ static X509_STORE *build(char *err, size_t errlen)
 	X509_STORE *st = pubdb_load_cas(trust.writers, err, errlen);
 
 	for (size_t i = 0; st && i < trust.n; i++) {
-		FILE *f = fopen(trust.paths[i], "r");
-		X509_CRL *crl = f ? PEM_read_X509_CRL(f, NULL, NULL, NULL) : NULL;
+		STACK_OF(X509_CRL) *crls = sk_X509_CRL_new_null();
+		int n = crls ? pki_crl_file_read(trust.paths[i], crls) : -ENOMEM;
 
-		if (!crl && f) {
-			rewind(f);
-			crl = d2i_X509_CRL_fp(f, NULL);
-		}
-		if (f)
-			fclose(f);
-		if (!crl || X509_STORE_add_crl(st, crl) != 1) {
+		for (int j = 0; n > 0 && j < n; j++)
+			if (X509_STORE_add_crl(st, sk_X509_CRL_value(crls, j)) != 1)
+				n = -EINVAL;
+		sk_X509_CRL_pop_free(crls, X509_CRL_free);
+		if (n <= 0) {
 			snprintf(err, errlen, "--crl %s: not a readable CRL", trust.paths[i]);
 			X509_STORE_free(st);
 			st = NULL;
 		}
-		X509_CRL_free(crl);
 	}
 	if (st && trust.n)
 		X509_STORE_set_flags(st, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);

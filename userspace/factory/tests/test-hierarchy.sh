@@ -63,6 +63,10 @@ cp "$T/noroot/station-crl.pem" "$T/old-ica-crl.pem"
 	openssl verify -CAfile "$T/noroot/mfr-ca.pem" -untrusted "$T/noroot/ica-cert.pem" \
 		"$T/noroot/spp-cert.pem" >/dev/null 2>&1
 ok $? "hierarchy: issuing-ca --root-key: new issuing CA, TLS credential under it"
+oldser=$(openssl x509 -in "$T/old-ica.pem" -noout -serial | cut -d= -f2)
+cmp -s "$T/old-ica-crl.pem" "$T/noroot/ica-crl-$oldser.pem" &&
+	! cmp -s "$T/old-ica-crl.pem" "$T/noroot/station-crl.pem"
+ok $? "hierarchy: ... the old issuing CA's CRL is kept as ica-crl-<old serial>.pem, station-crl.pem is new"
 "$CF" revoke "$T/noroot" "$T/old-ica.pem" --root-key "$T/root-offline.pem" >/dev/null 2>&1
 ok $? "hierarchy: revoke --root-key: the old issuing CA on the root's CRL"
 out=$(openssl verify -crl_check_all -CRLfile "$T/noroot/root-crl.pem" -CRLfile "$T/old-ica-crl.pem" \
