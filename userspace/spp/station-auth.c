@@ -102,7 +102,7 @@ static void refresh_crl(void)
 	}
 	sa.crl = crl;
 	fprintf(stderr, "chipkey-spp: station CRL %s loaded: %d revoked\n", sa.path,
-		sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)));
+		X509_CRL_get_REVOKED(crl) ? sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)) : 0);
 }
 
 /* "CN=<cn> serial=<hex>" of @x, the CN's unprintable bytes as '?'. */

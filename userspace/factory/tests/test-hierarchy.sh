@@ -33,6 +33,10 @@ ok $? "hierarchy: with mfr-key.pem removed the factory still issues device certi
 ok $? "hierarchy: ... and data packages"
 "$CF" dump "$T/nr-p.bin" 2>/dev/null | grep -q 'issuing-ca-cert'
 ok $? "hierarchy: the data package carries the issuing CA certificate"
+[ "$("$CF" dump "$T/nr-p.bin" 2>/dev/null | awk '/^  0x/ { print index($0, "bytes") }' | sort -u | wc -l)" = 1 ]
+ok $? "hierarchy: dump aligns its columns (issuing-ca-cert included)"
+"$CF" --help 2>&1 | grep -q 'record-signing or device certificate'
+ok $? "hierarchy: revoke's --help names device certificates"
 
 # rotation and revocation of the record-signing credential
 cp "$T/noroot/record-cert.pem" "$T/old-record.pem"

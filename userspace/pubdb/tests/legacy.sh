@@ -31,3 +31,26 @@ legacy_tests() {
 	tap $? "$tag: server exits 0"
 	CHIP=$saved
 }
+
+# with --crl of the root only, the issuing CA's CRL is missing: refused,
+# and the error names the issuer whose CRL is missing
+legacy_crl_tests() {
+	local tag=$1 db=$2 saved=$CHIP
+	CHIP=$CHIP_B
+	start_server "$db" --crl fac/root-crl.pem
+	tap $? "$tag: server starts with --crl of the root only"
+	post "$tag" 401 "a genuine generation 1 while the issuing CA's CRL is missing" \
+		fac/record-key.pem rec-chain.pem $CHIP_B 1 "$IB" b1.pkg kb/device-cert.pem
+	grep -q 'no --crl of the issuer .*chipkey issuing CA' body.out
+	tap $? "$tag: ... the error names the issuer whose CRL is missing"
+	stop_server
+	tap $? "$tag: server exits 0"
+	cat fac/root-crl.pem fac/station-crl.pem >crl-bundle.pem
+	start_server "$db" --crl crl-bundle.pem
+	tap $? "$tag: server starts with --crl of one PEM bundle (root + issuing CA)"
+	post "$tag" 201 "... every CRL of the bundle is read: the same record" \
+		fac/record-key.pem rec-chain.pem $CHIP_B 1 "$IB" b1.pkg kb/device-cert.pem
+	stop_server
+	tap $? "$tag: server exits 0"
+	CHIP=$saved
+}

@@ -331,6 +331,7 @@ stop_server
 
 crl_tests sqlite "sqlite:$tmp/crl.db"
 legacy_tests sqlite "sqlite:$tmp/legacy.db"
+legacy_crl_tests sqlite "sqlite:$tmp/legacy-crl.db"
 
 # exit codes (common/exit.h) without a server
 "$PUT" --url http://127.0.0.1:1 --get $CHIP >/dev/null 2>&1
