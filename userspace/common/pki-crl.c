@@ -62,6 +62,22 @@ int pki_crl_file_read(const char *path, STACK_OF(X509_CRL) *out)
 	return n == 0 ? -EINVAL : n;
 }
 
+int pki_crl_older(X509_CRL *a, X509_CRL *b)
+{
+	ASN1_INTEGER *na, *nb;
+	int older;
+
+	if (X509_NAME_cmp(X509_CRL_get_issuer(a), X509_CRL_get_issuer(b)))
+		return 0;
+	na = X509_CRL_get_ext_d2i(a, NID_crl_number, NULL, NULL);
+	nb = X509_CRL_get_ext_d2i(b, NID_crl_number, NULL, NULL);
+	older = na && nb && ASN1_INTEGER_cmp(na, nb) < 0;
+	ASN1_INTEGER_free(na);
+	ASN1_INTEGER_free(nb);
+	ERR_clear_error();
+	return older;
+}
+
 struct pki_crls *pki_crls_load(const char *const *paths, size_t n, char *err,
 			       size_t errlen)
 {

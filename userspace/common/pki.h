@@ -147,6 +147,9 @@ struct pki_crls;
 /* Appends every CRL of the file @path (a PEM bundle of one or more CRLs,
  * or one DER CRL) to @out: their number, or -errno (-EINVAL: none). */
 int pki_crl_file_read(const char *path, STACK_OF(X509_CRL) *out);
+/* 1 if @a and @b have the same issuer name and cRLNumbers, @a's lower (a
+ * replay of an older CRL when @b was seen before); else 0. */
+int pki_crl_older(X509_CRL *a, X509_CRL *b);
 /* Reads the CRL files @paths[0..n-1] (pki_crl_file_read); NULL with a
  * message in @err if one cannot be read. */
 struct pki_crls *pki_crls_load(const char *const *paths, size_t n, char *err,
