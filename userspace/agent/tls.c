@@ -2,8 +2,9 @@
 /*
  * chipkey-agent: the TLS 1.3 client (see agent.h).  The device has no CA
  * certificate, only the manufacturer root public key in ROM: the SPP's
- * certificate and the issuing CA the SPP sends with it are checked up to
- * that key (pki_verify_spp_cert: signatures, SPP role, validity when the
+ * certificate and the issuing CA the SPP sends with it (required: one the
+ * root signed itself is refused) are checked up to that key
+ * (pki_verify_spp_cert: signatures, SPP role, validity when the
  * clock is set; --crl: not revoked); the handshake itself
  * (CertificateVerify) proves the SPP holds the certificate's private key.
  * The factory station credential (mutual TLS) is what lets the SPP tell a
@@ -78,6 +79,7 @@ static SSL_CTX *client_ctx(const char *st_cert, const char *st_key)
 
 int agent_check_chain(struct agent *a, X509 *cert, X509 *ca, int device, time_t now)
 {
+	char why[320];
 	int err;
 
 	if (!cert)
@@ -85,7 +87,10 @@ int agent_check_chain(struct agent *a, X509 *cert, X509 *ca, int device, time_t 
 	err = device ? pki_verify_device_cert(cert, ca, a->rom, a->rom_len, NULL, a->chip_id, now)
 		     : pki_verify_spp_cert(cert, ca, a->rom, a->rom_len, now);
 	if (!err)
-		err = pki_crls_check(a->crls, cert, ca, a->rom, a->rom_len, pki_clock_now());
+		err = pki_crls_check(a->crls, cert, ca, a->rom, a->rom_len, pki_clock_now(),
+				     why, sizeof(why));
+	if (err == -ENOKEY)
+		fprintf(stderr, "chipkey-agent: %s\n", why);
 	return err;
 }
 
@@ -107,7 +112,7 @@ static X509 *peer_issuer(SSL *ssl, X509 *peer)
  * role, valid now, not revoked. */
 static int check_spp(struct agent *a)
 {
-	X509 *peer;
+	X509 *peer, *ica;
 	time_t now;
 	int err;
 
@@ -125,8 +130,12 @@ static int check_spp(struct agent *a)
 	if (now == PKI_TIME_IGNORE)
 		fprintf(stderr, "chipkey-agent: warning: the clock is not set; "
 			"not checking the SPP certificate's validity period\n");
-	err = agent_check_chain(a, peer, peer_issuer(a->c.ssl, peer), 0, now);
+	ica = peer_issuer(a->c.ssl, peer);
+	err = ica ? agent_check_chain(a, peer, ica, 0, now) : -EKEYREJECTED;
 	X509_free(peer);
+	if (!ica)
+		return agent_die(CK_EXIT_UNTRUSTED, "SPP sent no issuing CA certificate that issued "
+				 "its credential (one signed by the root itself is not accepted): refused");
 	if (err == -EKEYREVOKED)
 		return agent_die(CK_EXIT_UNTRUSTED, "SPP credential or its issuing CA is revoked "
 				 "(--crl): refused");

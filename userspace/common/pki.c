@@ -411,8 +411,13 @@ int pki_verify_device_cert(X509 *cert, X509 *ica, const uint8_t *rom_key,
 int pki_verify_spp_cert(X509 *cert, X509 *ica, const uint8_t *rom_key,
 			size_t rom_key_len, time_t now)
 {
-	int err = verify_common(cert, ica, rom_key, rom_key_len, now);
+	int err;
 
+	/* never signed by the root itself: a pre-hierarchy SPP certificate
+	 * (its key online for years) could not be revoked by any CRL */
+	if (!ica)
+		return cert ? -EKEYREJECTED : -EINVAL;
+	err = verify_common(cert, ica, rom_key, rom_key_len, now);
 	if (err)
 		return err;
 	return has_spp_role(cert) ? 0 : -EKEYREJECTED;

@@ -131,8 +131,10 @@ int pki_verify_issuing_ca(X509 *ica, const uint8_t *rom_key, size_t rom_key_len,
 int pki_verify_device_cert(X509 *cert, X509 *ica, const uint8_t *rom_key,
 			   size_t rom_key_len, const char *identity,
 			   const uint8_t *chip_id, time_t now);
-/* What a device checks of the SPP's TLS certificate (same chain; role
- * OU=chipkey-spp with EKU serverAuth). */
+/* What a device checks of the SPP's TLS certificate: the same, except that
+ * @ica is required (-EKEYREJECTED if NULL: an SPP certificate signed by the
+ * root itself is refused, it could not be revoked); role OU=chipkey-spp
+ * with EKU serverAuth. */
 int pki_verify_spp_cert(X509 *cert, X509 *ica, const uint8_t *rom_key,
 			size_t rom_key_len, time_t now);
 
@@ -142,8 +144,14 @@ int pki_verify_spp_cert(X509 *cert, X509 *ica, const uint8_t *rom_key,
  * root's for issuing CAs, an issuing CA's for what it issued).
  */
 struct pki_crls;
-/* Reads the PEM or DER CRL files @paths[0..n-1] (each one CRL); NULL with
- * a message in @err if one cannot be read. */
+/* Appends every CRL of the file @path (a PEM bundle of one or more CRLs,
+ * or one DER CRL) to @out: their number, or -errno (-EINVAL: none). */
+int pki_crl_file_read(const char *path, STACK_OF(X509_CRL) *out);
+/* 1 if @a and @b have the same issuer name and cRLNumbers, @a's lower (a
+ * replay of an older CRL when @b was seen before); else 0. */
+int pki_crl_older(X509_CRL *a, X509_CRL *b);
+/* Reads the CRL files @paths[0..n-1] (pki_crl_file_read); NULL with a
+ * message in @err if one cannot be read. */
 struct pki_crls *pki_crls_load(const char *const *paths, size_t n, char *err,
 			       size_t errlen);
 /* Adds the CRL file @path to *@c (a new set if *@c is NULL); 0, or -errno
@@ -153,13 +161,15 @@ void pki_crls_free(struct pki_crls *c);
 /*
  * 0 if neither @cert nor @ica is revoked by a CRL of @c that their issuer
  * signed (@ica's issuer: the ROM key; @cert's: @ica, or the ROM key if
- * @ica is NULL).  Fails closed:
- * -EKEYREVOKED if one is listed; -EKEYEXPIRED if a CRL of one of those
- * issuers is past its nextUpdate at @now (PKI_TIME_IGNORE: not checked,
- * 0: the current time).  A CRL signed by neither key is ignored; @c NULL
- * or empty checks nothing.
+ * @ica is NULL).  @c NULL or empty checks nothing.  Otherwise it fails
+ * closed: -EKEYREVOKED if a CRL of the issuer lists one; -ENOKEY if an
+ * issuer of the chain has no CRL in @c at all (a message naming it in
+ * @why, if not NULL); -EKEYEXPIRED if none of an issuer's CRLs is current
+ * at @now (past nextUpdate; PKI_TIME_IGNORE: not checked, 0: the current
+ * time).  A CRL signed by neither key is ignored.
  */
 int pki_crls_check(const struct pki_crls *c, X509 *cert, X509 *ica,
-		   const uint8_t *rom_key, size_t rom_key_len, time_t now);
+		   const uint8_t *rom_key, size_t rom_key_len, time_t now,
+		   char *why, size_t whylen);
 
 #endif /* CHIPKEY_COMMON_PKI_H */

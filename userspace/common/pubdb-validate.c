@@ -98,8 +98,17 @@ static int chain_to(X509 *x, X509_STORE *cas, STACK_OF(X509) *untrusted, X509 **
 		goto out;
 	}
 	if (X509_verify_cert(ctx) != 1) {
-		snprintf(err, errlen, "%s",
-			 X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
+		int e = X509_STORE_CTX_get_error(ctx);
+		X509 *cur = X509_STORE_CTX_get_current_cert(ctx);
+		char name[200] = "";
+
+		/* which CRL is missing: the one of the failing certificate's issuer */
+		if (e == X509_V_ERR_UNABLE_TO_GET_CRL && cur)
+			X509_NAME_oneline(X509_get_issuer_name(cur), name, sizeof(name));
+		snprintf(err, errlen, "%s%s%s", X509_verify_cert_error_string(e),
+			 name[0] ? " (no --crl of the issuer " : "", name[0] ? name : "");
+		if (name[0])
+			snprintf(err + strlen(err), errlen - strlen(err), ")");
 		goto out;
 	}
 	chain = X509_STORE_CTX_get0_chain(ctx);
@@ -175,7 +184,10 @@ static int device_cert_ok(X509 *x, const struct pubdb_record *r, X509_STORE *cas
 	}
 	rc = pki_public_to_der(X509_get0_pubkey(root), &key, &key_len);
 	if (!rc)
-		rc = pki_verify_device_cert(x, issuer, key, key_len, identity, chip, 0);
+		/* signed by the root itself (before the key hierarchy): no
+		 * issuing CA, as at recovery */
+		rc = pki_verify_device_cert(x, X509_cmp(issuer, root) ? issuer : NULL, key,
+					    key_len, identity, chip, 0);
 	OPENSSL_free(key);
 	X509_free(issuer);
 	X509_free(root);
@@ -188,6 +200,23 @@ static int device_cert_ok(X509 *x, const struct pubdb_record *r, X509_STORE *cas
 	else if (rc)
 		snprintf(err, errlen, "not a well-formed device certificate (%s)", strerror(-rc));
 	return rc ? -1 : 0;
+}
+
+/* 1 if @w chains to @cas through an issuing CA (not signed by the trust
+ * anchor itself). */
+static bool issued_by_ica(X509 *w, const struct pubdb_record *r, X509_STORE *cas)
+{
+	STACK_OF(X509) *inter = pubdb_cms_extra_certs(r);
+	X509 *issuer = NULL, *root = NULL;
+	char why[160];
+	bool ok = !chain_to(w, cas, inter, &issuer, &root, why, sizeof(why)) &&
+		  X509_cmp(issuer, root) != 0;
+
+	sk_X509_pop_free(inter, X509_free);
+	X509_free(issuer);
+	X509_free(root);
+	ERR_clear_error();
+	return ok;
 }
 
 /* 3. generation 1: an SPP; later ones: the device of @prev itself */
@@ -206,6 +235,12 @@ static enum pubdb_verdict check_writer(const struct pubdb_record *r,
 		/* the SPP's record signer; never its TLS credential */
 		ok = has_role(w, PKI_RECORD_OU) && !has_role(w, PUBDB_ROLE_SPP) &&
 		     X509_check_ca(w) == 0;
+		if (ok && !issued_by_ica(w, r, cas)) {
+			X509_free(w);
+			return verdict(PUBDB_NOT_WRITER, err, errlen,
+				       "the record signer is not issued by an issuing CA (one "
+				       "signed by the root itself cannot be revoked)");
+		}
 		X509_free(w);
 		if (!ok)
 			return verdict(PUBDB_NOT_WRITER, err, errlen,

@@ -8,7 +8,8 @@
  *   chipkey-factory issuing-ca DIR --root-key FILE [--ca-days N] [--spp-name HOST]
  *     a new issuing CA signed by the offline root key FILE, with new TLS and
  *     record-signing credentials under it and a new empty CRL
- *     (station-crl.pem); station credentials must then be issued again.
+ *     (station-crl.pem; the old one is kept as ica-crl-<old serial>.pem);
+ *     station credentials must then be issued again.
  * Each file is written under a temporary name and renamed into place; the
  * old certificate's serial is printed, for `revoke`.  Restart chipkey-spp
  * to use the new credentials.
@@ -30,6 +31,33 @@
 #include "pki-issue.h"
 #include "station-crl.h"
 #include "subcommands.h"
+
+/*
+ * The old issuing CA's CRL kept as DIR/ica-crl-<serial in hex>.pem (a hard
+ * link: station-crl.pem is replaced next), since its device certificates
+ * and credentials still exist and verifiers need their issuer's CRL.
+ */
+static int keep_old_crl(const char *dir, X509 *old)
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(old), NULL);
+	char *hex = bn ? BN_bn2hex(bn) : NULL;
+	char from[PATH_MAX], to[PATH_MAX];
+	int err = 0;
+
+	if (!hex) {
+		BN_free(bn);
+		return -ENOMEM;
+	}
+	snprintf(from, sizeof(from), "%s/%s", dir, CK_FACTORY_STATION_CRL);
+	snprintf(to, sizeof(to), "%s/ica-crl-%s.pem", dir, hex);
+	if (link(from, to) < 0 && errno != EEXIST && errno != ENOENT)
+		err = -errno;
+	else
+		printf("old issuing CA's CRL kept as %s\n", to);
+	OPENSSL_free(hex);
+	BN_free(bn);
+	return err;
+}
 
 static void print_serial(const char *what, X509 *x)
 {
@@ -136,6 +164,8 @@ int cmd_issuing_ca(const struct factory_args *a)
 		err = replace_file(a->pos[0], CK_FACTORY_CA_KEY, ica, NULL);
 	if (!err)
 		err = replace_file(a->pos[0], CK_FACTORY_CA_CERT, NULL, icac);
+	if (!err)
+		err = keep_old_crl(a->pos[0], f->ca_cert);
 	if (!err) {
 		snprintf(path, sizeof(path), "%s/%s", a->pos[0], CK_FACTORY_STATION_CRL);
 		err = station_crl_write(path, crl);

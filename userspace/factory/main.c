@@ -76,8 +76,9 @@ void factory_usage(FILE *f)
 "  station DIR --name NAME [--days N] --out-key KEY --out-cert CERT\n"
 "        issue a line station's TLS client credential (default 30 days,\n"
 "        at most 365; never overwrites: exit 22)\n"
-"  revoke DIR [CERT] [--reason R] [--days N]   add a station, SPP TLS or\n"
-"        record-signing certificate of this factory's issuing CA to its CRL\n"
+"  revoke DIR [CERT] [--reason R] [--days N]   add a station, SPP TLS,\n"
+"        record-signing or device certificate of this factory's issuing CA\n"
+"        to its CRL\n"
 "        DIR/station-crl.pem (without CERT: re-sign it);\n"
 "        nextUpdate in N days (default 30); R: keyCompromise, superseded,\n"
 "        cessationOfOperation, affiliationChanged, unspecified (default)\n"
@@ -87,7 +88,8 @@ void factory_usage(FILE *f)
 "        a new SPP TLS or record-signing credential from the issuing CA\n"
 "  issuing-ca DIR --root-key KEY [--ca-days N] [--spp-name HOST]\n"
 "        a new issuing CA signed by the offline root key, with new TLS and\n"
-"        record-signing credentials and an empty CRL\n"
+"        record-signing credentials and an empty CRL (the old CRL is kept\n"
+"        as DIR/ica-crl-<old serial>.pem)\n"
 "  dump FILE   decode a data package and list its entries (secrets redacted)\n"
 "exit status: 0 ok, 1 usage, otherwise as in docs/cli.md \"Exit codes\"\n",
 		factory_prog);

@@ -6,7 +6,8 @@
  * for every certificate of a chain (X509_V_FLAG_CRL_CHECK_ALL).  A CRL
  * file is read again when it changes (inode, size or mtime); a CRL that
  * cannot be read, or one past its nextUpdate, refuses every write (fail
- * closed).
+ * closed).  A CRL whose cRLNumber is lower than that of a CRL of the same
+ * issuer seen since the start is not used: the newer one stays (replay).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -18,8 +19,11 @@
 #include <openssl/pem.h>
 #include <openssl/x509_vfy.h>
 
+#include "common/pki.h"
 #include "common/pubdb-record.h"
 #include "pubdb.h"
+
+#define TRUST_MAX_ISSUERS	16
 
 static struct {
 	pthread_mutex_t lock;
@@ -28,7 +32,52 @@ static struct {
 	struct stat seen[PUBDB_MAX_CRLS];
 	size_t n;
 	X509_STORE *cur;	/* NULL: the CRLs could not be read */
+	/* per issuer, the CRL with the highest cRLNumber seen since start */
+	struct { X509_CRL *crl; ASN1_INTEGER *num; } newest[TRUST_MAX_ISSUERS];
+	size_t nnewest;
 } trust = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/*
+ * CRL replay: @crl, or the newer CRL of the same issuer seen before if
+ * @crl's cRLNumber is lower (logged).  A CRL without a cRLNumber is taken
+ * as it is.  Returns a new reference.
+ */
+static X509_CRL *newest_crl(X509_CRL *crl)
+{
+	ASN1_INTEGER *num = X509_CRL_get_ext_d2i(crl, NID_crl_number, NULL, NULL);
+	size_t i;
+	char name[200];
+
+	if (!num) {
+		X509_CRL_up_ref(crl);
+		return crl;
+	}
+	for (i = 0; i < trust.nnewest; i++)
+		if (!X509_NAME_cmp(X509_CRL_get_issuer(trust.newest[i].crl), X509_CRL_get_issuer(crl)))
+			break;
+	if (i < trust.nnewest && ASN1_INTEGER_cmp(num, trust.newest[i].num) < 0) {
+		X509_NAME_oneline(X509_CRL_get_issuer(crl), name, sizeof(name));
+		fprintf(stderr, "chipkey-pubdb: CRL of %s: number %ld is older than %ld seen "
+			"before (replayed?): keeping the newer one\n", name, ASN1_INTEGER_get(num),
+			ASN1_INTEGER_get(trust.newest[i].num));
+		ASN1_INTEGER_free(num);
+		X509_CRL_up_ref(trust.newest[i].crl);
+		return trust.newest[i].crl;
+	}
+	if (i == trust.nnewest && i < TRUST_MAX_ISSUERS)
+		trust.nnewest++;
+	if (i < trust.nnewest) {
+		X509_CRL_free(trust.newest[i].crl);
+		ASN1_INTEGER_free(trust.newest[i].num);
+		X509_CRL_up_ref(crl);
+		trust.newest[i].crl = crl;
+		trust.newest[i].num = num;
+	} else {
+		ASN1_INTEGER_free(num);
+	}
+	X509_CRL_up_ref(crl);
+	return crl;
+}
 
 static int same_file(const struct stat *a, const struct stat *b)
 {
@@ -43,21 +92,22 @@ static X509_STORE *build(char *err, size_t errlen)
 	X509_STORE *st = pubdb_load_cas(trust.writers, err, errlen);
 
 	for (size_t i = 0; st && i < trust.n; i++) {
-		FILE *f = fopen(trust.paths[i], "r");
-		X509_CRL *crl = f ? PEM_read_X509_CRL(f, NULL, NULL, NULL) : NULL;
+		STACK_OF(X509_CRL) *crls = sk_X509_CRL_new_null();
+		int n = crls ? pki_crl_file_read(trust.paths[i], crls) : -ENOMEM;
 
-		if (!crl && f) {
-			rewind(f);
-			crl = d2i_X509_CRL_fp(f, NULL);
+		for (int j = 0; n > 0 && j < n; j++) {
+			X509_CRL *use = newest_crl(sk_X509_CRL_value(crls, j));
+
+			if (X509_STORE_add_crl(st, use) != 1)
+				n = -EINVAL;
+			X509_CRL_free(use);
 		}
-		if (f)
-			fclose(f);
-		if (!crl || X509_STORE_add_crl(st, crl) != 1) {
+		sk_X509_CRL_pop_free(crls, X509_CRL_free);
+		if (n <= 0) {
 			snprintf(err, errlen, "--crl %s: not a readable CRL", trust.paths[i]);
 			X509_STORE_free(st);
 			st = NULL;
 		}
-		X509_CRL_free(crl);
 	}
 	if (st && trust.n)
 		X509_STORE_set_flags(st, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
@@ -121,4 +171,9 @@ void pubdb_trust_free(void)
 {
 	X509_STORE_free(trust.cur);
 	trust.cur = NULL;
+	for (size_t i = 0; i < trust.nnewest; i++) {
+		X509_CRL_free(trust.newest[i].crl);
+		ASN1_INTEGER_free(trust.newest[i].num);
+	}
+	trust.nnewest = 0;
 }

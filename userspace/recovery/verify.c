@@ -21,7 +21,7 @@
 static int check_cert(struct rec_ctx *ctx, const uint8_t *der, size_t len, X509 *ca,
 		      const char *identity, const char *what)
 {
-	char cid[CK_DP_DEVICE_ID_LEN + 1], chex[2 * CHIPKEY_CHIP_ID_LEN + 1];
+	char cid[CK_DP_DEVICE_ID_LEN + 1], chex[2 * CHIPKEY_CHIP_ID_LEN + 1], why[320];
 	uint8_t cchip[CHIPKEY_CHIP_ID_LEN];
 	X509 *cert = pki_cert_from_der(der, len);
 	int err, code = CK_EXIT_OK;
@@ -38,8 +38,11 @@ static int check_cert(struct rec_ctx *ctx, const uint8_t *der, size_t len, X509 
 	/* revocation, with the CRLs given (--crl): a stale CRL fails closed
 	 * when the clock is set */
 	if (!err)
-		err = pki_crls_check(ctx->crls, cert, ca, ctx->rom, ctx->rom_len, pki_clock_now());
-	if (err == -EKEYREVOKED || (err == -EKEYEXPIRED && ctx->crls)) {
+		err = pki_crls_check(ctx->crls, cert, ca, ctx->rom, ctx->rom_len, pki_clock_now(),
+				     why, sizeof(why));
+	if (err == -ENOKEY) {
+		code = rec_fail(ctx, CK_EXIT_BAD_CERT, "%s: %s", what, why);
+	} else if (err == -EKEYREVOKED || (err == -EKEYEXPIRED && ctx->crls)) {
 		code = rec_fail(ctx, CK_EXIT_BAD_CERT,
 				"%s or its issuing CA is revoked, or a CRL given is out of date (%s)",
 				what, strerror(-err));

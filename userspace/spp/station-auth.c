@@ -35,6 +35,7 @@ static struct {
 	char path[PATH_MAX];
 	STACK_OF(X509) *cas;		/* the station CAs */
 	X509_CRL *crl;			/* in force when loaded; NULL: none */
+	X509_CRL *newest;		/* highest cRLNumber loaded (replay) */
 	struct stat st;			/* of the file last looked at */
 	int have_st;
 } sa = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -100,9 +101,27 @@ static void refresh_crl(void)
 			"until it is valid\n", sa.path, why);
 		return;
 	}
+	if (sa.newest && pki_crl_older(crl, sa.newest)) {
+		/* a replayed older CRL: the newer one stays, while it is current */
+		X509_CRL_free(crl);
+		if (X509_cmp_time(X509_CRL_get0_nextUpdate(sa.newest), NULL) <= 0) {
+			fprintf(stderr, "chipkey-spp: station CRL %s: older than the one loaded "
+				"before, which is past its nextUpdate: refusing every station\n",
+				sa.path);
+			return;
+		}
+		fprintf(stderr, "chipkey-spp: station CRL %s: older than the one loaded before "
+			"(replayed?): keeping the newer one\n", sa.path);
+		crl = sa.newest;
+		X509_CRL_up_ref(crl);
+	} else {
+		X509_CRL_free(sa.newest);
+		X509_CRL_up_ref(crl);
+		sa.newest = crl;
+	}
 	sa.crl = crl;
 	fprintf(stderr, "chipkey-spp: station CRL %s loaded: %d revoked\n", sa.path,
-		sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)));
+		X509_CRL_get_REVOKED(crl) ? sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)) : 0);
 }
 
 /* "CN=<cn> serial=<hex>" of @x, the CN's unprintable bytes as '?'. */
@@ -228,6 +247,8 @@ void spp_station_auth_free(void)
 {
 	X509_CRL_free(sa.crl);
 	sa.crl = NULL;
+	X509_CRL_free(sa.newest);
+	sa.newest = NULL;
 	sk_X509_pop_free(sa.cas, X509_free);
 	sa.cas = NULL;
 }

@@ -33,6 +33,10 @@ ok $? "hierarchy: with mfr-key.pem removed the factory still issues device certi
 ok $? "hierarchy: ... and data packages"
 "$CF" dump "$T/nr-p.bin" 2>/dev/null | grep -q 'issuing-ca-cert'
 ok $? "hierarchy: the data package carries the issuing CA certificate"
+[ "$("$CF" dump "$T/nr-p.bin" 2>/dev/null | awk '/^  0x/ { print index($0, "bytes") }' | sort -u | wc -l)" = 1 ]
+ok $? "hierarchy: dump aligns its columns (issuing-ca-cert included)"
+"$CF" --help 2>&1 | grep -q 'record-signing or device certificate'
+ok $? "hierarchy: revoke's --help names device certificates"
 
 # rotation and revocation of the record-signing credential
 cp "$T/noroot/record-cert.pem" "$T/old-record.pem"
@@ -63,6 +67,10 @@ cp "$T/noroot/station-crl.pem" "$T/old-ica-crl.pem"
 	openssl verify -CAfile "$T/noroot/mfr-ca.pem" -untrusted "$T/noroot/ica-cert.pem" \
 		"$T/noroot/spp-cert.pem" >/dev/null 2>&1
 ok $? "hierarchy: issuing-ca --root-key: new issuing CA, TLS credential under it"
+oldser=$(openssl x509 -in "$T/old-ica.pem" -noout -serial | cut -d= -f2)
+cmp -s "$T/old-ica-crl.pem" "$T/noroot/ica-crl-$oldser.pem" &&
+	! cmp -s "$T/old-ica-crl.pem" "$T/noroot/station-crl.pem"
+ok $? "hierarchy: ... the old issuing CA's CRL is kept as ica-crl-<old serial>.pem, station-crl.pem is new"
 "$CF" revoke "$T/noroot" "$T/old-ica.pem" --root-key "$T/root-offline.pem" >/dev/null 2>&1
 ok $? "hierarchy: revoke --root-key: the old issuing CA on the root's CRL"
 out=$(openssl verify -crl_check_all -CRLfile "$T/noroot/root-crl.pem" -CRLfile "$T/old-ica-crl.pem" \

@@ -384,12 +384,12 @@ out:
 	EVP_PKEY_free(qk);
 }
 
-/* pki_crls of one CRL made by station_crl_make(@key, @issuer) listing
- * @serial (NULL: none), through a file as devices read it. */
-static struct pki_crls *one_crl(EVP_PKEY *key, X509 *issuer, const ASN1_INTEGER *serial)
+/* @c (NULL: a new set) with one CRL more, made by station_crl_make(@key,
+ * @issuer) listing @serial (NULL: none), through a file as devices read it. */
+static struct pki_crls *one_crl(struct pki_crls *c, EVP_PKEY *key, X509 *issuer,
+				const ASN1_INTEGER *serial)
 {
 	char path[] = "/tmp/ck-test-crl-XXXXXX", err[128];
-	struct pki_crls *c = NULL;
 	X509_CRL *crl = station_crl_make(key, issuer, NULL, serial, CRL_REASON_NONE, 30);
 	int fd = mkstemp(path);
 
@@ -411,31 +411,49 @@ static void test_crls(void)
 	X509 *cert = NULL;
 	struct pki_crls *c;
 	time_t now = time(NULL);
+	char why[320], rname[256];
 
 	if (!make_ca(&ca, "Test Maker") || !make_ca(&other, "Other Maker") || !dev ||
 	    !(cert = pki_issue_device_cert(ca.key, ca.cert, IMEI, chip, dev, NULL, 0))) {
 		tap_ok(0, "CRL test set-up");
 		goto out;
 	}
-	c = one_crl(ca.key, ca.cert, NULL);
-	tap_ok(c && pki_crls_check(c, cert, ca.cert, ca.rom, ca.rom_len, 0) == 0,
-	       "CRL: an empty CRL of the issuing CA revokes nothing");
-	tap_ok(c && pki_crls_check(c, cert, ca.cert, ca.rom, ca.rom_len, now + 31L * 86400) ==
+	c = one_crl(one_crl(NULL, ca.root_key, ca.root, NULL), ca.key, ca.cert, NULL);
+	tap_ok(c && pki_crls_check(c, cert, ca.cert, ca.rom, ca.rom_len, 0, NULL, 0) == 0,
+	       "CRL: empty CRLs of the root and the issuing CA revoke nothing");
+	tap_ok(c && pki_crls_check(c, cert, ca.cert, ca.rom, ca.rom_len, now + 31L * 86400, NULL, 0) ==
 	       -EKEYEXPIRED, "CRL: past its nextUpdate: -EKEYEXPIRED (fail closed)");
 	pki_crls_free(c);
-	c = one_crl(ca.key, ca.cert, X509_get0_serialNumber(cert));
-	tap_ok(c && pki_crls_check(c, cert, ca.cert, ca.rom, ca.rom_len, 0) == -EKEYREVOKED,
+	c = one_crl(one_crl(NULL, ca.root_key, ca.root, NULL), ca.key, ca.cert,
+		    X509_get0_serialNumber(cert));
+	tap_ok(c && pki_crls_check(c, cert, ca.cert, ca.rom, ca.rom_len, 0, NULL, 0) == -EKEYREVOKED,
 	       "CRL: the device certificate listed by its issuing CA: -EKEYREVOKED");
 	pki_crls_free(c);
-	c = one_crl(other.key, ca.cert, X509_get0_serialNumber(cert));
-	tap_ok(c && pki_crls_check(c, cert, ca.cert, ca.rom, ca.rom_len, 0) == 0,
-	       "CRL: a CRL with the issuing CA's name but signed by another key is ignored");
+	c = one_crl(NULL, ca.key, ca.cert, X509_get0_serialNumber(cert));
+	why[0] = 0;
+	tap_ok(c && pki_crls_check(c, cert, ca.cert, ca.rom, ca.rom_len, 0, why, sizeof(why)) ==
+	       -EKEYREVOKED, "CRL: ... also without the root's CRL (a listing is a listing)");
 	pki_crls_free(c);
-	c = one_crl(ca.root_key, ca.root, X509_get0_serialNumber(ca.cert));
-	tap_ok(c && pki_crls_check(c, cert, ca.cert, ca.rom, ca.rom_len, 0) == -EKEYREVOKED,
+	c = one_crl(NULL, ca.key, ca.cert, NULL);
+	X509_NAME_oneline(X509_get_subject_name(ca.root), rname, sizeof(rname));
+	tap_ok(c && pki_crls_check(c, cert, ca.cert, ca.rom, ca.rom_len, 0, why, sizeof(why)) ==
+	       -ENOKEY && strstr(why, rname),
+	       "CRL: only the issuing CA's CRL: -ENOKEY naming the root (fail closed)");
+	pki_crls_free(c);
+	c = one_crl(NULL, ca.root_key, ca.root, NULL);
+	tap_ok(c && pki_crls_check(c, cert, ca.cert, ca.rom, ca.rom_len, 0, why, sizeof(why)) ==
+	       -ENOKEY, "CRL: only the root's CRL: -ENOKEY (the issuing CA's is missing)");
+	pki_crls_free(c);
+	c = one_crl(one_crl(NULL, ca.root_key, ca.root, NULL), other.key, ca.cert,
+		    X509_get0_serialNumber(cert));
+	tap_ok(c && pki_crls_check(c, cert, ca.cert, ca.rom, ca.rom_len, 0, NULL, 0) == -ENOKEY,
+	       "CRL: a CRL with the issuing CA's name but signed by another key does not count");
+	pki_crls_free(c);
+	c = one_crl(NULL, ca.root_key, ca.root, X509_get0_serialNumber(ca.cert));
+	tap_ok(c && pki_crls_check(c, cert, ca.cert, ca.rom, ca.rom_len, 0, NULL, 0) == -EKEYREVOKED,
 	       "CRL: the issuing CA listed by the root: its device certificates -EKEYREVOKED");
 	pki_crls_free(c);
-	tap_ok(pki_crls_check(NULL, cert, ca.cert, ca.rom, ca.rom_len, 0) == 0,
+	tap_ok(pki_crls_check(NULL, cert, ca.cert, ca.rom, ca.rom_len, 0, NULL, 0) == 0,
 	       "CRL: no CRLs given: nothing checked");
 out:
 	X509_free(cert);

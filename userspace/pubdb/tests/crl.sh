@@ -40,9 +40,22 @@ crl_tests() {
 	printf 'not a CRL\n' >ica-crl.pem
 	is "$(code --data-binary @crl-b1.rec "$U/v1/chips/$CHIP_B/generations")" 503 \
 		"$tag: a CRL file that cannot be read: writes -> 503"
+	# replay: the older CRL (lower cRLNumber), from before the revocation
 	cp fac/station-crl.pem ica-crl.pem.new && mv ica-crl.pem.new ica-crl.pem
-	is "$(code --data-binary @crl-b1.rec "$U/v1/chips/$CHIP_B/generations")" 201 \
-		"$tag: the valid CRL back: the same record -> 201"
+	is "$(code --data-binary @crl-b1.rec "$U/v1/chips/$CHIP_B/generations")" 401 \
+		"$tag: the older CRL (lower cRLNumber) swapped back in: the revocation still holds -> 401"
+	grep -q 'revoked' body.out
+	tap $? "$tag: ... the error says certificate revoked"
+	grep -q 'older than .* seen before' server.log
+	tap $? "$tag: ... and the server logs that it kept the newer CRL"
+	# a new record signer (not revoked) still writes under the kept CRL
+	"$BIN/chipkey-factory" spp-cred crlfac --records >>setup.log 2>&1
+	cat crlfac/record-cert.pem crlfac/ica-cert.pem >crl-rec2.pem
+	"$PUT" --key crlfac/record-key.pem --cert crl-rec2.pem --chip $CHIP_B --generation 1 \
+		--identity "$IB" --backup b1.pkg --device-cert kb/device-cert.der --out crl-b1n.rec \
+		--no-post 2>>put.log
+	is "$(code --data-binary @crl-b1n.rec "$U/v1/chips/$CHIP_B/generations")" 201 \
+		"$tag: ... a record by a record signer not revoked -> 201"
 	is "$(code "$U/v1/chips/$CHIP_B")" 200 "$tag: reads stay open"
 	stop_server
 	tap $? "$tag: server exits 0"

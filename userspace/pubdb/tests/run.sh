@@ -15,6 +15,7 @@ PGS=$top/scripts/pg-test-server.sh
 . "$here/cms.sh"
 . "$here/void.sh"
 . "$here/crl.sh"
+. "$here/legacy.sh"
 tap() {	# tap RC NAME...
 	local rc=$1; shift
 	if [ "$rc" = 0 ]; then ok "$*"; else nok "$*"; fi
@@ -329,6 +330,8 @@ is "$(code "$C")" 200 "sqlite: --max-per-ip 2: served again once the others clos
 stop_server
 
 crl_tests sqlite "sqlite:$tmp/crl.db"
+legacy_tests sqlite "sqlite:$tmp/legacy.db"
+legacy_crl_tests sqlite "sqlite:$tmp/legacy-crl.db"
 
 # exit codes (common/exit.h) without a server
 "$PUT" --url http://127.0.0.1:1 --get $CHIP >/dev/null 2>&1

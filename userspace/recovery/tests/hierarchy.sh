@@ -31,7 +31,32 @@ check "... says it is revoked, and writes no store" \
 rm -rf "$t/h3"
 expect 11 "hierarchy: recover refuses while the issuing CA's CRL is past its nextUpdate (fail closed)" \
 	"$ck" --device "$D1" recover --store "$t/h3" --no-keys --from "$t/orig1/backup.pkg" \
-	--crl "$t/stale-ica-crl.pem"
+	--crl "$t/fac/root-crl.pem" --crl "$t/stale-ica-crl.pem"
+check "... says a CRL is out of date" grep -q 'out of date' "$t/last.err"
+
+# with --crl, every issuer of the chain needs its CRL: d1's device
+# certificate revoked by its issuing CA (a copy of the factory)
+cp -a "$t/fac" "$t/dfac"
+openssl x509 -inform DER -in "$t/s1/device-cert.der" -out "$t/d1-cert.pem" 2>/dev/null
+"$bin/chipkey-factory" revoke "$t/dfac" "$t/d1-cert.pem" >/dev/null 2>>"$t/factory.log"
+check "hierarchy: the issuing CA's CRL lists d1's device certificate (openssl verify -crl_check)" \
+	bash -c "openssl verify -crl_check -CRLfile '$t/dfac/station-crl.pem' -CAfile '$t/fac/mfr-ca.pem' \
+		-untrusted '$t/fac/ica-cert.pem' '$t/d1-cert.pem' 2>&1 | grep -q 'certificate revoked'"
+rm -rf "$t/h5"
+expect 11 "hierarchy: recover --crl of the root only: no CRL of the issuing CA -> refused (fail closed)" \
+	"$ck" --device "$D1" recover --store "$t/h5" --no-keys --from "$t/orig1/backup.pkg" \
+	--crl "$t/dfac/root-crl.pem"
+check "... the message names the missing issuer, no store written" \
+	bash -c "grep -q 'no CRL of the issuer' '$t/last.err' && test ! -e '$t/h5/current'"
+cat "$t/dfac/root-crl.pem" "$t/dfac/station-crl.pem" >"$t/dfac-bundle.pem"
+expect 11 "hierarchy: recover --crl of one PEM bundle (root + issuing CA): the revoked device certificate is refused" \
+	"$ck" --device "$D1" recover --store "$t/h5" --no-keys --from "$t/orig1/backup.pkg" \
+	--crl "$t/dfac-bundle.pem"
+check "... says revoked" grep -q 'revoked' "$t/last.err"
+cat "$t/fac/root-crl.pem" "$t/fac/station-crl.pem" >"$t/fac-bundle.pem"
+expect 0 "hierarchy: ... the bundle of the untouched factory restores" \
+	"$ck" --device "$D1" recover --store "$t/h5" --no-keys --from "$t/orig1/backup.pkg" \
+	--crl "$t/fac-bundle.pem"
 
 # a device certificate from a foreign issuing CA: a rogue factory with the
 # same names whose issuing CA our root never signed; its package, wrapped on

@@ -485,6 +485,7 @@ check "... and -v reports the voided generation 2 it skipped" \
 
 # ---- the key hierarchy: revocation and foreign issuing CAs
 . "$TOP/userspace/recovery/tests/hierarchy.sh"
+. "$TOP/userspace/recovery/tests/agent-trust.sh"
 
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -263,6 +263,13 @@ check "... and init's station credential still works" accepted c3 init 'factory 
 
 # ---- a CRL that becomes invalid: every station refused until it is valid
 cp "$FAC/station-crl.pem" "$t/crl-good.pem"
+# replay: the older CRL from before line-3's revocation (CRL number 2, still current)
+cp "$t/crl-mid.pem" "$FAC/station-crl.pem.new" && mv "$FAC/station-crl.pem.new" "$FAC/station-crl.pem"
+provision c4 line-3
+check "the CRL replaced by an older, still current one (replayed): the newer stays, line-3 still refused" \
+	refused c4 line-3 'certificate revoked'
+check "... the SPP logs that it kept the newer CRL" \
+	grep -q 'older than the one loaded before (replayed?): keeping the newer one' "$t/spp.log"
 cp "$t/stale-crl.pem" "$FAC/station-crl.pem.new" && mv "$FAC/station-crl.pem.new" "$FAC/station-crl.pem"
 provision c4 line-1
 check "the CRL replaced by a stale one (an old CRL replayed): even line-1 is refused (exit $rc), the SPP says why" \
