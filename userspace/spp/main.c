@@ -346,7 +346,7 @@ int main(int argc, char **argv)
 	stores = open_stores(db_url, workers, reservation);
 	if (!stores)
 		goto err_ctx;
-	if (spp_publish_start(db_url, pub_url))
+	if (spp_publish_start(db_url, pub_url, srv.factory->mfr_cert))
 		goto err_stores;
 	lfd = listen_on(listen_spec, &port);
 	if (lfd < 0) {

@@ -427,7 +427,7 @@ static enum sess_state step_commit(struct sess *s)
 			      "the store refused the commit");
 	}
 	/* publication, then DONE (publish.h) */
-	published = spp_publish_wait();
+	published = spp_publish_wait(s->chip_id);
 	CK_CRASH_POINT("spp:published");
 	/* DONE */
 	memcpy(done.identity, s->identity, sizeof(done.identity));
