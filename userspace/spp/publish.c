@@ -29,6 +29,8 @@ struct failed {
 };
 
 static struct store *fac, *pub;
+static struct store *pub_read;		/* spp_publish_current(), under read_lock */
+static pthread_mutex_t read_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_t thread;
 static bool running, stop, kicked;
 static uint64_t started, finished;	/* passes */
@@ -158,6 +160,9 @@ int spp_publish_start(const char *factory_url, const char *public_url, X509 *roo
 		spp_vet_free();
 		return -1;
 	}
+	if (store_open_kind(public_url, STORE_PUBLIC, &pub_read, err, sizeof(err)))
+		fprintf(stderr, "chipkey-spp: public store %s (reads for ALREADY): %s\n",
+			public_url, err);	/* ALREADY answers from the issued record */
 	drain();
 	kicked = cur_retry;	/* the thread retries at once, then every few s */
 	free(cur_failed);
@@ -172,6 +177,16 @@ int spp_publish_start(const char *factory_url, const char *public_url, X509 *roo
 	}
 	running = true;
 	return 0;
+}
+
+int spp_publish_current(const uint8_t chip_id[16], struct store_pub_record *rec)
+{
+	int rc;
+
+	pthread_mutex_lock(&read_lock);
+	rc = pub_read ? store_pub_current(pub_read, chip_id, rec) : -ENODEV;
+	pthread_mutex_unlock(&read_lock);
+	return rc;
 }
 
 int spp_publish_wait(const uint8_t chip_id[16])
@@ -206,6 +221,10 @@ void spp_publish_stop(void)
 	store_close(pub);
 	store_close(fac);
 	pub = fac = NULL;
+	pthread_mutex_lock(&read_lock);
+	store_close(pub_read);
+	pub_read = NULL;
+	pthread_mutex_unlock(&read_lock);
 	free(last_failed);
 	last_failed = NULL;
 	last_nfailed = 0;

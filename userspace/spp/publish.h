@@ -22,6 +22,8 @@
 
 #include <openssl/x509.h>
 
+#include "store/store.h"
+
 #define SPP_PUBLISH_RETRY 5	/* seconds */
 #define SPP_PUBLISH_BATCH 256	/* records per public/factory transaction pair */
 
@@ -36,6 +38,10 @@ int spp_publish_start(const char *factory_url, const char *public_url, X509 *roo
  * conflict, -EACCES refused by the vet, ...) or the pass's (-ESHUTDOWN:
  * the publisher stopped). */
 int spp_publish_wait(const uint8_t chip_id[16]);
+/* The newest current (not voided) record of @chip_id in the public store
+ * (store_pub_current(), its own handle): 0, -ENOENT (none), or another
+ * error (-ENODEV: the public store could not be opened for reads). */
+int spp_publish_current(const uint8_t chip_id[16], struct store_pub_record *rec);
 /* Stops the thread after a last drain; closes the stores. */
 void spp_publish_stop(void);
 

@@ -42,7 +42,7 @@ provision() {
 # public_rows HEX: rows of that chip in the public file (sqlite3 CLI)
 public_rows() { sqlite3 -batch "$PDB" "SELECT count(*) FROM public_records WHERE chip_id = x'$1'"; }
 
-check "a fresh --public-db made by the SPP: (created at start)" start_spp
+check "the SPP starts and creates its public database file" start_spp
 for c in c1 c2 c3 c4; do mkchip $c || nok "emulator $c starts"; done
 provision c1
 check "chip c1 provisioned and published (agent exit $prc)" \
@@ -79,6 +79,38 @@ check "... and its session reports its own record published (no 'publication pen
 	bash -c "grep 'chip=${chip_hex[c3]}.*provisioned' '$t/spp.log' | grep -qv 'publication pending'"
 check "the public file holds exactly the two genuine records" \
 	test "$(sqlite3 -batch "$PDB" "SELECT count(*) FROM public_records")" = 2
+stop_spp
+
+# ---- 3. ALREADY never rolls a device back
+ck=$bin/chipkey
+S=$t/store-c1 D1=emu:$t/chips/c1.sock h1=${chip_hex[c1]}
+id1=$(tr -d '\n' <"$S/identity")
+gen_of() { "$ck" --device "$D1" status --store "$S" --json 2>/dev/null | sed -n 's/.*"generation": *\([0-9]*\).*/\1/p' | head -1; }
+"$ck" --device "$D1" unwrap "$S/backup.pkg" "$t/dp1" 2>>"$t/cli.log" &&
+	"$ck" --device "$D1" wrap --generation 2 "$t/dp1" "$t/gen2.pkg" 2>>"$t/cli.log" &&
+	"$BUILD/tests/recovery/rec-tool" archive "$h1" 2 "$id1" "$t/gen2.pkg" "$S/device-cert.der" "$t/g2.ckpr" \
+		>>"$t/cli.log" 2>&1
+rm -f "$t/dp1"
+"$ck" --device "$D1" recover --store "$S" --no-keys --from "$t/g2.ckpr" >>"$t/cli.log" 2>&1
+check "c1 recovered to generation 2 (chipkey recover --from; chipkey status says $(gen_of))" test "$(gen_of)" = 2
+snap() { cat "$S/store.json" "$S/backup.pkg" | sha256sum; }
+before=$(snap)
+start_spp
+provision c1 "$S"
+check "provisioning c1 again (the public database has generation 1 only): exit 13 (ROLLBACK), got $prc" test "$prc" = 13
+check "... the agent names both generations and keeps the store" \
+	grep -q "generation 1, older than the generation 2 the flash store holds: store kept" "$t/agent-c1.err"
+check "... chipkey status: still generation 2, store byte-identical" \
+	bash -c "test '$(gen_of)' = 2 && test '$(snap)' = '$before'"
+# generation 2 reaches the public database (as chipkey-pubdb stores a
+# device's POST; sqlite3 here): the SPP answers ALREADY with it
+sqlite3 -batch "$PDB" "INSERT INTO public_records (chip_id, generation, identity, created, backup, cert)
+	SELECT chip_id, 2, identity, 1, readfile('$t/gen2.pkg'), cert FROM public_records
+	WHERE chip_id = x'$h1' AND generation = 1"
+rm -rf "$S"
+provision c1 "$S"
+check "a wiped c1 provisioned again gets ALREADY with the newest public record: exit $prc, generation $(gen_of)" \
+	bash -c "test $prc -eq 0 && test '$(gen_of)' = 2 && cmp -s '$S/backup.pkg' '$t/gen2.pkg'"
 stop_spp
 
 echo "1..$n"
