@@ -272,6 +272,7 @@ int main(int argc, char **argv)
 
 	srv.step_timeout = CK_SPP_TIMEOUT_STEP;
 	srv.session_timeout = CK_SPP_TIMEOUT_SESSION;
+	umask(077);	/* the factory database (secrets), its -wal/-shm, the port file */
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': fdir = optarg; break;

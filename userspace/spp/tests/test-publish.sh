@@ -42,7 +42,10 @@ provision() {
 # public_rows HEX: rows of that chip in the public file (sqlite3 CLI)
 public_rows() { sqlite3 -batch "$PDB" "SELECT count(*) FROM public_records WHERE chip_id = x'$1'"; }
 
+umask 022
 check "the SPP starts and creates its public database file" start_spp
+check "4. the files the SPP created under umask 022 are 0600 (public db, its -wal/-shm, the factory db's -wal/-shm)" \
+	bash -c "test \"\$(stat -c %a '$PDB'* '$FDB'-* | sort -u)\" = 600"
 for c in c1 c2 c3 c4; do mkchip $c || nok "emulator $c starts"; done
 provision c1
 check "chip c1 provisioned and published (agent exit $prc)" \
