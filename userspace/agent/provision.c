@@ -178,7 +178,23 @@ static int finish_store(struct agent *a, const char *identity, uint64_t gen,
 	return CK_EXIT_OK;
 }
 
-/* ALREADY: the SPP's record must unwrap on this chip and say the same. */
+/* The rollback floor of the flash store already there (0: none, or one
+ * this chip does not authenticate). */
+static uint64_t already_floor(struct agent *a)
+{
+	struct flash_store old;
+	uint64_t floor;
+
+	memset(&old, 0, sizeof(old));
+	flash_read_store(a->store_dir, a->ck, &old);
+	floor = flash_store_floor(&old);
+	flash_store_release(&old);
+	return floor;
+}
+
+/* ALREADY: the SPP's record must unwrap on this chip and say the same, and
+ * be no older than the store it would replace (an SPP answers with
+ * generation 1 when it cannot read the public store). */
 static int handle_already(struct agent *a, const struct spp_frame *f)
 {
 	struct checked_dp cd = { 0 };
@@ -186,7 +202,7 @@ static int handle_already(struct agent *a, const struct spp_frame *f)
 	const uint8_t *cder;
 	uint8_t *dpb = NULL;
 	size_t dpl, clen;
-	uint64_t gen = 0;
+	uint64_t gen = 0, have;
 	int err, ret;
 
 	if (spp_already_decode(f, &m))
@@ -211,6 +227,11 @@ static int handle_already(struct agent *a, const struct spp_frame *f)
 	}
 	if (ck_dp_get(cd.dp, CK_DP_DEVICE_CERT, &cder, &clen))
 		ret = agent_die(CK_EXIT_OTHER, "data package has no certificate");
+	else if (gen < (have = already_floor(a)))
+		ret = agent_die(CK_EXIT_ROLLBACK, "the SPP's record is generation %llu, older than "
+				"the generation %llu the flash store holds: store kept (use chipkey "
+				"recover for a newer generation)", (unsigned long long)gen,
+				(unsigned long long)have);
 	else
 		ret = finish_store(a, cd.identity, gen, m.backup, m.backup_len, cder, clen);
 	ck_dp_free(cd.dp);

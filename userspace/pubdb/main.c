@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/exit.h"
@@ -135,6 +136,7 @@ int main(int argc, char **argv)
 
 	pubdb_cfg.max_body = 262144;
 	pubdb_cfg.mmap_mib = 1048576;
+	umask(077);	/* a database it creates, the port file */
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'd': pubdb_cfg.db_url = optarg; break;

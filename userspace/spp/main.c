@@ -272,6 +272,7 @@ int main(int argc, char **argv)
 
 	srv.step_timeout = CK_SPP_TIMEOUT_STEP;
 	srv.session_timeout = CK_SPP_TIMEOUT_SESSION;
+	umask(077);	/* the factory database (secrets), its -wal/-shm, the port file */
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': fdir = optarg; break;
@@ -346,7 +347,7 @@ int main(int argc, char **argv)
 	stores = open_stores(db_url, workers, reservation);
 	if (!stores)
 		goto err_ctx;
-	if (spp_publish_start(db_url, pub_url))
+	if (spp_publish_start(db_url, pub_url, srv.factory->mfr_cert))
 		goto err_stores;
 	lfd = listen_on(listen_spec, &port);
 	if (lfd < 0) {

@@ -220,7 +220,10 @@ static enum sess_state step_claim(struct sess *s)
 	return SESS_OFFER;
 }
 
-/* ALREADY: the latest public record of the chip, as it is. */
+/* ALREADY: the newest current public record of the chip (a device may
+ * have written generations after the SPP's), else the record the SPP
+ * issued (generation 1), as it is; the agent refuses one older than its
+ * store. */
 static enum sess_state step_already(struct sess *s)
 {
 	struct store_pub_record rec;
@@ -230,7 +233,14 @@ static enum sess_state step_already(struct sess *s)
 	int err;
 
 	memset(&rec, 0, sizeof(rec));
-	err = store_issued_get(s->st, s->chip_id, &rec);
+	err = spp_publish_current(s->chip_id, &rec);
+	if (err) {
+		if (err != -ENOENT)
+			slog(s, "ALREADY: public store not readable (%s): the issued record",
+			     strerror(-err));
+		memset(&rec, 0, sizeof(rec));
+		err = store_issued_get(s->st, s->chip_id, &rec);
+	}
 	if (err) {
 		slog(s, "issued identity without issued record: %s",
 		     store_error(s->st));
@@ -427,7 +437,7 @@ static enum sess_state step_commit(struct sess *s)
 			      "the store refused the commit");
 	}
 	/* publication, then DONE (publish.h) */
-	published = spp_publish_wait();
+	published = spp_publish_wait(s->chip_id);
 	CK_CRASH_POINT("spp:published");
 	/* DONE */
 	memcpy(done.identity, s->identity, sizeof(done.identity));

@@ -58,9 +58,10 @@ struct store_ops {
 	int (*chip_count)(struct store *st, uint64_t *n);
 	/* a factory store's issued records (store-outbox.c); NULL: none */
 	int (*issued_get)(struct store *st, const uint8_t *chip, struct store_pub_record *rec);
-	/* up to @max records of the outbox, in *recs (malloc'd, *n of them) */
-	int (*outbox_list)(struct store *st, size_t max, struct store_pub_record **recs,
-			   size_t *n);
+	/* up to @max records of the outbox with a chip ID above @after (NULL:
+	 * from the first), by chip ID, in *recs (malloc'd, *n of them) */
+	int (*outbox_list)(struct store *st, size_t max, const uint8_t *after,
+			   struct store_pub_record **recs, size_t *n);
 	/* marks @n records published, one transaction */
 	int (*outbox_done)(struct store *st, const struct store_pub_record *recs, size_t n);
 	int (*outbox_count)(struct store *st, uint64_t *n);

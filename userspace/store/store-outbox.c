@@ -6,8 +6,8 @@
  * outbox (struct store_ops), the public store is written through
  * store_pub_insert().
  *
- * Order of a publication, per batch: list the outbox (factory), insert each
- * record into the public store (each its own transaction there), then mark
+ * Order of a publication, per batch: list the outbox (factory), ask the
+ * caller's vet about each record, insert each vetted record into the public store (each its own transaction there), then mark
  * the inserted ones published (one factory transaction).  A kill anywhere
  * leaves each record either in the outbox (published again at the next
  * run: the record already in the public store is then recognised byte for
@@ -98,14 +98,56 @@ static void insert_all(struct store *pub, struct store_pub_record *recs, size_t 
 		rc[i] = store_pub_insert(pub, &recs[i]);
 }
 
-int store_publish(struct store *factory, struct store *pub, size_t max, size_t *published)
+/* Moves recs[i] to recs[*to] (the front part), rc with it. */
+static void to_front(struct store_pub_record *recs, int *rcv, size_t i, size_t *to)
+{
+	if (*to != i) {
+		struct store_pub_record t = recs[*to];
+		int r = rcv[*to];
+
+		recs[*to] = recs[i];
+		recs[i] = t;
+		rcv[*to] = rcv[i];
+		rcv[i] = r;
+	}
+	(*to)++;
+}
+
+/* The vet of @pass over @recs[0..n): accepted ones move to the front
+ * (their number returned), refused ones get -EACCES and are told. */
+static size_t vet_all(struct store *factory, struct store_publish_pass *pass,
+		      struct store_pub_record *recs, size_t n, int *rcv, int *first)
+{
+	size_t ok = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char why[200] = "";
+
+		if (!pass || !pass->vet || !pass->vet(pass->arg, &recs[i], why, sizeof(why))) {
+			to_front(recs, rcv, i, &ok);
+			continue;
+		}
+		rcv[i] = store_fail(factory, -EACCES, "publish: refused: %s: left in the outbox",
+				    why);
+		if (!*first)
+			*first = rcv[i];
+		if (pass->fate)
+			pass->fate(pass->arg, &recs[i], rcv[i], store_error(factory));
+	}
+	return ok;
+}
+
+int store_publish(struct store *factory, struct store *pub, size_t max, size_t *published,
+		  struct store_publish_pass *pass)
 {
 	struct store_pub_record *recs = NULL;
-	size_t n = 0, ok = 0, i;
+	size_t n = 0, m, ok = 0, i;
 	int rc, first = 0, *rcv = NULL;
 
 	if (published)
 		*published = 0;
+	if (pass)
+		pass->listed = 0;
 	CHECK_ST(factory);
 	CHECK_ST(pub);
 	rc = need_outbox(factory);
@@ -114,30 +156,34 @@ int store_publish(struct store *factory, struct store *pub, size_t max, size_t *
 	NEED_PUBLIC(pub);
 	if (!max)
 		return 0;
-	rc = factory->ops->outbox_list(factory, max, &recs, &n);
+	rc = factory->ops->outbox_list(factory, max, pass && pass->paging ? pass->after : NULL,
+				       &recs, &n);
 	if (rc)
 		return rc;
+	if (pass && n) {
+		pass->listed = n;
+		pass->paging = true;
+		memcpy(pass->after, recs[n - 1].chip_id, STORE_CHIP_ID_LEN);
+	}
 	rcv = calloc(n ? n : 1, sizeof(*rcv));
 	if (!rcv) {
 		rc = store_oom(factory);
 		goto out;
 	}
-	insert_all(pub, recs, n, rcv);
-	/* Published ones move to the front; the rest stay in the outbox. */
-	for (i = 0; i < n; i++) {
-		rc = check_published(factory, pub, &recs[i], rcv[i]);
-		if (rc) {
+	/* Vetted ones move to the front, are inserted; of them, the
+	 * published ones move to the front; the rest stay in the outbox. */
+	m = vet_all(factory, pass, recs, n, rcv, &first);
+	insert_all(pub, recs, m, rcv);
+	for (i = 0; i < m; i++) {
+		rcv[i] = check_published(factory, pub, &recs[i], rcv[i]);
+		if (rcv[i]) {
 			if (!first)
-				first = rc;
+				first = rcv[i];
+			if (pass && pass->fate)
+				pass->fate(pass->arg, &recs[i], rcv[i], store_error(factory));
 			continue;
 		}
-		if (ok != i) {
-			struct store_pub_record t = recs[ok];
-
-			recs[ok] = recs[i];
-			recs[i] = t;
-		}
-		ok++;
+		to_front(recs, rcv, i, &ok);
 	}
 	if (ok) {
 		char keep[sizeof(factory->err)];
@@ -152,6 +198,8 @@ int store_publish(struct store *factory, struct store *pub, size_t max, size_t *
 			if (published)
 				*published = ok;
 		}
+		for (i = 0; pass && pass->fate && i < ok; i++)
+			pass->fate(pass->arg, &recs[i], rc, rc ? store_error(factory) : "");
 	}
 out:
 	for (i = 0; i < n; i++)

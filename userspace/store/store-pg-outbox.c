@@ -28,7 +28,8 @@ int pg_issued_get(struct store *st, const uint8_t *chip, struct store_pub_record
 	return rc;
 }
 
-int pg_outbox_list(struct store *st, size_t max, struct store_pub_record **recs, size_t *n)
+int pg_outbox_list(struct store *st, size_t max, const uint8_t *after,
+		   struct store_pub_record **recs, size_t *n)
 {
 	struct pg_params p = { 0 };
 	struct store_pub_record *v;
@@ -38,8 +39,10 @@ int pg_outbox_list(struct store *st, size_t max, struct store_pub_record **recs,
 	*recs = NULL;
 	*n = 0;
 	pg_p_i64(&p, (int64_t)(max > 4096 ? 4096 : max));
+	pg_p_bin(&p, after, after ? STORE_CHIP_ID_LEN : 0);	/* '\x' sorts first */
 	r = pg_run(st, "SELECT generation, identity, backup, cert, signed_record, created, chip_id"
-		   " FROM issued_records WHERE published IS NULL ORDER BY chip_id LIMIT $1", &p);
+		   " FROM issued_records WHERE published IS NULL AND chip_id > $2"
+		   " ORDER BY chip_id LIMIT $1", &p);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK)
 		return pg_res_fail(st, r, "list the outbox");
 	rows = PQntuples(r);

@@ -101,7 +101,8 @@ int pg_get_pub_record(PGresult *r, int row, struct store_pub_record *rec);
 
 /* store-pg-outbox.c: a factory store's issued records */
 int pg_issued_get(struct store *st, const uint8_t *chip, struct store_pub_record *rec);
-int pg_outbox_list(struct store *st, size_t max, struct store_pub_record **recs, size_t *n);
+int pg_outbox_list(struct store *st, size_t max, const uint8_t *after,
+		   struct store_pub_record **recs, size_t *n);
 int pg_outbox_done(struct store *st, const struct store_pub_record *recs, size_t n);
 int pg_outbox_count(struct store *st, uint64_t *n);
 

@@ -21,7 +21,8 @@ static const char sql_issued_get[] =
 	" FROM issued_records WHERE chip_id = ?1";
 static const char sql_outbox_list[] =
 	"SELECT generation, identity, backup, cert, signed_record, created, chip_id"
-	" FROM issued_records WHERE published IS NULL ORDER BY chip_id LIMIT ?1";
+	" FROM issued_records WHERE published IS NULL AND chip_id > ?2"
+	" ORDER BY chip_id LIMIT ?1";
 static const char sql_outbox_done[] =
 	"UPDATE issued_records SET published = ?2"
 	" WHERE chip_id = ?1 AND published IS NULL";
@@ -48,7 +49,8 @@ int sq_issued_get(struct store *st, const uint8_t *chip, struct store_pub_record
 	return r;
 }
 
-int sq_outbox_list(struct store *st, size_t max, struct store_pub_record **recs, size_t *n)
+int sq_outbox_list(struct store *st, size_t max, const uint8_t *after,
+		   struct store_pub_record **recs, size_t *n)
 {
 	sqlite3_stmt *s = sq_stmt(st, sql_outbox_list);
 	struct store_pub_record *v;
@@ -65,6 +67,9 @@ int sq_outbox_list(struct store *st, size_t max, struct store_pub_record **recs,
 	if (!v)
 		return store_oom(st);
 	sqlite3_bind_int64(s, 1, (int64_t)max);
+	/* the empty blob sorts before every chip ID */
+	sqlite3_bind_blob(s, 2, after ? (const void *)after : "", after ? STORE_CHIP_ID_LEN : 0,
+			  SQLITE_TRANSIENT);
 	while (cnt < max && (r = sqlite3_step(s)) == SQLITE_ROW) {
 		if (sqlite3_column_bytes(s, 6) != STORE_CHIP_ID_LEN) {
 			rc = store_fail(st, -EIO, "issued record with a bad chip ID");

@@ -115,7 +115,8 @@ int sq_col_pub_record(struct store *st, sqlite3_stmt *s, struct store_pub_record
 extern const char sq_sql_issued_same[];
 int sq_issued_row_insert(struct store *st, const struct store_pub_row *row);
 int sq_issued_get(struct store *st, const uint8_t *chip, struct store_pub_record *rec);
-int sq_outbox_list(struct store *st, size_t max, struct store_pub_record **recs, size_t *n);
+int sq_outbox_list(struct store *st, size_t max, const uint8_t *after,
+		   struct store_pub_record **recs, size_t *n);
 int sq_outbox_done(struct store *st, const struct store_pub_record *recs, size_t n);
 int sq_outbox_count(struct store *st, uint64_t *n);
 

@@ -307,15 +307,41 @@ int store_issued_get(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
 /* Number of issued records not yet published (0 on a single-file store). */
 int store_outbox_count(struct store *st, uint64_t *n);
 /*
- * Publishes up to @max records of the outbox of @factory into @pub: each is
- * inserted into the public store (a record already there byte for byte
- * counts as published; any other record of that chip and generation is a
- * conflict: logged in store_error(factory), left in the outbox), then marked
- * published in the factory store.  *published (may be NULL) = records
- * marked now; returns 0, or the first error (the records published before
- * it stay published), -EEXIST for a conflict.
+ * A publication pass through the outbox (store_publish()); all fields may
+ * be zero.  The store holds no policy: what may be published is the
+ * caller's @vet.
  */
-int store_publish(struct store *factory, struct store *pub, size_t max, size_t *published);
+struct store_publish_pass {
+	/* NULL: publish every record.  Else called for each listed record
+	 * before its insert: 0 publishes it; anything else refuses it (reason
+	 * in @why): it is not inserted and stays in the outbox. */
+	int (*vet)(void *arg, const struct store_pub_record *rec, char *why, size_t whylen);
+	/* NULL or told the fate of each listed record: @rc 0 published (now
+	 * or before, identically), else why it stays in the outbox (@msg). */
+	void (*fate)(void *arg, const struct store_pub_record *rec, int rc, const char *msg);
+	void *arg;
+	/* In/out: false lists from the first chip ID; store_publish() sets
+	 * it and @after (the last chip ID listed), so that the next call
+	 * lists the records after it: a pass pages through the whole outbox
+	 * once, past records it could not publish. */
+	bool paging;
+	uint8_t after[STORE_CHIP_ID_LEN];
+	size_t listed;		/* out: records listed by the last call */
+};
+/*
+ * Publishes up to @max records of the outbox of @factory into @pub, in
+ * chip ID order (after @pass->after when @pass->paging): each record that
+ * @pass->vet accepts is inserted into the public store (a record already
+ * there byte for byte counts as published; any other record of that chip
+ * and generation is a conflict: logged in store_error(factory), left in
+ * the outbox), then marked published in the factory store.  *published
+ * (may be NULL) = records marked now; @pass may be NULL (no vet, from the
+ * first).  Returns 0, or the first error (the records published before it
+ * stay published): -EEXIST for a conflict, -EACCES for a refusal by the
+ * vet.
+ */
+int store_publish(struct store *factory, struct store *pub, size_t max, size_t *published,
+		  struct store_publish_pass *pass);
 
 #ifdef __cplusplus
 }

@@ -609,7 +609,7 @@ if [ -x "$crashspp" ]; then
 	# an OFFER whose device certificate (right chip, identity and Q) is
 	# issued by a look-alike issuing CA the root never signed
 	CHIPKEY_SPP_FAULT=foreign-issuing-ca "$crashspp" --factory "$t/fac" --db "$db" \
-		--listen 127.0.0.1:0 --port-file "$t/foreign.port" 2>>"$t/foreign-spp.log" &
+		--public-db "$(public_of "$db")" --listen 127.0.0.1:0 --port-file "$t/foreign.port" 2>>"$t/foreign-spp.log" &
 	foreign_pid=$!
 	pids+=($foreign_pid)
 	wait_file "$t/foreign.port"

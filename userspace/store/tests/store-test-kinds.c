@@ -54,7 +54,7 @@ static void test_publish(struct store *f, struct store *p)
 	tap_eq_int(store_pub_latest(f, a, &r), -EPERM, "kinds: a factory store has no public tables (-EPERM)");
 	tap_eq_int(store_secret_get(p, a, &(struct store_secret_record){ 0 }), -EPERM,
 		   "kinds: a public store has no secret table (-EPERM)");
-	rc = store_publish(f, p, 10, &done);
+	rc = store_publish(f, p, 10, &done, NULL);
 	tap_ok(rc == 0 && done == 1, "kinds: store_publish publishes it (rc %d, %zu)", rc, done);
 	rc = store_pub_latest(p, a, &r);
 	tap_ok(rc == 0 && r.generation == 1 && r.backup_len == sizeof(backup_a) &&
@@ -64,7 +64,7 @@ static void test_publish(struct store *f, struct store *p)
 	tap_ok(!store_issued_get(f, a, &r) && !memcmp(r.backup, backup_a, sizeof(backup_a)),
 	       "kinds: the factory store keeps the issued record");
 	store_pub_record_clear(&r);
-	tap_ok(store_publish(f, p, 10, &done) == 0 && done == 0, "kinds: publishing again does nothing");
+	tap_ok(store_publish(f, p, 10, &done, NULL) == 0 && done == 0, "kinds: publishing again does nothing");
 	make_commit(&cm, a, "", backup_a, sizeof(backup_a), (const uint8_t *)"s", 1);
 	tap_ok(!store_issued_get(f, a, &r), "kinds: (A's identity)");
 	cm.identity = r.identity;
@@ -78,7 +78,7 @@ static void test_publish(struct store *f, struct store *p)
 	tap_ok(!store_issued_get(f, b, &r) && !store_pub_insert(p, &r),
 	       "kinds: B's record inserted into the public store, the outbox not marked (a kill)");
 	store_pub_record_clear(&r);
-	rc = store_publish(f, p, 10, &done);
+	rc = store_publish(f, p, 10, &done, NULL);
 	tap_ok(rc == 0 && done == 1 && !store_outbox_count(f, &n) && n == 0,
 	       "kinds: the next publication finds it there, identical, and marks it");
 	{
@@ -99,11 +99,11 @@ static void test_publish(struct store *f, struct store *p)
 	other.backup_len = sizeof(backup_b);
 	tap_eq_int(store_pub_insert(p, &other), 0, "kinds: another generation 1 of C put into the public store");
 	store_pub_record_clear(&other);
-	rc = store_publish(f, p, 10, &done);
+	rc = store_publish(f, p, 10, &done, NULL);
 	tap_ok(rc == -EEXIST && done == 0 && strstr(store_error(f), "left in the outbox"),
 	       "kinds: publication refuses C: -EEXIST, \"%s\"", store_error(f));
 	tap_ok(!store_outbox_count(f, &n) && n == 1, "kinds: ... C stays in the outbox");
-	tap_eq_int(store_publish(p, f, 10, &done), -EPERM, "kinds: store_publish with the stores swapped: -EPERM");
+	tap_eq_int(store_publish(p, f, 10, &done, NULL), -EPERM, "kinds: store_publish with the stores swapped: -EPERM");
 }
 
 void test_kinds(void)
