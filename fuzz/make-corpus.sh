@@ -46,6 +46,7 @@ mkdir -p "$out"
 
 # ---- a factory, a chip of it, and a device provisioned onto a flash store
 db="sqlite:$t/factory.db"
+pdb="sqlite:$t/public.db"
 "$bin/chipkey-factory" identities --prefix 35123400 --count 4 >"$t/ids.txt"
 "$bin/chipkey-factory" init "$t/fac" --db "$db" --pool "$t/ids.txt" >/dev/null
 # the chip comes with a chip certificate (a chip-vendor CA) and is loaded
@@ -56,7 +57,7 @@ db="sqlite:$t/factory.db"
 "$bin/chipkey-factory" load-chips --db "$db" --chip-ca "$t/vendor-ca.pem" "$t/dev.pem" >/dev/null
 "$bin/chipkey-emu" --state "$t/dev.bin" --socket "$t/dev.sock" --foreground 2>>"$t/emu.log" &
 pids+=($!)
-"$bin/chipkey-spp" --factory "$t/fac" --db "$db" --listen 127.0.0.1:0 \
+"$bin/chipkey-spp" --factory "$t/fac" --db "$db" --public-db "$pdb" --listen 127.0.0.1:0 \
 	--port-file "$t/spp.port" 2>>"$t/spp.log" &
 pids+=($!)
 wait_for "$t/dev.sock"
@@ -182,10 +183,12 @@ openssl pkey -pubin -in "$t/q.pem" -outform DER | seed attest-pub q.der
 seed attest-pub verifier.raw <"$t/verifier.raw"
 openssl pkey -in "$t/verifier.pem" -pubout | seed attest-pub verifier.pem
 
-# ---- pubdb-record: a signed record (format 2, CMS), one in format 1, an unsigned one
+# ---- pubdb-record: a signed record (format 2, CMS: the record signer and
+# its issuing CA), one in format 1, an unsigned one
+cat "$t/fac/record-cert.pem" "$t/fac/ica-cert.pem" >"$t/record-chain.pem"
 for how in signed v1 unsigned; do
-	if [ $how = signed ]; then a=(--key "$t/fac/spp-key.pem" --cert "$t/fac/spp-cert.pem")
-	elif [ $how = v1 ]; then a=(--format 1 --key "$t/fac/spp-key.pem" --cert "$t/fac/spp-cert.pem")
+	if [ $how = signed ]; then a=(--key "$t/fac/record-key.pem" --cert "$t/record-chain.pem")
+	elif [ $how = v1 ]; then a=(--format 1 --key "$t/fac/record-key.pem" --cert "$t/fac/record-cert.pem")
 	else a=(--unsigned); fi
 	"$bin/chipkey-pubdb-put" --url http://127.0.0.1:1 "${a[@]}" --chip "$chip" \
 		--generation 1 --identity "$identity" --backup "$S/backup.pkg" \
@@ -200,7 +203,7 @@ for u in "/v1/chips/$chip" "/v1/chips/$chip/backup" "/v1/chips/$chip/record" \
 done
 
 # ---- recovery-http: the heads of chipkey-pubdb's answers (found, not found, bad)
-"$bin/chipkey-pubdb" --db "$db" --listen 127.0.0.1:0 --writers "$t/fac/mfr-ca.pem" \
+"$bin/chipkey-pubdb" --db "$pdb" --listen 127.0.0.1:0 --writers "$t/fac/mfr-ca.pem" \
 	--port-file "$t/pubdb.port" 2>>"$t/pubdb.log" &
 pids+=($!)
 wait_for "$t/pubdb.port"
@@ -210,14 +213,16 @@ for u in "/v1/chips/$chip/backup" "/v1/chips/$chip/record" "/v1/chips/$chip" \
 	seed recovery-http "$(sha1sum <"$t/one" | cut -c1-40)" <"$t/one"
 done
 
+openssl x509 -in "$t/fac/ica-cert.pem" -outform DER -out "$t/ica.der"
 # ---- spp-frame: each message, framed (u32 length, u16 type, u16 version 2;
 # docs/provisioning-protocol.md): HELLO of the provisioned chip (its Q),
-# OFFER with its device certificate and the package sealed to the vector
+# OFFER with its device certificate, the issuing CA and the package sealed to the vector
 # chip above, BACKUP with what that chip's SEALED_WRAP answered (backup, MAC)
 python3 - "$out/spp-frame" "$chip" "$t/fac/mfr-pubkey.der" "$t/sealed.bin" "$S/backup.pkg" \
-	"$S/device-cert.der" "$identity" "$(cat "$t/dev-q.hex")" "$t/sw.pkg" "$(cat "$t/sw.mac")" <<'PY'
+	"$S/device-cert.der" "$identity" "$(cat "$t/dev-q.hex")" "$t/sw.pkg" "$(cat "$t/sw.mac")" \
+	"$t/ica.der" <<'PY'
 import hashlib, os, struct, sys
-d, chip, rom, sealed, bk, cert, ident, q, swpkg, swmac = sys.argv[1:11]
+d, chip, rom, sealed, bk, cert, ident, q, swpkg, swmac, ica = sys.argv[1:12]
 rd = lambda p: open(p, "rb").read()
 chip = bytes.fromhex(chip); ident = ident.encode()
 q = bytes.fromhex(q.strip()); swmac = bytes.fromhex(swmac.strip())
@@ -225,6 +230,7 @@ assert len(q) == 65 and len(swmac) == 32
 def frame(t, body): return struct.pack(">IHH", len(body), t, 2) + body
 hello = frame(1, chip + hashlib.sha256(rd(rom)).digest() + q + b"\0" * 4)
 offer = frame(2, b"\x11" * 32 + struct.pack(">I", len(rd(cert))) + rd(cert)
+              + struct.pack(">I", len(rd(ica))) + rd(ica)
               + struct.pack(">I", len(rd(sealed))) + rd(sealed))
 backup = frame(3, struct.pack(">I", len(rd(swpkg))) + rd(swpkg) + swmac)
 done = frame(4, ident + struct.pack(">Q", 1))

@@ -38,15 +38,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	EVP_PKEY_free(k);
 	cert = pki_cert_from_der(der, der_len);
 	if (cert) {
-		int a = pki_verify_device_cert(cert, rom, rom_len, NULL, NULL,
+		/* the certificate as its own issuing CA: still every check runs */
+		int a = pki_verify_device_cert(cert, cert, rom, rom_len, NULL, NULL,
 					       PKI_TIME_IGNORE);
 
 		if (a == 0 && (pki_cert_device_identity(cert, id) ||
 			       pki_cert_chip_id(cert, chip) ||
-			       pki_verify_device_cert(cert, rom, rom_len, id, chip,
+			       pki_verify_device_cert(cert, cert, rom, rom_len, id, chip,
 						      PKI_TIME_IGNORE)))
 			abort();	/* a valid certificate names itself */
-		pki_verify_device_cert(cert, rom, rom_len, NULL, NULL, 0);
+		pki_verify_device_cert(cert, cert, rom, rom_len, NULL, NULL, 0);
+		pki_verify_issuing_ca(cert, rom, rom_len, PKI_TIME_IGNORE);
 		a = pki_cert_attest_key(cert, q);
 		if (a == 0) {
 			k = NULL;
@@ -56,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		} else if (a != -ENOENT && a != -EINVAL && a != -ENOMEM) {
 			abort();
 		}
-		pki_verify_spp_cert(cert, rom, rom_len, PKI_TIME_IGNORE);
+		pki_verify_spp_cert(cert, cert, rom, rom_len, PKI_TIME_IGNORE);
 		pki_check_station_role(cert);
 		X509_free(cert);
 	}

@@ -115,6 +115,7 @@ printf 'Everything goes to %s (logs in logs/).\n' "$d"
 # ---------------------------------------------------------------------------
 step 1 "Set up a factory"
 db=$d/factory.db
+pdb=$d/public.db	# the public database: its own file, all chipkey-pubdb can open
 SHOW_SUFFIX=" > ${d#"$top/"}/identity-pool.txt" show "$bin/chipkey-factory" identities --prefix 35840000 --count $((NDEV + 20))
 "$bin/chipkey-factory" identities --prefix 35840000 --count $((NDEV + 20)) >"$d/identity-pool.txt"
 say "identity pool: $(wc -l <"$d/identity-pool.txt") IMEI-style identities, e.g. $(head -1 "$d/identity-pool.txt") (Luhn check digit last)"
@@ -126,19 +127,19 @@ say "ROM key (goes into every chip's fuses): $d/factory/mfr-pubkey.der, sha256 $
 
 # ---------------------------------------------------------------------------
 step 2 "Start the public database (chipkey-pubdb) and the SPP (chipkey-spp) on 127.0.0.1"
-"$bin/chipkey-pubdb" --db "sqlite:$db" --listen 127.0.0.1:0 --writers "$d/factory/mfr-ca.pem" \
+"$bin/chipkey-pubdb" --db "sqlite:$pdb" --listen 127.0.0.1:0 --writers "$d/factory/mfr-ca.pem" \
 	--port-file "$d/pubdb.port" 2>"$d/logs/pubdb.log" &
 pids+=($!)
 wait_file "$d/pubdb.port" || die "chipkey-pubdb did not start (logs/pubdb.log)"
 URL=http://127.0.0.1:$(cat "$d/pubdb.port")
-"$bin/chipkey-spp" --factory "$d/factory" --db "sqlite:$db" --listen 127.0.0.1:0 \
+"$bin/chipkey-spp" --factory "$d/factory" --db "sqlite:$db" --public-db "sqlite:$pdb" --listen 127.0.0.1:0 \
 	--port-file "$d/spp.port" --workers 16 --max-per-ip $((2 * PAR)) 2>"$d/logs/spp.log" &
 pids+=($!)
 wait_file "$d/spp.port" || die "chipkey-spp did not start (logs/spp.log)"
 SPP=127.0.0.1:$(cat "$d/spp.port")
 say "chipkey-pubdb  $URL   (anyone may read; only the factory's SPP may write)"
 say "chipkey-spp    $SPP   (TLS 1.3; devices check its credential against their ROM key; only factory stations with the station certificate may connect)"
-say "both on one SQLite file: $db"
+say "two SQLite files: the factory's $db (temporary and secret databases) and the public $pdb (chipkey-pubdb opens only that one)"
 
 # ---------------------------------------------------------------------------
 step 3 "A chip vendor makes $NDEV chips; the factory loads the batch and provisions it ($PAR at a time)"
@@ -256,11 +257,13 @@ ncert=0
 for i in $(seq "$NDEV"); do
 	f=$d/devices/$(dev "$i")/flash
 	openssl x509 -inform DER -in "$f/device-cert.der" -out "$d/devices/$(dev "$i")/device-cert.pem"
-	openssl verify -CAfile "$d/factory/mfr-ca.pem" "$d/devices/$(dev "$i")/device-cert.pem" >/dev/null ||
+	openssl verify -CAfile "$d/factory/mfr-ca.pem" -untrusted "$d/factory/ica-cert.pem" \
+		"$d/devices/$(dev "$i")/device-cert.pem" >/dev/null ||
 		die "$(dev "$i"): certificate not accepted by openssl verify"
 	ncert=$((ncert + 1))
 done
-say "openssl verify -CAfile factory/mfr-ca.pem: $ncert/$NDEV device certificates OK; dev01's:"
+say "openssl verify -CAfile factory/mfr-ca.pem -untrusted factory/ica-cert.pem (root + issuing CA):"
+say "$ncert/$NDEV device certificates OK; dev01's:"
 openssl x509 -in "$d/devices/dev01/device-cert.pem" -noout -text |
 	grep -E 'Issuer:|Not After|Subject:|chip-id' | sed 's/^ */      /' || true
 # the chip's attestation key, as its chip certificate states it (DER SPKI),
@@ -289,14 +292,15 @@ cmp -s "$d/$(dev "$LOST")-backup.pkg" "$Ldir/flash/backup.pkg" ||
 	die "the public database's backup differs from the device's"
 say "-> byte-identical to $(dev "$LOST")'s flash store; first bytes (backup code CKBACKUP, format, chip ID):"
 od -An -tx1 -N40 "$d/$(dev "$LOST")-backup.pkg" | sed 's/^/      /'
-say "b. in the factory's SQLite file $db (public records 170, secret records 160, pool and chip batch 140):"
-sqlite3 -header -column "$db" "SELECT (SELECT count(*) FROM public_records) AS public_records,
+say "b. in the public SQLite file $pdb (public records 170) and the factory's $db (secret records 160, pool and chip batch 140):"
+sqlite3 -header -column "$db" "ATTACH '$pdb' AS p; SELECT (SELECT count(*) FROM p.public_records) AS public_records,
+	(SELECT count(*) FROM issued_records WHERE published IS NULL) AS outbox,
 	(SELECT count(*) FROM chip_batch) AS chips_in_batch,
 	(SELECT count(*) FROM device_secrets) AS secret_records,
 	(SELECT count(*) FROM identity_pool WHERE state = 2) AS issued,
 	(SELECT count(*) FROM identity_pool WHERE state = 0) AS free_identities,
 	(SELECT count(*) FROM keypair_pool) AS pregen_keys_left;" | sed 's/^/      /'
-sqlite3 -header -column "$db" "SELECT lower(hex(chip_id)) AS chip_id, generation, identity,
+sqlite3 -header -column "$pdb" "SELECT lower(hex(chip_id)) AS chip_id, generation, identity,
 	length(backup) AS backup_bytes, length(cert) AS cert_bytes FROM public_records ORDER BY created, identity LIMIT 3;" |
 	sed 's/^/      /'
 say "c. on the device itself, its flash store ($(dev "$LOST")/flash; docs/flash-store.md):"

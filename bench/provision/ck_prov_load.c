@@ -140,7 +140,8 @@ static void provision_one(struct dev *d)
 	struct spp_conn c = { .ssl = NULL, .fd = -1 };
 	struct spp_frame f = { 0 };
 	EVP_PKEY *pk;
-	X509 *peer = NULL, *cert = NULL;
+	X509 *peer = NULL, *cert = NULL, *ica = NULL;
+	STACK_OF(X509) *chain;
 	double t0 = now(), t;
 
 	/* chip: ID, ROM key, canonical fingerprint, attestation key Q */
@@ -167,8 +168,10 @@ static void provision_one(struct dev *d)
 	if (!c.ssl || SSL_set_fd(c.ssl, c.fd) != 1 || SSL_connect(c.ssl) != 1)
 		FAIL("TLS handshake");
 	peer = SSL_get1_peer_certificate(c.ssl);
-	if (!peer || SSL_version(c.ssl) != TLS1_3_VERSION ||
-	    pki_verify_spp_cert(peer, rom, rom_len, 0))
+	/* the issuing CA is the second certificate of the SPP's chain */
+	chain = SSL_get_peer_cert_chain(c.ssl);
+	if (!peer || SSL_version(c.ssl) != TLS1_3_VERSION || sk_X509_num(chain) < 2 ||
+	    pki_verify_spp_cert(peer, sk_X509_value(chain, 1), rom, rom_len, 0))
 		FAIL("SPP credential refused");
 	t = now(); d->t[PH_TLS] = t - t0; t0 = t;
 
@@ -184,8 +187,9 @@ static void provision_one(struct dev *d)
 
 	/* device: the certificate (ROM key, this chip, this Q), then the chip
 	 * opens the sealed package and wraps it: SEALED_WRAP */
-	if (!(cert = pki_cert_from_der(offer.cert, offer.cert_len)) ||
-	    pki_verify_device_cert(cert, rom, rom_len, NULL, info.chip_id, 0) ||
+	ica = pki_cert_from_der(offer.ca_cert, offer.ca_cert_len);
+	if (!(cert = pki_cert_from_der(offer.cert, offer.cert_len)) || !ica ||
+	    pki_verify_device_cert(cert, ica, rom, rom_len, NULL, info.chip_id, 0) ||
 	    pki_cert_device_identity(cert, identity) || pki_cert_attest_key(cert, q) ||
 	    CRYPTO_memcmp(q, hello.attest_pub, sizeof(q)))
 		FAIL("device certificate refused");
@@ -222,6 +226,7 @@ out:
 	ERR_clear_error();
 	X509_free(peer);
 	X509_free(cert);
+	X509_free(ica);
 	OPENSSL_free(der);
 	free(bk);
 	OPENSSL_cleanse(backup.mac, sizeof(backup.mac));

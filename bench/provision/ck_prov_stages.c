@@ -78,7 +78,7 @@ static void batch_add(struct store *st, const uint8_t chip[16], const uint8_t q[
 static void stages(struct ck_factory *f, struct store *st, struct chipkey *ck, int iters,
 		   size_t *dp_len_out)
 {
-	SSL_CTX *sctx = server_ctx(f->spp_key, f->spp_cert, f->mfr_cert), *cctx = client_ctx();
+	SSL_CTX *sctx = server_ctx(f->spp_key, f->spp_cert, f->ca_cert), *cctx = client_ctx();
 	struct chipkey_info info;
 	uint8_t q[CHIPKEY_EC_POINT_LEN];
 
@@ -105,7 +105,7 @@ static void stages(struct ck_factory *f, struct store *st, struct chipkey *ck, i
 		batch_add(st, chip, q);
 		/* TLS: both halves; the device also checks the SPP credential */
 		handshake(sctx, cctx, S_TLS_SERVER, S_TLS_CLIENT, &peer);
-		TIME(S_TLS_CLIENT, r = pki_verify_spp_cert(peer, f->rom_key, f->rom_key_len, 0));
+		TIME(S_TLS_CLIENT, r = pki_verify_spp_cert(peer, f->ca_cert, f->rom_key, f->rom_key_len, 0));
 		cnt[S_TLS_CLIENT]--;
 		if (r)
 			die("SPP credential");
@@ -127,7 +127,7 @@ static void stages(struct ck_factory *f, struct store *st, struct chipkey *ck, i
 		TIME(S_KEYGEN, key = pki_ec_keygen());
 		if (!key)
 			die("keygen");
-		TIME(S_CERT_SIGN, cert2 = pki_issue_device_cert(f->mfr_key, f->mfr_cert, identity,
+		TIME(S_CERT_SIGN, cert2 = pki_issue_device_cert(f->ca_key, f->ca_cert, identity,
 								 chip, key, q, 0));
 		if (!cert2)
 			die("device certificate");
@@ -163,7 +163,7 @@ static void stages(struct ck_factory *f, struct store *st, struct chipkey *ck, i
 		/* device: the OFFER's certificate (ROM key, this chip, this Q) */
 		TIME(S_DEV_CHECK, {
 			X509 *x = pki_cert_from_der(cder, cder_len);
-			r = x ? pki_verify_device_cert(x, f->rom_key, f->rom_key_len, NULL,
+			r = x ? pki_verify_device_cert(x, f->ca_cert, f->rom_key, f->rom_key_len, NULL,
 						       info.chip_id, 0) : -EINVAL;
 			if (!r) r = pki_cert_device_identity(x, id2);
 			if (!r) r = pki_cert_attest_key(x, q2);
@@ -197,7 +197,7 @@ static void stages(struct ck_factory *f, struct store *st, struct chipkey *ck, i
 		pf.backup_len = bk_len;
 		pf.cert = cder;
 		pf.cert_len = cder_len;
-		TIME(S_RECORD_SIGN, r = pubdb_record_build(&pf, f->spp_key, f->spp_cert, &rec,
+		TIME(S_RECORD_SIGN, r = pubdb_record_build(&pf, f->record_key, f->record_cert, &rec,
 							   &rec_len, err, sizeof(err)));
 		if (r)
 			die(err);
@@ -268,7 +268,7 @@ int main(int argc, char **argv)
 	}
 	if (ck_factory_open(fdir, &f) || !f->spp_key)
 		die("factory");
-	if (store_open(db, &st, err, sizeof(err)))
+	if (store_open_kind(db, STORE_FACTORY, &st, err, sizeof(err)))
 		die(err);
 	if (chipkey_open(dev, &ck))
 		die("device");

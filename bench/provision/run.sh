@@ -73,7 +73,8 @@ kill "$emu_pid"; wait "$emu_pid" 2>/dev/null || true; emu_pid=
 run_e2e() {
 	local name=$1 url=$2 rc=0
 	rm -f "$t/port"
-	"$bin/chipkey-spp" --factory "$t/fac" --db "$url" --listen 127.0.0.1:0 --port-file "$t/port" \
+	"$bin/chipkey-spp" --factory "$t/fac" --db "$url" --public-db "${url%.db}-public.db" \
+		--listen 127.0.0.1:0 --port-file "$t/port" \
 		--workers "$WORKERS" --max-per-ip $((2 * CONC)) 2>"$t/spp-$name.log" &
 	spp_pid=$!
 	for _ in $(seq 100); do [ -s "$t/port" ] && break; sleep 0.05; done

@@ -44,9 +44,11 @@ start_pubdb() {
 	wait_file "$t/pubdb.port"
 }
 
-# regenerate when the count or the store's schema version (3) differs
-have=$(sqlite3 "$db" "SELECT count(*) || '/' || (SELECT user_version FROM pragma_user_version) FROM public_records" 2>/dev/null || echo 0)
-if [ "$have" != "$NCHIPS/3" ]; then
+# regenerate when the count, the store's schema version (5) or the kind of
+# file differs (a public store, application_id "CKP1": docs/databases.md)
+have=$(sqlite3 "$db" "SELECT count(*) || '/' || (SELECT user_version FROM pragma_user_version) || '/' ||
+	(SELECT application_id FROM pragma_application_id) FROM public_records" 2>/dev/null || echo 0)
+if [ "$have" != "$NCHIPS/5/1129009201" ]; then
 	echo "# generating $db: $NCHIPS chips (once; cached)"
 	rm -f "$db" "$db-wal" "$db-shm"
 	start_pubdb	# the store creates the schema

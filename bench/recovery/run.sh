@@ -24,11 +24,12 @@ trap cleanup EXIT
 wait_file() { for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
 
 db="sqlite:$t/factory.db"
+pdb="sqlite:$t/public.db"
 "$bin/chipkey-factory" identities --prefix 35123400 --count 2 >"$t/ids.txt" 2>/dev/null
 "$bin/chipkey-factory" init "$t/fac" --db "$db" --pool "$t/ids.txt" >/dev/null 2>&1
-"$bin/chipkey-spp" --factory "$t/fac" --db "$db" --listen 127.0.0.1:0 --port-file "$t/spp.port" 2>/dev/null &
+"$bin/chipkey-spp" --factory "$t/fac" --db "$db" --public-db "$pdb" --listen 127.0.0.1:0 --port-file "$t/spp.port" 2>/dev/null &
 pids+=($!)
-"$bin/chipkey-pubdb" --db "$db" --listen 127.0.0.1:0 --writers "$t/fac/mfr-ca.pem" \
+"$bin/chipkey-pubdb" --db "$pdb" --listen 127.0.0.1:0 --writers "$t/fac/mfr-ca.pem" \
 	--port-file "$t/pubdb.port" 2>/dev/null &
 pids+=($!)
 # the chip, its chip certificate (a chip-vendor CA) and the one-chip batch

@@ -121,8 +121,11 @@ enum ck_dp_type {
 	CK_DP_CREATED		= 0x0004, /* u64 big endian, seconds since epoch */
 	CK_DP_CHANNEL_KEY	= 0x0010, /* 32 bytes (secret), claims 4-5 */
 	CK_DP_DEVICE_KEY	= 0x0011, /* PKCS#8 DER, EC P-256 (secret) */
-	CK_DP_DEVICE_CERT	= 0x0012, /* X.509 DER, signed by the manufacturer */
-	CK_DP_MFR_CA_CERT	= 0x0013, /* X.509 DER, manufacturer CA */
+	CK_DP_DEVICE_CERT	= 0x0012, /* X.509 DER, signed by the issuing CA */
+	CK_DP_MFR_CA_CERT	= 0x0013, /* X.509 DER, manufacturer root CA */
+	CK_DP_ISSUING_CA_CERT	= 0x0014, /* X.509 DER, the issuing CA that signed
+					   * the device certificate (signed by
+					   * the root); not critical */
 	/* Reserved for later issues (not decoded by this version): */
 	CK_DP_CUSTOMER_KEY	= 0x0020, /* PKCS#8 DER (secret) */
 	CK_DP_CUSTOMER_CERT	= 0x0021, /* X.509 DER, signed by the customer CA */

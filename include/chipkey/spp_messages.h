@@ -73,12 +73,13 @@ enum ck_spp_message_lengths {
 	CK_SPP_MAX_CERT		= 16384,
 	/* largest body: an OFFER with the largest certificate and sealed
 	 * package (a BACKUP is smaller), with room */
-	CK_SPP_MAX_BODY		= CHIPKEY_MAX_SEALED + CK_SPP_MAX_CERT + 1024,
+	CK_SPP_MAX_BODY		= CHIPKEY_MAX_SEALED + 2 * CK_SPP_MAX_CERT + 1024,
 	/* chip ID + ROM key fingerprint + Q + flags: exact */
 	CK_SPP_HELLO_LEN	= CHIPKEY_CHIP_ID_LEN + CK_SPP_FP_LEN +
 				  CK_SPP_ATTEST_PUB_LEN + CK_SPP_LEN_U32,
-	/* nonce + certificate length (+ certificate) + sealed length (+ sealed) */
-	CK_SPP_OFFER_FIXED	= CK_SPP_NONCE_LEN + 2 * CK_SPP_LEN_U32,
+	/* nonce + certificate length (+ certificate) + issuing CA certificate
+	 * length (+ it) + sealed length (+ sealed) */
+	CK_SPP_OFFER_FIXED	= CK_SPP_NONCE_LEN + 3 * CK_SPP_LEN_U32,
 	/* backup length, the backup package, then the chip's MAC */
 	CK_SPP_BACKUP_FIXED	= CK_SPP_LEN_U32 + CK_SPP_MAC_LEN,
 	/* identity + generation: exact */
@@ -112,14 +113,17 @@ struct ck_spp_hello {
  */
 
 /*
- * OFFER (SPP -> device): the device certificate (public: the device checks
- * it before anything is wrapped) and the data package sealed to the chip,
- * in this session.
+ * OFFER (SPP -> device): the device certificate and the issuing CA
+ * certificate that signed it (public: the device checks the chain up to
+ * its ROM key before anything is wrapped) and the data package sealed to
+ * the chip, in this session.
  */
 struct ck_spp_offer {
 	uint8_t nonce[CK_SPP_NONCE_LEN];	/* random per session */
 	const uint8_t *cert;			/* device certificate, DER */
 	size_t cert_len;			/* 1 .. CK_SPP_MAX_CERT */
+	const uint8_t *ca_cert;			/* issuing CA certificate, DER */
+	size_t ca_cert_len;			/* 1 .. CK_SPP_MAX_CERT */
 	const uint8_t *sealed;			/* CKSEALED package, chipkey/attest.h */
 	size_t sealed_len;			/* CHIPKEY_SEAL_OVERHEAD + 1 .. */
 };						/* ... CHIPKEY_MAX_SEALED */

@@ -161,7 +161,7 @@ check_boot_provision() {
 		nok "provision: certificate, backup and archive handed to the host"
 	fi
 	openssl x509 -inform DER -in "$b1/device-cert.der" -out "$b1/device-cert.pem" 2>> "$BUILDLOG"
-	if openssl verify -CAfile "$fac/mfr-ca.pem" "$b1/device-cert.pem" > "$b1/verify.out" 2>&1; then
+	if openssl verify -CAfile "$fac/mfr-ca.pem" -untrusted "$fac/ica-cert.pem" "$b1/device-cert.pem" > "$b1/verify.out" 2>&1; then
 		ok "provision: openssl verify -CAfile <manufacturer CA> accepts the device certificate"
 	else
 		sed 's/^/# /' "$b1/verify.out" >> "$RAW"

@@ -12,7 +12,11 @@
 #include <stdint.h>
 #include <openssl/ssl.h>
 #include <linux/chipkey.h>
+#include "common/pki.h"
 #include "proto/messages.h"
+
+/* --crl may be given this many times */
+#define AGENT_MAX_CRLS 8
 
 struct agent {
 	struct chipkey *ck;
@@ -21,6 +25,7 @@ struct agent {
 	size_t rom_len;
 	uint8_t fp[CK_SPP_FP_LEN];		/* SHA-256 of its canonical DER */
 	uint8_t attest_pub[CHIPKEY_EC_POINT_LEN];	/* the chip's Q */
+	struct pki_crls *crls;			/* --crl (NULL: none) */
 	SSL_CTX *ctx;
 	struct spp_conn c;
 	const char *store_dir;
@@ -30,6 +35,15 @@ struct agent {
 	const char *other_dev;
 	const char *fault_out;
 };
+
+/*
+ * tls.c: @cert (a device certificate if @device, else the SPP's TLS
+ * certificate) and the issuing CA @ca that signed it, checked against the
+ * ROM key and the --crl CRLs (pki_verify_device_cert / pki_verify_spp_cert,
+ * then pki_crls_check) at @now; a device certificate must name this chip.
+ * 0 or -errno (-EKEYREVOKED: revoked).
+ */
+int agent_check_chain(struct agent *a, X509 *cert, X509 *ca, int device, time_t now);
 
 /* Print "chipkey-agent: MESSAGE" and return @code. */
 int agent_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -46,8 +46,14 @@ static void usage(FILE *o)
 	fprintf(o,
 "usage: %s provision --spp HOST:PORT [--device DEV|emu:SOCK] --store DIR\n"
 "                    [--timeout S] [--station-cert FILE --station-key FILE]\n"
+"                    [--crl FILE]...\n"
 "  --station-cert/--station-key  the factory station TLS client credential\n"
 "                    (chipkey-factory init: station-cert.pem, station-key.pem)\n"
+"  --crl FILE        CRLs of the manufacturer root and of issuing CAs\n"
+"                    (PEM, one or a bundle, or DER; up to 8 files): a revoked\n"
+"                    SPP certificate, issuing CA or device certificate is\n"
+"                    refused, and so is everything under a CRL past its\n"
+"                    nextUpdate, or whose issuer has no CRL among those given\n"
 "exit: 0 provisioned, 1 usage, 2-7 chip error, 8 local error,\n"
 "      14 cannot write the store, 19 SPP not trusted, 20 SPP refused,\n"
 "      21 connection/protocol failure\n", prog);
@@ -65,11 +71,15 @@ static int provision_cmd(int argc, char **argv)
 		{ "fault-out", required_argument, NULL, 'X' },
 		{ "station-cert", required_argument, NULL, 'c' },
 		{ "station-key", required_argument, NULL, 'k' },
+		{ "crl", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	const char *spp = NULL, *dev = NULL, *st_cert = NULL, *st_key = NULL;
 	struct agent a;
+	const char *crl[AGENT_MAX_CRLS];
+	size_t ncrl = 0;
+	char why[256];
 	int c, timeout = CK_SPP_TIMEOUT_STEP, ret;
 
 	/* A peer that closes early (the SPP's per-address limit) must give an
@@ -87,6 +97,13 @@ static int provision_cmd(int argc, char **argv)
 		case 't': timeout = atoi(optarg); break;
 		case 'c': st_cert = optarg; break;
 		case 'k': st_key = optarg; break;
+		case 'r':
+			if (ncrl == AGENT_MAX_CRLS) {
+				usage(stderr);
+				return CK_EXIT_USAGE;
+			}
+			crl[ncrl++] = optarg;
+			break;
 #ifdef CK_AGENT_FAULTS
 		case 'F': a.fault = optarg; break;
 		case 'O': a.other_dev = optarg; break;
@@ -101,6 +118,8 @@ static int provision_cmd(int argc, char **argv)
 		usage(stderr);
 		return CK_EXIT_USAGE;
 	}
+	if (ncrl && !(a.crls = pki_crls_load(crl, ncrl, why, sizeof(why))))
+		return agent_die(CK_EXIT_OTHER, "--crl %s", why);
 	ret = agent_read_chip(&a, dev);
 	if (ret)
 		goto out;
@@ -111,6 +130,7 @@ static int provision_cmd(int argc, char **argv)
 	agent_tls_close(&a, ret != CK_EXIT_PROTOCOL);
 out:
 	chipkey_close(a.ck);
+	pki_crls_free(a.crls);
 	return ret;
 }
 

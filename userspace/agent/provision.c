@@ -117,9 +117,10 @@ static void free_dp(uint8_t *dp)
 static int check_dp(struct agent *a, const uint8_t *buf, size_t len, struct checked_dp *out)
 {
 	uint8_t chip[CHIPKEY_CHIP_ID_LEN];
+	char id[CK_DP_DEVICE_ID_LEN + 1];
 	const uint8_t *cder;
 	size_t clen;
-	X509 *cert;
+	X509 *cert, *ca;
 	int err;
 
 	err = ck_dp_decode(buf, len, &out->dp);
@@ -133,12 +134,18 @@ static int check_dp(struct agent *a, const uint8_t *buf, size_t len, struct chec
 		err = ck_dp_get(out->dp, CK_DP_DEVICE_CERT, &cder, &clen);
 	if (!err) {
 		cert = pki_cert_from_der(cder, clen);
+		/* the package's issuing CA (none: a package of a factory made
+		 * before the key hierarchy, signed by the ROM key itself) */
+		ca = ck_dp_get(out->dp, CK_DP_ISSUING_CA_CERT, &cder, &clen) ? NULL
+			: pki_cert_from_der(cder, clen);
 		/* As at recovery: the device's clock may be unset or behind. */
-		err = cert ? pki_verify_device_cert(cert, a->rom, a->rom_len,
-						    out->identity, a->chip_id,
-						    PKI_TIME_IGNORE)
-			   : -EINVAL;
+		err = cert ? agent_check_chain(a, cert, ca, 1, PKI_TIME_IGNORE) : -EINVAL;
+		if (!err)
+			err = pki_cert_device_identity(cert, id);
+		if (!err && strcmp(id, out->identity))
+			err = -EKEYREJECTED;
 		X509_free(cert);
+		X509_free(ca);
 	}
 	if (err) {
 		ck_dp_free(out->dp);
@@ -171,7 +178,23 @@ static int finish_store(struct agent *a, const char *identity, uint64_t gen,
 	return CK_EXIT_OK;
 }
 
-/* ALREADY: the SPP's record must unwrap on this chip and say the same. */
+/* The rollback floor of the flash store already there (0: none, or one
+ * this chip does not authenticate). */
+static uint64_t already_floor(struct agent *a)
+{
+	struct flash_store old;
+	uint64_t floor;
+
+	memset(&old, 0, sizeof(old));
+	flash_read_store(a->store_dir, a->ck, &old);
+	floor = flash_store_floor(&old);
+	flash_store_release(&old);
+	return floor;
+}
+
+/* ALREADY: the SPP's record must unwrap on this chip and say the same, and
+ * be no older than the store it would replace (an SPP answers with
+ * generation 1 when it cannot read the public store). */
 static int handle_already(struct agent *a, const struct spp_frame *f)
 {
 	struct checked_dp cd = { 0 };
@@ -179,7 +202,7 @@ static int handle_already(struct agent *a, const struct spp_frame *f)
 	const uint8_t *cder;
 	uint8_t *dpb = NULL;
 	size_t dpl, clen;
-	uint64_t gen = 0;
+	uint64_t gen = 0, have;
 	int err, ret;
 
 	if (spp_already_decode(f, &m))
@@ -204,6 +227,11 @@ static int handle_already(struct agent *a, const struct spp_frame *f)
 	}
 	if (ck_dp_get(cd.dp, CK_DP_DEVICE_CERT, &cder, &clen))
 		ret = agent_die(CK_EXIT_OTHER, "data package has no certificate");
+	else if (gen < (have = already_floor(a)))
+		ret = agent_die(CK_EXIT_ROLLBACK, "the SPP's record is generation %llu, older than "
+				"the generation %llu the flash store holds: store kept (use chipkey "
+				"recover for a newer generation)", (unsigned long long)gen,
+				(unsigned long long)have);
 	else
 		ret = finish_store(a, cd.identity, gen, m.backup, m.backup_len, cder, clen);
 	ck_dp_free(cd.dp);
@@ -213,7 +241,8 @@ static int handle_already(struct agent *a, const struct spp_frame *f)
 }
 
 /*
- * The device certificate of the OFFER: signed by the ROM key, an end-entity
+ * The device certificate of the OFFER: signed by the OFFER's issuing CA,
+ * itself signed by the ROM key, not revoked (--crl), an end-entity
  * device certificate of this chip, naming this chip's attestation key.
  * @identity gets the identity it names.  0 or -errno.
  */
@@ -222,13 +251,12 @@ static int check_offer_cert(struct agent *a, const struct ck_spp_offer *offer,
 {
 	uint8_t q[CHIPKEY_EC_POINT_LEN];
 	X509 *cert = pki_cert_from_der(offer->cert, offer->cert_len);
+	X509 *ca = pki_cert_from_der(offer->ca_cert, offer->ca_cert_len);
 	int err;
 
-	if (!cert)
-		return -EINVAL;
 	/* As at recovery: the device's clock may be unset or behind. */
-	err = pki_verify_device_cert(cert, a->rom, a->rom_len, NULL, a->chip_id,
-				     PKI_TIME_IGNORE);
+	err = cert && ca ? agent_check_chain(a, cert, ca, 1, PKI_TIME_IGNORE) : -EINVAL;
+	X509_free(ca);
 	if (!err)
 		err = pki_cert_device_identity(cert, identity);
 	if (!err)

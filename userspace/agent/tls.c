@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * chipkey-agent: the TLS 1.3 client (see agent.h).  The device has no CA
- * certificate, only the manufacturer public key in ROM: the SPP's
- * certificate is checked with that key (pki_verify_spp_cert: signature,
- * SPP role, validity when the clock is set); the handshake itself
+ * certificate, only the manufacturer root public key in ROM: the SPP's
+ * certificate and the issuing CA the SPP sends with it (required: one the
+ * root signed itself is refused) are checked up to that key
+ * (pki_verify_spp_cert: signatures, SPP role, validity when the
+ * clock is set; --crl: not revoked); the handshake itself
  * (CertificateVerify) proves the SPP holds the certificate's private key.
  * The factory station credential (mutual TLS) is what lets the SPP tell a
  * station of this factory line from any other client.
@@ -17,6 +19,7 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "common/exit.h"
 #include "common/pki.h"
@@ -74,10 +77,42 @@ static SSL_CTX *client_ctx(const char *st_cert, const char *st_key)
 	return ctx;
 }
 
-/* The SPP's certificate: signed by the ROM key, SPP role, valid now. */
+int agent_check_chain(struct agent *a, X509 *cert, X509 *ca, int device, time_t now)
+{
+	char why[320];
+	int err;
+
+	if (!cert)
+		return -EINVAL;
+	err = device ? pki_verify_device_cert(cert, ca, a->rom, a->rom_len, NULL, a->chip_id, now)
+		     : pki_verify_spp_cert(cert, ca, a->rom, a->rom_len, now);
+	if (!err)
+		err = pki_crls_check(a->crls, cert, ca, a->rom, a->rom_len, pki_clock_now(),
+				     why, sizeof(why));
+	if (err == -ENOKEY)
+		fprintf(stderr, "chipkey-agent: %s\n", why);
+	return err;
+}
+
+/* The certificate of the peer's chain that issued @peer, or NULL. */
+static X509 *peer_issuer(SSL *ssl, X509 *peer)
+{
+	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
+
+	for (int i = 0; i < sk_X509_num(chain); i++) {
+		X509 *x = sk_X509_value(chain, i);
+
+		if (x != peer && X509_check_issued(x, peer) == X509_V_OK)
+			return x;
+	}
+	return NULL;
+}
+
+/* The SPP's certificate: issued by an issuing CA under the ROM key, SPP
+ * role, valid now, not revoked. */
 static int check_spp(struct agent *a)
 {
-	X509 *peer;
+	X509 *peer, *ica;
 	time_t now;
 	int err;
 
@@ -95,8 +130,15 @@ static int check_spp(struct agent *a)
 	if (now == PKI_TIME_IGNORE)
 		fprintf(stderr, "chipkey-agent: warning: the clock is not set; "
 			"not checking the SPP certificate's validity period\n");
-	err = pki_verify_spp_cert(peer, a->rom, a->rom_len, now);
+	ica = peer_issuer(a->c.ssl, peer);
+	err = ica ? agent_check_chain(a, peer, ica, 0, now) : -EKEYREJECTED;
 	X509_free(peer);
+	if (!ica)
+		return agent_die(CK_EXIT_UNTRUSTED, "SPP sent no issuing CA certificate that issued "
+				 "its credential (one signed by the root itself is not accepted): refused");
+	if (err == -EKEYREVOKED)
+		return agent_die(CK_EXIT_UNTRUSTED, "SPP credential or its issuing CA is revoked "
+				 "(--crl): refused");
 	if (err)
 		return agent_die(CK_EXIT_UNTRUSTED,
 				 "SPP credential does not chain to the manufacturer key in ROM (%s): refused",

@@ -15,7 +15,8 @@
 
 static const char usage_text[] =
 	"usage: chipkey recover [--store DIR] [--keys DIR | --no-keys]\n"
-	"                       [--from FILE | --db URL] [--force] [--timeout S]\n";
+	"                       [--from FILE | --db URL] [--force] [--timeout S]\n"
+	"                       [--crl FILE]...\n";
 
 int cmd_recover(struct ck_cli *cli, int argc, char **argv)
 {
@@ -27,6 +28,7 @@ int cmd_recover(struct ck_cli *cli, int argc, char **argv)
 		{ "db", required_argument, NULL, 'D' },
 		{ "force", no_argument, NULL, 'F' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "crl", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rec_opts o = { .store_dir = REC_DEFAULT_STORE, .keys_dir = REC_DEFAULT_KEYS,
@@ -45,6 +47,13 @@ int cmd_recover(struct ck_cli *cli, int argc, char **argv)
 		case 'f': o.from_file = optarg; break;
 		case 'D': db = optarg; break;
 		case 'F': o.force = 1; break;
+		case 'C':	/* a CRL of the root or an issuing CA (docs/factory-pki.md) */
+			if (pki_crls_add(&ctx.crls, optarg, ctx.msg, sizeof(ctx.msg))) {
+				fprintf(stderr, "chipkey recover: --crl %s\n", ctx.msg);
+				pki_crls_free(ctx.crls);
+				return CK_EXIT_OTHER;
+			}
+			break;
 		case 't':
 			o.timeout = strtod(optarg, &end);
 			if (*end || !(o.timeout > 0) || o.timeout > 86400) {

@@ -22,6 +22,7 @@ static const struct ck_dp_type_info types[] = {
 	{ CK_DP_DEVICE_KEY, "device-key", CK_DP_F_CRITICAL, 1, CK_DP_KIND_DER, 0 },
 	{ CK_DP_DEVICE_CERT, "device-cert", CK_DP_F_CRITICAL, 0, CK_DP_KIND_DER, 0 },
 	{ CK_DP_MFR_CA_CERT, "mfr-ca-cert", 0, 0, CK_DP_KIND_DER, 0 },
+	{ CK_DP_ISSUING_CA_CERT, "issuing-ca-cert", 0, 0, CK_DP_KIND_DER, 0 },
 };
 
 const struct ck_dp_type_info *ck_dp_type_lookup(uint16_t type)

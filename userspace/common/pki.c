@@ -14,7 +14,6 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
-#include "common/attest.h"
 #include "common/hex.h"
 #include "common/identity.h"
 #include "common/pki.h"
@@ -243,57 +242,6 @@ out:
 	return err;
 }
 
-/* Q of a DER SubjectPublicKeyInfo that is exactly @len bytes, of an
- * id-ecPublicKey on prime256v1 with a valid uncompressed point. */
-static int attest_spki_point(const unsigned char *der, long len,
-			     uint8_t q[PKI_ATTEST_PUB_LEN])
-{
-	const unsigned char *p = der, *pt;
-	ASN1_OBJECT *alg;
-	X509_ALGOR *algor;
-	const void *pval;
-	X509_PUBKEY *xpk;
-	EVP_PKEY *pk = NULL;
-	int ptype, ptlen, err = -EINVAL;
-
-	xpk = d2i_X509_PUBKEY(NULL, &p, len);
-	if (!xpk || p != der + len ||
-	    !X509_PUBKEY_get0_param(&alg, &pt, &ptlen, &algor, xpk))
-		goto out;
-	X509_ALGOR_get0(NULL, &ptype, &pval, algor);
-	if (OBJ_obj2nid(alg) != NID_X9_62_id_ecPublicKey || ptype != V_ASN1_OBJECT ||
-	    OBJ_obj2nid(pval) != NID_X9_62_prime256v1 || ptlen != PKI_ATTEST_PUB_LEN ||
-	    ck_att_pub_to_pkey(pt, &pk))
-		goto out;
-	memcpy(q, pt, PKI_ATTEST_PUB_LEN);
-	err = 0;
-out:
-	EVP_PKEY_free(pk);
-	X509_PUBKEY_free(xpk);
-	return err;
-}
-
-int pki_cert_attest_key(X509 *cert, uint8_t q[PKI_ATTEST_PUB_LEN])
-{
-	const ASN1_OCTET_STRING *v;
-	ASN1_OBJECT *oid;
-	int loc, err = -EINVAL;
-
-	if (!cert || !q)
-		return -EINVAL;
-	oid = OBJ_txt2obj(PKI_ATTEST_KEY_OID, 1);
-	if (!oid)
-		return -ENOMEM;
-	loc = X509_get_ext_by_OBJ(cert, oid, -1);
-	if (loc < 0)
-		err = -ENOENT;
-	else if (X509_get_ext_by_OBJ(cert, oid, loc) < 0 &&	/* exactly once */
-		 (v = X509_EXTENSION_get_data(X509_get_ext(cert, loc))) != NULL)
-		err = attest_spki_point(ASN1_STRING_get0_data(v), ASN1_STRING_length(v), q);
-	ASN1_OBJECT_free(oid);
-	return err;
-}
-
 time_t pki_clock_now(void)
 {
 	time_t t = time(NULL);
@@ -301,44 +249,98 @@ time_t pki_clock_now(void)
 	return t < (time_t)PKI_CLOCK_FLOOR ? PKI_TIME_IGNORE : t;
 }
 
-/* Signature by the ROM key and validity at @now (not if PKI_TIME_IGNORE). */
-static int verify_common(X509 *cert, const uint8_t *rom_key, size_t rom_key_len,
-			 time_t now)
+/* The validity period of @cert contains @now (not checked if PKI_TIME_IGNORE). */
+static int check_validity(X509 *cert, time_t now)
+{
+	if (now == PKI_TIME_IGNORE)
+		return 0;
+	if (!now)
+		now = time(NULL);
+	switch (X509_cmp_time(X509_get0_notBefore(cert), &now)) {
+	case -1:
+		break;
+	case 1:
+		return -EKEYEXPIRED;	/* not yet valid */
+	default:
+		return -EINVAL;
+	}
+	switch (X509_cmp_time(X509_get0_notAfter(cert), &now)) {
+	case 1:
+		return 0;
+	case -1:
+		return -EKEYEXPIRED;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* 1 if @cert's signature verifies with @key. */
+static int signed_by(X509 *cert, EVP_PKEY *key)
+{
+	int ok = key && X509_verify(cert, key) == 1;
+
+	ERR_clear_error();
+	return ok;
+}
+
+int pki_verify_issuing_ca(X509 *ica, const uint8_t *rom_key, size_t rom_key_len,
+			  time_t now)
 {
 	EVP_PKEY *rom;
-	int ok;
+	int ok, err;
 
-	if (!cert || !rom_key)
+	if (!ica || !rom_key)
 		return -EINVAL;
 	rom = pki_public_from_der(rom_key, rom_key_len);
 	if (!rom)
 		return -EINVAL;
-	ok = X509_verify(cert, rom);
+	ok = signed_by(ica, rom);
 	EVP_PKEY_free(rom);
-	if (ok != 1) {
-		ERR_clear_error();
+	if (!ok)
 		return -EKEYREJECTED;
-	}
-	if (now != PKI_TIME_IGNORE) {
-		if (!now)
-			now = time(NULL);
-		switch (X509_cmp_time(X509_get0_notBefore(cert), &now)) {
-		case -1:
-			break;
-		case 1:
-			return -EKEYEXPIRED;	/* not yet valid */
-		default:
+	err = check_validity(ica, now);
+	if (err)
+		return err;
+	/* a CA that may issue end entities only */
+	if (X509_check_ca(ica) != 1 || X509_get_pathlen(ica) != 0 ||
+	    !(X509_get_extension_flags(ica) & EXFLAG_KUSAGE) ||
+	    !(X509_get_key_usage(ica) & KU_KEY_CERT_SIGN) ||
+	    !pki_is_p256(X509_get0_pubkey(ica)))
+		return -EKEYREJECTED;
+	return 0;
+}
+
+/* @ica is a valid issuing CA under the ROM key, @cert is issued and signed
+ * by it (@ica NULL: signed by the ROM key itself), valid at @now (not if
+ * PKI_TIME_IGNORE), an end entity. */
+static int verify_common(X509 *cert, X509 *ica, const uint8_t *rom_key,
+			 size_t rom_key_len, time_t now)
+{
+	EVP_PKEY *rom;
+	int err, ok;
+
+	if (!cert || !rom_key)
+		return -EINVAL;
+	if (ica) {
+		err = pki_verify_issuing_ca(ica, rom_key, rom_key_len, now);
+		if (err)
+			return err;
+		if (X509_check_issued(ica, cert) != X509_V_OK ||
+		    !signed_by(cert, X509_get0_pubkey(ica)))
+			return -EKEYREJECTED;
+	} else {
+		/* issued by the root itself (before the key hierarchy) */
+		rom = pki_public_from_der(rom_key, rom_key_len);
+		if (!rom)
 			return -EINVAL;
-		}
-		switch (X509_cmp_time(X509_get0_notAfter(cert), &now)) {
-		case 1:
-			break;
-		case -1:
-			return -EKEYEXPIRED;
-		default:
-			return -EINVAL;
-		}
+		ok = signed_by(cert, rom);
+		EVP_PKEY_free(rom);
+		if (!ok)
+			return -EKEYREJECTED;
 	}
+	err = check_validity(cert, now);
+	if (err)
+		return err;
 	/* An end-entity certificate with a usable P-256 key. */
 	if (X509_check_ca(cert) != 0)
 		return -EKEYREJECTED;
@@ -382,13 +384,13 @@ int pki_check_station_role(X509 *cert)
 	return 0;
 }
 
-int pki_verify_device_cert(X509 *cert, const uint8_t *rom_key,
+int pki_verify_device_cert(X509 *cert, X509 *ica, const uint8_t *rom_key,
 			   size_t rom_key_len, const char *identity,
 			   const uint8_t *chip_id, time_t now)
 {
 	char id[CK_DP_DEVICE_ID_LEN + 1];
 	uint8_t chip[CHIPKEY_CHIP_ID_LEN];
-	int err = verify_common(cert, rom_key, rom_key_len, now);
+	int err = verify_common(cert, ica, rom_key, rom_key_len, now);
 
 	if (err)
 		return err;
@@ -406,11 +408,16 @@ int pki_verify_device_cert(X509 *cert, const uint8_t *rom_key,
 	return 0;
 }
 
-int pki_verify_spp_cert(X509 *cert, const uint8_t *rom_key,
+int pki_verify_spp_cert(X509 *cert, X509 *ica, const uint8_t *rom_key,
 			size_t rom_key_len, time_t now)
 {
-	int err = verify_common(cert, rom_key, rom_key_len, now);
+	int err;
 
+	/* never signed by the root itself: a pre-hierarchy SPP certificate
+	 * (its key online for years) could not be revoked by any CRL */
+	if (!ica)
+		return cert ? -EKEYREJECTED : -EINVAL;
+	err = verify_common(cert, ica, rom_key, rom_key_len, now);
 	if (err)
 		return err;
 	return has_spp_role(cert) ? 0 : -EKEYREJECTED;

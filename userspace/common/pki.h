@@ -31,6 +31,9 @@
 #define PKI_CHIP_ID_URI_PREFIX	"urn:chipkey:chip-id:"
 /* Organizational unit marking the SPP role. */
 #define PKI_SPP_OU		"chipkey-spp"
+/* Organizational unit marking the SPP's record-signing credential (the
+ * signer of generation-1 public records; no TLS role). */
+#define PKI_RECORD_OU		"chipkey-record-signer"
 /* Organizational unit marking a factory line station (TLS client of the SPP). */
 #define PKI_STATION_OU		"chipkey-station"
 
@@ -105,18 +108,68 @@ int pki_cert_attest_key(X509 *cert, uint8_t q[PKI_ATTEST_PUB_LEN]);
 time_t pki_clock_now(void);
 
 /*
- * What recovery uses.  @rom_key is the manufacturer public key from ROM
- * (DER SPKI).  Checks: signature by that key; validity at @now (0 = the
- * current time, PKI_TIME_IGNORE = not checked); device role (not a CA,
- * keyUsage digitalSignature, not the SPP role); a P-256 public key; a
- * valid identity and chip ID; and, when
- * @identity / @chip_id are not NULL, that the certificate names exactly them.
+ * The issuing CA (docs/factory-pki.md, "Key hierarchy"): @ica is signed by
+ * the ROM key @rom_key (DER SPKI of the root), is a CA (basicConstraints
+ * CA:TRUE, pathlen 0; keyUsage keyCertSign), has a P-256 key, and is valid
+ * at @now (0 = the current time, PKI_TIME_IGNORE = not checked).
  */
-int pki_verify_device_cert(X509 *cert, const uint8_t *rom_key,
+int pki_verify_issuing_ca(X509 *ica, const uint8_t *rom_key, size_t rom_key_len,
+			  time_t now);
+
+/*
+ * What recovery uses.  @rom_key is the manufacturer root public key from
+ * ROM (DER SPKI), @ica the issuing CA certificate that came with @cert
+ * (NULL: @cert must be signed by the ROM key itself, as by factories made
+ * before the key hierarchy; only the root key can make such a certificate).
+ * Checks: @ica passes pki_verify_issuing_ca(); @cert is issued by @ica
+ * (names, key identifiers) and signed by its key; validity at @now (0 =
+ * the current time, PKI_TIME_IGNORE = not checked); device role (not a CA,
+ * keyUsage digitalSignature, no OU); a P-256 public key; a valid identity
+ * and chip ID; and, when @identity / @chip_id are not NULL, that the
+ * certificate names exactly them.
+ */
+int pki_verify_device_cert(X509 *cert, X509 *ica, const uint8_t *rom_key,
 			   size_t rom_key_len, const char *identity,
 			   const uint8_t *chip_id, time_t now);
-/* What a device checks of the SPP's TLS certificate (same ROM key). */
-int pki_verify_spp_cert(X509 *cert, const uint8_t *rom_key,
+/* What a device checks of the SPP's TLS certificate: the same, except that
+ * @ica is required (-EKEYREJECTED if NULL: an SPP certificate signed by the
+ * root itself is refused, it could not be revoked); role OU=chipkey-spp
+ * with EKU serverAuth. */
+int pki_verify_spp_cert(X509 *cert, X509 *ica, const uint8_t *rom_key,
 			size_t rom_key_len, time_t now);
+
+/*
+ * Revocation (common/pki-crl.c): a set of CRLs a device or pubdb was given
+ * (--crl, repeatable).  A CRL is used for the CA whose key signed it (the
+ * root's for issuing CAs, an issuing CA's for what it issued).
+ */
+struct pki_crls;
+/* Appends every CRL of the file @path (a PEM bundle of one or more CRLs,
+ * or one DER CRL) to @out: their number, or -errno (-EINVAL: none). */
+int pki_crl_file_read(const char *path, STACK_OF(X509_CRL) *out);
+/* 1 if @a and @b have the same issuer name and cRLNumbers, @a's lower (a
+ * replay of an older CRL when @b was seen before); else 0. */
+int pki_crl_older(X509_CRL *a, X509_CRL *b);
+/* Reads the CRL files @paths[0..n-1] (pki_crl_file_read); NULL with a
+ * message in @err if one cannot be read. */
+struct pki_crls *pki_crls_load(const char *const *paths, size_t n, char *err,
+			       size_t errlen);
+/* Adds the CRL file @path to *@c (a new set if *@c is NULL); 0, or -errno
+ * with a message in @err. */
+int pki_crls_add(struct pki_crls **c, const char *path, char *err, size_t errlen);
+void pki_crls_free(struct pki_crls *c);
+/*
+ * 0 if neither @cert nor @ica is revoked by a CRL of @c that their issuer
+ * signed (@ica's issuer: the ROM key; @cert's: @ica, or the ROM key if
+ * @ica is NULL).  @c NULL or empty checks nothing.  Otherwise it fails
+ * closed: -EKEYREVOKED if a CRL of the issuer lists one; -ENOKEY if an
+ * issuer of the chain has no CRL in @c at all (a message naming it in
+ * @why, if not NULL); -EKEYEXPIRED if none of an issuer's CRLs is current
+ * at @now (past nextUpdate; PKI_TIME_IGNORE: not checked, 0: the current
+ * time).  A CRL signed by neither key is ignored.
+ */
+int pki_crls_check(const struct pki_crls *c, X509 *cert, X509 *ica,
+		   const uint8_t *rom_key, size_t rom_key_len, time_t now,
+		   char *why, size_t whylen);
 
 #endif /* CHIPKEY_COMMON_PKI_H */

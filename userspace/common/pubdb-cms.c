@@ -30,6 +30,34 @@
 int pubdb_cms_sign(const char *oid, const uint8_t *content, size_t content_len, EVP_PKEY *key,
 		   X509 *writer, uint8_t **out, size_t *out_len, char *err, size_t errlen)
 {
+	return pubdb_cms_sign_chain(oid, content, content_len, key, writer, NULL, out, out_len,
+				    err, errlen);
+}
+
+int pubdb_record_build_chain(const struct pubdb_fields *f, EVP_PKEY *key, X509 *writer,
+			     X509 *ca, uint8_t **out, size_t *out_len, char *err, size_t errlen)
+{
+	uint8_t *content;
+	size_t content_len;
+	int rc;
+
+	*out = NULL;
+	*out_len = 0;
+	if (!key || !writer)
+		return pubdb_fail(err, errlen, -EINVAL, "no writer key or certificate");
+	rc = pubdb_record_build_v1(f, NULL, NULL, &content, &content_len, err, errlen);
+	if (rc)
+		return rc;
+	rc = pubdb_cms_sign_chain(PUBDB_CMS_CONTENT_OID, content, content_len, key, writer, ca,
+				  out, out_len, err, errlen);
+	free(content);
+	return rc;
+}
+
+int pubdb_cms_sign_chain(const char *oid, const uint8_t *content, size_t content_len,
+			 EVP_PKEY *key, X509 *writer, X509 *ca, uint8_t **out, size_t *out_len,
+			 char *err, size_t errlen)
+{
 	ASN1_OBJECT *type = OBJ_txt2obj(oid, 1);
 	EVP_MD *sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	CMS_ContentInfo *cms = NULL;
@@ -56,6 +84,7 @@ int pubdb_cms_sign(const char *oid, const uint8_t *content, size_t content_len, 
 	/* contentType, messageDigest and signingTime are added by CMS_final */
 	if (!type || !sha256 || !in || !cms ||
 	    !CMS_add1_signer(cms, writer, key, sha256, SIGN_FLAGS) ||
+	    (ca && CMS_add1_cert(cms, ca) != 1) ||
 	    CMS_set1_eContentType(cms, type) != 1 ||
 	    CMS_final(cms, in, NULL, CMS_BINARY) != 1 ||
 	    (n = i2d_CMS_ContentInfo(cms, &der)) <= 0) {
@@ -153,26 +182,35 @@ static int parse_signer(CMS_ContentInfo *cms, const ASN1_OBJECT *type, const uin
 	ASN1_OCTET_STRING *sig;
 	unsigned char *der = NULL;
 	CMS_SignerInfo *si;
-	int n, rc;
+	int n, w, rc;
 
 	if (sk_CMS_SignerInfo_num(sis) != 1) {
 		rc = pubdb_fail(err, errlen, -EBADMSG, "%d signers (exactly one wanted)",
 				sk_CMS_SignerInfo_num(sis));
 		goto out;
 	}
-	if (sk_X509_num(certs) != 1 || sk_X509_CRL_num(crls) > 0) {
+	if (sk_X509_num(certs) < 1 || sk_X509_num(certs) > PUBDB_CMS_MAX_CERTS ||
+	    sk_X509_CRL_num(crls) > 0) {
 		rc = pubdb_fail(err, errlen, -EBADMSG,
-				"exactly one certificate (the writer's) and no CRL wanted");
+				"the writer's certificate (and its issuing CA's) and no CRL "
+				"wanted");
 		goto out;
 	}
-	n = i2d_X509(sk_X509_value(certs, 0), &der);
+	si = sk_CMS_SignerInfo_value(sis, 0);
+	for (w = 0; w < sk_X509_num(certs); w++)
+		if (!CMS_SignerInfo_cert_cmp(si, sk_X509_value(certs, w)))
+			break;
+	if (w == sk_X509_num(certs)) {
+		rc = pubdb_fail(err, errlen, -EBADMSG, "no certificate is the signer's");
+		goto out;
+	}
+	n = i2d_X509(sk_X509_value(certs, w), &der);
 	r->writer_cert = n > 0 ? in_buf(buf, len, der, (size_t)n) : NULL;
 	if (!r->writer_cert || (size_t)n > PUBDB_MAX_CERT) {
 		rc = pubdb_fail(err, errlen, -EBADMSG, "writer certificate unreadable or too large");
 		goto out;
 	}
 	r->writer_cert_len = (size_t)n;
-	si = sk_CMS_SignerInfo_value(sis, 0);
 	sig = CMS_SignerInfo_get0_signature(si);
 	r->sig = sig ? in_buf(buf, len, ASN1_STRING_get0_data(sig),
 			      (size_t)ASN1_STRING_length(sig)) : NULL;
@@ -314,4 +352,31 @@ out:
 	CMS_ContentInfo_free(cms);
 	ERR_clear_error();
 	return v;
+}
+
+STACK_OF(X509) *pubdb_cms_extra_certs(const struct pubdb_record *r)
+{
+	CMS_ContentInfo *cms;
+	STACK_OF(X509) *certs, *out;
+
+	if (r->format != PUBDB_FORMAT_CMS)
+		return NULL;
+	cms = decode(r->raw, r->raw_len, NULL, 0);
+	certs = cms ? CMS_get1_certs(cms) : NULL;
+	out = certs ? sk_X509_new_null() : NULL;
+	for (int i = 0; out && i < sk_X509_num(certs); i++) {
+		X509 *x = sk_X509_value(certs, i);
+		unsigned char *der = NULL;
+		int n = i2d_X509(x, &der);
+		int writer = n > 0 && (size_t)n == r->writer_cert_len &&
+			     !memcmp(der, r->writer_cert, (size_t)n);
+
+		OPENSSL_free(der);
+		if (!writer && X509_up_ref(x) && !sk_X509_push(out, x))
+			X509_free(x);
+	}
+	sk_X509_pop_free(certs, X509_free);
+	CMS_ContentInfo_free(cms);
+	ERR_clear_error();
+	return out;
 }

@@ -15,10 +15,28 @@
 int pubdb_cms_sign(const char *oid, const uint8_t *content, size_t content_len, EVP_PKEY *key,
 		   X509 *writer, uint8_t **out, size_t *out_len, char *err, size_t errlen);
 
+/* At most this many certificates in a SignedData: the writer's and the
+ * issuing CA's that signed it (docs/pubdb-api.md). */
+#define PUBDB_CMS_MAX_CERTS 2
+
+/* pubdb_cms_sign with @ca (NULL: none), the writer's issuing CA, added to
+ * the certificates, so `openssl cms -verify -CAfile <root>` finds the chain. */
+int pubdb_cms_sign_chain(const char *oid, const uint8_t *content, size_t content_len,
+			 EVP_PKEY *key, X509 *writer, X509 *ca, uint8_t **out, size_t *out_len,
+			 char *err, size_t errlen);
+/* pubdb_record_build (format 2, signed) with @ca in the certificates. */
+int pubdb_record_build_chain(const struct pubdb_fields *f, EVP_PKEY *key, X509 *writer,
+			     X509 *ca, uint8_t **out, size_t *out_len, char *err, size_t errlen);
+/* The certificates of a parsed format-2 record other than the writer's
+ * (candidate intermediates, untrusted); NULL for format 1.  Free with
+ * sk_X509_pop_free(.., X509_free). */
+STACK_OF(X509) *pubdb_cms_extra_certs(const struct pubdb_record *r);
+
 /* The structure of a DER SignedData of eContentType @oid (called @name in
  * messages): attached content (*content, in @buf), one signer, one
  * certificate, no CRL, signed contentType and signingTime.  Fills the
- * writer certificate, signature, signing time, raw and format of @r (so
+ * writer certificate (the signer's, of at most PUBDB_CMS_MAX_CERTS),
+ * signature, signing time, raw and format of @r (so
  * pubdb_record_verify can check it), no signature check; -EBADMSG. */
 int pubdb_cms_unwrap(const uint8_t *buf, size_t len, const char *oid, const char *name,
 		     struct pubdb_record *r, const uint8_t **content, size_t *content_len,

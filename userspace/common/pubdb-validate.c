@@ -80,23 +80,35 @@ static enum pubdb_verdict check_signature(const struct pubdb_record *r, X509 *w,
 }
 
 /*
- * @x chains to @cas (X509_verify_cert, no intermediates offered).  0, or
+ * @x chains to @cas (X509_verify_cert, with @untrusted offered as
+ * intermediates, and the CRLs and flags of @cas: revocation).  0, or
  * -EKEYREJECTED with the reason in err.  *issuer (if not NULL) gets the
- * certificate that signed @x (a new reference).
+ * certificate that signed @x (a new reference), *root (if not NULL) the
+ * trust anchor.
  */
-static int chain_to(X509 *x, X509_STORE *cas, X509 **issuer, char *err, size_t errlen)
+static int chain_to(X509 *x, X509_STORE *cas, STACK_OF(X509) *untrusted, X509 **issuer,
+		    X509 **root, char *err, size_t errlen)
 {
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	STACK_OF(X509) *chain;
 	int rc = -EKEYREJECTED;
 
-	if (!ctx || !cas || X509_STORE_CTX_init(ctx, cas, x, NULL) != 1) {
+	if (!ctx || !cas || X509_STORE_CTX_init(ctx, cas, x, untrusted) != 1) {
 		snprintf(err, errlen, "cannot set up certificate verification");
 		goto out;
 	}
 	if (X509_verify_cert(ctx) != 1) {
-		snprintf(err, errlen, "%s",
-			 X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
+		int e = X509_STORE_CTX_get_error(ctx);
+		X509 *cur = X509_STORE_CTX_get_current_cert(ctx);
+		char name[200] = "";
+
+		/* which CRL is missing: the one of the failing certificate's issuer */
+		if (e == X509_V_ERR_UNABLE_TO_GET_CRL && cur)
+			X509_NAME_oneline(X509_get_issuer_name(cur), name, sizeof(name));
+		snprintf(err, errlen, "%s%s%s", X509_verify_cert_error_string(e),
+			 name[0] ? " (no --crl of the issuer " : "", name[0] ? name : "");
+		if (name[0])
+			snprintf(err + strlen(err), errlen - strlen(err), ")");
 		goto out;
 	}
 	chain = X509_STORE_CTX_get0_chain(ctx);
@@ -107,6 +119,10 @@ static int chain_to(X509 *x, X509_STORE *cas, X509 **issuer, char *err, size_t e
 		}
 		*issuer = sk_X509_value(chain, 1);
 		X509_up_ref(*issuer);
+	}
+	if (root) {
+		*root = sk_X509_value(chain, sk_X509_num(chain) - 1);
+		X509_up_ref(*root);
 	}
 	rc = 0;
 out:
@@ -131,36 +147,50 @@ enum pubdb_verdict pubdb_record_verify(const struct pubdb_record *r, X509_STORE 
 		v = pubdb_cms_check_signature(r, w, err, errlen);
 	else
 		v = check_signature(r, w, err, errlen);
-	if (v == PUBDB_VALID && chain_to(w, cas, NULL, why, sizeof(why)))
-		v = verdict(PUBDB_UNTRUSTED, err, errlen, "writer certificate: %s", why);
+	if (v == PUBDB_VALID) {
+		STACK_OF(X509) *inter = pubdb_cms_extra_certs(r);
+
+		if (chain_to(w, cas, inter, NULL, NULL, why, sizeof(why)))
+			v = verdict(PUBDB_UNTRUSTED, err, errlen, "writer certificate: %s", why);
+		sk_X509_pop_free(inter, X509_free);
+	}
 	X509_free(w);
 	ERR_clear_error();
 	return v;
 }
 
 /*
- * @x is a device certificate for @chip and @identity: it chains to @cas and
- * passes pki_verify_device_cert() (what a device checks) against the key of
- * the CA that signed it.  0, or -1 with the reason in err.
+ * @x is a device certificate for @chip and @identity: it chains to @cas
+ * (through an issuing CA of @r's certificates or of @cas) and passes
+ * pki_verify_device_cert() (what a device checks: issuing CA under the
+ * root, device role) against that issuing CA and the root's key.  0, or -1
+ * with the reason in err.
  */
-static int device_cert_ok(X509 *x, X509_STORE *cas, const uint8_t *chip, const char *identity,
-			  char *err, size_t errlen)
+static int device_cert_ok(X509 *x, const struct pubdb_record *r, X509_STORE *cas,
+			  const uint8_t *chip, const char *identity, char *err, size_t errlen)
 {
-	X509 *issuer = NULL;
+	STACK_OF(X509) *inter = pubdb_cms_extra_certs(r);
+	X509 *issuer = NULL, *root = NULL;
 	uint8_t *key = NULL;
 	size_t key_len = 0;
 	char why[160];
 	int rc;
 
-	if (chain_to(x, cas, &issuer, why, sizeof(why))) {
+	rc = chain_to(x, cas, inter, &issuer, &root, why, sizeof(why));
+	sk_X509_pop_free(inter, X509_free);
+	if (rc) {
 		snprintf(err, errlen, "not issued by the manufacturer CA: %s", why);
 		return -1;
 	}
-	rc = pki_public_to_der(X509_get0_pubkey(issuer), &key, &key_len);
+	rc = pki_public_to_der(X509_get0_pubkey(root), &key, &key_len);
 	if (!rc)
-		rc = pki_verify_device_cert(x, key, key_len, identity, chip, 0);
+		/* signed by the root itself (before the key hierarchy): no
+		 * issuing CA, as at recovery */
+		rc = pki_verify_device_cert(x, X509_cmp(issuer, root) ? issuer : NULL, key,
+					    key_len, identity, chip, 0);
 	OPENSSL_free(key);
 	X509_free(issuer);
+	X509_free(root);
 	ERR_clear_error();
 	if (rc == -EKEYREJECTED)
 		snprintf(err, errlen, "not a device certificate naming this chip and identity %s",
@@ -170,6 +200,23 @@ static int device_cert_ok(X509 *x, X509_STORE *cas, const uint8_t *chip, const c
 	else if (rc)
 		snprintf(err, errlen, "not a well-formed device certificate (%s)", strerror(-rc));
 	return rc ? -1 : 0;
+}
+
+/* 1 if @w chains to @cas through an issuing CA (not signed by the trust
+ * anchor itself). */
+static bool issued_by_ica(X509 *w, const struct pubdb_record *r, X509_STORE *cas)
+{
+	STACK_OF(X509) *inter = pubdb_cms_extra_certs(r);
+	X509 *issuer = NULL, *root = NULL;
+	char why[160];
+	bool ok = !chain_to(w, cas, inter, &issuer, &root, why, sizeof(why)) &&
+		  X509_cmp(issuer, root) != 0;
+
+	sk_X509_pop_free(inter, X509_free);
+	X509_free(issuer);
+	X509_free(root);
+	ERR_clear_error();
+	return ok;
 }
 
 /* 3. generation 1: an SPP; later ones: the device of @prev itself */
@@ -185,11 +232,20 @@ static enum pubdb_verdict check_writer(const struct pubdb_record *r,
 	if (!w)		/* parsed in pubdb_record_verify already */
 		return verdict(PUBDB_BAD_SIGNATURE, err, errlen, "writer certificate unreadable");
 	if (!prev) {
-		ok = has_role(w, PUBDB_ROLE_SPP);
+		/* the SPP's record signer; never its TLS credential */
+		ok = has_role(w, PKI_RECORD_OU) && !has_role(w, PUBDB_ROLE_SPP) &&
+		     X509_check_ca(w) == 0;
+		if (ok && !issued_by_ica(w, r, cas)) {
+			X509_free(w);
+			return verdict(PUBDB_NOT_WRITER, err, errlen,
+				       "the record signer is not issued by an issuing CA (one "
+				       "signed by the root itself cannot be revoked)");
+		}
 		X509_free(w);
 		if (!ok)
 			return verdict(PUBDB_NOT_WRITER, err, errlen,
-				       "generation 1 is written by an SPP (OU=" PUBDB_ROLE_SPP ")");
+				       "generation 1 is written by the SPP's record signer "
+				       "(OU=" PKI_RECORD_OU ")");
 		return PUBDB_VALID;
 	}
 	ok = r->writer_cert_len == prev->cert_len &&
@@ -201,7 +257,7 @@ static enum pubdb_verdict check_writer(const struct pubdb_record *r,
 			       "generation %llu", (unsigned long long)r->generation,
 			       (unsigned long long)prev->generation);
 	}
-	ok = !device_cert_ok(w, cas, r->chip_id, prev->identity, why, sizeof(why));
+	ok = !device_cert_ok(w, r, cas, r->chip_id, prev->identity, why, sizeof(why));
 	X509_free(w);
 	if (!ok)
 		return verdict(PUBDB_NOT_WRITER, err, errlen, "writer: %s", why);
@@ -239,7 +295,7 @@ static enum pubdb_verdict check_content(const struct pubdb_record *r,
 	if (!dev)
 		return verdict(PUBDB_BAD_CONTENT, err, errlen,
 			       "device certificate is not one DER X.509 certificate");
-	ok = !device_cert_ok(dev, cas, r->chip_id, r->identity, why, sizeof(why));
+	ok = !device_cert_ok(dev, r, cas, r->chip_id, r->identity, why, sizeof(why));
 	X509_free(dev);
 	if (!ok)
 		return verdict(PUBDB_BAD_CONTENT, err, errlen, "device certificate: %s", why);
@@ -279,21 +335,20 @@ enum pubdb_verdict pubdb_record_validate(const struct pubdb_record *r,
 enum pubdb_verdict pubdb_void_verify(const struct pubdb_void *v, X509_STORE *cas,
 				     char *err, size_t errlen)
 {
-	enum pubdb_verdict vd = pubdb_record_verify(&v->sig, cas, err, errlen);
-	X509 *w, *issuer = NULL;
-	char why[160];
+	enum pubdb_verdict vd;
+	X509 *w = pki_cert_from_der(v->sig.writer_cert, v->sig.writer_cert_len);
+	int self = w && X509_check_issued(w, w) == X509_V_OK;
 
-	if (vd != PUBDB_VALID)
-		return vd;
-	w = pki_cert_from_der(v->sig.writer_cert, v->sig.writer_cert_len);
-	if (w && !chain_to(w, cas, &issuer, why, sizeof(why))) {	/* it has an issuer */
-		vd = verdict(PUBDB_NOT_WRITER, err, errlen,
-			     "a void entry is signed by the manufacturer CA itself, not by a "
-			     "certificate it issued");
-	}
-	X509_free(issuer);
 	X509_free(w);
 	ERR_clear_error();
+	vd = pubdb_record_verify(&v->sig, cas, err, errlen);
+	/* only the manufacturer root signs a void entry: anything issued
+	 * under it (SPP, record signer, device) is not a writer, whether its
+	 * chain is complete or not */
+	if ((vd == PUBDB_VALID || vd == PUBDB_UNTRUSTED) && w && !self)
+		return verdict(PUBDB_NOT_WRITER, err, errlen,
+			       "a void entry is signed by the manufacturer CA itself, not by a "
+			       "certificate it issued");
 	return vd;
 }
 

@@ -210,7 +210,7 @@ static int store_batch(const char *url, const struct batch *b)
 	uint64_t total = 0;
 	int err;
 
-	err = store_open(url, &st, msg, sizeof(msg));
+	err = store_open_kind(url, STORE_FACTORY, &st, msg, sizeof(msg));
 	if (err) {
 		fprintf(stderr, "%s: %s: %s\n", factory_prog, url, msg[0] ? msg : strerror(-err));
 		return ck_exit_for_errno(err);

@@ -59,7 +59,7 @@ int cmd_dump(const struct factory_args *a)
 
 		ck_dp_entry(dp, i, &type, &flags, &v, &vlen);
 		name = ck_dp_type_name(type);
-		printf("  0x%04x %-12s %s %6zu bytes  ", type, name ? name : "(unknown)",
+		printf("  0x%04x %-15s %s %6zu bytes  ", type, name ? name : "(unknown)",
 		       flags & CK_DP_F_CRITICAL ? "critical" : "        ", vlen);
 		print_value(dp, type, v, vlen);
 		printf("\n");

@@ -68,7 +68,7 @@ int cmd_issue(const struct factory_args *a)
 	rc = device_key(a, &key);
 	if (rc)
 		goto out;
-	cert = pki_issue_device_cert(f->mfr_key, f->mfr_cert, a->identity, chip,
+	cert = pki_issue_device_cert(f->ca_key, f->ca_cert, a->identity, chip,
 				     key, a->attest_key ? q : NULL,
 				     PKI_DEFAULT_DEVICE_DAYS);
 	if (!cert) {

@@ -63,7 +63,7 @@ int cmd_station(const struct factory_args *a)
 	if (err)
 		return factory_fail("open factory", err);
 	key = pki_ec_keygen();
-	cert = key ? pki_issue_station_cert(f->mfr_key, f->mfr_cert, key, a->name, days) : NULL;
+	cert = key ? pki_issue_station_cert(f->ca_key, f->ca_cert, key, a->name, days) : NULL;
 	if (!cert) {
 		rc = factory_fail("issue", -EIO);
 		goto out;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * chipkey-factory verify-device --rom MFR-PUBKEY.der CERT [--identity IMEI]
- * [--chip-id HEX]: check a device certificate (PEM or DER) as a device
- * does, against the ROM key, and print the identity and chip ID it names.
+ * chipkey-factory verify-device --rom MFR-PUBKEY.der --issuing-ca CA CERT
+ * [--identity IMEI] [--chip-id HEX]: check a device certificate (PEM or
+ * DER) as a device does, against its issuing CA (PEM or DER) and that CA
+ * against the ROM key, and print the identity and chip ID it names.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -43,10 +44,10 @@ int cmd_verify_device(const struct factory_args *a)
 	uint8_t *rom = NULL, chip[CHIPKEY_CHIP_ID_LEN], want[CHIPKEY_CHIP_ID_LEN];
 	char id[CK_DP_DEVICE_ID_LEN + 1], chip_hex[2 * CHIPKEY_CHIP_ID_LEN + 1];
 	size_t rom_len;
-	X509 *cert;
+	X509 *cert, *ca;
 	int err;
 
-	if (a->npos != 1 || !a->rom)
+	if (a->npos != 1 || !a->rom || !a->issuing_ca)
 		return factory_usage_error();
 	if (a->chip_id && factory_parse_chip_id(a->chip_id, want)) {
 		fprintf(stderr, "%s: --chip-id must be 32 hex digits\n", factory_prog);
@@ -55,19 +56,26 @@ int cmd_verify_device(const struct factory_args *a)
 	err = factory_read_file(a->rom, &rom, &rom_len);
 	if (err)
 		return factory_fail(a->rom, err);
+	ca = read_cert(a->issuing_ca);
+	if (!ca) {
+		free(rom);
+		return factory_fail(a->issuing_ca, -EINVAL);
+	}
 	cert = read_cert(a->pos[0]);
 	if (!cert) {
 		free(rom);
+		X509_free(ca);
 		return factory_fail(a->pos[0], -EINVAL);
 	}
-	err = pki_verify_device_cert(cert, rom, rom_len, a->identity,
+	err = pki_verify_device_cert(cert, ca, rom, rom_len, a->identity,
 				     a->chip_id ? want : NULL, 0);
 	free(rom);
+	X509_free(ca);
 	if (err) {
 		X509_free(cert);
 		fprintf(stderr, "%s: %s: refused: %s\n", factory_prog, a->pos[0],
 			err == -EKEYREJECTED ?
-				"not signed by the ROM key, wrong role or wrong device" :
+				"not issued under the ROM key, wrong role or wrong device" :
 			err == -EKEYEXPIRED ? "outside its validity period" :
 			strerror(-err));
 		return err == -EKEYREJECTED || err == -EKEYEXPIRED ? CK_EXIT_BAD_CERT

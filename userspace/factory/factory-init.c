@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Creating a factory directory (chipkey-factory init): new manufacturer,
- * SPP and line station keys and certificates and a new master key, written
+ * Creating a factory directory (chipkey-factory init): a new manufacturer
+ * root (its key for the operator to move offline), issuing CA, SPP TLS,
+ * record-signing and line station credentials, CRLs, master key, written
  * into a sibling temporary directory that is renamed into place.  Layout:
  * docs/factory-pki.md.
  */
@@ -84,7 +85,9 @@ static const char *const factory_files[] = {
 	CK_FACTORY_MFR_KEY, CK_FACTORY_MFR_CA_PEM, CK_FACTORY_MFR_CA_DER,
 	CK_FACTORY_MFR_PUBKEY, CK_FACTORY_MASTER_KEY, CK_FACTORY_SPP_KEY,
 	CK_FACTORY_SPP_CERT, CK_FACTORY_STATION_KEY, CK_FACTORY_STATION_CERT,
-	CK_FACTORY_STATION_CRL, CK_FACTORY_VERSION,
+	CK_FACTORY_STATION_CRL, CK_FACTORY_VERSION, CK_FACTORY_CA_KEY,
+	CK_FACTORY_CA_CERT, CK_FACTORY_RECORD_KEY, CK_FACTORY_RECORD_CERT,
+	CK_FACTORY_ROOT_CRL,
 };
 
 static void remove_tmp(const char *tmp)
@@ -137,35 +140,80 @@ static int fsync_path(const char *path)
 	return err;
 }
 
-static int populate(const char *tmp, const struct ck_factory_opts *o)
+/* @crl as PEM to @dir/@name (0644). */
+static int write_crl_at(const char *dir, const char *name, X509_CRL *crl)
 {
-	EVP_PKEY *mfr = NULL, *spp = NULL, *sta = NULL;
-	X509 *ca = NULL, *sppc = NULL, *stac = NULL;
-	X509_CRL *crl = NULL;
-	char crl_path[PATH_MAX];
-	uint8_t master[PKI_MASTER_KEY_LEN];
+	char path[PATH_MAX];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
+		return -ENAMETOOLONG;
+	return station_crl_write(path, crl);
+}
+
+/* The root's public key in ROM form (mfr-pubkey.der) and the root
+ * certificate in DER (mfr-ca.der). */
+static int write_root_der(const char *tmp, EVP_PKEY *root, X509 *ca)
+{
 	uint8_t *der = NULL;
 	size_t der_len = 0;
+	int err = pki_cert_to_der(ca, &der, &der_len);
+
+	if (!err) {
+		err = write_file_at(tmp, CK_FACTORY_MFR_CA_DER, der, der_len, 0644);
+		OPENSSL_free(der);
+		der = NULL;
+	}
+	if (!err)
+		err = pki_public_to_der(root, &der, &der_len);
+	if (!err) {
+		if (der_len > CHIPKEY_MAX_ROM_KEY)
+			err = -EMSGSIZE;
+		else
+			err = write_file_at(tmp, CK_FACTORY_MFR_PUBKEY, der, der_len, 0644);
+		OPENSSL_free(der);
+	}
+	return err;
+}
+
+/* A key (0600) and its certificate (@cert_mode) into @tmp. */
+static int write_credential(const char *tmp, const char *kname, EVP_PKEY *key,
+			    const char *cname, X509 *cert, mode_t cert_mode)
+{
+	int err = write_private_pem(tmp, kname, key);
+
+	return err ? err : write_cert_pem(tmp, cname, cert, cert_mode);
+}
+
+static int populate(const char *tmp, const struct ck_factory_opts *o)
+{
+	EVP_PKEY *mfr = NULL, *ica = NULL, *spp = NULL, *rec = NULL, *sta = NULL;
+	X509 *ca = NULL, *icac = NULL, *sppc = NULL, *recc = NULL, *stac = NULL;
+	X509_CRL *crl = NULL, *root_crl = NULL;
+	uint8_t master[PKI_MASTER_KEY_LEN];
 	int err = -EIO;
-	static const char version[] = "chipkey-factory 1\n";
+	static const char version[] = "chipkey-factory 2\n";
 
 	mfr = pki_ec_keygen();
+	ica = pki_ec_keygen();
 	spp = pki_ec_keygen();
+	rec = pki_ec_keygen();
 	sta = pki_ec_keygen();
-	if (!mfr || !spp || !sta)
+	if (!mfr || !ica || !spp || !rec || !sta)
 		goto out;
+	/* root (offline) -> issuing CA -> TLS, record signer, station */
 	ca = pki_make_mfr_ca(mfr, o->org, NULL, o->ca_days);
-	if (!ca)
+	icac = ca ? pki_make_issuing_ca(mfr, ca, ica, NULL, o->ca_days) : NULL;
+	if (!icac)
 		goto out;
-	sppc = pki_issue_spp_cert(mfr, ca, spp, o->spp_name, o->spp_days);
-	if (!sppc)
+	sppc = pki_issue_spp_cert(ica, icac, spp, o->spp_name, o->spp_days);
+	recc = pki_issue_record_cert(ica, icac, rec, o->spp_name, o->spp_days);
+	stac = pki_issue_station_cert(ica, icac, sta, NULL, PKI_DEFAULT_STATION_DAYS);
+	if (!sppc || !recc || !stac)
 		goto out;
-	stac = pki_issue_station_cert(mfr, ca, sta, NULL, PKI_DEFAULT_STATION_DAYS);
-	if (!stac)
-		goto out;
-	/* the (empty) station CRL: revoke adds to it */
-	crl = station_crl_make(mfr, ca, NULL, NULL, CRL_REASON_NONE, PKI_DEFAULT_CRL_DAYS);
-	if (!crl)
+	/* the (empty) CRLs of the issuing CA and of the root: revoke adds */
+	crl = station_crl_make(ica, icac, NULL, NULL, CRL_REASON_NONE, PKI_DEFAULT_CRL_DAYS);
+	root_crl = station_crl_make(mfr, ca, NULL, NULL, CRL_REASON_NONE, PKI_DEFAULT_CRL_DAYS);
+	if (!crl || !root_crl)
 		goto out;
 	if (RAND_priv_bytes(master, sizeof(master)) != 1)
 		goto out;
@@ -175,52 +223,41 @@ static int populate(const char *tmp, const struct ck_factory_opts *o)
 		err = write_file_at(tmp, CK_FACTORY_MASTER_KEY, master,
 				    sizeof(master), 0600);
 	if (!err)
-		err = write_private_pem(tmp, CK_FACTORY_SPP_KEY, spp);
-	if (!err)
 		err = write_cert_pem(tmp, CK_FACTORY_MFR_CA_PEM, ca, 0644);
 	if (!err)
-		err = write_cert_pem(tmp, CK_FACTORY_SPP_CERT, sppc, 0644);
+		err = write_credential(tmp, CK_FACTORY_CA_KEY, ica, CK_FACTORY_CA_CERT, icac, 0644);
+	if (!err)
+		err = write_credential(tmp, CK_FACTORY_SPP_KEY, spp, CK_FACTORY_SPP_CERT, sppc, 0644);
+	if (!err)
+		err = write_credential(tmp, CK_FACTORY_RECORD_KEY, rec, CK_FACTORY_RECORD_CERT,
+				       recc, 0644);
 	/* The station credential lets a client obtain device OFFERs: 0600. */
 	if (!err)
-		err = write_private_pem(tmp, CK_FACTORY_STATION_KEY, sta);
+		err = write_credential(tmp, CK_FACTORY_STATION_KEY, sta,
+				       CK_FACTORY_STATION_CERT, stac, 0600);
 	if (!err)
-		err = write_cert_pem(tmp, CK_FACTORY_STATION_CERT, stac, 0600);
-	if (!err) {
-		if ((size_t)snprintf(crl_path, sizeof(crl_path), "%s/%s", tmp,
-				     CK_FACTORY_STATION_CRL) >= sizeof(crl_path))
-			err = -ENAMETOOLONG;
-		else
-			err = station_crl_write(crl_path, crl);
-	}
+		err = write_crl_at(tmp, CK_FACTORY_STATION_CRL, crl);
 	if (!err)
-		err = pki_cert_to_der(ca, &der, &der_len);
-	if (!err) {
-		err = write_file_at(tmp, CK_FACTORY_MFR_CA_DER, der, der_len, 0644);
-		OPENSSL_free(der);
-		der = NULL;
-		if (!err)
-			err = pki_public_to_der(mfr, &der, &der_len);
-	}
-	if (!err) {
-		if (der_len > CHIPKEY_MAX_ROM_KEY)
-			err = -EMSGSIZE;
-		else
-			err = write_file_at(tmp, CK_FACTORY_MFR_PUBKEY, der,
-					    der_len, 0644);
-		OPENSSL_free(der);
-	}
+		err = write_crl_at(tmp, CK_FACTORY_ROOT_CRL, root_crl);
+	if (!err)
+		err = write_root_der(tmp, mfr, ca);
 	if (!err)
 		err = write_file_at(tmp, CK_FACTORY_VERSION, version,
 				    sizeof(version) - 1, 0644);
 out:
 	OPENSSL_cleanse(master, sizeof(master));
 	EVP_PKEY_free(mfr);
+	EVP_PKEY_free(ica);
 	EVP_PKEY_free(spp);
+	EVP_PKEY_free(rec);
 	EVP_PKEY_free(sta);
 	X509_free(ca);
+	X509_free(icac);
 	X509_free(sppc);
+	X509_free(recc);
 	X509_free(stac);
 	X509_CRL_free(crl);
+	X509_CRL_free(root_crl);
 	return err;
 }
 

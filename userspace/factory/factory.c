@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Loading a factory directory (ck_factory_open): the manufacturer key and
- * CA certificate, the master key and the optional SPP credential, with the
- * secret files' modes checked.  Layout: docs/factory-pki.md.
+ * Loading a factory directory (ck_factory_open): the issuing CA key and
+ * certificate, the root certificate (never the root key), the master key
+ * and the optional SPP TLS and record-signing credentials, with the secret
+ * files' modes checked.  Layout: docs/factory-pki.md.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +15,9 @@
 
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include "common/file.h"
 #include "common/pki.h"
@@ -96,16 +99,39 @@ static int load_cert(const char *dir, const char *name, X509 **out)
 	return *out ? 0 : -EINVAL;
 }
 
+/* The optional credential @kname/@cname into key and cert (both or none):
+ * issued by @ca, for the key held. */
+static int load_credential(const char *dir, const char *kname, const char *cname,
+			   X509 *ca, EVP_PKEY **key, X509 **cert)
+{
+	int err = load_private(dir, kname, key);
+
+	if (err == -ENOENT)
+		return 0;
+	if (!err)
+		err = load_cert(dir, cname, cert);
+	if (!err && (X509_check_private_key(*cert, *key) != 1 ||
+		     X509_check_issued(ca, *cert) != X509_V_OK ||
+		     X509_verify(*cert, X509_get0_pubkey(ca)) != 1))
+		err = -EINVAL;
+	ERR_clear_error();
+	return err;
+}
+
 void ck_factory_close(struct ck_factory *f)
 {
 	if (!f)
 		return;
-	EVP_PKEY_free(f->mfr_key);
+	EVP_PKEY_free(f->ca_key);
+	X509_free(f->ca_cert);
+	OPENSSL_free(f->ca_cert_der);
 	X509_free(f->mfr_cert);
 	OPENSSL_free(f->mfr_cert_der);
 	OPENSSL_free(f->rom_key);
 	EVP_PKEY_free(f->spp_key);
 	X509_free(f->spp_cert);
+	EVP_PKEY_free(f->record_key);
+	X509_free(f->record_cert);
 	OPENSSL_cleanse(f, sizeof(*f));
 	free(f);
 }
@@ -122,13 +148,19 @@ int ck_factory_open(const char *dir, struct ck_factory **out)
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
-	err = load_private(dir, CK_FACTORY_MFR_KEY, &f->mfr_key);
+	/* The root's certificate only: its key stays offline. */
+	err = load_cert(dir, CK_FACTORY_MFR_CA_PEM, &f->mfr_cert);
 	if (!err)
-		err = load_cert(dir, CK_FACTORY_MFR_CA_PEM, &f->mfr_cert);
+		err = load_private(dir, CK_FACTORY_CA_KEY, &f->ca_key);
+	if (!err)
+		err = load_cert(dir, CK_FACTORY_CA_CERT, &f->ca_cert);
 	if (err)
 		goto fail;
-	/* The CA certificate must be for the signing key we hold. */
-	if (X509_check_private_key(f->mfr_cert, f->mfr_key) != 1) {
+	/* The issuing CA certificate is for the key we hold, signed by the root. */
+	if (X509_check_private_key(f->ca_cert, f->ca_key) != 1 ||
+	    X509_check_issued(f->mfr_cert, f->ca_cert) != X509_V_OK ||
+	    X509_verify(f->ca_cert, X509_get0_pubkey(f->mfr_cert)) != 1) {
+		ERR_clear_error();
 		err = -EINVAL;
 		goto fail;
 	}
@@ -144,18 +176,18 @@ int ck_factory_open(const char *dir, struct ck_factory **out)
 	free_file(buf, len);
 	err = pki_cert_to_der(f->mfr_cert, &f->mfr_cert_der, &f->mfr_cert_der_len);
 	if (!err)
-		err = pki_public_to_der(f->mfr_key, &f->rom_key, &f->rom_key_len);
-	if (err)
-		goto fail;
-	/* The SPP credential is optional (a signing-only station). */
-	err = load_private(dir, CK_FACTORY_SPP_KEY, &f->spp_key);
-	if (err == -ENOENT) {
-		err = 0;
-	} else if (!err) {
-		err = load_cert(dir, CK_FACTORY_SPP_CERT, &f->spp_cert);
-		if (!err && X509_check_private_key(f->spp_cert, f->spp_key) != 1)
-			err = -EINVAL;
-	}
+		err = pki_cert_to_der(f->ca_cert, &f->ca_cert_der, &f->ca_cert_der_len);
+	if (!err)
+		err = pki_public_to_der(X509_get0_pubkey(f->mfr_cert), &f->rom_key,
+					&f->rom_key_len);
+	/* The TLS and record-signing credentials are optional (a signing-only
+	 * station). */
+	if (!err)
+		err = load_credential(dir, CK_FACTORY_SPP_KEY, CK_FACTORY_SPP_CERT,
+				      f->ca_cert, &f->spp_key, &f->spp_cert);
+	if (!err)
+		err = load_credential(dir, CK_FACTORY_RECORD_KEY, CK_FACTORY_RECORD_CERT,
+				      f->ca_cert, &f->record_key, &f->record_cert);
 	if (err)
 		goto fail;
 	*out = f;

@@ -42,6 +42,8 @@ static const struct {
 	{ "load-chips", cmd_load_chips },
 	{ "station", cmd_station },
 	{ "revoke", cmd_revoke },
+	{ "spp-cred", cmd_spp_cred },
+	{ "issuing-ca", cmd_issuing_ca },
 };
 
 void factory_usage(FILE *f)
@@ -50,8 +52,9 @@ void factory_usage(FILE *f)
 "usage: %s COMMAND [ARGS]\n"
 "  init DIR [--org NAME] [--spp-name HOST] [--ca-days N] [--spp-days N]\n"
 "        [--db URL [--pool FILE] [--pregen N]]\n"
-"        create a factory: manufacturer key + CA, master key, SPP credential,\n"
-"        a station credential (30 days) and an empty station CRL;\n"
+"        create a factory: manufacturer root key (to move offline) + root\n"
+"        CA, issuing CA, master key, SPP TLS and record-signing credentials,\n"
+"        a station credential (30 days), empty issuing CA and root CRLs;\n"
 "        with --db also load an identity pool / pre-generate key pairs\n"
 "  load-pool --db URL FILE   load identities (one per line) into database 140\n"
 "  pregen-keys DIR --db URL --count N   pre-generate N device key pairs into\n"
@@ -62,8 +65,9 @@ void factory_usage(FILE *f)
 "  issue DIR --identity IMEI --chip-id HEX (--pubkey SPKI.der | --key-out KEY.pem)\n"
 "        [--out CERT.pem] [--attest-key Q.pem]   issue a device certificate\n"
 "        (PEM to stdout or file)\n"
-"  verify-device --rom MFR-PUBKEY.der CERT.pem [--identity IMEI] [--chip-id HEX]\n"
-"        verify a device certificate against the ROM key, print what it names\n"
+"  verify-device --rom MFR-PUBKEY.der --issuing-ca CA.pem CERT.pem\n"
+"        [--identity IMEI] [--chip-id HEX]   verify a device certificate and\n"
+"        its issuing CA up to the ROM key, print what it names\n"
 "  package DIR --identity IMEI --chip-id HEX --out FILE [--generation N]\n"
 "        [--attest-key Q.pem]   build a device's data package (secret: written\n"
 "        0600); with the chip's attestation key Q in its certificate\n"
@@ -72,10 +76,20 @@ void factory_usage(FILE *f)
 "  station DIR --name NAME [--days N] --out-key KEY --out-cert CERT\n"
 "        issue a line station's TLS client credential (default 30 days,\n"
 "        at most 365; never overwrites: exit 22)\n"
-"  revoke DIR [CERT] [--reason R] [--days N]   add a station certificate of\n"
-"        this factory to DIR/station-crl.pem (without CERT: re-sign it);\n"
+"  revoke DIR [CERT] [--reason R] [--days N]   add a station, SPP TLS,\n"
+"        record-signing or device certificate of this factory's issuing CA\n"
+"        to its CRL\n"
+"        DIR/station-crl.pem (without CERT: re-sign it);\n"
 "        nextUpdate in N days (default 30); R: keyCompromise, superseded,\n"
 "        cessationOfOperation, affiliationChanged, unspecified (default)\n"
+"        --root-key KEY: CERT is an issuing CA, the CRL DIR/root-crl.pem,\n"
+"        signed with the offline root key KEY\n"
+"  spp-cred DIR --tls|--records [--spp-name HOST] [--spp-days N]\n"
+"        a new SPP TLS or record-signing credential from the issuing CA\n"
+"  issuing-ca DIR --root-key KEY [--ca-days N] [--spp-name HOST]\n"
+"        a new issuing CA signed by the offline root key, with new TLS and\n"
+"        record-signing credentials and an empty CRL (the old CRL is kept\n"
+"        as DIR/ica-crl-<old serial>.pem)\n"
 "  dump FILE   decode a data package and list its entries (secrets redacted)\n"
 "exit status: 0 ok, 1 usage, otherwise as in docs/cli.md \"Exit codes\"\n",
 		factory_prog);
@@ -186,7 +200,8 @@ static int parse_ulong(const char *s, unsigned long long max,
 enum { O_ORG = 256, O_SPP_NAME, O_CA_DAYS, O_SPP_DAYS, O_PREFIX, O_COUNT,
 	O_START, O_IDENTITY, O_CHIP_ID, O_PUBKEY, O_KEY_OUT, O_OUT, O_ROM,
 	O_GENERATION, O_DB, O_POOL, O_PREGEN, O_ATTEST_KEY, O_CHIP_CA, O_NAME,
-	O_DAYS, O_OUT_KEY, O_OUT_CERT, O_REASON };
+	O_DAYS, O_OUT_KEY, O_OUT_CERT, O_REASON, O_ISSUING_CA, O_ROOT_KEY, O_TLS,
+	O_RECORDS };
 
 static const struct option long_opts[] = {
 	{ "org", required_argument, NULL, O_ORG },
@@ -213,6 +228,10 @@ static const struct option long_opts[] = {
 	{ "out-key", required_argument, NULL, O_OUT_KEY },
 	{ "out-cert", required_argument, NULL, O_OUT_CERT },
 	{ "reason", required_argument, NULL, O_REASON },
+	{ "issuing-ca", required_argument, NULL, O_ISSUING_CA },
+	{ "root-key", required_argument, NULL, O_ROOT_KEY },
+	{ "tls", no_argument, NULL, O_TLS },
+	{ "records", no_argument, NULL, O_RECORDS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -285,6 +304,18 @@ static int parse_args(int argc, char **argv, struct factory_args *a)
 			break;
 		case O_CHIP_CA:
 			a->chip_ca = optarg;
+			break;
+		case O_ISSUING_CA:
+			a->issuing_ca = optarg;
+			break;
+		case O_ROOT_KEY:
+			a->root_key = optarg;
+			break;
+		case O_TLS:
+			a->tls = 1;
+			break;
+		case O_RECORDS:
+			a->records = 1;
 			break;
 		case O_NAME:
 			a->name = optarg;

@@ -40,7 +40,7 @@ int ck_factory_build_package(struct ck_factory *f, const char *identity,
 			return -EIO;
 	}
 	err = -EIO;
-	err = pki_issue_device_cert_der(f->mfr_key, f->mfr_cert, identity,
+	err = pki_issue_device_cert_der(f->ca_key, f->ca_cert, identity,
 					chip_id, key, attest_pub, PKI_DEFAULT_DEVICE_DAYS,
 					&cder, &cder_len);
 	if (err) {
@@ -77,6 +77,9 @@ int ck_factory_build_package(struct ck_factory *f, const char *identity,
 	if (!err)
 		err = ck_dp_set(dp, CK_DP_MFR_CA_CERT, 0, f->mfr_cert_der,
 				f->mfr_cert_der_len);
+	if (!err)
+		err = ck_dp_set(dp, CK_DP_ISSUING_CA_CERT, 0, f->ca_cert_der,
+				f->ca_cert_der_len);
 	if (err)
 		goto out;
 	*out = dp;

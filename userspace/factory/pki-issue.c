@@ -56,7 +56,7 @@ X509 *pki_make_mfr_ca(EVP_PKEY *mfr_key, const char *org, const char *cn,
 		      int days)
 {
 	static const struct ck_x509_ext ca_ext[] = {
-		{ NID_basic_constraints, "critical,CA:TRUE,pathlen:0" },
+		{ NID_basic_constraints, "critical,CA:TRUE,pathlen:1" },
 		{ NID_key_usage, "critical,keyCertSign,cRLSign,digitalSignature" },
 	};
 	X509_NAME *n = X509_NAME_new();
@@ -75,6 +75,35 @@ out:
 }
 
 /* The issuer's O, so devices and the SPP carry the manufacturer's name. */
+static const char *issuer_org(X509 *issuer, char *buf, size_t size);
+
+X509 *pki_make_issuing_ca(EVP_PKEY *root_key, X509 *root_cert, EVP_PKEY *ca_pub,
+			  const char *cn, int days)
+{
+	static const struct ck_x509_ext ca_ext[] = {
+		{ NID_basic_constraints, "critical,CA:TRUE,pathlen:0" },
+		{ NID_key_usage, "critical,keyCertSign,cRLSign" },
+	};
+	X509_NAME *n = X509_NAME_new();
+	X509 *x = NULL;
+	char org[256];
+	const char *o;
+
+	if (!n || !root_key || !root_cert || !ca_pub || !pki_is_p256(ca_pub) ||
+	    X509_check_private_key(root_cert, root_key) != 1)
+		goto out;
+	o = issuer_org(root_cert, org, sizeof(org));
+	if ((o && !ck_x509_name_add(n, NID_organizationName, o)) ||
+	    !ck_x509_name_add(n, NID_commonName, cn ? cn : "chipkey issuing CA"))
+		goto out;
+	x = ck_x509_reparse(cert_issue(n, root_cert, ca_pub, days, ca_ext,
+				    sizeof(ca_ext) / sizeof(ca_ext[0]), NULL, root_key));
+out:
+	X509_NAME_free(n);
+	return x;
+}
+
+
 static const char *issuer_org(X509 *issuer, char *buf, size_t size)
 {
 	int n = X509_NAME_get_text_by_NID(X509_get_subject_name(issuer),
@@ -136,6 +165,27 @@ X509 *pki_issue_spp_cert(EVP_PKEY *mfr_key, X509 *mfr_cert, EVP_PKEY *spp_pub,
 		snprintf(san, sizeof(san), "IP:127.0.0.1");
 	x = ck_x509_reparse(cert_issue(n, mfr_cert, spp_pub, days, ext,
 				    sizeof(ext) / sizeof(ext[0]), NULL, mfr_key));
+out:
+	X509_NAME_free(n);
+	return x;
+}
+
+X509 *pki_issue_record_cert(EVP_PKEY *ca_key, X509 *ca_cert, EVP_PKEY *pub,
+			     const char *name, int days)
+{
+	static const struct ck_x509_ext ext[] = {
+		{ NID_basic_constraints, "critical,CA:FALSE" },
+		{ NID_key_usage, "critical,digitalSignature,nonRepudiation" },
+	};
+	X509_NAME *n = X509_NAME_new();
+	X509 *x = NULL;
+
+	if (!n || !ca_key || !ca_cert || !pub || !pki_is_p256(pub))
+		goto out;
+	if (!role_subject(n, ca_cert, PKI_RECORD_OU, name ? name : "record signer"))
+		goto out;
+	x = ck_x509_reparse(cert_issue(n, ca_cert, pub, days, ext,
+				    sizeof(ext) / sizeof(ext[0]), NULL, ca_key));
 out:
 	X509_NAME_free(n);
 	return x;

@@ -27,9 +27,27 @@
 /* A fresh EC P-256 key pair, or NULL. */
 EVP_PKEY *pki_ec_keygen(void);
 
-/* Self-signed manufacturer CA: CN=@cn, O=@org. */
+/* Self-signed manufacturer root CA (its key is the ROM key): CN=@cn,
+ * O=@org, CA:TRUE pathlen:1. */
 X509 *pki_make_mfr_ca(EVP_PKEY *mfr_key, const char *org, const char *cn,
 		      int days);
+/*
+ * An issuing CA signed by the root (@root_key, @root_cert): CN=@cn
+ * (default "chipkey issuing CA"), O=<root's O>, CA:TRUE pathlen:0,
+ * keyUsage keyCertSign + cRLSign.  It signs everything below: the SPP TLS
+ * and record-signing credentials, station credentials, device
+ * certificates, and its CRL.  The functions below take it as the issuer
+ * (their @mfr_key / @mfr_cert arguments).
+ */
+X509 *pki_make_issuing_ca(EVP_PKEY *root_key, X509 *root_cert, EVP_PKEY *ca_pub,
+			  const char *cn, int days);
+/*
+ * Record-signing credential (signs generation-1 public records):
+ * CN=@name, OU=chipkey-record-signer, O=<issuer O>, CA:FALSE, keyUsage
+ * digitalSignature + nonRepudiation, no EKU (no TLS role).
+ */
+X509 *pki_issue_record_cert(EVP_PKEY *ca_key, X509 *ca_cert, EVP_PKEY *pub,
+			    const char *name, int days);
 /*
  * SPP credential: CN=@name, OU=chipkey-spp, O=<issuer O>, EKU serverAuth,
  * keyUsage digitalSignature, subjectAltName DNS:@name (if @name is a host

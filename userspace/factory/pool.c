@@ -23,7 +23,7 @@
 static int open_db(const char *url, struct store **st)
 {
 	char msg[256] = "";
-	int err = store_open(url, st, msg, sizeof(msg));
+	int err = store_open_kind(url, STORE_FACTORY, st, msg, sizeof(msg));
 
 	if (err)
 		fprintf(stderr, "chipkey-factory: %s: %s\n", url, msg[0] ? msg : strerror(-err));

@@ -22,7 +22,8 @@ extern const char *const factory_prog;
 struct factory_args {
 	const char *org, *spp_name, *prefix, *identity, *chip_id, *pubkey;
 	const char *key_out, *out, *rom, *db, *pool, *attest_key, *chip_ca;
-	const char *name, *out_key, *out_cert, *reason;
+	const char *name, *out_key, *out_cert, *reason, *issuing_ca, *root_key;
+	int tls, records;
 	unsigned long long ca_days, spp_days, count, start, generation, pregen;
 	unsigned long long days;	/* 0: not given */
 	int have_count;
@@ -62,5 +63,11 @@ int factory_write_cert_pem(X509 *cert, const char *path);
 /* @key as unencrypted PKCS#8 PEM in a new 0600 file @path ("-" refused:
  * a private key is never printed).  0, -EEXIST, -EINVAL or -errno. */
 int factory_write_key_pem(EVP_PKEY *key, const char *path);
+
+int cmd_spp_cred(const struct factory_args *a);
+int cmd_issuing_ca(const struct factory_args *a);
+/* The offline root key at @path (PEM), checked against the root
+ * certificate @root: CK_EXIT_OK or CK_EXIT_BAD_CERT (reported). */
+int factory_load_root_key(const char *path, X509 *root, EVP_PKEY **key);
 
 #endif /* CHIPKEY_FACTORY_SUBCOMMANDS_H */

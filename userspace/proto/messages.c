@@ -209,12 +209,14 @@ int spp_send_hello(struct spp_conn *c, const struct ck_spp_hello *m)
 
 /*
  * ---- OFFER: nonce (32) · certificate length u32 c · device certificate (c)
+ *      · issuing CA certificate length u32 a · issuing CA certificate (a)
  *      · sealed package length u32 n · sealed package (n)
  */
 
 static int offer_lengths_ok(const struct ck_spp_offer *m)
 {
 	return m->cert_len && m->cert_len <= CK_SPP_MAX_CERT &&
+	       m->ca_cert_len && m->ca_cert_len <= CK_SPP_MAX_CERT &&
 	       m->sealed_len > CHIPKEY_SEAL_OVERHEAD &&
 	       m->sealed_len <= CHIPKEY_MAX_SEALED;
 }
@@ -226,12 +228,15 @@ int spp_offer_encode(const struct ck_spp_offer *m, uint8_t **body, size_t *len)
 
 	if (!offer_lengths_ok(m))
 		return -EINVAL;
-	err = body_alloc(&w, CK_SPP_OFFER_FIXED + m->cert_len + m->sealed_len, body, len);
+	err = body_alloc(&w, CK_SPP_OFFER_FIXED + m->cert_len + m->ca_cert_len +
+			 m->sealed_len, body, len);
 	if (err)
 		return err;
 	put_bytes(&w, m->nonce, sizeof(m->nonce));
 	put_u32(&w, (uint32_t)m->cert_len);
 	put_bytes(&w, m->cert, m->cert_len);
+	put_u32(&w, (uint32_t)m->ca_cert_len);
+	put_bytes(&w, m->ca_cert, m->ca_cert_len);
 	put_u32(&w, (uint32_t)m->sealed_len);
 	put_bytes(&w, m->sealed, m->sealed_len);
 	return 0;
@@ -246,6 +251,7 @@ int spp_offer_decode(const struct spp_frame *f, struct ck_spp_offer *m)
 	reader_init(&r, f);
 	if (take_bytes(&r, m->nonce, sizeof(m->nonce)) ||
 	    take_blob(&r, &m->cert, &m->cert_len) ||
+	    take_blob(&r, &m->ca_cert, &m->ca_cert_len) ||
 	    take_blob(&r, &m->sealed, &m->sealed_len) || reader_end(&r) ||
 	    !offer_lengths_ok(m))
 		return -EINVAL;

@@ -21,7 +21,7 @@ int pubdb_db_init(char *err, size_t errlen)
 	struct store *st;
 	int rc;
 
-	rc = store_open(pubdb_cfg.db_url, &st, err, errlen);
+	rc = store_open_kind(pubdb_cfg.db_url, STORE_PUBLIC, &st, err, errlen);
 	if (rc < 0)
 		return rc;
 	store_close(st);
@@ -39,7 +39,7 @@ struct store *pubdb_db(char *err, size_t errlen)
 
 	if (st)
 		return st;
-	if (store_open(pubdb_cfg.db_url, &st, err, errlen) < 0)
+	if (store_open_kind(pubdb_cfg.db_url, STORE_PUBLIC, &st, err, errlen) < 0)
 		return NULL;
 	if (store_tune_reads(st, pubdb_cfg.mmap_mib << 20, pubdb_cfg.cache_mib << 10) < 0)
 		fprintf(stderr, "chipkey-pubdb: read tuning: %s\n", store_error(st));

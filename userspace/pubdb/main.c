@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/exit.h"
@@ -39,10 +40,14 @@ static void usage(FILE *f)
 		"usage: chipkey-pubdb --db URL --listen ADDR:PORT --writers CA.pem\n"
 		"                     [--max-body BYTES] [--threads N] [--timeout SECONDS]\n"
 		"                     [--max-connections N] [--max-per-ip N] [--port-file FILE]\n"
-		"                     [--mmap-mib N] [--cache-mib N]\n"
+		"                     [--mmap-mib N] [--cache-mib N] [--crl FILE]...\n"
 		"  --db        sqlite:/path/file.db or postgresql://... (libpq URI)\n"
 		"  --listen    IPv4 address and port (port 0: any free port)\n"
 		"  --writers   PEM file of the CA certificate(s) writers must chain to\n"
+		"  --crl       a CRL (PEM or DER) of the root or of an issuing CA; up to 8.\n"
+		"              Then every CA of a chain needs its CRL; a revoked writer or\n"
+		"              certificate is refused (401), and so is every write while a\n"
+		"              CRL is past its nextUpdate; re-read when the file changes\n"
 		"  --max-body  largest accepted POST body (default 262144)\n"
 		"  --max-connections  connections at once (default 512)\n"
 		"  --max-per-ip        connections at once from one address (default 64),\n"
@@ -101,6 +106,7 @@ int main(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "writers", required_argument, NULL, 'w' },
+		{ "crl", required_argument, NULL, 'R' },
 		{ "max-body", required_argument, NULL, 'b' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "timeout", required_argument, NULL, 'T' },
@@ -113,6 +119,8 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *listen_s = NULL, *writers = NULL, *port_file = NULL;
+	const char *crls[PUBDB_MAX_CRLS];
+	size_t ncrl = 0;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	struct pubdb_http_opts ho = {
 		.threads = ncpu > 0 && ncpu <= 256 ? (unsigned int)ncpu : 4,
@@ -128,11 +136,19 @@ int main(int argc, char **argv)
 
 	pubdb_cfg.max_body = 262144;
 	pubdb_cfg.mmap_mib = 1048576;
+	umask(077);	/* a database it creates, the port file */
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'd': pubdb_cfg.db_url = optarg; break;
 		case 'l': listen_s = optarg; break;
 		case 'w': writers = optarg; break;
+		case 'R':
+			if (ncrl == PUBDB_MAX_CRLS) {
+				usage(stderr);
+				return CK_EXIT_USAGE;
+			}
+			crls[ncrl++] = optarg;
+			break;
 		case 'b': pubdb_cfg.max_body = strtoul(optarg, NULL, 10); break;
 		case 't': ho.threads = (unsigned int)strtoul(optarg, NULL, 10); break;
 		case 'T': ho.timeout = (unsigned int)strtoul(optarg, NULL, 10); break;
@@ -157,9 +173,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "chipkey-pubdb: --listen wants IPV4-ADDR:PORT, not %s\n", listen_s);
 		return CK_EXIT_USAGE;
 	}
-	pubdb_cfg.cas = pubdb_load_cas(writers, err, sizeof(err));
-	if (!pubdb_cfg.cas) {
-		fprintf(stderr, "chipkey-pubdb: --writers: %s\n", err);
+	if (pubdb_trust_init(writers, crls, ncrl, err, sizeof(err)) < 0) {
+		fprintf(stderr, "chipkey-pubdb: --writers/--crl: %s\n", err);
+		pubdb_trust_free();
 		return CK_EXIT_OTHER;
 	}
 	if (pubdb_db_init(err, sizeof(err)) < 0) {
@@ -193,6 +209,6 @@ int main(int argc, char **argv)
 err_daemon:
 	MHD_stop_daemon(d);
 err_cas:
-	X509_STORE_free(pubdb_cfg.cas);
+	pubdb_trust_free();
 	return ret;
 }

@@ -49,6 +49,7 @@ MHD_RESULT pubdb_handle_post(struct MHD_Connection *c, const struct pubdb_route 
 	struct pubdb_record pr;
 	enum pubdb_verdict v;
 	struct store *st;
+	X509_STORE *cas;
 	char err[256], loc[128], *json;
 	size_t len = 0;
 	int rc;
@@ -93,7 +94,14 @@ MHD_RESULT pubdb_handle_post(struct MHD_Connection *c, const struct pubdb_route 
 		prev_of(&cur, &prev);
 		prev.newest = newest.generation;
 	}
-	v = pubdb_record_validate(&pr, rc ? NULL : &prev, pubdb_cfg.cas, err, sizeof(err));
+	cas = pubdb_trust_get(err, sizeof(err));
+	if (!cas) {
+		store_pub_record_clear(&newest);
+		store_pub_record_clear(&cur);
+		return pubdb_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "%s", err);
+	}
+	v = pubdb_record_validate(&pr, rc ? NULL : &prev, cas, err, sizeof(err));
+	X509_STORE_free(cas);
 	store_pub_record_clear(&newest);
 	store_pub_record_clear(&cur);
 	if (v != PUBDB_VALID)

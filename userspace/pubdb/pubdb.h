@@ -37,9 +37,20 @@ struct pubdb_config {
 	const char *db_url;
 	size_t max_body;		/* largest POST body */
 	uint64_t mmap_mib, cache_mib;	/* per SQLite connection (store_tune_reads) */
-	X509_STORE *cas;		/* writer certificates chain to these */
 };
 extern struct pubdb_config pubdb_cfg;
+
+/* ---- trust.c: --writers and --crl ---- */
+
+#define PUBDB_MAX_CRLS 8
+/* Loads the --writers file and the @n CRL files; 0 or -errno (@err). */
+int pubdb_trust_init(const char *writers, const char *const *crls, size_t n, char *err,
+		     size_t errlen);
+/* The store to check a write against now (a new reference: X509_STORE_free),
+ * with the CRLs read again if a file changed; NULL (fail closed) with the
+ * reason in @err if a CRL cannot be read. */
+X509_STORE *pubdb_trust_get(char *err, size_t errlen);
+void pubdb_trust_free(void);
 
 /* ---- http.c ---- */
 

@@ -37,6 +37,7 @@
 #include "common/exit.h"
 #include "common/file.h"
 #include "common/hex.h"
+#include "common/pubdb-cms.h"
 #include "common/pubdb-void.h"
 #include "client.h"
 
@@ -273,7 +274,9 @@ out:
 	return rc;
 }
 
-static int load_writer(const struct options *o, EVP_PKEY **key, X509 **cert)
+/* --key and --cert; *@ca (if not NULL) the second certificate of the
+ * --cert file, if any: the writer's issuing CA, carried in the record */
+static int load_writer(const struct options *o, EVP_PKEY **key, X509 **cert, X509 **ca)
 {
 	FILE *fp;
 
@@ -283,6 +286,8 @@ static int load_writer(const struct options *o, EVP_PKEY **key, X509 **cert)
 		fclose(fp);
 	fp = fopen(o->certf, "r");
 	*cert = fp ? PEM_read_X509(fp, NULL, NULL, NULL) : NULL;
+	if (fp && *cert && ca)
+		*ca = PEM_read_X509(fp, NULL, NULL, NULL);
 	if (fp)
 		fclose(fp);
 	if (*key && *cert)
@@ -322,7 +327,7 @@ static int cmd_put(const struct options *o)
 	struct pubdb_fields f = { .generation = o->gen, .identity = o->ident };
 	uint8_t *backup = NULL, *dev = NULL, *rec = NULL;
 	EVP_PKEY *key = NULL;
-	X509 *wcert = NULL;
+	X509 *wcert = NULL, *ca = NULL;
 	size_t rec_len = 0;
 	char err[512];
 	int rc;
@@ -334,15 +339,19 @@ static int cmd_put(const struct options *o)
 		return CK_EXIT_USAGE;
 	}
 	rc = CK_EXIT_OTHER;
-	if (!o->unsig && load_writer(o, &key, &wcert))
+	if (!o->unsig && load_writer(o, &key, &wcert, &ca))
 		goto out;
 	if (read_input(o->backupf, &backup, &f.backup_len) ||
 	    cert_der(o->devf, &dev, &f.cert_len))
 		goto out;
 	f.backup = backup;
 	f.cert = dev;
-	if ((o->v1 ? pubdb_record_build_v1 : pubdb_record_build)(&f, key, wcert, &rec, &rec_len,
-								 err, sizeof(err))) {
+	if (ca && !o->v1)
+		rc = pubdb_record_build_chain(&f, key, wcert, ca, &rec, &rec_len, err, sizeof(err));
+	else
+		rc = (o->v1 ? pubdb_record_build_v1 : pubdb_record_build)(&f, key, wcert, &rec,
+									  &rec_len, err, sizeof(err));
+	if (rc) {
 		fprintf(stderr, "chipkey-pubdb-put: %s\n", err);
 		rc = CK_EXIT_MALFORMED;
 		goto out;
@@ -352,6 +361,7 @@ out:
 	ERR_clear_error();
 	EVP_PKEY_free(key);
 	X509_free(wcert);
+	X509_free(ca);
 	free(backup);
 	free(dev);
 	free(rec);
@@ -374,7 +384,7 @@ static int cmd_void(const struct options *o)
 		return CK_EXIT_USAGE;
 	}
 	rc = CK_EXIT_OTHER;
-	if (load_writer(o, &key, &cert))
+	if (load_writer(o, &key, &cert, NULL))
 		goto out;
 	if (pubdb_void_build(chip, o->gen, o->reason, key, cert, &ent, &len, err, sizeof(err))) {
 		fprintf(stderr, "chipkey-pubdb-put: %s\n", err);

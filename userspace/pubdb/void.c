@@ -20,6 +20,7 @@ MHD_RESULT pubdb_void_post(struct MHD_Connection *c, const struct pubdb_route *r
 	enum pubdb_verdict v;
 	struct pubdb_void pv;
 	struct store *st;
+	X509_STORE *cas;
 	char err[256], loc[160], *json;
 	size_t len = 0;
 	int rc;
@@ -32,7 +33,11 @@ MHD_RESULT pubdb_void_post(struct MHD_Connection *c, const struct pubdb_route *r
 		return pubdb_send_error(c, MHD_HTTP_BAD_REQUEST, NULL,
 					"void entry is for another chip or generation than the URL");
 	/* 3. signed by a manufacturer CA of --writers itself */
-	v = pubdb_void_verify(&pv, pubdb_cfg.cas, err, sizeof(err));
+	cas = pubdb_trust_get(err, sizeof(err));
+	if (!cas)
+		return pubdb_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "%s", err);
+	v = pubdb_void_verify(&pv, cas, err, sizeof(err));
+	X509_STORE_free(cas);
 	if (v != PUBDB_VALID)
 		return pubdb_send_error(c, pubdb_verdict_status(v), NULL, "%s: %s",
 					pubdb_verdict_str(v), err);

@@ -7,7 +7,9 @@
  *   identity          0644  15 digits + newline
  *   generation        0644  decimal + newline
  *   device-cert.der   0644  device certificate
- *   device-cert.pem   0644  the same, PEM
+ *   device-cert.pem   0644  the same, PEM, followed by the issuing CA
+ *                           certificate that signed it (a chain file:
+ *                           chipkey-pubdb-put --cert, TLS)
  *   mfr-ca.pem        0644  manufacturer CA certificate (if in the package)
  *   device-key.pem    0600  device private key, PKCS#8 PEM (secret)
  *   channel.key       0600  32-byte channel key, raw (secret)
@@ -45,6 +47,33 @@ static int put_pem(int dfd, const char *name, const char *label,
 	err = ck_file_write_at(dfd, name, p, n, mode);
 	OPENSSL_cleanse(p, n);
 	free(p);
+	return err;
+}
+
+/* device-cert.pem: the device certificate @der, then the issuing CA of
+ * @dp if it has one, PEM */
+static int put_chain(int dfd, const struct ck_dp *dp, const uint8_t *der, size_t len)
+{
+	char *p = NULL, *q = NULL, *both;
+	size_t n = 0, m = 0;
+	const uint8_t *ca;
+	size_t ca_len;
+	int err = ck_pem_encode("CERTIFICATE", der, len, &p, &n);
+
+	if (!err && !ck_dp_get(dp, CK_DP_ISSUING_CA_CERT, &ca, &ca_len))
+		err = ck_pem_encode("CERTIFICATE", ca, ca_len, &q, &m);
+	both = err ? NULL : malloc(n + m);
+	if (!err && !both)
+		err = -ENOMEM;
+	if (!err) {
+		memcpy(both, p, n);
+		if (m)
+			memcpy(both + n, q, m);
+		err = ck_file_write_at(dfd, "device-cert.pem", both, n + m, 0644);
+	}
+	free(both);
+	free(p);
+	free(q);
 	return err;
 }
 
@@ -95,7 +124,7 @@ static int fill(int dfd, const struct ck_dp *dp, uint64_t generation)
 		err = ck_file_write_at(dfd, "device-cert.der", v, len, 0644);
 		step();
 		if (!err)
-			err = put_pem(dfd, "device-cert.pem", "CERTIFICATE", v, len, 0644);
+			err = put_chain(dfd, dp, v, len);
 	}
 	step();
 	if (!err && !ck_dp_get(dp, CK_DP_MFR_CA_CERT, &v, &len))

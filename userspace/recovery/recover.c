@@ -18,6 +18,7 @@
 
 #include <chipkey/backup_package.h>
 #include "common/hex.h"
+#include "common/pki.h"
 #include "rec_int.h"
 
 int rec_fail(struct rec_ctx *ctx, int code, const char *fmt, ...)
@@ -72,6 +73,8 @@ void rec_close(struct rec_ctx *ctx)
 		chipkey_close(ctx->ck);
 	ctx->ck = NULL;
 	OPENSSL_cleanse(ctx->rom, sizeof(ctx->rom));
+	pki_crls_free(ctx->crls);
+	ctx->crls = NULL;
 }
 
 /*

@@ -21,6 +21,7 @@
 
 #include <chipkey/data_package.h>
 #include "common/exit.h"
+#include "common/pki.h"
 #include "lib/libchipkey.h"
 
 #define REC_DEFAULT_STORE	"/var/lib/chipkey"
@@ -36,6 +37,8 @@ struct rec_ctx {
 	char chip_hex[2 * CHIPKEY_CHIP_ID_LEN + 1];
 	uint8_t rom[CHIPKEY_MAX_ROM_KEY];
 	size_t rom_len;
+	struct pki_crls *crls;	/* --crl (NULL: none): revoked certificates
+				 * and issuing CAs are refused */
 	int verbose;		/* progress lines on stderr */
 	const char *prog;	/* prefix of progress lines */
 	char msg[512];

@@ -37,6 +37,25 @@ static void validity(X509 *cert, char *out, size_t cap)
 		snprintf(out, cap, "current");
 }
 
+/* 1 if the store's backup unwraps on this chip and its certificate passes
+ * rec_verify() (the chain through the package's issuing CA), else 0 with
+ * the reason in st->cert_msg. */
+static int cert_chain_ok(struct rec_ctx *ctx, const struct flash_store *s,
+			 struct rec_status *st)
+{
+	struct ck_dp *dp = NULL;
+	char id[CK_DP_DEVICE_ID_LEN + 1];
+	uint64_t gen;
+	int code = rec_verify(ctx, s->backup, s->backup_len, s->cert, s->cert_len, s->identity,
+			      &dp, id, &gen);
+
+	ck_dp_free(dp);
+	if (code)
+		snprintf(st->cert_msg, sizeof(st->cert_msg), "%.159s", ctx->msg);
+	ctx->msg[0] = '\0';
+	return !code;
+}
+
 int rec_status(struct rec_ctx *ctx, const char *store_dir, const char *keys_dir,
 	       struct rec_status *st)
 {
@@ -79,18 +98,12 @@ int rec_status(struct rec_ctx *ctx, const char *store_dir, const char *keys_dir,
 			asn1_time_str(X509_get0_notAfter(cert), st->not_after,
 				      sizeof(st->not_after));
 			validity(cert, st->validity, sizeof(st->validity));
-			if (ctx->ck) {
-				/* what load and recover check: no validity period */
-				int e = pki_verify_device_cert(cert, ctx->rom, ctx->rom_len,
-							       s.identity, ctx->chip_id,
-							       PKI_TIME_IGNORE);
-
-				st->cert_valid = !e;
-				if (e)
-					snprintf(st->cert_msg, sizeof(st->cert_msg),
-						 "not signed by the manufacturer key in ROM, or names another identity/chip");
-			}
 			X509_free(cert);
+			/* what load and recover check (no validity period): the
+			 * chain to the ROM key needs the issuing CA, which is
+			 * inside the package, so the chip unwraps it */
+			if (ctx->ck && s.backup)
+				st->cert_valid = cert_chain_ok(ctx, &s, st);
 		}
 	}
 	if (keys_dir) {

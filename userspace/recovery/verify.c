@@ -2,8 +2,9 @@
 /*
  * Verification of a backup for this chip (docs/recovery.md, "What is
  * checked"): the backup code, whose it is, the unwrap through the chip, the
- * data package, and every device certificate against the manufacturer key
- * in ROM, the chip ID and the identity.
+ * data package, and every device certificate against the issuing CA in the
+ * package, that CA against the manufacturer key in ROM, the CRLs given
+ * (--crl), the chip ID and the identity.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,10 +18,10 @@
 #include "common/pki.h"
 #include "rec_int.h"
 
-static int check_cert(struct rec_ctx *ctx, const uint8_t *der, size_t len,
+static int check_cert(struct rec_ctx *ctx, const uint8_t *der, size_t len, X509 *ca,
 		      const char *identity, const char *what)
 {
-	char cid[CK_DP_DEVICE_ID_LEN + 1], chex[2 * CHIPKEY_CHIP_ID_LEN + 1];
+	char cid[CK_DP_DEVICE_ID_LEN + 1], chex[2 * CHIPKEY_CHIP_ID_LEN + 1], why[320];
 	uint8_t cchip[CHIPKEY_CHIP_ID_LEN];
 	X509 *cert = pki_cert_from_der(der, len);
 	int err, code = CK_EXIT_OK;
@@ -33,10 +34,21 @@ static int check_cert(struct rec_ctx *ctx, const uint8_t *der, size_t len,
 	 * that purpose.  Devices without a real-time clock boot at 1970 and
 	 * could never load their keys otherwise (docs/recovery.md).
 	 */
-	err = pki_verify_device_cert(cert, ctx->rom, ctx->rom_len, NULL, NULL, PKI_TIME_IGNORE);
-	if (err) {
+	err = pki_verify_device_cert(cert, ca, ctx->rom, ctx->rom_len, NULL, NULL, PKI_TIME_IGNORE);
+	/* revocation, with the CRLs given (--crl): a stale CRL fails closed
+	 * when the clock is set */
+	if (!err)
+		err = pki_crls_check(ctx->crls, cert, ca, ctx->rom, ctx->rom_len, pki_clock_now(),
+				     why, sizeof(why));
+	if (err == -ENOKEY) {
+		code = rec_fail(ctx, CK_EXIT_BAD_CERT, "%s: %s", what, why);
+	} else if (err == -EKEYREVOKED || (err == -EKEYEXPIRED && ctx->crls)) {
 		code = rec_fail(ctx, CK_EXIT_BAD_CERT,
-				"%s is not a device certificate signed by the manufacturer key in ROM (%s)",
+				"%s or its issuing CA is revoked, or a CRL given is out of date (%s)",
+				what, strerror(-err));
+	} else if (err) {
+		code = rec_fail(ctx, CK_EXIT_BAD_CERT,
+				"%s is not a device certificate issued by an issuing CA under the manufacturer key in ROM (%s)",
 				what, strerror(-err));
 	} else if (pki_cert_chip_id(cert, cchip)) {
 		code = rec_fail(ctx, CK_EXIT_BAD_CERT, "%s names no chip ID", what);
@@ -64,8 +76,9 @@ int rec_verify(struct rec_ctx *ctx, const uint8_t *backup, size_t backup_len,
 	uint8_t *plain = NULL, dchip[CHIPKEY_CHIP_ID_LEN];
 	size_t plen = CHIPKEY_MAX_PAYLOAD;
 	struct ck_dp *dp = NULL;
-	const uint8_t *inner;
-	size_t inner_len;
+	const uint8_t *inner, *ca_der;
+	size_t inner_len, ca_len;
+	X509 *ca = NULL;
 	char hx[2 * CHIPKEY_CHIP_ID_LEN + 1];
 	uint64_t gen = 0;
 	int err, code;
@@ -129,11 +142,20 @@ int rec_verify(struct rec_ctx *ctx, const uint8_t *backup, size_t backup_len,
 		cert = inner;
 		cert_len = inner_len;
 	}
-	code = check_cert(ctx, cert, cert_len, identity, "the device certificate");
+	/* the issuing CA that signed it travels in the package (none in
+	 * packages of factories made before the key hierarchy: then the
+	 * certificate must be signed by the ROM key itself) */
+	if (!ck_dp_get(dp, CK_DP_ISSUING_CA_CERT, &ca_der, &ca_len) &&
+	    !(ca = pki_cert_from_der(ca_der, ca_len))) {
+		code = rec_fail(ctx, CK_EXIT_BAD_CERT,
+				"the package's issuing CA certificate is not one DER certificate");
+		goto out;
+	}
+	code = check_cert(ctx, cert, cert_len, ca, identity, "the device certificate");
 	if (code)
 		goto out;
 	if (inner_len != cert_len || memcmp(inner, cert, cert_len)) {
-		code = check_cert(ctx, inner, inner_len, identity,
+		code = check_cert(ctx, inner, inner_len, ca, identity,
 				  "the certificate inside the package");
 		if (code)
 			goto out;
@@ -143,6 +165,7 @@ int rec_verify(struct rec_ctx *ctx, const uint8_t *backup, size_t backup_len,
 	*generation = gen;
 	code = CK_EXIT_OK;
 out:
+	X509_free(ca);
 	ck_dp_free(dp);
 	OPENSSL_cleanse(plain, CHIPKEY_MAX_PAYLOAD);
 	free(plain);

@@ -2,7 +2,7 @@
 /*
  * chipkey-spp: the secure processing point daemon.
  *
- *   chipkey-spp --factory DIR --db URL [--listen HOST:PORT] [--port-file F]
+ *   chipkey-spp --factory DIR --db URL --public-db URL [--listen HOST:PORT] [--port-file F]
  *               [--workers N] [--timeout S] [--session-timeout S]
  *               [--reservation-timeout S]
  *               [--handshake-timeout S] [--max-per-ip N] [--max-pending N]
@@ -54,6 +54,7 @@
 #include "gate.h"
 #include "session.h"
 #include "station-auth.h"
+#include "publish.h"
 #include "workers.h"
 
 static struct spp_server srv;
@@ -146,7 +147,7 @@ static SSL_CTX *make_ctx(struct ck_factory *f, const char *station_ca,
 
 	if (!ctx)
 		return NULL;
-	if (station_ca && spp_station_auth_setup(ctx, station_ca, station_crl)) {
+	if (station_ca && spp_station_auth_setup(ctx, station_ca, f->ca_cert, station_crl)) {
 		spp_station_auth_free();
 		SSL_CTX_free(ctx);
 		return NULL;
@@ -155,7 +156,7 @@ static SSL_CTX *make_ctx(struct ck_factory *f, const char *station_ca,
 	    SSL_CTX_use_certificate(ctx, f->spp_cert) != 1 ||
 	    SSL_CTX_use_PrivateKey(ctx, f->spp_key) != 1 ||
 	    SSL_CTX_check_private_key(ctx) != 1 ||
-	    SSL_CTX_add1_chain_cert(ctx, f->mfr_cert) != 1) {
+	    SSL_CTX_add1_chain_cert(ctx, f->ca_cert) != 1) {
 		SSL_CTX_free(ctx);
 		return NULL;
 	}
@@ -167,11 +168,15 @@ static SSL_CTX *make_ctx(struct ck_factory *f, const char *station_ca,
 static void usage(FILE *o)
 {
 	fprintf(o,
-"usage: chipkey-spp --factory DIR --db URL [--listen HOST:PORT]\n"
+"usage: chipkey-spp --factory DIR --db URL --public-db URL [--listen HOST:PORT]\n"
 "                   [--port-file FILE] [--workers N] [--timeout S]\n"
 "                   [--session-timeout S] [--reservation-timeout S]\n"
 "                   [--handshake-timeout S] [--max-per-ip N] [--max-pending N]\n"
 "                   [[--station-ca FILE] [--station-crl FILE] | --no-station-auth]\n"
+"  --db       the factory database (temporary and secret databases)\n"
+"  --public-db the public database, which chipkey-pubdb serves: each\n"
+"             record committed in --db is published there (the outbox,\n"
+"             docs/databases.md \"Databases apart\")\n"
 "  --listen   address to listen on (default 127.0.0.1:7465; port 0 = any)\n"
 "  --port-file write the bound port there once listening\n"
 "  --workers  concurrent sessions (default 16)\n"
@@ -212,7 +217,7 @@ static struct store **open_stores(const char *url, int n, int64_t reservation)
 	if (!st)
 		return NULL;
 	for (int i = 0; i < n; i++) {
-		if (store_open(url, &st[i], errbuf, sizeof(errbuf)) ||
+		if (store_open_kind(url, STORE_FACTORY, &st[i], errbuf, sizeof(errbuf)) ||
 		    store_set_reservation_timeout(st[i], reservation)) {
 			if (st[i]) {
 				snprintf(errbuf, sizeof(errbuf), "%s", store_error(st[i]));
@@ -234,6 +239,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "factory", required_argument, NULL, 'f' },
 		{ "db", required_argument, NULL, 'd' },
+		{ "public-db", required_argument, NULL, 'D' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "port-file", required_argument, NULL, 'p' },
 		{ "workers", required_argument, NULL, 'w' },
@@ -250,6 +256,7 @@ int main(int argc, char **argv)
 		{ 0 }
 	};
 	const char *fdir = NULL, *db_url = NULL, *listen_spec = "127.0.0.1:7465";
+	const char *pub_url = NULL;
 	const char *pfile = NULL, *station_ca = NULL, *station_crl = NULL;
 	char ca_default[4096], crl_default[4096];
 	int workers = 16, lfd = -1, port = 0, c, err, no_station = 0;
@@ -265,10 +272,12 @@ int main(int argc, char **argv)
 
 	srv.step_timeout = CK_SPP_TIMEOUT_STEP;
 	srv.session_timeout = CK_SPP_TIMEOUT_SESSION;
+	umask(077);	/* the factory database (secrets), its -wal/-shm, the port file */
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': fdir = optarg; break;
 		case 'd': db_url = optarg; break;
+		case 'D': pub_url = optarg; break;
 		case 'l': listen_spec = optarg; break;
 		case 'p': pfile = optarg; break;
 		case 'w': workers = atoi(optarg); break;
@@ -285,7 +294,7 @@ int main(int argc, char **argv)
 		default: usage(stderr); return CK_EXIT_USAGE;
 		}
 	}
-	if (!fdir || !db_url || optind != argc || workers < 1 || workers > 1024 ||
+	if (!fdir || !db_url || !pub_url || optind != argc || workers < 1 || workers > 1024 ||
 	    srv.step_timeout < 1 || srv.session_timeout < 1 ||
 	    reservation <= srv.session_timeout ||
 	    gate.handshake_timeout < 1 || gate.max_per_addr < 1 ||
@@ -338,6 +347,8 @@ int main(int argc, char **argv)
 	stores = open_stores(db_url, workers, reservation);
 	if (!stores)
 		goto err_ctx;
+	if (spp_publish_start(db_url, pub_url, srv.factory->mfr_cert))
+		goto err_stores;
 	lfd = listen_on(listen_spec, &port);
 	if (lfd < 0) {
 		fprintf(stderr, "chipkey-spp: listen %s: %s\n", listen_spec, strerror(-lfd));
@@ -365,6 +376,7 @@ int main(int argc, char **argv)
 
 	spp_gate_run(lfd, stop_pipe[0]);
 	spp_workers_stop();
+	spp_publish_stop();
 	if (all_workers_gone) {
 		fprintf(stderr, "chipkey-spp: no worker left: exiting with an error\n");
 	} else {
@@ -376,6 +388,7 @@ int main(int argc, char **argv)
 err_listen:
 	close(lfd);
 err_stores:
+	spp_publish_stop();
 	if (stores) {
 		for (int i = 0; i < workers; i++)
 			store_close(stores[i]);

@@ -40,10 +40,13 @@
 #include "common/attest.h"
 #include "common/hex.h"
 #include "common/crashpoint.h"
+#include "common/pubdb-cms.h"
 #include "common/pubdb-record.h"
 #include "proto/messages.h"
 #include "proto/context.h"
 #include "issue.h"
+#include "offer-fault.h"
+#include "publish.h"
 #include "session.h"
 
 /*
@@ -217,7 +220,10 @@ static enum sess_state step_claim(struct sess *s)
 	return SESS_OFFER;
 }
 
-/* ALREADY: the latest public record of the chip, as it is. */
+/* ALREADY: the newest current public record of the chip (a device may
+ * have written generations after the SPP's), else the record the SPP
+ * issued (generation 1), as it is; the agent refuses one older than its
+ * store. */
 static enum sess_state step_already(struct sess *s)
 {
 	struct store_pub_record rec;
@@ -227,9 +233,16 @@ static enum sess_state step_already(struct sess *s)
 	int err;
 
 	memset(&rec, 0, sizeof(rec));
-	err = store_pub_latest(s->st, s->chip_id, &rec);
+	err = spp_publish_current(s->chip_id, &rec);
 	if (err) {
-		slog(s, "issued identity without public record: %s",
+		if (err != -ENOENT)
+			slog(s, "ALREADY: public store not readable (%s): the issued record",
+			     strerror(-err));
+		memset(&rec, 0, sizeof(rec));
+		err = store_issued_get(s->st, s->chip_id, &rec);
+	}
+	if (err) {
+		slog(s, "issued identity without issued record: %s",
 		     store_error(s->st));
 		return refuse(s, CK_SPP_E_INTERNAL, "no public record");
 	}
@@ -262,7 +275,7 @@ static enum sess_state step_already(struct sess *s)
 static enum sess_state step_offer(struct sess *s)
 {
 	struct ck_spp_offer m;
-	uint8_t *sealed;
+	uint8_t *sealed, *fcert = NULL, *fca = NULL;
 	size_t sealed_len;
 	int err;
 
@@ -288,9 +301,18 @@ static enum sess_state step_offer(struct sess *s)
 	memcpy(m.nonce, s->nonce, sizeof(m.nonce));
 	m.cert = s->is.cert_der;
 	m.cert_len = s->is.cert_len;
+	m.ca_cert = s->srv->factory->ca_cert_der;
+	m.ca_cert_len = s->srv->factory->ca_cert_der_len;
+	if (spp_offer_fault(s->identity, s->chip_id, s->attest_pub, &fcert, &m.cert_len, &fca,
+			    &m.ca_cert_len)) {
+		m.cert = fcert;
+		m.ca_cert = fca;
+	}
 	m.sealed = sealed;
 	m.sealed_len = sealed_len;
 	err = spp_send_offer(&s->c, &m);
+	OPENSSL_free(fcert);
+	OPENSSL_free(fca);
 	free(sealed);
 	if (err == -ENOMEM || err == -EINVAL)
 		return refuse(s, CK_SPP_E_INTERNAL, "cannot encode the OFFER");
@@ -375,7 +397,7 @@ static enum sess_state step_commit(struct sess *s)
 	uint8_t *rec = NULL;
 	size_t rec_len = 0;
 	char err_txt[256];
-	int err, committed;
+	int err, committed, published;
 
 	memset(&pf, 0, sizeof(pf));
 	memcpy(pf.chip_id, s->chip_id, sizeof(pf.chip_id));
@@ -385,10 +407,10 @@ static enum sess_state step_commit(struct sess *s)
 	pf.backup_len = s->bk.backup_len;
 	pf.cert = s->is.cert_der;
 	pf.cert_len = s->is.cert_len;
-	if (s->srv->factory->spp_key &&
-	    pubdb_record_build(&pf, s->srv->factory->spp_key,
-			       s->srv->factory->spp_cert, &rec, &rec_len,
-			       err_txt, sizeof(err_txt))) {
+	if (s->srv->factory->record_key &&
+	    pubdb_record_build_chain(&pf, s->srv->factory->record_key,
+				     s->srv->factory->record_cert, s->srv->factory->ca_cert,
+				     &rec, &rec_len, err_txt, sizeof(err_txt))) {
 		slog(s, "signing the public record failed: %s", err_txt);
 		return refuse(s, CK_SPP_E_INTERNAL, "cannot sign the record");
 	}
@@ -414,11 +436,15 @@ static enum sess_state step_commit(struct sess *s)
 			      CK_SPP_E_CONFLICT : CK_SPP_E_INTERNAL,
 			      "the store refused the commit");
 	}
+	/* publication, then DONE (publish.h) */
+	published = spp_publish_wait(s->chip_id);
+	CK_CRASH_POINT("spp:published");
 	/* DONE */
 	memcpy(done.identity, s->identity, sizeof(done.identity));
 	done.generation = said_generation(1);
 	err = spp_send_done(&s->c, &done);
-	slog(s, "provisioned%s%s", committed == STORE_ALREADY ? " (re-commit)" : "",
+	slog(s, "provisioned%s%s%s", committed == STORE_ALREADY ? " (re-commit)" : "",
+	     published ? " (publication pending, see the publisher's log)" : "",
 	     err ? " (DONE not delivered)" : "");
 	return end(s, SPP_OUT_DONE);
 }

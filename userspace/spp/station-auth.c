@@ -35,6 +35,7 @@ static struct {
 	char path[PATH_MAX];
 	STACK_OF(X509) *cas;		/* the station CAs */
 	X509_CRL *crl;			/* in force when loaded; NULL: none */
+	X509_CRL *newest;		/* highest cRLNumber loaded (replay) */
 	struct stat st;			/* of the file last looked at */
 	int have_st;
 } sa = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -100,9 +101,27 @@ static void refresh_crl(void)
 			"until it is valid\n", sa.path, why);
 		return;
 	}
+	if (sa.newest && pki_crl_older(crl, sa.newest)) {
+		/* a replayed older CRL: the newer one stays, while it is current */
+		X509_CRL_free(crl);
+		if (X509_cmp_time(X509_CRL_get0_nextUpdate(sa.newest), NULL) <= 0) {
+			fprintf(stderr, "chipkey-spp: station CRL %s: older than the one loaded "
+				"before, which is past its nextUpdate: refusing every station\n",
+				sa.path);
+			return;
+		}
+		fprintf(stderr, "chipkey-spp: station CRL %s: older than the one loaded before "
+			"(replayed?): keeping the newer one\n", sa.path);
+		crl = sa.newest;
+		X509_CRL_up_ref(crl);
+	} else {
+		X509_CRL_free(sa.newest);
+		X509_CRL_up_ref(crl);
+		sa.newest = crl;
+	}
 	sa.crl = crl;
 	fprintf(stderr, "chipkey-spp: station CRL %s loaded: %d revoked\n", sa.path,
-		sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)));
+		X509_CRL_get_REVOKED(crl) ? sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)) : 0);
 }
 
 /* "CN=<cn> serial=<hex>" of @x, the CN's unprintable bytes as '?'. */
@@ -170,7 +189,8 @@ static int verify_station(X509_STORE_CTX *xc, void *arg)
 	return ok;
 }
 
-int spp_station_auth_setup(SSL_CTX *ctx, const char *ca_file, const char *crl_file)
+int spp_station_auth_setup(SSL_CTX *ctx, const char *ca_file, X509 *issuing_ca,
+			   const char *crl_file)
 {
 	STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(ca_file);
 	const char *why = NULL;
@@ -181,6 +201,11 @@ int spp_station_auth_setup(SSL_CTX *ctx, const char *ca_file, const char *crl_fi
 		return -1;
 	}
 	SSL_CTX_set_client_CA_list(ctx, names);
+	/* station certificates are issued by the issuing CA, under the root */
+	if (issuing_ca && X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), issuing_ca) != 1) {
+		fprintf(stderr, "chipkey-spp: cannot add the issuing CA to the station CAs\n");
+		return -1;
+	}
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 	if ((size_t)snprintf(sa.path, sizeof(sa.path), "%s", crl_file) >= sizeof(sa.path))
 		return -1;
@@ -222,6 +247,8 @@ void spp_station_auth_free(void)
 {
 	X509_CRL_free(sa.crl);
 	sa.crl = NULL;
+	X509_CRL_free(sa.newest);
+	sa.newest = NULL;
 	sk_X509_pop_free(sa.cas, X509_free);
 	sa.cas = NULL;
 }

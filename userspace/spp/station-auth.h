@@ -15,11 +15,14 @@
 
 /*
  * Require client certificates on @ctx: chained to a CA of @ca_file
- * (purpose TLS client) and not listed on the CRL @crl_file, which must be
- * a valid CRL (in force, signed by a CA of @ca_file) now.  0, or -1 after
- * printing why (then the SPP does not start).
+ * (purpose TLS client), through @issuing_ca (NULL: none; the CA that
+ * issues station credentials, docs/factory-pki.md), and not listed on the
+ * CRL @crl_file, which must be a valid CRL (in force, signed by a CA of
+ * @ca_file or by @issuing_ca) now.  0, or -1 after printing why (then the
+ * SPP does not start).
  */
-int spp_station_auth_setup(SSL_CTX *ctx, const char *ca_file, const char *crl_file);
+int spp_station_auth_setup(SSL_CTX *ctx, const char *ca_file, X509 *issuing_ca,
+			   const char *crl_file);
 
 /*
  * After a completed handshake on @ssl: NULL if the client may open a

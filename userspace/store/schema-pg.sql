@@ -1,6 +1,8 @@
 -- SPDX-License-Identifier: GPL-2.0
--- chipkey store, PostgreSQL: the tables of schema version 5 (the SQLite
--- schema in PostgreSQL types).  store-pg.c runs this whole file in one
+-- chipkey store, PostgreSQL: the factory's tables of schema version 5 (the
+-- SQLite schema in PostgreSQL types), in the schema of the connection's
+-- search_path; the public tables are schema-pg-public.sql (a single-file
+-- store runs both).  store-pg.c runs this whole file in one
 -- transaction, under an advisory lock, when the database has no schema yet
 -- (or after migrate-2-3-pg.sql), then stamps schema_version.  Each
 -- statement is IF NOT EXISTS / OR REPLACE: on a database of schema 3 this
@@ -56,36 +58,14 @@ CREATE TABLE IF NOT EXISTS device_secrets (
  created bigint NOT NULL,
  data bytea NOT NULL);
 
--- Database 170, the public records: insert-only generations of backups.
-CREATE TABLE IF NOT EXISTS public_records (
- chip_id bytea NOT NULL CHECK (length(chip_id) = 16),
+-- The record the SPP issued to each chip; published NULL: in the outbox
+-- (schema-sqlite.sql, docs/databases.md "Databases apart").
+CREATE TABLE IF NOT EXISTS issued_records (
+ chip_id bytea PRIMARY KEY CHECK (length(chip_id) = 16),
  generation bigint NOT NULL CHECK (generation > 0),
  identity text NOT NULL,
  backup bytea NOT NULL, cert bytea NOT NULL, signed_record bytea,
  created bigint NOT NULL,
- PRIMARY KEY (chip_id, generation));
-CREATE OR REPLACE FUNCTION public_records_insert_only() RETURNS trigger
- LANGUAGE plpgsql AS $$ BEGIN
- RAISE EXCEPTION 'public_records is insert-only'; END $$;
-CREATE OR REPLACE TRIGGER public_records_no_change
- BEFORE UPDATE OR DELETE ON public_records
- FOR EACH ROW EXECUTE FUNCTION public_records_insert_only();
-CREATE OR REPLACE TRIGGER public_records_no_truncate
- BEFORE TRUNCATE ON public_records
- FOR EACH STATEMENT EXECUTE FUNCTION public_records_insert_only();
-
--- Database 170, schema 5: the manufacturer's void entries, at most one per
--- generation (docs/pubdb-api.md "Voiding a generation").  Insert-only.
-CREATE TABLE IF NOT EXISTS public_voids (
- chip_id bytea NOT NULL CHECK (length(chip_id) = 16),
- generation bigint NOT NULL CHECK (generation > 0),
- reason text NOT NULL,
- entry bytea NOT NULL,
- created bigint NOT NULL,
- PRIMARY KEY (chip_id, generation));
-CREATE OR REPLACE TRIGGER public_voids_no_change
- BEFORE UPDATE OR DELETE ON public_voids
- FOR EACH ROW EXECUTE FUNCTION public_records_insert_only();
-CREATE OR REPLACE TRIGGER public_voids_no_truncate
- BEFORE TRUNCATE ON public_voids
- FOR EACH STATEMENT EXECUTE FUNCTION public_records_insert_only();
+ published bigint);
+CREATE INDEX IF NOT EXISTS issued_records_outbox
+ ON issued_records (chip_id) WHERE published IS NULL;

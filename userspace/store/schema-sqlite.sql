@@ -1,10 +1,11 @@
 -- SPDX-License-Identifier: GPL-2.0
--- chipkey store, SQLite: the tables of schema version 5.  store-sqlite.c
--- runs this whole file in the write transaction of every open (each
--- statement is IF NOT EXISTS) and stamps PRAGMA user_version = 5.  On a
--- file of schema 3 that is the whole migration to 4: it creates
--- identity_pool_reserved and chip_batch; on one of schema 4, the migration to 5:
--- it creates public_voids.
+-- chipkey store, SQLite: the factory's tables of schema version 5 (databases
+-- 140 and 160, and the issued records with their outbox).  store-sqlite.c
+-- runs this whole file in the write transaction of every open of a factory
+-- store (and of a single-file store, with schema-sqlite-public.sql); each
+-- statement is IF NOT EXISTS, and the open stamps PRAGMA user_version = 5.
+-- On a file of schema 3 that is the whole migration to 4: it creates
+-- identity_pool_reserved and chip_batch.
 -- docs/databases.md maps the tables to the source documents' databases.
 
 -- Database 140, the identity pool.  state 0 free, 1 reserved for chip_id,
@@ -50,37 +51,18 @@ CREATE TABLE IF NOT EXISTS device_secrets (
  created INTEGER NOT NULL,
  data BLOB NOT NULL) WITHOUT ROWID;
 
--- Database 170, the public records: insert-only generations of backups.
--- A rowid table: a ~2 KB record fits in its 4 KB leaf page and the
--- (chip_id, generation) key lives in its own small index (as WITHOUT ROWID,
--- schema 1, every record spilled into overflow pages).
-CREATE TABLE IF NOT EXISTS public_records (
- chip_id BLOB NOT NULL CHECK (length(chip_id) = 16),
+-- The record the SPP issued to each chip (its generation 1, as signed for
+-- the public database), kept in the factory store: the provisioning commit
+-- writes it in the same transaction as the secret record, the SPP answers
+-- ALREADY from it, and while published is NULL it is in the outbox: the SPP
+-- (or chipkey-factory publish) still has to insert it into the public store
+-- (docs/databases.md, "Databases apart").  Unix seconds.
+CREATE TABLE IF NOT EXISTS issued_records (
+ chip_id BLOB PRIMARY KEY CHECK (length(chip_id) = 16),
  generation INTEGER NOT NULL CHECK (generation > 0),
  identity TEXT NOT NULL,
  created INTEGER NOT NULL,
  backup BLOB NOT NULL, cert BLOB NOT NULL, signed_record BLOB,
- PRIMARY KEY (chip_id, generation));
-CREATE TRIGGER IF NOT EXISTS public_records_no_update
- BEFORE UPDATE ON public_records
- BEGIN SELECT RAISE(ABORT, 'public_records is insert-only'); END;
-CREATE TRIGGER IF NOT EXISTS public_records_no_delete
- BEFORE DELETE ON public_records
- BEGIN SELECT RAISE(ABORT, 'public_records is insert-only'); END;
-
--- Database 170, schema 5: the manufacturer's void entries, at most one per
--- generation (docs/pubdb-api.md "Voiding a generation").  Insert-only too:
--- a void is never withdrawn; the generation it names stays stored.
-CREATE TABLE IF NOT EXISTS public_voids (
- chip_id BLOB NOT NULL CHECK (length(chip_id) = 16),
- generation INTEGER NOT NULL CHECK (generation > 0),
- reason TEXT NOT NULL,
- entry BLOB NOT NULL,
- created INTEGER NOT NULL,
- PRIMARY KEY (chip_id, generation));
-CREATE TRIGGER IF NOT EXISTS public_voids_no_update
- BEFORE UPDATE ON public_voids
- BEGIN SELECT RAISE(ABORT, 'public_voids is insert-only'); END;
-CREATE TRIGGER IF NOT EXISTS public_voids_no_delete
- BEFORE DELETE ON public_voids
- BEGIN SELECT RAISE(ABORT, 'public_voids is insert-only'); END;
+ published INTEGER);
+CREATE INDEX IF NOT EXISTS issued_records_outbox
+ ON issued_records (chip_id) WHERE published IS NULL;

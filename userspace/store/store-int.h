@@ -35,6 +35,10 @@ struct store_ops {
 	int (*claim_both)(struct store *st, const uint8_t *chip, char *identity,
 			  int *state, struct store_keypair *kp);
 	int (*pub_insert)(struct store *st, struct store_pub_record *rec);
+	/* optional: pub_insert of @n records in one transaction; rc[i] = 0 or
+	 * -EEXIST (not newer) per record; another error fails all of them */
+	int (*pub_insert_batch)(struct store *st, struct store_pub_record *recs, size_t n,
+				int *rc);
 	/* generation 0: latest; STORE_GEN_CURRENT: latest not voided */
 	int (*pub_get)(struct store *st, const uint8_t *chip, uint64_t generation,
 		       struct store_pub_record *rec);
@@ -52,6 +56,15 @@ struct store_ops {
 			  size_t *added);
 	int (*chip_get)(struct store *st, const uint8_t *chip, uint8_t *attest_pub);
 	int (*chip_count)(struct store *st, uint64_t *n);
+	/* a factory store's issued records (store-outbox.c); NULL: none */
+	int (*issued_get)(struct store *st, const uint8_t *chip, struct store_pub_record *rec);
+	/* up to @max records of the outbox with a chip ID above @after (NULL:
+	 * from the first), by chip ID, in *recs (malloc'd, *n of them) */
+	int (*outbox_list)(struct store *st, size_t max, const uint8_t *after,
+			   struct store_pub_record **recs, size_t *n);
+	/* marks @n records published, one transaction */
+	int (*outbox_done)(struct store *st, const struct store_pub_record *recs, size_t n);
+	int (*outbox_count)(struct store *st, uint64_t *n);
 };
 
 extern const struct store_ops store_sqlite_ops;
@@ -60,6 +73,7 @@ extern const struct store_ops store_pg_ops;
 struct store {
 	const struct store_ops *ops;
 	void *impl;
+	enum store_kind kind;
 	int64_t reservation_timeout;	/* seconds (store_set_reservation_timeout) */
 	char err[256];
 };
@@ -128,6 +142,14 @@ struct store_pub_row {
 	.signed_record = (x)->signed_record,					\
 	.signed_record_len = (x)->signed_record_len,				\
 	.created = (when) })
+
+/* "single-file", "factory", "public" */
+const char *store_kind_name(enum store_kind k);
+/* 0 if @st holds the factory's tables (@factory_tables) or the public ones,
+ * else -EPERM with a message. */
+int store_need(struct store *st, bool factory_tables);
+#define NEED_FACTORY(st) do { int r_ = store_need((st), true); if (r_) return r_; } while (0)
+#define NEED_PUBLIC(st) do { int r_ = store_need((st), false); if (r_) return r_; } while (0)
 
 /* Every public entry point: a store is given; its last error is cleared. */
 #define CHECK_ST(st) do { if (!(st)) return -EINVAL; (st)->err[0] = '\0'; } while (0)

@@ -55,6 +55,7 @@ static int change_one(struct store *st, const char *sql, const struct pg_params 
 int pg_commit(struct store *st, const struct store_commit *c)
 {
 	int64_t now = store_now();
+	bool factory = st->kind == STORE_FACTORY;
 	struct pg_params p = { 0 };
 	struct store_pub_row row;
 	PGresult *r;
@@ -66,9 +67,10 @@ int pg_commit(struct store *st, const struct store_commit *c)
 	if (rc)
 		goto out;
 
-	/* 1. already committed? */
+	/* 1. already committed?  (a factory store: its issued record) */
 	pg_p_bin(&p, c->chip_id, STORE_CHIP_ID_LEN);
-	r = pg_run(st, "SELECT generation, backup FROM public_records WHERE chip_id = $1"
+	r = pg_run(st, factory ? "SELECT generation, backup FROM issued_records WHERE chip_id = $1" :
+		   "SELECT generation, backup FROM public_records WHERE chip_id = $1"
 		   " ORDER BY generation DESC LIMIT 1", &p);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		rc = pg_res_fail(st, r, "look up public record");
@@ -93,9 +95,9 @@ int pg_commit(struct store *st, const struct store_commit *c)
 	if (rc)
 		goto out;
 
-	/* 3. public record (170) */
+	/* 3. public record (170; a factory store: into its outbox) */
 	row = STORE_PUB_ROW(c, now);
-	rc = pg_pub_row_insert(st, &row);
+	rc = pg_row_insert(st, factory ? "issued_records" : "public_records", &row);
 	if (rc)
 		goto out;
 

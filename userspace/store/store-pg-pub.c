@@ -15,7 +15,13 @@
 
 int pg_pub_row_insert(struct store *st, const struct store_pub_row *row)
 {
+	return pg_row_insert(st, "public_records", row);
+}
+
+int pg_row_insert(struct store *st, const char *table, const struct store_pub_row *row)
+{
 	struct pg_params p = { 0 };
+	char sql[200];
 
 	pg_p_bin(&p, row->chip_id, STORE_CHIP_ID_LEN);
 	pg_p_i64(&p, (int64_t)row->generation);
@@ -27,9 +33,9 @@ int pg_pub_row_insert(struct store *st, const struct store_pub_row *row)
 	else
 		pg_p_null(&p);
 	pg_p_i64(&p, row->created);
-	return pg_cmd(st, "INSERT INTO public_records (chip_id, generation, identity, backup,"
-		      " cert, signed_record, created) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-		      &p, "insert public record");
+	snprintf(sql, sizeof(sql), "INSERT INTO %s (chip_id, generation, identity, backup,"
+		 " cert, signed_record, created) VALUES ($1, $2, $3, $4, $5, $6, $7)", table);
+	return pg_cmd(st, sql, &p, "insert public record");
 }
 
 int pg_pub_insert(struct store *st, struct store_pub_record *rec)
@@ -94,17 +100,25 @@ int pg_pub_get(struct store *st, const uint8_t *chip, uint64_t gen,
 		return store_fail(st, -ENOENT, "no such record");
 	}
 	memcpy(rec->chip_id, chip, STORE_CHIP_ID_LEN);
-	rec->generation = (uint64_t)pg_get_i64(r, 0, 0);
-	pg_get_identity(r, 0, 1, rec->identity);
-	rec->created = pg_get_i64(r, 0, 5);
-	if (pg_get_blob(r, 0, 2, &rec->backup, &rec->backup_len) ||
-	    pg_get_blob(r, 0, 3, &rec->cert, &rec->cert_len) ||
-	    pg_get_blob(r, 0, 4, &rec->signed_record, &rec->signed_record_len)) {
-		store_pub_record_clear(rec);
+	if (pg_get_pub_record(r, 0, rec)) {
 		PQclear(r);
 		return store_oom(st);
 	}
 	PQclear(r);
+	return 0;
+}
+
+int pg_get_pub_record(PGresult *r, int row, struct store_pub_record *rec)
+{
+	rec->generation = (uint64_t)pg_get_i64(r, row, 0);
+	pg_get_identity(r, row, 1, rec->identity);
+	rec->created = pg_get_i64(r, row, 5);
+	if (pg_get_blob(r, row, 2, &rec->backup, &rec->backup_len) ||
+	    pg_get_blob(r, row, 3, &rec->cert, &rec->cert_len) ||
+	    pg_get_blob(r, row, 4, &rec->signed_record, &rec->signed_record_len)) {
+		store_pub_record_clear(rec);
+		return -ENOMEM;
+	}
 	return 0;
 }
 

@@ -5,16 +5,20 @@
  * older databases, and the ops table; the operations are in
  * store-pg-{pool,pub,commit}.c (see store-pg.h).
  *
- * The tables are those of the SQLite backend (docs/databases.md).  The
- * schema is created or migrated only when the database is not at the
- * current version, so a role that may not create tables (chipkey-pubdb's)
- * opens a database the factory set up.
+ * The tables are those of the SQLite backend (docs/databases.md).  A
+ * factory store keeps them in the schema of the connection's search_path,
+ * a public store in the schema chipkey_public (PG_PUBLIC_SCHEMA), through
+ * a role that needs no privilege on the factory's tables.  The schema is
+ * created or migrated only when the database is not at the current
+ * version, so a role that may not create tables (chipkey-pubdb's) opens a
+ * database the factory set up.
  */
 #include <errno.h>
 #include <stdlib.h>
 
 #include "store-pg.h"
 #include "store/schema-pg.sql.h"
+#include "store/schema-pg-public.sql.h"
 #include "store/migrate-2-3-pg.sql.h"
 
 /* serializes schema creation and migration of concurrent openers */
@@ -54,6 +58,42 @@ static int schema_version(struct store *st, int *version)
 	return 0;
 }
 
+/*
+ * The tables of the current schema belong to this kind of store: a factory
+ * store's schema has no public_records (-EPROTO: a single-file database of
+ * schema 5 or before, to split), a single-file store's not issued_records
+ * without public_records (a factory's), a public store's no factory table.
+ */
+static int kind_check(struct store *st)
+{
+	PGresult *r = pg_run(st, "SELECT coalesce(bool_or(relname IN ('public_records', 'p170_records')), false),"
+			     " coalesce(bool_or(relname = 'issued_records'), false),"
+			     " coalesce(bool_or(relname IN ('identity_pool', 'device_secrets',"
+			     "  'keypair_pool', 'chip_batch', 'issued_records')), false)"
+			     " FROM pg_class WHERE relnamespace = current_schema()::regnamespace"
+			     " AND relkind = 'r'", NULL);
+	bool pub, issued, fac;
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		return pg_res_fail(st, r, "check the kind of the database");
+	pub = PQgetvalue(r, 0, 0)[0] == 't';
+	issued = PQgetvalue(r, 0, 1)[0] == 't';
+	fac = PQgetvalue(r, 0, 2)[0] == 't';
+	PQclear(r);
+	if (st->kind == STORE_PUBLIC && fac)
+		return store_fail(st, -EPERM, "postgresql: schema " PG_PUBLIC_SCHEMA " of %s holds the"
+				  " factory's tables: a public store holds the public tables only",
+				  PQdb(pg_conn(st)));
+	if (st->kind == STORE_FACTORY && pub)
+		return store_fail(st, -EPROTO, "postgresql: %s holds the public tables too: a"
+				  " single-file database of schema 5 or older; split it first"
+				  " (docs/databases.md, \"Migration from one file\")", PQdb(pg_conn(st)));
+	if (st->kind == STORE_SINGLE && issued && !pub)
+		return store_fail(st, -EPROTO, "postgresql: %s is a factory database, not a"
+				  " single-file one", PQdb(pg_conn(st)));
+	return 0;
+}
+
 /* Runs a whole .sql file (several statements) in the open transaction. */
 static int exec_file(struct store *st, const char *sql, const char *what)
 {
@@ -85,10 +125,16 @@ static int schema_setup(struct store *st)
 		step = store_schema_step(st, PQdb(pg_conn(st)), ver);
 		rc = step < 0 ? step : 0;
 	}
+	if (!rc)
+		rc = kind_check(st);
 	if (!rc && step == STORE_SCHEMA_MIGRATE && ver < STORE_SCHEMA_RENAMED)
 		rc = exec_file(st, migrate_2_3_pg_sql, "migrate schema 2 to 3");
-	if (!rc && step != STORE_SCHEMA_CURRENT)
+	if (!rc && step != STORE_SCHEMA_CURRENT && st->kind == STORE_PUBLIC)
+		rc = exec_file(st, "CREATE SCHEMA IF NOT EXISTS " PG_PUBLIC_SCHEMA, "create schema");
+	if (!rc && step != STORE_SCHEMA_CURRENT && st->kind != STORE_PUBLIC)
 		rc = exec_file(st, schema_pg_sql, "create schema");
+	if (!rc && step != STORE_SCHEMA_CURRENT && st->kind != STORE_FACTORY)
+		rc = exec_file(st, schema_pg_public_sql, "create schema");
 	if (!rc && step != STORE_SCHEMA_CURRENT) {
 		pg_p_i64(&p, STORE_SCHEMA_VERSION);
 		rc = pg_cmd(st, "INSERT INTO schema_version (version) VALUES ($1)"
@@ -134,9 +180,15 @@ static int pg_open(struct store *st, const char *conninfo)
 		return store_fail(st, -ECONNREFUSED, "postgresql: connect: %s",
 				  g->conn ? PQerrorMessage(g->conn) : "out of memory");
 	PQsetNoticeProcessor(g->conn, quiet_notice, NULL);
-	rc = schema_version(st, &ver);
+	rc = 0;
+	if (st->kind == STORE_PUBLIC)
+		rc = pg_cmd(st, "SET search_path TO " PG_PUBLIC_SCHEMA, NULL, "search_path");
+	if (!rc)
+		rc = schema_version(st, &ver);
 	if (!rc && ver != STORE_SCHEMA_VERSION)
 		rc = schema_setup(st);
+	else if (!rc)
+		rc = kind_check(st);
 	return rc;
 }
 
@@ -162,4 +214,8 @@ const struct store_ops store_pg_ops = {
 	.load_chips = pg_load_chips,
 	.chip_get = pg_chip_get,
 	.chip_count = pg_chip_count,
+	.issued_get = pg_issued_get,
+	.outbox_list = pg_outbox_list,
+	.outbox_done = pg_outbox_done,
+	.outbox_count = pg_outbox_count,
 };

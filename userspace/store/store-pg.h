@@ -20,6 +20,9 @@
 
 #include "store-int.h"
 
+/* the schema of a public store (docs/databases.md, "Databases apart") */
+#define PG_PUBLIC_SCHEMA "chipkey_public"
+
 struct pg {
 	PGconn *conn;
 };
@@ -90,6 +93,18 @@ int pg_pub_void_get(struct store *st, const uint8_t *chip, uint64_t gen,
 		   struct store_pub_void *v);
 /* Inserts one public_records row (inside the caller's transaction). */
 int pg_pub_row_insert(struct store *st, const struct store_pub_row *row);
+/* The same into @table (public_records or issued_records). */
+int pg_row_insert(struct store *st, const char *table, const struct store_pub_row *row);
+/* A record from columns generation, identity, backup, cert, signed_record,
+ * created (0..5) of @row; the caller sets the chip ID.  0 or -ENOMEM. */
+int pg_get_pub_record(PGresult *r, int row, struct store_pub_record *rec);
+
+/* store-pg-outbox.c: a factory store's issued records */
+int pg_issued_get(struct store *st, const uint8_t *chip, struct store_pub_record *rec);
+int pg_outbox_list(struct store *st, size_t max, const uint8_t *after,
+		   struct store_pub_record **recs, size_t *n);
+int pg_outbox_done(struct store *st, const struct store_pub_record *recs, size_t n);
+int pg_outbox_count(struct store *st, uint64_t *n);
 
 int pg_load_chips(struct store *st, const struct store_chip *chips, size_t n, size_t *added);
 int pg_chip_get(struct store *st, const uint8_t *chip, uint8_t *attest_pub);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * chipkey store, SQLite backend: the provisioning commit (one transaction
- * of the group commit over databases 140, 160 and 170) and database 160,
+ * of the group commit over databases 140, 160 and 170, or on a factory
+ * store 140, 160 and the issued record, the outbox) and database 160,
  * the manufacturer's secret record of each device (device_secrets).
  */
 #include <errno.h>
@@ -50,10 +51,12 @@ static int commit_body(struct store *st, void *p)
 	struct store_pub_row row;
 	sqlite3_stmt *s;
 	int64_t now = store_now();
+	bool factory = st->kind == STORE_FACTORY;
 	int r;
 
-	/* 1. already committed? */
-	r = sq_chip_row(st, sql_pub_same, c->chip_id, "look up public record", &s);
+	/* 1. already committed?  (a factory store: its issued record) */
+	r = sq_chip_row(st, factory ? sq_sql_issued_same : sql_pub_same, c->chip_id,
+			"look up public record", &s);
 	if (r > 0) {
 		r = store_check_recommit(st, c, (uint64_t)sqlite3_column_int64(s, 0),
 					 sqlite3_column_blob(s, 1),
@@ -76,9 +79,9 @@ static int commit_body(struct store *st, void *p)
 	if (sqlite3_changes(SQ(st)->db) != 1)
 		return store_fail(st, -EPERM, "identity is not reserved for this chip");
 
-	/* 3. public record (170) */
+	/* 3. public record (170; a factory store: into its outbox) */
 	row = STORE_PUB_ROW(c, now);
-	if (sq_pub_row_insert(st, &row))
+	if (factory ? sq_issued_row_insert(st, &row) : sq_pub_row_insert(st, &row))
 		return -EIO;
 
 	/* 4. secret record (160) */

@@ -52,7 +52,12 @@ static int64_t latest_gen(struct store *st, const uint8_t *chip)
 
 int sq_pub_row_insert(struct store *st, const struct store_pub_row *row)
 {
-	sqlite3_stmt *s = sq_stmt_chip(st, sql_pub_ins, row->chip_id);
+	return sq_row_insert(st, sql_pub_ins, row);
+}
+
+int sq_row_insert(struct store *st, const char *sql, const struct store_pub_row *row)
+{
+	sqlite3_stmt *s = sq_stmt_chip(st, sql, row->chip_id);
 
 	if (!s)
 		return -EIO;
@@ -69,20 +74,37 @@ int sq_pub_row_insert(struct store *st, const struct store_pub_row *row)
 	return sq_step_done(st, s, "insert public record");
 }
 
-int sq_pub_insert(struct store *st, struct store_pub_record *rec)
+int sq_col_pub_record(struct store *st, sqlite3_stmt *s, struct store_pub_record *rec)
+{
+	rec->generation = (uint64_t)sqlite3_column_int64(s, 0);
+	sq_col_identity(s, 1, rec->identity);
+	rec->created = sqlite3_column_int64(s, 5);
+	if (sq_col_blob(s, 2, &rec->backup, &rec->backup_len) ||
+	    sq_col_blob(s, 3, &rec->cert, &rec->cert_len) ||
+	    sq_col_blob(s, 4, &rec->signed_record, &rec->signed_record_len)) {
+		store_pub_record_clear(rec);
+		return store_oom(st);
+	}
+	return 0;
+}
+
+int sq_pub_insert_batch(struct store *st, struct store_pub_record *recs, size_t n, int *rcv)
 {
 	struct store_pub_row row;
-	int64_t latest;
-	int rc;
+	int64_t latest, now = store_now();
+	int rc = sq_begin(st);
 
-	rc = sq_begin(st);
-	if (rc)
-		return rc;
-	latest = latest_gen(st, rec->chip_id);
-	rc = latest < 0 ? (int)latest : store_check_newer(st, rec->generation, latest);
-	if (!rc) {
-		rec->created = store_now();
-		row = STORE_PUB_ROW(rec, rec->created);
+	for (size_t i = 0; !rc && i < n; i++) {
+		latest = latest_gen(st, recs[i].chip_id);
+		if (latest < 0) {
+			rc = (int)latest;
+			break;
+		}
+		rcv[i] = store_check_newer(st, recs[i].generation, latest);
+		if (rcv[i])
+			continue;
+		recs[i].created = now;
+		row = STORE_PUB_ROW(&recs[i], now);
 		rc = sq_pub_row_insert(st, &row);
 	}
 	if (!rc)
@@ -90,6 +112,15 @@ int sq_pub_insert(struct store *st, struct store_pub_record *rec)
 	if (rc)
 		sq_rollback(st);
 	return rc;
+}
+
+/* One record: the batch of one (the check and the insert in one write
+ * transaction, BEGIN IMMEDIATE). */
+int sq_pub_insert(struct store *st, struct store_pub_record *rec)
+{
+	int one = 0, rc = sq_pub_insert_batch(st, rec, 1, &one);
+
+	return rc ? rc : one;
 }
 
 int sq_pub_get(struct store *st, const uint8_t *chip, uint64_t gen,
@@ -110,15 +141,7 @@ int sq_pub_get(struct store *st, const uint8_t *chip, uint64_t gen,
 		rc = sq_db_fail(st, "read public record");
 	} else {
 		memcpy(rec->chip_id, chip, STORE_CHIP_ID_LEN);
-		rec->generation = (uint64_t)sqlite3_column_int64(s, 0);
-		sq_col_identity(s, 1, rec->identity);
-		rec->created = sqlite3_column_int64(s, 5);
-		if (sq_col_blob(s, 2, &rec->backup, &rec->backup_len) ||
-		    sq_col_blob(s, 3, &rec->cert, &rec->cert_len) ||
-		    sq_col_blob(s, 4, &rec->signed_record, &rec->signed_record_len)) {
-			store_pub_record_clear(rec);
-			rc = store_oom(st);
-		}
+		rc = sq_col_pub_record(st, s, rec);
 	}
 	sqlite3_reset(s);
 	return rc;

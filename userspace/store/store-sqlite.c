@@ -5,8 +5,10 @@
  * of older files, read tuning, and the ops table; the operations are in
  * store-sqlite-{pool,pub,commit}.c (see store-sqlite.h).
  *
- * One database file holds the tables of the three databases (140, 160,
- * 170).  journal_mode=WAL, synchronous=FULL (every commit is durable before
+ * A file is a factory store (140, 160, issued_records), a public store
+ * (170) or, the layout of schema 5 and before, a single-file store of all
+ * of them; PRAGMA application_id records which (kind_check()).
+ * journal_mode=WAL, synchronous=FULL (every commit is durable before
  * it returns), busy timeout.  Write transactions are BEGIN IMMEDIATE so
  * writers are serialized by SQLite's write lock: a claim cannot race
  * another claim, in this process or any other.  Within a process, claims
@@ -20,6 +22,7 @@
 
 #include "store-sqlite.h"
 #include "store/schema-sqlite.sql.h"
+#include "store/schema-sqlite-public.sql.h"
 #include "store/migrate-2-3-sqlite.sql.h"
 
 #define BUSY_TIMEOUT_MS 15000
@@ -52,16 +55,93 @@ static int schema_version(struct store *st, int *version)
 	return 0;
 }
 
+/* PRAGMA application_id of each kind of file ("CKF1", "CKP1"; 0: single) */
+static const int kind_app_id[] = {
+	[STORE_SINGLE] = 0, [STORE_FACTORY] = 0x434b4631, [STORE_PUBLIC] = 0x434b5031,
+};
+
+static const char sql_kind[] =
+	"SELECT (SELECT application_id FROM pragma_application_id),"
+	" (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
+	"  ('identity_pool', 'keypair_pool', 'chip_batch', 'device_secrets', 'issued_records',"
+	"   't140_identities', 't140_keypairs', 's160_devices')),"
+	" (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
+	"  ('public_records', 'public_voids', 'p170_records'))";
+
 /*
- * Inside the open's write transaction: refuses a file of a version this
- * code cannot open, migrates an older one, creates what is missing (every
- * statement of the schema is IF NOT EXISTS) and stamps the version.
+ * A file holds the tables of its kind only: a public open refuses a file
+ * with any factory table (-EPERM: chipkey-pubdb pointed at the factory's
+ * file), a factory open one with public tables (-EPROTO: a single file of
+ * schema 5 and before, to split), and a file stamped with another kind is
+ * refused (-EPROTO).  A file without tables gets the kind of this open.
+ */
+static int kind_check(struct store *st, const char *path)
+{
+	const char *what = store_kind_name(st->kind);
+	sqlite3_stmt *s;
+	int app, nfac, npub, r;
+
+	if (sqlite3_prepare_v2(SQ(st)->db, sql_kind, -1, &s, NULL) != SQLITE_OK)
+		return sq_db_fail(st, "read the kind of the database");
+	r = sqlite3_step(s);
+	app = sqlite3_column_int(s, 0);
+	nfac = sqlite3_column_int(s, 1);
+	npub = sqlite3_column_int(s, 2);
+	sqlite3_finalize(s);
+	if (r != SQLITE_ROW)
+		return sq_db_fail(st, "read the kind of the database");
+	if (st->kind == STORE_PUBLIC && nfac)
+		return store_fail(st, -EPERM,
+				  "%s holds the factory's tables (temporary and secret databases):"
+				  " a public store holds the public tables only; give the public"
+				  " database (docs/databases.md, \"Databases apart\")", path);
+	if (st->kind == STORE_FACTORY && npub && !app)
+		return store_fail(st, -EPROTO,
+				  "%s holds the public tables too: a single-file database of schema"
+				  " 5 or older; split it first (docs/databases.md,"
+				  " \"Migration from one file\")", path);
+	if ((nfac || npub) && app != kind_app_id[st->kind]) {
+		for (size_t k = 0; k < sizeof(kind_app_id) / sizeof(kind_app_id[0]); k++)
+			if (app == kind_app_id[k])
+				return store_fail(st, -EPROTO, "%s is a %s database, not a %s one"
+						  " (docs/databases.md, \"Databases apart\")",
+						  path, store_kind_name((enum store_kind)k), what);
+		return store_fail(st, -EPROTO, "%s is not a chipkey database (application_id %#x)",
+				  path, (unsigned)app);
+	}
+	return 0;
+}
+
+/* The schema files of this kind of store. */
+static int schema_create(struct store *st)
+{
+	char sql[64];
+	int rc = 0;
+
+	if (st->kind != STORE_PUBLIC)
+		rc = sq_exec(st, schema_sqlite_sql);
+	if (!rc && st->kind != STORE_FACTORY)
+		rc = sq_exec(st, schema_sqlite_public_sql);
+	if (!rc && kind_app_id[st->kind]) {
+		snprintf(sql, sizeof(sql), "PRAGMA application_id = %d", kind_app_id[st->kind]);
+		rc = sq_exec(st, sql);
+	}
+	return rc;
+}
+
+/*
+ * Inside the open's write transaction: refuses a file of another kind or
+ * of a version this code cannot open, migrates an older one, creates what
+ * is missing (every statement of the schema is IF NOT EXISTS) and stamps
+ * the version.
  */
 static int schema_setup(struct store *st, const char *path)
 {
 	int ver = 0, step, rc;
 
-	rc = schema_version(st, &ver);
+	rc = kind_check(st, path);
+	if (!rc)
+		rc = schema_version(st, &ver);
 	if (rc)
 		return rc;
 	step = store_schema_step(st, path, ver);
@@ -77,7 +157,7 @@ static int schema_setup(struct store *st, const char *path)
 					  path, ver, STORE_SCHEMA_RENAMED, why);
 		}
 	}
-	rc = sq_exec(st, schema_sqlite_sql);
+	rc = schema_create(st);
 	if (!rc && step != STORE_SCHEMA_CURRENT)
 		rc = sq_exec(st, "PRAGMA user_version = " STR(STORE_SCHEMA_VERSION));
 	return rc;
@@ -175,6 +255,7 @@ const struct store_ops store_sqlite_ops = {
 	.claim_both = sq_claim_both,
 	.keypair_counts = sq_keypair_counts,
 	.pub_insert = sq_pub_insert,
+	.pub_insert_batch = sq_pub_insert_batch,
 	.pub_get = sq_pub_get,
 	.pub_void_insert = sq_pub_void_insert,
 	.pub_void_get = sq_pub_void_get,
@@ -185,4 +266,8 @@ const struct store_ops store_sqlite_ops = {
 	.load_chips = sq_load_chips,
 	.chip_get = sq_chip_get,
 	.chip_count = sq_chip_count,
+	.issued_get = sq_issued_get,
+	.outbox_list = sq_outbox_list,
+	.outbox_done = sq_outbox_done,
+	.outbox_count = sq_outbox_count,
 };

@@ -10,6 +10,7 @@
  *   store-sqlite-chips.c   database 140: chip_batch
  *   store-sqlite-pub.c     database 170: public_records
  *   store-sqlite-commit.c  the provisioning commit; database 160: device_secrets
+ *   store-sqlite-outbox.c  a factory store's issued records and their outbox
  */
 #ifndef CHIPKEY_STORE_SQLITE_H
 #define CHIPKEY_STORE_SQLITE_H
@@ -92,6 +93,7 @@ int sq_claim_both(struct store *st, const uint8_t *chip, char *identity, int *st
 int sq_keypair_counts(struct store *st, uint64_t *f, uint64_t *r);
 
 int sq_pub_insert(struct store *st, struct store_pub_record *rec);
+int sq_pub_insert_batch(struct store *st, struct store_pub_record *recs, size_t n, int *rc);
 int sq_pub_get(struct store *st, const uint8_t *chip, uint64_t gen,
 	       struct store_pub_record *rec);
 int sq_pub_generations(struct store *st, const uint8_t *chip,
@@ -103,6 +105,20 @@ int sq_pub_void_get(struct store *st, const uint8_t *chip, uint64_t gen,
 		   struct store_pub_void *v);
 /* Inserts one public_records row (inside the caller's transaction). */
 int sq_pub_row_insert(struct store *st, const struct store_pub_row *row);
+/* The same with @sql, an INSERT of the columns of sql_pub_ins (-pub.c). */
+int sq_row_insert(struct store *st, const char *sql, const struct store_pub_row *row);
+/* A record from the columns generation, identity, backup, cert,
+ * signed_record, created (0..5) of @s; the caller sets the chip ID. */
+int sq_col_pub_record(struct store *st, sqlite3_stmt *s, struct store_pub_record *rec);
+
+/* store-sqlite-outbox.c: a factory store's issued records */
+extern const char sq_sql_issued_same[];
+int sq_issued_row_insert(struct store *st, const struct store_pub_row *row);
+int sq_issued_get(struct store *st, const uint8_t *chip, struct store_pub_record *rec);
+int sq_outbox_list(struct store *st, size_t max, const uint8_t *after,
+		   struct store_pub_record **recs, size_t *n);
+int sq_outbox_done(struct store *st, const struct store_pub_record *recs, size_t n);
+int sq_outbox_count(struct store *st, uint64_t *n);
 
 int sq_load_chips(struct store *st, const struct store_chip *chips, size_t n, size_t *added);
 int sq_chip_get(struct store *st, const uint8_t *chip, uint8_t *attest_pub);

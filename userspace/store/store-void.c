@@ -16,6 +16,7 @@ int store_pub_void_insert(struct store *st, struct store_pub_void *v)
 	int rc;
 
 	CHECK_ST(st);
+	NEED_PUBLIC(st);
 	if (!v || !v->entry || !v->entry_len || v->entry_len > STORE_MAX_BLOB)
 		return store_fail(st, -EINVAL, "bad arguments");
 	rc = store_check_generation(st, v->generation);
@@ -33,6 +34,7 @@ int store_pub_void_get(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN
 	int rc;
 
 	CHECK_ST(st);
+	NEED_PUBLIC(st);
 	if (!chip_id || !v)
 		return store_fail(st, -EINVAL, "bad arguments");
 	memset(v, 0, sizeof(*v));

@@ -84,6 +84,12 @@ void *store_memdup(const void *p, size_t n)
 
 int store_open(const char *url, struct store **out, char *err, size_t errlen)
 {
+	return store_open_kind(url, STORE_SINGLE, out, err, errlen);
+}
+
+int store_open_kind(const char *url, enum store_kind kind, struct store **out,
+		    char *err, size_t errlen)
+{
 	const struct store_backend *b;
 	struct store *st;
 	int rc;
@@ -101,6 +107,7 @@ int store_open(const char *url, struct store **out, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	st->reservation_timeout = STORE_RESERVATION_TIMEOUT;
+	st->kind = kind;
 	b = backend_of(url);
 	if (b) {
 		st->ops = b->ops;
@@ -201,6 +208,7 @@ int store_load_identities(struct store *st, const char *const *ids, size_t n,
 	size_t i;
 
 	CHECK_ST(st);
+	NEED_FACTORY(st);
 	if (added)
 		*added = 0;
 	if (n && !ids)
@@ -221,6 +229,7 @@ int store_claim_identity(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_L
 	int dummy;
 
 	CHECK_ST(st);
+	NEED_FACTORY(st);
 	if (!chip_id || !identity)
 		return store_fail(st, -EINVAL, "bad arguments");
 	return st->ops->claim_identity(st, chip_id, identity, state ? state : &dummy);
@@ -239,6 +248,7 @@ int store_identity_counts(struct store *st, uint64_t *f, uint64_t *r, uint64_t *
 	int rc;
 
 	CHECK_ST(st);
+	NEED_FACTORY(st);
 	rc = st->ops->identity_counts(st, &a, &b, &c);
 	if (rc == 0) {
 		put_count(f, a);
@@ -254,6 +264,7 @@ int store_add_keypair(struct store *st, const uint8_t *pub, size_t pub_len,
 	int64_t dummy;
 
 	CHECK_ST(st);
+	NEED_FACTORY(st);
 	if (!pub || !priv || !pub_len || !priv_len ||
 	    pub_len > STORE_MAX_BLOB || priv_len > STORE_MAX_BLOB)
 		return store_fail(st, -EINVAL, "bad key pair blobs");
@@ -264,6 +275,7 @@ int store_claim_keypair(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LE
 			struct store_keypair *kp)
 {
 	CHECK_ST(st);
+	NEED_FACTORY(st);
 	if (!chip_id || !kp)
 		return store_fail(st, -EINVAL, "bad arguments");
 	memset(kp, 0, sizeof(*kp));
@@ -277,6 +289,7 @@ int store_claim_identity_keypair(struct store *st, const uint8_t chip_id[STORE_C
 	int dummy;
 
 	CHECK_ST(st);
+	NEED_FACTORY(st);
 	if (!chip_id || !identity || !kp)
 		return store_fail(st, -EINVAL, "bad arguments");
 	memset(kp, 0, sizeof(*kp));
@@ -300,6 +313,7 @@ int store_keypair_counts(struct store *st, uint64_t *f, uint64_t *r)
 	int rc;
 
 	CHECK_ST(st);
+	NEED_FACTORY(st);
 	rc = st->ops->keypair_counts(st, &a, &b);
 	if (rc == 0) {
 		put_count(f, a);
@@ -338,6 +352,7 @@ int store_pub_insert(struct store *st, struct store_pub_record *rec)
 	int rc;
 
 	CHECK_ST(st);
+	NEED_PUBLIC(st);
 	if (!rec)
 		return store_fail(st, -EINVAL, "bad arguments");
 	row = STORE_PUB_ROW(rec, 0);
@@ -349,6 +364,7 @@ int store_pub_latest(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
 		     struct store_pub_record *rec)
 {
 	CHECK_ST(st);
+	NEED_PUBLIC(st);
 	if (!chip_id || !rec)
 		return store_fail(st, -EINVAL, "bad arguments");
 	memset(rec, 0, sizeof(*rec));
@@ -359,6 +375,7 @@ int store_pub_current(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN]
 		      struct store_pub_record *rec)
 {
 	CHECK_ST(st);
+	NEED_PUBLIC(st);
 	if (!chip_id || !rec)
 		return store_fail(st, -EINVAL, "bad arguments");
 	memset(rec, 0, sizeof(*rec));
@@ -371,6 +388,7 @@ int store_pub_get(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
 	int rc;
 
 	CHECK_ST(st);
+	NEED_PUBLIC(st);
 	if (!chip_id || !rec)
 		return store_fail(st, -EINVAL, "bad arguments");
 	memset(rec, 0, sizeof(*rec));
@@ -394,6 +412,7 @@ int store_pub_generations(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_
 			  struct store_generation **list, size_t *n)
 {
 	CHECK_ST(st);
+	NEED_PUBLIC(st);
 	if (!chip_id || !list || !n)
 		return store_fail(st, -EINVAL, "bad arguments");
 	*list = NULL;
@@ -404,6 +423,7 @@ int store_pub_generations(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_
 int store_pub_count_chips(struct store *st, uint64_t *n)
 {
 	CHECK_ST(st);
+	NEED_PUBLIC(st);
 	if (!n)
 		return store_fail(st, -EINVAL, "bad arguments");
 	return st->ops->pub_count_chips(st, n);
@@ -413,6 +433,7 @@ int store_secret_get(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
 		     struct store_secret_record *rec)
 {
 	CHECK_ST(st);
+	NEED_FACTORY(st);
 	if (!chip_id || !rec)
 		return store_fail(st, -EINVAL, "bad arguments");
 	memset(rec, 0, sizeof(*rec));
@@ -435,6 +456,7 @@ int store_commit_provisioning(struct store *st, const struct store_commit *c)
 	int rc;
 
 	CHECK_ST(st);
+	NEED_FACTORY(st);
 	if (!c)
 		return store_fail(st, -EINVAL, "bad arguments");
 	row = STORE_PUB_ROW(c, 0);
@@ -449,6 +471,7 @@ int store_commit_provisioning(struct store *st, const struct store_commit *c)
 int store_set_reservation_timeout(struct store *st, int64_t seconds)
 {
 	CHECK_ST(st);
+	NEED_FACTORY(st);
 	if (seconds < 1)
 		return store_fail(st, -EINVAL, "reservation timeout must be >= 1 s");
 	st->reservation_timeout = seconds;
@@ -462,6 +485,7 @@ int store_load_chips(struct store *st, const struct store_chip *chips, size_t n,
 	size_t i;
 
 	CHECK_ST(st);
+	NEED_FACTORY(st);
 	if (added)
 		*added = 0;
 	if (n && !chips)
@@ -480,6 +504,7 @@ int store_chip_get(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
 		   uint8_t attest_pub[STORE_ATTEST_PUB_LEN])
 {
 	CHECK_ST(st);
+	NEED_FACTORY(st);
 	if (!chip_id || !attest_pub)
 		return store_fail(st, -EINVAL, "bad arguments");
 	return st->ops->chip_get(st, chip_id, attest_pub);
@@ -488,6 +513,7 @@ int store_chip_get(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
 int store_chip_count(struct store *st, uint64_t *n)
 {
 	CHECK_ST(st);
+	NEED_FACTORY(st);
 	if (!n)
 		return store_fail(st, -EINVAL, "bad arguments");
 	return st->ops->chip_count(st, n);

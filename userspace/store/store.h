@@ -8,8 +8,9 @@
  *   postgresql://...  postgres://...   libpq connection URI
  *   "host=... dbname=..."          libpq key=value conninfo (contains '=')
  *
- * The store holds the three databases of the source documents, each in
- * tables named for what they hold (docs/databases.md has the SQL schema):
+ * The three databases of the source documents, each in tables named for
+ * what they hold (docs/databases.md has the SQL schema), live in two kinds
+ * of store, factory (140, 160) and public (170): enum store_kind.
  *   140  temporary secure database: identity_pool, keypair_pool, chip_batch
  *   160  manufacturer's secret database: device_secrets
  *   170  permanent public database: public_records (insert-only generations),
@@ -45,11 +46,32 @@ extern "C" {
 
 struct store;
 
+/*
+ * What a database holds (docs/databases.md, "Databases apart"):
+ *   STORE_FACTORY  140 + 160 and issued_records (the outbox of records to
+ *                  publish): the SPP's and chipkey-factory's database
+ *   STORE_PUBLIC   170 only: chipkey-pubdb's database
+ *   STORE_SINGLE   all of them in one database, the layout of schema 5 and
+ *                  before: the store's own tests and the migration
+ *                  (chipkey-factory split-db); no daemon opens one
+ * On SQLite a new file is stamped with its kind (PRAGMA application_id)
+ * and an open of another kind is refused (-EPROTO); a public open is
+ * refused (-EPERM) by any file that holds a factory table.  On PostgreSQL
+ * a public store is the schema chipkey_public (search_path), a factory
+ * store the connection's own schema; a factory open refuses a schema with
+ * public tables (-EPROTO).
+ */
+enum store_kind { STORE_SINGLE = 0, STORE_FACTORY, STORE_PUBLIC };
+
 /* Opens; creates the schema if missing and migrates a database of an older
  * schema version in one transaction (-EPROTO: a version this code cannot
- * open, e.g. a newer one).  On failure *out is NULL and, if err is
- * non-NULL, a message is written to err[errlen]. */
+ * open, e.g. a newer one, or a database of another kind).  On failure *out
+ * is NULL and, if err is non-NULL, a message is written to err[errlen]. */
+int store_open_kind(const char *url, enum store_kind kind, struct store **out,
+		    char *err, size_t errlen);
+/* store_open_kind(url, STORE_SINGLE, ...) */
 int store_open(const char *url, struct store **out, char *err, size_t errlen);
+enum store_kind store_get_kind(const struct store *st);
 void store_close(struct store *st);
 /* Last error message of this handle ("" if none). */
 const char *store_error(const struct store *st);
@@ -254,7 +276,8 @@ struct store_commit {
 };
 
 /*
- * In ONE transaction: insert the public record (170) and the secret record
+ * In ONE transaction: insert the public record (170; on a factory store,
+ * into issued_records, the outbox) and the secret record
  * (160), mark the identity issued (140) and, if used_pregenerated_key,
  * delete the key pair reserved for the chip (140).  All or nothing.
  *
@@ -268,6 +291,57 @@ struct store_commit {
  *   -EIO     database error
  */
 int store_commit_provisioning(struct store *st, const struct store_commit *c);
+
+/* ---- a factory store's issued records and their outbox ---- */
+
+/*
+ * On a factory store the provisioning commit writes the public record into
+ * issued_records (published NULL: "in the outbox") instead of
+ * public_records; store_publish() then copies it to the public store.
+ *
+ * store_issued_get: the record issued to @chip_id (-ENOENT: none).  On a
+ * single-file store, store_pub_latest().  Free with store_pub_record_clear().
+ */
+int store_issued_get(struct store *st, const uint8_t chip_id[STORE_CHIP_ID_LEN],
+		     struct store_pub_record *rec);
+/* Number of issued records not yet published (0 on a single-file store). */
+int store_outbox_count(struct store *st, uint64_t *n);
+/*
+ * A publication pass through the outbox (store_publish()); all fields may
+ * be zero.  The store holds no policy: what may be published is the
+ * caller's @vet.
+ */
+struct store_publish_pass {
+	/* NULL: publish every record.  Else called for each listed record
+	 * before its insert: 0 publishes it; anything else refuses it (reason
+	 * in @why): it is not inserted and stays in the outbox. */
+	int (*vet)(void *arg, const struct store_pub_record *rec, char *why, size_t whylen);
+	/* NULL or told the fate of each listed record: @rc 0 published (now
+	 * or before, identically), else why it stays in the outbox (@msg). */
+	void (*fate)(void *arg, const struct store_pub_record *rec, int rc, const char *msg);
+	void *arg;
+	/* In/out: false lists from the first chip ID; store_publish() sets
+	 * it and @after (the last chip ID listed), so that the next call
+	 * lists the records after it: a pass pages through the whole outbox
+	 * once, past records it could not publish. */
+	bool paging;
+	uint8_t after[STORE_CHIP_ID_LEN];
+	size_t listed;		/* out: records listed by the last call */
+};
+/*
+ * Publishes up to @max records of the outbox of @factory into @pub, in
+ * chip ID order (after @pass->after when @pass->paging): each record that
+ * @pass->vet accepts is inserted into the public store (a record already
+ * there byte for byte counts as published; any other record of that chip
+ * and generation is a conflict: logged in store_error(factory), left in
+ * the outbox), then marked published in the factory store.  *published
+ * (may be NULL) = records marked now; @pass may be NULL (no vet, from the
+ * first).  Returns 0, or the first error (the records published before it
+ * stay published): -EEXIST for a conflict, -EACCES for a refusal by the
+ * vet.
+ */
+int store_publish(struct store *factory, struct store *pub, size_t max, size_t *published,
+		  struct store_publish_pass *pass);
 
 #ifdef __cplusplus
 }

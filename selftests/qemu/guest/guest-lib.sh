@@ -20,6 +20,7 @@ STORE=/flash/chipkey
 KEYS=/run/chipkey
 FAC=/factory/fac
 DB=sqlite:/factory/factory.db
+PUBDB=sqlite:/factory/public.db	# the public database, its own file (docs/databases.md)
 PREFIX=${PREFIX:-}
 PIDS=
 
@@ -113,9 +114,9 @@ start_daemon() {
 	wait_for -s "$_pf"
 }
 
-# start_pubdb: chipkey-pubdb on the factory disk's database; sets URL
+# start_pubdb: chipkey-pubdb on the factory disk's public database; sets URL
 start_pubdb() {
-	start_daemon /tmp/pubdb.port /tmp/pubdb.log chipkey-pubdb --db "$DB" \
+	start_daemon /tmp/pubdb.port /tmp/pubdb.log chipkey-pubdb --db "$PUBDB" \
 		--listen 127.0.0.1:0 --writers "$FAC/mfr-ca.pem" --port-file /tmp/pubdb.port &&
 		URL=http://127.0.0.1:$(cat /tmp/pubdb.port) && export URL
 }

@@ -32,7 +32,7 @@ check "attestation key of the chip is the one its chip certificate names (the fa
 	cmp -s /tmp/q.pem /factory/chip-q.pem
 
 check "chipkey-spp listens on 127.0.0.1" start_daemon /tmp/spp.port /tmp/spp.log \
-	chipkey-spp --factory "$FAC" --db "$DB" --listen 127.0.0.1:0 --port-file /tmp/spp.port
+	chipkey-spp --factory "$FAC" --db "$DB" --public-db "$PUBDB" --listen 127.0.0.1:0 --port-file /tmp/spp.port
 check "chipkey-pubdb listens on 127.0.0.1" start_pubdb
 SPP=127.0.0.1:$(cat /tmp/spp.port 2> /dev/null)
 echo "# spp $SPP, pubdb $URL"

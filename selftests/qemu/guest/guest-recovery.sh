@@ -93,7 +93,7 @@ tamper_cases() { # tamper_cases WHEN
 	refuse other-device.ckpr 11 "$1: certificate of another device" \
 		'certificate names chip [0-9a-f]{32}, this chip is'
 	refuse rogue.ckpr 11 "$1: certificate signed by a non-manufacturer key" \
-		'not .*signed by the manufacturer key'
+		'not .*(signed by|under) the manufacturer key'
 	refuse other-id.ckpr 12 "$1: manufacturer certificate for another identity" \
 		'refusing to change the device identity'
 	refuse other-chip.ckpr 4 "$1: archive of another chip" 'record is for chip [0-9a-f]{32}, this chip is'

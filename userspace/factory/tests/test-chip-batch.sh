@@ -47,9 +47,9 @@ ok $? "openssl asn1parse: the extension's value is the chip certificate's SPKI, 
 openssl x509 -in "$C/dev.pem" -noout -text 2>/dev/null | grep -q "^ *$ATT_OID: *\$" &&
 	! openssl x509 -in "$C/dev.pem" -noout -text | grep -q "$ATT_OID: *critical"
 ok $? "openssl x509 -text lists the extension, not critical"
-openssl verify -CAfile "$F/mfr-ca.pem" "$C/dev.pem" >/dev/null 2>&1
+openssl verify -CAfile "$F/mfr-ca.pem" -untrusted "$F/ica-cert.pem" "$C/dev.pem" >/dev/null 2>&1
 ok $? "openssl verify -CAfile mfr-ca.pem still accepts the device certificate"
-"$CF" verify-device --rom "$F/mfr-pubkey.der" "$C/dev.pem" --chip-id "$chip1" >/dev/null 2>&1
+"$CF" verify-device --rom "$F/mfr-pubkey.der" --issuing-ca "$F/ica-cert.pem" "$C/dev.pem" --chip-id "$chip1" >/dev/null 2>&1
 ok $? "verify-device accepts it"
 printf '%s\n' "$q1" > "$C/q1.hex"
 "$CF" issue "$F" --identity $IMEI --chip-id "$chip1" --key-out "$C/dk2.pem" \

@@ -51,7 +51,7 @@ static void test_factory_dir(void)
 	       "factory loads, with its SPP credential");
 	if (!f)
 		goto out;
-	tap_ok(pki_verify_spp_cert(f->spp_cert, f->rom_key, f->rom_key_len, 0) == 0,
+	tap_ok(pki_verify_spp_cert(f->spp_cert, f->ca_cert, f->rom_key, f->rom_key_len, 0) == 0,
 	       "the SPP credential chains to the factory's ROM key");
 	tap_ok(ck_factory_build_package(f, IMEI, chip, NULL, 1, NULL, &dp, &cert) == 0,
 	       "data package built for one device");
@@ -80,7 +80,7 @@ static void test_factory_dir(void)
 
 		if (dp && ck_dp_get(dp, CK_DP_DEVICE_CERT, &v, &vlen) == 0)
 			c2 = pki_cert_from_der(v, vlen);
-		tap_ok(c2 && pki_verify_device_cert(c2, f->rom_key, f->rom_key_len, IMEI,
+		tap_ok(c2 && pki_verify_device_cert(c2, f->ca_cert, f->rom_key, f->rom_key_len, IMEI,
 						    chip, 0) == 0,
 		       "package certificate verifies against the ROM key for this chip");
 		X509_free(c2);

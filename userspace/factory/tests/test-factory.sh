@@ -35,10 +35,10 @@ out=$( (umask 000; "$CF" init "$F" --org "Test Maker" --spp-name spp.test) 2>&1)
 ok $? "init creates a factory (even with umask 000)"
 [ "$(mode "$F")" = 700 ]; ok $? "factory directory is 0700"
 bad=0
-for f in mfr-key.pem master.key spp-key.pem; do
+for f in mfr-key.pem master.key spp-key.pem ica-key.pem record-key.pem; do
 	[ "$(mode "$F/$f")" = 600 ] || { echo "# $f has mode $(mode "$F/$f")"; bad=1; }
 done
-ok $bad "secret files mfr-key.pem, master.key, spp-key.pem are 0600"
+ok $bad "secret files mfr-key.pem, master.key, spp-key.pem, ica-key.pem, record-key.pem are 0600"
 bad=0
 for f in mfr-ca.pem mfr-ca.der mfr-pubkey.der spp-cert.pem; do
 	[ -s "$F/$f" ] && [ "$(mode "$F/$f")" = 644 ] || bad=1
@@ -72,7 +72,7 @@ ok $? "mfr-pubkey.der is the CA certificate's public key (DER SPKI)"
 openssl pkey -in "$F/mfr-key.pem" -pubout -outform DER > "$T/key-pub.der" 2>/dev/null
 cmp -s "$T/key-pub.der" "$F/mfr-pubkey.der"
 ok $? "mfr-key.pem is the private key of mfr-pubkey.der"
-check "openssl verify accepts the SPP certificate" openssl verify -CAfile "$F/mfr-ca.pem" "$F/spp-cert.pem"
+check "openssl verify accepts the SPP certificate" openssl verify -CAfile "$F/mfr-ca.pem" -untrusted "$F/ica-cert.pem" "$F/spp-cert.pem"
 openssl x509 -in "$F/spp-cert.pem" -noout -text > "$T/spp.txt" 2>&1
 grep -q 'OU = chipkey-spp' "$T/spp.txt" && grep -q 'TLS Web Server Authentication' "$T/spp.txt" &&
 	grep -q 'DNS:spp.test' "$T/spp.txt" && grep -q 'CA:FALSE' "$T/spp.txt"
@@ -118,7 +118,7 @@ IMEI=352099001761481 CHIP=00112233445566778899aabbccddeeff
 ok $? "issue a device certificate with a fresh key"
 [ "$(mode "$T/dev-key.pem")" = 600 ]; ok $? "device key file is 0600"
 check "openssl verify -CAfile mfr-ca.pem accepts the device certificate" \
-	openssl verify -CAfile "$F/mfr-ca.pem" "$T/dev.pem"
+	openssl verify -CAfile "$F/mfr-ca.pem" -untrusted "$F/ica-cert.pem" "$T/dev.pem"
 openssl x509 -in "$T/dev.pem" -noout -text > "$T/dev.txt" 2>&1
 grep -q "Subject: CN = $IMEI, serialNumber = $IMEI" "$T/dev.txt"
 ok $? "openssl x509 -text shows the identity in the subject"
@@ -135,22 +135,22 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/ext-key.
 "$CF" issue "$F" --identity 490154203237518 --chip-id ffeeddccbbaa99887766554433221100 \
 	--pubkey "$T/ext-pub.der" --out "$T/ext.pem" >/dev/null 2>&1
 a=$(openssl pkey -in "$T/ext-key.pem" -pubout 2>/dev/null); b=$(openssl x509 -in "$T/ext.pem" -noout -pubkey 2>/dev/null)
-[ -n "$a" ] && [ "$a" = "$b" ] && openssl verify -CAfile "$F/mfr-ca.pem" "$T/ext.pem" >/dev/null 2>&1
+[ -n "$a" ] && [ "$a" = "$b" ] && openssl verify -CAfile "$F/mfr-ca.pem" -untrusted "$F/ica-cert.pem" "$T/ext.pem" >/dev/null 2>&1
 ok $? "certificate for a key made by openssl (--pubkey) verifies and carries that key"
 "$CF" issue "$F" --identity 352099001761482 --chip-id $CHIP --key-out "$T/x.pem" >/dev/null 2>&1
 [ $? -ne 0 ]; ok $? "issue refuses an identity with a wrong check digit"
 
-out=$("$CF" verify-device --rom "$F/mfr-pubkey.der" --identity $IMEI --chip-id $CHIP "$T/dev.pem" 2>&1)
+out=$("$CF" verify-device --rom "$F/mfr-pubkey.der" --issuing-ca "$F/ica-cert.pem" --identity $IMEI --chip-id $CHIP "$T/dev.pem" 2>&1)
 [ $? -eq 0 ] && [ "$out" = "ok: identity $IMEI chip-id $CHIP" ]
 ok $? "verify-device against the ROM key names identity and chip"
-"$CF" verify-device --rom "$F/mfr-pubkey.der" --chip-id ffeeddccbbaa99887766554433221100 "$T/dev.pem" >/dev/null 2>&1
+"$CF" verify-device --rom "$F/mfr-pubkey.der" --issuing-ca "$F/ica-cert.pem" --chip-id ffeeddccbbaa99887766554433221100 "$T/dev.pem" >/dev/null 2>&1
 [ $? -ne 0 ]; ok $? "verify-device refuses a certificate for another chip"
 
 "$CF" init "$T/other" >/dev/null 2>&1
 "$CF" issue "$T/other" --identity $IMEI --chip-id $CHIP --key-out "$T/o-key.pem" --out "$T/o.pem" >/dev/null 2>&1
-"$CF" verify-device --rom "$F/mfr-pubkey.der" "$T/o.pem" >/dev/null 2>&1
+"$CF" verify-device --rom "$F/mfr-pubkey.der" --issuing-ca "$F/ica-cert.pem" "$T/o.pem" >/dev/null 2>&1
 [ $? -eq 11 ]; ok $? "verify-device refuses a certificate from another manufacturer key (exit 11)"
-openssl verify -CAfile "$F/mfr-ca.pem" "$T/o.pem" >/dev/null 2>&1
+openssl verify -CAfile "$F/mfr-ca.pem" -untrusted "$F/ica-cert.pem" "$T/o.pem" >/dev/null 2>&1
 [ $? -ne 0 ]; ok $? "openssl verify also refuses it (negative control)"
 # Tamper: change one digit of the identity inside the DER.
 openssl x509 -in "$T/dev.pem" -outform DER -out "$T/dev.der" 2>/dev/null
@@ -161,12 +161,12 @@ i = d.index(b'352099001761481')
 d[i + 5] ^= 0x01
 open(sys.argv[2], 'wb').write(d)
 PY
-"$CF" verify-device --rom "$F/mfr-pubkey.der" "$T/tampered.der" >/dev/null 2>&1
+"$CF" verify-device --rom "$F/mfr-pubkey.der" --issuing-ca "$F/ica-cert.pem" "$T/tampered.der" >/dev/null 2>&1
 r1=$?
-openssl verify -CAfile "$F/mfr-ca.pem" "$T/tampered.der" >/dev/null 2>&1
+openssl verify -CAfile "$F/mfr-ca.pem" -untrusted "$F/ica-cert.pem" "$T/tampered.der" >/dev/null 2>&1
 r2=$?
 [ $r1 -ne 0 ] && [ $r2 -ne 0 ]; ok $? "a tampered certificate is refused (verify-device and openssl)"
-"$CF" verify-device --rom "$F/mfr-pubkey.der" "$F/spp-cert.pem" >/dev/null 2>&1
+"$CF" verify-device --rom "$F/mfr-pubkey.der" --issuing-ca "$F/ica-cert.pem" "$F/spp-cert.pem" >/dev/null 2>&1
 [ $? -ne 0 ]; ok $? "the SPP certificate is not accepted as a device certificate"
 
 # ---- data package, read by an independent Python parser
@@ -206,7 +206,7 @@ want=$(openssl kdf -keylen 32 -kdfopt digest:SHA256 -kdfopt hexkey:"$master_hex"
 	-kdfopt hexinfo:"$info_hex" HKDF 2>/dev/null | tr -d ':' | tr 'A-F' 'a-f')
 [ -n "$want" ] && [ "$chan" = "$want" ]
 ok $? "channel key in the package = openssl kdf HKDF(master.key, label || identity)"
-openssl verify -CAfile "$F/mfr-ca.pem" <(openssl x509 -inform DER -in "$T/p-cert.der" 2>/dev/null) >/dev/null 2>&1
+openssl verify -CAfile "$F/mfr-ca.pem" -untrusted "$F/ica-cert.pem" <(openssl x509 -inform DER -in "$T/p-cert.der" 2>/dev/null) >/dev/null 2>&1
 ok $? "certificate in the package verifies with openssl"
 cmp -s "$T/p-ca.der" "$F/mfr-ca.der"; ok $? "package carries the manufacturer CA certificate"
 a=$(openssl pkey -inform DER -in "$T/p-key.der" -pubout 2>/dev/null); b=$(openssl x509 -inform DER -in "$T/p-cert.der" -noout -pubkey 2>/dev/null)
@@ -232,13 +232,13 @@ ok $? "issue --key-out - is refused: a private key is never printed (exit $r)"
 out=$("$CF" package "$F" --identity $IMEI --chip-id $CHIP --out - 2>/dev/null | wc -c)
 [ "$out" -eq 0 ]; ok $? "package --out - is refused: a data package is never printed ($out bytes out)"
 cp -a "$F" "$T/flink"
-mv "$T/flink/mfr-key.pem" "$T/mfr-key-elsewhere.pem"
-ln -s "$T/mfr-key-elsewhere.pem" "$T/flink/mfr-key.pem"
+mv "$T/flink/ica-key.pem" "$T/mfr-key-elsewhere.pem"
+ln -s "$T/mfr-key-elsewhere.pem" "$T/flink/ica-key.pem"
 "$CF" issue "$T/flink" --identity $IMEI --chip-id $CHIP --key-out "$T/k3.pem" --out "$T/c3.pem" >/dev/null 2>&1
 r=$?
 [ $r -ne 0 ] && [ ! -e "$T/c3.pem" ]
-ok $? "a factory whose manufacturer key is a symlink (to a 0600 key) is refused (exit $r)"
-rm "$T/flink/mfr-key.pem"; mv "$T/mfr-key-elsewhere.pem" "$T/flink/mfr-key.pem"
+ok $? "a factory whose issuing CA key is a symlink (to a 0600 key) is refused (exit $r)"
+rm "$T/flink/ica-key.pem"; mv "$T/mfr-key-elsewhere.pem" "$T/flink/ica-key.pem"
 chmod 640 "$T/flink/master.key"
 "$CF" package "$T/flink" --identity $IMEI --chip-id $CHIP --out "$T/p3.bin" >/dev/null 2>&1
 r=$?
@@ -310,6 +310,8 @@ ok $? "init --db --pool --pregen sets up PKI, pool and keys in one command"
 
 # ---- the chip's attestation key and the chip batch
 . "$(dirname "$0")/test-chip-batch.sh"
+# ---- the key hierarchy
+. "$(dirname "$0")/test-hierarchy.sh"
 
 echo "# test-factory.sh: $n tests, $failed failed"
 [ $failed -eq 0 ]

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -22,6 +23,7 @@
 #include "common/tap.h"
 #include "factory/channel-key.h"
 #include "factory/pki-issue.h"
+#include "factory/station-crl.h"
 
 #define IMEI "352099001761481"
 static const uint8_t chip[16] = {
@@ -43,8 +45,11 @@ static void run_cmd(const char *cmd, char *out, size_t size)
 	out[strcspn(out, "\r\n")] = '\0';
 }
 
+/* A manufacturer: root (ROM key) and the issuing CA it signed. */
 struct ca {
-	EVP_PKEY *key;
+	EVP_PKEY *root_key;
+	X509 *root;
+	EVP_PKEY *key;		/* the issuing CA */
 	X509 *cert;
 	uint8_t *rom;
 	size_t rom_len;
@@ -52,13 +57,18 @@ struct ca {
 
 static int make_ca(struct ca *c, const char *org)
 {
+	c->root_key = pki_ec_keygen();
+	c->root = c->root_key ? pki_make_mfr_ca(c->root_key, org, NULL, 0) : NULL;
 	c->key = pki_ec_keygen();
-	c->cert = c->key ? pki_make_mfr_ca(c->key, org, NULL, 365) : NULL;
-	return c->cert && pki_public_to_der(c->key, &c->rom, &c->rom_len) == 0;
+	c->cert = c->root && c->key ? pki_make_issuing_ca(c->root_key, c->root, c->key,
+							  NULL, 0) : NULL;
+	return c->cert && pki_public_to_der(c->root_key, &c->rom, &c->rom_len) == 0;
 }
 
 static void free_ca(struct ca *c)
 {
+	EVP_PKEY_free(c->root_key);
+	X509_free(c->root);
 	EVP_PKEY_free(c->key);
 	X509_free(c->cert);
 	OPENSSL_free(c->rom);
@@ -107,8 +117,14 @@ static void test_certs(void)
 
 	tap_ok(make_ca(&ca, "Test Maker") && make_ca(&other, "Other Maker"),
 	       "two manufacturer CAs created");
-	tap_ok(X509_check_ca(ca.cert) >= 1 && X509_verify(ca.cert, ca.key) == 1,
-	       "manufacturer CA is a self-signed CA");
+	tap_ok(X509_check_ca(ca.root) >= 1 && X509_verify(ca.root, ca.root_key) == 1,
+	       "manufacturer root CA is a self-signed CA");
+	tap_ok(pki_verify_issuing_ca(ca.cert, ca.rom, ca.rom_len, 0) == 0,
+	       "the issuing CA verifies against the ROM key");
+	tap_ok(pki_verify_issuing_ca(ca.cert, other.rom, other.rom_len, 0) == -EKEYREJECTED,
+	       "an issuing CA of another root is refused");
+	tap_ok(pki_verify_issuing_ca(ca.root, ca.rom, ca.rom_len, 0) == -EKEYREJECTED,
+	       "the root itself (pathlen 1) is not an issuing CA");
 	cert = pki_issue_device_cert(ca.key, ca.cert, IMEI, chip, dev, NULL, 0);
 	tap_ok(cert != NULL, "device certificate issued");
 	if (!cert)
@@ -119,44 +135,51 @@ static void test_certs(void)
 	       "chip ID parsed back from the certificate");
 	tap_ok(EVP_PKEY_eq(X509_get0_pubkey(cert), dev) == 1,
 	       "certificate carries the device public key");
-	tap_ok(pki_verify_device_cert(cert, ca.rom, ca.rom_len, IMEI, chip, 0) == 0,
+	tap_ok(pki_verify_device_cert(cert, ca.cert, ca.rom, ca.rom_len, IMEI, chip, 0) == 0,
 	       "verifies against the manufacturer ROM key, naming identity and chip");
-	tap_ok(pki_verify_device_cert(cert, ca.rom, ca.rom_len, NULL, NULL, 0) == 0,
+	tap_ok(pki_verify_device_cert(cert, ca.cert, ca.rom, ca.rom_len, NULL, NULL, 0) == 0,
 	       "verifies without expected identity/chip");
-	tap_ok(pki_verify_device_cert(cert, other.rom, other.rom_len, NULL, NULL, 0) ==
+	tap_ok(pki_verify_device_cert(cert, other.cert, other.rom, other.rom_len, NULL, NULL, 0) ==
 	       -EKEYREJECTED, "refused against another manufacturer's ROM key");
 	{
 		X509 *forged = pki_issue_device_cert(other.key, ca.cert, IMEI, chip, dev, NULL, 0);
 
 		tap_ok(forged &&
-		       pki_verify_device_cert(forged, ca.rom, ca.rom_len, NULL, NULL, 0) ==
+		       pki_verify_device_cert(forged, ca.cert, ca.rom, ca.rom_len, NULL, NULL, 0) ==
 		       -EKEYREJECTED,
 		       "certificate signed by another key (same issuer name) refused");
+		X509_free(forged);
+		/* a whole foreign chain: its own issuing CA, not signed by our root */
+		forged = pki_issue_device_cert(other.key, other.cert, IMEI, chip, dev, NULL, 0);
+		tap_ok(forged &&
+		       pki_verify_device_cert(forged, other.cert, ca.rom, ca.rom_len, NULL, NULL, 0) ==
+		       -EKEYREJECTED,
+		       "device certificate of a foreign issuing CA (not under the ROM key) refused");
 		X509_free(forged);
 	}
 	off = find_in_der(cert, IMEI);
 	t = off ? tamper(cert, off + 3) : NULL;
-	tap_ok(t && pki_verify_device_cert(t, ca.rom, ca.rom_len, NULL, NULL, 0) == -EKEYREJECTED,
+	tap_ok(t && pki_verify_device_cert(t, ca.cert, ca.rom, ca.rom_len, NULL, NULL, 0) == -EKEYREJECTED,
 	       "certificate with a changed identity digit refused");
 	X509_free(t);
 	off = find_in_der(cert, "urn:chipkey:chip-id:");
 	t = off ? tamper(cert, off + 22) : NULL;
-	tap_ok(t && pki_verify_device_cert(t, ca.rom, ca.rom_len, NULL, NULL, 0) == -EKEYREJECTED,
+	tap_ok(t && pki_verify_device_cert(t, ca.cert, ca.rom, ca.rom_len, NULL, NULL, 0) == -EKEYREJECTED,
 	       "certificate with a changed chip ID refused");
 	X509_free(t);
 	memcpy(other_chip, chip, 16);
 	other_chip[15] ^= 1;
-	tap_ok(pki_verify_device_cert(cert, ca.rom, ca.rom_len, "490154203237518", NULL, 0) ==
+	tap_ok(pki_verify_device_cert(cert, ca.cert, ca.rom, ca.rom_len, "490154203237518", NULL, 0) ==
 	       -EKEYREJECTED, "refused when it names another identity");
-	tap_ok(pki_verify_device_cert(cert, ca.rom, ca.rom_len, NULL, other_chip, 0) ==
+	tap_ok(pki_verify_device_cert(cert, ca.cert, ca.rom, ca.rom_len, NULL, other_chip, 0) ==
 	       -EKEYREJECTED, "refused when it names another chip");
-	tap_ok(pki_verify_device_cert(cert, ca.rom, ca.rom_len, NULL, NULL,
+	tap_ok(pki_verify_device_cert(cert, ca.cert, ca.rom, ca.rom_len, NULL, NULL,
 				      now + 3600L * 24 * 365 * 100) == 0,
 	       "device certificate (no expiry) still valid in 100 years");
-	tap_ok(pki_verify_device_cert(cert, ca.rom, ca.rom_len, NULL, NULL, now - 3600) ==
+	tap_ok(pki_verify_device_cert(cert, ca.cert, ca.rom, ca.rom_len, NULL, NULL, now - 3600) ==
 	       -EKEYEXPIRED,
 	       "device certificate not valid before its notBefore");
-	tap_ok(pki_verify_device_cert(ca.cert, ca.rom, ca.rom_len, NULL, NULL, 0) == -EKEYREJECTED,
+	tap_ok(pki_verify_device_cert(ca.cert, ca.cert, ca.rom, ca.rom_len, NULL, NULL, 0) == -EKEYREJECTED,
 	       "the CA certificate is not accepted as a device certificate");
 	tap_ok(!pki_issue_device_cert(ca.key, ca.cert, "352099001761482", chip, dev, NULL, 0) &&
 	       !pki_issue_device_cert(ca.key, ca.cert, "35209900176148", chip, dev, NULL, 0),
@@ -164,16 +187,16 @@ static void test_certs(void)
 	ERR_clear_error();
 
 	sppc = pki_issue_spp_cert(ca.key, ca.cert, spp, "spp.example", 30);
-	tap_ok(sppc && pki_verify_spp_cert(sppc, ca.rom, ca.rom_len, 0) == 0,
+	tap_ok(sppc && pki_verify_spp_cert(sppc, ca.cert, ca.rom, ca.rom_len, 0) == 0,
 	       "SPP credential verifies against the ROM key");
-	tap_ok(sppc && pki_verify_spp_cert(sppc, other.rom, other.rom_len, 0) == -EKEYREJECTED,
+	tap_ok(sppc && pki_verify_spp_cert(sppc, other.cert, other.rom, other.rom_len, 0) == -EKEYREJECTED,
 	       "SPP credential refused against another ROM key");
-	tap_ok(sppc && pki_verify_spp_cert(sppc, ca.rom, ca.rom_len, now + 3600L * 24 * 31) ==
+	tap_ok(sppc && pki_verify_spp_cert(sppc, ca.cert, ca.rom, ca.rom_len, now + 3600L * 24 * 31) ==
 	       -EKEYEXPIRED,
 	       "expired SPP credential refused");
-	tap_ok(pki_verify_spp_cert(cert, ca.rom, ca.rom_len, 0) == -EKEYREJECTED,
+	tap_ok(pki_verify_spp_cert(cert, ca.cert, ca.rom, ca.rom_len, 0) == -EKEYREJECTED,
 	       "a device certificate is not accepted as an SPP credential");
-	rc = sppc ? pki_verify_device_cert(sppc, ca.rom, ca.rom_len, NULL, NULL, 0) : 0;
+	rc = sppc ? pki_verify_device_cert(sppc, ca.cert, ca.rom, ca.rom_len, NULL, NULL, 0) : 0;
 	tap_ok(rc == -EKEYREJECTED, "an SPP credential is not accepted as a device certificate");
 out:
 	X509_free(cert);
@@ -223,7 +246,7 @@ static void test_cert_pubkey(void)
 	tap_ok(pki_issue_device_cert_der(ca.key, ca.cert, IMEI, chip, dev, NULL, 0,
 					 &der, &der_len) == 0 &&
 	       (fromder = pki_cert_from_der(der, der_len)) != NULL &&
-	       pki_verify_device_cert(fromder, ca.rom, ca.rom_len, IMEI, chip, 0) == 0 &&
+	       pki_verify_device_cert(fromder, ca.cert, ca.rom, ca.rom_len, IMEI, chip, 0) == 0 &&
 	       EVP_PKEY_eq(X509_get0_pubkey(fromder), dev) == 1,
 	       "pki_issue_device_cert_der: DER verifies and carries the device key");
 	{
@@ -335,7 +358,7 @@ static void test_attest_key(void)
 	       !memcmp(ASN1_STRING_get0_data(X509_EXTENSION_get_data(X509_get_ext(cert, loc))),
 		       spki, 91),
 	       "the extension is not critical and holds Q's DER SPKI, byte for byte");
-	tap_ok(pki_verify_device_cert(cert, ca.rom, ca.rom_len, IMEI, chip, 0) == 0,
+	tap_ok(pki_verify_device_cert(cert, ca.cert, ca.rom, ca.rom_len, IMEI, chip, 0) == 0,
 	       "the device certificate with Q still verifies against the ROM key");
 	tap_ok(pki_issue_device_cert_der(ca.key, ca.cert, IMEI, chip, dev, spki + 26, 0,
 					 &der, &der_len) == 0 &&
@@ -361,6 +384,84 @@ out:
 	EVP_PKEY_free(qk);
 }
 
+/* @c (NULL: a new set) with one CRL more, made by station_crl_make(@key,
+ * @issuer) listing @serial (NULL: none), through a file as devices read it. */
+static struct pki_crls *one_crl(struct pki_crls *c, EVP_PKEY *key, X509 *issuer,
+				const ASN1_INTEGER *serial)
+{
+	char path[] = "/tmp/ck-test-crl-XXXXXX", err[128];
+	X509_CRL *crl = station_crl_make(key, issuer, NULL, serial, CRL_REASON_NONE, 30);
+	int fd = mkstemp(path);
+
+	if (fd >= 0)
+		close(fd);
+	if (crl && fd >= 0 && !station_crl_write(path, crl))
+		pki_crls_add(&c, path, err, sizeof(err));
+	unlink(path);
+	X509_CRL_free(crl);
+	return c;
+}
+
+/* Revocation as devices check it (common/pki-crl.c), against CRLs made by
+ * the factory's CRL code and the checks' verdicts. */
+static void test_crls(void)
+{
+	struct ca ca = { 0 }, other = { 0 };
+	EVP_PKEY *dev = pki_ec_keygen();
+	X509 *cert = NULL;
+	struct pki_crls *c;
+	time_t now = time(NULL);
+	char why[320], rname[256];
+
+	if (!make_ca(&ca, "Test Maker") || !make_ca(&other, "Other Maker") || !dev ||
+	    !(cert = pki_issue_device_cert(ca.key, ca.cert, IMEI, chip, dev, NULL, 0))) {
+		tap_ok(0, "CRL test set-up");
+		goto out;
+	}
+	c = one_crl(one_crl(NULL, ca.root_key, ca.root, NULL), ca.key, ca.cert, NULL);
+	tap_ok(c && pki_crls_check(c, cert, ca.cert, ca.rom, ca.rom_len, 0, NULL, 0) == 0,
+	       "CRL: empty CRLs of the root and the issuing CA revoke nothing");
+	tap_ok(c && pki_crls_check(c, cert, ca.cert, ca.rom, ca.rom_len, now + 31L * 86400, NULL, 0) ==
+	       -EKEYEXPIRED, "CRL: past its nextUpdate: -EKEYEXPIRED (fail closed)");
+	pki_crls_free(c);
+	c = one_crl(one_crl(NULL, ca.root_key, ca.root, NULL), ca.key, ca.cert,
+		    X509_get0_serialNumber(cert));
+	tap_ok(c && pki_crls_check(c, cert, ca.cert, ca.rom, ca.rom_len, 0, NULL, 0) == -EKEYREVOKED,
+	       "CRL: the device certificate listed by its issuing CA: -EKEYREVOKED");
+	pki_crls_free(c);
+	c = one_crl(NULL, ca.key, ca.cert, X509_get0_serialNumber(cert));
+	why[0] = 0;
+	tap_ok(c && pki_crls_check(c, cert, ca.cert, ca.rom, ca.rom_len, 0, why, sizeof(why)) ==
+	       -EKEYREVOKED, "CRL: ... also without the root's CRL (a listing is a listing)");
+	pki_crls_free(c);
+	c = one_crl(NULL, ca.key, ca.cert, NULL);
+	X509_NAME_oneline(X509_get_subject_name(ca.root), rname, sizeof(rname));
+	tap_ok(c && pki_crls_check(c, cert, ca.cert, ca.rom, ca.rom_len, 0, why, sizeof(why)) ==
+	       -ENOKEY && strstr(why, rname),
+	       "CRL: only the issuing CA's CRL: -ENOKEY naming the root (fail closed)");
+	pki_crls_free(c);
+	c = one_crl(NULL, ca.root_key, ca.root, NULL);
+	tap_ok(c && pki_crls_check(c, cert, ca.cert, ca.rom, ca.rom_len, 0, why, sizeof(why)) ==
+	       -ENOKEY, "CRL: only the root's CRL: -ENOKEY (the issuing CA's is missing)");
+	pki_crls_free(c);
+	c = one_crl(one_crl(NULL, ca.root_key, ca.root, NULL), other.key, ca.cert,
+		    X509_get0_serialNumber(cert));
+	tap_ok(c && pki_crls_check(c, cert, ca.cert, ca.rom, ca.rom_len, 0, NULL, 0) == -ENOKEY,
+	       "CRL: a CRL with the issuing CA's name but signed by another key does not count");
+	pki_crls_free(c);
+	c = one_crl(NULL, ca.root_key, ca.root, X509_get0_serialNumber(ca.cert));
+	tap_ok(c && pki_crls_check(c, cert, ca.cert, ca.rom, ca.rom_len, 0, NULL, 0) == -EKEYREVOKED,
+	       "CRL: the issuing CA listed by the root: its device certificates -EKEYREVOKED");
+	pki_crls_free(c);
+	tap_ok(pki_crls_check(NULL, cert, ca.cert, ca.rom, ca.rom_len, 0, NULL, 0) == 0,
+	       "CRL: no CRLs given: nothing checked");
+out:
+	X509_free(cert);
+	EVP_PKEY_free(dev);
+	free_ca(&ca);
+	free_ca(&other);
+}
+
 int main(void)
 {
 	EVP_PKEY *k = pki_ec_keygen();
@@ -371,5 +472,6 @@ int main(void)
 	test_cert_pubkey();
 	test_attest_key();
 	test_channel_key();
+	test_crls();
 	return tap_exit_status();
 }

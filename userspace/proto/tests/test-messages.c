@@ -86,9 +86,11 @@ static void test_hello(void)
 
 static void test_offer(void)
 {
-	uint8_t cert[2] = { 0x30, 0x00 }, sealed[CHIPKEY_SEAL_OVERHEAD + 1], *body = NULL;
+	uint8_t cert[2] = { 0x30, 0x00 }, ca[3] = { 0x30, 0x01, 0x05 };
+	uint8_t sealed[CHIPKEY_SEAL_OVERHEAD + 1], *body = NULL;
 	struct ck_spp_offer m = {
 		.cert = cert, .cert_len = sizeof(cert),
+		.ca_cert = ca, .ca_cert_len = sizeof(ca),
 		.sealed = sealed, .sealed_len = sizeof(sealed),
 	}, d;
 	struct spp_frame f;
@@ -97,13 +99,14 @@ static void test_offer(void)
 	memset(m.nonce, 0x5a, sizeof(m.nonce));
 	memset(sealed, 0xcc, sizeof(sealed));
 	tap_ok(!spp_offer_encode(&m, &body, &len) &&
-	       len == 32 + 4 + 2 + 4 + sizeof(sealed) &&
-	       hex_is(body, 42, "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
-		      "00000002" "3000" "00000089") && body[len - 1] == 0xcc,
-	       "OFFER: nonce, certificate length, certificate, sealed length, sealed");
+	       len == 32 + 4 + 2 + 4 + 3 + 4 + sizeof(sealed) &&
+	       hex_is(body, 49, "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
+		      "00000002" "3000" "00000003" "300105" "00000089") && body[len - 1] == 0xcc,
+	       "OFFER: nonce, certificate length, certificate, issuing CA length, issuing CA, "
+	       "sealed length, sealed");
 	f = frame(CK_SPP_OFFER, body, len);
 	tap_ok(!spp_offer_decode(&f, &d) && d.cert_len == 2 && !memcmp(d.cert, cert, 2) &&
-	       d.sealed_len == sizeof(sealed) && !memcmp(d.sealed, sealed, sizeof(sealed)) &&
+	       d.ca_cert_len == 3 && !memcmp(d.ca_cert, ca, 3) && d.sealed_len == sizeof(sealed) && !memcmp(d.sealed, sealed, sizeof(sealed)) &&
 	       !memcmp(d.nonce, m.nonce, sizeof(d.nonce)), "OFFER decodes back");
 	f.len--;
 	tap_eq_int(spp_offer_decode(&f, &d), -EINVAL, "OFFER shorter than its length: malformed");
@@ -118,6 +121,10 @@ static void test_offer(void)
 	m.cert_len = CK_SPP_MAX_CERT + 1;
 	tap_eq_int(spp_offer_encode(&m, &body, &len), -EINVAL,
 		   "OFFER with a certificate over the limit: refused");
+	m.cert_len = sizeof(cert);
+	m.ca_cert_len = 0;
+	tap_eq_int(spp_offer_encode(&m, &body, &len), -EINVAL,
+		   "OFFER without an issuing CA certificate: refused");
 }
 
 static void test_backup(void)

@@ -32,7 +32,8 @@ cms_attacks() {
 	printf '\x5a' | dd of=tampered.rec bs=1 seek=$(($(stat -c %s good1.rec) - 1)) conv=notrunc status=none
 	is "$(code --data-binary @tampered.rec "$C/generations")" 401 \
 		"$tag: format 2: a changed signature byte -> 401"
-	ocms ossl-good.rec -nodetach -econtent_type $CMS_OID -signer spp.pem -inkey spp.key
+	ocms ossl-good.rec -nodetach -econtent_type $CMS_OID -signer spp.pem -inkey spp.key \
+		-certfile ica.pem
 	tap $? "$tag: openssl cms -sign makes a genuine record (posted once generation 1 is stored)"
 	ocms ossl-data.rec -nodetach -signer spp.pem -inkey spp.key
 	is "$(code --data-binary @ossl-data.rec "$C/generations")" 400 \
@@ -49,8 +50,16 @@ cms_attacks() {
 		"$tag: format 2: a second signer -> 400"
 	ocms ossl-swap.rec -nodetach -econtent_type $CMS_OID -signer spp.pem -inkey spp.key \
 		-nocerts -certfile norole.pem
-	is "$(code --data-binary @ossl-swap.rec "$C/generations")" 401 \
-		"$tag: format 2: SPP's signature, another certificate embedded -> 401"
+	is "$(code --data-binary @ossl-swap.rec "$C/generations")" 400 \
+		"$tag: format 2: SPP's signature, another certificate embedded (none is the signer's) -> 400"
+	cat ica.pem norole.pem >two.pem
+	ocms ossl-three.rec -nodetach -econtent_type $CMS_OID -signer spp.pem -inkey spp.key \
+		-certfile two.pem
+	is "$(code --data-binary @ossl-three.rec "$C/generations")" 400 \
+		"$tag: format 2: three certificates (more than writer + issuing CA) -> 400"
+	ocms ossl-noica.rec -nodetach -econtent_type $CMS_OID -signer spp.pem -inkey spp.key
+	is "$(code --data-binary @ossl-noica.rec "$C/generations")" 401 \
+		"$tag: format 2: the record signer without its issuing CA (no chain to the root) -> 401"
 	ocms ossl-rogue.rec -nodetach -econtent_type $CMS_OID -signer roguespp.pem -inkey roguespp.key
 	is "$(code --data-binary @ossl-rogue.rec "$C/generations")" 401 \
 		"$tag: format 2: signed by an SPP of another CA -> 401"

@@ -14,6 +14,8 @@ PGS=$top/scripts/pg-test-server.sh
 . "$here/writers.sh"
 . "$here/cms.sh"
 . "$here/void.sh"
+. "$here/crl.sh"
+. "$here/legacy.sh"
 tap() {	# tap RC NAME...
 	local rc=$1; shift
 	if [ "$rc" = 0 ]; then ok "$*"; else nok "$*"; fi
@@ -69,14 +71,17 @@ mkleaf() {	# mkleaf NAME SUBJECT CA
 		-extfile ext.cnf -extensions leaf -out "$1.pem"
 }
 devices_setup || { echo "# setup failed:"; sed 's/^/# /' setup.log; exit 1; }
-cp fac/mfr-ca.pem ca.pem && cp fac/mfr-key.pem ca.key
-cp fac/spp-key.pem spp.key && cp fac/spp-cert.pem spp.pem
+cp fac/mfr-ca.pem ca.pem && cp fac/mfr-key.pem ca.key && cp fac/ica-cert.pem ica.pem
+# the generation-1 writer: the SPP's record signer, with its issuing CA
+cp fac/record-key.pem spp.key && cat fac/record-cert.pem ica.pem >spp.pem
+# the SPP's TLS credential, which may not write records
+cp fac/spp-key.pem tls.key && cat fac/spp-cert.pem ica.pem >tls.pem
 mkleaf norole "/O=chipkey test/OU=marketing/CN=not a writer" ca
 mkca rogue "rogue CA"
-mkleaf roguespp "/O=chipkey test/OU=chipkey-spp/CN=rogue station" rogue
-cp ka/device-cert.der device.der && cp ka/device-cert.pem device.pem
+mkleaf roguespp "/O=chipkey test/OU=chipkey-record-signer/CN=rogue station" rogue
+cp ka/device-cert.der device.der && cat ka/device-cert.pem ica.pem >device.pem
 ossl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out rsa.key
-ossl req -config ext.cnf -new -key rsa.key -subj "/O=chipkey test/OU=chipkey-spp/CN=rsa writer" -out rsa.csr
+ossl req -config ext.cnf -new -key rsa.key -subj "/O=chipkey test/OU=chipkey-record-signer/CN=rsa writer" -out rsa.csr
 ossl x509 -req -in rsa.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
 	-extfile ext.cnf -extensions leaf -out rsa.pem
 cp a1.pkg backup1 && cp a2.pkg backup2
@@ -176,7 +181,15 @@ suite() {	# suite NAME DB-URL WRITERS-DB-URL [WRITERS-SQLITE-FILE]
 	is "$(code --data-binary @rogue.rec "$C/generations")" 401 "$tag: writer from another CA -> 401"
 	"$PUT" --key norole.key --cert norole.pem --chip $CHIP --generation 1 --identity $ID \
 		--backup backup1 --device-cert device.der --out norole.rec --no-post
-	is "$(code --data-binary @norole.rec "$C/generations")" 403 "$tag: writer without OU=chipkey-spp -> 403"
+	is "$(code --data-binary @norole.rec "$C/generations")" 403 "$tag: writer without OU=chipkey-record-signer -> 403"
+	# the SPP's TLS key (spp-key.pem, chained to the root through the
+	# issuing CA) is no record writer
+	"$PUT" --key tls.key --cert tls.pem --chip $CHIP --generation 1 --identity $ID \
+		--backup backup1 --device-cert device.der --out tls.rec --no-post
+	is "$(code --data-binary @tls.rec "$C/generations")" 403 \
+		"$tag: generation 1 signed with the SPP's TLS key (spp-key.pem) -> 403"
+	grep -q 'record signer' body.out
+	tap $? "$tag: ... the error names the record signer"
 	"$PUT" --key rsa.key --cert rsa.pem --chip $CHIP --generation 1 --identity $ID \
 		--backup backup1 --device-cert device.der --out rsa.rec --no-post 2>/dev/null
 	rc=$?
@@ -226,7 +239,7 @@ suite() {	# suite NAME DB-URL WRITERS-DB-URL [WRITERS-SQLITE-FILE]
 	sed -n 's/^  "certificate": "\(.*\)",$/\1/p' body.out | sed 's/\\n/\n/g' >got.pem
 	cmp -s <(openssl x509 -in got.pem -outform DER 2>/dev/null) device.der
 	tap $? "$tag: JSON certificate (PEM) is the device certificate"
-	openssl verify -CAfile ca.pem got.pem >/dev/null 2>&1
+	openssl verify -CAfile ca.pem -untrusted ica.pem got.pem >/dev/null 2>&1
 	tap $? "$tag: openssl verify accepts the served certificate"
 	sed -n 's/^  "backup": "\(.*\)",$/\1/p' body.out | base64 -d >got.b64 2>/dev/null
 	cmp -s got.b64 backup2
@@ -315,6 +328,10 @@ wait $hold1 $hold2 2>/dev/null
 sleep 0.3
 is "$(code "$C")" 200 "sqlite: --max-per-ip 2: served again once the others closed"
 stop_server
+
+crl_tests sqlite "sqlite:$tmp/crl.db"
+legacy_tests sqlite "sqlite:$tmp/legacy.db"
+legacy_crl_tests sqlite "sqlite:$tmp/legacy-crl.db"
 
 # exit codes (common/exit.h) without a server
 "$PUT" --url http://127.0.0.1:1 --get $CHIP >/dev/null 2>&1

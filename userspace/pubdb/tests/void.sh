@@ -28,7 +28,7 @@ newest_of() {
 }
 
 void_tests() {
-	local tag=$1 mfr="fac/mfr-key.pem fac/mfr-ca.pem" spp="fac/spp-key.pem fac/spp-cert.pem"
+	local tag=$1 mfr="fac/mfr-key.pem fac/mfr-ca.pem" spp="fac/record-key.pem rec-chain.pem"
 	local a="ka/device-key.pem ka/device-cert.pem" na prev rc
 	echo "# $tag: voiding a generation (issue 9)"
 	na=$(newest_of $CHIP_A)

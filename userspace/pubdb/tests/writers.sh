@@ -24,6 +24,8 @@ devices_setup() {
 	local c
 	"$BIN/chipkey-factory" init fac --org "chipkey test" --spp-name spp.test >>setup.log 2>&1 &&
 	"$BIN/chipkey-factory" identities --prefix 35209900 --count 3 >ids.txt || return 1
+	# the SPP's record signer and its issuing CA: the generation-1 writer
+	cat fac/record-cert.pem fac/ica-cert.pem >rec-chain.pem
 	IA=$(sed -n 1p ids.txt) IB=$(sed -n 2p ids.txt) IC=$(sed -n 3p ids.txt)
 	for c in a:$CHIP_A b:$CHIP_B; do
 		"$BIN/chipkey-fuse" create "${c%%:*}.bin" --rom-key fac/mfr-pubkey.der \
@@ -58,6 +60,8 @@ devices_setup() {
 		--out ka2.pem >>setup.log 2>&1 &&
 	"$BIN/chipkey-factory" issue fac --identity "$IA" --chip-id $CHIP_B --key-out kab.key \
 		--out otherchip.pem >>setup.log 2>&1 || return 1
+	# each with its issuing CA, as a writer's chain file
+	for c in otherid.pem ka2.pem otherchip.pem; do cat fac/ica-cert.pem >>"$c"; done
 	head -c $(($(stat -c %s a2.pkg) - 1)) a2.pkg >a2-cut.pkg
 	cat >forge.cnf <<EOF
 [ca]
@@ -95,7 +99,7 @@ post() {
 }
 
 writer_attacks() {
-	local tag=$1 spp="fac/spp-key.pem fac/spp-cert.pem" a="ka/device-key.pem ka/device-cert.pem"
+	local tag=$1 spp="fac/record-key.pem rec-chain.pem" a="ka/device-key.pem ka/device-cert.pem"
 	local b="kb/device-key.pem kb/device-cert.pem" i n
 	echo "# $tag: writers are scoped (issue 9)"
 	# shellcheck disable=SC2086
@@ -204,10 +208,10 @@ writer_attacks() {
 
 	# chipkey-pubdb-put --verify makes the server's checks of what it fetches:
 	# signed records stored before these rules, put into the database directly
-	"$PUT" --key fac/spp-key.pem --cert fac/spp-cert.pem --chip $CHIP_A --generation 4 \
+	"$PUT" --key fac/record-key.pem --cert rec-chain.pem --chip $CHIP_A --generation 4 \
 		--identity "$IA" --backup a3.pkg --device-cert ka/device-cert.pem --out spp4.rec \
 		--no-post 2>>put.log
-	"$PUT" --key fac/spp-key.pem --cert fac/spp-cert.pem --chip 0123456789abcdef0123456789abcdef \
+	"$PUT" --key fac/record-key.pem --cert rec-chain.pem --chip 0123456789abcdef0123456789abcdef \
 		--generation 1 --identity "$IA" --backup random.bin --device-cert ka/device-cert.pem \
 		--out junk1.rec --no-post 2>>put.log
 	sqlite3 "$2" "INSERT INTO public_records (chip_id, generation, identity, created, backup,
@@ -224,11 +228,13 @@ writer_attacks() {
 	is $? 6 "$tag: --verify: a generation 1 whose backup is random bytes -> exit 6 (malformed)"
 
 	# format-1 records of an old database: served byte for byte, still verified
-	"$PUT" --format 1 --key fac/spp-key.pem --cert fac/spp-cert.pem --chip $CHIP_OLD \
+	"$PUT" --format 1 --key fac/record-key.pem --cert rec-chain.pem --chip $CHIP_OLD \
 		--generation 1 --identity "$IA" --backup random.bin --device-cert ka/device-cert.pem \
 		--out old1.rec --no-post 2>>put.log
 	cp old1.rec old2.rec	# one byte of the backup (after the 48-byte head and its length)
-	printf '\x5a' | dd of=old2.rec bs=1 seek=60 conv=notrunc status=none
+	# (the backup is random: flip the byte, so it always changes)
+	b=$(od -An -tu1 -j60 -N1 old1.rec | tr -d ' ')
+	printf "\\$(printf '%03o' $((b ^ 0x5a)))" | dd of=old2.rec bs=1 seek=60 conv=notrunc status=none
 	sqlite3 "$2" "INSERT INTO public_records (chip_id, generation, identity, created, backup,
 		cert, signed_record) VALUES (X'$CHIP_OLD', 1, '$IA', 0, readfile('random.bin'),
 		readfile('ka/device-cert.der'), readfile('old1.rec')), (X'$CHIP_OLD2', 1, '$IA', 0,
@@ -237,7 +243,9 @@ writer_attacks() {
 	curl -s -D hdr.out -o got-old.rec "$U/v1/chips/$CHIP_OLD/record"
 	cmp -s got-old.rec old1.rec && grep -qi '^Content-Type: application/vnd.chipkey.record' hdr.out
 	tap $? "$tag: a stored format-1 record is served byte for byte, as application/vnd.chipkey.record"
-	"$PUT" --url "$U" --get $CHIP_OLD --verify fac/mfr-ca.pem >get.out 2>&1
+	# a format-1 record carries no issuing CA: the verifier is given it
+	cat fac/mfr-ca.pem fac/ica-cert.pem >root-and-ica.pem
+	"$PUT" --url "$U" --get $CHIP_OLD --verify root-and-ica.pem >get.out 2>&1
 	rc=$?
 	is "$rc/$(grep -c 'backup is not' get.out)/$(grep -c '^format ckpr$' get.out)" 6/1/1 \
 		"$tag: --verify of a format-1 record (format ckpr): signature and writer pass, the random backup does not (exit 6)"

@@ -72,7 +72,7 @@ int main(int argc, char **argv)
 		if (ck_factory_open(argv[2], &f) || ck_hex_decode(argv[4], chip, sizeof(chip)) ||
 		    !k)
 			return 1;
-		c = pki_issue_device_cert(f->mfr_key, f->mfr_cert, argv[3], chip, k, NULL, 0);
+		c = pki_issue_device_cert(f->ca_key, f->ca_cert, argv[3], chip, k, NULL, 0);
 		rc = write_cert(c, argv[5]);
 		X509_free(c);
 		EVP_PKEY_free(k);

@@ -64,12 +64,13 @@ same_keys() { for f in device-key.pem channel.key identity device-cert.der devic
 
 # ---- factory, SPP, public database, three chips
 db="sqlite:$t/factory.db"
+pdb="sqlite:$t/public.db"	# the public database, its own file
 "$bin/chipkey-factory" identities --prefix 35123400 --count 10 >"$t/ids.txt" 2>>"$t/factory.log"
 "$bin/chipkey-factory" init "$t/fac" --db "$db" --pool "$t/ids.txt" >>"$t/factory.log" 2>&1
 check "factory init" test $? -eq 0
-"$bin/chipkey-spp" --factory "$t/fac" --db "$db" --listen 127.0.0.1:0 --port-file "$t/spp.port" 2>>"$t/spp.log" &
+"$bin/chipkey-spp" --factory "$t/fac" --db "$db" --public-db "$pdb" --listen 127.0.0.1:0 --port-file "$t/spp.port" 2>>"$t/spp.log" &
 pids+=($!)
-"$bin/chipkey-pubdb" --db "$db" --listen 127.0.0.1:0 --writers "$t/fac/mfr-ca.pem" \
+"$bin/chipkey-pubdb" --db "$pdb" --listen 127.0.0.1:0 --writers "$t/fac/mfr-ca.pem" \
 	--port-file "$t/pubdb.port" 2>>"$t/pubdb.log" &
 pids+=($!)
 check "spp and pubdb listen on 127.0.0.1" bash -c "$(declare -f wait_file); wait_file '$t/spp.port' && wait_file '$t/pubdb.port'"
@@ -481,6 +482,10 @@ expect 0 "recover --db falls back past generation 3 and the voided 2 to generati
 check "... the store holds generation 1" grep -q '"generation": 1' "$t/sv/store.json"
 check "... and -v reports the voided generation 2 it skipped" \
 	grep -q "generation 2 is voided by the manufacturer (test: recalled): skipped" "$t/last.err"
+
+# ---- the key hierarchy: revocation and foreign issuing CAs
+. "$TOP/userspace/recovery/tests/hierarchy.sh"
+. "$TOP/userspace/recovery/tests/agent-trust.sh"
 
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -197,7 +197,7 @@ static void check_public(struct ck_factory *fac)
 			VIOL("chip %s: backup header is for another chip, generation or length",
 			     r->chip);
 		x = pki_cert_from_der(r->cert.p, r->cert.n);
-		if (!x || pki_verify_device_cert(x, fac->rom_key, fac->rom_key_len, r->id,
+		if (!x || pki_verify_device_cert(x, fac->ca_cert, fac->rom_key, fac->rom_key_len, r->id,
 						 chip, 0)) {
 			VIOL("chip %s: certificate does not verify for identity %s", r->chip, r->id);
 		} else if (pki_public_to_der(X509_get0_pubkey(x), &r->spki.p, &r->spki.n)) {

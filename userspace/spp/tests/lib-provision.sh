@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Shared helpers for test-crash.sh and test-pg.sh (sourced, bash).
-# Needs: BUILD, t (scratch dir), DBURL, FAC (factory dir).
+# Needs: BUILD, t (scratch dir), DBURL, FAC (factory dir); PUBURL (the
+# public database; on SQLite its own file, docs/databases.md "Databases apart").
 bin=$BUILD/bin
 tbin=$BUILD/tests/spp
 emu=${CHIPKEY_EMU:-$bin/chipkey-emu}
@@ -17,6 +18,10 @@ lap() { local now=$EPOCHREALTIME; echo "# $(awk -v a="$t_lap" -v b="$now" 'BEGIN
 # station: the factory line station credential of $FAC (chipkey-spp
 # requires it: mutual TLS), as chipkey-agent arguments (unquoted: no spaces)
 station() { echo --station-cert "$FAC/station-cert.pem" --station-key "$FAC/station-key.pem"; }
+
+# public_of DBURL: the public database of a factory database, as the tests
+# name it (SQLite X.db -> X-public.db; PostgreSQL: the same database)
+public_of() { case "$1" in sqlite:*) echo "${1%.db}-public.db" ;; *) echo "$1" ;; esac; }
 
 # pids of long-lived helpers (emulators, servers), killed at exit
 declare -A bg=()
@@ -69,7 +74,9 @@ rmchip() {
 }
 
 # dump_db OUT: the four tables, one read transaction, straight from the
-# database (the format is in invariants.c).
+# database (the format is in invariants.c).  On SQLite the public records
+# ("P") are the factory store's issued records (written in the commit's
+# transaction); published_ok checks that they reach the public file.
 dump_db() {
 	local out=$1
 	case "$DBURL" in
@@ -77,7 +84,7 @@ dump_db() {
 		sqlite3 -batch -noheader -separator ' ' "${DBURL#sqlite:}" >"$out" 2>>"$t/dump.log" <<-'SQL'
 		.timeout 15000
 		BEGIN;
-		SELECT 'P', lower(hex(chip_id)), generation, identity, lower(hex(backup)), lower(hex(cert)) FROM public_records;
+		SELECT 'P', lower(hex(chip_id)), generation, identity, lower(hex(backup)), lower(hex(cert)) FROM issued_records;
 		SELECT 'S', lower(hex(chip_id)), identity, generation, lower(hex(data)) FROM device_secrets;
 		SELECT 'I', identity, state, CASE WHEN chip_id IS NULL THEN '-' ELSE lower(hex(chip_id)) END FROM identity_pool;
 		SELECT 'K', id, lower(hex(pub)), CASE WHEN chip_id IS NULL THEN '-' ELSE lower(hex(chip_id)) END FROM keypair_pool;
@@ -87,7 +94,7 @@ dump_db() {
 	*)
 		psql -X -q -At -F ' ' -v ON_ERROR_STOP=1 "$DBURL" >"$out" 2>>"$t/dump.log" <<-'SQL'
 		BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
-		SELECT 'P', encode(chip_id, 'hex'), generation, identity, encode(backup, 'hex'), encode(cert, 'hex') FROM public_records;
+		SELECT 'P', encode(chip_id, 'hex'), generation, identity, encode(backup, 'hex'), encode(cert, 'hex') FROM issued_records;
 		SELECT 'S', encode(chip_id, 'hex'), identity, generation, encode(data, 'hex') FROM device_secrets;
 		SELECT 'I', identity, state, coalesce(encode(chip_id, 'hex'), '-') FROM identity_pool;
 		SELECT 'K', id, encode(pub, 'hex'), coalesce(encode(chip_id, 'hex'), '-') FROM keypair_pool;
@@ -95,6 +102,39 @@ dump_db() {
 		SQL
 		;;
 	esac
+}
+
+# published_ok: (SQLite, sqlite3 CLI) the outbox is empty, every issued
+# record is in the public database byte for byte, and the public database
+# holds no record the factory did not issue: after a restart of the SPP,
+# which drains the outbox before it listens.  PostgreSQL (psql): the public
+# store is the schema chipkey_public of the same database.
+published_ok() {
+	local got
+	case "$DBURL" in
+	sqlite:*)
+		got=$(sqlite3 -batch "${DBURL#sqlite:}" ".timeout 15000" "ATTACH '${PUBURL#sqlite:}' AS p;
+			SELECT (SELECT count(*) FROM issued_records WHERE published IS NULL),
+			(SELECT count(*) FROM issued_records i WHERE NOT EXISTS (SELECT 1 FROM p.public_records r
+			 WHERE r.chip_id = i.chip_id AND r.generation = i.generation AND r.identity = i.identity
+			 AND r.backup = i.backup AND r.cert = i.cert AND r.signed_record IS i.signed_record)),
+			(SELECT count(*) FROM p.public_records r WHERE NOT EXISTS (SELECT 1 FROM issued_records i
+			 WHERE r.chip_id = i.chip_id AND r.generation = i.generation))" 2>>"$t/dump.log")
+		;;
+	*)	# the public store: schema chipkey_public of the same database
+		[ "$PUBURL" = "$DBURL" ] || return 0
+		got=$(psql -X -q -At -v ON_ERROR_STOP=1 "$DBURL" -c "
+			SELECT (SELECT count(*) FROM issued_records WHERE published IS NULL) || '|' ||
+			(SELECT count(*) FROM issued_records i WHERE NOT EXISTS (SELECT 1 FROM chipkey_public.public_records r
+			 WHERE r.chip_id = i.chip_id AND r.generation = i.generation AND r.identity = i.identity
+			 AND r.backup = i.backup AND r.cert = i.cert AND r.signed_record IS NOT DISTINCT FROM i.signed_record)) || '|' ||
+			(SELECT count(*) FROM chipkey_public.public_records r WHERE NOT EXISTS (SELECT 1 FROM issued_records i
+			 WHERE r.chip_id = i.chip_id AND r.generation = i.generation))" 2>>"$t/dump.log")
+		;;
+	esac
+	[ "$got" = "0|0|0" ] && return 0
+	echo "# publication: outbox, issued but not public, public but not issued: $got" >>"$t/inv.log"
+	return 1
 }
 
 # The public keys of all pre-generated key pairs, right after loading them.

@@ -3,8 +3,12 @@
  * spp-check: independent checks of a provisioned device for test-spp.sh.
  * Prints diagnostics as "# ..." and exits 0 (pass) or 1 (fail).
  *
+ * DB is the factory database's URL, or FACTORY_URL|PUBLIC_URL: then the
+ * public store's record is checked too (docs/databases.md, "Databases apart").
+ *
  *   spp-check device DB FACTORY STORE_DIR DEVICE [OTHER_DEVICE]
- *       the flash store, the public record (170), the secret record (160)
+ *       the flash store, the issued record (the public record, 170, as the
+ *       factory store keeps it; and the public store's), the secret record (160)
  *       and the backup unwrapped on DEVICE all agree; the data package is
  *       exactly the secret record plus the device private key, whose public
  *       half is the certificate's; the channel key is the one derived from
@@ -46,20 +50,46 @@ static uint8_t *slurp(const char *dir, const char *name, size_t *len)
 	return buf;
 }
 
-static int open_store(const char *url, struct store **st)
+/* The factory store of DB and, if DB names one, the public store (*pub). */
+static int open_store(const char *db, struct store **st, struct store **pub)
 {
-	char err[256];
+	char err[256], url[4096];
+	const char *bar = strchr(db, '|');
 
-	if (store_open(url, st, err, sizeof(err))) {
+	*st = NULL;
+	if (pub)
+		*pub = NULL;
+	snprintf(url, sizeof(url), "%.*s", bar ? (int)(bar - db) : (int)strlen(db), db);
+	if (store_open_kind(url, STORE_FACTORY, st, err, sizeof(err)) ||
+	    (bar && pub && store_open_kind(bar + 1, STORE_PUBLIC, pub, err, sizeof(err)))) {
 		printf("# store: %s\n", err);
+		store_close(*st);
+		*st = NULL;
 		return -1;
 	}
 	return 0;
 }
 
+/* The public store's newest record of @chip equals @want. */
+static int same_public(struct store *pub, const struct store_pub_record *want)
+{
+	struct store_pub_record r;
+	int ok;
+
+	if (store_pub_latest(pub, want->chip_id, &r)) {
+		printf("# public store: %s\n", store_error(pub));
+		return 0;
+	}
+	ok = r.generation == want->generation && !strcmp(r.identity, want->identity) &&
+	     r.backup_len == want->backup_len && !memcmp(r.backup, want->backup, r.backup_len) &&
+	     r.cert_len == want->cert_len && !memcmp(r.cert, want->cert, r.cert_len);
+	store_pub_record_clear(&r);
+	return ok;
+}
+
 static int check_device(char **argv, int argc)
 {
-	struct store *st = NULL;
+	struct store *st = NULL, *ps = NULL;
 	struct ck_factory *fac = NULL;
 	struct chipkey *ck = NULL, *other = NULL;
 	struct chipkey_info info;
@@ -78,7 +108,7 @@ static int check_device(char **argv, int argc)
 
 	memset(&pub, 0, sizeof(pub));
 	memset(&sec, 0, sizeof(sec));
-	if (open_store(argv[2], &st) || ck_factory_open(argv[3], &fac))
+	if (open_store(argv[2], &st, &ps) || ck_factory_open(argv[3], &fac))
 		FAIL("cannot open the store or the factory");
 	bk = slurp(argv[4], "backup.pkg", &bk_len);
 	cert = slurp(argv[4], "device-cert.der", &cert_len);
@@ -87,8 +117,10 @@ static int check_device(char **argv, int argc)
 		FAIL("flash store incomplete");
 	if (chipkey_open(argv[5], &ck) || chipkey_get_info(ck, &info))
 		FAIL("cannot open device %s", argv[5]);
-	if (store_pub_latest(st, info.chip_id, &pub))
-		FAIL("no public record: %s", store_error(st));
+	if (store_issued_get(st, info.chip_id, &pub))
+		FAIL("no issued record: %s", store_error(st));
+	if (ps && !same_public(ps, &pub))
+		FAIL("the public store's record is not the one issued");
 	if (pub.backup_len != bk_len || memcmp(pub.backup, bk, bk_len))
 		FAIL("public backup differs from the flash store");
 	if (pub.cert_len != cert_len || memcmp(pub.cert, cert, cert_len))
@@ -127,7 +159,7 @@ static int check_device(char **argv, int argc)
 	    !(x = pki_cert_from_der(cert, cert_len)) ||
 	    !(ck_pub = X509_get_pubkey(x)) || EVP_PKEY_eq(dk, ck_pub) != 1)
 		FAIL("device key does not match the certificate");
-	if (pki_verify_device_cert(x, fac->rom_key, fac->rom_key_len, id,
+	if (pki_verify_device_cert(x, fac->ca_cert, fac->rom_key, fac->rom_key_len, id,
 				   info.chip_id, 0))
 		FAIL("certificate does not verify for this identity and chip");
 	if (argc > 6) {
@@ -159,6 +191,7 @@ out:
 	chipkey_close(other);
 	ck_factory_close(fac);
 	store_close(st);
+	store_close(ps);
 	return rc;
 }
 
@@ -166,7 +199,7 @@ int spp_check_invariants(int argc, char **argv);
 
 int main(int argc, char **argv)
 {
-	struct store *st = NULL;
+	struct store *st = NULL, *ps = NULL;
 	int rc = 1;
 
 	if (argc >= 5 && !strcmp(argv[1], "invariants"))
@@ -177,19 +210,24 @@ int main(int argc, char **argv)
 		uint8_t chip[16];
 		struct store_pub_record pub;
 		struct store_secret_record sec;
-		int a, b;
+		int a, b, c = -ENOENT;
 
 		memset(&pub, 0, sizeof(pub));
 		memset(&sec, 0, sizeof(sec));
-		if (open_store(argv[2], &st) || ck_hex_decode(argv[3], chip, STORE_CHIP_ID_LEN))
+		if (open_store(argv[2], &st, &ps) || ck_hex_decode(argv[3], chip, STORE_CHIP_ID_LEN))
 			return 1;
-		a = store_pub_latest(st, chip, &pub);
+		a = store_issued_get(st, chip, &pub);
+		store_pub_record_clear(&pub);
 		b = store_secret_get(st, chip, &sec);
+		if (ps)
+			c = store_pub_latest(ps, chip, &pub);
 		store_pub_record_clear(&pub);
 		store_secret_record_clear(&sec);
 		store_close(st);
-		if (a != -ENOENT || b != -ENOENT) {
-			printf("# public record: %d, secret record: %d (want -ENOENT)\n", a, b);
+		store_close(ps);
+		if (a != -ENOENT || b != -ENOENT || c != -ENOENT) {
+			printf("# issued record: %d, secret record: %d, public record: %d"
+			       " (want -ENOENT)\n", a, b, c);
 			return 1;
 		}
 		return 0;
@@ -197,7 +235,7 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "counts")) {
 		uint64_t f = 0, r = 0, i = 0, kf = 0, kr = 0;
 
-		if (open_store(argv[2], &st))
+		if (open_store(argv[2], &st, NULL))
 			return 1;
 		if (!store_identity_counts(st, &f, &r, &i) &&
 		    !store_keypair_counts(st, &kf, &kr)) {

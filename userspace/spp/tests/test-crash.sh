@@ -23,6 +23,7 @@ SLOTS=${CRASH_SLOTS:-3}
 t=$(mktemp -d /tmp/chipkey-test-crash-XXXXXX)
 FAC=$t/fac
 DBURL=${CRASH_DB:-sqlite:$t/factory.db}
+PUBURL=${CRASH_PUBLIC_DB:-${CRASH_DB:-sqlite:$t/public.db}}
 . "$(dirname "${BASH_SOURCE[0]}")/lib-provision.sh"
 
 cleanup() {
@@ -133,11 +134,14 @@ alive() { [ -e "/proc/$1/stat" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat")" != Z ];
 spp_pid=
 start_spp() { # start_spp BINARY [CRASH_SPEC]
 	rm -f "$t/spp.port"
-	CHIPKEY_CRASH_AT=${2:-} "$1" --factory "$FAC" --db "$DBURL" --listen 127.0.0.1:0 \
+	CHIPKEY_CRASH_AT=${2:-} "$1" --factory "$FAC" --db "$DBURL" --public-db "$PUBURL" --listen 127.0.0.1:0 \
 		--port-file "$t/spp.port" --workers 4 --timeout 5 --max-per-ip $((2 * SLOTS + 2)) 2>>"$t/spp.log" &
 	spp_pid=$!
-	wait_file "$t/spp.port"
+	wait_file "$t/spp.port" || return 2
+	# the outbox was drained before the SPP listened
+	published_ok || { pubviol=$((pubviol + 1)); return 1; }
 }
+pubviol=0
 stop_spp() { kill "$spp_pid" 2>/dev/null; wait "$spp_pid" 2>/dev/null; spp_pid=; }
 
 # ---- kill -9 the SPP at each protocol step
@@ -149,14 +153,28 @@ stop_spp() { kill "$spp_pid" 2>/dev/null; wait "$spp_pid" 2>/dev/null; spp_pid=;
 #   sent:OFFER       OFFER sent
 #   recv:BACKUP      BACKUP received (before the checks and the commit)
 #   store:commit-mid the commit transaction written but not committed
-#   store:committed  right after the commit
+#   store:committed  right after the commit (the record in the outbox)
+#   store:publish-inserted  the records in the public database, the outbox
+#                    not yet marked (the restart finds them there, the same)
+#   spp:published    the outbox marked, before DONE
 #   send:DONE        before DONE is sent
 for point in recv:HELLO store:claim-mid spp:claimed spp:built sent:OFFER recv:BACKUP \
-	store:commit-mid store:committed send:DONE; do
+	store:commit-mid store:committed store:publish-inserted spp:published send:DONE; do
 	hit=0 viol=0 done_=0
 	fresh_chips || viol=$((viol + 1))
 	for ((r = 1; r <= ROUNDS; r++)); do
-		start_spp "$tbin/chipkey-spp-crash" "$point@$((RANDOM % 2 + 1))" || { viol=$((viol + 1)); continue; }
+		start_spp "$tbin/chipkey-spp-crash" "$point@$((RANDOM % 2 + 1))"
+		rc=$?
+		if [ $rc -eq 2 ] && ! alive "$spp_pid"; then
+			# killed at the point before it listened (store:publish-inserted:
+			# the outbox the last kill left, drained at start): a kill there
+			# too; the next start must get through
+			wait "$spp_pid"
+			[ $? -eq 137 ] && hit=$((hit + 1))
+			start_spp "$tbin/chipkey-spp-crash"
+			rc=$?
+		fi
+		[ $rc -eq 0 ] || { viol=$((viol + 1)); continue; }
 		start_agents "$bin/chipkey-agent" "$(cat "$t/spp.port")"
 		wait_agents
 		# killed itself at the point, or (fewer sessions got there than the
@@ -241,7 +259,7 @@ reader() { # reader URL CHIPS...: GET loop until killed
 }
 for ((r = 1; r <= ROUNDS; r++)); do
 	rm -f "$t/pubdb.port"
-	"$bin/chipkey-pubdb" --db "$DBURL" --listen 127.0.0.1:0 --writers "$FAC/mfr-ca.pem" \
+	"$bin/chipkey-pubdb" --db "$PUBURL" --listen 127.0.0.1:0 --writers "$FAC/mfr-ca.pem" \
 		--port-file "$t/pubdb.port" 2>>"$t/pubdb.log" &
 	ppid=$!
 	wait_file "$t/pubdb.port" || { viol=$((viol + 1)); kill -9 $ppid; wait $ppid; continue; }
@@ -306,6 +324,17 @@ done
 check "re-running chips finished in earlier rounds: same identity again" test $viol -eq 0
 stop_spp
 dump_db "$t/dump.txt"
+pub_all_ok() { [ "$pubviol" -eq 0 ] && published_ok; }
+check "after every restart of the SPP ($pubviol violations) and after its last stop: the outbox empty, every issued record in the public database byte for byte and nothing else there (sqlite3 / psql)" \
+	pub_all_ok
+if [ "${DBURL#sqlite:}" != "$DBURL" ]; then
+	# the check must be able to fail: a record the factory never issued
+	cp "${PUBURL#sqlite:}" "$t/pub-copy.db"
+	sqlite3 -batch "$t/pub-copy.db" "INSERT INTO public_records (chip_id, generation, identity, created, backup, cert)
+		VALUES (x'00112233445566778899aabbccddeeff', 1, '357777000000018', 0, x'00', x'00')"
+	pub_neg() { local PUBURL=sqlite:$t/pub-copy.db; ! published_ok; }
+	check "... the publication check notices a public record the factory never issued" pub_neg
+fi
 check "no identity handed to two chips by any agent in $nchips chips ($idclash clashes)" \
 	bash -c "test $idclash -eq 0 && test \$(awk '\$1 == \"I\" && \$3 == 2' '$t/dump.txt' | wc -l) -eq \$(awk '\$1 == \"P\" { print \$4 }' '$t/dump.txt' | sort -u | wc -l)"
 # the checker must be able to fail on the real data too

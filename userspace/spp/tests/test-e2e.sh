@@ -3,7 +3,7 @@
 #
 # End to end over loopback, at scale: a factory (SQLite, a pool of NPOOL
 # identities, NPREGEN pre-generated key pairs), one chipkey-spp, one
-# chipkey-pubdb on the same database, and NDEV emulated devices, each its own
+# chipkey-pubdb on the public database (its own file), and NDEV emulated devices, each its own
 # chipkey-emu process on its own fuse image (ROM key = the factory's
 # manufacturer public key), provisioned by chipkey-agent, PAR at a time.
 # Then, with tools independent of the code under test:
@@ -70,6 +70,7 @@ wait_file() { for _ in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done;
 
 # ---- factory, SPP, pubdb
 db=$t/factory.db
+pdb=$t/public.db	# the public database, its own file (docs/databases.md)
 "$bin/chipkey-factory" identities --prefix 35207100 --count "$NPOOL" >"$t/pool.txt" 2>>"$t/factory.log"
 "$bin/chipkey-factory" init "$t/fac" --db "sqlite:$db" --pool "$t/pool.txt" --pregen "$NPREGEN" \
 	>>"$t/factory.log" 2>&1
@@ -80,16 +81,16 @@ check "... the pool holds $NPOOL free identities and $NPREGEN key pairs" test \
 check "... its secret files (manufacturer key, master key, SPP key) are mode 0600" \
 	test "$(stat -c %a "$t/fac/mfr-key.pem" "$t/fac/master.key" "$t/fac/spp-key.pem" 2>/dev/null | tr '\n' ' ')" = "600 600 600 "
 
-"$bin/chipkey-spp" --factory "$t/fac" --db "sqlite:$db" --listen 127.0.0.1:0 \
+"$bin/chipkey-spp" --factory "$t/fac" --db "sqlite:$db" --public-db "sqlite:$pdb" --listen 127.0.0.1:0 \
 	--port-file "$t/spp.port" --workers 16 --timeout 10 --max-per-ip $((2 * PAR)) 2>>"$t/spp.log" &
 pids+=($!)
 check "chipkey-spp listens on loopback" wait_file "$t/spp.port"
 SPP=127.0.0.1:$(cat "$t/spp.port" 2>/dev/null)
 
-"$bin/chipkey-pubdb" --db "sqlite:$db" --listen 127.0.0.1:0 --writers "$t/fac/mfr-ca.pem" \
+"$bin/chipkey-pubdb" --db "sqlite:$pdb" --listen 127.0.0.1:0 --writers "$t/fac/mfr-ca.pem" \
 	--port-file "$t/pubdb.port" 2>>"$t/pubdb.log" &
 pids+=($!)
-check "chipkey-pubdb listens on loopback, same database" wait_file "$t/pubdb.port"
+check "chipkey-pubdb listens on loopback, on the public database" wait_file "$t/pubdb.port"
 URL=http://127.0.0.1:$(cat "$t/pubdb.port" 2>/dev/null)
 
 # ---- NDEV chips: own fuse image and chip certificate (from the chip
@@ -344,7 +345,7 @@ check "every identity is 15 digits with a valid Luhn check digit (awk; $(grep -c
 check "... the awk check accepts 490154203237518 and refuses 490154203237519, 49015420323751" \
 	test "$(printf '490154203237518\n490154203237519\n49015420323751\n' | luhn_awk | tr '\n' ' ')" \
 	= "490154203237519 49015420323751 "
-sqlite3 "$db" "SELECT identity FROM public_records;" 2>>"$t/sql.log" | sort >"$t/ids-pub.txt"
+sqlite3 "$pdb" "SELECT identity FROM public_records;" 2>>"$t/sql.log" | sort >"$t/ids-pub.txt"
 sqlite3 "$db" "SELECT identity FROM identity_pool WHERE state = 2;" 2>>"$t/sql.log" | sort >"$t/ids-issued.txt"
 sort "$t/ids.txt" >"$t/ids-sorted.txt"
 check "the public database (170) holds one record per device, the same identities" \

@@ -81,12 +81,46 @@ else
 	skip "[pg] test-spp.sh on PostgreSQL" "no PostgreSQL server"
 fi
 
+# ---- 2b. databases apart on PostgreSQL (docs/databases.md): the public
+# tables are the schema chipkey_public, which chipkey-pubdb uses through a
+# role with no privilege on the factory's tables.  The database is the one
+# test-spp.sh provisioned.  The SQL an administrator runs:
+pubdb_role_sql="CREATE ROLE ckpubdb LOGIN;
+GRANT USAGE ON SCHEMA chipkey_public TO ckpubdb;
+GRANT SELECT, INSERT ON chipkey_public.public_records, chipkey_public.public_voids TO ckpubdb;"
+if [ $pg_up -eq 1 ]; then
+	psql -X -q -v ON_ERROR_STOP=1 "$url" -c "$pubdb_role_sql" >>"$t/script.log" 2>&1
+	check "pg: the administrator creates the public service's role (CREATE ROLE, GRANT USAGE and SELECT, INSERT on schema chipkey_public only)" test $? -eq 0
+	rurl=$(echo "$url" | sed 's|//postgres@|//ckpubdb@|')
+	chip1=$(psql -X -At "$url" -c "SELECT encode(chip_id, 'hex') FROM chipkey_public.public_records LIMIT 1" 2>>"$t/script.log")
+	check "pg: ... which reads the public records ($chip1)" \
+		test "$(psql -X -At "$rurl" -c "SELECT count(*) > 0 FROM chipkey_public.public_records" 2>>"$t/script.log")" = t
+	for tb in device_secrets keypair_pool identity_pool chip_batch issued_records; do
+		out=$(psql -X -At "$rurl" -c "SELECT count(*) FROM public.$tb" 2>&1)
+		check "pg: ... and gets 'permission denied' on $tb (psql: $out)" \
+			bash -c "[[ '$out' == *'permission denied for table $tb'* ]]"
+	done
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=writers" \
+		-keyout "$t/w.key" -out "$t/w.pem" >/dev/null 2>&1
+	rm -f "$t/rpub.port"
+	"$bin/chipkey-pubdb" --db "$rurl" --listen 127.0.0.1:0 --writers "$t/w.pem" \
+		--port-file "$t/rpub.port" 2>>"$t/rpub.log" &
+	bg[rpub]=$!
+	wait_file "$t/rpub.port"
+	code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$(cat "$t/rpub.port" 2>/dev/null)/v1/chips/$chip1/backup")
+	check "pg: chipkey-pubdb connected as that role serves the backups (GET -> $code)" test "$code" = 200
+	kill "${bg[rpub]}"; wait "${bg[rpub]}" 2>/dev/null; unset "bg[rpub]"
+else
+	skip "pg: the public service's role" "no PostgreSQL server"
+fi
+
 # ---- 3. two SPPs, one pool
 # multi DBURL LABEL
 multi() {
 	local label=$2 i s name port rc h id
 	local -a mpid=() spid=() mchip=() which=()
 	DBURL=$1
+	PUBURL=$(public_of "$DBURL")
 	FAC=$t/fac-$label
 	rm -f "$t/map.txt"
 	"$bin/chipkey-factory" identities --prefix 35888800 --count 60 >"$t/ids-$label.txt" 2>>"$t/factory.log"
@@ -96,7 +130,7 @@ multi() {
 		test "$(wc -l <"$t/pregen.txt")" -eq 12
 	for s in 1 2; do
 		rm -f "$t/multi-$label-$s.port"
-		"$abin/chipkey-spp" --factory "$FAC" --db "$DBURL" --listen 127.0.0.1:0 --workers 6 --max-per-ip 64 \
+		"$abin/chipkey-spp" --factory "$FAC" --db "$DBURL" --public-db "$PUBURL" --listen 127.0.0.1:0 --workers 6 --max-per-ip 64 \
 			--port-file "$t/multi-$label-$s.port" --timeout 10 2>>"$t/multi-$label-spp$s.log" &
 		spid[$s]=$!
 		bg[spp-$label-$s]=$!
@@ -190,6 +224,7 @@ multi() {
 claim_race() {
 	local label=$2 i rc1 rc2 p1 p2 paused=0 bad=0 args=() h id1 id2
 	DBURL=$1
+	PUBURL=$(public_of "$DBURL")
 	FAC=$t/fac-race-$label
 	rm -f "$t/map.txt"
 	"$bin/chipkey-factory" identities --prefix 35888900 --count 10 >"$t/ids-race-$label.txt" 2>>"$t/factory.log"
@@ -197,10 +232,10 @@ claim_race() {
 		>>"$t/factory.log" 2>&1 && save_pregen
 	rm -f "$t/race-$label-1.port" "$t/race-$label-2.port"
 	CHIPKEY_PAUSE_AT=store:claim-mid:1500 "$tbin/chipkey-spp-crash" --factory "$FAC" \
-		--db "$DBURL" --listen 127.0.0.1:0 --port-file "$t/race-$label-1.port" --timeout 20 \
+		--db "$DBURL" --public-db "$PUBURL" --listen 127.0.0.1:0 --port-file "$t/race-$label-1.port" --timeout 20 \
 		2>>"$t/race-$label-spp1.log" &
 	bg[race-$label-1]=$!
-	"$abin/chipkey-spp" --factory "$FAC" --db "$DBURL" --listen 127.0.0.1:0 \
+	"$abin/chipkey-spp" --factory "$FAC" --db "$DBURL" --public-db "$PUBURL" --listen 127.0.0.1:0 \
 		--port-file "$t/race-$label-2.port" --timeout 20 2>>"$t/race-$label-spp2.log" &
 	bg[race-$label-2]=$!
 	wait_file "$t/race-$label-1.port" && wait_file "$t/race-$label-2.port" ||
@@ -256,16 +291,16 @@ if [ $pg_up -eq 1 ]; then
 		-c "CREATE DATABASE limited OWNER limited" >>"$t/script.log" 2>&1
 	lurl=$("$top/scripts/pg-test-server.sh" url "$pg" | sed 's|//postgres@\(.*\)/postgres?|//limited@\1/limited?|')
 	rm -f "$t/limited.port"
-	timeout 30 "$abin/chipkey-spp" --factory "$t/fac-race-pg" --db "$lurl" --listen 127.0.0.1:0 \
+	timeout 30 "$abin/chipkey-spp" --factory "$t/fac-race-pg" --db "$lurl" --public-db "$lurl" --listen 127.0.0.1:0 \
 		--workers 6 --port-file "$t/limited.port" 2>"$t/limited.log"
 	rc=$?
 	check "pg: 6 workers but only 3 connections allowed: chipkey-spp refuses to start (exit $rc, want 8), names the worker, never listens" \
 		bash -c "test $rc -eq 8 && grep -q 'store (worker [0-9] of 6)' '$t/limited.log' && test ! -e '$t/limited.port'"
-	"$abin/chipkey-spp" --factory "$t/fac-race-pg" --db "$lurl" --listen 127.0.0.1:0 \
-		--workers 2 --port-file "$t/limited.port" 2>>"$t/limited.log" &
+	"$abin/chipkey-spp" --factory "$t/fac-race-pg" --db "$lurl" --public-db "$lurl" --listen 127.0.0.1:0 \
+		--workers 1 --port-file "$t/limited.port" 2>>"$t/limited.log" &
 	lpid=$!
 	wait_file "$t/limited.port"
-	check "pg: ... and starts with 2 workers on the same role" test $? -eq 0
+	check "pg: ... and starts with 1 worker on the same role (3 connections: the worker's and the publisher's two)" test $? -eq 0
 	kill $lpid; wait $lpid
 else
 	skip "pg: a worker that cannot open the store fails the start" "no PostgreSQL server"

@@ -21,6 +21,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 t=$(mktemp -d /tmp/chipkey-test-slowloris-XXXXXX)
 FAC=$t/fac
 DBURL=sqlite:$t/factory.db
+PUBURL=sqlite:$t/public.db
 . "$here/lib-provision.sh"
 . "$here/../../common/tests/tap.sh"	# ok/nok/check of the one TAP library
 abin=$BUILD/asan/bin
@@ -44,7 +45,7 @@ exec 2>>"$t/script.log"
 "$bin/chipkey-factory" init "$FAC" --db "$DBURL" --pool "$t/ids.txt" >>"$t/factory.log" 2>&1
 check "factory" test $? -eq 0
 # the default --max-per-ip (4)
-"$abin/chipkey-spp" --factory "$FAC" --db "$DBURL" --listen 127.0.0.1:0 --port-file "$t/spp.port" \
+"$abin/chipkey-spp" --factory "$FAC" --db "$DBURL" --public-db "$PUBURL" --listen 127.0.0.1:0 --port-file "$t/spp.port" \
 	--workers 4 --handshake-timeout $HS --timeout 30 2>>"$t/spp.log" &
 spp_pid=$!
 bg[spp]=$spp_pid
@@ -190,7 +191,7 @@ check "a ClientHello announcing 65536 bytes: closed at once" probe 127.0.5.2 160
 check "... and logged" grep -q '127.0.5.2: ClientHello too large: connection closed' "$t/spp.log"
 
 # ---- --max-pending 3: a 4th waiting connection cuts the oldest at once
-"$abin/chipkey-spp" --factory "$FAC" --db "$DBURL" --listen 127.0.0.1:0 --port-file "$t/small.port" \
+"$abin/chipkey-spp" --factory "$FAC" --db "$DBURL" --public-db "$PUBURL" --listen 127.0.0.1:0 --port-file "$t/small.port" \
 	--workers 1 --handshake-timeout $HS --max-pending 3 2>>"$t/small.log" &
 bg[small]=$!
 if wait_file "$t/small.port"; then

@@ -65,9 +65,17 @@ mkchip() {
 chip_hex() { "$bin/chipkey" --device "emu:$t/$1.sock" info --json 2>/dev/null |
 	sed -n 's/.*"chip_id": *"\([0-9a-f]*\)".*/\1/p'; }
 
+# public_of DB: the public database that goes with the factory database DB
+# (SQLite: X.db -> X-public.db; test-pg.sh: SPP_TEST_PUBLIC_DB)
+public_of() {
+	case "$1" in
+	sqlite:*) echo "${1%.db}-public.db" ;;
+	*) echo "${SPP_TEST_PUBLIC_DB:-$1}" ;;
+	esac
+}
 start_spp() { # start_spp NAME FACTORY DB [extra args]
 	local name=$1 fac=$2 db=$3; shift 3
-	"$abin/chipkey-spp" --factory "$fac" --db "$db" --listen 127.0.0.1:0 \
+	"$abin/chipkey-spp" --factory "$fac" --db "$db" --public-db "$(public_of "$db")" --listen 127.0.0.1:0 \
 		--port-file "$t/$name.port" "$@" 2>>"$t/$name.log" &
 	pids+=($!)
 	eval "${name}_pid=$!"
@@ -86,15 +94,19 @@ check "factory init: station credential (key + certificate, both 0600; OU=chipke
 	bash -c "test \$(stat -c %a '$t/fac/station-key.pem') = 600 && test \$(stat -c %a '$t/fac/station-cert.pem') = 600 &&
 		grep -q 'OU *= *chipkey-station' '$t/station.txt' && grep -q 'TLS Web Client Authentication' '$t/station.txt' &&
 		! grep -q 'TLS Web Server Authentication' '$t/station.txt' && grep -q 'CA:FALSE' '$t/station.txt' &&
-		openssl verify -purpose sslclient -CAfile '$t/fac/mfr-ca.pem' '$t/fac/station-cert.pem' >/dev/null 2>&1 &&
-		! openssl verify -purpose sslserver -CAfile '$t/fac/mfr-ca.pem' '$t/fac/station-cert.pem' >/dev/null 2>&1"
-check "spp starts on a random loopback port" start_spp spp "$t/fac" "$db" --workers 8 --timeout 3 --max-per-ip 20
+		openssl verify -purpose sslclient -CAfile '$t/fac/mfr-ca.pem' -untrusted '$t/fac/ica-cert.pem' '$t/fac/station-cert.pem' >/dev/null 2>&1 &&
+		! openssl verify -purpose sslserver -CAfile '$t/fac/mfr-ca.pem' -untrusted '$t/fac/ica-cert.pem' '$t/fac/station-cert.pem' >/dev/null 2>&1"
+# the root key goes offline (docs/factory-pki.md): the SPP never reads it
+mv "$t/fac/mfr-key.pem" "$t/root-key-offline.pem"
+check "the manufacturer root key is moved out of the factory directory" \
+	test ! -e "$t/fac/mfr-key.pem" -a -s "$t/root-key-offline.pem"
+check "spp starts on a random loopback port (root key absent)" start_spp spp "$t/fac" "$db" --workers 8 --timeout 3 --max-per-ip 20
 port=$(cat "$t/spp.port")
 SPP=127.0.0.1:$port
 
 pubdb_url=
 if [ -x "$bin/chipkey-pubdb" ]; then
-	"$bin/chipkey-pubdb" --db "$db" --listen 127.0.0.1:0 --writers "$t/fac/mfr-ca.pem" \
+	"$bin/chipkey-pubdb" --db "$(public_of "$db")" --listen 127.0.0.1:0 --writers "$t/fac/mfr-ca.pem" \
 		--port-file "$t/pubdb.port" 2>>"$t/pubdb.log" &
 	pids+=($!)
 	wait_file "$t/pubdb.port" && pubdb_url=http://127.0.0.1:$(cat "$t/pubdb.port")
@@ -115,7 +127,7 @@ done
 for i in $(seq $NDEV); do
 	openssl x509 -inform DER -in "$t/store$i/device-cert.der" -out "$t/cert$i.pem" 2>/dev/null
 	check "device $i: openssl verify -CAfile <manufacturer CA> accepts its certificate" \
-		bash -c "openssl verify -CAfile '$t/fac/mfr-ca.pem' '$t/cert$i.pem' >/dev/null 2>&1"
+		bash -c "openssl verify -CAfile '$t/fac/mfr-ca.pem' -untrusted '$t/fac/ica-cert.pem' '$t/cert$i.pem' >/dev/null 2>&1"
 	hex=$(chip_hex "d$i")
 	id=$(tr -d '\n' <"$t/store$i/identity")
 	check "device $i: certificate text shows identity and chip ID" \
@@ -133,7 +145,7 @@ for i in $(seq $NDEV); do
 		bash -c "test ${#spki} -eq 182 && [[ '$ext' == *'OCTET STRING'*'[HEX DUMP]:$spki' ]]"
 	other=$((i % NDEV + 1))
 	check "device $i: backup unwraps on its own device to the data package (store, public and secret records agree), not on d$other" \
-		"$tbin/spp-check" device "$db" "$t/fac" "$t/store$i" "emu:$t/d$i.sock" "emu:$t/d$other.sock"
+		"$tbin/spp-check" device "$db|$(public_of "$db")" "$t/fac" "$t/store$i" "emu:$t/d$i.sock" "emu:$t/d$other.sock"
 done
 check "10 distinct identities issued" \
 	test "$(cat "$t"/store*/identity | sort -u | wc -l)" -eq $NDEV
@@ -151,6 +163,51 @@ if [ -n "$pubdb_url" ]; then
 			-in '$t/pub1.p7' -out '$t/pub1.body' 2>/dev/null && test \"\$(head -c 4 '$t/pub1.body')\" = CKPR"
 else
 	skip "pubdb serves device 1's backup" "chipkey-pubdb not built"
+fi
+
+# ---- databases apart (docs/databases.md): the public database is its own
+# file, which chipkey-pubdb opens; it refuses any file with factory tables
+if [ "${db#sqlite:}" != "$db" ]; then
+	fdb=${db#sqlite:} pdb=$(public_of "$db"); pdb=${pdb#sqlite:}
+	tables() { sqlite3 -batch "$1" "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name" | tr '\n' ' '; }
+	check "the public database holds the public tables only (sqlite3: $(tables "$pdb"))" \
+		test "$(tables "$pdb")" = "public_records public_voids "
+	check "the factory database holds no public table (sqlite3: $(tables "$fdb"))" \
+		bash -c "test -n '$(tables "$fdb")' && ! sqlite3 -batch '$fdb' \"SELECT name FROM sqlite_master WHERE name LIKE 'public%'\" | grep -q ."
+	check "every issued record is published byte for byte and the outbox is empty (sqlite3, ATTACH)" \
+		test "$(sqlite3 -batch "$fdb" "ATTACH '$pdb' AS p;
+			SELECT count(*), sum(i.published IS NULL), sum(r.chip_id IS NULL) FROM issued_records i
+			LEFT JOIN p.public_records r ON r.chip_id = i.chip_id AND r.generation = i.generation
+			AND r.identity = i.identity AND r.backup = i.backup AND r.cert = i.cert
+			AND r.signed_record IS i.signed_record")" = "$NDEV|0|0"
+	if [ -x "$bin/chipkey-pubdb" ]; then
+		rm -f "$t/evil.port"
+		"$bin/chipkey-pubdb" --db "$db" --listen 127.0.0.1:0 --writers "$t/fac/mfr-ca.pem" \
+			--port-file "$t/evil.port" >"$t/evil.out" 2>&1
+		rc=$?
+		check "chipkey-pubdb pointed at the factory database refuses to start (exit $rc, no port: $(tail -1 "$t/evil.out"))" \
+			bash -c "test $rc -ne 0 && test ! -e '$t/evil.port' && grep -q \"holds the factory's tables\" '$t/evil.out'"
+		# a file made with the sqlite3 CLI, not by chipkey: public tables
+		# next to a secret one (a single-file database of an older release)
+		sqlite3 -batch "$t/mixed.db" "CREATE TABLE public_records (chip_id BLOB); CREATE TABLE device_secrets (chip_id BLOB PRIMARY KEY, data BLOB) WITHOUT ROWID; PRAGMA user_version = 5;"
+		"$bin/chipkey-pubdb" --db "sqlite:$t/mixed.db" --listen 127.0.0.1:0 --writers "$t/fac/mfr-ca.pem" \
+			--port-file "$t/evil.port" >"$t/evil.out" 2>&1
+		rc=$?
+		check "... and a file holding public tables and device_secrets (made by the sqlite3 CLI) too (exit $rc)" \
+			bash -c "test $rc -ne 0 && test ! -e '$t/evil.port' && grep -q \"holds the factory's tables\" '$t/evil.out'"
+	fi
+	"$abin/chipkey-spp" --factory "$t/fac" --db "$db" --public-db "$db" --listen 127.0.0.1:0 \
+		--port-file "$t/evil.port" >"$t/evil.out" 2>&1
+	rc=$?
+	check "chipkey-spp given the factory database as its public database refuses to start (exit $rc)" \
+		bash -c "test $rc -ne 0 && test ! -e '$t/evil.port' && grep -q \"holds the factory's tables\" '$t/evil.out'"
+	"$abin/chipkey-spp" --factory "$t/fac" --db "$(public_of "$db")" --public-db "$(public_of "$db")" \
+		--listen 127.0.0.1:0 --port-file "$t/evil.port" >"$t/evil.out" 2>&1
+	rc=$?
+	check "chipkey-spp given the public database as its factory database refuses to start (exit $rc)" \
+		bash -c "test $rc -ne 0 && test ! -e '$t/evil.port' && grep -q 'is a public database, not a factory one' '$t/evil.out'"
+	"$abin/chipkey-spp" --factory "$t/fac" --db "$db" --listen 127.0.0.1:0 >/dev/null 2>&1
+	check "chipkey-spp without --public-db: usage error (exit $?)" test $? -eq 1
 fi
 
 # ---- re-provisioning an already provisioned chip
@@ -204,7 +261,7 @@ for f in truncate tamper bad-mac garbage; do
 	check "fault $f: SPP refuses with ${want[$f]} (exit $rc)" \
 		bash -c "test $rc -eq 20 && grep -q 'SPP refused: ${want[$f]}' '$t/bad-$f.log'"
 	check "fault $f: nothing committed for that chip" \
-		"$tbin/spp-check" nothing "$db" "$(chip_hex "bad-$f")"
+		"$tbin/spp-check" nothing "$db|$(public_of "$db")" "$(chip_hex "bad-$f")"
 done
 mkchip bad-other-chip "$t/fac"
 "$tbin/chipkey-agent-faulty" provision $ST --spp "$SPP" --device "emu:$t/bad-other-chip.sock" \
@@ -336,8 +393,8 @@ rc=$?
 check "... and chip X, back later, gets no identity of another chip (EXHAUSTED, exit $rc)" \
 	bash -c "test $rc -eq 20 && grep -q 'SPP refused: EXHAUSTED' '$t/expx2.log'"
 kill "$exp_pid"; wait "$exp_pid" 2>/dev/null
-"$abin/chipkey-spp" --factory "$t/fac1" --db "sqlite:$t/exp.db" --listen 127.0.0.1:0 \
-	--session-timeout 60 --reservation-timeout 60 >/dev/null 2>"$t/exp-bad.log"
+"$abin/chipkey-spp" --factory "$t/fac1" --db "sqlite:$t/exp.db" --public-db "sqlite:$t/exp-public.db" \
+	--listen 127.0.0.1:0 --session-timeout 60 --reservation-timeout 60 >/dev/null 2>"$t/exp-bad.log"
 check "chipkey-spp refuses a reservation timeout not longer than the session timeout (exit $?)" test $? -eq 1
 
 # (bad-version: a version 1 HELLO; there is no fallback to the old protocol)
@@ -399,12 +456,12 @@ check "nothing secret in the SPP log (no key or PEM material)" \
 # station certificate, with one of another CA, or with a certificate of
 # another role gets no OFFER, and nothing is claimed for the chip it names
 # mkcert NAME SUBJECT EXTENSIONS: a P-256 certificate issued by the
-# manufacturer CA, made with the openssl tool
+# issuing CA, made with the openssl tool
 mkcert() {
 	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$t/$1.key" 2>>"$t/openssl.log" &&
 	openssl req -new -key "$t/$1.key" -subj "$2" -out "$t/$1.csr" 2>>"$t/openssl.log" &&
 	printf '%b\n' "$3" >"$t/$1.ext" &&
-	openssl x509 -req -in "$t/$1.csr" -CA "$t/fac/mfr-ca.pem" -CAkey "$t/fac/mfr-key.pem" \
+	openssl x509 -req -in "$t/$1.csr" -CA "$t/fac/ica-cert.pem" -CAkey "$t/fac/ica-key.pem" \
 		-set_serial "0x$(openssl rand -hex 8)" -days 30 -extfile "$t/$1.ext" -out "$t/$1.pem" 2>>"$t/openssl.log"
 }
 mkcert devlike "/CN=351234000000019/serialNumber=351234000000019" \
@@ -413,7 +470,7 @@ mkcert sppou "/O=chipkey/OU=chipkey-spp/CN=not a station" \
 	"basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth"
 mkcert serverst "/O=chipkey/OU=chipkey-station/CN=server EKU" \
 	"basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth"
-check "test certificates of the wrong kinds issued by the manufacturer CA" \
+check "test certificates of the wrong kinds issued by the issuing CA" \
 	test -s "$t/devlike.pem" -a -s "$t/sppou.pem" -a -s "$t/serverst.pem"
 mkchip intruder "$t/fac"
 ihex=$(chip_hex intruder)
@@ -439,7 +496,7 @@ for k in none other-ca spp-credential device-like spp-ou-client station-ou-serve
 		bash -c "test $rc -eq 21 && grep -q '${cwhy[$k]}' '$t/spp-$k.log' && ! grep -q 'chip=$ihex' '$t/spp-$k.log' &&
 			test ! -e '$t/intruder-$k/store.json'"
 	check "client with station credential '$k': nothing claimed for the chip" \
-		"$tbin/spp-check" nothing "$db" "$ihex"
+		"$tbin/spp-check" nothing "$db|$(public_of "$db")" "$ihex"
 done
 check "after the refused clients: pool counts unchanged ($c0)" \
 	test "$("$tbin/spp-check" counts "$db")" = "$c0"
@@ -525,7 +582,8 @@ check "... and exits cleanly (ASan/UBSan; exit $rc)" test $rc -eq 0
 # about the generation: CHIPKEY_SPP_FAULT=wrong-generation)
 crashspp=$BUILD/tests/spp/chipkey-spp-crash
 if [ -x "$crashspp" ]; then
-	CHIPKEY_SPP_FAULT=wrong-generation "$crashspp" --factory "$t/fac" --db "$db" --listen 127.0.0.1:0 \
+	CHIPKEY_SPP_FAULT=wrong-generation "$crashspp" --factory "$t/fac" --db "$db" \
+		--public-db "$(public_of "$db")" --listen 127.0.0.1:0 \
 		--port-file "$t/liar.port" 2>>"$t/liar.log" &
 	liar_pid=$!
 	pids+=($liar_pid)
@@ -548,9 +606,40 @@ if [ -x "$crashspp" ]; then
 	check "from an honest SPP: ALREADY, and the store records generation 1 (exit $rc)" \
 		bash -c "test $rc -eq 0 && grep -q 'already provisioned' '$t/gen3.out' && grep -q '\"generation\": *1\b' '$t/gen3/store.json'"
 	kill "$liar_pid"; wait "$liar_pid"
+	# an OFFER whose device certificate (right chip, identity and Q) is
+	# issued by a look-alike issuing CA the root never signed
+	CHIPKEY_SPP_FAULT=foreign-issuing-ca "$crashspp" --factory "$t/fac" --db "$db" \
+		--public-db "$(public_of "$db")" --listen 127.0.0.1:0 --port-file "$t/foreign.port" 2>>"$t/foreign-spp.log" &
+	foreign_pid=$!
+	pids+=($foreign_pid)
+	wait_file "$t/foreign.port"
+	mkchip foreignchip "$t/fac"
+	"$abin/chipkey-agent" provision $ST --spp "127.0.0.1:$(cat "$t/foreign.port")" \
+		--device "emu:$t/foreignchip.sock" --store "$t/foreign" >/dev/null 2>"$t/foreign.log"
+	rc=$?
+	check "OFFER with a device certificate of a foreign issuing CA: the device refuses it (exit $rc, want 21), no store" \
+		bash -c "test $rc -eq 21 && grep -q 'device certificate refused' '$t/foreign.log' && test ! -e '$t/foreign/store.json'"
+	kill "$foreign_pid"; wait "$foreign_pid"
 else
 	skip "the device records the generation of the backup itself" "no $crashspp (make crash-tools)"
 fi
+
+# ---- revocation checked by the device (--crl): the SPP's TLS certificate
+cp "$t/fac/station-crl.pem" "$t/crl-clean.pem"
+"$abin/chipkey-agent" provision $ST --spp "$SPP" --device "emu:$t/d1.sock" --store "$t/crl1" \
+	--crl "$t/crl-clean.pem" --crl "$t/fac/root-crl.pem" >/dev/null 2>"$t/crl1.log"
+check "agent --crl (the factory's CRLs, nothing revoked): provisioned device 1 gets ALREADY (exit $?)" \
+	test -s "$t/crl1/store.json"
+"$bin/chipkey-factory" revoke "$t/fac" "$t/fac/spp-cert.pem" >/dev/null 2>>"$t/factory.log"
+check "chipkey-factory revoke: the SPP's TLS certificate on the issuing CA's CRL" test $? -eq 0
+"$abin/chipkey-agent" provision $ST --spp "$SPP" --device "emu:$t/d1.sock" --store "$t/crl2" \
+	--crl "$t/fac/station-crl.pem" --crl "$t/fac/root-crl.pem" >/dev/null 2>"$t/crl2.log"
+rc=$?
+check "agent --crl refuses an SPP whose TLS certificate is revoked (exit $rc, want 19), writes no store" \
+	bash -c "test $rc -eq 19 && grep -q 'revoked' '$t/crl2.log' && test ! -e '$t/crl2/store.json'"
+"$abin/chipkey-agent" provision $ST --spp "$SPP" --device "emu:$t/d1.sock" --store "$t/crl3" \
+	--crl "$t/fac/mfr-ca.pem" >/dev/null 2>"$t/crl3.log"
+check "agent --crl with a file that is no CRL: exit $? (want 8)" test $? -eq 8
 
 kill "$spp_pid"
 wait "$spp_pid"

@@ -17,6 +17,7 @@ BUILD=${BUILD:-$(cd "$(dirname "$0")/../../.." && pwd)/build}
 t=$(mktemp -d /tmp/chipkey-test-stations-XXXXXX)
 FAC=$t/fac
 DBURL=sqlite:$t/factory.db
+PUBURL=sqlite:$t/public.db
 . "$(dirname "${BASH_SOURCE[0]}")/lib-provision.sh"
 spp=$BUILD/asan/bin/chipkey-spp
 [ -x "$spp" ] || spp=$bin/chipkey-spp
@@ -36,19 +37,20 @@ exec 2>>"$t/script.log"
 serial() { openssl x509 -in "$1" -noout -serial | sed 's/^serial=//'; }
 subject() { openssl x509 -in "$1" -noout -subject -nameopt RFC2253 | sed 's/^subject=//'; }
 crl_text() { openssl crl -in "${1:-$FAC/station-crl.pem}" -noout -text; }
-# crl_ok [FILE]: the CRL verifies against the manufacturer CA (openssl says so)
-crl_ok() { openssl crl -in "${1:-$FAC/station-crl.pem}" -CAfile "$FAC/mfr-ca.pem" -noout 2>&1 | grep -qx 'verify OK'; }
+# crl_ok [FILE]: the CRL verifies against the issuing CA (openssl says so)
+crl_ok() { openssl crl -in "${1:-$FAC/station-crl.pem}" -CAfile "$FAC/ica-cert.pem" -noout 2>&1 | grep -qx 'verify OK'; }
 # revoked_says CERT: openssl verify -crl_check calls CERT revoked
 revoked_says() {
-	! openssl verify -crl_check -CRLfile "$FAC/station-crl.pem" -CAfile "$FAC/mfr-ca.pem" "$1" \
+	! openssl verify -crl_check -CRLfile "$FAC/station-crl.pem" -CAfile "$FAC/mfr-ca.pem" \
+		-untrusted "$FAC/ica-cert.pem" "$1" \
 		>"$t/verify.out" 2>&1 && grep -q 'certificate revoked' "$t/verify.out"
 }
-valid_says() { openssl verify -purpose sslclient -crl_check -CRLfile "$FAC/station-crl.pem" -CAfile "$FAC/mfr-ca.pem" "$1" >/dev/null 2>&1; }
+valid_says() { openssl verify -purpose sslclient -crl_check -CRLfile "$FAC/station-crl.pem" -CAfile "$FAC/mfr-ca.pem" -untrusted "$FAC/ica-cert.pem" "$1" >/dev/null 2>&1; }
 
 # ---- factory: init makes a short-lived station credential and an empty CRL
 fac identities --prefix 35999900 --count 20 >"$t/ids.txt"
 fac init "$FAC" --db "$DBURL" --pool "$t/ids.txt" >>"$t/factory.log" 2>&1
-check "init: an empty station CRL (v2, CRL number 1, nextUpdate), verified by openssl against the manufacturer CA" \
+check "init: an empty station CRL (v2, CRL number 1, nextUpdate), verified by openssl against the issuing CA" \
 	bash -c "$(declare -f crl_ok crl_text); FAC='$FAC'; crl_ok && crl_text >'$t/crl0.txt' &&
 		grep -q 'Version 2' '$t/crl0.txt' && grep -q 'No Revoked Certificates' '$t/crl0.txt' &&
 		grep -A1 'CRL Number' '$t/crl0.txt' | grep -qx ' *1' && grep -q 'Next Update: [A-Z]' '$t/crl0.txt' &&
@@ -68,7 +70,7 @@ fac station "$FAC" --name line-10 --days 10 --out-key "$t/line-10.key" --out-cer
 check "station: subject O=chipkey, OU=chipkey-station, CN=NAME; clientAuth only; chains to the manufacturer CA; key 0600" \
 	bash -c "$(declare -f subject); test \"\$(subject '$t/line-1.pem')\" = 'CN=line-1,OU=chipkey-station,O=chipkey' &&
 		openssl x509 -in '$t/line-1.pem' -noout -ext extendedKeyUsage | grep -qx ' *TLS Web Client Authentication' &&
-		openssl verify -purpose sslclient -CAfile '$FAC/mfr-ca.pem' '$t/line-1.pem' >/dev/null &&
+		openssl verify -purpose sslclient -CAfile '$FAC/mfr-ca.pem' -untrusted '$FAC/ica-cert.pem' '$t/line-1.pem' >/dev/null &&
 		test \$(stat -c %a '$t/line-1.key') = 600 && test \$(stat -c %a '$t/line-1.pem') = 600 &&
 		openssl pkey -in '$t/line-1.key' -pubout | cmp -s - <(openssl x509 -in '$t/line-1.pem' -noout -pubkey)"
 check "station: each station its own key and serial" \
@@ -109,11 +111,11 @@ fac init "$t/rogue" >/dev/null 2>&1
 cp "$FAC/station-crl.pem" "$t/crl-mid.pem"
 fac revoke "$FAC" "$t/rogue/station-cert.pem" 2>/dev/null
 rc1=$?
-fac revoke "$FAC" "$FAC/spp-cert.pem" 2>/dev/null
+fac revoke "$FAC" "$FAC/ica-cert.pem" 2>/dev/null
 rc2=$?
 fac revoke "$FAC" "$t/line-1.pem" --reason nonsense 2>/dev/null
 rc3=$?
-check "revoke refuses another factory's station certificate (exit $rc1) and the SPP credential (exit $rc2) (want 11), an unknown reason (exit $rc3, want 1); the CRL unchanged" \
+check "revoke refuses another factory's station certificate (exit $rc1) and the issuing CA itself (exit $rc2) (want 11), an unknown reason (exit $rc3, want 1); the CRL unchanged" \
 	bash -c "test $rc1 -eq 11 -a $rc2 -eq 11 -a $rc3 -eq 1 && cmp -s '$t/crl-mid.pem' '$FAC/station-crl.pem'"
 fac revoke "$FAC" "$t/line-2.pem" >"$t/again.out" 2>&1
 check "revoking twice: exit $?, 'already revoked', the CRL unchanged" \
@@ -132,7 +134,7 @@ check "revoke in a factory without a CRL (made before CRLs): a new one, CRL numb
 		grep -A1 'CRL Number' '$t/crl-new.txt' | grep -qx ' *1' &&
 		grep -q \"Serial Number: \$(serial '$t/line-1.pem')\" '$t/crl-new.txt'"
 
-# python3-cryptography, signed by the manufacturer key: an expired station
+# python3-cryptography, signed by the issuing CA's key: an expired station
 # certificate, and a CRL whose nextUpdate has passed
 python3 - "$FAC" "$t" >>"$t/py.log" 2>&1 <<'PY'
 import sys, datetime as dt
@@ -141,8 +143,8 @@ from cryptography.x509.oid import NameOID, ExtendedKeyUsageOID
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 fac, t = sys.argv[1], sys.argv[2]
-mk = serialization.load_pem_private_key(open(fac + "/mfr-key.pem", "rb").read(), None)
-ca = x509.load_pem_x509_certificate(open(fac + "/mfr-ca.pem", "rb").read())
+mk = serialization.load_pem_private_key(open(fac + "/ica-key.pem", "rb").read(), None)
+ca = x509.load_pem_x509_certificate(open(fac + "/ica-cert.pem", "rb").read())
 key = ec.generate_private_key(ec.SECP256R1())
 now = dt.datetime.now(dt.timezone.utc)
 def station(cn, before, after):
@@ -168,15 +170,15 @@ open(t + "/stale-crl.pem", "wb").write(crl.public_bytes(serialization.Encoding.P
 PY
 chmod 600 "$t/expired.key" "$t/newline.key"
 check "python3-cryptography made an expired station certificate and a stale CRL (openssl: expired)" \
-	bash -c "! openssl verify -CAfile '$FAC/mfr-ca.pem' '$t/expired.pem' 2>&1 | grep -q OK &&
-		openssl verify -CAfile '$FAC/mfr-ca.pem' '$t/expired.pem' 2>&1 | grep -q 'certificate has expired' &&
+	bash -c "! openssl verify -CAfile '$FAC/mfr-ca.pem' -untrusted '$FAC/ica-cert.pem' '$t/expired.pem' 2>&1 | grep -q OK &&
+		openssl verify -CAfile '$FAC/mfr-ca.pem' -untrusted '$FAC/ica-cert.pem' '$t/expired.pem' 2>&1 | grep -q 'certificate has expired' &&
 		openssl x509 -in '$t/expired.pem' -noout -subject | grep -q chipkey-station"
 
 # ---- chipkey-spp refuses to start without a valid CRL
 start_fails() { # start_fails NAME WHY [args]: exit 8, no port file, the log says WHY
 	local name=$1 why=$2 rc
 	shift 2
-	"$spp" --factory "$FAC" --db "$DBURL" --listen 127.0.0.1:0 --port-file "$t/$name.port" \
+	"$spp" --factory "$FAC" --db "$DBURL" --public-db "$PUBURL" --listen 127.0.0.1:0 --port-file "$t/$name.port" \
 		"$@" 2>"$t/$name.log"
 	rc=$?
 	[ $rc -eq 8 ] && [ ! -e "$t/$name.port" ] && grep -q "$why" "$t/$name.log"
@@ -189,12 +191,12 @@ check "... with a stale CRL (nextUpdate passed; signed by the right key)" \
 	start_fails stalecrl 'outside its lastUpdate..nextUpdate' --station-crl "$t/stale-crl.pem"
 echo garbage >"$t/garbage.pem"
 check "... with a file that is not a CRL" start_fails garbagecrl 'not a PEM CRL' --station-crl "$t/garbage.pem"
-"$spp" --factory "$FAC" --db "$DBURL" --no-station-auth --station-crl "$FAC/station-crl.pem" \
+"$spp" --factory "$FAC" --db "$DBURL" --public-db "$PUBURL" --no-station-auth --station-crl "$FAC/station-crl.pem" \
 	>/dev/null 2>&1
 check "--station-crl with --no-station-auth: usage error (exit $?, want 1)" test $? -eq 1
 
 # ---- the SPP with the CRL: who gets in
-"$spp" --factory "$FAC" --db "$DBURL" --listen 127.0.0.1:0 --port-file "$t/spp.port" \
+"$spp" --factory "$FAC" --db "$DBURL" --public-db "$PUBURL" --listen 127.0.0.1:0 --port-file "$t/spp.port" \
 	--workers 2 --timeout 5 2>>"$t/spp.log" &
 spp_pid=$!
 bg[spp]=$spp_pid
@@ -227,7 +229,7 @@ refused() {
 	local chip=$1 st=$2 why=$3
 	test $rc -eq 21 && grep -q "station CN=$st serial=$(serial "$t/$st.pem"): refused in the TLS handshake: $why" \
 		"$t/spp-$chip-$st.log" && ! grep -q "chip=${chip_hex[$chip]}" "$t/spp-$chip-$st.log" &&
-		test ! -e "$t/store-$chip/store.json" && "$tbin/spp-check" nothing "$DBURL" "${chip_hex[$chip]}"
+		test ! -e "$t/store-$chip/store.json" && "$tbin/spp-check" nothing "$DBURL|$PUBURL" "${chip_hex[$chip]}"
 }
 accepted() { # accepted CHIP STATION [CN]
 	local chip=$1 st=$2 cn=${3:-$2}
@@ -261,6 +263,13 @@ check "... and init's station credential still works" accepted c3 init 'factory 
 
 # ---- a CRL that becomes invalid: every station refused until it is valid
 cp "$FAC/station-crl.pem" "$t/crl-good.pem"
+# replay: the older CRL from before line-3's revocation (CRL number 2, still current)
+cp "$t/crl-mid.pem" "$FAC/station-crl.pem.new" && mv "$FAC/station-crl.pem.new" "$FAC/station-crl.pem"
+provision c4 line-3
+check "the CRL replaced by an older, still current one (replayed): the newer stays, line-3 still refused" \
+	refused c4 line-3 'certificate revoked'
+check "... the SPP logs that it kept the newer CRL" \
+	grep -q 'older than the one loaded before (replayed?): keeping the newer one' "$t/spp.log"
 cp "$t/stale-crl.pem" "$FAC/station-crl.pem.new" && mv "$FAC/station-crl.pem.new" "$FAC/station-crl.pem"
 provision c4 line-1
 check "the CRL replaced by a stale one (an old CRL replayed): even line-1 is refused (exit $rc), the SPP says why" \

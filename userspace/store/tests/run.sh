@@ -46,6 +46,32 @@ else
 	n=$((n + 1)); echo "ok $n - sqlite: triggers # SKIP sqlite3 command not installed"
 fi
 echo "# store: SQLite, migration from schema 2"
+# the split of a single file (schema 5) into a factory and a public file:
+# userspace/store/split-db.sh, the sqlite3 CLI and the store's own opens
+if command -v sqlite3 >/dev/null; then
+	sqlite3 "$tmp/store.db" ".backup '$tmp/single.db'"
+	before=$(sqlite3 "$tmp/single.db" "SELECT (SELECT count(*) FROM public_records) || '/' ||
+		(SELECT count(*) FROM public_records WHERE generation = 1) || '/' || (SELECT count(DISTINCT chip_id) FROM public_records)")
+	out=$("$T" kind factory "sqlite:$tmp/single.db")
+	tap "$([ $? -ne 0 ] && echo "$out" | grep -q 'split it first'; echo $?)" "split: a single file is refused as a factory store ($out)"
+	out=$("$T" kind public "sqlite:$tmp/single.db")
+	tap "$([ $? -ne 0 ] && echo "$out" | grep -q "holds the factory's tables"; echo $?)" "split: ... and as a public store"
+	out=$("$here/../split-db.sh" "$tmp/single.db" "$tmp/split-pub.db" 2>&1)
+	tap $? "split: split-db.sh splits it ($out)"
+	tabs() { sqlite3 "$1" "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name)"; }
+	tap "$([ "$(tabs "$tmp/split-pub.db")" = "public_records public_voids" ]; echo $?)" "split: the public file holds the public tables only ($(tabs "$tmp/split-pub.db"))"
+	tap "$([ "$(tabs "$tmp/single.db")" = "chip_batch device_secrets identity_pool issued_records keypair_pool" ]; echo $?)" \
+		"split: the factory file no public table ($(tabs "$tmp/single.db"))"
+	after=$(sqlite3 "$tmp/single.db" "ATTACH '$tmp/split-pub.db' AS p; SELECT (SELECT count(*) FROM p.public_records) || '/' ||
+		(SELECT count(*) FROM issued_records WHERE published IS NOT NULL) || '/' || (SELECT count(DISTINCT chip_id) FROM p.public_records)")
+	tap "$([ "$after" = "$before" ]; echo $?)" "split: every public record copied, every generation 1 an issued and published record (public/gen 1/chips: $before -> $after)"
+	out=$("$T" kind factory "sqlite:$tmp/single.db")
+	tap "$([ $? -eq 0 ] && [ "$out" = "outbox 0" ]; echo $?)" "split: the store opens the factory file, outbox empty ($out)"
+	out=$("$T" kind public "sqlite:$tmp/split-pub.db")
+	tap "$([ $? -eq 0 ] && [ "$out" = "chips ${before##*/}" ]; echo $?)" "split: the store opens the public file ($out)"
+	"$here/../split-db.sh" "$tmp/single.db" "$tmp/split-pub2.db" >/dev/null 2>&1
+	tap "$([ $? -ne 0 ] && [ ! -e "$tmp/split-pub2.db" ]; echo $?)" "split: split-db.sh refuses a file already split"
+fi
 "$T" migrate "sqlite:$tmp/v2.db" "$here/fixtures/v2-sqlite.sql" "sqlite:$tmp/store.db" || fail=1
 echo "# store: SQLite, migration from schema 3"
 "$T" migrate "sqlite:$tmp/v3.db" "$here/fixtures/v3-sqlite.sql" "sqlite:$tmp/store.db" || fail=1

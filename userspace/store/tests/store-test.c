@@ -15,6 +15,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "common/identity.h"
@@ -96,8 +97,32 @@ void make_commit(struct store_commit *cm, const uint8_t chip[16], const char *id
 	cm->secret_len = secret_len;
 }
 
+/* store-test kind factory|public URL: opens URL as that kind of store and
+ * prints "outbox N" (factory) or "chips N" (public); exit 0, or 1 and the
+ * error (run.sh, the split of a single file). */
+static int open_kind_main(const char *kind, const char *u)
+{
+	bool fac = !strcmp(kind, "factory");
+	struct store *st;
+	char err[512];
+	uint64_t n = 0;
+	int rc = store_open_kind(u, fac ? STORE_FACTORY : STORE_PUBLIC, &st, err, sizeof(err));
+
+	if (rc) {
+		printf("%s\n", err);
+		return 1;
+	}
+	rc = fac ? store_outbox_count(st, &n) : store_pub_count_chips(st, &n);
+	printf(rc ? "%s\n" : "%s %llu\n", rc ? store_error(st) : fac ? "outbox" : "chips",
+	       (unsigned long long)n);
+	store_close(st);
+	return rc ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && !strcmp(argv[1], "kind"))
+		return open_kind_main(argv[2], argv[3]);
 	if (argc >= 4 && !strcmp(argv[1], "migrate")) {
 		url = argv[2];
 		test_migrate(argv[3], argc > 4 ? argv[4] : NULL);
@@ -113,6 +138,7 @@ int main(int argc, char **argv)
 		test_crash(quick ? 10 : 60);
 		test_threads();
 		test_chips();
+		test_kinds();
 		test_expiry();
 		test_expiry_race();
 	} else {

@@ -45,6 +45,8 @@ void test_chips(void);
 /* store-test-expiry.c: last (releases every reservation of the others) */
 void test_expiry(void);
 void test_expiry_race(void);
+/* store-test-kinds.c: factory and public stores apart (SQLite) */
+void test_kinds(void);
 /* store-test-crash.c */
 void test_crash(int kills_wanted);
 /*
