@@ -7,7 +7,7 @@
 # chipkey-emu process on its own fuse image (ROM key = the factory's
 # manufacturer public key), provisioned by chipkey-agent, PAR at a time.
 # Then, with tools independent of the code under test:
-#   - every device certificate: `openssl verify -CAfile <manufacturer CA>`;
+#   - every device certificate: `openssl verify -CAfile <manufacturer CA> -untrusted <issuing CA>`;
 #     `openssl x509 -text` names the identity and the chip ID;
 #   - every backup: fetched with curl from pubdb by chip ID, equal to the
 #     device's flash store; unwrapped by its own device (`chipkey unwrap`) to
@@ -175,7 +175,7 @@ for i in $(seq "$NDEV"); do
 	hex=${hexof[$i]:-none}
 	s=$t/stores/d$i
 	if openssl x509 -inform DER -in "$s/device-cert.der" -out "$t/out/cert$i.pem" 2>/dev/null &&
-		openssl verify -CAfile "$t/fac/mfr-ca.pem" "$t/out/cert$i.pem" >"$t/out/verify$i" 2>&1 &&
+		openssl verify -CAfile "$t/fac/mfr-ca.pem" -untrusted "$t/fac/ica-cert.pem" "$t/out/cert$i.pem" >"$t/out/verify$i" 2>&1 &&
 		grep -q ': OK$' "$t/out/verify$i"; then
 		vgood=$((vgood + 1))
 	else
@@ -189,7 +189,7 @@ for i in $(seq "$NDEV"); do
 		echo "d$i: identity '$id' or chip $hex not in the certificate text" >>"$t/fail-text"
 	fi
 done
-count_check "openssl verify -CAfile <manufacturer CA> accepts every device certificate" \
+count_check "openssl verify -CAfile <manufacturer CA> -untrusted <issuing CA> accepts every device certificate" \
 	"$vgood" "$NDEV" "$t/fail-cert"
 count_check "openssl x509 -text of every certificate names its identity and its chip ID" \
 	"$tgood" "$NDEV" "$t/fail-text"
