@@ -203,7 +203,7 @@ check "--max-pending 3: the 4th waiting connection cuts the oldest, the others s
 		"127.0.6.1:cut 127.0.6.2:open 127.0.6.3:open 127.0.6.4:open "
 check "... logged" grep -q '127.0.6.1: 3 connections wait for their ClientHello: the oldest cut' "$t/small.log"
 if wait_file "$t/small.port"; then
-	/usr/bin/python3 "$here/trickler.py" "$(cat "$t/small.port")" --partial -1 --duration 3 \
+	/usr/bin/python3 "$here/trickler.py" "$(cat "$t/small.port")" --partial -1 --await-reply --duration 3 \
 		--addrs 127.0.6.5,127.0.6.6,127.0.6.7,127.0.6.8 >"$t/pending2.out" 2>>"$t/pending.err"
 fi
 check "--max-pending 3: a 4th connection cuts the oldest in its TLS handshake (after its ClientHello)" \

@@ -18,9 +18,12 @@ whole ClientHello at once, then nothing (stalls the rest of the handshake).
 the same address, sending the same; the status then counts every cut, and
 the end lists the connections open at the end ("ADDR open"), then a line
 "cuts N".
+--await-reply: after sending, wait (up to 10 s) for the SPP's first bytes
+before the next connection, so that the SPP has read this ClientHello.
 """
 import argparse
 import os
+import select
 import selectors
 import signal
 import socket
@@ -53,6 +56,7 @@ def main():
     ap.add_argument("--partial", type=int, default=0)
     ap.add_argument("--raw")
     ap.add_argument("--reconnect", action="store_true")
+    ap.add_argument("--await-reply", action="store_true")
     a = ap.parse_args()
 
     hello = client_hello()
@@ -79,6 +83,8 @@ def main():
             except BlockingIOError:
                 pass
             c["sent"] = len(part)
+            if a.await_reply:
+                select.select([s], [], [], 10.0)
         conns.append(c)
         sel.register(s, selectors.EVENT_READ, c)
 
