@@ -213,6 +213,41 @@ for u in "/v1/chips/$chip/backup" "/v1/chips/$chip/record" "/v1/chips/$chip" \
 	seed recovery-http "$(sha1sum <"$t/one" | cut -c1-40)" <"$t/one"
 done
 
+# ---- recovery-source: what chipkey-pubdb answers to the recovery loop
+# (list of generations, record), behind two status bytes and the list's
+# length (fuzz/recovery-source.c); byte 1 bit 7: this chip is the record's
+base="http://127.0.0.1:$(cat "$t/pubdb.port")/v1/chips/$chip"
+curl -s "$base/generations" >"$t/gens.json"
+curl -s "$base/record" >"$t/record.bin"
+for st in 0080 0000 0280; do
+	{ printf "\\x${st:0:2}\\x${st:2:2}"
+	  python3 -c 'import struct,sys; sys.stdout.buffer.write(struct.pack(">H", int(sys.argv[1])))' \
+		"$(wc -c <"$t/gens.json")"
+	  cat "$t/gens.json" "$t/record.bin"; } | seed recovery-source "answers-$st"
+done
+
+# ---- client-hello: the first bytes of a connection to the SPP (cut in two
+# where byte 0 says, fuzz/client-hello.c): a TLS 1.3 ClientHello as
+# Python's ssl writes it, and an HTTP request
+python3 - "$out/client-hello" <<'PY'
+import os, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+inb, outb = ssl.MemoryBIO(), ssl.MemoryBIO()
+obj = ctx.wrap_bio(inb, outb, server_side=False)
+try:
+    obj.do_handshake()
+except ssl.SSLWantReadError:
+    pass
+hello = outb.read()
+os.makedirs(sys.argv[1], exist_ok=True)
+for name, data in (("hello-whole", b"\0" + hello), ("hello-cut5", b"\5" + hello),
+                   ("hello-cut100", b"\x64" + hello),
+                   ("http", b"\3GET / HTTP/1.0\r\n\r\n")):
+    open(os.path.join(sys.argv[1], name), "wb").write(data)
+PY
+
 openssl x509 -in "$t/fac/ica-cert.pem" -outform DER -out "$t/ica.der"
 # ---- spp-frame: each message, framed (u32 length, u16 type, u16 version 2;
 # docs/provisioning-protocol.md): HELLO of the provisioned chip (its Q),
