@@ -8,6 +8,10 @@
 # build/fuzz/crashes/TARGET-*, the log as build/fuzz/log/TARGET.log.
 #
 #   fuzz/run.sh BINDIR SECONDS [TARGET...]
+#
+# FUZZ_TIMEOUT (default 10): seconds one input may take before it counts as
+# a hang.  libFuzzer measures it on the wall clock: raise it when the
+# machine is shared (a niced long run beside other work).
 set -u
 bindir=${1:?usage: run.sh BINDIR SECONDS [TARGET...]}
 secs=${2:?usage: run.sh BINDIR SECONDS [TARGET...]}
@@ -32,7 +36,7 @@ for t in "${targets[@]}"; do
 	log="$work/log/$t.log"
 	# -max_len: room for the largest inputs of the protocols (a sealed
 	# wrap request is at most 65 KiB + headers).
-	"$bindir/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+	"$bindir/$t" -max_total_time="$secs" -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=2048 \
 		-max_len=70000 -print_final_stats=1 \
 		-artifact_prefix="$work/crashes/$t-" \
 		"$work/corpus/$t" ${seeds:+"$seeds"} >"$log" 2>&1
