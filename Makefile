@@ -13,6 +13,8 @@
 #                        (default 60); make check runs them a few seconds each
 #   make bench           benchmarks (not tests)
 #   make demo            the end-to-end demo (README: main job)
+#   make install         userspace, units, man pages, docs [DESTDIR=] [PREFIX=/usr/local]
+#   make uninstall       removes what install wrote (userspace/install.mk)
 
 # Kernel to build the module against.  Default: the running kernel's build
 # tree if it has one, otherwise the newest Debian amd64 headers installed.
@@ -20,6 +22,7 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 	$(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))))
 export KDIR
 
+.PHONY: install uninstall
 .PHONY: all modules userspace selftests check vm-check vm-check-debug native-check lint fuzz bench demo clean print-kdir
 
 all: modules userspace
@@ -68,6 +71,11 @@ clean:
 	$(MAKE) -C userspace clean
 	$(MAKE) -C selftests clean
 	rm -rf build
+
+install: userspace
+	$(MAKE) -C userspace install
+uninstall:
+	$(MAKE) -C userspace uninstall
 
 print-kdir:
 	@echo $(KDIR)
