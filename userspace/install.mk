@@ -21,6 +21,7 @@
 #   pkgconfigdir $(libdir)/pkgconfig   chipkey.pc
 #   unitdir     $(PREFIX)/lib/systemd/system   chipkey-load.service chipkey-recover.service
 #   docdir      $(PREFIX)/share/doc/chipkey    README.md, docs/*.md
+#   mandir      $(PREFIX)/share/man    ../man/*.1 *.8
 # Installed files hold no path of the build tree: programs and libraries are
 # installed with their debug sections stripped (strip --strip-debug), the units and
 # chipkey.pc are written from their .in with the directories above.
@@ -34,6 +35,7 @@ docdir ?= $(PREFIX)/share/doc/chipkey
 libdir ?= $(PREFIX)/lib
 includedir ?= $(PREFIX)/include
 pkgconfigdir ?= $(libdir)/pkgconfig
+mandir ?= $(PREFIX)/share/man
 STRIP ?= strip
 INSTALL ?= install
 D := $(DESTDIR)
@@ -66,17 +68,20 @@ endif
 INST_BIN := chipkey chipkey-emu chipkey-fuse
 INST_SBIN := chipkey-agent chipkey-spp chipkey-pubdb chipkey-pubdb-put chipkey-factory
 INST_DOCS := $(TOP)/README.md $(wildcard $(TOP)/docs/*.md)
+INST_MAN1 := $(notdir $(wildcard $(TOP)/man/*.1))
+INST_MAN8 := $(notdir $(wildcard $(TOP)/man/*.8))
 
 INST_FILES = $(addprefix $(D)$(unitdir)/,$(INST_UNITS)) $(D)$(libexecdir)/chipkey-boot \
 	$(addprefix $(D)$(bindir)/,$(INST_BIN)) $(addprefix $(D)$(sbindir)/,$(INST_SBIN)) \
 	$(addprefix $(D)$(libdir)/,libchipkey.a libchipkey.so.$(SOVERSION) \
 		libchipkey.so.$(SOMAJOR) libchipkey.so) \
 	$(D)$(includedir)/libchipkey.h $(D)$(includedir)/linux/chipkey.h \
-	$(D)$(pkgconfigdir)/chipkey.pc $(addprefix $(D)$(docdir)/,$(notdir $(INST_DOCS)))
+	$(D)$(pkgconfigdir)/chipkey.pc $(addprefix $(D)$(docdir)/,$(notdir $(INST_DOCS))) \
+	$(addprefix $(D)$(mandir)/man1/,$(INST_MAN1)) $(addprefix $(D)$(mandir)/man8/,$(INST_MAN8))
 INST_DIRS = $(D)$(libexecdir) $(D)$(docdir) $(D)$(includedir)/linux
 
-.PHONY: install uninstall install-boot install-programs install-lib install-docs
-install: install-boot install-programs install-lib install-docs
+.PHONY: install uninstall install-boot install-programs install-lib install-docs install-man
+install: install-boot install-programs install-lib install-docs install-man
 install-programs: $(addprefix $(BIN)/,$(INST_BIN) $(INST_SBIN))
 	$(INSTALL) -d $(D)$(bindir) $(D)$(sbindir)
 	for p in $(INST_BIN); do $(INSTALL) -m 0755 $(BIN)/$$p $(D)$(bindir)/$$p || exit 1; done
@@ -96,6 +101,10 @@ install-lib: $(LIBCHIPKEY) $(LIBCHIPKEY_SO)
 install-docs:
 	$(INSTALL) -d $(D)$(docdir)
 	$(INSTALL) -m 0644 $(INST_DOCS) $(D)$(docdir)/
+install-man:
+	$(INSTALL) -d $(D)$(mandir)/man1 $(D)$(mandir)/man8
+	$(INSTALL) -m 0644 $(addprefix $(TOP)/man/,$(INST_MAN1)) $(D)$(mandir)/man1/
+	$(INSTALL) -m 0644 $(addprefix $(TOP)/man/,$(INST_MAN8)) $(D)$(mandir)/man8/
 install-boot:
 	$(INSTALL) -d $(D)$(unitdir) $(D)$(libexecdir)
 	$(INSTALL) -m 0755 boot/chipkey-boot $(D)$(libexecdir)/chipkey-boot
@@ -108,7 +117,10 @@ uninstall:
 	for d in $(INST_DIRS); do rmdir $$d 2>/dev/null || :; done
 
 # The tests of boot/ and of the installed tree (make check runs them).
-CHECK_FOLDERS += boot
-.PHONY: check-boot
+CHECK_FOLDERS += boot man
+.PHONY: check-boot check-man
 check-boot:
 	@$(RUN) boot/tests/test-units.sh boot/tests/test-install.sh
+# the man pages against the --help of the programs (../man/tests)
+check-man:
+	@$(RUN) "$(TOP)/man/tests/test-man.sh $(TOP)/build/bin"

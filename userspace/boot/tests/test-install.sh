@@ -30,12 +30,13 @@ for f in bin/chipkey bin/chipkey-emu bin/chipkey-fuse sbin/chipkey-agent sbin/ch
 	[ -x "$root/$f" ] || nok "installed and executable: $f"
 done
 ok "programs: bin/ (chipkey, -emu, -fuse), sbin/ (agent, spp, pubdb, pubdb-put, factory), lib/chipkey/chipkey-boot"
-check "library, headers, pkg-config file, units, docs" bash -c "cd '$root' && test -f lib/libchipkey.a &&
+check "library, headers, pkg-config file, units, docs, man pages" bash -c "cd '$root' && test -f lib/libchipkey.a &&
 	test -f lib/libchipkey.so.1.0.0 && test \$(readlink lib/libchipkey.so.1) = libchipkey.so.1.0.0 &&
 	test \$(readlink lib/libchipkey.so) = libchipkey.so.1 && test -f include/libchipkey.h &&
 	test -f include/linux/chipkey.h && test -f lib/pkgconfig/chipkey.pc &&
 	test -f lib/systemd/system/chipkey-load.service && test -f lib/systemd/system/chipkey-recover.service &&
-	test -f share/doc/chipkey/README.md && test -f share/doc/chipkey/recovery.md"
+	test -f share/doc/chipkey/README.md && test -f share/doc/chipkey/recovery.md &&
+	test -f share/man/man1/chipkey.1 && test -f share/man/man8/chipkey-boot.8"
 find "$dest" -type f -o -type l | sort >"$t/installed"
 echo "# $(wc -l <"$t/installed") files installed"
 
@@ -47,6 +48,8 @@ if grep -rlF "$TOP" "$dest" >"$t/leaks"; then
 else
 	ok "no installed file holds the build tree's path ($TOP)"
 fi
+check "man finds the installed pages (MANPATH into DESTDIR)" bash -c \
+	"MANPATH='$root/share/man' man -w chipkey-boot | grep -qx '$root/share/man/man8/chipkey-boot.8'"
 check "units and chipkey.pc name the prefix" bash -c "grep -qx 'prefix=$P' '$root/lib/pkgconfig/chipkey.pc' &&
 	grep -qx 'ExecStart=$P/lib/chipkey/chipkey-boot load' '$root/lib/systemd/system/chipkey-load.service'"
 

@@ -23,8 +23,8 @@ if ! command -v systemd-analyze >/dev/null; then
 	tap_done test-units
 	exit
 fi
-expect_exit 0 "make install-boot DESTDIR=... PREFIX=/usr" -- \
-	make -s -C "$TOP/userspace" install-boot DESTDIR="$root" PREFIX=/usr
+expect_exit 0 "make install-boot install-man DESTDIR=... PREFIX=/usr" -- \
+	make -s -C "$TOP/userspace" install-boot install-man DESTDIR="$root" PREFIX=/usr
 check "both units and chipkey-boot installed" test -f "$units/chipkey-load.service" -a \
 	-f "$units/chipkey-recover.service" -a -x "$root/usr/lib/chipkey/chipkey-boot"
 check "ExecStart names the installed chipkey-boot, CHIPKEY_BIN the installed chipkey" bash -c "
@@ -39,8 +39,10 @@ for f in /lib/systemd/system/*; do
 	[ -e "$units/${f##*/}" ] || cp -a "$f" "$units/"
 done
 # verify: clean is exit 0 and not one line of output (a setting systemd
-# cannot parse is only a warning, with exit 0)
-verify() { systemd-analyze verify --man=no --root="$root" "$@" >"$t/v.out" 2>&1 && ! [ -s "$t/v.out" ]; }
+# cannot parse is only a warning, with exit 0); Documentation=man:... is
+# looked up by man(1) in the installed pages
+verify() { MANPATH=$root/usr/share/man systemd-analyze verify --root="$root" "$@" >"$t/v.out" 2>&1 &&
+	! [ -s "$t/v.out" ]; }
 verify_fails() { ! verify "$@"; }
 if verify chipkey-load.service chipkey-recover.service; then
 	ok "systemd-analyze verify: both units clean"
@@ -81,11 +83,14 @@ check "load: only AF_UNIX (the emulator's socket), no IP at all" bash -c "
 	test '$(prop chipkey-load.service RestrictAddressFamilies)' = AF_UNIX &&
 	test '$(prop chipkey-load.service IPAddressDeny)' = any"
 
-# The check can fail: a unit whose program is missing, and one with a
-# setting systemd cannot parse, are both reported.
+# The check can fail: a unit whose program or man page is missing, and one
+# with a setting systemd cannot parse, are all reported.
 mv "$root/usr/lib/chipkey/chipkey-boot" "$t/cb"
 check "attack: ExecStart program missing -> verify reports it" verify_fails chipkey-load.service
 mv "$t/cb" "$root/usr/lib/chipkey/chipkey-boot"
+mv "$root/usr/share/man/man8/chipkey-boot.8" "$t/"
+check "attack: the man page of Documentation= missing -> verify reports it" verify_fails chipkey-load.service
+mv "$t/chipkey-boot.8" "$root/usr/share/man/man8/"
 sed -i 's/^ProtectSystem=strict/ProtectSystem=stric/' "$units/chipkey-load.service"
 check "attack: an unparsable setting -> verify reports it" verify_fails chipkey-load.service
 sed -i 's/^ProtectSystem=.*/ProtectSystem=full/' "$units/chipkey-load.service"
