@@ -79,6 +79,15 @@ for u in chipkey-load.service chipkey-recover.service; do
 		test '$(prop $u ProtectSystem)' = strict && test '$(prop $u CapabilityBoundingSet)' = CAP_SYS_ADMIN &&
 		test '$(prop $u DevicePolicy)' = closed && test '$(prop $u DeviceAllow)' = '/dev/chipkey rw'"
 done
+# The keys directory is replaced as a whole through its parent /run (a
+# sibling .chipkey.new-* and renameat2): /run writable, and /run/chipkey
+# not a mount point, which RuntimeDirectory= under ProtectSystem=strict makes.
+for u in chipkey-load.service chipkey-recover.service; do
+	check "$u: ReadWritePaths=/run, no RuntimeDirectory= (the keys directory is swapped in /run)" bash -c "
+		test '$(prop $u ReadWritePaths)' = /run && ! grep -q '^RuntimeDirectory' '$units/$u'"
+done
+check "recover: StateDirectory=chipkey (the store, written inside /var/lib/chipkey)" \
+	test "$(prop chipkey-recover.service StateDirectory)" = chipkey
 check "load: only AF_UNIX (the emulator's socket), no IP at all" bash -c "
 	test '$(prop chipkey-load.service RestrictAddressFamilies)' = AF_UNIX &&
 	test '$(prop chipkey-load.service IPAddressDeny)' = any"
