@@ -13,6 +13,10 @@
 #                        (default 60); make check runs them a few seconds each
 #   make bench           benchmarks (not tests)
 #   make demo            the end-to-end demo (README: main job)
+#   make install         userspace, units, man pages, docs [DESTDIR=] [PREFIX=/usr/local]
+#   make uninstall       removes what install wrote (userspace/install.mk)
+#   make dkms-check      dkms add/build/install/remove for every kernel whose
+#                        headers are installed (dkms.conf; root; in make check)
 
 # Kernel to build the module against.  Default: the running kernel's build
 # tree if it has one, otherwise the newest Debian amd64 headers installed.
@@ -20,6 +24,7 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 	$(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))))
 export KDIR
 
+.PHONY: install uninstall dkms-check
 .PHONY: all modules userspace selftests check vm-check vm-check-debug native-check lint fuzz bench demo clean print-kdir
 
 all: modules userspace
@@ -68,6 +73,13 @@ clean:
 	$(MAKE) -C userspace clean
 	$(MAKE) -C selftests clean
 	rm -rf build
+
+install: userspace
+	$(MAKE) -C userspace install
+uninstall:
+	$(MAKE) -C userspace uninstall
+dkms-check:
+	./scripts/test-dkms.sh
 
 print-kdir:
 	@echo $(KDIR)

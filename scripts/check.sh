@@ -32,6 +32,8 @@ run_native() {
 	./scripts/test-fresh-clone.sh || rc=1
 	echo "# ---- end to end: 100 devices"
 	BUILD="$top/build" ./userspace/spp/tests/test-e2e.sh || rc=1
+	echo "# ---- DKMS: add, build, install, remove for each kernel's headers"
+	./scripts/test-dkms.sh || rc=1
 	return $rc
 }
 

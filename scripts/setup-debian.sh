@@ -37,6 +37,9 @@ packages=(
 	libjansson-dev
 	# benchmarks only: the static-file baseline for pubdb and its load client
 	nginx-light wrk
+	# packaging: unit checks (systemd-analyze), man pages (groff, lexgrog),
+	# DKMS and the second kernel it builds for (scripts/test-dkms.sh)
+	systemd man-db groff-base dkms linux-headers-6.12-amd64
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -296,6 +296,14 @@ rm -rf "$t/b2"
 expect 0 "boot script: missing store is recovered" boot "$t/b2" "$URL"
 check "... byte-identical to the original (the db's latest is generation 2)" \
 	bash -c "cmp -s '$t/b2/backup.pkg' '$t/gen2.pkg' && cmp -s '$t/b2/identity' '$t/orig1/identity'"
+# chipkey-boot load (chipkey-load.service): never recovers, never the network
+bootload() { CHIPKEY_BIN=$ck CHIPKEY_DEVICE=$D1 CHIPKEY_STORE=$1 CHIPKEY_KEYS=$t/kl CHIPKEY_PUBDB=$URL \
+	CHIPKEY_RECOVERY_CONF=/nonexistent sh "$TOP/userspace/boot/chipkey-boot" load; }
+expect 0 "boot script load: intact store is loaded" bootload "$t/b2"
+check "... keys there" cmp -s "$t/kl/identity" "$S1/identity"
+rm -rf "$t/b4"
+expect 16 "boot script load: missing store: exit 16, no recovery (the database is up)" bootload "$t/b4"
+check "... nothing recovered, nothing fetched" bash -c "test ! -e '$t/b4/current' && ! grep -q 'recovering' '$t/last.err'"
 rm -rf "$t/b3"
 expect 10 "boot script: missing store, database down: fails with the recovery's exit code" boot "$t/b3" http://127.0.0.1:1
 check "... logged the reason, wrote no store" bash -c "grep -q 'recovery failed (exit 10)' '$t/last.err' && test ! -e '$t/b3/current'"
