@@ -272,6 +272,8 @@ static long ck_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case CHIPKEY_IOC_ATTEST:
 	case CHIPKEY_IOC_SEALED_WRAP:
 	case CHIPKEY_IOC_CHIP_MAC:
+	case CHIPKEY_IOC_KEY_NEW:
+	case CHIPKEY_IOC_KEY_LOAD:
 		if (!capable(CAP_SYS_ADMIN))
 			return -EPERM;
 		break;
@@ -301,6 +303,10 @@ static long ck_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ck_ioctl_attest(ck, uarg);
 	case CHIPKEY_IOC_SEALED_WRAP:
 		return ck_ioctl_sealed_wrap(ck, uarg);
+	case CHIPKEY_IOC_KEY_NEW:
+		return ck_ioctl_key_new(ck, uarg);
+	case CHIPKEY_IOC_KEY_LOAD:
+		return ck_ioctl_key_load(ck, uarg);
 	default:
 		return ck_ioctl_chip_mac(ck, uarg);
 	}
