@@ -11,6 +11,7 @@
  * caller's process keyrings.  The plaintext key only ever lives in a
  * kmalloc'd blob buffer (wiped by kfree_sensitive() on every path) and in
  * the logon key's payload (freed with kfree_sensitive() by the key type).
+ * A kernel without CONFIG_KEYS answers KEY_LOAD with -EOPNOTSUPP.
  *
  *   AEAD key = HKDF-SHA256(IKM = chip key, salt = salt,
  *                          info = "chipkey v1 sealed logon key" || chip ID)
@@ -81,23 +82,6 @@ static int ck_skey_seal(struct chipkey *ck, u8 *blob, struct ck_skey_header *h)
 	return ret;
 }
 
-/* Open @blob in place; called with @ck->lock held for reading. */
-static int ck_skey_unseal(struct chipkey *ck, u8 *blob,
-			  const struct ck_skey_header *h)
-{
-	struct ck_crypto_ctx *c = ck_ctx_get(ck);
-	int ret;
-
-	if (!c)
-		return -EINTR;
-	ret = ck_skey_setkey(c, &ck->fuses, h->salt);
-	if (!ret)
-		ret = ck_ctx_gcm(c, blob, CHIPKEY_SKEY_HEADER_LEN, h->key_len,
-				 h->nonce, false);
-	ck_ctx_put(c);
-	return ret;
-}
-
 long ck_ioctl_key_new(struct chipkey *ck, void __user *uarg)
 {
 	struct ck_skey_header h = {
@@ -149,6 +133,24 @@ long ck_ioctl_key_new(struct chipkey *ck, void __user *uarg)
 out:
 	kfree_sensitive(blob);
 	memzero_explicit(&h, sizeof(h));
+	return ret;
+}
+
+#ifdef CONFIG_KEYS
+/* Open @blob in place; called with @ck->lock held for reading. */
+static int ck_skey_unseal(struct chipkey *ck, u8 *blob,
+			  const struct ck_skey_header *h)
+{
+	struct ck_crypto_ctx *c = ck_ctx_get(ck);
+	int ret;
+
+	if (!c)
+		return -EINTR;
+	ret = ck_skey_setkey(c, &ck->fuses, h->salt);
+	if (!ret)
+		ret = ck_ctx_gcm(c, blob, CHIPKEY_SKEY_HEADER_LEN, h->key_len,
+				 h->nonce, false);
+	ck_ctx_put(c);
 	return ret;
 }
 
@@ -247,3 +249,9 @@ out:
 	memzero_explicit(&h, sizeof(h));
 	return ret;
 }
+#else /* !CONFIG_KEYS */
+long ck_ioctl_key_load(struct chipkey *ck, void __user *uarg)
+{
+	return -EOPNOTSUPP;	/* a kernel without keyrings */
+}
+#endif /* CONFIG_KEYS */
