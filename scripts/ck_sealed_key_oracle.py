@@ -14,6 +14,10 @@ All hex is lowercase.  Exit status: 0 ok, 1 refused (a message on stderr),
                             blob of another chip, a malformed or tampered one
   seal FUSE KEYHEX OUT      seal KEYHEX (16..64 bytes) to the chip of FUSE
                             (random salt and nonce) into OUT
+  dm-crypt-check KEYHEX IMG PLAIN
+                            IMG starts with PLAIN (a multiple of 512 bytes)
+                            encrypted as dm-crypt aes-xts-plain64 does with
+                            KEYHEX (sector number = XTS tweak, little endian)
   vectors FUSE OUTFILE      deterministic test vectors for the chip of FUSE
                             (docs/test-vectors/sealed-key-v1.txt)
 """
@@ -105,6 +109,24 @@ def cmd_vectors(fuse, outfile):
         f.write("\n".join(lines))
 
 
+def cmd_dm_crypt_check(keyhex, img, plain):
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    key = bytes.fromhex(keyhex)
+    with open(plain, "rb") as f:
+        want = f.read()
+    with open(img, "rb") as f:
+        data = f.read(len(want))
+    if len(want) % 512 or len(data) != len(want):
+        raise Refused("PLAIN must be whole sectors, IMG at least as long")
+    got = b""
+    for sector in range(len(data) // 512):
+        tweak = sector.to_bytes(16, "little")
+        dec = Cipher(algorithms.AES(key), modes.XTS(tweak)).decryptor()
+        got += dec.update(data[sector * 512:(sector + 1) * 512]) + dec.finalize()
+    if got != want:
+        raise Refused("IMG does not decrypt to PLAIN with this key")
+
+
 def main(argv):
     try:
         if len(argv) == 3 and argv[0] == "unseal":
@@ -118,6 +140,8 @@ def main(argv):
                         os.urandom(16), os.urandom(12))
             with open(argv[3], "wb") as f:
                 f.write(blob)
+        elif len(argv) == 4 and argv[0] == "dm-crypt-check":
+            cmd_dm_crypt_check(argv[1], argv[2], argv[3])
         elif len(argv) == 3 and argv[0] == "vectors":
             cmd_vectors(argv[1], argv[2])
         else:
