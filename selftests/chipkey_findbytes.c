@@ -4,8 +4,9 @@
  * sealed-key VM boots (selftests/qemu/sealedkey.sh), which know the key
  * bytes from the independent oracle.
  *
- *   chipkey_findbytes [-x] HEX PATH...
+ *   chipkey_findbytes [-x] HEX|- PATH...
  *
+ * HEX "-": read from stdin (a secret in argv would be in /proc/PID/cmdline).
  * Looks for the bytes HEX (and with -x also their lowercase and uppercase
  * hex text) in every PATH: "dmesg" (the kernel log, syslog(2)), regular
  * files and block devices, directories walked without following symlinks.
@@ -74,6 +75,7 @@ static int visit(const char *path, const struct stat *st, int type, struct FTW *
 
 int main(int argc, char **argv)
 {
+	static char line[256];
 	int hex = 0, i, n;
 	size_t k;
 
@@ -82,8 +84,14 @@ int main(int argc, char **argv)
 		argv++;
 		argc--;
 	}
+	if (argc > 2 && !strcmp(argv[1], "-")) {
+		if (!fgets(line, sizeof(line), stdin))
+			return 2;
+		line[strcspn(line, "\r\n")] = '\0';
+		argv[1] = line;
+	}
 	if (argc < 3 || strlen(argv[1]) % 2 || strlen(argv[1]) / 2 > 120 || !argv[1][0]) {
-		fprintf(stderr, "usage: chipkey_findbytes [-x] HEX PATH...\n");
+		fprintf(stderr, "usage: chipkey_findbytes [-x] HEX|- PATH...\n");
 		return 2;
 	}
 	nlen[0] = strlen(argv[1]) / 2;

@@ -265,7 +265,7 @@ const char *chipkey_strerror(int err)
 	case 0:
 		return "success";
 	case EPERM:
-		return "operation not permitted (wrap/unwrap, attest, sealed-wrap and mac need privilege)";
+		return "operation not permitted (wrap/unwrap, attest, sealed-wrap, mac and key new/load need privilege)";
 	case EACCES:
 		return "permission denied";
 	case EINVAL:
