@@ -30,6 +30,7 @@ yes chipkey-sealed-key-data | head -c 65536 > /tmp/plain
 
 if [ "$mode" = skey1 ]; then
 	expect 0 "chipkey key new disk: a key made and sealed in the kernel" chipkey key new disk /tmp/disk.blob
+	# shellcheck disable=SC2016 # expanded by the inner sh
 	check "blob: 112 bytes, magic CKSEALKY" sh -c \
 		'[ "$(wc -c < /tmp/disk.blob)" -eq 112 ] && [ "$(head -c 8 /tmp/disk.blob)" = CKSEALKY ]'
 	blob SEALED-KEY /tmp/disk.blob

@@ -15,6 +15,7 @@ bin=${1:?usage: test-key.sh BINDIR}
 err_has() { grep -q -- "$1" "$t/err"; }
 
 t=$(mktemp -d /tmp/chipkey-test-key-XXXXXX)
+# shellcheck disable=SC2034 # read by tap.sh's expect_exit
 tap_out=$t/out tap_err=$t/err
 pid=
 cleanup() {
