@@ -62,23 +62,29 @@ static int ck_skey_setkey(struct ck_crypto_ctx *c, const struct ck_fuses *f,
 }
 
 /*
- * Seal @h->key_len random bytes into @blob (ck_skey_size() bytes, kmalloc'd).
- * Called with @ck->lock held for reading.
+ * Seal (@encrypt) or open @blob in place: header || key (|| tag).  Takes
+ * @ck->lock for reading around the crypto only.
  */
-static int ck_skey_seal(struct chipkey *ck, u8 *blob, struct ck_skey_header *h)
+static int ck_skey_gcm(struct chipkey *ck, u8 *blob,
+		       const struct ck_skey_header *h, bool encrypt)
 {
-	struct ck_crypto_ctx *c = ck_ctx_get(ck);
+	struct ck_crypto_ctx *c;
 	int ret;
 
-	if (!c)
+	ret = ck_crypto_lock(ck);
+	if (ret)
+		return ret;
+	c = ck_ctx_get(ck);
+	if (!c) {
+		up_read(&ck->lock);
 		return -EINTR;
-	ck_skey_header_encode(h, blob);
-	get_random_bytes(blob + CHIPKEY_SKEY_HEADER_LEN, h->key_len);
+	}
 	ret = ck_skey_setkey(c, &ck->fuses, h->salt);
 	if (!ret)
 		ret = ck_ctx_gcm(c, blob, CHIPKEY_SKEY_HEADER_LEN, h->key_len,
-				 h->nonce, true);
+				 h->nonce, encrypt);
 	ck_ctx_put(c);
+	up_read(&ck->lock);
 	return ret;
 }
 
@@ -115,11 +121,9 @@ long ck_ioctl_key_new(struct chipkey *ck, void __user *uarg)
 	get_random_bytes(h.salt, sizeof(h.salt));
 	get_random_bytes(h.nonce, sizeof(h.nonce));
 
-	ret = ck_crypto_lock(ck);
-	if (ret)
-		goto out;
-	ret = ck_skey_seal(ck, blob, &h);
-	up_read(&ck->lock);
+	ck_skey_header_encode(&h, blob);
+	get_random_bytes(blob + CHIPKEY_SKEY_HEADER_LEN, h.key_len);
+	ret = ck_skey_gcm(ck, blob, &h, true);
 	if (ret)
 		goto out;
 
@@ -137,23 +141,6 @@ out:
 }
 
 #ifdef CONFIG_KEYS
-/* Open @blob in place; called with @ck->lock held for reading. */
-static int ck_skey_unseal(struct chipkey *ck, u8 *blob,
-			  const struct ck_skey_header *h)
-{
-	struct ck_crypto_ctx *c = ck_ctx_get(ck);
-	int ret;
-
-	if (!c)
-		return -EINTR;
-	ret = ck_skey_setkey(c, &ck->fuses, h->salt);
-	if (!ret)
-		ret = ck_ctx_gcm(c, blob, CHIPKEY_SKEY_HEADER_LEN, h->key_len,
-				 h->nonce, false);
-	ck_ctx_put(c);
-	return ret;
-}
-
 /* Copy NAME in and build "chipkey:NAME" into @desc (CK_SKEY_DESC_LEN). */
 static int ck_skey_desc(char *desc, u64 name_ptr, u32 name_len)
 {
@@ -232,11 +219,7 @@ long ck_ioctl_key_load(struct chipkey *ck, void __user *uarg)
 		goto out;
 	}
 
-	ret = ck_crypto_lock(ck);
-	if (!ret) {
-		ret = ck_skey_unseal(ck, blob, &h);
-		up_read(&ck->lock);
-	}
+	ret = ck_skey_gcm(ck, blob, &h, false);
 	if (!ret)
 		ret = ck_skey_add(keyring, desc,
 				  blob + CHIPKEY_SKEY_HEADER_LEN, h.key_len,

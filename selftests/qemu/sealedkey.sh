@@ -69,15 +69,8 @@ skey_initramfs() {
 		grep -q 'logon:chipkey:' "$ROOTFS/etc/init.d/S40chipkey-crypt"
 }
 
-skey_disks() { # skey_disks IMG:SERIAL...
-	local i=0 d
-	BOOT_ARGS=()
-	for d in "$@"; do
-		BOOT_ARGS+=(-drive "file=$SK/${d%%:*},if=none,id=sk$i,format=raw"
-			-device "virtio-blk-pci,drive=sk$i,serial=${d#*:}")
-		i=$((i + 1))
-	done
-}
+# skey_disks IMG:SERIAL...: recovery.sh's disks(), for the images in $SK
+skey_disks() { REC=$SK disks "$@"; }
 
 prepare_boot_skey1() { skey_disks data.img:ckskdata; }
 

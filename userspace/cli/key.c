@@ -38,20 +38,21 @@ static int usage(void)
 }
 
 /* NAME of "chipkey:NAME": what the kernel accepts, checked early. */
-static int name_ok(const char *name)
+static int name_ok(const char *cmd, const char *name)
 {
 	size_t n = strlen(name), i;
+	int ok = n && n <= CHIPKEY_SKEY_NAME_MAX;
 
-	if (!n || n > CHIPKEY_SKEY_NAME_MAX)
-		return 0;
-	for (i = 0; i < n; i++) {
+	for (i = 0; ok && i < n; i++) {
 		char ch = name[i];
 
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-'))
-			return 0;
+		ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		     (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-';
 	}
-	return 1;
+	if (!ok)
+		fprintf(stderr, "chipkey: key %s: NAME must be 1..%d of [A-Za-z0-9._-]\n",
+			cmd, CHIPKEY_SKEY_NAME_MAX);
+	return ok;
 }
 
 static int keyring_of(const char *s, int32_t *id)
@@ -120,11 +121,8 @@ static int key_new(struct ck_cli *cli, int argc, char **argv)
 	}
 	if (argc - optind != 2)
 		return usage();
-	if (!name_ok(argv[optind])) {
-		fprintf(stderr, "chipkey: key new: NAME must be 1..%d of [A-Za-z0-9._-]\n",
-			CHIPKEY_SKEY_NAME_MAX);
+	if (!name_ok("new", argv[optind]))
 		return CK_EXIT_USAGE;
-	}
 	ret = ck_cli_open(cli, &ck);
 	if (ret)
 		return ret;
@@ -161,11 +159,8 @@ static int key_load(struct ck_cli *cli, int argc, char **argv)
 	}
 	if (argc - optind != 2)
 		return usage();
-	if (!name_ok(argv[optind])) {
-		fprintf(stderr, "chipkey: key load: NAME must be 1..%d of [A-Za-z0-9._-]\n",
-			CHIPKEY_SKEY_NAME_MAX);
+	if (!name_ok("load", argv[optind]))
 		return CK_EXIT_USAGE;
-	}
 	/* one byte over the limit still goes to the device, which says EINVAL */
 	ret = ck_cli_read(argv[optind + 1], &blob, &len, CHIPKEY_MAX_SKEY + 1);
 	if (ret)
