@@ -65,6 +65,9 @@ skey_initramfs() {
 	sed -n '/^# BEGIN S40chipkey-crypt$/,/^# END S40chipkey-crypt$/{//!p}' "$TOP/docs/sealed-keys.md" \
 		> "$ROOTFS/etc/init.d/S40chipkey-crypt"
 	chmod 755 "$ROOTFS/etc/init.d/S40chipkey-crypt"
+	# the load-latency measurement of boot skey2 (not a test)
+	cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -I"$TOP/include/uapi" \
+		-o "$ROOTFS/usr/bin/ck_bench_skey" "$TOP/bench/ck_bench_skey.c" >> "$BUILDLOG" 2>&1
 	check "init fragment S40chipkey-crypt extracted from docs/sealed-keys.md" \
 		grep -q 'logon:chipkey:' "$ROOTFS/etc/init.d/S40chipkey-crypt"
 }

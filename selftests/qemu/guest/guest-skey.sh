@@ -100,4 +100,6 @@ check "the key's bytes are on no block device (data disk, mapping)" \
 	sh -c "/selftests/chipkey_findbytes - $dev /dev/mapper < /media/key.hex"
 check "dmsetup remove" dmsetup remove ckdata
 umount /media
+# a measurement, not a test (TCG): KEY_LOAD next to add_key(2) from userspace
+[ -x /usr/bin/ck_bench_skey ] && ck_bench_skey 200 2>&1 | sed 's/^/# bench: /'
 exit 0
