@@ -157,4 +157,8 @@ long ck_ioctl_attest(struct chipkey *ck, void __user *uarg);
 long ck_ioctl_sealed_wrap(struct chipkey *ck, void __user *uarg);
 long ck_ioctl_chip_mac(struct chipkey *ck, void __user *uarg);
 
+/* sealed-key.c: keys sealed to the chip for the keyring, from device.c */
+long ck_ioctl_key_new(struct chipkey *ck, void __user *uarg);
+long ck_ioctl_key_load(struct chipkey *ck, void __user *uarg);
+
 #endif /* _CHIPKEY_INTERNAL_H */

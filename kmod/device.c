@@ -2,13 +2,15 @@
 /*
  * chipkey: /dev/chipkey, its ioctls and its sysfs attributes.  The
  * attestation ioctls (ATTEST_KEY, ATTEST, SEALED_WRAP, CHIP_MAC) are in
- * attest-ioctl.c.
+ * attest-ioctl.c, the sealed-key ioctls (KEY_NEW, KEY_LOAD) in sealed-key.c.
  *
  * INFO, ROM_KEY and ATTEST_KEY are open to everyone (the node is 0666);
- * WRAP, UNWRAP, ATTEST, SEALED_WRAP and CHIP_MAC need CAP_SYS_ADMIN.  No
- * path copies key material to userspace: wrap returns ciphertext, unwrap
- * returns plaintext only after the tag verified, sealed wrap returns only
- * the backup package and a MAC, attest and chip MAC return only MACs.
+ * WRAP, UNWRAP, ATTEST, SEALED_WRAP, CHIP_MAC, KEY_NEW and KEY_LOAD need
+ * CAP_SYS_ADMIN.  No path copies key material to userspace: wrap returns
+ * ciphertext, unwrap returns plaintext only after the tag verified, sealed
+ * wrap returns only the backup package and a MAC, attest and chip MAC
+ * return only MACs, key new returns only the sealed blob and key load puts
+ * the key in a keyring.
  */
 
 #include <linux/capability.h>
@@ -272,6 +274,8 @@ static long ck_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case CHIPKEY_IOC_ATTEST:
 	case CHIPKEY_IOC_SEALED_WRAP:
 	case CHIPKEY_IOC_CHIP_MAC:
+	case CHIPKEY_IOC_KEY_NEW:
+	case CHIPKEY_IOC_KEY_LOAD:
 		if (!capable(CAP_SYS_ADMIN))
 			return -EPERM;
 		break;
@@ -301,6 +305,10 @@ static long ck_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ck_ioctl_attest(ck, uarg);
 	case CHIPKEY_IOC_SEALED_WRAP:
 		return ck_ioctl_sealed_wrap(ck, uarg);
+	case CHIPKEY_IOC_KEY_NEW:
+		return ck_ioctl_key_new(ck, uarg);
+	case CHIPKEY_IOC_KEY_LOAD:
+		return ck_ioctl_key_load(ck, uarg);
 	default:
 		return ck_ioctl_chip_mac(ck, uarg);
 	}

@@ -19,6 +19,7 @@ packages=(
 	# kernel module build, lint and VM tests
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1 sparse
 	qemu-system-x86 busybox-static cpio kmod xz-utils e2fsprogs
+	dmsetup # sealed-key VM boots: dm-crypt with a chip-sealed logon key (docs/sealed-keys.md)
 	# the debug kernel (KASAN, lockdep, UBSAN, kmemleak) built from
 	# linux-source-6.1 by DEBUG_KERNEL=yes selftests/qemu/run.sh
 	flex bison libelf-dev bc

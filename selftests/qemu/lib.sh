@@ -277,6 +277,7 @@ initramfs_begin() {
 		cp "$TOP/docs/test-vectors/fuse-vectors.bin" "$ROOTFS/lib/firmware/chipkey/"
 	[ -f "$TOP/docs/test-vectors/backup-v1.txt" ] &&
 		cp "$TOP/docs/test-vectors/backup-v1.txt" "$ROOTFS/usr/share/chipkey/"
+	cp "$TOP/docs/test-vectors/sealed-key-v1.txt" "$ROOTFS/usr/share/chipkey/" 2> /dev/null
 	initramfs_add_modules
 }
 

@@ -86,6 +86,8 @@ rm -f "$OUT"/console-*.log "$OUT"/tap-*.log "$OUT"/splats-*.txt
 . "$HERE/devicetree.sh"
 # shellcheck source=attest.sh
 . "$HERE/attest.sh"
+# shellcheck source=sealedkey.sh
+. "$HERE/sealedkey.sh"
 
 BOOTS=${CK_VM_BOOTS:-$BOOTS_DEFAULT}
 [ "$MODE" = test ] || BOOTS=$MODE
@@ -110,11 +112,13 @@ arch_board
 has_recovery_boot && recovery_prepare
 has_boot dt && dt_prepare
 has_boot test && attest_prepare
+{ has_boot skey1 || has_boot skey2; } && skey_prepare
 
 initramfs_begin
 arch_initramfs
 has_boot dt && dt_initramfs
 has_boot test && attest_initramfs
+skey_initramfs
 if [ "$MODE" = demo ]; then
 	mkdir -p "$ROOTFS/demo"
 	cp "$DEMO_DIR/data.bin" "$DEMO_DIR/emu.ckb" "$ROOTFS/demo/" || die "demo files"

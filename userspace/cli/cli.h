@@ -63,5 +63,7 @@ int cmd_status(struct ck_cli *cli, int argc, char **argv);
 int cmd_recover(struct ck_cli *cli, int argc, char **argv);
 int cmd_load(struct ck_cli *cli, int argc, char **argv);
 int cmd_backup(struct ck_cli *cli, int argc, char **argv);
+/* Keys sealed to the chip for the kernel keyring (docs/sealed-keys.md). */
+int cmd_key(struct ck_cli *cli, int argc, char **argv);
 
 #endif /* CHIPKEY_CLI_H */

@@ -336,6 +336,10 @@ static int emu_op(int fd, unsigned int cmd, void *arg, int *broken)
 		return emu_sealed_wrap(fd, arg, broken);
 	case CHIPKEY_IOC_CHIP_MAC:
 		return emu_chip_mac(fd, arg, broken);
+	case CHIPKEY_IOC_KEY_NEW:
+	case CHIPKEY_IOC_KEY_LOAD:
+		/* sealed keys live in a kernel keyring the emulator cannot feed */
+		return -EOPNOTSUPP;
 	default:
 		return -ENOTTY;
 	}

@@ -219,13 +219,53 @@ int chipkey_chip_mac(struct chipkey *ck, uint32_t purpose, const void *in,
 	return ret;
 }
 
+int chipkey_key_new(struct chipkey *ck, uint32_t key_len, void *out,
+		    size_t *out_len)
+{
+	struct chipkey_key_new k;
+	int ret;
+
+	if (!ck || !out || !out_len)
+		return -EINVAL;
+	memset(&k, 0, sizeof(k));
+	k.out_ptr = (uintptr_t)out;
+	k.key_len = key_len;
+	k.out_len = *out_len > UINT32_MAX ? UINT32_MAX : (uint32_t)*out_len;
+	ret = ck->be->ioctl(ck, CHIPKEY_IOC_KEY_NEW, &k);
+	if (!ret || ret == -ENOSPC)
+		*out_len = k.out_len;
+	return ret;
+}
+
+int chipkey_key_load(struct chipkey *ck, const void *blob, size_t len,
+		     const char *name, int32_t keyring, int32_t *serial)
+{
+	struct chipkey_key_load k;
+	int ret;
+
+	if (!ck || !blob || !name || !serial)
+		return -EINVAL;
+	if (len > UINT32_MAX || strlen(name) > UINT32_MAX)
+		return -EINVAL;
+	memset(&k, 0, sizeof(k));
+	k.in_ptr = (uintptr_t)blob;
+	k.in_len = (uint32_t)len;
+	k.name_ptr = (uintptr_t)name;
+	k.name_len = (uint32_t)strlen(name);
+	k.keyring = keyring;
+	ret = ck->be->ioctl(ck, CHIPKEY_IOC_KEY_LOAD, &k);
+	if (!ret)
+		*serial = k.serial;
+	return ret;
+}
+
 const char *chipkey_strerror(int err)
 {
 	switch (err < 0 ? -err : err) {
 	case 0:
 		return "success";
 	case EPERM:
-		return "operation not permitted (wrap/unwrap, attest, sealed-wrap and mac need privilege)";
+		return "operation not permitted (wrap/unwrap, attest, sealed-wrap, mac and key new/load need privilege)";
 	case EACCES:
 		return "permission denied";
 	case EINVAL:

@@ -80,6 +80,20 @@ int chipkey_sealed_wrap(struct chipkey *ck, const void *sealed, size_t len,
 int chipkey_chip_mac(struct chipkey *ck, uint32_t purpose, const void *in,
 		     size_t len, uint8_t mac[CHIPKEY_MAC_LEN]);
 
+/*
+ * Keys sealed to the chip for the kernel keyring (docs/sealed-keys.md).
+ * chipkey_key_new(): a new random key of @key_len bytes (0: 32), sealed in
+ * the kernel; only the blob comes out (*out_len as for chipkey_wrap()).
+ * chipkey_key_load(): the kernel opens @blob and adds the key as logon key
+ * "chipkey:@name" to @keyring (a serial or KEY_SPEC_*); *serial gets its
+ * serial.  The emulator answers both with -EOPNOTSUPP: it cannot feed a
+ * kernel keyring.
+ */
+int chipkey_key_new(struct chipkey *ck, uint32_t key_len, void *out,
+		    size_t *out_len);
+int chipkey_key_load(struct chipkey *ck, const void *blob, size_t len,
+		     const char *name, int32_t keyring, int32_t *serial);
+
 /* Human-readable text for a negative errno returned by this library. */
 const char *chipkey_strerror(int err);
 

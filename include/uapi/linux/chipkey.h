@@ -15,8 +15,8 @@
  *    says how many bytes it wrote (or, on -ENOSPC, how many it needs).
  *
  * Errors (negative errno in the kernel, errno in userspace):
- *   EPERM        wrap/unwrap, ATTEST, SEALED_WRAP or CHIP_MAC without
- *                CAP_SYS_ADMIN
+ *   EPERM        wrap/unwrap, ATTEST, SEALED_WRAP, CHIP_MAC, KEY_NEW or
+ *                KEY_LOAD without CAP_SYS_ADMIN
  *   EINVAL       malformed request or package (bad magic, version, lengths,
  *                non-zero reserved fields or flags, unknown MAC purpose),
  *                or an EC point that is not on P-256 (or is infinity)
@@ -222,6 +222,69 @@ struct chipkey_chip_mac {
 	__u8  mac[CHIPKEY_MAC_LEN];
 };
 
+/*
+ * Keys sealed to the chip for the kernel keyring (docs/sealed-keys.md).
+ * KEY_NEW makes a random key inside the kernel and returns only its sealed
+ * blob; KEY_LOAD opens a blob inside the kernel and adds the key as a
+ * "logon" key "chipkey:NAME" to a keyring of the caller.  Both need
+ * CAP_SYS_ADMIN.  Not counted in CHIPKEY_ABI_VERSION (2): probe with the
+ * ioctl (ENOTTY on an older module).
+ */
+#define CHIPKEY_SKEY_HEADER_LEN		64
+#define CHIPKEY_SKEY_OVERHEAD		(CHIPKEY_SKEY_HEADER_LEN + CHIPKEY_PKG_TAG_LEN)
+#define CHIPKEY_SKEY_MIN_LEN		16
+#define CHIPKEY_SKEY_DEFAULT_LEN	32
+#define CHIPKEY_SKEY_MAX_LEN		64
+#define CHIPKEY_MAX_SKEY		(CHIPKEY_SKEY_MAX_LEN + CHIPKEY_SKEY_OVERHEAD)
+/* NAME of "chipkey:NAME": 1..32 bytes of [A-Za-z0-9._-]. */
+#define CHIPKEY_SKEY_NAME_MAX		32
+#define CHIPKEY_SKEY_DESC_PREFIX	"chipkey:"
+
+/**
+ * struct chipkey_key_new - make a new sealed key (CHIPKEY_IOC_KEY_NEW)
+ * @out_ptr:  user pointer to the buffer for the sealed blob
+ * @key_len:  length of the key: 0 (= CHIPKEY_SKEY_DEFAULT_LEN) or
+ *            CHIPKEY_SKEY_MIN_LEN..CHIPKEY_SKEY_MAX_LEN
+ * @out_len:  in: size of the buffer; out: bytes written, or the size needed
+ *            when the call fails with ENOSPC
+ * @flags:    must be 0
+ * @reserved: must be 0
+ */
+struct chipkey_key_new {
+	__u64 out_ptr;
+	__u32 key_len;
+	__u32 out_len;
+	__u32 flags;
+	__u32 reserved[5];
+};
+
+/**
+ * struct chipkey_key_load - load a sealed key into a keyring
+ *                           (CHIPKEY_IOC_KEY_LOAD)
+ * @in_ptr:   user pointer to the sealed blob
+ * @name_ptr: user pointer to NAME (not NUL-terminated); the key's
+ *            description is "chipkey:NAME"
+ * @in_len:   bytes at @in_ptr
+ * @name_len: bytes at @name_ptr, 1..CHIPKEY_SKEY_NAME_MAX
+ * @keyring:  destination keyring: a serial or a KEY_SPEC_* value
+ *            (KEY_SPEC_SESSION_KEYRING = -3, KEY_SPEC_USER_KEYRING = -4, ...)
+ *            resolved exactly as add_key(2) does; the caller needs write
+ *            permission on it
+ * @serial:   out: the serial of the logon key
+ * @flags:    must be 0
+ * @reserved: must be 0
+ */
+struct chipkey_key_load {
+	__u64 in_ptr;
+	__u64 name_ptr;
+	__u32 in_len;
+	__u32 name_len;
+	__s32 keyring;
+	__s32 serial;
+	__u32 flags;
+	__u32 reserved[5];
+};
+
 #define CHIPKEY_IOC_MAGIC	0xC7
 
 #define CHIPKEY_IOC_INFO	_IOR(CHIPKEY_IOC_MAGIC, 0x00, struct chipkey_info)
@@ -232,5 +295,7 @@ struct chipkey_chip_mac {
 #define CHIPKEY_IOC_ATTEST	_IOWR(CHIPKEY_IOC_MAGIC, 0x05, struct chipkey_attest)
 #define CHIPKEY_IOC_SEALED_WRAP	_IOWR(CHIPKEY_IOC_MAGIC, 0x06, struct chipkey_sealed_wrap)
 #define CHIPKEY_IOC_CHIP_MAC	_IOWR(CHIPKEY_IOC_MAGIC, 0x07, struct chipkey_chip_mac)
+#define CHIPKEY_IOC_KEY_NEW	_IOWR(CHIPKEY_IOC_MAGIC, 0x08, struct chipkey_key_new)
+#define CHIPKEY_IOC_KEY_LOAD	_IOWR(CHIPKEY_IOC_MAGIC, 0x09, struct chipkey_key_load)
 
 #endif /* _UAPI_LINUX_CHIPKEY_H */

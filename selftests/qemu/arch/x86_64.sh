@@ -26,7 +26,7 @@ ARCH_QEMU_ARGS=()
 BUSYBOX=/bin/busybox
 # the guest runs the host's programs (CLI, emulator, factory, kselftests)
 NATIVE_USERSPACE=yes
-BOOTS_DEFAULT="test provision restore tamper"
+BOOTS_DEFAULT="test provision restore tamper skey1 skey2"
 TIMEOUT_DEFAULT=900
 # Debian's crypto + AF_ALG (the oracle test), ECDH P-256 of the attestation
 # key (ecdh_generic, ecc) with the default RNG its self-test's key
@@ -35,7 +35,7 @@ TIMEOUT_DEFAULT=900
 GUEST_MODULES="gcm ghash_generic ghash_clmulni_intel ctr aesni_intel aes_generic sha256_ssse3
 	cryptd crypto_simd algif_aead algif_hash algif_skcipher af_alg crypto_user
 	ecdh_generic ecc drbg jitterentropy_rng sha512_generic sha512_ssse3
-	virtio_pci virtio_blk ext4"
+	virtio_pci virtio_blk ext4 dm_crypt xts"
 
 arch_host_tools() {
 	require_tools "$QEMU" modprobe depmod modinfo readelf openssl cpio gzip file timeout flock

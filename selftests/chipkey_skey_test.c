@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * chipkey sealed keys (docs/sealed-keys.md): CHIPKEY_IOC_KEY_NEW and
+ * CHIPKEY_IOC_KEY_LOAD against the real module, the keyring through raw
+ * keyctl(2)/add_key(2)/request_key(2) syscalls (no libkeyutils).
+ *
+ *   CK_SKEY_VECTORS  docs/test-vectors/sealed-key-v1.txt in the guest
+ *                    (/usr/share/chipkey/sealed-key-v1.txt), made by the
+ *                    independent scripts/ck_sealed_key_oracle.py
+ *
+ * On a kernel without CONFIG_KEYS (the debug kernel) KEY_LOAD answers
+ * EOPNOTSUPP and the keyring tests SKIP.
+ */
+#include "chipkey_common.h"
+#include "chipkey_caps.h"
+#include "chipkey/sealed_key.h"
+
+#include <sys/wait.h>
+#include <linux/keyctl.h>
+
+#include "kselftest_harness.h"
+
+#define BLOB32	(CHIPKEY_SKEY_OVERHEAD + 32)
+
+static int key_new(int fd, uint32_t key_len, uint8_t *out, uint32_t *out_len)
+{
+	struct chipkey_key_new k = {
+		.out_ptr = (uintptr_t)out, .key_len = key_len, .out_len = *out_len,
+	};
+	int r = ioctl(fd, CHIPKEY_IOC_KEY_NEW, &k);
+
+	*out_len = k.out_len;
+	return r ? -errno : 0;
+}
+
+static int key_load(int fd, const uint8_t *blob, uint32_t len, const char *name,
+		    int32_t keyring, int32_t *serial)
+{
+	struct chipkey_key_load k = {
+		.in_ptr = (uintptr_t)blob, .name_ptr = (uintptr_t)name,
+		.in_len = len, .name_len = (uint32_t)strlen(name), .keyring = keyring,
+	};
+	int r = ioctl(fd, CHIPKEY_IOC_KEY_LOAD, &k);
+
+	if (serial)
+		*serial = k.serial;
+	return r ? -errno : 0;
+}
+
+/* A fresh anonymous session keyring for this process (keyctl new_session). */
+static int new_session(void)
+{
+	return syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 ? -errno : 0;
+}
+
+/* Does this kernel have keyrings? (ENOSYS without CONFIG_KEYS) */
+static int have_keys(void)
+{
+	return syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0) >= 0 ||
+	       errno != ENOSYS;
+}
+
+FIXTURE(skey)
+{
+	int fd;
+	struct chipkey_info info;
+	uint8_t blob[BLOB32];
+	uint32_t len;
+};
+
+FIXTURE_SETUP(skey)
+{
+	self->fd = ck_open();
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, ck_info(self->fd, &self->info));
+	self->len = sizeof(self->blob);
+	ASSERT_EQ(0, key_new(self->fd, 0, self->blob, &self->len));
+	ASSERT_EQ(BLOB32, self->len);
+}
+
+FIXTURE_TEARDOWN(skey)
+{
+	close(self->fd);
+}
+
+TEST_F(skey, new_blob_header)
+{
+	struct ck_skey_header h;
+
+	ASSERT_EQ(0, ck_skey_header_parse(self->blob, self->len, &h));
+	EXPECT_EQ(32, h.key_len);
+	EXPECT_EQ(0, memcmp(h.chip_id, self->info.chip_id, CHIPKEY_CHIP_ID_LEN));
+	EXPECT_EQ(0, memcmp(self->blob, "CKSEALKY", 8));
+}
+
+TEST_F(skey, new_is_random)
+{
+	uint8_t b2[BLOB32];
+	uint32_t l2 = sizeof(b2);
+
+	ASSERT_EQ(0, key_new(self->fd, 0, b2, &l2));
+	/* salt, nonce and key all fresh: the blobs differ after the chip ID */
+	EXPECT_NE(0, memcmp(self->blob + 32, b2 + 32, BLOB32 - 32));
+}
+
+TEST_F(skey, new_sizes)
+{
+	uint8_t b[CHIPKEY_MAX_SKEY];
+	uint32_t l;
+	struct chipkey_key_new k = { .out_ptr = (uintptr_t)b, .out_len = sizeof(b) };
+
+	l = sizeof(b);
+	EXPECT_EQ(0, key_new(self->fd, 16, b, &l));
+	EXPECT_EQ(CHIPKEY_SKEY_OVERHEAD + 16, l);
+	l = sizeof(b);
+	EXPECT_EQ(0, key_new(self->fd, 64, b, &l));
+	EXPECT_EQ(CHIPKEY_MAX_SKEY, l);
+	l = sizeof(b);
+	EXPECT_EQ(-EINVAL, key_new(self->fd, 15, b, &l));
+	l = sizeof(b);
+	EXPECT_EQ(-EINVAL, key_new(self->fd, 65, b, &l));
+	l = 10;
+	EXPECT_EQ(-ENOSPC, key_new(self->fd, 32, b, &l));
+	EXPECT_EQ(BLOB32, l);
+	k.flags = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, CHIPKEY_IOC_KEY_NEW, &k));
+	EXPECT_EQ(EINVAL, errno);
+	k.flags = 0;
+	k.reserved[4] = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, CHIPKEY_IOC_KEY_NEW, &k));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(skey, load_logon_key)
+{
+	char buf[256];
+	int32_t serial = 0, again = 0;
+	long n, found;
+
+	if (!have_keys())
+		SKIP(return, "kernel without keyrings (CONFIG_KEYS)");
+	ASSERT_EQ(0, new_session());
+	ASSERT_EQ(0, key_load(self->fd, self->blob, self->len, "selftest",
+			      KEY_SPEC_SESSION_KEYRING, &serial));
+	ASSERT_LT(0, serial);
+	/* "type;uid;gid;perm;description" */
+	n = syscall(SYS_keyctl, KEYCTL_DESCRIBE, serial, buf, sizeof(buf));
+	ASSERT_LT(0, n);
+	TH_LOG("describe: %s", buf);
+	EXPECT_STREQ("logon;0;0;3d010000;chipkey:selftest", buf);
+	/* userspace cannot read the payload: keyctl read / keyctl pipe */
+	errno = 0;
+	EXPECT_GT(0, syscall(SYS_keyctl, KEYCTL_READ, serial, buf, sizeof(buf)));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	/* found the way dm-crypt finds it */
+	found = syscall(SYS_request_key, "logon", "chipkey:selftest", NULL, 0);
+	EXPECT_EQ(serial, found);
+	/* loading again updates the same key */
+	ASSERT_EQ(0, key_load(self->fd, self->blob, self->len, "selftest",
+			      KEY_SPEC_SESSION_KEYRING, &again));
+	EXPECT_EQ(serial, again);
+	syscall(SYS_keyctl, KEYCTL_INVALIDATE, serial);
+}
+
+TEST_F(skey, load_refuses_names)
+{
+	static const char *const bad[] = {
+		"", "a:b", "a b", "x/y", "nul\n", "123456789012345678901234567890123",
+	};
+	unsigned int i;
+
+	if (!have_keys())
+		SKIP(return, "kernel without keyrings (CONFIG_KEYS)");
+	ASSERT_EQ(0, new_session());
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		EXPECT_EQ(-EINVAL, key_load(self->fd, self->blob, self->len, bad[i],
+					    KEY_SPEC_SESSION_KEYRING, NULL))
+			TH_LOG("bad name %u", i);
+	EXPECT_EQ(0, key_load(self->fd, self->blob, self->len,
+			      "12345678901234567890123456789012", KEY_SPEC_SESSION_KEYRING, NULL));
+}
+
+/* Every single flipped bit of the blob is refused, with the right error. */
+TEST_F(skey, load_refuses_tampered)
+{
+	uint8_t b[BLOB32 + 1];
+	unsigned int off;
+	int r, want;
+
+	if (!have_keys())
+		SKIP(return, "kernel without keyrings (CONFIG_KEYS)");
+	ASSERT_EQ(0, new_session());
+	for (off = 0; off < self->len; off++) {
+		memcpy(b, self->blob, self->len);
+		b[off] ^= 0x01;
+		r = key_load(self->fd, b, self->len, "tampered", KEY_SPEC_SESSION_KEYRING, NULL);
+		if (off < 16 || (off >= 60 && off < 64))
+			want = -EINVAL;		/* magic, version, alg, flags, length */
+		else if (off < 32)
+			want = -ENOKEY;		/* chip ID: another chip's */
+		else
+			want = -EBADMSG;	/* salt, nonce, ciphertext, tag */
+		EXPECT_EQ(want, r) TH_LOG("byte %u flipped", off);
+	}
+	/* wrong lengths */
+	memcpy(b, self->blob, self->len);
+	b[self->len] = 0;
+	EXPECT_EQ(-EINVAL, key_load(self->fd, b, self->len + 1, "t", KEY_SPEC_SESSION_KEYRING, NULL));
+	EXPECT_EQ(-EINVAL, key_load(self->fd, b, self->len - 1, "t", KEY_SPEC_SESSION_KEYRING, NULL));
+	EXPECT_EQ(-EINVAL, key_load(self->fd, b, 0, "t", KEY_SPEC_SESSION_KEYRING, NULL));
+	/* not a keyring: what add_key(2) answers */
+	EXPECT_NE(0, key_load(self->fd, self->blob, self->len, "t", 0x7ffffff0, NULL));
+	EXPECT_EQ(-1, syscall(SYS_request_key, "logon", "chipkey:tampered", NULL, 0));
+}
+
+/* Without CAP_SYS_ADMIN: EPERM for both, as nobody and as root minus the cap. */
+TEST_F(skey, unprivileged_refused)
+{
+	int mode;
+
+	for (mode = 0; mode < 2; mode++) {
+		pid_t pid = fork();
+		int st;
+
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			uint8_t b[BLOB32];
+			uint32_t l = sizeof(b);
+
+			if (mode ? drop_sys_admin() : drop_to_nobody())
+				_exit(10);
+			if (key_new(self->fd, 0, b, &l) != -EPERM)
+				_exit(11);
+			if (key_load(self->fd, self->blob, self->len, "unpriv",
+				     KEY_SPEC_SESSION_KEYRING, NULL) != -EPERM)
+				_exit(12);
+			_exit(0);
+		}
+		ASSERT_EQ(pid, waitpid(pid, &st, 0));
+		EXPECT_TRUE(WIFEXITED(st));
+		EXPECT_EQ(0, WEXITSTATUS(st)) TH_LOG("mode %d", mode);
+	}
+}
+
+static int run(const char *cmd)
+{
+	int r = system(cmd);
+
+	return WIFEXITED(r) ? WEXITSTATUS(r) : -1;
+}
+
+static int reload(const char *args)
+{
+	char cmd[256];
+	int i;
+
+	run("modprobe -r chipkey >/dev/null 2>&1; modprobe -r chipkey_vfuse >/dev/null 2>&1");
+	snprintf(cmd, sizeof(cmd), "modprobe chipkey_vfuse %s && modprobe chipkey", args);
+	if (run(cmd))
+		return -1;
+	for (i = 0; i < 100; i++) {
+		if (access(ck_dev_path(), F_OK) == 0)
+			return 0;
+		usleep(20000);
+	}
+	return -1;
+}
+
+static int hexval(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/*
+ * The oracle's vectors (chip of fuse-vectors.bin) load on that chip; the
+ * kernel verifying each tag means it derived the oracle's AEAD key from the
+ * same header, so it holds the oracle's plaintext key.  Chip B (another
+ * chip, real) refuses chip A's blob with ENOKEY.  Restores image A.
+ */
+TEST(vectors_and_other_chip)
+{
+	const char *path = ck_env("CK_SKEY_VECTORS", "/usr/share/chipkey/sealed-key-v1.txt");
+	uint8_t blob[CHIPKEY_MAX_SKEY], a[BLOB32];
+	uint32_t alen = sizeof(a);
+	char line[1024];
+	int fd, n = 0;
+	FILE *f;
+
+	if (!have_keys())
+		SKIP(return, "kernel without keyrings (CONFIG_KEYS)");
+	ASSERT_EQ(0, getuid());
+	ASSERT_EQ(0, new_session());
+	fd = ck_open();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, key_new(fd, 0, a, &alen));
+	close(fd);
+
+	ASSERT_EQ(0, reload("firmware=" "chipkey/fuse-b.bin"));
+	fd = ck_open();
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-ENOKEY, key_load(fd, a, alen, "other", KEY_SPEC_SESSION_KEYRING, NULL));
+	close(fd);
+
+	ASSERT_EQ(0, reload("firmware=" "chipkey/fuse-vectors.bin"));
+	fd = ck_open();
+	ASSERT_LE(0, fd);
+	f = fopen(path, "r");
+	ASSERT_TRUE(f != NULL) TH_LOG("%s", path);
+	while (fgets(line, sizeof(line), f)) {
+		size_t i, len;
+
+		if (strncmp(line, "blob = ", 7))
+			continue;
+		len = (strcspn(line + 7, "\n")) / 2;
+		ASSERT_GE(sizeof(blob), len);
+		for (i = 0; i < len; i++)
+			blob[i] = (uint8_t)(hexval(line[7 + 2 * i]) << 4 | hexval(line[8 + 2 * i]));
+		EXPECT_EQ(0, key_load(fd, blob, (uint32_t)len, "vector",
+				      KEY_SPEC_SESSION_KEYRING, NULL)) TH_LOG("vector %d", n);
+		blob[len - 1] ^= 0x80;
+		EXPECT_EQ(-EBADMSG, key_load(fd, blob, (uint32_t)len, "vector",
+					     KEY_SPEC_SESSION_KEYRING, NULL)) TH_LOG("vector %d", n);
+		n++;
+	}
+	fclose(f);
+	close(fd);
+	EXPECT_EQ(4, n);
+	ASSERT_EQ(0, reload(""));
+}
+
+TEST_HARNESS_MAIN
