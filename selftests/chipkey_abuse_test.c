@@ -114,27 +114,36 @@ static bool is_known(unsigned long cmd)
 /*
  * Memory to point at: a buffer, and two pages of which the second is
  * unmapped (a pointer near the end of the first straddles into the hole).
+ * The buffer ends at a hole too: the kernel writes wherever a valid pointer
+ * and length say, and must not reach the heap of this test.
  */
 struct arena {
-	uint8_t *buf;		/* BUF_LEN bytes */
+	uint8_t *buf;		/* BUF_LEN bytes, an unmapped page right after */
 	uint8_t *pages;		/* page 0 mapped, page 1 unmapped */
 	size_t page;
+	uint8_t *map;		/* buf's mapping */
+	size_t map_len;
 };
 
 static int arena_init(struct arena *a)
 {
 	a->page = (size_t)sysconf(_SC_PAGESIZE);
-	a->buf = malloc(BUF_LEN);
+	a->map_len = (BUF_LEN + a->page - 1) / a->page * a->page;
+	a->map = mmap(NULL, a->map_len + a->page, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	a->pages = mmap(NULL, 2 * a->page, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (!a->buf || a->pages == MAP_FAILED)
+	if (a->map == MAP_FAILED || a->pages == MAP_FAILED)
+		return -1;
+	a->buf = a->map + a->map_len - BUF_LEN;
+	if (munmap(a->map + a->map_len, a->page))
 		return -1;
 	return munmap(a->pages + a->page, a->page);
 }
 
 static void arena_free(struct arena *a)
 {
-	free(a->buf);
+	munmap(a->map, a->map_len);
 	munmap(a->pages, a->page);
 }
 
@@ -147,7 +156,7 @@ static uint64_t bad_ptr(uint64_t *s, struct arena *a)
 	case 2: return (uintptr_t)(a->pages + a->page - 1 - rnd(s) % 64);	/* straddles */
 	case 3: return (uintptr_t)(a->pages + a->page);			/* unmapped */
 	case 4: return 0xffff800000000000ull + (rnd(s) & 0xffffff);	/* kernel */
-	case 5: return rnd(s);							/* anything */
+	case 5: return rnd(s) | 1ull << 47;	/* anything, but nothing of this process */
 	default: return (uintptr_t)(a->buf + rnd(s) % BUF_LEN);		/* runs off the end */
 	}
 }

@@ -19,7 +19,7 @@ deadline_cuts() {
 }
 
 deadline_tests() {	# deadline_tests TAG DB-URL
-	local tag=$1 p i rc codes tr=()
+	local tag=$1 p codes tr=()
 	start_server "$2" --timeout 3 --request-timeout 6 --max-per-ip 12
 	tap $? "$tag: server up with --timeout 3 --request-timeout 6"
 	p=$(cat port)
@@ -39,7 +39,7 @@ deadline_tests() {	# deadline_tests TAG DB-URL
 	done
 	# nine trickling connections are open: a normal client is served
 	codes=
-	for i in 1 2 3 4 5; do
+	for _ in 1 2 3 4 5; do
 		codes+="$(code "$C") "
 		sleep 0.3
 	done
