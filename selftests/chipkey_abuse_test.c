@@ -214,6 +214,26 @@ static bool foreign_type(unsigned int t)
 	return t == 0 || t == 'T' || t == 'X' || t == 'f' || t == 0x94 || t == CHIPKEY_IOC_MAGIC;
 }
 
+/*
+ * A package a random WRAP wrote into the arena is wiped: a later random
+ * UNWRAP that points at it would rightly succeed, and any UNWRAP success
+ * is to mean a forged package.
+ */
+static void wipe_output(struct arena *a, const struct chipkey_xfer *x)
+{
+	uint8_t *regions[2] = { a->buf, a->pages };
+	size_t lens[2] = { BUF_LEN, a->page };
+
+	for (int i = 0; i < 2; i++) {
+		uint64_t lo = (uintptr_t)regions[i], hi = lo + lens[i];
+		uint64_t from = x->out_ptr > lo ? x->out_ptr : lo;
+		uint64_t to = x->out_ptr + x->out_len < hi ? x->out_ptr + x->out_len : hi;
+
+		if (from < to)
+			memset((void *)(uintptr_t)from, 0, (size_t)(to - from));
+	}
+}
+
 /* One random call; false (with @why) if its outcome is not allowed. */
 static bool random_call(int fd, uint64_t *s, struct arena *a, char *why, size_t wlen)
 {
@@ -253,6 +273,8 @@ static bool random_call(int fd, uint64_t *s, struct arena *a, char *why, size_t 
 	e = r ? errno : 0;
 	if (r && r != -1)
 		e = 1000;	/* no ioctl here returns anything but 0 or -1 */
+	if (!r && cmd == CHIPKEY_IOC_WRAP && arg == st)
+		wipe_output(a, (const struct chipkey_xfer *)st);
 	if (c == C_OUT)
 		ok = ok_foreign;
 	else if (c == C_UNKNOWN)
