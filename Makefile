@@ -11,6 +11,8 @@
 #   make vm-check-debug  the VM selftests on a KASAN/lockdep/UBSAN/kmemleak kernel
 #   make fuzz            every fuzz target (fuzz/README.md) FUZZ_SECONDS each
 #                        (default 60); make check runs them a few seconds each
+#   make stress          long runs, not in make check: the kernel abuse program
+#                        with N=1000000 in the VM, the fuzz targets FUZZ_SECONDS each
 #   make bench           benchmarks (not tests)
 #   make demo            the end-to-end demo (README: main job)
 #   make install         userspace, units, man pages, docs [DESTDIR=] [PREFIX=/usr/local]
@@ -61,6 +63,10 @@ vm-check-debug: all selftests
 FUZZ_SECONDS ?= 60
 fuzz:
 	$(MAKE) -C userspace fuzz-run FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+stress: all selftests
+	FUZZ_SECONDS=$(FUZZ_SECONDS) ./scripts/check.sh stress
+.PHONY: stress
 
 bench: all selftests
 	$(MAKE) -C bench all-benches

@@ -6,6 +6,9 @@
 #
 #   scripts/check.sh            all suites: native, lint, vm, arm64, vm-debug
 #   scripts/check.sh SUITE...   only those suites
+#   scripts/check.sh stress     not in the default list: the abuse program
+#                               with N=1000000 in the test VM, and every fuzz
+#                               target FUZZ_SECONDS (default 60) each
 #
 # Each suite prints TAP result lines at column 0 ("ok", "not ok",
 # "ok ... # SKIP why"); everything else it prints starts with '#'.
@@ -56,10 +59,21 @@ run_vm-debug() {
 	DEBUG_KERNEL=yes ./selftests/qemu/run.sh
 }
 
+# Long runs (make stress): selftests/chipkey_abuse_test.c with a million
+# calls of each random test (CK_ABUSE_N) on Debian's kernel, in the test
+# boot only, then the fuzz targets.
+run_stress() {
+	local rc=0
+	CK_ABUSE_N=${CK_ABUSE_N:-1000000} CK_VM_BOOTS=test \
+		CK_VM_TIMEOUT=${CK_VM_TIMEOUT:-14400} ./selftests/qemu/run.sh || rc=1
+	make -s -C userspace fuzz-run FUZZ_SECONDS="${FUZZ_SECONDS:-60}" || rc=1
+	return $rc
+}
+
 status=0
 for s in "${suites[@]}"; do
 	case "$s" in
-	native | lint | vm | arm64 | vm-debug) ;;
+	native | lint | vm | arm64 | vm-debug | stress) ;;
 	*) echo "unknown suite: $s" >&2; exit 2 ;;
 	esac
 	echo "# ==== suite: $s"

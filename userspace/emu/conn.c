@@ -2,10 +2,13 @@
 /*
  * chipkey-emu connections: the listening socket, one thread per connection,
  * privilege from SO_PEERCRED, and the limits (connections in all and per
- * uid, idle timeout) that keep one client from starving the others.
+ * uid, idle timeout, request deadline) that keep one client from starving
+ * the others.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,21 +58,73 @@ struct conn {
 	uid_t uid;		/* peer, from SO_PEERCRED at connect time */
 	int privileged;
 	size_t have;		/* bytes in rx */
+	int64_t frame_ms;	/* when the frame in rx began (0: none yet) */
 	uint8_t rx[CK_EMU_HDR_LEN + CK_EMU_MAX_PAYLOAD];
 	uint8_t tx[CK_EMU_REPLY_BUF];
 };
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Wait until the frame's deadline for more bytes: 0 when there are some,
+ * -1 (logged, at most one line a second) when the deadline passed first.
+ * A client that trickles a frame one byte at a time, each inside the idle
+ * timeout, would otherwise hold its connection slot for ever.
+ */
+static int wait_in_deadline(struct conn *c)
+{
+	static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+	static int64_t last_log;
+	int64_t idle_ms = 1000LL * limits->idle_timeout_s, wait, left;
+	struct pollfd p = { .fd = c->fd, .events = POLLIN };
+	bool say, idle;
+	int n;
+
+	for (;;) {
+		left = c->frame_ms + 1000LL * limits->request_timeout_s - now_ms();
+		if (left <= 0)
+			break;
+		idle = idle_ms > 0 && idle_ms < left;
+		wait = idle ? idle_ms : left;
+		n = poll(&p, 1, (int)wait);
+		if (n > 0 || (n < 0 && errno != EINTR))
+			return 0;	/* bytes, or an error read() reports */
+		if (n == 0 && idle)
+			return -1;	/* silent for the idle timeout: hang up */
+	}
+	pthread_mutex_lock(&log_lock);
+	say = now_ms() - last_log >= 1000;
+	if (say)
+		last_log = now_ms();
+	pthread_mutex_unlock(&log_lock);
+	if (say)
+		ck_emu_log("uid %u: request not complete within %d s: connection cut",
+			   (unsigned int)c->uid, limits->request_timeout_s);
+	return -1;
+}
 
 /* Make sure the first @need bytes of the frame are in c->rx. */
 static int fill(struct conn *c, size_t need)
 {
 	while (c->have < need) {
-		ssize_t n = read(c->fd, c->rx + c->have, sizeof(c->rx) - c->have);
+		ssize_t n;
 
+		if (c->have && limits->request_timeout_s > 0 && wait_in_deadline(c))
+			return -1;
+		n = read(c->fd, c->rx + c->have, sizeof(c->rx) - c->have);
 		if (n < 0 && errno == EINTR)
 			continue;
 		/* EAGAIN: nothing for the idle timeout (SO_RCVTIMEO); hang up */
 		if (n <= 0)
 			return -1;
+		if (!c->have)
+			c->frame_ms = now_ms();
 		c->have += (size_t)n;
 	}
 	return 0;
@@ -206,8 +261,9 @@ static void *client_thread(void *arg)
 		pthread_rwlock_unlock(&chip_lock);
 		OPENSSL_cleanse(c->rx + CK_EMU_HDR_LEN, h.len);
 		c->have -= frame;
-		if (c->have)
+		if (c->have)	/* the next frame began: its clock runs */
 			memmove(c->rx, c->rx + frame, c->have);
+		c->frame_ms = now_ms();
 		ret = write_full(fd, c->tx, reply_len);
 		OPENSSL_cleanse(c->tx, reply_len);
 		if (ret)
@@ -290,6 +346,7 @@ void ck_conn_serve(int cfd)
 	c->uid = uid;
 	c->privileged = uid_privileged(uid);
 	c->have = 0;
+	c->frame_ms = 0;
 	if (pthread_create(&t, &thread_attr, client_thread, c)) {
 		free(c);
 		conn_put(uid);

@@ -126,6 +126,7 @@ enum {
 	CK_EMU_DEF_PER_UID = 32,	/* connections of one uid (--max-per-uid) */
 	CK_EMU_DEF_IDLE_S = 30,		/* drop a connection silent this long */
 	CK_EMU_MAX_IDLE_S = 86400,
+	CK_EMU_DEF_REQUEST_S = 10,	/* a started frame must be complete by then */
 	CK_EMU_MAX_ALLOW_UIDS = 16,	/* --allow-uid given at most this often */
 };
 
@@ -134,6 +135,7 @@ struct ck_emu_limits {
 	uid_t allow_uids[CK_EMU_MAX_ALLOW_UIDS];	/* may wrap/unwrap */
 	int n_allow_uids;
 	int idle_timeout_s;	/* 0: never */
+	int request_timeout_s;	/* whole request frame; 0: never */
 	int max_per_uid;	/* 1..CK_EMU_MAX_CLIENTS */
 };
 

@@ -6,7 +6,7 @@
  * accept loop; exit codes from common/exit.h.
  *
  *   chipkey-emu --state FILE --socket PATH [--foreground] [--allow-uid UID]
- *               [--idle-timeout S] [--max-per-uid N]
+ *               [--idle-timeout S] [--request-timeout S] [--max-per-uid N]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +28,7 @@
 static struct ck_emu_chip chip;
 static struct ck_emu_limits limits = {
 	.idle_timeout_s = CK_EMU_DEF_IDLE_S,
+	.request_timeout_s = CK_EMU_DEF_REQUEST_S,
 	.max_per_uid = CK_EMU_DEF_PER_UID,
 };
 static int sig_pipe[2] = { -1, -1 };
@@ -44,10 +45,13 @@ static void usage(FILE *f)
 		"                   emulator's own user); may be repeated\n"
 		"  --idle-timeout S drop a connection that sends nothing (or reads no\n"
 		"                   reply) for S seconds (default %d; 0: never)\n"
+		"  --request-timeout S  drop a connection whose request frame is not\n"
+		"                   complete S seconds after its first byte, however\n"
+		"                   steadily it trickles in (default %d; 0: never)\n"
 		"  --max-per-uid N  at most N connections of one user at a time\n"
 		"                   (default %d; %d in all; root and the emulator's\n"
 		"                   own user only count towards the overall limit)\n",
-		CK_EMU_DEF_IDLE_S, CK_EMU_DEF_PER_UID, CK_EMU_MAX_CLIENTS);
+		CK_EMU_DEF_IDLE_S, CK_EMU_DEF_REQUEST_S, CK_EMU_DEF_PER_UID, CK_EMU_MAX_CLIENTS);
 }
 
 /* A decimal number in [min, max], the whole string.  0 or -EINVAL. */
@@ -72,6 +76,7 @@ static int parse_options(int argc, char **argv, const char **state,
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "allow-uid", required_argument, NULL, 'u' },
 		{ "idle-timeout", required_argument, NULL, 'i' },
+		{ "request-timeout", required_argument, NULL, 'r' },
 		{ "max-per-uid", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -79,7 +84,7 @@ static int parse_options(int argc, char **argv, const char **state,
 	long v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "s:S:fu:i:m:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:S:fu:i:r:m:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			*state = optarg;
@@ -105,6 +110,14 @@ static int parse_options(int argc, char **argv, const char **state,
 				return CK_EXIT_USAGE;
 			}
 			limits.idle_timeout_s = (int)v;
+			break;
+		case 'r':
+			if (parse_num(optarg, 0, CK_EMU_MAX_IDLE_S, &v)) {
+				ck_emu_log("bad --request-timeout %s (seconds, 0..%d)",
+					   optarg, CK_EMU_MAX_IDLE_S);
+				return CK_EXIT_USAGE;
+			}
+			limits.request_timeout_s = (int)v;
 			break;
 		case 'm':
 			if (parse_num(optarg, 1, CK_EMU_MAX_CLIENTS, &v)) {

@@ -3,7 +3,8 @@
  * chipkey-pubdb: the libmicrohttpd glue.  The daemon (internal thread pool
  * with epoll, connection limits and timeouts), the request callback that
  * collects POST bodies within --max-body and dispatches to get.c and
- * post.c, and the response helpers every answer goes through.
+ * post.c, and the response helpers every answer goes through.  The
+ * deadline for a whole request is deadline.c's.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -37,6 +38,7 @@ static MHD_RESULT send_buf(struct MHD_Connection *c, unsigned int status, const 
 	if (status == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 					"ChipkeySignedRecord");
+	pubdb_deadline_request_done(c);
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -180,13 +182,19 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct pubdb_upload *u = *con_cls;
 
 	(void)cls;
-	(void)c;
 	(void)toe;
+	pubdb_deadline_answered(c);
 	if (u) {
 		free(u->buf);
 		free(u);
 		*con_cls = NULL;
 	}
+}
+
+void pubdb_http_stop(struct MHD_Daemon *d)
+{
+	MHD_stop_daemon(d);	/* every connection closed: the watchdog's list is empty */
+	pubdb_deadline_stop();
 }
 
 struct MHD_Daemon *pubdb_http_start(const struct pubdb_http_opts *o, unsigned int *port)
@@ -209,9 +217,14 @@ struct MHD_Daemon *pubdb_http_start(const struct pubdb_http_opts *o, unsigned in
 			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)8192,
 			     MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
 			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+			     MHD_OPTION_NOTIFY_CONNECTION, pubdb_deadline_notify, NULL,
 			     MHD_OPTION_END);
 	if (!d)
 		return NULL;
+	if (pubdb_deadline_start(o->request_timeout) < 0) {
+		MHD_stop_daemon(d);
+		return NULL;
+	}
 	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	*port = info ? info->port : ntohs(o->addr.sin_port);
 	return d;

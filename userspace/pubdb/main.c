@@ -5,7 +5,7 @@
  *
  *   chipkey-pubdb --db URL --listen 127.0.0.1:PORT --writers CA.pem
  *                 [--max-body BYTES] [--threads N] [--timeout SECONDS]
- *                 [--max-connections N] [--max-per-ip N] [--port-file FILE]
+ *                 [--request-timeout SECONDS] [--max-connections N] [--max-per-ip N] [--port-file FILE]
  *                 [--mmap-mib N] [--cache-mib N]
  *
  * Public reads for anyone; writes are signed records (docs/pubdb-api.md).
@@ -39,6 +39,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: chipkey-pubdb --db URL --listen ADDR:PORT --writers CA.pem\n"
 		"                     [--max-body BYTES] [--threads N] [--timeout SECONDS]\n"
+		"                     [--request-timeout SECONDS]\n"
 		"                     [--max-connections N] [--max-per-ip N] [--port-file FILE]\n"
 		"                     [--mmap-mib N] [--cache-mib N] [--crl FILE]...\n"
 		"  --db        sqlite:/path/file.db or postgresql://... (libpq URI)\n"
@@ -49,6 +50,12 @@ static void usage(FILE *f)
 		"              certificate is refused (401), and so is every write while a\n"
 		"              CRL is past its nextUpdate; re-read when the file changes\n"
 		"  --max-body  largest accepted POST body (default 262144)\n"
+		"  --timeout   seconds a connection may stay idle (default 10)\n"
+		"  --request-timeout  seconds from a connection's start, or from the end\n"
+		"              of its previous answer, until its request head and body\n"
+		"              are complete, however steadily they trickle in (default\n"
+		"              30); then the connection is cut (logged, at most one line\n"
+		"              a second)\n"
 		"  --max-connections  connections at once (default 512)\n"
 		"  --max-per-ip        connections at once from one address (default 64),\n"
 		"              so one host cannot take them all\n"
@@ -110,6 +117,7 @@ int main(int argc, char **argv)
 		{ "max-body", required_argument, NULL, 'b' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "request-timeout", required_argument, NULL, 'Q' },
 		{ "max-connections", required_argument, NULL, 'c' },
 		{ "max-per-ip", required_argument, NULL, 'P' },
 		{ "port-file", required_argument, NULL, 'p' },
@@ -125,6 +133,7 @@ int main(int argc, char **argv)
 	struct pubdb_http_opts ho = {
 		.threads = ncpu > 0 && ncpu <= 256 ? (unsigned int)ncpu : 4,
 		.timeout = 10,
+		.request_timeout = 30,
 		.max_conns = 512,
 		.max_per_ip = 64,
 	};
@@ -152,6 +161,7 @@ int main(int argc, char **argv)
 		case 'b': pubdb_cfg.max_body = strtoul(optarg, NULL, 10); break;
 		case 't': ho.threads = (unsigned int)strtoul(optarg, NULL, 10); break;
 		case 'T': ho.timeout = (unsigned int)strtoul(optarg, NULL, 10); break;
+		case 'Q': ho.request_timeout = (unsigned int)strtoul(optarg, NULL, 10); break;
 		case 'c': ho.max_conns = (unsigned int)strtoul(optarg, NULL, 10); break;
 		case 'P': ho.max_per_ip = (unsigned int)strtoul(optarg, NULL, 10); break;
 		case 'p': port_file = optarg; break;
@@ -164,6 +174,7 @@ int main(int argc, char **argv)
 	if (!pubdb_cfg.db_url || !listen_s || !writers || optind != argc ||
 	    pubdb_cfg.max_body < 64 || pubdb_cfg.max_body > 64u << 20 ||
 	    ho.threads < 1 || ho.threads > 256 || ho.timeout < 1 ||
+	    ho.request_timeout < 1 || ho.request_timeout > 86400 ||
 	    ho.max_conns < 1 || ho.max_per_ip < 1 ||
 	    pubdb_cfg.mmap_mib > (1ull << 30) || pubdb_cfg.cache_mib > (1ull << 20)) {
 		usage(stderr);
@@ -207,7 +218,7 @@ int main(int argc, char **argv)
 	} while (sig == SIGPIPE);
 	ret = CK_EXIT_OK;
 err_daemon:
-	MHD_stop_daemon(d);
+	pubdb_http_stop(d);
 err_cas:
 	pubdb_trust_free();
 	return ret;

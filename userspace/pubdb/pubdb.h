@@ -5,6 +5,7 @@
  *   main.c   options, startup, shutdown
  *   http.c   libmicrohttpd: the daemon, its limits and timeouts, request
  *            bodies, responses
+ *   deadline.c  --request-timeout: cuts a request not complete in time
  *   route.c  URL -> resource (struct pubdb_route)
  *   db.c     one store connection per HTTP thread
  *   get.c    GET and HEAD
@@ -58,12 +59,15 @@ struct pubdb_http_opts {
 	struct sockaddr_in addr;	/* port 0: any free port */
 	unsigned int threads;		/* pool threads, each with its own store */
 	unsigned int timeout;		/* idle connection timeout, seconds */
+	unsigned int request_timeout;	/* whole request head and body, seconds */
 	unsigned int max_conns;		/* connections at once */
 	unsigned int max_per_ip;	/* connections at once from one address */
 };
 
 /* Starts the daemon (NULL on failure); *port gets the bound port. */
 struct MHD_Daemon *pubdb_http_start(const struct pubdb_http_opts *o, unsigned int *port);
+/* Stops the daemon and the request deadline's watchdog. */
+void pubdb_http_stop(struct MHD_Daemon *d);
 
 /* Queues @buf (malloc()ed; MHD frees it, also on failure) as the answer. */
 MHD_RESULT pubdb_send_buf(struct MHD_Connection *c, unsigned int status, const char *ctype,
@@ -81,6 +85,19 @@ MHD_RESULT pubdb_send_json(struct MHD_Connection *c, unsigned int status, char *
 #define PUBDB_HEADER_VOID	"Chipkey-Void"
 MHD_RESULT pubdb_send_owned(struct MHD_Connection *c, const char *ctype, uint8_t **d,
 			    size_t n, const char *void_reason);
+
+/* ---- deadline.c ---- */
+
+/* Starts and stops the watchdog thread (0 or -errno). */
+int pubdb_deadline_start(unsigned int seconds);
+void pubdb_deadline_stop(void);
+/* MHD_OPTION_NOTIFY_CONNECTION: the clock of each connection */
+void pubdb_deadline_notify(void *cls, struct MHD_Connection *mc, void **socket_context,
+			   enum MHD_ConnectionNotificationCode toe);
+/* The request is complete (an answer is queued): its clock stops; and
+ * the answer is done: the clock starts again for the next request. */
+void pubdb_deadline_request_done(struct MHD_Connection *mc);
+void pubdb_deadline_answered(struct MHD_Connection *mc);
 
 /* ---- route.c ---- */
 

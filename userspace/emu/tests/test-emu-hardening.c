@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -315,6 +316,76 @@ static double time_to_close(int fd, double t0)
 	}
 }
 
+/*
+ * Send @frame one byte every 0.4 s (each inside the idle timeout) until the
+ * emulator closes the connection: seconds from the first byte, or -1 if it
+ * never did (all sent, or our own 10 s SO_RCVTIMEO).
+ */
+static double trickle_until_cut(int fd, const uint8_t *frame, size_t len)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	double t0 = now_s();
+	uint8_t b[64];
+
+	for (size_t i = 0; i < len; i++) {
+		if (send(fd, frame + i, 1, MSG_NOSIGNAL) != 1 || poll(&p, 1, 400) < 0)
+			return now_s() - t0;
+		if (p.revents) {
+			ssize_t n = read(fd, b, sizeof(b));
+
+			return n == 0 ? now_s() - t0 : -1;
+		}
+	}
+	return -1;
+}
+
+/* The request deadline: a frame trickled in is cut, a whole one is served. */
+static void test_request_deadline(void)
+{
+	char state[PATH_LEN], sock[PATH_LEN], log[PATH_LEN], dev[PATH_LEN + 8];
+	uint8_t frame[CK_EMU_HDR_LEN + 200] = { 0 };
+	struct ck_emu_req_hdr h = {
+		.magic = CK_EMU_REQ_MAGIC, .version = CK_EMU_PROTO_VERSION,
+		.cmd = CHIPKEY_IOC_INFO, .len = 200,
+	};
+	double t;
+	int fd, status, ok, i;
+	pid_t pid;
+
+	ec_state("deadline", state, sock, log, dev);
+	pid = th_start_emu(emu_bin, state, sock, log, "--request-timeout", "2", &status);
+	if (!tap_ok(pid > 0, "start an emulator with --request-timeout 2 (idle timeout 30 s)"))
+		return;
+	ck_emu_req_hdr_encode(&h, frame);
+	fd = th_raw_connect(sock);
+	t = trickle_until_cut(fd, frame, CK_EMU_HDR_LEN);
+	tap_ok(t >= 1.8 && t < 9, "a request header trickled in (a byte every 0.4 s) is cut at the "
+	       "2 s deadline (%.2f s)", t);
+	close(fd);
+	fd = th_raw_connect(sock);
+	ok = fd >= 0 && write(fd, frame, CK_EMU_HDR_LEN) == CK_EMU_HDR_LEN;
+	t = ok ? trickle_until_cut(fd, frame + CK_EMU_HDR_LEN, 200) : -1;
+	tap_ok(t >= 1.8 && t < 9, "a payload trickled in after a whole header is cut by the "
+	       "deadline of its frame (%.2f s after the header)", t);
+	close(fd);
+	/* whole requests, 0.5 s apart for 3 s: each frame is on time */
+	fd = th_raw_connect(sock);
+	ok = fd >= 0;
+	for (i = 0; ok && i < 6; i++) {
+		ok = raw_info(fd) == 0;
+		sleep_ms(500);
+	}
+	tap_ok(ok, "a client sending whole requests is served past the deadline");
+	close(fd);
+	tap_ok(th_file_contains(log, "request not complete within 2 s: connection cut"),
+	       "the cut is logged");
+	th_stop_emu(pid);
+	pid = th_start_emu(emu_bin, state, sock, log, "--request-timeout", "-1", &status);
+	tap_ok(pid < 0 && th_file_contains(log, "--request-timeout"), "--request-timeout -1 refused");
+	if (pid > 0)
+		th_stop_emu(pid);
+}
+
 static void test_idle_timeout(void)
 {
 	char state[PATH_LEN], sock[PATH_LEN], log[PATH_LEN], dev[PATH_LEN + 8];
@@ -540,6 +611,7 @@ int main(int argc, char **argv)
 	test_rom_regions();
 	test_eperm_first();
 	test_idle_timeout();
+	test_request_deadline();
 	test_per_uid();
 	test_mlock(argc > 2 && access(argv[2], X_OK) == 0 ? argv[2] : NULL);
 	{

@@ -16,6 +16,7 @@ PGS=$top/scripts/pg-test-server.sh
 . "$here/void.sh"
 . "$here/crl.sh"
 . "$here/legacy.sh"
+. "$here/deadline.sh"
 tap() {	# tap RC NAME...
 	local rc=$1; shift
 	if [ "$rc" = 0 ]; then ok "$*"; else nok "$*"; fi
@@ -332,6 +333,7 @@ stop_server
 crl_tests sqlite "sqlite:$tmp/crl.db"
 legacy_tests sqlite "sqlite:$tmp/legacy.db"
 legacy_crl_tests sqlite "sqlite:$tmp/legacy-crl.db"
+deadline_tests sqlite "sqlite:$tmp/deadline.db"
 
 # exit codes (common/exit.h) without a server
 "$PUT" --url http://127.0.0.1:1 --get $CHIP >/dev/null 2>&1
