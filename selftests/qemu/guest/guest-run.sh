@@ -122,8 +122,8 @@ run_suite chipkey_sysfs_test
 run_suite chipkey_threads_test
 # random and malformed ioctls, mutated packages, unbinding under load,
 # unprivileged callers (ck_abuse_n=N on the kernel command line: make stress)
-run_suite chipkey_abuse_test CK_ABUSE_N="${ck_abuse_n:-2000}"
-run_suite chipkey_abuse_test_32 CK_ABUSE_N="${ck_abuse_n:-2000}"
+run_suite chipkey_abuse_test CK_ABUSE_N="${ck_abuse_n:-800}"
+run_suite chipkey_abuse_test_32 CK_ABUSE_N="${ck_abuse_n:-800}"
 # Attestation (ABI v2) against the values the host's oracle prepared in
 # /expect/attest (selftests/qemu/attest.sh); the backups SEALED_WRAP made go
 # to the host, which checks them and the printed MACs with the oracle.
