@@ -47,6 +47,33 @@ static inline const char *ck_dev_path(void)
 	return ck_env("CHIPKEY_DEV", "/dev/chipkey");
 }
 
+/* Run @cmd with the shell: its exit status, or -1 if it did not exit. */
+static inline int ck_run(const char *cmd)
+{
+	int r = system(cmd);
+
+	return WIFEXITED(r) ? WEXITSTATUS(r) : -1;
+}
+
+/* Unload chipkey and chipkey_vfuse, load them again (chipkey_vfuse with
+ * @args, e.g. "firmware=chipkey/other.bin") and wait for the device node. */
+static inline int ck_reload(const char *args)
+{
+	char cmd[256];
+	int i;
+
+	ck_run("modprobe -r chipkey >/dev/null 2>&1; modprobe -r chipkey_vfuse >/dev/null 2>&1");
+	snprintf(cmd, sizeof(cmd), "modprobe chipkey_vfuse %s && modprobe chipkey", args);
+	if (ck_run(cmd))
+		return -1;
+	for (i = 0; i < 100; i++) {
+		if (access(ck_dev_path(), F_OK) == 0)
+			return 0;
+		usleep(20000);
+	}
+	return -1;
+}
+
 static inline const char *ck_fuse_a(void)
 {
 	return ck_env("CK_FUSE_A", CK_FW_DIR "/fuse.bin");

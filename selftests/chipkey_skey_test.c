@@ -242,30 +242,6 @@ TEST_F(skey, unprivileged_refused)
 	}
 }
 
-static int run(const char *cmd)
-{
-	int r = system(cmd);
-
-	return WIFEXITED(r) ? WEXITSTATUS(r) : -1;
-}
-
-static int reload(const char *args)
-{
-	char cmd[256];
-	int i;
-
-	run("modprobe -r chipkey >/dev/null 2>&1; modprobe -r chipkey_vfuse >/dev/null 2>&1");
-	snprintf(cmd, sizeof(cmd), "modprobe chipkey_vfuse %s && modprobe chipkey", args);
-	if (run(cmd))
-		return -1;
-	for (i = 0; i < 100; i++) {
-		if (access(ck_dev_path(), F_OK) == 0)
-			return 0;
-		usleep(20000);
-	}
-	return -1;
-}
-
 static int hexval(int c)
 {
 	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
@@ -295,13 +271,13 @@ TEST(vectors_and_other_chip)
 	ASSERT_EQ(0, key_new(fd, 0, a, &alen));
 	close(fd);
 
-	ASSERT_EQ(0, reload("firmware=" "chipkey/fuse-b.bin"));
+	ASSERT_EQ(0, ck_reload("firmware=" "chipkey/fuse-b.bin"));
 	fd = ck_open();
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(-ENOKEY, key_load(fd, a, alen, "other", KEY_SPEC_SESSION_KEYRING, NULL));
 	close(fd);
 
-	ASSERT_EQ(0, reload("firmware=" "chipkey/fuse-vectors.bin"));
+	ASSERT_EQ(0, ck_reload("firmware=" "chipkey/fuse-vectors.bin"));
 	fd = ck_open();
 	ASSERT_LE(0, fd);
 	f = fopen(path, "r");
@@ -325,7 +301,7 @@ TEST(vectors_and_other_chip)
 	fclose(f);
 	close(fd);
 	EXPECT_EQ(4, n);
-	ASSERT_EQ(0, reload(""));
+	ASSERT_EQ(0, ck_reload(""));
 }
 
 TEST_HARNESS_MAIN

@@ -15,30 +15,6 @@
 
 #define FW_VECTORS	"chipkey/fuse-vectors.bin"
 
-static int run(const char *cmd)
-{
-	int r = system(cmd);
-
-	return WIFEXITED(r) ? WEXITSTATUS(r) : -1;
-}
-
-static int reload(const char *args)
-{
-	char cmd[256];
-	int i;
-
-	run("modprobe -r chipkey >/dev/null 2>&1; modprobe -r chipkey_vfuse >/dev/null 2>&1");
-	snprintf(cmd, sizeof(cmd), "modprobe chipkey_vfuse %s && modprobe chipkey", args);
-	if (run(cmd))
-		return -1;
-	for (i = 0; i < 100; i++) {
-		if (access(ck_dev_path(), F_OK) == 0)
-			return 0;
-		usleep(20000);
-	}
-	return -1;
-}
-
 FIXTURE(vec)
 {
 	struct ck_vector *v;
@@ -69,7 +45,7 @@ TEST_F_TIMEOUT(vec, unwrap_all_vectors, 120)
 	size_t k, ok = 0;
 	int fd;
 
-	ASSERT_EQ(0, reload("firmware=" FW_VECTORS));
+	ASSERT_EQ(0, ck_reload("firmware=" FW_VECTORS));
 	fd = ck_open();
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, ck_info(fd, &info));
@@ -109,7 +85,7 @@ TEST_F_TIMEOUT(vec, unwrap_all_vectors, 120)
 
 TEST_F_TIMEOUT(vec, restore_image_a, 120)
 {
-	ASSERT_EQ(0, reload(""));
+	ASSERT_EQ(0, ck_reload(""));
 }
 
 TEST_HARNESS_MAIN
