@@ -248,6 +248,18 @@ for name, data in (("hello-whole", b"\0" + hello), ("hello-cut5", b"\5" + hello)
     open(os.path.join(sys.argv[1], name), "wb").write(data)
 PY
 
+# ---- sealed-key: the blobs of docs/test-vectors/sealed-key-v1.txt (made by
+# the independent oracle; only the kernel makes them, the emulator cannot)
+python3 - "$top/docs/test-vectors/sealed-key-v1.txt" "$out/sealed-key" <<'PY'
+import os, sys
+os.makedirs(sys.argv[2], exist_ok=True)
+n = 0
+for line in open(sys.argv[1]):
+    if line.startswith("blob = "):
+        n += 1
+        open(os.path.join(sys.argv[2], "vector-%d" % n), "wb").write(bytes.fromhex(line[7:].strip()))
+PY
+
 openssl x509 -in "$t/fac/ica-cert.pem" -outform DER -out "$t/ica.der"
 # ---- spp-frame: each message, framed (u32 length, u16 type, u16 version 2;
 # docs/provisioning-protocol.md): HELLO of the provisioned chip (its Q),
