@@ -8,8 +8,8 @@
  *                    (/usr/share/chipkey/sealed-key-v1.txt), made by the
  *                    independent scripts/ck_sealed_key_oracle.py
  *
- * On a kernel without CONFIG_KEYS (the debug kernel) KEY_LOAD answers
- * EOPNOTSUPP and the keyring tests SKIP.
+ * On a kernel without CONFIG_KEYS KEY_LOAD answers EOPNOTSUPP and the
+ * keyring tests SKIP (the debug kernel of qemu/debug.config has keyrings).
  */
 #include "chipkey_common.h"
 #include "chipkey_caps.h"

@@ -25,15 +25,15 @@ SKEY_ORACLE=$TOP/scripts/ck_sealed_key_oracle.py
 
 skey_oracle() { /usr/bin/python3 "$SKEY_ORACLE" "$@" 2>> "$BUILDLOG"; }
 
-# skey_prepare: the disks and what the guest needs; without them (the debug
-# kernel has no keyrings and no device mapper) the boots are skipped
+# skey_prepare: the disks and what the guest needs; without them (a kernel
+# without keyrings or the device mapper) the boots are skipped
 skey_prepare() {
 	local m
 	SK=$OUT/skey
 	rm -rf "$SK" && mkdir -p "$SK/media" && chmod 700 "$SK"
 	for m in dm_crypt xts virtio_blk ext4; do
 		if ! modprobe -d "${MODROOT:-/}" -S "$KVER" --show-depends "$m" > /dev/null 2>&1; then
-			skey_skip "kernel $KVER has no $m (the debug kernel: no CONFIG_KEYS, no device mapper)"
+			skey_skip "kernel $KVER has no $m"
 			return
 		fi
 	done
