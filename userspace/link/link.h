@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The secure links between a device and the manufacturer's device service
+ * server (docs/service-link.md).  Every mode runs a short pre-exchange on
+ * the connected socket (none for the channel-key mode) that leaves both
+ * ends with the same secret; that secret keys TLS 1.3 as an external PSK
+ * with (EC)DHE, so that the record layer is always TLS 1.3.
+ *
+ * One ops table entry per mode (LAYOUT rule 5: link-<mode>.c); the
+ * dispatcher (link.c) sends the mode byte, runs the pre-exchange and then
+ * the TLS handshake.  Functions return 0 or a negative errno; on error
+ * @out is wiped.
+ */
+#ifndef CHIPKEY_LINK_H
+#define CHIPKEY_LINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+enum ck_link_mode_id {
+	CK_LINK_CHANNEL_KEY = 1,	/* Nokia claims 3-5 */
+	CK_LINK_CERT = 2,		/* Toshiba claims 15-16 */
+	CK_LINK_CMS = 3,		/* Toshiba claims 1-8 */
+	CK_LINK_BROADCAST = 4,		/* Toshiba claims 9-14 */
+};
+
+#define CK_LINK_SECRET_MAX	48
+#define CK_LINK_PSK_ID_MAX	128
+
+/* What a pre-exchange establishes. */
+struct ck_link_secret {
+	uint8_t key[CK_LINK_SECRET_MAX];	/* the external PSK */
+	size_t key_len;				/* 32 (SHA-256) or 48 (SHA-384) */
+	char psk_identity[CK_LINK_PSK_ID_MAX];	/* NUL-terminated */
+	char peer[64];		/* server: the device identity it authenticated */
+};
+
+/* The server's keys and state (chipkey-service). */
+struct ck_link_server {
+	const uint8_t *master_key;	/* 32 bytes: channel keys (mode 1) */
+	EVP_PKEY *key;			/* service credential, OU=chipkey-service */
+	X509 *cert;
+	STACK_OF(X509) *chain;		/* issuing CA (to the ROM key) */
+	EVP_PKEY *rom_key;		/* verifies device certificates */
+	const char *state_dir;		/* persistent replay state */
+};
+
+/* The device's keys and state (the keys directory, /run/chipkey). */
+struct ck_link_device {
+	char identity[16];		/* 15 digits, NUL */
+	uint8_t channel_key[32];
+	EVP_PKEY *key;			/* device key */
+	X509 *cert;			/* device certificate */
+	EVP_PKEY *rom_key;		/* verifies the server's chain */
+	const char *state_dir;		/* persistent counters, versions */
+};
+
+struct ck_link_mode {
+	const char *name;
+	enum ck_link_mode_id id;
+	int (*server)(const struct ck_link_server *s, int fd, struct ck_link_secret *out);
+	int (*device)(const struct ck_link_device *d, int fd, struct ck_link_secret *out);
+};
+
+#endif /* CHIPKEY_LINK_H */
