@@ -37,6 +37,8 @@ run_native() {
 	BUILD="$top/build" ./userspace/spp/tests/test-e2e.sh || rc=1
 	echo "# ---- DKMS: add, build, install, remove for each kernel's headers"
 	./scripts/test-dkms.sh || rc=1
+	echo "# ---- Debian packages: build, lintian, use them unpacked"
+	./scripts/test-debs.sh || rc=1
 	return $rc
 }
 
