@@ -47,12 +47,22 @@ run_lint() {
 	./dts/check.sh
 }
 
+# Debian 12's two kernel series: linux-image-amd64 (6.1) and
+# linux-image-6.12-amd64, on x86_64 and on arm64 (the devicetree path).
 run_vm() {
-	./selftests/qemu/run.sh
+	local rc=0
+	./selftests/qemu/run.sh || rc=1
+	echo "# ---- the same boots on Debian's 6.12 kernel"
+	CK_VM_KERNEL=6.12 ./selftests/qemu/run.sh || rc=1
+	return $rc
 }
 
 run_arm64() {
-	ARCH=arm64 ./selftests/qemu/run.sh
+	local rc=0
+	ARCH=arm64 ./selftests/qemu/run.sh || rc=1
+	echo "# ---- the same boot on Debian's 6.12 kernel"
+	CK_VM_KERNEL=6.12 ARCH=arm64 ./selftests/qemu/run.sh || rc=1
+	return $rc
 }
 
 # The same VM suite on a debug kernel built from linux-source-6.1 (KASAN,

@@ -41,6 +41,8 @@ packages=(
 	# packaging: unit checks (systemd-analyze), man pages (groff, lexgrog),
 	# DKMS and the second kernel it builds for (scripts/test-dkms.sh)
 	systemd man-db groff-base dkms linux-headers-6.12-amd64
+	# the VM suite's second kernel series (CK_VM_KERNEL=6.12)
+	linux-image-6.12-amd64
 	# the Debian packages (debian/, scripts/test-debs.sh)
 	dpkg-dev debhelper dh-dkms lintian
 )

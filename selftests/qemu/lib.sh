@@ -55,15 +55,17 @@ require_tools() { # require_tools TOOL...
 }
 
 # debian_kernel: DEB_KVER (e.g. 6.1.0-57-amd64) and DEB_PKGVER, the kernel
-# the installed linux-image-amd64 package points at.  Every architecture
-# runs Debian's kernel of that same version.
+# the installed linux-image-amd64 package points at (with CK_VM_KERNEL=6.12:
+# linux-image-6.12-amd64).  Every architecture runs Debian's kernel of that
+# same version.
 debian_kernel() {
-	local dep
-	dep=$(dpkg-query -W -f '${Depends}' linux-image-amd64 2> /dev/null)
+	local dep meta=linux-image-amd64
+	[ -n "${CK_VM_KERNEL:-}" ] && meta=linux-image-$CK_VM_KERNEL-amd64
+	dep=$(dpkg-query -W -f '${Depends}' "$meta" 2> /dev/null)
 	DEB_KVER=$(sed -n 's/.*linux-image-\([^ ,]*-amd64\).*/\1/p' <<< "$dep")
 	DEB_PKGVER=$(sed -n 's/.*linux-image-[^ ,]*-amd64 (= \([^)]*\)).*/\1/p' <<< "$dep")
 	{ [ -n "$DEB_KVER" ] && [ -n "$DEB_PKGVER" ]; } ||
-		die "find the kernel version from linux-image-amd64 (installed?)"
+		die "find the kernel version from $meta (installed? scripts/setup-debian.sh)"
 }
 
 # ---------------------------------------------------------- debug kernel

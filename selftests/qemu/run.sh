@@ -13,6 +13,9 @@
 #   ARCH=arm64 selftests/qemu/run.sh         arm64, Debian's kernel, the
 #                                            driver bound from a devicetree:
 #                                            boot dt (devicetree.sh)
+#   CK_VM_KERNEL=6.12 selftests/qemu/run.sh  the same on Debian's second
+#                                            kernel series (linux-image-6.12-amd64,
+#                                            and its arm64 twin with ARCH=arm64)
 #   DEBUG_KERNEL=yes selftests/qemu/run.sh   the x86_64 boots on the debug
 #                                            kernel of debug.config (KASAN,
 #                                            UBSAN, lockdep, kmemleak), built
@@ -30,7 +33,8 @@
 # boots that need one in recovery.sh and devicetree.sh (and attest.sh for
 # the attestation checks of the test boot), the guest side in
 # init and guest/.  Environment: ARCH (x86_64 or arm64),
-# DEBUG_KERNEL (yes), CK_VM_BOOTS (boots of the default run; restore and
+# DEBUG_KERNEL (yes), CK_VM_KERNEL (6.12: Debian's linux-image-6.12-amd64
+# instead of linux-image-amd64; output in build/qemu/ARCH-6.12), CK_VM_BOOTS (boots of the default run; restore and
 # tamper need provision), CK_VM_TIMEOUT (seconds per boot; default 900 on
 # x86_64, 300 on arm64, three times that on the debug kernel),
 # CK_VM_SKIP_BUILD=1 (reuse the userspace builds); see arch/*.sh for more.
@@ -58,6 +62,7 @@ esac
 [ -f "$HERE/arch/$ARCH.sh" ] || { echo "$0: ARCH=$ARCH: no $HERE/arch/$ARCH.sh" >&2; exit 2; }
 
 OUT=$TOP/build/qemu/$ARCH
+[ -n "${CK_VM_KERNEL:-}" ] && OUT=$OUT-$CK_VM_KERNEL
 [ "$DEBUG_KERNEL" = yes ] && OUT=$OUT-debug
 FUSE=$OUT/fuse
 RAW=$OUT/results.raw

@@ -73,6 +73,7 @@ arch_kernel() {
 	abi=${DEB_KVER%-amd64}
 	KVER=$abi-arm64
 	kbuild=/usr/lib/linux-kbuild-$(cut -d. -f1,2 <<< "$abi")
+	[ -d "$kbuild" ] || kbuild=/usr/lib/linux-kbuild-$abi	# 6.12: per release
 	[ -f "/usr/src/linux-headers-$abi-common/Makefile" ] ||
 		die "linux-headers-$abi-common present (linux-headers-amd64 installed?)"
 	[ -d "$kbuild/scripts" ] || die "$kbuild/scripts present (linux-kbuild of the series)"
@@ -99,7 +100,7 @@ arch_kernel() {
 	# Unpacked once per package set, and again when its modules are gone
 	# (the lint suite's `make M=. clean` deletes every *.ko below the
 	# repository, build/ included).
-	MODROOT=$TOP/build/qemu/arm64-root
+	MODROOT=$TOP/build/qemu/arm64-root${CK_VM_KERNEL:+-$CK_VM_KERNEL}
 	stamp="${img##*/} ${hdr##*/} $(basename "$(busybox_deb)")"
 	if [ "$(cat "$MODROOT/.stamp" 2> /dev/null)" != "$stamp" ] ||
 	   [ -z "$(find "$MODROOT/lib/modules/$KVER/kernel" -name '*.ko' -print -quit 2> /dev/null)" ]; then
