@@ -51,3 +51,17 @@ echo "# chipkey recover --db $URL, store in $d ($(df -T "$d" | awk 'NR==2 {print
 "$TOP/build/bench/bench-recover" "$RUNS" "$d/store" -- "$bin/chipkey" --device "emu:$t/chip.sock" \
 	recover --store "$d/store" --keys "$k/keys" --db "$URL"
 cmp -s "$d/store/backup.pkg" "$t/provisioned/backup.pkg" && echo "# restored store is byte-identical to the provisioned one"
+
+# Boot-time cost (issue 14): every boot of a device with an intact store
+# runs `chipkey load` (chipkey-load.service): from start to the keys in
+# the keys directory, against the floor of a plain cp of the same store
+# files into a fresh directory.  Targets: median < 5 ms, peak RSS < 4 MiB.
+echo "# chipkey load --store $d/store --keys (tmpfs), $RUNS runs: intact store -> keys available"
+"$TOP/build/bench/bench-recover" "$RUNS" "$k/keys" -- "$bin/chipkey" --device "emu:$t/chip.sock" \
+	load --store "$d/store" --keys "$k/keys" | tee "$t/load.txt"
+[ -s "$k/keys/device-key.pem" ] && echo "# the keys directory holds device-key.pem"
+echo "# floor: cp -r of the store ($(du -sk "$d/store" | cut -f1) KiB) to a fresh directory, $RUNS runs"
+"$TOP/build/bench/bench-recover" "$RUNS" "$k/copy" -- /bin/cp -r "$d/store" "$k/copy" | tee "$t/cp.txt"
+awk '/^median/ { m[FILENAME] = $2 } /^peak RSS median/ { r[FILENAME] = $4 }
+	END { printf "# load / cp: median %.1fx, peak RSS %.1fx\n", m[ARGV[1]] / m[ARGV[2]], r[ARGV[1]] / r[ARGV[2]] }' \
+	"$t/load.txt" "$t/cp.txt"
