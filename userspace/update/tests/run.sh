@@ -16,6 +16,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../common/tests/tap.sh"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 
+# the codecs against the doc's examples, the clock rule's cases (C, TAP)
+"$A/tests/update/test-licence"
+unit=$?
+
 t=$(mktemp -d /tmp/chipkey-test-update-XXXXXX)
 trap 'rm -rf "$t"' EXIT
 # shellcheck disable=SC2034 # read by tap.sh's expect_exit
@@ -272,4 +276,4 @@ for p in $points; do
 		"test \"\$(sed -n 's/^sequence //p' '$K/state')\" = 2 && cmp -s '$K/'\$(sed -n 's/^slot //p' '$K/state')'/image' '$t/img2'"
 done
 
-tap_done update
+tap_done update && [ $unit -eq 0 ]
