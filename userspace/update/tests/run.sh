@@ -242,6 +242,19 @@ expect_exit 5 "install over a corrupt state file: refused (the rollback floor is
 	inst "$t/scor" "$t/img2" "$t/l8"
 expect_exit 0 "status with nothing installed: exit 0" -- "$ck" update status --slot-dir "$t/none"
 
+# ---- one install at a time: a second one while the first holds the slot directory
+lic "$t/p1" "$t/img1" 1 --identity $id --not-after "$in1y"
+lic "$t/p2" "$t/img2" 2 --identity $id --not-after "$in1y"
+CHIPKEY_PAUSE_AT=update-slot-synced:3000 "$crash" update install --image "$t/img1" --licence "$t/p1" \
+	--slot-dir "$t/sp" --keys "$t/keys" --rom-key "$rom" >/dev/null 2>"$t/pause.err" &
+pp=$!
+for _ in $(seq 400); do grep -q "test pause at" "$t/pause.err" && break; sleep 0.02; done
+expect_exit 24 "a second install while the first holds the slot directory: refused" -- \
+	inst "$t/sp" "$t/img2" "$t/p2"
+check "... saying another install holds it" err_has "another install holds"
+wait $pp
+check "... the first one completes (sequence 1)" test "$(seqof "$t/sp")" = 1
+
 # ---- kill -9 at every crash point of the install, then again
 points="update-cleaned update-image-partial update-image-partial@2 update-image-written update-slot-synced update-state-renamed update-committed"
 lic "$t/k1" "$t/img1" 1 --identity $id --not-after "$in1y"
