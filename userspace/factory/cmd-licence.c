@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -71,21 +70,24 @@ static int load_cred(const char *dir, EVP_PKEY **key, X509 **cert)
 	return *cert ? 0 : -ENOENT;
 }
 
-/* @key (0600) or @cert (0644) written as DIR/@name.new, renamed to DIR/@name. */
+/* @key (PEM, 0600) or @cert (PEM, 0644) replacing DIR/@name atomically
+ * (temporary file, fsync, rename). */
 static int put(const char *dir, const char *name, EVP_PKEY *key, X509 *cert)
 {
-	char tmp[PATH_MAX], path[PATH_MAX];
-	int err;
+	char path[PATH_MAX], *data;
+	BIO *b = BIO_new(key ? BIO_s_secmem() : BIO_s_mem());
+	long n;
+	int err = -EIO;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", path) >= sizeof(tmp))
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path)) {
+		BIO_free(b);
 		return -ENAMETOOLONG;
-	unlink(tmp);
-	err = key ? factory_write_key_pem(key, tmp) : factory_write_cert_pem(cert, tmp);
-	if (!err && !key && chmod(tmp, 0644) < 0)
-		err = -errno;
-	if (!err && rename(tmp, path) < 0)
-		err = -errno;
+	}
+	if (b && (key ? PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL, NULL)
+		      : PEM_write_bio_X509(b, cert)) &&
+	    (n = BIO_get_mem_data(b, &data)) > 0)
+		err = ck_file_write_atomic(path, data, (size_t)n, key ? 0600 : 0644, 1);
+	BIO_free(b);	/* secmem: wiped */
 	return err;
 }
 
