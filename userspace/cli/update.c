@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * chipkey update install --image FILE --licence FILE [--slot-dir DIR]
- *                        [--keys DIR] [--rom-key FILE] [--class NAME]
+ *                        [--keys DIR] [--rom-key FILE] [--class NAME] [--encrypted]
  * chipkey update status [--slot-dir DIR] [--json]
  *
  * Install software under a licence from the manufacturer, after checking
@@ -10,13 +10,16 @@
  * installed.  docs/software-update.md; exit codes there and in docs/cli.md.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/pem.h>
 
 #include "cli.h"
 #include "common/hex.h"
@@ -29,7 +32,7 @@
 static int usage(void)
 {
 	fprintf(stderr, "usage: chipkey update install --image FILE --licence FILE [--slot-dir DIR]\n"
-		"                [--keys DIR] [--rom-key FILE] [--class NAME]\n"
+		"                [--keys DIR] [--rom-key FILE] [--class NAME] [--encrypted]\n"
 		"       chipkey update status [--slot-dir DIR] [--json]\n");
 	return CK_EXIT_USAGE;
 }
@@ -42,6 +45,8 @@ static int exit_for(int err)
 	case EKEYEXPIRED: return CK_EXIT_EXPIRED;
 	case ESTALE: return CK_EXIT_ROLLBACK;
 	case ENOKEY: return CK_EXIT_NOT_OURS;
+	case ENOENT: return CK_EXIT_OTHER;
+	case EFBIG: return CK_EXIT_TOO_LARGE;
 	case EBADMSG: return CK_EXIT_TAMPERED;
 	case EINVAL: return CK_EXIT_MALFORMED;
 	case EMSGSIZE: return CK_EXIT_TOO_LARGE;
@@ -107,6 +112,50 @@ static void device_id(const char *keys, char identity[CK_LICENCE_IDENTITY_LEN + 
 	free(buf);
 }
 
+/* The image as an open file: FILE itself, or with --encrypted its
+ * plaintext, decrypted with KEYS/device-key.pem (docs/software-update.md
+ * "Encrypted images").  0 or -errno with a reason in @why. */
+static int open_image(const char *path, int encrypted, const char *keys, int *fd,
+		      char *why, size_t whylen)
+{
+	char p[4096];
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	EVP_PKEY *key = NULL;
+	X509 *cert = NULL;
+	BIO *b;
+	int err;
+
+	if (!encrypted) {
+		*fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (*fd < 0)
+			snprintf(why, whylen, "cannot read the image %s: %s", path, strerror(errno));
+		return *fd < 0 ? -ENOENT : 0;
+	}
+	snprintf(p, sizeof(p), "%s/device-key.pem", keys);
+	err = ck_file_read(p, &buf, &len, 16384);
+	b = !err && len <= 16384 ? BIO_new_mem_buf(buf, (int)len) : NULL;
+	key = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
+	BIO_free(b);
+	if (buf)
+		OPENSSL_clear_free(buf, len);
+	buf = NULL;
+	snprintf(p, sizeof(p), "%s/device-cert.der", keys);
+	if (key && !ck_file_read(p, &buf, &len, 16384) && len <= 16384)
+		cert = pki_cert_from_der(buf, len);
+	free(buf);
+	if (!key || !cert) {
+		snprintf(why, whylen, "--encrypted needs the device key and certificate "
+			 "(%s/device-key.pem, device-cert.der)", keys);
+		err = -ENOENT;
+	} else {
+		err = ck_update_decrypt_image(path, key, cert, fd, why, whylen);
+	}
+	EVP_PKEY_free(key);
+	X509_free(cert);
+	return err;
+}
+
 static int install(struct ck_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -116,6 +165,7 @@ static int install(struct ck_cli *cli, int argc, char **argv)
 		{ "keys", required_argument, NULL, 'k' },
 		{ "rom-key", required_argument, NULL, 'r' },
 		{ "class", required_argument, NULL, 'c' },
+		{ "encrypted", no_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *image = NULL, *lic_path = NULL, *slots = DEFAULT_SLOT_DIR;
@@ -127,7 +177,7 @@ static int install(struct ck_cli *cli, int argc, char **argv)
 	struct ck_update_state st;
 	uint8_t rom[CHIPKEY_MAX_ROM_KEY], *lic = NULL;
 	size_t rom_len = 0, lic_len = 0;
-	int c, err, ret;
+	int c, err, ret, encrypted = 0, fd = -1;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -137,6 +187,7 @@ static int install(struct ck_cli *cli, int argc, char **argv)
 		case 'k': keys = optarg; break;
 		case 'r': rom_path = optarg; break;
 		case 'c': dev.device_class = optarg; break;
+		case 'e': encrypted = 1; break;
 		default: return usage();
 		}
 	}
@@ -167,9 +218,11 @@ static int install(struct ck_cli *cli, int argc, char **argv)
 			err = ck_licence_check_time(&l, pki_clock_now(), st.high_water, why,
 						    sizeof(why));
 	}
-	/* 4. rollback, then the image (digest, size) as it is written; commit */
+	/* 4. the image (decrypted if --encrypted); rollback, then the image (digest, size) as it is written; commit */
 	if (!err)
-		err = ck_update_install(slots, image, &l, lic, lic_len, why, sizeof(why));
+		err = open_image(image, encrypted, keys, &fd, why, sizeof(why));
+	if (!err)
+		err = ck_update_install(slots, fd, &l, lic, lic_len, why, sizeof(why));
 	if (err) {
 		ret = exit_for(err);
 		fprintf(stderr, "chipkey: update refused (%s): %s\n", ck_exit_name(ret), why);
@@ -179,6 +232,8 @@ static int install(struct ck_cli *cli, int argc, char **argv)
 	printf("installed sequence %" PRIu64 " into %s/%c (licence signed by %s, serial %s)\n",
 	       l.sequence, slots, st.slot, who.subject, who.serial);
 out:
+	if (fd >= 0)
+		close(fd);
 	ck_licence_free(&l);
 	free(lic);
 	return ret;

@@ -179,14 +179,14 @@ static int fill_slot(int dfd, const char *name, int in, const struct ck_licence 
 	return rc;
 }
 
-int ck_update_install(const char *dir, const char *image_path, const struct ck_licence *l,
+int ck_update_install(const char *dir, int image_fd, const struct ck_licence *l,
 		      const uint8_t *lic, size_t lic_len, char *err, size_t errlen)
 {
 	struct ck_update_state old, s;
 	char text[CK_UPDATE_STATE_MAX], slot[2] = { 0, 0 };
 	struct stat st;
 	size_t tlen;
-	int dfd, in = -1, rc;
+	int dfd, in, rc;
 
 	dfd = open_dir(dir, 1);
 	if (dfd < 0)
@@ -209,10 +209,9 @@ int ck_update_install(const char *dir, const char *image_path, const struct ck_l
 				(unsigned long long)old.sequence);
 		goto out;
 	}
-	in = open(image_path, O_RDONLY | O_CLOEXEC);
-	if (in < 0 || fstat(in, &st) < 0 || !S_ISREG(st.st_mode)) {
-		rc = pubdb_fail(err, errlen, in < 0 ? -errno : -EINVAL,
-				"cannot read the image %s", image_path);
+	in = image_fd;
+	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode) || lseek(in, 0, SEEK_SET) != 0) {
+		rc = pubdb_fail(err, errlen, -EINVAL, "the image is not a regular file");
 		goto out;
 	}
 	if ((uint64_t)st.st_size != l->image_size) {
@@ -259,8 +258,6 @@ int ck_update_install(const char *dir, const char *image_path, const struct ck_l
 	}
 	CK_CRASH_POINT("update-committed");
 out:
-	if (in >= 0)
-		close(in);
 	close(dfd);
 	return rc;
 }

@@ -8,6 +8,7 @@
  *   install.c          the A/B slots and the state file, the atomic install
  *   state.c            the state file codec
  *   image-digest.c     SHA-256 and size of an image file
+ *   image-decrypt.c    an image encrypted to the device key (CMS)
  * Functions return 0 or a negative errno unless they say otherwise; those
  * that take @err write a one-line reason there.
  */
@@ -139,7 +140,20 @@ int ck_update_image_digest(const char *path, uint8_t md[CK_LICENCE_DIGEST_LEN],
  */
 int ck_update_read_state(const char *dir, struct ck_update_state *s);
 /*
- * Install the image @image_path under the verified licence @l (its DER
+ * The plaintext of the image file @path, a DER CMS AuthEnvelopedData or
+ * EnvelopedData (ECDH, `openssl cms -encrypt -recip device-cert.pem`)
+ * of at most CK_UPDATE_MAX_ENCRYPTED bytes, decrypted with the device key
+ * @key (its certificate @cert picks the recipient) into a new memory file
+ * *@fd (close() it).  -ENOKEY: not encrypted to this device; -EBADMSG:
+ * decryption or its authentication failed; -EINVAL: not CMS; -EFBIG.
+ */
+#define CK_UPDATE_MAX_ENCRYPTED	(256L << 20)
+int ck_update_decrypt_image(const char *path, EVP_PKEY *key, X509 *cert, int *fd,
+			    char *err, size_t errlen);
+
+/*
+ * Install the image (the regular file open at @image_fd, read from its
+ * start) under the verified licence @l (its DER
  * @lic, kept beside the image) into @dir: rollback check against the
  * state (-ESTALE: sequence not above the installed one), the image copied
  * into the inactive slot while hashed (-EBADMSG: digest or size differs
@@ -147,7 +161,7 @@ int ck_update_read_state(const char *dir, struct ck_update_state *s);
  * (the commit point).  A crash at any step leaves the old or the new
  * software (docs/software-update.md "Install").
  */
-int ck_update_install(const char *dir, const char *image_path, const struct ck_licence *l,
+int ck_update_install(const char *dir, int image_fd, const struct ck_licence *l,
 		      const uint8_t *lic, size_t lic_len, char *err, size_t errlen);
 
 #endif /* CHIPKEY_UPDATE_H */

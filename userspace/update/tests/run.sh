@@ -213,6 +213,37 @@ i = d.index(h); d[i] ^= 1; open('$t/l6bad', 'wb').write(d)"
 expect_exit 5 "a licence whose signed content was altered (digest byte): refused" -- inst "$S" "$t/img3" "$t/l6bad"
 check "nothing refused changed the state (sequence 6)" test "$(seqof "$S")" = 6
 
+# ---- images encrypted to the device key (openssl cms -encrypt, ECDH to the device certificate)
+cp "$t/dk.pem" "$t/keys/device-key.pem" && chmod 600 "$t/keys/device-key.pem"
+"$fy" issue "$t/fac" --identity $other_id --chip-id ffeeddccbbaa99887766554433221100 \
+	--key-out "$t/dk2.pem" --out "$t/dc2.pem" >/dev/null 2>&1
+enc() { openssl cms -encrypt -binary -outform DER -in "$1" -out "$2" -recip "$3" "${@:4}" 2>/dev/null; }
+enc "$t/img2" "$t/img2.enc" "$t/dc.pem" -aes-256-gcm
+lic "$t/le" "$t/img2" 9 --identity $id --not-after "$in1y"
+expect_exit 5 "an encrypted image installed as plain: refused (not the licence's image)" -- \
+	inst "$S" "$t/img2.enc" "$t/le"
+expect_exit 0 "an image encrypted to this device (AES-256-GCM) installs with --encrypted" -- \
+	inst "$S" "$t/img2.enc" "$t/le" --encrypted
+check "... the slot holds the plaintext" cmp -s "$S/$(active "$S")/image" "$t/img2"
+lic "$t/le10" "$t/img1" 10 --identity $id --not-after "$in1y"
+enc "$t/img1" "$t/img1.other" "$t/dc2.pem" -aes-256-gcm
+expect_exit 4 "an image encrypted to another device: refused" -- inst "$S" "$t/img1.other" "$t/le10" --encrypted
+enc "$t/img1" "$t/img1.enc" "$t/dc.pem" -aes-256-gcm
+/usr/bin/python3 -c "
+d = bytearray(open('$t/img1.enc', 'rb').read()); d[len(d) // 2] ^= 1
+open('$t/img1.bad', 'wb').write(d)"
+expect_exit 5 "an encrypted image with one ciphertext byte flipped (GCM): refused" -- \
+	inst "$S" "$t/img1.bad" "$t/le10" --encrypted
+enc "$t/img3" "$t/img3.cbc" "$t/dc.pem" -aes-256-cbc
+expect_exit 5 "another image encrypted to this device (CBC) under this licence: refused (digest)" -- \
+	inst "$S" "$t/img3.cbc" "$t/le10" --encrypted
+expect_exit 6 "--encrypted with a plain image: refused as not CMS" -- inst "$S" "$t/img1" "$t/le10" --encrypted
+check "nothing refused was installed (sequence 9)" test "$(seqof "$S")" = 9
+expect_exit 0 "the image encrypted to this device with CBC installs" -- \
+	bash -c "openssl cms -encrypt -binary -outform DER -in '$t/img1' -out '$t/img1.cbc' -recip '$t/dc.pem' -aes-256-cbc 2>/dev/null &&
+	'$ck' update install --image '$t/img1.cbc' --licence '$t/le10' --slot-dir '$S' --keys '$t/keys' --rom-key '$rom' --encrypted"
+check "... the slot holds the plaintext" cmp -s "$S/$(active "$S")/image" "$t/img1"
+
 # ---- bad input: clear errors, no crash (ASan build)
 head -c 700 "$t/l1" >"$t/trunc"
 expect_exit 6 "a truncated licence: refused as malformed" -- inst "$S" "$t/img1" "$t/trunc"
