@@ -214,6 +214,18 @@ i = d.index(h); d[i] ^= 1; open('$t/l6bad', 'wb').write(d)"
 expect_exit 5 "a licence whose signed content was altered (digest byte): refused" -- inst "$S" "$t/img3" "$t/l6bad"
 check "nothing refused changed the state (sequence 6)" test "$(seqof "$S")" = 6
 
+# ---- the ROM key from the chip (chipkey-emu with this factory's root key in ROM)
+"$A/bin/chipkey-fuse" create "$t/chip.bin" --rom-key "$t/fac/mfr-key.pem" >/dev/null 2>&1
+"$A/bin/chipkey-emu" --state "$t/chip.bin" --socket "$t/emu.sock" --foreground 2>>"$t/emu.log" &
+emu=$!
+for _ in $(seq 200); do [ -S "$t/emu.sock" ] && break; sleep 0.05; done
+lic "$t/lemu" "$t/img1" 7 --identity $id --not-after "$in1y"
+expect_exit 0 "without --rom-key the chip's ROM key is used: installs" -- \
+	"$ck" -d "emu:$t/emu.sock" update install --image "$t/img1" --licence "$t/lemu" --slot-dir "$t/semu" --keys "$t/keys"
+expect_exit 11 "... which refuses another manufacturer's licence" -- \
+	"$ck" -d "emu:$t/emu.sock" update install --image "$t/img1" --licence "$t/l7f" --slot-dir "$t/semu" --keys "$t/keys"
+kill $emu 2>/dev/null; wait $emu 2>/dev/null
+
 # ---- images encrypted to the device key (openssl cms -encrypt, ECDH to the device certificate)
 cp "$t/dk.pem" "$t/keys/device-key.pem" && chmod 600 "$t/keys/device-key.pem"
 "$fy" issue "$t/fac" --identity $other_id --chip-id ffeeddccbbaa99887766554433221100 \
