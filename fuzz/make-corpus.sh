@@ -290,5 +290,23 @@ for name, b in [("hello", hello), ("offer", offer), ("backup", backup), ("done",
     open(os.path.join(d, name), "wb").write(b)
 PY
 
+# ---- software licences (docs/software-update.md): u16 BE length + ROM key
+# + a licence chipkey-factory signed, for each audience; the bare content
+"$bin/chipkey-factory" licence-cred "$t/fac" >/dev/null
+head -c 1000 /dev/urandom >"$t/sw.img"
+mkdir -p "$out/licence"
+for a in "--class sensor-v2" "--identity 350000000000006,350000000000014" \
+	"--chip-id 00112233445566778899aabbccddeeff"; do
+	n=$(echo "$a" | sed "s/^--\([a-z]*\).*/\1/")
+	# shellcheck disable=SC2086 # $a is two words
+	"$bin/chipkey-factory" licence "$t/fac" --image "$t/sw.img" --sequence 7 $a \
+		--not-after 2099-01-01T00:00:00Z --out "$t/lic-$n"
+	python3 -c 'import struct, sys; r = open(sys.argv[1], "rb").read(); sys.stdout.buffer.write(struct.pack(">H", len(r)) + r)' \
+		"$t/fac/mfr-pubkey.der" >"$out/licence/$n"
+	cat "$t/lic-$n" >>"$out/licence/$n"
+done
+openssl cms -verify -inform DER -in "$t/lic-identity" -binary -noverify -out "$t/lic-content" 2>/dev/null
+{ printf '\0\0'; cat "$t/lic-content"; } | seed licence content
+
 du -sb "$out" | awk '{ printf "make-corpus.sh: %d bytes in ", $1 }'
 find "$out" -type f | wc -l | awk '{ print $1 " files" }'

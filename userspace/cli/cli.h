@@ -65,5 +65,7 @@ int cmd_load(struct ck_cli *cli, int argc, char **argv);
 int cmd_backup(struct ck_cli *cli, int argc, char **argv);
 /* Keys sealed to the chip for the kernel keyring (docs/sealed-keys.md). */
 int cmd_key(struct ck_cli *cli, int argc, char **argv);
+/* Software install under a licence (docs/software-update.md). */
+int cmd_update(struct ck_cli *cli, int argc, char **argv);
 
 #endif /* CHIPKEY_CLI_H */

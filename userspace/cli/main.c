@@ -33,6 +33,8 @@ static const struct {
 	{ "load", cmd_load, "load [--store DIR] [--keys DIR]   verify the store, make its keys available" },
 	{ "key", cmd_key, "key new NAME OUT [--size N] | key load NAME IN [--keyring K]\n"
 	  "                  keys sealed to the chip for the kernel keyring (logon key chipkey:NAME)" },
+	{ "update", cmd_update, "update install --image FILE --licence FILE [--slot-dir DIR] [--keys DIR]\n"
+	  "                  [--rom-key FILE] [--class NAME] [--encrypted] | update status [--slot-dir DIR] [--json]" },
 	{ "backup", cmd_backup, "backup export FILE [--store DIR]   archive for offline recovery" },
 };
 

@@ -68,6 +68,8 @@ const char *ck_exit_name(int code)
 		[CK_EXIT_REFUSED] = "refused",
 		[CK_EXIT_PROTOCOL] = "protocol",
 		[CK_EXIT_CONFLICT] = "conflict",
+		[CK_EXIT_EXPIRED] = "expired",
+		[CK_EXIT_INSTALL] = "install",
 	};
 
 	return code >= 0 && code <= CK_EXIT_MAX ? names[code] : "?";

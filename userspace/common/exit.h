@@ -32,7 +32,9 @@ enum ck_exit {
 	CK_EXIT_REFUSED = 20,		/* the peer refused (protocol ERROR, HTTP 401/403) */
 	CK_EXIT_PROTOCOL = 21,		/* connection lost or protocol violated */
 	CK_EXIT_CONFLICT = 22,		/* the record exists already (HTTP 409) */
-	CK_EXIT_MAX = CK_EXIT_CONFLICT,
+	CK_EXIT_EXPIRED = 23,		/* licence outside its validity period (update) */
+	CK_EXIT_INSTALL = 24,		/* the software could not be installed (update) */
+	CK_EXIT_MAX = CK_EXIT_INSTALL,
 };
 
 /* Exit code for the errno @err (either sign) of a device or file operation. */

@@ -44,6 +44,7 @@ static const struct {
 	{ "revoke", cmd_revoke },
 	{ "spp-cred", cmd_spp_cred },
 	{ "issuing-ca", cmd_issuing_ca },
+	{ "licence-cred", cmd_licence_cred },
 };
 
 void factory_usage(FILE *f)
@@ -90,6 +91,10 @@ void factory_usage(FILE *f)
 "        a new issuing CA signed by the offline root key, with new TLS and\n"
 "        record-signing credentials and an empty CRL (the old CRL is kept\n"
 "        as DIR/ica-crl-<old serial>.pem)\n"
+"  licence-cred DIR [--name CN] [--days N]   a new licence-signing credential\n"
+"  licence DIR --image FILE --sequence N (--class NAME | --identity ID[,ID...] |\n"
+"        --chip-id HEX[,HEX...]) [--not-before T] --not-after T --out FILE\n"
+"        a software licence (docs/software-update.md)\n"
 "  dump FILE   decode a data package and list its entries (secrets redacted)\n"
 "exit status: 0 ok, 1 usage, otherwise as in docs/cli.md \"Exit codes\"\n",
 		factory_prog);
@@ -363,6 +368,8 @@ int main(int argc, char **argv)
 		factory_usage(stdout);
 		return CK_EXIT_OK;
 	}
+	if (!strcmp(cmd, "licence"))	/* options of its own */
+		return cmd_licence(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
 		if (strcmp(cmd, subcommands[i].name))
 			continue;

@@ -69,5 +69,8 @@ int cmd_issuing_ca(const struct factory_args *a);
 /* The offline root key at @path (PEM), checked against the root
  * certificate @root: CK_EXIT_OK or CK_EXIT_BAD_CERT (reported). */
 int factory_load_root_key(const char *path, X509 *root, EVP_PKEY **key);
+/* Software licences (cmd-licence.c); cmd_licence parses its own argv. */
+int cmd_licence_cred(const struct factory_args *a);
+int cmd_licence(int argc, char **argv);
 
 #endif /* CHIPKEY_FACTORY_SUBCOMMANDS_H */

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * chipkey update install --image FILE --licence FILE [--slot-dir DIR]
+ *                        [--keys DIR] [--rom-key FILE] [--class NAME] [--encrypted]
+ * chipkey update status [--slot-dir DIR] [--json]
+ *
+ * Install software under a licence from the manufacturer, after checking
+ * it (signer chained to the ROM key, audience, clock rule, rollback, the
+ * image's digest and size), atomically into A/B slots; and report what is
+ * installed.  docs/software-update.md; exit codes there and in docs/cli.md.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/pem.h>
+
+#include "cli.h"
+#include "common/hex.h"
+#include "common/pki.h"
+#include "update/update.h"
+
+#define DEFAULT_SLOT_DIR "/var/lib/chipkey/software"
+#define DEFAULT_KEYS_DIR "/run/chipkey"
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: chipkey update install --image FILE --licence FILE [--slot-dir DIR]\n"
+		"                [--keys DIR] [--rom-key FILE] [--class NAME] [--encrypted]\n"
+		"       chipkey update status [--slot-dir DIR] [--json]\n");
+	return CK_EXIT_USAGE;
+}
+
+/* The exit code of a licence or install error (docs/software-update.md). */
+static int exit_for(int err)
+{
+	switch (-err) {
+	case EKEYREJECTED: return CK_EXIT_BAD_CERT;
+	case EKEYEXPIRED: return CK_EXIT_EXPIRED;
+	case ESTALE: return CK_EXIT_ROLLBACK;
+	case ENOKEY: return CK_EXIT_NOT_OURS;
+	case ENOENT: return CK_EXIT_OTHER;
+	case EFBIG: return CK_EXIT_TOO_LARGE;
+	case EBADMSG: return CK_EXIT_TAMPERED;
+	case EINVAL: return CK_EXIT_MALFORMED;
+	case EMSGSIZE: return CK_EXIT_TOO_LARGE;
+	default: return CK_EXIT_INSTALL;
+	}
+}
+
+/* The ROM key: --rom-key FILE (DER SPKI), else the chip's. */
+static int rom_key(struct ck_cli *cli, const char *path, uint8_t *key, size_t *len)
+{
+	struct chipkey *ck;
+	uint8_t *buf;
+	size_t n;
+	int ret;
+
+	if (path) {
+		ret = ck_cli_read(path, &buf, &n, CHIPKEY_MAX_ROM_KEY);
+		if (ret)
+			return ret;
+		if (n > CHIPKEY_MAX_ROM_KEY) {
+			free(buf);
+			fprintf(stderr, "chipkey: %s: not a ROM key (too large)\n", path);
+			return CK_EXIT_MALFORMED;
+		}
+		memcpy(key, buf, n);
+		*len = n;
+		free(buf);
+		return CK_EXIT_OK;
+	}
+	ret = ck_cli_open(cli, &ck);
+	if (ret)
+		return ret;
+	*len = CHIPKEY_MAX_ROM_KEY;
+	ret = chipkey_get_rom_key(ck, key, len);
+	chipkey_close(ck);
+	return ret ? ck_cli_op_error(cli, "rom-key", ret) : CK_EXIT_OK;
+}
+
+/* Identity (keys/identity) and chip ID (keys/device-cert.der), if there. */
+static void device_id(const char *keys, char identity[CK_LICENCE_IDENTITY_LEN + 1],
+		      struct ck_device_id *dev)
+{
+	char path[4096];
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	X509 *cert;
+
+	snprintf(path, sizeof(path), "%s/identity", keys);
+	if (!ck_file_read(path, &buf, &len, 64) && len >= CK_LICENCE_IDENTITY_LEN &&
+	    len <= CK_LICENCE_IDENTITY_LEN + 1) {
+		memcpy(identity, buf, CK_LICENCE_IDENTITY_LEN);
+		identity[CK_LICENCE_IDENTITY_LEN] = 0;
+		dev->identity = identity;
+	}
+	free(buf);
+	buf = NULL;
+	snprintf(path, sizeof(path), "%s/device-cert.der", keys);
+	if (!ck_file_read(path, &buf, &len, 16384) && len <= 16384 &&
+	    (cert = pki_cert_from_der(buf, len))) {
+		dev->has_chip_id = !pki_cert_chip_id(cert, dev->chip_id);
+		X509_free(cert);
+	}
+	free(buf);
+}
+
+/* The image as an open file: FILE itself, or with --encrypted its
+ * plaintext, decrypted with KEYS/device-key.pem (docs/software-update.md
+ * "Encrypted images").  0 or -errno with a reason in @why. */
+static int open_image(const char *path, int encrypted, const char *keys, int *fd,
+		      char *why, size_t whylen)
+{
+	char p[4096];
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	EVP_PKEY *key = NULL;
+	X509 *cert = NULL;
+	BIO *b;
+	int err;
+
+	if (!encrypted) {
+		*fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (*fd < 0)
+			snprintf(why, whylen, "cannot read the image %s: %s", path, strerror(errno));
+		return *fd < 0 ? -ENOENT : 0;
+	}
+	snprintf(p, sizeof(p), "%s/device-key.pem", keys);
+	err = ck_file_read(p, &buf, &len, 16384);
+	b = !err && len <= 16384 ? BIO_new_mem_buf(buf, (int)len) : NULL;
+	key = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
+	BIO_free(b);
+	if (buf)
+		OPENSSL_clear_free(buf, len);
+	buf = NULL;
+	snprintf(p, sizeof(p), "%s/device-cert.der", keys);
+	if (key && !ck_file_read(p, &buf, &len, 16384) && len <= 16384)
+		cert = pki_cert_from_der(buf, len);
+	free(buf);
+	if (!key || !cert) {
+		snprintf(why, whylen, "--encrypted needs the device key and certificate "
+			 "(%s/device-key.pem, device-cert.der)", keys);
+		err = -ENOENT;
+	} else {
+		err = ck_update_decrypt_image(path, key, cert, fd, why, whylen);
+	}
+	EVP_PKEY_free(key);
+	X509_free(cert);
+	return err;
+}
+
+static int install(struct ck_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "image", required_argument, NULL, 'i' },
+		{ "licence", required_argument, NULL, 'l' },
+		{ "slot-dir", required_argument, NULL, 's' },
+		{ "keys", required_argument, NULL, 'k' },
+		{ "rom-key", required_argument, NULL, 'r' },
+		{ "class", required_argument, NULL, 'c' },
+		{ "encrypted", no_argument, NULL, 'e' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *image = NULL, *lic_path = NULL, *slots = DEFAULT_SLOT_DIR;
+	const char *keys = DEFAULT_KEYS_DIR, *rom_path = NULL;
+	char identity[CK_LICENCE_IDENTITY_LEN + 1], why[512] = "";
+	struct ck_device_id dev = { 0 };
+	struct ck_licence l = { 0 };
+	struct ck_licence_signer_info who = { 0 };
+	struct ck_update_state st;
+	uint8_t rom[CHIPKEY_MAX_ROM_KEY], *lic = NULL;
+	size_t rom_len = 0, lic_len = 0;
+	int c, err, ret, encrypted = 0, fd = -1;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i': image = optarg; break;
+		case 'l': lic_path = optarg; break;
+		case 's': slots = optarg; break;
+		case 'k': keys = optarg; break;
+		case 'r': rom_path = optarg; break;
+		case 'c': dev.device_class = optarg; break;
+		case 'e': encrypted = 1; break;
+		default: return usage();
+		}
+	}
+	if (optind != argc || !image || !lic_path ||
+	    (dev.device_class && !ck_licence_class_valid(dev.device_class)))
+		return usage();
+	ret = ck_cli_read(lic_path, &lic, &lic_len, CK_LICENCE_MAX_LEN);
+	if (ret)
+		return ret;
+	ret = rom_key(cli, rom_path, rom, &rom_len);
+	if (ret)
+		goto out;
+	/* 1. the container, the signer's chain to the ROM key and role, the
+	 * signature, the content */
+	err = ck_licence_verify(lic, lic_len, rom, rom_len, &l, &who, why, sizeof(why));
+	/* 2. for this device */
+	if (!err) {
+		device_id(keys, identity, &dev);
+		err = ck_licence_check_audience(&l, &dev, why, sizeof(why));
+	}
+	/* 3. the clock rule, against the persisted high-water mark */
+	if (!err) {
+		err = ck_update_read_state(slots, &st);
+		if (err)
+			snprintf(why, sizeof(why), "the state file in %s is %s", slots,
+				 err == -EBADMSG ? "corrupt" : "unreadable");
+		else
+			err = ck_licence_check_time(&l, pki_clock_now(), st.high_water, why,
+						    sizeof(why));
+	}
+	/* 4. the image (decrypted if --encrypted); rollback, then the image (digest, size) as it is written; commit */
+	if (!err)
+		err = open_image(image, encrypted, keys, &fd, why, sizeof(why));
+	if (!err)
+		err = ck_update_install(slots, fd, &l, lic, lic_len, why, sizeof(why));
+	if (err) {
+		ret = exit_for(err);
+		fprintf(stderr, "chipkey: update refused (%s): %s\n", ck_exit_name(ret), why);
+		goto out;
+	}
+	ret = ck_update_read_state(slots, &st) ? CK_EXIT_INSTALL : CK_EXIT_OK;
+	printf("installed sequence %" PRIu64 " into %s/%c (licence signed by %s, serial %s)\n",
+	       l.sequence, slots, st.slot, who.subject, who.serial);
+out:
+	if (fd >= 0)
+		close(fd);
+	ck_licence_free(&l);
+	free(lic);
+	return ret;
+}
+
+static int status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "slot-dir", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *slots = DEFAULT_SLOT_DIR;
+	char path[4096], hex[2 * CK_LICENCE_DIGEST_LEN + 1] = "";
+	uint8_t md[CK_LICENCE_DIGEST_LEN];
+	struct ck_update_state st;
+	uint64_t size = 0;
+	int c, json = 0, err, intact = 0, ret;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 's')
+			slots = optarg;
+		else if (c == 'j')
+			json = 1;
+		else
+			return usage();
+	}
+	if (optind != argc)
+		return usage();
+	err = ck_update_read_state(slots, &st);
+	if (!err && st.slot) {
+		snprintf(path, sizeof(path), "%s/%c/image", slots, st.slot);
+		intact = !ck_update_image_digest(path, md, &size) && size == st.image_size &&
+			 !CRYPTO_memcmp(md, st.image_digest, sizeof(md));
+		ck_hex_encode(st.image_digest, sizeof(md), hex);
+	}
+	ret = err ? CK_EXIT_TAMPERED : st.slot && !intact ? CK_EXIT_TAMPERED : CK_EXIT_OK;
+	if (json)
+		return ck_cli_print_json(json_pack("{s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i}",
+			"slot_dir", ck_json_str(slots),
+			"installed", !err && st.slot,
+			"slot", st.slot ? json_sprintf("%c", st.slot) : json_null(),
+			"image", st.slot ? ck_json_str(path) : json_null(),
+			"sequence", st.slot ? json_integer((json_int_t)st.sequence) : json_null(),
+			"size", st.slot ? json_integer((json_int_t)st.image_size) : json_null(),
+			"sha256", st.slot ? ck_json_str(hex) : json_null(),
+			"high_water", st.slot ? json_integer((json_int_t)st.high_water) : json_null(),
+			"intact", err ? json_false() : st.slot ? json_boolean(intact) : json_null(),
+			"exit", ret)) ? CK_EXIT_OTHER : ret;
+	if (err)
+		printf("state: %s (%s/state)\n", err == -EBADMSG ? "corrupt" : strerror(-err), slots);
+	else if (!st.slot)
+		printf("installed: nothing (%s)\n", slots);
+	else
+		printf("installed: sequence %" PRIu64 ", slot %c (%s), %" PRIu64 " bytes, sha256 %s\n"
+		       "high-water: %" PRId64 "\nintact: %s\n", st.sequence, st.slot, path,
+		       st.image_size, hex, st.high_water, intact ? "yes" : "NO (image differs "
+		       "from the state)");
+	return ret;
+}
+
+int cmd_update(struct ck_cli *cli, int argc, char **argv)
+{
+	if (argc < 2)
+		return usage();
+	if (!strcmp(argv[1], "install"))
+		return install(cli, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "status"))
+		return status(argc - 1, argv + 1);
+	return usage();
+}

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Software licences and their atomic install (docs/software-update.md):
+ *   licence.c          the codec of the signed content (include/chipkey/licence.h)
+ *   licence-signer.c   the licence-signing credential: issue (factory), check (device)
+ *   licence-cms.c      the CMS SignedData around it: sign (factory), verify (device)
+ *   licence-check.c    what a device checks before it installs (audience, clock rule)
+ *   install.c          the A/B slots and the state file, the atomic install
+ *   state.c            the state file codec
+ *   image-digest.c     SHA-256 and size of an image file
+ *   image-decrypt.c    an image encrypted to the device key (CMS)
+ * Functions return 0 or a negative errno unless they say otherwise; those
+ * that take @err write a one-line reason there.
+ */
+#ifndef CHIPKEY_UPDATE_H
+#define CHIPKEY_UPDATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <chipkey/licence.h>
+
+/* ---- codec (licence.c) ---- */
+
+/* DER of @l (checked as the decoder checks it) into a new buffer (free()).
+ * -EINVAL (not a valid licence), -ENOMEM, -EIO. */
+int ck_licence_encode(const struct ck_licence *l, uint8_t **der, size_t *len);
+/* Decode the whole buffer (DER only) into @l (ck_licence_free() it, also
+ * after an error).  -EINVAL with a reason in @err. */
+int ck_licence_decode(const uint8_t *der, size_t len, struct ck_licence *l,
+		      char *err, size_t errlen);
+void ck_licence_free(struct ck_licence *l);
+/* 1 if @s is a device class name (1..64 of A-Za-z0-9._-). */
+int ck_licence_class_valid(const char *s);
+
+/* ---- the licence-signing credential (licence-signer.c) ---- */
+
+/* Organizational unit marking it. */
+#define CK_LICENCE_SIGNER_OU	"chipkey-licence-signer"
+/* Its files in a factory directory (chipkey-factory licence-cred). */
+#define CK_LICENCE_KEY_FILE	"licence-key.pem"	/* 0600 */
+#define CK_LICENCE_CERT_FILE	"licence-cert.pem"	/* 0644 */
+/* Default validity in days (docs/software-update.md "Signer"). */
+#define CK_LICENCE_SIGNER_DAYS	3650
+/*
+ * CN=@name, OU=chipkey-licence-signer, O=<issuer O>, CA:FALSE, keyUsage
+ * digitalSignature (critical), no EKU; issued by @ca_cert/@ca_key (the
+ * factory's issuing CA).  NULL on failure.
+ */
+X509 *ck_licence_signer_issue(EVP_PKEY *ca_key, X509 *ca_cert, EVP_PKEY *pub,
+			      const char *name, int days);
+/* The role alone: end entity, exactly one OU, chipkey-licence-signer,
+ * keyUsage digitalSignature without keyCertSign/cRLSign, no EKU, P-256.
+ * 0 or -EKEYREJECTED. */
+int ck_licence_signer_role(X509 *cert);
+
+/* ---- the SignedData (licence-cms.c) ---- */
+
+/* Sign the content DER @content with @key/@cert, adding @ica (the issuing
+ * CA) to the certificates; DER SignedData into a new buffer (free()). */
+int ck_licence_sign(const uint8_t *content, size_t content_len, EVP_PKEY *key,
+		    X509 *cert, X509 *ica, uint8_t **out, size_t *out_len);
+
+/* What ck_licence_verify() found (for messages and status). */
+struct ck_licence_signer_info {
+	char subject[256];
+	char serial[80];
+};
+/*
+ * Verify the licence @buf against the ROM key @rom_key (DER SPKI): a DER
+ * SignedData with the content attached, of eContentType
+ * id-ct-chipkeyLicence, one signer; its certificate has the
+ * licence-signer role and is issued by an issuing CA in the SignedData
+ * that pki_verify_issuing_ca() accepts; both were valid at the licence's
+ * notBefore; the signature verifies.  Then decodes the content into @l.
+ *   -EINVAL        not a licence (malformed DER, wrong content type, bad content)
+ *   -EMSGSIZE      larger than CK_LICENCE_MAX_LEN
+ *   -EKEYREJECTED  the signer is not trusted (chain, role)
+ *   -EKEYEXPIRED   signer or CA not valid at the licence's notBefore
+ *   -EBADMSG       the signature does not verify
+ * @who (may be NULL) gets the signer's name.
+ */
+int ck_licence_verify(const uint8_t *buf, size_t len, const uint8_t *rom_key,
+		      size_t rom_key_len, struct ck_licence *l,
+		      struct ck_licence_signer_info *who, char *err, size_t errlen);
+
+/* ---- the device's checks (licence-check.c) ---- */
+
+/* Who the device is: any field may be absent (NULL / has_chip_id 0); a
+ * licence for an absent kind of target is refused. */
+struct ck_device_id {
+	const char *identity;
+	const char *device_class;
+	uint8_t chip_id[CK_LICENCE_CHIP_ID_LEN];
+	int has_chip_id;
+};
+/* -ENOKEY if @l is not for @dev (reason in @err). */
+int ck_licence_check_audience(const struct ck_licence *l, const struct ck_device_id *dev,
+			      char *err, size_t errlen);
+/*
+ * The clock rule (docs/software-update.md "Time"): @clock is the wall
+ * clock (pki_clock_now(): PKI_TIME_IGNORE when not set), @high_water the
+ * persisted largest notBefore of an installed licence (0: none).
+ * -EKEYEXPIRED if notAfter is before max(clock, high_water), or notBefore
+ * after a set clock.  0 otherwise.
+ */
+int ck_licence_check_time(const struct ck_licence *l, time_t clock, int64_t high_water,
+			  char *err, size_t errlen);
+
+/* ---- the state file (state.c) ---- */
+
+#define CK_UPDATE_STATE_FILE	"state"
+#define CK_UPDATE_STATE_MAX	1024
+struct ck_update_state {
+	char slot;				/* 'a' or 'b'; 0: nothing installed */
+	uint64_t sequence;			/* the rollback floor */
+	int64_t high_water;			/* largest notBefore installed */
+	uint64_t image_size;
+	uint8_t image_digest[CK_LICENCE_DIGEST_LEN];
+};
+/* Text, one "key value" a line (docs/software-update.md "State file"). */
+int ck_update_state_encode(const struct ck_update_state *s, char *buf, size_t size,
+			   size_t *len);
+int ck_update_state_decode(const char *buf, size_t len, struct ck_update_state *s);
+
+/* SHA-256 and size of the file @path (image-digest.c). */
+int ck_update_image_digest(const char *path, uint8_t md[CK_LICENCE_DIGEST_LEN],
+			   uint64_t *size);
+
+/* ---- the install (install.c) ---- */
+
+/*
+ * Open the slot directory @dir (created 0755 if missing) and read its
+ * state (no state file: nothing installed).  -EBADMSG: the state file is
+ * corrupt.
+ */
+int ck_update_read_state(const char *dir, struct ck_update_state *s);
+/*
+ * The plaintext of the image file @path, a DER CMS AuthEnvelopedData or
+ * EnvelopedData (ECDH, `openssl cms -encrypt -recip device-cert.pem`)
+ * of at most CK_UPDATE_MAX_ENCRYPTED bytes, decrypted with the device key
+ * @key (its certificate @cert picks the recipient) into a new memory file
+ * *@fd (close() it).  -ENOKEY: not encrypted to this device; -EBADMSG:
+ * decryption or its authentication failed; -EINVAL: not CMS; -EFBIG.
+ */
+#define CK_UPDATE_MAX_ENCRYPTED	(256L << 20)
+int ck_update_decrypt_image(const char *path, EVP_PKEY *key, X509 *cert, int *fd,
+			    char *err, size_t errlen);
+
+/*
+ * Install the image (the regular file open at @image_fd, read from its
+ * start) under the verified licence @l (its DER
+ * @lic, kept beside the image) into @dir: rollback check against the
+ * state (-ESTALE: sequence not above the installed one), the image copied
+ * into the inactive slot while hashed (-EBADMSG: digest or size differs
+ * from the licence), fsynced, then the state file replaced atomically
+ * (the commit point).  A crash at any step leaves the old or the new
+ * software (docs/software-update.md "Install").
+ */
+int ck_update_install(const char *dir, int image_fd, const struct ck_licence *l,
+		      const uint8_t *lic, size_t lic_len, char *err, size_t errlen);
+
+#endif /* CHIPKEY_UPDATE_H */
