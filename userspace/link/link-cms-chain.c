@@ -75,8 +75,10 @@ int ck_link_verify_service(X509 *cert, STACK_OF(X509) *certs, EVP_PKEY *rom, tim
 	OPENSSL_free(rk);
 	ERR_clear_error();
 	if (rc)
-		return ck_link_fail(ca_rc == -EKEYEXPIRED ? ca_rc : rc,
-				    "server certificate: not issued by an issuing CA under the ROM key");
+		return ck_link_fail(ca_rc == -EKEYEXPIRED ? ca_rc : rc, "server certificate: %s",
+				    ca_rc == -EKEYEXPIRED ?
+				    "its issuing CA is outside its validity period" :
+				    "not issued by an issuing CA under the ROM key");
 	rc = check_time(cert, now);
 	if (rc)
 		return ck_link_fail(rc, "server certificate: outside its validity period");

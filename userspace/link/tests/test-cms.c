@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -375,9 +376,10 @@ int main(int argc, char **argv)
 	struct opts o = { 0 };
 	int i;
 
+	signal(SIGPIPE, SIG_IGN);	/* a side that hangs up is an error code */
 	if (argc >= 5 && !strcmp(argv[1], "--as-server")) {
-		parse_opts(argc, argv, 6, &o);
-		run_server(&o, argv[5], atoi(argv[2]), atoi(argv[3]));
+		parse_opts(argc, argv, 5, &o);
+		run_server(&o, argv[4], atoi(argv[2]), atoi(argv[3]));
 	}
 	if (argc < 3)
 		die("usage: see the head of test-cms.c");
