@@ -267,6 +267,33 @@ openssl cms -sign -binary -nodetach -in share.bin -signer a-cert.pem -inkey a-ke
 $T run bcast $(base e1 b1) --replace 2:share-a.der >out 2>err
 check "a substituted (genuinely signed) SHARE: the two sides' keys differ (TLS fails)" \
 	grep -q '^keys: differ' out
+# valid signatures over values that are not P-256 points
+$PY -c '
+import struct, sys, hashlib, subprocess
+der = subprocess.run(["openssl", "x509", "-in", "svc-cert.pem", "-outform", "DER"],
+                     capture_output=True, check=True).stdout
+sys.stdout.buffer.write(b"CKB4\x01\0\0\0" + struct.pack(">QQI", int(sys.argv[1]), int(sys.argv[2]), 3600)
+                        + hashlib.sha256(der).digest() + b"\x04" + b"\x01" * 64)' $((v + 50)) "$(now)" > np.bin
+openssl cms -sign -binary -nodetach -in np.bin -signer svc-cert.pem -inkey svc-key.pem \
+	-certfile f/ica-cert.pem -econtent_type 2.25.61883693501537110133294442699525149482 \
+	-outform DER -out np.der
+mkdir e5
+refused device EKEYREJECTED "a signed broadcast whose Q_s is not a P-256 point: ECDH refuses" \
+	-- $T run bcast $(base e5 b1) --replace 1:np.der
+$PY -c '
+import sys
+s = bytearray(open("share.bin", "rb").read()); s[57:] = b"\x01" * 64
+sys.stdout.buffer.write(bytes(s))' > share-np.bin
+openssl cms -sign -binary -nodetach -in share-np.bin -signer a-cert.pem -inkey a-key.pem \
+	-econtent_type 2.25.61883693501537110133294442699525149483 -outform DER -out share-np.der
+refused server EKEYREJECTED "a signed SHARE whose Q_d is not a P-256 point" \
+	-- $T run bcast $(base e1 b1) --replace 2:share-np.der
+cp -r b1 b6
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -outform DER -out b6/link-bcast-key.der 2>/dev/null
+mkdir e6
+accepted "a broadcast key file that does not match the broadcast: the server publishes a new one" \
+	-- $T run bcast $(base e6 b6)
+check "... (a new broadcast file)" bash -c '! cmp -s b1/link-bcast.der b6/link-bcast.der'
 refused device EBADMSG "a broadcast file of random bytes" -- $T bcast-accept $(base e2) junk.bin
 refused device EMSGSIZE "a 20000-byte broadcast file" -- $T bcast-accept $(base e2) big.bin
 tap_done "link modes 3 and 4"
