@@ -106,6 +106,16 @@ struct ck_link_cms_body {
 #define CK_LINK_CMS_STATE_FILE	"link-cms.seq"
 #define CK_LINK_HW_LEN		8
 
+/* 1 if the @n bytes at @p are all zero (the reserved fields). */
+static inline int ck_link_all_zero(const uint8_t *p, size_t n)
+{
+	uint8_t acc = 0;
+
+	while (n--)
+		acc |= *p++;
+	return acc == 0;
+}
+
 /*
  * The one encoder/decoder pair (link-cms-msg.c).  Decoding checks the
  * length, magic, version, zero fields, dir, the identity's form (15

@@ -10,15 +10,6 @@
 #include <chipkey/link_bcast.h>
 #include "common/identity.h"
 
-static int all_zero(const uint8_t *p, size_t n)
-{
-	uint8_t acc = 0;
-
-	while (n--)
-		acc |= *p++;
-	return acc == 0;
-}
-
 void ck_link_bcast_body_encode(const struct ck_link_bcast_body *b,
 			       uint8_t out[CK_LINK_BCAST_BODY_LEN])
 {
@@ -36,7 +27,7 @@ int ck_link_bcast_body_decode(const uint8_t *in, size_t len, struct ck_link_bcas
 {
 	memset(b, 0, sizeof(*b));
 	if (len != CK_LINK_BCAST_BODY_LEN || memcmp(in, CK_LINK_BCAST_MAGIC, 4) ||
-	    in[4] != CK_LINK_BCAST_VERSION_FMT || !all_zero(in + 5, 3))
+	    in[4] != CK_LINK_BCAST_VERSION_FMT || !ck_link_all_zero(in + 5, 3))
 		return -EBADMSG;
 	b->version = ck_get_be64(in + 8);
 	b->issued_at = ck_get_be64(in + 16);
@@ -63,7 +54,7 @@ int ck_link_share_body_decode(const uint8_t *in, size_t len, struct ck_link_shar
 {
 	memset(b, 0, sizeof(*b));
 	if (len != CK_LINK_SHARE_LEN || memcmp(in, CK_LINK_SHARE_MAGIC, 4) ||
-	    in[4] != CK_LINK_BCAST_VERSION_FMT || !all_zero(in + 5, 3) || in[23] != 0)
+	    in[4] != CK_LINK_BCAST_VERSION_FMT || !ck_link_all_zero(in + 5, 3) || in[23] != 0)
 		return -EBADMSG;
 	memcpy(b->identity, in + 8, CK_LINK_CMS_ID_LEN);
 	if (!ck_identity_valid(b->identity))

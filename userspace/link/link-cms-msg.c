@@ -45,21 +45,12 @@ void ck_link_cms_body_encode(const struct ck_link_cms_body *b,
 	memcpy(out + 64, b->secret, CK_LINK_CMS_SECRET_LEN);
 }
 
-static int all_zero(const uint8_t *p, size_t n)
-{
-	uint8_t acc = 0;
-
-	while (n--)
-		acc |= *p++;
-	return acc == 0;
-}
-
 int ck_link_cms_body_decode(const uint8_t *in, size_t len, struct ck_link_cms_body *b)
 {
 	memset(b, 0, sizeof(*b));
 	if (len != CK_LINK_CMS_BODY_LEN || memcmp(in, CK_LINK_CMS_MAGIC, 4) ||
-	    in[4] != CK_LINK_CMS_VERSION || !all_zero(in + 6, 2) ||
-	    !all_zero(in + 36, 4) || in[23] != 0)
+	    in[4] != CK_LINK_CMS_VERSION || !ck_link_all_zero(in + 6, 2) ||
+	    !ck_link_all_zero(in + 36, 4) || in[23] != 0)
 		return -EBADMSG;
 	b->dir = in[5];
 	if (b->dir != CK_LINK_CMS_TO_DEVICE && b->dir != CK_LINK_CMS_TO_SERVER)

@@ -64,7 +64,8 @@ base() {	# the options of device A and the service, state dirs $1 $2
 refused() {
 	local who=$1 e=$2 d=$3; shift 4
 	if "$@" >out 2>err; then nok "$d (accepted)"; sed 's/^/# /' out; return; fi
-	if grep -q "^$who: rc=-[0-9]* $e" out; then ok "$d ($(grep "^$who:" out | cut -d' ' -f3-))"
+	if grep -q 'process: abnormal end' out; then nok "$d (a crash or leak)"; sed 's/^/# /' out err | tail -20
+	elif grep -q "^$who: rc=-[0-9]* $e" out; then ok "$d ($(grep "^$who:" out | cut -d' ' -f3-))"
 	else nok "$d (want $who $e)"; sed 's/^/# /' out err | tail -8; fi
 }
 accepted() {

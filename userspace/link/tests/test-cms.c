@@ -155,6 +155,21 @@ static void device_side(const struct opts *o, struct ck_link_device *d)
 		die("the device certificate names no identity");
 }
 
+static void device_free(struct ck_link_device *d)
+{
+	EVP_PKEY_free(d->key);
+	X509_free(d->cert);
+	EVP_PKEY_free(d->rom_key);
+}
+
+static void server_free(struct ck_link_server *s)
+{
+	EVP_PKEY_free(s->key);
+	X509_free(s->cert);
+	sk_X509_pop_free(s->chain, X509_free);
+	EVP_PKEY_free(s->rom_key);
+}
+
 static const struct ck_link_mode *mode_of(const char *name)
 {
 	if (!strcmp(name, "cms"))
@@ -199,6 +214,7 @@ static int accept_file(const struct opts *o, const char *path, int bcast)
 	snprintf(r.why, sizeof(r.why), "%s", ck_link_cms_why());
 	report("device", &r);
 	free(buf);
+	device_free(&d);
 	return r.rc ? 1 : 0;
 }
 
@@ -295,7 +311,18 @@ static void run_server(const struct opts *o, const char *mode, int fd, int res)
 	r.rc = mode_of(mode)->server(&s, fd, &r.sec);
 	snprintf(r.why, sizeof(r.why), "%s", ck_link_cms_why());
 	ck_file_write_all(res, &r, sizeof(r));
-	_exit(0);
+	server_free(&s);
+	exit(0);	/* (exit: the ASan build checks for leaks) */
+}
+
+static int exited_cleanly(pid_t pid, const char *who)
+{
+	int st = 0;
+
+	if (waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 1;
+	printf("%s process: abnormal end, status 0x%x\n", who, st);
+	return 0;
 }
 
 static int run(int argc, char **argv, const struct opts *o, const char *mode)
@@ -310,7 +337,7 @@ static int run(int argc, char **argv, const struct opts *o, const char *mode)
 	ps = fork();
 	if (ps == 0) {
 		char fd[16], res[16];
-		char **av = calloc((size_t)argc + 4, sizeof(*av));
+		char **av;
 		int i, n = 0;
 
 		close(ds[0]);
@@ -322,6 +349,9 @@ static int run(int argc, char **argv, const struct opts *o, const char *mode)
 			run_server(o, mode, ss[1], rs[1]);
 		/* the server keeps the real clock */
 		unsetenv("LD_PRELOAD");
+		av = calloc((size_t)argc + 4, sizeof(*av));
+		if (!av)
+			_exit(127);
 		av[n++] = argv[0];
 		av[n++] = "--as-server";
 		av[n++] = fd;
@@ -344,7 +374,8 @@ static int run(int argc, char **argv, const struct opts *o, const char *mode)
 		snprintf(r.why, sizeof(r.why), "%s", ck_link_cms_why());
 		ck_file_write_all(rd[1], &r, sizeof(r));
 		shutdown(ds[1], SHUT_RDWR);
-		_exit(0);
+		device_free(&d);
+		exit(0);
 	}
 	close(ss[1]);
 	close(ds[1]);
@@ -355,11 +386,10 @@ static int run(int argc, char **argv, const struct opts *o, const char *mode)
 		r_s.rc = -EPIPE;
 	if (read_full(rd[0], (uint8_t *)&r_d, sizeof(r_d)))
 		r_d.rc = -EPIPE;
-	waitpid(ps, NULL, 0);
-	waitpid(pd, NULL, 0);
 	report("server", &r_s);
 	report("device", &r_d);
-	if (r_s.rc || r_d.rc)
+	/* a crash, or a leak in the ASan build, fails the run whatever else */
+	if (!exited_cleanly(ps, "server") + !exited_cleanly(pd, "device") || r_s.rc || r_d.rc)
 		return 1;
 	if (r_s.sec.key_len != 32 || r_d.sec.key_len != 32 ||
 	    memcmp(r_s.sec.key, r_d.sec.key, 32) ||
@@ -403,6 +433,7 @@ int main(int argc, char **argv)
 					   (uint32_t)strtoul(argv[i + 1], NULL, 10));
 		if (rc)
 			printf("publish: rc=%d %s\n", rc, ck_link_cms_why());
+		server_free(&s);
 		return rc ? 1 : 0;
 	}
 	die("bad arguments");
