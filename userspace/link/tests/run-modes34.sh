@@ -179,9 +179,20 @@ refused server EKEYREJECTED "a HELLO with a foreign factory's device certificate
 	-- $T run cms $(base) --replace 1:ga-cert.der
 refused server EKEYREJECTED "a device SECRET recorded from an older connection: no echo of this one" \
 	-- $T run cms $(base) --replace 3:d1/frame-3.bin
+check "... refused for that reason" grep -q 'does not echo' out
+# device B's SECRET (a valid device) after device A's HELLO
+body3 "$ID_B" 2 "$(now)" 300 1 > bb2.bin
+openssl cms -sign -binary -nodetach -in bb2.bin -signer b-cert.pem -inkey b-key.pem \
+	-econtent_type "$OID3" -outform DER -out bb2.sd &&
+	openssl cms -encrypt -binary -in bb2.sd -recip svc-cert.pem -aes-256-cbc -outform DER -out bb2.der
+refused server EKEYREJECTED "a device SECRET signed by another device than HELLO's" \
+	-- $T run cms $(base) --replace 3:bb2.der
+check "... refused for that reason" grep -q 'signed by another certificate' out
 refused device EBADMSG "a SECRET file of random bytes" -- $T accept $(base i2) junk.bin
 head -c 20000 /dev/urandom > big.bin
 refused device EMSGSIZE "a 20000-byte SECRET file" -- $T accept $(base i2) big.bin
+{ cat m1.der; printf '\0'; } > trail.der
+refused device EBADMSG "a SECRET file with a byte after the CMS structure" -- $T accept $(base i2) trail.der
 head -c 900 m1.der > trunc.der
 refused device EBADMSG "a truncated SECRET file" -- $T accept $(base i2) trunc.der
 mkdir bad && printf 'abc' > bad/link-cms.seq
@@ -263,6 +274,15 @@ refused server EKEYREJECTED "a SHARE signed by a foreign factory's device certif
 	-- $T run bcast $(base e1 b1) --replace 2:share-g.der
 openssl cms -sign -binary -nodetach -in share.bin -signer a-cert.pem -inkey a-key.pem \
 	-econtent_type 2.25.61883693501537110133294442699525149483 -outform DER -out share-a.der
+$PY -c '
+import sys
+s = bytearray(open("share.bin", "rb").read()); s[24] ^= 1
+sys.stdout.buffer.write(bytes(s))' > share-od.bin
+openssl cms -sign -binary -nodetach -in share-od.bin -signer a-cert.pem -inkey a-key.pem \
+	-econtent_type 2.25.61883693501537110133294442699525149483 -outform DER -out share-od.der
+refused server EKEYREJECTED "a SHARE of device A that answers another broadcast (digest)" \
+	-- $T run bcast $(base e1 b1) --replace 2:share-od.der
+check "... refused for that reason" grep -q 'answers another broadcast' out
 # a genuine share of A, made outside the device: the server takes it, but
 # the device's own ephemeral key is not Q in it, so the keys differ
 $T run bcast $(base e1 b1) --replace 2:share-a.der >out 2>err
@@ -278,6 +298,17 @@ sys.stdout.buffer.write(b"CKB4\x01\0\0\0" + struct.pack(">QQI", int(sys.argv[1])
 openssl cms -sign -binary -nodetach -in np.bin -signer svc-cert.pem -inkey svc-key.pem \
 	-certfile f/ica-cert.pem -econtent_type 2.25.61883693501537110133294442699525149482 \
 	-outform DER -out np.der
+$PY -c '
+import struct, sys
+q = open("q.der", "rb").read()[-65:]
+sys.stdout.buffer.write(b"CKB4\x01\0\0\0" + struct.pack(">QQI", int(sys.argv[1]), int(sys.argv[2]), 3600)
+                        + b"\0" * 32 + q)' $((v + 60)) "$(now)" > sid.bin
+openssl cms -sign -binary -nodetach -in sid.bin -signer svc-cert.pem -inkey svc-key.pem \
+	-certfile f/ica-cert.pem -econtent_type 2.25.61883693501537110133294442699525149482 \
+	-outform DER -out sid.der
+mkdir e7
+refused device EKEYREJECTED "a broadcast whose server_id is not its signer's" \
+	-- $T bcast-accept $(base e7) sid.der
 mkdir e5
 refused device EKEYREJECTED "a signed broadcast whose Q_s is not a P-256 point: ECDH refuses" \
 	-- $T run bcast $(base e5 b1) --replace 1:np.der
