@@ -173,6 +173,9 @@ refused server EKEYREJECTED "tampered device SECRET: the server refuses" -- $T r
 refused device ECONNRESET "truncated SECRET (100 bytes of it, then the end)" -- $T run cms $(base) --trunc 2:100
 refused device EMSGSIZE "oversized frame (16385 bytes announced)" -- $T run cms $(base) --oversize 2
 refused server EMSGSIZE "oversized HELLO" -- $T run cms $(base) --oversize 1
+refused server EPROTO "a frame of another type where HELLO is due (an OFFER)" \
+	-- $T run cms $(base) --hdr 1:0:0x41
+refused device EBADMSG "a frame header with a nonzero reserved byte" -- $T run cms $(base) --hdr 2:1:1
 head -c 700 /dev/urandom > junk.bin
 refused server EBADMSG "a HELLO of random bytes" -- $T run cms $(base) --replace 1:junk.bin
 refused server EKEYREJECTED "a HELLO with a foreign factory's device certificate" \

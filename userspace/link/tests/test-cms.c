@@ -13,6 +13,7 @@
  * OPTS: --rom DER --ica PEM --svc-key PEM --svc-cert PEM --dev-key PEM
  *       --dev-cert PEM --dev-state DIR --srv-state DIR --dump DIR
  *       --flip K:OFF --trunc K:LEN --replace K:FILE --oversize K
+ *       --hdr K:I:V (header byte I, 0 type or 1 reserved, set to V)
  * (K: the K-th frame through the relay, from 1).  The server process
  * runs without LD_PRELOAD (re-executed), so a fake device clock
  * (recovery/tests/fake-clock.so) stays on the device side.
@@ -38,6 +39,7 @@ struct opts {
 	const char *rom, *ica, *svc_key, *svc_cert, *dev_key, *dev_cert;
 	const char *dev_state, *srv_state, *dump, *replace_file;
 	int flip_k, flip_off, trunc_k, trunc_len, replace_k, oversize_k;
+	int hdr_k, hdr_i, hdr_v;
 };
 
 struct result {
@@ -123,6 +125,11 @@ static int parse_opts(int argc, char **argv, int i, struct opts *o)
 				die("--replace K:FILE");
 			o->replace_file = file;
 		} else if (!strcmp(n, "oversize")) o->oversize_k = atoi(v);
+		else if (!strcmp(n, "hdr")) {
+			if (sscanf(v, "%d:%d:%i", &o->hdr_k, &o->hdr_i, &o->hdr_v) != 3 ||
+			    o->hdr_i < 0 || o->hdr_i > 1)
+				die("--hdr K:I:V (I 0 type, 1 reserved)");
+		}
 		else die("unknown option");
 	}
 	return i;
@@ -278,6 +285,8 @@ static int relay_frame(const struct opts *o, int from, int to, int k)
 		hdr[2] = (uint8_t)(len >> 8);
 		hdr[3] = (uint8_t)len;
 	}
+	if (o->hdr_k == k)
+		hdr[o->hdr_i] = (uint8_t)o->hdr_v;
 	ck_file_write_all(to, hdr, 4);
 	ck_file_write_all(to, body, len);
 	free(body);
