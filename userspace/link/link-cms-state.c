@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What modes 3 and 4 keep between messages: the reason of the last
+ * failure, the device's persisted high-water marks (seq of mode 3,
+ * broadcast version of mode 4) and the validity rule of a signed time
+ * on a device that may have no clock (docs/service-link-cms.md "Validity").
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+
+#include <chipkey/byteorder.h>
+#include "common/file.h"
+#include "common/pki.h"
+#include "link/link-cms.h"
+
+static __thread char why[256];
+
+const char *ck_link_cms_why(void)
+{
+	return why;
+}
+
+int ck_link_fail(int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	ERR_clear_error();
+	return rc;
+}
+
+int ck_link_hw_read(const char *dir, const char *name, uint64_t *v)
+{
+	uint8_t *buf = NULL;
+	size_t len;
+	int dfd, err;
+
+	*v = 0;
+	if (!dir)
+		return ck_link_fail(-EINVAL, "no state directory");
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return ck_link_fail(-errno, "state directory %s: cannot open", dir);
+	err = ck_file_read_at(dfd, name, CK_LINK_HW_LEN, &buf, &len);
+	close(dfd);
+	if (err == -ENOENT)
+		return 0;	/* nothing accepted yet */
+	if (err)
+		return ck_link_fail(err, "%s/%s: cannot read", dir, name);
+	if (len != CK_LINK_HW_LEN) {
+		free(buf);
+		/* fail closed: a damaged mark must not reset to 0 */
+		return ck_link_fail(-EBADMSG, "%s/%s: not %d bytes", dir, name, CK_LINK_HW_LEN);
+	}
+	*v = ck_get_be64(buf);
+	free(buf);
+	return 0;
+}
+
+int ck_link_hw_write(const char *dir, const char *name, uint64_t v)
+{
+	uint8_t buf[CK_LINK_HW_LEN];
+	int dfd, err;
+
+	ck_put_be64(buf, v);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return ck_link_fail(-errno, "state directory %s: cannot open", dir);
+	err = ck_file_write_at(dfd, name, buf, sizeof(buf), 0600);
+	if (!err && fsync(dfd))
+		err = -errno;
+	close(dfd);
+	return err ? ck_link_fail(err, "%s/%s: cannot write", dir, name) : 0;
+}
+
+int ck_link_validity_check(uint64_t issued_at, uint32_t valid_for, time_t now)
+{
+	if (now == PKI_TIME_IGNORE)
+		return 0;	/* no clock: the high-water mark decides */
+	if (issued_at > (uint64_t)now + CK_LINK_CMS_SKEW)
+		return ck_link_fail(-EKEYEXPIRED, "issued %llu s in the future",
+				    (unsigned long long)(issued_at - (uint64_t)now));
+	if ((uint64_t)now >= issued_at + valid_for)
+		return ck_link_fail(-EKEYEXPIRED, "expired %llu s ago",
+				    (unsigned long long)((uint64_t)now - issued_at - valid_for));
+	return 0;
+}
