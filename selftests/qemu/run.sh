@@ -93,8 +93,15 @@ rm -f "$OUT"/console-*.log "$OUT"/tap-*.log "$OUT"/splats-*.txt
 . "$HERE/attest.sh"
 # shellcheck source=sealedkey.sh
 . "$HERE/sealedkey.sh"
+# shellcheck source=systemd.sh
+. "$HERE/systemd.sh"
 
 BOOTS=${CK_VM_BOOTS:-$BOOTS_DEFAULT}
+# systemd needs cgroups, namespaces and BPF, which debug.config leaves out
+if [ -z "${CK_VM_BOOTS:-}" ] && [ "$DEBUG_KERNEL" = yes ]; then
+	BOOTS=$(echo $BOOTS | sed 's/sd-[a-z]*//g')
+	note "debug kernel: no systemd boots (sd-wiped, sd-intact: debug.config has no cgroups)"
+fi
 [ "$MODE" = test ] || BOOTS=$MODE
 MAIN_BOOT=${BOOTS%% *}
 has_boot() { case " $BOOTS " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -124,6 +131,7 @@ arch_initramfs
 has_boot dt && dt_initramfs
 has_boot test && attest_initramfs
 skey_initramfs
+sd_initramfs
 if [ "$MODE" = demo ]; then
 	mkdir -p "$ROOTFS/demo"
 	cp "$DEMO_DIR/data.bin" "$DEMO_DIR/emu.ckb" "$ROOTFS/demo/" || die "demo files"
