@@ -23,6 +23,7 @@
 #              keys before network-online.target, recovery never starts
 # shellcheck disable=SC2034 # PREFIX is used by guest-lib.sh
 PREFIX=${1:-report}
+# shellcheck source=selftests/qemu/guest/guest-lib.sh
 . /guest-lib.sh
 
 if [ "$1" != report ]; then
