@@ -82,6 +82,16 @@ run_stress() {
 	return $rc
 }
 
+# The debug kernel (13 CPU-minutes on two cores) builds at nice 19 beside
+# the suites before vm-debug, on the time they leave idle; vm-debug's run
+# waits for it (selftests/qemu/run.sh's lock) and reuses it.
+prep=
+if [ ${#suites[@]} -gt 1 ] && [[ " ${suites[*]} " == *" vm-debug "* ]]; then
+	echo "# the debug kernel builds in the background at nice 19 ($logdir/vm-debug-prepare.log)"
+	DEBUG_KERNEL=yes nice -n 19 ./selftests/qemu/run.sh --prepare > "$logdir/vm-debug-prepare.log" 2>&1 &
+	prep=$!
+fi
+
 status=0
 for s in "${suites[@]}"; do
 	case "$s" in
@@ -99,6 +109,8 @@ for s in "${suites[@]}"; do
 		fi
 	fi
 done
+
+[ -n "$prep" ] && wait "$prep"
 
 # Count over all suites' logs.
 passed=0 failed=0 skipped=0

@@ -22,6 +22,7 @@
 #                                            once into build/qemu/x86_64-debug/
 #   selftests/qemu/run.sh --bench            run bench/ck_bench_dev in the VM
 #   selftests/qemu/run.sh --shell            a busybox shell on the console
+#   selftests/qemu/run.sh --prepare          only get or build the kernel
 #   selftests/qemu/run.sh --demo DIR         the guest half of `make demo`:
 #                                            DIR holds fuse.bin, data.bin and
 #                                            emu.ckb; the kernel's package is
@@ -55,9 +56,10 @@ DEMO_DIR=
 case ${1:-} in
 --bench) MODE=bench ;;
 --shell) MODE=shell ;;
+--prepare) MODE=prepare ;;
 --demo) MODE=demo; DEMO_DIR=$(cd "${2:?--demo needs a directory}" && pwd) ;;
 "" | --test) ;;
-*) echo "usage: [ARCH=x86_64|arm64] [DEBUG_KERNEL=yes] $0 [--test|--bench|--shell|--demo DIR]" >&2; exit 2 ;;
+*) echo "usage: [ARCH=x86_64|arm64] [DEBUG_KERNEL=yes] $0 [--test|--bench|--shell|--prepare|--demo DIR]" >&2; exit 2 ;;
 esac
 [ -f "$HERE/arch/$ARCH.sh" ] || { echo "$0: ARCH=$ARCH: no $HERE/arch/$ARCH.sh" >&2; exit 2; }
 
@@ -115,6 +117,10 @@ T0=$(date +%s)
 
 arch_host_tools
 if [ "$DEBUG_KERNEL" = yes ]; then build_debug_kernel; else arch_kernel; fi
+# --prepare: only the kernel (the debug kernel's build, started early by
+# scripts/check.sh beside the native suite; the run that follows waits on
+# the lock above and reuses it)
+[ "$MODE" = prepare ] && { finish; exit; }
 build_module
 arch_guest_programs
 make_fuse_images
