@@ -4,10 +4,12 @@
 # The sealed-key boots (docs/sealed-keys.md; host half
 # selftests/qemu/sealedkey.sh), fuse image A, the real module, Debian's
 # dm-crypt, the chipkey CLI:
-#   guest-skey.sh skey1   key new + key load + dm-crypt on the data disk,
-#                         data written; the blob goes to the host
-#   guest-skey.sh skey2   the init fragment of the doc opens the volume with
-#                         the same blob: data read back; the key (from the
+#   guest-skey.sh skey1   key new (no overwrite without --force) + key
+#                         load over a key planted in @u + dm-crypt on the
+#                         data disk, data written; the blob goes to the host
+#   guest-skey.sh skey2   with a key planted in @us and @u, the init
+#                         fragment of the doc opens the volume with the
+#                         same blob: data read back; the key (from the
 #                         oracle, media disk) is nowhere in /proc, /sys, the
 #                         kernel log or the block devices; tampered and
 #                         chip B's blobs refused; the oracle's blob loads
