@@ -12,9 +12,9 @@
  * one (key_alloc() + key_instantiate_and_link(), never an update of a key
  * that is already there), owned by the caller, with no write or setattr
  * permission for anyone, in a keyring the caller owns and may write; a key
- * of the same description in that keyring loses its link to the new key.
- * The plaintext key only ever lives in a
- * kmalloc'd blob buffer (wiped by kfree_sensitive() on every path) and in
+ * of the same description in that keyring loses its place there to the new
+ * key.  The plaintext key only ever lives in a kmalloc'd blob buffer (wiped
+ * by kfree_sensitive() on every path) and in
  * the logon key's payload (freed with kfree_sensitive() by the key type).
  * A kernel without CONFIG_KEYS answers KEY_LOAD with -EOPNOTSUPP.
  *
