@@ -5,11 +5,16 @@
  *
  * KEY_NEW draws a random key inside the kernel, seals it and returns only
  * the blob.  KEY_LOAD opens a blob inside the kernel and adds the key as a
- * "logon" key (no read method: its payload never goes back to userspace) to
- * the keyring the caller names, resolved with lookup_user_key() exactly as
- * add_key(2) resolves it, so dm-crypt's request_key() finds it from the
- * caller's process keyrings.  The plaintext key only ever lives in a
- * kmalloc'd blob buffer (wiped by kfree_sensitive() on every path) and in
+ * new "logon" key (no read method: its payload never goes back to
+ * userspace) to the keyring the caller names, resolved with
+ * lookup_user_key() as add_key(2) resolves it, so dm-crypt's request_key()
+ * finds it from the caller's process keyrings.  The key is always a new
+ * one (key_alloc() + key_instantiate_and_link(), never an update of a key
+ * that is already there), owned by the caller, with no write or setattr
+ * permission for anyone, in a keyring the caller owns and may write; a key
+ * of the same description in that keyring loses its place there to the new
+ * key.  The plaintext key only ever lives in a kmalloc'd blob buffer (wiped
+ * by kfree_sensitive() on every path) and in
  * the logon key's payload (freed with kfree_sensitive() by the key type).
  * A kernel without CONFIG_KEYS answers KEY_LOAD with -EOPNOTSUPP.
  *
@@ -20,10 +25,12 @@
 
 #include <crypto/aead.h>
 #include <crypto/sha2.h>
+#include <keys/user-type.h>
+#include <linux/build_bug.h>
 #include <linux/cred.h>
-#include <linux/ctype.h>
 #include <linux/err.h>
 #include <linux/key.h>
+#include <linux/key-type.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -37,12 +44,17 @@
 				 CHIPKEY_SKEY_NAME_MAX)
 
 /*
- * The logon key's permissions: what add_key(2) gives a logon key by default
- * (possessor: view, update, search, link, setattr; owner: view).  There is
- * no read permission, and the type has no read method anyway.
+ * The logon key's permissions (0x19010000): possessor view, search (what
+ * request_key() needs) and link; owner view.  No write (keyctl update would
+ * replace the payload), no setattr (setperm/chown would give write back),
+ * no read (the type has no read method anyway).
  */
-#define CK_SKEY_PERM	(KEY_POS_VIEW | KEY_POS_WRITE | KEY_POS_SEARCH | \
-			 KEY_POS_LINK | KEY_POS_SETATTR | KEY_USR_VIEW)
+#define CK_SKEY_PERM	(KEY_POS_VIEW | KEY_POS_SEARCH | KEY_POS_LINK | \
+			 KEY_USR_VIEW)
+
+/* The uapi structures have one layout on every ABI (no compat handler). */
+static_assert(sizeof(struct chipkey_key_new) == 40);
+static_assert(sizeof(struct chipkey_key_load) == 56);
 
 /* Key the context's AEAD with the sealed-key key for @salt. */
 static int ck_skey_setkey(struct ck_crypto_ctx *c, const struct ck_fuses *f,
@@ -156,25 +168,63 @@ static int ck_skey_desc(char *desc, u64 name_ptr, u32 name_len)
 	for (i = 0; i < name_len; i++) {
 		char ch = desc[plen + i];
 
-		if (!isalnum(ch) && ch != '.' && ch != '_' && ch != '-')
+		/* ASCII only: isalnum() also accepts Latin-1 letters */
+		if (!(ch >= 'a' && ch <= 'z') && !(ch >= 'A' && ch <= 'Z') &&
+		    !(ch >= '0' && ch <= '9') && ch != '.' && ch != '_' &&
+		    ch != '-')
 			return -EINVAL;
 	}
 	return 0;
 }
 
-/* Add the @len-byte key at @payload as logon key @desc to @keyring. */
-static long ck_skey_add(key_ref_t keyring, const char *desc,
-			const u8 *payload, u32 len, s32 *serial)
+/*
+ * The destination keyring: resolved as add_key(2) resolves it (the caller
+ * must be allowed to write it), a keyring, and owned by the caller's fsuid,
+ * so that nobody else may rearrange it behind the caller.
+ */
+static key_ref_t ck_skey_keyring(s32 id)
 {
-	key_ref_t kref;
+	key_ref_t kref = lookup_user_key(id, KEY_LOOKUP_CREATE, KEY_NEED_WRITE);
+	struct key *keyring;
 
-	kref = key_create_or_update(keyring, "logon", desc, payload, len,
-				    CK_SKEY_PERM, KEY_ALLOC_IN_QUOTA);
 	if (IS_ERR(kref))
-		return PTR_ERR(kref);
-	*serial = key_ref_to_ptr(kref)->serial;
-	key_ref_put(kref);
-	return 0;
+		return kref;
+	keyring = key_ref_to_ptr(kref);
+	if (keyring->type != &key_type_keyring) {
+		key_ref_put(kref);
+		return ERR_PTR(-ENOTDIR);
+	}
+	if (!uid_eq(keyring->uid, current_fsuid())) {
+		key_ref_put(kref);
+		return ERR_PTR(-EACCES);
+	}
+	return kref;
+}
+
+/*
+ * A new logon key @desc holding the @len bytes at @payload, linked into
+ * @keyring.  Never an update of an existing key: a key of the same type and
+ * description already in @keyring loses its link to the new one (the
+ * keyring's assoc_array_insert() replaces the leaf), the old key itself is
+ * left as it was.  Returns the new key (key_put() it) or an ERR_PTR.
+ */
+static struct key *ck_skey_add(struct key *keyring, const char *desc,
+			       const u8 *payload, u32 len)
+{
+	const struct cred *cred = current_cred();
+	struct key *key;
+	int ret;
+
+	key = key_alloc(&key_type_logon, desc, cred->fsuid, cred->fsgid, cred,
+			CK_SKEY_PERM, KEY_ALLOC_IN_QUOTA, NULL);
+	if (IS_ERR(key))
+		return key;
+	ret = key_instantiate_and_link(key, payload, len, keyring, NULL);
+	if (ret) {
+		key_put(key);
+		return ERR_PTR(ret);
+	}
+	return key;
 }
 
 long ck_ioctl_key_load(struct chipkey *ck, void __user *uarg)
@@ -183,6 +233,7 @@ long ck_ioctl_key_load(struct chipkey *ck, void __user *uarg)
 	struct chipkey_key_load k;
 	struct ck_skey_header h;
 	key_ref_t keyring;
+	struct key *key;
 	u8 *blob;
 	long ret;
 
@@ -212,21 +263,29 @@ long ck_ioctl_key_load(struct chipkey *ck, void __user *uarg)
 		goto out;
 	}
 
-	/* As add_key(2): the caller must be allowed to write the keyring. */
-	keyring = lookup_user_key(k.keyring, KEY_LOOKUP_CREATE, KEY_NEED_WRITE);
+	keyring = ck_skey_keyring(k.keyring);
 	if (IS_ERR(keyring)) {
 		ret = PTR_ERR(keyring);
 		goto out;
 	}
 
 	ret = ck_skey_gcm(ck, blob, &h, false);
-	if (!ret)
-		ret = ck_skey_add(keyring, desc,
-				  blob + CHIPKEY_SKEY_HEADER_LEN, h.key_len,
-				  &k.serial);
+	if (!ret) {
+		key = ck_skey_add(key_ref_to_ptr(keyring), desc,
+				  blob + CHIPKEY_SKEY_HEADER_LEN, h.key_len);
+		if (IS_ERR(key))
+			ret = PTR_ERR(key);
+	}
 	key_ref_put(keyring);
-	if (!ret && copy_to_user(uarg, &k, sizeof(k)))
+	if (ret)
+		goto out;
+	k.serial = key->serial;
+	/* a caller that cannot learn the serial gets no key either */
+	if (copy_to_user(uarg, &k, sizeof(k))) {
+		key_invalidate(key);
 		ret = -EFAULT;
+	}
+	key_put(key);
 out:
 	kfree_sensitive(blob);
 	memzero_explicit(&h, sizeof(h));

@@ -15,12 +15,22 @@
 #include "chipkey_caps.h"
 #include "chipkey/sealed_key.h"
 
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <linux/keyctl.h>
 
 #include "kselftest_harness.h"
 
 #define BLOB32	(CHIPKEY_SKEY_OVERHEAD + 32)
+/* the loaded key's permissions: possessor view, search, link; owner view */
+#define SKEY_PERM	"19010000"
+/* what an adversary gives the keys it plants: everything to everyone */
+#define ALL_PERM	0x3f3f3f3f
+
+/* The uapi layouts: the same here, in a -m32 build (chipkey_skey_test_32)
+ * and in the kernel (kmod/sealed-key.c), which has no compat handler. */
+_Static_assert(sizeof(struct chipkey_key_new) == 40, "struct chipkey_key_new");
+_Static_assert(sizeof(struct chipkey_key_load) == 56, "struct chipkey_key_load");
 
 static int key_new(int fd, uint32_t key_len, uint8_t *out, uint32_t *out_len)
 {
@@ -51,6 +61,67 @@ static int key_load(int fd, const uint8_t *blob, uint32_t len, const char *name,
 static int new_session(void)
 {
 	return syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 ? -errno : 0;
+}
+
+/* "type;uid;gid;perm;description" of @serial into @buf, or "" */
+static const char *describe(int32_t serial, char *buf, size_t len)
+{
+	if (syscall(SYS_keyctl, KEYCTL_DESCRIBE, serial, buf, len) < 0)
+		buf[0] = '\0';
+	return buf;
+}
+
+/* Does the keyring @ring link @serial? (its serials, KEYCTL_READ) */
+static int links(int32_t ring, int32_t serial)
+{
+	int32_t ids[64];
+	long n = syscall(SYS_keyctl, KEYCTL_READ, ring, ids, sizeof(ids));
+	long i;
+
+	for (i = 0; i < n / 4 && i < 64; i++)
+		if (ids[i] == serial)
+			return 1;
+	return 0;
+}
+
+/*
+ * The adversary: a child process that shares our session keyring, as
+ * nobody (@as_nobody) or as root without CAP_SYS_ADMIN, adds a logon key
+ * "chipkey:@name" (@type "logon") or a keyring @name (@type "keyring") to
+ * the session keyring and gives everyone every permission on it.  Returns
+ * its serial, or -1.
+ */
+static int32_t plant(const char *type, const char *name, int as_nobody)
+{
+	static const uint8_t payload[32] = "planted by an adversary, 32 B.";
+	int32_t *shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int32_t serial = -1;
+	char desc[64];
+	pid_t pid;
+	int st;
+
+	if (shared == MAP_FAILED)
+		return -1;
+	*shared = -1;
+	snprintf(desc, sizeof(desc), "%s%s", strcmp(type, "logon") ? "" : "chipkey:", name);
+	pid = fork();
+	if (!pid) {
+		long id;
+
+		if (as_nobody ? drop_to_nobody() : drop_sys_admin())
+			_exit(1);
+		id = syscall(SYS_add_key, type, desc, strcmp(type, "logon") ? NULL : payload,
+			     strcmp(type, "logon") ? 0 : sizeof(payload), KEY_SPEC_SESSION_KEYRING);
+		if (id < 0 || syscall(SYS_keyctl, KEYCTL_SETPERM, id, ALL_PERM) < 0)
+			_exit(2);
+		*shared = (int32_t)id;
+		_exit(0);
+	}
+	if (pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && !WEXITSTATUS(st))
+		serial = *shared;
+	munmap(shared, sizeof(*shared));
+	return serial;
 }
 
 /* Does this kernel have keyrings? (ENOSYS without CONFIG_KEYS) */
@@ -147,25 +218,141 @@ TEST_F(skey, load_logon_key)
 	n = syscall(SYS_keyctl, KEYCTL_DESCRIBE, serial, buf, sizeof(buf));
 	ASSERT_LT(0, n);
 	TH_LOG("describe: %s", buf);
-	EXPECT_STREQ("logon;0;0;3d010000;chipkey:selftest", buf);
+	EXPECT_STREQ("logon;0;0;" SKEY_PERM ";chipkey:selftest", buf);
 	/* userspace cannot read the payload: keyctl read / keyctl pipe */
 	errno = 0;
 	EXPECT_GT(0, syscall(SYS_keyctl, KEYCTL_READ, serial, buf, sizeof(buf)));
 	EXPECT_EQ(EOPNOTSUPP, errno);
+	/* nor replace it (keyctl update), nor give itself the right to
+	 * (keyctl setperm, chown), nor revoke it: even as its owner and
+	 * possessor, with CAP_SYS_ADMIN */
+	errno = 0;
+	EXPECT_GT(0, syscall(SYS_keyctl, KEYCTL_UPDATE, serial, "0123456789abcdef0123456789abcdef",
+			     32));
+	EXPECT_EQ(EACCES, errno);
+	errno = 0;
+	EXPECT_GT(0, syscall(SYS_keyctl, KEYCTL_SETPERM, serial, ALL_PERM));
+	EXPECT_EQ(EACCES, errno);
+	errno = 0;
+	EXPECT_GT(0, syscall(SYS_keyctl, KEYCTL_CHOWN, serial, NOBODY, -1));
+	EXPECT_EQ(EACCES, errno);
+	errno = 0;
+	EXPECT_GT(0, syscall(SYS_keyctl, KEYCTL_REVOKE, serial));
+	EXPECT_EQ(EACCES, errno);
+	EXPECT_STREQ("logon;0;0;" SKEY_PERM ";chipkey:selftest", describe(serial, buf, sizeof(buf)));
 	/* found the way dm-crypt finds it */
 	found = syscall(SYS_request_key, "logon", "chipkey:selftest", NULL, 0);
 	EXPECT_EQ(serial, found);
-	/* loading again updates the same key */
+	/* loading again makes a new key, which takes the old one's place in
+	 * the keyring */
 	ASSERT_EQ(0, key_load(self->fd, self->blob, self->len, "selftest",
 			      KEY_SPEC_SESSION_KEYRING, &again));
-	EXPECT_EQ(serial, again);
+	EXPECT_NE(serial, again);
+	EXPECT_TRUE(links(KEY_SPEC_SESSION_KEYRING, again));
+	EXPECT_FALSE(links(KEY_SPEC_SESSION_KEYRING, serial));
+	EXPECT_EQ(again, syscall(SYS_request_key, "logon", "chipkey:selftest", NULL, 0));
 	syscall(SYS_keyctl, KEYCTL_INVALIDATE, serial);
+	/* its possessor may remove it: that never changes it */
+	EXPECT_EQ(0, syscall(SYS_keyctl, KEYCTL_INVALIDATE, again));
+	EXPECT_EQ(-1, syscall(SYS_request_key, "logon", "chipkey:selftest", NULL, 0));
+}
+
+/*
+ * A key "chipkey:NAME" planted in the target keyring before the load, by
+ * another uid or by root without CAP_SYS_ADMIN, with every permission for
+ * everyone: the load makes a new key (our owner, our permissions), which
+ * replaces the planted one in the keyring; the planted one is not used.
+ */
+TEST_F(skey, load_ignores_planted_key)
+{
+	char buf[256], want[128];
+	int32_t planted, serial = 0;
+	int as_nobody;
+
+	if (!have_keys())
+		SKIP(return, "kernel without keyrings (CONFIG_KEYS)");
+	for (as_nobody = 0; as_nobody < 2; as_nobody++) {
+		ASSERT_EQ(0, new_session());
+		planted = plant("logon", "planted", as_nobody);
+		ASSERT_LT(0, planted) TH_LOG("plant as %s", as_nobody ? "nobody" : "root");
+		snprintf(want, sizeof(want), "logon;%d;%d;3f3f3f3f;chipkey:planted",
+			 as_nobody ? NOBODY : 0, as_nobody ? NOBODY : 0);
+		EXPECT_STREQ(want, describe(planted, buf, sizeof(buf)));
+		EXPECT_EQ(planted, syscall(SYS_request_key, "logon", "chipkey:planted", NULL, 0));
+
+		ASSERT_EQ(0, key_load(self->fd, self->blob, self->len, "planted",
+				      KEY_SPEC_SESSION_KEYRING, &serial));
+		EXPECT_NE(planted, serial);
+		EXPECT_STREQ("logon;0;0;" SKEY_PERM ";chipkey:planted",
+			     describe(serial, buf, sizeof(buf)));
+		/* the planted key is left as it was, out of the keyring */
+		EXPECT_STREQ(want, describe(planted, buf, sizeof(buf)));
+		EXPECT_FALSE(links(KEY_SPEC_SESSION_KEYRING, planted));
+		EXPECT_EQ(serial, syscall(SYS_request_key, "logon", "chipkey:planted", NULL, 0));
+		/* a key is no keyring */
+		EXPECT_EQ(-ENOTDIR, key_load(self->fd, self->blob, self->len, "x", planted, NULL));
+		syscall(SYS_keyctl, KEYCTL_INVALIDATE, planted);
+	}
+}
+
+/* A keyring the caller may write but does not own is refused (EACCES). */
+TEST_F(skey, load_refuses_foreign_keyring)
+{
+	int32_t ring;
+
+	if (!have_keys())
+		SKIP(return, "kernel without keyrings (CONFIG_KEYS)");
+	ASSERT_EQ(0, new_session());
+	ring = plant("keyring", "ckforeign", 1);
+	ASSERT_LT(0, ring);
+	/* we possess it (through our session) and may write it ... */
+	EXPECT_EQ(0, syscall(SYS_keyctl, KEYCTL_CLEAR, ring));
+	/* ... but it is nobody's */
+	EXPECT_EQ(-EACCES, key_load(self->fd, self->blob, self->len, "foreign", ring, NULL));
+	EXPECT_EQ(-1, syscall(SYS_request_key, "logon", "chipkey:foreign", NULL, 0));
+	/* control: our own keyring of the same kind is accepted */
+	ring = (int32_t)syscall(SYS_add_key, "keyring", "ckown", NULL, 0, KEY_SPEC_SESSION_KEYRING);
+	ASSERT_LT(0, ring);
+	EXPECT_EQ(0, key_load(self->fd, self->blob, self->len, "own", ring, NULL));
+}
+
+/* The final copy of the result fails: no key is left behind. */
+TEST_F(skey, load_fault_leaves_no_key)
+{
+	struct chipkey_key_load *k;
+	long r;
+
+	if (!have_keys())
+		SKIP(return, "kernel without keyrings (CONFIG_KEYS)");
+	ASSERT_EQ(0, new_session());
+	k = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(k != MAP_FAILED);
+	k->in_ptr = (uintptr_t)self->blob;
+	k->in_len = self->len;
+	k->name_ptr = (uintptr_t)"fault";
+	k->name_len = 5;
+	k->keyring = KEY_SPEC_SESSION_KEYRING;
+	/* readable (the request is copied in), not writable (the serial is
+	 * not copied out) */
+	ASSERT_EQ(0, mprotect(k, 4096, PROT_READ));
+	errno = 0;
+	r = ioctl(self->fd, CHIPKEY_IOC_KEY_LOAD, k);
+	EXPECT_EQ(-1, r);
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, syscall(SYS_request_key, "logon", "chipkey:fault", NULL, 0));
+	munmap(k, 4096);
+	/* control: the same request from writable memory loads */
+	EXPECT_EQ(0, key_load(self->fd, self->blob, self->len, "fault",
+			      KEY_SPEC_SESSION_KEYRING, NULL));
+	EXPECT_LT(0, syscall(SYS_request_key, "logon", "chipkey:fault", NULL, 0));
 }
 
 TEST_F(skey, load_refuses_names)
 {
 	static const char *const bad[] = {
 		"", "a:b", "a b", "x/y", "nul\n", "123456789012345678901234567890123",
+		/* Latin-1 letters, which isalnum() would take */
+		"\xc0", "\xff", "caf\xe9",
 	};
 	unsigned int i;
 

@@ -4,11 +4,16 @@
 # (selftests/qemu/run.sh, x86_64, Debian's kernel; sourced by run.sh, not
 # run on its own).  Two boots of the same initramfs, same fuses (image A)
 # and the same data disk; the guest half is guest/guest-skey.sh:
-#   skey1  `chipkey key new` seals a new key in the kernel, `chipkey key
-#          load` adds it as logon key chipkey:disk, dm-crypt opens the data
-#          disk with it (:32:logon:chipkey:disk) and data is written
-#   skey2  the busybox init fragment of docs/sealed-keys.md loads the same
-#          blob and opens the volume again: the data reads back
+#   skey1  `chipkey key new` seals a new key in the kernel (and refuses to
+#          replace an existing blob without --force), `chipkey key load`
+#          adds it as a new logon key chipkey:disk although an adversary
+#          (selftests/chipkey_keyplant: uid 0 without CAP_SYS_ADMIN)
+#          planted its own chipkey:disk in @u first, dm-crypt opens the
+#          data disk with it (:32:logon:chipkey:disk) and data is written
+#   skey2  the adversary plants chipkey:disk with another key in @us and
+#          @u; the busybox init fragment of docs/sealed-keys.md (a new
+#          session keyring) loads the same blob and opens the volume
+#          again: the data reads back
 # Between them, here: the independent oracle (scripts/ck_sealed_key_oracle.py)
 # opens boot 1's blob with fuse image A, checks that the data disk is
 # aes-xts-plain64 under exactly that key, and puts on a media disk for

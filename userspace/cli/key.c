@@ -1,39 +1,46 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * chipkey key new|load: keys sealed to the chip for the kernel keyring
- * (docs/sealed-keys.md).
+ * chipkey key new|load|session|find: keys sealed to the chip for the kernel
+ * keyring (docs/sealed-keys.md).
  *
- *   chipkey key new NAME OUT [--size N]   a random key made and sealed in
- *                                         the kernel; OUT gets the blob
- *   chipkey key load NAME IN [--keyring K]
- *                                         the kernel opens IN and adds logon
- *                                         key "chipkey:NAME" to K (default
- *                                         @u); prints the key's serial
+ *   chipkey key new NAME OUT [--size N] [--force]
+ *                                         a random key made and sealed in
+ *                                         the kernel; OUT gets the blob (an
+ *                                         existing OUT only with --force)
+ *   chipkey key load NAME IN [--keyring @u|@s|SERIAL]
+ *                                         the kernel opens IN and adds a new
+ *                                         logon key "chipkey:NAME" to the
+ *                                         keyring (default @u); prints the
+ *                                         key's serial
+ *   chipkey key session                   a new, empty session keyring for
+ *                                         the calling shell (keyctl
+ *                                         new_session); prints its serial
+ *   chipkey key find NAME                 the serial of the logon key
+ *                                         "chipkey:NAME" that request_key()
+ *                                         finds from here, as dm-crypt does
  *
  * The plaintext key never enters userspace.  NAME of `key new` is only
  * checked (the blob does not record it): the name is chosen at load time.
+ * `session` and `find` use the keyring system calls only, never the chip.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/keyctl.h>
 
 #include "cli.h"
 
-/* keyctl(1)'s special keyring names (<linux/keyctl.h> KEY_SPEC_*) */
-static const struct {
-	const char *name;
-	int32_t id;
-} special[] = {
-	{ "@t", -1 }, { "@p", -2 }, { "@s", -3 }, { "@u", -4 }, { "@us", -5 },
-	{ "@g", -6 },
-};
-
 static int usage(void)
 {
-	fprintf(stderr, "usage: chipkey key new NAME OUT [--size 16..64]\n"
-			"       chipkey key load NAME IN [--keyring @u|@s|@us|@p|@t|SERIAL]\n");
+	fprintf(stderr, "usage: chipkey key new NAME OUT [--size 16..64] [--force]\n"
+			"       chipkey key load NAME IN [--keyring @u|@s|SERIAL]\n"
+			"       chipkey key session\n"
+			"       chipkey key find NAME\n");
 	return CK_EXIT_USAGE;
 }
 
@@ -55,17 +62,19 @@ static int name_ok(const char *cmd, const char *name)
 	return ok;
 }
 
+/* --keyring: @u (the user keyring), @s (the session keyring) or a serial.
+ * The others of keyctl(1) are of no use here: @t and @p belong to this
+ * short-lived process, @g is refused by Linux, and @us is searched before
+ * @u, by every process of the uid that has no session keyring. */
 static int keyring_of(const char *s, int32_t *id)
 {
-	size_t i;
 	char *end;
 	long v;
 
-	for (i = 0; i < sizeof(special) / sizeof(special[0]); i++)
-		if (!strcmp(s, special[i].name)) {
-			*id = special[i].id;
-			return 0;
-		}
+	if (!strcmp(s, "@u") || !strcmp(s, "@s")) {
+		*id = s[1] == 'u' ? KEY_SPEC_USER_KEYRING : KEY_SPEC_SESSION_KEYRING;
+		return 0;
+	}
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno || *end || !*s || v <= 0 || v > INT32_MAX)
@@ -94,21 +103,35 @@ static int key_error(struct ck_cli *cli, struct chipkey *ck, const char *what, i
 	return ck_cli_op_error(cli, what, err);
 }
 
+static int out_exists(const char *out)
+{
+	fprintf(stderr, "chipkey: key new: %s exists (it may be the only blob of a volume); "
+		"--force replaces it\n", out);
+	return CK_EXIT_CONFLICT;
+}
+
 static int key_new(struct ck_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "size", required_argument, NULL, 's' },
+		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint8_t blob[CHIPKEY_MAX_SKEY];
 	size_t len = sizeof(blob);
 	unsigned long size = CHIPKEY_SKEY_DEFAULT_LEN;
 	struct chipkey *ck;
+	const char *out;
+	struct stat st;
+	int c, ret, force = 0;
 	char *end;
-	int c, ret;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "s:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:f", opts, NULL)) != -1) {
+		if (c == 'f') {
+			force = 1;
+			continue;
+		}
 		if (c != 's')
 			return usage();
 		errno = 0;
@@ -123,6 +146,11 @@ static int key_new(struct ck_cli *cli, int argc, char **argv)
 		return usage();
 	if (!name_ok("new", argv[optind]))
 		return CK_EXIT_USAGE;
+	out = argv[optind + 1];
+	/* the blob of a volume in use is never lost to a typo: checked before
+	 * a key is made, and again (atomically) when the blob is written */
+	if (!force && strcmp(out, "-") && lstat(out, &st) == 0)
+		return out_exists(out);
 	ret = ck_cli_open(cli, &ck);
 	if (ret)
 		return ret;
@@ -130,9 +158,16 @@ static int key_new(struct ck_cli *cli, int argc, char **argv)
 	if (ret)
 		ret = key_error(cli, ck, "key new", ret);
 	chipkey_close(ck);
-	if (!ret)
-		ret = ck_cli_write(argv[optind + 1], blob, len, 0600);
-	return ret;
+	if (ret)
+		return ret;
+	ret = ck_file_write_atomic(out, blob, len, 0600, force);
+	if (ret == -EEXIST)
+		return out_exists(out);
+	if (ret) {
+		fprintf(stderr, "chipkey: cannot write %s: %s\n", out, strerror(-ret));
+		return CK_EXIT_OTHER;
+	}
+	return CK_EXIT_OK;
 }
 
 static int key_load(struct ck_cli *cli, int argc, char **argv)
@@ -152,8 +187,8 @@ static int key_load(struct ck_cli *cli, int argc, char **argv)
 		if (c != 'k')
 			return usage();
 		if (keyring_of(optarg, &keyring)) {
-			fprintf(stderr, "chipkey: key load: --keyring %s: not @t @p @s @u @us @g "
-				"or a serial\n", optarg);
+			fprintf(stderr, "chipkey: key load: --keyring %s: not @u, @s or a serial\n",
+				optarg);
 			return CK_EXIT_USAGE;
 		}
 	}
@@ -181,6 +216,54 @@ out:
 	return ret;
 }
 
+/* keyctl new_session: join a new anonymous session keyring and give it to
+ * the parent (the shell that runs us), which gets it when it next returns
+ * to userspace.  Linux refuses (EPERM) for a parent that is init, has
+ * several threads or other credentials. */
+static int key_session(int argc, char **argv)
+{
+	long id;
+
+	(void)argv;
+	if (argc != 1)
+		return usage();
+	id = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL);
+	if (id < 0 || syscall(SYS_keyctl, KEYCTL_SESSION_TO_PARENT) < 0) {
+		int err = errno;
+
+		fprintf(stderr, "chipkey: key session: cannot give the calling process a new "
+			"session keyring: %s%s\n", strerror(err), err == EPERM ?
+			" (the caller must not be init, must have one thread and our credentials)" : "");
+		return ck_exit_for_errno(err);
+	}
+	printf("%ld\n", id);
+	return fflush(stdout) ? CK_EXIT_OTHER : CK_EXIT_OK;
+}
+
+/* keyctl request logon chipkey:NAME: the key dm-crypt would get from here. */
+static int key_find(int argc, char **argv)
+{
+	char desc[sizeof(CHIPKEY_SKEY_DESC_PREFIX) + CHIPKEY_SKEY_NAME_MAX];
+	long id;
+
+	if (argc != 2)
+		return usage();
+	if (!name_ok("find", argv[1]))
+		return CK_EXIT_USAGE;
+	snprintf(desc, sizeof(desc), "%s%s", CHIPKEY_SKEY_DESC_PREFIX, argv[1]);
+	id = syscall(SYS_request_key, "logon", desc, NULL, 0);
+	if (id < 0) {
+		int err = errno;
+
+		fprintf(stderr, "chipkey: key find: no logon key %s found: %s\n", desc,
+			strerror(err));
+		return err == ENOKEY || err == EKEYREVOKED || err == EKEYEXPIRED ?
+			CK_EXIT_NOT_FOUND : ck_exit_for_errno(err);
+	}
+	printf("%ld\n", id);
+	return fflush(stdout) ? CK_EXIT_OTHER : CK_EXIT_OK;
+}
+
 int cmd_key(struct ck_cli *cli, int argc, char **argv)
 {
 	if (argc < 2)
@@ -189,5 +272,9 @@ int cmd_key(struct ck_cli *cli, int argc, char **argv)
 		return key_new(cli, argc - 1, argv + 1);
 	if (!strcmp(argv[1], "load"))
 		return key_load(cli, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "session"))
+		return key_session(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "find"))
+		return key_find(argc - 1, argv + 1);
 	return usage();
 }

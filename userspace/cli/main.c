@@ -31,7 +31,8 @@ static const struct {
 	{ "recover", cmd_recover, "recover [--store DIR] [--keys DIR|--no-keys] [--from FILE | --db URL]\n"
 	  "                  [--force] [--timeout S]   restore the store (docs/recovery.md)" },
 	{ "load", cmd_load, "load [--store DIR] [--keys DIR]   verify the store, make its keys available" },
-	{ "key", cmd_key, "key new NAME OUT [--size N] | key load NAME IN [--keyring K]\n"
+	{ "key", cmd_key, "key new NAME OUT [--size N] [--force] | key load NAME IN [--keyring K]\n"
+	  "                  | key session | key find NAME\n"
 	  "                  keys sealed to the chip for the kernel keyring (logon key chipkey:NAME)" },
 	{ "update", cmd_update, "update install --image FILE --licence FILE [--slot-dir DIR] [--keys DIR]\n"
 	  "                  [--rom-key FILE] [--class NAME] [--encrypted] | update status [--slot-dir DIR] [--json]" },

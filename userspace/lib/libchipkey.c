@@ -219,6 +219,11 @@ int chipkey_chip_mac(struct chipkey *ck, uint32_t purpose, const void *in,
 	return ret;
 }
 
+/* The sealed-key structures have one layout on every ABI: the kernel has
+ * no compat handler for them (kmod/sealed-key.c asserts the same). */
+_Static_assert(sizeof(struct chipkey_key_new) == 40, "struct chipkey_key_new");
+_Static_assert(sizeof(struct chipkey_key_load) == 56, "struct chipkey_key_load");
+
 int chipkey_key_new(struct chipkey *ck, uint32_t key_len, void *out,
 		    size_t *out_len)
 {

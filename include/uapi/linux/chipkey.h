@@ -228,7 +228,8 @@ struct chipkey_chip_mac {
  * blob; KEY_LOAD opens a blob inside the kernel and adds the key as a
  * "logon" key "chipkey:NAME" to a keyring of the caller.  Both need
  * CAP_SYS_ADMIN.  Not counted in CHIPKEY_ABI_VERSION (2): probe with the
- * ioctl (ENOTTY on an older module).
+ * ioctl (ENOTTY on an older module).  Both structures are the same on
+ * every ABI (40 and 56 bytes; no compat translation).
  */
 #define CHIPKEY_SKEY_HEADER_LEN		64
 #define CHIPKEY_SKEY_OVERHEAD		(CHIPKEY_SKEY_HEADER_LEN + CHIPKEY_PKG_TAG_LEN)
@@ -236,7 +237,7 @@ struct chipkey_chip_mac {
 #define CHIPKEY_SKEY_DEFAULT_LEN	32
 #define CHIPKEY_SKEY_MAX_LEN		64
 #define CHIPKEY_MAX_SKEY		(CHIPKEY_SKEY_MAX_LEN + CHIPKEY_SKEY_OVERHEAD)
-/* NAME of "chipkey:NAME": 1..32 bytes of [A-Za-z0-9._-]. */
+/* NAME of "chipkey:NAME": 1..32 bytes of ASCII [A-Za-z0-9._-]. */
 #define CHIPKEY_SKEY_NAME_MAX		32
 #define CHIPKEY_SKEY_DESC_PREFIX	"chipkey:"
 
@@ -268,9 +269,11 @@ struct chipkey_key_new {
  * @name_len: bytes at @name_ptr, 1..CHIPKEY_SKEY_NAME_MAX
  * @keyring:  destination keyring: a serial or a KEY_SPEC_* value
  *            (KEY_SPEC_SESSION_KEYRING = -3, KEY_SPEC_USER_KEYRING = -4, ...)
- *            resolved exactly as add_key(2) does; the caller needs write
- *            permission on it
- * @serial:   out: the serial of the logon key
+ *            resolved as add_key(2) does; the caller needs write
+ *            permission on it and must own it (EACCES otherwise)
+ * @serial:   out: the serial of the new logon key (every load makes a new
+ *            key, which replaces a key of the same description in the
+ *            keyring; docs/sealed-keys.md)
  * @flags:    must be 0
  * @reserved: must be 0
  */

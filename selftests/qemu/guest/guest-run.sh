@@ -141,6 +141,7 @@ run_suite chipkey_compat_test CK_EMU=/usr/bin/chipkey-emu
 run_suite chipkey_reload_test
 run_suite chipkey_vectors_test CK_VECTORS=/usr/share/chipkey/backup-v1.txt
 run_suite chipkey_skey_test CK_SKEY_VECTORS=/usr/share/chipkey/sealed-key-v1.txt
+run_suite chipkey_skey_test_32 CK_SKEY_VECTORS=/usr/share/chipkey/sealed-key-v1.txt
 
 echo "# after the suites: gcm(aes) by $(gcm_driver), hmac(sha256) by $(hmac_driver)"
 # whatever the suites did, image A must be loaded and working at the end
