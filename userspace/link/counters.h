@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The persistent counters of the certificate mode (counters.c,
+ * docs/service-link.md "Replay protection"): no wall clock anywhere.
+ * Every change is written to a temporary file, fsync'd, renamed and the
+ * directory fsync'd before the counter is used or a message accepted.
+ * 0 or -errno; -ESTALE for a counter that is refused.
+ */
+#ifndef CHIPKEY_LINK_COUNTERS_H
+#define CHIPKEY_LINK_COUNTERS_H
+
+#include <stdint.h>
+
+#define CK_LINK_WINDOW		64	/* server: out-of-order counters kept */
+#define CK_LINK_RESERVE		1024	/* server: own counters per fsync */
+
+/* Device: its next own counter (the stored one + 1, stored first). */
+int ck_link_counter_next(const char *dir, const char *name, uint64_t *out);
+/* Device: @c must exceed the highest stored under @name; stored then. */
+int ck_link_counter_newer(const char *dir, const char *name, uint64_t c);
+/*
+ * Server: the device @identity's counter @c is accepted if above its
+ * highest, or within the CK_LINK_WINDOW below it and not seen; the
+ * highest and the window's bitmap are stored (thread-safe).
+ */
+int ck_link_window_accept(const char *dir, const char *identity, uint64_t c);
+/* Server: its own strictly increasing counter, reserved CK_LINK_RESERVE at
+ * a time (the reservation is stored before any of it is used). */
+int ck_link_server_counter(const char *dir, uint64_t *out);
+
+#endif /* CHIPKEY_LINK_COUNTERS_H */
