@@ -34,6 +34,9 @@ static const struct {
 	{ "key", cmd_key, "key new NAME OUT [--size N] | key load NAME IN [--keyring K]\n"
 	  "                  keys sealed to the chip for the kernel keyring (logon key chipkey:NAME)" },
 	{ "backup", cmd_backup, "backup export FILE [--store DIR]   archive for offline recovery" },
+	{ "service", cmd_service, "service connect|list|get NAME OUT --server HOST:PORT --mode channel-key|cert\n"
+	  "                  [--sha384] [--keys DIR] [--state DIR] [--rom-key FILE] [--timeout S]\n"
+	  "                  secure link to chipkey-service, its catalogue (docs/service-link.md)" },
 };
 
 static void usage(FILE *f)
