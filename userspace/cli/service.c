@@ -177,6 +177,7 @@ int cmd_service(struct ck_cli *cli, int argc, char **argv)
 	struct ck_link_conn c;
 	int sha384 = 0, timeout = 30, ch, fd, err, ret;
 
+	optind = 0;	/* glibc: re-initialise, so options may follow the operands */
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's': server = optarg; break;
