@@ -93,7 +93,10 @@ static int handshake(struct ck_link_conn *c, int server)
 	    !SSL_CTX_set_ciphersuites(c->ctx, server ? SUITES_ALL :
 				      c->secret.key_len == 48 ? SUITES_SHA384 : SUITES_SHA256))
 		return -EIO;
-	SSL_CTX_set_options(c->ctx, SSL_OP_NO_TICKET);
+	/* server order, SHA-256 suites first: a standard client offering every
+	 * suite with a 32-byte PSK (openssl s_client -psk) gets a suite of its
+	 * PSK's hash; our devices offer only the suites of theirs */
+	SSL_CTX_set_options(c->ctx, SSL_OP_NO_TICKET | SSL_OP_CIPHER_SERVER_PREFERENCE);
 	SSL_CTX_set_num_tickets(c->ctx, 0);
 	if (server)
 		SSL_CTX_set_psk_find_session_callback(c->ctx, find_session_cb);

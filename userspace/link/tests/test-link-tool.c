@@ -89,10 +89,10 @@ static int record(char **argv)
 	pthread_t t;
 	int err;
 
-	if (ck_file_read(argv[3], &rom, &rom_len, 4096) ||
+	if (ck_file_read(argv[2], &rom, &rom_len, 4096) ||
 	    ck_link_device_load(&d, argv[1], rom, rom_len, &what))
 		return 2;
-	d.state_dir = argv[4];
+	d.state_dir = argv[3];
 	up = dial(argv[0]);
 	if (up < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, px))
 		return 2;
@@ -107,7 +107,7 @@ static int record(char **argv)
 	if (err || rec_len < CK_LINK_HELLO_LEN + 4)
 		return 1;
 	flen = CK_LINK_HELLO_LEN + 4 + ck_get_be32(rec + CK_LINK_HELLO_LEN);
-	return flen <= rec_len && !ck_file_write_atomic(argv[5], rec, flen, 0600, 1) ? 0 : 1;
+	return flen <= rec_len && !ck_file_write_atomic(argv[4], rec, flen, 0600, 1) ? 0 : 1;
 }
 
 /* Send @buf, skip the CERTS frame, report the answer to the AUTH. */
