@@ -160,9 +160,11 @@ expect_exit 19 "attack: a server with a self-made CA (OU=chipkey-service) is ref
 	--state "$t/d1.state" --mode cert
 
 # ---- replay: record a device's first flight, replay it (and after a restart)
+cp -a "$t/d1.state" "$t/rec.state"	# the same device, its counters
 "$A/tests/link/test-link-tool" record "$S" "$t/d1.keys" "$t/fac/mfr-pubkey.der" "$t/rec.state" "$t/flight" \
 	>"$t/rec.out" 2>"$t/rec.err"
 check "a device flight recorded (the link it started is up)" test -s "$t/flight"
+cp "$t/rec.state/"* "$t/d1.state/"
 "$A/tests/link/test-link-tool" replay "$S" "$t/flight" >"$t/out" 2>&1
 check "attack: the replayed flight is refused (replayed counter)" grep -q "refused: code 4" "$t/out"
 kill "$svc_pid" 2>/dev/null; wait "$svc_pid" 2>/dev/null
