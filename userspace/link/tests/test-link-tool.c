@@ -6,6 +6,7 @@
  *   replay HOST:PORT FLIGHT                      send FLIGHT again
  *   raw HOST:PORT tamper|truncate|oversize FLIGHT   send a damaged FLIGHT
  *   get-raw HOST:PORT KEYS NAME                  mode 1, GET NAME unchecked
+ *   psk384 IDENTITY CHANNEL-KEY-HEX              the mode-1 SHA-384 PSK (hex)
  * Prints "refused: code N", "accepted" or "status N".
  */
 #include <errno.h>
@@ -20,6 +21,7 @@
 
 #include <chipkey/byteorder.h>
 #include "common/file.h"
+#include "common/hex.h"
 #include "link/catalogue.h"
 #include "link/device-keys.h"
 #include "link/link.h"
@@ -193,6 +195,21 @@ static int get_raw(char **argv)
 	return 0;
 }
 
+static int psk384(const char *id, const char *hex)
+{
+	struct ck_link_device d = { .sha384 = 1 };
+	struct ck_link_secret sec;
+	char out[2 * 48 + 1];
+
+	snprintf(d.identity, sizeof(d.identity), "%s", id);
+	if (ck_hex_decode(hex, d.channel_key, sizeof(d.channel_key)) ||
+	    ck_link_mode_channel_key.device(&d, -1, &sec) || sec.key_len != 48)
+		return 2;
+	ck_hex_encode(sec.key, 48, out);
+	printf("%s %s\n", sec.psk_identity, out);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	uint8_t *f;
@@ -212,6 +229,8 @@ int main(int argc, char **argv)
 		return raw(argv[2], argv[3], argv[4]);
 	if (argc == 5 && !strcmp(argv[1], "get-raw"))
 		return get_raw(argv + 2);
+	if (argc == 4 && !strcmp(argv[1], "psk384"))
+		return psk384(argv[2], argv[3]);
 	fprintf(stderr, "usage: see the comment of link/tests/test-link-tool.c\n");
 	return 2;
 }
