@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <netdb.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,6 +217,7 @@ int cmd_service(struct ck_cli *cli, int argc, char **argv)
 	}
 	d.sha384 = sha384;
 	d.state_dir = state;
+	signal(SIGPIPE, SIG_IGN);	/* a peer that closes is an error, not a kill */
 	fd = dial(server, timeout);
 	if (fd < 0) {
 		fprintf(stderr, "chipkey service: %s: cannot connect\n", server);

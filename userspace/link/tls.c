@@ -109,8 +109,14 @@ static int handshake(struct ck_link_conn *c, int server)
 	ret = server ? SSL_accept(c->ssl) : SSL_connect(c->ssl);
 	OPENSSL_cleanse(c->secret.key, sizeof(c->secret.key));
 	if (ret != 1) {
+		int e = SSL_get_error(c->ssl, ret);
+
+		if (ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+			e = SSL_ERROR_SYSCALL;
 		ERR_clear_error();
-		return -ECONNREFUSED;
+		/* closed under us, vs. a TLS alert (wrong key, no PSK) */
+		return e == SSL_ERROR_SYSCALL || e == SSL_ERROR_ZERO_RETURN ? -ECONNRESET
+									   : -ECONNREFUSED;
 	}
 	/* the PSK authenticated the peer, and ECDHE gave forward secrecy */
 	if (!SSL_session_reused(c->ssl) || SSL_get_negotiated_group(c->ssl) <= 0)

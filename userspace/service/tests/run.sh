@@ -198,4 +198,16 @@ check "path traversal '../secret.txt' sent raw: the server answers bad request" 
 expect_exit 9 "a name not in the catalogue: exit 9" -- \
 	"$ck" service get nothing.bin "$t/x" --server "$S" --keys "$t/d1.keys" --state "$t/d1.state" --mode channel-key
 check "the server is still running" kill -0 "$spid"
+
+# ---- resources: per-address limit, handshake deadline
+start_service limits --factory "$t/fac" --state "$t/lim-state" --max-per-ip 2 --handshake-timeout 1
+exec 5<>/dev/tcp/127.0.0.1/$PORT 6<>/dev/tcp/127.0.0.1/$PORT
+expect_exit 21 "a third connection from the same address is closed (--max-per-ip 2)" -- \
+	"$ck" service connect --server "127.0.0.1:$PORT" --keys "$t/d1.keys" --state "$t/d1.state" --mode channel-key
+check "...and logged" grep -q "too many connections" "$t/limits.log"
+# a silent peer: the server closes it at the handshake deadline (cat ends)
+check "a silent peer is cut at the handshake deadline" timeout 20 cat <&5
+exec 5<&- 6<&-
+expect_exit 0 "once they are gone, the device connects again" -- \
+	"$ck" service connect --server "127.0.0.1:$PORT" --keys "$t/d1.keys" --state "$t/d1.state" --mode channel-key
 tap_done service
