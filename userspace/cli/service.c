@@ -71,6 +71,7 @@ static int exit_of(int err)
 	case -EKEYEXPIRED:
 		return CK_EXIT_UNTRUSTED;
 	case -ECONNREFUSED:
+	case -EACCES:
 	case -ESTALE:
 	case -EBADMSG:
 	case -EPROTONOSUPPORT:

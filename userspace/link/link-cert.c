@@ -274,7 +274,7 @@ static int error_errno(const uint8_t *buf, size_t len)
 		return -EPROTO;
 	switch (e.code) {
 	case CK_LINK_ERR_CERT:
-		return -EKEYREJECTED;
+		return -EACCES;	/* ours refused: not -EKEYREJECTED (theirs) */
 	case CK_LINK_ERR_SIGNATURE:
 	case CK_LINK_ERR_SECRET:
 		return -EBADMSG;

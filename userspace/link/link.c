@@ -128,6 +128,8 @@ const char *ck_link_strerror(int err)
 		return "certificate refused (not chained to the ROM key, wrong role or identity)";
 	case -EKEYEXPIRED:
 		return "certificate expired or not yet valid";
+	case -EACCES:
+		return "the server refused this device's certificate";
 	case -EBADMSG:
 		return "signature or sealed secret does not verify";
 	case -ESTALE:

@@ -133,16 +133,21 @@ provision "$t/fac2" d2 00112233445566778899aabbccddee02 2
 expect_exit 19 "attack: the other manufacturer's device refuses our server (not its ROM key)" -- \
 	"$ck" --device "emu:$t/d2.sock" service connect --server "$S" --keys "$t/d2.keys" \
 	--state "$t/d2.state" --mode cert
-expect_exit 19 "attack: its certificate is refused by our server (device told: certificate refused)" -- \
+expect_exit 20 "attack: its certificate is refused by our server (ERROR code 2)" -- \
 	"$ck" service connect --server "$S" --keys "$t/d2.keys" --state "$t/d2.state2" --mode cert \
 	--rom-key "$t/fac/mfr-pubkey.der"
 check "the server logged the refused device certificate" grep -q "link refused: certificate refused" "$t/svc.log"
+check "the device was told (not: its own check of the server)" grep -q "refused this device's certificate" "$t/err"
 
-# a server not chained to the ROM key: factory 2's service, device 1
-start_service rogue --factory "$t/fac2" --state "$t/rogue-state" --catalogue "$t/cat"
+# a server not chained to the ROM key: factory 2's service credential, which
+# would accept our device (it is given our ROM key): only the device's check
+# of the server stops it
+start_service rogue --factory "$t/fac2" --rom-key "$t/fac/mfr-pubkey.der" --state "$t/rogue-state" --catalogue "$t/cat"
 expect_exit 19 "attack: a server whose credential chains to another root is refused" -- \
 	"$ck" "${dev1[@]}" service connect --server "127.0.0.1:$PORT" --keys "$t/d1.keys" \
 	--state "$t/d1.state" --mode cert
+check "...by the device, before it sent anything of its own" \
+	bash -c "grep -q 'certificate refused (not chained' '$t/err' && ! grep -q 'link refused: certificate' '$t/rogue.log'"
 # a self-made CA with the right role and names
 openssl ecparam -name prime256v1 -genkey -noout -out "$t/self-ca.key" 2>/dev/null
 openssl req -new -x509 -key "$t/self-ca.key" -subj "/O=chipkey/CN=issuing CA" -days 30 \
