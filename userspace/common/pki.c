@@ -409,8 +409,9 @@ int pki_verify_device_cert(X509 *cert, X509 *ica, const uint8_t *rom_key,
 	return 0;
 }
 
-int pki_verify_spp_cert(X509 *cert, X509 *ica, const uint8_t *rom_key,
-			size_t rom_key_len, time_t now)
+/* A TLS server credential of the role @ou under an issuing CA. */
+static int verify_server(X509 *cert, X509 *ica, const uint8_t *rom_key,
+			 size_t rom_key_len, time_t now, const char *ou)
 {
 	int err;
 
@@ -421,18 +422,17 @@ int pki_verify_spp_cert(X509 *cert, X509 *ica, const uint8_t *rom_key,
 	err = verify_common(cert, ica, rom_key, rom_key_len, now);
 	if (err)
 		return err;
-	return has_server_role(cert, PKI_SPP_OU) ? 0 : -EKEYREJECTED;
+	return has_server_role(cert, ou) ? 0 : -EKEYREJECTED;
+}
+
+int pki_verify_spp_cert(X509 *cert, X509 *ica, const uint8_t *rom_key,
+			size_t rom_key_len, time_t now)
+{
+	return verify_server(cert, ica, rom_key, rom_key_len, now, PKI_SPP_OU);
 }
 
 int pki_verify_service_cert(X509 *cert, X509 *ica, const uint8_t *rom_key,
 			    size_t rom_key_len, time_t now)
 {
-	int err;
-
-	if (!ica)
-		return cert ? -EKEYREJECTED : -EINVAL;
-	err = verify_common(cert, ica, rom_key, rom_key_len, now);
-	if (err)
-		return err;
-	return has_server_role(cert, PKI_SERVICE_OU) ? 0 : -EKEYREJECTED;
+	return verify_server(cert, ica, rom_key, rom_key_len, now, PKI_SERVICE_OU);
 }

@@ -6,11 +6,11 @@
  * watchdog shuts the socket down).
  */
 #include <errno.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chipkey/byteorder.h>
 #include <chipkey/link_messages.h>
+#include "common/file.h"
 #include "link.h"
 
 int ck_link_read_full(int fd, void *buf, size_t n)
@@ -34,19 +34,7 @@ int ck_link_read_full(int fd, void *buf, size_t n)
 
 int ck_link_write_full(int fd, const void *buf, size_t n)
 {
-	const uint8_t *p = buf;
-
-	while (n) {
-		ssize_t r = send(fd, p, n, MSG_NOSIGNAL);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
+	return ck_file_write_all(fd, buf, n);	/* callers ignore SIGPIPE */
 }
 
 int ck_link_frame_send(int fd, const void *body, size_t len)

@@ -103,7 +103,8 @@ void ck_link_conn_free(struct ck_link_conn *c);
 /* A person's explanation of a link error. */
 const char *ck_link_strerror(int err);
 
-/* Read/write all of @buf on @fd (EINTR retried).  0, -ECONNRESET (EOF) or -errno. */
+/* Read/write all of @buf on @fd (EINTR retried).  0, -ECONNRESET (EOF) or
+ * -errno.  The caller ignores SIGPIPE (a peer that closes: -EPIPE). */
 int ck_link_read_full(int fd, void *buf, size_t n);
 int ck_link_write_full(int fd, const void *buf, size_t n);
 /* One frame (4-byte length + body): -EMSGSIZE if longer than @cap or

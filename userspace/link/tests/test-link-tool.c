@@ -13,6 +13,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,6 +217,7 @@ int main(int argc, char **argv)
 	size_t len;
 	int ret;
 
+	signal(SIGPIPE, SIG_IGN);
 	if (argc == 7 && !strcmp(argv[1], "record"))
 		return record(argv + 2);
 	if (argc == 4 && !strcmp(argv[1], "replay")) {
