@@ -70,28 +70,33 @@ static int store(const char *dir, const char *name, uint64_t hi, uint64_t bits)
 int ck_link_counter_next(const char *dir, const char *name, uint64_t *out)
 {
 	uint64_t hi, bits;
-	int err = load(dir, name, &hi, &bits);
+	int err;
 
-	if (err)
-		return err;
-	if (hi == UINT64_MAX)
-		return -EOVERFLOW;
-	err = store(dir, name, hi + 1, 0);
+	pthread_mutex_lock(&lock);
+	err = load(dir, name, &hi, &bits);
+	if (!err && hi == UINT64_MAX)
+		err = -EOVERFLOW;
+	if (!err)
+		err = store(dir, name, hi + 1, 0);
 	if (!err)
 		*out = hi + 1;
+	pthread_mutex_unlock(&lock);
 	return err;
 }
 
 int ck_link_counter_newer(const char *dir, const char *name, uint64_t c)
 {
 	uint64_t hi, bits;
-	int err = load(dir, name, &hi, &bits);
+	int err;
 
-	if (err)
-		return err;
-	if (c <= hi)
-		return -ESTALE;
-	return store(dir, name, c, 0);
+	pthread_mutex_lock(&lock);
+	err = load(dir, name, &hi, &bits);
+	if (!err && c <= hi)
+		err = -ESTALE;
+	if (!err)
+		err = store(dir, name, c, 0);
+	pthread_mutex_unlock(&lock);
+	return err;
 }
 
 int ck_link_window_accept(const char *dir, const char *identity, uint64_t c)

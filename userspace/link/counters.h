@@ -4,7 +4,8 @@
  * docs/service-link.md "Replay protection"): no wall clock anywhere.
  * Every change is written to a temporary file, fsync'd, renamed and the
  * directory fsync'd before the counter is used or a message accepted.
- * 0 or -errno; -ESTALE for a counter that is refused.
+ * 0 or -errno; -ESTALE for a counter that is refused.  Thread-safe within
+ * a process (one lock); one process per state directory.
  */
 #ifndef CHIPKEY_LINK_COUNTERS_H
 #define CHIPKEY_LINK_COUNTERS_H
