@@ -13,7 +13,7 @@
  *   modes 2-4:             HELLO (8 bytes), then the mode's pre-exchange
  *   mode 2 (certificates): server -> device  CERTS (its certificate, chain)
  *                          device -> server  AUTH(type DEVICE)
- *                          server -> device  AUTH(type SERVER) | ERROR
+ *                          server -> device  AUTH(type SERVER) | RESYNC | ERROR
  *
  * Every mode-2 message is one frame: a 4-byte length, then the body (at
  * most CK_LINK_FRAME_MAX bytes).
@@ -50,11 +50,13 @@ struct ck_link_hello {
 #define CK_LINK_CERT_SIG_LABEL		"chipkey link v1 cert auth"	/* signed first */
 #define CK_LINK_CERT_SECRET_LABEL	"chipkey link v1 cert secret"	/* ECIES HKDF info */
 #define CK_LINK_CERT_PSK_LABEL		"chipkey link v1 cert psk"	/* PSK HKDF info */
+#define CK_LINK_RESYNC_SIG_LABEL	"chipkey link v1 cert resync"	/* signed first */
 
 enum ck_link_auth_type {
 	CK_LINK_AUTH_DEVICE	= 0x01,	/* device -> server */
 	CK_LINK_AUTH_SERVER	= 0x02,	/* server -> device */
 	CK_LINK_AUTH_CERTS	= 0x03,	/* server -> device, first */
+	CK_LINK_AUTH_RESYNC	= 0x04,	/* server -> device: counter too old */
 	CK_LINK_AUTH_ERROR	= 0xff,	/* server -> device: refused */
 };
 
@@ -107,6 +109,20 @@ struct ck_link_certs {
 	size_t cert_len;
 	const uint8_t *chain;
 	size_t chain_len;
+};
+
+/*
+ * RESYNC body: type u8 (0x04), version u8, highest u64 (the device's
+ * highest counter the server has accepted), transcript[32] (SHA-256 of the
+ * refused AUTH body), sig_len u16, sig (service key, over
+ * CK_LINK_RESYNC_SIG_LABEL || the body up to sig_len).
+ */
+struct ck_link_resync {
+	uint64_t highest;
+	uint8_t transcript[CK_LINK_HASH_LEN];
+	size_t signed_len;	/* decode */
+	uint8_t sig[CK_LINK_SIG_MAX];
+	size_t sig_len;
 };
 
 /* ERROR body: type u8 (0xff), version u8, code u8, text_len u8, text. */

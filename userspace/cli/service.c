@@ -226,6 +226,15 @@ int cmd_service(struct ck_cli *cli, int argc, char **argv)
 		return CK_EXIT_NETWORK;
 	}
 	err = ck_link_device_open(&d, mode, fd, &c);
+	if (err == -ERESTART) {
+		/* the server's signed RESYNC raised our counter (a lost state
+		 * directory): once more, on a new connection */
+		fprintf(stderr, "chipkey service: %s\n", ck_link_strerror(err));
+		ck_link_conn_free(&c);
+		close(fd);
+		fd = dial(server, timeout);
+		err = fd < 0 ? -ECONNRESET : ck_link_device_open(&d, mode, fd, &c);
+	}
 	ck_link_device_free(&d);
 	if (err) {
 		fprintf(stderr, "chipkey service: %s link to %s: %s\n", mode->name, server,
@@ -239,6 +248,7 @@ int cmd_service(struct ck_cli *cli, int argc, char **argv)
 			      !strcmp(op, "get") ? argv[optind + 2] : NULL);
 	}
 	ck_link_conn_free(&c);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return ret;
 }

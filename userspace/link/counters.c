@@ -99,6 +99,32 @@ int ck_link_counter_newer(const char *dir, const char *name, uint64_t c)
 	return err;
 }
 
+int ck_link_counter_raise(const char *dir, const char *name, uint64_t c)
+{
+	uint64_t hi, bits;
+	int err;
+
+	pthread_mutex_lock(&lock);
+	err = load(dir, name, &hi, &bits);
+	if (!err && c > hi)
+		err = store(dir, name, c, 0);
+	pthread_mutex_unlock(&lock);
+	return err;
+}
+
+int ck_link_window_highest(const char *dir, const char *identity, uint64_t *out)
+{
+	char name[64];
+	uint64_t bits;
+	int err;
+
+	snprintf(name, sizeof(name), "device-%s", identity);
+	pthread_mutex_lock(&lock);
+	err = load(dir, name, out, &bits);
+	pthread_mutex_unlock(&lock);
+	return err;
+}
+
 int ck_link_window_accept(const char *dir, const char *identity, uint64_t c)
 {
 	char name[64];

@@ -17,6 +17,11 @@
 
 /* Device: its next own counter (the stored one + 1, stored first). */
 int ck_link_counter_next(const char *dir, const char *name, uint64_t *out);
+/* Device: raise the counter @name to at least @c (a server's signed
+ * RESYNC: the next one is above what the server has seen). */
+int ck_link_counter_raise(const char *dir, const char *name, uint64_t c);
+/* Server: the highest counter of the device @identity accepted so far. */
+int ck_link_window_highest(const char *dir, const char *identity, uint64_t *out);
 /* Device: @c must exceed the highest stored under @name; stored then. */
 int ck_link_counter_newer(const char *dir, const char *name, uint64_t c);
 /*

@@ -45,23 +45,29 @@ struct side {
 	const char *state;
 };
 
-static int sign_or_verify(EVP_PKEY *key, int sign, const uint8_t *msg, size_t len,
-			  uint8_t *sig, size_t *sig_len)
+/* ECDSA-SHA256 over @label || @msg: sign (@sig_len in/out) or verify. */
+static int sign_label(EVP_PKEY *key, int sign, const char *label, const uint8_t *msg,
+		      size_t len, uint8_t *sig, size_t *sig_len)
 {
-	static const char label[] = CK_LINK_CERT_SIG_LABEL;
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	int ok;
 
 	ok = md && (sign ? EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key)
 			 : EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, key)) == 1 &&
-	     (sign ? EVP_DigestSignUpdate(md, label, sizeof(label) - 1)
-		   : EVP_DigestVerifyUpdate(md, label, sizeof(label) - 1)) == 1 &&
+	     (sign ? EVP_DigestSignUpdate(md, label, strlen(label))
+		   : EVP_DigestVerifyUpdate(md, label, strlen(label))) == 1 &&
 	     (sign ? EVP_DigestSignUpdate(md, msg, len)
 		   : EVP_DigestVerifyUpdate(md, msg, len)) == 1 &&
 	     (sign ? EVP_DigestSignFinal(md, sig, sig_len)
 		   : EVP_DigestVerifyFinal(md, sig, *sig_len)) == 1;
 	EVP_MD_CTX_free(md);
 	return ok ? 0 : sign ? -EIO : -EBADMSG;
+}
+
+static int sign_or_verify(EVP_PKEY *key, int sign, const uint8_t *msg, size_t len,
+			  uint8_t *sig, size_t *sig_len)
+{
+	return sign_label(key, sign, CK_LINK_CERT_SIG_LABEL, msg, len, sig, sig_len);
 }
 
 static int der(X509 *x, uint8_t **out, size_t *len)
@@ -156,6 +162,50 @@ static void send_error(int fd, uint8_t code, const char *text)
 		ck_link_frame_send(fd, buf, (size_t)n);
 }
 
+/* S3 for a stale counter: RESYNC, signed, naming the highest accepted, so
+ * that a device which lost its state can go on above it (D3). */
+static void send_resync(int fd, EVP_PKEY *key, const char *id, const char *state,
+			const uint8_t *d2, size_t d2_len)
+{
+	struct ck_link_resync r = { 0 };
+	uint8_t buf[16 + CK_LINK_HASH_LEN + CK_LINK_SIG_MAX];
+	ssize_t n;
+
+	if (ck_link_window_highest(state, id, &r.highest))
+		return;
+	SHA256(d2, d2_len, r.transcript);
+	n = ck_link_resync_encode(&r, buf, sizeof(buf));
+	r.sig_len = sizeof(r.sig);
+	if (n > 0 && !sign_label(key, 1, CK_LINK_RESYNC_SIG_LABEL, buf, (size_t)n, r.sig,
+				 &r.sig_len))
+		n = ck_link_resync_encode(&r, buf, sizeof(buf));
+	else
+		n = -1;
+	if (n > 0)
+		ck_link_frame_send(fd, buf, (size_t)n);
+}
+
+/* D3 for a RESYNC: signed by the server of S1 and about our AUTH: our
+ * counter goes above the highest the server has; -ERESTART (try again). */
+static int take_resync(const struct ck_link_device *d, X509 *sc, const uint8_t *in,
+		       size_t len, const uint8_t mine[CK_LINK_HASH_LEN])
+{
+	struct ck_link_resync r;
+	size_t sl;
+	int err;
+
+	if (ck_link_resync_decode(in, len, &r))
+		return -EPROTO;
+	sl = r.sig_len;
+	if (sign_label(X509_get0_pubkey(sc), 0, CK_LINK_RESYNC_SIG_LABEL, in, r.signed_len,
+		       r.sig, &sl))
+		return -EBADMSG;
+	if (CRYPTO_memcmp(r.transcript, mine, CK_LINK_HASH_LEN))
+		return -EPROTO;
+	err = ck_link_counter_raise(d->state_dir, "device-counter", r.highest);
+	return err ? err : -ERESTART;
+}
+
 static int refuse(int fd, int err, uint8_t code, const char *text)
 {
 	send_error(fd, code, text);
@@ -236,6 +286,10 @@ static int cert_server(const struct ck_link_server *s, int fd, struct ck_link_se
 		goto out;
 	}
 	err = ck_link_window_accept(s->state_dir, a.id, a.counter);
+	if (err == -ESTALE) {
+		send_resync(fd, s->key, a.id, s->state_dir, in, d2_len);
+		goto out;
+	}
 	if (err) {
 		err = refuse(fd, err, err == -ESTALE ? CK_LINK_ERR_REPLAY : CK_LINK_ERR_INTERNAL,
 			     err == -ESTALE ? "replayed counter" : "state not stored");
@@ -338,12 +392,17 @@ static int cert_device(const struct ck_link_device *d, int fd, struct ck_link_se
 	err = n < 0 ? (int)n : ck_link_frame_send(fd, o, (size_t)n);
 	if (err)
 		goto out;
+	SHA256(o, (size_t)n, mine);
 	/* D3 */
 	err = ck_link_frame_recv(fd, in, CK_LINK_FRAME_MAX, &len);
 	if (err)
 		goto out;
 	if (ck_link_body_type(in, len) == CK_LINK_AUTH_ERROR) {
 		err = error_errno(in, len);
+		goto out;
+	}
+	if (ck_link_body_type(in, len) == CK_LINK_AUTH_RESYNC) {
+		err = take_resync(d, sc, in, len, mine);
 		goto out;
 	}
 	if (ck_link_auth_decode(in, len, &r) || r.type != CK_LINK_AUTH_SERVER ||
@@ -355,7 +414,6 @@ static int cert_device(const struct ck_link_device *d, int fd, struct ck_link_se
 		err = -EBADMSG;
 		goto out;
 	}
-	SHA256(o, (size_t)n, mine);
 	if (strcmp(r.peer, d->identity) || strcmp(r.id, a.peer) ||
 	    CRYPTO_memcmp(r.transcript, mine, sizeof(mine))) {
 		err = -EPROTO;	/* an answer to another message */

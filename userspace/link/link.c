@@ -134,6 +134,8 @@ const char *ck_link_strerror(int err)
 		return "signature or sealed secret does not verify";
 	case -ESTALE:
 		return "replayed or stale message (counter not newer than the last seen)";
+	case -ERESTART:
+		return "counter resynchronised with the server (signed); connect again";
 	case -ENOKEY:
 		return "a key or certificate the mode needs is missing";
 	case -ETIMEDOUT:

@@ -241,6 +241,42 @@ int ck_link_certs_decode(const uint8_t *in, size_t len, struct ck_link_certs *k)
 	return done_dec(&c);
 }
 
+ssize_t ck_link_resync_encode(const struct ck_link_resync *r, uint8_t *out, size_t cap)
+{
+	struct cur c = { .w = out, .len = cap };
+
+	if (r->sig_len > CK_LINK_SIG_MAX)
+		return -EMSGSIZE;
+	put_u8(&c, CK_LINK_AUTH_RESYNC);
+	put_u8(&c, CK_LINK_VERSION);
+	put_u64(&c, r->highest);
+	put(&c, r->transcript, sizeof(r->transcript));
+	if (r->sig_len) {
+		put_u16(&c, (uint16_t)r->sig_len);
+		put(&c, r->sig, r->sig_len);
+	}
+	return done_enc(&c);
+}
+
+int ck_link_resync_decode(const uint8_t *in, size_t len, struct ck_link_resync *r)
+{
+	struct cur c = { .r = in, .len = len };
+	const uint8_t *p;
+
+	memset(r, 0, sizeof(*r));
+	if (get_u8(&c) != CK_LINK_AUTH_RESYNC || get_u8(&c) != CK_LINK_VERSION)
+		return -EINVAL;
+	p = get(&c, 8);
+	r->highest = p ? ck_get_be64(p) : 0;
+	get_copy(&c, r->transcript, sizeof(r->transcript));
+	r->signed_len = c.pos;
+	r->sig_len = get_u16(&c);
+	if (r->sig_len == 0 || r->sig_len > CK_LINK_SIG_MAX)
+		return -EINVAL;
+	get_copy(&c, r->sig, r->sig_len);
+	return done_dec(&c);
+}
+
 ssize_t ck_link_error_encode(const struct ck_link_error *e, uint8_t *out, size_t cap)
 {
 	struct cur c = { .w = out, .len = cap };

@@ -27,6 +27,10 @@ int ck_link_auth_decode(const uint8_t *in, size_t len, struct ck_link_auth *a);
 ssize_t ck_link_certs_encode(const struct ck_link_certs *c, uint8_t *out, size_t cap);
 int ck_link_certs_decode(const uint8_t *in, size_t len, struct ck_link_certs *c);
 
+/* The signed part when @r->sig_len is 0, or the whole body. */
+ssize_t ck_link_resync_encode(const struct ck_link_resync *r, uint8_t *out, size_t cap);
+int ck_link_resync_decode(const uint8_t *in, size_t len, struct ck_link_resync *r);
+
 ssize_t ck_link_error_encode(const struct ck_link_error *e, uint8_t *out, size_t cap);
 int ck_link_error_decode(const uint8_t *in, size_t len, struct ck_link_error *e);
 

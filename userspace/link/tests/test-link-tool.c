@@ -7,8 +7,12 @@
  *   raw HOST:PORT tamper|truncate|oversize FLIGHT   send a damaged FLIGHT
  *   get-raw HOST:PORT KEYS NAME                  mode 1, GET NAME unchecked
  *   psk384 IDENTITY CHANNEL-KEY-HEX              the mode-1 SHA-384 PSK (hex)
+ *   fake-resync PORTFILE CERT.der CHAIN.der      a server with the public
+ *          service certificate but not its key: answers one AUTH with a
+ *          RESYNC (highest 10^9) whose signature is not the service's
  * Prints "refused: code N", "accepted" or "status N".
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
@@ -19,6 +23,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <openssl/sha.h>
 
 #include <chipkey/byteorder.h>
 #include "common/file.h"
@@ -135,6 +141,10 @@ static int send_flight(const char *server, const uint8_t *buf, size_t len)
 		printf("refused: code %d\n", in[2]);
 		return 1;
 	}
+	if (ck_link_body_type(in, n) == CK_LINK_AUTH_RESYNC) {
+		printf("refused: code 4 (signed RESYNC)\n");
+		return 1;
+	}
 	printf("accepted\n");
 	return 0;
 }
@@ -196,6 +206,45 @@ static int get_raw(char **argv)
 	return 0;
 }
 
+static int fake_resync(char **argv)
+{
+	static uint8_t in[CK_LINK_FRAME_MAX];
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t al = sizeof(a);
+	struct ck_link_certs k = { 0 };
+	struct ck_link_resync r = { .highest = 1000000000, .sig_len = 70 };
+	uint8_t *cert, *chain, out[4096];
+	char port[16];
+	size_t n;
+	ssize_t m;
+	int l = socket(AF_INET, SOCK_STREAM, 0), fd;
+
+	if (ck_file_read(argv[1], &cert, &k.cert_len, 3000) ||
+	    ck_file_read(argv[2], &chain, &k.chain_len, 3000) || l < 0 ||
+	    bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1) ||
+	    getsockname(l, (struct sockaddr *)&a, &al))
+		return 2;
+	k.cert = cert;
+	k.chain = chain;
+	snprintf(port, sizeof(port), "%u\n", ntohs(a.sin_port));
+	ck_file_write_atomic(argv[0], port, strlen(port), 0644, 1);
+	fd = accept(l, NULL, NULL);
+	if (fd < 0 || ck_link_read_full(fd, in, CK_LINK_HELLO_LEN))
+		return 2;
+	m = ck_link_certs_encode(&k, out, sizeof(out));
+	if (m < 0 || ck_link_frame_send(fd, out, (size_t)m) ||
+	    ck_link_frame_recv(fd, in, sizeof(in), &n))
+		return 2;
+	SHA256(in, n, r.transcript);	/* about the right message... */
+	memset(r.sig, 0x30, r.sig_len);	/* ...but not signed by the service key */
+	m = ck_link_resync_encode(&r, out, sizeof(out));
+	if (m > 0)
+		ck_link_frame_send(fd, out, (size_t)m);
+	close(fd);
+	close(l);
+	return 0;
+}
+
 static int psk384(const char *id, const char *hex)
 {
 	struct ck_link_device d = { .sha384 = 1 };
@@ -231,6 +280,8 @@ int main(int argc, char **argv)
 		return raw(argv[2], argv[3], argv[4]);
 	if (argc == 5 && !strcmp(argv[1], "get-raw"))
 		return get_raw(argv + 2);
+	if (argc == 5 && !strcmp(argv[1], "fake-resync"))
+		return fake_resync(argv + 2);
 	if (argc == 4 && !strcmp(argv[1], "psk384"))
 		return psk384(argv[2], argv[3]);
 	fprintf(stderr, "usage: see the comment of link/tests/test-link-tool.c\n");

@@ -171,7 +171,7 @@ cp -a "$t/d1.state" "$t/rec.state"	# the same device, its counters
 check "a device flight recorded (the link it started is up)" test -s "$t/flight"
 cp "$t/rec.state/"* "$t/d1.state/"
 "$A/tests/link/test-link-tool" replay "$S" "$t/flight" >"$t/out" 2>&1
-check "attack: the replayed flight is refused (replayed counter)" grep -q "refused: code 4" "$t/out"
+check "attack: the replayed flight is refused (replayed counter: a signed RESYNC)" grep -q "refused: code 4 (signed RESYNC)" "$t/out"
 kill "$svc_pid" 2>/dev/null; wait "$svc_pid" 2>/dev/null
 start_service svc2 --factory "$t/fac" --state "$t/state" --catalogue "$t/cat"
 "$A/tests/link/test-link-tool" replay "127.0.0.1:$PORT" "$t/flight" >"$t/out" 2>&1
@@ -180,6 +180,24 @@ expect_exit 0 "the device itself still connects after the restart" -- \
 	"$ck" "${dev1[@]}" service connect --server "127.0.0.1:$PORT" --keys "$t/d1.keys" \
 	--state "$t/d1.state" --mode cert
 S=127.0.0.1:$PORT
+rm -rf "$t/d1.state"
+expect_exit 0 "a device that lost its state directory connects again (signed RESYNC, one retry)" -- \
+	"$ck" "${dev1[@]}" service connect --server "$S" --keys "$t/d1.keys" --state "$t/d1.state" --mode cert
+check "...having been told so" grep -q "counter resynchronised" "$t/err"
+check "...and its counter is now above the server's" bash -c \
+	"[ \$(od -An -tu8 --endian=big -N8 '$t/d1.state/device-counter' | tr -d ' ') -gt 3 ]"
+openssl x509 -in "$t/fac/service-cert.pem" -outform DER -out "$t/svc.der"
+openssl x509 -in "$t/fac/ica-cert.pem" -outform DER -out "$t/ica.der"
+before=$(od -An -tu8 --endian=big -N8 "$t/d1.state/device-counter" | tr -d ' ')
+rm -f "$t/fake.port"
+"$A/tests/link/test-link-tool" fake-resync "$t/fake.port" "$t/svc.der" "$t/ica.der" 2>/dev/null &
+pids+=($!)
+wait_file "$t/fake.port"
+expect_exit 20 "attack: a RESYNC not signed by the service key is refused" -- \
+	"$ck" "${dev1[@]}" service connect --server "127.0.0.1:$(cat "$t/fake.port")" --keys "$t/d1.keys" \
+	--state "$t/d1.state" --mode cert
+check "...and the device's counter did not jump" bash -c \
+	"[ \$(od -An -tu8 --endian=big -N8 '$t/d1.state/device-counter' | tr -d ' ') -eq $((before + 1)) ]"
 
 # ---- bad input
 "$A/tests/link/test-link-tool" raw "$S" tamper "$t/flight" >"$t/out" 2>&1
