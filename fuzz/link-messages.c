@@ -4,7 +4,7 @@
  * (userspace/link/messages.c, include/chipkey/link_messages.h), what
  * chipkey-service decodes from any peer before it has authenticated it,
  * and what a device decodes from the server.  The first byte selects the
- * decoder (0 HELLO, 1 AUTH, 2 CERTS, 3 ERROR); a message that decodes must
+ * decoder (0 HELLO, 1 AUTH, 2 CERTS, 3 and 5-7 ERROR, 4 RESYNC); a message that decodes must
  * encode back to the same bytes.
  */
 #include <stdint.h>
@@ -21,11 +21,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ck_link_auth a;
 	struct ck_link_certs k;
 	struct ck_link_error e;
+	struct ck_link_resync r;
 	ssize_t n = -1;
 
 	if (size < 1)
 		return 0;
-	switch (data[0] & 3) {
+	switch (data[0] & 7) {
 	case 0:
 		if (ck_link_hello_decode(data + 1, size - 1, &h) == 0)
 			n = ck_link_hello_encode(&h, out, sizeof(out));
@@ -40,6 +41,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 2:
 		if (ck_link_certs_decode(data + 1, size - 1, &k) == 0)
 			n = ck_link_certs_encode(&k, out, sizeof(out));
+		break;
+	case 4:
+		if (ck_link_resync_decode(data + 1, size - 1, &r) == 0)
+			n = ck_link_resync_encode(&r, out, sizeof(out));
 		break;
 	default:
 		if (ck_link_error_decode(data + 1, size - 1, &e) == 0) {

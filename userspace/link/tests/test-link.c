@@ -112,6 +112,23 @@ static void test_small(void)
 	       k2.cert_len == 5 && k2.chain == NULL, "CERTS: round trip");
 	buf[2] = 0xff;
 	tap_ok(ck_link_certs_decode(buf, (size_t)n, &k2) == -EINVAL, "CERTS: a length past the end refused");
+	{
+		struct ck_link_resync r = { .highest = 77, .sig_len = 0 }, r2;
+		size_t cut, bad = 0;
+
+		memset(r.transcript, 0x44, sizeof(r.transcript));
+		n = ck_link_resync_encode(&r, buf, sizeof(buf));
+		tap_ok(n == 2 + 8 + 32, "RESYNC: the signed part is 42 bytes");
+		r.sig_len = 71;
+		memset(r.sig, 0x30, 71);
+		n = ck_link_resync_encode(&r, buf, sizeof(buf));
+		tap_ok(n == 42 + 2 + 71 && ck_link_resync_decode(buf, (size_t)n, &r2) == 0 &&
+		       r2.highest == 77 && r2.signed_len == 42 && r2.sig_len == 71,
+		       "RESYNC: round trip");
+		for (cut = 0; cut < (size_t)n; cut++)
+			bad += ck_link_resync_decode(buf, cut, &r2) == 0;
+		tap_ok(bad == 0, "RESYNC: every truncation refused");
+	}
 }
 
 static void test_frames(void)
