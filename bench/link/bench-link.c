@@ -40,26 +40,6 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int dial(void)
-{
-	char host[256], *colon;
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
-	int fd;
-
-	snprintf(host, sizeof(host), "%s", server);
-	colon = strrchr(host, ':');
-	*colon = 0;
-	if (getaddrinfo(host, colon + 1, &hints, &ai))
-		return -1;
-	fd = socket(ai->ai_family, SOCK_STREAM, 0);
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen)) {
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(ai);
-	return fd;
-}
-
 static void *device(void *arg)
 {
 	char dir[512], state[512];
@@ -77,7 +57,7 @@ static void *device(void *arg)
 	}
 	d.state_dir = state;
 	for (i = 0; i < per_thread; i++) {
-		fd = dial();
+		fd = ck_link_dial(server, 0);
 		err = fd < 0 ? -EIO : ck_link_device_open(&d, mode, fd, &c);
 		if (err) {
 			if (!bad)

@@ -35,35 +35,6 @@ static int usage(void)
 	return CK_EXIT_USAGE;
 }
 
-static int dial(const char *spec, int timeout)
-{
-	char host[256], *colon;
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai, *p;
-	struct timeval tv = { .tv_sec = timeout };
-	int fd = -1;
-
-	snprintf(host, sizeof(host), "%s", spec);
-	colon = strrchr(host, ':');
-	if (!colon)
-		return -EINVAL;
-	*colon = 0;
-	if (getaddrinfo(host, colon + 1, &hints, &ai))
-		return -EHOSTUNREACH;
-	for (p = ai; p; p = p->ai_next) {
-		fd = socket(p->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			continue;
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		if (!connect(fd, p->ai_addr, p->ai_addrlen))
-			break;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(ai);
-	return fd;
-}
-
 static int exit_of(int err)
 {
 	switch (err) {
@@ -219,7 +190,7 @@ int cmd_service(struct ck_cli *cli, int argc, char **argv)
 	d.sha384 = sha384;
 	d.state_dir = state;
 	signal(SIGPIPE, SIG_IGN);	/* a peer that closes is an error, not a kill */
-	fd = dial(server, timeout);
+	fd = ck_link_dial(server, timeout);
 	if (fd < 0) {
 		fprintf(stderr, "chipkey service: %s: cannot connect\n", server);
 		ck_link_device_free(&d);
@@ -232,7 +203,7 @@ int cmd_service(struct ck_cli *cli, int argc, char **argv)
 		fprintf(stderr, "chipkey service: %s\n", ck_link_strerror(err));
 		ck_link_conn_free(&c);
 		close(fd);
-		fd = dial(server, timeout);
+		fd = ck_link_dial(server, timeout);
 		err = fd < 0 ? -ECONNRESET : ck_link_device_open(&d, mode, fd, &c);
 	}
 	ck_link_device_free(&d);

@@ -36,6 +36,7 @@
 #include "counters.h"
 #include "link.h"
 #include "messages.h"
+#include "link-cert.h"
 #include "seal.h"
 
 struct side {
@@ -45,8 +46,7 @@ struct side {
 	const char *state;
 };
 
-/* ECDSA-SHA256 over @label || @msg: sign (@sig_len in/out) or verify. */
-static int sign_label(EVP_PKEY *key, int sign, const char *label, const uint8_t *msg,
+int ck_link_cert_sign(EVP_PKEY *key, int sign, const char *label, const uint8_t *msg,
 		      size_t len, uint8_t *sig, size_t *sig_len)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -67,7 +67,7 @@ static int sign_label(EVP_PKEY *key, int sign, const char *label, const uint8_t 
 static int sign_or_verify(EVP_PKEY *key, int sign, const uint8_t *msg, size_t len,
 			  uint8_t *sig, size_t *sig_len)
 {
-	return sign_label(key, sign, CK_LINK_CERT_SIG_LABEL, msg, len, sig, sig_len);
+	return ck_link_cert_sign(key, sign, CK_LINK_CERT_SIG_LABEL, msg, len, sig, sig_len);
 }
 
 static int der(X509 *x, uint8_t **out, size_t *len)
@@ -162,50 +162,6 @@ static void send_error(int fd, uint8_t code, const char *text)
 		ck_link_frame_send(fd, buf, (size_t)n);
 }
 
-/* S3 for a stale counter: RESYNC, signed, naming the highest accepted, so
- * that a device which lost its state can go on above it (D3). */
-static void send_resync(int fd, EVP_PKEY *key, const char *id, const char *state,
-			const uint8_t *d2, size_t d2_len)
-{
-	struct ck_link_resync r = { 0 };
-	uint8_t buf[16 + CK_LINK_HASH_LEN + CK_LINK_SIG_MAX];
-	ssize_t n;
-
-	if (ck_link_window_highest(state, id, &r.highest))
-		return;
-	SHA256(d2, d2_len, r.transcript);
-	n = ck_link_resync_encode(&r, buf, sizeof(buf));
-	r.sig_len = sizeof(r.sig);
-	if (n > 0 && !sign_label(key, 1, CK_LINK_RESYNC_SIG_LABEL, buf, (size_t)n, r.sig,
-				 &r.sig_len))
-		n = ck_link_resync_encode(&r, buf, sizeof(buf));
-	else
-		n = -1;
-	if (n > 0)
-		ck_link_frame_send(fd, buf, (size_t)n);
-}
-
-/* D3 for a RESYNC: signed by the server of S1 and about our AUTH: our
- * counter goes above the highest the server has; -ERESTART (try again). */
-static int take_resync(const struct ck_link_device *d, X509 *sc, const uint8_t *in,
-		       size_t len, const uint8_t mine[CK_LINK_HASH_LEN])
-{
-	struct ck_link_resync r;
-	size_t sl;
-	int err;
-
-	if (ck_link_resync_decode(in, len, &r))
-		return -EPROTO;
-	sl = r.sig_len;
-	if (sign_label(X509_get0_pubkey(sc), 0, CK_LINK_RESYNC_SIG_LABEL, in, r.signed_len,
-		       r.sig, &sl))
-		return -EBADMSG;
-	if (CRYPTO_memcmp(r.transcript, mine, CK_LINK_HASH_LEN))
-		return -EPROTO;
-	err = ck_link_counter_raise(d->state_dir, "device-counter", r.highest);
-	return err ? err : -ERESTART;
-}
-
 static int refuse(int fd, int err, uint8_t code, const char *text)
 {
 	send_error(fd, code, text);
@@ -287,7 +243,7 @@ static int cert_server(const struct ck_link_server *s, int fd, struct ck_link_se
 	}
 	err = ck_link_window_accept(s->state_dir, a.id, a.counter);
 	if (err == -ESTALE) {
-		send_resync(fd, s->key, a.id, s->state_dir, in, d2_len);
+		ck_link_cert_send_resync(fd, s->key, a.id, s->state_dir, in, d2_len);
 		goto out;
 	}
 	if (err) {
@@ -402,7 +358,7 @@ static int cert_device(const struct ck_link_device *d, int fd, struct ck_link_se
 		goto out;
 	}
 	if (ck_link_body_type(in, len) == CK_LINK_AUTH_RESYNC) {
-		err = take_resync(d, sc, in, len, mine);
+		err = ck_link_cert_take_resync(d, sc, in, len, mine);
 		goto out;
 	}
 	if (ck_link_auth_decode(in, len, &r) || r.type != CK_LINK_AUTH_SERVER ||

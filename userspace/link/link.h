@@ -103,6 +103,10 @@ void ck_link_conn_free(struct ck_link_conn *c);
 /* A person's explanation of a link error. */
 const char *ck_link_strerror(int err);
 
+/* A TCP connection to HOST:PORT ([V6]:PORT), each send/receive bounded by
+ * @timeout seconds (0: not).  The socket, or -EINVAL / -EHOSTUNREACH / -errno. */
+int ck_link_dial(const char *host_port, int timeout);
+
 /* Read/write all of @buf on @fd (EINTR retried).  0, -ECONNRESET (EOF) or
  * -errno.  The caller ignores SIGPIPE (a peer that closes: -EPIPE). */
 int ck_link_read_full(int fd, void *buf, size_t n);

@@ -34,26 +34,6 @@
 #include "link/link.h"
 #include "link/messages.h"
 
-static int dial(const char *spec)
-{
-	char host[256], *colon;
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
-	int fd;
-
-	snprintf(host, sizeof(host), "%s", spec);
-	colon = strrchr(host, ':');
-	*colon = 0;
-	if (getaddrinfo(host, colon + 1, &hints, &ai))
-		return -1;
-	fd = socket(ai->ai_family, SOCK_STREAM, 0);
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen)) {
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(ai);
-	return fd;
-}
-
 static uint8_t rec[CK_LINK_FRAME_MAX + 64];
 static size_t rec_len;
 static int px[2];	/* px[0]: the device's end, px[1]: the proxy's */
@@ -102,7 +82,7 @@ static int record(char **argv)
 	    ck_link_device_load(&d, argv[1], rom, rom_len, &what))
 		return 2;
 	d.state_dir = argv[3];
-	up = dial(argv[0]);
+	up = ck_link_dial(argv[0], 30);
 	if (up < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, px))
 		return 2;
 	pthread_create(&t, NULL, proxy, NULL);
@@ -124,7 +104,7 @@ static int send_flight(const char *server, const uint8_t *buf, size_t len)
 {
 	static uint8_t in[CK_LINK_FRAME_MAX];
 	size_t n;
-	int fd = dial(server), err;
+	int fd = ck_link_dial(server, 30), err;
 
 	if (fd < 0)
 		return 2;
@@ -188,7 +168,7 @@ static int get_raw(char **argv)
 
 	if (n > 255 || ck_link_device_load(&d, argv[1], NULL, 0, &what))
 		return 2;
-	fd = dial(argv[0]);
+	fd = ck_link_dial(argv[0], 30);
 	err = fd < 0 ? -EIO : ck_link_device_open(&d, &ck_link_mode_channel_key, fd, &c);
 	ck_link_device_free(&d);
 	if (err)
