@@ -185,7 +185,8 @@ int cmd_service(struct ck_cli *cli, int argc, char **argv)
 	if (err) {
 		fprintf(stderr, "chipkey service: %s/%s: %s\n", keys, what, strerror(-err));
 		ck_link_device_free(&d);
-		return err == -ENOENT ? CK_EXIT_NO_STORE : CK_EXIT_MALFORMED;
+		return err == -ENOENT ? CK_EXIT_NO_STORE : err == -EPERM ? CK_EXIT_PERM :
+		       CK_EXIT_MALFORMED;
 	}
 	d.sha384 = sha384;
 	d.state_dir = state;

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* The device's link keys from the keys directory (device-keys.h). */
 #include <errno.h>
-#include <limits.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 
 #include "common/file.h"
@@ -15,13 +17,19 @@
 #include "common/pki.h"
 #include "device-keys.h"
 
+/* @name in the directory @dir: a regular file, not a symlink; a secret
+ * must not be readable by group or others (-EPERM). */
 static int read_in(const char *dir, const char *name, uint8_t **buf, size_t *len)
 {
-	char path[PATH_MAX];
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err;
+	int secret = !strcmp(name, "channel.key") || !strcmp(name, "device-key.pem");
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
-		return -ENAMETOOLONG;
-	return ck_file_read(path, buf, len, 64 * 1024);
+	if (dfd < 0)
+		return -errno;
+	err = secret ? ck_file_read_secret_at(dfd, name, 64 * 1024, buf, len)
+		     : ck_file_read_at(dfd, name, 64 * 1024, buf, len);
+	close(dfd);
+	return err;
 }
 
 int ck_link_device_load(struct ck_link_device *d, const char *dir, const uint8_t *rom,
@@ -78,6 +86,7 @@ int ck_link_device_load(struct ck_link_device *d, const char *dir, const uint8_t
 		bio = BIO_new_mem_buf(buf, (int)len);
 		d->cert = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
 		d->chain = d->cert ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+		ERR_clear_error();	/* no chain: the end of the file */
 		BIO_free(bio);
 		free(buf);
 		if (!d->cert)

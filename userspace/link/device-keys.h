@@ -14,8 +14,9 @@
 /*
  * Fill @d from @dir and the ROM key @rom (DER SubjectPublicKeyInfo).  A
  * missing file leaves its field empty (the mode that needs it fails with
- * -ENOKEY); a malformed one is an error.  0 or -errno, with the file's
- * name in @what.
+ * -ENOKEY); a malformed one is an error, and so is a secret (channel.key,
+ * device-key.pem) readable by group or others (-EPERM).  0 or -errno, with
+ * the file's name in @what.
  */
 int ck_link_device_load(struct ck_link_device *d, const char *dir, const uint8_t *rom,
 			size_t rom_len, const char **what);

@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <netdb.h>
@@ -76,13 +77,25 @@ static void *serve(void *arg)
 	return NULL;
 }
 
+/* A secret file: not readable by group or others (-EPERM). */
+static int read_secret(const char *path, uint8_t **buf, size_t *len)
+{
+	return ck_file_read_secret_at(AT_FDCWD, path, 64 * 1024, buf, len);
+}
+
 static int load_pem_key(const char *path, EVP_PKEY **k)
 {
-	FILE *f = fopen(path, "r");
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	BIO *b;
+	int err = read_secret(path, &buf, &len);
 
-	*k = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
-	if (f)
-		fclose(f);
+	if (err)
+		return err;
+	b = BIO_new_mem_buf(buf, (int)len);
+	*k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
+	BIO_free(b);
+	OPENSSL_clear_free(buf, len);
 	return *k ? 0 : -EINVAL;
 }
 
@@ -120,7 +133,7 @@ static int load_master(const char *path)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	int err = ck_file_read(path, &buf, &len, 64);
+	int err = read_secret(path, &buf, &len);
 
 	if (!err && len != sizeof(master))
 		err = -EINVAL;
@@ -166,8 +179,11 @@ static int listen_on(const char *spec, const char *port_file)
 
 static int fail(const char *what, const char *path, int err)
 {
-	fprintf(stderr, "chipkey-service: %s %s: %s\n", what, path ? path : "", strerror(-err));
-	return err == -EINVAL ? CK_EXIT_BAD_CERT : CK_EXIT_OTHER;
+	fprintf(stderr, "chipkey-service: %s %s: %s%s\n", what, path ? path : "",
+		err == -EPERM ? "readable by group or others" : strerror(-err),
+		err == -ENOENT && strstr(path, "service-") ?
+		" (chipkey-factory spp-cred DIR --service makes it)" : "");
+	return err == -EINVAL ? CK_EXIT_BAD_CERT : err == -EPERM ? CK_EXIT_PERM : CK_EXIT_OTHER;
 }
 
 int main(int argc, char **argv)

@@ -105,6 +105,13 @@ cp -a "$t/d1.keys" "$t/bad.keys"
 head -c 32 /dev/urandom >"$t/bad.keys/channel.key"
 expect_exit 20 "attack: chipkey service with a wrong channel key is refused" -- \
 	"$ck" service connect --server "$S" --keys "$t/bad.keys" --state "$t/bad.state" --mode channel-key
+chmod 0640 "$t/bad.keys/channel.key"
+expect_exit 3 "a channel key readable by the group is not used" -- \
+	"$ck" service connect --server "$S" --keys "$t/bad.keys" --state "$t/bad.state" --mode channel-key
+cp "$t/fac/master.key" "$t/open-master.key"
+chmod 0644 "$t/open-master.key"
+expect_exit 3 "chipkey-service refuses a master key readable by others" -- \
+	"$srv" --listen 127.0.0.1:0 --factory "$t/fac" --master-key "$t/open-master.key" --state "$t/x-state"
 
 # ---- mode 2
 expect_exit 0 "mode 2 (certificates): link up, ROM key from the chip" -- \
