@@ -61,6 +61,15 @@ struct ck_link_device {
 	X509 *chain;			/* issuing CA of @cert (NULL: none) */
 };
 
+/*
+ * A mode's pre-exchange (server and device ends) fills @out: key_len 32
+ * (SHA-256 suites) or 48 (TLS_AES_256_GCM_SHA384), the same psk_identity
+ * on both ends (the server's PSK callback accepts only that identity), and
+ * on the server @peer (logged, the device the mode authenticated).
+ * key_len 0 on the server: derive the PSK from the ClientHello's identity
+ * (mode 1 only).  Helpers for modes: ck_link_frame_send/recv below,
+ * pki_verify_service_cert (common/pki.h) for the server's credential.
+ */
 struct ck_link_mode {
 	const char *name;
 	enum ck_link_mode_id id;
