@@ -275,8 +275,11 @@ int main(int argc, char **argv)
 		pthread_t t;
 		int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
 
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOMEM)
+				usleep(100 * 1000);	/* out of descriptors: no busy loop */
 			continue;
+		}
 		j = calloc(1, sizeof(*j));
 		if (!j || getnameinfo((struct sockaddr *)&ss, sl, j->addr, sizeof(j->addr),
 				      NULL, 0, NI_NUMERICHOST)) {
