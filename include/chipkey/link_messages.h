@@ -140,4 +140,15 @@ struct ck_link_error {
 	char text[CK_LINK_ERR_TEXT_MAX + 1];
 };
 
+/*
+ * ---- the persistent counters of mode 2 (a storage format; files of the
+ * state directory, docs/service-link.md "Replay protection"):
+ *   highest u64, window u64 (bit i: highest - 1 - i seen; server per-device
+ *   files only, else 0)
+ */
+enum ck_link_counter_file {
+	CK_LINK_COUNTER_FILE_LEN	= 16,
+	CK_LINK_COUNTER_WINDOW_BITS	= 64,
+};
+
 #endif /* _CHIPKEY_LINK_MESSAGES_H */

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Persistent counters (counters.h).  A counter file holds 16 bytes: the
- * highest value (u64 BE) and, for the server's per-device files, the
- * bitmap of the CK_LINK_WINDOW values below it already seen (bit i:
- * highest - 1 - i).
+ * Persistent counters (counters.h).  The file format is
+ * include/chipkey/link_messages.h's (CK_LINK_COUNTER_FILE_LEN bytes: the
+ * highest value and, for the server's per-device files, the bitmap of the
+ * CK_LINK_WINDOW values below it already seen).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <chipkey/byteorder.h>
+#include <chipkey/link_messages.h>
 #include "common/file.h"
 #include "counters.h"
 
@@ -31,10 +32,10 @@ static int load(const char *dir, const char *name, uint64_t *hi, uint64_t *bits)
 	*hi = *bits = 0;
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
 		return -ENAMETOOLONG;
-	err = ck_file_read(path, &buf, &len, 16);
+	err = ck_file_read(path, &buf, &len, CK_LINK_COUNTER_FILE_LEN);
 	if (err == -ENOENT)
 		return 0;
-	if (!err && len != 16)
+	if (!err && len != CK_LINK_COUNTER_FILE_LEN)
 		err = -EINVAL;	/* never accept a damaged counter as 0 */
 	if (!err) {
 		*hi = ck_get_be64(buf);
@@ -47,7 +48,7 @@ static int load(const char *dir, const char *name, uint64_t *hi, uint64_t *bits)
 static int store(const char *dir, const char *name, uint64_t hi, uint64_t bits)
 {
 	char path[PATH_MAX];
-	uint8_t buf[16];
+	uint8_t buf[CK_LINK_COUNTER_FILE_LEN];
 	int err, dfd;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))

@@ -12,7 +12,9 @@
 
 #include <stdint.h>
 
-#define CK_LINK_WINDOW		64	/* server: out-of-order counters kept */
+#include <chipkey/link_messages.h>
+
+#define CK_LINK_WINDOW		CK_LINK_COUNTER_WINDOW_BITS	/* server: out-of-order counters kept */
 #define CK_LINK_RESERVE		1024	/* server: own counters per fsync */
 
 /* Device: its next own counter (the stored one + 1, stored first). */
