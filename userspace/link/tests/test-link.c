@@ -17,6 +17,7 @@
 
 #include <chipkey/byteorder.h>
 #include "common/attest.h"
+#include "common/file.h"
 #include "common/tap.h"
 #include "link/catalogue.h"
 #include "link/counters.h"
@@ -179,6 +180,18 @@ static void test_counters(const char *dir)
 	       "device: the server counter must grow");
 	tap_ok(ck_link_server_counter(dir, &s1) == 0 && ck_link_server_counter(dir, &s2) == 0 &&
 	       s2 == s1 + 1, "server counter: strictly increasing");
+	{
+		char path[512];
+
+		snprintf(path, sizeof(path), "%s/dc", dir);
+		ck_file_write_atomic(path, "short", 5, 0600, 1);
+		tap_ok(ck_link_counter_next(dir, "dc", &c1) == -EINVAL,
+		       "a damaged counter file is an error, never counter 0");
+		snprintf(path, sizeof(path), "%s/device-352099001761481", dir);
+		ck_file_write_atomic(path, "", 0, 0600, 1);
+		tap_ok(ck_link_window_accept(dir, "352099001761481", 1) == -EINVAL,
+		       "a damaged window file refuses every counter");
+	}
 }
 
 static void test_seal(void)
