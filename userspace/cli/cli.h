@@ -58,6 +58,7 @@ int cmd_attest(struct ck_cli *cli, int argc, char **argv);
 int cmd_seal(struct ck_cli *cli, int argc, char **argv);
 int cmd_sealed_wrap(struct ck_cli *cli, int argc, char **argv);
 int cmd_mac(struct ck_cli *cli, int argc, char **argv);
+int cmd_service(struct ck_cli *cli, int argc, char **argv);
 /* Recovery (docs/recovery.md; exit codes 9-18). */
 int cmd_status(struct ck_cli *cli, int argc, char **argv);
 int cmd_recover(struct ck_cli *cli, int argc, char **argv);

@@ -19,4 +19,11 @@
 int ck_hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const uint8_t *info,
 		   size_t info_len, uint8_t out[CK_HKDF_OUT_LEN]);
 
+/*
+ * HKDF (RFC 5869) with the digest @md ("SHA256", "SHA384"), no salt (HashLen
+ * zero bytes) and @out_len bytes of output.  Same errors as above.
+ */
+int ck_hkdf(const char *md, const uint8_t *ikm, size_t ikm_len,
+	    const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len);
+
 #endif /* CHIPKEY_COMMON_KDF_H */

@@ -353,12 +353,13 @@ static int verify_common(X509 *cert, X509 *ica, const uint8_t *rom_key,
 	return 0;
 }
 
-static int has_spp_role(X509 *cert)
+/* A TLS server role: exactly one OU, @role, and EKU serverAuth. */
+static int has_server_role(X509 *cert, const char *role)
 {
 	const ASN1_STRING *ou = unique_entry(X509_get_subject_name(cert),
 					     NID_organizationalUnitName);
 
-	return string_is(ou, PKI_SPP_OU) &&
+	return string_is(ou, role) &&
 	       (X509_get_extension_flags(cert) & EXFLAG_XKUSAGE) &&
 	       (X509_get_extended_key_usage(cert) & XKU_SSL_SERVER);
 }
@@ -395,7 +396,7 @@ int pki_verify_device_cert(X509 *cert, X509 *ica, const uint8_t *rom_key,
 	if (err)
 		return err;
 	/* Neither the SPP role nor any OU=chipkey-spp. */
-	if (has_spp_role(cert) ||
+	if (has_server_role(cert, PKI_SPP_OU) ||
 	    X509_NAME_get_index_by_NID(X509_get_subject_name(cert),
 				       NID_organizationalUnitName, -1) >= 0)
 		return -EKEYREJECTED;
@@ -408,8 +409,9 @@ int pki_verify_device_cert(X509 *cert, X509 *ica, const uint8_t *rom_key,
 	return 0;
 }
 
-int pki_verify_spp_cert(X509 *cert, X509 *ica, const uint8_t *rom_key,
-			size_t rom_key_len, time_t now)
+/* A TLS server credential of the role @ou under an issuing CA. */
+static int verify_server(X509 *cert, X509 *ica, const uint8_t *rom_key,
+			 size_t rom_key_len, time_t now, const char *ou)
 {
 	int err;
 
@@ -420,5 +422,17 @@ int pki_verify_spp_cert(X509 *cert, X509 *ica, const uint8_t *rom_key,
 	err = verify_common(cert, ica, rom_key, rom_key_len, now);
 	if (err)
 		return err;
-	return has_spp_role(cert) ? 0 : -EKEYREJECTED;
+	return has_server_role(cert, ou) ? 0 : -EKEYREJECTED;
+}
+
+int pki_verify_spp_cert(X509 *cert, X509 *ica, const uint8_t *rom_key,
+			size_t rom_key_len, time_t now)
+{
+	return verify_server(cert, ica, rom_key, rom_key_len, now, PKI_SPP_OU);
+}
+
+int pki_verify_service_cert(X509 *cert, X509 *ica, const uint8_t *rom_key,
+			    size_t rom_key_len, time_t now)
+{
+	return verify_server(cert, ica, rom_key, rom_key_len, now, PKI_SERVICE_OU);
 }

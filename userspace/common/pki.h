@@ -34,6 +34,9 @@
 /* Organizational unit marking the SPP's record-signing credential (the
  * signer of generation-1 public records; no TLS role). */
 #define PKI_RECORD_OU		"chipkey-record-signer"
+/* Organizational unit marking the device service server (chipkey-service,
+ * docs/service-link.md): the peer devices authenticate after shipment. */
+#define PKI_SERVICE_OU		"chipkey-service"
 /* Organizational unit marking a factory line station (TLS client of the SPP). */
 #define PKI_STATION_OU		"chipkey-station"
 
@@ -137,6 +140,11 @@ int pki_verify_device_cert(X509 *cert, X509 *ica, const uint8_t *rom_key,
  * with EKU serverAuth. */
 int pki_verify_spp_cert(X509 *cert, X509 *ica, const uint8_t *rom_key,
 			size_t rom_key_len, time_t now);
+/* What a device checks of the device service server's certificate
+ * (docs/service-link.md): as pki_verify_spp_cert(), with the role
+ * OU=chipkey-service and EKU serverAuth. */
+int pki_verify_service_cert(X509 *cert, X509 *ica, const uint8_t *rom_key,
+			    size_t rom_key_len, time_t now);
 
 /*
  * Revocation (common/pki-crl.c): a set of CRLs a device or pubdb was given

@@ -2,9 +2,11 @@
 /*
  * Rotating the factory's online credentials (docs/factory-pki.md, "Key
  * hierarchy"):
- *   chipkey-factory spp-cred DIR --tls|--records [--spp-name HOST] [--spp-days N]
- *     a new SPP TLS (spp-key.pem, spp-cert.pem) or record-signing
- *     (record-key.pem, record-cert.pem) credential, issued by the issuing CA;
+ *   chipkey-factory spp-cred DIR --tls|--records|--service [--spp-name HOST] [--spp-days N]
+ *     a new SPP TLS (spp-key.pem, spp-cert.pem), record-signing
+ *     (record-key.pem, record-cert.pem) or device service server
+ *     (service-key.pem, service-cert.pem: chipkey-service) credential,
+ *     issued by the issuing CA;
  *   chipkey-factory issuing-ca DIR --root-key FILE [--ca-days N] [--spp-name HOST]
  *     a new issuing CA signed by the offline root key FILE, with new TLS and
  *     record-signing credentials under it and a new empty CRL
@@ -89,7 +91,8 @@ static int replace_file(const char *dir, const char *name, EVP_PKEY *key, X509 *
 	return err;
 }
 
-/* A new TLS (@tls) or record-signing credential issued by @ca_key/@ca. */
+/* A new TLS (@tls 1), record-signing (0) or device service (2, files
+ * service-key.pem and service-cert.pem) credential issued by @ca_key/@ca. */
 static int new_cred(const char *dir, EVP_PKEY *ca_key, X509 *ca, int tls,
 		    const char *name, int days)
 {
@@ -98,9 +101,16 @@ static int new_cred(const char *dir, EVP_PKEY *ca_key, X509 *ca, int tls,
 	int err = -EIO;
 
 	if (key)
-		cert = tls ? pki_issue_spp_cert(ca_key, ca, key, name, days)
+		cert = tls == 2 ? pki_issue_service_cert(ca_key, ca, key, name, days) :
+		       tls ? pki_issue_spp_cert(ca_key, ca, key, name, days)
 			   : pki_issue_record_cert(ca_key, ca, key, name, days);
-	if (cert) {
+	if (cert && tls == 2) {
+		err = replace_file(dir, "service-key.pem", key, NULL);
+		if (!err)
+			err = replace_file(dir, "service-cert.pem", NULL, cert);
+		if (!err)
+			print_serial("new service certificate", cert);
+	} else if (cert) {
 		err = replace_file(dir, tls ? CK_FACTORY_SPP_KEY : CK_FACTORY_RECORD_KEY, key, NULL);
 		if (!err)
 			err = replace_file(dir, tls ? CK_FACTORY_SPP_CERT : CK_FACTORY_RECORD_CERT,
@@ -120,14 +130,15 @@ int cmd_spp_cred(const struct factory_args *a)
 	int days = a->spp_days ? (int)a->spp_days : PKI_DEFAULT_SPP_DAYS;
 	int err;
 
-	if (a->npos != 1 || a->tls == a->records)
+	if (a->npos != 1 || a->tls + a->records + a->service != 1)
 		return factory_usage_error();
 	err = ck_factory_open(a->pos[0], &f);
 	if (err)
 		return factory_fail("open factory", err);
-	print_serial(a->tls ? "old TLS certificate" : "old record-signing certificate",
-		     a->tls ? f->spp_cert : f->record_cert);
-	err = new_cred(a->pos[0], f->ca_key, f->ca_cert, a->tls,
+	if (!a->service)
+		print_serial(a->tls ? "old TLS certificate" : "old record-signing certificate",
+			     a->tls ? f->spp_cert : f->record_cert);
+	err = new_cred(a->pos[0], f->ca_key, f->ca_cert, a->service ? 2 : a->tls,
 		       a->spp_name ? a->spp_name : "localhost", days);
 	ck_factory_close(f);
 	return err ? factory_fail("new credential", err) : CK_EXIT_OK;

@@ -15,7 +15,7 @@
 #include <openssl/x509.h>
 
 #include <chipkey/data_package.h>
-#include "channel-key.h"
+#include "common/channel-key.h"
 
 /*
  * The manufacturer root: its private key (the ROM key's private half) is

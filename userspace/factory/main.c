@@ -85,8 +85,9 @@ void factory_usage(FILE *f)
 "        cessationOfOperation, affiliationChanged, unspecified (default)\n"
 "        --root-key KEY: CERT is an issuing CA, the CRL DIR/root-crl.pem,\n"
 "        signed with the offline root key KEY\n"
-"  spp-cred DIR --tls|--records [--spp-name HOST] [--spp-days N]\n"
-"        a new SPP TLS or record-signing credential from the issuing CA\n"
+"  spp-cred DIR --tls|--records|--service [--spp-name HOST] [--spp-days N]\n"
+"        a new SPP TLS or record-signing credential, or the device service\n"
+"        server's (service-key.pem, service-cert.pem), from the issuing CA\n"
 "  issuing-ca DIR --root-key KEY [--ca-days N] [--spp-name HOST]\n"
 "        a new issuing CA signed by the offline root key, with new TLS and\n"
 "        record-signing credentials and an empty CRL (the old CRL is kept\n"
@@ -206,7 +207,7 @@ enum { O_ORG = 256, O_SPP_NAME, O_CA_DAYS, O_SPP_DAYS, O_PREFIX, O_COUNT,
 	O_START, O_IDENTITY, O_CHIP_ID, O_PUBKEY, O_KEY_OUT, O_OUT, O_ROM,
 	O_GENERATION, O_DB, O_POOL, O_PREGEN, O_ATTEST_KEY, O_CHIP_CA, O_NAME,
 	O_DAYS, O_OUT_KEY, O_OUT_CERT, O_REASON, O_ISSUING_CA, O_ROOT_KEY, O_TLS,
-	O_RECORDS };
+	O_RECORDS, O_SERVICE };
 
 static const struct option long_opts[] = {
 	{ "org", required_argument, NULL, O_ORG },
@@ -237,6 +238,7 @@ static const struct option long_opts[] = {
 	{ "root-key", required_argument, NULL, O_ROOT_KEY },
 	{ "tls", no_argument, NULL, O_TLS },
 	{ "records", no_argument, NULL, O_RECORDS },
+	{ "service", no_argument, NULL, O_SERVICE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -321,6 +323,9 @@ static int parse_args(int argc, char **argv, struct factory_args *a)
 			break;
 		case O_RECORDS:
 			a->records = 1;
+			break;
+		case O_SERVICE:
+			a->service = 1;
 			break;
 		case O_NAME:
 			a->name = optarg;

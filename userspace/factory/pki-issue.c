@@ -140,8 +140,9 @@ static int is_hostname(const char *s)
 	return 1;
 }
 
-X509 *pki_issue_spp_cert(EVP_PKEY *mfr_key, X509 *mfr_cert, EVP_PKEY *spp_pub,
-			 const char *name, int days)
+/* A TLS server credential of the role @ou (the SPP's, the service's). */
+static X509 *server_cert(EVP_PKEY *mfr_key, X509 *mfr_cert, EVP_PKEY *spp_pub,
+			 const char *ou, const char *name, int days)
 {
 	X509_NAME *n = X509_NAME_new();
 	X509 *x = NULL;
@@ -157,7 +158,7 @@ X509 *pki_issue_spp_cert(EVP_PKEY *mfr_key, X509 *mfr_cert, EVP_PKEY *spp_pub,
 		goto out;
 	if (!name)
 		name = "localhost";
-	if (!role_subject(n, mfr_cert, PKI_SPP_OU, name))
+	if (!role_subject(n, mfr_cert, ou, name))
 		goto out;
 	if (is_hostname(name))
 		snprintf(san, sizeof(san), "DNS:%s,IP:127.0.0.1", name);
@@ -168,6 +169,18 @@ X509 *pki_issue_spp_cert(EVP_PKEY *mfr_key, X509 *mfr_cert, EVP_PKEY *spp_pub,
 out:
 	X509_NAME_free(n);
 	return x;
+}
+
+X509 *pki_issue_spp_cert(EVP_PKEY *mfr_key, X509 *mfr_cert, EVP_PKEY *spp_pub,
+			 const char *name, int days)
+{
+	return server_cert(mfr_key, mfr_cert, spp_pub, PKI_SPP_OU, name, days);
+}
+
+X509 *pki_issue_service_cert(EVP_PKEY *ca_key, X509 *ca_cert, EVP_PKEY *pub,
+			     const char *name, int days)
+{
+	return server_cert(ca_key, ca_cert, pub, PKI_SERVICE_OU, name, days);
 }
 
 X509 *pki_issue_record_cert(EVP_PKEY *ca_key, X509 *ca_cert, EVP_PKEY *pub,

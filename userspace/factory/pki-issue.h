@@ -55,6 +55,10 @@ X509 *pki_issue_record_cert(EVP_PKEY *ca_key, X509 *ca_cert, EVP_PKEY *pub,
  */
 X509 *pki_issue_spp_cert(EVP_PKEY *mfr_key, X509 *mfr_cert, EVP_PKEY *spp_pub,
 			 const char *name, int days);
+/* Device service server credential (chipkey-service, docs/service-link.md):
+ * the same as the SPP's with OU=chipkey-service. */
+X509 *pki_issue_service_cert(EVP_PKEY *ca_key, X509 *ca_cert, EVP_PKEY *pub,
+			     const char *name, int days);
 /*
  * Factory line station credential (the TLS client certificate chipkey-spp
  * requires, docs/provisioning-protocol.md): CN=@name, OU=chipkey-station,

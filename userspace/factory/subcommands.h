@@ -23,7 +23,7 @@ struct factory_args {
 	const char *org, *spp_name, *prefix, *identity, *chip_id, *pubkey;
 	const char *key_out, *out, *rom, *db, *pool, *attest_key, *chip_ca;
 	const char *name, *out_key, *out_cert, *reason, *issuing_ca, *root_key;
-	int tls, records;
+	int tls, records, service;
 	unsigned long long ca_days, spp_days, count, start, generation, pregen;
 	unsigned long long days;	/* 0: not given */
 	int have_count;

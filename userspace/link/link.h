@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 enum ck_link_mode_id {
@@ -55,13 +56,73 @@ struct ck_link_device {
 	X509 *cert;			/* device certificate */
 	EVP_PKEY *rom_key;		/* verifies the server's chain */
 	const char *state_dir;		/* persistent counters, versions */
+	/* added by the channel-key and certificate modes: */
+	int sha384;			/* mode 1: the SHA-384 PSK identity */
+	X509 *chain;			/* issuing CA of @cert (NULL: none) */
 };
 
+/*
+ * A mode's pre-exchange (server and device ends) fills @out: key_len 32
+ * (SHA-256 suites) or 48 (TLS_AES_256_GCM_SHA384), the same psk_identity
+ * on both ends (the server's PSK callback accepts only that identity), and
+ * on the server @peer (logged, the device the mode authenticated).
+ * key_len 0 on the server: derive the PSK from the ClientHello's identity
+ * (mode 1 only).  Helpers for modes: ck_link_frame_send/recv below,
+ * pki_verify_service_cert (common/pki.h) for the server's credential.
+ */
 struct ck_link_mode {
 	const char *name;
 	enum ck_link_mode_id id;
 	int (*server)(const struct ck_link_server *s, int fd, struct ck_link_secret *out);
 	int (*device)(const struct ck_link_device *d, int fd, struct ck_link_secret *out);
 };
+
+/* The modes (link-<mode>.c); link.c's table lists the ones built in. */
+extern const struct ck_link_mode ck_link_mode_channel_key;
+extern const struct ck_link_mode ck_link_mode_cert;
+extern const struct ck_link_mode ck_link_mode_cms;
+extern const struct ck_link_mode ck_link_mode_bcast;
+
+const struct ck_link_mode *ck_link_mode_by_id(int id);
+const struct ck_link_mode *ck_link_mode_by_name(const char *name);
+
+/* An established link: TLS 1.3 over @fd, keyed by @secret. */
+struct ck_link_conn {
+	SSL_CTX *ctx;
+	SSL *ssl;
+	int fd;
+	const struct ck_link_mode *mode;
+	const struct ck_link_server *server;	/* server side: for mode 1 */
+	struct ck_link_secret secret;		/* wiped once TLS is up */
+	char peer[64];		/* server: the device identity */
+	char cipher[64];	/* the TLS 1.3 suite */
+	char group[32];		/* the (EC)DHE group */
+};
+
+/*
+ * Device side: on the connected @fd, send the HELLO (not for mode 1), run
+ * @m's pre-exchange and the TLS handshake.  0 or -errno (ck_link_strerror).
+ */
+int ck_link_device_open(const struct ck_link_device *d, const struct ck_link_mode *m,
+			int fd, struct ck_link_conn *c);
+/* Server side: which mode @fd starts with, its pre-exchange, the handshake. */
+int ck_link_server_accept(const struct ck_link_server *s, int fd, struct ck_link_conn *c);
+/* Frees the TLS state and wipes @c (does not close @fd). */
+void ck_link_conn_free(struct ck_link_conn *c);
+/* A person's explanation of a link error. */
+const char *ck_link_strerror(int err);
+
+/* A TCP connection to HOST:PORT ([V6]:PORT), each send/receive bounded by
+ * @timeout seconds (0: not).  The socket, or -EINVAL / -EHOSTUNREACH / -errno. */
+int ck_link_dial(const char *host_port, int timeout);
+
+/* Read/write all of @buf on @fd (EINTR retried).  0, -ECONNRESET (EOF) or
+ * -errno.  The caller ignores SIGPIPE (a peer that closes: -EPIPE). */
+int ck_link_read_full(int fd, void *buf, size_t n);
+int ck_link_write_full(int fd, const void *buf, size_t n);
+/* One frame (4-byte length + body): -EMSGSIZE if longer than @cap or
+ * CK_LINK_FRAME_MAX (nothing of the body is read then). */
+int ck_link_frame_send(int fd, const void *body, size_t len);
+int ck_link_frame_recv(int fd, uint8_t *buf, size_t cap, size_t *len);
 
 #endif /* CHIPKEY_LINK_H */

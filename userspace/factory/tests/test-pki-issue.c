@@ -21,7 +21,7 @@
 #include "common/hex.h"
 #include "common/pki.h"
 #include "common/tap.h"
-#include "factory/channel-key.h"
+#include "common/channel-key.h"
 #include "factory/pki-issue.h"
 #include "factory/station-crl.h"
 

@@ -30,7 +30,7 @@
 #include "common/hex.h"
 #include "lib/libchipkey.h"
 #include "common/pki.h"
-#include "factory/channel-key.h"
+#include "common/channel-key.h"
 #include "factory/factory.h"
 #include "store/store.h"
 

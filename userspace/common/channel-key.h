@@ -2,11 +2,13 @@
 /*
  * Channel keys (claims 4-5): the per-device symmetric key the factory puts
  * into a data package, derived from the factory's master key and the device
- * identity, so the manufacturer can re-derive it later without storing it.
- * docs/factory-pki.md "Channel keys".
+ * identity, so the manufacturer can re-derive it later without storing it:
+ * the factory (data packages) and chipkey-service (the channel-key link,
+ * docs/service-link.md) share this one derivation.  docs/factory-pki.md
+ * "Channel key".
  */
-#ifndef CHIPKEY_FACTORY_CHANNEL_KEY_H
-#define CHIPKEY_FACTORY_CHANNEL_KEY_H
+#ifndef CHIPKEY_COMMON_CHANNEL_KEY_H
+#define CHIPKEY_COMMON_CHANNEL_KEY_H
 
 #include <stdint.h>
 
@@ -24,4 +26,4 @@
 int pki_channel_key(const uint8_t master[PKI_MASTER_KEY_LEN],
 		    const char *identity, uint8_t out[CK_DP_CHANNEL_KEY_LEN]);
 
-#endif /* CHIPKEY_FACTORY_CHANNEL_KEY_H */
+#endif /* CHIPKEY_COMMON_CHANNEL_KEY_H */

@@ -6,8 +6,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "common/identity.h"
-#include "common/kdf.h"
+#include "identity.h"
+#include "kdf.h"
 #include "channel-key.h"
 
 _Static_assert(CK_DP_CHANNEL_KEY_LEN == CK_HKDF_OUT_LEN, "channel key is one HKDF block");

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Persistent counters (counters.h).  The file format is
+ * include/chipkey/link_messages.h's (CK_LINK_COUNTER_FILE_LEN bytes: the
+ * highest value and, for the server's per-device files, the bitmap of the
+ * CK_LINK_WINDOW values below it already seen).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chipkey/byteorder.h>
+#include <chipkey/link_messages.h>
+#include "common/file.h"
+#include "counters.h"
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* 0 with *@hi = *@bits = 0 if the file does not exist yet. */
+static int load(const char *dir, const char *name, uint64_t *hi, uint64_t *bits)
+{
+	char path[PATH_MAX];
+	uint8_t *buf = NULL;
+	size_t len;
+	int err;
+
+	*hi = *bits = 0;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
+		return -ENAMETOOLONG;
+	err = ck_file_read(path, &buf, &len, CK_LINK_COUNTER_FILE_LEN);
+	if (err == -ENOENT)
+		return 0;
+	if (!err && len != CK_LINK_COUNTER_FILE_LEN)
+		err = -EINVAL;	/* never accept a damaged counter as 0 */
+	if (!err) {
+		*hi = ck_get_be64(buf);
+		*bits = ck_get_be64(buf + 8);
+	}
+	free(buf);
+	return err;
+}
+
+static int store(const char *dir, const char *name, uint64_t hi, uint64_t bits)
+{
+	char path[PATH_MAX];
+	uint8_t buf[CK_LINK_COUNTER_FILE_LEN];
+	int err, dfd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
+		return -ENAMETOOLONG;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	ck_put_be64(buf, hi);
+	ck_put_be64(buf + 8, bits);
+	err = ck_file_write_atomic(path, buf, sizeof(buf), 0600, 1);
+	if (err)
+		return err;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	err = fsync(dfd) < 0 ? -errno : 0;
+	close(dfd);
+	return err;
+}
+
+int ck_link_counter_next(const char *dir, const char *name, uint64_t *out)
+{
+	uint64_t hi, bits;
+	int err;
+
+	pthread_mutex_lock(&lock);
+	err = load(dir, name, &hi, &bits);
+	if (!err && hi == UINT64_MAX)
+		err = -EOVERFLOW;
+	if (!err)
+		err = store(dir, name, hi + 1, 0);
+	if (!err)
+		*out = hi + 1;
+	pthread_mutex_unlock(&lock);
+	return err;
+}
+
+int ck_link_counter_newer(const char *dir, const char *name, uint64_t c)
+{
+	uint64_t hi, bits;
+	int err;
+
+	pthread_mutex_lock(&lock);
+	err = load(dir, name, &hi, &bits);
+	if (!err && c <= hi)
+		err = -ESTALE;
+	if (!err)
+		err = store(dir, name, c, 0);
+	pthread_mutex_unlock(&lock);
+	return err;
+}
+
+int ck_link_counter_raise(const char *dir, const char *name, uint64_t c)
+{
+	uint64_t hi, bits;
+	int err;
+
+	pthread_mutex_lock(&lock);
+	err = load(dir, name, &hi, &bits);
+	if (!err && c > hi)
+		err = store(dir, name, c, 0);
+	pthread_mutex_unlock(&lock);
+	return err;
+}
+
+int ck_link_window_highest(const char *dir, const char *identity, uint64_t *out)
+{
+	char name[64];
+	uint64_t bits;
+	int err;
+
+	snprintf(name, sizeof(name), "device-%s", identity);
+	pthread_mutex_lock(&lock);
+	err = load(dir, name, out, &bits);
+	pthread_mutex_unlock(&lock);
+	return err;
+}
+
+int ck_link_window_accept(const char *dir, const char *identity, uint64_t c)
+{
+	char name[64];
+	uint64_t hi, bits, d;
+	int err;
+
+	snprintf(name, sizeof(name), "device-%s", identity);
+	pthread_mutex_lock(&lock);
+	err = load(dir, name, &hi, &bits);
+	if (err)
+		goto out;
+	if (c > hi) {
+		d = c - hi;	/* hi itself moves into the window at bit d-1 */
+		bits = d > CK_LINK_WINDOW ? 0 : d == CK_LINK_WINDOW ? 0 : bits << d;
+		if (hi && d <= CK_LINK_WINDOW)
+			bits |= (uint64_t)1 << (d - 1);
+		hi = c;
+	} else {
+		d = hi - c;	/* >= 0; 0: hi itself */
+		if (d == 0 || d > CK_LINK_WINDOW || (bits & ((uint64_t)1 << (d - 1)))) {
+			err = -ESTALE;
+			goto out;
+		}
+		bits |= (uint64_t)1 << (d - 1);
+	}
+	err = store(dir, name, hi, bits);
+out:
+	pthread_mutex_unlock(&lock);
+	return err;
+}
+
+int ck_link_server_counter(const char *dir, uint64_t *out)
+{
+	static uint64_t next, limit;
+	static int loaded;
+	uint64_t hi, bits;
+	int err = 0;
+
+	pthread_mutex_lock(&lock);
+	if (!loaded || next >= limit) {
+		err = load(dir, "server-counter", &hi, &bits);
+		if (!err && hi > UINT64_MAX - CK_LINK_RESERVE)
+			err = -EOVERFLOW;
+		if (!err)
+			err = store(dir, "server-counter", hi + CK_LINK_RESERVE, 0);
+		if (!err) {
+			next = hi + 1;
+			limit = hi + CK_LINK_RESERVE + 1;
+			loaded = 1;
+		}
+	}
+	if (!err)
+		*out = next++;
+	pthread_mutex_unlock(&lock);
+	return err;
+}

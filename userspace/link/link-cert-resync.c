@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Mode 2: RESYNC (link-cert.h).  A device that lost its state directory
+ * starts its counter again at 1; the server, having checked everything
+ * else of its AUTH, answers with its highest accepted counter, signed, and
+ * bound to that AUTH; the device goes on above it.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+#include "counters.h"
+#include "link-cert.h"
+#include "messages.h"
+
+/* S3 for a stale counter: RESYNC, signed, naming the highest accepted, so
+ * that a device which lost its state can go on above it (D3). */
+void ck_link_cert_send_resync(int fd, EVP_PKEY *key, const char *id, const char *state,
+			const uint8_t *d2, size_t d2_len)
+{
+	struct ck_link_resync r = { 0 };
+	uint8_t buf[16 + CK_LINK_HASH_LEN + CK_LINK_SIG_MAX];
+	ssize_t n;
+
+	if (ck_link_window_highest(state, id, &r.highest))
+		return;
+	SHA256(d2, d2_len, r.transcript);
+	n = ck_link_resync_encode(&r, buf, sizeof(buf));
+	r.sig_len = sizeof(r.sig);
+	if (n > 0 && !ck_link_cert_sign(key, 1, CK_LINK_RESYNC_SIG_LABEL, buf, (size_t)n, r.sig,
+				 &r.sig_len))
+		n = ck_link_resync_encode(&r, buf, sizeof(buf));
+	else
+		n = -1;
+	if (n > 0)
+		ck_link_frame_send(fd, buf, (size_t)n);
+}
+
+/* D3 for a RESYNC: signed by the server of S1 and about our AUTH: our
+ * counter goes above the highest the server has; -ERESTART (try again). */
+int ck_link_cert_take_resync(const struct ck_link_device *d, X509 *sc, const uint8_t *in,
+		       size_t len, const uint8_t mine[CK_LINK_HASH_LEN])
+{
+	struct ck_link_resync r;
+	size_t sl;
+	int err;
+
+	if (ck_link_resync_decode(in, len, &r))
+		return -EPROTO;
+	sl = r.sig_len;
+	if (ck_link_cert_sign(X509_get0_pubkey(sc), 0, CK_LINK_RESYNC_SIG_LABEL, in, r.signed_len,
+		       r.sig, &sl))
+		return -EBADMSG;
+	if (CRYPTO_memcmp(r.transcript, mine, CK_LINK_HASH_LEN))
+		return -EPROTO;
+	err = ck_link_counter_raise(d->state_dir, "device-counter", r.highest);
+	return err ? err : -ERESTART;
+}
+

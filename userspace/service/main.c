@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * chipkey-service: the manufacturer's device service server
+ * (docs/service-link.md, man/chipkey-service.8).  Accepts devices over
+ * TCP, one thread per connection (bounded: conns.h), sets up the secure
+ * link in the mode the device asks for (link/link.h), then answers one
+ * catalogue request over it.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/pem.h>
+
+#include "common/exit.h"
+#include "common/file.h"
+#include "common/pki.h"
+#include "link/link.h"
+#include "catalogue.h"
+#include "conns.h"
+
+static struct ck_link_server srv;
+static const char *catalogue_dir;
+static int handshake_timeout = SVC_HANDSHAKE_TIMEOUT, session_timeout = SVC_SESSION_TIMEOUT;
+static uint8_t master[32];
+
+struct job {
+	int fd, slot;
+	char addr[64];
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: chipkey-service --listen ADDR:PORT [--port-file FILE]\n"
+"         (--factory DIR | --master-key FILE --key FILE --cert FILE --chain FILE\n"
+"          --rom-key FILE) --state DIR [--catalogue DIR]\n"
+"         [--max-conns N] [--max-per-ip N] [--handshake-timeout S]\n"
+"         [--session-timeout S]\n"
+"  --factory DIR   master.key, service-key.pem, service-cert.pem\n"
+"                  (chipkey-factory spp-cred DIR --service), ica-cert.pem,\n"
+"                  mfr-pubkey.der of a factory directory\n"
+"exit status: as in docs/cli.md \"Exit codes\"\n");
+}
+
+static void *serve(void *arg)
+{
+	struct job *j = arg;
+	struct ck_link_conn c;
+	int err = ck_link_server_accept(&srv, j->fd, &c);
+
+	if (err) {
+		fprintf(stderr, "chipkey-service: %s: %s%slink refused: %s\n", j->addr,
+			c.mode ? c.mode->name : "", c.mode ? ": " : "", ck_link_strerror(err));
+	} else {
+		fprintf(stderr, "chipkey-service: %s: %s link up, device %s, %s, %s\n",
+			j->addr, c.mode->name, c.peer, c.cipher, c.group);
+		svc_conn_rearm(j->slot, session_timeout);
+		svc_catalogue_serve(c.ssl, catalogue_dir, c.peer);
+		SSL_shutdown(c.ssl);
+	}
+	ck_link_conn_free(&c);
+	close(j->fd);
+	svc_conn_leave(j->slot);
+	free(j);
+	return NULL;
+}
+
+/* A secret file: not readable by group or others (-EPERM). */
+static int read_secret(const char *path, uint8_t **buf, size_t *len)
+{
+	return ck_file_read_secret_at(AT_FDCWD, path, 64 * 1024, buf, len);
+}
+
+static int load_pem_key(const char *path, EVP_PKEY **k)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	BIO *b;
+	int err = read_secret(path, &buf, &len);
+
+	if (err)
+		return err;
+	b = BIO_new_mem_buf(buf, (int)len);
+	*k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
+	BIO_free(b);
+	OPENSSL_clear_free(buf, len);
+	return *k ? 0 : -EINVAL;
+}
+
+static int load_pem_cert(const char *path, X509 **x)
+{
+	FILE *f = fopen(path, "r");
+
+	*x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+	if (f)
+		fclose(f);
+	return *x ? 0 : -EINVAL;
+}
+
+/* ROM key: DER SubjectPublicKeyInfo (mfr-pubkey.der) or PEM. */
+static int load_rom(const char *path, EVP_PKEY **k)
+{
+	uint8_t *buf = NULL;
+	size_t len;
+	BIO *b;
+	int err = ck_file_read(path, &buf, &len, 4096);
+
+	if (err)
+		return err;
+	*k = pki_public_from_der(buf, len);
+	if (!*k) {
+		b = BIO_new_mem_buf(buf, (int)len);
+		*k = b ? PEM_read_bio_PUBKEY(b, NULL, NULL, NULL) : NULL;
+		BIO_free(b);
+	}
+	free(buf);
+	return *k ? 0 : -EINVAL;
+}
+
+static int load_master(const char *path)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int err = read_secret(path, &buf, &len);
+
+	if (!err && len != sizeof(master))
+		err = -EINVAL;
+	if (!err)
+		memcpy(master, buf, sizeof(master));
+	if (buf)
+		OPENSSL_clear_free(buf, len);
+	return err;
+}
+
+static int listen_on(const char *spec, const char *port_file)
+{
+	char host[256], *colon, port[16];
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE }, *ai;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	int fd, one = 1;
+
+	snprintf(host, sizeof(host), "%s", spec);
+	colon = strrchr(host, ':');
+	if (!colon)
+		return -EINVAL;
+	*colon = 0;
+	if (getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, &ai))
+		return -EINVAL;
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 128)) {
+		freeaddrinfo(ai);
+		return -errno;
+	}
+	freeaddrinfo(ai);
+	if (port_file && !getsockname(fd, (struct sockaddr *)&ss, &sl) &&
+	    !getnameinfo((struct sockaddr *)&ss, sl, NULL, 0, port, sizeof(port), NI_NUMERICSERV)) {
+		char line[24];
+		int n = snprintf(line, sizeof(line), "%s\n", port);
+
+		if (ck_file_write_atomic(port_file, line, (size_t)n, 0644, 1))
+			return -EIO;
+	}
+	return fd;
+}
+
+static int fail(const char *what, const char *path, int err)
+{
+	fprintf(stderr, "chipkey-service: %s %s: %s%s\n", what, path ? path : "",
+		err == -EPERM ? "readable by group or others" : strerror(-err),
+		err == -ENOENT && strstr(path, "service-") ?
+		" (chipkey-factory spp-cred DIR --service makes it)" : "");
+	return err == -EINVAL ? CK_EXIT_BAD_CERT : err == -EPERM ? CK_EXIT_PERM : CK_EXIT_OTHER;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "port-file", required_argument, NULL, 'p' },
+		{ "factory", required_argument, NULL, 'f' },
+		{ "master-key", required_argument, NULL, 'm' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "cert", required_argument, NULL, 'c' },
+		{ "chain", required_argument, NULL, 'C' },
+		{ "rom-key", required_argument, NULL, 'r' },
+		{ "state", required_argument, NULL, 's' },
+		{ "catalogue", required_argument, NULL, 'g' },
+		{ "max-conns", required_argument, NULL, 'M' },
+		{ "max-per-ip", required_argument, NULL, 'P' },
+		{ "handshake-timeout", required_argument, NULL, 'H' },
+		{ "session-timeout", required_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *listen_spec = NULL, *port_file = NULL, *factory = NULL;
+	const char *mk = NULL, *key = NULL, *cert = NULL, *chain = NULL, *rom = NULL;
+	char paths[5][PATH_MAX];
+	int max_conns = SVC_MAX_CONNS, per_ip = SVC_MAX_PER_ADDR, c, lfd, err;
+	X509 *ica = NULL;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l': listen_spec = optarg; break;
+		case 'p': port_file = optarg; break;
+		case 'f': factory = optarg; break;
+		case 'm': mk = optarg; break;
+		case 'k': key = optarg; break;
+		case 'c': cert = optarg; break;
+		case 'C': chain = optarg; break;
+		case 'r': rom = optarg; break;
+		case 's': srv.state_dir = optarg; break;
+		case 'g': catalogue_dir = optarg; break;
+		case 'M': max_conns = atoi(optarg); break;
+		case 'P': per_ip = atoi(optarg); break;
+		case 'H': handshake_timeout = atoi(optarg); break;
+		case 'S': session_timeout = atoi(optarg); break;
+		case 'h': usage(stdout); return CK_EXIT_OK;
+		default: usage(stderr); return CK_EXIT_USAGE;
+		}
+	}
+	if (factory) {
+		static const char *const names[] = { "master.key", "service-key.pem",
+			"service-cert.pem", "ica-cert.pem", "mfr-pubkey.der" };
+		const char **dst[] = { &mk, &key, &cert, &chain, &rom };
+		for (c = 0; c < 5; c++) {
+			snprintf(paths[c], sizeof(paths[c]), "%s/%s", factory, names[c]);
+			if (!*dst[c])
+				*dst[c] = paths[c];
+		}
+	}
+	if (optind != argc || !listen_spec || !srv.state_dir || !key || !cert || !rom ||
+	    max_conns < 1 || per_ip < 1 || handshake_timeout < 1 || session_timeout < 1) {
+		usage(stderr);
+		return CK_EXIT_USAGE;
+	}
+	if (mk && (err = load_master(mk)) != 0)
+		return fail("master key", mk, err);
+	srv.master_key = mk ? master : NULL;
+	if ((err = load_pem_key(key, &srv.key)) != 0)
+		return fail("service key", key, err);
+	if ((err = load_pem_cert(cert, &srv.cert)) != 0)
+		return fail("service certificate", cert, err);
+	if (chain && (err = load_pem_cert(chain, &ica)) != 0)
+		return fail("issuing CA", chain, err);
+	srv.chain = sk_X509_new_null();
+	if (ica)
+		sk_X509_push(srv.chain, ica);
+	if ((err = load_rom(rom, &srv.rom_key)) != 0)
+		return fail("ROM key", rom, err);
+	signal(SIGPIPE, SIG_IGN);
+	lfd = listen_on(listen_spec, port_file);
+	if (lfd < 0)
+		return fail("listen on", listen_spec, lfd);
+	if ((err = svc_conns_init(max_conns, per_ip)) != 0)
+		return fail("start", "", err);
+	fprintf(stderr, "chipkey-service: listening on %s\n", listen_spec);
+	for (;;) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		struct job *j;
+		pthread_t t;
+		int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOMEM)
+				usleep(100 * 1000);	/* out of descriptors: no busy loop */
+			continue;
+		}
+		j = calloc(1, sizeof(*j));
+		if (!j || getnameinfo((struct sockaddr *)&ss, sl, j->addr, sizeof(j->addr),
+				      NULL, 0, NI_NUMERICHOST)) {
+			free(j);
+			close(fd);
+			continue;
+		}
+		j->fd = fd;
+		j->slot = svc_conn_enter(fd, j->addr, handshake_timeout);
+		if (j->slot < 0) {
+			fprintf(stderr, "chipkey-service: %s: too many connections, closed\n", j->addr);
+			close(fd);
+			free(j);
+			continue;
+		}
+		if (pthread_create(&t, NULL, serve, j)) {
+			svc_conn_leave(j->slot);
+			close(fd);
+			free(j);
+			continue;
+		}
+		pthread_detach(t);
+	}
+}

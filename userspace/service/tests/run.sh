@@ -1,0 +1,243 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# chipkey-service end to end on loopback (docs/service-link.md): a factory
+# with a service credential, an emulated chip provisioned from a data
+# package (wrap + recover --from: its keys directory), the server, and the
+# device side `chipkey service` in modes 1 and 2; then the attacks.  TAP.
+#
+#   service/tests/run.sh ASAN_BUILD NATIVE_BUILD
+set -u
+A=${1:?asan build} B=${2:?native build}
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../../common/tests/tap.sh"
+ck=$A/bin/chipkey srv=$A/bin/chipkey-service bin=$B/bin
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+unset CHIPKEY_DEVICE
+t=$(mktemp -d /tmp/chipkey-test-service-XXXXXX)
+tap_out=$t/out tap_err=$t/err
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	if [ "$tap_failed" -gt 0 ]; then
+		for f in "$t"/*.log; do [ -f "$f" ] && sed "s|^|# $(basename "$f"): |" "$f" | tail -15; done
+	fi
+	if [ -n "${KEEP:-}" ]; then echo "# kept $t"; else rm -rf "$t"; fi
+}
+trap cleanup EXIT
+wait_file() { for _ in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
+
+# provision FACTORY NAME CHIP: emulator NAME + keys directory $t/NAME.keys
+provision() {
+	local fac=$1 name=$2 chip=$3 id
+	"$bin/chipkey-fuse" create "$t/$name.bin" --rom-key "$fac/mfr-pubkey.der" --chip-id "$chip" \
+		>/dev/null 2>>"$t/setup.log" || return 1
+	"$bin/chipkey-emu" --state "$t/$name.bin" --socket "$t/$name.sock" --foreground 2>>"$t/emu.log" &
+	pids+=($!)
+	for _ in $(seq 100); do [ -S "$t/$name.sock" ] && break; sleep 0.05; done
+	id=$("$bin/chipkey-factory" identities --prefix 35123400 --start "$4" --count 1)
+	"$bin/chipkey-factory" package "$fac" --identity "$id" --chip-id "$chip" --out "$t/$name.dp" \
+		>/dev/null 2>>"$t/setup.log" &&
+	"$bin/chipkey" --device "emu:$t/$name.sock" wrap --generation 1 "$t/$name.dp" "$t/$name.pkg" \
+		2>>"$t/setup.log" &&
+	"$bin/chipkey" --device "emu:$t/$name.sock" recover --from "$t/$name.pkg" \
+		--store "$t/$name.store" --keys "$t/$name.keys" >/dev/null 2>>"$t/setup.log"
+}
+# start_service LOGNAME ARGS...: chipkey-service on 127.0.0.1, port in $PORT
+start_service() {
+	local log=$1; shift
+	rm -f "$t/port"
+	"$srv" --listen 127.0.0.1:0 --port-file "$t/port" "$@" 2>>"$t/$log.log" &
+	spid=$!
+	pids+=($spid)
+	wait_file "$t/port" && PORT=$(cat "$t/port")
+}
+
+# ---- a factory, its service credential, a device, a catalogue
+"$bin/chipkey-factory" init "$t/fac" >/dev/null 2>>"$t/setup.log" &&
+	"$bin/chipkey-factory" spp-cred "$t/fac" --service --spp-name service.example >/dev/null 2>>"$t/setup.log"
+check "factory with a service credential (spp-cred --service)" test -s "$t/fac/service-cert.pem"
+check "the service certificate chains to the root (openssl verify) and has OU=chipkey-service" \
+	bash -c "openssl verify -CAfile '$t/fac/mfr-ca.pem' -untrusted '$t/fac/ica-cert.pem' '$t/fac/service-cert.pem' >/dev/null &&
+		openssl x509 -in '$t/fac/service-cert.pem' -noout -subject | grep -q 'OU *= *chipkey-service'"
+provision "$t/fac" d1 00112233445566778899aabbccddeeff 1
+check "device d1 provisioned: keys directory" test -s "$t/d1.keys/channel.key"
+ID1=$(tr -d '\n' <"$t/d1.keys/identity")
+mkdir -p "$t/cat"
+head -c 100000 /dev/urandom >"$t/cat/image-1.bin"
+echo "licence" >"$t/cat/image-1.licence"
+echo "outside" >"$t/secret.txt"
+start_service svc --factory "$t/fac" --state "$t/state" --catalogue "$t/cat"
+check "chipkey-service listens" test -n "${PORT:-}"
+svc_pid=$spid
+S=127.0.0.1:$PORT
+dev1=(--device "emu:$t/d1.sock")
+svc1=(--server "$S" --keys "$t/d1.keys" --state "$t/d1.state")
+
+# ---- mode 1
+expect_exit 0 "mode 1 (channel key): link up" -- "$ck" "${dev1[@]}" service connect "${svc1[@]}" --mode channel-key
+check "mode 1: TLS 1.3 with an ECDHE group, SHA-256 suite" grep -q "link up: mode channel-key, TLS_AES_128_GCM_SHA256, [a-zA-Z0-9]" "$t/out"
+expect_exit 0 "mode 1 with the SHA-384 identity" -- "$ck" "${dev1[@]}" service connect "${svc1[@]}" --mode channel-key --sha384
+check "mode 1: TLS_AES_256_GCM_SHA384" grep -q "TLS_AES_256_GCM_SHA384" "$t/out"
+expect_exit 0 "mode 1: list the catalogue" -- "$ck" service list "${svc1[@]}" --mode channel-key
+check "mode 1: the list names both files, nothing else" bash -c "[ \"\$(sort '$t/out' | tr '\n' ' ')\" = 'image-1.bin image-1.licence ' ]"
+expect_exit 0 "mode 1: get the image" -- "$ck" service get image-1.bin "$t/got.bin" "${svc1[@]}" --mode channel-key
+check "mode 1: the image arrives byte for byte" cmp -s "$t/got.bin" "$t/cat/image-1.bin"
+
+# interop: a standard TLS 1.3 client with the channel key
+HEXKEY=$(od -An -v -tx1 "$t/d1.keys/channel.key" | tr -d ' \n')
+printf '\001\000' | timeout 10 openssl s_client -connect "$S" -tls1_3 -quiet \
+	-psk_identity "chipkey-ck1:$ID1" -psk "$HEXKEY" >"$t/sclient.out" 2>"$t/sclient.err"
+check "interop: openssl s_client -psk (channel key) runs LIST over the link" grep -qx "image-1.bin" "$t/sclient.out"
+BADKEY=$(printf '%s' "$HEXKEY" | sed 's/^./f/; s/^ff/00/')
+[ "$BADKEY" = "$HEXKEY" ] && BADKEY=00$(printf '%s' "$HEXKEY" | cut -c3-)
+printf '\001\000' | timeout 10 openssl s_client -connect "$S" -tls1_3 -quiet \
+	-psk_identity "chipkey-ck1:$ID1" -psk "$BADKEY" >"$t/sclient.out" 2>"$t/sclient.err"
+check "attack: a wrong channel key (s_client) gets nothing" test ! -s "$t/sclient.out"
+printf '\001\000' | timeout 10 openssl s_client -connect "$S" -tls1_3 -quiet \
+	-psk_identity "someone-else" -psk "$HEXKEY" >"$t/sclient.out" 2>"$t/sclient.err"
+check "attack: an unknown PSK identity format gets nothing" test ! -s "$t/sclient.out"
+printf '\001\000' | timeout 10 openssl s_client -connect "$S" -tls1_3 -quiet \
+	>"$t/sclient.out" 2>"$t/sclient.err"
+check "attack: a client without PSK (certificate handshake) gets nothing" test ! -s "$t/sclient.out"
+cp -a "$t/d1.keys" "$t/bad.keys"
+head -c 32 /dev/urandom >"$t/bad.keys/channel.key"
+expect_exit 20 "attack: chipkey service with a wrong channel key is refused" -- \
+	"$ck" service connect --server "$S" --keys "$t/bad.keys" --state "$t/bad.state" --mode channel-key
+chmod 0640 "$t/bad.keys/channel.key"
+expect_exit 3 "a channel key readable by the group is not used" -- \
+	"$ck" service connect --server "$S" --keys "$t/bad.keys" --state "$t/bad.state" --mode channel-key
+cp "$t/fac/master.key" "$t/open-master.key"
+chmod 0644 "$t/open-master.key"
+expect_exit 3 "chipkey-service refuses a master key readable by others" -- \
+	"$srv" --listen 127.0.0.1:0 --factory "$t/fac" --master-key "$t/open-master.key" --state "$t/x-state"
+
+# ---- mode 2
+expect_exit 0 "mode 2 (certificates): link up, ROM key from the chip" -- \
+	"$ck" "${dev1[@]}" service connect "${svc1[@]}" --mode cert
+check "mode 2: TLS_AES_256_GCM_SHA384 (48-byte PSK)" grep -q "link up: mode cert, TLS_AES_256_GCM_SHA384" "$t/out"
+check "mode 2: the server names the device it authenticated" grep -q "cert link up, device $ID1" "$t/svc.log"
+expect_exit 0 "mode 2: get the licence" -- "$ck" "${dev1[@]}" service get image-1.licence "$t/got.lic" "${svc1[@]}" --mode cert
+check "mode 2: the licence arrives" cmp -s "$t/got.lic" "$t/cat/image-1.licence"
+check "mode 2: the device's counter is stored (2 links)" test -s "$t/d1.state/device-counter"
+FAKE=$A/../tests/recovery/fake-clock.so
+[ -f "$FAKE" ] || FAKE=$B/tests/recovery/fake-clock.so
+if [ -f "$FAKE" ]; then
+	LD_PRELOAD=$FAKE date +%Y >"$t/year" 2>/dev/null
+	ASAN_OPTIONS=$ASAN_OPTIONS:verify_asan_link_order=0 LD_PRELOAD=$FAKE \
+		"$ck" "${dev1[@]}" service connect "${svc1[@]}" --mode cert >"$t/out" 2>"$t/err"
+	rc=$?
+	check "mode 2: a device whose clock reads $(cat "$t/year") connects" test $rc -eq 0
+else
+	skip "mode 2 at 1970" "fake-clock.so not built"
+fi
+
+# a device of another manufacturer (another factory, same emulator shape)
+"$bin/chipkey-factory" init "$t/fac2" >/dev/null 2>>"$t/setup.log" &&
+	"$bin/chipkey-factory" spp-cred "$t/fac2" --service >/dev/null 2>>"$t/setup.log"
+provision "$t/fac2" d2 00112233445566778899aabbccddee02 2
+expect_exit 19 "attack: the other manufacturer's device refuses our server (not its ROM key)" -- \
+	"$ck" --device "emu:$t/d2.sock" service connect --server "$S" --keys "$t/d2.keys" \
+	--state "$t/d2.state" --mode cert
+expect_exit 20 "attack: its certificate is refused by our server (ERROR code 2)" -- \
+	"$ck" service connect --server "$S" --keys "$t/d2.keys" --state "$t/d2.state2" --mode cert \
+	--rom-key "$t/fac/mfr-pubkey.der"
+check "the server logged the refused device certificate" grep -q "link refused: certificate refused" "$t/svc.log"
+check "the device was told (not: its own check of the server)" grep -q "refused this device's certificate" "$t/err"
+
+# a server not chained to the ROM key: factory 2's service credential, which
+# would accept our device (it is given our ROM key): only the device's check
+# of the server stops it
+start_service rogue --factory "$t/fac2" --rom-key "$t/fac/mfr-pubkey.der" --state "$t/rogue-state" --catalogue "$t/cat"
+expect_exit 19 "attack: a server whose credential chains to another root is refused" -- \
+	"$ck" "${dev1[@]}" service connect --server "127.0.0.1:$PORT" --keys "$t/d1.keys" \
+	--state "$t/d1.state" --mode cert
+check "...by the device, before it sent anything of its own" \
+	bash -c "grep -q 'certificate refused (not chained' '$t/err' && ! grep -q 'link refused: certificate' '$t/rogue.log'"
+# a self-made CA with the right role and names
+openssl ecparam -name prime256v1 -genkey -noout -out "$t/self-ca.key" 2>/dev/null
+openssl req -new -x509 -key "$t/self-ca.key" -subj "/O=chipkey/CN=issuing CA" -days 30 \
+	-addext "basicConstraints=critical,CA:TRUE,pathlen:0" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+	-out "$t/self-ca.pem" 2>/dev/null
+openssl ecparam -name prime256v1 -genkey -noout -out "$t/self-svc.key" 2>/dev/null
+openssl req -new -key "$t/self-svc.key" -subj "/O=chipkey/OU=chipkey-service/CN=localhost" -out "$t/self-svc.csr" 2>/dev/null
+printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' >"$t/ext"
+openssl x509 -req -in "$t/self-svc.csr" -CA "$t/self-ca.pem" -CAkey "$t/self-ca.key" -CAcreateserial \
+	-days 30 -extfile "$t/ext" -out "$t/self-svc.pem" 2>/dev/null
+start_service selfmade --key "$t/self-svc.key" --cert "$t/self-svc.pem" --chain "$t/self-ca.pem" \
+	--rom-key "$t/fac/mfr-pubkey.der" --state "$t/self-state"
+expect_exit 19 "attack: a server with a self-made CA (OU=chipkey-service) is refused" -- \
+	"$ck" "${dev1[@]}" service connect --server "127.0.0.1:$PORT" --keys "$t/d1.keys" \
+	--state "$t/d1.state" --mode cert
+
+# ---- replay: record a device's first flight, replay it (and after a restart)
+cp -a "$t/d1.state" "$t/rec.state"	# the same device, its counters
+"$A/tests/link/test-link-tool" record "$S" "$t/d1.keys" "$t/fac/mfr-pubkey.der" "$t/rec.state" "$t/flight" \
+	>"$t/rec.out" 2>"$t/rec.err"
+check "a device flight recorded (the link it started is up)" test -s "$t/flight"
+cp "$t/rec.state/"* "$t/d1.state/"
+"$A/tests/link/test-link-tool" replay "$S" "$t/flight" >"$t/out" 2>&1
+check "attack: the replayed flight is refused (replayed counter: a signed RESYNC)" grep -q "refused: code 4 (signed RESYNC)" "$t/out"
+kill "$svc_pid" 2>/dev/null; wait "$svc_pid" 2>/dev/null
+start_service svc2 --factory "$t/fac" --state "$t/state" --catalogue "$t/cat"
+"$A/tests/link/test-link-tool" replay "127.0.0.1:$PORT" "$t/flight" >"$t/out" 2>&1
+check "attack: the replayed flight is refused after a server restart" grep -q "refused: code 4" "$t/out"
+expect_exit 0 "the device itself still connects after the restart" -- \
+	"$ck" "${dev1[@]}" service connect --server "127.0.0.1:$PORT" --keys "$t/d1.keys" \
+	--state "$t/d1.state" --mode cert
+S=127.0.0.1:$PORT
+rm -rf "$t/d1.state"
+expect_exit 0 "a device that lost its state directory connects again (signed RESYNC, one retry)" -- \
+	"$ck" "${dev1[@]}" service connect --server "$S" --keys "$t/d1.keys" --state "$t/d1.state" --mode cert
+check "...having been told so" grep -q "counter resynchronised" "$t/err"
+check "...and its counter is now above the server's" bash -c \
+	"[ \$(od -An -tu8 --endian=big -N8 '$t/d1.state/device-counter' | tr -d ' ') -gt 3 ]"
+openssl x509 -in "$t/fac/service-cert.pem" -outform DER -out "$t/svc.der"
+openssl x509 -in "$t/fac/ica-cert.pem" -outform DER -out "$t/ica.der"
+before=$(od -An -tu8 --endian=big -N8 "$t/d1.state/device-counter" | tr -d ' ')
+rm -f "$t/fake.port"
+"$A/tests/link/test-link-tool" fake-resync "$t/fake.port" "$t/svc.der" "$t/ica.der" 2>/dev/null &
+pids+=($!)
+wait_file "$t/fake.port"
+expect_exit 20 "attack: a RESYNC not signed by the service key is refused" -- \
+	"$ck" "${dev1[@]}" service connect --server "127.0.0.1:$(cat "$t/fake.port")" --keys "$t/d1.keys" \
+	--state "$t/d1.state" --mode cert
+check "...and the device's counter did not jump" bash -c \
+	"[ \$(od -An -tu8 --endian=big -N8 '$t/d1.state/device-counter' | tr -d ' ') -eq $((before + 1)) ]"
+
+# ---- bad input
+"$A/tests/link/test-link-tool" raw "$S" tamper "$t/flight" >"$t/out" 2>&1
+check "attack: a tampered flight (one bit) is refused: signature" grep -q "refused: code 3" "$t/out"
+"$A/tests/link/test-link-tool" raw "$S" truncate "$t/flight" >"$t/out" 2>&1
+check "attack: a truncated flight is refused: malformed" grep -q "refused: code 1" "$t/out"
+"$A/tests/link/test-link-tool" raw "$S" oversize "$t/flight" >"$t/out" 2>&1
+check "attack: an oversized frame is refused before it is read" grep -q "refused: code 1" "$t/out"
+poke() { timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT; printf '$1' >&3; cat <&3" >/dev/null 2>&1; }
+poke 'CKLN\001\011\000\000'
+poke 'GARBAGE!'
+sleep 0.3
+check "unknown mode and garbage are logged, the server lives on" bash -c \
+	"kill -0 $spid && grep -q 'link mode not supported' '$t/svc2.log' && grep -q 'malformed message' '$t/svc2.log'"
+for n in ../secret.txt .hidden /etc/passwd 'a/b'; do
+	expect_exit 1 "path traversal '$n' refused by the device side" -- \
+		"$ck" service get "$n" "$t/x" --server "$S" --keys "$t/d1.keys" --state "$t/d1.state" --mode channel-key
+done
+"$A/tests/link/test-link-tool" get-raw "$S" "$t/d1.keys" "../secret.txt" >"$t/out" 2>&1
+check "path traversal '../secret.txt' sent raw: the server answers bad request" grep -q "status 2" "$t/out"
+expect_exit 9 "a name not in the catalogue: exit 9" -- \
+	"$ck" service get nothing.bin "$t/x" --server "$S" --keys "$t/d1.keys" --state "$t/d1.state" --mode channel-key
+check "the server is still running" kill -0 "$spid"
+
+# ---- resources: per-address limit, handshake deadline
+start_service limits --factory "$t/fac" --state "$t/lim-state" --max-per-ip 2 --handshake-timeout 1
+exec 5<>/dev/tcp/127.0.0.1/$PORT 6<>/dev/tcp/127.0.0.1/$PORT
+expect_exit 21 "a third connection from the same address is closed (--max-per-ip 2)" -- \
+	"$ck" service connect --server "127.0.0.1:$PORT" --keys "$t/d1.keys" --state "$t/d1.state" --mode channel-key
+check "...and logged" grep -q "too many connections" "$t/limits.log"
+# a silent peer: the server closes it at the handshake deadline (cat ends)
+check "a silent peer is cut at the handshake deadline" timeout 20 cat <&5
+exec 5<&- 6<&-
+expect_exit 0 "once they are gone, the device connects again" -- \
+	"$ck" service connect --server "127.0.0.1:$PORT" --keys "$t/d1.keys" --state "$t/d1.state" --mode channel-key
+tap_done service
