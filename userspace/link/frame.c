@@ -37,7 +37,7 @@ int ck_link_write_full(int fd, const void *buf, size_t n)
 	return ck_file_write_all(fd, buf, n);	/* callers ignore SIGPIPE */
 }
 
-int ck_link_frame_send(int fd, const void *body, size_t len)
+int ck_link_msg_send(int fd, const void *body, size_t len)
 {
 	uint8_t hdr[CK_LINK_FRAME_HDR];
 	int err;
@@ -49,7 +49,7 @@ int ck_link_frame_send(int fd, const void *body, size_t len)
 	return err ? err : ck_link_write_full(fd, body, len);
 }
 
-int ck_link_frame_recv(int fd, uint8_t *buf, size_t cap, size_t *len)
+int ck_link_msg_recv(int fd, uint8_t *buf, size_t cap, size_t *len)
 {
 	uint8_t hdr[CK_LINK_FRAME_HDR];
 	uint32_t n;

@@ -35,7 +35,7 @@ void ck_link_cert_send_resync(int fd, EVP_PKEY *key, const char *id, const char 
 	else
 		n = -1;
 	if (n > 0)
-		ck_link_frame_send(fd, buf, (size_t)n);
+		ck_link_msg_send(fd, buf, (size_t)n);
 }
 
 /* D3 for a RESYNC: signed by the server of S1 and about our AUTH: our

@@ -159,7 +159,7 @@ static void send_error(int fd, uint8_t code, const char *text)
 	snprintf(e.text, sizeof(e.text), "%s", text);
 	n = ck_link_error_encode(&e, buf, sizeof(buf));
 	if (n > 0)
-		ck_link_frame_send(fd, buf, (size_t)n);
+		ck_link_msg_send(fd, buf, (size_t)n);
 }
 
 static int refuse(int fd, int err, uint8_t code, const char *text)
@@ -198,11 +198,11 @@ static int cert_server(const struct ck_link_server *s, int fd, struct ck_link_se
 	k.cert = cert;
 	k.chain = chain;
 	n = err ? err : ck_link_certs_encode(&k, o, CK_LINK_FRAME_MAX);
-	err = n < 0 ? (int)n : ck_link_frame_send(fd, o, (size_t)n);
+	err = n < 0 ? (int)n : ck_link_msg_send(fd, o, (size_t)n);
 	if (err)
 		goto out;
 	/* S2: the device's AUTH, checked in the documented order */
-	err = ck_link_frame_recv(fd, in, CK_LINK_FRAME_MAX, &d2_len);
+	err = ck_link_msg_recv(fd, in, CK_LINK_FRAME_MAX, &d2_len);
 	if (err == -EMSGSIZE) {
 		err = refuse(fd, err, CK_LINK_ERR_MALFORMED, "message too large");
 		goto out;
@@ -258,7 +258,7 @@ static int cert_server(const struct ck_link_server *s, int fd, struct ck_link_se
 	if (!err && RAND_priv_bytes(ss, sizeof(ss)) != 1)
 		err = -EIO;
 	n = err ? err : make_auth(&me, &r, X509_get0_pubkey(dc), ss, o, CK_LINK_FRAME_MAX);
-	err = n < 0 ? (int)n : ck_link_frame_send(fd, o, (size_t)n);
+	err = n < 0 ? (int)n : ck_link_msg_send(fd, o, (size_t)n);
 	if (!err)
 		err = make_psk(sd, ss, in, d2_len, o, (size_t)n, a.id, out);
 out:
@@ -319,7 +319,7 @@ static int cert_device(const struct ck_link_device *d, int fd, struct ck_link_se
 		goto out;
 	}
 	/* D1: the server's certificate, up to the ROM key */
-	err = ck_link_frame_recv(fd, in, CK_LINK_FRAME_MAX, &len);
+	err = ck_link_msg_recv(fd, in, CK_LINK_FRAME_MAX, &len);
 	if (err)
 		goto out;
 	if (ck_link_certs_decode(in, len, &k)) {
@@ -345,12 +345,12 @@ static int cert_device(const struct ck_link_device *d, int fd, struct ck_link_se
 	if (!err && RAND_priv_bytes(sd, sizeof(sd)) != 1)
 		err = -EIO;
 	n = err ? err : make_auth(&me, &a, X509_get0_pubkey(sc), sd, o, CK_LINK_FRAME_MAX);
-	err = n < 0 ? (int)n : ck_link_frame_send(fd, o, (size_t)n);
+	err = n < 0 ? (int)n : ck_link_msg_send(fd, o, (size_t)n);
 	if (err)
 		goto out;
 	SHA256(o, (size_t)n, mine);
 	/* D3 */
-	err = ck_link_frame_recv(fd, in, CK_LINK_FRAME_MAX, &len);
+	err = ck_link_msg_recv(fd, in, CK_LINK_FRAME_MAX, &len);
 	if (err)
 		goto out;
 	if (ck_link_body_type(in, len) == CK_LINK_AUTH_ERROR) {

@@ -67,7 +67,7 @@ struct ck_link_device {
  * on both ends (the server's PSK callback accepts only that identity), and
  * on the server @peer (logged, the device the mode authenticated).
  * key_len 0 on the server: derive the PSK from the ClientHello's identity
- * (mode 1 only).  Helpers for modes: ck_link_frame_send/recv below,
+ * (mode 1 only).  Helpers for modes: ck_link_msg_send/recv below,
  * pki_verify_service_cert (common/pki.h) for the server's credential.
  */
 struct ck_link_mode {
@@ -122,7 +122,7 @@ int ck_link_read_full(int fd, void *buf, size_t n);
 int ck_link_write_full(int fd, const void *buf, size_t n);
 /* One frame (4-byte length + body): -EMSGSIZE if longer than @cap or
  * CK_LINK_FRAME_MAX (nothing of the body is read then). */
-int ck_link_frame_send(int fd, const void *body, size_t len);
-int ck_link_frame_recv(int fd, uint8_t *buf, size_t cap, size_t *len);
+int ck_link_msg_send(int fd, const void *body, size_t len);
+int ck_link_msg_recv(int fd, uint8_t *buf, size_t cap, size_t *len);
 
 #endif /* CHIPKEY_LINK_H */

@@ -109,9 +109,9 @@ static int send_flight(const char *server, const uint8_t *buf, size_t len)
 	if (fd < 0)
 		return 2;
 	ck_link_write_full(fd, buf, len);
-	err = ck_link_frame_recv(fd, in, sizeof(in), &n);	/* CERTS */
+	err = ck_link_msg_recv(fd, in, sizeof(in), &n);	/* CERTS */
 	if (!err)
-		err = ck_link_frame_recv(fd, in, sizeof(in), &n);
+		err = ck_link_msg_recv(fd, in, sizeof(in), &n);
 	close(fd);
 	if (err) {
 		printf("closed: %s\n", ck_link_strerror(err));
@@ -212,14 +212,14 @@ static int fake_resync(char **argv)
 	if (fd < 0 || ck_link_read_full(fd, in, CK_LINK_HELLO_LEN))
 		return 2;
 	m = ck_link_certs_encode(&k, out, sizeof(out));
-	if (m < 0 || ck_link_frame_send(fd, out, (size_t)m) ||
-	    ck_link_frame_recv(fd, in, sizeof(in), &n))
+	if (m < 0 || ck_link_msg_send(fd, out, (size_t)m) ||
+	    ck_link_msg_recv(fd, in, sizeof(in), &n))
 		return 2;
 	SHA256(in, n, r.transcript);	/* about the right message... */
 	memset(r.sig, 0x30, r.sig_len);	/* ...but not signed by the service key */
 	m = ck_link_resync_encode(&r, out, sizeof(out));
 	if (m > 0)
-		ck_link_frame_send(fd, out, (size_t)m);
+		ck_link_msg_send(fd, out, (size_t)m);
 	close(fd);
 	close(l);
 	return 0;

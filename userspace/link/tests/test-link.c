@@ -141,16 +141,16 @@ static void test_frames(void)
 	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
 	ck_put_be32(big, CK_LINK_FRAME_MAX + 1);
 	write(sv[0], big, 4);
-	tap_ok(ck_link_frame_recv(sv[1], got, sizeof(got), &len) == -EMSGSIZE,
+	tap_ok(ck_link_msg_recv(sv[1], got, sizeof(got), &len) == -EMSGSIZE,
 	       "frame: a length over CK_LINK_FRAME_MAX refused before reading");
-	ck_link_frame_send(sv[0], "abc", 3);
-	tap_ok(ck_link_frame_recv(sv[1], got, sizeof(got), &len) == 0 && len == 3 &&
+	ck_link_msg_send(sv[0], "abc", 3);
+	tap_ok(ck_link_msg_recv(sv[1], got, sizeof(got), &len) == 0 && len == 3 &&
 	       !memcmp(got, "abc", 3), "frame: round trip");
 	ck_put_be32(big, 10);
 	write(sv[0], big, 4);
 	write(sv[0], "abc", 3);
 	close(sv[0]);
-	tap_ok(ck_link_frame_recv(sv[1], got, sizeof(got), &len) == -ECONNRESET,
+	tap_ok(ck_link_msg_recv(sv[1], got, sizeof(got), &len) == -ECONNRESET,
 	       "frame: a short body is an error");
 	close(sv[1]);
 }
