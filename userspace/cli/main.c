@@ -37,8 +37,9 @@ static const struct {
 	{ "update", cmd_update, "update install --image FILE --licence FILE [--slot-dir DIR] [--keys DIR]\n"
 	  "                  [--rom-key FILE] [--class NAME] [--encrypted] | update status [--slot-dir DIR] [--json]" },
 	{ "backup", cmd_backup, "backup export FILE [--store DIR]   archive for offline recovery" },
-	{ "service", cmd_service, "service connect|list|get NAME OUT --server HOST:PORT --mode channel-key|cert\n"
-	  "                  [--sha384] [--keys DIR] [--state DIR] [--rom-key FILE] [--timeout S]\n"
+	{ "service", cmd_service, "service connect|list|get NAME OUT|install NAME --server HOST:PORT\n"
+	  "                  --mode channel-key|cert|cms|broadcast [--sha384] [--keys DIR] [--state DIR]\n"
+	  "                  [--rom-key FILE] [--timeout S] [--slot-dir DIR] [--class NAME] [--encrypted]\n"
 	  "                  secure link to chipkey-service, its catalogue (docs/service-link.md)" },
 };
 

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * chipkey service connect|list|get NAME OUT --server HOST:PORT
- *         --mode channel-key|cert [--sha384] [--keys DIR] [--state DIR]
- *         [--rom-key FILE] [--timeout S]
+ * chipkey service connect|list|get NAME OUT|install NAME --server HOST:PORT
+ *         --mode channel-key|cert|cms|broadcast [--sha384] [--keys DIR]
+ *         [--state DIR] [--rom-key FILE] [--timeout S]
+ *         [--slot-dir DIR] [--class NAME] [--encrypted]
  * The device side of the secure link to chipkey-service
  * (docs/service-link.md), with the keys recovery made available in the
  * keys directory and the ROM key from the chip (or --rom-key FILE).
+ * install: NAME and NAME.licence over one link into a private directory
+ * under the state directory, then `chipkey update install` of them
+ * (docs/software-update.md), which checks everything before installing.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,9 +29,9 @@
 #include "link/link.h"
 #include "cli.h"
 
-#define USAGE "usage: chipkey service connect|list|get NAME OUT --server HOST:PORT\n" \
-	"         --mode channel-key|cert [--sha384] [--keys DIR] [--state DIR]\n" \
-	"         [--rom-key FILE] [--timeout S]\n"
+#define USAGE "usage: chipkey service connect|list|get NAME OUT|install NAME --server HOST:PORT\n" \
+	"         --mode channel-key|cert|cms|broadcast [--sha384] [--keys DIR] [--state DIR]\n" \
+	"         [--rom-key FILE] [--timeout S] [--slot-dir DIR] [--class NAME] [--encrypted]\n"
 
 static int usage(void)
 {
@@ -129,6 +133,111 @@ static int request(SSL *ssl, const char *op, const char *name, const char *out)
 	return ret;
 }
 
+/* Dial SERVER and open a link in MODE (once more after the server's signed
+ * RESYNC raised our counter: a lost state directory).  0 with *fd and *c
+ * set, or a negative errno (-ECONNREFUSED when no connection at all). */
+static int link_open(struct ck_link_device *d, const struct ck_link_mode *mode,
+		     const char *server, int timeout, int *fd, struct ck_link_conn *c)
+{
+	int err;
+
+	*fd = ck_link_dial(server, timeout);
+	if (*fd < 0) {
+		memset(c, 0, sizeof(*c));
+		return -ENOTCONN;
+	}
+	err = ck_link_device_open(d, mode, *fd, c);
+	if (err == -ERESTART) {
+		fprintf(stderr, "chipkey service: %s\n", ck_link_strerror(err));
+		ck_link_conn_free(c);
+		close(*fd);
+		*fd = ck_link_dial(server, timeout);
+		err = *fd < 0 ? -ECONNRESET : ck_link_device_open(d, mode, *fd, c);
+	}
+	return err;
+}
+
+struct install_args {
+	const char *slot_dir, *class, *keys, *rom_key;
+	int encrypted;
+	/* the link for the licence (one request per connection) */
+	struct ck_link_device *d;
+	const struct ck_link_mode *mode;
+	const char *server;
+	int timeout;
+};
+
+/* install: NAME (over the link @ssl) and NAME.licence (over a second link:
+ * one request per connection) into DIR (mkdtemp under the state directory,
+ * mode 0700), then `chipkey update install` of the two; DIR is removed
+ * whatever the outcome. */
+static int install(struct ck_cli *cli, SSL *ssl, const char *state, const char *name,
+		   const struct install_args *ia)
+{
+	char dir[4096], image[4200], lic[4200], lname[CK_CAT_NAME_MAX + 1];
+	char *av[16];
+	int ac = 0, ret;
+
+	if (snprintf(lname, sizeof(lname), "%s.licence", name) >= (int)sizeof(lname) ||
+	    snprintf(dir, sizeof(dir), "%s/download.XXXXXX", state) >= (int)sizeof(dir)) {
+		fprintf(stderr, "chipkey service: install %s: name too long\n", name);
+		return CK_EXIT_USAGE;
+	}
+	if (!mkdtemp(dir)) {
+		fprintf(stderr, "chipkey service: install: %s: %s\n", dir, strerror(errno));
+		return CK_EXIT_OTHER;
+	}
+	snprintf(image, sizeof(image), "%s/image", dir);
+	snprintf(lic, sizeof(lic), "%s/licence", dir);
+	ret = request(ssl, "install", name, image);
+	if (!ret) {
+		struct ck_link_conn c2;
+		int fd2, err = link_open(ia->d, ia->mode, ia->server, ia->timeout, &fd2, &c2);
+
+		if (err) {
+			fprintf(stderr, "chipkey service: %s link to %s: %s\n", ia->mode->name,
+				ia->server, err == -ENOTCONN ? "cannot connect" : ck_link_strerror(err));
+			ret = err == -ENOTCONN ? CK_EXIT_NETWORK : exit_of(err);
+		} else {
+			ret = request(c2.ssl, "install", lname, lic);
+		}
+		ck_link_conn_free(&c2);
+		if (fd2 >= 0)
+			close(fd2);
+	}
+	if (!ret) {
+		av[ac++] = "update";
+		av[ac++] = "install";
+		av[ac++] = "--image";
+		av[ac++] = image;
+		av[ac++] = "--licence";
+		av[ac++] = lic;
+		av[ac++] = "--keys";
+		av[ac++] = (char *)ia->keys;
+		if (ia->slot_dir) {
+			av[ac++] = "--slot-dir";
+			av[ac++] = (char *)ia->slot_dir;
+		}
+		if (ia->class) {
+			av[ac++] = "--class";
+			av[ac++] = (char *)ia->class;
+		}
+		if (ia->rom_key) {
+			av[ac++] = "--rom-key";
+			av[ac++] = (char *)ia->rom_key;
+		}
+		if (ia->encrypted)
+			av[ac++] = "--encrypted";
+		av[ac] = NULL;
+		optind = 0;	/* glibc: a fresh getopt scan of av */
+		ret = cmd_update(cli, ac, av);
+	}
+	unlink(image);
+	unlink(lic);
+	rmdir(dir);
+	return ret;
+}
+
 int cmd_service(struct ck_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -139,10 +248,14 @@ int cmd_service(struct ck_cli *cli, int argc, char **argv)
 		{ "state", required_argument, NULL, 'S' },
 		{ "rom-key", required_argument, NULL, 'r' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "slot-dir", required_argument, NULL, 'D' },
+		{ "class", required_argument, NULL, 'C' },
+		{ "encrypted", no_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *server = NULL, *keys = "/run/chipkey", *state = "/var/lib/chipkey/service";
 	const char *rom_path = NULL, *what, *op;
+	struct install_args ia = { 0 };
 	const struct ck_link_mode *mode = NULL;
 	uint8_t rom[CHIPKEY_MAX_ROM_KEY];
 	size_t rom_len = sizeof(rom);
@@ -166,6 +279,9 @@ int cmd_service(struct ck_cli *cli, int argc, char **argv)
 		case 'S': state = optarg; break;
 		case 'r': rom_path = optarg; break;
 		case 't': timeout = atoi(optarg); break;
+		case 'D': ia.slot_dir = optarg; break;
+		case 'C': ia.class = optarg; break;
+		case 'E': ia.encrypted = 1; break;
 		default: return usage();
 		}
 	}
@@ -173,7 +289,10 @@ int cmd_service(struct ck_cli *cli, int argc, char **argv)
 		return usage();
 	op = argv[optind];
 	if (!((!strcmp(op, "connect") || !strcmp(op, "list")) && argc - optind == 1) &&
-	    !(!strcmp(op, "get") && argc - optind == 3))
+	    !(!strcmp(op, "get") && argc - optind == 3) &&
+	    !(!strcmp(op, "install") && argc - optind == 2))
+		return usage();
+	if ((ia.slot_dir || ia.class || ia.encrypted) && strcmp(op, "install"))
 		return usage();
 	if (mode->id != CK_LINK_CHANNEL_KEY) {
 		ret = rom_key(cli, rom_path, rom, &rom_len);
@@ -191,27 +310,24 @@ int cmd_service(struct ck_cli *cli, int argc, char **argv)
 	d.sha384 = sha384;
 	d.state_dir = state;
 	signal(SIGPIPE, SIG_IGN);	/* a peer that closes is an error, not a kill */
-	fd = ck_link_dial(server, timeout);
-	if (fd < 0) {
+	err = link_open(&d, mode, server, timeout, &fd, &c);
+	if (err == -ENOTCONN) {
 		fprintf(stderr, "chipkey service: %s: cannot connect\n", server);
 		ck_link_device_free(&d);
 		return CK_EXIT_NETWORK;
 	}
-	err = ck_link_device_open(&d, mode, fd, &c);
-	if (err == -ERESTART) {
-		/* the server's signed RESYNC raised our counter (a lost state
-		 * directory): once more, on a new connection */
-		fprintf(stderr, "chipkey service: %s\n", ck_link_strerror(err));
-		ck_link_conn_free(&c);
-		close(fd);
-		fd = ck_link_dial(server, timeout);
-		err = fd < 0 ? -ECONNRESET : ck_link_device_open(&d, mode, fd, &c);
-	}
-	ck_link_device_free(&d);
 	if (err) {
 		fprintf(stderr, "chipkey service: %s link to %s: %s\n", mode->name, server,
 			ck_link_strerror(err));
 		ret = exit_of(err);
+	} else if (!strcmp(op, "install")) {
+		ia.keys = keys;
+		ia.rom_key = rom_path;
+		ia.d = &d;
+		ia.mode = mode;
+		ia.server = server;
+		ia.timeout = timeout;
+		ret = install(cli, c.ssl, state, argv[optind + 1], &ia);
 	} else if (!strcmp(op, "connect")) {
 		printf("link up: mode %s, %s, %s\n", mode->name, c.cipher, c.group);
 		ret = CK_EXIT_OK;
@@ -220,6 +336,7 @@ int cmd_service(struct ck_cli *cli, int argc, char **argv)
 			      !strcmp(op, "get") ? argv[optind + 2] : NULL);
 	}
 	ck_link_conn_free(&c);
+	ck_link_device_free(&d);
 	if (fd >= 0)
 		close(fd);
 	return ret;

@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -247,6 +248,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return CK_EXIT_USAGE;
 	}
+	/* every mode keeps its state there (mode 4: the broadcast files) */
+	if (mkdir(srv.state_dir, 0700) && errno != EEXIST)
+		return fail("state directory", srv.state_dir, -errno);
 	if (mk && (err = load_master(mk)) != 0)
 		return fail("master key", mk, err);
 	srv.master_key = mk ? master : NULL;

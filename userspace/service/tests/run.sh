@@ -240,4 +240,42 @@ check "a silent peer is cut at the handshake deadline" timeout 20 cat <&5
 exec 5<&- 6<&-
 expect_exit 0 "once they are gone, the device connects again" -- \
 	"$ck" service connect --server "127.0.0.1:$PORT" --keys "$t/d1.keys" --state "$t/d1.state" --mode channel-key
+# ---- modes 3 and 4 through the real programs (docs/service-link-cms.md)
+start_service svc3 --factory "$t/fac" --state "$t/state3" --catalogue "$t/cat"
+S3=127.0.0.1:$PORT
+for m in cms broadcast; do
+	expect_exit 0 "mode $m: chipkey service connects to chipkey-service" -- \
+		"$ck" "${dev1[@]}" service connect --server "$S3" --keys "$t/d1.keys" --state "$t/d1.state" --mode $m
+	check "mode $m: TLS 1.3 keyed by the mode's secret" grep -q "link up: mode $m, TLS_AES" "$t/out"
+	expect_exit 0 "mode $m: get the image" -- "$ck" "${dev1[@]}" service get image-1.bin "$t/got-$m.bin" \
+		--server "$S3" --keys "$t/d1.keys" --state "$t/d1.state" --mode $m
+	check "mode $m: the image arrives byte for byte" cmp -s "$t/got-$m.bin" "$t/cat/image-1.bin"
+done
+check "mode broadcast: the server published its signed broadcast (openssl cms -verify)" \
+	bash -c "openssl cms -verify -inform DER -in '$t/state3/link-bcast.der' -binary -CAfile '$t/fac/mfr-ca.pem' -purpose any -out /dev/null 2>/dev/null"
+
+# ---- software over the link: chipkey service install = get NAME and
+# NAME.licence over one link, then chipkey update install
+"$bin/chipkey-factory" licence-cred "$t/fac" >/dev/null 2>>"$t/setup.log"
+head -c 200000 /dev/urandom >"$t/cat/fw-2.bin"
+"$bin/chipkey-factory" licence "$t/fac" --image "$t/cat/fw-2.bin" --sequence 2 --identity "$ID1" \
+	--not-after "$(date -u -d '+1 year' +%Y-%m-%dT%H:%M:%SZ)" --out "$t/cat/fw-2.bin.licence" 2>>"$t/setup.log"
+check "a licence for d1's identity, made by chipkey-factory licence, is in the catalogue" test -s "$t/cat/fw-2.bin.licence"
+# fw-3: a genuine licence (sequence 3) for an image the server then swaps
+head -c 200000 /dev/urandom >"$t/fw-3-genuine.bin"
+"$bin/chipkey-factory" licence "$t/fac" --image "$t/fw-3-genuine.bin" --sequence 3 --identity "$ID1" \
+	--not-after "$(date -u -d '+1 year' +%Y-%m-%dT%H:%M:%SZ)" --out "$t/cat/fw-3.bin.licence" 2>>"$t/setup.log"
+head -c 200000 /dev/urandom >"$t/cat/fw-3.bin"
+expect_exit 0 "mode cert: chipkey service install fw-2.bin (fetch, verify, install)" -- \
+	"$ck" "${dev1[@]}" service install fw-2.bin --server "$S" --keys "$t/d1.keys" --state "$t/d1.state" \
+	--mode cert --slot-dir "$t/d1.sw"
+check "... the installed image is the catalogue's, byte for byte; sequence 2" bash -c "
+	cmp -s '$t/d1.sw/'\$(sed -n 's/^slot //p' '$t/d1.sw/state')/image '$t/cat/fw-2.bin' &&
+	grep -qx 'sequence 2' '$t/d1.sw/state'"
+cp -a "$t/d1.sw" "$t/d1.sw.before"
+expect_exit 5 "attack: an image swapped on the server under a genuine licence is refused (digest)" -- \
+	"$ck" "${dev1[@]}" service install fw-3.bin --server "$S" --keys "$t/d1.keys" --state "$t/d1.state" \
+	--mode cert --slot-dir "$t/d1.sw"
+check "... the installed software and state are unchanged" diff -r "$t/d1.sw.before" "$t/d1.sw"
+check "... no download directory is left behind" bash -c "! ls -d '$t/d1.state'/download.* 2>/dev/null"
 tap_done service
