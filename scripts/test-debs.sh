@@ -73,8 +73,8 @@ check "chipkey: chipkey, chipkey-emu, chipkey-fuse, chipkey-agent, chipkey-boot,
 	/usr/sbin/chipkey-agent /usr/lib/chipkey/chipkey-boot /lib/systemd/system/chipkey-load.service \
 	/lib/systemd/system/chipkey-recover.service /usr/share/man/man1/chipkey.1.gz; do
 	echo \"\$c\" | grep -q \" \.\$f\$\" || { echo \"missing \$f\" >&2; exit 1; }; done"
-check "chipkey-factory: chipkey-factory, chipkey-spp, chipkey-pubdb, chipkey-pubdb-put" bash -c "
-	c=\$(dpkg -c '$t/chipkey-factory_${ver}_$arch.deb'); for f in chipkey-factory chipkey-spp chipkey-pubdb chipkey-pubdb-put; do
+check "chipkey-factory: chipkey-factory, chipkey-spp, chipkey-pubdb, chipkey-pubdb-put, chipkey-service" bash -c "
+	c=\$(dpkg -c '$t/chipkey-factory_${ver}_$arch.deb'); for f in chipkey-factory chipkey-spp chipkey-pubdb chipkey-pubdb-put chipkey-service; do
 	echo \"\$c\" | grep -q \" \./usr/sbin/\$f\$\" || exit 1; done"
 check "libchipkey1: only the shared library (soname libchipkey.so.1)" bash -c "
 	contents() { dpkg -c \"\$1\" | awk '{ print \$6 }' | grep -v '/\$'; }
