@@ -47,6 +47,9 @@ json_t *ck_json_str(const char *s);
  * 130 hex digits themselves.  CK_EXIT_OK, or a message and the exit code.
  */
 int ck_cli_read_pub(const char *arg, uint8_t pub[CHIPKEY_EC_POINT_LEN]);
+/* The ROM key: PATH (DER SPKI), else the chip's (@len: the room in @key,
+ * at least CHIPKEY_MAX_ROM_KEY).  CK_EXIT_*. */
+int ck_cli_rom_key(struct ck_cli *cli, const char *path, uint8_t *key, size_t *len);
 
 int cmd_info(struct ck_cli *cli, int argc, char **argv);
 int cmd_wrap(struct ck_cli *cli, int argc, char **argv);

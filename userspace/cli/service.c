@@ -65,34 +65,6 @@ static int exit_of(int err)
 	}
 }
 
-/* The ROM key: --rom-key FILE (DER SPKI) or the chip's. */
-static int rom_key(struct ck_cli *cli, const char *path, uint8_t *out, size_t *len)
-{
-	struct chipkey *ck;
-	uint8_t *buf = NULL;
-	size_t n;
-	int ret;
-
-	if (path) {
-		ret = ck_file_read(path, &buf, &n, *len);
-		if (ret || n > *len) {
-			free(buf);
-			fprintf(stderr, "chipkey service: --rom-key %s: cannot read\n", path);
-			return CK_EXIT_OTHER;
-		}
-		memcpy(out, buf, n);
-		*len = n;
-		free(buf);
-		return 0;
-	}
-	ret = ck_cli_open(cli, &ck);
-	if (ret)
-		return ret;
-	ret = chipkey_get_rom_key(ck, out, len);
-	chipkey_close(ck);
-	return ret ? ck_cli_op_error(cli, "rom-key", ret) : 0;
-}
-
 /* One catalogue request; GET writes OUT atomically. */
 static int request(SSL *ssl, const char *op, const char *name, const char *out)
 {
@@ -295,7 +267,7 @@ int cmd_service(struct ck_cli *cli, int argc, char **argv)
 	if ((ia.slot_dir || ia.class || ia.encrypted) && strcmp(op, "install"))
 		return usage();
 	if (mode->id != CK_LINK_CHANNEL_KEY) {
-		ret = rom_key(cli, rom_path, rom, &rom_len);
+		ret = ck_cli_rom_key(cli, rom_path, rom, &rom_len);
 		if (ret)
 			return ret;
 	}

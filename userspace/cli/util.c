@@ -68,6 +68,37 @@ int ck_cli_read(const char *path, uint8_t **buf, size_t *len, size_t max)
 	return CK_EXIT_OK;
 }
 
+/* The ROM key: PATH (DER SPKI) if given, else the chip's.  CK_EXIT_*. */
+int ck_cli_rom_key(struct ck_cli *cli, const char *path, uint8_t *key, size_t *len)
+{
+	struct chipkey *ck;
+	uint8_t *buf;
+	size_t n;
+	int ret;
+
+	if (path) {
+		ret = ck_cli_read(path, &buf, &n, CHIPKEY_MAX_ROM_KEY);
+		if (ret)
+			return ret;
+		if (n > CHIPKEY_MAX_ROM_KEY || n > *len) {
+			free(buf);
+			fprintf(stderr, "chipkey: %s: not a ROM key (too large)\n", path);
+			return CK_EXIT_MALFORMED;
+		}
+		memcpy(key, buf, n);
+		*len = n;
+		free(buf);
+		return CK_EXIT_OK;
+	}
+	ret = ck_cli_open(cli, &ck);
+	if (ret)
+		return ret;
+	*len = CHIPKEY_MAX_ROM_KEY;
+	ret = chipkey_get_rom_key(ck, key, len);
+	chipkey_close(ck);
+	return ret ? ck_cli_op_error(cli, "rom-key", ret) : CK_EXIT_OK;
+}
+
 int ck_cli_read_pub(const char *arg, uint8_t pub[CHIPKEY_EC_POINT_LEN])
 {
 	uint8_t *buf = NULL;
