@@ -59,10 +59,11 @@ recovery_prepare() {
 		-a -x "$fb/chipkey-pubdb" -a -x "$REC_TOOL"
 	if "$fb/chipkey-factory" identities --prefix 35123400 --count 8 > "$REC/ids.txt" 2>> "$BUILDLOG" &&
 	   "$fb/chipkey-factory" init "$fd/fac" --db "sqlite:$fd/factory.db" \
-		--pool "$REC/ids.txt" >> "$BUILDLOG" 2>&1; then
-		ok "factory for the recovery boots: chipkey-factory init, 8 identities (SQLite)"
+		--pool "$REC/ids.txt" >> "$BUILDLOG" 2>&1 &&
+	   "$fb/chipkey-factory" spp-cred "$fd/fac" --service >> "$BUILDLOG" 2>&1; then
+		ok "factory for the recovery boots: chipkey-factory init, 8 identities (SQLite), a service credential"
 	else
-		nok "factory for the recovery boots: chipkey-factory init, 8 identities (SQLite)"
+		nok "factory for the recovery boots: chipkey-factory init, 8 identities (SQLite), a service credential"
 	fi
 	# The chip vendor: a CA, the chip's fuse image and its chip certificate;
 	# the factory loads that one-chip batch (the SPP serves no other chip).

@@ -58,6 +58,21 @@ if [ "$mode" = restore ]; then
 	expect 0 "next boot: S45chipkey finds the store intact and just loads it" boot_script
 	check "... its log says 'store intact'; store and keys unchanged" sh -c "
 		grep -q 'store intact' /tmp/last.err && test '$before' = '$(sha "$KEYS/device-key.pem")$(snap)'"
+	# the secure link to chipkey-service (docs/service-link.md) with the
+	# restored keys, the ROM key read from the real /dev/chipkey
+	mkdir -p /tmp/svc-cat && echo "catalogue file" > /tmp/svc-cat/hello.txt
+	check "chipkey-service (the factory's service credential) listens on 127.0.0.1" \
+		start_daemon /tmp/svc.port /tmp/svc.log chipkey-service --factory "$FAC" --state /tmp/svc-state \
+		--catalogue /tmp/svc-cat --listen 127.0.0.1:0 --port-file /tmp/svc.port
+	svc="--server 127.0.0.1:$(cat /tmp/svc.port 2> /dev/null) --keys $KEYS --state /tmp/dev-svc"
+	# shellcheck disable=SC2086 # $svc: the options, split on purpose
+	expect 0 "service link mode cert: the server's chain checked against the ROM key of /dev/chipkey" \
+		chipkey service connect $svc --mode cert
+	check "... TLS 1.3, SHA-384 suite" grep -q 'link up: mode cert, TLS_AES_256_GCM_SHA384' /tmp/last.out
+	# shellcheck disable=SC2086
+	expect 0 "service link mode channel-key: get a catalogue file" \
+		chipkey service get hello.txt /tmp/hello.txt $svc --mode channel-key
+	check "... it arrives" grep -qx 'catalogue file' /tmp/hello.txt
 	finish_disks
 	ok "restore boot done"
 	exit 0
