@@ -24,8 +24,9 @@
 # openssl, mkfs.ext4 (e2fsprogs), base64.
 # shellcheck shell=bash
 
-# (and the systemd boots of systemd.sh, on the same disks)
-RECOVERY_BOOTS="provision restore tamper sd-wiped sd-intact"
+# (and the systemd boots of systemd.sh and the power cuts of powercut.sh,
+# on the same disks)
+RECOVERY_BOOTS="provision restore tamper sd-wiped sd-intact cut"
 # the device certificate's extension naming the chip's attestation key
 # (userspace/common/pki.h PKI_ATTEST_KEY_OID, docs/factory-pki.md)
 ATTEST_KEY_OID=2.25.150369157376766404936511867947329402419

@@ -13,6 +13,7 @@
 #   ARCH=arm64 selftests/qemu/run.sh         arm64, Debian's kernel, the
 #                                            driver bound from a devicetree:
 #                                            boot dt (devicetree.sh)
+#   CK_VM_CUTS=N: power cuts of the cut boots (powercut.sh; default 3)
 #   CK_VM_KERNEL=6.12 selftests/qemu/run.sh  the same on Debian's second
 #                                            kernel series (linux-image-6.12-amd64,
 #                                            and its arm64 twin with ARCH=arm64)
@@ -97,6 +98,8 @@ rm -f "$OUT"/console-*.log "$OUT"/tap-*.log "$OUT"/splats-*.txt
 . "$HERE/sealedkey.sh"
 # shellcheck source=systemd.sh
 . "$HERE/systemd.sh"
+# shellcheck source=powercut.sh
+. "$HERE/powercut.sh"
 
 BOOTS=${CK_VM_BOOTS:-$BOOTS_DEFAULT}
 # systemd needs cgroups, namespaces and BPF, which debug.config leaves out
@@ -157,7 +160,10 @@ fi
 
 start=$(date +%s)
 for boot in $BOOTS; do
-	vm_boot "$boot"
+	case $boot in
+	cut) powercut_run ;;	# several boots, each killed (powercut.sh)
+	*) vm_boot "$boot" ;;
+	esac
 done
 note "boots ($BOOTS) on $KVER took $(( $(date +%s) - start ))s; logs in $OUT"
 [ "$DEBUG_KERNEL" = yes ] && check_kmemleak_scans
