@@ -48,6 +48,7 @@ static int exit_of(int err)
 	case -ECONNREFUSED:
 	case -EACCES:
 	case -ESTALE:
+	case -ERANGE:
 	case -EBADMSG:
 	case -EPROTONOSUPPORT:
 		return CK_EXIT_REFUSED;

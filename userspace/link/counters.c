@@ -68,6 +68,14 @@ static int store(const char *dir, const char *name, uint64_t hi, uint64_t bits)
 	return err;
 }
 
+/* @c may follow @hi: not beyond the step, not at the limit (-ERANGE). */
+static int in_range(uint64_t hi, uint64_t c)
+{
+	if (c >= CK_LINK_COUNTER_LIMIT || (c > hi && c - hi > CK_LINK_COUNTER_STEP))
+		return -ERANGE;
+	return 0;
+}
+
 int ck_link_counter_next(const char *dir, const char *name, uint64_t *out)
 {
 	uint64_t hi, bits;
@@ -95,6 +103,8 @@ int ck_link_counter_newer(const char *dir, const char *name, uint64_t c)
 	if (!err && c <= hi)
 		err = -ESTALE;
 	if (!err)
+		err = in_range(hi, c);
+	if (!err)
 		err = store(dir, name, c, 0);
 	pthread_mutex_unlock(&lock);
 	return err;
@@ -107,6 +117,8 @@ int ck_link_counter_raise(const char *dir, const char *name, uint64_t c)
 
 	pthread_mutex_lock(&lock);
 	err = load(dir, name, &hi, &bits);
+	if (!err)
+		err = in_range(hi, c);
 	if (!err && c > hi)
 		err = store(dir, name, c, 0);
 	pthread_mutex_unlock(&lock);
@@ -135,6 +147,8 @@ int ck_link_window_accept(const char *dir, const char *identity, uint64_t c)
 	snprintf(name, sizeof(name), "device-%s", identity);
 	pthread_mutex_lock(&lock);
 	err = load(dir, name, &hi, &bits);
+	if (!err)
+		err = in_range(hi, c);
 	if (err)
 		goto out;
 	if (c > hi) {

@@ -16,6 +16,15 @@
 
 #define CK_LINK_WINDOW		CK_LINK_COUNTER_WINDOW_BITS	/* server: out-of-order counters kept */
 #define CK_LINK_RESERVE		1024	/* server: own counters per fsync */
+/*
+ * Every counter a peer names is refused (-ERANGE) when it jumps more than
+ * CK_LINK_COUNTER_STEP above the stored one or reaches CK_LINK_COUNTER_LIMIT:
+ * a signed message with a counter near 2^64 (a stolen service or device
+ * credential, or a bug) cannot exhaust the counter space and lock the other
+ * side out for good.
+ */
+#define CK_LINK_COUNTER_STEP	((uint64_t)1 << 32)
+#define CK_LINK_COUNTER_LIMIT	((uint64_t)1 << 62)
 
 /* Device: its next own counter (the stored one + 1, stored first). */
 int ck_link_counter_next(const char *dir, const char *name, uint64_t *out);

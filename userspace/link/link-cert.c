@@ -247,8 +247,8 @@ static int cert_server(const struct ck_link_server *s, int fd, struct ck_link_se
 		goto out;
 	}
 	if (err) {
-		err = refuse(fd, err, err == -ESTALE ? CK_LINK_ERR_REPLAY : CK_LINK_ERR_INTERNAL,
-			     err == -ESTALE ? "replayed counter" : "state not stored");
+		err = refuse(fd, err, err == -ERANGE ? CK_LINK_ERR_REPLAY : CK_LINK_ERR_INTERNAL,
+			     err == -ERANGE ? "counter out of range" : "state not stored");
 		goto out;
 	}
 	/* S3 */

@@ -136,6 +136,8 @@ const char *ck_link_strerror(int err)
 		return "signature or sealed secret does not verify";
 	case -ESTALE:
 		return "replayed or stale message (counter not newer than the last seen)";
+	case -ERANGE:
+		return "counter out of range (more than 2^32 above the last seen, or 2^62 and above)";
 	case -ERESTART:
 		return "counter resynchronised with the server (signed); connect again";
 	case -ENOKEY:

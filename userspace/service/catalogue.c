@@ -59,7 +59,9 @@ static int list(SSL *ssl, int dfd)
 
 static int get(SSL *ssl, int dfd, const char *name)
 {
-	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO in the catalogue must not block this thread in
+	 * open(2); only a regular file is served (its reads ignore the flag) */
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	uint8_t buf[16384];
 	struct stat st;
 	uint64_t left;

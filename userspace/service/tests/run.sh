@@ -225,6 +225,13 @@ for n in ../secret.txt .hidden /etc/passwd 'a/b'; do
 done
 "$A/tests/link/test-link-tool" get-raw "$S" "$t/d1.keys" "../secret.txt" >"$t/out" 2>&1
 check "path traversal '../secret.txt' sent raw: the server answers bad request" grep -q "status 2" "$t/out"
+mkfifo "$t/cat/fifo.bin"
+ln -s ../secret.txt "$t/cat/link.txt"
+for n in fifo.bin link.txt; do
+	expect_exit 9 "a $n (not a regular file) in the catalogue is not served" -- \
+		"$ck" service get "$n" "$t/x" --server "$S" --keys "$t/d1.keys" --state "$t/d1.state" --mode channel-key
+done
+rm -f "$t/cat/fifo.bin" "$t/cat/link.txt"
 expect_exit 9 "a name not in the catalogue: exit 9" -- \
 	"$ck" service get nothing.bin "$t/x" --server "$S" --keys "$t/d1.keys" --state "$t/d1.state" --mode channel-key
 check "the server is still running" kill -0 "$spid"
@@ -240,6 +247,26 @@ check "a silent peer is cut at the handshake deadline" timeout 20 cat <&5
 exec 5<&- 6<&-
 expect_exit 0 "once they are gone, the device connects again" -- \
 	"$ck" service connect --server "127.0.0.1:$PORT" --keys "$t/d1.keys" --state "$t/d1.state" --mode channel-key
+# ---- a stolen service credential cannot exhaust the device's counters:
+# a rogue chipkey-service (the genuine credential, crafted state) answers
+# with a signed RESYNC naming 2^64-1, or with its own counter near 2^64
+mkdir -m 700 "$t/rogue1" "$t/rogue2"
+printf '\377\377\377\377\377\377\377\377\0\0\0\0\0\0\0\0' >"$t/rogue1/device-$ID1"
+printf '\377\377\377\377\377\377\373\376\0\0\0\0\0\0\0\0' >"$t/rogue2/server-counter"
+chmod 600 "$t/rogue1"/* "$t/rogue2"/*
+cp "$t/d1.state/device-counter" "$t/dc.before"
+for r in rogue1 rogue2; do
+	start_service $r --key "$t/fac/service-key.pem" --cert "$t/fac/service-cert.pem" \
+		--chain "$t/fac/ica-cert.pem" --rom-key "$t/fac/mfr-pubkey.der" --state "$t/$r"
+	expect_exit 20 "attack ($r): a counter near 2^64 from a server with the stolen credential is refused" -- \
+		"$ck" "${dev1[@]}" service connect --server "127.0.0.1:$PORT" --keys "$t/d1.keys" --state "$t/d1.state" --mode cert
+	check "... as out of range" grep -q "counter out of range" "$t/err"
+done
+check "... the device's own counter was not raised" bash -c \
+	"[ \$(od -An -tu8 --endian=big -N8 '$t/d1.state/device-counter') -lt 4294967296 ]"
+expect_exit 0 "... and the genuine server still links with it" -- \
+	"$ck" "${dev1[@]}" service connect --server "$S" --keys "$t/d1.keys" --state "$t/d1.state" --mode cert
+
 # ---- modes 3 and 4 through the real programs (docs/service-link-cms.md)
 start_service svc3 --factory "$t/fac" --state "$t/state3" --catalogue "$t/cat"
 S3=127.0.0.1:$PORT
