@@ -236,6 +236,30 @@ refused device EMSGSIZE "a 20000-byte SECRET file" -- $T accept $(base i2) big.b
 refused device EBADMSG "a SECRET file with a byte after the CMS structure" -- $T accept $(base i2) trail.der
 head -c 900 m1.der > trunc.der
 refused device EBADMSG "a truncated SECRET file" -- $T accept $(base i2) trunc.der
+# the state lock: while another holder has state_dir/link.lock, an accept
+# waits (it shows as a blocked flock in /proc/locks) and writes nothing
+# lock_waits DIR MARK DESC -- COMMAND: while this shell holds DIR/link.lock,
+# COMMAND blocks on it (a waiter in /proc/locks) and has not written DIR/MARK;
+# once released it completes and writes DIR/MARK
+lock_waits() {
+	local dir=$1 mark=$2 d=$3 pid ino; shift 4
+	: > "$dir/link.lock" && exec 9< "$dir/link.lock" && flock 9
+	"$@" > lock.out 2>&1 9<&- & pid=$!
+	ino=$(stat -c %i "$dir/link.lock")
+	for _ in $(seq 400); do	# until it blocks on the lock (or ends)
+		grep -q -- "-> FLOCK .*:$ino " /proc/locks && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	check "$d: waits for the holder of state_dir/link.lock (a blocked flock)" \
+		grep -q -- "-> FLOCK .*:$ino " /proc/locks
+	check "... and has not touched $mark meanwhile" test ! -e "$dir/$mark"
+	exec 9<&-
+	wait "$pid"
+	check "... then completes once the lock is released ($mark written)" test -s "$dir/$mark"
+}
+mkdir l1
+lock_waits l1 link-cms.seq "state lock, mode 3 accept" -- $T accept $(base l1) m1.der
 mkdir bad && printf 'abc' > bad/link-cms.seq
 refused device EBADMSG "a damaged high-water file fails closed (not reset to 0)" \
 	-- $T accept $(base bad) m1.der
@@ -266,6 +290,10 @@ assert s[24:56] == hashlib.sha256(o).digest() and s[56] == 4
 assert s[121:] == open("b1/frame-2.bin", "rb").read()' "$ID_A"
 accepted "a second connection with the same broadcast (the version may repeat)" -- $T run bcast $(base e1 b1)
 accepted "a device picks up the broadcast file itself" -- $T bcast-accept $(base e2) b1/link-bcast.der
+mkdir l2
+lock_waits l2 link-bcast.version "state lock, mode 4 accept" -- $T bcast-accept $(base l2) b1/link-bcast.der
+mkdir l3
+lock_waits l3 link-bcast.der "state lock, the server's broadcast renewal" -- $T run bcast $(base e2 l3)
 v=$($PY -c 'import struct; print(struct.unpack(">Q", open("bc.body","rb").read()[8:16])[0])')
 cp -r b1 b2
 $T publish $(base e1 b2) $((v - 1)) 3600 >/dev/null
