@@ -39,7 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ck_link_bcast_body b;
 	struct ck_link_share_body s;
-	uint8_t again[CK_LINK_BCAST_BODY_LEN], content[CK_LINK_SHARE_LEN];
+	uint8_t again[CK_LINK_SHARE_LEN > CK_LINK_BCAST_BODY_LEN ? CK_LINK_SHARE_LEN :
+			 CK_LINK_BCAST_BODY_LEN], content[CK_LINK_SHARE_LEN];
 	STACK_OF(X509) *certs = NULL;
 	X509 *signer = NULL;
 	char id[CK_LINK_CMS_ID_LEN];

@@ -9,10 +9,11 @@
  *                                              SignedData (service key) of
  *                                              body{version, issued_at,
  *                                              valid_for, server_id, Q_s}
+ *                                        <-  NONCE: 16 random bytes, fresh
  *   chained to the ROM key? version >= highest seen? valid?
  *   SHARE: SignedData(device key,       ->   chained to the ROM key? names
- *     share{identity, SHA-256(OFFER),        this OFFER? identity = cert's?
- *     Q_d})
+ *     share{identity, SHA-256(OFFER),        this OFFER and this NONCE?
+ *     Q_d, nonce})                            identity = cert's?
  *   Z   = ECDH(d_d, Q_s) = ECDH(d_s, Q_d)     (the corrected equation 4:
  *         the device's own ephemeral private key d_d is in the secret)
  *   PSK = HKDF-SHA256(Z, CK_LINK_BCAST_LABEL || SHA-256(OFFER) || Q_d
@@ -46,7 +47,8 @@ enum ck_link_bcast_lengths {
 	CK_LINK_BCAST_PUB_LEN	= 65,	/* uncompressed P-256 point */
 	CK_LINK_BCAST_SID_LEN	= 32,	/* SHA-256 of the signer's cert DER */
 	CK_LINK_BCAST_BODY_LEN	= 125,
-	CK_LINK_SHARE_LEN	= 121,
+	CK_LINK_SHARE_LEN	= 137,
+	CK_LINK_BCAST_NONCE_LEN	= 16,	/* the body of a NONCE frame */
 	/* a broadcast is valid for at most this long after issued_at */
 	CK_LINK_BCAST_VALID_MAX	= 7 * 24 * 3600,
 };
@@ -57,7 +59,7 @@ enum ck_link_bcast_lengths {
  *   0     4  magic "CKB4"
  *   4     1  format (1)
  *   5     3  zero
- *   8     8  version: strictly increasing per server key lifetime
+ *   8     8  version: 1..issued_at + valid_for (the counter limit)
  *  16     8  issued_at: unix seconds, server clock
  *  24     4  valid_for: seconds, 1..CK_LINK_BCAST_VALID_MAX
  *  28    32  server_id: SHA-256 of the signer certificate's DER
@@ -80,11 +82,13 @@ struct ck_link_bcast_body {
  *   8    16  identity: 15 ASCII digits (Luhn), NUL
  *  24    32  SHA-256 of the OFFER body (the broadcast's DER)
  *  56    65  Q_d: the device's ephemeral P-256 public key, uncompressed
+ * 121    16  the server's nonce of this connection (the NONCE frame)
  */
 struct ck_link_share_body {
 	char identity[CK_LINK_CMS_ID_LEN];
 	uint8_t bcast_digest[32];
 	uint8_t pub[CK_LINK_BCAST_PUB_LEN];
+	uint8_t nonce[CK_LINK_BCAST_NONCE_LEN];
 };
 
 /* 0 or -EBADMSG (length, magic, format, zero fields, limits, identity). */

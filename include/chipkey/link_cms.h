@@ -38,6 +38,7 @@ enum ck_link_frame_type {
 	CK_LINK_CMS_SECRET	= 0x32,	/* either way: EnvelopedData DER */
 	CK_LINK_BCAST_OFFER	= 0x41,	/* server -> device: broadcast DER */
 	CK_LINK_BCAST_SHARE	= 0x42,	/* device -> server: SignedData DER */
+	CK_LINK_BCAST_NONCE	= 0x43,	/* server -> device: 16 random bytes */
 };
 
 enum ck_link_frame_lengths {
@@ -58,6 +59,9 @@ struct ck_link_frame_hdr {
 #define CK_LINK_CMS_VERSION	1
 /* HKDF info label of the mode-3 PSK */
 #define CK_LINK_CMS_LABEL	"chipkey link mode 3 psk v1"
+/* the latest issued_at of modes 3 and 4 (2106-02-07): the bound of the
+ * high-water marks (docs/service-link-cms.md "Counter limits") */
+#define CK_LINK_TIME_MAX	UINT64_C(0xffffffff)
 
 enum ck_link_cms_dir {
 	CK_LINK_CMS_TO_DEVICE	= 1,	/* claims 1-7: server -> terminal */
@@ -73,6 +77,10 @@ enum ck_link_cms_lengths {
 	CK_LINK_CMS_VALID_MAX	= 3600,
 	/* issued_at may be this far ahead of a set device clock */
 	CK_LINK_CMS_SKEW	= 300,
+	/* seq units per second of issued_at: seq <= (issued_at + valid_for)
+	 * * CK_LINK_SEQ_PER_SEC, so that no signed message can push the mark
+	 * further than its own time (docs "Counter limits") */
+	CK_LINK_SEQ_PER_SEC	= 1000000,
 	/* the largest EnvelopedData / SignedData accepted */
 	CK_LINK_CMS_MSG_MAX	= CK_LINK_FRAME_MAX,
 };
@@ -87,7 +95,8 @@ enum ck_link_cms_lengths {
  *  24     8  issued_at: server's clock, unix seconds
  *  32     4  valid_for: seconds, 1..CK_LINK_CMS_VALID_MAX
  *  36     4  zero
- *  40     8  seq: server's sequence, strictly increasing per device
+ *  40     8  seq: server's sequence, strictly increasing per device,
+ *            at most (issued_at + valid_for) * CK_LINK_SEQ_PER_SEC
  *  48    16  nonce: server's, fresh per connection
  *  64    32  secret
  */
@@ -119,8 +128,8 @@ static inline int ck_link_all_zero(const uint8_t *p, size_t n)
 /*
  * The one encoder/decoder pair (link-cms-msg.c).  Decoding checks the
  * length, magic, version, zero fields, dir, the identity's form (15
- * digits, Luhn, NUL) and 1 <= valid_for <= CK_LINK_CMS_VALID_MAX: 0 or
- * -EBADMSG.
+ * digits, Luhn, NUL), 1 <= valid_for <= CK_LINK_CMS_VALID_MAX,
+ * issued_at <= CK_LINK_TIME_MAX and the seq bound above: 0 or -EBADMSG.
  */
 void ck_link_cms_body_encode(const struct ck_link_cms_body *b,
 			     uint8_t out[CK_LINK_CMS_BODY_LEN]);

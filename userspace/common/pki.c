@@ -274,6 +274,27 @@ static int check_validity(X509 *cert, time_t now)
 	}
 }
 
+int pki_check_validity(X509 *cert, time_t now)
+{
+	return cert ? check_validity(cert, now) : -EINVAL;
+}
+
+int pki_check_role(X509 *cert, const char *ou)
+{
+	uint32_t ku;
+
+	if (!cert || !ou)
+		return -EKEYREJECTED;
+	ku = X509_get_key_usage(cert);
+	if (X509_check_ca(cert) != 0 ||
+	    !(X509_get_extension_flags(cert) & EXFLAG_KUSAGE) ||
+	    !(ku & KU_DIGITAL_SIGNATURE) || (ku & (KU_KEY_CERT_SIGN | KU_CRL_SIGN)) ||
+	    !pki_is_p256(X509_get0_pubkey(cert)) ||
+	    !string_is(unique_entry(X509_get_subject_name(cert), NID_organizationalUnitName), ou))
+		return -EKEYREJECTED;
+	return 0;
+}
+
 /* 1 if @cert's signature verifies with @key. */
 static int signed_by(X509 *cert, EVP_PKEY *key)
 {

@@ -109,6 +109,14 @@ int pki_cert_attest_key(X509 *cert, uint8_t q[PKI_ATTEST_PUB_LEN]);
 #endif
 /* time(NULL), or PKI_TIME_IGNORE if the clock reads before PKI_CLOCK_FLOOR. */
 time_t pki_clock_now(void);
+/* The validity period of @cert contains @now (0 = the current time,
+ * PKI_TIME_IGNORE = not checked): 0, -EKEYEXPIRED, or -EINVAL (an
+ * unreadable time). */
+int pki_check_validity(X509 *cert, time_t now);
+/* @cert holds the end-entity role @ou: exactly one OU, equal to @ou; not a
+ * CA; keyUsage present with digitalSignature and without keyCertSign and
+ * cRLSign; a P-256 key.  0 or -EKEYREJECTED. */
+int pki_check_role(X509 *cert, const char *ou);
 
 /*
  * The issuing CA (docs/factory-pki.md, "Key hierarchy"): @ica is signed by

@@ -34,6 +34,9 @@ int ck_link_bcast_body_decode(const uint8_t *in, size_t len, struct ck_link_bcas
 	b->valid_for = ck_get_be32(in + 24);
 	if (b->version == 0 || b->valid_for < 1 || b->valid_for > CK_LINK_BCAST_VALID_MAX)
 		return -EBADMSG;
+	/* the counter limits: version <= issued_at + valid_for (seconds) */
+	if (b->issued_at > CK_LINK_TIME_MAX || b->version > b->issued_at + b->valid_for)
+		return -EBADMSG;
 	memcpy(b->server_id, in + 28, CK_LINK_BCAST_SID_LEN);
 	memcpy(b->pub, in + 60, CK_LINK_BCAST_PUB_LEN);
 	return b->pub[0] == 0x04 ? 0 : -EBADMSG;
@@ -48,6 +51,7 @@ void ck_link_share_body_encode(const struct ck_link_share_body *b,
 	memcpy(out + 8, b->identity, CK_LINK_CMS_ID_LEN - 1);
 	memcpy(out + 24, b->bcast_digest, sizeof(b->bcast_digest));
 	memcpy(out + 56, b->pub, CK_LINK_BCAST_PUB_LEN);
+	memcpy(out + 121, b->nonce, CK_LINK_BCAST_NONCE_LEN);
 }
 
 int ck_link_share_body_decode(const uint8_t *in, size_t len, struct ck_link_share_body *b)
@@ -61,5 +65,6 @@ int ck_link_share_body_decode(const uint8_t *in, size_t len, struct ck_link_shar
 		return -EBADMSG;
 	memcpy(b->bcast_digest, in + 24, sizeof(b->bcast_digest));
 	memcpy(b->pub, in + 56, CK_LINK_BCAST_PUB_LEN);
+	memcpy(b->nonce, in + 121, CK_LINK_BCAST_NONCE_LEN);
 	return b->pub[0] == 0x04 ? 0 : -EBADMSG;
 }

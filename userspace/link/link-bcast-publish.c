@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,6 +40,9 @@ int ck_link_bcast_publish(const char *dir, EVP_PKEY *key, X509 *cert,
 	int dfd = -1, rc;
 
 	b.issued_at = (uint64_t)time(NULL);
+	if (!version || version > b.issued_at + valid_for)
+		return ck_link_fail(-EINVAL, "broadcast version %llu: not 1..issued_at + valid_for",
+				    (unsigned long long)version);
 	rc = ck_link_cert_digest(cert, b.server_id);
 	if (rc)
 		return rc;
@@ -122,9 +124,8 @@ static int load(int dfd, X509 *cert, uint8_t **der, size_t *len,
 int ck_link_bcast_current(const struct ck_link_server *s, uint8_t **der, size_t *len,
 			  struct ck_link_bcast_body *b, EVP_PKEY **eph)
 {
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	uint64_t version = 0, now = (uint64_t)time(NULL);
-	int dfd, rc;
+	int dfd, lk, rc;
 
 	*der = NULL;
 	*eph = NULL;
@@ -133,7 +134,12 @@ int ck_link_bcast_current(const struct ck_link_server *s, uint8_t **der, size_t 
 	dfd = open(s->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return ck_link_fail(-errno, "state directory %s: cannot open", s->state_dir);
-	pthread_mutex_lock(&lock);
+	/* one renewal at a time, between the server's threads and processes */
+	lk = ck_link_state_lock(s->state_dir);
+	if (lk < 0) {
+		close(dfd);
+		return lk;
+	}
 	rc = load(dfd, s->cert, der, len, b, eph);
 	/* renewed when it has less than a quarter of its lifetime left */
 	if (!rc && now + b->valid_for / 4 < b->issued_at + b->valid_for)
@@ -153,7 +159,7 @@ int ck_link_bcast_current(const struct ck_link_server *s, uint8_t **der, size_t 
 	if (rc)
 		rc = ck_link_fail(rc, "%s: no usable broadcast", s->state_dir);
 out:
-	pthread_mutex_unlock(&lock);
+	ck_link_state_unlock(lk);
 	close(dfd);
 	return rc;
 }

@@ -19,6 +19,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include "common/attest.h"
 #include "common/kdf.h"
@@ -33,7 +34,7 @@ int ck_link_bcast_device_accept(const struct ck_link_device *d, const uint8_t *d
 	time_t now = pki_clock_now();
 	X509 *signer = NULL;
 	uint64_t hw;
-	int rc;
+	int rc, lk = -1;
 
 	rc = ck_link_cms_open_signed(der, len, CK_LINK_BCAST_OID, raw, sizeof(raw),
 				     &signer, &certs);
@@ -53,6 +54,10 @@ int ck_link_bcast_device_accept(const struct ck_link_device *d, const uint8_t *d
 	if (!rc)
 		rc = ck_link_validity_check(b->issued_at, b->valid_for, now);
 	if (!rc)
+		rc = ck_link_signed_in_validity(signer, b->issued_at);
+	if (!rc && (lk = ck_link_state_lock(d->state_dir)) < 0)
+		rc = lk;
+	if (!rc)
 		rc = ck_link_hw_read(d->state_dir, CK_LINK_BCAST_STATE_FILE, &hw);
 	if (rc)
 		goto out;
@@ -64,6 +69,7 @@ int ck_link_bcast_device_accept(const struct ck_link_device *d, const uint8_t *d
 	if (b->version > hw)
 		rc = ck_link_hw_write(d->state_dir, CK_LINK_BCAST_STATE_FILE, b->version);
 out:
+	ck_link_state_unlock(lk);
 	X509_free(signer);
 	sk_X509_pop_free(certs, X509_free);
 	return rc;
@@ -102,6 +108,7 @@ static int bcast_server(const struct ck_link_server *s, int fd, struct ck_link_s
 	struct ck_link_bcast_body b;
 	struct ck_link_share_body sh;
 	uint8_t raw[CK_LINK_SHARE_LEN], dg[32], *offer = NULL, *msg = NULL;
+	uint8_t nonce[CK_LINK_BCAST_NONCE_LEN];
 	char id[CK_LINK_CMS_ID_LEN];
 	STACK_OF(X509) *certs = NULL;
 	X509 *signer = NULL;
@@ -113,6 +120,11 @@ static int bcast_server(const struct ck_link_server *s, int fd, struct ck_link_s
 	rc = ck_link_bcast_current(s, &offer, &offer_len, &b, &eph);
 	if (!rc)
 		rc = ck_link_frame_send(fd, CK_LINK_BCAST_OFFER, offer, offer_len);
+	/* this connection's freshness: the share must sign this nonce */
+	if (!rc && RAND_bytes(nonce, sizeof(nonce)) != 1)
+		rc = ck_link_fail(-EIO, "no random bytes");
+	if (!rc)
+		rc = ck_link_frame_send(fd, CK_LINK_BCAST_NONCE, nonce, sizeof(nonce));
 	if (!rc)
 		rc = ck_link_frame_recv(fd, CK_LINK_BCAST_SHARE, &msg, &len);
 	if (!rc)
@@ -135,8 +147,10 @@ static int bcast_server(const struct ck_link_server *s, int fd, struct ck_link_s
 		ck_link_fail(rc, "share: names %s, signed by %s", sh.identity, id);
 	else if (CRYPTO_memcmp(dg, sh.bcast_digest, sizeof(dg)))
 		ck_link_fail(rc, "share: answers another broadcast");
-	else
-		rc = derive(eph, sh.pub, &sh, out);
+	else if (!(rc = derive(eph, sh.pub, &sh, out)) &&
+		 CRYPTO_memcmp(nonce, sh.nonce, sizeof(nonce)))
+		/* a share recorded from another connection (a replay) */
+		rc = ck_link_fail(-EKEYREJECTED, "share: not for this connection's nonce");
 out:
 	free(offer);
 	free(msg);
@@ -152,18 +166,24 @@ static int bcast_device(const struct ck_link_device *d, int fd, struct ck_link_s
 {
 	struct ck_link_bcast_body b;
 	struct ck_link_share_body sh;
-	uint8_t raw[CK_LINK_SHARE_LEN], *offer = NULL, *sd = NULL;
+	uint8_t raw[CK_LINK_SHARE_LEN], *offer = NULL, *sd = NULL, *nonce = NULL;
 	EVP_PKEY *eph = NULL;
-	size_t offer_len = 0, sd_len = 0;
+	size_t offer_len = 0, sd_len = 0, nonce_len = 0;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	memset(&sh, 0, sizeof(sh));
 	rc = ck_link_frame_recv(fd, CK_LINK_BCAST_OFFER, &offer, &offer_len);
 	if (!rc)
+		rc = ck_link_frame_recv(fd, CK_LINK_BCAST_NONCE, &nonce, &nonce_len);
+	if (!rc && nonce_len != CK_LINK_BCAST_NONCE_LEN)
+		rc = ck_link_fail(-EBADMSG, "NONCE: %zu bytes, not %d", nonce_len,
+				  CK_LINK_BCAST_NONCE_LEN);
+	if (!rc)
 		rc = ck_link_bcast_device_accept(d, offer, offer_len, &b);
 	if (rc)
 		goto out;
+	memcpy(sh.nonce, nonce, CK_LINK_BCAST_NONCE_LEN);
 	memcpy(sh.identity, d->identity, CK_LINK_CMS_ID_LEN - 1);
 	if (EVP_Digest(offer, offer_len, sh.bcast_digest, NULL, EVP_sha256(), NULL) != 1 ||
 	    ck_att_ephemeral(&eph, sh.pub)) {
@@ -179,6 +199,7 @@ static int bcast_device(const struct ck_link_device *d, int fd, struct ck_link_s
 		rc = derive(eph, b.pub, &sh, out);
 out:
 	free(offer);
+	free(nonce);
 	OPENSSL_free(sd);
 	EVP_PKEY_free(eph);
 	if (rc)

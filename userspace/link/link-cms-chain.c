@@ -20,30 +20,11 @@ static int rom_der(EVP_PKEY *rom, uint8_t **der, size_t *len)
 	return 0;
 }
 
-/* Exactly one OU, chipkey-service. */
-static int has_service_ou(X509 *cert)
+int ck_link_signed_in_validity(X509 *cert, uint64_t t)
 {
-	X509_NAME *n = X509_get_subject_name(cert);
-	int i = X509_NAME_get_index_by_NID(n, NID_organizationalUnitName, -1);
-	const ASN1_STRING *s;
-
-	if (i < 0 || X509_NAME_get_index_by_NID(n, NID_organizationalUnitName, i) >= 0)
-		return 0;
-	s = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i));
-	return ASN1_STRING_length(s) == (int)strlen(CK_LINK_SERVICE_OU) &&
-	       !memcmp(ASN1_STRING_get0_data(s), CK_LINK_SERVICE_OU,
-		       strlen(CK_LINK_SERVICE_OU));
-}
-
-static int check_time(X509 *cert, time_t now)
-{
-	if (now == PKI_TIME_IGNORE)
-		return 0;
-	if (!now)
-		now = time(NULL);
-	if (X509_cmp_time(X509_get0_notBefore(cert), &now) >= 0 ||
-	    X509_cmp_time(X509_get0_notAfter(cert), &now) <= 0)
-		return -EKEYEXPIRED;
+	if (t == 0 || t > CK_LINK_TIME_MAX || pki_check_validity(cert, (time_t)t))
+		return ck_link_fail(-EKEYEXPIRED, "issued_at %llu: outside the signer "
+				    "certificate's validity period", (unsigned long long)t);
 	return 0;
 }
 
@@ -52,7 +33,6 @@ int ck_link_verify_service(X509 *cert, STACK_OF(X509) *certs, EVP_PKEY *rom, tim
 	uint8_t *rk = NULL;
 	size_t rk_len;
 	int i, rc, ca_rc = -EKEYREJECTED;
-	uint32_t ku;
 
 	rc = rom_der(rom, &rk, &rk_len);
 	if (rc)
@@ -79,13 +59,9 @@ int ck_link_verify_service(X509 *cert, STACK_OF(X509) *certs, EVP_PKEY *rom, tim
 				    ca_rc == -EKEYEXPIRED ?
 				    "its issuing CA is outside its validity period" :
 				    "not issued by an issuing CA under the ROM key");
-	rc = check_time(cert, now);
-	if (rc)
-		return ck_link_fail(rc, "server certificate: outside its validity period");
-	ku = X509_get_key_usage(cert);
-	if (X509_check_ca(cert) != 0 || !(X509_get_extension_flags(cert) & EXFLAG_KUSAGE) ||
-	    !(ku & KU_DIGITAL_SIGNATURE) || (ku & (KU_KEY_CERT_SIGN | KU_CRL_SIGN)) ||
-	    !pki_is_p256(X509_get0_pubkey(cert)) || !has_service_ou(cert))
+	if (pki_check_validity(cert, now))
+		return ck_link_fail(-EKEYEXPIRED, "server certificate: outside its validity period");
+	if (pki_check_role(cert, CK_LINK_SERVICE_OU))
 		return ck_link_fail(-EKEYREJECTED,
 				    "server certificate: not a service credential (OU=%s)",
 				    CK_LINK_SERVICE_OU);

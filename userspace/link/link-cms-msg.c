@@ -63,6 +63,11 @@ int ck_link_cms_body_decode(const uint8_t *in, size_t len, struct ck_link_cms_bo
 	if (b->valid_for < 1 || b->valid_for > CK_LINK_CMS_VALID_MAX)
 		return -EBADMSG;
 	b->seq = ck_get_be64(in + 40);
+	/* the counter limits: a seq beyond its own signed time would lock
+	 * the device out of every later message (ESTALE) */
+	if (b->issued_at > CK_LINK_TIME_MAX ||
+	    b->seq > (b->issued_at + b->valid_for) * CK_LINK_SEQ_PER_SEC)
+		return -EBADMSG;
 	memcpy(b->nonce, in + 48, CK_LINK_CMS_NONCE_LEN);
 	memcpy(b->secret, in + 64, CK_LINK_CMS_SECRET_LEN);
 	return 0;

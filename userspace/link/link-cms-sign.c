@@ -2,7 +2,9 @@
 /*
  * The CMS containers of modes 3 and 4 (docs/service-link-cms.md):
  * SignedData with attached content of a chipkey eContentType, and
- * EnvelopedData with ECDH key agreement (kari) around it.  OpenSSL 3 CMS
+ * AuthEnvelopedData (RFC 5083, AES-256-GCM, RFC 5084) with ECDH key
+ * agreement (kari) around it.  The content of a mode-3 SignedData is a
+ * secret: every copy of it is wiped before it is freed.  OpenSSL 3 CMS
  * only; `openssl cms -sign/-verify/-encrypt/-decrypt` make and read the
  * same structures (link/tests/run-modes34.sh).
  */
@@ -13,9 +15,22 @@
 #include <openssl/cms.h>
 #include <openssl/err.h>
 
+#include "common/pki.h"
 #include "link/link-cms.h"
 
 #define SIGN_FLAGS	(CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP)
+
+/* Wipe the attached content of @cms (a copy of a secret) and free it. */
+static void cms_free_wiped(CMS_ContentInfo *cms)
+{
+	ASN1_OCTET_STRING **pos = cms ? CMS_get0_content(cms) : NULL;
+
+	if (pos && *pos && ASN1_STRING_length(*pos) > 0)
+		OPENSSL_cleanse((unsigned char *)ASN1_STRING_get0_data(*pos),
+				(size_t)ASN1_STRING_length(*pos));
+	ERR_clear_error();
+	CMS_ContentInfo_free(cms);
+}
 
 static int to_der(CMS_ContentInfo *cms, uint8_t **out, size_t *out_len)
 {
@@ -40,6 +55,10 @@ int ck_link_cms_sign(const char *oid, const uint8_t *content, size_t len,
 
 	if (!type || !in)
 		goto out;
+	if (!pki_is_p256(key) || X509_check_private_key(cert, key) != 1) {
+		rc = ck_link_fail(-EINVAL, "CMS: the key is not P-256 or not its certificate's");
+		goto out2;
+	}
 	cms = CMS_sign(NULL, NULL, NULL, NULL, SIGN_FLAGS);
 	if (!cms || !CMS_add1_signer(cms, cert, key, EVP_sha256(), SIGN_FLAGS) ||
 	    CMS_set1_eContentType(cms, type) != 1)
@@ -54,7 +73,8 @@ int ck_link_cms_sign(const char *oid, const uint8_t *content, size_t len,
 out:
 	if (rc)
 		ck_link_fail(rc, "CMS: cannot sign");
-	CMS_ContentInfo_free(cms);
+out2:
+	cms_free_wiped(cms);
 	BIO_free(in);
 	ASN1_OBJECT_free(type);
 	return rc;
@@ -140,7 +160,7 @@ int ck_link_cms_open_signed(const uint8_t *der, size_t len, const char *oid,
 	}
 	/* the signature over the signed attributes and content, by the
 	 * certificate the SignerInfo names; the chain is the caller's */
-	outb = BIO_new(BIO_s_mem());
+	outb = BIO_new(BIO_s_secmem());	/* wiped when freed */
 	if (!outb || CMS_verify(cms, NULL, NULL, NULL, outb,
 				CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) != 1) {
 		rc = ck_link_fail(-EKEYREJECTED, "SignedData: the signature does not verify");
@@ -165,7 +185,7 @@ out:
 	sk_X509_pop_free(all, X509_free);
 	BIO_free(outb);
 	ASN1_OBJECT_free(type);
-	CMS_ContentInfo_free(cms);
+	cms_free_wiped(cms);
 	if (rc)
 		OPENSSL_cleanse(content, content_len);
 	return rc;
@@ -181,7 +201,8 @@ int ck_link_cms_encrypt(const uint8_t *in, size_t len, X509 *recip, uint8_t **ou
 
 	if (!rs || !inb || !sk_X509_push(rs, recip))
 		goto out;
-	cms = CMS_encrypt(rs, inb, EVP_aes_256_cbc(), CMS_BINARY);
+	/* an AEAD cipher makes CMS_encrypt() write AuthEnvelopedData */
+	cms = CMS_encrypt(rs, inb, EVP_aes_256_gcm(), CMS_BINARY);
 	if (!cms)
 		goto out;
 	rc = to_der(cms, out, out_len);
@@ -197,7 +218,8 @@ out:
 int ck_link_cms_decrypt(const uint8_t *der, size_t len, EVP_PKEY *key, X509 *cert,
 			uint8_t **out, size_t *out_len)
 {
-	CMS_ContentInfo *cms = decode(der, len, NID_pkcs7_enveloped, "EnvelopedData");
+	CMS_ContentInfo *cms = decode(der, len, NID_id_smime_ct_authEnvelopedData,
+				      "AuthEnvelopedData");
 	BIO *outb = NULL;
 	BUF_MEM *m;
 	int rc;
@@ -215,12 +237,12 @@ int ck_link_cms_decrypt(const uint8_t *der, size_t len, EVP_PKEY *key, X509 *cer
 	 * random key of the MMA countermeasure would only hide it) */
 	if (CMS_decrypt(cms, key, cert, NULL, outb, CMS_BINARY) != 1) {
 		rc = ck_link_fail(-EKEYREJECTED,
-				  "EnvelopedData: not for this key, or tampered");
+				  "AuthEnvelopedData: not for this key, or tampered");
 		goto out;
 	}
 	BIO_get_mem_ptr(outb, &m);
 	if (!m->length || m->length > CK_LINK_CMS_MSG_MAX) {
-		rc = ck_link_fail(-EBADMSG, "EnvelopedData: content of %zu bytes", m->length);
+		rc = ck_link_fail(-EBADMSG, "AuthEnvelopedData: content of %zu bytes", m->length);
 		goto out;
 	}
 	*out = OPENSSL_malloc(m->length);

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -35,6 +36,36 @@ int ck_link_fail(int rc, const char *fmt, ...)
 	va_end(ap);
 	ERR_clear_error();
 	return rc;
+}
+
+int ck_link_state_lock(const char *dir)
+{
+	int dfd, fd;
+
+	if (!dir)
+		return ck_link_fail(-EINVAL, "no state directory");
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return ck_link_fail(-errno, "state directory %s: cannot open", dir);
+	fd = openat(dfd, CK_LINK_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	close(dfd);
+	if (fd < 0)
+		return ck_link_fail(-errno, "%s/%s: cannot open", dir, CK_LINK_LOCK_FILE);
+	while (flock(fd, LOCK_EX)) {
+		if (errno != EINTR) {
+			int err = -errno;
+
+			close(fd);
+			return ck_link_fail(err, "%s/%s: cannot lock", dir, CK_LINK_LOCK_FILE);
+		}
+	}
+	return fd;
+}
+
+void ck_link_state_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);	/* releases the flock */
 }
 
 int ck_link_hw_read(const char *dir, const char *name, uint64_t *v)

@@ -96,7 +96,7 @@ int ck_link_cms_device_accept(const struct ck_link_device *d, const uint8_t *msg
 	STACK_OF(X509) *certs = NULL;
 	time_t now = pki_clock_now();
 	uint64_t hw;
-	int rc;
+	int rc, lk = -1;
 
 	*server = NULL;
 	rc = unseal(msg, len, d->key, d->cert, b, server, &certs);
@@ -117,8 +117,15 @@ int ck_link_cms_device_accept(const struct ck_link_device *d, const uint8_t *msg
 		goto out;
 	}
 	rc = ck_link_validity_check(b->issued_at, b->valid_for, now);
+	if (!rc)
+		rc = ck_link_signed_in_validity(*server, b->issued_at);
 	if (rc)
 		goto out;
+	lk = ck_link_state_lock(d->state_dir);
+	if (lk < 0) {
+		rc = lk;
+		goto out;
+	}
 	rc = ck_link_hw_read(d->state_dir, CK_LINK_CMS_STATE_FILE, &hw);
 	if (rc)
 		goto out;
@@ -130,6 +137,7 @@ int ck_link_cms_device_accept(const struct ck_link_device *d, const uint8_t *msg
 	/* persisted before the secret is used: a crash cannot reopen it */
 	rc = ck_link_hw_write(d->state_dir, CK_LINK_CMS_STATE_FILE, b->seq);
 out:
+	ck_link_state_unlock(lk);
 	if (rc) {
 		X509_free(*server);
 		*server = NULL;

@@ -14,6 +14,7 @@
  *   -EKEYEXPIRED   outside the validity rule (expired or in the future)
  *   -ESTALE        replay: seq / version not above the high-water mark
  *   -ECONNRESET    the peer closed the connection
+ *   -ETIMEDOUT     a frame not whole within ck_link_frame_timeout_ms
  *   -ENOMEM, -EIO  (I/O or an OpenSSL failure)
  * and leave a one-line reason for ck_link_cms_why().
  */
@@ -40,6 +41,10 @@ const char *ck_link_cms_why(void);
 int ck_link_fail(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- frames (link-cms-frame.c) ---- */
+/* A frame must arrive whole within this long (ms) of the start of
+ * ck_link_frame_recv(), else -ETIMEDOUT; a test driver may lower it. */
+#define CK_LINK_FRAME_TIMEOUT_MS	30000
+extern int ck_link_frame_timeout_ms;
 int ck_link_frame_send(int fd, uint8_t type, const uint8_t *body, size_t len);
 /* A frame of @type; *@body: free() it. */
 int ck_link_frame_recv(int fd, uint8_t type, uint8_t **body, size_t *len);
@@ -72,12 +77,21 @@ int ck_link_cms_decrypt(const uint8_t *der, size_t len, EVP_PKEY *key, X509 *cer
  * entity with digitalSignature, P-256) issued by an issuing CA of @certs
  * that the ROM key @rom signed; validity at @now as pki.h. */
 int ck_link_verify_service(X509 *cert, STACK_OF(X509) *certs, EVP_PKEY *rom, time_t now);
+/* A signed time @t (issued_at) within @cert's validity period. */
+int ck_link_signed_in_validity(X509 *cert, uint64_t t);
 /* @cert is a device certificate issued by an issuing CA of @icas under
  * @rom (pki_verify_device_cert); its identity into @id. */
 int ck_link_verify_device(X509 *cert, STACK_OF(X509) *icas, EVP_PKEY *rom, time_t now,
 			  char id[CK_LINK_CMS_ID_LEN]);
 
 /* ---- the device's state (link-cms-state.c) ---- */
+/* The lock of a state directory (modes 3 and 4): flock(LOCK_EX) on
+ * @dir/CK_LINK_LOCK_FILE, held across read, compare and write of a
+ * high-water mark and across a broadcast renewal, between processes and
+ * threads.  The locked descriptor, or a negative errno. */
+#define CK_LINK_LOCK_FILE	"link.lock"
+int ck_link_state_lock(const char *dir);
+void ck_link_state_unlock(int fd);
 /* The high-water mark in @dir/@name (0 if the file does not exist). */
 int ck_link_hw_read(const char *dir, const char *name, uint64_t *v);
 /* Persist @v there (atomic write, fsync of the file and @dir). */

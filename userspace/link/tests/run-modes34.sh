@@ -35,8 +35,11 @@ svc_cred() {	# DIR NAME: OU=chipkey-service under DIR's issuing CA
 	printf '%s\n' 'basicConstraints=critical,CA:FALSE' \
 		'keyUsage=critical,digitalSignature,keyAgreement' 'extendedKeyUsage=serverAuth' \
 		'subjectKeyIdentifier=hash' 'authorityKeyIdentifier=keyid' > ext.cnf
+	# valid from a day ago (a fake clock for openssl) for 30 days: the
+	# messages below issued in the past are inside its validity
 	openssl req -new -key "$2-key.pem" -subj "/O=Test/OU=chipkey-service/CN=service.test" \
-		-out "$2.csr" && openssl x509 -req -in "$2.csr" -CA "$1/ica-cert.pem" \
+		-out "$2.csr" && env LD_PRELOAD="$FC" CK_FAKE_TIME=$(( $(date +%s) - 86400 )) \
+		openssl x509 -req -in "$2.csr" -CA "$1/ica-cert.pem" \
 		-CAkey "$1/ica-key.pem" -days 30 -extfile ext.cnf -out "$2-cert.pem" 2>/dev/null
 }
 {
@@ -88,7 +91,7 @@ sys.stdout.buffer.write(b)' "$@"
 msg3() {
 	openssl cms -sign -binary -nodetach -in "$1" -signer "$2" -inkey "$3" \
 		-certfile f/ica-cert.pem -econtent_type "${6:-$OID3}" -outform DER -out "$5.sd" &&
-	openssl cms -encrypt -binary -in "$5.sd" -recip "$4" -aes-256-cbc -outform DER -out "$5"
+	openssl cms -encrypt -binary -in "$5.sd" -recip "$4" -aes-256-gcm -outform DER -out "$5"
 }
 seq_now() { echo $(( $(now) * 1000000 + ${1:-0} )); }
 
@@ -119,7 +122,7 @@ a, b = open("s2.body", "rb").read(), open("s3.body", "rb").read()
 assert b[:6] == b"CKL3\x01\x02" and a[6:64] == b[6:64] and a[64:] != b[64:]'
 
 mkdir i1
-body3 "$ID_A" 1 "$(now)" 300 "$(seq_now 1000000000)" > b.bin
+body3 "$ID_A" 1 "$(now)" 300 "$(seq_now 1000000)" > b.bin
 msg3 b.bin svc-cert.pem svc-key.pem a-cert.pem m1.der
 accepted "interop: openssl cms -sign | -encrypt -recip devcert (ECDH) makes a SECRET the device accepts" \
 	-- $T accept $(base i1) m1.der
@@ -136,39 +139,70 @@ refused device EKEYREJECTED "signer chained to the ROM key but not a service cre
 	-- $T accept $(base i2) m.der
 msg3 b.bin a-cert.pem a-key.pem a-cert.pem m.der
 refused device EKEYREJECTED "signed by a device key" -- $T accept $(base i2) m.der
-body3 "$ID_B" 1 "$(now)" 300 "$(seq_now 2000000000)" > bb.bin
+body3 "$ID_B" 1 "$(now)" 300 "$(seq_now 2000000)" > bb.bin
 msg3 bb.bin svc-cert.pem svc-key.pem a-cert.pem m.der
 refused device EKEYREJECTED "a SECRET for another terminal identifier" -- $T accept $(base i2) m.der
 msg3 b.bin svc-cert.pem svc-key.pem b-cert.pem m.der
 refused device EKEYREJECTED "a SECRET encrypted to another device" -- $T accept $(base i2) m.der
-body3 "$ID_A" 2 "$(now)" 300 "$(seq_now 3000000000)" > b2.bin
+body3 "$ID_A" 2 "$(now)" 300 "$(seq_now 3000000)" > b2.bin
 msg3 b2.bin svc-cert.pem svc-key.pem a-cert.pem m.der
 refused device EKEYREJECTED "a device-to-server body sent to a device" -- $T accept $(base i2) m.der
 msg3 b.bin svc-cert.pem svc-key.pem a-cert.pem m.der 1.2.840.113549.1.7.1
 refused device EBADMSG "another eContentType (id-data)" -- $T accept $(base i2) m.der
-body3 "$ID_A" 1 $(( $(now) - 1000 )) 300 "$(seq_now 4000000000)" > be.bin
+openssl cms -encrypt -binary -in m1.der.sd -recip a-cert.pem -aes-256-cbc -outform DER -out m-cbc.der
+refused device EBADMSG "an EnvelopedData with AES-256-CBC (unauthenticated): only AuthEnvelopedData" \
+	-- $T accept $(base i2) m-cbc.der
+t_exp=$(( $(now) - 1000 ))
+body3 "$ID_A" 1 "$t_exp" 300 $(( t_exp * 1000000 )) > be.bin
 msg3 be.bin svc-cert.pem svc-key.pem a-cert.pem m-exp.der
 refused device EKEYEXPIRED "expired: issued 1000 s ago, valid 300 s" -- $T accept $(base i2) m-exp.der
-body3 "$ID_A" 1 $(( $(now) + 3600 )) 300 "$(seq_now 5000000000)" > bf.bin
+body3 "$ID_A" 1 $(( $(now) + 3600 )) 300 $(( ($(now) + 3600) * 1000000 )) > bf.bin
 msg3 bf.bin svc-cert.pem svc-key.pem a-cert.pem m-fut.der
 refused device EKEYEXPIRED "future: issued in an hour" -- $T accept $(base i2) m-fut.der
-body3 "$ID_A" 1 "$(now)" 7200 "$(seq_now 6000000000)" > bl.bin
+body3 "$ID_A" 1 "$(now)" 7200 "$(seq_now 6000000)" > bl.bin
 msg3 bl.bin svc-cert.pem svc-key.pem a-cert.pem m.der
 refused device EBADMSG "a validity over the 3600 s limit" -- $T accept $(base i2) m.der
+# counter limits: a signed seq beyond its own time would lock the device out
+mkdir k1
+body3 "$ID_A" 1 "$(now)" 300 18446744073709551615 > bk.bin
+msg3 bk.bin svc-cert.pem svc-key.pem a-cert.pem m-max.der
+refused device EBADMSG "counter limit: a signed seq of 2^64-1 is refused (it would lock the device out)" \
+	-- $T accept $(base k1) m-max.der
+refused device EBADMSG "... also by a device without a clock (1970)" \
+	-- env LD_PRELOAD="$FC" $NT accept $(base k1) m-max.der
+body3 "$ID_A" 1 "$(now)" 300 $(( ($(now) + 300) * 1000000 + 1 )) > bk.bin
+msg3 bk.bin svc-cert.pem svc-key.pem a-cert.pem m.der
+refused device EBADMSG "... a seq one above (issued_at + valid_for) * 10^6" -- $T accept $(base k1) m.der
+body3 "$ID_A" 1 4294967296 300 4294967296000000 > bk.bin
+msg3 bk.bin svc-cert.pem svc-key.pem a-cert.pem m.der
+refused device EBADMSG "... an issued_at of 2^32 (after 2106) with a seq to match, at 1970" \
+	-- env LD_PRELOAD="$FC" $NT accept $(base k1) m.der
+check "... none of them moved the mark" test ! -e k1/link-cms.seq
+accepted "... the device still accepts the real server afterwards" -- $T run cms $(base k1)
+accepted "... and at 1970 too" -- env LD_PRELOAD="$FC" $NT run cms $(base k1)
+# the signer's validity at the signed time (checked at any device clock)
+t_old=$(( $(now) - 3 * 86400 ))
+body3 "$ID_A" 1 "$t_old" 300 $(( t_old * 1000000 )) > bo.bin
+msg3 bo.bin svc-cert.pem svc-key.pem a-cert.pem m.der
+mkdir k2
+refused device EKEYEXPIRED "a message issued before its signer certificate's notBefore, at 1970" \
+	-- env LD_PRELOAD="$FC" $NT accept $(base k2) m.der
+check "... refused for that reason" grep -q "signer certificate's validity" out
 # a device without a clock (1970): only the persisted mark decides
 mkdir c1
-accepted "device clock at 1970: mode 3 end to end (server with the real clock)" \
-	-- env LD_PRELOAD="$FC" $NT run cms $(base c1) --dump c1
-accepted "... at 1970 the stale-but-newer message is taken: no clock, the seq decides" \
+accepted "device clock at 1970: a held-back message issued 1000 s ago is taken: no clock, the seq decides" \
 	-- env LD_PRELOAD="$FC" $NT accept $(base c1) m-exp.der
 refused device ESTALE "... but a replay is still refused at 1970" \
 	-- env LD_PRELOAD="$FC" $NT accept $(base c1) m-exp.der
+accepted "device clock at 1970: mode 3 end to end (server with the real clock)" \
+	-- env LD_PRELOAD="$FC" $NT run cms $(base c1) --dump c1
 refused device ESTALE "... and so is the recorded SECRET of an older connection" \
 	-- env LD_PRELOAD="$FC" $NT run cms $(base c1) --replace 2:c1/frame-2.bin
 refused device EKEYEXPIRED "device clock 2 days ahead: the server's SECRET has expired" \
 	-- env LD_PRELOAD="$FC" CK_FAKE_TIME=$(( $(now) + 172800 )) $NT run cms $(base c1)
 # malformed and hostile input
 refused device EKEYREJECTED "tampered SECRET (one bit of the ciphertext)" -- $T run cms $(base) --flip 2:400
+check "... refused by the AuthEnvelopedData (GCM tag)" grep -q "AuthEnvelopedData: not for this key, or tampered" out
 refused server EKEYREJECTED "tampered device SECRET: the server refuses" -- $T run cms $(base) --flip 3:400
 refused device ECONNRESET "truncated SECRET (100 bytes of it, then the end)" -- $T run cms $(base) --trunc 2:100
 refused device EMSGSIZE "oversized frame (16385 bytes announced)" -- $T run cms $(base) --oversize 2
@@ -176,6 +210,10 @@ refused server EMSGSIZE "oversized HELLO" -- $T run cms $(base) --oversize 1
 refused server EPROTO "a frame of another type where HELLO is due (an OFFER)" \
 	-- $T run cms $(base) --hdr 1:0:0x41
 refused device EBADMSG "a frame header with a nonzero reserved byte" -- $T run cms $(base) --hdr 2:1:1
+refused device ETIMEDOUT "a server that stalls mid-frame (100 bytes of SECRET, then silence): the frame deadline" \
+	-- $T run cms $(base) --stall 2:100 --timeout-ms 300
+refused server ETIMEDOUT "a device that stalls mid-HELLO: the server's frame deadline ends it" \
+	-- $T run cms $(base) --stall 1:10 --timeout-ms 300
 head -c 700 /dev/urandom > junk.bin
 refused server EBADMSG "a HELLO of random bytes" -- $T run cms $(base) --replace 1:junk.bin
 refused server EKEYREJECTED "a HELLO with a foreign factory's device certificate" \
@@ -187,7 +225,7 @@ check "... refused for that reason" grep -q 'does not echo' out
 body3 "$ID_B" 2 "$(now)" 300 1 > bb2.bin
 openssl cms -sign -binary -nodetach -in bb2.bin -signer b-cert.pem -inkey b-key.pem \
 	-econtent_type "$OID3" -outform DER -out bb2.sd &&
-	openssl cms -encrypt -binary -in bb2.sd -recip svc-cert.pem -aes-256-cbc -outform DER -out bb2.der
+	openssl cms -encrypt -binary -in bb2.sd -recip svc-cert.pem -aes-256-gcm -outform DER -out bb2.der
 refused server EKEYREJECTED "a device SECRET signed by another device than HELLO's" \
 	-- $T run cms $(base) --replace 3:bb2.der
 check "... refused for that reason" grep -q 'signed by another certificate' out
@@ -198,6 +236,30 @@ refused device EMSGSIZE "a 20000-byte SECRET file" -- $T accept $(base i2) big.b
 refused device EBADMSG "a SECRET file with a byte after the CMS structure" -- $T accept $(base i2) trail.der
 head -c 900 m1.der > trunc.der
 refused device EBADMSG "a truncated SECRET file" -- $T accept $(base i2) trunc.der
+# the state lock: while another holder has state_dir/link.lock, an accept
+# waits (it shows as a blocked flock in /proc/locks) and writes nothing
+# lock_waits DIR MARK DESC -- COMMAND: while this shell holds DIR/link.lock,
+# COMMAND blocks on it (a waiter in /proc/locks) and has not written DIR/MARK;
+# once released it completes and writes DIR/MARK
+lock_waits() {
+	local dir=$1 mark=$2 d=$3 pid ino; shift 4
+	: > "$dir/link.lock" && exec 9< "$dir/link.lock" && flock 9
+	"$@" > lock.out 2>&1 9<&- & pid=$!
+	ino=$(stat -c %i "$dir/link.lock")
+	for _ in $(seq 400); do	# until it blocks on the lock (or ends)
+		grep -q -- "-> FLOCK .*:$ino " /proc/locks && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	check "$d: waits for the holder of state_dir/link.lock (a blocked flock)" \
+		grep -q -- "-> FLOCK .*:$ino " /proc/locks
+	check "... and has not touched $mark meanwhile" test ! -e "$dir/$mark"
+	exec 9<&-
+	wait "$pid"
+	check "... then completes once the lock is released ($mark written)" test -s "$dir/$mark"
+}
+mkdir l1
+lock_waits l1 link-cms.seq "state lock, mode 3 accept" -- $T accept $(base l1) m1.der
 mkdir bad && printf 'abc' > bad/link-cms.seq
 refused device EBADMSG "a damaged high-water file fails closed (not reset to 0)" \
 	-- $T accept $(base bad) m1.der
@@ -219,14 +281,19 @@ der = subprocess.run(["openssl", "x509", "-in", "svc-cert.pem", "-outform", "DER
                      capture_output=True, check=True).stdout
 assert open("bc.body", "rb").read()[28:60] == hashlib.sha256(der).digest()'
 check "... the device's SHARE verifies with openssl against the root CA" \
-	openssl cms -verify -inform DER -in b1/frame-2.bin -CAfile cas.pem -purpose any -binary -out sh.body 2>/dev/null
+	openssl cms -verify -inform DER -in b1/frame-3.bin -CAfile cas.pem -purpose any -binary -out sh.body 2>/dev/null
 check "... it names device A and the SHA-256 of the OFFER" $PY -c '
 import hashlib, sys
 s, o = open("sh.body", "rb").read(), open("b1/frame-1.bin", "rb").read()
-assert len(s) == 121 and s[:5] == b"CKD4\x01" and s[8:24] == sys.argv[1].encode() + b"\0"
-assert s[24:56] == hashlib.sha256(o).digest() and s[56] == 4' "$ID_A"
+assert len(s) == 137 and s[:5] == b"CKD4\x01" and s[8:24] == sys.argv[1].encode() + b"\0"
+assert s[24:56] == hashlib.sha256(o).digest() and s[56] == 4
+assert s[121:] == open("b1/frame-2.bin", "rb").read()' "$ID_A"
 accepted "a second connection with the same broadcast (the version may repeat)" -- $T run bcast $(base e1 b1)
 accepted "a device picks up the broadcast file itself" -- $T bcast-accept $(base e2) b1/link-bcast.der
+mkdir l2
+lock_waits l2 link-bcast.version "state lock, mode 4 accept" -- $T bcast-accept $(base l2) b1/link-bcast.der
+mkdir l3
+lock_waits l3 link-bcast.der "state lock, the server's broadcast renewal" -- $T run bcast $(base e2 l3)
 v=$($PY -c 'import struct; print(struct.unpack(">Q", open("bc.body","rb").read()[8:16])[0])')
 cp -r b1 b2
 $T publish $(base e1 b2) $((v - 1)) 3600 >/dev/null
@@ -251,28 +318,28 @@ at() { $PY -c 'import sys; print(open(sys.argv[1], "rb").read().index(sys.argv[2
 refused device EKEYREJECTED "tampered OFFER (one bit of Q_s)" \
 	-- $T run bcast $(base e1 b1) --flip 1:"$(at b1/frame-1.bin CKB4 70)"
 refused server EKEYREJECTED "tampered SHARE (one bit of Q_d)" \
-	-- $T run bcast $(base e1 b1) --flip 2:"$(at b1/frame-2.bin CKD4 70)"
+	-- $T run bcast $(base e1 b1) --flip 3:"$(at b1/frame-3.bin CKD4 70)"
 refused device EKEYREJECTED "tampered OFFER (one bit of the version)" \
 	-- $T run bcast $(base e1 b1) --flip 1:"$(at b1/frame-1.bin CKB4 15)"
 refused device ECONNRESET "truncated OFFER" -- $T run bcast $(base e1 b1) --trunc 1:60
 refused device EMSGSIZE "oversized OFFER" -- $T run bcast $(base e1 b1) --oversize 1
-refused server EMSGSIZE "oversized SHARE" -- $T run bcast $(base e1 b1) --oversize 2
-refused server EBADMSG "a SHARE of random bytes" -- $T run bcast $(base e1 b1) --replace 2:junk.bin
+refused server EMSGSIZE "oversized SHARE" -- $T run bcast $(base e1 b1) --oversize 3
+refused server EBADMSG "a SHARE of random bytes" -- $T run bcast $(base e1 b1) --replace 3:junk.bin
 # a SHARE naming device A, signed by device B (a valid device of the factory)
 openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl ec -pubout -outform DER 2>/dev/null > q.der
 $PY -c '
 import hashlib, sys
 q = open("q.der", "rb").read()[-65:]
 o = hashlib.sha256(open("b1/link-bcast.der", "rb").read()).digest()
-sys.stdout.buffer.write(b"CKD4\x01\0\0\0" + sys.argv[1].encode() + b"\0" + o + q)' "$ID_A" > share.bin
+sys.stdout.buffer.write(b"CKD4\x01\0\0\0" + sys.argv[1].encode() + b"\0" + o + q + bytes(16))' "$ID_A" > share.bin
 openssl cms -sign -binary -nodetach -in share.bin -signer b-cert.pem -inkey b-key.pem \
 	-econtent_type 2.25.61883693501537110133294442699525149483 -outform DER -out share-b.der
 refused server EKEYREJECTED "a SHARE naming device A signed by device B" \
-	-- $T run bcast $(base e1 b1) --replace 2:share-b.der
+	-- $T run bcast $(base e1 b1) --replace 3:share-b.der
 openssl cms -sign -binary -nodetach -in share.bin -signer ga-cert.pem -inkey ga-key.pem \
 	-econtent_type 2.25.61883693501537110133294442699525149483 -outform DER -out share-g.der
 refused server EKEYREJECTED "a SHARE signed by a foreign factory's device certificate" \
-	-- $T run bcast $(base e1 b1) --replace 2:share-g.der
+	-- $T run bcast $(base e1 b1) --replace 3:share-g.der
 openssl cms -sign -binary -nodetach -in share.bin -signer a-cert.pem -inkey a-key.pem \
 	-econtent_type 2.25.61883693501537110133294442699525149483 -outform DER -out share-a.der
 $PY -c '
@@ -282,13 +349,21 @@ sys.stdout.buffer.write(bytes(s))' > share-od.bin
 openssl cms -sign -binary -nodetach -in share-od.bin -signer a-cert.pem -inkey a-key.pem \
 	-econtent_type 2.25.61883693501537110133294442699525149483 -outform DER -out share-od.der
 refused server EKEYREJECTED "a SHARE of device A that answers another broadcast (digest)" \
-	-- $T run bcast $(base e1 b1) --replace 2:share-od.der
+	-- $T run bcast $(base e1 b1) --replace 3:share-od.der
 check "... refused for that reason" grep -q 'answers another broadcast' out
-# a genuine share of A, made outside the device: the server takes it, but
-# the device's own ephemeral key is not Q in it, so the keys differ
-$T run bcast $(base e1 b1) --replace 2:share-a.der >out 2>err
-check "a substituted (genuinely signed) SHARE: the two sides' keys differ (TLS fails)" \
-	grep -q '^keys: differ' out
+# freshness of the share: the server's NONCE of this connection, signed in it
+refused server EKEYREJECTED "replay of a recorded SHARE (b1) into a new connection: the server refuses" \
+	-- $T run bcast $(base e1 b1) --replace 3:b1/frame-3.bin
+check "... refused for that reason (not this connection's nonce)" grep -q "this connection's nonce" out
+check "... and names no peer" bash -c '! grep -q "^keys: equal" out'
+check "... the NONCE frame: 16 bytes, fresh per connection" bash -c \
+	'mkdir -p n1 n2 && '"$T"' run bcast '"$(base e1 b1)"' --dump n1 >/dev/null &&
+	 '"$T"' run bcast '"$(base e1 b1)"' --dump n2 >/dev/null &&
+	 test "$(stat -c %s n1/frame-2.bin)" = 16 && ! cmp -s n1/frame-2.bin n2/frame-2.bin'
+refused server EKEYREJECTED "a genuinely signed SHARE of device A made outside the connection (zero nonce)" \
+	-- $T run bcast $(base e1 b1) --replace 3:share-a.der
+refused server ETIMEDOUT "a device that announces its SHARE and sends none of it (mode 4)" \
+	-- $T run bcast $(base e1 b1) --stall 3:0 --timeout-ms 300
 # valid signatures over values that are not P-256 points
 $PY -c '
 import struct, sys, hashlib, subprocess
@@ -323,17 +398,38 @@ openssl cms -sign -binary -nodetach -in fut.bin -signer svc-cert.pem -inkey svc-
 refused device EKEYEXPIRED "a broadcast from the future (issued in an hour)" \
 	-- $T bcast-accept $(base e7) fut.der
 check "... refused for that reason" grep -q 'in the future' out
+# counter limit of mode 4: version <= issued_at + valid_for
+$PY -c '
+import hashlib, struct, subprocess, sys
+der = subprocess.run(["openssl", "x509", "-in", "svc-cert.pem", "-outform", "DER"],
+                     capture_output=True, check=True).stdout
+q = open("q.der", "rb").read()[-65:]
+sys.stdout.buffer.write(b"CKB4\x01\0\0\0" + struct.pack(">QQI", int(sys.argv[1]), int(sys.argv[2]), 3600)
+                        + hashlib.sha256(der).digest() + q)' 18446744073709551615 "$(now)" > vmax.bin
+openssl cms -sign -binary -nodetach -in vmax.bin -signer svc-cert.pem -inkey svc-key.pem \
+	-certfile f/ica-cert.pem -econtent_type 2.25.61883693501537110133294442699525149482 \
+	-outform DER -out vmax.der
+mkdir e8
+refused device EBADMSG "counter limit: a signed broadcast version of 2^64-1 is refused" \
+	-- $T bcast-accept $(base e8) vmax.der
+refused device EBADMSG "... also at 1970" -- env LD_PRELOAD="$FC" $NT bcast-accept $(base e8) vmax.der
+check "... it did not move the mark" test ! -e e8/link-bcast.version
+accepted "... the device still takes the real server's broadcast afterwards" -- $T run bcast $(base e8 b1)
+mkdir b7
+check "ck_link_bcast_publish refuses a version over issued_at + valid_for" \
+	bash -c '! "$1" publish $2 18446744073709551615 3600 >out2 && grep -q "not 1..issued_at" out2' \
+	_ "$T" "$(base e2 b7)"
 mkdir e5
 refused device EKEYREJECTED "a signed broadcast whose Q_s is not a P-256 point: ECDH refuses" \
 	-- $T run bcast $(base e5 b1) --replace 1:np.der
 $PY -c '
 import sys
-s = bytearray(open("share.bin", "rb").read()); s[57:] = b"\x01" * 64
+s = bytearray(open("share.bin", "rb").read()); s[57:121] = b"\x01" * 64
 sys.stdout.buffer.write(bytes(s))' > share-np.bin
 openssl cms -sign -binary -nodetach -in share-np.bin -signer a-cert.pem -inkey a-key.pem \
 	-econtent_type 2.25.61883693501537110133294442699525149483 -outform DER -out share-np.der
 refused server EKEYREJECTED "a signed SHARE whose Q_d is not a P-256 point" \
-	-- $T run bcast $(base e1 b1) --replace 2:share-np.der
+	-- $T run bcast $(base e1 b1) --replace 3:share-np.der
 cp -r b1 b6
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -outform DER -out b6/link-bcast-key.der 2>/dev/null
 mkdir e6

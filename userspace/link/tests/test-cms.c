@@ -14,6 +14,9 @@
  *       --dev-cert PEM --dev-state DIR --srv-state DIR --dump DIR
  *       --flip K:OFF --trunc K:LEN --replace K:FILE --oversize K
  *       --hdr K:I:V (header byte I, 0 type or 1 reserved, set to V)
+ *       --stall K:LEN (announce frame K, send LEN bytes of it, then send
+ *       nothing more and keep the connection open until the receiver
+ *       hangs up) --timeout-ms N (both sides' frame deadline)
  * (K: the K-th frame through the relay, from 1).  The server process
  * runs without LD_PRELOAD (re-executed), so a fake device clock
  * (recovery/tests/fake-clock.so) stays on the device side.
@@ -39,7 +42,7 @@ struct opts {
 	const char *rom, *ica, *svc_key, *svc_cert, *dev_key, *dev_cert;
 	const char *dev_state, *srv_state, *dump, *replace_file;
 	int flip_k, flip_off, trunc_k, trunc_len, replace_k, oversize_k;
-	int hdr_k, hdr_i, hdr_v;
+	int hdr_k, hdr_i, hdr_v, stall_k, stall_len;
 };
 
 struct result {
@@ -118,6 +121,8 @@ static int parse_opts(int argc, char **argv, int i, struct opts *o)
 		else if (!strcmp(n, "dump")) o->dump = v;
 		else if (!strcmp(n, "flip")) { if (parse_kv(v, &o->flip_k, &o->flip_off)) die("--flip K:OFF"); }
 		else if (!strcmp(n, "trunc")) { if (parse_kv(v, &o->trunc_k, &o->trunc_len)) die("--trunc K:LEN"); }
+		else if (!strcmp(n, "stall")) { if (parse_kv(v, &o->stall_k, &o->stall_len)) die("--stall K:LEN"); }
+		else if (!strcmp(n, "timeout-ms")) ck_link_frame_timeout_ms = atoi(v);
 		else if (!strcmp(n, "replace")) {
 			static char file[4096];
 
@@ -264,6 +269,17 @@ static int relay_frame(const struct opts *o, int from, int to, int k)
 		ck_file_write_all(to, hdr, 4);
 		ck_file_write_all(to, body, (size_t)o->trunc_len);
 		free(body);
+		return -1;
+	}
+	if (o->stall_k == k && (size_t)o->stall_len < len) {
+		/* a peer that stalls mid-frame: the receiver's deadline must
+		 * end it (a safety limit of 120 s here, then a hang-up) */
+		struct pollfd p = { .fd = to, .events = POLLIN };
+
+		ck_file_write_all(to, hdr, 4);
+		ck_file_write_all(to, body, (size_t)o->stall_len);
+		free(body);
+		poll(&p, 1, 120000);
 		return -1;
 	}
 	if (o->replace_k == k) {
