@@ -127,7 +127,9 @@ static int open_image(const char *path, int encrypted, const char *keys, int *fd
 	int err;
 
 	if (!encrypted) {
-		*fd = open(path, O_RDONLY | O_CLOEXEC);
+		/* O_NONBLOCK: a FIFO does not hang the open (refused later
+		 * as not a regular file) */
+		*fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (*fd < 0)
 			snprintf(why, whylen, "cannot read the image %s: %s", path, strerror(errno));
 		return *fd < 0 ? -ENOENT : 0;
@@ -208,21 +210,14 @@ static int install(struct ck_cli *cli, int argc, char **argv)
 		device_id(keys, identity, &dev);
 		err = ck_licence_check_audience(&l, &dev, why, sizeof(why));
 	}
-	/* 3. the clock rule, against the persisted high-water mark */
-	if (!err) {
-		err = ck_update_read_state(slots, &st);
-		if (err)
-			snprintf(why, sizeof(why), "the state file in %s is %s", slots,
-				 err == -EBADMSG ? "corrupt" : "unreadable");
-		else
-			err = ck_licence_check_time(&l, pki_clock_now(), st.high_water, why,
-						    sizeof(why));
-	}
-	/* 4. the image (decrypted if --encrypted); rollback, then the image (digest, size) as it is written; commit */
+	/* 3. the image (decrypted if --encrypted); under the slot directory's
+	 * lock: rollback, the clock rule against the persisted high-water
+	 * mark, then the image (digest, size) as it is written; commit */
 	if (!err)
 		err = open_image(image, encrypted, keys, &fd, why, sizeof(why));
 	if (!err)
-		err = ck_update_install(slots, fd, &l, lic, lic_len, why, sizeof(why));
+		err = ck_update_install(slots, fd, &l, lic, lic_len, pki_clock_now(), why,
+					sizeof(why));
 	if (err) {
 		ret = exit_for(err);
 		fprintf(stderr, "chipkey: update refused (%s): %s\n", ck_exit_name(ret), why);

@@ -177,13 +177,21 @@ int ck_licence_verify(const uint8_t *buf, size_t len, const uint8_t *rom_key,
 	if (rc)
 		goto out;
 	/* no wall clock: the credentials must have been valid when the licence
-	 * became valid (docs/software-update.md "Time") */
-	if (!valid_at(signer, l->not_before) || !valid_at(ica, l->not_before)) {
-		ck_licence_free(l);
+	 * became valid, and the licence ends before they do
+	 * (docs/software-update.md "Time") */
+	if (!valid_at(signer, l->not_before) || !valid_at(ica, l->not_before))
 		rc = pubdb_fail(err, errlen, -EKEYEXPIRED, "the %s was not valid at the "
 				"licence's notBefore", valid_at(ica, l->not_before) ?
 				"signer's certificate" : "issuing CA");
-	}
+	else if (!valid_at(signer, l->not_after) || !valid_at(ica, l->not_after))
+		rc = pubdb_fail(err, errlen, -EKEYEXPIRED, "the licence outlives its %s "
+				"(notAfter after the certificate's)", valid_at(ica, l->not_after) ?
+				"signer's certificate" : "issuing CA");
+	else if (l->not_after - l->not_before > CK_LICENCE_MAX_VALIDITY)
+		rc = pubdb_fail(err, errlen, -EKEYEXPIRED, "the licence's validity is longer "
+				"than %lld days", CK_LICENCE_MAX_VALIDITY / 86400);
+	if (rc)
+		ck_licence_free(l);
 out:
 	BIO_free(out);
 	sk_X509_free(one);

@@ -154,14 +154,19 @@ int ck_update_decrypt_image(const char *path, EVP_PKEY *key, X509 *cert, int *fd
 /*
  * Install the image (the regular file open at @image_fd, read from its
  * start) under the verified licence @l (its DER
- * @lic, kept beside the image) into @dir: rollback check against the
- * state (-ESTALE: sequence not above the installed one), the image copied
- * into the inactive slot while hashed (-EBADMSG: digest or size differs
- * from the licence), fsynced, then the state file replaced atomically
- * (the commit point).  A crash at any step leaves the old or the new
+ * @lic, kept beside the image) into @dir, created only once the checks
+ * pass.  Under the lock: rollback check against the state (-ESTALE:
+ * sequence not above the installed one, or more than
+ * CK_LICENCE_MAX_SEQUENCE_STEP above it), the clock rule with @clock
+ * (pki_clock_now()) and the state's high-water mark (-EKEYEXPIRED), the
+ * image copied into DIR/.incoming while hashed (-EBADMSG: not a regular
+ * file, digest or size differs from the licence), fsynced, only then
+ * renamed over the inactive slot, then the state file replaced
+ * atomically (the commit point).  A crash at any step leaves the old or the new
  * software (docs/software-update.md "Install").
  */
 int ck_update_install(const char *dir, int image_fd, const struct ck_licence *l,
-		      const uint8_t *lic, size_t lic_len, char *err, size_t errlen);
+		      const uint8_t *lic, size_t lic_len, time_t clock, char *err,
+		      size_t errlen);
 
 #endif /* CHIPKEY_UPDATE_H */

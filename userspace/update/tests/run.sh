@@ -300,7 +300,7 @@ wait $pp
 check "... the first one completes (sequence 1)" test "$(seqof "$t/sp")" = 1
 
 # ---- kill -9 at every crash point of the install, then again
-points="update-cleaned update-image-partial update-image-partial@2 update-image-written update-slot-synced update-state-renamed update-committed"
+points="update-cleaned update-image-partial update-image-partial@2 update-image-written update-slot-synced update-slot-renamed update-state-renamed update-committed"
 lic "$t/k1" "$t/img1" 1 --identity $id --not-after "$in1y"
 lic "$t/k2" "$t/img2" 2 --identity $id --not-after "$in1y"
 for p in $points; do
@@ -333,5 +333,112 @@ for p in $points; do
 	check "... ends at sequence 2 with its image" bash -c \
 		"test \"\$(sed -n 's/^sequence //p' '$K/state')\" = 2 && cmp -s '$K/'\$(sed -n 's/^slot //p' '$K/state')'/image' '$t/img2'"
 done
+
+# ---- a refused install never touches the fallback (the inactive slot)
+FB=$t/fb
+lic "$t/fl1" "$t/img1" 1 --identity $id --not-after "$in1y"
+lic "$t/fl2" "$t/img2" 2 --identity $id --not-after "$in1y"
+lic "$t/fl3" "$t/img3" 3 --identity $id --not-after "$in1y"
+inst "$FB" "$t/img1" "$t/fl1" >/dev/null 2>&1
+inst "$FB" "$t/img2" "$t/fl2" >/dev/null 2>&1
+head -c 1000 /dev/urandom >"$t/junk3"
+expect_exit 5 "a newer genuine licence with junk of the image's size: refused" -- inst "$FB" "$t/junk3" "$t/fl3"
+check "... the fallback slot a still holds image 1 byte for byte" cmp -s "$FB/a/image" "$t/img1"
+check "... and its licence" cmp -s "$FB/a/licence" "$t/fl1"
+check "... the active slot b and the state unchanged (sequence 2)" bash -c \
+	"test \"\$(sed -n 's/^slot //p;s/^sequence //p' '$FB/state' | tr -d '\n')\" = b2 && cmp -s '$FB/b/image' '$t/img2'"
+check "... nothing left in $FB/.incoming" test ! -e "$FB/.incoming"
+expect_exit 0 "the right image then installs into slot a" -- inst "$FB" "$t/img3" "$t/fl3"
+check "... slot a holds image 3, slot b (the new fallback) image 2" bash -c \
+	"cmp -s '$FB/a/image' '$t/img3' && cmp -s '$FB/b/image' '$t/img2'"
+
+# ---- the install order on disk (strace): the new slot is durable before
+# it takes the slot's name, and that before the state names it
+if command -v strace >/dev/null; then
+	ST=$t/st
+	inst "$ST" "$t/img1" "$t/fl1" >/dev/null 2>&1
+	strace -f -y -o "$t/strace" -e trace=fsync,fdatasync,rename,renameat,renameat2 \
+		"$nck" update install --image "$t/img2" --licence "$t/fl2" --slot-dir "$ST" --keys "$t/keys" \
+		--rom-key "$rom" >/dev/null 2>&1
+	order=$(/usr/bin/python3 - "$t/strace" "$ST" <<'PY'
+import re, sys
+lines = open(sys.argv[1]).read().splitlines(); d = sys.argv[2]
+def first(pat, after=-1):
+    for i, l in enumerate(lines):
+        if i > after and re.search(pat, l): return i
+    return None
+ev = {}
+ev["img"] = first(r"fsync\(\d+<%s/\.incoming/image>\)" % re.escape(d))
+ev["lic"] = first(r"rename\w*\(.*\.incoming.*\"licence\"|rename\w*\(.*%s/\.incoming/licence" % re.escape(d))
+ev["slotdir"] = first(r"fsync\(\d+<%s/\.incoming>\)" % re.escape(d))
+ev["slot"] = first(r"rename\w*\(.*\"\.incoming\".*\"b\"")
+ev["dirA"] = first(r"fsync\(\d+<%s>\)" % re.escape(d), ev["slot"] if ev["slot"] is not None else 10**9)
+ev["state"] = first(r"rename\w*\(.*\"state\"")
+ev["dirB"] = first(r"fsync\(\d+<%s>\)" % re.escape(d), ev["state"] if ev["state"] is not None else 10**9)
+names = ["img", "lic", "slotdir", "slot", "dirA", "state", "dirB"]
+if any(ev[n] is None for n in names): print("missing " + " ".join(n for n in names if ev[n] is None))
+elif [ev[n] for n in names] == sorted(ev[n] for n in names): print("ok")
+else: print("order " + " ".join("%s=%d" % (n, ev[n]) for n in names))
+PY
+)
+	if [ "$order" = ok ]; then
+		ok "strace: fsync image, licence rename, fsync slot, rename .incoming->b, fsync dir, rename state, fsync dir, in this order"
+	else
+		nok "strace: install order on disk: $order"
+	fi
+else
+	skip "strace: install order on disk (strace not installed)"
+fi
+
+# ---- the signer bounds the licence's validity
+# a licence-signing credential like licence-cred's, valid for one day only
+cat >"$t/signer.ext" <<'EOF2'
+basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature
+EOF2
+openssl ecparam -name prime256v1 -genkey -noout -out "$t/s1.key" 2>/dev/null
+openssl req -new -key "$t/s1.key" -subj "/O=chipkey/OU=chipkey-licence-signer/CN=short signer" -out "$t/s1.csr" 2>/dev/null
+openssl x509 -req -in "$t/s1.csr" -CA "$F/ica-cert.pem" -CAkey "$F/ica-key.pem" -set_serial 4242 -days 1 \
+	-extfile "$t/signer.ext" -out "$t/s1.pem" 2>/dev/null
+# the licences start when it does (a set clock refuses a later notBefore)
+snb=$(date -u -d "$(openssl x509 -in "$t/s1.pem" -noout -startdate | cut -d= -f2)" +%s)
+mkder "$t/img3" 3 $snb $((snb + 3600)) "id=$id" >"$t/cs1"
+sign "$t/cs1" "$t/ls1" "$t/s1.pem" "$t/s1.key" -econtent_type $OID
+expect_exit 0 "a one-day signer's licence valid for an hour installs" -- inst "$t/ss" "$t/img3" "$t/ls1"
+mkder "$t/img1" 4 $snb $((snb + 20 * 365 * day)) "id=$id" >"$t/cs2"
+sign "$t/cs2" "$t/ls2" "$t/s1.pem" "$t/s1.key" -econtent_type $OID
+expect_exit 23 "... its licence valid for 20 years (outliving the signer): refused" -- inst "$t/ss" "$t/img1" "$t/ls2"
+check "... saying the licence outlives the signer's certificate" err_has "outlives its signer"
+openssl x509 -req -in "$t/s1.csr" -CA "$F/ica-cert.pem" -CAkey "$F/ica-key.pem" -set_serial 4243 -days 7300 \
+	-extfile "$t/signer.ext" -out "$t/s20.pem" 2>/dev/null
+snb=$(date -u -d "$(openssl x509 -in "$t/s20.pem" -noout -startdate | cut -d= -f2)" +%s)
+mkder "$t/img1" 4 $snb $((snb + 3661 * day)) "id=$id" >"$t/cs3"
+sign "$t/cs3" "$t/ls3" "$t/s20.pem" "$t/s1.key" -econtent_type $OID
+expect_exit 23 "a 20-year signer's licence valid for 3661 days: refused (at most 3660)" -- inst "$t/ss" "$t/img1" "$t/ls3"
+check "... saying the validity is too long" err_has "longer than 3660 days"
+mkder "$t/img1" 4 $snb $((snb + 3660 * day)) "id=$id" >"$t/cs4"
+sign "$t/cs4" "$t/ls4" "$t/s20.pem" "$t/s1.key" -econtent_type $OID
+expect_exit 0 "... one valid for exactly 3660 days installs" -- inst "$t/ss" "$t/img1" "$t/ls4"
+
+# ---- the sequence counter cannot be used up by one licence
+SQ=$t/sq
+inst "$SQ" "$t/img1" "$t/fl1" >/dev/null 2>&1
+lic "$t/lmax" "$t/img2" 9223372036854775807 --identity $id --not-after "$in1y"
+expect_exit 13 "sequence 2^63-1 after 1: refused (more than 2^32 above)" -- inst "$SQ" "$t/img2" "$t/lmax"
+check "... saying so" err_has "more than 4294967296 above the installed 1"
+lic "$t/lover" "$t/img2" 4294967298 --identity $id --not-after "$in1y"
+expect_exit 13 "sequence 1 + 2^32 + 1 after 1: refused" -- inst "$SQ" "$t/img2" "$t/lover"
+lic "$t/ledge" "$t/img2" 4294967297 --identity $id --not-after "$in1y"
+expect_exit 0 "sequence 1 + 2^32 after 1: installs" -- inst "$SQ" "$t/img2" "$t/ledge"
+expect_exit 13 "sequence 2^63-1 on a device with nothing installed: refused" -- inst "$t/sq0" "$t/img2" "$t/lmax"
+check "... and no slot directory was created" test ! -e "$t/sq0"
+
+# ---- an image that is not a regular file: refused, not waited on
+mkfifo "$t/fifo"
+expect_exit 5 "a FIFO as the image: refused (not a regular file)" -- timeout 60 "$ck" update install \
+	--image "$t/fifo" --licence "$t/fl1" --slot-dir "$t/sfifo" --keys "$t/keys" --rom-key "$rom"
+expect_exit 5 "a FIFO as an encrypted image: refused (not a regular file)" -- timeout 60 "$ck" update install \
+	--image "$t/fifo" --licence "$t/fl1" --slot-dir "$t/sfifo" --keys "$t/keys" --rom-key "$rom" --encrypted
+check "... saying so" err_has "not a regular file"
 
 tap_done update && [ $unit -eq 0 ]
