@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 
 #include "cli.h"
@@ -85,31 +86,74 @@ static int rom_key(struct ck_cli *cli, const char *path, uint8_t *key, size_t *l
 	return ret ? ck_cli_op_error(cli, "rom-key", ret) : CK_EXIT_OK;
 }
 
-/* Identity (keys/identity) and chip ID (keys/device-cert.der), if there. */
-static void device_id(const char *keys, char identity[CK_LICENCE_IDENTITY_LEN + 1],
-		      struct ck_device_id *dev)
+/*
+ * Who this device is, from KEYS (written by chipkey load / recover):
+ * device-cert.pem (the device certificate, then the issuing CA that
+ * signed it) must verify against the ROM key; the identity and chip ID
+ * are the certificate's; KEYS/identity and KEYS/device-cert.der, where
+ * present, must say the same.  No device-cert.pem: identity and chip ID
+ * unknown (licences for them are refused).  0 or -EKEYREJECTED (reason
+ * in @why).
+ */
+static int device_id(const char *keys, const uint8_t *rom, size_t rom_len,
+		     char identity[CK_LICENCE_IDENTITY_LEN + 1], struct ck_device_id *dev,
+		     char *why, size_t whylen)
 {
 	char path[4096];
-	uint8_t *buf = NULL;
+	uint8_t *buf = NULL, *der = NULL;
 	size_t len = 0;
-	X509 *cert;
+	int der_len, rc = 0;
+	X509 *cert = NULL, *ica = NULL;
+	BIO *b;
 
+	snprintf(path, sizeof(path), "%s/device-cert.pem", keys);
+	if (ck_file_read(path, &buf, &len, 65536) || len > 65536) {
+		free(buf);
+		return 0;
+	}
+	b = BIO_new_mem_buf(buf, (int)len);
+	cert = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	ica = cert ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	BIO_free(b);
+	free(buf);
+	buf = NULL;
+	ERR_clear_error();
+	if (!cert || pki_verify_device_cert(cert, ica, rom, rom_len, NULL, NULL, PKI_TIME_IGNORE) ||
+	    pki_cert_device_identity(cert, identity) || pki_cert_chip_id(cert, dev->chip_id)) {
+		rc = -EKEYREJECTED;
+		snprintf(why, whylen, "%.400s is not a device certificate issued under this "
+			 "device's ROM key", path);
+		goto out;
+	}
+	/* the other files the keys directory holds must name the same device */
 	snprintf(path, sizeof(path), "%s/identity", keys);
-	if (!ck_file_read(path, &buf, &len, 64) && len >= CK_LICENCE_IDENTITY_LEN &&
-	    len <= CK_LICENCE_IDENTITY_LEN + 1) {
-		memcpy(identity, buf, CK_LICENCE_IDENTITY_LEN);
-		identity[CK_LICENCE_IDENTITY_LEN] = 0;
-		dev->identity = identity;
+	if (!ck_file_read(path, &buf, &len, 64) &&
+	    !(len >= CK_LICENCE_IDENTITY_LEN && len <= CK_LICENCE_IDENTITY_LEN + 1 &&
+	      !memcmp(buf, identity, CK_LICENCE_IDENTITY_LEN) &&
+	      (len == CK_LICENCE_IDENTITY_LEN || buf[CK_LICENCE_IDENTITY_LEN] == '\n'))) {
+		rc = -EKEYREJECTED;
+		snprintf(why, whylen, "%.400s does not hold the device certificate's identity %s",
+			 path, identity);
+		goto out;
 	}
 	free(buf);
 	buf = NULL;
 	snprintf(path, sizeof(path), "%s/device-cert.der", keys);
-	if (!ck_file_read(path, &buf, &len, 16384) && len <= 16384 &&
-	    (cert = pki_cert_from_der(buf, len))) {
-		dev->has_chip_id = !pki_cert_chip_id(cert, dev->chip_id);
-		X509_free(cert);
+	der_len = i2d_X509(cert, &der);
+	if (!ck_file_read(path, &buf, &len, 16384) &&
+	    (der_len <= 0 || len != (size_t)der_len || memcmp(buf, der, len))) {
+		rc = -EKEYREJECTED;
+		snprintf(why, whylen, "%.400s is not the certificate of device-cert.pem", path);
+		goto out;
 	}
+	dev->identity = identity;
+	dev->has_chip_id = 1;
+out:
+	OPENSSL_free(der);
 	free(buf);
+	X509_free(cert);
+	X509_free(ica);
+	return rc;
 }
 
 /* The image as an open file: FILE itself, or with --encrypted its
@@ -206,10 +250,10 @@ static int install(struct ck_cli *cli, int argc, char **argv)
 	 * signature, the content */
 	err = ck_licence_verify(lic, lic_len, rom, rom_len, &l, &who, why, sizeof(why));
 	/* 2. for this device */
-	if (!err) {
-		device_id(keys, identity, &dev);
+	if (!err)
+		err = device_id(keys, rom, rom_len, identity, &dev, why, sizeof(why));
+	if (!err)
 		err = ck_licence_check_audience(&l, &dev, why, sizeof(why));
-	}
 	/* 3. the image (decrypted if --encrypted); under the slot directory's
 	 * lock: rollback, the clock rule against the persisted high-water
 	 * mark, then the image (digest, size) as it is written; commit */

@@ -45,6 +45,8 @@ id=350000000000006 other_id=350000000000014 chip=00112233445566778899aabbccddeef
 "$fy" issue "$t/fac" --identity $id --chip-id $chip --key-out "$t/dk.pem" --out "$t/dc.pem" >/dev/null 2>&1
 mkdir "$t/keys" && echo $id >"$t/keys/identity"
 openssl x509 -in "$t/dc.pem" -outform DER -out "$t/keys/device-cert.der"
+# as chipkey load writes it: the device certificate, then its issuing CA
+{ openssl x509 -in "$t/dc.pem"; cat "$t/fac/ica-cert.pem"; } >"$t/keys/device-cert.pem"
 rom=$t/fac/mfr-pubkey.der
 head -c 3000000 /dev/urandom >"$t/img1"
 head -c 2500000 /dev/urandom >"$t/img2"
@@ -432,6 +434,30 @@ lic "$t/ledge" "$t/img2" 4294967297 --identity $id --not-after "$in1y"
 expect_exit 0 "sequence 1 + 2^32 after 1: installs" -- inst "$SQ" "$t/img2" "$t/ledge"
 expect_exit 13 "sequence 2^63-1 on a device with nothing installed: refused" -- inst "$t/sq0" "$t/img2" "$t/lmax"
 check "... and no slot directory was created" test ! -e "$t/sq0"
+
+# ---- the device is who its ROM-key-chained certificate says
+fake() { rm -rf "$t/fk" && cp -r "$t/keys" "$t/fk"; }
+ikeys() { "$ck" update install --image "$t/img1" --licence "$t/fl1" --slot-dir "$t/sid" --keys "$t/fk" --rom-key "$rom"; }
+fake; echo $other_id >"$t/fk/identity"
+lic "$t/lid2" "$t/img1" 1 --identity $other_id --not-after "$in1y"
+expect_exit 11 "a keys directory whose identity file names another device: refused" -- \
+	"$ck" update install --image "$t/img1" --licence "$t/lid2" --slot-dir "$t/sid" --keys "$t/fk" --rom-key "$rom"
+check "... saying the identity is not the certificate's" err_has "does not hold the device certificate's identity"
+fake; printf '%sX' $id >"$t/fk/identity"
+expect_exit 11 "... an identity file with a 16th byte other than a newline: refused" -- ikeys
+fake; { openssl x509 -in "$t/dc2.pem"; cat "$t/fac/ica-cert.pem"; } >"$t/fk/device-cert.pem"
+openssl x509 -in "$t/dc2.pem" -outform DER -out "$t/fk/device-cert.der"; echo $other_id >"$t/fk/identity"
+expect_exit 4 "another genuine device's keys directory: this device's licence is refused as not ours" -- \
+	"$ck" update install --image "$t/img1" --licence "$t/fl1" --slot-dir "$t/sid" --keys "$t/fk" --rom-key "$rom"
+"$fy" issue "$t/fac2" --identity $id --chip-id $chip --key-out "$t/fdk.pem" --out "$t/fdc.pem" >/dev/null 2>&1
+fake; { openssl x509 -in "$t/fdc.pem"; cat "$t/fac2/ica-cert.pem"; } >"$t/fk/device-cert.pem"
+openssl x509 -in "$t/fdc.pem" -outform DER -out "$t/fk/device-cert.der"
+expect_exit 11 "a device certificate with this identity from another factory (not the ROM key's): refused" -- ikeys
+check "... saying so" err_has "not a device certificate issued under this device's ROM key"
+fake; openssl x509 -in "$t/dc2.pem" -outform DER -out "$t/fk/device-cert.der"
+expect_exit 11 "a device-cert.der that is not device-cert.pem's certificate: refused" -- ikeys
+fake
+expect_exit 0 "the genuine keys directory: installs" -- ikeys
 
 # ---- an image that is not a regular file: refused, not waited on
 mkfifo "$t/fifo"
