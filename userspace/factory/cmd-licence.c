@@ -244,6 +244,15 @@ static int parse_licence_args(int argc, char **argv, struct ck_licence *l,
 	return CK_EXIT_OK;
 }
 
+/* @t lies within @x's validity. */
+static int inside(X509 *x, int64_t t)
+{
+	time_t tt = (time_t)t;
+
+	return X509_cmp_time(X509_get0_notBefore(x), &tt) < 0 &&
+	       X509_cmp_time(X509_get0_notAfter(x), &tt) > 0;
+}
+
 int cmd_licence(int argc, char **argv)
 {
 	struct ck_licence l = { 0 };
@@ -277,6 +286,16 @@ int cmd_licence(int argc, char **argv)
 		fprintf(stderr, "%s: %s/%s is not issued by this factory's issuing CA "
 			"(run licence-cred again)\n", factory_prog, argv[optind], CK_LICENCE_CERT_FILE);
 		rc = CK_EXIT_BAD_CERT;
+		goto out;
+	}
+	/* what a device would refuse (docs/software-update.md, check 5a) */
+	if (!inside(cert, l.not_before) || !inside(cert, l.not_after) ||
+	    !inside(f->ca_cert, l.not_before) || !inside(f->ca_cert, l.not_after) ||
+	    l.not_after - l.not_before > CK_LICENCE_MAX_VALIDITY) {
+		fprintf(stderr, "%s: licence: the validity must lie within the licence "
+			"credential's and the issuing CA's and last at most %lld days\n",
+			factory_prog, CK_LICENCE_MAX_VALIDITY / 86400);
+		rc = CK_EXIT_EXPIRED;
 		goto out;
 	}
 	err = ck_update_image_digest(image, l.image_digest, &l.image_size);

@@ -130,9 +130,6 @@ check "... saying it has expired" err_has "has expired"
 lic "$t/lf" "$t/img3" 6 --identity $id --not-before $((now + day)) --not-after "$in1y"
 expect_exit 23 "a licence not valid until tomorrow: refused by a set clock" -- inst "$S" "$t/img3" "$t/lf"
 check "... saying it is not valid yet" err_has "not valid yet"
-lic "$t/lold" "$t/img3" 6 --identity $id --not-before 2020-01-01T00:00:00Z --not-after "$in1y"
-expect_exit 23 "notBefore before the signer's certificate existed: refused" -- inst "$S" "$t/img3" "$t/lold"
-check "... saying a certificate was not valid then" err_has "was not valid at the licence's notBefore"
 check "the fake-clock shim works (date says 1970)" bash -c "test \"\$(LD_PRELOAD='$fc' date -u +%Y)\" = 1970"
 at1970() { LD_PRELOAD=$fc "$@"; }
 nck=$N/bin/chipkey
@@ -179,6 +176,11 @@ sign() { # sign CONTENT OUT CERT KEY [extra openssl args]
 		-signer "$cert" -inkey "$key" -certfile "$t/fac/ica-cert.pem" "$@" 2>/dev/null
 }
 F=$t/fac
+# (chipkey-factory refuses to make this one)
+mkder "$t/img3" 6 1577836800 $((now + 365 * day)) "id=$id" >"$t/cold"
+sign "$t/cold" "$t/lold" "$F/licence-cert.pem" "$F/licence-key.pem" -econtent_type $OID
+expect_exit 23 "notBefore (2020) before the signer's certificate existed: refused" -- inst "$S" "$t/img3" "$t/lold"
+check "... saying a certificate was not valid then" err_has "was not valid at the licence's notBefore"
 mkder "$t/img3" 6 $((now - 60)) $((now + day)) "id=$id" >"$t/c6"
 sign "$t/c6" "$t/l6" "$F/licence-cert.pem" "$F/licence-key.pem" -econtent_type $OID
 expect_exit 0 "a licence from python3 DER + openssl cms -sign (licence credential) installs" -- \
@@ -421,6 +423,11 @@ check "... saying the validity is too long" err_has "longer than 3660 days"
 mkder "$t/img1" 4 $snb $((snb + 3660 * day)) "id=$id" >"$t/cs4"
 sign "$t/cs4" "$t/ls4" "$t/s20.pem" "$t/s1.key" -econtent_type $OID
 expect_exit 0 "... one valid for exactly 3660 days installs" -- inst "$t/ss" "$t/img1" "$t/ls4"
+
+expect_exit 23 "chipkey-factory licence refuses a licence outliving its credential (20 years)" -- \
+	"$fy" licence "$F" --image "$t/img1" --sequence 9 --identity $id --out "$t/l20y" \
+	--not-after "$(iso $((now + 20 * 365 * day)))"
+check "... and writes nothing" test ! -e "$t/l20y"
 
 # ---- the sequence counter cannot be used up by one licence
 SQ=$t/sq
