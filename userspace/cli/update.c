@@ -2,6 +2,7 @@
 /*
  * chipkey update install --image FILE --licence FILE [--slot-dir DIR]
  *                        [--keys DIR] [--rom-key FILE] [--class NAME] [--encrypted]
+ *                        [--crl FILE]...
  * chipkey update status [--slot-dir DIR] [--json]
  *
  * Install software under a licence from the manufacturer, after checking
@@ -34,6 +35,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: chipkey update install --image FILE --licence FILE [--slot-dir DIR]\n"
 		"                [--keys DIR] [--rom-key FILE] [--class NAME] [--encrypted]\n"
+		"                [--crl FILE]...\n"
 		"       chipkey update status [--slot-dir DIR] [--json]\n");
 	return CK_EXIT_USAGE;
 }
@@ -212,8 +214,10 @@ static int install(struct ck_cli *cli, int argc, char **argv)
 		{ "rom-key", required_argument, NULL, 'r' },
 		{ "class", required_argument, NULL, 'c' },
 		{ "encrypted", no_argument, NULL, 'e' },
+		{ "crl", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct pki_crls *crls = NULL;
 	const char *image = NULL, *lic_path = NULL, *slots = DEFAULT_SLOT_DIR;
 	const char *keys = DEFAULT_KEYS_DIR, *rom_path = NULL;
 	char identity[CK_LICENCE_IDENTITY_LEN + 1], why[512] = "";
@@ -234,21 +238,34 @@ static int install(struct ck_cli *cli, int argc, char **argv)
 		case 'r': rom_path = optarg; break;
 		case 'c': dev.device_class = optarg; break;
 		case 'e': encrypted = 1; break;
-		default: return usage();
+		case 'C':
+			if (pki_crls_add(&crls, optarg, why, sizeof(why))) {
+				fprintf(stderr, "chipkey update: --crl %s\n", why);
+				pki_crls_free(crls);
+				return CK_EXIT_OTHER;
+			}
+			break;
+		default:
+			pki_crls_free(crls);
+			return usage();
 		}
 	}
 	if (optind != argc || !image || !lic_path ||
-	    (dev.device_class && !ck_licence_class_valid(dev.device_class)))
+	    (dev.device_class && !ck_licence_class_valid(dev.device_class))) {
+		pki_crls_free(crls);
 		return usage();
+	}
 	ret = ck_cli_read(lic_path, &lic, &lic_len, CK_LICENCE_MAX_LEN);
-	if (ret)
+	if (ret) {
+		pki_crls_free(crls);
 		return ret;
+	}
 	ret = rom_key(cli, rom_path, rom, &rom_len);
 	if (ret)
 		goto out;
 	/* 1. the container, the signer's chain to the ROM key and role, the
 	 * signature, the content */
-	err = ck_licence_verify(lic, lic_len, rom, rom_len, &l, &who, why, sizeof(why));
+	err = ck_licence_verify(lic, lic_len, rom, rom_len, crls, &l, &who, why, sizeof(why));
 	/* 2. for this device */
 	if (!err)
 		err = device_id(keys, rom, rom_len, identity, &dev, why, sizeof(why));
@@ -274,6 +291,7 @@ out:
 	if (fd >= 0)
 		close(fd);
 	ck_licence_free(&l);
+	pki_crls_free(crls);
 	free(lic);
 	return ret;
 }

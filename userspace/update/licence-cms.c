@@ -127,7 +127,7 @@ static int find_chain(CMS_SignerInfo *si, STACK_OF(X509) *certs, const uint8_t *
 }
 
 int ck_licence_verify(const uint8_t *buf, size_t len, const uint8_t *rom_key,
-		      size_t rom_key_len, struct ck_licence *l,
+		      size_t rom_key_len, const struct pki_crls *crls, struct ck_licence *l,
 		      struct ck_licence_signer_info *who, char *err, size_t errlen)
 {
 	STACK_OF(CMS_SignerInfo) *sis;
@@ -159,6 +159,21 @@ int ck_licence_verify(const uint8_t *buf, size_t len, const uint8_t *rom_key,
 	if (rc)
 		goto out;
 	describe(signer, who);
+	/* revocation, with the CRLs given (--crl): fails closed */
+	if (crls) {
+		char why[256] = "";
+
+		rc = pki_crls_check(crls, signer, ica, rom_key, rom_key_len, pki_clock_now(),
+				    why, sizeof(why));
+		if (rc) {
+			rc = pubdb_fail(err, errlen, rc == -EKEYEXPIRED ? -EKEYEXPIRED :
+					-EKEYREJECTED, "%s%s", rc == -EKEYREVOKED ?
+					"the signer or its issuing CA is revoked (--crl)" :
+					rc == -EKEYEXPIRED ? "a CRL given with --crl is out of "
+					"date: " : "no usable CRL (--crl): ", why);
+			goto out;
+		}
+	}
 	/* the signature over the signed attributes, and their messageDigest
 	 * over the content; the chain was checked above, against the ROM key */
 	one = sk_X509_new_null();

@@ -75,17 +75,21 @@ struct ck_licence_signer_info {
  * SignedData with the content attached, of eContentType
  * id-ct-chipkeyLicence, one signer; its certificate has the
  * licence-signer role and is issued by an issuing CA in the SignedData
- * that pki_verify_issuing_ca() accepts; both were valid at the licence's
- * notBefore; the signature verifies.  Then decodes the content into @l.
+ * that pki_verify_issuing_ca() accepts; neither is revoked by @crls
+ * (NULL: not checked; else pki_crls_check(), failing closed); both
+ * cover the licence's validity, at most CK_LICENCE_MAX_VALIDITY; the
+ * signature verifies.  Then decodes the content into @l.
  *   -EINVAL        not a licence (malformed DER, wrong content type, bad content)
  *   -EMSGSIZE      larger than CK_LICENCE_MAX_LEN
- *   -EKEYREJECTED  the signer is not trusted (chain, role)
- *   -EKEYEXPIRED   signer or CA not valid at the licence's notBefore
+ *   -EKEYREJECTED  the signer is not trusted (chain, role, revoked, no CRL)
+ *   -EKEYEXPIRED   signer or CA not covering the licence's validity, or
+ *                  too long a validity, or a CRL out of date
  *   -EBADMSG       the signature does not verify
  * @who (may be NULL) gets the signer's name.
  */
+struct pki_crls;
 int ck_licence_verify(const uint8_t *buf, size_t len, const uint8_t *rom_key,
-		      size_t rom_key_len, struct ck_licence *l,
+		      size_t rom_key_len, const struct pki_crls *crls, struct ck_licence *l,
 		      struct ck_licence_signer_info *who, char *err, size_t errlen);
 
 /* ---- the device's checks (licence-check.c) ---- */

@@ -429,6 +429,22 @@ expect_exit 23 "chipkey-factory licence refuses a licence outliving its credenti
 	--not-after "$(iso $((now + 20 * 365 * day)))"
 check "... and writes nothing" test ! -e "$t/l20y"
 
+# ---- revocation (--crl: the root's CRL of issuing CAs, the issuing CA's CRL)
+R=$t/facr
+cp -r "$F" "$R"
+crls=(--crl "$R/root-crl.pem" --crl "$R/station-crl.pem")
+expect_exit 0 "with the factory's current CRLs (nothing revoked): installs" -- inst "$t/scrl" "$t/img1" "$t/fl1" "${crls[@]}"
+expect_exit 11 "with only the root's CRL (none of the issuing CA): refused (fails closed)" -- \
+	inst "$t/scrl" "$t/img2" "$t/fl2" --crl "$R/root-crl.pem"
+"$fy" revoke "$R" "$R/licence-cert.pem" >/dev/null 2>&1
+expect_exit 11 "the licence signer revoked by the issuing CA's CRL: refused" -- inst "$t/scrl" "$t/img2" "$t/fl2" "${crls[@]}"
+check "... saying it is revoked" err_has "revoked"
+cp "$F/station-crl.pem" "$R/station-crl.pem"
+"$fy" revoke "$R" "$R/ica-cert.pem" --root-key "$R/mfr-key.pem" >/dev/null 2>&1
+expect_exit 11 "the issuing CA revoked by the root's CRL: refused" -- inst "$t/scrl" "$t/img2" "$t/fl2" "${crls[@]}"
+check "... saying it is revoked" err_has "revoked"
+check "... the state still names sequence 1" test "$(seqof "$t/scrl")" = 1
+
 # ---- the sequence counter cannot be used up by one licence
 SQ=$t/sq
 inst "$SQ" "$t/img1" "$t/fl1" >/dev/null 2>&1
