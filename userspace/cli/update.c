@@ -57,9 +57,12 @@ static int exit_for(int err)
 	}
 }
 
-/* The ROM key: --rom-key FILE (DER SPKI), else the chip's. */
-static int rom_key(struct ck_cli *cli, const char *path, uint8_t *key, size_t *len)
+/* The ROM key: --rom-key FILE (DER SPKI), else the chip's (and then
+ * *@chip_id is the chip's ID, @has_chip set). */
+static int rom_key(struct ck_cli *cli, const char *path, uint8_t *key, size_t *len,
+		   uint8_t chip_id[CK_LICENCE_CHIP_ID_LEN], int *has_chip)
 {
+	struct chipkey_info info;
 	struct chipkey *ck;
 	uint8_t *buf;
 	size_t n;
@@ -79,9 +82,11 @@ static int rom_key(struct ck_cli *cli, const char *path, uint8_t *key, size_t *l
 		free(buf);
 		return CK_EXIT_OK;
 	}
-	ret = ck_cli_open(cli, &ck);
+	ret = ck_cli_open_info(cli, &ck, &info);
 	if (ret)
 		return ret;
+	memcpy(chip_id, info.chip_id, CK_LICENCE_CHIP_ID_LEN);
+	*has_chip = 1;
 	*len = CHIPKEY_MAX_ROM_KEY;
 	ret = chipkey_get_rom_key(ck, key, len);
 	chipkey_close(ck);
@@ -225,9 +230,9 @@ static int install(struct ck_cli *cli, int argc, char **argv)
 	struct ck_licence l = { 0 };
 	struct ck_licence_signer_info who = { 0 };
 	struct ck_update_state st;
-	uint8_t rom[CHIPKEY_MAX_ROM_KEY], *lic = NULL;
+	uint8_t rom[CHIPKEY_MAX_ROM_KEY], chip[CK_LICENCE_CHIP_ID_LEN], *lic = NULL;
 	size_t rom_len = 0, lic_len = 0;
-	int c, err, ret, encrypted = 0, fd = -1;
+	int c, err, ret, encrypted = 0, fd = -1, has_chip = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -260,7 +265,7 @@ static int install(struct ck_cli *cli, int argc, char **argv)
 		pki_crls_free(crls);
 		return ret;
 	}
-	ret = rom_key(cli, rom_path, rom, &rom_len);
+	ret = rom_key(cli, rom_path, rom, &rom_len, chip, &has_chip);
 	if (ret)
 		goto out;
 	/* 1. the container, the signer's chain to the ROM key and role, the
@@ -269,6 +274,13 @@ static int install(struct ck_cli *cli, int argc, char **argv)
 	/* 2. for this device */
 	if (!err)
 		err = device_id(keys, rom, rom_len, identity, &dev, why, sizeof(why));
+	/* and, with the chip at hand, the certificate is this chip's */
+	if (!err && has_chip && dev.has_chip_id &&
+	    CRYPTO_memcmp(chip, dev.chip_id, sizeof(chip))) {
+		err = -EKEYREJECTED;
+		snprintf(why, sizeof(why), "%.400s/device-cert.pem names another chip ID "
+			 "than the chip's", keys);
+	}
 	if (!err)
 		err = ck_licence_check_audience(&l, &dev, why, sizeof(why));
 	/* 3. the image (decrypted if --encrypted); under the slot directory's

@@ -219,7 +219,7 @@ expect_exit 5 "a licence whose signed content was altered (digest byte): refused
 check "nothing refused changed the state (sequence 6)" test "$(seqof "$S")" = 6
 
 # ---- the ROM key from the chip (chipkey-emu with this factory's root key in ROM)
-"$A/bin/chipkey-fuse" create "$t/chip.bin" --rom-key "$t/fac/mfr-key.pem" >/dev/null 2>&1
+"$A/bin/chipkey-fuse" create "$t/chip.bin" --rom-key "$t/fac/mfr-key.pem" --chip-id $chip >/dev/null 2>&1
 "$A/bin/chipkey-emu" --state "$t/chip.bin" --socket "$t/emu.sock" --foreground 2>>"$t/emu.log" &
 emu=$!
 for _ in $(seq 200); do [ -S "$t/emu.sock" ] && break; sleep 0.05; done
@@ -228,6 +228,16 @@ expect_exit 0 "without --rom-key the chip's ROM key is used: installs" -- \
 	"$ck" -d "emu:$t/emu.sock" update install --image "$t/img1" --licence "$t/lemu" --slot-dir "$t/semu" --keys "$t/keys"
 expect_exit 11 "... which refuses another manufacturer's licence" -- \
 	"$ck" -d "emu:$t/emu.sock" update install --image "$t/img1" --licence "$t/l7f" --slot-dir "$t/semu" --keys "$t/keys"
+kill $emu 2>/dev/null; wait $emu 2>/dev/null
+# the same keys directory on another chip (same ROM key, another chip ID)
+"$A/bin/chipkey-fuse" create "$t/chip2.bin" --rom-key "$t/fac/mfr-key.pem" \
+	--chip-id ffeeddccbbaa99887766554433221100 >/dev/null 2>&1
+"$A/bin/chipkey-emu" --state "$t/chip2.bin" --socket "$t/emu2.sock" --foreground 2>>"$t/emu.log" &
+emu=$!
+for _ in $(seq 200); do [ -S "$t/emu2.sock" ] && break; sleep 0.05; done
+expect_exit 11 "... the keys directory of this chip on another chip: refused (chip ID differs)" -- \
+	"$ck" -d "emu:$t/emu2.sock" update install --image "$t/img1" --licence "$t/lemu" --slot-dir "$t/semu2" --keys "$t/keys"
+check "... saying so" err_has "another chip ID than the chip's"
 kill $emu 2>/dev/null; wait $emu 2>/dev/null
 
 # ---- images encrypted to the device key (openssl cms -encrypt, ECDH to the device certificate)
