@@ -366,6 +366,22 @@ expect_exit 0 "the right image then installs into slot a" -- inst "$FB" "$t/img3
 check "... slot a holds image 3, slot b (the new fallback) image 2" bash -c \
 	"cmp -s '$FB/a/image' '$t/img3' && cmp -s '$FB/b/image' '$t/img2'"
 
+# ---- kill -9 before the new slot is complete: the fallback is still whole
+for p in update-cleaned update-image-partial update-image-written update-slot-synced; do
+	K=$t/kf-$p
+	inst "$K" "$t/img1" "$t/fl1" >/dev/null 2>&1
+	inst "$K" "$t/img2" "$t/fl2" >/dev/null 2>&1
+	(CHIPKEY_CRASH_AT=$p "$crash" update install --image "$t/img3" --licence "$t/fl3" --slot-dir "$K" \
+		--keys "$t/keys" --rom-key "$rom" >/dev/null 2>&1; exit $?) 2>/dev/null
+	rc=$?
+	if [ $rc -eq 137 ] && cmp -s "$K/a/image" "$t/img1" && cmp -s "$K/b/image" "$t/img2" &&
+		[ "$(active "$K")$(seqof "$K")" = b2 ]; then
+		ok "kill -9 at $p with a fallback: slot b active (sequence 2), fallback slot a whole"
+	else
+		nok "kill -9 at $p with a fallback: exit $rc, slot '$(active "$K")', sequence '$(seqof "$K")'"
+	fi
+done
+
 # ---- the install order on disk (strace): the new slot is durable before
 # it takes the slot's name, and that before the state names it
 if command -v strace >/dev/null; then
