@@ -244,15 +244,6 @@ static int parse_licence_args(int argc, char **argv, struct ck_licence *l,
 	return CK_EXIT_OK;
 }
 
-/* @t lies within @x's validity. */
-static int inside(X509 *x, int64_t t)
-{
-	time_t tt = (time_t)t;
-
-	return X509_cmp_time(X509_get0_notBefore(x), &tt) < 0 &&
-	       X509_cmp_time(X509_get0_notAfter(x), &tt) > 0;
-}
-
 int cmd_licence(int argc, char **argv)
 {
 	struct ck_licence l = { 0 };
@@ -262,6 +253,7 @@ int cmd_licence(int argc, char **argv)
 	X509 *cert = NULL;
 	uint8_t *content = NULL, *signed_der = NULL;
 	size_t clen = 0, slen = 0;
+	char why[256];
 	int rc, err;
 
 	rc = parse_licence_args(argc, argv, &l, &image, &out);
@@ -289,12 +281,10 @@ int cmd_licence(int argc, char **argv)
 		goto out;
 	}
 	/* what a device would refuse (docs/software-update.md, check 5a) */
-	if (!inside(cert, l.not_before) || !inside(cert, l.not_after) ||
-	    !inside(f->ca_cert, l.not_before) || !inside(f->ca_cert, l.not_after) ||
-	    l.not_after - l.not_before > CK_LICENCE_MAX_VALIDITY) {
-		fprintf(stderr, "%s: licence: the validity must lie within the licence "
-			"credential's and the issuing CA's and last at most %lld days\n",
-			factory_prog, CK_LICENCE_MAX_VALIDITY / 86400);
+	if (ck_licence_covered(cert, f->ca_cert, &l, why, sizeof(why))) {
+		fprintf(stderr, "%s: licence: %s (at most %lld days, within the licence "
+			"credential's and the issuing CA's validity)\n", factory_prog, why,
+			CK_LICENCE_MAX_VALIDITY / 86400);
 		rc = CK_EXIT_EXPIRED;
 		goto out;
 	}

@@ -79,6 +79,23 @@ static int valid_at(X509 *x, int64_t t)
 	       X509_cmp_time(X509_get0_notAfter(x), &tt) > 0;
 }
 
+int ck_licence_covered(X509 *signer, X509 *ica, const struct ck_licence *l, char *err,
+		       size_t errlen)
+{
+	if (!valid_at(signer, l->not_before) || !valid_at(ica, l->not_before))
+		return pubdb_fail(err, errlen, -EKEYEXPIRED, "the %s was not valid at the "
+				  "licence's notBefore", valid_at(ica, l->not_before) ?
+				  "signer's certificate" : "issuing CA");
+	if (!valid_at(signer, l->not_after) || !valid_at(ica, l->not_after))
+		return pubdb_fail(err, errlen, -EKEYEXPIRED, "the licence outlives its %s "
+				  "(notAfter after the certificate's)", valid_at(ica, l->not_after) ?
+				  "signer's certificate" : "issuing CA");
+	if (l->not_after - l->not_before > CK_LICENCE_MAX_VALIDITY)
+		return pubdb_fail(err, errlen, -EKEYEXPIRED, "the licence's validity is longer "
+				  "than %lld days", CK_LICENCE_MAX_VALIDITY / 86400);
+	return 0;
+}
+
 static void describe(X509 *x, struct ck_licence_signer_info *who)
 {
 	BIGNUM *bn;
@@ -194,17 +211,7 @@ int ck_licence_verify(const uint8_t *buf, size_t len, const uint8_t *rom_key,
 	/* no wall clock: the credentials must have been valid when the licence
 	 * became valid, and the licence ends before they do
 	 * (docs/software-update.md "Time") */
-	if (!valid_at(signer, l->not_before) || !valid_at(ica, l->not_before))
-		rc = pubdb_fail(err, errlen, -EKEYEXPIRED, "the %s was not valid at the "
-				"licence's notBefore", valid_at(ica, l->not_before) ?
-				"signer's certificate" : "issuing CA");
-	else if (!valid_at(signer, l->not_after) || !valid_at(ica, l->not_after))
-		rc = pubdb_fail(err, errlen, -EKEYEXPIRED, "the licence outlives its %s "
-				"(notAfter after the certificate's)", valid_at(ica, l->not_after) ?
-				"signer's certificate" : "issuing CA");
-	else if (l->not_after - l->not_before > CK_LICENCE_MAX_VALIDITY)
-		rc = pubdb_fail(err, errlen, -EKEYEXPIRED, "the licence's validity is longer "
-				"than %lld days", CK_LICENCE_MAX_VALIDITY / 86400);
+	rc = ck_licence_covered(signer, ica, l, err, errlen);
 	if (rc)
 		ck_licence_free(l);
 out:

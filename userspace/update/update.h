@@ -65,6 +65,12 @@ int ck_licence_signer_role(X509 *cert);
 int ck_licence_sign(const uint8_t *content, size_t content_len, EVP_PKEY *key,
 		    X509 *cert, X509 *ica, uint8_t **out, size_t *out_len);
 
+/* -EKEYEXPIRED unless @signer and @ica are both valid at @l's notBefore
+ * and notAfter and the validity lasts at most CK_LICENCE_MAX_VALIDITY
+ * (what ck_licence_verify() checks; the factory checks it before signing). */
+int ck_licence_covered(X509 *signer, X509 *ica, const struct ck_licence *l, char *err,
+		       size_t errlen);
+
 /* What ck_licence_verify() found (for messages and status). */
 struct ck_licence_signer_info {
 	char subject[256];
