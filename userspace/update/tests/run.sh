@@ -342,7 +342,7 @@ for p in $points; do
 	check "... the $([ $w = 1 ] && echo old || echo new) software (sequence $w)" test "$s" = $w
 	expect_exit 0 "... status: intact" -- "$ck" update status --slot-dir "$K"
 	[ "$s" = 1 ] && r=0 || r=13
-	expect_exit $r "... installing sequence 2 again: $([ $r = 0 ] && echo installs || echo rollback, already there)" -- \
+	expect_exit "$r" "... installing sequence 2 again: $([ "$r" = 0 ] && echo installs || echo rollback, already there)" -- \
 		inst "$K" "$t/img2" "$t/k2"
 	check "... ends at sequence 2 with its image" bash -c \
 		"test \"\$(sed -n 's/^sequence //p' '$K/state')\" = 2 && cmp -s '$K/'\$(sed -n 's/^slot //p' '$K/state')'/image' '$t/img2'"
@@ -432,21 +432,21 @@ openssl x509 -req -in "$t/s1.csr" -CA "$F/ica-cert.pem" -CAkey "$F/ica-key.pem" 
 	-extfile "$t/signer.ext" -out "$t/s1.pem" 2>/dev/null
 # the licences start when it does (a set clock refuses a later notBefore)
 snb=$(date -u -d "$(openssl x509 -in "$t/s1.pem" -noout -startdate | cut -d= -f2)" +%s)
-mkder "$t/img3" 3 $snb $((snb + 3600)) "id=$id" >"$t/cs1"
+mkder "$t/img3" 3 "$snb" $((snb + 3600)) "id=$id" >"$t/cs1"
 sign "$t/cs1" "$t/ls1" "$t/s1.pem" "$t/s1.key" -econtent_type $OID
 expect_exit 0 "a one-day signer's licence valid for an hour installs" -- inst "$t/ss" "$t/img3" "$t/ls1"
-mkder "$t/img1" 4 $snb $((snb + 20 * 365 * day)) "id=$id" >"$t/cs2"
+mkder "$t/img1" 4 "$snb" $((snb + 20 * 365 * day)) "id=$id" >"$t/cs2"
 sign "$t/cs2" "$t/ls2" "$t/s1.pem" "$t/s1.key" -econtent_type $OID
 expect_exit 23 "... its licence valid for 20 years (outliving the signer): refused" -- inst "$t/ss" "$t/img1" "$t/ls2"
 check "... saying the licence outlives the signer's certificate" err_has "outlives its signer"
 openssl x509 -req -in "$t/s1.csr" -CA "$F/ica-cert.pem" -CAkey "$F/ica-key.pem" -set_serial 4243 -days 7300 \
 	-extfile "$t/signer.ext" -out "$t/s20.pem" 2>/dev/null
 snb=$(date -u -d "$(openssl x509 -in "$t/s20.pem" -noout -startdate | cut -d= -f2)" +%s)
-mkder "$t/img1" 4 $snb $((snb + 3661 * day)) "id=$id" >"$t/cs3"
+mkder "$t/img1" 4 "$snb" $((snb + 3661 * day)) "id=$id" >"$t/cs3"
 sign "$t/cs3" "$t/ls3" "$t/s20.pem" "$t/s1.key" -econtent_type $OID
 expect_exit 23 "a 20-year signer's licence valid for 3661 days: refused (at most 3660)" -- inst "$t/ss" "$t/img1" "$t/ls3"
 check "... saying the validity is too long" err_has "longer than 3660 days"
-mkder "$t/img1" 4 $snb $((snb + 3660 * day)) "id=$id" >"$t/cs4"
+mkder "$t/img1" 4 "$snb" $((snb + 3660 * day)) "id=$id" >"$t/cs4"
 sign "$t/cs4" "$t/ls4" "$t/s20.pem" "$t/s1.key" -econtent_type $OID
 expect_exit 0 "... one valid for exactly 3660 days installs" -- inst "$t/ss" "$t/img1" "$t/ls4"
 
