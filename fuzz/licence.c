@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lic = rom + rom_len;
 	lic_len = size - 2 - rom_len;
 
-	if (!ck_licence_verify(lic, lic_len, rom, rom_len, &l, &who, why, sizeof(why)))
+	if (!ck_licence_verify(lic, lic_len, rom, rom_len, NULL, &l, &who, why, sizeof(why)))
 		check_roundtrip(NULL, 0, &l);
 	ck_licence_free(&l);
 	if (!ck_licence_decode(lic, lic_len, &l, why, sizeof(why)))

@@ -300,7 +300,7 @@ for a in "--class sensor-v2" "--identity 350000000000006,350000000000014" \
 	n=$(echo "$a" | sed "s/^--\([a-z]*\).*/\1/")
 	# shellcheck disable=SC2086 # $a is two words
 	"$bin/chipkey-factory" licence "$t/fac" --image "$t/sw.img" --sequence 7 $a \
-		--not-after 2099-01-01T00:00:00Z --out "$t/lic-$n"
+		--not-after "$(date -u -d "+1 year" +%Y-%m-%dT%H:%M:%SZ)" --out "$t/lic-$n"
 	python3 -c 'import struct, sys; r = open(sys.argv[1], "rb").read(); sys.stdout.buffer.write(struct.pack(">H", len(r)) + r)' \
 		"$t/fac/mfr-pubkey.der" >"$out/licence/$n"
 	cat "$t/lic-$n" >>"$out/licence/$n"

@@ -42,6 +42,16 @@ enum ck_licence_limits {
 	CK_LICENCE_MAX_LEN = 65536,	/* the whole SignedData */
 };
 
+/*
+ * What a device accepts (docs/software-update.md): a sequence at most
+ * 2^32 above the installed one (0 when nothing is installed), so that no
+ * single licence can use up the counter; a validity period
+ * (notAfter - notBefore) of at most 3660 days, ending no later than the
+ * signer's certificate.
+ */
+#define CK_LICENCE_MAX_SEQUENCE_STEP	(1ULL << 32)
+#define CK_LICENCE_MAX_VALIDITY		(3660LL * 86400)
+
 /* Whom a licence is for. */
 enum ck_licence_audience {
 	CK_LICENCE_FOR_CLASS = 0,

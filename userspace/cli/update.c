@@ -2,6 +2,7 @@
 /*
  * chipkey update install --image FILE --licence FILE [--slot-dir DIR]
  *                        [--keys DIR] [--rom-key FILE] [--class NAME] [--encrypted]
+ *                        [--crl FILE]...
  * chipkey update status [--slot-dir DIR] [--json]
  *
  * Install software under a licence from the manufacturer, after checking
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 
 #include "cli.h"
@@ -33,6 +35,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: chipkey update install --image FILE --licence FILE [--slot-dir DIR]\n"
 		"                [--keys DIR] [--rom-key FILE] [--class NAME] [--encrypted]\n"
+		"                [--crl FILE]...\n"
 		"       chipkey update status [--slot-dir DIR] [--json]\n");
 	return CK_EXIT_USAGE;
 }
@@ -54,9 +57,12 @@ static int exit_for(int err)
 	}
 }
 
-/* The ROM key: --rom-key FILE (DER SPKI), else the chip's. */
-static int rom_key(struct ck_cli *cli, const char *path, uint8_t *key, size_t *len)
+/* The ROM key: --rom-key FILE (DER SPKI), else the chip's (and then
+ * *@chip_id is the chip's ID, @has_chip set). */
+static int rom_key(struct ck_cli *cli, const char *path, uint8_t *key, size_t *len,
+		   uint8_t chip_id[CK_LICENCE_CHIP_ID_LEN], int *has_chip)
 {
+	struct chipkey_info info;
 	struct chipkey *ck;
 	uint8_t *buf;
 	size_t n;
@@ -76,40 +82,85 @@ static int rom_key(struct ck_cli *cli, const char *path, uint8_t *key, size_t *l
 		free(buf);
 		return CK_EXIT_OK;
 	}
-	ret = ck_cli_open(cli, &ck);
+	ret = ck_cli_open_info(cli, &ck, &info);
 	if (ret)
 		return ret;
+	memcpy(chip_id, info.chip_id, CK_LICENCE_CHIP_ID_LEN);
+	*has_chip = 1;
 	*len = CHIPKEY_MAX_ROM_KEY;
 	ret = chipkey_get_rom_key(ck, key, len);
 	chipkey_close(ck);
 	return ret ? ck_cli_op_error(cli, "rom-key", ret) : CK_EXIT_OK;
 }
 
-/* Identity (keys/identity) and chip ID (keys/device-cert.der), if there. */
-static void device_id(const char *keys, char identity[CK_LICENCE_IDENTITY_LEN + 1],
-		      struct ck_device_id *dev)
+/*
+ * Who this device is, from KEYS (written by chipkey load / recover):
+ * device-cert.pem (the device certificate, then the issuing CA that
+ * signed it) must verify against the ROM key; the identity and chip ID
+ * are the certificate's; KEYS/identity and KEYS/device-cert.der, where
+ * present, must say the same.  No device-cert.pem: identity and chip ID
+ * unknown (licences for them are refused).  0 or -EKEYREJECTED (reason
+ * in @why).
+ */
+static int device_id(const char *keys, const uint8_t *rom, size_t rom_len,
+		     char identity[CK_LICENCE_IDENTITY_LEN + 1], struct ck_device_id *dev,
+		     char *why, size_t whylen)
 {
 	char path[4096];
-	uint8_t *buf = NULL;
+	uint8_t *buf = NULL, *der = NULL;
 	size_t len = 0;
-	X509 *cert;
+	int der_len, rc = 0;
+	X509 *cert = NULL, *ica = NULL;
+	BIO *b;
 
+	snprintf(path, sizeof(path), "%s/device-cert.pem", keys);
+	if (ck_file_read(path, &buf, &len, 65536) || len > 65536) {
+		free(buf);
+		return 0;
+	}
+	b = BIO_new_mem_buf(buf, (int)len);
+	cert = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	ica = cert ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	BIO_free(b);
+	free(buf);
+	buf = NULL;
+	ERR_clear_error();
+	if (!cert || pki_verify_device_cert(cert, ica, rom, rom_len, NULL, NULL, PKI_TIME_IGNORE) ||
+	    pki_cert_device_identity(cert, identity) || pki_cert_chip_id(cert, dev->chip_id)) {
+		rc = -EKEYREJECTED;
+		snprintf(why, whylen, "%.400s is not a device certificate issued under this "
+			 "device's ROM key", path);
+		goto out;
+	}
+	/* the other files the keys directory holds must name the same device */
 	snprintf(path, sizeof(path), "%s/identity", keys);
-	if (!ck_file_read(path, &buf, &len, 64) && len >= CK_LICENCE_IDENTITY_LEN &&
-	    len <= CK_LICENCE_IDENTITY_LEN + 1) {
-		memcpy(identity, buf, CK_LICENCE_IDENTITY_LEN);
-		identity[CK_LICENCE_IDENTITY_LEN] = 0;
-		dev->identity = identity;
+	if (!ck_file_read(path, &buf, &len, 64) &&
+	    !(len >= CK_LICENCE_IDENTITY_LEN && len <= CK_LICENCE_IDENTITY_LEN + 1 &&
+	      !memcmp(buf, identity, CK_LICENCE_IDENTITY_LEN) &&
+	      (len == CK_LICENCE_IDENTITY_LEN || buf[CK_LICENCE_IDENTITY_LEN] == '\n'))) {
+		rc = -EKEYREJECTED;
+		snprintf(why, whylen, "%.400s does not hold the device certificate's identity %s",
+			 path, identity);
+		goto out;
 	}
 	free(buf);
 	buf = NULL;
 	snprintf(path, sizeof(path), "%s/device-cert.der", keys);
-	if (!ck_file_read(path, &buf, &len, 16384) && len <= 16384 &&
-	    (cert = pki_cert_from_der(buf, len))) {
-		dev->has_chip_id = !pki_cert_chip_id(cert, dev->chip_id);
-		X509_free(cert);
+	der_len = i2d_X509(cert, &der);
+	if (!ck_file_read(path, &buf, &len, 16384) &&
+	    (der_len <= 0 || len != (size_t)der_len || memcmp(buf, der, len))) {
+		rc = -EKEYREJECTED;
+		snprintf(why, whylen, "%.400s is not the certificate of device-cert.pem", path);
+		goto out;
 	}
+	dev->identity = identity;
+	dev->has_chip_id = 1;
+out:
+	OPENSSL_free(der);
 	free(buf);
+	X509_free(cert);
+	X509_free(ica);
+	return rc;
 }
 
 /* The image as an open file: FILE itself, or with --encrypted its
@@ -127,7 +178,9 @@ static int open_image(const char *path, int encrypted, const char *keys, int *fd
 	int err;
 
 	if (!encrypted) {
-		*fd = open(path, O_RDONLY | O_CLOEXEC);
+		/* O_NONBLOCK: a FIFO does not hang the open (refused later
+		 * as not a regular file) */
+		*fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (*fd < 0)
 			snprintf(why, whylen, "cannot read the image %s: %s", path, strerror(errno));
 		return *fd < 0 ? -ENOENT : 0;
@@ -166,8 +219,10 @@ static int install(struct ck_cli *cli, int argc, char **argv)
 		{ "rom-key", required_argument, NULL, 'r' },
 		{ "class", required_argument, NULL, 'c' },
 		{ "encrypted", no_argument, NULL, 'e' },
+		{ "crl", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct pki_crls *crls = NULL;
 	const char *image = NULL, *lic_path = NULL, *slots = DEFAULT_SLOT_DIR;
 	const char *keys = DEFAULT_KEYS_DIR, *rom_path = NULL;
 	char identity[CK_LICENCE_IDENTITY_LEN + 1], why[512] = "";
@@ -175,9 +230,9 @@ static int install(struct ck_cli *cli, int argc, char **argv)
 	struct ck_licence l = { 0 };
 	struct ck_licence_signer_info who = { 0 };
 	struct ck_update_state st;
-	uint8_t rom[CHIPKEY_MAX_ROM_KEY], *lic = NULL;
+	uint8_t rom[CHIPKEY_MAX_ROM_KEY], chip[CK_LICENCE_CHIP_ID_LEN], *lic = NULL;
 	size_t rom_len = 0, lic_len = 0;
-	int c, err, ret, encrypted = 0, fd = -1;
+	int c, err, ret, encrypted = 0, fd = -1, has_chip = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -188,41 +243,54 @@ static int install(struct ck_cli *cli, int argc, char **argv)
 		case 'r': rom_path = optarg; break;
 		case 'c': dev.device_class = optarg; break;
 		case 'e': encrypted = 1; break;
-		default: return usage();
+		case 'C':
+			if (pki_crls_add(&crls, optarg, why, sizeof(why))) {
+				fprintf(stderr, "chipkey update: --crl %s\n", why);
+				pki_crls_free(crls);
+				return CK_EXIT_OTHER;
+			}
+			break;
+		default:
+			pki_crls_free(crls);
+			return usage();
 		}
 	}
 	if (optind != argc || !image || !lic_path ||
-	    (dev.device_class && !ck_licence_class_valid(dev.device_class)))
+	    (dev.device_class && !ck_licence_class_valid(dev.device_class))) {
+		pki_crls_free(crls);
 		return usage();
+	}
 	ret = ck_cli_read(lic_path, &lic, &lic_len, CK_LICENCE_MAX_LEN);
-	if (ret)
+	if (ret) {
+		pki_crls_free(crls);
 		return ret;
-	ret = rom_key(cli, rom_path, rom, &rom_len);
+	}
+	ret = rom_key(cli, rom_path, rom, &rom_len, chip, &has_chip);
 	if (ret)
 		goto out;
 	/* 1. the container, the signer's chain to the ROM key and role, the
 	 * signature, the content */
-	err = ck_licence_verify(lic, lic_len, rom, rom_len, &l, &who, why, sizeof(why));
+	err = ck_licence_verify(lic, lic_len, rom, rom_len, crls, &l, &who, why, sizeof(why));
 	/* 2. for this device */
-	if (!err) {
-		device_id(keys, identity, &dev);
+	if (!err)
+		err = device_id(keys, rom, rom_len, identity, &dev, why, sizeof(why));
+	/* and, with the chip at hand, the certificate is this chip's */
+	if (!err && has_chip && dev.has_chip_id &&
+	    CRYPTO_memcmp(chip, dev.chip_id, sizeof(chip))) {
+		err = -EKEYREJECTED;
+		snprintf(why, sizeof(why), "%.400s/device-cert.pem names another chip ID "
+			 "than the chip's", keys);
+	}
+	if (!err)
 		err = ck_licence_check_audience(&l, &dev, why, sizeof(why));
-	}
-	/* 3. the clock rule, against the persisted high-water mark */
-	if (!err) {
-		err = ck_update_read_state(slots, &st);
-		if (err)
-			snprintf(why, sizeof(why), "the state file in %s is %s", slots,
-				 err == -EBADMSG ? "corrupt" : "unreadable");
-		else
-			err = ck_licence_check_time(&l, pki_clock_now(), st.high_water, why,
-						    sizeof(why));
-	}
-	/* 4. the image (decrypted if --encrypted); rollback, then the image (digest, size) as it is written; commit */
+	/* 3. the image (decrypted if --encrypted); under the slot directory's
+	 * lock: rollback, the clock rule against the persisted high-water
+	 * mark, then the image (digest, size) as it is written; commit */
 	if (!err)
 		err = open_image(image, encrypted, keys, &fd, why, sizeof(why));
 	if (!err)
-		err = ck_update_install(slots, fd, &l, lic, lic_len, why, sizeof(why));
+		err = ck_update_install(slots, fd, &l, lic, lic_len, pki_clock_now(), why,
+					sizeof(why));
 	if (err) {
 		ret = exit_for(err);
 		fprintf(stderr, "chipkey: update refused (%s): %s\n", ck_exit_name(ret), why);
@@ -235,6 +303,7 @@ out:
 	if (fd >= 0)
 		close(fd);
 	ck_licence_free(&l);
+	pki_crls_free(crls);
 	free(lic);
 	return ret;
 }

@@ -253,6 +253,7 @@ int cmd_licence(int argc, char **argv)
 	X509 *cert = NULL;
 	uint8_t *content = NULL, *signed_der = NULL;
 	size_t clen = 0, slen = 0;
+	char why[256];
 	int rc, err;
 
 	rc = parse_licence_args(argc, argv, &l, &image, &out);
@@ -277,6 +278,14 @@ int cmd_licence(int argc, char **argv)
 		fprintf(stderr, "%s: %s/%s is not issued by this factory's issuing CA "
 			"(run licence-cred again)\n", factory_prog, argv[optind], CK_LICENCE_CERT_FILE);
 		rc = CK_EXIT_BAD_CERT;
+		goto out;
+	}
+	/* what a device would refuse (docs/software-update.md, check 5a) */
+	if (ck_licence_covered(cert, f->ca_cert, &l, why, sizeof(why))) {
+		fprintf(stderr, "%s: licence: %s (at most %lld days, within the licence "
+			"credential's and the issuing CA's validity)\n", factory_prog, why,
+			CK_LICENCE_MAX_VALIDITY / 86400);
+		rc = CK_EXIT_EXPIRED;
 		goto out;
 	}
 	err = ck_update_image_digest(image, l.image_digest, &l.image_size);

@@ -9,7 +9,9 @@
  * (over the plaintext) is what authenticates the result.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,23 +20,76 @@
 #include <openssl/cms.h>
 #include <openssl/err.h>
 
+#include "common/file.h"
 #include "common/pubdb-cms.h"
 #include "update/update.h"
+
+/* The regular file @path, at most CK_UPDATE_MAX_ENCRYPTED bytes, read
+ * whole: exactly the size fstat() gave (a FIFO, a device or a file that
+ * grows cannot make it read more). */
+static int read_bounded(const char *path, uint8_t **buf, size_t *len, char *err,
+			size_t errlen)
+{
+	struct stat st;
+	size_t got = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), rc = 0;
+
+	*buf = NULL;
+	if (fd < 0)
+		return pubdb_fail(err, errlen, -ENOENT, "cannot read the image %s", path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		rc = pubdb_fail(err, errlen, -EBADMSG, "the image %s is not a regular file",
+				path);
+		goto out;
+	}
+	if (st.st_size > CK_UPDATE_MAX_ENCRYPTED) {
+		rc = pubdb_fail(err, errlen, -EFBIG, "an encrypted image is at most %ld bytes",
+				CK_UPDATE_MAX_ENCRYPTED);
+		goto out;
+	}
+	*len = (size_t)st.st_size;
+	*buf = malloc(*len ? *len : 1);
+	if (!*buf) {
+		rc = pubdb_fail(err, errlen, -ENOMEM, "no memory for the encrypted image");
+		goto out;
+	}
+	while (got < *len) {
+		n = read(fd, *buf + got, *len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = pubdb_fail(err, errlen, -ENOENT, "cannot read the image %s%s", path,
+					n == 0 ? " (it shrank)" : "");
+			goto out;
+		}
+		got += (size_t)n;
+	}
+out:
+	if (rc) {
+		free(*buf);
+		*buf = NULL;
+	}
+	close(fd);
+	return rc;
+}
 
 int ck_update_decrypt_image(const char *path, EVP_PKEY *key, X509 *cert, int *fd,
 			    char *err, size_t errlen)
 {
 	BIO *in = NULL, *out = NULL;
 	CMS_ContentInfo *cms = NULL;
-	struct stat st;
+	uint8_t *buf;
+	size_t len = 0;
 	int type, rc;
 
 	*fd = -1;
-	if (stat(path, &st) < 0 || !(in = BIO_new_file(path, "rb")))
-		return pubdb_fail(err, errlen, -ENOENT, "cannot read the image %s", path);
-	if (st.st_size > CK_UPDATE_MAX_ENCRYPTED) {
-		rc = pubdb_fail(err, errlen, -EFBIG, "an encrypted image is at most %ld bytes",
-				CK_UPDATE_MAX_ENCRYPTED);
+	rc = read_bounded(path, &buf, &len, err, errlen);
+	if (rc)
+		return rc;
+	in = BIO_new_mem_buf(buf, (int)len);
+	if (!in) {
+		rc = pubdb_fail(err, errlen, -ENOMEM, "no memory for the encrypted image");
 		goto out;
 	}
 	cms = d2i_CMS_bio(in, NULL);
@@ -69,6 +124,7 @@ out:
 	BIO_free(out);
 	CMS_ContentInfo_free(cms);
 	BIO_free(in);
+	free(buf);
 	ERR_clear_error();
 	return rc;
 }

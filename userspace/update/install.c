@@ -10,9 +10,12 @@
  * and the directories, and then replaces the state file (temporary file,
  * fsync, rename, fsync of DIR).  A crash before the rename leaves the old
  * state, which names the untouched old slot; after it, the new state,
- * which names a slot complete on disk.  Crash points (common/crashpoint.h,
+ * which names a slot complete on disk.  The new slot is filled as
+ * DIR/.incoming and checked before the old inactive slot (the fallback)
+ * is removed and .incoming renamed to it.  Crash points (common/crashpoint.h,
  * the -crash test build): update-cleaned, update-image-partial,
- * update-image-written, update-slot-synced, update-state-renamed,
+ * update-image-written, update-slot-synced, update-slot-renamed,
+ * update-state-renamed,
  * update-committed.
  */
 #include <dirent.h>
@@ -179,16 +182,60 @@ static int fill_slot(int dfd, const char *name, int in, const struct ck_licence 
 	return rc;
 }
 
+/* The name the new slot is filled under until it is complete and checked. */
+#define INCOMING ".incoming"
+
+/* Everything decided before anything is written: the clock rule against
+ * @old's high-water mark, rollback and sequence step, the image's type
+ * and size. */
+static int precheck(const struct ck_update_state *old, const struct ck_licence *l,
+		    time_t clock, int in, char *err, size_t errlen)
+{
+	struct stat st;
+	int rc;
+
+	/* the clock rule (docs/software-update.md "Time") */
+	rc = ck_licence_check_time(l, clock, old->high_water, err, errlen);
+	if (rc)
+		return rc;
+	/* rollback: strictly newer than what is installed (floor 0: nothing) */
+	if (old->slot && l->sequence <= old->sequence)
+		return pubdb_fail(err, errlen, -ESTALE, "the licence's sequence %llu is not "
+				  "newer than the installed %llu", (unsigned long long)l->sequence,
+				  (unsigned long long)old->sequence);
+	/* and not so far above it that later licences could never follow */
+	if (l->sequence - old->sequence > CK_LICENCE_MAX_SEQUENCE_STEP)
+		return pubdb_fail(err, errlen, -ESTALE, "the licence's sequence %llu is more "
+				  "than %llu above the installed %llu", (unsigned long long)l->sequence,
+				  (unsigned long long)CK_LICENCE_MAX_SEQUENCE_STEP,
+				  (unsigned long long)old->sequence);
+	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode) || lseek(in, 0, SEEK_SET) != 0)
+		return pubdb_fail(err, errlen, -EBADMSG, "the image is not a regular file");
+	if ((uint64_t)st.st_size != l->image_size)
+		return pubdb_fail(err, errlen, -EBADMSG, "the image is %lld bytes, the licence "
+				  "names %llu", (long long)st.st_size,
+				  (unsigned long long)l->image_size);
+	return 0;
+}
+
 int ck_update_install(const char *dir, int image_fd, const struct ck_licence *l,
-		      const uint8_t *lic, size_t lic_len, char *err, size_t errlen)
+		      const uint8_t *lic, size_t lic_len, time_t clock, char *err,
+		      size_t errlen)
 {
 	struct ck_update_state old, s;
 	char text[CK_UPDATE_STATE_MAX], slot[2] = { 0, 0 };
-	struct stat st;
 	size_t tlen;
-	int dfd, in, rc;
+	int dfd, rc;
 
-	dfd = open_dir(dir, 1);
+	dfd = open_dir(dir, 0);
+	if (dfd == -ENOENT) {
+		/* nothing installed: check before creating SLOT_DIR */
+		memset(&old, 0, sizeof(old));
+		rc = precheck(&old, l, clock, image_fd, err, errlen);
+		if (rc)
+			return rc;
+		dfd = open_dir(dir, 1);
+	}
 	if (dfd < 0)
 		return pubdb_fail(err, errlen, dfd, "cannot open the slot directory %s", dir);
 	if (flock(dfd, LOCK_EX | LOCK_NB) < 0) {
@@ -202,39 +249,37 @@ int ck_update_install(const char *dir, int image_fd, const struct ck_licence *l,
 			   CK_UPDATE_STATE_FILE, rc == -EBADMSG ? "corrupt" : "unreadable");
 		goto out;
 	}
-	/* rollback: strictly newer than what is installed */
-	if (old.slot && l->sequence <= old.sequence) {
-		rc = pubdb_fail(err, errlen, -ESTALE, "the licence's sequence %llu is not "
-				"newer than the installed %llu", (unsigned long long)l->sequence,
-				(unsigned long long)old.sequence);
+	/* the checks again, against the state read under the lock */
+	rc = precheck(&old, l, clock, image_fd, err, errlen);
+	if (rc)
 		goto out;
-	}
-	in = image_fd;
-	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode) || lseek(in, 0, SEEK_SET) != 0) {
-		rc = pubdb_fail(err, errlen, -EINVAL, "the image is not a regular file");
-		goto out;
-	}
-	if ((uint64_t)st.st_size != l->image_size) {
-		rc = pubdb_fail(err, errlen, -EBADMSG, "the image is %lld bytes, the licence "
-				"names %llu", (long long)st.st_size,
-				(unsigned long long)l->image_size);
-		goto out;
-	}
-	/* the inactive slot: whatever a crashed install left there goes */
+	/* what a crashed install left: never the inactive slot, which stays
+	 * the fallback until the new image is complete and checked */
 	slot[0] = old.slot == 'a' ? 'b' : 'a';
 	remove_stale_tmp(dfd);
+	rc = fs_rm_tree_at(dfd, INCOMING);
+	if (rc && rc != -ENOENT) {
+		pubdb_fail(err, errlen, rc, "cannot remove %s/%s", dir, INCOMING);
+		goto out;
+	}
+	CK_CRASH_POINT("update-cleaned");
+	rc = fill_slot(dfd, INCOMING, image_fd, l, lic, lic_len, err, errlen);
+	if (rc) {
+		fs_rm_tree_at(dfd, INCOMING);
+		goto out;
+	}
+	CK_CRASH_POINT("update-slot-synced");
+	/* only now the old inactive slot goes, and the new one takes its name */
 	rc = fs_rm_tree_at(dfd, slot);
 	if (rc && rc != -ENOENT) {
 		pubdb_fail(err, errlen, rc, "cannot empty slot %s", slot);
 		goto out;
 	}
-	CK_CRASH_POINT("update-cleaned");
-	rc = fill_slot(dfd, slot, in, l, lic, lic_len, err, errlen);
-	if (rc) {
-		fs_rm_tree_at(dfd, slot);
+	if (renameat(dfd, INCOMING, dfd, slot) < 0 || fsync(dfd) < 0) {
+		rc = pubdb_fail(err, errlen, -errno, "cannot rename %s to slot %s", INCOMING, slot);
 		goto out;
 	}
-	CK_CRASH_POINT("update-slot-synced");
+	CK_CRASH_POINT("update-slot-renamed");
 	s = (struct ck_update_state){
 		.slot = slot[0],
 		.sequence = l->sequence,

@@ -79,6 +79,23 @@ static int valid_at(X509 *x, int64_t t)
 	       X509_cmp_time(X509_get0_notAfter(x), &tt) > 0;
 }
 
+int ck_licence_covered(X509 *signer, X509 *ica, const struct ck_licence *l, char *err,
+		       size_t errlen)
+{
+	if (!valid_at(signer, l->not_before) || !valid_at(ica, l->not_before))
+		return pubdb_fail(err, errlen, -EKEYEXPIRED, "the %s was not valid at the "
+				  "licence's notBefore", valid_at(ica, l->not_before) ?
+				  "signer's certificate" : "issuing CA");
+	if (!valid_at(signer, l->not_after) || !valid_at(ica, l->not_after))
+		return pubdb_fail(err, errlen, -EKEYEXPIRED, "the licence outlives its %s "
+				  "(notAfter after the certificate's)", valid_at(ica, l->not_after) ?
+				  "signer's certificate" : "issuing CA");
+	if (l->not_after - l->not_before > CK_LICENCE_MAX_VALIDITY)
+		return pubdb_fail(err, errlen, -EKEYEXPIRED, "the licence's validity is longer "
+				  "than %lld days", CK_LICENCE_MAX_VALIDITY / 86400);
+	return 0;
+}
+
 static void describe(X509 *x, struct ck_licence_signer_info *who)
 {
 	BIGNUM *bn;
@@ -127,7 +144,7 @@ static int find_chain(CMS_SignerInfo *si, STACK_OF(X509) *certs, const uint8_t *
 }
 
 int ck_licence_verify(const uint8_t *buf, size_t len, const uint8_t *rom_key,
-		      size_t rom_key_len, struct ck_licence *l,
+		      size_t rom_key_len, const struct pki_crls *crls, struct ck_licence *l,
 		      struct ck_licence_signer_info *who, char *err, size_t errlen)
 {
 	STACK_OF(CMS_SignerInfo) *sis;
@@ -159,6 +176,21 @@ int ck_licence_verify(const uint8_t *buf, size_t len, const uint8_t *rom_key,
 	if (rc)
 		goto out;
 	describe(signer, who);
+	/* revocation, with the CRLs given (--crl): fails closed */
+	if (crls) {
+		char why[256] = "";
+
+		rc = pki_crls_check(crls, signer, ica, rom_key, rom_key_len, pki_clock_now(),
+				    why, sizeof(why));
+		if (rc) {
+			rc = pubdb_fail(err, errlen, rc == -EKEYEXPIRED ? -EKEYEXPIRED :
+					-EKEYREJECTED, "%s%s", rc == -EKEYREVOKED ?
+					"the signer or its issuing CA is revoked (--crl)" :
+					rc == -EKEYEXPIRED ? "a CRL given with --crl is out of "
+					"date: " : "no usable CRL (--crl): ", why);
+			goto out;
+		}
+	}
 	/* the signature over the signed attributes, and their messageDigest
 	 * over the content; the chain was checked above, against the ROM key */
 	one = sk_X509_new_null();
@@ -177,13 +209,11 @@ int ck_licence_verify(const uint8_t *buf, size_t len, const uint8_t *rom_key,
 	if (rc)
 		goto out;
 	/* no wall clock: the credentials must have been valid when the licence
-	 * became valid (docs/software-update.md "Time") */
-	if (!valid_at(signer, l->not_before) || !valid_at(ica, l->not_before)) {
+	 * became valid, and the licence ends before they do
+	 * (docs/software-update.md "Time") */
+	rc = ck_licence_covered(signer, ica, l, err, errlen);
+	if (rc)
 		ck_licence_free(l);
-		rc = pubdb_fail(err, errlen, -EKEYEXPIRED, "the %s was not valid at the "
-				"licence's notBefore", valid_at(ica, l->not_before) ?
-				"signer's certificate" : "issuing CA");
-	}
 out:
 	BIO_free(out);
 	sk_X509_free(one);

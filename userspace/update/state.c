@@ -87,6 +87,7 @@ int ck_update_state_decode(const char *buf, size_t len, struct ck_update_state *
 	    line(&p, end, "high-water", v, sizeof(v)) || number(v, &hw) ||
 	    line(&p, end, "size", v, sizeof(v)) || number(v, &s->image_size) ||
 	    line(&p, end, "digest", v, sizeof(v)) ||
+	    strspn(v, "0123456789abcdef") != 2 * CK_LICENCE_DIGEST_LEN ||
 	    ck_hex_decode(v, s->image_digest, CK_LICENCE_DIGEST_LEN) || p != end) {
 		memset(s, 0, sizeof(*s));
 		return -EINVAL;

@@ -65,6 +65,12 @@ int ck_licence_signer_role(X509 *cert);
 int ck_licence_sign(const uint8_t *content, size_t content_len, EVP_PKEY *key,
 		    X509 *cert, X509 *ica, uint8_t **out, size_t *out_len);
 
+/* -EKEYEXPIRED unless @signer and @ica are both valid at @l's notBefore
+ * and notAfter and the validity lasts at most CK_LICENCE_MAX_VALIDITY
+ * (what ck_licence_verify() checks; the factory checks it before signing). */
+int ck_licence_covered(X509 *signer, X509 *ica, const struct ck_licence *l, char *err,
+		       size_t errlen);
+
 /* What ck_licence_verify() found (for messages and status). */
 struct ck_licence_signer_info {
 	char subject[256];
@@ -75,17 +81,21 @@ struct ck_licence_signer_info {
  * SignedData with the content attached, of eContentType
  * id-ct-chipkeyLicence, one signer; its certificate has the
  * licence-signer role and is issued by an issuing CA in the SignedData
- * that pki_verify_issuing_ca() accepts; both were valid at the licence's
- * notBefore; the signature verifies.  Then decodes the content into @l.
+ * that pki_verify_issuing_ca() accepts; neither is revoked by @crls
+ * (NULL: not checked; else pki_crls_check(), failing closed); both
+ * cover the licence's validity, at most CK_LICENCE_MAX_VALIDITY; the
+ * signature verifies.  Then decodes the content into @l.
  *   -EINVAL        not a licence (malformed DER, wrong content type, bad content)
  *   -EMSGSIZE      larger than CK_LICENCE_MAX_LEN
- *   -EKEYREJECTED  the signer is not trusted (chain, role)
- *   -EKEYEXPIRED   signer or CA not valid at the licence's notBefore
+ *   -EKEYREJECTED  the signer is not trusted (chain, role, revoked, no CRL)
+ *   -EKEYEXPIRED   signer or CA not covering the licence's validity, or
+ *                  too long a validity, or a CRL out of date
  *   -EBADMSG       the signature does not verify
  * @who (may be NULL) gets the signer's name.
  */
+struct pki_crls;
 int ck_licence_verify(const uint8_t *buf, size_t len, const uint8_t *rom_key,
-		      size_t rom_key_len, struct ck_licence *l,
+		      size_t rom_key_len, const struct pki_crls *crls, struct ck_licence *l,
 		      struct ck_licence_signer_info *who, char *err, size_t errlen);
 
 /* ---- the device's checks (licence-check.c) ---- */
@@ -154,14 +164,19 @@ int ck_update_decrypt_image(const char *path, EVP_PKEY *key, X509 *cert, int *fd
 /*
  * Install the image (the regular file open at @image_fd, read from its
  * start) under the verified licence @l (its DER
- * @lic, kept beside the image) into @dir: rollback check against the
- * state (-ESTALE: sequence not above the installed one), the image copied
- * into the inactive slot while hashed (-EBADMSG: digest or size differs
- * from the licence), fsynced, then the state file replaced atomically
- * (the commit point).  A crash at any step leaves the old or the new
+ * @lic, kept beside the image) into @dir, created only once the checks
+ * pass.  Under the lock: rollback check against the state (-ESTALE:
+ * sequence not above the installed one, or more than
+ * CK_LICENCE_MAX_SEQUENCE_STEP above it), the clock rule with @clock
+ * (pki_clock_now()) and the state's high-water mark (-EKEYEXPIRED), the
+ * image copied into DIR/.incoming while hashed (-EBADMSG: not a regular
+ * file, digest or size differs from the licence), fsynced, only then
+ * renamed over the inactive slot, then the state file replaced
+ * atomically (the commit point).  A crash at any step leaves the old or the new
  * software (docs/software-update.md "Install").
  */
 int ck_update_install(const char *dir, int image_fd, const struct ck_licence *l,
-		      const uint8_t *lic, size_t lic_len, char *err, size_t errlen);
+		      const uint8_t *lic, size_t lic_len, time_t clock, char *err,
+		      size_t errlen);
 
 #endif /* CHIPKEY_UPDATE_H */

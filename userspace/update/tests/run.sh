@@ -45,6 +45,8 @@ id=350000000000006 other_id=350000000000014 chip=00112233445566778899aabbccddeef
 "$fy" issue "$t/fac" --identity $id --chip-id $chip --key-out "$t/dk.pem" --out "$t/dc.pem" >/dev/null 2>&1
 mkdir "$t/keys" && echo $id >"$t/keys/identity"
 openssl x509 -in "$t/dc.pem" -outform DER -out "$t/keys/device-cert.der"
+# as chipkey load writes it: the device certificate, then its issuing CA
+{ openssl x509 -in "$t/dc.pem"; cat "$t/fac/ica-cert.pem"; } >"$t/keys/device-cert.pem"
 rom=$t/fac/mfr-pubkey.der
 head -c 3000000 /dev/urandom >"$t/img1"
 head -c 2500000 /dev/urandom >"$t/img2"
@@ -128,9 +130,6 @@ check "... saying it has expired" err_has "has expired"
 lic "$t/lf" "$t/img3" 6 --identity $id --not-before $((now + day)) --not-after "$in1y"
 expect_exit 23 "a licence not valid until tomorrow: refused by a set clock" -- inst "$S" "$t/img3" "$t/lf"
 check "... saying it is not valid yet" err_has "not valid yet"
-lic "$t/lold" "$t/img3" 6 --identity $id --not-before 2020-01-01T00:00:00Z --not-after "$in1y"
-expect_exit 23 "notBefore before the signer's certificate existed: refused" -- inst "$S" "$t/img3" "$t/lold"
-check "... saying a certificate was not valid then" err_has "was not valid at the licence's notBefore"
 check "the fake-clock shim works (date says 1970)" bash -c "test \"\$(LD_PRELOAD='$fc' date -u +%Y)\" = 1970"
 at1970() { LD_PRELOAD=$fc "$@"; }
 nck=$N/bin/chipkey
@@ -177,6 +176,11 @@ sign() { # sign CONTENT OUT CERT KEY [extra openssl args]
 		-signer "$cert" -inkey "$key" -certfile "$t/fac/ica-cert.pem" "$@" 2>/dev/null
 }
 F=$t/fac
+# (chipkey-factory refuses to make this one)
+mkder "$t/img3" 6 1577836800 $((now + 365 * day)) "id=$id" >"$t/cold"
+sign "$t/cold" "$t/lold" "$F/licence-cert.pem" "$F/licence-key.pem" -econtent_type $OID
+expect_exit 23 "notBefore (2020) before the signer's certificate existed: refused" -- inst "$S" "$t/img3" "$t/lold"
+check "... saying a certificate was not valid then" err_has "was not valid at the licence's notBefore"
 mkder "$t/img3" 6 $((now - 60)) $((now + day)) "id=$id" >"$t/c6"
 sign "$t/c6" "$t/l6" "$F/licence-cert.pem" "$F/licence-key.pem" -econtent_type $OID
 expect_exit 0 "a licence from python3 DER + openssl cms -sign (licence credential) installs" -- \
@@ -215,7 +219,7 @@ expect_exit 5 "a licence whose signed content was altered (digest byte): refused
 check "nothing refused changed the state (sequence 6)" test "$(seqof "$S")" = 6
 
 # ---- the ROM key from the chip (chipkey-emu with this factory's root key in ROM)
-"$A/bin/chipkey-fuse" create "$t/chip.bin" --rom-key "$t/fac/mfr-key.pem" >/dev/null 2>&1
+"$A/bin/chipkey-fuse" create "$t/chip.bin" --rom-key "$t/fac/mfr-key.pem" --chip-id $chip >/dev/null 2>&1
 "$A/bin/chipkey-emu" --state "$t/chip.bin" --socket "$t/emu.sock" --foreground 2>>"$t/emu.log" &
 emu=$!
 for _ in $(seq 200); do [ -S "$t/emu.sock" ] && break; sleep 0.05; done
@@ -224,6 +228,16 @@ expect_exit 0 "without --rom-key the chip's ROM key is used: installs" -- \
 	"$ck" -d "emu:$t/emu.sock" update install --image "$t/img1" --licence "$t/lemu" --slot-dir "$t/semu" --keys "$t/keys"
 expect_exit 11 "... which refuses another manufacturer's licence" -- \
 	"$ck" -d "emu:$t/emu.sock" update install --image "$t/img1" --licence "$t/l7f" --slot-dir "$t/semu" --keys "$t/keys"
+kill $emu 2>/dev/null; wait $emu 2>/dev/null
+# the same keys directory on another chip (same ROM key, another chip ID)
+"$A/bin/chipkey-fuse" create "$t/chip2.bin" --rom-key "$t/fac/mfr-key.pem" \
+	--chip-id ffeeddccbbaa99887766554433221100 >/dev/null 2>&1
+"$A/bin/chipkey-emu" --state "$t/chip2.bin" --socket "$t/emu2.sock" --foreground 2>>"$t/emu.log" &
+emu=$!
+for _ in $(seq 200); do [ -S "$t/emu2.sock" ] && break; sleep 0.05; done
+expect_exit 11 "... the keys directory of this chip on another chip: refused (chip ID differs)" -- \
+	"$ck" -d "emu:$t/emu2.sock" update install --image "$t/img1" --licence "$t/lemu" --slot-dir "$t/semu2" --keys "$t/keys"
+check "... saying so" err_has "another chip ID than the chip's"
 kill $emu 2>/dev/null; wait $emu 2>/dev/null
 
 # ---- images encrypted to the device key (openssl cms -encrypt, ECDH to the device certificate)
@@ -300,7 +314,7 @@ wait $pp
 check "... the first one completes (sequence 1)" test "$(seqof "$t/sp")" = 1
 
 # ---- kill -9 at every crash point of the install, then again
-points="update-cleaned update-image-partial update-image-partial@2 update-image-written update-slot-synced update-state-renamed update-committed"
+points="update-cleaned update-image-partial update-image-partial@2 update-image-written update-slot-synced update-slot-renamed update-state-renamed update-committed"
 lic "$t/k1" "$t/img1" 1 --identity $id --not-after "$in1y"
 lic "$t/k2" "$t/img2" 2 --identity $id --not-after "$in1y"
 for p in $points; do
@@ -328,10 +342,178 @@ for p in $points; do
 	check "... the $([ $w = 1 ] && echo old || echo new) software (sequence $w)" test "$s" = $w
 	expect_exit 0 "... status: intact" -- "$ck" update status --slot-dir "$K"
 	[ "$s" = 1 ] && r=0 || r=13
-	expect_exit $r "... installing sequence 2 again: $([ $r = 0 ] && echo installs || echo rollback, already there)" -- \
+	expect_exit "$r" "... installing sequence 2 again: $([ "$r" = 0 ] && echo installs || echo rollback, already there)" -- \
 		inst "$K" "$t/img2" "$t/k2"
 	check "... ends at sequence 2 with its image" bash -c \
 		"test \"\$(sed -n 's/^sequence //p' '$K/state')\" = 2 && cmp -s '$K/'\$(sed -n 's/^slot //p' '$K/state')'/image' '$t/img2'"
 done
+
+# ---- a refused install never touches the fallback (the inactive slot)
+FB=$t/fb
+lic "$t/fl1" "$t/img1" 1 --identity $id --not-after "$in1y"
+lic "$t/fl2" "$t/img2" 2 --identity $id --not-after "$in1y"
+lic "$t/fl3" "$t/img3" 3 --identity $id --not-after "$in1y"
+inst "$FB" "$t/img1" "$t/fl1" >/dev/null 2>&1
+inst "$FB" "$t/img2" "$t/fl2" >/dev/null 2>&1
+head -c 1000 /dev/urandom >"$t/junk3"
+expect_exit 5 "a newer genuine licence with junk of the image's size: refused" -- inst "$FB" "$t/junk3" "$t/fl3"
+check "... the fallback slot a still holds image 1 byte for byte" cmp -s "$FB/a/image" "$t/img1"
+check "... and its licence" cmp -s "$FB/a/licence" "$t/fl1"
+check "... the active slot b and the state unchanged (sequence 2)" bash -c \
+	"test \"\$(sed -n 's/^slot //p;s/^sequence //p' '$FB/state' | tr -d '\n')\" = b2 && cmp -s '$FB/b/image' '$t/img2'"
+check "... nothing left in $FB/.incoming" test ! -e "$FB/.incoming"
+expect_exit 0 "the right image then installs into slot a" -- inst "$FB" "$t/img3" "$t/fl3"
+check "... slot a holds image 3, slot b (the new fallback) image 2" bash -c \
+	"cmp -s '$FB/a/image' '$t/img3' && cmp -s '$FB/b/image' '$t/img2'"
+
+# ---- kill -9 before the new slot is complete: the fallback is still whole
+for p in update-cleaned update-image-partial update-image-written update-slot-synced; do
+	K=$t/kf-$p
+	inst "$K" "$t/img1" "$t/fl1" >/dev/null 2>&1
+	inst "$K" "$t/img2" "$t/fl2" >/dev/null 2>&1
+	(CHIPKEY_CRASH_AT=$p "$crash" update install --image "$t/img3" --licence "$t/fl3" --slot-dir "$K" \
+		--keys "$t/keys" --rom-key "$rom" >/dev/null 2>&1; exit $?) 2>/dev/null
+	rc=$?
+	if [ $rc -eq 137 ] && cmp -s "$K/a/image" "$t/img1" && cmp -s "$K/b/image" "$t/img2" &&
+		[ "$(active "$K")$(seqof "$K")" = b2 ]; then
+		ok "kill -9 at $p with a fallback: slot b active (sequence 2), fallback slot a whole"
+	else
+		nok "kill -9 at $p with a fallback: exit $rc, slot '$(active "$K")', sequence '$(seqof "$K")'"
+	fi
+done
+
+# ---- the install order on disk (strace): the new slot is durable before
+# it takes the slot's name, and that before the state names it
+if command -v strace >/dev/null; then
+	ST=$t/st
+	inst "$ST" "$t/img1" "$t/fl1" >/dev/null 2>&1
+	strace -f -y -o "$t/strace" -e trace=fsync,fdatasync,rename,renameat,renameat2 \
+		"$nck" update install --image "$t/img2" --licence "$t/fl2" --slot-dir "$ST" --keys "$t/keys" \
+		--rom-key "$rom" >/dev/null 2>&1
+	order=$(/usr/bin/python3 - "$t/strace" "$ST" <<'PY'
+import re, sys
+lines = open(sys.argv[1]).read().splitlines(); d = sys.argv[2]
+def first(pat, after=-1):
+    for i, l in enumerate(lines):
+        if i > after and re.search(pat, l): return i
+    return None
+ev = {}
+ev["img"] = first(r"fsync\(\d+<%s/\.incoming/image>\)" % re.escape(d))
+ev["lic"] = first(r"rename\w*\(.*\.incoming.*\"licence\"|rename\w*\(.*%s/\.incoming/licence" % re.escape(d))
+ev["slotdir"] = first(r"fsync\(\d+<%s/\.incoming>\)" % re.escape(d))
+ev["slot"] = first(r"rename\w*\(.*\"\.incoming\".*\"b\"")
+ev["dirA"] = first(r"fsync\(\d+<%s>\)" % re.escape(d), ev["slot"] if ev["slot"] is not None else 10**9)
+ev["state"] = first(r"rename\w*\(.*\"state\"")
+ev["dirB"] = first(r"fsync\(\d+<%s>\)" % re.escape(d), ev["state"] if ev["state"] is not None else 10**9)
+names = ["img", "lic", "slotdir", "slot", "dirA", "state", "dirB"]
+if any(ev[n] is None for n in names): print("missing " + " ".join(n for n in names if ev[n] is None))
+elif [ev[n] for n in names] == sorted(ev[n] for n in names): print("ok")
+else: print("order " + " ".join("%s=%d" % (n, ev[n]) for n in names))
+PY
+)
+	if [ "$order" = ok ]; then
+		ok "strace: fsync image, licence rename, fsync slot, rename .incoming->b, fsync dir, rename state, fsync dir, in this order"
+	else
+		nok "strace: install order on disk: $order"
+	fi
+else
+	skip "strace: install order on disk (strace not installed)"
+fi
+
+# ---- the signer bounds the licence's validity
+# a licence-signing credential like licence-cred's, valid for one day only
+cat >"$t/signer.ext" <<'EOF2'
+basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature
+EOF2
+openssl ecparam -name prime256v1 -genkey -noout -out "$t/s1.key" 2>/dev/null
+openssl req -new -key "$t/s1.key" -subj "/O=chipkey/OU=chipkey-licence-signer/CN=short signer" -out "$t/s1.csr" 2>/dev/null
+openssl x509 -req -in "$t/s1.csr" -CA "$F/ica-cert.pem" -CAkey "$F/ica-key.pem" -set_serial 4242 -days 1 \
+	-extfile "$t/signer.ext" -out "$t/s1.pem" 2>/dev/null
+# the licences start when it does (a set clock refuses a later notBefore)
+snb=$(date -u -d "$(openssl x509 -in "$t/s1.pem" -noout -startdate | cut -d= -f2)" +%s)
+mkder "$t/img3" 3 "$snb" $((snb + 3600)) "id=$id" >"$t/cs1"
+sign "$t/cs1" "$t/ls1" "$t/s1.pem" "$t/s1.key" -econtent_type $OID
+expect_exit 0 "a one-day signer's licence valid for an hour installs" -- inst "$t/ss" "$t/img3" "$t/ls1"
+mkder "$t/img1" 4 "$snb" $((snb + 20 * 365 * day)) "id=$id" >"$t/cs2"
+sign "$t/cs2" "$t/ls2" "$t/s1.pem" "$t/s1.key" -econtent_type $OID
+expect_exit 23 "... its licence valid for 20 years (outliving the signer): refused" -- inst "$t/ss" "$t/img1" "$t/ls2"
+check "... saying the licence outlives the signer's certificate" err_has "outlives its signer"
+openssl x509 -req -in "$t/s1.csr" -CA "$F/ica-cert.pem" -CAkey "$F/ica-key.pem" -set_serial 4243 -days 7300 \
+	-extfile "$t/signer.ext" -out "$t/s20.pem" 2>/dev/null
+snb=$(date -u -d "$(openssl x509 -in "$t/s20.pem" -noout -startdate | cut -d= -f2)" +%s)
+mkder "$t/img1" 4 "$snb" $((snb + 3661 * day)) "id=$id" >"$t/cs3"
+sign "$t/cs3" "$t/ls3" "$t/s20.pem" "$t/s1.key" -econtent_type $OID
+expect_exit 23 "a 20-year signer's licence valid for 3661 days: refused (at most 3660)" -- inst "$t/ss" "$t/img1" "$t/ls3"
+check "... saying the validity is too long" err_has "longer than 3660 days"
+mkder "$t/img1" 4 "$snb" $((snb + 3660 * day)) "id=$id" >"$t/cs4"
+sign "$t/cs4" "$t/ls4" "$t/s20.pem" "$t/s1.key" -econtent_type $OID
+expect_exit 0 "... one valid for exactly 3660 days installs" -- inst "$t/ss" "$t/img1" "$t/ls4"
+
+expect_exit 23 "chipkey-factory licence refuses a licence outliving its credential (20 years)" -- \
+	"$fy" licence "$F" --image "$t/img1" --sequence 9 --identity $id --out "$t/l20y" \
+	--not-after "$(iso $((now + 20 * 365 * day)))"
+check "... and writes nothing" test ! -e "$t/l20y"
+
+# ---- revocation (--crl: the root's CRL of issuing CAs, the issuing CA's CRL)
+R=$t/facr
+cp -r "$F" "$R"
+crls=(--crl "$R/root-crl.pem" --crl "$R/station-crl.pem")
+expect_exit 0 "with the factory's current CRLs (nothing revoked): installs" -- inst "$t/scrl" "$t/img1" "$t/fl1" "${crls[@]}"
+expect_exit 11 "with only the root's CRL (none of the issuing CA): refused (fails closed)" -- \
+	inst "$t/scrl" "$t/img2" "$t/fl2" --crl "$R/root-crl.pem"
+"$fy" revoke "$R" "$R/licence-cert.pem" >/dev/null 2>&1
+expect_exit 11 "the licence signer revoked by the issuing CA's CRL: refused" -- inst "$t/scrl" "$t/img2" "$t/fl2" "${crls[@]}"
+check "... saying it is revoked" err_has "revoked"
+cp "$F/station-crl.pem" "$R/station-crl.pem"
+"$fy" revoke "$R" "$R/ica-cert.pem" --root-key "$R/mfr-key.pem" >/dev/null 2>&1
+expect_exit 11 "the issuing CA revoked by the root's CRL: refused" -- inst "$t/scrl" "$t/img2" "$t/fl2" "${crls[@]}"
+check "... saying it is revoked" err_has "revoked"
+check "... the state still names sequence 1" test "$(seqof "$t/scrl")" = 1
+
+# ---- the sequence counter cannot be used up by one licence
+SQ=$t/sq
+inst "$SQ" "$t/img1" "$t/fl1" >/dev/null 2>&1
+lic "$t/lmax" "$t/img2" 9223372036854775807 --identity $id --not-after "$in1y"
+expect_exit 13 "sequence 2^63-1 after 1: refused (more than 2^32 above)" -- inst "$SQ" "$t/img2" "$t/lmax"
+check "... saying so" err_has "more than 4294967296 above the installed 1"
+lic "$t/lover" "$t/img2" 4294967298 --identity $id --not-after "$in1y"
+expect_exit 13 "sequence 1 + 2^32 + 1 after 1: refused" -- inst "$SQ" "$t/img2" "$t/lover"
+lic "$t/ledge" "$t/img2" 4294967297 --identity $id --not-after "$in1y"
+expect_exit 0 "sequence 1 + 2^32 after 1: installs" -- inst "$SQ" "$t/img2" "$t/ledge"
+expect_exit 13 "sequence 2^63-1 on a device with nothing installed: refused" -- inst "$t/sq0" "$t/img2" "$t/lmax"
+check "... and no slot directory was created" test ! -e "$t/sq0"
+
+# ---- the device is who its ROM-key-chained certificate says
+fake() { rm -rf "$t/fk" && cp -r "$t/keys" "$t/fk"; }
+ikeys() { "$ck" update install --image "$t/img1" --licence "$t/fl1" --slot-dir "$t/sid" --keys "$t/fk" --rom-key "$rom"; }
+fake; echo $other_id >"$t/fk/identity"
+lic "$t/lid2" "$t/img1" 1 --identity $other_id --not-after "$in1y"
+expect_exit 11 "a keys directory whose identity file names another device: refused" -- \
+	"$ck" update install --image "$t/img1" --licence "$t/lid2" --slot-dir "$t/sid" --keys "$t/fk" --rom-key "$rom"
+check "... saying the identity is not the certificate's" err_has "does not hold the device certificate's identity"
+fake; printf '%sX' $id >"$t/fk/identity"
+expect_exit 11 "... an identity file with a 16th byte other than a newline: refused" -- ikeys
+fake; { openssl x509 -in "$t/dc2.pem"; cat "$t/fac/ica-cert.pem"; } >"$t/fk/device-cert.pem"
+openssl x509 -in "$t/dc2.pem" -outform DER -out "$t/fk/device-cert.der"; echo $other_id >"$t/fk/identity"
+expect_exit 4 "another genuine device's keys directory: this device's licence is refused as not ours" -- \
+	"$ck" update install --image "$t/img1" --licence "$t/fl1" --slot-dir "$t/sid" --keys "$t/fk" --rom-key "$rom"
+"$fy" issue "$t/fac2" --identity $id --chip-id $chip --key-out "$t/fdk.pem" --out "$t/fdc.pem" >/dev/null 2>&1
+fake; { openssl x509 -in "$t/fdc.pem"; cat "$t/fac2/ica-cert.pem"; } >"$t/fk/device-cert.pem"
+openssl x509 -in "$t/fdc.pem" -outform DER -out "$t/fk/device-cert.der"
+expect_exit 11 "a device certificate with this identity from another factory (not the ROM key's): refused" -- ikeys
+check "... saying so" err_has "not a device certificate issued under this device's ROM key"
+fake; openssl x509 -in "$t/dc2.pem" -outform DER -out "$t/fk/device-cert.der"
+expect_exit 11 "a device-cert.der that is not device-cert.pem's certificate: refused" -- ikeys
+fake
+expect_exit 0 "the genuine keys directory: installs" -- ikeys
+
+# ---- an image that is not a regular file: refused, not waited on
+mkfifo "$t/fifo"
+expect_exit 5 "a FIFO as the image: refused (not a regular file)" -- timeout 60 "$ck" update install \
+	--image "$t/fifo" --licence "$t/fl1" --slot-dir "$t/sfifo" --keys "$t/keys" --rom-key "$rom"
+expect_exit 5 "a FIFO as an encrypted image: refused (not a regular file)" -- timeout 60 "$ck" update install \
+	--image "$t/fifo" --licence "$t/fl1" --slot-dir "$t/sfifo" --keys "$t/keys" --rom-key "$rom" --encrypted
+check "... saying so" err_has "not a regular file"
 
 tap_done update && [ $unit -eq 0 ]

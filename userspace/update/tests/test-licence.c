@@ -117,6 +117,10 @@ static void test_state(void)
 	       "a state file without its last newline is refused");
 	tap_ok(ck_update_state_decode("chipkey-update-state 1\nslot c\n", 30, &s) == -EINVAL,
 	       "a state file naming slot c is refused");
+	memcpy(out, ex, sizeof(ex));
+	memcpy(strstr(out, "1e1f"), "1E1F", 4);
+	tap_ok(ck_update_state_decode(out, strlen(out), &s) == -EINVAL,
+	       "a state file with an uppercase digest is refused (lowercase only)");
 }
 
 int main(void)
