@@ -45,6 +45,8 @@ packages=(
 	linux-image-6.12-amd64
 	# the Debian packages (debian/, scripts/test-debs.sh)
 	dpkg-dev debhelper dh-dkms lintian
+	# the fsync order of a software install (userspace/update/tests)
+	strace
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -48,8 +48,10 @@ json_t *ck_json_str(const char *s);
  */
 int ck_cli_read_pub(const char *arg, uint8_t pub[CHIPKEY_EC_POINT_LEN]);
 /* The ROM key: PATH (DER SPKI), else the chip's (@len: the room in @key,
- * at least CHIPKEY_MAX_ROM_KEY).  CK_EXIT_*. */
-int ck_cli_rom_key(struct ck_cli *cli, const char *path, uint8_t *key, size_t *len);
+ * at least CHIPKEY_MAX_ROM_KEY), and then the chip's ID in @chip_id and
+ * *@has_chip = 1 (both may be NULL).  CK_EXIT_*. */
+int ck_cli_rom_key(struct ck_cli *cli, const char *path, uint8_t *key, size_t *len,
+		   uint8_t chip_id[CHIPKEY_CHIP_ID_LEN], int *has_chip);
 
 int cmd_info(struct ck_cli *cli, int argc, char **argv);
 int cmd_wrap(struct ck_cli *cli, int argc, char **argv);

@@ -35,7 +35,8 @@ static const struct {
 	  "                  | key session | key find NAME\n"
 	  "                  keys sealed to the chip for the kernel keyring (logon key chipkey:NAME)" },
 	{ "update", cmd_update, "update install --image FILE --licence FILE [--slot-dir DIR] [--keys DIR]\n"
-	  "                  [--rom-key FILE] [--class NAME] [--encrypted] | update status [--slot-dir DIR] [--json]" },
+	  "                  [--rom-key FILE] [--class NAME] [--encrypted] [--crl FILE]...\n"
+	  "                  | update status [--slot-dir DIR] [--json]   licensed software (docs/software-update.md)" },
 	{ "backup", cmd_backup, "backup export FILE [--store DIR]   archive for offline recovery" },
 	{ "service", cmd_service, "service connect|list|get NAME OUT|install NAME --server HOST:PORT\n"
 	  "                  --mode channel-key|cert|cms|broadcast [--sha384] [--keys DIR] [--state DIR]\n"

@@ -268,7 +268,7 @@ int cmd_service(struct ck_cli *cli, int argc, char **argv)
 	if ((ia.slot_dir || ia.class || ia.encrypted) && strcmp(op, "install"))
 		return usage();
 	if (mode->id != CK_LINK_CHANNEL_KEY) {
-		ret = ck_cli_rom_key(cli, rom_path, rom, &rom_len);
+		ret = ck_cli_rom_key(cli, rom_path, rom, &rom_len, NULL, NULL);
 		if (ret)
 			return ret;
 	}

@@ -57,42 +57,6 @@ static int exit_for(int err)
 	}
 }
 
-/* The ROM key: --rom-key FILE (DER SPKI), else the chip's (and then
- * *@chip_id is the chip's ID, @has_chip set). */
-static int rom_key(struct ck_cli *cli, const char *path, uint8_t *key, size_t *len,
-		   uint8_t chip_id[CK_LICENCE_CHIP_ID_LEN], int *has_chip)
-{
-	struct chipkey_info info;
-	struct chipkey *ck;
-	uint8_t *buf;
-	size_t n;
-	int ret;
-
-	if (path) {
-		ret = ck_cli_read(path, &buf, &n, CHIPKEY_MAX_ROM_KEY);
-		if (ret)
-			return ret;
-		if (n > CHIPKEY_MAX_ROM_KEY) {
-			free(buf);
-			fprintf(stderr, "chipkey: %s: not a ROM key (too large)\n", path);
-			return CK_EXIT_MALFORMED;
-		}
-		memcpy(key, buf, n);
-		*len = n;
-		free(buf);
-		return CK_EXIT_OK;
-	}
-	ret = ck_cli_open_info(cli, &ck, &info);
-	if (ret)
-		return ret;
-	memcpy(chip_id, info.chip_id, CK_LICENCE_CHIP_ID_LEN);
-	*has_chip = 1;
-	*len = CHIPKEY_MAX_ROM_KEY;
-	ret = chipkey_get_rom_key(ck, key, len);
-	chipkey_close(ck);
-	return ret ? ck_cli_op_error(cli, "rom-key", ret) : CK_EXIT_OK;
-}
-
 /*
  * Who this device is, from KEYS (written by chipkey load / recover):
  * device-cert.pem (the device certificate, then the issuing CA that
@@ -265,7 +229,8 @@ static int install(struct ck_cli *cli, int argc, char **argv)
 		pki_crls_free(crls);
 		return ret;
 	}
-	ret = rom_key(cli, rom_path, rom, &rom_len, chip, &has_chip);
+	rom_len = sizeof(rom);
+	ret = ck_cli_rom_key(cli, rom_path, rom, &rom_len, chip, &has_chip);
 	if (ret)
 		goto out;
 	/* 1. the container, the signer's chain to the ROM key and role, the

@@ -68,9 +68,12 @@ int ck_cli_read(const char *path, uint8_t **buf, size_t *len, size_t max)
 	return CK_EXIT_OK;
 }
 
-/* The ROM key: PATH (DER SPKI) if given, else the chip's.  CK_EXIT_*. */
-int ck_cli_rom_key(struct ck_cli *cli, const char *path, uint8_t *key, size_t *len)
+/* The ROM key: PATH (DER SPKI) if given, else the chip's (and then its
+ * chip ID in @chip_id and *@has_chip set, when they are not NULL). */
+int ck_cli_rom_key(struct ck_cli *cli, const char *path, uint8_t *key, size_t *len,
+		   uint8_t chip_id[CHIPKEY_CHIP_ID_LEN], int *has_chip)
 {
+	struct chipkey_info info;
 	struct chipkey *ck;
 	uint8_t *buf;
 	size_t n;
@@ -90,9 +93,13 @@ int ck_cli_rom_key(struct ck_cli *cli, const char *path, uint8_t *key, size_t *l
 		free(buf);
 		return CK_EXIT_OK;
 	}
-	ret = ck_cli_open(cli, &ck);
+	ret = ck_cli_open_info(cli, &ck, &info);
 	if (ret)
 		return ret;
+	if (chip_id)
+		memcpy(chip_id, info.chip_id, CHIPKEY_CHIP_ID_LEN);
+	if (has_chip)
+		*has_chip = 1;
 	*len = CHIPKEY_MAX_ROM_KEY;
 	ret = chipkey_get_rom_key(ck, key, len);
 	chipkey_close(ck);
