@@ -56,31 +56,11 @@ out:
 }
 
 /* 1 if @name has exactly one OU and it is CK_LICENCE_SIGNER_OU. */
-static int ou_is_licence_signer(const X509_NAME *name)
-{
-	int first = X509_NAME_get_index_by_NID(name, NID_organizationalUnitName, -1);
-	const ASN1_STRING *ou;
-	size_t want = strlen(CK_LICENCE_SIGNER_OU);
-
-	if (first < 0 || X509_NAME_get_index_by_NID(name, NID_organizationalUnitName, first) >= 0)
-		return 0;
-	ou = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, first));
-	return (size_t)ASN1_STRING_length(ou) == want &&
-	       !memcmp(ASN1_STRING_get0_data(ou), CK_LICENCE_SIGNER_OU, want);
-}
-
 int ck_licence_signer_role(X509 *cert)
 {
-	uint32_t flags;
-
-	if (!cert)
-		return -EKEYREJECTED;
-	flags = X509_get_extension_flags(cert);
-	if (X509_check_ca(cert) != 0 || !ou_is_licence_signer(X509_get_subject_name(cert)) ||
-	    !(flags & EXFLAG_KUSAGE) ||
-	    !(X509_get_key_usage(cert) & KU_DIGITAL_SIGNATURE) ||
-	    (X509_get_key_usage(cert) & (KU_KEY_CERT_SIGN | KU_CRL_SIGN)) ||
-	    (flags & EXFLAG_XKUSAGE) || !pki_is_p256(X509_get0_pubkey(cert)))
+	/* the role (common/pki.c), and no extended key usage at all */
+	if (pki_check_role(cert, CK_LICENCE_SIGNER_OU) ||
+	    (X509_get_extension_flags(cert) & EXFLAG_XKUSAGE))
 		return -EKEYREJECTED;
 	return 0;
 }
