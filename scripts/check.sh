@@ -54,7 +54,9 @@ run_vm() {
 	local rc=0
 	./selftests/qemu/run.sh || rc=1
 	echo "# ---- the same boots on Debian's 6.12 kernel"
-	CK_VM_KERNEL=6.12 ./selftests/qemu/run.sh || rc=1
+	# (the power cuts run on 6.1 only: they test the flash store, not the kernel)
+	CK_VM_KERNEL=6.12 CK_VM_BOOTS="test provision sd-wiped sd-intact restore tamper skey1 skey2" \
+		./selftests/qemu/run.sh || rc=1
 	return $rc
 }
 
