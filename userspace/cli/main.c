@@ -41,7 +41,7 @@ static const struct {
 	{ "service", cmd_service, "service connect|list|get NAME OUT|install NAME --server HOST:PORT\n"
 	  "                  --mode channel-key|cert|cms|broadcast [--sha384] [--keys DIR] [--state DIR]\n"
 	  "                  [--rom-key FILE] [--timeout S] [--slot-dir DIR] [--class NAME] [--encrypted]\n"
-	  "                  secure link to chipkey-service, its catalogue (docs/service-link.md)" },
+	  "                  [--crl FILE]...   secure link to chipkey-service, its catalogue (docs/service-link.md)" },
 };
 
 static void usage(FILE *f)

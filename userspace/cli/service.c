@@ -3,7 +3,7 @@
  * chipkey service connect|list|get NAME OUT|install NAME --server HOST:PORT
  *         --mode channel-key|cert|cms|broadcast [--sha384] [--keys DIR]
  *         [--state DIR] [--rom-key FILE] [--timeout S]
- *         [--slot-dir DIR] [--class NAME] [--encrypted]
+ *         [--slot-dir DIR] [--class NAME] [--encrypted] [--crl FILE]...
  * The device side of the secure link to chipkey-service
  * (docs/service-link.md), with the keys recovery made available in the
  * keys directory and the ROM key from the chip (or --rom-key FILE).
@@ -31,7 +31,8 @@
 
 #define USAGE "usage: chipkey service connect|list|get NAME OUT|install NAME --server HOST:PORT\n" \
 	"         --mode channel-key|cert|cms|broadcast [--sha384] [--keys DIR] [--state DIR]\n" \
-	"         [--rom-key FILE] [--timeout S] [--slot-dir DIR] [--class NAME] [--encrypted]\n"
+	"         [--rom-key FILE] [--timeout S] [--slot-dir DIR] [--class NAME] [--encrypted]\n" \
+	"         [--crl FILE]...\n"
 
 static int usage(void)
 {
@@ -130,9 +131,12 @@ static int link_open(struct ck_link_device *d, const struct ck_link_mode *mode,
 	return err;
 }
 
+#define CRL_MAX 8
+
 struct install_args {
 	const char *slot_dir, *class, *keys, *rom_key;
-	int encrypted;
+	const char *crl[CRL_MAX];	/* passed on: update install --crl */
+	int encrypted, ncrl;
 	/* the link for the licence (one request per connection) */
 	struct ck_link_device *d;
 	const struct ck_link_mode *mode;
@@ -148,8 +152,8 @@ static int install(struct ck_cli *cli, SSL *ssl, const char *state, const char *
 		   const struct install_args *ia)
 {
 	char dir[4096], image[4200], lic[4200], lname[CK_CAT_NAME_MAX + 1];
-	char *av[16];
-	int ac = 0, ret;
+	char *av[16 + 2 * CRL_MAX];
+	int ac = 0, ret, i;
 
 	if (snprintf(lname, sizeof(lname), "%s.licence", name) >= (int)sizeof(lname) ||
 	    snprintf(dir, sizeof(dir), "%s/download.XXXXXX", state) >= (int)sizeof(dir)) {
@@ -201,6 +205,10 @@ static int install(struct ck_cli *cli, SSL *ssl, const char *state, const char *
 		}
 		if (ia->encrypted)
 			av[ac++] = "--encrypted";
+		for (i = 0; i < ia->ncrl; i++) {
+			av[ac++] = "--crl";
+			av[ac++] = (char *)ia->crl[i];
+		}
 		av[ac] = NULL;
 		optind = 0;	/* glibc: a fresh getopt scan of av */
 		ret = cmd_update(cli, ac, av);
@@ -224,6 +232,7 @@ int cmd_service(struct ck_cli *cli, int argc, char **argv)
 		{ "slot-dir", required_argument, NULL, 'D' },
 		{ "class", required_argument, NULL, 'C' },
 		{ "encrypted", no_argument, NULL, 'E' },
+		{ "crl", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *server = NULL, *keys = "/run/chipkey", *state = "/var/lib/chipkey/service";
@@ -255,6 +264,13 @@ int cmd_service(struct ck_cli *cli, int argc, char **argv)
 		case 'D': ia.slot_dir = optarg; break;
 		case 'C': ia.class = optarg; break;
 		case 'E': ia.encrypted = 1; break;
+		case 'L':
+			if (ia.ncrl == CRL_MAX) {
+				fprintf(stderr, "chipkey service: at most %d --crl\n", CRL_MAX);
+				return CK_EXIT_USAGE;
+			}
+			ia.crl[ia.ncrl++] = optarg;
+			break;
 		default: return usage();
 		}
 	}
@@ -265,7 +281,7 @@ int cmd_service(struct ck_cli *cli, int argc, char **argv)
 	    !(!strcmp(op, "get") && argc - optind == 3) &&
 	    !(!strcmp(op, "install") && argc - optind == 2))
 		return usage();
-	if ((ia.slot_dir || ia.class || ia.encrypted) && strcmp(op, "install"))
+	if ((ia.slot_dir || ia.class || ia.encrypted || ia.ncrl) && strcmp(op, "install"))
 		return usage();
 	if (mode->id != CK_LINK_CHANNEL_KEY) {
 		ret = ck_cli_rom_key(cli, rom_path, rom, &rom_len, NULL, NULL);

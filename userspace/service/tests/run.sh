@@ -305,4 +305,20 @@ expect_exit 5 "attack: an image swapped on the server under a genuine licence is
 	--mode cert --slot-dir "$t/d1.sw"
 check "... the installed software and state are unchanged" diff -r "$t/d1.sw.before" "$t/d1.sw"
 check "... no download directory is left behind" bash -c "! ls -d '$t/d1.state'/download.* 2>/dev/null"
+
+# revocation over the link: service install --crl, passed on to update install
+head -c 100000 /dev/urandom >"$t/cat/fw-4.bin"
+"$bin/chipkey-factory" licence "$t/fac" --image "$t/cat/fw-4.bin" --sequence 4 --identity "$ID1" \
+	--not-after "$(date -u -d '+1 year' +%Y-%m-%dT%H:%M:%SZ)" --out "$t/cat/fw-4.bin.licence" 2>>"$t/setup.log"
+cp -r "$t/fac" "$t/facr"
+"$bin/chipkey-factory" revoke "$t/facr" "$t/facr/licence-cert.pem" >/dev/null 2>>"$t/setup.log"
+expect_exit 11 "attack: a revoked licence signer is refused by service install --crl" -- \
+	"$ck" "${dev1[@]}" service install fw-4.bin --server "$S" --keys "$t/d1.keys" --state "$t/d1.state" \
+	--mode cert --slot-dir "$t/d1.sw" --crl "$t/facr/root-crl.pem" --crl "$t/facr/station-crl.pem"
+check "... the installed software is unchanged" diff -r "$t/d1.sw.before" "$t/d1.sw"
+expect_exit 0 "... with the CRLs of before the revocation it installs" -- \
+	"$ck" "${dev1[@]}" service install fw-4.bin --server "$S" --keys "$t/d1.keys" --state "$t/d1.state" \
+	--mode cert --slot-dir "$t/d1.sw" --crl "$t/fac/root-crl.pem" --crl "$t/fac/station-crl.pem"
+check "... sequence 4, no download directory left after a successful install" bash -c "
+	grep -qx 'sequence 4' '$t/d1.sw/state' && ! ls -d '$t/d1.state'/download.* 2>/dev/null"
 tap_done service
