@@ -8,7 +8,8 @@
 #   scripts/check.sh SUITE...   only those suites
 #   scripts/check.sh stress     not in the default list: the abuse program
 #                               with N=1000000 in the test VM, 100 power cuts
-#                               during recovery (CK_VM_CUTS), and every fuzz
+#                               during recovery (CK_VM_CUTS) and 100 during
+#                               provisioning (CK_VM_PCUTS), and every fuzz
 #                               target FUZZ_SECONDS (default 60) each
 #
 # Each suite prints TAP result lines at column 0 ("ok", "not ok",
@@ -76,14 +77,17 @@ run_vm-debug() {
 
 # Long runs (make stress): selftests/chipkey_abuse_test.c with a million
 # calls of each random test (CK_ABUSE_N) on Debian's kernel, in the test
-# boot only, then 100 power cuts during recovery (make check: 3), then the
+# boot only, then 100 power cuts during recovery (make check: 3) and 100
+# during provisioning (make check: 2), then the
 # fuzz targets.
 run_stress() {
 	local rc=0
 	CK_ABUSE_N=${CK_ABUSE_N:-1000000} CK_VM_BOOTS=test \
 		CK_VM_TIMEOUT=${CK_VM_TIMEOUT:-14400} ./selftests/qemu/run.sh || rc=1
-	# 100 power cuts (QEMU killed) during recovery on the virtio flash disk
-	CK_VM_CUTS=${CK_VM_CUTS:-100} CK_VM_BOOTS="provision cut" ./selftests/qemu/run.sh || rc=1
+	# 100 power cuts (QEMU killed) during recovery on the virtio flash disk,
+	# 100 during provisioning (flash disk and factory disk)
+	CK_VM_CUTS=${CK_VM_CUTS:-100} CK_VM_PCUTS=${CK_VM_PCUTS:-100} CK_VM_BOOTS="provision cut pcut" \
+		./selftests/qemu/run.sh || rc=1
 	make -s -C userspace fuzz-run FUZZ_SECONDS="${FUZZ_SECONDS:-60}" || rc=1
 	return $rc
 }

@@ -9,9 +9,79 @@
 # each next boot judges what the cut left (no store, or a healthy store
 # byte for byte boot 1's; never a corrupt one), and a final boot recovers
 # to the end.  Needs the disks of recovery.sh (the provision boot first).
+#
+# pcut: CK_VM_PCUTS times (default 2; `make stress`: 100) a boot that
+# provisions a fresh chip of the factory's batch (fuse-pc-I.bin, made by
+# pcut_chips), SPP and public database in the guest on the factory disk,
+# killed 0-1.5 s (PCUT_MS) after provisioning starts: the device's flash store
+# and the SPP's databases lose what was not on the disk.  The next boot
+# judges chip I's store (none, or healthy and agreeing with what the SPP
+# and the public database say of that chip), completes its provisioning
+# (a plain rerun of the agent), and cuts chip I+1; a last boot judges and
+# completes the last chip.
 # shellcheck shell=bash
 
-POWERCUT_BOOTS="cut"
+PCUT_MS=${PCUT_MS:-1500}
+
+pcut_count() { has_boot pcut && echo "${CK_VM_PCUTS:-2}" || echo 0; }
+
+# pcut_chips FACTORY-DIR: the chips of the provisioning cuts, loaded into
+# the factory's chip batch (recovery_prepare, before the factory disk is made)
+pcut_chips() {
+	local i fb=$TOP/build/bin certs=()
+	for i in $(seq 1 "$(pcut_count)"); do
+		"$fb/chipkey-fuse" create "$FUSE/fuse-pc-$i.bin" --force \
+			--rom-key "$1/fac/mfr-pubkey.der" --cert "$REC/chip-pc-$i.pem" \
+			--ca-key "$REC/vendor-ca.key" --ca-cert "$REC/vendor-ca.pem" >> "$BUILDLOG" 2>&1 ||
+			return 1
+		certs+=("$REC/chip-pc-$i.pem")
+	done
+	[ ${#certs[@]} -eq 0 ] || "$fb/chipkey-factory" load-chips --db "sqlite:$1/factory.db" \
+		--chip-ca "$REC/vendor-ca.pem" "${certs[@]}" >> "$BUILDLOG" 2>&1
+}
+
+# pcut_run: the provisioning cuts (boots pcut-1 .. pcut-N, then pcut-N+1
+# judges and completes the last one without cutting)
+pcut_run() {
+	local i n armed=0 ms qpid t0
+	n=$(pcut_count)
+	for i in $(seq 1 $((n + 1))); do
+		disks flash.img:ckflash factory.img:ckfactory
+		qemu_command "pcut-$i"
+		CONSOLE_LOG=$OUT/console-pcut-$i.log TAP_LOG=$OUT/tap-pcut-$i.log
+		rm -f "$CONSOLE_LOG" "$TAP_LOG"
+		"${QEMU_CMD[@]}" "${BOOT_ARGS[@]}" -monitor none -serial file:"$CONSOLE_LOG" \
+			-serial file:"$TAP_LOG" < /dev/null >> "$OUT/qemu.log" 2>&1 &
+		qpid=$!
+		t0=$(date +%s) ms=
+		while ! grep -q -e '^CUT-ARMED' -e '^CHIPKEY-VM-RUN-COMPLETE' "$TAP_LOG" 2> /dev/null; do
+			if ! kill -0 "$qpid" 2> /dev/null || [ $(( $(date +%s) - t0 )) -gt "$TIMEOUT" ]; then
+				break
+			fi
+			sleep 0.05
+		done
+		if [ "$i" -le "$n" ] && grep -q '^CUT-ARMED' "$TAP_LOG" 2> /dev/null; then
+			ms=$((RANDOM % PCUT_MS))
+			sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
+			kill -9 "$qpid" 2> /dev/null
+			armed=$((armed + 1))
+		elif [ "$i" -le "$n" ]; then
+			kill -9 "$qpid" 2> /dev/null
+		fi
+		wait "$qpid" 2> /dev/null
+		strip_cr "$TAP_LOG"
+		sed 's/^\(\(not \)\{0,1\}ok - \)pcut: /\1pcut '"$i"': /' "$TAP_LOG" | guest_results >> "$RAW"
+		[ "$i" -gt "$n" ] && break
+		if grep -q '^# pcut: provisioning finished before the cut' "$TAP_LOG"; then
+			note "pcut $i: provisioning had finished before the cut (${ms}ms)"
+		else
+			note "pcut $i: power cut ${ms:-?} ms into the provisioning"
+		fi
+	done
+	check "provisioning power cuts: $armed of $n boots were cut while provisioning" test "$armed" -eq "$n"
+	grep -q '^ok - pcut: last chip judged and completed' "$TAP_LOG" 2> /dev/null ||
+		nok "pcut $((n + 1)): the last boot judged and completed chip $n"
+}
 
 powercut_run() {
 	has_boot cut || return 0

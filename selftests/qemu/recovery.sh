@@ -26,7 +26,7 @@
 
 # (and the systemd boots of systemd.sh and the power cuts of powercut.sh,
 # on the same disks)
-RECOVERY_BOOTS="provision restore tamper sd-wiped sd-intact cut"
+RECOVERY_BOOTS="provision restore tamper sd-wiped sd-intact cut pcut"
 # the device certificate's extension naming the chip's attestation key
 # (userspace/common/pki.h PKI_ATTEST_KEY_OID, docs/factory-pki.md)
 ATTEST_KEY_OID=2.25.150369157376766404936511867947329402419
@@ -58,13 +58,15 @@ recovery_prepare() {
 	check "programs of the recovery boots built: chipkey-factory, -spp, -agent, -pubdb, rec-tool" \
 		test -x "$fb/chipkey-factory" -a -x "$fb/chipkey-spp" -a -x "$fb/chipkey-agent" \
 		-a -x "$fb/chipkey-pubdb" -a -x "$REC_TOOL"
-	if "$fb/chipkey-factory" identities --prefix 35123400 --count 8 > "$REC/ids.txt" 2>> "$BUILDLOG" &&
+	# 8 identities, and one per chip of the provisioning cuts (powercut.sh)
+	if "$fb/chipkey-factory" identities --prefix 35123400 --count $((8 + $(pcut_count))) \
+		> "$REC/ids.txt" 2>> "$BUILDLOG" &&
 	   "$fb/chipkey-factory" init "$fd/fac" --db "sqlite:$fd/factory.db" \
 		--pool "$REC/ids.txt" >> "$BUILDLOG" 2>&1 &&
 	   "$fb/chipkey-factory" spp-cred "$fd/fac" --service >> "$BUILDLOG" 2>&1; then
-		ok "factory for the recovery boots: chipkey-factory init, 8 identities (SQLite), a service credential"
+		ok "factory for the recovery boots: chipkey-factory init, an identity pool (SQLite), a service credential"
 	else
-		nok "factory for the recovery boots: chipkey-factory init, 8 identities (SQLite), a service credential"
+		nok "factory for the recovery boots: chipkey-factory init, an identity pool (SQLite), a service credential"
 	fi
 	# The chip vendor: a CA, the chip's fuse image and its chip certificate;
 	# the factory loads that one-chip batch (the SPP serves no other chip).
@@ -78,6 +80,7 @@ recovery_prepare() {
 	   "$fb/chipkey-factory" load-chips --db "sqlite:$fd/factory.db" \
 		--chip-ca "$REC/vendor-ca.pem" "$REC/chip-fac.pem" >> "$BUILDLOG" 2>&1 &&
 	   openssl x509 -in "$REC/chip-fac.pem" -noout -pubkey > "$fd/chip-q.pem" 2>> "$BUILDLOG" &&
+	   pcut_chips "$fd" &&
 	   mkdisk "$REC/flash.img" 16 && mkdisk "$REC/factory.img" 32 "$fd"; then
 		ok "fuse image with the factory's ROM key and its chip certificate, loaded as the factory's chip batch; flash and factory disks (ext4)"
 	else

@@ -14,6 +14,7 @@
 #                                            driver bound from a devicetree:
 #                                            boot dt (devicetree.sh)
 #   CK_VM_CUTS=N: power cuts of the cut boots (powercut.sh; default 3)
+#   CK_VM_PCUTS=N: power cuts of the pcut boots (provisioning; default 2)
 #   CK_VM_KERNEL=6.12 selftests/qemu/run.sh  the same on Debian's second
 #                                            kernel series (linux-image-6.12-amd64,
 #                                            and its arm64 twin with ARCH=arm64)
@@ -104,8 +105,8 @@ rm -f "$OUT"/console-*.log "$OUT"/tap-*.log "$OUT"/splats-*.txt
 BOOTS=${CK_VM_BOOTS:-$BOOTS_DEFAULT}
 # systemd needs cgroups, namespaces and BPF, which debug.config leaves out
 if [ -z "${CK_VM_BOOTS:-}" ] && [ "$DEBUG_KERNEL" = yes ]; then
-	BOOTS=$(echo $BOOTS | sed 's/sd-[a-z]*//g')
-	note "debug kernel: no systemd boots (sd-wiped, sd-intact: debug.config has no cgroups)"
+	BOOTS=$(echo $BOOTS | sed 's/sd-[a-z]*//g; s/pcut//')
+	note "debug kernel: no systemd boots (sd-wiped, sd-intact: debug.config has no cgroups), no provisioning cuts (they test the flash store and the SPP's databases, not the kernel)"
 fi
 [ "$MODE" = test ] || BOOTS=$MODE
 MAIN_BOOT=${BOOTS%% *}
@@ -162,6 +163,7 @@ start=$(date +%s)
 for boot in $BOOTS; do
 	case $boot in
 	cut) powercut_run ;;	# several boots, each killed (powercut.sh)
+	pcut) pcut_run ;;	# the same while provisioning fresh chips
 	*) vm_boot "$boot" ;;
 	esac
 done

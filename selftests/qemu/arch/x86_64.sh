@@ -26,7 +26,7 @@ ARCH_QEMU_ARGS=()
 BUSYBOX=/bin/busybox
 # the guest runs the host's programs (CLI, emulator, factory, kselftests)
 NATIVE_USERSPACE=yes
-BOOTS_DEFAULT="test provision cut sd-wiped sd-intact restore tamper skey1 skey2"
+BOOTS_DEFAULT="test provision cut pcut sd-wiped sd-intact restore tamper skey1 skey2"
 TIMEOUT_DEFAULT=900
 # Debian's crypto + AF_ALG (the oracle test), ECDH P-256 of the attestation
 # key (ecdh_generic, ecc) with the default RNG its self-test's key
