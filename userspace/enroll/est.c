@@ -86,6 +86,7 @@ static int certs_only(struct est_response *res, X509 *cert)
 	if (len <= 0)
 		return -EIO;
 	err = base64(res, der, len, "application/pkcs7-mime; smime-type=certs-only");
+	OPENSSL_free(der);
 	return err;
 }
 

@@ -52,7 +52,8 @@ start() {
 	local log=$1; shift
 	rm -f "$t/port"
 	"$en" serve "$t/node" --listen 127.0.0.1:0 --port-file "$t/port" "$@" 2>>"$t/$log.log" &
-	pids+=($!)
+	SPID=$!
+	pids+=($SPID)
 	wait_file "$t/port" && PORT=$(cat "$t/port")
 }
 # https PATH OUT CURL-ARGS...: the HTTP status of a request (body in OUT)
@@ -139,6 +140,7 @@ expect_exit 3 "serve: a CA key readable by the group is refused" -- "$en" serve 
 chmod 0600 "$t/node/ca-key.pem"
 start srv
 check "serve: listening" test -n "${PORT:-}"
+SRV=$SPID
 
 # ---- cacerts, csrattrs, TLS
 code=$(https /.well-known/est/cacerts "$t/cacerts.b64")
@@ -282,4 +284,7 @@ expect_exit 0 "issuances after all that: exactly d1, d2, d4" -- "$en" issuances 
 check "three issuances, one per device" \
 	bash -c "test \$(wc -l <'$t/out') -eq 3 && test \$(cut -d' ' -f1 '$t/out' | sort -u | wc -l) -eq 3"
 check "the ledger file is 0600" test "$(stat -c %a "$t/node/enroll.db")" = 600
+kill -TERM "$SRV"; wait "$SRV"; rc=$?
+check "SIGTERM stops the node: exit 0, no sanitizer report (leaks included)" \
+	bash -c "test $rc -eq 0 && ! grep -q 'Sanitizer' '$t/srv.log'"
 tap_done "enroll"
