@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <event2/buffer.h>
@@ -71,6 +72,9 @@ static void on_request(struct evhttp_request *r, void *arg)
 	char addr[80] = "?";
 	char *host = NULL;
 	ev_uint16_t port = 0;
+	struct bufferevent *bev;
+	evutil_socket_t fd;
+	int one = 1;
 
 	if (!out) {
 		evhttp_send_error(r, 500, "out of memory");
@@ -84,7 +88,12 @@ static void on_request(struct evhttp_request *r, void *arg)
 	req.body_len = evbuffer_get_length(in);
 	req.body = req.body_len ? evbuffer_pullup(in, -1) : (const uint8_t *)"";
 	req.attest = evhttp_find_header(evhttp_request_get_input_headers(r), PROOF_HEADER);
-	req.ssl = bufferevent_openssl_get_ssl(evhttp_connection_get_bufferevent(conn));
+	bev = evhttp_connection_get_bufferevent(conn);
+	req.ssl = bufferevent_openssl_get_ssl(bev);
+	/* the answer goes out in several TLS records: no Nagle delay */
+	fd = bufferevent_getfd(bev);
+	if (fd >= 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	req.addr = addr;
 	est_handle(f->node, &req, &res);
 	evhttp_add_header(out_h, "Content-Type", res.type ? res.type : "text/plain");
@@ -104,7 +113,8 @@ static void on_signal(evutil_socket_t fd, short what, void *arg)
 	event_base_loopbreak(arg);
 }
 
-static SSL_CTX *tls_context(const struct http_opts *o, X509 *mfr_ca)
+/* The server's TLS context, or NULL with an exit code in *@ret. */
+static SSL_CTX *tls_context(const struct http_opts *o, X509 *mfr_ca, int *ret)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 	uint8_t *key_pem = NULL;
@@ -113,12 +123,14 @@ static SSL_CTX *tls_context(const struct http_opts *o, X509 *mfr_ca)
 	BIO *b;
 	int err;
 
+	*ret = CK_EXIT_OTHER;
 	if (!ctx)
 		return NULL;
 	err = ck_file_read_secret_at(AT_FDCWD, o->key, 64 * 1024, &key_pem, &len);
 	if (err) {
 		fprintf(stderr, "chipkey-enroll: %s: %s\n", o->key,
 			err == -EPERM ? "readable by group or others" : strerror(-err));
+		*ret = ck_exit_for_errno(err);
 		SSL_CTX_free(ctx);
 		return NULL;
 	}
@@ -133,6 +145,7 @@ static SSL_CTX *tls_context(const struct http_opts *o, X509 *mfr_ca)
 		fprintf(stderr, "chipkey-enroll: TLS credential %s / %s is not usable\n",
 			o->cert, o->key);
 		ERR_print_errors_fp(stderr);
+		*ret = CK_EXIT_BAD_CERT;
 		EVP_PKEY_free(key);
 		SSL_CTX_free(ctx);
 		return NULL;
@@ -179,9 +192,10 @@ int http_serve(const struct http_opts *o, struct enroll_node *n)
 	memcpy(host, o->listen, (size_t)(colon - o->listen));
 	host[colon - o->listen] = '\0';
 	signal(SIGPIPE, SIG_IGN);
-	f.ctx = tls_context(o, n->ca.mfr_ca);
+	f.ctx = tls_context(o, n->ca.mfr_ca, &ret);
 	if (!f.ctx)
-		return CK_EXIT_BAD_CERT;
+		return ret;
+	ret = CK_EXIT_OTHER;
 	base = event_base_new();
 	http = base ? evhttp_new(base) : NULL;
 	if (!http)

@@ -136,8 +136,12 @@ expect_exit 0 "whitelist: importing again adds nothing" -- "$en" whitelist "$t/n
 check "whitelist: 0 added, 3 present" grep -q "0 added, 3 already present; 3 entries" "$t/out"
 
 chmod 0640 "$t/node/ca-key.pem"
-expect_exit 3 "serve: a CA key readable by the group is refused" -- "$en" serve "$t/node" --listen 127.0.0.1:0
+expect_exit 3 "serve: a CA key readable by the group is refused" -- timeout 20 "$en" serve "$t/node" --listen 127.0.0.1:0
 chmod 0600 "$t/node/ca-key.pem"
+cp "$t/node/tls-key.pem" "$t/open-tls-key.pem"
+chmod 0644 "$t/open-tls-key.pem"
+expect_exit 3 "serve: a TLS key readable by others is refused" -- \
+	timeout 20 "$en" serve "$t/node" --listen 127.0.0.1:0 --key "$t/open-tls-key.pem"
 start srv
 check "serve: listening" test -n "${PORT:-}"
 SRV=$SPID
@@ -258,6 +262,25 @@ printf 'bm90IGEgcmVxdWVzdA==\n' >"$t/junk.csr"
 challenge "$t/d4.keys"
 enroll "$t/d4.keys" junk "$NONCE $(printf '%064d' 0)"
 check "a body that is not a PKCS#10 request: 400" test "$CODE" = 400
+openssl req -new -newkey rsa:2048 -nodes -keyout /dev/null -subj /CN=rsa -outform DER 2>>"$t/openssl.log" |
+	base64 >"$t/rsa.csr"
+enroll "$t/d4.keys" rsa "$NONCE $(printf '%064d' 0)"
+check "a request for an RSA key: 400" bash -c "test '$CODE' = 400 && grep -q 'P-256' '$t/resp'"
+csr d4x /CN=x
+base64 -d "$t/d4x.csr" | /usr/bin/python3 -c 'import sys; d = bytearray(sys.stdin.buffer.read()); d[-1] ^= 1; sys.stdout.buffer.write(d)' |
+	base64 >"$t/d4bad.csr"
+enroll "$t/d4.keys" d4bad "$NONCE $(printf '%064d' 0)"
+check "a request whose signature fails (no proof of possession): 400" \
+	bash -c "test '$CODE' = 400 && grep -q 'signature fails' '$t/resp'"
+head -c 20000 /dev/zero | base64 >"$t/big.csr"
+enroll "$t/d4.keys" big "$NONCE $(printf '%064d' 0)"
+check "a body over 16 KiB: 413" test "$CODE" = 413
+code=$(https /.well-known/est/simplereenroll "$t/resp" -X POST $(as "$t/d4.keys") --data-binary @"$t/d4x.csr")
+check "simplereenroll (not yet): 404" test "$code" = 404
+code=$(https /.well-known/est/simpleenroll "$t/resp" $(as "$t/d4.keys"))
+check "GET simpleenroll: 405" test "$code" = 405
+code=$(https /.well-known/est/cacerts "$t/resp" -X PUT)
+check "PUT (neither GET nor POST): 501 from libevent" test "$code" = 501
 
 # an expired challenge: a second server on the same node with --challenge-ttl 0
 P1=$PORT
@@ -284,6 +307,14 @@ expect_exit 0 "issuances after all that: exactly d1, d2, d4" -- "$en" issuances 
 check "three issuances, one per device" \
 	bash -c "test \$(wc -l <'$t/out') -eq 3 && test \$(cut -d' ' -f1 '$t/out' | sort -u | wc -l) -eq 3"
 check "the ledger file is 0600" test "$(stat -c %a "$t/node/enroll.db")" = 600
+# a full challenge table: a fresh node process, 1025 challenges on one connection
+start srvfull
+for _ in $(seq 1025); do echo "url = \"https://localhost:$PORT/chipkey/v1/challenge\""; echo 'output = "/dev/null"'; done >"$t/many.cfg"
+# shellcheck disable=SC2046
+curl -s --tlsv1.3 --cacert "$t/node/ca-cert.pem" --resolve "localhost:$PORT:127.0.0.1" -X POST $(as "$t/d3.keys") \
+	-w '%{http_code}\n' -K "$t/many.cfg" >"$t/codes" 2>>"$t/curl.log"
+check "1024 outstanding challenges, the 1025th: 503" \
+	bash -c "test \$(grep -c '^200$' '$t/codes') -eq 1024 && test \$(tail -1 '$t/codes') = 503"
 kill -TERM "$SRV"; wait "$SRV"; rc=$?
 check "SIGTERM stops the node: exit 0, no sanitizer report (leaks included)" \
 	bash -c "test $rc -eq 0 && ! grep -q 'Sanitizer' '$t/srv.log'"
