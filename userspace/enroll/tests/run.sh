@@ -29,10 +29,12 @@ cleanup() {
 trap cleanup EXIT
 wait_file() { for _ in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
 
-# provision NAME CHIP N: emulated chip NAME, its certificate naming the
-# chip's attestation key, keys directory $t/NAME.keys (recover --keys)
+# provision NAME CHIP N [noattest]: emulated chip NAME, its certificate
+# naming the chip's attestation key (unless noattest), identity number N,
+# keys directory $t/NAME.keys (recover --keys)
 provision() {
-	local name=$1 chip=$2 id
+	local name=$1 chip=$2 id att=(--attest-key "$t/$1.q.pem")
+	[ "${4:-}" = noattest ] && att=()
 	"$bin/chipkey-fuse" create "$t/$name.bin" --rom-key "$t/fac/mfr-pubkey.der" --chip-id "$chip" \
 		>/dev/null 2>>"$t/setup.log" || return 1
 	"$bin/chipkey-emu" --state "$t/$name.bin" --socket "$t/$name.sock" --foreground 2>>"$t/emu.log" &
@@ -41,7 +43,7 @@ provision() {
 	id=$("$bin/chipkey-factory" identities --prefix 35123400 --start "$3" --count 1)
 	"$bin/chipkey" --device "emu:$t/$name.sock" attest-key --pem >"$t/$name.q.pem" 2>>"$t/setup.log" &&
 	"$bin/chipkey-factory" package "$t/fac" --identity "$id" --chip-id "$chip" \
-		--attest-key "$t/$name.q.pem" --out "$t/$name.dp" >/dev/null 2>>"$t/setup.log" &&
+ "${att[@]}" --out "$t/$name.dp" >/dev/null 2>>"$t/setup.log" &&
 	"$bin/chipkey" --device "emu:$t/$name.sock" wrap --generation 1 "$t/$name.dp" "$t/$name.pkg" \
 		2>>"$t/setup.log" &&
 	"$bin/chipkey" --device "emu:$t/$name.sock" recover --from "$t/$name.pkg" \
@@ -105,11 +107,18 @@ provision d1 00112233445566778899aabbccddee01 1
 provision d2 00112233445566778899aabbccddee02 2
 provision d3 00112233445566778899aabbccddee03 3
 provision d4 00112233445566778899aabbccddee04 4
-check "four devices provisioned, certificates naming their chips' attestation keys" \
-	bash -c "for d in d1 d2 d3 d4; do test -s $t/\$d.keys/device-key.pem || exit 1
+provision d5 00112233445566778899aabbccddee05 4	# d4's identity on another chip
+provision d6 00112233445566778899aabbccddee02 6	# another identity on d2's chip ID
+provision d7 00112233445566778899aabbccddee07 7 noattest
+check "devices provisioned, certificates naming their chips' attestation keys (but d7's)" \
+	bash -c "for d in d1 d2 d3 d4 d5 d6; do test -s $t/\$d.keys/device-key.pem || exit 1
 		openssl x509 -in $t/\$d.keys/device-cert.pem -noout -text | grep -q 2.25.150369157376766404936511867947329402419 || exit 1; done"
 ID1=$(tr -d '\n' <"$t/d1.keys/identity") ID2=$(tr -d '\n' <"$t/d2.keys/identity")
-ID4=$(tr -d '\n' <"$t/d4.keys/identity")
+ID4=$(tr -d '\n' <"$t/d4.keys/identity") ID6=$(tr -d '\n' <"$t/d6.keys/identity")
+ID7=$(tr -d '\n' <"$t/d7.keys/identity")
+check "d5 has d4's identity, d7's certificate no attestation key" \
+	bash -c "cmp -s '$t/d4.keys/identity' '$t/d5.keys/identity' &&
+		! openssl x509 -in '$t/d7.keys/device-cert.pem' -noout -text | grep -q 2.25.150369157376766404936511867947329402419"
 
 # ---- the customer node
 expect_exit 0 "init: customer CA, TLS credential, ledger; manufacturer CA imported" -- \
@@ -124,16 +133,16 @@ expect_exit 22 "init: an existing directory is not touched" -- \
 	"$en" init "$t/node" --org X --mfr-ca "$t/fac/mfr-ca.pem"
 expect_exit 11 "init: a manufacturer CA that is not self-signed (the issuing CA) is refused" -- \
 	"$en" init "$t/node2" --org X --mfr-ca "$t/fac/ica-cert.pem"
-check "init: nothing left after a refusal" bash -c "! ls -d '$t'/node2* 2>/dev/null"
+check "init: nothing left after the refusals" bash -c "! ls -d '$t'/node2* '$t'/node.init-* 2>/dev/null"
 printf '# shipment 1\n%s\n00112233445566778899AABBCCDDEE02\nnot-a-device\n' "$ID1" >"$t/bad-list"
 expect_exit 6 "whitelist: a malformed line refuses the whole file" -- "$en" whitelist "$t/node" "$t/bad-list"
 check "whitelist: the message names the line" grep -q "bad-list:4" "$t/err"
-printf '# shipment 1\n%s\n  00112233445566778899AABBCCDDEE02 # d2 by chip ID\n\n%s 00112233445566778899aabbccddee04\n' \
-	"$ID1" "$ID4" >"$t/list"
-expect_exit 0 "whitelist: import (d1 by identity, d2 by chip ID, d4 by both)" -- "$en" whitelist "$t/node" "$t/list"
-check "whitelist: 3 added (nothing of the refused file)" grep -q "3 added, 0 already present; 3 entries" "$t/out"
+printf '# shipment 1\n%s\n  00112233445566778899AABBCCDDEE02 # d2 by chip ID\n\n%s 00112233445566778899aabbccddee04\n%s\n%s\n' \
+	"$ID1" "$ID4" "$ID6" "$ID7" >"$t/list"
+expect_exit 0 "whitelist: import (d1, d6, d7 by identity, d2 by chip ID, d4 by both)" -- "$en" whitelist "$t/node" "$t/list"
+check "whitelist: 5 added (nothing of the refused file)" grep -q "5 added, 0 already present; 5 entries" "$t/out"
 expect_exit 0 "whitelist: importing again adds nothing" -- "$en" whitelist "$t/node" "$t/list"
-check "whitelist: 0 added, 3 present" grep -q "0 added, 3 already present; 3 entries" "$t/out"
+check "whitelist: 0 added, 5 present" grep -q "0 added, 5 already present; 5 entries" "$t/out"
 
 chmod 0640 "$t/node/ca-key.pem"
 expect_exit 3 "serve: a CA key readable by the group is refused" -- timeout 20 "$en" serve "$t/node" --listen 127.0.0.1:0
@@ -184,6 +193,14 @@ check "its subject is the authenticated identity, not the request's CN" \
 check "it names the chip and the IMEI URN, clientAuth" \
 	bash -c "grep -q 'urn:chipkey:chip-id:00112233445566778899aabbccddee01' '$t/d1.text' &&
 		grep -q 'urn:gsma:imei:' '$t/d1.text' && grep -q 'TLS Web Client Authentication' '$t/d1.text'"
+check "CA:FALSE and digitalSignature, keyAgreement, both critical" \
+	bash -c "openssl x509 -in '$t/d1.cust.pem' -noout -ext basicConstraints,keyUsage >'$t/d1.ku' &&
+		grep -A1 'Basic Constraints: critical' '$t/d1.ku' | grep -q 'CA:FALSE' &&
+		grep -A1 'Key Usage: critical' '$t/d1.ku' | grep -qx ' *Digital Signature, Key Agreement'"
+START=$(date -d "$(openssl x509 -in "$t/d1.cust.pem" -noout -startdate | cut -d= -f2)" +%s)
+END=$(date -d "$(openssl x509 -in "$t/d1.cust.pem" -noout -enddate | cut -d= -f2)" +%s)
+check "valid 3650 days (--days default), from five minutes ago" test $((END - START)) -eq $((3650 * 86400 + 300))
+check "the node logs the issuance with the serial" grep -q "device $ID1 chip 00112233445566778899aabbccddee01: issued serial $(openssl x509 -in "$t/d1.cust.pem" -noout -serial | sed 's/^serial=//')" "$t/srv.log"
 check "it carries the chip attestation key of the factory certificate" \
 	bash -c "openssl x509 -in '$t/d1.cust.pem' -noout -text | grep -A1 2.25.150369157376766404936511867947329402419 |
 		tail -1 | tr -d ' ' >'$t/a1'; openssl x509 -in '$t/d1.keys/device-cert.pem' -noout -text |
@@ -238,6 +255,27 @@ certs "$t/resp" "$t/d2.cust.pem"
 check "the certificate names d2 (the authenticated identity), not the request's" \
 	bash -c "openssl x509 -in '$t/d2.cust.pem' -noout -subject -nameopt sep_multiline >'$t/d2.text' &&
 		grep -q 'CN=$ID2' '$t/d2.text' && ! grep -q '$ID1' '$t/d2.text'"
+
+# whitelist pairs, the chip's ledger, a certificate without the attestation key
+csr d5 /CN=d5
+challenge "$t/d5.keys"; prove "$t/d5.sock" "$t/d5.keys" d5
+enroll "$t/d5.keys" d5 "$NONCE $MAC"
+check "d4's identity on another chip (whitelisted as a pair with d4's chip): 403" \
+	bash -c "test '$CODE' = 403 && grep -q 'not on the whitelist' '$t/resp'"
+csr d6 /CN=d6
+challenge "$t/d6.keys"; prove "$t/d6.sock" "$t/d6.keys" d6
+enroll "$t/d6.keys" d6 "$NONCE $MAC"
+check "a whitelisted identity on a chip that was issued to (d2's chip ID): 409" \
+	bash -c "test '$CODE' = 409 && grep -q 'issued to this device before' '$t/resp'"
+csr d7 /CN=d7
+challenge "$t/d7.keys"
+enroll "$t/d7.keys" d7 "$NONCE $(printf '%064d' 0)"
+check "a factory certificate without the chip attestation key: 403" \
+	bash -c "test '$CODE' = 403 && grep -q 'names no chip attestation key' '$t/resp'"
+check "the ledger table itself refuses a second row for an identity (sqlite3)" \
+	bash -c "! sqlite3 '$t/node/enroll.db' \"INSERT INTO issuance SELECT identity, 'x', 'y', 0, '', '' FROM issuance LIMIT 1\" 2>/dev/null"
+check "... and for a chip" \
+	bash -c "! sqlite3 '$t/node/enroll.db' \"INSERT INTO issuance SELECT 'x', chip_id, 'y', 0, '', '' FROM issuance LIMIT 1\" 2>/dev/null"
 
 # a forged manufacturer CA with the manufacturer's names
 SUBJ=$(openssl x509 -in "$t/fac/mfr-ca.pem" -noout -subject -nameopt compat | sed 's/^subject=//')
@@ -298,10 +336,14 @@ code=$(https /chipkey/v1/challenge "$t/resp" -X POST $(as "$t/d4.keys"))
 check "a revoked factory certificate (--crl): 403" bash -c "test '$code' = 403 && grep -q 'revoked' '$t/resp'"
 code=$(https /chipkey/v1/challenge "$t/resp" -X POST $(as "$t/d3.keys"))
 check "... while another device of the same CA still gets a challenge" test "$code" = 200
-PORT=$P1
+start srvd0 --days 0
 challenge "$t/d4.keys"; prove "$t/d4.sock" "$t/d4.keys" d4
 enroll "$t/d4.keys" d4 "$NONCE $MAC"
-check "d4 enrolls on the node without --crl (whitelisted by identity and chip)" test "$CODE" = 200
+check "d4 enrolls on a node without --crl (whitelisted by identity and chip)" test "$CODE" = 200
+certs "$t/resp" "$t/d4.cust.pem"
+check "--days 0: notAfter 99991231235959Z" \
+	test "$(openssl x509 -in "$t/d4.cust.pem" -noout -enddate)" = "notAfter=Dec 31 23:59:59 9999 GMT"
+PORT=$P1
 
 expect_exit 0 "issuances after all that: exactly d1, d2, d4" -- "$en" issuances "$t/node"
 check "three issuances, one per device" \
