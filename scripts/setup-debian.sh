@@ -34,6 +34,9 @@ packages=(
 	# factory databases and the public database service
 	libsqlite3-dev sqlite3 libpq-dev postgresql libmicrohttpd-dev
 	libcurl4-openssl-dev curl
+	# chipkey-enroll (EST): HTTP by evhttp over OpenSSL-terminated TLS, since
+	# libmicrohttpd does TLS only through GnuTLS (no OpenSSL client chain/exporter)
+	libevent-dev
 	# JSON (flash manifest, public database answers)
 	libjansson-dev
 	# benchmarks only: the static-file baseline for pubdb and its load client

@@ -66,7 +66,8 @@ endif
 -include $(shell find $(OBJ)-pic -name '*.d' 2>/dev/null)
 
 INST_BIN := chipkey chipkey-emu chipkey-fuse
-INST_SBIN := chipkey-agent chipkey-spp chipkey-pubdb chipkey-pubdb-put chipkey-factory chipkey-service
+INST_SBIN := chipkey-agent chipkey-spp chipkey-pubdb chipkey-pubdb-put chipkey-factory chipkey-service \
+	chipkey-enroll
 INST_DOCS := $(TOP)/README.md $(wildcard $(TOP)/docs/*.md)
 INST_MAN1 := $(notdir $(wildcard $(TOP)/man/*.1))
 INST_MAN8 := $(notdir $(wildcard $(TOP)/man/*.8))

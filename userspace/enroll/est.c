@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The EST operations (est.h): cacerts, csrattrs, simpleenroll, and the
+ * chip challenge that simpleenroll needs (docs/enrollment.md).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/pkcs7.h>
+
+#include "common/hex.h"
+#include "common/x509-issue.h"
+#include "auth.h"
+#include "csr.h"
+#include "est.h"
+
+/*
+ * csrattrs (RFC 7030 4.5.2): ecdsa-with-SHA256, and the attribute
+ * id-ecPublicKey with the curve prime256v1: a P-256 key is asked for.
+ */
+static const uint8_t csr_attrs[] = {
+	0x30, 0x21,
+	0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02,
+	0x30, 0x15, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
+	0x31, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07,
+};
+
+static void text(struct est_response *res, int status, const char *reason, const char *msg)
+{
+	size_t n = strlen(msg);
+
+	res->status = status;
+	res->reason = reason;
+	res->type = "text/plain";
+	res->body = malloc(n + 1);
+	res->len = res->body ? n + 1 : 0;
+	if (res->body) {
+		memcpy(res->body, msg, n);
+		res->body[n] = '\n';
+	}
+}
+
+/* base64 of @der in lines of 64 characters (RFC 7030 / RFC 2045) as @res's body. */
+static int base64(struct est_response *res, const uint8_t *der, int len, const char *type)
+{
+	EVP_ENCODE_CTX *ctx = EVP_ENCODE_CTX_new();
+	int n = 0, m = 0;
+
+	res->body = malloc((size_t)len / 48 * 65 + 70);
+	if (!ctx || !res->body) {
+		EVP_ENCODE_CTX_free(ctx);
+		return -ENOMEM;
+	}
+	EVP_EncodeInit(ctx);
+	if (EVP_EncodeUpdate(ctx, (unsigned char *)res->body, &n, der, len) != 1) {
+		EVP_ENCODE_CTX_free(ctx);
+		return -EIO;
+	}
+	EVP_EncodeFinal(ctx, (unsigned char *)res->body + n, &m);
+	EVP_ENCODE_CTX_free(ctx);
+	res->len = (size_t)(n + m);
+	res->status = 200;
+	res->reason = "OK";
+	res->type = type;
+	res->base64 = 1;
+	return 0;
+}
+
+/* A certs-only PKCS#7 SignedData (RFC 7030 4.1.3, 4.2.3) of @cert. */
+static int certs_only(struct est_response *res, X509 *cert)
+{
+	PKCS7 *p7 = PKCS7_new();
+	unsigned char *der = NULL;
+	int len = -1, err;
+
+	if (p7 && PKCS7_set_type(p7, NID_pkcs7_signed) &&
+	    PKCS7_content_new(p7, NID_pkcs7_data) && PKCS7_add_certificate(p7, cert))
+		len = i2d_PKCS7(p7, &der);
+	PKCS7_free(p7);
+	if (len <= 0)
+		return -EIO;
+	err = base64(res, der, len, "application/pkcs7-mime; smime-type=certs-only");
+	OPENSSL_free(der);
+	return err;
+}
+
+/* The device on the connection, or a 401/403 answer in @res. */
+static int authenticate(struct enroll_node *n, const struct est_request *req,
+			struct est_response *res, struct enroll_peer *p)
+{
+	char why[256];
+	int err = enroll_auth_peer(req->ssl, &n->ca, n->crls, p, why, sizeof(why));
+
+	if (err) {
+		fprintf(stderr, "chipkey-enroll: %s %s: refused: %s\n", req->addr, req->path, why);
+		if (err == -ENOENT)
+			text(res, 401, "Unauthorized", why);
+		else
+			text(res, 403, "Forbidden", why);
+	}
+	return err;
+}
+
+static void challenge(struct enroll_node *n, const struct est_request *req,
+		      struct est_response *res)
+{
+	uint8_t nonce[PROOF_NONCE_LEN], v[CHIPKEY_EC_POINT_LEN];
+	char nh[2 * PROOF_NONCE_LEN + 1], vh[2 * CHIPKEY_EC_POINT_LEN + 1], msg[400];
+	struct enroll_peer p;
+	time_t expires;
+	int err;
+
+	if (authenticate(n, req, res, &p))
+		return;
+	err = proof_challenge(n->proofs, p.cert_sha256, time(NULL), n->challenge_ttl,
+			      nonce, v, &expires);
+	if (err) {
+		text(res, 503, "Service Unavailable", "too many challenges outstanding");
+		return;
+	}
+	ck_hex_encode(nonce, sizeof(nonce), nh);
+	ck_hex_encode(v, sizeof(v), vh);
+	snprintf(msg, sizeof(msg), "nonce %s\npeer %s\nexpires %lld", nh, vh, (long long)expires);
+	text(res, 200, "OK", msg);
+}
+
+static void refuse(const struct est_request *req, const struct enroll_peer *p,
+		   struct est_response *res, int status, const char *reason, const char *why)
+{
+	fprintf(stderr, "chipkey-enroll: %s device %s: refused: %s\n", req->addr, p->identity, why);
+	text(res, status, reason, why);
+}
+
+/* The chip's answer to the challenge named in the Chipkey-Attest header. */
+static int chip_proof(struct enroll_node *n, const struct est_request *req,
+		      const struct enroll_peer *p, const uint8_t spki_sha256[32],
+		      struct est_response *res)
+{
+	uint8_t nonce[PROOF_NONCE_LEN], mac[CHIPKEY_MAC_LEN], q[PKI_ATTEST_PUB_LEN];
+	const char *why = NULL;
+	int err;
+
+	if (!req->attest || proof_parse_header(req->attest, nonce, mac))
+		why = "no chip proof (" PROOF_HEADER ": NONCE MAC)";
+	else if (pki_cert_attest_key(p->cert, q))
+		why = "the device certificate names no chip attestation key";
+	else if ((err = proof_verify(n->proofs, nonce, p->cert_sha256, spki_sha256, q,
+				     p->chip_id, time(NULL), mac)))
+		why = err == -ENOENT ? "unknown or used challenge" :
+		      err == -ETIME ? "the challenge expired" :
+		      err == -EKEYREJECTED ? "the challenge was handed to another certificate" :
+		      "the chip proof is wrong (not this chip, or another request)";
+	if (why) {
+		refuse(req, p, res, 403, "Forbidden", why);
+		return -EACCES;
+	}
+	return 0;
+}
+
+static void simpleenroll(struct enroll_node *n, const struct est_request *req,
+			 struct est_response *res)
+{
+	uint8_t spki_sha256[32];
+	char serial[2 * 20 + 1] = "", fsha[65], *pem = NULL;
+	struct enroll_peer p;
+	X509_REQ *csr = NULL;
+	X509 *cert = NULL;
+	BIGNUM *bn = NULL;
+	size_t pem_len;
+	char *s;
+	int err;
+
+	if (authenticate(n, req, res, &p))
+		return;
+	err = csr_decode(req->body, req->body_len, &csr, spki_sha256);
+	if (err) {
+		refuse(req, &p, res, 400, "Bad Request", err == -EBADMSG ?
+		       "the request's signature fails" :
+		       "not a base64 PKCS#10 request with a P-256 key");
+		return;
+	}
+	if (chip_proof(n, req, &p, spki_sha256, res))
+		goto out;
+	err = ledger_may_issue(n->ledger, p.identity, p.chip_hex);
+	if (err) {
+		if (err == -EACCES)
+			refuse(req, &p, res, 403, "Forbidden", "the device is not on the whitelist");
+		else if (err == -EEXIST)
+			refuse(req, &p, res, 409, "Conflict", "a certificate was issued to this device before");
+		else
+			text(res, 500, "Internal Server Error", "database error");
+		goto out;
+	}
+	cert = enroll_ca_issue(&n->ca, p.cert, X509_REQ_get0_pubkey(csr), n->days);
+	bn = cert ? ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL) : NULL;
+	s = bn ? BN_bn2hex(bn) : NULL;
+	if (s) {
+		snprintf(serial, sizeof(serial), "%s", s);
+		OPENSSL_free(s);
+	}
+	ck_hex_encode(p.cert_sha256, 32, fsha);
+	if (!serial[0] || ck_x509_to_pem(cert, &pem, &pem_len)) {
+		text(res, 500, "Internal Server Error", "issuing failed");
+		goto out;
+	}
+	{
+		struct ledger_issuance li = {
+			.identity = p.identity, .chip_hex = p.chip_hex, .serial_hex = serial,
+			.factory_sha256 = fsha, .cert_pem = pem, .issued_at = time(NULL),
+		};
+		err = ledger_record(n->ledger, &li);
+	}
+	if (err) {	/* never sent: only a recorded certificate leaves the node */
+		if (err == -EEXIST)
+			refuse(req, &p, res, 409, "Conflict", "a certificate was issued to this device before");
+		else
+			text(res, 500, "Internal Server Error", "database error");
+		goto out;
+	}
+	if (certs_only(res, cert)) {
+		text(res, 500, "Internal Server Error", "encoding failed");
+		goto out;
+	}
+	fprintf(stderr, "chipkey-enroll: %s device %s chip %s: issued serial %s\n",
+		req->addr, p.identity, p.chip_hex, serial);
+out:
+	free(pem);
+	BN_free(bn);
+	X509_free(cert);
+	X509_REQ_free(csr);
+}
+
+void est_handle(struct enroll_node *n, const struct est_request *req,
+		struct est_response *res)
+{
+	const char *op = NULL;
+
+	memset(res, 0, sizeof(*res));
+	if (!strncmp(req->path, EST_PREFIX, strlen(EST_PREFIX)))
+		op = req->path + strlen(EST_PREFIX);
+	if (op && !strcmp(op, "cacerts") && !req->post) {
+		if (certs_only(res, n->ca.cert))
+			text(res, 500, "Internal Server Error", "encoding failed");
+	} else if (op && !strcmp(op, "csrattrs") && !req->post) {
+		if (base64(res, csr_attrs, (int)sizeof(csr_attrs), "application/csrattrs"))
+			text(res, 500, "Internal Server Error", "encoding failed");
+	} else if (op && !strcmp(op, "simpleenroll") && req->post) {
+		simpleenroll(n, req, res);
+	} else if (!strcmp(req->path, EST_CHALLENGE_PATH) && req->post) {
+		challenge(n, req, res);
+	} else if (op && (!strcmp(op, "cacerts") || !strcmp(op, "csrattrs") ||
+			  !strcmp(op, "simpleenroll")) ) {
+		text(res, 405, "Method Not Allowed", "method not allowed");
+	} else if (!strcmp(req->path, EST_CHALLENGE_PATH)) {
+		text(res, 405, "Method Not Allowed", "method not allowed");
+	} else {
+		text(res, 404, "Not Found", "no such operation (simplereenroll, serverkeygen:"
+		     " not yet)");
+	}
+}

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The whitelist and the issuance ledger in SQLite (ledger.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "ledger.h"
+
+struct ledger {
+	sqlite3 *db;
+};
+
+static const char schema[] =
+	"CREATE TABLE whitelist ("
+	" identity TEXT NOT NULL, chip_id TEXT NOT NULL,"	/* '' = any */
+	" imported_at INTEGER NOT NULL,"
+	" CHECK (identity <> '' OR chip_id <> ''),"
+	" UNIQUE (identity, chip_id));"
+	"CREATE TABLE issuance ("
+	" identity TEXT NOT NULL UNIQUE, chip_id TEXT NOT NULL UNIQUE,"
+	" serial TEXT NOT NULL UNIQUE, issued_at INTEGER NOT NULL,"
+	" factory_cert_sha256 TEXT NOT NULL, cert_pem TEXT NOT NULL);";
+
+static int db_error(sqlite3 *db, const char *what)
+{
+	fprintf(stderr, "chipkey-enroll: database: %s: %s\n", what,
+		db ? sqlite3_errmsg(db) : "out of memory");
+	return -EIO;
+}
+
+static sqlite3 *db_open(const char *dir, int flags)
+{
+	char path[PATH_MAX];
+	sqlite3 *db = NULL;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, ENROLL_DB) >= (int)sizeof(path)) {
+		fprintf(stderr, "chipkey-enroll: %s: name too long\n", dir);
+		return NULL;
+	}
+	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+		db_error(db, path);
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	return db;
+}
+
+int ledger_create(const char *dir)
+{
+	char path[PATH_MAX];
+	sqlite3 *db;
+	int err = 0, fd;
+
+	/* the file first, 0600 whatever the umask (SQLite's journal files
+	 * take its mode) */
+	if (snprintf(path, sizeof(path), "%s/%s", dir, ENROLL_DB) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || fchmod(fd, 0600)) {
+		err = -errno;
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	close(fd);
+	db = db_open(dir, SQLITE_OPEN_READWRITE);
+	if (!db)
+		return -EIO;
+	if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK)
+		err = db_error(db, "schema");
+	sqlite3_close(db);
+	return err;
+}
+
+struct ledger *ledger_open(const char *dir)
+{
+	struct ledger *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return NULL;
+	l->db = db_open(dir, SQLITE_OPEN_READWRITE);
+	if (!l->db || sqlite3_exec(l->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+				   NULL, NULL, NULL) != SQLITE_OK) {
+		if (l->db)
+			db_error(l->db, "open");
+		ledger_close(l);
+		return NULL;
+	}
+	return l;
+}
+
+void ledger_close(struct ledger *l)
+{
+	if (!l)
+		return;
+	sqlite3_close(l->db);
+	free(l);
+}
+
+static int exec(struct ledger *l, const char *sql)
+{
+	return sqlite3_exec(l->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : db_error(l->db, sql);
+}
+
+int ledger_begin(struct ledger *l) { return exec(l, "BEGIN IMMEDIATE"); }
+int ledger_commit(struct ledger *l) { return exec(l, "COMMIT"); }
+void ledger_rollback(struct ledger *l) { sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL); }
+
+/* Prepare @sql and bind the strings @a.. (NULL ends the list). */
+static sqlite3_stmt *prep(struct ledger *l, const char *sql, const char *a, const char *b)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK ||
+	    (a && sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC) != SQLITE_OK) ||
+	    (b && sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC) != SQLITE_OK)) {
+		db_error(l->db, "prepare");
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
+int ledger_whitelist_add(struct ledger *l, const char *identity, const char *chip_hex,
+			 int *added)
+{
+	sqlite3_stmt *st = prep(l, "INSERT OR IGNORE INTO whitelist VALUES (?1, ?2, strftime('%s'))",
+				identity, chip_hex);
+	int rc;
+
+	if (!st)
+		return -EIO;
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_error(l->db, "whitelist");
+	*added = sqlite3_changes(l->db) > 0;
+	return 0;
+}
+
+long ledger_whitelist_count(struct ledger *l)
+{
+	sqlite3_stmt *st = prep(l, "SELECT count(*) FROM whitelist", NULL, NULL);
+	long n = -EIO;
+
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* 1 if @sql with (?1, ?2) has a row, 0 if not, -EIO. */
+static int exists(struct ledger *l, const char *sql, const char *a, const char *b)
+{
+	sqlite3_stmt *st = prep(l, sql, a, b);
+	int rc;
+
+	if (!st)
+		return -EIO;
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : db_error(l->db, "query");
+}
+
+int ledger_may_issue(struct ledger *l, const char *identity, const char *chip_hex)
+{
+	int r;
+
+	r = exists(l, "SELECT 1 FROM whitelist WHERE (identity = ?1 AND chip_id IN ('', ?2))"
+		   " OR (identity = '' AND chip_id = ?2)", identity, chip_hex);
+	if (r <= 0)
+		return r < 0 ? r : -EACCES;
+	r = exists(l, "SELECT 1 FROM issuance WHERE identity = ?1 OR chip_id = ?2",
+		   identity, chip_hex);
+	return r < 0 ? r : r ? -EEXIST : 0;
+}
+
+int ledger_record(struct ledger *l, const struct ledger_issuance *i)
+{
+	sqlite3_stmt *st = prep(l, "INSERT INTO issuance VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+				i->identity, i->chip_hex);
+	int rc;
+
+	if (!st)
+		return -EIO;
+	if (sqlite3_bind_text(st, 3, i->serial_hex, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 4, (sqlite3_int64)i->issued_at) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 5, i->factory_sha256, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 6, i->cert_pem, -1, SQLITE_STATIC) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return db_error(l->db, "bind");
+	}
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_CONSTRAINT)
+		return -EEXIST;
+	return rc == SQLITE_DONE ? 0 : db_error(l->db, "record");
+}
+
+int ledger_list(struct ledger *l, FILE *out, int json)
+{
+	sqlite3_stmt *st = prep(l, "SELECT identity, chip_id, serial, issued_at,"
+				" factory_cert_sha256, cert_pem FROM issuance ORDER BY rowid",
+				NULL, NULL);
+	json_t *arr = json ? json_array() : NULL;
+	int rc, err = 0;
+
+	if (!st || (json && !arr)) {
+		sqlite3_finalize(st);
+		json_decref(arr);
+		return -EIO;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *c[6];
+		int k;
+
+		for (k = 0; k < 6; k++)
+			c[k] = (const char *)sqlite3_column_text(st, k);
+		if (!json) {
+			fprintf(out, "%s %s %s %lld %s\n", c[0], c[1], c[2],
+				(long long)sqlite3_column_int64(st, 3), c[4]);
+			continue;
+		}
+		if (json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}",
+				"identity", c[0], "chip_id", c[1], "serial", c[2],
+				"issued_at", (json_int_t)sqlite3_column_int64(st, 3),
+				"factory_cert_sha256", c[4], "certificate", c[5]))) {
+			err = -ENOMEM;
+			break;
+		}
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = db_error(l->db, "list");
+	sqlite3_finalize(st);
+	if (json) {
+		if (!err && json_dumpf(arr, out, JSON_INDENT(1)) == 0)
+			fputc('\n', out);
+		json_decref(arr);
+	}
+	return err;
+}

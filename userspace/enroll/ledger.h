@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The node's own database (DIR/enroll.db, SQLite, 0600): the whitelist
+ * imported from shipment lists and the issuance ledger, one issuance per
+ * device (docs/enrollment.md, "Authorization").  Functions return 0 or a
+ * negative errno; -EIO for an SQLite error (message on stderr).
+ */
+#ifndef CHIPKEY_ENROLL_LEDGER_H
+#define CHIPKEY_ENROLL_LEDGER_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#define ENROLL_DB	"enroll.db"
+
+struct ledger;
+
+/* The empty database in the directory @dir (a new file). */
+int ledger_create(const char *dir);
+struct ledger *ledger_open(const char *dir);
+void ledger_close(struct ledger *l);
+
+/* One whitelist entry: an identity, a chip ID (32 hex digits) or both; "" = any. */
+int ledger_whitelist_add(struct ledger *l, const char *identity, const char *chip_hex,
+			 int *added);
+int ledger_begin(struct ledger *l);
+int ledger_commit(struct ledger *l);
+void ledger_rollback(struct ledger *l);
+/* Number of whitelist entries, or -EIO. */
+long ledger_whitelist_count(struct ledger *l);
+
+/*
+ * May the device (@identity, @chip_hex) get a certificate now?  0;
+ * -EACCES: on no whitelist entry; -EEXIST: a certificate was issued to
+ * this identity or this chip before.
+ */
+int ledger_may_issue(struct ledger *l, const char *identity, const char *chip_hex);
+
+struct ledger_issuance {
+	const char *identity, *chip_hex;
+	const char *serial_hex;		/* of the customer certificate */
+	const char *factory_sha256;	/* hex SHA-256 of the factory certificate (DER) */
+	const char *cert_pem;		/* the customer certificate */
+	time_t issued_at;
+};
+/*
+ * Record one issuance atomically (one transaction; the identity, the chip
+ * ID and the serial are each unique): 0, or -EEXIST if this identity or
+ * chip has one already (nothing recorded).
+ */
+int ledger_record(struct ledger *l, const struct ledger_issuance *i);
+
+/* Print every issuance, oldest first: text lines or one JSON array. */
+int ledger_list(struct ledger *l, FILE *out, int json);
+
+#endif /* CHIPKEY_ENROLL_LEDGER_H */

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * chipkey-enroll: the customer node (docs/enrollment.md,
+ * man/chipkey-enroll.8).  The customer CA, the whitelist and issuance
+ * ledger, and an EST (RFC 7030) server over HTTPS that gives each genuine,
+ * whitelisted device one customer certificate.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/exit.h"
+#include "ca.h"
+#include "est.h"
+#include "http.h"
+#include "ledger.h"
+#include "whitelist.h"
+
+#define CRL_MAX		16
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: chipkey-enroll init DIR --org NAME --mfr-ca FILE [--tls-name NAME]\n"
+"       chipkey-enroll whitelist DIR FILE\n"
+"       chipkey-enroll serve DIR --listen ADDR:PORT [--cert FILE --key FILE]\n"
+"              [--port-file FILE] [--crl FILE]... [--days N] [--challenge-ttl S]\n"
+"       chipkey-enroll issuances DIR [--json]\n"
+"  init        make the customer CA, its TLS server credential and the ledger\n"
+"              in the new directory DIR; import the manufacturer CA FILE\n"
+"  whitelist   import a shipment list (identities and/or chip IDs)\n"
+"  serve       the EST server (cacerts, simpleenroll, csrattrs)\n"
+"  issuances   list the certificates issued (who, when, serial)\n"
+"exit status: as in docs/cli.md \"Exit codes\"\n");
+}
+
+static int usage_error(void)
+{
+	usage(stderr);
+	return CK_EXIT_USAGE;
+}
+
+static long number(const char *s, long min, long max)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return *s && !*end && v >= min && v <= max ? v : LONG_MIN;
+}
+
+static int serve(const char *dir, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "cert", required_argument, NULL, 'c' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "port-file", required_argument, NULL, 'p' },
+		{ "crl", required_argument, NULL, 'r' },
+		{ "days", required_argument, NULL, 'd' },
+		{ "challenge-ttl", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char cert[PATH_MAX], key[PATH_MAX], err[256];
+	struct http_opts o = { 0 };
+	struct enroll_node n = { .days = 3650, .challenge_ttl = 120 };
+	long v;
+	int c, ret;
+
+	if (snprintf(cert, sizeof(cert), "%s/%s", dir, ENROLL_TLS_CERT) >= (int)sizeof(cert) ||
+	    snprintf(key, sizeof(key), "%s/%s", dir, ENROLL_TLS_KEY) >= (int)sizeof(key))
+		return usage_error();
+	o.cert = cert;
+	o.key = key;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l': o.listen = optarg; break;
+		case 'c': o.cert = optarg; break;
+		case 'k': o.key = optarg; break;
+		case 'p': o.port_file = optarg; break;
+		case 'r':
+			if (pki_crls_add(&n.crls, optarg, err, sizeof(err))) {
+				fprintf(stderr, "chipkey-enroll: %s\n", err);
+				pki_crls_free(n.crls);
+				return CK_EXIT_MALFORMED;
+			}
+			break;
+		case 'd':
+			if ((v = number(optarg, 0, 36500)) == LONG_MIN)
+				goto bad;
+			n.days = (int)v;
+			break;
+		case 't':
+			if ((v = number(optarg, 0, 86400)) == LONG_MIN)
+				goto bad;
+			n.challenge_ttl = (int)v;
+			break;
+		default:
+			goto bad;
+		}
+	}
+	if (!o.listen || optind != argc)
+		goto bad;
+	ret = enroll_ca_open(dir, &n.ca);
+	if (ret) {
+		pki_crls_free(n.crls);
+		return ret;
+	}
+	n.ledger = ledger_open(dir);
+	n.proofs = proof_table_new();
+	ret = n.ledger && n.proofs ? http_serve(&o, &n) : CK_EXIT_OTHER;
+	proof_table_free(n.proofs);
+	ledger_close(n.ledger);
+	enroll_ca_close(&n.ca);
+	pki_crls_free(n.crls);
+	return ret;
+bad:
+	pki_crls_free(n.crls);
+	return usage_error();
+}
+
+static int init(const char *dir, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "org", required_argument, NULL, 'o' },
+		{ "mfr-ca", required_argument, NULL, 'm' },
+		{ "tls-name", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *org = NULL, *mfr = NULL, *name = "localhost";
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'o')
+			org = optarg;
+		else if (c == 'm')
+			mfr = optarg;
+		else if (c == 'n')
+			name = optarg;
+		else
+			return usage_error();
+	}
+	if (!org || !mfr || optind != argc)
+		return usage_error();
+	return enroll_ca_init(dir, org, mfr, name);
+}
+
+static int issuances(const char *dir, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ledger *l;
+	int c, json = 0, err;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'j')
+			return usage_error();
+		json = 1;
+	}
+	if (optind != argc)
+		return usage_error();
+	l = ledger_open(dir);
+	if (!l)
+		return CK_EXIT_OTHER;
+	err = ledger_list(l, stdout, json);
+	ledger_close(l);
+	if (err || fflush(stdout))
+		return CK_EXIT_OTHER;
+	return CK_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd, *dir;
+
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage(stdout);
+		return CK_EXIT_OK;
+	}
+	if (argc < 3)
+		return usage_error();
+	cmd = argv[1];
+	dir = argv[2];
+	/* the subcommand's options follow DIR: getopt from there */
+	argv[2] = argv[1];
+	argc -= 2;
+	argv += 2;
+	optind = 1;
+	if (!strcmp(cmd, "init"))
+		return init(dir, argc, argv);
+	if (!strcmp(cmd, "serve"))
+		return serve(dir, argc, argv);
+	if (!strcmp(cmd, "issuances"))
+		return issuances(dir, argc, argv);
+	if (!strcmp(cmd, "whitelist")) {
+		if (argc != 2)
+			return usage_error();
+		return whitelist_import(dir, argv[1]);
+	}
+	return usage_error();
+}
