@@ -43,7 +43,7 @@ else
 	tap_done test-debs
 	exit
 fi
-pkgs=(chipkey chipkey-factory libchipkey1 libchipkey-dev chipkey-dkms)
+pkgs=(chipkey chipkey-factory chipkey-enroll libchipkey1 libchipkey-dev chipkey-dkms)
 debs=()
 for p in "${pkgs[@]}"; do
 	a=$arch; [ "$p" = chipkey-dkms ] && a=all
@@ -76,6 +76,11 @@ check "chipkey: chipkey, chipkey-emu, chipkey-fuse, chipkey-agent, chipkey-boot,
 check "chipkey-factory: chipkey-factory, chipkey-spp, chipkey-pubdb, chipkey-pubdb-put, chipkey-service" bash -c "
 	c=\$(dpkg -c '$t/chipkey-factory_${ver}_$arch.deb'); for f in chipkey-factory chipkey-spp chipkey-pubdb chipkey-pubdb-put chipkey-service; do
 	echo \"\$c\" | grep -q \" \./usr/sbin/\$f\$\" || exit 1; done"
+check "chipkey-enroll: chipkey-enroll and chipkey-enroll(8), no factory program" bash -c "
+	c=\$(dpkg -c '$t/chipkey-enroll_${ver}_$arch.deb')
+	echo \"\$c\" | grep -q ' \./usr/sbin/chipkey-enroll\$' &&
+	echo \"\$c\" | grep -q ' \./usr/share/man/man8/chipkey-enroll.8.gz\$' &&
+	! echo \"\$c\" | grep -q 'chipkey-\(factory\|spp\|pubdb\)'"
 check "libchipkey1: only the shared library (soname libchipkey.so.1)" bash -c "
 	contents() { dpkg -c \"\$1\" | awk '{ print \$6 }' | grep -v '/\$'; }
 	contents '$t/libchipkey1_${ver}_$arch.deb' | grep -v '^\./usr/share/\(doc\|lintian\)/' | sort >'$t/lib1' &&
