@@ -59,7 +59,7 @@ enum ck_link_auth_type {
 	CK_LINK_AUTH_DEVICE	= 0x01,	/* device -> server */
 	CK_LINK_AUTH_SERVER	= 0x02,	/* server -> device */
 	CK_LINK_AUTH_CERTS	= 0x03,	/* server -> device, first */
-	CK_LINK_AUTH_RESYNC	= 0x04,	/* server -> device: counter too old */
+	CK_LINK_AUTH_RESYNC	= 0x04,	/* server -> device: counter stale or out of range */
 	CK_LINK_AUTH_ERROR	= 0xff,	/* server -> device: refused */
 };
 
@@ -135,7 +135,7 @@ enum ck_link_error_code {
 	CK_LINK_ERR_MALFORMED	= 1,
 	CK_LINK_ERR_CERT	= 2,	/* certificate refused */
 	CK_LINK_ERR_SIGNATURE	= 3,
-	CK_LINK_ERR_REPLAY	= 4,	/* counter already seen or too old */
+	CK_LINK_ERR_REPLAY	= 4,	/* counter refused (server: seen out of range) */
 	CK_LINK_ERR_SECRET	= 5,	/* the secret does not open */
 	CK_LINK_ERR_INTERNAL	= 6,
 };
