@@ -51,12 +51,15 @@ struct ck_link_hello {
 #define CK_LINK_CERT_SECRET_LABEL	"chipkey link v1 cert secret"	/* ECIES HKDF info */
 #define CK_LINK_CERT_PSK_LABEL		"chipkey link v1 cert psk"	/* PSK HKDF info */
 #define CK_LINK_RESYNC_SIG_LABEL	"chipkey link v1 cert resync"	/* signed first */
+/* AUTH's own version byte: 2 added the seen field (an AUTH of version 1,
+ * without it, is refused as malformed before anything else is checked) */
+#define CK_LINK_AUTH_VERSION		2
 
 enum ck_link_auth_type {
 	CK_LINK_AUTH_DEVICE	= 0x01,	/* device -> server */
 	CK_LINK_AUTH_SERVER	= 0x02,	/* server -> device */
 	CK_LINK_AUTH_CERTS	= 0x03,	/* server -> device, first */
-	CK_LINK_AUTH_RESYNC	= 0x04,	/* server -> device: counter too old */
+	CK_LINK_AUTH_RESYNC	= 0x04,	/* server -> device: counter stale or out of range */
 	CK_LINK_AUTH_ERROR	= 0xff,	/* server -> device: refused */
 };
 
@@ -76,10 +79,10 @@ enum ck_link_auth_lengths {
 
 /*
  * AUTH body:
- *   type u8, version u8,
+ *   type u8, version u8 (CK_LINK_AUTH_VERSION),
  *   cert_len u16, cert (DER), chain_len u16, chain (DER issuing CA, or none),
  *   id_len u8, id, peer_len u8, peer,
- *   counter u64, nonce[32], transcript[32],
+ *   counter u64, seen u64, nonce[32], transcript[32],
  *   eph[65], sealed[32], tag[16],          (the secret, to the peer's key)
  *   sig_len u16, sig                      (over LABEL || body up to sig_len)
  */
@@ -92,6 +95,8 @@ struct ck_link_auth {
 	char id[CK_LINK_ID_MAX + 1];	/* the sender: device identity, server CN */
 	char peer[CK_LINK_ID_MAX + 1];	/* the receiver ("" from a device) */
 	uint64_t counter;		/* the sender's, strictly increasing */
+	uint64_t seen;			/* DEVICE: the highest server counter it
+					 * has stored (0: none); SERVER: 0 */
 	uint8_t nonce[CK_LINK_NONCE_LEN];
 	uint8_t transcript[CK_LINK_HASH_LEN];	/* SERVER: SHA-256(device body) */
 	uint8_t eph[CK_LINK_POINT_LEN];
@@ -130,7 +135,7 @@ enum ck_link_error_code {
 	CK_LINK_ERR_MALFORMED	= 1,
 	CK_LINK_ERR_CERT	= 2,	/* certificate refused */
 	CK_LINK_ERR_SIGNATURE	= 3,
-	CK_LINK_ERR_REPLAY	= 4,	/* counter already seen or too old */
+	CK_LINK_ERR_REPLAY	= 4,	/* counter refused (server: seen out of range) */
 	CK_LINK_ERR_SECRET	= 5,	/* the secret does not open */
 	CK_LINK_ERR_INTERNAL	= 6,
 };

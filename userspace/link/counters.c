@@ -110,17 +110,28 @@ int ck_link_counter_newer(const char *dir, const char *name, uint64_t c)
 	return err;
 }
 
-int ck_link_counter_raise(const char *dir, const char *name, uint64_t c)
+int ck_link_counter_set(const char *dir, const char *name, uint64_t c)
 {
 	uint64_t hi, bits;
 	int err;
 
+	if (c >= CK_LINK_COUNTER_LIMIT)
+		return -ERANGE;
 	pthread_mutex_lock(&lock);
 	err = load(dir, name, &hi, &bits);
-	if (!err)
-		err = in_range(hi, c);
-	if (!err && c > hi)
+	if (!err && c != hi)
 		err = store(dir, name, c, 0);
+	pthread_mutex_unlock(&lock);
+	return err;
+}
+
+int ck_link_counter_get(const char *dir, const char *name, uint64_t *out)
+{
+	uint64_t bits;
+	int err;
+
+	pthread_mutex_lock(&lock);
+	err = load(dir, name, out, &bits);
 	pthread_mutex_unlock(&lock);
 	return err;
 }
@@ -171,13 +182,15 @@ out:
 	return err;
 }
 
-int ck_link_server_counter(const char *dir, uint64_t *out)
+int ck_link_server_counter(const char *dir, uint64_t seen, uint64_t *out)
 {
 	static uint64_t next, limit;
 	static int loaded;
 	uint64_t hi, bits;
 	int err = 0;
 
+	if (seen >= CK_LINK_COUNTER_LIMIT - 1)
+		return -ERANGE;
 	pthread_mutex_lock(&lock);
 	if (!loaded || next >= limit) {
 		err = load(dir, "server-counter", &hi, &bits);
@@ -191,8 +204,10 @@ int ck_link_server_counter(const char *dir, uint64_t *out)
 			loaded = 1;
 		}
 	}
-	if (!err)
-		*out = next++;
+	if (!err) {
+		*out = next > seen ? next : seen + 1;	/* above what the device has */
+		next++;
+	}
 	pthread_mutex_unlock(&lock);
 	return err;
 }

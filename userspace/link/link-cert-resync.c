@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Mode 2: RESYNC (link-cert.h).  A device that lost its state directory
- * starts its counter again at 1; the server, having checked everything
- * else of its AUTH, answers with its highest accepted counter, signed, and
- * bound to that AUTH; the device goes on above it.
+ * starts its counter again at 1, one whose counter was moved by a rogue
+ * server (a stolen service credential) may be anywhere below 2^62; the
+ * server, having checked everything else of its AUTH, answers with its
+ * highest accepted counter, signed, and bound to that AUTH; the device
+ * sets its counter to it, up or down (the server is authoritative: it
+ * accepts only what its own window allows), and goes on from there.
  */
 #include <errno.h>
 #include <string.h>
@@ -15,7 +18,7 @@
 #include "link-cert.h"
 #include "messages.h"
 
-/* S3 for a stale counter: RESYNC, signed, naming the highest accepted, so
+/* S3 for a stale or out-of-range counter: RESYNC, signed, naming the highest accepted, so
  * that a device which lost its state can go on above it (D3). */
 void ck_link_cert_send_resync(int fd, EVP_PKEY *key, const char *id, const char *state,
 			const uint8_t *d2, size_t d2_len)
@@ -39,7 +42,7 @@ void ck_link_cert_send_resync(int fd, EVP_PKEY *key, const char *id, const char 
 }
 
 /* D3 for a RESYNC: signed by the server of S1 and about our AUTH: our
- * counter goes above the highest the server has; -ERESTART (try again). */
+ * counter becomes the highest the server has; -ERESTART (try again). */
 int ck_link_cert_take_resync(const struct ck_link_device *d, X509 *sc, const uint8_t *in,
 		       size_t len, const uint8_t mine[CK_LINK_HASH_LEN])
 {
@@ -55,7 +58,7 @@ int ck_link_cert_take_resync(const struct ck_link_device *d, X509 *sc, const uin
 		return -EBADMSG;
 	if (CRYPTO_memcmp(r.transcript, mine, CK_LINK_HASH_LEN))
 		return -EPROTO;
-	err = ck_link_counter_raise(d->state_dir, "device-counter", r.highest);
+	err = ck_link_counter_set(d->state_dir, "device-counter", r.highest);
 	return err ? err : -ERESTART;
 }
 

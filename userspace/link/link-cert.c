@@ -6,14 +6,19 @@
  *   S1 server -> device  CERTS: its certificate and issuing CA
  *   D1 device  verifies them up to the ROM key (role chipkey-service)
  *   D2 device -> server  AUTH(DEVICE): its certificate and chain, identity,
- *                        counter (stored first), nonce, secret Sd sealed to
- *                        the server's key; signed by the device key
+ *                        counter (stored first), the highest server counter
+ *                        it has seen, nonce, secret Sd sealed to the
+ *                        server's key; signed by the device key
  *   S2 server  checks: device certificate up to the ROM key, identity =
  *              the certificate's, signature, addressed to this server, Sd
- *              opens, counter fresh (window stored before going on)
+ *              opens, seen in range, counter fresh (window stored before
+ *              going on)
  *   S3 server -> device  AUTH(SERVER): transcript = SHA-256(D2 body),
- *                        server counter, secret Ss sealed to the device key;
- *                        signed by the service key   | ERROR(code)
+ *                        server counter (above seen), secret Ss sealed to
+ *                        the device key; signed by the service key
+ *                      | RESYNC (counter stale or out of range: the
+ *                        server's highest, signed; the device follows it)
+ *                      | ERROR(code)
  *   D3 device  checks: same certificate as S1, signature, addressed to it,
  *              transcript, counter above the highest seen (stored), Ss opens
  *   both: PSK = HKDF-SHA384(Sd || Ss, LABEL || SHA-256(D2) || SHA-256(S3)),
@@ -241,20 +246,25 @@ static int cert_server(const struct ck_link_server *s, int fd, struct ck_link_se
 		err = refuse(fd, -EBADMSG, CK_LINK_ERR_SECRET, "secret does not open");
 		goto out;
 	}
+	if (a.seen >= CK_LINK_COUNTER_LIMIT - 1) {
+		err = refuse(fd, -ERANGE, CK_LINK_ERR_REPLAY, "server counter out of range");
+		goto out;
+	}
+	/* stale or out of range: this server is authoritative for the device
+	 * counter, the device follows its signed RESYNC up or down */
 	err = ck_link_window_accept(s->state_dir, a.id, a.counter);
-	if (err == -ESTALE) {
+	if (err == -ESTALE || err == -ERANGE) {
 		ck_link_cert_send_resync(fd, s->key, a.id, s->state_dir, in, d2_len);
 		goto out;
 	}
 	if (err) {
-		err = refuse(fd, err, err == -ERANGE ? CK_LINK_ERR_REPLAY : CK_LINK_ERR_INTERNAL,
-			     err == -ERANGE ? "counter out of range" : "state not stored");
+		err = refuse(fd, err, CK_LINK_ERR_INTERNAL, "state not stored");
 		goto out;
 	}
 	/* S3 */
 	snprintf(r.peer, sizeof(r.peer), "%s", a.id);
 	SHA256(in, d2_len, r.transcript);
-	err = ck_link_server_counter(s->state_dir, &r.counter);
+	err = ck_link_server_counter(s->state_dir, a.seen, &r.counter);
 	if (!err && RAND_priv_bytes(ss, sizeof(ss)) != 1)
 		err = -EIO;
 	n = err ? err : make_auth(&me, &r, X509_get0_pubkey(dc), ss, o, CK_LINK_FRAME_MAX);
@@ -342,6 +352,8 @@ static int cert_device(const struct ck_link_device *d, int fd, struct ck_link_se
 	/* D2 */
 	snprintf(a.id, sizeof(a.id), "%s", d->identity);
 	err = ck_link_counter_next(d->state_dir, "device-counter", &a.counter);
+	if (!err)
+		err = ck_link_counter_get(d->state_dir, "server-counter", &a.seen);
 	if (!err && RAND_priv_bytes(sd, sizeof(sd)) != 1)
 		err = -EIO;
 	n = err ? err : make_auth(&me, &a, X509_get0_pubkey(sc), sd, o, CK_LINK_FRAME_MAX);

@@ -18,12 +18,12 @@
 int ck_link_cert_sign(EVP_PKEY *key, int sign, const char *label, const uint8_t *msg,
 		      size_t len, uint8_t *sig, size_t *sig_len);
 
-/* Server, step S3 for a stale counter: a signed RESYNC naming the highest
+/* Server, step S3 for a stale or out-of-range counter: a signed RESYNC naming the highest
  * counter of the device @id accepted so far, about the AUTH @d2. */
 void ck_link_cert_send_resync(int fd, EVP_PKEY *key, const char *id, const char *state,
 			      const uint8_t *d2, size_t d2_len);
 /* Device, step D3 for a RESYNC: signed by the certificate @sc of S1 and
- * about our AUTH (SHA-256 @mine): our counter is raised to the highest;
+ * about our AUTH (SHA-256 @mine): our counter is set to the highest;
  * -ERESTART (connect again), or -EPROTO / -EBADMSG / -errno. */
 int ck_link_cert_take_resync(const struct ck_link_device *d, X509 *sc, const uint8_t *in,
 			     size_t len, const uint8_t mine[CK_LINK_HASH_LEN]);

@@ -149,7 +149,7 @@ ssize_t ck_link_auth_encode(const struct ck_link_auth *a, uint8_t *out, size_t c
 	    il > CK_LINK_ID_MAX || pl > CK_LINK_ID_MAX || a->sig_len > CK_LINK_SIG_MAX)
 		return -EMSGSIZE;
 	put_u8(&c, a->type);
-	put_u8(&c, CK_LINK_VERSION);
+	put_u8(&c, CK_LINK_AUTH_VERSION);
 	put_u16(&c, (uint16_t)a->cert_len);
 	put(&c, a->cert, a->cert_len);
 	put_u16(&c, (uint16_t)a->chain_len);
@@ -159,6 +159,7 @@ ssize_t ck_link_auth_encode(const struct ck_link_auth *a, uint8_t *out, size_t c
 	put_u8(&c, (uint8_t)pl);
 	put(&c, a->peer, pl);
 	put_u64(&c, a->counter);
+	put_u64(&c, a->seen);
 	put(&c, a->nonce, sizeof(a->nonce));
 	put(&c, a->transcript, sizeof(a->transcript));
 	put(&c, a->eph, sizeof(a->eph));
@@ -180,7 +181,7 @@ int ck_link_auth_decode(const uint8_t *in, size_t len, struct ck_link_auth *a)
 	if (len > CK_LINK_FRAME_MAX)
 		return -EMSGSIZE;
 	a->type = get_u8(&c);
-	if (get_u8(&c) != CK_LINK_VERSION ||
+	if (get_u8(&c) != CK_LINK_AUTH_VERSION ||
 	    (a->type != CK_LINK_AUTH_DEVICE && a->type != CK_LINK_AUTH_SERVER))
 		return -EINVAL;
 	a->cert_len = get_u16(&c);
@@ -195,6 +196,8 @@ int ck_link_auth_decode(const uint8_t *in, size_t len, struct ck_link_auth *a)
 	get_id(&c, a->peer);
 	p = get(&c, 8);
 	a->counter = p ? ck_get_be64(p) : 0;
+	p = get(&c, 8);
+	a->seen = p ? ck_get_be64(p) : 0;
 	get_copy(&c, a->nonce, sizeof(a->nonce));
 	get_copy(&c, a->transcript, sizeof(a->transcript));
 	get_copy(&c, a->eph, sizeof(a->eph));

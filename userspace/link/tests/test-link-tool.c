@@ -7,9 +7,11 @@
  *   raw HOST:PORT tamper|truncate|oversize FLIGHT   send a damaged FLIGHT
  *   get-raw HOST:PORT KEYS NAME                  mode 1, GET NAME unchecked
  *   psk384 IDENTITY CHANNEL-KEY-HEX              the mode-1 SHA-384 PSK (hex)
- *   fake-resync PORTFILE CERT.der CHAIN.der      a server with the public
- *          service certificate but not its key: answers one AUTH with a
- *          RESYNC (highest 10^9) whose signature is not the service's
+ *   fake-resync PORTFILE CERT.der CHAIN.der [KEY.pem]   a server with the
+ *          public service certificate but not its key: answers one AUTH
+ *          with a RESYNC (highest 10^9) whose signature is not the
+ *          service's; with KEY (the stolen service key): a RESYNC (highest
+ *          5) signed by it but about another AUTH (transcript)
  * Prints "refused: code N", "accepted" or "status N".
  */
 #include <arpa/inet.h>
@@ -24,6 +26,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/pem.h>
 #include <openssl/sha.h>
 
 #include <chipkey/byteorder.h>
@@ -32,6 +35,7 @@
 #include "link/catalogue.h"
 #include "link/device-keys.h"
 #include "link/link.h"
+#include "link/link-cert.h"
 #include "link/messages.h"
 
 static uint8_t rec[CK_LINK_FRAME_MAX + 64];
@@ -186,7 +190,7 @@ static int get_raw(char **argv)
 	return 0;
 }
 
-static int fake_resync(char **argv)
+static int fake_resync(char **argv, const char *keyfile)
 {
 	static uint8_t in[CK_LINK_FRAME_MAX];
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -215,8 +219,26 @@ static int fake_resync(char **argv)
 	if (m < 0 || ck_link_msg_send(fd, out, (size_t)m) ||
 	    ck_link_msg_recv(fd, in, sizeof(in), &n))
 		return 2;
-	SHA256(in, n, r.transcript);	/* about the right message... */
-	memset(r.sig, 0x30, r.sig_len);	/* ...but not signed by the service key */
+	if (keyfile) {
+		FILE *f = fopen(keyfile, "r");
+		EVP_PKEY *key = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+
+		if (f)
+			fclose(f);
+		in[n - 1] ^= 1;		/* about another AUTH... */
+		SHA256(in, n, r.transcript);
+		r.highest = 5;
+		r.sig_len = 0;
+		m = ck_link_resync_encode(&r, out, sizeof(out));
+		r.sig_len = sizeof(r.sig);	/* ...signed by the service key */
+		if (!key || m < 0 ||
+		    ck_link_cert_sign(key, 1, CK_LINK_RESYNC_SIG_LABEL, out, (size_t)m, r.sig, &r.sig_len))
+			return 2;
+		EVP_PKEY_free(key);
+	} else {
+		SHA256(in, n, r.transcript);	/* about the right message... */
+		memset(r.sig, 0x30, r.sig_len);	/* ...but not signed by the service key */
+	}
 	m = ck_link_resync_encode(&r, out, sizeof(out));
 	if (m > 0)
 		ck_link_msg_send(fd, out, (size_t)m);
@@ -260,8 +282,8 @@ int main(int argc, char **argv)
 		return raw(argv[2], argv[3], argv[4]);
 	if (argc == 5 && !strcmp(argv[1], "get-raw"))
 		return get_raw(argv + 2);
-	if (argc == 5 && !strcmp(argv[1], "fake-resync"))
-		return fake_resync(argv + 2);
+	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "fake-resync"))
+		return fake_resync(argv + 2, argc == 6 ? argv[5] : NULL);
 	if (argc == 4 && !strcmp(argv[1], "psk384"))
 		return psk384(argv[2], argv[3]);
 	fprintf(stderr, "usage: see the comment of link/tests/test-link-tool.c\n");

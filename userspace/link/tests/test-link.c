@@ -36,6 +36,7 @@ static void fill_auth(struct ck_link_auth *a, const uint8_t *cert, size_t cl)
 	strcpy(a->id, "352099001761481");
 	strcpy(a->peer, "service.example");
 	a->counter = 0x0102030405060708ULL;
+	a->seen = 0x1112131415161718ULL;
 	memset(a->nonce, 0x11, sizeof(a->nonce));
 	memset(a->eph, 0x22, sizeof(a->eph));
 	a->sig_len = 70;
@@ -54,10 +55,10 @@ static void test_auth(void)
 	n = ck_link_auth_encode(&a, buf, sizeof(buf));
 	tap_ok(n > 0 && ck_link_auth_decode(buf, (size_t)n, &b) == 0 &&
 	       b.cert_len == 500 && b.chain_len == 10 && !strcmp(b.id, a.id) &&
-	       !strcmp(b.peer, a.peer) && b.counter == a.counter && b.sig_len == 70 &&
+	       !strcmp(b.peer, a.peer) && b.counter == a.counter && b.seen == a.seen && b.sig_len == 70 &&
 	       !memcmp(b.sig, a.sig, 70) && b.signed_len == (size_t)n - 72,
 	       "AUTH: encode/decode round trip, signed_len stops before sig_len");
-	tap_eq_int(n, 2 + 2 + 500 + 2 + 10 + 1 + 15 + 1 + 15 + 8 + 32 + 32 + 65 + 32 + 16 + 2 + 70,
+	tap_eq_int(n, 2 + 2 + 500 + 2 + 10 + 1 + 15 + 1 + 15 + 8 + 8 + 32 + 32 + 65 + 32 + 16 + 2 + 70,
 		   "AUTH: the documented length");
 	for (cut = 0; cut < (size_t)n; cut++)
 		if (ck_link_auth_decode(buf, cut, &b) == 0)
@@ -65,9 +66,10 @@ static void test_auth(void)
 	tap_ok(bad == 0, "AUTH: every truncation refused");
 	buf[n] = 0;
 	tap_ok(ck_link_auth_decode(buf, (size_t)n + 1, &b) == -EINVAL, "AUTH: a trailing byte refused");
-	buf[1] = 2;
-	tap_ok(ck_link_auth_decode(buf, (size_t)n, &b) == -EINVAL, "AUTH: another version refused");
+	tap_eq_int(buf[1], 2, "AUTH: version 2 (with seen)");
 	buf[1] = 1;
+	tap_ok(ck_link_auth_decode(buf, (size_t)n, &b) == -EINVAL, "AUTH: version 1 (no seen) refused");
+	buf[1] = 2;
 	buf[0] = 7;
 	tap_ok(ck_link_auth_decode(buf, (size_t)n, &b) == -EINVAL, "AUTH: an unknown type refused");
 	fill_auth(&a, cert, CK_LINK_CERT_MAX + 1);
@@ -157,7 +159,8 @@ static void test_frames(void)
 
 static void test_counters(const char *dir)
 {
-	uint64_t c1 = 0, c2 = 0, s1 = 0, s2 = 0;
+	const uint64_t step = CK_LINK_COUNTER_STEP, lim = CK_LINK_COUNTER_LIMIT;
+	uint64_t c1 = 0, c2 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0;
 	int ok;
 
 	tap_ok(ck_link_window_accept(dir, "352099001761481", 10) == 0, "window: first counter accepted");
@@ -178,8 +181,29 @@ static void test_counters(const char *dir)
 	tap_ok(ck_link_counter_newer(dir, "sc", 5) == 0 && ck_link_counter_newer(dir, "sc", 5) == -ESTALE &&
 	       ck_link_counter_newer(dir, "sc", 4) == -ESTALE && ck_link_counter_newer(dir, "sc", 6) == 0,
 	       "device: the server counter must grow");
-	tap_ok(ck_link_server_counter(dir, &s1) == 0 && ck_link_server_counter(dir, &s2) == 0 &&
+	tap_ok(ck_link_server_counter(dir, 0, &s1) == 0 && ck_link_server_counter(dir, 0, &s2) == 0 &&
 	       s2 == s1 + 1, "server counter: strictly increasing");
+	tap_ok(ck_link_server_counter(dir, s2 + step + 5, &s3) == 0 && s3 == s2 + step + 6 &&
+	       ck_link_server_counter(dir, 0, &s4) == 0 && s4 == s2 + 2,
+	       "server counter: above what the device has seen, its own counter unmoved");
+	tap_ok(ck_link_server_counter(dir, lim - 2, &s3) == 0 && s3 == lim - 1 &&
+	       ck_link_server_counter(dir, lim - 1, &s3) == -ERANGE,
+	       "server counter: never 2^62 for a device that has seen 2^62 - 1");
+	tap_ok(ck_link_window_accept(dir, "353001000000009", step) == 0 &&
+	       ck_link_window_accept(dir, "353001000000009", 3 * step + 1) == -ERANGE &&
+	       ck_link_window_accept(dir, "353001000000009", 2 * step) == 0 &&
+	       ck_link_window_accept(dir, "353001000000009", lim) == -ERANGE,
+	       "window: a jump of 2^32 accepted, 2^32 + 1 refused, 2^62 refused");
+	tap_ok(ck_link_counter_newer(dir, "sc2", step) == 0 &&
+	       ck_link_counter_newer(dir, "sc2", 2 * step + 1) == -ERANGE &&
+	       ck_link_counter_newer(dir, "sc2", 2 * step) == 0,
+	       "device: the server counter may grow by 2^32, not more");
+	tap_ok(ck_link_counter_set(dir, "dc2", lim - 1) == 0 && ck_link_counter_get(dir, "dc2", &c1) == 0 &&
+	       c1 == lim - 1 && ck_link_counter_set(dir, "dc2", 7) == 0 &&
+	       ck_link_counter_get(dir, "dc2", &c2) == 0 && c2 == 7,
+	       "device counter: a RESYNC sets it up or down");
+	tap_ok(ck_link_counter_set(dir, "dc2", lim) == -ERANGE && ck_link_counter_get(dir, "dc2", &c1) == 0 &&
+	       c1 == 7, "device counter: a RESYNC to 2^62 refused, nothing stored");
 	{
 		char path[512];
 

@@ -247,25 +247,136 @@ check "a silent peer is cut at the handshake deadline" timeout 20 cat <&5
 exec 5<&- 6<&-
 expect_exit 0 "once they are gone, the device connects again" -- \
 	"$ck" service connect --server "127.0.0.1:$PORT" --keys "$t/d1.keys" --state "$t/d1.state" --mode channel-key
-# ---- a stolen service credential cannot exhaust the device's counters:
-# a rogue chipkey-service (the genuine credential, crafted state) answers
-# with a signed RESYNC naming 2^64-1, or with its own counter near 2^64
-mkdir -m 700 "$t/rogue1" "$t/rogue2"
-printf '\377\377\377\377\377\377\377\377\0\0\0\0\0\0\0\0' >"$t/rogue1/device-$ID1"
-printf '\377\377\377\377\377\377\373\376\0\0\0\0\0\0\0\0' >"$t/rogue2/server-counter"
-chmod 600 "$t/rogue1"/* "$t/rogue2"/*
+# ---- counters: a stolen service credential or a copy of a device's keys
+# cannot lock a device out of the genuine server (docs/service-link.md
+# "Replay protection without a clock").  Rogue chipkey-service = the
+# genuine credential with crafted state; a thief = a copy of d1's keys.
+ctr() { od -An -tu8 --endian=big -N8 "$1" | tr -d ' '; }
+put_ctr() {	# FILE VALUE: a counter file (highest VALUE, no window)
+	local h i
+	h=$(printf '%016x' "$2")
+	for i in 0 2 4 6 8 10 12 14; do printf "\\x${h:$i:2}"; done >"$1"
+	printf '\0\0\0\0\0\0\0\0' >>"$1"
+	chmod 600 "$1"
+}
+rogue() {	# NAME [STATE-FILE VALUE]: a rogue server on state $t/NAME
+	rm -rf "${t:?}/$1"
+	mkdir -m 700 "$t/$1"
+	[ $# -eq 3 ] && put_ctr "$t/$1/$2" "$3"
+	start_service "$1" --key "$t/fac/service-key.pem" --cert "$t/fac/service-cert.pem" \
+		--chain "$t/fac/ica-cert.pem" --rom-key "$t/fac/mfr-pubkey.der" --state "$t/$1"
+	R=127.0.0.1:$PORT rpid=$spid
+}
+dev() {	# SERVER [STATE]: d1 connects in mode 2
+	"$ck" "${dev1[@]}" service connect --server "$1" --keys "$t/d1.keys" \
+		--state "${2:-$t/d1.state}" --mode cert
+}
+thief() {	# the copy of d1's keys on $t/thief.state, without the chip
+	"$ck" service connect --server "$S" --keys "$t/d1.keys" --state "$t/thief.state" \
+		--mode cert --rom-key "$t/fac/mfr-pubkey.der"
+}
+P32=$((1 << 32)) P62=$((1 << 62))
+# the 2^62 limit: a signed RESYNC naming 2^62, a server counter of 2^62
+# after one at 2^62 - 2^31 (crafted device state: inside the step), a
+# server counter near 2^64
+put_ctr "$t/d1.state/server-counter" $((P62 - (1 << 31)))
 cp "$t/d1.state/device-counter" "$t/dc.before"
-for r in rogue1 rogue2; do
-	start_service $r --key "$t/fac/service-key.pem" --cert "$t/fac/service-cert.pem" \
-		--chain "$t/fac/ica-cert.pem" --rom-key "$t/fac/mfr-pubkey.der" --state "$t/$r"
-	expect_exit 20 "attack ($r): a counter near 2^64 from a server with the stolen credential is refused" -- \
-		"$ck" "${dev1[@]}" service connect --server "127.0.0.1:$PORT" --keys "$t/d1.keys" --state "$t/d1.state" --mode cert
+for r in "rogue1 device-$ID1 $P62" "rogue2 server-counter $((P62 - 1))" \
+	"rogue3 server-counter 18446744073709550590"; do
+	set -- $r
+	rogue "$@"
+	expect_exit 20 "attack ($1): $2 reaching 2^62 from a server with the stolen credential is refused" -- \
+		dev "$R"
 	check "... as out of range" grep -q "counter out of range" "$t/err"
+	kill "$rpid"
 done
-check "... the device's own counter was not raised" bash -c \
-	"[ \$(od -An -tu8 --endian=big -N8 '$t/d1.state/device-counter') -lt 4294967296 ]"
-expect_exit 0 "... and the genuine server still links with it" -- \
-	"$ck" "${dev1[@]}" service connect --server "$S" --keys "$t/d1.keys" --state "$t/d1.state" --mode cert
+check "... the device's own counter was not moved" \
+	test "$(ctr "$t/d1.state/device-counter")" -eq $(($(ctr "$t/dc.before") + 3))
+check "... nor its server counter" test "$(ctr "$t/d1.state/server-counter")" = $((P62 - (1 << 31)))
+expect_exit 0 "... and the genuine server still links with it (answering above 2^62 - 2^31)" -- dev "$S"
+check "... the genuine server's own counter did not follow (still below 2^32)" \
+	test "$(ctr "$t/state/server-counter")" -lt $P32
+put_ctr "$t/d1.state/server-counter" $((P62 - 1))
+n=$(grep -c "counter out of range" "$t/svc2.log")
+expect_exit 20 "a device that has stored the server counter 2^62 - 1: the server never answers 2^62" -- dev "$S"
+check "... refused by the server, logged" test "$(grep -c "counter out of range" "$t/svc2.log")" -eq $((n + 1))
+put_ctr "$t/d1.state/server-counter" 5
+
+# (a) a rogue server's signed RESYNC raises the device counter by 2^32
+# (the old step bound), by 2^32 + 1, to 2^62 - 1: the genuine server's
+# signed RESYNC brings it back down
+for up in $P32 $((P32 + 1)) $((P62 - 1)); do
+	dc=$(ctr "$t/d1.state/device-counter")
+	X=$((up < P62 - 1 ? dc + 1 + up : up))
+	rogue ra device-$ID1 $X
+	dev "$R" >/dev/null 2>&1
+	kill "$rpid"
+	check "(a) a RESYNC from the stolen credential moved the device counter by $((X - dc - 1))" \
+		test "$(ctr "$t/d1.state/device-counter")" -ge $X
+	expect_exit 0 "(a) ... the device still links to the genuine server" -- dev "$S"
+	check "(a) ... through the genuine server's signed RESYNC" grep -q "counter resynchronised" "$t/err"
+	check "(a) ... which took the device counter back down" \
+		test "$(ctr "$t/d1.state/device-counter")" -eq $(($(ctr "$t/state/device-$ID1")))
+done
+check "(a) ... the genuine server logged the three counters out of range" \
+	test "$(grep -c "counter out of range" "$t/svc2.log")" -eq $((n + 4))
+
+# (b) a rogue server answers with its own counter 2^32 above the device's
+# server counter (accepted: the step), then 2^32 + 1 above (refused)
+sc=$(ctr "$t/d1.state/server-counter")
+rogue rb server-counter $((sc + P32 - 1))
+expect_exit 0 "(b) the device takes a server counter 2^32 above its own from the stolen credential" -- dev "$R"
+kill "$rpid"
+check "(b) ... stored" test "$(ctr "$t/d1.state/server-counter")" -eq $((sc + P32))
+expect_exit 0 "(b) ... the device still links to the genuine server" -- dev "$S"
+check "(b) ... which answered above the device's server counter" \
+	test "$(ctr "$t/d1.state/server-counter")" -eq $((sc + P32 + 1))
+sc=$(ctr "$t/d1.state/server-counter")
+rogue rb server-counter $((sc + P32))
+expect_exit 20 "(b) a server counter 2^32 + 1 above the device's is refused" -- dev "$R"
+kill "$rpid"
+check "(b) ... and not stored" test "$(ctr "$t/d1.state/server-counter")" -eq $sc
+expect_exit 0 "(b) ... the device still links to the genuine server" -- dev "$S"
+check "(b) ... whose own counter the devices did not move (below 2^32)" \
+	test "$(ctr "$t/state/server-counter")" -lt $P32
+rm -rf "$t/thief.state"
+expect_exit 0 "(b) ... a device whose state is fresh (server counter none) links too" -- thief
+
+# (c) a thief with a copy of d1's keys links twice, each 2^32 higher
+rm -rf "$t/thief.state"
+cp -a "$t/d1.state" "$t/thief.state"
+for i in 1 2; do
+	H=$(ctr "$t/state/device-$ID1")
+	put_ctr "$t/thief.state/device-counter" $((H + P32 - 1))
+	expect_exit 0 "(c) thief link $i, device counter 2^32 above the server's highest" -- thief
+	check "(c) ... accepted by the window" test "$(ctr "$t/state/device-$ID1")" -eq $((H + P32))
+done
+expect_exit 0 "(c) ... the genuine device still links" -- dev "$S"
+check "(c) ... having followed the server's signed RESYNC up by more than 2^32" \
+	grep -q "counter resynchronised" "$t/err"
+check "(c) ... to the thief's last counter + 1" test "$(ctr "$t/d1.state/device-counter")" -eq $((H + P32 + 1))
+H=$(ctr "$t/state/device-$ID1")
+put_ctr "$t/thief.state/device-counter" $((H + P32))
+thief >/dev/null 2>&1
+check "(c) a thief's counter 2^32 + 1 above: the window does not jump" \
+	test "$(ctr "$t/state/device-$ID1")" -lt $((H + P32))
+check "(c) ... logged" test "$(grep -c "counter out of range" "$t/svc2.log")" -eq $((n + 5))
+expect_exit 0 "(c) ... the genuine device still links" -- dev "$S"
+
+# a RESYNC signed with the stolen service key but about another AUTH
+before=$(ctr "$t/d1.state/device-counter")
+rm -f "$t/fake.port"
+"$A/tests/link/test-link-tool" fake-resync "$t/fake.port" "$t/svc.der" "$t/ica.der" \
+	"$t/fac/service-key.pem" 2>/dev/null &
+pids+=($!)
+wait_file "$t/fake.port"
+expect_exit 21 "attack: a signed RESYNC not bound to the device's AUTH (transcript) is refused" -- \
+	dev "127.0.0.1:$(cat "$t/fake.port")"
+check "...and the device's counter was not lowered" \
+	test "$(ctr "$t/d1.state/device-counter")" -eq $((before + 1))
+"$A/tests/link/test-link-tool" replay "$S" "$t/flight" >"$t/out" 2>&1
+check "attack: the recorded flight replayed after all this: still no link" grep -q "refused: code 4" "$t/out"
+expect_exit 0 "the device links to the genuine server at the end" -- dev "$S"
 
 # ---- modes 3 and 4 through the real programs (docs/service-link-cms.md)
 start_service svc3 --factory "$t/fac" --state "$t/state3" --catalogue "$t/cat"
