@@ -161,11 +161,30 @@ check "... having removed what the killed run left" grep -q "removed 1 download 
 check "... sequence 5 installed, no download directory left" bash -c \
 	"grep -qx 'sequence 5' '$t/d1.sw/state' && [ $(dl_dirs) -eq 0 ]"
 
+# ---- an image encrypted to the device (the licence names the plaintext)
+head -c 150000 /dev/urandom >"$t/fw-8"
+publish fw-8.bin 8 "$t/fw-8" --identity "$ID1"
+openssl cms -encrypt -binary -outform DER -aes-256-gcm -recip "$t/d1.keys/device-cert.pem" \
+	-in "$t/fw-8" -out "$t/cat/fw-8.bin" 2>>"$t/setup.log"
+expect_exit 0 "an image encrypted to the device (openssl cms) installs with --encrypted" -- \
+	inst "$PLAIN" fw-8.bin --encrypted
+check "... the slot holds the plaintext, sequence 8" bash -c "
+	cmp -s '$t/d1.sw/'\$(sed -n 's/^slot //p' '$t/d1.sw/state')/image '$t/fw-8' &&
+	grep -qx 'sequence 8' '$t/d1.sw/state'"
+cp -a "$t/d1.sw" "$t/sw.8"
+publish fw-9.bin 9 "$t/small" --identity "$ID1"
+openssl cms -encrypt -binary -outform DER -aes-256-gcm -recip "$t/d1.keys/device-cert.pem" \
+	-in "$t/fw-1" -out "$t/cat/fw-9.bin" 2>>"$t/setup.log"
+expect_exit 5 "attack: an encrypted image larger than the licence's 100000 bytes + 64 KiB is refused" -- \
+	inst "$PLAIN" fw-9.bin --encrypted
+check "... by its size, before the download; nothing installed" bash -c \
+	"grep -q 'more than the 165536 allowed' '$t/err' && diff -r '$t/sw.8' '$t/d1.sw' >/dev/null"
+
 # ---- two installs at once: neither removes the other's live directory
 head -c 200000 /dev/urandom >"$t/fw-6"
-publish fw-6.bin 6 "$t/fw-6" --identity "$ID1"
+publish fw-6.bin 10 "$t/fw-6" --identity "$ID1"
 head -c 100000 /dev/urandom >"$t/fw-7"
-publish fw-7.bin 7 "$t/fw-7" --identity "$ID1"
+publish fw-7.bin 11 "$t/fw-7" --identity "$ID1"
 "$ck" "${dev[@]}" --server "127.0.0.1:$SLOW" fw-6.bin >"$t/a.out" 2>"$t/a.err" &
 apid=$!
 pids+=($apid)
@@ -176,7 +195,7 @@ mkdir -m 700 "$t/d1.state/download.stale1"
 expect_exit 0 "install B (fw-7.bin) meanwhile installs" -- inst "$PLAIN" fw-7.bin
 check "... it removed the stale directory" test ! -e "$t/d1.state/download.stale1"
 check "... but not A's live one" test -d "$adir" -a -f "$adir/image"
-check "... sequence 7 installed" grep -qx 'sequence 7' "$t/d1.sw/state"
+check "... sequence 11 installed" grep -qx 'sequence 11' "$t/d1.sw/state"
 kill $apid 2>/dev/null
 wait $apid 2>/dev/null
 
