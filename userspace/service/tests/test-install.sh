@@ -100,8 +100,8 @@ head -c 3000000 /dev/urandom >"$t/cat/big.bin"
 expect_exit 5 "attack: an image larger than the licence's 100000 bytes is refused" -- inst "$PLAIN" big.bin
 check "... as larger than allowed" grep -q "is 3000000 bytes, more than the 100000 allowed" "$t/err"
 check "... nothing installed" diff -r "$t/sw.1" "$t/d1.sw"
-check "... no file larger than the cap was written" \
-	test -z "$(find "$t/d1.state" -type f -size +100000c 2>/dev/null)"
+check "... no file larger than the cap was written, no download directory left" bash -c \
+	"[ -z \"\$(find '$t/d1.state' -type f -size +100000c)\" ] && [ \$(find '$t/d1.state' -maxdepth 1 -name 'download.*' | wc -l) -eq 0 ]"
 # never held whole: a 512 MiB (sparse) image under a licence for 100000
 # bytes; the device's peak memory stays far below it (native build)
 truncate -s 512M "$t/cat/big.bin"
@@ -136,6 +136,7 @@ before=$(conns plain)
 expect_exit 7 "attack: a licence of 70000 bytes (over 64 KiB) is refused" -- inst "$PLAIN" huge.bin
 check "... by its header, the image never asked for" bash -c \
 	"grep -q 'more than the 65536 allowed' '$t/err' && [ $(conns plain) -eq $((before + 1)) ]"
+check "... no download directory left" test "$(dl_dirs)" -eq 0
 
 # ---- a server that trickles: cut by the deadline (--timeout)
 head -c 200000 /dev/urandom >"$t/fw-5"
