@@ -28,7 +28,6 @@
 #include "update/update.h"
 #include "service.h"
 
-#define DEFAULT_SLOT_DIR "/var/lib/chipkey/software"
 /* What CMS adds to an --encrypted image (recipient info, IV, tag, padding). */
 #define ENCRYPTED_OVERHEAD 65536
 
@@ -80,10 +79,10 @@ static int fetch(const struct svc_link *lk, const char *name, uint64_t cap, ck_c
 					ret == CK_EXIT_REFUSED ? "refused by the server" : strerror(-err));
 		}
 	}
+	svc_deadline_watch(-1);	/* before the close: the number may be reused */
 	ck_link_conn_free(&c);
 	if (fd >= 0)
 		close(fd);
-	svc_deadline_watch(-1);
 	return ret;
 }
 
@@ -126,7 +125,7 @@ static int update_install(struct ck_cli *cli, const char *image, const char *lic
 int svc_install(struct ck_cli *cli, const struct svc_link *lk, const char *name,
 		const struct svc_install_args *ia)
 {
-	const char *slots = ia->slot_dir ? ia->slot_dir : DEFAULT_SLOT_DIR;
+	const char *slots = ia->slot_dir ? ia->slot_dir : CK_UPDATE_SLOT_DIR;
 	char dir[PATH_MAX], image[PATH_MAX + 16], lic[PATH_MAX + 16];
 	char lname[CK_CAT_NAME_MAX + 1], why[512] = "";
 	uint8_t rom[CHIPKEY_MAX_ROM_KEY], chip[CK_LICENCE_CHIP_ID_LEN];

@@ -29,7 +29,6 @@
 #include "common/pki.h"
 #include "update/update.h"
 
-#define DEFAULT_SLOT_DIR "/var/lib/chipkey/software"
 #define DEFAULT_KEYS_DIR "/run/chipkey"
 
 static int usage(void)
@@ -118,7 +117,7 @@ static int install(struct ck_cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pki_crls *crls = NULL;
-	const char *image = NULL, *lic_path = NULL, *slots = DEFAULT_SLOT_DIR;
+	const char *image = NULL, *lic_path = NULL, *slots = CK_UPDATE_SLOT_DIR;
 	const char *keys = DEFAULT_KEYS_DIR, *rom_path = NULL;
 	const char *device_class = NULL;
 	char why[512] = "";
@@ -204,7 +203,7 @@ static int status(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *slots = DEFAULT_SLOT_DIR;
+	const char *slots = CK_UPDATE_SLOT_DIR;
 	char path[4096], hex[2 * CK_LICENCE_DIGEST_LEN + 1] = "";
 	uint8_t md[CK_LICENCE_DIGEST_LEN];
 	struct ck_update_state st;

@@ -229,6 +229,9 @@ int ck_update_download_close(struct ck_update_download *dl, const struct ck_lice
 
 /* ---- the install (install.c) ---- */
 
+/* The slot directory when none is given (docs/software-update.md "Install"). */
+#define CK_UPDATE_SLOT_DIR	"/var/lib/chipkey/software"
+
 /*
  * Open the slot directory @dir (created 0755 if missing) and read its
  * state (no state file: nothing installed).  -EBADMSG: the state file is
