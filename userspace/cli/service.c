@@ -7,27 +7,25 @@
  * The device side of the secure link to chipkey-service
  * (docs/service-link.md), with the keys recovery made available in the
  * keys directory and the ROM key from the chip (or --rom-key FILE).
- * install: NAME and NAME.licence over one link into a private directory
- * under the state directory, then `chipkey update install` of them
- * (docs/software-update.md), which checks everything before installing.
+ * Every answer is streamed (never held whole); --timeout is one deadline
+ * for all the network work of the command.  install: service-install.c.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
-#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-
+#include "common/file.h"
 #include "link/catalogue.h"
 #include "link/device-keys.h"
 #include "link/link.h"
-#include "cli.h"
+#include "service.h"
 
 #define USAGE "usage: chipkey service connect|list|get NAME OUT|install NAME --server HOST:PORT\n" \
 	"         --mode channel-key|cert|cms|broadcast [--sha384] [--keys DIR] [--state DIR]\n" \
@@ -67,156 +65,158 @@ static int exit_of(int err)
 	}
 }
 
-/* One catalogue request; GET writes OUT atomically. */
-static int request(SSL *ssl, const char *op, const char *name, const char *out)
+/* ---- the deadline (service.h) */
+static volatile sig_atomic_t deadline_fd = -1, deadline_hit;
+
+static void on_deadline(int sig)
 {
-	struct ck_cat_request r = { .op = name ? CK_CAT_GET : CK_CAT_LIST };
-	struct ck_cat_response_hdr h;
-	uint8_t req[CK_CAT_REQ_HDR + CK_CAT_NAME_MAX], hdr[CK_CAT_RESP_HDR], *body;
-	ssize_t n;
-	int ret;
+	(void)sig;
+	deadline_hit = 1;
+	if (deadline_fd >= 0)
+		shutdown(deadline_fd, SHUT_RDWR);	/* async-signal-safe */
+}
+
+void svc_deadline_start(int seconds)
+{
+	struct sigaction sa = { .sa_handler = on_deadline };	/* no SA_RESTART */
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	deadline_hit = 0;
+	alarm((unsigned int)seconds);
+}
+
+void svc_deadline_watch(int fd)
+{
+	deadline_fd = fd;
+	if (deadline_hit && fd >= 0)	/* it passed before we watched */
+		shutdown(fd, SHUT_RDWR);
+}
+
+int svc_deadline_passed(void)
+{
+	return deadline_hit;
+}
+
+void svc_deadline_stop(void)
+{
+	alarm(0);
+	deadline_fd = -1;
+}
+
+int svc_fetch_exit(int err)
+{
+	if (svc_deadline_passed())
+		return CK_EXIT_NETWORK;
+	switch (err) {
+	case -ENOENT: return CK_EXIT_NOT_FOUND;
+	case -EPERM:
+	case -EREMOTEIO: return CK_EXIT_REFUSED;
+	case -EINVAL: return CK_EXIT_USAGE;
+	case -EFBIG: return CK_EXIT_TOO_LARGE;
+	case -EPROTO:
+	case -ECONNRESET:
+	case -EIO: return CK_EXIT_PROTOCOL;
+	default: return CK_EXIT_OTHER;
+	}
+}
+
+static const char *fetch_strerror(int err)
+{
+	switch (err) {
+	case -ENOENT: return "not in the catalogue";
+	case -EPERM: return "request refused";
+	case -EREMOTEIO: return "server error";
+	case -EPROTO: return "no valid answer";
+	case -ECONNRESET:
+	case -EIO: return "connection lost";
+	default: return strerror(-err);
+	}
+}
+
+/* Dial SERVER and open a link in MODE (once more after the server's signed
+ * RESYNC raised our counter: a lost state directory). */
+int svc_link_open(const struct svc_link *lk, int *fd, struct ck_link_conn *c)
+{
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	*fd = ck_link_dial(lk->server, lk->io_timeout);
+	svc_deadline_watch(*fd);
+	if (*fd < 0) {
+		fprintf(stderr, "chipkey service: %s: %s\n", lk->server, svc_deadline_passed() ?
+			"deadline (--timeout) passed" : "cannot connect");
+		return CK_EXIT_NETWORK;
+	}
+	err = ck_link_device_open(lk->d, lk->mode, *fd, c);
+	if (err == -ERESTART) {
+		fprintf(stderr, "chipkey service: %s\n", ck_link_strerror(err));
+		ck_link_conn_free(c);
+		close(*fd);
+		*fd = ck_link_dial(lk->server, lk->io_timeout);
+		svc_deadline_watch(*fd);
+		err = *fd < 0 ? -ECONNRESET : ck_link_device_open(lk->d, lk->mode, *fd, c);
+	}
+	if (!err)
+		return CK_EXIT_OK;
+	if (svc_deadline_passed()) {
+		fprintf(stderr, "chipkey service: %s link to %s: deadline (--timeout) passed\n",
+			lk->mode->name, lk->server);
+		return CK_EXIT_NETWORK;
+	}
+	fprintf(stderr, "chipkey service: %s link to %s: %s\n", lk->mode->name, lk->server,
+		ck_link_strerror(err));
+	return exit_of(err);
+}
+
+static int sink_stdout(void *arg, const void *buf, size_t n)
+{
+	(void)arg;
+	return fwrite(buf, 1, n, stdout) == n ? 0 : -EPIPE;
+}
+
+static int sink_fd(void *arg, const void *buf, size_t n)
+{
+	return ck_file_write_all(*(int *)arg, buf, n);
+}
+
+/* list, or get NAME into OUT (a temporary file beside it, renamed over
+ * OUT once complete). */
+static int list_or_get(SSL *ssl, const char *name, const char *out)
+{
+	char tmp[4200];
+	int fd = -1, err;
 
 	if (name && !ck_cat_name_ok(name)) {
 		fprintf(stderr, "chipkey service: %s: not a catalogue name\n", name);
 		return CK_EXIT_USAGE;
 	}
-	if (name)
-		snprintf(r.name, sizeof(r.name), "%s", name);
-	n = ck_cat_request_encode(&r, req, sizeof(req));
-	if (n < 0 || ck_ssl_write_full(ssl, req, (size_t)n) ||
-	    ck_ssl_read_full(ssl, hdr, sizeof(hdr)) || ck_cat_response_hdr_decode(hdr, &h)) {
-		fprintf(stderr, "chipkey service: %s: no valid answer\n", op);
-		return CK_EXIT_PROTOCOL;
-	}
-	if (h.status != CK_CAT_OK) {
-		fprintf(stderr, "chipkey service: %s: %s\n", op,
-			h.status == CK_CAT_NOT_FOUND ? "not in the catalogue" :
-			h.status == CK_CAT_BAD_REQUEST ? "request refused" : "server error");
-		return h.status == CK_CAT_NOT_FOUND ? CK_EXIT_NOT_FOUND : CK_EXIT_REFUSED;
-	}
-	body = malloc(h.length ? h.length : 1);
-	if (!body)
-		return CK_EXIT_OTHER;
-	if (ck_ssl_read_full(ssl, body, h.length)) {
-		free(body);
-		fprintf(stderr, "chipkey service: %s: connection lost\n", op);
-		return CK_EXIT_PROTOCOL;
-	}
-	ret = ck_cli_write(name ? out : "-", body, h.length, 0644);
-	free(body);
-	return ret;
-}
-
-/* Dial SERVER and open a link in MODE (once more after the server's signed
- * RESYNC raised our counter: a lost state directory).  0 with *fd and *c
- * set, or a negative errno (-ECONNREFUSED when no connection at all). */
-static int link_open(struct ck_link_device *d, const struct ck_link_mode *mode,
-		     const char *server, int timeout, int *fd, struct ck_link_conn *c)
-{
-	int err;
-
-	*fd = ck_link_dial(server, timeout);
-	if (*fd < 0) {
-		memset(c, 0, sizeof(*c));
-		return -ENOTCONN;
-	}
-	err = ck_link_device_open(d, mode, *fd, c);
-	if (err == -ERESTART) {
-		fprintf(stderr, "chipkey service: %s\n", ck_link_strerror(err));
-		ck_link_conn_free(c);
-		close(*fd);
-		*fd = ck_link_dial(server, timeout);
-		err = *fd < 0 ? -ECONNRESET : ck_link_device_open(d, mode, *fd, c);
-	}
-	return err;
-}
-
-#define CRL_MAX 8
-
-struct install_args {
-	const char *slot_dir, *class, *keys, *rom_key;
-	const char *crl[CRL_MAX];	/* passed on: update install --crl */
-	int encrypted, ncrl;
-	/* the link for the licence (one request per connection) */
-	struct ck_link_device *d;
-	const struct ck_link_mode *mode;
-	const char *server;
-	int timeout;
-};
-
-/* install: NAME (over the link @ssl) and NAME.licence (over a second link:
- * one request per connection) into DIR (mkdtemp under the state directory,
- * mode 0700), then `chipkey update install` of the two; DIR is removed
- * whatever the outcome. */
-static int install(struct ck_cli *cli, SSL *ssl, const char *state, const char *name,
-		   const struct install_args *ia)
-{
-	char dir[4096], image[4200], lic[4200], lname[CK_CAT_NAME_MAX + 1];
-	char *av[16 + 2 * CRL_MAX];
-	int ac = 0, ret, i;
-
-	if (snprintf(lname, sizeof(lname), "%s.licence", name) >= (int)sizeof(lname) ||
-	    snprintf(dir, sizeof(dir), "%s/download.XXXXXX", state) >= (int)sizeof(dir)) {
-		fprintf(stderr, "chipkey service: install %s: name too long\n", name);
-		return CK_EXIT_USAGE;
-	}
-	if (!mkdtemp(dir)) {
-		fprintf(stderr, "chipkey service: install: %s: %s\n", dir, strerror(errno));
-		return CK_EXIT_OTHER;
-	}
-	snprintf(image, sizeof(image), "%s/image", dir);
-	snprintf(lic, sizeof(lic), "%s/licence", dir);
-	ret = request(ssl, "install", name, image);
-	if (!ret) {
-		struct ck_link_conn c2;
-		int fd2, err = link_open(ia->d, ia->mode, ia->server, ia->timeout, &fd2, &c2);
-
-		if (err) {
-			fprintf(stderr, "chipkey service: %s link to %s: %s\n", ia->mode->name,
-				ia->server, err == -ENOTCONN ? "cannot connect" : ck_link_strerror(err));
-			ret = err == -ENOTCONN ? CK_EXIT_NETWORK : exit_of(err);
-		} else {
-			ret = request(c2.ssl, "install", lname, lic);
+	if (!name) {
+		err = ck_cat_fetch(ssl, NULL, CK_CAT_FILE_MAX, sink_stdout, NULL, NULL);
+		if (!err && fflush(stdout))
+			err = -EPIPE;
+	} else {
+		if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", out) >= (int)sizeof(tmp))
+			return CK_EXIT_USAGE;
+		fd = mkstemp(tmp);
+		if (fd < 0) {
+			fprintf(stderr, "chipkey service: cannot write %s: %s\n", out, strerror(errno));
+			return CK_EXIT_OTHER;
 		}
-		ck_link_conn_free(&c2);
-		if (fd2 >= 0)
-			close(fd2);
+		err = ck_cat_fetch(ssl, name, CK_CAT_FILE_MAX, sink_fd, &fd, NULL);
+		if (!err && (fchmod(fd, 0644) || fsync(fd)))
+			err = -errno;
+		if (close(fd) && !err)
+			err = -errno;
+		if (!err && rename(tmp, out))
+			err = -errno;
+		if (err)
+			unlink(tmp);
 	}
-	if (!ret) {
-		av[ac++] = "update";
-		av[ac++] = "install";
-		av[ac++] = "--image";
-		av[ac++] = image;
-		av[ac++] = "--licence";
-		av[ac++] = lic;
-		av[ac++] = "--keys";
-		av[ac++] = (char *)ia->keys;
-		if (ia->slot_dir) {
-			av[ac++] = "--slot-dir";
-			av[ac++] = (char *)ia->slot_dir;
-		}
-		if (ia->class) {
-			av[ac++] = "--class";
-			av[ac++] = (char *)ia->class;
-		}
-		if (ia->rom_key) {
-			av[ac++] = "--rom-key";
-			av[ac++] = (char *)ia->rom_key;
-		}
-		if (ia->encrypted)
-			av[ac++] = "--encrypted";
-		for (i = 0; i < ia->ncrl; i++) {
-			av[ac++] = "--crl";
-			av[ac++] = (char *)ia->crl[i];
-		}
-		av[ac] = NULL;
-		optind = 0;	/* glibc: a fresh getopt scan of av */
-		ret = cmd_update(cli, ac, av);
-	}
-	unlink(image);
-	unlink(lic);
-	rmdir(dir);
-	return ret;
+	if (err)
+		fprintf(stderr, "chipkey service: %s: %s\n", name ? name : "list",
+			svc_deadline_passed() ? "deadline (--timeout) passed" : fetch_strerror(err));
+	return err ? svc_fetch_exit(err) : CK_EXIT_OK;
 }
 
 int cmd_service(struct ck_cli *cli, int argc, char **argv)
@@ -237,13 +237,15 @@ int cmd_service(struct ck_cli *cli, int argc, char **argv)
 	};
 	const char *server = NULL, *keys = "/run/chipkey", *state = "/var/lib/chipkey/service";
 	const char *rom_path = NULL, *what, *op;
-	struct install_args ia = { 0 };
+	struct svc_install_args ia = { 0 };
 	const struct ck_link_mode *mode = NULL;
 	uint8_t rom[CHIPKEY_MAX_ROM_KEY];
 	size_t rom_len = sizeof(rom);
 	struct ck_link_device d;
 	struct ck_link_conn c;
-	int sha384 = 0, timeout = 30, ch, fd, err, ret;
+	struct svc_link lk;
+	int sha384 = 0, timeout = SVC_TIMEOUT_DEFAULT, ch, fd = -1, err, ret;
+	char *end;
 
 	optind = 0;	/* glibc: re-initialise, so options may follow the operands */
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -260,13 +262,18 @@ int cmd_service(struct ck_cli *cli, int argc, char **argv)
 		case 'k': keys = optarg; break;
 		case 'S': state = optarg; break;
 		case 'r': rom_path = optarg; break;
-		case 't': timeout = atoi(optarg); break;
+		case 't':
+			errno = 0;
+			timeout = (int)strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || timeout < 1 || timeout > SVC_TIMEOUT_MAX)
+				timeout = 0;	/* refused below */
+			break;
 		case 'D': ia.slot_dir = optarg; break;
 		case 'C': ia.class = optarg; break;
 		case 'E': ia.encrypted = 1; break;
 		case 'L':
-			if (ia.ncrl == CRL_MAX) {
-				fprintf(stderr, "chipkey service: at most %d --crl\n", CRL_MAX);
+			if (ia.ncrl == SVC_CRL_MAX) {
+				fprintf(stderr, "chipkey service: at most %d --crl\n", SVC_CRL_MAX);
 				return CK_EXIT_USAGE;
 			}
 			ia.crl[ia.ncrl++] = optarg;
@@ -298,32 +305,26 @@ int cmd_service(struct ck_cli *cli, int argc, char **argv)
 	}
 	d.sha384 = sha384;
 	d.state_dir = state;
+	lk = (struct svc_link){ .d = &d, .mode = mode, .server = server,
+				.io_timeout = timeout < SVC_IO_TIMEOUT ? timeout : SVC_IO_TIMEOUT };
 	signal(SIGPIPE, SIG_IGN);	/* a peer that closes is an error, not a kill */
-	err = link_open(&d, mode, server, timeout, &fd, &c);
-	if (err == -ENOTCONN) {
-		fprintf(stderr, "chipkey service: %s: cannot connect\n", server);
-		ck_link_device_free(&d);
-		return CK_EXIT_NETWORK;
-	}
-	if (err) {
-		fprintf(stderr, "chipkey service: %s link to %s: %s\n", mode->name, server,
-			ck_link_strerror(err));
-		ret = exit_of(err);
-	} else if (!strcmp(op, "install")) {
+	if (!strcmp(op, "install")) {
 		ia.keys = keys;
 		ia.rom_key = rom_path;
-		ia.d = &d;
-		ia.mode = mode;
-		ia.server = server;
+		ia.state = state;
 		ia.timeout = timeout;
-		ret = install(cli, c.ssl, state, argv[optind + 1], &ia);
-	} else if (!strcmp(op, "connect")) {
-		printf("link up: mode %s, %s, %s\n", mode->name, c.cipher, c.group);
-		ret = CK_EXIT_OK;
-	} else {
-		ret = request(c.ssl, op, !strcmp(op, "get") ? argv[optind + 1] : NULL,
-			      !strcmp(op, "get") ? argv[optind + 2] : NULL);
+		ret = svc_install(cli, &lk, argv[optind + 1], &ia);
+		ck_link_device_free(&d);
+		return ret;
 	}
+	svc_deadline_start(timeout);
+	ret = svc_link_open(&lk, &fd, &c);
+	if (!ret && !strcmp(op, "connect"))
+		printf("link up: mode %s, %s, %s\n", mode->name, c.cipher, c.group);
+	else if (!ret)
+		ret = list_or_get(c.ssl, !strcmp(op, "get") ? argv[optind + 1] : NULL,
+				  !strcmp(op, "get") ? argv[optind + 2] : NULL);
+	svc_deadline_stop();
 	ck_link_conn_free(&c);
 	ck_link_device_free(&d);
 	if (fd >= 0)

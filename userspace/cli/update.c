@@ -24,11 +24,11 @@
 #include <openssl/pem.h>
 
 #include "cli.h"
+#include "service.h"
 #include "common/hex.h"
 #include "common/pki.h"
 #include "update/update.h"
 
-#define DEFAULT_SLOT_DIR "/var/lib/chipkey/software"
 #define DEFAULT_KEYS_DIR "/run/chipkey"
 
 static int usage(void)
@@ -41,7 +41,7 @@ static int usage(void)
 }
 
 /* The exit code of a licence or install error (docs/software-update.md). */
-static int exit_for(int err)
+int ck_update_exit_code(int err)
 {
 	switch (-err) {
 	case EKEYREJECTED: return CK_EXIT_BAD_CERT;
@@ -55,76 +55,6 @@ static int exit_for(int err)
 	case EMSGSIZE: return CK_EXIT_TOO_LARGE;
 	default: return CK_EXIT_INSTALL;
 	}
-}
-
-/*
- * Who this device is, from KEYS (written by chipkey load / recover):
- * device-cert.pem (the device certificate, then the issuing CA that
- * signed it) must verify against the ROM key; the identity and chip ID
- * are the certificate's; KEYS/identity and KEYS/device-cert.der, where
- * present, must say the same.  No device-cert.pem: identity and chip ID
- * unknown (licences for them are refused).  0 or -EKEYREJECTED (reason
- * in @why).
- */
-static int device_id(const char *keys, const uint8_t *rom, size_t rom_len,
-		     char identity[CK_LICENCE_IDENTITY_LEN + 1], struct ck_device_id *dev,
-		     char *why, size_t whylen)
-{
-	char path[4096];
-	uint8_t *buf = NULL, *der = NULL;
-	size_t len = 0;
-	int der_len, rc = 0;
-	X509 *cert = NULL, *ica = NULL;
-	BIO *b;
-
-	snprintf(path, sizeof(path), "%s/device-cert.pem", keys);
-	if (ck_file_read(path, &buf, &len, 65536) || len > 65536) {
-		free(buf);
-		return 0;
-	}
-	b = BIO_new_mem_buf(buf, (int)len);
-	cert = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-	ica = cert ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-	BIO_free(b);
-	free(buf);
-	buf = NULL;
-	ERR_clear_error();
-	if (!cert || pki_verify_device_cert(cert, ica, rom, rom_len, NULL, NULL, PKI_TIME_IGNORE) ||
-	    pki_cert_device_identity(cert, identity) || pki_cert_chip_id(cert, dev->chip_id)) {
-		rc = -EKEYREJECTED;
-		snprintf(why, whylen, "%.400s is not a device certificate issued under this "
-			 "device's ROM key", path);
-		goto out;
-	}
-	/* the other files the keys directory holds must name the same device */
-	snprintf(path, sizeof(path), "%s/identity", keys);
-	if (!ck_file_read(path, &buf, &len, 64) &&
-	    !(len >= CK_LICENCE_IDENTITY_LEN && len <= CK_LICENCE_IDENTITY_LEN + 1 &&
-	      !memcmp(buf, identity, CK_LICENCE_IDENTITY_LEN) &&
-	      (len == CK_LICENCE_IDENTITY_LEN || buf[CK_LICENCE_IDENTITY_LEN] == '\n'))) {
-		rc = -EKEYREJECTED;
-		snprintf(why, whylen, "%.400s does not hold the device certificate's identity %s",
-			 path, identity);
-		goto out;
-	}
-	free(buf);
-	buf = NULL;
-	snprintf(path, sizeof(path), "%s/device-cert.der", keys);
-	der_len = i2d_X509(cert, &der);
-	if (!ck_file_read(path, &buf, &len, 16384) &&
-	    (der_len <= 0 || len != (size_t)der_len || memcmp(buf, der, len))) {
-		rc = -EKEYREJECTED;
-		snprintf(why, whylen, "%.400s is not the certificate of device-cert.pem", path);
-		goto out;
-	}
-	dev->identity = identity;
-	dev->has_chip_id = 1;
-out:
-	OPENSSL_free(der);
-	free(buf);
-	X509_free(cert);
-	X509_free(ica);
-	return rc;
 }
 
 /* The image as an open file: FILE itself, or with --encrypted its
@@ -187,10 +117,11 @@ static int install(struct ck_cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pki_crls *crls = NULL;
-	const char *image = NULL, *lic_path = NULL, *slots = DEFAULT_SLOT_DIR;
+	const char *image = NULL, *lic_path = NULL, *slots = CK_UPDATE_SLOT_DIR;
 	const char *keys = DEFAULT_KEYS_DIR, *rom_path = NULL;
-	char identity[CK_LICENCE_IDENTITY_LEN + 1], why[512] = "";
-	struct ck_device_id dev = { 0 };
+	const char *device_class = NULL;
+	char why[512] = "";
+	struct ck_update_accept acc;
 	struct ck_licence l = { 0 };
 	struct ck_licence_signer_info who = { 0 };
 	struct ck_update_state st;
@@ -205,7 +136,7 @@ static int install(struct ck_cli *cli, int argc, char **argv)
 		case 's': slots = optarg; break;
 		case 'k': keys = optarg; break;
 		case 'r': rom_path = optarg; break;
-		case 'c': dev.device_class = optarg; break;
+		case 'c': device_class = optarg; break;
 		case 'e': encrypted = 1; break;
 		case 'C':
 			if (pki_crls_add(&crls, optarg, why, sizeof(why))) {
@@ -220,7 +151,7 @@ static int install(struct ck_cli *cli, int argc, char **argv)
 		}
 	}
 	if (optind != argc || !image || !lic_path ||
-	    (dev.device_class && !ck_licence_class_valid(dev.device_class))) {
+	    (device_class && !ck_licence_class_valid(device_class))) {
 		pki_crls_free(crls);
 		return usage();
 	}
@@ -233,31 +164,23 @@ static int install(struct ck_cli *cli, int argc, char **argv)
 	ret = ck_cli_rom_key(cli, rom_path, rom, &rom_len, chip, &has_chip);
 	if (ret)
 		goto out;
-	/* 1. the container, the signer's chain to the ROM key and role, the
-	 * signature, the content */
-	err = ck_licence_verify(lic, lic_len, rom, rom_len, crls, &l, &who, why, sizeof(why));
-	/* 2. for this device */
-	if (!err)
-		err = device_id(keys, rom, rom_len, identity, &dev, why, sizeof(why));
-	/* and, with the chip at hand, the certificate is this chip's */
-	if (!err && has_chip && dev.has_chip_id &&
-	    CRYPTO_memcmp(chip, dev.chip_id, sizeof(chip))) {
-		err = -EKEYREJECTED;
-		snprintf(why, sizeof(why), "%.400s/device-cert.pem names another chip ID "
-			 "than the chip's", keys);
-	}
-	if (!err)
-		err = ck_licence_check_audience(&l, &dev, why, sizeof(why));
-	/* 3. the image (decrypted if --encrypted); under the slot directory's
-	 * lock: rollback, the clock rule against the persisted high-water
-	 * mark, then the image (digest, size) as it is written; commit */
+	/* 1-6: the licence, for this device, against the installed state */
+	acc = (struct ck_update_accept){
+		.keys = keys, .rom = rom, .rom_len = rom_len, .chip = has_chip ? chip : NULL,
+		.device_class = device_class, .crls = crls, .slot_dir = slots,
+		.clock = pki_clock_now(),
+	};
+	err = ck_update_accept(&acc, lic, lic_len, &l, &who, why, sizeof(why));
+	/* the image (decrypted if --encrypted); under the slot directory's
+	 * lock: the state checks again, then the image (digest, size) as it
+	 * is written; commit */
 	if (!err)
 		err = open_image(image, encrypted, keys, &fd, why, sizeof(why));
 	if (!err)
-		err = ck_update_install(slots, fd, &l, lic, lic_len, pki_clock_now(), why,
+		err = ck_update_install(slots, fd, &l, lic, lic_len, acc.clock, why,
 					sizeof(why));
 	if (err) {
-		ret = exit_for(err);
+		ret = ck_update_exit_code(err);
 		fprintf(stderr, "chipkey: update refused (%s): %s\n", ck_exit_name(ret), why);
 		goto out;
 	}
@@ -280,7 +203,7 @@ static int status(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *slots = DEFAULT_SLOT_DIR;
+	const char *slots = CK_UPDATE_SLOT_DIR;
 	char path[4096], hex[2 * CK_LICENCE_DIGEST_LEN + 1] = "";
 	uint8_t md[CK_LICENCE_DIGEST_LEN];
 	struct ck_update_state st;

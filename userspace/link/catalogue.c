@@ -76,6 +76,55 @@ int ck_cat_response_hdr_decode(const uint8_t in[CK_CAT_RESP_HDR],
 	return 0;
 }
 
+int ck_cat_fetch(SSL *ssl, const char *name, uint64_t cap, ck_cat_sink *sink, void *arg,
+		 uint64_t *len)
+{
+	struct ck_cat_request r = { .op = name ? CK_CAT_GET : CK_CAT_LIST };
+	struct ck_cat_response_hdr h;
+	uint8_t req[CK_CAT_REQ_HDR + CK_CAT_NAME_MAX], buf[16384];
+	ssize_t n;
+	int err;
+
+	if (len)
+		*len = 0;
+	if (name) {
+		if (!ck_cat_name_ok(name))
+			return -EINVAL;
+		memcpy(r.name, name, strlen(name) + 1);
+	}
+	n = ck_cat_request_encode(&r, req, sizeof(req));
+	if (n < 0)
+		return -EINVAL;
+	err = ck_ssl_write_full(ssl, req, (size_t)n);
+	if (!err)
+		err = ck_ssl_read_full(ssl, buf, CK_CAT_RESP_HDR);
+	if (err)
+		return err;
+	if (ck_cat_response_hdr_decode(buf, &h))
+		return -EPROTO;
+	switch (h.status) {
+	case CK_CAT_OK: break;
+	case CK_CAT_NOT_FOUND: return -ENOENT;
+	case CK_CAT_BAD_REQUEST: return -EPERM;
+	default: return -EREMOTEIO;
+	}
+	if (len)
+		*len = h.length;
+	if (h.length > cap)
+		return -EFBIG;
+	while (h.length) {
+		size_t k = h.length < sizeof(buf) ? (size_t)h.length : sizeof(buf);
+
+		err = ck_ssl_read_full(ssl, buf, k);
+		if (!err)
+			err = sink(arg, buf, k);
+		if (err)
+			return err;
+		h.length -= k;
+	}
+	return 0;
+}
+
 int ck_ssl_read_full(SSL *ssl, void *buf, size_t n)
 {
 	uint8_t *p = buf;

@@ -198,17 +198,9 @@ static int precheck(const struct ck_update_state *old, const struct ck_licence *
 	rc = ck_licence_check_time(l, clock, old->high_water, err, errlen);
 	if (rc)
 		return rc;
-	/* rollback: strictly newer than what is installed (floor 0: nothing) */
-	if (old->slot && l->sequence <= old->sequence)
-		return pubdb_fail(err, errlen, -ESTALE, "the licence's sequence %llu is not "
-				  "newer than the installed %llu", (unsigned long long)l->sequence,
-				  (unsigned long long)old->sequence);
-	/* and not so far above it that later licences could never follow */
-	if (l->sequence - old->sequence > CK_LICENCE_MAX_SEQUENCE_STEP)
-		return pubdb_fail(err, errlen, -ESTALE, "the licence's sequence %llu is more "
-				  "than %llu above the installed %llu", (unsigned long long)l->sequence,
-				  (unsigned long long)CK_LICENCE_MAX_SEQUENCE_STEP,
-				  (unsigned long long)old->sequence);
+	rc = ck_licence_check_rollback(l, old, err, errlen);
+	if (rc)
+		return rc;
 	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode) || lseek(in, 0, SEEK_SET) != 0)
 		return pubdb_fail(err, errlen, -EBADMSG, "the image is not a regular file");
 	if ((uint64_t)st.st_size != l->image_size)

@@ -2,7 +2,7 @@
 /*
  * What a device checks of a verified licence before it installs
  * (docs/software-update.md "Checks"): that it is for this device, and the
- * clock rule.
+ * clock rule, rollback.
  */
 #include <errno.h>
 #include <string.h>
@@ -63,5 +63,22 @@ int ck_licence_check_time(const struct ck_licence *l, time_t clock, int64_t high
 				  "(notAfter %lld before %s %lld)", (long long)l->not_after,
 				  set && (int64_t)clock >= high_water ? "the clock" :
 				  "the newest installed licence's notBefore", (long long)now);
+	return 0;
+}
+
+int ck_licence_check_rollback(const struct ck_licence *l, const struct ck_update_state *s,
+			      char *err, size_t errlen)
+{
+	/* strictly newer than what is installed (floor 0: nothing) */
+	if (s->slot && l->sequence <= s->sequence)
+		return pubdb_fail(err, errlen, -ESTALE, "the licence's sequence %llu is not "
+				  "newer than the installed %llu", (unsigned long long)l->sequence,
+				  (unsigned long long)s->sequence);
+	/* and not so far above it that later licences could never follow */
+	if (l->sequence - s->sequence > CK_LICENCE_MAX_SEQUENCE_STEP)
+		return pubdb_fail(err, errlen, -ESTALE, "the licence's sequence %llu is more "
+				  "than %llu above the installed %llu", (unsigned long long)l->sequence,
+				  (unsigned long long)CK_LICENCE_MAX_SEQUENCE_STEP,
+				  (unsigned long long)s->sequence);
 	return 0;
 }

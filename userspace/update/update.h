@@ -9,6 +9,9 @@
  *   state.c            the state file codec
  *   image-digest.c     SHA-256 and size of an image file
  *   image-decrypt.c    an image encrypted to the device key (CMS)
+ *   device-id.c        who this device is (keys directory, ROM key, chip)
+ *   accept.c           every check of a licence that needs no image
+ *   download.c         download directories and an image arriving into one
  * Functions return 0 or a negative errno unless they say otherwise; those
  * that take @err write a one-line reason there.
  */
@@ -121,6 +124,26 @@ int ck_licence_check_audience(const struct ck_licence *l, const struct ck_device
 int ck_licence_check_time(const struct ck_licence *l, time_t clock, int64_t high_water,
 			  char *err, size_t errlen);
 
+/* ---- who this device is (device-id.c) ---- */
+
+struct ck_update_device {
+	struct ck_device_id id;			/* identity points into @identity */
+	char identity[CK_LICENCE_IDENTITY_LEN + 1];
+};
+/*
+ * From the keys directory @keys (written by chipkey load / recover):
+ * device-cert.pem (the device certificate, then the issuing CA that
+ * signed it) must verify against the ROM key @rom; the identity and chip
+ * ID are the certificate's; KEYS/identity and KEYS/device-cert.der, where
+ * present, must say the same, and so must the chip's ID @chip (NULL: not
+ * at hand).  No device-cert.pem: identity and chip ID unknown (licences
+ * for them are refused).  @d->id.device_class is left as it is.
+ * 0 or -EKEYREJECTED.
+ */
+int ck_update_device_id(const char *keys, const uint8_t *rom, size_t rom_len,
+			const uint8_t *chip, struct ck_update_device *d, char *err,
+			size_t errlen);
+
 /* ---- the state file (state.c) ---- */
 
 #define CK_UPDATE_STATE_FILE	"state"
@@ -141,7 +164,73 @@ int ck_update_state_decode(const char *buf, size_t len, struct ck_update_state *
 int ck_update_image_digest(const char *path, uint8_t md[CK_LICENCE_DIGEST_LEN],
 			   uint64_t *size);
 
+/* -ESTALE unless @l's sequence is above the installed @s->sequence (when
+ * something is installed) by at most CK_LICENCE_MAX_SEQUENCE_STEP
+ * (licence-check.c). */
+int ck_licence_check_rollback(const struct ck_licence *l, const struct ck_update_state *s,
+			      char *err, size_t errlen);
+
+/* ---- every check that needs no image (accept.c) ---- */
+
+struct pki_crls;
+struct ck_update_accept {
+	const char *keys;		/* the keys directory (ck_update_device_id) */
+	const uint8_t *rom;		/* the ROM key (DER SPKI) */
+	size_t rom_len;
+	const uint8_t *chip;		/* the chip's ID; NULL: not at hand */
+	const char *device_class;	/* --class; NULL: none */
+	const struct pki_crls *crls;	/* NULL: not checked */
+	const char *slot_dir;		/* its state: rollback, clock high-water */
+	time_t clock;			/* pki_clock_now() */
+};
+/*
+ * The licence @lic, checked in the order of docs/software-update.md
+ * "Checks": ck_licence_verify() (container, signer chain to the ROM key,
+ * CRLs, signature), ck_update_device_id() and ck_licence_check_audience()
+ * (for this device), then against the slot directory's state as it is
+ * now: ck_licence_check_time() and ck_licence_check_rollback().  The
+ * install checks the state again under its lock.  @l is decoded
+ * (ck_licence_free() it, also after an error).  The errors of those.
+ */
+int ck_update_accept(const struct ck_update_accept *a, const uint8_t *lic, size_t lic_len,
+		     struct ck_licence *l, struct ck_licence_signer_info *who, char *err,
+		     size_t errlen);
+
+/* ---- the download directory (download.c) ---- */
+
+/*
+ * A new private directory @path (mode 0700, PATH_MAX room) named
+ * download.XXXXXX under @parent, locked (flock) through *@lockfd for as
+ * long as the caller keeps it open.  Under the lock of the slot directory
+ * @slot_dir (the install's, waited for; the directory is created 0755 if
+ * missing) it first removes every download.* directory under @parent that
+ * no live process holds locked: what a killed run left behind.
+ * @removed (may be NULL) counts them.
+ */
+int ck_update_download_dir(const char *slot_dir, const char *parent, char *path,
+			   int *lockfd, int *removed, char *err, size_t errlen);
+/* Remove the download directory @path (its files, then itself) and close
+ * @lockfd. */
+void ck_update_download_dir_remove(const char *path, int lockfd);
+
+/* An image arriving into a file: at most @cap bytes, hashed as written. */
+struct ck_update_download {
+	int fd;
+	uint64_t cap, len;
+	EVP_MD_CTX *md;
+};
+/* Create @path (O_EXCL, 0600) for at most @cap bytes. */
+int ck_update_download_open(struct ck_update_download *dl, const char *path, uint64_t cap);
+/* Append @n bytes: -EFBIG (nothing written) if that goes past the cap. */
+int ck_update_download_write(struct ck_update_download *dl, const void *buf, size_t n);
+/* fsync and close; with @l, -EBADMSG unless size and SHA-256 are @l's. */
+int ck_update_download_close(struct ck_update_download *dl, const struct ck_licence *l,
+			     char *err, size_t errlen);
+
 /* ---- the install (install.c) ---- */
+
+/* The slot directory when none is given (docs/software-update.md "Install"). */
+#define CK_UPDATE_SLOT_DIR	"/var/lib/chipkey/software"
 
 /*
  * Open the slot directory @dir (created 0755 if missing) and read its

@@ -11,6 +11,8 @@ set -u
 A=${1:?asan build} B=${2:?native build}
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../common/tests/tap.sh"
+# chipkey service install against hostile servers (test-install.sh, own numbering)
+"$here/test-install.sh" "$A" "$B" || tap_failed=$((tap_failed + 1))
 ck=$A/bin/chipkey srv=$A/bin/chipkey-service bin=$B/bin
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 unset CHIPKEY_DEVICE

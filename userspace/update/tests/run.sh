@@ -93,6 +93,10 @@ check "... into slot b, sequence 2; slot a untouched" bash -c \
 	"test \"\$(sed -n 's/^slot //p' '$S/state')\" = b && cmp -s '$S/b/image' '$t/img2' && cmp -s '$S/a/image' '$t/img1'"
 expect_exit 13 "sequence 1 after 2: refused (rollback)" -- inst "$S" "$t/img1" "$t/l1"
 check "... the state still names sequence 2" test "$(seqof "$S")" = 2
+# every check that needs no image comes before the image is opened (what
+# chipkey service install relies on to never download a refused image)
+expect_exit 13 "sequence 1 after 2 with no image file at all: refused for rollback, image not opened" -- \
+	inst "$S" "$t/no-such-image" "$t/l1"
 
 # ---- whom it is for
 lic "$t/lo" "$t/img3" 3 --identity $other_id --not-after "$in1y"
