@@ -129,6 +129,7 @@ answer ok c "$CL"	# the person types the code the other device shows
 pair_wait
 check "pair listen and pair connect exit 0 ($lrc, $crc)" test "$lrc" = 0 -a "$crc" = 0
 RA=$t/a.pairs/$IB.pair RB=$t/b.pairs/$IA.pair
+cp "$RA" "$t/ra.saved" 2>/dev/null
 check "a keeps a record naming b, b one naming a" \
 	bash -c "grep -qx 'identity $IB' '$RA' && grep -qx 'chip-id $CB' '$RA' && grep -qx 'identity $IA' '$RB' && grep -qx 'chip-id $CA' '$RB'"
 linkkey "$RA" >"$t/ka" && linkkey "$RB" >"$t/kb"
@@ -224,8 +225,32 @@ pair_start cl2 clone b
 pair_wait
 check "b refuses it (b connecting): exit 19 ($crc), nothing stored" \
 	both '[ $crc = 19 ] && [ $lrc != 0 ]' "$t/b.pairs" "$t/clone.pairs"
+pair_start self clone a
+pair_wait
+check "a refuses a peer that presents a's own identity: exit 19 ($crc), nothing stored" \
+	both '[ $crc = 19 ] && grep -q "names this device.s own identity" "$t/self.c.err"' \
+	"$t/a.pairs" "$t/clone.pairs"
 expect_exit 11 "a keys directory naming another chip than the device's: exit 11" -- \
 	"$ck" --device "emu:$t/b.sock" pair connect 127.0.0.1:1 --keys "$t/a.keys" --pairs "$t/b.pairs"
+
+# ---- the device's own keys, the network, the store
+mkdir -p "$t/nokey.keys" && cp "$t/a.keys/identity" "$t/a.keys/device-cert.pem" "$t/nokey.keys/"
+expect_exit 16 "no device-key.pem in the keys directory: exit 16" -- \
+	"$ck" --device "emu:$t/a.sock" pair connect 127.0.0.1:1 --keys "$t/nokey.keys"
+cp -a "$t/a.keys" "$t/open.keys" && chmod 644 "$t/open.keys/device-key.pem"
+expect_exit 3 "device-key.pem readable by others: exit 3" -- \
+	"$ck" --device "emu:$t/a.sock" pair connect 127.0.0.1:1 --keys "$t/open.keys"
+expect_exit 10 "nobody listening: exit 10" -- \
+	"$ck" --device "emu:$t/a.sock" pair connect 127.0.0.1:1 --keys "$t/a.keys" --pairs "$t/a.pairs" --timeout 5
+expect_exit 1 "--confirm takes six digits: exit 1" -- \
+	"$ck" --device "emu:$t/a.sock" pair connect 127.0.0.1:1 --confirm 12345
+: >"$t/notadir"
+pair_start ro a b --pairs "$t/notadir"
+wait_for "$t/ro.l.out" '^code:' && wait_for "$t/ro.c.out" '^code:'
+answer ro l y; answer ro c y
+pair_wait
+check "the listener cannot write its record: it exits 14 ($lrc), the connector 20 ($crc) and keeps nothing" \
+	both '[ $lrc = 14 ] && [ $crc = 20 ]' "$t/b.pairs"
 
 # ---- a genuine device certificate that names no attestation key
 NO_Q=1 provision n "$t/fac" 11112222333344445555666677778888 5
@@ -282,6 +307,12 @@ openssl s_client -connect "127.0.0.1:$P" -tls1_3 -cert "$t/b.keys/device-cert.pe
 wait "$lpid"; lrc=$?
 check "openssl s_client with b's genuine key and certificate but no chip: no pairing (exit $lrc)" \
 	both '[ $lrc = 21 ]' "$t/a.pairs"
+mkdir -p "$t/mixed" && cp "$t/ra.saved" "$t/mixed/$IB.pair" && chmod 600 "$t/mixed/$IB.pair" &&
+	printf 'chipkey-pairing 1\nidentity x\n' >"$t/mixed/$IA.pair" && chmod 600 "$t/mixed/$IA.pair" &&
+	cp "$t/ra.saved" "$t/mixed/.$IB.pair.tmp123"
+expect_exit 0 "chipkey pairs skips a damaged record and a temporary file" -- "$ck" pairs --pairs "$t/mixed"
+check "... lists the good one only, warns about the damaged one" \
+	bash -c "[ \$(wc -l <'$t/out') = 1 ] && grep -q '^$IB ' '$t/out' && grep -q '$IA.pair: not a pairing record' '$t/err'"
 expect_exit 0 "chipkey pairs on an empty store lists nothing" -- "$ck" pairs --pairs "$t/a.pairs"
 check "... (no output)" test ! -s "$t/out"
 
