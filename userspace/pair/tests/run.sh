@@ -163,6 +163,15 @@ check "the connector's --confirm with a wrong code refuses: both exit 20 ($lrc, 
 check "... and the kept pairing is untouched (same link key)" \
 	bash -c "linkkey() { sed -n 's/^link-key //p' \"\$1\"; }; [ \"\$(linkkey '$RA')\" = '$(cat "$t/ka")' ] && [ \"\$(linkkey '$RB')\" = '$(cat "$t/ka")' ]"
 
+# ---- pairing the same devices again replaces the records: a new link key
+pair_start re a b
+wait_for "$t/re.l.out" '^code:' && wait_for "$t/re.c.out" '^code:'
+answer re l y; answer re c y
+pair_wait
+linkkey "$RA" >"$t/ka2" && linkkey "$RB" >"$t/kb2"
+check "pairing again: both exit 0 ($lrc, $crc), one record each, the same new link key" \
+	bash -c "[ $lrc = 0 ] && [ $crc = 0 ] && [ \$(ls '$t/a.pairs' | wc -l) = 1 ] && cmp -s '$t/ka2' '$t/kb2' && ! cmp -s '$t/ka' '$t/ka2'"
+
 # ---- the listener's person refuses / types another code: nothing kept
 rm -rf "$t/a.pairs" "$t/b.pairs"
 pair_start wrong a b --confirm 999999
