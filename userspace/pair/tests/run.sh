@@ -316,6 +316,13 @@ openssl s_client -connect "127.0.0.1:$P" -tls1_3 -cert "$t/b.keys/device-cert.pe
 wait "$lpid"; lrc=$?
 check "openssl s_client with b's genuine key and certificate but no chip: no pairing (exit $lrc)" \
 	both '[ $lrc = 21 ]' "$t/a.pairs"
+sc_listen sc4
+printf 'XXXX\001\001\000\000' | openssl s_client -connect "127.0.0.1:$P" -tls1_3 -quiet \
+	-cert "$t/b.keys/device-cert.pem" -key "$t/b.keys/device-key.pem" \
+	-cert_chain "$t/b.keys/device-cert.pem" >"$t/sc4.out" 2>&1
+wait "$lpid"; lrc=$?
+check "a frame that is not a pairing message (wrong magic) ends the session: exit 21 ($lrc)" \
+	both '[ $lrc = 21 ] && grep -q "protocol violated" "$t/sc4.l.err"' "$t/a.pairs"
 mkdir -p "$t/mixed" && cp "$t/ra.saved" "$t/mixed/$IB.pair" && chmod 600 "$t/mixed/$IB.pair" &&
 	printf 'chipkey-pairing 1\nidentity x\n' >"$t/mixed/$IA.pair" && chmod 600 "$t/mixed/$IA.pair" &&
 	cp "$t/ra.saved" "$t/mixed/.$IB.pair.tmp123"
