@@ -73,5 +73,8 @@ int cmd_backup(struct ck_cli *cli, int argc, char **argv);
 int cmd_key(struct ck_cli *cli, int argc, char **argv);
 /* Software install under a licence (docs/software-update.md). */
 int cmd_update(struct ck_cli *cli, int argc, char **argv);
+/* Pairing two devices (docs/pairing.md). */
+int cmd_pair(struct ck_cli *cli, int argc, char **argv);
+int cmd_pairs(struct ck_cli *cli, int argc, char **argv);
 
 #endif /* CHIPKEY_CLI_H */

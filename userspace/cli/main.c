@@ -38,6 +38,10 @@ static const struct {
 	  "                  [--rom-key FILE] [--class NAME] [--encrypted] [--crl FILE]...\n"
 	  "                  | update status [--slot-dir DIR] [--json]   licensed software (docs/software-update.md)" },
 	{ "backup", cmd_backup, "backup export FILE [--store DIR]   archive for offline recovery" },
+	{ "pair", cmd_pair, "pair listen --port P [--bind ADDR] [--port-file FILE] | pair connect HOST:PORT\n"
+	  "                  [--keys DIR] [--pairs DIR] [--confirm CODE] [--timeout S]\n"
+	  "                  pair with another device, a person confirms (docs/pairing.md)" },
+	{ "pairs", cmd_pairs, "pairs [--pairs DIR] [--json]   the pairings kept (never the link keys)" },
 	{ "service", cmd_service, "service connect|list|get NAME OUT|install NAME --server HOST:PORT\n"
 	  "                  --mode channel-key|cert|cms|broadcast [--sha384] [--keys DIR] [--state DIR]\n"
 	  "                  [--rom-key FILE] [--timeout S] [--slot-dir DIR] [--class NAME] [--encrypted]\n"

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * chipkey pair listen|connect, chipkey pairs: pairing two devices
+ * (docs/pairing.md).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/pem.h>
+
+#include "common/hex.h"
+#include "common/pki.h"
+#include "link/device-keys.h"
+#include "pair/pair.h"
+#include "cli.h"
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: chipkey pair listen --port P [--bind ADDR] [--port-file FILE] [OPTIONS]\n"
+		"       chipkey pair connect HOST:PORT [OPTIONS]\n"
+		"  OPTIONS: [--keys DIR] [--pairs DIR] [--confirm CODE] [--timeout S]\n"
+		"       chipkey pairs [--pairs DIR] [--json]\n");
+	return CK_EXIT_USAGE;
+}
+
+struct pair_args {
+	enum ck_pair_role role;
+	const char *target, *bind, *port_file, *keys, *pairs, *confirm;
+	int port, timeout;
+};
+
+/* The person's decision on @code: --confirm CODE, else a line from standard
+ * input ("y"/"yes", or the six digits the other device shows). */
+static int confirmed(const struct pair_args *a, const char *code)
+{
+	char line[64];
+	size_t n;
+
+	if (a->confirm)
+		return strlen(a->confirm) == CK_PAIR_CODE_DIGITS &&
+		       !CRYPTO_memcmp(a->confirm, code, CK_PAIR_CODE_DIGITS);
+	if (isatty(STDIN_FILENO))
+		fprintf(stderr, "Does the other device show the code %s? [y/N] ", code);
+	if (!fgets(line, sizeof(line), stdin))
+		return 0;
+	n = strcspn(line, "\r\n");
+	line[n] = '\0';
+	return !strcmp(line, "y") || !strcmp(line, "yes") || !strcmp(line, code);
+}
+
+/* Exit code and message for an error of the session. */
+static int session_error(const struct ck_pair_session *s, const char *step, int err)
+{
+	if (err == -EKEYREJECTED && !strcmp(step, "handshake")) {
+		int e = s->peer.verify_err;
+
+		fprintf(stderr, "chipkey pair: the peer's certificate is refused: %s\n",
+			e == -EEXIST ? "it names this device's own identity" :
+			e == -ENOENT ? "it names no chip attestation key" :
+			e == -EKEYEXPIRED ? "outside its validity period" :
+			e == -EKEYREJECTED ? "not a device certificate issued under the "
+					     "manufacturer key in this device's ROM" :
+			strerror(-e));
+		return CK_EXIT_UNTRUSTED;
+	}
+	if (err == -EKEYREJECTED) {
+		fprintf(stderr, "chipkey pair: the peer's chip did not prove it is live "
+			"(ATTEST answer is not from the chip its certificate names)\n");
+		return CK_EXIT_UNTRUSTED;
+	}
+	if (err == -ECONNREFUSED) {
+		fprintf(stderr, "chipkey pair: %s failed: the peer sent no acceptable device "
+			"certificate or refused ours\n", step);
+		return CK_EXIT_REFUSED;
+	}
+	fprintf(stderr, "chipkey pair: %s: %s\n", step,
+		err == -EBADMSG ? "protocol violated" :
+		err == -ECONNRESET ? "connection lost" : strerror(-err));
+	return err == -EBADMSG || err == -ECONNRESET || err == -EAGAIN ? CK_EXIT_PROTOCOL
+								    : ck_exit_for_errno(err);
+}
+
+/* Keep the pairing: the record of the peer of @s with @key. */
+static int keep(const struct pair_args *a, const struct ck_pair_session *s,
+		const uint8_t key[CK_PAIR_KEY_LEN])
+{
+	struct ck_pair_record r = { .role = a->role, .paired_at = time(NULL) };
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *pem = NULL;
+	long n;
+	int err = -ENOMEM;
+
+	memcpy(r.identity, s->peer.identity, sizeof(r.identity));
+	memcpy(r.chip_id, s->peer.chip_id, sizeof(r.chip_id));
+	memcpy(r.link_key, key, CK_PAIR_KEY_LEN);
+	if (bio && PEM_write_bio_X509(bio, s->peer.cert) && (n = BIO_get_mem_data(bio, &pem)) > 0) {
+		r.cert_pem = strndup(pem, (size_t)n);
+		if (r.cert_pem)
+			err = ck_pair_record_store(a->pairs, &r);
+	}
+	BIO_free(bio);
+	ck_pair_record_free(&r);
+	if (err) {
+		fprintf(stderr, "chipkey pair: cannot write the pairing to %s: %s\n",
+			a->pairs, strerror(-err));
+		return CK_EXIT_STORE_WRITE;
+	}
+	return CK_EXIT_OK;
+}
+
+/*
+ * After the handshake and the two ATTESTs: show the peer and the code,
+ * the person's decision, the decisions exchanged, the record kept.  The
+ * connector sends its decision first; the listener keeps the record only
+ * if both accepted and then says accept; the connector keeps it on that.
+ */
+static int decide(const struct pair_args *a, struct ck_pair_session *s)
+{
+	struct ck_pair_msg mine = { .type = CK_PAIR_DECISION }, theirs = { 0 };
+	X509 *listener = a->role == CK_PAIR_LISTEN ? s->self->cert : s->peer.cert;
+	X509 *connector = a->role == CK_PAIR_LISTEN ? s->peer.cert : s->self->cert;
+	char chip[2 * CHIPKEY_CHIP_ID_LEN + 1], code[CK_PAIR_CODE_DIGITS + 1];
+	uint8_t key[CK_PAIR_KEY_LEN];
+	int err, ret;
+
+	err = ck_pair_code(s->ssl, code);
+	if (!err)
+		err = ck_pair_link_key(s->ssl, listener, connector, key);
+	if (err)
+		return session_error(s, "exporter", err);
+	ck_hex_encode(s->peer.chip_id, sizeof(s->peer.chip_id), chip);
+	printf("peer: identity %s, chip ID %s\ncode: %s\n", s->peer.identity, chip, code);
+	fflush(stdout);
+	mine.accept = (uint8_t)confirmed(a, code);
+	if (a->role == CK_PAIR_CONNECT) {
+		err = ck_pair_msg_send(s->ssl, &mine);
+		if (!err && mine.accept)
+			err = ck_pair_msg_recv(s->ssl, CK_PAIR_DECISION, &theirs);
+	} else {
+		err = ck_pair_msg_recv(s->ssl, CK_PAIR_DECISION, &theirs);
+	}
+	if (err) {
+		ret = session_error(s, "decision", err);
+		goto out;
+	}
+	if (!mine.accept) {
+		fprintf(stderr, "chipkey pair: not confirmed here: nothing kept\n");
+		ret = CK_EXIT_REFUSED;
+	} else if (!theirs.accept) {
+		fprintf(stderr, "chipkey pair: the other device refused: nothing kept\n");
+		ret = CK_EXIT_REFUSED;
+	} else {
+		ret = keep(a, s, key);
+	}
+	if (a->role == CK_PAIR_LISTEN) {
+		/* our accept tells the connector the record is kept here */
+		mine.accept = ret == CK_EXIT_OK;
+		err = ck_pair_msg_send(s->ssl, &mine);
+		if (err && ret == CK_EXIT_OK)
+			fprintf(stderr, "chipkey pair: paired here, but the other device may "
+				"not have learnt it: %s\n", strerror(-err));
+	}
+	if (ret == CK_EXIT_OK)
+		printf("paired with %s (chip ID %s), kept in %s\n", s->peer.identity, chip,
+		       a->pairs);
+out:
+	OPENSSL_cleanse(key, sizeof(key));
+	return ret;
+}
+
+static int pair(struct ck_cli *cli, const struct pair_args *a)
+{
+	uint8_t rom[CHIPKEY_MAX_ROM_KEY], chip_id[CHIPKEY_CHIP_ID_LEN], cert_chip[CHIPKEY_CHIP_ID_LEN];
+	size_t rom_len = sizeof(rom);
+	struct ck_pair_session s = { 0 };
+	struct ck_link_device d;
+	struct chipkey *ck = NULL;
+	const char *what;
+	int has_chip = 0, fd = -1, err, ret;
+
+	ret = ck_cli_rom_key(cli, NULL, rom, &rom_len, chip_id, &has_chip);
+	if (ret)
+		return ret;
+	err = ck_link_device_load(&d, a->keys, rom, rom_len, &what);
+	if (!err && (!d.key || !d.cert))
+		what = !d.key ? "device-key.pem" : "device-cert.pem", err = -ENOENT;
+	if (err) {
+		fprintf(stderr, "chipkey pair: %s/%s: %s\n", a->keys, what, strerror(-err));
+		ck_link_device_free(&d);
+		return err == -ENOENT ? CK_EXIT_NO_STORE : err == -EPERM ? CK_EXIT_PERM
+									 : CK_EXIT_MALFORMED;
+	}
+	if (pki_cert_chip_id(d.cert, cert_chip) || memcmp(cert_chip, chip_id, sizeof(chip_id))) {
+		fprintf(stderr, "chipkey pair: %s/device-cert.pem does not name this chip\n",
+			a->keys);
+		ret = CK_EXIT_BAD_CERT;
+		goto out;
+	}
+	ret = ck_cli_open(cli, &ck);
+	if (ret)
+		goto out;
+	signal(SIGPIPE, SIG_IGN);	/* a peer that closes is an error, not a kill */
+	fd = a->role == CK_PAIR_LISTEN ? ck_pair_accept_one(a->bind, a->port, a->port_file,
+							    a->timeout)
+				       : ck_link_dial(a->target, a->timeout);
+	if (fd < 0) {
+		fprintf(stderr, "chipkey pair: %s: %s\n", a->role == CK_PAIR_LISTEN ?
+			"cannot listen" : a->target, strerror(-fd));
+		ret = a->role == CK_PAIR_LISTEN ? CK_EXIT_OTHER : CK_EXIT_NETWORK;
+		goto out;
+	}
+	err = ck_pair_tls(&s, &d, a->role, fd);
+	if (err) {
+		ret = session_error(&s, "handshake", err);
+		goto out;
+	}
+	err = ck_pair_attest_exchange(&s, ck);
+	if (err) {
+		ret = session_error(&s, "attestation", err);
+		goto out;
+	}
+	ret = decide(a, &s);
+out:
+	ck_pair_session_free(&s);
+	if (fd >= 0)
+		close(fd);
+	if (ck)
+		chipkey_close(ck);
+	ck_link_device_free(&d);
+	return ret;
+}
+
+int cmd_pair(struct ck_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "port", required_argument, NULL, 'p' },
+		{ "bind", required_argument, NULL, 'b' },
+		{ "port-file", required_argument, NULL, 'P' },
+		{ "keys", required_argument, NULL, 'k' },
+		{ "pairs", required_argument, NULL, 's' },
+		{ "confirm", required_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct pair_args a = { .bind = "0.0.0.0", .keys = "/run/chipkey",
+			       .pairs = CK_PAIR_DEFAULT_DIR, .port = -1, .timeout = 120 };
+	int c;
+
+	optind = 0;	/* glibc: re-initialise, so options may follow the operands */
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': a.port = atoi(optarg); break;
+		case 'b': a.bind = optarg; break;
+		case 'P': a.port_file = optarg; break;
+		case 'k': a.keys = optarg; break;
+		case 's': a.pairs = optarg; break;
+		case 'c': a.confirm = optarg; break;
+		case 't': a.timeout = atoi(optarg); break;
+		default: return usage();
+		}
+	}
+	if (optind >= argc || a.timeout < 1)
+		return usage();
+	if (!strcmp(argv[optind], "listen") && argc - optind == 1 && a.port >= 0) {
+		a.role = CK_PAIR_LISTEN;
+	} else if (!strcmp(argv[optind], "connect") && argc - optind == 2 && a.port < 0 &&
+		   !a.port_file) {
+		a.role = CK_PAIR_CONNECT;
+		a.target = argv[optind + 1];
+	} else {
+		return usage();
+	}
+	if (a.confirm && (strlen(a.confirm) != CK_PAIR_CODE_DIGITS ||
+			  strspn(a.confirm, "0123456789") != CK_PAIR_CODE_DIGITS)) {
+		fprintf(stderr, "chipkey pair: --confirm takes the six digits of the code\n");
+		return CK_EXIT_USAGE;
+	}
+	return pair(cli, &a);
+}

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Pairing two devices (docs/pairing.md): TLS 1.3 with both device
+ * certificates, each checked against the manufacturer key in the checking
+ * device's own ROM (tls.c); ATTEST of each chip over a value bound to the
+ * session (attest.c); the link key and the six-digit code from the TLS
+ * exporter (secrets.c); the messages inside the session (messages.c); the
+ * pairing store (record.c, record-list.c).  Functions return 0 or a
+ * negative errno unless they say otherwise.
+ */
+#ifndef CHIPKEY_PAIR_H
+#define CHIPKEY_PAIR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <openssl/ssl.h>
+
+#include <chipkey/pair_messages.h>
+#include "lib/libchipkey.h"
+#include "link/link.h"
+
+/* Default pairing store (chipkey pair --pairs DIR). */
+#define CK_PAIR_DEFAULT_DIR	"/var/lib/chipkey/pairs"
+#define CK_PAIR_KEY_LEN		32
+#define CK_PAIR_CODE_DIGITS	6
+
+/* The exporter labels (RFC 8446 7.5), one per use. */
+#define CK_PAIR_LABEL_ATTEST	"EXPORTER-chipkey-pair-attest"
+#define CK_PAIR_LABEL_LINK_KEY	"EXPORTER-chipkey-pair-link-key"
+#define CK_PAIR_LABEL_CODE	"EXPORTER-chipkey-pair-code"
+
+enum ck_pair_role { CK_PAIR_LISTEN = 0, CK_PAIR_CONNECT = 1 };
+
+/* ---- listen.c */
+/* Listen on IPv4 @addr:@port (0: any free port; written to @port_file if
+ * not NULL), accept one connection and stop listening; its send/receive
+ * bounded by @timeout seconds.  The socket or -errno (-EINVAL: @addr). */
+int ck_pair_accept_one(const char *addr, int port, const char *port_file, int timeout);
+
+/* ---- messages.c: the frames of include/chipkey/pair_messages.h */
+/* Encode @m into @buf (CK_PAIR_FRAME_MAX bytes): the frame's length. */
+size_t ck_pair_msg_encode(const struct ck_pair_msg *m, uint8_t buf[CK_PAIR_FRAME_MAX]);
+/* Decode exactly @len bytes: 0 or -EBADMSG (magic, version, type, length,
+ * a DECISION other than 0/1). */
+int ck_pair_msg_decode(const uint8_t *buf, size_t len, struct ck_pair_msg *m);
+/* Send @m / receive a message of type @want over @ssl: 0, -EBADMSG (not a
+ * frame, or another type), -ECONNRESET (the peer went away). */
+int ck_pair_msg_send(SSL *ssl, const struct ck_pair_msg *m);
+int ck_pair_msg_recv(SSL *ssl, enum ck_pair_type want, struct ck_pair_msg *m);
+
+/* ---- tls.c: the session */
+struct ck_pair_peer {
+	X509 *cert;				/* the peer's device certificate */
+	char identity[16];
+	uint8_t chip_id[CHIPKEY_CHIP_ID_LEN];
+	uint8_t attest_q[CHIPKEY_EC_POINT_LEN];	/* from its certificate */
+	int verify_err;				/* why its chain was refused */
+};
+struct ck_pair_session {
+	SSL_CTX *ctx;
+	SSL *ssl;
+	enum ck_pair_role role;
+	const struct ck_link_device *self;
+	struct ck_pair_peer peer;
+};
+/*
+ * TLS 1.3 over @fd as @role with @self's key and certificate chain; the
+ * peer must present a device certificate that pki_verify_device_cert()
+ * accepts against @self->rom_key and that names an attestation key.
+ * 0, -EKEYREJECTED (the peer's certificate; why in s->peer.verify_err),
+ * -ECONNREFUSED (the handshake failed otherwise), -ECONNRESET, -errno.
+ */
+int ck_pair_tls(struct ck_pair_session *s, const struct ck_link_device *self,
+		enum ck_pair_role role, int fd);
+void ck_pair_session_free(struct ck_pair_session *s);
+
+/* ---- secrets.c: values from the TLS exporter */
+/* The ATTEST context the chip of @prover answers over (32 bytes). */
+int ck_pair_attest_context(SSL *ssl, enum ck_pair_role prover, uint8_t out[32]);
+/* The link key: exporter(link-key label, SHA-256(listener's certificate)
+ * || SHA-256(connector's certificate)). */
+int ck_pair_link_key(SSL *ssl, X509 *listener, X509 *connector,
+		     uint8_t key[CK_PAIR_KEY_LEN]);
+/* The code both devices show: six decimal digits and a NUL. */
+int ck_pair_code(SSL *ssl, char code[CK_PAIR_CODE_DIGITS + 1]);
+
+/* ---- attest.c: each chip proves it is live */
+/*
+ * The exchange of the two chips' ATTEST (connector's challenge first):
+ * @ck is this device's chip.  0, -EKEYREJECTED (the peer's chip did not
+ * answer as the chip its certificate names), -EBADMSG, -ECONNRESET, -errno.
+ */
+int ck_pair_attest_exchange(struct ck_pair_session *s, struct chipkey *ck);
+
+/* ---- record.c, record-list.c: the pairing store */
+struct ck_pair_record {
+	char identity[16];			/* the peer's */
+	uint8_t chip_id[CHIPKEY_CHIP_ID_LEN];
+	enum ck_pair_role role;			/* ours in that pairing */
+	time_t paired_at;
+	uint8_t link_key[CK_PAIR_KEY_LEN];	/* secret */
+	char *cert_pem;				/* the peer's certificate */
+};
+/* Write @r as DIR/<identity>.pair (0600: temporary file, fsync, rename,
+ * fsync of DIR; DIR is created 0700 if missing).  A pairing with the same
+ * peer is replaced. */
+int ck_pair_record_store(const char *dir, const struct ck_pair_record *r);
+/* The record file's text (free with OPENSSL_clear_free(*out, *len)). */
+int ck_pair_record_encode(const struct ck_pair_record *r, char **out, size_t *len);
+/* Parse a record file's text; -EINVAL if malformed.  Free with
+ * ck_pair_record_free(). */
+int ck_pair_record_decode(const char *buf, size_t len, struct ck_pair_record *r);
+void ck_pair_record_free(struct ck_pair_record *r);
+/* Every record in @dir, sorted by identity (*n of them; free each, then
+ * the array).  A file that is not a record is skipped with a warning on
+ * stderr. */
+int ck_pair_record_list(const char *dir, struct ck_pair_record **out, size_t *n);
+
+#endif /* CHIPKEY_PAIR_H */
