@@ -124,7 +124,8 @@ uninstall:
 CHECK_FOLDERS += boot man
 .PHONY: check-boot check-man
 check-boot:
-	@$(RUN) boot/tests/test-units.sh boot/tests/test-sandbox.sh boot/tests/test-install.sh
+	@$(RUN) boot/tests/test-units.sh boot/tests/test-sandbox.sh boot/tests/test-install.sh \
+		boot/tests/test-load.sh
 # the man pages against the --help of the programs (../man/tests)
 check-man:
 	@$(RUN) "$(TOP)/man/tests/test-man.sh $(TOP)/build/bin"
