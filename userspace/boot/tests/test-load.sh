@@ -112,8 +112,8 @@ expect_exit 1 "an argument that is not an option: exit 1" -- "$B/chipkey-load" l
 expect_exit 0 "--help" -- "$B/chipkey-load" --help
 check "... names every option" bash -c "for o in --device --store --keys --verbose --help; do grep -q -- \"\$o\" '$t/out' || exit 1; done"
 
-# The installed chipkey-boot runs the chipkey-load next to it: with no
-# chipkey at all (CHIPKEY_BIN) it still loads.
+# The installed chipkey-boot runs the chipkey-load next to it (else the
+# one on the PATH): with no chipkey at all (CHIPKEY_BIN) it still loads.
 make -s -C "$TOP/userspace" install-boot DESTDIR="$t/root" PREFIX=/usr >/dev/null
 boot() {
 	env CHIPKEY_DEVICE="$dev" CHIPKEY_STORE="$t/store" CHIPKEY_KEYS="$t/run/c" \
@@ -126,6 +126,9 @@ rm -rf "$t/run/c"
 expect_exit 0 "... CHIPKEY_LOAD_BIN names the program" -- \
 	boot env CHIPKEY_LOAD_BIN="$t/root/usr/lib/chipkey/chipkey-load" sh "$TOP/userspace/boot/chipkey-boot"
 rm -rf "$t/run/c"
-expect_exit 127 "... without chipkey-load (the source tree's script) the same fails: chipkey is needed" -- \
-	boot sh "$TOP/userspace/boot/chipkey-boot"
+expect_exit 0 "... chipkey-load on the PATH (busybox: /etc/init.d/S45chipkey)" -- \
+	boot env PATH="$B:/usr/bin:/bin" sh "$TOP/userspace/boot/chipkey-boot"
+rm -rf "$t/run/c"
+expect_exit 127 "... without any chipkey-load the same fails: chipkey is needed" -- \
+	boot env PATH=/usr/bin:/bin sh "$TOP/userspace/boot/chipkey-boot"
 tap_done test-load
