@@ -68,9 +68,9 @@ check "... lintian does report an error in a broken package (the check can fail)
 root=$t/root
 for d in "${debs[@]}"; do dpkg -x "$d" "$root" || nok "dpkg -x $(basename "$d")"; done
 
-check "chipkey: chipkey, chipkey-emu, chipkey-fuse, chipkey-agent, chipkey-boot, both units, chipkey(1)" bash -c "
+check "chipkey: chipkey, chipkey-emu, chipkey-fuse, chipkey-agent, chipkey-boot, chipkey-load, both units, chipkey(1)" bash -c "
 	c=\$(dpkg -c '$t/chipkey_${ver}_$arch.deb'); for f in /usr/bin/chipkey /usr/bin/chipkey-emu /usr/bin/chipkey-fuse \
-	/usr/sbin/chipkey-agent /usr/lib/chipkey/chipkey-boot /lib/systemd/system/chipkey-load.service \
+	/usr/sbin/chipkey-agent /usr/lib/chipkey/chipkey-boot /usr/lib/chipkey/chipkey-load /lib/systemd/system/chipkey-load.service \
 	/lib/systemd/system/chipkey-recover.service /usr/share/man/man1/chipkey.1.gz; do
 	echo \"\$c\" | grep -q \" \.\$f\$\" || { echo \"missing \$f\" >&2; exit 1; }; done"
 check "chipkey-factory: chipkey-factory, chipkey-spp, chipkey-pubdb, chipkey-pubdb-put, chipkey-service" bash -c "
@@ -100,6 +100,9 @@ check "the postinst enables chipkey-load.service and starts nothing" bash -c "
 
 # Use the unpacked packages.
 expect_exit 0 "unpacked chipkey --help" -- "$root/usr/bin/chipkey" --help
+expect_exit 0 "unpacked chipkey-load --help" -- "$root/usr/lib/chipkey/chipkey-load" --help
+check "... it uses the shared libcrypto (debian/rules: LOAD_STATIC=0)" bash -c \
+	"ldd '$root/usr/lib/chipkey/chipkey-load' | grep -q 'libcrypto\.so\.3'"
 openssl ecparam -name prime256v1 -genkey -noout -out "$t/rom.pem" 2>/dev/null
 expect_exit 0 "unpacked chipkey-fuse makes a chip" -- \
 	"$root/usr/bin/chipkey-fuse" create "$t/chip.bin" --rom-key "$t/rom.pem" --chip-id 00112233445566778899aabbccddeeff

@@ -13,7 +13,8 @@
 #                                      chipkey-pubdb-put chipkey-factory: daemons
 #                                      and factory tools run by root or a service
 #                                      account, man section 8
-#   libexecdir  $(PREFIX)/lib/chipkey  chipkey-boot: run by init, not by users
+#   libexecdir  $(PREFIX)/lib/chipkey  chipkey-boot, chipkey-load: run by init,
+#                                      not by users
 #   libdir      $(PREFIX)/lib          libchipkey.a, libchipkey.so.1.0.0 (soname
 #                                      libchipkey.so.1), libchipkey.so
 #   includedir  $(PREFIX)/include      libchipkey.h, linux/chipkey.h (the UAPI
@@ -73,6 +74,7 @@ INST_MAN1 := $(notdir $(wildcard $(TOP)/man/*.1))
 INST_MAN8 := $(notdir $(wildcard $(TOP)/man/*.8))
 
 INST_FILES = $(addprefix $(D)$(unitdir)/,$(INST_UNITS)) $(D)$(libexecdir)/chipkey-boot \
+	$(D)$(libexecdir)/chipkey-load \
 	$(addprefix $(D)$(bindir)/,$(INST_BIN)) $(addprefix $(D)$(sbindir)/,$(INST_SBIN)) \
 	$(addprefix $(D)$(libdir)/,libchipkey.a libchipkey.so.$(SOVERSION) \
 		libchipkey.so.$(SOMAJOR) libchipkey.so) \
@@ -106,9 +108,11 @@ install-man:
 	$(INSTALL) -d $(D)$(mandir)/man1 $(D)$(mandir)/man8
 	$(INSTALL) -m 0644 $(addprefix $(TOP)/man/,$(INST_MAN1)) $(D)$(mandir)/man1/
 	$(INSTALL) -m 0644 $(addprefix $(TOP)/man/,$(INST_MAN8)) $(D)$(mandir)/man8/
-install-boot:
+install-boot: $(BIN)/chipkey-load
 	$(INSTALL) -d $(D)$(unitdir) $(D)$(libexecdir)
 	$(INSTALL) -m 0755 boot/chipkey-boot $(D)$(libexecdir)/chipkey-boot
+	$(INSTALL) -m 0755 $(BIN)/chipkey-load $(D)$(libexecdir)/chipkey-load
+	$(STRIP) --strip-debug $(D)$(libexecdir)/chipkey-load
 	for u in $(INST_UNITS); do \
 		$(SUBST) boot/$$u.in >$(D)$(unitdir)/$$u.tmp && chmod 0644 $(D)$(unitdir)/$$u.tmp && \
 		mv $(D)$(unitdir)/$$u.tmp $(D)$(unitdir)/$$u || exit 1; done
@@ -121,7 +125,8 @@ uninstall:
 CHECK_FOLDERS += boot man
 .PHONY: check-boot check-man
 check-boot:
-	@$(RUN) boot/tests/test-units.sh boot/tests/test-sandbox.sh boot/tests/test-install.sh
+	@$(RUN) boot/tests/test-units.sh boot/tests/test-sandbox.sh boot/tests/test-install.sh \
+		boot/tests/test-load.sh
 # the man pages against the --help of the programs (../man/tests)
 check-man:
 	@$(RUN) "$(TOP)/man/tests/test-man.sh $(TOP)/build/bin"

@@ -5,7 +5,9 @@
 # emulated chip provisioned by chipkey-agent; then RUNS times: wipe the store
 # and time `chipkey recover --db URL` until the store is restored and the
 # keys are in place (median, p99, peak RSS).  Targets (issue 4): median
-# < 50 ms, peak RSS < 8 MiB.
+# < 50 ms, peak RSS < 8 MiB.  Then the boot-time cost (issue 14): loading
+# the keys of the intact store (chipkey-load, chipkey load), chipkey's
+# start-up alone and a plain cp as the floor.
 #
 #   make -C bench/recovery && bench/recovery/run.sh [RUNS]
 #   BENCH_DIR=DIR puts the store there (default: a temporary
@@ -53,15 +55,28 @@ echo "# chipkey recover --db $URL, store in $d ($(df -T "$d" | awk 'NR==2 {print
 cmp -s "$d/store/backup.pkg" "$t/provisioned/backup.pkg" && echo "# restored store is byte-identical to the provisioned one"
 
 # Boot-time cost (issue 14): every boot of a device with an intact store
-# runs `chipkey load` (chipkey-load.service): from start to the keys in
-# the keys directory, against the floor of a plain cp of the same store
-# files into a fresh directory.  Targets: median < 5 ms, peak RSS < 4 MiB.
-echo "# chipkey load --store $d/store --keys (tmpfs), $RUNS runs: intact store -> keys available"
-"$TOP/build/bench/bench-recover" "$RUNS" "$k/keys" -- "$bin/chipkey" --device "emu:$t/chip.sock" \
-	load --store "$d/store" --keys "$k/keys" | tee "$t/load.txt"
+# loads its keys (chipkey-load.service -> chipkey-boot load -> chipkey-load):
+# from start to the keys in the keys directory, for chipkey-load (what
+# boot runs), for `chipkey load` (the same in the chipkey program), and for
+# `chipkey --help` (the start-up cost of chipkey alone), against the floor
+# of a plain cp of the same store files into a fresh directory.  Targets:
+# median < 5 ms, peak RSS < 4 MiB.
+boot_bench() {	# NAME OUT COMMAND...: one bench-recover run, its numbers in OUT
+	local name=$1 out=$2; shift 2
+	echo "# $name, $RUNS runs"
+	"$TOP/build/bench/bench-recover" "$RUNS" "$k/keys" -- "$@" | tee "$t/$out.txt"
+}
+echo "# store $d/store, keys directory on tmpfs ($k/keys): an intact store -> keys available"
+boot_bench "chipkey-load (the boot path: chipkey-boot load)" load-prog \
+	"$bin/chipkey-load" --device "emu:$t/chip.sock" --store "$d/store" --keys "$k/keys"
 [ -s "$k/keys/device-key.pem" ] && echo "# the keys directory holds device-key.pem"
+boot_bench "chipkey load" load-cli \
+	"$bin/chipkey" --device "emu:$t/chip.sock" load --store "$d/store" --keys "$k/keys"
+boot_bench "chipkey --help (start-up of chipkey alone)" help "$bin/chipkey" --help
 echo "# floor: cp -r of the store ($(du -sk "$d/store" | cut -f1) KiB) to a fresh directory, $RUNS runs"
 "$TOP/build/bench/bench-recover" "$RUNS" "$k/copy" -- /bin/cp -r "$d/store" "$k/copy" | tee "$t/cp.txt"
-awk '/^median/ { m[FILENAME] = $2 } /^peak RSS median/ { r[FILENAME] = $4 }
-	END { printf "# load / cp: median %.1fx, peak RSS %.1fx\n", m[ARGV[1]] / m[ARGV[2]], r[ARGV[1]] / r[ARGV[2]] }' \
-	"$t/load.txt" "$t/cp.txt"
+for x in load-prog load-cli help; do
+	awk -v n="$x" '/^median/ { m[FILENAME] = $2 } /^peak RSS median/ { r[FILENAME] = $4 }
+		END { printf "# %s / cp: median %.1fx, peak RSS %.1fx\n", n, m[ARGV[1]] / m[ARGV[2]], r[ARGV[1]] / r[ARGV[2]] }' \
+		"$t/$x.txt" "$t/cp.txt"
+done

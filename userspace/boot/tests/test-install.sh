@@ -26,17 +26,19 @@ inst() { make -s -C "$TOP/userspace" "$@" DESTDIR="$dest" PREFIX=$P; }
 
 expect_exit 0 "make install DESTDIR=... PREFIX=$P" -- inst install
 for f in bin/chipkey bin/chipkey-emu bin/chipkey-fuse sbin/chipkey-agent sbin/chipkey-spp \
-	sbin/chipkey-pubdb sbin/chipkey-pubdb-put sbin/chipkey-factory lib/chipkey/chipkey-boot; do
+	sbin/chipkey-pubdb sbin/chipkey-pubdb-put sbin/chipkey-factory lib/chipkey/chipkey-boot \
+	lib/chipkey/chipkey-load; do
 	[ -x "$root/$f" ] || nok "installed and executable: $f"
 done
-ok "programs: bin/ (chipkey, -emu, -fuse), sbin/ (agent, spp, pubdb, pubdb-put, factory), lib/chipkey/chipkey-boot"
+ok "programs: bin/ (chipkey, -emu, -fuse), sbin/ (agent, spp, pubdb, pubdb-put, factory), lib/chipkey/chipkey-boot, chipkey-load"
 check "library, headers, pkg-config file, units, docs, man pages" bash -c "cd '$root' && test -f lib/libchipkey.a &&
 	test -f lib/libchipkey.so.1.0.0 && test \$(readlink lib/libchipkey.so.1) = libchipkey.so.1.0.0 &&
 	test \$(readlink lib/libchipkey.so) = libchipkey.so.1 && test -f include/libchipkey.h &&
 	test -f include/linux/chipkey.h && test -f lib/pkgconfig/chipkey.pc &&
 	test -f lib/systemd/system/chipkey-load.service && test -f lib/systemd/system/chipkey-recover.service &&
 	test -f share/doc/chipkey/README.md && test -f share/doc/chipkey/recovery.md &&
-	test -f share/man/man1/chipkey.1 && test -f share/man/man8/chipkey-boot.8"
+	test -f share/man/man1/chipkey.1 && test -f share/man/man8/chipkey-boot.8 &&
+	test -f share/man/man8/chipkey-load.8"
 find "$dest" -type f -o -type l | sort >"$t/installed"
 echo "# $(wc -l <"$t/installed") files installed"
 

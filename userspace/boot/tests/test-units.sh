@@ -31,6 +31,10 @@ check "ExecStart names the installed chipkey-boot, CHIPKEY_BIN the installed chi
 	grep -qx 'ExecStart=/usr/lib/chipkey/chipkey-boot load' '$units/chipkey-load.service' &&
 	grep -qx 'ExecStart=/usr/lib/chipkey/chipkey-boot recover' '$units/chipkey-recover.service' &&
 	grep -qx 'Environment=CHIPKEY_BIN=/usr/bin/chipkey' '$units/chipkey-recover.service'"
+check "both units run the installed chipkey-load (CHIPKEY_LOAD_BIN), and it is there" bash -c "
+	grep -qx 'Environment=CHIPKEY_LOAD_BIN=/usr/lib/chipkey/chipkey-load' '$units/chipkey-load.service' &&
+	grep -qx 'Environment=CHIPKEY_LOAD_BIN=/usr/lib/chipkey/chipkey-load' '$units/chipkey-recover.service' &&
+	test -x '$root/usr/lib/chipkey/chipkey-load'"
 check "no @placeholder@ and no build-tree path left in the units" bash -c "
 	! grep -q '@[a-z]*@' '$units'/chipkey-* && ! grep -qF '$TOP' '$units'/chipkey-*"
 
