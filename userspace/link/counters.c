@@ -205,7 +205,14 @@ int ck_link_server_counter(const char *dir, uint64_t seen, uint64_t *out)
 		}
 	}
 	if (!err) {
-		*out = next > seen ? next : seen + 1;	/* above what the device has */
+		/*
+		 * Above what the device has, and within the step it accepts:
+		 * the server's own counter only if it is at most
+		 * CK_LINK_COUNTER_STEP above @seen (a new device, or one that
+		 * lost its state or stayed away while the server counted on,
+		 * gets @seen + 1; the transcript already stops a replay).
+		 */
+		*out = next > seen && next - seen <= CK_LINK_COUNTER_STEP ? next : seen + 1;
 		next++;
 	}
 	pthread_mutex_unlock(&lock);

@@ -380,9 +380,25 @@ check "...and the device's counter was not lowered" \
 check "attack: the recorded flight replayed after all this: still no link" grep -q "refused: code 4" "$t/out"
 expect_exit 0 "the device links to the genuine server at the end" -- dev "$S"
 
-# ---- modes 3 and 4 through the real programs (docs/service-link-cms.md)
+# ---- modes 3 and 4 through the real programs (docs/service-link-cms.md);
+# this server's own counter starts 2^32 + 5 (a fleet that has counted
+# that far): a device that has seen far less, or nothing, still links
+mkdir -m 700 "$t/state3" && put_ctr "$t/state3/server-counter" $((P32 + 5))
 start_service svc3 --factory "$t/fac" --state "$t/state3" --catalogue "$t/cat"
 S3=127.0.0.1:$PORT
+rm -rf "$t/d2s.state" && mkdir -m 700 "$t/d2s.state"
+expect_exit 0 "a server whose counter is 2^32 + 5 above a fresh device's: the device links (mode 2)" -- \
+	dev "$S3" "$t/d2s.state"
+check "... answered 1 (above what it had seen), not with the server's own counter" \
+	test "$(ctr "$t/d2s.state/server-counter")" -eq 1
+put_ctr "$t/d2s.state/server-counter" 5
+expect_exit 0 "... a device that has stored server counter 5 links too" -- dev "$S3" "$t/d2s.state"
+check "... and now has 6" test "$(ctr "$t/d2s.state/server-counter")" -eq 6
+put_ctr "$t/d2s.state/server-counter" $((P32 - 1))
+expect_exit 0 "... a device that has stored 2^32 - 1 links" -- \
+	dev "$S3" "$t/d2s.state"
+check "... answered with the server's own counter (within the step)" \
+	test "$(ctr "$t/d2s.state/server-counter")" -gt $((P32 + 5))
 for m in cms broadcast; do
 	expect_exit 0 "mode $m: chipkey service connects to chipkey-service" -- \
 		"$ck" "${dev1[@]}" service connect --server "$S3" --keys "$t/d1.keys" --state "$t/d1.state" --mode $m
