@@ -177,4 +177,14 @@ else
 	ok "server C's CRL replaced by junk: d2 is refused too (failing closed)"
 fi
 check "... and server C logs it" grep -q "cannot be read" "$t/svcC.log"
+if dev d2 "$SC" channel-key >"$tap_out" 2>"$tap_err"; then
+	nok "... mode channel-key too (documented: the server refuses every connection)"
+else
+	ok "... mode channel-key too (documented: the server refuses every connection)"
+fi
+start svcE --factory "$t/fac" --state "$t/stateE" --crl "$t/fac/root-crl.pem" --crl "$t/expired-crl.pem"
+SE=$S
+expect_exit 20 "server with an expired CRL of the issuing CA: mode cert refuses d2 (failing closed)" -- \
+	dev d2 "$SE" cert
+check "... and logs why" grep -q "past their nextUpdate" "$t/svcE.log"
 tap_done crl
