@@ -187,4 +187,9 @@ SE=$S
 expect_exit 20 "server with an expired CRL of the issuing CA: mode cert refuses d2 (failing closed)" -- \
 	dev d2 "$SE" cert
 check "... and logs why" grep -q "past their nextUpdate" "$t/svcE.log"
+start svcF --factory "$t/fac" --state "$t/stateF" "${CRLR[@]}"
+SF=$S
+expect_exit 20 "attack: server with the root CRL revoking the issuing CA: d2 is refused in mode cert" -- \
+	dev d2 "$SF" cert
+check "... and logged as revoked" grep -q "revoked" "$t/svcF.log"
 tap_done crl
