@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "common/file.h"
+#include "common/pki.h"
 #include "link/catalogue.h"
 #include "link/device-keys.h"
 #include "link/link.h"
@@ -43,6 +44,8 @@ static int exit_of(int err)
 	switch (err) {
 	case -EKEYREJECTED:
 	case -EKEYEXPIRED:
+	case -EKEYREVOKED:	/* --crl */
+	case -ENODATA:
 		return CK_EXIT_UNTRUSTED;
 	case -ECONNREFUSED:
 	case -EACCES:
@@ -244,6 +247,8 @@ int cmd_service(struct ck_cli *cli, int argc, char **argv)
 	struct ck_link_device d;
 	struct ck_link_conn c;
 	struct svc_link lk;
+	struct pki_crls *crls = NULL;
+	char why[256];
 	int sha384 = 0, timeout = SVC_TIMEOUT_DEFAULT, ch, fd = -1, err, ret;
 	char *end;
 
@@ -288,7 +293,7 @@ int cmd_service(struct ck_cli *cli, int argc, char **argv)
 	    !(!strcmp(op, "get") && argc - optind == 3) &&
 	    !(!strcmp(op, "install") && argc - optind == 2))
 		return usage();
-	if ((ia.slot_dir || ia.class || ia.encrypted || ia.ncrl) && strcmp(op, "install"))
+	if ((ia.slot_dir || ia.class || ia.encrypted) && strcmp(op, "install"))
 		return usage();
 	if (mode->id != CK_LINK_CHANNEL_KEY) {
 		ret = ck_cli_rom_key(cli, rom_path, rom, &rom_len, NULL, NULL);
@@ -305,6 +310,14 @@ int cmd_service(struct ck_cli *cli, int argc, char **argv)
 	}
 	d.sha384 = sha384;
 	d.state_dir = state;
+	for (ch = 0; ch < ia.ncrl; ch++)	/* the link checks the server's chain too */
+		if (pki_crls_add(&crls, ia.crl[ch], why, sizeof(why))) {
+			fprintf(stderr, "chipkey service: --crl %s\n", why);
+			pki_crls_free(crls);
+			ck_link_device_free(&d);
+			return CK_EXIT_OTHER;
+		}
+	d.crls = crls;
 	lk = (struct svc_link){ .d = &d, .mode = mode, .server = server,
 				.io_timeout = timeout < SVC_IO_TIMEOUT ? timeout : SVC_IO_TIMEOUT };
 	signal(SIGPIPE, SIG_IGN);	/* a peer that closes is an error, not a kill */
@@ -315,6 +328,7 @@ int cmd_service(struct ck_cli *cli, int argc, char **argv)
 		ia.timeout = timeout;
 		ret = svc_install(cli, &lk, argv[optind + 1], &ia);
 		ck_link_device_free(&d);
+		pki_crls_free(crls);
 		return ret;
 	}
 	svc_deadline_start(timeout);
@@ -327,6 +341,7 @@ int cmd_service(struct ck_cli *cli, int argc, char **argv)
 	svc_deadline_stop();
 	ck_link_conn_free(&c);
 	ck_link_device_free(&d);
+	pki_crls_free(crls);
 	if (fd >= 0)
 		close(fd);
 	return ret;

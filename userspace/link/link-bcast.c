@@ -40,7 +40,7 @@ int ck_link_bcast_device_accept(const struct ck_link_device *d, const uint8_t *d
 				     &signer, &certs);
 	if (rc)
 		return rc;
-	rc = ck_link_verify_service(signer, certs, d->rom_key, now);
+	rc = ck_link_verify_service(signer, certs, d->rom_key, now, d->crls);
 	if (rc)
 		goto out;
 	rc = ck_link_bcast_body_decode(raw, sizeof(raw), b);
@@ -131,7 +131,7 @@ static int bcast_server(const struct ck_link_server *s, int fd, struct ck_link_s
 		rc = ck_link_cms_open_signed(msg, len, CK_LINK_SHARE_OID, raw, sizeof(raw),
 					     &signer, &certs);
 	if (!rc)
-		rc = ck_link_verify_device(signer, s->chain, s->rom_key, 0, id);
+		rc = ck_link_verify_device(signer, s->chain, s->rom_key, 0, s->crls, id);
 	if (rc)
 		goto out;
 	if (ck_link_share_body_decode(raw, sizeof(raw), &sh)) {

@@ -42,6 +42,7 @@
 #include "link.h"
 #include "messages.h"
 #include "link-cert.h"
+#include "revocation.h"
 #include "seal.h"
 
 struct side {
@@ -230,8 +231,11 @@ static int cert_server(const struct ck_link_server *s, int fd, struct ck_link_se
 	err = pki_verify_device_cert(dc, dica, rom, rom_len, NULL, NULL, pki_clock_now());
 	if (!err && (pki_cert_device_identity(dc, id) || strcmp(id, a.id)))
 		err = -EKEYREJECTED;
+	if (!err)
+		err = ck_link_crl_check(s->crls, dc, dica, s->rom_key, "device certificate");
 	if (err) {
-		err = refuse(fd, err, CK_LINK_ERR_CERT, "device certificate refused");
+		err = refuse(fd, err, CK_LINK_ERR_CERT, err == -EKEYREVOKED ?
+			     "device certificate revoked" : "device certificate refused");
 		goto out;
 	}
 	if (check_sig(dc, &a, in)) {
@@ -343,6 +347,8 @@ static int cert_device(const struct ck_link_device *d, int fd, struct ck_link_se
 		err = -EPROTO;
 	if (!err)
 		err = pki_verify_service_cert(sc, sica, rom, rom_len, pki_clock_now());
+	if (!err)	/* before any counter moves */
+		err = ck_link_crl_check(d->crls, sc, sica, d->rom_key, "server certificate");
 	if (!err)
 		err = cert_cn(sc, a.peer);
 	if (err)

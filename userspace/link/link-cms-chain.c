@@ -12,6 +12,7 @@
 
 #include "common/pki.h"
 #include "link/link-cms.h"
+#include "link/revocation.h"
 
 static int rom_der(EVP_PKEY *rom, uint8_t **der, size_t *len)
 {
@@ -28,8 +29,10 @@ int ck_link_signed_in_validity(X509 *cert, uint64_t t)
 	return 0;
 }
 
-int ck_link_verify_service(X509 *cert, STACK_OF(X509) *certs, EVP_PKEY *rom, time_t now)
+int ck_link_verify_service(X509 *cert, STACK_OF(X509) *certs, EVP_PKEY *rom, time_t now,
+			   const struct pki_crls *crls)
 {
+	X509 *found = NULL;
 	uint8_t *rk = NULL;
 	size_t rk_len;
 	int i, rc, ca_rc = -EKEYREJECTED;
@@ -49,6 +52,7 @@ int ck_link_verify_service(X509 *cert, STACK_OF(X509) *certs, EVP_PKEY *rom, tim
 			continue;
 		if (ik && X509_verify(cert, ik) == 1) {
 			rc = 0;
+			found = ica;
 			break;
 		}
 	}
@@ -65,12 +69,14 @@ int ck_link_verify_service(X509 *cert, STACK_OF(X509) *certs, EVP_PKEY *rom, tim
 		return ck_link_fail(-EKEYREJECTED,
 				    "server certificate: not a service credential (OU=%s)",
 				    CK_LINK_SERVICE_OU);
-	return 0;
+	rc = ck_link_crl_check(crls, cert, found, rom, "server certificate");
+	return rc ? ck_link_fail(rc, "server certificate: revoked or no current CRL") : 0;
 }
 
 int ck_link_verify_device(X509 *cert, STACK_OF(X509) *icas, EVP_PKEY *rom, time_t now,
-			  char id[CK_LINK_CMS_ID_LEN])
+			  const struct pki_crls *crls, char id[CK_LINK_CMS_ID_LEN])
 {
+	X509 *found = NULL;
 	uint8_t *rk = NULL;
 	size_t rk_len;
 	int i, rc;
@@ -85,6 +91,7 @@ int ck_link_verify_device(X509 *cert, STACK_OF(X509) *icas, EVP_PKEY *rom, time_
 		if (X509_check_issued(ica, cert) != X509_V_OK)
 			continue;
 		rc = pki_verify_device_cert(cert, ica, rk, rk_len, NULL, NULL, now);
+		found = ica;
 	}
 	OPENSSL_free(rk);
 	ERR_clear_error();
@@ -92,6 +99,9 @@ int ck_link_verify_device(X509 *cert, STACK_OF(X509) *icas, EVP_PKEY *rom, time_
 		return ck_link_fail(rc, "device certificate: %s", rc == -EKEYEXPIRED ?
 				    "outside its validity period" :
 				    "not a device certificate under the ROM key");
+	rc = ck_link_crl_check(crls, cert, found, rom, "device certificate");
+	if (rc)
+		return ck_link_fail(rc, "device certificate: revoked or no current CRL");
 	rc = pki_cert_device_identity(cert, id);
 	return rc ? ck_link_fail(-EKEYREJECTED, "device certificate: no identity") : 0;
 }

@@ -102,7 +102,7 @@ int ck_link_cms_device_accept(const struct ck_link_device *d, const uint8_t *msg
 	rc = unseal(msg, len, d->key, d->cert, b, server, &certs);
 	if (rc)
 		return rc;
-	rc = ck_link_verify_service(*server, certs, d->rom_key, now);
+	rc = ck_link_verify_service(*server, certs, d->rom_key, now, d->crls);
 	sk_X509_pop_free(certs, X509_free);
 	if (rc)
 		goto out;
@@ -194,7 +194,7 @@ static int cms_server(const struct ck_link_server *s, int fd, struct ck_link_sec
 	}
 	free(msg);
 	msg = NULL;
-	rc = ck_link_verify_device(dev, s->chain, s->rom_key, 0, sb.identity);
+	rc = ck_link_verify_device(dev, s->chain, s->rom_key, 0, s->crls, sb.identity);
 	if (rc)
 		goto out;
 	sb.issued_at = (uint64_t)time(NULL);

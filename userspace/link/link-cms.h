@@ -75,13 +75,17 @@ int ck_link_cms_decrypt(const uint8_t *der, size_t len, EVP_PKEY *key, X509 *cer
 #define CK_LINK_SERVICE_OU	"chipkey-service"
 /* @cert is a service credential (exactly one OU=chipkey-service, an end
  * entity with digitalSignature, P-256) issued by an issuing CA of @certs
- * that the ROM key @rom signed; validity at @now as pki.h. */
-int ck_link_verify_service(X509 *cert, STACK_OF(X509) *certs, EVP_PKEY *rom, time_t now);
+ * that the ROM key @rom signed; validity at @now as pki.h; not revoked
+ * by @crls (link/revocation.h; NULL: not checked). */
+int ck_link_verify_service(X509 *cert, STACK_OF(X509) *certs, EVP_PKEY *rom, time_t now,
+			   const struct pki_crls *crls);
 /* A signed time @t (issued_at) within @cert's validity period. */
 int ck_link_signed_in_validity(X509 *cert, uint64_t t);
 /* @cert is a device certificate issued by an issuing CA of @icas under
- * @rom (pki_verify_device_cert); its identity into @id. */
+ * @rom (pki_verify_device_cert), not revoked by @crls (as above); its
+ * identity into @id. */
 int ck_link_verify_device(X509 *cert, STACK_OF(X509) *icas, EVP_PKEY *rom, time_t now,
+			  const struct pki_crls *crls,
 			  char id[CK_LINK_CMS_ID_LEN]);
 
 /* ---- the device's state (link-cms-state.c) ---- */

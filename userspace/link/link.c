@@ -130,6 +130,10 @@ const char *ck_link_strerror(int err)
 		return "certificate refused (not chained to the ROM key, wrong role or identity)";
 	case -EKEYEXPIRED:
 		return "certificate expired or not yet valid";
+	case -EKEYREVOKED:
+		return "certificate revoked (a CRL given with --crl lists it or its issuing CA)";
+	case -ENODATA:
+		return "no current CRL of the certificate's issuer among --crl (failing closed)";
 	case -EACCES:
 		return "the server refused this device's certificate";
 	case -EBADMSG:

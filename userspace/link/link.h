@@ -20,6 +20,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+struct pki_crls;	/* common/pki.h */
+
 enum ck_link_mode_id {
 	CK_LINK_CHANNEL_KEY = 1,	/* Nokia claims 3-5 */
 	CK_LINK_CERT = 2,		/* Toshiba claims 15-16 */
@@ -46,6 +48,9 @@ struct ck_link_server {
 	STACK_OF(X509) *chain;		/* issuing CA (to the ROM key) */
 	EVP_PKEY *rom_key;		/* verifies device certificates */
 	const char *state_dir;		/* persistent replay state */
+	/* revocation of device certificates and their issuing CAs (modes
+	 * 2-4, pki_crls_check, failing closed); NULL: not checked */
+	const struct pki_crls *crls;
 };
 
 /* The device's keys and state (the keys directory, /run/chipkey). */
@@ -59,6 +64,9 @@ struct ck_link_device {
 	/* added by the channel-key and certificate modes: */
 	int sha384;			/* mode 1: the SHA-384 PSK identity */
 	X509 *chain;			/* issuing CA of @cert (NULL: none) */
+	/* revocation of the service credential and its issuing CA (modes
+	 * 2-4, pki_crls_check, failing closed); NULL: not checked */
+	const struct pki_crls *crls;
 };
 
 /*

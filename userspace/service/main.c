@@ -30,6 +30,7 @@
 #include "link/link.h"
 #include "catalogue.h"
 #include "conns.h"
+#include "crls.h"
 
 static struct ck_link_server srv;
 static const char *catalogue_dir;
@@ -48,20 +49,29 @@ static void usage(FILE *f)
 "         (--factory DIR | --master-key FILE --key FILE --cert FILE --chain FILE\n"
 "          --rom-key FILE) --state DIR [--catalogue DIR]\n"
 "         [--max-conns N] [--max-per-ip N] [--handshake-timeout S]\n"
-"         [--session-timeout S]\n"
+"         [--session-timeout S] [--crl FILE]...\n"
 "  --factory DIR   master.key, service-key.pem, service-cert.pem\n"
 "                  (chipkey-factory spp-cred DIR --service), ica-cert.pem,\n"
 "                  mfr-pubkey.der of a factory directory\n"
+"  --crl FILE      a CRL of the root or of an issuing CA (chipkey-factory\n"
+"                  revoke writes them), up to 8: modes 2-4 refuse a revoked\n"
+"                  device certificate; every issuer needs a current CRL\n"
 "exit status: as in docs/cli.md \"Exit codes\"\n");
 }
 
 static void *serve(void *arg)
 {
 	struct job *j = arg;
+	struct ck_link_server s = srv;
+	struct svc_crls_set *ref;
 	struct ck_link_conn c;
-	int err = ck_link_server_accept(&srv, j->fd, &c);
+	int err;
 
-	if (err) {
+	memset(&c, 0, sizeof(c));
+	if (svc_crls_get(&s.crls, &ref)) {
+		fprintf(stderr, "chipkey-service: %s: refused: a --crl file cannot be read\n",
+			j->addr);
+	} else if ((err = ck_link_server_accept(&s, j->fd, &c)) != 0) {
 		fprintf(stderr, "chipkey-service: %s: %s%slink refused: %s\n", j->addr,
 			c.mode ? c.mode->name : "", c.mode ? ": " : "", ck_link_strerror(err));
 	} else {
@@ -71,6 +81,7 @@ static void *serve(void *arg)
 		svc_catalogue_serve(c.ssl, catalogue_dir, c.peer);
 		SSL_shutdown(c.ssl);
 	}
+	svc_crls_put(ref);
 	ck_link_conn_free(&c);
 	close(j->fd);
 	svc_conn_leave(j->slot);
@@ -204,12 +215,15 @@ int main(int argc, char **argv)
 		{ "max-per-ip", required_argument, NULL, 'P' },
 		{ "handshake-timeout", required_argument, NULL, 'H' },
 		{ "session-timeout", required_argument, NULL, 'S' },
+		{ "crl", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *listen_spec = NULL, *port_file = NULL, *factory = NULL;
 	const char *mk = NULL, *key = NULL, *cert = NULL, *chain = NULL, *rom = NULL;
-	char paths[5][PATH_MAX];
+	char paths[5][PATH_MAX], why[320] = "";
+	const char *crl[SVC_CRL_FILES_MAX];
+	int ncrl = 0;
 	int max_conns = SVC_MAX_CONNS, per_ip = SVC_MAX_PER_ADDR, c, lfd, err;
 	X509 *ica = NULL;
 
@@ -229,6 +243,14 @@ int main(int argc, char **argv)
 		case 'P': per_ip = atoi(optarg); break;
 		case 'H': handshake_timeout = atoi(optarg); break;
 		case 'S': session_timeout = atoi(optarg); break;
+		case 'R':
+			if (ncrl == SVC_CRL_FILES_MAX) {
+				fprintf(stderr, "chipkey-service: at most %d --crl\n",
+					SVC_CRL_FILES_MAX);
+				return CK_EXIT_USAGE;
+			}
+			crl[ncrl++] = optarg;
+			break;
 		case 'h': usage(stdout); return CK_EXIT_OK;
 		default: usage(stderr); return CK_EXIT_USAGE;
 		}
@@ -265,6 +287,10 @@ int main(int argc, char **argv)
 		sk_X509_push(srv.chain, ica);
 	if ((err = load_rom(rom, &srv.rom_key)) != 0)
 		return fail("ROM key", rom, err);
+	if ((err = svc_crls_init(crl, ncrl, why, sizeof(why))) != 0) {
+		fprintf(stderr, "chipkey-service: --crl %s\n", why);
+		return CK_EXIT_BAD_CERT;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	lfd = listen_on(listen_spec, port_file);
 	if (lfd < 0)

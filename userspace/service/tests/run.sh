@@ -13,6 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../common/tests/tap.sh"
 # chipkey service install against hostile servers (test-install.sh, own numbering)
 "$here/test-install.sh" "$A" "$B" || tap_failed=$((tap_failed + 1))
+"$here/test-crl.sh" "$A" "$B" || tap_failed=$((tap_failed + 1))
 ck=$A/bin/chipkey srv=$A/bin/chipkey-service bin=$B/bin
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 unset CHIPKEY_DEVICE

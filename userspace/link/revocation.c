@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Revocation on the secure links (revocation.h): both ends check the
+ * peer's chain with pki_crls_check (common/pki-crl.c).
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include <openssl/crypto.h>
+
+#include "common/pki.h"
+#include "link/revocation.h"
+
+int ck_link_crl_check(const struct pki_crls *crls, X509 *cert, X509 *ica, EVP_PKEY *rom,
+		      const char *what)
+{
+	char why[320], name[256] = "";
+	uint8_t *rk = NULL;
+	size_t rk_len = 0;
+	int rc;
+
+	if (!crls)
+		return 0;
+	if (!rom || pki_public_to_der(rom, &rk, &rk_len))
+		return -EINVAL;
+	rc = pki_crls_check(crls, cert, ica, rk, rk_len, 0, why, sizeof(why));
+	OPENSSL_free(rk);
+	if (!rc)
+		return 0;
+	X509_NAME_oneline(X509_get_subject_name(cert), name, sizeof(name));
+	if (rc == -EKEYREVOKED) {
+		fprintf(stderr, "chipkey link: %s %s: revoked (it or its issuing CA is "
+			"listed in a CRL given with --crl)\n", what, name);
+		return rc;
+	}
+	fprintf(stderr, "chipkey link: %s %s: refused, failing closed: %s\n", what, name,
+		rc == -EKEYEXPIRED ? "the issuer's CRLs given with --crl are past their "
+		"nextUpdate" : why[0] ? why : "the CRLs given with --crl do not check");
+	return rc == -EINVAL ? rc : -ENODATA;
+}

@@ -1,0 +1,195 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Revocation on the secure links (docs/service-link.md "Revocation"), on
+# loopback with the real programs: a factory with two service credentials
+# and two provisioned emulated devices; `chipkey-factory revoke` of one
+# service credential (the device with --crl refuses it in modes cert, cms
+# and broadcast before storing anything) and of one device certificate
+# (chipkey-service --crl refuses that device in each mode, read again
+# after the revoke, and logs it); foreign, expired and unreadable CRLs.
+# Run by run.sh (make check-service).  TAP.
+#
+#   service/tests/test-crl.sh ASAN_BUILD NATIVE_BUILD
+set -u
+A=${1:?asan build} B=${2:?native build}
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../../common/tests/tap.sh"
+ck=$A/bin/chipkey srv=$A/bin/chipkey-service bin=$B/bin fy=$B/bin/chipkey-factory
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+unset CHIPKEY_DEVICE
+t=$(mktemp -d /tmp/chipkey-test-crl-XXXXXX)
+tap_out=$t/out tap_err=$t/err
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	if [ "$tap_failed" -gt 0 ]; then
+		for f in "$t"/*.log; do [ -f "$f" ] && sed "s|^|# $(basename "$f"): |" "$f" | tail -15; done
+	fi
+	if [ -n "${KEEP:-}" ]; then echo "# kept $t"; else rm -rf "$t"; fi
+}
+trap cleanup EXIT
+wait_file() { for _ in $(seq 400); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
+
+# provision NAME CHIP N: emulator NAME, keys directory $t/NAME.keys
+provision() {
+	local name=$1 chip=$2 id
+	"$bin/chipkey-fuse" create "$t/$name.bin" --rom-key "$t/fac/mfr-pubkey.der" --chip-id "$chip" \
+		>/dev/null 2>>"$t/setup.log" || return 1
+	"$bin/chipkey-emu" --state "$t/$name.bin" --socket "$t/$name.sock" --foreground 2>>"$t/emu.log" &
+	pids+=($!)
+	for _ in $(seq 100); do [ -S "$t/$name.sock" ] && break; sleep 0.05; done
+	id=$("$fy" identities --prefix 35123400 --start "$3" --count 1)
+	"$fy" package "$t/fac" --identity "$id" --chip-id "$chip" --out "$t/$name.dp" \
+		>/dev/null 2>>"$t/setup.log" &&
+	"$bin/chipkey" --device "emu:$t/$name.sock" wrap --generation 1 "$t/$name.dp" "$t/$name.pkg" \
+		2>>"$t/setup.log" &&
+	"$bin/chipkey" --device "emu:$t/$name.sock" recover --from "$t/$name.pkg" \
+		--store "$t/$name.store" --keys "$t/$name.keys" >/dev/null 2>>"$t/setup.log"
+}
+# start NAME ARGS...: chipkey-service on 127.0.0.1, log $t/NAME.log, address in $S
+start() {
+	local log=$1; shift
+	rm -f "$t/port"
+	"$srv" --listen 127.0.0.1:0 --port-file "$t/port" --catalogue "$t/cat" "$@" 2>>"$t/$log.log" &
+	pids+=($!)
+	wait_file "$t/port" && S=127.0.0.1:$(cat "$t/port")
+}
+# dev NAME SERVER MODE [options]: chipkey service connect
+dev() {
+	local name=$1 s=$2 m=$3; shift 3
+	"$ck" --device "emu:$t/$name.sock" service connect --server "$s" --keys "$t/$name.keys" \
+		--state "$t/$name.state" --mode "$m" "$@"
+}
+MODES="cert cms broadcast"
+
+# ---- a factory, service credential A (to be revoked) and B, devices d1 and d2
+{ "$fy" init "$t/fac" && "$fy" spp-cred "$t/fac" --service &&
+  cp "$t/fac/service-key.pem" "$t/svcA-key.pem" && cp "$t/fac/service-cert.pem" "$t/svcA-cert.pem" &&
+  "$fy" spp-cred "$t/fac" --service; } >/dev/null 2>>"$t/setup.log"
+check "two service credentials (spp-cred --service twice)" bash -c \
+	"test -s '$t/svcA-cert.pem' && ! cmp -s '$t/svcA-cert.pem' '$t/fac/service-cert.pem'"
+provision d1 00112233445566778899aabbccddeeff 1
+provision d2 00112233445566778899aabbccddee02 2
+check "devices d1 and d2 provisioned" test -s "$t/d1.keys/device-cert.pem" -a -s "$t/d2.keys/device-cert.pem"
+mkdir -p "$t/cat"
+cp -r "$t/fac" "$t/crl0"		# the CRLs of before any revocation
+"$fy" revoke "$t/fac" "$t/svcA-cert.pem" >/dev/null 2>>"$t/setup.log"
+check "service credential A revoked (openssl verify -crl_check)" bash -c \
+	"! openssl verify -crl_check -CAfile '$t/fac/mfr-ca.pem' -untrusted '$t/fac/ica-cert.pem' \
+		-CRLfile '$t/fac/station-crl.pem' '$t/svcA-cert.pem' >/dev/null 2>&1"
+CRL=(--crl "$t/fac/root-crl.pem" --crl "$t/fac/station-crl.pem")
+start svcA --factory "$t/fac" --key "$t/svcA-key.pem" --cert "$t/svcA-cert.pem" --state "$t/stateA"
+SA=$S
+start svcB --factory "$t/fac" --state "$t/stateB"
+SB=$S
+
+# ---- the device refuses a revoked service credential
+expect_exit 0 "d1 links to server B in mode cert (its state directory exists)" -- dev d1 "$SB" cert
+for m in $MODES; do
+	rm -rf "$t/d1.before"; cp -a "$t/d1.state" "$t/d1.before"
+	expect_exit 19 "attack: mode $m: d1 with --crl refuses server A's revoked credential" -- \
+		dev d1 "$SA" $m "${CRL[@]}"
+	check "... it says revoked" grep -q "revoked" "$tap_err"
+	check "... mode $m: nothing stored (state directory byte for byte as before)" \
+		diff -r "$t/d1.before" "$t/d1.state"
+	expect_exit 0 "mode $m: d1 links to server A without --crl (the documented trade-off)" -- \
+		dev d1 "$SA" $m
+	expect_exit 0 "mode $m: d1 with --crl links to server B (a credential not revoked)" -- \
+		dev d1 "$SB" $m "${CRL[@]}"
+done
+expect_exit 0 "mode channel-key: no certificates, --crl changes nothing" -- \
+	dev d1 "$SA" channel-key "${CRL[@]}"
+rm -rf "$t/d1.before"; cp -a "$t/d1.state" "$t/d1.before"
+cp -r "$t/fac" "$t/facR"
+"$fy" revoke "$t/facR" "$t/facR/ica-cert.pem" --root-key "$t/facR/mfr-key.pem" >/dev/null 2>>"$t/setup.log"
+CRLR=(--crl "$t/facR/root-crl.pem" --crl "$t/facR/station-crl.pem")
+for m in $MODES; do
+	expect_exit 19 "attack: mode $m: the issuing CA revoked (root CRL): d1 refuses server B too" -- \
+		dev d1 "$SB" $m "${CRLR[@]}"
+done
+check "... nothing stored" diff -r "$t/d1.before" "$t/d1.state"
+
+# ---- CRLs that do not check: foreign, expired, unreadable (failing closed)
+"$fy" init "$t/other" >/dev/null 2>>"$t/setup.log"
+expect_exit 19 "a CRL signed by another factory: d1 refuses even server B (no CRL of the issuer)" -- \
+	dev d1 "$SB" cert --crl "$t/fac/root-crl.pem" --crl "$t/other/station-crl.pem"
+check "... it names the missing CRL" grep -q "no CRL of the issuer" "$tap_err"
+# an expired CRL of the genuine issuing CA (nextUpdate yesterday), made by
+# Debian's python3-cryptography with the factory's issuing CA key
+/usr/bin/python3 - "$t/fac/ica-cert.pem" "$t/fac/ica-key.pem" "$t/expired-crl.pem" <<'PY' 2>>"$t/setup.log"
+import sys, datetime
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+ca = x509.load_pem_x509_certificate(open(sys.argv[1], 'rb').read())
+key = serialization.load_pem_private_key(open(sys.argv[2], 'rb').read(), None)
+now = datetime.datetime.utcnow()
+crl = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject)
+       .last_update(now - datetime.timedelta(days=31)).next_update(now - datetime.timedelta(days=1))
+       .sign(key, hashes.SHA256()))
+open(sys.argv[3], 'wb').write(crl.public_bytes(serialization.Encoding.PEM))
+PY
+check "an expired CRL of the issuing CA (openssl crl: nextUpdate in the past)" bash -c \
+	"openssl crl -in '$t/expired-crl.pem' -noout -verify -CAfile '$t/fac/ica-cert.pem' 2>&1 | grep -q 'verify OK'"
+expect_exit 19 "an expired CRL: d1 refuses server B (failing closed)" -- \
+	dev d1 "$SB" cms --crl "$t/fac/root-crl.pem" --crl "$t/expired-crl.pem"
+echo "not a CRL" >"$t/junk.pem"
+expect_exit 8 "an unparseable --crl: the device stops before linking" -- \
+	dev d1 "$SB" cert --crl "$t/junk.pem"
+check "... it names the file" grep -q "junk.pem" "$tap_err"
+
+# ---- the server refuses a revoked device certificate (re-read after revoke)
+cp "$t/crl0/station-crl.pem" "$t/srv-ica.pem"; cp "$t/crl0/root-crl.pem" "$t/srv-root.pem"
+SCRL=(--crl "$t/srv-root.pem" --crl "$t/srv-ica.pem")
+start svcC --factory "$t/fac" --state "$t/stateC" "${SCRL[@]}"
+SC=$S
+for m in $MODES; do
+	expect_exit 0 "mode $m: server C with --crl accepts d1 before the revocation" -- dev d1 "$SC" $m
+done
+"$fy" revoke "$t/fac" "$t/d1.keys/device-cert.pem" >/dev/null 2>>"$t/setup.log"
+cp "$t/fac/station-crl.pem" "$t/srv-ica.new" && mv "$t/srv-ica.new" "$t/srv-ica.pem"
+want=(20 21 21)
+i=0
+for m in $MODES; do
+	n=$(grep -c "revoked" "$t/svcC.log")
+	expect_exit ${want[$i]} "attack: mode $m: d1's revoked certificate is refused by server C (CRL read again)" -- \
+		dev d1 "$SC" $m
+	check "... server C logs it (mode $m)" test "$(grep -c "revoked" "$t/svcC.log")" -gt "$n"
+	[ $m = cert ] && check "... mode cert: as ERROR code 2 (the device: its certificate refused)" \
+		grep -q "refused this device's certificate" "$tap_err"
+	expect_exit 0 "mode $m: d2 still links to server C" -- dev d2 "$SC" $m
+	i=$((i + 1))
+done
+start svcD --factory "$t/fac" --state "$t/stateD" --crl "$t/fac/root-crl.pem" --crl "$t/other/station-crl.pem"
+SD=$S
+expect_exit 20 "server with a foreign CRL: mode cert refuses every device (failing closed)" -- dev d2 "$SD" cert
+check "... and logs why" grep -q "no CRL of the issuer" "$t/svcD.log"
+expect_exit 0 "server with a foreign CRL: mode channel-key has no certificates and links" -- \
+	dev d2 "$SD" channel-key
+expect_exit 11 "chipkey-service --crl an unparseable file: does not start" -- \
+	"$srv" --listen 127.0.0.1:0 --factory "$t/fac" --state "$t/stateE" --crl "$t/junk.pem"
+echo "junk" >"$t/srv-ica.new" && mv "$t/srv-ica.new" "$t/srv-ica.pem"
+# (the server closes before reading: the device sees EOF or EPIPE, exit 21 or 8)
+if dev d2 "$SC" cms >"$tap_out" 2>"$tap_err"; then
+	nok "server C's CRL replaced by junk: d2 is refused too (failing closed)"
+else
+	ok "server C's CRL replaced by junk: d2 is refused too (failing closed)"
+fi
+check "... and server C logs it" grep -q "cannot be read" "$t/svcC.log"
+if dev d2 "$SC" channel-key >"$tap_out" 2>"$tap_err"; then
+	nok "... mode channel-key too (documented: the server refuses every connection)"
+else
+	ok "... mode channel-key too (documented: the server refuses every connection)"
+fi
+start svcE --factory "$t/fac" --state "$t/stateE" --crl "$t/fac/root-crl.pem" --crl "$t/expired-crl.pem"
+SE=$S
+expect_exit 20 "server with an expired CRL of the issuing CA: mode cert refuses d2 (failing closed)" -- \
+	dev d2 "$SE" cert
+check "... and logs why" grep -q "past their nextUpdate" "$t/svcE.log"
+start svcF --factory "$t/fac" --state "$t/stateF" "${CRLR[@]}"
+SF=$S
+expect_exit 20 "attack: server with the root CRL revoking the issuing CA: d2 is refused in mode cert" -- \
+	dev d2 "$SF" cert
+check "... and logged as revoked" grep -q "revoked" "$t/svcF.log"
+tap_done crl
