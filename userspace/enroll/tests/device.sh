@@ -14,8 +14,9 @@ pids+=($!)
 wait_file "$t/pubdb.port"
 DB=http://127.0.0.1:$(cat "$t/pubdb.port")
 # gen1 NAME: the factory's generation 1 of NAME into the public database
+cat "$t/fac/record-cert.pem" "$t/fac/ica-cert.pem" >"$t/record-chain.pem"
 gen1() {
-	"$bin/chipkey-pubdb-put" --url "$DB" --key "$t/fac/record-key.pem" --cert "$t/fac/record-cert.pem" \
+	"$bin/chipkey-pubdb-put" --url "$DB" --key "$t/fac/record-key.pem" --cert "$t/record-chain.pem" \
 		--chip "$(cat "$t/$1.chip")" --generation 1 --identity "$(tr -d '\n' <"$t/$1.keys/identity")" \
 		--backup "$t/$1.pkg" --device-cert "$t/$1.keys/device-cert.der" >/dev/null 2>>"$t/setup.log"
 }
@@ -153,3 +154,28 @@ check "... the message says why, the store is still at generation 1, no customer
 	bash -c "grep -q 'not for the key this device made' '$t/err' &&
 		readlink '$t/e15.store/current' | grep -q '^store-1-' && ! test -e '$t/e15.keys/customer-cert.pem'"
 check "... the fake node was asked (the refusal is the device's own check)" grep -q "simpleenroll" "$t/fake.log"
+cp "$t/e15.store/enroll-pending.pkg" "$t/e15.pending1"
+
+# ---- a forged answer: a certificate for our key, identity and chip, but
+# signed by a CA with the customer CA's name that is not the customer CA
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$t/rogue-ca.key" \
+	-subj "$(openssl x509 -in "$t/node/ca-cert.pem" -noout -subject -nameopt compat | sed 's/^subject=//')" \
+	-days 30 -out "$t/rogue-ca.pem" 2>>"$t/openssl.log"
+rm -f "$t/fport2"
+/usr/bin/python3 "$here/fake-est.py" "$t/node/tls-cert.pem" "$t/node/tls-key.pem" "$t/fport2" \
+	"$t/fake-ca.b64" "sign:$t/rogue-ca.key:$t/rogue-ca.pem:$(tr -d '\n' <"$t/e15.keys/identity"):$(cat "$t/e15.chip")" \
+	"$t/fake-peer.hex" 2>>"$t/fake2.log" &
+pids+=($!)
+wait_file "$t/fport2"
+expect_exit 19 "a forged answer (our key, identity and chip, signed by a look-alike CA) is refused" -- \
+	enr e15 --est "https://localhost:$(cat "$t/fport2")"
+check "... because it does not chain to the customer CA; the store is still at generation 1" \
+	bash -c "grep -q 'does not chain to the customer CA' '$t/err' &&
+		readlink '$t/e15.store/current' | grep -q '^store-1-' && ! test -e '$t/e15.keys/customer-cert.pem'"
+check "... the fake node issued for the device's own key (the refusal is the chain check)" \
+	grep -q "simpleenroll" "$t/fake2.log"
+check "the pending key was kept, unchanged, through both refusals" \
+	cmp -s "$t/e15.pending1" "$t/e15.store/enroll-pending.pkg"
+expect_exit 0 "e15 then enrolls with the real node" -- enr e15
+check "... generation 2, the pending key removed" \
+	bash -c "readlink '$t/e15.store/current' | grep -q '^store-2-' && ! test -e '$t/e15.store/enroll-pending.pkg'"
