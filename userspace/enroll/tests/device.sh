@@ -20,14 +20,14 @@ gen1() {
 		--chip "$(cat "$t/$1.chip")" --generation 1 --identity "$(tr -d '\n' <"$t/$1.keys/identity")" \
 		--backup "$t/$1.pkg" --device-cert "$t/$1.keys/device-cert.der" >/dev/null 2>>"$t/setup.log"
 }
-for i in 11 12 13 14 15; do
+for i in 11 12 13 14 15 16; do
 	echo "00112233445566778899aabbccddee$i" >"$t/e$i.chip"
 	provision "e$i" "00112233445566778899aabbccddee$i" "$i" && gen1 "e$i"
 	tr -d '\n' <"$t/e$i.keys/identity"; echo
 done >"$t/elist"
-check "five more devices, their generation 1 in the public database" \
-	bash -c "for i in 11 12 13 14 15; do curl -sf -o /dev/null '$DB/v1/chips/00112233445566778899aabbccddee'\$i/generations/1/record || exit 1; done"
-expect_exit 0 "whitelist the five" -- "$en" whitelist "$t/node" "$t/elist"
+check "six more devices, their generation 1 in the public database" \
+	bash -c "for i in 11 12 13 14 15 16; do curl -sf -o /dev/null '$DB/v1/chips/00112233445566778899aabbccddee'\$i/generations/1/record || exit 1; done"
+expect_exit 0 "whitelist the six" -- "$en" whitelist "$t/node" "$t/elist"
 EST=https://localhost:$PORT
 enr() {	# enr NAME [ARGS...]: chipkey enroll for device NAME
 	local n=$1; shift
@@ -143,13 +143,18 @@ openssl crl2pkcs7 -nocrl -certfile "$t/node/ca-cert.pem" -outform DER | base64 >
 openssl crl2pkcs7 -nocrl -certfile "$t/e11.keys/customer-cert.pem" -outform DER | base64 >"$t/fake-answer.b64"
 openssl ecparam -genkey -name prime256v1 -noout -out "$t/fake-v.pem" 2>/dev/null
 openssl ec -in "$t/fake-v.pem" -pubout -outform DER 2>/dev/null | tail -c 65 | xxd -p -c 100 >"$t/fake-peer.hex"
-rm -f "$t/fport"
-/usr/bin/python3 "$here/fake-est.py" "$t/node/tls-cert.pem" "$t/node/tls-key.pem" "$t/fport" \
-	"$t/fake-ca.b64" "$t/fake-answer.b64" "$t/fake-peer.hex" 2>>"$t/fake.log" &
-pids+=($!)
-wait_file "$t/fport"
+# forged CACERTS ANSWER LOG: fake-est.py (with the node's TLS credential)
+# serving CACERTS and ANSWER; its URL in $FAKE, requests logged in LOG
+forged() {
+	rm -f "$t/fport"
+	/usr/bin/python3 "$here/fake-est.py" "$t/node/tls-cert.pem" "$t/node/tls-key.pem" "$t/fport" \
+		"$1" "$2" "$t/fake-peer.hex" 2>>"$3" &
+	pids+=($!)
+	wait_file "$t/fport" && FAKE=https://localhost:$(cat "$t/fport")
+}
+forged "$t/fake-ca.b64" "$t/fake-answer.b64" "$t/fake.log"
 expect_exit 19 "a forged answer (another device's certificate of the right CA) is refused" -- \
-	enr e15 --est "https://localhost:$(cat "$t/fport")"
+	enr e15 --est "$FAKE"
 check "... the message says why, the store is still at generation 1, no customer files" \
 	bash -c "grep -q 'not for the key this device made' '$t/err' &&
 		readlink '$t/e15.store/current' | grep -q '^store-1-' && ! test -e '$t/e15.keys/customer-cert.pem'"
@@ -161,14 +166,10 @@ cp "$t/e15.store/enroll-pending.pkg" "$t/e15.pending1"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$t/rogue-ca.key" \
 	-subj "$(openssl x509 -in "$t/node/ca-cert.pem" -noout -subject -nameopt compat | sed 's/^subject=//')" \
 	-days 30 -out "$t/rogue-ca.pem" 2>>"$t/openssl.log"
-rm -f "$t/fport2"
-/usr/bin/python3 "$here/fake-est.py" "$t/node/tls-cert.pem" "$t/node/tls-key.pem" "$t/fport2" \
-	"$t/fake-ca.b64" "sign:$t/rogue-ca.key:$t/rogue-ca.pem:$(tr -d '\n' <"$t/e15.keys/identity"):$(cat "$t/e15.chip")" \
-	"$t/fake-peer.hex" 2>>"$t/fake2.log" &
-pids+=($!)
-wait_file "$t/fport2"
+forged "$t/fake-ca.b64" "sign:$t/rogue-ca.key:$t/rogue-ca.pem:$(tr -d '\n' <"$t/e15.keys/identity"):$(cat "$t/e15.chip")" \
+	"$t/fake2.log"
 expect_exit 19 "a forged answer (our key, identity and chip, signed by a look-alike CA) is refused" -- \
-	enr e15 --est "https://localhost:$(cat "$t/fport2")"
+	enr e15 --est "$FAKE"
 check "... because it does not chain to the customer CA; the store is still at generation 1" \
 	bash -c "grep -q 'does not chain to the customer CA' '$t/err' &&
 		readlink '$t/e15.store/current' | grep -q '^store-1-' && ! test -e '$t/e15.keys/customer-cert.pem'"
@@ -179,3 +180,16 @@ check "the pending key was kept, unchanged, through both refusals" \
 expect_exit 0 "e15 then enrolls with the real node" -- enr e15
 check "... generation 2, the pending key removed" \
 	bash -c "readlink '$t/e15.store/current' | grep -q '^store-2-' && ! test -e '$t/e15.store/enroll-pending.pkg'"
+
+# ---- two-way: a node whose TLS chains to the anchor but whose cacerts
+# names another CA (the look-alike) is refused before the device asks
+openssl crl2pkcs7 -nocrl -certfile "$t/rogue-ca.pem" -outform DER | base64 >"$t/rogue-ca.b64"
+forged "$t/rogue-ca.b64" "$t/fake-answer.b64" "$t/fake3.log"
+expect_exit 19 "two-way: a customer CA outside the anchor (cacerts) is refused" -- \
+	enr e16 --anchor "$t/node/ca-cert.pem" --est "$FAKE"
+check "... the message names the anchor; only cacerts was asked (no challenge)" \
+	bash -c "grep -q 'does not chain to the pinned anchor' '$t/err' && grep -q cacerts '$t/fake3.log' &&
+		! grep -q challenge '$t/fake3.log'"
+check "the same node without --anchor: its look-alike CA is believed, and the answer refused anyway" \
+	bash -c "$(declare -f enr); ck='$ck' t='$t' EST='$EST' DB='$DB'
+		enr e16 --est '$FAKE' >/dev/null 2>'$t/e16.err'; test \$? = 19 && grep -q 'not for the key' '$t/e16.err'"
