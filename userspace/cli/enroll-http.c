@@ -129,6 +129,7 @@ int enr_http_do(struct enr_http *h)
 	cc = c.perform(e);
 	if (cc != CURLE_OK) {
 		snprintf(h->err, sizeof(h->err), "%s: %s", h->url, c.strerror(cc));
+		h->untrusted = cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CONNECT_ERROR;
 		rc = -ECONNREFUSED;
 	} else {
 		c.getinfo(e, CURLINFO_RESPONSE_CODE, &h->status);

@@ -189,7 +189,7 @@ static X509 *customer_ca(struct enr *e, char *url, size_t n, int *code)
 	snprintf(url, n, "%s/.well-known/est/cacerts", e->est);
 	*code = CK_EXIT_UNTRUSTED;
 	if (enr_http_do(&h)) {
-		*code = e->anchor ? CK_EXIT_UNTRUSTED : CK_EXIT_NETWORK;
+		*code = h.untrusted ? CK_EXIT_UNTRUSTED : CK_EXIT_NETWORK;
 		fail(*code, "%s", h.err);
 		goto out;
 	}

@@ -30,6 +30,7 @@ struct enr_http {
 	long status;
 	char *resp;			/* malloc'd, NUL-terminated */
 	size_t resp_len;
+	int untrusted;			/* the TLS peer was not verified (anchor) */
 	char err[256];
 };
 

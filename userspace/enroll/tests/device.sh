@@ -193,3 +193,6 @@ check "... the message names the anchor; only cacerts was asked (no challenge)" 
 check "the same node without --anchor: its look-alike CA is believed, and the answer refused anyway" \
 	bash -c "$(declare -f enr); ck='$ck' t='$t' EST='$EST' DB='$DB'
 		enr e16 --est '$FAKE' >/dev/null 2>'$t/e16.err'; test \$? = 19 && grep -q 'not for the key' '$t/e16.err'"
+expect_exit 10 "no node at the URL: exit 10 (network), the store unchanged" -- \
+	enr e16 --est "https://localhost:1"
+check "... generation 1" bash -c "readlink '$t/e16.store/current' | grep -q '^store-1-'"
