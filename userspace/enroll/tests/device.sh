@@ -160,6 +160,10 @@ check "... the message says why, the store is still at generation 1, no customer
 		readlink '$t/e15.store/current' | grep -q '^store-1-' && ! test -e '$t/e15.keys/customer-cert.pem'"
 check "... the fake node was asked (the refusal is the device's own check)" grep -q "simpleenroll" "$t/fake.log"
 cp "$t/e15.store/enroll-pending.pkg" "$t/e15.pending1"
+check "the pending key: 0600, a backup package of this chip (generation 0) holding customer-key" \
+	bash -c "test \$(stat -c %a '$t/e15.store/enroll-pending.pkg') = 600 &&
+		'$ck' -v --device 'emu:$t/e15.sock' unwrap '$t/e15.store/enroll-pending.pkg' '$t/e15.pending.dp' 2>&1 |
+		grep -q 'generation 0,' && '$bin/chipkey-factory' dump '$t/e15.pending.dp' 2>&1 | grep -q customer-key"
 
 # ---- a forged answer: a certificate for our key, identity and chip, but
 # signed by a CA with the customer CA's name that is not the customer CA
