@@ -126,10 +126,11 @@ enum ck_dp_type {
 	CK_DP_ISSUING_CA_CERT	= 0x0014, /* X.509 DER, the issuing CA that signed
 					   * the device certificate (signed by
 					   * the root); not critical */
-	/* Reserved for later issues (not decoded by this version): */
+	/* Customer enrollment (chipkey enroll), not critical: */
 	CK_DP_CUSTOMER_KEY	= 0x0020, /* PKCS#8 DER (secret) */
 	CK_DP_CUSTOMER_CERT	= 0x0021, /* X.509 DER, signed by the customer CA */
 	CK_DP_CUSTOMER_CA_CERT	= 0x0022, /* X.509 DER */
+	/* Reserved for later issues (not decoded by this version): */
 	CK_DP_PAIRING_RECORDS	= 0x0030, /* list of pairing records */
 };
 

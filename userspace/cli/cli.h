@@ -55,6 +55,7 @@ int ck_cli_rom_key(struct ck_cli *cli, const char *path, uint8_t *key, size_t *l
 
 int cmd_info(struct ck_cli *cli, int argc, char **argv);
 int cmd_wrap(struct ck_cli *cli, int argc, char **argv);
+int cmd_enroll(struct ck_cli *cli, int argc, char **argv);
 int cmd_unwrap(struct ck_cli *cli, int argc, char **argv);
 int cmd_rom_key(struct ck_cli *cli, int argc, char **argv);
 /* Attestation (docs/attestation.md). */

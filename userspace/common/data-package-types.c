@@ -23,6 +23,11 @@ static const struct ck_dp_type_info types[] = {
 	{ CK_DP_DEVICE_CERT, "device-cert", CK_DP_F_CRITICAL, 0, CK_DP_KIND_DER, 0 },
 	{ CK_DP_MFR_CA_CERT, "mfr-ca-cert", 0, 0, CK_DP_KIND_DER, 0 },
 	{ CK_DP_ISSUING_CA_CERT, "issuing-ca-cert", 0, 0, CK_DP_KIND_DER, 0 },
+	/* customer enrollment (docs/enrollment.md): not critical, so a
+	 * reader that does not know them still finds the factory set */
+	{ CK_DP_CUSTOMER_KEY, "customer-key", 0, 1, CK_DP_KIND_DER, 0 },
+	{ CK_DP_CUSTOMER_CERT, "customer-cert", 0, 0, CK_DP_KIND_DER, 0 },
+	{ CK_DP_CUSTOMER_CA_CERT, "customer-ca-cert", 0, 0, CK_DP_KIND_DER, 0 },
 };
 
 const struct ck_dp_type_info *ck_dp_type_lookup(uint16_t type)

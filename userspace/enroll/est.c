@@ -12,6 +12,8 @@
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/pkcs7.h>
 
 #include "common/hex.h"
@@ -163,6 +165,33 @@ static int chip_proof(struct enroll_node *n, const struct est_request *req,
 	return 0;
 }
 
+/*
+ * The device was issued a certificate before: if it is for this identity
+ * on this chip and for the very key of this request (the device lost the
+ * answer and asks again, docs/enrollment.md "Re-delivery"), send the
+ * recorded certificate again: 0.  Nothing is issued.  -1: not so.
+ */
+static int redeliver(struct enroll_node *n, const struct est_request *req,
+		     const struct enroll_peer *p, X509_REQ *csr, struct est_response *res)
+{
+	char *pem = ledger_issued_cert(n->ledger, p->identity, p->chip_hex);
+	BIO *b = pem ? BIO_new_mem_buf(pem, -1) : NULL;
+	X509 *old = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	int rc = -1;
+
+	if (old && EVP_PKEY_eq(X509_get0_pubkey(old), X509_REQ_get0_pubkey(csr)) == 1 &&
+	    !certs_only(res, old)) {
+		fprintf(stderr, "chipkey-enroll: %s device %s chip %s: re-delivered the recorded"
+			" certificate (same key)\n", req->addr, p->identity, p->chip_hex);
+		rc = 0;
+	}
+	X509_free(old);
+	BIO_free(b);
+	free(pem);
+	ERR_clear_error();
+	return rc;
+}
+
 static void simpleenroll(struct enroll_node *n, const struct est_request *req,
 			 struct est_response *res)
 {
@@ -191,6 +220,8 @@ static void simpleenroll(struct enroll_node *n, const struct est_request *req,
 	if (err) {
 		if (err == -EACCES)
 			refuse(req, &p, res, 403, "Forbidden", "the device is not on the whitelist");
+		else if (err == -EEXIST && !redeliver(n, req, &p, csr, res))
+			;
 		else if (err == -EEXIST)
 			refuse(req, &p, res, 409, "Conflict", "a certificate was issued to this device before");
 		else

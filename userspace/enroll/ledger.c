@@ -186,6 +186,21 @@ int ledger_may_issue(struct ledger *l, const char *identity, const char *chip_he
 	return r < 0 ? r : r ? -EEXIST : 0;
 }
 
+char *ledger_issued_cert(struct ledger *l, const char *identity, const char *chip_hex)
+{
+	sqlite3_stmt *st = prep(l, "SELECT cert_pem FROM issuance WHERE identity = ?1 AND chip_id = ?2",
+				identity, chip_hex);
+	const unsigned char *t;
+	char *pem = NULL;
+
+	if (!st)
+		return NULL;
+	if (sqlite3_step(st) == SQLITE_ROW && (t = sqlite3_column_text(st, 0)))
+		pem = strdup((const char *)t);
+	sqlite3_finalize(st);
+	return pem;
+}
+
 int ledger_record(struct ledger *l, const struct ledger_issuance *i)
 {
 	sqlite3_stmt *st = prep(l, "INSERT INTO issuance VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -51,6 +51,13 @@ struct ledger_issuance {
  */
 int ledger_record(struct ledger *l, const struct ledger_issuance *i);
 
+/*
+ * The certificate (PEM, malloc'd) issued to exactly this identity on this
+ * chip, or NULL (none, or a database error): re-delivery of an issuance
+ * the device did not store (docs/enrollment.md "Re-delivery").
+ */
+char *ledger_issued_cert(struct ledger *l, const char *identity, const char *chip_hex);
+
 /* Print every issuance, oldest first: text lines or one JSON array. */
 int ledger_list(struct ledger *l, FILE *out, int json);
 

@@ -37,15 +37,6 @@ int proof_parse_header(const char *s, uint8_t nonce[PROOF_NONCE_LEN],
 	return 0;
 }
 
-void proof_context(uint8_t out[PROOF_CONTEXT_LEN], const uint8_t nonce[PROOF_NONCE_LEN],
-		   const uint8_t cert_sha256[32], const uint8_t spki_sha256[32])
-{
-	memcpy(out, PROOF_LABEL, PROOF_LABEL_LEN);
-	memcpy(out + PROOF_LABEL_LEN, nonce, PROOF_NONCE_LEN);
-	memcpy(out + PROOF_LABEL_LEN + PROOF_NONCE_LEN, cert_sha256, 32);
-	memcpy(out + PROOF_LABEL_LEN + PROOF_NONCE_LEN + 32, spki_sha256, 32);
-}
-
 struct proof_table *proof_table_new(void)
 {
 	return calloc(1, sizeof(struct proof_table));

@@ -13,6 +13,9 @@
  *   mfr-ca.pem        0644  manufacturer CA certificate (if in the package)
  *   device-key.pem    0600  device private key, PKCS#8 PEM (secret)
  *   channel.key       0600  32-byte channel key, raw (secret)
+ *   customer-key.pem  0600  customer key, PKCS#8 PEM (secret)    } after
+ *   customer-cert.pem 0644  customer certificate                  } chipkey
+ *   customer-ca.pem   0644  customer CA certificate               } enroll
  *
  * The directory itself is 0700, so nothing in it is reachable by other
  * users whatever the file modes.  It is replaced as a whole on every write
@@ -129,6 +132,14 @@ static int fill(int dfd, const struct ck_dp *dp, uint64_t generation)
 	step();
 	if (!err && !ck_dp_get(dp, CK_DP_MFR_CA_CERT, &v, &len))
 		err = put_pem(dfd, "mfr-ca.pem", "CERTIFICATE", v, len, 0644);
+	step();
+	/* customer credentials (chipkey enroll, docs/enrollment.md) */
+	if (!err && !ck_dp_get(dp, CK_DP_CUSTOMER_KEY, &v, &len))
+		err = put_pem(dfd, "customer-key.pem", "PRIVATE KEY", v, len, 0600);
+	if (!err && !ck_dp_get(dp, CK_DP_CUSTOMER_CERT, &v, &len))
+		err = put_pem(dfd, "customer-cert.pem", "CERTIFICATE", v, len, 0644);
+	if (!err && !ck_dp_get(dp, CK_DP_CUSTOMER_CA_CERT, &v, &len))
+		err = put_pem(dfd, "customer-ca.pem", "CERTIFICATE", v, len, 0644);
 	step();
 	if (!err && !ck_dp_device_id(dp, id)) {
 		snprintf(line, sizeof(line), "%s\n", id);

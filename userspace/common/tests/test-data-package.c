@@ -295,10 +295,24 @@ static void test_entries(void)
 	tap_ok(dec(t.b, t.n, NULL) == -EINVAL, "unknown critical entry refused");
 
 	tb_minimal(&t);
-	tb_entry(&t, 0x0020, 1, der_small, sizeof(der_small));
+	tb_entry(&t, 0x0030, 1, der_small, sizeof(der_small));
 	tb_finish(&t);
 	tap_ok(dec(t.b, t.n, NULL) == -EINVAL,
 	       "reserved-but-not-implemented type marked critical refused");
+
+	/* the customer entries of chipkey enroll are known: checked as DER */
+	tb_minimal(&t);
+	tb_entry(&t, 0x0021, 0, "not DER", 7);
+	tb_finish(&t);
+	tap_ok(dec(t.b, t.n, NULL) == -EINVAL, "customer-cert that is not one DER SEQUENCE refused");
+	tb_minimal(&t);
+	tb_entry(&t, 0x0020, 0, der_small, sizeof(der_small));
+	tb_entry(&t, 0x0021, 0, der_small, sizeof(der_small));
+	tb_entry(&t, 0x0022, 0, der_small, sizeof(der_small));
+	tb_finish(&t);
+	tap_ok(dec(t.b, t.n, NULL) == 0 && ck_dp_type_is_secret(0x0020) &&
+	       !ck_dp_type_is_secret(0x0021) && !strcmp(ck_dp_type_name(0x0022), "customer-ca-cert"),
+	       "customer-key (secret), customer-cert, customer-ca-cert decoded");
 
 	tb_minimal(&t);
 	tb_entry(&t, 0x7000, 0, "future", 6);

@@ -349,6 +349,8 @@ expect_exit 0 "issuances after all that: exactly d1, d2, d4" -- "$en" issuances 
 check "three issuances, one per device" \
 	bash -c "test \$(wc -l <'$t/out') -eq 3 && test \$(cut -d' ' -f1 '$t/out' | sort -u | wc -l) -eq 3"
 check "the ledger file is 0600" test "$(stat -c %a "$t/node/enroll.db")" = 600
+# the device side, chipkey enroll (device.sh)
+. "$here/device.sh"
 # a full challenge table: a fresh node process, 1025 challenges on one connection
 start srvfull
 for _ in $(seq 1025); do echo "url = \"https://localhost:$PORT/chipkey/v1/challenge\""; echo 'output = "/dev/null"'; done >"$t/many.cfg"

@@ -1,0 +1,452 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * chipkey enroll --est URL [--anchor CA.pem] [--store DIR] [--keys DIR]
+ *                [--db URL]
+ *
+ * The device side of customer enrollment (docs/enrollment.md "The device
+ * side"): a new customer key, the chip's proof, EST simpleenroll with the
+ * factory credential, the answer checked, then the next data package
+ * (factory entries kept, customer key, certificate and CA added) wrapped
+ * as generation + 1, the flash store switched, the generation published,
+ * the keys directory rewritten.
+ *
+ * The key pair is made here with OpenSSL, not in the chip: the chip
+ * interface (include/uapi/linux/chipkey.h, lib/libchipkey.h) has no
+ * general key generation, only wrap/unwrap, MAC, ATTEST and sealed keys.
+ * The key is protected the way every device key is: inside a backup
+ * package only this chip can unwrap.
+ *
+ * Crash safety: the pending key is kept wrapped by the chip in
+ * STORE/enroll-pending.pkg (written atomically, fsync'd) before anything
+ * is sent; a re-run reuses it, and the node re-delivers the certificate it
+ * recorded for the same device and key.  The one commit point is the
+ * flash store switch; publication and the keys directory follow and are
+ * repeated by a re-run on a store that already holds the customer set.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "common/crashpoint.h"
+#include "common/hex.h"
+#include "common/pem.h"
+#include "common/pki.h"
+#include "enroll/proof.h"
+#include "flash/flash.h"
+#include "recovery/recovery.h"
+#include "cli.h"
+#include "enroll.h"
+
+#define PENDING "enroll-pending.pkg"
+
+struct enr {
+	struct rec_ctx rc;
+	const char *est, *anchor, *store, *keys, *db;
+	struct ck_dp *dp;		/* the current data package */
+	char identity[CK_DP_DEVICE_ID_LEN + 1];
+	uint64_t gen;
+	char *cert_pem, *key_pem;	/* factory credential for TLS */
+};
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: chipkey enroll --est URL [--anchor CA.pem] [--store DIR] "
+		"[--keys DIR] [--db URL]\n");
+	return CK_EXIT_USAGE;
+}
+
+static int fail(int code, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "chipkey: enroll: ");
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	return code;
+}
+
+/* The factory key and certificate chain of the data package, PEM. */
+static int factory_pem(struct enr *e)
+{
+	const uint8_t *k, *c, *ca;
+	size_t kl, cl, cal;
+	char *p = NULL, *q = NULL;
+	size_t n, m = 0;
+
+	if (ck_dp_get(e->dp, CK_DP_DEVICE_KEY, &k, &kl) ||
+	    ck_dp_get(e->dp, CK_DP_DEVICE_CERT, &c, &cl))
+		return -ENOENT;
+	if (ck_pem_encode("PRIVATE KEY", k, kl, &e->key_pem, &n) ||
+	    ck_pem_encode("CERTIFICATE", c, cl, &p, &n))
+		return -ENOMEM;
+	if (!ck_dp_get(e->dp, CK_DP_ISSUING_CA_CERT, &ca, &cal) &&
+	    ck_pem_encode("CERTIFICATE", ca, cal, &q, &m)) {
+		free(p);
+		return -ENOMEM;
+	}
+	e->cert_pem = malloc(n + m + 1);
+	if (e->cert_pem) {
+		memcpy(e->cert_pem, p, n);
+		memcpy(e->cert_pem + n, q ? q : "", m);
+		e->cert_pem[n + m] = 0;
+	}
+	free(p);
+	free(q);
+	return e->cert_pem ? 0 : -ENOMEM;
+}
+
+/* Wrap @dp as generation @gen: a malloc'd backup package. */
+static int wrap(struct enr *e, const struct ck_dp *dp, uint64_t gen, uint8_t **out, size_t *len)
+{
+	uint8_t *in = NULL;
+	size_t in_len = 0;
+	int err = ck_dp_encode(dp, &in, &in_len);
+
+	if (err)
+		return err;
+	*len = in_len + CHIPKEY_PKG_OVERHEAD;
+	*out = malloc(*len);
+	err = *out ? chipkey_wrap(e->rc.ck, in, in_len, gen, *out, len) : -ENOMEM;
+	ck_dp_buf_free(in, in_len);
+	return err;
+}
+
+/* The pending customer key: the one kept in STORE/enroll-pending.pkg, or
+ * a new one written there (wrapped by the chip, fsync'd) before use. */
+static EVP_PKEY *pending_key(struct enr *e, int *code)
+{
+	char path[4096];
+	uint8_t *pkg = NULL, *plain = NULL, *der = NULL;
+	size_t pkg_len, plain_len = 0, der_len = 0;
+	const uint8_t *v;
+	size_t len;
+	struct ck_dp *p = NULL;
+	EVP_PKEY *key = NULL;
+	int err;
+
+	*code = CK_EXIT_OTHER;
+	snprintf(path, sizeof(path), "%s/%s", e->store, PENDING);
+	err = ck_file_read(path, &pkg, &pkg_len, FLASH_MAX_BACKUP);
+	if (!err) {
+		plain_len = pkg_len;
+		plain = malloc(plain_len);
+		if (plain && !chipkey_unwrap(e->rc.ck, pkg, pkg_len, plain, &plain_len, NULL) &&
+		    !ck_dp_decode(plain, plain_len, &p) &&
+		    !ck_dp_get(p, CK_DP_CUSTOMER_KEY, &v, &len))
+			key = d2i_AutoPrivateKey(NULL, &v, (long)len);
+		if (!key)
+			fprintf(stderr, "chipkey: enroll: %s is not a pending key of this chip\n", path);
+		else if (e->rc.verbose)
+			fprintf(stderr, "chipkey: enroll: reusing the pending key\n");
+		goto out;
+	}
+	if (err != -ENOENT) {
+		fprintf(stderr, "chipkey: enroll: %s: %s\n", path, strerror(-err));
+		goto out;
+	}
+	key = EVP_EC_gen("P-256");
+	p = ck_dp_new();
+	if (!key || !p || pki_private_to_pkcs8_der(key, &der, &der_len) ||
+	    ck_dp_set_device_id(p, e->identity) || ck_dp_set_chip_id(p, e->rc.chip_id) ||
+	    ck_dp_set(p, CK_DP_CUSTOMER_KEY, 0, der, der_len) ||
+	    wrap(e, p, 0, &pkg, &pkg_len) ||
+	    ck_file_write_atomic(path, pkg, pkg_len, 0600, 0)) {
+		fprintf(stderr, "chipkey: enroll: cannot keep the pending key in %s\n", path);
+		EVP_PKEY_free(key);
+		key = NULL;
+		*code = CK_EXIT_STORE_WRITE;
+	}
+	CK_CRASH_POINT("enroll-pending");
+out:
+	if (der)
+		pki_free_secret(der, der_len);
+	if (plain) {
+		OPENSSL_cleanse(plain, plain_len);
+		free(plain);
+	}
+	free(pkg);
+	ck_dp_free(p);
+	ERR_clear_error();
+	return key;
+}
+
+/* GET cacerts: the customer CA (checked against --anchor) */
+static X509 *customer_ca(struct enr *e, char *url, size_t n, int *code)
+{
+	struct enr_http h = { .url = url, .anchor = e->anchor };
+	STACK_OF(X509) *sk;
+	X509 *ca = NULL, *anchor = NULL;
+	const char *why;
+	FILE *f;
+
+	snprintf(url, n, "%s/.well-known/est/cacerts", e->est);
+	*code = CK_EXIT_UNTRUSTED;
+	if (enr_http_do(&h)) {
+		*code = h.untrusted ? CK_EXIT_UNTRUSTED : CK_EXIT_NETWORK;
+		fail(*code, "%s", h.err);
+		goto out;
+	}
+	sk = h.status == 200 ? enr_certs_only(h.resp, h.resp_len) : NULL;
+	if (!sk || sk_X509_num(sk) != 1) {
+		*code = CK_EXIT_PROTOCOL;
+		fail(*code, "cacerts: not one CA certificate (HTTP %s)", h.status == 200 ? "200" : "error");
+		sk_X509_pop_free(sk, X509_free);
+		goto out;
+	}
+	ca = sk_X509_shift(sk);
+	sk_X509_pop_free(sk, X509_free);
+	if (e->anchor) {
+		f = fopen(e->anchor, "r");
+		anchor = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+		if (f)
+			fclose(f);
+		why = anchor ? enr_check_ca(ca, anchor) : "cannot read --anchor";
+		if (why) {
+			fail(*code, "%s", why);
+			X509_free(ca);
+			ca = NULL;
+		}
+	}
+out:
+	X509_free(anchor);
+	enr_http_release(&h);
+	return ca;
+}
+
+/* challenge, chip proof, simpleenroll: the node's certificate, checked */
+static X509 *request(struct enr *e, EVP_PKEY *key, X509 *ca, char *url, size_t n, int *code)
+{
+	struct enr_http h = { .url = url, .anchor = e->anchor, .cert_pem = e->cert_pem,
+			      .key_pem = e->key_pem, .body = "", .content_type = "text/plain" };
+	uint8_t nonce[PROOF_NONCE_LEN], peer[CHIPKEY_EC_POINT_LEN], ctx[PROOF_CONTEXT_LEN];
+	uint8_t csha[32], ksha[32], mac[CHIPKEY_MAC_LEN];
+	char nhex[2 * PROOF_NONCE_LEN + 1], phex[2 * CHIPKEY_EC_POINT_LEN + 1];
+	char hdr[64 + 2 * PROOF_NONCE_LEN + 2 * CHIPKEY_MAC_LEN], mhex[2 * CHIPKEY_MAC_LEN + 1];
+	char *csr = enr_make_csr(key, e->identity);
+	const uint8_t *c;
+	size_t cl;
+	STACK_OF(X509) *sk = NULL;
+	X509 *cert = NULL;
+	const char *why;
+
+	*code = CK_EXIT_OTHER;
+	ck_dp_get(e->dp, CK_DP_DEVICE_CERT, &c, &cl);
+	if (!csr || enr_spki_sha256(key, ksha) ||
+	    !EVP_Digest(c, cl, csha, NULL, EVP_sha256(), NULL))
+		goto out;
+	snprintf(url, n, "%s/chipkey/v1/challenge", e->est);
+	if (enr_http_do(&h) || h.status != 200 ||
+	    sscanf(h.resp, "nonce %64s peer %130s", nhex, phex) != 2 ||
+	    ck_hex_decode(nhex, nonce, sizeof(nonce)) || ck_hex_decode(phex, peer, sizeof(peer))) {
+		*code = h.status == 401 || h.status == 403 ? CK_EXIT_REFUSED : CK_EXIT_PROTOCOL;
+		fail(*code, "challenge: %s", h.err[0] ? h.err : h.resp ? h.resp : "no answer");
+		goto out;
+	}
+	enr_http_release(&h);
+	proof_context(ctx, nonce, csha, ksha);
+	if (chipkey_attest(e->rc.ck, peer, ctx, sizeof(ctx), mac)) {
+		*code = fail(CK_EXIT_NODEV, "%s", "the chip did not answer ATTEST");
+		goto out;
+	}
+	ck_hex_encode(mac, sizeof(mac), mhex);
+	snprintf(hdr, sizeof(hdr), "%s: %s %s", PROOF_HEADER, nhex, mhex);
+	snprintf(url, n, "%s/.well-known/est/simpleenroll", e->est);
+	h.header = hdr;
+	h.body = csr;
+	h.body_len = strlen(csr);
+	h.content_type = "application/pkcs10";
+	if (enr_http_do(&h) || h.status != 200) {
+		*code = h.status == 409 ? CK_EXIT_CONFLICT :
+			h.status == 401 || h.status == 403 ? CK_EXIT_REFUSED : CK_EXIT_PROTOCOL;
+		fail(*code, "simpleenroll: %s", h.err[0] ? h.err : h.resp ? h.resp : "no answer");
+		goto out;
+	}
+	CK_CRASH_POINT("enroll-answer");
+	sk = enr_certs_only(h.resp, h.resp_len);
+	cert = sk && sk_X509_num(sk) == 1 ? sk_X509_shift(sk) : NULL;
+	why = cert ? enr_check_answer(cert, key, e->identity, e->rc.chip_id, ca)
+		   : "the answer is not one certificate";
+	if (why) {
+		*code = fail(CK_EXIT_UNTRUSTED, "refused the node's answer: %s", why);
+		X509_free(cert);
+		cert = NULL;
+	}
+out:
+	sk_X509_pop_free(sk, X509_free);
+	enr_http_release(&h);
+	free(csr);
+	return cert;
+}
+
+static int set_x509(struct ck_dp *dp, uint16_t type, X509 *x)
+{
+	uint8_t *der = NULL;
+	size_t len;
+	int err = pki_cert_to_der(x, &der, &len);
+
+	if (!err)
+		err = ck_dp_set(dp, type, 0, der, len);
+	OPENSSL_free(der);
+	return err;
+}
+
+/* The next data package into the flash store (the commit point). */
+static int store_next(struct enr *e, EVP_PKEY *key, X509 *cert, X509 *ca,
+		      uint8_t **pkg, size_t *pkg_len)
+{
+	struct flash_contents fc = { .chip = e->rc.ck, .identity = e->identity,
+				     .generation = e->gen + 1 };
+	uint8_t *der = NULL;
+	size_t der_len = 0;
+	char path[4096];
+	int err = pki_private_to_pkcs8_der(key, &der, &der_len);
+
+	if (!err)
+		err = ck_dp_set(e->dp, CK_DP_CUSTOMER_KEY, 0, der, der_len);
+	if (der)
+		pki_free_secret(der, der_len);
+	if (err || set_x509(e->dp, CK_DP_CUSTOMER_CERT, cert) ||
+	    set_x509(e->dp, CK_DP_CUSTOMER_CA_CERT, ca) ||
+	    (!ck_dp_u64(e->dp, CK_DP_GENERATION, &(uint64_t){ 0 }) &&
+	     ck_dp_set_u64(e->dp, CK_DP_GENERATION, e->gen + 1)) ||
+	    wrap(e, e->dp, e->gen + 1, pkg, pkg_len))
+		return fail(CK_EXIT_OTHER, "%s", "cannot build the next data package");
+	memcpy(fc.chip_id, e->rc.chip_id, sizeof(fc.chip_id));
+	fc.backup = *pkg;
+	fc.backup_len = *pkg_len;
+	ck_dp_get(e->dp, CK_DP_DEVICE_CERT, &fc.cert, &fc.cert_len);
+	CK_CRASH_POINT("enroll-store");
+	err = flash_write_store(e->store, &fc);
+	if (err)
+		return fail(CK_EXIT_STORE_WRITE, "flash store: %s", strerror(-err));
+	CK_CRASH_POINT("enroll-stored");
+	e->gen++;
+	snprintf(path, sizeof(path), "%s/%s", e->store, PENDING);
+	unlink(path);
+	return CK_EXIT_OK;
+}
+
+/* The current store: verified, unwrapped (e->dp, e->gen, e->identity). */
+static int load_store(struct enr *e, uint8_t **pkg, size_t *pkg_len)
+{
+	struct flash_store s;
+	int err = flash_read_store(e->store, e->rc.ck, &s), rc;
+
+	if (err) {
+		rc = fail(err == -ENOENT ? CK_EXIT_NO_STORE : CK_EXIT_STORE_CORRUPT,
+			  "the flash store is not usable: %s", s.why);
+		flash_store_release(&s);
+		return rc;
+	}
+	rc = rec_verify(&e->rc, s.backup, s.backup_len, s.cert, s.cert_len, NULL, &e->dp,
+			e->identity, &e->gen);
+	if (rc)
+		fail(rc, "%s", e->rc.msg);
+	*pkg = s.backup;
+	*pkg_len = s.backup_len;
+	s.backup = NULL;
+	flash_store_release(&s);
+	return rc;
+}
+
+int cmd_enroll(struct ck_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "est", required_argument, NULL, 'e' },
+		{ "anchor", required_argument, NULL, 'a' },
+		{ "store", required_argument, NULL, 's' },
+		{ "keys", required_argument, NULL, 'k' },
+		{ "db", required_argument, NULL, 'D' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct enr e = { .store = REC_DEFAULT_STORE, .keys = REC_DEFAULT_KEYS };
+	const uint8_t *v;
+	size_t len, pkg_len = 0;
+	uint8_t *pkg = NULL;
+	EVP_PKEY *key = NULL;
+	X509 *ca = NULL, *cert = NULL;
+	char url[4096];
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'e')
+			e.est = optarg;
+		else if (c == 'a')
+			e.anchor = optarg;
+		else if (c == 's')
+			e.store = optarg;
+		else if (c == 'k')
+			e.keys = optarg;
+		else if (c == 'D')
+			e.db = optarg;
+		else
+			return usage();
+	}
+	if (!e.est || optind != argc || strlen(e.est) > 2000 || strncmp(e.est, "https://", 8))
+		return usage();
+	e.db = rec_db_url(e.db);
+	if (!e.db)
+		return fail(CK_EXIT_USAGE, "%s", "no public database (--db URL or $CHIPKEY_PUBDB)");
+	rc = rec_open(&e.rc, cli->device);
+	if (rc) {
+		fprintf(stderr, "chipkey: %s\n", e.rc.msg);
+		return rc;
+	}
+	e.rc.verbose = cli->verbose;
+	e.rc.prog = "chipkey: enroll";
+	rc = load_store(&e, &pkg, &pkg_len);
+	if (rc)
+		goto out;
+	if (ck_dp_get(e.dp, CK_DP_CUSTOMER_CERT, &v, &len)) {
+		/* the factory set: enroll */
+		if (factory_pem(&e)) {
+			rc = fail(CK_EXIT_MALFORMED, "%s",
+				  "the data package has no factory key and certificate");
+			goto out;
+		}
+		key = pending_key(&e, &rc);
+		ca = key ? customer_ca(&e, url, sizeof(url), &rc) : NULL;
+		cert = ca ? request(&e, key, ca, url, sizeof(url), &rc) : NULL;
+		if (!cert)
+			goto out;
+		free(pkg);
+		pkg = NULL;
+		rc = store_next(&e, key, cert, ca, &pkg, &pkg_len);
+		if (rc)
+			goto out;
+	} else if (cli->verbose) {
+		fprintf(stderr, "chipkey: enroll: the store holds the customer set (generation %llu):"
+			" finishing\n", (unsigned long long)e.gen);
+	}
+	CK_CRASH_POINT("enroll-publish");
+	rc = enr_publish(e.db, e.dp, e.rc.chip_id, e.identity, e.gen, pkg, pkg_len);
+	if (rc)
+		goto out;
+	CK_CRASH_POINT("enroll-keys");
+	rc = rec_write_keys(&e.rc, e.keys, e.dp, e.gen);
+	if (rc) {
+		fprintf(stderr, "chipkey: enroll: %s\n", e.rc.msg);
+		goto out;
+	}
+	printf("enrolled: identity %s, generation %llu\n", e.identity, (unsigned long long)e.gen);
+out:
+	X509_free(cert);
+	X509_free(ca);
+	EVP_PKEY_free(key);
+	ck_dp_free(e.dp);
+	if (e.key_pem) {
+		OPENSSL_cleanse(e.key_pem, strlen(e.key_pem));
+		free(e.key_pem);
+	}
+	free(e.cert_pem);
+	free(pkg);
+	rec_close(&e.rc);
+	return rc;
+}
