@@ -48,7 +48,7 @@ void handshake(SSL_CTX *sctx, SSL_CTX *cctx, int is, int ic, X509 **peer)
 	SSL_set_accept_state(s);
 	SSL_set_connect_state(c);
 	while ((!sdone || !cdone) && rounds++ < 20) {
-		double t = now();
+		double t = now(), ct = cpu_now();
 		int r;
 
 		if (!cdone) {
@@ -59,7 +59,9 @@ void handshake(SSL_CTX *sctx, SSL_CTX *cctx, int is, int ic, X509 **peer)
 				die("client handshake");
 		}
 		acc[ic] += now() - t;
+		cpu_acc[ic] += cpu_now() - ct;
 		t = now();
+		ct = cpu_now();
 		if (!sdone) {
 			r = SSL_do_handshake(s);
 			if (r == 1)
@@ -68,6 +70,7 @@ void handshake(SSL_CTX *sctx, SSL_CTX *cctx, int is, int ic, X509 **peer)
 				die("server handshake");
 		}
 		acc[is] += now() - t;
+		cpu_acc[is] += cpu_now() - ct;
 	}
 	if (!sdone || !cdone)
 		die("handshake did not finish");

@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -276,42 +277,51 @@ static double self_cpu(void)
 	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
-/* CPU of all waited-for children (the emulators), seconds. */
-static double children_cpu(void)
+/* CPU of the emulators so far (alive), seconds: their start is not in it
+ * when read after they all listen. */
+static double emu_cpu(void)
 {
-	struct rusage ru;
+	double sum = 0;
 
-	getrusage(RUSAGE_CHILDREN, &ru);
-	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	for (int i = 0; i < ndev; i++) {
+		double c = devs[i].pid > 0 ? proc_cpu(devs[i].pid) : -1;
+
+		if (c > 0)
+			sum += c;
+	}
+	return sum;
 }
 
-/* CPU an emulator spends starting and stopping with no work (baseline). */
-static double idle_emu_cpu(const char *emu, const char *dir)
+/* Time the threads of @pid have spent runnable but waiting for a CPU
+ * (run queue; /proc/PID/task/N/schedstat, field 2), seconds; -1 if
+ * unknown.  Threads that exited are not counted. */
+static double run_queue_wait(pid_t pid)
 {
-	int n = ndev < 8 ? ndev : 8;
-	struct dev *saved = devs;
-	int saved_n = ndev;
-	double c0 = children_cpu(), c1;
-	char tmp[512];
+	char path[96], dir[64];
+	struct dirent *e;
+	double sum = 0;
+	DIR *d;
 
-	devs = calloc((size_t)n, sizeof(*devs));
-	if (!devs) {
-		devs = saved;
-		return 0;
+	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
+	d = opendir(dir);
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		unsigned long long run, wait;
+		FILE *fp;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%.20s/schedstat", dir, e->d_name);
+		fp = fopen(path, "r");
+		if (!fp)
+			continue;
+		if (fscanf(fp, "%llu %llu", &run, &wait) == 2)
+			sum += (double)wait / 1e9;
+		fclose(fp);
 	}
-	ndev = n;
-	spawn_emulators(emu, dir);
-	stop_emulators();
-	c1 = children_cpu();
-	for (int i = 0; i < n; i++) {
-		snprintf(tmp, sizeof(tmp), "%s/%d.sock", dir, i);
-		unlink(tmp);
-	}
-	free(devs);
-	devs = saved;
-	ndev = saved_n;
-	return (c1 - c0) / n;
+	closedir(d);
+	return sum;
 }
 
 static int cmpd(const void *a, const void *b)
@@ -378,7 +388,7 @@ int main(int argc, char **argv)
 	int conc = 32, opt, nok = 0;
 	pid_t spp_pid = 0;
 	pthread_t *th;
-	double t0, t1, spp0 = 0, spp1 = 0, self0, self1, emu0, emu1, idle, *v;
+	double t0, t1, spp0 = 0, spp1 = 0, rq0 = -1, rq1 = -1, self0, self1, emu0, emu1, *v;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
@@ -404,8 +414,6 @@ int main(int argc, char **argv)
 	v = calloc((size_t)ndev, sizeof(*v));
 	if (!devs || !th || !v)
 		return 1;
-	idle = idle_emu_cpu(emu, dir);
-	emu0 = children_cpu();
 	spawn_emulators(emu, dir);
 
 	/* One TLS client context shared by the emulated devices (as each
@@ -423,8 +431,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	if (spp_pid)
+	if (spp_pid) {
 		spp0 = proc_cpu(spp_pid);
+		rq0 = run_queue_wait(spp_pid);
+	}
+	emu0 = emu_cpu();
 	self0 = self_cpu();
 	t0 = now();
 	for (int i = 0; i < conc; i++)
@@ -433,10 +444,12 @@ int main(int argc, char **argv)
 		pthread_join(th[i], NULL);
 	t1 = now();
 	self1 = self_cpu();
-	if (spp_pid)
+	if (spp_pid) {
 		spp1 = proc_cpu(spp_pid);
+		rq1 = run_queue_wait(spp_pid);
+	}
+	emu1 = emu_cpu();
 	stop_emulators();
-	emu1 = children_cpu() - idle * ndev;
 
 	for (int i = 0; i < ndev; i++) {
 		nok += devs[i].ok;
@@ -445,8 +458,9 @@ int main(int argc, char **argv)
 	}
 	printf("devices=%d\nok=%d\nconcurrency=%d\nwall_s=%.3f\ndevices_per_s=%.1f\n",
 	       ndev, nok, conc, t1 - t0, nok / (t1 - t0));
-	printf("cpu_spp_s=%.2f\ncpu_emu_s=%.2f\ncpu_load_s=%.2f\n",
-	       spp_pid ? spp1 - spp0 : -1, emu1 - emu0, self1 - self0);
+	printf("cpu_spp_s=%.2f\ncpu_emu_s=%.2f\ncpu_load_s=%.2f\nrunq_spp_s=%.2f\n",
+	       spp_pid ? spp1 - spp0 : -1, emu1 - emu0, self1 - self0,
+	       rq0 >= 0 && rq1 >= 0 ? rq1 - rq0 : -1);
 	for (int p = 0; p < NPH; p++) {
 		int n = 0;
 		double sum = 0;

@@ -23,8 +23,9 @@ enum {
 	F_GCM, F_HMAC, NS
 };
 
-/* seconds spent in, and count of, each operation (ck_prov_stages.c) */
-extern double acc[NS];
+/* seconds spent in (wall clock; and CPU time of the thread), and count
+ * of, each operation (ck_prov_stages.c) */
+extern double acc[NS], cpu_acc[NS];
 extern int cnt[NS];
 
 static inline double now(void)
@@ -35,7 +36,16 @@ static inline double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-#define TIME(idx, ...) do { double t_ = now(); __VA_ARGS__; acc[idx] += now() - t_; cnt[idx]++; } while (0)
+static inline double cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+#define TIME(idx, ...) do { double t_ = now(), c_ = cpu_now(); __VA_ARGS__; \
+	acc[idx] += now() - t_; cpu_acc[idx] += cpu_now() - c_; cnt[idx]++; } while (0)
 
 /* Print @what and OpenSSL's errors, exit 1. */
 void die(const char *what) __attribute__((noreturn));

@@ -18,6 +18,7 @@ load, st = kv(sys.argv[1]), kv(sys.argv[2])
 issued, ncpu = sys.argv[3], int(sys.argv[4])
 shm = kv(sys.argv[5]) if len(sys.argv) > 5 else {}
 us = {k[3:]: float(v) for k, v in st.items() if k.startswith("us_")}
+cpu_us = {k[7:]: float(v) for k, v in st.items() if k.startswith("cpu_us_")}
 TARGET = 300.0
 
 ok = int(load.get("ok", 0))
@@ -33,16 +34,26 @@ spp_sum = sum(us[s] for s in spp_stages)
 dev_sum = sum(us[s] for s in dev_stages)
 db_sum = us["chip_lookup"] + us["claim_identity"] + us["claim_keypair"] + us["commit"]
 # The crypto protocol 2 needs per device, at least (docs/attestation.md):
-# SPP: TLS server; device key + ephemeral sealing key; certificate and
-#   record signatures; one ECDH (e, Q) giving K (seal) and K2 (MAC check);
-#   GCM once (seal); the SEALED_WRAP MAC recomputed.
-# device (agent + chip): TLS client; SPP credential and device certificate
-#   verified; one ECDH (k, E); HKDF for K, K2 and the backup key; GCM twice
+# SPP: TLS server; the station's client certificate (mutual TLS, required:
+#   docs/provisioning-protocol.md) checked: its signature by the issuing CA
+#   and the client's CertificateVerify, 2 verifications (the floor's
+#   handshake has no client certificate); device key + ephemeral sealing
+#   key; certificate and record signatures; one ECDH (e, Q) giving K (seal)
+#   and K2 (MAC check); GCM once (seal); the SEALED_WRAP MAC recomputed.
+# device (agent + chip): TLS client, plus the signature of its
+#   CertificateVerify (mutual TLS); 3 verifications: the issuing CA by the
+#   ROM key, the SPP credential and the device certificate by the issuing
+#   CA; one ECDH (k, E); HKDF for K, K2 and the backup key; GCM twice
 #   (open, wrap); the MAC.
-F_SPP = [("floor_tls_server", 1), ("floor_keygen", 2), ("floor_sign", 2), ("floor_ecdh", 1),
-         ("floor_hkdf", 2), ("floor_gcm", 1), ("floor_hmac_sha", 1)]
-F_DEV = [("floor_tls_client", 1), ("floor_verify", 2), ("floor_ecdh", 1), ("floor_hkdf", 3),
-         ("floor_gcm", 2), ("floor_hmac_sha", 1)]
+F_SPP = [("floor_tls_server", 1), ("floor_verify", 2), ("floor_keygen", 2), ("floor_sign", 2),
+         ("floor_ecdh", 1), ("floor_hkdf", 2), ("floor_gcm", 1), ("floor_hmac_sha", 1)]
+F_DEV = [("floor_tls_client", 1), ("floor_sign", 1), ("floor_verify", 3), ("floor_ecdh", 1),
+         ("floor_hkdf", 3), ("floor_gcm", 2), ("floor_hmac_sha", 1)]
+# the floor as defined before mutual TLS and the issuing CA were counted
+F_SPP_OLD = [("floor_tls_server", 1), ("floor_keygen", 2), ("floor_sign", 2), ("floor_ecdh", 1),
+             ("floor_hkdf", 2), ("floor_gcm", 1), ("floor_hmac_sha", 1)]
+F_DEV_OLD = [("floor_tls_client", 1), ("floor_verify", 2), ("floor_ecdh", 1), ("floor_hkdf", 3),
+             ("floor_gcm", 2), ("floor_hmac_sha", 1)]
 f_spp = sum(n * us[k] for k, n in F_SPP)
 f_dev = sum(n * us[k] for k, n in F_DEV)
 
@@ -59,6 +70,13 @@ if cpu_spp >= 0 and ok:
                                     ncpu * 1e3 / per, ncpu * 1e3 / per / TARGET))
     print("%-52s %10.1f%%" % ("CPU busy (SPP + devices) / %d CPUs" % ncpu,
                                100 * (cpu_spp + cpu_dev) / wall / ncpu))
+    rq = float(load.get("runq_spp_s", -1))
+    if rq >= 0:
+        # runnable SPP threads that had no CPU (other processes, or the
+        # emulators and the loader, had them): time in the run queue, in
+        # threads on average; off-CPU waits (locks, I/O, the peer) are
+        # not in it
+        print("%-52s %10.1f" % ("SPP threads waiting for a CPU (run queue), mean", rq / wall))
 if shm:
     d2 = float(shm.get("devices_per_s", 0))
     print("%-52s %10.1f %9.2fx" % ("same on tmpfs (fsync ~free, not durable), dev/s", d2, d2 / TARGET))
@@ -106,6 +124,16 @@ print("%-52s %10.0f %9.2fx" % ("floor, SPP + devices on the same %d CPUs, dev/s"
                                ncpu * 1e6 / (f_spp + f_dev), ncpu * 1e6 / (f_spp + f_dev) / TARGET))
 print("%-52s %10.2fx   (target >= 0.30x)" % ("measured / floor (SPP + devices)",
                                              dps / (ncpu * 1e6 / (f_spp + f_dev))))
+f_old = sum(n * us[k] for k, n in F_SPP_OLD + F_DEV_OLD)
+print("%-52s %10.2fx" % ("  same, floor without mutual TLS and issuing CA", dps / (ncpu * 1e6 / f_old)))
+if cpu_spp >= 0 and ok:
+    # contention-free view: the floor's CPU per device against the CPU the
+    # run spent per device (SPP + emulators + loader), whatever share of
+    # the CPUs the run got
+    fc = sum(n * cpu_us.get(k, us[k]) for k, n in F_SPP + F_DEV)
+    print("%-52s %10.2fx   (floor %.2f ms, run %.2f ms)" % (
+        "floor CPU / measured CPU per device (SPP + devices)",
+        fc / 1e3 / (1e3 * (cpu_spp + cpu_dev) / ok), fc / 1e3, 1e3 * (cpu_spp + cpu_dev) / ok))
 print("%-52s %10.2fx" % ("SPP stage CPU (without SQLite) / SPP floor", (spp_sum - db_sum) / f_spp))
 print("# sizes: data package %s B, sealed %s B, backup %s B, certificate %s B, signed record %s B" %
       (st.get("size_data_package"), st.get("size_sealed"), st.get("size_backup"),

@@ -382,7 +382,9 @@ fi
 sleep 3
 "$tbin/chipkey-agent-faulty" provision $EST --spp "$EXP" --device "emu:$t/expx.sock" \
 	--store "$t/expx" --fault steal-offer --fault-out "$t/expx2.offer" >/dev/null 2>"$t/expx-again.log"
-if [ $((EPOCHSECONDS - t_before)) -lt $((R - 1)) ]; then
+again_late=0
+[ $((EPOCHSECONDS - t_before)) -lt $((R - 1)) ] || again_late=1
+if [ $again_late = 0 ]; then
 	check "... X's HELLO again after 3 s gets the same reservation (an OFFER for the same identity)" \
 		bash -c "test -s '$t/expx2.offer' && test \"\$('$tbin/spp-check' counts 'sqlite:$t/exp.db')\" = '0 1 0 0 1'"
 else
@@ -392,7 +394,14 @@ fi
 while [ $((EPOCHSECONDS - tx)) -le $R ]; do sleep 0.5; done
 "$abin/chipkey-agent" provision $EST --spp "$EXP" --device "emu:$t/expy.sock" --store "$t/expy" \
 	>/dev/null 2>"$t/expy.log"
-check "... $R s after X's first claim, its repeated HELLO notwithstanding, chip Y is provisioned with the released identity (exit $?)" \
+rc=$?
+if [ $again_late = 1 ]; then
+	# X's second HELLO came when its first reservation may have expired:
+	# it was a new claim, which holds the identity now
+	skip "... $R s after X's first claim, chip Y is provisioned with the released identity" \
+		"the machine took $((R - 1)) s or more before X's second HELLO"
+else
+check "... $R s after X's first claim, its repeated HELLO notwithstanding, chip Y is provisioned with the released identity (exit $rc)" \
 	test "$(tr -d '\n' <"$t/expy/identity" 2>/dev/null)" = "$(head -1 "$t/ids1.txt")"
 ky=$(openssl x509 -inform DER -in "$t/expy/device-cert.der" -noout -pubkey 2>/dev/null | sha256sum)
 check "... with a fresh key pair: the pair sealed to X was retired, not handed to Y" \
@@ -402,6 +411,7 @@ check "... with a fresh key pair: the pair sealed to X was retired, not handed t
 rc=$?
 check "... and chip X, back later, gets no identity of another chip (EXHAUSTED, exit $rc)" \
 	bash -c "test $rc -eq 20 && grep -q 'SPP refused: EXHAUSTED' '$t/expx2.log'"
+fi
 kill "$exp_pid"; wait "$exp_pid" 2>/dev/null
 "$abin/chipkey-spp" --factory "$t/fac1" --db "sqlite:$t/exp.db" --public-db "sqlite:$t/exp-public.db" \
 	--listen 127.0.0.1:0 --session-timeout 60 --reservation-timeout 60 >/dev/null 2>"$t/exp-bad.log"
