@@ -112,7 +112,7 @@ check "refusals and cuts logged at most once a second" grep -q 'too many connect
 
 # out of descriptors: accept() paused, a bounded log, served again after
 rm -f "$t/port"
-( ulimit -n 40; exec "$en" serve "$t/node" --listen 127.0.0.1:0 --port-file "$t/port" --request-timeout 60 ) 2>>"$t/srvfd.log" &
+( ulimit -n 40; exec "$en" serve "$t/node" --listen 127.0.0.1:0 --port-file "$t/port" --request-timeout 60 --max-per-ip 100 ) 2>>"$t/srvfd.log" &
 pids+=($!); FD=$!
 wait_file "$t/port" && PORT=$(cat "$t/port")
 /usr/bin/python3 "$t/hold.py" "$PORT" 127.0.0.1 60 "$t/h5" & pids+=($!); H5=$!
