@@ -109,6 +109,9 @@ static int authenticate(struct enroll_node *n, const struct est_request *req,
 	return err;
 }
 
+static void refuse(const struct est_request *req, const struct enroll_peer *p,
+		   struct est_response *res, int status, const char *reason, const char *why);
+
 static void challenge(struct enroll_node *n, const struct est_request *req,
 		      struct est_response *res)
 {
@@ -120,6 +123,29 @@ static void challenge(struct enroll_node *n, const struct est_request *req,
 
 	if (authenticate(n, req, res, &p))
 		return;
+	/*
+	 * No table slot for a device simpleenroll would refuse anyway; the
+	 * device the recorded certificate was issued to (this identity and
+	 * this chip) may still ask for it again with the same key, so it gets
+	 * a challenge (one slot per certificate all the same).
+	 */
+	err = ledger_may_issue(n->ledger, p.identity, p.chip_hex);
+	if (err == -EEXIST) {
+		char *pem = ledger_issued_cert(n->ledger, p.identity, p.chip_hex);
+
+		if (pem)
+			err = 0;
+		free(pem);
+	}
+	if (err) {
+		if (err == -EACCES)
+			refuse(req, &p, res, 403, "Forbidden", "the device is not on the whitelist");
+		else if (err == -EEXIST)
+			refuse(req, &p, res, 409, "Conflict", "a certificate was issued to this device before");
+		else
+			text(res, 500, "Internal Server Error", "database error");
+		return;
+	}
 	err = proof_challenge(n->proofs, p.cert_sha256, time(NULL), n->challenge_ttl,
 			      nonce, v, &expires);
 	if (err) {

@@ -21,6 +21,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -28,13 +29,17 @@
 
 #include "common/exit.h"
 #include "common/file.h"
+#include "conns.h"
 #include "csr.h"
 #include "http.h"
 
 struct front {
 	SSL_CTX *ctx;
 	struct enroll_node *node;
+	const struct http_opts *o;
 };
+
+static struct event *accept_resume;	/* accept() again after a pause */
 
 /* Any client certificate passes the handshake (which proves the key);
  * the operations that need a device check it with auth.h. */
@@ -53,6 +58,10 @@ static struct bufferevent *new_conn(struct event_base *base, void *arg)
 
 	if (!ssl)
 		return NULL;
+	if (conns_attach(ssl)) {
+		SSL_free(ssl);
+		return NULL;
+	}
 	bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
 					     BEV_OPT_CLOSE_ON_FREE);
 	if (bev)
@@ -104,6 +113,7 @@ static void on_request(struct evhttp_request *r, void *arg)
 	evhttp_send_reply(r, res.status ? res.status : 500, res.reason ? res.reason : "Error", out);
 	evbuffer_free(out);
 	free(res.body);
+	conns_rearm(req.ssl);
 }
 
 static void on_signal(evutil_socket_t fd, short what, void *arg)
@@ -111,6 +121,50 @@ static void on_signal(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	event_base_loopbreak(arg);
+}
+
+/* SIGHUP: read the --crl files again; keep the old set if one fails. */
+static void on_hup(evutil_socket_t fd, short what, void *arg)
+{
+	struct front *f = arg;
+	struct pki_crls *c;
+	char err[256] = "no --crl files";
+
+	(void)fd;
+	(void)what;
+	c = f->o->n_crl ? pki_crls_load(f->o->crl_files, f->o->n_crl, err, sizeof(err)) : NULL;
+	if (!c) {
+		fprintf(stderr, "chipkey-enroll: SIGHUP: CRLs not reloaded (the old ones stay): %s\n",
+			err);
+		return;
+	}
+	pki_crls_free(f->node->crls);
+	f->node->crls = c;
+	fprintf(stderr, "chipkey-enroll: SIGHUP: %zu CRL files reloaded\n", f->o->n_crl);
+}
+
+static void on_resume(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	evconnlistener_enable(arg);
+}
+
+/* accept() failed: out of descriptors pauses accepting briefly (else
+ * libevent retries at once, in a loop), other errors are logged. */
+static void on_accept_error(struct evconnlistener *l, void *arg)
+{
+	int err = EVUTIL_SOCKET_ERROR();
+	struct timeval tv = { 0, HTTP_ACCEPT_PAUSE_MS * 1000 };
+
+	(void)arg;
+
+	conns_log("chipkey-enroll: accept: %s%s\n", strerror(err),
+		  err == EMFILE || err == ENFILE ? " (accepting paused)" : "");
+	if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+		evconnlistener_disable(l);
+		event_add(accept_resume, &tv);
+	}
 }
 
 /* The server's TLS context, or NULL with an exit code in *@ret. */
@@ -173,11 +227,11 @@ static int write_port(const char *file, evutil_socket_t fd)
 
 int http_serve(const struct http_opts *o, struct enroll_node *n)
 {
-	struct front f = { .node = n };
+	struct front f = { .node = n, .o = o };
 	struct event_base *base = NULL;
 	struct evhttp *http = NULL;
 	struct evhttp_bound_socket *sock;
-	struct event *sigs[2] = { NULL, NULL };
+	struct event *sigs[3] = { NULL, NULL, NULL };
 	char host[256];
 	const char *colon = strrchr(o->listen, ':');
 	unsigned long port;
@@ -198,7 +252,7 @@ int http_serve(const struct http_opts *o, struct enroll_node *n)
 	ret = CK_EXIT_OTHER;
 	base = event_base_new();
 	http = base ? evhttp_new(base) : NULL;
-	if (!http)
+	if (!http || conns_init(base, o->max_conns, o->max_per_ip, o->request_timeout))
 		goto out;
 	evhttp_set_bevcb(http, new_conn, &f);
 	evhttp_set_gencb(http, on_request, &f);
@@ -212,13 +266,19 @@ int http_serve(const struct http_opts *o, struct enroll_node *n)
 		ret = CK_EXIT_NETWORK;
 		goto out;
 	}
+	accept_resume = evtimer_new(base, on_resume, evhttp_bound_socket_get_listener(sock));
+	if (!accept_resume)
+		goto out;
+	evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(sock), on_accept_error);
 	if (o->port_file && write_port(o->port_file, evhttp_bound_socket_get_fd(sock))) {
 		fprintf(stderr, "chipkey-enroll: cannot write %s\n", o->port_file);
 		goto out;
 	}
 	sigs[0] = evsignal_new(base, SIGTERM, on_signal, base);
 	sigs[1] = evsignal_new(base, SIGINT, on_signal, base);
-	if (!sigs[0] || !sigs[1] || event_add(sigs[0], NULL) || event_add(sigs[1], NULL))
+	sigs[2] = evsignal_new(base, SIGHUP, on_hup, &f);
+	if (!sigs[0] || !sigs[1] || !sigs[2] || event_add(sigs[0], NULL) ||
+	    event_add(sigs[1], NULL) || event_add(sigs[2], NULL))
 		goto out;
 	fprintf(stderr, "chipkey-enroll: listening on %s (EST over TLS 1.3)\n", o->listen);
 	ret = event_base_dispatch(base) < 0 ? CK_EXIT_OTHER : CK_EXIT_OK;
@@ -227,8 +287,14 @@ out:
 		event_free(sigs[0]);
 	if (sigs[1])
 		event_free(sigs[1]);
+	if (sigs[2])
+		event_free(sigs[2]);
+	if (accept_resume)
+		event_free(accept_resume);
+	accept_resume = NULL;
 	if (http)
 		evhttp_free(http);
+	conns_done();
 	if (base)
 		event_base_free(base);
 	SSL_CTX_free(f.ctx);

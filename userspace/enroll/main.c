@@ -13,6 +13,7 @@
 
 #include "common/exit.h"
 #include "ca.h"
+#include "conns.h"
 #include "est.h"
 #include "http.h"
 #include "ledger.h"
@@ -27,6 +28,7 @@ static void usage(FILE *f)
 "       chipkey-enroll whitelist DIR FILE\n"
 "       chipkey-enroll serve DIR --listen ADDR:PORT [--cert FILE --key FILE]\n"
 "              [--port-file FILE] [--crl FILE]... [--days N] [--challenge-ttl S]\n"
+"              [--max-conns N] [--max-per-ip N] [--request-timeout S]\n"
 "       chipkey-enroll issuances DIR [--json]\n"
 "  init        make the customer CA, its TLS server credential and the ledger\n"
 "              in the new directory DIR; import the manufacturer CA FILE\n"
@@ -60,10 +62,15 @@ static int serve(const char *dir, int argc, char **argv)
 		{ "crl", required_argument, NULL, 'r' },
 		{ "days", required_argument, NULL, 'd' },
 		{ "challenge-ttl", required_argument, NULL, 't' },
+		{ "max-conns", required_argument, NULL, 'M' },
+		{ "max-per-ip", required_argument, NULL, 'P' },
+		{ "request-timeout", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char cert[PATH_MAX], key[PATH_MAX], err[256];
-	struct http_opts o = { 0 };
+	const char *crl_files[CRL_MAX];
+	struct http_opts o = { .max_conns = CONNS_MAX, .max_per_ip = CONNS_MAX_PER_ADDR,
+			       .request_timeout = CONNS_REQUEST_TIMEOUT, .crl_files = crl_files };
 	struct enroll_node n = { .days = 3650, .challenge_ttl = 120 };
 	long v;
 	int c, ret;
@@ -80,6 +87,9 @@ static int serve(const char *dir, int argc, char **argv)
 		case 'k': o.key = optarg; break;
 		case 'p': o.port_file = optarg; break;
 		case 'r':
+			if (o.n_crl == CRL_MAX)
+				goto bad;
+			crl_files[o.n_crl++] = optarg;
 			if (pki_crls_add(&n.crls, optarg, err, sizeof(err))) {
 				fprintf(stderr, "chipkey-enroll: %s\n", err);
 				pki_crls_free(n.crls);
@@ -95,6 +105,21 @@ static int serve(const char *dir, int argc, char **argv)
 			if ((v = number(optarg, 0, 86400)) == LONG_MIN)
 				goto bad;
 			n.challenge_ttl = (int)v;
+			break;
+		case 'M':
+			if ((v = number(optarg, 1, 65536)) == LONG_MIN)
+				goto bad;
+			o.max_conns = (int)v;
+			break;
+		case 'P':
+			if ((v = number(optarg, 1, 65536)) == LONG_MIN)
+				goto bad;
+			o.max_per_ip = (int)v;
+			break;
+		case 'T':
+			if ((v = number(optarg, 1, 3600)) == LONG_MIN)
+				goto bad;
+			o.request_timeout = (int)v;
 			break;
 		default:
 			goto bad;

@@ -67,8 +67,9 @@ int proof_challenge(struct proof_table *t, const uint8_t cert_sha256[32], time_t
 	size_t i;
 
 	for (i = 0; i < PROOF_MAX_PENDING; i++) {
-		if (t->p[i].v && t->p[i].expires <= now)
-			drop(&t->p[i]);	/* expired: forget it */
+		if (t->p[i].v && (t->p[i].expires <= now ||
+				  !CRYPTO_memcmp(t->p[i].cert_sha256, cert_sha256, 32)))
+			drop(&t->p[i]);	/* expired, or this device's old one: forget it */
 		if (!t->p[i].v && !slot)
 			slot = &t->p[i];
 	}

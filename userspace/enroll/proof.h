@@ -41,7 +41,7 @@ void proof_table_free(struct proof_table *t);
 /*
  * A new challenge for the device whose certificate hashes to @cert_sha256,
  * valid until @now + @ttl: its nonce and the verifier key V (the node
- * keeps v).  0, -EBUSY (PROOF_MAX_PENDING challenges unexpired) or -EIO.
+ * keeps v).  It replaces the device's pending one: one per certificate.  0, -EBUSY (PROOF_MAX_PENDING challenges unexpired) or -EIO.
  */
 int proof_challenge(struct proof_table *t, const uint8_t cert_sha256[32], time_t now,
 		    int ttl, uint8_t nonce[PROOF_NONCE_LEN], uint8_t v[CHIPKEY_EC_POINT_LEN],

@@ -284,8 +284,7 @@ P32=$((1 << 32)) P62=$((1 << 62))
 # server counter near 2^64
 put_ctr "$t/d1.state/server-counter" $((P62 - (1 << 31)))
 cp "$t/d1.state/device-counter" "$t/dc.before"
-for r in "rogue1 device-$ID1 $P62" "rogue2 server-counter $((P62 - 1))" \
-	"rogue3 server-counter 18446744073709550590"; do
+for r in "rogue1 device-$ID1 $P62" "rogue2 server-counter $((P62 - 1))"; do
 	set -- $r
 	rogue "$@"
 	expect_exit 20 "attack ($1): $2 reaching 2^62 from a server with the stolen credential is refused" -- \
@@ -294,8 +293,17 @@ for r in "rogue1 device-$ID1 $P62" "rogue2 server-counter $((P62 - 1))" \
 	kill "$rpid"
 done
 check "... the device's own counter was not moved" \
-	test "$(ctr "$t/d1.state/device-counter")" -eq $(($(ctr "$t/dc.before") + 3))
+	test "$(ctr "$t/d1.state/device-counter")" -eq $(($(ctr "$t/dc.before") + 2))
 check "... nor its server counter" test "$(ctr "$t/d1.state/server-counter")" = $((P62 - (1 << 31)))
+# chipkey-service itself never answers a counter beyond the step above what
+# the device has seen: on crafted state near 2^64 it answers seen + 1 (a
+# counter out of the step, from a modified server, is refused by the
+# device: link/tests/test-link.c, "server counter jump")
+rogue rogue3 server-counter 18446744073709550590
+expect_exit 0 "a server on crafted state near 2^64 answers within the device's step" -- dev "$R"
+kill "$rpid"
+check "... seen + 1" test "$(ctr "$t/d1.state/server-counter")" = $((P62 - (1 << 31) + 1))
+put_ctr "$t/d1.state/server-counter" $((P62 - (1 << 31)))
 expect_exit 0 "... and the genuine server still links with it (answering above 2^62 - 2^31)" -- dev "$S"
 check "... the genuine server's own counter did not follow (still below 2^32)" \
 	test "$(ctr "$t/state/server-counter")" -lt $P32
@@ -336,9 +344,11 @@ check "(b) ... which answered above the device's server counter" \
 	test "$(ctr "$t/d1.state/server-counter")" -eq $((sc + P32 + 1))
 sc=$(ctr "$t/d1.state/server-counter")
 rogue rb server-counter $((sc + P32))
-expect_exit 20 "(b) a server counter 2^32 + 1 above the device's is refused" -- dev "$R"
+expect_exit 0 "(b) a rogue server with its counter 2^32 + 1 above the device's answers within the step" -- dev "$R"
 kill "$rpid"
-check "(b) ... and not stored" test "$(ctr "$t/d1.state/server-counter")" -eq $sc
+check "(b) ... seen + 1 (a modified server's jump of 2^32 + 1 is refused by the device: test-link.c)" \
+	test "$(ctr "$t/d1.state/server-counter")" -eq $((sc + 1))
+sc=$(ctr "$t/d1.state/server-counter")
 expect_exit 0 "(b) ... the device still links to the genuine server" -- dev "$S"
 check "(b) ... whose own counter the devices did not move (below 2^32)" \
 	test "$(ctr "$t/state/server-counter")" -lt $P32
