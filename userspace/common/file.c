@@ -176,12 +176,14 @@ int ck_file_write_atomic(const char *path, const void *buf, size_t len,
 /* Read a regular, not symlinked file whose size fits @max in one buffer;
  * with @secret, refuse one that group or others may read, and wipe what
  * was read on every error path. */
+/* secret: 1 a secret (mode checked), 0 not, -1 not and a symlink followed */
 static int read_at(int dfd, const char *name, size_t max, int secret, uint8_t **out,
 		   size_t *len)
 {
 	/* O_NONBLOCK: a FIFO planted in place of the file must not block the
 	 * open (it is refused below; regular files ignore the flag) */
-	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	int fd = openat(dfd, name, O_RDONLY | (secret < 0 ? 0 : O_NOFOLLOW) | O_NONBLOCK |
+			O_CLOEXEC);
 	struct stat st;
 	uint8_t *buf = NULL;
 	size_t got = 0, size = 0;
@@ -194,7 +196,7 @@ static int read_at(int dfd, const char *name, size_t max, int secret, uint8_t **
 		err = -EINVAL;
 		goto out;
 	}
-	if (secret && (st.st_mode & 077)) {
+	if (secret > 0 && (st.st_mode & 077)) {
 		err = -EPERM;
 		goto out;
 	}
@@ -234,6 +236,11 @@ out:
 int ck_file_read_at(int dfd, const char *name, size_t max, uint8_t **out, size_t *len)
 {
 	return read_at(dfd, name, max, 0, out, len);
+}
+
+int ck_file_read_regular(const char *path, size_t max, uint8_t **out, size_t *len)
+{
+	return read_at(AT_FDCWD, path, max, -1, out, len);
 }
 
 int ck_file_read_secret_at(int dfd, const char *name, size_t max, uint8_t **out, size_t *len)

@@ -43,6 +43,13 @@ int ck_file_write_atomic(const char *path, const void *buf, size_t len,
 int ck_file_read_at(int dfd, const char *name, size_t max, uint8_t **buf, size_t *len);
 
 /*
+ * ck_file_read_at() of a path given by the operator (a symlink is
+ * followed): a regular file only, opened without blocking, so a FIFO or a
+ * device in its place is refused (-EINVAL) instead of hanging the caller.
+ */
+int ck_file_read_regular(const char *path, size_t max, uint8_t **buf, size_t *len);
+
+/*
  * ck_file_read_at() for a secret: also -EPERM if group or others may read
  * the file (checked on the opened file), and nothing read is left in freed
  * memory on an error.  The caller wipes the buffer (OPENSSL_clear_free).

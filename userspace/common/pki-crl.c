@@ -16,6 +16,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "common/file.h"
 #include "common/pki.h"
 
 struct pki_crls {
@@ -32,14 +33,25 @@ void pki_crls_free(struct pki_crls *c)
 
 int pki_crl_file_read(const char *path, STACK_OF(X509_CRL) *out)
 {
-	FILE *f = fopen(path, "rb");
+	const unsigned char *p;
+	uint8_t *buf = NULL;
 	X509_CRL *crl;
+	size_t len = 0;
+	BIO *b;
 	int n = 0;
 
-	if (!f)
-		return -errno;
+	/* a regular file of at most PKI_CRL_FILE_MAX: a FIFO or a device
+	 * named here is refused, never waited on */
+	n = ck_file_read_regular(path, PKI_CRL_FILE_MAX, &buf, &len);
+	if (n)
+		return n == -EFBIG ? -EINVAL : n;
+	b = BIO_new_mem_buf(buf, (int)len);
+	if (!b) {
+		free(buf);
+		return -ENOMEM;
+	}
 	/* every CRL of a PEM bundle (other PEM blocks are skipped) */
-	while ((crl = PEM_read_X509_CRL(f, NULL, NULL, NULL))) {
+	while ((crl = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL))) {
 		if (!sk_X509_CRL_push(out, crl)) {
 			X509_CRL_free(crl);
 			n = -ENOMEM;
@@ -47,9 +59,10 @@ int pki_crl_file_read(const char *path, STACK_OF(X509_CRL) *out)
 		}
 		n++;
 	}
+	BIO_free(b);
 	if (n == 0) {
-		rewind(f);
-		crl = d2i_X509_CRL_fp(f, NULL);
+		p = buf;
+		crl = d2i_X509_CRL(NULL, &p, (long)len);
 		if (crl && !sk_X509_CRL_push(out, crl)) {
 			X509_CRL_free(crl);
 			n = -ENOMEM;
@@ -57,7 +70,7 @@ int pki_crl_file_read(const char *path, STACK_OF(X509_CRL) *out)
 			n = 1;
 		}
 	}
-	fclose(f);
+	free(buf);
 	ERR_clear_error();
 	return n == 0 ? -EINVAL : n;
 }

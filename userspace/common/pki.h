@@ -162,6 +162,8 @@ int pki_verify_service_cert(X509 *cert, X509 *ica, const uint8_t *rom_key,
 struct pki_crls;
 /* Appends every CRL of the file @path (a PEM bundle of one or more CRLs,
  * or one DER CRL) to @out: their number, or -errno (-EINVAL: none). */
+/* the largest CRL file read (a factory's CRLs are a few KiB each) */
+#define PKI_CRL_FILE_MAX (16u << 20)
 int pki_crl_file_read(const char *path, STACK_OF(X509_CRL) *out);
 /* 1 if @a and @b have the same issuer name and cRLNumbers, @a's lower (a
  * replay of an older CRL when @b was seen before); else 0. */

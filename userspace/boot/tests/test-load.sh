@@ -126,6 +126,11 @@ rm -rf "$t/run/c"
 expect_exit 0 "... CHIPKEY_LOAD_BIN names the program" -- \
 	boot env CHIPKEY_LOAD_BIN="$t/root/usr/lib/chipkey/chipkey-load" sh "$TOP/userspace/boot/chipkey-boot"
 rm -rf "$t/run/c"
+echo "CHIPKEY_LOAD_BIN=/nonexistent/other-loader" >"$t/other.conf"
+expect_exit 0 "... a recovery.conf naming another loader does not override the caller's CHIPKEY_LOAD_BIN" -- \
+	boot env CHIPKEY_RECOVERY_CONF="$t/other.conf" \
+	CHIPKEY_LOAD_BIN="$t/root/usr/lib/chipkey/chipkey-load" sh "$TOP/userspace/boot/chipkey-boot"
+rm -rf "$t/run/c"
 expect_exit 0 "... chipkey-load on the PATH (busybox: /etc/init.d/S45chipkey)" -- \
 	boot env PATH="$B:/usr/bin:/bin" sh "$TOP/userspace/boot/chipkey-boot"
 rm -rf "$t/run/c"

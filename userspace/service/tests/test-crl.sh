@@ -182,6 +182,24 @@ if dev d2 "$SC" channel-key >"$tap_out" 2>"$tap_err"; then
 else
 	ok "... mode channel-key too (documented: the server refuses every connection)"
 fi
+# a FIFO in place of a CRL file (review: it wedged the server for good):
+# refused at start, and at run time refused without blocking; once the
+# file is back, the server links again
+mkfifo "$t/fifo.pem"
+timeout 30 "$srv" --listen 127.0.0.1:0 --factory "$t/fac" --state "$t/stateE" --crl "$t/fifo.pem" \
+	>"$tap_out" 2>"$tap_err"
+rc=$?
+check "chipkey-service --crl a FIFO: does not start (exit 11, not waiting on the FIFO: $rc)" test $rc -eq 11
+rm -f "$t/srv-ica.pem" && mkfifo "$t/srv-ica.pem"
+n=$(grep -c 'refusing every device' "$t/svcC.log")
+timeout 30 "$ck" --device "emu:$t/d2.sock" service connect --server "$SC" --keys "$t/d2.keys" \
+	--state "$t/d2.state" --mode channel-key >"$tap_out" 2>"$tap_err"
+rc=$?
+check "server C's CRL replaced by a FIFO: d2 is refused, not left waiting (exit $rc)" \
+	bash -c "test $rc -ne 0 && test $rc -ne 124"
+check "... and server C logs it" test "$(grep -c 'refusing every device' "$t/svcC.log")" -gt "$n"
+rm -f "$t/srv-ica.pem" && cp "$t/fac/station-crl.pem" "$t/srv-ica.pem"
+expect_exit 0 "... the CRL file back: d2 links to server C again (mode cms)" -- dev d2 "$SC" cms
 start svcE --factory "$t/fac" --state "$t/stateE" --crl "$t/fac/root-crl.pem" --crl "$t/expired-crl.pem"
 SE=$S
 expect_exit 20 "server with an expired CRL of the issuing CA: mode cert refuses d2 (failing closed)" -- \
