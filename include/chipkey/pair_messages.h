@@ -15,8 +15,17 @@
  *                       for the receiver's chip to ATTEST over
  *   RESPONSE   body 32: the MAC the receiver's chip answered to ATTEST(V,
  *                       context = the session's attest exporter)
+ *   COMMIT     body 32: listener -> connector: SHA-256("chipkey-pair-commit"
+ *                       || 0x00 || Nl), Nl the listener's fresh random 32 bytes
+ *   NONCE      body 32: connector -> listener, after COMMIT: Nc, the
+ *                       connector's fresh random 32 bytes
+ *   REVEAL     body 32: listener -> connector, after NONCE: Nl; the connector
+ *                       refuses it unless it hashes to COMMIT
  *   DECISION   body  1: 1 accept (the person at the sender confirmed the
  *                       code), 0 refuse
+ *
+ * Order: CHALLENGE/RESPONSE (each chip's ATTEST), COMMIT, NONCE, REVEAL,
+ * then the code is shown, then DECISION.
  *
  * A frame of another magic, version, type or length is refused (the
  * session ends); nothing else travels in the session.
@@ -29,19 +38,27 @@
 #include <linux/chipkey.h>
 
 #define CK_PAIR_MAGIC		"CKPR"
-#define CK_PAIR_VERSION		1
+#define CK_PAIR_VERSION		2	/* 2: the COMMIT/NONCE/REVEAL round */
 #define CK_PAIR_HDR_LEN		8
 
 enum ck_pair_type {
 	CK_PAIR_CHALLENGE = 1,
 	CK_PAIR_RESPONSE = 2,
 	CK_PAIR_DECISION = 3,
+	CK_PAIR_COMMIT = 4,
+	CK_PAIR_NONCE = 5,
+	CK_PAIR_REVEAL = 6,
 };
+
+#define CK_PAIR_NONCE_SIZE	32	/* Nl, Nc and the commitment */
 
 enum ck_pair_lengths {
 	CK_PAIR_CHALLENGE_LEN = CHIPKEY_EC_POINT_LEN,
 	CK_PAIR_RESPONSE_LEN = CHIPKEY_MAC_LEN,
 	CK_PAIR_DECISION_LEN = 1,
+	CK_PAIR_COMMIT_LEN = CK_PAIR_NONCE_SIZE,
+	CK_PAIR_NONCE_LEN = CK_PAIR_NONCE_SIZE,
+	CK_PAIR_REVEAL_LEN = CK_PAIR_NONCE_SIZE,
 	CK_PAIR_BODY_MAX = CHIPKEY_EC_POINT_LEN,
 	CK_PAIR_FRAME_MAX = CK_PAIR_HDR_LEN + CK_PAIR_BODY_MAX,
 };
@@ -53,6 +70,8 @@ struct ck_pair_msg {
 		uint8_t v[CHIPKEY_EC_POINT_LEN];	/* CHALLENGE */
 		uint8_t mac[CHIPKEY_MAC_LEN];		/* RESPONSE */
 		uint8_t accept;				/* DECISION: 0 or 1 */
+		uint8_t commit[CK_PAIR_NONCE_SIZE];	/* COMMIT */
+		uint8_t nonce[CK_PAIR_NONCE_SIZE];	/* NONCE (Nc), REVEAL (Nl) */
 	};
 };
 

@@ -117,7 +117,8 @@ static int keep(const struct pair_args *a, const struct ck_pair_session *s,
 }
 
 /*
- * After the handshake and the two ATTESTs: show the peer and the code,
+ * After the handshake and the two ATTESTs: the commitment round, then show
+ * the peer and the code,
  * the person's decision, the decisions exchanged, the record kept.  The
  * connector sends its decision first; the listener keeps the record only
  * if both accepted and then says accept; the connector keeps it on that.
@@ -128,10 +129,20 @@ static int decide(const struct pair_args *a, struct ck_pair_session *s)
 	X509 *listener = a->role == CK_PAIR_LISTEN ? s->self->cert : s->peer.cert;
 	X509 *connector = a->role == CK_PAIR_LISTEN ? s->peer.cert : s->self->cert;
 	char chip[2 * CHIPKEY_CHIP_ID_LEN + 1], code[CK_PAIR_CODE_DIGITS + 1];
-	uint8_t key[CK_PAIR_KEY_LEN];
+	uint8_t key[CK_PAIR_KEY_LEN], nl[CK_PAIR_NONCE_SIZE], nc[CK_PAIR_NONCE_SIZE];
 	int err, ret;
 
-	err = ck_pair_code(s->ssl, code);
+	err = ck_pair_commit_round(s, nl, nc);
+	if (err == -EBADE) {
+		fprintf(stderr, "chipkey pair: the listener's nonce does not match its "
+			"commitment: nothing kept\n");
+		return CK_EXIT_PROTOCOL;
+	}
+	if (err)
+		return session_error(s, "commitment", err);
+	err = ck_pair_code(s->ssl, nl, nc, code);
+	OPENSSL_cleanse(nl, sizeof(nl));
+	OPENSSL_cleanse(nc, sizeof(nc));
 	if (!err)
 		err = ck_pair_link_key(s->ssl, listener, connector, key);
 	if (err)

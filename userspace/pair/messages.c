@@ -15,6 +15,9 @@ static size_t body_len(enum ck_pair_type t)
 	case CK_PAIR_CHALLENGE: return CK_PAIR_CHALLENGE_LEN;
 	case CK_PAIR_RESPONSE: return CK_PAIR_RESPONSE_LEN;
 	case CK_PAIR_DECISION: return CK_PAIR_DECISION_LEN;
+	case CK_PAIR_COMMIT: return CK_PAIR_COMMIT_LEN;
+	case CK_PAIR_NONCE: return CK_PAIR_NONCE_LEN;
+	case CK_PAIR_REVEAL: return CK_PAIR_REVEAL_LEN;
 	}
 	return 0;
 }
@@ -31,6 +34,10 @@ size_t ck_pair_msg_encode(const struct ck_pair_msg *m, uint8_t buf[CK_PAIR_FRAME
 		memcpy(buf + CK_PAIR_HDR_LEN, m->v, n);
 	else if (m->type == CK_PAIR_RESPONSE)
 		memcpy(buf + CK_PAIR_HDR_LEN, m->mac, n);
+	else if (m->type == CK_PAIR_COMMIT)
+		memcpy(buf + CK_PAIR_HDR_LEN, m->commit, n);
+	else if (m->type == CK_PAIR_NONCE || m->type == CK_PAIR_REVEAL)
+		memcpy(buf + CK_PAIR_HDR_LEN, m->nonce, n);
 	else
 		buf[CK_PAIR_HDR_LEN] = m->accept;
 	return CK_PAIR_HDR_LEN + n;
@@ -52,6 +59,10 @@ int ck_pair_msg_decode(const uint8_t *buf, size_t len, struct ck_pair_msg *m)
 		memcpy(m->v, buf + CK_PAIR_HDR_LEN, n);
 	else if (m->type == CK_PAIR_RESPONSE)
 		memcpy(m->mac, buf + CK_PAIR_HDR_LEN, n);
+	else if (m->type == CK_PAIR_COMMIT)
+		memcpy(m->commit, buf + CK_PAIR_HDR_LEN, n);
+	else if (m->type == CK_PAIR_NONCE || m->type == CK_PAIR_REVEAL)
+		memcpy(m->nonce, buf + CK_PAIR_HDR_LEN, n);
 	else if (buf[CK_PAIR_HDR_LEN] > 1)
 		return -EBADMSG;
 	else

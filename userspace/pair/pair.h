@@ -3,8 +3,8 @@
  * Pairing two devices (docs/pairing.md): TLS 1.3 with both device
  * certificates, each checked against the manufacturer key in the checking
  * device's own ROM (tls.c); ATTEST of each chip over a value bound to the
- * session (attest.c); the link key and the six-digit code from the TLS
- * exporter (secrets.c); the messages inside the session (messages.c); the
+ * session (attest.c); a commitment round (commit.c); the link key and the
+ * six-digit code from the TLS exporter (secrets.c); the messages inside the session (messages.c); the
  * pairing store (record.c, record-list.c).  Functions return 0 or a
  * negative errno unless they say otherwise.
  */
@@ -83,8 +83,19 @@ int ck_pair_attest_context(SSL *ssl, enum ck_pair_role prover, uint8_t out[32]);
  * || SHA-256(connector's certificate)). */
 int ck_pair_link_key(SSL *ssl, X509 *listener, X509 *connector,
 		     uint8_t key[CK_PAIR_KEY_LEN]);
-/* The code both devices show: six decimal digits and a NUL. */
-int ck_pair_code(SSL *ssl, char code[CK_PAIR_CODE_DIGITS + 1]);
+/* The code both devices show: exporter(code label, Nl || Nc), its first 8
+ * bytes big endian mod 10^6: six decimal digits and a NUL. */
+int ck_pair_code(SSL *ssl, const uint8_t nl[CK_PAIR_NONCE_SIZE],
+		 const uint8_t nc[CK_PAIR_NONCE_SIZE], char code[CK_PAIR_CODE_DIGITS + 1]);
+
+/* ---- commit.c: the commitment round before the code (docs/pairing.md) */
+/* Listener: sends COMMIT = SHA-256("chipkey-pair-commit" || 0x00 || Nl),
+ * receives Nc, reveals Nl.  Connector: receives COMMIT, then picks Nc and
+ * sends it, receives Nl and checks it against COMMIT.  @nl and @nc out.
+ * 0, -EBADE (the revealed Nl does not match the commitment), -EBADMSG,
+ * -ECONNRESET, -EIO. */
+int ck_pair_commit_round(struct ck_pair_session *s, uint8_t nl[CK_PAIR_NONCE_SIZE],
+			 uint8_t nc[CK_PAIR_NONCE_SIZE]);
 
 /* ---- attest.c: each chip proves it is live */
 /*

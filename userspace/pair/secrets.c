@@ -4,7 +4,8 @@
  * label per use (RFC 8446 7.5, RFC 5705), so the ATTEST context, the link
  * key and the code are independent values of the same handshake, and a
  * different handshake (another session, a relay's second session) gives
- * different ones.
+ * different ones.  The code's context is Nl || Nc of the commitment round
+ * (commit.c), so no end can grind the handshake towards a code.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -53,11 +54,16 @@ int ck_pair_link_key(SSL *ssl, X509 *listener, X509 *connector,
 	return err;
 }
 
-int ck_pair_code(SSL *ssl, char code[CK_PAIR_CODE_DIGITS + 1])
+int ck_pair_code(SSL *ssl, const uint8_t nl[CK_PAIR_NONCE_SIZE],
+		 const uint8_t nc[CK_PAIR_NONCE_SIZE], char code[CK_PAIR_CODE_DIGITS + 1])
 {
-	uint8_t v[8];
-	int err = export(ssl, CK_PAIR_LABEL_CODE, NULL, 0, v, sizeof(v));
+	uint8_t ctx[2 * CK_PAIR_NONCE_SIZE], v[8];
+	int err;
 
+	memcpy(ctx, nl, CK_PAIR_NONCE_SIZE);
+	memcpy(ctx + CK_PAIR_NONCE_SIZE, nc, CK_PAIR_NONCE_SIZE);
+	err = export(ssl, CK_PAIR_LABEL_CODE, ctx, sizeof(ctx), v, sizeof(v));
+	OPENSSL_cleanse(ctx, sizeof(ctx));
 	if (err)
 		return err;
 	/* 2^64 mod 10^6 is tiny against 2^64: no digit noticeably biased */

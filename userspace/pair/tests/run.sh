@@ -74,7 +74,7 @@ pair_start() {
 	co=("$@")
 	rm -f "$t/$run.port" "$t/$run.l.in" "$t/$run.c.in"
 	mkfifo "$t/$run.l.in" "$t/$run.c.in"
-	"$ck" --device "emu:$t/$l.sock" pair listen --port 0 --bind 127.0.0.1 \
+	"${lck[@]}" --device "emu:$t/$l.sock" pair listen --port 0 --bind 127.0.0.1 \
 		--port-file "$t/$run.port" --keys "$t/$l.keys" --pairs "$t/$l.pairs" --timeout 60 \
 		"${lo[@]}" <"$t/$run.l.in" >"$t/$run.l.out" 2>"$t/$run.l.err" &
 	lpid=$!
@@ -86,6 +86,7 @@ pair_start() {
 	cpid=$!
 	exec 8>"$t/$run.c.in"
 }
+lck=("$ck")	# the listener's program (a test build below)
 answer() { if [ "$2" = l ]; then echo "$3" >&7; else echo "$3" >&8; fi; }
 close_answers() { exec 7>&- 8>&-; }
 code_of() { sed -n 's/^code: \([0-9]\{6\}\)$/\1/p' "$t/$1.out"; }
@@ -205,6 +206,29 @@ check "relay: a shows $R1A, b shows $R2B: different codes (each session's export
 	test -n "$R1A" -a -n "$R2B" -a "$R1A" != "$R2B" -a "$R1A" = "$R1M" -a "$R2B" = "$R2M"
 check "... the relay's two sessions were refused, nothing stored" \
 	both '[ $lrc = 20 ]' "$t/a.pairs" "$t/b.pairs" "$t/m.pairs"
+
+# ---- a listener that reveals an Nl that does not match its COMMIT (the
+# test build chipkey-pair-faulty, CHIPKEY_PAIR_FAULT=reveal): the connector
+# refuses before it shows any code
+rm -rf "$t/a.pairs" "$t/b.pairs"
+lck=(env CHIPKEY_PAIR_FAULT=reveal "$A/tests/pair/chipkey-pair-faulty")
+pair_start badcommit a b -- --confirm 000000
+lck=("$ck")
+pair_wait
+check "a broken commitment is refused: the connector exits 21 ($crc), the listener $lrc" \
+	test "$crc" = 21 -a "$lrc" = 21
+check "... the connector says why and shows no code" \
+	bash -c "grep -q 'does not match its commitment' '$t/badcommit.c.err' && ! grep -q '^code:' '$t/badcommit.c.out'"
+check "... nothing stored on either device" nothing_in "$t/a.pairs" "$t/b.pairs"
+lck=("$A/tests/pair/chipkey-pair-faulty")
+pair_start goodcommit a b
+lck=("$ck")
+wait_for "$t/goodcommit.l.out" '^code:' && wait_for "$t/goodcommit.c.out" '^code:'
+answer goodcommit l y; answer goodcommit c y
+pair_wait
+check "the same test build without the fault pairs: both exit 0 ($lrc, $crc)" \
+	test "$lrc" = 0 -a "$crc" = 0
+rm -rf "$t/a.pairs" "$t/b.pairs"
 
 # ---- a device of another manufacturer
 pair_start other x a
