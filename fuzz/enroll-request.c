@@ -13,6 +13,7 @@
 
 #include "enroll/csr.c"
 #include "enroll/proof.c"
+#include "enroll/proof-context.c"
 
 static void body(const uint8_t *data, size_t size)
 {

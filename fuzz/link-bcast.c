@@ -16,6 +16,7 @@
 #include "link/link-cms-frame.c"
 #include "link/link-cms-sign.c"
 #include "link/link-cms-chain.c"
+#include "link/revocation.c"
 #include "link/link-bcast-msg.c"
 #include "link/link-bcast-publish.c"
 #include "link/link-bcast.c"
@@ -68,7 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					     sizeof(content), &signer, &certs)) {
 			STACK_OF(X509) *icas = sk_X509_new_null();
 
-			ck_link_verify_device(signer, icas, dev.rom_key, PKI_TIME_IGNORE, id);
+			ck_link_verify_device(signer, icas, dev.rom_key, PKI_TIME_IGNORE, NULL, id);
 			sk_X509_free(icas);
 			X509_free(signer);
 			sk_X509_pop_free(certs, X509_free);

@@ -18,6 +18,7 @@
 #include "link/link-cms-frame.c"
 #include "link/link-cms-sign.c"
 #include "link/link-cms-chain.c"
+#include "link/revocation.c"
 #include "link/link-cms.c"
 
 static struct ck_link_device dev;
@@ -79,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 2:
 		if (!ck_link_cms_open_signed(data + 1, size - 1, CK_LINK_CMS_BODY_OID, content,
 					     sizeof(content), &signer, &certs)) {
-			ck_link_verify_service(signer, certs, dev.rom_key, PKI_TIME_IGNORE);
+			ck_link_verify_service(signer, certs, dev.rom_key, PKI_TIME_IGNORE, NULL);
 			X509_free(signer);
 			sk_X509_pop_free(certs, X509_free);
 		}
