@@ -35,7 +35,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
-#include <malloc.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -271,13 +270,6 @@ int main(int argc, char **argv)
 		.max_pending = SPP_MAX_PENDING,
 	};
 
-	/* Every session allocates and frees some 100 KB (TLS, certificates,
-	 * CMS); with glibc's default 128 KB trim threshold each worker's arena
-	 * gave it back with madvise() (a TLB shootdown on every CPU) and
-	 * faulted it in again: about 1.5 madvise per device in
-	 * bench/provision.  Keep up to 8 MB free per arena. */
-	mallopt(M_MMAP_THRESHOLD, 1 << 20);
-	mallopt(M_TRIM_THRESHOLD, 8 << 20);
 	srv.step_timeout = CK_SPP_TIMEOUT_STEP;
 	srv.session_timeout = CK_SPP_TIMEOUT_SESSION;
 	umask(077);	/* the factory database (secrets), its -wal/-shm, the port file */
