@@ -6,10 +6,7 @@
  * each record vetted first (publish-vet.h).  A
  * session that committed waits for the first pass that starts after its
  * commit (spp_publish_wait), so the records of concurrent sessions share
- * the transactions of one pass.  The vet of a listing is shared out: the
- * sessions waiting for the pass vet its records too (each record once, by
- * one thread), so that the vet, most of a pass's CPU, does not run on one
- * thread only.
+ * the transactions of one pass.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -47,16 +44,6 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;	/* to the thread */
 static pthread_cond_t done = PTHREAD_COND_INITIALIZER;	/* to the waiters */
 
-/* The listing being vetted (under lock): records next.. are still to be
- * vetted, left are not vetted yet; vetted signals left == 0. */
-static struct {
-	const struct store_pub_record *recs;
-	int *rc;
-	char *why;
-	size_t whylen, n, next, left;
-} vb;
-static pthread_cond_t vetted = PTHREAD_COND_INITIALIZER;	/* to the thread */
-
 /* The fate of each record of a pass: failures are logged and kept. */
 static void fate(void *arg, const struct store_pub_record *rec, int rc, const char *msg)
 {
@@ -79,53 +66,13 @@ static void fate(void *arg, const struct store_pub_record *rec, int rc, const ch
 	f[cur_nfailed++].rc = rc;
 }
 
-/* Called with lock held, returns with it held: vets the next record of
- * the shared listing, if one is left (false if not). */
-static bool vet_next(void)
-{
-	size_t i;
-
-	if (vb.next >= vb.n)
-		return false;
-	i = vb.next++;
-	pthread_mutex_unlock(&lock);
-	vb.rc[i] = spp_vet(NULL, &vb.recs[i], vb.why + i * vb.whylen, vb.whylen);
-	pthread_mutex_lock(&lock);
-	if (--vb.left == 0)
-		pthread_cond_signal(&vetted);
-	return true;
-}
-
-/* struct store_publish_pass's vet_batch: the publisher and the sessions
- * waiting in spp_publish_wait() vet the listing; returns when every
- * record is vetted. */
-static void vet_batch(void *arg, const struct store_pub_record *recs, size_t n, int *rc,
-		      char *why, size_t whylen)
-{
-	(void)arg;
-	pthread_mutex_lock(&lock);
-	vb.recs = recs;
-	vb.rc = rc;
-	vb.why = why;
-	vb.whylen = whylen;
-	vb.n = vb.left = n;
-	vb.next = 0;
-	pthread_cond_broadcast(&done);	/* the waiting sessions help */
-	while (vet_next())
-		;
-	while (vb.left)
-		pthread_cond_wait(&vetted, &lock);
-	vb.n = vb.next = 0;
-	pthread_mutex_unlock(&lock);
-}
-
 /* One pass: pages through the whole outbox by chip ID, SPP_PUBLISH_BATCH
  * records at a time, past the records it cannot publish (logged and kept
  * in cur_failed; a refusal by the vet is not retried by the timer, another
  * failure is).  0, or the error of a listing, or -ENOMEM. */
 static int drain(void)
 {
-	struct store_publish_pass pass = { .vet = spp_vet, .vet_batch = vet_batch, .fate = fate };
+	struct store_publish_pass pass = { .vet = spp_vet, .fate = fate };
 	size_t n, total = 0;
 	int rc, pass_rc = 0;
 
@@ -252,8 +199,7 @@ int spp_publish_wait(const uint8_t chip_id[16])
 	kicked = true;
 	pthread_cond_signal(&cond);
 	while (finished < target)
-		if (!vet_next())	/* help with the vet of the pass */
-			pthread_cond_wait(&done, &lock);
+		pthread_cond_wait(&done, &lock);
 	rc = finished == UINT64_MAX ? -ESHUTDOWN : last_rc;
 	for (size_t i = 0; !rc && i < last_nfailed; i++)
 		if (!memcmp(last_failed[i].chip, chip_id, STORE_CHIP_ID_LEN))

@@ -9,8 +9,7 @@
  * store and marks it published.  It drains the whole outbox at start, after
  * each commit (spp_publish_wait), and retries every SPP_PUBLISH_RETRY
  * seconds while records it could not publish for another reason than a
- * refusal by its vet (publish-vet.h) remain.  The sessions waiting in
- * spp_publish_wait() help vet the pass's listing (publish.c).  The session sends
+ * refusal by its vet (publish-vet.h) remain.  The session sends
  * DONE after spp_publish_wait() returned: its record is in the public
  * store then, unless publication failed (logged; the record stays in the
  * outbox and is retried).

@@ -113,54 +113,17 @@ static void to_front(struct store_pub_record *recs, int *rcv, size_t i, size_t *
 	(*to)++;
 }
 
-#define WHY_LEN 200
-
-/* The verdicts of @pass's vet_batch on @recs[0..n) into @v and @whys
- * (WHY_LEN each), if it has one: false if not (or out of memory). */
-static bool vet_batch(struct store_publish_pass *pass, struct store_pub_record *recs, size_t n,
-		      int **v, char **whys)
-{
-	*v = NULL;
-	*whys = NULL;
-	if (!pass || !pass->vet_batch || !n)
-		return false;
-	*v = calloc(n, sizeof(**v));
-	*whys = calloc(n, WHY_LEN);
-	if (!*v || !*whys) {
-		free(*v);
-		free(*whys);
-		*v = NULL;
-		*whys = NULL;
-		return false;	/* then one by one with pass->vet */
-	}
-	pass->vet_batch(pass->arg, recs, n, *v, *whys, WHY_LEN);
-	return true;
-}
-
 /* The vet of @pass over @recs[0..n): accepted ones move to the front
- * (their number returned), refused ones get -EACCES and are told.  Every
- * record is vetted before any moves (the batch vet sees them in listing
- * order; a move only swaps records already looked at). */
+ * (their number returned), refused ones get -EACCES and are told. */
 static size_t vet_all(struct store *factory, struct store_publish_pass *pass,
 		      struct store_pub_record *recs, size_t n, int *rcv, int *first)
 {
-	int *verdict;
-	char *whys;
-	bool batch = vet_batch(pass, recs, n, &verdict, &whys);
 	size_t ok = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		char why[WHY_LEN] = "";
-		int v = 0;
+		char why[200] = "";
 
-		if (batch) {
-			v = verdict[i];
-			memcpy(why, whys + i * WHY_LEN, WHY_LEN);
-			why[WHY_LEN - 1] = '\0';
-		} else if (pass && pass->vet) {
-			v = pass->vet(pass->arg, &recs[i], why, sizeof(why));
-		}
-		if (!v) {
+		if (!pass || !pass->vet || !pass->vet(pass->arg, &recs[i], why, sizeof(why))) {
 			to_front(recs, rcv, i, &ok);
 			continue;
 		}
@@ -171,8 +134,6 @@ static size_t vet_all(struct store *factory, struct store_publish_pass *pass,
 		if (pass->fate)
 			pass->fate(pass->arg, &recs[i], rcv[i], store_error(factory));
 	}
-	free(verdict);
-	free(whys);
 	return ok;
 }
 

@@ -316,11 +316,6 @@ struct store_publish_pass {
 	 * before its insert: 0 publishes it; anything else refuses it (reason
 	 * in @why): it is not inserted and stays in the outbox. */
 	int (*vet)(void *arg, const struct store_pub_record *rec, char *why, size_t whylen);
-	/* NULL, or instead of @vet: called once per listing with all @n
-	 * records; sets rc[i] as @vet would for recs[i] and its reason at
-	 * why + i * whylen (the caller may vet them in parallel). */
-	void (*vet_batch)(void *arg, const struct store_pub_record *recs, size_t n, int *rc,
-			  char *why, size_t whylen);
 	/* NULL or told the fate of each listed record: @rc 0 published (now
 	 * or before, identically), else why it stays in the outbox (@msg). */
 	void (*fate)(void *arg, const struct store_pub_record *rec, int rc, const char *msg);
