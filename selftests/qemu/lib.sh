@@ -341,7 +341,7 @@ initramfs_pack() {
 qemu_command() {
 	QEMU_CMD=("$QEMU" "${QEMU_MACHINE[@]}" -nographic -no-reboot -nic none
 		-kernel "$KIMG" -initrd "$OUT/initramfs.cpio.gz"
-		-append "console=$CONSOLE $KERNEL_CMDLINE panic=-1 ck_mode=$1${TAP_TTY:+ ck_tap=$TAP_TTY}${CK_ABUSE_N:+ ck_abuse_n=$CK_ABUSE_N}"
+		-append "console=$CONSOLE $KERNEL_CMDLINE panic=-1 ck_mode=$1${TAP_TTY:+ ck_tap=$TAP_TTY}${CK_ABUSE_N:+ ck_abuse_n=$CK_ABUSE_N}${CK_VM_BOOTBENCH:+ ck_bootbench=$CK_VM_BOOTBENCH}"
 		"${ARCH_QEMU_ARGS[@]}")
 }
 

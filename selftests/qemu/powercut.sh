@@ -13,15 +13,18 @@
 # pcut: CK_VM_PCUTS times (default 2; `make stress`: 100) a boot that
 # provisions a fresh chip of the factory's batch (fuse-pc-I.bin, made by
 # pcut_chips), SPP and public database in the guest on the factory disk,
-# killed 0-1.5 s (PCUT_MS) after provisioning starts: the device's flash store
-# and the SPP's databases lose what was not on the disk.  The next boot
+# killed at a random moment within the time a whole provisioning takes in
+# this VM after provisioning starts (measured by the previous boot's
+# completing run when its cut had left no store, "# pcut-window MS"; the
+# first boot: PCUT_MS, 1000 ms): the device's flash store and the SPP's
+# databases lose what was not on the disk.  The next boot
 # judges chip I's store (none, or healthy and agreeing with what the SPP
 # and the public database say of that chip), completes its provisioning
 # (a plain rerun of the agent), and cuts chip I+1; a last boot judges and
 # completes the last chip.
 # shellcheck shell=bash
 
-PCUT_MS=${PCUT_MS:-1500}
+PCUT_MS=${PCUT_MS:-1000}
 
 pcut_count() { has_boot pcut && echo "${CK_VM_PCUTS:-2}" || echo 0; }
 
@@ -43,7 +46,7 @@ pcut_chips() {
 # pcut_run: the provisioning cuts (boots pcut-1 .. pcut-N, then pcut-N+1
 # judges and completes the last one without cutting)
 pcut_run() {
-	local i n armed=0 ms qpid t0
+	local i n armed=0 ms qpid t0 w win=$PCUT_MS
 	n=$(pcut_count)
 	for i in $(seq 1 $((n + 1))); do
 		disks flash.img:ckflash factory.img:ckfactory
@@ -61,7 +64,9 @@ pcut_run() {
 			sleep 0.05
 		done
 		if [ "$i" -le "$n" ] && grep -q '^CUT-ARMED' "$TAP_LOG" 2> /dev/null; then
-			ms=$((RANDOM % PCUT_MS))
+			w=$(sed -n 's/^# pcut-window \([0-9]*\)$/\1/p' "$TAP_LOG" | tail -n 1)
+			[ -n "$w" ] && [ "$w" -ge 200 ] && win=$w
+			ms=$((RANDOM % win))
 			sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
 			kill -9 "$qpid" 2> /dev/null
 			armed=$((armed + 1))
@@ -73,9 +78,9 @@ pcut_run() {
 		sed 's/^\(\(not \)\{0,1\}ok - \)pcut: /\1pcut '"$i"': /' "$TAP_LOG" | guest_results >> "$RAW"
 		[ "$i" -gt "$n" ] && break
 		if grep -q '^# pcut: provisioning finished before the cut' "$TAP_LOG"; then
-			note "pcut $i: provisioning had finished before the cut (${ms}ms)"
+			note "pcut $i: provisioning had finished before the cut (${ms}ms of a ${win}ms window)"
 		else
-			note "pcut $i: power cut ${ms:-?} ms into the provisioning"
+			note "pcut $i: power cut ${ms:-?} ms into the provisioning (window ${win}ms)"
 		fi
 	done
 	check "provisioning power cuts: $armed of $n boots were cut while provisioning" test "$armed" -eq "$n"

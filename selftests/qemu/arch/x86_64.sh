@@ -80,6 +80,11 @@ arch_guest_programs() {
 		make -C "$TOP/bench" kmod KDIR="$KDIR" KMOD_OUT="$OUT/bench-kmod" >> "$BUILDLOG" 2>&1 ||
 			die "build bench/kmod/ck_ecdh_bench.ko against $KVER"
 	fi
+	# the boot-time benchmark of the restore boot (bench/Makefile vm-boot)
+	if [ -n "${CK_VM_BOOTBENCH:-}" ]; then
+		make -C "$TOP/bench/recovery" "$TOP/build/bench/bench-recover" >> "$BUILDLOG" 2>&1 ||
+			die "build bench/recovery/bench-recover"
+	fi
 }
 
 # arch_initramfs: kmod (modprobe with aliases and parameters, also for the
@@ -89,7 +94,8 @@ arch_initramfs() {
 	local f bins=("$ROOTFS/sbin/kmod") l
 	cp /bin/kmod "$ROOTFS/sbin/kmod"
 	for l in modprobe insmod rmmod lsmod depmod modinfo; do ln -sf kmod "$ROOTFS/sbin/$l"; done
-	for f in "$TOP"/build/selftests/* "$TOP"/build/bin/* "$TOP"/build/bench/ck_bench_dev; do
+	for f in "$TOP"/build/selftests/* "$TOP"/build/bin/* "$TOP"/build/bench/ck_bench_dev \
+		${CK_VM_BOOTBENCH:+"$TOP"/build/bench/bench-recover}; do
 		{ [ -f "$f" ] && [ -x "$f" ]; } || continue
 		case $f in
 		*/selftests/*) cp "$f" "$ROOTFS/selftests/" && bins+=("$ROOTFS/selftests/${f##*/}") ;;

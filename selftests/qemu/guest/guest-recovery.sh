@@ -58,6 +58,23 @@ if [ "$mode" = restore ]; then
 	expect 0 "next boot: S45chipkey finds the store intact and just loads it" boot_script
 	check "... its log says 'store intact'; store and keys unchanged" sh -c "
 		grep -q 'store intact' /tmp/last.err && test '$before' = '$(sha "$KEYS/device-key.pem")$(snap)'"
+	# the boot-time benchmark (bench/Makefile vm-boot: ck_bootbench=RUNS on
+	# the kernel command line): from start to keys available with this
+	# intact store on the flash disk and /dev/chipkey, chipkey-load (what
+	# chipkey-boot runs) against busybox cp -r of the same store
+	if [ -n "${ck_bootbench:-}" ] && [ -x /bench/bench-recover ]; then
+		echo "# bootbench: store $STORE ($(du -sk "$STORE" | cut -f1) KiB, ext4 on virtio), keys on tmpfs, $ck_bootbench runs"
+		/bench/bench-recover "$ck_bootbench" /run/bb-keys -- /usr/bin/chipkey-load \
+			--store "$STORE" --keys /run/bb-keys > /tmp/bb-load.txt 2>&1
+		sed 's/^/# bootbench chipkey-load: /' /tmp/bb-load.txt
+		/bench/bench-recover "$ck_bootbench" /run/bb-copy -- /bin/cp -r "$STORE" /run/bb-copy \
+			> /tmp/bb-cp.txt 2>&1
+		sed 's/^/# bootbench busybox cp -r: /' /tmp/bb-cp.txt
+		awk '/^median/ { m[FILENAME] = $2 } /^peak RSS median/ { r[FILENAME] = $4 }
+			END { printf "# bootbench chipkey-load / cp: median %.1fx, peak RSS %.1fx\n",
+				m[ARGV[1]] / m[ARGV[2]], r[ARGV[1]] / r[ARGV[2]] }' /tmp/bb-load.txt /tmp/bb-cp.txt
+		check "bootbench: chipkey-load left the keys (device-key.pem)" test -s /run/bb-keys/device-key.pem
+	fi
 	# the secure link to chipkey-service (docs/service-link.md) with the
 	# restored keys, the ROM key read from the real /dev/chipkey
 	mkdir -p /tmp/svc-cat && echo "catalogue file" > /tmp/svc-cat/hello.txt
