@@ -28,13 +28,12 @@
 
 /* The rollback floor of a set (pki_crls_floor): where the newest CRL of
  * each issuer is kept, and which CRLs of the set were compared to it
- * since they verified (raised[i]). */
+ * since they verified (raised[i]: stored or found not newer). */
 struct crl_floor {
 	int dfd;
 	pthread_mutex_t lock;
 	unsigned char *raised;
 	int n;
-	int err;		/* the last store failure (-errno), 0 */
 };
 
 struct pki_crls {
@@ -276,9 +275,8 @@ static int floor_raise(const struct pki_crls *c, int i, X509_CRL *crl)
 		return 0;
 	pthread_mutex_lock(&f->lock);
 	if (f->raised[i]) {
-		err = f->raised[i] == 2 ? f->err : 0;
 		pthread_mutex_unlock(&f->lock);
-		return err;
+		return 0;
 	}
 	num = X509_CRL_get_ext_d2i(crl, NID_crl_number, NULL, NULL);
 	/* another process of the same state directory: one at a time */
@@ -299,9 +297,8 @@ static int floor_raise(const struct pki_crls *c, int i, X509_CRL *crl)
 	}
 	ASN1_INTEGER_free(num);
 	ERR_clear_error();
-	f->raised[i] = err ? 2 : 1;
-	if (err)
-		f->err = err;
+	/* a failure is tried again at the next check (a full disk passes) */
+	f->raised[i] = !err;
 	pthread_mutex_unlock(&f->lock);
 	return err;
 }

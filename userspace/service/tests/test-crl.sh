@@ -139,6 +139,20 @@ expect_exit 19 "attack: the forged CRL: d1 refuses server B (no CRL of the issue
 check "... and it did not raise the floor: the genuine newest CRL still links to B" \
 	bash -c "'$ck' --device 'emu:$t/d1.sock' service connect --server '$SB' --keys '$t/d1.keys' \
 		--state '$t/d1.state' --mode cert ${CRL[*]} >/dev/null 2>&1"
+# the floor cannot be stored (a directory where the issuing CA's floor
+# file goes): that check fails closed, and passes once it can be stored
+h=$(/usr/bin/python3 -c 'import sys, hashlib
+from cryptography import x509
+print(hashlib.sha256(x509.load_pem_x509_certificate(open(sys.argv[1], "rb").read()).subject.public_bytes()).hexdigest())' \
+	"$t/fac/ica-cert.pem")
+cp -a "$t/d1.state" "$t/d1s.state" && rm -rf "$t/d1s.state/crl-floor" && mkdir -p "$t/d1s.state/crl-floor/$h.der"
+expect_exit 19 "the newest CRL cannot be stored in the CRL floor: d1 refuses server B (failing closed)" -- \
+	dev d1 "$SB" cert "${CRL[@]}" --state "$t/d1s.state"
+check "... and says so" grep -q "cannot be stored in the CRL floor" "$tap_err"
+rmdir "$t/d1s.state/crl-floor/$h.der"
+expect_exit 0 "... once it can be stored, d1 links to server B" -- dev d1 "$SB" cert "${CRL[@]}" --state "$t/d1s.state"
+check "... and the floor file is there (named by the SHA-256 of the issuer's DER name)" \
+	test -f "$t/d1s.state/crl-floor/$h.der"
 rm -rf "$t/d1.before"; cp -a "$t/d1.state" "$t/d1.before"
 cp -r "$t/fac" "$t/facR"
 "$fy" revoke "$t/facR" "$t/facR/ica-cert.pem" --root-key "$t/facR/mfr-key.pem" >/dev/null 2>>"$t/setup.log"
