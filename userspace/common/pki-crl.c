@@ -149,17 +149,56 @@ int pki_crls_add(struct pki_crls **c, const char *path, char *err, size_t errlen
 	return 0;
 }
 
-/* "<hex SHA-256 of the DER issuer name>.der": the floor file of @crl's issuer. */
+/* The key identifier of @crl's signer (authorityKeyIdentifier), or NULL. */
+static ASN1_OCTET_STRING *crl_keyid(X509_CRL *crl)
+{
+	AUTHORITY_KEYID *akid = X509_CRL_get_ext_d2i(crl, NID_authority_key_identifier, NULL, NULL);
+	ASN1_OCTET_STRING *id = NULL;
+
+	if (akid) {
+		id = akid->keyid;
+		akid->keyid = NULL;
+		AUTHORITY_KEYID_free(akid);
+	}
+	ERR_clear_error();
+	return id;
+}
+
+/* @a and @b name the same signing key (the same authorityKeyIdentifier,
+ * or neither has one): a CA re-keyed under the same name starts its
+ * cRLNumbers again without being taken for a replay. */
+static int same_signer(X509_CRL *a, X509_CRL *b)
+{
+	ASN1_OCTET_STRING *ia = crl_keyid(a), *ib = crl_keyid(b);
+	int same = (!ia && !ib) || (ia && ib && !ASN1_OCTET_STRING_cmp(ia, ib));
+
+	ASN1_OCTET_STRING_free(ia);
+	ASN1_OCTET_STRING_free(ib);
+	return same;
+}
+
+/* "<hex SHA-256 of the issuer's DER name || its authorityKeyIdentifier
+ * keyid>.der": the floor file of @crl's issuer and key. */
 static int floor_name(X509_CRL *crl, char *name, size_t size)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
+	unsigned char md[32], *der = NULL;
+	ASN1_OCTET_STRING *id = crl_keyid(crl);
+	int len = i2d_X509_NAME(X509_CRL_get_issuer(crl), &der);
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	int ok = size >= 2 * sizeof(md) + 5 && len > 0 && m &&
+		 EVP_DigestInit_ex(m, EVP_sha256(), NULL) == 1 &&
+		 EVP_DigestUpdate(m, der, (size_t)len) == 1 &&
+		 (!id || EVP_DigestUpdate(m, id->data, (size_t)id->length) == 1) &&
+		 EVP_DigestFinal_ex(m, md, NULL) == 1;
 
-	if (size < 2 * 32 + 5 ||
-	    X509_NAME_digest(X509_CRL_get_issuer(crl), EVP_sha256(), md, &len) != 1 || len != 32)
+	EVP_MD_CTX_free(m);
+	OPENSSL_free(der);
+	ASN1_OCTET_STRING_free(id);
+	ERR_clear_error();
+	if (!ok)
 		return -EINVAL;
-	ck_hex_encode(md, len, name);
-	memcpy(name + 2 * len, ".der", 5);
+	ck_hex_encode(md, sizeof(md), name);
+	memcpy(name + 2 * sizeof(md), ".der", 5);
 	return 0;
 }
 
@@ -205,14 +244,12 @@ int pki_crls_floor(struct pki_crls *c, const char *dir, const struct pki_crls *p
 		why[0] = 0;
 	if (!c || c->floor)
 		return -EINVAL;
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		snprintf(why, whylen, "CRL floor %s: %s", dir, strerror(errno));
-		return -errno;
-	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (dfd < 0) {
-		snprintf(why, whylen, "CRL floor %s: %s", dir, strerror(errno));
-		return -errno;
+	if ((mkdir(dir, 0700) < 0 && errno != EEXIST) ||
+	    (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+		int e = errno;
+
+		snprintf(why, whylen, "CRL floor %s: %s", dir, strerror(e));
+		return -e;
 	}
 	n = sk_X509_CRL_num(c->crls);
 	if (!(c->floor = calloc(1, sizeof(*c->floor))) ||
@@ -230,14 +267,14 @@ int pki_crls_floor(struct pki_crls *c, const char *dir, const struct pki_crls *p
 		X509_CRL *newer = floor_read(dfd, crl);
 
 		/* the persisted floor first, then the set this one replaces */
-		if (newer && !pki_crl_older(crl, newer)) {
+		if (newer && (!pki_crl_older(crl, newer) || !same_signer(crl, newer))) {
 			X509_CRL_free(newer);
 			newer = NULL;
 		}
 		for (int j = 0; !newer && prev && j < sk_X509_CRL_num(prev->crls); j++) {
 			X509_CRL *p = sk_X509_CRL_value(prev->crls, j);
 
-			if (pki_crl_older(crl, p) && X509_CRL_up_ref(p))
+			if (pki_crl_older(crl, p) && same_signer(crl, p) && X509_CRL_up_ref(p))
 				newer = p;
 		}
 		if (!newer)
@@ -282,7 +319,8 @@ static int floor_raise(const struct pki_crls *c, int i, X509_CRL *crl)
 	/* another process of the same state directory: one at a time */
 	if (num && flock(f->dfd, LOCK_EX) == 0) {
 		old = floor_read(f->dfd, crl);
-		if ((!old || pki_crl_older(old, crl)) && !floor_name(crl, name, sizeof(name))) {
+		if ((!old || pki_crl_older(old, crl) || !same_signer(old, crl)) &&
+		    !floor_name(crl, name, sizeof(name))) {
 			len = i2d_X509_CRL(crl, &der);
 			err = len <= 0 ? -ENOMEM :
 			      ck_file_write_at(f->dfd, name, der, (size_t)len, 0600);

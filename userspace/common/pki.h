@@ -180,9 +180,10 @@ void pki_crls_free(struct pki_crls *c);
  * CRL rollback at an end that keeps state (docs/service-link.md,
  * "Revocation"): the newest CRL of each issuer accepted so far is kept in
  * the directory @dir (created 0700 if missing) as "<SHA-256 of the
- * issuer's DER name in hex>.der", written atomically.  Each CRL of @c with
- * a cRLNumber lower (pki_crl_older) than the kept one, or than a CRL of
- * the same issuer in @prev (the set @c replaces, or NULL), is refused:
+ * issuer's DER name and its authorityKeyIdentifier, in hex>.der", written
+ * atomically.  Each CRL of @c with a cRLNumber lower (pki_crl_older) than
+ * the kept one, or than a CRL of the same issuer and key identifier in
+ * @prev (the set @c replaces, or NULL), is refused:
  * -ESTALE with the reason in @why, or, with @keep, replaced in @c by that
  * newer CRL (the count of those, the last reason in @why).  From then on a
  * CRL of @c that pki_crls_check() finds signed by its issuer raises the

@@ -139,19 +139,43 @@ expect_exit 19 "attack: the forged CRL: d1 refuses server B (no CRL of the issue
 check "... and it did not raise the floor: the genuine newest CRL still links to B" \
 	bash -c "'$ck' --device 'emu:$t/d1.sock' service connect --server '$SB' --keys '$t/d1.keys' \
 		--state '$t/d1.state' --mode cert ${CRL[*]} >/dev/null 2>&1"
+# the issuing CA re-keyed under the same name: its first CRL (number 1,
+# another authorityKeyIdentifier) is no replay of the old key's number 2
+/usr/bin/python3 - "$t/fac/ica-cert.pem" "$t/rekeyed-crl.pem" <<'PY' 2>>"$t/setup.log"
+import sys, datetime
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+ca = x509.load_pem_x509_certificate(open(sys.argv[1], 'rb').read())
+key = ec.generate_private_key(ec.SECP256R1())
+now = datetime.datetime.utcnow()
+crl = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject)
+       .last_update(now - datetime.timedelta(days=1)).next_update(now + datetime.timedelta(days=30))
+       .add_extension(x509.CRLNumber(1), False)
+       .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()), False)
+       .sign(key, hashes.SHA256()))
+open(sys.argv[2], 'wb').write(crl.public_bytes(__import__('cryptography.hazmat.primitives.serialization', fromlist=['x']).Encoding.PEM))
+PY
+rm -rf "$t/d1.before"; cp -a "$t/d1.state" "$t/d1.before"
+expect_exit 19 "a re-keyed issuing CA's CRL number 1 (same name, other key id): not refused as older" -- \
+	dev d1 "$SB" cert --crl "$t/fac/root-crl.pem" --crl "$t/rekeyed-crl.pem"
+check "... (server B's issuer has no CRL among them: failing closed as before)" \
+	grep -q "no CRL of the issuer" "$tap_err"
+check "... and the old key's floor is as it was" diff -r "$t/d1.before" "$t/d1.state"
 # the floor cannot be stored (a directory where the issuing CA's floor
 # file goes): that check fails closed, and passes once it can be stored
 h=$(/usr/bin/python3 -c 'import sys, hashlib
 from cryptography import x509
-print(hashlib.sha256(x509.load_pem_x509_certificate(open(sys.argv[1], "rb").read()).subject.public_bytes()).hexdigest())' \
-	"$t/fac/ica-cert.pem")
+c = x509.load_pem_x509_crl(open(sys.argv[1], "rb").read())
+a = c.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier
+print(hashlib.sha256(c.issuer.public_bytes() + a).hexdigest())' "$t/fac/station-crl.pem")
 cp -a "$t/d1.state" "$t/d1s.state" && rm -rf "$t/d1s.state/crl-floor" && mkdir -p "$t/d1s.state/crl-floor/$h.der"
 expect_exit 19 "the newest CRL cannot be stored in the CRL floor: d1 refuses server B (failing closed)" -- \
 	dev d1 "$SB" cert "${CRL[@]}" --state "$t/d1s.state"
 check "... and says so" grep -q "cannot be stored in the CRL floor" "$tap_err"
 rmdir "$t/d1s.state/crl-floor/$h.der"
 expect_exit 0 "... once it can be stored, d1 links to server B" -- dev d1 "$SB" cert "${CRL[@]}" --state "$t/d1s.state"
-check "... and the floor file is there (named by the SHA-256 of the issuer's DER name)" \
+check "... and the floor file is there (named by the SHA-256 of the issuer's DER name and key id)" \
 	test -f "$t/d1s.state/crl-floor/$h.der"
 rm -rf "$t/d1.before"; cp -a "$t/d1.state" "$t/d1.before"
 cp -r "$t/fac" "$t/facR"
@@ -292,6 +316,16 @@ cp "$t/crl0/station-crl.pem" "$t/srvG-ica.new" && mv "$t/srvG-ica.new" "$t/srvG-
 expect_exit 20 "attack: a fresh server's CRL replaced by the older one before any link: d1 still refused" -- \
 	dev d1 "$SG" cert
 check "... and logged as older" grep -q "older than number 3 accepted before" "$t/svcG.log"
+
+# run time: the issuing CA re-keyed under the same name: its CRL number 1
+# replaces the old key's number 3 (no replay: another key id)
+cp "$t/fac/station-crl.pem" "$t/srvH-ica.pem"
+start svcH --factory "$t/fac" --state "$t/stateH" --crl "$t/fac/root-crl.pem" --crl "$t/srvH-ica.pem"
+SH=$S
+cp "$t/rekeyed-crl.pem" "$t/srvH-ica.new" && mv "$t/srvH-ica.new" "$t/srvH-ica.pem"
+expect_exit 20 "a server's CRL replaced by the re-keyed CA's number 1: taken (d2's issuer: no CRL now)" -- \
+	dev d2 "$SH" cert
+check "... not logged as older" bash -c "! grep -q 'older than' '$t/svcH.log'"
 
 # ---- a device whose clock reads 1970 (no RTC): a CRL whose nextUpdate is
 # before PKI_CLOCK_FLOOR (2026-01-01) is stale there too
