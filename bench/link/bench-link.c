@@ -5,7 +5,7 @@
  * up N links in MODE, concurrently; then the crypto floor of the same
  * OpenSSL in this process: P-256 ECDH, ECDSA sign and verify per second.
  *
- *   bench-link HOST:PORT channel-key|cert N THREADS KEYSPREFIX ROM.der STATEPREFIX
+ *   bench-link HOST:PORT channel-key|cert|cms|broadcast N THREADS KEYSPREFIX ROM.der STATEPREFIX
  */
 #include <errno.h>
 #include <netdb.h>
@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -56,6 +57,12 @@ static void *device(void *arg)
 		goto out;
 	}
 	d.state_dir = state;
+	if (mkdir(state, 0700) < 0 && errno != EEXIST) {	/* modes 3 and 4 need it */
+		perror(state);
+		bad = per_thread;
+		ck_link_device_free(&d);
+		goto out;
+	}
 	for (i = 0; i < per_thread; i++) {
 		fd = ck_link_dial(server, 0);
 		err = fd < 0 ? -EIO : ck_link_device_open(&d, mode, fd, &c);

@@ -36,7 +36,7 @@ spid=$!
 for _ in $(seq 100); do [ -s "$t/port" ] && break; sleep 0.05; done
 S=127.0.0.1:$(cat "$t/port")
 echo "# $(nproc) cores, client and server on the same machine; $(openssl version)"
-for m in channel-key cert; do
+for m in channel-key cert cms broadcast; do
 	"$B/bench/bench-link" "$S" $m "$N" "$T" "$t/keys" "$t/fac/mfr-pubkey.der" "$t/state-$m-" || true
 done
 s0=$(date +%s.%N)

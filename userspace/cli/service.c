@@ -248,7 +248,7 @@ int cmd_service(struct ck_cli *cli, int argc, char **argv)
 	struct ck_link_conn c;
 	struct svc_link lk;
 	struct pki_crls *crls = NULL;
-	char why[256];
+	char why[512];
 	int sha384 = 0, timeout = SVC_TIMEOUT_DEFAULT, ch, fd = -1, err, ret;
 	char *end;
 
@@ -317,6 +317,23 @@ int cmd_service(struct ck_cli *cli, int argc, char **argv)
 			ck_link_device_free(&d);
 			return CK_EXIT_OTHER;
 		}
+	/* CRL rollback: not older than the newest of each issuer seen here */
+	if (crls) {
+		char dir[4096];
+
+		why[0] = 0;
+		snprintf(dir, sizeof(dir), "%s/crl-floor", state);
+		err = mkdir(state, 0700) < 0 && errno != EEXIST ? -errno :
+		      pki_crls_floor(crls, dir, NULL, 0, why, sizeof(why));
+		if (err) {
+			if (!why[0])
+				snprintf(why, sizeof(why), "%s: %s", state, strerror(-err));
+			fprintf(stderr, "chipkey service: --crl %s\n", why);
+			pki_crls_free(crls);
+			ck_link_device_free(&d);
+			return err == -ESTALE ? CK_EXIT_ROLLBACK : CK_EXIT_OTHER;
+		}
+	}
 	d.crls = crls;
 	lk = (struct svc_link){ .d = &d, .mode = mode, .server = server,
 				.io_timeout = timeout < SVC_IO_TIMEOUT ? timeout : SVC_IO_TIMEOUT };

@@ -8,19 +8,37 @@
  * docs/factory-pki.md, "Revocation".
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 #include "common/file.h"
+#include "common/hex.h"
 #include "common/pki.h"
+
+/* The rollback floor of a set (pki_crls_floor): where the newest CRL of
+ * each issuer is kept, and which CRLs of the set were compared to it
+ * since they verified (raised[i]: stored or found not newer). */
+struct crl_floor {
+	int dfd;
+	pthread_mutex_t lock;
+	unsigned char *raised;
+	int n;
+};
 
 struct pki_crls {
 	STACK_OF(X509_CRL) *crls;
+	struct crl_floor *floor;	/* NULL: no floor */
 };
 
 void pki_crls_free(struct pki_crls *c)
@@ -28,6 +46,12 @@ void pki_crls_free(struct pki_crls *c)
 	if (!c)
 		return;
 	sk_X509_CRL_pop_free(c->crls, X509_CRL_free);
+	if (c->floor) {
+		close(c->floor->dfd);
+		pthread_mutex_destroy(&c->floor->lock);
+		free(c->floor->raised);
+		free(c->floor);
+	}
 	free(c);
 }
 
@@ -125,6 +149,198 @@ int pki_crls_add(struct pki_crls **c, const char *path, char *err, size_t errlen
 	return 0;
 }
 
+/* The key identifier of @crl's signer (authorityKeyIdentifier), or NULL. */
+static ASN1_OCTET_STRING *crl_keyid(X509_CRL *crl)
+{
+	AUTHORITY_KEYID *akid = X509_CRL_get_ext_d2i(crl, NID_authority_key_identifier, NULL, NULL);
+	ASN1_OCTET_STRING *id = NULL;
+
+	if (akid) {
+		id = akid->keyid;
+		akid->keyid = NULL;
+		AUTHORITY_KEYID_free(akid);
+	}
+	ERR_clear_error();
+	return id;
+}
+
+/* @a and @b name the same signing key (the same authorityKeyIdentifier,
+ * or neither has one): a CA re-keyed under the same name starts its
+ * cRLNumbers again without being taken for a replay. */
+static int same_signer(X509_CRL *a, X509_CRL *b)
+{
+	ASN1_OCTET_STRING *ia = crl_keyid(a), *ib = crl_keyid(b);
+	int same = (!ia && !ib) || (ia && ib && !ASN1_OCTET_STRING_cmp(ia, ib));
+
+	ASN1_OCTET_STRING_free(ia);
+	ASN1_OCTET_STRING_free(ib);
+	return same;
+}
+
+/* "<hex SHA-256 of the issuer's DER name || its authorityKeyIdentifier
+ * keyid>.der": the floor file of @crl's issuer and key. */
+static int floor_name(X509_CRL *crl, char *name, size_t size)
+{
+	unsigned char md[32], *der = NULL;
+	ASN1_OCTET_STRING *id = crl_keyid(crl);
+	int len = i2d_X509_NAME(X509_CRL_get_issuer(crl), &der);
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	int ok = size >= 2 * sizeof(md) + 5 && len > 0 && m &&
+		 EVP_DigestInit_ex(m, EVP_sha256(), NULL) == 1 &&
+		 EVP_DigestUpdate(m, der, (size_t)len) == 1 &&
+		 (!id || EVP_DigestUpdate(m, id->data, (size_t)id->length) == 1) &&
+		 EVP_DigestFinal_ex(m, md, NULL) == 1;
+
+	EVP_MD_CTX_free(m);
+	OPENSSL_free(der);
+	ASN1_OCTET_STRING_free(id);
+	ERR_clear_error();
+	if (!ok)
+		return -EINVAL;
+	ck_hex_encode(md, sizeof(md), name);
+	memcpy(name + 2 * sizeof(md), ".der", 5);
+	return 0;
+}
+
+/* The floor CRL kept for @crl's issuer in @dfd: NULL if none (or unreadable:
+ * a file that is not a CRL is no floor; a new one replaces it). */
+static X509_CRL *floor_read(int dfd, X509_CRL *crl)
+{
+	const unsigned char *p;
+	uint8_t *buf = NULL;
+	X509_CRL *f = NULL;
+	size_t len = 0;
+	char name[80];
+
+	if (floor_name(crl, name, sizeof(name)) ||
+	    ck_file_read_at(dfd, name, PKI_CRL_FILE_MAX, &buf, &len))
+		return NULL;
+	p = buf;
+	f = d2i_X509_CRL(NULL, &p, (long)len);
+	free(buf);
+	ERR_clear_error();
+	return f;
+}
+
+/* Describes @crl's issuer and cRLNumber in @buf. */
+static void describe_crl(X509_CRL *crl, char *buf, size_t size)
+{
+	ASN1_INTEGER *num = X509_CRL_get_ext_d2i(crl, NID_crl_number, NULL, NULL);
+	char name[200];
+
+	X509_NAME_oneline(X509_CRL_get_issuer(crl), name, sizeof(name));
+	snprintf(buf, size, "CRL of %s number %ld", name, num ? ASN1_INTEGER_get(num) : -1L);
+	ASN1_INTEGER_free(num);
+	ERR_clear_error();
+}
+
+int pki_crls_floor(struct pki_crls *c, const char *dir, const struct pki_crls *prev,
+		   int keep, char *why, size_t whylen)
+{
+	int kept = 0, n, dfd;
+	char was[300], now[300];
+
+	if (why && whylen)
+		why[0] = 0;
+	if (!c || c->floor)
+		return -EINVAL;
+	if ((mkdir(dir, 0700) < 0 && errno != EEXIST) ||
+	    (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+		int e = errno;
+
+		snprintf(why, whylen, "CRL floor %s: %s", dir, strerror(e));
+		return -e;
+	}
+	n = sk_X509_CRL_num(c->crls);
+	if (!(c->floor = calloc(1, sizeof(*c->floor))) ||
+	    !(c->floor->raised = calloc((size_t)n + 1, 1))) {
+		free(c->floor);
+		c->floor = NULL;
+		close(dfd);
+		return -ENOMEM;
+	}
+	c->floor->dfd = dfd;
+	c->floor->n = n;
+	pthread_mutex_init(&c->floor->lock, NULL);
+	for (int i = 0; i < n; i++) {
+		X509_CRL *crl = sk_X509_CRL_value(c->crls, i);
+		X509_CRL *newer = floor_read(dfd, crl);
+
+		/* the persisted floor first, then the set this one replaces */
+		if (newer && (!pki_crl_older(crl, newer) || !same_signer(crl, newer))) {
+			X509_CRL_free(newer);
+			newer = NULL;
+		}
+		for (int j = 0; !newer && prev && j < sk_X509_CRL_num(prev->crls); j++) {
+			X509_CRL *p = sk_X509_CRL_value(prev->crls, j);
+
+			if (pki_crl_older(crl, p) && same_signer(crl, p) && X509_CRL_up_ref(p))
+				newer = p;
+		}
+		if (!newer)
+			continue;
+		describe_crl(crl, now, sizeof(now));
+		describe_crl(newer, was, sizeof(was));
+		snprintf(why, whylen, "%s: older than number %s accepted before (replayed?)%s",
+			 now, strrchr(was, ' ') + 1, keep ? ": keeping the newer one" : "");
+		if (!keep) {
+			X509_CRL_free(newer);
+			return -ESTALE;
+		}
+		X509_CRL_free(crl);
+		(void)sk_X509_CRL_set(c->crls, i, newer);
+		kept++;
+	}
+	return kept;
+}
+
+/*
+ * Raises the floor to @crl (index @i of @c), which verified with its
+ * issuer's key: kept if it has a cRLNumber higher than the floor's.  0, or
+ * -errno if it could not be stored (the caller fails closed).
+ */
+static int floor_raise(const struct pki_crls *c, int i, X509_CRL *crl)
+{
+	struct crl_floor *f = c->floor;
+	unsigned char *der = NULL;
+	ASN1_INTEGER *num;
+	X509_CRL *old;
+	char name[80];
+	int len, err = 0;
+
+	if (!f || i >= f->n)
+		return 0;
+	pthread_mutex_lock(&f->lock);
+	if (f->raised[i]) {
+		pthread_mutex_unlock(&f->lock);
+		return 0;
+	}
+	num = X509_CRL_get_ext_d2i(crl, NID_crl_number, NULL, NULL);
+	/* another process of the same state directory: one at a time */
+	if (num && flock(f->dfd, LOCK_EX) == 0) {
+		old = floor_read(f->dfd, crl);
+		if ((!old || pki_crl_older(old, crl) || !same_signer(old, crl)) &&
+		    !floor_name(crl, name, sizeof(name))) {
+			len = i2d_X509_CRL(crl, &der);
+			err = len <= 0 ? -ENOMEM :
+			      ck_file_write_at(f->dfd, name, der, (size_t)len, 0600);
+			if (!err && fsync(f->dfd) < 0)
+				err = -errno;
+			OPENSSL_free(der);
+		}
+		X509_CRL_free(old);
+		flock(f->dfd, LOCK_UN);
+	} else if (num) {
+		err = -errno;
+	}
+	ASN1_INTEGER_free(num);
+	ERR_clear_error();
+	/* a failure is tried again at the next check (a full disk passes) */
+	f->raised[i] = !err;
+	pthread_mutex_unlock(&f->lock);
+	return err;
+}
+
 /*
  * @cert against every CRL of @c that @issuer_key signed with @cert's issuer
  * name: -EKEYREVOKED if one lists it, -EKEYEXPIRED if none of them is
@@ -146,6 +362,13 @@ static int check_one(const struct pki_crls *c, X509 *cert, EVP_PKEY *issuer_key,
 		    X509_CRL_verify(crl, issuer_key) != 1)
 			continue;	/* another CA's */
 		found = 1;
+		/* authentic: the rollback floor moves up to it */
+		if (floor_raise(c, i, crl)) {
+			if (why)
+				snprintf(why, whylen, "the newest CRL of an issuer cannot be "
+					 "stored in the CRL floor directory");
+			return -EIO;
+		}
 		next = X509_CRL_get0_nextUpdate(crl);
 		if (now == PKI_TIME_IGNORE || (next && X509_cmp_time(next, &now) == 1))
 			current = 1;

@@ -177,6 +177,22 @@ struct pki_crls *pki_crls_load(const char *const *paths, size_t n, char *err,
 int pki_crls_add(struct pki_crls **c, const char *path, char *err, size_t errlen);
 void pki_crls_free(struct pki_crls *c);
 /*
+ * CRL rollback at an end that keeps state (docs/service-link.md,
+ * "Revocation"): the newest CRL of each issuer accepted so far is kept in
+ * the directory @dir (created 0700 if missing) as "<SHA-256 of the
+ * issuer's DER name and its authorityKeyIdentifier, in hex>.der", written
+ * atomically.  Each CRL of @c with a cRLNumber lower (pki_crl_older) than
+ * the kept one, or than a CRL of the same issuer and key identifier in
+ * @prev (the set @c replaces, or NULL), is refused:
+ * -ESTALE with the reason in @why, or, with @keep, replaced in @c by that
+ * newer CRL (the count of those, the last reason in @why).  From then on a
+ * CRL of @c that pki_crls_check() finds signed by its issuer raises the
+ * floor (once per set; a failure to store fails that check closed, -EIO).
+ * An unauthenticated CRL never moves the floor.
+ */
+int pki_crls_floor(struct pki_crls *c, const char *dir, const struct pki_crls *prev,
+		   int keep, char *why, size_t whylen);
+/*
  * 0 if neither @cert nor @ica is revoked by a CRL of @c that their issuer
  * signed (@ica's issuer: the ROM key; @cert's: @ica, or the ROM key if
  * @ica is NULL).  @c NULL or empty checks nothing.  Otherwise it fails

@@ -9,6 +9,8 @@
  * accepts only what its own window allows), and goes on from there.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -47,6 +49,7 @@ int ck_link_cert_take_resync(const struct ck_link_device *d, X509 *sc, const uin
 		       size_t len, const uint8_t mine[CK_LINK_HASH_LEN])
 {
 	struct ck_link_resync r;
+	uint64_t old;
 	size_t sl;
 	int err;
 
@@ -58,7 +61,17 @@ int ck_link_cert_take_resync(const struct ck_link_device *d, X509 *sc, const uin
 		return -EBADMSG;
 	if (CRYPTO_memcmp(r.transcript, mine, CK_LINK_HASH_LEN))
 		return -EPROTO;
+	if (ck_link_counter_get(d->state_dir, "device-counter", &old))
+		old = 0;
 	err = ck_link_counter_set(d->state_dir, "device-counter", r.highest);
+	/* a large step is no lost state of a few links: a server holding the
+	 * service key moved it (review L2), or the device stayed away from a
+	 * server that a thief with its keys used; never silent */
+	if (!err && (r.highest > old ? r.highest - old : old - r.highest) > CK_LINK_RESYNC_LOG_STEP)
+		fprintf(stderr, "chipkey link: a signed RESYNC moved this device's counter from "
+			"%" PRIu64 " to %" PRIu64 " (a step of more than %u: a server with the "
+			"service key, or a copy of this device's keys, moved it)\n", old,
+			r.highest, CK_LINK_RESYNC_LOG_STEP);
 	return err ? err : -ERESTART;
 }
 

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -17,13 +18,20 @@ int ck_link_crl_check(const struct pki_crls *crls, X509 *cert, X509 *ica, EVP_PK
 	char why[320], name[256] = "";
 	uint8_t *rk = NULL;
 	size_t rk_len = 0;
+	time_t now;
 	int rc;
 
 	if (!crls)
 		return 0;
 	if (!rom || pki_public_to_der(rom, &rk, &rk_len))
 		return -EINVAL;
-	rc = pki_crls_check(crls, cert, ica, rk, rk_len, 0, why, sizeof(why));
+	/* the project's clock: one that reads before PKI_CLOCK_FLOOR is not set
+	 * (no RTC): the present is at least PKI_CLOCK_FLOOR, so a CRL whose
+	 * nextUpdate is earlier is stale even on a device at 1970 */
+	now = pki_clock_now();
+	if (now == PKI_TIME_IGNORE)
+		now = (time_t)PKI_CLOCK_FLOOR;
+	rc = pki_crls_check(crls, cert, ica, rk, rk_len, now, why, sizeof(why));
 	OPENSSL_free(rk);
 	if (!rc)
 		return 0;

@@ -18,9 +18,14 @@
 struct pki_crls;
 struct svc_crls_set;
 
-/* Reads the files @paths[0..n-1] (kept, not copied): 0, or -errno with a
- * message in @why. */
-int svc_crls_init(const char *const *paths, int n, char *why, size_t whylen);
+/*
+ * Reads the files @paths[0..n-1] (kept, not copied): 0, or -errno with a
+ * message in @why (-ESTALE: a CRL older than the newest of its issuer
+ * accepted before, kept in @state_dir/crl-floor: pki_crls_floor()).  At
+ * run time such an older CRL is replaced by the newer one (logged).
+ */
+int svc_crls_init(const char *const *paths, int n, const char *state_dir, char *why,
+		  size_t whylen);
 /*
  * The set in force for one connection (*@crls NULL: no --crl), re-read
  * first if a file changed: 0, or -EKEYREJECTED (a file cannot be read:

@@ -287,8 +287,9 @@ int main(int argc, char **argv)
 		sk_X509_push(srv.chain, ica);
 	if ((err = load_rom(rom, &srv.rom_key)) != 0)
 		return fail("ROM key", rom, err);
-	if ((err = svc_crls_init(crl, ncrl, why, sizeof(why))) != 0) {
-		fprintf(stderr, "chipkey-service: --crl %s\n", why);
+	if ((err = svc_crls_init(crl, ncrl, srv.state_dir, why, sizeof(why))) != 0) {
+		fprintf(stderr, "chipkey-service: --crl %s%s\n", why,
+			err == -ESTALE ? ": not starting (give the newest CRL)" : "");
 		return CK_EXIT_BAD_CERT;
 	}
 	signal(SIGPIPE, SIG_IGN);

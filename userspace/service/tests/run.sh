@@ -194,6 +194,8 @@ rm -rf "$t/d1.state"
 expect_exit 0 "a device that lost its state directory connects again (signed RESYNC, one retry)" -- \
 	"$ck" "${dev1[@]}" service connect --server "$S" --keys "$t/d1.keys" --state "$t/d1.state" --mode cert
 check "...having been told so" grep -q "counter resynchronised" "$t/err"
+check "...a small step (a lost state directory after a few links) is not logged as a large one" \
+	bash -c "! grep -q 'a signed RESYNC moved' '$t/err'"
 check "...and its counter is now above the server's" bash -c \
 	"[ \$(od -An -tu8 --endian=big -N8 '$t/d1.state/device-counter' | tr -d ' ') -gt 3 ]"
 openssl x509 -in "$t/fac/service-cert.pem" -outform DER -out "$t/svc.der"
@@ -320,12 +322,17 @@ for up in $P32 $((P32 + 1)) $((P62 - 1)); do
 	dc=$(ctr "$t/d1.state/device-counter")
 	X=$((up < P62 - 1 ? dc + 1 + up : up))
 	rogue ra device-$ID1 $X
-	dev "$R" >/dev/null 2>&1
+	dev "$R" >/dev/null 2>"$t/ra.err"
 	kill "$rpid"
 	check "(a) a RESYNC from the stolen credential moved the device counter by $((X - dc - 1))" \
 		test "$(ctr "$t/d1.state/device-counter")" -ge $X
+	check "(a) ... and the device logged it, old and new value (review L2: not silent)" grep -q \
+		"a signed RESYNC moved this device's counter from $((dc + 1)) to $X " "$t/ra.err"
+	b=$(ctr "$t/d1.state/device-counter")
 	expect_exit 0 "(a) ... the device still links to the genuine server" -- dev "$S"
 	check "(a) ... through the genuine server's signed RESYNC" grep -q "counter resynchronised" "$t/err"
+	check "(a) ... that large step back down is logged too" grep -q \
+		"a signed RESYNC moved this device's counter from $((b + 1)) to " "$t/err"
 	check "(a) ... which took the device counter back down" \
 		test "$(ctr "$t/d1.state/device-counter")" -eq $(($(ctr "$t/state/device-$ID1")))
 done
@@ -367,6 +374,8 @@ done
 expect_exit 0 "(c) ... the genuine device still links" -- dev "$S"
 check "(c) ... having followed the server's signed RESYNC up by more than 2^32" \
 	grep -q "counter resynchronised" "$t/err"
+check "(c) ... and logged that step (old and new value)" grep -q \
+	"a signed RESYNC moved this device's counter from [0-9]* to $((H + P32)) " "$t/err"
 check "(c) ... to the thief's last counter + 1" test "$(ctr "$t/d1.state/device-counter")" -eq $((H + P32 + 1))
 H=$(ctr "$t/state/device-$ID1")
 put_ctr "$t/thief.state/device-counter" $((H + P32))
@@ -452,9 +461,16 @@ head -c 100000 /dev/urandom >"$t/cat/fw-4.bin"
 	--not-after "$(date -u -d '+1 year' +%Y-%m-%dT%H:%M:%SZ)" --out "$t/cat/fw-4.bin.licence" 2>>"$t/setup.log"
 cp -r "$t/fac" "$t/facr"
 "$bin/chipkey-factory" revoke "$t/facr" "$t/facr/licence-cert.pem" >/dev/null 2>>"$t/setup.log"
+# (on a copy of the state directory: the newer CRL it sees raises that
+# directory's CRL floor, docs/service-link.md "CRL rollback")
+cp -a "$t/d1.state" "$t/d1r.state"
 expect_exit 11 "attack: a revoked licence signer is refused by service install --crl" -- \
-	"$ck" "${dev1[@]}" service install fw-4.bin --server "$S" --keys "$t/d1.keys" --state "$t/d1.state" \
+	"$ck" "${dev1[@]}" service install fw-4.bin --server "$S" --keys "$t/d1.keys" --state "$t/d1r.state" \
 	--mode cert --slot-dir "$t/d1.sw" --crl "$t/facr/root-crl.pem" --crl "$t/facr/station-crl.pem"
+check "... the installed software is unchanged" diff -r "$t/d1.sw.before" "$t/d1.sw"
+expect_exit 13 "attack: ... then the CRLs of before the revocation: refused as older (rollback)" -- \
+	"$ck" "${dev1[@]}" service install fw-4.bin --server "$S" --keys "$t/d1.keys" --state "$t/d1r.state" \
+	--mode cert --slot-dir "$t/d1.sw" --crl "$t/fac/root-crl.pem" --crl "$t/fac/station-crl.pem"
 check "... the installed software is unchanged" diff -r "$t/d1.sw.before" "$t/d1.sw"
 expect_exit 0 "... with the CRLs of before the revocation it installs" -- \
 	"$ck" "${dev1[@]}" service install fw-4.bin --server "$S" --keys "$t/d1.keys" --state "$t/d1.state" \

@@ -7,7 +7,9 @@
 # service credential (the device with --crl refuses it in modes cert, cms
 # and broadcast before storing anything) and of one device certificate
 # (chipkey-service --crl refuses that device in each mode, read again
-# after the revoke, and logs it); foreign, expired and unreadable CRLs.
+# after the revoke, and logs it); foreign, expired and unreadable CRLs;
+# CRL rollback (an older cRLNumber than the newest accepted, kept in each
+# end's state directory) and a stale CRL on a device whose clock reads 1970.
 # Run by run.sh (make check-service).  TAP.
 #
 #   service/tests/test-crl.sh ASAN_BUILD NATIVE_BUILD
@@ -92,8 +94,8 @@ for m in $MODES; do
 	expect_exit 19 "attack: mode $m: d1 with --crl refuses server A's revoked credential" -- \
 		dev d1 "$SA" $m "${CRL[@]}"
 	check "... it says revoked" grep -q "revoked" "$tap_err"
-	check "... mode $m: nothing stored (state directory byte for byte as before)" \
-		diff -r "$t/d1.before" "$t/d1.state"
+	check "... mode $m: nothing stored (state directory as before but the CRL floor)" \
+		diff -r -x crl-floor "$t/d1.before" "$t/d1.state"
 	expect_exit 0 "mode $m: d1 links to server A without --crl (the documented trade-off)" -- \
 		dev d1 "$SA" $m
 	expect_exit 0 "mode $m: d1 with --crl links to server B (a credential not revoked)" -- \
@@ -101,20 +103,97 @@ for m in $MODES; do
 done
 expect_exit 0 "mode channel-key: no certificates, --crl changes nothing" -- \
 	dev d1 "$SA" channel-key "${CRL[@]}"
+# ---- CRL rollback at the device: the older CRL (from before service
+# credential A was revoked) does not un-revoke it
+check "the device kept the newest CRL of the issuing CA (crl-floor, openssl crl reads it)" bash -c \
+	"ls '$t/d1.state/crl-floor/'*.der | while read f; do openssl crl -inform der -in \"\$f\" -noout -crlnumber; done | grep -q '^crlNumber=0x0*2\$'"
+rm -rf "$t/d1.before"; cp -a "$t/d1.state" "$t/d1.before"
+for m in $MODES; do
+	expect_exit 13 "attack: mode $m: the older CRL swapped back in: d1 still refuses server A (rollback)" -- \
+		dev d1 "$SA" $m --crl "$t/crl0/root-crl.pem" --crl "$t/crl0/station-crl.pem"
+	check "... it says the CRL is older than the one accepted before" \
+		grep -q "number 1: older than number 2 accepted before" "$tap_err"
+done
+check "... nothing stored (state directory byte for byte as before)" diff -r "$t/d1.before" "$t/d1.state"
+expect_exit 13 "... also for server B (an older CRL is refused whoever the server)" -- \
+	dev d1 "$SB" cert --crl "$t/crl0/root-crl.pem" --crl "$t/crl0/station-crl.pem"
+# a forged CRL: the issuing CA's name, another factory's key, cRLNumber 1000
+"$fy" init "$t/other" >/dev/null 2>>"$t/setup.log"
+/usr/bin/python3 - "$t/fac/ica-cert.pem" "$t/other/ica-key.pem" "$t/forged-crl.pem" <<'PY' 2>>"$t/setup.log"
+import sys, datetime
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+ca = x509.load_pem_x509_certificate(open(sys.argv[1], 'rb').read())
+key = serialization.load_pem_private_key(open(sys.argv[2], 'rb').read(), None)
+now = datetime.datetime.utcnow()
+crl = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject)
+       .last_update(now - datetime.timedelta(days=1)).next_update(now + datetime.timedelta(days=30))
+       .add_extension(x509.CRLNumber(1000), False).sign(key, hashes.SHA256()))
+open(sys.argv[3], 'wb').write(crl.public_bytes(serialization.Encoding.PEM))
+PY
+check "a forged CRL with cRLNumber 1000 under the issuing CA's name (openssl: signature fails)" bash -c \
+	"openssl crl -in '$t/forged-crl.pem' -noout -crlnumber | grep -q '=0x0*3E8\$' &&
+	 openssl crl -in '$t/forged-crl.pem' -noout -verify -CAfile '$t/fac/ica-cert.pem' 2>&1 | grep -q 'verify failure'"
+expect_exit 19 "attack: the forged CRL: d1 refuses server B (no CRL of the issuer signed by its key)" -- \
+	dev d1 "$SB" cert --crl "$t/fac/root-crl.pem" --crl "$t/forged-crl.pem"
+check "... and it did not raise the floor: the genuine newest CRL still links to B" \
+	bash -c "'$ck' --device 'emu:$t/d1.sock' service connect --server '$SB' --keys '$t/d1.keys' \
+		--state '$t/d1.state' --mode cert ${CRL[*]} >/dev/null 2>&1"
+# the issuing CA re-keyed under the same name: its first CRL (number 1,
+# another authorityKeyIdentifier) is no replay of the old key's number 2
+/usr/bin/python3 - "$t/fac/ica-cert.pem" "$t/rekeyed-crl.pem" <<'PY' 2>>"$t/setup.log"
+import sys, datetime
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+ca = x509.load_pem_x509_certificate(open(sys.argv[1], 'rb').read())
+key = ec.generate_private_key(ec.SECP256R1())
+now = datetime.datetime.utcnow()
+crl = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject)
+       .last_update(now - datetime.timedelta(days=1)).next_update(now + datetime.timedelta(days=30))
+       .add_extension(x509.CRLNumber(1), False)
+       .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()), False)
+       .sign(key, hashes.SHA256()))
+open(sys.argv[2], 'wb').write(crl.public_bytes(__import__('cryptography.hazmat.primitives.serialization', fromlist=['x']).Encoding.PEM))
+PY
+rm -rf "$t/d1.before"; cp -a "$t/d1.state" "$t/d1.before"
+expect_exit 19 "a re-keyed issuing CA's CRL number 1 (same name, other key id): not refused as older" -- \
+	dev d1 "$SB" cert --crl "$t/fac/root-crl.pem" --crl "$t/rekeyed-crl.pem"
+check "... (server B's issuer has no CRL among them: failing closed as before)" \
+	grep -q "no CRL of the issuer" "$tap_err"
+check "... and the old key's floor is as it was" diff -r "$t/d1.before" "$t/d1.state"
+# the floor cannot be stored (a directory where the issuing CA's floor
+# file goes): that check fails closed, and passes once it can be stored
+h=$(/usr/bin/python3 -c 'import sys, hashlib
+from cryptography import x509
+c = x509.load_pem_x509_crl(open(sys.argv[1], "rb").read())
+a = c.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier
+print(hashlib.sha256(c.issuer.public_bytes() + a).hexdigest())' "$t/fac/station-crl.pem")
+cp -a "$t/d1.state" "$t/d1s.state" && rm -rf "$t/d1s.state/crl-floor" && mkdir -p "$t/d1s.state/crl-floor/$h.der"
+expect_exit 19 "the newest CRL cannot be stored in the CRL floor: d1 refuses server B (failing closed)" -- \
+	dev d1 "$SB" cert "${CRL[@]}" --state "$t/d1s.state"
+check "... and says so" grep -q "cannot be stored in the CRL floor" "$tap_err"
+rmdir "$t/d1s.state/crl-floor/$h.der"
+expect_exit 0 "... once it can be stored, d1 links to server B" -- dev d1 "$SB" cert "${CRL[@]}" --state "$t/d1s.state"
+check "... and the floor file is there (named by the SHA-256 of the issuer's DER name and key id)" \
+	test -f "$t/d1s.state/crl-floor/$h.der"
 rm -rf "$t/d1.before"; cp -a "$t/d1.state" "$t/d1.before"
 cp -r "$t/fac" "$t/facR"
 "$fy" revoke "$t/facR" "$t/facR/ica-cert.pem" --root-key "$t/facR/mfr-key.pem" >/dev/null 2>>"$t/setup.log"
 CRLR=(--crl "$t/facR/root-crl.pem" --crl "$t/facR/station-crl.pem")
+cp -a "$t/d1.state" "$t/d1R.state"
 for m in $MODES; do
 	expect_exit 19 "attack: mode $m: the issuing CA revoked (root CRL): d1 refuses server B too" -- \
-		dev d1 "$SB" $m "${CRLR[@]}"
+		dev d1 "$SB" $m "${CRLR[@]}" --state "$t/d1R.state"
 done
-check "... nothing stored" diff -r "$t/d1.before" "$t/d1.state"
+check "... nothing stored (but the CRL floor)" diff -r -x crl-floor "$t/d1.before" "$t/d1R.state"
 
 # ---- CRLs that do not check: foreign, expired, unreadable (failing closed)
-"$fy" init "$t/other" >/dev/null 2>>"$t/setup.log"
+# (a state directory without a CRL floor: against d1's floor this lower
+# cRLNumber under the same issuer name is refused as older, exit 13)
+cp -a "$t/d1.state" "$t/d1f.state" && rm -rf "$t/d1f.state/crl-floor"
 expect_exit 19 "a CRL signed by another factory: d1 refuses even server B (no CRL of the issuer)" -- \
-	dev d1 "$SB" cert --crl "$t/fac/root-crl.pem" --crl "$t/other/station-crl.pem"
+	dev d1 "$SB" cert --crl "$t/fac/root-crl.pem" --crl "$t/other/station-crl.pem" --state "$t/d1f.state"
 check "... it names the missing CRL" grep -q "no CRL of the issuer" "$tap_err"
 # an expired CRL of the genuine issuing CA (nextUpdate yesterday), made by
 # Debian's python3-cryptography with the factory's issuing CA key
@@ -143,7 +222,7 @@ check "... it names the file" grep -q "junk.pem" "$tap_err"
 cp "$t/crl0/station-crl.pem" "$t/srv-ica.pem"; cp "$t/crl0/root-crl.pem" "$t/srv-root.pem"
 SCRL=(--crl "$t/srv-root.pem" --crl "$t/srv-ica.pem")
 start svcC --factory "$t/fac" --state "$t/stateC" "${SCRL[@]}"
-SC=$S
+SC=$S SCpid=${pids[-1]}
 for m in $MODES; do
 	expect_exit 0 "mode $m: server C with --crl accepts d1 before the revocation" -- dev d1 "$SC" $m
 done
@@ -210,4 +289,71 @@ SF=$S
 expect_exit 20 "attack: server with the root CRL revoking the issuing CA: d2 is refused in mode cert" -- \
 	dev d2 "$SF" cert
 check "... and logged as revoked" grep -q "revoked" "$t/svcF.log"
+# ---- CRL rollback at the server: run time keeps the newer CRL, a start
+# with the older one fails closed (the floor is in the state directory)
+cp "$t/crl0/station-crl.pem" "$t/srv-ica.new" && mv "$t/srv-ica.new" "$t/srv-ica.pem"
+n=$(grep -c "revoked" "$t/svcC.log")
+expect_exit 20 "attack: the older CRL swapped in at run time: server C still refuses d1 (mode cert)" -- \
+	dev d1 "$SC" cert
+check "... server C logs that the CRL is older and keeps the newer one" grep -q \
+	"number 1: older than number 3 accepted before (replayed?): keeping the newer one" "$t/svcC.log"
+check "... and logs d1 as revoked" test "$(grep -c "revoked" "$t/svcC.log")" -gt "$n"
+expect_exit 0 "... d2 still links to server C (mode cms)" -- dev d2 "$SC" cms
+check "server C's CRL floor: the newest CRL of the issuing CA (number 3)" bash -c \
+	"for f in '$t/stateC/crl-floor/'*.der; do openssl crl -inform der -in \"\$f\" -noout -crlnumber; done | grep -q '^crlNumber=0x0*3\$'"
+kill "$SCpid"; wait "$SCpid" 2>/dev/null
+expect_exit 11 "attack: server C restarted with the older CRL: it does not start" -- \
+	timeout 30 "$srv" --listen 127.0.0.1:0 --catalogue "$t/cat" --factory "$t/fac" --state "$t/stateC" "${SCRL[@]}"
+check "... and says the CRL is older" grep -q "number 1: older than number 3 accepted before.*not starting" "$tap_err"
+cp "$t/fac/station-crl.pem" "$t/srv-ica.pem"
+start svcC2 --factory "$t/fac" --state "$t/stateC" "${SCRL[@]}"
+expect_exit 20 "... restarted with the newest CRL: it starts and refuses d1" -- dev d1 "$S" cert
+# run time, before any device checked: the newer CRL in force is kept too
+cp "$t/fac/station-crl.pem" "$t/srvG-ica.pem"
+start svcG --factory "$t/fac" --state "$t/stateG" --crl "$t/fac/root-crl.pem" --crl "$t/srvG-ica.pem"
+SG=$S
+cp "$t/crl0/station-crl.pem" "$t/srvG-ica.new" && mv "$t/srvG-ica.new" "$t/srvG-ica.pem"
+expect_exit 20 "attack: a fresh server's CRL replaced by the older one before any link: d1 still refused" -- \
+	dev d1 "$SG" cert
+check "... and logged as older" grep -q "older than number 3 accepted before" "$t/svcG.log"
+
+# run time: the issuing CA re-keyed under the same name: its CRL number 1
+# replaces the old key's number 3 (no replay: another key id)
+cp "$t/fac/station-crl.pem" "$t/srvH-ica.pem"
+start svcH --factory "$t/fac" --state "$t/stateH" --crl "$t/fac/root-crl.pem" --crl "$t/srvH-ica.pem"
+SH=$S
+cp "$t/rekeyed-crl.pem" "$t/srvH-ica.new" && mv "$t/srvH-ica.new" "$t/srvH-ica.pem"
+expect_exit 20 "a server's CRL replaced by the re-keyed CA's number 1: taken (d2's issuer: no CRL now)" -- \
+	dev d2 "$SH" cert
+check "... not logged as older" bash -c "! grep -q 'older than' '$t/svcH.log'"
+
+# ---- a device whose clock reads 1970 (no RTC): a CRL whose nextUpdate is
+# before PKI_CLOCK_FLOOR (2026-01-01) is stale there too
+FAKE=$A/../tests/recovery/fake-clock.so
+[ -f "$FAKE" ] || FAKE=$B/tests/recovery/fake-clock.so
+/usr/bin/python3 - "$t/fac/ica-cert.pem" "$t/fac/ica-key.pem" "$t/stale-crl.pem" <<'PY' 2>>"$t/setup.log"
+import sys, datetime
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+ca = x509.load_pem_x509_certificate(open(sys.argv[1], 'rb').read())
+key = serialization.load_pem_private_key(open(sys.argv[2], 'rb').read(), None)
+crl = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject)
+       .last_update(datetime.datetime(2025, 5, 1)).next_update(datetime.datetime(2025, 6, 1))
+       .sign(key, hashes.SHA256()))
+open(sys.argv[3], 'wb').write(crl.public_bytes(serialization.Encoding.PEM))
+PY
+at1970() { ASAN_OPTIONS=$ASAN_OPTIONS:verify_asan_link_order=0 LD_PRELOAD=$FAKE "$@"; }
+if [ -f "$FAKE" ]; then
+	check "a genuine CRL of the issuing CA with nextUpdate 2025-06-01 (openssl crl)" bash -c \
+		"openssl crl -in '$t/stale-crl.pem' -noout -nextupdate | grep -q 'Jun  1 00:00:00 2025'"
+	expect_exit 0 "clock at 1970: d2 with the current CRLs links to server B (mode cert)" -- \
+		at1970 "$ck" --device "emu:$t/d2.sock" service connect --server "$SB" --keys "$t/d2.keys" \
+		--state "$t/d2.state" --mode cert "${CRL[@]}"
+	expect_exit 19 "attack: clock at 1970: a CRL stale since 2025-06-01 is refused (failing closed)" -- \
+		at1970 "$ck" --device "emu:$t/d2.sock" service connect --server "$SB" --keys "$t/d2.keys" \
+		--state "$t/d2.state" --mode cert --crl "$t/fac/root-crl.pem" --crl "$t/stale-crl.pem"
+	check "... past their nextUpdate" grep -q "past their nextUpdate" "$tap_err"
+else
+	skip "clock at 1970" "fake-clock.so not built"
+fi
 tap_done crl
