@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 #
-# Sourced by run.sh (its helpers, node and devices d1, d2, d4 enrolled with
-# curl): revocation (chipkey-enroll revoke, the CRL the node serves, checked
-# with openssl crl / openssl verify -crl_check) and simplereenroll (curl +
-# openssl req), with the attacks of docs/enrollment.md "Renewal".  TAP.
+# Sourced by run.sh after device.sh (its helpers, node, devices d1, d2, d4
+# enrolled with curl, e11-e15 with chipkey enroll): revocation
+# (chipkey-enroll revoke, the CRL the node serves, checked with openssl crl
+# / openssl verify -crl_check), simplereenroll (curl + openssl req) with
+# the attacks of docs/enrollment.md "Renewal", and chipkey enroll --renew
+# with kill -9 at its steps.  TAP.
 start srvre
 RE=$SPID
 # crl OUT: GET the CRL (DER) into OUT.der and OUT.pem; CODE
@@ -190,5 +192,60 @@ cp -a "$t/node" "$t/node-old"
 sqlite3 "$t/node-old/enroll.db" "DROP VIEW certificate; DROP TABLE renewal; DROP TABLE revocation; DROP TABLE crl" 2>>"$t/setup.log"
 expect_exit 0 "a ledger without the renewal and revocation tables: issuances works" -- "$en" issuances "$t/node-old"
 check "... the tables were made" bash -c "sqlite3 '$t/node-old/enroll.db' .tables | grep -q revocation"
+# ---- the device side: chipkey enroll --renew (device.sh enrolled e11-e15)
+gen() { readlink "$t/$1.store/current" | sed -n 's/^store-\([0-9]*\)-.*/\1/p'; }
+renewals() { "$en" issuances "$t/node" | grep " $(cat "$t/$1.chip") " | grep -c ' renews '; }
+SE11=$(serial "$t/e11.keys/customer-cert.pem")
+cp "$t/e11.keys/customer-key.pem" "$t/e11.k2.pem"
+expect_exit 0 "chipkey enroll --renew (e11, generation 2)" -- enr e11 --renew
+check "... says renewed, generation 3 in the store" \
+	bash -c "grep -q 'renewed: identity .*, generation 3' '$t/out' && test '$(gen e11)' = 3"
+check "... a new customer key; the certificate is for it and chains to the customer CA (openssl)" \
+	bash -c "! cmp -s '$t/e11.k2.pem' '$t/e11.keys/customer-key.pem' &&
+		test \"\$(openssl x509 -in '$t/e11.keys/customer-cert.pem' -noout -pubkey)\" = \"\$(openssl pkey -in '$t/e11.keys/customer-key.pem' -pubout)\" &&
+		openssl verify -CAfile '$t/node/ca-cert.pem' '$t/e11.keys/customer-cert.pem' >/dev/null"
+check "... the same subject as the enrolled certificate" \
+	test "$(openssl x509 -in "$t/e11.keys/customer-cert.pem" -noout -subject)" = \
+	"$(openssl x509 -in "$t/e11.enrolled-keys/customer-cert.pem" -noout -subject)"
+check "... the ledger: a renewal of e11's certificate, which the store holds now" \
+	bash -c "'$en' issuances '$t/node' | grep -q ' $(serial "$t/e11.keys/customer-cert.pem") .* renews $SE11\$'"
+check "... the public database has generation 3, its backup the store's byte for byte" \
+	bash -c "curl -sf '$DB/v1/chips/$(cat "$t/e11.chip")/generations/3/backup' | cmp -s - '$t/e11.store/backup.pkg'"
+check "... the factory credential and identity kept, no pending key left" \
+	bash -c "for f in identity device-key.pem device-cert.der; do cmp -s '$t/e11.enrolled-keys/'\$f '$t/e11.keys/'\$f || exit 1; done &&
+		! test -e '$t/e11.store/enroll-pending.pkg'"
+expect_exit 0 "e13 renews two-way (--anchor the customer CA)" -- enr e13 --renew --anchor "$t/node/ca-cert.pem"
+check "... generation 3" test "$(gen e13)" = 3
+expect_exit 20 "e14 (enrolled by the rogue node: its customer certificate is the rogue CA's) --renew: refused (20)" -- enr e14 --renew
+check "... the node said why; the store still at generation 2" \
+	bash -c "grep -q 'not a current certificate of the customer CA' '$t/err' && test '$(gen e14)' = 2"
+expect_exit 9 "e16 (never enrolled) --renew: 9" -- enr e16 --renew
+"$en" revoke "$t/node" --identity "$(tr -d '\n' <"$t/e13.keys/identity")" >/dev/null 2>>"$t/setup.log"
+expect_exit 20 "e13 revoked (revoke --identity), --renew: refused (20)" -- enr e13 --renew
+check "... the node said revoked; the store still at generation 3" \
+	bash -c "grep -q 'certificate is revoked' '$t/err' && test '$(gen e13)' = 3"
+
+# kill -9 before the store switch: the re-run gets the recorded renewal, one renewal in all
+for p in enroll-pending renew-answer enroll-store; do
+	CHIPKEY_CRASH_AT=$p CK=$ckc enr e12 --renew >/dev/null 2>>"$t/crash.log"
+	rc=$?
+	check "renew, kill -9 at $p: killed (137), generation 2, at most one renewal" \
+		bash -c "test $rc = 137 && test '$(gen e12)' = 2 && test $(renewals e12) -le 1"
+done
+expect_exit 0 "... the re-run finishes the renewal" -- enr e12 --renew
+check "... generation 3, exactly one renewal, the certificate the ledger recorded (re-delivered)" \
+	bash -c "test '$(gen e12)' = 3 && test $(renewals e12) = 1 &&
+		'$en' issuances '$t/node' | grep -q ' $(serial "$t/e12.keys/customer-cert.pem") .* renews '"
+check "the node logged the re-delivery of the renewal" grep -q "re-delivered the renewal" "$t/srv.log"
+# kill -9 after the switch: a plain re-run finishes (publication, keys)
+CHIPKEY_CRASH_AT=enroll-publish CK=$ckc enr e12 --renew >/dev/null 2>>"$t/crash.log"
+rc=$?
+check "renew, kill -9 at enroll-publish: generation 4 stored, two renewals" \
+	bash -c "test $rc = 137 && test '$(gen e12)' = 4 && test $(renewals e12) = 2"
+expect_exit 0 "... chipkey enroll (no --renew) finishes: nothing renewed" -- enr e12
+check "... generation 4 published, the keys directory holds the generation-4 certificate, still two renewals" \
+	bash -c "curl -sf '$DB/v1/chips/$(cat "$t/e12.chip")/generations/4/backup' | cmp -s - '$t/e12.store/backup.pkg' &&
+		test $(renewals e12) = 2 && '$en' issuances '$t/node' | grep -q ' $(serial "$t/e12.keys/customer-cert.pem") .* renews '"
+
 kill -TERM "$RE"; wait "$RE"; rc=$?
 check "the renewal node stops cleanly, no sanitizer report" bash -c "test $rc -eq 0 && ! grep -q 'Sanitizer' '$t/srvre.log'"
