@@ -247,5 +247,43 @@ check "... generation 4 published, the keys directory holds the generation-4 cer
 	bash -c "curl -sf '$DB/v1/chips/$(cat "$t/e12.chip")/generations/4/backup' | cmp -s - '$t/e12.store/backup.pkg' &&
 		test $(renewals e12) = 2 && '$en' issuances '$t/node' | grep -q ' $(serial "$t/e12.keys/customer-cert.pem") .* renews '"
 
+# forged answers to --renew (fake-est.py of device.sh): the device's own checks
+ID12=$(tr -d '\n' <"$t/e12.keys/identity")
+forged "$t/fake-ca.b64" "$t/fake-answer.b64" "$t/fake3.log"
+expect_exit 19 "--renew: a forged answer (another device's certificate of the customer CA) is refused" -- \
+	enr e12 --renew --est "$FAKE"
+check "... not for this key; the store still at generation 4; the fake node was asked simplereenroll" \
+	bash -c "grep -q 'not for the key this device made' '$t/err' && test '$(gen e12)' = 4 &&
+		grep -q 'POST /.well-known/est/simplereenroll' '$t/fake3.log'"
+forged "$t/fake-ca.b64" "sign:$t/rogue-ca.key:$t/rogue-ca.pem:$ID12:$(cat "$t/e12.chip")" "$t/fake4.log"
+expect_exit 19 "--renew: a certificate for our key, identity and chip from a look-alike CA is refused" -- \
+	enr e12 --renew --est "$FAKE"
+check "... it does not chain to the stored customer CA; generation 4" \
+	bash -c "grep -q 'does not chain to the customer CA' '$t/err' && test '$(gen e12)' = 4"
+# --renew after a crash past the switch: the stored generation is published first
+CHIPKEY_CRASH_AT=enroll-publish CK=$ckc enr e12 --renew >/dev/null 2>>"$t/crash.log"
+check "kill -9 at enroll-publish again: generation 5 stored, not published" \
+	bash -c "test '$(gen e12)' = 5 && ! curl -sf -o /dev/null '$DB/v1/chips/$(cat "$t/e12.chip")/generations/5/record'"
+cp "$t/e12.store/backup.pkg" "$t/e12.gen5.pkg"
+expect_exit 0 "... chipkey enroll --renew: publishes generation 5, then renews to 6" -- enr e12 --renew
+check "... generations 5 and 6 in the public database, byte for byte" \
+	bash -c "test '$(gen e12)' = 6 &&
+		curl -sf '$DB/v1/chips/$(cat "$t/e12.chip")/generations/5/backup' | cmp -s - '$t/e12.gen5.pkg' &&
+		curl -sf '$DB/v1/chips/$(cat "$t/e12.chip")/generations/6/backup' | cmp -s - '$t/e12.store/backup.pkg'"
+
+# a kill -9 between the switch and the removal of the pending key: that key is in use now
+CHIPKEY_CRASH_AT=enroll-stored CK=$ckc enr e12 --renew >/dev/null 2>>"$t/crash.log"
+check "kill -9 at enroll-stored: generation 7 stored, the pending key left behind" \
+	bash -c "test '$(gen e12)' = 7 && test -s '$t/e12.store/enroll-pending.pkg'"
+expect_exit 0 "... chipkey enroll --renew: generation 8" -- enr e12 --renew
+C8=$(serial "$t/e12.keys/customer-cert.pem")
+P7=$("$en" issuances "$t/node" | awk -v s="$C8" '$3 == s && $6 == "renews" { print $7 }')
+"$en" issuances "$t/node" --json | /usr/bin/python3 -c '
+import json, sys
+print([c for c in json.load(sys.stdin) if c["serial"] == sys.argv[1]][0]["certificate"], end="")' "$P7" >"$t/e12.gen7.pem"
+check "... renewed with a new key, not the one left pending (generation 7's)" \
+	bash -c "test -n '$P7' && openssl x509 -in '$t/e12.gen7.pem' -noout -pubkey >'$t/pk7' &&
+		openssl x509 -in '$t/e12.keys/customer-cert.pem' -noout -pubkey >'$t/pk8' && test -s '$t/pk7' && ! cmp -s '$t/pk7' '$t/pk8'"
+
 kill -TERM "$RE"; wait "$RE"; rc=$?
 check "the renewal node stops cleanly, no sanitizer report" bash -c "test $rc -eq 0 && ! grep -q 'Sanitizer' '$t/srvre.log'"
