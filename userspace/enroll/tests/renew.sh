@@ -285,5 +285,15 @@ check "... renewed with a new key, not the one left pending (generation 7's)" \
 	bash -c "test -n '$P7' && openssl x509 -in '$t/e12.gen7.pem' -noout -pubkey >'$t/pk7' &&
 		openssl x509 -in '$t/e12.keys/customer-cert.pem' -noout -pubkey >'$t/pk8' && test -s '$t/pk7' && ! cmp -s '$t/pk7' '$t/pk8'"
 
+# --crl-days
+expect_exit 1 "revoke --crl-days 0: usage" -- "$en" revoke "$t/node" --identity "$(tr -d '\n' <"$t/e15.keys/identity")" --crl-days 0
+expect_exit 0 "revoke --identity (e15) --crl-days 7" -- \
+	"$en" revoke "$t/node" --identity "$(tr -d '\n' <"$t/e15.keys/identity")" --crl-days 7 --reason cessationOfOperation
+crl "$t/crl5"
+check "... the CRL served: nextUpdate 7 days after lastUpdate, e15's serial on it" \
+	bash -c "test \$(( \$(date -d \"\$(openssl crl -in '$t/crl5.pem' -noout -nextupdate | cut -d= -f2)\" +%s) -
+			\$(date -d \"\$(openssl crl -in '$t/crl5.pem' -noout -lastupdate | cut -d= -f2)\" +%s) )) -eq $((7 * 86400)) &&
+		openssl crl -in '$t/crl5.pem' -noout -text | grep -q 'Serial Number: $(serial "$t/e15.keys/customer-cert.pem")'"
+
 kill -TERM "$RE"; wait "$RE"; rc=$?
 check "the renewal node stops cleanly, no sanitizer report" bash -c "test $rc -eq 0 && ! grep -q 'Sanitizer' '$t/srvre.log'"
