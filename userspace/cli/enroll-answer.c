@@ -42,24 +42,33 @@ STACK_OF(X509) *enr_certs_only(const char *b64, size_t len)
 	return out;
 }
 
-char *enr_make_csr(EVP_PKEY *key, const char *identity)
+char *enr_make_csr_name(EVP_PKEY *key, const X509_NAME *name)
 {
 	X509_REQ *r = X509_REQ_new();
-	X509_NAME *n = X509_NAME_new();
 	unsigned char *der = NULL;
 	char *b64 = NULL;
 	int len = -1;
 
-	if (r && n && X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
-						 (const unsigned char *)identity, -1, -1, 0) &&
-	    X509_REQ_set_version(r, 0) && X509_REQ_set_subject_name(r, n) &&
+	if (r && name && X509_REQ_set_version(r, 0) && X509_REQ_set_subject_name(r, name) &&
 	    X509_REQ_set_pubkey(r, key) && X509_REQ_sign(r, key, EVP_sha256()) > 0)
 		len = i2d_X509_REQ(r, &der);
 	if (len > 0 && (b64 = malloc(4 * ((size_t)len + 2) / 3 + 1)))
 		EVP_EncodeBlock((unsigned char *)b64, der, len);
 	OPENSSL_free(der);
-	X509_NAME_free(n);
 	X509_REQ_free(r);
+	ERR_clear_error();
+	return b64;
+}
+
+char *enr_make_csr(EVP_PKEY *key, const char *identity)
+{
+	X509_NAME *n = X509_NAME_new();
+	char *b64 = NULL;
+
+	if (n && X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+					    (const unsigned char *)identity, -1, -1, 0))
+		b64 = enr_make_csr_name(key, n);
+	X509_NAME_free(n);
 	ERR_clear_error();
 	return b64;
 }

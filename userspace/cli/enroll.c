@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * chipkey enroll --est URL [--anchor CA.pem] [--store DIR] [--keys DIR]
- *                [--db URL]
+ *                [--db URL] [--renew]
  *
  * The device side of customer enrollment (docs/enrollment.md "The device
  * side"): a new customer key, the chip's proof, EST simpleenroll with the
@@ -22,6 +22,14 @@
  * recorded for the same device and key.  The one commit point is the
  * flash store switch; publication and the keys directory follow and are
  * repeated by a re-run on a store that already holds the customer set.
+ *
+ * --renew, on a store holding the customer set: the current generation is
+ * published first (repeatable), then a new key (pending, as above), EST
+ * simplereenroll with the customer key and certificate, the request's
+ * subject the current certificate's; the answer checked against the
+ * stored customer CA; generation + 1 as above.  A re-run after a crash
+ * before the store switch gets the recorded renewal again (same pending
+ * key); after it, --renew renews once more (no harm: the node supersedes).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -60,7 +68,7 @@ struct enr {
 static int usage(void)
 {
 	fprintf(stderr, "usage: chipkey enroll --est URL [--anchor CA.pem] [--store DIR] "
-		"[--keys DIR] [--db URL]\n");
+		"[--keys DIR] [--db URL] [--renew]\n");
 	return CK_EXIT_USAGE;
 }
 
@@ -100,6 +108,30 @@ static int factory_pem(struct enr *e)
 	free(p);
 	free(q);
 	return e->cert_pem ? 0 : -ENOMEM;
+}
+
+/* The customer key and certificate of the data package, PEM (renewal). */
+static int customer_pem(struct enr *e)
+{
+	const uint8_t *k, *c;
+	size_t kl, cl, n;
+
+	if (ck_dp_get(e->dp, CK_DP_CUSTOMER_KEY, &k, &kl) ||
+	    ck_dp_get(e->dp, CK_DP_CUSTOMER_CERT, &c, &cl))
+		return -ENOENT;
+	if (ck_pem_encode("PRIVATE KEY", k, kl, &e->key_pem, &n) ||
+	    ck_pem_encode("CERTIFICATE", c, cl, &e->cert_pem, &n))
+		return -ENOMEM;
+	return 0;
+}
+
+/* The certificate of entry @type of the data package, or NULL. */
+static X509 *dp_x509(const struct ck_dp *dp, uint16_t type)
+{
+	const uint8_t *v;
+	size_t len;
+
+	return ck_dp_get(dp, type, &v, &len) ? NULL : d2i_X509(NULL, &v, (long)len);
 }
 
 /* Wrap @dp as generation @gen: a malloc'd backup package. */
@@ -285,6 +317,48 @@ out:
 	return cert;
 }
 
+/* simplereenroll with the customer credential: the renewed certificate, checked */
+static X509 *renew_request(struct enr *e, EVP_PKEY *key, X509 *ca, char *url, size_t n,
+			   int *code)
+{
+	struct enr_http h = { .url = url, .anchor = e->anchor, .cert_pem = e->cert_pem,
+			      .key_pem = e->key_pem, .content_type = "application/pkcs10" };
+	X509 *cur = dp_x509(e->dp, CK_DP_CUSTOMER_CERT), *cert = NULL;
+	char *csr = cur ? enr_make_csr_name(key, X509_get_subject_name(cur)) : NULL;
+	STACK_OF(X509) *sk = NULL;
+	const char *why;
+
+	*code = CK_EXIT_OTHER;
+	if (!csr)
+		goto out;
+	snprintf(url, n, "%s/.well-known/est/simplereenroll", e->est);
+	h.body = csr;
+	h.body_len = strlen(csr);
+	if (enr_http_do(&h) || h.status != 200) {
+		*code = h.untrusted ? CK_EXIT_UNTRUSTED : h.status == 409 ? CK_EXIT_CONFLICT :
+			h.status == 401 || h.status == 403 ? CK_EXIT_REFUSED :
+			h.status ? CK_EXIT_PROTOCOL : CK_EXIT_NETWORK;
+		fail(*code, "simplereenroll: %s", h.err[0] ? h.err : h.resp ? h.resp : "no answer");
+		goto out;
+	}
+	CK_CRASH_POINT("renew-answer");
+	sk = enr_certs_only(h.resp, h.resp_len);
+	cert = sk && sk_X509_num(sk) == 1 ? sk_X509_shift(sk) : NULL;
+	why = cert ? enr_check_answer(cert, key, e->identity, e->rc.chip_id, ca)
+		   : "the answer is not one certificate";
+	if (why) {
+		*code = fail(CK_EXIT_UNTRUSTED, "refused the node's answer: %s", why);
+		X509_free(cert);
+		cert = NULL;
+	}
+out:
+	sk_X509_pop_free(sk, X509_free);
+	enr_http_release(&h);
+	X509_free(cur);
+	free(csr);
+	return cert;
+}
+
 static int set_x509(struct ck_dp *dp, uint16_t type, X509 *x)
 {
 	uint8_t *der = NULL;
@@ -364,6 +438,7 @@ int cmd_enroll(struct ck_cli *cli, int argc, char **argv)
 		{ "store", required_argument, NULL, 's' },
 		{ "keys", required_argument, NULL, 'k' },
 		{ "db", required_argument, NULL, 'D' },
+		{ "renew", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct enr e = { .store = REC_DEFAULT_STORE, .keys = REC_DEFAULT_KEYS };
@@ -371,9 +446,9 @@ int cmd_enroll(struct ck_cli *cli, int argc, char **argv)
 	size_t len, pkg_len = 0;
 	uint8_t *pkg = NULL;
 	EVP_PKEY *key = NULL;
-	X509 *ca = NULL, *cert = NULL;
+	X509 *ca = NULL, *cert = NULL, *cur;
 	char url[4096];
-	int c, rc;
+	int c, rc, renew = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'e')
@@ -386,6 +461,8 @@ int cmd_enroll(struct ck_cli *cli, int argc, char **argv)
 			e.keys = optarg;
 		else if (c == 'D')
 			e.db = optarg;
+		else if (c == 'r')
+			renew = 1;
 		else
 			return usage();
 	}
@@ -404,7 +481,38 @@ int cmd_enroll(struct ck_cli *cli, int argc, char **argv)
 	rc = load_store(&e, &pkg, &pkg_len);
 	if (rc)
 		goto out;
-	if (ck_dp_get(e.dp, CK_DP_CUSTOMER_CERT, &v, &len)) {
+	if (renew && ck_dp_get(e.dp, CK_DP_CUSTOMER_CERT, &v, &len)) {
+		rc = fail(CK_EXIT_NOT_FOUND, "%s", "--renew: no customer certificate yet (enroll first)");
+		goto out;
+	} else if (renew) {
+		/* the current generation published first: N + 1 follows N */
+		rc = enr_publish(e.db, e.dp, e.rc.chip_id, e.identity, e.gen, pkg, pkg_len);
+		if (rc)
+			goto out;
+		if (customer_pem(&e) || !(ca = dp_x509(e.dp, CK_DP_CUSTOMER_CA_CERT))) {
+			rc = fail(CK_EXIT_MALFORMED, "%s",
+				  "the data package has no customer key, certificate and CA");
+			goto out;
+		}
+		key = pending_key(&e, &rc);
+		cur = key ? dp_x509(e.dp, CK_DP_CUSTOMER_CERT) : NULL;
+		if (cur && EVP_PKEY_eq(X509_get0_pubkey(cur), key) == 1) {
+			/* left by a crash after the last switch: that key is in use */
+			snprintf(url, sizeof(url), "%s/%s", e.store, PENDING);
+			unlink(url);
+			EVP_PKEY_free(key);
+			key = pending_key(&e, &rc);
+		}
+		X509_free(cur);
+		cert = key ? renew_request(&e, key, ca, url, sizeof(url), &rc) : NULL;
+		if (!cert)
+			goto out;
+		free(pkg);
+		pkg = NULL;
+		rc = store_next(&e, key, cert, ca, &pkg, &pkg_len);
+		if (rc)
+			goto out;
+	} else if (ck_dp_get(e.dp, CK_DP_CUSTOMER_CERT, &v, &len)) {
 		/* the factory set: enroll */
 		if (factory_pem(&e)) {
 			rc = fail(CK_EXIT_MALFORMED, "%s",
@@ -435,7 +543,8 @@ int cmd_enroll(struct ck_cli *cli, int argc, char **argv)
 		fprintf(stderr, "chipkey: enroll: %s\n", e.rc.msg);
 		goto out;
 	}
-	printf("enrolled: identity %s, generation %llu\n", e.identity, (unsigned long long)e.gen);
+	printf("%s: identity %s, generation %llu\n", renew ? "renewed" : "enrolled", e.identity,
+	       (unsigned long long)e.gen);
 out:
 	X509_free(cert);
 	X509_free(ca);

@@ -43,6 +43,8 @@ void enr_http_release(struct enr_http *h);
 STACK_OF(X509) *enr_certs_only(const char *b64, size_t len);
 /* Base64 DER PKCS#10 request for @key, subject CN=@identity. */
 char *enr_make_csr(EVP_PKEY *key, const char *identity);
+/* The same with the subject @name (simplereenroll: the current certificate's). */
+char *enr_make_csr_name(EVP_PKEY *key, const X509_NAME *name);
 /* SHA-256 of the DER SubjectPublicKeyInfo of @key. */
 int enr_spki_sha256(EVP_PKEY *key, uint8_t out[32]);
 /*

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/bn.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
@@ -57,4 +59,54 @@ int enroll_auth_peer(SSL *ssl, const struct enroll_ca *ca, const struct pki_crls
 	p->cert = leaf;
 	why[0] = '\0';
 	return 0;
+}
+
+int enroll_auth_customer(SSL *ssl, const struct enroll_ca *ca, struct enroll_peer *p,
+			 char serial[41], char *why, size_t whylen)
+{
+	X509_STORE *store = X509_STORE_new();
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	X509 *leaf = SSL_get0_peer_certificate(ssl);
+	BIGNUM *bn = NULL;
+	char *hex = NULL;
+	unsigned int n = 0;
+	int err = -EKEYREJECTED, ok;
+
+	memset(p, 0, sizeof(*p));
+	serial[0] = '\0';
+	snprintf(why, whylen, "no client certificate");
+	if (!leaf) {
+		err = -ENOENT;
+		goto out;
+	}
+	/* only the customer CA is trusted: a chain the client sent is not used */
+	ok = store && ctx && X509_STORE_add_cert(store, ca->cert) == 1 &&
+	     X509_STORE_CTX_init(ctx, store, leaf, NULL) == 1 &&
+	     X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT) == 1;
+	if (!ok || X509_verify_cert(ctx) != 1) {
+		snprintf(why, whylen, "the client certificate is not a current certificate of the"
+			 " customer CA (%s)", ok ? X509_verify_cert_error_string(
+			 X509_STORE_CTX_get_error(ctx)) : "out of memory");
+		goto out;
+	}
+	bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(leaf), NULL);
+	hex = bn ? BN_bn2hex(bn) : NULL;
+	if (!hex || strlen(hex) > 40 ||
+	    pki_cert_device_identity(leaf, p->identity) || pki_cert_chip_id(leaf, p->chip_id) ||
+	    X509_digest(leaf, EVP_sha256(), p->cert_sha256, &n) != 1 || n != 32) {
+		snprintf(why, whylen, "the customer certificate names no identity or chip ID");
+		goto out;
+	}
+	strcpy(serial, hex);
+	ck_hex_encode(p->chip_id, sizeof(p->chip_id), p->chip_hex);
+	p->cert = leaf;
+	why[0] = '\0';
+	err = 0;
+out:
+	OPENSSL_free(hex);
+	BN_free(bn);
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(store);
+	ERR_clear_error();
+	return err;
 }

@@ -31,4 +31,16 @@ struct enroll_peer {
 int enroll_auth_peer(SSL *ssl, const struct enroll_ca *ca, const struct pki_crls *crls,
 		     struct enroll_peer *p, char *why, size_t whylen);
 
+/*
+ * simplereenroll: the device on @ssl by its customer certificate: chained
+ * to the customer CA (X509_verify_cert, TLS client purpose), in its
+ * validity period, naming an identity and a chip ID.  Whether the ledger
+ * still holds it as current is the caller's check.  0 with @p filled
+ * (cert_sha256 of the customer certificate) and its serial (hex, as the
+ * ledger writes it) in @serial; -ENOENT no certificate; -EKEYREJECTED
+ * (reason in @why).
+ */
+int enroll_auth_customer(SSL *ssl, const struct enroll_ca *ca, struct enroll_peer *p,
+			 char serial[41], char *why, size_t whylen);
+
 #endif /* CHIPKEY_ENROLL_AUTH_H */

@@ -19,6 +19,7 @@
 #include "common/hex.h"
 #include "common/x509-issue.h"
 #include "auth.h"
+#include "crl.h"
 #include "csr.h"
 #include "est.h"
 
@@ -203,19 +204,50 @@ static int redeliver(struct enroll_node *n, const struct est_request *req,
 	char *pem = ledger_issued_cert(n->ledger, p->identity, p->chip_hex);
 	BIO *b = pem ? BIO_new_mem_buf(pem, -1) : NULL;
 	X509 *old = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	BIGNUM *bn = old ? ASN1_INTEGER_to_BN(X509_get0_serialNumber(old), NULL) : NULL;
+	char *s = bn ? BN_bn2hex(bn) : NULL;
 	int rc = -1;
 
-	if (old && EVP_PKEY_eq(X509_get0_pubkey(old), X509_REQ_get0_pubkey(csr)) == 1 &&
+	/* not once it is revoked or renewed: then simplereenroll is the way */
+	if (s && ledger_cert_state(n->ledger, s) == 0 && EVP_PKEY_eq(X509_get0_pubkey(old), X509_REQ_get0_pubkey(csr)) == 1 &&
 	    !certs_only(res, old)) {
 		fprintf(stderr, "chipkey-enroll: %s device %s chip %s: re-delivered the recorded"
 			" certificate (same key)\n", req->addr, p->identity, p->chip_hex);
 		rc = 0;
 	}
+	OPENSSL_free(s);
+	BN_free(bn);
 	X509_free(old);
 	BIO_free(b);
 	free(pem);
 	ERR_clear_error();
 	return rc;
+}
+
+/*
+ * A customer certificate for @pub, the identity and chip ID taken from
+ * the authenticated certificate @from (factory or current customer one):
+ * *@cert, its serial (hex as the ledger writes it) and PEM (malloc'd).
+ */
+static int issue(struct enroll_node *n, X509 *from, EVP_PKEY *pub, X509 **cert,
+		 char serial[2 * 20 + 1], char **pem)
+{
+	BIGNUM *bn = NULL;
+	size_t pem_len;
+	char *s = NULL;
+	int err = -EIO;
+
+	*pem = NULL;
+	*cert = enroll_ca_issue(&n->ca, from, pub, n->days);
+	bn = *cert ? ASN1_INTEGER_to_BN(X509_get0_serialNumber(*cert), NULL) : NULL;
+	s = bn ? BN_bn2hex(bn) : NULL;
+	if (s && strlen(s) <= 2 * 20 && !ck_x509_to_pem(*cert, pem, &pem_len)) {
+		strcpy(serial, s);
+		err = 0;
+	}
+	OPENSSL_free(s);
+	BN_free(bn);
+	return err;
 }
 
 static void simpleenroll(struct enroll_node *n, const struct est_request *req,
@@ -226,9 +258,6 @@ static void simpleenroll(struct enroll_node *n, const struct est_request *req,
 	struct enroll_peer p;
 	X509_REQ *csr = NULL;
 	X509 *cert = NULL;
-	BIGNUM *bn = NULL;
-	size_t pem_len;
-	char *s;
 	int err;
 
 	if (authenticate(n, req, res, &p))
@@ -254,15 +283,8 @@ static void simpleenroll(struct enroll_node *n, const struct est_request *req,
 			text(res, 500, "Internal Server Error", "database error");
 		goto out;
 	}
-	cert = enroll_ca_issue(&n->ca, p.cert, X509_REQ_get0_pubkey(csr), n->days);
-	bn = cert ? ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL) : NULL;
-	s = bn ? BN_bn2hex(bn) : NULL;
-	if (s) {
-		snprintf(serial, sizeof(serial), "%s", s);
-		OPENSSL_free(s);
-	}
 	ck_hex_encode(p.cert_sha256, 32, fsha);
-	if (!serial[0] || ck_x509_to_pem(cert, &pem, &pem_len)) {
+	if (issue(n, p.cert, X509_REQ_get0_pubkey(csr), &cert, serial, &pem)) {
 		text(res, 500, "Internal Server Error", "issuing failed");
 		goto out;
 	}
@@ -288,9 +310,142 @@ static void simpleenroll(struct enroll_node *n, const struct est_request *req,
 		req->addr, p.identity, p.chip_hex, serial);
 out:
 	free(pem);
-	BN_free(bn);
 	X509_free(cert);
 	X509_REQ_free(csr);
+}
+
+/*
+ * The renewal of @serial was recorded before: if it is for the key of this
+ * request (the device lost the answer), send it again: 0.  -1: not so.
+ */
+static int redeliver_renewal(struct enroll_node *n, const struct est_request *req,
+			     const struct enroll_peer *p, const char *serial, X509_REQ *csr,
+			     struct est_response *res)
+{
+	char *pem = ledger_renewal_cert(n->ledger, serial);
+	BIO *b = pem ? BIO_new_mem_buf(pem, -1) : NULL;
+	X509 *old = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	char nserial[2 * 20 + 1];
+	BIGNUM *bn = old ? ASN1_INTEGER_to_BN(X509_get0_serialNumber(old), NULL) : NULL;
+	char *s = bn ? BN_bn2hex(bn) : NULL;
+	int rc = -1;
+
+	/* only a renewal still current (not revoked, not renewed in turn) */
+	if (s && strlen(s) < sizeof(nserial) && ledger_cert_state(n->ledger, s) == 0 &&
+	    EVP_PKEY_eq(X509_get0_pubkey(old), X509_REQ_get0_pubkey(csr)) == 1 &&
+	    !certs_only(res, old)) {
+		fprintf(stderr, "chipkey-enroll: %s device %s: re-delivered the renewal %s of %s"
+			" (same key)\n", req->addr, p->identity, s, serial);
+		rc = 0;
+	}
+	OPENSSL_free(s);
+	BN_free(bn);
+	X509_free(old);
+	BIO_free(b);
+	free(pem);
+	ERR_clear_error();
+	return rc;
+}
+
+/*
+ * simplereenroll (RFC 7030 4.2.2): the client authenticates with its
+ * current customer certificate; the request's subject is that
+ * certificate's; the new certificate (new key allowed) is recorded as the
+ * renewal of the old one, which is superseded (docs/enrollment.md,
+ * "Renewal").
+ */
+static void simplereenroll(struct enroll_node *n, const struct est_request *req,
+			   struct est_response *res)
+{
+	uint8_t spki_sha256[32];
+	char serial[2 * 20 + 1], nserial[2 * 20 + 1] = "", csha[65], why[256], *pem = NULL;
+	struct enroll_peer p;
+	X509_REQ *csr = NULL;
+	X509 *cert = NULL;
+	int err;
+
+	err = enroll_auth_customer(req->ssl, &n->ca, &p, serial, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "chipkey-enroll: %s %s: refused: %s\n", req->addr, req->path, why);
+		text(res, err == -ENOENT ? 401 : 403, err == -ENOENT ? "Unauthorized" : "Forbidden",
+		     why);
+		return;
+	}
+	err = csr_decode(req->body, req->body_len, &csr, spki_sha256);
+	if (err) {
+		refuse(req, &p, res, 400, "Bad Request", err == -EBADMSG ?
+		       "the request's signature fails" :
+		       "not a base64 PKCS#10 request with a P-256 key");
+		return;
+	}
+	if (X509_NAME_cmp(X509_REQ_get_subject_name(csr), X509_get_subject_name(p.cert))) {
+		refuse(req, &p, res, 403, "Forbidden",
+		       "the request's subject is not the current certificate's");
+		goto out;
+	}
+	err = ledger_cert_state(n->ledger, serial);
+	if (err == -ESTALE && !redeliver_renewal(n, req, &p, serial, csr, res))
+		goto out;
+	if (err) {
+		if (err == -ENOENT)
+			refuse(req, &p, res, 403, "Forbidden", "the certificate is not in the ledger");
+		else if (err == -EKEYREVOKED)
+			refuse(req, &p, res, 403, "Forbidden", "the certificate is revoked");
+		else if (err == -ESTALE)
+			refuse(req, &p, res, 409, "Conflict",
+			       "the certificate was renewed before (superseded)");
+		else
+			text(res, 500, "Internal Server Error", "database error");
+		goto out;
+	}
+	ck_hex_encode(p.cert_sha256, 32, csha);
+	if (issue(n, p.cert, X509_REQ_get0_pubkey(csr), &cert, nserial, &pem)) {
+		text(res, 500, "Internal Server Error", "issuing failed");
+		goto out;
+	}
+	{
+		struct ledger_renewal r = {
+			.identity = p.identity, .chip_hex = p.chip_hex, .serial_hex = nserial,
+			.previous_hex = serial, .client_sha256 = csha, .cert_pem = pem,
+			.issued_at = time(NULL),
+		};
+		err = ledger_record_renewal(n->ledger, &r);
+	}
+	if (err) {	/* never sent: only a recorded certificate leaves the node */
+		if (err == -EEXIST)
+			refuse(req, &p, res, 409, "Conflict",
+			       "the certificate was renewed before (superseded)");
+		else
+			text(res, 500, "Internal Server Error", "database error");
+		goto out;
+	}
+	if (certs_only(res, cert)) {
+		text(res, 500, "Internal Server Error", "encoding failed");
+		goto out;
+	}
+	fprintf(stderr, "chipkey-enroll: %s device %s chip %s: renewed serial %s as %s\n",
+		req->addr, p.identity, p.chip_hex, serial, nserial);
+out:
+	free(pem);
+	X509_free(cert);
+	X509_REQ_free(csr);
+}
+
+/* GET ENROLL_CRL_PATH: the customer CA's newest CRL, DER (RFC 5280 / 2585). */
+static void crl(struct enroll_node *n, struct est_response *res)
+{
+	uint8_t *der = NULL;
+	size_t len = 0;
+
+	if (enroll_crl_current(n->ledger, &n->ca, n->crl_days, &der, &len)) {
+		text(res, 500, "Internal Server Error", "no CRL");
+		return;
+	}
+	res->status = 200;
+	res->reason = "OK";
+	res->type = "application/pkix-crl";
+	res->body = (char *)der;
+	res->len = len;
 }
 
 void est_handle(struct enroll_node *n, const struct est_request *req,
@@ -309,15 +464,18 @@ void est_handle(struct enroll_node *n, const struct est_request *req,
 			text(res, 500, "Internal Server Error", "encoding failed");
 	} else if (op && !strcmp(op, "simpleenroll") && req->post) {
 		simpleenroll(n, req, res);
+	} else if (op && !strcmp(op, "simplereenroll") && req->post) {
+		simplereenroll(n, req, res);
 	} else if (!strcmp(req->path, EST_CHALLENGE_PATH) && req->post) {
 		challenge(n, req, res);
+	} else if (!strcmp(req->path, ENROLL_CRL_PATH) && !req->post) {
+		crl(n, res);
 	} else if (op && (!strcmp(op, "cacerts") || !strcmp(op, "csrattrs") ||
-			  !strcmp(op, "simpleenroll")) ) {
+			  !strcmp(op, "simpleenroll") || !strcmp(op, "simplereenroll"))) {
 		text(res, 405, "Method Not Allowed", "method not allowed");
-	} else if (!strcmp(req->path, EST_CHALLENGE_PATH)) {
+	} else if (!strcmp(req->path, EST_CHALLENGE_PATH) || !strcmp(req->path, ENROLL_CRL_PATH)) {
 		text(res, 405, "Method Not Allowed", "method not allowed");
 	} else {
-		text(res, 404, "Not Found", "no such operation (simplereenroll, serverkeygen:"
-		     " not yet)");
+		text(res, 404, "Not Found", "no such operation (serverkeygen: not yet)");
 	}
 }

@@ -23,6 +23,7 @@ struct enroll_node {
 	struct proof_table *proofs;
 	int days;			/* customer certificate validity (<= 0: none) */
 	int challenge_ttl;		/* seconds */
+	int crl_days;			/* validity of the CRLs the node signs */
 };
 
 /* What the front hands to an operation: the request and its TLS state. */

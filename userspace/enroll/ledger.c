@@ -29,6 +29,27 @@ static const char schema[] =
 	" serial TEXT NOT NULL UNIQUE, issued_at INTEGER NOT NULL,"
 	" factory_cert_sha256 TEXT NOT NULL, cert_pem TEXT NOT NULL);";
 
+/*
+ * Added with renewal and revocation; made by ledger_open if missing (a
+ * ledger of an older node gets them on its first open).  A certificate is
+ * renewed at most once (previous UNIQUE): a renewed one is superseded.
+ */
+static const char schema2[] =
+	"CREATE TABLE IF NOT EXISTS renewal ("
+	" serial TEXT NOT NULL UNIQUE, previous TEXT NOT NULL UNIQUE,"
+	" identity TEXT NOT NULL, chip_id TEXT NOT NULL, issued_at INTEGER NOT NULL,"
+	" client_cert_sha256 TEXT NOT NULL, cert_pem TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS revocation ("
+	" serial TEXT NOT NULL UNIQUE, revoked_at INTEGER NOT NULL,"
+	" reason TEXT NOT NULL, revoked_by TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS crl ("
+	" number INTEGER PRIMARY KEY, made_at INTEGER NOT NULL, der BLOB NOT NULL);"
+	"CREATE VIEW IF NOT EXISTS certificate AS"
+	" SELECT serial, identity, chip_id, issued_at, factory_cert_sha256 AS auth_sha256,"
+	"  cert_pem, NULL AS previous FROM issuance"
+	" UNION ALL SELECT serial, identity, chip_id, issued_at, client_cert_sha256,"
+	"  cert_pem, previous FROM renewal;";
+
 static int db_error(sqlite3 *db, const char *what)
 {
 	fprintf(stderr, "chipkey-enroll: database: %s: %s\n", what,
@@ -75,7 +96,8 @@ int ledger_create(const char *dir)
 	db = db_open(dir, SQLITE_OPEN_READWRITE);
 	if (!db)
 		return -EIO;
-	if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, schema2, NULL, NULL, NULL) != SQLITE_OK)
 		err = db_error(db, "schema");
 	sqlite3_close(db);
 	return err;
@@ -89,7 +111,8 @@ struct ledger *ledger_open(const char *dir)
 		return NULL;
 	l->db = db_open(dir, SQLITE_OPEN_READWRITE);
 	if (!l->db || sqlite3_exec(l->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
-				   NULL, NULL, NULL) != SQLITE_OK) {
+				   NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(l->db, schema2, NULL, NULL, NULL) != SQLITE_OK) {
 		if (l->db)
 			db_error(l->db, "open");
 		ledger_close(l);
@@ -223,10 +246,155 @@ int ledger_record(struct ledger *l, const struct ledger_issuance *i)
 	return rc == SQLITE_DONE ? 0 : db_error(l->db, "record");
 }
 
+int ledger_cert_state(struct ledger *l, const char *serial)
+{
+	int r = exists(l, "SELECT 1 FROM certificate WHERE serial = ?1", serial, NULL);
+
+	if (r <= 0)
+		return r < 0 ? r : -ENOENT;
+	r = exists(l, "SELECT 1 FROM revocation WHERE serial = ?1", serial, NULL);
+	if (r)
+		return r < 0 ? r : -EKEYREVOKED;
+	r = exists(l, "SELECT 1 FROM renewal WHERE previous = ?1", serial, NULL);
+	return r < 0 ? r : r ? -ESTALE : 0;
+}
+
+char *ledger_renewal_cert(struct ledger *l, const char *previous)
+{
+	sqlite3_stmt *st = prep(l, "SELECT cert_pem FROM renewal WHERE previous = ?1", previous, NULL);
+	const unsigned char *t;
+	char *pem = NULL;
+
+	if (!st)
+		return NULL;
+	if (sqlite3_step(st) == SQLITE_ROW && (t = sqlite3_column_text(st, 0)))
+		pem = strdup((const char *)t);
+	sqlite3_finalize(st);
+	return pem;
+}
+
+int ledger_record_renewal(struct ledger *l, const struct ledger_renewal *r)
+{
+	sqlite3_stmt *st = prep(l, "INSERT INTO renewal VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+				r->serial_hex, r->previous_hex);
+	int rc;
+
+	if (!st)
+		return -EIO;
+	if (sqlite3_bind_text(st, 3, r->identity, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 4, r->chip_hex, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 5, (sqlite3_int64)r->issued_at) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 6, r->client_sha256, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 7, r->cert_pem, -1, SQLITE_STATIC) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return db_error(l->db, "bind");
+	}
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_CONSTRAINT)
+		return -EEXIST;
+	return rc == SQLITE_DONE ? 0 : db_error(l->db, "record renewal");
+}
+
+int ledger_revoke(struct ledger *l, const char *serial, const char *identity,
+		  const char *reason, const char *by, time_t at,
+		  char serials[][LEDGER_SERIAL_MAX + 1], size_t max, size_t *n)
+{
+	sqlite3_stmt *st = prep(l, "SELECT serial FROM certificate WHERE (serial = ?1 OR identity = ?2)"
+				" AND serial NOT IN (SELECT serial FROM revocation) ORDER BY issued_at",
+				serial ? serial : "", identity ? identity : "");
+	int rc, err = 0;
+
+	*n = 0;
+	if (!st)
+		return -EIO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *s = (const char *)sqlite3_column_text(st, 0);
+
+		if (*n == max || !s || strlen(s) > LEDGER_SERIAL_MAX) {
+			err = -E2BIG;
+			break;
+		}
+		strcpy(serials[(*n)++], s);
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = db_error(l->db, "revoke");
+	sqlite3_finalize(st);
+	if (err)
+		return err;
+	if (!*n) {
+		rc = exists(l, "SELECT 1 FROM certificate WHERE serial = ?1 OR identity = ?2",
+			    serial ? serial : "", identity ? identity : "");
+		return rc < 0 ? rc : rc ? -EALREADY : -ENOENT;
+	}
+	for (size_t k = 0; k < *n; k++) {
+		st = prep(l, "INSERT INTO revocation VALUES (?1, ?2, ?3, ?4)", serials[k], NULL);
+		if (!st)
+			return -EIO;
+		if (sqlite3_bind_int64(st, 2, (sqlite3_int64)at) != SQLITE_OK ||
+		    sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC) != SQLITE_OK ||
+		    sqlite3_bind_text(st, 4, by, -1, SQLITE_STATIC) != SQLITE_OK ||
+		    sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_finalize(st);
+			return db_error(l->db, "revocation");
+		}
+		sqlite3_finalize(st);
+	}
+	return 0;
+}
+
+int ledger_crl_latest(struct ledger *l, uint8_t **der, size_t *len)
+{
+	sqlite3_stmt *st = prep(l, "SELECT der FROM crl ORDER BY number DESC LIMIT 1", NULL, NULL);
+	int rc, err = -ENOENT;
+
+	*der = NULL;
+	*len = 0;
+	if (!st)
+		return -EIO;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		int n = sqlite3_column_bytes(st, 0);
+		const void *b = sqlite3_column_blob(st, 0);
+
+		err = -ENOMEM;
+		if (n > 0 && b && (*der = malloc((size_t)n))) {
+			memcpy(*der, b, (size_t)n);
+			*len = (size_t)n;
+			err = 0;
+		}
+	} else if (rc != SQLITE_DONE) {
+		err = db_error(l->db, "crl");
+	}
+	sqlite3_finalize(st);
+	return err;
+}
+
+int ledger_crl_store(struct ledger *l, long long number, const uint8_t *der, size_t len)
+{
+	sqlite3_stmt *st = prep(l, "INSERT INTO crl VALUES (?1, strftime('%s'), ?2)", NULL, NULL);
+	int rc;
+
+	if (!st)
+		return -EIO;
+	if (sqlite3_bind_int64(st, 1, number) != SQLITE_OK ||
+	    sqlite3_bind_blob(st, 2, der, (int)len, SQLITE_STATIC) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return db_error(l->db, "bind");
+	}
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_CONSTRAINT)
+		return -EEXIST;
+	return rc == SQLITE_DONE ? 0 : db_error(l->db, "store crl");
+}
+
 int ledger_list(struct ledger *l, FILE *out, int json)
 {
-	sqlite3_stmt *st = prep(l, "SELECT identity, chip_id, serial, issued_at,"
-				" factory_cert_sha256, cert_pem FROM issuance ORDER BY rowid",
+	sqlite3_stmt *st = prep(l, "SELECT c.identity, c.chip_id, c.serial, c.issued_at,"
+				" c.auth_sha256, c.cert_pem, c.previous, r.revoked_at, r.reason,"
+				" r.revoked_by FROM certificate c LEFT JOIN revocation r USING (serial)"
+				" ORDER BY c.issued_at, c.previous IS NOT NULL",
 				NULL, NULL);
 	json_t *arr = json ? json_array() : NULL;
 	int rc, err = 0;
@@ -237,20 +405,35 @@ int ledger_list(struct ledger *l, FILE *out, int json)
 		return -EIO;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *c[6];
+		const char *c[10];
+		json_t *o;
 		int k;
 
-		for (k = 0; k < 6; k++)
+		for (k = 0; k < 10; k++)
 			c[k] = (const char *)sqlite3_column_text(st, k);
 		if (!json) {
-			fprintf(out, "%s %s %s %lld %s\n", c[0], c[1], c[2],
+			fprintf(out, "%s %s %s %lld %s", c[0], c[1], c[2],
 				(long long)sqlite3_column_int64(st, 3), c[4]);
+			if (c[6])
+				fprintf(out, " renews %s", c[6]);
+			if (c[7])
+				fprintf(out, " revoked %lld %s by %s",
+					(long long)sqlite3_column_int64(st, 7), c[8], c[9]);
+			fputc('\n', out);
 			continue;
 		}
-		if (json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}",
-				"identity", c[0], "chip_id", c[1], "serial", c[2],
-				"issued_at", (json_int_t)sqlite3_column_int64(st, 3),
-				"factory_cert_sha256", c[4], "certificate", c[5]))) {
+		o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s}",
+			      "identity", c[0], "chip_id", c[1], "serial", c[2],
+			      "issued_at", (json_int_t)sqlite3_column_int64(st, 3),
+			      c[6] ? "client_cert_sha256" : "factory_cert_sha256", c[4],
+			      "certificate", c[5], "kind", c[6] ? "renewal" : "enrollment");
+		if (o && c[6] && json_object_set_new(o, "renews", json_string(c[6])))
+			o = (json_decref(o), NULL);
+		if (o && c[7] && json_object_set_new(o, "revoked", json_pack("{s:I, s:s, s:s}",
+				"at", (json_int_t)sqlite3_column_int64(st, 7), "reason", c[8],
+				"by", c[9])))
+			o = (json_decref(o), NULL);
+		if (json_array_append_new(arr, o)) {
 			err = -ENOMEM;
 			break;
 		}

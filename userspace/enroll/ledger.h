@@ -58,7 +58,44 @@ int ledger_record(struct ledger *l, const struct ledger_issuance *i);
  */
 char *ledger_issued_cert(struct ledger *l, const char *identity, const char *chip_hex);
 
-/* Print every issuance, oldest first: text lines or one JSON array. */
+/*
+ * The state of the customer certificate @serial (hex, as issued): 0
+ * current; -ENOENT not in the ledger; -EKEYREVOKED revoked; -ESTALE
+ * superseded (renewed: the renewal is the current one).
+ */
+int ledger_cert_state(struct ledger *l, const char *serial);
+
+struct ledger_renewal {
+	const char *identity, *chip_hex;
+	const char *serial_hex, *previous_hex;	/* the new and the renewed certificate */
+	const char *client_sha256;	/* hex SHA-256 of the certificate that authenticated */
+	const char *cert_pem;
+	time_t issued_at;
+};
+/* Record a renewal: 0, or -EEXIST if @r->previous_hex was renewed before. */
+int ledger_record_renewal(struct ledger *l, const struct ledger_renewal *r);
+/* The certificate (PEM, malloc'd) that renewed @previous, or NULL. */
+char *ledger_renewal_cert(struct ledger *l, const char *previous);
+
+#define LEDGER_SERIAL_MAX	40	/* hex digits of a serial (20 bytes) */
+/*
+ * Inside a transaction (ledger_begin): mark revoked, at @at, for @reason
+ * by @by, the certificate @serial (or NULL) and every certificate of
+ * @identity (or NULL) not revoked yet; their serials in @serials (at most
+ * @max, *@n of them).  -ENOENT: no such certificate; -EALREADY: all of
+ * them were revoked before; -E2BIG: more than @max.
+ */
+int ledger_revoke(struct ledger *l, const char *serial, const char *identity,
+		  const char *reason, const char *by, time_t at,
+		  char serials[][LEDGER_SERIAL_MAX + 1], size_t max, size_t *n);
+
+/* The newest CRL (DER, malloc'd): 0, -ENOENT none yet, -EIO. */
+int ledger_crl_latest(struct ledger *l, uint8_t **der, size_t *len);
+/* Store the CRL number @number: 0, or -EEXIST (that number is taken). */
+int ledger_crl_store(struct ledger *l, long long number, const uint8_t *der, size_t len);
+
+/* Print every certificate issued (enrollments and renewals, with their
+ * revocations), oldest first: text lines or one JSON array. */
 int ledger_list(struct ledger *l, FILE *out, int json);
 
 #endif /* CHIPKEY_ENROLL_LEDGER_H */

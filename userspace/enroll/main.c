@@ -5,19 +5,24 @@
  * ledger, and an EST (RFC 7030) server over HTTPS that gives each genuine,
  * whitelisted device one customer certificate.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/exit.h"
 #include "ca.h"
 #include "conns.h"
+#include "crl.h"
 #include "est.h"
 #include "http.h"
 #include "ledger.h"
 #include "whitelist.h"
+#include "factory/station-crl.h"
 
 #define CRL_MAX		16
 
@@ -29,12 +34,20 @@ static void usage(FILE *f)
 "       chipkey-enroll serve DIR --listen ADDR:PORT [--cert FILE --key FILE]\n"
 "              [--port-file FILE] [--crl FILE]... [--days N] [--challenge-ttl S]\n"
 "              [--max-conns N] [--max-per-ip N] [--request-timeout S]\n"
+"              [--crl-days N]\n"
 "       chipkey-enroll issuances DIR [--json]\n"
+"       chipkey-enroll revoke DIR SERIAL|--identity ID [--reason R] [--by NAME]\n"
+"              [--crl-days N]\n"
 "  init        make the customer CA, its TLS server credential and the ledger\n"
 "              in the new directory DIR; import the manufacturer CA FILE\n"
 "  whitelist   import a shipment list (identities and/or chip IDs)\n"
-"  serve       the EST server (cacerts, simpleenroll, csrattrs)\n"
-"  issuances   list the certificates issued (who, when, serial)\n"
+"  serve       the EST server (cacerts, csrattrs, simpleenroll, simplereenroll)\n"
+"              and the customer CA's CRL (GET " ENROLL_CRL_PATH ")\n"
+"  issuances   list the certificates issued (who, when, serial, renewals,\n"
+"              revocations)\n"
+"  revoke      revoke a customer certificate (or all of an identity's) and\n"
+"              sign a new CRL; R: unspecified, keyCompromise,\n"
+"              affiliationChanged, superseded, cessationOfOperation\n"
 "exit status: as in docs/cli.md \"Exit codes\"\n");
 }
 
@@ -65,13 +78,15 @@ static int serve(const char *dir, int argc, char **argv)
 		{ "max-conns", required_argument, NULL, 'M' },
 		{ "max-per-ip", required_argument, NULL, 'P' },
 		{ "request-timeout", required_argument, NULL, 'T' },
+		{ "crl-days", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char cert[PATH_MAX], key[PATH_MAX], err[256];
 	const char *crl_files[CRL_MAX];
 	struct http_opts o = { .max_conns = CONNS_MAX, .max_per_ip = CONNS_MAX_PER_ADDR,
 			       .request_timeout = CONNS_REQUEST_TIMEOUT, .crl_files = crl_files };
-	struct enroll_node n = { .days = 3650, .challenge_ttl = 120 };
+	struct enroll_node n = { .days = 3650, .challenge_ttl = 120,
+				 .crl_days = PKI_DEFAULT_CRL_DAYS };
 	long v;
 	int c, ret;
 
@@ -120,6 +135,11 @@ static int serve(const char *dir, int argc, char **argv)
 			if ((v = number(optarg, 1, 3600)) == LONG_MIN)
 				goto bad;
 			o.request_timeout = (int)v;
+			break;
+		case 'C':
+			if ((v = number(optarg, 1, PKI_MAX_CRL_DAYS)) == LONG_MIN)
+				goto bad;
+			n.crl_days = (int)v;
 			break;
 		default:
 			goto bad;
@@ -197,6 +217,74 @@ static int issuances(const char *dir, int argc, char **argv)
 	return CK_EXIT_OK;
 }
 
+static int cmd_revoke(const char *dir, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "identity", required_argument, NULL, 'i' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ "by", required_argument, NULL, 'b' },
+		{ "crl-days", required_argument, NULL, 'C' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *identity = NULL, *serial = NULL, *reason = "unspecified", *by = NULL;
+	struct passwd *pw;
+	struct enroll_ca ca;
+	struct ledger *l;
+	int c, days = PKI_DEFAULT_CRL_DAYS, err, ret;
+	long v;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i': identity = optarg; break;
+		case 'r': reason = optarg; break;
+		case 'b': by = optarg; break;
+		case 'C':
+			if ((v = number(optarg, 1, PKI_MAX_CRL_DAYS)) == LONG_MIN)
+				return usage_error();
+			days = (int)v;
+			break;
+		default:
+			return usage_error();
+		}
+	}
+	if (optind < argc)
+		serial = argv[optind++];
+	if (optind != argc || !serial == !identity || station_crl_reason(reason) == -2 ||
+	    (by && (!*by || strlen(by) > 128)))
+		return usage_error();
+	if (!by) {
+		pw = getpwuid(geteuid());
+		by = pw && pw->pw_name ? pw->pw_name : "?";
+	}
+	ret = enroll_ca_open(dir, &ca);
+	if (ret)
+		return ret;
+	l = ledger_open(dir);
+	if (!l) {
+		enroll_ca_close(&ca);
+		return CK_EXIT_OTHER;
+	}
+	err = enroll_crl_revoke(l, &ca, serial, identity, reason, by, days);
+	ledger_close(l);
+	enroll_ca_close(&ca);
+	switch (err) {
+	case 0:
+		return fflush(stdout) ? CK_EXIT_OTHER : CK_EXIT_OK;
+	case -EINVAL:
+		fprintf(stderr, "chipkey-enroll: %s: not a serial number (hex)\n", serial);
+		return CK_EXIT_MALFORMED;
+	case -ENOENT:
+		fprintf(stderr, "chipkey-enroll: no such certificate in the ledger\n");
+		return CK_EXIT_NOT_FOUND;
+	case -EALREADY:
+		fprintf(stderr, "chipkey-enroll: revoked before (nothing changed)\n");
+		return CK_EXIT_CONFLICT;
+	default:
+		fprintf(stderr, "chipkey-enroll: revoke: %s\n", strerror(-err));
+		return CK_EXIT_OTHER;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd, *dir;
@@ -220,6 +308,8 @@ int main(int argc, char **argv)
 		return serve(dir, argc, argv);
 	if (!strcmp(cmd, "issuances"))
 		return issuances(dir, argc, argv);
+	if (!strcmp(cmd, "revoke"))
+		return cmd_revoke(dir, argc, argv);
 	if (!strcmp(cmd, "whitelist")) {
 		if (argc != 2)
 			return usage_error();

@@ -5,7 +5,8 @@
 # emulated devices provisioned from data packages whose certificates name
 # their chips' attestation keys, a customer node; then standard clients
 # (openssl req, curl, openssl pkcs7/verify) enroll, with the chip proof made
-# by the emulated chip through `chipkey attest`; then the attacks.  TAP.
+# by the emulated chip through `chipkey attest`; then the attacks; then
+# revocation and renewal (renew.sh).  TAP.
 #
 #   enroll/tests/run.sh ASAN_BUILD NATIVE_BUILD
 set -u
@@ -315,7 +316,9 @@ head -c 20000 /dev/zero | base64 >"$t/big.csr"
 enroll "$t/d4.keys" big "$NONCE $(printf '%064d' 0)"
 check "a body over 16 KiB: 413" test "$CODE" = 413
 code=$(https /.well-known/est/simplereenroll "$t/resp" -X POST $(as "$t/d4.keys") --data-binary @"$t/d4x.csr")
-check "simplereenroll (not yet): 404" test "$code" = 404
+check "simplereenroll with a factory certificate: 403" test "$code" = 403
+code=$(https /.well-known/est/serverkeygen "$t/resp" -X POST $(as "$t/d4.keys") --data-binary @"$t/d4x.csr")
+check "serverkeygen (not yet): 404" test "$code" = 404
 code=$(https /.well-known/est/simpleenroll "$t/resp" $(as "$t/d4.keys"))
 check "GET simpleenroll: 405" test "$code" = 405
 code=$(https /.well-known/est/cacerts "$t/resp" -X PUT)
@@ -353,6 +356,7 @@ check "the ledger file is 0600" test "$(stat -c %a "$t/node/enroll.db")" = 600
 # the device side, chipkey enroll (device.sh)
 . "$here/device.sh"
 . "$here/limits.sh"	# E2/E3/E1: challenge table, SIGHUP CRLs, connection limits
+. "$here/renew.sh"	# revocation, the CRL, simplereenroll
 kill -TERM "$SRV"; wait "$SRV"; rc=$?
 check "SIGTERM stops the node: exit 0, no sanitizer report (leaks included)" \
 	bash -c "test $rc -eq 0 && ! grep -q 'Sanitizer' '$t/srv.log'"
