@@ -182,7 +182,7 @@ expect_exit 0 "chipkey pairs --json on b" -- "$ck" --device "emu:$t/b.sock" pair
 check "... names a (identity, chip_id, role connect; /usr/bin/python3)" /usr/bin/python3 -c "
 import json, sys
 v = json.load(open('$t/out'))
-assert len(v) == 1 and v[0]['identity'] == '$IA' and v[0]['chip_id'] == '$CA' and v[0]['role'] == 'connect', v
+assert len(v) == 1 and v[0]['identity'] == '$IA' and v[0]['chip_id'] == '$CA' and v[0]['role'] == 'connect' and v[0]['exclusive'] is False, v
 assert v[0]['certificate'].startswith('-----BEGIN CERTIFICATE-----')"
 check "... never the link key" bash -c "! grep -qi '$(cat "$t/ka")' '$t/out'"
 
@@ -315,6 +315,11 @@ expect_exit 3 "device-key.pem readable by others: exit 3" -- \
 	"$ck" --device "emu:$t/a.sock" pair connect 127.0.0.1:1 --keys "$t/open.keys"
 expect_exit 10 "nobody listening: exit 10" -- \
 	"$ck" --device "emu:$t/a.sock" pair connect 127.0.0.1:1 --keys "$t/a.keys" --store "$t/a.store" --timeout 5
+expect_exit 16 "no flash store: exit 16, before any contact" -- \
+	"$ck" --device "emu:$t/a.sock" pair connect 127.0.0.1:1 --keys "$t/a.keys" --store "$t/nostore"
+expect_exit 1 "no public database configured: exit 1" -- \
+	env -u CHIPKEY_PUBDB CHIPKEY_RECOVERY_CONF=/dev/null "$ck" --device "emu:$t/a.sock" pair connect \
+	127.0.0.1:1 --keys "$t/a.keys" --store "$t/a.store"
 expect_exit 1 "--confirm takes six digits: exit 1" -- \
 	"$ck" --device "emu:$t/a.sock" pair connect 127.0.0.1:1 --confirm 12345
 
@@ -524,6 +529,11 @@ check "a and b pair exclusively ($lrc, $crc): each record says so (flags bit 0, 
 		[ "$(rec b list | cut -d" " -f1,4)" = "$IA 1" ]'
 expect_exit 0 "chipkey pairs on a" -- "$ck" --device "emu:$t/a.sock" pairs --store "$t/a.store"
 check "... shows the pairing with b as exclusive" grep -q "^$IB .*  exclusive$" "$t/out"
+expect_exit 0 "chipkey pairs --json on b" -- "$ck" --device "emu:$t/b.sock" pairs --store "$t/b.store" --json
+check "... \"exclusive\": true (/usr/bin/python3)" /usr/bin/python3 -c "
+import json
+v = json.load(open('$t/out'))
+assert len(v) == 1 and v[0]['identity'] == '$IA' and v[0]['exclusive'] is True, v"
 G0=$(gens)
 rm -f "$t/ex2.port"
 "$ck" --device "emu:$t/m.sock" pair listen --port 0 --bind 127.0.0.1 --port-file "$t/ex2.port" \
