@@ -338,7 +338,7 @@ check "... the database still ends at m's generation $GM (curl)" \
 	eval '! curl -sf -o /dev/null "$DB/v1/chips/$CM/generations/$((GM + 1))/record" &&
 		curl -sf -o /dev/null "$DB/v1/chips/$CM/generations/$GM/record"'
 expect_exit 10 "a later pairing on m while the database is unreachable: refused before it listens" -- \
-	env CHIPKEY_PUBDB=http://127.0.0.1:1 "$ck" --device "emu:$t/m.sock" pair listen --port 0 \
+	timeout 60 env CHIPKEY_PUBDB=http://127.0.0.1:1 "$ck" --device "emu:$t/m.sock" pair listen --port 0 \
 	--bind 127.0.0.1 --port-file "$t/nopub2.port" --keys "$t/m.keys" --store "$t/m.store" --timeout 5
 check "... no port, no new generation" eval '[ ! -e "$t/nopub2.port" ] && [ $(gen m) = $((GM + 1)) ]'
 expect_exit 0 "with the database back, unpair on m first publishes the missing generation $((GM + 1)), then $((GM + 2))" -- \
@@ -548,7 +548,7 @@ check "... says why; m's listener saw no connection (still waiting, no code)" \
 	eval 'grep -q "paired exclusively with $IB" "$t/err" && kill -0 $mpid && ! grep -q "^code:" "$t/ex2.l.out"'
 { kill "$mpid"; wait "$mpid"; } 2>/dev/null
 expect_exit 22 "a (exclusive) as the listener: refused before it listens, exit 22" -- \
-	"$ck" --device "emu:$t/a.sock" pair listen --port 0 --bind 127.0.0.1 --port-file "$t/ex3.port" \
+	timeout 60 "$ck" --device "emu:$t/a.sock" pair listen --port 0 --bind 127.0.0.1 --port-file "$t/ex3.port" \
 	--keys "$t/a.keys" --store "$t/a.store"
 check "... no port was opened" test ! -e "$t/ex3.port"
 expect_exit 22 "b (exclusive) connecting anywhere: refused, exit 22" -- \
