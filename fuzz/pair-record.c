@@ -1,29 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Fuzz target: a pairing record file, userspace/pair/record.c:
- * ck_pair_record_decode (what `chipkey pairs` reads from the pairing
- * store, docs/pairing.md).  A record that decodes must encode to a text
- * that decodes to the same record and encodes to the same text.
+ * Fuzz target: the pairing records, userspace/pair/record.c:
+ * ck_pair_list_decode (the value of the data package entry
+ * pairing-records that `chipkey pairs`, `pair` and `unpair` read,
+ * docs/pairing.md "The pairing records").  A list that decodes must encode
+ * to exactly the input (one encoding per list), and decode again to the
+ * same records.
  */
 #include "pair/record.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct ck_pair_record r, r2;
-	char *t1 = NULL, *t2 = NULL;
-	size_t l1 = 0, l2 = 0;
+	struct ck_pair_list l, l2;
+	uint8_t *out = NULL;
+	size_t len = 0;
 
-	if (ck_pair_record_decode((const char *)data, size, &r))
+	if (ck_pair_list_decode(data, size, &l))
 		return 0;
-	if (ck_pair_record_encode(&r, &t1, &l1) || ck_pair_record_decode(t1, l1, &r2) ||
-	    ck_pair_record_encode(&r2, &t2, &l2) || l1 != l2 || memcmp(t1, t2, l1) ||
-	    strcmp(r.identity, r2.identity) || memcmp(r.chip_id, r2.chip_id, sizeof(r.chip_id)) ||
-	    r.role != r2.role || r.paired_at != r2.paired_at ||
-	    memcmp(r.link_key, r2.link_key, sizeof(r.link_key)) || strcmp(r.cert_pem, r2.cert_pem))
+	if (ck_pair_list_encode(&l, &out, &len) || len != size || memcmp(out, data, size) ||
+	    ck_pair_list_decode(out, len, &l2) || l2.n != l.n)
 		abort();
-	OPENSSL_clear_free(t1, l1);
-	OPENSSL_clear_free(t2, l2);
-	ck_pair_record_free(&r);
-	ck_pair_record_free(&r2);
+	for (size_t i = 0; i < l.n; i++)
+		if (strcmp(l.v[i].identity, l2.v[i].identity) || l.v[i].role != l2.v[i].role ||
+		    l.v[i].paired_at != l2.v[i].paired_at || l.v[i].cert_len != l2.v[i].cert_len ||
+		    memcmp(l.v[i].link_key, l2.v[i].link_key, CK_PAIR_KEY_LEN))
+			abort();
+	OPENSSL_clear_free(out, len);
+	ck_pair_list_free(&l);
+	ck_pair_list_free(&l2);
 	return 0;
 }

@@ -77,5 +77,6 @@ int cmd_update(struct ck_cli *cli, int argc, char **argv);
 /* Pairing two devices (docs/pairing.md). */
 int cmd_pair(struct ck_cli *cli, int argc, char **argv);
 int cmd_pairs(struct ck_cli *cli, int argc, char **argv);
+int cmd_unpair(struct ck_cli *cli, int argc, char **argv);
 
 #endif /* CHIPKEY_CLI_H */

@@ -8,7 +8,8 @@
  * factory credential, the answer checked, then the next data package
  * (factory entries kept, customer key, certificate and CA added) wrapped
  * as generation + 1, the flash store switched, the generation published,
- * the keys directory rewritten.
+ * the keys directory rewritten (the last three: nextgen.c, shared with
+ * chipkey pair and unpair).
  *
  * The key pair is made here with OpenSSL, not in the chip: the chip
  * interface (include/uapi/linux/chipkey.h, lib/libchipkey.h) has no
@@ -53,15 +54,14 @@
 #include "recovery/recovery.h"
 #include "cli.h"
 #include "enroll.h"
+#include "nextgen.h"
 
 #define PENDING "enroll-pending.pkg"
 
 struct enr {
 	struct rec_ctx rc;
-	const char *est, *anchor, *store, *keys, *db;
-	struct ck_dp *dp;		/* the current data package */
-	char identity[CK_DP_DEVICE_ID_LEN + 1];
-	uint64_t gen;
+	struct ck_next n;		/* store, db, keys; the current generation */
+	const char *est, *anchor;
 	char *cert_pem, *key_pem;	/* factory credential for TLS */
 };
 
@@ -88,13 +88,13 @@ static int factory_pem(struct enr *e)
 	char *p = NULL, *q = NULL;
 	size_t n, m = 0;
 
-	if (ck_dp_get(e->dp, CK_DP_DEVICE_KEY, &k, &kl) ||
-	    ck_dp_get(e->dp, CK_DP_DEVICE_CERT, &c, &cl))
+	if (ck_dp_get(e->n.dp, CK_DP_DEVICE_KEY, &k, &kl) ||
+	    ck_dp_get(e->n.dp, CK_DP_DEVICE_CERT, &c, &cl))
 		return -ENOENT;
 	if (ck_pem_encode("PRIVATE KEY", k, kl, &e->key_pem, &n) ||
 	    ck_pem_encode("CERTIFICATE", c, cl, &p, &n))
 		return -ENOMEM;
-	if (!ck_dp_get(e->dp, CK_DP_ISSUING_CA_CERT, &ca, &cal) &&
+	if (!ck_dp_get(e->n.dp, CK_DP_ISSUING_CA_CERT, &ca, &cal) &&
 	    ck_pem_encode("CERTIFICATE", ca, cal, &q, &m)) {
 		free(p);
 		return -ENOMEM;
@@ -116,8 +116,8 @@ static int customer_pem(struct enr *e)
 	const uint8_t *k, *c;
 	size_t kl, cl, n;
 
-	if (ck_dp_get(e->dp, CK_DP_CUSTOMER_KEY, &k, &kl) ||
-	    ck_dp_get(e->dp, CK_DP_CUSTOMER_CERT, &c, &cl))
+	if (ck_dp_get(e->n.dp, CK_DP_CUSTOMER_KEY, &k, &kl) ||
+	    ck_dp_get(e->n.dp, CK_DP_CUSTOMER_CERT, &c, &cl))
 		return -ENOENT;
 	if (ck_pem_encode("PRIVATE KEY", k, kl, &e->key_pem, &n) ||
 	    ck_pem_encode("CERTIFICATE", c, cl, &e->cert_pem, &n))
@@ -134,22 +134,6 @@ static X509 *dp_x509(const struct ck_dp *dp, uint16_t type)
 	return ck_dp_get(dp, type, &v, &len) ? NULL : d2i_X509(NULL, &v, (long)len);
 }
 
-/* Wrap @dp as generation @gen: a malloc'd backup package. */
-static int wrap(struct enr *e, const struct ck_dp *dp, uint64_t gen, uint8_t **out, size_t *len)
-{
-	uint8_t *in = NULL;
-	size_t in_len = 0;
-	int err = ck_dp_encode(dp, &in, &in_len);
-
-	if (err)
-		return err;
-	*len = in_len + CHIPKEY_PKG_OVERHEAD;
-	*out = malloc(*len);
-	err = *out ? chipkey_wrap(e->rc.ck, in, in_len, gen, *out, len) : -ENOMEM;
-	ck_dp_buf_free(in, in_len);
-	return err;
-}
-
 /* The pending customer key: the one kept in STORE/enroll-pending.pkg, or
  * a new one written there (wrapped by the chip, fsync'd) before use. */
 static EVP_PKEY *pending_key(struct enr *e, int *code)
@@ -164,7 +148,7 @@ static EVP_PKEY *pending_key(struct enr *e, int *code)
 	int err;
 
 	*code = CK_EXIT_OTHER;
-	snprintf(path, sizeof(path), "%s/%s", e->store, PENDING);
+	snprintf(path, sizeof(path), "%s/%s", e->n.store, PENDING);
 	err = ck_file_read(path, &pkg, &pkg_len, FLASH_MAX_BACKUP);
 	if (!err) {
 		plain_len = pkg_len;
@@ -186,9 +170,9 @@ static EVP_PKEY *pending_key(struct enr *e, int *code)
 	key = EVP_EC_gen("P-256");
 	p = ck_dp_new();
 	if (!key || !p || pki_private_to_pkcs8_der(key, &der, &der_len) ||
-	    ck_dp_set_device_id(p, e->identity) || ck_dp_set_chip_id(p, e->rc.chip_id) ||
+	    ck_dp_set_device_id(p, e->n.identity) || ck_dp_set_chip_id(p, e->rc.chip_id) ||
 	    ck_dp_set(p, CK_DP_CUSTOMER_KEY, 0, der, der_len) ||
-	    wrap(e, p, 0, &pkg, &pkg_len) ||
+	    ck_next_wrap(e->rc.ck, p, 0, &pkg, &pkg_len) ||
 	    ck_file_write_atomic(path, pkg, pkg_len, 0600, 0)) {
 		fprintf(stderr, "chipkey: enroll: cannot keep the pending key in %s\n", path);
 		EVP_PKEY_free(key);
@@ -261,7 +245,7 @@ static X509 *request(struct enr *e, EVP_PKEY *key, X509 *ca, char *url, size_t n
 	uint8_t csha[32], ksha[32], mac[CHIPKEY_MAC_LEN];
 	char nhex[2 * PROOF_NONCE_LEN + 1], phex[2 * CHIPKEY_EC_POINT_LEN + 1];
 	char hdr[64 + 2 * PROOF_NONCE_LEN + 2 * CHIPKEY_MAC_LEN], mhex[2 * CHIPKEY_MAC_LEN + 1];
-	char *csr = enr_make_csr(key, e->identity);
+	char *csr = enr_make_csr(key, e->n.identity);
 	const uint8_t *c;
 	size_t cl;
 	STACK_OF(X509) *sk = NULL;
@@ -269,7 +253,7 @@ static X509 *request(struct enr *e, EVP_PKEY *key, X509 *ca, char *url, size_t n
 	const char *why;
 
 	*code = CK_EXIT_OTHER;
-	ck_dp_get(e->dp, CK_DP_DEVICE_CERT, &c, &cl);
+	ck_dp_get(e->n.dp, CK_DP_DEVICE_CERT, &c, &cl);
 	if (!csr || enr_spki_sha256(key, ksha) ||
 	    !EVP_Digest(c, cl, csha, NULL, EVP_sha256(), NULL))
 		goto out;
@@ -303,7 +287,7 @@ static X509 *request(struct enr *e, EVP_PKEY *key, X509 *ca, char *url, size_t n
 	CK_CRASH_POINT("enroll-answer");
 	sk = enr_certs_only(h.resp, h.resp_len);
 	cert = sk && sk_X509_num(sk) == 1 ? sk_X509_shift(sk) : NULL;
-	why = cert ? enr_check_answer(cert, key, e->identity, e->rc.chip_id, ca)
+	why = cert ? enr_check_answer(cert, key, e->n.identity, e->rc.chip_id, ca)
 		   : "the answer is not one certificate";
 	if (why) {
 		*code = fail(CK_EXIT_UNTRUSTED, "refused the node's answer: %s", why);
@@ -317,13 +301,25 @@ out:
 	return cert;
 }
 
+static int set_x509(struct ck_dp *dp, uint16_t type, X509 *x)
+{
+	uint8_t *der = NULL;
+	size_t len;
+	int err = pki_cert_to_der(x, &der, &len);
+
+	if (!err)
+		err = ck_dp_set(dp, type, 0, der, len);
+	OPENSSL_free(der);
+	return err;
+}
+
 /* simplereenroll with the customer credential: the renewed certificate, checked */
 static X509 *renew_request(struct enr *e, EVP_PKEY *key, X509 *ca, char *url, size_t n,
 			   int *code)
 {
 	struct enr_http h = { .url = url, .anchor = e->anchor, .cert_pem = e->cert_pem,
 			      .key_pem = e->key_pem, .content_type = "application/pkcs10" };
-	X509 *cur = dp_x509(e->dp, CK_DP_CUSTOMER_CERT), *cert = NULL;
+	X509 *cur = dp_x509(e->n.dp, CK_DP_CUSTOMER_CERT), *cert = NULL;
 	char *csr = cur ? enr_make_csr_name(key, X509_get_subject_name(cur)) : NULL;
 	STACK_OF(X509) *sk = NULL;
 	const char *why;
@@ -344,7 +340,7 @@ static X509 *renew_request(struct enr *e, EVP_PKEY *key, X509 *ca, char *url, si
 	CK_CRASH_POINT("renew-answer");
 	sk = enr_certs_only(h.resp, h.resp_len);
 	cert = sk && sk_X509_num(sk) == 1 ? sk_X509_shift(sk) : NULL;
-	why = cert ? enr_check_answer(cert, key, e->identity, e->rc.chip_id, ca)
+	why = cert ? enr_check_answer(cert, key, e->n.identity, e->rc.chip_id, ca)
 		   : "the answer is not one certificate";
 	if (why) {
 		*code = fail(CK_EXIT_UNTRUSTED, "refused the node's answer: %s", why);
@@ -359,75 +355,28 @@ out:
 	return cert;
 }
 
-static int set_x509(struct ck_dp *dp, uint16_t type, X509 *x)
+/* The customer set into the data package, then generation + 1 into the
+ * flash store (the commit point, nextgen.c). */
+static int store_next(struct enr *e, EVP_PKEY *key, X509 *cert, X509 *ca)
 {
-	uint8_t *der = NULL;
-	size_t len;
-	int err = pki_cert_to_der(x, &der, &len);
-
-	if (!err)
-		err = ck_dp_set(dp, type, 0, der, len);
-	OPENSSL_free(der);
-	return err;
-}
-
-/* The next data package into the flash store (the commit point). */
-static int store_next(struct enr *e, EVP_PKEY *key, X509 *cert, X509 *ca,
-		      uint8_t **pkg, size_t *pkg_len)
-{
-	struct flash_contents fc = { .chip = e->rc.ck, .identity = e->identity,
-				     .generation = e->gen + 1 };
 	uint8_t *der = NULL;
 	size_t der_len = 0;
 	char path[4096];
-	int err = pki_private_to_pkcs8_der(key, &der, &der_len);
+	int err = pki_private_to_pkcs8_der(key, &der, &der_len), rc;
 
 	if (!err)
-		err = ck_dp_set(e->dp, CK_DP_CUSTOMER_KEY, 0, der, der_len);
+		err = ck_dp_set(e->n.dp, CK_DP_CUSTOMER_KEY, 0, der, der_len);
 	if (der)
 		pki_free_secret(der, der_len);
-	if (err || set_x509(e->dp, CK_DP_CUSTOMER_CERT, cert) ||
-	    set_x509(e->dp, CK_DP_CUSTOMER_CA_CERT, ca) ||
-	    (!ck_dp_u64(e->dp, CK_DP_GENERATION, &(uint64_t){ 0 }) &&
-	     ck_dp_set_u64(e->dp, CK_DP_GENERATION, e->gen + 1)) ||
-	    wrap(e, e->dp, e->gen + 1, pkg, pkg_len))
+	if (err || set_x509(e->n.dp, CK_DP_CUSTOMER_CERT, cert) ||
+	    set_x509(e->n.dp, CK_DP_CUSTOMER_CA_CERT, ca))
 		return fail(CK_EXIT_OTHER, "%s", "cannot build the next data package");
-	memcpy(fc.chip_id, e->rc.chip_id, sizeof(fc.chip_id));
-	fc.backup = *pkg;
-	fc.backup_len = *pkg_len;
-	ck_dp_get(e->dp, CK_DP_DEVICE_CERT, &fc.cert, &fc.cert_len);
-	CK_CRASH_POINT("enroll-store");
-	err = flash_write_store(e->store, &fc);
-	if (err)
-		return fail(CK_EXIT_STORE_WRITE, "flash store: %s", strerror(-err));
-	CK_CRASH_POINT("enroll-stored");
-	e->gen++;
-	snprintf(path, sizeof(path), "%s/%s", e->store, PENDING);
+	rc = ck_next_store(&e->n);
+	if (rc)
+		return rc;
+	snprintf(path, sizeof(path), "%s/%s", e->n.store, PENDING);
 	unlink(path);
 	return CK_EXIT_OK;
-}
-
-/* The current store: verified, unwrapped (e->dp, e->gen, e->identity). */
-static int load_store(struct enr *e, uint8_t **pkg, size_t *pkg_len)
-{
-	struct flash_store s;
-	int err = flash_read_store(e->store, e->rc.ck, &s), rc;
-
-	if (err) {
-		rc = fail(err == -ENOENT ? CK_EXIT_NO_STORE : CK_EXIT_STORE_CORRUPT,
-			  "the flash store is not usable: %s", s.why);
-		flash_store_release(&s);
-		return rc;
-	}
-	rc = rec_verify(&e->rc, s.backup, s.backup_len, s.cert, s.cert_len, NULL, &e->dp,
-			e->identity, &e->gen);
-	if (rc)
-		fail(rc, "%s", e->rc.msg);
-	*pkg = s.backup;
-	*pkg_len = s.backup_len;
-	s.backup = NULL;
-	flash_store_release(&s);
-	return rc;
 }
 
 int cmd_enroll(struct ck_cli *cli, int argc, char **argv)
@@ -441,10 +390,10 @@ int cmd_enroll(struct ck_cli *cli, int argc, char **argv)
 		{ "renew", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct enr e = { .store = REC_DEFAULT_STORE, .keys = REC_DEFAULT_KEYS };
+	struct enr e = { .n = { .store = REC_DEFAULT_STORE, .keys = REC_DEFAULT_KEYS,
+				.prog = "enroll" } };
 	const uint8_t *v;
-	size_t len, pkg_len = 0;
-	uint8_t *pkg = NULL;
+	size_t len;
 	EVP_PKEY *key = NULL;
 	X509 *ca = NULL, *cert = NULL, *cur;
 	char url[4096];
@@ -456,11 +405,11 @@ int cmd_enroll(struct ck_cli *cli, int argc, char **argv)
 		else if (c == 'a')
 			e.anchor = optarg;
 		else if (c == 's')
-			e.store = optarg;
+			e.n.store = optarg;
 		else if (c == 'k')
-			e.keys = optarg;
+			e.n.keys = optarg;
 		else if (c == 'D')
-			e.db = optarg;
+			e.n.db = optarg;
 		else if (c == 'r')
 			renew = 1;
 		else
@@ -468,8 +417,8 @@ int cmd_enroll(struct ck_cli *cli, int argc, char **argv)
 	}
 	if (!e.est || optind != argc || strlen(e.est) > 2000 || strncmp(e.est, "https://", 8))
 		return usage();
-	e.db = rec_db_url(e.db);
-	if (!e.db)
+	e.n.db = rec_db_url(e.n.db);
+	if (!e.n.db)
 		return fail(CK_EXIT_USAGE, "%s", "no public database (--db URL or $CHIPKEY_PUBDB)");
 	rc = rec_open(&e.rc, cli->device);
 	if (rc) {
@@ -478,27 +427,28 @@ int cmd_enroll(struct ck_cli *cli, int argc, char **argv)
 	}
 	e.rc.verbose = cli->verbose;
 	e.rc.prog = "chipkey: enroll";
-	rc = load_store(&e, &pkg, &pkg_len);
+	e.n.rc = &e.rc;
+	rc = ck_next_load(&e.n);
 	if (rc)
 		goto out;
-	if (renew && ck_dp_get(e.dp, CK_DP_CUSTOMER_CERT, &v, &len)) {
+	if (renew && ck_dp_get(e.n.dp, CK_DP_CUSTOMER_CERT, &v, &len)) {
 		rc = fail(CK_EXIT_NOT_FOUND, "%s", "--renew: no customer certificate yet (enroll first)");
 		goto out;
 	} else if (renew) {
 		/* the current generation published first: N + 1 follows N */
-		rc = enr_publish(e.db, e.dp, e.rc.chip_id, e.identity, e.gen, pkg, pkg_len);
+		rc = ck_next_catch_up(&e.n);
 		if (rc)
 			goto out;
-		if (customer_pem(&e) || !(ca = dp_x509(e.dp, CK_DP_CUSTOMER_CA_CERT))) {
+		if (customer_pem(&e) || !(ca = dp_x509(e.n.dp, CK_DP_CUSTOMER_CA_CERT))) {
 			rc = fail(CK_EXIT_MALFORMED, "%s",
 				  "the data package has no customer key, certificate and CA");
 			goto out;
 		}
 		key = pending_key(&e, &rc);
-		cur = key ? dp_x509(e.dp, CK_DP_CUSTOMER_CERT) : NULL;
+		cur = key ? dp_x509(e.n.dp, CK_DP_CUSTOMER_CERT) : NULL;
 		if (cur && EVP_PKEY_eq(X509_get0_pubkey(cur), key) == 1) {
 			/* left by a crash after the last switch: that key is in use */
-			snprintf(url, sizeof(url), "%s/%s", e.store, PENDING);
+			snprintf(url, sizeof(url), "%s/%s", e.n.store, PENDING);
 			unlink(url);
 			EVP_PKEY_free(key);
 			key = pending_key(&e, &rc);
@@ -507,12 +457,10 @@ int cmd_enroll(struct ck_cli *cli, int argc, char **argv)
 		cert = key ? renew_request(&e, key, ca, url, sizeof(url), &rc) : NULL;
 		if (!cert)
 			goto out;
-		free(pkg);
-		pkg = NULL;
-		rc = store_next(&e, key, cert, ca, &pkg, &pkg_len);
+		rc = store_next(&e, key, cert, ca);
 		if (rc)
 			goto out;
-	} else if (ck_dp_get(e.dp, CK_DP_CUSTOMER_CERT, &v, &len)) {
+	} else if (ck_dp_get(e.n.dp, CK_DP_CUSTOMER_CERT, &v, &len)) {
 		/* the factory set: enroll */
 		if (factory_pem(&e)) {
 			rc = fail(CK_EXIT_MALFORMED, "%s",
@@ -524,38 +472,28 @@ int cmd_enroll(struct ck_cli *cli, int argc, char **argv)
 		cert = ca ? request(&e, key, ca, url, sizeof(url), &rc) : NULL;
 		if (!cert)
 			goto out;
-		free(pkg);
-		pkg = NULL;
-		rc = store_next(&e, key, cert, ca, &pkg, &pkg_len);
+		rc = store_next(&e, key, cert, ca);
 		if (rc)
 			goto out;
 	} else if (cli->verbose) {
 		fprintf(stderr, "chipkey: enroll: the store holds the customer set (generation %llu):"
-			" finishing\n", (unsigned long long)e.gen);
+			" finishing\n", (unsigned long long)e.n.gen);
 	}
-	CK_CRASH_POINT("enroll-publish");
-	rc = enr_publish(e.db, e.dp, e.rc.chip_id, e.identity, e.gen, pkg, pkg_len);
+	rc = ck_next_finish(&e.n);
 	if (rc)
 		goto out;
-	CK_CRASH_POINT("enroll-keys");
-	rc = rec_write_keys(&e.rc, e.keys, e.dp, e.gen);
-	if (rc) {
-		fprintf(stderr, "chipkey: enroll: %s\n", e.rc.msg);
-		goto out;
-	}
-	printf("%s: identity %s, generation %llu\n", renew ? "renewed" : "enrolled", e.identity,
-	       (unsigned long long)e.gen);
+	printf("%s: identity %s, generation %llu\n", renew ? "renewed" : "enrolled", e.n.identity,
+	       (unsigned long long)e.n.gen);
 out:
 	X509_free(cert);
 	X509_free(ca);
 	EVP_PKEY_free(key);
-	ck_dp_free(e.dp);
+	ck_next_release(&e.n);
 	if (e.key_pem) {
 		OPENSSL_cleanse(e.key_pem, strlen(e.key_pem));
 		free(e.key_pem);
 	}
 	free(e.cert_pem);
-	free(pkg);
 	rec_close(&e.rc);
 	return rc;
 }

@@ -2,8 +2,7 @@
 /*
  * chipkey enroll (docs/enrollment.md "The device side"): enroll.c (the
  * steps), enroll-http.c (HTTPS through libcurl, loaded at run time as
- * recovery does), enroll-publish.c (the new
- * generation into the public database), enroll-answer.c (the request and the checks of the
+ * recovery does), enroll-answer.c (the request and the checks of the
  * node's answer).
  */
 #ifndef CHIPKEY_CLI_ENROLL_H
@@ -55,12 +54,5 @@ const char *enr_check_answer(X509 *cert, EVP_PKEY *key, const char *identity,
 			     const uint8_t chip_id[16], X509 *ca);
 /* @ca is @anchor or is signed by it (X509_verify_cert).  NULL or reason. */
 const char *enr_check_ca(X509 *ca, X509 *anchor);
-
-/*
- * Publish generation @gen (@backup) to the public database @db, signed
- * with the factory key of @dp (enroll-publish.c).  An exit code.
- */
-int enr_publish(const char *db, const struct ck_dp *dp, const uint8_t chip_id[16],
-		const char *identity, uint64_t gen, const uint8_t *backup, size_t backup_len);
 
 #endif

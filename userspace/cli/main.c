@@ -42,9 +42,12 @@ static const struct {
 	  "                  | update status [--slot-dir DIR] [--json]   licensed software (docs/software-update.md)" },
 	{ "backup", cmd_backup, "backup export FILE [--store DIR]   archive for offline recovery" },
 	{ "pair", cmd_pair, "pair listen --port P [--bind ADDR] [--port-file FILE] | pair connect HOST:PORT\n"
-	  "                  [--keys DIR] [--pairs DIR] [--confirm CODE] [--timeout S]\n"
+	  "                  [--exclusive] [--keys DIR] [--store DIR] [--db URL] [--confirm CODE]\n"
+	  "                  [--timeout S]\n"
 	  "                  pair with another device, a person confirms (docs/pairing.md)" },
-	{ "pairs", cmd_pairs, "pairs [--pairs DIR] [--json]   the pairings kept (never the link keys)" },
+	{ "pairs", cmd_pairs, "pairs [--store DIR] [--json]   the pairings kept (never the link keys)" },
+	{ "unpair", cmd_unpair, "unpair PEER|--all [--store DIR] [--keys DIR] [--db URL]\n"
+	  "                  remove a pairing (or all: change of owner), next generation" },
 	{ "service", cmd_service, "service connect|list|get NAME OUT|install NAME --server HOST:PORT\n"
 	  "                  --mode channel-key|cert|cms|broadcast [--sha384] [--keys DIR] [--state DIR]\n"
 	  "                  [--rom-key FILE] [--timeout S] [--slot-dir DIR] [--class NAME] [--encrypted]\n"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * chipkey pair listen|connect, chipkey pairs: pairing two devices
- * (docs/pairing.md).
+ * chipkey pair listen|connect: pairing two devices (docs/pairing.md).  The
+ * pairing record is kept inside the data package: generation + 1, the
+ * flash store switched, published (nextgen.c, shared with chipkey enroll).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,21 +21,22 @@
 #include "link/device-keys.h"
 #include "pair/pair.h"
 #include "cli.h"
+#include "nextgen.h"
 
 static int usage(void)
 {
 	fprintf(stderr,
 		"usage: chipkey pair listen --port P [--bind ADDR] [--port-file FILE] [OPTIONS]\n"
 		"       chipkey pair connect HOST:PORT [OPTIONS]\n"
-		"  OPTIONS: [--keys DIR] [--pairs DIR] [--confirm CODE] [--timeout S]\n"
-		"       chipkey pairs [--pairs DIR] [--json]\n");
+		"  OPTIONS: [--exclusive] [--keys DIR] [--store DIR] [--db URL] [--confirm CODE]\n"
+		"           [--timeout S]\n");
 	return CK_EXIT_USAGE;
 }
 
 struct pair_args {
 	enum ck_pair_role role;
-	const char *target, *bind, *port_file, *keys, *pairs, *confirm;
-	int port, timeout;
+	const char *target, *bind, *port_file, *keys, *store, *db, *confirm;
+	int port, timeout, exclusive;
 };
 
 /* The person's decision on @code: --confirm CODE, else a line from standard
@@ -88,32 +90,83 @@ static int session_error(const struct ck_pair_session *s, const char *step, int 
 								    : ck_exit_for_errno(err);
 }
 
-/* Keep the pairing: the record of the peer of @s with @key. */
-static int keep(const struct pair_args *a, const struct ck_pair_session *s,
-		const uint8_t key[CK_PAIR_KEY_LEN])
+/* Keep the pairing: the record of the peer of @s with @key into the data
+ * package of @n, as its next generation (stored, published).  *@stored:
+ * the flash store holds it (the commit point), even if publishing failed. */
+static int keep(const struct pair_args *a, struct ck_next *n, const struct ck_pair_session *s,
+		const uint8_t key[CK_PAIR_KEY_LEN], int *stored)
 {
-	struct ck_pair_record r = { .role = a->role, .paired_at = time(NULL) };
-	BIO *bio = BIO_new(BIO_s_mem());
-	char *pem = NULL;
-	long n;
-	int err = -ENOMEM;
+	struct ck_pair_record r = { .role = a->role, .paired_at = time(NULL),
+				    .flags = a->exclusive ? CK_PAIR_F_EXCLUSIVE : 0 };
+	struct ck_pair_list l = { 0 };
+	unsigned char *der = NULL;
+	int len, err, rc;
 
 	memcpy(r.identity, s->peer.identity, sizeof(r.identity));
 	memcpy(r.chip_id, s->peer.chip_id, sizeof(r.chip_id));
 	memcpy(r.link_key, key, CK_PAIR_KEY_LEN);
-	if (bio && PEM_write_bio_X509(bio, s->peer.cert) && (n = BIO_get_mem_data(bio, &pem)) > 0) {
-		r.cert_pem = strndup(pem, (size_t)n);
-		if (r.cert_pem)
-			err = ck_pair_record_store(a->pairs, &r);
+	len = i2d_X509(s->peer.cert, &der);
+	err = len > 0 ? 0 : -ENOMEM;
+	if (!err) {
+		r.cert = der;
+		r.cert_len = (size_t)len;
+		err = ck_pair_list_get(n->dp, &l);
 	}
-	BIO_free(bio);
+	if (!err)
+		err = ck_pair_list_add(&l, &r);
+	if (!err)
+		err = ck_pair_list_put(n->dp, &l);
 	ck_pair_record_free(&r);
+	ck_pair_list_free(&l);
 	if (err) {
-		fprintf(stderr, "chipkey pair: cannot write the pairing to %s: %s\n",
-			a->pairs, strerror(-err));
-		return CK_EXIT_STORE_WRITE;
+		fprintf(stderr, "chipkey pair: cannot add the pairing to the data package: %s\n",
+			strerror(-err));
+		return err == -EMSGSIZE || err == -ENOSPC ? CK_EXIT_TOO_LARGE : CK_EXIT_OTHER;
 	}
-	return CK_EXIT_OK;
+	rc = ck_next_store(n);
+	if (rc) {
+		fprintf(stderr, "chipkey pair: nothing kept\n");
+		return rc;
+	}
+	*stored = 1;
+	rc = ck_next_finish(n);
+	if (rc)
+		fprintf(stderr, "chipkey pair: kept in the flash store (generation %llu), but not "
+			"published: recovery from the public database would not restore it\n",
+			(unsigned long long)n->gen);
+	return rc;
+}
+
+/*
+ * Exclusive mode, checked before any contact: a device that keeps an
+ * exclusive pairing takes part in no other pairing (either role, the same
+ * peer included: unpair first); --exclusive only on a device that keeps no
+ * pairing.  0 or an exit code.
+ */
+static int exclusive_check(const struct pair_args *a, const struct ck_next *n)
+{
+	struct ck_pair_list l = { 0 };
+	int err = ck_pair_list_get(n->dp, &l), ret = CK_EXIT_OK;
+
+	if (err) {
+		fprintf(stderr, "chipkey pair: the pairing records do not parse: %s\n",
+			strerror(-err));
+		return ck_exit_for_errno(err);
+	}
+	for (size_t i = 0; i < l.n && !ret; i++) {
+		if (l.v[i].flags & CK_PAIR_F_EXCLUSIVE) {
+			fprintf(stderr, "chipkey pair: paired exclusively with %s: no other "
+				"pairing (chipkey unpair first)\n", l.v[i].identity);
+			ret = CK_EXIT_CONFLICT;
+		}
+	}
+	if (!ret && a->exclusive && l.n) {
+		fprintf(stderr, "chipkey pair: --exclusive: this device keeps %zu pairing(s) "
+			"(chipkey unpair first)\n", l.n);
+		ret = CK_EXIT_CONFLICT;
+	}
+	ck_pair_list_free(&l);
+	return ret;
 }
 
 /*
@@ -123,14 +176,14 @@ static int keep(const struct pair_args *a, const struct ck_pair_session *s,
  * connector sends its decision first; the listener keeps the record only
  * if both accepted and then says accept; the connector keeps it on that.
  */
-static int decide(const struct pair_args *a, struct ck_pair_session *s)
+static int decide(const struct pair_args *a, struct ck_next *n, struct ck_pair_session *s)
 {
 	struct ck_pair_msg mine = { .type = CK_PAIR_DECISION }, theirs = { 0 };
 	X509 *listener = a->role == CK_PAIR_LISTEN ? s->self->cert : s->peer.cert;
 	X509 *connector = a->role == CK_PAIR_LISTEN ? s->peer.cert : s->self->cert;
 	char chip[2 * CHIPKEY_CHIP_ID_LEN + 1], code[CK_PAIR_CODE_DIGITS + 1];
 	uint8_t key[CK_PAIR_KEY_LEN], nl[CK_PAIR_NONCE_SIZE], nc[CK_PAIR_NONCE_SIZE];
-	int err, ret;
+	int err, ret, stored = 0;
 
 	err = ck_pair_commit_round(s, nl, nc);
 	if (err == -EBADE) {
@@ -169,19 +222,19 @@ static int decide(const struct pair_args *a, struct ck_pair_session *s)
 		fprintf(stderr, "chipkey pair: the other device refused: nothing kept\n");
 		ret = CK_EXIT_REFUSED;
 	} else {
-		ret = keep(a, s, key);
+		ret = keep(a, n, s, key, &stored);
 	}
 	if (a->role == CK_PAIR_LISTEN) {
 		/* our accept tells the connector the record is kept here */
-		mine.accept = ret == CK_EXIT_OK;
+		mine.accept = (uint8_t)stored;
 		err = ck_pair_msg_send(s->ssl, &mine);
-		if (err && ret == CK_EXIT_OK)
+		if (err && stored)
 			fprintf(stderr, "chipkey pair: paired here, but the other device may "
 				"not have learnt it: %s\n", strerror(-err));
 	}
 	if (ret == CK_EXIT_OK)
-		printf("paired with %s (chip ID %s), kept in %s\n", s->peer.identity, chip,
-		       a->pairs);
+		printf("paired with %s (chip ID %s), generation %llu\n", s->peer.identity, chip,
+		       (unsigned long long)n->gen);
 out:
 	OPENSSL_cleanse(key, sizeof(key));
 	return ret;
@@ -192,6 +245,9 @@ static int pair(struct ck_cli *cli, const struct pair_args *a)
 	uint8_t rom[CHIPKEY_MAX_ROM_KEY], chip_id[CHIPKEY_CHIP_ID_LEN], cert_chip[CHIPKEY_CHIP_ID_LEN];
 	size_t rom_len = sizeof(rom);
 	struct ck_pair_session s = { 0 };
+	struct rec_ctx rc = { 0 };
+	struct ck_next n = { .rc = &rc, .store = a->store, .db = a->db, .keys = a->keys,
+			     .prog = "pair" };
 	struct ck_link_device d;
 	struct chipkey *ck = NULL;
 	const char *what;
@@ -218,6 +274,20 @@ static int pair(struct ck_cli *cli, const struct pair_args *a)
 	ret = ck_cli_open(cli, &ck);
 	if (ret)
 		goto out;
+	/* the data package the pairing will be kept in: before any contact */
+	rc.ck = ck;
+	memcpy(rc.chip_id, chip_id, sizeof(chip_id));
+	ck_hex_encode(chip_id, sizeof(chip_id), rc.chip_hex);
+	memcpy(rc.rom, rom, rom_len);
+	rc.rom_len = rom_len;
+	rc.prog = "chipkey: pair";
+	ret = ck_next_load(&n);
+	if (!ret)
+		ret = exclusive_check(a, &n);
+	if (!ret)
+		ret = ck_next_catch_up(&n);
+	if (ret)
+		goto out;
 	signal(SIGPIPE, SIG_IGN);	/* a peer that closes is an error, not a kill */
 	fd = a->role == CK_PAIR_LISTEN ? ck_pair_accept_one(a->bind, a->port, a->port_file,
 							    a->timeout)
@@ -238,8 +308,10 @@ static int pair(struct ck_cli *cli, const struct pair_args *a)
 		ret = session_error(&s, "attestation", err);
 		goto out;
 	}
-	ret = decide(a, &s);
+	ret = decide(a, &n, &s);
 out:
+	ck_next_release(&n);
+	OPENSSL_cleanse(&rc, sizeof(rc));
 	ck_pair_session_free(&s);
 	if (fd >= 0)
 		close(fd);
@@ -256,13 +328,15 @@ int cmd_pair(struct ck_cli *cli, int argc, char **argv)
 		{ "bind", required_argument, NULL, 'b' },
 		{ "port-file", required_argument, NULL, 'P' },
 		{ "keys", required_argument, NULL, 'k' },
-		{ "pairs", required_argument, NULL, 's' },
+		{ "store", required_argument, NULL, 's' },
+		{ "db", required_argument, NULL, 'D' },
 		{ "confirm", required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "exclusive", no_argument, NULL, 'x' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pair_args a = { .bind = "0.0.0.0", .keys = "/run/chipkey",
-			       .pairs = CK_PAIR_DEFAULT_DIR, .port = -1, .timeout = 120 };
+			       .store = REC_DEFAULT_STORE, .port = -1, .timeout = 120 };
 	int c;
 
 	optind = 0;	/* glibc: re-initialise, so options may follow the operands */
@@ -272,9 +346,11 @@ int cmd_pair(struct ck_cli *cli, int argc, char **argv)
 		case 'b': a.bind = optarg; break;
 		case 'P': a.port_file = optarg; break;
 		case 'k': a.keys = optarg; break;
-		case 's': a.pairs = optarg; break;
+		case 's': a.store = optarg; break;
+		case 'D': a.db = optarg; break;
 		case 'c': a.confirm = optarg; break;
 		case 't': a.timeout = atoi(optarg); break;
+		case 'x': a.exclusive = 1; break;
 		default: return usage();
 		}
 	}
@@ -292,6 +368,11 @@ int cmd_pair(struct ck_cli *cli, int argc, char **argv)
 	if (a.confirm && (strlen(a.confirm) != CK_PAIR_CODE_DIGITS ||
 			  strspn(a.confirm, "0123456789") != CK_PAIR_CODE_DIGITS)) {
 		fprintf(stderr, "chipkey pair: --confirm takes the six digits of the code\n");
+		return CK_EXIT_USAGE;
+	}
+	a.db = rec_db_url(a.db);
+	if (!a.db) {
+		fprintf(stderr, "chipkey pair: no public database (--db URL or $CHIPKEY_PUBDB)\n");
 		return CK_EXIT_USAGE;
 	}
 	return pair(cli, &a);

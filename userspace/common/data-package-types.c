@@ -28,6 +28,8 @@ static const struct ck_dp_type_info types[] = {
 	{ CK_DP_CUSTOMER_KEY, "customer-key", 0, 1, CK_DP_KIND_DER, 0 },
 	{ CK_DP_CUSTOMER_CERT, "customer-cert", 0, 0, CK_DP_KIND_DER, 0 },
 	{ CK_DP_CUSTOMER_CA_CERT, "customer-ca-cert", 0, 0, CK_DP_KIND_DER, 0 },
+	/* pairing (docs/pairing.md): the list is decoded by pair/record.c */
+	{ CK_DP_PAIRING_RECORDS, "pairing-records", 0, 1, CK_DP_KIND_BYTES, 0 },
 };
 
 const struct ck_dp_type_info *ck_dp_type_lookup(uint16_t type)
@@ -89,6 +91,8 @@ int ck_dp_value_valid(const struct ck_dp_type_info *t, const uint8_t *v, size_t 
 		return ck_identity_valid_n((const char *)v, len);
 	case CK_DP_KIND_DER:
 		return der_sequence_valid(v, len);
+	case CK_DP_KIND_BYTES:
+		return len > 0;
 	}
 	return 0;
 }

@@ -15,6 +15,8 @@ enum ck_dp_value_kind {
 	CK_DP_KIND_FIXED,	/* exactly @len bytes */
 	CK_DP_KIND_DEVICE_ID,	/* 15 digits, Luhn check digit */
 	CK_DP_KIND_DER,		/* exactly one DER SEQUENCE */
+	CK_DP_KIND_BYTES,	/* at least one byte; its own codec checks the
+				 * rest where it is used (pairing-records) */
 };
 
 struct ck_dp_type_info {

@@ -5,7 +5,7 @@
  * device's own ROM (tls.c); ATTEST of each chip over a value bound to the
  * session (attest.c); a commitment round (commit.c); the link key and the
  * six-digit code from the TLS exporter (secrets.c); the messages inside the session (messages.c); the
- * pairing store (record.c, record-list.c).  Functions return 0 or a
+ * pairing records in the data package (record.c).  Functions return 0 or a
  * negative errno unless they say otherwise.
  */
 #ifndef CHIPKEY_PAIR_H
@@ -17,12 +17,11 @@
 
 #include <openssl/ssl.h>
 
+#include <chipkey/data_package.h>
 #include <chipkey/pair_messages.h>
 #include "lib/libchipkey.h"
 #include "link/link.h"
 
-/* Default pairing store (chipkey pair --pairs DIR). */
-#define CK_PAIR_DEFAULT_DIR	"/var/lib/chipkey/pairs"
 #define CK_PAIR_KEY_LEN		32
 #define CK_PAIR_CODE_DIGITS	6
 
@@ -105,28 +104,42 @@ int ck_pair_commit_round(struct ck_pair_session *s, uint8_t nl[CK_PAIR_NONCE_SIZ
  */
 int ck_pair_attest_exchange(struct ck_pair_session *s, struct chipkey *ck);
 
-/* ---- record.c, record-list.c: the pairing store */
+/* ---- record.c: the pairing records inside the data package (entry
+ * pairing-records, docs/pairing.md "The pairing records") */
 struct ck_pair_record {
 	char identity[16];			/* the peer's */
 	uint8_t chip_id[CHIPKEY_CHIP_ID_LEN];
 	enum ck_pair_role role;			/* ours in that pairing */
+	uint8_t flags;				/* CK_PAIR_F_* */
 	time_t paired_at;
 	uint8_t link_key[CK_PAIR_KEY_LEN];	/* secret */
-	char *cert_pem;				/* the peer's certificate */
+	uint8_t *cert;				/* the peer's certificate, DER */
+	size_t cert_len;
 };
-/* Write @r as DIR/<identity>.pair (0600: temporary file, fsync, rename,
- * fsync of DIR; DIR is created 0700 if missing).  A pairing with the same
- * peer is replaced. */
-int ck_pair_record_store(const char *dir, const struct ck_pair_record *r);
-/* The record file's text (free with OPENSSL_clear_free(*out, *len)). */
-int ck_pair_record_encode(const struct ck_pair_record *r, char **out, size_t *len);
-/* Parse a record file's text; -EINVAL if malformed.  Free with
- * ck_pair_record_free(). */
-int ck_pair_record_decode(const char *buf, size_t len, struct ck_pair_record *r);
+#define CK_PAIR_F_EXCLUSIVE	0x01	/* this device refuses any other pairing */
+/* The pairings of one device, sorted by identity (no identity twice). */
+struct ck_pair_list {
+	struct ck_pair_record *v;
+	size_t n;
+};
+/* The entry's value: -EINVAL if malformed (anything but the one canonical
+ * encoding), -ENOMEM. */
+int ck_pair_list_decode(const uint8_t *buf, size_t len, struct ck_pair_list *l);
+/* The canonical value (free with OPENSSL_clear_free(*out, *len)); -EINVAL
+ * for an empty list (no pairing: no entry) or an unsorted one. */
+int ck_pair_list_encode(const struct ck_pair_list *l, uint8_t **out, size_t *len);
+/* The list of @dp (empty if it has no entry); written back into @dp (the
+ * entry removed if the list is empty). */
+int ck_pair_list_get(const struct ck_dp *dp, struct ck_pair_list *l);
+int ck_pair_list_put(struct ck_dp *dp, const struct ck_pair_list *l);
+/* Index of the record of @identity or @chip_id (either may be NULL), -1. */
+int ck_pair_list_find(const struct ck_pair_list *l, const char *identity,
+		      const uint8_t *chip_id);
+/* Add @r in order (replacing a record of the same identity); the list
+ * takes over @r's certificate and @r is zeroed.  -ENOSPC: 255 already. */
+int ck_pair_list_add(struct ck_pair_list *l, struct ck_pair_record *r);
+void ck_pair_list_remove(struct ck_pair_list *l, size_t i);
 void ck_pair_record_free(struct ck_pair_record *r);
-/* Every record in @dir, sorted by identity (*n of them; free each, then
- * the array).  A file that is not a record is skipped with a warning on
- * stderr. */
-int ck_pair_record_list(const char *dir, struct ck_pair_record **out, size_t *n);
+void ck_pair_list_free(struct ck_pair_list *l);
 
 #endif /* CHIPKEY_PAIR_H */

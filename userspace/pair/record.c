@@ -1,166 +1,229 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * A pairing record (pair.h; docs/pairing.md "Pairing store"): one text
- * file DIR/<peer identity>.pair, mode 0600, written atomically.
+ * The pairing records inside the data package (pair.h; docs/pairing.md
+ * "The pairing records", docs/data-package.md entry 0x0030): the value of
+ * the entry `pairing-records` is
  *
- *   chipkey-pairing 1
- *   identity <15 digits>            the peer's
- *   chip-id <32 hex digits>         the peer's
- *   role listen|connect             ours in this pairing
- *   paired-at <unix seconds>
- *   link-key <64 hex digits>        secret
- *   <the peer's device certificate, PEM>
+ *   offset  size  field
+ *        0     1  version, 1
+ *        1     1  count n, 1-255 (no pairing: no entry)
+ *        2     -  n records, strictly increasing identity (canonical)
+ *
+ * and each record
+ *
+ *        0    15  the peer's identity, ASCII digits (Luhn check digit)
+ *       15    16  the peer's chip ID
+ *       31     1  role: 0 listen, 1 connect (ours in this pairing)
+ *       32     1  flags: bit 0 exclusive (chipkey pair --exclusive); the
+ *                      other bits 0
+ *       33     8  paired at, unix seconds, u64 big endian
+ *       41    32  link key (secret)
+ *       73     2  L, big endian
+ *       75     L  the peer's device certificate, X.509 DER (exactly L bytes)
+ *
+ * Nothing else; no trailing bytes.  One encoding per list, so decoding
+ * and encoding give back the same bytes (fuzz/pair-record.c checks it).
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <openssl/pem.h>
+#include <openssl/x509.h>
 
-#include "common/file.h"
-#include "common/hex.h"
+#include <chipkey/byteorder.h>
 #include "common/identity.h"
 #include "pair.h"
 
-#define MAGIC_LINE	"chipkey-pairing 1\n"
-#define CERT_BEGIN	"-----BEGIN CERTIFICATE-----\n"
-#define RECORD_MAX	(16 * 1024)
-
-int ck_pair_record_encode(const struct ck_pair_record *r, char **out, size_t *len)
-{
-	char chip[2 * CHIPKEY_CHIP_ID_LEN + 1], key[2 * CK_PAIR_KEY_LEN + 1];
-	size_t cap = 512 + (r->cert_pem ? strlen(r->cert_pem) : 0);
-	char *buf;
-	int n;
-
-	if (!ck_identity_valid(r->identity) || !r->cert_pem ||
-	    strncmp(r->cert_pem, CERT_BEGIN, strlen(CERT_BEGIN)))
-		return -EINVAL;
-	buf = OPENSSL_malloc(cap);
-	if (!buf)
-		return -ENOMEM;
-	ck_hex_encode(r->chip_id, sizeof(r->chip_id), chip);
-	ck_hex_encode(r->link_key, sizeof(r->link_key), key);
-	n = snprintf(buf, cap, MAGIC_LINE "identity %s\nchip-id %s\nrole %s\npaired-at %" PRId64
-		     "\nlink-key %s\n%s", r->identity, chip,
-		     r->role == CK_PAIR_LISTEN ? "listen" : "connect", (int64_t)r->paired_at,
-		     key, r->cert_pem);
-	OPENSSL_cleanse(key, sizeof(key));
-	if (n < 0 || (size_t)n >= cap) {
-		OPENSSL_clear_free(buf, cap);
-		return -EINVAL;
-	}
-	*out = buf;
-	*len = (size_t)n;
-	return 0;
-}
-
-/* The value of the line "@name VALUE\n" at *@p (advanced past it), NUL
- * terminated in place; NULL if the line is not that. */
-static char *field(char **p, char *end, const char *name)
-{
-	size_t n = strlen(name);
-	char *nl, *v;
-
-	if ((size_t)(end - *p) <= n || strncmp(*p, name, n) || (*p)[n] != ' ')
-		return NULL;
-	v = *p + n + 1;
-	nl = memchr(v, '\n', (size_t)(end - v));
-	if (!nl)
-		return NULL;
-	*nl = '\0';
-	*p = nl + 1;
-	return v;
-}
-
-int ck_pair_record_decode(const char *text, size_t len, struct ck_pair_record *r)
-{
-	char *buf, *p, *end, *v, *stop;
-	long long t;
-	BIO *bio;
-	X509 *x = NULL;
-	int err = -EINVAL;
-
-	memset(r, 0, sizeof(*r));
-	if (len > RECORD_MAX || len < strlen(MAGIC_LINE) ||
-	    memcmp(text, MAGIC_LINE, strlen(MAGIC_LINE)))
-		return -EINVAL;
-	buf = OPENSSL_malloc(len + 1);
-	if (!buf)
-		return -ENOMEM;
-	memcpy(buf, text, len);
-	buf[len] = '\0';
-	p = buf + strlen(MAGIC_LINE);
-	end = buf + len;
-	if (!(v = field(&p, end, "identity")) || !ck_identity_valid(v))
-		goto out;
-	memcpy(r->identity, v, 16);
-	if (!(v = field(&p, end, "chip-id")) || ck_hex_decode(v, r->chip_id, sizeof(r->chip_id)))
-		goto out;
-	if (!(v = field(&p, end, "role")) || (strcmp(v, "listen") && strcmp(v, "connect")))
-		goto out;
-	r->role = !strcmp(v, "listen") ? CK_PAIR_LISTEN : CK_PAIR_CONNECT;
-	if (!(v = field(&p, end, "paired-at")) || *v < '0' || *v > '9')
-		goto out;
-	errno = 0;
-	t = strtoll(v, &stop, 10);
-	if (errno || *stop || t < 0)
-		goto out;
-	r->paired_at = (time_t)t;
-	if (!(v = field(&p, end, "link-key")) || ck_hex_decode(v, r->link_key, sizeof(r->link_key)))
-		goto out;
-	/* the rest: exactly one PEM certificate */
-	if ((size_t)(end - p) < strlen(CERT_BEGIN) || strncmp(p, CERT_BEGIN, strlen(CERT_BEGIN)) ||
-	    memchr(p, '\0', (size_t)(end - p)))
-		goto out;
-	bio = BIO_new_mem_buf(p, (int)(end - p));
-	x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
-	BIO_free(bio);
-	if (!x)
-		goto out;
-	r->cert_pem = strdup(p);
-	err = r->cert_pem ? 0 : -ENOMEM;
-out:
-	X509_free(x);
-	OPENSSL_clear_free(buf, len + 1);
-	if (err)
-		ck_pair_record_free(r);
-	return err;
-}
+#define LIST_VERSION	1
+#define LIST_HDR	2
+#define REC_FIXED	75
+#define ID_LEN		15
 
 void ck_pair_record_free(struct ck_pair_record *r)
 {
-	free(r->cert_pem);
+	if (r->cert)
+		OPENSSL_free(r->cert);
 	OPENSSL_cleanse(r, sizeof(*r));
 }
 
-int ck_pair_record_store(const char *dir, const struct ck_pair_record *r)
+void ck_pair_list_free(struct ck_pair_list *l)
 {
-	char name[32], *text = NULL;
-	size_t len = 0;
-	int dfd, err;
+	for (size_t i = 0; i < l->n; i++)
+		ck_pair_record_free(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
 
-	if (!ck_identity_valid(r->identity))
+/* exactly one X.509 certificate of @len bytes */
+static int cert_valid(const uint8_t *der, size_t len)
+{
+	const uint8_t *p = der;
+	X509 *x = d2i_X509(NULL, &p, (long)len);
+	int ok = x && p == der + len;
+
+	X509_free(x);
+	return ok;
+}
+
+int ck_pair_list_decode(const uint8_t *buf, size_t len, struct ck_pair_list *l)
+{
+	size_t off = LIST_HDR, n, i;
+	int err = -EINVAL;
+
+	memset(l, 0, sizeof(*l));
+	if (len < LIST_HDR || buf[0] != LIST_VERSION || buf[1] == 0)
 		return -EINVAL;
-	if (mkdir(dir, 0700) && errno != EEXIST)
-		return -errno;
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
-	snprintf(name, sizeof(name), "%s.pair", r->identity);
-	err = ck_pair_record_encode(r, &text, &len);
-	if (!err)
-		err = ck_file_write_at(dfd, name, text, len, 0600);
-	if (!err && fsync(dfd))
-		err = -errno;
-	if (text)
-		OPENSSL_clear_free(text, len);
-	close(dfd);
+	n = buf[1];
+	l->v = calloc(n, sizeof(*l->v));
+	if (!l->v)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		struct ck_pair_record *r = &l->v[i];
+		const uint8_t *p = buf + off;
+		size_t cl;
+
+		if (len - off < REC_FIXED)
+			goto bad;
+		cl = ck_get_be16(p + 73);
+		if (len - off - REC_FIXED < cl || !ck_identity_valid_n((const char *)p, ID_LEN) ||
+		    p[31] > 1 || (p[32] & ~CK_PAIR_F_EXCLUSIVE))
+			goto bad;
+		memcpy(r->identity, p, ID_LEN);
+		r->identity[ID_LEN] = '\0';
+		if (i && strcmp(l->v[i - 1].identity, r->identity) >= 0)
+			goto bad;	/* out of order or twice */
+		memcpy(r->chip_id, p + 15, sizeof(r->chip_id));
+		r->role = p[31] ? CK_PAIR_CONNECT : CK_PAIR_LISTEN;
+		r->flags = p[32];
+		r->paired_at = ck_get_be64(p + 33);
+		memcpy(r->link_key, p + 41, CK_PAIR_KEY_LEN);
+		if (!cert_valid(p + REC_FIXED, cl))
+			goto bad;
+		r->cert = OPENSSL_memdup(p + REC_FIXED, cl);
+		if (!r->cert) {
+			err = -ENOMEM;
+			goto bad;
+		}
+		r->cert_len = cl;
+		l->n = i + 1;
+		off += REC_FIXED + cl;
+	}
+	if (off == len)
+		return 0;
+bad:
+	l->n = n;	/* free them all (calloc'd) */
+	ck_pair_list_free(l);
 	return err;
+}
+
+int ck_pair_list_encode(const struct ck_pair_list *l, uint8_t **out, size_t *len)
+{
+	size_t total = LIST_HDR, off = LIST_HDR, i;
+	uint8_t *b;
+
+	if (l->n == 0 || l->n > 255)
+		return -EINVAL;
+	for (i = 0; i < l->n; i++) {
+		const struct ck_pair_record *r = &l->v[i];
+
+		if (!ck_identity_valid(r->identity) || (r->flags & ~CK_PAIR_F_EXCLUSIVE) ||
+		    r->cert_len > 0xffff ||
+		    (i && strcmp(l->v[i - 1].identity, r->identity) >= 0))
+			return -EINVAL;
+		total += REC_FIXED + r->cert_len;
+	}
+	b = OPENSSL_malloc(total);
+	if (!b)
+		return -ENOMEM;
+	b[0] = LIST_VERSION;
+	b[1] = (uint8_t)l->n;
+	for (i = 0; i < l->n; i++) {
+		const struct ck_pair_record *r = &l->v[i];
+		uint8_t *p = b + off;
+
+		memcpy(p, r->identity, ID_LEN);
+		memcpy(p + 15, r->chip_id, sizeof(r->chip_id));
+		p[31] = r->role == CK_PAIR_CONNECT;
+		p[32] = r->flags;
+		ck_put_be64(p + 33, (uint64_t)r->paired_at);
+		memcpy(p + 41, r->link_key, CK_PAIR_KEY_LEN);
+		ck_put_be16(p + 73, (uint16_t)r->cert_len);
+		memcpy(p + REC_FIXED, r->cert, r->cert_len);
+		off += REC_FIXED + r->cert_len;
+	}
+	*out = b;
+	*len = total;
+	return 0;
+}
+
+int ck_pair_list_get(const struct ck_dp *dp, struct ck_pair_list *l)
+{
+	const uint8_t *v;
+	size_t len;
+
+	memset(l, 0, sizeof(*l));
+	if (ck_dp_get(dp, CK_DP_PAIRING_RECORDS, &v, &len))
+		return 0;	/* no pairing */
+	return ck_pair_list_decode(v, len, l);
+}
+
+int ck_pair_list_put(struct ck_dp *dp, const struct ck_pair_list *l)
+{
+	uint8_t *b = NULL;
+	size_t len = 0;
+	int err;
+
+	if (l->n == 0) {
+		err = ck_dp_remove(dp, CK_DP_PAIRING_RECORDS);
+		return err == -ENOENT ? 0 : err;
+	}
+	err = ck_pair_list_encode(l, &b, &len);
+	if (!err)
+		err = ck_dp_set(dp, CK_DP_PAIRING_RECORDS, 0, b, len);
+	if (b)
+		OPENSSL_clear_free(b, len);
+	return err;
+}
+
+int ck_pair_list_find(const struct ck_pair_list *l, const char *identity,
+		      const uint8_t *chip_id)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if ((identity && !strcmp(l->v[i].identity, identity)) ||
+		    (chip_id && !memcmp(l->v[i].chip_id, chip_id, sizeof(l->v[i].chip_id))))
+			return (int)i;
+	return -1;
+}
+
+void ck_pair_list_remove(struct ck_pair_list *l, size_t i)
+{
+	ck_pair_record_free(&l->v[i]);
+	memmove(&l->v[i], &l->v[i + 1], (l->n - i - 1) * sizeof(l->v[0]));
+	l->n--;
+	memset(&l->v[l->n], 0, sizeof(l->v[0]));
+}
+
+int ck_pair_list_add(struct ck_pair_list *l, struct ck_pair_record *r)
+{
+	struct ck_pair_record *grown;
+	int i = ck_pair_list_find(l, r->identity, NULL);
+	size_t at = 0;
+
+	if (i >= 0)
+		ck_pair_list_remove(l, (size_t)i);
+	if (l->n >= 255)
+		return -ENOSPC;
+	grown = realloc(l->v, (l->n + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	l->v = grown;
+	while (at < l->n && strcmp(l->v[at].identity, r->identity) < 0)
+		at++;
+	memmove(&l->v[at + 1], &l->v[at], (l->n - at) * sizeof(l->v[0]));
+	l->v[at] = *r;		/* the list owns the certificate now */
+	l->n++;
+	memset(r, 0, sizeof(*r));
+	return 0;
 }

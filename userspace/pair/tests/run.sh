@@ -1,11 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# chipkey pair / pairs end to end on loopback (docs/pairing.md): devices of
-# one factory (emulated chips provisioned as the factory does: fuse image,
-# data package with the chip's attestation key, wrap, recover --keys), a
-# device of another manufacturer, a clone of a device's key and
-# certificate on a chip without its secret; then the attacks.  The person
+# chipkey pair / pairs / unpair end to end on loopback (docs/pairing.md):
+# devices of one factory (emulated chips provisioned as the factory does:
+# fuse image, data package with the chip's attestation key, wrap, recover
+# --keys; generation 1 in a public database, chipkey-pubdb), a device of
+# another manufacturer, a clone of a device's key and certificate on a
+# chip without its secret; then the attacks.  The pairing records are read
+# from the unwrapped data package by records.py, which follows the
+# documented layout, not chipkey's code.  The person
 # comparing codes is this script, answering on each side's standard input.
 # TAP.
 #
@@ -15,6 +18,8 @@ A=${1:?asan build} B=${2:?native build}
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../common/tests/tap.sh"
 ck=$A/bin/chipkey bin=$B/bin
+ckc=$B/tests/update/chipkey-crash	# chipkey with CK_CRASH_POINT()s
+records=$here/records.py
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 unset CHIPKEY_DEVICE
 t=$(mktemp -d /tmp/chipkey-test-pair-XXXXXX)
@@ -58,12 +63,27 @@ provision() {
 	"$bin/chipkey" --device "emu:$t/$1.sock" wrap --generation 1 "$t/$1.dp" "$t/$1.pkg" \
 		2>>"$t/setup.log" &&
 	"$bin/chipkey" --device "emu:$t/$1.sock" recover --from "$t/$1.pkg" \
-		--store "$t/$1.store" --keys "$t/$1.keys" >/dev/null 2>>"$t/setup.log"
+		--store "$t/$1.store" --keys "$t/$1.keys" >/dev/null 2>>"$t/setup.log" &&
+	"$bin/chipkey-pubdb-put" --url "$DB" --key "$2/record-key.pem" --cert "$2/record-chain.pem" \
+		--chip "$3" --generation 1 --identity "$id" --backup "$t/$1.pkg" \
+		--device-cert "$t/$1.keys/device-cert.der" >/dev/null 2>>"$t/setup.log"
+}
+# gen NAME: the generation of NAME's flash store; gens: of every device
+gen() { readlink "$t/$1.store/current" 2>/dev/null | sed -n 's/^store-\([0-9]*\)-.*/\1/p'; }
+gens() { for n in a b m x n clone; do printf '%s=%s ' "$n" "$(gen $n)"; done; }
+# dp NAME: NAME's current data package, unwrapped by its chip, in $t/NAME.dp
+dp() { "$bin/chipkey" --device "emu:$t/$1.sock" unwrap "$t/$1.store/backup.pkg" "$t/$1.cur.dp" 2>>"$t/setup.log"; }
+# rec NAME WHAT [IDENTITY]: records.py on NAME's current data package
+rec() { local n=$1; shift; dp "$n" && "$records" "$t/$n.cur.dp" "$@"; }
+# published NAME: the public database's latest generation of NAME is the store's, byte for byte
+published() {
+	curl -sf "$DB/v1/chips/$(cat "$t/$1.chipid")/generations/$(gen "$1")/backup" |
+		cmp -s - "$t/$1.store/backup.pkg"
 }
 
 # pair RUN LISTENER CONNECTOR [listen options] -- [connect options]:
 # `pair listen` on LISTENER's chip and keys, `pair connect` from
-# CONNECTOR's, stores $t/NAME.pairs; each reads its answer from the FIFO
+# CONNECTOR's, flash stores $t/NAME.store; each reads its answer from the FIFO
 # $t/RUN.l.in / $t/RUN.c.in (write with answer RUN l|c TEXT); output in
 # $t/RUN.l.out/.err, $t/RUN.c.out/.err; pids in $lpid $cpid.
 pair_start() {
@@ -75,13 +95,13 @@ pair_start() {
 	rm -f "$t/$run.port" "$t/$run.l.in" "$t/$run.c.in"
 	mkfifo "$t/$run.l.in" "$t/$run.c.in"
 	"${lck[@]}" --device "emu:$t/$l.sock" pair listen --port 0 --bind 127.0.0.1 \
-		--port-file "$t/$run.port" --keys "$t/$l.keys" --pairs "$t/$l.pairs" --timeout 60 \
+		--port-file "$t/$run.port" --keys "$t/$l.keys" --store "$t/$l.store" --timeout 60 \
 		"${lo[@]}" <"$t/$run.l.in" >"$t/$run.l.out" 2>"$t/$run.l.err" &
 	lpid=$!
 	exec 7>"$t/$run.l.in"
 	wait_for "$t/$run.port" . || return 1
 	"$ck" --device "emu:$t/$c.sock" pair connect "127.0.0.1:$(cat "$t/$run.port")" \
-		--keys "$t/$c.keys" --pairs "$t/$c.pairs" --timeout 60 \
+		--keys "$t/$c.keys" --store "$t/$c.store" --timeout 60 \
 		"${co[@]}" <"$t/$run.c.in" >"$t/$run.c.out" 2>"$t/$run.c.err" &
 	cpid=$!
 	exec 8>"$t/$run.c.in"
@@ -95,23 +115,33 @@ pair_wait() {
 	close_answers
 	{ wait "$lpid"; lrc=$?; wait "$cpid"; crc=$?; } 2>/dev/null	# no "Killed" notices
 }
-# nothing_in DIR...: no file at all (no record, no temporary file)
-nothing_in() { ! find "$@" -type f 2>/dev/null | grep -q .; }
-# both COND NOTHING-DIRS...: the test COND holds and nothing is in the dirs
-both() { eval "$1" && shift && nothing_in "$@"; }
-linkkey() { sed -n 's/^link-key //p' "$1"; }
+# unchanged: no device's generation moved since the last `G0=$(gens)`
+unchanged() { [ "$(gens)" = "$G0" ]; }
+# both COND: the test COND holds and no device kept anything
+both() { eval "$1" && unchanged; }
 
-# ---- two factories, their devices
+# ---- two factories, a public database that accepts both, their devices
 "$bin/chipkey-factory" init "$t/fac" >/dev/null 2>>"$t/setup.log" &&
 	"$bin/chipkey-factory" init "$t/fac2" --org "Other Maker" >/dev/null 2>>"$t/setup.log"
 check "two factories (two manufacturers)" test -s "$t/fac2/mfr-pubkey.der"
+for f in fac fac2; do cat "$t/$f/record-cert.pem" "$t/$f/ica-cert.pem" >"$t/$f/record-chain.pem"; done
+cat "$t/fac/mfr-ca.pem" "$t/fac2/mfr-ca.pem" >"$t/writers.pem"
+"$bin/chipkey-pubdb" --db "sqlite:$t/public.db" --listen 127.0.0.1:0 --writers "$t/writers.pem" \
+	--port-file "$t/pubdb.port" 2>>"$t/pubdb.log" &
+pids+=($!)
+wait_for "$t/pubdb.port" .
+DB=http://127.0.0.1:$(cat "$t/pubdb.port")
+export CHIPKEY_PUBDB=$DB
 CA=00112233445566778899aabbccddeeff CB=ffeeddccbbaa99887766554433221100
 CM=0123456789abcdef0123456789abcdef CX=fedcba9876543210fedcba9876543210
+for n in a:$CA b:$CB m:$CM x:$CX; do echo "${n#*:}" >"$t/${n%%:*}.chipid"; done
 provision a "$t/fac" $CA 1 && provision b "$t/fac" $CB 2 && provision m "$t/fac" $CM 3 &&
 	provision x "$t/fac2" $CX 4
-check "devices a, b, m (factory 1) and x (factory 2) provisioned" \
-	test -s "$t/a.keys/device-key.pem" -a -s "$t/b.keys/device-cert.pem" -a -s "$t/x.keys/device-cert.pem"
+check "devices a, b, m (factory 1) and x (factory 2) provisioned, generation 1 published" \
+	bash -c "test -s '$t/a.keys/device-key.pem' -a -s '$t/b.keys/device-cert.pem' -a -s '$t/x.keys/device-cert.pem' &&
+		[ '$(gens)' = 'a=1 b=1 m=1 x=1 n= clone= ' ] && curl -sf -o /dev/null '$DB/v1/chips/$CX/generations/1/record'"
 IA=$(tr -d '\n' <"$t/a.keys/identity") IB=$(tr -d '\n' <"$t/b.keys/identity")
+IM=$(tr -d '\n' <"$t/m.keys/identity")
 check "a's device certificate names its chip's attestation key (openssl)" \
 	bash -c "openssl x509 -in '$t/a.keys/device-cert.pem' -noout -text | grep -q '2.25.150369157376766404936511867947329402419'"
 
@@ -129,30 +159,35 @@ answer ok l y
 answer ok c "$CL"	# the person types the code the other device shows
 pair_wait
 check "pair listen and pair connect exit 0 ($lrc, $crc)" test "$lrc" = 0 -a "$crc" = 0
-RA=$t/a.pairs/$IB.pair RB=$t/b.pairs/$IA.pair
-cp "$RA" "$t/ra.saved" 2>/dev/null
-check "a keeps a record naming b, b one naming a" \
-	bash -c "grep -qx 'identity $IB' '$RA' && grep -qx 'chip-id $CB' '$RA' && grep -qx 'identity $IA' '$RB' && grep -qx 'chip-id $CA' '$RB'"
-linkkey "$RA" >"$t/ka" && linkkey "$RB" >"$t/kb"
+check "each device's flash store is at generation 2 (was 1)" test "$(gen a)/$(gen b)" = 2/2
+check "a's data package holds one pairing record, naming b (records.py)" \
+	eval '[ "$(rec a list | cut -d" " -f1-4)" = "$IB $CB listen 0" ]'
+check "b's names a, role connect" eval '[ "$(rec b list | cut -d" " -f1-4)" = "$IA $CA connect 0" ]'
+rec a key "$IB" >"$t/ka" && rec b key "$IA" >"$t/kb"
 check "the same 256-bit link key on both devices (cmp)" \
 	bash -c "[ \$(wc -c <'$t/ka') = 65 ] && cmp -s '$t/ka' '$t/kb'"
-check "the records are mode 0600, the store 0700" \
-	test "$(stat -c %a "$RA")/$(stat -c %a "$RB")/$(stat -c %a "$t/a.pairs")" = 600/600/700
-fp() { openssl x509 -in "$1" -noout -fingerprint -sha256; }
+fp() { openssl x509 -inform DER -in "$1" -noout -fingerprint -sha256; }
+rec a cert "$IB" >"$t/ra.cert.der"
 check "a's record holds b's device certificate (openssl fingerprints)" \
-	test "$(sed -n '/BEGIN CERT/,$p' "$RA" | fp /dev/stdin)" = "$(fp "$t/b.keys/device-cert.pem")"
-expect_exit 0 "chipkey pairs lists b on a" -- "$ck" pairs --pairs "$t/a.pairs"
+	test "$(fp "$t/ra.cert.der")" = "$(fp "$t/b.keys/device-cert.der")"
+check "generation 2 of a and of b is in the public database, byte for byte the store's (curl)" \
+	eval 'published a && published b'
+check "the generation-2 record is signed by the device itself (openssl cms: signer a's device certificate)" \
+	bash -c "curl -sf '$DB/v1/chips/$CA/generations/2/record' >'$t/a2.cms' &&
+		openssl cms -cmsout -print -inform DER -in '$t/a2.cms' | grep -q 'serialNumber=$IA'"
+expect_exit 0 "chipkey pairs lists b on a" -- "$ck" --device "emu:$t/a.sock" pairs --store "$t/a.store"
 check "... with its identity, chip ID and role" grep -q "^$IB  chip $CB  listen " "$t/out"
 check "... never the link key" bash -c "! grep -qi '$(cat "$t/ka")' '$t/out'"
-expect_exit 0 "chipkey pairs --json on b" -- "$ck" pairs --pairs "$t/b.pairs" --json
+expect_exit 0 "chipkey pairs --json on b" -- "$ck" --device "emu:$t/b.sock" pairs --store "$t/b.store" --json
 check "... names a (identity, chip_id, role connect; /usr/bin/python3)" /usr/bin/python3 -c "
 import json, sys
 v = json.load(open('$t/out'))
-assert len(v) == 1 and v[0]['identity'] == '$IA' and v[0]['chip_id'] == '$CA' and v[0]['role'] == 'connect', v
+assert len(v) == 1 and v[0]['identity'] == '$IA' and v[0]['chip_id'] == '$CA' and v[0]['role'] == 'connect' and v[0]['exclusive'] is False, v
 assert v[0]['certificate'].startswith('-----BEGIN CERTIFICATE-----')"
 check "... never the link key" bash -c "! grep -qi '$(cat "$t/ka")' '$t/out'"
 
 # ---- a second session between the same devices: a fresh code and link key
+G0=$(gens)
 pair_start again a b -- --confirm 000000
 wait_for "$t/again.l.out" '^code:' && wait_for "$t/again.c.out" '^code:'
 C2=$(code_of again.l)
@@ -161,20 +196,21 @@ pair_wait
 check "a new session shows a new code ($CL, then $C2)" test -n "$C2" -a "$C2" != "$CL"
 check "the connector's --confirm with a wrong code refuses: both exit 20 ($lrc, $crc)" \
 	test "$lrc" = 20 -a "$crc" = 20
-check "... and the kept pairing is untouched (same link key)" \
-	bash -c "linkkey() { sed -n 's/^link-key //p' \"\$1\"; }; [ \"\$(linkkey '$RA')\" = '$(cat "$t/ka")' ] && [ \"\$(linkkey '$RB')\" = '$(cat "$t/ka")' ]"
+check "... and the kept pairing is untouched (no new generation, same link key)" \
+	eval 'unchanged && [ "$(rec a key $IB)" = "$(cat "$t/ka")" ] && [ "$(rec b key $IA)" = "$(cat "$t/ka")" ]'
 
 # ---- pairing the same devices again replaces the records: a new link key
 pair_start re a b
 wait_for "$t/re.l.out" '^code:' && wait_for "$t/re.c.out" '^code:'
 answer re l y; answer re c y
 pair_wait
-linkkey "$RA" >"$t/ka2" && linkkey "$RB" >"$t/kb2"
-check "pairing again: both exit 0 ($lrc, $crc), one record each, the same new link key" \
-	bash -c "[ $lrc = 0 ] && [ $crc = 0 ] && [ \$(ls '$t/a.pairs' | wc -l) = 1 ] && cmp -s '$t/ka2' '$t/kb2' && ! cmp -s '$t/ka' '$t/ka2'"
+rec a key "$IB" >"$t/ka2" && rec b key "$IA" >"$t/kb2"
+check "pairing again: both exit 0 ($lrc, $crc), generation 3, one record each, the same new link key" \
+	bash -c "[ $lrc = 0 ] && [ $crc = 0 ] && [ $(gen a)/$(gen b) = 3/3 ] && [ $(rec a count) = 1 ] &&
+		cmp -s '$t/ka2' '$t/kb2' && ! cmp -s '$t/ka' '$t/ka2'"
 
 # ---- the listener's person refuses / types another code: nothing kept
-rm -rf "$t/a.pairs" "$t/b.pairs"
+G0=$(gens)
 pair_start wrong a b --confirm 999999
 wait_for "$t/wrong.c.out" '^code:'
 [ "$(code_of wrong.c)" = 999999 ] && echo "# the code happened to be 999999"
@@ -182,14 +218,14 @@ answer wrong c y
 pair_wait
 check "pair listen --confirm with a wrong code refuses: both exit 20 ($lrc, $crc)" \
 	test "$lrc" = 20 -a "$crc" = 20
-check "... nothing stored on either device" nothing_in "$t/a.pairs" "$t/b.pairs"
+check "... nothing stored on either device" unchanged
 pair_start no a b
 wait_for "$t/no.l.out" '^code:' && wait_for "$t/no.c.out" '^code:'
 answer no l 123456	# not the code (or, by chance of 1e-6, the code)
 answer no c y
 pair_wait
 check "a typed code that differs refuses: both exit 20 ($lrc, $crc)" test "$lrc" = 20 -a "$crc" = 20
-check "... nothing stored" nothing_in "$t/a.pairs" "$t/b.pairs"
+check "... nothing stored" unchanged
 
 # ---- a relay: m terminates a session with a and another with b
 pair_start r1 m a
@@ -205,12 +241,12 @@ pair_wait
 check "relay: a shows $R1A, b shows $R2B: different codes (each session's exporter)" \
 	test -n "$R1A" -a -n "$R2B" -a "$R1A" != "$R2B" -a "$R1A" = "$R1M" -a "$R2B" = "$R2M"
 check "... the relay's two sessions were refused, nothing stored" \
-	both '[ $lrc = 20 ]' "$t/a.pairs" "$t/b.pairs" "$t/m.pairs"
+	both '[ $lrc = 20 ]'
 
 # ---- a listener that reveals an Nl that does not match its COMMIT (the
 # test build chipkey-pair-faulty, CHIPKEY_PAIR_FAULT=reveal): the connector
 # refuses before it shows any code
-rm -rf "$t/a.pairs" "$t/b.pairs"
+G0=$(gens)
 lck=(env CHIPKEY_PAIR_FAULT=reveal "$A/tests/pair/chipkey-pair-faulty")
 pair_start badcommit a b -- --confirm 000000
 lck=("$ck")
@@ -219,7 +255,7 @@ check "a broken commitment is refused: the connector exits 21 ($crc), the listen
 	test "$crc" = 21 -a "$lrc" = 21
 check "... the connector says why and shows no code" \
 	bash -c "grep -q 'does not match its commitment' '$t/badcommit.c.err' && ! grep -q '^code:' '$t/badcommit.c.out'"
-check "... nothing stored on either device" nothing_in "$t/a.pairs" "$t/b.pairs"
+check "... nothing stored on either device" unchanged
 lck=("$A/tests/pair/chipkey-pair-faulty")
 pair_start goodcommit a b
 lck=("$ck")
@@ -228,7 +264,7 @@ answer goodcommit l y; answer goodcommit c y
 pair_wait
 check "the same test build without the fault pairs: both exit 0 ($lrc, $crc)" \
 	test "$lrc" = 0 -a "$crc" = 0
-rm -rf "$t/a.pairs" "$t/b.pairs"
+G0=$(gens)
 
 # ---- a device of another manufacturer
 pair_start other x a
@@ -238,33 +274,37 @@ check "a refuses x's certificate (another manufacturer's ROM key): a exits 19 ($
 check "... the reason is the certificate" \
 	grep -q "certificate is refused: not a device certificate issued under the manufacturer key in this device's ROM" "$t/other.c.err"
 check "... x does not pair either (exit $lrc), nothing stored" \
-	both '[ $lrc != 0 ]' "$t/a.pairs" "$t/x.pairs"
+	both '[ $lrc != 0 ]'
 pair_start other2 a x
 pair_wait
 check "x connecting to a: neither pairs ($lrc, $crc), nothing stored" \
-	both '[ $lrc != 0 ] && [ $crc = 19 ]' "$t/a.pairs" "$t/x.pairs"
+	both '[ $lrc != 0 ] && [ $crc = 19 ]'
 
 # ---- a's key and certificate copied next to a chip that is not a's (same
 # chip ID, another chip key: the clone cannot answer ATTEST as a's chip)
 chip clone "$t/fac" $CA
 cp -a "$t/a.keys" "$t/clone.keys"
+# its flash store: a's factory package wrapped by the clone's chip
+"$bin/chipkey" --device "emu:$t/clone.sock" wrap --generation 1 "$t/a.dp" "$t/clone.pkg" 2>>"$t/setup.log" &&
+	"$bin/chipkey" --device "emu:$t/clone.sock" recover --from "$t/clone.pkg" --store "$t/clone.store" \
+		>/dev/null 2>>"$t/setup.log"
+G0=$(gens)
 pair_start cl1 b clone
 pair_wait
 check "b refuses a copied key+cert without its chip (b listening): exit 19 ($lrc)" test "$lrc" = 19
 check "... because the chip did not prove it is live" grep -q "did not prove it is live" "$t/cl1.l.err"
 check "... the clone does not pair (exit $crc), nothing stored" \
-	both '[ $crc != 0 ]' "$t/b.pairs" "$t/clone.pairs"
+	both '[ $crc != 0 ]'
 pair_start cl2 clone b
 pair_wait
 check "b refuses it (b connecting): exit 19 ($crc), nothing stored" \
-	both '[ $crc = 19 ] && [ $lrc != 0 ]' "$t/b.pairs" "$t/clone.pairs"
+	both '[ $crc = 19 ] && [ $lrc != 0 ]'
 pair_start self clone a
 pair_wait
 check "a refuses a peer that presents a's own identity: exit 19 ($crc), nothing stored" \
-	both '[ $crc = 19 ] && grep -q "names this device.s own identity" "$t/self.c.err"' \
-	"$t/a.pairs" "$t/clone.pairs"
+	both '[ $crc = 19 ] && grep -q "names this device.s own identity" "$t/self.c.err"'
 expect_exit 11 "a keys directory naming another chip than the device's: exit 11" -- \
-	"$ck" --device "emu:$t/b.sock" pair connect 127.0.0.1:1 --keys "$t/a.keys" --pairs "$t/b.pairs"
+	"$ck" --device "emu:$t/b.sock" pair connect 127.0.0.1:1 --keys "$t/a.keys" --store "$t/b.store"
 
 # ---- the device's own keys, the network, the store
 mkdir -p "$t/nokey.keys" && cp "$t/a.keys/identity" "$t/a.keys/device-cert.pem" "$t/nokey.keys/"
@@ -274,26 +314,49 @@ cp -a "$t/a.keys" "$t/open.keys" && chmod 644 "$t/open.keys/device-key.pem"
 expect_exit 3 "device-key.pem readable by others: exit 3" -- \
 	"$ck" --device "emu:$t/a.sock" pair connect 127.0.0.1:1 --keys "$t/open.keys"
 expect_exit 10 "nobody listening: exit 10" -- \
-	"$ck" --device "emu:$t/a.sock" pair connect 127.0.0.1:1 --keys "$t/a.keys" --pairs "$t/a.pairs" --timeout 5
+	"$ck" --device "emu:$t/a.sock" pair connect 127.0.0.1:1 --keys "$t/a.keys" --store "$t/a.store" --timeout 5
+expect_exit 16 "no flash store: exit 16, before any contact" -- \
+	"$ck" --device "emu:$t/a.sock" pair connect 127.0.0.1:1 --keys "$t/a.keys" --store "$t/nostore"
+expect_exit 1 "no public database configured: exit 1" -- \
+	env -u CHIPKEY_PUBDB CHIPKEY_RECOVERY_CONF=/dev/null "$ck" --device "emu:$t/a.sock" pair connect \
+	127.0.0.1:1 --keys "$t/a.keys" --store "$t/a.store"
 expect_exit 1 "--confirm takes six digits: exit 1" -- \
 	"$ck" --device "emu:$t/a.sock" pair connect 127.0.0.1:1 --confirm 12345
-: >"$t/notadir"
-pair_start ro a b --pairs "$t/notadir"
-wait_for "$t/ro.l.out" '^code:' && wait_for "$t/ro.c.out" '^code:'
-answer ro l y; answer ro c y
+
+# ---- the listener's public database is unreachable after its store switched
+GM=$(gen m) GB=$(gen b)
+lck=(env CHIPKEY_PUBDB=http://127.0.0.1:1 "$ck")
+pair_start nopub m b
+lck=("$ck")
+wait_for "$t/nopub.l.out" '^code:' && wait_for "$t/nopub.c.out" '^code:'
+answer nopub l y; answer nopub c y
 pair_wait
-check "the listener cannot write its record: it exits 14 ($lrc), the connector 20 ($crc) and keeps nothing" \
-	both '[ $lrc = 14 ] && [ $crc = 20 ]' "$t/b.pairs"
+check "database unreachable: the listener keeps the pairing in its store (generation $((GM + 1))), exits 10 ($lrc); the connector pairs ($crc)" \
+	eval '[ $lrc = 10 ] && [ $crc = 0 ] && [ $(gen m) = $((GM + 1)) ] && [ $(gen b) = $((GB + 1)) ] &&
+		grep -q "not published" "$t/nopub.l.err" && [ "$(rec m list | cut -d" " -f1)" = $IB ]'
+check "... the database still ends at m's generation $GM (curl)" \
+	eval '! curl -sf -o /dev/null "$DB/v1/chips/$CM/generations/$((GM + 1))/record" &&
+		curl -sf -o /dev/null "$DB/v1/chips/$CM/generations/$GM/record"'
+expect_exit 10 "a later pairing on m while the database is unreachable: refused before it listens" -- \
+	timeout 60 env CHIPKEY_PUBDB=http://127.0.0.1:1 "$ck" --device "emu:$t/m.sock" pair listen --port 0 \
+	--bind 127.0.0.1 --port-file "$t/nopub2.port" --keys "$t/m.keys" --store "$t/m.store" --timeout 5
+check "... no port, no new generation" eval '[ ! -e "$t/nopub2.port" ] && [ $(gen m) = $((GM + 1)) ]'
+expect_exit 0 "with the database back, unpair on m first publishes the missing generation $((GM + 1)), then $((GM + 2))" -- \
+	"$ck" --device "emu:$t/m.sock" unpair "$IB" --store "$t/m.store" --keys "$t/m.keys"
+check "... the database holds both, the latest byte for byte the store's; no gap" \
+	eval '[ $(gen m) = $((GM + 2)) ] && published m && [ "$(rec m count)" = 0 ] &&
+		curl -sf -o /dev/null "$DB/v1/chips/$CM/generations/$((GM + 1))/record"'
+G0=$(gens)
 
 # ---- a genuine device certificate that names no attestation key
 NO_Q=1 provision n "$t/fac" 11112222333344445555666677778888 5
 check "device n provisioned without the attestation key in its certificate" \
 	bash -c "! openssl x509 -in '$t/n.keys/device-cert.pem' -noout -text | grep -q '2.25.150369157376766404936511867947329402419'"
+G0=$(gens)
 pair_start noq n a
 pair_wait
 check "a refuses it: its chip could not prove it is live: exit 19 ($crc), nothing stored" \
-	both '[ $crc = 19 ] && [ $lrc != 0 ] && grep -q "names no chip attestation key" "$t/noq.c.err"' \
-	"$t/a.pairs" "$t/n.pairs"
+	both '[ $crc = 19 ] && [ $lrc != 0 ] && grep -q "names no chip attestation key" "$t/noq.c.err"'
 
 # ---- kill -9 of one side while the person decides: no half record
 pair_start k1 a b
@@ -303,7 +366,7 @@ answer k1 c y
 pair_wait
 check "listener killed (-9) before the decision: the connector exits 21 ($crc)" test "$crc" = 21
 check "... nothing stored on either device, no temporary file" \
-	nothing_in "$t/a.pairs" "$t/b.pairs"
+	unchanged
 pair_start k2 a b
 wait_for "$t/k2.l.out" '^code:' && wait_for "$t/k2.c.out" '^code:'
 { kill -9 "$cpid"; wait "$cpid"; } 2>/dev/null
@@ -311,13 +374,13 @@ answer k2 l y
 pair_wait
 check "connector killed (-9) before the decision: the listener exits 21 ($lrc)" test "$lrc" = 21
 check "... nothing stored on either device, no temporary file" \
-	nothing_in "$t/a.pairs" "$t/b.pairs"
+	unchanged
 
 # ---- standard TLS tools
 sc_listen() {	# sc_listen RUN: a listens; port in $P
 	rm -f "$t/$1.port"
 	"$ck" --device "emu:$t/a.sock" pair listen --port 0 --bind 127.0.0.1 --port-file "$t/$1.port" \
-		--keys "$t/a.keys" --pairs "$t/a.pairs" --timeout 30 </dev/null >"$t/$1.l.out" 2>"$t/$1.l.err" &
+		--keys "$t/a.keys" --store "$t/a.store" --timeout 30 </dev/null >"$t/$1.l.out" 2>"$t/$1.l.err" &
 	lpid=$!
 	wait_for "$t/$1.port" . && P=$(cat "$t/$1.port")
 }
@@ -339,21 +402,185 @@ openssl s_client -connect "127.0.0.1:$P" -tls1_3 -cert "$t/b.keys/device-cert.pe
 	-key "$t/b.keys/device-key.pem" -cert_chain "$t/b.keys/device-cert.pem" </dev/null >"$t/sc3.out" 2>&1
 wait "$lpid"; lrc=$?
 check "openssl s_client with b's genuine key and certificate but no chip: no pairing (exit $lrc)" \
-	both '[ $lrc = 21 ]' "$t/a.pairs"
+	both '[ $lrc = 21 ]'
 sc_listen sc4
 printf 'XXXX\001\001\000\000' | openssl s_client -connect "127.0.0.1:$P" -tls1_3 -quiet \
 	-cert "$t/b.keys/device-cert.pem" -key "$t/b.keys/device-key.pem" \
 	-cert_chain "$t/b.keys/device-cert.pem" >"$t/sc4.out" 2>&1
 wait "$lpid"; lrc=$?
 check "a frame that is not a pairing message (wrong magic) ends the session: exit 21 ($lrc)" \
-	both '[ $lrc = 21 ] && grep -q "protocol violated" "$t/sc4.l.err"' "$t/a.pairs"
-mkdir -p "$t/mixed" && cp "$t/ra.saved" "$t/mixed/$IB.pair" && chmod 600 "$t/mixed/$IB.pair" &&
-	printf 'chipkey-pairing 1\nidentity x\n' >"$t/mixed/$IA.pair" && chmod 600 "$t/mixed/$IA.pair" &&
-	cp "$t/ra.saved" "$t/mixed/.$IB.pair.tmp123"
-expect_exit 0 "chipkey pairs skips a damaged record and a temporary file" -- "$ck" pairs --pairs "$t/mixed"
-check "... lists the good one only, warns about the damaged one" \
-	bash -c "[ \$(wc -l <'$t/out') = 1 ] && grep -q '^$IB ' '$t/out' && grep -q '$IA.pair: not a pairing record' '$t/err'"
-expect_exit 0 "chipkey pairs on an empty store lists nothing" -- "$ck" pairs --pairs "$t/a.pairs"
+	both '[ $lrc = 21 ] && grep -q "protocol violated" "$t/sc4.l.err"'
+
+# pair_ok RUN L C: pair L (listen) and C (connect), both persons accept
+pair_ok() {
+	pair_start "$@"
+	wait_for "$t/$1.l.out" '^code:' && wait_for "$t/$1.c.out" '^code:'
+	answer "$1" l y; answer "$1" c y
+	pair_wait
+}
+
+# ---- flash loss: a's store and keys wiped, recovered from the public database
+pair_ok fl a b
+GA=$(gen a)
+rec a key "$IB" >"$t/ka.before" && rec a cert "$IB" >"$t/ca.before.der"
+check "a paired with b ($lrc, $crc) at generation $GA, published" \
+	eval '[ $lrc = 0 ] && [ $crc = 0 ] && published a && [ -s "$t/ka.before" ]'
+rm -rf "$t/a.store" "$t/a.keys"
+expect_exit 0 "a's flash store and keys wiped: chipkey recover from the public database" -- \
+	"$ck" --device "emu:$t/a.sock" recover --db "$DB" --store "$t/a.store" --keys "$t/a.keys"
+check "... generation $GA restored" test "$(gen a)" = "$GA"
+expect_exit 0 "chipkey pairs on the recovered a" -- "$ck" --device "emu:$t/a.sock" pairs --store "$t/a.store"
+check "... lists b again" grep -q "^$IB  chip $CB  listen " "$t/out"
+rec a key "$IB" >"$t/ka.after"; rec a cert "$IB" >"$t/ca.after.der"
+check "... with the same link key (cmp) and b's certificate (SHA-256 fingerprint)" \
+	eval 'cmp -s "$t/ka.before" "$t/ka.after" && rec b key $IA | cmp -s - "$t/ka.after" &&
+		[ "$(fp "$t/ca.after.der")" = "$(fp "$t/b.keys/device-cert.der")" ]'
+
+# ---- kill -9 of the listener at each step of keeping the pairing (the
+# crash build's CK_CRASH_POINT()s): its store holds the old generation or
+# the whole new one; the connector, which has not had the accept, keeps nothing
+for p in pair-store pair-stored pair-publish pair-keys; do
+	GA=$(gen a) GB=$(gen b) want=$(($(gen a) + 1))
+	[ $p = pair-store ] && want=$GA
+	lck=(env CHIPKEY_CRASH_AT=$p "$ckc")
+	pair_ok "c-$p" a b
+	lck=("$ck")
+	check "kill -9 at $p: killed ($lrc), a's store verifies at generation $(gen a) (want $want), b keeps nothing ($crc)" \
+		eval '[ $lrc = 137 ] && [ $crc = 21 ] && [ $(gen b) = $GB ] && [ $(gen a) = $want ] &&
+			"$ck" --device "emu:$t/a.sock" status --store "$t/a.store" >/dev/null 2>&1 &&
+			[ "$(rec a list | cut -d" " -f1)" = $IB ]'
+done
+check "... killed after publishing (pair-keys): that generation is in the public database" \
+	eval 'published a'
+# kill -9 at every step boundary inside the switch of the flash store (the
+# test build with the flash store's power-loss points, CHIPKEY_FLASH_KILL_AT)
+n=1 old=0 new=0 bad=0
+while [ $n -le 40 ]; do
+	GA=$(gen a)
+	rec a key "$IB" >"$t/k.old"
+	lck=(env CHIPKEY_FLASH_KILL_AT=$n "$A/tests/pair/chipkey-pair-faulty")
+	pair_ok "f$n" a b
+	lck=("$ck")
+	[ $lrc = 137 ] || break
+	if ! "$ck" --device "emu:$t/a.sock" status --store "$t/a.store" >/dev/null 2>&1; then
+		bad=$((bad + 1))
+	elif [ "$(gen a)" = "$GA" ] && rec a key "$IB" | cmp -s - "$t/k.old"; then
+		old=$((old + 1))
+	elif [ "$(gen a)" = $((GA + 1)) ] && ! rec a key "$IB" | cmp -s - "$t/k.old"; then
+		new=$((new + 1))
+	else
+		bad=$((bad + 1))
+	fi
+	n=$((n + 1))
+done
+check "kill -9 at each of the $((n - 1)) step boundaries of the switch: $old times the old generation, $new times the whole new one, $bad otherwise" \
+	test $bad = 0 -a $((old + new)) = $((n - 1)) -a $old -gt 0 -a $new -gt 0
+check "... the run without a kill pairs ($lrc, $crc) and first publishes what the crashes left unpublished: no gap" \
+	eval '[ $lrc = 0 ] && [ $crc = 0 ] && published a &&
+		( for g in $(seq 2 $(gen a)); do curl -sf -o /dev/null "$DB/v1/chips/$CA/generations/$g/record" || exit 1; done )'
+
+# ---- unpair, and no resurrection from an older generation
+GA=$(gen a)
+cp "$t/a.store/backup.pkg" "$t/a.paired.pkg"
+expect_exit 0 "chipkey unpair b on a (by chip ID)" -- \
+	"$ck" --device "emu:$t/a.sock" unpair "$CB" --store "$t/a.store" --keys "$t/a.keys"
+check "... generation $((GA + 1)) without the record, published" \
+	eval '[ $(gen a) = $((GA + 1)) ] && [ "$(rec a count)" = 0 ] && published a'
+expect_exit 9 "unpair b again: not paired (exit 9)" -- \
+	"$ck" --device "emu:$t/a.sock" unpair "$IB" --store "$t/a.store" --keys "$t/a.keys"
+check "... no new generation" test "$(gen a)" = $((GA + 1))
+expect_exit 13 "the older generation that held the pairing is refused as a rollback (recover --from)" -- \
+	"$ck" --device "emu:$t/a.sock" recover --from "$t/a.paired.pkg" --store "$t/a.store" --keys "$t/a.keys"
+rm -rf "$t/a.store" "$t/a.keys"
+expect_exit 0 "a's flash wiped again: chipkey recover from the public database" -- \
+	"$ck" --device "emu:$t/a.sock" recover --db "$DB" --store "$t/a.store" --keys "$t/a.keys"
+check "... restores generation $((GA + 1)), without b" eval '[ $(gen a) = $((GA + 1)) ] && [ "$(rec a count)" = 0 ]'
+expect_exit 0 "... chipkey pairs lists nothing" -- "$ck" --device "emu:$t/a.sock" pairs --store "$t/a.store"
+check "... (no output)" test ! -s "$t/out"
+GB=$(gen b)
+expect_exit 0 "unpair on the other side, b, by identity" -- \
+	"$ck" --device "emu:$t/b.sock" unpair "$IA" --store "$t/b.store" --keys "$t/b.keys"
+check "... b's generation $((GB + 1)) has no record of a (m's stays), published" \
+	eval '[ $(gen b) = $((GB + 1)) ] && ! rec b key $IA >/dev/null && [ "$(rec b list | cut -d" " -f1)" = $IM ] && published b'
+
+# ---- change of owner: unpair --all
+pair_ok o1 a b && pair_ok o2 a m
+check "a paired with b and m: two records" eval '[ "$(rec a count)" = 2 ]'
+GA=$(gen a)
+expect_exit 0 "chipkey unpair --all on a" -- \
+	"$ck" --device "emu:$t/a.sock" unpair --all --store "$t/a.store" --keys "$t/a.keys"
+check "... generation $((GA + 1)) without any record, published" \
+	eval '[ $(gen a) = $((GA + 1)) ] && [ "$(rec a count)" = 0 ] && published a'
+expect_exit 0 "unpair --all with no pairing left: nothing to do" -- \
+	"$ck" --device "emu:$t/a.sock" unpair --all --store "$t/a.store" --keys "$t/a.keys"
+check "... no new generation" test "$(gen a)" = $((GA + 1))
+expect_exit 1 "unpair takes a peer or --all, not both" -- \
+	"$ck" --device "emu:$t/a.sock" unpair --all "$IB" --store "$t/a.store"
+expect_exit 1 "unpair: a peer that is neither an identity nor a chip ID" -- \
+	"$ck" --device "emu:$t/a.sock" unpair 12345 --store "$t/a.store"
+
+# ---- exclusive mode: a and b pair exclusively; a third device, m, is
+# refused in both roles before any contact
+expect_exit 0 "b gives up its pairings first (unpair --all)" -- \
+	"$ck" --device "emu:$t/b.sock" unpair --all --store "$t/b.store" --keys "$t/b.keys"
+pair_ok ex a b --exclusive -- --exclusive
+check "a and b pair exclusively ($lrc, $crc): each record says so (flags bit 0, records.py)" \
+	eval '[ $lrc = 0 ] && [ $crc = 0 ] && [ "$(rec a list | cut -d" " -f1,4)" = "$IB 1" ] &&
+		[ "$(rec b list | cut -d" " -f1,4)" = "$IA 1" ]'
+expect_exit 0 "chipkey pairs on a" -- "$ck" --device "emu:$t/a.sock" pairs --store "$t/a.store"
+check "... shows the pairing with b as exclusive" grep -q "^$IB .*  exclusive$" "$t/out"
+expect_exit 0 "chipkey pairs --json on b" -- "$ck" --device "emu:$t/b.sock" pairs --store "$t/b.store" --json
+check "... \"exclusive\": true (/usr/bin/python3)" /usr/bin/python3 -c "
+import json
+v = json.load(open('$t/out'))
+assert len(v) == 1 and v[0]['identity'] == '$IA' and v[0]['exclusive'] is True, v"
+G0=$(gens)
+rm -f "$t/ex2.port"
+"$ck" --device "emu:$t/m.sock" pair listen --port 0 --bind 127.0.0.1 --port-file "$t/ex2.port" \
+	--keys "$t/m.keys" --store "$t/m.store" --timeout 10 --confirm 000000 \
+	</dev/null >"$t/ex2.l.out" 2>"$t/ex2.l.err" &
+mpid=$!
+wait_for "$t/ex2.port" .
+expect_exit 22 "a (exclusive) connecting to m: refused, exit 22" -- \
+	"$ck" --device "emu:$t/a.sock" pair connect "127.0.0.1:$(cat "$t/ex2.port")" --keys "$t/a.keys" \
+	--store "$t/a.store" --confirm 000000
+check "... says why; m's listener saw no connection (still waiting, no code)" \
+	eval 'grep -q "paired exclusively with $IB" "$t/err" && kill -0 $mpid && ! grep -q "^code:" "$t/ex2.l.out"'
+{ kill "$mpid"; wait "$mpid"; } 2>/dev/null
+expect_exit 22 "a (exclusive) as the listener: refused before it listens, exit 22" -- \
+	timeout 60 "$ck" --device "emu:$t/a.sock" pair listen --port 0 --bind 127.0.0.1 --port-file "$t/ex3.port" \
+	--keys "$t/a.keys" --store "$t/a.store"
+check "... no port was opened" test ! -e "$t/ex3.port"
+expect_exit 22 "b (exclusive) connecting anywhere: refused, exit 22" -- \
+	"$ck" --device "emu:$t/b.sock" pair connect 127.0.0.1:1 --keys "$t/b.keys" --store "$t/b.store"
+expect_exit 22 "m, which keeps a pairing, asking for --exclusive: refused, exit 22" -- \
+	"$ck" --device "emu:$t/m.sock" pair connect 127.0.0.1:1 --keys "$t/m.keys" --store "$t/m.store" --exclusive
+check "... nothing changed on any device" unchanged
+expect_exit 0 "a unpairs b" -- "$ck" --device "emu:$t/a.sock" unpair "$IB" --store "$t/a.store" --keys "$t/a.keys"
+pair_ok ex4 m a
+check "... then a pairs with m ($lrc, $crc)" eval '[ $lrc = 0 ] && [ $crc = 0 ] && [ "$(rec a list | cut -d" " -f1,4)" = "$IM 0" ]'
+
+# ---- a data package whose pairing records do not parse (wrapped by a's
+# chip, so only the list is wrong): chipkey pairs refuses it
+check "b holds pairing records" eval '[ "$(rec b count)" -ge 1 ]'
+/usr/bin/python3 - "$t/b.cur.dp" "$t/bad.dp" <<'PY'
+import struct, sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+off = 16
+while off < len(d):
+    typ, fl, ln = struct.unpack('>HHI', d[off:off + 8])
+    if typ == 0x0030:
+        d[off + 8] = 2          # list version 2: unknown
+    off += 8 + ln
+open(sys.argv[2], 'wb').write(d)
+PY
+"$bin/chipkey" --device "emu:$t/b.sock" wrap --generation 99 "$t/bad.dp" "$t/bad.pkg" 2>>"$t/setup.log" &&
+	"$bin/chipkey" --device "emu:$t/b.sock" recover --from "$t/bad.pkg" --store "$t/bad.store" >/dev/null 2>>"$t/setup.log"
+expect_exit 6 "chipkey pairs: pairing records of an unknown list version are refused" -- \
+	"$ck" --device "emu:$t/b.sock" pairs --store "$t/bad.store"
+check "... and says so" grep -q "pairing records of generation 99 do not parse" "$t/err"
+expect_exit 0 "chipkey pairs on a device that never paired lists nothing" -- \
+	"$ck" --device "emu:$t/x.sock" pairs --store "$t/x.store"
 check "... (no output)" test ! -s "$t/out"
 
 tap_done "pair"

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The next generation of the data package (nextgen.c), one step shared by
+ * chipkey enroll and chipkey pair / unpair: the current generation read
+ * from the flash store and verified; the changed data package wrapped as
+ * generation + 1; the flash store switched (the commit point: old or whole
+ * new generation); the new generation published to the public database,
+ * signed by the device with its factory key; the keys directory rewritten.
+ */
+#ifndef CHIPKEY_CLI_NEXTGEN_H
+#define CHIPKEY_CLI_NEXTGEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <chipkey/data_package.h>
+#include "recovery/recovery.h"
+
+struct ck_next {
+	struct rec_ctx *rc;		/* this chip (opened by rec_open) */
+	const char *store, *db, *keys;	/* keys: NULL, do not rewrite it */
+	const char *prog;		/* "enroll", "pair": the messages
+					 * "chipkey: PROG: ..." and the crash
+					 * points PROG-store, PROG-stored,
+					 * PROG-publish, PROG-keys */
+	/* the current generation (ck_next_load, then ck_next_store) */
+	struct ck_dp *dp;
+	char identity[CK_DP_DEVICE_ID_LEN + 1];
+	uint64_t gen;
+	uint8_t *pkg;			/* its backup package */
+	size_t pkg_len;
+};
+
+/* The flash store read, authenticated and verified (n->dp, identity, gen,
+ * pkg).  An exit code (message on stderr). */
+int ck_next_load(struct ck_next *n);
+/* Wrap @dp as generation @gen with the chip: a malloc'd backup package. */
+int ck_next_wrap(struct chipkey *ck, const struct ck_dp *dp, uint64_t gen,
+		 uint8_t **out, size_t *len);
+/* n->dp (changed by the caller) as generation n->gen + 1 into the flash
+ * store: n->gen and n->pkg are the new generation's after it.  An exit
+ * code. */
+int ck_next_store(struct ck_next *n);
+/* Publish n->pkg as generation n->gen (a 409 whose stored backup is byte
+ * for byte ours counts as published), then rewrite the keys directory.  An
+ * exit code. */
+int ck_next_finish(struct ck_next *n);
+/* The current generation published if it is later than the factory's
+ * (a crash or a network failure after an earlier switch may have left it
+ * unpublished; the database takes no gaps).  Call it before changing
+ * anything: the store is then never more than one generation ahead of the
+ * database.  An exit code. */
+int ck_next_catch_up(struct ck_next *n);
+/* ck_next_store, then ck_next_finish. */
+int ck_next_commit(struct ck_next *n);
+void ck_next_release(struct ck_next *n);
+
+#endif
