@@ -317,17 +317,16 @@ int pubdb_cms_parse(const uint8_t *buf, size_t len, struct pubdb_record *r,
 	return 0;
 }
 
-enum pubdb_verdict pubdb_cms_check_signature(const struct pubdb_record *r, X509 *w,
+enum pubdb_verdict pubdb_cms_check_signature(const struct pubdb_cms_decoded *d, X509 *w,
 					     char *err, size_t errlen)
 {
-	CMS_ContentInfo *cms = decode(r->raw, r->raw_len, err, errlen);
 	X509_ALGOR *dig = NULL;
 	CMS_SignerInfo *si;
 	enum pubdb_verdict v = PUBDB_BAD_SIGNATURE;
 
-	if (!cms)
-		return v;
-	si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+	if (!d->cms)
+		return pubdb_fail(err, errlen, v, "no CMS structure");
+	si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(d->cms), 0);
 	if (!si || CMS_SignerInfo_cert_cmp(si, w)) {
 		pubdb_fail(err, errlen, 0, "the signer is not the record's certificate");
 		goto out;
@@ -343,28 +342,37 @@ enum pubdb_verdict pubdb_cms_check_signature(const struct pubdb_record *r, X509 
 	}
 	/* signature and messageDigest; the chain is the caller's (no
 	 * certificates from outside, no intermediates from the record) */
-	if (CMS_verify(cms, NULL, NULL, NULL, NULL, CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) != 1) {
+	if (CMS_verify(d->cms, NULL, NULL, NULL, NULL,
+		       CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) != 1) {
 		pubdb_fail(err, errlen, 0, "signature does not verify");
 		goto out;
 	}
 	v = PUBDB_VALID;
 out:
-	CMS_ContentInfo_free(cms);
 	ERR_clear_error();
 	return v;
 }
 
-STACK_OF(X509) *pubdb_cms_extra_certs(const struct pubdb_record *r)
+int pubdb_cms_decode(const struct pubdb_record *r, struct pubdb_cms_decoded *d,
+		     char *err, size_t errlen)
 {
-	CMS_ContentInfo *cms;
-	STACK_OF(X509) *certs, *out;
+	STACK_OF(X509) *certs;
 
+	memset(d, 0, sizeof(*d));
 	if (r->format != PUBDB_FORMAT_CMS)
-		return NULL;
-	cms = decode(r->raw, r->raw_len, NULL, 0);
-	certs = cms ? CMS_get1_certs(cms) : NULL;
-	out = certs ? sk_X509_new_null() : NULL;
-	for (int i = 0; out && i < sk_X509_num(certs); i++) {
+		return pubdb_fail(err, errlen, -EBADMSG, "not a format-2 record");
+	d->cms = decode(r->raw, r->raw_len, err, errlen);
+	if (!d->cms)
+		return -EBADMSG;
+	certs = CMS_get1_certs(d->cms);
+	d->extra = sk_X509_new_null();
+	if (!certs || !d->extra) {
+		sk_X509_pop_free(certs, X509_free);
+		return pubdb_fail(err, errlen, -EBADMSG, "no certificates in the CMS structure");
+	}
+	/* the writer's (by its DER, as pubdb_cms_parse found it) apart from
+	 * the others; the references of @certs move to @d */
+	for (int i = 0; i < sk_X509_num(certs); i++) {
 		X509 *x = sk_X509_value(certs, i);
 		unsigned char *der = NULL;
 		int n = i2d_X509(x, &der);
@@ -372,11 +380,20 @@ STACK_OF(X509) *pubdb_cms_extra_certs(const struct pubdb_record *r)
 			     !memcmp(der, r->writer_cert, (size_t)n);
 
 		OPENSSL_free(der);
-		if (!writer && X509_up_ref(x) && !sk_X509_push(out, x))
+		if (writer && !d->writer)
+			d->writer = x;
+		else if (writer || !sk_X509_push(d->extra, x))
 			X509_free(x);
 	}
-	sk_X509_pop_free(certs, X509_free);
-	CMS_ContentInfo_free(cms);
+	sk_X509_free(certs);
 	ERR_clear_error();
-	return out;
+	return 0;
+}
+
+void pubdb_cms_decoded_free(struct pubdb_cms_decoded *d)
+{
+	CMS_ContentInfo_free(d->cms);
+	X509_free(d->writer);
+	sk_X509_pop_free(d->extra, X509_free);
+	memset(d, 0, sizeof(*d));
 }
