@@ -46,6 +46,19 @@ struct pubdb_cms_decoded {
 int pubdb_cms_decode(const struct pubdb_record *r, struct pubdb_cms_decoded *d,
 		     char *err, size_t errlen);
 void pubdb_cms_decoded_free(struct pubdb_cms_decoded *d);
+/* pubdb_record_parse, keeping what it decoded of a format-2 record in @d
+ * (all NULL for format 1) for pubdb_record_validate_decoded: the
+ * SignedData is decoded once for both.  Free @d with
+ * pubdb_cms_decoded_free (also after a failure). */
+int pubdb_cms_parse_decoded(const uint8_t *buf, size_t len, struct pubdb_record *r,
+			    struct pubdb_cms_decoded *d, char *err, size_t errlen);
+/* pubdb_record_validate of a record parsed by pubdb_cms_parse_decoded
+ * into @r and @d, once (the signature check uses @d up; the caller frees
+ * it). */
+enum pubdb_verdict pubdb_record_validate_decoded(const struct pubdb_record *r,
+						 const struct pubdb_cms_decoded *d,
+						 const struct pubdb_prev *prev,
+						 X509_STORE *cas, char *err, size_t errlen);
 
 /* The structure of a DER SignedData of eContentType @oid (called @name in
  * messages): attached content (*content, in @buf), one signer, one

@@ -89,13 +89,15 @@ struct checks {
 	const struct pubdb_record *r;
 	X509_STORE *cas;
 	struct pubdb_cms_decoded d;	/* format 2; all NULL for format 1 */
+	int d_borrowed;			/* @d is the caller's: not freed */
 	X509 *w;			/* the writer certificate */
 	STACK_OF(X509) *w_chain;	/* its verified chain to @cas, leaf first */
 };
 
 static void checks_free(struct checks *c)
 {
-	pubdb_cms_decoded_free(&c->d);
+	if (!c->d_borrowed)
+		pubdb_cms_decoded_free(&c->d);
 	X509_free(c->w);
 	sk_X509_pop_free(c->w_chain, X509_free);
 }
@@ -164,7 +166,7 @@ static enum pubdb_verdict verify_writer(struct checks *c, char *err, size_t errl
 	if (!r->writer_cert_len || !r->sig_len)
 		return verdict(PUBDB_UNSIGNED, err, errlen, "record is not signed");
 	if (r->format == PUBDB_FORMAT_CMS) {
-		if (pubdb_cms_decode(r, &c->d, err, errlen))
+		if (!c->d.cms && pubdb_cms_decode(r, &c->d, err, errlen))
 			return PUBDB_BAD_SIGNATURE;
 		/* the SignedData's certificate of the same DER, decoded already */
 		if (c->d.writer && X509_up_ref(c->d.writer))
@@ -209,8 +211,6 @@ static int device_cert_ok(X509 *x, STACK_OF(X509) *chain, struct checks *c,
 {
 	STACK_OF(X509) *own = NULL;
 	X509 *issuer, *root;
-	uint8_t *key = NULL;
-	size_t key_len = 0;
 	char why[160];
 	int rc;
 
@@ -230,13 +230,10 @@ static int device_cert_ok(X509 *x, STACK_OF(X509) *chain, struct checks *c,
 			 "certificate is itself in the CA file");
 		return -1;
 	}
-	rc = pki_public_to_der(X509_get0_pubkey(root), &key, &key_len);
-	if (!rc)
-		/* signed by the root itself (before the key hierarchy): no
-		 * issuing CA, as at recovery */
-		rc = pki_verify_device_cert(x, X509_cmp(issuer, root) ? issuer : NULL, key,
-					    key_len, identity, chip, 0);
-	OPENSSL_free(key);
+	/* the root's key, decoded with its certificate; signed by the root
+	 * itself (before the key hierarchy): no issuing CA, as at recovery */
+	rc = pki_verify_device_cert_key(x, X509_cmp(issuer, root) ? issuer : NULL,
+					X509_get0_pubkey(root), identity, chip, 0);
 	sk_X509_pop_free(own, X509_free);
 	ERR_clear_error();
 	if (rc == -EKEYREJECTED)
@@ -258,6 +255,8 @@ static enum pubdb_verdict check_writer(struct checks *c, const struct pubdb_prev
 	char why[200];
 	int ok;
 
+	if (!w)		/* set up in step 1 */
+		return verdict(PUBDB_BAD_SIGNATURE, err, errlen, "writer certificate unreadable");
 	if (!prev) {
 		/* the SPP's record signer; never its TLS credential */
 		ok = has_role(w, PKI_RECORD_OU) && !has_role(w, PUBDB_ROLE_SPP) &&
@@ -364,6 +363,24 @@ enum pubdb_verdict pubdb_record_validate(const struct pubdb_record *r,
 	struct checks c = { .r = r, .cas = cas };
 	enum pubdb_verdict v = validate(&c, prev, err, errlen);
 
+	checks_free(&c);
+	return v;
+}
+
+enum pubdb_verdict pubdb_record_validate_decoded(const struct pubdb_record *r,
+						 const struct pubdb_cms_decoded *d,
+						 const struct pubdb_prev *prev,
+						 X509_STORE *cas, char *err, size_t errlen)
+{
+	struct checks c = { .r = r, .cas = cas };
+	enum pubdb_verdict v;
+
+	/* what pubdb_cms_parse_decoded decoded of this record's raw bytes */
+	if (r->format == PUBDB_FORMAT_CMS && d && d->cms) {
+		c.d = *d;
+		c.d_borrowed = 1;
+	}
+	v = validate(&c, prev, err, errlen);
 	checks_free(&c);
 	return v;
 }
