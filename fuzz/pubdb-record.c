@@ -6,7 +6,10 @@
  * against a trust store holding one fixed CA: pubdb_record_validate (the
  * signature fails first on almost every input), and its writer and content
  * checks directly (backup header, device certificate), with the record's
- * own fields as the previous generation.  An empty body is passed as
+ * own fields as the previous generation; and the SPP's vet, which parses
+ * and validates with one decode (pubdb_cms_parse_decoded,
+ * pubdb_record_validate_decoded): the same record and the same verdict,
+ * else abort.  An empty body is passed as
  * (NULL, 0), as the daemon does.  The same bytes as a void entry
  * (common/pubdb-void.c): parse, then who signed it.
  */
@@ -44,10 +47,14 @@ static X509_STORE *make_cas(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct pubdb_record r;
+	struct pubdb_cms_decoded dec;
+	struct pubdb_record r, r2;
 	struct pubdb_prev prev;
 	struct pubdb_void v;
-	char err[256];
+	struct checks c;
+	enum pubdb_verdict vd;
+	char err[256], why[160];
+	int rc;
 
 	if (!cas)
 		cas = make_cas();
@@ -56,19 +63,46 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		pubdb_verdict_str(pubdb_void_verify(&v, cas, err, sizeof(err)));
 	}
-	if (pubdb_record_parse(size ? data : NULL, size, &r, err, sizeof(err)))
+	/* the SPP's vet: parsed keeping the decoded SignedData */
+	rc = pubdb_cms_parse_decoded(size ? data : NULL, size, &r2, &dec, err, sizeof(err));
+	if (pubdb_record_parse(size ? data : NULL, size, &r, err, sizeof(err))) {
+		if (!rc)	/* the two parsers disagree */
+			abort();
+		pubdb_cms_decoded_free(&dec);
 		return 0;
+	}
+	if (rc || memcmp(&r, &r2, sizeof(r)))
+		abort();
 	if (r.signed_len > size || r.backup_len > size || r.cert_len > size)
 		abort();
 	prev.generation = r.generation - 1;
+	prev.newest = 0;
 	prev.identity = r.identity;
 	prev.cert = r.writer_cert_len ? r.writer_cert : r.cert;
 	prev.cert_len = r.writer_cert_len ? r.writer_cert_len : r.cert_len;
-	pubdb_verdict_str(pubdb_record_validate(&r, r.generation > 1 ? &prev : NULL, cas, err,
-						sizeof(err)));
+	vd = pubdb_record_validate(&r, r.generation > 1 ? &prev : NULL, cas, err, sizeof(err));
+	pubdb_verdict_str(vd);
+	/* decoding once must not change a verdict */
+	if (pubdb_record_validate_decoded(&r2, &dec, r.generation > 1 ? &prev : NULL, cas, err,
+					  sizeof(err)) != vd)
+		abort();
+	pubdb_cms_decoded_free(&dec);
+	/* the writer and content checks on their own, whatever the signature:
+	 * the writer certificate and its chain set up as step 1 does */
+	memset(&c, 0, sizeof(c));
+	c.r = &r;
+	c.cas = cas;
+	if (r.format == PUBDB_FORMAT_CMS && !pubdb_cms_decode(&r, &c.d, err, sizeof(err)) &&
+	    c.d.writer && X509_up_ref(c.d.writer))
+		c.w = c.d.writer;
+	if (!c.w && r.writer_cert_len)
+		c.w = pki_cert_from_der(r.writer_cert, r.writer_cert_len);
+	if (c.w)
+		chain_to(c.w, cas, c.d.extra, &c.w_chain, why, sizeof(why));
 	if (r.writer_cert_len)
-		check_writer(&r, r.generation > 1 ? &prev : NULL, cas, err, sizeof(err));
-	check_content(&r, &prev, cas, err, sizeof(err));
+		check_writer(&c, r.generation > 1 ? &prev : NULL, err, sizeof(err));
+	check_content(&c, &prev, err, sizeof(err));
+	checks_free(&c);
 	ERR_clear_error();
 	return 0;
 }

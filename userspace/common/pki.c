@@ -304,20 +304,12 @@ static int signed_by(X509 *cert, EVP_PKEY *key)
 	return ok;
 }
 
-int pki_verify_issuing_ca(X509 *ica, const uint8_t *rom_key, size_t rom_key_len,
-			  time_t now)
+/* pki_verify_issuing_ca with the ROM key decoded (@rom) */
+static int verify_issuing_ca(X509 *ica, EVP_PKEY *rom, time_t now)
 {
-	EVP_PKEY *rom;
-	int ok, err;
+	int err;
 
-	if (!ica || !rom_key)
-		return -EINVAL;
-	rom = pki_public_from_der(rom_key, rom_key_len);
-	if (!rom)
-		return -EINVAL;
-	ok = signed_by(ica, rom);
-	EVP_PKEY_free(rom);
-	if (!ok)
+	if (!signed_by(ica, rom))
 		return -EKEYREJECTED;
 	err = check_validity(ica, now);
 	if (err)
@@ -331,33 +323,41 @@ int pki_verify_issuing_ca(X509 *ica, const uint8_t *rom_key, size_t rom_key_len,
 	return 0;
 }
 
-/* @ica is a valid issuing CA under the ROM key, @cert is issued and signed
- * by it (@ica NULL: signed by the ROM key itself), valid at @now (not if
- * PKI_TIME_IGNORE), an end entity. */
-static int verify_common(X509 *cert, X509 *ica, const uint8_t *rom_key,
-			 size_t rom_key_len, time_t now)
+int pki_verify_issuing_ca(X509 *ica, const uint8_t *rom_key, size_t rom_key_len,
+			  time_t now)
 {
 	EVP_PKEY *rom;
-	int err, ok;
+	int err;
 
-	if (!cert || !rom_key)
+	if (!ica || !rom_key)
+		return -EINVAL;
+	rom = pki_public_from_der(rom_key, rom_key_len);
+	if (!rom)
+		return -EINVAL;
+	err = verify_issuing_ca(ica, rom, now);
+	EVP_PKEY_free(rom);
+	return err;
+}
+
+/* @ica is a valid issuing CA under the ROM key @rom (a P-256 key), @cert
+ * is issued and signed by it (@ica NULL: signed by the ROM key itself),
+ * valid at @now (not if PKI_TIME_IGNORE), an end entity. */
+static int verify_common(X509 *cert, X509 *ica, EVP_PKEY *rom, time_t now)
+{
+	int err;
+
+	if (!cert || !rom)
 		return -EINVAL;
 	if (ica) {
-		err = pki_verify_issuing_ca(ica, rom_key, rom_key_len, now);
+		err = verify_issuing_ca(ica, rom, now);
 		if (err)
 			return err;
 		if (X509_check_issued(ica, cert) != X509_V_OK ||
 		    !signed_by(cert, X509_get0_pubkey(ica)))
 			return -EKEYREJECTED;
-	} else {
+	} else if (!signed_by(cert, rom)) {
 		/* issued by the root itself (before the key hierarchy) */
-		rom = pki_public_from_der(rom_key, rom_key_len);
-		if (!rom)
-			return -EINVAL;
-		ok = signed_by(cert, rom);
-		EVP_PKEY_free(rom);
-		if (!ok)
-			return -EKEYREJECTED;
+		return -EKEYREJECTED;
 	}
 	err = check_validity(cert, now);
 	if (err)
@@ -372,6 +372,23 @@ static int verify_common(X509 *cert, X509 *ica, const uint8_t *rom_key,
 	if (!pki_is_p256(X509_get0_pubkey(cert)))
 		return -EKEYREJECTED;
 	return 0;
+}
+
+/* verify_common with the ROM key as DER SPKI */
+static int verify_common_der(X509 *cert, X509 *ica, const uint8_t *rom_key,
+			     size_t rom_key_len, time_t now)
+{
+	EVP_PKEY *rom;
+	int err;
+
+	if (!cert || !rom_key)
+		return -EINVAL;
+	rom = pki_public_from_der(rom_key, rom_key_len);
+	if (!rom)
+		return -EINVAL;
+	err = verify_common(cert, ica, rom, now);
+	EVP_PKEY_free(rom);
+	return err;
 }
 
 /* A TLS server role: exactly one OU, @role, and EKU serverAuth. */
@@ -406,16 +423,12 @@ int pki_check_station_role(X509 *cert)
 	return 0;
 }
 
-int pki_verify_device_cert(X509 *cert, X509 *ica, const uint8_t *rom_key,
-			   size_t rom_key_len, const char *identity,
-			   const uint8_t *chip_id, time_t now)
+/* The device role of pki_verify_device_cert, after verify_common. */
+static int device_role(X509 *cert, const char *identity, const uint8_t *chip_id)
 {
 	char id[CK_DP_DEVICE_ID_LEN + 1];
 	uint8_t chip[CHIPKEY_CHIP_ID_LEN];
-	int err = verify_common(cert, ica, rom_key, rom_key_len, now);
 
-	if (err)
-		return err;
 	/* Neither the SPP role nor any OU=chipkey-spp. */
 	if (has_server_role(cert, PKI_SPP_OU) ||
 	    X509_NAME_get_index_by_NID(X509_get_subject_name(cert),
@@ -430,6 +443,27 @@ int pki_verify_device_cert(X509 *cert, X509 *ica, const uint8_t *rom_key,
 	return 0;
 }
 
+int pki_verify_device_cert(X509 *cert, X509 *ica, const uint8_t *rom_key,
+			   size_t rom_key_len, const char *identity,
+			   const uint8_t *chip_id, time_t now)
+{
+	int err = verify_common_der(cert, ica, rom_key, rom_key_len, now);
+
+	return err ? err : device_role(cert, identity, chip_id);
+}
+
+int pki_verify_device_cert_key(X509 *cert, X509 *ica, EVP_PKEY *root,
+			       const char *identity, const uint8_t *chip_id, time_t now)
+{
+	int err;
+
+	/* what pki_public_from_der accepts of a ROM key: P-256 only */
+	if (!root || !pki_is_p256(root))
+		return -EINVAL;
+	err = verify_common(cert, ica, root, now);
+	return err ? err : device_role(cert, identity, chip_id);
+}
+
 /* A TLS server credential of the role @ou under an issuing CA. */
 static int verify_server(X509 *cert, X509 *ica, const uint8_t *rom_key,
 			 size_t rom_key_len, time_t now, const char *ou)
@@ -440,7 +474,7 @@ static int verify_server(X509 *cert, X509 *ica, const uint8_t *rom_key,
 	 * (its key online for years) could not be revoked by any CRL */
 	if (!ica)
 		return cert ? -EKEYREJECTED : -EINVAL;
-	err = verify_common(cert, ica, rom_key, rom_key_len, now);
+	err = verify_common_der(cert, ica, rom_key, rom_key_len, now);
 	if (err)
 		return err;
 	return has_server_role(cert, ou) ? 0 : -EKEYREJECTED;

@@ -142,6 +142,11 @@ int pki_verify_issuing_ca(X509 *ica, const uint8_t *rom_key, size_t rom_key_len,
 int pki_verify_device_cert(X509 *cert, X509 *ica, const uint8_t *rom_key,
 			   size_t rom_key_len, const char *identity,
 			   const uint8_t *chip_id, time_t now);
+/* The same with the root public key decoded already (@root, P-256, else
+ * -EINVAL): the public database's validator, which has it from its trust
+ * store (common/pubdb-validate.c). */
+int pki_verify_device_cert_key(X509 *cert, X509 *ica, EVP_PKEY *root,
+			       const char *identity, const uint8_t *chip_id, time_t now);
 /* What a device checks of the SPP's TLS certificate: the same, except that
  * @ica is required (-EKEYREJECTED if NULL: an SPP certificate signed by the
  * root itself is refused, it could not be revoked); role OU=chipkey-spp

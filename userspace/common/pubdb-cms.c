@@ -234,9 +234,11 @@ out:
 	return rc;
 }
 
-int pubdb_cms_unwrap(const uint8_t *buf, size_t len, const char *oid, const char *name,
-		     struct pubdb_record *r, const uint8_t **content, size_t *content_len,
-		     char *err, size_t errlen)
+/* pubdb_cms_unwrap; on success *keep (if not NULL) gets the decoded
+ * ContentInfo. */
+static int unwrap(const uint8_t *buf, size_t len, const char *oid, const char *name,
+		  struct pubdb_record *r, const uint8_t **content, size_t *content_len,
+		  CMS_ContentInfo **keep, char *err, size_t errlen)
 {
 	ASN1_OBJECT *type = OBJ_txt2obj(oid, 1);
 	CMS_ContentInfo *cms = decode(buf, len, err, errlen);
@@ -273,6 +275,10 @@ int pubdb_cms_unwrap(const uint8_t *buf, size_t len, const char *oid, const char
 	r->format = PUBDB_FORMAT_CMS;
 	r->raw = buf;
 	r->raw_len = len;
+	if (keep) {
+		*keep = cms;
+		cms = NULL;
+	}
 out:
 	if (rc) {
 		memset(r, 0, sizeof(*r));
@@ -285,8 +291,16 @@ out:
 	return rc;
 }
 
-int pubdb_cms_parse(const uint8_t *buf, size_t len, struct pubdb_record *r,
-		    char *err, size_t errlen)
+int pubdb_cms_unwrap(const uint8_t *buf, size_t len, const char *oid, const char *name,
+		     struct pubdb_record *r, const uint8_t **content, size_t *content_len,
+		     char *err, size_t errlen)
+{
+	return unwrap(buf, len, oid, name, r, content, content_len, NULL, err, errlen);
+}
+
+/* pubdb_cms_parse; *keep as in unwrap() */
+static int parse(const uint8_t *buf, size_t len, struct pubdb_record *r,
+		 CMS_ContentInfo **keep, char *err, size_t errlen)
 {
 	struct pubdb_record outer;
 	const uint8_t *content;
@@ -294,8 +308,8 @@ int pubdb_cms_parse(const uint8_t *buf, size_t len, struct pubdb_record *r,
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	rc = pubdb_cms_unwrap(buf, len, PUBDB_CMS_CONTENT_OID, "id-ct-chipkeyRecord", &outer,
-			      &content, &clen, err, errlen);
+	rc = unwrap(buf, len, PUBDB_CMS_CONTENT_OID, "id-ct-chipkeyRecord", &outer,
+		    &content, &clen, keep, err, errlen);
 	if (rc)
 		return rc;
 	rc = pubdb_record_parse_v1(content, clen, r, err, errlen);
@@ -303,6 +317,10 @@ int pubdb_cms_parse(const uint8_t *buf, size_t len, struct pubdb_record *r,
 		rc = pubdb_fail(err, errlen, -EBADMSG, "the content must be an unsigned record");
 	if (rc) {
 		memset(r, 0, sizeof(*r));
+		if (keep) {
+			CMS_ContentInfo_free(*keep);
+			*keep = NULL;
+		}
 		return rc;
 	}
 	r->format = PUBDB_FORMAT_CMS;
@@ -317,17 +335,22 @@ int pubdb_cms_parse(const uint8_t *buf, size_t len, struct pubdb_record *r,
 	return 0;
 }
 
-enum pubdb_verdict pubdb_cms_check_signature(const struct pubdb_record *r, X509 *w,
+int pubdb_cms_parse(const uint8_t *buf, size_t len, struct pubdb_record *r,
+		    char *err, size_t errlen)
+{
+	return parse(buf, len, r, NULL, err, errlen);
+}
+
+enum pubdb_verdict pubdb_cms_check_signature(const struct pubdb_cms_decoded *d, X509 *w,
 					     char *err, size_t errlen)
 {
-	CMS_ContentInfo *cms = decode(r->raw, r->raw_len, err, errlen);
 	X509_ALGOR *dig = NULL;
 	CMS_SignerInfo *si;
 	enum pubdb_verdict v = PUBDB_BAD_SIGNATURE;
 
-	if (!cms)
-		return v;
-	si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+	if (!d->cms)
+		return pubdb_fail(err, errlen, v, "no CMS structure");
+	si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(d->cms), 0);
 	if (!si || CMS_SignerInfo_cert_cmp(si, w)) {
 		pubdb_fail(err, errlen, 0, "the signer is not the record's certificate");
 		goto out;
@@ -343,28 +366,31 @@ enum pubdb_verdict pubdb_cms_check_signature(const struct pubdb_record *r, X509 
 	}
 	/* signature and messageDigest; the chain is the caller's (no
 	 * certificates from outside, no intermediates from the record) */
-	if (CMS_verify(cms, NULL, NULL, NULL, NULL, CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) != 1) {
+	if (CMS_verify(d->cms, NULL, NULL, NULL, NULL,
+		       CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) != 1) {
 		pubdb_fail(err, errlen, 0, "signature does not verify");
 		goto out;
 	}
 	v = PUBDB_VALID;
 out:
-	CMS_ContentInfo_free(cms);
 	ERR_clear_error();
 	return v;
 }
 
-STACK_OF(X509) *pubdb_cms_extra_certs(const struct pubdb_record *r)
+/* d->writer and d->extra from the certificates of d->cms */
+static int sort_certs(const struct pubdb_record *r, struct pubdb_cms_decoded *d,
+		      char *err, size_t errlen)
 {
-	CMS_ContentInfo *cms;
-	STACK_OF(X509) *certs, *out;
+	STACK_OF(X509) *certs = CMS_get1_certs(d->cms);
 
-	if (r->format != PUBDB_FORMAT_CMS)
-		return NULL;
-	cms = decode(r->raw, r->raw_len, NULL, 0);
-	certs = cms ? CMS_get1_certs(cms) : NULL;
-	out = certs ? sk_X509_new_null() : NULL;
-	for (int i = 0; out && i < sk_X509_num(certs); i++) {
+	d->extra = sk_X509_new_null();
+	if (!certs || !d->extra) {
+		sk_X509_pop_free(certs, X509_free);
+		return pubdb_fail(err, errlen, -EBADMSG, "no certificates in the CMS structure");
+	}
+	/* the writer's (by its DER, as pubdb_cms_parse found it) apart from
+	 * the others; the references of @certs move to @d */
+	for (int i = 0; i < sk_X509_num(certs); i++) {
 		X509 *x = sk_X509_value(certs, i);
 		unsigned char *der = NULL;
 		int n = i2d_X509(x, &der);
@@ -372,11 +398,50 @@ STACK_OF(X509) *pubdb_cms_extra_certs(const struct pubdb_record *r)
 			     !memcmp(der, r->writer_cert, (size_t)n);
 
 		OPENSSL_free(der);
-		if (!writer && X509_up_ref(x) && !sk_X509_push(out, x))
+		if (writer && !d->writer)
+			d->writer = x;
+		else if (writer || !sk_X509_push(d->extra, x))
 			X509_free(x);
 	}
-	sk_X509_pop_free(certs, X509_free);
-	CMS_ContentInfo_free(cms);
+	sk_X509_free(certs);
 	ERR_clear_error();
-	return out;
+	return 0;
+}
+
+int pubdb_cms_decode(const struct pubdb_record *r, struct pubdb_cms_decoded *d,
+		     char *err, size_t errlen)
+{
+	memset(d, 0, sizeof(*d));
+	if (r->format != PUBDB_FORMAT_CMS)
+		return pubdb_fail(err, errlen, -EBADMSG, "not a format-2 record");
+	d->cms = decode(r->raw, r->raw_len, err, errlen);
+	if (!d->cms)
+		return -EBADMSG;
+	return sort_certs(r, d, err, errlen);
+}
+
+int pubdb_cms_parse_decoded(const uint8_t *buf, size_t len, struct pubdb_record *r,
+			    struct pubdb_cms_decoded *d, char *err, size_t errlen)
+{
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	if (!(buf && len && buf[0] == 0x30))
+		return pubdb_record_parse_v1(buf, len, r, err, errlen);
+	rc = parse(buf, len, r, &d->cms, err, errlen);
+	if (!rc)
+		rc = sort_certs(r, d, err, errlen);
+	if (rc) {
+		pubdb_cms_decoded_free(d);
+		memset(r, 0, sizeof(*r));
+	}
+	return rc;
+}
+
+void pubdb_cms_decoded_free(struct pubdb_cms_decoded *d)
+{
+	CMS_ContentInfo_free(d->cms);
+	X509_free(d->writer);
+	sk_X509_pop_free(d->extra, X509_free);
+	memset(d, 0, sizeof(*d));
 }

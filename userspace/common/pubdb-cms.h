@@ -7,6 +7,8 @@
 #ifndef CHIPKEY_COMMON_PUBDB_CMS_H
 #define CHIPKEY_COMMON_PUBDB_CMS_H
 
+#include <openssl/cms.h>
+
 #include "common/pubdb-record.h"
 
 /* Signs @content (of eContentType @oid: PUBDB_CMS_CONTENT_OID for an
@@ -27,10 +29,36 @@ int pubdb_cms_sign_chain(const char *oid, const uint8_t *content, size_t content
 /* pubdb_record_build (format 2, signed) with @ca in the certificates. */
 int pubdb_record_build_chain(const struct pubdb_fields *f, EVP_PKEY *key, X509 *writer,
 			     X509 *ca, uint8_t **out, size_t *out_len, char *err, size_t errlen);
-/* The certificates of a parsed format-2 record other than the writer's
- * (candidate intermediates, untrusted); NULL for format 1.  Free with
- * sk_X509_pop_free(.., X509_free). */
-STACK_OF(X509) *pubdb_cms_extra_certs(const struct pubdb_record *r);
+/* A parsed format-2 record's SignedData, decoded once for all the checks
+ * of pubdb-validate.c (the signature, the writer's chain, the device
+ * certificate's chain) instead of once per check. */
+struct pubdb_cms_decoded {
+	CMS_ContentInfo *cms;
+	X509 *writer;			/* the certificate whose DER is
+					 * r->writer_cert; NULL if none is */
+	STACK_OF(X509) *extra;		/* the other certificates: candidate
+					 * intermediates, untrusted */
+};
+
+/* Decodes r->raw of a parsed format-2 record (one DER ContentInfo, as
+ * pubdb_cms_parse requires): 0, or -EBADMSG with the reason in err.
+ * Free with pubdb_cms_decoded_free (also after a failure). */
+int pubdb_cms_decode(const struct pubdb_record *r, struct pubdb_cms_decoded *d,
+		     char *err, size_t errlen);
+void pubdb_cms_decoded_free(struct pubdb_cms_decoded *d);
+/* pubdb_record_parse, keeping what it decoded of a format-2 record in @d
+ * (all NULL for format 1) for pubdb_record_validate_decoded: the
+ * SignedData is decoded once for both.  Free @d with
+ * pubdb_cms_decoded_free (also after a failure). */
+int pubdb_cms_parse_decoded(const uint8_t *buf, size_t len, struct pubdb_record *r,
+			    struct pubdb_cms_decoded *d, char *err, size_t errlen);
+/* pubdb_record_validate of a record parsed by pubdb_cms_parse_decoded
+ * into @r and @d, once (the signature check uses @d up; the caller frees
+ * it). */
+enum pubdb_verdict pubdb_record_validate_decoded(const struct pubdb_record *r,
+						 const struct pubdb_cms_decoded *d,
+						 const struct pubdb_prev *prev,
+						 X509_STORE *cas, char *err, size_t errlen);
 
 /* The structure of a DER SignedData of eContentType @oid (called @name in
  * messages): attached content (*content, in @buf), one signer, one
@@ -46,9 +74,9 @@ int pubdb_cms_unwrap(const uint8_t *buf, size_t len, const char *oid, const char
 int pubdb_cms_parse(const uint8_t *buf, size_t len, struct pubdb_record *r,
 		    char *err, size_t errlen);
 
-/* The signature of a parsed format-2 record by @w, its writer
+/* The signature of a format-2 record, decoded (@d), by @w, its writer
  * certificate: PUBDB_VALID or PUBDB_BAD_SIGNATURE (no chain check). */
-enum pubdb_verdict pubdb_cms_check_signature(const struct pubdb_record *r, X509 *w,
+enum pubdb_verdict pubdb_cms_check_signature(const struct pubdb_cms_decoded *d, X509 *w,
 					     char *err, size_t errlen);
 
 /* Writes a message to @err (if given), clears OpenSSL's error queue,

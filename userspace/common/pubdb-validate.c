@@ -80,19 +80,41 @@ static enum pubdb_verdict check_signature(const struct pubdb_record *r, X509 *w,
 }
 
 /*
- * @x chains to @cas (X509_verify_cert, with @untrusted offered as
- * intermediates, and the CRLs and flags of @cas: revocation).  0, or
- * -EKEYREJECTED with the reason in err.  *issuer (if not NULL) gets the
- * certificate that signed @x (a new reference), *root (if not NULL) the
- * trust anchor.
+ * What the checks of one record share, so that each part is decoded and
+ * each chain verified once per record, not once per check: the record's
+ * SignedData (format 2), the writer certificate, and the writer's chain
+ * as X509_verify_cert built it.
  */
-static int chain_to(X509 *x, X509_STORE *cas, STACK_OF(X509) *untrusted, X509 **issuer,
-		    X509 **root, char *err, size_t errlen)
+struct checks {
+	const struct pubdb_record *r;
+	X509_STORE *cas;
+	struct pubdb_cms_decoded d;	/* format 2; all NULL for format 1 */
+	int d_borrowed;			/* @d is the caller's: not freed */
+	X509 *w;			/* the writer certificate */
+	STACK_OF(X509) *w_chain;	/* its verified chain to @cas, leaf first */
+};
+
+static void checks_free(struct checks *c)
+{
+	if (!c->d_borrowed)
+		pubdb_cms_decoded_free(&c->d);
+	X509_free(c->w);
+	sk_X509_pop_free(c->w_chain, X509_free);
+}
+
+/*
+ * @x chains to @cas (X509_verify_cert, with @untrusted offered as
+ * intermediates, and the CRLs and flags of @cas: revocation).  0 with
+ * *chain the verified chain (leaf first, a new stack), or -EKEYREJECTED
+ * with the reason in err.
+ */
+static int chain_to(X509 *x, X509_STORE *cas, STACK_OF(X509) *untrusted,
+		    STACK_OF(X509) **chain, char *err, size_t errlen)
 {
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-	STACK_OF(X509) *chain;
 	int rc = -EKEYREJECTED;
 
+	*chain = NULL;
 	if (!ctx || !cas || X509_STORE_CTX_init(ctx, cas, x, untrusted) != 1) {
 		snprintf(err, errlen, "cannot set up certificate verification");
 		goto out;
@@ -111,18 +133,10 @@ static int chain_to(X509 *x, X509_STORE *cas, STACK_OF(X509) *untrusted, X509 **
 			snprintf(err + strlen(err), errlen - strlen(err), ")");
 		goto out;
 	}
-	chain = X509_STORE_CTX_get0_chain(ctx);
-	if (issuer) {
-		if (sk_X509_num(chain) < 2) {	/* itself a trust anchor: no issuer */
-			snprintf(err, errlen, "certificate is itself in the CA file");
-			goto out;
-		}
-		*issuer = sk_X509_value(chain, 1);
-		X509_up_ref(*issuer);
-	}
-	if (root) {
-		*root = sk_X509_value(chain, sk_X509_num(chain) - 1);
-		X509_up_ref(*root);
+	*chain = X509_STORE_CTX_get1_chain(ctx);
+	if (!*chain) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
 	}
 	rc = 0;
 out:
@@ -130,67 +144,97 @@ out:
 	return rc;
 }
 
-enum pubdb_verdict pubdb_record_verify(const struct pubdb_record *r, X509_STORE *cas,
-				       char *err, size_t errlen)
+/* The certificate that signed the leaf of @chain (NULL if the leaf is
+ * itself a trust anchor) and the trust anchor. */
+static X509 *chain_issuer(STACK_OF(X509) *chain)
 {
+	return sk_X509_num(chain) < 2 ? NULL : sk_X509_value(chain, 1);
+}
+
+static X509 *chain_root(STACK_OF(X509) *chain)
+{
+	return sk_X509_value(chain, sk_X509_num(chain) - 1);
+}
+
+/* 1. who signed: the writer certificate, its signature, its chain */
+static enum pubdb_verdict verify_writer(struct checks *c, char *err, size_t errlen)
+{
+	const struct pubdb_record *r = c->r;
 	enum pubdb_verdict v;
 	char why[160];
-	X509 *w;
 
 	if (!r->writer_cert_len || !r->sig_len)
 		return verdict(PUBDB_UNSIGNED, err, errlen, "record is not signed");
-	w = pki_cert_from_der(r->writer_cert, r->writer_cert_len);
-	if (!w)
+	if (r->format == PUBDB_FORMAT_CMS) {
+		if (!c->d.cms && pubdb_cms_decode(r, &c->d, err, errlen))
+			return PUBDB_BAD_SIGNATURE;
+		/* the SignedData's certificate of the same DER, decoded already */
+		if (c->d.writer && X509_up_ref(c->d.writer))
+			c->w = c->d.writer;
+	}
+	if (!c->w)
+		c->w = pki_cert_from_der(r->writer_cert, r->writer_cert_len);
+	if (!c->w)
 		return verdict(PUBDB_BAD_SIGNATURE, err, errlen,
 			       "writer certificate is not one DER X.509 certificate");
 	if (r->format == PUBDB_FORMAT_CMS)
-		v = pubdb_cms_check_signature(r, w, err, errlen);
+		v = pubdb_cms_check_signature(&c->d, c->w, err, errlen);
 	else
-		v = check_signature(r, w, err, errlen);
-	if (v == PUBDB_VALID) {
-		STACK_OF(X509) *inter = pubdb_cms_extra_certs(r);
-
-		if (chain_to(w, cas, inter, NULL, NULL, why, sizeof(why)))
-			v = verdict(PUBDB_UNTRUSTED, err, errlen, "writer certificate: %s", why);
-		sk_X509_pop_free(inter, X509_free);
-	}
-	X509_free(w);
+		v = check_signature(r, c->w, err, errlen);
+	if (v == PUBDB_VALID &&
+	    chain_to(c->w, c->cas, c->d.extra, &c->w_chain, why, sizeof(why)))
+		v = verdict(PUBDB_UNTRUSTED, err, errlen, "writer certificate: %s", why);
 	ERR_clear_error();
+	return v;
+}
+
+enum pubdb_verdict pubdb_record_verify(const struct pubdb_record *r, X509_STORE *cas,
+				       char *err, size_t errlen)
+{
+	struct checks c = { .r = r, .cas = cas };
+	enum pubdb_verdict v = verify_writer(&c, err, errlen);
+
+	checks_free(&c);
 	return v;
 }
 
 /*
  * @x is a device certificate for @chip and @identity: it chains to @cas
- * (through an issuing CA of @r's certificates or of @cas) and passes
+ * (through an issuing CA of the record's certificates or of @cas; @chain,
+ * if not NULL, is that chain, verified already) and passes
  * pki_verify_device_cert() (what a device checks: issuing CA under the
  * root, device role) against that issuing CA and the root's key.  0, or -1
  * with the reason in err.
  */
-static int device_cert_ok(X509 *x, const struct pubdb_record *r, X509_STORE *cas,
+static int device_cert_ok(X509 *x, STACK_OF(X509) *chain, struct checks *c,
 			  const uint8_t *chip, const char *identity, char *err, size_t errlen)
 {
-	STACK_OF(X509) *inter = pubdb_cms_extra_certs(r);
-	X509 *issuer = NULL, *root = NULL;
-	uint8_t *key = NULL;
-	size_t key_len = 0;
+	STACK_OF(X509) *own = NULL;
+	X509 *issuer, *root;
 	char why[160];
 	int rc;
 
-	rc = chain_to(x, cas, inter, &issuer, &root, why, sizeof(why));
-	sk_X509_pop_free(inter, X509_free);
-	if (rc) {
-		snprintf(err, errlen, "not issued by the manufacturer CA: %s", why);
+	if (!chain) {
+		rc = chain_to(x, c->cas, c->d.extra, &own, why, sizeof(why));
+		if (rc) {
+			snprintf(err, errlen, "not issued by the manufacturer CA: %s", why);
+			return -1;
+		}
+		chain = own;
+	}
+	issuer = chain_issuer(chain);
+	root = chain_root(chain);
+	if (!issuer) {
+		sk_X509_pop_free(own, X509_free);
+		snprintf(err, errlen, "not issued by the manufacturer CA: %s",
+			 "certificate is itself in the CA file");
 		return -1;
 	}
-	rc = pki_public_to_der(X509_get0_pubkey(root), &key, &key_len);
-	if (!rc)
-		/* signed by the root itself (before the key hierarchy): no
-		 * issuing CA, as at recovery */
-		rc = pki_verify_device_cert(x, X509_cmp(issuer, root) ? issuer : NULL, key,
-					    key_len, identity, chip, 0);
-	OPENSSL_free(key);
-	X509_free(issuer);
-	X509_free(root);
+	/* the root's key, decoded with its certificate; signed by the root
+	 * itself (before the key hierarchy): no issuing CA, as at recovery */
+	rc = pki_verify_device_cert_key(x, X509_cmp(issuer, root) ? issuer : NULL,
+					X509_get0_pubkey(root), identity, chip, 0);
+	sk_X509_pop_free(own, X509_free);
 	ERR_clear_error();
 	if (rc == -EKEYREJECTED)
 		snprintf(err, errlen, "not a device certificate naming this chip and identity %s",
@@ -202,46 +246,28 @@ static int device_cert_ok(X509 *x, const struct pubdb_record *r, X509_STORE *cas
 	return rc ? -1 : 0;
 }
 
-/* 1 if @w chains to @cas through an issuing CA (not signed by the trust
- * anchor itself). */
-static bool issued_by_ica(X509 *w, const struct pubdb_record *r, X509_STORE *cas)
-{
-	STACK_OF(X509) *inter = pubdb_cms_extra_certs(r);
-	X509 *issuer = NULL, *root = NULL;
-	char why[160];
-	bool ok = !chain_to(w, cas, inter, &issuer, &root, why, sizeof(why)) &&
-		  X509_cmp(issuer, root) != 0;
-
-	sk_X509_pop_free(inter, X509_free);
-	X509_free(issuer);
-	X509_free(root);
-	ERR_clear_error();
-	return ok;
-}
-
 /* 3. generation 1: an SPP; later ones: the device of @prev itself */
-static enum pubdb_verdict check_writer(const struct pubdb_record *r,
-				       const struct pubdb_prev *prev, X509_STORE *cas,
+static enum pubdb_verdict check_writer(struct checks *c, const struct pubdb_prev *prev,
 				       char *err, size_t errlen)
 {
+	const struct pubdb_record *r = c->r;
+	X509 *w = c->w, *issuer;
 	char why[200];
-	X509 *w;
 	int ok;
 
-	w = pki_cert_from_der(r->writer_cert, r->writer_cert_len);
-	if (!w)		/* parsed in pubdb_record_verify already */
+	if (!w)		/* set up in step 1 */
 		return verdict(PUBDB_BAD_SIGNATURE, err, errlen, "writer certificate unreadable");
 	if (!prev) {
 		/* the SPP's record signer; never its TLS credential */
 		ok = has_role(w, PKI_RECORD_OU) && !has_role(w, PUBDB_ROLE_SPP) &&
 		     X509_check_ca(w) == 0;
-		if (ok && !issued_by_ica(w, r, cas)) {
-			X509_free(w);
+		/* issued by an issuing CA, not by the trust anchor itself: the
+		 * writer's chain as verified in step 1 */
+		issuer = chain_issuer(c->w_chain);
+		if (ok && (!issuer || !X509_cmp(issuer, chain_root(c->w_chain))))
 			return verdict(PUBDB_NOT_WRITER, err, errlen,
 				       "the record signer is not issued by an issuing CA (one "
 				       "signed by the root itself cannot be revoked)");
-		}
-		X509_free(w);
 		if (!ok)
 			return verdict(PUBDB_NOT_WRITER, err, errlen,
 				       "generation 1 is written by the SPP's record signer "
@@ -250,25 +276,23 @@ static enum pubdb_verdict check_writer(const struct pubdb_record *r,
 	}
 	ok = r->writer_cert_len == prev->cert_len &&
 	     !memcmp(r->writer_cert, prev->cert, prev->cert_len);
-	if (!ok) {
-		X509_free(w);
+	if (!ok)
 		return verdict(PUBDB_NOT_WRITER, err, errlen,
 			       "generation %llu must be signed by the device certificate of "
 			       "generation %llu", (unsigned long long)r->generation,
 			       (unsigned long long)prev->generation);
-	}
-	ok = !device_cert_ok(w, r, cas, r->chip_id, prev->identity, why, sizeof(why));
-	X509_free(w);
+	/* the writer's chain, verified in step 1 */
+	ok = !device_cert_ok(w, c->w_chain, c, r->chip_id, prev->identity, why, sizeof(why));
 	if (!ok)
 		return verdict(PUBDB_NOT_WRITER, err, errlen, "writer: %s", why);
 	return PUBDB_VALID;
 }
 
 /* 4. identity, backup header, device certificate */
-static enum pubdb_verdict check_content(const struct pubdb_record *r,
-					const struct pubdb_prev *prev, X509_STORE *cas,
+static enum pubdb_verdict check_content(struct checks *c, const struct pubdb_prev *prev,
 					char *err, size_t errlen)
 {
+	const struct pubdb_record *r = c->r;
 	struct ck_pkg_header h;
 	char why[200];
 	X509 *dev;
@@ -295,18 +319,18 @@ static enum pubdb_verdict check_content(const struct pubdb_record *r,
 	if (!dev)
 		return verdict(PUBDB_BAD_CONTENT, err, errlen,
 			       "device certificate is not one DER X.509 certificate");
-	ok = !device_cert_ok(dev, r, cas, r->chip_id, r->identity, why, sizeof(why));
+	ok = !device_cert_ok(dev, NULL, c, r->chip_id, r->identity, why, sizeof(why));
 	X509_free(dev);
 	if (!ok)
 		return verdict(PUBDB_BAD_CONTENT, err, errlen, "device certificate: %s", why);
 	return PUBDB_VALID;
 }
 
-enum pubdb_verdict pubdb_record_validate(const struct pubdb_record *r,
-					 const struct pubdb_prev *prev, X509_STORE *cas,
-					 char *err, size_t errlen)
+static enum pubdb_verdict validate(struct checks *c, const struct pubdb_prev *prev,
+				   char *err, size_t errlen)
 {
-	enum pubdb_verdict v = pubdb_record_verify(r, cas, err, errlen);
+	const struct pubdb_record *r = c->r;
+	enum pubdb_verdict v = verify_writer(c, err, errlen);
 	uint64_t newest = 0;
 
 	if (v != PUBDB_VALID)
@@ -326,9 +350,38 @@ enum pubdb_verdict pubdb_record_validate(const struct pubdb_record *r,
 			       "the chip has no record: generation %llu is not 1",
 			       (unsigned long long)r->generation);
 	}
-	v = check_writer(r, prev, cas, err, errlen);
+	v = check_writer(c, prev, err, errlen);
 	if (v == PUBDB_VALID)
-		v = check_content(r, prev, cas, err, errlen);
+		v = check_content(c, prev, err, errlen);
+	return v;
+}
+
+enum pubdb_verdict pubdb_record_validate(const struct pubdb_record *r,
+					 const struct pubdb_prev *prev, X509_STORE *cas,
+					 char *err, size_t errlen)
+{
+	struct checks c = { .r = r, .cas = cas };
+	enum pubdb_verdict v = validate(&c, prev, err, errlen);
+
+	checks_free(&c);
+	return v;
+}
+
+enum pubdb_verdict pubdb_record_validate_decoded(const struct pubdb_record *r,
+						 const struct pubdb_cms_decoded *d,
+						 const struct pubdb_prev *prev,
+						 X509_STORE *cas, char *err, size_t errlen)
+{
+	struct checks c = { .r = r, .cas = cas };
+	enum pubdb_verdict v;
+
+	/* what pubdb_cms_parse_decoded decoded of this record's raw bytes */
+	if (r->format == PUBDB_FORMAT_CMS && d && d->cms) {
+		c.d = *d;
+		c.d_borrowed = 1;
+	}
+	v = validate(&c, prev, err, errlen);
+	checks_free(&c);
 	return v;
 }
 

@@ -55,7 +55,8 @@ int spp_issue(struct ck_factory *f, const char *identity,
 {
 	EVP_PKEY *key = NULL;
 	struct ck_dp *dp = NULL;
-	X509 *cert = NULL;
+	const uint8_t *cder;
+	size_t cder_len;
 	int err;
 
 	memset(out, 0, sizeof(*out));
@@ -66,20 +67,27 @@ int spp_issue(struct ck_factory *f, const char *identity,
 			return -EBADMSG;
 		out->used_pregen = 1;
 	}
-	err = ck_factory_build_package(f, identity, chip_id, key, 1, attest_pub, &dp, &cert);
+	err = ck_factory_build_package(f, identity, chip_id, key, 1, attest_pub, &dp, NULL);
 	EVP_PKEY_free(key);
 	if (err)
 		return err;
 	err = ck_dp_encode(dp, &out->dp, &out->dp_len);
+	/* the certificate's DER as the package carries it (not decoded and
+	 * encoded again) */
 	if (!err)
-		err = pki_cert_to_der(cert, &out->cert_der, &out->cert_len);
+		err = ck_dp_get(dp, CK_DP_DEVICE_CERT, &cder, &cder_len);
+	if (!err) {
+		out->cert_der = OPENSSL_memdup(cder, cder_len);
+		out->cert_len = cder_len;
+		if (!out->cert_der)
+			err = -ENOMEM;
+	}
 	/* The secret database keeps everything but the device private key. */
 	if (!err)
 		err = ck_dp_remove(dp, CK_DP_DEVICE_KEY);
 	if (!err)
 		err = ck_dp_encode(dp, &out->secret, &out->secret_len);
 	ck_dp_free(dp);
-	X509_free(cert);
 	return err;
 }
 

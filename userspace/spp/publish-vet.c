@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/pubdb-cms.h"
 #include "common/pubdb-record.h"
 #include "publish-vet.h"
 
@@ -34,9 +35,11 @@ static int same(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
 
 int spp_vet(void *arg, const struct store_pub_record *rec, char *why, size_t whylen)
 {
+	struct pubdb_cms_decoded dec;
 	struct pubdb_record pr;
 	enum pubdb_verdict v;
 	char err[160] = "";
+	int rc = -1;
 
 	(void)arg;
 	if (!cas) {
@@ -47,31 +50,35 @@ int spp_vet(void *arg, const struct store_pub_record *rec, char *why, size_t why
 		snprintf(why, whylen, "%s: no signed record", pubdb_verdict_str(PUBDB_UNSIGNED));
 		return -1;
 	}
-	if (pubdb_record_parse(rec->signed_record, rec->signed_record_len, &pr, err,
-			       sizeof(err)) < 0) {
+	/* parsed and validated with one decode of its SignedData */
+	if (pubdb_cms_parse_decoded(rec->signed_record, rec->signed_record_len, &pr, &dec, err,
+				    sizeof(err)) < 0) {
 		snprintf(why, whylen, "malformed signed record: %s", err);
 		return -1;
 	}
 	if (pr.format != PUBDB_FORMAT_CMS) {
 		snprintf(why, whylen, "signed record in format %d, not 2 (CMS)", (int)pr.format);
-		return -1;
+		goto out;
 	}
 	if (memcmp(pr.chip_id, rec->chip_id, sizeof(pr.chip_id)) ||
 	    pr.generation != rec->generation || strcmp(pr.identity, rec->identity) ||
 	    !same(pr.backup, pr.backup_len, rec->backup, rec->backup_len) ||
 	    !same(pr.cert, pr.cert_len, rec->cert, rec->cert_len)) {
 		snprintf(why, whylen, "the columns differ from the signed record");
-		return -1;
+		goto out;
 	}
 	if (pr.generation != 1) {
 		snprintf(why, whylen, "generation %llu (the SPP publishes generation 1 only)",
 			 (unsigned long long)pr.generation);
-		return -1;
+		goto out;
 	}
-	v = pubdb_record_validate(&pr, NULL, cas, err, sizeof(err));
+	v = pubdb_record_validate_decoded(&pr, &dec, NULL, cas, err, sizeof(err));
 	if (v != PUBDB_VALID) {
 		snprintf(why, whylen, "%s: %s", pubdb_verdict_str(v), err);
-		return -1;
+		goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	pubdb_cms_decoded_free(&dec);
+	return rc;
 }

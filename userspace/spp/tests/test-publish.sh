@@ -59,6 +59,22 @@ sqlite3 -batch "$FDB" "INSERT INTO issued_records (chip_id, generation, identity
 # a row for c4 carrying c1's genuine signed record (columns of another chip)
 sqlite3 -batch "$FDB" "INSERT INTO issued_records (chip_id, generation, identity, created, backup, cert, signed_record)
 	SELECT x'$h4', 1, identity, 0, backup, cert, signed_record FROM issued_records WHERE chip_id = x'${chip_hex[c1]}'"
+# a row for chip h5 whose signed record the genuine record signer made
+# (chain included), columns equal to it, but its backup and device
+# certificate are c1's: only the vet's content check refuses it
+h5=00ff00000000000000000000000000c5
+sqlite3 -batch "$FDB" "SELECT writefile('$t/c1.backup', backup), writefile('$t/c1.cert', cert)
+	FROM issued_records WHERE chip_id = x'${chip_hex[c1]}'" >/dev/null
+id5=$(sqlite3 -batch "$FDB" "SELECT identity FROM issued_records WHERE chip_id = x'${chip_hex[c1]}'")
+cat "$FAC/record-cert.pem" "$FAC/ica-cert.pem" >"$t/record-chain.pem"
+openssl x509 -inform DER -in "$t/c1.cert" -out "$t/c1.pem" 2>/dev/null
+"$bin/chipkey-pubdb-put" --no-post --out "$t/h5.rec" --key "$FAC/record-key.pem" \
+	--cert "$t/record-chain.pem" --chip "$h5" --generation 1 --identity "$id5" \
+	--backup "$t/c1.backup" --device-cert "$t/c1.pem" >>"$t/factory.log" 2>&1
+check "a genuinely signed record for another chip with c1's content is made (chipkey-pubdb-put)" \
+	test -s "$t/h5.rec"
+sqlite3 -batch "$FDB" "INSERT INTO issued_records (chip_id, generation, identity, created, backup, cert, signed_record)
+	VALUES (x'$h5', 1, '$id5', 0, readfile('$t/c1.backup'), readfile('$t/c1.cert'), readfile('$t/h5.rec'))"
 # ---- 2. more refused rows than a batch (256), with the lowest chip IDs
 for ((i = 1; i <= 300; i++)); do
 	printf "INSERT INTO issued_records (chip_id, generation, identity, created, backup, cert)
@@ -71,10 +87,14 @@ check "... the SPP log names it with the verdict" \
 check "the row with another chip's signed record is not in the public file" test "$(public_rows "$h4")" = 0
 check "... the SPP log says its columns differ from the signed record" \
 	grep -q "chip $h4 generation 1: publish: refused: the columns differ from the signed record" "$t/spp.log"
+check "the genuinely signed row with another chip's content is not in the public file" \
+	test "$(public_rows "$h5")" = 0
+check "... the SPP log names the content check's verdict" \
+	grep -q "chip $h5 generation 1: publish: refused: bad content: backup is for another chip" "$t/spp.log"
 check "the 300 low-chip-ID rows are not in the public file" \
 	test "$(sqlite3 -batch "$PDB" "SELECT count(*) FROM public_records WHERE substr(chip_id, 1, 2) = x'0000'")" = 0
 check "the refused rows stay in the outbox" \
-	test "$(sqlite3 -batch "$FDB" "SELECT count(*) FROM issued_records WHERE published IS NULL")" = 302
+	test "$(sqlite3 -batch "$FDB" "SELECT count(*) FROM issued_records WHERE published IS NULL")" = 303
 provision c3
 check "later provisioning (c3) still publishes, past 300 refused rows with lower chip IDs (agent exit $prc)" \
 	bash -c "test $prc -eq 0 && test \$(sqlite3 -batch '$PDB' \"SELECT count(*) FROM public_records WHERE chip_id = x'${chip_hex[c3]}'\") -eq 1"
