@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The EST operations (est.h): cacerts, csrattrs, simpleenroll, and the
- * chip challenge that simpleenroll needs (docs/enrollment.md).
+ * The EST operations (est.h): cacerts, csrattrs, simpleenroll,
+ * serverkeygen, simplereenroll, the CRL, and the chip challenge that
+ * simpleenroll and serverkeygen need (docs/enrollment.md).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <time.h>
 
 #include <openssl/bn.h>
+#include <openssl/cms.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/err.h>
@@ -49,25 +51,39 @@ static void text(struct est_response *res, int status, const char *reason, const
 	}
 }
 
-/* base64 of @der in lines of 64 characters (RFC 7030 / RFC 2045) as @res's body. */
-static int base64(struct est_response *res, const uint8_t *der, int len, const char *type)
+/* base64 of @der in lines of 64 characters (RFC 7030 / RFC 2045): *@out (malloc'd). */
+static int b64(const uint8_t *der, int len, char **out, size_t *outlen)
 {
 	EVP_ENCODE_CTX *ctx = EVP_ENCODE_CTX_new();
 	int n = 0, m = 0;
 
-	res->body = malloc((size_t)len / 48 * 65 + 70);
-	if (!ctx || !res->body) {
+	*out = malloc((size_t)len / 48 * 65 + 70);
+	if (!ctx || !*out) {
 		EVP_ENCODE_CTX_free(ctx);
+		free(*out);
+		*out = NULL;
 		return -ENOMEM;
 	}
 	EVP_EncodeInit(ctx);
-	if (EVP_EncodeUpdate(ctx, (unsigned char *)res->body, &n, der, len) != 1) {
+	if (EVP_EncodeUpdate(ctx, (unsigned char *)*out, &n, der, len) != 1) {
 		EVP_ENCODE_CTX_free(ctx);
+		free(*out);
+		*out = NULL;
 		return -EIO;
 	}
-	EVP_EncodeFinal(ctx, (unsigned char *)res->body + n, &m);
+	EVP_EncodeFinal(ctx, (unsigned char *)*out + n, &m);
 	EVP_ENCODE_CTX_free(ctx);
-	res->len = (size_t)(n + m);
+	*outlen = (size_t)(n + m);
+	return 0;
+}
+
+/* base64 of @der as @res's body. */
+static int base64(struct est_response *res, const uint8_t *der, int len, const char *type)
+{
+	int err = b64(der, len, &res->body, &res->len);
+
+	if (err)
+		return err;
 	res->status = 200;
 	res->reason = "OK";
 	res->type = type;
@@ -75,17 +91,26 @@ static int base64(struct est_response *res, const uint8_t *der, int len, const c
 	return 0;
 }
 
-/* A certs-only PKCS#7 SignedData (RFC 7030 4.1.3, 4.2.3) of @cert. */
-static int certs_only(struct est_response *res, X509 *cert)
+/* A certs-only PKCS#7 SignedData (RFC 7030 4.1.3, 4.2.3) of @cert, DER: its length or -1. */
+static int certs_only_der(X509 *cert, unsigned char **der)
 {
 	PKCS7 *p7 = PKCS7_new();
-	unsigned char *der = NULL;
-	int len = -1, err;
+	int len = -1;
 
+	*der = NULL;
 	if (p7 && PKCS7_set_type(p7, NID_pkcs7_signed) &&
 	    PKCS7_content_new(p7, NID_pkcs7_data) && PKCS7_add_certificate(p7, cert))
-		len = i2d_PKCS7(p7, &der);
+		len = i2d_PKCS7(p7, der);
 	PKCS7_free(p7);
+	return len;
+}
+
+/* The same, base64, as @res's body. */
+static int certs_only(struct est_response *res, X509 *cert)
+{
+	unsigned char *der = NULL;
+	int len = certs_only_der(cert, &der), err;
+
 	if (len <= 0)
 		return -EIO;
 	err = base64(res, der, len, "application/pkcs7-mime; smime-type=certs-only");
@@ -168,8 +193,8 @@ static void refuse(const struct est_request *req, const struct enroll_peer *p,
 
 /* The chip's answer to the challenge named in the Chipkey-Attest header. */
 static int chip_proof(struct enroll_node *n, const struct est_request *req,
-		      const struct enroll_peer *p, const uint8_t spki_sha256[32],
-		      struct est_response *res)
+		      const struct enroll_peer *p, const char *label,
+		      const uint8_t spki_sha256[32], struct est_response *res)
 {
 	uint8_t nonce[PROOF_NONCE_LEN], mac[CHIPKEY_MAC_LEN], q[PKI_ATTEST_PUB_LEN];
 	const char *why = NULL;
@@ -179,8 +204,8 @@ static int chip_proof(struct enroll_node *n, const struct est_request *req,
 		why = "no chip proof (" PROOF_HEADER ": NONCE MAC)";
 	else if (pki_cert_attest_key(p->cert, q))
 		why = "the device certificate names no chip attestation key";
-	else if ((err = proof_verify(n->proofs, nonce, p->cert_sha256, spki_sha256, q,
-				     p->chip_id, time(NULL), mac)))
+	else if ((err = proof_verify_label(n->proofs, label, nonce, p->cert_sha256, spki_sha256,
+					   q, p->chip_id, time(NULL), mac)))
 		why = err == -ENOENT ? "unknown or used challenge" :
 		      err == -ETIME ? "the challenge expired" :
 		      err == -EKEYREJECTED ? "the challenge was handed to another certificate" :
@@ -269,7 +294,7 @@ static void simpleenroll(struct enroll_node *n, const struct est_request *req,
 		       "not a base64 PKCS#10 request with a P-256 key");
 		return;
 	}
-	if (chip_proof(n, req, &p, spki_sha256, res))
+	if (chip_proof(n, req, &p, PROOF_LABEL, spki_sha256, res))
 		goto out;
 	err = ledger_may_issue(n->ledger, p.identity, p.chip_hex);
 	if (err) {
@@ -309,6 +334,164 @@ static void simpleenroll(struct enroll_node *n, const struct est_request *req,
 	fprintf(stderr, "chipkey-enroll: %s device %s chip %s: issued serial %s\n",
 		req->addr, p.identity, p.chip_hex, serial);
 out:
+	free(pem);
+	X509_free(cert);
+	X509_REQ_free(csr);
+}
+
+/*
+ * @key as PKCS#8 PrivateKeyInfo DER inside a CMS EnvelopedData to the
+ * certificate @to (EC: ECDH key agreement, ephemeral-static, X9.63 KDF with
+ * SHA-256, AES-256 key wrap; content AES-256-CBC): DER in *@der
+ * (OPENSSL_free), its length, or -1.  The PKCS#8 copy is cleansed.
+ */
+static int envelope_key(EVP_PKEY *key, X509 *to, unsigned char **der)
+{
+	PKCS8_PRIV_KEY_INFO *p8 = EVP_PKEY2PKCS8(key);
+	unsigned char *plain = NULL;
+	int plain_len = p8 ? i2d_PKCS8_PRIV_KEY_INFO(p8, &plain) : -1, len = -1;
+	BIO *in = plain_len > 0 ? BIO_new_mem_buf(plain, plain_len) : NULL;
+	CMS_ContentInfo *cms = in ? CMS_encrypt(NULL, NULL, EVP_aes_256_cbc(),
+					       CMS_BINARY | CMS_PARTIAL) : NULL;
+	CMS_RecipientInfo *ri = cms ? CMS_add1_recipient_cert(cms, to, CMS_KEY_PARAM) : NULL;
+	EVP_PKEY_CTX *pctx = ri ? CMS_RecipientInfo_get0_pkey_ctx(ri) : NULL;
+
+	*der = NULL;
+	if (pctx && CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_AGREE &&
+	    EVP_PKEY_CTX_set_ecdh_kdf_md(pctx, EVP_sha256()) > 0 &&
+	    CMS_final(cms, in, NULL, CMS_BINARY) == 1)
+		len = i2d_CMS_ContentInfo(cms, der);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	if (plain)
+		OPENSSL_clear_free(plain, (size_t)plain_len);
+	PKCS8_PRIV_KEY_INFO_free(p8);	/* clears its key octets */
+	return len;
+}
+
+#define SKG_BOUNDARY	"chipkey-est-serverkeygen"	/* no base64 character is '-' */
+
+/*
+ * The serverkeygen answer (RFC 7030 4.4.2): multipart/mixed, first the
+ * EnvelopedData @key (smime-type=server-generated-key), then the
+ * certs-only PKCS#7 @p7, both base64.
+ */
+static int multipart(struct est_response *res, const unsigned char *key, int key_len,
+		     const unsigned char *p7, int p7_len)
+{
+	static const char head[] = "--" SKG_BOUNDARY "\r\n"
+		"Content-Type: application/pkcs7-mime; smime-type=server-generated-key\r\n"
+		"Content-Transfer-Encoding: base64\r\n\r\n";
+	static const char mid[] = "\r\n--" SKG_BOUNDARY "\r\n"
+		"Content-Type: application/pkcs7-mime; smime-type=certs-only\r\n"
+		"Content-Transfer-Encoding: base64\r\n\r\n";
+	static const char tail[] = "\r\n--" SKG_BOUNDARY "--\r\n";
+	char *a = NULL, *b = NULL;
+	size_t al, bl, n;
+	int err = b64(key, key_len, &a, &al);
+
+	if (!err)
+		err = b64(p7, p7_len, &b, &bl);
+	if (!err) {
+		n = strlen(head) + al + strlen(mid) + bl + strlen(tail);
+		res->body = malloc(n);
+		if (res->body) {
+			char *w = res->body;
+
+			memcpy(w, head, strlen(head)), w += strlen(head);
+			memcpy(w, a, al), w += al;
+			memcpy(w, mid, strlen(mid)), w += strlen(mid);
+			memcpy(w, b, bl), w += bl;
+			memcpy(w, tail, strlen(tail));
+			res->len = n;
+			res->status = 200;
+			res->reason = "OK";
+			res->type = "multipart/mixed; boundary=" SKG_BOUNDARY;
+		} else {
+			err = -ENOMEM;
+		}
+	}
+	free(a);
+	free(b);
+	return err;
+}
+
+/*
+ * serverkeygen (RFC 7030 4.4): as simpleenroll (factory certificate, chip
+ * proof with its own label, whitelist, once per device in the one ledger),
+ * but the node makes the P-256 key pair, sends the private key encrypted
+ * to the factory certificate and forgets it.  The request's key is only
+ * what the chip proof binds; the certificate is for the new key.  No
+ * re-delivery: the node keeps no key to send again (docs/enrollment.md).
+ */
+static void serverkeygen(struct enroll_node *n, const struct est_request *req,
+			 struct est_response *res)
+{
+	uint8_t spki_sha256[32];
+	char serial[2 * 20 + 1] = "", fsha[65], *pem = NULL;
+	unsigned char *env = NULL, *p7 = NULL;
+	int env_len = -1, p7_len = -1, err;
+	struct enroll_peer p;
+	X509_REQ *csr = NULL;
+	EVP_PKEY *key = NULL;
+	X509 *cert = NULL;
+
+	if (authenticate(n, req, res, &p))
+		return;
+	err = csr_decode(req->body, req->body_len, &csr, spki_sha256);
+	if (err) {
+		refuse(req, &p, res, 400, "Bad Request", err == -EBADMSG ?
+		       "the request's signature fails" :
+		       "not a base64 PKCS#10 request with a P-256 key");
+		return;
+	}
+	if (chip_proof(n, req, &p, PROOF_LABEL_KEYGEN, spki_sha256, res))
+		goto out;
+	err = ledger_may_issue(n->ledger, p.identity, p.chip_hex);
+	if (err) {
+		if (err == -EACCES)
+			refuse(req, &p, res, 403, "Forbidden", "the device is not on the whitelist");
+		else if (err == -EEXIST)
+			refuse(req, &p, res, 409, "Conflict", "a certificate was issued to this device before");
+		else
+			text(res, 500, "Internal Server Error", "database error");
+		goto out;
+	}
+	key = EVP_EC_gen("P-256");
+	ck_hex_encode(p.cert_sha256, 32, fsha);
+	if (!key || issue(n, p.cert, key, &cert, serial, &pem) ||
+	    (env_len = envelope_key(key, p.cert, &env)) <= 0 ||
+	    (p7_len = certs_only_der(cert, &p7)) <= 0) {
+		ERR_clear_error();
+		text(res, 500, "Internal Server Error", "key generation or issuing failed");
+		goto out;
+	}
+	EVP_PKEY_free(key);	/* the private key is gone before anything is recorded */
+	key = NULL;
+	{
+		struct ledger_issuance li = {
+			.identity = p.identity, .chip_hex = p.chip_hex, .serial_hex = serial,
+			.factory_sha256 = fsha, .cert_pem = pem, .issued_at = time(NULL),
+		};
+		err = ledger_record(n->ledger, &li);
+	}
+	if (err) {	/* never sent: only a recorded certificate leaves the node */
+		if (err == -EEXIST)
+			refuse(req, &p, res, 409, "Conflict", "a certificate was issued to this device before");
+		else
+			text(res, 500, "Internal Server Error", "database error");
+		goto out;
+	}
+	if (multipart(res, env, env_len, p7, p7_len)) {
+		text(res, 500, "Internal Server Error", "encoding failed");
+		goto out;
+	}
+	fprintf(stderr, "chipkey-enroll: %s device %s chip %s: issued serial %s"
+		" (server-generated key)\n", req->addr, p.identity, p.chip_hex, serial);
+out:
+	EVP_PKEY_free(key);	/* EC private scalars are cleared when freed */
+	OPENSSL_free(env);
+	OPENSSL_free(p7);
 	free(pem);
 	X509_free(cert);
 	X509_REQ_free(csr);
@@ -466,16 +649,19 @@ void est_handle(struct enroll_node *n, const struct est_request *req,
 		simpleenroll(n, req, res);
 	} else if (op && !strcmp(op, "simplereenroll") && req->post) {
 		simplereenroll(n, req, res);
+	} else if (op && !strcmp(op, "serverkeygen") && req->post) {
+		serverkeygen(n, req, res);
 	} else if (!strcmp(req->path, EST_CHALLENGE_PATH) && req->post) {
 		challenge(n, req, res);
 	} else if (!strcmp(req->path, ENROLL_CRL_PATH) && !req->post) {
 		crl(n, res);
 	} else if (op && (!strcmp(op, "cacerts") || !strcmp(op, "csrattrs") ||
-			  !strcmp(op, "simpleenroll") || !strcmp(op, "simplereenroll"))) {
+			  !strcmp(op, "simpleenroll") || !strcmp(op, "simplereenroll") ||
+			  !strcmp(op, "serverkeygen"))) {
 		text(res, 405, "Method Not Allowed", "method not allowed");
 	} else if (!strcmp(req->path, EST_CHALLENGE_PATH) || !strcmp(req->path, ENROLL_CRL_PATH)) {
 		text(res, 405, "Method Not Allowed", "method not allowed");
 	} else {
-		text(res, 404, "Not Found", "no such operation (serverkeygen: not yet)");
+		text(res, 404, "Not Found", "no such operation");
 	}
 }

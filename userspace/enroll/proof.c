@@ -92,6 +92,16 @@ int proof_verify(struct proof_table *t, const uint8_t nonce[PROOF_NONCE_LEN],
 		 const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN], time_t now,
 		 const uint8_t mac[CHIPKEY_MAC_LEN])
 {
+	return proof_verify_label(t, PROOF_LABEL, nonce, cert_sha256, spki_sha256, q, chip_id,
+				  now, mac);
+}
+
+int proof_verify_label(struct proof_table *t, const char *label,
+		       const uint8_t nonce[PROOF_NONCE_LEN], const uint8_t cert_sha256[32],
+		       const uint8_t spki_sha256[32], const uint8_t q[CHIPKEY_EC_POINT_LEN],
+		       const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN], time_t now,
+		       const uint8_t mac[CHIPKEY_MAC_LEN])
+{
 	uint8_t ctx[PROOF_CONTEXT_LEN], want[CHIPKEY_MAC_LEN];
 	struct proof_pending *p = NULL;
 	size_t i;
@@ -107,7 +117,7 @@ int proof_verify(struct proof_table *t, const uint8_t nonce[PROOF_NONCE_LEN],
 	else if (CRYPTO_memcmp(p->cert_sha256, cert_sha256, 32))
 		err = -EKEYREJECTED;
 	else {
-		proof_context(ctx, nonce, cert_sha256, spki_sha256);
+		proof_context_label(ctx, label, nonce, cert_sha256, spki_sha256);
 		err = ck_att_expected_attest(p->v, q, chip_id, ctx, sizeof(ctx), want);
 		if (!err && CRYPTO_memcmp(want, mac, CHIPKEY_MAC_LEN))
 			err = -EBADMSG;

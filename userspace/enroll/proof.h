@@ -17,6 +17,8 @@
 #define PROOF_NONCE_LEN		32
 #define PROOF_LABEL		"chipkey est enroll v1"
 #define PROOF_LABEL_LEN		(sizeof(PROOF_LABEL) - 1)
+/* serverkeygen's label: its own, of the same length (docs/enrollment.md) */
+#define PROOF_LABEL_KEYGEN	"chipkey est keygen v1"
 /* label || nonce || SHA-256(factory cert DER) || SHA-256(CSR SPKI DER) */
 #define PROOF_CONTEXT_LEN	(PROOF_LABEL_LEN + PROOF_NONCE_LEN + 32 + 32)
 #define PROOF_HEADER		"Chipkey-Attest"
@@ -29,9 +31,13 @@
 int proof_parse_header(const char *s, uint8_t nonce[PROOF_NONCE_LEN],
 		       uint8_t mac[CHIPKEY_MAC_LEN]);
 
-/* The context the chip MACs. */
+/* The context the chip MACs (simpleenroll: PROOF_LABEL). */
 void proof_context(uint8_t out[PROOF_CONTEXT_LEN], const uint8_t nonce[PROOF_NONCE_LEN],
 		   const uint8_t cert_sha256[32], const uint8_t spki_sha256[32]);
+/* The same with @label (PROOF_LABEL or PROOF_LABEL_KEYGEN: PROOF_LABEL_LEN bytes). */
+void proof_context_label(uint8_t out[PROOF_CONTEXT_LEN], const char *label,
+			 const uint8_t nonce[PROOF_NONCE_LEN], const uint8_t cert_sha256[32],
+			 const uint8_t spki_sha256[32]);
 
 /* The pending challenges of a running node (single-threaded). */
 struct proof_table;
@@ -60,5 +66,11 @@ int proof_verify(struct proof_table *t, const uint8_t nonce[PROOF_NONCE_LEN],
 		 const uint8_t q[CHIPKEY_EC_POINT_LEN],
 		 const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN], time_t now,
 		 const uint8_t mac[CHIPKEY_MAC_LEN]);
+/* The same for the context of @label (proof_context_label). */
+int proof_verify_label(struct proof_table *t, const char *label,
+		       const uint8_t nonce[PROOF_NONCE_LEN], const uint8_t cert_sha256[32],
+		       const uint8_t spki_sha256[32], const uint8_t q[CHIPKEY_EC_POINT_LEN],
+		       const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN], time_t now,
+		       const uint8_t mac[CHIPKEY_MAC_LEN]);
 
 #endif /* CHIPKEY_ENROLL_PROOF_H */

@@ -6,7 +6,7 @@
 # their chips' attestation keys, a customer node; then standard clients
 # (openssl req, curl, openssl pkcs7/verify) enroll, with the chip proof made
 # by the emulated chip through `chipkey attest`; then the attacks; then
-# revocation and renewal (renew.sh).  TAP.
+# revocation and renewal (renew.sh), serverkeygen (keygen.sh).  TAP.
 #
 #   enroll/tests/run.sh ASAN_BUILD NATIVE_BUILD
 set -u
@@ -318,7 +318,8 @@ check "a body over 16 KiB: 413" test "$CODE" = 413
 code=$(https /.well-known/est/simplereenroll "$t/resp" -X POST $(as "$t/d4.keys") --data-binary @"$t/d4x.csr")
 check "simplereenroll with a factory certificate: 403" test "$code" = 403
 code=$(https /.well-known/est/serverkeygen "$t/resp" -X POST $(as "$t/d4.keys") --data-binary @"$t/d4x.csr")
-check "serverkeygen (not yet): 404" test "$code" = 404
+check "serverkeygen without a chip proof: 403 (keygen.sh for the rest)" \
+	bash -c "test '$code' = 403 && grep -q 'no chip proof' '$t/resp'"
 code=$(https /.well-known/est/simpleenroll "$t/resp" $(as "$t/d4.keys"))
 check "GET simpleenroll: 405" test "$code" = 405
 code=$(https /.well-known/est/cacerts "$t/resp" -X PUT)
@@ -353,6 +354,7 @@ expect_exit 0 "issuances after all that: exactly d1, d2, d4" -- "$en" issuances 
 check "three issuances, one per device" \
 	bash -c "test \$(wc -l <'$t/out') -eq 3 && test \$(cut -d' ' -f1 '$t/out' | sort -u | wc -l) -eq 3"
 check "the ledger file is 0600" test "$(stat -c %a "$t/node/enroll.db")" = 600
+. "$here/keygen.sh"	# serverkeygen
 # the device side, chipkey enroll (device.sh)
 . "$here/device.sh"
 . "$here/limits.sh"	# E2/E3/E1: challenge table, SIGHUP CRLs, connection limits
