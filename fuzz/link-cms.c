@@ -15,6 +15,7 @@
 
 #include "link/link-cms-msg.c"
 #include "link/link-cms-state.c"
+#include "link/frame-io.c"
 #include "link/link-cms-frame.c"
 #include "link/link-cms-sign.c"
 #include "link/link-cms-chain.c"

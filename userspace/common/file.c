@@ -271,3 +271,36 @@ int ck_file_write_at(int dfd, const char *name, const void *buf, size_t len,
 		unlinkat(dfd, tmp, 0);
 	return err;
 }
+
+int ck_file_state_read(const char *dir, const char *name, void *buf, size_t len)
+{
+	uint8_t *b = NULL;
+	size_t got;
+	int dfd, err;
+
+	memset(buf, 0, len);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	err = ck_file_read_at(dfd, name, len, &b, &got);
+	close(dfd);
+	if (err == -EFBIG || (!err && got != len))
+		err = -EBADMSG;
+	if (!err)
+		memcpy(buf, b, len);
+	free(b);
+	return err;
+}
+
+int ck_file_state_write(const char *dir, const char *name, const void *buf, size_t len)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err;
+
+	if (dfd < 0)
+		return -errno;
+	err = ck_file_write_at(dfd, name, buf, len, 0600);
+	if (!err && fsync(dfd))
+		err = -errno;
+	close(dfd);
+	return err;
+}

@@ -64,6 +64,20 @@ int ck_file_read_secret_at(int dfd, const char *name, size_t max, uint8_t **out,
 int ck_file_write_at(int dfd, const char *name, const void *buf, size_t len,
 		     unsigned int mode);
 
+/*
+ * Small fixed-size state files (the link's counters and high-water marks):
+ * the regular file @name in the directory @dir (a symlink is not followed)
+ * of exactly @len bytes, into @buf.  0; -ENOENT if it does not exist (@buf
+ * zeroed: nothing stored yet); -EBADMSG if it has any other size (a
+ * damaged state file is never read as zeros); or -errno.
+ */
+int ck_file_state_read(const char *dir, const char *name, void *buf, size_t len);
+/*
+ * Store @name in @dir durably: ck_file_write_at() (temporary file 0600,
+ * fsync, rename), then fsync of @dir, before it returns.  0 or -errno.
+ */
+int ck_file_state_write(const char *dir, const char *name, const void *buf, size_t len);
+
 /* Remove @name in @dfd, a file or a whole directory tree (symlinks are
  * removed, never followed).  0 or -errno of the last step. */
 int fs_rm_tree_at(int dfd, const char *name);

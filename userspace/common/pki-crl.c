@@ -223,7 +223,7 @@ static X509_CRL *floor_read(int dfd, X509_CRL *crl)
 }
 
 /* Describes @crl's issuer and cRLNumber in @buf. */
-static void describe_crl(X509_CRL *crl, char *buf, size_t size)
+void pki_crl_describe(X509_CRL *crl, char *buf, size_t size)
 {
 	ASN1_INTEGER *num = X509_CRL_get_ext_d2i(crl, NID_crl_number, NULL, NULL);
 	char name[200];
@@ -279,8 +279,8 @@ int pki_crls_floor(struct pki_crls *c, const char *dir, const struct pki_crls *p
 		}
 		if (!newer)
 			continue;
-		describe_crl(crl, now, sizeof(now));
-		describe_crl(newer, was, sizeof(was));
+		pki_crl_describe(crl, now, sizeof(now));
+		pki_crl_describe(newer, was, sizeof(was));
 		snprintf(why, whylen, "%s: older than number %s accepted before (replayed?)%s",
 			 now, strrchr(was, ' ') + 1, keep ? ": keeping the newer one" : "");
 		if (!keep) {

@@ -6,11 +6,8 @@
  * CK_LINK_WINDOW values below it already seen).
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,51 +18,33 @@
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* 0 with *@hi = *@bits = 0 if the file does not exist yet. */
+/* 0 with *@hi = *@bits = 0 if the file does not exist yet; -EINVAL for a
+ * damaged one (never accept a damaged counter as 0).  The file I/O is
+ * common/file.h's state-file helper, shared with modes 3 and 4. */
 static int load(const char *dir, const char *name, uint64_t *hi, uint64_t *bits)
 {
-	char path[PATH_MAX];
-	uint8_t *buf = NULL;
-	size_t len;
-	int err;
+	uint8_t buf[CK_LINK_COUNTER_FILE_LEN];
+	int err = ck_file_state_read(dir, name, buf, sizeof(buf));
 
 	*hi = *bits = 0;
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
-		return -ENAMETOOLONG;
-	err = ck_file_read(path, &buf, &len, CK_LINK_COUNTER_FILE_LEN);
 	if (err == -ENOENT)
-		return 0;
-	if (!err && len != CK_LINK_COUNTER_FILE_LEN)
-		err = -EINVAL;	/* never accept a damaged counter as 0 */
-	if (!err) {
-		*hi = ck_get_be64(buf);
-		*bits = ck_get_be64(buf + 8);
-	}
-	free(buf);
-	return err;
+		return 0;	/* nothing stored yet (not even the directory) */
+	if (err)
+		return err == -EBADMSG ? -EINVAL : err;
+	*hi = ck_get_be64(buf);
+	*bits = ck_get_be64(buf + 8);
+	return 0;
 }
 
 static int store(const char *dir, const char *name, uint64_t hi, uint64_t bits)
 {
-	char path[PATH_MAX];
 	uint8_t buf[CK_LINK_COUNTER_FILE_LEN];
-	int err, dfd;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
-		return -ENAMETOOLONG;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return -errno;
 	ck_put_be64(buf, hi);
 	ck_put_be64(buf + 8, bits);
-	err = ck_file_write_atomic(path, buf, sizeof(buf), 0600, 1);
-	if (err)
-		return err;
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
-	err = fsync(dfd) < 0 ? -errno : 0;
-	close(dfd);
-	return err;
+	return ck_file_state_write(dir, name, buf, sizeof(buf));
 }
 
 /* @c may follow @hi: not beyond the step, not at the limit (-ERANGE). */

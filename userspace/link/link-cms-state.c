@@ -70,45 +70,31 @@ void ck_link_state_unlock(int fd)
 
 int ck_link_hw_read(const char *dir, const char *name, uint64_t *v)
 {
-	uint8_t *buf = NULL;
-	size_t len;
-	int dfd, err;
+	uint8_t buf[CK_LINK_HW_LEN];
+	int err;
 
 	*v = 0;
 	if (!dir)
 		return ck_link_fail(-EINVAL, "no state directory");
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return ck_link_fail(-errno, "state directory %s: cannot open", dir);
-	err = ck_file_read_at(dfd, name, CK_LINK_HW_LEN, &buf, &len);
-	close(dfd);
-	if (err == -ENOENT)
-		return 0;	/* nothing accepted yet */
+	err = ck_file_state_read(dir, name, buf, sizeof(buf));	/* common/file.h */
+	if (err == -ENOENT)	/* the mark, or the directory itself */
+		return access(dir, F_OK) ? ck_link_fail(err, "state directory %s: cannot open", dir)
+					 : 0;	/* nothing accepted yet */
+	if (err == -EBADMSG)	/* fail closed: a damaged mark must not reset to 0 */
+		return ck_link_fail(err, "%s/%s: not %d bytes", dir, name, CK_LINK_HW_LEN);
 	if (err)
 		return ck_link_fail(err, "%s/%s: cannot read", dir, name);
-	if (len != CK_LINK_HW_LEN) {
-		free(buf);
-		/* fail closed: a damaged mark must not reset to 0 */
-		return ck_link_fail(-EBADMSG, "%s/%s: not %d bytes", dir, name, CK_LINK_HW_LEN);
-	}
 	*v = ck_get_be64(buf);
-	free(buf);
 	return 0;
 }
 
 int ck_link_hw_write(const char *dir, const char *name, uint64_t v)
 {
 	uint8_t buf[CK_LINK_HW_LEN];
-	int dfd, err;
+	int err;
 
 	ck_put_be64(buf, v);
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return ck_link_fail(-errno, "state directory %s: cannot open", dir);
-	err = ck_file_write_at(dfd, name, buf, sizeof(buf), 0600);
-	if (!err && fsync(dfd))
-		err = -errno;
-	close(dfd);
+	err = ck_file_state_write(dir, name, buf, sizeof(buf));
 	return err ? ck_link_fail(err, "%s/%s: cannot write", dir, name) : 0;
 }
 

@@ -128,6 +128,14 @@ int ck_link_dial(const char *host_port, int timeout);
  * -errno.  The caller ignores SIGPIPE (a peer that closes: -EPIPE). */
 int ck_link_read_full(int fd, void *buf, size_t n);
 int ck_link_write_full(int fd, const void *buf, size_t n);
+/* CLOCK_MONOTONIC in milliseconds: the clock of frame deadlines. */
+int64_t ck_link_now_ms(void);
+/* ck_link_read_full() that gives up at @deadline (ck_link_now_ms() time;
+ * poll() on @fd) with -ETIMEDOUT; @deadline < 0: none (blocking reads). */
+int ck_link_read_until(int fd, void *buf, size_t n, int64_t deadline);
+/* A frame's encoded header (@hlen bytes), then its body: 0 or -errno.
+ * Both frame formats (frame.c, link-cms-frame.c) use it (frame-io.c). */
+int ck_link_frame_write(int fd, const void *hdr, size_t hlen, const void *body, size_t len);
 /* One frame (4-byte length + body): -EMSGSIZE if longer than @cap or
  * CK_LINK_FRAME_MAX (nothing of the body is read then). */
 int ck_link_msg_send(int fd, const void *body, size_t len);

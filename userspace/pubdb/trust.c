@@ -33,47 +33,46 @@ static struct {
 	size_t n;
 	X509_STORE *cur;	/* NULL: the CRLs could not be read */
 	/* per issuer, the CRL with the highest cRLNumber seen since start */
-	struct { X509_CRL *crl; ASN1_INTEGER *num; } newest[TRUST_MAX_ISSUERS];
+	X509_CRL *newest[TRUST_MAX_ISSUERS];
 	size_t nnewest;
 } trust = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /*
  * CRL replay: @crl, or the newer CRL of the same issuer seen before if
- * @crl's cRLNumber is lower (logged).  A CRL without a cRLNumber is taken
- * as it is.  Returns a new reference.
+ * @crl's cRLNumber is lower (pki_crl_older(), logged).  A CRL without a
+ * readable cRLNumber is taken as it is and not kept.  Returns a new
+ * reference.
  */
 static X509_CRL *newest_crl(X509_CRL *crl)
 {
 	ASN1_INTEGER *num = X509_CRL_get_ext_d2i(crl, NID_crl_number, NULL, NULL);
+	int numbered = num != NULL;
+	char now[300], was[300];
 	size_t i;
-	char name[200];
 
-	if (!num) {
+	ASN1_INTEGER_free(num);
+	ERR_clear_error();
+	if (!numbered) {
 		X509_CRL_up_ref(crl);
 		return crl;
 	}
 	for (i = 0; i < trust.nnewest; i++)
-		if (!X509_NAME_cmp(X509_CRL_get_issuer(trust.newest[i].crl), X509_CRL_get_issuer(crl)))
+		if (!X509_NAME_cmp(X509_CRL_get_issuer(trust.newest[i]), X509_CRL_get_issuer(crl)))
 			break;
-	if (i < trust.nnewest && ASN1_INTEGER_cmp(num, trust.newest[i].num) < 0) {
-		X509_NAME_oneline(X509_CRL_get_issuer(crl), name, sizeof(name));
-		fprintf(stderr, "chipkey-pubdb: CRL of %s: number %ld is older than %ld seen "
-			"before (replayed?): keeping the newer one\n", name, ASN1_INTEGER_get(num),
-			ASN1_INTEGER_get(trust.newest[i].num));
-		ASN1_INTEGER_free(num);
-		X509_CRL_up_ref(trust.newest[i].crl);
-		return trust.newest[i].crl;
+	if (i < trust.nnewest && pki_crl_older(crl, trust.newest[i])) {
+		pki_crl_describe(crl, now, sizeof(now));
+		pki_crl_describe(trust.newest[i], was, sizeof(was));
+		fprintf(stderr, "chipkey-pubdb: %s: older than %s seen before (replayed?): "
+			"keeping the newer one\n", now, strrchr(was, ' ') + 1);
+		X509_CRL_up_ref(trust.newest[i]);
+		return trust.newest[i];
 	}
 	if (i == trust.nnewest && i < TRUST_MAX_ISSUERS)
 		trust.nnewest++;
 	if (i < trust.nnewest) {
-		X509_CRL_free(trust.newest[i].crl);
-		ASN1_INTEGER_free(trust.newest[i].num);
+		X509_CRL_free(trust.newest[i]);
 		X509_CRL_up_ref(crl);
-		trust.newest[i].crl = crl;
-		trust.newest[i].num = num;
-	} else {
-		ASN1_INTEGER_free(num);
+		trust.newest[i] = crl;
 	}
 	X509_CRL_up_ref(crl);
 	return crl;
@@ -172,8 +171,7 @@ void pubdb_trust_free(void)
 	X509_STORE_free(trust.cur);
 	trust.cur = NULL;
 	for (size_t i = 0; i < trust.nnewest; i++) {
-		X509_CRL_free(trust.newest[i].crl);
-		ASN1_INTEGER_free(trust.newest[i].num);
+		X509_CRL_free(trust.newest[i]);
 	}
 	trust.nnewest = 0;
 }

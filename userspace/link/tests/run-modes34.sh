@@ -263,6 +263,9 @@ lock_waits l1 link-cms.seq "state lock, mode 3 accept" -- $T accept $(base l1) m
 mkdir bad && printf 'abc' > bad/link-cms.seq
 refused device EBADMSG "a damaged high-water file fails closed (not reset to 0)" \
 	-- $T accept $(base bad) m1.der
+mkdir big && printf '123456789' > big/link-cms.seq
+refused device EBADMSG "a high-water file over 8 bytes fails closed too (not read as its first 8)" \
+	-- $T accept $(base big) m1.der
 
 echo "# ---- mode 4: signed broadcast, authenticated Diffie-Hellman"
 mkdir b1 e1 e2 e3
