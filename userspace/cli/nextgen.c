@@ -11,10 +11,13 @@
  * backup is byte for byte ours counts as published.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -135,11 +138,45 @@ static int fail(const struct ck_next *n, int code, const char *what, const char 
 	return code;
 }
 
+/* STORE/.update.lock, exclusive (ck_next_load's comment).  An exit code. */
+static int update_lock(struct ck_next *n)
+{
+	char path[4200];
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/.update.lock", n->store) >= (int)sizeof(path))
+		return fail(n, CK_EXIT_USAGE, "", "the store path is too long");
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == ENOENT)
+		return CK_EXIT_OK;	/* no store: flash_read_store says so */
+	if (fd < 0)
+		return fail(n, CK_EXIT_OTHER, "the store's update lock: ", strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		fprintf(stderr, "chipkey: %s: waiting for another change of %s to finish\n",
+			n->prog, n->store);
+		while (flock(fd, LOCK_EX)) {
+			if (errno != EINTR) {
+				close(fd);
+				return fail(n, CK_EXIT_OTHER, "the store's update lock: ",
+					    strerror(errno));
+			}
+		}
+	}
+	n->lock = fd + 1;
+	return CK_EXIT_OK;
+}
+
 int ck_next_load(struct ck_next *n)
 {
 	struct flash_store s;
-	int err = flash_read_store(n->store, n->rc->ck, &s), rc;
+	int err, rc;
 
+	if (!n->read_only && !n->lock) {
+		rc = update_lock(n);
+		if (rc)
+			return rc;
+	}
+	err = flash_read_store(n->store, n->rc->ck, &s);
 	if (err) {
 		rc = fail(n, err == -ENOENT ? CK_EXIT_NO_STORE : CK_EXIT_STORE_CORRUPT,
 			  "the flash store is not usable: ", s.why);
@@ -231,6 +268,9 @@ int ck_next_commit(struct ck_next *n)
 
 void ck_next_release(struct ck_next *n)
 {
+	if (n->lock)
+		close(n->lock - 1);	/* the update lock goes with it */
+	n->lock = 0;
 	ck_dp_free(n->dp);
 	n->dp = NULL;
 	free(n->pkg);

@@ -23,6 +23,10 @@ struct ck_next {
 					 * "chipkey: PROG: ..." and the crash
 					 * points PROG-store, PROG-stored,
 					 * PROG-publish, PROG-keys */
+	int read_only;			/* ck_next_load takes no update lock
+					 * (chipkey pairs) */
+	int lock;			/* the update lock's fd + 1 while held
+					 * (ck_next_load .. ck_next_release) */
 	/* the current generation (ck_next_load, then ck_next_store) */
 	struct ck_dp *dp;
 	char identity[CK_DP_DEVICE_ID_LEN + 1];
@@ -32,7 +36,12 @@ struct ck_next {
 };
 
 /* The flash store read, authenticated and verified (n->dp, identity, gen,
- * pkg).  An exit code (message on stderr). */
+ * pkg).  Unless n->read_only, first the update lock STORE/.update.lock
+ * (flock, exclusive; waits for another change of the same store, saying
+ * so once), held until ck_next_release: one read-change-write at a time,
+ * so no change is lost and no check (exclusive mode) is made on a
+ * generation another command is replacing.  An exit code (message on
+ * stderr). */
 int ck_next_load(struct ck_next *n);
 /* Wrap @dp as generation @gen with the chip: a malloc'd backup package. */
 int ck_next_wrap(struct chipkey *ck, const struct ck_dp *dp, uint64_t gen,

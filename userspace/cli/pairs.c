@@ -51,7 +51,8 @@ int cmd_pairs(struct ck_cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rec_ctx rc = { 0 };
-	struct ck_next n = { .rc = &rc, .store = REC_DEFAULT_STORE, .prog = "pairs" };
+	struct ck_next n = { .rc = &rc, .store = REC_DEFAULT_STORE, .prog = "pairs",
+			     .read_only = 1 };
 	struct ck_pair_list l = { 0 };
 	json_t *arr = NULL;
 	size_t i;

@@ -519,6 +519,24 @@ expect_exit 1 "unpair takes a peer or --all, not both" -- \
 expect_exit 1 "unpair: a peer that is neither an identity nor a chip ID" -- \
 	"$ck" --device "emu:$t/a.sock" unpair 12345 --store "$t/a.store"
 
+# ---- two changes of one store at once: the second waits for the first's
+# update lock (cli/nextgen.c), so neither is lost.  The first unpair is
+# paused inside its change (the crash build's CHIPKEY_PAUSE_AT), after it
+# read generation N and before it writes N + 1.
+pair_ok lk1 a b && pair_ok lk2 a m
+GA=$(gen a)
+env CHIPKEY_PAUSE_AT=unpair-store:3000 "$ckc" --device "emu:$t/a.sock" unpair "$IB" \
+	--store "$t/a.store" --keys "$t/a.keys" >"$t/lk.out" 2>"$t/lk.err" &
+upid=$!
+wait_for "$t/lk.err" 'test pause at unpair-store'
+expect_exit 0 "a second unpair (m) while the first is inside its change: it waits, then completes" -- \
+	"$ck" --device "emu:$t/a.sock" unpair "$IM" --store "$t/a.store" --keys "$t/a.keys"
+check "... it said it was waiting for the other change" grep -q "waiting for another change of" "$t/err"
+wait "$upid"
+urc=$?
+check "... both changes kept ($urc): generation $((GA + 2)), no record left (b not brought back), published" \
+	eval '[ $urc = 0 ] && [ $(gen a) = $((GA + 2)) ] && [ "$(rec a count)" = 0 ] && published a'
+
 # ---- exclusive mode: a and b pair exclusively; a third device, m, is
 # refused in both roles before any contact
 expect_exit 0 "b gives up its pairings first (unpair --all)" -- \
