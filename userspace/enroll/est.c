@@ -598,6 +598,8 @@ static void simplereenroll(struct enroll_node *n, const struct est_request *req,
 		if (err == -EEXIST)
 			refuse(req, &p, res, 409, "Conflict",
 			       "the certificate was renewed before (superseded)");
+		else if (err == -EKEYREVOKED)	/* revoked while this request ran */
+			refuse(req, &p, res, 403, "Forbidden", "the certificate is revoked");
 		else
 			text(res, 500, "Internal Server Error", "database error");
 		goto out;

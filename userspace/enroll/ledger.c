@@ -275,7 +275,12 @@ char *ledger_renewal_cert(struct ledger *l, const char *previous)
 
 int ledger_record_renewal(struct ledger *l, const struct ledger_renewal *r)
 {
-	sqlite3_stmt *st = prep(l, "INSERT INTO renewal VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	/* one statement, so one write transaction: a revocation of the
+	 * certificate being renewed that committed before it refuses it
+	 * (-EKEYREVOKED); one that commits after it finds the renewal among
+	 * the identity's certificates (ledger_revoke) */
+	sqlite3_stmt *st = prep(l, "INSERT INTO renewal SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7"
+				" WHERE ?2 NOT IN (SELECT serial FROM revocation)",
 				r->serial_hex, r->previous_hex);
 	int rc;
 
@@ -293,6 +298,8 @@ int ledger_record_renewal(struct ledger *l, const struct ledger_renewal *r)
 	sqlite3_finalize(st);
 	if (rc == SQLITE_CONSTRAINT)
 		return -EEXIST;
+	if (rc == SQLITE_DONE && !sqlite3_changes(l->db))
+		return -EKEYREVOKED;
 	return rc == SQLITE_DONE ? 0 : db_error(l->db, "record renewal");
 }
 

@@ -187,6 +187,31 @@ reenroll "$t/d1.r2.pem" "$t/r1b.key" r1c
 check "the revoked current certificate asking for renewal: 403" \
 	bash -c "test '$CODE' = 403 && grep -q 'certificate is revoked' '$t/resp'"
 
+# ---- a revocation that commits while a renewal is under way (after the
+# node checked the certificate, before it records the renewal): the
+# renewal is refused, nothing is issued.  A second writer holds the
+# ledger's write lock with d2's revocation in it while the renewal
+# arrives, then commits.
+S2=$(serial "$t/d2.cust.pem")
+csr r2race "$(subj "$ID2")"
+/usr/bin/python3 - "$t/node/enroll.db" "$S2" "$t/race.held" <<'PY' 2>>"$t/setup.log" &
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
+c.execute("BEGIN IMMEDIATE")
+c.execute("INSERT INTO revocation VALUES (?, ?, 'keyCompromise', 'race')", (sys.argv[2], int(time.time())))
+open(sys.argv[3], "w").close()
+time.sleep(2)
+c.execute("COMMIT")
+PY
+rpid=$!
+for _ in $(seq 100); do [ -e "$t/race.held" ] && break; sleep 0.05; done
+reenroll "$t/d2.cust.pem" "$t/d2.key" r2race
+wait "$rpid"
+check "a revocation committed while d2's renewal waited for the ledger: the renewal is refused (403 revoked)" \
+	bash -c "test -e '$t/race.held' && test '$CODE' = 403 && grep -q 'certificate is revoked' '$t/resp'"
+check "... and nothing was recorded for it (no renewal of d2's certificate)" \
+	bash -c "test \$(sqlite3 '$t/node/enroll.db' \"SELECT count(*) FROM renewal WHERE previous = '$S2'\") = 0"
+
 # ---- an old ledger (before renewals and revocations) gets the new tables on open
 cp -a "$t/node" "$t/node-old"
 sqlite3 "$t/node-old/enroll.db" "DROP VIEW certificate; DROP TABLE renewal; DROP TABLE revocation; DROP TABLE crl" 2>>"$t/setup.log"
