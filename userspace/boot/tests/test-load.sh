@@ -20,6 +20,7 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/nu
 trap cleanup EXIT
 tap_out=$t/out tap_err=$t/err
 . "$(dirname "$0")/../../common/tests/tap.sh"
+. "$(dirname "$0")/../../common/tests/flip.sh"
 
 emu() {	# emu NAME CHIP_ID: a chip under the factory's ROM key, its emulator
 	"$B/chipkey-fuse" create "$t/$1.bin" --rom-key "$t/fac/mfr-pubkey.der" --chip-id "$2" >/dev/null 2>&1
@@ -91,7 +92,7 @@ check "... which stops chipkey load (the configuration is real)" test $? -ne 0
 # Attacks on the store: a flipped byte in the backup, no store, another chip
 cp -a "$t/store" "$t/bad"
 f=$(find "$t/bad" -name backup.pkg | head -1)
-printf '\x55' | dd of="$f" bs=1 seek=200 conv=notrunc 2>/dev/null
+flip_byte "$f" 200
 both "$t/bad" "$dev"
 check "a byte of the stored backup flipped: both exit 15 (corrupt)" same_rc 15
 check "... with the same message" same_err

@@ -10,6 +10,7 @@ set -u
 bin=${1:?usage: test-cli.sh BINDIR}
 # ok, nok, skip, check, expect_exit CODE DESC -- COMMAND..., tap_done
 . "$(dirname "$0")/../../common/tests/tap.sh"
+. "$(dirname "$0")/../../common/tests/flip.sh"
 err_has() { grep -q -- "$1" "$t/err"; }
 
 t=$(mktemp -d /tmp/chipkey-test-cli-XXXXXX)
@@ -165,8 +166,7 @@ fi
 expect_exit 4 "another chip's package -> not ours" -- "$ck" -d "$d2" unwrap "$t/pkg" "$t/o4"
 check "... message says another chip" err_has "another chip"
 cp "$t/pkg" "$t/tampered"
-printf '\x55' | dd of="$t/tampered" bs=1 seek=500 conv=notrunc 2>/dev/null
-cmp -s "$t/pkg" "$t/tampered" && printf '\xaa' | dd of="$t/tampered" bs=1 seek=500 conv=notrunc 2>/dev/null
+flip_byte "$t/tampered" 500
 expect_exit 5 "tampered package" -- "$ck" -d "$d1" unwrap "$t/tampered" "$t/o5"
 check "... message says tampered" err_has "tampered"
 head -c 300 /dev/urandom >"$t/junk"
@@ -221,7 +221,7 @@ check "... MAC printed, backup unwraps to the data" bash -c "
 expect_exit 4 "sealed-wrap on another chip -> not ours" -- \
 	"$ck" -d "$d2" sealed-wrap "$t/sealed" "$t/x" --generation 3
 cp "$t/sealed" "$t/sealed.bad"
-printf '\x01' | dd of="$t/sealed.bad" bs=1 seek=130 conv=notrunc 2>/dev/null
+flip_byte "$t/sealed.bad" 130
 expect_exit 5 "sealed-wrap of a flipped package -> tampered" -- \
 	"$ck" -d "$d1" sealed-wrap "$t/sealed.bad" "$t/x" --generation 3
 expect_exit 6 "sealed-wrap of a backup package -> malformed" -- \

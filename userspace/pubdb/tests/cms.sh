@@ -25,11 +25,11 @@ cms_attacks() {
 	cp good1.rec tampered.rec
 	# one byte inside the backup: the body starts at its "CKPR", the backup at 52
 	off=$(grep -obUa CKPR good1.rec | head -1 | cut -d: -f1)
-	printf '\x5a' | dd of=tampered.rec bs=1 seek=$((off + 60)) conv=notrunc status=none
+	flip_byte tampered.rec $((off + 60))
 	is "$(code --data-binary @tampered.rec "$C/generations")" 401 \
 		"$tag: format 2: a changed content byte (message digest) -> 401"
 	cp good1.rec tampered.rec	# the signature is the last field of the record
-	printf '\x5a' | dd of=tampered.rec bs=1 seek=$(($(stat -c %s good1.rec) - 1)) conv=notrunc status=none
+	flip_byte tampered.rec $(($(stat -c %s good1.rec) - 1))
 	is "$(code --data-binary @tampered.rec "$C/generations")" 401 \
 		"$tag: format 2: a changed signature byte -> 401"
 	ocms ossl-good.rec -nodetach -econtent_type $CMS_OID -signer spp.pem -inkey spp.key \

@@ -12,6 +12,7 @@ top=$(cd "$here/../../.." && pwd)
 PGS=$top/scripts/pg-test-server.sh
 . "$top/userspace/common/tests/tap.sh"
 . "$here/writers.sh"
+. "$top/userspace/common/tests/flip.sh"
 . "$here/cms.sh"
 . "$here/void.sh"
 . "$here/crl.sh"

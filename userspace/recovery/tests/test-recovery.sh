@@ -11,6 +11,7 @@
 set -u
 BUILD=${BUILD:-$(cd "$(dirname "$0")/../../.." && pwd)/build}
 TOP=$(cd "$(dirname "$0")/../../.." && pwd)
+. "$TOP/userspace/common/tests/flip.sh"
 bin=$BUILD/bin
 ck=$BUILD/asan/bin/chipkey
 tools=$BUILD/asan/tests/recovery
@@ -165,7 +166,7 @@ expect 11 "certificate signed by a non-manufacturer key is refused" \
 expect 11 "certificate of another device is refused" \
 	"$ck" --device "$D1" recover --store "$S1" --no-keys --from "$t/cert2.ckpr"
 cp "$t/orig1/backup.pkg" "$t/tampered.pkg"
-printf '\x55' | dd of="$t/tampered.pkg" bs=1 seek=200 conv=notrunc status=none
+flip_byte "$t/tampered.pkg" 200
 "$tools/rec-tool" archive "$hex1" 1 "$id1" "$t/tampered.pkg" "$t/orig1/device-cert.der" "$t/tampered.ckpr"
 expect 5 "a tampered package byte is refused" "$ck" --device "$D1" recover --store "$S1" --no-keys --from "$t/tampered.ckpr"
 echo garbage >"$t/garbage"
@@ -212,7 +213,7 @@ expect 2 "no device: exit 2" "$ck" --device "emu:$t/none.sock" recover --store "
 # ---- corrupted stores are detected
 mkstore() { rm -rf "$1"; cp -a "$S1" "$1"; }
 C=$t/corrupt
-mkstore "$C"; printf '\x01' | dd of="$C/current/backup.pkg" bs=1 seek=100 conv=notrunc status=none
+mkstore "$C"; flip_byte "$C/current/backup.pkg" 100
 expect 15 "status: a flipped backup byte is detected" "$ck" --device "$D1" status --store "$C" --json
 check "... state corrupt, reason names the file" python3 -c '
 import json, sys
@@ -289,7 +290,7 @@ boot() { CHIPKEY_BIN=$ck CHIPKEY_DEVICE=$D1 CHIPKEY_STORE=$1 CHIPKEY_KEYS=$t/kb 
 mkstore "$t/b1"
 expect 0 "boot script: intact store is loaded" boot "$t/b1" "$URL"
 check "... logged 'store intact', keys there" bash -c "grep -q 'store intact' '$t/last.err' && cmp -s '$t/kb/identity' '$S1/identity'"
-printf '\x01' | dd of="$t/b1/current/identity" bs=1 seek=0 conv=notrunc status=none
+flip_byte "$t/b1/current/identity" 0
 expect 0 "boot script: corrupt store is detected and recovered" boot "$t/b1" "$URL"
 check "... logged why, store healthy again" bash -c "grep -q 'store needs recovery (exit 15)' '$t/last.err' && '$ck' --device '$D1' status --store '$t/b1' >/dev/null"
 rm -rf "$t/b2"
@@ -332,7 +333,7 @@ R=$t/rb
 rm -rf "$R"
 "$ck" --device "$D1" recover --store "$R" --no-keys --from "$t/gen2.pkg" >/dev/null 2>&1
 check "a generation-2 store for the rollback tests" grep -q '"generation": 2' "$R/store.json"
-printf '\x01' | dd of="$R/current/backup.pkg" bs=1 seek=100 conv=notrunc status=none
+flip_byte "$R/current/backup.pkg" 100
 before=$(snap "$R")
 expect 13 "damaged backup.pkg under a genuine manifest: the floor (2) stands, generation 1 refused" \
 	"$ck" --device "$D1" recover --store "$R" --no-keys --from "$t/d1.ckpr"
@@ -479,7 +480,7 @@ check "... byte for byte" cmp -s "$t/orig1/backup.pkg" "$t/sv/backup.pkg"
 # is changed: the database takes it (it checks the header), the chip does
 # not, so recovery falls back through the list and skips the voided 2
 cp "$t/gen3.pkg" "$t/gen3-bad.pkg"
-printf '\x5a' | dd of="$t/gen3-bad.pkg" bs=1 seek=$(($(stat -c %s "$t/gen3.pkg") - 1)) conv=notrunc status=none
+flip_byte "$t/gen3-bad.pkg" $(($(stat -c %s "$t/gen3.pkg") - 1))
 expect 0 "the device posts a generation 3 the chip will not unwrap" \
 	"$bin/chipkey-pubdb-put" --url "$URL" --key "$t/k1/device-key.pem" --cert "$t/k1/device-cert.pem" \
 	--chip "$hex1" --generation 3 --identity "$id1" --backup "$t/gen3-bad.pkg" \
