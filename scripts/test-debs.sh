@@ -68,10 +68,10 @@ check "... lintian does report an error in a broken package (the check can fail)
 root=$t/root
 for d in "${debs[@]}"; do dpkg -x "$d" "$root" || nok "dpkg -x $(basename "$d")"; done
 
-check "chipkey: chipkey, chipkey-emu, chipkey-fuse, chipkey-agent, chipkey-boot, chipkey-load, both units, chipkey(1)" bash -c "
+check "chipkey: chipkey, chipkey-emu, chipkey-fuse, chipkey-agent, chipkey-boot, chipkey-load, the three units, chipkey(1)" bash -c "
 	c=\$(dpkg -c '$t/chipkey_${ver}_$arch.deb'); for f in /usr/bin/chipkey /usr/bin/chipkey-emu /usr/bin/chipkey-fuse \
 	/usr/sbin/chipkey-agent /usr/lib/chipkey/chipkey-boot /usr/lib/chipkey/chipkey-load /lib/systemd/system/chipkey-load.service \
-	/lib/systemd/system/chipkey-recover.service /usr/share/man/man1/chipkey.1.gz; do
+	/lib/systemd/system/chipkey-recover.service /lib/systemd/system/chipkey-enroll-device.service /usr/share/man/man1/chipkey.1.gz; do
 	echo \"\$c\" | grep -q \" \.\$f\$\" || { echo \"missing \$f\" >&2; exit 1; }; done"
 check "chipkey-factory: chipkey-factory, chipkey-spp, chipkey-pubdb, chipkey-pubdb-put, chipkey-service" bash -c "
 	c=\$(dpkg -c '$t/chipkey-factory_${ver}_$arch.deb'); for f in chipkey-factory chipkey-spp chipkey-pubdb chipkey-pubdb-put chipkey-service; do

@@ -20,7 +20,7 @@
 #   includedir  $(PREFIX)/include      libchipkey.h, linux/chipkey.h (the UAPI
 #                                      header, which libchipkey.h includes)
 #   pkgconfigdir $(libdir)/pkgconfig   chipkey.pc
-#   unitdir     $(PREFIX)/lib/systemd/system   chipkey-load.service chipkey-recover.service
+#   unitdir     $(PREFIX)/lib/systemd/system   chipkey-{load,recover,enroll-device}.service
 #   docdir      $(PREFIX)/share/doc/chipkey    README.md, docs/*.md
 #   mandir      $(PREFIX)/share/man    ../man/*.1 *.8
 # Installed files hold no path of the build tree: programs and libraries are
@@ -41,7 +41,7 @@ STRIP ?= strip
 INSTALL ?= install
 D := $(DESTDIR)
 
-INST_UNITS := chipkey-load.service chipkey-recover.service
+INST_UNITS := chipkey-load.service chipkey-recover.service chipkey-enroll-device.service
 SUBST = sed -e 's|@bindir@|$(bindir)|g' -e 's|@sbindir@|$(sbindir)|g' \
 	-e 's|@libexecdir@|$(libexecdir)|g' -e 's|@docdir@|$(docdir)|g' \
 	-e 's|@prefix@|$(PREFIX)|g' -e 's|@libdir@|$(libdir)|g' \

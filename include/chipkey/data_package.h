@@ -130,6 +130,9 @@ enum ck_dp_type {
 	CK_DP_CUSTOMER_KEY	= 0x0020, /* PKCS#8 DER (secret) */
 	CK_DP_CUSTOMER_CERT	= 0x0021, /* X.509 DER, signed by the customer CA */
 	CK_DP_CUSTOMER_CA_CERT	= 0x0022, /* X.509 DER */
+	CK_DP_CUSTOMER_ANCHOR	= 0x0023, /* X.509 DER: the customer CA the
+					   * factory was told of, the anchor of
+					   * two-way enrollment */
 	/* Pairing (chipkey pair, docs/pairing.md), not critical, secret: */
 	CK_DP_PAIRING_RECORDS	= 0x0030, /* list of pairing records */
 };

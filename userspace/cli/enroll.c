@@ -3,6 +3,9 @@
  * chipkey enroll --est URL [--anchor CA.pem] [--store DIR] [--keys DIR]
  *                [--db URL] [--renew]
  *
+ * Without --anchor, the data package's customer-anchor entry (put there
+ * by the factory) is the anchor: two-way; with neither, one-way.
+ *
  * The device side of customer enrollment (docs/enrollment.md "The device
  * side"): a new customer key, the chip's proof, EST simpleenroll with the
  * factory credential, the answer checked, then the next data package
@@ -38,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -223,7 +227,7 @@ static X509 *customer_ca(struct enr *e, char *url, size_t n, int *code)
 		anchor = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
 		if (f)
 			fclose(f);
-		why = anchor ? enr_check_ca(ca, anchor) : "cannot read --anchor";
+		why = anchor ? enr_check_ca(ca, anchor) : "cannot read the anchor";
 		if (why) {
 			fail(*code, "%s", why);
 			X509_free(ca);
@@ -379,6 +383,39 @@ static int store_next(struct enr *e, EVP_PKEY *key, X509 *cert, X509 *ca)
 	return CK_EXIT_OK;
 }
 
+/*
+ * No --anchor: the customer-anchor entry the factory put into the data
+ * package (docs/enrollment.md "The anchor from the factory") makes this a
+ * two-way enrollment, exactly as --anchor would.  The anchor goes to curl
+ * and to the cacerts check as a PEM file only this process holds (a memfd,
+ * /proc/self/fd/N; no /proc: it cannot be read, and the node is refused).
+ * Returns the fd to close at the end, -1 when the package has no anchor,
+ * -2 on error.
+ */
+static int package_anchor(struct enr *e, char *path, size_t n)
+{
+	const uint8_t *v;
+	size_t len, pl;
+	char *pem = NULL;
+	int fd;
+
+	if (ck_dp_get(e->n.dp, CK_DP_CUSTOMER_ANCHOR, &v, &len))
+		return -1;
+	if (ck_pem_encode("CERTIFICATE", v, len, &pem, &pl))
+		return -2;
+	fd = memfd_create("chipkey-enroll-anchor", MFD_CLOEXEC);
+	if (fd >= 0 && write(fd, pem, pl) != (ssize_t)pl) {
+		close(fd);
+		fd = -2;
+	}
+	free(pem);
+	if (fd < 0)
+		return -2;
+	snprintf(path, n, "/proc/self/fd/%d", fd);
+	e->anchor = path;
+	return fd;
+}
+
 int cmd_enroll(struct ck_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -396,8 +433,8 @@ int cmd_enroll(struct ck_cli *cli, int argc, char **argv)
 	size_t len;
 	EVP_PKEY *key = NULL;
 	X509 *ca = NULL, *cert = NULL, *cur;
-	char url[4096];
-	int c, rc, renew = 0;
+	char url[4096], anchor[64];
+	int c, rc, renew = 0, anchor_fd = -1;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'e')
@@ -431,6 +468,16 @@ int cmd_enroll(struct ck_cli *cli, int argc, char **argv)
 	rc = ck_next_load(&e.n);
 	if (rc)
 		goto out;
+	if (!e.anchor) {
+		anchor_fd = package_anchor(&e, anchor, sizeof(anchor));
+		if (anchor_fd == -2) {
+			rc = fail(CK_EXIT_MALFORMED, "%s",
+				  "cannot use the data package's customer anchor");
+			goto out;
+		}
+		if (anchor_fd >= 0 && cli->verbose)
+			fprintf(stderr, "chipkey: enroll: two-way: the anchor from the data package\n");
+	}
 	if (renew && ck_dp_get(e.n.dp, CK_DP_CUSTOMER_CERT, &v, &len)) {
 		rc = fail(CK_EXIT_NOT_FOUND, "%s", "--renew: no customer certificate yet (enroll first)");
 		goto out;
@@ -485,6 +532,8 @@ int cmd_enroll(struct ck_cli *cli, int argc, char **argv)
 	printf("%s: identity %s, generation %llu\n", renew ? "renewed" : "enrolled", e.n.identity,
 	       (unsigned long long)e.n.gen);
 out:
+	if (anchor_fd >= 0)
+		close(anchor_fd);
 	X509_free(cert);
 	X509_free(ca);
 	EVP_PKEY_free(key);

@@ -28,6 +28,7 @@ static const struct ck_dp_type_info types[] = {
 	{ CK_DP_CUSTOMER_KEY, "customer-key", 0, 1, CK_DP_KIND_DER, 0 },
 	{ CK_DP_CUSTOMER_CERT, "customer-cert", 0, 0, CK_DP_KIND_DER, 0 },
 	{ CK_DP_CUSTOMER_CA_CERT, "customer-ca-cert", 0, 0, CK_DP_KIND_DER, 0 },
+	{ CK_DP_CUSTOMER_ANCHOR, "customer-anchor", 0, 0, CK_DP_KIND_DER, 0 },
 	/* pairing (docs/pairing.md): the list is decoded by pair/record.c */
 	{ CK_DP_PAIRING_RECORDS, "pairing-records", 0, 1, CK_DP_KIND_BYTES, 0 },
 };

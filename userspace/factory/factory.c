@@ -132,8 +132,30 @@ void ck_factory_close(struct ck_factory *f)
 	X509_free(f->spp_cert);
 	EVP_PKEY_free(f->record_key);
 	X509_free(f->record_cert);
+	OPENSSL_free(f->customer_anchor_der);
 	OPENSSL_cleanse(f, sizeof(*f));
 	free(f);
+}
+
+/*
+ * The optional customer anchor: absent is fine; present, it must be one CA
+ * certificate (basicConstraints CA:TRUE), or the factory does not open: a
+ * package must never carry an anchor nobody meant.
+ */
+static int load_customer_anchor(const char *dir, struct ck_factory *f)
+{
+	X509 *ca = NULL;
+	int err = load_cert(dir, CK_FACTORY_CUSTOMER_ANCHOR, &ca);
+
+	if (err == -ENOENT)
+		return 0;
+	if (!err && X509_check_ca(ca) != 1)
+		err = -EINVAL;
+	if (!err)
+		err = pki_cert_to_der(ca, &f->customer_anchor_der,
+				      &f->customer_anchor_der_len);
+	X509_free(ca);
+	return err;
 }
 
 int ck_factory_open(const char *dir, struct ck_factory **out)
@@ -188,6 +210,8 @@ int ck_factory_open(const char *dir, struct ck_factory **out)
 	if (!err)
 		err = load_credential(dir, CK_FACTORY_RECORD_KEY, CK_FACTORY_RECORD_CERT,
 				      f->ca_cert, &f->record_key, &f->record_cert);
+	if (!err)
+		err = load_customer_anchor(dir, f);
 	if (err)
 		goto fail;
 	*out = f;

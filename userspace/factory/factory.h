@@ -38,6 +38,10 @@
 /* The SPP's record-signing credential (OU=chipkey-record-signer). */
 #define CK_FACTORY_RECORD_KEY	"record-key.pem"
 #define CK_FACTORY_RECORD_CERT	"record-cert.pem"
+/* Optional: the customer's CA certificate, put into every data package
+ * built here as its customer-anchor entry (docs/enrollment.md "The anchor
+ * from the factory") */
+#define CK_FACTORY_CUSTOMER_ANCHOR "customer-anchor.pem"
 /*
  * The factory line station credential (both 0600; chipkey-agent provision
  * --station-cert / --station-key).  Not read by ck_factory_open().
@@ -81,6 +85,8 @@ struct ck_factory {
 	X509 *spp_cert;
 	EVP_PKEY *record_key;		/* records; NULL if the files are absent */
 	X509 *record_cert;
+	uint8_t *customer_anchor_der;	/* NULL if customer-anchor.pem is absent */
+	size_t customer_anchor_der_len;
 };
 
 /*

@@ -2,7 +2,8 @@
 /*
  * A device's data package as the factory issues it (claims 1-7): identity,
  * chip ID, generation, channel key, device key pair and certificate, and
- * the manufacturer CA certificate (docs/data-package.md).
+ * the manufacturer CA certificate (docs/data-package.md); the customer's
+ * CA as customer-anchor when the factory holds one.
  */
 #include <errno.h>
 #include <time.h>
@@ -80,6 +81,9 @@ int ck_factory_build_package(struct ck_factory *f, const char *identity,
 	if (!err)
 		err = ck_dp_set(dp, CK_DP_ISSUING_CA_CERT, 0, f->ca_cert_der,
 				f->ca_cert_der_len);
+	if (!err && f->customer_anchor_der)
+		err = ck_dp_set(dp, CK_DP_CUSTOMER_ANCHOR, 0, f->customer_anchor_der,
+				f->customer_anchor_der_len);
 	if (err)
 		goto out;
 	*out = dp;

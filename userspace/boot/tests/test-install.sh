@@ -36,6 +36,7 @@ check "library, headers, pkg-config file, units, docs, man pages" bash -c "cd '$
 	test \$(readlink lib/libchipkey.so) = libchipkey.so.1 && test -f include/libchipkey.h &&
 	test -f include/linux/chipkey.h && test -f lib/pkgconfig/chipkey.pc &&
 	test -f lib/systemd/system/chipkey-load.service && test -f lib/systemd/system/chipkey-recover.service &&
+	test -f lib/systemd/system/chipkey-enroll-device.service &&
 	test -f share/doc/chipkey/README.md && test -f share/doc/chipkey/recovery.md &&
 	test -f share/man/man1/chipkey.1 && test -f share/man/man8/chipkey-boot.8 &&
 	test -f share/man/man8/chipkey-load.8"

@@ -25,12 +25,15 @@ if ! command -v systemd-analyze >/dev/null; then
 fi
 expect_exit 0 "make install-boot install-man DESTDIR=... PREFIX=/usr" -- \
 	make -s -C "$TOP/userspace" install-boot install-man DESTDIR="$root" PREFIX=/usr
-check "both units and chipkey-boot installed" test -f "$units/chipkey-load.service" -a \
-	-f "$units/chipkey-recover.service" -a -x "$root/usr/lib/chipkey/chipkey-boot"
+check "the three units and chipkey-boot installed" test -f "$units/chipkey-load.service" -a \
+	-f "$units/chipkey-recover.service" -a -f "$units/chipkey-enroll-device.service" -a \
+	-x "$root/usr/lib/chipkey/chipkey-boot"
 check "ExecStart names the installed chipkey-boot, CHIPKEY_BIN the installed chipkey" bash -c "
 	grep -qx 'ExecStart=/usr/lib/chipkey/chipkey-boot load' '$units/chipkey-load.service' &&
 	grep -qx 'ExecStart=/usr/lib/chipkey/chipkey-boot recover' '$units/chipkey-recover.service' &&
-	grep -qx 'Environment=CHIPKEY_BIN=/usr/bin/chipkey' '$units/chipkey-recover.service'"
+	grep -qx 'ExecStart=/usr/lib/chipkey/chipkey-boot enroll' '$units/chipkey-enroll-device.service' &&
+	grep -qx 'Environment=CHIPKEY_BIN=/usr/bin/chipkey' '$units/chipkey-recover.service' &&
+	grep -qx 'Environment=CHIPKEY_BIN=/usr/bin/chipkey' '$units/chipkey-enroll-device.service'"
 check "both units run the installed chipkey-load (CHIPKEY_LOAD_BIN), and it is there" bash -c "
 	grep -qx 'Environment=CHIPKEY_LOAD_BIN=/usr/lib/chipkey/chipkey-load' '$units/chipkey-load.service' &&
 	grep -qx 'Environment=CHIPKEY_LOAD_BIN=/usr/lib/chipkey/chipkey-load' '$units/chipkey-recover.service' &&
@@ -48,10 +51,10 @@ done
 verify() { MANPATH=$root/usr/share/man systemd-analyze verify --root="$root" "$@" >"$t/v.out" 2>&1 &&
 	! [ -s "$t/v.out" ]; }
 verify_fails() { ! verify "$@"; }
-if verify chipkey-load.service chipkey-recover.service; then
-	ok "systemd-analyze verify: both units clean"
+if verify chipkey-load.service chipkey-recover.service chipkey-enroll-device.service; then
+	ok "systemd-analyze verify: the three units clean"
 else
-	nok "systemd-analyze verify: both units clean"; sed 's/^/# /' "$t/v.out"
+	nok "systemd-analyze verify: the three units clean"; sed 's/^/# /' "$t/v.out"
 fi
 
 # The load unit: early (DefaultDependencies=no, before sysinit.target, so
@@ -73,8 +76,25 @@ check "recover: Wants and After network-online.target, after the load unit" bash
 check "recover: no [Install] section (never enabled on its own: an intact store never pulls in the network)" \
 	bash -c "! grep -q '^\[Install\]' '$units/chipkey-recover.service'"
 
+# The enrollment unit (claim 9: as soon as the device is on the network):
+# after the network and after the keys are loaded or recovered; only exit
+# 10 (node or database unreachable) is retried, a refusal never; installed
+# but enabled only by the operator who configures CHIPKEY_EST.
+check "enroll-device: Wants and After network-online.target, after the load and recover units" bash -c "
+	grep -q '^Wants=.*network-online.target' '$units/chipkey-enroll-device.service' &&
+	grep -q '^After=.*network-online.target' '$units/chipkey-enroll-device.service' &&
+	grep -q '^After=.*chipkey-load.service' '$units/chipkey-enroll-device.service' &&
+	grep -q '^After=.*chipkey-recover.service' '$units/chipkey-enroll-device.service'"
+check "enroll-device: Restart=no but RestartForceExitStatus=10 (only 'unreachable' is retried), RestartSec=60" bash -c "
+	test '$(prop chipkey-enroll-device.service Restart)' = no &&
+	test '$(prop chipkey-enroll-device.service RestartForceExitStatus)' = 10 &&
+	test '$(prop chipkey-enroll-device.service RestartSec)' = 60"
+check "enroll-device: WantedBy=multi-user.target, StateDirectory=chipkey" bash -c "
+	test '$(prop chipkey-enroll-device.service WantedBy)' = multi-user.target &&
+	test '$(prop chipkey-enroll-device.service StateDirectory)' = chipkey"
+
 # Hardening, as systemd itself scores it (0 = locked down, 10 = exposed).
-for u in chipkey-load.service chipkey-recover.service; do
+for u in chipkey-load.service chipkey-recover.service chipkey-enroll-device.service; do
 	systemd-analyze security --offline=yes --root="$root" --no-pager "$u" >"$t/sec" 2>&1
 	score=$(sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p' "$t/sec")
 	check "$u: exposure $score <= 3.0 (ProtectSystem=strict, NoNewPrivileges, DeviceAllow, ...)" \
@@ -86,7 +106,7 @@ done
 # The keys directory is replaced as a whole through its parent /run (a
 # sibling .chipkey.new-* and renameat2): /run writable, and /run/chipkey
 # not a mount point, which RuntimeDirectory= under ProtectSystem=strict makes.
-for u in chipkey-load.service chipkey-recover.service; do
+for u in chipkey-load.service chipkey-recover.service chipkey-enroll-device.service; do
 	check "$u: ReadWritePaths=/run, no RuntimeDirectory= (the keys directory is swapped in /run)" bash -c "
 		test '$(prop $u ReadWritePaths)' = /run && ! grep -q '^RuntimeDirectory' '$units/$u'"
 done
@@ -112,6 +132,6 @@ check "attack: a weakened unit (ProtectSystem=full) -> the property check catche
 
 # chipkey-boot: the actions it accepts
 expect_exit 1 "chipkey-boot: an unknown action is refused" -- sh "$root/usr/lib/chipkey/chipkey-boot" bogus
-check "... with a usage line naming load and recover" grep -q 'start|load|recover|stop' "$t/err"
+check "... with a usage line naming load, recover and enroll" grep -q 'start|load|recover|enroll|stop' "$t/err"
 expect_exit 0 "chipkey-boot stop: nothing to do" -- sh "$root/usr/lib/chipkey/chipkey-boot" stop
 tap_done test-units

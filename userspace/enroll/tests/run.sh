@@ -357,6 +357,8 @@ check "the ledger file is 0600" test "$(stat -c %a "$t/node/enroll.db")" = 600
 . "$here/keygen.sh"	# serverkeygen
 # the device side, chipkey enroll (device.sh)
 . "$here/device.sh"
+. "$here/boot.sh"	# the boot hook, chipkey-boot enroll
+. "$here/anchor.sh"	# the anchor from the factory (customer-anchor)
 . "$here/limits.sh"	# E2/E3/E1: challenge table, SIGHUP CRLs, connection limits
 . "$here/renew.sh"	# revocation, the CRL, simplereenroll
 kill -TERM "$SRV"; wait "$SRV"; rc=$?
