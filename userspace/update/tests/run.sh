@@ -469,11 +469,27 @@ expect_exit 11 "with only the root's CRL (none of the issuing CA): refused (fail
 "$fy" revoke "$R" "$R/licence-cert.pem" >/dev/null 2>&1
 expect_exit 11 "the licence signer revoked by the issuing CA's CRL: refused" -- inst "$t/scrl" "$t/img2" "$t/fl2" "${crls[@]}"
 check "... saying it is revoked" err_has "revoked"
+crlnums() { for f in "$1"/crl-floor/*.der; do openssl crl -inform der -in "$f" -noout -crlnumber; done | sort | tr '\n' ' '; }
+check "... the slot directory kept the newest CRL of each issuer (crl-floor, openssl crl reads it)" \
+	test "$(crlnums "$t/scrl")" = "crlNumber=0x01 crlNumber=0x02 "
+# the attack: the issuing CA's CRL from before the revocation (number 1,
+# which does not list the signer), genuine and still current, replayed
+cp -a "$t/scrl" "$t/scrl.before"
+old_crls=(--crl "$R/root-crl.pem" --crl "$F/station-crl.pem")
+expect_exit 13 "... then the older CRL (number 1, not listing the signer) replayed: refused (rollback)" -- \
+	inst "$t/scrl" "$t/img2" "$t/fl2" "${old_crls[@]}"
+check "... saying it is older than the one accepted before" err_has "number 1: older than number 2 accepted before"
+check "... nothing in the slot directory changed (installed software, state, floor)" \
+	diff -r "$t/scrl.before" "$t/scrl"
+check "... the state still names sequence 1" test "$(seqof "$t/scrl")" = 1
+expect_exit 0 "... another slot directory (its own floor) accepts that CRL" -- \
+	inst "$t/scrl1" "$t/img2" "$t/fl2" "${old_crls[@]}"
 cp "$F/station-crl.pem" "$R/station-crl.pem"
 "$fy" revoke "$R" "$R/ica-cert.pem" --root-key "$R/mfr-key.pem" >/dev/null 2>&1
-expect_exit 11 "the issuing CA revoked by the root's CRL: refused" -- inst "$t/scrl" "$t/img2" "$t/fl2" "${crls[@]}"
+expect_exit 11 "the issuing CA revoked by the root's CRL: refused" -- inst "$t/scrl2" "$t/img2" "$t/fl2" "${crls[@]}"
 check "... saying it is revoked" err_has "revoked"
-check "... the state still names sequence 1" test "$(seqof "$t/scrl")" = 1
+check "... nothing installed" test ! -e "$t/scrl2/state"
+check "... but the slot directory was created for the CRL floor (the root's CRL number 2 kept)" test "$(crlnums "$t/scrl2")" = "crlNumber=0x02 "
 
 # ---- the sequence counter cannot be used up by one licence
 SQ=$t/sq
