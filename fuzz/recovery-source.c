@@ -18,11 +18,11 @@
  * every generation >= 1; a record fetched by generation that parses names
  * that generation, and its backup and certificate lie inside the answer.
  */
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "recovery/message.c"
 #include "recovery/source.c"
 
 static const uint8_t *list_body, *rec_body;
@@ -48,23 +48,6 @@ int rec_http_get(const char *url, long timeout_ms, struct rec_buf *b, long *stat
 	b->len = len;
 	*status = is_list ? list_status : rec_status;
 	return 0;
-}
-
-/* recover.c's, which would pull in the device: the message only */
-int rec_fail(struct rec_ctx *ctx, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(ctx->msg, sizeof(ctx->msg), fmt, ap);
-	va_end(ap);
-	return code;
-}
-
-void rec_note(struct rec_ctx *ctx, const char *fmt, ...)
-{
-	(void)ctx;
-	(void)fmt;
 }
 
 static void check_candidate(const struct rec_candidate *c)

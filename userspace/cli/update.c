@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -103,6 +104,27 @@ static int open_image(const char *path, int encrypted, const char *keys, int *fd
 	return err;
 }
 
+/* The CRL floor of the slot directory @slots (created if missing, so
+ * that a refused install still raises the floor) on @crls: pki_crls_floor().
+ * CK_EXIT_*: 13 rollback for a CRL older than the kept one. */
+static int crl_floor(struct pki_crls *crls, const char *slots)
+{
+	char dir[4096], why[512] = "";
+	int err;
+
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/crl-floor", slots) >= sizeof(dir))
+		err = -ENAMETOOLONG;
+	else
+		err = mkdir(slots, 0755) < 0 && errno != EEXIST ? -errno :
+		      pki_crls_floor(crls, dir, NULL, 0, why, sizeof(why));
+	if (!err)
+		return CK_EXIT_OK;
+	if (!why[0])
+		snprintf(why, sizeof(why), "%s: %s", slots, strerror(-err));
+	fprintf(stderr, "chipkey update: --crl %s\n", why);
+	return err == -ESTALE ? CK_EXIT_ROLLBACK : CK_EXIT_OTHER;
+}
+
 static int install(struct ck_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -159,6 +181,13 @@ static int install(struct ck_cli *cli, int argc, char **argv)
 	if (ret) {
 		pki_crls_free(crls);
 		return ret;
+	}
+	/* CRL rollback: not older than the newest of each issuer accepted
+	 * here before (SLOTS/crl-floor, docs/software-update.md check 3b) */
+	if (crls) {
+		ret = crl_floor(crls, slots);
+		if (ret)
+			goto out;
 	}
 	rom_len = sizeof(rom);
 	ret = ck_cli_rom_key(cli, rom_path, rom, &rom_len, chip, &has_chip);

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -222,14 +223,18 @@ static X509_CRL *floor_read(int dfd, X509_CRL *crl)
 	return f;
 }
 
-/* Describes @crl's issuer and cRLNumber in @buf. */
+/* Describes @crl's issuer and cRLNumber (in decimal, whatever its size:
+ * up to 20 octets, RFC 5280 5.2.3; "none" without one) in @buf. */
 void pki_crl_describe(X509_CRL *crl, char *buf, size_t size)
 {
 	ASN1_INTEGER *num = X509_CRL_get_ext_d2i(crl, NID_crl_number, NULL, NULL);
-	char name[200];
+	BIGNUM *bn = num ? ASN1_INTEGER_to_BN(num, NULL) : NULL;
+	char name[200], *dec = bn ? BN_bn2dec(bn) : NULL;
 
 	X509_NAME_oneline(X509_CRL_get_issuer(crl), name, sizeof(name));
-	snprintf(buf, size, "CRL of %s number %ld", name, num ? ASN1_INTEGER_get(num) : -1L);
+	snprintf(buf, size, "CRL of %s number %s", name, dec ? dec : num ? "?" : "none");
+	OPENSSL_free(dec);
+	BN_free(bn);
 	ASN1_INTEGER_free(num);
 	ERR_clear_error();
 }

@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The context every recovery command runs in (recover, load, status,
- * export): the chip and its ROM key, failure messages and progress lines.
- * Apart from recover.c so that chipkey-load, which only loads, links none
- * of the network code.
+ * export): the chip and its ROM key (the messages: message.c).  Apart
+ * from recover.c so that chipkey-load, which only loads, links none of the
+ * network code.
  */
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -14,29 +12,6 @@
 #include "common/hex.h"
 #include "common/pki.h"
 #include "rec_int.h"
-
-int rec_fail(struct rec_ctx *ctx, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(ctx->msg, sizeof(ctx->msg), fmt, ap);
-	va_end(ap);
-	return code;
-}
-
-void rec_note(struct rec_ctx *ctx, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!ctx->verbose)
-		return;
-	fprintf(stderr, "%s: ", ctx->prog ? ctx->prog : "chipkey");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 int rec_open(struct rec_ctx *ctx, const char *device)
 {

@@ -308,23 +308,27 @@ check "... and says the CRL is older" grep -q "number 1: older than number 3 acc
 cp "$t/fac/station-crl.pem" "$t/srv-ica.pem"
 start svcC2 --factory "$t/fac" --state "$t/stateC" "${SCRL[@]}"
 expect_exit 20 "... restarted with the newest CRL: it starts and refuses d1" -- dev d1 "$S" cert
+# fresh_then_swap NAME CRL: a server svcNAME on a fresh state directory
+# ($t/stateNAME) started with the newest CRLs, whose issuing CA's CRL file
+# is then replaced (by rename, as `revoke` does) by CRL before any link;
+# its address in $S
+fresh_then_swap() {
+	local f=$t/srv$1-ica.pem
+	cp "$t/fac/station-crl.pem" "$f"
+	start "svc$1" --factory "$t/fac" --state "$t/state$1" --crl "$t/fac/root-crl.pem" --crl "$f"
+	cp "$2" "$f.new" && mv "$f.new" "$f"
+}
 # run time, before any device checked: the newer CRL in force is kept too
-cp "$t/fac/station-crl.pem" "$t/srvG-ica.pem"
-start svcG --factory "$t/fac" --state "$t/stateG" --crl "$t/fac/root-crl.pem" --crl "$t/srvG-ica.pem"
-SG=$S
-cp "$t/crl0/station-crl.pem" "$t/srvG-ica.new" && mv "$t/srvG-ica.new" "$t/srvG-ica.pem"
+fresh_then_swap G "$t/crl0/station-crl.pem"
 expect_exit 20 "attack: a fresh server's CRL replaced by the older one before any link: d1 still refused" -- \
-	dev d1 "$SG" cert
+	dev d1 "$S" cert
 check "... and logged as older" grep -q "older than number 3 accepted before" "$t/svcG.log"
 
 # run time: the issuing CA re-keyed under the same name: its CRL number 1
 # replaces the old key's number 3 (no replay: another key id)
-cp "$t/fac/station-crl.pem" "$t/srvH-ica.pem"
-start svcH --factory "$t/fac" --state "$t/stateH" --crl "$t/fac/root-crl.pem" --crl "$t/srvH-ica.pem"
-SH=$S
-cp "$t/rekeyed-crl.pem" "$t/srvH-ica.new" && mv "$t/srvH-ica.new" "$t/srvH-ica.pem"
+fresh_then_swap H "$t/rekeyed-crl.pem"
 expect_exit 20 "a server's CRL replaced by the re-keyed CA's number 1: taken (d2's issuer: no CRL now)" -- \
-	dev d2 "$SH" cert
+	dev d2 "$S" cert
 check "... not logged as older" bash -c "! grep -q 'older than' '$t/svcH.log'"
 
 # ---- a device whose clock reads 1970 (no RTC): a CRL whose nextUpdate is

@@ -469,11 +469,88 @@ expect_exit 11 "with only the root's CRL (none of the issuing CA): refused (fail
 "$fy" revoke "$R" "$R/licence-cert.pem" >/dev/null 2>&1
 expect_exit 11 "the licence signer revoked by the issuing CA's CRL: refused" -- inst "$t/scrl" "$t/img2" "$t/fl2" "${crls[@]}"
 check "... saying it is revoked" err_has "revoked"
+crlnums() { for f in "$1"/crl-floor/*.der; do openssl crl -inform der -in "$f" -noout -crlnumber; done | sort | tr '\n' ' '; }
+check "... the slot directory kept the newest CRL of each issuer (crl-floor, openssl crl reads it)" \
+	test "$(crlnums "$t/scrl")" = "crlNumber=0x01 crlNumber=0x02 "
+# the attack: the issuing CA's CRL from before the revocation (number 1,
+# which does not list the signer), genuine and still current, replayed
+cp -a "$t/scrl" "$t/scrl.before"
+old_crls=(--crl "$R/root-crl.pem" --crl "$F/station-crl.pem")
+expect_exit 13 "... then the older CRL (number 1, not listing the signer) replayed: refused (rollback)" -- \
+	inst "$t/scrl" "$t/img2" "$t/fl2" "${old_crls[@]}"
+check "... saying it is older than the one accepted before" err_has "number 1: older than number 2 accepted before"
+check "... nothing in the slot directory changed (installed software, state, floor)" \
+	diff -r "$t/scrl.before" "$t/scrl"
+check "... the state still names sequence 1" test "$(seqof "$t/scrl")" = 1
+expect_exit 0 "... another slot directory (its own floor) accepts that CRL" -- \
+	inst "$t/scrl1" "$t/img2" "$t/fl2" "${old_crls[@]}"
 cp "$F/station-crl.pem" "$R/station-crl.pem"
 "$fy" revoke "$R" "$R/ica-cert.pem" --root-key "$R/mfr-key.pem" >/dev/null 2>&1
-expect_exit 11 "the issuing CA revoked by the root's CRL: refused" -- inst "$t/scrl" "$t/img2" "$t/fl2" "${crls[@]}"
+expect_exit 11 "the issuing CA revoked by the root's CRL: refused" -- inst "$t/scrl2" "$t/img2" "$t/fl2" "${crls[@]}"
 check "... saying it is revoked" err_has "revoked"
-check "... the state still names sequence 1" test "$(seqof "$t/scrl")" = 1
+check "... nothing installed" test ! -e "$t/scrl2/state"
+check "... but the slot directory was created for the CRL floor (the root's CRL number 2 kept)" test "$(crlnums "$t/scrl2")" = "crlNumber=0x02 "
+
+# ---- the CRL floor's reset (docs/service-link.md "CRL rollback"): a CA
+# that over-numbers a CRL blocks its CRLs until the floor file is deleted
+mkcrl() { # mkcrl OUT ISSUER_CERT ISSUER_KEY NUMBER aki|noaki: a genuine CRL, nothing revoked
+	/usr/bin/python3 - "$@" <<'PY'
+import sys, datetime
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+out, cert, key, num, aki = sys.argv[1:]
+ca = x509.load_pem_x509_certificate(open(cert, 'rb').read())
+k = serialization.load_pem_private_key(open(key, 'rb').read(), None)
+now = datetime.datetime.now(datetime.timezone.utc)
+b = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject)
+     .last_update(now - datetime.timedelta(days=1)).next_update(now + datetime.timedelta(days=30))
+     .add_extension(x509.CRLNumber(int(num)), False))
+if aki == 'aki':
+    ski = ca.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    b = b.add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), False)
+open(out, 'wb').write(b.sign(k, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))
+PY
+}
+# the floor files of the issuing CA: "FILE NUMBER" a line
+ica_floor() {
+	for f in "$1"/crl-floor/*.der; do
+		openssl crl -inform der -in "$f" -noout -issuer | grep -q "issuing CA" &&
+			echo "$f $(openssl crl -inform der -in "$f" -noout -crlnumber)"
+	done
+}
+big=1208925819614629174706176	# 2^80, beyond a long
+mkcrl "$t/crl-over.pem" "$F/ica-cert.pem" "$F/ica-key.pem" $big aki
+mkcrl "$t/root-crl2.pem" "$F/mfr-ca.pem" "$F/mfr-key.pem" 2 aki
+mkcrl "$t/crl-noaki5.pem" "$F/ica-cert.pem" "$F/ica-key.pem" 5 noaki
+mkcrl "$t/crl-noaki4.pem" "$F/ica-cert.pem" "$F/ica-key.pem" 4 noaki
+check "genuine CRLs of the issuing CA: number 2^80 (with authorityKeyIdentifier), 5 and 4 (without); the root's number 2 (openssl verifies them)" \
+	bash -c "for c in crl-over crl-noaki5 crl-noaki4; do openssl crl -in '$t/'\$c.pem -noout -verify -CAfile '$F/ica-cert.pem' 2>&1 | grep -q 'verify OK' || exit 1; done
+		 openssl crl -in '$t/root-crl2.pem' -noout -verify -CAfile '$F/mfr-ca.pem' 2>&1 | grep -q 'verify OK'"
+for i in 1 2 3 4; do lic "$t/fr$i" "$t/img3" $i --identity $id --not-after "$in1y"; done
+Z=$t/sreset
+expect_exit 0 "an over-numbered CRL of the issuing CA (2^80): accepted" -- \
+	inst "$Z" "$t/img3" "$t/fr1" --crl "$F/root-crl.pem" --crl "$t/crl-over.pem"
+expect_exit 13 "... then its genuine next CRL (number 1): refused as older (the devices are blocked)" -- \
+	inst "$Z" "$t/img3" "$t/fr2" --crl "$F/root-crl.pem" --crl "$F/station-crl.pem"
+check "... the number printed in full" err_has "number 1: older than number $big accepted before"
+over_file=$(ica_floor "$Z" | cut -d' ' -f1)
+cp "$over_file" "$t/over-floor.der"
+expect_exit 0 "a newer CRL of another issuer (the root's number 2): accepted" -- \
+	inst "$Z" "$t/img3" "$t/fr2" --crl "$t/root-crl2.pem" --crl "$t/crl-over.pem"
+expect_exit 0 "a genuine CRL of the issuing CA without authorityKeyIdentifier (number 5): accepted (floored separately)" -- \
+	inst "$Z" "$t/img3" "$t/fr3" --crl "$t/root-crl2.pem" --crl "$t/crl-noaki5.pem"
+check "... two floor files for the issuing CA (with and without the key identifier)" \
+	test "$(ica_floor "$Z" | wc -l)" = 2
+expect_exit 13 "... an older one without it (number 4): refused" -- \
+	inst "$Z" "$t/img3" "$t/fr4" --crl "$t/root-crl2.pem" --crl "$t/crl-noaki4.pem"
+check "... the floor of 2^80 untouched by either (byte for byte)" cmp "$over_file" "$t/over-floor.der"
+expect_exit 13 "... and the genuine CRL number 1 still refused (nothing but deleting the file resets it)" -- \
+	inst "$Z" "$t/img3" "$t/fr4" --crl "$t/root-crl2.pem" --crl "$F/station-crl.pem"
+rm -f "$over_file"
+expect_exit 0 "the floor file of 2^80 deleted (the documented reset): the genuine CRL number 1 accepted" -- \
+	inst "$Z" "$t/img3" "$t/fr4" --crl "$t/root-crl2.pem" --crl "$F/station-crl.pem"
+check "... the floors now: the issuing CA's 1 (new) and 5 (without key identifier), the root's 2 (the reset was of the one file)" \
+	test "$(crlnums "$Z")" = "crlNumber=0x01 crlNumber=0x02 crlNumber=0x05 "
 
 # ---- the sequence counter cannot be used up by one licence
 SQ=$t/sq
