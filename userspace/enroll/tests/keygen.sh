@@ -14,13 +14,7 @@ printf '%s\n%s\n' "$IDK31" "$IDK32" >"$t/klist"	# k33 is not on it
 expect_exit 0 "serverkeygen: k31, k32 whitelisted (k33 not)" -- "$en" whitelist "$t/node" "$t/klist"
 
 # proveg SOCK KEYS NAME: as prove, with serverkeygen's label
-proveg() {
-	{ printf 'chipkey est keygen v1'; printf '%s' "$NONCE" | xxd -r -p
-	  openssl x509 -in "$2/device-cert.pem" -outform DER | openssl dgst -sha256 -binary
-	  openssl pkey -in "$t/$3.key" -pubout -outform DER | openssl dgst -sha256 -binary
-	} >"$t/ctx.bin"
-	MAC=$("$bin/chipkey" --device "emu:$1" attest --peer "$t/peer.hex" --context "$t/ctx.bin" 2>>"$t/setup.log")
-}
+proveg() { LABEL='chipkey est keygen v1' prove "$@"; }
 # keygen KEYS NAME [HEADER]: POST serverkeygen; CODE, body $t/resp, headers $t/resp.hdr
 keygen() {
 	local hdr=()
@@ -87,6 +81,9 @@ check "the certificate has simpleenroll's profile: identity, chip and attestatio
 check "the ledger records it once, with the certificate sent" \
 	bash -c "test \$('$en' issuances '$t/node' | grep -c '^$IDK31 00112233445566778899aabbccddee31 ') -eq 1 &&
 		'$en' issuances '$t/node' | grep -q \"^$IDK31 .* \$(openssl x509 -in '$t/k31.cust.pem' -noout -serial | sed 's/^serial=//') \""
+check "... as issued by serverkeygen (issuances, text and --json)" \
+	bash -c "'$en' issuances '$t/node' | grep -q '^$IDK31 00112233445566778899aabbccddee31 .* serverkeygen\$' &&
+		'$en' issuances '$t/node' --json | /usr/bin/python3 -c 'import json,sys; sys.exit([i[\"operation\"] for i in json.load(sys.stdin) if i[\"identity\"] == sys.argv[1]] != [\"serverkeygen\"])' '$IDK31'"
 check "the node logs the issuance as a server-generated key" \
 	grep -q "device $IDK31 chip 00112233445566778899aabbccddee31: issued serial .* (server-generated key)" "$t/srv.log"
 # the node keeps no copy: the key's PKCS#8 DER, its PEM, the private scalar
