@@ -193,6 +193,33 @@ out:
 	return key;
 }
 
+/*
+ * One request to the node: 0 with a 200 answer in @h; else the exit code
+ * (docs/enrollment.md "Exit status of chipkey enroll"), the reason on
+ * stderr: 19 the node's TLS certificate is not the anchor's; 10 no answer
+ * (no node, the connection refused, reset or closed mid-request); 20
+ * 401/403; 22 409; 21 any other status; 8 no libcurl.
+ */
+static int exchange(struct enr_http *h, const char *what)
+{
+	int rc = enr_http_do(h), code;
+
+	if (!rc && h->status == 200)
+		return 0;
+	if (rc == -ECONNREFUSED)
+		code = h->untrusted ? CK_EXIT_UNTRUSTED : CK_EXIT_NETWORK;
+	else if (rc)
+		code = CK_EXIT_OTHER;
+	else
+		code = h->status == 409 ? CK_EXIT_CONFLICT :
+		       h->status == 401 || h->status == 403 ? CK_EXIT_REFUSED : CK_EXIT_PROTOCOL;
+	fprintf(stderr, "chipkey: enroll: %s: ", what);
+	if (!rc)
+		fprintf(stderr, "HTTP %ld: ", h->status);
+	fprintf(stderr, "%s\n", h->err[0] ? h->err : h->resp && h->resp[0] ? h->resp : "no answer");
+	return code;
+}
+
 /* GET cacerts: the customer CA (checked against --anchor) */
 static X509 *customer_ca(struct enr *e, char *url, size_t n, int *code)
 {
@@ -203,16 +230,13 @@ static X509 *customer_ca(struct enr *e, char *url, size_t n, int *code)
 	FILE *f;
 
 	snprintf(url, n, "%s/.well-known/est/cacerts", e->est);
-	*code = CK_EXIT_UNTRUSTED;
-	if (enr_http_do(&h)) {
-		*code = h.untrusted ? CK_EXIT_UNTRUSTED : CK_EXIT_NETWORK;
-		fail(*code, "%s", h.err);
+	*code = exchange(&h, "cacerts");
+	if (*code)
 		goto out;
-	}
-	sk = h.status == 200 ? enr_certs_only(h.resp, h.resp_len) : NULL;
+	*code = CK_EXIT_UNTRUSTED;
+	sk = enr_certs_only(h.resp, h.resp_len);
 	if (!sk || sk_X509_num(sk) != 1) {
-		*code = CK_EXIT_PROTOCOL;
-		fail(*code, "cacerts: not one CA certificate (HTTP %s)", h.status == 200 ? "200" : "error");
+		*code = fail(CK_EXIT_PROTOCOL, "%s", "cacerts: not one CA certificate");
 		sk_X509_pop_free(sk, X509_free);
 		goto out;
 	}
@@ -236,66 +260,101 @@ out:
 	return ca;
 }
 
-/* challenge, chip proof, simpleenroll: the node's certificate, checked */
-static X509 *request(struct enr *e, EVP_PKEY *key, X509 *ca, char *url, size_t n, int *code)
+/*
+ * The certificate of the node's answer, checked (enroll-answer.c): for
+ * @key, this identity and chip, chaining to @ca alone.  NULL: exit 19.
+ */
+static X509 *check_cert(struct enr *e, STACK_OF(X509) *sk, EVP_PKEY *key, X509 *ca, int *code)
 {
-	struct enr_http h = { .url = url, .anchor = e->anchor, .cert_pem = e->cert_pem,
-			      .key_pem = e->key_pem, .body = "", .content_type = "text/plain" };
-	uint8_t nonce[PROOF_NONCE_LEN], peer[CHIPKEY_EC_POINT_LEN], ctx[PROOF_CONTEXT_LEN];
-	uint8_t csha[32], ksha[32], mac[CHIPKEY_MAC_LEN];
-	char nhex[2 * PROOF_NONCE_LEN + 1], phex[2 * CHIPKEY_EC_POINT_LEN + 1];
-	char hdr[64 + 2 * PROOF_NONCE_LEN + 2 * CHIPKEY_MAC_LEN], mhex[2 * CHIPKEY_MAC_LEN + 1];
-	char *csr = enr_make_csr(key, e->n.identity);
-	const uint8_t *c;
-	size_t cl;
-	STACK_OF(X509) *sk = NULL;
-	X509 *cert = NULL;
-	const char *why;
+	X509 *cert = sk && sk_X509_num(sk) == 1 ? sk_X509_shift(sk) : NULL;
+	const char *why = cert ? enr_check_answer(cert, key, e->n.identity, e->rc.chip_id, ca)
+			       : "the answer is not one certificate";
 
-	*code = CK_EXIT_OTHER;
-	ck_dp_get(e->n.dp, CK_DP_DEVICE_CERT, &c, &cl);
-	if (!csr || enr_spki_sha256(key, ksha) ||
-	    !EVP_Digest(c, cl, csha, NULL, EVP_sha256(), NULL))
-		goto out;
-	snprintf(url, n, "%s/chipkey/v1/challenge", e->est);
-	if (enr_http_do(&h) || h.status != 200 ||
-	    sscanf(h.resp, "nonce %64s peer %130s", nhex, phex) != 2 ||
-	    ck_hex_decode(nhex, nonce, sizeof(nonce)) || ck_hex_decode(phex, peer, sizeof(peer))) {
-		*code = h.status == 401 || h.status == 403 ? CK_EXIT_REFUSED : CK_EXIT_PROTOCOL;
-		fail(*code, "challenge: %s", h.err[0] ? h.err : h.resp ? h.resp : "no answer");
-		goto out;
-	}
-	enr_http_release(&h);
-	proof_context(ctx, nonce, csha, ksha);
-	if (chipkey_attest(e->rc.ck, peer, ctx, sizeof(ctx), mac)) {
-		*code = fail(CK_EXIT_NODEV, "%s", "the chip did not answer ATTEST");
-		goto out;
-	}
-	ck_hex_encode(mac, sizeof(mac), mhex);
-	snprintf(hdr, sizeof(hdr), "%s: %s %s", PROOF_HEADER, nhex, mhex);
-	snprintf(url, n, "%s/.well-known/est/simpleenroll", e->est);
-	h.header = hdr;
-	h.body = csr;
-	h.body_len = strlen(csr);
-	h.content_type = "application/pkcs10";
-	if (enr_http_do(&h) || h.status != 200) {
-		*code = h.status == 409 ? CK_EXIT_CONFLICT :
-			h.status == 401 || h.status == 403 ? CK_EXIT_REFUSED : CK_EXIT_PROTOCOL;
-		fail(*code, "simpleenroll: %s", h.err[0] ? h.err : h.resp ? h.resp : "no answer");
-		goto out;
-	}
-	CK_CRASH_POINT("enroll-answer");
-	sk = enr_certs_only(h.resp, h.resp_len);
-	cert = sk && sk_X509_num(sk) == 1 ? sk_X509_shift(sk) : NULL;
-	why = cert ? enr_check_answer(cert, key, e->n.identity, e->rc.chip_id, ca)
-		   : "the answer is not one certificate";
 	if (why) {
 		*code = fail(CK_EXIT_UNTRUSTED, "refused the node's answer: %s", why);
 		X509_free(cert);
 		cert = NULL;
 	}
-out:
+	return cert;
+}
+
+/*
+ * POST @h (simpleenroll, simplereenroll) and check its certs-only answer:
+ * the certificate, or NULL with the exit code in *@code.  The one path of
+ * enrollment and renewal: @crash names the crash point once answered.
+ */
+static X509 *post_cert(struct enr *e, struct enr_http *h, const char *what, const char *crash,
+		       EVP_PKEY *key, X509 *ca, int *code)
+{
+	STACK_OF(X509) *sk;
+	X509 *cert;
+
+	(void)crash;	/* without CK_CRASH_HOOKS */
+	*code = exchange(h, what);
+	if (*code)
+		return NULL;
+	CK_CRASH_POINT(crash);
+	sk = enr_certs_only(h->resp, h->resp_len);
+	cert = check_cert(e, sk, key, ca, code);
 	sk_X509_pop_free(sk, X509_free);
+	return cert;
+}
+
+/*
+ * challenge, then the chip's MAC over the context for @label and @csr's
+ * key (@ksha): the Chipkey-Attest header line in @hdr.  0 or the exit code.
+ */
+static int chip_proof(struct enr *e, const char *label, const uint8_t ksha[32], char *url,
+		      size_t n, char hdr[64 + 2 * PROOF_NONCE_LEN + 2 * CHIPKEY_MAC_LEN])
+{
+	struct enr_http h = { .url = url, .anchor = e->anchor, .cert_pem = e->cert_pem,
+			      .key_pem = e->key_pem, .body = "", .content_type = "text/plain" };
+	uint8_t nonce[PROOF_NONCE_LEN], peer[CHIPKEY_EC_POINT_LEN], ctx[PROOF_CONTEXT_LEN];
+	uint8_t csha[32], mac[CHIPKEY_MAC_LEN];
+	char nhex[2 * PROOF_NONCE_LEN + 1], phex[2 * CHIPKEY_EC_POINT_LEN + 1];
+	char mhex[2 * CHIPKEY_MAC_LEN + 1];
+	const uint8_t *c;
+	size_t cl;
+	int code;
+
+	if (ck_dp_get(e->n.dp, CK_DP_DEVICE_CERT, &c, &cl) ||
+	    !EVP_Digest(c, cl, csha, NULL, EVP_sha256(), NULL))
+		return CK_EXIT_OTHER;
+	snprintf(url, n, "%s/chipkey/v1/challenge", e->est);
+	code = exchange(&h, "challenge");
+	if (!code && (sscanf(h.resp, "nonce %64s peer %130s", nhex, phex) != 2 ||
+		      ck_hex_decode(nhex, nonce, sizeof(nonce)) ||
+		      ck_hex_decode(phex, peer, sizeof(peer))))
+		code = fail(CK_EXIT_PROTOCOL, "challenge: not a challenge: %s", h.resp);
+	enr_http_release(&h);
+	if (code)
+		return code;
+	proof_context_label(ctx, label, nonce, csha, ksha);
+	if (chipkey_attest(e->rc.ck, peer, ctx, sizeof(ctx), mac))
+		return fail(CK_EXIT_NODEV, "%s", "the chip did not answer ATTEST");
+	ck_hex_encode(mac, sizeof(mac), mhex);
+	snprintf(hdr, 64 + 2 * PROOF_NONCE_LEN + 2 * CHIPKEY_MAC_LEN, "%s: %s %s",
+		 PROOF_HEADER, nhex, mhex);
+	return 0;
+}
+
+/* challenge, chip proof, simpleenroll: the node's certificate, checked */
+static X509 *request(struct enr *e, EVP_PKEY *key, X509 *ca, char *url, size_t n, int *code)
+{
+	char hdr[64 + 2 * PROOF_NONCE_LEN + 2 * CHIPKEY_MAC_LEN];
+	char *csr = enr_make_csr(key, e->n.identity);
+	struct enr_http h = { .url = url, .anchor = e->anchor, .cert_pem = e->cert_pem,
+			      .key_pem = e->key_pem, .header = hdr, .body = csr,
+			      .body_len = csr ? strlen(csr) : 0, .content_type = "application/pkcs10" };
+	uint8_t ksha[32];
+	X509 *cert = NULL;
+
+	*code = CK_EXIT_OTHER;
+	if (csr && !enr_spki_sha256(key, ksha) &&
+	    !(*code = chip_proof(e, PROOF_LABEL, ksha, url, n, hdr))) {
+		snprintf(url, n, "%s/.well-known/est/simpleenroll", e->est);
+		cert = post_cert(e, &h, "simpleenroll", "enroll-answer", key, ca, code);
+	}
 	enr_http_release(&h);
 	free(csr);
 	return cert;
@@ -317,38 +376,17 @@ static int set_x509(struct ck_dp *dp, uint16_t type, X509 *x)
 static X509 *renew_request(struct enr *e, EVP_PKEY *key, X509 *ca, char *url, size_t n,
 			   int *code)
 {
-	struct enr_http h = { .url = url, .anchor = e->anchor, .cert_pem = e->cert_pem,
-			      .key_pem = e->key_pem, .content_type = "application/pkcs10" };
 	X509 *cur = dp_x509(e->n.dp, CK_DP_CUSTOMER_CERT), *cert = NULL;
 	char *csr = cur ? enr_make_csr_name(key, X509_get_subject_name(cur)) : NULL;
-	STACK_OF(X509) *sk = NULL;
-	const char *why;
+	struct enr_http h = { .url = url, .anchor = e->anchor, .cert_pem = e->cert_pem,
+			      .key_pem = e->key_pem, .body = csr, .body_len = csr ? strlen(csr) : 0,
+			      .content_type = "application/pkcs10" };
 
 	*code = CK_EXIT_OTHER;
-	if (!csr)
-		goto out;
-	snprintf(url, n, "%s/.well-known/est/simplereenroll", e->est);
-	h.body = csr;
-	h.body_len = strlen(csr);
-	if (enr_http_do(&h) || h.status != 200) {
-		*code = h.untrusted ? CK_EXIT_UNTRUSTED : h.status == 409 ? CK_EXIT_CONFLICT :
-			h.status == 401 || h.status == 403 ? CK_EXIT_REFUSED :
-			h.status ? CK_EXIT_PROTOCOL : CK_EXIT_NETWORK;
-		fail(*code, "simplereenroll: %s", h.err[0] ? h.err : h.resp ? h.resp : "no answer");
-		goto out;
+	if (csr) {
+		snprintf(url, n, "%s/.well-known/est/simplereenroll", e->est);
+		cert = post_cert(e, &h, "simplereenroll", "renew-answer", key, ca, code);
 	}
-	CK_CRASH_POINT("renew-answer");
-	sk = enr_certs_only(h.resp, h.resp_len);
-	cert = sk && sk_X509_num(sk) == 1 ? sk_X509_shift(sk) : NULL;
-	why = cert ? enr_check_answer(cert, key, e->n.identity, e->rc.chip_id, ca)
-		   : "the answer is not one certificate";
-	if (why) {
-		*code = fail(CK_EXIT_UNTRUSTED, "refused the node's answer: %s", why);
-		X509_free(cert);
-		cert = NULL;
-	}
-out:
-	sk_X509_pop_free(sk, X509_free);
 	enr_http_release(&h);
 	X509_free(cur);
 	free(csr);

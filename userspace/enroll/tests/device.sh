@@ -200,3 +200,11 @@ check "the same node without --anchor: its look-alike CA is believed, and the an
 expect_exit 10 "no node at the URL: exit 10 (network), the store unchanged" -- \
 	enr e16 --est "https://localhost:1"
 check "... generation 1" bash -c "readlink '$t/e16.store/current' | grep -q '^store-1-'"
+
+# ---- the node killed mid-request: challenge answered, simpleenroll sent, no answer
+forged "$t/fake-ca.b64" die "$t/fake-die.log"
+expect_exit 10 "the node killed while it holds the simpleenroll request: exit 10 (no answer), not 21" -- \
+	enr e16 --est "$FAKE"
+check "... it was killed after reading simpleenroll; the store still at generation 1" \
+	bash -c "grep -q 'POST /.well-known/est/simpleenroll' '$t/fake-die.log' &&
+		readlink '$t/e16.store/current' | grep -q '^store-1-' && ! test -e '$t/e16.keys/customer-cert.pem'"

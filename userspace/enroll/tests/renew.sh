@@ -259,6 +259,15 @@ check "... the factory credential and identity kept, no pending key left" \
 		! test -e '$t/e11.store/enroll-pending.pkg'"
 expect_exit 0 "e13 renews two-way (--anchor the customer CA)" -- enr e13 --renew --anchor "$t/node/ca-cert.pem"
 check "... generation 3" test "$(gen e13)" = 3
+expect_exit 19 "two-way --renew: the rogue node (TLS does not chain to the anchor) is refused, 19" -- \
+	enr e13 --renew --anchor "$t/node/ca-cert.pem" --est "https://localhost:$(cat "$t/rport")"
+check "... the store still at generation 3, the rogue node issued nothing" \
+	bash -c "test '$(gen e13)' = 3 && test -z \"\$('$en' issuances '$t/rogue' | grep ' renews ')\""
+forged "$t/fake-ca.b64" die "$t/fake-die2.log"
+expect_exit 10 "--renew: the node killed while it holds the simplereenroll request: exit 10 (no answer)" -- \
+	enr e13 --renew --est "$FAKE"
+check "... it was killed after reading simplereenroll; the store still at generation 3" \
+	bash -c "grep -q 'POST /.well-known/est/simplereenroll' '$t/fake-die2.log' && test '$(gen e13)' = 3"
 expect_exit 20 "e14 (enrolled by the rogue node: its customer certificate is the rogue CA's) --renew: refused (20)" -- enr e14 --renew
 check "... the node said why; the store still at generation 2" \
 	bash -c "grep -q 'not a current certificate of the customer CA' '$t/err' && test '$(gen e14)' = 2"
