@@ -92,7 +92,11 @@ int enr_http_do(struct enr_http *h)
 		h->untrusted = cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CONNECT_ERROR;
 		rc = -ECONNREFUSED;
 	} else {
+		char *ct = NULL;
+
 		c->getinfo(e, CURLINFO_RESPONSE_CODE, &h->status);
+		c->getinfo(e, CURLINFO_CONTENT_TYPE, &ct);
+		snprintf(h->ctype, sizeof(h->ctype), "%s", ct ? ct : "");
 		if (!h->resp && !(h->resp = calloc(1, 1)))
 			rc = -ENOMEM;
 	}

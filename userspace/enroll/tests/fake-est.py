@@ -9,7 +9,10 @@
 # to issue, for the request's own key, a certificate naming IDENTITY and
 # CHIP signed by that (rogue) CA (python3-cryptography of Debian), or
 # "die": the node is killed (SIGKILL) once it has read an enrollment
-# request (simpleenroll, simplereenroll, serverkeygen), before any answer.
+# request (simpleenroll, simplereenroll, serverkeygen), before any answer;
+# or keygen:ENV:CERTS to answer serverkeygen with the multipart of the
+# node (docs/enrollment.md), ENV the EnvelopedData (DER) and CERTS the
+# certs-only (base64) given.
 import base64, datetime, http.server, os, signal, ssl, subprocess, sys
 
 cert, key, portfile, cacerts, answer, peer = sys.argv[1:7]
@@ -60,6 +63,16 @@ class H(http.server.BaseHTTPRequestHandler):
         elif answer == "die":
             sys.stderr.flush()
             os.kill(os.getpid(), signal.SIGKILL)
+        elif answer.startswith("keygen:"):
+            _, env, certs = answer.split(":")
+            b = "chipkey-est-serverkeygen"
+            body = ("--%s\r\nContent-Type: application/pkcs7-mime; smime-type=server-generated-key\r\n"
+                    "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n--%s\r\n"
+                    "Content-Type: application/pkcs7-mime; smime-type=certs-only\r\n"
+                    "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n--%s--\r\n") % (
+                b, base64.b64encode(open(env, "rb").read()).decode(), b,
+                open(certs).read().strip(), b)
+            self.reply(body.encode(), "multipart/mixed; boundary=" + b)
         elif answer.startswith("sign:"):
             self.reply(issue(body), "application/pkcs7-mime")
         else:
