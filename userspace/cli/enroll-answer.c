@@ -6,7 +6,10 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include <openssl/buffer.h>
+#include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pkcs7.h>
@@ -16,30 +19,140 @@
 #include "common/pki.h"
 #include "enroll.h"
 
-/* base64 with any line breaks (RFC 7030 4.1.3: none, or any length) */
-STACK_OF(X509) *enr_certs_only(const char *b64, size_t len)
+/* base64 with any line breaks (RFC 7030 4.1.3: none, or any length):
+ * the DER (malloc'd) and its length, or NULL */
+static unsigned char *unbase64(const char *b64, size_t len, int *n)
 {
 	EVP_ENCODE_CTX *ctx = EVP_ENCODE_CTX_new();
 	unsigned char *der = malloc(len / 4 * 3 + 4);
-	const unsigned char *p = der;
-	STACK_OF(X509) *out = NULL, *in;
-	PKCS7 *p7 = NULL;
-	int n = 0, m = 0;
+	int m = 0, ok = 0;
 
+	*n = 0;
 	if (ctx && der && len < INT_MAX) {
 		EVP_DecodeInit(ctx);
-		if (EVP_DecodeUpdate(ctx, der, &n, (const unsigned char *)b64, (int)len) >= 0 &&
-		    EVP_DecodeFinal(ctx, der + n, &m) == 1)
-			p7 = d2i_PKCS7(NULL, &p, n + m);
+		ok = EVP_DecodeUpdate(ctx, der, n, (const unsigned char *)b64, (int)len) >= 0 &&
+		     EVP_DecodeFinal(ctx, der + *n, &m) == 1;
 	}
+	EVP_ENCODE_CTX_free(ctx);
+	*n += m;
+	if (!ok) {
+		free(der);
+		der = NULL;
+	}
+	return der;
+}
+
+STACK_OF(X509) *enr_certs_only(const char *b64, size_t len)
+{
+	int n;
+	unsigned char *der = unbase64(b64, len, &n);
+	const unsigned char *p = der;
+	STACK_OF(X509) *out = NULL, *in;
+	PKCS7 *p7 = der ? d2i_PKCS7(NULL, &p, n) : NULL;
+
 	if (p7 && PKCS7_type_is_signed(p7) && p7->d.sign && (in = p7->d.sign->cert) &&
 	    sk_X509_num(in) > 0)
 		out = X509_chain_up_ref(in);
 	PKCS7_free(p7);
-	EVP_ENCODE_CTX_free(ctx);
 	free(der);
 	ERR_clear_error();
 	return out;
+}
+
+/* The header block [@h, @h + @n) names @want (case-insensitive): 1 or 0. */
+static int names(const char *h, size_t n, const char *want)
+{
+	size_t w = strlen(want);
+
+	for (; n >= w; h++, n--)
+		if (!strncasecmp(h, want, w))
+			return 1;
+	return 0;
+}
+
+const char *enr_keygen_parts(const char *ctype, const char *body, size_t len,
+			     uint8_t **env, size_t *env_len, STACK_OF(X509) **certs)
+{
+	static const char *const types[2] = { "smime-type=server-generated-key",
+					      "smime-type=certs-only" };
+	const char *b = ctype ? strstr(ctype, "boundary=") : NULL, *p = body, *end = body + len;
+	char delim[2 + 70 + 3];
+	size_t bl = 0, dl;
+	int k, n;
+
+	*env = NULL;
+	*certs = NULL;
+	if (!ctype || strncasecmp(ctype, "multipart/mixed", 15) || !b)
+		return "not multipart/mixed with a boundary";
+	b += 9;
+	if (*b == '"')
+		b++;
+	while (b[bl] && b[bl] != '"' && b[bl] != ';' && b[bl] != ' ' && bl <= 70)
+		bl++;
+	if (!bl || bl > 70)
+		return "a bad multipart boundary";
+	/* every delimiter but the first follows a CRLF (RFC 2046 5.1.1) */
+	dl = (size_t)snprintf(delim, sizeof(delim), "\r\n--%.*s", (int)bl, b);
+	if ((size_t)(end - p) < dl - 2 || memcmp(p, delim + 2, dl - 2))
+		return "the answer does not start with the boundary";
+	p += dl - 2;
+	for (k = 0; k < 2; k++) {
+		const char *h, *e;
+
+		if (end - p < 2 || memcmp(p, "\r\n", 2))
+			return "a malformed multipart answer";
+		h = p + 2;
+		p = memmem(h, (size_t)(end - h), "\r\n\r\n", 4);
+		if (!p || !names(h, (size_t)(p - h), types[k]))
+			return k ? "the second part is not certs-only" :
+				   "the first part is not the server-generated key";
+		p += 4;
+		e = memmem(p, (size_t)(end - p), delim, dl);
+		if (!e)
+			return "a malformed multipart answer";
+		if (!k) {
+			*env = unbase64(p, (size_t)(e - p), &n);
+			*env_len = (size_t)n;
+		} else {
+			*certs = enr_certs_only(p, (size_t)(e - p));
+		}
+		if (!*env || (k && !*certs))
+			return k ? "the second part is not a certs-only PKCS#7" :
+				   "the first part is not base64";
+		p = e + dl;
+	}
+	if (end - p < 2 || memcmp(p, "--", 2))
+		return "not exactly two parts";
+	return NULL;
+}
+
+EVP_PKEY *enr_open_key(const uint8_t *env, size_t len, EVP_PKEY *key, X509 *cert)
+{
+	const unsigned char *p = env;
+	CMS_ContentInfo *cms = len < INT_MAX ? d2i_CMS_ContentInfo(NULL, &p, (long)len) : NULL;
+	BIO *out = cms ? BIO_new(BIO_s_mem()) : NULL;
+	PKCS8_PRIV_KEY_INFO *p8 = NULL;
+	EVP_PKEY *k = NULL;
+	BUF_MEM *m = NULL;
+
+	if (out && OBJ_obj2nid(CMS_get0_type(cms)) == NID_pkcs7_enveloped &&
+	    CMS_decrypt(cms, key, cert, NULL, out, CMS_BINARY) == 1 &&
+	    BIO_get_mem_ptr(out, &m) == 1 && m && m->length < INT_MAX) {
+		p = (const unsigned char *)m->data;
+		p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)m->length);
+		k = p8 ? EVP_PKCS82PKEY(p8) : NULL;
+	}
+	if (k && !pki_is_p256(k)) {
+		EVP_PKEY_free(k);
+		k = NULL;
+	}
+	if (m && m->data)	/* the plaintext key */
+		OPENSSL_cleanse(m->data, m->max);
+	PKCS8_PRIV_KEY_INFO_free(p8);	/* clears its key octets */
+	BIO_free(out);
+	CMS_ContentInfo_free(cms);
+	ERR_clear_error();
+	return k;
 }
 
 char *enr_make_csr_name(EVP_PKEY *key, const X509_NAME *name)

@@ -7,59 +7,15 @@
  * name the URL's host; without one it is not checked (one-way mode,
  * docs/enrollment.md).
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>	/* types only */
-
+#include "common/curl-dl.h"
 #include "enroll.h"
 
 #define MAX_ANSWER (256u << 10)
-
-static struct {
-	void *lib;
-	CURLcode (*global_init)(long);
-	CURL *(*init)(void);
-	CURLcode (*setopt)(CURL *, CURLoption, ...);
-	CURLcode (*perform)(CURL *);
-	CURLcode (*getinfo)(CURL *, CURLINFO, ...);
-	void (*cleanup)(CURL *);
-	const char *(*strerror)(CURLcode);
-	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
-	void (*slist_free_all)(struct curl_slist *);
-} c;
-
-static int load(char *err, size_t n)
-{
-	if (c.lib)
-		return 0;
-	c.lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-	if (!c.lib) {
-		snprintf(err, n, "chipkey enroll needs libcurl (libcurl.so.4): %s", dlerror());
-		return -ENOPROTOOPT;
-	}
-	*(void **)&c.global_init = dlsym(c.lib, "curl_global_init");
-	*(void **)&c.init = dlsym(c.lib, "curl_easy_init");
-	*(void **)&c.setopt = dlsym(c.lib, "curl_easy_setopt");
-	*(void **)&c.perform = dlsym(c.lib, "curl_easy_perform");
-	*(void **)&c.getinfo = dlsym(c.lib, "curl_easy_getinfo");
-	*(void **)&c.cleanup = dlsym(c.lib, "curl_easy_cleanup");
-	*(void **)&c.strerror = dlsym(c.lib, "curl_easy_strerror");
-	*(void **)&c.slist_append = dlsym(c.lib, "curl_slist_append");
-	*(void **)&c.slist_free_all = dlsym(c.lib, "curl_slist_free_all");
-	if (!c.global_init || !c.init || !c.setopt || !c.perform || !c.getinfo || !c.cleanup ||
-	    !c.strerror || !c.slist_append || !c.slist_free_all) {
-		snprintf(err, n, "libcurl.so.4 lacks a function");
-		dlclose(c.lib);
-		c.lib = NULL;
-		return -ENOPROTOOPT;
-	}
-	c.global_init(CURL_GLOBAL_DEFAULT);
-	return 0;
-}
 
 static size_t on_data(char *p, size_t sz, size_t nm, void *u)
 {
@@ -83,61 +39,69 @@ int enr_http_do(struct enr_http *h)
 	char ct[128];
 	CURLcode cc;
 	CURL *e;
-	int rc = load(h->err, sizeof(h->err));
+	const struct ck_curl *c = ck_curl("chipkey enroll", h->err, sizeof(h->err));
+	int rc = 0;
 
-	if (rc)
-		return rc;
-	e = c.init();
+	h->status = 0;
+	h->untrusted = 0;
+	if (!c)
+		return -ENOPROTOOPT;
+	h->err[0] = 0;
+	e = c->init();
 	if (!e)
 		return -ENOMEM;
-	c.setopt(e, CURLOPT_URL, h->url);
-	c.setopt(e, CURLOPT_NOSIGNAL, 1L);
-	c.setopt(e, CURLOPT_TIMEOUT, 60L);
-	c.setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_3);
-	c.setopt(e, CURLOPT_PROTOCOLS_STR, h->allow_http ? "http,https" : "https");
+	c->setopt(e, CURLOPT_URL, h->url);
+	c->setopt(e, CURLOPT_NOSIGNAL, 1L);
+	c->setopt(e, CURLOPT_TIMEOUT, 60L);
+	c->setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_3);
+	c->setopt(e, CURLOPT_PROTOCOLS_STR, h->allow_http ? "http,https" : "https");
 	if (h->anchor) {
-		c.setopt(e, CURLOPT_CAINFO, h->anchor);
-		c.setopt(e, CURLOPT_CAPATH, NULL);
-		c.setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-		c.setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+		c->setopt(e, CURLOPT_CAINFO, h->anchor);
+		c->setopt(e, CURLOPT_CAPATH, NULL);
+		c->setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+		c->setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	} else {
-		c.setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-		c.setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+		c->setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+		c->setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
 	if (h->cert_pem && h->key_pem) {
 		cb = (struct curl_blob){ (void *)h->cert_pem, strlen(h->cert_pem), CURL_BLOB_NOCOPY };
 		kb = (struct curl_blob){ (void *)h->key_pem, strlen(h->key_pem), CURL_BLOB_NOCOPY };
-		c.setopt(e, CURLOPT_SSLCERT_BLOB, &cb);
-		c.setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
-		c.setopt(e, CURLOPT_SSLKEY_BLOB, &kb);
-		c.setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
+		c->setopt(e, CURLOPT_SSLCERT_BLOB, &cb);
+		c->setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
+		c->setopt(e, CURLOPT_SSLKEY_BLOB, &kb);
+		c->setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
 	}
 	if (h->header)
-		hdrs = c.slist_append(hdrs, h->header);
+		hdrs = c->slist_append(hdrs, h->header);
 	if (h->body) {
 		snprintf(ct, sizeof(ct), "Content-Type: %s",
 			 h->content_type ? h->content_type : "application/octet-stream");
-		hdrs = c.slist_append(hdrs, ct);
-		c.setopt(e, CURLOPT_POST, 1L);
-		c.setopt(e, CURLOPT_POSTFIELDS, h->body);
-		c.setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)h->body_len);
+		hdrs = c->slist_append(hdrs, ct);
+		c->setopt(e, CURLOPT_POST, 1L);
+		c->setopt(e, CURLOPT_POSTFIELDS, h->body);
+		c->setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)h->body_len);
 	}
 	if (hdrs)
-		c.setopt(e, CURLOPT_HTTPHEADER, hdrs);
-	c.setopt(e, CURLOPT_WRITEFUNCTION, on_data);
-	c.setopt(e, CURLOPT_WRITEDATA, h);
-	cc = c.perform(e);
+		c->setopt(e, CURLOPT_HTTPHEADER, hdrs);
+	c->setopt(e, CURLOPT_WRITEFUNCTION, on_data);
+	c->setopt(e, CURLOPT_WRITEDATA, h);
+	cc = c->perform(e);
 	if (cc != CURLE_OK) {
-		snprintf(h->err, sizeof(h->err), "%s: %s", h->url, c.strerror(cc));
+		snprintf(h->err, sizeof(h->err), "%s: %s", h->url, c->strerror(cc));
 		h->untrusted = cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CONNECT_ERROR;
 		rc = -ECONNREFUSED;
 	} else {
-		c.getinfo(e, CURLINFO_RESPONSE_CODE, &h->status);
+		char *ct = NULL;
+
+		c->getinfo(e, CURLINFO_RESPONSE_CODE, &h->status);
+		c->getinfo(e, CURLINFO_CONTENT_TYPE, &ct);
+		snprintf(h->ctype, sizeof(h->ctype), "%s", ct ? ct : "");
 		if (!h->resp && !(h->resp = calloc(1, 1)))
 			rc = -ENOMEM;
 	}
-	c.slist_free_all(hdrs);
-	c.cleanup(e);
+	c->slist_free_all(hdrs);
+	c->cleanup(e);
 	return rc;
 }
 

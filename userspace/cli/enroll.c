@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * chipkey enroll --est URL [--anchor CA.pem] [--store DIR] [--keys DIR]
- *                [--db URL] [--renew]
+ *                [--db URL] [--renew | --serverkeygen]
  *
  * Without --anchor, the data package's customer-anchor entry (put there
  * by the factory) is the anchor: two-way; with neither, one-way.
@@ -34,6 +34,12 @@
  * stored customer CA; generation + 1 as above.  A re-run after a crash
  * before the store switch gets the recorded renewal again (same pending
  * key); after it, --renew renews once more (no harm: the node supersedes).
+ *
+ * --serverkeygen, on the factory set: the chip proof (keygen label) for a
+ * throwaway request key, EST serverkeygen; the node's key opened with the
+ * factory key (CMS EnvelopedData), the certificate checked against it; key,
+ * certificate and CA kept in the pending file before the store switch (the
+ * node sends no key twice), from which a re-run finishes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -72,7 +78,7 @@ struct enr {
 static int usage(void)
 {
 	fprintf(stderr, "usage: chipkey enroll --est URL [--anchor CA.pem] [--store DIR] "
-		"[--keys DIR] [--db URL] [--renew]\n");
+		"[--keys DIR] [--db URL] [--renew | --serverkeygen]\n");
 	return CK_EXIT_USAGE;
 }
 
@@ -138,13 +144,60 @@ static X509 *dp_x509(const struct ck_dp *dp, uint16_t type)
 	return ck_dp_get(dp, type, &v, &len) ? NULL : d2i_X509(NULL, &v, (long)len);
 }
 
-/* The pending customer key: the one kept in STORE/enroll-pending.pkg, or
- * a new one written there (wrapped by the chip, fsync'd) before use. */
-static EVP_PKEY *pending_key(struct enr *e, int *code)
+static int set_x509(struct ck_dp *dp, uint16_t type, X509 *x)
+{
+	uint8_t *der = NULL;
+	size_t len;
+	int err = pki_cert_to_der(x, &der, &len);
+
+	if (!err)
+		err = ck_dp_set(dp, type, 0, der, len);
+	OPENSSL_free(der);
+	return err;
+}
+
+/*
+ * Keep @key (and, from serverkeygen, its certificate @cert and the
+ * customer CA @ca) in STORE/enroll-pending.pkg: a data package wrapped by
+ * the chip (generation 0), written atomically and fsync'd.  0 or -errno.
+ */
+static int pending_write(struct enr *e, EVP_PKEY *key, X509 *cert, X509 *ca)
 {
 	char path[4096];
-	uint8_t *pkg = NULL, *plain = NULL, *der = NULL;
-	size_t pkg_len, plain_len = 0, der_len = 0;
+	uint8_t *pkg = NULL, *der = NULL;
+	size_t pkg_len, der_len = 0;
+	struct ck_dp *p = ck_dp_new();
+	int err = -ENOMEM;
+
+	snprintf(path, sizeof(path), "%s/%s", e->n.store, PENDING);
+	if (p && !pki_private_to_pkcs8_der(key, &der, &der_len) &&
+	    !ck_dp_set_device_id(p, e->n.identity) && !ck_dp_set_chip_id(p, e->rc.chip_id) &&
+	    !ck_dp_set(p, CK_DP_CUSTOMER_KEY, 0, der, der_len) &&
+	    (!cert || !set_x509(p, CK_DP_CUSTOMER_CERT, cert)) &&
+	    (!ca || !set_x509(p, CK_DP_CUSTOMER_CA_CERT, ca)) &&
+	    !ck_next_wrap(e->rc.ck, p, 0, &pkg, &pkg_len))
+		err = ck_file_write_atomic(path, pkg, pkg_len, 0600, 0);
+	if (err)
+		fprintf(stderr, "chipkey: enroll: cannot keep the pending key in %s\n", path);
+	if (der)
+		pki_free_secret(der, der_len);
+	free(pkg);
+	ck_dp_free(p);
+	ERR_clear_error();
+	return err;
+}
+
+/*
+ * The pending customer key: the one kept in STORE/enroll-pending.pkg (with
+ * *@cert and *@ca if a serverkeygen answer was kept there; @cert NULL: not
+ * asked), or if there is none and @make, a new one written there before
+ * use.  NULL with *@code (none and not @make: CK_EXIT_NOT_FOUND).
+ */
+static EVP_PKEY *pending_key(struct enr *e, int make, X509 **cert, X509 **ca, int *code)
+{
+	char path[4096];
+	uint8_t *pkg = NULL, *plain = NULL;
+	size_t pkg_len, plain_len = 0;
 	const uint8_t *v;
 	size_t len;
 	struct ck_dp *p = NULL;
@@ -161,6 +214,10 @@ static EVP_PKEY *pending_key(struct enr *e, int *code)
 		    !ck_dp_decode(plain, plain_len, &p) &&
 		    !ck_dp_get(p, CK_DP_CUSTOMER_KEY, &v, &len))
 			key = d2i_AutoPrivateKey(NULL, &v, (long)len);
+		if (key && cert) {
+			*cert = dp_x509(p, CK_DP_CUSTOMER_CERT);
+			*ca = dp_x509(p, CK_DP_CUSTOMER_CA_CERT);
+		}
 		if (!key)
 			fprintf(stderr, "chipkey: enroll: %s is not a pending key of this chip\n", path);
 		else if (e->rc.verbose)
@@ -171,22 +228,18 @@ static EVP_PKEY *pending_key(struct enr *e, int *code)
 		fprintf(stderr, "chipkey: enroll: %s: %s\n", path, strerror(-err));
 		goto out;
 	}
+	if (!make) {
+		*code = CK_EXIT_NOT_FOUND;
+		goto out;
+	}
 	key = EVP_EC_gen("P-256");
-	p = ck_dp_new();
-	if (!key || !p || pki_private_to_pkcs8_der(key, &der, &der_len) ||
-	    ck_dp_set_device_id(p, e->n.identity) || ck_dp_set_chip_id(p, e->rc.chip_id) ||
-	    ck_dp_set(p, CK_DP_CUSTOMER_KEY, 0, der, der_len) ||
-	    ck_next_wrap(e->rc.ck, p, 0, &pkg, &pkg_len) ||
-	    ck_file_write_atomic(path, pkg, pkg_len, 0600, 0)) {
-		fprintf(stderr, "chipkey: enroll: cannot keep the pending key in %s\n", path);
+	if (!key || pending_write(e, key, NULL, NULL)) {
 		EVP_PKEY_free(key);
 		key = NULL;
 		*code = CK_EXIT_STORE_WRITE;
 	}
 	CK_CRASH_POINT("enroll-pending");
 out:
-	if (der)
-		pki_free_secret(der, der_len);
 	if (plain) {
 		OPENSSL_cleanse(plain, plain_len);
 		free(plain);
@@ -195,6 +248,33 @@ out:
 	ck_dp_free(p);
 	ERR_clear_error();
 	return key;
+}
+
+/*
+ * One request to the node: 0 with a 200 answer in @h; else the exit code
+ * (docs/enrollment.md "Exit status of chipkey enroll"), the reason on
+ * stderr: 19 the node's TLS certificate is not the anchor's; 10 no answer
+ * (no node, the connection refused, reset or closed mid-request); 20
+ * 401/403; 22 409; 21 any other status; 8 no libcurl.
+ */
+static int exchange(struct enr_http *h, const char *what)
+{
+	int rc = enr_http_do(h), code;
+
+	if (!rc && h->status == 200)
+		return 0;
+	if (rc == -ECONNREFUSED)
+		code = h->untrusted ? CK_EXIT_UNTRUSTED : CK_EXIT_NETWORK;
+	else if (rc)
+		code = CK_EXIT_OTHER;
+	else
+		code = h->status == 409 ? CK_EXIT_CONFLICT :
+		       h->status == 401 || h->status == 403 ? CK_EXIT_REFUSED : CK_EXIT_PROTOCOL;
+	fprintf(stderr, "chipkey: enroll: %s: ", what);
+	if (!rc)
+		fprintf(stderr, "HTTP %ld: ", h->status);
+	fprintf(stderr, "%s\n", h->err[0] ? h->err : h->resp && h->resp[0] ? h->resp : "no answer");
+	return code;
 }
 
 /* GET cacerts: the customer CA (checked against --anchor) */
@@ -207,16 +287,13 @@ static X509 *customer_ca(struct enr *e, char *url, size_t n, int *code)
 	FILE *f;
 
 	snprintf(url, n, "%s/.well-known/est/cacerts", e->est);
-	*code = CK_EXIT_UNTRUSTED;
-	if (enr_http_do(&h)) {
-		*code = h.untrusted ? CK_EXIT_UNTRUSTED : CK_EXIT_NETWORK;
-		fail(*code, "%s", h.err);
+	*code = exchange(&h, "cacerts");
+	if (*code)
 		goto out;
-	}
-	sk = h.status == 200 ? enr_certs_only(h.resp, h.resp_len) : NULL;
+	*code = CK_EXIT_UNTRUSTED;
+	sk = enr_certs_only(h.resp, h.resp_len);
 	if (!sk || sk_X509_num(sk) != 1) {
-		*code = CK_EXIT_PROTOCOL;
-		fail(*code, "cacerts: not one CA certificate (HTTP %s)", h.status == 200 ? "200" : "error");
+		*code = fail(CK_EXIT_PROTOCOL, "%s", "cacerts: not one CA certificate");
 		sk_X509_pop_free(sk, X509_free);
 		goto out;
 	}
@@ -240,119 +317,184 @@ out:
 	return ca;
 }
 
-/* challenge, chip proof, simpleenroll: the node's certificate, checked */
-static X509 *request(struct enr *e, EVP_PKEY *key, X509 *ca, char *url, size_t n, int *code)
+/*
+ * The certificate of the node's answer, checked (enroll-answer.c): for
+ * @key, this identity and chip, chaining to @ca alone.  NULL: exit 19.
+ */
+static X509 *check_cert(struct enr *e, STACK_OF(X509) *sk, EVP_PKEY *key, X509 *ca, int *code)
 {
-	struct enr_http h = { .url = url, .anchor = e->anchor, .cert_pem = e->cert_pem,
-			      .key_pem = e->key_pem, .body = "", .content_type = "text/plain" };
-	uint8_t nonce[PROOF_NONCE_LEN], peer[CHIPKEY_EC_POINT_LEN], ctx[PROOF_CONTEXT_LEN];
-	uint8_t csha[32], ksha[32], mac[CHIPKEY_MAC_LEN];
-	char nhex[2 * PROOF_NONCE_LEN + 1], phex[2 * CHIPKEY_EC_POINT_LEN + 1];
-	char hdr[64 + 2 * PROOF_NONCE_LEN + 2 * CHIPKEY_MAC_LEN], mhex[2 * CHIPKEY_MAC_LEN + 1];
-	char *csr = enr_make_csr(key, e->n.identity);
-	const uint8_t *c;
-	size_t cl;
-	STACK_OF(X509) *sk = NULL;
-	X509 *cert = NULL;
-	const char *why;
+	X509 *cert = sk && sk_X509_num(sk) == 1 ? sk_X509_shift(sk) : NULL;
+	const char *why = cert ? enr_check_answer(cert, key, e->n.identity, e->rc.chip_id, ca)
+			       : "the answer is not one certificate";
 
-	*code = CK_EXIT_OTHER;
-	ck_dp_get(e->n.dp, CK_DP_DEVICE_CERT, &c, &cl);
-	if (!csr || enr_spki_sha256(key, ksha) ||
-	    !EVP_Digest(c, cl, csha, NULL, EVP_sha256(), NULL))
-		goto out;
-	snprintf(url, n, "%s/chipkey/v1/challenge", e->est);
-	if (enr_http_do(&h) || h.status != 200 ||
-	    sscanf(h.resp, "nonce %64s peer %130s", nhex, phex) != 2 ||
-	    ck_hex_decode(nhex, nonce, sizeof(nonce)) || ck_hex_decode(phex, peer, sizeof(peer))) {
-		*code = h.status == 401 || h.status == 403 ? CK_EXIT_REFUSED : CK_EXIT_PROTOCOL;
-		fail(*code, "challenge: %s", h.err[0] ? h.err : h.resp ? h.resp : "no answer");
-		goto out;
-	}
-	enr_http_release(&h);
-	proof_context(ctx, nonce, csha, ksha);
-	if (chipkey_attest(e->rc.ck, peer, ctx, sizeof(ctx), mac)) {
-		*code = fail(CK_EXIT_NODEV, "%s", "the chip did not answer ATTEST");
-		goto out;
-	}
-	ck_hex_encode(mac, sizeof(mac), mhex);
-	snprintf(hdr, sizeof(hdr), "%s: %s %s", PROOF_HEADER, nhex, mhex);
-	snprintf(url, n, "%s/.well-known/est/simpleenroll", e->est);
-	h.header = hdr;
-	h.body = csr;
-	h.body_len = strlen(csr);
-	h.content_type = "application/pkcs10";
-	if (enr_http_do(&h) || h.status != 200) {
-		*code = h.status == 409 ? CK_EXIT_CONFLICT :
-			h.status == 401 || h.status == 403 ? CK_EXIT_REFUSED : CK_EXIT_PROTOCOL;
-		fail(*code, "simpleenroll: %s", h.err[0] ? h.err : h.resp ? h.resp : "no answer");
-		goto out;
-	}
-	CK_CRASH_POINT("enroll-answer");
-	sk = enr_certs_only(h.resp, h.resp_len);
-	cert = sk && sk_X509_num(sk) == 1 ? sk_X509_shift(sk) : NULL;
-	why = cert ? enr_check_answer(cert, key, e->n.identity, e->rc.chip_id, ca)
-		   : "the answer is not one certificate";
 	if (why) {
 		*code = fail(CK_EXIT_UNTRUSTED, "refused the node's answer: %s", why);
 		X509_free(cert);
 		cert = NULL;
 	}
-out:
+	return cert;
+}
+
+/*
+ * POST @h (simpleenroll, simplereenroll) and check its certs-only answer:
+ * the certificate, or NULL with the exit code in *@code.  The one path of
+ * enrollment and renewal: @crash names the crash point once answered.
+ */
+static X509 *post_cert(struct enr *e, struct enr_http *h, const char *what, const char *crash,
+		       EVP_PKEY *key, X509 *ca, int *code)
+{
+	STACK_OF(X509) *sk;
+	X509 *cert;
+
+	(void)crash;	/* without CK_CRASH_HOOKS */
+	*code = exchange(h, what);
+	if (*code)
+		return NULL;
+	CK_CRASH_POINT(crash);
+	sk = enr_certs_only(h->resp, h->resp_len);
+	cert = check_cert(e, sk, key, ca, code);
 	sk_X509_pop_free(sk, X509_free);
+	return cert;
+}
+
+/*
+ * challenge, then the chip's MAC over the context for @label and @csr's
+ * key (@ksha): the Chipkey-Attest header line in @hdr.  0 or the exit code.
+ */
+static int chip_proof(struct enr *e, const char *label, const uint8_t ksha[32], char *url,
+		      size_t n, char hdr[64 + 2 * PROOF_NONCE_LEN + 2 * CHIPKEY_MAC_LEN])
+{
+	struct enr_http h = { .url = url, .anchor = e->anchor, .cert_pem = e->cert_pem,
+			      .key_pem = e->key_pem, .body = "", .content_type = "text/plain" };
+	uint8_t nonce[PROOF_NONCE_LEN], peer[CHIPKEY_EC_POINT_LEN], ctx[PROOF_CONTEXT_LEN];
+	uint8_t csha[32], mac[CHIPKEY_MAC_LEN];
+	char nhex[2 * PROOF_NONCE_LEN + 1], phex[2 * CHIPKEY_EC_POINT_LEN + 1];
+	char mhex[2 * CHIPKEY_MAC_LEN + 1];
+	const uint8_t *c;
+	size_t cl;
+	int code;
+
+	if (ck_dp_get(e->n.dp, CK_DP_DEVICE_CERT, &c, &cl) ||
+	    !EVP_Digest(c, cl, csha, NULL, EVP_sha256(), NULL))
+		return CK_EXIT_OTHER;
+	snprintf(url, n, "%s/chipkey/v1/challenge", e->est);
+	code = exchange(&h, "challenge");
+	if (!code && (sscanf(h.resp, "nonce %64s peer %130s", nhex, phex) != 2 ||
+		      ck_hex_decode(nhex, nonce, sizeof(nonce)) ||
+		      ck_hex_decode(phex, peer, sizeof(peer))))
+		code = fail(CK_EXIT_PROTOCOL, "challenge: not a challenge: %s", h.resp);
+	enr_http_release(&h);
+	if (code)
+		return code;
+	proof_context_label(ctx, label, nonce, csha, ksha);
+	if (chipkey_attest(e->rc.ck, peer, ctx, sizeof(ctx), mac))
+		return fail(CK_EXIT_NODEV, "%s", "the chip did not answer ATTEST");
+	ck_hex_encode(mac, sizeof(mac), mhex);
+	snprintf(hdr, 64 + 2 * PROOF_NONCE_LEN + 2 * CHIPKEY_MAC_LEN, "%s: %s %s",
+		 PROOF_HEADER, nhex, mhex);
+	return 0;
+}
+
+/* challenge, chip proof, simpleenroll: the node's certificate, checked */
+static X509 *request(struct enr *e, EVP_PKEY *key, X509 *ca, char *url, size_t n, int *code)
+{
+	char hdr[64 + 2 * PROOF_NONCE_LEN + 2 * CHIPKEY_MAC_LEN];
+	char *csr = enr_make_csr(key, e->n.identity);
+	struct enr_http h = { .url = url, .anchor = e->anchor, .cert_pem = e->cert_pem,
+			      .key_pem = e->key_pem, .header = hdr, .body = csr,
+			      .body_len = csr ? strlen(csr) : 0, .content_type = "application/pkcs10" };
+	uint8_t ksha[32];
+	X509 *cert = NULL;
+
+	*code = CK_EXIT_OTHER;
+	if (csr && !enr_spki_sha256(key, ksha) &&
+	    !(*code = chip_proof(e, PROOF_LABEL, ksha, url, n, hdr))) {
+		snprintf(url, n, "%s/.well-known/est/simpleenroll", e->est);
+		cert = post_cert(e, &h, "simpleenroll", "enroll-answer", key, ca, code);
+	}
 	enr_http_release(&h);
 	free(csr);
 	return cert;
 }
 
-static int set_x509(struct ck_dp *dp, uint16_t type, X509 *x)
+/*
+ * serverkeygen (docs/enrollment.md "The device side"): challenge and chip
+ * proof (the keygen label) for a throwaway request key, POST serverkeygen;
+ * the key of the answer opened with the factory key and checked to be a
+ * P-256 key, the certificate checked against it as simpleenroll's answer.
+ * The certificate, the key in *@key; or NULL with *@code.
+ */
+static X509 *keygen_request(struct enr *e, X509 *ca, char *url, size_t n, EVP_PKEY **key,
+			    int *code)
 {
-	uint8_t *der = NULL;
-	size_t len;
-	int err = pki_cert_to_der(x, &der, &len);
+	char hdr[64 + 2 * PROOF_NONCE_LEN + 2 * CHIPKEY_MAC_LEN];
+	EVP_PKEY *tmp = EVP_EC_gen("P-256"), *fkey = NULL;
+	char *csr = tmp ? enr_make_csr(tmp, e->n.identity) : NULL;
+	struct enr_http h = { .url = url, .anchor = e->anchor, .cert_pem = e->cert_pem,
+			      .key_pem = e->key_pem, .header = hdr, .body = csr,
+			      .body_len = csr ? strlen(csr) : 0, .content_type = "application/pkcs10" };
+	X509 *fcert = dp_x509(e->n.dp, CK_DP_DEVICE_CERT), *cert = NULL;
+	STACK_OF(X509) *sk = NULL;
+	uint8_t *env = NULL, ksha[32];
+	size_t env_len = 0, kl;
+	const uint8_t *k;
+	const char *why;
 
-	if (!err)
-		err = ck_dp_set(dp, type, 0, der, len);
-	OPENSSL_free(der);
-	return err;
+	*key = NULL;
+	*code = CK_EXIT_OTHER;
+	if (!csr || !fcert || enr_spki_sha256(tmp, ksha) ||
+	    ck_dp_get(e->n.dp, CK_DP_DEVICE_KEY, &k, &kl) ||
+	    !(fkey = d2i_AutoPrivateKey(NULL, &k, (long)kl)) ||
+	    (*code = chip_proof(e, PROOF_LABEL_KEYGEN, ksha, url, n, hdr)))
+		goto out;
+	snprintf(url, n, "%s/.well-known/est/serverkeygen", e->est);
+	*code = exchange(&h, "serverkeygen");
+	if (*code)
+		goto out;
+	CK_CRASH_POINT("keygen-answer");
+	why = enr_keygen_parts(h.ctype, h.resp, h.resp_len, &env, &env_len, &sk);
+	if (why) {
+		*code = fail(CK_EXIT_PROTOCOL, "serverkeygen: %s", why);
+		goto out;
+	}
+	*key = enr_open_key(env, env_len, fkey, fcert);
+	if (!*key) {
+		*code = fail(CK_EXIT_UNTRUSTED, "%s", "refused the node's answer: the key does not"
+			     " open with the factory key, or is not a P-256 key");
+		goto out;
+	}
+	cert = check_cert(e, sk, *key, ca, code);
+	if (!cert) {
+		EVP_PKEY_free(*key);
+		*key = NULL;
+	}
+out:
+	sk_X509_pop_free(sk, X509_free);
+	free(env);
+	X509_free(fcert);
+	EVP_PKEY_free(fkey);
+	EVP_PKEY_free(tmp);
+	enr_http_release(&h);
+	free(csr);
+	ERR_clear_error();
+	return cert;
 }
 
 /* simplereenroll with the customer credential: the renewed certificate, checked */
 static X509 *renew_request(struct enr *e, EVP_PKEY *key, X509 *ca, char *url, size_t n,
 			   int *code)
 {
-	struct enr_http h = { .url = url, .anchor = e->anchor, .cert_pem = e->cert_pem,
-			      .key_pem = e->key_pem, .content_type = "application/pkcs10" };
 	X509 *cur = dp_x509(e->n.dp, CK_DP_CUSTOMER_CERT), *cert = NULL;
 	char *csr = cur ? enr_make_csr_name(key, X509_get_subject_name(cur)) : NULL;
-	STACK_OF(X509) *sk = NULL;
-	const char *why;
+	struct enr_http h = { .url = url, .anchor = e->anchor, .cert_pem = e->cert_pem,
+			      .key_pem = e->key_pem, .body = csr, .body_len = csr ? strlen(csr) : 0,
+			      .content_type = "application/pkcs10" };
 
 	*code = CK_EXIT_OTHER;
-	if (!csr)
-		goto out;
-	snprintf(url, n, "%s/.well-known/est/simplereenroll", e->est);
-	h.body = csr;
-	h.body_len = strlen(csr);
-	if (enr_http_do(&h) || h.status != 200) {
-		*code = h.untrusted ? CK_EXIT_UNTRUSTED : h.status == 409 ? CK_EXIT_CONFLICT :
-			h.status == 401 || h.status == 403 ? CK_EXIT_REFUSED :
-			h.status ? CK_EXIT_PROTOCOL : CK_EXIT_NETWORK;
-		fail(*code, "simplereenroll: %s", h.err[0] ? h.err : h.resp ? h.resp : "no answer");
-		goto out;
+	if (csr) {
+		snprintf(url, n, "%s/.well-known/est/simplereenroll", e->est);
+		cert = post_cert(e, &h, "simplereenroll", "renew-answer", key, ca, code);
 	}
-	CK_CRASH_POINT("renew-answer");
-	sk = enr_certs_only(h.resp, h.resp_len);
-	cert = sk && sk_X509_num(sk) == 1 ? sk_X509_shift(sk) : NULL;
-	why = cert ? enr_check_answer(cert, key, e->n.identity, e->rc.chip_id, ca)
-		   : "the answer is not one certificate";
-	if (why) {
-		*code = fail(CK_EXIT_UNTRUSTED, "refused the node's answer: %s", why);
-		X509_free(cert);
-		cert = NULL;
-	}
-out:
-	sk_X509_pop_free(sk, X509_free);
 	enr_http_release(&h);
 	X509_free(cur);
 	free(csr);
@@ -425,6 +567,7 @@ int cmd_enroll(struct ck_cli *cli, int argc, char **argv)
 		{ "keys", required_argument, NULL, 'k' },
 		{ "db", required_argument, NULL, 'D' },
 		{ "renew", no_argument, NULL, 'r' },
+		{ "serverkeygen", no_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct enr e = { .n = { .store = REC_DEFAULT_STORE, .keys = REC_DEFAULT_KEYS,
@@ -434,7 +577,7 @@ int cmd_enroll(struct ck_cli *cli, int argc, char **argv)
 	EVP_PKEY *key = NULL;
 	X509 *ca = NULL, *cert = NULL, *cur;
 	char url[4096], anchor[64];
-	int c, rc, renew = 0, anchor_fd = -1;
+	int c, rc, renew = 0, keygen = 0, anchor_fd = -1;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'e')
@@ -449,10 +592,13 @@ int cmd_enroll(struct ck_cli *cli, int argc, char **argv)
 			e.n.db = optarg;
 		else if (c == 'r')
 			renew = 1;
+		else if (c == 'g')
+			keygen = 1;
 		else
 			return usage();
 	}
-	if (!e.est || optind != argc || strlen(e.est) > 2000 || strncmp(e.est, "https://", 8))
+	if (!e.est || optind != argc || strlen(e.est) > 2000 || strncmp(e.est, "https://", 8) ||
+	    (renew && keygen))
 		return usage();
 	e.n.db = rec_db_url(e.n.db);
 	if (!e.n.db)
@@ -491,14 +637,14 @@ int cmd_enroll(struct ck_cli *cli, int argc, char **argv)
 				  "the data package has no customer key, certificate and CA");
 			goto out;
 		}
-		key = pending_key(&e, &rc);
+		key = pending_key(&e, 1, NULL, NULL, &rc);
 		cur = key ? dp_x509(e.n.dp, CK_DP_CUSTOMER_CERT) : NULL;
 		if (cur && EVP_PKEY_eq(X509_get0_pubkey(cur), key) == 1) {
 			/* left by a crash after the last switch: that key is in use */
 			snprintf(url, sizeof(url), "%s/%s", e.n.store, PENDING);
 			unlink(url);
 			EVP_PKEY_free(key);
-			key = pending_key(&e, &rc);
+			key = pending_key(&e, 1, NULL, NULL, &rc);
 		}
 		X509_free(cur);
 		cert = key ? renew_request(&e, key, ca, url, sizeof(url), &rc) : NULL;
@@ -514,9 +660,36 @@ int cmd_enroll(struct ck_cli *cli, int argc, char **argv)
 				  "the data package has no factory key and certificate");
 			goto out;
 		}
-		key = pending_key(&e, &rc);
-		ca = key ? customer_ca(&e, url, sizeof(url), &rc) : NULL;
-		cert = ca ? request(&e, key, ca, url, sizeof(url), &rc) : NULL;
+		key = pending_key(&e, !keygen, &cert, &ca, &rc);
+		if (key && (cert || ca)) {
+			/* a serverkeygen answer kept before a crash: stored, no request */
+			const char *why = cert && ca ? enr_check_answer(cert, key, e.n.identity,
+									 e.rc.chip_id, ca) :
+						       "incomplete";
+
+			if (why) {
+				rc = fail(CK_EXIT_MALFORMED, "the kept serverkeygen answer: %s", why);
+				goto out;
+			}
+		} else if (keygen && key) {
+			rc = fail(CK_EXIT_CONFLICT, "%s", "--serverkeygen: a simpleenroll is pending ("
+				  PENDING "): finish it without --serverkeygen");
+			goto out;
+		} else if (keygen && rc == CK_EXIT_NOT_FOUND) {
+			ca = customer_ca(&e, url, sizeof(url), &rc);
+			cert = ca ? keygen_request(&e, ca, url, sizeof(url), &key, &rc) : NULL;
+			if (!cert)
+				goto out;
+			/* kept before it is stored: the node never sends this key again */
+			if (pending_write(&e, key, cert, ca)) {
+				rc = CK_EXIT_STORE_WRITE;
+				goto out;
+			}
+			CK_CRASH_POINT("keygen-pending");
+		} else {
+			ca = key ? customer_ca(&e, url, sizeof(url), &rc) : NULL;
+			cert = ca ? request(&e, key, ca, url, sizeof(url), &rc) : NULL;
+		}
 		if (!cert)
 			goto out;
 		rc = store_next(&e, key, cert, ca);

@@ -30,6 +30,7 @@ struct enr_http {
 	char *resp;			/* malloc'd, NUL-terminated */
 	size_t resp_len;
 	int untrusted;			/* the TLS peer was not verified (anchor) */
+	char ctype[128];		/* the answer's Content-Type */
 	char err[256];
 };
 
@@ -40,6 +41,21 @@ void enr_http_release(struct enr_http *h);
 
 /* The certificates of a base64 certs-only PKCS#7 (EST answers). */
 STACK_OF(X509) *enr_certs_only(const char *b64, size_t len);
+/*
+ * The serverkeygen answer (docs/enrollment.md "Server-side key
+ * generation"): multipart/mixed with the boundary of @ctype, exactly two
+ * parts, smime-type=server-generated-key then smime-type=certs-only, each
+ * base64.  The EnvelopedData DER (malloc'd) in *@env and the certificates
+ * in *@certs; NULL, or the reason (free what was set either way).
+ */
+const char *enr_keygen_parts(const char *ctype, const char *body, size_t len,
+			     uint8_t **env, size_t *env_len, STACK_OF(X509) **certs);
+/*
+ * The private key in the CMS EnvelopedData @env, opened with the factory
+ * key @key and certificate @cert (the node encrypts to it): a P-256 key,
+ * or NULL.  The plaintext PKCS#8 is cleansed.
+ */
+EVP_PKEY *enr_open_key(const uint8_t *env, size_t len, EVP_PKEY *key, X509 *cert);
 /* Base64 DER PKCS#10 request for @key, subject CN=@identity. */
 char *enr_make_csr(EVP_PKEY *key, const char *identity);
 /* The same with the subject @name (simplereenroll: the current certificate's). */

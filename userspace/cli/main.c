@@ -31,7 +31,8 @@ static const struct {
 	{ "recover", cmd_recover, "recover [--store DIR] [--keys DIR|--no-keys] [--from FILE | --db URL]\n"
 	  "                  [--force] [--timeout S]   restore the store (docs/recovery.md)" },
 	{ "enroll", cmd_enroll, "enroll --est URL [--anchor CA.pem] [--store DIR] [--keys DIR] [--db URL]\n"
-	  "                  [--renew]   customer certificate over EST (--renew: renewal), next generation\n"
+	  "                  [--renew | --serverkeygen]   customer certificate over EST (--renew: renewal;\n"
+	  "                  --serverkeygen: the node makes the key), next generation\n"
 	  "                  (docs/enrollment.md)" },
 	{ "load", cmd_load, "load [--store DIR] [--keys DIR]   verify the store, make its keys available" },
 	{ "key", cmd_key, "key new NAME OUT [--size N] [--force] | key load NAME IN [--keyring K]\n"

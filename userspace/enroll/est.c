@@ -138,6 +138,31 @@ static int authenticate(struct enroll_node *n, const struct est_request *req,
 static void refuse(const struct est_request *req, const struct enroll_peer *p,
 		   struct est_response *res, int status, const char *reason, const char *why);
 
+/* An operation that issues a certificate (and what the ledger records of it). */
+struct est_op {
+	const char *name;	/* simpleenroll, serverkeygen, simplereenroll */
+	const char *label;	/* of the chip proof (simplereenroll: none) */
+	int redeliver;		/* simpleenroll: the recorded certificate again, same key */
+	const char *conflict;	/* why, with 409 */
+};
+#define ISSUED_BEFORE	"a certificate was issued to this device before"
+static const struct est_op op_enroll = { "simpleenroll", PROOF_LABEL, 1, ISSUED_BEFORE };
+static const struct est_op op_keygen = { "serverkeygen", PROOF_LABEL_KEYGEN, 0, ISSUED_BEFORE };
+static const struct est_op op_reenroll = { "simplereenroll", NULL, 0,
+					   "the certificate was renewed before (superseded)" };
+
+/* The refusal of ledger_may_issue()'s @err, in @res. */
+static void refuse_issue(const struct est_request *req, const struct enroll_peer *p,
+			 struct est_response *res, int err)
+{
+	if (err == -EACCES)
+		refuse(req, p, res, 403, "Forbidden", "the device is not on the whitelist");
+	else if (err == -EEXIST)
+		refuse(req, p, res, 409, "Conflict", ISSUED_BEFORE);
+	else
+		text(res, 500, "Internal Server Error", "database error");
+}
+
 static void challenge(struct enroll_node *n, const struct est_request *req,
 		      struct est_response *res)
 {
@@ -164,12 +189,7 @@ static void challenge(struct enroll_node *n, const struct est_request *req,
 		free(pem);
 	}
 	if (err) {
-		if (err == -EACCES)
-			refuse(req, &p, res, 403, "Forbidden", "the device is not on the whitelist");
-		else if (err == -EEXIST)
-			refuse(req, &p, res, 409, "Conflict", "a certificate was issued to this device before");
-		else
-			text(res, 500, "Internal Server Error", "database error");
+		refuse_issue(req, &p, res, err);
 		return;
 	}
 	err = proof_challenge(n->proofs, p.cert_sha256, time(NULL), n->challenge_ttl,
@@ -218,26 +238,27 @@ static int chip_proof(struct enroll_node *n, const struct est_request *req,
 }
 
 /*
- * The device was issued a certificate before: if it is for this identity
- * on this chip and for the very key of this request (the device lost the
- * answer and asks again, docs/enrollment.md "Re-delivery"), send the
- * recorded certificate again: 0.  Nothing is issued.  -1: not so.
+ * The certificate @pem (malloc'd, freed here) recorded before, sent again
+ * if it is still current (not revoked, not renewed) and for the very key
+ * of this request: the device lost the answer and asks again
+ * (docs/enrollment.md "Re-delivery"): 0, nothing issued.  -1: not so.
+ * @what names it in the log.
  */
-static int redeliver(struct enroll_node *n, const struct est_request *req,
-		     const struct enroll_peer *p, X509_REQ *csr, struct est_response *res)
+static int resend(struct enroll_node *n, const struct est_request *req,
+		  const struct enroll_peer *p, char *pem, X509_REQ *csr, const char *what,
+		  struct est_response *res)
 {
-	char *pem = ledger_issued_cert(n->ledger, p->identity, p->chip_hex);
 	BIO *b = pem ? BIO_new_mem_buf(pem, -1) : NULL;
 	X509 *old = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
 	BIGNUM *bn = old ? ASN1_INTEGER_to_BN(X509_get0_serialNumber(old), NULL) : NULL;
 	char *s = bn ? BN_bn2hex(bn) : NULL;
 	int rc = -1;
 
-	/* not once it is revoked or renewed: then simplereenroll is the way */
-	if (s && ledger_cert_state(n->ledger, s) == 0 && EVP_PKEY_eq(X509_get0_pubkey(old), X509_REQ_get0_pubkey(csr)) == 1 &&
+	if (s && ledger_cert_state(n->ledger, s) == 0 &&
+	    EVP_PKEY_eq(X509_get0_pubkey(old), X509_REQ_get0_pubkey(csr)) == 1 &&
 	    !certs_only(res, old)) {
-		fprintf(stderr, "chipkey-enroll: %s device %s chip %s: re-delivered the recorded"
-			" certificate (same key)\n", req->addr, p->identity, p->chip_hex);
+		fprintf(stderr, "chipkey-enroll: %s device %s chip %s: re-delivered %s %s"
+			" (same key)\n", req->addr, p->identity, p->chip_hex, what, s);
 		rc = 0;
 	}
 	OPENSSL_free(s);
@@ -247,6 +268,16 @@ static int redeliver(struct enroll_node *n, const struct est_request *req,
 	free(pem);
 	ERR_clear_error();
 	return rc;
+}
+
+/* simpleenroll: the certificate issued to this identity on this chip, if
+ * for this key and neither revoked nor renewed (then simplereenroll is the
+ * way). */
+static int redeliver(struct enroll_node *n, const struct est_request *req,
+		     const struct enroll_peer *p, X509_REQ *csr, struct est_response *res)
+{
+	return resend(n, req, p, ledger_issued_cert(n->ledger, p->identity, p->chip_hex), csr,
+		      "the recorded certificate", res);
 }
 
 /*
@@ -275,67 +306,108 @@ static int issue(struct enroll_node *n, X509 *from, EVP_PKEY *pub, X509 **cert,
 	return err;
 }
 
+/* The request's PKCS#10 body (csr_decode), or a 400 in @res. */
+static int decode(const struct est_request *req, const struct enroll_peer *p, X509_REQ **csr,
+		  uint8_t spki_sha256[32], struct est_response *res)
+{
+	int err = csr_decode(req->body, req->body_len, csr, spki_sha256);
+
+	if (err)
+		refuse(req, p, res, 400, "Bad Request", err == -EBADMSG ?
+		       "the request's signature fails" :
+		       "not a base64 PKCS#10 request with a P-256 key");
+	return err;
+}
+
+/*
+ * simpleenroll and serverkeygen up to the issuing, the one path of both:
+ * the device authenticated by its factory certificate, the request
+ * decoded, the chip proof with @op's label, the whitelist, the ledger.
+ * 0: issue (*@p, *@csr for the caller to free); else the answer is in
+ * @res (a refusal, or with @op->redeliver the recorded certificate again).
+ */
+static int admit(struct enroll_node *n, const struct est_request *req, const struct est_op *op,
+		 struct enroll_peer *p, X509_REQ **csr, struct est_response *res)
+{
+	uint8_t spki_sha256[32];
+	int err;
+
+	*csr = NULL;
+	if (authenticate(n, req, res, p))
+		return -EACCES;
+	if (decode(req, p, csr, spki_sha256, res))
+		return -EINVAL;
+	if (chip_proof(n, req, p, op->label, spki_sha256, res))
+		return -EACCES;
+	err = ledger_may_issue(n->ledger, p->identity, p->chip_hex);
+	if (err == -EEXIST && op->redeliver && !redeliver(n, req, p, *csr, res))
+		return err;
+	if (err)
+		refuse_issue(req, p, res, err);
+	return err;
+}
+
+/*
+ * Record the certificate @serial (@pem) issued by @op to the device @p
+ * (a renewal of @previous, or NULL), the one step of every operation: 0,
+ * or the refusal in @res.  Nothing leaves the node unless this committed.
+ */
+static int record(struct enroll_node *n, const struct est_request *req, const struct est_op *op,
+		  const struct enroll_peer *p, const char *serial, const char *pem,
+		  const char *previous, struct est_response *res)
+{
+	char sha[65];
+	struct ledger_issuance li = {
+		.identity = p->identity, .chip_hex = p->chip_hex, .serial_hex = serial,
+		.auth_sha256 = sha, .cert_pem = pem, .issued_at = time(NULL),
+		.operation = op->name, .previous_hex = previous,
+	};
+	int err;
+
+	ck_hex_encode(p->cert_sha256, 32, sha);
+	err = ledger_record(n->ledger, &li);
+	if (err == -EEXIST)
+		refuse(req, p, res, 409, "Conflict", op->conflict);
+	else if (err == -EKEYREVOKED)	/* revoked while this request ran */
+		refuse(req, p, res, 403, "Forbidden", "the certificate is revoked");
+	else if (err)
+		text(res, 500, "Internal Server Error", "database error");
+	return err;
+}
+
+/*
+ * Issue for the request's key as @op, record, answer certs-only
+ * (simpleenroll, simplereenroll): 0 issued, or the answer in @res.
+ */
+static int issue_and_send(struct enroll_node *n, const struct est_request *req,
+			  const struct est_op *op, const struct enroll_peer *p, X509_REQ *csr,
+			  const char *previous, char serial[2 * 20 + 1], struct est_response *res)
+{
+	char *pem = NULL;
+	X509 *cert = NULL;
+	int err = -EIO;
+
+	if (issue(n, p->cert, X509_REQ_get0_pubkey(csr), &cert, serial, &pem))
+		text(res, 500, "Internal Server Error", "issuing failed");
+	else if (!record(n, req, op, p, serial, pem, previous, res) &&
+		 (err = certs_only(res, cert)))
+		text(res, 500, "Internal Server Error", "encoding failed");
+	free(pem);
+	X509_free(cert);
+	return err;
+}
+
 static void simpleenroll(struct enroll_node *n, const struct est_request *req,
 			 struct est_response *res)
 {
-	uint8_t spki_sha256[32];
-	char serial[2 * 20 + 1] = "", fsha[65], *pem = NULL;
+	char serial[2 * 20 + 1] = "";
 	struct enroll_peer p;
 	X509_REQ *csr = NULL;
-	X509 *cert = NULL;
-	int err;
 
-	if (authenticate(n, req, res, &p))
-		return;
-	err = csr_decode(req->body, req->body_len, &csr, spki_sha256);
-	if (err) {
-		refuse(req, &p, res, 400, "Bad Request", err == -EBADMSG ?
-		       "the request's signature fails" :
-		       "not a base64 PKCS#10 request with a P-256 key");
-		return;
-	}
-	if (chip_proof(n, req, &p, PROOF_LABEL, spki_sha256, res))
-		goto out;
-	err = ledger_may_issue(n->ledger, p.identity, p.chip_hex);
-	if (err) {
-		if (err == -EACCES)
-			refuse(req, &p, res, 403, "Forbidden", "the device is not on the whitelist");
-		else if (err == -EEXIST && !redeliver(n, req, &p, csr, res))
-			;
-		else if (err == -EEXIST)
-			refuse(req, &p, res, 409, "Conflict", "a certificate was issued to this device before");
-		else
-			text(res, 500, "Internal Server Error", "database error");
-		goto out;
-	}
-	ck_hex_encode(p.cert_sha256, 32, fsha);
-	if (issue(n, p.cert, X509_REQ_get0_pubkey(csr), &cert, serial, &pem)) {
-		text(res, 500, "Internal Server Error", "issuing failed");
-		goto out;
-	}
-	{
-		struct ledger_issuance li = {
-			.identity = p.identity, .chip_hex = p.chip_hex, .serial_hex = serial,
-			.factory_sha256 = fsha, .cert_pem = pem, .issued_at = time(NULL),
-		};
-		err = ledger_record(n->ledger, &li);
-	}
-	if (err) {	/* never sent: only a recorded certificate leaves the node */
-		if (err == -EEXIST)
-			refuse(req, &p, res, 409, "Conflict", "a certificate was issued to this device before");
-		else
-			text(res, 500, "Internal Server Error", "database error");
-		goto out;
-	}
-	if (certs_only(res, cert)) {
-		text(res, 500, "Internal Server Error", "encoding failed");
-		goto out;
-	}
-	fprintf(stderr, "chipkey-enroll: %s device %s chip %s: issued serial %s\n",
-		req->addr, p.identity, p.chip_hex, serial);
-out:
-	free(pem);
-	X509_free(cert);
+	if (!admit(n, req, &op_enroll, &p, &csr, res) &&
+	    !issue_and_send(n, req, &op_enroll, &p, csr, NULL, serial, res))
+		fprintf(stderr, "chipkey-enroll: %s device %s chip %s: issued serial %s\n",
+			req->addr, p.identity, p.chip_hex, serial);
 	X509_REQ_free(csr);
 }
 
@@ -427,38 +499,17 @@ static int multipart(struct est_response *res, const unsigned char *key, int key
 static void serverkeygen(struct enroll_node *n, const struct est_request *req,
 			 struct est_response *res)
 {
-	uint8_t spki_sha256[32];
-	char serial[2 * 20 + 1] = "", fsha[65], *pem = NULL;
+	char serial[2 * 20 + 1] = "", *pem = NULL;
 	unsigned char *env = NULL, *p7 = NULL;
-	int env_len = -1, p7_len = -1, err;
+	int env_len = -1, p7_len = -1;
 	struct enroll_peer p;
 	X509_REQ *csr = NULL;
 	EVP_PKEY *key = NULL;
 	X509 *cert = NULL;
 
-	if (authenticate(n, req, res, &p))
-		return;
-	err = csr_decode(req->body, req->body_len, &csr, spki_sha256);
-	if (err) {
-		refuse(req, &p, res, 400, "Bad Request", err == -EBADMSG ?
-		       "the request's signature fails" :
-		       "not a base64 PKCS#10 request with a P-256 key");
-		return;
-	}
-	if (chip_proof(n, req, &p, PROOF_LABEL_KEYGEN, spki_sha256, res))
+	if (admit(n, req, &op_keygen, &p, &csr, res))
 		goto out;
-	err = ledger_may_issue(n->ledger, p.identity, p.chip_hex);
-	if (err) {
-		if (err == -EACCES)
-			refuse(req, &p, res, 403, "Forbidden", "the device is not on the whitelist");
-		else if (err == -EEXIST)
-			refuse(req, &p, res, 409, "Conflict", "a certificate was issued to this device before");
-		else
-			text(res, 500, "Internal Server Error", "database error");
-		goto out;
-	}
 	key = EVP_EC_gen("P-256");
-	ck_hex_encode(p.cert_sha256, 32, fsha);
 	if (!key || issue(n, p.cert, key, &cert, serial, &pem) ||
 	    (env_len = envelope_key(key, p.cert, &env)) <= 0 ||
 	    (p7_len = certs_only_der(cert, &p7)) <= 0) {
@@ -468,20 +519,8 @@ static void serverkeygen(struct enroll_node *n, const struct est_request *req,
 	}
 	EVP_PKEY_free(key);	/* the private key is gone before anything is recorded */
 	key = NULL;
-	{
-		struct ledger_issuance li = {
-			.identity = p.identity, .chip_hex = p.chip_hex, .serial_hex = serial,
-			.factory_sha256 = fsha, .cert_pem = pem, .issued_at = time(NULL),
-		};
-		err = ledger_record(n->ledger, &li);
-	}
-	if (err) {	/* never sent: only a recorded certificate leaves the node */
-		if (err == -EEXIST)
-			refuse(req, &p, res, 409, "Conflict", "a certificate was issued to this device before");
-		else
-			text(res, 500, "Internal Server Error", "database error");
+	if (record(n, req, &op_keygen, &p, serial, pem, NULL, res))
 		goto out;
-	}
 	if (multipart(res, env, env_len, p7, p7_len)) {
 		text(res, 500, "Internal Server Error", "encoding failed");
 		goto out;
@@ -498,39 +537,6 @@ out:
 }
 
 /*
- * The renewal of @serial was recorded before: if it is for the key of this
- * request (the device lost the answer), send it again: 0.  -1: not so.
- */
-static int redeliver_renewal(struct enroll_node *n, const struct est_request *req,
-			     const struct enroll_peer *p, const char *serial, X509_REQ *csr,
-			     struct est_response *res)
-{
-	char *pem = ledger_renewal_cert(n->ledger, serial);
-	BIO *b = pem ? BIO_new_mem_buf(pem, -1) : NULL;
-	X509 *old = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-	char nserial[2 * 20 + 1];
-	BIGNUM *bn = old ? ASN1_INTEGER_to_BN(X509_get0_serialNumber(old), NULL) : NULL;
-	char *s = bn ? BN_bn2hex(bn) : NULL;
-	int rc = -1;
-
-	/* only a renewal still current (not revoked, not renewed in turn) */
-	if (s && strlen(s) < sizeof(nserial) && ledger_cert_state(n->ledger, s) == 0 &&
-	    EVP_PKEY_eq(X509_get0_pubkey(old), X509_REQ_get0_pubkey(csr)) == 1 &&
-	    !certs_only(res, old)) {
-		fprintf(stderr, "chipkey-enroll: %s device %s: re-delivered the renewal %s of %s"
-			" (same key)\n", req->addr, p->identity, s, serial);
-		rc = 0;
-	}
-	OPENSSL_free(s);
-	BN_free(bn);
-	X509_free(old);
-	BIO_free(b);
-	free(pem);
-	ERR_clear_error();
-	return rc;
-}
-
-/*
  * simplereenroll (RFC 7030 4.2.2): the client authenticates with its
  * current customer certificate; the request's subject is that
  * certificate's; the new certificate (new key allowed) is recorded as the
@@ -541,10 +547,9 @@ static void simplereenroll(struct enroll_node *n, const struct est_request *req,
 			   struct est_response *res)
 {
 	uint8_t spki_sha256[32];
-	char serial[2 * 20 + 1], nserial[2 * 20 + 1] = "", csha[65], why[256], *pem = NULL;
+	char serial[2 * 20 + 1], nserial[2 * 20 + 1] = "", why[256];
 	struct enroll_peer p;
 	X509_REQ *csr = NULL;
-	X509 *cert = NULL;
 	int err;
 
 	err = enroll_auth_customer(req->ssl, &n->ca, &p, serial, why, sizeof(why));
@@ -554,20 +559,17 @@ static void simplereenroll(struct enroll_node *n, const struct est_request *req,
 		     why);
 		return;
 	}
-	err = csr_decode(req->body, req->body_len, &csr, spki_sha256);
-	if (err) {
-		refuse(req, &p, res, 400, "Bad Request", err == -EBADMSG ?
-		       "the request's signature fails" :
-		       "not a base64 PKCS#10 request with a P-256 key");
+	if (decode(req, &p, &csr, spki_sha256, res))
 		return;
-	}
 	if (X509_NAME_cmp(X509_REQ_get_subject_name(csr), X509_get_subject_name(p.cert))) {
 		refuse(req, &p, res, 403, "Forbidden",
 		       "the request's subject is not the current certificate's");
 		goto out;
 	}
 	err = ledger_cert_state(n->ledger, serial);
-	if (err == -ESTALE && !redeliver_renewal(n, req, &p, serial, csr, res))
+	/* superseded: the renewal of @serial again, if current and for this key */
+	if (err == -ESTALE && !resend(n, req, &p, ledger_renewal_cert(n->ledger, serial), csr,
+				      "the renewal", res))
 		goto out;
 	if (err) {
 		if (err == -ENOENT)
@@ -575,44 +577,15 @@ static void simplereenroll(struct enroll_node *n, const struct est_request *req,
 		else if (err == -EKEYREVOKED)
 			refuse(req, &p, res, 403, "Forbidden", "the certificate is revoked");
 		else if (err == -ESTALE)
-			refuse(req, &p, res, 409, "Conflict",
-			       "the certificate was renewed before (superseded)");
+			refuse(req, &p, res, 409, "Conflict", op_reenroll.conflict);
 		else
 			text(res, 500, "Internal Server Error", "database error");
 		goto out;
 	}
-	ck_hex_encode(p.cert_sha256, 32, csha);
-	if (issue(n, p.cert, X509_REQ_get0_pubkey(csr), &cert, nserial, &pem)) {
-		text(res, 500, "Internal Server Error", "issuing failed");
-		goto out;
-	}
-	{
-		struct ledger_renewal r = {
-			.identity = p.identity, .chip_hex = p.chip_hex, .serial_hex = nserial,
-			.previous_hex = serial, .client_sha256 = csha, .cert_pem = pem,
-			.issued_at = time(NULL),
-		};
-		err = ledger_record_renewal(n->ledger, &r);
-	}
-	if (err) {	/* never sent: only a recorded certificate leaves the node */
-		if (err == -EEXIST)
-			refuse(req, &p, res, 409, "Conflict",
-			       "the certificate was renewed before (superseded)");
-		else if (err == -EKEYREVOKED)	/* revoked while this request ran */
-			refuse(req, &p, res, 403, "Forbidden", "the certificate is revoked");
-		else
-			text(res, 500, "Internal Server Error", "database error");
-		goto out;
-	}
-	if (certs_only(res, cert)) {
-		text(res, 500, "Internal Server Error", "encoding failed");
-		goto out;
-	}
-	fprintf(stderr, "chipkey-enroll: %s device %s chip %s: renewed serial %s as %s\n",
-		req->addr, p.identity, p.chip_hex, serial, nserial);
+	if (!issue_and_send(n, req, &op_reenroll, &p, csr, serial, nserial, res))
+		fprintf(stderr, "chipkey-enroll: %s device %s chip %s: renewed serial %s as %s\n",
+			req->addr, p.identity, p.chip_hex, serial, nserial);
 out:
-	free(pem);
-	X509_free(cert);
 	X509_REQ_free(csr);
 }
 

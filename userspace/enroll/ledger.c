@@ -43,12 +43,27 @@ static const char schema2[] =
 	" serial TEXT NOT NULL UNIQUE, revoked_at INTEGER NOT NULL,"
 	" reason TEXT NOT NULL, revoked_by TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS crl ("
-	" number INTEGER PRIMARY KEY, made_at INTEGER NOT NULL, der BLOB NOT NULL);"
-	"CREATE VIEW IF NOT EXISTS certificate AS"
+	" number INTEGER PRIMARY KEY, made_at INTEGER NOT NULL, der BLOB NOT NULL);";
+
+/*
+ * Schema 2: which EST operation issued a certificate (simpleenroll or
+ * serverkeygen; a renewal is always simplereenroll).  An issuance recorded
+ * before has none (NULL: listed as "unknown").  PRAGMA user_version says
+ * which schema a ledger has; migrate() brings an older one up, inside one
+ * write transaction, on its first open (a new ledger takes the same path).
+ */
+#define LEDGER_SCHEMA	2
+static const char schema_operation[] =
+	"ALTER TABLE issuance ADD COLUMN operation TEXT"
+	" CHECK (operation IN ('simpleenroll', 'serverkeygen'));";
+static const char view[] =
+	"DROP VIEW IF EXISTS certificate;"
+	"CREATE VIEW certificate AS"
 	" SELECT serial, identity, chip_id, issued_at, factory_cert_sha256 AS auth_sha256,"
-	"  cert_pem, NULL AS previous FROM issuance"
+	"  cert_pem, NULL AS previous, operation FROM issuance"
 	" UNION ALL SELECT serial, identity, chip_id, issued_at, client_cert_sha256,"
-	"  cert_pem, previous FROM renewal;";
+	"  cert_pem, previous, 'simplereenroll' FROM renewal;"
+	"PRAGMA user_version = 2;";
 
 static int db_error(sqlite3 *db, const char *what)
 {
@@ -75,6 +90,58 @@ static sqlite3 *db_open(const char *dir, int flags)
 	return db;
 }
 
+/* PRAGMA user_version of @db, or -EIO. */
+static int schema_version(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int v = -EIO;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/*
+ * Bring the ledger to LEDGER_SCHEMA: the tables of renewal and revocation
+ * if missing, the operation column, the view.  One write transaction, the
+ * version read again inside it (two processes opening an old ledger at
+ * once migrate it once).  A ledger of a newer schema is refused.
+ */
+static int migrate(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int v = schema_version(db), col;
+
+	if (v == LEDGER_SCHEMA)
+		return 0;
+	if (v > LEDGER_SCHEMA || v < 0) {
+		fprintf(stderr, "chipkey-enroll: database: schema %d, this node knows %d:"
+			" refused (a newer node's ledger?)\n", v, LEDGER_SCHEMA);
+		return -EPROTONOSUPPORT;
+	}
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return db_error(db, "migrate");
+	v = schema_version(db);
+	/* the column may exist in a ledger whose migration set no version */
+	col = sqlite3_prepare_v2(db, "SELECT operation FROM issuance", -1, &st, NULL) == SQLITE_OK;
+	sqlite3_finalize(st);
+	if (v < LEDGER_SCHEMA &&
+	    (sqlite3_exec(db, schema2, NULL, NULL, NULL) != SQLITE_OK ||
+	     (!col && sqlite3_exec(db, schema_operation, NULL, NULL, NULL) != SQLITE_OK) ||
+	     sqlite3_exec(db, view, NULL, NULL, NULL) != SQLITE_OK)) {
+		db_error(db, "migrate");
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -EIO;
+	}
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return db_error(db, "migrate");
+	}
+	return 0;
+}
+
 int ledger_create(const char *dir)
 {
 	char path[PATH_MAX];
@@ -96,9 +163,10 @@ int ledger_create(const char *dir)
 	db = db_open(dir, SQLITE_OPEN_READWRITE);
 	if (!db)
 		return -EIO;
-	if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(db, schema2, NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK)
 		err = db_error(db, "schema");
+	else
+		err = migrate(db);
 	sqlite3_close(db);
 	return err;
 }
@@ -110,15 +178,13 @@ struct ledger *ledger_open(const char *dir)
 	if (!l)
 		return NULL;
 	l->db = db_open(dir, SQLITE_OPEN_READWRITE);
-	if (!l->db || sqlite3_exec(l->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
-				   NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(l->db, schema2, NULL, NULL, NULL) != SQLITE_OK) {
-		if (l->db)
-			db_error(l->db, "open");
-		ledger_close(l);
-		return NULL;
-	}
-	return l;
+	if (l->db && sqlite3_exec(l->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+				  NULL, NULL, NULL) != SQLITE_OK)
+		db_error(l->db, "open");
+	else if (l->db && !migrate(l->db))
+		return l;
+	ledger_close(l);
+	return NULL;
 }
 
 void ledger_close(struct ledger *l)
@@ -153,21 +219,34 @@ static sqlite3_stmt *prep(struct ledger *l, const char *sql, const char *a, cons
 	return st;
 }
 
+/*
+ * Run the INSERT @st once (its values bound if @bound; finalized here): 0,
+ * -EEXIST if a constraint refused it, -ENODATA if it inserted no row
+ * (INSERT OR IGNORE, INSERT ... SELECT ... WHERE), -EIO.
+ */
+static int insert(struct ledger *l, sqlite3_stmt *st, int bound, const char *what)
+{
+	int rc = bound ? sqlite3_step(st) : SQLITE_MISUSE;
+
+	sqlite3_finalize(st);
+	if (!bound)
+		return db_error(l->db, "bind");
+	if (rc == SQLITE_CONSTRAINT)
+		return -EEXIST;
+	if (rc != SQLITE_DONE)
+		return db_error(l->db, what);
+	return sqlite3_changes(l->db) ? 0 : -ENODATA;
+}
+
 int ledger_whitelist_add(struct ledger *l, const char *identity, const char *chip_hex,
 			 int *added)
 {
 	sqlite3_stmt *st = prep(l, "INSERT OR IGNORE INTO whitelist VALUES (?1, ?2, strftime('%s'))",
 				identity, chip_hex);
-	int rc;
+	int err = st ? insert(l, st, 1, "whitelist") : -EIO;
 
-	if (!st)
-		return -EIO;
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return db_error(l->db, "whitelist");
-	*added = sqlite3_changes(l->db) > 0;
-	return 0;
+	*added = !err;
+	return err == -ENODATA ? 0 : err;
 }
 
 long ledger_whitelist_count(struct ledger *l)
@@ -209,41 +288,57 @@ int ledger_may_issue(struct ledger *l, const char *identity, const char *chip_he
 	return r < 0 ? r : r ? -EEXIST : 0;
 }
 
+/* The one text column of the first row of @sql with (?1, ?2), malloc'd, or NULL. */
+static char *column(struct ledger *l, const char *sql, const char *a, const char *b)
+{
+	sqlite3_stmt *st = prep(l, sql, a, b);
+	const unsigned char *t;
+	char *v = NULL;
+
+	if (st && sqlite3_step(st) == SQLITE_ROW && (t = sqlite3_column_text(st, 0)))
+		v = strdup((const char *)t);
+	sqlite3_finalize(st);
+	return v;
+}
+
 char *ledger_issued_cert(struct ledger *l, const char *identity, const char *chip_hex)
 {
-	sqlite3_stmt *st = prep(l, "SELECT cert_pem FROM issuance WHERE identity = ?1 AND chip_id = ?2",
-				identity, chip_hex);
-	const unsigned char *t;
-	char *pem = NULL;
+	return column(l, "SELECT cert_pem FROM issuance WHERE identity = ?1 AND chip_id = ?2",
+		      identity, chip_hex);
+}
 
-	if (!st)
-		return NULL;
-	if (sqlite3_step(st) == SQLITE_ROW && (t = sqlite3_column_text(st, 0)))
-		pem = strdup((const char *)t);
-	sqlite3_finalize(st);
-	return pem;
+char *ledger_renewal_cert(struct ledger *l, const char *previous)
+{
+	return column(l, "SELECT cert_pem FROM renewal WHERE previous = ?1", previous, NULL);
 }
 
 int ledger_record(struct ledger *l, const struct ledger_issuance *i)
 {
-	sqlite3_stmt *st = prep(l, "INSERT INTO issuance VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-				i->identity, i->chip_hex);
-	int rc;
+	/*
+	 * An enrollment: one row of issuance (identity, chip and serial each
+	 * UNIQUE).  A renewal: one statement, so one write transaction: a
+	 * revocation of the certificate being renewed that committed before
+	 * it refuses it (-EKEYREVOKED); one that commits after it finds the
+	 * renewal among the identity's certificates (ledger_revoke).
+	 */
+	sqlite3_stmt *st = i->previous_hex ?
+		prep(l, "INSERT INTO renewal (serial, identity, chip_id, issued_at,"
+		     " client_cert_sha256, cert_pem, previous) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7"
+		     " WHERE ?7 NOT IN (SELECT serial FROM revocation)", i->serial_hex, i->identity) :
+		prep(l, "INSERT INTO issuance (serial, identity, chip_id, issued_at,"
+		     " factory_cert_sha256, cert_pem, operation) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		     i->serial_hex, i->identity);
+	int err;
 
 	if (!st)
 		return -EIO;
-	if (sqlite3_bind_text(st, 3, i->serial_hex, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 4, (sqlite3_int64)i->issued_at) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 5, i->factory_sha256, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 6, i->cert_pem, -1, SQLITE_STATIC) != SQLITE_OK) {
-		sqlite3_finalize(st);
-		return db_error(l->db, "bind");
-	}
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_CONSTRAINT)
-		return -EEXIST;
-	return rc == SQLITE_DONE ? 0 : db_error(l->db, "record");
+	err = insert(l, st, sqlite3_bind_text(st, 3, i->chip_hex, -1, SQLITE_STATIC) == SQLITE_OK &&
+		     sqlite3_bind_int64(st, 4, (sqlite3_int64)i->issued_at) == SQLITE_OK &&
+		     sqlite3_bind_text(st, 5, i->auth_sha256, -1, SQLITE_STATIC) == SQLITE_OK &&
+		     sqlite3_bind_text(st, 6, i->cert_pem, -1, SQLITE_STATIC) == SQLITE_OK &&
+		     sqlite3_bind_text(st, 7, i->previous_hex ? i->previous_hex : i->operation, -1,
+				       SQLITE_STATIC) == SQLITE_OK, "record");
+	return err == -ENODATA ? -EKEYREVOKED : err;
 }
 
 int ledger_cert_state(struct ledger *l, const char *serial)
@@ -257,50 +352,6 @@ int ledger_cert_state(struct ledger *l, const char *serial)
 		return r < 0 ? r : -EKEYREVOKED;
 	r = exists(l, "SELECT 1 FROM renewal WHERE previous = ?1", serial, NULL);
 	return r < 0 ? r : r ? -ESTALE : 0;
-}
-
-char *ledger_renewal_cert(struct ledger *l, const char *previous)
-{
-	sqlite3_stmt *st = prep(l, "SELECT cert_pem FROM renewal WHERE previous = ?1", previous, NULL);
-	const unsigned char *t;
-	char *pem = NULL;
-
-	if (!st)
-		return NULL;
-	if (sqlite3_step(st) == SQLITE_ROW && (t = sqlite3_column_text(st, 0)))
-		pem = strdup((const char *)t);
-	sqlite3_finalize(st);
-	return pem;
-}
-
-int ledger_record_renewal(struct ledger *l, const struct ledger_renewal *r)
-{
-	/* one statement, so one write transaction: a revocation of the
-	 * certificate being renewed that committed before it refuses it
-	 * (-EKEYREVOKED); one that commits after it finds the renewal among
-	 * the identity's certificates (ledger_revoke) */
-	sqlite3_stmt *st = prep(l, "INSERT INTO renewal SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7"
-				" WHERE ?2 NOT IN (SELECT serial FROM revocation)",
-				r->serial_hex, r->previous_hex);
-	int rc;
-
-	if (!st)
-		return -EIO;
-	if (sqlite3_bind_text(st, 3, r->identity, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 4, r->chip_hex, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 5, (sqlite3_int64)r->issued_at) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 6, r->client_sha256, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 7, r->cert_pem, -1, SQLITE_STATIC) != SQLITE_OK) {
-		sqlite3_finalize(st);
-		return db_error(l->db, "bind");
-	}
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_CONSTRAINT)
-		return -EEXIST;
-	if (rc == SQLITE_DONE && !sqlite3_changes(l->db))
-		return -EKEYREVOKED;
-	return rc == SQLITE_DONE ? 0 : db_error(l->db, "record renewal");
 }
 
 int ledger_revoke(struct ledger *l, const char *serial, const char *identity,
@@ -380,27 +431,19 @@ int ledger_crl_latest(struct ledger *l, uint8_t **der, size_t *len)
 int ledger_crl_store(struct ledger *l, long long number, const uint8_t *der, size_t len)
 {
 	sqlite3_stmt *st = prep(l, "INSERT INTO crl VALUES (?1, strftime('%s'), ?2)", NULL, NULL);
-	int rc;
 
 	if (!st)
 		return -EIO;
-	if (sqlite3_bind_int64(st, 1, number) != SQLITE_OK ||
-	    sqlite3_bind_blob(st, 2, der, (int)len, SQLITE_STATIC) != SQLITE_OK) {
-		sqlite3_finalize(st);
-		return db_error(l->db, "bind");
-	}
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_CONSTRAINT)
-		return -EEXIST;
-	return rc == SQLITE_DONE ? 0 : db_error(l->db, "store crl");
+	return insert(l, st, sqlite3_bind_int64(st, 1, number) == SQLITE_OK &&
+			     sqlite3_bind_blob(st, 2, der, (int)len, SQLITE_STATIC) == SQLITE_OK,
+		      "store crl");
 }
 
 int ledger_list(struct ledger *l, FILE *out, int json)
 {
 	sqlite3_stmt *st = prep(l, "SELECT c.identity, c.chip_id, c.serial, c.issued_at,"
 				" c.auth_sha256, c.cert_pem, c.previous, r.revoked_at, r.reason,"
-				" r.revoked_by FROM certificate c LEFT JOIN revocation r USING (serial)"
+				" r.revoked_by, c.operation FROM certificate c LEFT JOIN revocation r USING (serial)"
 				" ORDER BY c.issued_at, c.previous IS NOT NULL",
 				NULL, NULL);
 	json_t *arr = json ? json_array() : NULL;
@@ -412,15 +455,17 @@ int ledger_list(struct ledger *l, FILE *out, int json)
 		return -EIO;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *c[10];
+		const char *c[11];
 		json_t *o;
 		int k;
 
-		for (k = 0; k < 10; k++)
+		for (k = 0; k < 11; k++)
 			c[k] = (const char *)sqlite3_column_text(st, k);
+		if (!c[10])	/* recorded before the ledger named the operation */
+			c[10] = "unknown";
 		if (!json) {
-			fprintf(out, "%s %s %s %lld %s", c[0], c[1], c[2],
-				(long long)sqlite3_column_int64(st, 3), c[4]);
+			fprintf(out, "%s %s %s %lld %s %s", c[0], c[1], c[2],
+				(long long)sqlite3_column_int64(st, 3), c[4], c[10]);
 			if (c[6])
 				fprintf(out, " renews %s", c[6]);
 			if (c[7])
@@ -429,11 +474,12 @@ int ledger_list(struct ledger *l, FILE *out, int json)
 			fputc('\n', out);
 			continue;
 		}
-		o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s}",
+		o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s}",
 			      "identity", c[0], "chip_id", c[1], "serial", c[2],
 			      "issued_at", (json_int_t)sqlite3_column_int64(st, 3),
 			      c[6] ? "client_cert_sha256" : "factory_cert_sha256", c[4],
-			      "certificate", c[5], "kind", c[6] ? "renewal" : "enrollment");
+			      "certificate", c[5], "kind", c[6] ? "renewal" : "enrollment",
+			      "operation", c[10]);
 		if (o && c[6] && json_object_set_new(o, "renews", json_string(c[6])))
 			o = (json_decref(o), NULL);
 		if (o && c[7] && json_object_set_new(o, "revoked", json_pack("{s:I, s:s, s:s}",

@@ -40,14 +40,20 @@ int ledger_may_issue(struct ledger *l, const char *identity, const char *chip_he
 struct ledger_issuance {
 	const char *identity, *chip_hex;
 	const char *serial_hex;		/* of the customer certificate */
-	const char *factory_sha256;	/* hex SHA-256 of the factory certificate (DER) */
+	const char *auth_sha256;	/* hex SHA-256 of the certificate that authenticated
+					 * (factory; a renewal: the customer certificate) */
 	const char *cert_pem;		/* the customer certificate */
 	time_t issued_at;
+	const char *operation;		/* an enrollment: "simpleenroll" or "serverkeygen" */
+	const char *previous_hex;	/* a renewal (simplereenroll): the renewed certificate */
 };
 /*
- * Record one issuance atomically (one transaction; the identity, the chip
- * ID and the serial are each unique): 0, or -EEXIST if this identity or
- * chip has one already (nothing recorded).
+ * Record one certificate atomically (one statement): an enrollment
+ * (@i->previous_hex NULL: the identity, the chip ID and the serial are
+ * each unique) or a renewal of @i->previous_hex.  0; -EEXIST: this
+ * identity or chip has an issuance already, or @i->previous_hex was
+ * renewed before; -EKEYREVOKED: @i->previous_hex is revoked (nothing
+ * recorded in either case).
  */
 int ledger_record(struct ledger *l, const struct ledger_issuance *i);
 
@@ -65,15 +71,6 @@ char *ledger_issued_cert(struct ledger *l, const char *identity, const char *chi
  */
 int ledger_cert_state(struct ledger *l, const char *serial);
 
-struct ledger_renewal {
-	const char *identity, *chip_hex;
-	const char *serial_hex, *previous_hex;	/* the new and the renewed certificate */
-	const char *client_sha256;	/* hex SHA-256 of the certificate that authenticated */
-	const char *cert_pem;
-	time_t issued_at;
-};
-/* Record a renewal: 0, or -EEXIST if @r->previous_hex was renewed before. */
-int ledger_record_renewal(struct ledger *l, const struct ledger_renewal *r);
 /* The certificate (PEM, malloc'd) that renewed @previous, or NULL. */
 char *ledger_renewal_cert(struct ledger *l, const char *previous);
 
@@ -94,8 +91,9 @@ int ledger_crl_latest(struct ledger *l, uint8_t **der, size_t *len);
 /* Store the CRL number @number: 0, or -EEXIST (that number is taken). */
 int ledger_crl_store(struct ledger *l, long long number, const uint8_t *der, size_t len);
 
-/* Print every certificate issued (enrollments and renewals, with their
- * revocations), oldest first: text lines or one JSON array. */
+/* Print every certificate issued (enrollments and renewals, the operation
+ * that issued it, their revocations), oldest first: text lines or one
+ * JSON array. */
 int ledger_list(struct ledger *l, FILE *out, int json);
 
 #endif /* CHIPKEY_ENROLL_LEDGER_H */

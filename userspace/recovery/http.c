@@ -9,7 +9,6 @@
  * recovery relies on: the backup is authenticated by the chip and the
  * certificate by the manufacturer key in ROM.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -22,8 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>	/* types only: libcurl is loaded with dlopen */
-
+#include "common/curl-dl.h"
 #include "rec_http.h"
 
 /* Largest response header block accepted. */
@@ -305,16 +303,6 @@ bad:
 
 /* ---- https: libcurl, loaded on first use ---- */
 
-struct curl_api {
-	CURLcode (*global_init)(long);
-	CURL *(*init)(void);
-	CURLcode (*setopt)(CURL *, CURLoption, ...);
-	CURLcode (*perform)(CURL *);
-	CURLcode (*getinfo)(CURL *, CURLINFO, ...);
-	void (*cleanup)(CURL *);
-	const char *(*strerror)(CURLcode);
-};
-
 static size_t on_data(char *ptr, size_t sz, size_t nm, void *u)
 {
 	struct rec_buf *b = u;
@@ -330,47 +318,28 @@ static size_t on_data(char *ptr, size_t sz, size_t nm, void *u)
 static int tls_get(const char *url, long timeout_ms, struct rec_buf *b, long *status,
 		   char *err, size_t errlen)
 {
-	static struct curl_api c;
-	static void *lib;
+	const struct ck_curl *c = ck_curl("https", err, errlen);
 	CURL *h;
 	CURLcode cc;
 
-	if (!lib) {
-		lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-		if (!lib) {
-			snprintf(err, errlen, "https needs libcurl (libcurl.so.4): %s", dlerror());
-			return -ENOPROTOOPT;
-		}
-		*(void **)&c.global_init = dlsym(lib, "curl_global_init");
-		*(void **)&c.init = dlsym(lib, "curl_easy_init");
-		*(void **)&c.setopt = dlsym(lib, "curl_easy_setopt");
-		*(void **)&c.perform = dlsym(lib, "curl_easy_perform");
-		*(void **)&c.getinfo = dlsym(lib, "curl_easy_getinfo");
-		*(void **)&c.cleanup = dlsym(lib, "curl_easy_cleanup");
-		*(void **)&c.strerror = dlsym(lib, "curl_easy_strerror");
-		if (!c.global_init || !c.init || !c.setopt || !c.perform || !c.getinfo ||
-		    !c.cleanup || !c.strerror) {
-			snprintf(err, errlen, "libcurl.so.4 lacks a symbol");
-			return -ENOPROTOOPT;
-		}
-		c.global_init(CURL_GLOBAL_DEFAULT);
-	}
-	h = c.init();
+	if (!c)
+		return -ENOPROTOOPT;
+	h = c->init();
 	if (!h) {
 		snprintf(err, errlen, "curl_easy_init failed");
 		return -ENOMEM;
 	}
-	c.setopt(h, CURLOPT_URL, url);
-	c.setopt(h, CURLOPT_NOSIGNAL, 1L);
-	c.setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-	c.setopt(h, CURLOPT_PROTOCOLS_STR, "https");
-	c.setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-	c.setopt(h, CURLOPT_WRITEDATA, b);
-	cc = c.perform(h);
-	c.getinfo(h, CURLINFO_RESPONSE_CODE, status);
-	c.cleanup(h);
+	c->setopt(h, CURLOPT_URL, url);
+	c->setopt(h, CURLOPT_NOSIGNAL, 1L);
+	c->setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+	c->setopt(h, CURLOPT_PROTOCOLS_STR, "https");
+	c->setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	c->setopt(h, CURLOPT_WRITEDATA, b);
+	cc = c->perform(h);
+	c->getinfo(h, CURLINFO_RESPONSE_CODE, status);
+	c->cleanup(h);
 	if (cc != CURLE_OK) {
-		snprintf(err, errlen, "%s", c.strerror(cc));
+		snprintf(err, errlen, "%s", c->strerror(cc));
 		return cc == CURLE_WRITE_ERROR ? -EFBIG : -EIO;
 	}
 	return 0;

@@ -200,3 +200,91 @@ check "the same node without --anchor: its look-alike CA is believed, and the an
 expect_exit 10 "no node at the URL: exit 10 (network), the store unchanged" -- \
 	enr e16 --est "https://localhost:1"
 check "... generation 1" bash -c "readlink '$t/e16.store/current' | grep -q '^store-1-'"
+
+# ---- the node killed mid-request: challenge answered, simpleenroll sent, no answer
+forged "$t/fake-ca.b64" die "$t/fake-die.log"
+expect_exit 10 "the node killed while it holds the simpleenroll request: exit 10 (no answer), not 21" -- \
+	enr e16 --est "$FAKE"
+check "... it was killed after reading simpleenroll; the store still at generation 1" \
+	bash -c "grep -q 'POST /.well-known/est/simpleenroll' '$t/fake-die.log' &&
+		readlink '$t/e16.store/current' | grep -q '^store-1-' && ! test -e '$t/e16.keys/customer-cert.pem'"
+
+# ---- serverkeygen on the device: chipkey enroll --serverkeygen
+for i in 41 42 43 44; do
+	echo "00112233445566778899aabbccddee$i" >"$t/e$i.chip"
+	provision "e$i" "00112233445566778899aabbccddee$i" "$i" && gen1 "e$i"
+	tr -d '\n' <"$t/e$i.keys/identity"; echo
+done >"$t/elist2"
+expect_exit 0 "serverkeygen devices e41-e44 whitelisted" -- "$en" whitelist "$t/node" "$t/elist2"
+# ledger_pem NAME: the certificate the ledger recorded for NAME's chip, and its operation
+ledger_pem() {
+	"$en" issuances "$t/node" --json | /usr/bin/python3 -c '
+import json, sys
+for i in json.load(sys.stdin):
+    if i["chip_id"] == sys.argv[1]:
+        print(i["certificate"], end=""); sys.stderr.write(i["operation"])' "$(cat "$t/$1.chip")" 2>"$t/$1.op" >"$t/$1.ledger.pem"
+}
+keymatch() {	# keymatch NAME: the stored customer key is the stored certificate's (openssl)
+	test "$(openssl x509 -in "$t/$1.keys/customer-cert.pem" -noout -pubkey)" = \
+		"$(openssl pkey -in "$t/$1.keys/customer-key.pem" -pubout)"
+}
+expect_exit 0 "e41 enrolls with --serverkeygen (the node makes the key)" -- enr e41 --serverkeygen
+ledger_pem e41
+check "... generation 2 in the store and the public database, no pending file left" \
+	bash -c "readlink '$t/e41.store/current' | grep -q '^store-2-' && ! test -e '$t/e41.store/enroll-pending.pkg' &&
+		curl -sf '$DB/v1/chips/$(cat "$t/e41.chip")/generations/2/backup' | cmp -s - '$t/e41.store/backup.pkg'"
+check "... the stored key is the certificate's, which chains to the customer CA (openssl)" \
+	bash -c "$(declare -f keymatch); t='$t'; keymatch e41 &&
+		openssl verify -CAfile '$t/node/ca-cert.pem' '$t/e41.keys/customer-cert.pem' >/dev/null"
+check "... the ledger: one issuance, by serverkeygen, the stored certificate" \
+	bash -c "test \$($(declare -f issued); en=$en t=$t; issued e41) = 1 && test \"\$(cat '$t/e41.op')\" = serverkeygen &&
+		cmp -s '$t/e41.ledger.pem' '$t/e41.keys/customer-cert.pem'"
+
+# kill -9 once the answer is kept (keygen-pending): the re-run stores it, nothing asked
+CHIPKEY_CRASH_AT=keygen-pending CK=$ckc enr e42 --serverkeygen >/dev/null 2>>"$t/crash.log"
+check "e42: kill -9 at keygen-pending: killed, generation 1, the answer kept in the pending file" \
+	bash -c "test $? = 137 && readlink '$t/e42.store/current' | grep -q '^store-1-' &&
+		test -s '$t/e42.store/enroll-pending.pkg'"
+expect_exit 0 "... the re-run (without --serverkeygen) finishes from the kept answer" -- enr e42
+ledger_pem e42
+check "... generation 2, one issuance (serverkeygen), the stored certificate is the ledger's and the key its key" \
+	bash -c "$(declare -f keymatch); t='$t'; readlink '$t/e42.store/current' | grep -q '^store-2-' &&
+		test \$($(declare -f issued); en=$en t=$t; issued e42) = 1 && test \"\$(cat '$t/e42.op')\" = serverkeygen &&
+		cmp -s '$t/e42.ledger.pem' '$t/e42.keys/customer-cert.pem' && keymatch e42"
+
+# kill -9 between the answer and keeping it (keygen-answer): the key is lost (documented)
+CHIPKEY_CRASH_AT=keygen-answer CK=$ckc enr e43 --serverkeygen >/dev/null 2>>"$t/crash.log"
+check "e43: kill -9 at keygen-answer: killed, generation 1, no pending file, the node recorded it" \
+	bash -c "test $? = 137 && readlink '$t/e43.store/current' | grep -q '^store-1-' &&
+		! test -e '$t/e43.store/enroll-pending.pkg' && test \$($(declare -f issued); en=$en t=$t; issued e43) = 1"
+expect_exit 22 "... the re-run gets 409: the node sends no key twice (exit 22)" -- enr e43 --serverkeygen
+check "... the store still at generation 1, still one issuance" \
+	bash -c "readlink '$t/e43.store/current' | grep -q '^store-1-' && test \$($(declare -f issued); en=$en t=$t; issued e43) = 1"
+
+# forged serverkeygen answers (fake-est.py keygen:ENV:CERTS): the device's own checks
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>>"$t/openssl.log" |
+	openssl pkcs8 -topk8 -nocrypt -outform DER -out "$t/fk.p8" 2>>"$t/openssl.log"
+openssl cms -encrypt -binary -aes256 -outform DER -in "$t/fk.p8" -recip "$t/e44.keys/device-cert.pem" \
+	-out "$t/fk-e44.env" 2>>"$t/openssl.log"
+openssl cms -encrypt -binary -aes256 -outform DER -in "$t/fk.p8" -recip "$t/e11.keys/device-cert.pem" \
+	-out "$t/fk-e11.env" 2>>"$t/openssl.log"
+forged "$t/fake-ca.b64" "keygen:$t/fk-e44.env:$t/fake-answer.b64" "$t/fake-k1.log"
+expect_exit 19 "--serverkeygen: a key for this device with another device's certificate is refused" -- \
+	enr e44 --serverkeygen --est "$FAKE"
+check "... not the certificate's key; nothing stored, no pending file" \
+	bash -c "grep -q 'not for the key' '$t/err' && grep -q 'POST /.well-known/est/serverkeygen' '$t/fake-k1.log' &&
+		readlink '$t/e44.store/current' | grep -q '^store-1-' && ! test -e '$t/e44.store/enroll-pending.pkg'"
+forged "$t/fake-ca.b64" "keygen:$t/fk-e11.env:$t/fake-answer.b64" "$t/fake-k2.log"
+expect_exit 19 "--serverkeygen: a key encrypted to another device's factory certificate is refused" -- \
+	enr e44 --serverkeygen --est "$FAKE"
+check "... it does not open with the factory key; nothing stored" \
+	bash -c "grep -q 'does not open with the factory key' '$t/err' && readlink '$t/e44.store/current' | grep -q '^store-1-'"
+forged "$t/fake-ca.b64" "$t/fake-answer.b64" "$t/fake-k3.log"
+expect_exit 21 "--serverkeygen: a certs-only answer instead of the multipart is malformed (21)" -- \
+	enr e44 --serverkeygen --est "$FAKE"
+# a simpleenroll begun: --serverkeygen refuses to start another way
+CHIPKEY_CRASH_AT=enroll-pending CK=$ckc enr e44 >/dev/null 2>>"$t/crash.log"
+expect_exit 22 "--serverkeygen while a simpleenroll is pending: refused (22)" -- enr e44 --serverkeygen
+check "... says so; no serverkeygen was asked of the node" \
+	bash -c "grep -q 'a simpleenroll is pending' '$t/err' && test \$($(declare -f issued); en=$en t=$t; issued e44) = 0"
+expect_exit 0 "... chipkey enroll finishes it (simpleenroll)" -- enr e44

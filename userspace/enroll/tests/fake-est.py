@@ -7,8 +7,13 @@
 #   fake-est.py CERT KEY PORTFILE CACERTS.b64 ANSWER PEER.hex
 # ANSWER is a file (base64 certs-only), or sign:CAKEY:CACERT:IDENTITY:CHIP
 # to issue, for the request's own key, a certificate naming IDENTITY and
-# CHIP signed by that (rogue) CA (python3-cryptography of Debian).
-import base64, datetime, http.server, os, ssl, subprocess, sys
+# CHIP signed by that (rogue) CA (python3-cryptography of Debian), or
+# "die": the node is killed (SIGKILL) once it has read an enrollment
+# request (simpleenroll, simplereenroll, serverkeygen), before any answer;
+# or keygen:ENV:CERTS to answer serverkeygen with the multipart of the
+# node (docs/enrollment.md), ENV the EnvelopedData (DER) and CERTS the
+# certs-only (base64) given.
+import base64, datetime, http.server, os, signal, ssl, subprocess, sys
 
 cert, key, portfile, cacerts, answer, peer = sys.argv[1:7]
 
@@ -55,6 +60,19 @@ class H(http.server.BaseHTTPRequestHandler):
         if self.path.endswith("/challenge"):
             body = "nonce %s\npeer %s\nexpires 0\n" % (os.urandom(32).hex(), open(peer).read().strip())
             self.reply(body.encode(), "text/plain")
+        elif answer == "die":
+            sys.stderr.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+        elif answer.startswith("keygen:"):
+            _, env, certs = answer.split(":")
+            b = "chipkey-est-serverkeygen"
+            body = ("--%s\r\nContent-Type: application/pkcs7-mime; smime-type=server-generated-key\r\n"
+                    "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n--%s\r\n"
+                    "Content-Type: application/pkcs7-mime; smime-type=certs-only\r\n"
+                    "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n--%s--\r\n") % (
+                b, base64.b64encode(open(env, "rb").read()).decode(), b,
+                open(certs).read().strip(), b)
+            self.reply(body.encode(), "multipart/mixed; boundary=" + b)
         elif answer.startswith("sign:"):
             self.reply(issue(body), "application/pkcs7-mime")
         else:

@@ -14,13 +14,7 @@ printf '%s\n%s\n' "$IDK31" "$IDK32" >"$t/klist"	# k33 is not on it
 expect_exit 0 "serverkeygen: k31, k32 whitelisted (k33 not)" -- "$en" whitelist "$t/node" "$t/klist"
 
 # proveg SOCK KEYS NAME: as prove, with serverkeygen's label
-proveg() {
-	{ printf 'chipkey est keygen v1'; printf '%s' "$NONCE" | xxd -r -p
-	  openssl x509 -in "$2/device-cert.pem" -outform DER | openssl dgst -sha256 -binary
-	  openssl pkey -in "$t/$3.key" -pubout -outform DER | openssl dgst -sha256 -binary
-	} >"$t/ctx.bin"
-	MAC=$("$bin/chipkey" --device "emu:$1" attest --peer "$t/peer.hex" --context "$t/ctx.bin" 2>>"$t/setup.log")
-}
+proveg() { LABEL='chipkey est keygen v1' prove "$@"; }
 # keygen KEYS NAME [HEADER]: POST serverkeygen; CODE, body $t/resp, headers $t/resp.hdr
 keygen() {
 	local hdr=()
@@ -87,6 +81,9 @@ check "the certificate has simpleenroll's profile: identity, chip and attestatio
 check "the ledger records it once, with the certificate sent" \
 	bash -c "test \$('$en' issuances '$t/node' | grep -c '^$IDK31 00112233445566778899aabbccddee31 ') -eq 1 &&
 		'$en' issuances '$t/node' | grep -q \"^$IDK31 .* \$(openssl x509 -in '$t/k31.cust.pem' -noout -serial | sed 's/^serial=//') \""
+check "... as issued by serverkeygen (issuances, text and --json)" \
+	bash -c "'$en' issuances '$t/node' | grep -q '^$IDK31 00112233445566778899aabbccddee31 .* serverkeygen\$' &&
+		'$en' issuances '$t/node' --json | /usr/bin/python3 -c 'import json,sys; sys.exit([i[\"operation\"] for i in json.load(sys.stdin) if i[\"identity\"] == sys.argv[1]] != [\"serverkeygen\"])' '$IDK31'"
 check "the node logs the issuance as a server-generated key" \
 	grep -q "device $IDK31 chip 00112233445566778899aabbccddee31: issued serial .* (server-generated key)" "$t/srv.log"
 # the node keeps no copy: the key's PKCS#8 DER, its PEM, the private scalar
@@ -191,3 +188,38 @@ check "serverkeygen issued once (k31) in all that: k31 and k32 one each, k33 non
 	bash -c "test \$('$en' issuances '$t/node' | grep -c '^$IDK31 ') -eq 1 &&
 		test \$('$en' issuances '$t/node' | grep -c '^$IDK32 ') -eq 1 &&
 		! '$en' issuances '$t/node' | grep -q '00112233445566778899aabbccddee33'"
+
+# ---- F6: a factory-revoked device certificate under serve --crl.  k34
+# (whitelisted) fetches two challenges and its chip proves both while its
+# certificate is good; then the factory revokes it and the node rereads its
+# CRLs (SIGHUP): serverkeygen and simpleenroll are both refused, nothing
+# is recorded
+provision k34 00112233445566778899aabbccddee34 34
+tr -d '\n' <"$t/k34.keys/identity" >"$t/k34.list"; echo >>"$t/k34.list"
+"$en" whitelist "$t/node" "$t/k34.list" >/dev/null 2>>"$t/setup.log"
+cp "$t/fac/root-crl.pem" "$t/k-root-crl.pem"; cp "$t/fac/station-crl.pem" "$t/k-station-crl.pem"
+P0=$PORT
+start srvk34 --crl "$t/k-root-crl.pem" --crl "$t/k-station-crl.pem"
+K34=$SPID
+csr k34 /CN=k34; csr k34e /CN=k34e
+challenge "$t/k34.keys"; C1=$CCODE; proveg "$t/k34.sock" "$t/k34.keys" k34; KHDR="$NONCE $MAC"
+challenge "$t/k34.keys"; C2=$CCODE; prove "$t/k34.sock" "$t/k34.keys" k34e; EHDR="$NONCE $MAC"
+check "F6: k34, whitelisted, certificate not revoked yet: two challenges under --crl" \
+	test "$C1 $C2" = "200 200"
+openssl x509 -in "$t/k34.keys/device-cert.pem" -out "$t/k34.leaf.pem"
+"$bin/chipkey-factory" revoke "$t/fac" "$t/k34.leaf.pem" >/dev/null 2>>"$t/setup.log"
+cp "$t/fac/station-crl.pem" "$t/k-station-crl.pem.new" && mv "$t/k-station-crl.pem.new" "$t/k-station-crl.pem"
+kill -HUP "$K34"
+for _ in $(seq 100); do grep -q 'CRL files reloaded' "$t/srvk34.log" && break; sleep 0.05; done
+keygen "$t/k34.keys" k34 "$KHDR"
+check "F6: serverkeygen with the revoked factory certificate (valid chip proof): 403 revoked" \
+	bash -c "test '$CODE' = 403 && grep -q 'revoked' '$t/resp' && ! grep -q server-generated-key '$t/resp'"
+enroll "$t/k34.keys" k34e "$EHDR"
+check "F6: simpleenroll with it: 403 revoked" bash -c "test '$CODE' = 403 && grep -q 'revoked' '$t/resp'"
+check "F6: nothing recorded for k34 (no issuance of its identity or chip)" \
+	bash -c "test \$(sqlite3 '$t/node/enroll.db' \"SELECT count(*) FROM issuance WHERE chip_id = '00112233445566778899aabbccddee34' OR identity = '$(cat "$t/k34.list" | tr -d '\n')'\") = 0 &&
+		! '$en' issuances '$t/node' | grep -q 00112233445566778899aabbccddee34"
+check "F6: the node logged both refusals, issued nothing" \
+	bash -c "test \$(grep -c 'serverkeygen: refused: .*revoked\\|simpleenroll: refused: .*revoked' '$t/srvk34.log') = 2 &&
+		! grep -q 'issued serial' '$t/srvk34.log'"
+PORT=$P0

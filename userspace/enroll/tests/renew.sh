@@ -41,7 +41,7 @@ expect_exit 0 "revoke SERIAL (lower case) --reason keyCompromise --by alice" -- 
 check "... it names the serial revoked" grep -qx "revoked $S4" "$t/out"
 expect_exit 0 "issuances after the revocation" -- "$en" issuances "$t/node"
 check "issuances: who revoked d4's certificate, when and why" \
-	grep -qE "^$ID4 [0-9a-f]{32} $S4 [0-9]+ [0-9a-f]{64} revoked [0-9]+ keyCompromise by alice$" "$t/out"
+	grep -qE "^$ID4 [0-9a-f]{32} $S4 [0-9]+ [0-9a-f]{64} simpleenroll revoked [0-9]+ keyCompromise by alice$" "$t/out"
 expect_exit 0 "issuances --json" -- "$en" issuances "$t/node" --json
 check "issuances --json: revoked {at, reason, by} on d4's only" \
 	/usr/bin/python3 -c "import json,sys; a=json.load(open(sys.argv[1])); r=[x for x in a if 'revoked' in x]
@@ -89,8 +89,8 @@ check "... the chip ID, IMEI URN and chip attestation key of the old one" \
 SR1=$(serial "$t/d1.r1.pem")
 expect_exit 0 "issuances after the renewal" -- "$en" issuances "$t/node"
 check "issuances: the renewal, linked to the certificate it renews; the original enrollment line unchanged" \
-	bash -c "grep -qE '^$ID1 00112233445566778899aabbccddee01 $SR1 [0-9]+ [0-9a-f]{64} renews $SERIAL1\$' '$t/out' &&
-		grep -qE '^$ID1 00112233445566778899aabbccddee01 $SERIAL1 [0-9]+ [0-9a-f]{64}\$' '$t/out'"
+	bash -c "grep -qE '^$ID1 00112233445566778899aabbccddee01 $SR1 [0-9]+ [0-9a-f]{64} simplereenroll renews $SERIAL1\$' '$t/out' &&
+		grep -qE '^$ID1 00112233445566778899aabbccddee01 $SERIAL1 [0-9]+ [0-9a-f]{64} simpleenroll\$' '$t/out'"
 check "the node logs the renewal" grep -q "device $ID1 chip 00112233445566778899aabbccddee01: renewed serial $SERIAL1 as $SR1" "$t/srvre.log"
 reenroll "$t/d1.cust.pem" "$t/d1.key" r1
 check "the superseded certificate asking again for the same new key: the renewal re-delivered, nothing issued" \
@@ -214,9 +214,27 @@ check "... and nothing was recorded for it (no renewal of d2's certificate)" \
 
 # ---- an old ledger (before renewals and revocations) gets the new tables on open
 cp -a "$t/node" "$t/node-old"
-sqlite3 "$t/node-old/enroll.db" "DROP VIEW certificate; DROP TABLE renewal; DROP TABLE revocation; DROP TABLE crl" 2>>"$t/setup.log"
+sqlite3 "$t/node-old/enroll.db" "DROP VIEW certificate; DROP TABLE renewal; DROP TABLE revocation; DROP TABLE crl;
+	PRAGMA user_version = 0" 2>>"$t/setup.log"
 expect_exit 0 "a ledger without the renewal and revocation tables: issuances works" -- "$en" issuances "$t/node-old"
 check "... the tables were made" bash -c "sqlite3 '$t/node-old/enroll.db' .tables | grep -q revocation"
+# a ledger of schema 1 (no operation column, user_version 0): migrated on open
+cp -a "$t/node" "$t/node-v1"
+sqlite3 "$t/node-v1/enroll.db" "DROP VIEW certificate; ALTER TABLE issuance DROP COLUMN operation;
+	PRAGMA user_version = 0" 2>>"$t/setup.log"
+check "a ledger of schema 1: no operation column" \
+	bash -c "! sqlite3 '$t/node-v1/enroll.db' 'SELECT operation FROM issuance' 2>/dev/null"
+expect_exit 0 "... issuances migrates it" -- "$en" issuances "$t/node-v1"
+check "... its enrollments recorded before: operation unknown; renewals simplereenroll; as many lines as before" \
+	bash -c "grep -qE '^$ID1 [^ ]+ $SERIAL1 [0-9]+ [0-9a-f]{64} unknown( |\$)' '$t/out' &&
+		grep -q ' simplereenroll renews ' '$t/out' && ! grep -qE ' (simpleenroll|serverkeygen)( |\$)' '$t/out' &&
+		test \$(wc -l <'$t/out') = \$('$en' issuances '$t/node' | wc -l)"
+check "... schema 2 now (user_version), the column there" \
+	bash -c "test \$(sqlite3 '$t/node-v1/enroll.db' 'PRAGMA user_version') = 2 &&
+		sqlite3 '$t/node-v1/enroll.db' 'SELECT operation FROM issuance' >/dev/null"
+sqlite3 "$t/node-v1/enroll.db" "PRAGMA user_version = 3" 2>>"$t/setup.log"
+expect_exit 8 "a ledger of a newer schema (3): refused, 8" -- "$en" issuances "$t/node-v1"
+check "... the message says so" grep -q 'schema 3, this node knows 2' "$t/err"
 # ---- the device side: chipkey enroll --renew (device.sh enrolled e11-e15)
 gen() { readlink "$t/$1.store/current" | sed -n 's/^store-\([0-9]*\)-.*/\1/p'; }
 renewals() { "$en" issuances "$t/node" | grep " $(cat "$t/$1.chip") " | grep -c ' renews '; }
@@ -241,6 +259,15 @@ check "... the factory credential and identity kept, no pending key left" \
 		! test -e '$t/e11.store/enroll-pending.pkg'"
 expect_exit 0 "e13 renews two-way (--anchor the customer CA)" -- enr e13 --renew --anchor "$t/node/ca-cert.pem"
 check "... generation 3" test "$(gen e13)" = 3
+expect_exit 19 "two-way --renew: the rogue node (TLS does not chain to the anchor) is refused, 19" -- \
+	enr e13 --renew --anchor "$t/node/ca-cert.pem" --est "https://localhost:$(cat "$t/rport")"
+check "... the store still at generation 3, the rogue node issued nothing" \
+	bash -c "test '$(gen e13)' = 3 && test -z \"\$('$en' issuances '$t/rogue' | grep ' renews ')\""
+forged "$t/fake-ca.b64" die "$t/fake-die2.log"
+expect_exit 10 "--renew: the node killed while it holds the simplereenroll request: exit 10 (no answer)" -- \
+	enr e13 --renew --est "$FAKE"
+check "... it was killed after reading simplereenroll; the store still at generation 3" \
+	bash -c "grep -q 'POST /.well-known/est/simplereenroll' '$t/fake-die2.log' && test '$(gen e13)' = 3"
 expect_exit 20 "e14 (enrolled by the rogue node: its customer certificate is the rogue CA's) --renew: refused (20)" -- enr e14 --renew
 check "... the node said why; the store still at generation 2" \
 	bash -c "grep -q 'not a current certificate of the customer CA' '$t/err' && test '$(gen e14)' = 2"
@@ -302,7 +329,7 @@ check "kill -9 at enroll-stored: generation 7 stored, the pending key left behin
 	bash -c "test '$(gen e12)' = 7 && test -s '$t/e12.store/enroll-pending.pkg'"
 expect_exit 0 "... chipkey enroll --renew: generation 8" -- enr e12 --renew
 C8=$(serial "$t/e12.keys/customer-cert.pem")
-P7=$("$en" issuances "$t/node" | awk -v s="$C8" '$3 == s && $6 == "renews" { print $7 }')
+P7=$("$en" issuances "$t/node" | awk -v s="$C8" '$3 == s && $7 == "renews" { print $8 }')
 "$en" issuances "$t/node" --json | /usr/bin/python3 -c '
 import json, sys
 print([c for c in json.load(sys.stdin) if c["serial"] == sys.argv[1]][0]["certificate"], end="")' "$P7" >"$t/e12.gen7.pem"

@@ -83,9 +83,10 @@ challenge() {
 	[ "$code" = 200 ]
 }
 # prove SOCK KEYS NAME: the chip on SOCK answers the challenge for the
-# factory certificate of KEYS and the key of request NAME: MAC
+# factory certificate of KEYS and the key of request NAME: MAC (the label
+# of simpleenroll, or $LABEL: proveg of keygen.sh)
 prove() {
-	{ printf 'chipkey est enroll v1'; printf '%s' "$NONCE" | xxd -r -p
+	{ printf '%s' "${LABEL:-chipkey est enroll v1}"; printf '%s' "$NONCE" | xxd -r -p
 	  openssl x509 -in "$2/device-cert.pem" -outform DER | openssl dgst -sha256 -binary
 	  openssl pkey -in "$t/$3.key" -pubout -outform DER | openssl dgst -sha256 -binary
 	} >"$t/ctx.bin"
@@ -211,10 +212,14 @@ expect_exit 0 "issuances: listed" -- "$en" issuances "$t/node"
 SERIAL1=$(openssl x509 -in "$t/d1.cust.pem" -noout -serial | sed 's/^serial=//')
 check "issuances: who (identity, chip) and which certificate (serial as openssl prints it)" \
 	grep -q "^$ID1 00112233445566778899aabbccddee01 $SERIAL1 [0-9]* " "$t/out"
+check "issuances: the operation that issued it (simpleenroll), after the factory certificate's SHA-256" \
+	grep -q "^$ID1 00112233445566778899aabbccddee01 $SERIAL1 [0-9]* $(openssl x509 -in "$t/d1.keys/device-cert.pem" -outform DER | sha256sum | cut -d' ' -f1) simpleenroll\$" "$t/out"
 expect_exit 0 "issuances --json" -- "$en" issuances "$t/node" --json
 check "issuances --json: the stored certificate is the one sent" \
 	bash -c "/usr/bin/python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); print(a[0][\"certificate\"], end=\"\")' '$t/out' >'$t/stored.pem' &&
 		test \"\$(openssl x509 -in '$t/stored.pem' -noout -fingerprint)\" = \"\$(openssl x509 -in '$t/d1.cust.pem' -noout -fingerprint)\""
+check "issuances --json: operation simpleenroll" \
+	/usr/bin/python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); sys.exit(a[0]["operation"] != "simpleenroll")' "$t/out"
 
 # ---- refusals
 enroll "$t/d1.keys" d1 "$NONCE1 $MAC1"
