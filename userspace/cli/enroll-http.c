@@ -89,7 +89,10 @@ int enr_http_do(struct enr_http *h)
 	cc = c->perform(e);
 	if (cc != CURLE_OK) {
 		snprintf(h->err, sizeof(h->err), "%s: %s", h->url, c->strerror(cc));
-		h->untrusted = cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CONNECT_ERROR;
+		/* a CA file curl cannot use (CURLE_SSL_CACERT_BADFILE) is a
+		 * trust failure, never "no answer": it is not retried */
+		h->untrusted = cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CONNECT_ERROR ||
+			       cc == CURLE_SSL_CACERT_BADFILE;
 		rc = -ECONNREFUSED;
 	} else {
 		char *ct = NULL;

@@ -44,6 +44,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,7 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include "common/crashpoint.h"
 #include "common/hex.h"
@@ -530,19 +532,29 @@ static int store_next(struct enr *e, EVP_PKEY *key, X509 *cert, X509 *ca)
  * package (docs/enrollment.md "The anchor from the factory") makes this a
  * two-way enrollment, exactly as --anchor would.  The anchor goes to curl
  * and to the cacerts check as a PEM file only this process holds (a memfd,
- * /proc/self/fd/N; no /proc: it cannot be read, and the node is refused).
+ * /proc/self/fd/N; no /proc: curl cannot read it, exit 19, not retried).
+ * An entry that is not one CA certificate stops here (exit 6).
  * Returns the fd to close at the end, -1 when the package has no anchor,
  * -2 on error.
  */
 static int package_anchor(struct enr *e, char *path, size_t n)
 {
-	const uint8_t *v;
+	const uint8_t *v, *p;
 	size_t len, pl;
 	char *pem = NULL;
+	X509 *ca;
 	int fd;
 
 	if (ck_dp_get(e->n.dp, CK_DP_CUSTOMER_ANCHOR, &v, &len))
 		return -1;
+	/* one CA certificate, nothing after it, or nothing is sent */
+	p = v;
+	ca = len <= LONG_MAX ? d2i_X509(NULL, &p, (long)len) : NULL;
+	fd = ca && p == v + len && X509_check_ca(ca) == 1;
+	X509_free(ca);
+	ERR_clear_error();
+	if (!fd)
+		return -2;
 	if (ck_pem_encode("CERTIFICATE", v, len, &pem, &pl))
 		return -2;
 	fd = memfd_create("chipkey-enroll-anchor", MFD_CLOEXEC);
@@ -618,7 +630,7 @@ int cmd_enroll(struct ck_cli *cli, int argc, char **argv)
 		anchor_fd = package_anchor(&e, anchor, sizeof(anchor));
 		if (anchor_fd == -2) {
 			rc = fail(CK_EXIT_MALFORMED, "%s",
-				  "cannot use the data package's customer anchor");
+				  "the data package's customer anchor is not one CA certificate");
 			goto out;
 		}
 		if (anchor_fd >= 0 && cli->verbose)

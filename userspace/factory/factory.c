@@ -139,16 +139,26 @@ void ck_factory_close(struct ck_factory *f)
 
 /*
  * The optional customer anchor: absent is fine; present, it must be one CA
- * certificate (basicConstraints CA:TRUE), or the factory does not open: a
- * package must never carry an anchor nobody meant.
+ * certificate (one PEM block, basicConstraints CA:TRUE), or the factory
+ * does not open: a package must never carry an anchor nobody meant.  Its
+ * validity dates are not checked here.
  */
 static int load_customer_anchor(const char *dir, struct ck_factory *f)
 {
+	uint8_t *buf = NULL;
+	size_t len = 0, n = 0;
 	X509 *ca = NULL;
-	int err = load_cert(dir, CK_FACTORY_CUSTOMER_ANCHOR, &ca);
+	int err = read_file_at(dir, CK_FACTORY_CUSTOMER_ANCHOR, 0, &buf, &len);
 
 	if (err == -ENOENT)
 		return 0;
+	if (err)
+		return err;
+	/* exactly one PEM block: a second certificate would be dropped */
+	for (size_t i = 0; i + 11 <= len; i++)
+		n += !memcmp(buf + i, "-----BEGIN ", 11);
+	free_file(buf, len);
+	err = n == 1 ? load_cert(dir, CK_FACTORY_CUSTOMER_ANCHOR, &ca) : -EINVAL;
 	if (!err && X509_check_ca(ca) != 1)
 		err = -EINVAL;
 	if (!err)

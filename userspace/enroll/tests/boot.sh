@@ -38,6 +38,8 @@ expect_exit 19 "boot hook, two-way with an anchor the node does not chain to: ex
 check "... nothing issued, the store still at generation 1" \
 	bash -c "$(declare -f gen_is); t='$t' gen_is e17 1 &&
 		test \$($(declare -f issued); en='$en' t='$t'; issued e17) = 0"
+expect_exit 1 "boot hook, CHIPKEY_EST_ANCHOR not a readable file: exit 1 (configuration, not retried)" -- \
+	boot_enroll e17 "CHIPKEY_EST=$EST" "CHIPKEY_EST_ANCHOR=$t/nonexistent.pem" "CHIPKEY_PUBDB=$DB"
 expect_exit 0 "boot hook, two-way with the customer's anchor: e17 enrolls" -- \
 	boot_enroll e17 "CHIPKEY_EST=$EST" "CHIPKEY_EST_ANCHOR=$t/node/ca-cert.pem" "CHIPKEY_PUBDB=$DB"
 check "... generation 2, the customer certificate in the keys directory chains to the customer CA (openssl)" \
