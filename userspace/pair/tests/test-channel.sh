@@ -39,8 +39,10 @@ IM=$(tr -d '\n' <"$t/m.keys/identity")
 pair_ok p1 a b && pair_ok p2 m a
 check "a and b paired (a listened), m and a paired (m listened): exit 0" \
 	test "$(gen a)/$(gen b)/$(gen m)" = 3/2/2
-head -c 200001 /dev/urandom >"$t/da"	# what a sends
-head -c 333333 /dev/urandom >"$t/db"	# what b sends
+# what a and b send: more than both sockets' buffers hold, each way at
+# once (a relay that blocked writing while the peer writes would hang)
+head -c 8000001 /dev/urandom >"$t/da"
+head -c 8333333 /dev/urandom >"$t/db"
 
 # ch_listen RUN DEV PEER [options]: `pair channel listen` on DEV for PEER
 # (flash store $t/DEV.store unless the options say --store), stdin
@@ -82,8 +84,8 @@ ch_listen ok1 a "$IB"
 ch_connect ok1 b "$IA"
 ch_wait
 check "a listens for b, b connects to a: both exit 0 ($lrc, $crc)" test "$lrc" = 0 -a "$crc" = 0
-check "... b's 333333 bytes arrive at a unchanged (cmp)" cmp -s "$t/db" "$t/ok1.l.out"
-check "... a's 200001 bytes arrive at b unchanged (cmp)" cmp -s "$t/da" "$t/ok1.c.out"
+check "... b's 8333333 bytes arrive at a unchanged (cmp)" cmp -s "$t/db" "$t/ok1.l.out"
+check "... a's 8000001 bytes arrive at b unchanged (cmp)" cmp -s "$t/da" "$t/ok1.c.out"
 check "... each names its peer, TLS 1.3 PSK suite and an ECDHE group" \
 	bash -c "grep -q 'open with $IB (TLS_AES_128_GCM_SHA256, X25519)' '$t/ok1.l.err' &&
 		grep -q 'open with $IA (TLS_AES_128_GCM_SHA256, X25519)' '$t/ok1.c.err'"
@@ -245,6 +247,14 @@ exec 7>&- 8>&-
 check "a channel idle for a's --timeout: a exits 21 ($lrc), then b, its connection gone, 21 ($crc)" \
 	bash -c "[ $lrc = 21 ] && [ $crc = 21 ] && grep -q 'idle for 2 s' '$t/i.l.err'"
 
+# a connection that never starts its handshake: --timeout bounds the wait
+ch_listen hs a "$IB" --timeout 1
+exec 5<>"/dev/tcp/127.0.0.1/$P"	# connects, sends nothing
+ch_wait
+exec 5>&-
+check "a peer that connects and sends nothing: the listener's --timeout ends the handshake, exit 21 ($lrc)" \
+	test "$lrc" = 21
+
 # ---- flash loss: the record survives recovery, and so does the channel
 rm -rf "$t/a.store" "$t/a.keys"
 expect_exit 0 "a's flash store and keys wiped: chipkey recover from the public database" -- \
@@ -298,6 +308,38 @@ expect_exit 9 "b: channel connect to a refused, not paired" -- \
 expect_exit 9 "b: channel listen for a refused, not paired" -- \
 	"$ck" --device "emu:$t/b.sock" pair channel listen --port 0 --bind 127.0.0.1 \
 	--store "$t/b.store" "$IA"
+
+# ---- the other exit codes
+cp "$t/da" "$t/ep.l.in"
+ch_listen ep m "$IA"
+"$ck" --device "emu:$t/a.sock" pair channel connect "127.0.0.1:$P" --store "$t/a.store" "$IM" \
+	</dev/null 2>"$t/ep.c.err" 7>&- 8>&- | head -c 1 >/dev/null
+crc=${PIPESTATUS[0]}
+ch_wait
+check "a's standard output closed by its reader (head -c 1): a exits 8 ($crc), m, cut off, 21 ($lrc)" \
+	test "$crc" = 8 -a "$lrc" = 21
+expect_exit 10 "connect to a port nobody listens on: exit 10" -- \
+	"$ck" --device "emu:$t/a.sock" pair channel connect 127.0.0.1:1 "$IM" --store "$t/a.store"
+expect_exit 8 "listen on an address that is not IPv4: exit 8" -- \
+	"$ck" --device "emu:$t/a.sock" pair channel listen --port 0 --bind nowhere "$IM" --store "$t/a.store"
+expect_exit 16 "no flash store: exit 16" -- \
+	"$ck" --device "emu:$t/a.sock" pair channel connect 127.0.0.1:1 "$IM" --store "$t/none.store"
+/usr/bin/python3 - "$t/bf.dp" "$t/bv.dp" <<'PY'
+import struct, sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+off = 16
+while off < len(d):
+    typ, fl, ln = struct.unpack('>HHI', d[off:off + 8])
+    if typ == 0x0030:
+        d[off + 8] = 2          # list version 2: unknown
+    off += 8 + ln
+open(sys.argv[2], 'wb').write(d)
+PY
+"$bin/chipkey" --device "emu:$t/b.sock" wrap --generation 60 "$t/bv.dp" "$t/bv.pkg" 2>>"$t/setup.log" &&
+	"$bin/chipkey" --device "emu:$t/b.sock" recover --from "$t/bv.pkg" --store "$t/bv.store" \
+		--no-keys >/dev/null 2>>"$t/setup.log"
+expect_exit 6 "pairing records that do not parse (wrapped by b's chip): exit 6" -- \
+	"$ck" --device "emu:$t/b.sock" pair channel connect 127.0.0.1:1 "$IA" --store "$t/bv.store"
 
 # ---- usage
 expect_exit 1 "pair channel listen without --port" -- \
