@@ -137,6 +137,11 @@ sc sw "$(psk "$KAB" "$IA" "$IB")" "chipkey-pair-channel-v1:$IA:$IB"
 ch_wait
 check "the right link key with the roles swapped (a's own connector PSK): a exits 20 ($lrc)" refused sw
 
+printf 'other identity\n' >"$t/oi.sc.in"
+ch_listen oi a "$IB"
+sc oi "$PSK_BA" "chipkey-pair-channel-v1:$IM:$IA"
+ch_wait
+check "the right PSK under another PSK identity (m's name): a exits 20 ($lrc), nothing delivered" refused oi
 printf 'no PSK\n' >"$t/np.sc.in"
 ch_listen np a "$IB"
 openssl s_client -connect "127.0.0.1:$P" -tls1_3 -quiet <"$t/np.sc.in" >"$t/np.sc.out" 2>&1 7>&- 8>&-
