@@ -123,6 +123,16 @@ check "... and receives a's bytes unchanged (cmp)" cmp -s "$t/da" "$t/sc1.sc.out
 check "... (it connected with the PSK: no certificate anywhere; a saw X25519)" \
 	grep -q "open with $IB (TLS_AES_128_GCM_SHA256, X25519)" "$t/sc1.l.err"
 
+printf 'psk_ke offered\n' >"$t/ke.sc.in"
+ch_listen ke a "$IB"
+openssl s_client -connect "127.0.0.1:$P" -tls1_3 -psk "$PSK_BA" \
+	-psk_identity "chipkey-pair-channel-v1:$IB:$IA" -allow_no_dhe_kex -quiet -ign_eof \
+	<"$t/ke.sc.in" >"$t/ke.sc.out" 2>"$t/ke.sc.err" 7>&- 8>&-
+ch_wait
+check "a client that also offers psk_ke (PSK without (EC)DHE, s_client -allow_no_dhe_kex) still gets X25519 (exit $lrc)" \
+	bash -c "[ $lrc = 0 ] && grep -q 'open with $IB (TLS_AES_128_GCM_SHA256, X25519)' '$t/ke.l.err' &&
+		grep -q 'psk_ke offered' '$t/ke.l.out'"
+
 # ---- attacks
 unset crc
 printf 'guessed\n' >"$t/g.sc.in"
