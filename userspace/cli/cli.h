@@ -78,5 +78,7 @@ int cmd_update(struct ck_cli *cli, int argc, char **argv);
 int cmd_pair(struct ck_cli *cli, int argc, char **argv);
 int cmd_pairs(struct ck_cli *cli, int argc, char **argv);
 int cmd_unpair(struct ck_cli *cli, int argc, char **argv);
+/* chipkey pair channel: called by cmd_pair, @argv[0] "channel". */
+int cmd_pair_channel(struct ck_cli *cli, int argc, char **argv);
 
 #endif /* CHIPKEY_CLI_H */

@@ -45,7 +45,10 @@ static const struct {
 	{ "pair", cmd_pair, "pair listen --port P [--bind ADDR] [--port-file FILE] | pair connect HOST:PORT\n"
 	  "                  [--exclusive] [--keys DIR] [--store DIR] [--db URL] [--confirm CODE]\n"
 	  "                  [--timeout S]\n"
-	  "                  pair with another device, a person confirms (docs/pairing.md)" },
+	  "                  pair with another device, a person confirms (docs/pairing.md)\n"
+	  "                  | pair channel listen --port P [--bind ADDR] [--port-file FILE] PEER\n"
+	  "                  | pair channel connect HOST:PORT PEER   both [--store DIR] [--timeout S]\n"
+	  "                  authenticated channel with a paired device, stdin/stdout (docs/pairing.md)" },
 	{ "pairs", cmd_pairs, "pairs [--store DIR] [--json]   the pairings kept (never the link keys)" },
 	{ "unpair", cmd_unpair, "unpair PEER|--all [--store DIR] [--keys DIR] [--db URL]\n"
 	  "                  remove a pairing (or all: change of owner), next generation" },

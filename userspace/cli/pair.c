@@ -339,6 +339,8 @@ int cmd_pair(struct ck_cli *cli, int argc, char **argv)
 			       .store = REC_DEFAULT_STORE, .port = -1, .timeout = 120 };
 	int c;
 
+	if (argc > 1 && !strcmp(argv[1], "channel"))	/* pair-channel.c */
+		return cmd_pair_channel(cli, argc - 1, argv + 1);
 	optind = 0;	/* glibc: re-initialise, so options may follow the operands */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {

@@ -114,6 +114,9 @@ static int handshake(struct ck_link_conn *c, int server)
 		if (ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
 			e = SSL_ERROR_SYSCALL;
 		ERR_clear_error();
+		/* a blocking socket's SO_RCVTIMEO / SO_SNDTIMEO ran out */
+		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+			return -ETIMEDOUT;
 		/* closed under us, vs. a TLS alert (wrong key, no PSK) */
 		return e == SSL_ERROR_SYSCALL || e == SSL_ERROR_ZERO_RETURN ? -ECONNRESET
 									   : -ECONNREFUSED;

@@ -13,7 +13,9 @@
 
 /* TLS over c->fd with c->secret (device: the client; server: c->server
  * set, mode 1 derives the PSK from the ClientHello's identity).  0 or
- * -ECONNREFUSED (the handshake failed: wrong key, not PSK, ...) / -errno. */
+ * -ECONNREFUSED (the handshake failed: wrong key, not PSK, ...),
+ * -ETIMEDOUT (the socket's send/receive timeout ran out), -ECONNRESET
+ * (closed during it) / -errno. */
 int ck_link_tls_client(struct ck_link_conn *c);
 int ck_link_tls_server(struct ck_link_conn *c);
 
