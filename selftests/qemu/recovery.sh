@@ -8,6 +8,8 @@
 #              disk (guest-provision.sh)
 #   restore    boot 2, flash wiped here: the busybox init script
 #              userspace/boot/chipkey-boot restores from the pubdb
+#              (then a service link, and one pairing of /dev/chipkey
+#              with an emulated peer on the guest's loopback)
 #   tamper     boot 3, flash wiped again: tampered records crafted here are
 #              refused; offline recovery from a file (guest-recovery.sh)
 # Here: the factory (chipkey-factory init, SQLite pool), the chip with its

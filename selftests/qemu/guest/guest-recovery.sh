@@ -8,6 +8,8 @@
 #                               (installed as /etc/init.d/S45chipkey) finds
 #                               no store and restores it from chipkey-pubdb
 #                               (127.0.0.1, database from boot 1)
+#                               then a service link and one pairing
+#                               (docs/pairing.md) with an emulated peer
 #   guest-recovery.sh tamper    boot 3: tampered archives crafted on the host
 #                               (ckmedia disk) are each refused with the
 #                               documented exit code and no store written;
@@ -33,6 +35,86 @@ expect 16 "chipkey status on the wiped flash: no store" chipkey status --store "
 
 boot_script() { # the init script, as busybox rcS would run it
 	env CHIPKEY_RECOVERY_CONF=/etc/chipkey/recovery.conf /etc/init.d/S45chipkey start
+}
+
+# ---- one pairing (docs/pairing.md) of this device (/dev/chipkey, the
+# restored store and keys) with an emulated peer of the same factory:
+# chipkey-emu on a unix socket, its fuse image with the factory's ROM key,
+# its data package (chipkey-factory package, with the emulated chip's
+# attestation key) wrapped and recovered to a store and keys directory,
+# generation 1 in the public database (as userspace/pair/tests/run.sh
+# provisions its devices); then pair listen here and pair connect from the
+# peer on 127.0.0.1, each person answering with the code the other device
+# shows (through a FIFO on each side's standard input)
+P=/tmp/peer
+PHEX=0123456789abcdef0123456789abcdef
+# gen DIR: the generation of the flash store DIR (its current link)
+gen() { readlink "$1/current" 2> /dev/null | sed -n 's/^store-\([0-9]*\)-.*/\1/p'; }
+# wait_line FILE PATTERN PID: until FILE holds a line matching PATTERN,
+# or PID has ended (a bound of 600 s on TCG, not a timing check)
+wait_line() {
+	_i=0
+	while ! grep -q "$2" "$1" 2> /dev/null && kill -0 "$3" 2> /dev/null && [ $_i -lt 6000 ]; do
+		sleep 0.1; _i=$((_i + 1))
+	done
+	grep -q "$2" "$1" 2> /dev/null
+}
+code_of() { sed -n 's/^code: \([0-9]\{6\}\)$/\1/p' "$1"; }
+peer_provision() {
+	rm -rf "$P" && mkdir -p "$P" && chmod 700 "$P" &&
+	chipkey-fuse create "$P/fuse.bin" --rom-key "$FAC/mfr-pubkey.der" --chip-id "$PHEX" > /dev/null &&
+	{ chipkey-emu --state "$P/fuse.bin" --socket "$P/chip.sock" --foreground > /tmp/emu.log 2>&1 & } &&
+	PIDS="$PIDS $!" && wait_for -S "$P/chip.sock" &&
+	PID=$(chipkey-factory identities --prefix 35123400 --start 900 --count 1) &&
+	chipkey --device "emu:$P/chip.sock" attest-key --pem > "$P/q.pem" &&
+	chipkey-factory package "$FAC" --identity "$PID" --chip-id "$PHEX" --attest-key "$P/q.pem" \
+		--out "$P/dp" > /dev/null &&
+	chipkey --device "emu:$P/chip.sock" wrap --generation 1 "$P/dp" "$P/pkg" &&
+	chipkey --device "emu:$P/chip.sock" recover --from "$P/pkg" --store "$P/store" --keys "$P/keys" > /dev/null &&
+	cat "$FAC/record-cert.pem" "$FAC/ica-cert.pem" > "$P/record-chain.pem" &&
+	chipkey-pubdb-put --url "$URL" --key "$FAC/record-key.pem" --cert "$P/record-chain.pem" \
+		--chip "$PHEX" --generation 1 --identity "$PID" --backup "$P/pkg" \
+		--device-cert "$P/keys/device-cert.der" > /dev/null
+}
+pair_with_emulated_peer() {
+	expect 0 "emulated peer: chipkey-emu (fuse image with the factory's ROM key), data package from \$FAC with its attestation key, wrapped, recovered; generation 1 published" \
+		peer_provision
+	DID=$(cat "$STORE/identity" 2> /dev/null)
+	g_dev=$(gen "$STORE") g_peer=$(gen "$P/store")
+	echo "# pairing: device $DID chip $hex generation $g_dev, peer $PID chip $PHEX generation $g_peer"
+	rm -f /tmp/pair.port /tmp/pl.in /tmp/pc.in /tmp/pl.out /tmp/pc.out
+	mkfifo /tmp/pl.in /tmp/pc.in
+	chipkey pair listen --port 0 --bind 127.0.0.1 --port-file /tmp/pair.port --keys "$KEYS" \
+		--store "$STORE" --db "$URL" --timeout 120 < /tmp/pl.in > /tmp/pl.out 2> /tmp/pl.err &
+	lpid=$!
+	exec 7> /tmp/pl.in
+	wait_line /tmp/pair.port . "$lpid"
+	chipkey --device "emu:$P/chip.sock" pair connect "127.0.0.1:$(cat /tmp/pair.port 2> /dev/null)" \
+		--keys "$P/keys" --store "$P/store" --db "$URL" --timeout 120 \
+		< /tmp/pc.in > /tmp/pc.out 2> /tmp/pc.err &
+	cpid=$!
+	exec 8> /tmp/pc.in
+	wait_line /tmp/pl.out '^code:' "$lpid"
+	wait_line /tmp/pc.out '^code:' "$cpid"
+	cl=$(code_of /tmp/pl.out) cc=$(code_of /tmp/pc.out)
+	# each person types the code the other device shows
+	echo "$cc" >&7
+	echo "$cl" >&8
+	exec 7>&- 8>&-
+	wait "$lpid"; lrc=$?
+	wait "$cpid"; crc=$?
+	for _s in pl.out pl.err pc.out pc.err; do sed "s/^/#   $_s: /" "/tmp/$_s" | tail -6; done
+	check "pair listen (/dev/chipkey) and pair connect (emulated peer) on 127.0.0.1, each confirming with the code the other shows: both exit 0 ($lrc, $crc)" \
+		test "$lrc" = 0 -a "$crc" = 0
+	check "both devices showed the same six-digit code ($cl, $cc)" test -n "$cl" -a "$cl" = "$cc"
+	check "the device showed the peer's identity and chip ID" grep -q "^peer: identity $PID, chip ID $PHEX$" /tmp/pl.out
+	check "the peer showed the device's identity and chip ID" grep -q "^peer: identity $DID, chip ID $hex$" /tmp/pc.out
+	check "both flash stores moved to the next generation (device $g_dev -> $(gen "$STORE"), peer $g_peer -> $(gen "$P/store"))" \
+		test -n "$g_dev" -a -n "$g_peer" -a "$(gen "$STORE")" = "$((g_dev + 1))" -a "$(gen "$P/store")" = "$((g_peer + 1))"
+	expect 0 "chipkey pairs on the device (/dev/chipkey)" chipkey pairs --store "$STORE"
+	check "... lists the peer: identity, chip ID, role listen" grep -q "^$PID  chip $PHEX  listen " /tmp/last.out
+	expect 0 "chipkey pairs on the emulated peer" chipkey --device "emu:$P/chip.sock" pairs --store "$P/store"
+	check "... lists the device: identity, chip ID, role connect" grep -q "^$DID  chip $hex  connect " /tmp/last.out
 }
 
 if [ "$mode" = restore ]; then
@@ -90,6 +172,7 @@ if [ "$mode" = restore ]; then
 	expect 0 "service link mode channel-key: get a catalogue file" \
 		chipkey service get hello.txt /tmp/hello.txt $svc --mode channel-key
 	check "... it arrives" grep -qx 'catalogue file' /tmp/hello.txt
+	pair_with_emulated_peer
 	finish_disks
 	ok "restore boot done"
 	exit 0
