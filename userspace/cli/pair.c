@@ -295,7 +295,8 @@ static int pair(struct ck_cli *cli, const struct pair_args *a)
 	if (fd < 0) {
 		fprintf(stderr, "chipkey pair: %s: %s\n", a->role == CK_PAIR_LISTEN ?
 			"cannot listen" : a->target, strerror(-fd));
-		ret = a->role == CK_PAIR_LISTEN ? CK_EXIT_OTHER : CK_EXIT_NETWORK;
+		ret = a->role == CK_PAIR_LISTEN && fd != -ETIMEDOUT ? CK_EXIT_OTHER
+								    : CK_EXIT_NETWORK;
 		goto out;
 	}
 	err = ck_pair_tls(&s, &d, a->role, fd);

@@ -107,7 +107,9 @@ pair_start() {
 	exec 8>"$t/$run.c.in"
 }
 lck=("$ck")	# the listener's program (a test build below)
-answer() { if [ "$2" = l ]; then echo "$3" >&7; else echo "$3" >&8; fi; }
+# (a listener or connector that already exited: the write fails, the script goes on)
+answer() { if [ "$2" = l ]; then echo "$3" >&7; else echo "$3" >&8; fi; } 2>/dev/null
+trap '' PIPE
 close_answers() { exec 7>&- 8>&-; }
 code_of() { sed -n 's/^code: \([0-9]\{6\}\)$/\1/p' "$t/$1.out"; }
 # pair_wait: exit codes of both sides in $lrc $crc
@@ -284,22 +286,32 @@ check "x connecting to a: neither pairs ($lrc, $crc), nothing stored" \
 # chip ID, another chip key: the clone cannot answer ATTEST as a's chip)
 chip clone "$t/fac" $CA
 cp -a "$t/a.keys" "$t/clone.keys"
-# its flash store: a's factory package wrapped by the clone's chip
+# its flash store: a's factory package wrapped by the clone's chip; the
+# clone uses a public database of its own (an empty one: the genuine one
+# holds a's later generations, and a store behind it is refused before any
+# contact, which is tested below)
 "$bin/chipkey" --device "emu:$t/clone.sock" wrap --generation 1 "$t/a.dp" "$t/clone.pkg" 2>>"$t/setup.log" &&
 	"$bin/chipkey" --device "emu:$t/clone.sock" recover --from "$t/clone.pkg" --store "$t/clone.store" \
 		>/dev/null 2>>"$t/setup.log"
+"$bin/chipkey-pubdb" --db "sqlite:$t/clone-public.db" --listen 127.0.0.1:0 --writers "$t/writers.pem" \
+	--port-file "$t/clonedb.port" 2>>"$t/pubdb.log" &
+pids+=($!)
+wait_for "$t/clonedb.port" .
+CDB=http://127.0.0.1:$(cat "$t/clonedb.port")
+expect_exit 13 "the clone with the genuine public database: refused before any contact, the database is ahead (exit 13)" -- \
+	"$ck" --device "emu:$t/clone.sock" pair connect 127.0.0.1:1 --keys "$t/clone.keys" --store "$t/clone.store"
 G0=$(gens)
-pair_start cl1 b clone
+pair_start cl1 b clone -- --db "$CDB"
 pair_wait
 check "b refuses a copied key+cert without its chip (b listening): exit 19 ($lrc)" test "$lrc" = 19
 check "... because the chip did not prove it is live" grep -q "did not prove it is live" "$t/cl1.l.err"
 check "... the clone does not pair (exit $crc), nothing stored" \
 	both '[ $crc != 0 ]'
-pair_start cl2 clone b
+pair_start cl2 clone b --db "$CDB" --
 pair_wait
 check "b refuses it (b connecting): exit 19 ($crc), nothing stored" \
 	both '[ $crc = 19 ] && [ $lrc != 0 ]'
-pair_start self clone a
+pair_start self clone a --db "$CDB" --
 pair_wait
 check "a refuses a peer that presents a's own identity: exit 19 ($crc), nothing stored" \
 	both '[ $crc = 19 ] && grep -q "names this device.s own identity" "$t/self.c.err"'
@@ -497,6 +509,20 @@ expect_exit 0 "a's flash wiped again: chipkey recover from the public database" 
 check "... restores generation $((GA + 1)), without b" eval '[ $(gen a) = $((GA + 1)) ] && [ "$(rec a count)" = 0 ]'
 expect_exit 0 "... chipkey pairs lists nothing" -- "$ck" --device "emu:$t/a.sock" pairs --store "$t/a.store"
 check "... (no output)" test ! -s "$t/out"
+# an older backup put back on a wiped flash (no floor left on the device):
+# it loads and lists b again, but no change is made on top of it
+cp -a "$t/a.store" "$t/a.cur.store"
+rm -rf "$t/a.store"
+"$bin/chipkey" --device "emu:$t/a.sock" recover --from "$t/a.paired.pkg" --store "$t/a.store" \
+	--no-keys >/dev/null 2>>"$t/setup.log"
+expect_exit 13 "a's wiped flash given the older generation that held b: unpair refuses, the database is ahead (exit 13)" -- \
+	"$ck" --device "emu:$t/a.sock" unpair "$IB" --store "$t/a.store" --keys "$t/a.keys"
+check "... says to recover from the database; the store still at generation $GA (no second generation $((GA + 1)))" \
+	eval 'grep -q "the public database holds generation $((GA + 1)), later than this store" "$t/err" && [ $(gen a) = $GA ]'
+expect_exit 13 "... and pair refuses before any contact (exit 13)" -- \
+	"$ck" --device "emu:$t/a.sock" pair connect 127.0.0.1:1 --keys "$t/a.keys" --store "$t/a.store"
+rm -rf "$t/a.store"
+mv "$t/a.cur.store" "$t/a.store"
 GB=$(gen b)
 expect_exit 0 "unpair on the other side, b, by identity" -- \
 	"$ck" --device "emu:$t/b.sock" unpair "$IA" --store "$t/b.store" --keys "$t/b.keys"
