@@ -256,7 +256,11 @@ int ck_next_finish(struct ck_next *n)
  * backup after the flash was wiped)?  Changing it would bring back what a
  * later generation removed (an unpaired peer, an exclusive flag) and make
  * a second, different generation n->gen + 1.  The database takes no gaps:
- * a later generation means n->gen + 1.  An exit code. */
+ * a later generation means n->gen + 1.  A database that cannot be reached
+ * is not asked: a warning, and the change goes ahead (a device may change
+ * while its database is down and publish later); a resurrection is then
+ * caught when it is published (the database holds another n->gen + 1:
+ * publish() refuses, CK_EXIT_CONFLICT).  An exit code. */
 static int behind(const struct ck_next *n)
 {
 	struct enr_http h = { .allow_http = 1 };
@@ -271,8 +275,9 @@ static int behind(const struct ck_next *n)
 		 n->db, hex, n->gen + 1);
 	h.url = url;
 	if (enr_http_do(&h)) {
-		fprintf(stderr, "chipkey: %s: public database: %s\n", n->prog, h.err);
-		rc = CK_EXIT_NETWORK;
+		fprintf(stderr, "chipkey: %s: warning: public database: %s: cannot ask the public"
+			" database whether it is ahead; going on\n", n->prog, h.err);
+		rc = CK_EXIT_OK;
 	} else if (h.status == 404) {
 		rc = CK_EXIT_OK;
 	} else if (h.status == 200) {

@@ -282,21 +282,26 @@ static int pair(struct ck_cli *cli, const struct pair_args *a)
 	rc.rom_len = rom_len;
 	rc.prog = "chipkey: pair";
 	ret = ck_next_load(&n);
+	if (!ret)	/* first: an exclusive flag of a store put back is not its own */
+		ret = ck_next_catch_up(&n);
 	if (!ret)
 		ret = exclusive_check(a, &n);
-	if (!ret)
-		ret = ck_next_catch_up(&n);
 	if (ret)
 		goto out;
 	signal(SIGPIPE, SIG_IGN);	/* a peer that closes is an error, not a kill */
 	fd = a->role == CK_PAIR_LISTEN ? ck_pair_accept_one(a->bind, a->port, a->port_file,
 							    a->timeout)
 				       : ck_link_dial(a->target, a->timeout);
+	if (fd == -ETIMEDOUT && a->role == CK_PAIR_LISTEN) {
+		fprintf(stderr, "chipkey pair: no peer connected within %d s (--timeout): "
+			"nothing kept\n", a->timeout);
+		ret = CK_EXIT_NETWORK;
+		goto out;
+	}
 	if (fd < 0) {
 		fprintf(stderr, "chipkey pair: %s: %s\n", a->role == CK_PAIR_LISTEN ?
 			"cannot listen" : a->target, strerror(-fd));
-		ret = a->role == CK_PAIR_LISTEN && fd != -ETIMEDOUT ? CK_EXIT_OTHER
-								    : CK_EXIT_NETWORK;
+		ret = a->role == CK_PAIR_LISTEN ? CK_EXIT_OTHER : CK_EXIT_NETWORK;
 		goto out;
 	}
 	err = ck_pair_tls(&s, &d, a->role, fd);
