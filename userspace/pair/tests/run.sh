@@ -717,6 +717,59 @@ pair_ok rz5 a m
 check "... then pairing works again ($lrc, $crc): generation $((GA + 1)), published" \
 	eval '[ $lrc = 0 ] && [ $crc = 0 ] && [ $(gen a) = $((GA + 1)) ] && published a'
 
+# ---- revocation of the peer (--crl, docs/pairing.md "Directory and CRL
+# checks"): the factory revokes m's device certificate; a, given the
+# factory's CRLs, refuses m in the handshake, before any code is shown
+mkdir -p "$t/crl0" && cp "$t/fac/root-crl.pem" "$t/fac/station-crl.pem" "$t/crl0/"
+CRL0=(--crl "$t/crl0/root-crl.pem" --crl "$t/crl0/station-crl.pem" --state "$t/a.pstate")
+CRL1=(--crl "$t/fac/root-crl.pem" --crl "$t/fac/station-crl.pem" --state "$t/a.pstate")
+pair_ok crl0 a m "${CRL0[@]}" --
+check "with the factory's CRLs (m not revoked), a (--crl, listening) pairs with m ($lrc, $crc)" \
+	test "$lrc" = 0 -a "$crc" = 0
+"$bin/chipkey-factory" revoke "$t/fac" "$t/m.keys/device-cert.pem" >/dev/null 2>>"$t/setup.log"
+check "the factory revokes m's device certificate (openssl verify -crl_check refuses it, accepted a's)" bash -c \
+	"! openssl verify -crl_check -CAfile '$t/fac/mfr-ca.pem' -untrusted '$t/fac/ica-cert.pem' \
+		-CRLfile '$t/fac/station-crl.pem' '$t/m.keys/device-cert.pem' >/dev/null 2>&1 &&
+	openssl verify -crl_check -CAfile '$t/fac/mfr-ca.pem' -untrusted '$t/fac/ica-cert.pem' \
+		-CRLfile '$t/fac/station-crl.pem' '$t/a.keys/device-cert.pem' >/dev/null 2>&1"
+G0=$(gens)
+for n in a m; do rm -rf "$t/$n.crl.store" && cp -a "$t/$n.store" "$t/$n.crl.store"; done
+crl_unchanged() { unchanged && same_store "$t/a.crl.store" "$t/a.store" && same_store "$t/m.crl.store" "$t/m.store"; }
+pair_start crl1 a m "${CRL1[@]}" -- --confirm 000000
+pair_wait
+check "attack: a (--crl, listening) refuses the revoked m: exit 19 ($lrc), m does not pair ($crc)" \
+	eval '[ $lrc = 19 ] && [ $crc != 0 ] && grep -q "revoked" "$t/crl1.l.err"'
+check "... no code shown on either side, both stores byte for byte unchanged (diff -r)" \
+	eval '! grep -q "^code:" "$t/crl1.l.out" && ! grep -q "^code:" "$t/crl1.c.out" && crl_unchanged'
+pair_start crl2 m a -- "${CRL1[@]}" --confirm 000000
+pair_wait
+check "attack: a (--crl, connecting) refuses the revoked m: exit 19 ($crc), m does not pair ($lrc)" \
+	eval '[ $crc = 19 ] && [ $lrc != 0 ] && grep -q "revoked" "$t/crl2.c.err"'
+check "... no code shown on either side, both stores byte for byte unchanged (diff -r)" \
+	eval '! grep -q "^code:" "$t/crl2.l.out" && ! grep -q "^code:" "$t/crl2.c.out" && crl_unchanged'
+check "a kept the newest CRL of the issuing CA as its floor (openssl crl: crlNumber 2)" bash -c \
+	"ls '$t/a.pstate/crl-floor/'*.der | while read f; do openssl crl -inform der -in \"\$f\" -noout -crlnumber; done | grep -q '^crlNumber=0x0*2\$'"
+rm -f "$t/crl3.port"
+"$ck" --device "emu:$t/m.sock" pair listen --port 0 --bind 127.0.0.1 --port-file "$t/crl3.port" \
+	--keys "$t/m.keys" --store "$t/m.store" --timeout 10 --confirm 000000 \
+	</dev/null >"$t/crl3.l.out" 2>"$t/crl3.l.err" &
+mpid=$!
+wait_for "$t/crl3.port" .
+expect_exit 13 "attack: the CRLs of before the revocation given again (a replay): refused before any contact, exit 13" -- \
+	"$ck" --device "emu:$t/a.sock" pair connect "127.0.0.1:$(cat "$t/crl3.port")" --keys "$t/a.keys" \
+	--store "$t/a.store" "${CRL0[@]}" --confirm 000000
+check "... says the CRL is older; m's listener saw no connection; nothing stored" \
+	eval 'grep -qi "older" "$t/err" && kill -0 $mpid && ! grep -q "^code:" "$t/crl3.l.out" && crl_unchanged'
+{ kill "$mpid"; wait "$mpid"; } 2>/dev/null
+pair_start crl4 a m --crl "$t/fac/root-crl.pem" --state "$t/a.pstate" -- --confirm 000000
+pair_wait
+check "attack: no CRL of m's issuing CA among --crl: a fails closed, exit 19 ($lrc), m does not pair ($crc), nothing stored" \
+	eval '[ $lrc = 19 ] && [ $crc != 0 ] && grep -q "no current CRL" "$t/crl4.l.err" && crl_unchanged'
+expect_exit 8 "an unreadable --crl file: exit 8, before any contact" -- \
+	"$ck" --device "emu:$t/a.sock" pair connect 127.0.0.1:1 --keys "$t/a.keys" --store "$t/a.store" \
+	--crl "$t/nonexistent-crl.pem" --state "$t/a.pstate"
+G0=$(gens)
+
 # ---- a data package whose pairing records do not parse (wrapped by a's
 # chip, so only the list is wrong): chipkey pairs refuses it
 check "b holds pairing records" eval '[ "$(rec b count)" -ge 1 ]'
