@@ -708,6 +708,30 @@ check "... the database holds another generation 2; a's store unchanged (diff -r
 	eval 'grep -q "the public database holds another generation 2" "$t/err" && same_store "$t/a.old.store" "$t/a.store"'
 expect_exit 22 "... pair too (exit 22)" -- \
 	"$ck" --device "emu:$t/a.sock" pair connect 127.0.0.1:1 --keys "$t/a.keys" --store "$t/a.store"
+# the same from the factory backup, but the database is back by the time
+# the pairing is published (a second chipkey-pubdb on the same database,
+# started after the listener's check): the publication itself is refused
+rm -rf "$t/a.store"
+"$bin/chipkey" --device "emu:$t/a.sock" recover --from "$t/a.pkg" --store "$t/a.store" \
+	--no-keys >/dev/null 2>>"$t/setup.log"
+P2=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+lck=(env CHIPKEY_PUBDB=http://127.0.0.1:$P2 "$ck")
+pair_start rz6 a m
+lck=("$ck")
+rm -f "$t/db2.port"
+"$bin/chipkey-pubdb" --db "sqlite:$t/public.db" --listen "127.0.0.1:$P2" --writers "$t/writers.pem" \
+	--port-file "$t/db2.port" 2>>"$t/pubdb.log" &
+db2pid=$!
+wait_for "$t/db2.port" .
+wait_for "$t/rz6.l.out" '^code:' && wait_for "$t/rz6.c.out" '^code:'
+answer rz6 l y; answer rz6 c y
+pair_wait
+{ kill "$db2pid"; wait "$db2pid"; } 2>/dev/null
+check "a from the factory backup, its database down at the check and up at publication: warned, kept generation 2, publication refused: exit 22 ($lrc), m pairs ($crc)" \
+	eval 'grep -q "cannot ask the public database whether it is ahead; going on" "$t/rz6.l.err" &&
+		[ $lrc = 22 ] && [ $crc = 0 ] && [ $(gen a) = 2 ] &&
+		grep -q "the public database holds another generation 2" "$t/rz6.l.err" &&
+		curl -sf "$DB/v1/chips/$CA/generations/2/backup" | cmp -s - "$t/a2.db.pkg"'
 # the remedy: chipkey recover from the public database
 expect_exit 0 "chipkey recover --db on a: the latest published generation $GA" -- \
 	"$ck" --device "emu:$t/a.sock" recover --db "$DB" --store "$t/a.store" --keys "$t/a.keys"
