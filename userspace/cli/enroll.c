@@ -666,7 +666,10 @@ int cmd_enroll(struct ck_cli *cli, int argc, char **argv)
 		if (rc)
 			goto out;
 	} else if (ck_dp_get(e.n.dp, CK_DP_CUSTOMER_CERT, &v, &len)) {
-		/* the factory set: enroll */
+		/* the factory set: enroll (not on a store the database is ahead of) */
+		rc = ck_next_catch_up(&e.n);
+		if (rc)
+			goto out;
 		if (factory_pem(&e)) {
 			rc = fail(CK_EXIT_MALFORMED, "%s",
 				  "the data package has no factory key and certificate");

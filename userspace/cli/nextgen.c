@@ -251,12 +251,57 @@ int ck_next_finish(struct ck_next *n)
 	return rc;
 }
 
+/* Is this store behind the public database (it holds generation
+ * n->gen + 1: an older flash image put back, or a recovery from an older
+ * backup after the flash was wiped)?  Changing it would bring back what a
+ * later generation removed (an unpaired peer, an exclusive flag) and make
+ * a second, different generation n->gen + 1.  The database takes no gaps:
+ * a later generation means n->gen + 1.  A database that cannot be reached
+ * is not asked: a warning, and the change goes ahead (a device may change
+ * while its database is down and publish later); a resurrection is then
+ * caught when it is published (the database holds another n->gen + 1:
+ * publish() refuses, CK_EXIT_CONFLICT).  An exit code. */
+static int behind(const struct ck_next *n)
+{
+	struct enr_http h = { .allow_http = 1 };
+	size_t bl = strlen(n->db);
+	char url[1200], hex[33];
+	int rc;
+
+	while (bl && n->db[bl - 1] == '/')
+		bl--;
+	ck_hex_encode(n->rc->chip_id, 16, hex);
+	snprintf(url, sizeof(url), "%.*s/v1/chips/%s/generations/%" PRIu64 "/backup", (int)bl,
+		 n->db, hex, n->gen + 1);
+	h.url = url;
+	if (enr_http_do(&h)) {
+		fprintf(stderr, "chipkey: %s: warning: public database: %s: cannot ask the public"
+			" database whether it is ahead; going on\n", n->prog, h.err);
+		rc = CK_EXIT_OK;
+	} else if (h.status == 404) {
+		rc = CK_EXIT_OK;
+	} else if (h.status == 200) {
+		fprintf(stderr, "chipkey: %s: the public database holds generation %" PRIu64
+			", later than this store's %" PRIu64 " (an older flash image or backup):"
+			" recover from the database first (chipkey recover --db)\n", n->prog,
+			n->gen + 1, n->gen);
+		rc = CK_EXIT_ROLLBACK;
+	} else {
+		fprintf(stderr, "chipkey: %s: public database: HTTP %ld\n", n->prog, h.status);
+		rc = CK_EXIT_OTHER;
+	}
+	enr_http_release(&h);
+	return rc;
+}
+
 int ck_next_catch_up(struct ck_next *n)
 {
-	if (n->gen <= 1)
-		return CK_EXIT_OK;	/* the factory's, published by the SPP */
-	return publish(n->prog, n->db, n->dp, n->rc->chip_id, n->identity, n->gen, n->pkg,
-		       n->pkg_len);
+	int rc = CK_EXIT_OK;
+
+	if (n->gen > 1)		/* generation 1: the factory's, published by the SPP */
+		rc = publish(n->prog, n->db, n->dp, n->rc->chip_id, n->identity, n->gen, n->pkg,
+			     n->pkg_len);
+	return rc ? rc : behind(n);
 }
 
 int ck_next_commit(struct ck_next *n)

@@ -58,7 +58,10 @@ int ck_next_finish(struct ck_next *n);
  * (a crash or a network failure after an earlier switch may have left it
  * unpublished; the database takes no gaps).  Call it before changing
  * anything: the store is then never more than one generation ahead of the
- * database.  An exit code. */
+ * database.  Then refuses (CK_EXIT_ROLLBACK) a store the database is
+ * ahead of (it holds generation + 1); a database that cannot be reached
+ * for that question only earns a warning (publication catches it later:
+ * CK_EXIT_CONFLICT).  An exit code. */
 int ck_next_catch_up(struct ck_next *n);
 /* ck_next_store, then ck_next_finish. */
 int ck_next_commit(struct ck_next *n);

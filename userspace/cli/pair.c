@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,14 +30,17 @@ static int usage(void)
 		"usage: chipkey pair listen --port P [--bind ADDR] [--port-file FILE] [OPTIONS]\n"
 		"       chipkey pair connect HOST:PORT [OPTIONS]\n"
 		"  OPTIONS: [--exclusive] [--keys DIR] [--store DIR] [--db URL] [--confirm CODE]\n"
-		"           [--timeout S]\n");
+		"           [--timeout S] [--crl FILE]... [--state DIR]\n");
 	return CK_EXIT_USAGE;
 }
 
+#define PAIR_CRL_MAX 16
+
 struct pair_args {
 	enum ck_pair_role role;
-	const char *target, *bind, *port_file, *keys, *store, *db, *confirm;
-	int port, timeout, exclusive;
+	const char *target, *bind, *port_file, *keys, *store, *db, *confirm, *state;
+	const char *crl[PAIR_CRL_MAX];	/* --crl FILE (repeatable) */
+	int port, timeout, exclusive, ncrl;
 };
 
 /* The person's decision on @code: --confirm CODE, else a line from standard
@@ -68,6 +72,8 @@ static int session_error(const struct ck_pair_session *s, const char *step, int 
 			e == -EEXIST ? "it names this device's own identity" :
 			e == -ENOENT ? "it names no chip attestation key" :
 			e == -EKEYEXPIRED ? "outside its validity period" :
+			e == -EKEYREVOKED ? "revoked (--crl)" :
+			e == -ENODATA ? "no current CRL of its issuer among --crl (failing closed)" :
 			e == -EKEYREJECTED ? "not a device certificate issued under the "
 					     "manufacturer key in this device's ROM" :
 			strerror(-e));
@@ -135,6 +141,35 @@ static int keep(const struct pair_args *a, struct ck_next *n, const struct ck_pa
 			"published: recovery from the public database would not restore it\n",
 			(unsigned long long)n->gen);
 	return rc;
+}
+
+/*
+ * --crl: the CRL files into *@out (NULL without --crl), then the CRL
+ * floor in STATE/crl-floor: a CRL older (lower cRLNumber) than the newest
+ * of its issuer accepted here before is refused (exit 13).  The peer is
+ * checked against them in the handshake (pair/tls.c).  0 or an exit code.
+ */
+static int load_crls(const struct pair_args *a, struct pki_crls **out)
+{
+	char why[512] = "", dir[4200];
+	int err = 0;
+
+	*out = NULL;
+	for (int i = 0; i < a->ncrl && !err; i++)
+		err = pki_crls_add(out, a->crl[i], why, sizeof(why));
+	if (!err && *out) {
+		snprintf(dir, sizeof(dir), "%s/crl-floor", a->state);
+		err = mkdir(a->state, 0700) < 0 && errno != EEXIST ? -errno :
+		      pki_crls_floor(*out, dir, NULL, 0, why, sizeof(why));
+		if (err && !why[0])
+			snprintf(why, sizeof(why), "%s: %s", a->state, strerror(-err));
+	}
+	if (!err)
+		return CK_EXIT_OK;
+	fprintf(stderr, "chipkey pair: --crl %s\n", why);
+	pki_crls_free(*out);
+	*out = NULL;
+	return err == -ESTALE ? CK_EXIT_ROLLBACK : CK_EXIT_OTHER;
 }
 
 /*
@@ -249,6 +284,7 @@ static int pair(struct ck_cli *cli, const struct pair_args *a)
 	struct ck_next n = { .rc = &rc, .store = a->store, .db = a->db, .keys = a->keys,
 			     .prog = "pair" };
 	struct ck_link_device d;
+	struct pki_crls *crls = NULL;
 	struct chipkey *ck = NULL;
 	const char *what;
 	int has_chip = 0, fd = -1, err, ret;
@@ -271,6 +307,10 @@ static int pair(struct ck_cli *cli, const struct pair_args *a)
 		ret = CK_EXIT_BAD_CERT;
 		goto out;
 	}
+	ret = load_crls(a, &crls);
+	if (ret)
+		goto out;
+	d.crls = crls;
 	ret = ck_cli_open(cli, &ck);
 	if (ret)
 		goto out;
@@ -282,16 +322,22 @@ static int pair(struct ck_cli *cli, const struct pair_args *a)
 	rc.rom_len = rom_len;
 	rc.prog = "chipkey: pair";
 	ret = ck_next_load(&n);
+	if (!ret)	/* first: an exclusive flag of a store put back is not its own */
+		ret = ck_next_catch_up(&n);
 	if (!ret)
 		ret = exclusive_check(a, &n);
-	if (!ret)
-		ret = ck_next_catch_up(&n);
 	if (ret)
 		goto out;
 	signal(SIGPIPE, SIG_IGN);	/* a peer that closes is an error, not a kill */
 	fd = a->role == CK_PAIR_LISTEN ? ck_pair_accept_one(a->bind, a->port, a->port_file,
 							    a->timeout)
 				       : ck_link_dial(a->target, a->timeout);
+	if (fd == -ETIMEDOUT && a->role == CK_PAIR_LISTEN) {
+		fprintf(stderr, "chipkey pair: no peer connected within %d s (--timeout): "
+			"nothing kept\n", a->timeout);
+		ret = CK_EXIT_NETWORK;
+		goto out;
+	}
 	if (fd < 0) {
 		fprintf(stderr, "chipkey pair: %s: %s\n", a->role == CK_PAIR_LISTEN ?
 			"cannot listen" : a->target, strerror(-fd));
@@ -318,6 +364,7 @@ out:
 	if (ck)
 		chipkey_close(ck);
 	ck_link_device_free(&d);
+	pki_crls_free(crls);
 	return ret;
 }
 
@@ -333,10 +380,13 @@ int cmd_pair(struct ck_cli *cli, int argc, char **argv)
 		{ "confirm", required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "exclusive", no_argument, NULL, 'x' },
+		{ "crl", required_argument, NULL, 'L' },
+		{ "state", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pair_args a = { .bind = "0.0.0.0", .keys = "/run/chipkey",
-			       .store = REC_DEFAULT_STORE, .port = -1, .timeout = 120 };
+			       .store = REC_DEFAULT_STORE, .port = -1, .timeout = 120,
+			       .state = "/var/lib/chipkey/pair" };
 	int c;
 
 	if (argc > 1 && !strcmp(argv[1], "channel"))	/* pair-channel.c */
@@ -353,6 +403,14 @@ int cmd_pair(struct ck_cli *cli, int argc, char **argv)
 		case 'c': a.confirm = optarg; break;
 		case 't': a.timeout = atoi(optarg); break;
 		case 'x': a.exclusive = 1; break;
+		case 'L':
+			if (a.ncrl == PAIR_CRL_MAX) {
+				fprintf(stderr, "chipkey pair: at most %d --crl\n", PAIR_CRL_MAX);
+				return CK_EXIT_USAGE;
+			}
+			a.crl[a.ncrl++] = optarg;
+			break;
+		case 'S': a.state = optarg; break;
 		default: return usage();
 		}
 	}

@@ -37,9 +37,17 @@ int ck_pair_accept_one(const char *addr, int port, const char *port_file, int ti
 			return err;
 		}
 	}
+	/* the wait for the peer is bounded too (Linux: SO_RCVTIMEO on a
+	 * listening socket bounds accept) */
+	if (timeout > 0)
+		setsockopt(lfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	do
 		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	while (fd < 0 && errno == EINTR);
+	if (fd < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		close(lfd);
+		return -ETIMEDOUT;
+	}
 	if (fd < 0)
 		goto fail;
 	close(lfd);

@@ -67,7 +67,9 @@ struct ck_pair_session {
 /*
  * TLS 1.3 over @fd as @role with @self's key and certificate chain; the
  * peer must present a device certificate that pki_verify_device_cert()
- * accepts against @self->rom_key and that names an attestation key.
+ * accepts against @self->rom_key and that names an attestation key; with
+ * @self->crls, neither it nor its issuing CA revoked (verify_err
+ * -EKEYREVOKED; -ENODATA: an issuer has no current CRL among them).
  * 0, -EKEYREJECTED (the peer's certificate; why in s->peer.verify_err),
  * -ECONNREFUSED (the handshake failed otherwise), -ECONNRESET, -errno.
  */

@@ -4,7 +4,9 @@
  * certificate chain (device certificate + issuing CA).  OpenSSL's chain
  * building is replaced by the checks devices make (cert verify callback):
  * pki_verify_device_cert() against the manufacturer key in this device's
- * own ROM, plus an attestation key in the certificate.  The TLS handshake
+ * own ROM, plus an attestation key in the certificate, and with --crl
+ * (self->crls) neither it nor its issuing CA revoked (link/revocation.c,
+ * failing closed).  The TLS handshake
  * performs the certificate exchange, the challenge signatures
  * (CertificateVerify over the transcript, which holds both fresh randoms)
  * and the ECDHE key agreement of the seed's claim 1 (docs/pairing.md).
@@ -17,6 +19,7 @@
 #include <openssl/x509.h>
 
 #include "common/pki.h"
+#include "link/revocation.h"
 #include "pair.h"
 
 /* The peer's issuing CA in the chain it sent: the first certificate other
@@ -57,6 +60,9 @@ static int verify_peer(X509_STORE_CTX *xs, void *arg)
 		err = pki_cert_attest_key(leaf, s->peer.attest_q);
 	if (!err && !strcmp(s->peer.identity, s->self->identity))
 		err = -EEXIST;	/* our own identity: a copy of us, never a peer */
+	if (!err)	/* revoked, or no current CRL of an issuer: -EKEYREVOKED, -ENODATA */
+		err = ck_link_crl_check(s->self->crls, leaf, ica, s->self->rom_key,
+					"the peer's device certificate");
 	if (err) {
 		s->peer.verify_err = err;
 		X509_STORE_CTX_set_error(xs, X509_V_ERR_CERT_REJECTED);

@@ -183,22 +183,32 @@ check "x connecting to a: neither pairs ($lrc, $crc), nothing stored" \
 # chip ID, another chip key: the clone cannot answer ATTEST as a's chip)
 chip clone "$t/fac" $CA
 cp -a "$t/a.keys" "$t/clone.keys"
-# its flash store: a's factory package wrapped by the clone's chip
+# its flash store: a's factory package wrapped by the clone's chip; the
+# clone uses a public database of its own (an empty one: the genuine one
+# holds a's later generations, and a store behind it is refused before any
+# contact, which is tested below)
 "$bin/chipkey" --device "emu:$t/clone.sock" wrap --generation 1 "$t/a.dp" "$t/clone.pkg" 2>>"$t/setup.log" &&
 	"$bin/chipkey" --device "emu:$t/clone.sock" recover --from "$t/clone.pkg" --store "$t/clone.store" \
 		>/dev/null 2>>"$t/setup.log"
+"$bin/chipkey-pubdb" --db "sqlite:$t/clone-public.db" --listen 127.0.0.1:0 --writers "$t/writers.pem" \
+	--port-file "$t/clonedb.port" 2>>"$t/pubdb.log" &
+pids+=($!)
+wait_for "$t/clonedb.port" .
+CDB=http://127.0.0.1:$(cat "$t/clonedb.port")
+expect_exit 13 "the clone with the genuine public database: refused before any contact, the database is ahead (exit 13)" -- \
+	"$ck" --device "emu:$t/clone.sock" pair connect 127.0.0.1:1 --keys "$t/clone.keys" --store "$t/clone.store"
 G0=$(gens)
-pair_start cl1 b clone
+pair_start cl1 b clone -- --db "$CDB"
 pair_wait
 check "b refuses a copied key+cert without its chip (b listening): exit 19 ($lrc)" test "$lrc" = 19
 check "... because the chip did not prove it is live" grep -q "did not prove it is live" "$t/cl1.l.err"
 check "... the clone does not pair (exit $crc), nothing stored" \
 	both '[ $crc != 0 ]'
-pair_start cl2 clone b
+pair_start cl2 clone b --db "$CDB" --
 pair_wait
 check "b refuses it (b connecting): exit 19 ($crc), nothing stored" \
 	both '[ $crc = 19 ] && [ $lrc != 0 ]'
-pair_start self clone a
+pair_start self clone a --db "$CDB" --
 pair_wait
 check "a refuses a peer that presents a's own identity: exit 19 ($crc), nothing stored" \
 	both '[ $crc = 19 ] && grep -q "names this device.s own identity" "$t/self.c.err"'
@@ -214,6 +224,18 @@ expect_exit 3 "device-key.pem readable by others: exit 3" -- \
 	"$ck" --device "emu:$t/a.sock" pair connect 127.0.0.1:1 --keys "$t/open.keys"
 expect_exit 10 "nobody listening: exit 10" -- \
 	"$ck" --device "emu:$t/a.sock" pair connect 127.0.0.1:1 --keys "$t/a.keys" --store "$t/a.store" --timeout 5
+# the listener's wait for a peer is bounded by --timeout (SO_RCVTIMEO on the
+# listening socket); no connector at all: exit 10, the store untouched
+cp -a "$t/a.store" "$t/a.before-timeout.store"
+rm -f "$t/to.port"
+s0=$(date +%s)
+expect_exit 10 "pair listen --timeout 2 with no connector: exit 10 (bounded by an outer timeout 60: 124 if it hangs)" -- \
+	timeout 60 "$ck" --device "emu:$t/a.sock" pair listen --port 0 --bind 127.0.0.1 \
+	--port-file "$t/to.port" --keys "$t/a.keys" --store "$t/a.store" --timeout 2
+echo "# pair listen --timeout 2 returned after $(($(date +%s) - s0)) s"
+check "... it did listen (port file), says no peer came, the store is byte for byte unchanged (diff -r)" \
+	eval '[ -s "$t/to.port" ] && grep -q "no peer connected within 2 s" "$t/err" &&
+		same_store "$t/a.before-timeout.store" "$t/a.store"'
 expect_exit 16 "no flash store: exit 16, before any contact" -- \
 	"$ck" --device "emu:$t/a.sock" pair connect 127.0.0.1:1 --keys "$t/a.keys" --store "$t/nostore"
 expect_exit 1 "no public database configured: exit 1" -- \
@@ -233,6 +255,8 @@ pair_wait
 check "database unreachable: the listener keeps the pairing in its store (generation $((GM + 1))), exits 10 ($lrc); the connector pairs ($crc)" \
 	eval '[ $lrc = 10 ] && [ $crc = 0 ] && [ $(gen m) = $((GM + 1)) ] && [ $(gen b) = $((GB + 1)) ] &&
 		grep -q "not published" "$t/nopub.l.err" && [ "$(rec m list | cut -d" " -f1)" = $IB ]'
+check "... before listening it warned that it could not ask the database whether it is ahead" \
+	grep -q "cannot ask the public database whether it is ahead; going on" "$t/nopub.l.err"
 check "... the database still ends at m's generation $GM (curl)" \
 	eval '! curl -sf -o /dev/null "$DB/v1/chips/$CM/generations/$((GM + 1))/record" &&
 		curl -sf -o /dev/null "$DB/v1/chips/$CM/generations/$GM/record"'
@@ -309,6 +333,21 @@ printf 'XXXX\001\001\000\000' | openssl s_client -connect "127.0.0.1:$P" -tls1_3
 wait "$lpid"; lrc=$?
 check "a frame that is not a pairing message (wrong magic) ends the session: exit 21 ($lrc)" \
 	both '[ $lrc = 21 ] && grep -q "protocol violated" "$t/sc4.l.err"'
+
+# probe_listen RUN NAME: NAME's `pair listen` on a fixed free port $P; once
+# it has exited or written its port file, openssl s_client connects there
+# (output $t/RUN.sc); exit code in $lrc
+probe_listen() {
+	P=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	rm -f "$t/$1.port"
+	"$ck" --device "emu:$t/$2.sock" pair listen --port "$P" --bind 127.0.0.1 --port-file "$t/$1.port" \
+		--keys "$t/$2.keys" --store "$t/$2.store" --timeout 10 --confirm 000000 \
+		</dev/null >"$t/$1.l.out" 2>"$t/$1.l.err" &
+	lpid=$!
+	while kill -0 "$lpid" 2>/dev/null && [ ! -e "$t/$1.port" ]; do sleep 0.05; done
+	openssl s_client -connect "127.0.0.1:$P" -tls1_3 </dev/null >"$t/$1.sc" 2>&1
+	wait "$lpid"; lrc=$?
+}
 
 
 # ---- flash loss: a's store and keys wiped, recovered from the public database
@@ -389,6 +428,25 @@ expect_exit 0 "a's flash wiped again: chipkey recover from the public database" 
 check "... restores generation $((GA + 1)), without b" eval '[ $(gen a) = $((GA + 1)) ] && [ "$(rec a count)" = 0 ]'
 expect_exit 0 "... chipkey pairs lists nothing" -- "$ck" --device "emu:$t/a.sock" pairs --store "$t/a.store"
 check "... (no output)" test ! -s "$t/out"
+# an older backup put back on a wiped flash (no floor left on the device):
+# it loads and lists b again, but no change is made on top of it
+cp -a "$t/a.store" "$t/a.cur.store"
+rm -rf "$t/a.store"
+"$bin/chipkey" --device "emu:$t/a.sock" recover --from "$t/a.paired.pkg" --store "$t/a.store" \
+	--no-keys >/dev/null 2>>"$t/setup.log"
+rm -rf "$t/a.old.store" && cp -a "$t/a.store" "$t/a.old.store"
+expect_exit 13 "a's wiped flash given the older generation that held b: unpair refuses, the database is ahead (exit 13)" -- \
+	"$ck" --device "emu:$t/a.sock" unpair "$IB" --store "$t/a.store" --keys "$t/a.keys"
+check "... says to recover from the database; the store still at generation $GA (no second generation $((GA + 1)))" \
+	eval 'grep -q "the public database holds generation $((GA + 1)), later than this store" "$t/err" && [ $(gen a) = $GA ]'
+expect_exit 13 "... and pair refuses before any contact (exit 13)" -- \
+	"$ck" --device "emu:$t/a.sock" pair connect 127.0.0.1:1 --keys "$t/a.keys" --store "$t/a.store"
+probe_listen rz0 a
+check "... pair listen refuses (exit $lrc) and never listens: no port file, openssl s_client on port $P: connection refused" \
+	eval '[ $lrc = 13 ] && [ ! -e "$t/rz0.port" ] && grep -Eqi "connection refused|errno=111" "$t/rz0.sc"'
+check "... the store byte for byte unchanged (diff -r)" same_store "$t/a.old.store" "$t/a.store"
+rm -rf "$t/a.store"
+mv "$t/a.cur.store" "$t/a.store"
 GB=$(gen b)
 expect_exit 0 "unpair on the other side, b, by identity" -- \
 	"$ck" --device "emu:$t/b.sock" unpair "$IA" --store "$t/b.store" --keys "$t/b.keys"
@@ -466,9 +524,162 @@ expect_exit 22 "b (exclusive) connecting anywhere: refused, exit 22" -- \
 expect_exit 22 "m, which keeps a pairing, asking for --exclusive: refused, exit 22" -- \
 	"$ck" --device "emu:$t/m.sock" pair connect 127.0.0.1:1 --keys "$t/m.keys" --store "$t/m.store" --exclusive
 check "... nothing changed on any device" unchanged
+cp -a "$t/a.store" "$t/a.excl.store"	# a's flash image while exclusive with b
 expect_exit 0 "a unpairs b" -- "$ck" --device "emu:$t/a.sock" unpair "$IB" --store "$t/a.store" --keys "$t/a.keys"
 pair_ok ex4 m a
 check "... then a pairs with m ($lrc, $crc)" eval '[ $lrc = 0 ] && [ $crc = 0 ] && [ "$(rec a list | cut -d" " -f1,4)" = "$IM 0" ]'
+
+# ---- no resurrection from an older flash image (review F3): a's flash
+# image from before "a unpairs b" (exclusive with b) put back whole; the
+# public database holds two later generations
+GA=$(gen a) GE=$(gen a.excl)
+rm -rf "$t/a.store" "$t/a.old.store" && cp -a "$t/a.excl.store" "$t/a.store" && cp -a "$t/a.store" "$t/a.old.store"
+expect_exit 0 "a's older flash image (generation $GE) put back: it lists b again, exclusive" -- \
+	"$ck" --device "emu:$t/a.sock" pairs --store "$t/a.store"
+check "... (chipkey pairs)" grep -q "^$IB .*  exclusive$" "$t/out"
+probe_listen rz a
+check "pair listen on it: refused, exit 13 ($lrc): the database is ahead, recover from it first" \
+	eval '[ $lrc = 13 ] && grep -q "public database holds generation $((GE + 1)), later than this store.*recover from the database first" "$t/rz.l.err"'
+check "... it never listened: no port file, a connector (openssl s_client) on port $P gets connection refused" \
+	eval '[ ! -e "$t/rz.port" ] && grep -Eqi "connection refused|errno=111" "$t/rz.sc"'
+rm -f "$t/rz2.port"
+"$ck" --device "emu:$t/m.sock" pair listen --port 0 --bind 127.0.0.1 --port-file "$t/rz2.port" \
+	--keys "$t/m.keys" --store "$t/m.store" --timeout 10 --confirm 000000 \
+	</dev/null >"$t/rz2.l.out" 2>"$t/rz2.l.err" &
+mpid=$!
+wait_for "$t/rz2.port" .
+expect_exit 13 "pair connect from it to m (listening): refused, exit 13" -- \
+	"$ck" --device "emu:$t/a.sock" pair connect "127.0.0.1:$(cat "$t/rz2.port")" --keys "$t/a.keys" \
+	--store "$t/a.store" --confirm 000000
+check "... m's listener saw no connection (still waiting, no code)" \
+	eval 'kill -0 $mpid && ! grep -q "^code:" "$t/rz2.l.out"'
+{ kill "$mpid"; wait "$mpid"; } 2>/dev/null
+expect_exit 13 "unpair b on it: refused, exit 13 (no second generation $((GE + 1)))" -- \
+	"$ck" --device "emu:$t/a.sock" unpair "$IB" --store "$t/a.store" --keys "$t/a.keys"
+expect_exit 13 "unpair --all on it: refused, exit 13" -- \
+	"$ck" --device "emu:$t/a.sock" unpair --all --store "$t/a.store" --keys "$t/a.keys"
+check "... the put-back store is byte for byte unchanged (diff -r)" \
+	same_store "$t/a.old.store" "$t/a.store"
+# the same image with the database unreachable: the store's own generation
+# (past the factory's) cannot be published first, so nothing is changed
+expect_exit 10 "... with the database unreachable: unpair refused before any change, exit 10" -- \
+	env CHIPKEY_PUBDB=http://127.0.0.1:1 "$ck" --device "emu:$t/a.sock" unpair "$IB" \
+	--store "$t/a.store" --keys "$t/a.keys"
+rm -f "$t/rz3.port"
+expect_exit 10 "... and pair listen refused before it listens, exit 10" -- \
+	timeout 60 env CHIPKEY_PUBDB=http://127.0.0.1:1 "$ck" --device "emu:$t/a.sock" pair listen \
+	--port 0 --bind 127.0.0.1 --port-file "$t/rz3.port" --keys "$t/a.keys" --store "$t/a.store" --timeout 5
+check "... no port, the store byte for byte unchanged (diff -r)" \
+	eval '[ ! -e "$t/rz3.port" ] && same_store "$t/a.old.store" "$t/a.store"'
+# a wiped flash recovered from the factory's backup (generation 1: nothing
+# to publish first) while the database is unreachable: the check cannot be
+# made, a warning, and the pairing goes ahead; its generation 2 is not the
+# database's, which refuses it when it is published
+rm -rf "$t/a.store"
+"$bin/chipkey" --device "emu:$t/a.sock" recover --from "$t/a.pkg" --store "$t/a.store" \
+	--no-keys >/dev/null 2>>"$t/setup.log"
+GM=$(gen m)
+lck=(env CHIPKEY_PUBDB=http://127.0.0.1:1 "$ck")
+pair_ok rz4 a m
+lck=("$ck")
+check "a, recovered from the factory backup (generation 1), pairs with m while its database is unreachable: warned, kept at generation 2, not published ($lrc), m pairs ($crc)" \
+	eval 'grep -q "cannot ask the public database whether it is ahead; going on" "$t/rz4.l.err" &&
+		[ $lrc = 10 ] && [ $crc = 0 ] && [ $(gen a) = 2 ] && grep -q "not published" "$t/rz4.l.err" &&
+		[ "$(rec a list | cut -d" " -f1)" = $IM ] && [ $(gen m) = $((GM + 1)) ]'
+check "... the database keeps its own generation 2 of a, not this one (curl, cmp)" \
+	eval 'curl -sf "$DB/v1/chips/$CA/generations/2/backup" >"$t/a2.db.pkg" && ! cmp -s "$t/a2.db.pkg" "$t/a.store/backup.pkg"'
+rm -rf "$t/a.old.store" && cp -a "$t/a.store" "$t/a.old.store"
+expect_exit 22 "with the database back, a's next change (unpair m) publishes generation 2 first: refused, exit 22" -- \
+	"$ck" --device "emu:$t/a.sock" unpair "$IM" --store "$t/a.store" --keys "$t/a.keys"
+check "... the database holds another generation 2; a's store unchanged (diff -r)" \
+	eval 'grep -q "the public database holds another generation 2" "$t/err" && same_store "$t/a.old.store" "$t/a.store"'
+expect_exit 22 "... pair too (exit 22)" -- \
+	"$ck" --device "emu:$t/a.sock" pair connect 127.0.0.1:1 --keys "$t/a.keys" --store "$t/a.store"
+# the same from the factory backup, but the database is back by the time
+# the pairing is published (a second chipkey-pubdb on the same database,
+# started after the listener's check): the publication itself is refused
+rm -rf "$t/a.store"
+"$bin/chipkey" --device "emu:$t/a.sock" recover --from "$t/a.pkg" --store "$t/a.store" \
+	--no-keys >/dev/null 2>>"$t/setup.log"
+P2=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+lck=(env CHIPKEY_PUBDB=http://127.0.0.1:$P2 "$ck")
+pair_start rz6 a m
+lck=("$ck")
+rm -f "$t/db2.port"
+"$bin/chipkey-pubdb" --db "sqlite:$t/public.db" --listen "127.0.0.1:$P2" --writers "$t/writers.pem" \
+	--port-file "$t/db2.port" 2>>"$t/pubdb.log" &
+db2pid=$!
+wait_for "$t/db2.port" .
+wait_for "$t/rz6.l.out" '^code:' && wait_for "$t/rz6.c.out" '^code:'
+answer rz6 l y; answer rz6 c y
+pair_wait
+{ kill "$db2pid"; wait "$db2pid"; } 2>/dev/null
+check "a from the factory backup, its database down at the check and up at publication: warned, kept generation 2, publication refused: exit 22 ($lrc), m pairs ($crc)" \
+	eval 'grep -q "cannot ask the public database whether it is ahead; going on" "$t/rz6.l.err" &&
+		[ $lrc = 22 ] && [ $crc = 0 ] && [ $(gen a) = 2 ] &&
+		grep -q "the public database holds another generation 2" "$t/rz6.l.err" &&
+		curl -sf "$DB/v1/chips/$CA/generations/2/backup" | cmp -s - "$t/a2.db.pkg"'
+# the remedy: chipkey recover from the public database
+expect_exit 0 "chipkey recover --db on a: the latest published generation $GA" -- \
+	"$ck" --device "emu:$t/a.sock" recover --db "$DB" --store "$t/a.store" --keys "$t/a.keys"
+check "... generation $GA, paired with m only, not exclusive" \
+	eval '[ $(gen a) = $GA ] && [ "$(rec a list | cut -d" " -f1,4)" = "$IM 0" ] && published a'
+pair_ok rz5 a m
+check "... then pairing works again ($lrc, $crc): generation $((GA + 1)), published" \
+	eval '[ $lrc = 0 ] && [ $crc = 0 ] && [ $(gen a) = $((GA + 1)) ] && published a'
+
+# ---- revocation of the peer (--crl, docs/pairing.md "Directory and CRL
+# checks"): the factory revokes m's device certificate; a, given the
+# factory's CRLs, refuses m in the handshake, before any code is shown
+mkdir -p "$t/crl0" && cp "$t/fac/root-crl.pem" "$t/fac/station-crl.pem" "$t/crl0/"
+CRL0=(--crl "$t/crl0/root-crl.pem" --crl "$t/crl0/station-crl.pem" --state "$t/a.pstate")
+CRL1=(--crl "$t/fac/root-crl.pem" --crl "$t/fac/station-crl.pem" --state "$t/a.pstate")
+pair_ok crl0 a m "${CRL0[@]}" --
+check "with the factory's CRLs (m not revoked), a (--crl, listening) pairs with m ($lrc, $crc)" \
+	test "$lrc" = 0 -a "$crc" = 0
+"$bin/chipkey-factory" revoke "$t/fac" "$t/m.keys/device-cert.pem" >/dev/null 2>>"$t/setup.log"
+check "the factory revokes m's device certificate (openssl verify -crl_check refuses it, accepted a's)" bash -c \
+	"! openssl verify -crl_check -CAfile '$t/fac/mfr-ca.pem' -untrusted '$t/fac/ica-cert.pem' \
+		-CRLfile '$t/fac/station-crl.pem' '$t/m.keys/device-cert.pem' >/dev/null 2>&1 &&
+	openssl verify -crl_check -CAfile '$t/fac/mfr-ca.pem' -untrusted '$t/fac/ica-cert.pem' \
+		-CRLfile '$t/fac/station-crl.pem' '$t/a.keys/device-cert.pem' >/dev/null 2>&1"
+G0=$(gens)
+for n in a m; do rm -rf "$t/$n.crl.store" && cp -a "$t/$n.store" "$t/$n.crl.store"; done
+crl_unchanged() { unchanged && same_store "$t/a.crl.store" "$t/a.store" && same_store "$t/m.crl.store" "$t/m.store"; }
+pair_start crl1 a m "${CRL1[@]}" -- --confirm 000000
+pair_wait
+check "attack: a (--crl, listening) refuses the revoked m: exit 19 ($lrc), m does not pair ($crc)" \
+	eval '[ $lrc = 19 ] && [ $crc != 0 ] && grep -q "revoked" "$t/crl1.l.err"'
+check "... no code shown on either side, both stores byte for byte unchanged (diff -r)" \
+	eval '! grep -q "^code:" "$t/crl1.l.out" && ! grep -q "^code:" "$t/crl1.c.out" && crl_unchanged'
+pair_start crl2 m a -- "${CRL1[@]}" --confirm 000000
+pair_wait
+check "attack: a (--crl, connecting) refuses the revoked m: exit 19 ($crc), m does not pair ($lrc)" \
+	eval '[ $crc = 19 ] && [ $lrc != 0 ] && grep -q "revoked" "$t/crl2.c.err"'
+check "... no code shown on either side, both stores byte for byte unchanged (diff -r)" \
+	eval '! grep -q "^code:" "$t/crl2.l.out" && ! grep -q "^code:" "$t/crl2.c.out" && crl_unchanged'
+check "a kept the newest CRL of the issuing CA as its floor (openssl crl: crlNumber 2)" bash -c \
+	"ls '$t/a.pstate/crl-floor/'*.der | while read f; do openssl crl -inform der -in \"\$f\" -noout -crlnumber; done | grep -q '^crlNumber=0x0*2\$'"
+rm -f "$t/crl3.port"
+"$ck" --device "emu:$t/m.sock" pair listen --port 0 --bind 127.0.0.1 --port-file "$t/crl3.port" \
+	--keys "$t/m.keys" --store "$t/m.store" --timeout 10 --confirm 000000 \
+	</dev/null >"$t/crl3.l.out" 2>"$t/crl3.l.err" &
+mpid=$!
+wait_for "$t/crl3.port" .
+expect_exit 13 "attack: the CRLs of before the revocation given again (a replay): refused before any contact, exit 13" -- \
+	"$ck" --device "emu:$t/a.sock" pair connect "127.0.0.1:$(cat "$t/crl3.port")" --keys "$t/a.keys" \
+	--store "$t/a.store" "${CRL0[@]}" --confirm 000000
+check "... says the CRL is older; m's listener saw no connection; nothing stored" \
+	eval 'grep -qi "older" "$t/err" && kill -0 $mpid && ! grep -q "^code:" "$t/crl3.l.out" && crl_unchanged'
+{ kill "$mpid"; wait "$mpid"; } 2>/dev/null
+pair_start crl4 a m --crl "$t/fac/root-crl.pem" --state "$t/a.pstate" -- --confirm 000000
+pair_wait
+check "attack: no CRL of m's issuing CA among --crl: a fails closed, exit 19 ($lrc), m does not pair ($crc), nothing stored" \
+	eval '[ $lrc = 19 ] && [ $crc != 0 ] && grep -q "no current CRL" "$t/crl4.l.err" && crl_unchanged'
+expect_exit 8 "an unreadable --crl file: exit 8, before any contact" -- \
+	"$ck" --device "emu:$t/a.sock" pair connect 127.0.0.1:1 --keys "$t/a.keys" --store "$t/a.store" \
+	--crl "$t/nonexistent-crl.pem" --state "$t/a.pstate"
+G0=$(gens)
 
 # ---- a data package whose pairing records do not parse (wrapped by a's
 # chip, so only the list is wrong): chipkey pairs refuses it
