@@ -55,6 +55,7 @@ expect_exit 19 "the same through chipkey-boot enroll without CHIPKEY_EST_ANCHOR:
 check "... the log says two-way with the data package's anchor; generation 1" \
 	bash -c "grep -q \"two-way with the data package's anchor\" '$t/boot.err' &&
 		readlink '$t/e51.store/current' | grep -q '^store-1-'"
+cp -a "$t/e51.store" "$t/e51.g1.store"
 expect_exit 0 "e51, no --anchor, the real node: enrolls (two-way with the package's anchor)" -- enr e51
 check "... generation 2, the customer certificate chains to the customer CA (openssl), one issuance" \
 	bash -c "readlink '$t/e51.store/current' | grep -q '^store-2-' &&
@@ -70,6 +71,15 @@ check "... nothing issued, generation 1" \
 		readlink '$t/e52.store/current' | grep -q '^store-1-'"
 expect_exit 0 "e52 with --anchor (the customer's CA): --anchor wins over the package's" -- \
 	enr e52 --anchor "$t/node/ca-cert.pem"
+
+# an older flash image put back (generation 1 while the database holds 2):
+# refused before the node is asked, nothing changed
+cp -a "$t/e51.g1.store" "$t/e51.old.store"
+expect_exit 13 "e51's generation-1 store put back after enrolling (database at 2): exit 13" -- \
+	enr e51 --store "$t/e51.old.store"
+check "... says to recover first; that store unchanged (diff -r); still one issuance" \
+	bash -c "grep -q 'recover' '$t/err' && diff -r -x .update.lock '$t/e51.g1.store' '$t/e51.old.store' >/dev/null &&
+		test \$($(declare -f issued); en='$en' t='$t'; issued e51) = 1"
 
 # --renew pins the package's anchor too: e52 (its package names another
 # CA) enrolled only because --anchor overrode it; renewing without
