@@ -47,7 +47,8 @@ static const struct {
 	  "                  [--timeout S]\n"
 	  "                  pair with another device, a person confirms (docs/pairing.md)\n"
 	  "                  | pair channel listen --port P [--bind ADDR] [--port-file FILE] PEER\n"
-	  "                  | pair channel connect HOST:PORT PEER   both [--store DIR] [--timeout S]\n"
+	  "                  | pair channel connect HOST:PORT PEER\n"
+	  "                    both [--store DIR] [--db URL] [--timeout S]\n"
 	  "                  authenticated channel with a paired device, stdin/stdout (docs/pairing.md)" },
 	{ "pairs", cmd_pairs, "pairs [--store DIR] [--json]   the pairings kept (never the link keys)" },
 	{ "unpair", cmd_unpair, "unpair PEER|--all [--store DIR] [--keys DIR] [--db URL]\n"

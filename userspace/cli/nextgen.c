@@ -89,7 +89,13 @@ static int publish(const char *prog, const char *db, const struct ck_dp *dp,
 		snprintf(url, sizeof(url), "%.*s/v1/chips/%s/generations/%" PRIu64 "/backup",
 			 (int)bl, db, hex, gen);
 		h = (struct enr_http){ .url = url, .allow_http = 1 };
-		if (!enr_http_do(&h) && h.status == 200 && h.resp_len == backup_len &&
+		if (enr_http_do(&h)) {
+			/* cannot tell whose it is: not a conflict yet */
+			fprintf(stderr, "chipkey: %s: public database: %s\n", prog, h.err);
+			rc = CK_EXIT_NETWORK;
+			goto out;
+		}
+		if (h.status == 200 && h.resp_len == backup_len &&
 		    !memcmp(h.resp, backup, backup_len)) {
 			rc = CK_EXIT_OK;
 			goto out;
@@ -257,16 +263,19 @@ int ck_next_finish(struct ck_next *n)
  * later generation removed (an unpaired peer, an exclusive flag) and make
  * a second, different generation n->gen + 1.  The database takes no gaps:
  * a later generation means n->gen + 1.  A database that cannot be reached
- * is not asked: a warning, and the change goes ahead (a device may change
- * while its database is down and publish later); a resurrection is then
- * caught when it is published (the database holds another n->gen + 1:
- * publish() refuses, CK_EXIT_CONFLICT).  An exit code. */
-static int behind(const struct ck_next *n)
+ * at all is not asked: a warning, and the change goes ahead (a device may
+ * change while its database is down and publish later); a resurrection is
+ * then caught when it is published (the database holds another
+ * n->gen + 1: publish() refuses, CK_EXIT_CONFLICT).  But if @reached (the
+ * catch-up's publication just got an answer), or the database answers
+ * anything but 200 or 404, it failed closed: CK_EXIT_NETWORK (an attacker
+ * who drops or breaks only this question gains nothing).  An exit code. */
+int ck_next_behind(const struct ck_next *n, int reached)
 {
 	struct enr_http h = { .allow_http = 1 };
 	size_t bl = strlen(n->db);
 	char url[1200], hex[33];
-	int rc;
+	int rc, asked;
 
 	while (bl && n->db[bl - 1] == '/')
 		bl--;
@@ -274,7 +283,12 @@ static int behind(const struct ck_next *n)
 	snprintf(url, sizeof(url), "%.*s/v1/chips/%s/generations/%" PRIu64 "/backup", (int)bl,
 		 n->db, hex, n->gen + 1);
 	h.url = url;
-	if (enr_http_do(&h)) {
+	asked = !enr_http_do(&h);
+	if (!asked && reached) {
+		fprintf(stderr, "chipkey: %s: public database: %s: it took the publication but"
+			" cannot be asked whether it is ahead: nothing changed\n", n->prog, h.err);
+		rc = CK_EXIT_NETWORK;
+	} else if (!asked) {
 		fprintf(stderr, "chipkey: %s: warning: public database: %s: cannot ask the public"
 			" database whether it is ahead; going on\n", n->prog, h.err);
 		rc = CK_EXIT_OK;
@@ -287,8 +301,9 @@ static int behind(const struct ck_next *n)
 			n->gen + 1, n->gen);
 		rc = CK_EXIT_ROLLBACK;
 	} else {
-		fprintf(stderr, "chipkey: %s: public database: HTTP %ld\n", n->prog, h.status);
-		rc = CK_EXIT_OTHER;
+		fprintf(stderr, "chipkey: %s: public database: HTTP %ld to the question whether"
+			" it is ahead: nothing changed\n", n->prog, h.status);
+		rc = CK_EXIT_NETWORK;
 	}
 	enr_http_release(&h);
 	return rc;
@@ -301,7 +316,7 @@ int ck_next_catch_up(struct ck_next *n)
 	if (n->gen > 1)		/* generation 1: the factory's, published by the SPP */
 		rc = publish(n->prog, n->db, n->dp, n->rc->chip_id, n->identity, n->gen, n->pkg,
 			     n->pkg_len);
-	return rc ? rc : behind(n);
+	return rc ? rc : ck_next_behind(n, n->gen > 1);
 }
 
 int ck_next_commit(struct ck_next *n)

@@ -63,6 +63,13 @@ int ck_next_finish(struct ck_next *n);
  * for that question only earns a warning (publication catches it later:
  * CK_EXIT_CONFLICT).  An exit code. */
 int ck_next_catch_up(struct ck_next *n);
+/* Does the public database n->db hold generation n->gen + 1 (this store
+ * is an older image put back)?  CK_EXIT_ROLLBACK if it does, 0 if not or
+ * (with a warning) if the database cannot be reached at all and !@reached;
+ * CK_EXIT_NETWORK if it cannot be asked although @reached (it answered
+ * just before) or answers neither 200 nor 404.  Part of ck_next_catch_up;
+ * chipkey pair channel asks it alone (it publishes nothing). */
+int ck_next_behind(const struct ck_next *n, int reached);
 /* ck_next_store, then ck_next_finish. */
 int ck_next_commit(struct ck_next *n);
 void ck_next_release(struct ck_next *n);

@@ -27,14 +27,14 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: chipkey pair channel listen --port P [--bind ADDR] [--port-file FILE] PEER\n"
 		"       chipkey pair channel connect HOST:PORT PEER\n"
-		"  both [--store DIR] [--timeout S]; PEER: the peer's identity (15 digits)\n"
+		"  both [--store DIR] [--db URL] [--timeout S]; PEER: the peer's identity (15 digits)\n"
 		"  or chip ID (32 hex digits), as chipkey pairs shows\n");
 	return CK_EXIT_USAGE;
 }
 
 struct channel_args {
 	enum ck_pair_role role;
-	const char *target, *bind, *port_file, *store, *peer;
+	const char *target, *bind, *port_file, *store, *peer, *db;
 	int port, timeout;
 };
 
@@ -63,6 +63,15 @@ static int load_secret(struct ck_cli *cli, const struct channel_args *a,
 	ret = ck_next_load(&n);
 	if (ret)
 		goto out;
+	/* an older flash image put back must not bring back the channel to
+	 * a peer a later generation unpaired (docs/pairing.md "No
+	 * resurrection"): with a public database, it is asked first */
+	n.db = rec_db_url(a->db);
+	if (n.db) {
+		ret = ck_next_behind(&n, 0);
+		if (ret)
+			goto out;
+	}
 	err = ck_pair_list_get(n.dp, &l);
 	if (err) {
 		fprintf(stderr, "chipkey pair channel: the pairing records do not parse: %s\n",
@@ -104,6 +113,11 @@ static int channel(struct ck_cli *cli, const struct channel_args *a)
 				       : ck_link_dial(a->target, a->timeout);
 	if (fd < 0) {
 		OPENSSL_cleanse(&sec, sizeof(sec));
+		if (a->role == CK_PAIR_LISTEN && (fd == -ETIMEDOUT || fd == -EAGAIN)) {
+			fprintf(stderr, "chipkey pair channel: no peer connected within %d s"
+				" (--timeout)\n", a->timeout);
+			return CK_EXIT_NETWORK;
+		}
 		fprintf(stderr, "chipkey pair channel: %s: %s\n", a->role == CK_PAIR_LISTEN ?
 			"cannot listen" : a->target, strerror(-fd));
 		return a->role == CK_PAIR_LISTEN ? CK_EXIT_OTHER : CK_EXIT_NETWORK;
@@ -148,6 +162,7 @@ int cmd_pair_channel(struct ck_cli *cli, int argc, char **argv)
 		{ "port-file", required_argument, NULL, 'P' },
 		{ "store", required_argument, NULL, 's' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "db", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct channel_args a = { .bind = "0.0.0.0", .store = REC_DEFAULT_STORE, .port = -1,
@@ -163,10 +178,12 @@ int cmd_pair_channel(struct ck_cli *cli, int argc, char **argv)
 		case 'P': a.port_file = optarg; break;
 		case 's': a.store = optarg; break;
 		case 't': a.timeout = atoi(optarg); break;
+		case 'D': a.db = optarg; break;
 		default: return usage();
 		}
 	}
-	if (optind >= argc || a.timeout < 1)
+	/* at most a day: poll() takes milliseconds in an int */
+	if (optind >= argc || a.timeout < 1 || a.timeout > 86400)
 		return usage();
 	if (!strcmp(argv[optind], "listen") && argc - optind == 2 && a.port >= 0) {
 		a.role = CK_PAIR_LISTEN;

@@ -292,8 +292,11 @@ check "a and b paired again: exit 0 ($lrc, $crc), a new link key (records.py)" \
 "$bin/chipkey" --device "emu:$t/b.sock" recover --from "$t/b.old.pkg" --store "$t/bo.store" \
 	--no-keys >/dev/null 2>>"$t/setup.log"
 cp "$t/db" "$t/old.c.in"
+# (its database must not be asked: it holds b's later generation, and
+# the channel would refuse the older store with 13 before any contact,
+# test-rollback.sh; here the link key itself is what is refused)
 ch_listen old a "$IB"
-ch_connect old b "$IA" --store "$t/bo.store"
+ch_connect old b "$IA" --store "$t/bo.store" --db http://127.0.0.1:1
 ch_wait
 check "b with the record of the earlier pairing (its older backup): both exit 20 ($lrc, $crc)" refused old
 cp "$t/db" "$t/new.c.in"
