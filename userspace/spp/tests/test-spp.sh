@@ -442,7 +442,7 @@ kill "$pip_pid"; wait "$pip_pid" 2>/dev/null
 
 # ---- dead devices do not block others: while two connections that never
 # send a byte are still open on the SPP's side (it closes them only when
-# their handshake timeout, 3 s here, has passed), another device is served.
+# their handshake timeout, 5 s by default, has passed), another device is served.
 # Not a time measurement: the SPP still holding both connections
 # ESTABLISHED (ss) after the device's DONE shows it did not wait for them.
 # silent_held: exactly our two silent connections are ESTABLISHED on the SPP's side
