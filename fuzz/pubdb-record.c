@@ -8,8 +8,9 @@
  * checks directly (backup header, device certificate), with the record's
  * own fields as the previous generation; and the SPP's vet, which parses
  * and validates with one decode (pubdb_cms_parse_decoded,
- * pubdb_record_validate_decoded): the same record and the same verdict,
- * else abort.  An empty body is passed as
+ * pubdb_record_validate_decoded), with its writer cache kept from input
+ * to input (pubdb_record_validate_cached): the same record and the same
+ * verdict, else abort.  An empty body is passed as
  * (NULL, 0), as the daemon does.  The same bytes as a void entry
  * (common/pubdb-void.c): parse, then who signed it.
  */
@@ -19,6 +20,7 @@
 #include "common/pubdb-void.c"
 
 static X509_STORE *cas;
+static struct pubdb_writer_cache wc;	/* the vet's, across inputs */
 
 /* A self-signed P-256 CA, made once (the records the corpus holds are
  * signed by other CAs: the chain check fails on them, as it should). */
@@ -82,9 +84,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	prev.cert_len = r.writer_cert_len ? r.writer_cert_len : r.cert_len;
 	vd = pubdb_record_validate(&r, r.generation > 1 ? &prev : NULL, cas, err, sizeof(err));
 	pubdb_verdict_str(vd);
-	/* decoding once must not change a verdict */
-	if (pubdb_record_validate_decoded(&r2, &dec, r.generation > 1 ? &prev : NULL, cas, err,
-					  sizeof(err)) != vd)
+	/* decoding once, and the writer cache, must not change a verdict */
+	if (pubdb_record_validate_cached(&r2, &dec, r.generation > 1 ? &prev : NULL, cas, &wc,
+					 err, sizeof(err)) != vd)
 		abort();
 	pubdb_cms_decoded_free(&dec);
 	/* the writer and content checks on their own, whatever the signature:

@@ -48,10 +48,12 @@ int ck_att_expected_attest(EVP_PKEY *eph, const uint8_t q[CHIPKEY_EC_POINT_LEN],
 	return ret;
 }
 
-int ck_att_seal_with(EVP_PKEY *eph, const uint8_t nonce[CK_SEAL_NONCE_LEN],
+/* ck_att_seal_with; with @k2 not NULL also K2 of this seal (the
+ * SEALED_WRAP MAC key, ck_att_seal_k2) from the same ECDH */
+static int seal_with(EVP_PKEY *eph, const uint8_t nonce[CK_SEAL_NONCE_LEN],
 		     const uint8_t q[CHIPKEY_EC_POINT_LEN],
 		     const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN],
-		     const uint8_t *in, size_t len, uint8_t *out)
+		     const uint8_t *in, size_t len, uint8_t *out, uint8_t *k2)
 {
 	struct ck_seal_header h;
 	uint8_t z[CK_ATT_SECRET_LEN], key[CK_ATT_KEY_LEN];
@@ -77,16 +79,30 @@ int ck_att_seal_with(EVP_PKEY *eph, const uint8_t nonce[CK_SEAL_NONCE_LEN],
 		ret = ck_att_seal_gcm(1, key, nonce, out, in, len,
 			       out + CHIPKEY_SEAL_HEADER_LEN,
 			       out + CHIPKEY_SEAL_HEADER_LEN + len);
+	if (!ret && k2)
+		ret = ck_att_derive_points(z, CK_ATT_LABEL_SEALWRAP, chip_id, h.eph, q, k2);
 	OPENSSL_cleanse(z, sizeof(z));
 	OPENSSL_cleanse(key, sizeof(key));
-	if (ret)
+	if (ret) {
 		OPENSSL_cleanse(out, ck_seal_size(len));
+		if (k2)
+			OPENSSL_cleanse(k2, CK_ATT_KEY_LEN);
+	}
 	return ret;
 }
 
-int ck_att_seal(const uint8_t q[CHIPKEY_EC_POINT_LEN],
+int ck_att_seal_with(EVP_PKEY *eph, const uint8_t nonce[CK_SEAL_NONCE_LEN],
+		     const uint8_t q[CHIPKEY_EC_POINT_LEN],
+		     const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN],
+		     const uint8_t *in, size_t len, uint8_t *out)
+{
+	return seal_with(eph, nonce, q, chip_id, in, len, out, NULL);
+}
+
+/* ck_att_seal and ck_att_seal_k2 */
+static int seal(const uint8_t q[CHIPKEY_EC_POINT_LEN],
 		const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN],
-		const uint8_t *in, size_t len, uint8_t *out, EVP_PKEY **eph_out)
+		const uint8_t *in, size_t len, uint8_t *out, EVP_PKEY **eph_out, uint8_t *k2)
 {
 	uint8_t nonce[CK_SEAL_NONCE_LEN], e[CHIPKEY_EC_POINT_LEN];
 	EVP_PKEY *eph;
@@ -104,11 +120,65 @@ int ck_att_seal(const uint8_t q[CHIPKEY_EC_POINT_LEN],
 	ret = ck_att_ephemeral(&eph, e);
 	if (ret)
 		return ret;
-	ret = ck_att_seal_with(eph, nonce, q, chip_id, in, len, out);
+	ret = seal_with(eph, nonce, q, chip_id, in, len, out, k2);
 	if (!ret && eph_out)
 		*eph_out = eph;
 	else
 		EVP_PKEY_free(eph);
+	return ret;
+}
+
+int ck_att_seal(const uint8_t q[CHIPKEY_EC_POINT_LEN],
+		const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN],
+		const uint8_t *in, size_t len, uint8_t *out, EVP_PKEY **eph_out)
+{
+	return seal(q, chip_id, in, len, out, eph_out, NULL);
+}
+
+int ck_att_seal_k2(const uint8_t q[CHIPKEY_EC_POINT_LEN],
+		   const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN],
+		   const uint8_t *in, size_t len, uint8_t *out, uint8_t k2[CK_ATT_KEY_LEN])
+{
+	return seal(q, chip_id, in, len, out, NULL, k2);
+}
+
+/* The backup's header names @chip_id, @generation and @plain_len bytes:
+ * 0, -EINVAL (malformed) or -EBADMSG */
+static int wrap_header_ok(const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN],
+			  const uint8_t *backup, size_t backup_len,
+			  uint64_t generation, size_t plain_len)
+{
+	struct ck_pkg_header h;
+
+	if (ck_pkg_header_parse(backup, backup_len, &h))
+		return -EINVAL;
+	if (memcmp(h.chip_id, chip_id, CHIPKEY_CHIP_ID_LEN) ||
+	    h.generation != generation || h.payload_len != plain_len)
+		return -EBADMSG;
+	return 0;
+}
+
+int ck_att_sealed_wrap_verify_key(const uint8_t k2[CK_ATT_KEY_LEN],
+				  const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN],
+				  const uint8_t *backup, size_t backup_len,
+				  uint64_t generation,
+				  const uint8_t *plain, size_t plain_len,
+				  const void *ctx, size_t ctx_len,
+				  const uint8_t mac[CHIPKEY_MAC_LEN])
+{
+	uint8_t want[CHIPKEY_MAC_LEN];
+	int ret;
+
+	if (ctx_len > CHIPKEY_MAX_CONTEXT)
+		return -EMSGSIZE;
+	/* The MAC binds the backup's bytes; its header must also be the one asked for. */
+	ret = wrap_header_ok(chip_id, backup, backup_len, generation, plain_len);
+	if (!ret)
+		ret = ck_att_sealed_wrap_mac(k2, backup, backup_len, plain,
+					     plain_len, ctx, ctx_len, want);
+	if (!ret && CRYPTO_memcmp(want, mac, CHIPKEY_MAC_LEN))
+		ret = -EBADMSG;
+	OPENSSL_cleanse(want, sizeof(want));
 	return ret;
 }
 
@@ -121,18 +191,14 @@ int ck_att_sealed_wrap_verify(EVP_PKEY *eph, const uint8_t q[CHIPKEY_EC_POINT_LE
 			      const uint8_t mac[CHIPKEY_MAC_LEN])
 {
 	uint8_t e[CHIPKEY_EC_POINT_LEN], z[CK_ATT_SECRET_LEN];
-	uint8_t k2[CK_ATT_KEY_LEN], want[CHIPKEY_MAC_LEN];
-	struct ck_pkg_header h;
+	uint8_t k2[CK_ATT_KEY_LEN];
 	int ret;
 
 	if (ctx_len > CHIPKEY_MAX_CONTEXT)
 		return -EMSGSIZE;
-	/* The MAC binds the backup's bytes; its header must also be the one asked for. */
-	if (ck_pkg_header_parse(backup, backup_len, &h))
-		return -EINVAL;
-	if (memcmp(h.chip_id, chip_id, CHIPKEY_CHIP_ID_LEN) ||
-	    h.generation != generation || h.payload_len != plain_len)
-		return -EBADMSG;
+	ret = wrap_header_ok(chip_id, backup, backup_len, generation, plain_len);
+	if (ret)
+		return ret;
 	ret = ck_att_pkey_to_pub(eph, e);
 	if (ret)
 		return ret;
@@ -141,12 +207,9 @@ int ck_att_sealed_wrap_verify(EVP_PKEY *eph, const uint8_t q[CHIPKEY_EC_POINT_LE
 		return ret;
 	ret = ck_att_derive_points(z, CK_ATT_LABEL_SEALWRAP, chip_id, e, q, k2);
 	if (!ret)
-		ret = ck_att_sealed_wrap_mac(k2, backup, backup_len, plain,
-					     plain_len, ctx, ctx_len, want);
-	if (!ret && CRYPTO_memcmp(want, mac, CHIPKEY_MAC_LEN))
-		ret = -EBADMSG;
+		ret = ck_att_sealed_wrap_verify_key(k2, chip_id, backup, backup_len, generation,
+						    plain, plain_len, ctx, ctx_len, mac);
 	OPENSSL_cleanse(z, sizeof(z));
 	OPENSSL_cleanse(k2, sizeof(k2));
-	OPENSSL_cleanse(want, sizeof(want));
 	return ret;
 }

@@ -165,6 +165,15 @@ int ck_att_seal_with(EVP_PKEY *eph, const uint8_t nonce[CK_SEAL_NONCE_LEN],
 int ck_att_seal(const uint8_t q[CHIPKEY_EC_POINT_LEN],
 		const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN],
 		const uint8_t *in, size_t len, uint8_t *out, EVP_PKEY **eph_out);
+/*
+ * ck_att_seal, giving instead of the ephemeral key K2 of this seal (the
+ * SEALED_WRAP MAC key, derived from the seal's own ECDH): the sender then
+ * checks the chip's answer with ck_att_sealed_wrap_verify_key(), without
+ * a second ECDH.  OPENSSL_cleanse @k2 when done.
+ */
+int ck_att_seal_k2(const uint8_t q[CHIPKEY_EC_POINT_LEN],
+		   const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN],
+		   const uint8_t *in, size_t len, uint8_t *out, uint8_t k2[CK_ATT_KEY_LEN]);
 
 /*
  * Check what a chip answered to SEALED_WRAP, with the sender's ephemeral
@@ -181,5 +190,14 @@ int ck_att_sealed_wrap_verify(EVP_PKEY *eph, const uint8_t q[CHIPKEY_EC_POINT_LE
 			      const uint8_t *plain, size_t plain_len,
 			      const void *ctx, size_t ctx_len,
 			      const uint8_t mac[CHIPKEY_MAC_LEN]);
+/* The same with K2 of the seal (ck_att_seal_k2) instead of the ephemeral
+ * key and Q: the same checks and return values. */
+int ck_att_sealed_wrap_verify_key(const uint8_t k2[CK_ATT_KEY_LEN],
+				  const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN],
+				  const uint8_t *backup, size_t backup_len,
+				  uint64_t generation,
+				  const uint8_t *plain, size_t plain_len,
+				  const void *ctx, size_t ctx_len,
+				  const uint8_t mac[CHIPKEY_MAC_LEN]);
 
 #endif /* CHIPKEY_COMMON_ATTEST_H */

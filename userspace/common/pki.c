@@ -304,12 +304,13 @@ static int signed_by(X509 *cert, EVP_PKEY *key)
 	return ok;
 }
 
-/* pki_verify_issuing_ca with the ROM key decoded (@rom) */
-static int verify_issuing_ca(X509 *ica, EVP_PKEY *rom, time_t now)
+/* pki_verify_issuing_ca with the ROM key decoded (@rom); @sig_done: the
+ * signature of @ica by @rom was verified already (pki_verify_device_cert_chained) */
+static int verify_issuing_ca(X509 *ica, EVP_PKEY *rom, time_t now, int sig_done)
 {
 	int err;
 
-	if (!signed_by(ica, rom))
+	if (!sig_done && !signed_by(ica, rom))
 		return -EKEYREJECTED;
 	err = check_validity(ica, now);
 	if (err)
@@ -334,28 +335,30 @@ int pki_verify_issuing_ca(X509 *ica, const uint8_t *rom_key, size_t rom_key_len,
 	rom = pki_public_from_der(rom_key, rom_key_len);
 	if (!rom)
 		return -EINVAL;
-	err = verify_issuing_ca(ica, rom, now);
+	err = verify_issuing_ca(ica, rom, now, 0);
 	EVP_PKEY_free(rom);
 	return err;
 }
 
 /* @ica is a valid issuing CA under the ROM key @rom (a P-256 key), @cert
  * is issued and signed by it (@ica NULL: signed by the ROM key itself),
- * valid at @now (not if PKI_TIME_IGNORE), an end entity. */
-static int verify_common(X509 *cert, X509 *ica, EVP_PKEY *rom, time_t now)
+ * valid at @now (not if PKI_TIME_IGNORE), an end entity.  @sigs_done: the
+ * signatures (of @cert by @ica, of @ica by @rom; of @cert by @rom without
+ * @ica) were verified already; every other check is made. */
+static int verify_common(X509 *cert, X509 *ica, EVP_PKEY *rom, time_t now, int sigs_done)
 {
 	int err;
 
 	if (!cert || !rom)
 		return -EINVAL;
 	if (ica) {
-		err = verify_issuing_ca(ica, rom, now);
+		err = verify_issuing_ca(ica, rom, now, sigs_done);
 		if (err)
 			return err;
 		if (X509_check_issued(ica, cert) != X509_V_OK ||
-		    !signed_by(cert, X509_get0_pubkey(ica)))
+		    (!sigs_done && !signed_by(cert, X509_get0_pubkey(ica))))
 			return -EKEYREJECTED;
-	} else if (!signed_by(cert, rom)) {
+	} else if (!sigs_done && !signed_by(cert, rom)) {
 		/* issued by the root itself (before the key hierarchy) */
 		return -EKEYREJECTED;
 	}
@@ -386,7 +389,7 @@ static int verify_common_der(X509 *cert, X509 *ica, const uint8_t *rom_key,
 	rom = pki_public_from_der(rom_key, rom_key_len);
 	if (!rom)
 		return -EINVAL;
-	err = verify_common(cert, ica, rom, now);
+	err = verify_common(cert, ica, rom, now, 0);
 	EVP_PKEY_free(rom);
 	return err;
 }
@@ -460,7 +463,27 @@ int pki_verify_device_cert_key(X509 *cert, X509 *ica, EVP_PKEY *root,
 	/* what pki_public_from_der accepts of a ROM key: P-256 only */
 	if (!root || !pki_is_p256(root))
 		return -EINVAL;
-	err = verify_common(cert, ica, root, now);
+	err = verify_common(cert, ica, root, now, 0);
+	return err ? err : device_role(cert, identity, chip_id);
+}
+
+int pki_verify_device_cert_chained(STACK_OF(X509) *chain, const char *identity,
+				   const uint8_t *chip_id, time_t now)
+{
+	int n = chain ? sk_X509_num(chain) : 0;
+	X509 *cert, *root, *ica;
+	int err;
+
+	/* exactly leaf, issuing CA, root (or leaf, root): the chain whose
+	 * signatures verify_common would verify, one by one */
+	if (n != 2 && n != 3)
+		return -EKEYREJECTED;
+	cert = sk_X509_value(chain, 0);
+	root = sk_X509_value(chain, n - 1);
+	ica = n == 3 ? sk_X509_value(chain, 1) : NULL;
+	if (!pki_is_p256(X509_get0_pubkey(root)))
+		return -EINVAL;
+	err = verify_common(cert, ica, X509_get0_pubkey(root), now, 1);
 	return err ? err : device_role(cert, identity, chip_id);
 }
 

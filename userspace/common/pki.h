@@ -147,6 +147,14 @@ int pki_verify_device_cert(X509 *cert, X509 *ica, const uint8_t *rom_key,
  * store (common/pubdb-validate.c). */
 int pki_verify_device_cert_key(X509 *cert, X509 *ica, EVP_PKEY *root,
 			       const char *identity, const uint8_t *chip_id, time_t now);
+/* The same for a @chain that X509_verify_cert() verified: exactly leaf,
+ * issuing CA, root (or leaf, root), each signature of it verified by that
+ * verification.  Every check of pki_verify_device_cert_key() but those
+ * signatures (two ECDSA verifications the chain check has just made);
+ * -EKEYREJECTED for a chain of another length.  Never on a chain that was
+ * not verified: it checks no signature. */
+int pki_verify_device_cert_chained(STACK_OF(X509) *chain, const char *identity,
+				   const uint8_t *chip_id, time_t now);
 /* What a device checks of the SPP's TLS certificate: the same, except that
  * @ica is required (-EKEYREJECTED if NULL: an SPP certificate signed by the
  * root itself is refused, it could not be revoked); role OU=chipkey-spp

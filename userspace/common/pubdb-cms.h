@@ -7,6 +7,8 @@
 #ifndef CHIPKEY_COMMON_PUBDB_CMS_H
 #define CHIPKEY_COMMON_PUBDB_CMS_H
 
+#include <time.h>
+
 #include <openssl/cms.h>
 
 #include "common/pubdb-record.h"
@@ -59,6 +61,32 @@ enum pubdb_verdict pubdb_record_validate_decoded(const struct pubdb_record *r,
 						 const struct pubdb_cms_decoded *d,
 						 const struct pubdb_prev *prev,
 						 X509_STORE *cas, char *err, size_t errlen);
+
+/*
+ * The writer's chain as verified for one record, kept for the next ones
+ * of the same writer: one writer signs every record of an SPP (its record
+ * signer), so its chain (2 signatures) is verified once, not per record.
+ * Used only with a @cas that nothing changes while the cache is in use
+ * (the SPP's vet: the root alone, no CRL): a hit needs the same store, the
+ * same writer certificate and the same other certificates of the record
+ * (SHA-256 over their DER), and the current time within every validity of
+ * the chain; otherwise the chain is verified as without the cache.  One
+ * thread at a time.  Zero-initialised; pubdb_writer_cache_free.
+ */
+struct pubdb_writer_cache {
+	X509_STORE *cas;		/* not owned; identity only */
+	uint8_t key[32];
+	STACK_OF(X509) *chain;		/* NULL: empty */
+	time_t from, until;
+};
+void pubdb_writer_cache_free(struct pubdb_writer_cache *wc);
+/* pubdb_record_validate_decoded with @wc (NULL: none): the same checks and
+ * verdicts. */
+enum pubdb_verdict pubdb_record_validate_cached(const struct pubdb_record *r,
+						const struct pubdb_cms_decoded *d,
+						const struct pubdb_prev *prev, X509_STORE *cas,
+						struct pubdb_writer_cache *wc,
+						char *err, size_t errlen);
 
 /* The structure of a DER SignedData of eContentType @oid (called @name in
  * messages): attached content (*content, in @buf), one signer, one

@@ -9,9 +9,12 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
@@ -92,6 +95,7 @@ struct checks {
 	int d_borrowed;			/* @d is the caller's: not freed */
 	X509 *w;			/* the writer certificate */
 	STACK_OF(X509) *w_chain;	/* its verified chain to @cas, leaf first */
+	struct pubdb_writer_cache *wc;	/* NULL: none */
 };
 
 static void checks_free(struct checks *c)
@@ -156,6 +160,87 @@ static X509 *chain_root(STACK_OF(X509) *chain)
 	return sk_X509_value(chain, sk_X509_num(chain) - 1);
 }
 
+void pubdb_writer_cache_free(struct pubdb_writer_cache *wc)
+{
+	sk_X509_pop_free(wc->chain, X509_free);
+	memset(wc, 0, sizeof(*wc));
+}
+
+/* The cache key of @w with the record's other certificates @extra:
+ * SHA-256 over each DER, its length first.  0 or -1. */
+static int writer_key(X509 *w, STACK_OF(X509) *extra, uint8_t key[32])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
+
+	for (int i = -1; ok && i < sk_X509_num(extra); i++) {
+		unsigned char *der = NULL;
+		int len = i2d_X509(i < 0 ? w : sk_X509_value(extra, i), &der);
+		uint8_t n[4] = { len >> 24, len >> 16, len >> 8, len };
+
+		ok = len > 0 && EVP_DigestUpdate(md, n, 4) == 1 &&
+		     EVP_DigestUpdate(md, der, (size_t)len) == 1;
+		OPENSSL_free(der);
+	}
+	ok = ok && EVP_DigestFinal_ex(md, key, NULL) == 1;
+	EVP_MD_CTX_free(md);
+	return ok ? 0 : -1;
+}
+
+static int tm_of(const ASN1_TIME *t, time_t *out)
+{
+	struct tm tm;
+
+	if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
+		return -1;
+	*out = timegm(&tm);
+	return 0;
+}
+
+/* chain_to for the writer, through c->wc when there is one: a chain
+ * verified before for the same writer, other certificates and store,
+ * still within every validity of it, is taken as verified. */
+static int writer_chain(struct checks *c, char *why, size_t whylen)
+{
+	struct pubdb_writer_cache *wc = c->wc;
+	uint8_t key[32];
+	time_t now = time(NULL), from = 0, until = (time_t)INT64_MAX, t;
+	int rc;
+
+	if (!wc || writer_key(c->w, c->d.extra, key))
+		return chain_to(c->w, c->cas, c->d.extra, &c->w_chain, why, whylen);
+	if (wc->chain && wc->cas == c->cas && !memcmp(wc->key, key, sizeof(key)) &&
+	    now >= wc->from && now < wc->until) {
+		c->w_chain = X509_chain_up_ref(wc->chain);
+		if (c->w_chain)
+			return 0;
+	}
+	rc = chain_to(c->w, c->cas, c->d.extra, &c->w_chain, why, whylen);
+	if (rc)
+		return rc;
+	for (int i = 0; i < sk_X509_num(c->w_chain); i++) {
+		X509 *x = sk_X509_value(c->w_chain, i);
+
+		if (tm_of(X509_get0_notBefore(x), &t))
+			return 0;
+		if (t > from)
+			from = t;
+		if (tm_of(X509_get0_notAfter(x), &t))
+			return 0;
+		if (t < until)
+			until = t;
+	}
+	pubdb_writer_cache_free(wc);
+	wc->chain = X509_chain_up_ref(c->w_chain);
+	if (wc->chain) {
+		wc->cas = c->cas;
+		memcpy(wc->key, key, sizeof(key));
+		wc->from = from;
+		wc->until = until;
+	}
+	return 0;
+}
+
 /* 1. who signed: the writer certificate, its signature, its chain */
 static enum pubdb_verdict verify_writer(struct checks *c, char *err, size_t errlen)
 {
@@ -181,8 +266,7 @@ static enum pubdb_verdict verify_writer(struct checks *c, char *err, size_t errl
 		v = pubdb_cms_check_signature(&c->d, c->w, err, errlen);
 	else
 		v = check_signature(r, c->w, err, errlen);
-	if (v == PUBDB_VALID &&
-	    chain_to(c->w, c->cas, c->d.extra, &c->w_chain, why, sizeof(why)))
+	if (v == PUBDB_VALID && writer_chain(c, why, sizeof(why)))
 		v = verdict(PUBDB_UNTRUSTED, err, errlen, "writer certificate: %s", why);
 	ERR_clear_error();
 	return v;
@@ -203,7 +287,8 @@ enum pubdb_verdict pubdb_record_verify(const struct pubdb_record *r, X509_STORE 
  * (through an issuing CA of the record's certificates or of @cas; @chain,
  * if not NULL, is that chain, verified already) and passes
  * pki_verify_device_cert() (what a device checks: issuing CA under the
- * root, device role) against that issuing CA and the root's key.  0, or -1
+ * root, device role) against that issuing CA and the root's key, the
+ * signatures that chain check verified not verified twice.  0, or -1
  * with the reason in err.
  */
 static int device_cert_ok(X509 *x, STACK_OF(X509) *chain, struct checks *c,
@@ -230,10 +315,20 @@ static int device_cert_ok(X509 *x, STACK_OF(X509) *chain, struct checks *c,
 			 "certificate is itself in the CA file");
 		return -1;
 	}
-	/* the root's key, decoded with its certificate; signed by the root
-	 * itself (before the key hierarchy): no issuing CA, as at recovery */
-	rc = pki_verify_device_cert_key(x, X509_cmp(issuer, root) ? issuer : NULL,
-					X509_get0_pubkey(root), identity, chip, 0);
+	/*
+	 * X509_verify_cert has just verified every signature of @chain: with
+	 * @chain exactly leaf, issuing CA, root (or leaf, root: signed by the
+	 * root itself, before the key hierarchy; no issuing CA, as at
+	 * recovery) pki_verify_device_cert's checks need not verify them a
+	 * second time.  Any other chain: the full check (the root's key,
+	 * decoded with its certificate), which verifies them again.
+	 */
+	if (sk_X509_num(chain) == 2 ||
+	    (sk_X509_num(chain) == 3 && X509_cmp(issuer, root)))
+		rc = pki_verify_device_cert_chained(chain, identity, chip, 0);
+	else
+		rc = pki_verify_device_cert_key(x, X509_cmp(issuer, root) ? issuer : NULL,
+						X509_get0_pubkey(root), identity, chip, 0);
 	sk_X509_pop_free(own, X509_free);
 	ERR_clear_error();
 	if (rc == -EKEYREJECTED)
@@ -372,7 +467,16 @@ enum pubdb_verdict pubdb_record_validate_decoded(const struct pubdb_record *r,
 						 const struct pubdb_prev *prev,
 						 X509_STORE *cas, char *err, size_t errlen)
 {
-	struct checks c = { .r = r, .cas = cas };
+	return pubdb_record_validate_cached(r, d, prev, cas, NULL, err, errlen);
+}
+
+enum pubdb_verdict pubdb_record_validate_cached(const struct pubdb_record *r,
+						const struct pubdb_cms_decoded *d,
+						const struct pubdb_prev *prev, X509_STORE *cas,
+						struct pubdb_writer_cache *wc,
+						char *err, size_t errlen)
+{
+	struct checks c = { .r = r, .cas = cas, .wc = wc };
 	enum pubdb_verdict v;
 
 	/* what pubdb_cms_parse_decoded decoded of this record's raw bytes */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/pubdb-cms.h"
 #include "common/pubdb-record.h"
 #include "pubdb.h"
 
@@ -41,12 +42,14 @@ static void prev_of(const struct store_pub_record *s, struct pubdb_prev *p)
 	p->cert_len = s->cert_len;
 }
 
-MHD_RESULT pubdb_handle_post(struct MHD_Connection *c, const struct pubdb_route *r,
-			     const struct pubdb_upload *u)
+/* 2.-9. of a record parsed (pubdb_cms_parse_decoded) into @pr and @dec */
+static MHD_RESULT post_parsed(struct MHD_Connection *c, const struct pubdb_route *r,
+			      const struct pubdb_upload *u, const struct pubdb_record *pr0,
+			      const struct pubdb_cms_decoded *dec)
 {
 	struct store_pub_record rec = { 0 }, newest = { 0 }, cur = { 0 };
+	const struct pubdb_record pr = *pr0;
 	struct pubdb_prev prev;
-	struct pubdb_record pr;
 	enum pubdb_verdict v;
 	struct store *st;
 	X509_STORE *cas;
@@ -54,15 +57,11 @@ MHD_RESULT pubdb_handle_post(struct MHD_Connection *c, const struct pubdb_route 
 	size_t len = 0;
 	int rc;
 
-	if (r->leaf == LEAF_VOID)
-		return pubdb_void_post(c, r, u);
-	/* 1. it parses, in format 2; 2. it is for the chip of the URL */
-	if (pubdb_record_parse(u->buf, u->len, &pr, err, sizeof(err)) < 0)
-		return pubdb_send_error(c, MHD_HTTP_BAD_REQUEST, NULL, "malformed record: %s", err);
 	if (pr.format != PUBDB_FORMAT_CMS)
 		return pubdb_send_error(c, MHD_HTTP_BAD_REQUEST, NULL,
 					"record format 1 (\"CKPR\") is no longer accepted: "
 					"send a CMS SignedData record (docs/pubdb-api.md)");
+	/* 2. it is for the chip of the URL */
 	if (memcmp(pr.chip_id, r->chip, sizeof(pr.chip_id)))
 		return pubdb_send_error(c, MHD_HTTP_BAD_REQUEST, NULL,
 					"record is for another chip than the URL");
@@ -100,7 +99,7 @@ MHD_RESULT pubdb_handle_post(struct MHD_Connection *c, const struct pubdb_route 
 		store_pub_record_clear(&cur);
 		return pubdb_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "%s", err);
 	}
-	v = pubdb_record_validate(&pr, rc ? NULL : &prev, cas, err, sizeof(err));
+	v = pubdb_record_validate_decoded(&pr, dec, rc ? NULL : &prev, cas, err, sizeof(err));
 	X509_STORE_free(cas);
 	store_pub_record_clear(&newest);
 	store_pub_record_clear(&cur);
@@ -134,4 +133,24 @@ MHD_RESULT pubdb_handle_post(struct MHD_Connection *c, const struct pubdb_route 
 	snprintf(loc, sizeof(loc), "/v1/chips/%s/generations/%" PRIu64, r->hex, pr.generation);
 	json = pubdb_json_stored(r->hex, pr.generation, loc, &len);
 	return pubdb_send_json(c, MHD_HTTP_CREATED, json, len, loc);
+}
+
+MHD_RESULT pubdb_handle_post(struct MHD_Connection *c, const struct pubdb_route *r,
+			     const struct pubdb_upload *u)
+{
+	struct pubdb_record pr;
+	struct pubdb_cms_decoded dec;
+	char err[256];
+	MHD_RESULT ret;
+
+	if (r->leaf == LEAF_VOID)
+		return pubdb_void_post(c, r, u);
+	/* 1. it parses, in format 2, its SignedData decoded once for the
+	 * parse and every check (the path of chipkey-spp's vet) */
+	if (pubdb_cms_parse_decoded(u->buf, u->len, &pr, &dec, err, sizeof(err)) < 0)
+		ret = pubdb_send_error(c, MHD_HTTP_BAD_REQUEST, NULL, "malformed record: %s", err);
+	else
+		ret = post_parsed(c, r, u, &pr, &dec);
+	pubdb_cms_decoded_free(&dec);
+	return ret;
 }

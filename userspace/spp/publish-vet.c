@@ -9,7 +9,9 @@
 #include "common/pubdb-record.h"
 #include "publish-vet.h"
 
-static X509_STORE *cas;
+static X509_STORE *cas;		/* the root alone, never changed: the
+					 * writer cache's condition */
+static struct pubdb_writer_cache writers; /* the publisher thread's */
 
 int spp_vet_init(X509 *root)
 {
@@ -24,6 +26,7 @@ int spp_vet_init(X509 *root)
 
 void spp_vet_free(void)
 {
+	pubdb_writer_cache_free(&writers);
 	X509_STORE_free(cas);
 	cas = NULL;
 }
@@ -72,7 +75,8 @@ int spp_vet(void *arg, const struct store_pub_record *rec, char *why, size_t why
 			 (unsigned long long)pr.generation);
 		goto out;
 	}
-	v = pubdb_record_validate_decoded(&pr, &dec, NULL, cas, err, sizeof(err));
+	/* the record signer's chain verified once, not per record */
+	v = pubdb_record_validate_cached(&pr, &dec, NULL, cas, &writers, err, sizeof(err));
 	if (v != PUBDB_VALID) {
 		snprintf(why, whylen, "%s: %s", pubdb_verdict_str(v), err);
 		goto out;

@@ -74,7 +74,8 @@ struct sess {
 	char identity[STORE_IDENTITY_LEN + 1];
 	uint8_t attest_pub[CK_SPP_ATTEST_PUB_LEN];	/* Q, from the batch */
 	uint8_t nonce[CK_SPP_NONCE_LEN];
-	EVP_PKEY *eph;			/* the OFFER's ephemeral sealing key */
+	uint8_t k2[CK_ATT_KEY_LEN];	/* the OFFER's seal's SEALED_WRAP MAC key */
+	int have_k2;			/* k2 set: the OFFER was sealed */
 	struct spp_issued is;		/* the data package and its copies */
 	struct store_keypair kp;	/* reserved with the identity, if any */
 	struct spp_frame bk_frame;	/* BACKUP as received */
@@ -269,8 +270,8 @@ static enum sess_state step_already(struct sess *s)
 
 /*
  * OFFER: the data package issued to this chip (issue.c; its certificate
- * names Q), sealed to Q with a fresh ephemeral key, which is kept to check
- * the chip's MAC; a fresh nonce.  The package leaves the SPP only sealed.
+ * names Q), sealed to Q with a fresh ephemeral key; the MAC key K2 of that
+ * seal (from its ECDH) is kept to check the chip's MAC; a fresh nonce.  The package leaves the SPP only sealed.
  */
 static enum sess_state step_offer(struct sess *s)
 {
@@ -292,12 +293,13 @@ static enum sess_state step_offer(struct sess *s)
 	sealed = malloc(sealed_len);
 	if (!sealed)
 		return refuse(s, CK_SPP_E_INTERNAL, "out of memory");
-	err = ck_att_seal(s->attest_pub, s->chip_id, s->is.dp, s->is.dp_len, sealed,
-			  &s->eph);
+	err = ck_att_seal_k2(s->attest_pub, s->chip_id, s->is.dp, s->is.dp_len, sealed,
+			     s->k2);
 	if (err) {
 		free(sealed);
 		return refuse(s, CK_SPP_E_INTERNAL, "cannot seal the data package");
 	}
+	s->have_k2 = 1;
 	memcpy(m.nonce, s->nonce, sizeof(m.nonce));
 	m.cert = s->is.cert_der;
 	m.cert_len = s->is.cert_len;
@@ -326,8 +328,8 @@ static enum sess_state step_offer(struct sess *s)
  * algorithm); its chip ID is the HELLO's; length = data package length +
  * CHIPKEY_PKG_OVERHEAD; generation 1; the chip's MAC over the backup, the
  * data package offered and this session's context, under the key only the
- * chip holding Q's private key shares with the ephemeral key
- * (ck_att_sealed_wrap_verify: constant-time compare).
+ * chip holding Q's private key shares with the ephemeral key: K2, kept
+ * from the seal (ck_att_sealed_wrap_verify_key: constant-time compare).
  */
 static uint16_t verify_backup(struct sess *s, const char **why)
 {
@@ -352,11 +354,15 @@ static uint16_t verify_backup(struct sess *s, const char **why)
 		*why = "backup generation is not 1";
 		return CK_SPP_E_BAD_BACKUP;
 	}
+	if (!s->have_k2) {	/* no OFFER sealed in this session */
+		*why = "cannot compute the expected MAC";
+		return CK_SPP_E_INTERNAL;
+	}
 	spp_wrap_context(s->nonce, ctx);
-	err = ck_att_sealed_wrap_verify(s->eph, s->attest_pub, s->chip_id,
-					bk->backup, bk->backup_len, 1,
-					s->is.dp, s->is.dp_len, ctx, sizeof(ctx),
-					bk->mac);
+	err = ck_att_sealed_wrap_verify_key(s->k2, s->chip_id,
+					    bk->backup, bk->backup_len, 1,
+					    s->is.dp, s->is.dp_len, ctx, sizeof(ctx),
+					    bk->mac);
 	if (err == -EBADMSG) {
 		*why = "the chip's MAC does not verify";
 		return CK_SPP_E_BAD_PROOF;
@@ -481,7 +487,7 @@ enum spp_outcome spp_session_run(struct spp_server *srv, struct store *st,
 	spp_frame_clear(&s.bk_frame);
 	store_keypair_clear(&s.kp);
 	spp_issued_clear(&s.is);
-	EVP_PKEY_free(s.eph);
+	OPENSSL_cleanse(s.k2, sizeof(s.k2));
 	OPENSSL_cleanse(s.nonce, sizeof(s.nonce));
 	return s.out;
 }

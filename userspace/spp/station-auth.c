@@ -11,11 +11,24 @@
  * missing, unreadable, not signed by a station CA or outside its
  * lastUpdate..nextUpdate fails closed: every station is refused
  * ("unable to get certificate CRL") until a valid one is there.
+ *
+ * A verification that succeeded is remembered (cache[]: at most
+ * SPP_STATION_CACHE entries, the oldest replaced), keyed by the SHA-256 of
+ * the certificates the station sent (its own first, DER) and the CRL load
+ * it was made with (crl_gen); it holds until the first notAfter of the
+ * verified chain or the CRL's nextUpdate, whichever comes first, and not
+ * before the last notBefore / lastUpdate.  A station's next handshake then
+ * skips X509_verify_cert (the chain's and the CRL's signatures: the same
+ * certificates against the same CRL give the same answer).  Any change of
+ * the CRL file (re-read, gone, invalid) empties the cache.  Refusals are
+ * not remembered.  The handshake's own proof (the station's
+ * CertificateVerify signature) is checked by OpenSSL every time.
  */
 #include <errno.h>
 #include <limits.h>
 #include <netdb.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -24,6 +37,8 @@
 
 #include <openssl/bn.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <openssl/x509v3.h>
 
 #include "common/pki.h"
@@ -38,7 +53,23 @@ static struct {
 	X509_CRL *newest;		/* highest cRLNumber loaded (replay) */
 	struct stat st;			/* of the file last looked at */
 	int have_st;
+	unsigned long crl_gen;		/* +1 at every change of the CRL file */
+	struct {
+		uint8_t key[SHA256_DIGEST_LENGTH];
+		unsigned long crl_gen;
+		time_t from, until;	/* valid for now in [from, until) */
+		int used;
+	} cache[SPP_STATION_CACHE];
+	unsigned int cache_next;	/* the entry replaced next */
 } sa = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* Under sa.lock: forget every remembered verification. */
+static void cache_clear(void)
+{
+	memset(sa.cache, 0, sizeof(sa.cache));
+	sa.cache_next = 0;
+	sa.crl_gen++;
+}
 
 /* Read and check the CRL file: 0 and *@out, or -errno and @why set. */
 static int load_crl(X509_CRL **out, const char **why)
@@ -82,6 +113,7 @@ static void refresh_crl(void)
 	const char *why = NULL;
 
 	if (stat(sa.path, &st) < 0) {
+		cache_clear();
 		if (sa.have_st || sa.crl)
 			fprintf(stderr, "chipkey-spp: station CRL %s: %s: refusing every station "
 				"until it is back\n", sa.path, strerror(errno));
@@ -92,6 +124,7 @@ static void refresh_crl(void)
 	}
 	if (sa.have_st && same_file(&st, &sa.st))
 		return;
+	cache_clear();
 	sa.st = st;
 	sa.have_st = 1;
 	X509_CRL_free(sa.crl);
@@ -162,21 +195,117 @@ static X509_CRL *crl_ref(const X509_CRL *c)
 	return (X509_CRL *)c;
 }
 
+/* The cache key of what the station sent: SHA-256 over the DER of its
+ * certificate and of every certificate it sent with it.  0 or -1. */
+static int station_key(X509_STORE_CTX *xc, uint8_t key[SHA256_DIGEST_LENGTH])
+{
+	STACK_OF(X509) *sent = X509_STORE_CTX_get0_untrusted(xc);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
+
+	for (int i = -1; ok && i < sk_X509_num(sent); i++) {
+		X509 *x = i < 0 ? X509_STORE_CTX_get0_cert(xc) : sk_X509_value(sent, i);
+		unsigned char *der = NULL;
+		int len = x ? i2d_X509(x, &der) : -1;
+		uint8_t n[4] = { len >> 24, len >> 16, len >> 8, len };
+
+		/* each DER with its length first: no two lists hash alike */
+		ok = len > 0 && EVP_DigestUpdate(md, n, 4) == 1 &&
+		     EVP_DigestUpdate(md, der, (size_t)len) == 1;
+		OPENSSL_free(der);
+	}
+	ok = ok && EVP_DigestFinal_ex(md, key, NULL) == 1;
+	EVP_MD_CTX_free(md);
+	return ok ? 0 : -1;
+}
+
+/* @t as time_t; 0 if it cannot be read */
+static int asn1_time(const ASN1_TIME *t, time_t *out)
+{
+	struct tm tm;
+
+	if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
+		return 0;
+	*out = timegm(&tm);
+	return 1;
+}
+
+/* Under sa.lock: remember the verification of @xc (it succeeded) with
+ * @crl, for as long as every certificate of its chain and @crl are
+ * within their validity: notBefore/lastUpdate .. notAfter/nextUpdate. */
+static void cache_put(X509_STORE_CTX *xc, const uint8_t key[SHA256_DIGEST_LENGTH],
+		      unsigned long gen, X509_CRL *crl)
+{
+	STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(xc);
+	time_t from, until, t;
+	unsigned int i;
+
+	if (gen != sa.crl_gen || !chain || !crl ||
+	    !asn1_time(X509_CRL_get0_lastUpdate(crl), &from) ||
+	    !asn1_time(X509_CRL_get0_nextUpdate(crl), &until))
+		return;
+	for (int k = 0; k < sk_X509_num(chain); k++) {
+		X509 *x = sk_X509_value(chain, k);
+
+		if (!asn1_time(X509_get0_notBefore(x), &t))
+			return;
+		if (t > from)
+			from = t;
+		if (!asn1_time(X509_get0_notAfter(x), &t))
+			return;
+		if (t < until)
+			until = t;
+	}
+	i = sa.cache_next;
+	sa.cache_next = (i + 1) % SPP_STATION_CACHE;
+	memcpy(sa.cache[i].key, key, SHA256_DIGEST_LENGTH);
+	sa.cache[i].crl_gen = gen;
+	sa.cache[i].from = from;
+	sa.cache[i].until = until;
+	sa.cache[i].used = 1;
+}
+
+/* Under sa.lock: 1 if a verification of @key with the CRL in force
+ * succeeded and is still within its validity at @now */
+static int cache_hit(const uint8_t key[SHA256_DIGEST_LENGTH], time_t now)
+{
+	for (unsigned int i = 0; i < SPP_STATION_CACHE; i++)
+		if (sa.cache[i].used && sa.cache[i].crl_gen == sa.crl_gen &&
+		    !memcmp(sa.cache[i].key, key, SHA256_DIGEST_LENGTH))
+			return now >= sa.cache[i].from && now < sa.cache[i].until;
+	return 0;
+}
+
 static int verify_station(X509_STORE_CTX *xc, void *arg)
 {
 	STACK_OF(X509_CRL) *crls = sk_X509_CRL_new_null();
 	char who[200], peer[NI_MAXHOST];
-	int ok;
+	uint8_t key[SHA256_DIGEST_LENGTH];
+	int have_key = !station_key(xc, key), hit = 0, ok;
+	unsigned long gen;
 
 	(void)arg;
 	pthread_mutex_lock(&sa.lock);
 	refresh_crl();
+	gen = sa.crl_gen;
+	if (sa.crl && have_key)
+		hit = cache_hit(key, time(NULL));
 	if (crls && sa.crl && !sk_X509_CRL_push(crls, crl_ref(sa.crl)))
 		X509_CRL_free(sa.crl);
 	pthread_mutex_unlock(&sa.lock);
-	X509_STORE_CTX_set0_crls(xc, crls);
-	X509_STORE_CTX_set_flags(xc, X509_V_FLAG_CRL_CHECK);
-	ok = crls && X509_verify_cert(xc) > 0;
+	if (hit) {
+		/* verified before, with this CRL, still within every validity */
+		ok = 1;
+	} else {
+		X509_STORE_CTX_set0_crls(xc, crls);
+		X509_STORE_CTX_set_flags(xc, X509_V_FLAG_CRL_CHECK);
+		ok = crls && X509_verify_cert(xc) > 0;
+		if (ok && have_key && sk_X509_CRL_num(crls) == 1) {
+			pthread_mutex_lock(&sa.lock);
+			cache_put(xc, key, gen, sk_X509_CRL_value(crls, 0));
+			pthread_mutex_unlock(&sa.lock);
+		}
+	}
 	describe(X509_STORE_CTX_get0_cert(xc), who, sizeof(who));
 	peer_of(xc, peer, sizeof(peer));
 	if (ok)

@@ -13,6 +13,9 @@
 
 #include <openssl/ssl.h>
 
+/* successful station verifications remembered (station-auth.c) */
+#define SPP_STATION_CACHE	64
+
 /*
  * Require client certificates on @ctx: chained to a CA of @ca_file
  * (purpose TLS client), through @issuing_ca (NULL: none; the CA that

@@ -258,6 +258,45 @@ static void test_seal(const struct ck_att_key *a)
 	EVP_PKEY_free(eph);
 	tap_eq_int(ck_att_seal(a->pub, chip_id, in, CHIPKEY_MAX_PAYLOAD + 1, sealed, NULL),
 		   -EMSGSIZE, "seal: too large");
+
+	/* the sender keeping K2 of its seal (the SPP) instead of the
+	 * ephemeral key: the chip's K2, and the same verdicts */
+	{
+		uint8_t sk2[32];
+
+		memset(sk2, 0, sizeof(sk2));
+		ret = ck_att_seal_k2(a->pub, chip_id, in, n, sealed, sk2);
+		tap_ok(ret == 0 && ck_seal_header_parse(sealed, ck_seal_size(n), &h) == 0 &&
+		       ck_att_seal_open(a, sealed, &h, plain, k2) == 0 && !memcmp(plain, in, n) &&
+		       !memcmp(sk2, k2, sizeof(k2)),
+		       "seal_k2: the chip opens it, and derives the sender's K2");
+		tap_ok(ck_att_sealed_wrap_mac(k2, backup, sizeof(backup), plain, n, "ctx", 3,
+					      mac) == 0 &&
+		       ck_att_sealed_wrap_verify_key(sk2, chip_id, backup, sizeof(backup), 5, in, n,
+						     "ctx", 3, mac) == 0,
+		       "sealed-wrap MAC verifies with the sender's K2");
+		tap_eq_int(ck_att_sealed_wrap_verify_key(sk2, chip_id, backup, sizeof(backup), 5,
+							 in, n, "ctx", 2, mac), -EBADMSG,
+			   "sealed-wrap MAC with K2: another context refused");
+		tap_eq_int(ck_att_sealed_wrap_verify_key(sk2, chip_id, backup, sizeof(backup), 6,
+							 in, n, "ctx", 3, mac), -EBADMSG,
+			   "sealed-wrap with K2: a backup of another generation refused");
+		tap_eq_int(ck_att_sealed_wrap_verify_key(sk2, chip_id, backup,
+							 sizeof(backup) - 1, 5, in, n, "ctx", 3,
+							 mac), -EINVAL,
+			   "sealed-wrap with K2: a malformed backup refused");
+		backup[CHIPKEY_PKG_HEADER_LEN + 3] ^= 1;
+		tap_eq_int(ck_att_sealed_wrap_verify_key(sk2, chip_id, backup, sizeof(backup), 5,
+							 in, n, "ctx", 3, mac), -EBADMSG,
+			   "sealed-wrap MAC with K2: another backup refused");
+		backup[CHIPKEY_PKG_HEADER_LEN + 3] ^= 1;
+		mac[0] ^= 1;
+		tap_eq_int(ck_att_sealed_wrap_verify_key(sk2, chip_id, backup, sizeof(backup), 5,
+							 in, n, "ctx", 3, mac), -EBADMSG,
+			   "sealed-wrap MAC with K2: flipped MAC refused");
+		OPENSSL_cleanse(sk2, sizeof(sk2));
+		OPENSSL_cleanse(k2, sizeof(k2));
+	}
 }
 
 static void test_chip_mac(void)

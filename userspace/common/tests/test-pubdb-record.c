@@ -11,11 +11,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/cms.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "common/pubdb-cms.h"
 #include "common/pubdb-record.h"
 #include "common/tap.h"
 
@@ -398,11 +400,90 @@ out:
 	EVP_PKEY_free(k2);
 }
 
+/* pubdb_cms_parse_decoded + pubdb_record_validate_cached of @rec */
+static enum pubdb_verdict validate_with(const uint8_t *rec, size_t len, X509_STORE *cas,
+					struct pubdb_writer_cache *wc)
+{
+	struct pubdb_cms_decoded d;
+	struct pubdb_record r;
+	enum pubdb_verdict v = PUBDB_BAD_SIGNATURE;	/* does not parse */
+	char err[200];
+
+	if (!pubdb_cms_parse_decoded(rec, len, &r, &d, err, sizeof(err)))
+		v = pubdb_record_validate_cached(&r, &d, NULL, cas, wc, err, sizeof(err));
+	pubdb_cms_decoded_free(&d);
+	return v;
+}
+
+/*
+ * The writer cache (pubdb_record_validate_cached, the SPP's vet): a chain
+ * remembered for one writer is never taken for another writer with the
+ * same names, nor against another store, nor outside its validity.
+ */
+static void test_writer_cache(void)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256"), *k2 = EVP_EC_gen("P-256");
+	X509 *w = k ? make_cert(k, PUBDB_ROLE_SPP) : NULL;
+	X509 *other = k2 ? make_cert(k2, PUBDB_ROLE_SPP) : NULL;	/* the same names */
+	X509_STORE *cas = w ? store_of(w) : NULL, *cas_o = other ? store_of(other) : NULL;
+	struct pubdb_writer_cache wc = { 0 };
+	uint8_t *rw = NULL, *ro = NULL;
+	size_t lw = 0, lo = 0;
+	unsigned char *der = NULL, *der2 = NULL;
+	struct pubdb_fields f;
+	enum pubdb_verdict vw = PUBDB_VALID;
+	char err[200];
+	int dlen, dlen2;
+
+	if (!cas || !cas_o || (dlen = i2d_X509(w, &der)) <= 0 ||
+	    (dlen2 = i2d_X509(other, &der2)) <= 0) {
+		tap_ok(0, "writer cache: test credentials");
+		goto out;
+	}
+	fill_fields(&f, der, (size_t)dlen);
+	f.generation = 1;
+	tap_ok(pubdb_record_build(&f, k, w, &rw, &lw, err, sizeof(err)) == 0 &&
+	       pubdb_record_build(&f, k2, other, &ro, &lo, err, sizeof(err)) == 0,
+	       "writer cache: two records, by two writers with the same names");
+	if (!rw || !ro)
+		goto out;
+	vw = validate_with(rw, lw, cas, NULL);
+	tap_ok(vw != PUBDB_UNTRUSTED && validate_with(rw, lw, cas, &wc) == vw && wc.chain,
+	       "writer cache: the trusted writer's verdict (%s) with the cache, which keeps "
+	       "its chain", pubdb_verdict_str(vw));
+	tap_ok(validate_with(ro, lo, cas, NULL) == PUBDB_UNTRUSTED &&
+	       validate_with(ro, lo, cas, &wc) == PUBDB_UNTRUSTED,
+	       "writer cache: another writer with the same names stays untrusted");
+	tap_ok(validate_with(rw, lw, cas_o, &wc) == PUBDB_UNTRUSTED,
+	       "writer cache: the remembered writer against another store: untrusted");
+	tap_ok(validate_with(rw, lw, cas, &wc) == vw,
+	       "writer cache: the remembered writer again: the same verdict");
+	wc.until = time(NULL) - 1;
+	tap_ok(validate_with(rw, lw, cas, &wc) == vw && wc.until > time(NULL),
+	       "writer cache: an entry past its validity is verified again (renewed)");
+	wc.from = time(NULL) + 100;
+	tap_ok(validate_with(rw, lw, cas, &wc) == vw && wc.from <= time(NULL),
+	       "writer cache: an entry before its validity is verified again (renewed)");
+out:
+	pubdb_writer_cache_free(&wc);
+	free(rw);
+	free(ro);
+	OPENSSL_free(der);
+	OPENSSL_free(der2);
+	X509_STORE_free(cas);
+	X509_STORE_free(cas_o);
+	X509_free(w);
+	X509_free(other);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(k2);
+}
+
 int main(void)
 {
 	test_unsigned();
 	test_signed(pubdb_record_build_v1, PUBDB_FORMAT_V1);
 	test_signed(pubdb_record_build, PUBDB_FORMAT_CMS);
 	test_cms_shapes();
+	test_writer_cache();
 	return tap_exit_status();
 }

@@ -83,6 +83,16 @@ EOF
 		-out forged.csr
 	ossl x509 -req -in forged.csr -CA forge-ca.pem -CAkey forge-ca.key -CAcreateserial \
 		-days 30 -extfile forge.cnf -extensions dev -out forged.pem
+	# forged signature: a self-made CA with the issuing CA's names and key
+	# identifier, so that the chain built is the genuine one (device, issuing
+	# CA, root) and only the device certificate's signature is wrong
+	sed "s/^subjectKeyIdentifier = hash/subjectKeyIdentifier = $(openssl x509 -in fac/ica-cert.pem \
+		-noout -ext subjectKeyIdentifier | tail -1 | tr -d ' ')/" forge.cnf >forge-ica.cnf
+	ossl req -new -x509 -key forge-ca.key -subj "$(openssl x509 -in fac/ica-cert.pem -noout \
+		-subject -nameopt compat | sed 's/^subject=//')" -days 30 -config forge-ica.cnf \
+		-extensions ca -out forge-ica.pem
+	ossl x509 -req -in forged.csr -CA forge-ica.pem -CAkey forge-ca.key -CAcreateserial \
+		-days 30 -extfile forge.cnf -extensions dev -out forged-sig.pem
 }
 
 # post TAG WANT-STATUS DESC KEY CERT CHIP GEN IDENTITY BACKUP DEVICE-CERT
@@ -140,6 +150,8 @@ writer_attacks() {
 		$a $CHIP_A 2 "$IA" a2.pkg otherchip.pem
 	post "$tag" 400 "device A: a certificate from a self-made CA with the same names" \
 		$a $CHIP_A 2 "$IA" a2.pkg forged.pem
+	post "$tag" 400 "device A: a certificate naming the issuing CA (names, key identifier), signed by another key" \
+		$a $CHIP_A 2 "$IA" a2.pkg forged-sig.pem
 	post "$tag" 400 "device A: identity changed (with a genuine certificate naming it)" \
 		$a $CHIP_A 2 "$IC" a2.pkg otherid.pem
 	# --- scoped writers

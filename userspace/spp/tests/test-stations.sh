@@ -293,6 +293,40 @@ check "a station CN with a newline (an attempt to forge SPP log lines) is logged
 	bash -c "test $rc -eq 0 && grep -q 'station CN=evil?chipkey-spp: forged serial=' '$t/spp-c5-newline.log' &&
 		! grep -q '^chipkey-spp: forged' '$t/spp.log'"
 
+# ---- a remembered verification ends with the CRL's nextUpdate: a CRL
+# (python3-cryptography, the issuing CA's key, CRL number 10, line-2 and
+# line-3 still on it) in force for 15 s more; line-1 is served under it
+# (its verification remembered), then, once its nextUpdate has passed
+# (the file unchanged), refused
+nu=$(python3 - "$FAC" "$t" 2>>"$t/py.log" <<'PY'
+import sys, datetime as dt
+from cryptography import x509
+from cryptography.x509.oid import ExtensionOID
+from cryptography.hazmat.primitives import hashes, serialization
+fac, t = sys.argv[1], sys.argv[2]
+mk = serialization.load_pem_private_key(open(fac + "/ica-key.pem", "rb").read(), None)
+ca = x509.load_pem_x509_certificate(open(fac + "/ica-cert.pem", "rb").read())
+old = x509.load_pem_x509_crl(open(fac + "/station-crl.pem", "rb").read())
+now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+b = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject)
+     .last_update(now - dt.timedelta(seconds=60)).next_update(now + dt.timedelta(seconds=15))
+     .add_extension(x509.CRLNumber(10), critical=False))
+for r in old:
+    b = b.add_revoked_certificate(r)
+open(t + "/short-crl.pem", "wb").write(b.sign(mk, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))
+print(int((now + dt.timedelta(seconds=15)).timestamp()))
+PY
+)
+cp "$t/short-crl.pem" "$FAC/station-crl.pem.new" && mv "$FAC/station-crl.pem.new" "$FAC/station-crl.pem"
+mkchip c6 || nok "emulator c6 starts"
+mkchip c7 || nok "emulator c7 starts"
+provision c6 line-1
+check "a CRL in force for 15 s more: line-1 is served (its verification remembered)" accepted c6 line-1
+while [ -n "$nu" ] && [ "$EPOCHSECONDS" -le "$nu" ]; do sleep 0.5; done
+provision c7 line-1
+check "... and refused once that CRL's nextUpdate has passed, the file unchanged ('CRL has expired')" \
+	refused c7 line-1 'CRL has expired'
+
 kill "$spp_pid"; wait "$spp_pid"
 rc=$?
 unset "bg[spp]"
