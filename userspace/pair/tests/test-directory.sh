@@ -82,8 +82,8 @@ G0=$(gens)
 cp -a "$t/n.store" "$t/n.before.store"; cp -a "$t/b.store" "$t/b.before.store"
 pair_start nl b n --directory "$GDB" -- --db "$ODB"
 pair_wait
-check "n (never published in the directory) connecting: b refuses, exit 19 ($lrc); n fails ($crc)" \
-	both '[ $lrc = 19 ] && [ $crc != 0 ]'
+check "n (never published in the directory) connecting: b refuses, exit 19 ($lrc); n's session fails, exit 21 ($crc)" \
+	both '[ $lrc = 19 ] && [ $crc = 21 ]'
 check "... b says why: the directory has no record of n's chip, and no code was shown" \
 	bash -c "grep -q 'directory refuses the peer.*has no .*$CN' '$t/nl.l.err' &&
 		! grep -q '^code:' '$t/nl.l.out' && ! grep -q '^code:' '$t/nl.c.out'"
