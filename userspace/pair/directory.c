@@ -7,7 +7,8 @@
  * and the peer is accepted only if that record is signed by the
  * manufacturer's record signer (its signature: pubdb_cms_check_signature;
  * the signer under an issuing CA under this device's ROM key:
- * pki_verify_record_signer) and names the peer's identity and, byte for
+ * pki_verify_record_signer; with --crl, neither revoked:
+ * ck_link_crl_check) and names the peer's identity and, byte for
  * byte, the device certificate the peer presented.  Anything else refuses.
  */
 #include <errno.h>
@@ -22,6 +23,7 @@
 #include "common/pki.h"
 #include "common/pubdb-cms.h"
 #include "common/pubdb-record.h"
+#include "link/revocation.h"
 #include "recovery/rec_int.h"
 #include "pair.h"
 
@@ -45,6 +47,7 @@ static int vouches(const struct ck_pair_session *s, const uint8_t *buf, size_t l
 	uint8_t *rom = NULL;
 	size_t rom_len = 0;
 	char e[256] = "";
+	X509 *ica;
 	int der_len, err = -EKEYREJECTED;
 
 	if (pubdb_cms_parse_decoded(buf, len, &r, &d, e, sizeof(e)) < 0) {
@@ -62,11 +65,19 @@ static int vouches(const struct ck_pair_session *s, const uint8_t *buf, size_t l
 	}
 	/* the writer's validity is not checked: the record was signed at the
 	 * factory and stays true when the signer's certificate runs out */
+	ica = record_ica(d.extra, d.writer);
 	if (pki_public_to_der(s->self->rom_key, &rom, &rom_len) ||
-	    pki_verify_record_signer(d.writer, record_ica(d.extra, d.writer), rom, rom_len,
-				     PKI_TIME_IGNORE)) {
+	    pki_verify_record_signer(d.writer, ica, rom, rom_len, PKI_TIME_IGNORE)) {
 		snprintf(why, whylen, "its record is not signed by a record signer of the "
 			 "manufacturer key in this device's ROM");
+		goto out;
+	}
+	/* with --crl: neither the record signer nor its issuing CA revoked,
+	 * failing closed as for the peer's certificate */
+	if (ck_link_crl_check(s->self->crls, d.writer, ica, s->self->rom_key,
+			      "the signer of the directory's record")) {
+		snprintf(why, whylen, "its record's signer is revoked, or its issuer has no "
+			 "current CRL among --crl");
 		goto out;
 	}
 	if (r.generation != 1 || memcmp(r.chip_id, s->peer.chip_id, sizeof(r.chip_id))) {

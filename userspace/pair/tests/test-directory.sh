@@ -13,7 +13,8 @@
 # another certificate or identity, the directory unreachable, and a fake
 # directory (python3 http.server) serving garbage, an unsigned record, a
 # record the peer signed itself, one signed by another manufacturer's
-# record signer, and another chip's genuine record.  Nothing may be kept
+# record signer, and another chip's genuine record; with --crl, a revoked
+# record signer.  Nothing may be kept
 # on either side when refused.  TAP.
 #
 #   pair/tests/test-directory.sh ASAN_BUILD NATIVE_BUILD
@@ -199,5 +200,26 @@ serve "$t/tampered.rec"
 fake ft
 check "... b's genuine record with one byte of its content flipped: refused (exit $lrc)" test $refused = yes
 check "... a says the signature does not verify" grep -q "signature does not verify" "$t/ft.l.err"
+
+# ---- with --crl, the record signer is checked too: the factory revokes it
+rm -rf "$t/fake/v1"	# (the fake directory is done with)
+mkdir -p "$t/crl0" && cp "$t/fac/root-crl.pem" "$t/fac/station-crl.pem" "$t/crl0/"
+CRL0=(--crl "$t/crl0/root-crl.pem" --crl "$t/crl0/station-crl.pem" --state "$t/a.pstate")
+CRL1=(--crl "$t/fac/root-crl.pem" --crl "$t/fac/station-crl.pem" --state "$t/a.pstate")
+G0=$(gens)
+pair_start rs0 a b --directory "$GDB" "${CRL0[@]}" --
+wait_for "$t/rs0.l.out" '^code:' && answer rs0 l n
+pair_wait
+check "control: --crl and --directory, nothing revoked: a's checks pass (a's person refuses)" \
+	both "grep -q '^code:' '$t/rs0.l.out' && [ $lrc = 20 ]"
+"$bin/chipkey-factory" revoke "$t/fac" "$t/fac/record-cert.pem" >/dev/null 2>>"$t/setup.log"
+check "the factory revokes its record signer (openssl verify -crl_check refuses it)" bash -c \
+	"! openssl verify -crl_check -CAfile '$t/fac/mfr-ca.pem' -untrusted '$t/fac/ica-cert.pem' \
+		-CRLfile '$t/fac/station-crl.pem' '$t/fac/record-cert.pem' >/dev/null 2>&1"
+pair_start rs1 a b --directory "$GDB" "${CRL1[@]}" --
+pair_wait
+check "a (--crl with that CRL, --directory) refuses b, whose record that signer signed: exit 19 ($lrc), nothing stored" \
+	both "[ $lrc = 19 ] && [ $crc != 0 ] && ! grep -q '^code:' '$t/rs1.l.out' &&
+		grep -q 'record.s signer is revoked' '$t/rs1.l.err'"
 
 tap_done "pair --directory"
