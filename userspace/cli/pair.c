@@ -30,7 +30,7 @@ static int usage(void)
 		"usage: chipkey pair listen --port P [--bind ADDR] [--port-file FILE] [OPTIONS]\n"
 		"       chipkey pair connect HOST:PORT [OPTIONS]\n"
 		"  OPTIONS: [--exclusive] [--keys DIR] [--store DIR] [--db URL] [--confirm CODE]\n"
-		"           [--timeout S] [--crl FILE]... [--state DIR]\n");
+		"           [--timeout S] [--crl FILE]... [--state DIR] [--directory URL]\n");
 	return CK_EXIT_USAGE;
 }
 
@@ -39,6 +39,7 @@ static int usage(void)
 struct pair_args {
 	enum ck_pair_role role;
 	const char *target, *bind, *port_file, *keys, *store, *db, *confirm, *state;
+	const char *directory;	/* --directory URL: the peer must be in it */
 	const char *crl[PAIR_CRL_MAX];	/* --crl FILE (repeatable) */
 	int port, timeout, exclusive, ncrl;
 };
@@ -349,6 +350,17 @@ static int pair(struct ck_cli *cli, const struct pair_args *a)
 		ret = session_error(&s, "handshake", err);
 		goto out;
 	}
+	if (a->directory) {	/* before the chips attest, any code or person */
+		char why[600] = "";
+
+		err = ck_pair_directory_check(&s, a->directory, a->timeout, why, sizeof(why));
+		if (err) {
+			fprintf(stderr, "chipkey pair: --directory refuses the peer (identity %s): "
+				"%s: nothing kept\n", s.peer.identity, why);
+			ret = err == -ENETUNREACH ? CK_EXIT_NETWORK : CK_EXIT_UNTRUSTED;
+			goto out;
+		}
+	}
 	err = ck_pair_attest_exchange(&s, ck);
 	if (err) {
 		ret = session_error(&s, "attestation", err);
@@ -382,6 +394,7 @@ int cmd_pair(struct ck_cli *cli, int argc, char **argv)
 		{ "exclusive", no_argument, NULL, 'x' },
 		{ "crl", required_argument, NULL, 'L' },
 		{ "state", required_argument, NULL, 'S' },
+		{ "directory", required_argument, NULL, 'y' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pair_args a = { .bind = "0.0.0.0", .keys = "/run/chipkey",
@@ -411,6 +424,7 @@ int cmd_pair(struct ck_cli *cli, int argc, char **argv)
 			a.crl[a.ncrl++] = optarg;
 			break;
 		case 'S': a.state = optarg; break;
+		case 'y': a.directory = optarg; break;
 		default: return usage();
 		}
 	}
@@ -428,6 +442,11 @@ int cmd_pair(struct ck_cli *cli, int argc, char **argv)
 	if (a.confirm && (strlen(a.confirm) != CK_PAIR_CODE_DIGITS ||
 			  strspn(a.confirm, "0123456789") != CK_PAIR_CODE_DIGITS)) {
 		fprintf(stderr, "chipkey pair: --confirm takes the six digits of the code\n");
+		return CK_EXIT_USAGE;
+	}
+	if (a.directory && strncmp(a.directory, "http://", 7) &&
+	    strncmp(a.directory, "https://", 8)) {
+		fprintf(stderr, "chipkey pair: --directory takes an http:// or https:// URL\n");
 		return CK_EXIT_USAGE;
 	}
 	a.db = rec_db_url(a.db);

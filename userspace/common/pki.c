@@ -503,6 +503,20 @@ static int verify_server(X509 *cert, X509 *ica, const uint8_t *rom_key,
 	return has_server_role(cert, ou) ? 0 : -EKEYREJECTED;
 }
 
+int pki_verify_record_signer(X509 *cert, X509 *ica, const uint8_t *rom_key,
+			     size_t rom_key_len, time_t now)
+{
+	int err;
+
+	if (!ica)	/* one signed by the root itself could not be revoked */
+		return cert ? -EKEYREJECTED : -EINVAL;
+	err = verify_common_der(cert, ica, rom_key, rom_key_len, now);
+	if (err)
+		return err;
+	return string_is(unique_entry(X509_get_subject_name(cert), NID_organizationalUnitName),
+			 PKI_RECORD_OU) ? 0 : -EKEYREJECTED;
+}
+
 int pki_verify_spp_cert(X509 *cert, X509 *ica, const uint8_t *rom_key,
 			size_t rom_key_len, time_t now)
 {

@@ -155,6 +155,13 @@ int pki_verify_device_cert_key(X509 *cert, X509 *ica, EVP_PKEY *root,
  * not verified: it checks no signature. */
 int pki_verify_device_cert_chained(STACK_OF(X509) *chain, const char *identity,
 				   const uint8_t *chip_id, time_t now);
+/* What a device checks of the SPP's record signer (the writer of a
+ * chip's generation 1 in the public database, docs/pubdb-api.md "Who may
+ * write"; pair --directory): issued by @ica (required: -EKEYREJECTED if
+ * NULL) under the ROM key, as pki_verify_device_cert() checks, end entity,
+ * digitalSignature, P-256, exactly one OU, OU=chipkey-record-signer. */
+int pki_verify_record_signer(X509 *cert, X509 *ica, const uint8_t *rom_key,
+			     size_t rom_key_len, time_t now);
 /* What a device checks of the SPP's TLS certificate: the same, except that
  * @ica is required (-EKEYREJECTED if NULL: an SPP certificate signed by the
  * root itself is refused, it could not be revoked); role OU=chipkey-spp

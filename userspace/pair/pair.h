@@ -77,6 +77,17 @@ int ck_pair_tls(struct ck_pair_session *s, const struct ck_link_device *self,
 		enum ck_pair_role role, int fd);
 void ck_pair_session_free(struct ck_pair_session *s);
 
+/* ---- directory.c: pair --directory (docs/pairing.md "Directory and CRL
+ * checks") */
+/* After ck_pair_tls(): the public database at @url holds the factory's
+ * record (generation 1) of the peer's chip, signed by a record signer under
+ * @s->self->rom_key, naming the peer's identity and, byte for byte, its
+ * device certificate.  0; -EKEYREJECTED (no such record, another
+ * identity or certificate, unsigned, forged, malformed: why in @why);
+ * -ENETUNREACH (no answer within @timeout seconds, after retries). */
+int ck_pair_directory_check(const struct ck_pair_session *s, const char *url, double timeout,
+			    char *why, size_t whylen);
+
 /* ---- secrets.c: values from the TLS exporter */
 /* The ATTEST context the chip of @prover answers over (32 bytes). */
 int ck_pair_attest_context(SSL *ssl, enum ck_pair_role prover, uint8_t out[32]);
