@@ -101,7 +101,7 @@ factory() {
 # pubdb_start FACTORY...: chipkey-pubdb on 127.0.0.1 accepting those
 # factories' writers; $DB and $CHIPKEY_PUBDB its URL
 pubdb_start() {
-	local f
+	local f PORT SPID	# start_server's, not the caller's
 	for f in "$@"; do cat "$t/$f/mfr-ca.pem"; done >"$t/writers.pem"
 	wait_steps=600 start_server pubdb "$t/pubdb.port" "$bin/chipkey-pubdb" --db "sqlite:$t/public.db" \
 		--listen 127.0.0.1:0 --writers "$t/writers.pem" --port-file "$t/pubdb.port" || return 1
