@@ -13,51 +13,24 @@ set -u
 A=${1:?asan build} B=${2:?native build}
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../common/tests/tap.sh"
+. "$here/../../common/tests/devices.sh"
 en=$A/bin/chipkey-enroll bin=$B/bin
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
-unset CHIPKEY_DEVICE
-t=$(mktemp -d /tmp/chipkey-test-enroll-XXXXXX)
-tap_out=$t/out tap_err=$t/err
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-	if [ "$tap_failed" -gt 0 ]; then
-		for f in "$t"/*.log; do [ -f "$f" ] && sed "s|^|# $(basename "$f"): |" "$f" | tail -15; done
-	fi
-	if [ -n "${KEEP:-}" ]; then echo "# kept $t"; else rm -rf "$t"; fi
-}
-trap cleanup EXIT
-wait_file() { for _ in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
+make_test_dir enroll
+trap 'clean_up_at_exit 15 log' EXIT
 
-# provision NAME CHIP N [noattest]: emulated chip NAME, its certificate
-# naming the chip's attestation key (unless noattest), identity number N,
-# keys directory $t/NAME.keys (recover --keys)
+# provision NAME CHIP N [noattest]: emulated chip NAME of factory $t/fac, its
+# certificate naming the chip's attestation key (unless noattest), identity
+# number N, keys directory $t/NAME.keys (recover --keys)
 provision() {
-	local name=$1 chip=$2 id att=(--attest-key "$t/$1.q.pem")
-	[ "${4:-}" = noattest ] && att=()
-	"$bin/chipkey-fuse" create "$t/$name.bin" --rom-key "$t/fac/mfr-pubkey.der" --chip-id "$chip" \
-		>/dev/null 2>>"$t/setup.log" || return 1
-	"$bin/chipkey-emu" --state "$t/$name.bin" --socket "$t/$name.sock" --foreground 2>>"$t/emu.log" &
-	pids+=($!)
-	for _ in $(seq 100); do [ -S "$t/$name.sock" ] && break; sleep 0.05; done
-	id=$("$bin/chipkey-factory" identities --prefix 35123400 --start "$3" --count 1)
-	"$bin/chipkey" --device "emu:$t/$name.sock" attest-key --pem >"$t/$name.q.pem" 2>>"$t/setup.log" &&
-	"$bin/chipkey-factory" package "$t/fac" --identity "$id" --chip-id "$chip" \
- "${att[@]}" --out "$t/$name.dp" >/dev/null 2>>"$t/setup.log" &&
-	"$bin/chipkey" --device "emu:$t/$name.sock" wrap --generation 1 "$t/$name.dp" "$t/$name.pkg" \
-		2>>"$t/setup.log" &&
-	"$bin/chipkey" --device "emu:$t/$name.sock" recover --from "$t/$name.pkg" \
-		--store "$t/$name.store" --keys "$t/$name.keys" >/dev/null 2>>"$t/setup.log"
+	local att=--attest
+	[ "${4:-}" = noattest ] && att=
+	provision_device "$1" "$t/fac" "$2" "$3" $att
 }
-# start NAME ARGS...: chipkey-enroll serve on 127.0.0.1, its port in $PORT
+# start NAME ARGS...: chipkey-enroll serve on 127.0.0.1, log $t/NAME.log, its
+# port in $PORT, its pid in $SPID
 start() {
 	local log=$1; shift
-	rm -f "$t/port"
-	"$en" serve "$t/node" --listen 127.0.0.1:0 --port-file "$t/port" "$@" 2>>"$t/$log.log" &
-	SPID=$!
-	pids+=($SPID)
-	wait_file "$t/port" && PORT=$(cat "$t/port")
+	start_server "$log" "$t/port" "$en" serve "$t/node" --listen 127.0.0.1:0 --port-file "$t/port" "$@"
 }
 # https PATH OUT CURL-ARGS...: the HTTP status of a request (body in OUT)
 https() {

@@ -3,49 +3,27 @@
 # Set-up shared by the pairing tests (run.sh, test-channel.sh), sourced
 # after the script has set t (its temporary directory), bin (native
 # programs), ck (the chipkey under test), records, pids=() and tap.sh:
-# emulated chips provisioned as the factory does, a public database,
-# pairing two devices with a person answering on each side's stdin.
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-	if [ "$tap_failed" -gt 0 ]; then
-		for f in "$t"/*.log "$t"/*.err; do
-			[ -f "$f" ] && sed "s|^|# $(basename "$f"): |" "$f" | tail -8
-		done
-	fi
-	if [ -n "${KEEP:-}" ]; then echo "# kept $t"; else rm -rf "$t"; fi
-}
+# emulated chips provisioned as the factory does (common/tests/devices.sh),
+# a public database, pairing two devices with a person answering on each
+# side's stdin.
+. "$(dirname "${BASH_SOURCE[0]}")/../../common/tests/devices.sh"
+# cleanup: the exit trap; on a failure the last 8 lines of the logs and
+# of the saved stderr of each side
+cleanup() { clean_up_at_exit 8 log err; }
 trap cleanup EXIT
-wait_for() {	# wait_for FILE PATTERN: until FILE holds a line matching PATTERN
-	for _ in $(seq 600); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
-	return 1
-}
+# wait_for FILE PATTERN: until FILE holds a line matching PATTERN (devices.sh)
 
 # chip NAME FACTORY CHIP-ID: a fuse image and its emulator on $t/NAME.sock
-chip() {
-	"$bin/chipkey-fuse" create "$t/$1.bin" --rom-key "$2/mfr-pubkey.der" --chip-id "$3" \
-		>/dev/null 2>>"$t/setup.log" || return 1
-	"$bin/chipkey-emu" --state "$t/$1.bin" --socket "$t/$1.sock" --foreground 2>>"$t/emu.log" &
-	pids+=($!)
-	for _ in $(seq 200); do [ -S "$t/$1.sock" ] && return 0; sleep 0.05; done
-	return 1
-}
+chip() { emulate "$@"; }
 # provision NAME FACTORY CHIP-ID N: chip NAME, its keys directory $t/NAME.keys;
-# its device certificate names the chip's attestation key
+# its device certificate names the chip's attestation key (unless NO_Q is set);
+# generation 1 in the public database $DB
 provision() {
-	local id q=(--attest-key "$t/$1.q.pem")
-	[ "${NO_Q:-}" ] && q=()
-	chip "$1" "$2" "$3" || return 1
-	id=$("$bin/chipkey-factory" identities --prefix 35123400 --start "$4" --count 1)
-	"$bin/chipkey" --device "emu:$t/$1.sock" attest-key --pem >"$t/$1.q.pem" 2>>"$t/setup.log" &&
-	"$bin/chipkey-factory" package "$2" --identity "$id" --chip-id "$3" \
-		"${q[@]}" --out "$t/$1.dp" >/dev/null 2>>"$t/setup.log" &&
-	"$bin/chipkey" --device "emu:$t/$1.sock" wrap --generation 1 "$t/$1.dp" "$t/$1.pkg" \
-		2>>"$t/setup.log" &&
-	"$bin/chipkey" --device "emu:$t/$1.sock" recover --from "$t/$1.pkg" \
-		--store "$t/$1.store" --keys "$t/$1.keys" >/dev/null 2>>"$t/setup.log" &&
+	local q=--attest
+	[ "${NO_Q:-}" ] && q=
+	provision_device "$1" "$2" "$3" "$4" $q &&
 	"$bin/chipkey-pubdb-put" --url "$DB" --key "$2/record-key.pem" --cert "$2/record-chain.pem" \
-		--chip "$3" --generation 1 --identity "$id" --backup "$t/$1.pkg" \
+		--chip "$3" --generation 1 --identity "$DEVICE_ID" --backup "$t/$1.pkg" \
 		--device-cert "$t/$1.keys/device-cert.der" >/dev/null 2>>"$t/setup.log"
 }
 # gen NAME: the generation of NAME's flash store; gens: of every device
@@ -123,12 +101,10 @@ factory() {
 # pubdb_start FACTORY...: chipkey-pubdb on 127.0.0.1 accepting those
 # factories' writers; $DB and $CHIPKEY_PUBDB its URL
 pubdb_start() {
-	local f
+	local f PORT SPID	# start_server's, not the caller's
 	for f in "$@"; do cat "$t/$f/mfr-ca.pem"; done >"$t/writers.pem"
-	"$bin/chipkey-pubdb" --db "sqlite:$t/public.db" --listen 127.0.0.1:0 --writers "$t/writers.pem" \
-		--port-file "$t/pubdb.port" 2>>"$t/pubdb.log" &
-	pids+=($!)
-	wait_for "$t/pubdb.port" . || return 1
-	DB=http://127.0.0.1:$(cat "$t/pubdb.port")
+	wait_steps=600 start_server pubdb "$t/pubdb.port" "$bin/chipkey-pubdb" --db "sqlite:$t/public.db" \
+		--listen 127.0.0.1:0 --writers "$t/writers.pem" --port-file "$t/pubdb.port" || return 1
+	DB=http://127.0.0.1:$PORT
 	export CHIPKEY_PUBDB=$DB
 }

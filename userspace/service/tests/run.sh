@@ -11,50 +11,20 @@ set -u
 A=${1:?asan build} B=${2:?native build}
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../common/tests/tap.sh"
+. "$here/../../common/tests/devices.sh"
 # chipkey service install against hostile servers (test-install.sh, own numbering)
 "$here/test-install.sh" "$A" "$B" || tap_failed=$((tap_failed + 1))
 "$here/test-crl.sh" "$A" "$B" || tap_failed=$((tap_failed + 1))
 ck=$A/bin/chipkey srv=$A/bin/chipkey-service bin=$B/bin
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
-unset CHIPKEY_DEVICE
-t=$(mktemp -d /tmp/chipkey-test-service-XXXXXX)
-tap_out=$t/out tap_err=$t/err
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-	if [ "$tap_failed" -gt 0 ]; then
-		for f in "$t"/*.log; do [ -f "$f" ] && sed "s|^|# $(basename "$f"): |" "$f" | tail -15; done
-	fi
-	if [ -n "${KEEP:-}" ]; then echo "# kept $t"; else rm -rf "$t"; fi
-}
-trap cleanup EXIT
-wait_file() { for _ in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
+make_test_dir service
+trap 'clean_up_at_exit 15 log' EXIT
 
-# provision FACTORY NAME CHIP: emulator NAME + keys directory $t/NAME.keys
-provision() {
-	local fac=$1 name=$2 chip=$3 id
-	"$bin/chipkey-fuse" create "$t/$name.bin" --rom-key "$fac/mfr-pubkey.der" --chip-id "$chip" \
-		>/dev/null 2>>"$t/setup.log" || return 1
-	"$bin/chipkey-emu" --state "$t/$name.bin" --socket "$t/$name.sock" --foreground 2>>"$t/emu.log" &
-	pids+=($!)
-	for _ in $(seq 100); do [ -S "$t/$name.sock" ] && break; sleep 0.05; done
-	id=$("$bin/chipkey-factory" identities --prefix 35123400 --start "$4" --count 1)
-	"$bin/chipkey-factory" package "$fac" --identity "$id" --chip-id "$chip" --out "$t/$name.dp" \
-		>/dev/null 2>>"$t/setup.log" &&
-	"$bin/chipkey" --device "emu:$t/$name.sock" wrap --generation 1 "$t/$name.dp" "$t/$name.pkg" \
-		2>>"$t/setup.log" &&
-	"$bin/chipkey" --device "emu:$t/$name.sock" recover --from "$t/$name.pkg" \
-		--store "$t/$name.store" --keys "$t/$name.keys" >/dev/null 2>>"$t/setup.log"
-}
-# start_service LOGNAME ARGS...: chipkey-service on 127.0.0.1, port in $PORT
+# provision FACTORY NAME CHIP N: emulator NAME + keys directory $t/NAME.keys
+provision() { provision_device "$2" "$1" "$3" "$4"; }
+# start_service LOGNAME ARGS...: chipkey-service on 127.0.0.1, port in $PORT, pid in $SPID
 start_service() {
 	local log=$1; shift
-	rm -f "$t/port"
-	"$srv" --listen 127.0.0.1:0 --port-file "$t/port" "$@" 2>>"$t/$log.log" &
-	spid=$!
-	pids+=($spid)
-	wait_file "$t/port" && PORT=$(cat "$t/port")
+	start_server "$log" "$t/port" "$srv" --listen 127.0.0.1:0 --port-file "$t/port" "$@"
 }
 
 # ---- a factory, its service credential, a device, a catalogue
@@ -73,7 +43,7 @@ echo "licence" >"$t/cat/image-1.licence"
 echo "outside" >"$t/secret.txt"
 start_service svc --factory "$t/fac" --state "$t/state" --catalogue "$t/cat"
 check "chipkey-service listens" test -n "${PORT:-}"
-svc_pid=$spid
+svc_pid=$SPID
 S=127.0.0.1:$PORT
 dev1=(--device "emu:$t/d1.sock")
 svc1=(--server "$S" --keys "$t/d1.keys" --state "$t/d1.state")
@@ -223,7 +193,7 @@ poke 'CKLN\001\011\000\000'
 poke 'GARBAGE!'
 sleep 0.3
 check "unknown mode and garbage are logged, the server lives on" bash -c \
-	"kill -0 $spid && grep -q 'link mode not supported' '$t/svc2.log' && grep -q 'malformed message' '$t/svc2.log'"
+	"kill -0 $SPID && grep -q 'link mode not supported' '$t/svc2.log' && grep -q 'malformed message' '$t/svc2.log'"
 for n in ../secret.txt .hidden /etc/passwd 'a/b'; do
 	expect_exit 1 "path traversal '$n' refused by the device side" -- \
 		"$ck" service get "$n" "$t/x" --server "$S" --keys "$t/d1.keys" --state "$t/d1.state" --mode channel-key
@@ -239,7 +209,7 @@ done
 rm -f "$t/cat/fifo.bin" "$t/cat/link.txt"
 expect_exit 9 "a name not in the catalogue: exit 9" -- \
 	"$ck" service get nothing.bin "$t/x" --server "$S" --keys "$t/d1.keys" --state "$t/d1.state" --mode channel-key
-check "the server is still running" kill -0 "$spid"
+check "the server is still running" kill -0 "$SPID"
 
 # ---- resources: per-address limit, handshake deadline
 start_service limits --factory "$t/fac" --state "$t/lim-state" --max-per-ip 2 --handshake-timeout 1
@@ -270,7 +240,7 @@ rogue() {	# NAME [STATE-FILE VALUE]: a rogue server on state $t/NAME
 	[ $# -eq 3 ] && put_ctr "$t/$1/$2" "$3"
 	start_service "$1" --key "$t/fac/service-key.pem" --cert "$t/fac/service-cert.pem" \
 		--chain "$t/fac/ica-cert.pem" --rom-key "$t/fac/mfr-pubkey.der" --state "$t/$1"
-	R=127.0.0.1:$PORT rpid=$spid
+	R=127.0.0.1:$PORT rpid=$SPID
 }
 dev() {	# SERVER [STATE]: d1 connects in mode 2
 	"$ck" "${dev1[@]}" service connect --server "$1" --keys "$t/d1.keys" \

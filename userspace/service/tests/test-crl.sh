@@ -17,46 +17,19 @@ set -u
 A=${1:?asan build} B=${2:?native build}
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../common/tests/tap.sh"
+. "$here/../../common/tests/devices.sh"
 ck=$A/bin/chipkey srv=$A/bin/chipkey-service bin=$B/bin fy=$B/bin/chipkey-factory
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
-unset CHIPKEY_DEVICE
-t=$(mktemp -d /tmp/chipkey-test-crl-XXXXXX)
-tap_out=$t/out tap_err=$t/err
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-	if [ "$tap_failed" -gt 0 ]; then
-		for f in "$t"/*.log; do [ -f "$f" ] && sed "s|^|# $(basename "$f"): |" "$f" | tail -15; done
-	fi
-	if [ -n "${KEEP:-}" ]; then echo "# kept $t"; else rm -rf "$t"; fi
-}
-trap cleanup EXIT
-wait_file() { for _ in $(seq 400); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
+make_test_dir crl
+trap 'clean_up_at_exit 15 log' EXIT
+wait_steps=400	# wait_file: up to 20 s
 
 # provision NAME CHIP N: emulator NAME, keys directory $t/NAME.keys
-provision() {
-	local name=$1 chip=$2 id
-	"$bin/chipkey-fuse" create "$t/$name.bin" --rom-key "$t/fac/mfr-pubkey.der" --chip-id "$chip" \
-		>/dev/null 2>>"$t/setup.log" || return 1
-	"$bin/chipkey-emu" --state "$t/$name.bin" --socket "$t/$name.sock" --foreground 2>>"$t/emu.log" &
-	pids+=($!)
-	for _ in $(seq 100); do [ -S "$t/$name.sock" ] && break; sleep 0.05; done
-	id=$("$fy" identities --prefix 35123400 --start "$3" --count 1)
-	"$fy" package "$t/fac" --identity "$id" --chip-id "$chip" --out "$t/$name.dp" \
-		>/dev/null 2>>"$t/setup.log" &&
-	"$bin/chipkey" --device "emu:$t/$name.sock" wrap --generation 1 "$t/$name.dp" "$t/$name.pkg" \
-		2>>"$t/setup.log" &&
-	"$bin/chipkey" --device "emu:$t/$name.sock" recover --from "$t/$name.pkg" \
-		--store "$t/$name.store" --keys "$t/$name.keys" >/dev/null 2>>"$t/setup.log"
-}
+provision() { provision_device "$1" "$t/fac" "$2" "$3"; }
 # start NAME ARGS...: chipkey-service on 127.0.0.1, log $t/NAME.log, address in $S
 start() {
 	local log=$1; shift
-	rm -f "$t/port"
-	"$srv" --listen 127.0.0.1:0 --port-file "$t/port" --catalogue "$t/cat" "$@" 2>>"$t/$log.log" &
-	pids+=($!)
-	wait_file "$t/port" && S=127.0.0.1:$(cat "$t/port")
+	start_server "$log" "$t/port" "$srv" --listen 127.0.0.1:0 --port-file "$t/port" \
+		--catalogue "$t/cat" "$@" && S=127.0.0.1:$PORT
 }
 # dev NAME SERVER MODE [options]: chipkey service connect
 dev() {

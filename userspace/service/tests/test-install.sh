@@ -12,39 +12,19 @@ set -u
 A=${1:?asan build} B=${2:?native build}
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../common/tests/tap.sh"
+. "$here/../../common/tests/devices.sh"
 ck=$A/bin/chipkey srv=$A/bin/chipkey-service bin=$B/bin
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
-unset CHIPKEY_DEVICE
-t=$(mktemp -d /tmp/chipkey-test-install-XXXXXX)
-tap_out=$t/out tap_err=$t/err
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-	if [ "$tap_failed" -gt 0 ]; then
-		for f in "$t"/*.log; do [ -f "$f" ] && sed "s|^|# $(basename "$f"): |" "$f" | tail -15; done
-	fi
-	if [ -n "${KEEP:-}" ]; then echo "# kept $t"; else rm -rf "$t"; fi
-}
-trap cleanup EXIT
-wait_file() { for _ in $(seq 400); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
+make_test_dir install
+trap 'clean_up_at_exit 15 log' EXIT
+wait_steps=400	# wait_file: up to 20 s
 
 # ---- a factory with service and licence credentials, device d1, the server
 fy=$bin/chipkey-factory
 { "$fy" init "$t/fac" && "$fy" spp-cred "$t/fac" --service && "$fy" licence-cred "$t/fac"; } \
 	>/dev/null 2>>"$t/setup.log"
-"$bin/chipkey-fuse" create "$t/d1.bin" --rom-key "$t/fac/mfr-pubkey.der" \
-	--chip-id 00112233445566778899aabbccddeeff >/dev/null 2>>"$t/setup.log"
-"$bin/chipkey-emu" --state "$t/d1.bin" --socket "$t/d1.sock" --foreground 2>>"$t/emu.log" &
-pids+=($!)
-for _ in $(seq 100); do [ -S "$t/d1.sock" ] && break; sleep 0.05; done
-ID1=$("$fy" identities --prefix 35123400 --start 1 --count 1)
+provision_device d1 "$t/fac" 00112233445566778899aabbccddeeff 1
+ID1=$DEVICE_ID
 ID9=$("$fy" identities --prefix 35123400 --start 9 --count 1)
-"$fy" package "$t/fac" --identity "$ID1" --chip-id 00112233445566778899aabbccddeeff \
-	--out "$t/d1.dp" >/dev/null 2>>"$t/setup.log" &&
-	"$bin/chipkey" --device "emu:$t/d1.sock" wrap --generation 1 "$t/d1.dp" "$t/d1.pkg" 2>>"$t/setup.log" &&
-	"$bin/chipkey" --device "emu:$t/d1.sock" recover --from "$t/d1.pkg" --store "$t/d1.store" \
-		--keys "$t/d1.keys" >/dev/null 2>>"$t/setup.log"
 check "device d1 provisioned (keys directory with its certificate)" test -s "$t/d1.keys/device-cert.pem"
 mkdir "$t/cat"
 in1y=$(date -u -d '+1 year' +%Y-%m-%dT%H:%M:%SZ)
@@ -55,18 +35,14 @@ publish() {
 	"$fy" licence "$t/fac" --image "$img" --sequence "$seq" --not-after "$in1y" \
 		--out "$t/cat/$name.licence" "$@" >/dev/null 2>>"$t/setup.log"
 }
-"$srv" --listen 127.0.0.1:0 --port-file "$t/port" --factory "$t/fac" --state "$t/srv-state" \
-	--catalogue "$t/cat" 2>>"$t/svc.log" &
-pids+=($!)
-wait_file "$t/port"
-SPORT=$(cat "$t/port")
+start_server svc "$t/port" "$srv" --listen 127.0.0.1:0 --port-file "$t/port" --factory "$t/fac" \
+	--state "$t/srv-state" --catalogue "$t/cat"
+SPORT=$PORT
 # proxy NAME [--trickle N --delay S]: proxy.py to the server, port in $PORT
 proxy() {
 	local name=$1; shift
-	rm -f "$t/$name.port"
-	/usr/bin/python3 "$here/proxy.py" "$t/$name.port" "$t/$name.conns" "$SPORT" "$@" 2>>"$t/proxy.log" &
-	pids+=($!)
-	wait_file "$t/$name.port" && PORT=$(cat "$t/$name.port")
+	start_server proxy "$t/$name.port" /usr/bin/python3 "$here/proxy.py" "$t/$name.port" "$t/$name.conns" \
+		"$SPORT" "$@"
 }
 proxy plain
 PLAIN=$PORT
@@ -81,6 +57,8 @@ inst() {
 	timeout 120 "$ck" "${dev[@]}" --server "127.0.0.1:$port" "$@"
 }
 dl_dirs() { find "$t/d1.state" -maxdepth 1 -name 'download.*' 2>/dev/null | wc -l; }
+# downloading: a download directory holds a partial image
+downloading() { [ -s "$(ls -d "$t"/d1.state/download.*/image 2>/dev/null | head -1)" ]; }
 
 # ---- end to end
 head -c 200000 /dev/urandom >"$t/fw-1"
@@ -152,7 +130,7 @@ expect_exit 1 "--timeout 0 is a usage error" -- inst "$PLAIN" fw-5.bin --timeout
 # (chipkey itself in the background, so that $! is its pid)
 "$ck" "${dev[@]}" --server "127.0.0.1:$SLOW" fw-5.bin >"$t/k.out" 2>"$t/k.err" &
 kpid=$!
-for _ in $(seq 400); do [ -s "$(ls -d "$t"/d1.state/download.*/image 2>/dev/null | head -1)" ] && break; sleep 0.05; done
+wait_until 400 downloading
 check "a download under way (a partial image in a download directory)" test "$(dl_dirs)" -eq 1
 kill -9 $kpid 2>/dev/null
 wait $kpid 2>/dev/null
@@ -189,7 +167,7 @@ publish fw-7.bin 11 "$t/fw-7" --identity "$ID1"
 "$ck" "${dev[@]}" --server "127.0.0.1:$SLOW" fw-6.bin >"$t/a.out" 2>"$t/a.err" &
 apid=$!
 pids+=($apid)
-for _ in $(seq 400); do [ -s "$(ls -d "$t"/d1.state/download.*/image 2>/dev/null | head -1)" ] && break; sleep 0.05; done
+wait_until 400 downloading
 adir=$(ls -d "$t"/d1.state/download.* 2>/dev/null | head -1)
 check "install A (fw-6.bin, trickled) is downloading" test -n "$adir"
 mkdir -m 700 "$t/d1.state/download.stale1"
