@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Set-up shared by the pairing tests (run.sh, test-channel.sh), sourced
-# after the script has set t (its temporary directory), bin (native
-# programs), ck (the chipkey under test), records, pids=() and tap.sh:
+# Set-up shared by the pairing tests (run.sh, test-channel.sh,
+# test-rollback.sh, test-directory.sh), sourced after tap.sh once the
+# script has set bin (native programs), ck (the chipkey under test) and
+# records; the script then calls make_test_dir NAME ($t, pids):
 # emulated chips provisioned as the factory does (common/tests/devices.sh),
 # a public database, pairing two devices with a person answering on each
 # side's stdin.

@@ -20,12 +20,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 ck=$A/bin/chipkey bin=$B/bin
 ckc=$B/tests/update/chipkey-crash	# chipkey with CK_CRASH_POINT()s
 records=$here/records.py
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
-unset CHIPKEY_DEVICE
-t=$(mktemp -d /tmp/chipkey-test-pair-XXXXXX)
-tap_out=$t/out tap_err=$t/err
-pids=()
-. "$here/lib.sh"	# cleanup, chip, provision, pair_start, ...
+. "$here/lib.sh"	# make_test_dir, cleanup, chip, provision, pair_ok, ...
+make_test_dir pair
 
 # ---- two factories, a public database that accepts both, their devices
 factory fac && factory fac2 --org "Other Maker"

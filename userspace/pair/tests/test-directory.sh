@@ -24,12 +24,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../common/tests/tap.sh"
 ck=$A/bin/chipkey bin=$B/bin
 records=$here/records.py
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
-unset CHIPKEY_DEVICE
-t=$(mktemp -d /tmp/chipkey-test-directory-XXXXXX)
-tap_out=$t/out tap_err=$t/err
-pids=()
-. "$here/lib.sh"	# cleanup, chip, provision, pair_start, ...
+. "$here/lib.sh"	# make_test_dir, cleanup, chip, provision, pair_ok, ...
+make_test_dir directory
 gens() { for n in a b n k kc; do printf '%s=%s ' "$n" "$(gen $n)"; done; }
 
 # ---- the factory, the genuine database (the directory), another one

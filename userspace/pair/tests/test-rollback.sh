@@ -16,12 +16,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../common/tests/tap.sh"
 ck=$A/bin/chipkey bin=$B/bin
 records=$here/records.py
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
-unset CHIPKEY_DEVICE
-t=$(mktemp -d /tmp/chipkey-test-rollback-XXXXXX)
-tap_out=$t/out tap_err=$t/err
-pids=()
-. "$here/lib.sh"	# cleanup, chip, provision, pair_ok, ...
+. "$here/lib.sh"	# make_test_dir, cleanup, chip, provision, pair_ok, ...
+make_test_dir rollback
 
 factory fac && pubdb_start fac
 REAL=$DB
