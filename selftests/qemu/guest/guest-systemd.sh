@@ -41,7 +41,10 @@ if [ "$1" != report ]; then
 		mount -t ext4 "$(disk_by_serial ckfactory)" /newroot/factory &&
 		mkdir -p /newroot/flash/chipkey && chmod 700 /newroot/flash/chipkey &&
 		mount --bind /newroot/flash/chipkey /newroot/var/lib/chipkey &&
-		printf 'CHIPKEY_PUBDB=http://127.0.0.1:8470\nCHIPKEY_TIMEOUT=60\n' \
+		# shell syntax, with a trailing comment: read by chipkey-boot
+		# itself; a unit with EnvironmentFile= would pass the comment on
+		# inside the URL and the recovery would fail
+		printf 'CHIPKEY_PUBDB=http://127.0.0.1:8470 # the provision boot'"'"'s database\nCHIPKEY_TIMEOUT=60\n' \
 			> /newroot/etc/chipkey/recovery.conf &&
 		echo "$mode" > /newroot/etc/chipkey-vm-mode
 	} || echo "not ok - $mode: prepare the root for systemd"

@@ -89,8 +89,8 @@ check "enroll-device: Restart=no but RestartForceExitStatus=10 (only 'unreachabl
 	test '$(prop chipkey-enroll-device.service Restart)' = no &&
 	test '$(prop chipkey-enroll-device.service RestartForceExitStatus)' = 10 &&
 	test '$(prop chipkey-enroll-device.service RestartSec)' = 60"
-check "enroll-device: no EnvironmentFile= (chipkey-boot reads recovery.conf itself, in shell syntax)" \
-	bash -c "! grep -q '^EnvironmentFile' '$units/chipkey-enroll-device.service'"
+check "no unit has EnvironmentFile= (chipkey-boot reads recovery.conf itself, in shell syntax)" \
+	bash -c "! grep -q '^EnvironmentFile' '$units'/chipkey-*.service"
 check "enroll-device: WantedBy=multi-user.target, StateDirectory=chipkey" bash -c "
 	test '$(prop chipkey-enroll-device.service WantedBy)' = multi-user.target &&
 	test '$(prop chipkey-enroll-device.service StateDirectory)' = chipkey"
