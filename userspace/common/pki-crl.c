@@ -223,20 +223,29 @@ static X509_CRL *floor_read(int dfd, X509_CRL *crl)
 	return f;
 }
 
-/* Describes @crl's issuer and cRLNumber (in decimal, whatever its size:
- * up to 20 octets, RFC 5280 5.2.3; "none" without one) in @buf. */
-void pki_crl_describe(X509_CRL *crl, char *buf, size_t size)
+/* @crl's cRLNumber in decimal, whatever its size (up to 20 octets, RFC
+ * 5280 5.2.3), in @buf: "none" without one, "?" if it does not decode. */
+void pki_crl_number(X509_CRL *crl, char *buf, size_t size)
 {
 	ASN1_INTEGER *num = X509_CRL_get_ext_d2i(crl, NID_crl_number, NULL, NULL);
 	BIGNUM *bn = num ? ASN1_INTEGER_to_BN(num, NULL) : NULL;
-	char name[200], *dec = bn ? BN_bn2dec(bn) : NULL;
+	char *dec = bn ? BN_bn2dec(bn) : NULL;
 
-	X509_NAME_oneline(X509_CRL_get_issuer(crl), name, sizeof(name));
-	snprintf(buf, size, "CRL of %s number %s", name, dec ? dec : num ? "?" : "none");
+	snprintf(buf, size, "%s", dec ? dec : num ? "?" : "none");
 	OPENSSL_free(dec);
 	BN_free(bn);
 	ASN1_INTEGER_free(num);
 	ERR_clear_error();
+}
+
+/* Describes @crl's issuer and cRLNumber (pki_crl_number) in @buf. */
+void pki_crl_describe(X509_CRL *crl, char *buf, size_t size)
+{
+	char name[200], num[64];
+
+	X509_NAME_oneline(X509_CRL_get_issuer(crl), name, sizeof(name));
+	pki_crl_number(crl, num, sizeof(num));
+	snprintf(buf, size, "CRL of %s number %s", name, num);
 }
 
 int pki_crls_floor(struct pki_crls *c, const char *dir, const struct pki_crls *prev,

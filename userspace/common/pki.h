@@ -188,7 +188,9 @@ int pki_crl_file_read(const char *path, STACK_OF(X509_CRL) *out);
 /* 1 if @a and @b have the same issuer name and cRLNumbers, @a's lower (a
  * replay of an older CRL when @b was seen before); else 0. */
 int pki_crl_older(X509_CRL *a, X509_CRL *b);
-/* "CRL of <issuer, one line> number <cRLNumber or -1>" in @buf (logs). */
+/* @crl's cRLNumber in decimal ("none" without one) in @buf. */
+void pki_crl_number(X509_CRL *crl, char *buf, size_t size);
+/* "CRL of <issuer, one line> number <cRLNumber or none>" in @buf (logs). */
 void pki_crl_describe(X509_CRL *crl, char *buf, size_t size);
 /* Reads the CRL files @paths[0..n-1] (pki_crl_file_read); NULL with a
  * message in @err if one cannot be read. */

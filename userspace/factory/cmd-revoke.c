@@ -146,10 +146,10 @@ int cmd_revoke(const struct factory_args *a)
 	if (serial)
 		print_serial("revoked: serial ", serial);
 	{
-		ASN1_INTEGER *num = X509_CRL_get_ext_d2i(crl, NID_crl_number, NULL, NULL);
+		char num[64];
 
-		printf("CRL number %ld\n", num ? ASN1_INTEGER_get(num) : -1L);
-		ASN1_INTEGER_free(num);
+		pki_crl_number(crl, num, sizeof(num));
+		printf("CRL number %s\n", num);
 	}
 	printf("%s: %d revoked, next update in %d days\n", path,
 	       sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)), days);

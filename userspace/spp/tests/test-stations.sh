@@ -331,5 +331,27 @@ kill "$spp_pid"; wait "$spp_pid"
 rc=$?
 unset "bg[spp]"
 check "chipkey-spp stops cleanly (exit $rc; ASan: no leak of the CRL handling)" test $rc -eq 0
+
+# ---- revoke prints a cRLNumber beyond a long in full: a copy of the
+# factory whose station CRL (python3-cryptography, the issuing CA's key)
+# has number 2^64; revoke DIR re-signs it as 2^64 + 1
+cp -a "$FAC" "$t/bigfac"
+python3 - "$t/bigfac" 2>>"$t/py.log" <<'PY'
+import sys, datetime as dt
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+fac = sys.argv[1]
+mk = serialization.load_pem_private_key(open(fac + "/ica-key.pem", "rb").read(), None)
+ca = x509.load_pem_x509_certificate(open(fac + "/ica-cert.pem", "rb").read())
+now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+b = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject)
+     .last_update(now - dt.timedelta(seconds=60)).next_update(now + dt.timedelta(days=30))
+     .add_extension(x509.CRLNumber(2**64), critical=False))
+open(fac + "/station-crl.pem", "wb").write(b.sign(mk, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))
+PY
+fac revoke "$t/bigfac" >"$t/revoke-big.out" 2>>"$t/factory.log"
+check "revoke on a CRL numbered 2^64 prints 'CRL number 18446744073709551617' (exit $?), as openssl reads the new CRL" \
+	bash -c "grep -qx 'CRL number 18446744073709551617' '$t/revoke-big.out' &&
+		openssl crl -in '$t/bigfac/station-crl.pem' -noout -crlnumber | grep -qix 'crlNumber=0x010000000000000001'"
 echo "1..$n"
 [ "$failed" -eq 0 ]
