@@ -35,7 +35,7 @@ static size_t on_data(char *p, size_t sz, size_t nm, void *u)
 int enr_http_do(struct enr_http *h)
 {
 	struct curl_slist *hdrs = NULL;
-	struct curl_blob cb, kb;
+	struct curl_blob cb, kb, ab;
 	char ct[128];
 	CURLcode cc;
 	CURL *e;
@@ -56,7 +56,8 @@ int enr_http_do(struct enr_http *h)
 	c->setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_3);
 	c->setopt(e, CURLOPT_PROTOCOLS_STR, h->allow_http ? "http,https" : "https");
 	if (h->anchor) {
-		c->setopt(e, CURLOPT_CAINFO, h->anchor);
+		ab = (struct curl_blob){ (void *)h->anchor, strlen(h->anchor), CURL_BLOB_COPY };
+		c->setopt(e, CURLOPT_CAINFO_BLOB, &ab);
 		c->setopt(e, CURLOPT_CAPATH, NULL);
 		c->setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 		c->setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);

@@ -48,16 +48,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 #include "common/crashpoint.h"
+#include "common/file.h"
 #include "common/hex.h"
 #include "common/pem.h"
 #include "common/pki.h"
@@ -73,7 +74,9 @@
 struct enr {
 	struct rec_ctx rc;
 	struct ck_next n;		/* store, db, keys; the current generation */
-	const char *est, *anchor;
+	const char *est;
+	char *anchor;			/* the anchor (set_anchor), PEM, or NULL */
+	X509 *anchor_ca;		/* the same, parsed */
 	char *cert_pem, *key_pem;	/* factory credential for TLS */
 };
 
@@ -284,9 +287,8 @@ static X509 *customer_ca(struct enr *e, char *url, size_t n, int *code)
 {
 	struct enr_http h = { .url = url, .anchor = e->anchor };
 	STACK_OF(X509) *sk;
-	X509 *ca = NULL, *anchor = NULL;
+	X509 *ca = NULL;
 	const char *why;
-	FILE *f;
 
 	snprintf(url, n, "%s/.well-known/est/cacerts", e->est);
 	*code = exchange(&h, "cacerts");
@@ -301,12 +303,8 @@ static X509 *customer_ca(struct enr *e, char *url, size_t n, int *code)
 	}
 	ca = sk_X509_shift(sk);
 	sk_X509_pop_free(sk, X509_free);
-	if (e->anchor) {
-		f = fopen(e->anchor, "r");
-		anchor = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
-		if (f)
-			fclose(f);
-		why = anchor ? enr_check_ca(ca, anchor) : "cannot read the anchor";
+	if (e->anchor_ca) {
+		why = enr_check_ca(ca, e->anchor_ca);
 		if (why) {
 			fail(*code, "%s", why);
 			X509_free(ca);
@@ -314,7 +312,6 @@ static X509 *customer_ca(struct enr *e, char *url, size_t n, int *code)
 		}
 	}
 out:
-	X509_free(anchor);
 	enr_http_release(&h);
 	return ca;
 }
@@ -528,46 +525,56 @@ static int store_next(struct enr *e, EVP_PKEY *key, X509 *cert, X509 *ca)
 }
 
 /*
- * No --anchor: the customer-anchor entry the factory put into the data
- * package (docs/enrollment.md "The anchor from the factory") makes this a
- * two-way enrollment, exactly as --anchor would.  The anchor goes to curl
- * and to the cacerts check as a PEM file only this process holds (a memfd,
- * /proc/self/fd/N; no /proc: curl cannot read it, exit 19, not retried).
- * An entry that is not one CA certificate stops here (exit 6).
- * Returns the fd to close at the end, -1 when the package has no anchor,
- * -2 on error.
+ * The anchor of a two-way enrollment (--anchor FILE, or the data package's
+ * customer-anchor entry: docs/enrollment.md "The anchor from the factory"):
+ * exactly one CA certificate, nothing after it.  curl gets it re-encoded
+ * (CURLOPT_CAINFO_BLOB) and the cacerts check gets it parsed, so both
+ * trust the same one certificate.  0 or -EINVAL.
  */
-static int package_anchor(struct enr *e, char *path, size_t n)
+static int set_anchor(struct enr *e, const uint8_t *der, size_t len)
 {
-	const uint8_t *v, *p;
-	size_t len, pl;
-	char *pem = NULL;
-	X509 *ca;
-	int fd;
+	const uint8_t *p = der;
+	X509 *ca = len <= LONG_MAX ? d2i_X509(NULL, &p, (long)len) : NULL;
+	size_t pl;
 
-	if (ck_dp_get(e->n.dp, CK_DP_CUSTOMER_ANCHOR, &v, &len))
-		return -1;
-	/* one CA certificate, nothing after it, or nothing is sent */
-	p = v;
-	ca = len <= LONG_MAX ? d2i_X509(NULL, &p, (long)len) : NULL;
-	fd = ca && p == v + len && X509_check_ca(ca) == 1;
-	X509_free(ca);
-	ERR_clear_error();
-	if (!fd)
-		return -2;
-	if (ck_pem_encode("CERTIFICATE", v, len, &pem, &pl))
-		return -2;
-	fd = memfd_create("chipkey-enroll-anchor", MFD_CLOEXEC);
-	if (fd >= 0 && write(fd, pem, pl) != (ssize_t)pl) {
-		close(fd);
-		fd = -2;
+	if (!ca || p != der + len || X509_check_ca(ca) != 1 ||
+	    ck_pem_encode("CERTIFICATE", der, len, &e->anchor, &pl)) {
+		X509_free(ca);
+		ERR_clear_error();
+		return -EINVAL;
 	}
-	free(pem);
-	if (fd < 0)
-		return -2;
-	snprintf(path, n, "/proc/self/fd/%d", fd);
-	e->anchor = path;
-	return fd;
+	e->anchor_ca = ca;
+	return 0;
+}
+
+/* --anchor FILE: one PEM certificate (set_anchor).  0, or an exit code. */
+static int file_anchor(struct enr *e, const char *path)
+{
+	uint8_t *buf = NULL, *der = NULL;
+	size_t len;
+	int n, err;
+	BIO *b;
+	X509 *x = NULL, *more = NULL;
+
+	err = ck_file_read(path, &buf, &len, 1u << 20);
+	if (err) {
+		fprintf(stderr, "chipkey: enroll: --anchor %s: %s\n", path, strerror(-err));
+		return CK_EXIT_USAGE;
+	}
+	b = len <= INT_MAX ? BIO_new_mem_buf(buf, (int)len) : NULL;
+	x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	more = x ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	n = x && !more ? i2d_X509(x, &der) : -1;
+	err = n > 0 ? set_anchor(e, der, (size_t)n) : -EINVAL;
+	OPENSSL_free(der);
+	X509_free(more);
+	X509_free(x);
+	BIO_free(b);
+	free(buf);
+	ERR_clear_error();
+	if (err)
+		return fail(CK_EXIT_MALFORMED, "--anchor %s: not one CA certificate (PEM)", path);
+	return 0;
 }
 
 int cmd_enroll(struct ck_cli *cli, int argc, char **argv)
@@ -588,14 +595,15 @@ int cmd_enroll(struct ck_cli *cli, int argc, char **argv)
 	size_t len;
 	EVP_PKEY *key = NULL;
 	X509 *ca = NULL, *cert = NULL, *cur;
-	char url[4096], anchor[64];
-	int c, rc, renew = 0, keygen = 0, anchor_fd = -1;
+	char url[4096];
+	const char *anchor_file = NULL;
+	int c, rc, renew = 0, keygen = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'e')
 			e.est = optarg;
 		else if (c == 'a')
-			e.anchor = optarg;
+			anchor_file = optarg;
 		else if (c == 's')
 			e.n.store = optarg;
 		else if (c == 'k')
@@ -626,14 +634,17 @@ int cmd_enroll(struct ck_cli *cli, int argc, char **argv)
 	rc = ck_next_load(&e.n);
 	if (rc)
 		goto out;
-	if (!e.anchor) {
-		anchor_fd = package_anchor(&e, anchor, sizeof(anchor));
-		if (anchor_fd == -2) {
+	if (anchor_file) {
+		rc = file_anchor(&e, anchor_file);
+		if (rc)
+			goto out;
+	} else if (!ck_dp_get(e.n.dp, CK_DP_CUSTOMER_ANCHOR, &v, &len)) {
+		if (set_anchor(&e, v, len)) {
 			rc = fail(CK_EXIT_MALFORMED, "%s",
 				  "the data package's customer anchor is not one CA certificate");
 			goto out;
 		}
-		if (anchor_fd >= 0 && cli->verbose)
+		if (cli->verbose)
 			fprintf(stderr, "chipkey: enroll: two-way: the anchor from the data package\n");
 	}
 	if (renew && ck_dp_get(e.n.dp, CK_DP_CUSTOMER_CERT, &v, &len)) {
@@ -720,8 +731,8 @@ int cmd_enroll(struct ck_cli *cli, int argc, char **argv)
 	printf("%s: identity %s, generation %llu\n", renew ? "renewed" : "enrolled", e.n.identity,
 	       (unsigned long long)e.n.gen);
 out:
-	if (anchor_fd >= 0)
-		close(anchor_fd);
+	free(e.anchor);
+	X509_free(e.anchor_ca);
 	X509_free(cert);
 	X509_free(ca);
 	EVP_PKEY_free(key);

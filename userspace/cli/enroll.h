@@ -18,7 +18,7 @@
 
 struct enr_http {
 	const char *url;
-	const char *anchor;		/* CA file: verify the server; NULL: do not */
+	const char *anchor;		/* CA certificate, PEM: verify the server; NULL: do not */
 	const char *cert_pem, *key_pem;	/* client credential (NULL: none) */
 	const char *header;		/* one extra header line, or NULL */
 	const void *body;		/* POST body (NULL: GET) */

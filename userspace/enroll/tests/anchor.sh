@@ -56,7 +56,13 @@ check "... the log says two-way with the data package's anchor; generation 1" \
 	bash -c "grep -q \"two-way with the data package's anchor\" '$t/boot.err' &&
 		readlink '$t/e51.store/current' | grep -q '^store-1-'"
 cp -a "$t/e51.store" "$t/e51.g1.store"
-expect_exit 0 "e51, no --anchor, the real node: enrolls (two-way with the package's anchor)" -- enr e51
+# enrolled with /proc hidden (a tmpfs over it, its own mount namespace):
+# the anchor reaches curl in memory, not as a /proc/self/fd path
+noproc() {
+	unshare -m bash -c "mount -t tmpfs none /proc && test ! -e /proc/self && $(declare -f enr) &&
+		ck='$ck' t='$t' EST='$EST' DB='$DB' && enr $*"
+}
+expect_exit 0 "e51, no --anchor, the real node, no /proc: enrolls (two-way with the package's anchor)" -- noproc e51
 check "... generation 2, the customer certificate chains to the customer CA (openssl), one issuance" \
 	bash -c "readlink '$t/e51.store/current' | grep -q '^store-2-' &&
 		openssl verify -CAfile '$t/node/ca-cert.pem' '$t/e51.keys/customer-cert.pem' >/dev/null &&
@@ -67,6 +73,17 @@ check "... the anchor entry is kept in generation 2 (recovered data package)" \
 expect_exit 19 "e52 (its package's anchor is another CA), no --anchor, the real node: refused before anything is sent" -- \
 	enr e52
 check "... nothing issued, generation 1" \
+	bash -c "test \$($(declare -f issued); en='$en' t='$t'; issued e52) = 0 &&
+		readlink '$t/e52.store/current' | grep -q '^store-1-'"
+expect_exit 1 "e52 --anchor FILE that does not exist: usage error, nothing sent" -- \
+	enr e52 --anchor "$t/no-such-anchor.pem"
+cat "$t/node/ca-cert.pem" "$t/rogue-ca.pem" >"$t/two-anchors.pem"
+expect_exit 6 "e52 --anchor FILE holding two CA certificates (the customer's first): refused, not one trusted silently" -- \
+	enr e52 --anchor "$t/two-anchors.pem"
+check "... says so" grep -q 'not one CA certificate' "$t/err"
+expect_exit 6 "e52 --anchor FILE holding a certificate that is not a CA (a device's): refused" -- \
+	enr e52 --anchor "$t/not-a-ca.pem"
+check "... nothing issued to e52 by any of these, generation 1" \
 	bash -c "test \$($(declare -f issued); en='$en' t='$t'; issued e52) = 0 &&
 		readlink '$t/e52.store/current' | grep -q '^store-1-'"
 expect_exit 0 "e52 with --anchor (the customer's CA): --anchor wins over the package's" -- \
