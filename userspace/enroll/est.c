@@ -18,6 +18,7 @@
 #include <openssl/pem.h>
 #include <openssl/pkcs7.h>
 
+#include "common/crashpoint.h"
 #include "common/hex.h"
 #include "common/x509-issue.h"
 #include "auth.h"
@@ -378,6 +379,10 @@ static int record(struct enroll_node *n, const struct est_request *req, const st
 /*
  * Issue for the request's key as @op, record, answer certs-only
  * (simpleenroll, simplereenroll): 0 issued, or the answer in @res.
+ * The crash points of every issuing operation (serverkeygen too; only in
+ * the crash-test build chipkey-enroll-crash, common/crashpoint.h):
+ * est-admitted (before issuing), est-issued (signed, not recorded),
+ * est-recorded (committed, not answered); enroll/tests/crash.sh.
  */
 static int issue_and_send(struct enroll_node *n, const struct est_request *req,
 			  const struct est_op *op, const struct enroll_peer *p, X509_REQ *csr,
@@ -387,11 +392,17 @@ static int issue_and_send(struct enroll_node *n, const struct est_request *req,
 	X509 *cert = NULL;
 	int err = -EIO;
 
-	if (issue(n, p->cert, X509_REQ_get0_pubkey(csr), &cert, serial, &pem))
+	CK_CRASH_POINT("est-admitted");
+	if (issue(n, p->cert, X509_REQ_get0_pubkey(csr), &cert, serial, &pem)) {
 		text(res, 500, "Internal Server Error", "issuing failed");
-	else if (!record(n, req, op, p, serial, pem, previous, res) &&
-		 (err = certs_only(res, cert)))
-		text(res, 500, "Internal Server Error", "encoding failed");
+	} else {
+		CK_CRASH_POINT("est-issued");
+		if (!record(n, req, op, p, serial, pem, previous, res)) {
+			CK_CRASH_POINT("est-recorded");
+			if ((err = certs_only(res, cert)))
+				text(res, 500, "Internal Server Error", "encoding failed");
+		}
+	}
 	free(pem);
 	X509_free(cert);
 	return err;
@@ -509,6 +520,7 @@ static void serverkeygen(struct enroll_node *n, const struct est_request *req,
 
 	if (admit(n, req, &op_keygen, &p, &csr, res))
 		goto out;
+	CK_CRASH_POINT("est-admitted");
 	key = EVP_EC_gen("P-256");
 	if (!key || issue(n, p.cert, key, &cert, serial, &pem) ||
 	    (env_len = envelope_key(key, p.cert, &env)) <= 0 ||
@@ -519,8 +531,10 @@ static void serverkeygen(struct enroll_node *n, const struct est_request *req,
 	}
 	EVP_PKEY_free(key);	/* the private key is gone before anything is recorded */
 	key = NULL;
+	CK_CRASH_POINT("est-issued");
 	if (record(n, req, &op_keygen, &p, serial, pem, NULL, res))
 		goto out;
+	CK_CRASH_POINT("est-recorded");
 	if (multipart(res, env, env_len, p7, p7_len)) {
 		text(res, 500, "Internal Server Error", "encoding failed");
 		goto out;

@@ -6,7 +6,8 @@
 # their chips' attestation keys, a customer node; then standard clients
 # (openssl req, curl, openssl pkcs7/verify) enroll, with the chip proof made
 # by the emulated chip through `chipkey attest`; then the attacks; then
-# revocation and renewal (renew.sh), serverkeygen (keygen.sh).  TAP.
+# revocation and renewal (renew.sh), serverkeygen (keygen.sh), the node
+# killed at each step of an issuance (crash.sh).  TAP.
 #
 #   enroll/tests/run.sh ASAN_BUILD NATIVE_BUILD
 set -u
@@ -339,6 +340,7 @@ check "the ledger file is 0600" test "$(stat -c %a "$t/node/enroll.db")" = 600
 . "$here/anchor.sh"	# the anchor from the factory (customer-anchor)
 . "$here/limits.sh"	# E2/E3/E1: challenge table, SIGHUP CRLs, connection limits
 . "$here/renew.sh"	# revocation, the CRL, simplereenroll
+. "$here/crash.sh"	# kill -9 of the node at each step of an issuance
 kill -TERM "$SRV"; wait "$SRV"; rc=$?
 check "SIGTERM stops the node: exit 0, no sanitizer report (leaks included)" \
 	bash -c "test $rc -eq 0 && ! grep -q 'Sanitizer' '$t/srv.log'"
