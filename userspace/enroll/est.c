@@ -5,6 +5,7 @@
  * simpleenroll and serverkeygen need (docs/enrollment.md).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,17 +140,27 @@ static int authenticate(struct enroll_node *n, const struct est_request *req,
 static void refuse(const struct est_request *req, const struct enroll_peer *p,
 		   struct est_response *res, int status, const char *reason, const char *why);
 
+/*
+ * A re-delivery of what the ledger recorded for the device @p, in @res: 0,
+ * or -1 when there is none to make (then 409).
+ */
+typedef int redeliver_fn(struct enroll_node *n, const struct est_request *req,
+			 const struct enroll_peer *p, X509_REQ *csr, struct est_response *res);
+static redeliver_fn redeliver_cert, redeliver_key;
+
 /* An operation that issues a certificate (and what the ledger records of it). */
 struct est_op {
 	const char *name;	/* simpleenroll, serverkeygen, simplereenroll */
 	const char *label;	/* of the chip proof (simplereenroll: none) */
-	int redeliver;		/* simpleenroll: the recorded certificate again, same key */
+	redeliver_fn *redeliver;	/* a device asking again after an issuance, or NULL */
 	const char *conflict;	/* why, with 409 */
 };
 #define ISSUED_BEFORE	"a certificate was issued to this device before"
-static const struct est_op op_enroll = { "simpleenroll", PROOF_LABEL, 1, ISSUED_BEFORE };
-static const struct est_op op_keygen = { "serverkeygen", PROOF_LABEL_KEYGEN, 0, ISSUED_BEFORE };
-static const struct est_op op_reenroll = { "simplereenroll", NULL, 0,
+static const struct est_op op_enroll = { "simpleenroll", PROOF_LABEL, redeliver_cert,
+					 ISSUED_BEFORE };
+static const struct est_op op_keygen = { "serverkeygen", PROOF_LABEL_KEYGEN, redeliver_key,
+					 ISSUED_BEFORE };
+static const struct est_op op_reenroll = { "simplereenroll", NULL, NULL,
 					   "the certificate was renewed before (superseded)" };
 
 /* The refusal of ledger_may_issue()'s @err, in @res. */
@@ -274,8 +285,8 @@ static int resend(struct enroll_node *n, const struct est_request *req,
 /* simpleenroll: the certificate issued to this identity on this chip, if
  * for this key and neither revoked nor renewed (then simplereenroll is the
  * way). */
-static int redeliver(struct enroll_node *n, const struct est_request *req,
-		     const struct enroll_peer *p, X509_REQ *csr, struct est_response *res)
+static int redeliver_cert(struct enroll_node *n, const struct est_request *req,
+			  const struct enroll_peer *p, X509_REQ *csr, struct est_response *res)
 {
 	return resend(n, req, p, ledger_issued_cert(n->ledger, p->identity, p->chip_hex), csr,
 		      "the recorded certificate", res);
@@ -341,7 +352,7 @@ static int admit(struct enroll_node *n, const struct est_request *req, const str
 	if (chip_proof(n, req, p, op->label, spki_sha256, res))
 		return -EACCES;
 	err = ledger_may_issue(n->ledger, p->identity, p->chip_hex);
-	if (err == -EEXIST && op->redeliver && !redeliver(n, req, p, *csr, res))
+	if (err == -EEXIST && op->redeliver && !op->redeliver(n, req, p, *csr, res))
 		return err;
 	if (err)
 		refuse_issue(req, p, res, err);
@@ -355,13 +366,15 @@ static int admit(struct enroll_node *n, const struct est_request *req, const str
  */
 static int record(struct enroll_node *n, const struct est_request *req, const struct est_op *op,
 		  const struct enroll_peer *p, const char *serial, const char *pem,
-		  const char *previous, struct est_response *res)
+		  const char *previous, const unsigned char *env, int env_len,
+		  struct est_response *res)
 {
 	char sha[65];
 	struct ledger_issuance li = {
 		.identity = p->identity, .chip_hex = p->chip_hex, .serial_hex = serial,
 		.auth_sha256 = sha, .cert_pem = pem, .issued_at = time(NULL),
 		.operation = op->name, .previous_hex = previous,
+		.envelope = env, .envelope_len = env && env_len > 0 ? (size_t)env_len : 0,
 	};
 	int err;
 
@@ -397,7 +410,7 @@ static int issue_and_send(struct enroll_node *n, const struct est_request *req,
 		text(res, 500, "Internal Server Error", "issuing failed");
 	} else {
 		CK_CRASH_POINT("est-issued");
-		if (!record(n, req, op, p, serial, pem, previous, res)) {
+		if (!record(n, req, op, p, serial, pem, previous, NULL, 0, res)) {
 			CK_CRASH_POINT("est-recorded");
 			if ((err = certs_only(res, cert)))
 				text(res, 500, "Internal Server Error", "encoding failed");
@@ -500,12 +513,61 @@ static int multipart(struct est_response *res, const unsigned char *key, int key
 }
 
 /*
+ * serverkeygen asked again by a device that was issued a certificate by
+ * serverkeygen (its answer lost on the way, docs/enrollment.md "Once per
+ * device, and lost answers"): the recorded answer again, byte for byte --
+ * the key envelope as it was sent (the node never had it in any other
+ * form after the issuing) and the certificate -- if the request is
+ * authenticated by the same factory certificate the envelope is for and
+ * that certificate is neither revoked nor renewed.
+ */
+static int redeliver_key(struct enroll_node *n, const struct est_request *req,
+			 const struct enroll_peer *p, X509_REQ *csr, struct est_response *res)
+{
+	char sha[65], *pem = NULL, *s = NULL;
+	uint8_t *env = NULL;
+	unsigned char *p7 = NULL;
+	size_t env_len = 0;
+	int p7_len = -1, rc = -1;
+	BIO *b = NULL;
+	X509 *cert = NULL;
+	BIGNUM *bn = NULL;
+
+	(void)csr;	/* a throwaway key: only what the chip proof bound */
+	ck_hex_encode(p->cert_sha256, 32, sha);
+	if (ledger_keygen_answer(n->ledger, p->identity, p->chip_hex, sha, &pem, &env, &env_len))
+		return -1;
+	b = BIO_new_mem_buf(pem, -1);
+	cert = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	bn = cert ? ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL) : NULL;
+	s = bn ? BN_bn2hex(bn) : NULL;
+	if (s && ledger_cert_state(n->ledger, s) == 0 && env_len <= INT_MAX &&
+	    (p7_len = certs_only_der(cert, &p7)) > 0 &&
+	    !multipart(res, env, (int)env_len, p7, p7_len)) {
+		fprintf(stderr, "chipkey-enroll: %s device %s chip %s: re-delivered the recorded"
+			" server-generated key and certificate %s\n", req->addr, p->identity,
+			p->chip_hex, s);
+		rc = 0;
+	}
+	OPENSSL_free(s);
+	OPENSSL_free(p7);
+	BN_free(bn);
+	X509_free(cert);
+	BIO_free(b);
+	free(env);
+	free(pem);
+	ERR_clear_error();
+	return rc;
+}
+
+/*
  * serverkeygen (RFC 7030 4.4): as simpleenroll (factory certificate, chip
  * proof with its own label, whitelist, once per device in the one ledger),
  * but the node makes the P-256 key pair, sends the private key encrypted
- * to the factory certificate and forgets it.  The request's key is only
- * what the chip proof binds; the certificate is for the new key.  No
- * re-delivery: the node keeps no key to send again (docs/enrollment.md).
+ * to the factory certificate and forgets it: what it keeps is that
+ * envelope, which only the device's factory key opens, recorded with the
+ * issuance for a re-delivery (redeliver_key).  The request's key is only
+ * what the chip proof binds; the certificate is for the new key.
  */
 static void serverkeygen(struct enroll_node *n, const struct est_request *req,
 			 struct est_response *res)
@@ -532,7 +594,7 @@ static void serverkeygen(struct enroll_node *n, const struct est_request *req,
 	EVP_PKEY_free(key);	/* the private key is gone before anything is recorded */
 	key = NULL;
 	CK_CRASH_POINT("est-issued");
-	if (record(n, req, &op_keygen, &p, serial, pem, NULL, res))
+	if (record(n, req, &op_keygen, &p, serial, pem, NULL, env, env_len, res))
 		goto out;
 	CK_CRASH_POINT("est-recorded");
 	if (multipart(res, env, env_len, p7, p7_len)) {

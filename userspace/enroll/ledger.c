@@ -52,10 +52,19 @@ static const char schema2[] =
  * which schema a ledger has; migrate() brings an older one up, inside one
  * write transaction, on its first open (a new ledger takes the same path).
  */
-#define LEDGER_SCHEMA	2
+#define LEDGER_SCHEMA	3
 static const char schema_operation[] =
 	"ALTER TABLE issuance ADD COLUMN operation TEXT"
 	" CHECK (operation IN ('simpleenroll', 'serverkeygen'));";
+/*
+ * Schema 3: the key of a serverkeygen issuance as it was sent, the CMS
+ * EnvelopedData to the device's factory certificate (only that device's
+ * factory key opens it), for re-delivery to the same device
+ * (docs/enrollment.md "Once per device, and lost answers"); dropped when
+ * the certificate is renewed.  NULL for every other issuance.
+ */
+static const char schema_envelope[] =
+	"ALTER TABLE issuance ADD COLUMN key_envelope BLOB;";
 static const char view[] =
 	"DROP VIEW IF EXISTS certificate;"
 	"CREATE VIEW certificate AS"
@@ -63,7 +72,7 @@ static const char view[] =
 	"  cert_pem, NULL AS previous, operation FROM issuance"
 	" UNION ALL SELECT serial, identity, chip_id, issued_at, client_cert_sha256,"
 	"  cert_pem, previous, 'simplereenroll' FROM renewal;"
-	"PRAGMA user_version = 2;";
+	"PRAGMA user_version = 3;";
 
 static int db_error(sqlite3 *db, const char *what)
 {
@@ -103,16 +112,28 @@ static int schema_version(sqlite3 *db)
 	return v;
 }
 
+/* 1 if @col is a column of issuance. */
+static int has_column(sqlite3 *db, const char *col)
+{
+	char sql[64];
+	sqlite3_stmt *st = NULL;
+	int ok;
+
+	snprintf(sql, sizeof(sql), "SELECT %s FROM issuance", col);
+	ok = sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK;
+	sqlite3_finalize(st);
+	return ok;
+}
+
 /*
  * Bring the ledger to LEDGER_SCHEMA: the tables of renewal and revocation
- * if missing, the operation column, the view.  One write transaction, the
+ * if missing, the operation and key_envelope columns, the view.  One write transaction, the
  * version read again inside it (two processes opening an old ledger at
  * once migrate it once).  A ledger of a newer schema is refused.
  */
 static int migrate(sqlite3 *db)
 {
-	sqlite3_stmt *st = NULL;
-	int v = schema_version(db), col;
+	int v = schema_version(db);
 
 	if (v == LEDGER_SCHEMA)
 		return 0;
@@ -124,12 +145,13 @@ static int migrate(sqlite3 *db)
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return db_error(db, "migrate");
 	v = schema_version(db);
-	/* the column may exist in a ledger whose migration set no version */
-	col = sqlite3_prepare_v2(db, "SELECT operation FROM issuance", -1, &st, NULL) == SQLITE_OK;
-	sqlite3_finalize(st);
+	/* a column may exist in a ledger whose migration set no version */
 	if (v < LEDGER_SCHEMA &&
 	    (sqlite3_exec(db, schema2, NULL, NULL, NULL) != SQLITE_OK ||
-	     (!col && sqlite3_exec(db, schema_operation, NULL, NULL, NULL) != SQLITE_OK) ||
+	     (!has_column(db, "operation") &&
+	      sqlite3_exec(db, schema_operation, NULL, NULL, NULL) != SQLITE_OK) ||
+	     (!has_column(db, "key_envelope") &&
+	      sqlite3_exec(db, schema_envelope, NULL, NULL, NULL) != SQLITE_OK) ||
 	     sqlite3_exec(db, view, NULL, NULL, NULL) != SQLITE_OK)) {
 		db_error(db, "migrate");
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -326,8 +348,8 @@ int ledger_record(struct ledger *l, const struct ledger_issuance *i)
 		     " client_cert_sha256, cert_pem, previous) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7"
 		     " WHERE ?7 NOT IN (SELECT serial FROM revocation)", i->serial_hex, i->identity) :
 		prep(l, "INSERT INTO issuance (serial, identity, chip_id, issued_at,"
-		     " factory_cert_sha256, cert_pem, operation) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-		     i->serial_hex, i->identity);
+		     " factory_cert_sha256, cert_pem, operation, key_envelope)"
+		     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", i->serial_hex, i->identity);
 	int err;
 
 	if (!st)
@@ -337,8 +359,58 @@ int ledger_record(struct ledger *l, const struct ledger_issuance *i)
 		     sqlite3_bind_text(st, 5, i->auth_sha256, -1, SQLITE_STATIC) == SQLITE_OK &&
 		     sqlite3_bind_text(st, 6, i->cert_pem, -1, SQLITE_STATIC) == SQLITE_OK &&
 		     sqlite3_bind_text(st, 7, i->previous_hex ? i->previous_hex : i->operation, -1,
-				       SQLITE_STATIC) == SQLITE_OK, "record");
-	return err == -ENODATA ? -EKEYREVOKED : err;
+				       SQLITE_STATIC) == SQLITE_OK &&
+		     (i->previous_hex || !i->envelope ||
+		      sqlite3_bind_blob(st, 8, i->envelope, (int)i->envelope_len,
+					SQLITE_STATIC) == SQLITE_OK), "record");
+	if (err == -ENODATA)
+		return -EKEYREVOKED;
+	/* renewed: the first issuance's key envelope is of no use any more
+	 * (never re-delivered, ledger_keygen_answer); a failure here leaves
+	 * it unused */
+	if (!err && i->previous_hex) {
+		st = prep(l, "UPDATE issuance SET key_envelope = NULL WHERE serial = ?1",
+			  i->previous_hex, NULL);
+		if (st)
+			insert(l, st, 1, "drop the key envelope");
+	}
+	return err;
+}
+
+int ledger_keygen_answer(struct ledger *l, const char *identity, const char *chip_hex,
+			 const char *auth_sha256, char **cert_pem, uint8_t **env, size_t *env_len)
+{
+	sqlite3_stmt *st = prep(l, "SELECT cert_pem, key_envelope FROM issuance"
+				" WHERE identity = ?1 AND chip_id = ?2 AND factory_cert_sha256 = ?3"
+				" AND operation = 'serverkeygen' AND key_envelope IS NOT NULL",
+				identity, chip_hex);
+	const unsigned char *c;
+	const void *b;
+	int n, err = -ENOENT;
+
+	*cert_pem = NULL;
+	*env = NULL;
+	if (!st)
+		return -EIO;
+	if (sqlite3_bind_text(st, 3, auth_sha256, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW && (c = sqlite3_column_text(st, 0)) &&
+	    (b = sqlite3_column_blob(st, 1)) && (n = sqlite3_column_bytes(st, 1)) > 0) {
+		*cert_pem = strdup((const char *)c);
+		*env = malloc((size_t)n);
+		if (*cert_pem && *env) {
+			memcpy(*env, b, (size_t)n);
+			*env_len = (size_t)n;
+			err = 0;
+		} else {
+			free(*cert_pem);
+			free(*env);
+			*cert_pem = NULL;
+			*env = NULL;
+			err = -ENOMEM;
+		}
+	}
+	sqlite3_finalize(st);
+	return err;
 }
 
 int ledger_cert_state(struct ledger *l, const char *serial)

@@ -46,6 +46,8 @@ struct ledger_issuance {
 	time_t issued_at;
 	const char *operation;		/* an enrollment: "simpleenroll" or "serverkeygen" */
 	const char *previous_hex;	/* a renewal (simplereenroll): the renewed certificate */
+	const uint8_t *envelope;	/* serverkeygen: the key as sent (EnvelopedData DER) */
+	size_t envelope_len;
 };
 /*
  * Record one certificate atomically (one statement): an enrollment
@@ -56,6 +58,16 @@ struct ledger_issuance {
  * recorded in either case).
  */
 int ledger_record(struct ledger *l, const struct ledger_issuance *i);
+
+/*
+ * A serverkeygen issuance of exactly this identity on this chip, to the
+ * factory certificate hashing to @auth_sha256 (hex), whose key envelope
+ * is kept: the certificate (PEM) and the envelope, malloc'd.  0; -ENOENT
+ * none (or not by serverkeygen, another factory certificate, renewed);
+ * -EIO, -ENOMEM.  Whether it is still current is the caller's check.
+ */
+int ledger_keygen_answer(struct ledger *l, const char *identity, const char *chip_hex,
+			 const char *auth_sha256, char **cert_pem, uint8_t **env, size_t *env_len);
 
 /*
  * The certificate (PEM, malloc'd) issued to exactly this identity on this

@@ -97,7 +97,7 @@ for p in est-admitted est-issued est-recorded; do
 done
 
 # ---- serverkeygen: after signing (nothing recorded: a new key and
-# certificate), after recording (the documented lost key: 409)
+# certificate), after recording (the recorded key envelope re-delivered)
 check "the crash points are in the test build only, not in chipkey-enroll" \
 	bash -c "grep -q est-recorded '$enc' && ! grep -q est-recorded '$en' '$bin/chipkey-enroll'"
 crash c64 est-issued --serverkeygen
@@ -119,10 +119,16 @@ after_crash "est-recorded (serverkeygen, c65)" c65 issuance 1
 check "... the device: still generation 1, nothing pending" \
 	test "$(gen_of c65)" = 1 -a ! -e "$t/c65.store/enroll-pending.pkg"
 cserve
-expect_exit 22 "... restarted, the re-run gets 409: no key is sent twice" -- cenr c65 --serverkeygen
+expect_exit 0 "... restarted, the re-run (--serverkeygen) gets the recorded answer again and enrolls" -- \
+	cenr c65 --serverkeygen
 cstop
-check "... still one issuance; the device at generation 1 with no customer certificate" \
-	bash -c "test $(crows c65 issuance) = 1 && test '$(gen_of c65)' = 1 && test ! -e '$t/c65.keys/customer-cert.pem'"
+cledger c65 enrollment "$t/c65.ledger.pem"
+check "... still one issuance; generation 2; the device holds the ledger's certificate and its key; a re-delivery logged" \
+	bash -c "test $(crows c65 issuance) = 1 && test '$(gen_of c65)' = 2 &&
+		cmp -s '$t/c65.ledger.pem' '$t/c65.keys/customer-cert.pem' &&
+		test \"\$(openssl x509 -in '$t/c65.keys/customer-cert.pem' -noout -pubkey)\" = \
+			\"\$(openssl pkey -in '$t/c65.keys/customer-key.pem' -pubout)\" &&
+		grep -q 'chip $(cat "$t/c65.chip"): re-delivered the recorded server-generated key' '$t/cnode.log'"
 
 # ---- simplereenroll: c61 after signing, c62 after recording
 for d in c61 c62; do

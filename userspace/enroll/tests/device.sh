@@ -252,14 +252,22 @@ check "... generation 2, one issuance (serverkeygen), the stored certificate is 
 		test \$($(declare -f issued); en=$en t=$t; issued e42) = 1 && test \"\$(cat '$t/e42.op')\" = serverkeygen &&
 		cmp -s '$t/e42.ledger.pem' '$t/e42.keys/customer-cert.pem' && keymatch e42"
 
-# kill -9 between the answer and keeping it (keygen-answer): the key is lost (documented)
+# kill -9 between the answer and keeping it (keygen-answer): the node
+# re-delivers its recorded answer (the same envelope and certificate)
 CHIPKEY_CRASH_AT=keygen-answer CK=$ckc enr e43 --serverkeygen >/dev/null 2>>"$t/crash.log"
 check "e43: kill -9 at keygen-answer: killed, generation 1, no pending file, the node recorded it" \
 	bash -c "test $? = 137 && readlink '$t/e43.store/current' | grep -q '^store-1-' &&
 		! test -e '$t/e43.store/enroll-pending.pkg' && test \$($(declare -f issued); en=$en t=$t; issued e43) = 1"
-expect_exit 22 "... the re-run gets 409: the node sends no key twice (exit 22)" -- enr e43 --serverkeygen
-check "... the store still at generation 1, still one issuance" \
-	bash -c "readlink '$t/e43.store/current' | grep -q '^store-1-' && test \$($(declare -f issued); en=$en t=$t; issued e43) = 1"
+expect_exit 0 "... the re-run (--serverkeygen) gets the recorded answer again and enrolls" -- enr e43 --serverkeygen
+ledger_pem e43
+check "... generation 2, still one issuance, the stored certificate is the ledger's and the key its key" \
+	bash -c "$(declare -f keymatch); t='$t'; readlink '$t/e43.store/current' | grep -q '^store-2-' &&
+		test \$($(declare -f issued); en=$en t=$t; issued e43) = 1 &&
+		cmp -s '$t/e43.ledger.pem' '$t/e43.keys/customer-cert.pem' && keymatch e43"
+envelopes() { sqlite3 "$t/node/enroll.db" "SELECT count(key_envelope) FROM issuance WHERE chip_id = '$(cat "$t/$1.chip")'"; }
+check "... the node keeps e43's key envelope (for a re-delivery) until a renewal" test "$(envelopes e43)" = 1
+expect_exit 0 "e43 renews (--renew, a key of its own)" -- enr e43 --renew
+check "... the renewal dropped the envelope of the first key from the ledger" test "$(envelopes e43)" = 0
 
 # forged serverkeygen answers (fake-est.py keygen:ENV:CERTS): the device's own checks
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>>"$t/openssl.log" |

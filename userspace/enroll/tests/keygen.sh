@@ -119,9 +119,30 @@ check "... nor another device's key with k31's certificate as recipient" \
 # ---- once per device, either way
 csr k31b /CN=k31b
 challenge "$t/k31.keys"; proveg "$t/k31.sock" "$t/k31.keys" k31b
+rm -f "$t/resp.1" "$t/resp.2"
 keygen "$t/k31.keys" k31b "$NONCE $MAC"
-check "serverkeygen again for k31 (valid chip proof): 409, no re-delivery" \
-	bash -c "test '$CODE' = 409 && grep -q 'issued to this device before' '$t/resp'"
+parts "$t/resp"
+check "serverkeygen again for k31 (its answer lost; valid chip proof, another request key): the recorded answer re-delivered (200)" \
+	bash -c "test '$CODE' = 200 && test -s '$t/resp.1' && test -s '$t/resp.2'"
+certs "$t/resp.2" "$t/k31.re.pem"
+check "... the key envelope byte for byte as first sent, the same certificate (cmp, openssl)" \
+	bash -c "base64 -d '$t/resp.1' | cmp -s - '$t/k31.env.der' && test -s '$t/k31.re.pem' &&
+		test \"\$(openssl x509 -in '$t/k31.re.pem' -noout -fingerprint -sha256)\" = \
+			\"\$(openssl x509 -in '$t/k31.cust.pem' -noout -fingerprint -sha256)\""
+check "... still one issuance for k31; the node logs a re-delivery, not an issuance" \
+	bash -c "test \$('$en' issuances '$t/node' | grep -c '^$IDK31 ') = 1 &&
+		grep -q 'device $IDK31 chip 00112233445566778899aabbccddee31: re-delivered the recorded server-generated key' '$t/srv.log' &&
+		test \$(grep -c 'device $IDK31 chip 00112233445566778899aabbccddee31: issued serial' '$t/srv.log') = 1"
+check "... the ledger keeps the envelope (ciphertext to k31's factory certificate: openssl cms -decrypt with k31's key only)" \
+	bash -c "sqlite3 '$t/node/enroll.db' \"SELECT hex(key_envelope) FROM issuance WHERE identity = '$IDK31'\" | xxd -r -p >'$t/k31.kept.der' &&
+		cmp -s '$t/k31.kept.der' '$t/k31.env.der' &&
+		! openssl cms -decrypt -inform DER -in '$t/k31.kept.der' -binary -recip '$t/k31.keys/device-cert.pem' \
+			-inkey '$t/k32.keys/device-key.pem' -out /dev/null 2>>'$t/openssl.log'"
+challenge "$t/k31.keys"; proveg "$t/k32.sock" "$t/k31.keys" k31b
+keygen "$t/k31.keys" k31b "$NONCE $MAC"
+check "... not without k31's chip: k31's factory key with another chip's proof gets 403, no key" \
+	bash -c "test '$CODE' = 403 && grep -q 'chip proof is wrong' '$t/resp' && ! grep -q server-generated-key '$t/resp'"
+challenge "$t/k31.keys"; proveg "$t/k31.sock" "$t/k31.keys" k31b
 challenge "$t/k31.keys"; prove "$t/k31.sock" "$t/k31.keys" k31b
 enroll "$t/k31.keys" k31b "$NONCE $MAC"
 check "simpleenroll after serverkeygen (a new key, valid chip proof): 409" \
@@ -134,6 +155,15 @@ check "simpleenroll for the server-generated key: the recorded certificate re-de
 	bash -c "test '$CODE' = 200 && test \"\$(openssl x509 -in '$t/k31.again.pem' -noout -fingerprint -sha256)\" = \
 		\"\$(openssl x509 -in '$t/k31.cust.pem' -noout -fingerprint -sha256)\""
 check "... still one issuance for k31" test "$("$en" issuances "$t/node" | grep -c "^$IDK31 ")" = 1
+K31S=$(openssl x509 -in "$t/k31.cust.pem" -noout -serial | sed 's/^serial=//')
+"$en" revoke "$t/node" "$K31S" --reason keyCompromise --by test >/dev/null 2>>"$t/setup.log"
+challenge "$t/k31.keys"; proveg "$t/k31.sock" "$t/k31.keys" k31b
+keygen "$t/k31.keys" k31b "$NONCE $MAC"
+check "k31's certificate revoked: serverkeygen again (valid chip proof) gets 409, the envelope is not sent" \
+	bash -c "test '$CODE' = 409 && ! grep -q server-generated-key '$t/resp' '$t/resp.hdr'"
+# the revocation and the CRL it made taken back by hand: renew.sh's CRL
+# checks start from a node that never revoked anything
+sqlite3 "$t/node/enroll.db" "DELETE FROM revocation WHERE serial = '$K31S'; DELETE FROM crl" 2>>"$t/setup.log"
 
 # ---- k32: the chip proof, then simpleenroll first
 csr k32 /CN=k32
@@ -157,9 +187,11 @@ check "k32 enrolls with simpleenroll: 200" test "$CODE" = 200
 csr k32b /CN=k32b
 challenge "$t/k32.keys"; proveg "$t/k32.sock" "$t/k32.keys" k32b
 keygen "$t/k32.keys" k32b "$NONCE $MAC"
-check "serverkeygen after simpleenroll (valid chip proof): 409" \
+check "serverkeygen after simpleenroll (valid chip proof): 409 (nothing recorded to re-deliver)" \
 	bash -c "test '$CODE' = 409 && grep -q 'issued to this device before' '$t/resp'"
 check "... and the answer holds no key" bash -c "! grep -q server-generated-key '$t/resp' '$t/resp.hdr'"
+check "... the ledger keeps no envelope for a simpleenroll issuance" \
+	test "$(sqlite3 "$t/node/enroll.db" "SELECT count(*) FROM issuance WHERE identity = '$IDK32' AND key_envelope IS NULL")" = 1
 
 # ---- the whitelist, authentication
 csr k33 /CN=k33

@@ -229,12 +229,21 @@ check "... its enrollments recorded before: operation unknown; renewals simplere
 	bash -c "grep -qE '^$ID1 [^ ]+ $SERIAL1 [0-9]+ [0-9a-f]{64} unknown( |\$)' '$t/out' &&
 		grep -q ' simplereenroll renews ' '$t/out' && ! grep -qE ' (simpleenroll|serverkeygen)( |\$)' '$t/out' &&
 		test \$(wc -l <'$t/out') = \$('$en' issuances '$t/node' | wc -l)"
-check "... schema 2 now (user_version), the column there" \
-	bash -c "test \$(sqlite3 '$t/node-v1/enroll.db' 'PRAGMA user_version') = 2 &&
-		sqlite3 '$t/node-v1/enroll.db' 'SELECT operation FROM issuance' >/dev/null"
-sqlite3 "$t/node-v1/enroll.db" "PRAGMA user_version = 3" 2>>"$t/setup.log"
-expect_exit 8 "a ledger of a newer schema (3): refused, 8" -- "$en" issuances "$t/node-v1"
-check "... the message says so" grep -q 'schema 3, this node knows 2' "$t/err"
+check "... schema 3 now (user_version), the columns there" \
+	bash -c "test \$(sqlite3 '$t/node-v1/enroll.db' 'PRAGMA user_version') = 3 &&
+		sqlite3 '$t/node-v1/enroll.db' 'SELECT operation, key_envelope FROM issuance' >/dev/null"
+# a ledger of schema 2 (no key_envelope column): migrated on open
+cp -a "$t/node" "$t/node-v2"
+sqlite3 "$t/node-v2/enroll.db" "ALTER TABLE issuance DROP COLUMN key_envelope; PRAGMA user_version = 2" \
+	2>>"$t/setup.log"
+expect_exit 0 "a ledger of schema 2 (no key_envelope column): issuances migrates it" -- "$en" issuances "$t/node-v2"
+check "... schema 3 now, the column there (NULL: nothing to re-deliver), as many lines as before" \
+	bash -c "test \$(sqlite3 '$t/node-v2/enroll.db' 'PRAGMA user_version') = 3 &&
+		test \$(sqlite3 '$t/node-v2/enroll.db' 'SELECT count(*) FROM issuance WHERE key_envelope IS NOT NULL') = 0 &&
+		test \$(wc -l <'$t/out') = \$('$en' issuances '$t/node' | wc -l)"
+sqlite3 "$t/node-v1/enroll.db" "PRAGMA user_version = 4" 2>>"$t/setup.log"
+expect_exit 8 "a ledger of a newer schema (4): refused, 8" -- "$en" issuances "$t/node-v1"
+check "... the message says so" grep -q 'schema 4, this node knows 3' "$t/err"
 # ---- the device side: chipkey enroll --renew (device.sh enrolled e11-e15)
 gen() { readlink "$t/$1.store/current" | sed -n 's/^store-\([0-9]*\)-.*/\1/p'; }
 renewals() { "$en" issuances "$t/node" | grep " $(cat "$t/$1.chip") " | grep -c ' renews '; }
