@@ -256,6 +256,10 @@ static int decide(const struct pair_args *a, struct ck_next *n, struct ck_pair_s
 	}
 	if (err) {
 		ret = session_error(s, "decision", err);
+		if (a->role == CK_PAIR_CONNECT && mine.accept)
+			fprintf(stderr, "chipkey pair: nothing kept here; the other device may "
+				"have kept the pairing (chipkey pair sync on both devices "
+				"resolves it)\n");
 		goto out;
 	}
 	if (!mine.accept) {
@@ -273,7 +277,8 @@ static int decide(const struct pair_args *a, struct ck_next *n, struct ck_pair_s
 		err = ck_pair_msg_send(s->ssl, &mine);
 		if (err && stored)
 			fprintf(stderr, "chipkey pair: paired here, but the other device may "
-				"not have learnt it: %s\n", strerror(-err));
+				"not have learnt it: %s (chipkey pair sync on both devices "
+				"resolves it)\n", strerror(-err));
 	}
 	if (ret == CK_EXIT_OK)
 		printf("paired with %s (chip ID %s), generation %llu\n", s->peer.identity, chip,

@@ -10,7 +10,8 @@
 # it, on either side, starting unpaired and starting paired (then the two
 # link keys differ), then synced: both list each other with the same link
 # key (and the channel opens), or neither lists the other; never half.
-# Unpair on either side reaches the other at the next sync; a sync killed
+# Unpair on either side reaches the other at the next sync, or at once
+# with unpair --notify; a sync killed
 # at each of its own steps is finished by the next; a sync changes nothing
 # between two paired devices (stores byte for byte) and with a third
 # device; a foreign device, the copy without b's chip and the second
@@ -240,6 +241,34 @@ check "sync, a listening: exit 0 ($lrc, $crc); a removed its record, neither pai
 		[ "$(state a b)" = neither ] && [ $(gen a) = $((GA + 1)) ] && [ $(gen b) = $((GB + 1)) ] &&
 		published a && published b'
 
+# ---- unpair --notify: the sync right away
+pair_ok p4 a b
+GA=$(gen a) GB=$(gen b)
+rm -f "$t/n1.port"
+"$ck" --device "emu:$t/b.sock" pair sync listen --port 0 --bind 127.0.0.1 --port-file "$t/n1.port" \
+	--keys "$t/b.keys" --store "$t/b.store" --timeout 60 </dev/null >"$t/n1.l.out" 2>"$t/n1.l.err" &
+lpid=$!
+wait_for "$t/n1.port" .
+expect_exit 0 "paired again; a unpairs b --notify (b listening with pair sync listen)" -- \
+	"$ck" --device "emu:$t/a.sock" unpair "$IB" --notify "127.0.0.1:$(cat "$t/n1.port")" \
+		--store "$t/a.store" --keys "$t/a.keys"
+{ wait "$lpid"; lrc=$?; } 2>/dev/null
+check "... b removed its record at once (exit $lrc): neither paired, each one generation on, published" \
+	eval '[ "$lrc" = 0 ] && grep -q "^sync: $IA keeps no pairing: removed" "$t/n1.l.out" &&
+		[ "$(state a b)" = neither ] && [ $(gen a) = $((GA + 1)) ] && [ $(gen b) = $((GB + 1)) ] &&
+		published a && published b'
+pair_ok p5 a b
+GA=$(gen a)
+expect_exit 10 "paired again; unpair --notify with nobody listening: exit 10" -- \
+	"$ck" --device "emu:$t/a.sock" unpair "$IB" --notify 127.0.0.1:1 --store "$t/a.store" --keys "$t/a.keys"
+check "... unpaired here all the same (generation $GA -> $(gen a), published), b keeps its half, the error says so" \
+	eval '[ $(gen a) = $((GA + 1)) ] && published a && [ "$(state a b)" = half ] &&
+		grep -q "unpaired here, but the other device was not told" "$t/err"'
+sync s13 b a
+check "... the next sync removes b's half ($lrc, $crc)" eval '[ "$lrc/$crc" = 0/0 ] && [ "$(state a b)" = neither ]'
+expect_exit 1 "unpair --all --notify: usage (exit 1)" -- \
+	"$ck" --device "emu:$t/a.sock" unpair --all --notify 127.0.0.1:1 --store "$t/a.store"
+
 # ---- kill -9 at each step of keeping a pairing, on either side, from
 # unpaired and from paired; then sync: both or neither, never half
 halves=0 bad=0 boths=0 runs=0 chan=0 hint=0
@@ -272,6 +301,8 @@ done
 check "kill -9 at each of 4 steps on either side, from unpaired and paired ($runs runs, $halves left half or two link keys): after the sync both or neither paired every time ($boths both), both stores published, $bad otherwise" \
 	test $bad = 0 -a $runs = 16 -a $halves -ge 4 -a $boths -ge 1
 check "... a pairing both kept (same link key) still opens the channel after the sync" test $chan = 1
+check "... the connector whose listener was killed after keeping the pairing names chipkey pair sync" \
+	grep -q "the other device may have kept the pairing (chipkey pair sync" "$t/k-neither-l-pair-stored.c.err"
 check "... two link keys before the sync: pair channel refuses (exit 20) and names chipkey pair sync" test $hint = 1
 
 # ---- kill -9 of the sync itself at each of its steps (the holder
