@@ -266,6 +266,16 @@ check "... unpaired here all the same (generation $GA -> $(gen a), published), b
 		grep -q "unpaired here, but the other device was not told" "$t/err"'
 sync s13 b a
 check "... the next sync removes b's half ($lrc, $crc)" eval '[ "$lrc/$crc" = 0/0 ] && [ "$(state a b)" = neither ]'
+pair_ok p6 a b --exclusive --
+expect_exit 0 "a paired exclusively with b; b unpairs a" -- \
+	"$ck" --device "emu:$t/b.sock" unpair "$IA" --store "$t/b.store" --keys "$t/b.keys"
+sync s14 c a
+check "a (exclusive) syncs with c: exit 0 ($lrc, $crc), a keeps its exclusive pairing with b" \
+	eval '[ "$lrc/$crc" = 0/0 ] && [ "$(state a b)" = half ] &&
+		"$ck" --device "emu:$t/a.sock" pairs --store "$t/a.store" | grep -q "exclusive"'
+sync s15 a b
+check "... a syncs with b: exit 0 ($lrc, $crc), a's exclusive half removed, neither paired" \
+	eval '[ "$lrc/$crc" = 0/0 ] && [ "$(state a b)" = neither ]'
 expect_exit 1 "unpair --all --notify: usage (exit 1)" -- \
 	"$ck" --device "emu:$t/a.sock" unpair --all --notify 127.0.0.1:1 --store "$t/a.store"
 
