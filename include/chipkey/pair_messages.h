@@ -23,9 +23,15 @@
  *                       refuses it unless it hashes to COMMIT
  *   DECISION   body  1: 1 accept (the person at the sender confirmed the
  *                       code), 0 refuse
+ *   SYNC       body 33: chipkey pair sync (docs/pairing.md "Sync"): held (1
+ *                       byte: 1 the sender keeps a pairing record of the
+ *                       receiver, 0 not) || tag (32 bytes: with held 1,
+ *                       HKDF-SHA256 of the record's link key bound to this
+ *                       session and the sender's role; with held 0, zeros)
  *
  * Order: CHALLENGE/RESPONSE (each chip's ATTEST), COMMIT, NONCE, REVEAL,
- * then the code is shown, then DECISION.
+ * then the code is shown, then DECISION.  A sync session: CHALLENGE/RESPONSE,
+ * then SYNC (connector first, then listener).
  *
  * A frame of another magic, version, type or length is refused (the
  * session ends); nothing else travels in the session.
@@ -48,6 +54,7 @@ enum ck_pair_type {
 	CK_PAIR_COMMIT = 4,
 	CK_PAIR_NONCE = 5,
 	CK_PAIR_REVEAL = 6,
+	CK_PAIR_SYNC = 7,
 };
 
 #define CK_PAIR_NONCE_SIZE	32	/* Nl, Nc and the commitment */
@@ -59,6 +66,7 @@ enum ck_pair_lengths {
 	CK_PAIR_COMMIT_LEN = CK_PAIR_NONCE_SIZE,
 	CK_PAIR_NONCE_LEN = CK_PAIR_NONCE_SIZE,
 	CK_PAIR_REVEAL_LEN = CK_PAIR_NONCE_SIZE,
+	CK_PAIR_SYNC_LEN = 1 + CK_PAIR_NONCE_SIZE,
 	CK_PAIR_BODY_MAX = CHIPKEY_EC_POINT_LEN,
 	CK_PAIR_FRAME_MAX = CK_PAIR_HDR_LEN + CK_PAIR_BODY_MAX,
 };
@@ -72,6 +80,10 @@ struct ck_pair_msg {
 		uint8_t accept;				/* DECISION: 0 or 1 */
 		uint8_t commit[CK_PAIR_NONCE_SIZE];	/* COMMIT */
 		uint8_t nonce[CK_PAIR_NONCE_SIZE];	/* NONCE (Nc), REVEAL (Nl) */
+		struct {				/* SYNC */
+			uint8_t held;			/* 0 or 1 */
+			uint8_t tag[CK_PAIR_NONCE_SIZE];	/* zeros unless held */
+		} sync;
 	};
 };
 

@@ -49,10 +49,15 @@ static const struct {
 	  "                  | pair channel listen --port P [--bind ADDR] [--port-file FILE] PEER\n"
 	  "                  | pair channel connect HOST:PORT PEER\n"
 	  "                    both [--store DIR] [--db URL] [--timeout S]\n"
-	  "                  authenticated channel with a paired device, stdin/stdout (docs/pairing.md)" },
+	  "                  authenticated channel with a paired device, stdin/stdout (docs/pairing.md)\n"
+	  "                  | pair sync listen --port P [--bind ADDR] [--port-file FILE] | pair sync connect HOST:PORT\n"
+	  "                    both [--keys DIR] [--store DIR] [--db URL] [--timeout S]\n"
+	  "                  both devices paired or neither: a record the peer does not keep is removed" },
 	{ "pairs", cmd_pairs, "pairs [--store DIR] [--json]   the pairings kept (never the link keys)" },
 	{ "unpair", cmd_unpair, "unpair PEER|--all [--store DIR] [--keys DIR] [--db URL]\n"
-	  "                  remove a pairing (or all: change of owner), next generation" },
+	  "                  [--notify HOST:PORT [--timeout S]]\n"
+	  "                  remove a pairing (or all: change of owner), next generation;\n"
+	  "                  --notify: then pair sync connect HOST:PORT" },
 	{ "service", cmd_service, "service connect|list|get NAME OUT|install NAME --server HOST:PORT\n"
 	  "                  --mode channel-key|cert|cms|broadcast [--sha384] [--keys DIR] [--state DIR]\n"
 	  "                  [--rom-key FILE] [--timeout S] [--slot-dir DIR] [--class NAME] [--encrypted]\n"

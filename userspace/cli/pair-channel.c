@@ -126,7 +126,9 @@ static int channel(struct ck_cli *cli, const struct channel_args *a)
 	if (err) {
 		fprintf(stderr, "chipkey pair channel: handshake failed: %s\n",
 			err == -ECONNREFUSED ? "the peer does not hold this pairing's link key "
-					       "(or is not the device named), or no (EC)DHE" :
+					       "(or is not the device named), or no (EC)DHE; if it "
+					       "no longer keeps the pairing, chipkey pair sync on "
+					       "both devices removes this half too" :
 			ck_link_strerror(err));
 		ret = err == -ECONNREFUSED ? CK_EXIT_REFUSED :
 		      err == -ECONNRESET || err == -EAGAIN || err == -ETIMEDOUT ?

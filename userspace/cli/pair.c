@@ -3,6 +3,9 @@
  * chipkey pair listen|connect: pairing two devices (docs/pairing.md).  The
  * pairing record is kept inside the data package: generation + 1, the
  * flash store switched, published (nextgen.c, shared with chipkey enroll).
+ * chipkey pair sync listen|connect: the same session, then each side says
+ * whether it keeps the pairing; a record the other side does not keep (or
+ * keeps with another link key) is removed (docs/pairing.md "Sync").
  */
 #include <errno.h>
 #include <getopt.h>
@@ -30,7 +33,10 @@ static int usage(void)
 		"usage: chipkey pair listen --port P [--bind ADDR] [--port-file FILE] [OPTIONS]\n"
 		"       chipkey pair connect HOST:PORT [OPTIONS]\n"
 		"  OPTIONS: [--exclusive] [--keys DIR] [--store DIR] [--db URL] [--confirm CODE]\n"
-		"           [--timeout S] [--crl FILE]... [--state DIR] [--directory URL]\n");
+		"           [--timeout S] [--crl FILE]... [--state DIR] [--directory URL]\n"
+		"       chipkey pair sync listen --port P [--bind ADDR] [--port-file FILE] [SYNC-OPTIONS]\n"
+		"       chipkey pair sync connect HOST:PORT [SYNC-OPTIONS]\n"
+		"  SYNC-OPTIONS: the OPTIONS but --exclusive and --confirm\n");
 	return CK_EXIT_USAGE;
 }
 
@@ -42,6 +48,7 @@ struct pair_args {
 	const char *directory;	/* --directory URL: the peer must be in it */
 	const char *crl[PAIR_CRL_MAX];	/* --crl FILE (repeatable) */
 	int port, timeout, exclusive, ncrl;
+	int sync;	/* chipkey pair sync */
 };
 
 /* The person's decision on @code: --confirm CODE, else a line from standard
@@ -249,6 +256,10 @@ static int decide(const struct pair_args *a, struct ck_next *n, struct ck_pair_s
 	}
 	if (err) {
 		ret = session_error(s, "decision", err);
+		if (a->role == CK_PAIR_CONNECT && mine.accept)
+			fprintf(stderr, "chipkey pair: nothing kept here; the other device may "
+				"have kept the pairing (chipkey pair sync on both devices "
+				"resolves it)\n");
 		goto out;
 	}
 	if (!mine.accept) {
@@ -266,13 +277,88 @@ static int decide(const struct pair_args *a, struct ck_next *n, struct ck_pair_s
 		err = ck_pair_msg_send(s->ssl, &mine);
 		if (err && stored)
 			fprintf(stderr, "chipkey pair: paired here, but the other device may "
-				"not have learnt it: %s\n", strerror(-err));
+				"not have learnt it: %s (chipkey pair sync on both devices "
+				"resolves it)\n", strerror(-err));
 	}
 	if (ret == CK_EXIT_OK)
 		printf("paired with %s (chip ID %s), generation %llu\n", s->peer.identity, chip,
 		       (unsigned long long)n->gen);
 out:
 	OPENSSL_cleanse(key, sizeof(key));
+	return ret;
+}
+
+/*
+ * chipkey pair sync, after the handshake and the two ATTESTs: our record of
+ * the peer (if any) must name the certificate the peer presented, byte for
+ * byte; each side says whether it keeps the pairing (SYNC, pair/sync.c);
+ * a record the peer does not keep, or keeps with another link key, is
+ * removed here (generation + 1, the step unpair takes).  No record is ever
+ * added.  0 or an exit code.
+ */
+static int sync_peer(struct ck_next *n, struct ck_pair_session *s)
+{
+	struct ck_pair_list l = { 0 };
+	char chip[2 * CHIPKEY_CHIP_ID_LEN + 1];
+	unsigned char *der = NULL;
+	int i, j, len, err, ret = CK_EXIT_OK, held = 0, same = 0;
+
+	ck_hex_encode(s->peer.chip_id, sizeof(s->peer.chip_id), chip);
+	err = ck_pair_list_get(n->dp, &l);
+	if (err) {
+		fprintf(stderr, "chipkey pair sync: the pairing records do not parse: %s\n",
+			strerror(-err));
+		return ck_exit_for_errno(err);
+	}
+	i = ck_pair_list_find(&l, s->peer.identity, NULL);
+	j = ck_pair_list_find(&l, NULL, s->peer.chip_id);
+	len = i2d_X509(s->peer.cert, &der);
+	if (len <= 0) {
+		ret = CK_EXIT_OTHER;
+		goto out;
+	}
+	/* the record's peer is this peer: identity, chip ID and certificate */
+	if (i != j || (i >= 0 && (l.v[i].cert_len != (size_t)len ||
+				  memcmp(l.v[i].cert, der, (size_t)len)))) {
+		fprintf(stderr, "chipkey pair sync: the peer (identity %s, chip ID %s) is not the "
+			"device of this device's pairing record: its certificate differs: nothing "
+			"changed\n", s->peer.identity, chip);
+		ret = CK_EXIT_UNTRUSTED;
+		goto out;
+	}
+	err = ck_pair_sync_exchange(s, i >= 0 ? l.v[i].link_key : NULL, &held, &same);
+	if (err) {
+		ret = session_error(s, "sync", err);
+		goto out;
+	}
+	if (i < 0) {
+		printf(held ? "sync: %s keeps a pairing with this device, this device none: it "
+			      "removes its record; generation %llu unchanged\n"
+			    : "sync: neither %s nor this device keeps a pairing with the other; "
+			      "generation %llu unchanged\n",
+		       s->peer.identity, (unsigned long long)n->gen);
+		goto out;
+	}
+	if (same) {
+		printf("sync: both paired with %s (chip ID %s), the same link key; generation "
+		       "%llu unchanged\n", s->peer.identity, chip, (unsigned long long)n->gen);
+		goto out;
+	}
+	ck_pair_list_remove(&l, (size_t)i);
+	err = ck_pair_list_put(n->dp, &l);
+	if (err) {
+		fprintf(stderr, "chipkey pair sync: %s\n", strerror(-err));
+		ret = CK_EXIT_OTHER;
+		goto out;
+	}
+	ret = ck_next_commit(n);
+	if (!ret)
+		printf("sync: %s %s: removed the pairing with %s (chip ID %s), generation %llu\n",
+		       s->peer.identity, held ? "keeps another link key" : "keeps no pairing",
+		       s->peer.identity, chip, (unsigned long long)n->gen);
+out:
+	OPENSSL_free(der);
+	ck_pair_list_free(&l);
 	return ret;
 }
 
@@ -283,7 +369,7 @@ static int pair(struct ck_cli *cli, const struct pair_args *a)
 	struct ck_pair_session s = { 0 };
 	struct rec_ctx rc = { 0 };
 	struct ck_next n = { .rc = &rc, .store = a->store, .db = a->db, .keys = a->keys,
-			     .prog = "pair" };
+			     .prog = a->sync ? "pair-sync" : "pair" };
 	struct ck_link_device d;
 	struct pki_crls *crls = NULL;
 	struct chipkey *ck = NULL;
@@ -325,7 +411,7 @@ static int pair(struct ck_cli *cli, const struct pair_args *a)
 	ret = ck_next_load(&n);
 	if (!ret)	/* first: an exclusive flag of a store put back is not its own */
 		ret = ck_next_catch_up(&n);
-	if (!ret)
+	if (!ret && !a->sync)	/* sync adds no pairing */
 		ret = exclusive_check(a, &n);
 	if (ret)
 		goto out;
@@ -366,7 +452,7 @@ static int pair(struct ck_cli *cli, const struct pair_args *a)
 		ret = session_error(&s, "attestation", err);
 		goto out;
 	}
-	ret = decide(a, &n, &s);
+	ret = a->sync ? sync_peer(&n, &s) : decide(a, &n, &s);
 out:
 	ck_next_release(&n);
 	OPENSSL_cleanse(&rc, sizeof(rc));
@@ -404,6 +490,11 @@ int cmd_pair(struct ck_cli *cli, int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "channel"))	/* pair-channel.c */
 		return cmd_pair_channel(cli, argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "sync")) {
+		a.sync = 1;
+		argc--;
+		argv++;
+	}
 	optind = 0;	/* glibc: re-initialise, so options may follow the operands */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -428,7 +519,7 @@ int cmd_pair(struct ck_cli *cli, int argc, char **argv)
 		default: return usage();
 		}
 	}
-	if (optind >= argc || a.timeout < 1)
+	if (optind >= argc || a.timeout < 1 || (a.sync && (a.exclusive || a.confirm)))
 		return usage();
 	if (!strcmp(argv[optind], "listen") && argc - optind == 1 && a.port >= 0) {
 		a.role = CK_PAIR_LISTEN;

@@ -4,7 +4,9 @@
  * pairing with PEER (its identity or chip ID), or every pairing (a change
  * of owner), removed from the data package: generation + 1 without the
  * record(s), the flash store switched, published (nextgen.c, the step
- * chipkey pair and enroll use).  docs/pairing.md "Unpairing".
+ * chipkey pair and enroll use).  docs/pairing.md "Unpairing".  With
+ * --notify HOST:PORT, then chipkey pair sync connect HOST:PORT, so the
+ * other device (listening with pair sync listen) removes its record too.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -19,7 +21,9 @@
 static int usage(void)
 {
 	fprintf(stderr, "usage: chipkey unpair PEER|--all [--store DIR] [--keys DIR] [--db URL]\n"
-		"  PEER: the peer's identity (15 digits) or chip ID (32 hex digits)\n");
+		"                      [--notify HOST:PORT [--timeout S]]\n"
+		"  PEER: the peer's identity (15 digits) or chip ID (32 hex digits)\n"
+		"  --notify: then chipkey pair sync connect HOST:PORT (PEER only)\n");
 	return CK_EXIT_USAGE;
 }
 
@@ -30,6 +34,8 @@ int cmd_unpair(struct ck_cli *cli, int argc, char **argv)
 		{ "store", required_argument, NULL, 's' },
 		{ "keys", required_argument, NULL, 'k' },
 		{ "db", required_argument, NULL, 'D' },
+		{ "notify", required_argument, NULL, 'n' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rec_ctx rc = { 0 };
@@ -37,7 +43,7 @@ int cmd_unpair(struct ck_cli *cli, int argc, char **argv)
 			     .prog = "unpair" };
 	struct ck_pair_list l = { 0 };
 	uint8_t chip[CHIPKEY_CHIP_ID_LEN];
-	const char *peer = NULL;
+	const char *peer = NULL, *notify = NULL, *timeout = NULL;
 	int all = 0, c, i, err, ret;
 	size_t before;
 
@@ -48,12 +54,14 @@ int cmd_unpair(struct ck_cli *cli, int argc, char **argv)
 		case 's': n.store = optarg; break;
 		case 'k': n.keys = optarg; break;
 		case 'D': n.db = optarg; break;
+		case 'n': notify = optarg; break;
+		case 't': timeout = optarg; break;
 		default: return usage();
 		}
 	}
 	if (optind < argc)
 		peer = argv[optind++];
-	if (optind != argc || all == !!peer)
+	if (optind != argc || all == !!peer || (notify && all) || (timeout && !notify))
 		return usage();
 	if (peer && !ck_identity_valid(peer) &&
 	    (strlen(peer) != 2 * sizeof(chip) || ck_hex_decode(peer, chip, sizeof(chip)))) {
@@ -113,5 +121,18 @@ out:
 	ck_pair_list_free(&l);
 	ck_next_release(&n);
 	rec_close(&rc);
+	if (!ret && notify) {
+		/* the lock released: pair sync takes it again (pair.c) */
+		char *av[] = { "pair", "sync", "connect", (char *)notify, "--keys", (char *)n.keys,
+			       "--store", (char *)n.store, "--db", (char *)n.db,
+			       "--timeout", (char *)(timeout ? timeout : "120"), NULL };
+
+		fflush(stdout);
+		ret = cmd_pair(cli, (int)(sizeof(av) / sizeof(av[0])) - 1, av);
+		if (ret)
+			fprintf(stderr, "chipkey unpair: unpaired here, but the other device was "
+				"not told (--notify %s): chipkey pair sync with it later\n",
+				notify);
+	}
 	return ret;
 }

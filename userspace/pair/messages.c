@@ -18,6 +18,7 @@ static size_t body_len(enum ck_pair_type t)
 	case CK_PAIR_COMMIT: return CK_PAIR_COMMIT_LEN;
 	case CK_PAIR_NONCE: return CK_PAIR_NONCE_LEN;
 	case CK_PAIR_REVEAL: return CK_PAIR_REVEAL_LEN;
+	case CK_PAIR_SYNC: return CK_PAIR_SYNC_LEN;
 	}
 	return 0;
 }
@@ -38,7 +39,10 @@ size_t ck_pair_msg_encode(const struct ck_pair_msg *m, uint8_t buf[CK_PAIR_FRAME
 		memcpy(buf + CK_PAIR_HDR_LEN, m->commit, n);
 	else if (m->type == CK_PAIR_NONCE || m->type == CK_PAIR_REVEAL)
 		memcpy(buf + CK_PAIR_HDR_LEN, m->nonce, n);
-	else
+	else if (m->type == CK_PAIR_SYNC) {
+		buf[CK_PAIR_HDR_LEN] = m->sync.held;
+		memcpy(buf + CK_PAIR_HDR_LEN + 1, m->sync.tag, CK_PAIR_NONCE_SIZE);
+	} else
 		buf[CK_PAIR_HDR_LEN] = m->accept;
 	return CK_PAIR_HDR_LEN + n;
 }
@@ -63,7 +67,16 @@ int ck_pair_msg_decode(const uint8_t *buf, size_t len, struct ck_pair_msg *m)
 		memcpy(m->commit, buf + CK_PAIR_HDR_LEN, n);
 	else if (m->type == CK_PAIR_NONCE || m->type == CK_PAIR_REVEAL)
 		memcpy(m->nonce, buf + CK_PAIR_HDR_LEN, n);
-	else if (buf[CK_PAIR_HDR_LEN] > 1)
+	else if (m->type == CK_PAIR_SYNC) {
+		static const uint8_t zero[CK_PAIR_NONCE_SIZE];
+
+		/* held 0 or 1; without a record, the tag is all zeros */
+		if (buf[CK_PAIR_HDR_LEN] > 1 ||
+		    (!buf[CK_PAIR_HDR_LEN] && memcmp(buf + CK_PAIR_HDR_LEN + 1, zero, sizeof(zero))))
+			return -EBADMSG;
+		m->sync.held = buf[CK_PAIR_HDR_LEN];
+		memcpy(m->sync.tag, buf + CK_PAIR_HDR_LEN + 1, CK_PAIR_NONCE_SIZE);
+	} else if (buf[CK_PAIR_HDR_LEN] > 1)
 		return -EBADMSG;
 	else
 		m->accept = buf[CK_PAIR_HDR_LEN];

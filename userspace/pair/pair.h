@@ -29,6 +29,7 @@
 #define CK_PAIR_LABEL_ATTEST	"EXPORTER-chipkey-pair-attest"
 #define CK_PAIR_LABEL_LINK_KEY	"EXPORTER-chipkey-pair-link-key"
 #define CK_PAIR_LABEL_CODE	"EXPORTER-chipkey-pair-code"
+#define CK_PAIR_LABEL_SYNC	"EXPORTER-chipkey-pair-sync"
 
 enum ck_pair_role { CK_PAIR_LISTEN = 0, CK_PAIR_CONNECT = 1 };
 
@@ -99,6 +100,20 @@ int ck_pair_link_key(SSL *ssl, X509 *listener, X509 *connector,
  * bytes big endian mod 10^6: six decimal digits and a NUL. */
 int ck_pair_code(SSL *ssl, const uint8_t nl[CK_PAIR_NONCE_SIZE],
 		 const uint8_t nc[CK_PAIR_NONCE_SIZE], char code[CK_PAIR_CODE_DIGITS + 1]);
+
+/* ---- sync.c: chipkey pair sync (docs/pairing.md "Sync") */
+/* The SYNC tag of @sender in this session: HKDF-SHA256 (common/kdf.h) of
+ * @link_key with the info "chipkey pair sync v1" || 0x00 || exporter(sync
+ * label, context "listen" or "connect": @sender's role, 32 bytes). */
+int ck_pair_sync_tag(SSL *ssl, enum ck_pair_role sender, const uint8_t link_key[CK_PAIR_KEY_LEN],
+		     uint8_t tag[CK_PAIR_NONCE_SIZE]);
+/* The SYNC exchange (connector first): ours says whether we keep a record
+ * of the peer (@link_key: its link key, NULL: no record).  *@peer_held:
+ * the peer says it keeps one; *@same: it keeps one with our link key (its
+ * tag is the one @link_key gives for its role; 0 without @link_key).
+ * 0, -EBADMSG, -ECONNRESET, -EIO. */
+int ck_pair_sync_exchange(struct ck_pair_session *s, const uint8_t *link_key, int *peer_held,
+			  int *same);
 
 /* ---- commit.c: the commitment round before the code (docs/pairing.md) */
 /* Listener: sends COMMIT = SHA-256("chipkey-pair-commit" || 0x00 || Nl),

@@ -59,13 +59,14 @@ pair_start() {
 	lpid=$!
 	exec 7>"$t/$run.l.in"
 	wait_for "$t/$run.port" . || return 1
-	"$ck" --device "emu:$t/$c.sock" pair connect "127.0.0.1:$(cat "$t/$run.port")" \
+	"${cck[@]}" --device "emu:$t/$c.sock" pair connect "127.0.0.1:$(cat "$t/$run.port")" \
 		--keys "$t/$c.keys" --store "$t/$c.store" --timeout 60 \
 		"${co[@]}" <"$t/$run.c.in" >"$t/$run.c.out" 2>"$t/$run.c.err" &
 	cpid=$!
 	exec 8>"$t/$run.c.in"
 }
 lck=("$ck")	# the listener's program (a test build below)
+cck=("$ck")	# the connector's
 # (a listener or connector that already exited: the write fails, the script goes on)
 answer() { if [ "$2" = l ]; then echo "$3" >&7; else echo "$3" >&8; fi; } 2>/dev/null
 trap '' PIPE
