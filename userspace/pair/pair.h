@@ -83,9 +83,12 @@ void ck_pair_session_free(struct ck_pair_session *s);
 /* After ck_pair_tls(): the public database at @url holds the factory's
  * record (generation 1) of the peer's chip, signed by a record signer under
  * @s->self->rom_key, naming the peer's identity and, byte for byte, its
- * device certificate.  0; -EKEYREJECTED (no such record, another
- * identity or certificate, unsigned, forged, malformed: why in @why);
- * -ENETUNREACH (no answer within @timeout seconds, after retries). */
+ * device certificate, and no void entry of that record signed by the
+ * manufacturer (the ROM key's own certificate).  0; -EKEYREJECTED (no such
+ * record, another identity or certificate, unsigned, forged, malformed,
+ * voided, a void entry that does not verify: why in @why); -ENETUNREACH
+ * (no answer within @timeout seconds each for the record and the void
+ * entry, after retries). */
 int ck_pair_directory_check(const struct ck_pair_session *s, const char *url, double timeout,
 			    char *why, size_t whylen);
 

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * What the files of recovery/ share (and pair/directory.c, which fetches
- * records with rec_source_db): the message of a
- * failure and progress lines (message.c), the backup candidate and where it
+ * What the files of recovery/ share: the message of a failure and
+ * progress lines (message.c), the backup candidate and where it
  * comes from (source.c), the exit code of a store that cannot be read
  * (load.c).
  */

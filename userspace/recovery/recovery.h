@@ -75,6 +75,16 @@ struct rec_result {
 	struct rec_skip skips[REC_MAX_SKIPS];
 };
 
+/*
+ * GET @base/v1/chips/<ctx->chip_hex>/@what (e.g. "generations/1/record")
+ * from the public database within @timeout seconds, retrying what may
+ * pass; the bytes in *@buf (malloc'd), *@len.  0, CK_EXIT_NOT_FOUND (404),
+ * CK_EXIT_NETWORK, or another exit code; the message in ctx->msg.  The
+ * HTTP attempts made are added to *@attempts.  (pair --directory.)
+ */
+int rec_db_fetch(struct rec_ctx *ctx, const char *base, const char *what, double timeout,
+		 uint8_t **buf, size_t *len, int *attempts);
+
 /* Open the chip, read chip ID and ROM key (recover.c). */
 int rec_open(struct rec_ctx *ctx, const char *device);
 void rec_close(struct rec_ctx *ctx);

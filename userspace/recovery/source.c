@@ -215,6 +215,17 @@ out:
 	return code;
 }
 
+int rec_db_fetch(struct rec_ctx *ctx, const char *base, const char *what, double timeout,
+		 uint8_t **buf, size_t *len, int *attempts)
+{
+	struct rec_buf b = { 0 };
+	int code = fetch(ctx, base, what, timeout, &b, attempts);
+
+	*buf = code ? NULL : b.p;
+	*len = code ? 0 : b.len;
+	return code;
+}
+
 int rec_source_db(struct rec_ctx *ctx, const char *base, uint64_t generation, double timeout,
 		  struct rec_candidate *c, int *attempts, int *fetched)
 {

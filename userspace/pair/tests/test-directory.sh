@@ -160,6 +160,17 @@ wait_for "$t/fok.l.out" '^code:' && answer fok l n
 pair_wait
 check "control: the fake directory serving b's genuine record (copied): a's check passes" \
 	both "grep -q '^code:' '$t/fok.l.out' && [ $lrc = 20 ]"
+# a void entry of b's generation 1 next to it, signed by another
+# manufacturer's root (fac2): not believed, and not ignored either
+"$bin/chipkey-pubdb-put" --void --key "$t/fac2/mfr-key.pem" --cert "$t/fac2/mfr-ca.pem" --chip $CB \
+	--generation 1 --reason "forged" --out "$t/fake/v1/chips/$CB/generations/1/void" --no-post \
+	>/dev/null 2>>"$t/setup.log"
+fake fv
+check "... with a void entry signed by another manufacturer's root: refused (exit $lrc), nothing stored" \
+	test $refused = yes
+check "... a says the void entry does not verify against its ROM key" \
+	grep -q "void entry that does not verify against the manufacturer key" "$t/fv.l.err"
+rm -f "$t/fake/v1/chips/$CB/generations/1/void"
 head -c 300 /dev/urandom >"$t/garbage" && serve "$t/garbage"
 fake fg
 check "fake directory answering garbage: refused (exit $lrc), nothing stored" test $refused = yes
@@ -217,5 +228,24 @@ pair_wait
 check "a (--crl with that CRL, --directory) refuses b, whose record that signer signed: exit 19 ($lrc), nothing stored" \
 	both "[ $lrc = 19 ] && [ $crc != 0 ] && ! grep -q '^code:' '$t/rs1.l.out' &&
 		grep -q 'record.s signer is revoked' '$t/rs1.l.err'"
+
+# ---- the manufacturer voids b's factory record in the directory (the
+# root's own key, chipkey-pubdb-put --void): a refuses b; c's (k's)
+# record is not voided: control in the same run
+pair_start vk a k --directory "$GDB" --
+wait_for "$t/vk.l.out" '^code:' && answer vk l n
+pair_wait
+check "control: before any void, a's directory check passes for k (a's person refuses)" \
+	both "grep -q '^code:' '$t/vk.l.out' && [ $lrc = 20 ]"
+expect_exit 0 "the manufacturer voids b's generation 1 in the directory (chipkey-pubdb-put --void, the root's key)" -- \
+	"$bin/chipkey-pubdb-put" --void --key "$t/fac/mfr-key.pem" --cert "$t/fac/mfr-ca.pem" --chip $CB \
+	--generation 1 --reason "test: certificate mis-issued" --url "$GDB"
+G0=$(gens)
+pair_start vb a b --directory "$GDB" --
+pair_wait
+check "a (--directory) refuses b, whose factory record is voided: exit 19 ($lrc), nothing stored on either" \
+	both "[ $lrc = 19 ] && [ $crc != 0 ] && ! grep -q '^code:' '$t/vb.l.out' && [ '$(gens)' = '$G0' ]"
+check "... a says the manufacturer voided it, with the reason" \
+	grep -q "the manufacturer voided its factory record (test: certificate mis-issued)" "$t/vb.l.err"
 
 tap_done "pair --directory"
