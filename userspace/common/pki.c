@@ -279,6 +279,41 @@ int pki_check_validity(X509 *cert, time_t now)
 	return cert ? check_validity(cert, now) : -EINVAL;
 }
 
+int pki_asn1_time(const ASN1_TIME *t, time_t *out)
+{
+	struct tm tm;
+
+	if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
+		return -EINVAL;
+	*out = timegm(&tm);
+	return 0;
+}
+
+int pki_certs_sha256(X509 *first, STACK_OF(X509) *rest, uint8_t key[32])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int rc = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 ? 0 : -EIO;
+
+	if (!first)
+		rc = -EINVAL;
+	for (int i = -1; !rc && i < sk_X509_num(rest); i++) {
+		unsigned char *der = NULL;
+		int len = i2d_X509(i < 0 ? first : sk_X509_value(rest, i), &der);
+		uint8_t n[4] = { len >> 24, len >> 16, len >> 8, len };
+
+		if (len <= 0)
+			rc = -EINVAL;
+		else if (EVP_DigestUpdate(md, n, 4) != 1 ||
+			 EVP_DigestUpdate(md, der, (size_t)len) != 1)
+			rc = -EIO;
+		OPENSSL_free(der);
+	}
+	if (!rc && EVP_DigestFinal_ex(md, key, NULL) != 1)
+		rc = -EIO;
+	EVP_MD_CTX_free(md);
+	return rc;
+}
+
 int pki_check_role(X509 *cert, const char *ou)
 {
 	uint32_t ku;

@@ -156,7 +156,7 @@ static int signing_time(CMS_SignerInfo *si, int64_t *t, char *err, size_t errlen
 	int i = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1);
 	X509_ATTRIBUTE *a;
 	ASN1_TYPE *v;
-	struct tm tm;
+	time_t tt;
 
 	if (i < 0)
 		return pubdb_fail(err, errlen, -EBADMSG, "no signingTime signed attribute");
@@ -165,9 +165,9 @@ static int signing_time(CMS_SignerInfo *si, int64_t *t, char *err, size_t errlen
 	a = CMS_signed_get_attr(si, i);
 	v = a && X509_ATTRIBUTE_count(a) == 1 ? X509_ATTRIBUTE_get0_type(a, 0) : NULL;
 	if (!v || (v->type != V_ASN1_UTCTIME && v->type != V_ASN1_GENERALIZEDTIME) ||
-	    ASN1_TIME_to_tm((const ASN1_TIME *)v->value.asn1_string, &tm) != 1)
+	    pki_asn1_time((const ASN1_TIME *)v->value.asn1_string, &tt))
 		return pubdb_fail(err, errlen, -EBADMSG, "signingTime is not one valid time");
-	*t = (int64_t)timegm(&tm);
+	*t = (int64_t)tt;
 	return 0;
 }
 
