@@ -228,9 +228,13 @@ int ck_att_ecdh(EVP_PKEY *priv, const uint8_t peer[CHIPKEY_EC_POINT_LEN],
 		EVP_PKEY_free(peer_key);
 		return -ENOMEM;
 	}
+	/* The peer was checked by ck_att_pub_to_pkey: on P-256 (cofactor 1)
+	 * a point on the curve other than infinity has order n, so the full
+	 * public key check of EVP_PKEY_derive_set_peer() (n Q = O, a scalar
+	 * multiplication) adds nothing. */
 	ret = -EIO;
 	if (EVP_PKEY_derive_init(ctx) == 1 &&
-	    EVP_PKEY_derive_set_peer(ctx, peer_key) == 1 &&
+	    EVP_PKEY_derive_set_peer_ex(ctx, peer_key, 0) == 1 &&
 	    EVP_PKEY_derive(ctx, z, &zlen) == 1 && zlen == CK_ATT_SECRET_LEN)
 		ret = 0;
 	EVP_PKEY_CTX_free(ctx);
