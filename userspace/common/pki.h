@@ -113,6 +113,13 @@ time_t pki_clock_now(void);
  * PKI_TIME_IGNORE = not checked): 0, -EKEYEXPIRED, or -EINVAL (an
  * unreadable time). */
 int pki_check_validity(X509 *cert, time_t now);
+/* @t as time_t (UTC): 0, or -EINVAL if @t is NULL or unreadable. */
+int pki_asn1_time(const ASN1_TIME *t, time_t *out);
+/* SHA-256 over the DER of @first, then of each certificate of @rest (may
+ * be NULL), each DER with its length first (4 bytes, big-endian), so that
+ * no two lists hash alike: a cache key for a certificate list.  0,
+ * -EINVAL (@first NULL, a certificate that does not encode) or -EIO. */
+int pki_certs_sha256(X509 *first, STACK_OF(X509) *rest, uint8_t key[32]);
 /* @cert holds the end-entity role @ou: exactly one OU, equal to @ou; not a
  * CA; keyUsage present with digitalSignature and without keyCertSign and
  * cRLSign; a P-256 key.  0 or -EKEYREJECTED. */

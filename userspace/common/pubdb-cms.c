@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,213 @@ static const uint8_t *in_buf(const uint8_t *buf, size_t len, const void *d, size
 	return n && d ? memmem(buf, len, d, n) : NULL;
 }
 
+/*
+ * Certificates of SignedData decoded before, by their exact DER.  Every
+ * record of one writer carries the same two certificates (the writer's
+ * and its issuing CA's), and OpenSSL 3.0 decodes each one's public key
+ * with its provider decoders, the most expensive part of decoding a
+ * record.  decode_cached() takes them from here; the caller then checks
+ * that the whole decoded structure re-encodes to the record byte for byte,
+ * as for any record.  Round robin; the X509 objects are shared
+ * (reference counted, only read).
+ */
+#define CERT_CACHE 8
+static struct {
+	uint8_t *der;
+	size_t len;
+	X509 *x;
+} certs_seen[CERT_CACHE];
+static unsigned int certs_next;
+static pthread_mutex_t certs_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The certificate of DER @der (exactly @len bytes, one certificate), a
+ * reference of the caller's; NULL if it does not decode. */
+static X509 *cert_of(const uint8_t *der, size_t len)
+{
+	const unsigned char *p = der;
+	X509 *x = NULL;
+	unsigned int i;
+
+	pthread_mutex_lock(&certs_lock);
+	for (i = 0; i < CERT_CACHE; i++)
+		if (certs_seen[i].x && certs_seen[i].len == len &&
+		    !memcmp(certs_seen[i].der, der, len)) {
+			x = X509_up_ref(certs_seen[i].x) ? certs_seen[i].x : NULL;
+			break;
+		}
+	pthread_mutex_unlock(&certs_lock);
+	if (i < CERT_CACHE)
+		return x;
+	x = len <= LONG_MAX ? d2i_X509(NULL, &p, (long)len) : NULL;
+	if (!x || p != der + len) {
+		X509_free(x);
+		return NULL;
+	}
+	pthread_mutex_lock(&certs_lock);
+	i = certs_next;
+	certs_next = (i + 1) % CERT_CACHE;
+	X509_free(certs_seen[i].x);
+	free(certs_seen[i].der);
+	certs_seen[i].der = malloc(len);
+	certs_seen[i].x = certs_seen[i].der && X509_up_ref(x) ? x : NULL;
+	if (certs_seen[i].x)
+		memcpy(certs_seen[i].der, der, len);
+	certs_seen[i].len = len;
+	pthread_mutex_unlock(&certs_lock);
+	return x;
+}
+
+/* One DER TLV at @p (before @end): its tag (one byte, low tag numbers
+ * only), where its content starts and its length; definite lengths in
+ * their shortest form only.  0 or -1. */
+static int tlv(const uint8_t *p, const uint8_t *end, uint8_t *tag, const uint8_t **body,
+	       size_t *blen)
+{
+	size_t n, k;
+
+	if (end - p < 2 || (p[0] & 0x1f) == 0x1f)
+		return -1;
+	*tag = p[0];
+	n = p[1];
+	p += 2;
+	if (n & 0x80) {
+		k = n & 0x7f;
+		if (k < 1 || k > 3 || (size_t)(end - p) < k || !p[0])
+			return -1;
+		for (n = 0; k; k--)
+			n = n << 8 | *p++;
+		if (n < 0x80)
+			return -1;
+	}
+	if ((size_t)(end - p) < n)
+		return -1;
+	*body = p;
+	*blen = n;
+	return 0;
+}
+
+/* A DER header of @tag and length @n at @out (room for 5 bytes): its length */
+static size_t header(uint8_t *out, uint8_t tag, size_t n)
+{
+	size_t k = n < 0x80 ? 0 : n < 0x100 ? 1 : n < 0x10000 ? 2 : 3;
+
+	out[0] = tag;
+	if (!k) {
+		out[1] = (uint8_t)n;
+		return 2;
+	}
+	out[1] = (uint8_t)(0x80 | k);
+	for (size_t i = 0; i < k; i++)
+		out[2 + i] = (uint8_t)(n >> 8 * (k - 1 - i));
+	return 2 + k;
+}
+
+/*
+ * decode() with the certificates taken from certs_seen: the SignedData is
+ * decoded without its certificates field ([0] IMPLICIT SET OF, plain
+ * certificates only), and each certificate, from its exact DER, added
+ * back in order (CMS_add1_cert).  NULL when @buf has another shape (no
+ * certificates, other choices than a certificate, a length not in its
+ * shortest form, more than PUBDB_CMS_MAX_CERTS, ...) or anything fails:
+ * then decode() decodes as OpenSSL does.  What it returns is checked as
+ * any decode: it must re-encode to @buf.
+ */
+static CMS_ContentInfo *decode_cached(const uint8_t *buf, size_t len)
+{
+	const uint8_t *end = buf + len, *ci, *oid, *exp, *sd, *q, *sd_end, *certs = NULL;
+	size_t ci_len, oid_len, exp_len, sd_len, n, certs_len = 0, parts_len = 0;
+	X509 *x[PUBDB_CMS_MAX_CERTS] = { NULL };
+	CMS_ContentInfo *cms = NULL;
+	struct { const uint8_t *p; size_t n; } parts[5];
+	int nparts = 0, nx = 0, i;
+	uint8_t tag, *out = NULL;
+	const unsigned char *pp;
+
+	if (tlv(buf, end, &tag, &ci, &ci_len) || tag != 0x30 || ci + ci_len != end ||
+	    tlv(ci, end, &tag, &oid, &oid_len) || tag != 0x06 ||
+	    tlv(oid + oid_len, end, &tag, &exp, &exp_len) || tag != 0xa0 ||
+	    exp + exp_len != end ||
+	    tlv(exp, end, &tag, &sd, &sd_len) || tag != 0x30 || sd + sd_len != end)
+		return NULL;
+	/* version, digestAlgorithms, encapContentInfo, [0] certificates,
+	 * [1] crls, signerInfos: each but the certificates kept as it is */
+	for (q = sd, sd_end = sd + sd_len; q < sd_end; q += n) {
+		const uint8_t *b;
+		size_t bl;
+
+		if (tlv(q, sd_end, &tag, &b, &bl))
+			return NULL;
+		n = (size_t)(b - q) + bl;
+		if (tag == 0xa0 && !certs) {
+			certs = b;
+			certs_len = bl;
+		} else if (nparts < 5) {
+			parts[nparts].p = q;
+			parts[nparts++].n = n;
+			parts_len += n;
+		} else {
+			return NULL;
+		}
+	}
+	if (!certs)
+		return NULL;
+	for (q = certs; q < certs + certs_len; q += n) {
+		const uint8_t *b;
+		size_t bl;
+
+		if (nx == PUBDB_CMS_MAX_CERTS || tlv(q, certs + certs_len, &tag, &b, &bl) ||
+		    tag != 0x30)
+			goto out;
+		n = (size_t)(b - q) + bl;
+		x[nx] = cert_of(q, n);
+		if (!x[nx++])
+			goto out;
+	}
+	/* ContentInfo { OID, [0] { SignedData { the parts } } } */
+	n = 5 + 5 + 5 + (size_t)(exp - oid) + parts_len;
+	out = malloc(n);
+	if (!out)
+		goto out;
+	{
+		uint8_t h[15];
+		size_t sdh = header(h + 10, 0x30, parts_len);
+		size_t exh = header(h + 5, 0xa0, sdh + parts_len);
+		size_t cih = header(h, 0x30, (size_t)(oid + oid_len - ci) + exh + sdh + parts_len);
+		size_t o = 0;
+
+		memcpy(out + o, h, cih);
+		o += cih;
+		memcpy(out + o, ci, (size_t)(oid + oid_len - ci));
+		o += (size_t)(oid + oid_len - ci);
+		memcpy(out + o, h + 5, exh);
+		o += exh;
+		memcpy(out + o, h + 10, sdh);
+		o += sdh;
+		for (i = 0; i < nparts; i++) {
+			memcpy(out + o, parts[i].p, parts[i].n);
+			o += parts[i].n;
+		}
+		n = o;
+	}
+	pp = out;
+	cms = d2i_CMS_ContentInfo(NULL, &pp, (long)n);
+	if (!cms || pp != out + n || OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed)
+		goto bad;
+	for (i = 0; i < nx; i++)
+		if (CMS_add1_cert(cms, x[i]) != 1)
+			goto bad;
+	goto out;
+bad:
+	CMS_ContentInfo_free(cms);
+	cms = NULL;
+out:
+	for (i = 0; i < nx; i++)
+		X509_free(x[i]);
+	free(out);
+	ERR_clear_error();
+	return cms;
+}
+
 /* DER decode of a whole buffer; NULL unless it is exactly one DER
  * ContentInfo (re-encoding gives the same bytes). */
 static CMS_ContentInfo *decode(const uint8_t *buf, size_t len, char *err, size_t errlen)
@@ -127,7 +335,11 @@ static CMS_ContentInfo *decode(const uint8_t *buf, size_t len, char *err, size_t
 		pubdb_fail(err, errlen, -EBADMSG, "record too large");
 		return NULL;
 	}
-	cms = d2i_CMS_ContentInfo(NULL, &p, (long)len);
+	cms = decode_cached(buf, len);
+	if (cms)
+		p = buf + len;
+	else
+		cms = d2i_CMS_ContentInfo(NULL, &p, (long)len);
 	if (!cms) {
 		pubdb_fail(err, errlen, -EBADMSG, "not a CMS structure");
 		return NULL;
@@ -156,7 +368,7 @@ static int signing_time(CMS_SignerInfo *si, int64_t *t, char *err, size_t errlen
 	int i = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1);
 	X509_ATTRIBUTE *a;
 	ASN1_TYPE *v;
-	struct tm tm;
+	time_t tt;
 
 	if (i < 0)
 		return pubdb_fail(err, errlen, -EBADMSG, "no signingTime signed attribute");
@@ -165,9 +377,9 @@ static int signing_time(CMS_SignerInfo *si, int64_t *t, char *err, size_t errlen
 	a = CMS_signed_get_attr(si, i);
 	v = a && X509_ATTRIBUTE_count(a) == 1 ? X509_ATTRIBUTE_get0_type(a, 0) : NULL;
 	if (!v || (v->type != V_ASN1_UTCTIME && v->type != V_ASN1_GENERALIZEDTIME) ||
-	    ASN1_TIME_to_tm((const ASN1_TIME *)v->value.asn1_string, &tm) != 1)
+	    pki_asn1_time((const ASN1_TIME *)v->value.asn1_string, &tt))
 		return pubdb_fail(err, errlen, -EBADMSG, "signingTime is not one valid time");
-	*t = (int64_t)timegm(&tm);
+	*t = (int64_t)tt;
 	return 0;
 }
 

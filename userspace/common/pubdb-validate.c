@@ -166,37 +166,6 @@ void pubdb_writer_cache_free(struct pubdb_writer_cache *wc)
 	memset(wc, 0, sizeof(*wc));
 }
 
-/* The cache key of @w with the record's other certificates @extra:
- * SHA-256 over each DER, its length first.  0 or -1. */
-static int writer_key(X509 *w, STACK_OF(X509) *extra, uint8_t key[32])
-{
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
-
-	for (int i = -1; ok && i < sk_X509_num(extra); i++) {
-		unsigned char *der = NULL;
-		int len = i2d_X509(i < 0 ? w : sk_X509_value(extra, i), &der);
-		uint8_t n[4] = { len >> 24, len >> 16, len >> 8, len };
-
-		ok = len > 0 && EVP_DigestUpdate(md, n, 4) == 1 &&
-		     EVP_DigestUpdate(md, der, (size_t)len) == 1;
-		OPENSSL_free(der);
-	}
-	ok = ok && EVP_DigestFinal_ex(md, key, NULL) == 1;
-	EVP_MD_CTX_free(md);
-	return ok ? 0 : -1;
-}
-
-static int tm_of(const ASN1_TIME *t, time_t *out)
-{
-	struct tm tm;
-
-	if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
-		return -1;
-	*out = timegm(&tm);
-	return 0;
-}
-
 /* chain_to for the writer, through c->wc when there is one: a chain
  * verified before for the same writer, other certificates and store,
  * still within every validity of it, is taken as verified. */
@@ -207,7 +176,7 @@ static int writer_chain(struct checks *c, char *why, size_t whylen)
 	time_t now = time(NULL), from = 0, until = (time_t)INT64_MAX, t;
 	int rc;
 
-	if (!wc || writer_key(c->w, c->d.extra, key))
+	if (!wc || pki_certs_sha256(c->w, c->d.extra, key))
 		return chain_to(c->w, c->cas, c->d.extra, &c->w_chain, why, whylen);
 	if (wc->chain && wc->cas == c->cas && !memcmp(wc->key, key, sizeof(key)) &&
 	    now >= wc->from && now < wc->until) {
@@ -221,11 +190,11 @@ static int writer_chain(struct checks *c, char *why, size_t whylen)
 	for (int i = 0; i < sk_X509_num(c->w_chain); i++) {
 		X509 *x = sk_X509_value(c->w_chain, i);
 
-		if (tm_of(X509_get0_notBefore(x), &t))
+		if (pki_asn1_time(X509_get0_notBefore(x), &t))
 			return 0;
 		if (t > from)
 			from = t;
-		if (tm_of(X509_get0_notAfter(x), &t))
+		if (pki_asn1_time(X509_get0_notAfter(x), &t))
 			return 0;
 		if (t < until)
 			until = t;

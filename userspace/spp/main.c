@@ -35,6 +35,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -270,6 +271,11 @@ int main(int argc, char **argv)
 		.max_pending = SPP_MAX_PENDING,
 	};
 
+	/* glibc gives the free top of a thread's heap back to the kernel
+	 * (madvise) as soon as it passes 128 KiB, which a session's frees
+	 * do: each a TLB shootdown on every CPU and page faults after.  Keep
+	 * up to 32 MiB (the workers' heaps are reused at once). */
+	mallopt(M_TRIM_THRESHOLD, 32 << 20);
 	srv.step_timeout = CK_SPP_TIMEOUT_STEP;
 	srv.session_timeout = CK_SPP_TIMEOUT_SESSION;
 	umask(077);	/* the factory database (secrets), its -wal/-shm, the port file */

@@ -195,41 +195,6 @@ static X509_CRL *crl_ref(const X509_CRL *c)
 	return (X509_CRL *)c;
 }
 
-/* The cache key of what the station sent: SHA-256 over the DER of its
- * certificate and of every certificate it sent with it.  0 or -1. */
-static int station_key(X509_STORE_CTX *xc, uint8_t key[SHA256_DIGEST_LENGTH])
-{
-	STACK_OF(X509) *sent = X509_STORE_CTX_get0_untrusted(xc);
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
-
-	for (int i = -1; ok && i < sk_X509_num(sent); i++) {
-		X509 *x = i < 0 ? X509_STORE_CTX_get0_cert(xc) : sk_X509_value(sent, i);
-		unsigned char *der = NULL;
-		int len = x ? i2d_X509(x, &der) : -1;
-		uint8_t n[4] = { len >> 24, len >> 16, len >> 8, len };
-
-		/* each DER with its length first: no two lists hash alike */
-		ok = len > 0 && EVP_DigestUpdate(md, n, 4) == 1 &&
-		     EVP_DigestUpdate(md, der, (size_t)len) == 1;
-		OPENSSL_free(der);
-	}
-	ok = ok && EVP_DigestFinal_ex(md, key, NULL) == 1;
-	EVP_MD_CTX_free(md);
-	return ok ? 0 : -1;
-}
-
-/* @t as time_t; 0 if it cannot be read */
-static int asn1_time(const ASN1_TIME *t, time_t *out)
-{
-	struct tm tm;
-
-	if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
-		return 0;
-	*out = timegm(&tm);
-	return 1;
-}
-
 /* Under sa.lock: remember the verification of @xc (it succeeded) with
  * @crl, for as long as every certificate of its chain and @crl are
  * within their validity: notBefore/lastUpdate .. notAfter/nextUpdate. */
@@ -241,17 +206,17 @@ static void cache_put(X509_STORE_CTX *xc, const uint8_t key[SHA256_DIGEST_LENGTH
 	unsigned int i;
 
 	if (gen != sa.crl_gen || !chain || !crl ||
-	    !asn1_time(X509_CRL_get0_lastUpdate(crl), &from) ||
-	    !asn1_time(X509_CRL_get0_nextUpdate(crl), &until))
+	    pki_asn1_time(X509_CRL_get0_lastUpdate(crl), &from) ||
+	    pki_asn1_time(X509_CRL_get0_nextUpdate(crl), &until))
 		return;
 	for (int k = 0; k < sk_X509_num(chain); k++) {
 		X509 *x = sk_X509_value(chain, k);
 
-		if (!asn1_time(X509_get0_notBefore(x), &t))
+		if (pki_asn1_time(X509_get0_notBefore(x), &t))
 			return;
 		if (t > from)
 			from = t;
-		if (!asn1_time(X509_get0_notAfter(x), &t))
+		if (pki_asn1_time(X509_get0_notAfter(x), &t))
 			return;
 		if (t < until)
 			until = t;
@@ -281,7 +246,8 @@ static int verify_station(X509_STORE_CTX *xc, void *arg)
 	STACK_OF(X509_CRL) *crls = sk_X509_CRL_new_null();
 	char who[200], peer[NI_MAXHOST];
 	uint8_t key[SHA256_DIGEST_LENGTH];
-	int have_key = !station_key(xc, key), hit = 0, ok;
+	int have_key = !pki_certs_sha256(X509_STORE_CTX_get0_cert(xc),
+					 X509_STORE_CTX_get0_untrusted(xc), key), hit = 0, ok;
 	unsigned long gen;
 
 	(void)arg;

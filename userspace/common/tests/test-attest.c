@@ -95,6 +95,15 @@ static void test_bad_points(const struct ck_att_key *a)
 	mkpoint(pt, 0x04, GX_HEX, GY_HEX);
 	pt[64] ^= 1;
 	tap_eq_int(ck_att_pub_to_pkey(pt, &pk), -EINVAL, "point off the curve refused");
+	{
+		EVP_PKEY *priv = EVP_EC_gen("P-256");
+		uint8_t z[CK_ATT_SECRET_LEN], zero[65] = { 0x04 };
+
+		tap_ok(priv && ck_att_ecdh(priv, pt, z) == -EINVAL &&
+		       ck_att_ecdh(priv, zero, z) == -EINVAL,
+		       "ECDH with a point off the curve or (0,0): EINVAL");
+		EVP_PKEY_free(priv);
+	}
 	tap_eq_int(ck_att_attest(a, pt, "x", 1, mac), -EINVAL, "ATTEST with off-curve V: EINVAL");
 	memset(pt, 0, sizeof(pt));
 	pt[0] = 0x04;

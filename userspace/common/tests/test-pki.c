@@ -48,6 +48,29 @@ static void test_keys(void)
 		       "PKCS#8 with a trailing byte or truncated refused");
 		free(longer);
 	}
+	{
+		/* P-256 is written without OpenSSL's encoder: the same bytes
+		 * (300 keys: some with a private scalar of leading zeros) */
+		int same = 0, n_keys = 300;
+
+		for (int i = 0; i < n_keys; i++) {
+			EVP_PKEY *t = p256_keygen();
+			PKCS8_PRIV_KEY_INFO *p8 = t ? EVP_PKEY2PKCS8(t) : NULL;
+			unsigned char *ref = NULL;
+			uint8_t *mine = NULL;
+			size_t mlen = 0;
+			int rlen = p8 ? i2d_PKCS8_PRIV_KEY_INFO(p8, &ref) : -1;
+
+			same += rlen > 0 && pki_private_to_pkcs8_der(t, &mine, &mlen) == 0 &&
+				mlen == (size_t)rlen && !memcmp(mine, ref, mlen);
+			pki_free_secret(mine, mlen);
+			if (rlen > 0)
+				OPENSSL_clear_free(ref, (size_t)rlen);
+			PKCS8_PRIV_KEY_INFO_free(p8);
+			EVP_PKEY_free(t);
+		}
+		tap_eq_int(same, n_keys, "PKCS#8 of P-256 keys: the bytes OpenSSL's encoder writes");
+	}
 	p384 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
 	{
 		uint8_t *d384 = NULL;

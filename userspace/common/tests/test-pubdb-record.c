@@ -478,6 +478,91 @@ out:
 	EVP_PKEY_free(k2);
 }
 
+/* The DER of @x at @rec (of @len), or NULL; its length in *n */
+static uint8_t *cert_in(uint8_t *rec, size_t len, X509 *x, size_t *n)
+{
+	unsigned char *der = NULL;
+	int dl = i2d_X509(x, &der);
+	uint8_t *at = dl > 0 ? memmem(rec, len, der, (size_t)dl) : NULL;
+
+	OPENSSL_free(der);
+	*n = at ? (size_t)dl : 0;
+	return at;
+}
+
+/*
+ * The certificates a SignedData carries are decoded once and taken again
+ * by their exact DER (pubdb-cms.c, decode_cached): a certificate that
+ * differs from a remembered one in one byte is its own, and a record
+ * whose certificates are not in DER order stays refused when both are
+ * remembered.
+ */
+static void test_cert_cache(void)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256"), *k2 = EVP_EC_gen("P-256");
+	X509 *w = k ? make_cert(k, PUBDB_ROLE_SPP) : NULL;
+	X509 *ca = k2 ? make_cert(k2, "test CA") : NULL;
+	X509_STORE *cas = w ? store_of(w) : NULL;
+	uint8_t *rec = NULL, *a, *b, *swapped = NULL;
+	size_t len = 0, na, nb;
+	struct pubdb_fields f;
+	struct pubdb_record r;
+	enum pubdb_verdict v;
+	char err[200];
+
+	if (!cas || !ca) {
+		tap_ok(0, "certificate cache: test credentials");
+		goto out;
+	}
+	devcert[0] = 0x30;	/* not the writer's: its DER is found once */
+	fill_fields(&f, devcert, sizeof(devcert));
+	f.generation = 1;
+	if (pubdb_record_build_chain(&f, k, w, ca, &rec, &len, err, sizeof(err)) ||
+	    !(a = cert_in(rec, len, w, &na)) || !(b = cert_in(rec, len, ca, &nb))) {
+		tap_ok(0, "certificate cache: a record with two certificates (%s)", err);
+		goto out;
+	}
+	v = validate_with(rec, len, cas, NULL);
+	tap_ok(v != PUBDB_UNTRUSTED && v != PUBDB_BAD_SIGNATURE &&
+	       validate_with(rec, len, cas, NULL) == v,
+	       "certificate cache: a record with two certificates, twice: the same verdict (%s)",
+	       pubdb_verdict_str(v));
+	/* the two certificates in the other order (not DER: a SET OF sorts) */
+	swapped = malloc(len);
+	if (swapped) {
+		uint8_t *lo = a < b ? a : b, *hi = a < b ? b : a;
+		size_t nlo = a < b ? na : nb, nhi = a < b ? nb : na;
+
+		memcpy(swapped, rec, len);
+		if (lo + nlo == hi) {
+			memcpy(swapped + (lo - rec), hi, nhi);
+			memcpy(swapped + (lo - rec) + nhi, lo, nlo);
+		}
+		tap_ok(lo + nlo == hi &&
+		       pubdb_record_parse(swapped, len, &r, err, sizeof(err)) == -EBADMSG &&
+		       strstr(err, "not DER") &&
+		       validate_with(swapped, len, cas, NULL) == PUBDB_BAD_SIGNATURE,
+		       "certificate cache: the remembered certificates out of DER order: refused "
+		       "(%s)", err);
+	}
+	/* the writer's certificate with the last byte of its signature changed */
+	a[na - 1] ^= 1;
+	tap_ok(validate_with(rec, len, cas, NULL) == PUBDB_UNTRUSTED,
+	       "certificate cache: a remembered certificate with one byte changed is not "
+	       "taken for it: untrusted");
+	a[na - 1] ^= 1;
+	tap_ok(validate_with(rec, len, cas, NULL) == v,
+	       "certificate cache: the record as built again: the same verdict");
+out:
+	free(rec);
+	free(swapped);
+	X509_STORE_free(cas);
+	X509_free(w);
+	X509_free(ca);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(k2);
+}
+
 int main(void)
 {
 	test_unsigned();
@@ -485,5 +570,6 @@ int main(void)
 	test_signed(pubdb_record_build, PUBDB_FORMAT_CMS);
 	test_cms_shapes();
 	test_writer_cache();
+	test_cert_cache();
 	return tap_exit_status();
 }
