@@ -152,7 +152,8 @@ int cmd_revoke(const struct factory_args *a)
 		printf("CRL number %s\n", num);
 	}
 	printf("%s: %d revoked, next update in %d days\n", path,
-	       sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)), days);
+	       X509_CRL_get_REVOKED(crl) ? sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)) : 0,
+	       days);
 out:
 	X509_CRL_free(crl);
 	X509_CRL_free(old);

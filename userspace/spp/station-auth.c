@@ -71,6 +71,16 @@ static void cache_clear(void)
 	sa.crl_gen++;
 }
 
+/* The log line of a CRL taken into force (sa.crl; an empty CRL has no
+ * list at all: 0 revoked). */
+static void loaded(void)
+{
+	STACK_OF(X509_REVOKED) *r = X509_CRL_get_REVOKED(sa.crl);
+
+	fprintf(stderr, "chipkey-spp: station CRL %s loaded: %d revoked\n", sa.path,
+		r ? sk_X509_REVOKED_num(r) : 0);
+}
+
 /* Read and check the CRL file: 0 and *@out, or -errno and @why set. */
 static int load_crl(X509_CRL **out, const char **why)
 {
@@ -153,8 +163,7 @@ static void refresh_crl(void)
 		sa.newest = crl;
 	}
 	sa.crl = crl;
-	fprintf(stderr, "chipkey-spp: station CRL %s loaded: %d revoked\n", sa.path,
-		X509_CRL_get_REVOKED(crl) ? sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)) : 0);
+	loaded();
 }
 
 /* "CN=<cn> serial=<hex>" of @x, the CN's unprintable bytes as '?'. */
@@ -315,8 +324,7 @@ int spp_station_auth_setup(SSL_CTX *ctx, const char *ca_file, X509 *issuing_ca,
 	sa.have_st = 1;
 	X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx), X509_V_FLAG_CRL_CHECK);
 	SSL_CTX_set_cert_verify_callback(ctx, verify_station, NULL);
-	fprintf(stderr, "chipkey-spp: station CRL %s loaded: %d revoked\n", sa.path,
-		sk_X509_REVOKED_num(X509_CRL_get_REVOKED(sa.crl)));
+	loaded();
 	return 0;
 }
 

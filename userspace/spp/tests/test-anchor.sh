@@ -54,7 +54,8 @@ check "factory, the customer's node and a look-alike node (same organisation, it
 # ---- provisioning through the SPP
 start spp spp.log "$bin/chipkey-spp" --factory "$FAC" --db "$DBURL" --public-db "$PUBURL" \
 	--listen 127.0.0.1:0 --timeout 5
-check "chipkey-spp starts on a factory holding customer-anchor.pem" test -s "$t/spp.port"
+check "chipkey-spp starts on a factory holding customer-anchor.pem; its empty station CRL logged as 0 revoked (not -1)" \
+	bash -c "test -s '$t/spp.port' && grep -q 'station CRL .* loaded: 0 revoked' '$t/spp.log'"
 mkchip a1 || nok "emulator a1 starts"
 "$bin/chipkey-agent" provision $(station) --spp "127.0.0.1:$(cat "$t/spp.port")" \
 	--device "emu:$t/chips/a1.sock" --store "$t/a1.store" --timeout 5 >"$t/agent.out" 2>>"$t/agent.log"
