@@ -8,8 +8,10 @@
 #              disk (guest-provision.sh)
 #   restore    boot 2, flash wiped here: the busybox init script
 #              userspace/boot/chipkey-boot restores from the pubdb
-#              (then a service link, and one pairing of /dev/chipkey
-#              with an emulated peer on the guest's loopback)
+#              (then a service link, one pairing of /dev/chipkey
+#              with an emulated peer on the guest's loopback, and one
+#              customer CA enrollment with a chipkey-enroll node there,
+#              guest-enroll.sh, its ledger checked here: check_enroll)
 #   tamper     boot 3, flash wiped again: tampered records crafted here are
 #              refused; offline recovery from a file (guest-recovery.sh)
 # Here: the factory (chipkey-factory init, SQLite pool), the chip with its

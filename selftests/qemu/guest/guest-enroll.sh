@@ -39,6 +39,7 @@ whitelist_device() {
 }
 
 # issued_lines: the ledger's issuance lines (text form) for chip $hex
+# shellcheck disable=SC2154 # hex: set by the caller
 issued_lines() { chipkey-enroll issuances "$NODE" | grep -c " $hex "; }
 
 # enroll_device: chipkey enroll, two-way (the node's CA as --anchor),
