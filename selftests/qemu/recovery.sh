@@ -8,8 +8,10 @@
 #              disk (guest-provision.sh)
 #   restore    boot 2, flash wiped here: the busybox init script
 #              userspace/boot/chipkey-boot restores from the pubdb
-#              (then a service link, and one pairing of /dev/chipkey
-#              with an emulated peer on the guest's loopback)
+#              (then a service link, one pairing of /dev/chipkey
+#              with an emulated peer on the guest's loopback, and one
+#              customer CA enrollment with a chipkey-enroll node there,
+#              guest-enroll.sh, its ledger checked here: check_enroll)
 #   tamper     boot 3, flash wiped again: tampered records crafted here are
 #              refused; offline recovery from a file (guest-recovery.sh)
 # Here: the factory (chipkey-factory init, SQLite pool), the chip with its
@@ -240,7 +242,64 @@ prepare_boot_restore() {
 	disks flash.img:ckflash factory.img:ckfactory
 }
 
-check_boot_restore() { compare_hashes restore restore; }
+check_boot_restore() {
+	compare_hashes restore restore
+	check_enroll restore
+}
+
+# recovery_initramfs: what the enrollment of the restore boot (and of the
+# systemd boots) needs besides build/bin: libcurl.so.4, which chipkey
+# enroll loads with dlopen (ldd of chipkey does not name it), and the
+# standard clients the guest checks with (curl, openssl, and the
+# configuration file openssl req needs)
+recovery_initramfs() {
+	local f bins=()
+	for f in /usr/bin/curl /usr/bin/openssl; do cp "$f" "$ROOTFS/usr/bin/" && bins+=("$f"); done
+	initramfs_add_libs "${bins[@]}"
+	mkdir -p "$ROOTFS/usr/lib/ssl" && cp -L /usr/lib/ssl/openssl.cnf "$ROOTFS/usr/lib/ssl/"
+	check "initramfs: curl, openssl (with openssl.cnf) and libcurl.so.4 (chipkey enroll's dlopen) for the enrollment" \
+		test -x "$ROOTFS/usr/bin/curl" -a -x "$ROOTFS/usr/bin/openssl" -a -f "$ROOTFS/usr/lib/ssl/openssl.cnf" \
+		-a -n "$(find "$ROOTFS" -name libcurl.so.4 | head -1)"
+}
+
+# check_enroll MODE: the enrollment of boot MODE (guest-enroll.sh), checked
+# here with python3 and openssl on what the guest handed over: the ledger
+# (issuances --json) holds exactly one issuance, for the device's identity
+# and chip, and it is the customer certificate the device stored, which
+# chains to the node's customer CA and names the identity and chip
+check_enroll() {
+	local mode=$1 d=$REC/enroll-$1 id hex
+	rm -rf "$d" && mkdir -p "$d"
+	id=$(ckinfo "$mode" enroll-identity) hex=$(ckinfo "$mode" chip)
+	if ckblob "$mode" ENROLL-LEDGER "$d/ledger.json" && ckblob "$mode" ENROLL-CERT "$d/cert.pem" &&
+	   ckblob "$mode" ENROLL-CA "$d/ca.pem"; then
+		ok "$mode: ledger, customer certificate and customer CA handed to the host"
+	else
+		nok "$mode: ledger, customer certificate and customer CA handed to the host"
+	fi
+	if /usr/bin/python3 - "$d/ledger.json" "$d/cert.pem" "${id:-?}" "${hex:-?}" >> "$BUILDLOG" 2>&1 <<-'EOF'
+		import json, sys
+		led = json.load(open(sys.argv[1]))
+		cert = open(sys.argv[2]).read()
+		iss = [e for e in led if e.get("kind") == "enrollment"]
+		assert len(led) == 1 and len(iss) == 1, led
+		e = iss[0]
+		assert e["identity"] == sys.argv[3] and e["chip_id"] == sys.argv[4], e
+		assert e["operation"] == "simpleenroll" and e["certificate"] == cert, e
+		EOF
+	then
+		ok "$mode: issuances --json (python3): one issuance, identity $id, chip $hex, simpleenroll, the certificate the device stored"
+	else
+		nok "$mode: issuances --json (python3): one issuance, identity ${id:-?}, chip ${hex:-?}, simpleenroll, the certificate the device stored"
+	fi
+	if openssl verify -CAfile "$d/ca.pem" "$d/cert.pem" >> "$BUILDLOG" 2>&1 &&
+	   openssl x509 -in "$d/cert.pem" -noout -subject | grep -q "CN = $id" &&
+	   openssl x509 -in "$d/cert.pem" -noout -ext subjectAltName | grep -q "chip-id:$hex"; then
+		ok "$mode: openssl verify (host) accepts the customer certificate under the customer CA; it names the identity and chip"
+	else
+		nok "$mode: openssl verify (host) accepts the customer certificate under the customer CA; it names the identity and chip"
+	fi
+}
 
 prepare_boot_tamper() {
 	wipe_flash tamper

@@ -140,6 +140,7 @@ initramfs_begin
 arch_initramfs
 has_boot dt && dt_initramfs
 has_boot test && attest_initramfs
+has_recovery_boot && recovery_initramfs
 skey_initramfs
 sd_initramfs
 if [ "$MODE" = demo ]; then

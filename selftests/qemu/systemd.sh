@@ -39,6 +39,9 @@ sd_initramfs() {
 	make -s -C "$TOP/userspace" install-boot DESTDIR="$ROOTFS" PREFIX=/usr >> "$BUILDLOG" 2>&1 ||
 		die "make install-boot DESTDIR=initramfs PREFIX=/usr"
 	cp -a "$HERE"/guest/systemd/. "$ROOTFS/etc/systemd/system/"
+	# sd-intact's enrollment: copied into /etc/systemd/system by the guest
+	mkdir -p "$ROOTFS/usr/share/chipkey/vm-enroll"
+	cp -a "$HERE"/guest/systemd-enroll/. "$ROOTFS/usr/share/chipkey/vm-enroll/"
 	check "initramfs: systemd $(/lib/systemd/systemd --version | sed -n '1s/^systemd \([0-9]*\).*/\1/p'), the installed chipkey units and the test's units" \
 		test -x "$ROOTFS/usr/lib/systemd/systemd" -a -f "$ROOTFS/usr/lib/systemd/system/chipkey-load.service" \
 		-a -f "$ROOTFS/etc/systemd/system/chipkey-vm.target"
@@ -62,4 +65,7 @@ prepare_boot_sd-wiped() {
 check_boot_sd-wiped() { compare_hashes sd-wiped sd-wiped; }
 
 prepare_boot_sd-intact() { disks flash.img:ckflash factory.img:ckfactory; }
-check_boot_sd-intact() { compare_hashes sd-intact sd-intact; }
+check_boot_sd-intact() {
+	compare_hashes sd-intact sd-intact
+	check_enroll sd-intact
+}

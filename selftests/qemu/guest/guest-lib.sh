@@ -125,7 +125,7 @@ stop_daemons() {
 	for _p in $PIDS; do kill "$_p" 2> /dev/null; done
 	for _p in $PIDS; do wait "$_p" 2> /dev/null; done
 	PIDS=
-	for _l in /tmp/spp.log /tmp/pubdb.log /tmp/svc.log; do
+	for _l in /tmp/spp.log /tmp/pubdb.log /tmp/svc.log /tmp/enroll.log; do
 		[ -s "$_l" ] && tail -5 "$_l" | sed "s|^|# ${_l#/tmp/}: |"
 	done
 	return 0

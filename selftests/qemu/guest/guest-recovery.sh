@@ -9,7 +9,9 @@
 #                               no store and restores it from chipkey-pubdb
 #                               (127.0.0.1, database from boot 1)
 #                               then a service link and one pairing
-#                               (docs/pairing.md) with an emulated peer
+#                               (docs/pairing.md) with an emulated peer,
+#                               then a customer CA enrollment through
+#                               /dev/chipkey (guest-enroll.sh)
 #   guest-recovery.sh tamper    boot 3: tampered archives crafted on the host
 #                               (ckmedia disk) are each refused with the
 #                               documented exit code and no store written;
@@ -22,6 +24,8 @@ mode=${1:-restore}
 PREFIX=$mode
 # shellcheck source=selftests/qemu/guest/guest-lib.sh
 . /guest-lib.sh
+# shellcheck source=selftests/qemu/guest/guest-enroll.sh
+. /guest-enroll.sh
 
 check "loopback up (127.0.0.1 on lo)" lo_up
 check "virtio_pci + virtio_blk + ext4 loaded" load_virtio
@@ -173,6 +177,7 @@ if [ "$mode" = restore ]; then
 		chipkey service get hello.txt /tmp/hello.txt $svc --mode channel-key
 	check "... it arrives" grep -qx 'catalogue file' /tmp/hello.txt
 	pair_with_emulated_peer
+	enroll_through_module
 	finish_disks
 	ok "restore boot done"
 	exit 0

@@ -20,11 +20,43 @@
 #              which starts only after network-online.target (8 s late
 #              here) and restores the store from chipkey-pubdb
 #   sd-intact  the store sd-wiped restored: chipkey-load.service loads the
-#              keys before network-online.target, recovery never starts
+#              keys before network-online.target, recovery never starts;
+#              then chipkey-enroll-device.service (enabled here, with
+#              guest/systemd-enroll/) enrolls the device with a customer
+#              node on the loopback: its first attempt finds no node (exit
+#              10), systemd restarts it (RestartForceExitStatus=10,
+#              RestartSec=3 by a drop-in), the node comes up once that
+#              first failure is logged, the second attempt enrolls
+#   guest-systemd.sh hash                 chipkey-vm-hash.service (sd-intact):
+#       hashes of what chipkey-load.service loaded, before the enrollment
 # shellcheck disable=SC2034 # PREFIX is used by guest-lib.sh
 PREFIX=${1:-report}
 # shellcheck source=selftests/qemu/guest/guest-lib.sh
 . /guest-lib.sh
+# shellcheck source=selftests/qemu/guest/guest-enroll.sh
+. /guest-enroll.sh
+VMSTATE=/var/lib/chipkey-vm	# sd-intact: the node and the copied public database
+
+# sd_enroll_prepare ROOT: sd-intact's enrollment, before switch_root: the
+# test's units and drop-ins, a customer node whitelisting this device (its
+# CA the anchor of two-way mode), a copy of the public database for the
+# enrollment to publish to, and the settings of chipkey-boot enroll
+sd_enroll_prepare() {
+	cp -a /usr/share/chipkey/vm-enroll/. "$1/etc/systemd/system/" &&
+	mkdir -p "$1$VMSTATE" && chmod 700 "$1$VMSTATE" &&
+	NODE=$1$VMSTATE/node FAC=$1/factory/fac node_init &&
+	NODE=$1$VMSTATE/node whitelist_device "$(cat "$1/flash/chipkey/identity")" "$(chip_hex)" > /dev/null &&
+	cp "$1$VMSTATE/node/ca-cert.pem" "$1/etc/chipkey/customer-ca.pem" &&
+	cp "$1/factory/public.db" "$1$VMSTATE/public.db" &&
+	printf 'CHIPKEY_EST=https://localhost:8471 # the node of chipkey-vm-node.service\nCHIPKEY_EST_ANCHOR=/etc/chipkey/customer-ca.pem\n' \
+		>> "$1/etc/chipkey/recovery.conf"
+}
+
+if [ "$1" = hash ]; then
+	STORE=/var/lib/chipkey
+	hash_restored "$(cat /etc/chipkey-vm-mode)" > /run/chipkey-vm-hashes
+	exit 0
+fi
 
 if [ "$1" != report ]; then
 	mode=$1
@@ -48,11 +80,50 @@ if [ "$1" != report ]; then
 			> /newroot/etc/chipkey/recovery.conf &&
 		echo "$mode" > /newroot/etc/chipkey-vm-mode
 	} || echo "not ok - $mode: prepare the root for systemd"
+	if [ "$mode" = sd-intact ]; then
+		check "enable chipkey-enroll-device.service (a customer node whitelisting the device, CHIPKEY_EST, CHIPKEY_EST_ANCHOR)" \
+			sd_enroll_prepare /newroot
+	fi
 	echo "# $mode: switch_root to systemd (chipkey-vm.target)"
 	umount /proc /sys /tmp /run 2> /dev/null
 	umount /dev 2> /dev/null
 	exec switch_root /newroot /lib/systemd/systemd --unit=chipkey-vm.target
 fi
+
+# sd_enroll_report: what chipkey-enroll-device.service did in sd-intact
+sd_enroll_report() {
+	_u=chipkey-enroll-device.service
+	echo "# $_u: $(systemctl show -p ActiveState -p Result -p ExecMainStatus -p NRestarts \
+		-p InactiveExitTimestampMonotonic "$_u" 2> /dev/null | tr '\n' ' ')"
+	journalctl -b --no-pager -o cat -u "$_u" -u chipkey-vm-node.service 2> /dev/null |
+		tail -12 | sed 's/^/#   journal: /'
+	journalctl -b --no-pager -o cat -u "$_u" > /tmp/enroll-unit.log 2> /dev/null
+	_st=$(prop "$_u" InactiveExitTimestampMonotonic)
+	check "$_u (enabled) started after chipkey-load.service had loaded the keys and after network-online.target ($_st us)" \
+		test "${_st:-0}" -gt "${ld:-0}" -a "${_st:-0}" -ge "${net:-1}" -a "${ld:-0}" -gt 0
+	check "... its first attempt found no node: chipkey-boot enroll exit 10, logged 'to be retried'" \
+		grep -q 'not reachable (exit 10), to be retried' /tmp/enroll-unit.log
+	check "... systemd restarted it (RestartForceExitStatus=10; NRestarts=$(prop "$_u" NRestarts))" \
+		test "$(prop "$_u" NRestarts)" -ge 1
+	check "... the last attempt enrolled: exit 0, result success, logged 'enrolled: identity ...'" sh -c "
+		test '$(prop "$_u" ExecMainStatus)' = 0 && test '$(prop "$_u" Result)' = success &&
+		grep -q 'enrolled: identity $(cat "$STORE/identity" 2> /dev/null)' /tmp/enroll-unit.log"
+	NODE=$VMSTATE/node hex=$(chip_hex)
+	chipkey-enroll issuances "$NODE" > /tmp/issuances.txt 2> /dev/null
+	sed 's/^/#   issuance: /' /tmp/issuances.txt
+	check "the node's ledger: one issuance, for this identity and chip" sh -c "
+		test \$(wc -l < /tmp/issuances.txt) = 1 &&
+		grep -q '^$(cat "$STORE/identity" 2> /dev/null) $hex .* simpleenroll\$' /tmp/issuances.txt"
+	check "the flash store is at generation 2 (the customer set)" test "$(enr_gen "$STORE")" = 2
+	expect 0 "openssl verify -CAfile <customer CA> accepts /run/chipkey/customer-cert.pem" \
+		openssl verify -CAfile "$NODE/ca-cert.pem" "$KEYS/customer-cert.pem"
+	chipkey-enroll issuances "$NODE" --json > /tmp/ledger.json 2> /dev/null
+	blob ENROLL-LEDGER /tmp/ledger.json
+	blob ENROLL-CERT "$KEYS/customer-cert.pem"
+	blob ENROLL-CA "$NODE/ca-cert.pem"
+	info enroll-identity "$(cat "$STORE/identity" 2> /dev/null)"
+	info chip "$hex"
+}
 
 # ---- report (a service of systemd)
 mode=$(cat /etc/chipkey-vm-mode)
@@ -61,8 +132,15 @@ STORE=/var/lib/chipkey
 out=/dev/$(sed -n 's/.* ck_tap=\([^ ]*\).*/\1/p' /proc/cmdline)
 exec > "$out" 2>&1
 i=0
-while [ $i -lt 180 ]; do
-	[ -z "$(systemctl list-jobs --no-legend 2> /dev/null | grep -v chipkey-vm-report)" ] && break
+# (and until chipkey-enroll-device.service is inactive or failed: between
+# its attempts it has no job, only a restart timer, and as Type=exec it is
+# active, without a job, while chipkey enroll runs)
+while [ $i -lt 300 ]; do
+	[ -z "$(systemctl list-jobs --no-legend 2> /dev/null | grep -v chipkey-vm-report)" ] &&
+		case $(systemctl show -P ActiveState chipkey-enroll-device.service 2> /dev/null) in
+		inactive | failed) true ;;
+		*) false ;;
+		esac && break
 	sleep 1
 	i=$((i + 1))
 done
@@ -100,7 +178,13 @@ check "the keys are in /run/chipkey (device-key.pem, mode 0700 directory)" sh -c
 	test -s /run/chipkey/device-key.pem && test \"\$(stat -c %a /run/chipkey)\" = 700"
 expect 0 "chipkey status: healthy, keys loaded" chipkey status --json
 check "status --json: healthy" grep -q '"healthy": true' /tmp/last.out
-hash_restored "$mode"
+if [ "$mode" = sd-intact ]; then
+	sd_enroll_report
+	# what chipkey-load.service loaded, hashed before the enrollment
+	cat /run/chipkey-vm-hashes
+else
+	hash_restored "$mode"
+fi
 echo CHIPKEY-VM-RUN-COMPLETE-5b1e
 sync
 systemctl poweroff --force --force
