@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <openssl/crypto.h>
 #include <openssl/pem.h>
@@ -122,6 +124,14 @@ static X509 *make_ca(EVP_PKEY *key, const char *org)
 	return x;
 }
 
+/* 1 if @name is an IPv4 or IPv6 address */
+static int is_address(const char *name)
+{
+	unsigned char a[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, name, a) == 1 || inet_pton(AF_INET6, name, a) == 1;
+}
+
 static X509 *make_tls(EVP_PKEY *key, const char *org, const char *name,
 		      EVP_PKEY *ca_key, X509 *ca)
 {
@@ -135,7 +145,9 @@ static X509 *make_tls(EVP_PKEY *key, const char *org, const char *name,
 	X509_NAME *n = X509_NAME_new();
 	X509 *x = NULL;
 
-	snprintf(san, sizeof(san), "DNS:%s", name);
+	/* an address is an iPAddress entry: TLS clients (curl) match an
+	 * https://127.0.0.1/ URL against those only, never against a DNS name */
+	snprintf(san, sizeof(san), "%s:%s", is_address(name) ? "IP" : "DNS", name);
 	if (n && ck_x509_name_add(n, NID_organizationName, org) &&
 	    ck_x509_name_add(n, NID_commonName, name)) {
 		struct ck_x509_req r = {

@@ -106,6 +106,13 @@ check "init: the CA and TLS keys are 0600, the directory 0700" \
 700"
 check "init: the TLS credential chains to the customer CA (openssl verify)" \
 	bash -c "openssl verify -CAfile '$t/node/ca-cert.pem' '$t/node/tls-cert.pem' >/dev/null"
+expect_exit 0 "init --tls-name 127.0.0.1: a node named by its address" -- \
+	"$en" init "$t/node-ip" --org "Example Customer" --mfr-ca "$t/fac/mfr-ca.pem" --tls-name 127.0.0.1
+check "... its TLS certificate holds an iPAddress entry: openssl verify -verify_ip 127.0.0.1 accepts it; the localhost node's is refused" \
+	bash -c "openssl x509 -in '$t/node-ip/tls-cert.pem' -noout -ext subjectAltName | grep -q 'IP Address:127.0.0.1' &&
+		openssl verify -CAfile '$t/node-ip/ca-cert.pem' -verify_ip 127.0.0.1 '$t/node-ip/tls-cert.pem' >/dev/null 2>&1 &&
+		! openssl verify -CAfile '$t/node/ca-cert.pem' -verify_ip 127.0.0.1 '$t/node/tls-cert.pem' >/dev/null 2>&1 &&
+		openssl verify -CAfile '$t/node/ca-cert.pem' -verify_hostname localhost '$t/node/tls-cert.pem' >/dev/null 2>&1"
 expect_exit 22 "init: an existing directory is not touched" -- \
 	"$en" init "$t/node" --org X --mfr-ca "$t/fac/mfr-ca.pem"
 expect_exit 11 "init: a manufacturer CA that is not self-signed (the issuing CA) is refused" -- \
