@@ -445,4 +445,26 @@ expect_exit 20 "attack: d1's mode-3 SECRET (genuine, encrypted to d1) given to d
 check "... as a message for another device, not a refused certificate" \
 	bash -c "grep -q 'a message for another device' '$tap_err' && ! grep -q 'certificate refused' '$tap_err'"
 check "... nothing stored" diff -r "$t/d2.before" "$t/d2.state"
+
+# ---- mode broadcast with two chipkey-service on their own state
+# directories (review R2): server Y's broadcast carries a version 1000
+# above server X's (published into Y's state directory beforehand, as a
+# server that counted further); d2 alternates between them: one mark per
+# server key, neither locks the other out
+mkdir -m 700 "$t/stateY" && "$A/tests/link/test-cms" publish --rom "$t/fac/mfr-pubkey.der" --ica "$t/fac/ica-cert.pem" \
+	--svc-key "$t/svcA-key.pem" --svc-cert "$t/svcA-cert.pem" --srv-state "$t/stateY" \
+	$(( $(date +%s) + 1000 )) 3600 >>"$t/setup.log" 2>&1
+start svcX --factory "$t/fac" --state "$t/stateX2"
+SX=$S
+start svcY --factory "$t/fac" --key "$t/svcA-key.pem" --cert "$t/svcA-cert.pem" --state "$t/stateY"
+SY=$S
+rm -rf "$t/d2b.state"
+for i in 1 2; do
+	expect_exit 0 "two servers, broadcast, round $i: d2 links to server Y (version ahead)" -- \
+		dev d2 "$SY" broadcast --state "$t/d2b.state"
+	expect_exit 0 "... then to server X (its own, lower versions: not refused as stale)" -- \
+		dev d2 "$SX" broadcast --state "$t/d2b.state"
+done
+check "... d2 keeps one mark per server (two link-bcast-*.version files)" \
+	test "$(ls "$t/d2b.state"/link-bcast-*.version | wc -l)" -eq 2
 tap_done crl
