@@ -368,6 +368,23 @@ assert abs(t - time.time()) < 120 and v > int(sys.argv[1]) and v <= t + life <= 
 	"$(bfield fu/link-bcast.der 8 >/dev/null; echo "$vf")"
 accepted "... and the device at 1970 that took the future version takes the new one" -- \
 	env LD_PRELOAD="$FC" $NT bcast-accept $(base e12) fu/link-bcast.der
+# a clock that ran 10 days ahead: beyond the longest lifetime (7 days), the
+# new version is capped at now + 7 days (logged); a device at 1970 that
+# took the future one refuses it (the documented limit)
+mkdir fx e14 e15
+FUT=$(( $(now) + 864000 ))
+env LD_PRELOAD="$FC" CK_FAKE_TIME=$FUT $NT publish $(base e14 fx) $FUT 86400 >/dev/null
+accepted "... a device at 1970 takes a broadcast published at a clock 10 days ahead" -- \
+	env LD_PRELOAD="$FC" $NT bcast-accept $(base e14) fx/link-bcast.der
+accepted "the server back on the real clock: a device with a set clock links" -- $T run bcast $(base e15 fx)
+check "... the server logged the version it could not reach" grep -q "more than 604800 s ahead of the clock" err
+check "... the new broadcast: version issued_at + 7 days (the clock read twice: 2 s slack), valid 7 days" $PY -c '
+import struct
+b = open("bf.body", "rb").read()
+v, t, life = struct.unpack(">QQI", b[8:28])
+assert life == 604800 and t + life - 2 <= v <= t + life, (v, t, life)' "$(bfield fx/link-bcast.der 8)"
+refused device ESTALE "... which the device at 1970 that took the 10-day-ahead version refuses (the limit)" -- \
+	env LD_PRELOAD="$FC" $NT bcast-accept $(base e14) fx/link-bcast.der
 mkdir b3 && $T publish $(base e2 b3) --svc-key f/spp-key.pem --svc-cert f/spp-cert.pem $((v + 1)) 3600 >/dev/null
 refused device EKEYREJECTED "a broadcast signed by a non-service key (the SPP's)" \
 	-- $T bcast-accept $(base e2) b3/link-bcast.der
