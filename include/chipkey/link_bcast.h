@@ -40,8 +40,12 @@
 /* Files of the server's state directory (written by ck_link_bcast_publish). */
 #define CK_LINK_BCAST_FILE	"link-bcast.der"	/* the broadcast, 0644 */
 #define CK_LINK_BCAST_KEY_FILE	"link-bcast-key.der"	/* d_s, PKCS#8, 0600 */
-/* The device's state directory: the highest version seen (8 bytes). */
-#define CK_LINK_BCAST_STATE_FILE "link-bcast.version"
+/* The device's state directory: the highest version seen of each server
+ * (8 bytes), in PREFIX + hex SHA-256 of the signer's SubjectPublicKeyInfo
+ * DER + SUFFIX, so that servers with their own versions do not lock each
+ * other out while each one's rollback stays refused. */
+#define CK_LINK_BCAST_STATE_PREFIX "link-bcast-"
+#define CK_LINK_BCAST_STATE_SUFFIX ".version"
 
 enum ck_link_bcast_lengths {
 	CK_LINK_BCAST_PUB_LEN	= 65,	/* uncompressed P-256 point */

@@ -52,6 +52,7 @@ static int exit_of(int err)
 	case -ESTALE:
 	case -ERANGE:
 	case -EBADMSG:
+	case -EBADE:		/* mode 3: not encrypted to this device */
 	case -EPROTONOSUPPORT:
 		return CK_EXIT_REFUSED;
 	case -EPROTO:
@@ -335,6 +336,14 @@ int cmd_service(struct ck_cli *cli, int argc, char **argv)
 		}
 	}
 	d.crls = crls;
+	/* every mode keeps its state there (counters, marks, CRL floor, the
+	 * downloads of install): made before any network traffic */
+	if (mkdir(state, 0700) < 0 && errno != EEXIST) {
+		fprintf(stderr, "chipkey service: state directory %s: %s\n", state, strerror(errno));
+		pki_crls_free(crls);
+		ck_link_device_free(&d);
+		return CK_EXIT_OTHER;
+	}
 	lk = (struct svc_link){ .d = &d, .mode = mode, .server = server,
 				.io_timeout = timeout < SVC_IO_TIMEOUT ? timeout : SVC_IO_TIMEOUT };
 	signal(SIGPIPE, SIG_IGN);	/* a peer that closes is an error, not a kill */

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -125,6 +126,7 @@ int ck_link_bcast_current(const struct ck_link_server *s, uint8_t **der, size_t 
 			  struct ck_link_bcast_body *b, EVP_PKEY **eph)
 {
 	uint64_t version = 0, now = (uint64_t)time(NULL);
+	uint32_t valid_for = CK_LINK_BCAST_VALID_DEFAULT;
 	int dfd, lk, rc;
 
 	*der = NULL;
@@ -141,8 +143,11 @@ int ck_link_bcast_current(const struct ck_link_server *s, uint8_t **der, size_t 
 		return lk;
 	}
 	rc = load(dfd, s->cert, der, len, b, eph);
-	/* renewed when it has less than a quarter of its lifetime left */
-	if (!rc && now + b->valid_for / 4 < b->issued_at + b->valid_for)
+	/* renewed when it has less than a quarter of its lifetime left, or
+	 * when it was issued in the future (the clock was ahead when it was
+	 * made): devices with a set clock would refuse it */
+	if (!rc && now + b->valid_for / 4 < b->issued_at + b->valid_for &&
+	    b->issued_at <= now + CK_LINK_BCAST_FUTURE_SLACK)
 		goto out;
 	if (!rc) {
 		version = b->version;
@@ -151,9 +156,22 @@ int ck_link_bcast_current(const struct ck_link_server *s, uint8_t **der, size_t 
 		EVP_PKEY_free(*eph);
 		*eph = NULL;
 	}
+	/* above every version before (devices without a clock that took a
+	 * future one need it), within the counter limit version <= issued_at
+	 * + valid_for: a longer lifetime, up to the maximum, carries a version
+	 * ahead of the clock; beyond that the limit wins (docs) */
 	version = version + 1 > now ? version + 1 : now;
-	rc = ck_link_bcast_publish(s->state_dir, s->key, s->cert, s->chain, version,
-				   CK_LINK_BCAST_VALID_DEFAULT);
+	if (version > now + valid_for)
+		valid_for = version - now < CK_LINK_BCAST_VALID_MAX ?
+			    (uint32_t)(version - now) : CK_LINK_BCAST_VALID_MAX;
+	if (version > now + valid_for) {
+		fprintf(stderr, "chipkey link: broadcast version %llu is more than %u s ahead of "
+			"the clock: publishing %llu (devices that took a later one refuse it)\n",
+			(unsigned long long)version, (unsigned)CK_LINK_BCAST_VALID_MAX,
+			(unsigned long long)(now + valid_for));
+		version = now + valid_for;
+	}
+	rc = ck_link_bcast_publish(s->state_dir, s->key, s->cert, s->chain, version, valid_for);
 	if (!rc)
 		rc = load(dfd, s->cert, der, len, b, eph);
 	if (rc)

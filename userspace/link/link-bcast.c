@@ -25,11 +25,32 @@
 #include "common/kdf.h"
 #include "common/pki.h"
 #include "link/link-bcast.h"
+#include "link/revocation.h"
+
+/* The name of @signer's high-water mark: per server key (link_bcast.h). */
+static int mark_name(X509 *signer, char *name, size_t cap)
+{
+	unsigned char *der = NULL;
+	uint8_t h[32];
+	int n = i2d_PUBKEY(X509_get0_pubkey(signer), &der), i, ok;
+	size_t off;
+
+	ok = n > 0 && EVP_Digest(der, (size_t)n, h, NULL, EVP_sha256(), NULL) == 1;
+	OPENSSL_free(der);
+	if (!ok)
+		return ck_link_fail(-EIO, "cannot hash the signer's key");
+	off = (size_t)snprintf(name, cap, "%s", CK_LINK_BCAST_STATE_PREFIX);
+	for (i = 0; i < 32; i++)
+		off += (size_t)snprintf(name + off, cap - off, "%02x", h[i]);
+	snprintf(name + off, cap - off, "%s", CK_LINK_BCAST_STATE_SUFFIX);
+	return 0;
+}
 
 int ck_link_bcast_device_accept(const struct ck_link_device *d, const uint8_t *der,
 				size_t len, struct ck_link_bcast_body *b)
 {
 	uint8_t raw[CK_LINK_BCAST_BODY_LEN], sid[32];
+	char mark[sizeof(CK_LINK_BCAST_STATE_PREFIX) + 64 + sizeof(CK_LINK_BCAST_STATE_SUFFIX)];
 	STACK_OF(X509) *certs = NULL;
 	time_t now = pki_clock_now();
 	X509 *signer = NULL;
@@ -55,19 +76,22 @@ int ck_link_bcast_device_accept(const struct ck_link_device *d, const uint8_t *d
 		rc = ck_link_validity_check(b->issued_at, b->valid_for, now);
 	if (!rc)
 		rc = ck_link_signed_in_validity(signer, b->issued_at);
+	if (!rc)
+		rc = mark_name(signer, mark, sizeof(mark));
 	if (!rc && (lk = ck_link_state_lock(d->state_dir)) < 0)
 		rc = lk;
 	if (!rc)
-		rc = ck_link_hw_read(d->state_dir, CK_LINK_BCAST_STATE_FILE, &hw);
+		rc = ck_link_hw_read(d->state_dir, mark, &hw);
 	if (rc)
 		goto out;
 	if (b->version < hw) {
-		rc = ck_link_fail(-ESTALE, "broadcast version %llu is older than %llu, seen before",
+		rc = ck_link_fail(-ESTALE, "broadcast version %llu is older than %llu, seen before "
+				  "from this server",
 				  (unsigned long long)b->version, (unsigned long long)hw);
 		goto out;
 	}
 	if (b->version > hw)
-		rc = ck_link_hw_write(d->state_dir, CK_LINK_BCAST_STATE_FILE, b->version);
+		rc = ck_link_hw_write(d->state_dir, mark, b->version);
 out:
 	ck_link_state_unlock(lk);
 	X509_free(signer);
@@ -132,6 +156,8 @@ static int bcast_server(const struct ck_link_server *s, int fd, struct ck_link_s
 					     &signer, &certs);
 	if (!rc)
 		rc = ck_link_verify_device(signer, s->chain, s->rom_key, 0, s->crls, id);
+	if (!rc && ck_link_identity_check(s, id))
+		rc = ck_link_fail(-EKEYREVOKED, "device %s: revoked (--revoked-ids)", id);
 	if (rc)
 		goto out;
 	if (ck_link_share_body_decode(raw, sizeof(raw), &sh)) {

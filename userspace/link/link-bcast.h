@@ -11,6 +11,9 @@
 
 /* The lifetime of a broadcast the server makes by itself: one day. */
 #define CK_LINK_BCAST_VALID_DEFAULT	(24 * 3600)
+/* A broadcast of the server's state issued more than this far ahead of its
+ * clock (made while the clock was ahead) is not offered again: renewed. */
+#define CK_LINK_BCAST_FUTURE_SLACK	60
 
 /* SHA-256 of @cert's DER (the server_id of a broadcast). */
 int ck_link_cert_digest(X509 *cert, uint8_t out[32]);
@@ -24,8 +27,10 @@ int ck_link_bcast_publish(const char *dir, EVP_PKEY *key, X509 *cert,
 /*
  * The broadcast the server offers: the one in s->state_dir if it is signed
  * by s->cert, matches its key file and has more than a quarter of its
- * lifetime left; else a new one, version max(old + 1, now), published
- * first.  *@der: free(); *@eph: EVP_PKEY_free.
+ * lifetime left and was not issued in the future (more than
+ * CK_LINK_BCAST_FUTURE_SLACK s ahead); else a new one, version max(old + 1,
+ * now), valid a day or longer (up to 7 days) so that the version stays
+ * within issued_at + valid_for, published first.  *@der: free(); *@eph: EVP_PKEY_free.
  */
 int ck_link_bcast_current(const struct ck_link_server *s, uint8_t **der, size_t *len,
 			  struct ck_link_bcast_body *b, EVP_PKEY **eph);

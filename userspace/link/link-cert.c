@@ -232,6 +232,8 @@ static int cert_server(const struct ck_link_server *s, int fd, struct ck_link_se
 	if (!err && (pki_cert_device_identity(dc, id) || strcmp(id, a.id)))
 		err = -EKEYREJECTED;
 	if (!err)
+		err = ck_link_identity_check(s, id);
+	if (!err)
 		err = ck_link_crl_check(s->crls, dc, dica, s->rom_key, "device certificate");
 	if (err) {
 		err = refuse(fd, err, CK_LINK_ERR_CERT, err == -EKEYREVOKED ?

@@ -20,6 +20,7 @@
 #include "common/identity.h"
 #include "common/kdf.h"
 #include "link.h"
+#include "revocation.h"
 #include "tls.h"
 
 /* The PSK of @channel_key for the SHA-256 or SHA-384 identity. */
@@ -67,6 +68,9 @@ int ck_link_channel_key_psk(const struct ck_link_server *s, const uint8_t *ident
 	id[CK_DP_DEVICE_ID_LEN] = 0;
 	if (!ck_identity_valid(id))
 		return -EINVAL;
+	err = ck_link_identity_check(s, id);	/* no certificate: no CRL applies */
+	if (err)
+		return err;
 	err = pki_channel_key(s->master_key, id, ck);
 	if (!err)
 		err = psk_of(ck, sha384, out);

@@ -236,7 +236,7 @@ int ck_link_cms_decrypt(const uint8_t *der, size_t len, EVP_PKEY *key, X509 *cer
 	/* CMS_DEBUG_DECRYPT off: a wrong key fails here, not later (the
 	 * random key of the MMA countermeasure would only hide it) */
 	if (CMS_decrypt(cms, key, cert, NULL, outb, CMS_BINARY) != 1) {
-		rc = ck_link_fail(-EKEYREJECTED,
+		rc = ck_link_fail(-EBADE,
 				  "AuthEnvelopedData: not for this key, or tampered");
 		goto out;
 	}

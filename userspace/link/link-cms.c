@@ -20,6 +20,7 @@
 #include "common/kdf.h"
 #include "common/pki.h"
 #include "link/link-cms.h"
+#include "link/revocation.h"
 
 /* The server's message lifetime: the exchange takes a round trip. */
 #define CMS_VALID_FOR	300
@@ -195,6 +196,8 @@ static int cms_server(const struct ck_link_server *s, int fd, struct ck_link_sec
 	free(msg);
 	msg = NULL;
 	rc = ck_link_verify_device(dev, s->chain, s->rom_key, 0, s->crls, sb.identity);
+	if (!rc && ck_link_identity_check(s, sb.identity))
+		rc = ck_link_fail(-EKEYREVOKED, "device %s: revoked (--revoked-ids)", sb.identity);
 	if (rc)
 		goto out;
 	sb.issued_at = (uint64_t)time(NULL);

@@ -11,6 +11,8 @@
  *   -EPROTO        a frame of another type than the step expects
  *   -EKEYREJECTED  bad signature, not chained to the ROM key, wrong role,
  *                  another identity, a reply that does not echo the offer
+ *   -EBADE         an AuthEnvelopedData that does not decrypt with this
+ *                  end's key: for another recipient, or tampered
  *   -EKEYEXPIRED   outside the validity rule (expired or in the future)
  *   -ESTALE        replay: seq / version not above the high-water mark
  *   -ECONNRESET    the peer closed the connection

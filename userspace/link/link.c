@@ -84,6 +84,8 @@ int ck_link_server_accept(const struct ck_link_server *s, int fd, struct ck_link
 	if (n <= 0)
 		return n < 0 ? -errno : -ECONNRESET;
 	if (hello[0] == CK_LINK_TLS_FIRST_BYTE) {
+		if (s->no_channel_key)
+			return -EPROTONOSUPPORT;
 		c->mode = ck_link_mode_by_id(CK_LINK_CHANNEL_KEY);
 	} else {
 		err = ck_link_read_full(fd, hello, sizeof(hello));
@@ -131,13 +133,17 @@ const char *ck_link_strerror(int err)
 	case -EKEYEXPIRED:
 		return "certificate expired or not yet valid";
 	case -EKEYREVOKED:
-		return "certificate revoked (a CRL given with --crl lists it or its issuing CA)";
+		return "certificate revoked (a CRL given with --crl lists it or its issuing CA; "
+		       "at the server also: --revoked-ids lists the identity)";
 	case -ENODATA:
 		return "no current CRL of the certificate's issuer among --crl (failing closed)";
 	case -EACCES:
 		return "the server refused this device's certificate";
 	case -EBADMSG:
-		return "signature or sealed secret does not verify";
+		return "malformed message, or its signature or sealed secret does not verify";
+	case -EBADE:
+		return "a message for another device (it does not decrypt with this device's key), "
+		       "or tampered";
 	case -ESTALE:
 		return "replayed or stale message (counter not newer than the last seen)";
 	case -ERANGE:

@@ -51,6 +51,10 @@ struct ck_link_server {
 	/* revocation of device certificates and their issuing CAs (modes
 	 * 2-4, pki_crls_check, failing closed); NULL: not checked */
 	const struct pki_crls *crls;
+	/* identities refused in every mode, mode 1 included (chipkey-service
+	 * --revoked-ids): 0 to go on, -EKEYREVOKED to refuse; NULL: none */
+	int (*identity_check)(const char *identity);
+	int no_channel_key;	/* mode 1 switched off (--no-channel-key) */
 };
 
 /* The device's keys and state (the keys directory, /run/chipkey). */

@@ -10,7 +10,16 @@
 #include <openssl/crypto.h>
 
 #include "common/pki.h"
+#include "link/link.h"
 #include "link/revocation.h"
+
+int ck_link_identity_check(const struct ck_link_server *s, const char *id)
+{
+	if (!s || !s->identity_check || !s->identity_check(id))
+		return 0;
+	fprintf(stderr, "chipkey link: device %s: revoked (listed in --revoked-ids)\n", id);
+	return -EKEYREVOKED;
+}
 
 int ck_link_crl_check(const struct pki_crls *crls, X509 *cert, X509 *ica, EVP_PKEY *rom,
 		      const char *what)

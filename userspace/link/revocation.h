@@ -22,4 +22,11 @@ struct pki_crls;
 int ck_link_crl_check(const struct pki_crls *crls, X509 *cert, X509 *ica, EVP_PKEY *rom,
 		      const char *what);
 
+struct ck_link_server;
+/*
+ * The server's list of revoked identities (s->identity_check, every mode):
+ * 0, or -EKEYREVOKED (logged on stderr, naming @id).
+ */
+int ck_link_identity_check(const struct ck_link_server *s, const char *id);
+
 #endif /* CHIPKEY_LINK_REVOCATION_H */

@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,10 @@
 #include "catalogue.h"
 #include "conns.h"
 #include "crls.h"
+#include "revoked.h"
+
+/* held (flock) by the server for as long as it runs: one per --state */
+#define SVC_LOCK_FILE	"service.lock"
 
 static struct ck_link_server srv;
 static const char *catalogue_dir;
@@ -49,13 +54,17 @@ static void usage(FILE *f)
 "         (--factory DIR | --master-key FILE --key FILE --cert FILE --chain FILE\n"
 "          --rom-key FILE) --state DIR [--catalogue DIR]\n"
 "         [--max-conns N] [--max-per-ip N] [--handshake-timeout S]\n"
-"         [--session-timeout S] [--crl FILE]...\n"
+"         [--session-timeout S] [--crl FILE]... [--revoked-ids FILE]\n"
+"         [--no-channel-key]\n"
 "  --factory DIR   master.key, service-key.pem, service-cert.pem\n"
 "                  (chipkey-factory spp-cred DIR --service), ica-cert.pem,\n"
 "                  mfr-pubkey.der of a factory directory\n"
 "  --crl FILE      a CRL of the root or of an issuing CA (chipkey-factory\n"
 "                  revoke writes them), up to 8: modes 2-4 refuse a revoked\n"
 "                  device certificate; every issuer needs a current CRL\n"
+"  --revoked-ids FILE  device identities (one a line) refused in every mode,\n"
+"                  mode 1 included (it has no certificate for a CRL)\n"
+"  --no-channel-key  refuse mode 1 (channel key) altogether\n"
 "exit status: as in docs/cli.md \"Exit codes\"\n");
 }
 
@@ -71,6 +80,9 @@ static void *serve(void *arg)
 	if (svc_crls_get(&s.crls, &ref)) {
 		fprintf(stderr, "chipkey-service: %s: refused: a --crl file cannot be read\n",
 			j->addr);
+	} else if (svc_revoked_refresh()) {
+		fprintf(stderr, "chipkey-service: %s: refused: the --revoked-ids file cannot be "
+			"read\n", j->addr);
 	} else if ((err = ck_link_server_accept(&s, j->fd, &c)) != 0) {
 		fprintf(stderr, "chipkey-service: %s: %s%slink refused: %s\n", j->addr,
 			c.mode ? c.mode->name : "", c.mode ? ": " : "", ck_link_strerror(err));
@@ -83,8 +95,10 @@ static void *serve(void *arg)
 	}
 	svc_crls_put(ref);
 	ck_link_conn_free(&c);
-	close(j->fd);
+	/* the slot first: once closed, the number can be a new connection's,
+	 * which the watchdog must not shut down for this one's deadline */
 	svc_conn_leave(j->slot);
+	close(j->fd);
 	free(j);
 	return NULL;
 }
@@ -216,15 +230,17 @@ int main(int argc, char **argv)
 		{ "handshake-timeout", required_argument, NULL, 'H' },
 		{ "session-timeout", required_argument, NULL, 'S' },
 		{ "crl", required_argument, NULL, 'R' },
+		{ "revoked-ids", required_argument, NULL, 'I' },
+		{ "no-channel-key", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *listen_spec = NULL, *port_file = NULL, *factory = NULL;
+	const char *listen_spec = NULL, *port_file = NULL, *factory = NULL, *revoked = NULL;
 	const char *mk = NULL, *key = NULL, *cert = NULL, *chain = NULL, *rom = NULL;
-	char paths[5][PATH_MAX], why[320] = "";
+	char paths[5][PATH_MAX], lockp[PATH_MAX], why[320] = "";
 	const char *crl[SVC_CRL_FILES_MAX];
 	int ncrl = 0;
-	int max_conns = SVC_MAX_CONNS, per_ip = SVC_MAX_PER_ADDR, c, lfd, err;
+	int max_conns = SVC_MAX_CONNS, per_ip = SVC_MAX_PER_ADDR, c, lfd, err, sfd;
 	X509 *ica = NULL;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -251,6 +267,8 @@ int main(int argc, char **argv)
 			}
 			crl[ncrl++] = optarg;
 			break;
+		case 'I': revoked = optarg; break;
+		case 'N': srv.no_channel_key = 1; break;
 		case 'h': usage(stdout); return CK_EXIT_OK;
 		default: usage(stderr); return CK_EXIT_USAGE;
 		}
@@ -273,6 +291,18 @@ int main(int argc, char **argv)
 	/* every mode keeps its state there (mode 4: the broadcast files) */
 	if (mkdir(srv.state_dir, 0700) && errno != EEXIST)
 		return fail("state directory", srv.state_dir, -errno);
+	/* one server per state directory: its counters and broadcast are its
+	 * own (the lock is held, by this descriptor, until the process ends) */
+	snprintf(lockp, sizeof(lockp), "%s/%s", srv.state_dir, SVC_LOCK_FILE);
+	sfd = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (sfd < 0)
+		return fail("state directory lock", lockp, -errno);
+	if (flock(sfd, LOCK_EX | LOCK_NB)) {
+		fprintf(stderr, "chipkey-service: state directory %s: %s\n", srv.state_dir,
+			errno == EWOULDBLOCK ? "in use by another chipkey-service (one server per "
+			"state directory)" : strerror(errno));
+		return CK_EXIT_OTHER;
+	}
 	if (mk && (err = load_master(mk)) != 0)
 		return fail("master key", mk, err);
 	srv.master_key = mk ? master : NULL;
@@ -291,6 +321,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "chipkey-service: --crl %s%s\n", why,
 			err == -ESTALE ? ": not starting (give the newest CRL)" : "");
 		return CK_EXIT_BAD_CERT;
+	}
+	if (revoked) {
+		if ((err = svc_revoked_init(revoked, why, sizeof(why))) != 0) {
+			fprintf(stderr, "chipkey-service: --revoked-ids %s\n", why);
+			return CK_EXIT_BAD_CERT;
+		}
+		srv.identity_check = svc_revoked_check;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	lfd = listen_on(listen_spec, port_file);

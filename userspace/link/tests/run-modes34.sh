@@ -52,7 +52,7 @@ svc_cred() {	# DIR NAME: OU=chipkey-service under DIR's issuing CA
 		--key-out b-key.pem --out b-cert.pem &&
 	"$FACTORY" issue g --identity "$ID_A" --chip-id "$(openssl rand -hex 16)" \
 		--key-out ga-key.pem --out ga-cert.pem &&
-	svc_cred f svc && svc_cred g evil
+	svc_cred f svc && svc_cred f svc2 && svc_cred g evil
 } >setup.log 2>&1 || { sed 's/^/# /' setup.log; echo "not ok 1 - modes 3/4: key setup"; exit 1; }
 openssl x509 -in ga-cert.pem -outform DER -out ga-cert.der
 # the device sends no issuing CA: openssl is given it beside the root
@@ -143,7 +143,7 @@ body3 "$ID_B" 1 "$(now)" 300 "$(seq_now 2000000)" > bb.bin
 msg3 bb.bin svc-cert.pem svc-key.pem a-cert.pem m.der
 refused device EKEYREJECTED "a SECRET for another terminal identifier" -- $T accept $(base i2) m.der
 msg3 b.bin svc-cert.pem svc-key.pem b-cert.pem m.der
-refused device EKEYREJECTED "a SECRET encrypted to another device" -- $T accept $(base i2) m.der
+refused device EBADE "a SECRET encrypted to another device" -- $T accept $(base i2) m.der
 body3 "$ID_A" 2 "$(now)" 300 "$(seq_now 3000000)" > b2.bin
 msg3 b2.bin svc-cert.pem svc-key.pem a-cert.pem m.der
 refused device EKEYREJECTED "a device-to-server body sent to a device" -- $T accept $(base i2) m.der
@@ -201,9 +201,9 @@ refused device ESTALE "... and so is the recorded SECRET of an older connection"
 refused device EKEYEXPIRED "device clock 2 days ahead: the server's SECRET has expired" \
 	-- env LD_PRELOAD="$FC" CK_FAKE_TIME=$(( $(now) + 172800 )) $NT run cms $(base c1)
 # malformed and hostile input
-refused device EKEYREJECTED "tampered SECRET (one bit of the ciphertext)" -- $T run cms $(base) --flip 2:400
+refused device EBADE "tampered SECRET (one bit of the ciphertext)" -- $T run cms $(base) --flip 2:400
 check "... refused by the AuthEnvelopedData (GCM tag)" grep -q "AuthEnvelopedData: not for this key, or tampered" out
-refused server EKEYREJECTED "tampered device SECRET: the server refuses" -- $T run cms $(base) --flip 3:400
+refused server EBADE "tampered device SECRET: the server refuses" -- $T run cms $(base) --flip 3:400
 refused device ECONNRESET "truncated SECRET (100 bytes of it, then the end)" -- $T run cms $(base) --trunc 2:100
 refused device EMSGSIZE "oversized frame (16385 bytes announced)" -- $T run cms $(base) --oversize 2
 refused server EMSGSIZE "oversized HELLO" -- $T run cms $(base) --oversize 1
@@ -268,6 +268,21 @@ refused device EBADMSG "a high-water file over 8 bytes fails closed too (not rea
 	-- $T accept $(base big) m1.der
 
 echo "# ---- mode 4: signed broadcast, authenticated Diffie-Hellman"
+# mark CERT: the device's high-water mark file of the server with CERT's key
+# (link-bcast-<SHA-256 of its SubjectPublicKeyInfo DER>.version)
+mark() {
+	echo "link-bcast-$(openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outform DER |
+		sha256sum | cut -c1-64).version"
+}
+M1=$(mark svc-cert.pem) M2=$(mark svc2-cert.pem)
+# bfield FILE OFFSET: a u64 of a broadcast file's body (openssl cms -verify)
+bfield() {
+	openssl cms -verify -inform DER -in "$1" -CAfile f/mfr-ca.pem -purpose any -binary \
+		-out bf.body 2>/dev/null &&
+	$PY -c 'import struct, sys; print(struct.unpack(">Q", open("bf.body","rb").read()[int(sys.argv[1]):][:8])[0])' "$2"
+}
+# hw DIR MARK: a device's high-water mark
+hw() { od -An -tu8 --endian=big -N8 "$1/$2" | tr -d ' '; }
 mkdir b1 e1 e2 e3
 accepted "mode 4 end to end: both sides derive the same PSK" -- $T run bcast $(base e1 b1) --dump b1
 check "... the PSK identity names the device" grep -q "psk_identity chipkey-bcast:$ID_A" out
@@ -294,7 +309,7 @@ assert s[121:] == open("b1/frame-2.bin", "rb").read()' "$ID_A"
 accepted "a second connection with the same broadcast (the version may repeat)" -- $T run bcast $(base e1 b1)
 accepted "a device picks up the broadcast file itself" -- $T bcast-accept $(base e2) b1/link-bcast.der
 mkdir l2
-lock_waits l2 link-bcast.version "state lock, mode 4 accept" -- $T bcast-accept $(base l2) b1/link-bcast.der
+lock_waits l2 "$M1" "state lock, mode 4 accept" -- $T bcast-accept $(base l2) b1/link-bcast.der
 mkdir l3
 lock_waits l3 link-bcast.der "state lock, the server's broadcast renewal" -- $T run bcast $(base e2 l3)
 v=$($PY -c 'import struct; print(struct.unpack(">Q", open("bc.body","rb").read()[8:16])[0])')
@@ -303,6 +318,73 @@ $T publish $(base e1 b2) $((v - 1)) 3600 >/dev/null
 refused device ESTALE "a broadcast older than one already seen (version - 1, after a restart)" \
 	-- $T run bcast $(base e1 b2)
 accepted "... a device that has not seen the newer one takes it" -- $T run bcast $(base e3 b2)
+# several servers, each with its own state directory, credential and
+# versions (review R2): a device keeps the highest version per server key,
+# so one server's newer broadcast does not lock out another's, and each
+# server's rollback is still refused
+mkdir t1 t2 t1b t2b e10
+S2=(--svc-key svc2-key.pem --svc-cert svc2-cert.pem)
+$T publish $(base e10 t1) $((v + 10)) 3600 >/dev/null
+$T publish $(base e10 t2) "${S2[@]}" $((v + 1000)) 3600 >/dev/null
+accepted "two servers: the device takes server 2's broadcast (version v + 1000)" -- \
+	$T bcast-accept $(base e10) t2/link-bcast.der
+accepted "... then server 1's (v + 10, its own versions: not stale)" -- $T bcast-accept $(base e10) t1/link-bcast.der
+accepted "... server 2 again, end to end" -- $T run bcast $(base e10 t2) "${S2[@]}"
+accepted "... server 1 again, end to end" -- $T run bcast $(base e10 t1)
+accepted "... and at 1970 (no clock) alternating too" -- \
+	env LD_PRELOAD="$FC" $NT bcast-accept $(base e10) t2/link-bcast.der
+accepted "... (server 1 at 1970)" -- env LD_PRELOAD="$FC" $NT bcast-accept $(base e10) t1/link-bcast.der
+check "... one mark per server, named by the SHA-256 of its public key (openssl): v + 10, v + 1000" \
+	bash -c "[ \"\$(od -An -tu8 --endian=big -N8 e10/$M1 | tr -d ' ')\" = $((v + 10)) ] &&
+		 [ \"\$(od -An -tu8 --endian=big -N8 e10/$M2 | tr -d ' ')\" = $((v + 1000)) ]"
+$T publish $(base e10 t1b) $((v + 9)) 3600 >/dev/null
+$T publish $(base e10 t2b) "${S2[@]}" $((v + 999)) 3600 >/dev/null
+refused device ESTALE "attack: server 1's rollback (v + 9 after v + 10) is still refused" -- \
+	$T bcast-accept $(base e10) t1b/link-bcast.der
+refused device ESTALE "attack: server 2's rollback (v + 999 after v + 1000) is still refused" -- \
+	$T bcast-accept $(base e10) t2b/link-bcast.der
+refused device ESTALE "... also at 1970" -- env LD_PRELOAD="$FC" $NT bcast-accept $(base e10) t1b/link-bcast.der
+# a server whose clock ran 2 days ahead made a broadcast issued then; back
+# on the real clock it must not offer it again (review R3: devices with a
+# set clock refuse it as issued in the future)
+mkdir fu e11 e12 e13
+FUT=$(( $(now) + 172800 ))
+# (the driver's server runs on the real clock: the broadcast is published
+# as ck_link_bcast_current would at that clock, version = now)
+env LD_PRELOAD="$FC" CK_FAKE_TIME=$FUT $NT publish $(base e11 fu) $FUT 86400 >/dev/null
+accepted "a server clock 2 days ahead: a broadcast issued then (a device at that time takes it)" -- \
+	env LD_PRELOAD="$FC" CK_FAKE_TIME=$FUT $NT bcast-accept $(base e11) fu/link-bcast.der
+vf=$(bfield fu/link-bcast.der 8)
+accepted "... a device at 1970 (no clock) takes that future broadcast" -- \
+	env LD_PRELOAD="$FC" $NT bcast-accept $(base e12) fu/link-bcast.der
+accepted "the server back on the real clock: a device with a set clock links (not the future broadcast)" -- \
+	$T run bcast $(base e13 fu)
+check "... a new broadcast, issued now, its version above the future one's and within issued_at + valid_for" \
+	$PY -c '
+import struct, sys, time
+b = open("bf.body", "rb").read()
+v, t, life = struct.unpack(">QQI", b[8:28])
+assert abs(t - time.time()) < 120 and v > int(sys.argv[1]) and v <= t + life <= t + 604800, (v, t, life)' \
+	"$(bfield fu/link-bcast.der 8 >/dev/null; echo "$vf")"
+accepted "... and the device at 1970 that took the future version takes the new one" -- \
+	env LD_PRELOAD="$FC" $NT bcast-accept $(base e12) fu/link-bcast.der
+# a clock that ran 10 days ahead: beyond the longest lifetime (7 days), the
+# new version is capped at now + 7 days (logged); a device at 1970 that
+# took the future one refuses it (the documented limit)
+mkdir fx e14 e15
+FUT=$(( $(now) + 864000 ))
+env LD_PRELOAD="$FC" CK_FAKE_TIME=$FUT $NT publish $(base e14 fx) $FUT 86400 >/dev/null
+accepted "... a device at 1970 takes a broadcast published at a clock 10 days ahead" -- \
+	env LD_PRELOAD="$FC" $NT bcast-accept $(base e14) fx/link-bcast.der
+accepted "the server back on the real clock: a device with a set clock links" -- $T run bcast $(base e15 fx)
+check "... the server logged the version it could not reach" grep -q "more than 604800 s ahead of the clock" err
+check "... the new broadcast: version issued_at + 7 days (the clock read twice: 2 s slack), valid 7 days" $PY -c '
+import struct
+b = open("bf.body", "rb").read()
+v, t, life = struct.unpack(">QQI", b[8:28])
+assert life == 604800 and t + life - 2 <= v <= t + life, (v, t, life)' "$(bfield fx/link-bcast.der 8)"
+refused device ESTALE "... which the device at 1970 that took the 10-day-ahead version refuses (the limit)" -- \
+	env LD_PRELOAD="$FC" $NT bcast-accept $(base e14) fx/link-bcast.der
 mkdir b3 && $T publish $(base e2 b3) --svc-key f/spp-key.pem --svc-cert f/spp-cert.pem $((v + 1)) 3600 >/dev/null
 refused device EKEYREJECTED "a broadcast signed by a non-service key (the SPP's)" \
 	-- $T bcast-accept $(base e2) b3/link-bcast.der
@@ -416,7 +498,7 @@ mkdir e8
 refused device EBADMSG "counter limit: a signed broadcast version of 2^64-1 is refused" \
 	-- $T bcast-accept $(base e8) vmax.der
 refused device EBADMSG "... also at 1970" -- env LD_PRELOAD="$FC" $NT bcast-accept $(base e8) vmax.der
-check "... it did not move the mark" test ! -e e8/link-bcast.version
+check "... it did not move the mark" bash -c '! ls e8/link-bcast-*.version 2>/dev/null'
 accepted "... the device still takes the real server's broadcast afterwards" -- $T run bcast $(base e8 b1)
 mkdir b7
 check "ck_link_bcast_publish refuses a version over issued_at + valid_for" \

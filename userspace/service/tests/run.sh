@@ -222,6 +222,35 @@ check "a silent peer is cut at the handshake deadline" timeout 20 cat <&5
 exec 5<&- 6<&-
 expect_exit 0 "once they are gone, the device connects again" -- \
 	"$ck" service connect --server "127.0.0.1:$PORT" --keys "$t/d1.keys" --state "$t/d1.state" --mode channel-key
+# --max-conns (the per-address limit, 8, is not what closes the third)
+start_service maxc --factory "$t/fac" --state "$t/maxc-state" --max-conns 2 --handshake-timeout 60
+exec 5<>/dev/tcp/127.0.0.1/$PORT 6<>/dev/tcp/127.0.0.1/$PORT
+expect_exit 21 "a third connection while two are open is closed (--max-conns 2)" -- \
+	"$ck" service connect --server "127.0.0.1:$PORT" --keys "$t/d1.keys" --state "$t/d1.state" --mode channel-key
+check "...and logged" grep -q "too many connections" "$t/maxc.log"
+exec 5<&- 6<&-
+wait_until 100 bash -c "'$ck' service connect --server 127.0.0.1:$PORT --keys '$t/d1.keys' \
+	--state '$t/d1.state' --mode channel-key >/dev/null 2>&1"
+check "... once they are gone, the device connects again" test $? -eq 0
+# --session-timeout: a link that is up but sends no request is cut then
+# (the handshake deadline, 60 s, is not what cuts it); openssl s_client
+# keeps its input open for 25 s
+start_service sess --factory "$t/fac" --state "$t/sess-state" --session-timeout 1 --handshake-timeout 60
+timeout 20 bash -c "openssl s_client -connect 127.0.0.1:$PORT -tls1_3 -quiet -psk_identity 'chipkey-ck1:$ID1' \
+	-psk '$HEXKEY' < <(sleep 25)" >"$t/sclient.out" 2>"$t/sclient.err"
+rc=$?
+check "an idle link is cut at --session-timeout 1 (s_client ends by itself: $rc, not 124)" test $rc -ne 124
+check "... after the link was up" grep -q "channel-key link up" "$t/sess.log"
+# TLS: no session tickets, the server's suite order (docs/service-link.md
+# "TLS 1.3"): s_client prefers ChaCha20 and asks for a session to save
+printf '\001\000' | timeout 10 openssl s_client -connect "$S" -tls1_3 -ign_eof -msg -sess_out "$t/sess.pem" \
+	-ciphersuites TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256 \
+	-psk_identity "chipkey-ck1:$ID1" -psk "$HEXKEY" >"$t/sclient.out" 2>"$t/sclient.err"
+check "mode 1: openssl s_client links and runs LIST" grep -qx "image-1.bin" "$t/sclient.out"
+check "... no NewSessionTicket, no session saved (-sess_out)" \
+	bash -c "! grep -q NewSessionTicket '$t/sclient.out' && test ! -e '$t/sess.pem'"
+check "... the server's suite order wins: TLS_AES_128_GCM_SHA256, not the client's ChaCha20 first" \
+	grep -q "Cipher is TLS_AES_128_GCM_SHA256" "$t/sclient.out"
 # ---- counters: a stolen service credential or a copy of a device's keys
 # cannot lock a device out of the genuine server (docs/service-link.md
 # "Replay protection without a clock").  Rogue chipkey-service = the

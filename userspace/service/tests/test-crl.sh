@@ -333,4 +333,138 @@ if [ -f "$FAKE" ]; then
 else
 	skip "clock at 1970" "fake-clock.so not built"
 fi
+
+# ---- a device revoked completely (review R1): its certificate on the CRL
+# (modes 2-4) and its identity in --revoked-ids, which also refuses it in
+# mode 1, where no certificate is sent for a CRL to apply to.  Server R has
+# the list only, so every refusal below is the list's
+ID1=$(tr -d '\n' <"$t/d1.keys/identity") ID2=$(tr -d '\n' <"$t/d2.keys/identity")
+printf '# revoked devices\n\n%s\n' "$ID1" >"$t/revoked.ids"
+echo "image" >"$t/cat/image.bin"
+start svcR --factory "$t/fac" --state "$t/stateR" --revoked-ids "$t/revoked.ids"
+SR=$S
+expect_exit 20 "attack: mode channel-key: d1, its identity in --revoked-ids, gets no link" -- dev d1 "$SR" channel-key
+check "... server R logs it as revoked" grep -q "device $ID1: revoked (listed in --revoked-ids)" "$t/svcR.log"
+expect_exit 20 "attack: mode channel-key: ... nor a download (service get)" -- \
+	"$ck" service get image.bin "$t/got-d1.bin" --server "$SR" --keys "$t/d1.keys" \
+	--state "$t/d1.state" --mode channel-key
+check "... nothing written" test ! -e "$t/got-d1.bin"
+printf '\001\000' | timeout 10 openssl s_client -connect "$SR" -tls1_3 -quiet \
+	-psk_identity "chipkey-ck1:$ID1" -psk "$(od -An -v -tx1 "$t/d1.keys/channel.key" | tr -d ' \n')" \
+	>"$t/sclient.out" 2>"$t/sclient.err"
+check "attack: ... nor does openssl s_client with d1's channel key (LIST)" test ! -s "$t/sclient.out"
+want=(20 21 21)
+i=0
+for m in $MODES; do
+	expect_exit ${want[$i]} "attack: mode $m: d1 is refused by the list too (server R has no --crl)" -- \
+		dev d1 "$SR" $m
+	i=$((i + 1))
+done
+check "... each logged" test "$(grep -c "device $ID1: revoked" "$t/svcR.log")" -ge 6
+expect_exit 0 "mode channel-key: d2 (not listed) is served by server R" -- dev d2 "$SR" channel-key
+expect_exit 0 "... and downloads" -- "$ck" service get image.bin "$t/got-d2.bin" --server "$SR" \
+	--keys "$t/d2.keys" --state "$t/d2.state" --mode channel-key
+check "... byte for byte" cmp -s "$t/got-d2.bin" "$t/cat/image.bin"
+expect_exit 0 "mode cms: d2 is served by server R" -- dev d2 "$SR" cms
+printf '%s\n%s\n' "$ID1" "$ID2" >"$t/revoked.new" && mv "$t/revoked.new" "$t/revoked.ids"
+expect_exit 20 "d2 added to the list while server R runs: refused from the next connection" -- \
+	dev d2 "$SR" channel-key
+check "... server R read the list again" grep -q "revoked-ids: read again (2 identities)" "$t/svcR.log"
+printf '%s\n' "$ID1" >"$t/revoked.new" && mv "$t/revoked.new" "$t/revoked.ids"
+expect_exit 0 "... taken off it: served again" -- dev d2 "$SR" channel-key
+printf '%s\n3512340000000\n' "$ID1" >"$t/revoked.new" && mv "$t/revoked.new" "$t/revoked.ids"
+if dev d2 "$SR" channel-key >"$tap_out" 2>"$tap_err"; then
+	nok "a list that does not parse at run time: every device is refused (failing closed)"
+else
+	ok "a list that does not parse at run time: every device is refused (failing closed)"
+fi
+check "... logged, naming the line" grep -q "revoked.ids line 2: not a 15-digit identity" "$t/svcR.log"
+printf '%s\n' "$ID1" >"$t/revoked.new" && mv "$t/revoked.new" "$t/revoked.ids"
+expect_exit 0 "... the list fixed: d2 served again" -- dev d2 "$SR" channel-key
+printf '%s\n' "${ID2%?}x" >"$t/bad.ids"
+expect_exit 11 "chipkey-service --revoked-ids with a line that is not an identity: does not start" -- \
+	timeout 30 "$srv" --listen 127.0.0.1:0 --factory "$t/fac" --state "$t/stateX" --revoked-ids "$t/bad.ids"
+expect_exit 11 "chipkey-service --revoked-ids a missing file: does not start" -- \
+	timeout 30 "$srv" --listen 127.0.0.1:0 --factory "$t/fac" --state "$t/stateX" --revoked-ids "$t/none.ids"
+# ---- one server per state directory (review R7)
+expect_exit 8 "a second chipkey-service on server R's state directory does not start" -- \
+	timeout 30 "$srv" --listen 127.0.0.1:0 --factory "$t/fac" --state "$t/stateR"
+check "... and says why" grep -q "in use by another chipkey-service" "$tap_err"
+expect_exit 0 "... server R still serves" -- dev d2 "$SR" cms
+# ---- mode 1 switched off
+start svcN --factory "$t/fac" --state "$t/stateN" --no-channel-key
+SN=$S
+expect_exit 21 "--no-channel-key: mode channel-key is closed before the handshake" -- dev d2 "$SN" channel-key
+check "... logged" grep -q "link refused: link mode not supported" "$t/svcN.log"
+expect_exit 0 "--no-channel-key: mode cert still links" -- dev d2 "$SN" cert
+# ---- every mode makes its state directory before any traffic (review R4)
+for m in channel-key cert cms broadcast; do
+	expect_exit 0 "mode $m: --state a directory that does not exist yet: made, the link is up" -- \
+		dev d2 "$SR" $m --state "$t/new-$m.state"
+	check "... made private (0700)" test "$(stat -c %a "$t/new-$m.state")" = 700
+done
+n=$(wc -l <"$t/svcR.log")
+expect_exit 8 "--state whose parent does not exist: exit 8 before any traffic" -- \
+	dev d2 "$SR" cms --state "$t/no/such/state"
+check "... the server saw no connection (its log did not grow)" test "$(wc -l <"$t/svcR.log")" -eq "$n"
+
+# ---- a mode-3 SECRET of the genuine service key, for d1 and encrypted to
+# d1, handed to d2 (review R5): not for d2 (it does not decrypt): exit 20,
+# and said so, not "certificate refused"
+/usr/bin/python3 - "$ID1" "$t/b3.bin" <<'PY'
+import os, struct, sys, time
+t = int(time.time())
+b = b"CKL3" + bytes([1, 1, 0, 0]) + sys.argv[1].encode() + b"\0" + struct.pack(">QII", t, 300, 0) \
+    + struct.pack(">Q", t * 1000000) + os.urandom(16) + os.urandom(32)
+open(sys.argv[2], "wb").write(b)
+PY
+openssl cms -sign -binary -nodetach -in "$t/b3.bin" -signer "$t/fac/service-cert.pem" \
+	-inkey "$t/fac/service-key.pem" -certfile "$t/fac/ica-cert.pem" \
+	-econtent_type 2.25.50593145492255432379104894009516897939 -outform DER -out "$t/b3.sd" 2>>"$t/setup.log" &&
+openssl cms -encrypt -binary -in "$t/b3.sd" -recip "$t/d1.keys/device-cert.pem" -aes-256-gcm \
+	-outform DER -out "$t/b3.der" 2>>"$t/setup.log"
+start_server fake3 "$t/fake3.port" /usr/bin/python3 -c '
+import socket, struct, sys, os
+ls = socket.socket(); ls.bind(("127.0.0.1", 0)); ls.listen(1)
+open(sys.argv[1] + ".tmp", "w").write(str(ls.getsockname()[1])); os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+c, _ = ls.accept()
+def rx(n):
+    b = b""
+    while len(b) < n:
+        d = c.recv(n - len(b))
+        if not d: sys.exit(0)
+        b += d
+    return b
+rx(8); h = rx(4); rx(struct.unpack(">H", h[2:4])[0])
+m = open(sys.argv[2], "rb").read()
+c.sendall(bytes([0x32, 0]) + struct.pack(">H", len(m)) + m)
+c.recv(1)' "$t/fake3.port" "$t/b3.der"
+rm -rf "$t/d2.before"; cp -a "$t/d2.state" "$t/d2.before"
+expect_exit 20 "attack: d1's mode-3 SECRET (genuine, encrypted to d1) given to d2: refused" -- \
+	dev d2 "127.0.0.1:$PORT" cms
+check "... as a message for another device, not a refused certificate" \
+	bash -c "grep -q 'a message for another device' '$tap_err' && ! grep -q 'certificate refused' '$tap_err'"
+check "... nothing stored" diff -r "$t/d2.before" "$t/d2.state"
+
+# ---- mode broadcast with two chipkey-service on their own state
+# directories (review R2): server Y's broadcast carries a version 1000
+# above server X's (published into Y's state directory beforehand, as a
+# server that counted further); d2 alternates between them: one mark per
+# server key, neither locks the other out
+mkdir -m 700 "$t/stateY" && "$A/tests/link/test-cms" publish --rom "$t/fac/mfr-pubkey.der" --ica "$t/fac/ica-cert.pem" \
+	--svc-key "$t/svcA-key.pem" --svc-cert "$t/svcA-cert.pem" --srv-state "$t/stateY" \
+	$(( $(date +%s) + 1000 )) 3600 >>"$t/setup.log" 2>&1
+start svcX --factory "$t/fac" --state "$t/stateX2"
+SX=$S
+start svcY --factory "$t/fac" --key "$t/svcA-key.pem" --cert "$t/svcA-cert.pem" --state "$t/stateY"
+SY=$S
+rm -rf "$t/d2b.state"
+for i in 1 2; do
+	expect_exit 0 "two servers, broadcast, round $i: d2 links to server Y (version ahead)" -- \
+		dev d2 "$SY" broadcast --state "$t/d2b.state"
+	expect_exit 0 "... then to server X (its own, lower versions: not refused as stale)" -- \
+		dev d2 "$SX" broadcast --state "$t/d2b.state"
+done
+check "... d2 keeps one mark per server (two link-bcast-*.version files)" \
+	test "$(ls "$t/d2b.state"/link-bcast-*.version | wc -l)" -eq 2
 tap_done crl
