@@ -51,13 +51,13 @@ static const struct {
 	  "                    both [--store DIR] [--db URL] [--timeout S]\n"
 	  "                  authenticated channel with a paired device, stdin/stdout (docs/pairing.md)\n"
 	  "                  | pair sync listen --port P [--bind ADDR] [--port-file FILE] | pair sync connect HOST:PORT\n"
-	  "                    both [--keys DIR] [--store DIR] [--db URL] [--timeout S]\n"
+	  "                    both [--keys DIR] [--store DIR] [--db URL] [--timeout S] [--peer ID]\n"
 	  "                  both devices paired or neither: a record the peer does not keep is removed" },
 	{ "pairs", cmd_pairs, "pairs [--store DIR] [--json]   the pairings kept (never the link keys)" },
 	{ "unpair", cmd_unpair, "unpair PEER|--all [--store DIR] [--keys DIR] [--db URL]\n"
 	  "                  [--notify HOST:PORT [--timeout S]]\n"
 	  "                  remove a pairing (or all: change of owner), next generation;\n"
-	  "                  --notify: then pair sync connect HOST:PORT" },
+	  "                  --notify: then pair sync connect HOST:PORT --peer PEER" },
 	{ "service", cmd_service, "service connect|list|get NAME OUT|install NAME --server HOST:PORT\n"
 	  "                  --mode channel-key|cert|cms|broadcast [--sha384] [--keys DIR] [--state DIR]\n"
 	  "                  [--rom-key FILE] [--timeout S] [--slot-dir DIR] [--class NAME] [--encrypted]\n"

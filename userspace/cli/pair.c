@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,7 +37,7 @@ static int usage(void)
 		"           [--timeout S] [--crl FILE]... [--state DIR] [--directory URL]\n"
 		"       chipkey pair sync listen --port P [--bind ADDR] [--port-file FILE] [SYNC-OPTIONS]\n"
 		"       chipkey pair sync connect HOST:PORT [SYNC-OPTIONS]\n"
-		"  SYNC-OPTIONS: the OPTIONS but --exclusive and --confirm\n");
+		"  SYNC-OPTIONS: the OPTIONS but --exclusive and --confirm; [--peer ID]\n");
 	return CK_EXIT_USAGE;
 }
 
@@ -49,6 +50,7 @@ struct pair_args {
 	const char *crl[PAIR_CRL_MAX];	/* --crl FILE (repeatable) */
 	int port, timeout, exclusive, ncrl;
 	int sync;	/* chipkey pair sync */
+	const char *peer;	/* sync --peer: the identity or chip ID (hex) expected */
 };
 
 /* The person's decision on @code: --confirm CODE, else a line from standard
@@ -296,7 +298,7 @@ out:
  * removed here (generation + 1, the step unpair takes).  No record is ever
  * added.  0 or an exit code.
  */
-static int sync_peer(struct ck_next *n, struct ck_pair_session *s)
+static int sync_peer(const struct pair_args *a, struct ck_next *n, struct ck_pair_session *s)
 {
 	struct ck_pair_list l = { 0 };
 	char chip[2 * CHIPKEY_CHIP_ID_LEN + 1];
@@ -304,6 +306,13 @@ static int sync_peer(struct ck_next *n, struct ck_pair_session *s)
 	int i, j, len, err, ret = CK_EXIT_OK, held = 0, same = 0;
 
 	ck_hex_encode(s->peer.chip_id, sizeof(s->peer.chip_id), chip);
+	/* --peer (unpair --notify): the device that answered must be that one;
+	 * any other genuine device would sync about its own pairing only */
+	if (a->peer && strcmp(a->peer, s->peer.identity) && strcasecmp(a->peer, chip)) {
+		fprintf(stderr, "chipkey pair sync: the device that answered is identity %s, chip ID "
+			"%s, not %s (--peer): nothing changed\n", s->peer.identity, chip, a->peer);
+		return CK_EXIT_UNTRUSTED;
+	}
 	err = ck_pair_list_get(n->dp, &l);
 	if (err) {
 		fprintf(stderr, "chipkey pair sync: the pairing records do not parse: %s\n",
@@ -329,6 +338,12 @@ static int sync_peer(struct ck_next *n, struct ck_pair_session *s)
 	err = ck_pair_sync_exchange(s, i >= 0 ? l.v[i].link_key : NULL, &held, &same);
 	if (err) {
 		ret = session_error(s, "sync", err);
+		/* the connector sends its SYNC first: the listener may have
+		 * received it and acted on it */
+		if (s->role == CK_PAIR_CONNECT && i >= 0)
+			fprintf(stderr, "chipkey pair sync: the other device may have removed its "
+				"record after this device's SYNC; this device kept its own: run "
+				"chipkey pair sync again\n");
 		goto out;
 	}
 	if (i < 0) {
@@ -452,7 +467,7 @@ static int pair(struct ck_cli *cli, const struct pair_args *a)
 		ret = session_error(&s, "attestation", err);
 		goto out;
 	}
-	ret = a->sync ? sync_peer(&n, &s) : decide(a, &n, &s);
+	ret = a->sync ? sync_peer(a, &n, &s) : decide(a, &n, &s);
 out:
 	ck_next_release(&n);
 	OPENSSL_cleanse(&rc, sizeof(rc));
@@ -481,6 +496,7 @@ int cmd_pair(struct ck_cli *cli, int argc, char **argv)
 		{ "crl", required_argument, NULL, 'L' },
 		{ "state", required_argument, NULL, 'S' },
 		{ "directory", required_argument, NULL, 'y' },
+		{ "peer", required_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pair_args a = { .bind = "0.0.0.0", .keys = "/run/chipkey",
@@ -516,10 +532,12 @@ int cmd_pair(struct ck_cli *cli, int argc, char **argv)
 			break;
 		case 'S': a.state = optarg; break;
 		case 'y': a.directory = optarg; break;
+		case 'e': a.peer = optarg; break;
 		default: return usage();
 		}
 	}
-	if (optind >= argc || a.timeout < 1 || (a.sync && (a.exclusive || a.confirm)))
+	if (optind >= argc || a.timeout < 1 || (a.sync && (a.exclusive || a.confirm)) ||
+	    (a.peer && !a.sync))
 		return usage();
 	if (!strcmp(argv[optind], "listen") && argc - optind == 1 && a.port >= 0) {
 		a.role = CK_PAIR_LISTEN;

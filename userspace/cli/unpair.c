@@ -10,6 +10,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/hex.h"
@@ -61,8 +62,9 @@ int cmd_unpair(struct ck_cli *cli, int argc, char **argv)
 	}
 	if (optind < argc)
 		peer = argv[optind++];
-	if (optind != argc || all == !!peer || (notify && all) || (timeout && !notify))
-		return usage();
+	if (optind != argc || all == !!peer || (notify && all) || (timeout && !notify) ||
+	    (notify && !strrchr(notify, ':')) || (timeout && atoi(timeout) < 1))
+		return usage();	/* --notify's arguments checked before anything changes */
 	if (peer && !ck_identity_valid(peer) &&
 	    (strlen(peer) != 2 * sizeof(chip) || ck_hex_decode(peer, chip, sizeof(chip)))) {
 		fprintf(stderr, "chipkey unpair: %s is neither an identity nor a chip ID\n", peer);
@@ -125,7 +127,8 @@ out:
 		/* the lock released: pair sync takes it again (pair.c) */
 		char *av[] = { "pair", "sync", "connect", (char *)notify, "--keys", (char *)n.keys,
 			       "--store", (char *)n.store, "--db", (char *)n.db,
-			       "--timeout", (char *)(timeout ? timeout : "120"), NULL };
+			       "--timeout", (char *)(timeout ? timeout : "120"),
+			       "--peer", (char *)peer, NULL };
 
 		fflush(stdout);
 		ret = cmd_pair(cli, (int)(sizeof(av) / sizeof(av[0])) - 1, av);

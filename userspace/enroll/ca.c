@@ -132,6 +132,36 @@ static int is_address(const char *name)
 	return inet_pton(AF_INET, name, a) == 1 || inet_pton(AF_INET6, name, a) == 1;
 }
 
+/* 1 if @name is an address or a host name a TLS client can match: labels
+ * of letters, digits and hyphens (1..63, no hyphen first or last) joined
+ * by dots, 253 characters at most ("127.1", "[::1]", "a b" are neither) */
+static int tls_name_ok(const char *name)
+{
+	size_t n = strlen(name), i, label = 0, digits_dots = 1;
+
+	if (is_address(name))
+		return 1;
+	if (!n || n > 253)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (c == '.') {
+			if (!label || name[i - 1] == '-')
+				return 0;
+			label = 0;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || (c == '-' && label)) || ++label > 63)
+			return 0;
+		if (!(c >= '0' && c <= '9'))
+			digits_dots = 0;
+	}
+	/* all digits and dots but not an address (127.1): refused */
+	return label && name[n - 1] != '-' && !digits_dots;
+}
+
 static X509 *make_tls(EVP_PKEY *key, const char *org, const char *name,
 		      EVP_PKEY *ca_key, X509 *ca)
 {
@@ -202,8 +232,7 @@ int enroll_ca_init(const char *dir, const char *org, const char *mfr_ca_path,
 	X509 *mfr = NULL;
 	int err, dfd;
 
-	if (!*org || strlen(org) > ENROLL_ORG_MAX || !*tls_name || strlen(tls_name) > 253 ||
-	    strpbrk(tls_name, ",\n")) {
+	if (!*org || strlen(org) > ENROLL_ORG_MAX || !tls_name_ok(tls_name)) {
 		fprintf(stderr, "chipkey-enroll: --org (1..%d bytes) or --tls-name is not usable\n",
 			ENROLL_ORG_MAX);
 		return CK_EXIT_USAGE;

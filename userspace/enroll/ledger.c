@@ -200,7 +200,10 @@ struct ledger *ledger_open(const char *dir)
 	if (!l)
 		return NULL;
 	l->db = db_open(dir, SQLITE_OPEN_READWRITE);
-	if (l->db && sqlite3_exec(l->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+	/* secure_delete: what a statement removes (a key envelope dropped at
+	 * renewal) is overwritten in the database file, not left in a free page */
+	if (l->db && sqlite3_exec(l->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+				  " PRAGMA secure_delete=ON;",
 				  NULL, NULL, NULL) != SQLITE_OK)
 		db_error(l->db, "open");
 	else if (l->db && !migrate(l->db))
@@ -371,8 +374,14 @@ int ledger_record(struct ledger *l, const struct ledger_issuance *i)
 	if (!err && i->previous_hex) {
 		st = prep(l, "UPDATE issuance SET key_envelope = NULL WHERE serial = ?1",
 			  i->previous_hex, NULL);
-		if (st)
-			insert(l, st, 1, "drop the key envelope");
+		/* and out of the write-ahead log, which still holds the page as
+		 * it was: checkpointed into the database (secure_delete zeroes the
+		 * envelope's bytes there) and the log truncated (a reader still
+		 * open can hold the checkpoint back: then it stays until the next
+		 * one; docs/enrollment.md) */
+		if (st && !insert(l, st, 1, "drop the key envelope"))
+			sqlite3_wal_checkpoint_v2(l->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL,
+						  NULL);
 	}
 	return err;
 }

@@ -266,8 +266,23 @@ check "... generation 2, still one issuance, the stored certificate is the ledge
 		cmp -s '$t/e43.ledger.pem' '$t/e43.keys/customer-cert.pem' && keymatch e43"
 envelopes() { sqlite3 "$t/node/enroll.db" "SELECT count(key_envelope) FROM issuance WHERE chip_id = '$(cat "$t/$1.chip")'"; }
 check "... the node keeps e43's key envelope (for a re-delivery) until a renewal" test "$(envelopes e43)" = 1
+sqlite3 "$t/node/enroll.db" "SELECT hex(key_envelope) FROM issuance WHERE chip_id = '$(cat "$t/e43.chip")'" \
+	>"$t/e43.env.hex" 2>>"$t/setup.log"
 expect_exit 0 "e43 renews (--renew, a key of its own)" -- enr e43 --renew
 check "... the renewal dropped the envelope of the first key from the ledger" test "$(envelopes e43)" = 0
+check "... and its bytes are in no file of the node directory (database, write-ahead log), the node still running" \
+	/usr/bin/python3 - "$t/e43.env.hex" "$t/node" <<'EOF'
+import os, sys
+env = bytes.fromhex(open(sys.argv[1]).read().strip())
+assert len(env) > 300
+files = [os.path.join(d, f) for d, _, fs in os.walk(sys.argv[2]) for f in fs]
+assert any(f.endswith('enroll.db') for f in files)
+for f in files:
+    data = open(f, 'rb').read()
+    for part in (env, env[:64], env[-64:]):
+        if part in data:
+            sys.exit(f'{f} holds the envelope')
+EOF
 
 # forged serverkeygen answers (fake-est.py keygen:ENV:CERTS): the device's own checks
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>>"$t/openssl.log" |

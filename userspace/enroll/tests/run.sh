@@ -113,6 +113,18 @@ check "... its TLS certificate holds an iPAddress entry: openssl verify -verify_
 		openssl verify -CAfile '$t/node-ip/ca-cert.pem' -verify_ip 127.0.0.1 '$t/node-ip/tls-cert.pem' >/dev/null 2>&1 &&
 		! openssl verify -CAfile '$t/node/ca-cert.pem' -verify_ip 127.0.0.1 '$t/node/tls-cert.pem' >/dev/null 2>&1 &&
 		openssl verify -CAfile '$t/node/ca-cert.pem' -verify_hostname localhost '$t/node/tls-cert.pem' >/dev/null 2>&1"
+bad_names=0
+for name in 127.1 '[::1]' 'a b' 'x@y' -host host- 'a..b' 'fe80::1%lo' ''; do
+	"$en" init "$t/node-bad" --org X --mfr-ca "$t/fac/mfr-ca.pem" --tls-name "$name" >/dev/null 2>&1
+	[ $? = 1 ] && [ ! -e "$t/node-bad" ] || bad_names=$((bad_names + 1))
+	rm -rf "$t/node-bad"
+done
+check "init --tls-name that is neither an address nor a host name a client can match (127.1, [::1], 'a b', ...): usage, no node ($bad_names accepted)" \
+	test $bad_names = 0
+expect_exit 0 "init --tls-name ::1 (an IPv6 address)" -- \
+	"$en" init "$t/node-ip6" --org X --mfr-ca "$t/fac/mfr-ca.pem" --tls-name ::1
+check "... openssl verify -verify_ip ::1 accepts its TLS certificate" \
+	bash -c "openssl verify -CAfile '$t/node-ip6/ca-cert.pem' -verify_ip ::1 '$t/node-ip6/tls-cert.pem' >/dev/null 2>&1"
 expect_exit 22 "init: an existing directory is not touched" -- \
 	"$en" init "$t/node" --org X --mfr-ca "$t/fac/mfr-ca.pem"
 expect_exit 11 "init: a manufacturer CA that is not self-signed (the issuing CA) is refused" -- \

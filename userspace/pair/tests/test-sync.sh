@@ -279,6 +279,38 @@ check "... a syncs with b: exit 0 ($lrc, $crc), a's exclusive half removed, neit
 expect_exit 1 "unpair --all --notify: usage (exit 1)" -- \
 	"$ck" --device "emu:$t/a.sock" unpair --all --notify 127.0.0.1:1 --store "$t/a.store"
 
+# --notify must reach the unpaired device, not whichever genuine device
+# answers at HOST:PORT (review F1): a paired with b and with c; c listens
+# for a sync; a unpairs b --notify c's address
+pair_ok p7 a b
+pair_ok p8 c a
+GA=$(gen a) GC=$(gen c)
+rm -f "$t/n2.port"
+"$ck" --device "emu:$t/c.sock" pair sync listen --port 0 --bind 127.0.0.1 --port-file "$t/n2.port" \
+	--keys "$t/c.keys" --store "$t/c.store" --timeout 60 </dev/null >"$t/n2.l.out" 2>"$t/n2.l.err" &
+lpid=$!
+wait_for "$t/n2.port" .
+expect_exit 19 "a unpairs b --notify to c's address (c, another genuine device, answers): exit 19, not 0" -- \
+	"$ck" --device "emu:$t/a.sock" unpair "$IB" --notify "127.0.0.1:$(cat "$t/n2.port")" \
+		--store "$t/a.store" --keys "$t/a.keys"
+{ wait "$lpid"; lrc=$?; } 2>/dev/null
+check "... a names the device that answered and says b was not told; unpaired here; b keeps its half; a and c still both paired, c unchanged" \
+	eval 'grep -q "identity $IC, .* not $IB (--peer): nothing changed" "$t/err" &&
+		grep -q "the other device was not told" "$t/err" && [ $(gen a) = $((GA + 1)) ] &&
+		[ "$(state a b)" = half ] && [ "$(state a c)" = both ] && [ $(gen c) = $GC ]'
+expect_exit 1 "pair connect --peer (only pair sync takes it): usage (exit 1)" -- \
+	"$ck" --device "emu:$t/a.sock" pair connect 127.0.0.1:1 --peer "$IB" --store "$t/a.store"
+GA=$(gen a)
+expect_exit 1 "unpair c --notify with --timeout 0: usage error before anything changes (review F4)" -- \
+	"$ck" --device "emu:$t/a.sock" unpair "$IC" --notify 127.0.0.1:1 --timeout 0 --store "$t/a.store" --keys "$t/a.keys"
+check "... a still at generation $GA, still paired with c" eval '[ $(gen a) = $GA ] && [ "$(state a c)" = both ]'
+expect_exit 0 "(clean-up) a unpairs c" -- \
+	"$ck" --device "emu:$t/a.sock" unpair "$IC" --store "$t/a.store" --keys "$t/a.keys"
+sync s16 b a
+sync s17 c a
+check "(clean-up) syncs with b and c: neither paired with a ($lrc, $crc)" \
+	eval '[ "$(state a b)" = neither ] && [ "$(state a c)" = neither ]'
+
 # ---- kill -9 at each step of keeping a pairing, on either side, from
 # unpaired and from paired; then sync: both or neither, never half
 halves=0 bad=0 boths=0 runs=0 chan=0 hint=0
