@@ -76,6 +76,15 @@ sync() {
 	fi
 	{ wait "$lpid"; lrc=$?; } 2>/dev/null
 }
+# sync_listen RUN NAME: NAME listening with `pair sync listen` in the
+# background (port in $t/RUN.port, output $t/RUN.l.out/.err, pid $lpid)
+sync_listen() {
+	rm -f "$t/$1.port"
+	"$ck" --device "emu:$t/$2.sock" pair sync listen --port 0 --bind 127.0.0.1 --port-file "$t/$1.port" \
+		--keys "$t/$2.keys" --store "$t/$2.store" --timeout 60 </dev/null >"$t/$1.l.out" 2>"$t/$1.l.err" &
+	lpid=$!
+	wait_for "$t/$1.port" .
+}
 # peers NAME: the identities NAME's `chipkey pairs --json` lists
 peers() {
 	"$ck" --device "emu:$t/$1.sock" pairs --store "$t/$1.store" --json 2>>"$t/setup.log" |
@@ -244,11 +253,7 @@ check "sync, a listening: exit 0 ($lrc, $crc); a removed its record, neither pai
 # ---- unpair --notify: the sync right away
 pair_ok p4 a b
 GA=$(gen a) GB=$(gen b)
-rm -f "$t/n1.port"
-"$ck" --device "emu:$t/b.sock" pair sync listen --port 0 --bind 127.0.0.1 --port-file "$t/n1.port" \
-	--keys "$t/b.keys" --store "$t/b.store" --timeout 60 </dev/null >"$t/n1.l.out" 2>"$t/n1.l.err" &
-lpid=$!
-wait_for "$t/n1.port" .
+sync_listen n1 b
 expect_exit 0 "paired again; a unpairs b --notify (b listening with pair sync listen)" -- \
 	"$ck" --device "emu:$t/a.sock" unpair "$IB" --notify "127.0.0.1:$(cat "$t/n1.port")" \
 		--store "$t/a.store" --keys "$t/a.keys"
@@ -285,11 +290,7 @@ expect_exit 1 "unpair --all --notify: usage (exit 1)" -- \
 pair_ok p7 a b
 pair_ok p8 c a
 GA=$(gen a) GC=$(gen c)
-rm -f "$t/n2.port"
-"$ck" --device "emu:$t/c.sock" pair sync listen --port 0 --bind 127.0.0.1 --port-file "$t/n2.port" \
-	--keys "$t/c.keys" --store "$t/c.store" --timeout 60 </dev/null >"$t/n2.l.out" 2>"$t/n2.l.err" &
-lpid=$!
-wait_for "$t/n2.port" .
+sync_listen n2 c
 expect_exit 19 "a unpairs b --notify to c's address (c, another genuine device, answers): exit 19, not 0" -- \
 	"$ck" --device "emu:$t/a.sock" unpair "$IB" --notify "127.0.0.1:$(cat "$t/n2.port")" \
 		--store "$t/a.store" --keys "$t/a.keys"
