@@ -12,7 +12,11 @@
  * and the ECDHE key agreement of the seed's claim 1 (docs/pairing.md).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -73,10 +77,56 @@ static int verify_peer(X509_STORE_CTX *xs, void *arg)
 	return s->peer.cert ? 1 : 0;
 }
 
+/*
+ * SSL_accept / SSL_connect on @fd, the handshake as a whole bounded by the
+ * socket's receive timeout (the caller's --timeout, pair/listen.c,
+ * link/dial.c): that bounds each read only, so a peer sending its
+ * handshake a byte at a time would otherwise hold the session (and the
+ * store's update lock) for as long as it goes on.  Non-blocking for the
+ * handshake, blocking again after it.  Past the deadline: 0 with
+ * *@timed_out set.
+ */
+static int handshake(SSL *ssl, int fd, int server, int *timed_out)
+{
+	struct timeval tv = { 0 };
+	socklen_t tl = sizeof(tv);
+	struct timespec now;
+	int flags = fcntl(fd, F_GETFL), ret, e;
+	long long deadline, left;
+
+	*timed_out = 0;
+	if (flags < 0 || getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &tl) ||
+	    (!tv.tv_sec && !tv.tv_usec) || fcntl(fd, F_SETFL, flags | O_NONBLOCK))
+		return server ? SSL_accept(ssl) : SSL_connect(ssl);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	deadline = now.tv_sec * 1000LL + now.tv_nsec / 1000000 + tv.tv_sec * 1000LL +
+		   tv.tv_usec / 1000;
+	for (;;) {
+		struct pollfd p = { .fd = fd };
+
+		ret = server ? SSL_accept(ssl) : SSL_connect(ssl);
+		if (ret == 1)
+			break;
+		e = SSL_get_error(ssl, ret);
+		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = deadline - (now.tv_sec * 1000LL + now.tv_nsec / 1000000);
+		p.events = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+		if (left <= 0 || (poll(&p, 1, (int)left) == 0)) {
+			*timed_out = 1;
+			ret = 0;
+			break;
+		}
+	}
+	fcntl(fd, F_SETFL, flags);
+	return ret;
+}
+
 int ck_pair_tls(struct ck_pair_session *s, const struct ck_link_device *self,
 		enum ck_pair_role role, int fd)
 {
-	int server = role == CK_PAIR_LISTEN, ret;
+	int server = role == CK_PAIR_LISTEN, ret, timed_out;
 
 	memset(s, 0, sizeof(*s));
 	s->self = self;
@@ -102,9 +152,9 @@ int ck_pair_tls(struct ck_pair_session *s, const struct ck_link_device *self,
 	s->ssl = SSL_new(s->ctx);
 	if (!s->ssl || !SSL_set_fd(s->ssl, fd))
 		return -ENOMEM;
-	ret = server ? SSL_accept(s->ssl) : SSL_connect(s->ssl);
+	ret = handshake(s->ssl, fd, server, &timed_out);
 	if (ret != 1) {
-		int e = SSL_get_error(s->ssl, ret);
+		int e = timed_out ? SSL_ERROR_SYSCALL : SSL_get_error(s->ssl, ret);
 
 		ERR_clear_error();
 		if (s->peer.verify_err)

@@ -312,6 +312,36 @@ sync s17 c a
 check "(clean-up) syncs with b and c: neither paired with a ($lrc, $crc)" \
 	eval '[ "$(state a b)" = neither ] && [ "$(state a c)" = neither ]'
 
+# a client that sends its handshake a byte a second (review F3): each read
+# arrives within --timeout 3, but the handshake as a whole is bounded by
+# it: the listener ends the connection before the twelfth byte (the
+# order of events, not a timing), exit 21, store unchanged, and the
+# update lock is free again (unpair --all goes through)
+snap a
+rm -f "$t/d1.port"
+"$ck" --device "emu:$t/a.sock" pair sync listen --port 0 --bind 127.0.0.1 --port-file "$t/d1.port" \
+	--keys "$t/a.keys" --store "$t/a.store" --timeout 3 </dev/null >"$t/d1.l.out" 2>"$t/d1.l.err" &
+lpid=$!
+wait_for "$t/d1.port" .
+drip=$(python3 - "$(cat "$t/d1.port")" <<'EOF'
+import select, socket, sys, time
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+hello = bytes.fromhex("16030100c8010000c40303") + bytes(200)
+for i in range(12):
+    try:
+        c.send(hello[i:i + 1])
+        if select.select([c], [], [], 0)[0] and c.recv(1) == b"":
+            break
+    except OSError:
+        break
+    time.sleep(1)
+print(i)
+EOF
+)
+{ wait "$lpid"; lrc=$?; } 2>/dev/null
+check "a client dripping its handshake a byte a second: cut before the 12th byte (at byte $drip), listener exit 21 ($lrc), a's store unchanged" \
+	eval '[ "$drip" -lt 11 ] && [ "$lrc" = 21 ] && same_store "$t/a.snap" "$t/a.store"'
+
 # ---- kill -9 at each step of keeping a pairing, on either side, from
 # unpaired and from paired; then sync: both or neither, never half
 halves=0 bad=0 boths=0 runs=0 chan=0 hint=0
