@@ -117,15 +117,18 @@ int svc_revoked_refresh(void)
 {
 	char why[320] = "";
 	struct stat st;
-	int changed, err = 0;
+	int changed, was_ok, err = 0;
 
 	if (!path)
 		return 0;
 	pthread_mutex_lock(&lock);
-	changed = stat(path, &st) || !same(&st, &seen);
+	/* a file still missing (reload() zeroed @seen) has not changed */
+	changed = stat(path, &st) ? seen.st_ino || seen.st_dev : !same(&st, &seen);
+	was_ok = ok;
 	if (changed || !ok) {
 		err = reload(why, sizeof(why));
-		if (err)
+		/* said once per change, not at every connection while it lasts */
+		if (err && (was_ok || changed))
 			fprintf(stderr, "chipkey-service: --revoked-ids %s: refusing every "
 				"device until it can be read\n", why);
 		else

@@ -379,6 +379,9 @@ else
 	ok "a list that does not parse at run time: every device is refused (failing closed)"
 fi
 check "... logged, naming the line" grep -q "revoked.ids line 2: not a 15-digit identity" "$t/svcR.log"
+dev d2 "$SR" channel-key >/dev/null 2>&1
+check "... a second device refused while it lasts: still logged once, not at every connection" \
+	test "$(grep -c "revoked.ids line 2: not a 15-digit identity" "$t/svcR.log")" = 1
 printf '%s\n' "$ID1" >"$t/revoked.new" && mv "$t/revoked.new" "$t/revoked.ids"
 expect_exit 0 "... the list fixed: d2 served again" -- dev d2 "$SR" channel-key
 printf '%s\n' "${ID2%?}x" >"$t/bad.ids"
