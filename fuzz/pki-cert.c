@@ -9,10 +9,25 @@
  * Input: u16 big-endian length L, L bytes of ROM key (DER
  * SubjectPublicKeyInfo, zero padding allowed), then the certificate (DER).
  * Seeds carry the manufacturer key and a certificate it signed, so the
- * checks past the signature are reached.
+ * checks past the signature are reached.  The ROM key read directly (a
+ * P-256 SPKI in its one DER form, without OpenSSL's decoders) must give
+ * the verdict and the bytes OpenSSL's generic d2i_PUBKEY/i2d_PUBKEY give.
  */
 #include "common/pki.c"
 #include "common/attest.h"
+
+/* pki_public_from_der's rules with OpenSSL's generic decoder only */
+static int generic_accepts(const uint8_t *der, size_t len)
+{
+	const unsigned char *p = der;
+	EVP_PKEY *k = len && len <= 4096 ? d2i_PUBKEY(NULL, &p, (long)len) : NULL;
+	int ok = k && pki_is_p256(k);
+
+	for (size_t i = (size_t)(p - der); ok && i < len; i++)
+		ok = der[i] == 0;
+	EVP_PKEY_free(k);
+	return ok;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -33,6 +48,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	der_len = size - 2 - rom_len;
 
 	k = pki_public_from_der(rom, rom_len);
+	if ((k != NULL) != generic_accepts(rom, rom_len))
+		abort();
+	if (k) {
+		unsigned char *gen = NULL;
+		uint8_t *mine = NULL;
+		size_t mlen = 0;
+		int glen = i2d_PUBKEY(k, &gen);
+
+		if (glen <= 0 || pki_public_to_der(k, &mine, &mlen) ||
+		    mlen != (size_t)glen || memcmp(mine, gen, mlen))
+			abort();
+		OPENSSL_free(gen);
+		OPENSSL_free(mine);
+	}
 	EVP_PKEY_free(k);
 	k = pki_private_from_pkcs8_der(der, der_len);
 	EVP_PKEY_free(k);

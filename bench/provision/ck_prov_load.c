@@ -188,7 +188,8 @@ static void provision_one(struct dev *d)
 
 	/* device: the certificate (ROM key, this chip, this Q), then the chip
 	 * opens the sealed package and wraps it: SEALED_WRAP */
-	ica = pki_cert_from_der(offer.ca_cert, offer.ca_cert_len);
+	ica = pki_cert_from_der_known(offer.ca_cert, offer.ca_cert_len,
+				      SSL_get_peer_cert_chain(c.ssl));
 	if (!(cert = pki_cert_from_der(offer.cert, offer.cert_len)) || !ica ||
 	    pki_verify_device_cert(cert, ica, rom, rom_len, NULL, info.chip_id, 0) ||
 	    pki_cert_device_identity(cert, identity) || pki_cert_attest_key(cert, q) ||

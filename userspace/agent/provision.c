@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/ssl.h>
 
 #include <chipkey/backup_package.h>
 #include <chipkey/data_package.h>
@@ -251,7 +252,9 @@ static int check_offer_cert(struct agent *a, const struct ck_spp_offer *offer,
 {
 	uint8_t q[CHIPKEY_EC_POINT_LEN];
 	X509 *cert = pki_cert_from_der(offer->cert, offer->cert_len);
-	X509 *ca = pki_cert_from_der(offer->ca_cert, offer->ca_cert_len);
+	/* the issuing CA is normally the one the SPP's TLS chain carried */
+	X509 *ca = pki_cert_from_der_known(offer->ca_cert, offer->ca_cert_len,
+					   SSL_get_peer_cert_chain(a->c.ssl));
 	int err;
 
 	/* As at recovery: the device's clock may be unset or behind. */

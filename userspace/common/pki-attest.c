@@ -11,6 +11,7 @@
 #include <openssl/x509v3.h>
 
 #include "common/attest.h"
+#include "common/attest-int.h"
 #include "common/pki.h"
 
 /* Q of a DER SubjectPublicKeyInfo that is exactly @len bytes, of an
@@ -26,6 +27,15 @@ static int attest_spki_point(const unsigned char *der, long len,
 	EVP_PKEY *pk = NULL;
 	int ptype, ptlen, err = -EINVAL;
 
+	/* the one DER form of such a key, read without OpenSSL's decoders
+	 * (common/pki.c); the same verdict as the generic way below */
+	pt = len > 0 ? pki_p256_spki_point(der, (size_t)len) : NULL;
+	if (pt) {
+		err = ck_att_point_check(pt);
+		if (!err)
+			memcpy(q, pt, PKI_ATTEST_PUB_LEN);
+		return err;
+	}
 	xpk = d2i_X509_PUBKEY(NULL, &p, len);
 	if (!xpk || p != der + len ||
 	    !X509_PUBKEY_get0_param(&alg, &pt, &ptlen, &algor, xpk))

@@ -16,6 +16,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include "common/attest.h"
 #include "common/hex.h"
 #include "common/identity.h"
 #include "common/pki.h"
@@ -140,6 +141,63 @@ EVP_PKEY *pki_private_from_pkcs8_der(const uint8_t *der, size_t len)
 	return pkey;
 }
 
+/*
+ * The DER SubjectPublicKeyInfo of a P-256 public key (RFC 5480:
+ * id-ecPublicKey, namedCurve prime256v1, the uncompressed point) is this
+ * head and the 65-byte point.  OpenSSL 3.0 decodes and encodes every SPKI
+ * through an OSSL_DECODER / OSSL_ENCODER it sets up anew (about 110 us,
+ * more than an ECDSA verification, and under its global locks): keys of
+ * exactly this form are read and written directly, every other form the
+ * generic way.  test-pki compares both ways.
+ */
+static const uint8_t p256_spki_head[] = {
+	0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
+	0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
+};
+
+const uint8_t *pki_p256_spki_point(const uint8_t *der, size_t len)
+{
+	if (!der || len != PKI_P256_SPKI_LEN ||
+	    memcmp(der, p256_spki_head, sizeof(p256_spki_head)) ||
+	    der[sizeof(p256_spki_head)] != 0x04)	/* uncompressed */
+		return NULL;
+	return der + sizeof(p256_spki_head);
+}
+
+/* 1 and the DER of @pkey if it is a P-256 key with a named curve and an
+ * uncompressed point (what i2d_PUBKEY writes then), else 0 */
+static int p256_spki(const EVP_PKEY *pkey, uint8_t **der, size_t *len)
+{
+	char enc[32], form[32];
+	uint8_t *out;
+	size_t plen = 0;
+
+	if (!pki_is_p256(pkey) ||
+	    EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_EC_ENCODING, enc,
+					   sizeof(enc), NULL) != 1 ||
+	    strcmp(enc, OSSL_PKEY_EC_ENCODING_GROUP) ||
+	    EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+					   form, sizeof(form), NULL) != 1 ||
+	    strcmp(form, OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED)) {
+		ERR_clear_error();
+		return 0;
+	}
+	out = OPENSSL_malloc(PKI_P256_SPKI_LEN);
+	if (!out || EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
+						    out + sizeof(p256_spki_head),
+						    PKI_P256_SPKI_LEN - sizeof(p256_spki_head),
+						    &plen) != 1 ||
+	    plen != PKI_P256_SPKI_LEN - sizeof(p256_spki_head)) {
+		OPENSSL_free(out);
+		ERR_clear_error();
+		return 0;
+	}
+	memcpy(out, p256_spki_head, sizeof(p256_spki_head));
+	*der = out;
+	*len = PKI_P256_SPKI_LEN;
+	return 1;
+}
+
 int pki_public_to_der(const EVP_PKEY *pkey, uint8_t **der, size_t *len)
 {
 	unsigned char *buf = NULL;
@@ -147,6 +205,8 @@ int pki_public_to_der(const EVP_PKEY *pkey, uint8_t **der, size_t *len)
 
 	if (!pkey || !der || !len)
 		return -EINVAL;
+	if (p256_spki(pkey, der, len))
+		return 0;
 	n = i2d_PUBKEY(pkey, &buf);
 	return der_out(buf, n, der, len);
 }
@@ -158,7 +218,16 @@ EVP_PKEY *pki_public_from_der(const uint8_t *der, size_t len)
 
 	if (!der || len == 0 || len > 4096)
 		return NULL;
-	pkey = d2i_PUBKEY(NULL, &p, (long)len);
+	if (len >= PKI_P256_SPKI_LEN && pki_p256_spki_point(der, PKI_P256_SPKI_LEN)) {
+		/* the point checked as d2i_PUBKEY checks it (on the curve,
+		 * coordinates below p, not infinity) */
+		pkey = NULL;
+		p = der + PKI_P256_SPKI_LEN;
+		if (ck_att_pub_to_pkey(der + sizeof(p256_spki_head), &pkey))
+			return NULL;
+	} else {
+		pkey = d2i_PUBKEY(NULL, &p, (long)len);
+	}
 	if (!pkey)
 		return NULL;
 	/* ROM cells are fixed-size: zero padding after the DER is allowed. */
@@ -201,6 +270,21 @@ X509 *pki_cert_from_der(const uint8_t *der, size_t len)
 		cert = NULL;
 	}
 	return cert;
+}
+
+X509 *pki_cert_from_der_known(const uint8_t *der, size_t len, STACK_OF(X509) *known)
+{
+	for (int i = 0; der && i < sk_X509_num(known); i++) {
+		X509 *x = sk_X509_value(known, i);
+		unsigned char *enc = NULL;
+		int n = i2d_X509(x, &enc);
+		int same = n > 0 && (size_t)n == len && !memcmp(enc, der, len);
+
+		OPENSSL_free(enc);
+		if (same && X509_up_ref(x))
+			return x;
+	}
+	return pki_cert_from_der(der, len);
 }
 
 /* The value of the only entry @nid of @name, or NULL (absent or repeated). */

@@ -55,12 +55,25 @@ int pki_public_to_der(const EVP_PKEY *pkey, uint8_t **der, size_t *len);
  * allowed, anything else after the DER is not); P-256 only; NULL if bad.
  */
 EVP_PKEY *pki_public_from_der(const uint8_t *der, size_t len);
+/*
+ * The point of a DER SubjectPublicKeyInfo that is exactly a P-256 key in
+ * its one DER form (namedCurve prime256v1, uncompressed point, 91 bytes),
+ * not yet checked to lie on the curve; NULL for any other bytes.
+ */
+#define PKI_P256_SPKI_LEN	91
+const uint8_t *pki_p256_spki_point(const uint8_t *der, size_t len);
 void pki_free_secret(void *buf, size_t len);
 
 /* ---- certificates ---- */
 
 int pki_cert_to_der(X509 *cert, uint8_t **der, size_t *len); /* OPENSSL_free */
 X509 *pki_cert_from_der(const uint8_t *der, size_t len);     /* whole buffer */
+/*
+ * pki_cert_from_der, but a certificate of @known whose DER is exactly
+ * @der is returned (one more reference) instead of decoding it again: a
+ * certificate decode in OpenSSL 3.0 costs more than a signature check.
+ */
+X509 *pki_cert_from_der_known(const uint8_t *der, size_t len, STACK_OF(X509) *known);
 
 /*
  * The station role of a certificate whose chain the caller has verified

@@ -187,9 +187,158 @@ static void test_attest_key(void)
 	EVP_PKEY_free(p384);
 }
 
+/* pki_public_from_der's verdict as OpenSSL's generic decoder gives it */
+static int generic_accepts(const uint8_t *der, size_t len)
+{
+	const unsigned char *p = der;
+	EVP_PKEY *k = d2i_PUBKEY(NULL, &p, (long)len);
+	int ok = k && pki_is_p256(k);
+
+	for (size_t i = (size_t)(p - der); ok && i < len; i++)
+		ok = der[i] == 0;
+	EVP_PKEY_free(k);
+	return ok;
+}
+
+/* The P-256 SPKI read and written without OpenSSL's decoders and encoders
+ * (common/pki.c): the same bytes, keys and verdicts as the generic way. */
+static void test_spki_direct(void)
+{
+	int same = 0, n_keys = 300, agree = 0, n_mut = 3000, direct = 0, accepted = 0;
+	uint8_t *der = NULL, *cder = NULL, m[120];
+	size_t len = 0, clen = 0;
+	EVP_PKEY *k = p256_keygen(), *kc = NULL, *back = NULL;
+	unsigned char *ref = NULL;
+	int rlen;
+
+	for (int i = 0; i < n_keys; i++) {
+		EVP_PKEY *t = p256_keygen(), *r = NULL;
+		unsigned char *gen = NULL;
+		uint8_t *mine = NULL;
+		size_t mlen = 0;
+		int glen = t ? i2d_PUBKEY(t, &gen) : -1;
+
+		if (glen > 0 && pki_public_to_der(t, &mine, &mlen) == 0 &&
+		    mlen == (size_t)glen && !memcmp(mine, gen, mlen) &&
+		    pki_p256_spki_point(mine, mlen) && (r = pki_public_from_der(mine, mlen))) {
+			unsigned char *again = NULL;
+			int alen = i2d_PUBKEY(r, &again);
+
+			same += EVP_PKEY_eq(t, r) == 1 && alen == glen && !memcmp(again, gen, mlen);
+			OPENSSL_free(again);
+		}
+		EVP_PKEY_free(r);
+		OPENSSL_free(mine);
+		OPENSSL_free(gen);
+		EVP_PKEY_free(t);
+	}
+	tap_eq_int(same, n_keys, "P-256 SPKI: the bytes i2d_PUBKEY writes, the key d2i_PUBKEY reads");
+
+	if (!k || pki_public_to_der(k, &der, &len) || len != PKI_P256_SPKI_LEN) {
+		tap_ok(0, "SPKI: test key");
+		return;
+	}
+	/* changed bytes, padding (zero or not), truncation, points off the
+	 * curve or out of range: accepted exactly when OpenSSL's own decoder
+	 * accepts */
+	srand(4242);
+	for (int i = 0; i < n_mut; i++) {
+		size_t at = (size_t)rand() % len, mlen = len;
+		EVP_PKEY *r;
+
+		memset(m, 0, sizeof(m));
+		memcpy(m, der, len);
+		switch (i % 5) {
+		case 0:		/* one byte changed */
+			m[at] ^= (uint8_t)(1 + rand() % 255);
+			break;
+		case 1:		/* ROM padding, sometimes with a byte in it */
+			mlen = len + 1 + (size_t)(rand() % 20);
+			if (rand() % 2)
+				m[len + (size_t)rand() % (mlen - len)] = (uint8_t)(1 + rand() % 255);
+			break;
+		case 2:		/* truncated */
+			mlen = len - 1 - (size_t)(rand() % 8);
+			break;
+		case 3:		/* coordinates out of range, or (0, 0) */
+			memset(m + len - (rand() % 2 ? 32 : 64), rand() % 2 ? 0xff : 0, 32);
+			break;
+		default:	/* the point's prefix byte */
+			m[len - 65] = (uint8_t)rand();
+			break;
+		}
+		r = pki_public_from_der(m, mlen);
+		agree += (r != NULL) == generic_accepts(m, mlen);
+		accepted += r != NULL;
+		direct += pki_p256_spki_point(m, len) != NULL;
+		EVP_PKEY_free(r);
+	}
+	tap_eq_int(agree, n_mut, "SPKI changed byte by byte: accepted exactly when d2i_PUBKEY accepts");
+	tap_ok(direct > n_mut / 4 && accepted > n_mut / 10 && accepted < n_mut / 2,
+	       "SPKI changes: many read directly, some accepted, most refused");
+
+	/* another form of the same key: OpenSSL's way, both directions */
+	kc = EVP_PKEY_dup(k);
+	if (kc && EVP_PKEY_set_utf8_string_param(kc, "point-format", "compressed") == 1 &&
+	    pki_public_to_der(kc, &cder, &clen) == 0) {
+		rlen = i2d_PUBKEY(kc, &ref);
+		back = pki_public_from_der(cder, clen);
+		tap_ok(rlen == (int)clen && clen < len && !memcmp(ref, cder, clen) && back &&
+		       EVP_PKEY_eq(back, k) == 1,
+		       "a compressed point: written and read by OpenSSL's own coders");
+	} else {
+		tap_ok(0, "a compressed point: written and read by OpenSSL's own coders");
+	}
+	OPENSSL_free(ref);
+	OPENSSL_free(cder);
+	OPENSSL_free(der);
+	EVP_PKEY_free(back);
+	EVP_PKEY_free(kc);
+	EVP_PKEY_free(k);
+}
+
+/* pki_cert_from_der_known: the known certificate of exactly these bytes,
+ * else a decode */
+static void test_cert_known(void)
+{
+	EVP_PKEY *k = p256_keygen();
+	X509_NAME *name = X509_NAME_new();
+	struct ck_x509_req r = { .pub = k, .signer = k, .days = 1 };
+	STACK_OF(X509) *known = sk_X509_new_null();
+	X509 *x = NULL, *got = NULL, *other = NULL;
+	uint8_t *der = NULL;
+	size_t len = 0;
+
+	if (name && ck_x509_name_add(name, NID_commonName, "known test")) {
+		r.subject = name;
+		x = ck_x509_reparse(ck_x509_issue(&r));
+	}
+	if (!x || !known || !sk_X509_push(known, x) || pki_cert_to_der(x, &der, &len)) {
+		tap_ok(0, "known certificates: set-up");
+		return;
+	}
+	got = pki_cert_from_der_known(der, len, known);
+	tap_ok(got == x, "known certificates: the same bytes give the certificate held");
+	X509_free(got);
+	der[len - 1] ^= 1;	/* the signature's last byte */
+	other = pki_cert_from_der_known(der, len, known);
+	tap_ok(other && other != x, "known certificates: other bytes are decoded as their own");
+	X509_free(other);
+	other = pki_cert_from_der_known(der, len, NULL);
+	tap_ok(!pki_cert_from_der_known(der, len - 1, known) && other && other != x,
+	       "known certificates: truncated bytes refused; no list: decoded");
+	X509_free(other);
+	OPENSSL_free(der);
+	sk_X509_pop_free(known, X509_free);
+	X509_NAME_free(name);
+	EVP_PKEY_free(k);
+}
+
 int main(void)
 {
 	test_keys();
 	test_attest_key();
+	test_spki_direct();
+	test_cert_known();
 	return tap_exit_status();
 }
