@@ -6,6 +6,7 @@
  * Issuing them is the factory's (factory/pki-issue.c).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -475,13 +476,81 @@ static int signed_by(X509 *cert, EVP_PKEY *key)
 	return ok;
 }
 
+/*
+ * Issuing CA certificates whose signature by a root key verified.  A device
+ * checks the same issuing CA under its ROM key twice per provisioning (the
+ * SPP's credential, then its own certificate) and again at every load and
+ * recovery.  Remembered: only that the signature verified, keyed by the
+ * SHA-256 of the root's point and the certificate's exact DER (a pure
+ * function of the two), never a refusal; the validity, the CA rules and
+ * every other check still run each time.
+ */
+#define SIG_MEMO 8
+static struct {
+	uint8_t key[32];
+	int used;
+} sig_memo[SIG_MEMO];
+static unsigned int sig_memo_next;
+static pthread_mutex_t sig_memo_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* 0 and the memo key of @cert under @key, or -1 (not remembered then) */
+static int sig_memo_key(X509 *cert, EVP_PKEY *key, uint8_t out[32])
+{
+	uint8_t point[CHIPKEY_EC_POINT_LEN];
+	unsigned char *der = NULL;
+	size_t plen = 0;
+	int n, rc = -1;
+	EVP_MD_CTX *md;
+
+	if (EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point,
+					    sizeof(point), &plen) != 1 || plen != sizeof(point)) {
+		ERR_clear_error();
+		return -1;
+	}
+	n = i2d_X509(cert, &der);
+	md = EVP_MD_CTX_new();
+	if (n > 0 && md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(md, point, sizeof(point)) == 1 &&
+	    EVP_DigestUpdate(md, der, (size_t)n) == 1 &&
+	    EVP_DigestFinal_ex(md, out, NULL) == 1)
+		rc = 0;
+	EVP_MD_CTX_free(md);
+	OPENSSL_free(der);
+	return rc;
+}
+
+/* signed_by() of an issuing CA by a root key, remembered when it verifies */
+static int ca_signed_by(X509 *ica, EVP_PKEY *rom)
+{
+	uint8_t key[32];
+	int have = !sig_memo_key(ica, rom, key), ok = 0;
+
+	if (have) {
+		pthread_mutex_lock(&sig_memo_lock);
+		for (int i = 0; i < SIG_MEMO && !ok; i++)
+			ok = sig_memo[i].used && !CRYPTO_memcmp(sig_memo[i].key, key, sizeof(key));
+		pthread_mutex_unlock(&sig_memo_lock);
+		if (ok)
+			return 1;
+	}
+	ok = signed_by(ica, rom);
+	if (ok && have) {
+		pthread_mutex_lock(&sig_memo_lock);
+		memcpy(sig_memo[sig_memo_next].key, key, sizeof(key));
+		sig_memo[sig_memo_next].used = 1;
+		sig_memo_next = (sig_memo_next + 1) % SIG_MEMO;
+		pthread_mutex_unlock(&sig_memo_lock);
+	}
+	return ok;
+}
+
 /* pki_verify_issuing_ca with the ROM key decoded (@rom); @sig_done: the
  * signature of @ica by @rom was verified already (pki_verify_device_cert_chained) */
 static int verify_issuing_ca(X509 *ica, EVP_PKEY *rom, time_t now, int sig_done)
 {
 	int err;
 
-	if (!sig_done && !signed_by(ica, rom))
+	if (!sig_done && !ca_signed_by(ica, rom))
 		return -EKEYREJECTED;
 	err = check_validity(ica, now);
 	if (err)

@@ -111,7 +111,7 @@ static void test_certs(void)
 	X509 *cert = NULL, *sppc = NULL, *t;
 	char id[16];
 	uint8_t cid[16], other_chip[16];
-	time_t now = time(NULL);
+	time_t now = time(NULL), before = 0;
 	size_t off;
 	int rc;
 
@@ -125,6 +125,30 @@ static void test_certs(void)
 	       "an issuing CA of another root is refused");
 	tap_ok(pki_verify_issuing_ca(ca.root, ca.rom, ca.rom_len, 0) == -EKEYREJECTED,
 	       "the root itself (pathlen 1) is not an issuing CA");
+	/* the issuing CA's signature is remembered once it verified
+	 * (common/pki.c): nothing else is */
+	{
+		uint8_t *ider = NULL;
+		size_t ilen = 0;
+
+		pki_cert_to_der(ca.cert, &ider, &ilen);
+		OPENSSL_free(ider);
+		for (int i = 0; i < 3; i++) {
+			t = tamper(ca.cert, i == 0 ? ilen - 1 : i == 1 ? ilen - 30 : 40);
+			tap_ok(ilen > 100 && t &&
+			       pki_verify_issuing_ca(ca.cert, ca.rom, ca.rom_len, 0) == 0 &&
+			       pki_verify_issuing_ca(t, ca.rom, ca.rom_len, 0) != 0,
+			       "a verified issuing CA changed in one byte (%s) is refused",
+			       i < 2 ? "its signature" : "the signed part");
+			X509_free(t);
+		}
+	}
+	tap_ok(pki_verify_issuing_ca(ca.cert, ca.rom, ca.rom_len, 0) == 0 &&
+	       !pki_asn1_time(X509_get0_notBefore(ca.cert), &before) &&
+	       pki_verify_issuing_ca(ca.cert, ca.rom, ca.rom_len, before - 86400) ==
+	       -EKEYEXPIRED &&
+	       pki_verify_issuing_ca(ca.cert, other.rom, other.rom_len, 0) == -EKEYREJECTED,
+	       "a verified issuing CA: still not valid before its notBefore, still not another root's");
 	cert = pki_issue_device_cert(ca.key, ca.cert, IMEI, chip, dev, NULL, 0);
 	tap_ok(cert != NULL, "device certificate issued");
 	if (!cert)
