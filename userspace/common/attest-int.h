@@ -13,9 +13,6 @@
 
 #define P256_NAME "prime256v1"
 
-/* 0 if @pub encodes a point of P-256 other than infinity, else -EINVAL. */
-int ck_att_point_check(const uint8_t pub[CHIPKEY_EC_POINT_LEN]);
-
 /* K = HKDF(Z, label || chip ID || p1 || p2) */
 int ck_att_derive_points(const uint8_t z[CK_ATT_SECRET_LEN], const char *label,
 			 const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN],

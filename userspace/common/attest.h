@@ -41,6 +41,9 @@ struct ck_att_part {
 int ck_att_hmac(const uint8_t key[CK_ATT_KEY_LEN], const struct ck_att_part *parts,
 		size_t n, uint8_t mac[CHIPKEY_MAC_LEN]);
 
+/* 0 if @pub encodes a point of P-256 other than infinity (uncompressed),
+ * else -EINVAL: the check ck_att_pub_to_pkey makes, without a key */
+int ck_att_point_check(const uint8_t pub[CHIPKEY_EC_POINT_LEN]);
 /*
  * The P-256 public key of a SEC1 uncompressed point.  -EINVAL unless @pub
  * is 0x04 || X || Y with X, Y < p, on the curve (so never infinity).

@@ -11,7 +11,6 @@
 #include <openssl/x509v3.h>
 
 #include "common/attest.h"
-#include "common/attest-int.h"
 #include "common/pki.h"
 
 /* Q of a DER SubjectPublicKeyInfo that is exactly @len bytes, of an

@@ -156,6 +156,12 @@ static const uint8_t p256_spki_head[] = {
 	0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
 };
 
+void pki_p256_spki(const uint8_t point[CHIPKEY_EC_POINT_LEN], uint8_t out[PKI_P256_SPKI_LEN])
+{
+	memcpy(out, p256_spki_head, sizeof(p256_spki_head));
+	memcpy(out + sizeof(p256_spki_head), point, CHIPKEY_EC_POINT_LEN);
+}
+
 const uint8_t *pki_p256_spki_point(const uint8_t *der, size_t len)
 {
 	if (!der || len != PKI_P256_SPKI_LEN ||
@@ -169,8 +175,8 @@ const uint8_t *pki_p256_spki_point(const uint8_t *der, size_t len)
  * uncompressed point (what i2d_PUBKEY writes then), else 0 */
 static int p256_spki(const EVP_PKEY *pkey, uint8_t **der, size_t *len)
 {
+	uint8_t point[CHIPKEY_EC_POINT_LEN], *out;
 	char enc[32], form[32];
-	uint8_t *out;
 	size_t plen = 0;
 
 	if (!pki_is_p256(pkey) ||
@@ -183,17 +189,16 @@ static int p256_spki(const EVP_PKEY *pkey, uint8_t **der, size_t *len)
 		ERR_clear_error();
 		return 0;
 	}
-	out = OPENSSL_malloc(PKI_P256_SPKI_LEN);
-	if (!out || EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
-						    out + sizeof(p256_spki_head),
-						    PKI_P256_SPKI_LEN - sizeof(p256_spki_head),
-						    &plen) != 1 ||
-	    plen != PKI_P256_SPKI_LEN - sizeof(p256_spki_head)) {
-		OPENSSL_free(out);
+	if (EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point,
+					    sizeof(point), &plen) != 1 ||
+	    plen != sizeof(point) || point[0] != 0x04) {
 		ERR_clear_error();
 		return 0;
 	}
-	memcpy(out, p256_spki_head, sizeof(p256_spki_head));
+	out = OPENSSL_malloc(PKI_P256_SPKI_LEN);
+	if (!out)
+		return 0;
+	pki_p256_spki(point, out);
 	*der = out;
 	*len = PKI_P256_SPKI_LEN;
 	return 1;

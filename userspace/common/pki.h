@@ -62,6 +62,8 @@ EVP_PKEY *pki_public_from_der(const uint8_t *der, size_t len);
  */
 #define PKI_P256_SPKI_LEN	91
 const uint8_t *pki_p256_spki_point(const uint8_t *der, size_t len);
+/* That form of the P-256 point @point (0x04 || X || Y, checked by the caller). */
+void pki_p256_spki(const uint8_t point[65], uint8_t out[PKI_P256_SPKI_LEN]);
 void pki_free_secret(void *buf, size_t len);
 
 /* ---- certificates ---- */

@@ -234,37 +234,22 @@ out:
  */
 static X509_EXTENSION *attest_key_ext(const uint8_t q[PKI_ATTEST_PUB_LEN])
 {
+	uint8_t spki[PKI_P256_SPKI_LEN];
 	X509_EXTENSION *ext = NULL;
 	ASN1_OCTET_STRING *os = NULL;
 	ASN1_OBJECT *oid = NULL;
-	X509_PUBKEY *xpk = NULL;
-	EVP_PKEY *pk = NULL;
-	unsigned char *point = NULL, *spki = NULL;
-	int len = 0;
 
 	/* validated as a point; the SPKI written from it directly (no
 	 * encoder round trip, as for the subject key, x509-issue.c) */
-	if (ck_att_pub_to_pkey(q, &pk))
-		goto out;
-	xpk = X509_PUBKEY_new();
-	point = OPENSSL_memdup(q, PKI_ATTEST_PUB_LEN);
-	if (!xpk || !point ||
-	    !X509_PUBKEY_set0_param(xpk, OBJ_nid2obj(NID_X9_62_id_ecPublicKey), V_ASN1_OBJECT,
-				    OBJ_nid2obj(NID_X9_62_prime256v1), point, PKI_ATTEST_PUB_LEN)) {
-		OPENSSL_free(point);
-		goto out;
-	}
-	len = i2d_X509_PUBKEY(xpk, &spki);
+	if (ck_att_point_check(q))
+		return NULL;
+	pki_p256_spki(q, spki);
 	oid = OBJ_txt2obj(PKI_ATTEST_KEY_OID, 1);
 	os = ASN1_OCTET_STRING_new();
-	if (len > 0 && oid && os && ASN1_OCTET_STRING_set(os, spki, len))
+	if (oid && os && ASN1_OCTET_STRING_set(os, spki, sizeof(spki)))
 		ext = X509_EXTENSION_create_by_OBJ(NULL, oid, 0, os);
-out:
 	ASN1_OCTET_STRING_free(os);
 	ASN1_OBJECT_free(oid);
-	OPENSSL_free(spki);
-	X509_PUBKEY_free(xpk);
-	EVP_PKEY_free(pk);
 	return ext;
 }
 
