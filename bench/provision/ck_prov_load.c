@@ -247,26 +247,21 @@ static void *worker(void *arg)
 	}
 }
 
-/* utime + stime of a process, seconds (-1 if gone). */
+/*
+ * CPU time of a process so far (all its threads, those that exited
+ * included), seconds, in nanoseconds (its CPU-time clock); -1 if gone.
+ * Not /proc/PID/stat: that counts in clock ticks (10 ms), and an emulator
+ * spends less than one tick per device, so each read 0 (until 2026-12-07
+ * the emulators' CPU was counted as about 0).
+ */
 static double proc_cpu(pid_t pid)
 {
-	char path[64], buf[1024], *p;
-	unsigned long ut, st;
-	FILE *fp;
-	size_t n;
+	struct timespec ts;
+	clockid_t clk;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fp = fopen(path, "r");
-	if (!fp)
+	if (clock_getcpuclockid(pid, &clk) || clock_gettime(clk, &ts))
 		return -1;
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-			 &ut, &st) != 2)
-		return -1;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static double self_cpu(void)

@@ -45,6 +45,13 @@ int ck_chip_parse(const uint8_t img[CK_FUSE_IMAGE_SIZE],
 /* Wipe the chip: fuses and attestation key (safe on a zeroed chip). */
 void ck_chip_wipe(struct ck_emu_chip *chip);
 
+/*
+ * The power-on self-test (selftest.c): a test payload sealed to the chip's
+ * Q, opened, wrapped, MACed and unwrapped with its own keys.  0, or a
+ * negative errno if any step fails or any byte differs (-EBADMSG).
+ */
+int ck_emu_self_test(const struct ck_emu_chip *chip);
+
 /* ---- the crypto: wrap.c */
 
 /* Fetch the algorithms (also done on first use); 0 or -ENOSYS. */

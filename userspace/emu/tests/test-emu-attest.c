@@ -673,6 +673,20 @@ out:
 	rmdir(tmp);
 }
 
+/* The power-on self-test (emu/selftest.c): passes on a sound chip, fails
+ * on one whose attestation key does not answer to its Q. */
+static void test_self_test(void)
+{
+	struct ck_emu_chip bad = chip;
+
+	tap_ok(ck_emu_self_test(&chip) == 0 && ck_emu_self_test(&other) == 0,
+	       "self-test: both chips pass");
+	memcpy(bad.att.pub, other.att.pub, sizeof(bad.att.pub));
+	tap_ok(ck_emu_self_test(&bad) == -EBADMSG,
+	       "self-test: a chip whose Q is not its attestation key's fails (-EBADMSG)");
+	OPENSSL_cleanse(&bad, sizeof(bad));
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "../docs/test-vectors";
@@ -700,6 +714,7 @@ int main(int argc, char **argv)
 	test_attest();
 	test_sealed_wrap();
 	test_chip_mac();
+	test_self_test();
 	test_threads();
 	if (argc > 2)
 		test_socket(argv[2], dir);
