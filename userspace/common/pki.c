@@ -178,23 +178,23 @@ static int p256_spki(const EVP_PKEY *pkey, uint8_t **der, size_t *len)
 	uint8_t point[CHIPKEY_EC_POINT_LEN], *out;
 	char enc[32], form[32];
 	size_t plen = 0;
+	int ok;
 
-	if (!pki_is_p256(pkey) ||
-	    EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_EC_ENCODING, enc,
-					   sizeof(enc), NULL) != 1 ||
-	    strcmp(enc, OSSL_PKEY_EC_ENCODING_GROUP) ||
-	    EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
-					   form, sizeof(form), NULL) != 1 ||
-	    strcmp(form, OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED)) {
-		ERR_clear_error();
+	if (!pki_is_p256(pkey))
 		return 0;
-	}
-	if (EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point,
-					    sizeof(point), &plen) != 1 ||
-	    plen != sizeof(point) || point[0] != 0x04) {
-		ERR_clear_error();
+	ERR_set_mark();		/* the caller's errors stay; ours go */
+	ok = EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_EC_ENCODING, enc,
+					    sizeof(enc), NULL) == 1 &&
+	     !strcmp(enc, OSSL_PKEY_EC_ENCODING_GROUP) &&
+	     EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+					    form, sizeof(form), NULL) == 1 &&
+	     !strcmp(form, OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED) &&
+	     EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point,
+					     sizeof(point), &plen) == 1 &&
+	     plen == sizeof(point) && point[0] == 0x04;
+	ERR_pop_to_mark();
+	if (!ok)
 		return 0;
-	}
 	out = OPENSSL_malloc(PKI_P256_SPKI_LEN);
 	if (!out)
 		return 0;
@@ -280,7 +280,9 @@ X509 *pki_cert_from_der(const uint8_t *der, size_t len)
 
 X509 *pki_cert_from_der_known(const uint8_t *der, size_t len, STACK_OF(X509) *known)
 {
-	for (int i = 0; der && i < sk_X509_num(known); i++) {
+	if (!der || len == 0 || len > CK_DP_MAX_LEN)
+		return NULL;
+	for (int i = 0; i < sk_X509_num(known); i++) {
 		X509 *x = sk_X509_value(known, i);
 		unsigned char *enc = NULL;
 		int n = i2d_X509(x, &enc);
@@ -486,9 +488,10 @@ static int signed_by(X509 *cert, EVP_PKEY *key)
  * checks the same issuing CA under its ROM key twice per provisioning (the
  * SPP's credential, then its own certificate) and again at every load and
  * recovery.  Remembered: only that the signature verified, keyed by the
- * SHA-256 of the root's point and the certificate's exact DER (a pure
- * function of the two), never a refusal; the validity, the CA rules and
- * every other check still run each time.
+ * SHA-256 of the root's P-256 point and the certificate as i2d_X509 gives
+ * it (the signed part's bytes as decoded, the signature algorithm and
+ * value: what X509_verify checks), never a refusal; the validity, the CA
+ * rules and every other check still run each time.
  */
 #define SIG_MEMO 8
 static struct {
@@ -507,11 +510,16 @@ static int sig_memo_key(X509 *cert, EVP_PKEY *key, uint8_t out[32])
 	int n, rc = -1;
 	EVP_MD_CTX *md;
 
+	/* the point alone names a key only on a known curve: P-256 roots */
+	if (!pki_is_p256(key))
+		return -1;
+	ERR_set_mark();
 	if (EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point,
 					    sizeof(point), &plen) != 1 || plen != sizeof(point)) {
-		ERR_clear_error();
+		ERR_pop_to_mark();
 		return -1;
 	}
+	ERR_pop_to_mark();
 	n = i2d_X509(cert, &der);
 	md = EVP_MD_CTX_new();
 	if (n > 0 && md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&

@@ -74,6 +74,9 @@ X509 *pki_cert_from_der(const uint8_t *der, size_t len);     /* whole buffer */
  * pki_cert_from_der, but a certificate of @known whose DER is exactly
  * @der is returned (one more reference) instead of decoding it again: a
  * certificate decode in OpenSSL 3.0 costs more than a signature check.
+ * @known must hold certificates as decoded and never changed in memory
+ * (a peer's TLS chain): OpenSSL 3.0 keeps the decoded bytes of the signed
+ * part even after a setter changed a field.
  */
 X509 *pki_cert_from_der_known(const uint8_t *der, size_t len, STACK_OF(X509) *known);
 

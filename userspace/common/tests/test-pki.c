@@ -12,6 +12,7 @@
 #include <errno.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
@@ -279,8 +280,13 @@ static void test_spki_direct(void)
 
 	/* another form of the same key: OpenSSL's way, both directions */
 	kc = EVP_PKEY_dup(k);
+	ERR_clear_error();
+	ERR_raise_data(ERR_LIB_USER, 4242, "the caller's error");
 	if (kc && EVP_PKEY_set_utf8_string_param(kc, "point-format", "compressed") == 1 &&
 	    pki_public_to_der(kc, &cder, &clen) == 0) {
+		tap_ok(ERR_GET_REASON(ERR_peek_error()) == 4242,
+		       "a key not read directly: the caller's queued error is still there");
+		ERR_clear_error();
 		rlen = i2d_PUBKEY(kc, &ref);
 		back = pki_public_from_der(cder, clen);
 		tap_ok(rlen == (int)clen && clen < len && !memcmp(ref, cder, clen) && back &&
