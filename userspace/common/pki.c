@@ -177,7 +177,6 @@ static int p256_spki(const EVP_PKEY *pkey, uint8_t **der, size_t *len)
 {
 	uint8_t point[CHIPKEY_EC_POINT_LEN], *out;
 	char enc[32], form[32];
-	size_t plen = 0;
 	int ok;
 
 	if (!pki_is_p256(pkey))
@@ -189,9 +188,7 @@ static int p256_spki(const EVP_PKEY *pkey, uint8_t **der, size_t *len)
 	     EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
 					    form, sizeof(form), NULL) == 1 &&
 	     !strcmp(form, OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED) &&
-	     EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point,
-					     sizeof(point), &plen) == 1 &&
-	     plen == sizeof(point) && point[0] == 0x04;
+	     !ck_att_pkey_to_pub(pkey, point);
 	ERR_pop_to_mark();
 	if (!ok)
 		return 0;
@@ -227,7 +224,6 @@ EVP_PKEY *pki_public_from_der(const uint8_t *der, size_t len)
 	if (len >= PKI_P256_SPKI_LEN && pki_p256_spki_point(der, PKI_P256_SPKI_LEN)) {
 		/* the point checked as d2i_PUBKEY checks it (on the curve,
 		 * coordinates below p, not infinity) */
-		pkey = NULL;
 		p = der + PKI_P256_SPKI_LEN;
 		if (ck_att_pub_to_pkey(der + sizeof(p256_spki_head), &pkey))
 			return NULL;
@@ -506,20 +502,16 @@ static int sig_memo_key(X509 *cert, EVP_PKEY *key, uint8_t out[32])
 {
 	uint8_t point[CHIPKEY_EC_POINT_LEN];
 	unsigned char *der = NULL;
-	size_t plen = 0;
 	int n, rc = -1;
 	EVP_MD_CTX *md;
 
-	/* the point alone names a key only on a known curve: P-256 roots */
-	if (!pki_is_p256(key))
-		return -1;
+	/* the point alone names a key only on a known curve: P-256 roots
+	 * (ck_att_pkey_to_pub refuses any other) */
 	ERR_set_mark();
-	if (EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point,
-					    sizeof(point), &plen) != 1 || plen != sizeof(point)) {
-		ERR_pop_to_mark();
-		return -1;
-	}
+	n = ck_att_pkey_to_pub(key, point);
 	ERR_pop_to_mark();
+	if (n)
+		return -1;
 	n = i2d_X509(cert, &der);
 	md = EVP_MD_CTX_new();
 	if (n > 0 && md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&

@@ -281,8 +281,8 @@ int main(int argc, char **argv)
 	/*
 	 * One malloc arena: each connection has a thread of its own, and
 	 * glibc gave each new thread a new arena (a 64 MiB reservation,
-	 * mprotect, munmap when it ended), about a sixth of the emulator's
-	 * CPU per connection; a chip serves few connections at a time.
+	 * mprotect, munmap when it ended): about 8% of the emulator's CPU in
+	 * bench/provision; a chip serves few connections at a time.
 	 */
 	mallopt(M_ARENA_MAX, 1);
 	/*

@@ -85,6 +85,15 @@ sync_listen() {
 	lpid=$!
 	wait_for "$t/$1.port" .
 }
+# unpair_notify NAME LISTENER RC MSG: LISTENER waits in pair sync listen;
+# a unpairs b with --notify to LISTENER's port (expected exit RC); then
+# lrc is LISTENER's exit status
+unpair_notify() {
+	sync_listen "$1" "$2"
+	expect_exit "$3" "$4" -- "$ck" --device "emu:$t/a.sock" unpair "$IB" \
+		--notify "127.0.0.1:$(cat "$t/$1.port")" --store "$t/a.store" --keys "$t/a.keys"
+	{ wait "$lpid"; lrc=$?; } 2>/dev/null
+}
 # peers NAME: the identities NAME's `chipkey pairs --json` lists
 peers() {
 	"$ck" --device "emu:$t/$1.sock" pairs --store "$t/$1.store" --json 2>>"$t/setup.log" |
@@ -253,11 +262,7 @@ check "sync, a listening: exit 0 ($lrc, $crc); a removed its record, neither pai
 # ---- unpair --notify: the sync right away
 pair_ok p4 a b
 GA=$(gen a) GB=$(gen b)
-sync_listen n1 b
-expect_exit 0 "paired again; a unpairs b --notify (b listening with pair sync listen)" -- \
-	"$ck" --device "emu:$t/a.sock" unpair "$IB" --notify "127.0.0.1:$(cat "$t/n1.port")" \
-		--store "$t/a.store" --keys "$t/a.keys"
-{ wait "$lpid"; lrc=$?; } 2>/dev/null
+unpair_notify n1 b 0 "paired again; a unpairs b --notify (b listening with pair sync listen)"
 check "... b removed its record at once (exit $lrc): neither paired, each one generation on, published" \
 	eval '[ "$lrc" = 0 ] && grep -q "^sync: $IA keeps no pairing: removed" "$t/n1.l.out" &&
 		[ "$(state a b)" = neither ] && [ $(gen a) = $((GA + 1)) ] && [ $(gen b) = $((GB + 1)) ] &&
@@ -290,11 +295,7 @@ expect_exit 1 "unpair --all --notify: usage (exit 1)" -- \
 pair_ok p7 a b
 pair_ok p8 c a
 GA=$(gen a) GC=$(gen c)
-sync_listen n2 c
-expect_exit 19 "a unpairs b --notify to c's address (c, another genuine device, answers): exit 19, not 0" -- \
-	"$ck" --device "emu:$t/a.sock" unpair "$IB" --notify "127.0.0.1:$(cat "$t/n2.port")" \
-		--store "$t/a.store" --keys "$t/a.keys"
-{ wait "$lpid"; lrc=$?; } 2>/dev/null
+unpair_notify n2 c 19 "a unpairs b --notify to c's address (c, another genuine device, answers): exit 19, not 0"
 check "... a names the device that answered and says b was not told; unpaired here; b keeps its half; a and c still both paired, c unchanged" \
 	eval 'grep -q "identity $IC, .* not $IB (--peer): nothing changed" "$t/err" &&
 		grep -q "the other device was not told" "$t/err" && [ $(gen a) = $((GA + 1)) ] &&
