@@ -279,18 +279,29 @@ TEST_F(skey, load_ignores_planted_key)
 			 as_nobody ? NOBODY : 0, as_nobody ? NOBODY : 0);
 		EXPECT_STREQ(want, describe(planted, buf, sizeof(buf)));
 		EXPECT_EQ(planted, syscall(SYS_request_key, "logon", "chipkey:planted", NULL, 0));
+		/*
+		 * The kernel drops a key that no keyring holds any more once
+		 * an RCU grace period has passed (a lookup then says ENOKEY),
+		 * so to look at the planted key after the load the test keeps
+		 * its own link to it, in the user keyring: no search from
+		 * this session reaches that one.
+		 */
+		ASSERT_EQ(0, syscall(SYS_keyctl, KEYCTL_LINK, planted, KEY_SPEC_USER_KEYRING));
 
 		ASSERT_EQ(0, key_load(self->fd, self->blob, self->len, "planted",
 				      KEY_SPEC_SESSION_KEYRING, &serial));
 		EXPECT_NE(planted, serial);
 		EXPECT_STREQ("logon;0;0;" SKEY_PERM ";chipkey:planted",
 			     describe(serial, buf, sizeof(buf)));
-		/* the planted key is left as it was, out of the keyring */
+		/* the planted key is left as it was, out of the keyring
+		 * (looked at after a grace period has certainly passed) */
+		usleep(200000);
 		EXPECT_STREQ(want, describe(planted, buf, sizeof(buf)));
 		EXPECT_FALSE(links(KEY_SPEC_SESSION_KEYRING, planted));
 		EXPECT_EQ(serial, syscall(SYS_request_key, "logon", "chipkey:planted", NULL, 0));
 		/* a key is no keyring */
 		EXPECT_EQ(-ENOTDIR, key_load(self->fd, self->blob, self->len, "x", planted, NULL));
+		syscall(SYS_keyctl, KEYCTL_UNLINK, planted, KEY_SPEC_USER_KEYRING);
 		syscall(SYS_keyctl, KEYCTL_INVALIDATE, planted);
 	}
 }
