@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -243,3 +244,74 @@ void test_threads(void)
 	store_close(st);
 }
 
+
+/* ------------------------------------------- the WAL stays bounded */
+
+#define WAL_THREADS 8
+#define WAL_CHIPS 300		/* claims + commits per thread */
+#define WAL_BOUND 2000		/* frames: the checkpoint's 1000, twice */
+
+static void *wal_run(void *p)
+{
+	int t = *(int *)p, k, errors = 0;
+	struct store *st = open_or_die();
+	static const uint8_t secret[] = "secret";
+
+	for (k = 0; k < WAL_CHIPS; k++) {
+		struct store_commit c;
+		uint8_t ch[16], bk[256];
+		char id[16];
+		int state = -1;
+
+		chip(ch, 0x09, (uint32_t)(t * WAL_CHIPS + k));
+		memset(bk, k & 0xff, sizeof(bk));
+		make_commit(&c, ch, id, bk, sizeof(bk), secret, sizeof(secret));
+		if (store_claim_identity(st, ch, id, &state) || store_commit_provisioning(st, &c)) {
+			tap_diag("wal: %s", store_error(st));
+			errors++;
+		}
+	}
+	store_close(st);
+	*(int *)p = errors;
+	return NULL;
+}
+
+/*
+ * Writers of one process, back to back, never let the WAL grow past about
+ * twice the checkpoint's 1000 frames: each checkpoint lets SQLite start the
+ * WAL over (store-sqlite-group.c).  SQLite never shrinks the file, so its
+ * size at the end is the most it ever held.  No reader runs meanwhile (a
+ * reader may hold the WAL, legitimately).
+ */
+void test_wal_bounded(void)
+{
+	struct store *st;
+	pthread_t th[WAL_THREADS];
+	int arg[WAL_THREADS], t, errors = 0;
+	char wal[512];
+	struct stat sb;
+	long frames;
+
+	if (strncmp(url, "sqlite:", 7)) {
+		tap_diag("wal: no test here (a SQLite WAL)");
+		return;
+	}
+	st = open_or_die();
+	tap_ok(load_pool(st, 9, WAL_THREADS * WAL_CHIPS) == WAL_THREADS * WAL_CHIPS,
+	       "wal: pool loaded");
+	/* @st stays open, idle: the last handle to close removes the WAL */
+	for (t = 0; t < WAL_THREADS; t++) {
+		arg[t] = t;
+		pthread_create(&th[t], NULL, wal_run, &arg[t]);
+	}
+	for (t = 0; t < WAL_THREADS; t++) {
+		pthread_join(th[t], NULL);
+		errors += arg[t];
+	}
+	snprintf(wal, sizeof(wal), "%s-wal", url + 7);
+	frames = stat(wal, &sb) ? -1 : (long)((sb.st_size - 32) / (4096 + 24));
+	tap_ok(errors == 0, "wal: %d threads x %d claims + commits", WAL_THREADS, WAL_CHIPS);
+	tap_ok(frames > 0 && frames <= WAL_BOUND,
+	       "wal: the WAL stayed at most %d frames (%ld)", WAL_BOUND, frames);
+	store_close(st);
+}

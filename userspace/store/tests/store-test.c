@@ -137,6 +137,7 @@ int main(int argc, char **argv)
 		test_race();
 		test_crash(quick ? 10 : 60);
 		test_threads();
+		test_wal_bounded();
 		test_chips();
 		test_kinds();
 		test_expiry();

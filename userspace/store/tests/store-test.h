@@ -40,6 +40,7 @@ void test_pub(void);
 /* store-test-race.c */
 void test_race(void);
 void test_threads(void);
+void test_wal_bounded(void);
 /* store-test-chips.c */
 void test_chips(void);
 /* store-test-expiry.c: last (releases every reservation of the others) */
