@@ -1361,8 +1361,7 @@ TEST_F_TIMEOUT(att, scalar_nowhere_in_sys_proc_dev_dmesg, 900)
 
 	for (i = 0; i < 3; i++) {
 		srch.root = i;
-		EXPECT_EQ(0, nftw(roots[i], visit, 64, FTW_PHYS | FTW_ACTIONRETVAL))
-			TH_LOG("walk %s", roots[i]);
+		EXPECT_EQ(0, ck_walk(roots[i], visit, 64, FTW_PHYS | FTW_ACTIONRETVAL)) TH_LOG("walk %s: %s", roots[i], strerror(errno));
 	}
 	/* the kernel log */
 	len = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);

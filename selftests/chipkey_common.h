@@ -17,6 +17,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,6 +225,41 @@ static inline double ck_now(void)
  * the fuse image @fuse; waits until the socket accepts connections.
  * Returns the pid (> 0) or -errno.
  */
+/*
+ * nftw(@root, @fn, @fds, @flags), with /proc walked entry by entry: a task
+ * that ends while its /proc/PID is walked makes every lookup in there fail
+ * with ESRCH (or ENOENT), which ends an nftw with -1.  Walks take minutes
+ * on a debug kernel and idle kworkers end on their own, so a task going
+ * away is no failure: it has nothing left to search.  0, or -1 with errno.
+ */
+static inline int ck_walk(const char *root,
+			  int (*fn)(const char *, const struct stat *, int, struct FTW *),
+			  int fds, int flags)
+{
+	char path[300];
+	struct dirent *e;
+	int rc = 0;
+	DIR *d;
+
+	if (strcmp(root, "/proc"))
+		return nftw(root, fn, fds, flags);
+	d = opendir(root);
+	if (!d)
+		return -1;
+	while (!rc && (e = readdir(d))) {
+		int task = e->d_name[strspn(e->d_name, "0123456789")] == '\0';
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s", e->d_name);
+		rc = nftw(path, fn, fds, flags);
+		if (rc == -1 && task && (errno == ESRCH || errno == ENOENT))
+			rc = 0;
+	}
+	closedir(d);
+	return rc;
+}
+
 static inline pid_t ck_emu_start(const char *fuse, const char *state,
 				 const char *sock)
 {

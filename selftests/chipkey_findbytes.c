@@ -12,7 +12,8 @@
  * files and block devices, directories walked without following symlinks.
  * At most 16 MiB of each file is read (opened O_NONBLOCK; /proc/kmsg,
  * /proc/kcore, trace_pipe, mem and pagemap files are skipped).  Prints every
- * hit; exit 0 if none, 1 if found, 2 on usage errors.
+ * hit; exit 0 if none, 1 if found, 2 on usage errors, 3 if a walk stopped
+ * before its end (a task ending while /proc is walked does not stop it).
  */
 #include <ctype.h>
 #include <fcntl.h>
@@ -23,6 +24,8 @@
 #include <sys/klog.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "chipkey_common.h"
 
 #define MAX_READ	(16u << 20)
 
@@ -76,7 +79,7 @@ static int visit(const char *path, const struct stat *st, int type, struct FTW *
 int main(int argc, char **argv)
 {
 	static char line[256];
-	int hex = 0, i, n;
+	int hex = 0, stopped = 0, i, n;
 	size_t k;
 
 	if (argc > 1 && !strcmp(argv[1], "-x")) {
@@ -126,8 +129,12 @@ int main(int argc, char **argv)
 			}
 			continue;
 		}
-		nftw(argv[i], visit, 16, FTW_PHYS | FTW_MOUNT);
+		if (ck_walk(argv[i], visit, 16, FTW_PHYS | FTW_MOUNT)) {
+			fprintf(stderr, "chipkey_findbytes: walk of %s stopped: %s\n", argv[i],
+				strerror(errno));
+			stopped = 1;
+		}
 	}
 	free(buf);
-	return found;
+	return found ? 1 : stopped ? 3 : 0;
 }

@@ -57,9 +57,9 @@ hash_restored() {
 	done
 }
 
-wait_for() { # wait_for TEST-ARGS...: up to 10 s
+wait_for() { # wait_for TEST-ARGS...: up to 2 minutes (a debug kernel under TCG is slow)
 	_i=0
-	while ! test "$@" && [ $_i -lt 200 ]; do sleep 0.05; _i=$((_i + 1)); done
+	while ! test "$@" && [ $_i -lt 2400 ]; do sleep 0.05; _i=$((_i + 1)); done
 	test "$@"
 }
 
@@ -106,12 +106,19 @@ chip_hex() {
 }
 
 # start_daemon PORTFILE LOG COMMAND...: background, waits for its port file
+# while the daemon lives, up to 10 minutes (its start on a debug kernel
+# under TCG is exec, page faults and SQLite on ext4, all 10-50x slower)
 start_daemon() {
 	_pf=$1 _log=$2; shift 2
 	rm -f "$_pf"
 	"$@" 2> "$_log" &
-	PIDS="$PIDS $!"
-	wait_for -s "$_pf"
+	_dpid=$!
+	PIDS="$PIDS $_dpid"
+	_i=0
+	while ! test -s "$_pf" && kill -0 "$_dpid" 2> /dev/null && [ $_i -lt 6000 ]; do
+		sleep 0.1; _i=$((_i + 1))
+	done
+	test -s "$_pf"
 }
 
 # start_pubdb: chipkey-pubdb on the factory disk's public database; sets URL
