@@ -521,7 +521,12 @@ for k in none other-ca spp-credential device-like spp-ou-client station-ou-serve
 	"$abin/chipkey-agent" provision ${cred[$k]} --spp "$SPP" --device "emu:$t/intruder.sock" \
 		--store "$t/intruder-$k" >"$t/intruder-$k.out" 2>"$t/intruder-$k.log"
 	rc=$?
-	sleep 0.2
+	# the SPP logs a failed handshake after its alert went out, so perhaps
+	# after the agent ended: up to 10 s for the line
+	for _ in $(seq 100); do
+		tail -n +$((l0 + 1)) "$t/spp.log" | grep -q "${cwhy[$k]}" && break
+		sleep 0.1
+	done
 	tail -n +$((l0 + 1)) "$t/spp.log" >"$t/spp-$k.log"
 	check "client with station credential '$k': refused before any OFFER (agent exit $rc, want 21; SPP: ${cwhy[$k]}; no HELLO processed, no store written)" \
 		bash -c "test $rc -eq 21 && grep -q '${cwhy[$k]}' '$t/spp-$k.log' && ! grep -q 'chip=$ihex' '$t/spp-$k.log' &&
