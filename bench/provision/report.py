@@ -73,6 +73,8 @@ if cpu_spp >= 0 and ok:
     per = 1e3 * cpu_spp / ok
     print("%-52s %10.2f" % ("SPP CPU per device, ms", per))
     print("%-52s %10.2f" % ("device side CPU per device (emulators + loader), ms", 1e3 * cpu_dev / ok))
+    print("%-52s %10.2f" % ("  of which the emulators, ms",
+                            1e3 * float(load.get("cpu_emu_s", 0)) / ok))
     print("%-52s %10.0f %9.2fx" % ("SPP CPU-bound ceiling if it had all %d CPUs, dev/s" % ncpu,
                                     ncpu * 1e3 / per, ncpu * 1e3 / per / TARGET))
     print("%-52s %10.1f%%" % ("CPU busy (SPP + devices) / %d CPUs" % ncpu,
