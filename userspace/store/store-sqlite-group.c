@@ -48,6 +48,8 @@ struct sq_group {
 	pthread_cond_t cond;
 	bool busy;			/* a leader is running a batch or
 					 * its checkpoint */
+	int ckpt_at;			/* WAL frames that call for one */
+	int ckpt_last;			/* WAL frames at the last one */
 	struct sq_req *head, **tail;
 };
 
@@ -72,6 +74,7 @@ static struct sq_group *group_get(sqlite3 *db)
 		pthread_mutex_init(&g->lock, NULL);
 		pthread_cond_init(&g->cond, NULL);
 		g->tail = &g->head;
+		g->ckpt_at = CKPT_FRAMES;
 		g->next = groups;
 		groups = g;
 	}
@@ -108,7 +111,7 @@ static void req_fail(struct store *st, struct sq_req *r, int rc)
 }
 
 /* One write transaction for v[0..n-1] on the leader's handle @st. */
-static void run_batch(struct store *st, struct sq_req **v, size_t n)
+static void run_batch_tx(struct store *st, struct sq_req **v, size_t n)
 {
 	sqlite3 *db = SQ(st)->db;
 	bool sp = n > 1;
@@ -122,6 +125,7 @@ static void run_batch(struct store *st, struct sq_req **v, size_t n)
 			req_fail(st, v[i], rc);
 		return;
 	}
+	SQ(st)->in_batch = true;
 	for (i = 0; i < n; i++) {
 		st->err[0] = '\0';
 		if (sp && sq_exec(st, "SAVEPOINT w")) {
@@ -171,6 +175,12 @@ static void run_batch(struct store *st, struct sq_req **v, size_t n)
 			CK_CRASH_POINT("store:committed");
 }
 
+static void run_batch(struct store *st, struct sq_req **v, size_t n)
+{
+	run_batch_tx(st, v, n);
+	SQ(st)->in_batch = false;
+}
+
 /*
  * Checkpoints (WAL -> database file) of grouped handles run here instead of
  * inside a COMMIT (SQLite's automatic checkpoint): the leader that found the
@@ -181,14 +191,21 @@ static void run_batch(struct store *st, struct sq_req **v, size_t n)
  * already wrote never got there, so the WAL kept growing and every later
  * batch checkpointed again (bench/provision: 89-141 checkpoints and a WAL of
  * 2000-2700 frames for 1000 devices; now 14-15 and about 1050).  PASSIVE:
- * readers are never blocked; writers of this process wait once per
+ * readers are never blocked; writers of this process wait at most once per
  * CKPT_FRAMES frames.
  */
 static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 {
-	(void)db;
-	(void)name;
-	((struct sq *)arg)->wal_frames = frames;
+	struct sq *q = arg;
+
+	q->wal_frames = frames;
+	/* a commit outside the group (public records, void entries, chips,
+	 * the pool): SQLite's own automatic checkpoint, which this hook
+	 * replaces for every handle; without it their WAL only grew */
+	if (!q->in_batch && frames >= CKPT_FRAMES) {
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		q->wal_frames = 0;
+	}
 	return SQLITE_OK;
 }
 
@@ -234,8 +251,17 @@ int sq_group_write(struct store *st, int (*fn)(struct store *, void *), void *ar
 		pthread_mutex_lock(&g->lock);
 		for (size_t i = 0; i < n; i++)
 			batch[i]->done = true;
-		if (SQ(st)->wal_frames >= CKPT_FRAMES) {
-			/* the batch's callers go on; the next batch waits */
+		/* a WAL shorter than at the last checkpoint: it started over */
+		if (SQ(st)->wal_frames < g->ckpt_last)
+			g->ckpt_at = CKPT_FRAMES;
+		if (SQ(st)->wal_frames >= g->ckpt_at) {
+			/* the batch's callers go on; the next batch waits.  If
+			 * the WAL cannot start over after it (another process
+			 * wrote meanwhile, a reader held an older snapshot), the
+			 * next one comes CKPT_FRAMES later, not after every
+			 * batch */
+			g->ckpt_last = SQ(st)->wal_frames;
+			g->ckpt_at = g->ckpt_last + CKPT_FRAMES;
 			pthread_cond_broadcast(&g->cond);
 			pthread_mutex_unlock(&g->lock);
 			checkpoint(st);

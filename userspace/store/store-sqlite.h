@@ -28,6 +28,7 @@ struct sq {
 	sqlite3 *db;
 	struct sq_group *grp;	/* group commit, shared per file */
 	int wal_frames;		/* WAL size after this handle's last commit */
+	bool in_batch;		/* running a group commit's batch */
 	struct {
 		const char *sql;
 		sqlite3_stmt *stmt;
