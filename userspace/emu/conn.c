@@ -261,8 +261,11 @@ static void *client_thread(void *arg)
 		pthread_rwlock_unlock(&chip_lock);
 		OPENSSL_cleanse(c->rx + CK_EMU_HDR_LEN, h.len);
 		c->have -= frame;
-		if (c->have)	/* the next frame began: its clock runs */
+		if (c->have) {	/* the next frame began: its clock runs */
 			memmove(c->rx, c->rx + frame, c->have);
+			/* its old copy beyond the bytes now kept */
+			OPENSSL_cleanse(c->rx + c->have, frame);
+		}
 		c->frame_ms = now_ms();
 		ret = write_full(fd, c->tx, reply_len);
 		OPENSSL_cleanse(c->tx, reply_len);
