@@ -221,16 +221,12 @@ static inline double ck_now(void)
 }
 
 /*
- * Start "chipkey-emu --state STATE --socket SOCK" on a private 0600 copy of
- * the fuse image @fuse; waits until the socket accepts connections.
- * Returns the pid (> 0) or -errno.
- */
-/*
  * nftw(@root, @fn, @fds, @flags), with /proc walked entry by entry: a task
  * that ends while its /proc/PID is walked makes every lookup in there fail
  * with ESRCH (or ENOENT), which ends an nftw with -1.  Walks take minutes
  * on a debug kernel and idle kworkers end on their own, so a task going
- * away is no failure: it has nothing left to search.  0, or -1 with errno.
+ * away is no failure: it has nothing left to search.  A task still there
+ * (one of its threads ended) is walked again.  0, or -1 with errno.
  */
 static inline int ck_walk(const char *root,
 			  int (*fn)(const char *, const struct stat *, int, struct FTW *),
@@ -253,13 +249,29 @@ static inline int ck_walk(const char *root,
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s", e->d_name);
 		rc = nftw(path, fn, fds, flags);
-		if (rc == -1 && task && (errno == ESRCH || errno == ENOENT))
-			rc = 0;
+		/* a thread of it may have ended, and the task live on: walk
+		 * it again while it does (at most 3 times) */
+		for (int again = 0; rc == -1 && task && (errno == ESRCH || errno == ENOENT);
+		     again++) {
+			struct stat sb;
+
+			if (stat(path, &sb))
+				rc = 0;		/* it ended */
+			else if (again < 3)
+				rc = nftw(path, fn, fds, flags);
+			else
+				break;
+		}
 	}
 	closedir(d);
 	return rc;
 }
 
+/*
+ * Start "chipkey-emu --state STATE --socket SOCK" on a private 0600 copy of
+ * the fuse image @fuse; waits until the socket accepts connections.
+ * Returns the pid (> 0) or -errno.
+ */
 static inline pid_t ck_emu_start(const char *fuse, const char *state,
 				 const char *sock)
 {

@@ -315,7 +315,9 @@ stop_server
 # one address cannot take every connection: with --max-per-ip 2, a third
 # connection from 127.0.0.1 is refused while two are held, and served again
 # once they are gone
-start_server "sqlite:$tmp/pub.db" --max-per-ip 2
+# (one thread: connections are counted in the order they were accepted;
+# a timeout longer than the wait below: a close is seen, not timed out)
+start_server "sqlite:$tmp/pub.db" --max-per-ip 2 --threads 1 --timeout 60
 tap $? "sqlite: server starts with --max-per-ip 2"
 is "$(code "$C")" 200 "sqlite: --max-per-ip 2: one connection is served"
 # (held by this shell: connected before curl's, and the server accepts in
