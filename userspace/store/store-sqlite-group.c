@@ -125,7 +125,6 @@ static void run_batch_tx(struct store *st, struct sq_req **v, size_t n)
 			req_fail(st, v[i], rc);
 		return;
 	}
-	SQ(st)->in_batch = true;
 	for (i = 0; i < n; i++) {
 		st->err[0] = '\0';
 		if (sp && sq_exec(st, "SAVEPOINT w")) {
@@ -175,8 +174,10 @@ static void run_batch_tx(struct store *st, struct sq_req **v, size_t n)
 			CK_CRASH_POINT("store:committed");
 }
 
+/* run_batch_tx, its COMMIT's checkpoint left to sq_group_write */
 static void run_batch(struct store *st, struct sq_req **v, size_t n)
 {
+	SQ(st)->in_batch = true;
 	run_batch_tx(st, v, n);
 	SQ(st)->in_batch = false;
 }
