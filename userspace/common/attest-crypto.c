@@ -113,33 +113,77 @@ out:
 	return ret;
 }
 
-int ck_att_pub_to_pkey(const uint8_t pub[CHIPKEY_EC_POINT_LEN], EVP_PKEY **out)
+/*
+ * A P-256 public key (the generator), made once: the template every other
+ * P-256 key is copied or generated from.  EVP_PKEY_fromdata() and
+ * EVP_PKEY_Q_keygen() fetch the EC methods and set up the curve each time
+ * (18 us and 28 us on one thread; OpenSSL 3.0's method store is behind
+ * read-write locks, so with several threads on two CPUs about three times
+ * that); a copy of the template with another point, or a key generated from
+ * its parameters, costs 4 us and 16 us.  Never changed after p256_key_make.
+ */
+static EVP_PKEY *p256_key;
+static pthread_once_t p256_key_once = PTHREAD_ONCE_INIT;
+
+static void p256_key_make(void)
 {
+	uint8_t g[CHIPKEY_EC_POINT_LEN];
 	OSSL_PARAM params[3];
 	EVP_PKEY_CTX *pctx;
-	EVP_PKEY *pkey = NULL;
+
+	if (pthread_once(&p256_once, p256_make) || !p256 ||
+	    EC_POINT_point2oct(p256, EC_GROUP_get0_generator(p256),
+			       POINT_CONVERSION_UNCOMPRESSED, g, sizeof(g), NULL) != sizeof(g))
+		return;
+	pctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	if (!pctx)
+		return;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+						     (char *)P256_NAME, 0);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, g, sizeof(g));
+	params[2] = OSSL_PARAM_construct_end();
+	if (EVP_PKEY_fromdata_init(pctx) != 1 ||
+	    EVP_PKEY_fromdata(pctx, &p256_key, EVP_PKEY_PUBLIC_KEY, params) != 1)
+		p256_key = NULL;
+	EVP_PKEY_CTX_free(pctx);
+}
+
+static EVP_PKEY *p256_template(void)
+{
+	return pthread_once(&p256_key_once, p256_key_make) ? NULL : p256_key;
+}
+
+int ck_att_pub_to_pkey(const uint8_t pub[CHIPKEY_EC_POINT_LEN], EVP_PKEY **out)
+{
+	EVP_PKEY *tmpl, *pkey;
 	int ret;
 
 	*out = NULL;
 	ret = ck_att_point_check(pub);
 	if (ret)
 		return ret;
-	pctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-	if (!pctx)
+	tmpl = p256_template();
+	pkey = tmpl ? EVP_PKEY_dup(tmpl) : NULL;
+	if (!pkey)
 		return -ENOMEM;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-						     (char *)P256_NAME, 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
-						      (void *)pub,
-						      CHIPKEY_EC_POINT_LEN);
-	params[2] = OSSL_PARAM_construct_end();
-	if (EVP_PKEY_fromdata_init(pctx) != 1 ||
-	    EVP_PKEY_fromdata(pctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
-		ret = -EINVAL;
-	EVP_PKEY_CTX_free(pctx);
-	if (!ret)
-		*out = pkey;
-	return ret;
+	/* the point is decoded and checked again (on the curve) */
+	if (EVP_PKEY_set1_encoded_public_key(pkey, pub, CHIPKEY_EC_POINT_LEN) != 1) {
+		EVP_PKEY_free(pkey);
+		return -EINVAL;
+	}
+	*out = pkey;
+	return 0;
+}
+
+EVP_PKEY *ck_att_p256_keygen(void)
+{
+	EVP_PKEY *tmpl = p256_template(), *k = NULL;
+	EVP_PKEY_CTX *ctx = tmpl ? EVP_PKEY_CTX_new_from_pkey(NULL, tmpl, NULL) : NULL;
+
+	if (!ctx || EVP_PKEY_keygen_init(ctx) != 1 || EVP_PKEY_keygen(ctx, &k) != 1)
+		k = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	return k;
 }
 
 int ck_att_pkey_to_pub(const EVP_PKEY *pkey, uint8_t pub[CHIPKEY_EC_POINT_LEN])
@@ -250,7 +294,7 @@ int ck_att_ephemeral(EVP_PKEY **priv, uint8_t pub[CHIPKEY_EC_POINT_LEN])
 	int ret;
 
 	*priv = NULL;
-	k = EVP_EC_gen("P-256");
+	k = ck_att_p256_keygen();
 	if (!k)
 		return -EIO;
 	ret = ck_att_pkey_to_pub(k, pub);

@@ -66,6 +66,10 @@ int ck_att_parse_pub(const uint8_t *buf, size_t len,
 int ck_att_ecdh(EVP_PKEY *priv, const uint8_t peer[CHIPKEY_EC_POINT_LEN],
 		uint8_t z[CK_ATT_SECRET_LEN]);
 
+/* A fresh P-256 key pair (what EVP_PKEY_Q_keygen(NULL, NULL, "EC",
+ * "P-256") makes, from a template of the curve made once), or NULL. */
+EVP_PKEY *ck_att_p256_keygen(void);
+
 /* A fresh P-256 key pair (ephemeral key of a verifier or sender). */
 int ck_att_ephemeral(EVP_PKEY **priv, uint8_t pub[CHIPKEY_EC_POINT_LEN]);
 

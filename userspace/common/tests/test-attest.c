@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -19,6 +20,7 @@
 
 #include "common/attest.h"
 #include "common/hex.h"
+#include "common/pki.h"
 #include "common/tap.h"
 
 static const uint8_t chip_id[CHIPKEY_CHIP_ID_LEN] = {
@@ -58,6 +60,68 @@ static void test_hkdf_rfc5869(void)
 		      want, 32);
 	tap_ok(ck_att_hkdf(ikm, sizeof(ikm), (const uint8_t *)"", 0, okm) == 0 &&
 	       !memcmp(okm, want, 32), "HKDF-SHA256 with zero salt = RFC 5869 case 3");
+}
+
+/* The SubjectPublicKeyInfo of @k is the standard P-256 one of @pt. */
+static int spki_is(EVP_PKEY *k, const uint8_t pt[65])
+{
+	uint8_t want[PKI_P256_SPKI_LEN];
+	unsigned char *der = NULL;
+	int n = k ? i2d_PUBKEY(k, &der) : -1, ok;
+
+	pki_p256_spki(pt, want);
+	ok = n == PKI_P256_SPKI_LEN && !memcmp(der, want, sizeof(want));
+	OPENSSL_free(der);
+	return ok;
+}
+
+static int has_private(EVP_PKEY *k)
+{
+	BIGNUM *d = NULL;
+	int has = EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_PRIV_KEY, &d) == 1;
+
+	BN_clear_free(d);
+	return has;
+}
+
+/* Keys made from the P-256 template: a public key is exactly the point
+ * given (no private half, the template untouched), a generated key is an
+ * ordinary P-256 key pair, two never the same. */
+static void test_template_keys(void)
+{
+	EVP_PKEY *ref1 = EVP_EC_gen("P-256"), *ref2 = EVP_EC_gen("P-256");
+	EVP_PKEY *p1 = NULL, *p2 = NULL, *g1 = ck_att_p256_keygen(), *g2 = ck_att_p256_keygen();
+	uint8_t pt1[65], pt2[65], out[65], q1[65], q2[65], z1[32], z2[32];
+	char group[32];
+	size_t glen = 0;
+
+	tap_ok(ref1 && ref2 && !ck_att_pkey_to_pub(ref1, pt1) && !ck_att_pkey_to_pub(ref2, pt2),
+	       "template: reference keys by EVP_EC_gen");
+	tap_ok(!ck_att_pub_to_pkey(pt1, &p1) && !ck_att_pub_to_pkey(pt2, &p2),
+	       "template: two public keys made");
+	tap_ok(p1 && EVP_PKEY_eq(p1, ref1) == 1 && spki_is(p1, pt1) &&
+	       !ck_att_pkey_to_pub(p1, out) && !memcmp(out, pt1, 65),
+	       "template: the public key is the point given (equal to the reference key, same SPKI)");
+	tap_ok(p2 && EVP_PKEY_eq(p2, ref2) == 1 && EVP_PKEY_eq(p1, p2) != 1 &&
+	       !ck_att_pkey_to_pub(p1, out) && !memcmp(out, pt1, 65),
+	       "template: a second key has its own point, the first keeps its own");
+	tap_ok(p1 && !has_private(p1) && !has_private(p2), "template: a public key has no private half");
+	tap_ok(g1 && g2 && has_private(g1) && has_private(g2) &&
+	       !ck_att_pkey_to_pub(g1, q1) && !ck_att_pkey_to_pub(g2, q2) && memcmp(q1, q2, 65) &&
+	       memcmp(q1 + 1, "\x6b\x17\xd1\xf2", 4) && spki_is(g1, q1) && spki_is(g2, q2),
+	       "template keygen: two P-256 key pairs, different, neither the generator, standard SPKI");
+	tap_ok(g1 && EVP_PKEY_get_utf8_string_param(g1, OSSL_PKEY_PARAM_GROUP_NAME, group,
+						      sizeof(group), &glen) == 1 &&
+	       !strcmp(group, "prime256v1"), "template keygen: named curve prime256v1");
+	tap_ok(g1 && g2 && !ck_att_ecdh(g1, q2, z1) && !ck_att_ecdh(g2, q1, z2) &&
+	       !memcmp(z1, z2, sizeof(z1)) && !ck_att_ecdh(ref1, q1, z2) && memcmp(z1, z2, sizeof(z1)),
+	       "template keygen: ECDH agrees both ways, and differs with another key");
+	EVP_PKEY_free(ref1);
+	EVP_PKEY_free(ref2);
+	EVP_PKEY_free(p1);
+	EVP_PKEY_free(p2);
+	EVP_PKEY_free(g1);
+	EVP_PKEY_free(g2);
 }
 
 static void test_bad_points(const struct ck_att_key *a)
@@ -573,6 +637,7 @@ int main(int argc, char **argv)
 	test_hkdf_rfc5869();
 	test_chip_key(&a);
 	test_bad_points(&a);
+	test_template_keys();
 	test_parse_pub(&a);
 	test_attest(&a);
 	test_seal(&a);
