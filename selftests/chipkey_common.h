@@ -307,7 +307,9 @@ static inline pid_t ck_emu_start(const char *fuse, const char *state,
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
-	for (i = 0; i < 200; i++) {
+	/* up to 60 s: the emulator's power-on self-test runs before it
+	 * listens, and a debug kernel under TCG on a busy host is slow */
+	for (i = 0; i < 1200; i++) {
 		int status;
 
 		if (waitpid(pid, &status, WNOHANG) == pid)

@@ -19,6 +19,13 @@
 
 #include "kselftest_harness.h"
 
+/*
+ * Every case starts two emulators in its fixture (up to 60 s each, see
+ * ck_emu_start): more than the harness's default 30 s allows on a debug
+ * kernel under TCG on a busy host.
+ */
+#define CK_COMPAT_TIMEOUT	300
+
 #define STATE_A	"/tmp/ck-compat-a.state"
 #define SOCK_A	"/tmp/ck-compat-a.sock"
 #define STATE_B	"/tmp/ck-compat-b.state"
@@ -70,7 +77,7 @@ FIXTURE_TEARDOWN(compat)
 	free(self->out);
 }
 
-TEST_F(compat, same_chip_info)
+TEST_F_TIMEOUT(compat, same_chip_info, CK_COMPAT_TIMEOUT)
 {
 	struct chipkey_info ki, ei, bi;
 
@@ -89,7 +96,7 @@ TEST_F(compat, same_chip_info)
 	EXPECT_EQ(ki.rom_key_len, ei.rom_key_len);
 }
 
-TEST_F_TIMEOUT(compat, emulator_to_kernel, 120)
+TEST_F_TIMEOUT(compat, emulator_to_kernel, CK_COMPAT_TIMEOUT)
 {
 	unsigned int k;
 
@@ -109,7 +116,7 @@ TEST_F_TIMEOUT(compat, emulator_to_kernel, 120)
 	}
 }
 
-TEST_F_TIMEOUT(compat, kernel_to_emulator, 120)
+TEST_F_TIMEOUT(compat, kernel_to_emulator, CK_COMPAT_TIMEOUT)
 {
 	unsigned int k;
 
@@ -127,7 +134,7 @@ TEST_F_TIMEOUT(compat, kernel_to_emulator, 120)
 	}
 }
 
-TEST_F(compat, libchipkey_kernel_backend)
+TEST_F_TIMEOUT(compat, libchipkey_kernel_backend, CK_COMPAT_TIMEOUT)
 {
 	size_t plen = CHIPKEY_MAX_PACKAGE, olen = CHIPKEY_MAX_PACKAGE;
 
@@ -138,7 +145,7 @@ TEST_F(compat, libchipkey_kernel_backend)
 	EXPECT_EQ(0, memcmp(self->in, self->out, 777));
 }
 
-TEST_F(compat, other_chip_is_enokey)
+TEST_F_TIMEOUT(compat, other_chip_is_enokey, CK_COMPAT_TIMEOUT)
 {
 	size_t plen = CHIPKEY_MAX_PACKAGE, olen = CHIPKEY_MAX_PACKAGE;
 
@@ -155,7 +162,7 @@ TEST_F(compat, other_chip_is_enokey)
 }
 
 /* Both backends give the same error for the same bad input. */
-TEST_F(compat, same_errors)
+TEST_F_TIMEOUT(compat, same_errors, CK_COMPAT_TIMEOUT)
 {
 	size_t plen = CHIPKEY_MAX_PACKAGE, olen, klen, elen;
 	uint8_t *big;
@@ -202,7 +209,7 @@ TEST_F(compat, same_errors)
 	EXPECT_EQ(kr, er);
 }
 
-TEST_F(compat, rom_key_equal)
+TEST_F_TIMEOUT(compat, rom_key_equal, CK_COMPAT_TIMEOUT)
 {
 	uint8_t kb[CHIPKEY_MAX_ROM_KEY], eb[CHIPKEY_MAX_ROM_KEY];
 	size_t kl = sizeof(kb), el = sizeof(eb);
@@ -295,7 +302,7 @@ static ssize_t attest_file(const char *name, void *buf, size_t cap)
 	return ck_read_file(path, buf, cap);
 }
 
-TEST_F(compat, attest_key_equal)
+TEST_F_TIMEOUT(compat, attest_key_equal, CK_COMPAT_TIMEOUT)
 {
 	uint8_t kq[CHIPKEY_EC_POINT_LEN], eq[CHIPKEY_EC_POINT_LEN];
 	uint8_t lq[CHIPKEY_EC_POINT_LEN], bq[CHIPKEY_EC_POINT_LEN];
@@ -310,7 +317,7 @@ TEST_F(compat, attest_key_equal)
 	EXPECT_NE(0, memcmp(kq, bq, sizeof(kq)));
 }
 
-TEST_F(compat, attest_equal)
+TEST_F_TIMEOUT(compat, attest_equal, CK_COMPAT_TIMEOUT)
 {
 	static const size_t lens[] = { 0, 1, 77, CHIPKEY_MAX_CONTEXT };
 	uint8_t kq[CHIPKEY_EC_POINT_LEN], km[32], em[32], lm[32], bm[32];
@@ -348,7 +355,7 @@ TEST_F(compat, attest_equal)
 					    CHIPKEY_MAX_CONTEXT + 1, em));
 }
 
-TEST_F(compat, chip_mac_equal)
+TEST_F_TIMEOUT(compat, chip_mac_equal, CK_COMPAT_TIMEOUT)
 {
 	static const size_t lens[] = { 0, 1, 1000, CHIPKEY_MAX_MAC_INPUT };
 	uint8_t km[32], em[32], bm[32];
@@ -370,7 +377,7 @@ TEST_F(compat, chip_mac_equal)
 	EXPECT_EQ(-EMSGSIZE, chipkey_chip_mac(self->ea, 1, self->in, CHIPKEY_MAX_MAC_INPUT + 1, em));
 }
 
-TEST_F_TIMEOUT(compat, sealed_wrap_crosses, 120)
+TEST_F_TIMEOUT(compat, sealed_wrap_crosses, CK_COMPAT_TIMEOUT)
 {
 	static const char *const sizes_s[] = { "0", "1", "1000", "65536" };
 	uint8_t *sealed = malloc(CHIPKEY_MAX_SEALED), *plain = malloc(CHIPKEY_MAX_PAYLOAD);

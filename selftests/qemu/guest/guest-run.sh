@@ -88,6 +88,14 @@ else
 	nok "chipkey CLI present in the VM"
 fi
 
+# The host raised the kernel's watchdog thresholds to their maximum on the
+# command line (lib.sh, WATCHDOG_CMDLINE): a vCPU starved by a busy host
+# is no lockup of ours.
+check "kernel watchdogs at their maximum: soft lockup 60 s, RCU stall 300 s, hung task 600 s" sh -c \
+	'test "$(cat /proc/sys/kernel/watchdog_thresh)" = 60 &&
+	 test "$(cat /sys/module/rcupdate/parameters/rcu_cpu_stall_timeout)" = 300 &&
+	 test "$(cat /proc/sys/kernel/hung_task_timeout_secs)" = 600'
+
 # Real x86 systems load aesni_intel (udev), whose gcm(aes) is a SIMD
 # wrapper over cryptd with its own asynchronous completion path; this
 # initramfs has no udev, so the first probe got the generic code.  One
