@@ -7,6 +7,8 @@
  * (default ../docs/test-vectors/attest-v1.txt, run from userspace/).
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +124,65 @@ static void test_template_keys(void)
 	EVP_PKEY_free(p2);
 	EVP_PKEY_free(g1);
 	EVP_PKEY_free(g2);
+}
+
+/* One thread of test_template_threads: @arg is its own point (65 bytes);
+ * returns how many of its keys did not hold exactly that point. */
+static pthread_barrier_t template_start;
+
+static void *template_thread(void *arg)
+{
+	const uint8_t *pt = arg;
+	uintptr_t bad = 0;
+
+	pthread_barrier_wait(&template_start);
+	for (int i = 0; i < 2000; i++) {
+		EVP_PKEY *k = NULL, *g = i % 50 ? NULL : ck_att_p256_keygen();
+		uint8_t out[65];
+
+		if (ck_att_pub_to_pkey(pt, &k) || ck_att_pkey_to_pub(k, out) ||
+		    memcmp(out, pt, 65) || has_private(k) || (i % 50 == 0 && !g))
+			bad++;
+		EVP_PKEY_free(k);
+		EVP_PKEY_free(g);
+	}
+	return (void *)bad;
+}
+
+/* The template is shared by every thread and never written: 4 threads, each
+ * with its own point, all get exactly their point (a template written, then
+ * copied, gave tens of thousands of wrong keys this way), and G is still G. */
+static void test_template_threads(void)
+{
+	uint8_t pts[4][65], out[65];
+	pthread_t th[4];
+	uintptr_t bad = 0;
+	EVP_PKEY *k = NULL;
+	int made = 1;
+
+	for (int i = 0; i < 4; i++) {
+		EVP_PKEY *r = EVP_EC_gen("P-256");
+
+		made = made && r && !ck_att_pkey_to_pub(r, pts[i]);
+		EVP_PKEY_free(r);
+	}
+	/* all four start together */
+	made = made && !pthread_barrier_init(&template_start, NULL, 4);
+	for (int i = 0; made && i < 4; i++)
+		made = !pthread_create(&th[i], NULL, template_thread, pts[i]);
+	for (int i = 0; made && i < 4; i++) {
+		void *b;
+
+		pthread_join(th[i], &b);
+		bad += (uintptr_t)b;
+	}
+	pthread_barrier_destroy(&template_start);
+	tap_ok(made && bad == 0, "template: 4 threads x 2000 public keys (and 40 key pairs each), "
+	       "each key exactly its thread's point (%lu wrong)", (unsigned long)bad);
+	mkpoint(pts[0], 0x04, GX_HEX, GY_HEX);
+	tap_ok(!ck_att_pub_to_pkey(pts[0], &k) && !ck_att_pkey_to_pub(k, out) &&
+	       !memcmp(out, pts[0], 65), "template: G after all of them is still G");
+	EVP_PKEY_free(k);
 }
 
 static void test_bad_points(const struct ck_att_key *a)
@@ -638,6 +699,7 @@ int main(int argc, char **argv)
 	test_chip_key(&a);
 	test_bad_points(&a);
 	test_template_keys();
+	test_template_threads();
 	test_parse_pub(&a);
 	test_attest(&a);
 	test_seal(&a);
