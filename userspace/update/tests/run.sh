@@ -14,6 +14,8 @@ N=${2:?usage: run.sh ASAN_BUILD NATIVE_BUILD}
 here=$(cd "$(dirname "$0")" && pwd)
 # ok, nok, skip, check, expect_exit CODE DESC -- COMMAND..., tap_done
 . "$here/../../common/tests/tap.sh"
+# flip_byte FILE OFFSET
+. "$here/../../common/tests/flip.sh"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 
 # the codecs against the doc's examples, the clock rule's cases (C, TAP)
@@ -114,7 +116,7 @@ expect_exit 0 "a licence for this chip ID (from device-cert.der) installs" -- in
 
 # ---- the image
 lic "$t/l5" "$t/img2" 5 --identity $id --not-after "$in1y"
-cp "$t/img2" "$t/bad"; printf 'X' | dd of="$t/bad" bs=1 seek=1234567 conv=notrunc 2>/dev/null
+cp "$t/img2" "$t/bad"; flip_byte "$t/bad" 1234567
 expect_exit 5 "a tampered image (one byte, same size): refused" -- inst "$S" "$t/bad" "$t/l5"
 check "... saying the SHA-256 differs" err_has "SHA-256 differs"
 cp "$t/img2" "$t/long"; printf 'X' >>"$t/long"
@@ -294,7 +296,7 @@ expect_exit 22 "factory licence never overwrites --out" -- \
 	"$fy" licence "$F" --image "$t/img1" --sequence 9 --class a --not-after "$in1y" --out "$t/l1"
 
 # ---- status of a damaged slot, a corrupt state file
-cp -r "$S" "$t/sdam"; printf 'X' | dd of="$t/sdam/$(active "$S")/image" bs=1 seek=10 conv=notrunc 2>/dev/null
+cp -r "$S" "$t/sdam"; flip_byte "$t/sdam/$(active "$S")/image" 10
 expect_exit 5 "status: the active image altered on disk is reported" -- "$ck" update status --slot-dir "$t/sdam"
 check "... (stdout says NO)" grep -q "intact: NO" "$t/out"
 cp -r "$S" "$t/scor"; echo "sequence 1" >>"$t/scor/state"
