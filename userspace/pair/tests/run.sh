@@ -116,7 +116,9 @@ check "pair listen --confirm with a wrong code refuses: both exit 20 ($lrc, $crc
 check "... nothing stored on either device" unchanged
 pair_start no a b
 wait_for "$t/no.l.out" '^code:' && wait_for "$t/no.c.out" '^code:'
-answer no l 123456	# not the code (or, by chance of 1e-6, the code)
+# a code one off the one shown: never the code
+shown=$(code_of no.l)
+answer no l "$(printf %06d $(((10#${shown:-0} + 1) % 1000000)))"
 answer no c y
 pair_wait
 check "a typed code that differs refuses: both exit 20 ($lrc, $crc)" test "$lrc" = 20 -a "$crc" = 20
