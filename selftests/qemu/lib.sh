@@ -267,6 +267,8 @@ initramfs_begin() {
 		die "$BUSYBOX is static (install busybox-static)"
 	cp "$HERE/init" "$ROOTFS/init"
 	cp "$HERE"/guest/guest-*.sh "$ROOTFS/"
+	# flip_byte for the guest scripts (guest-demo.sh)
+	cp "$TOP/userspace/common/tests/flip.sh" "$ROOTFS/"
 	chmod 755 "$ROOTFS/init" "$ROOTFS"/guest-*.sh
 	# the busybox init path of boot-time recovery
 	cp "$TOP/userspace/boot/chipkey-boot" "$ROOTFS/etc/init.d/S45chipkey"

@@ -147,12 +147,9 @@ compare_hashes() {
 	[ $n -eq 10 ] || nok "$mode: boot 1 hashed its 10 restored items (got $n)"
 }
 
-flip_byte() { # flip_byte FILE OFFSET: xor one byte with 0x01
-	local b
-	b=$(od -An -tu1 -j "$2" -N 1 "$1" | tr -d ' ')
-	[ -n "$b" ] && printf '%b' "\\0$(printf '%03o' $((b ^ 1)))" |
-		dd of="$1" bs=1 seek="$2" conv=notrunc status=none
-}
+# flip_byte FILE OFFSET (here and in sealedkey.sh)
+# shellcheck source=userspace/common/tests/flip.sh
+. "$TOP/userspace/common/tests/flip.sh"
 
 prepare_boot_provision() {
 	disks flash.img:ckflash factory.img:ckfactory

@@ -100,6 +100,7 @@ check_boot_skey1() {
 	check "skey1: control: not under another key" \
 		bash -c "! /usr/bin/python3 '$SKEY_ORACLE' dm-crypt-check $(openssl rand -hex 32) '$SK/data.img' '$SK/plain.bin' 2> /dev/null"
 	hostkey=$(openssl rand -hex 32)
+	# flip_byte: userspace/common/tests/flip.sh, sourced by recovery.sh
 	cp "$SK/disk.blob" "$m/disk.blob" && cp "$SK/disk.blob" "$m/tampered.blob" &&
 		flip_byte "$m/tampered.blob" 100
 	echo "$key" > "$m/key.hex"

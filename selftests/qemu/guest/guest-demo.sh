@@ -35,10 +35,10 @@ say "backup package: $(wc -c < /tmp/kernel.ckb) bytes, backup code: $(head -c 8 
 
 step "tampering is detected by the kernel"
 cp /tmp/kernel.ckb /tmp/bad.ckb
-# byte 100 inverted (a constant written there changes nothing when the byte
-# already holds it: one run in 256)
-b=$(od -An -tu1 -j100 -N1 /tmp/bad.ckb | tr -d ' ')
-printf "\\$(printf %03o $((b ^ 255)))" | dd of=/tmp/bad.ckb bs=1 seek=100 conv=notrunc 2>/dev/null
+# one bit of byte 100 flipped (userspace/common/tests/flip.sh)
+# shellcheck source=userspace/common/tests/flip.sh
+. /flip.sh
+flip_byte /tmp/bad.ckb 100
 cmp -s /tmp/kernel.ckb /tmp/bad.ckb && { say "FAILED: the tampered package is the same as the original"; exit 1; }
 chipkey unwrap /tmp/bad.ckb /tmp/bad.out > /tmp/bad.msg 2>&1
 rc=$?
