@@ -117,10 +117,11 @@ out:
  * A P-256 public key (the generator), made once: the template every other
  * P-256 key is copied or generated from.  EVP_PKEY_fromdata() and
  * EVP_PKEY_Q_keygen() fetch the EC methods and set up the curve each time
- * (18 us and 28 us on one thread; OpenSSL 3.0's method store is behind
- * read-write locks, so with several threads on two CPUs about three times
- * that); a copy of the template with another point, or a key generated from
- * its parameters, costs 4 us and 16 us.  Never changed after p256_key_make.
+ * (18 us and 28 us on one thread; those fetches take OpenSSL 3.0's global
+ * read-write locks, which made d2i_X509 about three times dearer with
+ * several threads on two CPUs); a copy of the template with another point,
+ * or a key generated from its parameters, costs 4 us and 16 us.  Never
+ * changed after p256_key_make.
  */
 static EVP_PKEY *p256_key;
 static pthread_once_t p256_key_once = PTHREAD_ONCE_INIT;
