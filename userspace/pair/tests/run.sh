@@ -82,12 +82,37 @@ assert v[0]['certificate'].startswith('-----BEGIN CERTIFICATE-----')"
 check "... never the link key" bash -c "! grep -qi '$(cat "$t/ka")' '$t/out'"
 
 # ---- a second session between the same devices: a fresh code and link key
+# wrong_confirm RUN SIDE CODE L C: pair_start RUN L C with --confirm CODE on
+# SIDE (l or c), and wait until both show their code.  --confirm comes before
+# the code exists, so CODE is the code one session in a million: then the
+# other side refuses too (nothing kept) and a new session is made (at most
+# three), so that --confirm CODE is always a wrong code.
+wrong_confirm() {
+	local run=$1 side=$2 code=$3 l=$4 c=$5 other=l try
+	for try in 1 2 3; do
+		if [ "$side" = l ]; then
+			pair_start "$run" "$l" "$c" --confirm "$code"
+			other=c
+		else
+			pair_start "$run" "$l" "$c" -- --confirm "$code"
+		fi
+		if ! wait_for "$t/$run.l.out" '^code:' || ! wait_for "$t/$run.c.out" '^code:' ||
+		   [ "$(code_of "$run.l")" != "$code" ]; then
+			return
+		fi
+		echo "# session $try of $run: the code is $code, the one given to --confirm; again"
+		answer "$run" "$other" n
+		pair_wait
+	done
+}
 G0=$(gens)
-pair_start again a b -- --confirm 000000
-wait_for "$t/again.l.out" '^code:' && wait_for "$t/again.c.out" '^code:'
+wrong_confirm again c 000000 a b
 C2=$(code_of again.l)
 answer again l y
 pair_wait
+# six digits of each session's exporter: two sessions show the same code one
+# time in a million, and then this fails (the tool shows nothing larger that
+# the code comes from; the link keys of two sessions differ: "pairing again")
 check "a new session shows a new code ($CL, then $C2)" test -n "$C2" -a "$C2" != "$CL"
 check "the connector's --confirm with a wrong code refuses: both exit 20 ($lrc, $crc)" \
 	test "$lrc" = 20 -a "$crc" = 20
@@ -106,9 +131,7 @@ check "pairing again: both exit 0 ($lrc, $crc), generation 3, one record each, t
 
 # ---- the listener's person refuses / types another code: nothing kept
 G0=$(gens)
-pair_start wrong a b --confirm 999999
-wait_for "$t/wrong.c.out" '^code:'
-[ "$(code_of wrong.c)" = 999999 ] && echo "# the code happened to be 999999"
+wrong_confirm wrong l 999999 a b
 answer wrong c y
 pair_wait
 check "pair listen --confirm with a wrong code refuses: both exit 20 ($lrc, $crc)" \
@@ -135,6 +158,8 @@ wait_for "$t/r2.l.out" '^code:' && wait_for "$t/r2.c.out" '^code:'
 R2B=$(code_of r2.l) R2M=$(code_of r2.c)
 answer r2 l n; answer r2 c n
 pair_wait
+# as above: the two sessions' codes are the same one time in a million, and
+# then this fails (it is also the chance such a relay has of being missed)
 check "relay: a shows $R1A, b shows $R2B: different codes (each session's exporter)" \
 	test -n "$R1A" -a -n "$R2B" -a "$R1A" != "$R2B" -a "$R1A" = "$R1M" -a "$R2B" = "$R2M"
 check "... the relay's two sessions were refused, nothing stored" \
