@@ -145,6 +145,9 @@ static void provision_one(struct dev *d)
 	STACK_OF(X509) *chain;
 	double t0 = now(), t;
 
+	/* a device of its own: nothing remembered of the devices before it on
+	 * this thread (the issuing CA's signature by the ROM key) */
+	pki_sig_memo_forget();
 	/* chip: ID, ROM key, canonical fingerprint, attestation key Q */
 	snprintf(spec, sizeof(spec), "emu:%s", d->sock);
 	if (chipkey_open(spec, &ck) || chipkey_get_info(ck, &info) ||

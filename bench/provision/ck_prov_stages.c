@@ -103,7 +103,9 @@ static void stages(struct ck_factory *f, struct store *st, struct chipkey *ck, i
 
 		RAND_bytes(chip, sizeof(chip));
 		batch_add(st, chip, q);
-		/* TLS: both halves; the device also checks the SPP credential */
+		/* TLS: both halves; the device also checks the SPP credential
+		 * (as a new device: the issuing CA's signature not remembered) */
+		pki_sig_memo_forget();
 		handshake(sctx, cctx, S_TLS_SERVER, S_TLS_CLIENT, &peer);
 		TIME(S_TLS_CLIENT, r = pki_verify_spp_cert(peer, f->ca_cert, f->rom_key, f->rom_key_len, 0));
 		cnt[S_TLS_CLIENT]--;

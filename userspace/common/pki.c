@@ -6,7 +6,6 @@
  * Issuing them is the factory's (factory/pki-issue.c).
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -487,15 +486,21 @@ static int signed_by(X509 *cert, EVP_PKEY *key)
  * SHA-256 of the root's P-256 point and the certificate as i2d_X509 gives
  * it (the signed part's bytes as decoded, the signature algorithm and
  * value: what X509_verify checks), never a refusal; the validity, the CA
- * rules and every other check still run each time.
+ * rules and every other check still run each time.  One memo per thread
+ * (pki_sig_memo_forget).
  */
 #define SIG_MEMO 8
-static struct {
+static _Thread_local struct {
 	uint8_t key[32];
 	int used;
 } sig_memo[SIG_MEMO];
-static unsigned int sig_memo_next;
-static pthread_mutex_t sig_memo_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local unsigned int sig_memo_next;
+
+void pki_sig_memo_forget(void)
+{
+	OPENSSL_cleanse(sig_memo, sizeof(sig_memo));
+	sig_memo_next = 0;
+}
 
 /* 0 and the memo key of @cert under @key, or -1 (not remembered then) */
 static int sig_memo_key(X509 *cert, EVP_PKEY *key, uint8_t out[32])
@@ -531,20 +536,16 @@ static int ca_signed_by(X509 *ica, EVP_PKEY *rom)
 	int have = !sig_memo_key(ica, rom, key), ok = 0;
 
 	if (have) {
-		pthread_mutex_lock(&sig_memo_lock);
 		for (int i = 0; i < SIG_MEMO && !ok; i++)
 			ok = sig_memo[i].used && !CRYPTO_memcmp(sig_memo[i].key, key, sizeof(key));
-		pthread_mutex_unlock(&sig_memo_lock);
 		if (ok)
 			return 1;
 	}
 	ok = signed_by(ica, rom);
 	if (ok && have) {
-		pthread_mutex_lock(&sig_memo_lock);
 		memcpy(sig_memo[sig_memo_next].key, key, sizeof(key));
 		sig_memo[sig_memo_next].used = 1;
 		sig_memo_next = (sig_memo_next + 1) % SIG_MEMO;
-		pthread_mutex_unlock(&sig_memo_lock);
 	}
 	return ok;
 }

@@ -153,6 +153,16 @@ int pki_verify_issuing_ca(X509 *ica, const uint8_t *rom_key, size_t rom_key_len,
 			  time_t now);
 
 /*
+ * An issuing CA's signature by a ROM key, once verified, is remembered by
+ * the thread that verified it (up to 8 certificates; never a refusal; every
+ * other check runs each time), so a device verifies it once per
+ * provisioning, load or recovery.  pki_sig_memo_forget() empties this
+ * thread's memo: for a program that plays several devices in turn on one
+ * thread (bench/provision), so that each verifies as a device on its own does.
+ */
+void pki_sig_memo_forget(void);
+
+/*
  * What recovery uses.  @rom_key is the manufacturer root public key from
  * ROM (DER SPKI), @ica the issuing CA certificate that came with @cert
  * (NULL: @cert must be signed by the ROM key itself, as by factories made
