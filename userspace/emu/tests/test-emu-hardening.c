@@ -301,7 +301,17 @@ static int raw_info(int fd)
 	return th_raw_recv(fd, reply, sizeof(reply), NULL);
 }
 
-/* Seconds until the emulator closes @fd (read returns 0), or -1. */
+/*
+ * The emulator closed a connection we read @n bytes from (read's result):
+ * end of file, or ECONNRESET, which a Unix socket gives when the other end
+ * closed with bytes of ours unread (a byte sent as the deadline passed).
+ */
+static int closed_by_peer(ssize_t n)
+{
+	return n == 0 || (n < 0 && errno == ECONNRESET);
+}
+
+/* Seconds until the emulator closes @fd, or -1. */
 static double time_to_close(int fd, double t0)
 {
 	uint8_t b[64];
@@ -309,7 +319,7 @@ static double time_to_close(int fd, double t0)
 	for (;;) {
 		ssize_t n = read(fd, b, sizeof(b));
 
-		if (n == 0)
+		if (closed_by_peer(n))
 			return now_s() - t0;
 		if (n < 0)
 			return -1;	/* our own 10 s SO_RCVTIMEO */
@@ -333,7 +343,7 @@ static double trickle_until_cut(int fd, const uint8_t *frame, size_t len)
 		if (p.revents) {
 			ssize_t n = read(fd, b, sizeof(b));
 
-			return n == 0 ? now_s() - t0 : -1;
+			return closed_by_peer(n) ? now_s() - t0 : -1;
 		}
 	}
 	return -1;
