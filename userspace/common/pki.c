@@ -6,6 +6,7 @@
  * Issuing them is the factory's (factory/pki-issue.c).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -486,20 +487,56 @@ static int signed_by(X509 *cert, EVP_PKEY *key)
  * SHA-256 of the root's P-256 point and the certificate as i2d_X509 gives
  * it (the signed part's bytes as decoded, the signature algorithm and
  * value: what X509_verify checks), never a refusal; the validity, the CA
- * rules and every other check still run each time.  One memo per thread
- * (pki_sig_memo_forget).
+ * rules and every other check still run each time.  One memo for the
+ * process (the service's link threads share it), except in a thread that
+ * called pki_sig_memo_forget(): it has its own from then on.
  */
 #define SIG_MEMO 8
-static _Thread_local struct {
-	uint8_t key[32];
-	int used;
-} sig_memo[SIG_MEMO];
-static _Thread_local unsigned int sig_memo_next;
+struct sig_memo {
+	struct {
+		uint8_t key[32];
+		int used;
+	} e[SIG_MEMO];
+	unsigned int next;
+};
+static struct sig_memo sig_memo_shared;		/* under sig_memo_lock */
+static pthread_mutex_t sig_memo_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local struct sig_memo sig_memo_own;
+static _Thread_local int sig_memo_is_own;
 
 void pki_sig_memo_forget(void)
 {
-	OPENSSL_cleanse(sig_memo, sizeof(sig_memo));
-	sig_memo_next = 0;
+	OPENSSL_cleanse(&sig_memo_own, sizeof(sig_memo_own));
+	sig_memo_is_own = 1;
+}
+
+/* @key is in @m (0 or 1); or, with @add, put there */
+static int sig_memo_use(struct sig_memo *m, const uint8_t key[32], int add)
+{
+	int found = 0;
+
+	if (add) {
+		memcpy(m->e[m->next].key, key, sizeof(m->e[0].key));
+		m->e[m->next].used = 1;
+		m->next = (m->next + 1) % SIG_MEMO;
+		return 1;
+	}
+	for (int i = 0; i < SIG_MEMO && !found; i++)
+		found = m->e[i].used && !CRYPTO_memcmp(m->e[i].key, key, sizeof(m->e[i].key));
+	return found;
+}
+
+/* sig_memo_use on the calling thread's memo: its own, or the process's */
+static int sig_memo_op(const uint8_t key[32], int add)
+{
+	int r;
+
+	if (sig_memo_is_own)
+		return sig_memo_use(&sig_memo_own, key, add);
+	pthread_mutex_lock(&sig_memo_lock);
+	r = sig_memo_use(&sig_memo_shared, key, add);
+	pthread_mutex_unlock(&sig_memo_lock);
+	return r;
 }
 
 /* 0 and the memo key of @cert under @key, or -1 (not remembered then) */
@@ -533,20 +570,13 @@ static int sig_memo_key(X509 *cert, EVP_PKEY *key, uint8_t out[32])
 static int ca_signed_by(X509 *ica, EVP_PKEY *rom)
 {
 	uint8_t key[32];
-	int have = !sig_memo_key(ica, rom, key), ok = 0;
+	int have = !sig_memo_key(ica, rom, key), ok;
 
-	if (have) {
-		for (int i = 0; i < SIG_MEMO && !ok; i++)
-			ok = sig_memo[i].used && !CRYPTO_memcmp(sig_memo[i].key, key, sizeof(key));
-		if (ok)
-			return 1;
-	}
+	if (have && sig_memo_op(key, 0))
+		return 1;
 	ok = signed_by(ica, rom);
-	if (ok && have) {
-		memcpy(sig_memo[sig_memo_next].key, key, sizeof(key));
-		sig_memo[sig_memo_next].used = 1;
-		sig_memo_next = (sig_memo_next + 1) % SIG_MEMO;
-	}
+	if (ok && have)
+		sig_memo_op(key, 1);
 	return ok;
 }
 

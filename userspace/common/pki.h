@@ -153,12 +153,13 @@ int pki_verify_issuing_ca(X509 *ica, const uint8_t *rom_key, size_t rom_key_len,
 			  time_t now);
 
 /*
- * An issuing CA's signature by a ROM key, once verified, is remembered by
- * the thread that verified it (up to 8 certificates; never a refusal; every
- * other check runs each time), so a device verifies it once per
- * provisioning, load or recovery.  pki_sig_memo_forget() empties this
- * thread's memo: for a program that plays several devices in turn on one
- * thread (bench/provision), so that each verifies as a device on its own does.
+ * An issuing CA's signature by a ROM key, once verified, is remembered for
+ * the process (up to 8 certificates; never a refusal; every other check
+ * runs each time), so a device verifies it once per provisioning, load or
+ * recovery.  pki_sig_memo_forget() gives the calling thread a memo of its
+ * own, empty: for a program that plays several devices in turn on one
+ * thread (bench/provision), so that each verifies as a device on its own
+ * does.
  */
 void pki_sig_memo_forget(void);
 
