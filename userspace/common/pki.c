@@ -510,33 +510,36 @@ void pki_sig_memo_forget(void)
 	sig_memo_is_own = 1;
 }
 
-/* @key is in @m (0 or 1); or, with @add, put there */
-static int sig_memo_use(struct sig_memo *m, const uint8_t key[32], int add)
+/* The calling thread's memo (its own, or the process's, then locked until
+ * memo_put) */
+static struct sig_memo *memo_get(void)
+{
+	if (sig_memo_is_own)
+		return &sig_memo_own;
+	pthread_mutex_lock(&sig_memo_lock);
+	return &sig_memo_shared;
+}
+
+static void memo_put(struct sig_memo *m)
+{
+	if (m == &sig_memo_shared)
+		pthread_mutex_unlock(&sig_memo_lock);
+}
+
+static int memo_has(const struct sig_memo *m, const uint8_t key[32])
 {
 	int found = 0;
 
-	if (add) {
-		memcpy(m->e[m->next].key, key, sizeof(m->e[0].key));
-		m->e[m->next].used = 1;
-		m->next = (m->next + 1) % SIG_MEMO;
-		return 1;
-	}
 	for (int i = 0; i < SIG_MEMO && !found; i++)
 		found = m->e[i].used && !CRYPTO_memcmp(m->e[i].key, key, sizeof(m->e[i].key));
 	return found;
 }
 
-/* sig_memo_use on the calling thread's memo: its own, or the process's */
-static int sig_memo_op(const uint8_t key[32], int add)
+static void memo_add(struct sig_memo *m, const uint8_t key[32])
 {
-	int r;
-
-	if (sig_memo_is_own)
-		return sig_memo_use(&sig_memo_own, key, add);
-	pthread_mutex_lock(&sig_memo_lock);
-	r = sig_memo_use(&sig_memo_shared, key, add);
-	pthread_mutex_unlock(&sig_memo_lock);
-	return r;
+	memcpy(m->e[m->next].key, key, sizeof(m->e[0].key));
+	m->e[m->next].used = 1;
+	m->next = (m->next + 1) % SIG_MEMO;
 }
 
 /* 0 and the memo key of @cert under @key, or -1 (not remembered then) */
@@ -570,13 +573,22 @@ static int sig_memo_key(X509 *cert, EVP_PKEY *key, uint8_t out[32])
 static int ca_signed_by(X509 *ica, EVP_PKEY *rom)
 {
 	uint8_t key[32];
-	int have = !sig_memo_key(ica, rom, key), ok;
+	int have = !sig_memo_key(ica, rom, key), ok = 0;
+	struct sig_memo *m;
 
-	if (have && sig_memo_op(key, 0))
-		return 1;
+	if (have) {
+		m = memo_get();
+		ok = memo_has(m, key);
+		memo_put(m);
+		if (ok)
+			return 1;
+	}
 	ok = signed_by(ica, rom);
-	if (ok && have)
-		sig_memo_op(key, 1);
+	if (ok && have) {
+		m = memo_get();
+		memo_add(m, key);
+		memo_put(m);
+	}
 	return ok;
 }
 
