@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
-# report.py LOAD.txt STAGES.txt ISSUED NCPU: the provisioning benchmark table.
+# report.py LOAD.txt STAGES.txt ISSUED NCPU [TMPFS.txt FLOOR-AFTER.txt]: the provisioning benchmark table.
 import sys
 
 
@@ -17,6 +17,8 @@ def kv(path):
 load, st = kv(sys.argv[1]), kv(sys.argv[2])
 issued, ncpu = sys.argv[3], int(sys.argv[4])
 shm = kv(sys.argv[5]) if len(sys.argv) > 5 else {}
+# the floor measured again right after the end-to-end run (run.sh)
+after = kv(sys.argv[6]) if len(sys.argv) > 6 else {}
 us = {k[3:]: float(v) for k, v in st.items() if k.startswith("us_")}
 cpu_us = {k[7:]: float(v) for k, v in st.items() if k.startswith("cpu_us_")}
 TARGET = 300.0
@@ -149,6 +151,19 @@ if cpu_spp >= 0 and ok:
     fc2 = sum(n * cpu_us.get(k, us[k]) for k, n in F_SPP_NOPUB + F_DEV)
     print("%-52s %10.2fx" % ("  same, floor without the publication's 2 verifications",
                              fc2 / 1e3 / (1e3 * (cpu_spp + cpu_dev) / ok)))
+if after:
+    # the same floor measured right after the run: on a shared machine the
+    # speed can change between the floor (before the run) and the run
+    ua = {k[3:]: float(v) for k, v in after.items() if k.startswith("us_")}
+    fa = sum(n * ua[k] for k, n in F_SPP + F_DEV)
+    print("%-52s %10.1f   (%+.0f%% against the floor before)" % (
+        "floor measured after the run, us per device", fa, 100 * (fa / (f_spp + f_dev) - 1)))
+    print("%-52s %10.2fx" % ("measured / floor after the run", dps / (ncpu * 1e6 / fa)))
+    if cpu_spp >= 0 and ok:
+        ca = {k[7:]: float(v) for k, v in after.items() if k.startswith("cpu_us_")}
+        fca = sum(n * ca.get(k, ua[k]) for k, n in F_SPP + F_DEV)
+        print("%-52s %10.2fx" % ("floor CPU after the run / measured CPU per device",
+                                 fca / 1e3 / (1e3 * (cpu_spp + cpu_dev) / ok)))
 print("%-52s %10.2fx" % ("SPP stage CPU (without SQLite) / SPP floor", (spp_sum - db_sum) / f_spp))
 print("# sizes: data package %s B, sealed %s B, backup %s B, certificate %s B, signed record %s B" %
       (st.get("size_data_package"), st.get("size_sealed"), st.get("size_backup"),
