@@ -18,6 +18,7 @@
 struct proof_pending {
 	uint8_t nonce[PROOF_NONCE_LEN];
 	uint8_t cert_sha256[32];
+	uint8_t v_pub[CHIPKEY_EC_POINT_LEN];	/* V, handed out again */
 	time_t expires;
 	EVP_PKEY *v;		/* the verifier's ephemeral key; NULL: slot free */
 };
@@ -59,19 +60,52 @@ void proof_table_free(struct proof_table *t)
 	free(t);
 }
 
+/*
+ * A device's challenges: the newest is handed out again while more than
+ * half of @ttl is left, so whoever else holds a copy of the device's
+ * certificate and key gets the same one and cannot take the device's away.
+ * Only then is a new one made; the previous one stays valid until it
+ * expires, which is before the new one is past half its life, so a
+ * certificate holds at most PROOF_PER_CERT = 2 unexpired challenges and
+ * one is never forgotten before it expires.
+ */
 int proof_challenge(struct proof_table *t, const uint8_t cert_sha256[32], time_t now,
 		    int ttl, uint8_t nonce[PROOF_NONCE_LEN], uint8_t v[CHIPKEY_EC_POINT_LEN],
 		    time_t *expires)
 {
-	struct proof_pending *slot = NULL;
+	struct proof_pending *slot = NULL, *newest = NULL, *oldest = NULL;
+	int mine = 0;
 	size_t i;
 
 	for (i = 0; i < PROOF_MAX_PENDING; i++) {
-		if (t->p[i].v && (t->p[i].expires <= now ||
-				  !CRYPTO_memcmp(t->p[i].cert_sha256, cert_sha256, 32)))
-			drop(&t->p[i]);	/* expired, or this device's old one: forget it */
-		if (!t->p[i].v && !slot)
-			slot = &t->p[i];
+		struct proof_pending *p = &t->p[i];
+
+		if (p->v && p->expires <= now)
+			drop(p);
+		if (!p->v) {
+			if (!slot)
+				slot = p;
+			continue;
+		}
+		if (CRYPTO_memcmp(p->cert_sha256, cert_sha256, 32))
+			continue;
+		mine++;
+		if (!newest || p->expires > newest->expires)
+			newest = p;
+		if (!oldest || p->expires < oldest->expires)
+			oldest = p;
+	}
+	if (newest && newest->expires - now > ttl / 2) {
+		memcpy(nonce, newest->nonce, PROOF_NONCE_LEN);
+		memcpy(v, newest->v_pub, CHIPKEY_EC_POINT_LEN);
+		*expires = newest->expires;
+		return 0;
+	}
+	if (mine >= PROOF_PER_CERT) {
+		/* not reached with a steady clock (above); a clock set back */
+		drop(oldest);
+		if (!slot)
+			slot = oldest;
 	}
 	if (!slot)
 		return -EBUSY;
@@ -79,6 +113,7 @@ int proof_challenge(struct proof_table *t, const uint8_t cert_sha256[32], time_t
 		drop(slot);
 		return -EIO;
 	}
+	memcpy(slot->v_pub, v, CHIPKEY_EC_POINT_LEN);
 	memcpy(slot->cert_sha256, cert_sha256, 32);
 	slot->expires = now + ttl;
 	memcpy(nonce, slot->nonce, PROOF_NONCE_LEN);
@@ -112,17 +147,24 @@ int proof_verify_label(struct proof_table *t, const char *label,
 			p = &t->p[i];
 	if (!p)
 		return -ENOENT;
-	if (p->expires <= now)
-		err = -ETIME;
-	else if (CRYPTO_memcmp(p->cert_sha256, cert_sha256, 32))
-		err = -EKEYREJECTED;
-	else {
-		proof_context_label(ctx, label, nonce, cert_sha256, spki_sha256);
-		err = ck_att_expected_attest(p->v, q, chip_id, ctx, sizeof(ctx), want);
-		if (!err && CRYPTO_memcmp(want, mac, CHIPKEY_MAC_LEN))
-			err = -EBADMSG;
-		OPENSSL_cleanse(want, sizeof(want));
+	if (p->expires <= now) {
+		drop(p);
+		return -ETIME;
 	}
-	drop(p);	/* one use, whatever the outcome */
+	/*
+	 * Another certificate's challenge, or a wrong MAC, leaves the
+	 * challenge to the device it was handed to: a copy of its factory
+	 * credential without the chip cannot use it up.  A right MAC uses it
+	 * up, whatever the enrollment then does: a proof counts once.
+	 */
+	if (CRYPTO_memcmp(p->cert_sha256, cert_sha256, 32))
+		return -EKEYREJECTED;
+	proof_context_label(ctx, label, nonce, cert_sha256, spki_sha256);
+	err = ck_att_expected_attest(p->v, q, chip_id, ctx, sizeof(ctx), want);
+	if (!err && CRYPTO_memcmp(want, mac, CHIPKEY_MAC_LEN))
+		err = -EBADMSG;
+	OPENSSL_cleanse(want, sizeof(want));
+	if (!err)
+		drop(p);
 	return err;
 }

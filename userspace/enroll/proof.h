@@ -22,7 +22,8 @@
 /* label || nonce || SHA-256(factory cert DER) || SHA-256(CSR SPKI DER) */
 #define PROOF_CONTEXT_LEN	(PROOF_LABEL_LEN + PROOF_NONCE_LEN + 32 + 32)
 #define PROOF_HEADER		"Chipkey-Attest"
-#define PROOF_MAX_PENDING	1024	/* challenges outstanding at once */
+#define PROOF_MAX_PENDING	2048	/* challenges outstanding at once */
+#define PROOF_PER_CERT		2	/* of one certificate (proof_challenge) */
 
 /*
  * The value of the Chipkey-Attest header: the nonce (64 hex digits), one
@@ -45,21 +46,25 @@ struct proof_table *proof_table_new(void);
 void proof_table_free(struct proof_table *t);
 
 /*
- * A new challenge for the device whose certificate hashes to @cert_sha256,
- * valid until @now + @ttl: its nonce and the verifier key V (the node
- * keeps v).  It replaces the device's pending one: one per certificate.  0, -EBUSY (PROOF_MAX_PENDING challenges unexpired) or -EIO.
+ * A challenge for the device whose certificate hashes to @cert_sha256: its
+ * nonce, the verifier key V (the node keeps v) and its expiry.  The
+ * device's newest challenge again while more than @ttl / 2 seconds of it
+ * are left, else a new one valid until @now + @ttl; a device's challenge
+ * is never forgotten before it expires (at most PROOF_PER_CERT at once).
+ * 0, -EBUSY (PROOF_MAX_PENDING challenges unexpired) or -EIO.
  */
 int proof_challenge(struct proof_table *t, const uint8_t cert_sha256[32], time_t now,
 		    int ttl, uint8_t nonce[PROOF_NONCE_LEN], uint8_t v[CHIPKEY_EC_POINT_LEN],
 		    time_t *expires);
 
 /*
- * Check the chip's answer and use the challenge up (whatever the result):
- * the challenge @nonce exists, was handed to this certificate, has not
- * expired, and @mac is the ATTEST answer of the chip (Q, chip ID) to the
- * context of (@nonce, @cert_sha256, @spki_sha256).  0; -ENOENT unknown or
- * used; -ETIME expired; -EKEYREJECTED handed to another certificate;
- * -EBADMSG wrong MAC; -EINVAL bad Q.
+ * Check the chip's answer: the challenge @nonce exists, was handed to this
+ * certificate, has not expired, and @mac is the ATTEST answer of the chip
+ * (Q, chip ID) to the context of (@nonce, @cert_sha256, @spki_sha256).
+ * 0, and the challenge is used up; -ENOENT unknown or used; -ETIME expired
+ * (forgotten); -EKEYREJECTED handed to another certificate; -EBADMSG wrong
+ * MAC; -EINVAL bad Q.  A refusal other than -ETIME leaves the challenge to
+ * its device.
  */
 int proof_verify(struct proof_table *t, const uint8_t nonce[PROOF_NONCE_LEN],
 		 const uint8_t cert_sha256[32], const uint8_t spki_sha256[32],

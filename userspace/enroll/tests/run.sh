@@ -248,9 +248,23 @@ check "a challenge handed to another device's certificate: 403" \
 	bash -c "test '$CODE' = 403 && grep -q 'handed to another certificate' '$t/resp'"
 enroll "$t/d2.keys" d2 "$(printf '%064d' 0) $(printf '%064d' 0)"
 check "an invented nonce: 403" bash -c "test '$CODE' = 403 && grep -q 'unknown or used' '$t/resp'"
+# the copy of d2's key and certificate cannot keep d2 from enrolling: d2
+# gets its challenge and its chip's proof; then the copy asks for
+# challenges and answers them with wrong proofs, 20 times; then d2 sends
+# its request
 challenge "$t/d2.keys"; prove "$t/d2.sock" "$t/d2.keys" d2
-enroll "$t/d2.keys" d2 "$NONCE $MAC"
-check "d2 with its own chip, request naming d1's identity: 200" test "$CODE" = 200
+DNONCE=$NONCE DMAC=$MAC
+wrong=0 same=0
+for _ in $(seq 20); do
+	challenge "$t/d2.keys" && [ "$NONCE" = "$DNONCE" ] && same=$((same + 1))
+	enroll "$t/d2.keys" d2 "$NONCE $(printf '%064d' 0)"
+	[ "$CODE" = 403 ] && grep -q 'chip proof is wrong' "$t/resp" && wrong=$((wrong + 1))
+done
+check "the copy asking for a challenge 20 times gets d2's pending one each time, not a new one" \
+	test "$same" = 20
+check "... its 20 wrong proofs: 403 each" test "$wrong" = 20
+enroll "$t/d2.keys" d2 "$DNONCE $DMAC"
+check "d2 with its own chip, request naming d1's identity, after all that: 200" test "$CODE" = 200
 certs "$t/resp" "$t/d2.cust.pem"
 check "the certificate names d2 (the authenticated identity), not the request's" \
 	bash -c "openssl x509 -in '$t/d2.cust.pem' -noout -subject -nameopt sep_multiline >'$t/d2.text' &&
@@ -331,6 +345,21 @@ challenge "$t/d4.keys"; prove "$t/d4.sock" "$t/d4.keys" d4
 enroll "$t/d4.keys" d4 "$NONCE $MAC"
 check "an expired challenge: 403 (d4 on the whitelist, its chip's proof)" \
 	bash -c "test '$CODE' = 403 && grep -q 'challenge expired' '$t/resp'"
+# past half of --challenge-ttl a device gets a new challenge, and the one
+# it got before stays good until it expires (d1 asks for its recorded
+# certificate with another key: the proof is accepted, then the ledger says 409)
+start srvt --challenge-ttl 10
+csr d1c "/CN=d1c"
+challenge "$t/d1.keys"; prove "$t/d1.sock" "$t/d1.keys" d1c
+N1=$NONCE M1=$MAC
+challenge "$t/d1.keys"
+check "--challenge-ttl 10: asking again at once gives the same challenge" test "$NONCE" = "$N1"
+sleep 5.1
+challenge "$t/d1.keys"
+check "... asking again 5.1 s later gives a new one" test "$CCODE" = 200 -a "$NONCE" != "$N1"
+enroll "$t/d1.keys" d1c "$N1 $M1"
+check "... the one from before is still good: the chip's proof accepted, then 409 (issued before)" \
+	bash -c "test '$CODE' = 409 && grep -q 'issued to this device before' '$t/resp'"
 # revocation: d4's factory certificate revoked, the node given the CRLs
 openssl x509 -in "$t/d4.keys/device-cert.pem" -out "$t/d4.leaf.pem"
 "$bin/chipkey-factory" revoke "$t/fac" "$t/d4.leaf.pem" >/dev/null 2>>"$t/setup.log"
