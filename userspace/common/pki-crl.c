@@ -27,11 +27,15 @@
 #include "common/hex.h"
 #include "common/pki.h"
 
-/* The rollback floor of a set (pki_crls_floor): where the newest CRL of
- * each issuer is kept, and which CRLs of the set were compared to it
- * since they verified (raised[i]: stored or found not newer). */
+/* The rollback floors of a set (pki_crls_floor): the directories where
+ * the newest CRL of each issuer is kept (every one a command can see: a
+ * state directory, a slot directory), and which CRLs of the set were
+ * compared to all of them since they verified (raised[i]: stored or found
+ * not newer in each). */
+#define CRL_FLOOR_DIRS 4
 struct crl_floor {
-	int dfd;
+	int dfd[CRL_FLOOR_DIRS];
+	int ndir;
 	pthread_mutex_t lock;
 	unsigned char *raised;
 	int n;
@@ -48,7 +52,8 @@ void pki_crls_free(struct pki_crls *c)
 		return;
 	sk_X509_CRL_pop_free(c->crls, X509_CRL_free);
 	if (c->floor) {
-		close(c->floor->dfd);
+		for (int d = 0; d < c->floor->ndir; d++)
+			close(c->floor->dfd[d]);
 		pthread_mutex_destroy(&c->floor->lock);
 		free(c->floor->raised);
 		free(c->floor);
@@ -256,7 +261,7 @@ int pki_crls_floor(struct pki_crls *c, const char *dir, const struct pki_crls *p
 
 	if (why && whylen)
 		why[0] = 0;
-	if (!c || c->floor)
+	if (!c)
 		return -EINVAL;
 	if ((mkdir(dir, 0700) < 0 && errno != EEXIST) ||
 	    (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
@@ -266,17 +271,47 @@ int pki_crls_floor(struct pki_crls *c, const char *dir, const struct pki_crls *p
 		return -e;
 	}
 	n = sk_X509_CRL_num(c->crls);
-	if (!(c->floor = calloc(1, sizeof(*c->floor))) ||
-	    !(c->floor->raised = calloc((size_t)n + 1, 1))) {
-		free(c->floor);
-		c->floor = NULL;
-		close(dfd);
-		return -ENOMEM;
+	if (c->floor) {
+		/* one more floor of the same set: each CRL is checked against
+		 * it now, and raises it (with the others) from the next check */
+		struct stat a, b;
+		int d, err = fstat(dfd, &a) < 0 ? -errno : 0;
+
+		for (d = 0; !err && d < c->floor->ndir; d++)
+			if (fstat(c->floor->dfd[d], &b) < 0)
+				err = -errno;
+			else if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+				break;	/* already a floor of the set */
+		if (!err && d == c->floor->ndir && d == CRL_FLOOR_DIRS)
+			err = -E2BIG;
+		if (err) {
+			close(dfd);
+			snprintf(why, whylen, "CRL floor %s: %s", dir, strerror(-err));
+			return err;
+		}
+		pthread_mutex_lock(&c->floor->lock);
+		if (d == c->floor->ndir) {
+			c->floor->dfd[c->floor->ndir++] = dfd;
+			memset(c->floor->raised, 0, (size_t)c->floor->n + 1);
+		} else {
+			close(dfd);
+			dfd = c->floor->dfd[d];
+		}
+		pthread_mutex_unlock(&c->floor->lock);
+	} else {
+		if (!(c->floor = calloc(1, sizeof(*c->floor))) ||
+		    !(c->floor->raised = calloc((size_t)n + 1, 1))) {
+			free(c->floor);
+			c->floor = NULL;
+			close(dfd);
+			return -ENOMEM;
+		}
+		c->floor->dfd[0] = dfd;
+		c->floor->ndir = 1;
+		c->floor->n = n;
+		pthread_mutex_init(&c->floor->lock, NULL);
 	}
-	c->floor->dfd = dfd;
-	c->floor->n = n;
-	pthread_mutex_init(&c->floor->lock, NULL);
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n && i < c->floor->n; i++) {
 		X509_CRL *crl = sk_X509_CRL_value(c->crls, i);
 		X509_CRL *newer = floor_read(dfd, crl);
 
@@ -308,19 +343,43 @@ int pki_crls_floor(struct pki_crls *c, const char *dir, const struct pki_crls *p
 	return kept;
 }
 
+/* Raises the floor in the directory @dfd to @crl (which has a cRLNumber):
+ * 0, or -errno if it could not be stored. */
+static int floor_raise_dir(int dfd, X509_CRL *crl)
+{
+	unsigned char *der = NULL;
+	X509_CRL *old;
+	char name[80];
+	int len, err = 0;
+
+	/* another process of the same directory: one at a time */
+	if (flock(dfd, LOCK_EX) < 0)
+		return -errno;
+	old = floor_read(dfd, crl);
+	if ((!old || pki_crl_older(old, crl) || !same_signer(old, crl)) &&
+	    !floor_name(crl, name, sizeof(name))) {
+		len = i2d_X509_CRL(crl, &der);
+		err = len <= 0 ? -ENOMEM : ck_file_write_at(dfd, name, der, (size_t)len, 0600);
+		if (!err && fsync(dfd) < 0)
+			err = -errno;
+		OPENSSL_free(der);
+	}
+	X509_CRL_free(old);
+	flock(dfd, LOCK_UN);
+	return err;
+}
+
 /*
- * Raises the floor to @crl (index @i of @c), which verified with its
- * issuer's key: kept if it has a cRLNumber higher than the floor's.  0, or
- * -errno if it could not be stored (the caller fails closed).
+ * Raises every floor of @c to @crl (index @i of @c), which verified with
+ * its issuer's key: kept where it has a cRLNumber higher than the floor's.
+ * 0, or -errno if it could not be stored in one of them (the caller fails
+ * closed).
  */
 static int floor_raise(const struct pki_crls *c, int i, X509_CRL *crl)
 {
 	struct crl_floor *f = c->floor;
-	unsigned char *der = NULL;
 	ASN1_INTEGER *num;
-	X509_CRL *old;
-	char name[80];
-	int len, err = 0;
+	int err = 0;
 
 	if (!f || i >= f->n)
 		return 0;
@@ -330,22 +389,11 @@ static int floor_raise(const struct pki_crls *c, int i, X509_CRL *crl)
 		return 0;
 	}
 	num = X509_CRL_get_ext_d2i(crl, NID_crl_number, NULL, NULL);
-	/* another process of the same state directory: one at a time */
-	if (num && flock(f->dfd, LOCK_EX) == 0) {
-		old = floor_read(f->dfd, crl);
-		if ((!old || pki_crl_older(old, crl) || !same_signer(old, crl)) &&
-		    !floor_name(crl, name, sizeof(name))) {
-			len = i2d_X509_CRL(crl, &der);
-			err = len <= 0 ? -ENOMEM :
-			      ck_file_write_at(f->dfd, name, der, (size_t)len, 0600);
-			if (!err && fsync(f->dfd) < 0)
-				err = -errno;
-			OPENSSL_free(der);
-		}
-		X509_CRL_free(old);
-		flock(f->dfd, LOCK_UN);
-	} else if (num) {
-		err = -errno;
+	for (int d = 0; num && d < f->ndir; d++) {
+		int e = floor_raise_dir(f->dfd[d], crl);
+
+		if (e && !err)
+			err = e;
 	}
 	ASN1_INTEGER_free(num);
 	ERR_clear_error();

@@ -248,7 +248,11 @@ void pki_crls_free(struct pki_crls *c);
  * newer CRL (the count of those, the last reason in @why).  From then on a
  * CRL of @c that pki_crls_check() finds signed by its issuer raises the
  * floor (once per set; a failure to store fails that check closed, -EIO).
- * An unauthenticated CRL never moves the floor.
+ * An unauthenticated CRL never moves the floor.  Called again on the same
+ * set with another directory (at most 4; the same directory again is
+ * only checked), @c is checked against that floor too, and from then on
+ * a CRL that verifies raises every floor of the set: one rule for every
+ * floor a command can see (a state directory, a slot directory).
  */
 int pki_crls_floor(struct pki_crls *c, const char *dir, const struct pki_crls *prev,
 		   int keep, char *why, size_t whylen);

@@ -179,14 +179,29 @@ struct ck_update_accept {
 	size_t rom_len;
 	const uint8_t *chip;		/* the chip's ID; NULL: not at hand */
 	const char *device_class;	/* --class; NULL: none */
-	const struct pki_crls *crls;	/* NULL: not checked */
+	struct pki_crls *crls;		/* NULL: not checked */
 	const char *slot_dir;		/* its state: rollback, clock high-water */
+	const char *state_dir;		/* a CRL floor besides the slot directory's;
+					 * NULL: none */
 	time_t clock;			/* pki_clock_now() */
 };
+/* Where a directory DIR keeps its CRL floor (pki_crls_floor): DIR/crl-floor. */
+#define CK_UPDATE_CRL_FLOOR	"crl-floor"
+/*
+ * The CRL floors of @crls (pki_crls_floor()): @slot_dir's (the directory
+ * created 0755 if missing, so that a refused install still raises it)
+ * and, if not NULL, @state_dir's (created 0700).  Each CRL older than the
+ * one kept there is refused, -ESTALE; other errors -errno (a reason in
+ * @err).  From then on a CRL of @crls that verifies raises both.
+ */
+int ck_update_crl_floors(struct pki_crls *crls, const char *slot_dir, const char *state_dir,
+			 char *err, size_t errlen);
 /*
  * The licence @lic, checked in the order of docs/software-update.md
- * "Checks": ck_licence_verify() (container, signer chain to the ROM key,
- * CRLs, signature), ck_update_device_id() and ck_licence_check_audience()
+ * "Checks": with CRLs, ck_update_crl_floors() (the slot directory's and
+ * @state_dir's CRL floor: check 3b), then ck_licence_verify() (container,
+ * signer chain to the ROM key, CRLs, signature; a CRL that verifies raises
+ * those floors), ck_update_device_id() and ck_licence_check_audience()
  * (for this device), then against the slot directory's state as it is
  * now: ck_licence_check_time() and ck_licence_check_rollback().  The
  * install checks the state again under its lock.  @l is decoded

@@ -460,20 +460,65 @@ head -c 100000 /dev/urandom >"$t/cat/fw-4.bin"
 	--not-after "$(date -u -d '+1 year' +%Y-%m-%dT%H:%M:%SZ)" --out "$t/cat/fw-4.bin.licence" 2>>"$t/setup.log"
 cp -r "$t/fac" "$t/facr"
 "$bin/chipkey-factory" revoke "$t/facr" "$t/facr/licence-cert.pem" >/dev/null 2>>"$t/setup.log"
-# (on a copy of the state directory: the newer CRL it sees raises that
-# directory's CRL floor, docs/service-link.md "CRL rollback")
+# The newer CRL raises every CRL floor the command sees: the --state
+# directory's and the slot directory's (docs/service-link.md "CRL rollback");
+# the state directories here are copies, so that each floor is seen alone.
+old_crls=(--crl "$t/fac/root-crl.pem" --crl "$t/fac/station-crl.pem")
+new_crls=(--crl "$t/facr/root-crl.pem" --crl "$t/facr/station-crl.pem")
+# the cRLNumber of the issuing CA's CRL that DIR/crl-floor kept
+ica_floor() { for f in "$1"/crl-floor/*.der; do
+	openssl crl -inform der -in "$f" -noout -issuer | grep -q "issuing CA" &&
+		openssl crl -inform der -in "$f" -noout -crlnumber; done; }
+# the links of d1 the server at $S logged (mode cert): 1 for the licence, 1 for the image
+links() { grep -c "cert link up, device $ID1" "$t/svc2.log"; }
 cp -a "$t/d1.state" "$t/d1r.state"
 expect_exit 11 "attack: a revoked licence signer is refused by service install --crl" -- \
 	"$ck" "${dev1[@]}" service install fw-4.bin --server "$S" --keys "$t/d1.keys" --state "$t/d1r.state" \
-	--mode cert --slot-dir "$t/d1.sw" --crl "$t/facr/root-crl.pem" --crl "$t/facr/station-crl.pem"
-check "... the installed software is unchanged" diff -r "$t/d1.sw.before" "$t/d1.sw"
+	--mode cert --slot-dir "$t/d1.sw" "${new_crls[@]}"
+check "... the installed software is unchanged" diff -r -x crl-floor "$t/d1.sw.before" "$t/d1.sw"
+check "... the issuing CA's CRL number 2 raised the floors of the state and the slot directory" \
+	test "$(ica_floor "$t/d1r.state")/$(ica_floor "$t/d1.sw")" = "crlNumber=0x02/crlNumber=0x02"
 expect_exit 13 "attack: ... then the CRLs of before the revocation: refused as older (rollback)" -- \
 	"$ck" "${dev1[@]}" service install fw-4.bin --server "$S" --keys "$t/d1.keys" --state "$t/d1r.state" \
-	--mode cert --slot-dir "$t/d1.sw" --crl "$t/fac/root-crl.pem" --crl "$t/fac/station-crl.pem"
-check "... the installed software is unchanged" diff -r "$t/d1.sw.before" "$t/d1.sw"
-expect_exit 0 "... with the CRLs of before the revocation it installs" -- \
+	--mode cert --slot-dir "$t/d1.sw" "${old_crls[@]}"
+check "... the installed software is unchanged" diff -r -x crl-floor "$t/d1.sw.before" "$t/d1.sw"
+# (1) the floor is the slot directory's too: another --state, or chipkey
+# update install on the same slot directory, does not take the older CRL
+expect_exit 13 "attack: ... nor chipkey update install into that slot directory (its floor: rollback)" -- \
+	"$ck" "${dev1[@]}" update install --image "$t/cat/fw-4.bin" --licence "$t/cat/fw-4.bin.licence" \
+	--slot-dir "$t/d1.sw" --keys "$t/d1.keys" "${old_crls[@]}"
+check "... nothing installed (sequence 2 still)" bash -c "
+	diff -r -x crl-floor '$t/d1.sw.before' '$t/d1.sw' && grep -qx 'sequence 2' '$t/d1.sw/state'"
+n0=$(links)
+expect_exit 13 "attack: ... nor service install with a state directory that never saw CRL 2 (rollback)" -- \
 	"$ck" "${dev1[@]}" service install fw-4.bin --server "$S" --keys "$t/d1.keys" --state "$t/d1.state" \
-	--mode cert --slot-dir "$t/d1.sw" --crl "$t/fac/root-crl.pem" --crl "$t/fac/station-crl.pem"
+	--mode cert --slot-dir "$t/d1.sw" "${old_crls[@]}"
+check "... refused as older before the image is asked for (at most one link, the licence's)" \
+	bash -c "[ $(($(links) - n0)) -le 1 ] && grep -q 'older than number 2 accepted before' '$t/err'"
+check "... nothing installed, no download directory left" bash -c "
+	diff -r -x crl-floor '$t/d1.sw.before' '$t/d1.sw' && ! ls -d '$t/d1.state'/download.* 2>/dev/null"
+# (2) the other way round: update install raises the slot directory's
+# floor, then service install (its --state never saw CRL 2) is refused on
+# that slot directory before the image is asked for
+cp -a "$t/d1.sw.before" "$t/d1u.sw" && cp -a "$t/d1.state" "$t/d1u.state"
+expect_exit 11 "attack: update install --crl (CRL 2): the revoked signer is refused" -- \
+	"$ck" "${dev1[@]}" update install --image "$t/cat/fw-4.bin" --licence "$t/cat/fw-4.bin.licence" \
+	--slot-dir "$t/d1u.sw" --keys "$t/d1.keys" "${new_crls[@]}"
+check "... the issuing CA's CRL number 2 raised the slot directory's floor" \
+	test "$(ica_floor "$t/d1u.sw")" = "crlNumber=0x02"
+n0=$(links)
+expect_exit 13 "attack: ... then service install with the CRLs of before on that slot directory (rollback)" -- \
+	"$ck" "${dev1[@]}" service install fw-4.bin --server "$S" --keys "$t/d1.keys" --state "$t/d1u.state" \
+	--mode cert --slot-dir "$t/d1u.sw" "${old_crls[@]}"
+check "... refused as older before the image is asked for (at most one link, the licence's)" \
+	bash -c "[ $(($(links) - n0)) -le 1 ] && grep -q 'older than number 2 accepted before' '$t/err'"
+check "... nothing installed (sequence 2 still), no download directory left" bash -c "
+	diff -r -x crl-floor '$t/d1.sw.before' '$t/d1u.sw' && ! ls -d '$t/d1u.state'/download.* 2>/dev/null"
+# a slot directory (and a state directory) that never saw CRL 2 takes them
+cp -a "$t/d1.sw.before" "$t/d1n.sw"
+expect_exit 0 "... with the CRLs of before the revocation it installs into a slot directory of its own" -- \
+	"$ck" "${dev1[@]}" service install fw-4.bin --server "$S" --keys "$t/d1.keys" --state "$t/d1.state" \
+	--mode cert --slot-dir "$t/d1n.sw" "${old_crls[@]}"
 check "... sequence 4, no download directory left after a successful install" bash -c "
-	grep -qx 'sequence 4' '$t/d1.sw/state' && ! ls -d '$t/d1.state'/download.* 2>/dev/null"
+	grep -qx 'sequence 4' '$t/d1n.sw/state' && ! ls -d '$t/d1.state'/download.* 2>/dev/null"
 tap_done service
