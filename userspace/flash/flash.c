@@ -82,8 +82,10 @@ static int symlink_replace(int dfd, const char *target, const char *name,
 {
 	char tmp[96], cur[128];
 	ssize_t n;
+	int not_link;
 
 	n = readlinkat(dfd, name, cur, sizeof(cur) - 1);
+	not_link = n < 0 && errno == EINVAL;
 	if (n >= 0) {
 		cur[n] = 0;
 		if (!strcmp(cur, target))
@@ -94,6 +96,20 @@ static int symlink_replace(int dfd, const char *target, const char *name,
 	if (symlinkat(target, dfd, tmp))
 		return -errno;
 	step();
+	if (not_link) {
+		/* @name is there but not a symbolic link (a directory planted
+		 * in the flash: a symlink cannot be renamed over it): moved
+		 * aside under a temporary name, removed with the leftovers */
+		char junk[96];
+
+		snprintf(junk, sizeof(junk), ".%s.tmp-junk-%s", name, id);
+		if (renameat(dfd, name, dfd, junk)) {
+			int err = -errno;
+
+			unlinkat(dfd, tmp, 0);
+			return err;
+		}
+	}
 	if (renameat(dfd, tmp, dfd, name)) {
 		int err = -errno;
 

@@ -63,6 +63,15 @@ check "... generation 1 reported" grep -q '"generation": 1' "$t/last.out"
 expect 0 "... and generation 1 still recovers over it without --force" \
 	"$ck" --device "$D1" recover --store "$A" --no-keys --from "$t/d1.ckpr"
 
+# -- a directory planted where the current symlink belongs (a symlink
+# cannot be renamed over it: recovery failed at its commit, every time)
+rm -rf "$A" && mkdir -p "$A/current" && echo planted >"$A/current/store.json"
+expect 0 "a directory planted as current: genuine generation 1 recovers without --force" \
+	"$ck" --device "$D1" recover --store "$A" --no-keys --from "$t/d1.ckpr"
+expect 0 "... and the store is healthy" "$ck" --device "$D1" status --store "$A"
+check "... current is a symbolic link again, and the planted directory is gone" \
+	bash -c "test -L '$A/current' && test -z \"\$(find '$A' -name store.json -type f -exec grep -l planted {} +)\""
+
 # -- the documented limit: a replayed genuine older image
 rm -rf "$A" && cp -a "$t/rb" "$A"
 check "a genuine generation-1 image (its own chip MAC)" test "$(gen_of "$A")" = 1
