@@ -54,10 +54,12 @@ struct rec_opts {
 	double timeout;		/* overall limit of the network fetch, s */
 };
 
-/* Generations a recovery tried and did not restore, newest first. */
-#define REC_MAX_SKIPS	8
 /* Older generations fetched from the database after the latest failed. */
 #define REC_MAX_OLDER	16
+/* Generations a recovery tried and did not restore, newest first: every
+ * one it can try (the latest and REC_MAX_OLDER older ones), so that all
+ * are reported on stdout too. */
+#define REC_MAX_SKIPS	(REC_MAX_OLDER + 1)
 
 struct rec_skip {
 	uint64_t generation;		/* 0: the latest (its number unknown) */

@@ -74,3 +74,13 @@ expect 6 "20 poisoned generations: refused after the latest and at most 16 older
 	"$ck" --device "$D1" recover --store "$A" --no-keys --db "$FURL" --timeout 10
 check "... 18 requests (latest, list, 16 older: $(conns p5)); a record under another number is skipped" \
 	bash -c "test $(conns p5) -eq 18 && grep -q 'skipped generation 21: .*it says generation 3' '$t/last.err'"
+args=()
+for g in $(seq 2 14); do args+=("$g=$t/p3-random.ckpr"); done
+gendb "$t/pois6" "$hex1" 1="$t/d1.ckpr" "${args[@]}"
+fakedb p6 "$t/pois6" full
+rm -rf "$A"
+expect 0 "13 poisoned generations above the genuine generation 1: generation 1 recovers" \
+	"$ck" --device "$D1" recover --store "$A" --no-keys --db "$FURL" --timeout 10
+check "... all 13 skipped are reported on stdout (the latest and generations 13 down to 2) as on stderr" \
+	bash -c "test \$(grep -c '^skipped ' '$t/last.out') -eq 13 && grep -q '^skipped generation 2: ' '$t/last.out' &&
+		test \$(grep -c 'skipped ' '$t/last.err') -eq 13"
