@@ -514,7 +514,30 @@ check "... both changes kept ($urc): generation $((GA + 2)), no record left (b n
 # refused in both roles before any contact
 expect_exit 0 "b gives up its pairings first (unpair --all)" -- \
 	"$ck" --device "emu:$t/b.sock" unpair --all --store "$t/b.store" --keys "$t/b.keys"
-pair_ok ex a b --exclusive -- --exclusive
+# a pairs with m while its exclusive pairing with b waits for the persons:
+# the second change waits for the first's update lock, then makes the
+# exclusive check on the generation the first wrote (docs/pairing.md)
+rm -f "$t/exr.port"
+GM=$(gen m)
+"$ck" --device "emu:$t/m.sock" pair listen --port 0 --bind 127.0.0.1 --port-file "$t/exr.port" \
+	--keys "$t/m.keys" --store "$t/m.store" --timeout 60 --confirm 000000 \
+	</dev/null >"$t/exr.l.out" 2>"$t/exr.l.err" &
+mpid=$!
+wait_for "$t/exr.port" .
+pair_start ex a b --exclusive -- --exclusive
+wait_for "$t/ex.l.out" '^code:' && wait_for "$t/ex.c.out" '^code:'
+"$ck" --device "emu:$t/a.sock" pair connect "127.0.0.1:$(cat "$t/exr.port")" --keys "$t/a.keys" \
+	--store "$t/a.store" --timeout 60 --confirm 000000 </dev/null >"$t/exr.c.out" 2>"$t/exr.c.err" &
+rpid=$!
+wait_for "$t/exr.c.err" 'waiting for another change'
+answer ex l y; answer ex c y
+pair_wait
+{ wait "$rpid"; rrc=$?; } 2>/dev/null
+check "a connecting to m while its exclusive pairing with b is undecided: it waits for that change, then is refused, exit 22 ($rrc)" \
+	eval '[ $rrc = 22 ] && grep -q "paired exclusively with $IB" "$t/exr.c.err"'
+check "... m's listener saw no connection (still waiting, no code), nothing changed on m" \
+	eval 'kill -0 $mpid && ! grep -q "^code:" "$t/exr.l.out" && [ "$(gen m)" = "$GM" ]'
+{ kill "$mpid"; wait "$mpid"; } 2>/dev/null
 check "a and b pair exclusively ($lrc, $crc): each record says so (flags bit 0, records.py)" \
 	eval '[ $lrc = 0 ] && [ $crc = 0 ] && [ "$(rec a list | cut -d" " -f1,4)" = "$IB 1" ] &&
 		[ "$(rec b list | cut -d" " -f1,4)" = "$IA 1" ]'
