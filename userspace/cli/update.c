@@ -104,6 +104,27 @@ static int open_image(const char *path, int encrypted, const char *keys, int *fd
 	return err;
 }
 
+/* The licence file: a regular file (a symlink is followed, as for the
+ * image) of at most CK_LICENCE_MAX_LEN bytes, opened without blocking, so
+ * that a FIFO or a device is refused at once instead of hanging the
+ * install or being read until the bound (docs/software-update.md check 1).
+ * CK_EXIT_*: 7 too-large, 8 not a regular file or unreadable. */
+static int read_licence(const char *path, uint8_t **buf, size_t *len)
+{
+	int err = ck_file_read_regular(path, CK_LICENCE_MAX_LEN, buf, len);
+
+	if (!err)
+		return CK_EXIT_OK;
+	if (err == -EFBIG) {
+		fprintf(stderr, "chipkey: update refused (%s): the licence %s is larger than "
+			"%d bytes\n", ck_exit_name(CK_EXIT_TOO_LARGE), path, CK_LICENCE_MAX_LEN);
+		return CK_EXIT_TOO_LARGE;
+	}
+	fprintf(stderr, "chipkey: cannot read the licence %s: %s\n", path,
+		err == -EINVAL ? "not a regular file" : strerror(-err));
+	return CK_EXIT_OTHER;
+}
+
 /* The CRL floor of the slot directory @slots (created if missing, so
  * that a refused install still raises the floor) on @crls: pki_crls_floor().
  * CK_EXIT_*: 13 rollback for a CRL older than the kept one. */
@@ -177,7 +198,7 @@ static int install(struct ck_cli *cli, int argc, char **argv)
 		pki_crls_free(crls);
 		return usage();
 	}
-	ret = ck_cli_read(lic_path, &lic, &lic_len, CK_LICENCE_MAX_LEN);
+	ret = read_licence(lic_path, &lic, &lic_len);
 	if (ret) {
 		pki_crls_free(crls);
 		return ret;

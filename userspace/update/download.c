@@ -27,25 +27,31 @@
 #define PREFIX "download."
 
 /* The slot directory, created if missing, locked (waiting for an install
- * that holds it). */
+ * that holds it; again if that install removed the directory it had
+ * created, ck_update_install()). */
 static int lock_slot_dir(const char *dir)
 {
+	struct stat st;
 	int fd;
 
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			int e = -errno;
+	for (;;) {
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		while (flock(fd, LOCK_EX) < 0) {
+			if (errno != EINTR) {
+				int e = -errno;
 
-			close(fd);
-			return e;
+				close(fd);
+				return e;
+			}
 		}
+		if (fstat(fd, &st) < 0 || st.st_nlink > 0)
+			return fd;
+		close(fd);
 	}
-	return fd;
 }
 
 /* Remove every PREFIX* directory under @pfd that nobody holds locked. */

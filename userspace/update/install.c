@@ -95,6 +95,19 @@ static void remove_stale_tmp(int dfd)
 	closedir(d);
 }
 
+/* A failed install into a slot directory it created itself leaves none
+ * (docs/software-update.md "Checks, in order"): still under the lock, and
+ * only if @dir is still the directory @dfd, which rmdir() removes only
+ * when empty (.incoming and temporary state files are gone by then). */
+static void remove_created(const char *dir, int dfd)
+{
+	struct stat a, b;
+
+	remove_stale_tmp(dfd);
+	if (!fstat(dfd, &a) && !lstat(dir, &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		rmdir(dir);
+}
+
 /* Copy @in to the new file "image" in @sfd, hashing what is written;
  * -EBADMSG if it is not @l's size and digest. */
 static int copy_image(int in, int sfd, const struct ck_licence *l, char *err, size_t errlen)
@@ -216,8 +229,9 @@ int ck_update_install(const char *dir, int image_fd, const struct ck_licence *l,
 {
 	struct ck_update_state old, s;
 	char text[CK_UPDATE_STATE_MAX], slot[2] = { 0, 0 };
+	struct stat st;
 	size_t tlen;
-	int dfd, rc;
+	int dfd, rc, created = 0;
 
 	dfd = open_dir(dir, 0);
 	if (dfd == -ENOENT) {
@@ -226,6 +240,7 @@ int ck_update_install(const char *dir, int image_fd, const struct ck_licence *l,
 		rc = precheck(&old, l, clock, image_fd, err, errlen);
 		if (rc)
 			return rc;
+		created = mkdir(dir, 0755) == 0;
 		dfd = open_dir(dir, 1);
 	}
 	if (dfd < 0)
@@ -233,6 +248,12 @@ int ck_update_install(const char *dir, int image_fd, const struct ck_licence *l,
 	if (flock(dfd, LOCK_EX | LOCK_NB) < 0) {
 		rc = pubdb_fail(err, errlen, errno == EWOULDBLOCK ? -EBUSY : -errno,
 				"another install holds %s", dir);
+		created = 0;	/* another install's now: not ours to remove */
+		goto out;
+	}
+	if (!created && fstat(dfd, &st) == 0 && st.st_nlink == 0) {
+		/* an install that created it failed and removed it meanwhile */
+		rc = pubdb_fail(err, errlen, -EBUSY, "another install removed %s", dir);
 		goto out;
 	}
 	rc = read_state_at(dfd, &old);
@@ -295,6 +316,8 @@ int ck_update_install(const char *dir, int image_fd, const struct ck_licence *l,
 	}
 	CK_CRASH_POINT("update-committed");
 out:
+	if (rc && created)
+		remove_created(dir, dfd);
 	close(dfd);
 	return rc;
 }

@@ -269,7 +269,8 @@ int ck_update_decrypt_image(const char *path, EVP_PKEY *key, X509 *cert, int *fd
  * Install the image (the regular file open at @image_fd, read from its
  * start) under the verified licence @l (its DER
  * @lic, kept beside the image) into @dir, created only once the checks
- * pass.  Under the lock: rollback check against the state (-ESTALE:
+ * that need no copy pass, and removed again if this call created it and
+ * the install then fails (the digest, say).  Under the lock: rollback check against the state (-ESTALE:
  * sequence not above the installed one, or more than
  * CK_LICENCE_MAX_SEQUENCE_STEP above it), the clock rule with @clock
  * (pki_clock_now()) and the state's high-water mark (-EKEYEXPIRED), the

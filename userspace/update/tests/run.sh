@@ -119,6 +119,13 @@ lic "$t/l5" "$t/img2" 5 --identity $id --not-after "$in1y"
 cp "$t/img2" "$t/bad"; flip_byte "$t/bad" 1234567
 expect_exit 5 "a tampered image (one byte, same size): refused" -- inst "$S" "$t/bad" "$t/l5"
 check "... saying the SHA-256 differs" err_has "SHA-256 differs"
+expect_exit 5 "... also into a missing slot directory (no --crl): refused" -- inst "$t/sbad" "$t/bad" "$t/l5"
+check "... saying the SHA-256 differs" err_has "SHA-256 differs"
+check "... and no slot directory is left (created for step 7, removed)" test ! -e "$t/sbad"
+mkdir -p "$t/sbad"
+expect_exit 5 "... into an empty slot directory that existed: refused" -- inst "$t/sbad" "$t/bad" "$t/l5"
+check "... which stays, empty (not this install's to remove)" \
+	test -d "$t/sbad" -a -z "$(ls -A "$t/sbad")"
 cp "$t/img2" "$t/long"; printf 'X' >>"$t/long"
 expect_exit 5 "an image one byte longer: refused" -- inst "$S" "$t/long" "$t/l5"
 head -c 2499999 "$t/img2" >"$t/short"
@@ -598,5 +605,17 @@ expect_exit 5 "a FIFO as the image: refused (not a regular file)" -- timeout 60 
 expect_exit 5 "a FIFO as an encrypted image: refused (not a regular file)" -- timeout 60 "$ck" update install \
 	--image "$t/fifo" --licence "$t/fl1" --slot-dir "$t/sfifo" --keys "$t/keys" --rom-key "$rom" --encrypted
 check "... saying so" err_has "not a regular file"
+# the licence file too: opened without blocking, regular files only
+expect_exit 8 "a FIFO as the licence: refused at once (not a regular file)" -- timeout 10 "$ck" update install \
+	--image "$t/img1" --licence "$t/fifo" --slot-dir "$t/slfifo" --keys "$t/keys" --rom-key "$rom"
+check "... saying so" err_has "not a regular file"
+check "... nothing installed, no slot directory" test ! -e "$t/slfifo"
+expect_exit 8 "/dev/zero as the licence: refused (not a regular file), not read" -- timeout 10 "$ck" update install \
+	--image "$t/img1" --licence /dev/zero --slot-dir "$t/slfifo" --keys "$t/keys" --rom-key "$rom"
+check "... nothing installed, no slot directory" test ! -e "$t/slfifo"
+expect_exit 8 "a FIFO as the licence with --crl: refused before the CRL floor" -- timeout 10 "$ck" update install \
+	--image "$t/img1" --licence "$t/fifo" --slot-dir "$t/slfifo" --keys "$t/keys" --rom-key "$rom" \
+	--crl "$t/root-crl2.pem" --crl "$F/station-crl.pem"
+check "... nothing installed, no slot directory" test ! -e "$t/slfifo"
 
 tap_done update && [ $unit -eq 0 ]
