@@ -489,14 +489,22 @@ expect_exit 13 "attack: ... nor chipkey update install into that slot directory 
 	--slot-dir "$t/d1.sw" --keys "$t/d1.keys" "${old_crls[@]}"
 check "... nothing installed (sequence 2 still)" bash -c "
 	diff -r -x crl-floor '$t/d1.sw.before' '$t/d1.sw' && grep -qx 'sequence 2' '$t/d1.sw/state'"
-n0=$(links)
-expect_exit 13 "attack: ... nor service install with a state directory that never saw CRL 2 (rollback)" -- \
-	"$ck" "${dev1[@]}" service install fw-4.bin --server "$S" --keys "$t/d1.keys" --state "$t/d1.state" \
-	--mode cert --slot-dir "$t/d1.sw" "${old_crls[@]}"
-check "... refused as older before the image is asked for (at most one link, the licence's)" \
-	bash -c "[ $(($(links) - n0)) -le 1 ] && grep -q 'older than number 2 accepted before' '$t/err'"
-check "... nothing installed, no download directory left" bash -c "
-	diff -r -x crl-floor '$t/d1.sw.before' '$t/d1.sw' && ! ls -d '$t/d1.state'/download.* 2>/dev/null"
+# old_crl_install WHAT STATE SLOTS: service install with the CRLs of before
+# the revocation is refused as older (13) before the image is asked for,
+# and nothing is installed
+old_crl_install() {
+	local n0
+	n0=$(links)
+	expect_exit 13 "attack: $1 (rollback)" -- \
+		"$ck" "${dev1[@]}" service install fw-4.bin --server "$S" --keys "$t/d1.keys" --state "$2" \
+		--mode cert --slot-dir "$3" "${old_crls[@]}"
+	check "... refused as older before the image is asked for (at most one link, the licence's)" \
+		bash -c "[ $(($(links) - n0)) -le 1 ] && grep -q 'older than number 2 accepted before' '$t/err'"
+	check "... nothing installed (sequence 2 still), no download directory left" bash -c "
+		diff -r -x crl-floor '$t/d1.sw.before' '$3' && grep -qx 'sequence 2' '$3/state' &&
+		! ls -d '$2'/download.* 2>/dev/null"
+}
+old_crl_install "... nor service install with a state directory that never saw CRL 2" "$t/d1.state" "$t/d1.sw"
 # (2) the other way round: update install raises the slot directory's
 # floor, then service install (its --state never saw CRL 2) is refused on
 # that slot directory before the image is asked for
@@ -506,14 +514,8 @@ expect_exit 11 "attack: update install --crl (CRL 2): the revoked signer is refu
 	--slot-dir "$t/d1u.sw" --keys "$t/d1.keys" "${new_crls[@]}"
 check "... the issuing CA's CRL number 2 raised the slot directory's floor" \
 	test "$(ica_floor "$t/d1u.sw")" = "crlNumber=0x02"
-n0=$(links)
-expect_exit 13 "attack: ... then service install with the CRLs of before on that slot directory (rollback)" -- \
-	"$ck" "${dev1[@]}" service install fw-4.bin --server "$S" --keys "$t/d1.keys" --state "$t/d1u.state" \
-	--mode cert --slot-dir "$t/d1u.sw" "${old_crls[@]}"
-check "... refused as older before the image is asked for (at most one link, the licence's)" \
-	bash -c "[ $(($(links) - n0)) -le 1 ] && grep -q 'older than number 2 accepted before' '$t/err'"
-check "... nothing installed (sequence 2 still), no download directory left" bash -c "
-	diff -r -x crl-floor '$t/d1.sw.before' '$t/d1u.sw' && ! ls -d '$t/d1u.state'/download.* 2>/dev/null"
+old_crl_install "... then service install with the CRLs of before on that slot directory" \
+	"$t/d1u.state" "$t/d1u.sw"
 # a slot directory (and a state directory) that never saw CRL 2 takes them
 cp -a "$t/d1.sw.before" "$t/d1n.sw"
 expect_exit 0 "... with the CRLs of before the revocation it installs into a slot directory of its own" -- \
