@@ -143,11 +143,53 @@ static void skip(struct rec_ctx *ctx, struct rec_result *res, uint64_t gen, int 
  * first, down to the floor (unless --force), until one verifies.  The
  * failure of the latest is the result when none does.
  */
+/*
+ * The newest generations did not verify and there are more below them: a
+ * run of junk on top, as whoever holds a copy of the device's key can
+ * publish (docs/recovery.md, "Which generation").  The chain is
+ * append-only and starts at generation 1, so the genuine generations
+ * written before lie below that run: walk up from the floor (generation 1
+ * with --force or without a floor), at most REC_MAX_OLDER of them and
+ * below @lowest (the oldest tried from the top), keeping the newest that
+ * verifies, until one does not (reported) or is not there.  0 with it in
+ * @p, or -1.
+ */
+static int from_below(struct rec_ctx *ctx, const struct rec_opts *o,
+		      const struct flash_store *old, struct rec_result *res,
+		      struct rec_pick *p, uint64_t lowest, double deadline)
+{
+	struct rec_pick cur = { 0 };
+	uint64_t g = res->old_generation && !o->force ? res->old_generation : 1;
+	int tried, code, fetched;
+
+	for (tried = 0; tried < REC_MAX_OLDER && g < lowest; tried++, g++) {
+		code = rec_source_db(ctx, o->db_url, g, deadline - rec_now(), &cur.c,
+				     &res->attempts, &fetched);
+		if (!code)
+			code = try_candidate(ctx, o, old, res, &cur);
+		if (code) {
+			if (fetched)
+				skip(ctx, res, g, code);
+			pick_release(&cur);
+			break;
+		}
+		pick_release(p);
+		*p = cur;
+		memset(&cur, 0, sizeof(cur));
+	}
+	if (!p->dp)
+		return -1;
+	rec_note(ctx, "generation %llu, the newest that verifies of those from generation %llu up",
+		 (unsigned long long)p->gen,
+		 (unsigned long long)(res->old_generation && !o->force ? res->old_generation : 1));
+	return 0;
+}
+
 static int from_db(struct rec_ctx *ctx, const struct rec_opts *o, const struct flash_store *old,
 		   struct rec_result *res, struct rec_pick *p)
 {
 	double deadline = rec_now() + (o->timeout > 0 ? o->timeout : REC_DEFAULT_TIMEOUT);
-	uint64_t gens[256], latest;
+	uint64_t gens[256], latest, lowest = 0;
 	char first_msg[sizeof(ctx->msg)];
 	size_t n = 0, i, tried = 0;
 	int first, code, fetched;
@@ -179,6 +221,7 @@ static int from_db(struct rec_ctx *ctx, const struct rec_opts *o, const struct f
 		    (gens[i] < res->old_generation && !o->force))
 			continue;
 		tried++;
+		lowest = gens[i];
 		code = rec_source_db(ctx, o->db_url, gens[i], deadline - rec_now(), &p->c,
 				     &res->attempts, &fetched);
 		if (!code)
@@ -192,6 +235,8 @@ static int from_db(struct rec_ctx *ctx, const struct rec_opts *o, const struct f
 		code = 0;
 	}
 	pick_release(p);
+	if (!code && tried == REC_MAX_OLDER && !from_below(ctx, o, old, res, p, lowest, deadline))
+		return CK_EXIT_OK;
 	return rec_fail(ctx, first, "%s (no other generation in the database verifies on this chip)",
 			first_msg);
 }

@@ -56,10 +56,11 @@ struct rec_opts {
 
 /* Older generations fetched from the database after the latest failed. */
 #define REC_MAX_OLDER	16
-/* Generations a recovery tried and did not restore, newest first: every
- * one it can try (the latest and REC_MAX_OLDER older ones), so that all
- * are reported on stdout too. */
-#define REC_MAX_SKIPS	(REC_MAX_OLDER + 1)
+/* Generations a recovery tried and did not restore, in the order tried:
+ * every one it can try (the latest, REC_MAX_OLDER older ones from the top
+ * and the one that ended the walk from below), so that all are reported
+ * on stdout too. */
+#define REC_MAX_SKIPS	(REC_MAX_OLDER + 2)
 
 struct rec_skip {
 	uint64_t generation;		/* 0: the latest (its number unknown) */

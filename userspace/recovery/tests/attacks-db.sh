@@ -70,10 +70,31 @@ for g in $(seq 3 22); do args+=("$g=$t/p3-random.ckpr"); done
 gendb "$t/pois5" "$hex1" "${args[@]}"
 fakedb p5 "$t/pois5" full
 rm -rf "$A"
-expect 6 "20 poisoned generations: refused after the latest and at most 16 older ones" \
+expect 6 "20 poisoned generations (3 to 22, nothing below): refused after the latest, 16 older ones and generation 1" \
 	"$ck" --device "$D1" recover --store "$A" --no-keys --db "$FURL" --timeout 10
-check "... 18 requests (latest, list, 16 older: $(conns p5)); a record under another number is skipped" \
-	bash -c "test $(conns p5) -eq 18 && grep -q 'skipped generation 21: .*it says generation 3' '$t/last.err'"
+check "... 19 requests (latest, list, 16 older from the top, generation 1 from below, not there: $(conns p5)); a record under another number is skipped" \
+	bash -c "test $(conns p5) -eq 19 && grep -q 'skipped generation 21: .*it says generation 3' '$t/last.err'"
+# a copy of the device key buries the genuine generations 1 and 2 under 20
+# junk ones (3 to 22): the walk from below restores generation 2
+args=()
+for g in $(seq 3 22); do args+=("$g=$t/p3-random.ckpr"); done
+gendb "$t/pois7" "$hex1" 1="$t/d1.ckpr" 2="$t/g2.ckpr" "${args[@]}"
+fakedb p7 "$t/pois7" full
+rm -rf "$A"
+expect 0 "genuine generations 1 and 2 under 20 junk ones: generation 2 recovers (from below)" \
+	"$ck" --device "$D1" recover --store "$A" --no-keys --db "$FURL" --timeout 10
+check "... the store is at generation 2, the genuine backup (cmp)" \
+	bash -c "test '$(gen_of "$A")' = 2 && cmp -s '$A/backup.pkg' '$t/gen2.pkg'"
+check "... 17 skipped from the top and, last, generation 3 from below, each on stdout ($(grep -c '^skipped ' "$t/last.out"))" \
+	bash -c "test \$(grep -c '^skipped ' '$t/last.out') -eq 18 && grep '^skipped ' '$t/last.out' | tail -1 | grep -q '^skipped generation 3: '"
+check "... 21 requests (latest, list, 16 from the top, generations 1, 2, 3 from below: $(conns p7))" \
+	test "$(conns p7)" -eq 21
+fresh2
+fakedb p8 "$t/pois7" full
+expect 0 "... the same over a store at generation 2 (the floor): the walk starts at the floor, generation 2 again" \
+	"$ck" --device "$D1" recover --store "$A" --no-keys --db "$FURL" --timeout 10
+check "... 20 requests (latest, list, 16 from the top, generations 2 and 3 from below: $(conns p8)), generation 2" \
+	bash -c "test $(conns p8) -eq 20 && test '$(gen_of "$A")' = 2"
 args=()
 for g in $(seq 2 14); do args+=("$g=$t/p3-random.ckpr"); done
 gendb "$t/pois6" "$hex1" 1="$t/d1.ckpr" "${args[@]}"
