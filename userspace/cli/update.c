@@ -26,6 +26,7 @@
 
 #include "cli.h"
 #include "service.h"
+#include "common/crashpoint.h"
 #include "common/hex.h"
 #include "common/pki.h"
 #include "update/update.h"
@@ -226,6 +227,8 @@ static int install(struct ck_cli *cli, int argc, char **argv)
 	 * is written; commit */
 	if (!err)
 		err = open_image(image, encrypted, keys, &fd, why, sizeof(why));
+	/* (another install may commit here: ck_update_install checks again) */
+	CK_CRASH_POINT("update-accepted");
 	if (!err)
 		err = ck_update_install(slots, fd, &l, lic, lic_len, acc.clock, why,
 					sizeof(why));

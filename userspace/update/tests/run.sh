@@ -326,6 +326,25 @@ check "... saying another install holds it" err_has "another install holds"
 wait $pp
 check "... the first one completes (sequence 1)" test "$(seqof "$t/sp")" = 1
 
+# ---- the state checks again under the lock (docs/software-update.md):
+# install B passed steps 5e-6 against sequence 1, then waits (a test pause
+# before it takes the lock) while install A commits sequence 2; B, also
+# sequence 2, must then be refused as a rollback, A's image kept
+lic "$t/ra" "$t/img2" 2 --identity $id --not-after "$in1y"
+lic "$t/rb" "$t/img3" 2 --identity $id --not-after "$in1y"
+expect_exit 0 "(sequence 1 installed first)" -- inst "$t/sr" "$t/img1" "$t/p1"
+CHIPKEY_PAUSE_AT=update-accepted:3000 "$crash" update install --image "$t/img3" --licence "$t/rb" \
+	--slot-dir "$t/sr" --keys "$t/keys" --rom-key "$rom" >/dev/null 2>"$t/rb.err" &
+pp=$!
+for _ in $(seq 400); do grep -q "test pause at update-accepted" "$t/rb.err" && break; sleep 0.02; done
+expect_exit 0 "install A (sequence 2) while install B (sequence 2) waits between its checks and the lock" -- \
+	inst "$t/sr" "$t/img2" "$t/ra"
+wait $pp
+prc=$?
+check "... B is refused under the lock against A's state: exit 13 ($prc), A's image installed" \
+	bash -c "test $prc = 13 && grep -q 'update refused (rollback)' '$t/rb.err' &&
+		test '$(seqof "$t/sr")' = 2 && cmp -s '$t/sr/$(active "$t/sr")/image' '$t/img2'"
+
 # ---- kill -9 at every crash point of the install, then again
 points="update-cleaned update-image-partial update-image-partial@2 update-image-written update-slot-synced update-slot-renamed update-state-renamed update-committed"
 lic "$t/k1" "$t/img1" 1 --identity $id --not-after "$in1y"
