@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * chipkey-pubdb: the libmicrohttpd glue.  The daemon (internal thread pool
- * with epoll, connection limits and timeouts), the request callback that
- * collects POST bodies within --max-body and dispatches to get.c and
- * post.c, and the response helpers every answer goes through.  The
- * deadline for a whole request is deadline.c's.
+ * with epoll, connection limits and timeouts, the path taken as sent), the
+ * request callback that refuses more than one Content-Length, or one with a
+ * Transfer-Encoding, collects POST
+ * bodies within --max-body and dispatches to get.c and post.c, and the
+ * response helpers every answer goes through.  The deadline for a whole
+ * request is deadline.c's.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "pubdb.h"
 
@@ -113,6 +116,22 @@ static MHD_RESULT take_chunk(struct pubdb_upload *u, bool wanted, const char *da
 	return MHD_YES;
 }
 
+/* MHD_get_connection_values(): counts the Content-Length headers in
+ * n[0] and the Transfer-Encoding headers in n[1] */
+static MHD_RESULT count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+				const char *value)
+{
+	unsigned int *n = cls;
+
+	(void)kind;
+	(void)value;
+	if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH))
+		n[0]++;
+	else if (!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+		n[1]++;
+	return MHD_YES;
+}
+
 static MHD_RESULT on_request(void *cls, struct MHD_Connection *c, const char *url,
 			     const char *method, const char *version,
 			     const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -122,6 +141,7 @@ static MHD_RESULT on_request(void *cls, struct MHD_Connection *c, const char *ur
 	bool is_get = !strcmp(method, MHD_HTTP_METHOD_GET) ||
 		      !strcmp(method, MHD_HTTP_METHOD_HEAD);
 	bool is_post = !strcmp(method, MHD_HTTP_METHOD_POST);
+	unsigned int nfr[2];
 	MHD_RESULT ret;
 
 	(void)cls;
@@ -134,6 +154,17 @@ static MHD_RESULT on_request(void *cls, struct MHD_Connection *c, const char *ur
 		if (!u)
 			return MHD_NO;
 		*con_cls = u;
+		/* MHD reads a body by the first Content-Length, or by chunks
+		 * when Transfer-Encoding is there too; a proxy in front may go
+		 * by another header (request smuggling) */
+		nfr[0] = nfr[1] = 0;
+		MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, nfr);
+		if (nfr[0] > 1)
+			return pubdb_send_error(c, MHD_HTTP_BAD_REQUEST, NULL,
+						"more than one Content-Length header");
+		if (nfr[0] && nfr[1])
+			return pubdb_send_error(c, MHD_HTTP_BAD_REQUEST, NULL,
+						"both Content-Length and Transfer-Encoding");
 		if (is_post && r.found && r.postable) {
 			const char *cl;
 
@@ -191,6 +222,15 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	}
 }
 
+/* MHD_OPTION_UNESCAPE_CALLBACK: the path is routed as sent, without
+ * percent-decoding ("%65" is no hex digit of a chip ID) */
+static size_t keep_escapes(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	return strlen(s);
+}
+
 void pubdb_http_stop(struct MHD_Daemon *d)
 {
 	MHD_stop_daemon(d);	/* every connection closed: the watchdog's list is empty */
@@ -218,6 +258,7 @@ struct MHD_Daemon *pubdb_http_start(const struct pubdb_http_opts *o, unsigned in
 			     MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
 			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 			     MHD_OPTION_NOTIFY_CONNECTION, pubdb_deadline_notify, NULL,
+			     MHD_OPTION_UNESCAPE_CALLBACK, keep_escapes, NULL,
 			     MHD_OPTION_END);
 	if (!d)
 		return NULL;

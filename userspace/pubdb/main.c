@@ -60,7 +60,8 @@ static void usage(FILE *f)
 		"  --max-per-ip        connections at once from one address (default 64),\n"
 		"              so one host cannot take them all\n"
 		"  --threads   HTTP worker threads, each with its own database connection\n"
-		"              (default: the number of online CPUs)\n"
+		"              (default: the number of online CPUs; at most\n"
+		"              --max-connections)\n"
 		"  --mmap-mib  SQLite: memory-map up to N MiB of the database file per\n"
 		"              connection (default 1048576; SQLite caps it at its build's\n"
 		"              limit, 2 GiB on Debian; 0: read with pread() only)\n"
@@ -180,6 +181,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return CK_EXIT_USAGE;
 	}
+	/* MHD gives each pool thread its share of --max-connections; a
+	 * thread with none hangs MHD_stop_daemon() (0.9.75) */
+	if (ho.threads > ho.max_conns)
+		ho.threads = ho.max_conns;
 	if (parse_listen(listen_s, &ho.addr, host, sizeof(host)) < 0) {
 		fprintf(stderr, "chipkey-pubdb: --listen wants IPV4-ADDR:PORT, not %s\n", listen_s);
 		return CK_EXIT_USAGE;

@@ -18,6 +18,7 @@ PGS=$top/scripts/pg-test-server.sh
 . "$here/crl.sh"
 . "$here/legacy.sh"
 . "$here/deadline.sh"
+. "$here/http.sh"
 tap() {	# tap RC NAME...
 	local rc=$1; shift
 	if [ "$rc" = 0 ]; then ok "$*"; else nok "$*"; fi
@@ -335,6 +336,7 @@ crl_tests sqlite "sqlite:$tmp/crl.db"
 legacy_tests sqlite "sqlite:$tmp/legacy.db"
 legacy_crl_tests sqlite "sqlite:$tmp/legacy-crl.db"
 deadline_tests sqlite "sqlite:$tmp/deadline.db"
+http_tests sqlite "sqlite:$tmp/http.db"
 
 # exit codes (common/exit.h) without a server
 "$PUT" --url http://127.0.0.1:1 --get $CHIP >/dev/null 2>&1
