@@ -46,6 +46,11 @@ int rec_source_file(struct rec_ctx *ctx, const char *path, struct rec_candidate 
 int rec_source_db(struct rec_ctx *ctx, const char *base, uint64_t generation, double timeout,
 		  struct rec_candidate *c, int *attempts, int *fetched);
 
+/* GET the JSON of this chip's @generation: *voided 1 if the manufacturer
+ * voided it (the reason in ctx->msg); CK_EXIT_NOT_FOUND if there is none. */
+int rec_source_db_voided(struct rec_ctx *ctx, const char *base, uint64_t generation,
+			 double timeout, int *voided, int *attempts);
+
 /* GET the list of this chip's generations: at most @cap of them into
  * @gens, newest first (*n). */
 int rec_source_db_list(struct rec_ctx *ctx, const char *base, double timeout,

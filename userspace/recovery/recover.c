@@ -148,28 +148,47 @@ static void skip(struct rec_ctx *ctx, struct rec_result *res, uint64_t gen, int 
  * run of junk on top, as whoever holds a copy of the device's key can
  * publish (docs/recovery.md, "Which generation").  The chain is
  * append-only and starts at generation 1, so the genuine generations
- * written before lie below that run: walk up from the floor (generation 1
- * with --force or without a floor), at most REC_MAX_OLDER of them and
- * below @lowest (the oldest tried from the top), keeping the newest that
- * verifies, until one does not (reported) or is not there.  0 with it in
- * @p, or -1.
+ * written before lie below that run: walk up from the rollback floor
+ * (generation 1 without one; --force does not lower it), below @lowest
+ * (the oldest tried from the top), past generations the manufacturer
+ * voided (noted, as the list's are), keeping the newest that verifies, until one does not
+ * (reported) or there is none.  0 with it in @p.  -1 if none verified, or
+ * if the database could not be asked (no time left, unreachable): an
+ * older generation is then never restored in place of one not seen.
  */
 static int from_below(struct rec_ctx *ctx, const struct rec_opts *o,
 		      const struct flash_store *old, struct rec_result *res,
 		      struct rec_pick *p, uint64_t lowest, double deadline)
 {
 	struct rec_pick cur = { 0 };
-	uint64_t g = res->old_generation && !o->force ? res->old_generation : 1;
-	int tried, code, fetched;
+	uint64_t start = res->old_generation ? res->old_generation : 1, g;
+	int code, fetched, voided;
 
-	for (tried = 0; tried < REC_MAX_OLDER && g < lowest; tried++, g++) {
-		code = rec_source_db(ctx, o->db_url, g, deadline - rec_now(), &cur.c,
-				     &res->attempts, &fetched);
+	for (g = start; g < lowest; g++) {
+		fetched = 0;
+		code = rec_source_db_voided(ctx, o->db_url, g, deadline - rec_now(), &voided,
+					    &res->attempts);
+		if (code == CK_EXIT_NOT_FOUND)
+			break;		/* the end of the chain */
+		if (!code && voided) {
+			rec_note(ctx, "generation %llu is %s: skipped", (unsigned long long)g,
+				 ctx->msg);
+			continue;
+		}
+		if (!code)
+			code = rec_source_db(ctx, o->db_url, g, deadline - rec_now(), &cur.c,
+					     &res->attempts, &fetched);
+		if (code && !fetched) {
+			rec_note(ctx, "the walk from generation %llu up stopped at generation %llu: %s",
+				 (unsigned long long)start, (unsigned long long)g, ctx->msg);
+			pick_release(&cur);
+			pick_release(p);
+			return -1;
+		}
 		if (!code)
 			code = try_candidate(ctx, o, old, res, &cur);
 		if (code) {
-			if (fetched)
-				skip(ctx, res, g, code);
+			skip(ctx, res, g, code);
 			pick_release(&cur);
 			break;
 		}
@@ -179,9 +198,8 @@ static int from_below(struct rec_ctx *ctx, const struct rec_opts *o,
 	}
 	if (!p->dp)
 		return -1;
-	rec_note(ctx, "generation %llu, the newest that verifies of those from generation %llu up",
-		 (unsigned long long)p->gen,
-		 (unsigned long long)(res->old_generation && !o->force ? res->old_generation : 1));
+	rec_note(ctx, "generation %llu, the newest that verifies from generation %llu up",
+		 (unsigned long long)p->gen, (unsigned long long)start);
 	return 0;
 }
 

@@ -263,6 +263,37 @@ static int cmp_desc(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
+int rec_source_db_voided(struct rec_ctx *ctx, const char *base, uint64_t generation,
+			 double timeout, int *voided, int *attempts)
+{
+	struct rec_buf m = { 0 };
+	char what[64];
+	json_t *root, *g;
+	int code;
+
+	*voided = 0;
+	snprintf(what, sizeof(what), "generations/%llu", (unsigned long long)generation);
+	code = fetch(ctx, base, what, timeout, &m, attempts);
+	if (code)
+		return code;
+	root = json_loadb((const char *)m.p, m.len, JSON_REJECT_DUPLICATES, NULL);
+	g = json_object_get(root, "generation");
+	if (!json_is_integer(g) || json_integer_value(g) != (json_int_t)generation) {
+		code = rec_fail(ctx, CK_EXIT_MALFORMED,
+				"the JSON of generation %llu is not that of docs/pubdb-api.md",
+				(unsigned long long)generation);
+	} else if (json_is_true(json_object_get(root, "void"))) {
+		const char *why = json_string_value(json_object_get(root, "void_reason"));
+
+		*voided = 1;
+		rec_fail(ctx, CK_EXIT_OK, "voided by the manufacturer (%.200s)",
+			 why ? why : "no reason given");
+	}
+	json_decref(root);
+	free(m.p);
+	return code;
+}
+
 int rec_source_db_list(struct rec_ctx *ctx, const char *base, double timeout,
 		       uint64_t *gens, size_t cap, size_t *n, int *attempts)
 {

@@ -9,6 +9,7 @@ gendb() { local d=$1 chip=$2 g list="" max=0; shift 2
 	for g in "$@"; do
 		cp "${g#*=}" "$d/generations_${g%%=*}_record"
 		list="$list${list:+, }{\"generation\": ${g%%=*}, \"created\": \"2026-12-01T00:00:00Z\"}"
+		printf '{"generation": %s, "created": "2026-12-01T00:00:00Z"}\n' "${g%%=*}" >"$d/generations_${g%%=*}"
 		[ "${g%%=*}" -gt "$max" ] && max=${g%%=*}
 	done
 	cp "$d/generations_${max}_record" "$d/record"
@@ -87,14 +88,33 @@ check "... the store is at generation 2, the genuine backup (cmp)" \
 	bash -c "test '$(gen_of "$A")' = 2 && cmp -s '$A/backup.pkg' '$t/gen2.pkg'"
 check "... 17 skipped from the top and, last, generation 3 from below, each on stdout ($(grep -c '^skipped ' "$t/last.out"))" \
 	bash -c "test \$(grep -c '^skipped ' '$t/last.out') -eq 18 && grep '^skipped ' '$t/last.out' | tail -1 | grep -q '^skipped generation 3: '"
-check "... 21 requests (latest, list, 16 from the top, generations 1, 2, 3 from below: $(conns p7))" \
-	test "$(conns p7)" -eq 21
+check "... 24 requests (latest, list, 16 from the top, generations 1, 2, 3 from below, each its JSON and record: $(conns p7))" \
+	test "$(conns p7)" -eq 24
 fresh2
 fakedb p8 "$t/pois7" full
 expect 0 "... the same over a store at generation 2 (the floor): the walk starts at the floor, generation 2 again" \
 	"$ck" --device "$D1" recover --store "$A" --no-keys --db "$FURL" --timeout 10
-check "... 20 requests (latest, list, 16 from the top, generations 2 and 3 from below: $(conns p8)), generation 2" \
-	bash -c "test $(conns p8) -eq 20 && test '$(gen_of "$A")' = 2"
+check "... 22 requests (latest, list, 16 from the top, generations 2 and 3 from below: $(conns p8)), generation 2" \
+	bash -c "test $(conns p8) -eq 22 && test '$(gen_of "$A")' = 2"
+# generation 2 voided by the manufacturer: the walk goes past it, says so,
+# and restores generation 1 (never the voided one)
+printf '{"generation": 2, "created": "2026-12-01T00:00:00Z", "void": true, "void_reason": "test"}\n' \
+	>"$t/pois7/generations_2"
+sed -i 's/{"generation": 2, "created": "2026-12-01T00:00:00Z"}/{"generation": 2, "created": "2026-12-01T00:00:00Z", "void": true, "void_reason": "test"}/' \
+	"$t/pois7/generations"
+fakedb p9 "$t/pois7" full
+rm -rf "$A"
+expect 0 "... with generation 2 voided: the walk passes it and restores generation 1" \
+	"$ck" -v --device "$D1" recover --store "$A" --no-keys --db "$FURL" --timeout 10
+check "... generation 1, and the voided generation 2 noted as skipped (-v)" \
+	bash -c "test '$(gen_of "$A")' = 1 && grep -q 'generation 2 is voided by the manufacturer (test): skipped' '$t/last.err'"
+# the database stops answering during the walk: nothing older is restored
+modes=$(printf 'full,%.0s' $(seq 20))e503
+fakedb p10 "$t/pois7" "$modes"
+rm -rf "$A"
+expect 6 "... the database failing during the walk (503 after generation 1): refused, not generation 1 restored" \
+	"$ck" --device "$D1" recover --store "$A" --no-keys --db "$FURL" --timeout 3
+check "... no store written" test ! -e "$A/current"
 args=()
 for g in $(seq 2 14); do args+=("$g=$t/p3-random.ckpr"); done
 gendb "$t/pois6" "$hex1" 1="$t/d1.ckpr" "${args[@]}"
