@@ -182,7 +182,7 @@ int svc_install(struct ck_cli *cli, const struct svc_link *lk, const char *name,
 	/* 3. every check that needs no image, before the image is asked for */
 	acc = (struct ck_update_accept){
 		.keys = ia->keys, .rom = rom, .rom_len = rom_len, .chip = has_chip ? chip : NULL,
-		.device_class = ia->class, .crls = crls, .slot_dir = slots,
+		.device_class = ia->class, .crls = crls, .slot_dir = slots, .state_dir = ia->state,
 		.clock = pki_clock_now(),
 	};
 	err = ck_update_accept(&acc, mb.buf, mb.len, &l, NULL, why, sizeof(why));

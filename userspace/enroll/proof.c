@@ -102,7 +102,9 @@ int proof_challenge(struct proof_table *t, const uint8_t cert_sha256[32], time_t
 		return 0;
 	}
 	if (mine >= PROOF_PER_CERT) {
-		/* not reached with a steady clock (above); a clock set back */
+		/* not reached: a new one is made only once the newest is past
+		 * half its life, when any older one has expired; kept so that
+		 * the bound holds whatever the code above becomes */
 		drop(oldest);
 		if (!slot)
 			slot = oldest;

@@ -165,6 +165,9 @@ static MHD_RESULT on_request(void *cls, struct MHD_Connection *c, const char *ur
 		if (nfr[0] && nfr[1])
 			return pubdb_send_error(c, MHD_HTTP_BAD_REQUEST, NULL,
 						"both Content-Length and Transfer-Encoding");
+		if (nfr[1] > 1)
+			return pubdb_send_error(c, MHD_HTTP_BAD_REQUEST, NULL,
+						"more than one Transfer-Encoding header");
 		if (is_post && r.found && r.postable) {
 			const char *cl;
 

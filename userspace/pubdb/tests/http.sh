@@ -139,6 +139,14 @@ http_tests() {	# http_tests TAG DB-URL
 	raw req
 	raw_json 400 Transfer-Encoding "$tag: POST of a good record with Content-Length and Transfer-Encoding -> 400"
 	is "$(grep -c '^HTTP/1.1 ' raw.out)" 1 "$tag: ... one answer: the request after it on that connection is not served"
+	{
+		printf 'POST /v1/chips/%s/generations HTTP/1.1\r\nHost: x\r\n' $CHIP
+		printf 'Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n%x\r\n' "$(stat -c %s good1.rec)"
+		cat good1.rec
+		printf '\r\n0\r\n\r\n'
+	} >req
+	raw req
+	raw_json 400 Transfer-Encoding "$tag: POST of a good record with two Transfer-Encoding headers -> 400"
 	is "$(code "$C")" 404 "$tag: ... and nothing was stored"
 	{
 		printf 'POST /v1/chips/%s/generations HTTP/1.1\r\nHost: x\r\nContent-Length: %s\r\n' \
