@@ -126,27 +126,6 @@ static int read_licence(const char *path, uint8_t **buf, size_t *len)
 	return CK_EXIT_OTHER;
 }
 
-/* The CRL floor of the slot directory @slots (created if missing, so
- * that a refused install still raises the floor) on @crls: pki_crls_floor().
- * CK_EXIT_*: 13 rollback for a CRL older than the kept one. */
-static int crl_floor(struct pki_crls *crls, const char *slots)
-{
-	char dir[4096], why[512] = "";
-	int err;
-
-	if ((size_t)snprintf(dir, sizeof(dir), "%s/crl-floor", slots) >= sizeof(dir))
-		err = -ENAMETOOLONG;
-	else
-		err = mkdir(slots, 0755) < 0 && errno != EEXIST ? -errno :
-		      pki_crls_floor(crls, dir, NULL, 0, why, sizeof(why));
-	if (!err)
-		return CK_EXIT_OK;
-	if (!why[0])
-		snprintf(why, sizeof(why), "%s: %s", slots, strerror(-err));
-	fprintf(stderr, "chipkey update: --crl %s\n", why);
-	return err == -ESTALE ? CK_EXIT_ROLLBACK : CK_EXIT_OTHER;
-}
-
 static int install(struct ck_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -204,18 +183,12 @@ static int install(struct ck_cli *cli, int argc, char **argv)
 		pki_crls_free(crls);
 		return ret;
 	}
-	/* CRL rollback: not older than the newest of each issuer accepted
-	 * here before (SLOTS/crl-floor, docs/software-update.md check 3b) */
-	if (crls) {
-		ret = crl_floor(crls, slots);
-		if (ret)
-			goto out;
-	}
 	rom_len = sizeof(rom);
 	ret = ck_cli_rom_key(cli, rom_path, rom, &rom_len, chip, &has_chip);
 	if (ret)
 		goto out;
-	/* 1-6: the licence, for this device, against the installed state */
+	/* 1-6: the licence, for this device, against the installed state
+	 * (with --crl, first the slot directory's CRL floor: check 3b) */
 	acc = (struct ck_update_accept){
 		.keys = keys, .rom = rom, .rom_len = rom_len, .chip = has_chip ? chip : NULL,
 		.device_class = device_class, .crls = crls, .slot_dir = slots,

@@ -138,12 +138,6 @@ static void skip(struct rec_ctx *ctx, struct rec_result *res, uint64_t gen, int 
 }
 
 /*
- * Step 2 from the database: the latest record; if it was fetched but does
- * not verify on this chip, the older generations of the list, newest
- * first, down to the floor (unless --force), until one verifies.  The
- * failure of the latest is the result when none does.
- */
-/*
  * The newest generations did not verify and there are more below them: a
  * run of junk on top, as whoever holds a copy of the device's key can
  * publish (docs/recovery.md, "Which generation").  The chain is
@@ -151,8 +145,8 @@ static void skip(struct rec_ctx *ctx, struct rec_result *res, uint64_t gen, int 
  * written before lie below that run: walk up from the rollback floor
  * (generation 1 without one; --force does not lower it), below @lowest
  * (the oldest tried from the top), past generations the manufacturer
- * voided (noted, as the list's are), keeping the newest that verifies, until one does not
- * (reported) or there is none.  0 with it in @p.  -1 if none verified, or
+ * voided (noted, as the list's are), keeping the newest that verifies,
+ * until one does not (reported) or there is none.  0 with it in @p.  -1 if none verified, or
  * if the database could not be asked (no time left, unreachable): an
  * older generation is then never restored in place of one not seen.
  */
@@ -203,6 +197,13 @@ static int from_below(struct rec_ctx *ctx, const struct rec_opts *o,
 	return 0;
 }
 
+/*
+ * Step 2 from the database: the latest record; if it was fetched but does
+ * not verify on this chip, the older generations of the list, newest
+ * first, down to the floor (unless --force), until one verifies; after
+ * REC_MAX_OLDER of them, from_below().  The failure of the latest is the
+ * result when none does.
+ */
 static int from_db(struct rec_ctx *ctx, const struct rec_opts *o, const struct flash_store *old,
 		   struct rec_result *res, struct rec_pick *p)
 {
