@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * chipkey recover [--store DIR] [--keys DIR | --no-keys]
- *                 [--from FILE | --db URL] [--force] [--timeout S]
+ *                 [--from FILE | --db URL] [--force | --replace-other-chip]
+ *                 [--timeout S] [--crl FILE]...
  *
  * Exit codes: docs/recovery.md.
  */
@@ -15,7 +16,8 @@
 
 static const char usage_text[] =
 	"usage: chipkey recover [--store DIR] [--keys DIR | --no-keys]\n"
-	"                       [--from FILE | --db URL] [--force] [--timeout S]\n"
+	"                       [--from FILE | --db URL]\n"
+	"                       [--force | --replace-other-chip] [--timeout S]\n"
 	"                       [--crl FILE]...\n";
 
 int cmd_recover(struct ck_cli *cli, int argc, char **argv)
@@ -27,6 +29,7 @@ int cmd_recover(struct ck_cli *cli, int argc, char **argv)
 		{ "from", required_argument, NULL, 'f' },
 		{ "db", required_argument, NULL, 'D' },
 		{ "force", no_argument, NULL, 'F' },
+		{ "replace-other-chip", no_argument, NULL, 'O' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "crl", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
@@ -47,6 +50,7 @@ int cmd_recover(struct ck_cli *cli, int argc, char **argv)
 		case 'f': o.from_file = optarg; break;
 		case 'D': db = optarg; break;
 		case 'F': o.force = 1; break;
+		case 'O': o.other_chip = 1; break;
 		case 'C':	/* a CRL of the root or an issuing CA (docs/factory-pki.md) */
 			if (pki_crls_add(&ctx.crls, optarg, ctx.msg, sizeof(ctx.msg))) {
 				fprintf(stderr, "chipkey recover: --crl %s\n", ctx.msg);

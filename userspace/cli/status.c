@@ -136,7 +136,7 @@ int cmd_status(struct ck_cli *cli, int argc, char **argv)
 		printf("health:       %s\n", code == CK_EXIT_OK ? "ok" :
 		       code == CK_EXIT_NO_STORE ? "no store: run chipkey recover" :
 		       code == CK_EXIT_STORE_CORRUPT ? "NOT TRUSTED: run chipkey recover" :
-		       code == CK_EXIT_OTHER_CHIP ? "ANOTHER CHIP'S STORE: wrong device? (not recovered over)" :
+		       code == CK_EXIT_OTHER_CHIP ? "ANOTHER CHIP'S STORE: wrong device, or forged (chipkey recover --replace-other-chip keeps it aside)" :
 		       code == CK_EXIT_PERM ? "not verified: the chip's MAC needs CAP_SYS_ADMIN" :
 		       "chip unavailable");
 	}

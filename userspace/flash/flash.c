@@ -21,6 +21,7 @@
 #include <chipkey/backup_package.h>
 #include "common/file.h"
 #include "common/hex.h"
+#include "aside.h"
 #include "flash.h"
 #include "lock.h"
 #include "manifest.h"
@@ -120,8 +121,11 @@ static int symlink_replace(int dfd, const char *target, const char *name,
 	return 0;
 }
 
-/* Remove leftovers: unfinished .new-* and temporary links, old stores. */
-static void remove_stale(int dfd, const char *keep)
+/*
+ * Remove leftovers: unfinished .new-* and temporary links, old stores; an
+ * old store of another chip than @chip_id is kept aside (aside.c).
+ */
+static void remove_stale(int dfd, const char *keep, const uint8_t *chip_id)
 {
 	DIR *d = fs_opendir_at(dfd);
 	struct dirent *e;
@@ -131,6 +135,9 @@ static void remove_stale(int dfd, const char *keep)
 	while ((e = readdir(d))) {
 		const char *n = e->d_name;
 
+		if (!strncmp(n, "store-", 6) && strcmp(n, keep) &&
+		    flash_keep_other_chip(dfd, n, chip_id))
+			continue;	/* kept aside, or left if that failed */
 		if (!strncmp(n, ".new-", 5) ||
 		    (!strncmp(n, "store-", 6) && strcmp(n, keep)) ||
 		    (n[0] == '.' && strstr(n, ".tmp")))
@@ -237,7 +244,7 @@ int flash_write_store(const char *dir, const struct flash_contents *c)
 		symlink_replace(dfd, link, links[i], id);
 	}
 	/* 5. the old store and any leftovers of interrupted writes */
-	remove_stale(dfd, final);
+	remove_stale(dfd, final, c->chip_id);
 	step();
 	fsync(dfd);
 	step();

@@ -25,7 +25,8 @@
  * Step 1: what the device holds now (@old, flash_read_store()'s result
  * @serr) sets the rollback floor res->old_generation: the generation of a
  * manifest this chip authenticated, nothing else.  An intact store of
- * another chip is refused unless forced.
+ * another chip is refused unless forced or --replace-other-chip; the
+ * store's write keeps it aside (flash/aside.c).
  */
 static int rollback_floor(struct rec_ctx *ctx, const struct rec_opts *o, const char *store,
 			  const struct flash_store *old, int serr, struct rec_result *res)
@@ -35,11 +36,12 @@ static int rollback_floor(struct rec_ctx *ctx, const struct rec_opts *o, const c
 	if (serr == -EXDEV) {
 		/* an intact store of another chip: most likely the wrong device */
 		ck_hex_encode(old->chip_id, sizeof(old->chip_id), hx);
-		if (!o->force)
+		if (!o->force && !o->other_chip)
 			return rec_fail(ctx, CK_EXIT_OTHER_CHIP,
-					"the store in %s is intact and belongs to chip %s, this chip is %s: wrong device? refusing to replace another chip's store (use --force to replace it)",
+					"the store in %s is intact and belongs to chip %s, this chip is %s: wrong device? refusing to replace another chip's store (use --replace-other-chip to replace it, kept aside)",
 					store, hx, ctx->chip_hex);
-		rec_note(ctx, "--force: replacing the store of chip %s", hx);
+		rec_note(ctx, "replacing the store of chip %s (kept aside as %s/other-chip-%s)",
+			 hx, store, hx);
 		return CK_EXIT_OK;
 	}
 	if (serr && serr != -ENOENT && serr != -EUCLEAN)

@@ -51,6 +51,9 @@ struct rec_opts {
 	const char *db_url;
 	int force;		/* allow an older generation; replace an intact
 				 * store of another chip */
+	int other_chip;		/* replace an intact store of another chip
+				 * (kept aside, docs/flash-store.md), nothing
+				 * else that force allows */
 	double timeout;		/* overall limit of the network fetch, s */
 };
 

@@ -309,24 +309,57 @@ rm -rf "$t/b3"
 expect 10 "boot script: missing store, database down: fails with the recovery's exit code" boot "$t/b3" http://127.0.0.1:1
 check "... logged the reason, wrote no store" bash -c "grep -q 'recovery failed (exit 10)' '$t/last.err' && test ! -e '$t/b3/current'"
 
-# ---- the store of another chip (wrong CHIPKEY_DEVICE): never recovered over
+# ---- the store of another chip (wrong CHIPKEY_DEVICE, or forged from
+# another device's public record): refused unless asked, never deleted
 mkstore "$t/oc"
 before=$(snap "$t/oc")
+# the other chip's store kept aside, byte for byte: DIR/other-chip-HEX
+aside_is() { for f in backup.pkg device-cert.der identity store.json; do
+	cmp -s "$1/other-chip-$2/$f" "$3/current/$f" || return 1; done; }
 expect 18 "load: a store of another chip is reported as such (exit 18)" "$ck" --device "$D2" load --store "$t/oc" --keys "$t/kx"
 check "... the message names both chips" grep -q "belongs to chip $hex1, this chip is $hex2" "$t/last.err"
-expect 18 "recover over an intact store of another chip is refused" \
+expect 18 "recover over an intact store of another chip is refused without --replace-other-chip" \
 	"$ck" --device "$D2" recover --store "$t/oc" --no-keys --db "$URL"
 check "... store untouched" test "$(snap "$t/oc")" = "$before"
-ocboot() { CHIPKEY_BIN=$ck CHIPKEY_DEVICE=$D2 CHIPKEY_STORE=$t/oc CHIPKEY_KEYS=$t/kb2 CHIPKEY_PUBDB=$URL \
-	CHIPKEY_TIMEOUT=1 CHIPKEY_RECOVERY_CONF=/nonexistent sh "$TOP/userspace/boot/chipkey-boot" start; }
-expect 18 "boot script with CHIPKEY_DEVICE naming another chip: exit 18, no recovery" ocboot
-check "... logs an error, does not recover, leaves the store and writes no keys" \
-	bash -c "grep -q 'belongs to another chip' '$t/last.err' && grep -q 'NOT recovering' '$t/last.err' &&
-		! grep -q 'recovering from' '$t/last.err' && test '$(snap "$t/oc")' = '$before' && test ! -e '$t/kb2'"
 expect 18 "backup export of another chip's store is refused" "$ck" --device "$D2" backup export "$t/oc.ckpr" --store "$t/oc"
+rm -rf "$t/oc1" && cp -a "$t/oc" "$t/oc1"
+ocboot() { CHIPKEY_BIN=$ck CHIPKEY_DEVICE=$1 CHIPKEY_STORE=$t/oc CHIPKEY_KEYS=$2 CHIPKEY_PUBDB=$URL \
+	CHIPKEY_TIMEOUT=5 CHIPKEY_RECOVERY_CONF=/nonexistent sh "$TOP/userspace/boot/chipkey-boot" start; }
+expect 0 "boot script with CHIPKEY_DEVICE naming another chip (D2): recovers D2's store over it" ocboot "$D2" "$t/kb2"
+check "... warns that the store is another chip's and where it is kept" \
+	bash -c "grep -q 'belongs to another chip' '$t/last.err' && grep -q 'kept aside in $t/oc/other-chip-' '$t/last.err'"
+check "... D2's store and keys now (identity $id2)" \
+	bash -c "$(declare -f same_store); same_store '$t/s2' '$t/oc' && test \"\$(tr -d '\n' <'$t/kb2/identity')\" = '$id2'"
+check "... chip 1's store is not deleted: other-chip-$hex1 holds it byte for byte" aside_is "$t/oc" "$hex1" "$t/oc1"
+check "... and nothing reads it: load with D2 is healthy" bash -c "'$ck' --device '$D2' load --store '$t/oc' --keys '$t/kb2' >/dev/null"
+expect 0 "the right device (D1) again: its store recovered over D2's, D2's kept aside" ocboot "$D1" "$t/kb1"
+check "... D1's identity, both other chips' stores kept" \
+	bash -c "test \"\$(tr -d '\n' <'$t/kb1/identity')\" = '$id1' && test -d '$t/oc/other-chip-$hex1' && test -d '$t/oc/other-chip-$hex2'"
+check "... status with D1 is healthy" bash -c "'$ck' --device '$D1' status --store '$t/oc' >/dev/null"
+# An attacker who writes D1's flash forges a store under chip 2's name from
+# chip 2's public record (backup and certificate), with a made-up MAC:
+# D1 cannot check it (only chip 2 can), and must not stop recovering.
+python3 "$TOP/userspace/recovery/tests/forge-store.py" write "$t/fg" "$hex2" "$id2" 1 \
+	"$t/s2/backup.pkg" "$t/s2/device-cert.der" random
+expect 18 "a store forged under chip 2's name in D1's flash: load says another chip's (exit 18)" \
+	"$ck" --device "$D1" load --store "$t/fg" --keys "$t/kf"
+fgboot() { CHIPKEY_BIN=$ck CHIPKEY_DEVICE=$D1 CHIPKEY_STORE=$t/fg CHIPKEY_KEYS=$t/kf CHIPKEY_PUBDB=$URL \
+	CHIPKEY_TIMEOUT=5 CHIPKEY_RECOVERY_CONF=/nonexistent sh "$TOP/userspace/boot/chipkey-boot" start; }
+expect 0 "... the boot recovers D1's own store over it (no --force, no operator)" fgboot
+check "... D1's identity and keys, the forged store kept aside, the next boot just loads" \
+	bash -c "test \"\$(tr -d '\n' <'$t/kf/identity')\" = '$id1' && test -d '$t/fg/other-chip-$hex2' &&
+		grep -q 'recovering from' '$t/last.err'"
+expect 0 "... next boot: intact store loaded, no recovery" fgboot
+check "... it did not recover again" bash -c "grep -q 'store intact' '$t/last.err' && ! grep -q 'recovering from' '$t/last.err'"
+mkstore "$t/oc"
 expect 0 "recover --force replaces another chip's store (explicit)" \
 	"$ck" --device "$D2" recover --store "$t/oc" --no-keys --db "$URL" --force
-check "... it now holds this chip's store" same_store "$t/s2" "$t/oc"
+check "... it now holds this chip's store, the other one kept aside" \
+	bash -c "$(declare -f same_store); same_store '$t/s2' '$t/oc' && test -d '$t/oc/other-chip-$hex1'"
+# a second write of the same chip replaces nothing of the other chip's
+expect 0 "a later recovery of this chip keeps the other chip's store" \
+	"$ck" --device "$D2" recover --store "$t/oc" --no-keys --db "$URL"
+check "... other-chip-$hex1 still holds chip 1's store" aside_is "$t/oc" "$hex1" "$t/oc1"
 
 # ---- the rollback floor: only a manifest the chip authenticates sets it
 R=$t/rb
