@@ -56,19 +56,16 @@ static int latest(struct ledger *l, X509_CRL **out)
 int enroll_crl_revoke(struct ledger *l, const struct enroll_ca *ca, const char *serial,
 		      const char *identity, const char *reason, const char *by, int days)
 {
-	char (*serials)[LEDGER_SERIAL_MAX + 1] = calloc(ENROLL_REVOKE_MAX, sizeof(*serials));
+	char (*serials)[LEDGER_SERIAL_MAX + 1] = NULL;
 	char up[LEDGER_SERIAL_MAX + 1];
 	int code = station_crl_reason(reason);
-	X509_CRL *crl = NULL, *next;
+	ASN1_INTEGER **sn = NULL;
+	X509_CRL *crl = NULL, *next = NULL;
 	size_t n = 0, k;
 	int err;
 
-	if (!serials)
-		return -ENOMEM;
-	if (code == -2 || days <= 0) {
-		free(serials);
+	if (code == -2 || days <= 0)
 		return -EINVAL;
-	}
 	if (serial) {
 		/* as the ledger writes it: BN_bn2hex (upper case, whole bytes) */
 		BIGNUM *bn = NULL;
@@ -79,7 +76,6 @@ int enroll_crl_revoke(struct ledger *l, const struct enroll_ca *ca, const char *
 		BN_free(bn);
 		if (!h || strlen(h) > LEDGER_SERIAL_MAX) {
 			OPENSSL_free(h);
-			free(serials);
 			return -EINVAL;
 		}
 		strcpy(up, h);
@@ -87,32 +83,26 @@ int enroll_crl_revoke(struct ledger *l, const struct enroll_ca *ca, const char *
 		serial = up;
 	}
 	err = ledger_begin(l);
-	if (err) {
-		free(serials);
+	if (err)
 		return err;
-	}
-	err = ledger_revoke(l, serial, identity, reason, by, time(NULL), serials,
-			    ENROLL_REVOKE_MAX, &n);
+	err = ledger_revoke(l, serial, identity, reason, by, time(NULL), &serials, &n);
 	if (!err)
 		err = latest(l, &crl);
-	/* one CRL per certificate, each the previous plus one entry; the
-	 * last is stored (the numbers in between are never published) */
+	if (!err && !(sn = calloc(n, sizeof(*sn))))
+		err = -ENOMEM;
 	for (k = 0; !err && k < n; k++) {
 		BIGNUM *bn = NULL;
-		ASN1_INTEGER *sn = NULL;
 
-		if (!BN_hex2bn(&bn, serials[k]) || !(sn = BN_to_ASN1_INTEGER(bn, NULL)) ||
-		    !(next = station_crl_make(ca->key, ca->cert, crl, sn, code, days)))
+		if (!BN_hex2bn(&bn, serials[k]) || !(sn[k] = BN_to_ASN1_INTEGER(bn, NULL)))
 			err = -EIO;
-		else {
-			X509_CRL_free(crl);
-			crl = next;
-		}
-		ASN1_INTEGER_free(sn);
 		BN_free(bn);
 	}
+	/* one CRL: the newest plus every new entry, cRLNumber + 1 */
+	if (!err && !(next = station_crl_make_n(ca->key, ca->cert, crl,
+						(const ASN1_INTEGER *const *)sn, n, code, days)))
+		err = -EIO;
 	if (!err)
-		err = store(l, crl);
+		err = store(l, next);
 	if (!err)
 		err = ledger_commit(l);
 	if (err)
@@ -120,6 +110,10 @@ int enroll_crl_revoke(struct ledger *l, const struct enroll_ca *ca, const char *
 	else
 		for (k = 0; k < n; k++)
 			printf("revoked %s\n", serials[k]);
+	for (k = 0; sn && k < n; k++)
+		ASN1_INTEGER_free(sn[k]);
+	free(sn);
+	X509_CRL_free(next);
 	X509_CRL_free(crl);
 	free(serials);
 	ERR_clear_error();

@@ -16,14 +16,14 @@
 #include "ledger.h"
 
 #define ENROLL_CRL_PATH		"/chipkey/v1/crl"
-#define ENROLL_REVOKE_MAX	64	/* certificates revoked by one command */
 
 /*
  * Revoke @serial (hex, any case) or every certificate of @identity (the
  * other NULL) for @reason (a name of station_crl_reason) by @by, and sign
- * a new CRL valid @days days, in one transaction.  0 (the serials printed
- * on stdout); -EINVAL bad serial or reason; -ENOENT no such certificate;
- * -EALREADY revoked before; -EIO.
+ * a new CRL valid @days days (one, with every new entry), in one
+ * transaction, however many certificates.  0 (the serials printed on
+ * stdout); -EINVAL bad serial or reason; -ENOENT no such certificate;
+ * -EALREADY revoked before; -ENOMEM; -EIO.
  */
 int enroll_crl_revoke(struct ledger *l, const struct enroll_ca *ca, const char *serial,
 		      const char *identity, const char *reason, const char *by, int days);

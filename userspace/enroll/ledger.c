@@ -437,24 +437,37 @@ int ledger_cert_state(struct ledger *l, const char *serial)
 
 int ledger_revoke(struct ledger *l, const char *serial, const char *identity,
 		  const char *reason, const char *by, time_t at,
-		  char serials[][LEDGER_SERIAL_MAX + 1], size_t max, size_t *n)
+		  char (**serials)[LEDGER_SERIAL_MAX + 1], size_t *n)
 {
 	sqlite3_stmt *st = prep(l, "SELECT serial FROM certificate WHERE (serial = ?1 OR identity = ?2)"
 				" AND serial NOT IN (SELECT serial FROM revocation) ORDER BY issued_at",
 				serial ? serial : "", identity ? identity : "");
+	size_t cap = 0;
 	int rc, err = 0;
 
 	*n = 0;
+	*serials = NULL;
 	if (!st)
 		return -EIO;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *s = (const char *)sqlite3_column_text(st, 0);
 
-		if (*n == max || !s || strlen(s) > LEDGER_SERIAL_MAX) {
-			err = -E2BIG;
+		if (!s || strlen(s) > LEDGER_SERIAL_MAX) {
+			err = -EIO;	/* the ledger never writes one */
 			break;
 		}
-		strcpy(serials[(*n)++], s);
+		if (*n == cap) {
+			size_t ncap = cap ? 2 * cap : 16;
+			void *p = reallocarray(*serials, ncap, sizeof(**serials));
+
+			if (!p) {
+				err = -ENOMEM;
+				break;
+			}
+			*serials = p;
+			cap = ncap;
+		}
+		strcpy((*serials)[(*n)++], s);
 	}
 	if (!err && rc != SQLITE_DONE)
 		err = db_error(l->db, "revoke");
@@ -467,7 +480,7 @@ int ledger_revoke(struct ledger *l, const char *serial, const char *identity,
 		return rc < 0 ? rc : rc ? -EALREADY : -ENOENT;
 	}
 	for (size_t k = 0; k < *n; k++) {
-		st = prep(l, "INSERT INTO revocation VALUES (?1, ?2, ?3, ?4)", serials[k], NULL);
+		st = prep(l, "INSERT INTO revocation VALUES (?1, ?2, ?3, ?4)", (*serials)[k], NULL);
 		if (!st)
 			return -EIO;
 		if (sqlite3_bind_int64(st, 2, (sqlite3_int64)at) != SQLITE_OK ||

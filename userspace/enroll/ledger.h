@@ -90,13 +90,14 @@ char *ledger_renewal_cert(struct ledger *l, const char *previous);
 /*
  * Inside a transaction (ledger_begin): mark revoked, at @at, for @reason
  * by @by, the certificate @serial (or NULL) and every certificate of
- * @identity (or NULL) not revoked yet; their serials in @serials (at most
- * @max, *@n of them).  -ENOENT: no such certificate; -EALREADY: all of
- * them were revoked before; -E2BIG: more than @max.
+ * @identity (or NULL) not revoked yet, however many; their serials in
+ * *@serials (malloc'd, *@n of them; the caller frees it, also on error).
+ * -ENOENT: no such certificate; -EALREADY: all of them were revoked
+ * before; -ENOMEM.
  */
 int ledger_revoke(struct ledger *l, const char *serial, const char *identity,
 		  const char *reason, const char *by, time_t at,
-		  char serials[][LEDGER_SERIAL_MAX + 1], size_t max, size_t *n);
+		  char (**serials)[LEDGER_SERIAL_MAX + 1], size_t *n);
 
 /* The newest CRL (DER, malloc'd): 0, -ENOENT none yet, -EIO. */
 int ledger_crl_latest(struct ledger *l, uint8_t **der, size_t *len);

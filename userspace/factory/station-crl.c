@@ -69,6 +69,13 @@ X509_CRL *station_crl_make(EVP_PKEY *mfr_key, X509 *mfr_cert,
 			   const X509_CRL *prev, const ASN1_INTEGER *serial,
 			   int reason, int days)
 {
+	return station_crl_make_n(mfr_key, mfr_cert, prev, &serial, serial ? 1 : 0, reason, days);
+}
+
+X509_CRL *station_crl_make_n(EVP_PKEY *mfr_key, X509 *mfr_cert,
+			     const X509_CRL *prev, const ASN1_INTEGER *const *serials,
+			     size_t n, int reason, int days)
+{
 	X509_CRL *crl = X509_CRL_new();
 	ASN1_TIME *now = X509_time_adj_ex(NULL, 0, 0, NULL);
 	ASN1_TIME *next = X509_time_adj_ex(NULL, days, 0, NULL);
@@ -87,8 +94,8 @@ X509_CRL *station_crl_make(EVP_PKEY *mfr_key, X509 *mfr_cert,
 		if (!ok)
 			X509_REVOKED_free(r);
 	}
-	if (ok && serial)
-		ok = add_entry(crl, serial, now, reason);
+	for (size_t i = 0; ok && i < n; i++)
+		ok = add_entry(crl, serials[i], now, reason);
 	ok = ok && X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0) == 1 &&
 	     add_akid(crl, mfr_cert) && X509_CRL_sort(crl) &&
 	     X509_CRL_sign(crl, mfr_key, EVP_sha256()) > 0;

@@ -32,6 +32,11 @@ X509_CRL *station_crl_make(EVP_PKEY *mfr_key, X509 *mfr_cert,
 			   const X509_CRL *prev, const ASN1_INTEGER *serial,
 			   int reason, int days);
 
+/* The same with the @n entries @serials (one signature, one crlNumber). */
+X509_CRL *station_crl_make_n(EVP_PKEY *mfr_key, X509 *mfr_cert,
+			     const X509_CRL *prev, const ASN1_INTEGER *const *serials,
+			     size_t n, int reason, int days);
+
 /* Parse the PEM CRL file @path (at most CK_STATION_CRL_MAX bytes).
  * 0, -ENOENT etc., -EFBIG, -EINVAL (not a PEM CRL). */
 int station_crl_read(const char *path, X509_CRL **out);

@@ -360,5 +360,38 @@ check "... the CRL served: nextUpdate 7 days after lastUpdate, e15's serial on i
 			\$(date -d \"\$(openssl crl -in '$t/crl5.pem' -noout -lastupdate | cut -d= -f2)\" +%s) )) -eq $((7 * 86400)) &&
 		openssl crl -in '$t/crl5.pem' -noout -text | grep -q 'Serial Number: $(serial "$t/e15.keys/customer-cert.pem")'"
 
+# ---- a copied customer key renews 70 times in a row (no chip needed),
+# then the customer revokes the identity: every certificate is revoked in
+# one command and one CRL, however many (the command refused more than 64)
+ID12=$(tr -d '\n' <"$t/e12.keys/identity")
+cp "$t/e12.keys/customer-cert.pem" "$t/thief.pem"
+ok=0
+for i in $(seq 70); do
+	openssl x509 -x509toreq -in "$t/thief.pem" -signkey "$t/e12.keys/customer-key.pem" 2>/dev/null |
+		openssl req -outform DER 2>/dev/null | base64 >"$t/thief.csr"
+	reenroll "$t/thief.pem" "$t/e12.keys/customer-key.pem" thief
+	[ "$CODE" = 200 ] && base64 -d "$t/resp" | openssl pkcs7 -inform DER -print_certs -out "$t/thief.pem" &&
+		ok=$((ok + 1))
+done
+live=$(sqlite3 "$t/node/enroll.db" "SELECT count(*) FROM certificate WHERE identity = '$ID12' AND serial NOT IN (SELECT serial FROM revocation)")
+check "a copied customer key renewed 70 times from the newest certificate: $live certificates of e12 not revoked" \
+	test "$ok" = 70 -a "$live" -gt 70
+crl "$t/crl6"
+expect_exit 0 "revoke --identity e12 with $live certificates: done (was refused above 64)" -- \
+	"$en" revoke "$t/node" --identity "$ID12" --reason keyCompromise
+crl "$t/crl7"
+check "... every one of them revoked, in the ledger and on the one new CRL (cRLNumber + 1)" \
+	bash -c "test \$(grep -c '^revoked ' '$t/out') = $live &&
+		test \$(sqlite3 '$t/node/enroll.db' \"SELECT count(*) FROM certificate WHERE identity = '$ID12' AND serial NOT IN (SELECT serial FROM revocation)\") = 0 &&
+		test \$(($(crlnum "$t/crl7"))) -eq \$(($(crlnum "$t/crl6") + 1)) &&
+		for s in \$(sed -n 's/^revoked //p' '$t/out'); do openssl crl -in '$t/crl7.pem' -noout -text | grep -q \"Serial Number: \$s\" || exit 1; done"
+check "... openssl verify -crl_check refuses the thief's newest certificate" \
+	bash -c "openssl verify -crl_check -CAfile '$t/node/ca-cert.pem' -CRLfile '$t/crl7.pem' '$t/thief.pem' 2>&1 | grep -q 'certificate revoked'"
+openssl x509 -x509toreq -in "$t/thief.pem" -signkey "$t/e12.keys/customer-key.pem" 2>/dev/null |
+	openssl req -outform DER 2>/dev/null | base64 >"$t/thief.csr"
+reenroll "$t/thief.pem" "$t/e12.keys/customer-key.pem" thief
+check "... and its renewal is refused (403 revoked)" \
+	bash -c "test '$CODE' = 403 && grep -q 'certificate is revoked' '$t/resp'"
+
 kill -TERM "$RE"; wait "$RE"; rc=$?
 check "the renewal node stops cleanly, no sanitizer report" bash -c "test $rc -eq 0 && ! grep -q 'Sanitizer' '$t/srvre.log'"
