@@ -21,8 +21,8 @@
 #include <chipkey/backup_package.h>
 #include "common/file.h"
 #include "common/hex.h"
-#include "aside.h"
 #include "flash.h"
+#include "leftovers.h"
 #include "lock.h"
 #include "manifest.h"
 
@@ -122,28 +122,20 @@ static int symlink_replace(int dfd, const char *target, const char *name,
 }
 
 /*
- * Remove leftovers: unfinished .new-* and temporary links, old stores; an
- * old store of another chip than @chip_id is kept aside (aside.c).
+ * The store directory itself: created if missing; anything else in its
+ * place (a symlink, even to a directory, a file, a FIFO) is removed, never
+ * followed, so that no write and no removal of leftovers reaches outside
+ * the store.  0 or -errno.
  */
-static void remove_stale(int dfd, const char *keep, const uint8_t *chip_id)
+static int store_dir(const char *dir)
 {
-	DIR *d = fs_opendir_at(dfd);
-	struct dirent *e;
+	struct stat st;
 
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		const char *n = e->d_name;
-
-		if (!strncmp(n, "store-", 6) && strcmp(n, keep) &&
-		    flash_keep_other_chip(dfd, n, chip_id))
-			continue;	/* kept aside, or left if that failed */
-		if (!strncmp(n, ".new-", 5) ||
-		    (!strncmp(n, "store-", 6) && strcmp(n, keep)) ||
-		    (n[0] == '.' && strstr(n, ".tmp")))
-			fs_rm_tree_at(dfd, n);
-	}
-	closedir(d);
+	if (!lstat(dir, &st) && !S_ISDIR(st.st_mode) && unlink(dir) && errno != ENOENT)
+		return -errno;
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
 }
 
 int flash_write_store(const char *dir, const struct flash_contents *c)
@@ -178,9 +170,10 @@ int flash_write_store(const char *dir, const struct flash_contents *c)
 	if (n < 0)
 		return n;
 
-	if (mkdir(dir, 0755) && errno != EEXIST)
-		return -errno;
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	err = store_dir(dir);
+	if (err)
+		return err;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return -errno;
 	lfd = flash_lock_open(dfd, 1);
@@ -244,7 +237,7 @@ int flash_write_store(const char *dir, const struct flash_contents *c)
 		symlink_replace(dfd, link, links[i], id);
 	}
 	/* 5. the old store and any leftovers of interrupted writes */
-	remove_stale(dfd, final, c->chip_id);
+	flash_remove_leftovers(dfd, final, c->chip_id);
 	step();
 	fsync(dfd);
 	step();
@@ -265,9 +258,14 @@ out:
 	return err;
 }
 
+/* The reason, with what the flash holds (a symlink's target) made
+ * printable: it goes to logs and terminals as it is. */
 static int corrupt(struct flash_store *s, const char *fmt, const char *arg)
 {
 	snprintf(s->why, sizeof(s->why), fmt, arg);
+	for (char *p = s->why; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			*p = '?';
 	return -EUCLEAN;
 }
 
@@ -329,11 +327,14 @@ int flash_read_store(const char *dir, struct chipkey *chip, struct flash_store *
 	ssize_t n;
 
 	memset(s, 0, sizeof(*s));
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0) {
 		err = -errno;
 		if (err == -ENOENT)
 			snprintf(s->why, sizeof(s->why), "%s does not exist", dir);
+		else if (err == -ELOOP || err == -ENOTDIR)
+			err = corrupt(s, "%s is not a directory (a symlink or a file in its place)",
+				      dir);
 		return err;
 	}
 	lfd = flash_lock_shared(dfd);

@@ -26,7 +26,7 @@
  * @serr) sets the rollback floor res->old_generation: the generation of a
  * manifest this chip authenticated, nothing else.  An intact store of
  * another chip is refused unless forced or --replace-other-chip; the
- * store's write keeps it aside (flash/aside.c).
+ * store's write keeps it aside (flash/leftovers.c).
  */
 static int rollback_floor(struct rec_ctx *ctx, const struct rec_opts *o, const char *store,
 			  const struct flash_store *old, int serr, struct rec_result *res)

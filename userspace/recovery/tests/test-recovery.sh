@@ -297,6 +297,23 @@ rm -rf "$t/b2"
 expect 0 "boot script: missing store is recovered" boot "$t/b2" "$URL"
 check "... byte-identical to the original (the db's latest is generation 2)" \
 	bash -c "cmp -s '$t/b2/backup.pkg' '$t/gen2.pkg' && cmp -s '$t/b2/identity' '$t/orig1/identity'"
+# an offline archive (CHIPKEY_ARCHIVE) older than the store: an attacker
+# who edits one byte of the manifest removes the floor; the boot restores
+# the archive, then asks the database, which gives the newest generation
+rm -rf "$t/b5" && cp -a "$t/b2" "$t/b5"
+sed -i 's/"generation": 2,/"generation": 3,/' "$t/b5/current/store.json"
+aboot() { CHIPKEY_BIN=$ck CHIPKEY_DEVICE=$D1 CHIPKEY_STORE=$t/b5 CHIPKEY_KEYS=$t/kb5 CHIPKEY_PUBDB=$1 \
+	CHIPKEY_ARCHIVE=$t/d1.ckpr CHIPKEY_TIMEOUT=1 CHIPKEY_RECOVERY_CONF=/nonexistent sh "$TOP/userspace/boot/chipkey-boot" start; }
+check "(a generation-2 store, its manifest edited)" grep -q '"generation": 3,' "$t/b5/store.json"
+expect 0 "boot script, manifest edited, archive of generation 1 configured: recovered" aboot "$URL"
+check "... from the archive, then the database: generation 2 (the database's newest), not the archive's 1" \
+	bash -c "grep -q 'recovering from the offline archive' '$t/last.err' && grep -q 'checking $URL for a newer' '$t/last.err' &&
+		grep -q '\"generation\": 2' '$t/b5/store.json' && cmp -s '$t/b5/backup.pkg' '$t/gen2.pkg'"
+rm -rf "$t/b5" && cp -a "$t/b2" "$t/b5"
+sed -i 's/"generation": 2,/"generation": 3,/' "$t/b5/current/store.json"
+expect 0 "... the database down: the archive's generation 1 stays, with a warning (keys available)" aboot http://127.0.0.1:1
+check "... generation 1, warned" \
+	bash -c "grep -q '\"generation\": 1' '$t/b5/store.json' && grep -q 'could not be checked' '$t/last.err' && test -s '$t/kb5/identity'"
 # chipkey-boot load (chipkey-load.service): never recovers, never the network
 bootload() { CHIPKEY_BIN=$ck CHIPKEY_DEVICE=$D1 CHIPKEY_STORE=$1 CHIPKEY_KEYS=$t/kl CHIPKEY_PUBDB=$URL \
 	CHIPKEY_RECOVERY_CONF=/nonexistent sh "$TOP/userspace/boot/chipkey-boot" load; }
@@ -360,6 +377,49 @@ check "... it now holds this chip's store, the other one kept aside" \
 expect 0 "a later recovery of this chip keeps the other chip's store" \
 	"$ck" --device "$D2" recover --store "$t/oc" --no-keys --db "$URL"
 check "... other-chip-$hex1 still holds chip 1's store" aside_is "$t/oc" "$hex1" "$t/oc1"
+
+# ---- the store directory's own entry is in the flash too (/flash/chipkey):
+# a file, a symlink loop, a dangling symlink or a symlink to a directory
+# elsewhere in its place is a corrupt store, which the boot recovers, and
+# no write or removal of leftovers ever goes through it
+F=$t/flash
+mkdir -p "$F"
+sdboot() { CHIPKEY_BIN=$ck CHIPKEY_DEVICE=$D1 CHIPKEY_STORE=$F/chipkey CHIPKEY_KEYS=$t/ksd CHIPKEY_PUBDB=$URL \
+	CHIPKEY_TIMEOUT=5 CHIPKEY_RECOVERY_CONF=/nonexistent sh "$TOP/userspace/boot/chipkey-boot" start; }
+for kind in file loop dangling; do
+	rm -rf "$F/chipkey" "$t/ksd"
+	case $kind in
+	file) echo junk >"$F/chipkey" ;;
+	loop) ln -s chipkey "$F/chipkey" ;;
+	dangling) ln -s /nonexistent-dir/x "$F/chipkey" ;;
+	esac
+	expect 15 "a $kind in place of the store directory: load says corrupt (15), not 8" \
+		"$bin/chipkey-load" --device "$D1" --store "$F/chipkey" --keys "$t/ksd"
+	check "... the reason says so" grep -q "is not a directory" "$t/last.err"
+	expect 0 "... the boot recovers it (no --force)" sdboot
+	check "... a real directory now, D1's identity in the keys" \
+		bash -c "test -d '$F/chipkey' -a ! -L '$F/chipkey' && test \"\$(tr -d '\n' <'$t/ksd/identity')\" = '$id1'"
+done
+rm -rf "$F/chipkey" "$t/victim" "$t/ksd"
+mkdir -p "$t/victim/current/sub" "$t/victim/store-archive"
+for f in current/sub/data identity .config.tmp store-archive/x backup.pkg; do echo precious >"$t/victim/$f"; done
+vsnap() { (cd "$t/victim" && find . -printf '%p %y %s\n' | sort && cat identity current/sub/data) | sha256sum; }
+vbefore=$(vsnap)
+ln -s "$t/victim" "$F/chipkey"
+expect 15 "a symlink to a directory elsewhere in place of the store directory: load says corrupt (15)" \
+	"$bin/chipkey-load" --device "$D1" --store "$F/chipkey" --keys "$t/ksd"
+expect 0 "... recover (no --force) writes a store of its own there" \
+	"$ck" --device "$D1" recover --store "$F/chipkey" --no-keys --db "$URL"
+check "... nothing in the directory it pointed at was written or removed" test "$(vsnap)" = "$vbefore"
+check "... the store path is a real directory holding D1's store" \
+	bash -c "test -d '$F/chipkey' -a ! -L '$F/chipkey' && '$ck' --device '$D1' status --store '$F/chipkey' >/dev/null"
+# what the flash holds goes to logs and terminals made printable
+rm -f "$F/chipkey/current"
+ln -s "$(printf 'store-1-\033[2J\nchipkey-boot: store intact')" "$F/chipkey/current"
+expect 15 "current pointing at a name with an escape and a newline: corrupt (15)" \
+	"$ck" --device "$D1" status --store "$F/chipkey"
+check "... no escape byte and no forged line in what status prints" \
+	bash -c "! grep -q \$'\\033' '$t/last.out' '$t/last.err' && ! grep -q '^chipkey-boot: store intact' '$t/last.out' '$t/last.err'"
 
 # ---- the rollback floor: only a manifest the chip authenticates sets it
 R=$t/rb
