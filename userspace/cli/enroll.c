@@ -196,7 +196,9 @@ static int pending_write(struct enr *e, EVP_PKEY *key, X509 *cert, X509 *ca)
  * The pending customer key: the one kept in STORE/enroll-pending.pkg (with
  * *@cert and *@ca if a serverkeygen answer was kept there; @cert NULL: not
  * asked), or if there is none and @make, a new one written there before
- * use.  NULL with *@code (none and not @make: CK_EXIT_NOT_FOUND).
+ * use.  Anything but a regular file there (planted: chipkey renames only
+ * regular files into place) is removed and counts as none.  NULL with
+ * *@code (none and not @make: CK_EXIT_NOT_FOUND).
  */
 static EVP_PKEY *pending_key(struct enr *e, int make, X509 **cert, X509 **ca, int *code)
 {
@@ -207,11 +209,28 @@ static EVP_PKEY *pending_key(struct enr *e, int make, X509 **cert, X509 **ca, in
 	size_t len;
 	struct ck_dp *p = NULL;
 	EVP_PKEY *key = NULL;
-	int err;
+	int dfd = -1, err;
 
 	*code = CK_EXIT_OTHER;
 	snprintf(path, sizeof(path), "%s/%s", e->n.store, PENDING);
-	err = ck_file_read(path, &pkg, &pkg_len, FLASH_MAX_BACKUP);
+	dfd = open(e->n.store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		fprintf(stderr, "chipkey: enroll: %s: %s\n", e->n.store, strerror(errno));
+		goto out;
+	}
+	/* a regular file only, never followed, never blocking on a FIFO */
+	err = ck_file_read_at(dfd, PENDING, FLASH_MAX_BACKUP, &pkg, &pkg_len);
+	if (err == -EINVAL || err == -ELOOP || err == -ENXIO) {
+		/* not a file chipkey wrote (those are renamed into place):
+		 * it holds no key, so it is as good as none */
+		fprintf(stderr, "chipkey: enroll: %s is not a regular file: removed\n", path);
+		err = fs_rm_tree_at(dfd, PENDING);
+		if (err) {
+			fprintf(stderr, "chipkey: enroll: %s: %s\n", path, strerror(-err));
+			goto out;
+		}
+		err = -ENOENT;
+	}
 	if (!err) {
 		plain_len = pkg_len;
 		plain = malloc(plain_len);
@@ -245,6 +264,8 @@ static EVP_PKEY *pending_key(struct enr *e, int make, X509 **cert, X509 **ca, in
 	}
 	CK_CRASH_POINT("enroll-pending");
 out:
+	if (dfd >= 0)
+		close(dfd);
 	if (plain) {
 		OPENSSL_cleanse(plain, plain_len);
 		free(plain);

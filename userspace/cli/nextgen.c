@@ -29,6 +29,7 @@
 #include "common/hex.h"
 #include "common/pubdb-cms.h"
 #include "flash/flash.h"
+#include "flash/lock.h"
 #include "cli.h"
 #include "enroll.h"
 #include "nextgen.h"
@@ -138,25 +139,36 @@ int ck_next_wrap(struct chipkey *ck, const struct ck_dp *dp, uint64_t gen,
 	return err;
 }
 
+#define UPDATE_LOCK ".update.lock"
+
 static int fail(const struct ck_next *n, int code, const char *what, const char *why)
 {
 	fprintf(stderr, "chipkey: %s: %s%s\n", n->prog, what, why);
 	return code;
 }
 
-/* STORE/.update.lock, exclusive (ck_next_load's comment).  An exit code. */
+/*
+ * STORE/.update.lock, exclusive (ck_next_load's comment).  Opened as the
+ * flash store's own .lock (flash_lock_open_name): without following a
+ * symlink or blocking on a FIFO, and whatever an offline attacker planted
+ * there instead of a regular file (a directory, a FIFO, a symlink) is
+ * removed and replaced, so it can stop no later change.  An exit code.
+ */
 static int update_lock(struct ck_next *n)
 {
-	char path[4200];
-	int fd;
+	int dfd, fd;
 
-	if (snprintf(path, sizeof(path), "%s/.update.lock", n->store) >= (int)sizeof(path))
-		return fail(n, CK_EXIT_USAGE, "", "the store path is too long");
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 && errno == ENOENT)
+	dfd = open(n->store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 && errno == ENOENT)
 		return CK_EXIT_OK;	/* no store: flash_read_store says so */
-	if (fd < 0)
+	if (dfd < 0)
 		return fail(n, CK_EXIT_OTHER, "the store's update lock: ", strerror(errno));
+	fd = flash_lock_open_name(dfd, UPDATE_LOCK, 1);
+	close(dfd);
+	if (fd < 0)
+		return fail(n, CK_EXIT_OTHER, "the store's update lock: ",
+			    fd == -EUCLEAN ? "not a regular file, and cannot be replaced" :
+			    strerror(-fd));
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
 		fprintf(stderr, "chipkey: %s: waiting for another change of %s to finish\n",
 			n->prog, n->store);

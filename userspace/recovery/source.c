@@ -95,12 +95,23 @@ static int parse_candidate(struct rec_ctx *ctx, struct rec_candidate *c, const c
 			"%s: neither a chipkey archive (CKPR or CMS record) nor a backup package", what);
 }
 
+/*
+ * --from FILE: standard input ("-"), or a regular file only, opened without
+ * blocking: a FIFO or a device in its place (on a USB stick the boot script
+ * reads unattended) is refused, exit 8, instead of hanging the boot.
+ */
 int rec_source_file(struct rec_ctx *ctx, const char *path, struct rec_candidate *c)
 {
-	int err = ck_file_read(path, &c->buf, &c->len, REC_MAX_RESPONSE);
+	int err = strcmp(path, "-") ?
+		  ck_file_read_regular(path, REC_MAX_RESPONSE, &c->buf, &c->len) :
+		  ck_file_read(path, &c->buf, &c->len, REC_MAX_RESPONSE);
 
 	if (err == -ENOMEM)
 		return rec_fail(ctx, CK_EXIT_OTHER, "out of memory");
+	if (err == -EFBIG)
+		return rec_fail(ctx, CK_EXIT_TOO_LARGE, "%s: too large", path);
+	if (err == -EINVAL)
+		return rec_fail(ctx, CK_EXIT_OTHER, "%s: not a regular file", path);
 	if (err)
 		return rec_fail(ctx, err == -ENOENT ? CK_EXIT_NOT_FOUND : CK_EXIT_OTHER, "%s: %s",
 				path, strerror(-err));

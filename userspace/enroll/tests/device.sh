@@ -311,3 +311,29 @@ expect_exit 22 "--serverkeygen while a simpleenroll is pending: refused (22)" --
 check "... says so; no serverkeygen was asked of the node" \
 	bash -c "grep -q 'a simpleenroll is pending' '$t/err' && test \$($(declare -f issued); en=$en t=$t; issued e44) = 0"
 expect_exit 0 "... chipkey enroll finishes it (simpleenroll)" -- enr e44
+
+# ---- files planted on the flash where enroll keeps its own (docs/enrollment.md
+# steps 1 and 2, "The device side"): never a hang, never a lasting refusal
+echo 00112233445566778899aabbccddee19 >"$t/e19.chip"
+provision e19 00112233445566778899aabbccddee19 19 && gen1 e19
+{ tr -d '\n' <"$t/e19.keys/identity"; echo; } >"$t/e19.list"
+"$en" whitelist "$t/node" "$t/e19.list" >/dev/null 2>>"$t/setup.log"
+mkfifo "$t/e19.store/enroll-pending.pkg"
+expect_exit 0 "a FIFO planted as STORE/enroll-pending.pkg: enroll does not block on it, enrolls" -- \
+	timeout 20 bash -c "$(declare -f enr); ck='$ck' t='$t' EST='$EST' DB='$DB'; enr e19"
+check "... the FIFO was removed as no pending key (said so): generation 2, one issuance, no pending file" \
+	bash -c "grep -q 'enroll-pending.pkg is not a regular file: removed' '$t/err' &&
+		readlink '$t/e19.store/current' | grep -q '^store-2-' && ! test -e '$t/e19.store/enroll-pending.pkg' &&
+		test \$($(declare -f issued); en=$en t=$t; issued e19) = 1"
+rm -f "$t/e19.store/.update.lock"
+mkdir -p "$t/e19.store/.update.lock/sub"
+expect_exit 0 "a directory planted as STORE/.update.lock: enroll replaces it (not exit 8 for ever)" -- \
+	timeout 20 bash -c "$(declare -f enr); ck='$ck' t='$t' EST='$EST' DB='$DB'; enr e19"
+check "... STORE/.update.lock is a regular file again, the store still at generation 2" \
+	bash -c "test -f '$t/e19.store/.update.lock' && ! test -L '$t/e19.store/.update.lock' &&
+		readlink '$t/e19.store/current' | grep -q '^store-2-'"
+rm -rf "$t/e19.store/.update.lock" && ln -s "$t/e19.elsewhere" "$t/e19.store/.update.lock"
+expect_exit 0 "a symlink planted as STORE/.update.lock: replaced, not followed" -- \
+	timeout 20 bash -c "$(declare -f enr); ck='$ck' t='$t' EST='$EST' DB='$DB'; enr e19"
+check "... nothing created where it pointed, the lock a regular file" \
+	bash -c "! test -e '$t/e19.elsewhere' && test -f '$t/e19.store/.update.lock' && ! test -L '$t/e19.store/.update.lock'"

@@ -150,3 +150,19 @@ check "a FIFO as store.json and as .lock: status answers at once, store corrupt 
 expect 0 "... recover --from replaces the store" \
 	timeout 20 "$ck" --device "$D1" recover --store "$A" --no-keys --from "$t/g2.ckpr"
 expect 0 "... and it is healthy" "$ck" --device "$D1" status --store "$A"
+
+# -- --from names something that is not a regular file (docs/recovery.md step
+# 3): the boot script's CHIPKEY_ARCHIVE on a USB stick made a FIFO must not
+# hang the boot (bounded by timeout 20: a hang fails the test)
+rm -rf "$t/from-fifo" "$t/from.ckpr" && mkfifo "$t/from.ckpr"
+expect 8 "recover --from a FIFO: refused at once, not a regular file" \
+	timeout 20 "$ck" --device "$D1" recover --store "$t/from-fifo" --no-keys --from "$t/from.ckpr" --timeout 2
+check "... says so, no store written" \
+	bash -c "grep -q 'from.ckpr: not a regular file' '$t/last.err' && test ! -e '$t/from-fifo/current'"
+expect 8 "recover --from a device (/dev/zero): refused as not a regular file, nothing read" \
+	timeout 20 "$ck" --device "$D1" recover --store "$t/from-fifo" --no-keys --from /dev/zero
+check "... says so, no store written" \
+	bash -c "grep -q '/dev/zero: not a regular file' '$t/last.err' && test ! -e '$t/from-fifo/current'"
+expect 0 "... while --from - (standard input) still reads the archive" \
+	bash -c "timeout 20 '$ck' --device '$D1' recover --store '$t/from-fifo' --no-keys --from - <'$t/g2.ckpr'"
+rm -f "$t/from.ckpr"
