@@ -115,7 +115,7 @@ static X509 *make_ca(EVP_PKEY *key, const char *org)
 	if (n && ck_x509_name_add(n, NID_organizationName, org) &&
 	    ck_x509_name_add(n, NID_commonName, "chipkey customer CA")) {
 		struct ck_x509_req r = {
-			.subject = n, .pub = key, .not_before = -300,
+			.subject = n, .pub = key, .not_before = -ENROLL_NOT_BEFORE_SLACK,
 			.days = ENROLL_CA_DAYS, .ext = ext, .n_ext = 2, .signer = key,
 		};
 		x = ck_x509_issue(&r);
@@ -181,7 +181,8 @@ static X509 *make_tls(EVP_PKEY *key, const char *org, const char *name,
 	if (n && ck_x509_name_add(n, NID_organizationName, org) &&
 	    ck_x509_name_add(n, NID_commonName, name)) {
 		struct ck_x509_req r = {
-			.subject = n, .issuer = ca, .pub = key, .not_before = -300,
+			.subject = n, .issuer = ca, .pub = key,
+			.not_before = -ENROLL_NOT_BEFORE_SLACK,
 			.days = ENROLL_TLS_DAYS, .ext = ext, .n_ext = 4, .signer = ca_key,
 		};
 		x = ck_x509_issue(&r);
@@ -380,7 +381,8 @@ X509 *enroll_ca_issue(const struct enroll_ca *ca, X509 *factory, EVP_PKEY *pub,
 	    ck_x509_name_add(n, NID_commonName, id) &&
 	    ck_x509_name_add(n, NID_serialNumber, id)) {
 		struct ck_x509_req r = {
-			.subject = n, .issuer = ca->cert, .pub = pub, .not_before = -300,
+			.subject = n, .issuer = ca->cert, .pub = pub,
+			.not_before = -ENROLL_NOT_BEFORE_SLACK,
 			.days = days, .ext = ext, .n_ext = 4, .raw = raw, .n_raw = n_raw,
 			.signer = ca->key,
 		};

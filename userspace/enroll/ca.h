@@ -18,6 +18,8 @@
 #define ENROLL_CA_CERT		"ca-cert.pem"
 #define ENROLL_TLS_KEY		"tls-key.pem"	/* 0600 */
 #define ENROLL_TLS_CERT		"tls-cert.pem"
+/* notBefore of what the node issues: this many seconds before now (clock skew) */
+#define ENROLL_NOT_BEFORE_SLACK	300
 #define ENROLL_MFR_CA		"mfr-ca.pem"
 #define ENROLL_VERSION		"enroll-version"
 #define ENROLL_CA_DAYS		10950		/* customer CA: 30 years */

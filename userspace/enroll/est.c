@@ -613,6 +613,29 @@ out:
 }
 
 /*
+ * Whether @cert is younger than @min seconds (by its notBefore, which the
+ * node sets ENROLL_NOT_BEFORE_SLACK before it issues): a new renewal of it
+ * waits, so that one copied customer key cannot mint certificates (and CRL
+ * entries) as fast as it asks.  1 with the reason in @why, else 0.
+ */
+static int too_young(X509 *cert, int min, char *why, size_t len)
+{
+	int days = 0, secs = 0;
+	long age;
+
+	if (min <= 0)
+		return 0;
+	if (!ASN1_TIME_diff(&days, &secs, X509_get0_notBefore(cert), NULL))
+		days = secs = 0;
+	age = (long)days * 86400 + secs - ENROLL_NOT_BEFORE_SLACK;
+	if (age >= min)
+		return 0;
+	snprintf(why, len, "the certificate is %ld s old: it renews once it is %d s old"
+		 " (serve --renew-after)", age < 0 ? 0 : age, min);
+	return 1;
+}
+
+/*
  * simplereenroll (RFC 7030 4.2.2): the client authenticates with its
  * current customer certificate; the request's subject is that
  * certificate's; the new certificate (new key allowed) is recorded as the
@@ -656,6 +679,10 @@ static void simplereenroll(struct enroll_node *n, const struct est_request *req,
 			refuse(req, &p, res, 409, "Conflict", op_reenroll.conflict);
 		else
 			text(res, 500, "Internal Server Error", "database error");
+		goto out;
+	}
+	if (too_young(p.cert, n->renew_after, why, sizeof(why))) {
+		refuse(req, &p, res, 403, "Forbidden", why);
 		goto out;
 	}
 	if (!issue_and_send(n, req, &op_reenroll, &p, csr, serial, nserial, res))

@@ -24,7 +24,11 @@ struct enroll_node {
 	int days;			/* customer certificate validity (<= 0: none) */
 	int challenge_ttl;		/* seconds */
 	int crl_days;			/* validity of the CRLs the node signs */
+	int renew_after;		/* seconds a certificate must be old to renew */
 };
+
+/* Default of serve --renew-after (docs/enrollment.md, "Renewal"). */
+#define ENROLL_RENEW_AFTER	3600
 
 /* What the front hands to an operation: the request and its TLS state. */
 struct est_request {

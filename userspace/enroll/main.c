@@ -34,7 +34,7 @@ static void usage(FILE *f)
 "       chipkey-enroll serve DIR --listen ADDR:PORT [--cert FILE --key FILE]\n"
 "              [--port-file FILE] [--crl FILE]... [--days N] [--challenge-ttl S]\n"
 "              [--max-conns N] [--max-per-ip N] [--request-timeout S]\n"
-"              [--crl-days N]\n"
+"              [--crl-days N] [--renew-after S]\n"
 "       chipkey-enroll issuances DIR [--json]\n"
 "       chipkey-enroll revoke DIR SERIAL|--identity ID [--reason R] [--by NAME]\n"
 "              [--crl-days N]\n"
@@ -79,6 +79,7 @@ static int serve(const char *dir, int argc, char **argv)
 		{ "max-per-ip", required_argument, NULL, 'P' },
 		{ "request-timeout", required_argument, NULL, 'T' },
 		{ "crl-days", required_argument, NULL, 'C' },
+		{ "renew-after", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char cert[PATH_MAX], key[PATH_MAX], err[256];
@@ -86,7 +87,8 @@ static int serve(const char *dir, int argc, char **argv)
 	struct http_opts o = { .max_conns = CONNS_MAX, .max_per_ip = CONNS_MAX_PER_ADDR,
 			       .request_timeout = CONNS_REQUEST_TIMEOUT, .crl_files = crl_files };
 	struct enroll_node n = { .days = 3650, .challenge_ttl = 120,
-				 .crl_days = PKI_DEFAULT_CRL_DAYS };
+				 .crl_days = PKI_DEFAULT_CRL_DAYS,
+				 .renew_after = ENROLL_RENEW_AFTER };
 	long v;
 	int c, ret;
 
@@ -140,6 +142,11 @@ static int serve(const char *dir, int argc, char **argv)
 			if ((v = number(optarg, 1, PKI_MAX_CRL_DAYS)) == LONG_MIN)
 				goto bad;
 			n.crl_days = (int)v;
+			break;
+		case 'R':
+			if ((v = number(optarg, 0, 366L * 86400)) == LONG_MIN)
+				goto bad;
+			n.renew_after = (int)v;
 			break;
 		default:
 			goto bad;

@@ -27,7 +27,7 @@ expect_exit 0 "crash node: devices c61-c65 provisioned, generation 1 published, 
 # at POINT (none: runs until stopped); its pid in CSPID, its URL in CEST
 cserve() {
 	start_server cnode "$t/cport" env CHIPKEY_CRASH_AT="${1:-}" "$enc" serve "$t/cnode" \
-		--listen 127.0.0.1:0 --port-file "$t/cport"
+		--listen 127.0.0.1:0 --port-file "$t/cport" --renew-after 0
 	CSPID=$SPID CEST=https://localhost:$PORT
 }
 # cstop: SIGTERM to the node (a zombie already killed ignores it); its exit status in NRC

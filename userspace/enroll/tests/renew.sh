@@ -395,3 +395,32 @@ check "... and its renewal is refused (403 revoked)" \
 
 kill -TERM "$RE"; wait "$RE"; rc=$?
 check "the renewal node stops cleanly, no sanitizer report" bash -c "test $rc -eq 0 && ! grep -q 'Sanitizer' '$t/srvre.log'"
+
+# ---- serve --renew-after: a certificate renews only once it is that old
+# (default 3600 s), so a copied customer key cannot mint certificates as
+# fast as it asks; a lost answer is still re-delivered at once
+ck11() { openssl x509 -x509toreq -in "$1" -signkey "$t/e11.keys/customer-key.pem" 2>/dev/null |
+	openssl req -outform DER 2>/dev/null | base64 >"$t/$2.csr"; }
+start_server srvra "$t/port" "$en" serve "$t/node" --listen 127.0.0.1:0 --port-file "$t/port"
+ck11 "$t/e11.keys/customer-cert.pem" ra1
+reenroll "$t/e11.keys/customer-cert.pem" "$t/e11.keys/customer-key.pem" ra1
+check "default node: e11's certificate, issued seconds ago, asking to renew: 403 (renews once it is 3600 s old)" \
+	bash -c "test '$CODE' = 403 && grep -q 'renews once it is 3600 s old' '$t/resp'"
+kill -TERM "$SPID"; wait "$SPID"
+start srvra1 --renew-after 1
+sleep 1.2
+reenroll "$t/e11.keys/customer-cert.pem" "$t/e11.keys/customer-key.pem" ra1
+certs "$t/resp" "$t/e11.ra1.pem"
+check "--renew-after 1: the same certificate, older than that now, renews (200)" \
+	bash -c "test '$CODE' = 200 && openssl verify -CAfile '$t/node/ca-cert.pem' '$t/e11.ra1.pem' >/dev/null"
+kill -TERM "$SPID"; wait "$SPID"
+start srvra30 --renew-after 30
+ck11 "$t/e11.ra1.pem" ra2
+reenroll "$t/e11.ra1.pem" "$t/e11.keys/customer-key.pem" ra2
+check "--renew-after 30: the certificate just issued asking to renew: 403" \
+	bash -c "test '$CODE' = 403 && grep -q 'renews once it is 30 s old' '$t/resp'"
+reenroll "$t/e11.keys/customer-cert.pem" "$t/e11.keys/customer-key.pem" ra1
+check "... while the renewal it got is re-delivered at once (same request, same serial)" \
+	bash -c "test '$CODE' = 200 && base64 -d '$t/resp' | openssl pkcs7 -inform DER -print_certs | openssl x509 -noout -serial |
+		grep -qx \"serial=\$(openssl x509 -in '$t/e11.ra1.pem' -noout -serial | cut -d= -f2)\""
+kill -TERM "$SPID"; wait "$SPID"

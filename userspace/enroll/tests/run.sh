@@ -31,7 +31,8 @@ provision() {
 # port in $PORT, its pid in $SPID
 start() {
 	local log=$1; shift
-	start_server "$log" "$t/port" "$en" serve "$t/node" --listen 127.0.0.1:0 --port-file "$t/port" "$@"
+	start_server "$log" "$t/port" "$en" serve "$t/node" --listen 127.0.0.1:0 --port-file "$t/port" \
+		--renew-after 0 "$@"
 }
 # https PATH OUT CURL-ARGS...: the HTTP status of a request (body in OUT)
 https() {
