@@ -18,7 +18,7 @@
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* 0 with *@hi = *@bits = 0 if the file does not exist yet; -EINVAL for a
+/* 0 with *@hi = *@bits = 0 if the file does not exist yet; -EUCLEAN for a
  * damaged one (never accept a damaged counter as 0).  The file I/O is
  * common/file.h's state-file helper, shared with modes 3 and 4. */
 static int load(const char *dir, const char *name, uint64_t *hi, uint64_t *bits)
@@ -30,7 +30,7 @@ static int load(const char *dir, const char *name, uint64_t *hi, uint64_t *bits)
 	if (err == -ENOENT)
 		return 0;	/* nothing stored yet (not even the directory) */
 	if (err)
-		return err == -EBADMSG ? -EINVAL : err;
+		return err == -EBADMSG ? -EUCLEAN : err;
 	*hi = ck_get_be64(buf);
 	*bits = ck_get_be64(buf + 8);
 	return 0;

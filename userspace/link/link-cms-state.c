@@ -81,7 +81,7 @@ int ck_link_hw_read(const char *dir, const char *name, uint64_t *v)
 		return access(dir, F_OK) ? ck_link_fail(err, "state directory %s: cannot open", dir)
 					 : 0;	/* nothing accepted yet */
 	if (err == -EBADMSG)	/* fail closed: a damaged mark must not reset to 0 */
-		return ck_link_fail(err, "%s/%s: not %d bytes", dir, name, CK_LINK_HW_LEN);
+		return ck_link_fail(-EUCLEAN, "%s/%s: not %d bytes", dir, name, CK_LINK_HW_LEN);
 	if (err)
 		return ck_link_fail(err, "%s/%s: cannot read", dir, name);
 	*v = ck_get_be64(buf);

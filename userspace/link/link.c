@@ -141,6 +141,9 @@ const char *ck_link_strerror(int err)
 		return "the server refused this device's certificate";
 	case -EBADMSG:
 		return "malformed message, or its signature or sealed secret does not verify";
+	case -EUCLEAN:
+		return "a state file of this device (a counter or high-water mark in --state) is "
+		       "damaged: failing closed (docs/service-link-cms.md, \"Recovery\")";
 	case -EBADE:
 		return "a message for another device (it does not decrypt with this device's key), "
 		       "or tampered";

@@ -261,10 +261,10 @@ lock_waits() {
 mkdir l1
 lock_waits l1 link-cms.seq "state lock, mode 3 accept" -- $T accept $(base l1) m1.der
 mkdir bad && printf 'abc' > bad/link-cms.seq
-refused device EBADMSG "a damaged high-water file fails closed (not reset to 0)" \
+refused device EUCLEAN "a damaged high-water file fails closed (not reset to 0)" \
 	-- $T accept $(base bad) m1.der
 mkdir big && printf '123456789' > big/link-cms.seq
-refused device EBADMSG "a high-water file over 8 bytes fails closed too (not read as its first 8)" \
+refused device EUCLEAN "a high-water file over 8 bytes fails closed too (not read as its first 8)" \
 	-- $T accept $(base big) m1.der
 
 echo "# ---- mode 4: signed broadcast, authenticated Diffie-Hellman"

@@ -441,6 +441,17 @@ for m in cms broadcast; do
 done
 check "mode broadcast: the server published its signed broadcast (openssl cms -verify)" \
 	bash -c "openssl cms -verify -inform DER -in '$t/state3/link-bcast.der' -binary -CAfile '$t/fac/mfr-ca.pem' -purpose any -out /dev/null 2>/dev/null"
+# a damaged state file of the device is the device's fault, not the
+# server's: exit 8 naming the file, not 20 ("the peer refused")
+cp -a "$t/d1.state" "$t/dmg.state"
+printf 'abc' >"$t/dmg.state/link-cms.seq"
+expect_exit 8 "mode cms, link-cms.seq damaged (3 bytes): exit 8, failing closed" -- \
+	"$ck" "${dev1[@]}" service connect --server "$S3" --keys "$t/d1.keys" --state "$t/dmg.state" --mode cms
+check "... the message says the device's state is damaged (not the peer)" grep -q 'state file of this device' "$t/err"
+printf 'abc' >"$t/dmg.state/device-counter"
+expect_exit 8 "mode cert, device-counter damaged: exit 8 too, with the same reason" -- \
+	"$ck" "${dev1[@]}" service connect --server "$S" --keys "$t/d1.keys" --state "$t/dmg.state" --mode cert
+check "... the message says the device's state is damaged" grep -q 'state file of this device' "$t/err"
 
 # ---- software over the link: chipkey service install = get NAME and
 # NAME.licence over one link, then chipkey update install
