@@ -213,9 +213,9 @@ static EVP_PKEY *pending_key(struct enr *e, int make, X509 **cert, X509 **ca, in
 
 	*code = CK_EXIT_OTHER;
 	snprintf(path, sizeof(path), "%s/%s", e->n.store, PENDING);
-	dfd = open(e->n.store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = flash_dir_open(e->n.store);
 	if (dfd < 0) {
-		fprintf(stderr, "chipkey: enroll: %s: %s\n", e->n.store, strerror(errno));
+		fprintf(stderr, "chipkey: enroll: %s: %s\n", e->n.store, strerror(-dfd));
 		goto out;
 	}
 	/* a regular file only, never followed, never blocking on a FIFO */
@@ -232,21 +232,44 @@ static EVP_PKEY *pending_key(struct enr *e, int make, X509 **cert, X509 **ca, in
 		err = -ENOENT;
 	}
 	if (!err) {
+		int uerr = -ENOMEM;
+
 		plain_len = pkg_len;
 		plain = malloc(plain_len);
-		if (plain && !chipkey_unwrap(e->rc.ck, pkg, pkg_len, plain, &plain_len, NULL) &&
-		    !ck_dp_decode(plain, plain_len, &p) &&
+		if (plain)
+			uerr = chipkey_unwrap(e->rc.ck, pkg, pkg_len, plain, &plain_len, NULL);
+		if (!uerr && !ck_dp_decode(plain, plain_len, &p) &&
 		    !ck_dp_get(p, CK_DP_CUSTOMER_KEY, &v, &len))
 			key = d2i_AutoPrivateKey(NULL, &v, (long)len);
 		if (key && cert) {
 			*cert = dp_x509(p, CK_DP_CUSTOMER_CERT);
 			*ca = dp_x509(p, CK_DP_CUSTOMER_CA_CERT);
 		}
-		if (!key)
-			fprintf(stderr, "chipkey: enroll: %s is not a pending key of this chip\n", path);
-		else if (e->rc.verbose)
-			fprintf(stderr, "chipkey: enroll: reusing the pending key\n");
-		goto out;
+		if (key) {
+			if (e->rc.verbose)
+				fprintf(stderr, "chipkey: enroll: reusing the pending key\n");
+			goto out;
+		}
+		if (uerr && uerr != -EBADMSG && uerr != -ENOKEY && uerr != -EINVAL &&
+		    uerr != -EMSGSIZE) {
+			/* the chip could not answer (not allowed, I/O): it may
+			 * still be a pending key of this chip, kept */
+			fprintf(stderr, "chipkey: enroll: %s: cannot unwrap: %s\n", path,
+				strerror(-uerr));
+			goto out;
+		}
+		/* not a package this chip made with a customer key in it:
+		 * planted, it holds no key of ours, so it is as good as none */
+		fprintf(stderr, "chipkey: enroll: %s is not a pending key of this chip: removed\n",
+			path);
+		err = unlinkat(dfd, PENDING, 0) ? -errno : -ENOENT;
+		if (err != -ENOENT) {
+			fprintf(stderr, "chipkey: enroll: %s: %s\n", path, strerror(-err));
+			goto out;
+		}
+		OPENSSL_cleanse(plain, plain_len);
+		ck_dp_free(p);
+		p = NULL;
 	}
 	if (err != -ENOENT) {
 		fprintf(stderr, "chipkey: enroll: %s: %s\n", path, strerror(-err));

@@ -158,11 +158,12 @@ static int update_lock(struct ck_next *n)
 {
 	int dfd, fd;
 
-	dfd = open(n->store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 && errno == ENOENT)
-		return CK_EXIT_OK;	/* no store: flash_read_store says so */
+	dfd = flash_dir_open(n->store);
+	if (dfd == -ENOENT || dfd == -ELOOP || dfd == -ENOTDIR || dfd == -EINVAL)
+		return CK_EXIT_OK;	/* no store, or not a directory (never
+					 * followed): flash_read_store says so */
 	if (dfd < 0)
-		return fail(n, CK_EXIT_OTHER, "the store's update lock: ", strerror(errno));
+		return fail(n, CK_EXIT_OTHER, "the store's update lock: ", strerror(-dfd));
 	fd = flash_lock_open_name(dfd, UPDATE_LOCK, 1);
 	close(dfd);
 	if (fd < 0)

@@ -121,23 +121,6 @@ static int symlink_replace(int dfd, const char *target, const char *name,
 	return 0;
 }
 
-/*
- * The store directory itself: created if missing; anything else in its
- * place (a symlink, even to a directory, a file, a FIFO) is removed, never
- * followed, so that no write and no removal of leftovers reaches outside
- * the store.  0 or -errno.
- */
-static int store_dir(const char *dir)
-{
-	struct stat st;
-
-	if (!lstat(dir, &st) && !S_ISDIR(st.st_mode) && unlink(dir) && errno != ENOENT)
-		return -errno;
-	if (mkdir(dir, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 int flash_write_store(const char *dir, const struct flash_contents *c)
 {
 	static const char *const links[] = { FLASH_BACKUP, FLASH_CERT,
@@ -170,12 +153,12 @@ int flash_write_store(const char *dir, const struct flash_contents *c)
 	if (n < 0)
 		return n;
 
-	err = store_dir(dir);
+	err = flash_dir_make(dir);
 	if (err)
 		return err;
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	dfd = flash_dir_open(dir);
 	if (dfd < 0)
-		return -errno;
+		return dfd;
 	lfd = flash_lock_open(dfd, 1);
 	if (lfd < 0 || flock(lfd, LOCK_EX)) {
 		err = -errno;
@@ -327,13 +310,13 @@ int flash_read_store(const char *dir, struct chipkey *chip, struct flash_store *
 	ssize_t n;
 
 	memset(s, 0, sizeof(*s));
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	dfd = flash_dir_open(dir);
 	if (dfd < 0) {
-		err = -errno;
+		err = dfd;
 		if (err == -ENOENT)
 			snprintf(s->why, sizeof(s->why), "%s does not exist", dir);
-		else if (err == -ELOOP || err == -ENOTDIR)
-			err = corrupt(s, "%s is not a directory (a symlink or a file in its place)",
+		else if (err == -ELOOP || err == -ENOTDIR || err == -EINVAL)
+			err = corrupt(s, "%s is not a directory (a symlink or a file in its place; the store path must name the directory itself)",
 				      dir);
 		return err;
 	}

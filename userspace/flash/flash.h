@@ -53,6 +53,17 @@ struct flash_contents {
 };
 
 /*
+ * The store directory @dir itself (dir.c): never followed (a symlink, a
+ * file or anything but a directory at that path, trailing slashes
+ * ignored; a path ending in "." or ".." is -EINVAL).  flash_dir_open: the
+ * open directory, or -errno (-ELOOP, -ENOTDIR: not a directory there).
+ * flash_dir_make: 0 once @dir is a directory (anything else in its place
+ * is removed, the entry, never what it points at), or -errno.
+ */
+int flash_dir_open(const char *dir);
+int flash_dir_make(const char *dir);
+
+/*
  * Replace the whole store in @dir atomically (creates @dir if needed).
  * 0 or -errno (-EINVAL: identity not 15 digits, generation above
  * INT64_MAX, chip_id not @chip's; an error of the chip's MAC, e.g. -EPERM).

@@ -337,3 +337,24 @@ expect_exit 0 "a symlink planted as STORE/.update.lock: replaced, not followed" 
 	timeout 20 bash -c "$(declare -f enr); ck='$ck' t='$t' EST='$EST' DB='$DB'; enr e19"
 check "... nothing created where it pointed, the lock a regular file" \
 	bash -c "! test -e '$t/e19.elsewhere' && test -f '$t/e19.store/.update.lock' && ! test -L '$t/e19.store/.update.lock'"
+# a regular file planted as the pending key (not a package this chip made):
+# removed as no pending key, enrollment goes on (it was exit 8 for good)
+echo 00112233445566778899aabbccddee20 >"$t/e20.chip"
+provision e20 00112233445566778899aabbccddee20 20 && gen1 e20
+{ tr -d '\n' <"$t/e20.keys/identity"; echo; } >"$t/e20.list"
+"$en" whitelist "$t/node" "$t/e20.list" >/dev/null 2>>"$t/setup.log"
+printf 'xx' >"$t/e20.store/enroll-pending.pkg"
+expect_exit 0 "a 2-byte regular file planted as STORE/enroll-pending.pkg: removed as no pending key, enrolls" -- \
+	timeout 20 bash -c "$(declare -f enr); ck='$ck' t='$t' EST='$EST' DB='$DB'; enr e20"
+check "... said so; generation 2, one issuance" \
+	bash -c "grep -q 'is not a pending key of this chip: removed' '$t/err' &&
+		readlink '$t/e20.store/current' | grep -q '^store-2-' && test \$($(declare -f issued); en=$en t=$t; issued e20) = 1"
+# the store path itself a symlink planted on the flash (to a directory with
+# a .update.lock tree): enroll never follows it, touches nothing there
+mkdir -p "$t/e20.victim/.update.lock/sub" && echo precious >"$t/e20.victim/.update.lock/sub/data"
+mv "$t/e20.store" "$t/e20.store.real" && ln -s "$t/e20.victim" "$t/e20.store"
+expect_exit 15 "the store path a symlink: enroll says the store is not trusted (15)" -- \
+	timeout 20 bash -c "$(declare -f enr); ck='$ck' t='$t' EST='$EST' DB='$DB'; enr e20"
+check "... and left what the symlink points at untouched" \
+	bash -c "test \"\$(cat '$t/e20.victim/.update.lock/sub/data')\" = precious && test -L '$t/e20.store'"
+rm -f "$t/e20.store" && mv "$t/e20.store.real" "$t/e20.store"

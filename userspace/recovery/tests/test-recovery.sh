@@ -413,6 +413,17 @@ expect 0 "... recover (no --force) writes a store of its own there" \
 check "... nothing in the directory it pointed at was written or removed" test "$(vsnap)" = "$vbefore"
 check "... the store path is a real directory holding D1's store" \
 	bash -c "test -d '$F/chipkey' -a ! -L '$F/chipkey' && '$ck' --device '$D1' status --store '$F/chipkey' >/dev/null"
+# the same with a trailing slash in CHIPKEY_STORE (a slash makes open()
+# and lstat() follow a symlink): still never followed
+rm -rf "$F/chipkey" "$t/ksd"
+ln -s "$t/victim" "$F/chipkey"
+expect 15 "... with a trailing slash (--store $F/chipkey/): still corrupt (15), not followed" \
+	"$bin/chipkey-load" --device "$D1" --store "$F/chipkey/" --keys "$t/ksd"
+expect 0 "... the boot with CHIPKEY_STORE=$F/chipkey/ recovers" \
+	env CHIPKEY_BIN="$ck" CHIPKEY_DEVICE="$D1" CHIPKEY_STORE="$F/chipkey/" CHIPKEY_KEYS="$t/ksd" CHIPKEY_PUBDB="$URL" \
+	CHIPKEY_TIMEOUT=5 CHIPKEY_RECOVERY_CONF=/nonexistent sh "$TOP/userspace/boot/chipkey-boot" start
+check "... the directory it pointed at untouched, the store a real directory" \
+	bash -c "test '$(vsnap)' = '$vbefore' && test -d '$F/chipkey' -a ! -L '$F/chipkey'"
 # what the flash holds goes to logs and terminals made printable
 rm -f "$F/chipkey/current"
 ln -s "$(printf 'store-1-\033[2J\nchipkey-boot: store intact')" "$F/chipkey/current"
