@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -57,6 +58,7 @@ static int exit_of(int err)
 		return CK_EXIT_REFUSED;
 	case -EPROTO:
 	case -ECONNRESET:
+	case -EPIPE:		/* the peer closed the connection */
 	case -EMSGSIZE:
 		return CK_EXIT_PROTOCOL;
 	case -ENOKEY:
@@ -138,13 +140,11 @@ static const char *fetch_strerror(int err)
 	}
 }
 
-/* Dial SERVER and open a link in MODE (once more after the server's signed
- * RESYNC raised our counter: a lost state directory). */
-int svc_link_open(const struct svc_link *lk, int *fd, struct ck_link_conn *c)
+/* svc_link_open without the lock. */
+static int link_open(const struct svc_link *lk, int *fd, struct ck_link_conn *c)
 {
 	int err;
 
-	memset(c, 0, sizeof(*c));
 	*fd = ck_link_dial(lk->server, lk->io_timeout);
 	svc_deadline_watch(*fd);
 	if (*fd < 0) {
@@ -171,6 +171,75 @@ int svc_link_open(const struct svc_link *lk, int *fd, struct ck_link_conn *c)
 	fprintf(stderr, "chipkey service: %s link to %s: %s\n", lk->mode->name, lk->server,
 		ck_link_strerror(err));
 	return exit_of(err);
+}
+
+/*
+ * Mode 2: one link at a time per state directory, STATE/counter.lock
+ * (flock), taken before dialling and held until the link is open, so that
+ * processes on one directory take their counters one after another (none
+ * finds its server counter overtaken, none needs a second RESYNC).  The
+ * wait counts toward --timeout: SIGALRM interrupts it.  *@out: the locked
+ * descriptor, or -1 (another mode).  A CK_EXIT_* code.
+ */
+static int counter_lock(const struct svc_link *lk, int *out)
+{
+	const char *dir = lk->d->state_dir;
+	char path[4200];
+	int fd, said = 0;
+
+	*out = -1;
+	if (lk->mode != &ck_link_mode_cert || !dir)
+		return CK_EXIT_OK;
+	if (snprintf(path, sizeof(path), "%s/counter.lock", dir) >= (int)sizeof(path))
+		return CK_EXIT_USAGE;
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		fprintf(stderr, "chipkey service: %s: %s\n", dir, strerror(errno));
+		return CK_EXIT_OTHER;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		fprintf(stderr, "chipkey service: %s: %s\n", path, strerror(errno));
+		return CK_EXIT_OTHER;
+	}
+	while (flock(fd, LOCK_EX | LOCK_NB)) {
+		if (errno == EWOULDBLOCK || errno == EINTR) {
+			if (!said++)
+				fprintf(stderr, "chipkey service: waiting for another link on %s\n",
+					dir);
+			if (svc_deadline_passed()) {
+				fprintf(stderr, "chipkey service: deadline (--timeout) passed waiting for another link on %s\n",
+					dir);
+				close(fd);
+				return CK_EXIT_NETWORK;
+			}
+			if (!flock(fd, LOCK_EX))	/* SIGALRM: EINTR */
+				break;
+			if (errno == EINTR)
+				continue;
+		}
+		fprintf(stderr, "chipkey service: %s: %s\n", path, strerror(errno));
+		close(fd);
+		return CK_EXIT_OTHER;
+	}
+	*out = fd;
+	return CK_EXIT_OK;
+}
+
+/* Dial SERVER and open a link in MODE (once more after the server's signed
+ * RESYNC raised our counter: a lost state directory). */
+int svc_link_open(const struct svc_link *lk, int *fd, struct ck_link_conn *c)
+{
+	int lfd, code;
+
+	memset(c, 0, sizeof(*c));
+	*fd = -1;
+	code = counter_lock(lk, &lfd);
+	if (code)
+		return code;
+	code = link_open(lk, fd, c);
+	if (lfd >= 0)
+		close(lfd);	/* releases the flock */
+	return code;
 }
 
 static int sink_stdout(void *arg, const void *buf, size_t n)

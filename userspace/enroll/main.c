@@ -154,6 +154,11 @@ static int serve(const char *dir, int argc, char **argv)
 	}
 	if (!o.listen || optind != argc)
 		goto bad;
+	if (n.days > 0 && n.renew_after >= (long)n.days * 86400) {
+		fprintf(stderr, "chipkey-enroll: --renew-after %d is not below the validity (--days %d):"
+			" no certificate could ever renew\n", n.renew_after, n.days);
+		goto bad;
+	}
 	ret = enroll_ca_open(dir, &n.ca);
 	if (ret) {
 		pki_crls_free(n.crls);

@@ -42,7 +42,6 @@
 #include "link.h"
 #include "messages.h"
 #include "link-cert.h"
-#include "state-lock.h"
 #include "revocation.h"
 #include "seal.h"
 
@@ -324,7 +323,7 @@ static int cert_device(const struct ck_link_device *d, int fd, struct ck_link_se
 	size_t rom_len = 0, len = 0, s1_len = 0;
 	uint8_t s1cert[CK_LINK_CERT_MAX], mine[CK_LINK_HASH_LEN];
 	ssize_t n;
-	int err, lk = -1;
+	int err;
 
 	memset(out, 0, sizeof(*out));
 	if (!d->key || !d->cert || !d->rom_key || !d->state_dir)
@@ -358,14 +357,8 @@ static int cert_device(const struct ck_link_device *d, int fd, struct ck_link_se
 		goto out;
 	memcpy(s1cert, k.cert, k.cert_len);
 	s1_len = k.cert_len;
-	/* D2-D3 under the state directory's lock (as modes 3 and 4 take it):
-	 * processes on one state directory take their counters one after the
-	 * other, so none finds its server counter overtaken by another's */
-	lk = ck_link_state_lock(d->state_dir);
-	if (lk < 0) {
-		err = lk;
-		goto out;
-	}
+	/* D2 (processes on one state directory: chipkey service takes
+	 * STATE/counter.lock around the whole link, svc_link_open) */
 	snprintf(a.id, sizeof(a.id), "%s", d->identity);
 	err = ck_link_counter_next(d->state_dir, "device-counter", &a.counter);
 	if (!err)
@@ -412,7 +405,6 @@ static int cert_device(const struct ck_link_device *d, int fd, struct ck_link_se
 	}
 	err = make_psk(sd, ss, o, (size_t)n, in, len, d->identity, out);
 out:
-	ck_link_state_unlock(lk);
 	OPENSSL_cleanse(sd, sizeof(sd));
 	OPENSSL_cleanse(ss, sizeof(ss));
 	OPENSSL_free(in);

@@ -2,9 +2,8 @@
 /*
  * The lock of a device's link state directory (link-cms-state.c):
  * flock(LOCK_EX) on @dir/CK_LINK_LOCK_FILE, held across read, compare and
- * write of a high-water mark (modes 3 and 4), across a broadcast renewal,
- * and across a mode-2 device's counters (its AUTH and the server's answer),
- * between processes and threads.
+ * write of a high-water mark (modes 3 and 4) and across a broadcast
+ * renewal, between processes and threads; never across network I/O.
  */
 #ifndef CHIPKEY_LINK_STATE_LOCK_H
 #define CHIPKEY_LINK_STATE_LOCK_H

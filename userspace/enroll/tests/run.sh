@@ -142,6 +142,11 @@ expect_exit 0 "whitelist: importing again adds nothing" -- "$en" whitelist "$t/n
 check "whitelist: 0 added, 5 present" grep -q "0 added, 5 already present; 5 entries" "$t/out"
 
 chmod 0640 "$t/node/ca-key.pem"
+expect_exit 1 "serve --renew-after not below the validity (--days 1, --renew-after 86400): refused" -- \
+	timeout 20 "$en" serve "$t/node" --listen 127.0.0.1:0 --days 1 --renew-after 86400
+check "... saying no certificate could ever renew" grep -q 'no certificate could ever renew' "$t/err"
+expect_exit 1 "serve --renew-after over 366 days: refused" -- \
+	timeout 20 "$en" serve "$t/node" --listen 127.0.0.1:0 --renew-after 31622401
 expect_exit 3 "serve: a CA key readable by the group is refused" -- timeout 20 "$en" serve "$t/node" --listen 127.0.0.1:0
 chmod 0600 "$t/node/ca-key.pem"
 cp "$t/node/tls-key.pem" "$t/open-tls-key.pem"
