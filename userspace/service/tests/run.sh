@@ -184,24 +184,22 @@ check "four chipkey service connect on one state directory at once, five rounds:
 # the wait for another link on the directory (STATE/counter.lock) counts
 # toward --timeout: a holder that never finishes (a stalling server)
 # delays another process by at most its own --timeout, exit 10
-# hold FILE S: one process holding the flock of FILE for S seconds
-hold() { exec /usr/bin/python3 -c 'import fcntl, sys, time
-f = open(sys.argv[1], "a"); fcntl.flock(f, fcntl.LOCK_EX); time.sleep(float(sys.argv[2]))' "$@"; }
-hold "$t/d1.state/counter.lock" 30 &
-holder=$!
-wait_until 100 bash -c "! flock -n '$t/d1.state/counter.lock' true"
-expect_exit 10 "another link holds the state directory: --timeout 2 ends the wait (exit 10)" -- \
+# held S TIMEOUT: another process holds d1's STATE/counter.lock for S
+# seconds (its pid in $holder) while d1 connects in mode 2 with --timeout
+held() {
+	/usr/bin/python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1], "a"); fcntl.flock(f, fcntl.LOCK_EX); time.sleep(float(sys.argv[2]))' \
+		"$t/d1.state/counter.lock" "$1" &
+	holder=$!
+	wait_until 100 bash -c "! flock -n '$t/d1.state/counter.lock' true"
 	"$ck" "${dev1[@]}" service connect --server "$S" --keys "$t/d1.keys" --state "$t/d1.state" \
-	--mode cert --timeout 2
+		--mode cert --timeout "$2"
+}
+expect_exit 10 "another link holds the state directory: --timeout 2 ends the wait (exit 10)" -- held 30 2
 check "... said so, before the holder let go" \
 	bash -c "grep -q 'deadline (--timeout) passed waiting for another link' '$t/err' && kill -0 $holder"
 kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
-hold "$t/d1.state/counter.lock" 2 &
-holder=$!
-wait_until 100 bash -c "! flock -n '$t/d1.state/counter.lock' true"
-expect_exit 0 "... a process with time to wait links once the holder lets go" -- \
-	"$ck" "${dev1[@]}" service connect --server "$S" --keys "$t/d1.keys" --state "$t/d1.state" \
-	--mode cert --timeout 30
+expect_exit 0 "... a process with time to wait links once the holder lets go" -- held 2 30
 check "... having said it waited" grep -q 'waiting for another link' "$t/err"
 wait "$holder" 2>/dev/null
 openssl x509 -in "$t/fac/service-cert.pem" -outform DER -out "$t/svc.der"
