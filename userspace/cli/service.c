@@ -20,6 +20,7 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/file.h"
@@ -178,7 +179,7 @@ static int link_open(const struct svc_link *lk, int *fd, struct ck_link_conn *c)
  * (flock), taken before dialling and held until the link is open, so that
  * processes on one directory take their counters one after another (none
  * finds its server counter overtaken, none needs a second RESYNC).  The
- * wait counts toward --timeout: SIGALRM interrupts it.  *@out: the locked
+ * wait counts toward --timeout (polled every 20 ms against the deadline).  *@out: the locked
  * descriptor, or -1 (another mode).  A CK_EXIT_* code.
  */
 static int counter_lock(const struct svc_link *lk, int *out)
@@ -201,25 +202,25 @@ static int counter_lock(const struct svc_link *lk, int *out)
 		fprintf(stderr, "chipkey service: %s: %s\n", path, strerror(errno));
 		return CK_EXIT_OTHER;
 	}
+	/* polled, not a blocking flock: an alarm that lands just before a
+	 * blocking call would not interrupt it */
 	while (flock(fd, LOCK_EX | LOCK_NB)) {
-		if (errno == EWOULDBLOCK || errno == EINTR) {
-			if (!said++)
-				fprintf(stderr, "chipkey service: waiting for another link on %s\n",
-					dir);
-			if (svc_deadline_passed()) {
-				fprintf(stderr, "chipkey service: deadline (--timeout) passed waiting for another link on %s\n",
-					dir);
-				close(fd);
-				return CK_EXIT_NETWORK;
-			}
-			if (!flock(fd, LOCK_EX))	/* SIGALRM: EINTR */
-				break;
-			if (errno == EINTR)
-				continue;
+		const struct timespec poll = { 0, 20 * 1000 * 1000 };
+
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			fprintf(stderr, "chipkey service: %s: %s\n", path, strerror(errno));
+			close(fd);
+			return CK_EXIT_OTHER;
 		}
-		fprintf(stderr, "chipkey service: %s: %s\n", path, strerror(errno));
-		close(fd);
-		return CK_EXIT_OTHER;
+		if (!said++)
+			fprintf(stderr, "chipkey service: waiting for another link on %s\n", dir);
+		if (svc_deadline_passed()) {
+			fprintf(stderr, "chipkey service: deadline (--timeout) passed waiting for another link on %s\n",
+				dir);
+			close(fd);
+			return CK_EXIT_NETWORK;
+		}
+		nanosleep(&poll, NULL);
 	}
 	*out = fd;
 	return CK_EXIT_OK;
