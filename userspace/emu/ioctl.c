@@ -167,6 +167,11 @@ size_t ck_emu_handle(const struct ck_emu_chip *chip, int privileged, uint32_t cm
 		return ck_emu_sealed_wrap(chip, privileged, payload, len, reply);
 	case CHIPKEY_IOC_CHIP_MAC:
 		return ck_emu_chip_mac(chip, privileged, payload, len, reply);
+	case CHIPKEY_IOC_KEY_NEW:
+	case CHIPKEY_IOC_KEY_LOAD:
+		/* sealed keys go into the kernel's keyring: not served here;
+		 * an unprivileged caller gets the module's first answer */
+		return ck_emu_status_frame(privileged ? -ENOTTY : -EPERM, reply);
 	default:
 		return ck_emu_status_frame(-ENOTTY, reply);
 	}

@@ -286,6 +286,18 @@ static void test_eperm_first(void)
 		tap_eq_int(reply_status(reply), -EINVAL,
 			   "%s: privileged, bad flags -> EINVAL", name);
 	}
+	/* sealed keys (KEY_NEW, KEY_LOAD) are not served, but an
+	 * unprivileged caller gets the module's first answer, EPERM */
+	for (c = 0; c < 2; c++) {
+		uint32_t cmd = c ? CHIPKEY_IOC_KEY_LOAD : CHIPKEY_IOC_KEY_NEW;
+		const char *name = c ? "key load" : "key new";
+
+		ck_emu_handle(&chip, 0, cmd, payload, 0, reply);
+		tap_eq_int(reply_status(reply), -EPERM, "%s: unprivileged -> EPERM", name);
+		ck_emu_handle(&chip, 1, cmd, payload, 0, reply);
+		tap_eq_int(reply_status(reply), -ENOTTY,
+			   "%s: privileged -> ENOTTY (not served by the emulator)", name);
+	}
 	ck_chip_wipe(&chip);
 }
 
