@@ -27,9 +27,9 @@
 #include "common/exit.h"
 #include "common/file.h"
 #include "common/hex.h"
+#include "common/lockfile.h"
 #include "common/pubdb-cms.h"
 #include "flash/flash.h"
-#include "flash/lock.h"
 #include "cli.h"
 #include "enroll.h"
 #include "nextgen.h"
@@ -149,14 +149,14 @@ static int fail(const struct ck_next *n, int code, const char *what, const char 
 
 /*
  * STORE/.update.lock, exclusive (ck_next_load's comment).  Opened as the
- * flash store's own .lock (flash_lock_open_name): without following a
+ * flash store's own .lock (ck_lockfile_open): without following a
  * symlink or blocking on a FIFO, and whatever an offline attacker planted
  * there instead of a regular file (a directory, a FIFO, a symlink) is
  * removed and replaced, so it can stop no later change.  An exit code.
  */
 static int update_lock(struct ck_next *n)
 {
-	int dfd, fd;
+	int dfd, fd, err;
 
 	dfd = flash_dir_open(n->store);
 	if (dfd == -ENOENT || dfd == -ELOOP || dfd == -ENOTDIR || dfd == -EINVAL)
@@ -164,7 +164,7 @@ static int update_lock(struct ck_next *n)
 					 * followed): flash_read_store says so */
 	if (dfd < 0)
 		return fail(n, CK_EXIT_OTHER, "the store's update lock: ", strerror(-dfd));
-	fd = flash_lock_open_name(dfd, UPDATE_LOCK, 1);
+	fd = ck_lockfile_open(dfd, UPDATE_LOCK, 1);
 	close(dfd);
 	if (fd < 0)
 		return fail(n, CK_EXIT_OTHER, "the store's update lock: ",
@@ -173,12 +173,10 @@ static int update_lock(struct ck_next *n)
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
 		fprintf(stderr, "chipkey: %s: waiting for another change of %s to finish\n",
 			n->prog, n->store);
-		while (flock(fd, LOCK_EX)) {
-			if (errno != EINTR) {
-				close(fd);
-				return fail(n, CK_EXIT_OTHER, "the store's update lock: ",
-					    strerror(errno));
-			}
+		err = ck_lockfile_wait(fd, LOCK_EX, NULL);
+		if (err) {
+			close(fd);
+			return fail(n, CK_EXIT_OTHER, "the store's update lock: ", strerror(-err));
 		}
 	}
 	n->lock = fd + 1;

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "common/file.h"
+#include "common/lockfile.h"
 #include "common/pki.h"
 #include "link/catalogue.h"
 #include "link/device-keys.h"
@@ -174,53 +175,50 @@ static int link_open(const struct svc_link *lk, int *fd, struct ck_link_conn *c)
 	return exit_of(err);
 }
 
+#define COUNTER_LOCK "counter.lock"
+
 /*
  * Mode 2: one link at a time per state directory, STATE/counter.lock
  * (flock), taken before dialling and held until the link is open, so that
  * processes on one directory take their counters one after another (none
  * finds its server counter overtaken, none needs a second RESYNC).  The
- * wait counts toward --timeout (polled every 20 ms against the deadline).  *@out: the locked
- * descriptor, or -1 (another mode).  A CK_EXIT_* code.
+ * wait counts toward --timeout (ck_lockfile_wait, polled).  Whatever is
+ * planted there instead of a regular file is replaced.  *@out: the
+ * locked descriptor, or -1 (another mode).  A CK_EXIT_* code.
  */
 static int counter_lock(const struct svc_link *lk, int *out)
 {
 	const char *dir = lk->d->state_dir;
-	char path[4200];
-	int fd, said = 0;
+	int dfd, fd, err;
 
 	*out = -1;
 	if (lk->mode != &ck_link_mode_cert || !dir)
 		return CK_EXIT_OK;
-	if (snprintf(path, sizeof(path), "%s/counter.lock", dir) >= (int)sizeof(path))
-		return CK_EXIT_USAGE;
 	if (mkdir(dir, 0700) && errno != EEXIST) {
 		fprintf(stderr, "chipkey service: %s: %s\n", dir, strerror(errno));
 		return CK_EXIT_OTHER;
 	}
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = dfd < 0 ? -errno : ck_lockfile_open(dfd, COUNTER_LOCK, 1);
+	if (dfd >= 0)
+		close(dfd);
 	if (fd < 0) {
-		fprintf(stderr, "chipkey service: %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "chipkey service: %s/%s: %s\n", dir, COUNTER_LOCK, strerror(-fd));
 		return CK_EXIT_OTHER;
 	}
-	/* polled, not a blocking flock: an alarm that lands just before a
-	 * blocking call would not interrupt it */
-	while (flock(fd, LOCK_EX | LOCK_NB)) {
-		const struct timespec poll = { 0, 20 * 1000 * 1000 };
-
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			fprintf(stderr, "chipkey service: %s: %s\n", path, strerror(errno));
-			close(fd);
+	if (flock(fd, LOCK_EX | LOCK_NB))
+		fprintf(stderr, "chipkey service: waiting for another link on %s\n", dir);
+	err = ck_lockfile_wait(fd, LOCK_EX, svc_deadline_passed);
+	if (err) {
+		close(fd);
+		if (err != -ETIMEDOUT) {
+			fprintf(stderr, "chipkey service: %s/%s: %s\n", dir, COUNTER_LOCK,
+				strerror(-err));
 			return CK_EXIT_OTHER;
 		}
-		if (!said++)
-			fprintf(stderr, "chipkey service: waiting for another link on %s\n", dir);
-		if (svc_deadline_passed()) {
-			fprintf(stderr, "chipkey service: deadline (--timeout) passed waiting for another link on %s\n",
-				dir);
-			close(fd);
-			return CK_EXIT_NETWORK;
-		}
-		nanosleep(&poll, NULL);
+		fprintf(stderr, "chipkey service: deadline (--timeout) passed waiting for another link on %s\n",
+			dir);
+		return CK_EXIT_NETWORK;
 	}
 	*out = fd;
 	return CK_EXIT_OK;

@@ -21,6 +21,7 @@
 #include <chipkey/backup_package.h>
 #include "common/file.h"
 #include "common/hex.h"
+#include "common/lockfile.h"
 #include "flash.h"
 #include "leftovers.h"
 #include "lock.h"
@@ -160,10 +161,9 @@ int flash_write_store(const char *dir, const struct flash_contents *c)
 	if (dfd < 0)
 		return dfd;
 	lfd = flash_lock_open(dfd, 1);
-	if (lfd < 0 || flock(lfd, LOCK_EX)) {
-		err = -errno;
+	err = lfd < 0 ? lfd : ck_lockfile_wait(lfd, LOCK_EX, NULL);
+	if (err)
 		goto out;
-	}
 	err = rand_id(id);
 	if (err)
 		goto out;

@@ -10,13 +10,13 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
 
 #include <chipkey/byteorder.h>
 #include "common/file.h"
+#include "common/lockfile.h"
 #include "common/pki.h"
 #include "link/link-cms.h"
 
@@ -40,24 +40,23 @@ int ck_link_fail(int rc, const char *fmt, ...)
 
 int ck_link_state_lock(const char *dir)
 {
-	int dfd, fd;
+	int dfd, fd, err;
 
 	if (!dir)
 		return ck_link_fail(-EINVAL, "no state directory");
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return ck_link_fail(-errno, "state directory %s: cannot open", dir);
-	fd = openat(dfd, CK_LINK_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	/* the state directory is root's (0700); still, what is planted
+	 * there instead of the lock file is replaced, not obeyed */
+	fd = ck_lockfile_open(dfd, CK_LINK_LOCK_FILE, 1);
 	close(dfd);
 	if (fd < 0)
-		return ck_link_fail(-errno, "%s/%s: cannot open", dir, CK_LINK_LOCK_FILE);
-	while (flock(fd, LOCK_EX)) {
-		if (errno != EINTR) {
-			int err = -errno;
-
-			close(fd);
-			return ck_link_fail(err, "%s/%s: cannot lock", dir, CK_LINK_LOCK_FILE);
-		}
+		return ck_link_fail(fd, "%s/%s: cannot open", dir, CK_LINK_LOCK_FILE);
+	err = ck_lockfile_wait(fd, LOCK_EX, NULL);
+	if (err) {
+		close(fd);
+		return ck_link_fail(err, "%s/%s: cannot lock", dir, CK_LINK_LOCK_FILE);
 	}
 	return fd;
 }

@@ -32,7 +32,6 @@
 
 #include <chipkey/link_cms.h>
 #include "link/link.h"
-#include "link/state-lock.h"
 
 extern const struct ck_link_mode ck_link_mode_cms;
 extern const struct ck_link_mode ck_link_mode_bcast;
@@ -91,7 +90,19 @@ int ck_link_verify_device(X509 *cert, STACK_OF(X509) *icas, EVP_PKEY *rom, time_
 			  const struct pki_crls *crls,
 			  char id[CK_LINK_CMS_ID_LEN]);
 
-/* ---- the device's state (link-cms-state.c; its lock: state-lock.h) ---- */
+/* ---- the device's state (link-cms-state.c) ---- */
+#define CK_LINK_LOCK_FILE	"link.lock"
+
+/*
+ * The lock of a device's link state directory: flock(LOCK_EX) on
+ * @dir/CK_LINK_LOCK_FILE (common/lockfile.h), held across read, compare and
+ * write of a high-water mark (modes 3 and 4) and across a broadcast
+ * renewal, between processes and threads; never across network I/O.  The
+ * locked descriptor, or a negative errno.
+ */
+int ck_link_state_lock(const char *dir);
+/* Release it (@fd < 0: nothing). */
+void ck_link_state_unlock(int fd);
 /* The high-water mark in @dir/@name (0 if the file does not exist). */
 int ck_link_hw_read(const char *dir, const char *name, uint64_t *v);
 /* Persist @v there (atomic write, fsync of the file and @dir). */

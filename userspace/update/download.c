@@ -21,6 +21,7 @@
 #include <openssl/crypto.h>
 
 #include "common/file.h"
+#include "common/lockfile.h"
 #include "common/pubdb-cms.h"
 #include "update/update.h"
 
@@ -32,7 +33,7 @@
 static int lock_slot_dir(const char *dir)
 {
 	struct stat st;
-	int fd;
+	int fd, err;
 
 	for (;;) {
 		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
@@ -40,13 +41,10 @@ static int lock_slot_dir(const char *dir)
 		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0)
 			return -errno;
-		while (flock(fd, LOCK_EX) < 0) {
-			if (errno != EINTR) {
-				int e = -errno;
-
-				close(fd);
-				return e;
-			}
+		err = ck_lockfile_wait(fd, LOCK_EX, NULL);
+		if (err) {
+			close(fd);
+			return err;
 		}
 		if (fstat(fd, &st) < 0 || st.st_nlink > 0)
 			return fd;

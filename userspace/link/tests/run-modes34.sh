@@ -260,6 +260,13 @@ lock_waits() {
 }
 mkdir l1
 lock_waits l1 link-cms.seq "state lock, mode 3 accept" -- $T accept $(base l1) m1.der
+# a directory planted at state_dir/link.lock (with a file in it) is
+# replaced by the lock file, not obeyed: the accept completes
+mkdir -p l2/link.lock/x && : > l2/link.lock/x/y
+accepted "a directory planted at state_dir/link.lock: replaced, the accept completes" \
+	-- $T accept $(base l2) m1.der
+check "... a regular lock file in its place, the mark written" bash -c \
+	"test -f l2/link.lock && test -s l2/link-cms.seq"
 mkdir bad && printf 'abc' > bad/link-cms.seq
 refused device EUCLEAN "a damaged high-water file fails closed (not reset to 0)" \
 	-- $T accept $(base bad) m1.der

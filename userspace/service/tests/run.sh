@@ -202,6 +202,19 @@ kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
 expect_exit 0 "... a process with time to wait links once the holder lets go" -- held 2 30
 check "... having said it waited" grep -q 'waiting for another link' "$t/err"
 wait "$holder" 2>/dev/null
+# what is planted at STATE/counter.lock instead of a regular file is
+# replaced, not obeyed (a directory made every mode-2 link exit 8)
+rm -f "$t/d1.state/counter.lock"
+mkdir -p "$t/d1.state/counter.lock/x"
+expect_exit 0 "a directory planted at STATE/counter.lock: replaced, the link opens" -- \
+	"$ck" "${dev1[@]}" service connect --server "$S" --keys "$t/d1.keys" --state "$t/d1.state" \
+	--mode cert
+check "... a regular lock file in its place" test -f "$t/d1.state/counter.lock"
+rm -f "$t/d1.state/counter.lock"
+mkfifo "$t/d1.state/counter.lock"
+expect_exit 0 "a FIFO planted at STATE/counter.lock: replaced, no hang, the link opens" -- \
+	timeout 60 "$ck" "${dev1[@]}" service connect --server "$S" --keys "$t/d1.keys" \
+	--state "$t/d1.state" --mode cert
 openssl x509 -in "$t/fac/service-cert.pem" -outform DER -out "$t/svc.der"
 openssl x509 -in "$t/fac/ica-cert.pem" -outform DER -out "$t/ica.der"
 before=$(od -An -tu8 --endian=big -N8 "$t/d1.state/device-counter" | tr -d ' ')
