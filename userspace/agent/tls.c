@@ -22,23 +22,21 @@
 #include <openssl/x509v3.h>
 
 #include "common/exit.h"
+#include "common/hostport.h"
 #include "common/pki.h"
 #include "agent.h"
 
 static int connect_tcp(const char *spec, int timeout)
 {
-	char host[256], port[16];
-	const char *c = strrchr(spec, ':');
+	char host[256], port[6];
 	struct addrinfo hints, *ai = NULL, *p;
 	int fd = -1;
 
-	if (!c || (size_t)(c - spec) >= sizeof(host) || strlen(c + 1) >= sizeof(port))
+	if (ck_hostport_parse(spec, CK_HOSTPORT_DIAL, host, sizeof(host), port))
 		return -EINVAL;
-	memcpy(host, spec, (size_t)(c - spec));
-	host[c - spec] = 0;
-	strcpy(port, c + 1);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
 	if (getaddrinfo(host, port, &hints, &ai))
 		return -EHOSTUNREACH;
 	for (p = ai; p; p = p->ai_next) {

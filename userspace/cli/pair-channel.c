@@ -17,6 +17,7 @@
 #include <openssl/crypto.h>
 
 #include "common/hex.h"
+#include "common/hostport.h"
 #include "common/identity.h"
 #include "pair/channel.h"
 #include "cli.h"
@@ -195,6 +196,8 @@ int cmd_pair_channel(struct ck_cli *cli, int argc, char **argv)
 		a.role = CK_PAIR_CONNECT;
 		a.target = argv[optind + 1];
 		a.peer = argv[optind + 2];
+		if (!ck_hostport_dial_ok(a.target))
+			return usage();
 	} else {
 		return usage();
 	}

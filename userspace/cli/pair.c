@@ -22,6 +22,7 @@
 #include <openssl/pem.h>
 
 #include "common/hex.h"
+#include "common/hostport.h"
 #include "common/pki.h"
 #include "link/device-keys.h"
 #include "pair/pair.h"
@@ -545,6 +546,8 @@ int cmd_pair(struct ck_cli *cli, int argc, char **argv)
 		   !a.port_file) {
 		a.role = CK_PAIR_CONNECT;
 		a.target = argv[optind + 1];
+		if (!ck_hostport_dial_ok(a.target))
+			return usage();	/* before the store is touched */
 	} else {
 		return usage();
 	}

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "common/file.h"
+#include "common/hostport.h"
 #include "common/lockfile.h"
 #include "common/pki.h"
 #include "link/catalogue.h"
@@ -355,7 +356,7 @@ int cmd_service(struct ck_cli *cli, int argc, char **argv)
 		default: return usage();
 		}
 	}
-	if (optind >= argc || !server || !mode || timeout < 1)
+	if (optind >= argc || !server || !ck_hostport_dial_ok(server) || !mode || timeout < 1)
 		return usage();
 	op = argv[optind];
 	if (!((!strcmp(op, "connect") || !strcmp(op, "list")) && argc - optind == 1) &&

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common/hex.h"
+#include "common/hostport.h"
 #include "common/identity.h"
 #include "pair/pair.h"
 #include "cli.h"
@@ -63,7 +64,7 @@ int cmd_unpair(struct ck_cli *cli, int argc, char **argv)
 	if (optind < argc)
 		peer = argv[optind++];
 	if (optind != argc || all == !!peer || (notify && all) || (timeout && !notify) ||
-	    (notify && !strrchr(notify, ':')) || (timeout && atoi(timeout) < 1))
+	    (notify && !ck_hostport_dial_ok(notify)) || (timeout && atoi(timeout) < 1))
 		return usage();	/* --notify's arguments checked before anything changes */
 	if (peer && !ck_identity_valid(peer) &&
 	    (strlen(peer) != 2 * sizeof(chip) || ck_hex_decode(peer, chip, sizeof(chip)))) {

@@ -29,6 +29,7 @@
 
 #include "common/exit.h"
 #include "common/file.h"
+#include "common/hostport.h"
 #include "conns.h"
 #include "csr.h"
 #include "http.h"
@@ -232,19 +233,15 @@ int http_serve(const struct http_opts *o, struct enroll_node *n)
 	struct evhttp *http = NULL;
 	struct evhttp_bound_socket *sock;
 	struct event *sigs[3] = { NULL, NULL, NULL };
-	char host[256];
-	const char *colon = strrchr(o->listen, ':');
-	unsigned long port;
-	char *end;
+	char host[256], port[6];
 	int ret = CK_EXIT_OTHER;
 
-	if (!colon || colon == o->listen || (size_t)(colon - o->listen) >= sizeof(host) ||
-	    (port = strtoul(colon + 1, &end, 10)) > 65535 || *end || !colon[1]) {
+	/* ADDR required: evhttp binds one address */
+	if (ck_hostport_parse(o->listen, CK_HOSTPORT_LISTEN, host, sizeof(host), port) ||
+	    !host[0]) {
 		fprintf(stderr, "chipkey-enroll: --listen ADDR:PORT expected\n");
 		return CK_EXIT_USAGE;
 	}
-	memcpy(host, o->listen, (size_t)(colon - o->listen));
-	host[colon - o->listen] = '\0';
 	signal(SIGPIPE, SIG_IGN);
 	f.ctx = tls_context(o, n->ca.mfr_ca, &ret);
 	if (!f.ctx)
@@ -260,7 +257,7 @@ int http_serve(const struct http_opts *o, struct enroll_node *n)
 	evhttp_set_max_body_size(http, CSR_MAX_BODY);
 	evhttp_set_max_headers_size(http, HTTP_MAX_HEADERS);
 	evhttp_set_timeout(http, HTTP_TIMEOUT);
-	sock = evhttp_bind_socket_with_handle(http, host, (ev_uint16_t)port);
+	sock = evhttp_bind_socket_with_handle(http, host, (ev_uint16_t)atoi(port));
 	if (!sock) {
 		fprintf(stderr, "chipkey-enroll: cannot listen on %s\n", o->listen);
 		ret = CK_EXIT_NETWORK;

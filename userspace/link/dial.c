@@ -8,26 +8,19 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "common/hostport.h"
 #include "link.h"
 
 int ck_link_dial(const char *host_port, int timeout)
 {
-	char host[256], *colon;
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai, *p;
+	char host[256], port[6];
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV }, *ai, *p;
 	struct timeval tv = { .tv_sec = timeout };
 	int fd = -1, err = -EHOSTUNREACH;
 
-	if ((size_t)snprintf(host, sizeof(host), "%s", host_port) >= sizeof(host))
+	if (ck_hostport_parse(host_port, CK_HOSTPORT_DIAL, host, sizeof(host), port))
 		return -EINVAL;
-	colon = strrchr(host, ':');
-	if (!colon || colon == host || !colon[1])
-		return -EINVAL;
-	*colon = 0;
-	if (host[0] == '[' && colon[-1] == ']') {	/* [v6]:port */
-		colon[-1] = 0;
-		memmove(host, host + 1, strlen(host));
-	}
-	if (getaddrinfo(host, colon + 1, &hints, &ai))
+	if (getaddrinfo(host, port, &hints, &ai))
 		return -EHOSTUNREACH;
 	for (p = ai; p; p = p->ai_next) {
 		fd = socket(p->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "common/exit.h"
+#include "common/hostport.h"
 #include "common/pubdb-record.h"
 #include "pubdb.h"
 
@@ -71,20 +72,13 @@ static void usage(FILE *f)
 /* ADDR:PORT, an IPv4 address.  *host gets ADDR for the log. */
 static int parse_listen(const char *s, struct sockaddr_in *sa, char *host, size_t hostlen)
 {
-	const char *colon = strrchr(s, ':');
-	char *end;
-	long port;
+	char port[6];
 
-	if (!colon || (size_t)(colon - s) >= hostlen)
+	if (ck_hostport_parse(s, CK_HOSTPORT_LISTEN, host, hostlen, port))
 		return -1;
-	port = strtol(colon + 1, &end, 10);
-	if (end == colon + 1 || *end || port < 0 || port > 65535)
-		return -1;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
 	memset(sa, 0, sizeof(*sa));
 	sa->sin_family = AF_INET;
-	sa->sin_port = htons((uint16_t)port);
+	sa->sin_port = htons((uint16_t)atoi(port));
 	return inet_pton(AF_INET, host, &sa->sin_addr) == 1 ? 0 : -1;
 }
 

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "common/curl-dl.h"
+#include "common/hostport.h"
 #include "rec_http.h"
 
 /* Largest response header block accepted. */
@@ -145,9 +146,10 @@ bad:
 static int plain_get(const char *url, long timeout_ms, struct rec_buf *b, long *status,
 		     char *err, size_t errlen)
 {
-	char host[256], port[8] = "80", req[1400];
-	const char *h = url + 7, *path = strchr(h, '/'), *colon;
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL, *a;
+	char hp[256], host[256], port[6] = "80", req[1400];
+	const char *h = url + 7, *path = strchr(h, '/');
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
+	struct addrinfo *ai = NULL, *a;
 	struct timespec dl;
 	size_t hl, cap = b->cap, len = 0, hlen = 0;
 	int fd = -1, e = -ECONNREFUSED, n;
@@ -164,18 +166,14 @@ static int plain_get(const char *url, long timeout_ms, struct rec_buf *b, long *
 	if (!path)
 		path = h + strlen(h);
 	hl = (size_t)(path - h);
-	colon = memchr(h, ':', hl);
-	if (colon) {
-		if ((size_t)(h + hl - colon - 1) >= sizeof(port))
-			goto bad;
-		memcpy(port, colon + 1, (size_t)(h + hl - colon - 1));
-		port[h + hl - colon - 1] = 0;
-		hl = (size_t)(colon - h);
-	}
-	if (!hl || hl >= sizeof(host))
+	if (!hl || hl >= sizeof(hp))
 		goto bad;
-	memcpy(host, h, hl);
-	host[hl] = 0;
+	memcpy(hp, h, hl);
+	hp[hl] = 0;
+	if (!strchr(hp, ':'))
+		memcpy(host, hp, hl + 1);	/* the default port, 80 */
+	else if (ck_hostport_parse(hp, CK_HOSTPORT_DIAL, host, sizeof(host), port))
+		goto bad;
 	if (getaddrinfo(host, port, &hints, &ai)) {
 		snprintf(err, errlen, "cannot resolve %s", host);
 		return -EHOSTUNREACH;

@@ -27,6 +27,7 @@
 
 #include "common/exit.h"
 #include "common/file.h"
+#include "common/hostport.h"
 #include "common/pki.h"
 #include "link/link.h"
 #include "catalogue.h"
@@ -172,18 +173,16 @@ static int load_master(const char *path)
 
 static int listen_on(const char *spec, const char *port_file)
 {
-	char host[256], *colon, port[16];
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE }, *ai;
+	char host[256], port[NI_MAXSERV];
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV }, *ai;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	int fd, one = 1;
 
-	snprintf(host, sizeof(host), "%s", spec);
-	colon = strrchr(host, ':');
-	if (!colon)
+	if (ck_hostport_parse(spec, CK_HOSTPORT_LISTEN, host, sizeof(host), port))
 		return -EINVAL;
-	*colon = 0;
-	if (getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, &ai))
+	if (getaddrinfo(host[0] ? host : NULL, port, &hints, &ai))
 		return -EINVAL;
 	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||

@@ -51,6 +51,7 @@
 
 #include "common/exit.h"
 #include "common/file.h"
+#include "common/hostport.h"
 #include "proto/context.h"
 #include "gate.h"
 #include "session.h"
@@ -79,27 +80,15 @@ static void on_all_workers_gone(void)
 	on_signal(0);
 }
 
-static int parse_hostport(const char *s, char *host, size_t hl, char *port, size_t pl)
-{
-	const char *c = strrchr(s, ':');
-
-	if (!c || (size_t)(c - s) >= hl || strlen(c + 1) >= pl || !c[1])
-		return -EINVAL;
-	memcpy(host, s, (size_t)(c - s));
-	host[c - s] = 0;
-	strcpy(port, c + 1);
-	return 0;
-}
-
 static int listen_on(const char *spec, int *port_out)
 {
-	char host[256], port[16];
+	char host[256], port[6];
 	struct addrinfo hints, *ai = NULL;
 	int fd = -1, one = 1;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 
-	if (parse_hostport(spec, host, sizeof(host), port, sizeof(port)))
+	if (ck_hostport_parse(spec, CK_HOSTPORT_LISTEN, host, sizeof(host), port))
 		return -EINVAL;
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The small helpers of userspace/common: hex encodings and the Luhn check
- * digit of device identities.
+ * The small helpers of userspace/common: hex encodings, the Luhn check
+ * digit of device identities, HOST:PORT.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/hex.h"
+#include "common/hostport.h"
 #include "common/identity.h"
 #include "common/tap.h"
 
@@ -101,9 +102,54 @@ static void test_hex(void)
 	free(p);
 }
 
+static int hp(const char *s, enum ck_hostport_use use, const char *want_host,
+	      const char *want_port)
+{
+	char host[16], port[6];
+	int err = ck_hostport_parse(s, use, host, sizeof(host), port);
+
+	if (!want_host)
+		return tap_ok(err == -EINVAL, "hostport: %s refused", s);
+	return tap_ok(!err && !strcmp(host, want_host) && !strcmp(port, want_port),
+		      "hostport: %s -> host '%s', port %s", s, want_host, want_port);
+}
+
+static void test_hostport(void)
+{
+	const enum ck_hostport_use D = CK_HOSTPORT_DIAL, L = CK_HOSTPORT_LISTEN;
+
+	hp("127.0.0.1:8443", D, "127.0.0.1", "8443");
+	hp("[::1]:1", D, "::1", "1");
+	hp("localhost:65535", D, "localhost", "65535");
+	/* getaddrinfo() would take these as 34463, 0, 22 */
+	hp("127.0.0.1:99999", D, NULL, NULL);
+	hp("127.0.0.1:65536", D, NULL, NULL);
+	hp("127.0.0.1:ssh", D, NULL, NULL);
+	hp("127.0.0.1:7x", D, NULL, NULL);
+	hp("127.0.0.1:-1", D, NULL, NULL);
+	hp("127.0.0.1:+80", D, NULL, NULL);
+	hp("127.0.0.1: 80", D, NULL, NULL);
+	hp("127.0.0.1:000080", D, NULL, NULL);
+	hp("127.0.0.1:", D, NULL, NULL);
+	hp("127.0.0.1", D, NULL, NULL);
+	hp("127.0.0.1:0", D, NULL, NULL);
+	hp(":80", D, NULL, NULL);
+	hp("[]:80", D, NULL, NULL);
+	hp("a-host-name-too-long:80", D, NULL, NULL);
+	hp(NULL, D, NULL, NULL);
+	/* a listener: every address, any free port */
+	hp(":80", L, "", "80");
+	hp("127.0.0.1:0", L, "127.0.0.1", "0");
+	hp("0.0.0.0:99999", L, NULL, NULL);
+	hp("0.0.0.0:http", L, NULL, NULL);
+	tap_ok(ck_hostport_dial_ok("127.0.0.1:1") && !ck_hostport_dial_ok("127.0.0.1:99999"),
+	       "hostport: dial_ok says the same");
+}
+
 int main(void)
 {
 	test_luhn();
 	test_hex();
+	test_hostport();
 	return tap_exit_status();
 }

@@ -306,6 +306,21 @@ GA=$(gen a)
 expect_exit 1 "unpair c --notify with --timeout 0: usage error before anything changes (review F4)" -- \
 	"$ck" --device "emu:$t/a.sock" unpair "$IC" --notify 127.0.0.1:1 --timeout 0 --store "$t/a.store" --keys "$t/a.keys"
 check "... a still at generation $GA, still paired with c" eval '[ $(gen a) = $GA ] && [ "$(state a c)" = both ]'
+# a port getaddrinfo() would have wrapped (99999 = 34463) or looked up
+# (ssh): usage, before anything changes (a review saw the pairing removed,
+# then exit 10); the same HOST:PORT check for pair connect and pair sync
+for hp in 127.0.0.1:99999 127.0.0.1:65536 127.0.0.1:0 127.0.0.1:7x 127.0.0.1:ssh 127.0.0.1: :1234; do
+	expect_exit 1 "unpair c --notify $hp: usage error before anything changes" -- \
+		"$ck" --device "emu:$t/a.sock" unpair "$IC" --notify "$hp" --store "$t/a.store" --keys "$t/a.keys"
+	check "... a still at generation $GA, still paired with c" eval '[ $(gen a) = $GA ] && [ "$(state a c)" = both ]'
+done
+for hp in 127.0.0.1:99999 127.0.0.1:ssh; do
+	expect_exit 1 "pair connect $hp: usage error" -- \
+		"$ck" --device "emu:$t/a.sock" pair connect "$hp" --store "$t/a.store" --keys "$t/a.keys"
+	expect_exit 1 "pair sync connect $hp: usage error" -- \
+		"$ck" --device "emu:$t/a.sock" pair sync connect "$hp" --store "$t/a.store" --keys "$t/a.keys"
+done
+check "... a still at generation $GA" eval '[ $(gen a) = $GA ]'
 expect_exit 0 "(clean-up) a unpairs c" -- \
 	"$ck" --device "emu:$t/a.sock" unpair "$IC" --store "$t/a.store" --keys "$t/a.keys"
 sync s16 b a

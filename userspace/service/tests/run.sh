@@ -241,6 +241,13 @@ poke 'GARBAGE!'
 sleep 0.3
 check "unknown mode and garbage are logged, the server lives on" bash -c \
 	"kill -0 $SPID && grep -q 'link mode not supported' '$t/svc2.log' && grep -q 'malformed message' '$t/svc2.log'"
+# a --server port getaddrinfo() would wrap (99999 = 34463) or look up
+# (ssh) is a usage error, nothing dialled
+for hp in "127.0.0.1:$((PORT + 65536))" 127.0.0.1:ssh 127.0.0.1:7x; do
+	expect_exit 1 "service connect --server $hp: usage error" -- \
+		"$ck" "${dev1[@]}" service connect --server "$hp" --keys "$t/d1.keys" --state "$t/d1.state" \
+		--mode cert
+done
 for n in ../secret.txt .hidden /etc/passwd 'a/b'; do
 	expect_exit 1 "path traversal '$n' refused by the device side" -- \
 		"$ck" service get "$n" "$t/x" --server "$S" --keys "$t/d1.keys" --state "$t/d1.state" --mode channel-key
