@@ -105,12 +105,47 @@ int pki_crl_file_read(const char *path, STACK_OF(X509_CRL) *out)
 	return n == 0 ? -EINVAL : n;
 }
 
+/* The key identifier of @crl's signer (authorityKeyIdentifier), or NULL. */
+static ASN1_OCTET_STRING *crl_keyid(X509_CRL *crl)
+{
+	AUTHORITY_KEYID *akid = X509_CRL_get_ext_d2i(crl, NID_authority_key_identifier, NULL, NULL);
+	ASN1_OCTET_STRING *id = NULL;
+
+	if (akid) {
+		id = akid->keyid;
+		akid->keyid = NULL;
+		AUTHORITY_KEYID_free(akid);
+	}
+	ERR_clear_error();
+	return id;
+}
+
+/* @a and @b name the same signing key (the same authorityKeyIdentifier,
+ * or neither has one): a CA re-keyed under the same name (an issuing CA
+ * rotated, docs/factory-pki.md "Rotation") starts its cRLNumbers again
+ * without being taken for a replay. */
+static int same_signer(X509_CRL *a, X509_CRL *b)
+{
+	ASN1_OCTET_STRING *ia = crl_keyid(a), *ib = crl_keyid(b);
+	int same = (!ia && !ib) || (ia && ib && !ASN1_OCTET_STRING_cmp(ia, ib));
+
+	ASN1_OCTET_STRING_free(ia);
+	ASN1_OCTET_STRING_free(ib);
+	return same;
+}
+
+int pki_crl_same_issuer(X509_CRL *a, X509_CRL *b)
+{
+	return !X509_NAME_cmp(X509_CRL_get_issuer(a), X509_CRL_get_issuer(b)) &&
+	       same_signer(a, b);
+}
+
 int pki_crl_older(X509_CRL *a, X509_CRL *b)
 {
 	ASN1_INTEGER *na, *nb;
 	int older;
 
-	if (X509_NAME_cmp(X509_CRL_get_issuer(a), X509_CRL_get_issuer(b)))
+	if (!pki_crl_same_issuer(a, b))
 		return 0;
 	na = X509_CRL_get_ext_d2i(a, NID_crl_number, NULL, NULL);
 	nb = X509_CRL_get_ext_d2i(b, NID_crl_number, NULL, NULL);
@@ -153,34 +188,6 @@ int pki_crls_add(struct pki_crls **c, const char *path, char *err, size_t errlen
 		return n < 0 ? n : -EINVAL;
 	}
 	return 0;
-}
-
-/* The key identifier of @crl's signer (authorityKeyIdentifier), or NULL. */
-static ASN1_OCTET_STRING *crl_keyid(X509_CRL *crl)
-{
-	AUTHORITY_KEYID *akid = X509_CRL_get_ext_d2i(crl, NID_authority_key_identifier, NULL, NULL);
-	ASN1_OCTET_STRING *id = NULL;
-
-	if (akid) {
-		id = akid->keyid;
-		akid->keyid = NULL;
-		AUTHORITY_KEYID_free(akid);
-	}
-	ERR_clear_error();
-	return id;
-}
-
-/* @a and @b name the same signing key (the same authorityKeyIdentifier,
- * or neither has one): a CA re-keyed under the same name starts its
- * cRLNumbers again without being taken for a replay. */
-static int same_signer(X509_CRL *a, X509_CRL *b)
-{
-	ASN1_OCTET_STRING *ia = crl_keyid(a), *ib = crl_keyid(b);
-	int same = (!ia && !ib) || (ia && ib && !ASN1_OCTET_STRING_cmp(ia, ib));
-
-	ASN1_OCTET_STRING_free(ia);
-	ASN1_OCTET_STRING_free(ib);
-	return same;
 }
 
 /* "<hex SHA-256 of the issuer's DER name || its authorityKeyIdentifier
@@ -316,14 +323,14 @@ int pki_crls_floor(struct pki_crls *c, const char *dir, const struct pki_crls *p
 		X509_CRL *newer = floor_read(dfd, crl);
 
 		/* the persisted floor first, then the set this one replaces */
-		if (newer && (!pki_crl_older(crl, newer) || !same_signer(crl, newer))) {
+		if (newer && !pki_crl_older(crl, newer)) {
 			X509_CRL_free(newer);
 			newer = NULL;
 		}
 		for (int j = 0; !newer && prev && j < sk_X509_CRL_num(prev->crls); j++) {
 			X509_CRL *p = sk_X509_CRL_value(prev->crls, j);
 
-			if (pki_crl_older(crl, p) && same_signer(crl, p) && X509_CRL_up_ref(p))
+			if (pki_crl_older(crl, p) && X509_CRL_up_ref(p))
 				newer = p;
 		}
 		if (!newer)
@@ -356,7 +363,7 @@ static int floor_raise_dir(int dfd, X509_CRL *crl)
 	if (flock(dfd, LOCK_EX) < 0)
 		return -errno;
 	old = floor_read(dfd, crl);
-	if ((!old || pki_crl_older(old, crl) || !same_signer(old, crl)) &&
+	if ((!old || pki_crl_older(old, crl) || !pki_crl_same_issuer(old, crl)) &&
 	    !floor_name(crl, name, sizeof(name))) {
 		len = i2d_X509_CRL(crl, &der);
 		err = len <= 0 ? -ENOMEM : ck_file_write_at(dfd, name, der, (size_t)len, 0600);

@@ -7,7 +7,8 @@
  * file is read again when it changes (inode, size or mtime); a CRL that
  * cannot be read, or one past its nextUpdate, refuses every write (fail
  * closed).  A CRL whose cRLNumber is lower than that of a CRL of the same
- * issuer seen since the start is not used: the newer one stays (replay).
+ * issuing CA (same name and key) seen since the start is not used: the
+ * newer one stays (replay).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -32,14 +33,18 @@ static struct {
 	struct stat seen[PUBDB_MAX_CRLS];
 	size_t n;
 	X509_STORE *cur;	/* NULL: the CRLs could not be read */
-	/* per issuer, the CRL with the highest cRLNumber seen since start */
+	/* per issuer (name and key: pki_crl_same_issuer), the CRL with the
+	 * highest cRLNumber seen since start */
 	X509_CRL *newest[TRUST_MAX_ISSUERS];
 	size_t nnewest;
 } trust = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /*
  * CRL replay: @crl, or the newer CRL of the same issuer seen before if
- * @crl's cRLNumber is lower (pki_crl_older(), logged).  A CRL without a
+ * @crl's cRLNumber is lower (pki_crl_older(), logged).  An issuing CA
+ * rotated keeps its name and starts again at cRLNumber 1: keyed on the
+ * name alone, its CRL would be taken for a replay of the old CA's and
+ * every chain under it would have no CRL.  A CRL without a
  * readable cRLNumber is taken as it is and not kept.  Returns a new
  * reference.
  */
@@ -57,7 +62,7 @@ static X509_CRL *newest_crl(X509_CRL *crl)
 		return crl;
 	}
 	for (i = 0; i < trust.nnewest; i++)
-		if (!X509_NAME_cmp(X509_CRL_get_issuer(trust.newest[i]), X509_CRL_get_issuer(crl)))
+		if (pki_crl_same_issuer(trust.newest[i], crl))
 			break;
 	if (i < trust.nnewest && pki_crl_older(crl, trust.newest[i])) {
 		pki_crl_describe(crl, now, sizeof(now));

@@ -30,6 +30,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -50,7 +51,11 @@ static struct {
 	char path[PATH_MAX];
 	STACK_OF(X509) *cas;		/* the station CAs */
 	X509_CRL *crl;			/* in force when loaded; NULL: none */
-	X509_CRL *newest;		/* highest cRLNumber loaded (replay) */
+	/* per station CA (sa.cas), the highest cRLNumber loaded that its key
+	 * signed (replay): a CA re-keyed under the same name starts again at
+	 * 1, and must neither be taken for a replay of the other's CRL nor
+	 * wipe out what the other's replay is compared to */
+	X509_CRL **newest;
 	struct stat st;			/* of the file last looked at */
 	int have_st;
 	unsigned long crl_gen;		/* +1 at every change of the CRL file */
@@ -81,8 +86,9 @@ static void loaded(void)
 		r ? sk_X509_REVOKED_num(r) : 0);
 }
 
-/* Read and check the CRL file: 0 and *@out, or -errno and @why set. */
-static int load_crl(X509_CRL **out, const char **why)
+/* Read and check the CRL file: 0, *@out and the index of the station CA
+ * that signed it in *@ca, or -errno and @why set. */
+static int load_crl(X509_CRL **out, int *ca, const char **why)
 {
 	X509_CRL *crl = NULL;
 	int err = station_crl_read(sa.path, &crl), best = -EKEYREJECTED;
@@ -96,6 +102,7 @@ static int load_crl(X509_CRL **out, const char **why)
 		err = station_crl_check(crl, sk_X509_value(sa.cas, i), time(NULL));
 		if (!err) {
 			*out = crl;
+			*ca = i;
 			return 0;
 		}
 		if (err != -EKEYREJECTED)
@@ -121,6 +128,7 @@ static void refresh_crl(void)
 	struct stat st;
 	X509_CRL *crl = NULL;
 	const char *why = NULL;
+	int ca;
 
 	if (stat(sa.path, &st) < 0) {
 		cache_clear();
@@ -139,15 +147,15 @@ static void refresh_crl(void)
 	sa.have_st = 1;
 	X509_CRL_free(sa.crl);
 	sa.crl = NULL;
-	if (load_crl(&crl, &why)) {
+	if (load_crl(&crl, &ca, &why)) {
 		fprintf(stderr, "chipkey-spp: station CRL %s: %s: refusing every station "
 			"until it is valid\n", sa.path, why);
 		return;
 	}
-	if (sa.newest && pki_crl_older(crl, sa.newest)) {
+	if (sa.newest[ca] && pki_crl_older(crl, sa.newest[ca])) {
 		/* a replayed older CRL: the newer one stays, while it is current */
 		X509_CRL_free(crl);
-		if (X509_cmp_time(X509_CRL_get0_nextUpdate(sa.newest), NULL) <= 0) {
+		if (X509_cmp_time(X509_CRL_get0_nextUpdate(sa.newest[ca]), NULL) <= 0) {
 			fprintf(stderr, "chipkey-spp: station CRL %s: older than the one loaded "
 				"before, which is past its nextUpdate: refusing every station\n",
 				sa.path);
@@ -155,12 +163,12 @@ static void refresh_crl(void)
 		}
 		fprintf(stderr, "chipkey-spp: station CRL %s: older than the one loaded before "
 			"(replayed?): keeping the newer one\n", sa.path);
-		crl = sa.newest;
+		crl = sa.newest[ca];
 		X509_CRL_up_ref(crl);
 	} else {
-		X509_CRL_free(sa.newest);
+		X509_CRL_free(sa.newest[ca]);
 		X509_CRL_up_ref(crl);
-		sa.newest = crl;
+		sa.newest[ca] = crl;
 	}
 	sa.crl = crl;
 	loaded();
@@ -298,6 +306,7 @@ int spp_station_auth_setup(SSL_CTX *ctx, const char *ca_file, X509 *issuing_ca,
 {
 	STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(ca_file);
 	const char *why = NULL;
+	int ca;
 
 	if (!names || SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1) {
 		sk_X509_NAME_pop_free(names, X509_NAME_free);
@@ -314,13 +323,17 @@ int spp_station_auth_setup(SSL_CTX *ctx, const char *ca_file, X509 *issuing_ca,
 	if ((size_t)snprintf(sa.path, sizeof(sa.path), "%s", crl_file) >= sizeof(sa.path))
 		return -1;
 	sa.cas = X509_STORE_get1_all_certs(SSL_CTX_get_cert_store(ctx));
-	if (!sa.cas)
+	if (!sa.cas || !(sa.newest = calloc((size_t)sk_X509_num(sa.cas) + 1, sizeof(*sa.newest))))
 		return -1;
-	if (stat(sa.path, &sa.st) < 0 || load_crl(&sa.crl, &why)) {
+	if (stat(sa.path, &sa.st) < 0 || load_crl(&sa.crl, &ca, &why)) {
 		fprintf(stderr, "chipkey-spp: station CRL %s: %s (chipkey-factory init makes "
 			"one; --station-crl FILE)\n", sa.path, why ? why : strerror(errno));
 		return -1;
 	}
+	/* the CRL of the start is the first "newest": one older than it
+	 * put in place later is a replay too */
+	X509_CRL_up_ref(sa.crl);
+	sa.newest[ca] = sa.crl;
 	sa.have_st = 1;
 	X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx), X509_V_FLAG_CRL_CHECK);
 	SSL_CTX_set_cert_verify_callback(ctx, verify_station, NULL);
@@ -350,7 +363,9 @@ void spp_station_auth_free(void)
 {
 	X509_CRL_free(sa.crl);
 	sa.crl = NULL;
-	X509_CRL_free(sa.newest);
+	for (int i = 0; sa.newest && i < sk_X509_num(sa.cas); i++)
+		X509_CRL_free(sa.newest[i]);
+	free(sa.newest);
 	sa.newest = NULL;
 	sk_X509_pop_free(sa.cas, X509_free);
 	sa.cas = NULL;

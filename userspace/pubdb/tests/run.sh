@@ -333,6 +333,7 @@ is "$(code "$C")" 200 "sqlite: --max-per-ip 2: served again once the others clos
 stop_server
 
 crl_tests sqlite "sqlite:$tmp/crl.db"
+crl_rotation_tests sqlite "$tmp"
 legacy_tests sqlite "sqlite:$tmp/legacy.db"
 legacy_crl_tests sqlite "sqlite:$tmp/legacy-crl.db"
 deadline_tests sqlite "sqlite:$tmp/deadline.db"
