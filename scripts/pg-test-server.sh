@@ -9,6 +9,10 @@
 #   scripts/pg-test-server.sh url DIR       prints the URL again
 #   scripts/pg-test-server.sh createdb DIR NAME   new empty database; prints its URL
 #   scripts/pg-test-server.sh stop DIR      fast shutdown (DIR is left for you)
+#   scripts/pg-test-server.sh restart DIR   pg_ctl restart -m fast: every
+#                                           connection is closed; the server
+#                                           comes back on the same port (also
+#                                           after a stop)
 #
 # Exit status 77 (and a message on stderr) when the PostgreSQL server
 # binaries are not installed, so callers can report a SKIP.
@@ -38,7 +42,7 @@ as_pg() {
 
 cmd=${1:-}
 dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || die "usage: $0 start|url|createdb|stop DIR [NAME]"
+[ -n "$cmd" ] && [ -n "$dir" ] || die "usage: $0 start|url|createdb|stop|restart DIR [NAME]"
 
 BIN=$(bindir) || { echo "pg-test-server: PostgreSQL server binaries not found (apt-get install postgresql)" >&2; exit 77; }
 
@@ -91,6 +95,11 @@ createdb)
 stop)
 	[ -d "$dir/data" ] || exit 0
 	as_pg "$BIN/pg_ctl" -D "$dir/data" -m fast -w -t 30 stop >/dev/null 2>&1 || true
+	;;
+restart)
+	# pg_ctl restart reuses the options of the last start (postmaster.opts)
+	as_pg "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 30 restart \
+		>/dev/null 2>&1 || { tail -20 "$dir/server.log" >&2; die "restart failed"; }
 	;;
 *)
 	die "unknown command $cmd"

@@ -23,6 +23,10 @@
 MHD_RESULT pubdb_db_error(struct MHD_Connection *c, struct store *st)
 {
 	fprintf(stderr, "chipkey-pubdb: %s\n", store_error(st));
+	/* the server went away during the request: the next one reconnects */
+	if (store_lost(st))
+		return pubdb_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
+					"database unavailable");
 	return pubdb_send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "database error");
 }
 

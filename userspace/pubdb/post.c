@@ -126,10 +126,8 @@ static MHD_RESULT post_parsed(struct MHD_Connection *c, const struct pubdb_route
 		return pubdb_send_error(c, MHD_HTTP_CONFLICT, NULL, "%s", store_error(st));
 	if (rc == -EINVAL)
 		return pubdb_send_error(c, MHD_HTTP_BAD_REQUEST, NULL, "%s", store_error(st));
-	if (rc < 0) {
-		fprintf(stderr, "chipkey-pubdb: %s\n", store_error(st));
-		return pubdb_send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "database error");
-	}
+	if (rc < 0)
+		return pubdb_db_error(c, st);
 	snprintf(loc, sizeof(loc), "/v1/chips/%s/generations/%" PRIu64, r->hex, pr.generation);
 	json = pubdb_json_stored(r->hex, pr.generation, loc, &len);
 	return pubdb_send_json(c, MHD_HTTP_CREATED, json, len, loc);

@@ -121,7 +121,8 @@ void pubdb_route(const char *url, struct pubdb_route *r);
 
 /* Opens the database once (creates the schema, fails early). */
 int pubdb_db_init(char *err, size_t errlen);
-/* The calling thread's store connection, opened on first use. */
+/* The calling thread's store connection, opened on first use and again
+ * after the server closed it; NULL (and @err) if none can be opened. */
 struct store *pubdb_db(char *err, size_t errlen);
 
 /* ---- get.c, post.c ---- */
@@ -143,7 +144,8 @@ MHD_RESULT pubdb_void_post(struct MHD_Connection *c, const struct pubdb_route *r
 			   const struct pubdb_upload *u);
 MHD_RESULT pubdb_void_get(struct MHD_Connection *c, struct store *st,
 			  const struct pubdb_route *r);
-/* The answer to a database error (500, logged). */
+/* The answer to a database error (500, logged; 503 if the connection
+ * was lost: store_lost). */
 MHD_RESULT pubdb_db_error(struct MHD_Connection *c, struct store *st);
 
 /* ---- json.c: each returns malloc()ed text ending in a newline, or NULL ---- */

@@ -19,6 +19,9 @@ struct store_ops {
 	/* @target: what follows "sqlite:", or the whole PostgreSQL URL */
 	int (*open)(struct store *st, const char *target);
 	void (*close)(struct store *st);
+	/* optional: false once the server has closed the connection (a
+	 * restart of the database server); NULL: never (SQLite) */
+	bool (*connected)(struct store *st);
 	/* optional: read-mostly tuning (store_tune_reads) */
 	int (*tune_reads)(struct store *st, uint64_t mmap_bytes, uint64_t cache_kib);
 	int (*load_identities)(struct store *st, const char *const *ids, size_t n,
@@ -75,6 +78,8 @@ struct store {
 	void *impl;
 	enum store_kind kind;
 	int64_t reservation_timeout;	/* seconds (store_set_reservation_timeout) */
+	char *target;			/* what ops->open got: store_reconnect() */
+	bool lost;			/* the connection is gone, not yet reopened */
 	char err[256];
 };
 
@@ -151,8 +156,18 @@ int store_need(struct store *st, bool factory_tables);
 #define NEED_FACTORY(st) do { int r_ = store_need((st), true); if (r_) return r_; } while (0)
 #define NEED_PUBLIC(st) do { int r_ = store_need((st), false); if (r_) return r_; } while (0)
 
-/* Every public entry point: a store is given; its last error is cleared. */
-#define CHECK_ST(st) do { if (!(st)) return -EINVAL; (st)->err[0] = '\0'; } while (0)
+/* Every public entry point: a store is given; its last error is cleared;
+ * a connection the server closed is opened again first (store_reconnect),
+ * so a long-lived handle outlives a restart of the database server. */
+#define CHECK_ST(st) do {							\
+	int r_;									\
+	if (!(st))								\
+		return -EINVAL;							\
+	(st)->err[0] = '\0';							\
+	r_ = store_reconnect(st);						\
+	if (r_)									\
+		return r_;							\
+} while (0)
 
 /* 0 if @g is a generation (1..2^63-1), else -EINVAL with a message. */
 int store_check_generation(struct store *st, uint64_t g);

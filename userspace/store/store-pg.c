@@ -14,6 +14,7 @@
  * database the factory set up.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 
 #include "store-pg.h"
@@ -159,6 +160,31 @@ static void pg_close(struct store *st)
 	st->impl = NULL;
 }
 
+/*
+ * Whether the connection still works, without a round trip.  libpq marks a
+ * connection bad only when a query fails on it, so a connection whose
+ * server restarted would fail the next call.  An idle connection has
+ * nothing to read but what the server sent on its own: a server that shut
+ * down sent its FATAL message (57P01) and closed the socket.  Reading what
+ * is there (PQconsumeInput, at most a few times: the message, then the end
+ * of the stream) makes libpq see the close; a notice alone leaves the
+ * connection good.
+ */
+static bool pg_connected(struct store *st)
+{
+	struct pg *g = st->impl;
+	struct pollfd pfd = { .events = POLLIN };
+
+	if (!g || !g->conn)
+		return false;
+	for (int i = 0; i < 4 && PQstatus(g->conn) == CONNECTION_OK; i++) {
+		pfd.fd = PQsocket(g->conn);
+		if (pfd.fd < 0 || poll(&pfd, 1, 0) <= 0 || !PQconsumeInput(g->conn))
+			break;
+	}
+	return PQstatus(g->conn) == CONNECTION_OK;
+}
+
 static void quiet_notice(void *arg, const char *msg)
 {
 	(void)arg;
@@ -196,6 +222,7 @@ const struct store_ops store_pg_ops = {
 	.name = "postgresql",
 	.open = pg_open,
 	.close = pg_close,
+	.connected = pg_connected,
 	.load_identities = pg_load_identities,
 	.claim_identity = pg_claim_identity,
 	.identity_counts = pg_identity_counts,

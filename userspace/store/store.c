@@ -111,7 +111,8 @@ int store_open_kind(const char *url, enum store_kind kind, struct store **out,
 	b = backend_of(url);
 	if (b) {
 		st->ops = b->ops;
-		rc = b->ops->open(st, b->strip ? url + strlen(b->prefix) : url);
+		st->target = strdup(b->strip ? url + strlen(b->prefix) : url);
+		rc = st->target ? b->ops->open(st, st->target) : store_oom(st);
 	} else {
 		rc = store_fail(st, -EINVAL,
 				"unknown database URL scheme (want sqlite:/path or postgresql://...)");
@@ -119,9 +120,7 @@ int store_open_kind(const char *url, enum store_kind kind, struct store **out,
 	if (rc < 0) {
 		if (err && errlen)
 			snprintf(err, errlen, "%s", st->err);
-		if (st->ops)
-			st->ops->close(st);
-		free(st);
+		store_close(st);
 		return rc;
 	}
 	st->err[0] = '\0';
@@ -135,7 +134,37 @@ void store_close(struct store *st)
 		return;
 	if (st->ops)
 		st->ops->close(st);
+	if (st->target)		/* a PostgreSQL URL may hold a password */
+		OPENSSL_cleanse(st->target, strlen(st->target));
+	free(st->target);
 	free(st);
+}
+
+int store_reconnect(struct store *st)
+{
+	int rc;
+
+	if (!st || !st->ops)
+		return -EINVAL;
+	if (!st->lost && (!st->ops->connected || st->ops->connected(st)))
+		return 0;
+	/* A new connection, not a retry of anything: what the lost one had
+	 * not committed is gone with it, and session state (search_path) is
+	 * set up again by the open.  Until an open succeeds, the handle stays
+	 * lost and no operation runs on a half-opened connection. */
+	st->lost = true;
+	st->ops->close(st);
+	rc = st->ops->open(st, st->target);
+	if (rc < 0)
+		return rc;
+	st->lost = false;
+	st->err[0] = '\0';
+	return 0;
+}
+
+bool store_lost(struct store *st)
+{
+	return st && st->ops && (st->lost || (st->ops->connected && !st->ops->connected(st)));
 }
 
 const char *store_error(const struct store *st)

@@ -83,6 +83,22 @@ const char *store_backend(const struct store *st);
  * keep up to cache_kib KiB of pages read otherwise (0: unchanged).  Does
  * nothing on PostgreSQL.  0 or a negative errno. */
 int store_tune_reads(struct store *st, uint64_t mmap_bytes, uint64_t cache_kib);
+/*
+ * A handle outlives a restart of its database server (docs/databases.md,
+ * "When the database restarts"): if the server has closed the handle's
+ * connection, this opens a new one in its place, set up as
+ * store_open_kind() sets one up (a public store's search_path, the schema
+ * check); the handle's settings (reservation timeout) are kept.  Every
+ * store call does this first, so a call fails only if its connection is
+ * lost while it runs (nothing is retried: the call reports the error);
+ * the next call reconnects.  0 if connected (already or now), else what
+ * the open returned (-ECONNREFUSED: the server cannot be reached), and the
+ * handle stays lost until a later call succeeds.  Never fails on SQLite.
+ */
+int store_reconnect(struct store *st);
+/* The handle has no working connection (lost, not yet reopened): a caller
+ * answers "unavailable" rather than "error". */
+bool store_lost(struct store *st);
 
 /* ---- 140: temporary secure database ---- */
 

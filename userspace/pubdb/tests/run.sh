@@ -19,6 +19,7 @@ PGS=$top/scripts/pg-test-server.sh
 . "$here/legacy.sh"
 . "$here/deadline.sh"
 . "$here/http.sh"
+. "$here/restart.sh"
 tap() {	# tap RC NAME...
 	local rc=$1; shift
 	if [ "$rc" = 0 ]; then ok "$*"; else nok "$*"; fi
@@ -362,6 +363,7 @@ else
 	if [ $rc = 0 ]; then
 		suite postgresql "$("$PGS" createdb "$pgdir" chipkey_pubdb_test)" \
 			"$("$PGS" createdb "$pgdir" chipkey_pubdb_writers)"
+		restart_tests postgresql "$("$PGS" createdb "$pgdir" chipkey_pubdb_restart)" "$pgdir"
 	else
 		echo "$out" | sed 's/^/# /'
 	fi

@@ -9,6 +9,8 @@
 #      each chip exactly one identity, no identity handed out twice (the
 #      database invariants of test-crash.sh checked directly in the database);
 #      the same on SQLite (two processes sharing one file);
+#   3d. the PostgreSQL server restarted under a running SPP: the sessions
+#      after it are served and published (every handle reconnects);
 #   4. test-crash.sh with a few rounds per kill point on PostgreSQL.
 # Without the PostgreSQL server binaries the PostgreSQL parts are SKIPped.
 # TAP on stdout (the sub-suites' results renumbered into this stream).
@@ -36,7 +38,7 @@ cleanup() {
 	[ "$failed" -gt 0 ] && [ -f "$pg/server.log" ] && tail -20 "$pg/server.log" | sed 's/^/# pg: /'
 	rm -rf "$pg"
 	if [ "$failed" -gt 0 ]; then
-		for f in "$t"/script.log "$t"/inv.log "$t"/multi-*.log "$t"/race-*.log "$t"/pg-start.log; do
+		for f in "$t"/script.log "$t"/inv.log "$t"/restart-spp.log "$t"/multi-*.log "$t"/race-*.log "$t"/pg-start.log; do
 			[ -f "$f" ] && grep -v '^# invariants:' "$f" | tail -30 | sed "s|^|# $(basename "$f"): |"
 		done
 	fi
@@ -304,6 +306,53 @@ if [ $pg_up -eq 1 ]; then
 	kill $lpid; wait $lpid
 else
 	skip "pg: a worker that cannot open the store fails the start" "no PostgreSQL server"
+fi
+
+# ---- 3d. the PostgreSQL server restarts (pg_ctl restart -m fast) while an
+# SPP runs: every connection of the SPP (its workers', its publisher's two)
+# is closed by the server; the next call on each opens a new one
+# (docs/databases.md, "When the database restarts").  The sessions after
+# the restart are served, and their records published before DONE, as
+# before it.
+# restart_prov NAME: provisions chip NAME on the restart SPP: exit 0 and
+# its record in the public store (DONE comes after the publication)
+restart_prov() {
+	local h=${chip_hex[$1]} rc
+	"$bin/chipkey-agent" provision $(station) --spp "127.0.0.1:$(cat "$t/restart.port")" \
+		--device "emu:$t/chips/$1.sock" --store "$t/st-$1" --timeout 20 \
+		>"$t/$1.out" 2>"$t/$1.log"
+	rc=$?
+	[ $rc -eq 0 ] && [ -n "$(agent_id "$t/$1.out")" ] &&
+		[ "$(psql -X -At "$DBURL" -c "SELECT count(*) FROM chipkey_public.public_records WHERE chip_id = decode('$h', 'hex')" 2>>"$t/script.log")" = 1 ] ||
+		{ echo "# restart: $1: agent exit $rc" >>"$t/inv.log"; return 1; }
+}
+if [ $pg_up -eq 1 ]; then
+	DBURL=$("$top/scripts/pg-test-server.sh" createdb "$pg" restart)
+	PUBURL=$DBURL
+	FAC=$t/fac-restart
+	"$bin/chipkey-factory" identities --prefix 35888600 --count 10 >"$t/ids-restart.txt" 2>>"$t/factory.log"
+	"$bin/chipkey-factory" init "$FAC" --db "$DBURL" --pool "$t/ids-restart.txt" >>"$t/factory.log" 2>&1
+	for i in 0 1 2 3 4; do mkchip "rs$i" || nok "restart: emulator $i starts"; done
+	rm -f "$t/restart.port"
+	"$abin/chipkey-spp" --factory "$FAC" --db "$DBURL" --public-db "$PUBURL" --listen 127.0.0.1:0 \
+		--workers 2 --port-file "$t/restart.port" --timeout 10 2>>"$t/restart-spp.log" &
+	bg[spp-restart]=$!
+	wait_file "$t/restart.port"
+	check "pg restart: an SPP with 2 workers provisions and publishes a chip" restart_prov rs0
+	"$top/scripts/pg-test-server.sh" restart "$pg" 2>>"$t/script.log"
+	check "pg restart: pg_ctl restart -m fast while the SPP runs" test $? -eq 0
+	bad=0
+	for i in 1 2 3 4; do restart_prov "rs$i" || bad=$((bad + 1)); done
+	check "pg restart: after the restart, 4 chips in a row provisioned and published before DONE ($bad failed)" \
+		test $bad -eq 0
+	check "pg restart: ... no session logged a pending publication" \
+		bash -c "! grep -q 'publication pending' '$t/restart-spp.log'"
+	kill "${bg[spp-restart]}"; wait "${bg[spp-restart]}"; rc=$?
+	unset "bg[spp-restart]"
+	check "pg restart: the SPP exits cleanly (ASan/UBSan found nothing; exit $rc)" test $rc -eq 0
+	for i in 0 1 2 3 4; do rmchip "rs$i"; done
+else
+	skip "pg: a restart of the PostgreSQL server while an SPP runs" "no PostgreSQL server"
 fi
 
 multi "sqlite:$t/multi.db" sqlite
