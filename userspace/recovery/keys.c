@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -35,6 +36,7 @@
 
 #include "common/file.h"
 #include "common/hex.h"
+#include "common/lockfile.h"
 #include "common/pem.h"
 #include "recovery.h"
 
@@ -174,7 +176,7 @@ int rec_write_keys(struct rec_ctx *ctx, const char *keys_dir,
 	uint8_t r[8];
 	struct stat st;
 	size_t l = strlen(keys_dir);
-	int pfd = -1, tfd = -1, err = 0, have_old;
+	int pfd = -1, tfd = -1, lfd = -1, err = 0, have_old;
 
 	while (l > 1 && keys_dir[l - 1] == '/')
 		l--;
@@ -208,10 +210,28 @@ int rec_write_keys(struct rec_ctx *ctx, const char *keys_dir,
 	pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (pfd < 0)
 		goto sys;
+	/*
+	 * One writer at a time (.<base>.lock beside it, held to the end):
+	 * another writer's directory being filled looks like a leftover of an
+	 * interrupted switch, and removing it under that writer left a keys
+	 * directory without device-key.pem (a review: two chipkey-load at once).
+	 */
+	snprintf(tmp, sizeof(tmp), ".%s.lock", base);
+	lfd = ck_lockfile_open(pfd, tmp, 1);
+	err = lfd < 0 ? lfd : ck_lockfile_wait(lfd, LOCK_EX, NULL);
+	if (err) {
+		if (lfd >= 0)
+			close(lfd);
+		close(pfd);
+		snprintf(ctx->msg, sizeof(ctx->msg), "%s: cannot lock %s beside it: %s",
+			 keys_dir, tmp, strerror(-err));
+		return CK_EXIT_KEYS;
+	}
 	have_old = !fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW);
 	if (!have_old && errno != ENOENT)
 		goto sys;
 	if (have_old && (!S_ISDIR(st.st_mode) || st.st_uid != geteuid())) {
+		close(lfd);
 		close(pfd);
 		snprintf(ctx->msg, sizeof(ctx->msg),
 			 "%s: not a directory owned by this user, refusing to put keys there", keys_dir);
@@ -272,6 +292,7 @@ fail:
 out:
 	if (tfd >= 0)
 		close(tfd);
+	close(lfd);	/* releases the flock */
 	close(pfd);
 	if (err) {
 		snprintf(ctx->msg, sizeof(ctx->msg), "%s: cannot write keys: %s", keys_dir,
@@ -281,6 +302,8 @@ out:
 	return CK_EXIT_OK;
 sys:
 	err = errno;
+	if (lfd >= 0)
+		close(lfd);
 	if (pfd >= 0)
 		close(pfd);
 	snprintf(ctx->msg, sizeof(ctx->msg), "%s: %s", keys_dir, strerror(err));

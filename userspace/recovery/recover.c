@@ -40,7 +40,9 @@ static int rollback_floor(struct rec_ctx *ctx, const struct rec_opts *o, const c
 			return rec_fail(ctx, CK_EXIT_OTHER_CHIP,
 					"the store in %s is intact and belongs to chip %s, this chip is %s: wrong device? refusing to replace another chip's store (use --replace-other-chip to replace it, kept aside)",
 					store, hx, ctx->chip_hex);
-		rec_note(ctx, "replacing the store of chip %s (kept aside as %s/other-chip-%s)",
+		/* said before the write: it keeps the store aside only once the
+		 * new one is complete (a failed write leaves it where it is) */
+		rec_note(ctx, "replacing the store of chip %s: the write keeps it aside as %s/other-chip-%s",
 			 hx, store, hx);
 		return CK_EXIT_OK;
 	}
