@@ -180,15 +180,20 @@ int ck_file_write_atomic(const char *path, const void *buf, size_t len,
 static int read_at(int dfd, const char *name, size_t max, int secret, uint8_t **out,
 		   size_t *len)
 {
-	/* O_NONBLOCK: a FIFO planted in place of the file must not block the
-	 * open (it is refused below; regular files ignore the flag) */
-	int fd = openat(dfd, name, O_RDONLY | (secret < 0 ? 0 : O_NOFOLLOW) | O_NONBLOCK |
-			O_CLOEXEC);
 	struct stat st;
 	uint8_t *buf = NULL;
 	size_t got = 0, size = 0;
-	int err = 0;
+	int fd, err = 0;
 
+	/* A device node planted in place of the file is refused before it is
+	 * opened: opening one runs its driver (a watchdog node arms the
+	 * watchdog).  Checked again on what is opened (fstat below). */
+	if (!fstatat(dfd, name, &st, secret < 0 ? 0 : AT_SYMLINK_NOFOLLOW) &&
+	    (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
+		return -EINVAL;
+	/* O_NONBLOCK: a FIFO planted in place of the file must not block the
+	 * open (it is refused below; regular files ignore the flag) */
+	fd = openat(dfd, name, O_RDONLY | (secret < 0 ? 0 : O_NOFOLLOW) | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	/* The checks apply to the very file that is read (fstat, not lstat). */

@@ -13,7 +13,8 @@
  * opened without following a symlink and without blocking on a FIFO.
  * Whatever else is there (a directory, a symlink, a FIFO, a device) is
  * removed and replaced when @replace, so that it can stop no later lock;
- * without @replace: -EUCLEAN.  The fd, or -errno.
+ * without @replace: -EUCLEAN.  A device node is never opened.  The fd, or
+ * -errno.
  */
 int ck_lockfile_open(int dfd, const char *name, int replace);
 

@@ -120,14 +120,16 @@ static ASN1_OCTET_STRING *crl_keyid(X509_CRL *crl)
 	return id;
 }
 
-/* @a and @b name the same signing key (the same authorityKeyIdentifier,
- * or neither has one): a CA re-keyed under the same name (an issuing CA
- * rotated, docs/factory-pki.md "Rotation") starts its cRLNumbers again
- * without being taken for a replay. */
+/* @a and @b may be of the same signing key: the same
+ * authorityKeyIdentifier, or one of them has none (it names no key, so it
+ * is taken as of any key under its name: an old CRL made without one is
+ * still a replay of a newer one with it).  A CA re-keyed under the same
+ * name (an issuing CA rotated, docs/factory-pki.md "Rotation") starts its
+ * cRLNumbers again without being taken for a replay. */
 static int same_signer(X509_CRL *a, X509_CRL *b)
 {
 	ASN1_OCTET_STRING *ia = crl_keyid(a), *ib = crl_keyid(b);
-	int same = (!ia && !ib) || (ia && ib && !ASN1_OCTET_STRING_cmp(ia, ib));
+	int same = !ia || !ib || !ASN1_OCTET_STRING_cmp(ia, ib);
 
 	ASN1_OCTET_STRING_free(ia);
 	ASN1_OCTET_STRING_free(ib);

@@ -222,9 +222,9 @@ struct pki_crls;
 #define PKI_CRL_FILE_MAX (16u << 20)
 int pki_crl_file_read(const char *path, STACK_OF(X509_CRL) *out);
 /* 1 if @a and @b are CRLs of the same issuing CA: the same issuer name and
- * the same signing key (authorityKeyIdentifier, or neither has one).  A CA
- * re-keyed under its name is another issuer here: its cRLNumbers start
- * again at 1. */
+ * the same signing key (authorityKeyIdentifier; a CRL without one counts
+ * as of every key under its name).  A CA re-keyed under its name is
+ * another issuer here: its cRLNumbers start again at 1. */
 int pki_crl_same_issuer(X509_CRL *a, X509_CRL *b);
 /* 1 if @a and @b are of the same issuer (pki_crl_same_issuer) and have
  * cRLNumbers, @a's lower (a replay of an older CRL when @b was seen

@@ -27,8 +27,13 @@ int flash_lock_open(int dfd, int writer)
 int flash_lock_shared(int dfd)
 {
 	struct stat st;
-	int fd = openat(dfd, FLASH_LOCK, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	int fd;
 
+	/* not a regular file: read unlocked, without opening it (a device
+	 * node's open runs its driver) */
+	if (!fstatat(dfd, FLASH_LOCK, &st, AT_SYMLINK_NOFOLLOW) && !S_ISREG(st.st_mode))
+		return -1;
+	fd = openat(dfd, FLASH_LOCK, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode))) {
 		close(fd);
 		return -1;

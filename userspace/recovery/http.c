@@ -170,10 +170,14 @@ static int plain_get(const char *url, long timeout_ms, struct rec_buf *b, long *
 		goto bad;
 	memcpy(hp, h, hl);
 	hp[hl] = 0;
-	if (!strchr(hp, ':'))
+	if (hp[0] == '[' && hp[hl - 1] == ']' && hl > 2) {	/* [v6], port 80 */
+		memcpy(host, hp + 1, hl - 2);
+		host[hl - 2] = 0;
+	} else if (!strchr(hp, ':')) {
 		memcpy(host, hp, hl + 1);	/* the default port, 80 */
-	else if (ck_hostport_parse(hp, CK_HOSTPORT_DIAL, host, sizeof(host), port))
+	} else if (ck_hostport_parse(hp, CK_HOSTPORT_DIAL, host, sizeof(host), port)) {
 		goto bad;
+	}
 	if (getaddrinfo(host, port, &hints, &ai)) {
 		snprintf(err, errlen, "cannot resolve %s", host);
 		return -EHOSTUNREACH;
@@ -198,9 +202,10 @@ static int plain_get(const char *url, long timeout_ms, struct rec_buf *b, long *
 		snprintf(err, errlen, "connect to %s:%s: %s", host, port, strerror(-e));
 		return e;
 	}
-	n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: %s:%s\r\nUser-Agent: chipkey-recover\r\n"
+	/* Host: the URL's authority as written ([v6] keeps its brackets) */
+	n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: chipkey-recover\r\n"
 		     "Accept: application/vnd.chipkey.record\r\nConnection: close\r\n\r\n",
-		     *path ? path : "/", host, port);
+		     *path ? path : "/", hp);
 	if (n < 0 || (size_t)n >= sizeof(req)) {
 		close(fd);
 		goto bad;

@@ -3,11 +3,13 @@
  * Device-side PKI tests (common/pki.c): key encodings, PKCS#8 and
  * SubjectPublicKeyInfo round trips, the ROM key's padding rules, and
  * pki_cert_attest_key() on certificates without, with one good, with two,
- * and with malformed chipkeyChipAttestationKey extensions.
+ * and with malformed chipkeyChipAttestationKey extensions; which CRLs
+ * count as of the same issuing CA for the replay guards.
  * Certificates are issued and verified in factory/tests/test-pki-issue.c.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <errno.h>
 
@@ -340,9 +342,71 @@ static void test_cert_known(void)
 	EVP_PKEY_free(k);
 }
 
+/* A CRL of issuer CN=@cn, cRLNumber @num, signed by @key, with an
+ * authorityKeyIdentifier of @akid (32 bytes) or without one (NULL). */
+static X509_CRL *crl_of(const char *cn, long num, EVP_PKEY *key, const uint8_t *akid)
+{
+	X509_CRL *crl = X509_CRL_new();
+	X509_NAME *name = X509_NAME_new();
+	ASN1_INTEGER *n = ASN1_INTEGER_new();
+	ASN1_TIME *t = ASN1_TIME_set(NULL, time(NULL));
+	int ok = crl && name && n && t && X509_CRL_set_version(crl, 1) &&
+		 X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn,
+					    -1, -1, 0) &&
+		 X509_CRL_set_issuer_name(crl, name) && X509_CRL_set1_lastUpdate(crl, t) &&
+		 ASN1_INTEGER_set(n, num) && X509_CRL_add1_ext_i2d(crl, NID_crl_number, n, 0, 0);
+
+	if (ok && akid) {
+		AUTHORITY_KEYID *a = AUTHORITY_KEYID_new();
+
+		ok = a && (a->keyid = ASN1_OCTET_STRING_new()) &&
+		     ASN1_OCTET_STRING_set(a->keyid, akid, 32) &&
+		     X509_CRL_add1_ext_i2d(crl, NID_authority_key_identifier, a, 0, 0);
+		AUTHORITY_KEYID_free(a);
+	}
+	ok = ok && X509_CRL_sign(crl, key, EVP_sha256()) > 0;
+	X509_NAME_free(name);
+	ASN1_INTEGER_free(n);
+	ASN1_TIME_free(t);
+	if (!ok) {
+		X509_CRL_free(crl);
+		return NULL;
+	}
+	return crl;
+}
+
+/* The replay guards' notion of "the same issuing CA" (pki_crl_same_issuer,
+ * pki_crl_older). */
+static void test_crl_issuer(void)
+{
+	static const uint8_t ka[32] = { 1 }, kb[32] = { 2 };
+	EVP_PKEY *key = p256_keygen();
+	X509_CRL *a5 = crl_of("issuing CA", 5, key, ka), *a3 = crl_of("issuing CA", 3, key, ka);
+	X509_CRL *b1 = crl_of("issuing CA", 1, key, kb), *n3 = crl_of("issuing CA", 3, key, NULL);
+	X509_CRL *o1 = crl_of("other CA", 1, key, ka);
+
+	tap_ok(a5 && a3 && b1 && n3 && o1, "CRLs made");
+	tap_ok(a5 && a3 && pki_crl_same_issuer(a3, a5) && pki_crl_older(a3, a5) &&
+	       !pki_crl_older(a5, a3),
+	       "CRL replay: a lower number of the same name and key is older");
+	tap_ok(a5 && b1 && !pki_crl_same_issuer(b1, a5) && !pki_crl_older(b1, a5),
+	       "CRL replay: the same name, another key (a rotated issuing CA): not a replay");
+	tap_ok(a5 && n3 && pki_crl_same_issuer(n3, a5) && pki_crl_older(n3, a5),
+	       "CRL replay: an older CRL without authorityKeyIdentifier is still a replay of a newer one with it");
+	tap_ok(a5 && o1 && !pki_crl_same_issuer(o1, a5) && !pki_crl_older(o1, a5),
+	       "CRL replay: another issuer name: never compared");
+	X509_CRL_free(a5);
+	X509_CRL_free(a3);
+	X509_CRL_free(b1);
+	X509_CRL_free(n3);
+	X509_CRL_free(o1);
+	EVP_PKEY_free(key);
+}
+
 int main(void)
 {
 	test_keys();
+	test_crl_issuer();
 	test_attest_key();
 	test_spki_direct();
 	test_cert_known();
