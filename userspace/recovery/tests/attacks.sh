@@ -150,6 +150,26 @@ check "a FIFO as store.json and as .lock: status answers at once, store corrupt 
 expect 0 "... recover --from replaces the store" \
 	timeout 20 "$ck" --device "$D1" recover --store "$A" --no-keys --from "$t/g2.ckpr"
 expect 0 "... and it is healthy" "$ck" --device "$D1" status --store "$A"
+# a character device (/dev/null's numbers) in place of store.json and of
+# .lock: never opened (a device's open runs its driver: a watchdog node
+# would arm the watchdog), seen by inotify; the store is corrupt, recovery
+# replaces both
+fresh2
+rm -f "$A/current/store.json" "$A/.lock"
+if mknod "$A/current/store.json" c 1 3 2>/dev/null && mknod "$A/.lock" c 1 3; then
+	"$TOP/userspace/recovery/tests/opened.py" "$A" "$A/current" -- "$ck" --device "$D1" status --store "$A" >"$t/opened"
+	rc=$?
+	check "a device node as store.json and as .lock: status says corrupt (exit $rc, want 15), and opened neither" \
+		bash -c "test $rc -eq 15 && ! grep -qx -e store.json -e .lock '$t/opened'"
+	"$TOP/userspace/recovery/tests/opened.py" "$A" "$A/current" -- "$ck" --device "$D1" recover --store "$A" --no-keys \
+		--from "$t/g2.ckpr" >"$t/opened"
+	rc=$?
+	check "... recover --from replaces the store (exit $rc), without opening either node" \
+		bash -c "test $rc -eq 0 && ! grep -qx -e store.json -e .lock '$t/opened' && test -f '$A/.lock'"
+	expect 0 "... and it is healthy" "$ck" --device "$D1" status --store "$A"
+else
+	skip "a device node planted in the store" "mknod needs CAP_MKNOD"
+fi
 
 # -- --from names something that is not a regular file (docs/recovery.md step
 # 3): the boot script's CHIPKEY_ARCHIVE on a USB stick made a FIFO must not
