@@ -2,7 +2,9 @@
 /* chipkey status: what the device holds, and whether to trust it. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <openssl/asn1.h>
@@ -10,6 +12,7 @@
 #include <openssl/x509.h>
 
 #include "flash/flash.h"
+#include "common/file.h"
 #include "common/hex.h"
 #include "common/pki.h"
 #include "rec_status.h"
@@ -54,6 +57,35 @@ static int cert_chain_ok(struct rec_ctx *ctx, const struct flash_store *s,
 		snprintf(st->cert_msg, sizeof(st->cert_msg), "%.159s", ctx->msg);
 	ctx->msg[0] = '\0';
 	return !code;
+}
+
+/* The first line of the regular file @dir/@name (at most @size - 1
+ * bytes in all, never waiting on a FIFO), without its newline, in @line:
+ * 1, or 0. */
+static int keys_line(const char *dir, const char *name, char *line, size_t size)
+{
+	char path[4096];
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (ck_file_read_regular(path, size - 1, &buf, &len))
+		return 0;
+	memcpy(line, buf, len);
+	line[len] = 0;
+	line[strcspn(line, "\n")] = 0;
+	free(buf);
+	return 1;
+}
+
+/* @dir/@name is a regular file (not followed). */
+static int keys_regular(const char *dir, const char *name)
+{
+	char path[4096];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return !lstat(path, &sb) && S_ISREG(sb.st_mode);
 }
 
 int rec_status(struct rec_ctx *ctx, const char *store_dir, const char *keys_dir,
@@ -107,17 +139,16 @@ int rec_status(struct rec_ctx *ctx, const char *store_dir, const char *keys_dir,
 		}
 	}
 	if (keys_dir) {
-		char path[4096], line[32] = "";
-		FILE *f;
+		char line[32], gen[24];
 
-		snprintf(path, sizeof(path), "%s/identity", keys_dir);
-		f = fopen(path, "re");
-		if (f) {
-			if (fgets(line, sizeof(line), f))
-				line[strcspn(line, "\n")] = 0;
-			fclose(f);
-		}
-		st->keys_loaded = st->manifest_ok && !strcmp(line, st->identity);
+		/* this identity and this generation (stale keys beside a newer
+		 * store are not loaded), and the device key there */
+		snprintf(gen, sizeof(gen), "%llu", (unsigned long long)st->generation);
+		st->keys_loaded = st->manifest_ok &&
+				  keys_line(keys_dir, "identity", line, sizeof(line)) &&
+				  !strcmp(line, st->identity) &&
+				  keys_line(keys_dir, "generation", line, sizeof(line)) &&
+				  !strcmp(line, gen) && keys_regular(keys_dir, "device-key.pem");
 	}
 	flash_store_release(&s);
 

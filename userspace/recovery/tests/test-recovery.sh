@@ -590,6 +590,19 @@ for _ in $(seq 30); do
 	[ "$(ls "$t/kw" | tr '\n' ' ')" = "$want" ] || bad=$((bad + 100))
 done
 check "two chipkey-load at once, 30 rounds: every one exits 0 and leaves the whole set ($bad)" test "$bad" = 0
+# status says the keys are loaded only for this identity and generation,
+# with the device key there (it said so of a directory without it)
+expect 0 "status of store A with its keys" "$ck" --device "$D1" status --store "$t/ksa" --keys "$t/kw"
+check "... keys: loaded" grep -q "^keys: *loaded in" "$t/last.out"
+mv "$t/kw/device-key.pem" "$t/kw-key.pem"
+expect 0 "status with device-key.pem missing from the keys directory" \
+	"$ck" --device "$D1" status --store "$t/ksa" --keys "$t/kw"
+check "... keys: not loaded" grep -q "^keys: *not loaded in" "$t/last.out"
+mv "$t/kw-key.pem" "$t/kw/device-key.pem"
+echo 7 >"$t/kw/generation"
+expect 0 "status with the keys of another generation (7, the store holds 1)" \
+	"$ck" --device "$D1" status --store "$t/ksa" --keys "$t/kw"
+check "... keys: not loaded" grep -q "^keys: *not loaded in" "$t/last.out"
 # tap_merge NAME CMD...: run a TAP-printing tool, count its results as ours
 tap_merge() { local name=$1 rc line; shift
 	ASAN_OPTIONS=detect_leaks=0 "$@" >"$t/$name.out" 2>"$t/$name.log"
