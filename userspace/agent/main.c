@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "common/exit.h"
+#include "common/hostport.h"
 #include "lib/libchipkey.h"
 #include "agent.h"
 
@@ -113,7 +114,8 @@ static int provision_cmd(int argc, char **argv)
 		default: usage(stderr); return CK_EXIT_USAGE;
 		}
 	}
-	if (!spp || !a.store_dir || optind != argc || timeout < 1 ||
+	if (!spp || !ck_hostport_ok(spp, CK_HOSTPORT_DIAL) || !a.store_dir || optind != argc ||
+	    timeout < 1 ||
 	    !st_cert != !st_key) {
 		usage(stderr);
 		return CK_EXIT_USAGE;

@@ -29,7 +29,8 @@ static const struct {
 	{ "mac", cmd_mac, "mac --purpose flash-manifest FILE   chip MAC of FILE (hex)" },
 	{ "status", cmd_status, "status [--store DIR] [--keys DIR] [--json]   flash store health" },
 	{ "recover", cmd_recover, "recover [--store DIR] [--keys DIR|--no-keys] [--from FILE | --db URL]\n"
-	  "                  [--force] [--timeout S]   restore the store (docs/recovery.md)" },
+	  "                  [--force | --replace-other-chip] [--crl FILE]... [--timeout S]\n"
+	  "                  restore the store (docs/recovery.md)" },
 	{ "enroll", cmd_enroll, "enroll --est URL [--anchor CA.pem] [--store DIR] [--keys DIR] [--db URL]\n"
 	  "                  [--renew | --serverkeygen]   customer certificate over EST (--renew: renewal;\n"
 	  "                  --serverkeygen: the node makes the key), next generation\n"
@@ -44,7 +45,7 @@ static const struct {
 	{ "backup", cmd_backup, "backup export FILE [--store DIR]   archive for offline recovery" },
 	{ "pair", cmd_pair, "pair listen --port P [--bind ADDR] [--port-file FILE] | pair connect HOST:PORT\n"
 	  "                  [--exclusive] [--keys DIR] [--store DIR] [--db URL] [--confirm CODE]\n"
-	  "                  [--timeout S]\n"
+	  "                  [--timeout S] [--crl FILE]... [--state DIR] [--directory URL]\n"
 	  "                  pair with another device, a person confirms (docs/pairing.md)\n"
 	  "                  | pair channel listen --port P [--bind ADDR] [--port-file FILE] PEER\n"
 	  "                  | pair channel connect HOST:PORT PEER\n"
@@ -52,6 +53,7 @@ static const struct {
 	  "                  authenticated channel with a paired device, stdin/stdout (docs/pairing.md)\n"
 	  "                  | pair sync listen --port P [--bind ADDR] [--port-file FILE] | pair sync connect HOST:PORT\n"
 	  "                    both [--keys DIR] [--store DIR] [--db URL] [--timeout S] [--peer ID]\n"
+	  "                    [--crl FILE]... [--state DIR] [--directory URL]\n"
 	  "                  both devices paired or neither: a record the peer does not keep is removed" },
 	{ "pairs", cmd_pairs, "pairs [--store DIR] [--json]   the pairings kept (never the link keys)" },
 	{ "unpair", cmd_unpair, "unpair PEER|--all [--store DIR] [--keys DIR] [--db URL]\n"

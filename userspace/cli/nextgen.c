@@ -148,46 +148,38 @@ static int fail(const struct ck_next *n, int code, const char *what, const char 
 }
 
 /*
- * STORE/.update.lock, exclusive (nextgen.h).  Opened as the flash store's
- * own .lock (ck_lockfile_open): without following a symlink or blocking on
- * a FIFO, and whatever an offline attacker planted there instead of a
- * regular file (a directory, a FIFO, a symlink) is removed and replaced,
- * so it can stop no later change.
+ * STORE/.update.lock, exclusive (ck_next_load's comment).  Opened as the
+ * flash store's own .lock (ck_lockfile_open): without following a
+ * symlink or blocking on a FIFO, and whatever an offline attacker planted
+ * there instead of a regular file (a directory, a FIFO, a symlink) is
+ * removed and replaced, so it can stop no later change.  An exit code.
  */
-int ck_store_update_lock(const char *store, const char *prog, int make, int *out)
+static int update_lock(struct ck_next *n)
 {
 	int dfd, fd, err;
 
-	*out = -1;
-	dfd = flash_dir_open(store);
-	if (dfd == -ENOENT && make) {
-		err = flash_dir_make(store);
-		dfd = err ? err : flash_dir_open(store);
-	}
+	dfd = flash_dir_open(n->store);
 	if (dfd == -ENOENT || dfd == -ELOOP || dfd == -ENOTDIR || dfd == -EINVAL)
 		return CK_EXIT_OK;	/* no store, or not a directory (never
 					 * followed): flash_read_store says so */
-	if (dfd < 0) {
-		fprintf(stderr, "chipkey: %s: the store's update lock: %s\n", prog, strerror(-dfd));
-		return CK_EXIT_OTHER;
-	}
+	if (dfd < 0)
+		return fail(n, CK_EXIT_OTHER, "the store's update lock: ", strerror(-dfd));
 	fd = ck_lockfile_open(dfd, UPDATE_LOCK, 1);
 	close(dfd);
-	err = fd < 0 ? fd : 0;
-	if (!err && flock(fd, LOCK_EX | LOCK_NB)) {
+	if (fd < 0)
+		return fail(n, CK_EXIT_OTHER, "the store's update lock: ",
+			    fd == -EUCLEAN ? "not a regular file, and cannot be replaced" :
+			    strerror(-fd));
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
 		fprintf(stderr, "chipkey: %s: waiting for another change of %s to finish\n",
-			prog, store);
+			n->prog, n->store);
 		err = ck_lockfile_wait(fd, LOCK_EX, NULL);
-		if (err)
+		if (err) {
 			close(fd);
+			return fail(n, CK_EXIT_OTHER, "the store's update lock: ", strerror(-err));
+		}
 	}
-	if (err) {
-		fprintf(stderr, "chipkey: %s: the store's update lock: %s\n", prog,
-			err == -EUCLEAN ? "not a regular file, and cannot be replaced" :
-			strerror(-err));
-		return CK_EXIT_OTHER;
-	}
-	*out = fd;
+	n->lock = fd + 1;
 	return CK_EXIT_OK;
 }
 
@@ -197,12 +189,9 @@ int ck_next_load(struct ck_next *n)
 	int err, rc;
 
 	if (!n->read_only && !n->lock) {
-		int fd;
-
-		rc = ck_store_update_lock(n->store, n->prog, 0, &fd);
+		rc = update_lock(n);
 		if (rc)
 			return rc;
-		n->lock = fd + 1;
 	}
 	err = flash_read_store(n->store, n->rc->ck, &s);
 	if (err) {

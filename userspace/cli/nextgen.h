@@ -43,12 +43,6 @@ struct ck_next {
  * generation another command is replacing.  An exit code (message on
  * stderr). */
 int ck_next_load(struct ck_next *n);
-/* That update lock of @store alone, for a command that writes the store
- * without ck_next (chipkey recover): *@fd the locked descriptor, or -1 when
- * there is no store directory to lock (with @make, a missing one is made
- * first, so that two recoveries into an empty flash are serialised too).
- * Messages "chipkey: PROG: ...".  An exit code. */
-int ck_store_update_lock(const char *store, const char *prog, int make, int *fd);
 /* Wrap @dp as generation @gen with the chip: a malloc'd backup package. */
 int ck_next_wrap(struct chipkey *ck, const struct ck_dp *dp, uint64_t gen,
 		 uint8_t **out, size_t *len);

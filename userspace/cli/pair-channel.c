@@ -196,7 +196,7 @@ int cmd_pair_channel(struct ck_cli *cli, int argc, char **argv)
 		a.role = CK_PAIR_CONNECT;
 		a.target = argv[optind + 1];
 		a.peer = argv[optind + 2];
-		if (!ck_hostport_dial_ok(a.target))
+		if (!ck_hostport_ok(a.target, CK_HOSTPORT_DIAL))
 			return usage();
 	} else {
 		return usage();

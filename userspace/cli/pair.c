@@ -546,7 +546,7 @@ int cmd_pair(struct ck_cli *cli, int argc, char **argv)
 		   !a.port_file) {
 		a.role = CK_PAIR_CONNECT;
 		a.target = argv[optind + 1];
-		if (!ck_hostport_dial_ok(a.target))
+		if (!ck_hostport_ok(a.target, CK_HOSTPORT_DIAL))
 			return usage();	/* before the store is touched */
 	} else {
 		return usage();

@@ -10,10 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
-#include "nextgen.h"
 #include "recovery/recovery.h"
 
 static const char usage_text[] =
@@ -42,7 +40,7 @@ int cmd_recover(struct ck_cli *cli, int argc, char **argv)
 	struct rec_result res;
 	const char *db = NULL;
 	char *end;
-	int c, code, i, lock = -1;
+	int c, code, i;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -79,22 +77,8 @@ int cmd_recover(struct ck_cli *cli, int argc, char **argv)
 	if (!o.from_file)
 		o.db_url = rec_db_url(db);
 	code = rec_open(&ctx, cli->device);
-	/*
-	 * The store's update lock, as enroll, pair and unpair take it, held
-	 * from the read of the rollback floor to the write: a recovery whose
-	 * backup arrives late (a slow --db or --from -) never writes over a
-	 * newer generation another writer stored meanwhile (a review: it
-	 * did, exit 0, a generation below the floor).
-	 */
-	if (!code) {
-		code = ck_store_update_lock(o.store_dir, "recover", 1, &lock);
-		if (code)
-			snprintf(ctx.msg, sizeof(ctx.msg), "%s: cannot lock the store", o.store_dir);
-	}
 	if (!code)
 		code = rec_recover(&ctx, &o, &res);
-	if (lock >= 0)
-		close(lock);	/* releases the flock */
 	if (code) {
 		fprintf(stderr, "chipkey recover: %s\n", ctx.msg);
 		fprintf(stderr, "chipkey recover: failed (exit %d: %s)%s\n", code,

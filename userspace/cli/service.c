@@ -356,7 +356,8 @@ int cmd_service(struct ck_cli *cli, int argc, char **argv)
 		default: return usage();
 		}
 	}
-	if (optind >= argc || !server || !ck_hostport_dial_ok(server) || !mode || timeout < 1)
+	if (optind >= argc || !server || !ck_hostport_ok(server, CK_HOSTPORT_DIAL) || !mode ||
+	    timeout < 1)
 		return usage();
 	op = argv[optind];
 	if (!((!strcmp(op, "connect") || !strcmp(op, "list")) && argc - optind == 1) &&

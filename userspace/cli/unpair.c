@@ -64,7 +64,8 @@ int cmd_unpair(struct ck_cli *cli, int argc, char **argv)
 	if (optind < argc)
 		peer = argv[optind++];
 	if (optind != argc || all == !!peer || (notify && all) || (timeout && !notify) ||
-	    (notify && !ck_hostport_dial_ok(notify)) || (timeout && atoi(timeout) < 1))
+	    (notify && !ck_hostport_ok(notify, CK_HOSTPORT_DIAL)) ||
+	    (timeout && atoi(timeout) < 1))
 		return usage();	/* --notify's arguments checked before anything changes */
 	if (peer && !ck_identity_valid(peer) &&
 	    (strlen(peer) != 2 * sizeof(chip) || ck_hex_decode(peer, chip, sizeof(chip)))) {

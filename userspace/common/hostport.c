@@ -41,9 +41,9 @@ int ck_hostport_parse(const char *s, enum ck_hostport_use use, char *host, size_
 	return 0;
 }
 
-int ck_hostport_dial_ok(const char *s)
+int ck_hostport_ok(const char *s, enum ck_hostport_use use)
 {
 	char host[256], port[6];
 
-	return !ck_hostport_parse(s, CK_HOSTPORT_DIAL, host, sizeof(host), port);
+	return !ck_hostport_parse(s, use, host, sizeof(host), port);
 }

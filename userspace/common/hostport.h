@@ -21,8 +21,8 @@ enum ck_hostport_use { CK_HOSTPORT_DIAL, CK_HOSTPORT_LISTEN };
  */
 int ck_hostport_parse(const char *s, enum ck_hostport_use use, char *host, size_t hostlen,
 		      char port[6]);
-/* ck_hostport_parse() would accept @s as a dialler's HOST:PORT: checked
- * with the other arguments, before anything changes. */
-int ck_hostport_dial_ok(const char *s);
+/* ck_hostport_parse() would accept @s for @use: checked with the other
+ * arguments, before anything is dialled or changed. */
+int ck_hostport_ok(const char *s, enum ck_hostport_use use);
 
 #endif /* CHIPKEY_COMMON_HOSTPORT_H */

@@ -22,6 +22,11 @@ int cmd_init(const struct factory_args *a)
 
 	if (a->npos != 1 || ((a->pool || a->pregen) && !a->db))
 		return factory_usage_error();
+	/* the pool file first: a missing or bad one leaves no factory behind
+	 * (one made first then stood in the way of the corrected run, 22) */
+	err = a->pool ? pool_check(a->pool) : 0;
+	if (err)
+		return err == -ENOENT ? CK_EXIT_NOT_FOUND : ck_exit_for_errno(err);
 	err = ck_factory_init(dir, &o);
 	if (err == -EEXIST) {
 		fprintf(stderr, "%s: %s already exists and is not empty; "

@@ -44,21 +44,69 @@ static int flush(struct store *st, char **ids, size_t n, size_t *added)
 	return 0;
 }
 
-int pool_load(const char *url, const char *path)
+/* @path opened, every line checked (a bad line loads nothing), and
+ * rewound: the stream and *@total identities, or NULL and *@err. */
+static FILE *pool_open(const char *path, size_t *total, int *err)
 {
 	FILE *f = path ? fopen(path, "r") : NULL;
+	char line[64];
+	size_t lineno = 0;
+
+	*total = 0;
+	*err = 0;
+	if (!f) {
+		*err = path ? -errno : -EINVAL;
+		fprintf(stderr, "chipkey-factory: %s: %s\n", path ? path : "(none)",
+			strerror(-*err));
+		return NULL;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		line[strcspn(line, "\r\n")] = '\0';
+		if (!line[0])
+			continue;
+		if (!ck_identity_valid(line)) {
+			fprintf(stderr, "chipkey-factory: %s: line %zu: not a 15-digit identity "
+				"with a valid check digit\n", path, lineno);
+			*err = -EINVAL;
+			break;
+		}
+		(*total)++;
+	}
+	if (!*err && (ferror(f) || fseek(f, 0, SEEK_SET))) {
+		fprintf(stderr, "chipkey-factory: cannot read %s twice (use a file, not a pipe)\n",
+			path);
+		*err = -EIO;
+	}
+	if (*err) {
+		fclose(f);
+		return NULL;
+	}
+	return f;
+}
+
+int pool_check(const char *path)
+{
+	size_t total;
+	int err;
+	FILE *f = pool_open(path, &total, &err);
+
+	if (f)
+		fclose(f);
+	return err;
+}
+
+int pool_load(const char *url, const char *path)
+{
 	struct store *st = NULL;
 	char line[64], **ids = NULL;
-	size_t n = 0, total = 0, added = 0, lineno = 0;
+	size_t n = 0, total = 0, added = 0;
 	uint64_t nfree = 0, nres = 0, niss = 0;
 	int err = 0;
+	FILE *f = pool_open(path, &total, &err);
 
-	if (!f) {
-		err = path ? -errno : -EINVAL;
-		fprintf(stderr, "chipkey-factory: %s: %s\n", path ? path : "(none)",
-			strerror(-err));
+	if (!f)
 		return err;
-	}
 	ids = calloc(POOL_BATCH, sizeof(*ids));
 	if (!ids) {
 		err = -ENOMEM;
@@ -70,26 +118,6 @@ int pool_load(const char *url, const char *path)
 			err = -ENOMEM;
 			goto out;
 		}
-	}
-	/* Validate the whole file first: a bad line loads nothing. */
-	while (fgets(line, sizeof(line), f)) {
-		lineno++;
-		line[strcspn(line, "\r\n")] = '\0';
-		if (!line[0])
-			continue;
-		if (!ck_identity_valid(line)) {
-			fprintf(stderr, "chipkey-factory: line %zu: not a 15-digit identity "
-				"with a valid check digit\n", lineno);
-			err = -EINVAL;
-			goto out;
-		}
-		total++;
-	}
-	if (ferror(f) || fseek(f, 0, SEEK_SET)) {
-		fprintf(stderr, "chipkey-factory: cannot read %s twice (use a file, not a pipe)\n",
-			path);
-		err = -EIO;
-		goto out;
 	}
 	err = open_db(url, &st);
 	if (err)

@@ -122,6 +122,41 @@ static int symlink_replace(int dfd, const char *target, const char *name,
 	return 0;
 }
 
+static int check_mac(struct chipkey *chip, const struct flash_manifest *m,
+		     struct flash_store *s);
+static int valid_target(const char *t);
+
+/* The rollback floor of the store current in @dfd (flash_store_floor):
+ * its generation if @chip authenticates its manifest, else 0.  Read by the
+ * writer under its exclusive lock, so without the reader's shared one. */
+static uint64_t current_floor(int dfd, struct chipkey *chip)
+{
+	struct flash_store s;
+	struct flash_manifest m;
+	uint8_t *man = NULL;
+	size_t len = 0;
+	uint64_t g = 0;
+	ssize_t n;
+	int sfd;
+
+	memset(&s, 0, sizeof(s));
+	n = readlinkat(dfd, FLASH_CURRENT, s.target, sizeof(s.target) - 1);
+	if (n <= 0)
+		return 0;
+	s.target[n] = 0;
+	if (!valid_target(s.target))
+		return 0;
+	sfd = openat(dfd, s.target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sfd < 0)
+		return 0;
+	if (!ck_file_read_at(sfd, FLASH_MANIFEST, FLASH_MANIFEST_MAX, &man, &len) &&
+	    !flash_manifest_decode((const char *)man, len, &m) && !check_mac(chip, &m, &s))
+		g = m.generation;
+	free(man);
+	close(sfd);
+	return g;
+}
+
 int flash_write_store(const char *dir, const struct flash_contents *c)
 {
 	static const char *const links[] = { FLASH_BACKUP, FLASH_CERT,
@@ -164,6 +199,13 @@ int flash_write_store(const char *dir, const struct flash_contents *c)
 	err = lfd < 0 ? lfd : ck_lockfile_wait(lfd, LOCK_EX, NULL);
 	if (err)
 		goto out;
+	/* 0. the floor again, now that no other writer can move it: a writer
+	 * that read it long ago (a recovery whose backup came late) must not
+	 * replace a later generation another writer stored meanwhile */
+	if (!c->below_floor && current_floor(dfd, c->chip) > c->generation) {
+		err = -ESTALE;
+		goto out;
+	}
 	err = rand_id(id);
 	if (err)
 		goto out;

@@ -50,6 +50,8 @@ struct flash_contents {
 	size_t backup_len;
 	const uint8_t *cert;
 	size_t cert_len;
+	int below_floor;		/* may be older than the store it
+					 * replaces (recover --force) */
 };
 
 /*
@@ -66,8 +68,10 @@ int flash_dir_make(const char *dir);
 /*
  * Replace the whole store in @dir atomically (creates @dir if needed).
  * 0 or -errno (-EINVAL: identity not 15 digits, generation above
- * INT64_MAX, chip_id not @chip's; an error of the chip's MAC, e.g. -EPERM).
- * On failure the previous store (if any) is still current.
+ * INT64_MAX, chip_id not @chip's; an error of the chip's MAC, e.g. -EPERM;
+ * -ESTALE: the store there now, looked at under the writer's lock, is of a
+ * later generation this chip authenticates, and !c->below_floor).  On
+ * failure the previous store (if any) is still current.
  */
 int flash_write_store(const char *dir, const struct flash_contents *c);
 

@@ -211,12 +211,14 @@ int rec_write_keys(struct rec_ctx *ctx, const char *keys_dir,
 	if (pfd < 0)
 		goto sys;
 	/*
-	 * One writer at a time (.<base>.lock beside it, held to the end):
+	 * One writer at a time (.<base>.keys.lock beside it, held to the
+	 * end; a name no store lock can have, should the keys directory be
+	 * inside the store):
 	 * another writer's directory being filled looks like a leftover of an
 	 * interrupted switch, and removing it under that writer left a keys
 	 * directory without device-key.pem (a review: two chipkey-load at once).
 	 */
-	snprintf(tmp, sizeof(tmp), ".%s.lock", base);
+	snprintf(tmp, sizeof(tmp), ".%s.keys.lock", base);
 	lfd = ck_lockfile_open(pfd, tmp, 1);
 	err = lfd < 0 ? lfd : ck_lockfile_wait(lfd, LOCK_EX, NULL);
 	if (err) {

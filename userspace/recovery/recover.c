@@ -313,7 +313,16 @@ int rec_recover(struct rec_ctx *ctx, const struct rec_opts *o,
 	fc.backup_len = p.c.backup_len;
 	fc.cert = cder;
 	fc.cert_len = clen;
+	fc.below_floor = o->force;
 	serr = flash_write_store(store, &fc);
+	if (serr == -ESTALE) {
+		/* another writer stored a later generation while this one
+		 * fetched its backup (a slow --db, --from -) */
+		code = rec_fail(ctx, CK_EXIT_ROLLBACK,
+				"the store %s now holds a later generation than %llu, stored while this recovery ran: refusing to roll back (use --force to allow)",
+				store, (unsigned long long)p.gen);
+		goto out;
+	}
 	if (serr) {
 		code = rec_fail(ctx, serr == -EACCES || serr == -EPERM ? CK_EXIT_PERM :
 				CK_EXIT_STORE_WRITE,

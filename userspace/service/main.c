@@ -171,7 +171,9 @@ static int load_master(const char *path)
 	return err;
 }
 
-static int listen_on(const char *spec, const char *port_file)
+/* The socket, listening; the port it got (--listen PORT 0: any) into
+ * @bound, and into @port_file if given. */
+static int listen_on(const char *spec, const char *port_file, char bound[NI_MAXSERV])
 {
 	char host[256], port[NI_MAXSERV];
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
@@ -191,13 +193,17 @@ static int listen_on(const char *spec, const char *port_file)
 		return -errno;
 	}
 	freeaddrinfo(ai);
-	if (port_file && !getsockname(fd, (struct sockaddr *)&ss, &sl) &&
-	    !getnameinfo((struct sockaddr *)&ss, sl, NULL, 0, port, sizeof(port), NI_NUMERICSERV)) {
-		char line[24];
-		int n = snprintf(line, sizeof(line), "%s\n", port);
+	snprintf(bound, NI_MAXSERV, "%s", port);
+	if (!getsockname(fd, (struct sockaddr *)&ss, &sl))
+		getnameinfo((struct sockaddr *)&ss, sl, NULL, 0, bound, NI_MAXSERV, NI_NUMERICSERV);
+	if (port_file) {
+		char line[NI_MAXSERV + 2];
+		int n = snprintf(line, sizeof(line), "%s\n", bound);
 
-		if (ck_file_write_atomic(port_file, line, (size_t)n, 0644, 1))
+		if (ck_file_write_atomic(port_file, line, (size_t)n, 0644, 1)) {
+			close(fd);
 			return -EIO;
+		}
 	}
 	return fd;
 }
@@ -240,6 +246,7 @@ int main(int argc, char **argv)
 	const char *crl[SVC_CRL_FILES_MAX];
 	int ncrl = 0;
 	int max_conns = SVC_MAX_CONNS, per_ip = SVC_MAX_PER_ADDR, c, lfd, err, sfd;
+	char bound[NI_MAXSERV];
 	X509 *ica = NULL;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -282,7 +289,8 @@ int main(int argc, char **argv)
 				*dst[c] = paths[c];
 		}
 	}
-	if (optind != argc || !listen_spec || !srv.state_dir || !key || !cert || !rom ||
+	if (optind != argc || !listen_spec || !ck_hostport_ok(listen_spec, CK_HOSTPORT_LISTEN) ||
+	    !srv.state_dir || !key || !cert || !rom ||
 	    max_conns < 1 || per_ip < 1 || handshake_timeout < 1 || session_timeout < 1) {
 		usage(stderr);
 		return CK_EXIT_USAGE;
@@ -329,12 +337,14 @@ int main(int argc, char **argv)
 		srv.identity_check = svc_revoked_check;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	lfd = listen_on(listen_spec, port_file);
-	if (lfd < 0)
-		return fail("listen on", listen_spec, lfd);
+	lfd = listen_on(listen_spec, port_file, bound);
+	if (lfd < 0) {	/* the address taken, not this host's: exit 8 */
+		fprintf(stderr, "chipkey-service: listen on %s: %s\n", listen_spec, strerror(-lfd));
+		return CK_EXIT_OTHER;
+	}
 	if ((err = svc_conns_init(max_conns, per_ip)) != 0)
 		return fail("start", "", err);
-	fprintf(stderr, "chipkey-service: listening on %s\n", listen_spec);
+	fprintf(stderr, "chipkey-service: listening on %s (port %s)\n", listen_spec, bound);
 	for (;;) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);

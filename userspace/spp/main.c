@@ -290,6 +290,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!fdir || !db_url || !pub_url || optind != argc || workers < 1 || workers > 1024 ||
+	    !ck_hostport_ok(listen_spec, CK_HOSTPORT_LISTEN) ||
 	    srv.step_timeout < 1 || srv.session_timeout < 1 ||
 	    reservation <= srv.session_timeout ||
 	    gate.handshake_timeout < 1 || gate.max_per_addr < 1 ||

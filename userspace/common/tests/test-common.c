@@ -142,8 +142,9 @@ static void test_hostport(void)
 	hp("127.0.0.1:0", L, "127.0.0.1", "0");
 	hp("0.0.0.0:99999", L, NULL, NULL);
 	hp("0.0.0.0:http", L, NULL, NULL);
-	tap_ok(ck_hostport_dial_ok("127.0.0.1:1") && !ck_hostport_dial_ok("127.0.0.1:99999"),
-	       "hostport: dial_ok says the same");
+	tap_ok(ck_hostport_ok("127.0.0.1:1", D) && !ck_hostport_ok("127.0.0.1:99999", D) &&
+	       ck_hostport_ok(":0", L) && !ck_hostport_ok(":0", D),
+	       "hostport: ck_hostport_ok says the same");
 }
 
 int main(void)

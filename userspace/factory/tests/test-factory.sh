@@ -264,6 +264,18 @@ r=$?
 out=$("$CF" load-pool --db "$DB" "$T/pool" 2>&1)
 [ $r -ne 0 ] && printf '%s' "$out" | grep -q 'pool: 500 free'
 ok $? "a pool file with one bad check digit is refused and loads nothing"
+# init --pool checks the file before it makes the factory: a missing file
+# (exit 9) or a bad line (exit 6) leaves no directory, and the corrected
+# run then works (it used to leave a finished factory: the next run, 22)
+"$CF" init "$T/nopool" --db "sqlite:$T/nopool.db" --pool "$T/no-such-file" >/dev/null 2>&1
+r=$?
+[ $r -eq 9 ] && [ ! -e "$T/nopool" ]; ok $? "init --pool with a missing file: exit 9 ($r), no factory directory made"
+"$CF" init "$T/nopool" --db "sqlite:$T/nopool.db" --pool "$T/badpool" >/dev/null 2>&1
+r=$?
+[ $r -eq 6 ] && [ ! -e "$T/nopool" ]; ok $? "init --pool with a bad line: exit 6 ($r), no factory directory made"
+out=$("$CF" init "$T/nopool" --db "sqlite:$T/nopool.db" --pool "$T/pool" 2>&1)
+[ $? -eq 0 ] && printf '%s' "$out" | grep -q 'pool: 500 free'
+ok $? "... the corrected run then makes the factory and loads the pool"
 out=$("$CF" pregen-keys "$F" --db "$DB" --count 3 2>&1)
 [ $? -eq 0 ] && printf '%s' "$out" | grep -q 'pool: 3 free'
 ok $? "pregen-keys stores 3 key pairs"

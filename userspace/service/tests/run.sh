@@ -247,7 +247,10 @@ for hp in "127.0.0.1:$((PORT + 65536))" 127.0.0.1:ssh 127.0.0.1:7x; do
 	expect_exit 1 "service connect --server $hp: usage error" -- \
 		"$ck" "${dev1[@]}" service connect --server "$hp" --keys "$t/d1.keys" --state "$t/d1.state" \
 		--mode cert
+	expect_exit 1 "chipkey-service --listen $hp: usage error (it was exit 11, bad certificate)" -- \
+		"$srv" --factory "$t/fac" --state "$t/state-hp" --listen "$hp"
 done
+check "... and it said so with its usage" grep -q "usage: chipkey-service" "$t/err"
 for n in ../secret.txt .hidden /etc/passwd 'a/b'; do
 	expect_exit 1 "path traversal '$n' refused by the device side" -- \
 		"$ck" service get "$n" "$t/x" --server "$S" --keys "$t/d1.keys" --state "$t/d1.state" --mode channel-key

@@ -234,6 +234,19 @@ check "no chip behind --device: exit 2 (no-device), no store (exit $rc)" \
 "$abin/chipkey-agent" provision --spp "$SPP" >/dev/null 2>&1
 rc=$?
 check "no --store: exit 1 (usage) (exit $rc)" test $rc -eq 1
+# HOST:PORT as docs/cli.md says: a port out of range (the resolver would
+# wrap 99999 to 34463) or a service name is a usage error, nothing dialled
+for hp in 127.0.0.1:99999 127.0.0.1:ssh; do
+	"$abin/chipkey-agent" provision $ST --spp "$hp" --device "emu:$t/d1.sock" --store "$t/hp" \
+		>/dev/null 2>&1
+	rc=$?
+	check "chipkey-agent --spp $hp: exit 1 (usage), no store (exit $rc)" \
+		bash -c "test $rc -eq 1 && test ! -e '$t/hp'"
+	"$abin/chipkey-spp" --factory "$t/fac" --db "$db" --public-db "$(public_of "$db")" --listen "$hp" \
+		>/dev/null 2>&1
+	rc=$?
+	check "chipkey-spp --listen $hp: exit 1 (usage) (exit $rc)" test $rc -eq 1
+done
 
 # ---- an SPP not chained to the ROM key
 "$bin/chipkey-factory" init "$t/rogue" --db "sqlite:$t/rogue.db" --pool "$t/ids.txt" >>"$t/factory.log" 2>&1
