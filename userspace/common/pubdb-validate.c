@@ -407,9 +407,10 @@ static enum pubdb_verdict validate(struct checks *c, const struct pubdb_prev *pr
 		 : r->generation != 1) {
 		if (prev)
 			return verdict(PUBDB_WRONG_GENERATION, err, errlen,
-				       "generation %llu is not %llu + 1",
+				       "generation %llu is not the next one: the newest stored is %llu, the next %llu",
 				       (unsigned long long)r->generation,
-				       (unsigned long long)newest);
+				       (unsigned long long)newest,
+				       (unsigned long long)newest + 1);
 		return verdict(PUBDB_WRONG_GENERATION, err, errlen,
 			       "the chip has no record: generation %llu is not 1",
 			       (unsigned long long)r->generation);
