@@ -173,6 +173,10 @@ static int finish_store(struct agent *a, const char *identity, uint64_t gen,
 	fc.cert = cder;
 	fc.cert_len = clen;
 	err = flash_write_store(a->store_dir, &fc);
+	if (err == -ESTALE)	/* checked under the writer's lock */
+		return agent_die(CK_EXIT_ROLLBACK, "the flash store holds a later generation than "
+				 "%llu: store kept (use chipkey recover for a newer generation)",
+				 (unsigned long long)gen);
 	if (err)
 		return agent_die(CK_EXIT_STORE_WRITE, "cannot write the flash store: %s",
 				 strerror(-err));

@@ -238,8 +238,14 @@ int ck_next_store(struct ck_next *n)
 	fc.backup = pkg;
 	fc.backup_len = len;
 	ck_dp_get(n->dp, CK_DP_DEVICE_CERT, &fc.cert, &fc.cert_len);
+	fc.must_advance = 1;
 	point(n, "store");
 	err = flash_write_store(n->store, &fc);
+	if (err == -ESTALE) {	/* a recovery stored this generation or a later one */
+		free(pkg);
+		return fail(n, CK_EXIT_ROLLBACK, "the flash store changed while this ran ",
+			    "(another writer, a recovery, stored a generation as new as this one): nothing changed; run it again");
+	}
 	if (err) {
 		free(pkg);
 		return fail(n, CK_EXIT_STORE_WRITE, "flash store: ", strerror(-err));

@@ -126,19 +126,22 @@ static int check_mac(struct chipkey *chip, const struct flash_manifest *m,
 		     struct flash_store *s);
 static int valid_target(const char *t);
 
-/* The rollback floor of the store current in @dfd (flash_store_floor):
- * its generation if @chip authenticates its manifest, else 0.  Read by the
- * writer under its exclusive lock, so without the reader's shared one. */
-static uint64_t current_floor(int dfd, struct chipkey *chip)
+/* The rollback floor of the store current in @dfd (flash_store_floor)
+ * into *@floor: its generation if @chip authenticates its manifest, else
+ * 0 (no store, another chip's, a manifest that is not this chip's MAC).
+ * Read by the writer under its exclusive lock, so without the reader's
+ * shared one.  0, or the chip's -errno when it cannot answer (the check
+ * fails closed, as the recovery's first read of the floor does). */
+static int current_floor(int dfd, struct chipkey *chip, uint64_t *floor)
 {
 	struct flash_store s;
 	struct flash_manifest m;
 	uint8_t *man = NULL;
 	size_t len = 0;
-	uint64_t g = 0;
 	ssize_t n;
-	int sfd;
+	int sfd, err = 0;
 
+	*floor = 0;
 	memset(&s, 0, sizeof(s));
 	n = readlinkat(dfd, FLASH_CURRENT, s.target, sizeof(s.target) - 1);
 	if (n <= 0)
@@ -150,11 +153,16 @@ static uint64_t current_floor(int dfd, struct chipkey *chip)
 	if (sfd < 0)
 		return 0;
 	if (!ck_file_read_at(sfd, FLASH_MANIFEST, FLASH_MANIFEST_MAX, &man, &len) &&
-	    !flash_manifest_decode((const char *)man, len, &m) && !check_mac(chip, &m, &s))
-		g = m.generation;
+	    !flash_manifest_decode((const char *)man, len, &m)) {
+		err = check_mac(chip, &m, &s);
+		if (!err)
+			*floor = m.generation;
+		else if (err == -EXDEV || err == -ENOKEY || err == -EUCLEAN)
+			err = 0;	/* no floor, as for the reader */
+	}
 	free(man);
 	close(sfd);
-	return g;
+	return err;
 }
 
 int flash_write_store(const char *dir, const struct flash_contents *c)
@@ -202,9 +210,14 @@ int flash_write_store(const char *dir, const struct flash_contents *c)
 	/* 0. the floor again, now that no other writer can move it: a writer
 	 * that read it long ago (a recovery whose backup came late) must not
 	 * replace a later generation another writer stored meanwhile */
-	if (!c->below_floor && current_floor(dfd, c->chip) > c->generation) {
-		err = -ESTALE;
-		goto out;
+	if (!c->below_floor) {
+		uint64_t floor;
+
+		err = current_floor(dfd, c->chip, &floor);
+		if (!err && (floor > c->generation || (c->must_advance && floor >= c->generation)))
+			err = -ESTALE;
+		if (err)
+			goto out;
 	}
 	err = rand_id(id);
 	if (err)

@@ -52,6 +52,10 @@ struct flash_contents {
 	size_t cert_len;
 	int below_floor;		/* may be older than the store it
 					 * replaces (recover --force) */
+	int must_advance;		/* a change of the store read before
+					 * (enroll, pair, unpair): the store
+					 * there must still be below
+					 * @generation, not of it */
 };
 
 /*
@@ -70,8 +74,10 @@ int flash_dir_make(const char *dir);
  * 0 or -errno (-EINVAL: identity not 15 digits, generation above
  * INT64_MAX, chip_id not @chip's; an error of the chip's MAC, e.g. -EPERM;
  * -ESTALE: the store there now, looked at under the writer's lock, is of a
- * later generation this chip authenticates, and !c->below_floor).  On
- * failure the previous store (if any) is still current.
+ * later generation this chip authenticates (of the same one too, with
+ * c->must_advance: another writer stored it meanwhile), and
+ * !c->below_floor).  On failure the previous store (if any) is still
+ * current.
  */
 int flash_write_store(const char *dir, const struct flash_contents *c);
 

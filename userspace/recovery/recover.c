@@ -319,7 +319,7 @@ int rec_recover(struct rec_ctx *ctx, const struct rec_opts *o,
 		/* another writer stored a later generation while this one
 		 * fetched its backup (a slow --db, --from -) */
 		code = rec_fail(ctx, CK_EXIT_ROLLBACK,
-				"the store %s now holds a later generation than %llu, stored while this recovery ran: refusing to roll back (use --force to allow)",
+				"the store %s now holds a later generation than %llu, stored while this recovery ran: nothing changed; run recover again (it takes the newest)",
 				store, (unsigned long long)p.gen);
 		goto out;
 	}

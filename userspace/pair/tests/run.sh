@@ -509,6 +509,29 @@ wait "$upid"
 urc=$?
 check "... both changes kept ($urc): generation $((GA + 2)), no record left (b not brought back), published" \
 	eval '[ $urc = 0 ] && [ $(gen a) = $((GA + 2)) ] && [ "$(rec a count)" = 0 ] && published a'
+# a recovery does not take the update lock: it stores generation N + 1
+# while an unpair is paused inside its change of N.  The unpair then finds
+# N + 1 under the writer's lock and refuses (13), never a second, different
+# N + 1 over the recovered one (docs/recovery.md step 8)
+pair_ok lk3 a b
+GA=$(gen a)
+dp a && "$bin/chipkey" --device "emu:$t/a.sock" wrap --generation $((GA + 1)) "$t/a.cur.dp" \
+	"$t/lk-next.pkg" 2>>"$t/setup.log"
+env CHIPKEY_PAUSE_AT=unpair-store:3000 "$ckc" --device "emu:$t/a.sock" unpair "$IB" \
+	--store "$t/a.store" --keys "$t/a.keys" >"$t/lk.out" 2>"$t/lk.err" &
+upid=$!
+wait_for "$t/lk.err" 'test pause at unpair-store'
+expect_exit 0 "a recovery of generation $((GA + 1)) while an unpair is inside its change of $GA" -- \
+	"$ck" --device "emu:$t/a.sock" recover --store "$t/a.store" --no-keys --from "$t/lk-next.pkg"
+wait "$upid"
+urc=$?
+check "... the unpair then refuses (exit $urc, want 13), says the store changed, the recovered $((GA + 1)) kept" \
+	eval '[ $urc = 13 ] && grep -q "the flash store changed while this ran" "$t/lk.err" &&
+		[ $(gen a) = $((GA + 1)) ] && cmp -s "$t/a.store/backup.pkg" "$t/lk-next.pkg"'
+expect_exit 0 "... run again, the unpair completes" -- \
+	"$ck" --device "emu:$t/a.sock" unpair "$IB" --store "$t/a.store" --keys "$t/a.keys"
+check "... generation $((GA + 2)), no record left, published" \
+	eval '[ $(gen a) = $((GA + 2)) ] && [ "$(rec a count)" = 0 ] && published a'
 
 # ---- exclusive mode: a and b pair exclusively; a third device, m, is
 # refused in both roles before any contact

@@ -201,12 +201,19 @@ check "... store back at generation 1" same_store "$t/orig1" "$S1"
 # again under its exclusive lock, so the late one is refused (13), never
 # written over generation 2 (a review: exit 0, and the store back at
 # generation 1)
-( sleep 2; cat "$t/d1.ckpr" ) | "$ck" --device "$D1" recover --store "$S1" --no-keys --from - \
-	>"$t/slow.out" 2>"$t/slow.err" &
+# (in order, not by timing: the slow one has read its floor once it waits
+# in read(2) on its stdin, /proc/PID/syscall "0 0x0 ..."; its archive is
+# let through only after the other one has finished)
+rm -f "$t/slow.go"
+( while [ ! -e "$t/slow.go" ]; do sleep 0.05; done; cat "$t/d1.ckpr" ) |
+	"$ck" --device "$D1" recover --store "$S1" --no-keys --from - >"$t/slow.out" 2>"$t/slow.err" &
 slow=$!
-sleep 0.5
+for _ in $(seq 1200); do grep -q '^0 0x0 ' "/proc/$slow/syscall" 2>/dev/null && break; sleep 0.05; done
+check "a slow recovery (generation 1) has read the floor and waits for its archive on stdin" \
+	grep -q '^0 0x0 ' "/proc/$slow/syscall"
 expect 0 "meanwhile another recovery stores generation 2" \
 	"$ck" --device "$D1" recover --store "$S1" --no-keys --from "$t/gen2.pkg"
+touch "$t/slow.go"
 wait "$slow"
 rc=$?
 check "... the slow recovery of generation 1 is refused at its write (exit $rc, want 13), says why" \
